@@ -1,0 +1,112 @@
+// The graph IR every stage reads and writes: typed tensors and nodes in topological order.
+// It depends on nothing; the frontend builds it from ONNX, later stages annotate it.
+
+/** Element types the compiler knows. int64 values are held in Float64Array (exact to 2^53). */
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+
+/** The typed array that holds a tensor's elements, by dtype (see `arrayFor`). */
+export type TensorData = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+
+/** int8 quantization of a tensor: real = scale * (q - zeroPoint); per-channel when `axis` is set. */
+export interface QuantParams {
+  scale: Float32Array;
+  zeroPoint: Int32Array;
+  axis?: number;
+}
+
+/** A value in the graph: a model input, a weight (with `data`) or an intermediate activation. */
+export interface Tensor {
+  name: string;
+  /** Static shape; every dimension is a positive integer after shape inference (0 allowed for empty). */
+  shape: number[];
+  dtype: DType;
+  /** Constant contents (initializers, folded constants); undefined for activations. */
+  data?: TensorData;
+  quant?: QuantParams;
+}
+
+/** Attribute values after import: ints become numbers, tensors become constant Tensors. */
+export type AttrValue = number | string | number[] | string[] | Tensor | Graph;
+
+export interface Node {
+  /** Unique, never empty: the frontend names anonymous nodes `<op>_<index>`. */
+  name: string;
+  /** ONNX operator type, e.g. "Conv". */
+  op: string;
+  /** ONNX domain, "" for the default domain. */
+  domain: string;
+  /** Input tensor names; "" marks an omitted optional input. */
+  inputs: string[];
+  outputs: string[];
+  attrs: Record<string, AttrValue>;
+}
+
+export interface Graph {
+  name: string;
+  /** Default-domain opset version the model was exported with. */
+  opset: number;
+  /** Every tensor by name: inputs, initializers, intermediates, outputs. */
+  tensors: Map<string, Tensor>;
+  /** Nodes in topological order. */
+  nodes: Node[];
+  /** Model inputs (names), excluding initializers. */
+  inputs: string[];
+  outputs: string[];
+}
+
+/** Number of elements of a shape (1 for a scalar). */
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Bytes per element of a dtype. */
+export function bytesPerElement(dtype: DType): number {
+  switch (dtype) {
+    case 'float64': case 'int64': return 8;
+    case 'float32': case 'int32': return 4;
+    case 'int16': return 2;
+    case 'int8': case 'uint8': case 'bool': return 1;
+  }
+}
+
+/** A new zeroed typed array of the right kind for `dtype`. */
+export function arrayFor(dtype: DType, length: number): TensorData {
+  switch (dtype) {
+    case 'float32': return new Float32Array(length);
+    case 'float64': case 'int64': return new Float64Array(length);
+    case 'int32': return new Int32Array(length);
+    case 'int16': return new Int16Array(length);
+    case 'int8': return new Int8Array(length);
+    case 'uint8': case 'bool': return new Uint8Array(length);
+  }
+}
+
+/** Row-major strides of a shape, in elements. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+/** Look up a tensor that must exist. */
+export function tensorOf(graph: Graph, name: string): Tensor {
+  const t = graph.tensors.get(name);
+  if (!t) throw new Error(`internal: tensor "${name}" is not in graph "${graph.name}"`);
+  return t;
+}
+
+/** The nodes that read tensor `name`. */
+export function consumersOf(graph: Graph, name: string): Node[] {
+  return graph.nodes.filter((n) => n.inputs.includes(name));
+}
+
+/** The node that writes tensor `name`, if any. */
+export function producerOf(graph: Graph, name: string): Node | undefined {
+  return graph.nodes.find((n) => n.outputs.includes(name));
+}

@@ -1,0 +1,71 @@
+// Typed access to node attributes, and to "attributes" that later opsets pass as constant inputs.
+
+import { nodeError } from '../ir/diagnostics.js';
+import type { Node, TensorData } from '../ir/graph.js';
+import type { InputInfo, Value } from './types.js';
+
+export function attrInt(node: Node, name: string, fallback: number): number;
+export function attrInt(node: Node, name: string): number | undefined;
+export function attrInt(node: Node, name: string, fallback?: number): number | undefined {
+  const v = node.attrs[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number') throw nodeError('E_GRAPH', node, `attribute "${name}" must be an integer`);
+  return v;
+}
+
+export function attrFloat(node: Node, name: string, fallback: number): number {
+  const v = node.attrs[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number') throw nodeError('E_GRAPH', node, `attribute "${name}" must be a number`);
+  return v;
+}
+
+export function attrInts(node: Node, name: string): number[] | undefined {
+  const v = node.attrs[name];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) {
+    throw nodeError('E_GRAPH', node, `attribute "${name}" must be a list of integers`);
+  }
+  return v as number[];
+}
+
+export function attrString(node: Node, name: string, fallback: string): string {
+  const v = node.attrs[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string') throw nodeError('E_GRAPH', node, `attribute "${name}" must be a string`);
+  return v;
+}
+
+/** Numbers of a constant input or value, as plain numbers. */
+export function numbersOf(data: TensorData): number[] {
+  return Array.from(data as ArrayLike<number>, Number);
+}
+
+/**
+ * A list of integers that is an attribute in old opsets and a constant input in new ones
+ * (Squeeze/Unsqueeze axes, Pad pads, ReduceMean axes, ...). Returns undefined when neither is given.
+ * Throws when the input exists but is not a constant, since static shapes need its value.
+ */
+export function intsFromAttrOrInput(
+  node: Node,
+  attr: string,
+  inputs: readonly (InputInfo | Value | undefined)[],
+  inputIndex: number,
+): number[] | undefined {
+  const input = inputs[inputIndex];
+  if (input) {
+    if (!input.data) {
+      throw nodeError('E_SHAPE', node, `input ${inputIndex} ("${attr}") must be a constant so shapes are static`,
+        'export the model with constant folding, or fix dynamic dimensions with --input-shape');
+    }
+    return numbersOf(input.data);
+  }
+  return attrInts(node, attr);
+}
+
+/** Normalize a possibly negative axis against a rank, with a clear error when out of range. */
+export function normalizeAxis(node: Node, axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) throw nodeError('E_SHAPE', node, `axis ${axis} is out of range for a tensor of rank ${rank}`);
+  return a;
+}

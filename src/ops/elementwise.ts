@@ -1,0 +1,4 @@
+// (placeholder: operator family "elementwise", filled in by its implementation)
+import type { OpDef } from './types.js';
+
+export const ops: OpDef[] = [];

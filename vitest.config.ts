@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Two cores in CI: run test files on two forks; QEMU and gcc runs are the slow parts, so allow long tests.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    reporters: ['default'],
+  },
+});

@@ -1,4 +1,274 @@
-// (placeholder: operator family "conv", filled in by its implementation)
-import type { OpDef } from './types.js';
+// Conv and ConvTranspose: shape rules, float references and MAC counts (1-D, 2-D and 3-D, grouped and depthwise).
+// Layouts follow ONNX: X [N, C, spatial...], W [M, C/group, kernel...] for Conv, [C, M/group, kernel...] for ConvTranspose.
 
-export const ops: OpDef[] = [];
+import { nodeError } from '../ir/diagnostics.js';
+import type { Node } from '../ir/graph.js';
+import { sizeOf } from '../ir/graph.js';
+import { attrInt, attrInts } from './attrs.js';
+import { float32Data, requireOperand } from './float-operands.js';
+import {
+  checkSpatialRank, dilatedExtent, forwardWindow, readAutoPad, readAxisInts, readPads, toVolume, validOutputRange,
+  type WindowGeometry,
+} from './spatial.js';
+import type { InputInfo, OpDef, OutputInfo, Value } from './types.js';
+
+type Shaped = Pick<InputInfo, 'shape' | 'dtype'>;
+
+/** Everything the Conv and ConvTranspose loops need, checked against the ONNX rules. */
+interface ConvPlan {
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  group: number;
+  window: WindowGeometry;
+}
+
+/** Common checks on X, W and B; returns the group count and the spatial rank. */
+function checkConvOperands(node: Node, x: Shaped, w: Shaped, bias: Shaped | undefined, biasLength: (w: number[], group: number) => number) {
+  if (x.shape.length < 3) {
+    throw nodeError('E_SHAPE', node, `input X has shape [${x.shape.join(', ')}], expected rank >= 3 ([N, C, spatial...])`);
+  }
+  const spatialRank = x.shape.length - 2;
+  checkSpatialRank(node, spatialRank);
+  if (w.shape.length !== x.shape.length) {
+    throw nodeError('E_SHAPE', node,
+      `weight W has shape [${w.shape.join(', ')}], expected rank ${x.shape.length} to match X [${x.shape.join(', ')}]`);
+  }
+  const group = attrInt(node, 'group', 1);
+  if (!Number.isInteger(group) || group < 1) throw nodeError('E_SHAPE', node, `attribute "group" must be >= 1, got ${group}`);
+  const kernel = w.shape.slice(2);
+  const declared = attrInts(node, 'kernel_shape');
+  if (declared && (declared.length !== kernel.length || declared.some((k, i) => k !== kernel[i]))) {
+    throw nodeError('E_SHAPE', node,
+      `attribute kernel_shape [${declared.join(', ')}] does not match the weight's spatial shape [${kernel.join(', ')}]`);
+  }
+  if (bias) {
+    const expected = biasLength(w.shape, group);
+    if (bias.shape.length !== 1 || bias.shape[0] !== expected) {
+      throw nodeError('E_SHAPE', node, `bias B has shape [${bias.shape.join(', ')}], expected [${expected}] (one per output channel)`);
+    }
+  }
+  return { group, kernel, spatialRank };
+}
+
+function planConv(node: Node, inputs: readonly (Shaped | undefined)[]): ConvPlan {
+  const x = requireOperand(node, inputs, 0, 'X');
+  const w = requireOperand(node, inputs, 1, 'W');
+  const { group, kernel } = checkConvOperands(node, x, w, inputs[2], (ws) => ws[0]!);
+  const inChannels = x.shape[1]!;
+  const outChannels = w.shape[0]!;
+  if (inChannels % group !== 0 || w.shape[1]! * group !== inChannels) {
+    throw nodeError('E_SHAPE', node,
+      `X has ${inChannels} channels but W [${w.shape.join(', ')}] with group=${group} expects ${w.shape[1]! * group} (W[1] * group)`);
+  }
+  if (outChannels % group !== 0) {
+    throw nodeError('E_SHAPE', node, `W has ${outChannels} output channels, not a multiple of group=${group}`);
+  }
+  const window = forwardWindow(node, x.shape.slice(2), kernel);
+  return { batch: x.shape[0]!, inChannels, outChannels, group, window };
+}
+
+/**
+ * Geometry of ConvTranspose, per the ONNX spec:
+ *   out = stride * (in - 1) + output_padding + ((kernel - 1) * dilation + 1) - pad_begin - pad_end.
+ * When output_shape is given (or auto_pad is SAME_*, which asks for out = in * stride), the total padding is
+ * derived from it; SAME_UPPER puts the odd element at the end, every other mode at the beginning.
+ */
+function planConvTranspose(node: Node, inputs: readonly (Shaped | undefined)[]): ConvPlan {
+  const x = requireOperand(node, inputs, 0, 'X');
+  const w = requireOperand(node, inputs, 1, 'W');
+  const { group, kernel, spatialRank } = checkConvOperands(node, x, w, inputs[2], (ws, g) => ws[1]! * g);
+  const inChannels = x.shape[1]!;
+  if (w.shape[0] !== inChannels || inChannels % group !== 0) {
+    throw nodeError('E_SHAPE', node,
+      `X has ${inChannels} channels but W [${w.shape.join(', ')}] expects ${w.shape[0]} (W[0]), divisible by group=${group}`);
+  }
+  const inputSize = x.shape.slice(2);
+  const strides = readAxisInts(node, 'strides', spatialRank, 1, 1);
+  const dilations = readAxisInts(node, 'dilations', spatialRank, 1, 1);
+  const outputPadding = readAxisInts(node, 'output_padding', spatialRank, 0, 0);
+  const autoPad = readAutoPad(node);
+  let requested = attrInts(node, 'output_shape');
+  if (requested && requested.length === spatialRank + 2) requested = requested.slice(2);
+  if (requested && requested.length !== spatialRank) {
+    throw nodeError('E_SHAPE', node, `attribute output_shape [${requested.join(', ')}] must give ${spatialRank} spatial sizes`);
+  }
+  const { padsBegin, padsEnd } = autoPad === 'NOTSET' ? readPads(node, spatialRank)
+    : { padsBegin: new Array<number>(spatialRank).fill(0), padsEnd: new Array<number>(spatialRank).fill(0) };
+  const outputSize = new Array<number>(spatialRank);
+  for (let i = 0; i < spatialRank; i++) {
+    const full = strides[i]! * (inputSize[i]! - 1) + outputPadding[i]! + dilatedExtent(kernel[i]!, dilations[i]!);
+    let target: number | undefined = requested?.[i];
+    if (target === undefined && (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER')) target = inputSize[i]! * strides[i]!;
+    if (target !== undefined) {
+      // A target larger than the full extent leaves its last positions to the bias alone (as onnxruntime does).
+      const total = Math.max(0, full - target);
+      const half = Math.floor(total / 2);
+      padsBegin[i] = autoPad === 'SAME_UPPER' ? half : total - half;
+      padsEnd[i] = full - target - padsBegin[i]!;
+    }
+    outputSize[i] = full - padsBegin[i]! - padsEnd[i]!;
+    if (outputSize[i]! < 1) {
+      throw nodeError('E_SHAPE', node, `spatial axis ${i} would have output size ${outputSize[i]}; check pads and strides`);
+    }
+  }
+  const window: WindowGeometry = { inputSize, outputSize, kernel, strides, dilations, padsBegin, padsEnd };
+  return { batch: x.shape[0]!, inChannels, outChannels: w.shape[1]! * group, group, window };
+}
+
+function outputInfo(plan: ConvPlan, dtype: Shaped['dtype']): OutputInfo {
+  return { shape: [plan.batch, plan.outChannels, ...plan.window.outputSize], dtype };
+}
+
+/**
+ * Direct convolution. For each output channel the output plane is accumulated in float64, one
+ * (input channel, kernel tap) pair at a time, so the innermost loop is a strided axpy over output columns.
+ */
+function evaluateConv(node: Node, inputs: (Value | undefined)[]): Value[] {
+  const plan = planConv(node, inputs);
+  const x = float32Data(node, inputs[0]!, 'X');
+  const w = float32Data(node, inputs[1]!, 'W');
+  const bias = inputs[2] ? float32Data(node, inputs[2], 'B') : undefined;
+  const g = toVolume(plan.window);
+  const [inD, inH, inW] = g.inputSize;
+  const [outD, outH, outW] = g.outputSize;
+  const [kD, kH, kW] = g.kernel;
+  const [sD, sH, sW] = g.strides;
+  const [dD, dH, dW] = g.dilations;
+  const [pD, pH, pW] = g.padsBegin;
+  const inPlane = inD * inH * inW;
+  const outPlane = outD * outH * outW;
+  const taps = kD * kH * kW;
+  const groupIn = plan.inChannels / plan.group;
+  const groupOut = plan.outChannels / plan.group;
+  const y = new Float32Array(plan.batch * plan.outChannels * outPlane);
+  const acc = new Float64Array(outPlane);
+  for (let n = 0; n < plan.batch; n++) {
+    for (let oc = 0; oc < plan.outChannels; oc++) {
+      acc.fill(bias ? bias[oc]! : 0);
+      const firstIn = Math.floor(oc / groupOut) * groupIn;
+      for (let icg = 0; icg < groupIn; icg++) {
+        const xBase = (n * plan.inChannels + firstIn + icg) * inPlane;
+        const wBase = (oc * groupIn + icg) * taps;
+        for (let kd = 0; kd < kD; kd++) {
+          const [odFirst, odLast] = validOutputRange(outD, inD, sD, pD, kd * dD);
+          for (let kh = 0; kh < kH; kh++) {
+            const [ohFirst, ohLast] = validOutputRange(outH, inH, sH, pH, kh * dH);
+            for (let kw = 0; kw < kW; kw++) {
+              const [owFirst, owLast] = validOutputRange(outW, inW, sW, pW, kw * dW);
+              const weight = w[wBase + (kd * kH + kh) * kW + kw]!;
+              for (let od = odFirst; od < odLast; od++) {
+                const id = od * sD - pD + kd * dD;
+                for (let oh = ohFirst; oh < ohLast; oh++) {
+                  const ih = oh * sH - pH + kh * dH;
+                  const xRow = xBase + (id * inH + ih) * inW - pW + kw * dW;
+                  const outRow = (od * outH + oh) * outW;
+                  for (let ow = owFirst; ow < owLast; ow++) {
+                    acc[outRow + ow] += weight * x[xRow + ow * sW]!;
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      y.set(acc, (n * plan.outChannels + oc) * outPlane);
+    }
+  }
+  return [{ shape: [plan.batch, plan.outChannels, ...plan.window.outputSize], dtype: 'float32', data: y }];
+}
+
+/**
+ * Transposed convolution as a scatter: each input element, times each kernel tap, adds into the output
+ * position `in * stride - pad_begin + tap * dilation`. Accumulated in float64 per output channel plane.
+ */
+function evaluateConvTranspose(node: Node, inputs: (Value | undefined)[]): Value[] {
+  const plan = planConvTranspose(node, inputs);
+  const x = float32Data(node, inputs[0]!, 'X');
+  const w = float32Data(node, inputs[1]!, 'W');
+  const bias = inputs[2] ? float32Data(node, inputs[2], 'B') : undefined;
+  const g = toVolume(plan.window);
+  const [inD, inH, inW] = g.inputSize;
+  const [outD, outH, outW] = g.outputSize;
+  const [kD, kH, kW] = g.kernel;
+  const [sD, sH, sW] = g.strides;
+  const [dD, dH, dW] = g.dilations;
+  const [pD, pH, pW] = g.padsBegin;
+  const inPlane = inD * inH * inW;
+  const outPlane = outD * outH * outW;
+  const taps = kD * kH * kW;
+  const groupIn = plan.inChannels / plan.group;
+  const groupOut = plan.outChannels / plan.group;
+  const y = new Float32Array(plan.batch * plan.outChannels * outPlane);
+  const acc = new Float64Array(outPlane);
+  for (let n = 0; n < plan.batch; n++) {
+    for (let oc = 0; oc < plan.outChannels; oc++) {
+      acc.fill(bias ? bias[oc]! : 0);
+      const grp = Math.floor(oc / groupOut);
+      const ocg = oc - grp * groupOut;
+      for (let icg = 0; icg < groupIn; icg++) {
+        const ic = grp * groupIn + icg;
+        const xBase = (n * plan.inChannels + ic) * inPlane;
+        const wBase = (ic * groupOut + ocg) * taps;
+        for (let kd = 0; kd < kD; kd++) {
+          // Input positions whose scatter target lies inside the output: the forward rule with roles swapped.
+          const [idFirst, idLast] = validOutputRange(inD, outD, sD, pD, kd * dD);
+          for (let kh = 0; kh < kH; kh++) {
+            const [ihFirst, ihLast] = validOutputRange(inH, outH, sH, pH, kh * dH);
+            for (let kw = 0; kw < kW; kw++) {
+              const [iwFirst, iwLast] = validOutputRange(inW, outW, sW, pW, kw * dW);
+              const weight = w[wBase + (kd * kH + kh) * kW + kw]!;
+              for (let id = idFirst; id < idLast; id++) {
+                const od = id * sD - pD + kd * dD;
+                for (let ih = ihFirst; ih < ihLast; ih++) {
+                  const oh = ih * sH - pH + kh * dH;
+                  const xRow = xBase + (id * inH + ih) * inW;
+                  const outRow = (od * outH + oh) * outW - pW + kw * dW;
+                  for (let iw = iwFirst; iw < iwLast; iw++) {
+                    acc[outRow + iw * sW] += weight * x[xRow + iw]!;
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      y.set(acc, (n * plan.outChannels + oc) * outPlane);
+    }
+  }
+  return [{ shape: [plan.batch, plan.outChannels, ...plan.window.outputSize], dtype: 'float32', data: y }];
+}
+
+export const ops: OpDef[] = [
+  {
+    op: 'Conv',
+    opsets: [1, 22],
+    inferShapes(node, inputs) {
+      return [outputInfo(planConv(node, inputs), requireOperand(node, inputs, 0, 'X').dtype)];
+    },
+    evaluate(node, inputs) {
+      return evaluateConv(node, inputs);
+    },
+    /** Output elements * (C_in / group) * kernel area: one MAC per weight tap per output element. */
+    macs(node, inputs, outputs) {
+      const w = requireOperand(node, inputs, 1, 'W');
+      return sizeOf(outputs[0]!.shape) * sizeOf(w.shape.slice(1));
+    },
+  },
+  {
+    op: 'ConvTranspose',
+    opsets: [1, 22],
+    inferShapes(node, inputs) {
+      return [outputInfo(planConvTranspose(node, inputs), requireOperand(node, inputs, 0, 'X').dtype)];
+    },
+    evaluate(node, inputs) {
+      return evaluateConvTranspose(node, inputs);
+    },
+    /** Input elements * (C_out / group) * kernel area: one MAC per weight tap per input element (padding included). */
+    macs(node, inputs) {
+      const x = requireOperand(node, inputs, 0, 'X');
+      const w = requireOperand(node, inputs, 1, 'W');
+      return sizeOf(x.shape) * sizeOf(w.shape.slice(1));
+    },
+  },
+];

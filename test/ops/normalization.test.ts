@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { EennError } from '../../src/ir/diagnostics.js';
+import { arrayFor, sizeOf, type AttrValue, type Node } from '../../src/ir/graph.js';
+import { ops } from '../../src/ops/normalization.js';
+import type { InputInfo, OpDef, Value } from '../../src/ops/types.js';
+
+const batchNorm: OpDef = ops.find((d) => d.op === 'BatchNormalization')!;
+
+function value(shape: number[], values: number[]): Value {
+  const data = arrayFor('float32', sizeOf(shape));
+  data.set(values);
+  return { dtype: 'float32', shape, data };
+}
+function nodeOf(attrs: Record<string, AttrValue>, outputs = ['y']): Node {
+  return { name: 'bn', op: 'BatchNormalization', domain: '', inputs: ['x', 's', 'b', 'm', 'v'], outputs, attrs };
+}
+function infosOf(inputs: Value[]): InputInfo[] {
+  return inputs.map((v, i) => ({ name: `in${i}`, shape: v.shape, dtype: v.dtype }));
+}
+function run(inputs: Value[], attrs: Record<string, AttrValue> = {}, opset = 15): Value {
+  const node = nodeOf(attrs);
+  const [shape] = batchNorm.inferShapes(node, infosOf(inputs), opset);
+  const [out] = batchNorm.evaluate(node, inputs, opset);
+  expect(out!.shape).toEqual(shape!.shape);
+  return out!;
+}
+function error(inputs: Value[], attrs: Record<string, AttrValue>, outputs = ['y'], opset = 15): EennError {
+  try {
+    batchNorm.inferShapes(nodeOf(attrs, outputs), infosOf(inputs), opset);
+  } catch (err) {
+    if (err instanceof EennError) return err;
+    throw err;
+  }
+  throw new Error('expected an error');
+}
+const list = (v: Value) => Array.from(v.data);
+
+describe('BatchNormalization', () => {
+  // Channel 0: (x - 1) / sqrt(3.96 + 0.04) * 1 + 0 = (x - 1) / 2; channel 1: (x - 0) / sqrt(0.96 + 0.04) * 2 + 1 = 2x + 1.
+  const params = [value([2], [1, 2]), value([2], [0, 1]), value([2], [1, 0]), value([2], [3.96, 0.96])];
+
+  it('normalizes each channel with its own statistics', () => {
+    const y = run([value([1, 2, 2], [3, 5, -1, 0.5]), ...params], { epsilon: 0.04 });
+    expect(y.shape).toEqual([1, 2, 2]);
+    expect(list(y)).toEqual([1, 2, -1, 2]);
+  });
+
+  it('accepts [N, C] input and older opsets', () => {
+    expect(list(run([value([2, 2], [3, 1, 5, -1]), ...params], { epsilon: 0.04 }, 9))).toEqual([1, 3, 2, -1]);
+  });
+
+  it('uses epsilon 1e-5 by default', () => {
+    const y = run([value([1, 1, 1], [1]), value([1], [1]), value([1], [0]), value([1], [0]), value([1], [0])]);
+    expect(y.data[0]).toBeCloseTo(1 / Math.sqrt(1e-5), 2);
+  });
+
+  it('accepts per-position statistics of opset 7 with spatial=0', () => {
+    const one = value([2], [1, 1]);
+    const zero = value([2], [0, 0]);
+    const y = run([value([1, 1, 2], [4, 4]), one, zero, value([1, 2], [0, 2]), value([1, 2], [4, 1])], { spatial: 0, epsilon: 0 }, 7);
+    expect(list(y)).toEqual([2, 2]);
+  });
+
+  it('rejects training mode: running-statistics outputs or training_mode=1', () => {
+    const inputs = [value([1, 2, 1], [0, 0]), ...params];
+    const extra = error(inputs, {}, ['y', 'running_mean', 'running_var']);
+    expect(extra.code).toBe('E_UNSUPPORTED');
+    expect(extra.message).toContain('training-mode');
+    expect(error(inputs, { training_mode: 1 }).code).toBe('E_UNSUPPORTED');
+  });
+
+  it('rejects statistics whose length is not the channel count', () => {
+    const err = error([value([1, 3, 1], [0, 0, 0]), ...params], {});
+    expect(err.code).toBe('E_SHAPE');
+    expect(err.message).toContain('expected [3]');
+  });
+});

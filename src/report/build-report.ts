@@ -1,0 +1,85 @@
+// The build report: what a person wants to see after `eennc build` (memory, layers, arena plan),
+// as data (report.json) and as a page (report.html, rendered from templates/report/report.html.hbs).
+
+import { readFileSync } from 'node:fs';
+import Handlebars from 'handlebars';
+import { fileURLToPath } from 'node:url';
+
+export interface MemoryReport {
+  /** Flash of the firmware image (code + weights), from arm-none-eabi-size; estimate when not compiled. */
+  flash_bytes: number;
+  /** Static RAM of the firmware (data + bss, arena included) plus the measured or budgeted stack. */
+  ram_bytes: number;
+  arena_bytes: number;
+  stack_bytes: number;
+  weights_bytes: number;
+  /** What keeping every intermediate tensor would take (no reuse), for comparison. */
+  unplanned_activation_bytes: number;
+  /** True when flash/RAM come from the linked image, false when estimated. */
+  measured: boolean;
+}
+
+export interface LayerReport {
+  node: string;
+  op: string;
+  kernel: string;
+  output_shape: number[];
+  macs: number;
+  params: number;
+}
+
+export interface ArenaSlot {
+  tensor: string;
+  offset: number;
+  bytes: number;
+  /** First and last schedule step (node index) where the tensor is live. */
+  first: number;
+  last: number;
+}
+
+export interface BuildReport {
+  model: string;
+  target: string;
+  precision: string;
+  macs: number;
+  params: number;
+  memory: MemoryReport;
+  limits: { flash_bytes: number | null; ram_bytes: number | null };
+  layers: LayerReport[];
+  arena: ArenaSlot[];
+  notes: string[];
+}
+
+const templatePath = fileURLToPath(new URL('../../templates/report/report.html.hbs', import.meta.url));
+let compiled: HandlebarsTemplateDelegate | undefined;
+
+const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f'];
+
+/** The report as an HTML page with a layer table and a drawing of the arena plan (time across, offset down). */
+export function renderReportHtml(report: BuildReport): string {
+  compiled ??= Handlebars.compile(readFileSync(templatePath, 'utf8'));
+  const steps = Math.max(1, report.layers.length);
+  const arena = Math.max(1, report.memory.arena_bytes);
+  const width = 900;
+  const height = 260;
+  const boxes = report.arena.map((slot, i) => ({
+    x: ((slot.first / steps) * width).toFixed(1),
+    y: ((slot.offset / arena) * height).toFixed(1),
+    w: Math.max(2, ((slot.last - slot.first + 1) / steps) * width).toFixed(1),
+    h: Math.max(1, (slot.bytes / arena) * height).toFixed(1),
+    color: palette[i % palette.length],
+    label: `${slot.tensor}: ${slot.bytes} B at ${slot.offset}, steps ${slot.first}-${slot.last}`,
+  }));
+  const pct = (used: number, limit: number | null) => (limit ? `${((100 * used) / limit).toFixed(1)}%` : 'n/a');
+  return compiled({
+    ...report,
+    width,
+    height,
+    boxes,
+    flashPct: pct(report.memory.flash_bytes, report.limits.flash_bytes),
+    ramPct: pct(report.memory.ram_bytes, report.limits.ram_bytes),
+    savedPct: report.memory.unplanned_activation_bytes
+      ? `${(100 - (100 * report.memory.arena_bytes) / report.memory.unplanned_activation_bytes).toFixed(0)}%`
+      : 'n/a',
+  });
+}

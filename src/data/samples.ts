@@ -1,0 +1,117 @@
+// Input samples and labels for `run`, `test`, calibration and augmentation: .npy, raw float32 .bin, and IDX
+// (MNIST / Fashion-MNIST, .gz or not), turned into float32 samples of one model input's shape.
+
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { EennError } from '../ir/diagnostics.js';
+import { looksLikeIdx, parseIdx } from './idx.js';
+import { parseNpy, type NpyData, type NpyDType } from './npy.js';
+
+export interface SampleOptions {
+  /** Every value is multiplied by this (e.g. 1/255 for uint8 pixels). */
+  scale?: number;
+  /** Read at most this many samples. */
+  count?: number;
+}
+
+export interface Samples {
+  count: number;
+  /** count × size(inputShape) values, sample after sample. */
+  data: Float32Array;
+}
+
+type Loaded = { shape: number[]; dtype: NpyDType; data: NpyData; kind: 'npy' | 'idx' | 'raw' };
+
+function readBytes(path: string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the data file: ${(err as Error).message}` });
+  }
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (err) {
+    throw new EennError({ code: 'E_DATA', file: path, message: `the gzip data cannot be decompressed: ${(err as Error).message}` });
+  }
+}
+
+/** Detect the format from the content (npy magic, IDX magic) and the name (.bin/.raw: float32 values). */
+function loadArray(path: string): Loaded {
+  const bytes = readBytes(path);
+  if (bytes[0] === 0x93 && bytes[1] === 0x4e) return { ...parseNpy(bytes, path), kind: 'npy' };
+  if (looksLikeIdx(bytes) && !/\.(bin|raw|f32)$/i.test(path)) return { ...parseIdx(bytes, path), dtype: 'uint8', kind: 'idx' };
+  if (/\.(bin|raw|f32)$/i.test(path)) {
+    if (bytes.length % 4 !== 0) {
+      throw new EennError({
+        code: 'E_DATA', file: path,
+        message: `a raw .bin file holds float32 values, but its size (${bytes.length} bytes) is not a multiple of 4`,
+      });
+    }
+    const aligned = new Uint8Array(bytes); // a copy, aligned for Float32Array
+    return { shape: [bytes.length / 4], dtype: 'float32', data: new Float32Array(aligned.buffer, 0, bytes.length / 4), kind: 'raw' };
+  }
+  throw new EennError({
+    code: 'E_DATA', file: path,
+    message: 'unknown data format',
+    hint: 'use .npy (numpy.save), a raw little-endian float32 .bin file, or an IDX file (MNIST format, .gz allowed)',
+  });
+}
+
+const withoutOnes = (dims: readonly number[]) => dims.filter((d) => d !== 1);
+const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * Samples for a model input of shape `inputShape` (batch dimension included, e.g. [1, 1, 28, 28]).
+ * The file holds one input of exactly that shape, or N of them as [N, ...] (dimensions of size 1 may be left out,
+ * so [N, 28, 28] images fit [1, 1, 28, 28]); raw .bin files hold N inputs back to back.
+ */
+export function readSamples(path: string, inputShape: readonly number[], options: SampleOptions = {}): Samples {
+  const loaded = loadArray(path);
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  const total = loaded.data.length;
+  const expected = `[${inputShape.join(', ')}] (${size} values per sample)`;
+  let count: number;
+  if (loaded.kind === 'raw') {
+    if (total % size !== 0) {
+      throw new EennError({
+        code: 'E_DATA', file: path,
+        message: `the file holds ${total} float32 values, not a whole number of inputs of shape ${expected}: ` +
+          `expected a multiple of ${size * 4} bytes`,
+      });
+    }
+    count = total / size;
+  } else if (sameDims(loaded.shape, inputShape) || sameDims(withoutOnes(loaded.shape), withoutOnes(inputShape))) {
+    count = 1;
+  } else if (loaded.shape.length >= 1 && sameDims(withoutOnes(loaded.shape.slice(1)), withoutOnes(inputShape))) {
+    count = loaded.shape[0]!;
+  } else {
+    throw new EennError({
+      code: 'E_DATA', file: path,
+      message: `data of shape [${loaded.shape.join(', ')}] does not fit the model input ${expected}`,
+      hint: `save the samples as [N, ${inputShape.join(', ')}] or [N, ${inputShape.slice(1).join(', ')}]`,
+    });
+  }
+  if (options.count !== undefined) count = Math.min(count, options.count);
+  const scale = options.scale ?? 1;
+  const data = new Float32Array(count * size);
+  const source = loaded.data;
+  for (let i = 0; i < data.length; i++) data[i] = source[i]! * scale;
+  return { count, data };
+}
+
+/** Class labels from .npy (integer array) or an IDX labels file (idx1). */
+export function readLabels(path: string): Int32Array {
+  const loaded = loadArray(path);
+  if (loaded.kind === 'raw' || loaded.dtype === 'float32' || loaded.dtype === 'float64') {
+    throw new EennError({
+      code: 'E_DATA', file: path,
+      message: 'labels must be integers (.npy of int64/int32/uint8, or an IDX labels file)',
+    });
+  }
+  if (withoutOnes(loaded.shape).length > 1) {
+    throw new EennError({ code: 'E_DATA', file: path, message: `labels must be a 1-D array, got shape [${loaded.shape.join(', ')}]` });
+  }
+  return Int32Array.from(loaded.data as ArrayLike<number>);
+}

@@ -1,0 +1,272 @@
+// Frontend step 1: reads an .onnx file into the graph IR (initializers and Constant nodes become constant tensors,
+// attributes become plain values, nodes get unique names and a topological order). Shapes come later (shapes.ts).
+
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { EennError } from '../ir/diagnostics.js';
+import type { AttrValue, DType, Graph, Node, Tensor } from '../ir/graph.js';
+import {
+  decodeModel, dtypeFromOnnx, longToNumber, OnnxAttributeType, onnxTypeName, tensorFromProto,
+  type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorSource, type ValueInfoProto,
+} from './onnx-proto.js';
+import { sortNodes } from './toposort.js';
+
+/** Read and convert an ONNX model. Every error names `path`. */
+export function loadModel(path: string): Graph {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the model: ${why}` });
+  }
+  const model = decodeModel(bytes, path);
+  try {
+    return graphFromModel(model, { file: path, baseDir: dirname(path) });
+  } catch (err) {
+    throw err instanceof EennError ? err.withFile(path) : err;
+  }
+}
+
+/** The default-domain opset a model imports, and the domains it declares. */
+function readOpsets(model: ModelProto, file: string): { opset: number; domains: Set<string> } {
+  const domains = new Set<string>();
+  let opset = 0;
+  for (const entry of model.opsetImport ?? []) {
+    const domain = entry.domain ?? '';
+    domains.add(domain === 'ai.onnx' ? '' : domain);
+    if (domain === '' || domain === 'ai.onnx') opset = longToNumber(entry.version);
+  }
+  if (opset === 0 && (model.opsetImport ?? []).length === 0) {
+    // IR version 1-2 models predate opset_import; they mean opset 1.
+    throw new EennError({
+      code: 'E_OPSET', file,
+      message: 'the model imports no operator set (opset_import is empty)',
+      hint: 'the model is older than ONNX 1.0; re-export it with a current exporter',
+    });
+  }
+  return { opset, domains };
+}
+
+/** Convert a decoded ModelProto; `source` names the file for errors and locates external data. */
+export function graphFromModel(model: ModelProto, source: TensorSource): Graph {
+  const { opset, domains } = readOpsets(model, source.file);
+  const graphProto = model.graph!;
+  const graph = convertGraph(graphProto, { ...source, opset, domains }, false);
+  if (opset === 0 && graph.nodes.some((n) => n.domain === '')) {
+    const node = graph.nodes.find((n) => n.domain === '')!;
+    throw new EennError({
+      code: 'E_OPSET', file: source.file, node: { name: node.name, op: node.op },
+      message: 'the node uses the default ONNX domain, but the model imports no default-domain opset',
+      hint: 'add an opset_import entry for the domain "" (ai.onnx)',
+    });
+  }
+  return graph;
+}
+
+interface ConvertContext extends TensorSource {
+  opset: number;
+  domains: Set<string>;
+}
+
+function convertGraph(proto: GraphProto, ctx: ConvertContext, isSubgraph: boolean): Graph {
+  const tensors = new Map<string, Tensor>();
+  if ((proto.sparseInitializer ?? []).length > 0) {
+    throw new EennError({
+      code: 'E_UNSUPPORTED', file: ctx.file,
+      message: `sparse initializers are not supported (${proto.sparseInitializer!.map((t) => `"${t.values?.name ?? ''}"`).join(', ')})`,
+      hint: 'save the model with dense initializers',
+    });
+  }
+  for (const init of proto.initializer ?? []) {
+    const t = tensorFromProto(init, ctx);
+    tensors.set(t.name, t);
+  }
+
+  const inputs: string[] = [];
+  for (const info of proto.input ?? []) {
+    const name = info.name ?? '';
+    if (tensors.has(name)) continue; // an input with an initializer is a constant (its default value)
+    // Subgraph (If/Loop body) inputs often leave their shapes open; only the main graph needs them.
+    tensors.set(name, tensorFromValueInfo(info, ctx.file, 'input', isSubgraph));
+    inputs.push(name);
+  }
+
+  const nodes: Node[] = [];
+  const usedNames = new Set<string>();
+  (proto.node ?? []).forEach((nodeProto, index) => {
+    const node = convertNode(nodeProto, index, usedNames, ctx);
+    if (node.op === 'Constant' && node.domain === '') {
+      const output = node.outputs[0] ?? '';
+      tensors.set(output, constantFromNode(node, ctx.file, output));
+      return;
+    }
+    nodes.push(node);
+  });
+
+  const available = new Set(tensors.keys());
+  for (const node of nodes) {
+    for (const output of node.outputs) {
+      if (output === '') continue;
+      if (tensors.has(output) && tensors.get(output)!.data) {
+        throw new EennError({
+          code: 'E_GRAPH', file: ctx.file, node: { name: node.name, op: node.op },
+          message: `output "${output}" is also an initializer or a constant`,
+        });
+      }
+      if (!tensors.has(output)) tensors.set(output, { name: output, shape: [], dtype: 'float32' });
+    }
+  }
+
+  const outputs = (proto.output ?? []).map((info) => info.name ?? '');
+  for (const info of proto.output ?? []) {
+    const existing = tensors.get(info.name ?? '');
+    if (existing && !existing.data && !inputs.includes(existing.name)) {
+      const declared = tensorFromValueInfo(info, ctx.file, 'output', true);
+      tensors.set(existing.name, { ...existing, dtype: declared.dtype, shape: declared.shape });
+    }
+  }
+  if (!isSubgraph) {
+    for (const name of outputs) {
+      if (!tensors.has(name)) {
+        throw new EennError({
+          code: 'E_GRAPH', file: ctx.file,
+          message: `graph output "${name}" is produced by no node and is neither an input nor an initializer`,
+        });
+      }
+    }
+  }
+
+  const sorted = sortNodes(nodes, available, { allowOuterScope: isSubgraph, file: ctx.file });
+  return { name: proto.name || 'model', opset: ctx.opset, tensors, nodes: sorted, inputs, outputs };
+}
+
+/** Shape and dtype declared by a ValueInfoProto; unknown dimensions (dim_param, missing, <= 0) become -1. */
+function tensorFromValueInfo(info: ValueInfoProto, file: string, role: 'input' | 'output', lenient = false): Tensor {
+  const name = info.name ?? '';
+  const tensorType = info.type?.tensorType;
+  if (!tensorType) {
+    if (lenient) return { name, shape: [], dtype: 'float32' };
+    throw new EennError({
+      code: 'E_UNSUPPORTED', file,
+      message: `graph ${role} "${name}" is not a tensor (sequences, maps and optionals are not supported)`,
+    });
+  }
+  const elemType = tensorType.elemType ?? 0;
+  const dtype: DType | undefined = dtypeFromOnnx(elemType);
+  if (!dtype) {
+    throw new EennError({
+      code: 'E_UNSUPPORTED', file,
+      message: `graph ${role} "${name}" has element type ${onnxTypeName(elemType)}, which eennc does not support`,
+      hint: 'convert the model to float32 before compiling',
+    });
+  }
+  if (!tensorType.shape) {
+    if (lenient) return { name, shape: [], dtype };
+    throw new EennError({
+      code: 'E_SHAPE', file,
+      message: `graph ${role} "${name}" has no declared shape (not even its rank)`,
+      hint: 'export the model with input shapes (torch.onnx.export does this by default)',
+    });
+  }
+  const shape = (tensorType.shape.dim ?? []).map((d) => {
+    const v = d.dimValue === undefined || d.dimValue === null ? 0 : longToNumber(d.dimValue);
+    return v > 0 ? v : -1;
+  });
+  return { name, shape, dtype };
+}
+
+function convertNode(proto: NodeProto, index: number, usedNames: Set<string>, ctx: ConvertContext): Node {
+  const op = proto.opType ?? '';
+  const rawDomain = proto.domain ?? '';
+  const domain = rawDomain === 'ai.onnx' ? '' : rawDomain;
+  let name = proto.name || `${op}_${index}`;
+  if (usedNames.has(name)) {
+    let k = 1;
+    while (usedNames.has(`${name}_${k}`)) k++;
+    name = `${name}_${k}`;
+  }
+  usedNames.add(name);
+  if (!ctx.domains.has(domain) && !(domain === '' && ctx.domains.size === 0)) {
+    throw new EennError({
+      code: 'E_OPSET', file: ctx.file, node: { name, op },
+      message: `the node uses the operator domain "${domain}", which the model does not import (opset_import)`,
+      hint: 'the model is malformed or uses a custom operator; re-export it with the standard ONNX operators',
+    });
+  }
+  const attrs: Record<string, AttrValue> = {};
+  for (const attr of proto.attribute ?? []) {
+    attrs[attr.name ?? ''] = convertAttribute(attr, { name, op }, ctx);
+  }
+  return { name, op, domain, inputs: [...(proto.input ?? [])], outputs: [...(proto.output ?? [])], attrs };
+}
+
+function convertAttribute(attr: AttributeProto, node: { name: string; op: string }, ctx: ConvertContext): AttrValue {
+  const decodeText = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString('utf8');
+  switch (attr.type) {
+    case OnnxAttributeType.FLOAT: return attr.f ?? 0;
+    case OnnxAttributeType.INT: return longToNumber(attr.i);
+    case OnnxAttributeType.STRING: return decodeText(attr.s);
+    case OnnxAttributeType.FLOATS: return [...(attr.floats ?? [])];
+    case OnnxAttributeType.INTS: return (attr.ints ?? []).map(longToNumber);
+    case OnnxAttributeType.STRINGS: return (attr.strings ?? []).map(decodeText);
+    case OnnxAttributeType.TENSOR: return tensorFromProto(attr.t!, ctx);
+    case OnnxAttributeType.GRAPH: return convertGraph(attr.g!, ctx, true);
+    default:
+      throw new EennError({
+        code: 'E_UNSUPPORTED', file: ctx.file, node,
+        message: `attribute "${attr.name}" has a type eennc does not read (AttributeProto type ${attr.type})`,
+      });
+  }
+}
+
+/** A Constant node's value as a constant tensor (value, value_float(s), value_int(s)). */
+function constantFromNode(node: Node, file: string, output: string): Tensor {
+  const a = node.attrs;
+  const fail = (what: string) => new EennError({
+    code: 'E_UNSUPPORTED', file, node: { name: node.name, op: node.op },
+    message: `Constant with ${what} is not supported`,
+  });
+  if (a.value !== undefined) {
+    const t = a.value as Tensor;
+    return { name: output, shape: t.shape, dtype: t.dtype, data: t.data };
+  }
+  if (typeof a.value_float === 'number') return { name: output, shape: [], dtype: 'float32', data: Float32Array.of(a.value_float) };
+  if (typeof a.value_int === 'number') return { name: output, shape: [], dtype: 'int64', data: Float64Array.of(a.value_int) };
+  if (Array.isArray(a.value_floats)) {
+    const v = a.value_floats as number[];
+    return { name: output, shape: [v.length], dtype: 'float32', data: Float32Array.from(v) };
+  }
+  if (Array.isArray(a.value_ints)) {
+    const v = a.value_ints as number[];
+    return { name: output, shape: [v.length], dtype: 'int64', data: Float64Array.from(v) };
+  }
+  if (a.value_string !== undefined || a.value_strings !== undefined) throw fail('a string value');
+  if (a.sparse_value !== undefined) throw fail('a sparse value');
+  throw fail('no value');
+}
+
+/** The operators a model uses (subgraphs included) and its default-domain opset, without converting tensors. */
+export function listModelOperators(path: string): { opset: number; operators: { op: string; domain: string }[] } {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the model: ${(err as Error).message}` });
+  }
+  const model = decodeModel(bytes, path);
+  const { opset } = readOpsets(model, path);
+  const operators: { op: string; domain: string }[] = [];
+  const visit = (graph: GraphProto) => {
+    for (const node of graph.node ?? []) {
+      const domain = node.domain === 'ai.onnx' ? '' : node.domain ?? '';
+      operators.push({ op: node.opType ?? '', domain });
+      for (const attr of node.attribute ?? []) {
+        if (attr.g) visit(attr.g);
+        for (const g of attr.graphs ?? []) visit(g);
+      }
+    }
+  };
+  visit(model.graph!);
+  return { opset, operators };
+}

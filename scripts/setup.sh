@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages eennc needs (cross compiler, newlib, QEMU, host gcc and make, test data), only
+# those missing: quick and quiet when everything is there. `eennc doctor` checks the same things.
+set -euo pipefail
+
+PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make libonnx-testdata dataset-fashion-mnist)
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+  echo "eennc setup: apt-get/dpkg not found: this script installs Debian packages." >&2
+  echo "Install the equivalents of: ${PACKAGES[*]}" >&2
+  exit 1
+fi
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "eennc setup: all packages are installed (${PACKAGES[*]})"
+  exit 0
+fi
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    as_root=(sudo)
+  else
+    echo "eennc setup: installing needs root. Run:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+echo "eennc setup: installing ${missing[*]}"
+${as_root[@]+"${as_root[@]}"} apt-get update
+${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+echo "eennc setup: done"

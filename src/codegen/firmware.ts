@@ -1,0 +1,199 @@
+// Codegen, last step: the test firmware around a generated model for one target. Renders main.c, the Makefile
+// and the linker script from templates/c (Handlebars) and copies the runtime (startup, semihosting, platform).
+
+import { readFileSync } from 'node:fs';
+import { dirname, posix, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { EennError } from '../ir/diagnostics.js';
+import { emulatorCommand, formatSize, type Target } from '../target.js';
+
+export interface FirmwareOptions {
+  /** Name of the firmware image (`<modelName>.elf`): letters, digits, `_`, `-`, `.`. */
+  modelName: string;
+  /** Kernel .c files of the model, relative to the project folder (e.g. `kernels/eenn_conv_s8.c`). */
+  kernelSources: string[];
+  /** Bytes of each model input in order (what model.c puts in eenn_input_bytes[]). */
+  inputBytes: number[];
+  /** Bytes of each model output in order (eenn_output_bytes[]). */
+  outputBytes: number[];
+  /** The model's own sources; `['model.c']` unless given. */
+  modelSources?: string[];
+  /** Extra include folders, relative to the project. `.`, `runtime` and the kernel folders are always there. */
+  includeDirs?: string[];
+  /** Optimisation flag the Makefile uses unless `make OPT=...` says otherwise; `-O2` unless given. */
+  optimization?: string;
+}
+
+/** Folder of the firmware runtime inside a generated project. */
+export const RUNTIME_DIR = 'runtime';
+
+/** Runtime files every target gets, and those for Cortex-M or for the host. */
+const COMMON_RUNTIME = ['eenn_platform.h', 'eenn_exit_codes.h'];
+const CORTEX_M_RUNTIME = ['eenn_startup.c', 'eenn_platform_cortexm.c', 'eenn_cortexm.h', 'eenn_semihosting.h'];
+const HOST_RUNTIME = ['eenn_platform_host.c'];
+const LINKER_SCRIPT = 'eenn_linker.ld';
+
+/** Each tensor's slot in main.c's buffers starts on this boundary. */
+const SLOT_ALIGNMENT = 16;
+
+/**
+ * The firmware files for `target`, keyed by path relative to the project folder: main.c, Makefile and the
+ * runtime/ folder (startup code, linker script, semihosting and platform layer). model.c, model.h and the
+ * kernels come from the model code generator; together they build with a plain `make`.
+ */
+export function renderFirmware(target: Target, options: FirmwareOptions): Map<string, string> {
+  checkOptions(options);
+  const embedded = target.kind !== 'host';
+  const files = new Map<string, string>();
+
+  files.set('main.c', renderTemplate('firmware/main.c.hbs', mainContext(target, options)));
+
+  for (const name of [...COMMON_RUNTIME, ...(embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME)]) {
+    files.set(`${RUNTIME_DIR}/${name}`, readTemplate(`runtime/${name}`));
+  }
+  if (embedded) files.set(`${RUNTIME_DIR}/${LINKER_SCRIPT}`, linkerScript(target));
+
+  files.set('Makefile', renderTemplate('firmware/Makefile.hbs', makefileContext(target, options)));
+  return files;
+}
+
+/** The linker script: the target's own, or one generated from its memory map. */
+function linkerScript(target: Target): string {
+  if (target.linkerScript) {
+    try {
+      return readFileSync(target.linkerScript, 'utf8');
+    } catch {
+      throw new EennError({ code: 'E_TARGET', file: target.file, message: `cannot read linkerScript ${target.linkerScript}` });
+    }
+  }
+  const map = target.memoryMap;
+  if (!map) throw new EennError({ code: 'E_TARGET', file: target.file, message: 'no memoryMap or linkerScript' });
+  return renderTemplate(`runtime/${LINKER_SCRIPT}.hbs`, {
+    targetName: target.name,
+    machine: target.emulator?.machine ?? '',
+    regions: map.regions.map((region) => ({
+      name: region.name,
+      originHex: `0x${region.origin.toString(16).padStart(8, '0').toUpperCase()}`,
+      length: region.lengthBytes,
+      lengthText: formatSize(region.lengthBytes),
+      attributes: region.attributes,
+      note: region.note ?? '',
+    })),
+    vectorsRegion: map.vectors,
+    codeRegion: map.code,
+    dataRegion: map.data,
+    stackBytes: target.stackBytes,
+  });
+}
+
+/** Byte offsets of tensors laid out one after another, each on a SLOT_ALIGNMENT boundary. */
+function slots(bytes: number[]): { slots: { bytes: number; offset: number }[]; totalBytes: number } {
+  let offset = 0;
+  const result = bytes.map((size) => {
+    const slot = { bytes: size, offset };
+    offset += Math.ceil(size / SLOT_ALIGNMENT) * SLOT_ALIGNMENT;
+    return slot;
+  });
+  return { slots: result, totalBytes: offset };
+}
+
+function mainContext(target: Target, options: FirmwareOptions): Record<string, unknown> {
+  const inputs = slots(options.inputBytes);
+  const outputs = slots(options.outputBytes);
+  const sum = (values: number[]): number => values.reduce((total, value) => total + value, 0);
+  return {
+    modelName: options.modelName,
+    targetName: target.name,
+    targetDescription: target.description,
+    inputs: inputs.slots,
+    outputs: outputs.slots,
+    inputSlotBytes: inputs.totalBytes,
+    outputSlotBytes: outputs.totalBytes,
+    sampleInputBytes: sum(options.inputBytes),
+    sampleOutputBytes: sum(options.outputBytes),
+    inputSizes: describeSizes(options.inputBytes, 'input'),
+    outputSizes: describeSizes(options.outputBytes, 'output'),
+  };
+}
+
+/** "1 input" or "3 inputs: 3 + 40 + 16 bytes", for main.c's header comment. */
+function describeSizes(bytes: number[], noun: string): string {
+  return bytes.length === 1 ? `1 ${noun}` : `${bytes.length} ${noun}s: ${bytes.join(' + ')} bytes`;
+}
+
+function makefileContext(target: Target, options: FirmwareOptions): Record<string, unknown> {
+  const embedded = target.kind !== 'host';
+  const modelSources = options.modelSources ?? ['model.c'];
+  const runtimeSources = (embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME)
+    .filter((name) => name.endsWith('.c'))
+    .map((name) => `${RUNTIME_DIR}/${name}`);
+  const kernelDirs = options.kernelSources.map((source) => posix.dirname(source)).filter((dir) => dir !== '.');
+  const includeDirs = unique(['.', RUNTIME_DIR, ...kernelDirs, ...(options.includeDirs ?? [])]);
+
+  let runCommand: string;
+  if (target.kind === 'host') runCommand = './$(IMAGE)';
+  else if (target.emulator) runCommand = emulatorCommand(target, '$(IMAGE)').join(' ');
+  else runCommand = `@echo "${target.name} has no emulator: flash $(NAME).hex and run it with a debug probe that implements semihosting"`;
+
+  return {
+    modelName: options.modelName,
+    targetName: target.name,
+    targetDescription: target.description,
+    embedded,
+    cc: target.compiler.cc,
+    size: target.compiler.size,
+    objcopy: target.compiler.objcopy ?? '',
+    optimization: options.optimization ?? '-O2',
+    cpuFlags: target.compiler.flags.join(' '),
+    cflags: [] as string[],
+    ldflags: target.compiler.linkFlags,
+    includeDirs,
+    sources: unique(['main.c', ...modelSources, ...options.kernelSources, ...runtimeSources]),
+    linkerScript: `${RUNTIME_DIR}/${LINKER_SCRIPT}`,
+    hasEmulator: target.emulator !== undefined,
+    runCommand,
+  };
+}
+
+function checkOptions(options: FirmwareOptions): void {
+  const usage = (message: string): never => {
+    throw new EennError({ code: 'E_USAGE', message: `firmware: ${message}` });
+  };
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(options.modelName)) {
+    usage(`model name "${options.modelName}" must be made of letters, digits, _, - and .`);
+  }
+  if (options.inputBytes.length === 0 || options.outputBytes.length === 0) usage('the model needs at least one input and one output');
+  for (const bytes of [...options.inputBytes, ...options.outputBytes]) {
+    if (!Number.isSafeInteger(bytes) || bytes <= 0) usage(`tensor size ${bytes} is not a positive number of bytes`);
+  }
+  for (const source of [...options.kernelSources, ...(options.modelSources ?? [])]) {
+    if (!source.endsWith('.c') || source.startsWith('/') || source.split('/').includes('..') || /\s/.test(source)) {
+      usage(`source "${source}" must be a .c file inside the project, without spaces`);
+    }
+  }
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+// ---------------------------------------------------------------- templates
+
+const templatesDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates', 'c');
+const handlebars = Handlebars.create();
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+
+function readTemplate(relativePath: string): string {
+  return readFileSync(resolve(templatesDir, relativePath), 'utf8');
+}
+
+/** Render templates/c/<relativePath>; C and make text, so nothing is HTML-escaped, and a missing field throws. */
+function renderTemplate(relativePath: string, context: Record<string, unknown>): string {
+  let template = compiled.get(relativePath);
+  if (!template) {
+    template = handlebars.compile(readTemplate(relativePath), { noEscape: true, strict: true });
+    compiled.set(relativePath, template);
+  }
+  return template(context);
+}

@@ -1,0 +1,206 @@
+// Runs a built firmware image on its samples: in QEMU with semihosting and `-icount` for emulator targets,
+// natively for the host. Each run gets a fresh working directory holding input.bin, output.bin and stats.bin
+// (formats in templates/c/firmware/main.c.hbs); a time limit bounds every emulator run.
+
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { EennError } from '../ir/diagnostics.js';
+import { emulatorCommand, type Target } from '../target.js';
+import { explainFirmwareExit, FIRMWARE_EXIT } from './exit-codes.js';
+import { findProgram, requireProgram } from './tools.js';
+
+export interface RunOptions {
+  /** Number of samples in the input bytes. */
+  samples: number;
+  /** Time limit for the whole run; the emulator is killed after it (default 60 s). */
+  timeoutMs?: number;
+  /** Keep the working directory (its path is in the result) instead of deleting it. */
+  keepWorkDir?: boolean;
+}
+
+export interface FirmwareRun {
+  /** Raw output bytes of each sample: every model output in order, as eenn_output_bytes[] lays them out. */
+  outputs: Uint8Array[];
+  /** Exit taken by each sample (0 .. EENN_NUM_EXITS-1; the last is the final classifier). */
+  exits: number[];
+  /** Instructions executed by eenn_run() for each sample under QEMU; null where nothing counts them (host). */
+  instructions: (number | null)[];
+  /** Raw SysTick ticks per sample (0 on the host). */
+  ticks: number[];
+  /** Deepest stack use over the whole run in bytes (high-water mark); null where not measured (host). */
+  stackBytes: number | null;
+  /** What the firmware printed (semihosting console, or stderr on the host). */
+  console: string;
+  /** The working directory, when kept. */
+  workDir?: string;
+}
+
+/** Files the firmware reads and writes in its working directory (written by templates/c/firmware/main.c.hbs). */
+export const FIRMWARE_FILES = { input: 'input.bin', output: 'output.bin', stats: 'stats.bin' } as const;
+
+const STATS_RECORD_BYTES = 16;
+const STATS_TRAILER_BYTES = 16;
+const STATS_MAGIC = 0x4e4e4545;
+const STATS_TICKS_MEASURED = 1;
+const STATS_STACK_MEASURED = 2;
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/**
+ * Run `imagePath` (from buildFirmware) for `target` on `inputBytes`: `options.samples` samples back to back,
+ * each every model input in order. Throws E_RUN when the emulator times out, the firmware crashes or fails,
+ * E_DATA for input that is not whole samples, E_TOOLCHAIN when the emulator is missing.
+ */
+export async function runFirmware(imagePath: string, target: Target, inputBytes: Uint8Array, options: RunOptions): Promise<FirmwareRun> {
+  const { samples } = options;
+  if (!Number.isSafeInteger(samples) || samples <= 0 || inputBytes.length === 0 || inputBytes.length % samples !== 0) {
+    throw new EennError({
+      code: 'E_DATA',
+      message: `${inputBytes.length} input bytes are not ${samples} whole samples`,
+      hint: 'the input must hold every model input of every sample, back to back',
+    });
+  }
+  const image = resolve(imagePath);
+  const command = commandFor(target, image);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  const workDir = await mkdtemp(join(tmpdir(), 'eennc-run-'));
+  try {
+    await writeFile(join(workDir, FIRMWARE_FILES.input), inputBytes);
+    const result = await execa(command[0], command.slice(1), {
+      cwd: workDir,
+      reject: false,
+      all: true,
+      stdin: 'ignore',
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+    });
+    const printed = result.all ?? '';
+    if (result.timedOut) {
+      throw new EennError({
+        code: 'E_RUN',
+        file: image,
+        message: `${target.emulator ? 'emulator' : 'firmware'} did not finish within ${formatSeconds(timeoutMs)} (${samples} sample${samples === 1 ? '' : 's'})`,
+        details: lastLines(printed),
+        hint: 'eenn_run() may loop forever, or the samples need more time: run fewer samples or allow a longer timeout',
+      });
+    }
+    if (result.exitCode !== 0) throw await failedRun(target, image, result.exitCode, result.signal, printed);
+
+    const run = await readResults(workDir, target, samples);
+    if (run.stackBytes !== null && target.stackBytes > 0 && run.stackBytes >= target.stackBytes) {
+      throw new EennError({
+        code: 'E_RUN',
+        file: image,
+        message: `stack overflow: the firmware used all ${target.stackBytes} bytes of its stack`,
+        hint: `raise "stack" in ${target.file}, or lower the stack use of eenn_run()`,
+      });
+    }
+    return { ...run, console: printed, ...(options.keepWorkDir ? { workDir } : {}) };
+  } finally {
+    if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Instructions for `ticks` SysTick ticks under `-icount shift=N`: each instruction takes 2^N ns of virtual time. */
+export function ticksToInstructions(ticks: number, target: Target): number | null {
+  if (!target.emulator || target.counter.source !== 'systick') return null;
+  const nanoseconds = ticks * (1e9 / target.counter.hz);
+  return Math.round(nanoseconds / 2 ** target.emulator.icountShift);
+}
+
+function commandFor(target: Target, image: string): string[] {
+  if (target.kind === 'host') return [image];
+  const command = emulatorCommand(target, image);
+  command[0] = requireProgram(command[0], `run ${target.name} firmware`);
+  return command;
+}
+
+/** Parse output.bin and stats.bin of a finished run. */
+async function readResults(workDir: string, target: Target, samples: number): Promise<Omit<FirmwareRun, 'console' | 'workDir'>> {
+  const [outputFile, statsFile] = await Promise.all([
+    readFile(join(workDir, FIRMWARE_FILES.output)),
+    readFile(join(workDir, FIRMWARE_FILES.stats)),
+  ]).catch(() => {
+    throw new EennError({ code: 'E_RUN', message: 'the firmware finished but left no output.bin/stats.bin' });
+  });
+  const stats = new DataView(statsFile.buffer, statsFile.byteOffset, statsFile.byteLength);
+  const trailer = samples * STATS_RECORD_BYTES;
+  if (statsFile.byteLength !== trailer + STATS_TRAILER_BYTES || stats.getUint32(trailer, true) !== STATS_MAGIC) {
+    throw new EennError({ code: 'E_RUN', message: `stats.bin is not ${samples} records and a trailer (${statsFile.byteLength} bytes)` });
+  }
+  const reported = stats.getUint32(trailer + 4, true);
+  if (reported !== samples) throw new EennError({ code: 'E_RUN', message: `the firmware ran ${reported} samples, expected ${samples}` });
+  const flags = stats.getUint32(trailer + 12, true);
+  if (outputFile.byteLength % samples !== 0) {
+    throw new EennError({ code: 'E_RUN', message: `output.bin (${outputFile.byteLength} bytes) is not ${samples} whole samples` });
+  }
+
+  const outputBytes = outputFile.byteLength / samples;
+  const outputs: Uint8Array[] = [];
+  const exits: number[] = [];
+  const ticks: number[] = [];
+  const instructions: (number | null)[] = [];
+  for (let sample = 0; sample < samples; sample++) {
+    outputs.push(new Uint8Array(outputFile.subarray(sample * outputBytes, (sample + 1) * outputBytes)));
+    const record = sample * STATS_RECORD_BYTES;
+    exits.push(stats.getInt32(record, true));
+    const sampleTicks = stats.getUint32(record + 8, true) + stats.getUint32(record + 12, true) * 2 ** 32;
+    ticks.push(sampleTicks);
+    instructions.push(flags & STATS_TICKS_MEASURED ? ticksToInstructions(sampleTicks, target) : null);
+  }
+  const stackBytes = flags & STATS_STACK_MEASURED ? stats.getUint32(trailer + 8, true) : null;
+  return { outputs, exits, instructions, ticks, stackBytes };
+}
+
+/** The E_RUN error for a run that ended with a non-zero status or a signal. */
+async function failedRun(target: Target, image: string, exitCode: number | undefined, signal: string | undefined, printed: string): Promise<EennError> {
+  const details = lastLines(printed);
+  if (exitCode === undefined) {
+    return new EennError({
+      code: 'E_RUN',
+      file: image,
+      message: signal ? `the firmware crashed (${signal})` : 'the firmware could not be started',
+      details,
+      hint: target.kind === 'host' ? 'build it with -O0 -g (make OPT="-O0 -g") and run it under gdb' : undefined,
+    });
+  }
+  const explained = explainFirmwareExit(exitCode);
+  if (!explained) {
+    return new EennError({
+      code: 'E_RUN',
+      file: image,
+      message: `${target.emulator ? 'the emulator' : 'the firmware'} failed with exit status ${exitCode}`,
+      details,
+      hint: target.emulator ? `check that ${target.emulator.program} supports -M ${target.emulator.machine} (eennc doctor)` : undefined,
+    });
+  }
+  let message = `${explained.message} (exit status ${exitCode})`;
+  if (exitCode === FIRMWARE_EXIT.HARD_FAULT) {
+    const where = await faultLocation(target, image, printed);
+    if (where) message += ` in ${where}`;
+  }
+  // The firmware rejects input that is not whole samples of the model's inputs: that is the data's fault.
+  const code = exitCode === FIRMWARE_EXIT.INPUT_FILE ? 'E_DATA' : 'E_RUN';
+  return new EennError({ code, file: image, message, details, hint: explained.hint });
+}
+
+/** "function at file:line" for the PC in a fault report, when addr2line can say. */
+async function faultLocation(target: Target, image: string, printed: string): Promise<string | undefined> {
+  const pc = /hard fault pc=(0x[0-9a-f]+)/.exec(printed)?.[1];
+  const addr2line = findProgram(target.compiler.size.replace(/size$/, 'addr2line'));
+  if (!pc || !addr2line) return undefined;
+  const result = await execa(addr2line, ['-f', '-e', image, pc], { reject: false });
+  const [fn, place] = (result.stdout ?? '').split('\n');
+  if (result.exitCode !== 0 || !fn || fn === '??') return undefined;
+  return place && !place.startsWith('??') ? `${fn} at ${place.replace(/^.*\//, '')}` : fn;
+}
+
+function lastLines(text: string, count = 8): string[] {
+  return text.split('\n').map((line) => line.trimEnd()).filter(Boolean).slice(-count);
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}

@@ -1,0 +1,231 @@
+// Lowers Conv (1-D and 2-D: general, 1x1 and depthwise kernels; 3-D: plain loops) and ConvTranspose to the
+// float conv kernels.
+
+import { attrInt, attrInts } from '../../ops/attrs.js';
+import { dilatedExtent, forwardWindow, readAutoPad, readAxisInts, readPads, type WindowGeometry } from '../../ops/spatial.js';
+import {
+  activationArgs, constArg, intArg, optionalTensorArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
+} from '../kernel-call.js';
+import { packOutputBlocks } from '../pack-weights.js';
+import { constantFloats, input, SOURCES, unsupported } from './common.js';
+
+/** A 1-D or 2-D window as 2-D numbers (1-D: height 1). */
+interface Window2d {
+  inH: number; inW: number; outH: number; outW: number;
+  kH: number; kW: number; sH: number; sW: number;
+  padTop: number; padLeft: number; padBottom: number; padRight: number;
+  dH: number; dW: number;
+}
+
+export function to2d(g: WindowGeometry): Window2d {
+  const two = g.inputSize.length === 2;
+  const at = (values: number[], fill: number): [number, number] => (two ? [values[0]!, values[1]!] : [fill, values[0]!]);
+  const [inH, inW] = at(g.inputSize, 1);
+  const [outH, outW] = at(g.outputSize, 1);
+  const [kH, kW] = at(g.kernel, 1);
+  const [sH, sW] = at(g.strides, 1);
+  const [dH, dW] = at(g.dilations, 1);
+  const [padTop, padLeft] = at(g.padsBegin, 0);
+  const [padBottom, padRight] = at(g.padsEnd, 0);
+  return { inH, inW, outH, outW, kH, kW, sH, sW, padTop, padLeft, padBottom, padRight, dH, dW };
+}
+
+/** Check a spatial rank the kernels handle (1-D and 2-D, and 3-D when `volumes`). */
+export function requirePlanar(ctx: LowerContext, rank: number, what: string, volumes = false): void {
+  if (rank < 1 || rank > (volumes ? 3 : 2)) {
+    unsupported(ctx, `${rank}-D ${what} is not supported by the float kernels (1-D${volumes ? ', 2-D and 3-D' : ' and 2-D'} are)`,
+      'reshape the tensor so that it has layout [N, C, W], [N, C, H, W] or [N, C, D, H, W]');
+  }
+}
+
+/** The arguments of a 3-D window, in the order of the 3-D kernels (depth, height, width per field). */
+export function volumeWindowArgs(g: WindowGeometry, withPadEnd: boolean): KernelArg[] {
+  const axes = ['d', 'h', 'w'];
+  const each = (prefix: string, values: number[]) => values.map((v, i) => intArg(`${prefix}_${axes[i]}`, v));
+  return [
+    ...each('kernel', g.kernel), ...each('stride', g.strides),
+    intArg('pad_front', g.padsBegin[0]!), intArg('pad_top', g.padsBegin[1]!), intArg('pad_left', g.padsBegin[2]!),
+    ...(withPadEnd ? [intArg('pad_back', g.padsEnd[0]!), intArg('pad_bottom', g.padsEnd[1]!), intArg('pad_right', g.padsEnd[2]!)] : []),
+    ...each('dilation', g.dilations),
+  ];
+}
+
+export function describeVolume(g: WindowGeometry, extra = ''): string {
+  const parts = [`kernel ${g.kernel.join('x')}`, `stride ${g.strides.join('x')}`, `pads ${[...g.padsBegin, ...g.padsEnd].join(',')}`];
+  if (g.dilations.some((d) => d !== 1)) parts.push(`dilation ${g.dilations.join('x')}`);
+  if (extra) parts.push(extra);
+  return parts.join(', ');
+}
+
+/** A 3-D convolution or transposed convolution call (weights in ONNX layout). */
+function conv3dCall(ctx: LowerContext, fn: string, g: WindowGeometry, outC: number, group: number): LoweredStep {
+  const x = input(ctx, 0, 'X');
+  const out = ctx.outputs[0]!.shape;
+  return {
+    detail: describeVolume(g, group > 1 ? `${group} groups` : ''),
+    calls: [{
+      fn,
+      source: SOURCES.conv,
+      args: [
+        tensorArg('input', x.name), tensorArg('weights', input(ctx, 1, 'W').name), optionalTensorArg('bias', ctx.inputs[2]),
+        tensorArg('output', ctx.result.name), intArg('batches', x.shape[0]!), intArg('in_c', x.shape[1]!),
+        intArg('in_d', x.shape[2]!), intArg('in_h', x.shape[3]!), intArg('in_w', x.shape[4]!),
+        intArg('out_c', outC), intArg('out_d', out[2]!), intArg('out_h', out[3]!), intArg('out_w', out[4]!), intArg('groups', group),
+        ...volumeWindowArgs(g, false), ...activationArgs(ctx.activation),
+      ],
+    }],
+  };
+}
+
+export function windowArgs(w: Window2d, withPadEnd: boolean): KernelArg[] {
+  return [
+    intArg('kernel_h', w.kH), intArg('kernel_w', w.kW), intArg('stride_h', w.sH), intArg('stride_w', w.sW),
+    intArg('pad_top', w.padTop), intArg('pad_left', w.padLeft),
+    ...(withPadEnd ? [intArg('pad_bottom', w.padBottom), intArg('pad_right', w.padRight)] : []),
+    intArg('dilation_h', w.dH), intArg('dilation_w', w.dW),
+  ];
+}
+
+export function describeWindow(w: Window2d, extra = ''): string {
+  const parts = [`kernel ${w.kH}x${w.kW}`, `stride ${w.sH}x${w.sW}`, `pads ${w.padTop},${w.padLeft},${w.padBottom},${w.padRight}`];
+  if (w.dH !== 1 || w.dW !== 1) parts.push(`dilation ${w.dH}x${w.dW}`);
+  if (extra) parts.push(extra);
+  return parts.join(', ');
+}
+
+export function lowerConv(ctx: LowerContext): LoweredStep {
+  const x = input(ctx, 0, 'X');
+  const w = input(ctx, 1, 'W');
+  const bias = ctx.inputs[2];
+  requirePlanar(ctx, x.shape.length - 2, 'convolution', true);
+  const group = attrInt(ctx.node, 'group', 1);
+  if (x.shape.length === 5) return conv3dCall(ctx, 'eenn_conv3d_f32', forwardWindow(ctx.node, x.shape.slice(2), w.shape.slice(2)), w.shape[0]!, group);
+  const window = to2d(forwardWindow(ctx.node, x.shape.slice(2), w.shape.slice(2)));
+  const [batches, inC] = [x.shape[0]!, x.shape[1]!];
+  const outC = w.shape[0]!;
+  const out = ctx.result.name;
+  const head = [tensorArg('input', x.name)];
+
+  if (group > 1 && group === inC && w.shape[1] === 1) {
+    const multiplier = outC / inC;
+    if (window.kH === 3 && window.kW === 3 && window.dH === 1 && window.dW === 1) {
+      return {
+        detail: describeWindow(window, multiplier > 1 ? `depthwise x${multiplier}` : 'depthwise'),
+        calls: [{
+          fn: 'eenn_depthwise_conv2d_3x3_f32',
+          source: SOURCES.conv,
+          args: [
+            ...head, tensorArg('weights', w.name), optionalTensorArg('bias', bias), tensorArg('output', out),
+            intArg('batches', batches), intArg('in_c', inC), intArg('in_h', window.inH), intArg('in_w', window.inW),
+            intArg('multiplier', multiplier), intArg('out_h', window.outH), intArg('out_w', window.outW),
+            intArg('stride_h', window.sH), intArg('stride_w', window.sW), intArg('pad_top', window.padTop), intArg('pad_left', window.padLeft),
+            ...activationArgs(ctx.activation),
+          ],
+        }],
+      };
+    }
+    return {
+      detail: describeWindow(window, multiplier > 1 ? `depthwise x${multiplier}` : 'depthwise'),
+      calls: [{
+        fn: 'eenn_depthwise_conv2d_f32',
+        source: SOURCES.conv,
+        args: [
+          ...head, tensorArg('weights', w.name), optionalTensorArg('bias', bias), tensorArg('output', out),
+          intArg('batches', batches), intArg('in_c', inC), intArg('in_h', window.inH), intArg('in_w', window.inW),
+          intArg('multiplier', multiplier), intArg('out_h', window.outH), intArg('out_w', window.outW),
+          ...windowArgs(window, false), ...activationArgs(ctx.activation),
+        ],
+      }],
+    };
+  }
+
+  const filterSize = (inC / group) * window.kH * window.kW;
+  const packed = packOutputBlocks(constantFloats(ctx, w, 'W'), outC, group, filterSize);
+  const weights = constArg('weights', {
+    name: `${w.name}_packed`, ctype: 'float', data: packed,
+    note: `"${w.name}" [${w.shape.join(', ')}], output channels interleaved in blocks of 4`,
+  });
+  const pointwise = group === 1 && window.kH === 1 && window.kW === 1 && window.sH === 1 && window.sW === 1
+    && window.padTop === 0 && window.padLeft === 0 && window.padBottom === 0 && window.padRight === 0;
+  if (pointwise) {
+    return {
+      detail: 'kernel 1x1, stride 1, no padding',
+      calls: [{
+        fn: 'eenn_conv2d_1x1_f32',
+        source: SOURCES.conv,
+        args: [
+          ...head, weights, optionalTensorArg('bias', bias), tensorArg('output', out),
+          intArg('batches', batches), intArg('in_c', inC), intArg('size', window.inH * window.inW), intArg('out_c', outC),
+          ...activationArgs(ctx.activation),
+        ],
+      }],
+    };
+  }
+  return {
+    detail: describeWindow(window, group > 1 ? `${group} groups` : ''),
+    calls: [{
+      fn: 'eenn_conv2d_f32',
+      source: SOURCES.conv,
+      args: [
+        ...head, weights, optionalTensorArg('bias', bias), tensorArg('output', out),
+        intArg('batches', batches), intArg('in_c', inC), intArg('in_h', window.inH), intArg('in_w', window.inW),
+        intArg('out_c', outC), intArg('out_h', window.outH), intArg('out_w', window.outW), intArg('groups', group),
+        ...windowArgs(window, false), ...activationArgs(ctx.activation),
+      ],
+    }],
+  };
+}
+
+/**
+ * ConvTranspose geometry (ONNX): full = stride * (in - 1) + output_padding + dilated kernel; explicit pads, or
+ * pads derived from output_shape / SAME_* (odd element at the end for SAME_UPPER, at the beginning otherwise).
+ */
+function transposeWindow(ctx: LowerContext, inputSize: number[], kernel: number[], outputSize: number[]): WindowGeometry {
+  const node = ctx.node;
+  const rank = inputSize.length;
+  const strides = readAxisInts(node, 'strides', rank, 1, 1);
+  const dilations = readAxisInts(node, 'dilations', rank, 1, 1);
+  const outputPadding = readAxisInts(node, 'output_padding', rank, 0, 0);
+  const autoPad = readAutoPad(node);
+  let requested = attrInts(node, 'output_shape');
+  if (requested && requested.length === rank + 2) requested = requested.slice(2);
+  const { padsBegin, padsEnd } = autoPad === 'NOTSET' ? readPads(node, rank)
+    : { padsBegin: new Array<number>(rank).fill(0), padsEnd: new Array<number>(rank).fill(0) };
+  for (let i = 0; i < rank; i++) {
+    const full = strides[i]! * (inputSize[i]! - 1) + outputPadding[i]! + dilatedExtent(kernel[i]!, dilations[i]!);
+    let target: number | undefined = requested?.[i];
+    if (target === undefined && (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER')) target = inputSize[i]! * strides[i]!;
+    if (target !== undefined) {
+      const total = Math.max(0, full - target);
+      const half = Math.floor(total / 2);
+      padsBegin[i] = autoPad === 'SAME_UPPER' ? half : total - half;
+      padsEnd[i] = full - target - padsBegin[i]!;
+    }
+  }
+  return { inputSize, outputSize, kernel, strides, dilations, padsBegin, padsEnd };
+}
+
+export function lowerConvTranspose(ctx: LowerContext): LoweredStep {
+  const x = input(ctx, 0, 'X');
+  const w = input(ctx, 1, 'W');
+  requirePlanar(ctx, x.shape.length - 2, 'transposed convolution', true);
+  const group = attrInt(ctx.node, 'group', 1);
+  const outShape = ctx.outputs[0]!.shape;
+  const geometry = transposeWindow(ctx, x.shape.slice(2), w.shape.slice(2), outShape.slice(2));
+  if (geometry.padsBegin.some((p) => p < 0)) unsupported(ctx, 'negative begin padding is not supported');
+  if (x.shape.length === 5) return conv3dCall(ctx, 'eenn_conv_transpose3d_f32', geometry, outShape[1]!, group);
+  const window = to2d(geometry);
+  return {
+    detail: describeWindow(window, group > 1 ? `${group} groups` : ''),
+    calls: [{
+      fn: 'eenn_conv_transpose2d_f32',
+      source: SOURCES.conv,
+      args: [
+        tensorArg('input', x.name), tensorArg('weights', w.name), optionalTensorArg('bias', ctx.inputs[2]), tensorArg('output', ctx.result.name),
+        intArg('batches', x.shape[0]!), intArg('in_c', x.shape[1]!), intArg('in_h', window.inH), intArg('in_w', window.inW),
+        intArg('out_c', outShape[1]!), intArg('out_h', window.outH), intArg('out_w', window.outW), intArg('groups', group),
+        ...windowArgs(window, false), ...activationArgs(ctx.activation),
+      ],
+    }],
+  };
+}

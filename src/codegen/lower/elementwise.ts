@@ -1,0 +1,224 @@
+// Lowers element-wise operators: binary with broadcasting (Add, Sub, Mul, Div, Pow, Max, Min, PRelu), their
+// variadic forms (Sum, Mean, Max, Min), unary math and activations, and inference BatchNormalization.
+
+import { sizeOf, type Tensor } from '../../ir/graph.js';
+import { attrFloat, attrInt } from '../../ops/attrs.js';
+import {
+  constArg, floatArg, intArg, tensorArg, type ConstArray, type KernelArg, type KernelCall, type LoweredStep, type LowerContext,
+} from '../kernel-call.js';
+import { stridedCopyCalls } from '../data-movement.js';
+import { broadcastStrides, collapse, contiguousStrides, piecesOf } from '../strided.js';
+import { constantFloats, input, SOURCES, unsupported } from './common.js';
+
+/** A binary operand: a graph tensor, or a constant array derived by the compiler. */
+export interface Operand {
+  name: string;
+  shape: readonly number[];
+  array?: ConstArray;
+}
+
+function operandArg(param: string, operand: Operand, offset: number): KernelArg {
+  return operand.array ? { kind: 'const', name: param, array: operand.array, offset } : tensorArg(param, operand.name, offset);
+}
+
+/** Kernel function of each binary operator. */
+export const BINARY_KERNELS: Record<string, string> = {
+  Add: 'eenn_add_f32', Sub: 'eenn_sub_f32', Mul: 'eenn_mul_f32', Div: 'eenn_div_f32',
+  Pow: 'eenn_pow_f32', Max: 'eenn_max_f32', Min: 'eenn_min_f32', PRelu: 'eenn_prelu_f32', Mod: 'eenn_mod_f32',
+};
+
+/** Calls of a binary kernel: output (contiguous, shape out.shape) = a OP b, both broadcast to it. */
+export function binaryCalls(fn: string, a: Operand, b: Operand, out: Operand, aOffset = 0, bOffset = 0): KernelCall[] {
+  const space = collapse({
+    dims: [...out.shape],
+    strides: [broadcastStrides(a.shape, out.shape), broadcastStrides(b.shape, out.shape), contiguousStrides(out.shape)],
+  });
+  if (space.dims.includes(0)) return [];
+  return piecesOf(space).map((piece) => ({
+    fn,
+    source: SOURCES.elementwise,
+    args: [
+      operandArg('a', a, aOffset + piece.offsets[0]!),
+      operandArg('b', b, bOffset + piece.offsets[1]!),
+      tensorArg('output', out.name, piece.offsets[2]!),
+      ...piece.dims.map((d, k) => intArg(`d${k}`, d)),
+      ...piece.strides[0]!.map((s, k) => intArg(`a_s${k}`, s)),
+      ...piece.strides[1]!.map((s, k) => intArg(`b_s${k}`, s)),
+    ],
+  }));
+}
+
+/** A clip of the whole tensor in place, for activations that could not be fused into the kernel itself. */
+export function clampCalls(ctx: LowerContext, tensor: Operand): KernelCall[] {
+  const { min, max } = ctx.activation;
+  if (min === -Infinity && max === Infinity) return [];
+  return [{
+    fn: 'eenn_clip_f32', source: SOURCES.activation,
+    args: [tensorArg('input', tensor.name), tensorArg('output', tensor.name), intArg('size', sizeOf(tensor.shape)), floatArg('min', min), floatArg('max', max)],
+  }];
+}
+
+/** A scalar constant as a one-element array operand. */
+export function scalarOperand(name: string, value: number, note: string): Operand {
+  return { name, shape: [1], array: { name, ctype: 'float', data: Float32Array.of(value), note } };
+}
+
+export function lowerBinary(ctx: LowerContext): LoweredStep {
+  const a = input(ctx, 0, 'A');
+  let b = input(ctx, 1, 'B');
+  const out = ctx.outputs[0]!;
+  if (ctx.node.op === 'PRelu' && ctx.opset < 7 && b.shape.length === 1 && b.shape[0]! > 1 && a.shape[1] === b.shape[0]) {
+    // Opset 6 PRelu: a per-channel slope of C values against [N, C, ...].
+    b = { ...b, shape: [b.shape[0]!, ...new Array<number>(a.shape.length - 2).fill(1)] };
+  }
+  if (ctx.node.op === 'Mod' && attrInt(ctx.node, 'fmod', 0) !== 1) unsupported(ctx, 'Mod of floats needs fmod=1');
+  return { calls: binaryCalls(BINARY_KERNELS[ctx.node.op]!, a, b, out) };
+}
+
+/** Sum / Mean / Max / Min of any number of inputs: a chain of binary calls accumulating in the output. */
+export function lowerVariadic(ctx: LowerContext): LoweredStep {
+  const out = ctx.outputs[0]!;
+  const parts = ctx.inputs.filter((t): t is Tensor => t !== undefined);
+  if (parts.length === 0) unsupported(ctx, 'no inputs');
+  // Start with the input the output overwrites (in place), so it is read before anything is written.
+  const first = parts.findIndex((p) => ctx.sameStorage(p.name, out.name));
+  if (first > 0) parts.unshift(...parts.splice(first, 1));
+  const fn = ctx.node.op === 'Max' ? 'eenn_max_f32' : ctx.node.op === 'Min' ? 'eenn_min_f32' : 'eenn_add_f32';
+  const calls: KernelCall[] = [];
+  if (parts.length === 1) {
+    if (!ctx.sameStorage(parts[0]!.name, out.name)) {
+      calls.push(...stridedCopyCalls(parts[0]!.name, 0, out.name, 0, {
+        dims: [...out.shape], strides: [broadcastStrides(parts[0]!.shape, out.shape), contiguousStrides(out.shape)],
+      }));
+    }
+  } else {
+    calls.push(...binaryCalls(fn, parts[0]!, parts[1]!, out));
+    for (const part of parts.slice(2)) calls.push(...binaryCalls(fn, out, part, out));
+  }
+  if (ctx.node.op === 'Mean' && parts.length > 1) {
+    const count = scalarOperand(`${out.name}_count`, parts.length, `number of inputs of Mean "${ctx.node.name}"`);
+    calls.push(...binaryCalls('eenn_div_f32', out, count, out));
+  }
+  return { calls };
+}
+
+/** Unary kernels: name and the float parameters read from the node's attributes. */
+const UNARY: Record<string, { fn: string; params?: (ctx: LowerContext) => [string, number][] }> = {
+  Relu: { fn: 'eenn_relu_f32' },
+  LeakyRelu: { fn: 'eenn_leaky_relu_f32', params: (c) => [['alpha', attrFloat(c.node, 'alpha', 0.01)]] },
+  ThresholdedRelu: { fn: 'eenn_thresholded_relu_f32', params: (c) => [['alpha', attrFloat(c.node, 'alpha', 1)]] },
+  Sigmoid: { fn: 'eenn_sigmoid_f32' },
+  Tanh: { fn: 'eenn_tanh_f32' },
+  HardSigmoid: { fn: 'eenn_hard_sigmoid_f32', params: (c) => [['alpha', attrFloat(c.node, 'alpha', 0.2)], ['beta', attrFloat(c.node, 'beta', 0.5)]] },
+  HardSwish: { fn: 'eenn_hard_swish_f32' },
+  Elu: { fn: 'eenn_elu_f32', params: (c) => [['alpha', attrFloat(c.node, 'alpha', 1)]] },
+  Selu: {
+    fn: 'eenn_selu_f32',
+    params: (c) => [['alpha', attrFloat(c.node, 'alpha', 1.67326319217681884765625)], ['gamma', attrFloat(c.node, 'gamma', 1.05070102214813232421875)]],
+  },
+  Celu: { fn: 'eenn_celu_f32', params: (c) => [['alpha', attrFloat(c.node, 'alpha', 1)]] },
+  Softplus: { fn: 'eenn_softplus_f32' },
+  Softsign: { fn: 'eenn_softsign_f32' },
+  Exp: { fn: 'eenn_exp_f32' },
+  Log: { fn: 'eenn_log_f32' },
+  Sqrt: { fn: 'eenn_sqrt_f32' },
+  Neg: { fn: 'eenn_neg_f32' },
+  Abs: { fn: 'eenn_abs_f32' },
+  Reciprocal: { fn: 'eenn_reciprocal_f32' },
+  Floor: { fn: 'eenn_floor_f32' },
+  Ceil: { fn: 'eenn_ceil_f32' },
+  Round: { fn: 'eenn_round_f32' },
+  Erf: { fn: 'eenn_erf_f32' },
+  Sign: { fn: 'eenn_sign_f32' },
+  Sin: { fn: 'eenn_sin_f32' },
+  Cos: { fn: 'eenn_cos_f32' },
+  Tan: { fn: 'eenn_tan_f32' },
+  Asin: { fn: 'eenn_asin_f32' },
+  Acos: { fn: 'eenn_acos_f32' },
+  Atan: { fn: 'eenn_atan_f32' },
+  Sinh: { fn: 'eenn_sinh_f32' },
+  Cosh: { fn: 'eenn_cosh_f32' },
+  Asinh: { fn: 'eenn_asinh_f32' },
+  Acosh: { fn: 'eenn_acosh_f32' },
+  Atanh: { fn: 'eenn_atanh_f32' },
+};
+
+export const UNARY_OPS: readonly string[] = Object.keys(UNARY);
+
+export function lowerUnary(ctx: LowerContext): LoweredStep {
+  const x = input(ctx, 0, 'X');
+  const spec = UNARY[ctx.node.op]!;
+  const size = sizeOf(x.shape);
+  if (size === 0) return { calls: [] };
+  const params = spec.params?.(ctx) ?? [];
+  return {
+    detail: params.map(([k, v]) => `${k} ${v}`).join(', ') || undefined,
+    calls: [{
+      fn: spec.fn, source: SOURCES.activation,
+      args: [tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('size', size), ...params.map(([k, v]) => floatArg(k, v))],
+    }],
+  };
+}
+
+/** Clip's bounds: attributes before opset 11, constant inputs 1 and 2 after; absent is unbounded. */
+export function clipBounds(ctx: Pick<LowerContext, 'graph' | 'opset'> & { node: LowerContext['node'] }): [number, number] {
+  const { node, graph, opset } = ctx;
+  if (opset < 11) return [attrFloat(node, 'min', -Infinity), attrFloat(node, 'max', Infinity)];
+  const bound = (index: number, fallback: number): number => {
+    const name = node.inputs[index];
+    if (!name) return fallback;
+    const t = graph.tensors.get(name);
+    if (!t?.data || t.data.length !== 1) throw new Error(`internal: Clip bound ${name} is not a constant scalar`);
+    return Number(t.data[0]);
+  };
+  return [bound(1, -Infinity), bound(2, Infinity)];
+}
+
+export function lowerClip(ctx: LowerContext): LoweredStep {
+  const x = input(ctx, 0, 'X');
+  for (const i of [1, 2]) {
+    const t = ctx.inputs[i];
+    if (t && (!t.data || t.data.length !== 1)) unsupported(ctx, `Clip bound ${i === 1 ? 'min' : 'max'} must be a constant scalar`);
+  }
+  const [min, max] = clipBounds(ctx);
+  const size = sizeOf(x.shape);
+  return {
+    detail: `[${min}, ${max}]`,
+    calls: size === 0 ? [] : [{
+      fn: 'eenn_clip_f32', source: SOURCES.activation,
+      args: [tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('size', size), floatArg('min', min), floatArg('max', max)],
+    }],
+  };
+}
+
+/** Inference BatchNormalization not folded into a convolution: y = x * scale[c] + shift[c]. */
+export function lowerBatchNorm(ctx: LowerContext): LoweredStep {
+  const x = input(ctx, 0, 'X');
+  if (ctx.node.outputs.filter((o) => o !== '').length > 1 || (ctx.opset >= 14 && attrInt(ctx.node, 'training_mode', 0) !== 0)) {
+    unsupported(ctx, 'training-mode BatchNormalization is not supported');
+  }
+  const channels = x.shape[1] ?? 1;
+  const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => constantFloats(ctx, input(ctx, i, 'parameter'), 'BatchNormalization parameter'));
+  if (gamma!.length !== channels) unsupported(ctx, 'per-position (spatial=0) BatchNormalization is not supported');
+  const epsilon = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const scale = new Float32Array(channels);
+  const shift = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const s = gamma![c]! / Math.sqrt(variance![c]! + epsilon);
+    scale[c] = s;
+    shift[c] = beta![c]! - mean![c]! * s;
+  }
+  const base = ctx.node.inputs[1] || ctx.node.name;
+  return {
+    detail: `epsilon ${epsilon}`,
+    calls: sizeOf(x.shape) === 0 ? [] : [{
+      fn: 'eenn_channel_affine_f32', source: SOURCES.elementwise,
+      args: [
+        tensorArg('input', x.name), tensorArg('output', ctx.result.name),
+        intArg('outer', x.shape[0] ?? 1), intArg('channels', channels), intArg('inner', sizeOf(x.shape.slice(2))),
+        constArg('scale', { name: `${base}_bn_scale`, ctype: 'float', data: scale, note: 'gamma / sqrt(var + epsilon) per channel' }),
+        constArg('shift', { name: `${base}_bn_shift`, ctype: 'float', data: shift, note: 'beta - mean * scale per channel' }),
+      ],
+    }],
+  };
+}

@@ -1,0 +1,327 @@
+// Memory planning: where every runtime tensor lives while the model runs, and how big the one static arena is.
+// Sits after the graph passes and before code generation, which reads the plan's steps, buffers and offsets.
+//
+// Decisions:
+// - Model inputs and outputs are NOT in the arena: eenn_run() receives pointers to them and kernels read
+//   the inputs and write the outputs in place, which saves two copies and their bytes. Input buffers are
+//   read-only; output buffers may hold intermediate values of their alias group before the final result.
+// - Reshape-like operators (ALIAS_OPS) share their input's buffer, extending its lifetime, unless that
+//   would bind one buffer to two external places (an input and an output, two outputs, a constant and an
+//   output); then code generation copies.
+// - Element-wise operators (IN_PLACE_OPS) write over an input of the same size when that input dies at
+//   this step, so a chain of activations costs one buffer (TFLite Micro's planner does not do this).
+// - A Relu/Clip fused into its producer (schedule.ts) has no buffer for the tensor between them.
+// - Arena buffers are placed by the greedy planner of arena-allocator.ts, aligned to 8 bytes.
+
+import { bytesPerElement, sizeOf, type Graph, type Tensor } from '../ir/graph.js';
+import { allocateArena, alignUp, arenaLowerBound, type ArenaRequest } from './arena-allocator.js';
+import { ALIAS_OPS, buildSteps, IN_PLACE_OPS, type ScheduleOptions, type Step } from './schedule.js';
+
+/** Where a buffer lives. */
+export type Storage =
+  | { kind: 'arena'; offset: number }
+  /** The caller's input buffer `index` (read-only). */
+  | { kind: 'input'; index: number }
+  /** The caller's output buffer `index`. */
+  | { kind: 'output'; index: number }
+  /** A constant tensor's data (weights in flash), for alias groups rooted in a constant. */
+  | { kind: 'constant'; tensor: string }
+  /** Exists only inside a fused kernel (the tensor between a Conv and its fused Relu). */
+  | { kind: 'fused' };
+
+/** A run of bytes shared by one or more tensors (a tensor and its aliases, or an in-place chain). */
+export interface PlannedBuffer {
+  id: number;
+  /** Tensors stored here, in order of production. */
+  tensors: string[];
+  bytes: number;
+  /** First step that writes it (0 for model inputs and constants). */
+  firstStep: number;
+  /** Last step that reads it; `steps.length` for buffers holding a model output. */
+  lastStep: number;
+  storage: Storage;
+}
+
+export interface MemoryPlan {
+  steps: Step[];
+  buffers: PlannedBuffer[];
+  /** Buffer id of each runtime tensor (activations, inputs, outputs; constants only when aliased). */
+  bufferOf: Map<string, number>;
+  /** Bytes of the static arena (a multiple of `alignment`). */
+  arenaBytes: number;
+  /** The smallest arena any placement could reach for these lifetimes (peak of live bytes). */
+  lowerBoundBytes: number;
+  /**
+   * Sum of the bytes of every intermediate tensor (produced by a node, not a model output), each in its
+   * own buffer: what a generator without memory reuse (onnx2c) allocates.
+   */
+  naiveBytes: number;
+  alignment: number;
+  /** Which greedy order produced the arena layout. */
+  strategy: string;
+}
+
+export interface PlanOptions extends ScheduleOptions {
+  /** Arena offset alignment in bytes (default 8). */
+  alignment?: number;
+  /** Run element-wise operators in place when possible (default true). */
+  inPlace?: boolean;
+}
+
+/** Bytes of a tensor's contents. */
+export function tensorBytes(t: Pick<Tensor, 'shape' | 'dtype'>): number {
+  return sizeOf(t.shape) * bytesPerElement(t.dtype);
+}
+
+type Binding = Exclude<Storage, { kind: 'arena' } | { kind: 'fused' }>;
+
+/** Union-find over tensor names, each class carrying at most one external binding. */
+class BufferGroups {
+  private readonly parent = new Map<string, string>();
+  private readonly binding = new Map<string, Binding>();
+  private readonly lastRead = new Map<string, number>();
+
+  add(name: string, lastRead: number, binding?: Binding): void {
+    if (this.parent.has(name)) return;
+    this.parent.set(name, name);
+    this.lastRead.set(name, lastRead);
+    if (binding) this.binding.set(name, binding);
+  }
+
+  has(name: string): boolean {
+    return this.parent.has(name);
+  }
+
+  root(name: string): string {
+    let r = name;
+    while (this.parent.get(r) !== r) r = this.parent.get(r)!;
+    this.parent.set(name, r);
+    return r;
+  }
+
+  bindingOf(name: string): Binding | undefined {
+    return this.binding.get(this.root(name));
+  }
+
+  lastReadOf(name: string): number {
+    return this.lastRead.get(this.root(name))!;
+  }
+
+  /** Merge the classes of a and b; false (and no change) when both are bound to external places. */
+  tryMerge(a: string, b: string): boolean {
+    const ra = this.root(a);
+    const rb = this.root(b);
+    if (ra === rb) return true;
+    const ba = this.binding.get(ra);
+    const bb = this.binding.get(rb);
+    if (ba && bb) return false;
+    this.parent.set(rb, ra);
+    this.lastRead.set(ra, Math.max(this.lastRead.get(ra)!, this.lastRead.get(rb)!));
+    if (!ba && bb) this.binding.set(ra, bb);
+    this.binding.delete(rb);
+    return true;
+  }
+}
+
+/** Plan where each runtime tensor of `graph` lives. The graph's nodes must be in topological order. */
+export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan {
+  const alignment = options.alignment ?? 8;
+  const inPlace = options.inPlace ?? true;
+  const steps = buildSteps(graph, options);
+  const end = steps.length;
+
+  const isConstant = (name: string) => graph.tensors.get(name)?.data !== undefined;
+  const bytesOf = (name: string) => tensorBytes(graph.tensors.get(name)!);
+
+  // Producer step of every node output, last reading step of every tensor.
+  const producer = new Map<string, number>();
+  const lastRead = new Map<string, number>();
+  const fused = new Set<string>();
+  for (const step of steps) {
+    const [primary, act] = step.nodes;
+    if (act) fused.add(primary!.outputs[0]!);
+    for (const node of step.nodes) {
+      for (const out of node.outputs) if (out !== '') producer.set(out, step.index);
+      for (const input of node.inputs) {
+        if (input === '' || fused.has(input)) continue;
+        lastRead.set(input, Math.max(lastRead.get(input) ?? -1, step.index));
+      }
+    }
+  }
+  for (const out of graph.outputs) lastRead.set(out, end);
+
+  // Every runtime tensor gets a class; model inputs and outputs are bound to the caller's buffers.
+  const groups = new BufferGroups();
+  const bindingOfTensor = (name: string): Binding | undefined => {
+    const inputIndex = graph.inputs.indexOf(name);
+    if (inputIndex >= 0) return { kind: 'input', index: inputIndex };
+    if (isConstant(name)) return { kind: 'constant', tensor: name };
+    const outputIndex = graph.outputs.indexOf(name);
+    if (outputIndex >= 0) return { kind: 'output', index: outputIndex };
+    return undefined;
+  };
+  const addTensor = (name: string) => groups.add(name, lastRead.get(name) ?? producer.get(name) ?? 0, bindingOfTensor(name));
+  for (const name of graph.inputs) addTensor(name);
+  for (const step of steps) {
+    for (const node of step.nodes) for (const out of node.outputs) if (out !== '') addTensor(out);
+  }
+  for (const name of graph.outputs) if (!groups.has(name)) addTensor(name);
+
+  // Aliases and in-place steps join their input's class, in step order.
+  for (const step of steps) {
+    if (step.nodes.length !== 1) continue;
+    const node = step.nodes[0]!;
+    const out = node.outputs[0];
+    if (!out || fused.has(out)) continue;
+    if (ALIAS_OPS.has(node.op) && node.inputs[0]) {
+      const src = node.inputs[0];
+      if (isConstant(src)) addTensor(src);
+      if (bytesOf(src) === bytesOf(out)) groups.tryMerge(src, out);
+      continue;
+    }
+    if (!inPlace || !IN_PLACE_OPS.has(node.op) || node.outputs.length !== 1) continue;
+    for (const src of node.inputs) {
+      if (src === '' || isConstant(src) || !groups.has(src) || bytesOf(src) !== bytesOf(out)) continue;
+      const bound = groups.bindingOf(src);
+      if (bound && bound.kind !== 'output') continue;
+      if (groups.lastReadOf(src) !== step.index) continue;
+      if (groups.tryMerge(src, out)) break;
+    }
+  }
+
+  // Collect the classes into buffers.
+  const members = new Map<string, string[]>();
+  for (const name of [...graph.inputs, ...producer.keys(), ...graph.outputs]) {
+    if (!groups.has(name)) continue;
+    const root = groups.root(name);
+    const list = members.get(root) ?? [];
+    if (!list.includes(name)) list.push(name);
+    members.set(root, list);
+  }
+  // Constants that joined a class through an alias are members too.
+  for (const step of steps) {
+    const src = step.nodes[0]!.inputs[0];
+    if (src && isConstant(src) && groups.has(src)) {
+      const list = members.get(groups.root(src)) ?? [];
+      if (!list.includes(src)) list.unshift(src);
+      members.set(groups.root(src), list);
+    }
+  }
+
+  const buffers: PlannedBuffer[] = [];
+  const bufferOf = new Map<string, number>();
+  const arenaIds: number[] = [];
+  for (const [root, names] of members) {
+    names.sort((a, b) => (producer.get(a) ?? -1) - (producer.get(b) ?? -1));
+    const binding = groups.bindingOf(root);
+    const allFused = names.every((n) => fused.has(n));
+    const storage: Storage = binding ?? (allFused ? { kind: 'fused' } : { kind: 'arena', offset: 0 });
+    const firstStep = Math.min(...names.map((n) => producer.get(n) ?? 0));
+    const lastStep = Math.max(firstStep, groups.lastReadOf(root));
+    const id = buffers.length;
+    buffers.push({ id, tensors: names, bytes: Math.max(...names.map(bytesOf)), firstStep, lastStep, storage });
+    for (const n of names) bufferOf.set(n, id);
+    if (storage.kind === 'arena') arenaIds.push(id);
+  }
+
+  const requests: ArenaRequest[] = arenaIds.map((id) => ({
+    bytes: buffers[id]!.bytes, first: buffers[id]!.firstStep, last: buffers[id]!.lastStep,
+  }));
+  const layout = allocateArena(requests, alignment);
+  arenaIds.forEach((id, i) => { buffers[id]!.storage = { kind: 'arena', offset: layout.offsets[i]! }; });
+
+  const outputs = new Set(graph.outputs);
+  let naiveBytes = 0;
+  for (const name of producer.keys()) {
+    if (!outputs.has(name) && !isConstant(name)) naiveBytes += bytesOf(name);
+  }
+
+  return {
+    steps,
+    buffers,
+    bufferOf,
+    arenaBytes: alignUp(layout.totalBytes, alignment),
+    lowerBoundBytes: arenaLowerBound(requests, alignment),
+    naiveBytes,
+    alignment,
+    strategy: layout.strategy,
+  };
+}
+
+/**
+ * Problems in a plan, empty when it is sound: arena buffers alive at the same step share no byte, offsets
+ * are aligned and inside the arena. With the graph, lifetimes are recomputed from the nodes independently
+ * of the planner: each buffer must cover the lifetime of every tensor in it, and a tensor may only be
+ * written over another of its buffer (not an alias of it) at the step where that other tensor dies.
+ */
+export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
+  const problems: string[] = [];
+  const arena = plan.buffers.filter((b) => b.storage.kind === 'arena');
+  const offsetOf = (b: PlannedBuffer) => (b.storage as { offset: number }).offset;
+  for (const b of arena) {
+    const off = offsetOf(b);
+    if (off % plan.alignment !== 0) problems.push(`buffer ${b.id} (${b.tensors[0]}) offset ${off} is not aligned to ${plan.alignment}`);
+    if (off < 0 || off + b.bytes > plan.arenaBytes) problems.push(`buffer ${b.id} (${b.tensors[0]}) [${off}, ${off + b.bytes}) is outside the ${plan.arenaBytes}-byte arena`);
+  }
+  for (let i = 0; i < arena.length; i++) {
+    for (let j = i + 1; j < arena.length; j++) {
+      const a = arena[i]!;
+      const b = arena[j]!;
+      const timeOverlap = a.firstStep <= b.lastStep && b.firstStep <= a.lastStep;
+      const byteOverlap = offsetOf(a) < offsetOf(b) + b.bytes && offsetOf(b) < offsetOf(a) + a.bytes;
+      if (timeOverlap && byteOverlap && a.bytes > 0 && b.bytes > 0) {
+        problems.push(`buffers ${a.id} (${a.tensors[0]}) and ${b.id} (${b.tensors[0]}) are alive together and share bytes`);
+      }
+    }
+  }
+  if (!graph) return problems;
+
+  // Independent lifetimes from the graph and the steps.
+  const produced = new Map<string, number>();
+  const read = new Map<string, number>();
+  const aliasSource = new Map<string, string>();
+  for (const step of plan.steps) {
+    const inside = new Set(step.nodes.length > 1 ? step.nodes[0]!.outputs : []);
+    for (const node of step.nodes) {
+      for (const input of node.inputs) {
+        if (input !== '' && !inside.has(input)) read.set(input, Math.max(read.get(input) ?? -1, step.index));
+      }
+      for (const out of node.outputs) if (out !== '') produced.set(out, step.index);
+      if (ALIAS_OPS.has(node.op) && node.outputs[0]) aliasSource.set(node.outputs[0], node.inputs[0]!);
+    }
+  }
+  for (const out of graph.outputs) read.set(out, plan.steps.length);
+  const rootOf = (name: string): string => {
+    let r = name;
+    while (aliasSource.has(r)) r = aliasSource.get(r)!;
+    return r;
+  };
+  for (const [name, id] of plan.bufferOf) {
+    const b = plan.buffers[id];
+    if (!b) { problems.push(`tensor ${name} points at missing buffer ${id}`); continue; }
+    if (b.storage.kind === 'fused') continue;
+    const first = produced.get(name) ?? 0;
+    const last = read.get(name) ?? first;
+    if (b.storage.kind === 'arena' && (first < b.firstStep || last > b.lastStep)) {
+      problems.push(`tensor ${name} lives in steps ${first}..${last} but its buffer ${id} only covers ${b.firstStep}..${b.lastStep}`);
+    }
+    if (graph.tensors.get(name) && tensorBytes(graph.tensors.get(name)!) > b.bytes) {
+      problems.push(`tensor ${name} is larger than its buffer ${id}`);
+    }
+  }
+  for (const b of plan.buffers) {
+    for (const v of b.tensors) {
+      const s = produced.get(v);
+      if (s === undefined || aliasSource.has(v)) continue;
+      for (const w of b.tensors) {
+        if (w === v || rootOf(w) === rootOf(v)) continue;
+        const ws = produced.get(w) ?? (graph.inputs.includes(w) ? -1 : undefined);
+        if (ws === undefined || ws >= s) continue;
+        // w was written before v and v overwrites it: w (and its aliases) must die at step s.
+        const wLast = Math.max(...b.tensors.filter((x) => rootOf(x) === rootOf(w)).map((x) => read.get(x) ?? -1));
+        if (wLast > s) problems.push(`tensor ${v} overwrites ${w} at step ${s} but ${w} is still read at step ${wLast}`);
+      }
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,507 @@
+/*
+ * eenn_kernels_f32.h - float32 kernels of eennc: declarations, layouts and ranges.
+ *
+ * Tensors use the ONNX layout (row-major, NCHW for images). Sizes are element counts, strides are in
+ * elements (0 broadcasts a dimension). All sizes are >= 1 unless stated. Kernels never allocate; the
+ * generated model.c passes pointers into its static arena, the weights in flash, and the caller's
+ * input/output buffers. Pointers marked EENN_RESTRICT must not overlap; element-wise kernels without it
+ * may be called with the output equal to an input (in place), never with a partial overlap.
+ *
+ * act_min / act_max: the output clamp of a fused activation (Relu: 0, INFINITY; Clip: its bounds;
+ * none: -INFINITY, INFINITY), applied after the bias, as CMSIS-NN's activation range.
+ *
+ * Multiply-accumulates use fmaf() where the FPU fuses them (__FP_FAST_FMAF: Cortex-M4F/M7/M33/M55), one
+ * rounding per MAC; elsewhere a multiply then an add.
+ */
+#ifndef EENN_KERNELS_F32_H
+#define EENN_KERNELS_F32_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#define EENN_RESTRICT __restrict
+#else
+#define EENN_RESTRICT restrict
+#endif
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Helpers shared by the kernel files                                                                */
+/* ------------------------------------------------------------------------------------------------ */
+
+#if defined(__FP_FAST_FMAF)
+#if defined(__GNUC__)
+#define EENN_MAC_F32(acc, a, b) ((acc) = __builtin_fmaf((a), (b), (acc)))
+#else
+#include <math.h>
+#define EENN_MAC_F32(acc, a, b) ((acc) = fmaf((a), (b), (acc)))
+#endif
+#else
+#define EENN_MAC_F32(acc, a, b) ((acc) += (a) * (b))
+#endif
+
+/** Clamp v to [lo, hi] (NaN passes through). */
+static inline float eenn_clamp_f32(float v, float lo, float hi)
+{
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Convolution (eenn_conv_f32.c)                                                                      */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * 2-D convolution, any groups / stride / dilation / padding (1-D: in_h = out_h = kernel_h = 1).
+ *
+ * input     [batches, in_c, in_h, in_w]
+ * weights   packed by the compiler from ONNX [out_c, in_c/groups, kernel_h, kernel_w]: per group, output
+ *           channels in blocks of 4 stored as [in_c/groups][kernel_h][kernel_w][4]; the remaining
+ *           (out_c/groups) % 4 channels one by one as [in_c/groups][kernel_h][kernel_w]. Output channel m
+ *           starts at m * in_c/groups * kernel_h * kernel_w either way.
+ * bias      [out_c] or NULL
+ * output    [batches, out_c, out_h, out_w]
+ * groups    divides in_c and out_c
+ * stride_*  >= 1; pad_top/pad_left >= 0 (bottom/right padding follows from out_h/out_w); dilation_* >= 1
+ */
+void eenn_conv2d_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                     const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                     int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
+                     int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
+                     int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                     int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                     float act_min, float act_max);
+
+/**
+ * 1x1 convolution with stride 1, no padding, one group: a matrix product per image.
+ *
+ * input     [batches, in_c, size]       (size = height * width)
+ * weights   [out_c, in_c] packed as eenn_conv2d_f32 packs them (blocks of 4 output channels)
+ * bias      [out_c] or NULL
+ * output    [batches, out_c, size]
+ */
+void eenn_conv2d_1x1_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                         const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                         int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
+                         float act_min, float act_max);
+
+/**
+ * Depthwise 2-D convolution: groups == in_c, out_c = in_c * multiplier; output channel m reads input
+ * channel m / multiplier.
+ *
+ * input     [batches, in_c, in_h, in_w]
+ * weights   [out_c, 1, kernel_h, kernel_w] (ONNX layout, not packed)
+ * bias      [out_c] or NULL
+ * output    [batches, out_c, out_h, out_w]
+ * Other parameters as eenn_conv2d_f32.
+ */
+void eenn_depthwise_conv2d_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                               const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                               int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
+                               int32_t multiplier, int32_t out_h, int32_t out_w,
+                               int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                               int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                               float act_min, float act_max);
+
+/**
+ * Depthwise 3x3 convolution, dilation 1: as eenn_depthwise_conv2d_f32 with kernel 3x3 (weights
+ * [out_c, 1, 3, 3]), any stride and padding. Interior pixels keep the 9 weights in registers.
+ */
+void eenn_depthwise_conv2d_3x3_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                                   const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                                   int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
+                                   int32_t multiplier, int32_t out_h, int32_t out_w,
+                                   int32_t stride_h, int32_t stride_w, int32_t pad_top, int32_t pad_left,
+                                   float act_min, float act_max);
+
+/**
+ * 2-D transposed convolution (ONNX ConvTranspose): output pixel (oy, ox) gathers input pixel (iy, ix)
+ * through tap (ky, kx) when oy = iy * stride_h - pad_top + ky * dilation_h (and likewise for x).
+ *
+ * input     [batches, in_c, in_h, in_w]
+ * weights   [in_c, out_c/groups, kernel_h, kernel_w] (ONNX layout)
+ * bias      [out_c] or NULL
+ * output    [batches, out_c, out_h, out_w] (out_h/out_w already include output_padding)
+ * pad_top/pad_left >= 0: the begin pads after auto_pad / output_shape resolution.
+ */
+void eenn_conv_transpose2d_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                               const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                               int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
+                               int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
+                               int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                               int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                               float act_min, float act_max);
+
+/**
+ * 3-D convolution (plain loops: volumetric models are rare on microcontrollers; 1-D and 2-D use the
+ * kernels above). Layouts as eenn_conv2d_f32 with a depth axis before height:
+ * input [batches, in_c, in_d, in_h, in_w], weights [out_c, in_c/groups, kernel_d, kernel_h, kernel_w] (ONNX
+ * layout, not packed), bias [out_c] or NULL, output [batches, out_c, out_d, out_h, out_w].
+ */
+void eenn_conv3d_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                     const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                     int32_t batches, int32_t in_c, int32_t in_d, int32_t in_h, int32_t in_w,
+                     int32_t out_c, int32_t out_d, int32_t out_h, int32_t out_w, int32_t groups,
+                     int32_t kernel_d, int32_t kernel_h, int32_t kernel_w,
+                     int32_t stride_d, int32_t stride_h, int32_t stride_w,
+                     int32_t pad_front, int32_t pad_top, int32_t pad_left,
+                     int32_t dilation_d, int32_t dilation_h, int32_t dilation_w,
+                     float act_min, float act_max);
+
+/**
+ * 3-D transposed convolution, as eenn_conv_transpose2d_f32 with a depth axis:
+ * input [batches, in_c, in_d, in_h, in_w], weights [in_c, out_c/groups, kernel_d, kernel_h, kernel_w],
+ * bias [out_c] or NULL, output [batches, out_c, out_d, out_h, out_w].
+ */
+void eenn_conv_transpose3d_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                               const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                               int32_t batches, int32_t in_c, int32_t in_d, int32_t in_h, int32_t in_w,
+                               int32_t out_c, int32_t out_d, int32_t out_h, int32_t out_w, int32_t groups,
+                               int32_t kernel_d, int32_t kernel_h, int32_t kernel_w,
+                               int32_t stride_d, int32_t stride_h, int32_t stride_w,
+                               int32_t pad_front, int32_t pad_top, int32_t pad_left,
+                               int32_t dilation_d, int32_t dilation_h, int32_t dilation_w,
+                               float act_min, float act_max);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Fully connected and matrix products (eenn_fc_f32.c)                                               */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * Fully connected layer: output[r][n] = bias[n] + sum_k input[r][k] * W[n][k].
+ *
+ * input     [rows, in_features]
+ * weights   W [out_features, in_features] packed: output features in blocks of 4 stored as
+ *           [in_features][4], the remaining out_features % 4 one by one as [in_features]
+ * bias      [out_features] or NULL
+ * output    [rows, out_features]
+ */
+void eenn_fc_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                 const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                 int32_t rows, int32_t in_features, int32_t out_features, float act_min, float act_max);
+
+/**
+ * Matrix product of two runtime tensors, strided so that transposed operands need no copy:
+ * output[b][i][j] = bias[j] + sum_k A[b][i][k] * B[b][k][j], with
+ * A[b][i][k] = a[b * a_batch_stride + i * a_stride_m + k * a_stride_k] and
+ * B[b][k][j] = b[b * b_batch_stride + k * b_stride_k + j * b_stride_n].
+ *
+ * output    [batches, m, n], contiguous
+ * bias      [n] or NULL
+ * Strides may be 0 (broadcast).
+ */
+void eenn_matmul_f32(const float *EENN_RESTRICT a, const float *EENN_RESTRICT b,
+                     const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                     int32_t batches, int32_t m, int32_t k, int32_t n,
+                     int32_t a_batch_stride, int32_t a_stride_m, int32_t a_stride_k,
+                     int32_t b_batch_stride, int32_t b_stride_k, int32_t b_stride_n,
+                     float act_min, float act_max);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Element-wise binary operators with broadcasting (eenn_elementwise_f32.c)                           */
+/* ------------------------------------------------------------------------------------------------ */
+
+/*
+ * All binary kernels share one signature: output[i0][i1][i2][i3] = a[...] OP b[...] over the output
+ * shape [d0, d1, d2, d3] (contiguous), where a is read at i0*a_s0 + i1*a_s1 + i2*a_s2 + i3*a_s3 and b
+ * likewise; a stride of 0 broadcasts that dimension. The compiler merges dimensions so that d3 is the
+ * longest run. May run in place (output == a or output == b when that operand has the output's shape).
+ */
+#define EENN_BINARY_PARAMS_F32                                                                      \
+    const float *a, const float *b, float *output, int32_t d0, int32_t d1, int32_t d2, int32_t d3, \
+        int32_t a_s0, int32_t a_s1, int32_t a_s2, int32_t a_s3, int32_t b_s0, int32_t b_s1,          \
+        int32_t b_s2, int32_t b_s3
+
+/** a + b */
+void eenn_add_f32(EENN_BINARY_PARAMS_F32);
+/** a - b */
+void eenn_sub_f32(EENN_BINARY_PARAMS_F32);
+/** a * b */
+void eenn_mul_f32(EENN_BINARY_PARAMS_F32);
+/** a / b (IEEE: x/0 is +-INFINITY or NaN) */
+void eenn_div_f32(EENN_BINARY_PARAMS_F32);
+/** the larger of a and b (NaN if either is NaN) */
+void eenn_max_f32(EENN_BINARY_PARAMS_F32);
+/** the smaller of a and b (NaN if either is NaN) */
+void eenn_min_f32(EENN_BINARY_PARAMS_F32);
+/** powf(a, b) */
+void eenn_pow_f32(EENN_BINARY_PARAMS_F32);
+/** PRelu: a < 0 ? a * b : a, with b the slope */
+void eenn_prelu_f32(EENN_BINARY_PARAMS_F32);
+/** fmodf(a, b): remainder with the sign of a (ONNX Mod, fmod = 1) */
+void eenn_mod_f32(EENN_BINARY_PARAMS_F32);
+
+/**
+ * Per-channel affine map: output[o][c][i] = input[o][c][i] * scale[c] + shift[c]
+ * (an unfolded BatchNormalization after the compiler turned it into scale and shift).
+ * input, output [outer, channels, inner]; may run in place.
+ */
+void eenn_channel_affine_f32(const float *input, float *output, int32_t outer, int32_t channels, int32_t inner,
+                             const float *EENN_RESTRICT scale, const float *EENN_RESTRICT shift);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Element-wise unary operators and activations (eenn_activation_f32.c)                               */
+/* ------------------------------------------------------------------------------------------------ */
+
+/*
+ * input, output [size] (any shape, contiguous); all may run in place (output == input).
+ */
+
+/** x > 0 ? x : 0 */
+void eenn_relu_f32(const float *input, float *output, int32_t size);
+/** min(max(x, min), max) */
+void eenn_clip_f32(const float *input, float *output, int32_t size, float min, float max);
+/** x < 0 ? alpha * x : x */
+void eenn_leaky_relu_f32(const float *input, float *output, int32_t size, float alpha);
+/** x > alpha ? x : 0 */
+void eenn_thresholded_relu_f32(const float *input, float *output, int32_t size, float alpha);
+/** 1 / (1 + exp(-x)) */
+void eenn_sigmoid_f32(const float *input, float *output, int32_t size);
+/** tanh(x) */
+void eenn_tanh_f32(const float *input, float *output, int32_t size);
+/** max(0, min(1, alpha * x + beta)) */
+void eenn_hard_sigmoid_f32(const float *input, float *output, int32_t size, float alpha, float beta);
+/** x * max(0, min(1, x / 6 + 1/2)) */
+void eenn_hard_swish_f32(const float *input, float *output, int32_t size);
+/** x < 0 ? alpha * (exp(x) - 1) : x (expm1f, accurate near 0) */
+void eenn_elu_f32(const float *input, float *output, int32_t size, float alpha);
+/** gamma * (x > 0 ? x : alpha * (exp(x) - 1)) */
+void eenn_selu_f32(const float *input, float *output, int32_t size, float alpha, float gamma);
+/** max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) */
+void eenn_celu_f32(const float *input, float *output, int32_t size, float alpha);
+/** log(1 + exp(x)), computed without overflow */
+void eenn_softplus_f32(const float *input, float *output, int32_t size);
+/** x / (1 + |x|) */
+void eenn_softsign_f32(const float *input, float *output, int32_t size);
+/** 0.5 * x * (1 + erf(x / sqrt(2))) */
+void eenn_gelu_f32(const float *input, float *output, int32_t size);
+/** 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))) */
+void eenn_gelu_tanh_f32(const float *input, float *output, int32_t size);
+/** exp(x) */
+void eenn_exp_f32(const float *input, float *output, int32_t size);
+/** log(x) */
+void eenn_log_f32(const float *input, float *output, int32_t size);
+/** sqrt(x) */
+void eenn_sqrt_f32(const float *input, float *output, int32_t size);
+/** -x */
+void eenn_neg_f32(const float *input, float *output, int32_t size);
+/** |x| */
+void eenn_abs_f32(const float *input, float *output, int32_t size);
+/** 1 / x */
+void eenn_reciprocal_f32(const float *input, float *output, int32_t size);
+/** floor(x) */
+void eenn_floor_f32(const float *input, float *output, int32_t size);
+/** ceil(x) */
+void eenn_ceil_f32(const float *input, float *output, int32_t size);
+/** x rounded to nearest, ties to even (ONNX Round) */
+void eenn_round_f32(const float *input, float *output, int32_t size);
+/** erf(x) */
+void eenn_erf_f32(const float *input, float *output, int32_t size);
+/** -1, 0 or 1 by the sign of x */
+void eenn_sign_f32(const float *input, float *output, int32_t size);
+/** sin(x) */
+void eenn_sin_f32(const float *input, float *output, int32_t size);
+/** cos(x) */
+void eenn_cos_f32(const float *input, float *output, int32_t size);
+/** tan(x) */
+void eenn_tan_f32(const float *input, float *output, int32_t size);
+/** asin(x) */
+void eenn_asin_f32(const float *input, float *output, int32_t size);
+/** acos(x) */
+void eenn_acos_f32(const float *input, float *output, int32_t size);
+/** atan(x) */
+void eenn_atan_f32(const float *input, float *output, int32_t size);
+/** sinh(x) */
+void eenn_sinh_f32(const float *input, float *output, int32_t size);
+/** cosh(x) */
+void eenn_cosh_f32(const float *input, float *output, int32_t size);
+/** asinh(x) */
+void eenn_asinh_f32(const float *input, float *output, int32_t size);
+/** acosh(x) */
+void eenn_acosh_f32(const float *input, float *output, int32_t size);
+/** atanh(x) */
+void eenn_atanh_f32(const float *input, float *output, int32_t size);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Pooling (eenn_pool_f32.c)                                                                          */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * 2-D max pooling (1-D: in_h = out_h = kernel_h = 1). Padded taps are ignored; a window with no tap
+ * inside the input gives -INFINITY.
+ *
+ * input     [channels, in_h, in_w]   (channels = batches * C)
+ * output    [channels, out_h, out_w] (ceil_mode is already in out_h / out_w)
+ */
+void eenn_max_pool2d_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output,
+                         int32_t channels, int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w,
+                         int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                         int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w);
+
+/**
+ * 2-D average pooling. The divisor counts the taps inside the input (count_include_pad = 0) or the taps
+ * inside the padded input [-pad_top, in_h + pad_bottom) x [-pad_left, in_w + pad_right)
+ * (count_include_pad = 1); taps past the padding (ceil_mode) never count, as in onnxruntime.
+ *
+ * input     [channels, in_h, in_w]
+ * output    [channels, out_h, out_w]
+ */
+void eenn_avg_pool2d_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output,
+                         int32_t channels, int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w,
+                         int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                         int32_t pad_top, int32_t pad_left, int32_t pad_bottom, int32_t pad_right,
+                         int32_t dilation_h, int32_t dilation_w, int32_t count_include_pad);
+
+/**
+ * 3-D max (is_average = 0) or average (is_average = 1) pooling, with the window and divisor rules of the
+ * 2-D kernels: input [channels, in_d, in_h, in_w], output [channels, out_d, out_h, out_w].
+ */
+void eenn_pool3d_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output, int32_t channels,
+                     int32_t in_d, int32_t in_h, int32_t in_w, int32_t out_d, int32_t out_h, int32_t out_w,
+                     int32_t kernel_d, int32_t kernel_h, int32_t kernel_w,
+                     int32_t stride_d, int32_t stride_h, int32_t stride_w,
+                     int32_t pad_front, int32_t pad_top, int32_t pad_left,
+                     int32_t pad_back, int32_t pad_bottom, int32_t pad_right,
+                     int32_t dilation_d, int32_t dilation_h, int32_t dilation_w,
+                     int32_t is_average, int32_t count_include_pad);
+
+/** Mean of each channel: input [channels, size] -> output [channels]. */
+void eenn_global_avg_pool_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output,
+                              int32_t channels, int32_t size);
+
+/** Maximum of each channel: input [channels, size] -> output [channels]. */
+void eenn_global_max_pool_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output,
+                              int32_t channels, int32_t size);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Softmax (eenn_softmax_f32.c)                                                                       */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * Softmax along one axis: input, output [outer, axis_size, inner]; for each (o, i):
+ * output = exp(x - max) / sum(exp(x - max)). May run in place.
+ */
+void eenn_softmax_f32(const float *input, float *output, int32_t outer, int32_t axis_size, int32_t inner);
+
+/** LogSoftmax along one axis: output = x - max - log(sum(exp(x - max))). Layout as eenn_softmax_f32. */
+void eenn_log_softmax_f32(const float *input, float *output, int32_t outer, int32_t axis_size, int32_t inner);
+
+/** Hardmax along one axis: 1 at the first maximum, 0 elsewhere. Layout as eenn_softmax_f32; may run in place. */
+void eenn_hardmax_f32(const float *input, float *output, int32_t outer, int32_t axis_size, int32_t inner);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Reductions (eenn_reduce_f32.c)                                                                     */
+/* ------------------------------------------------------------------------------------------------ */
+
+/*
+ * All reductions share one signature. The output [k0, k1, k2] is contiguous; output[j0][j1][j2] reduces
+ * the input elements at j0*k_s0 + j1*k_s1 + j2*k_s2 + i0*r_s0 + i1*r_s1 + i2*r_s2 over
+ * i in [r0, r1, r2]. The compiler merges adjacent kept and reduced axes (any axes, up to three runs of
+ * each). An empty reduction (r0*r1*r2 == 0) gives the operator's identity.
+ */
+#define EENN_REDUCE_PARAMS_F32                                                                 \
+    const float *EENN_RESTRICT input, float *EENN_RESTRICT output, int32_t k0, int32_t k1,      \
+        int32_t k2, int32_t k_s0, int32_t k_s1, int32_t k_s2, int32_t r0, int32_t r1, int32_t r2, \
+        int32_t r_s0, int32_t r_s1, int32_t r_s2
+
+/** sum */
+void eenn_reduce_sum_f32(EENN_REDUCE_PARAMS_F32);
+/** sum / count */
+void eenn_reduce_mean_f32(EENN_REDUCE_PARAMS_F32);
+/** maximum (-INFINITY when empty) */
+void eenn_reduce_max_f32(EENN_REDUCE_PARAMS_F32);
+/** minimum (INFINITY when empty) */
+void eenn_reduce_min_f32(EENN_REDUCE_PARAMS_F32);
+/** product */
+void eenn_reduce_prod_f32(EENN_REDUCE_PARAMS_F32);
+/** sum of |x| */
+void eenn_reduce_l1_f32(EENN_REDUCE_PARAMS_F32);
+/** sqrt(sum of x^2) */
+void eenn_reduce_l2_f32(EENN_REDUCE_PARAMS_F32);
+/** sum of x^2 */
+void eenn_reduce_sum_square_f32(EENN_REDUCE_PARAMS_F32);
+/** log(sum) */
+void eenn_reduce_log_sum_f32(EENN_REDUCE_PARAMS_F32);
+/** log(sum(exp(x))), computed as max + log(sum(exp(x - max))) */
+void eenn_reduce_log_sum_exp_f32(EENN_REDUCE_PARAMS_F32);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Data movement (eenn_layout_f32.c)                                                                  */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** output[i] = input[i] for i < size. */
+void eenn_copy_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output, int32_t size);
+
+/** output[i] = value for i < size. */
+void eenn_fill_f32(float *output, int32_t size, float value);
+
+/**
+ * Strided copy over a 4-D index space [d0, d1, d2, d3]: element (i0, i1, i2, i3) goes from
+ * input[i0*in_s0 + ... + i3*in_s3] to output[i0*out_s0 + ... + i3*out_s3]. Transpose, Slice (negative
+ * strides for negative steps), Concat and Split (one call per part), Expand (stride 0) and
+ * DepthToSpace/SpaceToDepth all lower to it. Input strides may be negative or 0.
+ */
+void eenn_strided_copy_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output,
+                           int32_t d0, int32_t d1, int32_t d2, int32_t d3,
+                           int32_t in_s0, int32_t in_s1, int32_t in_s2, int32_t in_s3,
+                           int32_t out_s0, int32_t out_s1, int32_t out_s2, int32_t out_s3);
+
+/**
+ * Gather rows through a table of offsets: output[r][j] = input[row_offsets[r] + j * step] for r < rows,
+ * j < row_size. The compiler uses it for element moves that no strided copy expresses (Gather with
+ * arbitrary constant indices, GatherElements); row_offsets point inside input.
+ * output [rows, row_size]
+ */
+void eenn_gather_rows_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output,
+                          int32_t rows, int32_t row_size, int32_t step,
+                          const int32_t *EENN_RESTRICT row_offsets);
+
+/** Pad modes of eenn_pad_f32 (ONNX Pad "mode"). */
+#define EENN_PAD_CONSTANT 0
+#define EENN_PAD_REFLECT 1
+#define EENN_PAD_EDGE 2
+#define EENN_PAD_WRAP 3
+
+/**
+ * Pad a 4-D tensor: output [out_d0..out_d3] with out_dk = in_dk + begin_k + end_k (begin_k, end_k >= 0; the
+ * compiler applies negative pads by moving input and shrinking in_dk). Output element (j0..j3) reads input
+ * element (j0 - begin_0, ...) at offset sum(ik * in_sk), mapped by the mode when outside: CONSTANT writes
+ * value, REFLECT mirrors without repeating the edge, EDGE repeats the edge, WRAP wraps around.
+ * mode is one of EENN_PAD_*; in_dk >= 1 unless mode is CONSTANT.
+ */
+void eenn_pad_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output,
+                  int32_t in_d0, int32_t in_d1, int32_t in_d2, int32_t in_d3,
+                  int32_t in_s0, int32_t in_s1, int32_t in_s2, int32_t in_s3,
+                  int32_t out_d0, int32_t out_d1, int32_t out_d2, int32_t out_d3,
+                  int32_t begin_0, int32_t begin_1, int32_t begin_2, int32_t begin_3,
+                  int32_t mode, float value);
+
+/**
+ * Separable resampling of the last two axes (Resize nearest / linear / cubic, Upsample), with the
+ * sampling precomputed by the compiler: output row oy blends input rows y_index[oy*taps_y + t] with
+ * weights y_weight[oy*taps_y + t] (t < taps_y), and likewise for columns. Indices are already clamped
+ * to the input, and weights include every ONNX coordinate-mode and cubic-coefficient rule.
+ *
+ * input     [channels, in_h, in_w]
+ * output    [channels, out_h, out_w]
+ * y_*       [out_h * taps_y], x_* [out_w * taps_x]; taps 1 (nearest), 2 (linear) or 4 (cubic)
+ */
+void eenn_resize_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output,
+                     int32_t channels, int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w,
+                     int32_t taps_y, const int32_t *EENN_RESTRICT y_index, const float *EENN_RESTRICT y_weight,
+                     int32_t taps_x, const int32_t *EENN_RESTRICT x_index, const float *EENN_RESTRICT x_weight);
+
+/**
+ * Nearest-neighbour resampling of the last two axes: output[c][oy][ox] = input[c][y_index[oy]][x_index[ox]].
+ * input [channels, in_h, in_w], output [channels, out_h, out_w].
+ */
+void eenn_resize_nearest_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output,
+                             int32_t channels, int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w,
+                             const int32_t *EENN_RESTRICT y_index, const int32_t *EENN_RESTRICT x_index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EENN_KERNELS_F32_H */

@@ -1,0 +1,296 @@
+// Activation range observers for post-training calibration: fed each activation tensor batch by batch (Float32Array)
+// while the float reference runs the calibration inputs, they give the real range [min, max] that
+// quant-params.ts turns into an int8 scale and zero point (real = scale * (q - zeroPoint)). Pure: no I/O.
+//
+// Methods, as TensorRT and onnxruntime (quantization/calibrate.py) name them:
+//   minmax      the observed minimum and maximum.
+//   percentile  a histogram of x (signed, onnxruntime's asymmetric mode); (100 - p) / 2 percent of the values
+//               are cut on each side, p = 99.99 by default. Suits activations with rare outliers.
+//   entropy     a 2048-bin histogram of |x| and the KL-divergence threshold search of TensorRT: the threshold T
+//               whose 128-level quantization loses the least information; the range is the observed one clipped
+//               to [-T, T].
+//
+// Histograms keep a fixed bin count over [-R, R) (or [0, R) for |x|); when a batch exceeds R, adjacent bins merge
+// in pairs and R doubles, so no data is kept and no batch needs to know the final range. After growth the data
+// spans between half and all of the bins.
+
+import { EennError } from '../ir/diagnostics.js';
+
+/** A real-valued range; min <= max. */
+export interface Range {
+  min: number;
+  max: number;
+}
+
+export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
+
+export interface ObserverOptions {
+  method: CalibrationMethod;
+  /** percentile: the share of values kept, in (0, 100]; default 99.99. */
+  percentile?: number;
+  /** Histogram bins: default 2048 (signed x for percentile, |x| for entropy), a multiple of 4. */
+  bins?: number;
+  /** entropy: the levels the reference distribution is quantized to; default 128 (int8, one side). */
+  quantizedBins?: number;
+}
+
+/** Collects one activation tensor over the calibration batches and gives its range. */
+export interface RangeObserver {
+  readonly tensor: string;
+  observe(batch: Float32Array): void;
+  /** The calibrated range; throws E_DATA when no batch was observed. */
+  range(): Range;
+}
+
+export const DEFAULT_PERCENTILE = 99.99;
+export const DEFAULT_HISTOGRAM_BINS = 2048;
+export const DEFAULT_QUANTIZED_BINS = 128;
+
+/** An observer for `tensor` with the given method. */
+export function createObserver(tensor: string, options: ObserverOptions = { method: 'minmax' }): RangeObserver {
+  switch (options.method) {
+    case 'minmax': return new MinMaxObserver(tensor);
+    case 'percentile': return new PercentileObserver(tensor, options.percentile, options.bins);
+    case 'entropy': return new EntropyObserver(tensor, options.bins, options.quantizedBins);
+  }
+}
+
+function nonFiniteError(tensor: string, value: number): EennError {
+  return new EennError({
+    code: 'E_DATA',
+    message: `calibration gives ${value} in tensor "${tensor}"`,
+    hint: 'check the calibration inputs (NaN or infinite values) and that the float model does not overflow on them',
+  });
+}
+
+/** Running minimum and maximum; throws E_DATA on NaN or infinity. */
+export class MinMaxObserver implements RangeObserver {
+  min = Infinity;
+  max = -Infinity;
+  count = 0;
+
+  constructor(readonly tensor: string) {}
+
+  observe(batch: Float32Array): void {
+    let min = this.min;
+    let max = this.max;
+    for (let i = 0; i < batch.length; i++) {
+      const x = batch[i]!;
+      if (x - x !== 0) throw nonFiniteError(this.tensor, x); // NaN and +-Infinity give NaN
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    this.min = min;
+    this.max = max;
+    this.count += batch.length;
+  }
+
+  range(): Range {
+    if (this.count === 0) {
+      throw new EennError({
+        code: 'E_DATA',
+        message: `no calibration data reached tensor "${this.tensor}"`,
+        hint: 'give calibration inputs with --calib',
+      });
+    }
+    return { min: this.min, max: this.max };
+  }
+}
+
+/**
+ * A histogram with a fixed number of bins over [-R, R) (`signed`) or over [0, R) of |x|, R growing by doubling
+ * (bins merged in pairs) when a batch exceeds it. Values equal to R land in the last bin.
+ */
+export class Histogram {
+  readonly counts: Float64Array;
+  /** Half-width (signed) or width (|x|) covered; 0 until a nonzero value arrives. */
+  limit = 0;
+  /** Values seen while the histogram has no extent yet (all zeros): they go to the zero bin later. */
+  private pendingZeros = 0;
+
+  constructor(readonly bins: number, readonly signed: boolean) {
+    if (bins < 8 || bins % 4 !== 0) throw new Error(`internal: histogram bins must be a multiple of 4, got ${bins}`);
+    this.counts = new Float64Array(bins);
+  }
+
+  get binWidth(): number {
+    return ((this.signed ? 2 : 1) * this.limit) / this.bins;
+  }
+
+  /** Lower edge of bin i (i = bins gives the upper edge of the last bin). */
+  edge(i: number): number {
+    return (this.signed ? -this.limit : 0) + i * this.binWidth;
+  }
+
+  get total(): number {
+    let sum = this.pendingZeros;
+    for (let i = 0; i < this.bins; i++) sum += this.counts[i]!;
+    return sum;
+  }
+
+  add(batch: Float32Array): void {
+    let maxAbs = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const a = Math.abs(batch[i]!);
+      if (a > maxAbs) maxAbs = a;
+    }
+    if (this.limit === 0) {
+      if (maxAbs === 0) {
+        this.pendingZeros += batch.length;
+        return;
+      }
+      this.limit = maxAbs;
+      this.counts[this.signed ? this.bins / 2 : 0]! += this.pendingZeros;
+      this.pendingZeros = 0;
+    }
+    while (maxAbs > this.limit) this.grow();
+    const low = this.signed ? -this.limit : 0;
+    const perUnit = 1 / this.binWidth;
+    const last = this.bins - 1;
+    for (let i = 0; i < batch.length; i++) {
+      const x = this.signed ? batch[i]! : Math.abs(batch[i]!);
+      let bin = Math.floor((x - low) * perUnit);
+      if (bin > last) bin = last;
+      if (bin < 0) bin = 0;
+      this.counts[bin]! += 1;
+    }
+  }
+
+  /** Double the extent: merge bins in pairs; they move to the middle (signed) or the lower half (|x|). */
+  private grow(): void {
+    const half = this.bins / 2;
+    const merged = new Float64Array(half);
+    for (let j = 0; j < half; j++) merged[j] = this.counts[2 * j]! + this.counts[2 * j + 1]!;
+    this.counts.fill(0);
+    this.counts.set(merged, this.signed ? this.bins / 4 : 0);
+    this.limit *= 2;
+  }
+}
+
+/**
+ * Percentile over a signed histogram, onnxruntime's asymmetric percentile: the lower edge of the bin where the
+ * cumulative count first reaches (100 - p) / 200 of the total, the upper edge of the bin where it first reaches
+ * 1 - (100 - p) / 200; then clipped to the observed range.
+ */
+export class PercentileObserver implements RangeObserver {
+  private readonly minMax: MinMaxObserver;
+  readonly histogram: Histogram;
+
+  constructor(readonly tensor: string, readonly percentile = DEFAULT_PERCENTILE, bins = DEFAULT_HISTOGRAM_BINS) {
+    if (!(percentile > 0 && percentile <= 100)) {
+      throw new EennError({ code: 'E_USAGE', message: `percentile must be in (0, 100], got ${percentile}` });
+    }
+    this.minMax = new MinMaxObserver(tensor);
+    this.histogram = new Histogram(bins, true);
+  }
+
+  observe(batch: Float32Array): void {
+    this.minMax.observe(batch);
+    this.histogram.add(batch);
+  }
+
+  range(): Range {
+    const observed = this.minMax.range();
+    const h = this.histogram;
+    if (h.limit === 0) return observed;
+    const total = h.total;
+    const cut = ((100 - this.percentile) / 200) * total;
+    let cumulative = 0;
+    let left = 0;
+    while (left < h.bins - 1 && cumulative + h.counts[left]! < cut) cumulative += h.counts[left++]!;
+    cumulative = 0;
+    let right = 0;
+    while (right < h.bins - 1 && cumulative + h.counts[right]! < total - cut) cumulative += h.counts[right++]!;
+    return {
+      min: Math.max(observed.min, Math.min(h.edge(left), observed.max)),
+      max: Math.min(observed.max, Math.max(h.edge(right + 1), observed.min)),
+    };
+  }
+}
+
+/**
+ * Entropy calibration: TensorRT's KL-divergence threshold search (S. Migacz, "8-bit Inference with TensorRT",
+ * GTC 2017; the same loop as NVIDIA pytorch-quantization's `_compute_amax_entropy`; onnxruntime's
+ * CalibrationMethod.Entropy runs it on a signed histogram around zero). Over a histogram of |x| with bins
+ * b[0..N): for each candidate i from `quantizedBins` to N, P = b[0..i) with the outliers b[i..N) added to
+ * P[i-1]; Q = b[0..i) merged into `quantizedBins` groups, each group's count spread evenly over its nonempty
+ * bins; the divergence is KL(P || Q) after normalizing both. T is the upper edge of bin i-1 for the i with
+ * the least divergence (the last one on ties, as pytorch-quantization).
+ */
+export class EntropyObserver implements RangeObserver {
+  private readonly minMax: MinMaxObserver;
+  readonly histogram: Histogram;
+
+  constructor(readonly tensor: string, bins = DEFAULT_HISTOGRAM_BINS, readonly quantizedBins = DEFAULT_QUANTIZED_BINS) {
+    this.minMax = new MinMaxObserver(tensor);
+    this.histogram = new Histogram(bins, false);
+  }
+
+  observe(batch: Float32Array): void {
+    this.minMax.observe(batch);
+    this.histogram.add(batch);
+  }
+
+  /** The |x| threshold T chosen by the KL search; the largest |x| when there is too little resolution to search. */
+  threshold(): number {
+    const h = this.histogram;
+    if (h.limit === 0) return 0;
+    const t = klThreshold(h.counts, this.quantizedBins);
+    return t === undefined ? h.limit : h.edge(t);
+  }
+
+  range(): Range {
+    const observed = this.minMax.range();
+    const t = this.threshold();
+    return { min: Math.max(observed.min, -t), max: Math.min(observed.max, t) };
+  }
+}
+
+/**
+ * TensorRT's KL-divergence search over histogram `counts` (see EntropyObserver). Returns the number of bins i
+ * kept below the threshold (threshold = i * binWidth), or undefined when the data occupies no more than
+ * `quantizedBins` bins (no clipping can help).
+ */
+export function klThreshold(counts: Float64Array, quantizedBins: number): number | undefined {
+  let used = counts.length;
+  while (used > 0 && counts[used - 1] === 0) used--;
+  if (used <= quantizedBins) return undefined;
+
+  const suffix = new Float64Array(counts.length + 1); // suffix[i] = sum of counts[i..]
+  for (let i = counts.length - 1; i >= 0; i--) suffix[i] = suffix[i + 1]! + counts[i]!;
+  const groupSum = new Float64Array(quantizedBins);
+  const groupNonzero = new Float64Array(quantizedBins);
+
+  let best = -1;
+  let bestDivergence = Infinity;
+  for (let i = quantizedBins; i <= used; i++) {
+    groupSum.fill(0);
+    groupNonzero.fill(0);
+    for (let j = 0; j < i; j++) {
+      const g = Math.floor((j * quantizedBins) / i);
+      groupSum[g]! += counts[j]!;
+      if (counts[j] !== 0) groupNonzero[g]! += 1;
+    }
+    // Both P and Q sum to the same total: P holds b[0..i) plus the outliers, Q holds b[0..i) spread.
+    const pTotal = suffix[0]!;
+    const qTotal = pTotal - suffix[i]!;
+    let divergence = 0;
+    for (let j = 0; j < i && divergence !== Infinity; j++) {
+      const p = j === i - 1 ? counts[j]! + suffix[i]! : counts[j]!;
+      if (p === 0) continue;
+      const g = Math.floor((j * quantizedBins) / i);
+      const q = counts[j] !== 0 ? groupSum[g]! / groupNonzero[g]! : 0;
+      if (q === 0) {
+        divergence = Infinity;
+        break;
+      }
+      const pn = p / pTotal;
+      divergence += pn * Math.log(pn / (q / qTotal));
+    }
+    if (divergence !== Infinity && divergence <= bestDivergence) {
+      bestDivergence = divergence;
+      best = i;
+    }
+  }
+  return best < 0 ? used : best;
+}

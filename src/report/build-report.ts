@@ -22,7 +22,6 @@ export interface MemoryReport {
 export interface LayerReport {
   node: string;
   op: string;
-  kernel: string;
   output_shape: number[];
   macs: number;
   params: number;

@@ -4,8 +4,7 @@
 import type { Command } from 'commander';
 import { parseInputShapes } from '../../frontend/input-shapes.js';
 import { formatInspect, inspectModel } from '../../frontend/inspect.js';
-
-const collect = (value: string, previous: string[]) => [...previous, value];
+import { collect } from '../options.js';
 
 export function register(program: Command): void {
   program

@@ -1,0 +1,37 @@
+// `eennc build MODEL.onnx --target T [-o DIR]`: writes the C project (model, kernels, firmware, Makefile, report)
+// and links the firmware image to measure flash and RAM.
+
+import type { Command } from 'commander';
+import { compileModel, modelNameOf } from '../../compile.js';
+import { compileOptionsFrom, log, withSharedOptions, type SharedOptions } from '../common-options.js';
+
+export function register(program: Command): void {
+  withSharedOptions(
+    program
+      .command('build')
+      .description('compile an ONNX model into a C project and firmware image for a target')
+      .argument('<model>', 'the ONNX model (.onnx)')
+      .option('-o, --out-dir <dir>', 'output folder (default: build/<model>-<target>)')
+      .option('--no-link', 'only write the C project; do not compile it'),
+  ).action(async (model: string, options: SharedOptions & { link: boolean }) => {
+    const outDir = options.outDir ?? `build/${modelNameOf(model)}-${options.target}`;
+    const compileOptions = await compileOptionsFrom(model, options, outDir);
+    log(`eennc: building ${model} for ${options.target} (${compileOptions.precision}) into ${outDir}`);
+    const result = await compileModel({ ...compileOptions, link: options.link });
+    const m = result.report.memory;
+    if (options.json) {
+      process.stdout.write(JSON.stringify({ ...result.report, out_dir: outDir, image: result.image?.elfPath ?? null }, null, 2) + '\n');
+      return;
+    }
+    for (const note of result.report.notes) log(`note: ${note}`);
+    process.stdout.write(
+      [
+        `project:  ${outDir}${result.image ? `  (image ${result.image.elfPath})` : ''}`,
+        `compute:  ${result.report.macs} MACs, ${result.report.params} parameters`,
+        `flash:    ${m.flash_bytes} bytes${m.measured ? '' : ' (estimate)'} of ${result.report.limits.flash_bytes ?? 'unlimited'}`,
+        `RAM:      ${m.ram_bytes} bytes (arena ${m.arena_bytes}, stack ${m.stack_bytes}; ${m.unplanned_activation_bytes} without reuse)`,
+        `report:   ${outDir}/report.html`,
+      ].join('\n') + '\n',
+    );
+  });
+}

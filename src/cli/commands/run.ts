@@ -1,0 +1,65 @@
+// `eennc run MODEL.onnx --target T --input DATA [--output FILE]`: build, run every input on the target (QEMU or
+// host), print the predicted class and instruction count per sample, and write the outputs.
+
+import type { Command } from 'commander';
+import { writeNpy } from '../../data/index.js';
+import { compileOptionsFrom, log, withSharedOptions, type SharedOptions } from '../common-options.js';
+import { argmax, execute, executionJson } from '../execute.js';
+import { parsePositive } from '../options.js';
+
+interface RunOptions extends SharedOptions {
+  input: string;
+  scale?: string;
+  count?: string;
+  timeout: string;
+}
+
+export function register(program: Command): void {
+  withSharedOptions(
+    program
+      .command('run')
+      .description('build a model, run inputs on the target in QEMU (or natively for host) and print the outputs')
+      .argument('<model>', 'the ONNX model (.onnx)')
+      .requiredOption('-i, --input <data>', 'input samples: .npy, raw float32 .bin, or IDX (.gz)')
+      .option('--output <file>', 'write the outputs as .npy (float32, [N, ...output])')
+      .option('--scale <x>', 'multiply every input value by this (e.g. 0.00392156862745098 for uint8 pixels)')
+      .option('--count <n>', 'use only the first N samples')
+      .option('--timeout <seconds>', 'time limit of the emulator run', '300')
+      .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)'),
+  ).action(async (model: string, options: RunOptions) => {
+    const compileOptions = await compileOptionsFrom(model, options, options.outDir);
+    log(`eennc: building ${model} for ${options.target} (${compileOptions.precision})`);
+    const execution = await execute(
+      compileOptions,
+      {
+        path: options.input,
+        scale: options.scale ? parsePositive('--scale', options.scale) : undefined,
+        count: options.count ? parsePositive('--count', options.count) : undefined,
+      },
+      parsePositive('--timeout', options.timeout) * 1000,
+    );
+    const { graph } = execution.compiled;
+    if (options.output) {
+      const name = graph.outputs[0]!;
+      const shape = graph.tensors.get(name)!.shape;
+      const per = execution.samples[0]?.outputs[name]?.length ?? 0;
+      const all = new Float32Array(execution.samples.length * per);
+      execution.samples.forEach((s, i) => all.set(s.outputs[name]!, i * per));
+      writeNpy(options.output, [execution.samples.length, ...shape.slice(shape[0] === 1 ? 1 : 0)], all);
+      log(`eennc: wrote ${options.output}`);
+    }
+    if (options.json) {
+      process.stdout.write(JSON.stringify(executionJson(execution), null, 2) + '\n');
+      return;
+    }
+    const first = graph.outputs[0]!;
+    const lines = execution.samples.map((s, i) => {
+      const out = s.outputs[first]!;
+      const count = s.instructions === null ? 'not counted on this target' : `${s.instructions} instructions`;
+      return `sample ${i}: class ${argmax(out)} (${first} max ${out[argmax(out)]!.toFixed(4)}), exit ${s.exit}, ${count}`;
+    });
+    const m = execution.compiled.report.memory;
+    lines.push(`memory: flash ${m.flash_bytes} B, RAM ${m.ram_bytes} B (arena ${m.arena_bytes} B, stack used ${execution.stackBytes ?? 'n/a'} B)`);
+    process.stdout.write(lines.join('\n') + '\n');
+  });
+}

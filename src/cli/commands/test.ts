@@ -1,0 +1,82 @@
+// `eennc test MODEL.onnx --target T [--data DATA]`: the golden test for CI. Outputs from the target must match the
+// reference (float32: within rtol/atol; int8: bit for bit); the exit status says pass or fail.
+
+import type { Command } from 'commander';
+import { EennError } from '../../ir/diagnostics.js';
+import { compileOptionsFrom, log, withSharedOptions, type SharedOptions } from '../common-options.js';
+import { argmax, execute, executionJson, referenceOutputs } from '../execute.js';
+import { parsePositive } from '../options.js';
+
+interface TestOptions extends SharedOptions {
+  data?: string;
+  scale?: string;
+  count?: string;
+  rtol: string;
+  atol: string;
+  timeout: string;
+}
+
+export function register(program: Command): void {
+  withSharedOptions(
+    program
+      .command('test')
+      .description('golden test: run on the target and compare with the reference; exit status 1 on mismatch')
+      .argument('<model>', 'the ONNX model (.onnx)')
+      .option('-d, --data <data>', 'input samples (.npy, .bin, IDX); default: 4 seeded random inputs in [0, 1)')
+      .option('--scale <x>', 'multiply every input value by this')
+      .option('--count <n>', 'use only the first N samples')
+      .option('--rtol <x>', 'float32: relative tolerance', '1e-4')
+      .option('--atol <x>', 'float32: absolute tolerance', '1e-5')
+      .option('--timeout <seconds>', 'time limit of the emulator run', '300')
+      .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)'),
+  ).action(async (model: string, options: TestOptions) => {
+    const compileOptions = await compileOptionsFrom(model, options, options.outDir);
+    const rtol = Number(options.rtol);
+    const atol = Number(options.atol);
+    log(`eennc: testing ${model} on ${options.target} (${compileOptions.precision})`);
+    const execution = await execute(
+      compileOptions,
+      {
+        path: options.data,
+        scale: options.scale ? parsePositive('--scale', options.scale) : undefined,
+        count: options.count ? parsePositive('--count', options.count) : undefined,
+      },
+      parsePositive('--timeout', options.timeout) * 1000,
+    );
+    const { graph } = execution.compiled;
+    const comparisons = execution.samples.map((sample, i) => {
+      const expected = referenceOutputs(graph, execution.inputs[i]!);
+      let maxAbs = 0;
+      let worst = 0; // largest |got - want| / (atol + rtol |want|): <= 1 passes
+      let sameClass = true;
+      for (const name of graph.outputs) {
+        const got = sample.outputs[name]!;
+        const want = expected[name]!;
+        for (let k = 0; k < want.length; k++) {
+          const diff = Math.abs(got[k]! - want[k]!);
+          maxAbs = Math.max(maxAbs, diff);
+          worst = Math.max(worst, Number.isNaN(diff) ? Infinity : diff / (atol + rtol * Math.abs(want[k]!)));
+        }
+        if (argmax(got) !== argmax(want)) sameClass = false;
+      }
+      return { sample: i, pass: worst <= 1, max_abs_error: maxAbs, same_class: sameClass };
+    });
+    const failed = comparisons.filter((c) => !c.pass);
+    if (options.json) {
+      process.stdout.write(JSON.stringify(executionJson(execution, { pass: failed.length === 0, rtol, atol, comparisons }), null, 2) + '\n');
+    } else {
+      for (const c of comparisons) {
+        const n = execution.samples[c.sample]!.instructions;
+        process.stdout.write(`sample ${c.sample}: ${c.pass ? 'pass' : 'FAIL'}  max |error| ${c.max_abs_error.toExponential(2)}${n === null ? '' : `  ${n} instructions`}\n`);
+      }
+      process.stdout.write(`${comparisons.length - failed.length} passed, ${failed.length} failed\n`);
+    }
+    if (failed.length > 0) {
+      if (options.json) process.exitCode = 1;
+      else throw new EennError({
+        code: 'E_MISMATCH', file: model,
+        message: `${failed.length} of ${comparisons.length} samples differ from the reference beyond rtol ${rtol}, atol ${atol}`,
+      });
+    }
+  });
+}

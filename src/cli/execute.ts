@@ -1,0 +1,124 @@
+// Shared by `run` and `test`: compile, feed samples to the firmware (QEMU or host), decode the outputs, and
+// compute the reference for the same samples.
+
+import { EennError } from '../ir/diagnostics.js';
+import { sizeOf, type Graph } from '../ir/graph.js';
+import type { Value } from '../ops/types.js';
+import { compileModel, type CompileOptions, type CompileResult } from '../compile.js';
+import { readSamples } from '../data/index.js';
+import { runReference } from '../frontend/index.js';
+import { runFirmware } from '../toolchain/index.js';
+
+export interface SampleResult {
+  outputs: Record<string, Float32Array>;
+  /** "final", or "exit<N>" for an early exit. */
+  exit: string;
+  instructions: number | null;
+}
+
+export interface Execution {
+  compiled: CompileResult;
+  inputs: Float32Array[];
+  samples: SampleResult[];
+  stackBytes: number | null;
+}
+
+export interface DataOptions {
+  path?: string;
+  scale?: number;
+  count?: number;
+  /** Seeded random inputs in [0, 1) when no path is given (for `test`). */
+  randomCount?: number;
+}
+
+/** The model's only input (data files hold one tensor per sample). */
+export function singleInput(graph: Graph, file: string): { name: string; shape: number[] } {
+  if (graph.inputs.length !== 1) {
+    throw new EennError({
+      code: 'E_DATA', file,
+      message: `the model has ${graph.inputs.length} inputs; data files feed models with exactly one input`,
+    });
+  }
+  const name = graph.inputs[0]!;
+  return { name, shape: graph.tensors.get(name)!.shape };
+}
+
+/** Samples from a file, or seeded pseudo-random ones. */
+export function loadInputs(graph: Graph, modelFile: string, data: DataOptions): Float32Array[] {
+  const { shape } = singleInput(graph, modelFile);
+  const size = sizeOf(shape);
+  if (!data.path) {
+    const count = data.randomCount ?? 4;
+    let state = 0x2545f491;
+    const random = () => {
+      state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
+      return (state >>> 0) / 4294967296;
+    };
+    return Array.from({ length: count }, () => Float32Array.from({ length: size }, random));
+  }
+  const samples = readSamples(data.path, shape, { scale: data.scale, count: data.count });
+  return Array.from({ length: samples.count }, (_, i) => samples.data.slice(i * size, (i + 1) * size));
+}
+
+export async function execute(options: CompileOptions, data: DataOptions, timeoutMs: number): Promise<Execution> {
+  const compiled = await compileModel({ ...options, link: true });
+  const { graph, target, image } = compiled;
+  const inputs = loadInputs(graph, data.path ?? options.model, data);
+  const size = inputs[0]?.length ?? 0;
+  const bytes = new Float32Array(inputs.length * size);
+  inputs.forEach((x, i) => bytes.set(x, i * size));
+  const run = await runFirmware(image!.elfPath, target, new Uint8Array(bytes.buffer), { samples: inputs.length, timeoutMs });
+  const samples = run.outputs.map((raw, i) => {
+    const outputs: Record<string, Float32Array> = {};
+    let offset = 0;
+    graph.outputs.forEach((name, k) => {
+      const n = compiled.outputBytes[k]!;
+      outputs[name] = new Float32Array(raw.slice(offset, offset + n).buffer);
+      offset += n;
+    });
+    return { outputs, exit: 'final', instructions: run.instructions[i] ?? null };
+  });
+  return { compiled, inputs, samples, stackBytes: run.stackBytes };
+}
+
+/** The float reference's outputs for one sample. */
+export function referenceOutputs(graph: Graph, input: Float32Array): Record<string, Float32Array> {
+  const { name, shape } = singleInput(graph, '');
+  const value: Value = { shape, dtype: 'float32', data: input };
+  const result = runReference(graph, { [name]: value });
+  const out: Record<string, Float32Array> = {};
+  for (const o of graph.outputs) out[o] = Float32Array.from(result[o]!.data as ArrayLike<number>);
+  return out;
+}
+
+/** Index of the largest value (the predicted class of a classifier output). */
+export function argmax(values: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}
+
+/** The JSON document of run and test (DESIGN.md): model, target, precision, memory, samples. */
+export function executionJson(execution: Execution, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const { report } = execution.compiled;
+  return {
+    model: report.model,
+    target: report.target,
+    precision: report.precision,
+    memory: {
+      flash_bytes: report.memory.flash_bytes,
+      ram_bytes: report.memory.ram_bytes,
+      arena_bytes: report.memory.arena_bytes,
+      stack_bytes: execution.stackBytes ?? report.memory.stack_bytes,
+      stack_reserved_bytes: report.memory.stack_bytes,
+      weights_bytes: report.memory.weights_bytes,
+    },
+    macs: report.macs,
+    samples: execution.samples.map((s) => ({
+      outputs: Object.fromEntries(Object.entries(s.outputs).map(([k, v]) => [k, Array.from(v)])),
+      exit: s.exit,
+      instructions: s.instructions,
+    })),
+    ...extra,
+  };
+}

@@ -18,6 +18,11 @@ for package in "${PACKAGES[@]}"; do
   fi
 done
 
+# Node.js runs the compiler itself; Debian's package is used only where none is installed.
+if ! command -v node >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "eennc setup: all packages are installed (${PACKAGES[*]})"
   exit 0

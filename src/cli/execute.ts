@@ -48,7 +48,7 @@ export function loadInputs(graph: Graph, modelFile: string, data: DataOptions): 
   const { shape } = singleInput(graph, modelFile);
   const size = sizeOf(shape);
   if (!data.path) {
-    const count = data.randomCount ?? 4;
+    const count = data.count ?? data.randomCount ?? 4;
     let state = 0x2545f491;
     const random = () => {
       state ^= state << 13; state ^= state >>> 17; state ^= state << 5;

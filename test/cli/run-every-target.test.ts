@@ -1,0 +1,59 @@
+// End to end through the command line: the Fashion-MNIST examples built for every target, run in QEMU (natively on
+// host), must print the right class for their labelled test images and match the float reference.
+
+import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { readNpy } from '../../src/data/index.js';
+import { loadAllTargets } from '../../src/target.js';
+import { eennc } from './cli-helpers.js';
+
+const BIG = 'examples/fmnist/fmnist_cnn.onnx';
+const SMALL = 'examples/fmnist_small/fmnist_small.onnx';
+
+/** The float32 Fashion-MNIST CNN needs ~430 KB of flash; targets smaller than that run the small example. */
+function exampleFor(flashBytes: number | null): string {
+  return flashBytes !== null && flashBytes < 512 * 1024 ? 'fmnist_small' : 'fmnist';
+}
+
+interface RunJson {
+  model: string;
+  target: string;
+  precision: string;
+  memory: { flash_bytes: number; ram_bytes: number; arena_bytes: number; stack_bytes: number };
+  samples: { outputs: Record<string, number[]>; exit: string; instructions: number | null }[];
+  pass?: boolean;
+}
+
+const argmax = (xs: number[]) => xs.reduce((best, x, i) => (x > xs[best]! ? i : best), 0);
+
+describe('eennc run on every target', () => {
+  it('has both examples', () => {
+    expect(existsSync(BIG)).toBe(true);
+    expect(existsSync(SMALL)).toBe(true);
+  });
+
+  for (const target of loadAllTargets()) {
+    it(`${target.name}: predicts the labelled classes`, async () => {
+      const example = exampleFor(target.limits.flashBytes);
+      const model = example === 'fmnist' ? BIG : SMALL;
+      const dir = `examples/${example}`;
+      const labels = Array.from(readNpy(`${dir}/test_labels.npy`).data as ArrayLike<number>, Number).slice(0, 4);
+      const r = await eennc('run', model, '--target', target.name, '--input', `${dir}/test_inputs.npy`, '--count', '4', '--json');
+      expect(r.stderr).not.toContain('error');
+      expect(r.exitCode).toBe(0);
+      const json = JSON.parse(r.stdout) as RunJson;
+      expect(json.target).toBe(target.name);
+      expect(json.precision).toBe('float32');
+      expect(json.samples).toHaveLength(4);
+      expect(json.samples.map((s) => argmax(s.outputs.logits!))).toEqual(labels);
+      for (const s of json.samples) {
+        expect(s.exit).toBe('final');
+        if (target.kind === 'host') expect(s.instructions).toBeNull();
+        else expect(s.instructions).toBeGreaterThan(10_000);
+      }
+      expect(json.memory.arena_bytes).toBeGreaterThan(0);
+      if (target.limits.flashBytes !== null) expect(json.memory.flash_bytes).toBeLessThanOrEqual(target.limits.flashBytes);
+      if (target.limits.ramBytes !== null) expect(json.memory.ram_bytes).toBeLessThanOrEqual(target.limits.ramBytes);
+    });
+  }
+});

@@ -116,6 +116,11 @@ function planConvTranspose(node: Node, inputs: readonly (Shaped | undefined)[]):
   return { batch: x.shape[0]!, inChannels, outChannels: w.shape[1]! * group, group, window };
 }
 
+/** The window geometry of a ConvTranspose node (pads resolved from output_shape / auto_pad), for codegen. */
+export function convTransposeWindow(node: Node, x: Shaped, w: Shaped): WindowGeometry {
+  return planConvTranspose(node, [x, w]).window;
+}
+
 function outputInfo(plan: ConvPlan, dtype: Shaped['dtype']): OutputInfo {
   return { shape: [plan.batch, plan.outChannels, ...plan.window.outputSize], dtype };
 }

@@ -1,7 +1,8 @@
 // Lowers Conv (1-D and 2-D: general, 1x1 and depthwise kernels; 3-D: plain loops) and ConvTranspose to the
 // float conv kernels.
 
-import { attrInt, attrInts } from '../../ops/attrs.js';
+import { attrInt } from '../../ops/attrs.js';
+import { convTransposeWindow } from '../../ops/conv.js';
 import { dilatedExtent, forwardWindow, readAutoPad, readAxisInts, readPads, type WindowGeometry } from '../../ops/spatial.js';
 import {
   activationArgs, constArg, intArg, optionalTensorArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
@@ -176,42 +177,13 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
   };
 }
 
-/**
- * ConvTranspose geometry (ONNX): full = stride * (in - 1) + output_padding + dilated kernel; explicit pads, or
- * pads derived from output_shape / SAME_* (odd element at the end for SAME_UPPER, at the beginning otherwise).
- */
-function transposeWindow(ctx: LowerContext, inputSize: number[], kernel: number[], outputSize: number[]): WindowGeometry {
-  const node = ctx.node;
-  const rank = inputSize.length;
-  const strides = readAxisInts(node, 'strides', rank, 1, 1);
-  const dilations = readAxisInts(node, 'dilations', rank, 1, 1);
-  const outputPadding = readAxisInts(node, 'output_padding', rank, 0, 0);
-  const autoPad = readAutoPad(node);
-  let requested = attrInts(node, 'output_shape');
-  if (requested && requested.length === rank + 2) requested = requested.slice(2);
-  const { padsBegin, padsEnd } = autoPad === 'NOTSET' ? readPads(node, rank)
-    : { padsBegin: new Array<number>(rank).fill(0), padsEnd: new Array<number>(rank).fill(0) };
-  for (let i = 0; i < rank; i++) {
-    const full = strides[i]! * (inputSize[i]! - 1) + outputPadding[i]! + dilatedExtent(kernel[i]!, dilations[i]!);
-    let target: number | undefined = requested?.[i];
-    if (target === undefined && (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER')) target = inputSize[i]! * strides[i]!;
-    if (target !== undefined) {
-      const total = Math.max(0, full - target);
-      const half = Math.floor(total / 2);
-      padsBegin[i] = autoPad === 'SAME_UPPER' ? half : total - half;
-      padsEnd[i] = full - target - padsBegin[i]!;
-    }
-  }
-  return { inputSize, outputSize, kernel, strides, dilations, padsBegin, padsEnd };
-}
-
 export function lowerConvTranspose(ctx: LowerContext): LoweredStep {
   const x = input(ctx, 0, 'X');
   const w = input(ctx, 1, 'W');
   requirePlanar(ctx, x.shape.length - 2, 'transposed convolution', true);
   const group = attrInt(ctx.node, 'group', 1);
   const outShape = ctx.outputs[0]!.shape;
-  const geometry = transposeWindow(ctx, x.shape.slice(2), w.shape.slice(2), outShape.slice(2));
+  const geometry = convTransposeWindow(ctx.node, x, w);
   if (geometry.padsBegin.some((p) => p < 0)) unsupported(ctx, 'negative begin padding is not supported');
   if (x.shape.length === 5) return conv3dCall(ctx, 'eenn_conv_transpose3d_f32', geometry, outShape[1]!, group);
   const window = to2d(geometry);

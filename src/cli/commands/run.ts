@@ -59,7 +59,8 @@ export function register(program: Command): void {
       return `sample ${i}: class ${argmax(out)} (${first} max ${out[argmax(out)]!.toFixed(4)}), exit ${s.exit}, ${count}`;
     });
     const m = execution.compiled.report.memory;
-    lines.push(`memory: flash ${m.flash_bytes} B, RAM ${m.ram_bytes} B (arena ${m.arena_bytes} B, stack used ${execution.stackBytes ?? 'n/a'} B)`);
+    const stack = execution.stackBytes === null ? '' : `, stack used ${execution.stackBytes} B`;
+    lines.push(`memory: flash ${m.flash_bytes} B, RAM ${m.ram_bytes} B (arena ${m.arena_bytes} B${stack})`);
     process.stdout.write(lines.join('\n') + '\n');
   });
 }

@@ -93,13 +93,17 @@ def evaluate(model, images, labels, batch=1000):
     return correct / len(images)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(make_model=None, name="fmnist_cnn", epochs=4, lr=2e-3, out=HERE, description=None,
+         macs_of=None, write_u8=True):
+    """Train, evaluate and export; examples/fmnist_small/train.py calls this with its own network."""
+    make_model = make_model or FashionCnn
+    macs_of = macs_of or count_macs
+    parser = argparse.ArgumentParser(description=(description or __doc__).split("\n")[0])
     parser.add_argument("--data", default=DEFAULT_DATA)
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=epochs)
     parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--out", default=HERE)
+    parser.add_argument("--lr", type=float, default=lr)
+    parser.add_argument("--out", default=out)
     args = parser.parse_args()
 
     torch.set_num_threads(2)
@@ -111,9 +115,9 @@ def main():
     test_x, test_y = load_split(args.data, "t10k")
     print(f"train {train_x.shape} test {test_x.shape}")
 
-    model = FashionCnn()
+    model = make_model()
     params = sum(p.numel() for p in model.parameters())
-    print(f"parameters {params}  MACs {count_macs(model)}")
+    print(f"parameters {params}  MACs {macs_of(model)}")
 
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     steps = args.epochs * ((len(train_x) + args.batch - 1) // args.batch)
@@ -149,12 +153,13 @@ def main():
     with torch.no_grad():
         expected = model(torch.from_numpy(inputs)).numpy().astype(np.float32)
     np.save(os.path.join(args.out, "test_inputs.npy"), inputs)
-    np.save(os.path.join(args.out, "test_inputs_u8.npy"), inputs_u8)
+    if write_u8:
+        np.save(os.path.join(args.out, "test_inputs_u8.npy"), inputs_u8)
     np.save(os.path.join(args.out, "test_labels.npy"), labels)
     np.save(os.path.join(args.out, "expected_float.npy"), expected)
     print(f"first {TEST_SAMPLES} test images: {(expected.argmax(1) == labels).sum()} correct")
 
-    onnx_path = os.path.join(args.out, "fmnist_cnn.onnx")
+    onnx_path = os.path.join(args.out, name + ".onnx")
     # TrainingMode.PRESERVE on a model in eval mode exports inference graphs but
     # skips the exporter's Conv+BatchNorm fusion, so BatchNormalization nodes
     # stay in the file for eennc to fold. No dynamic_axes: batch is fixed at 1.

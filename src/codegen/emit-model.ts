@@ -164,6 +164,7 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
       case 'fused': throw new Error(`internal: tensor "${name}" lives only inside a fused kernel`);
     }
   };
+  let stepIndex = -1;
   const argExpr = (arg: KernelArg): string => {
     switch (arg.kind) {
       case 'tensor': {
@@ -179,24 +180,32 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
       case 'float': return formatFloat(arg.value);
       case 'macro': return arg.value;
       case 'null': return 'NULL';
+      case 'scratch': {
+        const id = plan.scratchOf.get(stepIndex);
+        if (id === undefined) throw new Error(`internal: step ${stepIndex} has no scratch buffer`);
+        return `EENN_ARENA_F32(${offsetMacro.get(id)!})`;
+      }
     }
   };
 
   const sources = new Set<string>();
   let totalMacs = 0;
   const steps = lowered.map(({ step, lowered: low }) => {
-    const [node, act] = step.nodes as [Node, Node | undefined];
+    const node = step.nodes[0]!;
+    stepIndex = step.index;
     const macs = macsOf(graph, node);
     totalMacs += macs;
     const inShapes = node.inputs.filter((n) => n !== '' && !graph.tensors.get(n)?.data).map((n) => formatShape(graph.tensors.get(n)!.shape));
-    const last = act ?? node;
+    const last = step.nodes[step.nodes.length - 1]!;
     const outShapes = last.outputs.filter((n) => n !== '').map((n) => formatShape(graph.tensors.get(n)!.shape));
-    const title = `[${step.index}] ${node.name} (${node.op})${act ? ` + ${act.name} (${act.op}, fused)` : ''}`;
+    const fusedNames = step.nodes.slice(1).map((n) => ` + ${n.name} (${n.op}, fused)`).join('');
+    const title = `[${step.index}] ${node.name} (${node.op})${fusedNames}${step.inPlace ? ', in place' : ''}`;
     const comment = commentText(`${title}: ${inShapes.join(', ') || 'constants'} -> ${outShapes.join(', ')}${macs > 0 ? `, ${formatCount(macs)} MACs` : ''}`);
     const notes = low.detail ? [commentText(low.detail)] : [];
     if (low.calls.length === 0 && !low.detail) notes.push('nothing to compute');
     const calls = low.calls.map((call) => {
       sources.add(call.source);
+      for (const used of call.uses ?? []) sources.add(used);
       const width = Math.max(...call.args.map((a) => a.name.length));
       return {
         fn: call.fn,

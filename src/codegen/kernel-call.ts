@@ -2,6 +2,7 @@
 // The model emitter turns them into C; nothing here knows C syntax.
 
 import type { Graph, Node, Tensor } from '../ir/graph.js';
+import type { Step } from '../partition/schedule.js';
 
 /** A constant array the lowering derives at compile time (packed weights, index tables, folded scales). */
 export interface ConstArray {
@@ -23,13 +24,17 @@ export type KernelArg =
   | { kind: 'float'; name: string; value: number }
   /** A C enum-like macro from the kernel header, e.g. EENN_PAD_REFLECT. */
   | { kind: 'macro'; name: string; value: string }
-  | { kind: 'null'; name: string };
+  | { kind: 'null'; name: string }
+  /** The step's scratch buffer (working memory in the arena, planned with the step: `Step.scratchBytes`). */
+  | { kind: 'scratch'; name: string };
 
 export interface KernelCall {
   /** C function, e.g. `eenn_conv2d_f32`. */
   fn: string;
   /** Kernel source file that defines it, e.g. `eenn_conv_f32.c`. */
   source: string;
+  /** Other kernel source files the function calls into. */
+  uses?: string[];
   args: KernelArg[];
 }
 
@@ -60,6 +65,8 @@ export interface LowerContext {
   /** The tensor the step writes for output 0: the fused activation's output when there is one. */
   result: Tensor;
   activation: ActivationRange;
+  /** The step being lowered: fused pool, in-place mode and scratch size as the memory plan decided them. */
+  step: Step;
   /** True when the memory plan stores the two tensors in the same bytes (aliases / in place). */
   sameStorage(a: string, b: string): boolean;
 }
@@ -73,6 +80,7 @@ export const intArg = (name: string, value: number): KernelArg => ({ kind: 'int'
 export const floatArg = (name: string, value: number): KernelArg => ({ kind: 'float', name, value });
 export const constArg = (name: string, array: ConstArray): KernelArg => ({ kind: 'const', name, array });
 export const nullArg = (name: string): KernelArg => ({ kind: 'null', name });
+export const scratchArg = (name: string): KernelArg => ({ kind: 'scratch', name });
 export const macroArg = (name: string, value: string): KernelArg => ({ kind: 'macro', name, value });
 
 /** The optional bias: a pointer to the tensor, or NULL. */

@@ -46,7 +46,7 @@ export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
 
 /** The clamp of the activation fused into a step (Relu: [0, inf), Clip: its bounds). */
 export function activationOf(graph: Graph, step: Step): ActivationRange {
-  const act = step.nodes[1];
+  const act = step.activation;
   if (!act) return { min: -Infinity, max: Infinity };
   if (act.op === 'Relu') return { min: 0, max: Infinity, node: act };
   const [min, max] = clipBounds({ node: act, graph, opset: graph.opset });
@@ -90,6 +90,7 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan): LoweredGraphStep[] {
         outputs,
         result: result0,
         activation: activationOf(graph, step),
+        step,
         sameStorage,
       };
       result.push({ step, lowered: lowering(ctx) });

@@ -10,12 +10,15 @@
 //   output); then code generation copies.
 // - Element-wise operators (IN_PLACE_OPS) write over an input of the same size when that input dies at
 //   this step, so a chain of activations costs one buffer (TFLite Micro's planner does not do this).
-// - A Relu/Clip fused into its producer (schedule.ts) has no buffer for the tensor between them.
+// - A Relu/Clip fused into its producer (schedule.ts) has no buffer for the tensor between them; nor has a conv
+//   output pooled by a fused MaxPool/AveragePool (the conv + pool kernel works through a small scratch instead).
+// - Depthwise and pointwise Convs (schedule.ts: inPlaceConv) write over their input when it dies at their step,
+//   through a small scratch; scratches are arena buffers alive at their step only.
 // - Arena buffers are placed by the greedy planner of arena-allocator.ts, aligned to 8 bytes.
 
 import { bytesPerElement, sizeOf, type Graph, type Tensor } from '../ir/graph.js';
 import { allocateArena, alignUp, arenaLowerBound, type ArenaRequest } from './arena-allocator.js';
-import { ALIAS_OPS, buildSteps, IN_PLACE_OPS, type ScheduleOptions, type Step } from './schedule.js';
+import { ALIAS_OPS, buildSteps, IN_PLACE_OPS, inPlaceConv, type ScheduleOptions, type Step } from './schedule.js';
 
 /** Where a buffer lives. */
 export type Storage =
@@ -40,6 +43,8 @@ export interface PlannedBuffer {
   /** Last step that reads it; `steps.length` for buffers holding a model output. */
   lastStep: number;
   storage: Storage;
+  /** Set on a step's scratch buffer (working memory of one kernel call, no tensor): that step's index. */
+  scratchOfStep?: number;
 }
 
 export interface MemoryPlan {
@@ -47,6 +52,8 @@ export interface MemoryPlan {
   buffers: PlannedBuffer[];
   /** Buffer id of each runtime tensor (activations, inputs, outputs; constants only when aliased). */
   bufferOf: Map<string, number>;
+  /** Buffer id of the scratch of each step that has one (step index -> buffer id). */
+  scratchOf: Map<number, number>;
   /** Bytes of the static arena (a multiple of `alignment`). */
   arenaBytes: number;
   /** The smallest arena any placement could reach for these lifetimes (peak of live bytes). */
@@ -80,11 +87,16 @@ class BufferGroups {
   private readonly parent = new Map<string, string>();
   private readonly binding = new Map<string, Binding>();
   private readonly lastRead = new Map<string, number>();
+  private readonly bytes = new Map<string, number>();
+
+  /** `bytesOf` gives a tensor's size; a class bound to an output may hold nothing larger than that output. */
+  constructor(private readonly bytesOf: (name: string) => number, private readonly outputBytes: (index: number) => number) {}
 
   add(name: string, lastRead: number, binding?: Binding): void {
     if (this.parent.has(name)) return;
     this.parent.set(name, name);
     this.lastRead.set(name, lastRead);
+    this.bytes.set(name, this.bytesOf(name));
     if (binding) this.binding.set(name, binding);
   }
 
@@ -115,7 +127,11 @@ class BufferGroups {
     const ba = this.binding.get(ra);
     const bb = this.binding.get(rb);
     if (ba && bb) return false;
+    const bytes = Math.max(this.bytes.get(ra)!, this.bytes.get(rb)!);
+    const bound = ba ?? bb;
+    if (bound?.kind === 'output' && bytes > this.outputBytes(bound.index)) return false;
     this.parent.set(rb, ra);
+    this.bytes.set(ra, bytes);
     this.lastRead.set(ra, Math.max(this.lastRead.get(ra)!, this.lastRead.get(rb)!));
     if (!ba && bb) this.binding.set(ra, bb);
     this.binding.delete(rb);
@@ -138,8 +154,8 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
   const lastRead = new Map<string, number>();
   const fused = new Set<string>();
   for (const step of steps) {
-    const [primary, act] = step.nodes;
-    if (act) fused.add(primary!.outputs[0]!);
+    // Every output but the last node's exists only inside the step's kernel.
+    for (const node of step.nodes.slice(0, -1)) fused.add(node.outputs[0]!);
     for (const node of step.nodes) {
       for (const out of node.outputs) if (out !== '') producer.set(out, step.index);
       for (const input of node.inputs) {
@@ -151,7 +167,7 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
   for (const out of graph.outputs) lastRead.set(out, end);
 
   // Every runtime tensor gets a class; model inputs and outputs are bound to the caller's buffers.
-  const groups = new BufferGroups();
+  const groups = new BufferGroups(bytesOf, (index) => bytesOf(graph.outputs[index]!));
   const bindingOfTensor = (name: string): Binding | undefined => {
     const inputIndex = graph.inputs.indexOf(name);
     if (inputIndex >= 0) return { kind: 'input', index: inputIndex };
@@ -169,6 +185,20 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
 
   // Aliases and in-place steps join their input's class, in step order.
   for (const step of steps) {
+    const conv = inPlace && !step.pool ? inPlaceConv(graph, step.nodes[0]!) : undefined;
+    if (conv) {
+      const src = step.nodes[0]!.inputs[0]!;
+      const out = step.nodes[step.nodes.length - 1]!.outputs[0]!;
+      const bound = groups.bindingOf(src);
+      // (tryMerge keeps anything larger than a model output out of the caller's output buffer.)
+      const fits = conv.kind === 'depthwise' ? bytesOf(src) === bytesOf(out) : bytesOf(out) <= bytesOf(src);
+      if (fits && groups.has(src) && !isConstant(src) && (!bound || bound.kind === 'output')
+        && groups.lastReadOf(src) === step.index && groups.tryMerge(src, out)) {
+        step.inPlace = conv.kind;
+        step.scratchBytes = conv.scratchBytes;
+      }
+      continue;
+    }
     if (step.nodes.length !== 1) continue;
     const node = step.nodes[0]!;
     const out = node.outputs[0];
@@ -223,6 +253,18 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
     for (const n of names) bufferOf.set(n, id);
     if (storage.kind === 'arena') arenaIds.push(id);
   }
+  // Each step's working memory: an arena buffer alive at that step only.
+  const scratchOf = new Map<number, number>();
+  for (const step of steps) {
+    if (!step.scratchBytes) continue;
+    const id = buffers.length;
+    buffers.push({
+      id, tensors: [`step${step.index}_scratch`], bytes: step.scratchBytes, firstStep: step.index, lastStep: step.index,
+      storage: { kind: 'arena', offset: 0 }, scratchOfStep: step.index,
+    });
+    scratchOf.set(step.index, id);
+    arenaIds.push(id);
+  }
 
   const requests: ArenaRequest[] = arenaIds.map((id) => ({
     bytes: buffers[id]!.bytes, first: buffers[id]!.firstStep, last: buffers[id]!.lastStep,
@@ -240,6 +282,7 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
     steps,
     buffers,
     bufferOf,
+    scratchOf,
     arenaBytes: alignUp(layout.totalBytes, alignment),
     lowerBoundBytes: arenaLowerBound(requests, alignment),
     naiveBytes,
@@ -281,7 +324,7 @@ export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
   const read = new Map<string, number>();
   const aliasSource = new Map<string, string>();
   for (const step of plan.steps) {
-    const inside = new Set(step.nodes.length > 1 ? step.nodes[0]!.outputs : []);
+    const inside = new Set(step.nodes.slice(0, -1).flatMap((n) => n.outputs));
     for (const node of step.nodes) {
       for (const input of node.inputs) {
         if (input !== '' && !inside.has(input)) read.set(input, Math.max(read.get(input) ?? -1, step.index));
@@ -296,6 +339,39 @@ export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
     while (aliasSource.has(r)) r = aliasSource.get(r)!;
     return r;
   };
+  // Scratches: one per step that asks for one, big enough, alive exactly at that step.
+  for (const step of plan.steps) {
+    if (!step.scratchBytes) continue;
+    const b = plan.buffers[plan.scratchOf.get(step.index) ?? -1];
+    if (!b || b.storage.kind !== 'arena' || b.bytes < step.scratchBytes || b.firstStep > step.index || b.lastStep < step.index) {
+      problems.push(`step ${step.index} needs a ${step.scratchBytes}-byte scratch in the arena during the step`);
+    }
+  }
+  // A step writes over one of its inputs only when its kernel can: element-wise operators, and the
+  // depthwise / pointwise Convs that inPlaceConv accepts (recomputed here, not trusted from the plan).
+  for (const step of plan.steps) {
+    const primary = step.nodes[0]!;
+    if (ALIAS_OPS.has(primary.op)) continue;
+    const out = step.nodes[step.nodes.length - 1]!.outputs[0];
+    const outBuffer = out ? plan.bufferOf.get(out) : undefined;
+    if (outBuffer === undefined || plan.buffers[outBuffer]?.storage.kind === 'fused') continue;
+    const shared = primary.inputs.some((i) => i !== '' && !graph.tensors.get(i)?.data && plan.bufferOf.get(i) === outBuffer);
+    const conv = inPlaceConv(graph, primary);
+    const allowed = step.nodes.length === 1 && IN_PLACE_OPS.has(primary.op)
+      || (conv !== undefined && !step.pool && step.inPlace === conv.kind && (step.scratchBytes ?? 0) >= conv.scratchBytes);
+    if (shared && !allowed) problems.push(`step ${step.index} (${primary.op}) writes over its input but its kernel cannot run in place`);
+    if (step.inPlace && !shared) problems.push(`step ${step.index} (${primary.op}) is marked in place but its input and output do not share a buffer`);
+  }
+  // The caller's output buffer is only as big as that output.
+  for (const b of plan.buffers) {
+    if (b.storage.kind !== 'output') continue;
+    const own = graph.tensors.get(graph.outputs[b.storage.index]!);
+    const room = own ? tensorBytes(own) : 0;
+    for (const name of b.tensors) {
+      const t = graph.tensors.get(name);
+      if (t && tensorBytes(t) > room) problems.push(`tensor ${name} (${tensorBytes(t)} bytes) does not fit the ${room}-byte output buffer ${b.storage.index}`);
+    }
+  }
   for (const [name, id] of plan.bufferOf) {
     const b = plan.buffers[id];
     if (!b) { problems.push(`tensor ${name} points at missing buffer ${id}`); continue; }

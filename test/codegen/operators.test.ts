@@ -58,6 +58,20 @@ add('conv_depthwise_3x3', [1, 5, 10, 9], (b, x) => conv(b, x, 5, [3, 3], { group
 add('conv_depthwise_3x3_tiny_asym', [1, 2, 2, 3], (b, x) => conv(b, x, 4, [3, 3], { group: 2, pads: [2, 0, 1, 2], strides: [1, 2] }));
 add('conv_depthwise_multiplier_stride', [2, 3, 11, 10], (b, x) => conv(b, x, 6, [3, 3], { group: 3, strides: [2, 2], pads: [1, 1, 0, 0] }, false));
 add('conv_depthwise_5x3_dilated', [1, 4, 12, 12], (b, x) => conv(b, x, 4, [5, 3], { group: 4, dilations: [2, 2], pads: [2, 1, 2, 1] }), { expectCalls: ['eenn_depthwise_conv2d_f32'] });
+// Low-memory convolutions: a pool fused after the conv (through a scratch of up to 4 planes), and depthwise /
+// narrowing 1x1 convs written over an intermediate input that dies there.
+add('conv_relu_maxpool_fused', [1, 3, 10, 9], (b, x) => b.op('MaxPool', [b.op('Relu', [conv(b, x, 6, [3, 3], { pads: [1, 1, 1, 1] })])], { kernel_shape: [2, 2], strides: [2, 2] }),
+  { expectCalls: ['eenn_conv2d_pool_f32'] });
+add('conv_avgpool_fused_batches', [2, 2, 9, 9], (b, x) => b.op('AveragePool', [conv(b, x, 9, [3, 2], { strides: [1, 2] }, false)], { kernel_shape: [3, 2], strides: [2, 1], pads: [1, 0, 1, 1], ceil_mode: 1 }),
+  { expectCalls: ['eenn_conv2d_pool_f32'] });
+add('conv_depthwise_in_place', [2, 6, 7, 5], (b, x) => b.op('Relu', [conv(b, b.op('Relu', [x]), 6, [3, 3], { group: 6, pads: [1, 1, 1, 1] })]),
+  { expectCalls: ['eenn_depthwise_conv2d_in_place_f32'] });
+add('conv_depthwise_5x3_dilated_in_place', [1, 4, 9, 8], (b, x) => conv(b, b.op('Sigmoid', [x]), 4, [5, 3], { group: 4, dilations: [2, 1], pads: [4, 1, 4, 1] }),
+  { expectCalls: ['eenn_depthwise_conv2d_in_place_f32'] });
+add('conv_1x1_narrowing_in_place', [2, 11, 5, 3], (b, x) => b.op('Sigmoid', [b.op('Relu', [conv(b, b.op('Tanh', [x]), 6, [1, 1])])]),
+  { expectCalls: ['eenn_conv2d_1x1_in_place_f32'] });
+add('conv_1x1_square_in_place', [1, 8, 3, 3], (b, x) => conv(b, b.op('Tanh', [x]), 8, [1, 1], {}, false),
+  { expectCalls: ['eenn_conv2d_1x1_in_place_f32'] });
 add('conv_1x1', [2, 5, 3, 5], (b, x) => b.op('Relu', [conv(b, x, 7, [1, 1])]), { expectCalls: ['eenn_conv2d_1x1_f32'] });
 add('conv_1x1_strided', [1, 4, 6, 6], (b, x) => conv(b, x, 4, [1, 1], { strides: [2, 2] }), { expectCalls: ['eenn_conv2d_f32'] });
 add('conv_1d', [1, 3, 20], (b, x) => conv(b, x, 9, [5], { pads: [2, 1], strides: [2] }));

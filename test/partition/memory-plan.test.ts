@@ -51,11 +51,22 @@ function simulate(graph: Graph, plan: MemoryPlan): string[] {
   };
   for (const name of graph.inputs) write(name, nextId++, true);
   for (const [name, t] of graph.tensors) if (t.data && plan.bufferOf.has(name)) write(name, nextId++, true);
+  let scratchStamp = -1_000_000;
   for (const step of plan.steps) {
-    const [primary, act] = step.nodes;
-    for (const input of primary!.inputs) if (input !== '') check(input, `step ${step.index} (${primary!.op})`);
-    if (act) for (const input of act.inputs.slice(1)) if (input !== '') check(input, `step ${step.index}`);
-    const last = act ?? primary!;
+    const primary = step.nodes[0]!;
+    const inside = new Set(step.nodes.slice(0, -1).flatMap((n) => n.outputs));
+    // The kernel uses its scratch while it still reads its inputs: stamp it first.
+    const scratch = plan.scratchOf.get(step.index);
+    if (scratch !== undefined) {
+      const s = plan.buffers[scratch]!;
+      if (s.storage.kind !== 'arena') errors.push(`step ${step.index}: scratch outside the arena`);
+      else (regions.get('arena') ?? regions.set('arena', new Int32Array(plan.arenaBytes).fill(-1)).get('arena')!)
+        .fill(scratchStamp--, s.storage.offset, s.storage.offset + s.bytes);
+    }
+    for (const node of step.nodes) {
+      for (const input of node.inputs) if (input !== '' && !inside.has(input)) check(input, `step ${step.index} (${node.op})`);
+    }
+    const last = step.nodes[step.nodes.length - 1]!;
     if (ALIAS_OPS.has(primary!.op)) {
       const out = primary!.outputs[0]!;
       const src = primary!.inputs[0]!;
@@ -67,6 +78,15 @@ function simulate(graph: Graph, plan: MemoryPlan): string[] {
   }
   for (const out of graph.outputs) check(out, 'end');
   return errors;
+}
+
+/** A Conv with constant weights [outC, inC/group, k, k] and bias. */
+function conv(b: GraphBuilder, x: string, outC: number, k: number, attrs: Record<string, number | number[]>, outShape: number[]): string {
+  const inC = b.tensors.get(x)!.shape[1]!;
+  const group = typeof attrs['group'] === 'number' ? attrs['group'] : 1;
+  const w = b.constant(`w${b.nodes.length}`, [outC, inC / group, k, k], new Float32Array(outC * (inC / group) * k * k));
+  const bias = b.constant(`b${b.nodes.length}`, [outC], new Float32Array(outC));
+  return b.op('Conv', [x, w, bias], { kernel_shape: [k, k], ...attrs }, outShape);
 }
 
 function planAndCheck(graph: Graph, options?: PlanOptions): MemoryPlan {
@@ -301,5 +321,103 @@ describe('allocateArena', () => {
   it('reaches the lower bound on a chain', () => {
     const reqs = [{ bytes: 400, first: 0, last: 1 }, { bytes: 200, first: 1, last: 2 }, { bytes: 120, first: 2, last: 3 }];
     expect(allocateArena(reqs).totalBytes).toBe(600);
+  });
+});
+
+describe('planMemory with low-memory convolutions', () => {
+  it('fuses Conv + Relu + MaxPool: no conv output buffer, a scratch of 4 planes instead', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 1, 8, 8]);
+    const c = conv(b, x, 8, 3, { pads: [1, 1, 1, 1] }, [1, 8, 8, 8]);
+    const r = b.op('Relu', [c], {}, [1, 8, 8, 8]);
+    const p = b.op('MaxPool', [r], { kernel_shape: [2, 2], strides: [2, 2] }, [1, 8, 4, 4]);
+    b.output(dense(b, b.op('Flatten', [p], {}, [1, 128]), 10));
+    const plan = planAndCheck(b.build());
+    expect(plan.steps[0]!.nodes.map((n) => n.op)).toEqual(['Conv', 'Relu', 'MaxPool']);
+    expect(plan.buffers[plan.bufferOf.get(c)!]!.storage.kind).toBe('fused');
+    expect(plan.buffers[plan.bufferOf.get(r)!]!.storage.kind).toBe('fused');
+    const scratch = plan.buffers[plan.scratchOf.get(0)!]!;
+    expect(scratch.bytes).toBe(4 * 8 * 8 * 4);
+    expect([scratch.firstStep, scratch.lastStep]).toEqual([0, 0]);
+    expect(plan.arenaBytes).toBe(4 * 8 * 8 * 4 + 8 * 4 * 4 * 4);
+    // Without fusion the whole conv output is live beside the pooled one.
+    expect(planAndCheck(b.build(), { fusePools: false }).arenaBytes).toBe(8 * 8 * 8 * 4 + 8 * 4 * 4 * 4);
+  });
+
+  it('does not fuse a pool whose input has another reader', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 1, 8, 8]);
+    const c = conv(b, x, 8, 3, { pads: [1, 1, 1, 1] }, [1, 8, 8, 8]);
+    const p = b.op('MaxPool', [c], { kernel_shape: [2, 2], strides: [2, 2] }, [1, 8, 4, 4]);
+    b.output(p).output(b.op('Relu', [c], {}, [1, 8, 8, 8]));
+    const plan = planAndCheck(b.build());
+    expect(plan.steps.every((s) => !s.pool)).toBe(true);
+  });
+
+  it('runs a depthwise and a narrowing 1x1 conv in place when their input dies there', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 8, 6, 5]);
+    const t0 = conv(b, x, 16, 1, {}, [1, 16, 6, 5]);
+    const dw = conv(b, t0, 16, 3, { group: 16, pads: [1, 1, 1, 1] }, [1, 16, 6, 5]);
+    const dwRelu = b.op('Relu', [dw], {}, [1, 16, 6, 5]);
+    const pw = conv(b, dwRelu, 12, 1, {}, [1, 12, 6, 5]);
+    b.output(dense(b, b.op('Flatten', [pw], {}, [1, 360]), 4));
+    const plan = planAndCheck(b.build());
+    expect(plan.steps.map((s) => s.inPlace)).toEqual([undefined, 'depthwise', 'pointwise', undefined, undefined]);
+    expect(plan.bufferOf.get(dwRelu)).toBe(plan.bufferOf.get(t0));
+    expect(plan.bufferOf.get(pw)).toBe(plan.bufferOf.get(t0));
+    expect(plan.buffers[plan.scratchOf.get(1)!]!.bytes).toBe(6 * 5 * 4);
+    expect(plan.buffers[plan.scratchOf.get(2)!]!.bytes).toBe(4 * 16 * 4);
+    expect(plan.arenaBytes).toBe(16 * 30 * 4 + 4 * 16 * 4);
+  });
+
+  it('keeps a conv out of place when its input is read later, or when it widens or strides', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 8, 6, 6]);
+    const t0 = conv(b, x, 8, 1, {}, [1, 8, 6, 6]);
+    const wide = conv(b, t0, 16, 1, {}, [1, 16, 6, 6]);
+    const strided = conv(b, wide, 16, 3, { group: 16, strides: [2, 2], pads: [1, 1, 1, 1] }, [1, 16, 3, 3]);
+    const dw = conv(b, t0, 8, 3, { group: 8, pads: [1, 1, 1, 1] }, [1, 8, 6, 6]);
+    b.output(strided).output(b.op('Add', [dw, t0], {}, [1, 8, 6, 6]));
+    const plan = planAndCheck(b.build());
+    expect(plan.steps.map((s) => s.inPlace)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  it('never moves a wider input into the caller\'s output buffer', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 12, 4, 4]);
+    const t = b.op('Tanh', [x], {}, [1, 12, 4, 4]);
+    const pw = conv(b, t, 4, 1, {}, [1, 4, 4, 4]);
+    b.output(b.op('Sigmoid', [b.op('Relu', [pw], {}, [1, 4, 4, 4])], {}, [1, 4, 4, 4]));
+    const graph = b.build();
+    const plan = planAndCheck(graph);
+    const narrow = planAndCheck(b.output(pw).build());
+    for (const p of [plan, narrow]) {
+      for (const buf of p.buffers) if (buf.storage.kind === 'output') expect(buf.bytes).toBeLessThanOrEqual(4 * 16 * 4);
+    }
+    expect(plan.steps[1]!.inPlace).toBe('pointwise');
+  });
+
+  it('validatePlan rejects a conv whose kernel cannot run in place sharing its input buffer', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 4, 6, 6]);
+    const t0 = conv(b, x, 4, 1, {}, [1, 4, 6, 6]);
+    const t1 = conv(b, t0, 4, 3, { pads: [1, 1, 1, 1] }, [1, 4, 6, 6]);
+    const graph = b.output(dense(b, b.op('Flatten', [t1], {}, [1, 144]), 2)).build();
+    const plan = planMemory(graph);
+    expect(validatePlan(plan, graph)).toEqual([]);
+    plan.bufferOf.set(t1, plan.bufferOf.get(t0)!);
+    plan.buffers[plan.bufferOf.get(t0)!]!.tensors.push(t1);
+    expect(validatePlan(plan, graph).join('\n')).toMatch(/cannot run in place/);
+    // A depthwise step marked in place without its scratch is caught too.
+    const b2 = new GraphBuilder();
+    const y = b2.input('y', [1, 4, 6, 6]);
+    const u0 = conv(b2, y, 4, 1, {}, [1, 4, 6, 6]);
+    const u1 = conv(b2, u0, 4, 3, { group: 4, pads: [1, 1, 1, 1] }, [1, 4, 6, 6]);
+    const graph2 = b2.output(dense(b2, b2.op('Flatten', [u1], {}, [1, 144]), 2)).build();
+    const plan2 = planMemory(graph2);
+    expect(plan2.steps[1]!.inPlace).toBe('depthwise');
+    plan2.scratchOf.delete(1);
+    expect(validatePlan(plan2, graph2).join('\n')).toMatch(/scratch/);
   });
 });

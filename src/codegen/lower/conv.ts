@@ -1,11 +1,11 @@
 // Lowers Conv (1-D and 2-D: general, 1x1 and depthwise kernels; 3-D: plain loops) and ConvTranspose to the
-// float conv kernels.
+// float conv kernels; a Conv with a fused pool, or planned in place, to the low-memory kernels.
 
-import { attrInt } from '../../ops/attrs.js';
+import { attrInt, attrInts } from '../../ops/attrs.js';
 import { convTransposeWindow } from '../../ops/conv.js';
 import { dilatedExtent, forwardWindow, readAutoPad, readAxisInts, readPads, type WindowGeometry } from '../../ops/spatial.js';
 import {
-  activationArgs, constArg, intArg, optionalTensorArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
+  activationArgs, constArg, intArg, optionalTensorArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
 } from '../kernel-call.js';
 import { packOutputBlocks } from '../pack-weights.js';
 import { constantFloats, input, SOURCES, unsupported } from './common.js';
@@ -102,6 +102,7 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
   const group = attrInt(ctx.node, 'group', 1);
   if (x.shape.length === 5) return conv3dCall(ctx, 'eenn_conv3d_f32', forwardWindow(ctx.node, x.shape.slice(2), w.shape.slice(2)), w.shape[0]!, group);
   const window = to2d(forwardWindow(ctx.node, x.shape.slice(2), w.shape.slice(2)));
+  if (ctx.step.pool) return lowerConvPool(ctx, window, group);
   const [batches, inC] = [x.shape[0]!, x.shape[1]!];
   const outC = w.shape[0]!;
   const out = ctx.result.name;
@@ -109,6 +110,22 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
 
   if (group > 1 && group === inC && w.shape[1] === 1) {
     const multiplier = outC / inC;
+    if (ctx.step.inPlace === 'depthwise') {
+      return {
+        detail: describeWindow(window, 'depthwise, in place'),
+        calls: [{
+          fn: 'eenn_depthwise_conv2d_in_place_f32',
+          source: SOURCES.convInPlace,
+          uses: [SOURCES.conv],
+          args: [
+            tensorArg('data', out), tensorArg('weights', w.name), optionalTensorArg('bias', bias), scratchArg('scratch'),
+            intArg('batches', batches), intArg('channels', inC), intArg('height', window.inH), intArg('width', window.inW),
+            intArg('kernel_h', window.kH), intArg('kernel_w', window.kW), intArg('pad_top', window.padTop), intArg('pad_left', window.padLeft),
+            intArg('dilation_h', window.dH), intArg('dilation_w', window.dW), ...activationArgs(ctx.activation),
+          ],
+        }],
+      };
+    }
     if (window.kH === 3 && window.kW === 3 && window.dH === 1 && window.dW === 1) {
       return {
         detail: describeWindow(window, multiplier > 1 ? `depthwise x${multiplier}` : 'depthwise'),
@@ -148,6 +165,21 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
   });
   const pointwise = group === 1 && window.kH === 1 && window.kW === 1 && window.sH === 1 && window.sW === 1
     && window.padTop === 0 && window.padLeft === 0 && window.padBottom === 0 && window.padRight === 0;
+  if (pointwise && ctx.step.inPlace === 'pointwise') {
+    return {
+      detail: 'kernel 1x1, stride 1, no padding, in place',
+      calls: [{
+        fn: 'eenn_conv2d_1x1_in_place_f32',
+        source: SOURCES.convInPlace,
+        uses: [SOURCES.conv],
+        args: [
+          tensorArg('data', out), weights, optionalTensorArg('bias', bias), scratchArg('scratch'),
+          intArg('batches', batches), intArg('in_c', inC), intArg('size', window.inH * window.inW), intArg('out_c', outC),
+          ...activationArgs(ctx.activation),
+        ],
+      }],
+    };
+  }
   if (pointwise) {
     return {
       detail: 'kernel 1x1, stride 1, no padding',
@@ -162,6 +194,7 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
       }],
     };
   }
+  if (ctx.step.inPlace) throw new Error(`internal: Conv "${ctx.node.name}" was planned in place but has no in-place kernel`);
   return {
     detail: describeWindow(window, group > 1 ? `${group} groups` : ''),
     calls: [{
@@ -172,6 +205,46 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
         intArg('batches', batches), intArg('in_c', inC), intArg('in_h', window.inH), intArg('in_w', window.inW),
         intArg('out_c', outC), intArg('out_h', window.outH), intArg('out_w', window.outW), intArg('groups', group),
         ...windowArgs(window, false), ...activationArgs(ctx.activation),
+      ],
+    }],
+  };
+}
+
+/** A Conv and the pool fused after it (schedule.ts: fusablePool): the pooled result, through the step's scratch. */
+function lowerConvPool(ctx: LowerContext, window: Window2d, group: number): LoweredStep {
+  const pool = ctx.step.pool!;
+  const x = input(ctx, 0, 'X');
+  const w = input(ctx, 1, 'W');
+  const outC = w.shape[0]!;
+  if (group !== 1) unsupported(ctx, 'a pool is fused only after a one-group convolution');
+  const kernel = attrInts(pool, 'kernel_shape') ?? unsupported(ctx, `kernel_shape of "${pool.name}" is missing`);
+  const ceilMode = attrInt(pool, 'ceil_mode', 0) !== 0;
+  const pw = to2d(forwardWindow(pool, [window.outH, window.outW], kernel, { ceilMode }));
+  const average = pool.op === 'AveragePool';
+  const countPad = average ? attrInt(pool, 'count_include_pad', 0) : 0;
+  const filterSize = x.shape[1]! * window.kH * window.kW;
+  const packed = packOutputBlocks(constantFloats(ctx, w, 'W'), outC, 1, filterSize);
+  const weights = constArg('weights', {
+    name: `${w.name}_packed`, ctype: 'float', data: packed,
+    note: `"${w.name}" [${w.shape.join(', ')}], output channels interleaved in blocks of 4`,
+  });
+  return {
+    detail: `${describeWindow(window)}; ${pool.op} ${describeWindow(pw, ceilMode ? 'ceil_mode' : '')}, ${Math.min(4, outC)} channels at a time`,
+    calls: [{
+      fn: 'eenn_conv2d_pool_f32',
+      source: SOURCES.convPool,
+      uses: [SOURCES.conv, SOURCES.pool],
+      args: [
+        tensorArg('input', x.name), weights, optionalTensorArg('bias', ctx.inputs[2]), tensorArg('output', ctx.result.name),
+        scratchArg('scratch'),
+        intArg('batches', x.shape[0]!), intArg('in_c', x.shape[1]!), intArg('in_h', window.inH), intArg('in_w', window.inW),
+        intArg('out_c', outC), intArg('conv_h', window.outH), intArg('conv_w', window.outW),
+        ...windowArgs(window, false), ...activationArgs(ctx.activation),
+        intArg('pool_is_average', average ? 1 : 0), intArg('out_h', pw.outH), intArg('out_w', pw.outW),
+        intArg('pool_kernel_h', pw.kH), intArg('pool_kernel_w', pw.kW), intArg('pool_stride_h', pw.sH), intArg('pool_stride_w', pw.sW),
+        intArg('pool_pad_top', pw.padTop), intArg('pool_pad_left', pw.padLeft),
+        intArg('pool_pad_bottom', pw.padBottom), intArg('pool_pad_right', pw.padRight),
+        intArg('pool_dilation_h', pw.dH), intArg('pool_dilation_w', pw.dW), intArg('count_include_pad', countPad),
       ],
     }],
   };

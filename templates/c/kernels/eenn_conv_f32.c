@@ -326,18 +326,18 @@ void eenn_conv2d_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRIC
     }
 }
 
-void eenn_conv2d_1x1_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
-                         const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
-                         int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
-                         float act_min, float act_max)
+void eenn_conv2d_1x1_strided_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                                 const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                                 int32_t in_c, int32_t size, int32_t in_stride, int32_t out_stride, int32_t out_c,
+                                 float act_min, float act_max)
 {
-    for (int32_t n = 0; n < batches; n++) {
-        const float *in_n = input + n * in_c * size;
-        float *out_n = output + n * out_c * size;
+    {
+        const float *in_n = input;
+        float *out_n = output;
         int32_t m = 0;
         for (; m + 4 <= out_c; m += 4) {
             const float *w_m = weights + m * in_c; /* [in_c][4] */
-            float *o = out_n + m * size;
+            float *o = out_n + m * out_stride;
             const float b0 = bias != NULL ? bias[m] : 0.0f;
             const float b1 = bias != NULL ? bias[m + 1] : 0.0f;
             const float b2 = bias != NULL ? bias[m + 2] : 0.0f;
@@ -369,13 +369,13 @@ void eenn_conv2d_1x1_f32(const float *EENN_RESTRICT input, const float *EENN_RES
                     EENN_MAC_F32(a31, w3, x1);
                     EENN_MAC_F32(a32, w3, x2);
                     EENN_MAC_F32(a33, w3, x3);
-                    x += size;
+                    x += in_stride;
                     w += 4;
                 }
                 float *o0 = o + p;
-                float *o1 = o0 + size;
-                float *o2 = o1 + size;
-                float *o3 = o2 + size;
+                float *o1 = o0 + out_stride;
+                float *o2 = o1 + out_stride;
+                float *o3 = o2 + out_stride;
                 o0[0] = eenn_clamp_f32(a00, act_min, act_max);
                 o0[1] = eenn_clamp_f32(a01, act_min, act_max);
                 o0[2] = eenn_clamp_f32(a02, act_min, act_max);
@@ -403,18 +403,18 @@ void eenn_conv2d_1x1_f32(const float *EENN_RESTRICT input, const float *EENN_RES
                     EENN_MAC_F32(a1, w[1], v);
                     EENN_MAC_F32(a2, w[2], v);
                     EENN_MAC_F32(a3, w[3], v);
-                    x += size;
+                    x += in_stride;
                     w += 4;
                 }
                 o[p] = eenn_clamp_f32(a0, act_min, act_max);
-                o[size + p] = eenn_clamp_f32(a1, act_min, act_max);
-                o[2 * size + p] = eenn_clamp_f32(a2, act_min, act_max);
-                o[3 * size + p] = eenn_clamp_f32(a3, act_min, act_max);
+                o[out_stride + p] = eenn_clamp_f32(a1, act_min, act_max);
+                o[2 * out_stride + p] = eenn_clamp_f32(a2, act_min, act_max);
+                o[3 * out_stride + p] = eenn_clamp_f32(a3, act_min, act_max);
             }
         }
         for (; m < out_c; m++) {
             const float *w_m = weights + m * in_c; /* [in_c] */
-            float *o = out_n + m * size;
+            float *o = out_n + m * out_stride;
             const float b = bias != NULL ? bias[m] : 0.0f;
             int32_t p = 0;
             for (; p + 4 <= size; p += 4) {
@@ -426,7 +426,7 @@ void eenn_conv2d_1x1_f32(const float *EENN_RESTRICT input, const float *EENN_RES
                     EENN_MAC_F32(a1, w, x[1]);
                     EENN_MAC_F32(a2, w, x[2]);
                     EENN_MAC_F32(a3, w, x[3]);
-                    x += size;
+                    x += in_stride;
                 }
                 o[p] = eenn_clamp_f32(a0, act_min, act_max);
                 o[p + 1] = eenn_clamp_f32(a1, act_min, act_max);
@@ -438,11 +438,22 @@ void eenn_conv2d_1x1_f32(const float *EENN_RESTRICT input, const float *EENN_RES
                 const float *x = in_n + p;
                 for (int32_t c = 0; c < in_c; c++) {
                     EENN_MAC_F32(a, w_m[c], *x);
-                    x += size;
+                    x += in_stride;
                 }
                 o[p] = eenn_clamp_f32(a, act_min, act_max);
             }
         }
+    }
+}
+
+void eenn_conv2d_1x1_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                         const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                         int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
+                         float act_min, float act_max)
+{
+    for (int32_t n = 0; n < batches; n++) {
+        eenn_conv2d_1x1_strided_f32(input + n * in_c * size, weights, bias, output + n * out_c * size,
+                                    in_c, size, size, size, out_c, act_min, act_max);
     }
 }
 

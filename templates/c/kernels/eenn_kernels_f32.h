@@ -87,6 +87,15 @@ void eenn_conv2d_1x1_f32(const float *EENN_RESTRICT input, const float *EENN_RES
                          float act_min, float act_max);
 
 /**
+ * The 1x1 product of eenn_conv2d_1x1_f32 for one image, with its own plane strides: input channel c of pixel p
+ * at input[c * in_stride + p], output channel m at output[m * out_stride + p], for p in [0, size).
+ */
+void eenn_conv2d_1x1_strided_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                                 const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                                 int32_t in_c, int32_t size, int32_t in_stride, int32_t out_stride, int32_t out_c,
+                                 float act_min, float act_max);
+
+/**
  * Depthwise 2-D convolution: groups == in_c, out_c = in_c * multiplier; output channel m reads input
  * channel m / multiplier.
  *
@@ -114,6 +123,58 @@ void eenn_depthwise_conv2d_3x3_f32(const float *EENN_RESTRICT input, const float
                                    int32_t multiplier, int32_t out_h, int32_t out_w,
                                    int32_t stride_h, int32_t stride_w, int32_t pad_top, int32_t pad_left,
                                    float act_min, float act_max);
+
+/**
+ * eenn_conv2d_f32 followed by eenn_max_pool2d_f32 / eenn_avg_pool2d_f32 without the conv output in memory:
+ * 4 output channels at a time (the last out_c % 4 one at a time) go to `scratch` and are pooled from there.
+ *
+ * input     [batches, in_c, in_h, in_w]
+ * weights   packed as for eenn_conv2d_f32 with groups = 1
+ * bias      [out_c] or NULL
+ * output    [batches, out_c, out_h, out_w]: the pooled result
+ * scratch   min(4, out_c) * conv_h * conv_w floats, not overlapping the other buffers
+ * conv_h/conv_w: the conv output size; kernel_* .. act_max as eenn_conv2d_f32 (act_* clamp the conv output).
+ * pool_is_average 0: max pool (pool_pad_bottom/right and count_include_pad unused), 1: average pool; the
+ * pool_* window parameters as eenn_avg_pool2d_f32.
+ */
+void eenn_conv2d_pool_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                          const float *EENN_RESTRICT bias, float *EENN_RESTRICT output, float *EENN_RESTRICT scratch,
+                          int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
+                          int32_t out_c, int32_t conv_h, int32_t conv_w,
+                          int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                          int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                          float act_min, float act_max,
+                          int32_t pool_is_average, int32_t out_h, int32_t out_w,
+                          int32_t pool_kernel_h, int32_t pool_kernel_w, int32_t pool_stride_h, int32_t pool_stride_w,
+                          int32_t pool_pad_top, int32_t pool_pad_left, int32_t pool_pad_bottom, int32_t pool_pad_right,
+                          int32_t pool_dilation_h, int32_t pool_dilation_w, int32_t count_include_pad);
+
+/**
+ * Depthwise convolution with multiplier 1, stride 1 and output size = input size, written over its input:
+ * each channel plane is computed into `scratch` (height * width floats) and copied back.
+ *
+ * data      [batches, channels, height, width]: the input, replaced by the output
+ * weights   [channels, 1, kernel_h, kernel_w] (ONNX layout); bias [channels] or NULL
+ * Other parameters as eenn_depthwise_conv2d_f32 (3x3 windows with dilation 1 use eenn_depthwise_conv2d_3x3_f32).
+ */
+void eenn_depthwise_conv2d_in_place_f32(float *data, const float *EENN_RESTRICT weights,
+                                        const float *EENN_RESTRICT bias, float *EENN_RESTRICT scratch,
+                                        int32_t batches, int32_t channels, int32_t height, int32_t width,
+                                        int32_t kernel_h, int32_t kernel_w, int32_t pad_top, int32_t pad_left,
+                                        int32_t dilation_h, int32_t dilation_w, float act_min, float act_max);
+
+/**
+ * eenn_conv2d_1x1_f32 written over its input, out_c <= in_c: 4 pixels at a time are gathered into `scratch`
+ * (4 * in_c floats) and their outputs written back. Pixel p only reads and writes element p of each plane,
+ * and batch n's output ends before batch n+1's input starts being overwritten, so nothing is lost.
+ *
+ * data      [batches, in_c, size] on entry, [batches, out_c, size] on return
+ * weights   [out_c, in_c] packed as eenn_conv2d_f32 packs them; bias [out_c] or NULL
+ */
+void eenn_conv2d_1x1_in_place_f32(float *data, const float *EENN_RESTRICT weights,
+                                  const float *EENN_RESTRICT bias, float *EENN_RESTRICT scratch,
+                                  int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
+                                  float act_min, float act_max);
 
 /**
  * 2-D transposed convolution (ONNX ConvTranspose): output pixel (oy, ox) gathers input pixel (iy, ix)

@@ -332,6 +332,23 @@ function resampleAxis(x: Float64Array, shape: number[], axis: number, outLength:
   return y;
 }
 
+/** Per-axis sampling taps of a Resize/Upsample node, exactly as the reference resamples (codegen builds its tables from these). */
+export interface ResizeTaps {
+  mode: Mode;
+  axes: (AxisTaps & { identity: boolean })[];
+}
+
+export function resizeTaps(node: Node, inputs: readonly (Known | undefined)[], opset: number): ResizeTaps {
+  const plan = planResize(node, inputs, opset);
+  return {
+    mode: plan.mode,
+    axes: plan.inputShape.map((inLength, axis) => {
+      const taps = axisTaps(plan, axis);
+      return { ...taps, identity: isIdentity(taps, inLength, plan.outputShape[axis]!) };
+    }),
+  };
+}
+
 function evaluateResize(node: Node, inputs: (Value | undefined)[], opset: number): Value[] {
   const plan = planResize(node, inputs, opset);
   const xValue = inputs[0]!;

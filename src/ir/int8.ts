@@ -1,0 +1,109 @@
+// The int8 dialect of the IR: what the quantize stage writes and what the int8 reference and the int8 code
+// generator read. A quantized graph is an ordinary Graph whose activations are int8 tensors with per-tensor
+// `quant` (real = scale * (q - zeroPoint)) and whose arithmetic nodes are operators of the `eenn.int8` domain
+// below, each carrying every integer parameter its kernel needs as attributes (computed once, at compile time).
+//
+// Operators that only move or select values (Reshape, Transpose, MaxPool, Concat, Pad, nearest Resize...) stay
+// in the default ONNX domain and run on int8 tensors unchanged; the quantize stage guarantees that their
+// inputs and outputs share one scale and zero point (inserting a QLut requantization where they would not).
+//
+// Arithmetic of every eenn.int8 operator (C and TypeScript must agree bit for bit):
+//
+// QConv       inputs [X, W, B?]: X int8; W int8 constant, ONNX layout [M, C/group, k...], quant per channel
+//             (axis 0, zeroPoint 0); B int32 constant [M] with scale sX * sW[m]. ONNX Conv attributes
+//             (kernel_shape, strides, pads, dilations, group: all explicit, 1-D or 2-D) plus `multiplier`,
+//             `shift` (one per output channel), `act_min`, `act_max`.
+//               acc = B[m] + sum over in-bounds taps (x - zpX) * w        (padded taps add nothing)
+//               y   = clamp(requantize(acc, multiplier[m], shift[m]) + zpY, act_min, act_max)
+// QConvTranspose  as QConv with ONNX ConvTranspose attributes (explicit pads, strides, dilations, group,
+//             output_padding) and W in ONNX layout [C, M/group, k...] (quant per output channel: M scales).
+// QGemm       inputs [X, W, B?]: X int8 [rows, K] (any rank: leading dimensions are rows, the last is K);
+//             W int8 constant [N, K] (per channel axis 0); B int32 [N]. Attributes multiplier[N], shift[N],
+//             act_min, act_max. Output [rows, N] (leading dimensions kept). Same arithmetic as QConv.
+// QAdd        inputs [A, B] int8 (either may be an int8 constant), numpy broadcasting. Attributes of AddParamsS8
+//             (src/quantize/fixedpoint.ts): input1_multiplier, input1_shift, input2_multiplier, input2_shift,
+//             left_shift, output_multiplier, output_shift, act_min, act_max, and `subtract` (0 or 1: Sub).
+//               a' = requantize((a - zpA) << left_shift, input1_multiplier, input1_shift)   (b' likewise)
+//               y  = clamp(requantize(a' ± b', output_multiplier, output_shift) + zpY, act_min, act_max)
+// QMul        inputs [A, B] int8, broadcasting. Attributes output_multiplier, output_shift, act_min, act_max.
+//               y = clamp(requantize((a - zpA) * (b - zpB), output_multiplier, output_shift) + zpY, ...)
+// QAveragePool  input X; output has X's scale and zero point. Attributes kernel_shape, strides, pads,
+//             count_include_pad, act_min, act_max (GlobalAveragePool: the whole plane, no pads).
+//               sum = sum of in-bounds x (+ zpX for each padded tap when count_include_pad); count = taps counted
+//               y = clamp(roundingDivideS32(sum, count), act_min, act_max)
+// QSoftmax    input X, softmax over the last axis (the quantize stage transposes nothing: other axes are
+//             refused). Output scale 1/256, zero point -128. Attribute `table`: 256 int32 values,
+//             table[d] = round(exp(-sX * d) * 2^16) for d = max(row) - x in [0, 255].
+//               sum = sum over the row of table[max - x];  y = clamp((table[max - x] * 256 + sum / 2) / sum - 128)
+//             (unsigned integer division, rounding half up).
+// QLut        input X int8 -> output int8 through attribute `table`: 256 int8 values, y = table[x + 128]. Every
+//             unary function (Sigmoid, Tanh, Relu, Clip, LeakyRelu, HardSwish, ...) and every change of scale
+//             (requantization before Concat) becomes one.
+// Quantize    input float32 -> int8 with the output's scale and zero point: quantizeF32S8 (fixedpoint.ts).
+// Dequantize  input int8 -> float32 with the input's scale and zero point: dequantizeS8F32.
+
+import type { Graph, Node, Tensor } from './graph.js';
+
+/** Domain of the int8 operators. */
+export const INT8_DOMAIN = 'eenn.int8';
+
+export const INT8_OPS = [
+  'QConv', 'QConvTranspose', 'QGemm', 'QAdd', 'QMul', 'QAveragePool', 'QSoftmax', 'QLut', 'Quantize', 'Dequantize',
+] as const;
+export type Int8Op = (typeof INT8_OPS)[number];
+
+/**
+ * Default-domain operators that run unchanged on int8 tensors sharing one scale and zero point: they only move,
+ * select or compare values. Pad's constant value is an int8 constant; Resize/Upsample are nearest-neighbour.
+ */
+export const INT8_PASSTHROUGH_OPS: ReadonlySet<string> = new Set([
+  'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout',
+  'Transpose', 'Slice', 'Gather', 'Split', 'Tile', 'Expand', 'DepthToSpace', 'SpaceToDepth',
+  'Concat', 'Pad', 'Resize', 'Upsample', 'MaxPool', 'GlobalMaxPool',
+]);
+
+/** Scale and zero point of a per-tensor quantized tensor. */
+export interface ScaleZero {
+  scale: number;
+  zeroPoint: number;
+}
+
+/** True for a node of the int8 dialect. */
+export function isInt8Node(node: Node): boolean {
+  return node.domain === INT8_DOMAIN;
+}
+
+/** True when the graph went through the quantize stage (some node of the int8 dialect or an int8 input). */
+export function isQuantizedGraph(graph: Graph): boolean {
+  return graph.nodes.some(isInt8Node) || graph.inputs.some((n) => graph.tensors.get(n)?.dtype === 'int8');
+}
+
+/** The per-tensor scale and zero point of an int8 activation (or of a per-tensor constant). */
+export function scaleZeroOf(t: Tensor): ScaleZero {
+  const q = t.quant;
+  if (!q || q.scale.length !== 1 || q.zeroPoint.length !== 1) {
+    throw new Error(`internal: tensor "${t.name}" has no per-tensor quantization`);
+  }
+  return { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0]! };
+}
+
+/** Per-tensor quant params for the IR. */
+export function perTensorQuant(scale: number, zeroPoint: number): NonNullable<Tensor['quant']> {
+  return { scale: Float32Array.of(scale), zeroPoint: Int32Array.of(zeroPoint) };
+}
+
+/** An integer attribute that must be present. */
+export function intAttr(node: Node, name: string): number {
+  const v = node.attrs[name];
+  if (typeof v !== 'number') throw new Error(`internal: int8 node "${node.name}" (${node.op}) lacks attribute ${name}`);
+  return v;
+}
+
+/** An integer-list attribute that must be present. */
+export function intsAttr(node: Node, name: string): number[] {
+  const v = node.attrs[name];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) {
+    throw new Error(`internal: int8 node "${node.name}" (${node.op}) lacks attribute ${name}`);
+  }
+  return v as number[];
+}

@@ -10,9 +10,10 @@
 //               whose 128-level quantization loses the least information; the range is the observed one clipped
 //               to [-T, T].
 //
-// Histograms keep a fixed bin count over [-R, R) (or [0, R) for |x|); when a batch exceeds R, adjacent bins merge
-// in pairs and R doubles, so no data is kept and no batch needs to know the final range. After growth the data
-// spans between half and all of the bins.
+// Histograms keep a fixed bin count over [-R, R) (or [0, R) for |x|); when a batch reaches R, adjacent bins merge
+// in pairs and R doubles, so no data is kept and no batch needs to know the final range. R is always a power of
+// two above the largest |x| seen, so the data spans between half and all of the bins, and histograms of parts of
+// the calibration set (worker threads) merge into exactly the histogram of the whole, in any order.
 
 import { EennError } from '../ir/diagnostics.js';
 
@@ -34,10 +35,28 @@ export interface ObserverOptions {
   quantizedBins?: number;
 }
 
+/** What an observer has seen, as plain data (a worker thread posts it back; the parent merges it). */
+export interface ObserverState {
+  min: number;
+  max: number;
+  count: number;
+  histogram?: HistogramState;
+}
+
+export interface HistogramState {
+  counts: Float64Array;
+  limit: number;
+  pendingZeros: number;
+}
+
 /** Collects one activation tensor over the calibration batches and gives its range. */
 export interface RangeObserver {
   readonly tensor: string;
   observe(batch: Float32Array): void;
+  /** Everything observed so far, as plain data. */
+  state(): ObserverState;
+  /** Add what another observer of the same tensor and method saw (its `state()`). */
+  merge(state: ObserverState): void;
   /** The calibrated range; throws E_DATA when no batch was observed. */
   range(): Range;
 }
@@ -85,6 +104,16 @@ export class MinMaxObserver implements RangeObserver {
     this.count += batch.length;
   }
 
+  state(): ObserverState {
+    return { min: this.min, max: this.max, count: this.count };
+  }
+
+  merge(state: ObserverState): void {
+    this.min = Math.min(this.min, state.min);
+    this.max = Math.max(this.max, state.max);
+    this.count += state.count;
+  }
+
   range(): Range {
     if (this.count === 0) {
       throw new EennError({
@@ -106,7 +135,7 @@ export class Histogram {
   /** Half-width (signed) or width (|x|) covered; 0 until a nonzero value arrives. */
   limit = 0;
   /** Values seen while the histogram has no extent yet (all zeros): they go to the zero bin later. */
-  private pendingZeros = 0;
+  pendingZeros = 0;
 
   constructor(readonly bins: number, readonly signed: boolean) {
     if (bins < 8 || bins % 4 !== 0) throw new Error(`internal: histogram bins must be a multiple of 4, got ${bins}`);
@@ -139,11 +168,9 @@ export class Histogram {
         this.pendingZeros += batch.length;
         return;
       }
-      this.limit = maxAbs;
-      this.counts[this.signed ? this.bins / 2 : 0]! += this.pendingZeros;
-      this.pendingZeros = 0;
+      this.start(powerOfTwoAbove(maxAbs));
     }
-    while (maxAbs > this.limit) this.grow();
+    while (maxAbs >= this.limit) this.grow();
     const low = this.signed ? -this.limit : 0;
     const perUnit = 1 / this.binWidth;
     const last = this.bins - 1;
@@ -156,15 +183,55 @@ export class Histogram {
     }
   }
 
+  /** Give the histogram its first extent; zeros seen before land in the zero bin. */
+  private start(limit: number): void {
+    this.limit = limit;
+    this.counts[this.signed ? this.bins / 2 : 0]! += this.pendingZeros;
+    this.pendingZeros = 0;
+  }
+
+  state(): HistogramState {
+    return { counts: Float64Array.from(this.counts), limit: this.limit, pendingZeros: this.pendingZeros };
+  }
+
+  /** Add another histogram of the same bins and sign (its `state()`): the result is the histogram of both inputs. */
+  merge(other: HistogramState): void {
+    if (other.counts.length !== this.bins) throw new Error(`internal: merging histograms of ${other.counts.length} and ${this.bins} bins`);
+    if (other.limit === 0) {
+      if (this.limit === 0) this.pendingZeros += other.pendingZeros;
+      else this.counts[this.signed ? this.bins / 2 : 0]! += other.pendingZeros;
+      return;
+    }
+    if (this.limit === 0) this.start(other.limit);
+    while (this.limit < other.limit) this.grow();
+    const counts = Float64Array.from(other.counts);
+    for (let limit = other.limit; limit < this.limit; limit *= 2) growCounts(counts, this.signed);
+    for (let i = 0; i < this.bins; i++) this.counts[i]! += counts[i]!;
+  }
+
   /** Double the extent: merge bins in pairs; they move to the middle (signed) or the lower half (|x|). */
   private grow(): void {
-    const half = this.bins / 2;
-    const merged = new Float64Array(half);
-    for (let j = 0; j < half; j++) merged[j] = this.counts[2 * j]! + this.counts[2 * j + 1]!;
-    this.counts.fill(0);
-    this.counts.set(merged, this.signed ? this.bins / 4 : 0);
+    growCounts(this.counts, this.signed);
     this.limit *= 2;
   }
+}
+
+/** The smallest power of two strictly above x > 0. */
+function powerOfTwoAbove(x: number): number {
+  let p = 2 ** Math.floor(Math.log2(x));
+  while (p <= x) p *= 2;
+  while (p / 2 > x) p /= 2;
+  return p;
+}
+
+/** Counts of a histogram of twice the extent: bins merged in pairs, to the middle (signed) or the lower half. */
+function growCounts(counts: Float64Array, signed: boolean): void {
+  const bins = counts.length;
+  const half = bins / 2;
+  const merged = new Float64Array(half);
+  for (let j = 0; j < half; j++) merged[j] = counts[2 * j]! + counts[2 * j + 1]!;
+  counts.fill(0);
+  counts.set(merged, signed ? bins / 4 : 0);
 }
 
 /**
@@ -187,6 +254,15 @@ export class PercentileObserver implements RangeObserver {
   observe(batch: Float32Array): void {
     this.minMax.observe(batch);
     this.histogram.add(batch);
+  }
+
+  state(): ObserverState {
+    return { ...this.minMax.state(), histogram: this.histogram.state() };
+  }
+
+  merge(state: ObserverState): void {
+    this.minMax.merge(state);
+    if (state.histogram) this.histogram.merge(state.histogram);
   }
 
   range(): Range {
@@ -229,6 +305,15 @@ export class EntropyObserver implements RangeObserver {
   observe(batch: Float32Array): void {
     this.minMax.observe(batch);
     this.histogram.add(batch);
+  }
+
+  state(): ObserverState {
+    return { ...this.minMax.state(), histogram: this.histogram.state() };
+  }
+
+  merge(state: ObserverState): void {
+    this.minMax.merge(state);
+    if (state.histogram) this.histogram.merge(state.histogram);
   }
 
   /** The |x| threshold T chosen by the KL search; the largest |x| when there is too little resolution to search. */

@@ -64,27 +64,46 @@ describe('Histogram', () => {
     const h = new Histogram(16, true);
     h.add(new Float32Array([0, 0, 0])); // no extent yet
     h.add(new Float32Array([-1, 0.5, 1]));
-    expect(h.limit).toBe(1);
-    expect(h.counts[8]).toBe(3 + 0); // the zeros: bin [0, 0.125)
-    expect(h.counts[12]).toBe(1); // 0.5
-    expect(h.counts[15]).toBe(1); // 1 lands in the last bin
-    expect(h.counts[0]).toBe(1); // -1
+    expect(h.limit).toBe(2); // the power of two above max |x|
+    expect(h.binWidth).toBe(0.25);
+    expect(h.counts[8]).toBe(3); // the zeros: bin [0, 0.25)
+    expect(h.counts[10]).toBe(1); // 0.5
+    expect(h.counts[12]).toBe(1); // 1
+    expect(h.counts[4]).toBe(1); // -1
     h.add(new Float32Array([3.5]));
     expect(h.limit).toBe(4);
     expect(h.binWidth).toBe(0.5);
     expect(h.total).toBe(7);
     expect(h.counts[8]).toBe(3); // [0, 0.5): the zeros
-    expect(h.counts[9]).toBe(2); // [0.5, 1): 0.5 and, merged, the old last bin [0.875, 1] holding 1
+    expect(h.counts[9]).toBe(1); // [0.5, 1)
+    expect(h.counts[10]).toBe(1); // [1, 1.5)
     expect(h.counts[6]).toBe(1); // [-1, -0.5)
     expect(h.counts[15]).toBe(1); // 3.5
+  });
+
+  it('merges histograms of parts into exactly the histogram of the whole', () => {
+    const rng = new Random(7);
+    const parts = [uniform(rng, 500, -0.3, 0.2), new Float32Array(40), uniform(rng, 700, -5, 3), uniform(rng, 300, -1, 1)];
+    for (const method of ['percentile', 'entropy'] as const) {
+      const whole = createObserver('t', { method });
+      for (const part of parts) whole.observe(part);
+      for (const split of [[0, 1], [2, 3], [1, 2, 3]]) {
+        const merged = createObserver('t', { method });
+        const rest = createObserver('t', { method });
+        parts.forEach((part, i) => (split.includes(i) ? merged : rest).observe(part));
+        merged.merge(rest.state());
+        expect(merged.state()).toEqual(whole.state());
+        expect(merged.range()).toEqual(whole.range());
+      }
+    }
   });
 
   it('histograms |x| from 0 when unsigned', () => {
     const h = new Histogram(8, false);
     h.add(new Float32Array([-2, 1, 0.1]));
     expect(h.edge(0)).toBe(0);
-    expect(h.edge(8)).toBe(2);
-    expect([...h.counts]).toEqual([1, 0, 0, 0, 1, 0, 0, 1]);
+    expect(h.edge(8)).toBe(4);
+    expect([...h.counts]).toEqual([1, 0, 1, 0, 1, 0, 0, 0]);
   });
 });
 

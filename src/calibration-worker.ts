@@ -1,0 +1,20 @@
+// One calibration worker thread: observes its share of the calibration samples (calibration.ts) and posts back
+// progress and its observers' states.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { observeSamples, type WorkerJob, type WorkerMessage } from './calibration.js';
+import { EennError } from './ir/diagnostics.js';
+
+const job = (workerData as { job: WorkerJob }).job;
+const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
+try {
+  const observers = observeSamples(job.graph, job.samples, job.options, (done) => post({ kind: 'progress', done }));
+  post({ kind: 'done', states: [...observers].map(([name, observer]) => [name, observer.state()]) });
+} catch (err) {
+  post({
+    kind: 'error',
+    error: err instanceof EennError
+      ? { code: err.code, message: err.message, hint: err.hint }
+      : { message: err instanceof Error ? err.message : String(err) },
+  });
+}

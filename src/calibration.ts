@@ -1,0 +1,137 @@
+// Calibration: runs the float reference (frontend) over calibration samples and feeds every activation to a range
+// observer (quantize). Pipeline glue like compile.ts: the two stages meet here, not in each other.
+// Large calibration sets are split over worker threads; observers merge exactly (see calibrate.ts), so the ranges
+// do not depend on how many threads ran.
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { runReference } from './frontend/index.js';
+import { EennError } from './ir/diagnostics.js';
+import type { Graph } from './ir/graph.js';
+import type { Value } from './ops/types.js';
+import { createObserver, type ObserverOptions, type ObserverState, type Range, type RangeObserver } from './quantize/calibrate.js';
+
+export interface CalibrationOptions extends ObserverOptions {
+  /** Called after each sample with (done, total), for a progress line. */
+  onProgress?: (done: number, total: number) => void;
+  /** Worker threads to use; default: one per core when there are enough samples to pay for starting them. */
+  workers?: number;
+}
+
+/** Below this many samples per thread, starting workers costs more than it saves. */
+const MIN_SAMPLES_PER_WORKER = 48;
+
+/** Message a calibration worker posts: progress after each sample, then its observers' states. */
+export type WorkerMessage =
+  | { kind: 'progress'; done: number }
+  | { kind: 'done'; states: [string, ObserverState][] }
+  | { kind: 'error'; error: { code?: string; message: string; hint?: string } };
+
+export interface WorkerJob {
+  graph: Graph;
+  samples: Float32Array[];
+  options: ObserverOptions;
+}
+
+/**
+ * The real range of every float activation of `graph` (its inputs included) over `samples` (one Float32Array per
+ * sample, of the single model input's shape).
+ */
+export async function calibrate(graph: Graph, samples: readonly Float32Array[], options: CalibrationOptions): Promise<Map<string, Range>> {
+  checkCalibration(graph, samples);
+  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.floor(samples.length / MIN_SAMPLES_PER_WORKER)));
+  const observers = workers === 1
+    ? observeSamples(graph, samples, options, (done) => options.onProgress?.(done, samples.length))
+    : await observeInWorkers(graph, samples, options, workers);
+  const ranges = new Map<string, Range>();
+  for (const [name, observer] of observers) ranges.set(name, observer.range());
+  return ranges;
+}
+
+function checkCalibration(graph: Graph, samples: readonly Float32Array[]): void {
+  if (samples.length === 0) {
+    throw new EennError({ code: 'E_DATA', message: 'the calibration set is empty', hint: 'give calibration samples with --calib' });
+  }
+  if (graph.inputs.length !== 1) {
+    throw new EennError({
+      code: 'E_DATA',
+      message: `the model has ${graph.inputs.length} inputs; calibration files feed models with exactly one input`,
+    });
+  }
+}
+
+/** Run the float reference on each sample and observe every float activation (in this thread). */
+export function observeSamples(
+  graph: Graph, samples: readonly Float32Array[], options: ObserverOptions, onSample?: (done: number) => void,
+): Map<string, RangeObserver> {
+  const input = graph.inputs[0]!;
+  const shape = graph.tensors.get(input)!.shape;
+  const observers = new Map<string, RangeObserver>();
+  const observe = (name: string, value: Value): void => {
+    if (value.dtype !== 'float32' || graph.tensors.get(name)?.data) return;
+    let observer = observers.get(name);
+    if (!observer) {
+      observer = createObserver(name, options);
+      observers.set(name, observer);
+    }
+    observer.observe(value.data as Float32Array);
+  };
+  samples.forEach((sample, i) => {
+    runReference(graph, { [input]: { shape, dtype: 'float32', data: sample } }, { onTensor: observe });
+    onSample?.(i + 1);
+  });
+  return observers;
+}
+
+/** Split the samples over `count` worker threads and merge what they observed, in sample order. */
+async function observeInWorkers(
+  graph: Graph, samples: readonly Float32Array[], options: CalibrationOptions, count: number,
+): Promise<Map<string, RangeObserver>> {
+  const observerOptions: ObserverOptions = { method: options.method, percentile: options.percentile, bins: options.bins, quantizedBins: options.quantizedBins };
+  const chunk = Math.ceil(samples.length / count);
+  const progress = new Array<number>(count).fill(0);
+  const results = await Promise.all(Array.from({ length: count }, (_, w) => {
+    const job: WorkerJob = { graph, samples: samples.slice(w * chunk, (w + 1) * chunk), options: observerOptions };
+    return runWorker(job, (done) => {
+      progress[w] = done;
+      options.onProgress?.(progress.reduce((a, b) => a + b, 0), samples.length);
+    });
+  }));
+  const observers = new Map<string, RangeObserver>();
+  for (const states of results) {
+    for (const [name, state] of states) {
+      let observer = observers.get(name);
+      if (!observer) {
+        observer = createObserver(name, observerOptions);
+        observers.set(name, observer);
+      }
+      observer.merge(state);
+    }
+  }
+  return observers;
+}
+
+/** Worker threads load the TypeScript worker module through tsx, as bin/eennc.js loads the CLI. */
+function startWorker(job: WorkerJob): Worker {
+  const entry = new URL('./calibration-worker.ts', import.meta.url).href;
+  return new Worker(new URL('./util/worker-bootstrap.mjs', import.meta.url), { workerData: { entry, job } });
+}
+
+function runWorker(job: WorkerJob, onProgress: (done: number) => void): Promise<[string, ObserverState][]> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker(job);
+    let settled = false;
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.kind === 'progress') onProgress(message.done);
+      else if (message.kind === 'done') { settled = true; resolve(message.states); void worker.terminate(); }
+      else {
+        settled = true;
+        const e = message.error;
+        reject(e.code ? new EennError({ code: e.code as EennError['code'], message: e.message, hint: e.hint }) : new Error(e.message));
+        void worker.terminate();
+      }
+    });
+    worker.on('error', (err) => { if (!settled) { settled = true; reject(err); } });
+    worker.on('exit', (code) => { if (!settled) { settled = true; reject(new Error(`internal: calibration worker exited with code ${code}`)); } });
+  });
+}

@@ -1,0 +1,163 @@
+// The quantize stage: which int8 operators a float graph becomes, the parameters they carry, and the errors.
+
+import { describe, expect, it } from 'vitest';
+import { calibrate } from '../../src/calibration.js';
+import { inferGraphShapes } from '../../src/frontend/shapes.js';
+import { EennError } from '../../src/ir/diagnostics.js';
+import type { Graph, Node } from '../../src/ir/graph.js';
+import { INT8_DOMAIN, scaleZeroOf } from '../../src/ir/int8.js';
+import { quantizeGraph, SOFTMAX_OUTPUT } from '../../src/quantize/quantize-graph.js';
+import { buildGraph, randomFloats, type GraphSpec } from '../frontend/build-graph.js';
+
+function shaped(spec: GraphSpec): Graph {
+  return inferGraphShapes(buildGraph(spec)).graph;
+}
+
+async function quantized(graph: Graph, io: 'int8' | 'float32' = 'int8'): Promise<Graph> {
+  const size = graph.tensors.get(graph.inputs[0]!)!.shape.reduce((a, b) => a * b, 1);
+  const samples = [1, 2, 3, 4].map((seed) => randomFloats(size, seed));
+  const ranges = await calibrate(graph, samples, { method: 'minmax', workers: 1 });
+  return quantizeGraph(graph, { ranges, io });
+}
+
+const nodeNamed = (g: Graph, name: string): Node => g.nodes.find((n) => n.name === name)!;
+
+const convNet: GraphSpec = {
+  inputs: { x: ['float32', [1, 2, 6, 6]] },
+  constants: {
+    w: ['float32', [4, 2, 3, 3], randomFloats(72, 9)],
+    b: ['float32', [4], [0.1, -0.2, 0.3, 0]],
+    fc: ['float32', [4 * 3 * 3, 5], randomFloats(180, 11)],
+  },
+  nodes: [
+    ['Conv', ['x', 'w', 'b'], ['c'], { pads: [1, 1, 1, 1] }, 'conv'],
+    ['Relu', ['c'], ['r'], {}, 'relu'],
+    ['MaxPool', ['r'], ['p'], { kernel_shape: [2, 2], strides: [2, 2] }, 'pool'],
+    ['Flatten', ['p'], ['f'], {}, 'flatten'],
+    ['MatMul', ['f', 'fc'], ['y'], {}, 'fc'],
+    ['Softmax', ['y'], ['prob'], {}, 'softmax'],
+  ],
+  outputs: ['prob'],
+};
+
+describe('quantizeGraph', () => {
+  it('turns a CNN into int8 operators with per-channel weights, int32 bias and the Relu folded', async () => {
+    const g = await quantized(shaped(convNet));
+    expect(g.nodes.map((n) => `${n.domain === INT8_DOMAIN ? 'eenn:' : ''}${n.op}`)).toEqual(
+      ['eenn:QConv', 'MaxPool', 'Flatten', 'eenn:QGemm', 'eenn:QSoftmax']);
+    const conv = nodeNamed(g, 'conv');
+    expect(conv.outputs).toEqual(['r']); // the Relu's output
+    expect(conv.attrs['pads']).toEqual([1, 1, 1, 1]);
+    expect(conv.attrs['group']).toBe(1);
+    const w = g.tensors.get(conv.inputs[1]!)!;
+    expect(w.dtype).toBe('int8');
+    expect(w.quant!.scale.length).toBe(4);
+    expect(Math.max(...Array.from(w.data as Int8Array, Math.abs))).toBe(127);
+    const bias = g.tensors.get(conv.inputs[2]!)!;
+    expect(bias.dtype).toBe('int32');
+    const x = scaleZeroOf(g.tensors.get('x')!);
+    expect(bias.data![1]).toBe(Math.round(-0.2 / (x.scale * w.quant!.scale[1]!)));
+    expect((conv.attrs['multiplier'] as number[]).length).toBe(4);
+    const r = scaleZeroOf(g.tensors.get('r')!);
+    expect(conv.attrs['act_min']).toBe(r.zeroPoint); // Relu clamps at real zero
+    expect(conv.attrs['act_max']).toBe(127);
+    // MaxPool and Flatten keep the scale of their input.
+    expect(scaleZeroOf(g.tensors.get('p')!)).toEqual(r);
+    expect(scaleZeroOf(g.tensors.get('f')!)).toEqual(r);
+    // MatMul weights [K, N] become fully connected rows [N, K].
+    expect(g.tensors.get(nodeNamed(g, 'fc').inputs[1]!)!.shape).toEqual([5, 36]);
+    expect(scaleZeroOf(g.tensors.get('prob')!)).toEqual({ scale: Math.fround(SOFTMAX_OUTPUT.scale), zeroPoint: -128 });
+    const table = nodeNamed(g, 'softmax').attrs['table'] as number[];
+    expect(table[0]).toBe(65536);
+    expect(table.every((v, i) => i === 0 || v <= table[i - 1]!)).toBe(true);
+  });
+
+  it('with --io float32, quantizes the input and dequantizes the output inside the model', async () => {
+    const g = await quantized(shaped(convNet), 'float32');
+    expect(g.nodes[0]!.op).toBe('Quantize');
+    expect(g.nodes.at(-1)!.op).toBe('Dequantize');
+    expect(g.tensors.get('x')!.dtype).toBe('float32');
+    expect(g.tensors.get('prob')!.dtype).toBe('float32');
+    expect(g.outputs).toEqual(['prob']);
+    expect(g.tensors.get(g.nodes.at(-1)!.inputs[0]!)!.dtype).toBe('int8');
+  });
+
+  it('rescales Concat inputs to the output scale and pads with the zero point', async () => {
+    const g = await quantized(shaped({
+      inputs: { x: ['float32', [1, 2, 4]] },
+      constants: { k: ['float32', [], [3]], pads: ['int64', [6], [0, 0, 1, 0, 0, 1]] },
+      nodes: [
+        ['Mul', ['x', 'k'], ['big'], {}, 'scale'],
+        ['Concat', ['x', 'big'], ['cat'], { axis: 1 }, 'concat'],
+        ['Pad', ['cat', 'pads'], ['padded'], {}, 'pad'],
+        ['Sigmoid', ['padded'], ['s'], {}, 'sigmoid'],
+      ],
+      outputs: ['s'],
+    }));
+    // Mul by a scalar is a table; x is rescaled to the Concat's scale (that of the wider 3x input).
+    expect(g.nodes.map((n) => n.op)).toEqual(['QLut', 'QLut', 'Concat', 'Pad', 'QLut']);
+    const cat = scaleZeroOf(g.tensors.get('cat')!);
+    const concat = nodeNamed(g, 'concat');
+    for (const input of concat.inputs) expect(scaleZeroOf(g.tensors.get(input)!)).toEqual(cat);
+    const pad = nodeNamed(g, 'pad');
+    expect(Array.from(g.tensors.get(pad.inputs[2]!)!.data!)).toEqual([cat.zeroPoint]);
+    const sigmoid = nodeNamed(g, 'sigmoid');
+    const table = sigmoid.attrs['table'] as number[];
+    expect(table).toHaveLength(256);
+    expect(table.every((v, i) => i === 0 || v >= table[i - 1]!)).toBe(true); // monotonic
+  });
+
+  it('lists every node without an int8 form at once and suggests float32', async () => {
+    const graph = shaped({
+      inputs: { x: ['float32', [1, 4]] },
+      nodes: [
+        ['LogSoftmax', ['x'], ['a'], {}, 'first'],
+        ['Relu', ['a'], ['b'], {}, 'ok'],
+        ['ReduceSum', ['b'], ['c'], { keepdims: 1 }, 'second'],
+      ],
+      outputs: ['c'],
+    });
+    const error = await quantized(graph).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EennError);
+    const e = error as EennError;
+    expect(e.code).toBe('E_UNSUPPORTED');
+    expect(e.details!.join('\n')).toMatch(/"first" \(LogSoftmax\)/);
+    expect(e.details!.join('\n')).toMatch(/"second" \(ReduceSum\)/);
+    expect(e.hint).toMatch(/--precision float32/);
+  });
+
+  it('handles a dead (all-zero) output channel without dividing by zero, and rejects NaN weights', async () => {
+    const w = randomFloats(8, 3);
+    w.fill(0, 4, 8);
+    const graph = shaped({
+      inputs: { x: ['float32', [1, 4]] },
+      constants: { w: ['float32', [4, 2], w] },
+      nodes: [['MatMul', ['x', 'w'], ['y'], {}, 'fc']],
+      outputs: ['y'],
+    });
+    const g = await quantized(graph);
+    const fc = nodeNamed(g, 'fc');
+    expect(Array.from(g.tensors.get(fc.inputs[1]!)!.quant!.scale).every((s) => s > 0)).toBe(true);
+    expect((fc.attrs['multiplier'] as number[]).every(Number.isFinite)).toBe(true);
+
+    w[1] = NaN;
+    const bad = shaped({
+      inputs: { x: ['float32', [1, 4]] },
+      constants: { w: ['float32', [4, 2], w] },
+      nodes: [['MatMul', ['x', 'w'], ['y'], {}, 'fc']],
+      outputs: ['y'],
+    });
+    const ranges = new Map([['x', { min: -1, max: 1 }], ['y', { min: -1, max: 1 }]]);
+    expect(() => quantizeGraph(bad, { ranges })).toThrow(/NaN/);
+  });
+
+  it('calibrates to the same ranges on one thread and on several', async () => {
+    const graph = shaped(convNet);
+    const samples = Array.from({ length: 100 }, (_, i) => randomFloats(72, i + 1));
+    for (const method of ['percentile', 'entropy'] as const) {
+      const one = await calibrate(graph, samples, { method, workers: 1 });
+      const two = await calibrate(graph, samples, { method, workers: 2 });
+      expect([...two]).toEqual([...one]);
+    }
+  });
+});

@@ -5,7 +5,9 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { importModel } from './frontend/index.js';
-import type { Graph } from './ir/graph.js';
+import { hasOwnQuantization, importQdq } from './quantize/import-qdq.js';
+import type { Graph, Node } from './ir/graph.js';
+import { INT8_DOMAIN } from './ir/int8.js';
 import { sizeOf } from './ir/graph.js';
 import { EennError } from './ir/diagnostics.js';
 import { lookupOp } from './ops/registry.js';
@@ -14,8 +16,13 @@ import { emitModel } from './codegen/emit-model.js';
 import { renderFirmware } from './codegen/firmware.js';
 import { loadTarget, type Target } from './target.js';
 import { buildFirmware, type FirmwareImage } from './toolchain/index.js';
-import { renderReportHtml, type BuildReport, type LayerReport } from './report/build-report.js';
+import { renderReportHtml, type BuildReport, type IoReport, type LayerReport } from './report/build-report.js';
 import { writeDirAtomically } from './util/atomic-dir.js';
+import { calibrate } from './calibration.js';
+import { readSamples } from './data/index.js';
+import type { CalibrationMethod } from './quantize/calibrate.js';
+import { quantizeGraph } from './quantize/quantize-graph.js';
+import { noOverrides, type QuantOverrides } from './quantize/overrides.js';
 
 export type Precision = 'int8' | 'float32';
 
@@ -32,10 +39,31 @@ export interface CompileOptions {
   link?: boolean;
   /** Optimisation flag for the firmware build (Makefile OPT), default -O2. */
   optimization?: string;
+  /** int8: where the activation ranges come from. Required unless the model carries its own quantization. */
+  calibration?: CalibrationSource;
+  /** int8: the model's inputs and outputs are int8 (default) or float32 (quantized in the generated code). */
+  io?: 'int8' | 'float32';
+  /** Progress lines for long work (calibration); default: none. */
+  onProgress?: (message: string) => void;
+}
+
+export interface CalibrationSource {
+  /** Data file (.npy, .bin, IDX). */
+  path: string;
+  /** Use at most this many samples. */
+  count?: number;
+  /** Multiply every value by this (uint8 pixels: 1/255). */
+  scale?: number;
+  method: CalibrationMethod;
+  /** percentile method: the share of values kept (default 99.99). */
+  percentile?: number;
 }
 
 export interface CompileResult {
+  /** The graph that was compiled: the quantized graph for int8 (src/ir/int8.ts), else the float graph. */
   graph: Graph;
+  /** The float graph after import (the float reference runs it). */
+  floatGraph: Graph;
   target: Target;
   plan: MemoryPlan;
   report: BuildReport;
@@ -57,17 +85,11 @@ export function modelNameOf(path: string): string {
 
 export async function compileModel(options: CompileOptions): Promise<CompileResult> {
   const target = loadTarget(options.target);
-  if (options.precision === 'int8') {
-    throw new EennError({
-      code: 'E_UNSUPPORTED', file: options.model,
-      message: 'int8 code generation is not available yet in this version',
-      hint: 'build with --precision float32',
-    });
-  }
   const modelName = modelNameOf(options.model);
-  const { graph, notes } = importModel(options.model, { inputShapes: options.inputShapes });
+  const { graph: floatGraph, notes, overrides } = importWithOwnQuantization(options.model, options.inputShapes);
+  const graph = options.precision === 'int8' ? await quantizeModel(floatGraph, { ...options, overrides }, notes).catch((err: unknown) => { throw err instanceof EennError ? err.withFile(options.model) : err; }) : floatGraph;
   const plan = planMemory(graph);
-  const emitted = withFile(options.model, () => emitModel(graph, plan, { modelName, precision: 'float32' }));
+  const emitted = withFile(options.model, () => emitModel(graph, plan, { modelName, precision: options.precision }));
   const inputBytes = graph.inputs.map((name) => tensorBytes(graph.tensors.get(name)!));
   const outputBytes = graph.outputs.map((name) => tensorBytes(graph.tensors.get(name)!));
   const firmware = renderFirmware(target, {
@@ -78,7 +100,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
     optimization: options.optimization,
   });
 
-  const report = buildReport(graph, plan, target, options.precision, modelName, notes, emitted.weightBytes, emitted.macs);
+  const report = buildReport(graph, floatGraph, plan, target, options.precision, modelName, notes, emitted.weightBytes);
   checkFit(report, target, options.model, false);
 
   const files = new Map<string, string | Uint8Array>([...emitted.files, ...firmware]);
@@ -98,7 +120,85 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   }).catch((err: unknown) => {
     throw err instanceof EennError ? err.withFile(options.model) : err;
   });
-  return { graph, target, plan, report, outDir: options.outDir, image, inputBytes, outputBytes };
+  return { graph, floatGraph, target, plan, report, outDir: options.outDir, image, inputBytes, outputBytes };
+}
+
+/**
+ * Import a model; one that carries its own quantization (QDQ pairs, QLinearConv...) becomes the float graph it
+ * stands for, and the scales it states are returned as overrides for the quantize stage.
+ */
+export function importWithOwnQuantization(
+  model: string, inputShapes?: Record<string, number[]>,
+): { graph: Graph; notes: string[]; overrides: QuantOverrides } {
+  let overrides = noOverrides();
+  let own = false;
+  const rewrite = (loaded: Graph): Graph => {
+    if (!hasOwnQuantization(loaded)) return loaded;
+    own = true;
+    const imported = importQdq(loaded);
+    overrides = imported.overrides;
+    return imported.graph;
+  };
+  const imported = importModel(model, { inputShapes, rewrite });
+  const notes = [...imported.notes];
+  if (own) {
+    notes.push(`the model states its own quantization: ${overrides.activations.size} activation scales and ` +
+      `${overrides.weights.size} int8 weight tensors are taken from it`);
+  }
+  return { graph: imported.graph, notes, overrides };
+}
+
+/** Activation tensors of the float graph (inputs and node outputs) that need a scale. */
+function activationNames(graph: Graph): string[] {
+  const names = [...graph.inputs, ...graph.nodes.flatMap((n) => n.outputs)];
+  return names.filter((name) => name !== '' && graph.tensors.get(name)?.dtype === 'float32' && !graph.tensors.get(name)?.data);
+}
+
+/** Calibrate (unless the model states every scale itself) and quantize the float graph. */
+export async function quantizeModel(
+  floatGraph: Graph,
+  options: Pick<CompileOptions, 'calibration' | 'io' | 'onProgress' | 'model'> & { overrides?: QuantOverrides },
+  notes: string[] = [],
+): Promise<Graph> {
+  const overrides: QuantOverrides = options.overrides ?? noOverrides();
+  const source = options.calibration;
+  if (!source) {
+    const missing = activationNames(floatGraph).filter((name) => !overrides.activations.has(name));
+    if (missing.length === 0) return quantizeGraph(floatGraph, { ranges: new Map(), overrides, io: options.io ?? 'int8' });
+    throw new EennError({
+      code: 'E_USAGE', file: options.model,
+      message: overrides.activations.size === 0
+        ? 'int8 needs calibration data to choose activation scales, and none was given'
+        : `the model states scales for some tensors but not for ${missing.length} (e.g. "${missing[0]}"); they need calibration data`,
+      hint: 'give representative inputs with --calib DATA (e.g. a few hundred training samples), or build with --precision float32',
+    });
+  }
+  const input = floatGraph.inputs.length === 1 ? floatGraph.inputs[0]! : undefined;
+  if (input === undefined) {
+    throw new EennError({
+      code: 'E_DATA', file: source.path,
+      message: `the model has ${floatGraph.inputs.length} inputs; calibration files feed models with exactly one input`,
+    });
+  }
+  const shape = floatGraph.tensors.get(input)!.shape;
+  const size = sizeOf(shape);
+  const read = readSamples(source.path, shape, { count: source.count, scale: source.scale });
+  const samples = Array.from({ length: read.count }, (_, i) => read.data.subarray(i * size, (i + 1) * size));
+  const started = Date.now();
+  let lastReport = started;
+  const ranges = await calibrate(floatGraph, samples, {
+    method: source.method,
+    percentile: source.percentile,
+    onProgress: (done, total) => {
+      const now = Date.now();
+      if (options.onProgress && (now - lastReport >= 1000 || done === total)) {
+        lastReport = now;
+        options.onProgress(`calibrating: ${done}/${total} samples (${((now - started) / 1000).toFixed(1)} s)`);
+      }
+    },
+  });
+  notes.push(`int8: calibrated ${read.count} samples from ${basename(source.path)} with ${source.method}${source.method === 'percentile' ? ` ${source.percentile ?? 99.99}` : ''}`);
+  return quantizeGraph(floatGraph, { ranges, overrides, io: options.io ?? 'int8' });
 }
 
 function withFile<T>(file: string, fn: () => T): T {
@@ -109,23 +209,48 @@ function withFile<T>(file: string, fn: () => T): T {
   }
 }
 
+/** Multiply-accumulates of a node; an int8 node counts those of the float node it was made from (same name). */
+function macsOf(graph: Graph, node: Node, floatNodes: ReadonlyMap<string, Node>, floatGraph: Graph): number {
+  const source = node.domain === INT8_DOMAIN ? floatNodes.get(node.name) : node;
+  const from = node.domain === INT8_DOMAIN ? floatGraph : graph;
+  if (!source) return 0;
+  const def = lookupOp(source.op, source.domain);
+  if (!def?.macs) return 0;
+  const inputs = source.inputs.map((name) => (name ? from.tensors.get(name) : undefined));
+  const outputs = source.outputs.flatMap((name) => from.tensors.get(name) ?? []);
+  try {
+    return def.macs(source, inputs, outputs);
+  } catch {
+    return 0;
+  }
+}
+
 function buildReport(
-  graph: Graph, plan: MemoryPlan, target: Target, precision: Precision, model: string,
-  notes: string[], weightBytes: number, macs: number,
+  graph: Graph, floatGraph: Graph, plan: MemoryPlan, target: Target, precision: Precision, model: string,
+  notes: string[], weightBytes: number,
 ): BuildReport {
+  const floatNodes = new Map(floatGraph.nodes.map((n) => [n.name, n]));
   const layers: LayerReport[] = graph.nodes.map((node) => {
-    const def = lookupOp(node.op, node.domain);
     const inputs = node.inputs.map((name) => (name ? graph.tensors.get(name) : undefined));
     const outputs = node.outputs.map((name) => graph.tensors.get(name)!);
     const params = inputs.reduce((n, t) => n + (t?.data && t.dtype !== 'int64' ? sizeOf(t.shape) : 0), 0);
+    const quant = outputs[0]?.dtype === 'int8' ? outputs[0].quant : undefined;
     return {
       node: node.name,
       op: node.op,
       output_shape: outputs[0]?.shape ?? [],
-      macs: def?.macs ? def.macs(node, inputs, outputs) : 0,
+      macs: macsOf(graph, node, floatNodes, floatGraph),
       params,
+      ...(quant ? { output_scale: quant.scale[0]!, output_zero_point: quant.zeroPoint[0]! } : {}),
     };
   });
+  const io: IoReport[] = (['input', 'output'] as const).flatMap((role) =>
+    (role === 'input' ? graph.inputs : graph.outputs).map((name): IoReport => {
+      const t = graph.tensors.get(name)!;
+      const quant = t.dtype === 'int8' ? t.quant : undefined;
+      return { name, role, dtype: t.dtype, shape: t.shape, ...(quant ? { scale: quant.scale[0]!, zero_point: quant.zeroPoint[0]! } : {}) };
+    }));
+  const macs = layers.reduce((n, l) => n + l.macs, 0);
   const stack = target.stackBytes;
   return {
     model,
@@ -153,6 +278,7 @@ function buildReport(
         first: b.firstStep,
         last: b.lastStep,
       })),
+    io,
     notes,
   };
 }

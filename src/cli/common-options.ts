@@ -5,11 +5,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseInputShapes } from '../frontend/input-shapes.js';
-import type { CompileOptions } from '../compile.js';
+import type { CalibrationSource, CompileOptions } from '../compile.js';
+import { EennError } from '../ir/diagnostics.js';
 import { DEFAULT_TARGET_NAME } from '../target.js';
-import { collect, parsePrecision } from './options.js';
+import { collect, parseCalibrationMethod, parseIo, parsePositive, parsePrecision } from './options.js';
 
-export interface SharedOptions {
+export interface SharedOptions extends CalibrationOptions {
   target: string;
   precision: string;
   inputShape: string[];
@@ -19,11 +20,21 @@ export interface SharedOptions {
   json?: boolean;
 }
 
+export interface CalibrationOptions {
+  calib?: string;
+  calibCount?: string;
+  calibScale?: string;
+  calibMethod: string;
+  percentile?: string;
+  io: string;
+}
+
 /** Add --target, --precision, --input-shape, --opt and --json to a command. */
 export function withSharedOptions(command: Command): Command {
-  return command
+  command
     .option('-t, --target <name>', 'target name (see `eennc targets`) or path of a target file', DEFAULT_TARGET_NAME)
-    .option('--precision <p>', 'int8 or float32 (float32 until int8 code generation lands)', 'float32')
+    .option('--precision <p>', 'int8 or float32', 'int8');
+  return withCalibrationOptions(command)
     .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions, e.g. input=1x1x28x28 (repeatable)', collect, [])
     .option('--opt <flag>', 'optimisation flag for the firmware build', '-O2')
     .option('--json', 'print one JSON document on stdout');
@@ -37,6 +48,9 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
     precision: parsePrecision(options.precision),
     inputShapes: parseInputShapes(options.inputShape),
     optimization: options.opt,
+    io: parseIo(options.io),
+    calibration: calibrationFrom(options),
+    onProgress: log,
     outDir: outDir ?? join(await mkdtemp(join(tmpdir(), 'eennc-')), 'project'),
   };
 }
@@ -44,4 +58,33 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
 /** People-facing progress on stderr (never on stdout, which holds results). */
 export function log(message: string): void {
   process.stderr.write(message + '\n');
+}
+
+function parsePercentile(value: string): number {
+  const p = parsePositive('--percentile', value);
+  if (p > 100) throw new EennError({ code: 'E_USAGE', message: `--percentile must be in (0, 100], not ${value}` });
+  return p;
+}
+
+/** Add the int8 options: --calib, --calib-count, --calib-scale, --calib-method, --percentile, --io. */
+export function withCalibrationOptions(command: Command): Command {
+  return command
+    .option('--calib <data>', 'int8: calibration inputs (.npy, .bin, IDX .gz) to choose activation scales')
+    .option('--calib-count <n>', 'int8: use only the first N calibration samples')
+    .option('--calib-scale <x>', 'int8: multiply every calibration value by this (uint8 pixels: 1/255)')
+    .option('--calib-method <m>', 'int8: minmax, percentile or entropy', 'percentile')
+    .option('--percentile <p>', 'int8: share of values the percentile method keeps', '99.99')
+    .option('--io <type>', 'int8: data type of the model inputs and outputs, int8 or float32', 'int8');
+}
+
+/** The calibration source from the options, or undefined without --calib. */
+export function calibrationFrom(options: CalibrationOptions): CalibrationSource | undefined {
+  if (options.calib === undefined) return undefined;
+  return {
+    path: options.calib,
+    count: options.calibCount === undefined ? undefined : Math.floor(parsePositive('--calib-count', options.calibCount)),
+    scale: options.calibScale === undefined ? undefined : parsePositive('--calib-scale', options.calibScale),
+    method: parseCalibrationMethod(options.calibMethod),
+    percentile: options.percentile === undefined ? undefined : parsePercentile(options.percentile),
+  };
 }

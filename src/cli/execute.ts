@@ -8,9 +8,13 @@ import { compileModel, type CompileOptions, type CompileResult } from '../compil
 import { readSamples } from '../data/index.js';
 import { runReference } from '../frontend/index.js';
 import { runFirmware } from '../toolchain/index.js';
+import { decodeOutput, encodeInput, type EncodedInput } from './io-codec.js';
 
 export interface SampleResult {
+  /** Outputs as floats (int8 outputs dequantized). */
   outputs: Record<string, Float32Array>;
+  /** Outputs as the firmware wrote them (int8 values for int8 outputs), for bit-exact comparison. */
+  raw: Record<string, Int8Array | Float32Array>;
   /** "final", or "exit<N>" for an early exit. */
   exit: string;
   instructions: number | null;
@@ -18,7 +22,10 @@ export interface SampleResult {
 
 export interface Execution {
   compiled: CompileResult;
+  /** Input samples as floats. */
   inputs: Float32Array[];
+  /** The same samples as the firmware read them (quantized for an int8 input). */
+  encoded: EncodedInput[];
   samples: SampleResult[];
   stackBytes: number | null;
 }
@@ -64,21 +71,26 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
   const compiled = await compileModel({ ...options, link: true });
   const { graph, target, image } = compiled;
   const inputs = loadInputs(graph, data.path ?? options.model, data);
-  const size = inputs[0]?.length ?? 0;
-  const bytes = new Float32Array(inputs.length * size);
-  inputs.forEach((x, i) => bytes.set(x, i * size));
-  const run = await runFirmware(image!.elfPath, target, new Uint8Array(bytes.buffer), { samples: inputs.length, timeoutMs });
-  const samples = run.outputs.map((raw, i) => {
+  const inputTensor = graph.tensors.get(singleInput(graph, options.model).name)!;
+  const encoded = inputs.map((x) => encodeInput(inputTensor, x));
+  const size = encoded[0]?.bytes.length ?? 0;
+  const bytes = new Uint8Array(encoded.length * size);
+  encoded.forEach((x, i) => bytes.set(x.bytes, i * size));
+  const run = await runFirmware(image!.elfPath, target, bytes, { samples: inputs.length, timeoutMs });
+  const samples = run.outputs.map((out, i) => {
     const outputs: Record<string, Float32Array> = {};
+    const raw: Record<string, Int8Array | Float32Array> = {};
     let offset = 0;
     graph.outputs.forEach((name, k) => {
       const n = compiled.outputBytes[k]!;
-      outputs[name] = new Float32Array(raw.slice(offset, offset + n).buffer);
+      const decoded = decodeOutput(graph.tensors.get(name)!, out.slice(offset, offset + n));
+      outputs[name] = decoded.float;
+      raw[name] = decoded.raw;
       offset += n;
     });
-    return { outputs, exit: 'final', instructions: run.instructions[i] ?? null };
+    return { outputs, raw, exit: 'final', instructions: run.instructions[i] ?? null };
   });
-  return { compiled, inputs, samples, stackBytes: run.stackBytes };
+  return { compiled, inputs, encoded, samples, stackBytes: run.stackBytes };
 }
 
 /** The float reference's outputs for one sample. */

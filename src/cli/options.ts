@@ -10,9 +10,10 @@ export function parsePrecision(value: string): Precision {
   throw new EennError({ code: 'E_USAGE', message: `--precision must be int8 or float32, not "${value}"` });
 }
 
-/** A positive number option (e.g. --scale, --timeout). */
+/** A positive number option (e.g. --scale, --timeout); a fraction such as 1/255 is accepted. */
 export function parsePositive(name: string, value: string): number {
-  const n = Number(value);
+  const fraction = /^\s*([0-9.eE+-]+)\s*\/\s*([0-9.eE+-]+)\s*$/.exec(value);
+  const n = fraction ? Number(fraction[1]) / Number(fraction[2]) : Number(value);
   if (!Number.isFinite(n) || n <= 0) {
     throw new EennError({ code: 'E_USAGE', message: `${name} must be a positive number, not "${value}"` });
   }
@@ -22,4 +23,16 @@ export function parsePositive(name: string, value: string): number {
 /** Repeatable option collector for commander. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** The calibration methods of --calib-method. */
+export function parseCalibrationMethod(value: string): 'minmax' | 'percentile' | 'entropy' {
+  if (value === 'minmax' || value === 'percentile' || value === 'entropy') return value;
+  throw new EennError({ code: 'E_USAGE', message: `--calib-method must be minmax, percentile or entropy, not "${value}"` });
+}
+
+/** --io: the data type of the model's inputs and outputs in an int8 build. */
+export function parseIo(value: string): 'int8' | 'float32' {
+  if (value === 'int8' || value === 'float32') return value;
+  throw new EennError({ code: 'E_USAGE', message: `--io must be int8 or float32, not "${value}"` });
 }

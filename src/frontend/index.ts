@@ -9,6 +9,11 @@ import { inferGraphShapes, type ShapeOptions } from './shapes.js';
 export interface ImportOptions {
   /** Shapes for inputs with dynamic dimensions (CLI: --input-shape name=1x1x28x28). */
   inputShapes?: Record<string, number[]>;
+  /**
+   * A rewrite of the graph as loaded, before shapes and folding (the import of a model's own quantization needs
+   * its QuantizeLinear/DequantizeLinear nodes before folding merges them into float constants).
+   */
+  rewrite?: (loaded: Graph) => Graph;
 }
 
 export interface ImportResult {
@@ -19,7 +24,7 @@ export interface ImportResult {
 
 export function importModel(path: string, options: ImportOptions = {}): ImportResult {
   try {
-    const loaded = loadModel(path);
+    const loaded = options.rewrite ? options.rewrite(loadModel(path)) : loadModel(path);
     const shapeOptions: ShapeOptions = { inputShapes: options.inputShapes };
     const shaped = inferGraphShapes(loaded, shapeOptions);
     const folded = fold(shaped.graph);

@@ -25,6 +25,20 @@ export interface LayerReport {
   output_shape: number[];
   macs: number;
   params: number;
+  /** int8 builds: the output tensor's scale and zero point. */
+  output_scale?: number;
+  output_zero_point?: number;
+}
+
+/** A model input or output as the generated code takes it. */
+export interface IoReport {
+  name: string;
+  role: 'input' | 'output';
+  dtype: string;
+  shape: number[];
+  /** int8: real = scale * (q - zero_point). */
+  scale?: number;
+  zero_point?: number;
 }
 
 export interface ArenaSlot {
@@ -46,6 +60,7 @@ export interface BuildReport {
   limits: { flash_bytes: number | null; ram_bytes: number | null };
   layers: LayerReport[];
   arena: ArenaSlot[];
+  io: IoReport[];
   notes: string[];
 }
 
@@ -75,6 +90,7 @@ export function renderReportHtml(report: BuildReport): string {
     width,
     height,
     boxes,
+    int8: report.precision === 'int8',
     flashPct: pct(report.memory.flash_bytes, report.limits.flash_bytes),
     ramPct: pct(report.memory.ram_bytes, report.limits.ram_bytes),
     savedPct: report.memory.unplanned_activation_bytes

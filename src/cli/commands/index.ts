@@ -7,10 +7,11 @@ import { register as registerTest } from './test.js';
 import { register as registerInspect } from './inspect.js';
 import { register as registerTargets } from './targets.js';
 import { register as registerDoctor } from './doctor.js';
+import { register as registerAccuracy } from './accuracy.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-const modules: RegisterCommand[] = [registerBuild, registerRun, registerTest, registerInspect, registerTargets, registerDoctor];
+const modules: RegisterCommand[] = [registerBuild, registerRun, registerTest, registerInspect, registerAccuracy, registerTargets, registerDoctor];
 
 export function registerCommands(program: Command): void {
   for (const register of modules) register(program);

@@ -1,11 +1,18 @@
 // `eennc test MODEL.onnx --target T [--data DATA]`: the golden test for CI. Outputs from the target must match the
-// reference (float32: within rtol/atol; int8: bit for bit); the exit status says pass or fail.
+// reference (float32: within rtol/atol of the float reference; int8: bit for bit with the int8 reference, the float
+// reference's error reported beside it); the exit status says pass or fail.
 
 import type { Command } from 'commander';
 import { EennError } from '../../ir/diagnostics.js';
 import { compileOptionsFrom, log, withSharedOptions, type SharedOptions } from '../common-options.js';
 import { argmax, execute, executionJson, referenceOutputs } from '../execute.js';
 import { parsePositive } from '../options.js';
+import { runInt8Reference } from '../../quantize/int8-reference.js';
+
+/** One sample's verdict: float32 builds compare with the float reference, int8 builds with the int8 reference. */
+type Comparison =
+  | { sample: number; pass: boolean; max_abs_error: number; same_class: boolean }
+  | { sample: number; pass: boolean; mismatches: number; max_abs_error_vs_float: number; same_class_as_float: boolean };
 
 interface TestOptions extends SharedOptions {
   data?: string;
@@ -43,13 +50,14 @@ export function register(program: Command): void {
       },
       parsePositive('--timeout', options.timeout) * 1000,
     );
-    const { graph } = execution.compiled;
-    const comparisons = execution.samples.map((sample, i) => {
-      const expected = referenceOutputs(graph, execution.inputs[i]!);
+    const { graph, floatGraph } = execution.compiled;
+    const int8 = compileOptions.precision === 'int8';
+    const comparisons = execution.samples.map((sample, i): Comparison => {
+      const expected = referenceOutputs(floatGraph, execution.inputs[i]!);
       let maxAbs = 0;
-      let worst = 0; // largest |got - want| / (atol + rtol |want|): <= 1 passes
+      let worst = 0; // float32: largest |got - want| / (atol + rtol |want|), <= 1 passes
       let sameClass = true;
-      for (const name of graph.outputs) {
+      for (const name of floatGraph.outputs) {
         const got = sample.outputs[name]!;
         const want = expected[name]!;
         for (let k = 0; k < want.length; k++) {
@@ -59,7 +67,16 @@ export function register(program: Command): void {
         }
         if (argmax(got) !== argmax(want)) sameClass = false;
       }
-      return { sample: i, pass: worst <= 1, max_abs_error: maxAbs, same_class: sameClass };
+      if (!int8) return { sample: i, pass: worst <= 1, max_abs_error: maxAbs, same_class: sameClass };
+      // int8: the firmware's values must equal the int8 reference's bit for bit.
+      const reference = runInt8Reference(graph, { [graph.inputs[0]!]: execution.encoded[i]!.value });
+      let mismatches = 0;
+      for (const name of graph.outputs) {
+        const got = sample.raw[name]!;
+        const want = reference[name]!.data;
+        for (let k = 0; k < want.length; k++) if (!Object.is(got[k], want[k])) mismatches++;
+      }
+      return { sample: i, pass: mismatches === 0, mismatches, max_abs_error_vs_float: maxAbs, same_class_as_float: sameClass };
     });
     const failed = comparisons.filter((c) => !c.pass);
     if (options.json) {
@@ -67,7 +84,10 @@ export function register(program: Command): void {
     } else {
       for (const c of comparisons) {
         const n = execution.samples[c.sample]!.instructions;
-        process.stdout.write(`sample ${c.sample}: ${c.pass ? 'pass' : 'FAIL'}  max |error| ${c.max_abs_error.toExponential(2)}${n === null ? '' : `  ${n} instructions`}\n`);
+        const detail = 'mismatches' in c
+          ? `${c.mismatches} values differ from the int8 reference; vs float: max |error| ${c.max_abs_error_vs_float.toExponential(2)}, ${c.same_class_as_float ? 'same' : 'different'} class`
+          : `max |error| ${c.max_abs_error.toExponential(2)}`;
+        process.stdout.write(`sample ${c.sample}: ${c.pass ? 'pass' : 'FAIL'}  ${detail}${n === null ? '' : `  ${n} instructions`}\n`);
       }
       process.stdout.write(`${comparisons.length - failed.length} passed, ${failed.length} failed\n`);
     }
@@ -75,7 +95,9 @@ export function register(program: Command): void {
       if (options.json) process.exitCode = 1;
       else throw new EennError({
         code: 'E_MISMATCH', file: model,
-        message: `${failed.length} of ${comparisons.length} samples differ from the reference beyond rtol ${rtol}, atol ${atol}`,
+        message: int8
+          ? `${failed.length} of ${comparisons.length} samples differ from the int8 reference`
+          : `${failed.length} of ${comparisons.length} samples differ from the reference beyond rtol ${rtol}, atol ${atol}`,
       });
     }
   });

@@ -1,0 +1,56 @@
+// The bytes a firmware image reads and writes for one sample: model inputs encoded from float samples (quantized
+// for int8 inputs, with the same arithmetic the int8 reference uses) and outputs decoded back to float.
+
+import { sizeOf, type Graph, type Tensor } from '../ir/graph.js';
+import { scaleZeroOf } from '../ir/int8.js';
+import type { Value } from '../ops/types.js';
+import { dequantizeS8F32, quantizeF32S8 } from '../quantize/fixedpoint.js';
+
+/** One model input as the firmware reads it, and as the reference interpreters take it. */
+export interface EncodedInput {
+  bytes: Uint8Array;
+  value: Value;
+}
+
+/** Encode float values for model input `tensor` (float32 as is, int8 quantized with the tensor's scale). */
+export function encodeInput(tensor: Tensor, values: Float32Array): EncodedInput {
+  if (tensor.dtype === 'int8') {
+    const { scale, zeroPoint } = scaleZeroOf(tensor);
+    const data = Int8Array.from(values, (v) => quantizeF32S8(v, scale, zeroPoint));
+    return { bytes: new Uint8Array(data.buffer), value: { shape: [...tensor.shape], dtype: 'int8', data } };
+  }
+  const data = Float32Array.from(values);
+  return { bytes: new Uint8Array(data.buffer), value: { shape: [...tensor.shape], dtype: 'float32', data } };
+}
+
+/** A decoded model output: the raw value (bit-exact comparisons) and its float meaning (dequantized for int8). */
+export interface DecodedOutput {
+  raw: Int8Array | Float32Array;
+  float: Float32Array;
+}
+
+/** Decode the firmware's bytes of model output `tensor`. */
+export function decodeOutput(tensor: Tensor, bytes: Uint8Array): DecodedOutput {
+  const copy = new Uint8Array(bytes); // aligned
+  if (tensor.dtype === 'int8') {
+    const raw = new Int8Array(copy.buffer, 0, copy.length);
+    return { raw, float: rawToFloat(tensor, raw) };
+  }
+  const raw = new Float32Array(copy.buffer, 0, copy.length / 4);
+  return { raw, float: raw };
+}
+
+/** The float meaning of an output value computed by a reference. */
+export function rawToFloat(tensor: Tensor, data: ArrayLike<number>): Float32Array {
+  if (tensor.dtype !== 'int8') return Float32Array.from(data);
+  const { scale, zeroPoint } = scaleZeroOf(tensor);
+  return Float32Array.from(data, (q) => dequantizeS8F32(q, scale, zeroPoint));
+}
+
+/** Bytes of one sample of every output of `graph`, in order. */
+export function outputByteCounts(graph: Graph): number[] {
+  return graph.outputs.map((name) => {
+    const t = graph.tensors.get(name)!;
+    return sizeOf(t.shape) * (t.dtype === 'int8' ? 1 : 4);
+  });
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start: install what eennc needs (Debian packages, npm dependencies), then build the bundled Fashion-MNIST
-# example for Cortex-M4, run its test images in QEMU and print the predicted classes and instruction counts.
+# example for Cortex-M4 in int8 (calibrated on 1,000 training images), run its test images in QEMU and print the
+# predicted classes and instruction counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,5 +17,6 @@ echo "labels of the 8 images: $(node -e "
   const out = [];
   for (let i = 0; i < 8; i++) out.push(Number(b.readBigInt64LE(off + 8 * i)));
   console.log(out.join(' '));")"
-exec node bin/eennc.js run examples/fmnist/fmnist_cnn.onnx --target cortex-m4 --precision float32 \
+exec node bin/eennc.js run examples/fmnist/fmnist_cnn.onnx --target cortex-m4 \
+  --calib examples/fmnist/calib_u8.npy --calib-scale 1/255 \
   --input examples/fmnist/test_inputs.npy --count 8 -o build/fmnist_cnn-cortex-m4 "$@"

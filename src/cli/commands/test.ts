@@ -8,6 +8,7 @@ import { compileOptionsFrom, log, withSharedOptions, type SharedOptions } from '
 import { argmax, execute, executionJson, referenceOutputs } from '../execute.js';
 import { parsePositive } from '../options.js';
 import { runInt8Reference } from '../../quantize/int8-reference.js';
+import type { Value } from '../../ops/types.js';
 
 /** One sample's verdict: float32 builds compare with the float reference, int8 builds with the int8 reference. */
 type Comparison =
@@ -70,12 +71,7 @@ export function register(program: Command): void {
       if (!int8) return { sample: i, pass: worst <= 1, max_abs_error: maxAbs, same_class: sameClass };
       // int8: the firmware's values must equal the int8 reference's bit for bit.
       const reference = runInt8Reference(graph, { [graph.inputs[0]!]: execution.encoded[i]!.value });
-      let mismatches = 0;
-      for (const name of graph.outputs) {
-        const got = sample.raw[name]!;
-        const want = reference[name]!.data;
-        for (let k = 0; k < want.length; k++) if (!Object.is(got[k], want[k])) mismatches++;
-      }
+      const mismatches = countMismatches(graph.outputs, sample.raw, reference);
       return { sample: i, pass: mismatches === 0, mismatches, max_abs_error_vs_float: maxAbs, same_class_as_float: sameClass };
     });
     const failed = comparisons.filter((c) => !c.pass);
@@ -101,4 +97,21 @@ export function register(program: Command): void {
       });
     }
   });
+}
+
+/** Output values of the firmware (`got`) that are not bit-identical to the reference's (every output, in order). */
+export function countMismatches(
+  outputs: readonly string[], got: Record<string, ArrayLike<number>>, reference: Record<string, Value>,
+): number {
+  let mismatches = 0;
+  for (const name of outputs) {
+    const have = got[name];
+    const want = reference[name]?.data;
+    if (!have || !want || have.length !== want.length) {
+      mismatches += Math.max(have?.length ?? 0, want?.length ?? 0, 1);
+      continue;
+    }
+    for (let k = 0; k < want.length; k++) if (!Object.is(have[k], want[k])) mismatches++;
+  }
+  return mismatches;
 }

@@ -50,8 +50,11 @@ export function formatInt(value: number): string {
   return value === -2147483648 ? '(-2147483647 - 1)' : String(value);
 }
 
+/** Element kinds of the constant arrays model.c prints. */
+export type ArrayKind = 'float' | 'int32' | 'int8';
+
 /** The body of a C array initializer: comma-separated values, `perLine` per line, indented by 4. */
-export function formatArrayBody(values: ArrayLike<number>, kind: 'float' | 'int32', perLine = kind === 'float' ? 8 : 16): string {
+export function formatArrayBody(values: ArrayLike<number>, kind: ArrayKind, perLine = kind === 'float' ? 8 : kind === 'int32' ? 16 : 32): string {
   const lines: string[] = [];
   const format = kind === 'float' ? formatFloat : formatInt;
   let line: string[] = [];

@@ -1,22 +1,29 @@
-// Codegen for the float32 path: turns the planned graph into model.c / model.h (Handlebars templates) plus the
-// kernel files they use. Sits after planMemory; firmware.ts wraps the result into a buildable project.
+// Codegen: turns the planned graph (float32, or quantized to the int8 dialect) into model.c / model.h (Handlebars
+// templates) plus the kernel files they use. Sits after planMemory; firmware.ts wraps the result into a project.
 
 import { EennError } from '../ir/diagnostics.js';
-import { sizeOf, type Graph, type Node, type Tensor } from '../ir/graph.js';
+import { sizeOf, type DType, type Graph, type Node, type Tensor } from '../ir/graph.js';
+import { INT8_DOMAIN } from '../ir/int8.js';
 import { lookupOp } from '../ops/registry.js';
 import type { MemoryPlan, PlannedBuffer } from '../partition/memory-plan.js';
 import { tensorBytes, validatePlan } from '../partition/memory-plan.js';
 import {
   commentText, formatArrayBody, formatCount, formatFloat, formatInt, formatShape, IdentifierPool, stringLiteral,
+  type ArrayKind,
 } from './c-format.js';
-import type { ConstArray, KernelArg } from './kernel-call.js';
+import type { ConstArray, ConstCType, KernelArg } from './kernel-call.js';
 import { lowerGraph } from './lower-float.js';
+import { int8MacCount, lowerInt8Graph } from './lower-int8.js';
 import { readTemplateFile, renderTemplate } from './templates.js';
 
 export interface EmitOptions {
   /** Shown in comments and documentation. */
   modelName: string;
-  precision: 'float32';
+  /**
+   * 'float32': a float graph on the float kernels. 'int8': a graph of the int8 dialect (src/ir/int8.ts) on the
+   * int8 kernels; its inputs and outputs are int8, or float32 where a Quantize / Dequantize node meets them.
+   */
+  precision: 'float32' | 'int8';
   /**
    * Prefix of the public symbols and macros: `eenn` gives eenn_run / EENN_NUM_INPUTS (the default). Another
    * prefix lets several models live in one firmware.
@@ -25,7 +32,10 @@ export interface EmitOptions {
 }
 
 export interface EmittedModel {
-  /** Project-relative path -> contents: model.c, model.h, kernels/eenn_kernels_f32.h and the kernel .c files used. */
+  /**
+   * Project-relative path -> contents: model.c, model.h, the kernel headers (kernels/eenn_kernels_f32.h,
+   * kernels/eenn_kernels_s8.h with kernels/eenn_fixedpoint.h) and the kernel .c files used.
+   */
   files: Map<string, string>;
   /** Kernel .c files the build must compile, project-relative (kernels/...). */
   kernelSources: string[];
@@ -37,12 +47,28 @@ export interface EmittedModel {
 }
 
 export const KERNEL_DIR = 'kernels';
-const KERNEL_HEADER = 'eenn_kernels_f32.h';
+/** Header of the float32 kernels. */
+const F32_HEADER = 'eenn_kernels_f32.h';
+/** Header of the int8 kernels, and the fixed-point arithmetic it includes (from templates/c/runtime). */
+const S8_HEADER = 'eenn_kernels_s8.h';
+const FIXEDPOINT_HEADER = 'eenn_fixedpoint.h';
+
+/** C element type of a tensor's dtype where code generation handles it. */
+const CTYPE_OF: Partial<Record<DType, ConstCType>> = { float32: 'float', int8: 'int8_t', int32: 'int32_t' };
+const ARRAY_KIND: Record<ConstCType, ArrayKind> = { float: 'float', int32_t: 'int32', int8_t: 'int8' };
+const CTYPE_BYTES: Record<ConstCType, number> = { float: 4, int32_t: 4, int8_t: 1 };
+/** Arena pointer macro of each activation element type (model.c.hbs defines them). */
+const ARENA_MACRO: Partial<Record<DType, string>> = { float32: 'EENN_ARENA_F32', int8: 'EENN_ARENA_S8' };
+
+/** The header that declares the kernels of a kernel source file. */
+function headerOfSource(source: string): string {
+  return source.endsWith('_s8.c') ? S8_HEADER : F32_HEADER;
+}
 
 /** A constant array to print, from a graph tensor or derived by a lowering. */
 interface EmittedConstant {
   ident: string;
-  ctype: 'float' | 'int32_t';
+  ctype: ConstCType;
   data: ArrayLike<number>;
   note: string;
 }
@@ -54,15 +80,19 @@ class ConstantTable {
   private readonly byArray = new Map<ConstArray, string>();
   private readonly byName = new Map<string, { array: ConstArray; ident: string }[]>();
 
-  constructor(private readonly ids: IdentifierPool) {}
+  /** `typed`: int8 and int32 tensors keep their C type (int8 weights, int32 biases); else everything is float. */
+  constructor(private readonly ids: IdentifierPool, private readonly typed: boolean) {}
 
   tensor(t: Tensor): string {
     let ident = this.byTensor.get(t.name);
     if (!ident) {
       ident = this.ids.take(t.name);
       this.byTensor.set(t.name, ident);
-      const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
-      this.list.push({ ident, ctype: 'float', data, note: `"${commentText(t.name)}" ${formatShape(t.shape)} float32` });
+      // The float kernels read every constant as float (an int32 Pow exponent, an int64 table); the int8 ones
+      // take int8 weights and int32 biases as they are.
+      const ctype = this.typed && (t.dtype === 'int8' || t.dtype === 'int32') ? CTYPE_OF[t.dtype]! : 'float';
+      const data = ctype === 'float' && !(t.data instanceof Float32Array) ? Float32Array.from(t.data as ArrayLike<number>) : t.data as ArrayLike<number>;
+      this.list.push({ ident, ctype, data, note: `"${commentText(t.name)}" ${formatShape(t.shape)} ${ctype === 'float' ? 'float32' : t.dtype}` });
     }
     return ident;
   }
@@ -99,6 +129,7 @@ function layoutOf(shape: readonly number[]): string {
 }
 
 function macsOf(graph: Graph, node: Node): number {
+  if (node.domain === INT8_DOMAIN) return int8MacCount(graph, node);
   const def = lookupOp(node.op, node.domain);
   if (!def?.macs) return 0;
   const info = (name: string) => (name === '' ? undefined : graph.tensors.get(name));
@@ -110,10 +141,10 @@ function macsOf(graph: Graph, node: Node): number {
   }
 }
 
-/** Generate model.c, model.h and the kernel files for a planned float32 graph. */
+/** Generate model.c, model.h and the kernel files for a planned float32 or int8 graph. */
 export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions): EmittedModel {
-  if (options.precision !== 'float32') {
-    throw new EennError({ code: 'E_UNSUPPORTED', message: `precision ${options.precision} is not generated by the float32 emitter` });
+  if (options.precision !== 'float32' && options.precision !== 'int8') {
+    throw new EennError({ code: 'E_USAGE', message: `precision ${String(options.precision)} is not one of float32, int8` });
   }
   const prefix = options.symbolPrefix ?? 'eenn';
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(prefix)) throw new EennError({ code: 'E_USAGE', message: `symbol prefix "${prefix}" is not a C identifier` });
@@ -125,16 +156,11 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   }
   const planProblems = validatePlan(plan, graph);
   if (planProblems.length > 0) throw new Error(`internal: the memory plan does not fit this graph: ${planProblems.slice(0, 3).join('; ')}`);
-  for (const name of [...graph.inputs, ...graph.outputs]) {
-    const t = graph.tensors.get(name)!;
-    if (t.dtype !== 'float32') {
-      throw new EennError({ code: 'E_UNSUPPORTED', message: `model ${graph.inputs.includes(name) ? 'input' : 'output'} "${name}" is ${t.dtype}; the float32 code path takes float32 inputs and outputs` });
-    }
-  }
-  const lowered = lowerGraph(graph, plan);
+  checkModelIo(graph, options.precision);
+  const lowered = options.precision === 'int8' ? lowerInt8Graph(graph, plan) : lowerGraph(graph, plan);
 
   const ids = new IdentifierPool(['eenn_arena', 'input', 'output']);
-  const constants = new ConstantTable(ids);
+  const constants = new ConstantTable(ids, options.precision === 'int8');
   const usedInputs = new Set<number>();
   const usedOutputs = new Set<number>();
 
@@ -149,6 +175,7 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   const storageOf = (name: string): string => {
     const t = graph.tensors.get(name);
     if (!t) throw new Error(`internal: unknown tensor "${name}"`);
+    const arenaMacro = ARENA_MACRO[t.dtype];
     const id = plan.bufferOf.get(name);
     if (id === undefined) {
       if (t.data) return constants.tensor(t);
@@ -157,7 +184,11 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
     const buffer: PlannedBuffer = plan.buffers[id]!;
     const s = buffer.storage;
     switch (s.kind) {
-      case 'arena': return buffer.bytes === 0 ? 'NULL' : `EENN_ARENA_F32(${offsetMacro.get(buffer.id)!})`;
+      case 'arena': {
+        if (buffer.bytes === 0) return 'NULL';
+        if (!arenaMacro) throw new Error(`internal: ${t.dtype} tensor "${name}" in the arena`);
+        return `${arenaMacro}(${offsetMacro.get(buffer.id)!})`;
+      }
       case 'input': usedInputs.add(s.index); return `input_${s.index}`;
       case 'output': usedOutputs.add(s.index); return `output_${s.index}`;
       case 'constant': return constants.tensor(graph.tensors.get(s.tensor)!);
@@ -183,7 +214,7 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
       case 'scratch': {
         const id = plan.scratchOf.get(stepIndex);
         if (id === undefined) throw new Error(`internal: step ${stepIndex} has no scratch buffer`);
-        return `EENN_ARENA_F32(${offsetMacro.get(id)!})`;
+        return `${options.precision === 'int8' ? 'EENN_ARENA_S8' : 'EENN_ARENA_F32'}(${offsetMacro.get(id)!})`;
       }
     }
   };
@@ -220,19 +251,26 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
     const id = plan.bufferOf.get(name);
     const s = id === undefined ? undefined : plan.buffers[id]!.storage;
     if (s && s.kind === 'output' && s.index === index) return [];
-    const size = sizeOf(graph.tensors.get(name)!.shape);
+    const t = graph.tensors.get(name)!;
+    const size = sizeOf(t.shape);
     if (size === 0) return [];
     usedOutputs.add(index);
-    sources.add('eenn_layout_f32.c');
-    return [{ source: storageOf(name), index, size: formatInt(size), name: commentText(name) }];
+    const [fn, source] = t.dtype === 'int8' ? ['eenn_copy_s8', 'eenn_layout_s8.c'] : ['eenn_copy_f32', 'eenn_layout_f32.c'];
+    sources.add(source);
+    return [{ fn, source: storageOf(name), index, size: formatInt(size), name: commentText(name) }];
   });
 
   const io = (names: string[], used: Set<number>) => names.map((name, index) => {
     const t = graph.tensors.get(name)!;
+    const quant = t.dtype === 'int8' ? t.quant! : undefined;
     return {
-      index, name: commentText(name), nameLiteral: stringLiteral(name), dtype: t.dtype, shape: formatShape(t.shape),
-      shapeList: t.shape.length ? t.shape.join(', ') : '1', rank: t.shape.length, layout: layoutOf(t.shape),
-      size: sizeOf(t.shape), bytes: tensorBytes(t), used: used.has(index),
+      index, name: commentText(name), nameLiteral: stringLiteral(name), dtype: t.dtype, ctype: CTYPE_OF[t.dtype]!,
+      shape: formatShape(t.shape), shapeList: t.shape.length ? t.shape.join(', ') : '1', rank: t.shape.length,
+      layout: layoutOf(t.shape), size: sizeOf(t.shape), bytes: tensorBytes(t), used: used.has(index),
+      quantized: quant !== undefined,
+      scale: quant ? formatFloat(quant.scale[0]!) : '',
+      zeroPoint: quant ? formatInt(quant.zeroPoint[0]!) : '',
+      quantNote: quant ? `, scale ${formatFloat(quant.scale[0]!)}, zero point ${quant.zeroPoint[0]!}` : '',
     };
   });
   const inputs = io(graph.inputs, usedInputs);
@@ -240,9 +278,10 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
 
   const constantList = constants.list.map((c) => ({
     ident: c.ident, ctype: c.ctype, length: c.data.length, note: c.note,
-    body: formatArrayBody(c.data, c.ctype === 'float' ? 'float' : 'int32'),
+    body: formatArrayBody(c.data, ARRAY_KIND[c.ctype]),
   })).filter((c) => c.length > 0);
-  const weightBytes = constantList.reduce((sum, c) => sum + 4 * c.length, 0);
+  const weightBytes = constantList.reduce((sum, c) => sum + CTYPE_BYTES[c.ctype] * c.length, 0);
+  const headers = [...new Set([...sources].map(headerOfSource))].sort();
 
   const offsets = arenaBuffers.map((b) => ({
     macro: offsetMacro.get(b.id)!,
@@ -257,9 +296,12 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   const context = {
     modelName: commentText(options.modelName),
     precision: options.precision,
+    PRECISION: options.precision.toUpperCase(),
+    kernelHeaders: headers.length > 0 ? headers : [options.precision === 'int8' ? S8_HEADER : F32_HEADER],
     prefix, PREFIX,
     guard: `${PREFIX}_MODEL_H`,
     inputs, outputs,
+    anyQuantizedIo: [...inputs, ...outputs].some((t) => t.quantized),
     numExits: 1,
     finalExit: 0,
     arenaBytes: hasArena ? plan.arenaBytes : 0,
@@ -281,8 +323,34 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   const files = new Map<string, string>();
   files.set('model.h', renderTemplate('model/model.h.hbs', context));
   files.set('model.c', renderTemplate('model/model.c.hbs', context));
-  files.set(`${KERNEL_DIR}/${KERNEL_HEADER}`, readTemplateFile(`kernels/${KERNEL_HEADER}`));
+  for (const header of context.kernelHeaders) {
+    files.set(`${KERNEL_DIR}/${header}`, readTemplateFile(`kernels/${header}`));
+    if (header === S8_HEADER) files.set(`${KERNEL_DIR}/${FIXEDPOINT_HEADER}`, readTemplateFile(`runtime/${FIXEDPOINT_HEADER}`));
+  }
   const kernelSources = [...sources].sort().map((s) => `${KERNEL_DIR}/${s}`);
   for (const source of [...sources].sort()) files.set(`${KERNEL_DIR}/${source}`, readTemplateFile(`kernels/${source}`));
   return { files, kernelSources, arenaBytes: context.arenaBytes, weightBytes, macs: totalMacs };
 }
+
+/**
+ * The model's inputs and outputs must be of a type its code path passes through eenn_run(): float32 for the
+ * float32 path; int8 with one scale and zero point (documented in model.h), or float32, for the int8 path.
+ */
+function checkModelIo(graph: Graph, precision: EmitOptions['precision']): void {
+  for (const name of [...graph.inputs, ...graph.outputs]) {
+    const t = graph.tensors.get(name)!;
+    const what = `model ${graph.inputs.includes(name) ? 'input' : 'output'} "${name}"`;
+    if (precision === 'float32' && t.dtype !== 'float32') {
+      throw new EennError({ code: 'E_UNSUPPORTED', message: `${what} is ${t.dtype}; the float32 code path takes float32 inputs and outputs` });
+    }
+    if (precision === 'int8') {
+      if (t.dtype !== 'int8' && t.dtype !== 'float32') {
+        throw new EennError({ code: 'E_UNSUPPORTED', message: `${what} is ${t.dtype}; the int8 code path takes int8 or float32 inputs and outputs` });
+      }
+      if (t.dtype === 'int8' && (!t.quant || t.quant.scale.length !== 1 || t.quant.zeroPoint.length !== 1)) {
+        throw new EennError({ code: 'E_UNSUPPORTED', message: `${what} is int8 without one scale and zero point`, hint: 'quantize the model with eennc (--precision int8)' });
+      }
+    }
+  }
+}
+

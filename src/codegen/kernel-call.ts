@@ -4,12 +4,15 @@
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 import type { Step } from '../partition/schedule.js';
 
+/** C element types of constant arrays. */
+export type ConstCType = 'float' | 'int32_t' | 'int8_t';
+
 /** A constant array the lowering derives at compile time (packed weights, index tables, folded scales). */
 export interface ConstArray {
   /** Base for the C identifier: usually the source tensor's name plus a suffix (made unique by the emitter). */
   name: string;
-  ctype: 'float' | 'int32_t';
-  data: Float32Array | Int32Array;
+  ctype: ConstCType;
+  data: Float32Array | Int32Array | Int8Array;
   /** One line for the comment above the array: what it holds and in which layout. */
   note: string;
 }

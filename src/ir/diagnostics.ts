@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'E_SHAPE' // shape mismatch or undeterminable shape
   | 'E_UNSUPPORTED' // operators or attributes we do not implement
   | 'E_DATA' // input/calibration data of the wrong size, dtype or format
+  | 'E_MODEL' // the model's own contents are invalid (e.g. a quantization scale of zero or NaN)
   | 'E_TARGET' // unknown target, model does not fit
   | 'E_TOOLCHAIN' // gcc/qemu missing or failing
   | 'E_RUN' // emulator timeout or crash

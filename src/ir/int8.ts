@@ -31,8 +31,9 @@
 //             count_include_pad, act_min, act_max (GlobalAveragePool: the whole plane, no pads).
 //               sum = sum of in-bounds x (+ zpX for each padded tap when count_include_pad); count = taps counted
 //               y = clamp(roundingDivideS32(sum, count), act_min, act_max)
-// QSoftmax    input X, softmax over the last axis (the quantize stage transposes nothing: other axes are
-//             refused). Output scale 1/256, zero point -128. Attribute `table`: 256 int32 values,
+// QSoftmax    input X, softmax along attribute `axis`: the last axis, or one followed only by axes of size 1, so
+//             that each row of shape[axis] values is contiguous (other axes are refused by the quantize stage).
+//             Output scale 1/256, zero point -128. Attribute `table`: 256 int32 values,
 //             table[d] = round(exp(-sX * d) * 2^16) for d = max(row) - x in [0, 255].
 //               sum = sum over the row of table[max - x];  y = clamp((table[max - x] * 256 + sum / 2) / sum - 128)
 //             (unsigned integer division, rounding half up).

@@ -268,7 +268,7 @@ class GraphQuantizer {
     node: Node, name: string, data: Float32Array, shape: number[], axis: number,
     own = this.options.overrides?.weights.get(name),
   ): PerChannelWeights {
-    if (own && own.axis === axis && own.q.length === data.length) return own;
+    if (own && own.axis === axis && own.q.length === data.length && own.scales.length === shape[axis]) return own;
     if (own && own.scales.length === 1) {
       return { q: own.q, scales: new Float32Array(shape[axis]!).fill(own.scales[0]!), axis };
     }
@@ -488,7 +488,7 @@ class GraphQuantizer {
     for (let d = 0; d < 256; d++) table.push(Math.round(Math.exp(-x.q.scale * d) * 2 ** SOFTMAX_TABLE_BITS));
     const out = node.outputs[0]!;
     this.addActivation(out, this.floatTensor(out).shape, SOFTMAX_OUTPUT);
-    this.nodes.push(this.int8Node('QSoftmax', node.name, [x.tensor.name], [out], { table }));
+    this.nodes.push(this.int8Node('QSoftmax', node.name, [x.tensor.name], [out], { axis: a, table }));
   }
 
   /** Any elementwise function of one int8 activation: tabulate the float operator over all 256 inputs. */

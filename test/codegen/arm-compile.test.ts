@@ -1,5 +1,6 @@
-// Every float32 kernel file, and a generated model.c, compile warning-free for every Arm target
-// (arm-none-eabi-gcc with the target's CPU flags, -O2 -Wall -Wextra -Werror -std=c99), hard and soft float.
+// Every kernel file (float32, and int8 with the runtime's eenn_fixedpoint.h), and a generated model.c, compile
+// warning-free for every Arm target (arm-none-eabi-gcc with the target's CPU flags, -O2 -Wall -Wextra -Werror
+// -std=c99), hard and soft float.
 
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { planMemory } from '../../src/partition/memory-plan.js';
 import { loadAllTargets } from '../../src/target.js';
 import { GraphBuilder, seededRandom } from '../partition/graph-builder.js';
 
-const FLAGS = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=c99', '-c'];
+const FLAGS = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=c99', '-I', join(TEMPLATES_DIR, 'runtime'), '-c'];
 const kernelDir = join(TEMPLATES_DIR, 'kernels');
 const kernels = readdirSync(kernelDir).filter((f) => f.endsWith('.c')).sort();
 const armTargets = loadAllTargets().filter((t) => t.kind !== 'host' && t.compiler.cc === 'arm-none-eabi-gcc');

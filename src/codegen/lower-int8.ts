@@ -1,0 +1,120 @@
+// The int8 lowering table: each operator of a quantized graph (the eenn.int8 dialect of src/ir/int8.ts and the
+// default-domain operators that run unchanged on int8 tensors) -> the int8 kernel calls that compute it. Code
+// generation walks the memory plan's steps and asks this table for each; anything else is reported at once.
+
+import { EennError, nodeError } from '../ir/diagnostics.js';
+import { sizeOf, type Graph, type Node, type Tensor } from '../ir/graph.js';
+import { INT8_DOMAIN, INT8_PASSTHROUGH_OPS, type Int8Op } from '../ir/int8.js';
+import { lookupOp } from '../ops/registry.js';
+import type { MemoryPlan } from '../partition/memory-plan.js';
+import type { Lowering, LowerContext } from './kernel-call.js';
+import { activationOf, FLOAT_LOWERINGS, type LoweredGraphStep } from './lower-float.js';
+import { lowerQConv, lowerQConvTranspose, lowerQGemm } from './lower/int8-conv.js';
+import { lowerDequantize, lowerQAdd, lowerQLut, lowerQMul, lowerQuantize } from './lower/int8-elementwise.js';
+import { passthrough } from './lower/int8-movement.js';
+import { lowerQAveragePool, lowerQSoftmax } from './lower/int8-pool.js';
+
+/** eenn.int8 operator -> lowering. */
+const DIALECT_LOWERINGS: ReadonlyMap<Int8Op, Lowering> = new Map<Int8Op, Lowering>([
+  ['QConv', lowerQConv],
+  ['QConvTranspose', lowerQConvTranspose],
+  ['QGemm', lowerQGemm],
+  ['QAdd', lowerQAdd],
+  ['QMul', lowerQMul],
+  ['QAveragePool', lowerQAveragePool],
+  ['QSoftmax', lowerQSoftmax],
+  ['QLut', lowerQLut],
+  ['Quantize', lowerQuantize],
+  ['Dequantize', lowerDequantize],
+]);
+
+/** Default-domain passthrough operator -> lowering (the float lowering, on the int8 kernels). */
+const PASSTHROUGH_LOWERINGS: ReadonlyMap<string, Lowering> = new Map(
+  [...INT8_PASSTHROUGH_OPS].map((op): [string, Lowering] => {
+    const float = FLOAT_LOWERINGS.get(op);
+    if (!float) throw new Error(`internal: passthrough operator ${op} has no float lowering`);
+    return [op, passthrough(float)];
+  }),
+);
+
+/** Every operator the int8 code path compiles, keyed `domain:op` ("eenn.int8:QConv", ":Reshape"). */
+export const INT8_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lowering>([
+  ...[...DIALECT_LOWERINGS].map(([op, lowering]): [string, Lowering] => [`${INT8_DOMAIN}:${op}`, lowering]),
+  ...[...PASSTHROUGH_LOWERINGS].map(([op, lowering]): [string, Lowering] => [`:${op}`, lowering]),
+]);
+
+/** The lowering of a node in a quantized graph, if it has one. */
+export function int8LoweringOf(node: Node): Lowering | undefined {
+  const domain = node.domain === 'ai.onnx' ? '' : node.domain;
+  return INT8_LOWERINGS.get(`${domain}:${node.op}`);
+}
+
+/** Default-domain operator whose multiply-accumulate count an int8 operator shares. */
+const MAC_COUNTERPARTS: Partial<Record<Int8Op, string>> = {
+  QConv: 'Conv', QConvTranspose: 'ConvTranspose', QAdd: 'Add', QMul: 'Mul', QAveragePool: 'AveragePool',
+};
+
+/** Multiply-accumulates of one int8 operator (those of its float counterpart; QGemm: rows * K * N). */
+export function int8MacCount(graph: Graph, node: Node): number {
+  const info = (name: string) => (name === '' ? undefined : graph.tensors.get(name));
+  const outputs = node.outputs.map(info).filter((t): t is Tensor => t !== undefined);
+  if (node.op === 'QGemm') {
+    const w = info(node.inputs[1] ?? '');
+    return w && outputs[0] ? sizeOf(outputs[0].shape) * (w.shape[1] ?? 0) : 0;
+  }
+  const counterpart = MAC_COUNTERPARTS[node.op as Int8Op];
+  const def = counterpart ? lookupOp(counterpart) : undefined;
+  if (!def?.macs) return 0;
+  try {
+    return def.macs(node, node.inputs.map(info), outputs);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Lower every step of the plan of a quantized graph. Collects every node that cannot be lowered and throws one
+ * E_UNSUPPORTED error listing them all (node name and operator).
+ */
+export function lowerInt8Graph(graph: Graph, plan: MemoryPlan): LoweredGraphStep[] {
+  const problems: string[] = [];
+  const result: LoweredGraphStep[] = [];
+  const sameStorage = (a: string, b: string): boolean => {
+    const ia = plan.bufferOf.get(a);
+    return ia !== undefined && ia === plan.bufferOf.get(b);
+  };
+  const tensor = (name: string): Tensor | undefined => (name === '' ? undefined : graph.tensors.get(name));
+  for (const step of plan.steps) {
+    const node = step.nodes[0]!;
+    try {
+      const lowering = int8LoweringOf(node);
+      if (!lowering) {
+        throw nodeError('E_UNSUPPORTED', node, `${node.op}${node.domain ? ` (domain ${node.domain})` : ''} has no int8 kernel`);
+      }
+      if (step.nodes.length > 1) throw new Error(`internal: step ${step.index} fuses nodes into int8 operator "${node.name}"`);
+      const outputs = node.outputs.map(tensor).filter((t): t is Tensor => t !== undefined);
+      const ctx: LowerContext = {
+        graph, node, opset: graph.opset,
+        inputs: node.inputs.map(tensor),
+        outputs,
+        result: outputs[0]!,
+        activation: activationOf(graph, step),
+        step,
+        sameStorage,
+      };
+      result.push({ step, lowered: lowering(ctx) });
+    } catch (err) {
+      if (!(err instanceof EennError) || err.code !== 'E_UNSUPPORTED') throw err;
+      problems.push(`node "${node.name}" (${node.op}): ${err.message}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new EennError({
+      code: 'E_UNSUPPORTED',
+      message: `${problems.length} node${problems.length === 1 ? '' : 's'} cannot be compiled to int8 C`,
+      details: problems,
+      hint: 'run `eennc inspect` to see where they are; replace them in the model, or try --precision float32',
+    });
+  }
+  return result;
+}

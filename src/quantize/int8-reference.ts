@@ -1,0 +1,105 @@
+// The int8 reference interpreter: runs a quantized graph (src/ir/int8.ts) with exactly the integer arithmetic of the
+// C kernels (fixedpoint.ts mirrors eenn_fixedpoint.h), so QEMU's outputs must equal its outputs bit for bit.
+// `eennc test`, the accuracy report and the benchmarks run it.
+
+import type { Graph, Node } from '../ir/graph.js';
+import { INT8_DOMAIN, INT8_PASSTHROUGH_OPS, type Int8Op } from '../ir/int8.js';
+import type { Value } from '../ops/types.js';
+import { prepareConv, prepareConvTranspose } from './int8/conv.js';
+import { prepareAdd, prepareDequantize, prepareLut, prepareMul, prepareQuantize } from './int8/elementwise.js';
+import { prepareGemm } from './int8/gemm.js';
+import type { Int8Kernel, PrepareKernel } from './int8/kernel.js';
+import { preparePassthrough } from './int8/passthrough.js';
+import { prepareAveragePool, prepareSoftmax } from './int8/pool.js';
+
+export interface Int8ReferenceOptions {
+  /** 'all' keeps every tensor in the result (per-layer error); by default only the graph outputs. */
+  keep?: 'outputs' | 'all';
+  /** Called with every tensor as it is computed (graph inputs first). */
+  onTensor?: (name: string, value: Value) => void;
+}
+
+const KERNELS: Record<Int8Op, PrepareKernel> = {
+  QConv: prepareConv,
+  QConvTranspose: prepareConvTranspose,
+  QGemm: prepareGemm,
+  QAdd: prepareAdd,
+  QMul: prepareMul,
+  QAveragePool: prepareAveragePool,
+  QSoftmax: prepareSoftmax,
+  QLut: prepareLut,
+  Quantize: prepareQuantize,
+  Dequantize: prepareDequantize,
+};
+
+interface RunPlan {
+  steps: { node: Node; kernel: Int8Kernel }[];
+  /** For each step, the tensors it reads for the last time (freed unless kept). */
+  lastReadBy: string[][];
+}
+
+const plans = new WeakMap<Graph, RunPlan>();
+
+function prepare(node: Node, graph: Graph): Int8Kernel {
+  if (node.domain === INT8_DOMAIN) {
+    const make = KERNELS[node.op as Int8Op] as PrepareKernel | undefined;
+    if (make) return make(node, graph);
+  } else if ((node.domain === '' || node.domain === 'ai.onnx') && INT8_PASSTHROUGH_OPS.has(node.op)) {
+    return preparePassthrough(node, graph);
+  }
+  throw new Error(`internal: the quantized graph holds ${node.domain || 'ai.onnx'}.${node.op} ("${node.name}"), which has no int8 form`);
+}
+
+/** Kernels and tensor lifetimes, computed once per graph (the interpreter runs many samples). */
+function planRun(graph: Graph): RunPlan {
+  const cached = plans.get(graph);
+  if (cached) return cached;
+  const steps = graph.nodes.map((node) => ({ node, kernel: prepare(node, graph) }));
+  const lastReader = new Map<string, number>();
+  graph.nodes.forEach((node, index) => {
+    for (const name of node.inputs) if (name !== '' && !graph.tensors.get(name)?.data) lastReader.set(name, index);
+  });
+  const outputs = new Set(graph.outputs);
+  const lastReadBy: string[][] = graph.nodes.map(() => []);
+  for (const [name, index] of lastReader) if (!outputs.has(name)) lastReadBy[index]!.push(name);
+  const plan = { steps, lastReadBy };
+  plans.set(graph, plan);
+  return plan;
+}
+
+/** Run a quantized graph once; inputs by graph input name (int8 Values, or float32 where the input is float32). */
+export function runInt8Reference(graph: Graph, inputs: Record<string, Value>, options: Int8ReferenceOptions = {}): Record<string, Value> {
+  const plan = planRun(graph);
+  const values = new Map<string, Value>();
+  for (const name of graph.inputs) {
+    const value = inputs[name];
+    const t = graph.tensors.get(name);
+    if (!value || !t) throw new Error(`internal: no value for graph input "${name}"`);
+    if (value.dtype !== t.dtype || value.data.length !== t.shape.reduce((a, b) => a * b, 1)) {
+      throw new Error(`internal: input "${name}" must be ${t.dtype} [${t.shape.join(', ')}], got ${value.dtype} with ${value.data.length} values`);
+    }
+    values.set(name, value);
+    options.onTensor?.(name, value);
+  }
+  const constant = (name: string): Value | undefined => {
+    const t = graph.tensors.get(name);
+    return t?.data ? { shape: t.shape, dtype: t.dtype, data: t.data } : undefined;
+  };
+  const keepAll = options.keep === 'all';
+  plan.steps.forEach(({ node, kernel }, index) => {
+    const args = node.inputs.map((name) => (name === '' ? undefined : values.get(name) ?? constant(name)));
+    const results = kernel(args);
+    node.outputs.forEach((name, i) => {
+      if (name === '') return;
+      const value = results[i];
+      if (!value) throw new Error(`internal: ${node.op} "${node.name}" returned no value for output ${i}`);
+      values.set(name, value);
+      options.onTensor?.(name, value);
+    });
+    if (!keepAll) for (const name of plan.lastReadBy[index]!) values.delete(name);
+  });
+  const result: Record<string, Value> = {};
+  if (keepAll) for (const [name, value] of values) result[name] = value;
+  for (const name of graph.outputs) result[name] = values.get(name) ?? constant(name)!;
+  return result;
+}

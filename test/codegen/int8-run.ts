@@ -1,0 +1,57 @@
+// Test harness for int8 models: plans and emits a quantized graph, wraps it in the test firmware for a target
+// (host or an emulated Cortex-M), builds it with the project's Makefile and runs one sample through main.c's
+// input.bin / output.bin protocol, decoding each output by its dtype.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { emitModel, type EmittedModel } from '../../src/codegen/emit-model.js';
+import { renderFirmware } from '../../src/codegen/firmware.js';
+import type { Graph } from '../../src/ir/graph.js';
+import type { Value } from '../../src/ops/types.js';
+import { planMemory, tensorBytes, validatePlan, type MemoryPlan } from '../../src/partition/memory-plan.js';
+import type { Target } from '../../src/target.js';
+import { buildFirmware, runFirmware, type FirmwareImage } from '../../src/toolchain/index.js';
+
+export interface Int8Run {
+  plan: MemoryPlan;
+  emitted: EmittedModel;
+  image: FirmwareImage;
+  /** Outputs in graph order: Int8Array for int8 outputs, Float32Array for float32 ones. */
+  outputs: (Int8Array | Float32Array)[];
+  instructions: number | null;
+}
+
+/** Generate, build (in `dir`) and run `graph` on `inputs` for `target`. */
+export async function runInt8Model(graph: Graph, inputs: Record<string, Value>, target: Target, dir: string): Promise<Int8Run> {
+  const plan = planMemory(graph);
+  const problems = validatePlan(plan, graph);
+  if (problems.length > 0) throw new Error(`memory plan: ${problems.join('; ')}`);
+  const emitted = emitModel(graph, plan, { modelName: graph.name, precision: 'int8' });
+  const tensor = (name: string) => graph.tensors.get(name)!;
+  const firmware = renderFirmware(target, {
+    modelName: graph.name,
+    kernelSources: emitted.kernelSources,
+    inputBytes: graph.inputs.map((name) => tensorBytes(tensor(name))),
+    outputBytes: graph.outputs.map((name) => tensorBytes(tensor(name))),
+  });
+  for (const [path, text] of [...emitted.files, ...firmware]) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  const image = await buildFirmware(dir, target, { jobs: 2 });
+  const sample = Buffer.concat(graph.inputs.map((name) => {
+    const data = inputs[name]!.data;
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  }));
+  const run = await runFirmware(image.elfPath, target, new Uint8Array(sample), { samples: 1, timeoutMs: 60_000 });
+  const bytes = run.outputs[0]!;
+  let at = 0;
+  const outputs = graph.outputs.map((name) => {
+    const t = tensor(name);
+    const n = tensorBytes(t);
+    const chunk = bytes.slice(at, at + n);
+    at += n;
+    return t.dtype === 'int8' ? new Int8Array(chunk.buffer, chunk.byteOffset, n) : new Float32Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + n));
+  });
+  return { plan, emitted, image, outputs, instructions: run.instructions[0] ?? null };
+}

@@ -110,6 +110,14 @@ describe('bad input through the command line', () => {
     expect(r.stderr).toMatch(/784/);
   });
 
+  it('calibration data of the wrong shape names the file and the shape expected', async () => {
+    const r = await eennc('build', MODEL, '--calib', 'examples/bench/ds_cnn_inputs.npy', '--no-link', '-o', join(tmpdir(), 'eennc-never'));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('examples/bench/ds_cnn_inputs.npy');
+    expect(r.stderr).toMatch(/28/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('an unwritable output directory is reported before any work', async () => {
     const r = await eennc('build', MODEL, '--precision', 'float32', '-o', '/etc/hostname/out');
     expect(r.exitCode).toBe(1);

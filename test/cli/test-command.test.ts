@@ -30,9 +30,14 @@ describe('eennc test', () => {
 
   it('int8 (the default): QEMU equals the int8 reference bit for bit', async () => {
     const r = await eennc('test', MODEL, '--target', 'cortex-m4', '--calib', CALIB, '--calib-scale', '1/255', '--calib-count', '200',
-      '--data', 'examples/fmnist/test_inputs.npy', '--count', '3', '--json');
+      '--data', 'examples/fmnist/test_inputs.npy', '--labels', 'examples/fmnist/test_labels.npy', '--count', '3', '--json');
     expect(r.exitCode).toBe(0);
-    const json = JSON.parse(r.stdout) as { precision: string; pass: boolean; comparisons: { pass: boolean; mismatches: number; same_class_as_float: boolean }[] };
+    const json = JSON.parse(r.stdout) as {
+      precision: string; pass: boolean; comparisons: { pass: boolean; mismatches: number; same_class_as_float: boolean }[];
+      accuracy: { samples: number; target_top1: number; float_top1: number };
+    };
+    expect(json.accuracy.samples).toBe(3);
+    expect(json.accuracy.target_top1).toBe(1); // the three example images are classified correctly
     expect(json.precision).toBe('int8');
     expect(json.pass).toBe(true);
     expect(json.comparisons.map((c) => c.mismatches)).toEqual([0, 0, 0]);

@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { EennError } from '../../ir/diagnostics.js';
 import { compileOptionsFrom, log, withSharedOptions, type SharedOptions } from '../common-options.js';
-import { argmax, execute, executionJson, referenceOutputs } from '../execute.js';
+import { argmax, execute, executionJson, referenceOutputs, type Execution } from '../execute.js';
+import { readLabels } from '../../data/index.js';
 import { parsePositive } from '../options.js';
 import { runInt8Reference } from '../../quantize/int8-reference.js';
 import type { Value } from '../../ops/types.js';
@@ -22,6 +23,7 @@ interface TestOptions extends SharedOptions {
   rtol: string;
   atol: string;
   timeout: string;
+  labels?: string;
 }
 
 export function register(program: Command): void {
@@ -35,6 +37,7 @@ export function register(program: Command): void {
       .option('--count <n>', 'use only the first N samples')
       .option('--rtol <x>', 'float32: relative tolerance', '1e-4')
       .option('--atol <x>', 'float32: absolute tolerance', '1e-5')
+      .option('-l, --labels <labels>', 'class labels of the samples: also report top-1 of the target and of the float reference')
       .option('--timeout <seconds>', 'time limit of the emulator run', '300')
       .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)'),
   ).action(async (model: string, options: TestOptions) => {
@@ -75,8 +78,9 @@ export function register(program: Command): void {
       return { sample: i, pass: mismatches === 0, mismatches, max_abs_error_vs_float: maxAbs, same_class_as_float: sameClass };
     });
     const failed = comparisons.filter((c) => !c.pass);
+    const accuracy = options.labels === undefined ? undefined : top1(execution, readLabels(options.labels));
     if (options.json) {
-      process.stdout.write(JSON.stringify(executionJson(execution, { pass: failed.length === 0, rtol, atol, comparisons }), null, 2) + '\n');
+      process.stdout.write(JSON.stringify(executionJson(execution, { pass: failed.length === 0, rtol, atol, comparisons, ...(accuracy ? { accuracy } : {}) }), null, 2) + '\n');
     } else {
       for (const c of comparisons) {
         const n = execution.samples[c.sample]!.instructions;
@@ -86,6 +90,10 @@ export function register(program: Command): void {
         process.stdout.write(`sample ${c.sample}: ${c.pass ? 'pass' : 'FAIL'}  ${detail}${n === null ? '' : `  ${n} instructions`}\n`);
       }
       process.stdout.write(`${comparisons.length - failed.length} passed, ${failed.length} failed\n`);
+      if (accuracy) {
+        process.stdout.write(`top-1 on ${accuracy.samples} labelled samples: ${compileOptions.precision} on ${options.target} ` +
+          `${(100 * accuracy.target_top1).toFixed(2)}%, float reference ${(100 * accuracy.float_top1).toFixed(2)}%\n`);
+      }
     }
     if (failed.length > 0) {
       if (options.json) process.exitCode = 1;
@@ -114,4 +122,21 @@ export function countMismatches(
     for (let k = 0; k < want.length; k++) if (!Object.is(have[k], want[k])) mismatches++;
   }
   return mismatches;
+}
+
+/** Top-1 of the target's outputs and of the float reference's over the labelled samples (first output). */
+function top1(execution: Execution, labels: Int32Array): { samples: number; target_top1: number; float_top1: number } {
+  if (labels.length < execution.samples.length) {
+    throw new EennError({ code: 'E_DATA', message: `${execution.samples.length} samples but ${labels.length} labels`, hint: 'give one label per sample' });
+  }
+  const { floatGraph } = execution.compiled;
+  const output = floatGraph.outputs[0]!;
+  let target = 0;
+  let float = 0;
+  execution.samples.forEach((sample, i) => {
+    if (argmax(sample.outputs[output]!) === labels[i]) target++;
+    if (argmax(referenceOutputs(floatGraph, execution.inputs[i]!)[output]!) === labels[i]) float++;
+  });
+  const n = Math.max(1, execution.samples.length);
+  return { samples: execution.samples.length, target_top1: target / n, float_top1: float / n };
 }

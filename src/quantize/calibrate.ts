@@ -320,7 +320,12 @@ export class EntropyObserver implements RangeObserver {
   threshold(): number {
     const h = this.histogram;
     if (h.limit === 0) return 0;
-    const t = klThreshold(h.counts, this.quantizedBins);
+    // A tensor that is never negative (a ReLU output) gets all 255 asymmetric int8 steps over [0, T], not 128.
+    // Its first bin (the zeros that are most of a ReLU output) says nothing about where to clip, and would dominate
+    // the divergence: it is left out of the search.
+    const nonNegative = this.minMax.range().min >= 0;
+    const counts = nonNegative ? Float64Array.from(h.counts, (c, i) => (i === 0 ? 0 : c)) : h.counts;
+    const t = klThreshold(counts, nonNegative ? 2 * this.quantizedBins : this.quantizedBins);
     return t === undefined ? h.limit : h.edge(t);
   }
 

@@ -153,6 +153,19 @@ describe('PercentileObserver', () => {
 });
 
 describe('EntropyObserver', () => {
+  it('on a ReLU output (mostly zeros) keeps the bulk of the positive values', () => {
+    const rng = new Random(35);
+    const positive = Float32Array.from(gaussian(rng, 60000), Math.abs);
+    const data = withOutliers(new Float32Array(140000).fill(0).map((_, i) => (i < 60000 ? positive[i]! : 0)), [30, 28, 31]);
+    const o = createObserver('relu', { method: 'entropy' }) as EntropyObserver;
+    feed(o, data, 20000);
+    const r = o.range();
+    expect(r.min).toBe(0);
+    // |N(0,1)| has 99% of its mass below 2.58: the clip keeps the bulk and drops the outliers.
+    expect(r.max).toBeGreaterThan(2);
+    expect(r.max).toBeLessThan(10);
+  });
+
   it('picks a threshold between the bulk of a Gaussian and its outliers', () => {
     const rng = new Random(34);
     const data = withOutliers(gaussian(rng, 200000), [40, -38, 35, 41, -40, 39, 37, -36, 40, 38]);

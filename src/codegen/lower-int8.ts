@@ -13,6 +13,7 @@ import { lowerQConv, lowerQConvTranspose, lowerQGemm } from './lower/int8-conv.j
 import { lowerDequantize, lowerQAdd, lowerQLut, lowerQMul, lowerQuantize } from './lower/int8-elementwise.js';
 import { passthrough } from './lower/int8-movement.js';
 import { lowerQAveragePool, lowerQSoftmax } from './lower/int8-pool.js';
+import { lowerQResize } from './lower/int8-resize.js';
 
 /** eenn.int8 operator -> lowering. */
 const DIALECT_LOWERINGS: ReadonlyMap<Int8Op, Lowering> = new Map<Int8Op, Lowering>([
@@ -24,6 +25,7 @@ const DIALECT_LOWERINGS: ReadonlyMap<Int8Op, Lowering> = new Map<Int8Op, Lowerin
   ['QAveragePool', lowerQAveragePool],
   ['QSoftmax', lowerQSoftmax],
   ['QLut', lowerQLut],
+  ['QResize', lowerQResize],
   ['Quantize', lowerQuantize],
   ['Dequantize', lowerDequantize],
 ]);

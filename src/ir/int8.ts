@@ -37,6 +37,12 @@
 //             table[d] = round(exp(-sX * d) * 2^16) for d = max(row) - x in [0, 255].
 //               sum = sum over the row of table[max - x];  y = clamp((table[max - x] * 256 + sum / 2) / sum - 128)
 //             (unsigned integer division, rounding half up).
+// QResize    linear or cubic Resize of X [N, C, (H,) W] on its spatial axes (linear: Y has X's scale and zero
+//             point; cubic, which overshoots, has its own). Attributes per spatial axis a in (h, w) (1-D: w only):
+//             `taps_a` T, `index_a` (out_a * T input positions), `weight_a` (out_a * T weights in Q10, each
+//             output's summing to 1024); `output_multiplier`, `output_shift` for sX / (sY 2^20).
+//               acc = sum_i sum_j weight_h[oy T + i] weight_w[ox T + j] (x[index_h[oy T + i]][index_w[ox T + j]] - zpX)
+//               y   = clamp(requantize(acc, output_multiplier, output_shift) + zpY)
 // QLut        input X int8 -> output int8 through attribute `table`: 256 int8 values, y = table[x + 128]. Every
 //             unary function (Sigmoid, Tanh, Relu, Clip, LeakyRelu, HardSwish, ...) and every change of scale
 //             (requantization before Concat) becomes one.
@@ -49,8 +55,11 @@ import type { Graph, Node, Tensor } from './graph.js';
 export const INT8_DOMAIN = 'eenn.int8';
 
 export const INT8_OPS = [
-  'QConv', 'QConvTranspose', 'QGemm', 'QAdd', 'QMul', 'QAveragePool', 'QSoftmax', 'QLut', 'Quantize', 'Dequantize',
+  'QConv', 'QConvTranspose', 'QGemm', 'QAdd', 'QMul', 'QAveragePool', 'QSoftmax', 'QLut', 'QResize', 'Quantize', 'Dequantize',
 ] as const;
+
+/** Fraction bits of QResize's sampling weights (Q10: 1024 is 1). */
+export const RESIZE_WEIGHT_BITS = 10;
 export type Int8Op = (typeof INT8_OPS)[number];
 
 /**
@@ -62,6 +71,7 @@ export const INT8_PASSTHROUGH_OPS: ReadonlySet<string> = new Set([
   'Transpose', 'Slice', 'Gather', 'Split', 'Tile', 'Expand', 'DepthToSpace', 'SpaceToDepth',
   'Concat', 'Pad', 'Resize', 'Upsample', 'MaxPool', 'GlobalMaxPool',
 ]);
+// (Resize and Upsample pass through in mode "nearest"; linear and cubic ones become QResize.)
 
 /** Scale and zero point of a per-tensor quantized tensor. */
 export interface ScaleZero {

@@ -11,6 +11,7 @@ import { prepareGemm } from './int8/gemm.js';
 import type { Int8Kernel, PrepareKernel } from './int8/kernel.js';
 import { preparePassthrough } from './int8/passthrough.js';
 import { prepareAveragePool, prepareSoftmax } from './int8/pool.js';
+import { prepareResize } from './int8/resize.js';
 
 export interface Int8ReferenceOptions {
   /** 'all' keeps every tensor in the result (per-layer error); by default only the graph outputs. */
@@ -28,6 +29,7 @@ const KERNELS: Record<Int8Op, PrepareKernel> = {
   QAveragePool: prepareAveragePool,
   QSoftmax: prepareSoftmax,
   QLut: prepareLut,
+  QResize: prepareResize,
   Quantize: prepareQuantize,
   Dequantize: prepareDequantize,
 };

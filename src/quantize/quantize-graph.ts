@@ -7,18 +7,19 @@
 
 import { EennError, nodeError } from '../ir/diagnostics.js';
 import { sizeOf, type Graph, type Node, type Tensor } from '../ir/graph.js';
-import { INT8_DOMAIN, INT8_PASSTHROUGH_OPS, perTensorQuant, type ScaleZero } from '../ir/int8.js';
+import { INT8_DOMAIN, INT8_PASSTHROUGH_OPS, perTensorQuant, RESIZE_WEIGHT_BITS, type ScaleZero } from '../ir/int8.js';
 import { attrFloat, attrInt, attrString, numbersOf } from '../ops/attrs.js';
 import { convTransposeWindow } from '../ops/conv.js';
 import { lookupOp } from '../ops/registry.js';
+import { resizeTaps } from '../ops/resize.js';
 import { forwardWindow, type WindowGeometry } from '../ops/spatial.js';
 import type { Value } from '../ops/types.js';
 import type { Range } from './calibrate.js';
 import { quantizeF32S8 } from './fixedpoint.js';
-import { addParams, channelMultipliers, mulParams } from './multiplier.js';
+import { addParams, channelMultipliers, mulParams, quantizeMultiplier } from './multiplier.js';
 import type { QuantOverrides } from './overrides.js';
 import {
-  activationRangeS8, assertFinite, chooseQuantParams, quantizeBias, quantizeWeightsPerChannel, type FusedActivation,
+  activationRangeS8, assertFinite, chooseQuantParams, quantizeBias, roundHalfAwayFromZero, quantizeWeightsPerChannel, type FusedActivation,
   type PerChannelWeights,
 } from './quant-params.js';
 
@@ -52,6 +53,23 @@ const isDefault = (node: Node) => node.domain === '' || node.domain === 'ai.onnx
 /** Quantize `graph`; throws one E_UNSUPPORTED error listing every node that has no int8 form. */
 export function quantizeGraph(graph: Graph, options: QuantizeOptions): Graph {
   return new GraphQuantizer(graph, options).run();
+}
+
+/**
+ * Sampling weights of one resized axis in Q10; each output's weights are rounded to sum exactly to 1024 (the
+ * rounding error goes to its largest weight), so a constant input stays constant.
+ */
+export function fixedPointWeights(weights: ArrayLike<number>, taps: number): number[] {
+  const one = 1 << RESIZE_WEIGHT_BITS;
+  const out: number[] = [];
+  for (let o = 0; o < weights.length; o += taps) {
+    const row = Array.from({ length: taps }, (_, t) => roundHalfAwayFromZero(weights[o + t]! * one));
+    let largest = 0;
+    for (let t = 1; t < taps; t++) if (Math.abs(row[t]!) > Math.abs(row[largest]!)) largest = t;
+    row[largest]! += one - row.reduce((a, b) => a + b, 0);
+    out.push(...row);
+  }
+  return out;
 }
 
 class GraphQuantizer {
@@ -514,6 +532,35 @@ class GraphQuantizer {
     this.nodes.push(this.int8Node('QLut', node.name, [x.tensor.name], [out], { table }));
   }
 
+  /** Linear or cubic Resize: sampling taps from the operator itself, weights in Q10 (src/ir/int8.ts QResize). */
+  private resize(node: Node): void {
+    const x = this.activation(node, node.inputs[0]!);
+    const rank = x.tensor.shape.length;
+    if (rank < 3 || rank > 4) throw nodeError('E_UNSUPPORTED', node, `int8 ${node.op} resamples [N, C, W] or [N, C, H, W] tensors, not rank ${rank}`);
+    const infos = node.inputs.map((name) => (name === '' ? undefined : this.floatTensor(name)));
+    const { axes } = resizeTaps(node, infos, this.graph.opset);
+    if (!axes[0]!.identity || !axes[1]!.identity) throw nodeError('E_UNSUPPORTED', node, `int8 ${node.op} resamples the spatial axes only, not N or C`);
+    if (axes.some((a) => a.outside.some((flag) => flag !== 0))) {
+      throw nodeError('E_UNSUPPORTED', node, 'tf_crop_and_resize with samples outside the input (extrapolation) is not supported in int8');
+    }
+    const attrs: Node['attrs'] = {};
+    const names = rank === 4 ? ['h', 'w'] : ['w'];
+    names.forEach((axisName, i) => {
+      const axis = axes[2 + i]!;
+      attrs[`taps_${axisName}`] = axis.taps;
+      attrs[`index_${axisName}`] = Array.from(axis.index);
+      attrs[`weight_${axisName}`] = fixedPointWeights(axis.weight, axis.taps);
+    });
+    // Linear interpolation stays inside the input's range; cubic overshoots it and gets a range of its own.
+    const out = node.outputs[0]!;
+    const q = attrString(node, 'mode', 'nearest') === 'cubic' ? this.activationQuant(out) : x.q;
+    const m = quantizeMultiplier(x.q.scale / (q.scale * 2 ** (2 * RESIZE_WEIGHT_BITS)), `${node.name} output multiplier`);
+    attrs['output_multiplier'] = m.multiplier;
+    attrs['output_shift'] = m.shift;
+    this.addActivation(out, this.floatTensor(out).shape, q);
+    this.nodes.push(this.int8Node('QResize', node.name, [x.tensor.name], [out], attrs));
+  }
+
   /** A requantization of `name` to `q` through a table (before Concat), or the tensor itself when it already has `q`. */
   private requantizedTo(node: Node, name: string, q: ScaleZero): string {
     const x = this.activation(node, name);
@@ -530,9 +577,7 @@ class GraphQuantizer {
   private passthrough(node: Node): void {
     const activations = node.inputs.filter((n) => n !== '' && !this.floatTensor(n).data);
     if (activations.length === 0) throw nodeError('E_UNSUPPORTED', node, 'has no activation input');
-    if ((node.op === 'Resize' || node.op === 'Upsample') && attrString(node, 'mode', 'nearest') !== 'nearest') {
-      throw nodeError('E_UNSUPPORTED', node, `int8 ${node.op} supports mode "nearest", not "${attrString(node, 'mode', 'nearest')}"`);
-    }
+    if ((node.op === 'Resize' || node.op === 'Upsample') && attrString(node, 'mode', 'nearest') !== 'nearest') return this.resize(node);
     if (node.op === 'MaxPool' && node.outputs.length > 1 && node.outputs[1]) throw nodeError('E_UNSUPPORTED', node, 'int8 MaxPool does not produce Indices');
     let q: ScaleZero;
     let inputs: string[];

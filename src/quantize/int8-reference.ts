@@ -1,9 +1,9 @@
 // The int8 reference interpreter: runs a quantized graph (src/ir/int8.ts) with exactly the integer arithmetic of the
 // C kernels (fixedpoint.ts mirrors eenn_fixedpoint.h), so QEMU's outputs must equal its outputs bit for bit.
-// `eennc test`, the accuracy report and the benchmarks run it.
+// `eennc test`, the accuracy report and the benchmarks run it; the kernels of each operator family are in int8/.
 
 import type { Graph, Node } from '../ir/graph.js';
-import { INT8_DOMAIN, INT8_PASSTHROUGH_OPS, type Int8Op } from '../ir/int8.js';
+import { INT8_DOMAIN, INT8_OPS, INT8_PASSTHROUGH_OPS, type Int8Op } from '../ir/int8.js';
 import type { Value } from '../ops/types.js';
 import { prepareConv, prepareConvTranspose } from './int8/conv.js';
 import { prepareAdd, prepareDequantize, prepareLut, prepareMul, prepareQuantize } from './int8/elementwise.js';
@@ -34,21 +34,21 @@ const KERNELS: Record<Int8Op, PrepareKernel> = {
   Dequantize: prepareDequantize,
 };
 
+const INT8_OP_NAMES: ReadonlySet<string> = new Set(INT8_OPS);
+
 interface RunPlan {
   steps: { node: Node; kernel: Int8Kernel }[];
-  /** For each step, the tensors it reads for the last time (freed unless kept). */
+  /** The graph's constant tensors as Values (weights, shapes, int8 operands), made once. */
+  constants: Map<string, Value>;
+  /** For each step, the tensors it reads for the last time or writes without a reader (freed unless kept). */
   lastReadBy: string[][];
 }
 
 const plans = new WeakMap<Graph, RunPlan>();
 
 function prepare(node: Node, graph: Graph): Int8Kernel {
-  if (node.domain === INT8_DOMAIN) {
-    const make = KERNELS[node.op as Int8Op] as PrepareKernel | undefined;
-    if (make) return make(node, graph);
-  } else if ((node.domain === '' || node.domain === 'ai.onnx') && INT8_PASSTHROUGH_OPS.has(node.op)) {
-    return preparePassthrough(node, graph);
-  }
+  if (node.domain === INT8_DOMAIN && INT8_OP_NAMES.has(node.op)) return KERNELS[node.op as Int8Op](node, graph);
+  if ((node.domain === '' || node.domain === 'ai.onnx') && INT8_PASSTHROUGH_OPS.has(node.op)) return preparePassthrough(node, graph);
   throw new Error(`internal: the quantized graph holds ${node.domain || 'ai.onnx'}.${node.op} ("${node.name}"), which has no int8 form`);
 }
 
@@ -57,14 +57,19 @@ function planRun(graph: Graph): RunPlan {
   const cached = plans.get(graph);
   if (cached) return cached;
   const steps = graph.nodes.map((node) => ({ node, kernel: prepare(node, graph) }));
+  const constants = new Map<string, Value>();
+  for (const [name, t] of graph.tensors) if (t.data) constants.set(name, { shape: t.shape, dtype: t.dtype, data: t.data });
   const lastReader = new Map<string, number>();
   graph.nodes.forEach((node, index) => {
-    for (const name of node.inputs) if (name !== '' && !graph.tensors.get(name)?.data) lastReader.set(name, index);
+    for (const name of node.inputs) if (name !== '' && !constants.has(name)) lastReader.set(name, index);
   });
   const outputs = new Set(graph.outputs);
   const lastReadBy: string[][] = graph.nodes.map(() => []);
   for (const [name, index] of lastReader) if (!outputs.has(name)) lastReadBy[index]!.push(name);
-  const plan = { steps, lastReadBy };
+  graph.nodes.forEach((node, index) => {
+    for (const name of node.outputs) if (name !== '' && !lastReader.has(name) && !outputs.has(name)) lastReadBy[index]!.push(name);
+  });
+  const plan = { steps, constants, lastReadBy };
   plans.set(graph, plan);
   return plan;
 }
@@ -83,13 +88,9 @@ export function runInt8Reference(graph: Graph, inputs: Record<string, Value>, op
     values.set(name, value);
     options.onTensor?.(name, value);
   }
-  const constant = (name: string): Value | undefined => {
-    const t = graph.tensors.get(name);
-    return t?.data ? { shape: t.shape, dtype: t.dtype, data: t.data } : undefined;
-  };
   const keepAll = options.keep === 'all';
   plan.steps.forEach(({ node, kernel }, index) => {
-    const args = node.inputs.map((name) => (name === '' ? undefined : values.get(name) ?? constant(name)));
+    const args = node.inputs.map((name) => (name === '' ? undefined : values.get(name) ?? plan.constants.get(name)));
     const results = kernel(args);
     node.outputs.forEach((name, i) => {
       if (name === '') return;
@@ -102,6 +103,10 @@ export function runInt8Reference(graph: Graph, inputs: Record<string, Value>, op
   });
   const result: Record<string, Value> = {};
   if (keepAll) for (const [name, value] of values) result[name] = value;
-  for (const name of graph.outputs) result[name] = values.get(name) ?? constant(name)!;
+  for (const name of graph.outputs) {
+    const value = values.get(name) ?? plan.constants.get(name);
+    if (!value) throw new Error(`internal: graph output "${name}" was not computed`);
+    result[name] = value;
+  }
   return result;
 }

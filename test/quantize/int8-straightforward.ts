@@ -91,13 +91,17 @@ function int8Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
       const outC = out.shape[1]!;
       const acc = new Float64Array(n * outC * outH * outW);
       for (let b = 0; b < n; b++) for (let m = 0; m < outC; m++) acc.fill(node.inputs[2] ? v(2)[m]! : 0, (b * outC + m) * outH * outW, (b * outC + m + 1) * outH * outW);
+      // W is [inC, outC / group, k...]: input channel c of group g feeds output channels g * outC / group + j.
+      const group = intAttr(node, 'group');
+      const [gIn, gOut] = [inC / group, outC / group];
       for (let b = 0; b < n; b++) for (let c = 0; c < inC; c++) for (let iy = 0; iy < inH; iy++) for (let ix = 0; ix < inW; ix++) {
         const xv = v(0)[((b * inC + c) * inH + iy) * inW + ix]! - zp(x);
-        for (let m = 0; m < outC; m++) for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) {
+        for (let j = 0; j < gOut; j++) for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) {
+          const m = Math.floor(c / gIn) * gOut + j;
           const oy = iy * sH - pT + ky * dH;
           const ox = ix * sW - pL + kx * dW;
           if (oy < 0 || oy >= outH || ox < 0 || ox >= outW) continue;
-          acc[((b * outC + m) * outH + oy) * outW + ox]! += xv * v(1)[((c * outC + m) * kH + ky) * kW + kx]!;
+          acc[((b * outC + m) * outH + oy) * outW + ox]! += xv * v(1)[((c * gOut + j) * kH + ky) * kW + kx]!;
         }
       }
       for (let i = 0; i < acc.length; i++) y[i] = stage(acc[i]!, Math.floor(i / (outH * outW)) % outC);
@@ -173,7 +177,9 @@ function int8Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
     case 'QSoftmax': {
       const x = t(0);
       const table = intsAttr(node, 'table');
-      const row = x.shape[x.shape.length - 1]!;
+      // Rows along `axis`: the last axis, or one followed only by axes of size 1 (so rows are contiguous).
+      const axis = typeof node.attrs['axis'] === 'number' ? (node.attrs['axis'] + x.shape.length) % x.shape.length : x.shape.length - 1;
+      const row = x.shape[axis]!;
       for (let r = 0; r < y.length / row; r++) {
         let max = -128;
         for (let i = 0; i < row; i++) max = Math.max(max, v(0)[r * row + i]!);

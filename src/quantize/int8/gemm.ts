@@ -1,31 +1,31 @@
-// int8 reference of QGemm (src/ir/int8.ts): rows of K int8 values against [N, K] per-channel weights.
+// int8 reference of QGemm (src/ir/int8.ts): rows of K offset int8 values (every leading dimension of X is a row)
+// against [N, K] per-channel weights, through the packed multiply of packed-gemm.ts.
 
-import { sizeOf, type Graph, type Node } from '../../ir/graph.js';
-import { applyStage, constantInts, int8Value, outputStageOf, tensorOfNode, zeroPointOf, type Int8Kernel } from './kernel.js';
+import type { Graph, Node } from '../../ir/graph.js';
+import {
+  constantInts, countOf, dimsOf, int8Value, outputStageOf, requantizeChannel, tensorOfNode, zeroPointOf, type Int8Kernel,
+} from './kernel.js';
+import { multiplyPacked, packWeights } from './packed-gemm.js';
 
 export function prepareGemm(node: Node, graph: Graph): Int8Kernel {
   const x = tensorOfNode(graph, node, node.inputs[0]!);
-  const w = tensorOfNode(graph, node, node.inputs[1]!);
   const y = tensorOfNode(graph, node, node.outputs[0]!);
-  const [n, k] = w.shape as [number, number];
-  const rows = sizeOf(x.shape) / k;
-  const weights = constantInts(graph, node, 1);
+  const [n, k] = dimsOf(tensorOfNode(graph, node, node.inputs[1]!)) as [number, number];
+  const rows = (countOf(dimsOf(x)) / k) | 0;
+  const packed = packWeights(constantInts(graph, node, 1), 0, n, k);
   const bias = constantInts(graph, node, 2, n);
-  const stage = outputStageOf(graph, node);
+  const stage = outputStageOf(graph, node, n);
   const zpX = zeroPointOf(x);
-  const row = new Int32Array(k);
+  const outDims = dimsOf(y);
+  const shifted = new Int32Array(rows * k);
+  const acc = new Int32Array(rows * n);
   return ([input]) => {
     const xs = input!.data as Int8Array;
-    const out = new Int8Array(sizeOf(y.shape));
-    for (let r = 0; r < rows; r++) {
-      for (let i = 0; i < k; i++) row[i] = xs[r * k + i]! - zpX;
-      for (let j = 0; j < n; j++) {
-        let acc = bias[j]!;
-        const base = j * k;
-        for (let i = 0; i < k; i++) acc += row[i]! * weights[base + i]!;
-        out[r * n + j] = applyStage(acc, stage, j);
-      }
-    }
-    return [int8Value(y.shape, out)];
+    for (let i = 0; i < shifted.length; i++) shifted[i] = xs[i]! - zpX;
+    // acc[j * rows + r]: weight row j against input row r; the output is [rows, n].
+    multiplyPacked(packed, shifted, 0, rows, acc, 0, rows, 1);
+    const out = new Int8Array(rows * n);
+    for (let j = 0; j < n; j++) requantizeChannel(stage, j, bias[j]!, acc, j * rows, rows, out, j, n);
+    return [int8Value(outDims, out)];
   };
 }

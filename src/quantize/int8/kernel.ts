@@ -4,7 +4,7 @@
 import type { Graph, Node, Tensor } from '../../ir/graph.js';
 import { intAttr, intsAttr, scaleZeroOf } from '../../ir/int8.js';
 import type { Value } from '../../ops/types.js';
-import { clampS32, requantize } from '../fixedpoint.js';
+import { requantize } from '../fixedpoint.js';
 
 /** Computes a node's outputs from its input values (undefined for omitted optional inputs). */
 export type Int8Kernel = (inputs: (Value | undefined)[]) => Value[];
@@ -18,9 +18,29 @@ export function tensorOfNode(graph: Graph, node: Node, name: string): Tensor {
   return t;
 }
 
+/**
+ * A tensor's shape as small integers. Shapes read from a model can hold their numbers as doubles; the kernels'
+ * geometry is copied through `| 0` so that the JIT keeps every index computation in int32 arithmetic.
+ */
+export function dimsOf(t: Tensor): number[] {
+  return t.shape.map((d) => d | 0);
+}
+
+/** Number of elements of a shape, as a small integer. */
+export function countOf(dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n = (n * d) | 0;
+  return n;
+}
+
 /** Zero point of a per-tensor quantized tensor. */
 export function zeroPointOf(t: Tensor): number {
-  return scaleZeroOf(t).zeroPoint;
+  return scaleZeroOf(t).zeroPoint | 0;
+}
+
+/** An integer attribute, as a small integer. */
+export function intOf(node: Node, name: string): number {
+  return intAttr(node, name) | 0;
 }
 
 /** A constant input's values widened to Int32Array (weights, bias), or zeros of `length` when absent. */
@@ -41,46 +61,113 @@ export interface OutputStage {
   actMax: number;
 }
 
-export function outputStageOf(graph: Graph, node: Node): OutputStage {
-  return {
+export function outputStageOf(graph: Graph, node: Node, channels: number): OutputStage {
+  const stage = {
     multipliers: Int32Array.from(intsAttr(node, 'multiplier')),
     shifts: Int32Array.from(intsAttr(node, 'shift')),
     zeroPoint: zeroPointOf(tensorOfNode(graph, node, node.outputs[0]!)),
-    actMin: intAttr(node, 'act_min'),
-    actMax: intAttr(node, 'act_max'),
+    actMin: intOf(node, 'act_min'),
+    actMax: intOf(node, 'act_max'),
   };
+  if (stage.multipliers.length !== channels || stage.shifts.length !== channels) {
+    throw new Error(`internal: int8 node "${node.name}" (${node.op}) needs ${channels} multipliers and shifts`);
+  }
+  return stage;
 }
 
-/** requantizeS8 of fixedpoint.ts, for one output channel. */
-export function applyStage(acc: number, stage: OutputStage, channel: number): number {
-  return clampS32((requantize(acc | 0, stage.multipliers[channel]!, stage.shifts[channel]!) + stage.zeroPoint) | 0, stage.actMin, stage.actMax);
+const TWO_POW_30 = 1073741824;
+const TWO_POW_31 = 2147483648;
+const TWO_POW_52 = 4503599627370496;
+
+/**
+ * The output stage of one channel over a run of accumulators: out[outAt + i * outStep] =
+ * requantizeS8((acc[accAt + i] + bias) wrapped to int32, multiplier, shift, zero point, act_min, act_max).
+ *
+ * Bit for bit fixedpoint.ts's requantizeS8, computed in doubles where that is exact: when the product p of the
+ * (left-shifted) accumulator and the multiplier is below 2^52 in magnitude it is exact, floor((p + 2^30) / 2^31)
+ * is exactly doublingHighMultNoSat's result, and scaling that (|value| <= 2^21) by 2^shift and rounding half away
+ * from zero is exactly divideByPowerOfTwo. Larger products go through requantize itself.
+ */
+export function requantizeChannel(
+  stage: OutputStage, channel: number, bias: number, acc: Int32Array, accAt: number, count: number,
+  out: Int8Array, outAt: number, outStep: number,
+): void {
+  const multiplier = stage.multipliers[channel]!;
+  const shift = stage.shifts[channel]!;
+  const leftShift = shift > 0 ? shift : 0;
+  const rightScale = shift < 0 ? 2 ** shift : 1;
+  const { zeroPoint, actMin, actMax } = stage;
+  for (let i = 0, o = outAt; i < count; i++, o += outStep) {
+    const value = (acc[accAt + i]! + bias) | 0;
+    const product = (value << leftShift) * multiplier;
+    let scaled: number;
+    if (product < TWO_POW_52 && product > -TWO_POW_52) {
+      const q = Math.floor((product + TWO_POW_30) / TWO_POW_31) * rightScale;
+      scaled = q >= 0 ? Math.floor(q + 0.5) : Math.ceil(q - 0.5);
+    } else {
+      scaled = requantize(value, multiplier, shift);
+    }
+    const y = (scaled + zeroPoint) | 0;
+    const low = y > actMin ? y : actMin; // clampS32's order: max first, then min
+    out[o] = low < actMax ? low : actMax;
+  }
 }
 
-/** Spatial geometry as two axes (a 1-D window is a 2-D one of height 1). */
+/** Spatial geometry as two axes (a 1-D window is a 2-D one of height 1), every number a small integer. */
 export interface Window2d {
   inH: number; inW: number; outH: number; outW: number;
   kH: number; kW: number; sH: number; sW: number; dH: number; dW: number;
   padTop: number; padLeft: number; padBottom: number; padRight: number;
 }
 
-/** The window of a node with explicit kernel_shape, strides, dilations and pads (the int8 dialect's attributes). */
-export function window2d(node: Node, inputSpatial: readonly number[], outputSpatial: readonly number[]): Window2d {
-  const kernel = intsAttr(node, 'kernel_shape');
+/**
+ * The window of a node with explicit kernel_shape, strides, dilations and pads (the int8 dialect's attributes)
+ * between input and output tensors [N, C, W] or [N, C, H, W].
+ */
+export function window2d(node: Node, input: Tensor, output: Tensor): Window2d {
+  const kernel = intsAttr(node, 'kernel_shape').map((v) => v | 0);
   const rank = kernel.length;
-  const strides = (node.attrs['strides'] as number[] | undefined) ?? new Array<number>(rank).fill(1);
-  const dilations = (node.attrs['dilations'] as number[] | undefined) ?? new Array<number>(rank).fill(1);
-  const pads = (node.attrs['pads'] as number[] | undefined) ?? new Array<number>(2 * rank).fill(0);
-  const two = rank === 2;
-  const pick = (values: readonly number[], axis: 0 | 1, fallback: number) => (two ? values[axis]! : axis === 0 ? fallback : values[0]!);
-  return {
-    inH: pick(inputSpatial, 0, 1), inW: pick(inputSpatial, 1, 1),
-    outH: pick(outputSpatial, 0, 1), outW: pick(outputSpatial, 1, 1),
-    kH: pick(kernel, 0, 1), kW: pick(kernel, 1, 1),
-    sH: pick(strides, 0, 1), sW: pick(strides, 1, 1),
-    dH: pick(dilations, 0, 1), dW: pick(dilations, 1, 1),
-    padTop: two ? pads[0]! : 0, padLeft: two ? pads[1]! : pads[0]!,
-    padBottom: two ? pads[2]! : 0, padRight: two ? pads[3]! : pads[1]!,
+  if (rank !== 1 && rank !== 2) throw new Error(`internal: int8 node "${node.name}" (${node.op}) has ${rank} spatial axes`);
+  const ints = (name: string, fallback: number, length: number) => {
+    const values = node.attrs[name];
+    return Array.isArray(values) ? (values as number[]).map((v) => v | 0) : new Array<number>(length).fill(fallback);
   };
+  const strides = ints('strides', 1, rank);
+  const dilations = ints('dilations', 1, rank);
+  const pads = ints('pads', 0, 2 * rank);
+  const inSpatial = dimsOf(input).slice(2);
+  const outSpatial = dimsOf(output).slice(2);
+  const two = rank === 2;
+  // [height, width] of a per-axis list: height 1 (or no padding, stride and dilation 1) for a 1-D window.
+  const axes = (values: readonly number[], none: number): [number, number] => (two ? [values[0]!, values[1]!] : [none, values[0]!]);
+  const [inH, inW] = axes(inSpatial, 1);
+  const [outH, outW] = axes(outSpatial, 1);
+  const [kH, kW] = axes(kernel, 1);
+  const [sH, sW] = axes(strides, 1);
+  const [dH, dW] = axes(dilations, 1);
+  const [padTop, padLeft] = axes(pads.slice(0, rank), 0);
+  const [padBottom, padRight] = axes(pads.slice(rank), 0);
+  return { inH, inW, outH, outW, kH, kW, sH, sW, dH, dW, padTop, padLeft, padBottom, padRight };
+}
+
+/**
+ * For each output position o along one axis, the taps [first, end) of the kernel whose input position
+ * o * stride - pad + tap * dilation lies in [low, high), as pairs in one array (the C kernels' window clipping).
+ */
+export function tapRanges(
+  outSize: number, stride: number, pad: number, kernel: number, dilation: number, low: number, high: number,
+): Int32Array {
+  const ranges = new Int32Array(2 * outSize);
+  for (let o = 0; o < outSize; o++) {
+    const origin = o * stride - pad;
+    let first = 0;
+    while (first < kernel && origin + first * dilation < low) first++;
+    let end = kernel;
+    while (end > first && origin + (end - 1) * dilation >= high) end--;
+    ranges[2 * o] = first;
+    ranges[2 * o + 1] = end;
+  }
+  return ranges;
 }
 
 /** int8 Value of a given shape. */

@@ -320,4 +320,22 @@ void eenn_resize_nearest_s8(const int8_t *EENN_RESTRICT input, int8_t *EENN_REST
 }
 #endif
 
+/* ------------------------------------------------------------------------------------------------------ */
+/* Resampling (eenn_resize_s8.c)                                                                           */
+/* ------------------------------------------------------------------------------------------------------ */
+
+/**
+ * eenn_resize_s8: linear or cubic resize of `planes` NCHW planes [in_h][in_w] -> [out_h][out_w] (QResize).
+ *   acc = sum_i sum_j weight_h[oy*taps_h+i] * weight_w[ox*taps_w+j] * (input[index_h[..]][index_w[..]] + input_offset)
+ *   output = clamp_s8(requantize(acc, output_multiplier, output_shift) + output_offset)
+ * Weights are Q10 (each output's taps sum to 1024); indices are input rows / columns; the multiplier rescales
+ * the 20 fraction bits of acc and the input scale to the output scale. A 1-D resize passes in_h = out_h = 1,
+ * taps_h = 1, index_h = {0}, weight_h = {1024}.
+ */
+void eenn_resize_s8(const int8_t *EENN_RESTRICT input, int8_t *EENN_RESTRICT output, int32_t planes,
+                    int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w,
+                    int32_t taps_h, const int32_t *EENN_RESTRICT index_h, const int32_t *EENN_RESTRICT weight_h,
+                    int32_t taps_w, const int32_t *EENN_RESTRICT index_w, const int32_t *EENN_RESTRICT weight_w,
+                    int32_t input_offset, int32_t output_multiplier, int32_t output_shift, int32_t output_offset);
+
 #endif /* EENN_KERNELS_S8_H */

@@ -214,7 +214,8 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
       case 'scratch': {
         const id = plan.scratchOf.get(stepIndex);
         if (id === undefined) throw new Error(`internal: step ${stepIndex} has no scratch buffer`);
-        return `${options.precision === 'int8' ? 'EENN_ARENA_S8' : 'EENN_ARENA_F32'}(${offsetMacro.get(id)!})`;
+        const base = `${options.precision === 'int8' ? 'EENN_ARENA_S8' : 'EENN_ARENA_F32'}(${offsetMacro.get(id)!})`;
+        return arg.offset ? `${base} + ${formatInt(arg.offset)}` : base;
       }
     }
   };

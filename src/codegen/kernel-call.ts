@@ -28,8 +28,12 @@ export type KernelArg =
   /** A C enum-like macro from the kernel header, e.g. EENN_PAD_REFLECT. */
   | { kind: 'macro'; name: string; value: string }
   | { kind: 'null'; name: string }
-  /** The step's scratch buffer (working memory in the arena, planned with the step: `Step.scratchBytes`). */
-  | { kind: 'scratch'; name: string };
+  /**
+   * The step's scratch buffer (working memory in the arena, planned with the step: `Step.scratchBytes`), `offset`
+   * elements of the arena pointer type in (bytes in an int8 model; a fused step giving part of its scratch to each
+   * kernel).
+   */
+  | { kind: 'scratch'; name: string; offset?: number };
 
 export interface KernelCall {
   /** C function, e.g. `eenn_conv2d_f32`. */
@@ -83,7 +87,7 @@ export const intArg = (name: string, value: number): KernelArg => ({ kind: 'int'
 export const floatArg = (name: string, value: number): KernelArg => ({ kind: 'float', name, value });
 export const constArg = (name: string, array: ConstArray): KernelArg => ({ kind: 'const', name, array });
 export const nullArg = (name: string): KernelArg => ({ kind: 'null', name });
-export const scratchArg = (name: string): KernelArg => ({ kind: 'scratch', name });
+export const scratchArg = (name: string, offset = 0): KernelArg => ({ kind: 'scratch', name, ...(offset ? { offset } : {}) });
 export const macroArg = (name: string, value: string): KernelArg => ({ kind: 'macro', name, value });
 
 /** The optional bias: a pointer to the tensor, or NULL. */

@@ -93,7 +93,9 @@ export function lowerInt8Graph(graph: Graph, plan: MemoryPlan): LoweredGraphStep
       if (!lowering) {
         throw nodeError('E_UNSUPPORTED', node, `${node.op}${node.domain ? ` (domain ${node.domain})` : ''} has no int8 kernel`);
       }
-      if (step.nodes.length > 1) throw new Error(`internal: step ${step.index} fuses nodes into int8 operator "${node.name}"`);
+      // The fusions of int8 steps: a pool or a residual QAdd after a QConv (schedule.ts), which the QConv lowering
+      // computes.
+      if (step.nodes.length > 1 && !step.pool && !step.residual) throw new Error(`internal: step ${step.index} fuses nodes into int8 operator "${node.name}"`);
       const outputs = node.outputs.map(tensor).filter((t): t is Tensor => t !== undefined);
       const ctx: LowerContext = {
         graph, node, opset: graph.opset,

@@ -31,7 +31,7 @@ function overlaps(a: ArenaRequest, b: ArenaRequest): boolean {
  * does not overlap (in bytes) any already placed buffer that is alive at the same time. This is
  * TFLite Micro's GreedyMemoryPlanner when the order is "largest first".
  */
-function placeInOrder(requests: readonly ArenaRequest[], order: readonly number[], alignment: number): { offsets: number[]; total: number } {
+export function placeInOrder(requests: readonly ArenaRequest[], order: readonly number[], alignment: number): { offsets: number[]; total: number } {
   const offsets = new Array<number>(requests.length).fill(-1);
   const placed: number[] = [];
   let total = 0;

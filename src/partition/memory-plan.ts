@@ -11,14 +11,24 @@
 // - Element-wise operators (IN_PLACE_OPS) write over an input of the same size when that input dies at
 //   this step, so a chain of activations costs one buffer (TFLite Micro's planner does not do this).
 // - A Relu/Clip fused into its producer (schedule.ts) has no buffer for the tensor between them; nor has a conv
-//   output pooled by a fused MaxPool/AveragePool (the conv + pool kernel works through a small scratch instead).
+//   output pooled by a fused MaxPool/AveragePool (the conv + pool kernel works through a small scratch instead),
+//   nor an int8 conv output added to a residual by a fused QAdd (the sum goes over the residual).
 // - Depthwise and pointwise Convs (schedule.ts: inPlaceConv) write over their input when it dies at their step,
-//   through a small scratch; scratches are arena buffers alive at their step only.
+//   through a small scratch; scratches are arena buffers alive at their step only. int8 steps follow the same
+//   rules with their own kernels (int8-steps.ts): QAdd, QMul, QLut and QSoftmax in place, the depthwise QConv
+//   through its scratch of padded rows, and int8 pooling over the start of its input when no window reads a
+//   written byte and that makes the arena smaller (the smaller output keeps the input's bytes for its lifetime).
 // - Arena buffers are placed by the greedy planner of arena-allocator.ts, aligned to 8 bytes.
 
-import { bytesPerElement, sizeOf, type Graph, type Tensor } from '../ir/graph.js';
+import { bytesPerElement, sizeOf, type Graph, type Node, type Tensor } from '../ir/graph.js';
 import { allocateArena, alignUp, arenaLowerBound, type ArenaRequest } from './arena-allocator.js';
+import { int8PointwiseInPlaceScratch, isInt8InPlaceOp, poolRunsInPlace } from './int8-steps.js';
 import { ALIAS_OPS, buildSteps, IN_PLACE_OPS, inPlaceConv, type ScheduleOptions, type Step } from './schedule.js';
+
+/** True when the node's kernel may write its output over an input of the same size (element-wise, softmax...). */
+function writesOverInput(node: Node): boolean {
+  return IN_PLACE_OPS.has(node.op) || isInt8InPlaceOp(node);
+}
 
 /** Where a buffer lives. */
 export type Storage =
@@ -73,6 +83,20 @@ export interface PlanOptions extends ScheduleOptions {
   alignment?: number;
   /** Run element-wise operators in place when possible (default true). */
   inPlace?: boolean;
+  /**
+   * Names of the optional in-place steps to run in place (isOptionalInPlace: int8 pooling over the start of its
+   * input, int8 1x1 convolutions through a scratch). Default: chosen by planMemory so that the arena is as small
+   * as it can make it and no such step runs in place without making it smaller (a pooled output keeps its
+   * input's bytes alive; a 1x1 convolution in place runs a few percent slower).
+   */
+  optionalInPlace?: ReadonlySet<string>;
+  /**
+   * The arena the model may use (e.g. the target's RAM less stack and data). Without it, planMemory makes the
+   * arena as small as it can. With it, the smallest arena comes first, and then the steps that save memory at
+   * some speed give it back as long as the arena stays within the budget: fused int8 QConv steps take more
+   * output channels per pass (or are not fused), optional in-place steps run out of place.
+   */
+  arenaBudgetBytes?: number;
 }
 
 /** Bytes of a tensor's contents. */
@@ -141,6 +165,61 @@ class BufferGroups {
 
 /** Plan where each runtime tensor of `graph` lives. The graph's nodes must be in topological order. */
 export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan {
+  // Every optional step in place, then each one back out of place unless that makes the arena larger.
+  let chosen = new Set(options.optionalInPlace ?? []);
+  let best = planWith(graph, options, chosen);
+  if (!options.optionalInPlace && options.inPlace !== false) {
+    chosen = new Set(graph.nodes.filter((node) => isOptionalInPlace(graph, node)).map((node) => node.name));
+    best = planWith(graph, options, chosen);
+    for (const name of [...chosen]) {
+      chosen.delete(name);
+      const trial = planWith(graph, options, chosen);
+      if (trial.arenaBytes <= best.arenaBytes) best = trial;
+      else chosen.add(name);
+    }
+  }
+  if (options.int8BlockChannels) return best;
+  // Fused int8 QConv steps: as many output channels per pass as the arena allows (fewer passes run faster; as
+  // many as the QConv has undoes the fusion), first without growing the smallest arena, then within the budget.
+  const blocks = new Map<string, number>();
+  const budget = Math.max(best.arenaBytes, options.arenaBudgetBytes ?? 0);
+  for (const limit of [best.arenaBytes, budget]) {
+    for (const step of best.steps) {
+      if (!step.blockChannels) continue;
+      const conv = step.nodes[0]!;
+      const channels = graph.tensors.get(conv.outputs[0]!)!.shape[1]!;
+      for (let block = step.blockChannels * 2; ; block *= 2) {
+        const size = Math.min(block, channels);
+        const trial = planWith(graph, { ...options, int8BlockChannels: new Map([...blocks, [conv.name, size]]) }, chosen);
+        if (trial.arenaBytes > limit) break;
+        blocks.set(conv.name, size);
+        best = trial;
+        if (size >= channels) break;
+      }
+    }
+  }
+  // Within the budget, the 1x1 convolutions run out of place again (faster).
+  if (options.arenaBudgetBytes !== undefined && !options.optionalInPlace) {
+    for (const name of [...chosen]) {
+      chosen.delete(name);
+      const trial = planWith(graph, { ...options, int8BlockChannels: blocks }, chosen);
+      if (trial.arenaBytes <= budget) best = trial;
+      else chosen.add(name);
+    }
+  }
+  return best;
+}
+
+/**
+ * Steps that may run in place but need not: int8 pooling (int8-steps.ts: poolRunsInPlace) and int8 1x1
+ * convolutions (int8PointwiseInPlaceScratch). Whether their input dies at their step is the planner's business.
+ */
+export function isOptionalInPlace(graph: Graph, node: Node): boolean {
+  return poolRunsInPlace(graph, node) || int8PointwiseInPlaceScratch(graph, node) !== undefined;
+}
+
+/** planMemory with the optional in-place steps given. */
+function planWith(graph: Graph, options: PlanOptions, optionalInPlace: ReadonlySet<string>): MemoryPlan {
   const alignment = options.alignment ?? 8;
   const inPlace = options.inPlace ?? true;
   const steps = buildSteps(graph, options);
@@ -185,7 +264,9 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
 
   // Aliases and in-place steps join their input's class, in step order.
   for (const step of steps) {
-    const conv = inPlace && !step.pool ? inPlaceConv(graph, step.nodes[0]!) : undefined;
+    const primary = step.nodes[0]!;
+    const optional = int8PointwiseInPlaceScratch(graph, primary) !== undefined;
+    const conv = inPlace && !step.pool && !step.residual && (!optional || optionalInPlace.has(primary.name)) ? inPlaceConv(graph, primary) : undefined;
     if (conv) {
       const src = step.nodes[0]!.inputs[0]!;
       const out = step.nodes[step.nodes.length - 1]!.outputs[0]!;
@@ -199,6 +280,16 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
       }
       continue;
     }
+    if (step.residual) {
+      // The fused QAdd writes the sum over its residual operand, which dies here (schedule.ts).
+      const add = step.residual;
+      const sum = add.outputs[0]!;
+      const residual = add.inputs[0] === step.nodes[0]!.outputs[0] ? add.inputs[1]! : add.inputs[0]!;
+      const bound = groups.bindingOf(residual);
+      if (inPlace && groups.has(residual) && !isConstant(residual) && (!bound || bound.kind === 'output')
+        && groups.lastReadOf(residual) === step.index && bytesOf(residual) === bytesOf(sum)) groups.tryMerge(residual, sum);
+      continue;
+    }
     if (step.nodes.length !== 1) continue;
     const node = step.nodes[0]!;
     const out = node.outputs[0];
@@ -209,7 +300,16 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
       if (bytesOf(src) === bytesOf(out)) groups.tryMerge(src, out);
       continue;
     }
-    if (!inPlace || !IN_PLACE_OPS.has(node.op) || node.outputs.length !== 1) continue;
+    if (!inPlace) continue;
+    if (optionalInPlace.has(node.name) && poolRunsInPlace(graph, node)) {
+      // The pooled output goes over the start of its input (int8-steps.ts says when no window reads a written byte).
+      const src = node.inputs[0]!;
+      const bound = groups.bindingOf(src);
+      if (groups.has(src) && !isConstant(src) && (!bound || bound.kind === 'output') && bytesOf(out) <= bytesOf(src)
+        && groups.lastReadOf(src) === step.index) groups.tryMerge(src, out);
+      continue;
+    }
+    if (!writesOverInput(node) || node.outputs.length !== 1) continue;
     for (const src of node.inputs) {
       if (src === '' || isConstant(src) || !groups.has(src) || bytesOf(src) !== bytesOf(out)) continue;
       const bound = groups.bindingOf(src);
@@ -357,7 +457,7 @@ export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
     if (outBuffer === undefined || plan.buffers[outBuffer]?.storage.kind === 'fused') continue;
     const shared = primary.inputs.some((i) => i !== '' && !graph.tensors.get(i)?.data && plan.bufferOf.get(i) === outBuffer);
     const conv = inPlaceConv(graph, primary);
-    const allowed = step.nodes.length === 1 && IN_PLACE_OPS.has(primary.op)
+    const allowed = step.nodes.length === 1 && (writesOverInput(primary) || poolRunsInPlace(graph, primary))
       || (conv !== undefined && !step.pool && step.inPlace === conv.kind && (step.scratchBytes ?? 0) >= conv.scratchBytes);
     if (shared && !allowed) problems.push(`step ${step.index} (${primary.op}) writes over its input but its kernel cannot run in place`);
     if (step.inPlace && !shared) problems.push(`step ${step.index} (${primary.op}) is marked in place but its input and output do not share a buffer`);

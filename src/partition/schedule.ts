@@ -1,8 +1,15 @@
 // Groups the graph's nodes into execution steps: one kernel call each, with an activation that directly
-// follows a Conv/Gemm/MatMul fused into it, and a pool that directly follows a Conv fused after that. The memory planner and code generation both walk these steps.
+// follows a Conv/Gemm/MatMul fused into it, a pool that directly follows a Conv (or an int8 QConv) fused after
+// that, and an int8 residual QAdd fused after the QConv that produces one of its operands. The memory planner
+// and code generation both walk these steps.
 
-import { sizeOf, type Graph, type Node } from '../ir/graph.js';
+import { bytesPerElement, sizeOf, type DType, type Graph, type Node } from '../ir/graph.js';
+import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInt } from '../ops/attrs.js';
+import { int8ConvScratchBytes } from './int8-conv-scratch.js';
+import {
+  int8DepthwiseInPlaceScratch, int8DepthwiseScratchBytes, int8PointwiseInPlaceScratch, isInt8Depthwise,
+} from './int8-steps.js';
 
 /**
  * One step of execution. `nodes[0]` is the primary node; when present, `nodes[1]` is a Relu or Clip
@@ -19,6 +26,14 @@ export interface Step {
    * channel planes at a time into the step's scratch buffer and pooled from there, so it never exists in full.
    */
   pool?: Node;
+  /**
+   * The int8 QAdd fused after a QConv (always the last of `nodes`; isInt8BlockwiseConv): the conv output is
+   * computed a few channel planes at a time into the scratch and added there to the other operand, the residual,
+   * which the planner lets the sum overwrite (it dies here), so the conv output never exists in full.
+   */
+  residual?: Node;
+  /** Output channels per pass of a fused int8 QConv step (`pool` or `residual`): the scratch holds that many planes. */
+  blockChannels?: number;
   /**
    * How the primary Conv writes over its input (set by the memory planner when the input dies here):
    * 'depthwise' (stride 1, same shape: one plane at a time through the scratch) or 'pointwise' (1x1, C_out <= C_in:
@@ -80,8 +95,15 @@ export function fusableActivation(graph: Graph, node: Node, outputs: ReadonlySet
 export interface ScheduleOptions {
   /** Fuse Relu/Clip into the producing Conv/Gemm/MatMul (default true). */
   fuseActivations?: boolean;
-  /** Fuse a MaxPool/AveragePool into the Conv that produces its input (default true). */
+  /** Fuse a MaxPool/AveragePool into the Conv that produces its input, and an int8 residual QAdd into the
+      QConv that produces one of its operands (default true). */
   fusePools?: boolean;
+  /**
+   * Output channels per pass of the fused int8 QConv + pool / QConv + add step of each QConv (by node name;
+   * default CONV_POOL_BLOCK). A QConv given as many as it has, or more, is not fused. Fewer channels per pass
+   * make the scratch smaller and the step slower (the convolution kernel gathers its input again each pass).
+   */
+  int8BlockChannels?: ReadonlyMap<string, number>;
 }
 
 /** Output channels a fused conv + pool kernel computes per pass (the conv kernel's register block). */
@@ -111,18 +133,78 @@ function isPoolFusableConv(graph: Graph, conv: Node): boolean {
   return !(w.shape[2] === 1 && w.shape[3] === 1);
 }
 
+/**
+ * True when `conv` is a 2-D int8 QConv with one group and one image: a fused conv + pool or conv + add step
+ * computes it a block of output channels at a time (codegen/lower/int8-conv-fused.ts), then pools each block
+ * from the scratch or adds it to the residual.
+ */
+function isInt8BlockwiseConv(graph: Graph, conv: Node): boolean {
+  if (conv.op !== 'QConv' || conv.domain !== INT8_DOMAIN || conv.outputs.length !== 1) return false;
+  const x = graph.tensors.get(conv.inputs[0] ?? '');
+  const w = graph.tensors.get(conv.inputs[1] ?? '');
+  const y = graph.tensors.get(conv.outputs[0]!);
+  if (!x || !w || !y || x.data || !w.data || x.shape.length !== 4 || y.shape.length !== 4 || x.shape[0] !== 1) return false;
+  return x.dtype === 'int8' && y.dtype === 'int8' && attrInt(conv, 'group', 1) === 1;
+}
+
+/** True when `pool` pools `out` the way the fused step after a conv of `conv`'s kind computes. */
+function isFusablePoolOf(conv: Node, pool: Node, int8: boolean): boolean {
+  if (int8) {
+    if (pool.op === 'QAveragePool') return pool.domain === INT8_DOMAIN;
+    return isDefaultDomain(pool) && pool.op === 'MaxPool';
+  }
+  return isDefaultDomain(pool) && (pool.op === 'MaxPool' || pool.op === 'AveragePool') && conv.domain !== INT8_DOMAIN;
+}
+
+/** Bytes of the scratch of a fused conv + pool step: `block` planes of the conv output. */
+function convPoolScratchBytes(conv: { shape: number[]; dtype: DType }, block = CONV_POOL_BLOCK): number {
+  return Math.min(block, conv.shape[1]!) * conv.shape[2]! * conv.shape[3]! * bytesPerElement(conv.dtype);
+}
+
+/**
+ * Bytes at the start of a fused int8 conv + pool / conv + add step's scratch that hold `block` conv output planes,
+ * rounded up to 4 so that the convolution kernel's own scratch can follow (codegen/lower/int8-conv-fused.ts).
+ */
+export function fusedBlockBytes(conv: { shape: number[]; dtype: DType }, block: number): number {
+  return Math.ceil(convPoolScratchBytes(conv, block) / 4) * 4;
+}
+
 /** The pool that can be fused after `producer` (a Conv, or its fused activation's output `out`), if any. */
-export function fusablePool(graph: Graph, conv: Node, out: string, outputs: ReadonlySet<string>): Node | undefined {
-  if (!isPoolFusableConv(graph, conv)) return undefined;
+export function fusablePool(graph: Graph, conv: Node, out: string, outputs: ReadonlySet<string>,
+  block = CONV_POOL_BLOCK): Node | undefined {
+  const int8 = isInt8BlockwiseConv(graph, conv);
+  if (!int8 && !isPoolFusableConv(graph, conv)) return undefined;
   const pool = soleReader(graph, out, outputs);
-  if (!pool || !isDefaultDomain(pool) || (pool.op !== 'MaxPool' && pool.op !== 'AveragePool')) return undefined;
+  if (!pool || !isFusablePoolOf(conv, pool, int8)) return undefined;
   if (pool.inputs[0] !== out || pool.outputs.length < 1 || pool.outputs.slice(1).some((o) => o !== '')) return undefined;
   const x = graph.tensors.get(out);
   const y = graph.tensors.get(pool.outputs[0]!);
   if (!x || !y || x.shape.length !== 4 || y.shape.length !== 4 || sizeOf(y.shape) === 0) return undefined;
-  const scratch = Math.min(CONV_POOL_BLOCK, x.shape[1]!) * x.shape[2]! * x.shape[3]! * 4;
   // Only worth it when the scratch is smaller than the conv output it replaces.
-  return scratch < sizeOf(x.shape) * 4 ? pool : undefined;
+  return convPoolScratchBytes(x, block) < sizeOf(x.shape) * bytesPerElement(x.dtype) ? pool : undefined;
+}
+
+/**
+ * The int8 QAdd that can be fused after `conv` (isInt8BlockwiseConv), if any: the conv output's only reader, no
+ * broadcasting, and a residual operand that the sum can overwrite: produced before the conv, read by nothing
+ * after the conv but this QAdd, and not a model input, output or constant.
+ */
+export function fusableResidualAdd(graph: Graph, conv: Node, outputs: ReadonlySet<string>,
+  block = CONV_POOL_BLOCK): Node | undefined {
+  if (!isInt8BlockwiseConv(graph, conv)) return undefined;
+  const out = conv.outputs[0]!;
+  const add = soleReader(graph, out, outputs);
+  if (!add || add.op !== 'QAdd' || add.domain !== INT8_DOMAIN || add.inputs.length !== 2 || add.outputs.length !== 1) return undefined;
+  const residual = add.inputs[0] === out ? add.inputs[1]! : add.inputs[0]!;
+  if (residual === out || residual === '' || outputs.has(residual) || graph.inputs.includes(residual)) return undefined;
+  const shapes = [out, residual, add.outputs[0]!].map((name) => graph.tensors.get(name));
+  if (shapes.some((t) => !t || t.data || t.dtype !== 'int8' || t.shape.join() !== shapes[0]!.shape.join())) return undefined;
+  const at = graph.nodes.indexOf(conv);
+  const producer = graph.nodes.findIndex((n) => n.outputs.includes(residual));
+  if (producer < 0 || producer > at) return undefined;
+  const laterReaders = graph.nodes.filter((n, i) => i > at && n !== add && n.inputs.includes(residual));
+  if (laterReaders.length > 0) return undefined;
+  return convPoolScratchBytes(shapes[0]!, block) < sizeOf(shapes[0]!.shape) ? add : undefined;
 }
 
 /** The steps of the graph, in its (topological) node order. */
@@ -138,13 +220,29 @@ export function buildSteps(graph: Graph, options: ScheduleOptions = {}): Step[] 
     if (act) fusedAway.add(act);
     const step: Step = { index: steps.length, nodes: act ? [node, act] : [node] };
     if (act) step.activation = act;
-    const pool = fusePools ? fusablePool(graph, node, (act ?? node).outputs[0] ?? '', outputs) : undefined;
+    const block = options.int8BlockChannels?.get(node.name) ?? CONV_POOL_BLOCK;
+    const pool = fusePools ? fusablePool(graph, node, (act ?? node).outputs[0] ?? '', outputs, block) : undefined;
     if (pool) {
       fusedAway.add(pool);
-      const conv = graph.tensors.get((act ?? node).outputs[0]!)!.shape;
       step.nodes.push(pool);
       step.pool = pool;
-      step.scratchBytes = Math.min(CONV_POOL_BLOCK, conv[1]!) * conv[2]! * conv[3]! * 4;
+      step.scratchBytes = convPoolScratchBytes(graph.tensors.get((act ?? node).outputs[0]!)!, block);
+    }
+    const residual = fusePools && !pool ? fusableResidualAdd(graph, node, outputs, block) : undefined;
+    if (residual) {
+      fusedAway.add(residual);
+      step.nodes.push(residual);
+      step.residual = residual;
+      step.scratchBytes = convPoolScratchBytes(graph.tensors.get(node.outputs[0]!)!, block);
+    }
+    const conv = graph.tensors.get(node.outputs[0] ?? '');
+    if ((pool || residual) && conv?.dtype === 'int8') step.blockChannels = Math.min(block, conv.shape[1]!);
+    // The int8 depthwise kernel always works through a ring of padded input rows.
+    if (isInt8Depthwise(graph, node)) step.scratchBytes = int8DepthwiseScratchBytes(graph, node);
+    // The int8 convolution kernels gather im2col columns into a scratch; in a fused step, after the block planes.
+    const columns = int8ConvScratchBytes(graph, node);
+    if (columns > 0) {
+      step.scratchBytes = (step.blockChannels ? fusedBlockBytes(conv!, step.blockChannels) : 0) + columns;
     }
     steps.push(step);
   }
@@ -162,12 +260,17 @@ export const POINTWISE_IN_PLACE_PIXELS = 4;
 
 /**
  * Whether `conv` may run over its own input buffer, judged from shapes and attributes only (the planner also
- * requires the input to die at that step). Depthwise (group = C_in = C_out, stride 1, output shape = input
+ * requires the input to die at that step). int8 QConv: int8DepthwiseInPlaceScratch (padded rows, no plane copy)
+ * and int8PointwiseInPlaceScratch. Float depthwise (group = C_in = C_out, stride 1, output shape = input
  * shape): output channel c reads input channel c only, so each plane is computed into a one-plane scratch and
  * copied back. Pointwise (1x1, stride 1, no padding, group 1, C_out <= C_in): output pixel p reads input pixel p
  * only and writes element p of each plane, so a few pixels at a time are gathered into a scratch of C_in values each.
  */
 export function inPlaceConv(graph: Graph, conv: Node): InPlaceConv | undefined {
+  const int8 = int8DepthwiseInPlaceScratch(graph, conv);
+  if (int8 !== undefined) return { kind: 'depthwise', scratchBytes: int8 };
+  const int8Pointwise = int8PointwiseInPlaceScratch(graph, conv);
+  if (int8Pointwise !== undefined) return { kind: 'pointwise', scratchBytes: int8Pointwise };
   if (conv.op !== 'Conv' || !isDefaultDomain(conv) || conv.outputs.length !== 1) return undefined;
   const x = graph.tensors.get(conv.inputs[0] ?? '');
   const w = graph.tensors.get(conv.inputs[1] ?? '');

@@ -1,11 +1,12 @@
 // emitModel with precision int8: the model.h contract for int8 and float32 inputs and outputs (types, scales,
 // zero points), typed constants and arena pointers, the kernel files copied, every unsupported node reported at
-// once, and memory plans of quantized graphs (bytes by dtype, no float-only fusions on int8 operators).
+// once, and memory plans of quantized graphs (bytes by dtype, the conv + pool fusion and int8 steps in place).
 
 import { describe, expect, it } from 'vitest';
 import { emitModel } from '../../src/codegen/emit-model.js';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { sizeOf } from '../../src/ir/graph.js';
+import { int8ConvScratchBytes } from '../../src/partition/int8-conv-scratch.js';
 import { planMemory, validatePlan } from '../../src/partition/memory-plan.js';
 import { seededRandom } from '../partition/graph-builder.js';
 import { Int8GraphBuilder } from './int8-builder.js';
@@ -104,7 +105,7 @@ describe('emitModel (int8)', () => {
 });
 
 describe('memory plans of int8 graphs', () => {
-  it('sizes int8 buffers at one byte per element and fuses nothing into int8 operators', () => {
+  it('sizes int8 buffers at one byte per element, fuses a pool into the QConv before it, runs int8 steps in place', () => {
     const q = new Int8GraphBuilder('plan', seededRandom(6));
     const x = q.input('x', [1, 3, 10, 10]);
     const c = q.conv(x, 8, [3, 3], { pads: [1, 1, 1, 1] }, [1, 8, 10, 10], { act: 'relu' });
@@ -115,14 +116,22 @@ describe('memory plans of int8 graphs', () => {
     const graph = q.build();
     const plan = planMemory(graph);
     expect(validatePlan(plan, graph)).toEqual([]);
-    // One step per node: the Conv + pool fusion and the in-place convolutions are for float Conv only.
-    expect(plan.steps.map((s) => s.nodes.length)).toEqual(graph.nodes.map(() => 1));
-    expect(plan.steps.some((s) => s.pool || s.inPlace || s.scratchBytes)).toBe(false);
-    for (const buffer of plan.buffers) {
+    // The pool runs inside the QConv's step (4 channels at a time through a scratch); nothing else is fused.
+    expect(plan.steps.map((s) => s.nodes.length)).toEqual([2, 1, 1, 1]);
+    expect(plan.steps[0]!.pool?.outputs[0]).toBe(p);
+    expect(plan.buffers[plan.bufferOf.get(c)!]!.storage.kind).toBe('fused');
+    for (const buffer of plan.buffers.filter((b) => b.scratchOfStep === undefined && b.storage.kind !== 'fused')) {
       const largest = Math.max(...buffer.tensors.map((name) => sizeOf(graph.tensors.get(name)!.shape)));
       expect(buffer.bytes).toBe(largest);
     }
-    // The conv output (800 bytes) and the pooled tensor (200) are alive together; nothing larger ever is.
-    expect(plan.arenaBytes).toBe(1000);
+    // The depthwise conv writes over its input through a scratch of padded rows.
+    const dwStep = plan.steps.find((s) => s.nodes[0]!.outputs[0] === dw)!;
+    expect(dwStep.inPlace).toBe('depthwise');
+    expect(plan.bufferOf.get(dw)).toBe(plan.bufferOf.get(p));
+    // The largest moment: the pooled tensor (200 bytes) beside 4 channel planes of the conv (400) and the conv
+    // kernel's im2col columns.
+    const columns = int8ConvScratchBytes(graph, plan.steps[0]!.nodes[0]!);
+    expect(plan.steps[0]!.scratchBytes).toBe(400 + columns);
+    expect(plan.arenaBytes).toBe(200 + Math.ceil((400 + columns) / 8) * 8);
   });
 });

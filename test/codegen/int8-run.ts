@@ -21,9 +21,9 @@ export interface Int8Run {
   instructions: number | null;
 }
 
-/** Generate, build (in `dir`) and run `graph` on `inputs` for `target`. */
-export async function runInt8Model(graph: Graph, inputs: Record<string, Value>, target: Target, dir: string): Promise<Int8Run> {
-  const plan = planMemory(graph);
+/** Generate, build (in `dir`) and run `graph` on `inputs` for `target` (with planMemory's plan unless given). */
+export async function runInt8Model(graph: Graph, inputs: Record<string, Value>, target: Target, dir: string,
+  plan: MemoryPlan = planMemory(graph)): Promise<Int8Run> {
   const problems = validatePlan(plan, graph);
   if (problems.length > 0) throw new Error(`memory plan: ${problems.join('; ')}`);
   const emitted = emitModel(graph, plan, { modelName: graph.name, precision: 'int8' });

@@ -1,26 +1,97 @@
 // Lowers the int8 layers with weights: QConv (general, depthwise, 1-D and 2-D), QConvTranspose and QGemm, to the
-// kernels of eenn_conv_s8.c and eenn_fc_s8.c. Weights are packed in blocks of 4 output channels, as for float.
+// kernels of eenn_conv_s8.c and eenn_fc_s8.c. Convolutions and fully connected layers take their weights in the
+// ONNX layout and a bias with the input zero point folded in (bias - zero point * sum of each weight row), so
+// their multiply loops are plain dot products; convolutions gather im2col columns into the step's scratch
+// (src/partition/int8-conv-scratch.ts) when the step has one.
 
-import { sizeOf } from '../../ir/graph.js';
+import { sizeOf, type Tensor } from '../../ir/graph.js';
 import { attrInt } from '../../ops/attrs.js';
 import { convTransposeWindow } from '../../ops/conv.js';
 import { forwardWindow } from '../../ops/spatial.js';
 import {
-  constArg, intArg, optionalTensorArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
+  constArg, intArg, nullArg, optionalTensorArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
 } from '../kernel-call.js';
-import { packOutputBlocks } from '../pack-weights.js';
 import { input, unsupported } from './common.js';
 import { describeWindow, to2d, windowArgs } from './conv.js';
 import {
-  checkBias, clampArgs, constantInt8, int8Array, int8Input, requantizationArgs, requireInt8, S8_SOURCES, zeroPointOf,
+  checkBias, clampArgs, constantInt8, int32Array, int8Array, int8Input, requantizationArgs, requireInt8, S8_SOURCES, zeroPointOf,
 } from './int8-common.js';
+import { lowerQConvFused } from './int8-conv-fused.js';
+import { foldInputZeroPoint, lowerQDepthwise } from './int8-depthwise.js';
+import { lowerQPointwiseInPlace } from './int8-in-place.js';
+import { isInt8Depthwise } from '../../partition/int8-steps.js';
+import { conv1x1S8ScratchBytes, convS8ScratchBytes } from '../../partition/int8-conv-scratch.js';
 
 /** Widest transposed-convolution window per axis (eenn_conv_transpose2d_s8 resolves taps in a 16-entry table). */
 const MAX_TRANSPOSE_KERNEL = 16;
 
-/** Weights [channels, filterSize] interleaved in blocks of 4 output channels (pack-weights.ts, exact for int8). */
-function packS8(weights: Int8Array, channels: number, groups: number, filterSize: number): Int8Array {
-  return Int8Array.from(packOutputBlocks(Float32Array.from(weights), channels, groups, filterSize));
+/** Values of each row per chunk of the paired weight layout (EENN_PAIR_CHUNK_S8). */
+const PAIR_CHUNK = 16;
+
+/** Bytes of one row in the paired layout (EENN_PAIRED_ROW_S8): rows shorter than a chunk padded to a multiple of 4. */
+export function pairedRowBytes(depth: number): number {
+  return depth < PAIR_CHUNK ? Math.ceil(depth / 4) * 4 : depth;
+}
+
+/**
+ * Weight rows [channels, depth] in the paired layout of eenn_kernels_s8.h, group by group: output channels in
+ * pairs (m, m + 1), each pair 16 values at a time ([m: k .. k+15][m+1: k .. k+15], then the shorter last chunk
+ * of each), an odd last channel of a group left as its plain row. Rows shorter than 16 values are first padded
+ * with zeros to a multiple of 4 (pairedRowBytes); longer layers keep the size of the input.
+ */
+export function packPairs(rows: Int8Array, channels: number, groups: number, depth: number): Int8Array {
+  const row = pairedRowBytes(depth);
+  const packed = new Int8Array(channels * row);
+  const perGroup = channels / groups;
+  const rowOf = (m: number) => rows.subarray(m * depth, (m + 1) * depth);
+  for (let g = 0; g < groups; g++) {
+    for (let m = g * perGroup; m < (g + 1) * perGroup; m += 2) {
+      const block = m * row;
+      if (m + 1 >= (g + 1) * perGroup) {
+        packed.set(rowOf(m), block);
+        continue;
+      }
+      let at = block;
+      for (let k = 0; k < row; k += PAIR_CHUNK) {
+        const n = Math.min(PAIR_CHUNK, row - k);
+        packed.set(rowOf(m).subarray(k, Math.min(k + n, depth)), at);
+        packed.set(rowOf(m + 1).subarray(k, Math.min(k + n, depth)), at + n);
+        at += 2 * n;
+      }
+    }
+  }
+  return packed;
+}
+
+/** The weights argument of a convolution or fully connected kernel: the rows packed in pairs. */
+function weightRows(w: Tensor, data: Int8Array, groups: number, depth: number): KernelArg {
+  const channels = w.shape[0]!;
+  return constArg('weights', int8Array(`${w.name}_packed`, packPairs(data, channels, groups, depth),
+    `"${w.name}" [${w.shape.join(', ')}] int8: ${channels} rows of ${depth} values${pairedRowBytes(depth) > depth ? ` (padded to ${pairedRowBytes(depth)})` : ''} in pairs of output channels, 16 values at a time`));
+}
+
+/**
+ * The bias of a layer with the input zero point folded in (foldInputZeroPoint: B - zero point * sum of each weight
+ * row, wrapping), or NULL when every value is 0.
+ */
+function foldedBias(ctx: LowerContext, w: Tensor, data: Int8Array, channels: number, zeroPoint: number): KernelArg {
+  const bias = ctx.inputs[2];
+  const folded = foldInputZeroPoint(data, bias?.data as ArrayLike<number> | undefined, channels, zeroPoint);
+  if (folded.every((v) => v === 0)) return nullArg('bias');
+  return constArg('bias', int32Array(bias?.name ?? `${w.name}_bias`, folded,
+    `bias of "${ctx.node.name}" with the input zero point ${zeroPoint} folded in: B - ${zeroPoint} * sum(W) per output channel`));
+}
+
+/** True for a convolution eenn_conv2d_1x1_s8 computes: one group, 1x1 kernel, stride 1, no padding. */
+function pointwiseOf(window: ReturnType<typeof to2d>, group: number): boolean {
+  return group === 1 && window.kH === 1 && window.kW === 1 && window.sH === 1 && window.sW === 1
+    && window.padTop === 0 && window.padLeft === 0 && window.padBottom === 0 && window.padRight === 0;
+}
+
+/** The step's scratch for a kernel that needs `bytes` of it, or NULL when the step has none that big. */
+function columnScratch(ctx: LowerContext, bytes: number): KernelArg {
+  const own = ctx.step.scratchBytes !== undefined && !ctx.step.pool && !ctx.step.inPlace;
+  return own && ctx.step.scratchBytes! >= bytes ? scratchArg('scratch') : nullArg('scratch');
 }
 
 /** input_offset, output_offset, the requantization arrays and the clamp: the tail of every layer kernel. */
@@ -54,35 +125,21 @@ export function lowerQConv(ctx: LowerContext): LoweredStep {
   const window = to2d(forwardWindow(ctx.node, x.shape.slice(2), w.shape.slice(2)));
   const tail = outputStageArgs(ctx, zeroPointOf(x), outC);
 
-  if (group > 1 && group === inC && w.shape[1] === 1) {
-    const multiplier = outC / inC;
-    return {
-      detail: describeWindow(window, multiplier > 1 ? `depthwise x${multiplier}` : 'depthwise'),
-      calls: [{
-        fn: 'eenn_depthwise_conv2d_s8',
-        source: S8_SOURCES.conv,
-        args: [
-          tensorArg('input', x.name), tensorArg('weights', w.name), optionalTensorArg('bias', bias), tensorArg('output', ctx.result.name),
-          intArg('batches', batches), intArg('in_c', inC), intArg('in_h', window.inH), intArg('in_w', window.inW),
-          intArg('multiplier', multiplier), intArg('out_h', window.outH), intArg('out_w', window.outW),
-          ...windowArgs(window, false), ...tail,
-        ],
-      }],
-    };
-  }
-  const filterSize = (inC / group) * window.kH * window.kW;
-  const weights = constArg('weights', int8Array(`${w.name}_packed`, packS8(data, outC, group, filterSize),
-    `"${w.name}" [${w.shape.join(', ')}] int8, output channels interleaved in blocks of 4`));
-  const pointwise = group === 1 && window.kH === 1 && window.kW === 1 && window.sH === 1 && window.sW === 1
-    && window.padTop === 0 && window.padLeft === 0 && window.padBottom === 0 && window.padRight === 0;
-  if (pointwise) {
+  if (ctx.step.pool || ctx.step.residual) return lowerQConvFused(ctx, lowerQConv);
+  if (isInt8Depthwise(ctx.graph, ctx.node)) return lowerQDepthwise(ctx, window);
+  if (ctx.step.inPlace === 'pointwise') return lowerQPointwiseInPlace(ctx, lowerQConv);
+  const depth = (inC / group) * window.kH * window.kW;
+  const weights = weightRows(w, data, group, depth);
+  const folded = foldedBias(ctx, w, data, outC, zeroPointOf(x));
+  const scratch = columnScratch(ctx, pointwiseOf(window, group) ? conv1x1S8ScratchBytes(depth) : convS8ScratchBytes(depth));
+  if (pointwiseOf(window, group)) {
     return {
       detail: 'kernel 1x1, stride 1, no padding',
       calls: [{
         fn: 'eenn_conv2d_1x1_s8',
         source: S8_SOURCES.conv,
         args: [
-          tensorArg('input', x.name), weights, optionalTensorArg('bias', bias), tensorArg('output', ctx.result.name),
+          tensorArg('input', x.name), weights, folded, tensorArg('output', ctx.result.name), scratch,
           intArg('batches', batches), intArg('in_c', inC), intArg('size', window.inH * window.inW), intArg('out_c', outC), ...tail,
         ],
       }],
@@ -94,7 +151,7 @@ export function lowerQConv(ctx: LowerContext): LoweredStep {
       fn: 'eenn_conv2d_s8',
       source: S8_SOURCES.conv,
       args: [
-        tensorArg('input', x.name), weights, optionalTensorArg('bias', bias), tensorArg('output', ctx.result.name),
+        tensorArg('input', x.name), weights, folded, tensorArg('output', ctx.result.name), scratch,
         intArg('batches', batches), intArg('in_c', inC), intArg('in_h', window.inH), intArg('in_w', window.inW),
         intArg('out_c', outC), intArg('out_h', window.outH), intArg('out_w', window.outW), intArg('groups', group),
         ...windowArgs(window, false), ...tail,
@@ -150,11 +207,10 @@ export function lowerQGemm(ctx: LowerContext): LoweredStep {
       fn: 'eenn_fc_s8',
       source: S8_SOURCES.fc,
       args: [
-        tensorArg('input', x.name),
-        constArg('weights', int8Array(`${w.name}_packed`, packS8(data, n, 1, k), `"${w.name}" [${n}, ${k}] int8, rows interleaved in blocks of 4`)),
-        optionalTensorArg('bias', ctx.inputs[2]), tensorArg('output', ctx.result.name),
-        intArg('rows', rows), intArg('in_features', k), intArg('out_features', n),
-        ...outputStageArgs(ctx, zeroPointOf(x), n),
+        tensorArg('input', x.name), weightRows(w, data, 1, k), foldedBias(ctx, w, data, n, zeroPointOf(x)),
+        tensorArg('output', ctx.result.name),
+        intArg('rows', rows), intArg('in_features', k), intArg('out_features', n), intArg('output_offset', zeroPointOf(ctx.result)),
+        ...requantizationArgs(ctx, n), ...clampArgs(ctx),
       ],
     }],
   };

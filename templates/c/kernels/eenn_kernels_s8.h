@@ -40,26 +40,292 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------------------------------ */
+/* Weight layout, output stage and dot products shared by eenn_conv_s8.c and eenn_fc_s8.c            */
+/* ------------------------------------------------------------------------------------------------ */
+
+/*
+ * Weight rows packed in pairs (eenn_conv2d_s8, eenn_conv2d_1x1_s8, eenn_fc_s8): the rows [channels, depth] of a
+ * layer (of one group for a grouped convolution) are stored in pairs of output channels (m, m + 1), each pair
+ * 16 values at a time: [m: k .. k+15][m+1: k .. k+15] for every whole 16 values, then [m: rest][m+1: rest]. An
+ * odd last channel keeps its plain row. Rows shorter than 16 values are padded with zeros to a multiple of 4
+ * (EENN_PAIRED_ROW_S8), so that they go in whole words; longer rows are not padded and the packed array has the
+ * size of the ONNX tensor. The block of channel m starts at (m & ~1) * EENN_PAIRED_ROW_S8(depth). The loops
+ * read both channels of a pair from one pointer, and 16 values of one channel are contiguous (one MVE vector).
+ */
+
+/** Values of each channel per chunk of the paired layout. */
+#define EENN_PAIR_CHUNK_S8 16
+
+/** Bytes of one row in the paired layout: depth, rounded up to a multiple of 4 below EENN_PAIR_CHUNK_S8. */
+#define EENN_PAIRED_ROW_S8(depth) ((depth) < EENN_PAIR_CHUNK_S8 ? ((depth) + 3) / 4 * 4 : (depth))
+
+/**
+ * The first of the values [16 c, 16 c + n) of channel j (n = 16, or the rest of the row for the last chunk
+ * c = depth / 16) in rows packed in pairs, `w` being the first row of the layer (or group) of `channels` rows
+ * of `depth` values.
+ */
+static inline const int8_t *eenn_paired_chunk_s8(const int8_t *w, int32_t j, int32_t channels, int32_t depth,
+                                                 int32_t c)
+{
+    const int32_t row = EENN_PAIRED_ROW_S8(depth);
+    const int8_t *block = w + (j & ~1) * row;
+    if ((j | 1) >= channels) { return block + EENN_PAIR_CHUNK_S8 * c; } /* a lone last channel: its plain row */
+    const int32_t n = c < row / EENN_PAIR_CHUNK_S8 ? EENN_PAIR_CHUNK_S8 : row % EENN_PAIR_CHUNK_S8;
+    return block + 2 * EENN_PAIR_CHUNK_S8 * c + (j & 1) * n;
+}
+
+/** Most values one output may sum for eenn_requantize_bounded_s8 (eenn_requantize_bounded_ok_s8). */
+#define EENN_BOUNDED_DEPTH_S8 32768
+
+/**
+ * 1 when a layer may requantize with eenn_requantize_bounded_s8: every output_shift[c] <= -1, every
+ * |bias[c]| < 2^29 (bias may be NULL) and depth <= EENN_BOUNDED_DEPTH_S8, so that each accumulator (bias[c] plus
+ * depth products of an int8 input and an int8 weight, |x * w| <= 2^14) lies in (-2^30, 2^30). Checked once per
+ * call; quantized networks nearly always pass, and the kernels use eenn_requantize_s8 otherwise.
+ */
+static inline int32_t eenn_requantize_bounded_ok_s8(const int32_t *bias, const int32_t *shift, int32_t channels,
+                                                    int32_t depth)
+{
+    if (depth > EENN_BOUNDED_DEPTH_S8) { return 0; }
+    for (int32_t c = 0; c < channels; c++) {
+        if (shift[c] > -1) { return 0; }
+        if (bias != NULL && (bias[c] >= (1 << 29) || bias[c] <= -(1 << 29))) { return 0; }
+    }
+    return 1;
+}
+
+/**
+ * eenn_doubling_high_mult_no_sat(a, m) for m in [0, 2^31) from 16 x 16-bit products (Armv6-M has no 32 x 32 ->
+ * 64-bit multiply): with a = ah 2^16 + al and m = mh 2^16 + ml, (a m + 2^30) >> 31 =
+ * 2 ah mh + (ah ml >> 15) + ((al mh + (al ml >> 16) + 2^14 + (ah ml mod 2^15)) >> 15), every term exact in 32 bits.
+ */
+static inline int32_t eenn_high_mult_16x16_s8(int32_t a, int32_t m)
+{
+    const uint32_t al = (uint32_t)a & 0xFFFFu;
+    const int32_t ah = a >> 16;
+    const uint32_t ml = (uint32_t)m & 0xFFFFu;
+    const int32_t mh = m >> 16;
+    const int32_t cross = ah * (int32_t)ml; /* |ah ml| < 2^31 */
+    const uint32_t low = al * (uint32_t)mh + ((al * ml) >> 16) + (1u << 14) + ((uint32_t)cross & 0x7FFFu);
+    return (int32_t)((uint32_t)(ah * mh) * 2u + (uint32_t)(cross >> 15) + (low >> 15));
+}
+
+/**
+ * eenn_requantize(acc, multiplier, -exponent) for |acc| < 2^30 and exponent in [1, 31] (half = 2^(exponent-1)),
+ * the same bits in fewer instructions:
+ *   doubling_high_mult_no_sat(acc, m) = (2 acc m + 2^31) >> 32         (SMMULR: 2 acc does not overflow)
+ *   divide_by_power_of_two(v, e)      = (v + 2^(e-1) - (v < 0)) >> e   (|v| <= |acc|: the sum does not overflow)
+ */
+static inline int32_t eenn_requantize_bounded_s8(int32_t acc, int32_t multiplier, int32_t exponent, int32_t half)
+{
+    int32_t v;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    __asm__("smmulr %0, %1, %2" : "=r"(v) : "r"(acc * 2), "r"(multiplier));
+#elif defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1
+    v = eenn_high_mult_16x16_s8(acc, multiplier);
+#else
+    v = (int32_t)(((int64_t)acc * multiplier + ((int64_t)1 << 30)) >> 31);
+#endif
+    return (v + half + (v >> 31)) >> exponent;
+}
+
+/**
+ * The output stage of the convolution and fully connected kernels: eenn_requantize_s8, through
+ * eenn_requantize_bounded_s8 when `bounded` (the layer passed eenn_requantize_bounded_ok_s8).
+ */
+static inline int8_t eenn_requantize_output_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t bounded,
+                                               int32_t out_offset, int32_t act_min, int32_t act_max)
+{
+    if (bounded) {
+        const int32_t v = eenn_requantize_bounded_s8(acc, multiplier, -shift, 1 << (-shift - 1));
+        return (int8_t)eenn_clamp_s32(v + out_offset, act_min, act_max);
+    }
+    return eenn_requantize_s8(acc, multiplier, shift, out_offset, act_min, act_max);
+}
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/** SXTB16 of x rotated right by 8: bytes 1 and 3 sign-extended to two int16 halves (CMSIS-NN __SXTB16_RORn). */
+static inline int32_t eenn_sxtb16_ror8_s8(uint32_t x)
+{
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+#endif
+
+/**
+ * acc[j] += sum over k < depth of x[k] * w_j[k] for four weight rows w_0..w_3 (depth >= 1), wrapping. On Armv6-M
+ * (builds optimized for speed, where gcc can give the loop 8 low and 4 high registers) one LDRSB of x and, per row, LDRSB, MULS and an ADD into a high register, the index
+ * counting up to 0: 15 instructions per 4 multiply-accumulates.
+ */
+static inline void eenn_dot_1x4_s8(const int8_t *x, const int8_t *w0, const int8_t *w1, const int8_t *w2,
+                                   const int8_t *w3, int32_t depth, int32_t acc[4])
+{
+#if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1 && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t index = -depth, value, product;
+    __asm__("1:\n\t"
+            "ldrsb %[v], [%[x], %[i]]\n\t"
+            "ldrsb %[p], [%[w0], %[i]]\n\t"
+            "muls %[p], %[v]\n\t"
+            "add %[a0], %[p]\n\t"
+            "ldrsb %[p], [%[w1], %[i]]\n\t"
+            "muls %[p], %[v]\n\t"
+            "add %[a1], %[p]\n\t"
+            "ldrsb %[p], [%[w2], %[i]]\n\t"
+            "muls %[p], %[v]\n\t"
+            "add %[a2], %[p]\n\t"
+            "ldrsb %[p], [%[w3], %[i]]\n\t"
+            "muls %[p], %[v]\n\t"
+            "add %[a3], %[p]\n\t"
+            "adds %[i], #1\n\t"
+            "bne 1b"
+            : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [i] "+l"(index), [v] "=&l"(value),
+              [p] "=&l"(product)
+            : [x] "l"(x + depth), [w0] "l"(w0 + depth), [w1] "l"(w1 + depth), [w2] "l"(w2 + depth),
+              [w3] "l"(w3 + depth)
+            : "cc", "memory");
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+#else
+    uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2], a3 = (uint32_t)acc[3];
+    for (int32_t k = 0; k < depth; k++) {
+        const int32_t v = x[k];
+        a0 += (uint32_t)(v * w0[k]);
+        a1 += (uint32_t)(v * w1[k]);
+        a2 += (uint32_t)(v * w2[k]);
+        a3 += (uint32_t)(v * w3[k]);
+    }
+    acc[0] = (int32_t)a0;
+    acc[1] = (int32_t)a1;
+    acc[2] = (int32_t)a2;
+    acc[3] = (int32_t)a3;
+#endif
+}
+
+/**
+ * acc[j] += x . row(j) over `chunks` whole chunks of 16 values for two whole pairs of rows packed in pairs, the
+ * first at p0 and the second at p1 (rows p0, p0 + 16, p1, p1 + 16 of each chunk, then 32 bytes on). On Armv6-M
+ * (speed-optimized builds) one assembly loop over the chunks around eenn_dot_1x4_s8's.
+ */
+static inline void eenn_dot_pairs_1x4_s8(const int8_t *x, const int8_t *p0, const int8_t *p1, int32_t chunks,
+                                         int32_t acc[4])
+{
+#if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1 && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    /* Pointers to the end of the first chunk of each row; the index counts from -16 up to 0 in each chunk. */
+    const int8_t *xe = x + 16, *e0 = p0 + 16, *e1 = p0 + 32, *e2 = p1 + 16, *e3 = p1 + 32;
+    const int8_t *end = x + 16 * chunks;
+    int32_t index, value, product;
+    __asm__("2:\n\t"
+            "movs %[i], #16\n\t"
+            "rsbs %[i], %[i], #0\n\t"
+            "1:\n\t"
+            "ldrsb %[v], [%[x], %[i]]\n\t"
+            "ldrsb %[p], [%[w0], %[i]]\n\t"
+            "muls %[p], %[v]\n\t"
+            "add %[a0], %[p]\n\t"
+            "ldrsb %[p], [%[w1], %[i]]\n\t"
+            "muls %[p], %[v]\n\t"
+            "add %[a1], %[p]\n\t"
+            "ldrsb %[p], [%[w2], %[i]]\n\t"
+            "muls %[p], %[v]\n\t"
+            "add %[a2], %[p]\n\t"
+            "ldrsb %[p], [%[w3], %[i]]\n\t"
+            "muls %[p], %[v]\n\t"
+            "add %[a3], %[p]\n\t"
+            "adds %[i], #1\n\t"
+            "bne 1b\n\t"
+            "cmp %[x], %[end]\n\t"
+            "beq 3f\n\t"
+            "adds %[x], #16\n\t"
+            "adds %[w0], #32\n\t"
+            "adds %[w1], #32\n\t"
+            "adds %[w2], #32\n\t"
+            "adds %[w3], #32\n\t"
+            "b 2b\n\t"
+            "3:"
+            : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [i] "=&l"(index), [v] "=&l"(value),
+              [p] "=&l"(product), [x] "+l"(xe), [w0] "+l"(e0), [w1] "+l"(e1), [w2] "+l"(e2), [w3] "+l"(e3)
+            : [end] "h"(end)
+            : "cc", "memory");
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+#else
+    for (int32_t c = 0; c < chunks; c++) {
+        eenn_dot_1x4_s8(x + 16 * c, p0 + 32 * c, p0 + 32 * c + 16, p1 + 32 * c, p1 + 32 * c + 16, 16, acc);
+    }
+#endif
+}
+
+/**
+ * acc[j] += x . row(m + j) for the four channels m .. m + 3 of `channels` rows of `depth` values packed in pairs
+ * (the last row standing in for channels past the end), chunk by chunk through eenn_dot_1x4_s8.
+ */
+static inline void eenn_dot_paired_1x4_s8(const int8_t *x, const int8_t *w, int32_t channels, int32_t depth,
+                                          int32_t m, int32_t acc[4])
+{
+    const int32_t last = channels - 1;
+    const int32_t j1 = m + 1 < last ? m + 1 : last, j2 = m + 2 < last ? m + 2 : last, j3 = m + 3 < last ? m + 3 : last;
+    const int32_t whole = depth / EENN_PAIR_CHUNK_S8; /* whole chunks of 16 values (of the layout too) */
+    int32_t c = 0;
+    if (m + 3 < channels && whole > 0) {
+        const int32_t row = EENN_PAIRED_ROW_S8(depth);
+        eenn_dot_pairs_1x4_s8(x, w + m * row, w + (m + 2) * row, whole, acc);
+        c = whole;
+    }
+    for (; c * EENN_PAIR_CHUNK_S8 < depth; c++) {
+        const int32_t n = c < whole ? EENN_PAIR_CHUNK_S8 : depth % EENN_PAIR_CHUNK_S8;
+        eenn_dot_1x4_s8(x + EENN_PAIR_CHUNK_S8 * c, eenn_paired_chunk_s8(w, m, channels, depth, c),
+                        eenn_paired_chunk_s8(w, j1, channels, depth, c), eenn_paired_chunk_s8(w, j2, channels, depth, c),
+                        eenn_paired_chunk_s8(w, j3, channels, depth, c), n, acc);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------ */
 /* Convolution (eenn_conv_s8.c)                                                                       */
 /* ------------------------------------------------------------------------------------------------ */
 
 /**
- * 2-D convolution, any groups / stride / dilation / padding (1-D: in_h = out_h = kernel_h = 1).
+ * Bytes of working memory eenn_conv2d_s8 takes for `depth` = (in_c / groups) * kernel_h * kernel_w values per
+ * output pixel: the im2col columns of two output pixels (of eight below 16 values, the tiles of first layers),
+ * two bytes per value, each column rounded up to a multiple of 4 values.
+ */
+#define EENN_CONV_S8_SCRATCH_BYTES(depth) (((depth) < 16 ? 16 : 4) * (((depth) + 3) / 4 * 4))
+
+/** Bytes of working memory eenn_conv2d_1x1_s8 takes: the columns of two pixels, as EENN_CONV_S8_SCRATCH_BYTES. */
+#define EENN_CONV_1X1_S8_SCRATCH_BYTES(in_c) (4 * (((in_c) + 3) / 4 * 4))
+
+/**
+ * 2-D convolution, any groups / stride / dilation / padding (1-D: in_h = out_h = kernel_h = 1), with the input
+ * zero point folded into the bias by the compiler:
  *
- *   acc = bias[m] + sum over the taps inside the input of (x + input_offset) * w   (padded taps add nothing)
+ *   acc = bias[m] + sum over the window of x * w, where a tap in the padding reads the zero point (-input_offset)
  *   y   = clamp(eenn_requantize(acc, output_multiplier[m], output_shift[m]) + output_offset, act_min, act_max)
  *
+ * which equals the int8 dialect's B[m] + sum over the taps inside the input of (x + input_offset) * w when
+ * bias[m] = B[m] + input_offset * (sum of W[m]) (int32, wrapping: every sum is exact modulo 2^32).
+ *
+ * With a scratch, output pixels go two at a time through their im2col columns (the window's values in the
+ * order of a weight row): two output channels of two pixels per __SMLAD loop on int16 pairs (__ARM_FEATURE_DSP),
+ * per VMLADAVA loop on 16 bytes (__ARM_FEATURE_MVE), four output channels of one pixel in portable C. With
+ * scratch NULL the windows are read from the input directly (portable C, slower).
+ *
  * input     [batches, in_c, in_h, in_w]
- * weights   packed by the compiler from ONNX [out_c, in_c/groups, kernel_h, kernel_w] exactly as the float
- *           kernel packs them: per group, output channels in blocks of 4 stored [in_c/groups][kernel_h][kernel_w][4],
- *           the remaining (out_c/groups) % 4 channels one by one. Symmetric per output channel, [-127, 127].
- * bias      [out_c] int32 (scale s_in * s_w[m]) or NULL
+ * weights   [out_c, in_c/groups, kernel_h, kernel_w], each group's rows packed in pairs (see above),
+ *           symmetric per channel, [-127, 127]
+ * bias      [out_c] int32: the folded bias above, or NULL when it is 0 for every channel
  * output    [batches, out_c, out_h, out_w]
+ * scratch   EENN_CONV_S8_SCRATCH_BYTES((in_c / groups) * kernel_h * kernel_w) bytes, 4-byte aligned, or NULL
  * output_multiplier, output_shift  [out_c]
  * groups    divides in_c and out_c; stride_* >= 1; pad_top/pad_left >= 0; dilation_* >= 1
  */
 void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                    const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
+                    const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output, int8_t *EENN_RESTRICT scratch,
                     int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
                     int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
                     int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
@@ -69,36 +335,24 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
                     int32_t act_min, int32_t act_max);
 
 /**
- * 1x1 convolution with stride 1, no padding, one group: a matrix product per image. Arithmetic as eenn_conv2d_s8.
+ * 1x1 convolution with stride 1, no padding, one group: a matrix product per image, the input zero point folded
+ * into the bias as for eenn_conv2d_s8 (acc = bias[m] + sum_c x[c] * W[m][c]). With a scratch, the values of two
+ * pixels are gathered into columns and multiplied as eenn_conv2d_s8 multiplies its columns; with scratch NULL
+ * the input is read in place (portable C, slower).
  *
  * input     [batches, in_c, size]       (size = height * width)
- * weights   [out_c, in_c] packed as eenn_conv2d_s8 packs them (blocks of 4 output channels)
- * bias      [out_c] int32 or NULL
+ * weights   [out_c, in_c], rows packed in pairs (see above)
+ * bias      [out_c] int32: B[m] + input_offset * (sum of W[m]), or NULL when it is 0 for every channel
  * output    [batches, out_c, size]
+ * scratch   EENN_CONV_1X1_S8_SCRATCH_BYTES(in_c) bytes, 4-byte aligned, or NULL
+ * input_offset  -zero point of the input; the kernel does not need it (it is in the bias)
  */
 void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                        const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
+                        const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output, int8_t *EENN_RESTRICT scratch,
                         int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
                         int32_t input_offset, int32_t output_offset,
                         const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
                         int32_t act_min, int32_t act_max);
-
-/**
- * Depthwise 2-D convolution: groups == in_c, out_c = in_c * multiplier; output channel m reads input channel
- * m / multiplier. Arithmetic as eenn_conv2d_s8.
- *
- * weights   [out_c, 1, kernel_h, kernel_w] (ONNX layout, not packed)
- * Other parameters as eenn_conv2d_s8.
- */
-void eenn_depthwise_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                              const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
-                              int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
-                              int32_t multiplier, int32_t out_h, int32_t out_w,
-                              int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
-                              int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
-                              int32_t input_offset, int32_t output_offset,
-                              const int32_t *EENN_RESTRICT output_multiplier,
-                              const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max);
 
 /**
  * 2-D transposed convolution (ONNX ConvTranspose): output pixel (oy, ox) gathers input pixel (iy, ix) through
@@ -123,27 +377,101 @@ void eenn_conv_transpose2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *E
                               const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max);
 
 /* ------------------------------------------------------------------------------------------------ */
+/* Depthwise convolution (eenn_depthwise_s8.c)                                                        */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** Output rows eenn_depthwise_conv2d_s8 computes per pass over its scratch. */
+#define EENN_DEPTHWISE_S8_BAND 8
+
+/** Bytes of one padded row in eenn_depthwise_conv2d_s8's scratch: the columns any output reads, with room for
+    4-byte loads and vectors of 4 pixels past the last one, rounded up to 4. */
+#define EENN_DEPTHWISE_S8_ROW_BYTES(out_w, kernel_w, stride_w, dilation_w) \
+    (((((out_w) + 3) / 4 * 4 * (stride_w) + ((kernel_w) - 1) * (dilation_w) + 4) + 3) / 4 * 4)
+
+/** Bytes of scratch eenn_depthwise_conv2d_s8 needs: the padded rows that a band of
+    min(out_h, EENN_DEPTHWISE_S8_BAND) output rows reads. */
+#define EENN_DEPTHWISE_S8_SCRATCH_BYTES(out_h, out_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w) \
+    ((((out_h) < EENN_DEPTHWISE_S8_BAND ? (out_h) : EENN_DEPTHWISE_S8_BAND) - 1) * (stride_h) +                   \
+     ((kernel_h) - 1) * (dilation_h) + 1) * EENN_DEPTHWISE_S8_ROW_BYTES(out_w, kernel_w, stride_w, dilation_w)
+
+/**
+ * Depthwise 2-D convolution (1-D: in_h = out_h = kernel_h = 1): groups == in_c, out_c = in_c * multiplier;
+ * output channel m reads input channel m / multiplier. Same arithmetic as eenn_conv2d_s8, with the input zero
+ * point folded into the bias by the compiler:
+ *
+ *   acc = bias[m] + sum over the window of x * w, where a tap in the padding reads the zero point (-input_offset)
+ *   y   = clamp(eenn_requantize(acc, output_multiplier[m], output_shift[m]) + output_offset, act_min, act_max)
+ *
+ * which equals B[m] + sum over in-bounds taps of (x + input_offset) * w when bias[m] = B[m] + input_offset *
+ * (sum of channel m's weights) (int32, wrapping).
+ *
+ * input     [batches, in_c, in_h, in_w]
+ * weights   [out_c, 1, kernel_h, kernel_w] (ONNX layout, not packed), [-127, 127]
+ * bias      [out_c] int32: the folded bias above, or NULL when it is 0 for every channel
+ * output    [batches, out_c, out_h, out_w]; may be the input itself (in place) when multiplier == 1,
+ *           stride_h == stride_w == 1, out_h == in_h and out_w == in_w
+ * scratch   EENN_DEPTHWISE_S8_SCRATCH_BYTES(out_h, out_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h,
+ *           dilation_w) bytes of working memory (padded input rows), 4-byte aligned; not the input or the output
+ * stride_* >= 1; pad_top/pad_left >= 0 (pad_bottom/pad_right follow from out_h/out_w); dilation_* >= 1
+ * Other parameters as eenn_conv2d_s8.
+ */
+void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT weights,
+                              const int32_t *EENN_RESTRICT bias, int8_t *output, int8_t *EENN_RESTRICT scratch,
+                              int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
+                              int32_t multiplier, int32_t out_h, int32_t out_w,
+                              int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                              int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                              int32_t input_offset, int32_t output_offset,
+                              const int32_t *EENN_RESTRICT output_multiplier,
+                              const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Convolution over its own input (eenn_conv_in_place_s8.c)                                          */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** Pixels eenn_conv2d_1x1_in_place_s8 computes per pass. */
+#define EENN_CONV_1X1_IN_PLACE_S8_PIXELS 8
+
+/**
+ * eenn_conv2d_1x1_s8 with the output written over the input (same arithmetic, same weights and parameters).
+ *
+ * data      [batches, in_c, size] on entry, [batches, out_c, size] on return; out_c <= in_c, and out_c == in_c
+ *           when batches > 1
+ * scratch   (in_c + out_c) * EENN_CONV_1X1_IN_PLACE_S8_PIXELS + EENN_CONV_S8_SCRATCH_BYTES(in_c) bytes, 4-byte
+ *           aligned, not data
+ * Other parameters as eenn_conv2d_1x1_s8.
+ */
+void eenn_conv2d_1x1_in_place_s8(int8_t *data, int8_t *EENN_RESTRICT scratch, const int8_t *EENN_RESTRICT weights,
+                                 const int32_t *EENN_RESTRICT bias, int32_t batches, int32_t in_c, int32_t size,
+                                 int32_t out_c, int32_t input_offset, int32_t output_offset,
+                                 const int32_t *EENN_RESTRICT output_multiplier,
+                                 const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max);
+
+/* ------------------------------------------------------------------------------------------------ */
 /* Fully connected (eenn_fc_s8.c)                                                                     */
 /* ------------------------------------------------------------------------------------------------ */
 
 /**
- * Fully connected layer (CMSIS-NN arm_fully_connected_s8 with per-channel requantization):
+ * Fully connected layer (CMSIS-NN arm_fully_connected_s8 with per-channel requantization), the input zero point
+ * folded into the bias by the compiler:
  *
- *   acc = bias[n] + sum_k (input[r][k] + input_offset) * W[n][k]
+ *   acc = bias[n] + sum_k input[r][k] * W[n][k]
  *   output[r][n] = clamp(eenn_requantize(acc, output_multiplier[n], output_shift[n]) + output_offset,
  *                        act_min, act_max)
  *
+ * which is QGemm's B[n] + sum_k (input[r][k] - zero point) * W[n][k] when bias[n] = B[n] - zero point * (sum of
+ * W[n]) (int32, wrapping). Four output features at a time: __SMLAD on int16 pairs (__ARM_FEATURE_DSP), VMLADAVA
+ * on 16 bytes (__ARM_FEATURE_MVE), or portable C.
+ *
  * input     [rows, in_features]
- * weights   W [out_features, in_features] packed: output features in blocks of 4 stored as [in_features][4],
- *           the remaining out_features % 4 one by one as [in_features]
- * bias      [out_features] int32 or NULL
+ * weights   W [out_features, in_features], rows packed in pairs (see above), symmetric per feature, [-127, 127]
+ * bias      [out_features] int32: the folded bias above, or NULL when it is 0 for every feature
  * output    [rows, out_features]
  * output_multiplier, output_shift  [out_features]
  */
 void eenn_fc_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
                 const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
-                int32_t rows, int32_t in_features, int32_t out_features,
-                int32_t input_offset, int32_t output_offset,
+                int32_t rows, int32_t in_features, int32_t out_features, int32_t output_offset,
                 const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
                 int32_t act_min, int32_t act_max);
 
@@ -224,16 +552,17 @@ void eenn_dequantize_s8(const int8_t *EENN_RESTRICT input, float *EENN_RESTRICT 
  * are ignored; a window with no tap inside the input gives -128. Same window rules as eenn_max_pool2d_f32.
  *
  * input     [channels, in_h, in_w]   (channels = batches * C)
- * output    [channels, out_h, out_w] (ceil_mode is already in out_h / out_w)
+ * output    [channels, out_h, out_w] (ceil_mode is already in out_h / out_w); may overwrite the start of the
+ *           input when no window reads an input element before the index of its own output element
+ *           (each output is written after its whole window is read, in memory order)
  */
-void eenn_max_pool2d_s8(const int8_t *EENN_RESTRICT input, int8_t *EENN_RESTRICT output,
+void eenn_max_pool2d_s8(const int8_t *input, int8_t *output,
                         int32_t channels, int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w,
                         int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
                         int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w);
 
-/** Maximum of each channel: input [channels, size] -> output [channels]. */
-void eenn_global_max_pool_s8(const int8_t *EENN_RESTRICT input, int8_t *EENN_RESTRICT output,
-                             int32_t channels, int32_t size);
+/** Maximum of each channel: input [channels, size] -> output [channels]; output may be the input. */
+void eenn_global_max_pool_s8(const int8_t *input, int8_t *output, int32_t channels, int32_t size);
 
 /**
  * 2-D average pooling (CMSIS-NN arm_avgpool_s8; 1-D: in_h = out_h = kernel_h = 1); the output keeps the
@@ -245,10 +574,10 @@ void eenn_global_max_pool_s8(const int8_t *EENN_RESTRICT input, int8_t *EENN_RES
  * A window with no tap counted gives clamp(0). GlobalAveragePool: kernel = the whole plane, stride 1, no pads.
  *
  * input     [channels, in_h, in_w]
- * output    [channels, out_h, out_w]
+ * output    [channels, out_h, out_w]; may overwrite the start of the input as for eenn_max_pool2d_s8
  * input_offset  -zero_point of the input (and output)
  */
-void eenn_avg_pool2d_s8(const int8_t *EENN_RESTRICT input, int8_t *EENN_RESTRICT output,
+void eenn_avg_pool2d_s8(const int8_t *input, int8_t *output,
                         int32_t channels, int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w,
                         int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
                         int32_t pad_top, int32_t pad_left, int32_t pad_bottom, int32_t pad_right,

@@ -1,0 +1,664 @@
+/*
+ * eenn_depthwise_s8.c - int8 depthwise convolution (NCHW), any kernel, stride, dilation and channel multiplier.
+ *
+ * In NCHW a depthwise layer is a plane filter: output channel m reads input plane m / multiplier only, with
+ * the kernel_h x kernel_w weights of channel m. The kernel works through a band of EENN_DEPTHWISE_S8_BAND output
+ * rows at a time: it copies the input rows the band reads into `scratch` as padded rows (the padding holds the
+ * input zero point; rows shared with the next band move down instead of being copied again) and runs one band
+ * routine over them. The compiler folded the zero point into the bias (bias' = B - zero_point * sum(w)), so an
+ * output is bias' plus the raw int8 inputs times the weights: a padded tap holding the zero point adds
+ * zero_point * w, which cancels its share of the folded term, as the int8 dialect says (a padded tap adds
+ * nothing). No tap is ever tested for the border.
+ *
+ * Band routines, by target:
+ *   __ARM_FEATURE_MVE  4 output pixels per vector (int32 lanes), any window; exact requantization in vectors
+ *                      (VQRDMULH and a rounding shift fixed up for ties away from zero, as CMSIS-NN's MVE path).
+ *   __ARM_FEATURE_DSP  3x3 (dilation_w 1): each 4-byte load of a padded row gives two pairs of 16-bit inputs
+ *                      (SXTB16); stride 1 sums 2 output pixels per load and row with 4 SMLAD/SMLAxy; the sums of
+ *                      EENN_DW_CHUNK pixels are then requantized four at a time, clamped as halfwords (SSUB16/SEL).
+ *   portable           the 9 taps of a 3x3 window unrolled, and a plain loop for any other window.
+ * Requantization: where a channel's accumulators provably stay inside (-2^30, 2^30) and its shift is in
+ * [-22, -1] (nearly always), the DSP and portable routines use one rounding high multiply (SMMULR) and one
+ * shift with the output offset folded in: the same bits as eenn_requantize_s8 (see eenn_dw_requantize_fast).
+ * Other channels go through eenn_requantize_s8.
+ *
+ * Output may be the input (in place) when multiplier == 1, stride 1 and out_h == in_h, out_w == in_w: output
+ * rows are written only after every input row up to them has been copied into the scratch.
+ */
+#include <string.h>
+
+#include "eenn_kernels_s8.h"
+
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+#define EENN_DW_MVE 1
+#elif defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define EENN_DW_DSP 1
+#endif
+
+/* Band routines keep their own registers: inlined into the channel loop, their inner loops would spill. Loops
+   with constant flags are copied into each caller, one copy per flag value. */
+#if defined(__GNUC__)
+#define EENN_DW_NOINLINE __attribute__((noinline))
+#define EENN_DW_SPECIALIZED __attribute__((always_inline)) inline
+#else
+#define EENN_DW_NOINLINE
+#define EENN_DW_SPECIALIZED inline
+#endif
+/* The row copies stay inline word loops: gcc would otherwise call memset/memmove, byte loops in newlib-nano. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define EENN_DW_PLAIN_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define EENN_DW_PLAIN_LOOPS
+#endif
+
+/* Everything the output stage of one output channel needs, computed once per channel. */
+typedef struct
+{
+    int32_t bias;          /* the folded bias of the channel */
+    int32_t multiplier;    /* Q31 requantization multiplier */
+    int32_t shift;         /* its shift, [-31, 30] */
+    int32_t fast;          /* 1 when eenn_dw_requantize_fast is exact for every accumulator of the channel */
+    int32_t right_shift;   /* -shift (fast channels: [1, 22]) */
+    int32_t round_offset;  /* 2^(right_shift - 1) + (output_offset << right_shift) (fast channels) */
+    int32_t output_offset; /* zero point of the output */
+    int32_t act_min;
+    int32_t act_max;
+} eenn_dw_channel_s8;
+
+/* Where a band routine finds the window of each output pixel in the scratch rows. */
+typedef struct
+{
+    int32_t row_bytes;  /* bytes from one padded row to the next */
+    int32_t tap_step;   /* dilation_h * row_bytes: from one kernel row to the next */
+    int32_t out_step;   /* stride_h * row_bytes: from one output row's window to the next */
+    int32_t kernel_h;
+    int32_t kernel_w;
+    int32_t stride_w;
+    int32_t dilation_w;
+} eenn_dw_geometry_s8;
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Requantization                                                                                     */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* round(a * b / 2^32), ties toward +infinity (SMMULR), for b in [0, 2^31). */
+static inline int32_t eenn_dw_high_mult(int32_t a, int32_t b)
+{
+#if defined(EENN_DW_DSP)
+    int32_t result;
+    __asm__("smmulr %0, %1, %2" : "=r"(result) : "r"(a), "r"(b));
+    return result;
+#elif defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__)
+    /*
+     * No long multiply: a * b = ah bh 2^32 + (ah bl + al bh) 2^16 + al bl from 16 x 16-bit products, each in
+     * 32 bits (al, bl in [0, 2^16); ah in [-2^15, 2^15); bh in [0, 2^15)). floor((a b + 2^31) / 2^32) =
+     * ah bh + floor((p + q) / 2^16), p = ah bl, q = al bh + (al bl >> 16) + 2^15, summed by halves.
+     */
+    const int32_t ah = a >> 16;
+    const uint32_t al = (uint32_t)a & 0xFFFFu;
+    const int32_t bh = b >> 16;
+    const uint32_t bl = (uint32_t)b & 0xFFFFu;
+    const int32_t p = ah * (int32_t)bl;
+    const uint32_t q = al * (uint32_t)bh + ((al * bl) >> 16) + 0x8000u;
+    return ah * bh + (p >> 16) + (int32_t)(q >> 16) + (int32_t)((((uint32_t)p & 0xFFFFu) + (q & 0xFFFFu)) >> 16);
+#else
+    return (int32_t)(((int64_t)a * (int64_t)b + (int64_t)0x80000000LL) >> 32);
+#endif
+}
+
+/*
+ * eenn_requantize_s8 for a channel with `fast` set (|acc| < 2^30, shift in [-22, -1]), given 2 acc:
+ *   eenn_doubling_high_mult_no_sat(acc, m) = (acc * m + 2^30) >> 31 = (2 acc * m + 2^31) >> 32, |r| <= |acc|.
+ *   eenn_divide_by_power_of_two(r, e) rounds half away from zero: (r + 2^(e-1) - (r < 0)) >> e for e >= 1, and
+ *   adding output_offset * 2^e before the shift adds output_offset after it; with e <= 22 the sum stays inside
+ *   int32 (|r| + 2^21 + 128 * 2^22 < 2^31).
+ */
+static inline int32_t eenn_dw_requantize_fast_s32(int32_t acc2, const eenn_dw_channel_s8 *ch)
+{
+    const int32_t r = eenn_dw_high_mult(acc2, ch->multiplier);
+    /* Arithmetic right shift of a negative value: implementation-defined in C99, arithmetic in gcc and on Arm. */
+    return (r + ch->round_offset + (r >> 31)) >> ch->right_shift;
+}
+
+/* eenn_requantize_s8 of acc for a fast channel. */
+static inline int8_t eenn_dw_requantize_fast(int32_t acc, const eenn_dw_channel_s8 *ch)
+{
+    return (int8_t)eenn_clamp_s32(eenn_dw_requantize_fast_s32(2 * acc, ch), ch->act_min, ch->act_max);
+}
+
+/* The output stage of any channel: the fast form where it is exact, else eenn_requantize_s8. */
+static inline int8_t eenn_dw_requantize(int32_t acc, const eenn_dw_channel_s8 *ch)
+{
+    if (ch->fast) {
+        return eenn_dw_requantize_fast(acc, ch);
+    }
+    return eenn_requantize_s8(acc, ch->multiplier, ch->shift, ch->output_offset, ch->act_min, ch->act_max);
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Padded rows                                                                                        */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* dst[0, n) = value. */
+static EENN_DW_PLAIN_LOOPS void eenn_dw_fill(int8_t *dst, int32_t n, int8_t value)
+{
+#if defined(__ARM_FEATURE_UNALIGNED)
+    const uint32_t word = (uint32_t)(uint8_t)value * 0x01010101u;
+    for (; n >= 4; n -= 4) {
+        memcpy(dst, &word, 4);
+        dst += 4;
+    }
+#endif
+    for (; n > 0; n--) {
+        *dst++ = value;
+    }
+}
+
+/*
+ * dst[0, n) = src[0, n), copied forward 8 bytes at a time: dst may overlap src when dst <= src - 8 (rows moving
+ * down in the scratch; a row is at least 8 bytes), each 8 bytes being read before they are written.
+ */
+static EENN_DW_PLAIN_LOOPS void eenn_dw_copy(int8_t *dst, const int8_t *src, int32_t n)
+{
+#if defined(__ARM_FEATURE_UNALIGNED)
+    const int8_t *const end = src + (n & ~7);
+    while (src != end) {
+        uint32_t low, high;
+        memcpy(&low, src, 4);
+        memcpy(&high, src + 4, 4);
+        memcpy(dst, &low, 4);
+        memcpy(dst + 4, &high, 4);
+        src += 8;
+        dst += 8;
+    }
+    n &= 7;
+#endif
+    for (; n > 0; n--) {
+        *dst++ = *src++;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Band routines: `rows` output rows of one channel from the padded rows at `window`                 */
+/* ------------------------------------------------------------------------------------------------ */
+
+#if defined(EENN_DW_MVE)
+
+/* Any window, 4 output pixels per vector; exact requantization (CMSIS-NN arm_requantize_mve). */
+static EENN_DW_NOINLINE void eenn_dw_band_mve(const int8_t *window, const eenn_dw_geometry_s8 *g,
+                                              const int8_t *EENN_RESTRICT w, int8_t *out, int32_t out_w, int32_t rows,
+                                              const eenn_dw_channel_s8 *ch)
+{
+    const uint32x4_t lanes = vmulq_n_u32(vidupq_n_u32(0u, 1), (uint32_t)g->stride_w);
+    const int32_t left_shift = ch->shift > 0 ? ch->shift : 0;
+    const int32_t right_shift = ch->shift > 0 ? 0 : -ch->shift;
+    const int32x4_t neg_right = vdupq_n_s32(-right_shift);
+    const int32x4_t lo = vdupq_n_s32(ch->act_min);
+    const int32x4_t hi = vdupq_n_s32(ch->act_max);
+    const int is_3x3 = g->kernel_h == 3 && g->kernel_w == 3 && g->stride_w == 1 && g->dilation_w == 1;
+    for (int32_t row = 0; row < rows; row++) {
+        const int8_t *r0 = window;
+        const int8_t *r1 = r0 + g->tap_step;
+        const int8_t *r2 = r1 + g->tap_step;
+        for (int32_t ox = 0; ox < out_w; ox += 4) {
+            const mve_pred16_t tail = vctp32q((uint32_t)(out_w - ox));
+            int32x4_t acc = vdupq_n_s32(ch->bias);
+            if (is_3x3) {
+                acc = vmlaq_n_s32(acc, vldrbq_s32(r0 + ox), w[0]);
+                acc = vmlaq_n_s32(acc, vldrbq_s32(r0 + ox + 1), w[1]);
+                acc = vmlaq_n_s32(acc, vldrbq_s32(r0 + ox + 2), w[2]);
+                acc = vmlaq_n_s32(acc, vldrbq_s32(r1 + ox), w[3]);
+                acc = vmlaq_n_s32(acc, vldrbq_s32(r1 + ox + 1), w[4]);
+                acc = vmlaq_n_s32(acc, vldrbq_s32(r1 + ox + 2), w[5]);
+                acc = vmlaq_n_s32(acc, vldrbq_s32(r2 + ox), w[6]);
+                acc = vmlaq_n_s32(acc, vldrbq_s32(r2 + ox + 1), w[7]);
+                acc = vmlaq_n_s32(acc, vldrbq_s32(r2 + ox + 2), w[8]);
+            } else {
+                const int8_t *tap_row = window + ox * g->stride_w;
+                const int8_t *wr = w;
+                for (int32_t ky = 0; ky < g->kernel_h; ky++) {
+                    for (int32_t kx = 0; kx < g->kernel_w; kx++) {
+                        acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(tap_row + kx * g->dilation_w, lanes), wr[kx]);
+                    }
+                    tap_row += g->tap_step;
+                    wr += g->kernel_w;
+                }
+            }
+            /* eenn_requantize: wrapping left shift, doubling high multiply, rounding divide (ties away from 0). */
+            acc = vqrdmulhq_n_s32(vshlq_r_s32(acc, left_shift), ch->multiplier);
+            const int32x4_t fixup = vshrq_n_s32(vandq_s32(acc, neg_right), 31);
+            acc = vrshlq_s32(vqaddq_s32(acc, fixup), neg_right);
+            acc = vminq_s32(vmaxq_s32(vaddq_n_s32(acc, ch->output_offset), lo), hi);
+            vstrbq_p_s32(out + ox, acc, tail);
+        }
+        window += g->out_step;
+        out += out_w;
+    }
+}
+
+#else
+
+/* Any window, one output pixel at a time. */
+static EENN_DW_NOINLINE void eenn_dw_band_general(const int8_t *window, const eenn_dw_geometry_s8 *g,
+                                                  const int8_t *EENN_RESTRICT w, int8_t *out, int32_t out_w,
+                                                  int32_t rows, const eenn_dw_channel_s8 *ch)
+{
+    for (int32_t row = 0; row < rows; row++) {
+        for (int32_t ox = 0; ox < out_w; ox++) {
+            const int8_t *tap_row = window + ox * g->stride_w;
+            const int8_t *wr = w;
+            int32_t acc = ch->bias;
+            for (int32_t ky = 0; ky < g->kernel_h; ky++) {
+                for (int32_t kx = 0; kx < g->kernel_w; kx++) {
+                    acc += (int32_t)tap_row[kx * g->dilation_w] * wr[kx];
+                }
+                tap_row += g->tap_step;
+                wr += g->kernel_w;
+            }
+            out[ox] = eenn_dw_requantize(acc, ch);
+        }
+        window += g->out_step;
+        out += out_w;
+    }
+}
+
+#if defined(EENN_DW_DSP)
+
+/* Four int8 values from any address (Armv7E-M loads unaligned words). */
+static inline int32_t eenn_dw_load_x4(const int8_t *p)
+{
+    int32_t word;
+    memcpy(&word, p, 4);
+    return word;
+}
+
+/* Bytes 1 and 3 of `word` as two sign-extended halfwords: SXTB16 with ROR #8. */
+static inline int32_t eenn_dw_odd_bytes(int32_t word)
+{
+    int32_t result;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(result) : "r"(word));
+    return result;
+}
+
+/* The low halfwords of a and b as one word (a low): PKHBT. */
+static inline int32_t eenn_dw_pack_low(int32_t a, int32_t b)
+{
+    int32_t result;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(result) : "r"(a), "r"(b));
+    return result;
+}
+
+/* Two int8 weights as the halfwords of one word (a first, b second). */
+static inline int32_t eenn_dw_pair(int8_t a, int8_t b)
+{
+    return (int32_t)((uint32_t)(uint16_t)(int16_t)a | ((uint32_t)(uint16_t)(int16_t)b << 16));
+}
+
+/* The 9 weights of a 3x3 channel as SMLAD operands. */
+typedef struct
+{
+    int32_t w02_0, w02_1, w02_2; /* (w0, w2), (w3, w5), (w6, w8) */
+    int32_t w1_01;               /* (w1, w4) */
+    int32_t w1_2;                /* w7 */
+} eenn_dw_dsp3x3_s8;
+
+/* Output pixels summed before they are requantized (the sums live on the stack). */
+#define EENN_DW_CHUNK 64
+
+/*
+ * Sums without the bias of `rows` output rows of 3x3 windows, `width` pixels each, into acc (row after row),
+ * stride 1: output pixels in pairs from one 4-byte load per kernel row,
+ * x = (x0, x1, x2, x3): even = (x0, x2), odd = (x1, x3);
+ *   acc[2i]     = SMLAD(even, (w0, w2)) + x1 * w1 + ...      acc[2i + 1] = SMLAD(odd, (w0, w2)) + x2 * w1 + ...
+ * An odd width sums one pixel more, from the spare columns of the rows, which the next row (or acc's spare
+ * entry) takes.
+ */
+static inline void eenn_dw_sum_3x3_pairs(const int8_t *window, int32_t tap_step, int32_t out_step, int32_t rows,
+                                         const eenn_dw_dsp3x3_s8 *k, int32_t *acc, int32_t width)
+{
+    const int32_t w02_0 = k->w02_0, w02_1 = k->w02_1, w02_2 = k->w02_2, w1_01 = k->w1_01, w1_2 = k->w1_2;
+    const int32_t pairs = (width + 1) >> 1;
+    for (int32_t row = 0; row < rows; row++) {
+        const int8_t *r0 = window;
+        const int8_t *r1 = r0 + tap_step;
+        const int8_t *r2 = r1 + tap_step;
+        int32_t *sum = acc + row * width;
+        int32_t *const end = sum + 2 * pairs;
+        while (sum != end) {
+            int32_t word = eenn_dw_load_x4(r0);
+            int32_t even = __sxtb16(word);
+            int32_t odd = eenn_dw_odd_bytes(word);
+            int32_t a = __smuad(even, w02_0);
+            int32_t b = __smuad(odd, w02_0);
+            a = __smlabb(odd, w1_01, a);
+            b = __smlatb(even, w1_01, b);
+            word = eenn_dw_load_x4(r1);
+            even = __sxtb16(word);
+            odd = eenn_dw_odd_bytes(word);
+            a = __smlad(even, w02_1, a);
+            b = __smlad(odd, w02_1, b);
+            a = __smlabt(odd, w1_01, a);
+            b = __smlatt(even, w1_01, b);
+            word = eenn_dw_load_x4(r2);
+            even = __sxtb16(word);
+            odd = eenn_dw_odd_bytes(word);
+            a = __smlad(even, w02_2, a);
+            b = __smlad(odd, w02_2, b);
+            a = __smlabb(odd, w1_2, a);
+            b = __smlatb(even, w1_2, b);
+            sum[0] = a;
+            sum[1] = b;
+            sum += 2;
+            r0 += 2;
+            r1 += 2;
+            r2 += 2;
+        }
+        window += out_step;
+    }
+}
+
+/* As eenn_dw_sum_3x3_pairs for any stride: one output pixel per 3 loads. */
+static inline void eenn_dw_sum_3x3_strided(const int8_t *window, int32_t tap_step, int32_t out_step, int32_t rows,
+                                           const eenn_dw_dsp3x3_s8 *k, int32_t stride_w, int32_t *acc, int32_t width)
+{
+    const int32_t w02_0 = k->w02_0, w02_1 = k->w02_1, w02_2 = k->w02_2, w1_01 = k->w1_01, w1_2 = k->w1_2;
+    for (int32_t row = 0; row < rows; row++) {
+        const int8_t *r0 = window;
+        const int8_t *r1 = r0 + tap_step;
+        const int8_t *r2 = r1 + tap_step;
+        for (int32_t i = 0; i < width; i++) {
+            int32_t word = eenn_dw_load_x4(r0);
+            int32_t a = __smuad(__sxtb16(word), w02_0);
+            a = __smlabb(eenn_dw_odd_bytes(word), w1_01, a);
+            word = eenn_dw_load_x4(r1);
+            a = __smlad(__sxtb16(word), w02_1, a);
+            a = __smlabt(eenn_dw_odd_bytes(word), w1_01, a);
+            word = eenn_dw_load_x4(r2);
+            a = __smlad(__sxtb16(word), w02_2, a);
+            a = __smlabb(eenn_dw_odd_bytes(word), w1_2, a);
+            *acc++ = a;
+            r0 += stride_w;
+            r1 += stride_w;
+            r2 += stride_w;
+        }
+        window += out_step;
+    }
+}
+
+/* Sums of `rows` rows of 3x3 windows, `width` pixels each. */
+static EENN_DW_NOINLINE void eenn_dw_sum_3x3(const int8_t *window, int32_t tap_step, int32_t out_step, int32_t rows,
+                                             const eenn_dw_dsp3x3_s8 *k, int32_t stride_w, int32_t *acc,
+                                             int32_t width)
+{
+    if (stride_w == 1) {
+        eenn_dw_sum_3x3_pairs(window, tap_step, out_step, rows, k, acc, width);
+    } else {
+        eenn_dw_sum_3x3_strided(window, tap_step, out_step, rows, k, stride_w, acc, width);
+    }
+}
+
+/* Halfword lanes of a fast channel's two requantized pixels, saturated to int8 (SSAT) and packed (PKHBT). */
+static inline int32_t eenn_dw_requantize_pair(int32_t a2, int32_t b2, int32_t multiplier, int32_t round_offset,
+                                              int32_t right_shift)
+{
+    const int32_t ra = eenn_dw_high_mult(a2, multiplier);
+    const int32_t rb = eenn_dw_high_mult(b2, multiplier);
+    const int32_t va = __ssat((ra + round_offset + (ra >> 31)) >> right_shift, 8);
+    const int32_t vb = __ssat((rb + round_offset + (rb >> 31)) >> right_shift, 8);
+    return eenn_dw_pack_low(va, vb);
+}
+
+/* max(v, low) per halfword: SSUB16 sets the GE flags that SEL reads. */
+static inline int32_t eenn_dw_max_pair(int32_t v, int32_t low2)
+{
+    (void)__ssub16(v, low2);
+    return (int32_t)__sel((uint32_t)v, (uint32_t)low2);
+}
+
+/* min(v, high) per halfword. */
+static inline int32_t eenn_dw_min_pair(int32_t v, int32_t high2)
+{
+    (void)__ssub16(high2, v);
+    return (int32_t)__sel((uint32_t)v, (uint32_t)high2);
+}
+
+/*
+ * The output stage of a fast channel over `count` sums: eenn_dw_requantize_fast of bias + acc[i], four pixels
+ * at a time: pixels (0, 2) and (1, 3) as halfword pairs, saturated to int8, clamped (the bounds SSAT leaves:
+ * clamp_low when act_min > -128, clamp_high when act_max < 127), then interleaved into one word.
+ */
+static EENN_DW_SPECIALIZED void eenn_dw_output_fast_clamped(const int32_t *acc, int8_t *out, int32_t count,
+                                               const eenn_dw_channel_s8 *ch, int clamp_low, int clamp_high)
+{
+    const int32_t bias2 = 2 * ch->bias;
+    const int32_t multiplier = ch->multiplier;
+    const int32_t round_offset = ch->round_offset;
+    const int32_t right_shift = ch->right_shift;
+    const int32_t low2 = eenn_dw_pack_low(ch->act_min, ch->act_min);
+    const int32_t high2 = eenn_dw_pack_low(ch->act_max, ch->act_max);
+    const int32_t *const end = acc + (count & ~3);
+    while (acc != end) {
+        /* 2 acc fits (|acc| < 2^30): the doubling of eenn_doubling_high_mult_no_sat goes before SMMULR. */
+        int32_t even = eenn_dw_requantize_pair(2 * acc[0] + bias2, 2 * acc[2] + bias2, multiplier, round_offset,
+                                               right_shift);
+        int32_t odd = eenn_dw_requantize_pair(2 * acc[1] + bias2, 2 * acc[3] + bias2, multiplier, round_offset,
+                                              right_shift);
+        if (clamp_low) {
+            even = eenn_dw_max_pair(even, low2);
+            odd = eenn_dw_max_pair(odd, low2);
+        }
+        if (clamp_high) {
+            even = eenn_dw_min_pair(even, high2);
+            odd = eenn_dw_min_pair(odd, high2);
+        }
+        const uint32_t word = ((uint32_t)even & 0x00FF00FFu) | (((uint32_t)odd & 0x00FF00FFu) << 8);
+        memcpy(out, &word, 4);
+        acc += 4;
+        out += 4;
+    }
+    for (int32_t i = 0; i < (count & 3); i++) {
+        out[i] = eenn_dw_requantize_fast(ch->bias + acc[i], ch);
+    }
+}
+
+/* eenn_dw_output_fast_clamped with only the clamps the activation range needs. */
+static EENN_DW_NOINLINE void eenn_dw_output_fast(const int32_t *acc, int8_t *out, int32_t count,
+                                                 const eenn_dw_channel_s8 *ch)
+{
+    if (ch->act_max < 127) {
+        eenn_dw_output_fast_clamped(acc, out, count, ch, 1, 1);
+    } else if (ch->act_min > -128) {
+        eenn_dw_output_fast_clamped(acc, out, count, ch, 1, 0); /* a fused Relu */
+    } else {
+        eenn_dw_output_fast_clamped(acc, out, count, ch, 0, 0);
+    }
+}
+
+/*
+ * 3x3 windows (dilation_w 1) of a fast channel. The sums of whole output rows (as many as EENN_DW_CHUNK pixels
+ * hold; the rows of a plane are contiguous in the output) are requantized in one pass; rows wider than that go
+ * EENN_DW_CHUNK pixels at a time.
+ */
+static EENN_DW_NOINLINE void eenn_dw_band_3x3_dsp(const int8_t *window, const eenn_dw_geometry_s8 *g,
+                                                  const eenn_dw_dsp3x3_s8 *k, int8_t *out, int32_t out_w,
+                                                  int32_t rows, const eenn_dw_channel_s8 *ch)
+{
+    int32_t acc[EENN_DW_CHUNK + 1];
+    const int32_t stride_w = g->stride_w;
+    if (out_w <= EENN_DW_CHUNK) {
+        const int32_t per_pass = EENN_DW_CHUNK / out_w;
+        for (int32_t row = 0; row < rows; row += per_pass) {
+            const int32_t n = rows - row < per_pass ? rows - row : per_pass;
+            eenn_dw_sum_3x3(window, g->tap_step, g->out_step, n, k, stride_w, acc, out_w);
+            window += n * g->out_step;
+            eenn_dw_output_fast(acc, out + row * out_w, n * out_w, ch);
+        }
+        return;
+    }
+    for (int32_t row = 0; row < rows; row++) {
+        for (int32_t ox = 0; ox < out_w; ox += EENN_DW_CHUNK) {
+            const int32_t count = out_w - ox < EENN_DW_CHUNK ? out_w - ox : EENN_DW_CHUNK;
+            eenn_dw_sum_3x3(window + ox * stride_w, g->tap_step, g->out_step, 1, k, stride_w, acc, count);
+            eenn_dw_output_fast(acc, out + ox, count, ch);
+        }
+        window += g->out_step;
+        out += out_w;
+    }
+}
+
+#else
+
+/* 3x3 windows (dilation_w 1) of a fast channel: the 9 taps unrolled. */
+static EENN_DW_NOINLINE void eenn_dw_band_3x3(const int8_t *window, const eenn_dw_geometry_s8 *g,
+                                              const int8_t *EENN_RESTRICT w, int8_t *out, int32_t out_w, int32_t rows,
+                                              const eenn_dw_channel_s8 *ch)
+{
+    const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
+    const int32_t stride_w = g->stride_w;
+    for (int32_t row = 0; row < rows; row++) {
+        const int8_t *r0 = window;
+        const int8_t *r1 = r0 + g->tap_step;
+        const int8_t *r2 = r1 + g->tap_step;
+        for (int32_t ox = 0; ox < out_w; ox++) {
+            int32_t acc = ch->bias;
+            acc += r0[0] * w0 + r0[1] * w1 + r0[2] * w2;
+            acc += r1[0] * w3 + r1[1] * w4 + r1[2] * w5;
+            acc += r2[0] * w6 + r2[1] * w7 + r2[2] * w8;
+            out[ox] = eenn_dw_requantize_fast(acc, ch);
+            r0 += stride_w;
+            r1 += stride_w;
+            r2 += stride_w;
+        }
+        window += g->out_step;
+        out += out_w;
+    }
+}
+
+#endif /* EENN_DW_DSP */
+#endif /* EENN_DW_MVE */
+
+/* ------------------------------------------------------------------------------------------------ */
+/* The kernel                                                                                         */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* The output stage of one output channel: requantization constants and whether the fast form is exact. */
+static void eenn_dw_channel_setup(eenn_dw_channel_s8 *ch, const int8_t *EENN_RESTRICT w, int32_t taps, int32_t bias,
+                                  int32_t multiplier, int32_t shift, int32_t output_offset, int32_t act_min,
+                                  int32_t act_max)
+{
+    /* |acc| <= |bias| + 128 * sum |w|: every value summed (padding included) is an int8. */
+    uint32_t weight_sum = 0u;
+    for (int32_t t = 0; t < taps; t++) {
+        weight_sum += (uint32_t)(w[t] < 0 ? -w[t] : w[t]);
+    }
+    const uint64_t bound = (bias < 0 ? (uint64_t)(-(int64_t)bias) : (uint64_t)bias) + 128u * (uint64_t)weight_sum;
+    ch->bias = bias;
+    ch->multiplier = multiplier;
+    ch->shift = shift;
+    ch->fast = bound < ((uint64_t)1 << 30) && shift <= -1 && shift >= -22;
+    ch->right_shift = ch->fast ? -shift : 0;
+    ch->round_offset = ch->fast ? (int32_t)((1u << (ch->right_shift - 1)) + ((uint32_t)output_offset << ch->right_shift))
+                                : 0;
+    ch->output_offset = output_offset;
+    ch->act_min = act_min;
+    ch->act_max = act_max;
+}
+
+void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT weights,
+                              const int32_t *EENN_RESTRICT bias, int8_t *output, int8_t *EENN_RESTRICT scratch,
+                              int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
+                              int32_t multiplier, int32_t out_h, int32_t out_w,
+                              int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                              int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                              int32_t input_offset, int32_t output_offset,
+                              const int32_t *EENN_RESTRICT output_multiplier,
+                              const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max)
+{
+    if (out_h <= 0 || out_w <= 0) {
+        return;
+    }
+    const int32_t out_c = in_c * multiplier;
+    const int32_t taps = kernel_h * kernel_w;
+    const int8_t pad = (int8_t)(-input_offset);
+    const int32_t band = out_h < EENN_DEPTHWISE_S8_BAND ? out_h : EENN_DEPTHWISE_S8_BAND;
+    const int32_t span = (kernel_h - 1) * dilation_h + 1;
+    /* Padded rows in the scratch: those a band of `band` output rows reads. */
+    const int32_t band_rows = (band - 1) * stride_h + span;
+    eenn_dw_geometry_s8 g;
+    g.row_bytes = EENN_DEPTHWISE_S8_ROW_BYTES(out_w, kernel_w, stride_w, dilation_w);
+    g.tap_step = dilation_h * g.row_bytes;
+    g.out_step = stride_h * g.row_bytes;
+    g.kernel_h = kernel_h;
+    g.kernel_w = kernel_w;
+    g.stride_w = stride_w;
+    g.dilation_w = dilation_w;
+    /* Input columns [0, count) sit at row columns [lead, lead + count); every other column is padding. */
+    const int32_t lead = pad_left < g.row_bytes ? pad_left : g.row_bytes;
+    const int32_t count = g.row_bytes - lead < in_w ? g.row_bytes - lead : in_w;
+#if !defined(EENN_DW_MVE)
+    const int32_t is_3x3 = kernel_h == 3 && kernel_w == 3 && dilation_w == 1;
+#endif
+    eenn_dw_fill(scratch, band_rows * g.row_bytes, pad);
+
+    for (int32_t n = 0; n < batches; n++) {
+        for (int32_t oc = 0; oc < out_c; oc++) {
+            const int8_t *plane = input + (n * in_c + oc / multiplier) * in_h * in_w;
+            const int8_t *w = weights + oc * taps;
+            int8_t *out = output + (n * out_c + oc) * out_h * out_w;
+            eenn_dw_channel_s8 ch;
+            eenn_dw_channel_setup(&ch, w, taps, bias != NULL ? bias[oc] : 0, output_multiplier[oc], output_shift[oc],
+                                  output_offset, act_min, act_max);
+#if defined(EENN_DW_DSP)
+            eenn_dw_dsp3x3_s8 packed = { 0, 0, 0, 0, 0 };
+            if (is_3x3) {
+                packed.w02_0 = eenn_dw_pair(w[0], w[2]);
+                packed.w02_1 = eenn_dw_pair(w[3], w[5]);
+                packed.w02_2 = eenn_dw_pair(w[6], w[8]);
+                packed.w1_01 = eenn_dw_pair(w[1], w[4]);
+                packed.w1_2 = w[7];
+            }
+#endif
+            /* The scratch holds padded rows [held, held + held_rows) (padded row p is input row p - pad_top). */
+            int32_t held = 0;
+            int32_t held_rows = 0;
+            for (int32_t oy = 0; oy < out_h; oy += band) {
+                const int32_t rows = out_h - oy < band ? out_h - oy : band;
+                const int32_t first = oy * stride_h;
+                const int32_t needed = (rows - 1) * stride_h + span;
+                /* Rows the previous band shares with this one move to the top. */
+                int32_t kept = held + held_rows - first;
+                kept = kept < 0 ? 0 : kept;
+                if (kept > 0 && first > held) {
+                    eenn_dw_copy(scratch, scratch + (first - held) * g.row_bytes, kept * g.row_bytes);
+                }
+                for (int32_t r = kept; r < needed; r++) {
+                    const int32_t iy = first + r - pad_top;
+                    int8_t *dst = scratch + r * g.row_bytes + lead;
+                    if (iy < 0 || iy >= in_h) {
+                        eenn_dw_fill(dst, count, pad);
+                    } else {
+                        eenn_dw_copy(dst, plane + iy * in_w, count);
+                    }
+                }
+                held = first;
+                held_rows = needed;
+                int8_t *out_rows = out + oy * out_w;
+#if defined(EENN_DW_MVE)
+                eenn_dw_band_mve(scratch, &g, w, out_rows, out_w, rows, &ch);
+#else
+                if (is_3x3 && ch.fast) {
+#if defined(EENN_DW_DSP)
+                    eenn_dw_band_3x3_dsp(scratch, &g, &packed, out_rows, out_w, rows, &ch);
+#else
+                    eenn_dw_band_3x3(scratch, &g, w, out_rows, out_w, rows, &ch);
+#endif
+                } else {
+                    eenn_dw_band_general(scratch, &g, w, out_rows, out_w, rows, &ch);
+                }
+#endif
+            }
+        }
+    }
+}

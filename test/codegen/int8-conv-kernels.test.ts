@@ -1,0 +1,129 @@
+// The int8 convolution and fully connected kernels (eenn_conv_s8.c, eenn_fc_s8.c) on every code path: one graph
+// of layers whose shapes reach each loop of the paired weight layout (whole chunks of 16 values, short last
+// chunks, rows under 16 values padded, lone last channels and pixels, the first-layer tiles, the 1x1 gather, the
+// exact output stage where the bounded one does not apply), built for the host, Armv6-M, Armv7E-M with DSP and
+// Armv8.1-M with MVE, and once without the im2col scratch. Every output must equal the int8 reference bit for bit.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Graph } from '../../src/ir/graph.js';
+import type { Value } from '../../src/ops/types.js';
+import { packPairs } from '../../src/codegen/lower/int8-conv.js';
+import { planMemory } from '../../src/partition/memory-plan.js';
+import { runInt8Reference } from '../../src/quantize/int8-reference.js';
+import { loadTarget } from '../../src/target.js';
+import { seededRandom } from '../partition/graph-builder.js';
+import { Int8GraphBuilder, randomInputs } from './int8-builder.js';
+import { runInt8Model, type Int8Run } from './int8-run.js';
+
+/** Model output -> what it covers. */
+const covers = new Map<string, string>();
+
+function buildGraph(rand: () => number): Graph {
+  const q = new Int8GraphBuilder('int8_conv_kernels', rand);
+  const out = (name: string, what: string) => { q.output(name); covers.set(name, what); };
+  const a = q.input('a', [1, 16, 9, 10]);
+  const b = q.input('b', [1, 1, 11, 13]);
+  const c = q.input('c', [2, 3, 7, 6]);
+  const d = q.input('d', [1, 20, 5, 5]);
+  const e = q.input('e', [1, 5, 4, 4]);
+  const v = q.input('v', [2, 3, 16]);
+  const s = q.input('s', [1, 1, 20]);
+  const r = q.input('r', [3, 37]);
+  const f = q.input('f', [1, 7]);
+  const z = q.input('z', [1, 6, 6, 6], { scale: 0.05, zeroPoint: 0 });
+
+  out(q.conv(a, 32, [3, 3], { pads: [1, 1, 1, 1] }, [1, 32, 9, 10], { act: 'relu' }), 'depth 144: whole chunks only, clamp to a Relu');
+  out(q.conv(a, 5, [3, 3], { strides: [2, 2], pads: [1, 0, 0, 1] }, [1, 5, 4, 5]), 'odd channels and pixels, strided, asymmetric pads');
+  out(q.conv(a, 6, [2, 3], { dilations: [2, 1], pads: [1, 1, 0, 1], group: 2 }, [1, 6, 8, 10]), 'two groups of depth 48, dilated');
+  out(q.conv(b, 8, [3, 3], { pads: [1, 1, 1, 1] }, [1, 8, 11, 13], { bias: false }), 'first layer: depth 9, tiles of 8 pixels and a shorter last one');
+  out(q.conv(b, 3, [5, 5], { pads: [2, 2, 2, 2] }, [1, 3, 11, 13]), 'depth 25: a short last chunk ending in a partial group');
+  out(q.conv(c, 7, [3, 3], { pads: [1, 1, 1, 1] }, [2, 7, 7, 6]), 'depth 27, two images');
+  out(q.conv(d, 9, [1, 1], {}, [1, 9, 5, 5]), '1x1, 20 input channels (pixel pairs gathered together), odd plane');
+  out(q.conv(e, 6, [1, 1], {}, [1, 6, 4, 4], { act: [-30, 60] }), '1x1, 5 input channels (rows padded to 8), clamp');
+  out(q.conv(v, 4, [5], { pads: [2, 2] }, [2, 4, 16]), '1-D, depth 15 (rows padded to 16)');
+  out(q.conv(s, 3, [2], { strides: [3] }, [1, 3, 7]), '1-D, depth 2');
+  const exact = q.conv(a, 4, [3, 3], {}, [1, 4, 7, 8]);
+  out(exact, 'a bias beyond 2^29 in one channel: the exact output stage for the layer');
+  // Through a Transpose, so that the convolution's output is an arena tensor.
+  const unbiased = q.conv(z, 4, [3, 3], { pads: [1, 1, 1, 1] }, [1, 4, 6, 6], { bias: false });
+  out(q.pass('Transpose', [unbiased], { perm: [0, 1, 3, 2] })[0]!, 'zero point 0, no bias: NULL bias');
+  out(q.gemm(r, 10), 'fully connected: 3 rows of 37, 10 features (a short last chunk, a lone pair)');
+  out(q.gemm(f, 5), 'fully connected: 7 inputs (rows padded to 8), 5 features');
+  out(q.gemm(q.pass('Flatten', [d])[0]!, 9), 'fully connected: 500 inputs, 9 features');
+  const graph = q.build();
+  const node = graph.nodes.find((n) => n.outputs[0] === exact)!;
+  (graph.tensors.get(node.inputs[2]!)!.data as Int32Array)[0] = 600_000_000;
+  return graph;
+}
+
+const rand = seededRandom(21);
+const graph = buildGraph(rand);
+const inputs: Record<string, Value> = randomInputs(graph, rand);
+const expected = runInt8Reference(graph, inputs);
+const work = mkdtempSync(join(tmpdir(), 'eenn-int8-conv-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function checkOutputs(run: Int8Run): void {
+  graph.outputs.forEach((name, i) => {
+    const want = expected[name]!.data;
+    const got = run.outputs[i]!;
+    let mismatches = 0;
+    let first = -1;
+    for (let k = 0; k < want.length; k++) {
+      if (got[k] !== want[k]) { mismatches++; if (first < 0) first = k; }
+    }
+    expect(mismatches, `${covers.get(name)} ("${name}"): ${mismatches} of ${want.length} differ, first at ${first}`).toBe(0);
+  });
+}
+
+describe('the paired weight layout (packPairs)', () => {
+  /** Rows [channels, depth] whose value k of row m is (40 m + k) mod 128. */
+  const rows = (channels: number, depth: number) => Int8Array.from({ length: channels * depth }, (_, i) => (Math.floor(i / depth) * 40 + (i % depth)) % 128);
+
+  it('stores pairs 16 values at a time, the short last chunk of each row together, a lone last row plain', () => {
+    const depth = 18;
+    const packed = packPairs(rows(3, depth), 3, 1, depth);
+    expect(packed.length).toBe(3 * depth);
+    const row = (m: number, from: number, to: number) => Array.from({ length: to - from }, (_, k) => (m * 40 + from + k) % 128);
+    expect(Array.from(packed)).toEqual([...row(0, 0, 16), ...row(1, 0, 16), ...row(0, 16, 18), ...row(1, 16, 18), ...row(2, 0, 18)]);
+  });
+
+  it('pads rows shorter than 16 values to a multiple of 4, group by group', () => {
+    const packed = packPairs(rows(4, 6), 4, 2, 6);
+    expect(packed.length).toBe(4 * 8);
+    const padded = (m: number) => [...Array.from({ length: 6 }, (_, k) => (m * 40 + k) % 128), 0, 0];
+    // Two groups of two channels: each a pair of padded rows.
+    expect(Array.from(packed)).toEqual([...padded(0), ...padded(1), ...padded(2), ...padded(3)]);
+  });
+});
+
+describe('int8 convolution and fully connected kernels against the int8 reference', () => {
+  it('covers varied outputs (not saturated, not constant)', () => {
+    for (const name of graph.outputs) expect(new Set(expected[name]!.data).size, covers.get(name)).toBeGreaterThan(4);
+  });
+
+  for (const targetName of ['host', 'cortex-m0plus', 'cortex-m4', 'cortex-m55']) {
+    it(`${targetName}: every layer bit-exact`, async () => {
+      const run = await runInt8Model(graph, inputs, loadTarget(targetName), join(work, targetName));
+      const model = run.emitted.files.get('model.c')!;
+      expect(model).toContain('eenn_conv2d_s8(');
+      expect(model).toContain('eenn_conv2d_1x1_s8(');
+      expect(model).toContain('eenn_fc_s8(');
+      expect(model).not.toMatch(/\/\* scratch\s+\*\/ NULL/);
+      checkOutputs(run);
+    }, 120_000);
+  }
+
+  for (const targetName of ['host', 'cortex-m4']) {
+    it(`${targetName}: without the im2col scratch (NULL), every layer bit-exact`, async () => {
+      const plan = planMemory(graph);
+      for (const step of plan.steps) delete step.scratchBytes;
+      const run = await runInt8Model(graph, inputs, loadTarget(targetName), join(work, `${targetName}-direct`), plan);
+      expect(run.emitted.files.get('model.c')).toMatch(/\/\* scratch\s+\*\/ NULL/);
+      checkOutputs(run);
+    }, 120_000);
+  }
+});

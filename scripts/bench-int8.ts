@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { encodeInput } from '../src/cli/io-codec.js';
+import { encodeInput } from '../src/io-codec.js';
 import { compileModel, quantizeModel, type CalibrationSource, type CompileResult } from '../src/compile.js';
 import { readLabels, readSamples } from '../src/data/index.js';
 import { evaluateAccuracy } from '../src/evaluate.js';

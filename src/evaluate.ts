@@ -4,10 +4,11 @@
 
 import { runReference } from './frontend/index.js';
 import { EennError } from './ir/diagnostics.js';
-import type { Graph, Tensor } from './ir/graph.js';
+import type { Graph } from './ir/graph.js';
 import { scaleZeroOf } from './ir/int8.js';
 import type { Value } from './ops/types.js';
-import { dequantizeS8F32, quantizeF32S8 } from './quantize/fixedpoint.js';
+import { encodeInput } from './io-codec.js';
+import { dequantizeS8F32 } from './quantize/fixedpoint.js';
 import { runInt8Reference } from './quantize/int8-reference.js';
 
 export interface LayerError {
@@ -69,10 +70,7 @@ export function evaluateAccuracy(
   samples.forEach((sample, i) => {
     const keep = i < sqnrSamples ? 'all' : 'outputs';
     const floatValues = runReference(floatGraph, { [floatInput]: { shape: [...int8Input.shape], dtype: 'float32', data: sample } }, { keep });
-    const inputValue: Value = int8Input.dtype === 'int8'
-      ? { shape: [...int8Input.shape], dtype: 'int8', data: quantizeInput(int8Input, sample) }
-      : { shape: [...int8Input.shape], dtype: 'float32', data: sample };
-    const int8Values = runInt8Reference(int8Graph, { [int8InputName]: inputValue }, { keep });
+    const int8Values = runInt8Reference(int8Graph, { [int8InputName]: encodeInput(int8Input, sample).value }, { keep });
     const floatClass = argmax(floatValues[floatOutput]!.data as ArrayLike<number>);
     const int8Class = argmax(int8Values[int8Output]!.data as ArrayLike<number>);
     if (floatClass === labels[i]) floatCorrect++;
@@ -99,11 +97,6 @@ export function evaluateAccuracy(
     layers,
     sqnrSamples,
   };
-}
-
-function quantizeInput(tensor: Tensor, sample: Float32Array): Int8Array {
-  const { scale, zeroPoint } = scaleZeroOf(tensor);
-  return Int8Array.from(sample, (v) => quantizeF32S8(v, scale, zeroPoint));
 }
 
 /** Add each int8 tensor's signal and noise energy against the float tensor of the same name. */

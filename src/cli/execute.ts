@@ -8,7 +8,7 @@ import { compileModel, type CompileOptions, type CompileResult } from '../compil
 import { readSamples } from '../data/index.js';
 import { runReference } from '../frontend/index.js';
 import { runFirmware } from '../toolchain/index.js';
-import { decodeOutput, encodeInput, type EncodedInput } from './io-codec.js';
+import { decodeOutput, encodeInput, type EncodedInput } from '../io-codec.js';
 
 export interface SampleResult {
   /** Outputs as floats (int8 outputs dequantized). */

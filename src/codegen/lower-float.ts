@@ -2,11 +2,13 @@
 // Code generation walks the memory plan's steps and asks this table for each; every operator the frontend can
 // leave after folding has an entry, and anything else is reported at once as E_UNSUPPORTED.
 
-import { EennError, nodeError } from '../ir/diagnostics.js';
-import type { Graph, Tensor } from '../ir/graph.js';
+import { nodeError } from '../ir/diagnostics.js';
+import type { Graph } from '../ir/graph.js';
 import type { MemoryPlan } from '../partition/memory-plan.js';
 import type { Step } from '../partition/schedule.js';
-import type { ActivationRange, Lowering, LoweredStep, LowerContext } from './kernel-call.js';
+import type { ActivationRange, Lowering } from './kernel-call.js';
+import { lowerSteps, type LoweredGraphStep, type LoweringTable } from './lower-steps.js';
+export type { LoweredGraphStep } from './lower-steps.js';
 import { lowerConv, lowerConvTranspose } from './lower/conv.js';
 import { clipBounds, lowerBatchNorm, lowerBinary, lowerClip, lowerUnary, lowerVariadic, UNARY_OPS } from './lower/elementwise.js';
 import { lowerAlias, lowerCast, lowerConcatNode, lowerMovement, lowerPad, lowerResize } from './lower/layout.js';
@@ -53,59 +55,27 @@ export function activationOf(graph: Graph, step: Step): ActivationRange {
   return { min, max, node: act };
 }
 
-/** A lowered step, with the node it came from. */
-export interface LoweredGraphStep {
-  step: Step;
-  lowered: LoweredStep;
-}
+/** The float32 lowering table, for lowerSteps. */
+const FLOAT_TABLE: LoweringTable = {
+  precision: 'float32',
+  loweringOf: (node) => (node.domain === '' || node.domain === 'ai.onnx' ? FLOAT_LOWERINGS.get(node.op) : undefined),
+  checkStep(step, inputs, outputs) {
+    for (const t of [...inputs, ...outputs]) {
+      if (t && !t.data && t.dtype !== 'float32') {
+        throw nodeError('E_UNSUPPORTED', step.nodes[0]!, `tensor "${t.name}" is ${t.dtype}; the float32 code path handles float32 activations only`);
+      }
+    }
+  },
+  activationOf,
+  // A fused activation (Relu, Clip) writes the step's result.
+  resultOf: (step, outputs, tensor) => tensor(step.nodes[step.nodes.length - 1]!.outputs[0]!) ?? outputs[0]!,
+  hint: 'run `eennc inspect` to see where they are; replace them in the model, or try --precision int8',
+};
 
 /**
  * Lower every step of the plan. Collects every node that cannot be lowered and throws one E_UNSUPPORTED
  * error listing them all (node name and operator).
  */
 export function lowerGraph(graph: Graph, plan: MemoryPlan): LoweredGraphStep[] {
-  const problems: string[] = [];
-  const result: LoweredGraphStep[] = [];
-  const sameStorage = (a: string, b: string): boolean => {
-    const ia = plan.bufferOf.get(a);
-    return ia !== undefined && ia === plan.bufferOf.get(b);
-  };
-  for (const step of plan.steps) {
-    const node = step.nodes[0]!;
-    try {
-      const lowering = node.domain === '' || node.domain === 'ai.onnx' ? FLOAT_LOWERINGS.get(node.op) : undefined;
-      if (!lowering) throw nodeError('E_UNSUPPORTED', node, `${node.op}${node.domain ? ` (domain ${node.domain})` : ''} has no float32 kernel`);
-      const tensor = (name: string): Tensor | undefined => (name === '' ? undefined : graph.tensors.get(name));
-      const outputs = node.outputs.map((o) => tensor(o)).filter((t): t is Tensor => t !== undefined);
-      const last = step.nodes[step.nodes.length - 1]!;
-      const result0 = tensor(last.outputs[0]!) ?? outputs[0]!;
-      for (const t of [...node.inputs.map(tensor), ...outputs]) {
-        if (t && !t.data && t.dtype !== 'float32') {
-          throw nodeError('E_UNSUPPORTED', node, `tensor "${t.name}" is ${t.dtype}; the float32 code path handles float32 activations only`);
-        }
-      }
-      const ctx: LowerContext = {
-        graph, node, opset: graph.opset,
-        inputs: node.inputs.map(tensor),
-        outputs,
-        result: result0,
-        activation: activationOf(graph, step),
-        step,
-        sameStorage,
-      };
-      result.push({ step, lowered: lowering(ctx) });
-    } catch (err) {
-      if (!(err instanceof EennError) || err.code !== 'E_UNSUPPORTED') throw err;
-      problems.push(`node "${node.name}" (${node.op}): ${err.message}`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new EennError({
-      code: 'E_UNSUPPORTED',
-      message: `${problems.length} node${problems.length === 1 ? '' : 's'} cannot be compiled to float32 C`,
-      details: problems,
-      hint: 'run `eennc inspect` to see where they are; replace them in the model, or try --precision int8',
-    });
-  }
-  return result;
+  return lowerSteps(graph, plan, FLOAT_TABLE);
 }

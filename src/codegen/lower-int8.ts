@@ -2,13 +2,13 @@
 // default-domain operators that run unchanged on int8 tensors) -> the int8 kernel calls that compute it. Code
 // generation walks the memory plan's steps and asks this table for each; anything else is reported at once.
 
-import { EennError, nodeError } from '../ir/diagnostics.js';
 import { sizeOf, type Graph, type Node, type Tensor } from '../ir/graph.js';
 import { INT8_DOMAIN, INT8_PASSTHROUGH_OPS, type Int8Op } from '../ir/int8.js';
 import { lookupOp } from '../ops/registry.js';
 import type { MemoryPlan } from '../partition/memory-plan.js';
-import type { Lowering, LowerContext } from './kernel-call.js';
-import { activationOf, FLOAT_LOWERINGS, type LoweredGraphStep } from './lower-float.js';
+import type { Lowering } from './kernel-call.js';
+import { activationOf, FLOAT_LOWERINGS } from './lower-float.js';
+import { lowerSteps, type LoweredGraphStep, type LoweringTable } from './lower-steps.js';
 import { lowerQConv, lowerQConvTranspose, lowerQGemm } from './lower/int8-conv.js';
 import { lowerDequantize, lowerQAdd, lowerQLut, lowerQMul, lowerQuantize } from './lower/int8-elementwise.js';
 import { passthrough } from './lower/int8-movement.js';
@@ -74,51 +74,25 @@ export function int8MacCount(graph: Graph, node: Node): number {
   }
 }
 
+/** The int8 lowering table, for lowerSteps. */
+const INT8_TABLE: LoweringTable = {
+  precision: 'int8',
+  loweringOf: int8LoweringOf,
+  checkStep(step) {
+    // The fusions of int8 steps: a pool or a residual QAdd after a QConv (schedule.ts), which the QConv lowering computes.
+    if (step.nodes.length > 1 && !step.pool && !step.residual) {
+      throw new Error(`internal: step ${step.index} fuses nodes into int8 operator "${step.nodes[0]!.name}"`);
+    }
+  },
+  activationOf,
+  resultOf: (_step, outputs) => outputs[0]!,
+  hint: 'run `eennc inspect` to see where they are; replace them in the model, or try --precision float32',
+};
+
 /**
  * Lower every step of the plan of a quantized graph. Collects every node that cannot be lowered and throws one
  * E_UNSUPPORTED error listing them all (node name and operator).
  */
 export function lowerInt8Graph(graph: Graph, plan: MemoryPlan): LoweredGraphStep[] {
-  const problems: string[] = [];
-  const result: LoweredGraphStep[] = [];
-  const sameStorage = (a: string, b: string): boolean => {
-    const ia = plan.bufferOf.get(a);
-    return ia !== undefined && ia === plan.bufferOf.get(b);
-  };
-  const tensor = (name: string): Tensor | undefined => (name === '' ? undefined : graph.tensors.get(name));
-  for (const step of plan.steps) {
-    const node = step.nodes[0]!;
-    try {
-      const lowering = int8LoweringOf(node);
-      if (!lowering) {
-        throw nodeError('E_UNSUPPORTED', node, `${node.op}${node.domain ? ` (domain ${node.domain})` : ''} has no int8 kernel`);
-      }
-      // The fusions of int8 steps: a pool or a residual QAdd after a QConv (schedule.ts), which the QConv lowering
-      // computes.
-      if (step.nodes.length > 1 && !step.pool && !step.residual) throw new Error(`internal: step ${step.index} fuses nodes into int8 operator "${node.name}"`);
-      const outputs = node.outputs.map(tensor).filter((t): t is Tensor => t !== undefined);
-      const ctx: LowerContext = {
-        graph, node, opset: graph.opset,
-        inputs: node.inputs.map(tensor),
-        outputs,
-        result: outputs[0]!,
-        activation: activationOf(graph, step),
-        step,
-        sameStorage,
-      };
-      result.push({ step, lowered: lowering(ctx) });
-    } catch (err) {
-      if (!(err instanceof EennError) || err.code !== 'E_UNSUPPORTED') throw err;
-      problems.push(`node "${node.name}" (${node.op}): ${err.message}`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new EennError({
-      code: 'E_UNSUPPORTED',
-      message: `${problems.length} node${problems.length === 1 ? '' : 's'} cannot be compiled to int8 C`,
-      details: problems,
-      hint: 'run `eennc inspect` to see where they are; replace them in the model, or try --precision float32',
-    });
-  }
-  return result;
+  return lowerSteps(graph, plan, INT8_TABLE);
 }

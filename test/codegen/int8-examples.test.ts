@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeOutput, encodeInput } from '../../src/cli/io-codec.js';
+import { decodeOutput, encodeInput } from '../../src/io-codec.js';
 import { compileModel } from '../../src/compile.js';
 import { readSamples } from '../../src/data/index.js';
 import { sizeOf } from '../../src/ir/graph.js';

@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeOutput, encodeInput } from '../../src/cli/io-codec.js';
+import { decodeOutput, encodeInput } from '../../src/io-codec.js';
 import { compileModel } from '../../src/compile.js';
 import { writeNpy } from '../../src/data/index.js';
 import { runReference } from '../../src/frontend/index.js';

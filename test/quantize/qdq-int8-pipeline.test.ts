@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { decodeOutput, encodeInput } from '../../src/cli/io-codec.js';
+import { decodeOutput, encodeInput } from '../../src/io-codec.js';
 import { compileModel } from '../../src/compile.js';
 import { encodeGraph } from '../../src/frontend/save.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';

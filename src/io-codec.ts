@@ -1,10 +1,10 @@
 // The bytes a firmware image reads and writes for one sample: model inputs encoded from float samples (quantized
 // for int8 inputs, with the same arithmetic the int8 reference uses) and outputs decoded back to float.
 
-import { sizeOf, type Graph, type Tensor } from '../ir/graph.js';
-import { scaleZeroOf } from '../ir/int8.js';
-import type { Value } from '../ops/types.js';
-import { dequantizeS8F32, quantizeF32S8 } from '../quantize/fixedpoint.js';
+import { sizeOf, type Graph, type Tensor } from './ir/graph.js';
+import { scaleZeroOf } from './ir/int8.js';
+import type { Value } from './ops/types.js';
+import { dequantizeS8F32, quantizeF32S8 } from './quantize/fixedpoint.js';
 
 /** One model input as the firmware reads it, and as the reference interpreters take it. */
 export interface EncodedInput {

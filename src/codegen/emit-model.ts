@@ -12,6 +12,8 @@ import {
   type ArrayKind,
 } from './c-format.js';
 import type { ConstArray, ConstCType, KernelArg } from './kernel-call.js';
+import { INT8_KERNEL_FEATURES, int8KernelFeatures } from './kernel-features.js';
+import { rollCalls } from './roll-loops.js';
 import { lowerGraph } from './lower-float.js';
 import { int8MacCount, lowerInt8Graph } from './lower-int8.js';
 import { readTemplateFile, renderTemplate } from './templates.js';
@@ -52,6 +54,8 @@ const F32_HEADER = 'eenn_kernels_f32.h';
 /** Header of the int8 kernels, and the fixed-point arithmetic it includes (from templates/c/runtime). */
 const S8_HEADER = 'eenn_kernels_s8.h';
 const FIXEDPOINT_HEADER = 'eenn_fixedpoint.h';
+/** The int8 kernels' switches of optional fast paths, written for each model (src/codegen/kernel-features.ts). */
+const CONFIG_HEADER = 'eenn_config.h';
 
 /** C element type of a tensor's dtype where code generation handles it. */
 const CTYPE_OF: Partial<Record<DType, ConstCType>> = { float32: 'float', int8: 'int8_t', int32: 'int32_t' };
@@ -59,6 +63,23 @@ const ARRAY_KIND: Record<ConstCType, ArrayKind> = { float: 'float', int32_t: 'in
 const CTYPE_BYTES: Record<ConstCType, number> = { float: 4, int32_t: 4, int8_t: 1 };
 /** Arena pointer macro of each activation element type (model.c.hbs defines them). */
 const ARENA_MACRO: Partial<Record<DType, string>> = { float32: 'EENN_ARENA_F32', int8: 'EENN_ARENA_S8' };
+
+/** The loop variable of rolled calls (src/codegen/roll-loops.ts): the block a pass computes. */
+const LOOP_VARIABLE = 'block';
+
+/** A call as the template prints it: the function and its arguments, labels padded to one width. */
+function printedCall(fn: string, args: [string, string][]): { fn: string; args: { label: string; expr: string }[] } {
+  const width = Math.max(0, ...args.map(([label]) => label.length));
+  return { fn, args: args.map(([label, expr]) => ({ label: label.padEnd(width), expr })) };
+}
+
+/** `base` (a pointer or 0) advanced by `start` + `step` per pass of the loop. */
+function withPassOffset(base: string, start: number, step: number): string {
+  const perPass = step === 1 ? LOOP_VARIABLE : `${formatInt(step)} * ${LOOP_VARIABLE}`;
+  const terms = [base === '0' ? '' : base, start !== 0 ? formatInt(start) : ''].filter((t) => t !== '');
+  if (terms.length === 0) return perPass;
+  return `${terms.join(' + ')} + ${perPass}`.replace(/\+ -/g, '- ');
+}
 
 /** The header that declares the kernels of a kernel source file. */
 function headerOfSource(source: string): string {
@@ -235,16 +256,28 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
     const comment = commentText(`${title}: ${inShapes.join(', ') || 'constants'} -> ${outShapes.join(', ')}${macs > 0 ? `, ${formatCount(macs)} MACs` : ''}`);
     const notes = low.detail ? [commentText(low.detail)] : [];
     if (low.calls.length === 0 && !low.detail) notes.push('nothing to compute');
-    const calls = low.calls.map((call) => {
+    for (const call of low.calls) {
       sources.add(call.source);
       for (const used of call.uses ?? []) sources.add(used);
-      const width = Math.max(...call.args.map((a) => a.name.length));
-      return {
-        fn: call.fn,
-        args: call.args.map((arg) => ({ label: arg.name.padEnd(width), expr: argExpr(arg) })),
-      };
+    }
+    const groups = rollCalls(low.calls).map((group) => {
+      if (group.kind === 'calls') {
+        return { loop: undefined, calls: group.calls.map((call) => printedCall(call.fn, call.args.map((arg) => [arg.name, argExpr(arg)]))) };
+      }
+      const calls = group.calls.map((call) => printedCall(call.fn, call.args.map((rolled): [string, string] => {
+        switch (rolled.kind) {
+          case 'fixed': return [rolled.arg.name, argExpr(rolled.arg)];
+          case 'stride': {
+            const first = rolled.arg.kind === 'int' ? { ...rolled.arg, value: 0 } : { ...rolled.arg, offset: 0 };
+            const start = rolled.arg.kind === 'int' ? rolled.arg.value : (rolled.arg as { offset?: number }).offset ?? 0;
+            return [rolled.arg.name, withPassOffset(argExpr(first), start, rolled.step)];
+          }
+          case 'slices': return [rolled.name, withPassOffset(constants.derived(rolled.array), 0, rolled.length)];
+        }
+      })));
+      return { loop: { count: group.count, variable: LOOP_VARIABLE }, calls };
     });
-    return { comment, notes, calls };
+    return { comment, notes, groups };
   });
 
   // Model outputs whose tensor is stored somewhere else than their own output buffer get a final copy.
@@ -326,7 +359,12 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   files.set('model.c', renderTemplate('model/model.c.hbs', context));
   for (const header of context.kernelHeaders) {
     files.set(`${KERNEL_DIR}/${header}`, readTemplateFile(`kernels/${header}`));
-    if (header === S8_HEADER) files.set(`${KERNEL_DIR}/${FIXEDPOINT_HEADER}`, readTemplateFile(`runtime/${FIXEDPOINT_HEADER}`));
+    if (header === S8_HEADER) {
+      files.set(`${KERNEL_DIR}/${FIXEDPOINT_HEADER}`, readTemplateFile(`runtime/${FIXEDPOINT_HEADER}`));
+      const used = int8KernelFeatures(graph, lowered.flatMap((l) => l.lowered.calls));
+      const features = INT8_KERNEL_FEATURES.map((f) => ({ ...f, value: used.has(f.macro) ? 1 : 0 }));
+      files.set(`${KERNEL_DIR}/${CONFIG_HEADER}`, renderTemplate('model/eenn_config.h.hbs', { modelName: context.modelName, features }));
+    }
   }
   const kernelSources = [...sources].sort().map((s) => `${KERNEL_DIR}/${s}`);
   for (const source of [...sources].sort()) files.set(`${KERNEL_DIR}/${source}`, readTemplateFile(`kernels/${source}`));

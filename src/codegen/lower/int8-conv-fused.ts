@@ -27,11 +27,11 @@ function sliceChannels(t: Tensor, first: number, count: number, name: string): T
   return { ...t, name, shape: [count, ...t.shape.slice(1)], data, quant };
 }
 
-/** A QConv computing output channels [first, first + count) of `conv`. */
+/** A QConv computing output channels [first, first + count) of `conv` (its name kept: the derived arrays are named after it). */
 function blockNode(conv: Node, first: number, count: number, inputs: string[], output: string): Node {
   const slice = (name: string) => intsAttr(conv, name).slice(first, first + count);
   return {
-    ...conv, name: `${conv.name}_block${first}`, inputs, outputs: [output],
+    ...conv, inputs, outputs: [output],
     attrs: { ...conv.attrs, multiplier: slice('multiplier'), shift: slice('shift') },
   };
 }

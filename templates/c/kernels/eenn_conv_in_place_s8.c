@@ -5,6 +5,8 @@
  * layer out of place) and written back over those same pixels of the first out_c channels. Pixel p of an output
  * channel is written only after pixel p of every input channel has been read, and no other pixel is touched.
  */
+#include <string.h>
+
 #include "eenn_kernels_s8.h"
 
 void eenn_conv2d_1x1_in_place_s8(int8_t *data, int8_t *EENN_RESTRICT scratch, const int8_t *EENN_RESTRICT weights,
@@ -22,18 +24,12 @@ void eenn_conv2d_1x1_in_place_s8(int8_t *data, int8_t *EENN_RESTRICT scratch, co
         for (int32_t p = 0; p < size; p += pixels) {
             const int32_t count = size - p < pixels ? size - p : pixels;
             for (int32_t c = 0; c < in_c; c++) {
-                const int8_t *from = image + c * size + p;
-                for (int32_t i = 0; i < count; i++) {
-                    gathered[c * count + i] = from[i];
-                }
+                memcpy(gathered + c * count, image + c * size + p, (size_t)count);
             }
             eenn_conv2d_1x1_s8(gathered, weights, bias, computed, columns, 1, in_c, count, out_c, input_offset,
                                output_offset, output_multiplier, output_shift, act_min, act_max);
             for (int32_t m = 0; m < out_c; m++) {
-                int8_t *to = image + m * size + p;
-                for (int32_t i = 0; i < count; i++) {
-                    to[i] = computed[m * count + i];
-                }
+                memcpy(image + m * size + p, computed + m * count, (size_t)count);
             }
         }
     }

@@ -63,8 +63,10 @@ typedef struct
 /* Callers pass constant flags so that the compiler drops the branches (GCC and Clang inline on request). */
 #if defined(__GNUC__)
 #define EENN_CONV_S8_INLINE static inline __attribute__((always_inline))
+#define EENN_CONV_S8_NOINLINE __attribute__((noinline))
 #else
 #define EENN_CONV_S8_INLINE static inline
+#define EENN_CONV_S8_NOINLINE
 #endif
 
 static inline uint32_t eenn_read_u32(const void *p)
@@ -146,7 +148,8 @@ static inline int8_t *eenn_copy_run_s8(int8_t *EENN_RESTRICT to, const int8_t *E
  * weight row (channel, kernel row, kernel column), taps in the padding holding the zero point. May write up to 3
  * bytes past the column.
  */
-static void eenn_im2col_s8(const eenn_window_s8 *g, int32_t oy, int32_t ox, int8_t *EENN_RESTRICT col)
+/* Kept out of line: inlined into the pixel loop it makes the loop's registers spill. */
+static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_t oy, int32_t ox, int8_t *EENN_RESTRICT col)
 {
     const int32_t iy0 = oy * g->stride_h - g->pad_top;
     const int32_t ix0 = ox * g->stride_w - g->pad_left;
@@ -532,14 +535,20 @@ static void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const int8
                                      const eenn_output_stage_s8 *o, int8_t *EENN_RESTRICT out, int32_t out_stride)
 {
 #if defined(EENN_CONV_S8_DSP) || defined(EENN_CONV_S8_MVE)
+#if EENN_CONV_S8_SATURATE
     if (pixels == 2 && o->bounded && o->full_range) {
         eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 1, out, out_stride);
-    } else if (pixels == 2 && o->bounded) {
-        eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 0, out, out_stride);
-    } else {
-        eenn_multiply_pairs_s8(scratch, pixels, weights, depth, channels, bias, multiplier, shift, o, o->bounded, 0,
-                               out, out_stride);
+        return;
     }
+#endif
+#if EENN_CONV_S8_CLAMP
+    if (pixels == 2 && o->bounded) {
+        eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 0, out, out_stride);
+        return;
+    }
+#endif
+    eenn_multiply_pairs_s8(scratch, pixels, weights, depth, channels, bias, multiplier, shift, o, o->bounded, 0, out,
+                           out_stride);
 #else
     /* Four output channels of one pixel. */
     (void)pixels;
@@ -596,7 +605,7 @@ static void eenn_conv_pixel_direct_s8(const eenn_window_s8 *g, int32_t oy, int32
     }
 }
 
-#if defined(EENN_CONV_S8_DSP)
+#if defined(EENN_CONV_S8_DSP) && EENN_CONV_S8_FEW_VALUES
 /*
  * Layers of fewer than 16 values per output (first layers: 1 to 4 input channels, small kernels) on DSP: the
  * columns of up to EENN_CONV_S8_TILE pixels are gathered first, then each pair of output channels derives its
@@ -691,7 +700,7 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
             int8_t *out = output + (n * out_c + first) * size;
             g.input = input + (n * in_c + grp * group_in) * in_h * in_w;
             int32_t oy = 0, ox = 0;
-#if defined(EENN_CONV_S8_DSP)
+#if defined(EENN_CONV_S8_DSP) && EENN_CONV_S8_FEW_VALUES
             if (scratch != NULL && depth < EENN_PAIR_CHUNK_S8) {
                 for (int32_t p = 0; p < size; p += EENN_CONV_S8_TILE) {
                     const int32_t count = size - p < EENN_CONV_S8_TILE ? size - p : EENN_CONV_S8_TILE;

@@ -598,7 +598,7 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
     const int32_t lead = pad_left < g.row_bytes ? pad_left : g.row_bytes;
     const int32_t count = g.row_bytes - lead < in_w ? g.row_bytes - lead : in_w;
 #if !defined(EENN_DW_MVE)
-    const int32_t is_3x3 = kernel_h == 3 && kernel_w == 3 && dilation_w == 1;
+    const int32_t is_3x3 = EENN_DEPTHWISE_S8_3X3 && kernel_h == 3 && kernel_w == 3 && dilation_w == 1;
 #endif
     eenn_dw_fill(scratch, band_rows * g.row_bytes, pad);
 

@@ -180,7 +180,7 @@ void eenn_fc_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT w
             eenn_dot_paired_1x4_s8(x, weights, out_features, in_features, n, acc);
 #endif
             const int32_t count = out_features - n < 4 ? out_features - n : 4;
-#if defined(EENN_FC_S8_DSP) || defined(EENN_FC_S8_MVE)
+#if (defined(EENN_FC_S8_DSP) || defined(EENN_FC_S8_MVE)) && EENN_FC_S8_SATURATE
             if (bounded && act_min == -128 && act_max == 127) {
                 /* The usual case: bounded requantization, the clamp a plain saturation to int8. */
                 for (int32_t j = 0; j < count; j++) {

@@ -27,6 +27,37 @@
 
 #include "eenn_fixedpoint.h"
 
+/*
+ * Optional fast paths. The compiler writes eenn_config.h beside this header with the paths its model's layers
+ * take set to 1 and the others to 0, so that a firmware links only the code it runs; each path left out falls
+ * back to the general one, which gives the same bits. Without eenn_config.h every path is compiled.
+ */
+#if defined(__has_include)
+#if __has_include("eenn_config.h")
+#include "eenn_config.h"
+#endif
+#endif
+/* Convolutions: the requantization of two pixels when the clamp is the whole int8 range (a saturation). */
+#ifndef EENN_CONV_S8_SATURATE
+#define EENN_CONV_S8_SATURATE 1
+#endif
+/* Convolutions: the requantization of two pixels with a narrower clamp (a fused Relu). */
+#ifndef EENN_CONV_S8_CLAMP
+#define EENN_CONV_S8_CLAMP 1
+#endif
+/* Convolutions of fewer than 16 values per output (first layers) on DSP: tiles of 8 pixels. */
+#ifndef EENN_CONV_S8_FEW_VALUES
+#define EENN_CONV_S8_FEW_VALUES 1
+#endif
+/* Fully connected: the requantization when the clamp is the whole int8 range. */
+#ifndef EENN_FC_S8_SATURATE
+#define EENN_FC_S8_SATURATE 1
+#endif
+/* Depthwise 3x3 (dilation 1 across) with the fast requantization. */
+#ifndef EENN_DEPTHWISE_S8_3X3
+#define EENN_DEPTHWISE_S8_3X3 1
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif

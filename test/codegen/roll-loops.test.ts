@@ -1,0 +1,85 @@
+// rollCalls (repeated block calls printed as one C loop) and int8KernelFeatures (the optional kernel paths a
+// model's calls take): what rolls and what must not, the concatenated arrays, and the switches derived from the
+// calls' constants the way the kernels decide at run time.
+
+import { describe, expect, it } from 'vitest';
+import type { ConstArray, KernelArg, KernelCall } from '../../src/codegen/kernel-call.js';
+import { constArg, intArg, nullArg, scratchArg, tensorArg } from '../../src/codegen/kernel-call.js';
+import { int8KernelFeatures } from '../../src/codegen/kernel-features.js';
+import { rollCalls } from '../../src/codegen/roll-loops.js';
+import type { Graph } from '../../src/ir/graph.js';
+
+const weights = (block: number): ConstArray => ({
+  name: 'w_packed', ctype: 'int8_t', data: Int8Array.from({ length: 8 }, (_, i) => block * 8 + i), note: `block ${block}`,
+});
+
+/** One block of a conv + pool step: the conv into the scratch, the pool from it into the block's planes. */
+function block(first: number, channels = 4): KernelCall[] {
+  return [
+    { fn: 'conv', source: 'c.c', args: [tensorArg('input', 'x'), constArg('weights', weights(first / 4)), scratchArg('output'), intArg('out_c', channels)] },
+    { fn: 'pool', source: 'p.c', args: [scratchArg('input'), tensorArg('output', 'y', first * 9), intArg('channels', channels)] },
+  ];
+}
+
+describe('rollCalls', () => {
+  it('rolls repeated blocks into one loop, concatenating each pass\'s array and striding pointers', () => {
+    const groups = rollCalls([...block(0), ...block(4), ...block(8), ...block(12)]);
+    expect(groups).toHaveLength(1);
+    const loop = groups[0]!;
+    if (loop.kind !== 'loop') throw new Error('expected a loop');
+    expect(loop.count).toBe(4);
+    expect(loop.calls.map((c) => c.fn)).toEqual(['conv', 'pool']);
+    const [input, w, out, outC] = loop.calls[0]!.args;
+    expect(input).toMatchObject({ kind: 'fixed' });
+    expect(out).toMatchObject({ kind: 'fixed' });
+    expect(outC).toMatchObject({ kind: 'fixed' });
+    if (w!.kind !== 'slices') throw new Error('expected slices');
+    expect(w.length).toBe(8);
+    expect(Array.from(w.array.data)).toEqual(Array.from({ length: 32 }, (_, i) => i));
+    expect(loop.calls[1]!.args[1]).toMatchObject({ kind: 'stride', step: 36 });
+  });
+
+  it('leaves a shorter last block and unrelated calls out of the loop, in order', () => {
+    const other: KernelCall = { fn: 'softmax', source: 's.c', args: [tensorArg('x', 'z')] };
+    const groups = rollCalls([other, ...block(0), ...block(4), ...block(8, 2)]);
+    expect(groups.map((g) => g.kind)).toEqual(['calls', 'loop', 'calls']);
+    expect(groups[0]).toMatchObject({ kind: 'calls', calls: [other] });
+    expect(groups[1]).toMatchObject({ kind: 'loop', count: 2 });
+    const tail = groups[2]!;
+    if (tail.kind !== 'calls') throw new Error('expected calls');
+    expect(tail.calls.map((c) => c.fn)).toEqual(['conv', 'pool']);
+  });
+
+  it('does not roll calls on different tensors or with offsets that do not grow evenly', () => {
+    const on = (tensor: string, offset: number): KernelCall => ({ fn: 'copy', source: 'l.c', args: [tensorArg('from', tensor, offset)] });
+    expect(rollCalls([on('a', 0), on('b', 0)]).map((g) => g.kind)).toEqual(['calls']);
+    expect(rollCalls([on('a', 0), on('a', 4), on('a', 9)])).toMatchObject([{ kind: 'loop', count: 2 }, { kind: 'calls' }]);
+  });
+});
+
+describe('int8KernelFeatures', () => {
+  const graph: Graph = { name: 'g', inputs: [], outputs: [], nodes: [], tensors: new Map(), opsetImports: [] } as unknown as Graph;
+  const i32 = (name: string, values: number[]): KernelArg => constArg(name, { name, ctype: 'int32_t', data: Int32Array.from(values), note: '' });
+  const conv = (o: { shift?: number[]; bias?: number[]; act?: [number, number]; inC?: number; scratch?: boolean }): KernelCall => ({
+    fn: 'eenn_conv2d_s8', source: 'eenn_conv_s8.c',
+    args: [
+      o.bias ? i32('bias', o.bias) : nullArg('bias'), o.scratch === false ? nullArg('scratch') : scratchArg('scratch'),
+      intArg('in_c', o.inC ?? 8), intArg('out_c', 2), intArg('groups', 1), intArg('kernel_h', 3), intArg('kernel_w', 3),
+      i32('output_multiplier', [1 << 30, 1 << 30]), i32('output_shift', o.shift ?? [-5, -6]),
+      intArg('act_min', o.act?.[0] ?? -128), intArg('act_max', o.act?.[1] ?? 127),
+    ],
+  });
+
+  it('switches on the saturating or clamping output stage a bounded layer takes, and nothing for an unbounded one', () => {
+    expect([...int8KernelFeatures(graph, [conv({})])]).toEqual(['EENN_CONV_S8_SATURATE']);
+    expect([...int8KernelFeatures(graph, [conv({ act: [-20, 127] })])]).toEqual(['EENN_CONV_S8_CLAMP']);
+    expect([...int8KernelFeatures(graph, [conv({ shift: [-5, 0] })])]).toEqual([]);
+    expect([...int8KernelFeatures(graph, [conv({ bias: [1 << 29, 0] })])]).toEqual([]);
+  });
+
+  it('switches on the first-layer tiles for fewer than 16 values per output with a scratch only', () => {
+    expect(int8KernelFeatures(graph, [conv({ inC: 1 })]).has('EENN_CONV_S8_FEW_VALUES')).toBe(true);
+    expect(int8KernelFeatures(graph, [conv({ inC: 1, scratch: false })]).has('EENN_CONV_S8_FEW_VALUES')).toBe(false);
+    expect(int8KernelFeatures(graph, [conv({ inC: 2 })]).has('EENN_CONV_S8_FEW_VALUES')).toBe(false);
+  });
+});

@@ -11,6 +11,7 @@ import { INT8_DOMAIN } from './ir/int8.js';
 import { sizeOf } from './ir/graph.js';
 import { EennError } from './ir/diagnostics.js';
 import { lookupOp } from './ops/registry.js';
+import { arenaBudgetBytes, DEFAULT_ARENA_POLICY, type ArenaPolicy } from './partition/arena-budget.js';
 import { planMemory, tensorBytes, type MemoryPlan } from './partition/memory-plan.js';
 import { emitModel } from './codegen/emit-model.js';
 import { renderFirmware } from './codegen/firmware.js';
@@ -43,6 +44,8 @@ export interface CompileOptions {
   calibration?: CalibrationSource;
   /** int8: the model's inputs and outputs are int8 (default) or float32 (quantized in the generated code). */
   io?: 'int8' | 'float32';
+  /** How much arena the planner may spend on speed (src/partition/arena-budget.ts); default 'tflm'. */
+  arena?: ArenaPolicy;
   /** Progress lines for long work (calibration); default: none. */
   onProgress?: (message: string) => void;
 }
@@ -88,7 +91,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   const modelName = modelNameOf(options.model);
   const { graph: floatGraph, notes, overrides } = importWithOwnQuantization(options.model, options.inputShapes);
   const graph = options.precision === 'int8' ? await quantizeModel(floatGraph, { ...options, overrides }, notes).catch((err: unknown) => { throw err instanceof EennError ? err.withFile(options.model) : err; }) : floatGraph;
-  const plan = planMemory(graph);
+  const plan = planMemory(graph, { arenaBudgetBytes: arenaBudgetBytes(graph, target, options.arena ?? DEFAULT_ARENA_POLICY) });
   const emitted = withFile(options.model, () => emitModel(graph, plan, { modelName, precision: options.precision }));
   const inputBytes = graph.inputs.map((name) => tensorBytes(graph.tensors.get(name)!));
   const outputBytes = graph.outputs.map((name) => tensorBytes(graph.tensors.get(name)!));

@@ -8,13 +8,14 @@ import { parseInputShapes } from '../frontend/input-shapes.js';
 import type { CalibrationSource, CompileOptions } from '../compile.js';
 import { EennError } from '../ir/diagnostics.js';
 import { DEFAULT_TARGET_NAME } from '../target.js';
-import { collect, parseCalibrationMethod, parseIo, parsePositive, parsePrecision } from './options.js';
+import { collect, parseArenaPolicy, parseCalibrationMethod, parseIo, parsePositive, parsePrecision } from './options.js';
 
 export interface SharedOptions extends CalibrationOptions {
   target: string;
   precision: string;
   inputShape: string[];
   opt?: string;
+  arena: string;
   output?: string;
   outDir?: string;
   json?: boolean;
@@ -29,7 +30,7 @@ export interface CalibrationOptions {
   io: string;
 }
 
-/** Add --target, --precision, --input-shape, --opt and --json to a command. */
+/** Add --target, --precision, --input-shape, --opt, --arena and --json to a command. */
 export function withSharedOptions(command: Command): Command {
   command
     .option('-t, --target <name>', 'target name (see `eennc targets`) or path of a target file', DEFAULT_TARGET_NAME)
@@ -37,6 +38,7 @@ export function withSharedOptions(command: Command): Command {
   return withCalibrationOptions(command)
     .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions, e.g. input=1x1x28x28 (repeatable)', collect, [])
     .option('--opt <flag>', 'optimisation flag for the firmware build', '-O2')
+    .option('--arena <policy>', 'activation arena: tflm (the fastest code within the arena TensorFlow Lite Micro with CMSIS-NN would need), min (the smallest arena, some layers slower), ram (the fastest code that fits the target) or a size in bytes (64k)', 'tflm')
     .option('--json', 'print one JSON document on stdout');
 }
 
@@ -48,6 +50,7 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
     precision: parsePrecision(options.precision),
     inputShapes: parseInputShapes(options.inputShape),
     optimization: options.opt,
+    arena: parseArenaPolicy(options.arena),
     io: parseIo(options.io),
     calibration: calibrationFrom(options),
     onProgress: log,

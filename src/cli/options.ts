@@ -2,6 +2,7 @@
 // turning bad values into E_USAGE errors that say what was expected.
 
 import { EennError } from '../ir/diagnostics.js';
+import type { ArenaPolicy } from '../partition/arena-budget.js';
 
 export type Precision = 'int8' | 'float32';
 
@@ -32,6 +33,17 @@ export function parseCalibrationMethod(value: string): 'minmax' | 'percentile' |
 }
 
 /** --io: the data type of the model's inputs and outputs in an int8 build. */
+/** --arena: min, tflm, ram or a byte count (k/K and M suffixes allowed: 64k). */
+export function parseArenaPolicy(value: string): ArenaPolicy {
+  if (value === 'min' || value === 'tflm' || value === 'ram') return value;
+  const match = /^(\d+)\s*([kKmM]?)$/.exec(value.trim());
+  if (match) return Number(match[1]) * (match[2] === '' ? 1 : /k/i.test(match[2]!) ? 1024 : 1024 * 1024);
+  throw new EennError({
+    code: 'E_USAGE',
+    message: `--arena must be min, tflm, ram or a size in bytes (e.g. 65536 or 64k), not "${value}"`,
+  });
+}
+
 export function parseIo(value: string): 'int8' | 'float32' {
   if (value === 'int8' || value === 'float32') return value;
   throw new EennError({ code: 'E_USAGE', message: `--io must be int8 or float32, not "${value}"` });

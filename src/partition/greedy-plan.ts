@@ -5,9 +5,12 @@
 // operator that writes it to the last operator that reads it (inclusive); nothing runs in place and no tensor
 // shares another's bytes, except reshape-type operators whose output is their input. Buffers are sorted by size,
 // largest first (equal sizes keep their order), and each goes to the lowest offset where it overlaps no placed
-// buffer alive at the same time. Sizes are rounded up to TFLite Micro's 16-byte buffer alignment.
+// buffer alive at the same time. Sizes are rounded up to TFLite Micro's 16-byte buffer alignment. With
+// `kernelScratch`, the scratch buffers CMSIS-NN's kernels request join the plan, as they do in TFLite Micro.
 
-import { sizeOf, bytesPerElement, type Graph } from '../ir/graph.js';
+import { sizeOf, bytesPerElement, type Graph, type Node } from '../ir/graph.js';
+import { INT8_DOMAIN } from '../ir/int8.js';
+import { attrInt, attrInts } from '../ops/attrs.js';
 import { alignUp, placeInOrder, type ArenaRequest } from './arena-allocator.js';
 import { ALIAS_OPS } from './schedule.js';
 
@@ -22,6 +25,44 @@ export interface GreedyPlanOptions {
    * caller's buffers, as in eennc's plan, so that both arenas count the same tensors).
    */
   includeInputsOutputs?: boolean;
+  /**
+   * Add the scratch buffer each operator's CMSIS-NN kernel requests in the arena on a DSP target
+   * (cmsisNnScratchBytes), alive during that operator, as TFLite Micro plans them with the tensors (default false:
+   * the tensors alone).
+   */
+  kernelScratch?: boolean;
+}
+
+/**
+ * Bytes of the scratch buffer TFLite Micro's CMSIS-NN kernel for `node` (an int8 dialect node) requests on a
+ * Cortex-M with the DSP extension: convolutions through arm_convolve_wrapper_s8 (none for the 1x1 fast kernel: 1x1,
+ * stride 1, no padding; else 2 * C_in * kernel int16 values), depthwise through arm_depthwise_conv_wrapper_s8
+ * (none for the 3x3 kernel with padding up to 1 or a channel multiplier above 1; else C_in * kernel int16 values),
+ * average pooling C int32 values (arm_avgpool_s8_get_buffer_size); the others none.
+ */
+export function cmsisNnScratchBytes(graph: Graph, node: Node): number {
+  if (node.domain !== INT8_DOMAIN) return 0;
+  const x = graph.tensors.get(node.inputs[0] ?? '');
+  if (!x || x.shape.length !== 4) return 0;
+  const channels = x.shape[1]!;
+  if (node.op === 'QAveragePool') return 4 * channels;
+  if (node.op !== 'QConv') return 0;
+  const w = graph.tensors.get(node.inputs[1] ?? '');
+  if (!w || w.shape.length !== 4) return 0;
+  const [kh, kw] = [w.shape[2]!, w.shape[3]!];
+  const group = attrInt(node, 'group', 1);
+  const all = (name: string, value: number) => (attrInts(node, name) ?? []).every((v) => v === value);
+  const dilated = !all('dilations', 1);
+  if (group === 1) {
+    if (kh === 1 && kw === 1 && all('strides', 1) && all('pads', 0) && !dilated) return 0;
+    return 2 * channels * kh * kw * 2;
+  }
+  if (group !== channels) return 0;
+  const multiplier = w.shape[0]! / channels;
+  if (multiplier !== 1 || dilated) return 0;
+  const smallPads = (attrInts(node, 'pads') ?? []).every((p) => p <= 1);
+  if (kh === 3 && kw === 3 && smallPads) return 0;
+  return channels * kh * kw * 2;
 }
 
 /** The buffers a TFLite Micro-style planner allocates for `graph`: one per produced tensor, reshapes aside. */
@@ -61,6 +102,15 @@ export function greedyBySizeRequests(graph: Graph, options: GreedyPlanOptions = 
       use(out, step);
     }
   });
+  if (options.kernelScratch) {
+    graph.nodes.forEach((node, step) => {
+      const scratch = cmsisNnScratchBytes(graph, node);
+      if (scratch === 0) return;
+      const name = `${node.name}#scratch`;
+      bytes.set(name, scratch);
+      use(name, step);
+    });
+  }
   const end = graph.nodes.length;
   if (options.includeInputsOutputs) for (const name of graph.outputs) if (first.has(rootOf(name))) use(name, end);
   // An alias of a model input or output belongs to the caller's buffer when those are not in the arena.

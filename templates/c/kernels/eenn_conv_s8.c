@@ -568,15 +568,10 @@ static void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const int8
 #endif
 }
 
-/* Value k of channel m's row in a group of `channels` rows of `depth` values packed in pairs. */
-static inline int8_t eenn_paired_weight_s8(const int8_t *w, int32_t m, int32_t channels, int32_t depth, int32_t k)
-{
-    return eenn_paired_chunk_s8(w, m, channels, depth, k / EENN_PAIR_CHUNK_S8)[k % EENN_PAIR_CHUNK_S8];
-}
-
 /*
  * Without a scratch: output pixel (oy, ox) of every output channel of a group, one channel at a time, reading
- * the window from the input (padded taps read pad_value).
+ * the window from the input (padded taps read pad_value). Each channel's weight row is walked chunk by chunk of
+ * the paired layout; a window wholly inside the input skips the bounds tests.
  */
 static void eenn_conv_pixel_direct_s8(const eenn_window_s8 *g, int32_t oy, int32_t ox,
                                       const int8_t *EENN_RESTRICT weights, int32_t channels,
@@ -587,17 +582,30 @@ static void eenn_conv_pixel_direct_s8(const eenn_window_s8 *g, int32_t oy, int32
     const int32_t depth = g->channels * g->kernel_h * g->kernel_w;
     const int32_t iy0 = oy * g->stride_h - g->pad_top;
     const int32_t ix0 = ox * g->stride_w - g->pad_left;
+    const int32_t inside = iy0 >= 0 && ix0 >= 0 && iy0 + (g->kernel_h - 1) * g->dilation_h < g->in_h &&
+                           ix0 + (g->kernel_w - 1) * g->dilation_w < g->in_w;
+    const int32_t plane = g->in_h * g->in_w;
     for (int32_t m = 0; m < channels; m++) {
         uint32_t acc = bias != NULL ? (uint32_t)bias[m] : 0u;
-        int32_t k = 0;
+        int32_t chunk = 0;
+        const int8_t *w = eenn_paired_chunk_s8(weights, m, channels, depth, 0);
+        int32_t left = EENN_PAIR_CHUNK_S8; /* weights left in this chunk (a short last chunk ends with the row) */
         for (int32_t c = 0; c < g->channels; c++) {
             for (int32_t ky = 0; ky < g->kernel_h; ky++) {
                 const int32_t iy = iy0 + ky * g->dilation_h;
-                const int8_t *row = g->input + (c * g->in_h + iy) * g->in_w;
-                for (int32_t kx = 0; kx < g->kernel_w; kx++, k++) {
-                    const int32_t ix = ix0 + kx * g->dilation_w;
-                    const int32_t v = iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w ? row[ix] : g->pad_value;
-                    acc += (uint32_t)(v * eenn_paired_weight_s8(weights, m, channels, depth, k));
+                const int32_t row = c * plane + iy * g->in_w + ix0; /* index of tap kx = 0 (may be outside) */
+                const int32_t row_inside = inside || (iy >= 0 && iy < g->in_h);
+                for (int32_t kx = 0; kx < g->kernel_w; kx++) {
+                    const int32_t dx = kx * g->dilation_w;
+                    int32_t v = g->pad_value;
+                    if (inside || (row_inside && ix0 + dx >= 0 && ix0 + dx < g->in_w)) {
+                        v = g->input[row + dx];
+                    }
+                    acc += (uint32_t)(v * *w++);
+                    if (--left == 0) {
+                        w = eenn_paired_chunk_s8(weights, m, channels, depth, ++chunk);
+                        left = EENN_PAIR_CHUNK_S8;
+                    }
                 }
             }
         }
@@ -756,8 +764,13 @@ void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RE
             for (int32_t p = 0; p < size; p++) {
                 for (int32_t m = 0; m < out_c; m++) {
                     uint32_t acc = bias != NULL ? (uint32_t)bias[m] : 0u;
-                    for (int32_t c = 0; c < in_c; c++) {
-                        acc += (uint32_t)(in[c * size + p] * eenn_paired_weight_s8(weights, m, out_c, in_c, c));
+                    /* Channel m's row, a chunk of the paired layout at a time. */
+                    for (int32_t c0 = 0, chunk = 0; c0 < in_c; c0 += EENN_PAIR_CHUNK_S8, chunk++) {
+                        const int8_t *w = eenn_paired_chunk_s8(weights, m, out_c, in_c, chunk);
+                        const int32_t end = in_c - c0 < EENN_PAIR_CHUNK_S8 ? in_c : c0 + EENN_PAIR_CHUNK_S8;
+                        for (int32_t c = c0; c < end; c++) {
+                            acc += (uint32_t)(in[c * size + p] * *w++);
+                        }
                     }
                     eenn_conv_store_s8(out + m * size + p, 1, (int32_t)acc, 0, output_multiplier[m], output_shift[m],
                                        o.bounded, 0, &o);

@@ -11,7 +11,7 @@ import { INT8_DOMAIN } from './ir/int8.js';
 import { sizeOf } from './ir/graph.js';
 import { EennError } from './ir/diagnostics.js';
 import { lookupOp } from './ops/registry.js';
-import { arenaBudgetBytes, DEFAULT_ARENA_POLICY, type ArenaPolicy } from './partition/arena-budget.js';
+import { arenaPlanOptions, DEFAULT_ARENA_POLICY, type ArenaPolicy } from './partition/arena-budget.js';
 import { planMemory, tensorBytes, type MemoryPlan } from './partition/memory-plan.js';
 import { emitModel } from './codegen/emit-model.js';
 import { renderFirmware } from './codegen/firmware.js';
@@ -91,7 +91,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   const modelName = modelNameOf(options.model);
   const { graph: floatGraph, notes, overrides } = importWithOwnQuantization(options.model, options.inputShapes);
   const graph = options.precision === 'int8' ? await quantizeModel(floatGraph, { ...options, overrides }, notes).catch((err: unknown) => { throw err instanceof EennError ? err.withFile(options.model) : err; }) : floatGraph;
-  const plan = planMemory(graph, { arenaBudgetBytes: arenaBudgetBytes(graph, target, options.arena ?? DEFAULT_ARENA_POLICY) });
+  const plan = planMemory(graph, arenaPlanOptions(graph, target, options.arena ?? DEFAULT_ARENA_POLICY));
   const emitted = withFile(options.model, () => emitModel(graph, plan, { modelName, precision: options.precision }));
   const inputBytes = graph.inputs.map((name) => tensorBytes(graph.tensors.get(name)!));
   const outputBytes = graph.outputs.map((name) => tensorBytes(graph.tensors.get(name)!));
@@ -302,7 +302,9 @@ function checkFit(report: BuildReport, target: Target, file: string, measured: b
       code: 'E_TARGET', file,
       message: `the model does not fit ${target.name}`,
       details: problems,
-      hint: 'choose a target with more memory (eennc targets), or quantize with --precision int8',
+      hint: report.precision === 'int8'
+        ? 'choose a target with more memory (eennc targets)' + (problems.some((p) => p.startsWith('RAM')) ? ', or --arena min for the smallest arena' : '')
+        : 'choose a target with more memory (eennc targets), or quantize with --precision int8',
     });
   }
 }

@@ -246,7 +246,8 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   const steps = lowered.map(({ step, lowered: low }) => {
     const node = step.nodes[0]!;
     stepIndex = step.index;
-    const macs = macsOf(graph, node);
+    // A depth-first Conv pair computes both convolutions in one step.
+    const macs = (step.convPair ? step.nodes.filter((n) => n.op === 'Conv') : [node]).reduce((sum, n) => sum + macsOf(graph, n), 0);
     totalMacs += macs;
     const inShapes = node.inputs.filter((n) => n !== '' && !graph.tensors.get(n)?.data).map((n) => formatShape(graph.tensors.get(n)!.shape));
     const last = step.nodes[step.nodes.length - 1]!;

@@ -10,6 +10,7 @@ import type { ActivationRange, Lowering } from './kernel-call.js';
 import { lowerSteps, type LoweredGraphStep, type LoweringTable } from './lower-steps.js';
 export type { LoweredGraphStep } from './lower-steps.js';
 import { lowerConv, lowerConvTranspose } from './lower/conv.js';
+import { lowerConvPair } from './lower/conv-pair.js';
 import { clipBounds, lowerBatchNorm, lowerBinary, lowerClip, lowerUnary, lowerVariadic, UNARY_OPS } from './lower/elementwise.js';
 import { lowerAlias, lowerCast, lowerConcatNode, lowerMovement, lowerPad, lowerResize } from './lower/layout.js';
 import { lowerGemm, lowerMatMul } from './lower/matmul.js';
@@ -18,7 +19,8 @@ import { lowerReduce, lowerSoftmax, REDUCE_OPS } from './lower/reduce.js';
 
 /** Operator -> lowering. */
 export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lowering>([
-  ['Conv', lowerConv],
+  // A Conv that starts a fused pair (schedule.ts: fusableConvPair) lowers the whole pair.
+  ['Conv', (ctx) => (ctx.step.convPair ? lowerConvPair(ctx) : lowerConv(ctx))],
   ['ConvTranspose', lowerConvTranspose],
   ['Gemm', lowerGemm],
   ['MatMul', lowerMatMul],

@@ -20,6 +20,12 @@ export function arenaRoomBytes(target: Target): number {
   return target.limits.ramBytes === null ? Infinity : Math.max(0, target.limits.ramBytes - target.stackBytes);
 }
 
+/** The planMemory options of a policy: a budget, or (min) the smallest arena with scratch-less convolutions. */
+export function arenaPlanOptions(graph: Graph, target: Target, policy: ArenaPolicy): { arenaBudgetBytes?: number; scratchlessConvs?: boolean } {
+  const budget = arenaBudgetBytes(graph, target, policy);
+  return budget === undefined ? { scratchlessConvs: true } : { arenaBudgetBytes: budget };
+}
+
 /**
  * The budget for planMemory (undefined: the smallest arena). Never above what the target has room for; a
  * plan's smallest arena still wins when it is larger than the budget (the fit check then reports it).

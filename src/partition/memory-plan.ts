@@ -18,10 +18,17 @@
 //   rules with their own kernels (int8-steps.ts): QAdd, QMul, QLut and QSoftmax in place, the depthwise QConv
 //   through its scratch of padded rows, and int8 pooling over the start of its input when no window reads a
 //   written byte and that makes the arena smaller (the smaller output keeps the input's bytes for its lifetime).
+// - A float Conv pair run depth-first (schedule.ts: fusableConvPair, conv-pair.ts) has no buffer for the first
+//   conv's output, only a scratch of a few rows; its result goes over the residual of its Add when that dies there,
+//   or over the pair's input when no later band reads the rows a band writes. A pair stays fused only where that
+//   makes the arena smaller (its kernel is as fast as the two convolutions, but the 1x1 and pooled kernels it
+//   would replace are not always).
 // - Arena buffers are placed by the greedy planner of arena-allocator.ts, aligned to 8 bytes.
 
 import { bytesPerElement, sizeOf, type Graph, type Node, type Tensor } from '../ir/graph.js';
 import { allocateArena, alignUp, arenaLowerBound, type ArenaRequest } from './arena-allocator.js';
+import { convPairMayOverwriteInput, convPairResult } from './conv-pair.js';
+import { int8ConvScratchBytes } from './int8-conv-scratch.js';
 import { int8PointwiseInPlaceScratch, isInt8InPlaceOp, poolRunsInPlace } from './int8-steps.js';
 import { ALIAS_OPS, buildSteps, IN_PLACE_OPS, inPlaceConv, type ScheduleOptions, type Step } from './schedule.js';
 
@@ -93,10 +100,17 @@ export interface PlanOptions extends ScheduleOptions {
   /**
    * The arena the model may use (e.g. the target's RAM less stack and data). Without it, planMemory makes the
    * arena as small as it can. With it, the smallest arena comes first, and then the steps that save memory at
-   * some speed give it back as long as the arena stays within the budget: fused int8 QConv steps take more
-   * output channels per pass (or are not fused), optional in-place steps run out of place.
+   * some speed give it back as long as the arena stays within the budget: int8 convolutions get their im2col
+   * scratch back (scratchlessConvs), fused int8 QConv steps take more output channels per pass (or are not fused),
+   * optional in-place steps run out of place.
    */
   arenaBudgetBytes?: number;
+  /**
+   * Let int8 convolutions run without their im2col scratch, reading the input in place (several times slower),
+   * where that makes the smallest arena smaller (default false; under an arena budget they may, and get the
+   * scratch back as the budget allows).
+   */
+  scratchlessConvs?: boolean;
 }
 
 /** Bytes of a tensor's contents. */
@@ -178,11 +192,68 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
       else chosen.add(name);
     }
   }
+  // Float Conv pairs: each one stays fused only where unfusing it would make the arena larger.
+  if (!options.unfusedConvPairs && !options.convPairBandRows) {
+    const unfused = new Set<string>();
+    for (const step of best.steps) {
+      if (!step.convPair) continue;
+      unfused.add(step.convPair.first.name);
+      const trial = planWith(graph, { ...options, unfusedConvPairs: unfused }, chosen);
+      if (trial.arenaBytes <= best.arenaBytes) best = trial;
+      else unfused.delete(step.convPair.first.name);
+    }
+    // Then as many output rows per band as the smallest arena allows: fewer, longer kernel calls run a little
+    // faster. The budget is not spent on them (a band of one row costs under 1% of the pair's time; whole-image
+    // bands would give back all the memory the pair saves).
+    const bandRows = new Map<string, number>();
+    const smallest = best.arenaBytes;
+    for (const step of best.steps) {
+      const pair = step.convPair;
+      if (!pair) continue;
+      const rows = graph.tensors.get(pair.second.outputs[0]!)!.shape[2]!;
+      for (let band = pair.bandRows * 2; band < 2 * rows; band *= 2) {
+        const size = Math.min(band, rows);
+        const trial = planWith(graph, {
+          ...options, unfusedConvPairs: unfused, convPairBandRows: new Map([...bandRows, [pair.first.name, size]]),
+        }, chosen);
+        if (trial.arenaBytes > smallest) break;
+        bandRows.set(pair.first.name, size);
+        best = trial;
+      }
+    }
+    options = { ...options, unfusedConvPairs: unfused, convPairBandRows: bandRows };
+  }
+  // int8 convolutions that read their input in place instead of gathering im2col columns into a scratch (several
+  // times slower): only when asked for or under a budget, where that makes the smallest arena smaller, and given
+  // back within the budget below.
+  if (!options.int8DirectConvs && (options.scratchlessConvs || options.arenaBudgetBytes !== undefined)) {
+    const direct = new Set<string>();
+    for (const step of best.steps) {
+      const conv = step.nodes[0]!;
+      if (step.blockChannels || step.inPlace || int8ConvScratchBytes(graph, conv) === 0) continue;
+      direct.add(conv.name);
+      const trial = planWith(graph, { ...options, int8DirectConvs: direct }, chosen);
+      if (trial.arenaBytes < best.arenaBytes) best = trial;
+      else direct.delete(conv.name);
+    }
+    options = { ...options, int8DirectConvs: direct };
+  }
   if (options.int8BlockChannels) return best;
+  // Within the budget, the convolutions get their scratch back first (the largest speed-up).
+  const budget = Math.max(best.arenaBytes, options.arenaBudgetBytes ?? 0);
+  if (options.arenaBudgetBytes !== undefined) {
+    const direct = new Set(options.int8DirectConvs);
+    for (const name of [...direct]) {
+      direct.delete(name);
+      const trial = planWith(graph, { ...options, int8DirectConvs: direct }, chosen);
+      if (trial.arenaBytes <= budget) best = trial;
+      else direct.add(name);
+    }
+    options = { ...options, int8DirectConvs: direct };
+  }
   // Fused int8 QConv steps: as many output channels per pass as the arena allows (fewer passes run faster; as
   // many as the QConv has undoes the fusion), first without growing the smallest arena, then within the budget.
   const blocks = new Map<string, number>();
-  const budget = Math.max(best.arenaBytes, options.arenaBudgetBytes ?? 0);
   for (const limit of [best.arenaBytes, budget]) {
     for (const step of best.steps) {
       if (!step.blockChannels) continue;
@@ -266,7 +337,7 @@ function planWith(graph: Graph, options: PlanOptions, optionalInPlace: ReadonlyS
   for (const step of steps) {
     const primary = step.nodes[0]!;
     const optional = int8PointwiseInPlaceScratch(graph, primary) !== undefined;
-    const conv = inPlace && !step.pool && !step.residual && (!optional || optionalInPlace.has(primary.name)) ? inPlaceConv(graph, primary) : undefined;
+    const conv = inPlace && !step.pool && !step.residual && !step.convPair && (!optional || optionalInPlace.has(primary.name)) ? inPlaceConv(graph, primary) : undefined;
     if (conv) {
       const src = step.nodes[0]!.inputs[0]!;
       const out = step.nodes[step.nodes.length - 1]!.outputs[0]!;
@@ -278,6 +349,20 @@ function planWith(graph: Graph, options: PlanOptions, optionalInPlace: ReadonlyS
         step.inPlace = conv.kind;
         step.scratchBytes = conv.scratchBytes;
       }
+      continue;
+    }
+    if (step.convPair) {
+      // The pair's result goes over its Add's residual (element by element) or, without an Add, over its input
+      // when convPairMayOverwriteInput; the residual may be the input itself only under the same condition.
+      const pair = step.convPair;
+      const input = pair.first.inputs[0]!;
+      const src = pair.add ? pair.residual! : input;
+      const out = convPairResult(pair);
+      const bound = groups.has(src) ? groups.bindingOf(src) : undefined;
+      const overInput = groups.has(input) && groups.root(src) === groups.root(input);
+      if (inPlace && groups.has(src) && !isConstant(src) && (!bound || bound.kind === 'output')
+        && groups.lastReadOf(src) === step.index && bytesOf(src) === bytesOf(out)
+        && (!overInput || (src === input && convPairMayOverwriteInput(graph, pair, pair.bandRows)))) groups.tryMerge(src, out);
       continue;
     }
     if (step.residual) {
@@ -458,7 +543,8 @@ export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
     const shared = primary.inputs.some((i) => i !== '' && !graph.tensors.get(i)?.data && plan.bufferOf.get(i) === outBuffer);
     const conv = inPlaceConv(graph, primary);
     const allowed = step.nodes.length === 1 && (writesOverInput(primary) || poolRunsInPlace(graph, primary))
-      || (conv !== undefined && !step.pool && step.inPlace === conv.kind && (step.scratchBytes ?? 0) >= conv.scratchBytes);
+      || (conv !== undefined && !step.pool && step.inPlace === conv.kind && (step.scratchBytes ?? 0) >= conv.scratchBytes)
+      || (step.convPair !== undefined && convPairMayOverwriteInput(graph, step.convPair, step.convPair.bandRows));
     if (shared && !allowed) problems.push(`step ${step.index} (${primary.op}) writes over its input but its kernel cannot run in place`);
     if (step.inPlace && !shared) problems.push(`step ${step.index} (${primary.op}) is marked in place but its input and output do not share a buffer`);
   }

@@ -1,11 +1,13 @@
 // Groups the graph's nodes into execution steps: one kernel call each, with an activation that directly
 // follows a Conv/Gemm/MatMul fused into it, a pool that directly follows a Conv (or an int8 QConv) fused after
-// that, and an int8 residual QAdd fused after the QConv that produces one of its operands. The memory planner
-// and code generation both walk these steps.
+// that, an int8 residual QAdd fused after the QConv that produces one of its operands, and float Conv pairs run
+// depth-first (Conv -> Relu -> Conv -> Add -> Relu, conv-pair.ts). The memory planner and code generation both
+// walk these steps.
 
 import { bytesPerElement, sizeOf, type DType, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInt } from '../ops/attrs.js';
+import { convPairScratchBytes, replayBands, rowWindowOf, type ConvPair, type PlannedConvPair } from './conv-pair.js';
 import { int8ConvScratchBytes } from './int8-conv-scratch.js';
 import {
   int8DepthwiseInPlaceScratch, int8DepthwiseScratchBytes, int8PointwiseInPlaceScratch, isInt8Depthwise,
@@ -42,6 +44,12 @@ export interface Step {
   inPlace?: 'depthwise' | 'pointwise';
   /** Bytes of working memory the step's kernel needs, placed in the arena for this step only. */
   scratchBytes?: number;
+  /**
+   * The float Conv pair the step runs depth-first (fusableConvPair; `nodes` are its nodes in graph order): Conv B's
+   * output rows a band at a time, Conv A's rows through a rolling slab in the scratch, so that A's output never
+   * exists. The step sits where the pair's last node was, so that a residual computed after Conv A is ready.
+   */
+  convPair?: PlannedConvPair;
 }
 
 /** Operators that only reinterpret their first input (same bytes, new shape): no code, shared storage. */
@@ -104,6 +112,17 @@ export interface ScheduleOptions {
    * make the scratch smaller and the step slower (the convolution kernel gathers its input again each pass).
    */
   int8BlockChannels?: ReadonlyMap<string, number>;
+  /**
+   * int8 QConvs (by node name) computed without the im2col scratch, reading their input in place (slower; the
+   * memory planner's choice where the scratch would set the peak of the arena).
+   */
+  int8DirectConvs?: ReadonlySet<string>;
+  /** Run float Conv pairs depth-first (fusableConvPair; default true). */
+  fuseConvPairs?: boolean;
+  /** First Convs (by node name) of the pairs not to fuse: the memory planner keeps a pair only where it pays. */
+  unfusedConvPairs?: ReadonlySet<string>;
+  /** Output rows per band of each fused pair (by its first Conv's name; default 1, at most the output's height). */
+  convPairBandRows?: ReadonlyMap<string, number>;
 }
 
 /** Output channels a fused conv + pool kernel computes per pass (the conv kernel's register block). */
@@ -207,14 +226,94 @@ export function fusableResidualAdd(graph: Graph, conv: Node, outputs: ReadonlySe
   return convPoolScratchBytes(shapes[0]!, block) < sizeOf(shapes[0]!.shape) ? add : undefined;
 }
 
-/** The steps of the graph, in its (topological) node order. */
+/**
+ * True when `conv` can be one of a depth-first pair: a 2-D float32 Conv of one image, one group, constant weights
+ * (and bias), non-negative pads. Anything else (depthwise, grouped, 1-D and 3-D, batches) is left unfused.
+ */
+function isPairableConv(graph: Graph, conv: Node): boolean {
+  if (conv.op !== 'Conv' || !isDefaultDomain(conv) || conv.outputs.length !== 1 || conv.inputs.length < 2) return false;
+  const [x, w, bias] = conv.inputs.map((name) => (name === '' ? undefined : graph.tensors.get(name)));
+  const y = graph.tensors.get(conv.outputs[0]!);
+  if (!x || !w || !y || x.data || !w.data || (conv.inputs[2] && !bias?.data)) return false;
+  if (x.shape.length !== 4 || y.shape.length !== 4 || w.shape.length !== 4 || x.shape[0] !== 1 || sizeOf(y.shape) === 0) return false;
+  if (x.dtype !== 'float32' || y.dtype !== 'float32' || attrInt(conv, 'group', 1) !== 1) return false;
+  const pads = conv.attrs['pads'];
+  return !Array.isArray(pads) || pads.every((p) => typeof p === 'number' && p >= 0);
+}
+
+/**
+ * The Conv pair that starts at `conv`, if any: Conv A (+ Relu/Clip) -> Conv B, then B's Relu/Clip, or an Add of
+ * B's output and a runtime tensor of the same shape and type (no broadcasting) followed by an optional Relu/Clip.
+ * Every tensor inside the pair has one reader, the next node of the pair, and is not a model output; both Convs
+ * are isPairableConv. Without a suitable Add the pair ends at B (or B's activation).
+ */
+export function fusableConvPair(graph: Graph, conv: Node, outputs: ReadonlySet<string>): ConvPair | undefined {
+  if (!isPairableConv(graph, conv)) return undefined;
+  const firstActivation = fusableActivation(graph, conv, outputs);
+  const mid = (firstActivation ?? conv).outputs[0]!;
+  const second = soleReader(graph, mid, outputs);
+  if (!second || second.inputs[0] !== mid || second.inputs.slice(1).includes(mid) || !isPairableConv(graph, second)) return undefined;
+  const pair: ConvPair = { first: conv, second, ...(firstActivation ? { firstActivation } : {}) };
+  const secondActivation = fusableActivation(graph, second, outputs);
+  if (secondActivation) return { ...pair, secondActivation };
+  const out = second.outputs[0]!;
+  const add = soleReader(graph, out, outputs);
+  if (!add || add.op !== 'Add' || !isDefaultDomain(add) || add.inputs.length !== 2 || add.outputs.length !== 1) return pair;
+  const residual = add.inputs[0] === out ? add.inputs[1]! : add.inputs[0]!;
+  const shapes = [out, residual, add.outputs[0]!].map((name) => graph.tensors.get(name));
+  if (residual === out || shapes.some((t) => !t || t.dtype !== 'float32' || t.shape.join() !== shapes[0]!.shape.join())) return pair;
+  if (shapes[1]!.data) return pair;
+  const sum = add.outputs[0]!;
+  const after = soleReader(graph, sum, outputs);
+  const outActivation = after && after.inputs[0] === sum && !after.inputs.slice(1).includes(sum) && isClampActivation(graph, after) ? after : undefined;
+  return { ...pair, add, residual, ...(outActivation ? { outActivation } : {}) };
+}
+
+/** The nodes of a pair in graph order. */
+function convPairNodes(pair: ConvPair): Node[] {
+  return [pair.first, pair.firstActivation, pair.second, pair.secondActivation, pair.add, pair.outActivation]
+    .filter((n): n is Node => n !== undefined);
+}
+
+/** The pairs to fuse, by their last node: claimed greedily in graph order, each node in one pair at most. */
+function findConvPairs(graph: Graph, outputs: ReadonlySet<string>, options: ScheduleOptions): Map<Node, PlannedConvPair> {
+  const byLast = new Map<Node, PlannedConvPair>();
+  if (options.fuseConvPairs === false) return byLast;
+  const claimed = new Set<Node>();
+  for (const node of graph.nodes) {
+    if (claimed.has(node) || options.unfusedConvPairs?.has(node.name)) continue;
+    const pair = fusableConvPair(graph, node, outputs);
+    if (!pair) continue;
+    const nodes = convPairNodes(pair);
+    if (nodes.some((n) => claimed.has(n))) continue;
+    const a = rowWindowOf(graph, pair.first);
+    const b = rowWindowOf(graph, pair.second);
+    const bandRows = Math.min(Math.max(1, options.convPairBandRows?.get(node.name) ?? 1), b.outRows);
+    const { slabRows } = replayBands(a, b, bandRows);
+    for (const n of nodes) claimed.add(n);
+    byLast.set(nodes[nodes.length - 1]!, { ...pair, bandRows, slabRows });
+  }
+  return byLast;
+}
+
+/** The steps of the graph, in its (topological) node order; a fused Conv pair at the place of its last node. */
 export function buildSteps(graph: Graph, options: ScheduleOptions = {}): Step[] {
   const fuse = options.fuseActivations ?? true;
   const fusePools = options.fusePools ?? true;
   const outputs = new Set(graph.outputs);
   const fusedAway = new Set<Node>();
   const steps: Step[] = [];
+  const pairs = findConvPairs(graph, outputs, options);
+  for (const pair of pairs.values()) for (const node of convPairNodes(pair)) fusedAway.add(node);
   for (const node of graph.nodes) {
+    const pair = pairs.get(node);
+    if (pair) {
+      steps.push({
+        index: steps.length, nodes: convPairNodes(pair), convPair: pair,
+        scratchBytes: convPairScratchBytes(graph, pair, pair.bandRows, pair.slabRows),
+      });
+      continue;
+    }
     if (fusedAway.has(node)) continue;
     const act = fuse ? fusableActivation(graph, node, outputs) : undefined;
     if (act) fusedAway.add(act);
@@ -240,7 +339,7 @@ export function buildSteps(graph: Graph, options: ScheduleOptions = {}): Step[] 
     // The int8 depthwise kernel always works through a ring of padded input rows.
     if (isInt8Depthwise(graph, node)) step.scratchBytes = int8DepthwiseScratchBytes(graph, node);
     // The int8 convolution kernels gather im2col columns into a scratch; in a fused step, after the block planes.
-    const columns = int8ConvScratchBytes(graph, node);
+    const columns = options.int8DirectConvs?.has(node.name) && !step.blockChannels ? 0 : int8ConvScratchBytes(graph, node);
     if (columns > 0) {
       step.scratchBytes = (step.blockChannels ? fusedBlockBytes(conv!, step.blockChannels) : 0) + columns;
     }

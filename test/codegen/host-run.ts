@@ -10,7 +10,7 @@ import type { Graph } from '../../src/ir/graph.js';
 import { sizeOf } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { emitModel, type EmittedModel } from '../../src/codegen/emit-model.js';
-import { planMemory, type MemoryPlan } from '../../src/partition/memory-plan.js';
+import { planMemory, type MemoryPlan, type PlanOptions } from '../../src/partition/memory-plan.js';
 
 export const HOST_CFLAGS = ['-O2', '-std=c99', '-Wall', '-Wextra', '-Werror'];
 
@@ -19,6 +19,8 @@ export interface HostCase {
   graph: Graph;
   /** Input values by tensor name (float32). */
   inputs: Record<string, Value>;
+  /** Options of the memory plan (default: planMemory's). */
+  planOptions?: PlanOptions;
 }
 
 export interface HostResult {
@@ -37,7 +39,7 @@ export async function runOnHost(cases: HostCase[], options: { keep?: boolean } =
   try {
     const kernelSources = new Set<string>();
     const prepared = cases.map((c, i) => {
-      const plan = planMemory(c.graph);
+      const plan = planMemory(c.graph, c.planOptions);
       const emitted = emitModel(c.graph, plan, { modelName: c.name, precision: 'float32', symbolPrefix: `m${i}` });
       for (const [path, text] of emitted.files) {
         // Kernels are shared by all models (compiled once); the header is also next to each model.c.

@@ -213,6 +213,110 @@ static inline float eenn_conv_pixel1(const float *EENN_RESTRICT x, const float *
     return acc;
 }
 
+void eenn_conv2d_rows_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                          const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                          int32_t in_c, int32_t in_h, int32_t in_w, int32_t in_row_first, int32_t in_plane,
+                          int32_t out_c, int32_t out_w, int32_t oy_first, int32_t oy_end, int32_t out_plane,
+                          int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                          int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                          float act_min, float act_max)
+{
+    const int32_t taps = kernel_h * kernel_w;
+    const int32_t filter_size = in_c * taps; /* weights per output channel */
+    const int32_t in_row_step = dilation_h * in_w;
+    const int32_t quad_k3 = kernel_w == 3 && stride_w == 1 && dilation_w == 1;
+    int32_t ox_first, ox_end;
+    eenn_interior_range(out_w, in_w, kernel_w, stride_w, pad_left, dilation_w, &ox_first, &ox_end);
+
+    for (int32_t m = 0; m < out_c;) {
+        const float *w_m = weights + m * filter_size;
+        float *out_m = output + m * out_plane;
+        if (out_c - m >= 4) {
+            float b[4];
+            for (int32_t i = 0; i < 4; i++) {
+                b[i] = bias != NULL ? bias[m + i] : 0.0f;
+            }
+            for (int32_t oy = oy_first; oy < oy_end; oy++) {
+                const int32_t iy0 = oy * stride_h - pad_top;
+                int32_t ky0, ky1;
+                eenn_tap_range(iy0, in_h, kernel_h, dilation_h, &ky0, &ky1);
+                const int32_t rows = ky1 - ky0;
+                const float *in_row = input + (iy0 + ky0 * dilation_h - in_row_first) * in_w;
+                const float *w_row = w_m + ky0 * kernel_w * 4;
+                float *out_px = out_m + (oy - oy_first) * out_w;
+                for (int32_t ox = 0; ox < out_w;) {
+                    const int32_t ix0 = ox * stride_w - pad_left;
+                    float acc[16];
+                    if (quad_k3 && rows == kernel_h && ox >= ox_first && ox + 3 < ox_end) {
+                        for (int32_t i = 0; i < 4; i++) {
+                            acc[i] = b[i];
+                            acc[4 + i] = b[i];
+                            acc[8 + i] = b[i];
+                            acc[12 + i] = b[i];
+                        }
+                        eenn_conv_quad4_k3(in_row + ix0, w_row, acc, in_c, rows, in_row_step, in_plane);
+                        for (int32_t i = 0; i < 4; i++) {
+                            float *o = out_px + i * out_plane + ox;
+                            o[0] = eenn_clamp_f32(acc[i], act_min, act_max);
+                            o[1] = eenn_clamp_f32(acc[4 + i], act_min, act_max);
+                            o[2] = eenn_clamp_f32(acc[8 + i], act_min, act_max);
+                            o[3] = eenn_clamp_f32(acc[12 + i], act_min, act_max);
+                        }
+                        ox += 4;
+                        continue;
+                    }
+                    if (rows == kernel_h && ox >= ox_first && ox + 1 < ox_end) {
+                        for (int32_t i = 0; i < 4; i++) {
+                            acc[i] = b[i];
+                            acc[4 + i] = b[i];
+                        }
+                        eenn_conv_pair4(in_row + ix0, w_row, acc, in_c, rows, kernel_w, stride_w,
+                                        in_row_step, in_plane, dilation_w);
+                        for (int32_t i = 0; i < 4; i++) {
+                            out_px[i * out_plane + ox] = eenn_clamp_f32(acc[i], act_min, act_max);
+                            out_px[i * out_plane + ox + 1] = eenn_clamp_f32(acc[4 + i], act_min, act_max);
+                        }
+                        ox += 2;
+                        continue;
+                    }
+                    int32_t kx0, kx1;
+                    eenn_tap_range(ix0, in_w, kernel_w, dilation_w, &kx0, &kx1);
+                    for (int32_t i = 0; i < 4; i++) {
+                        acc[i] = b[i];
+                    }
+                    eenn_conv_pixel4(in_row + ix0 + kx0 * dilation_w, w_row + kx0 * 4, acc, in_c, rows,
+                                     kx1 - kx0, in_row_step, in_plane, dilation_w, kernel_w * 4, taps * 4);
+                    for (int32_t i = 0; i < 4; i++) {
+                        out_px[i * out_plane + ox] = eenn_clamp_f32(acc[i], act_min, act_max);
+                    }
+                    ox++;
+                }
+            }
+            m += 4;
+        } else {
+            const float b = bias != NULL ? bias[m] : 0.0f;
+            for (int32_t oy = oy_first; oy < oy_end; oy++) {
+                const int32_t iy0 = oy * stride_h - pad_top;
+                int32_t ky0, ky1;
+                eenn_tap_range(iy0, in_h, kernel_h, dilation_h, &ky0, &ky1);
+                const float *in_row = input + (iy0 + ky0 * dilation_h - in_row_first) * in_w;
+                const float *w_row = w_m + ky0 * kernel_w;
+                float *out_row = out_m + (oy - oy_first) * out_w;
+                for (int32_t ox = 0; ox < out_w; ox++) {
+                    const int32_t ix0 = ox * stride_w - pad_left;
+                    int32_t kx0, kx1;
+                    eenn_tap_range(ix0, in_w, kernel_w, dilation_w, &kx0, &kx1);
+                    const float acc = eenn_conv_pixel1(in_row + ix0 + kx0 * dilation_w, w_row + kx0, b,
+                                                       in_c, ky1 - ky0, kx1 - kx0, in_row_step, in_plane,
+                                                       dilation_w, kernel_w, taps);
+                    out_row[ox] = eenn_clamp_f32(acc, act_min, act_max);
+                }
+            }
+            m += 1;
+        }
+    }
+}
+
 void eenn_conv2d_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
                      const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
                      int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
@@ -225,103 +329,15 @@ void eenn_conv2d_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRIC
     const int32_t group_out = out_c / groups;
     const int32_t in_size = in_h * in_w;
     const int32_t out_size = out_h * out_w;
-    const int32_t taps = kernel_h * kernel_w;
-    const int32_t filter_size = group_in * taps; /* weights per output channel */
-    const int32_t in_row_step = dilation_h * in_w;
-    const int32_t quad_k3 = kernel_w == 3 && stride_w == 1 && dilation_w == 1;
-    int32_t ox_first, ox_end;
-    eenn_interior_range(out_w, in_w, kernel_w, stride_w, pad_left, dilation_w, &ox_first, &ox_end);
-
+    const int32_t filter_size = group_in * kernel_h * kernel_w;
     for (int32_t n = 0; n < batches; n++) {
         for (int32_t g = 0; g < groups; g++) {
-            const float *in_g = input + (n * in_c + g * group_in) * in_size;
-            for (int32_t m = 0; m < group_out;) {
-                const int32_t oc = g * group_out + m;
-                const float *w_m = weights + oc * filter_size;
-                float *out_m = output + (n * out_c + oc) * out_size;
-                if (group_out - m >= 4) {
-                    float b[4];
-                    for (int32_t i = 0; i < 4; i++) {
-                        b[i] = bias != NULL ? bias[oc + i] : 0.0f;
-                    }
-                    for (int32_t oy = 0; oy < out_h; oy++) {
-                        const int32_t iy0 = oy * stride_h - pad_top;
-                        int32_t ky0, ky1;
-                        eenn_tap_range(iy0, in_h, kernel_h, dilation_h, &ky0, &ky1);
-                        const int32_t rows = ky1 - ky0;
-                        const float *in_row = in_g + (iy0 + ky0 * dilation_h) * in_w;
-                        const float *w_row = w_m + ky0 * kernel_w * 4;
-                        float *out_px = out_m + oy * out_w;
-                        for (int32_t ox = 0; ox < out_w;) {
-                            const int32_t ix0 = ox * stride_w - pad_left;
-                            float acc[16];
-                            if (quad_k3 && rows == kernel_h && ox >= ox_first && ox + 3 < ox_end) {
-                                for (int32_t i = 0; i < 4; i++) {
-                                    acc[i] = b[i];
-                                    acc[4 + i] = b[i];
-                                    acc[8 + i] = b[i];
-                                    acc[12 + i] = b[i];
-                                }
-                                eenn_conv_quad4_k3(in_row + ix0, w_row, acc, group_in, rows, in_row_step, in_size);
-                                for (int32_t i = 0; i < 4; i++) {
-                                    float *o = out_px + i * out_size + ox;
-                                    o[0] = eenn_clamp_f32(acc[i], act_min, act_max);
-                                    o[1] = eenn_clamp_f32(acc[4 + i], act_min, act_max);
-                                    o[2] = eenn_clamp_f32(acc[8 + i], act_min, act_max);
-                                    o[3] = eenn_clamp_f32(acc[12 + i], act_min, act_max);
-                                }
-                                ox += 4;
-                                continue;
-                            }
-                            if (rows == kernel_h && ox >= ox_first && ox + 1 < ox_end) {
-                                for (int32_t i = 0; i < 4; i++) {
-                                    acc[i] = b[i];
-                                    acc[4 + i] = b[i];
-                                }
-                                eenn_conv_pair4(in_row + ix0, w_row, acc, group_in, rows, kernel_w, stride_w,
-                                                in_row_step, in_size, dilation_w);
-                                for (int32_t i = 0; i < 4; i++) {
-                                    out_px[i * out_size + ox] = eenn_clamp_f32(acc[i], act_min, act_max);
-                                    out_px[i * out_size + ox + 1] = eenn_clamp_f32(acc[4 + i], act_min, act_max);
-                                }
-                                ox += 2;
-                                continue;
-                            }
-                            int32_t kx0, kx1;
-                            eenn_tap_range(ix0, in_w, kernel_w, dilation_w, &kx0, &kx1);
-                            for (int32_t i = 0; i < 4; i++) {
-                                acc[i] = b[i];
-                            }
-                            eenn_conv_pixel4(in_row + ix0 + kx0 * dilation_w, w_row + kx0 * 4, acc, group_in, rows,
-                                             kx1 - kx0, in_row_step, in_size, dilation_w, kernel_w * 4, taps * 4);
-                            for (int32_t i = 0; i < 4; i++) {
-                                out_px[i * out_size + ox] = eenn_clamp_f32(acc[i], act_min, act_max);
-                            }
-                            ox++;
-                        }
-                    }
-                    m += 4;
-                } else {
-                    const float b = bias != NULL ? bias[oc] : 0.0f;
-                    for (int32_t oy = 0; oy < out_h; oy++) {
-                        const int32_t iy0 = oy * stride_h - pad_top;
-                        int32_t ky0, ky1;
-                        eenn_tap_range(iy0, in_h, kernel_h, dilation_h, &ky0, &ky1);
-                        const float *in_row = in_g + (iy0 + ky0 * dilation_h) * in_w;
-                        const float *w_row = w_m + ky0 * kernel_w;
-                        for (int32_t ox = 0; ox < out_w; ox++) {
-                            const int32_t ix0 = ox * stride_w - pad_left;
-                            int32_t kx0, kx1;
-                            eenn_tap_range(ix0, in_w, kernel_w, dilation_w, &kx0, &kx1);
-                            const float acc = eenn_conv_pixel1(in_row + ix0 + kx0 * dilation_w, w_row + kx0, b,
-                                                               group_in, ky1 - ky0, kx1 - kx0, in_row_step, in_size,
-                                                               dilation_w, kernel_w, taps);
-                            out_m[oy * out_w + ox] = eenn_clamp_f32(acc, act_min, act_max);
-                        }
-                    }
-                    m += 1;
-                }
-            }
+            /* Each group is a one-group convolution over its own channels, weights and bias. */
+            eenn_conv2d_rows_f32(input + (n * in_c + g * group_in) * in_size, weights + g * group_out * filter_size,
+                                 bias != NULL ? bias + g * group_out : NULL, output + (n * out_c + g * group_out) * out_size,
+                                 group_in, in_h, in_w, 0, in_size, group_out, out_w, 0, out_h, out_size,
+                                 kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w,
+                                 act_min, act_max);
         }
     }
 }

@@ -74,6 +74,25 @@ void eenn_conv2d_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRIC
                      float act_min, float act_max);
 
 /**
+ * Output rows [oy_first, oy_end) of a one-group 2-D convolution of one image, each buffer with its own plane
+ * stride, so that a band of rows can be computed from, and into, a buffer that holds only some rows of each plane.
+ *
+ * input     input channel c, row iy at input[c * in_plane + (iy - in_row_first) * in_w]: the caller holds
+ *           every row the output rows' windows read (in_row_first = 0, in_plane = in_h * in_w: the whole image)
+ * weights   packed as for eenn_conv2d_f32 with groups = 1; bias [out_c] or NULL
+ * output    output channel m, row oy at output[m * out_plane + (oy - oy_first) * out_w]
+ * in_h      the image's full height: rows outside [0, in_h) are padding, whatever the buffer holds
+ * Other parameters as eenn_conv2d_f32; 0 <= oy_first <= oy_end <= out_h.
+ */
+void eenn_conv2d_rows_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                          const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                          int32_t in_c, int32_t in_h, int32_t in_w, int32_t in_row_first, int32_t in_plane,
+                          int32_t out_c, int32_t out_w, int32_t oy_first, int32_t oy_end, int32_t out_plane,
+                          int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                          int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                          float act_min, float act_max);
+
+/**
  * 1x1 convolution with stride 1, no padding, one group: a matrix product per image.
  *
  * input     [batches, in_c, size]       (size = height * width)
@@ -148,6 +167,35 @@ void eenn_conv2d_pool_f32(const float *EENN_RESTRICT input, const float *EENN_RE
                           int32_t pool_kernel_h, int32_t pool_kernel_w, int32_t pool_stride_h, int32_t pool_stride_w,
                           int32_t pool_pad_top, int32_t pool_pad_left, int32_t pool_pad_bottom, int32_t pool_pad_right,
                           int32_t pool_dilation_h, int32_t pool_dilation_w, int32_t count_include_pad);
+
+/**
+ * Two one-group convolutions depth-first, one band of band_rows output rows at a time, so that mid never exists
+ * in full: mid = clamp(conv_a(input), act_*_a); t = clamp(conv_b(mid), act_*_b); output = t without a residual,
+ * else output = clamp(t + residual, out_min, out_max). A slab of the scratch holds the rows of mid the current
+ * band reads and rolls down the image: each row of mid is computed once.
+ *
+ * input     [in_c, in_h, in_w]
+ * weights_a packed as for eenn_conv2d_f32 (groups = 1) from [mid_c, in_c, kernel_h_a, kernel_w_a]; bias_a [mid_c] or NULL
+ * weights_b likewise from [out_c, mid_c, kernel_h_b, kernel_w_b]; bias_b [out_c] or NULL
+ * residual  [out_c, out_h, out_w] or NULL; may be `output` itself (the sum is written element by element)
+ * output    [out_c, out_h, out_w]; may be `input` itself when no band's rows of the output are read by a later
+ *           band's rows of mid (the compiler checks this for the geometry; then residual is NULL or input)
+ * scratch   (slab_rows * mid_c * mid_w + (residual ? band_rows * out_c * out_w : 0)) floats, not overlapping
+ *           the other buffers; slab_rows >= the rows of mid any band holds (the compiler replays the bands)
+ * *_a, *_b  the windows of the two convolutions, as eenn_conv2d_f32's (mid_h/mid_w: conv A's output size)
+ */
+void eenn_conv2d_pair_f32(const float *input, const float *EENN_RESTRICT weights_a, const float *EENN_RESTRICT bias_a,
+                          const float *EENN_RESTRICT weights_b, const float *EENN_RESTRICT bias_b,
+                          const float *residual, float *output, float *EENN_RESTRICT scratch,
+                          int32_t in_c, int32_t in_h, int32_t in_w, int32_t mid_c, int32_t mid_h, int32_t mid_w,
+                          int32_t out_c, int32_t out_h, int32_t out_w,
+                          int32_t kernel_h_a, int32_t kernel_w_a, int32_t stride_h_a, int32_t stride_w_a,
+                          int32_t pad_top_a, int32_t pad_left_a, int32_t dilation_h_a, int32_t dilation_w_a,
+                          float act_min_a, float act_max_a,
+                          int32_t kernel_h_b, int32_t kernel_w_b, int32_t stride_h_b, int32_t stride_w_b,
+                          int32_t pad_top_b, int32_t pad_left_b, int32_t dilation_h_b, int32_t dilation_w_b,
+                          float act_min_b, float act_max_b, float out_min, float out_max,
+                          int32_t band_rows, int32_t slab_rows);
 
 /**
  * Depthwise convolution with multiplier 1, stride 1 and output size = input size, written over its input:

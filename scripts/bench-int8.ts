@@ -294,7 +294,7 @@ function printTables(accuracy: AccuracyRow[], compile: { seconds: number; bar: s
   out.push('int8 builds in QEMU against the int8 reference (bit for bit)', '');
   out.push('Arena: the default build (`--arena tflm`) takes the fastest plan within the arena TensorFlow Lite Micro with CMSIS-NN',
     'would need (its greedy plan of the same tensors plus the scratch buffers CMSIS-NN requests); bar: no larger. Stack measured by painting.', '');
-  out.push('| model | target | status | values differing | instructions/inference | per MAC | flash | weights | code (bar 16 KiB) | arena | TFLM arena (tensors + CMSIS-NN scratch) | stack | float32 instr. / flash / arena |',
+  out.push('| model | target | status | values differing | instructions/inference | per MAC | flash | weights | code (bar on cortex-m4: 16 KiB) | arena | TFLM arena (tensors + CMSIS-NN scratch) | stack | float32 instr. / flash / arena |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of exact) {
     const f = r.float32;
@@ -302,7 +302,7 @@ function printTables(accuracy: AccuracyRow[], compile: { seconds: number; bar: s
     out.push(r.status !== 'ok'
       ? `| ${r.model} | ${r.target} | ${r.status} | | | | | | | | | | ${float} |`
       : `| ${r.model} | ${r.target} | ${r.mismatches === 0 ? 'bit-exact' : 'MISMATCH'} | ${r.mismatches} | ${r.instructionsPerInference ?? '-'} | ` +
-        `${r.instructionsPerMac?.toFixed(2) ?? '-'} | ${r.flashBytes} | ${r.weightsBytes} | ${r.codeBytes} ${r.codeBytes! <= 16 * 1024 ? 'PASS' : 'FAIL'} | ` +
+        `${r.instructionsPerMac?.toFixed(2) ?? '-'} | ${r.flashBytes} | ${r.weightsBytes} | ${r.codeBytes}${r.target === 'cortex-m4' ? (r.codeBytes! <= 16 * 1024 ? ' PASS' : ' FAIL') : ''} | ` +
         `${r.arenaBytes} | ${r.greedyScratchArenaBytes} ${r.arenaBytes! <= r.greedyScratchArenaBytes! ? 'PASS' : 'FAIL'} | ${r.stackBytes ?? '-'} | ${float} |`);
   }
   const m4 = exact.filter((r) => r.target === 'cortex-m4' && r.status === 'ok');

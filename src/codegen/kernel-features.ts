@@ -1,7 +1,9 @@
-// Codegen: which optional fast paths of the int8 kernels a model's calls take (the EENN_*_S8_* switches of
+// Codegen: which optional paths of the int8 kernels a model's calls take (the EENN_*_S8_* switches of
 // templates/c/kernels/eenn_kernels_s8.h), decided from the calls' constant arguments the way the kernels decide at
-// run time. The emitter writes them to kernels/eenn_config.h so that a firmware links only the paths it runs; a
-// path switched off falls back to the general one, so a wrong guess here costs speed, never bits.
+// run time. The emitter writes them to kernels/eenn_config.h so that a firmware links only the paths it runs. A
+// fast path switched off falls back to the general one (a wrong guess costs speed, never bits); the EXACT
+// switches are the exception: off only when every layer of the kind passes eenn_requantize_bounded_ok_s8, which
+// boundedOk repeats exactly, and on whenever an argument is not a compile-time constant.
 
 import type { Graph } from '../ir/graph.js';
 import type { KernelArg, KernelCall } from './kernel-call.js';
@@ -18,6 +20,8 @@ export const INT8_KERNEL_FEATURES: readonly KernelFeature[] = [
   { macro: 'EENN_CONV_S8_SATURATE', note: 'convolutions whose clamp is the whole int8 range' },
   { macro: 'EENN_CONV_S8_CLAMP', note: 'convolutions with a narrower clamp (a fused Relu)' },
   { macro: 'EENN_CONV_S8_FEW_VALUES', note: 'convolutions of fewer than 16 values per output (first layers), on DSP' },
+  { macro: 'EENN_CONV_S8_EXACT', note: 'convolutions that need the exact output stage (not a speed path: required when 1)' },
+  { macro: 'EENN_FC_S8_EXACT', note: 'fully connected layers that need the exact output stage (required when 1)' },
   { macro: 'EENN_FC_S8_SATURATE', note: 'fully connected layers whose clamp is the whole int8 range' },
   { macro: 'EENN_DEPTHWISE_S8_3X3', note: 'depthwise 3x3 convolutions' },
 ];
@@ -70,13 +74,16 @@ function boundedOk(args: CallArgs, channels: number, depth: number): boolean | u
   return true;
 }
 
-/** The output-stage switches a layer of `channels` outputs summing `depth` values each takes. */
-function outputStage(args: CallArgs, channels: number, depth: number, saturate: string, clamp?: string): string[] {
+/**
+ * The output-stage switches a layer of `channels` outputs summing `depth` values each takes: `exact` when it fails
+ * the bounded test (the kernel then needs the exact stage), else its fast path.
+ */
+function outputStage(args: CallArgs, channels: number, depth: number, exact: string, saturate: string, clamp?: string): string[] {
   const bounded = boundedOk(args, channels, depth);
   const fullRange = args.int('act_min') === -128 && args.int('act_max') === 127;
-  // Not decidable (a non-constant argument): keep both paths.
-  if (bounded === undefined) return clamp ? [saturate, clamp] : [saturate];
-  if (!bounded) return [];
+  // Not decidable (a non-constant argument): every path.
+  if (bounded === undefined) return [exact, saturate, ...(clamp ? [clamp] : [])];
+  if (!bounded) return [exact];
   if (fullRange) return [saturate];
   return clamp ? [clamp] : [];
 }
@@ -89,15 +96,15 @@ function featuresOf(graph: Graph, call: KernelCall): string[] {
       const inC = args.int('in_c') ?? 0, groups = args.int('groups') ?? 1, outC = args.int('out_c') ?? 0;
       const depth = (inC / groups) * (args.int('kernel_h') ?? 1) * (args.int('kernel_w') ?? 1);
       const few = !args.isNull('scratch') && depth < PAIR_CHUNK ? ['EENN_CONV_S8_FEW_VALUES'] : [];
-      return [...few, ...outputStage(args, outC, depth, 'EENN_CONV_S8_SATURATE', 'EENN_CONV_S8_CLAMP')];
+      return [...few, ...outputStage(args, outC, depth, 'EENN_CONV_S8_EXACT', 'EENN_CONV_S8_SATURATE', 'EENN_CONV_S8_CLAMP')];
     }
     case 'eenn_conv2d_1x1_s8':
     case 'eenn_conv2d_1x1_in_place_s8': {
       const inC = args.int('in_c') ?? 0, outC = args.int('out_c') ?? 0;
-      return outputStage(args, outC, inC, 'EENN_CONV_S8_SATURATE', 'EENN_CONV_S8_CLAMP');
+      return outputStage(args, outC, inC, 'EENN_CONV_S8_EXACT', 'EENN_CONV_S8_SATURATE', 'EENN_CONV_S8_CLAMP');
     }
     case 'eenn_fc_s8':
-      return outputStage(args, args.int('out_features') ?? 0, args.int('in_features') ?? 0, 'EENN_FC_S8_SATURATE');
+      return outputStage(args, args.int('out_features') ?? 0, args.int('in_features') ?? 0, 'EENN_FC_S8_EXACT', 'EENN_FC_S8_SATURATE');
     case 'eenn_depthwise_conv2d_s8':
       return args.int('kernel_h') === 3 && args.int('kernel_w') === 3 && args.int('dilation_w') === 1 ? ['EENN_DEPTHWISE_S8_3X3'] : [];
     default:

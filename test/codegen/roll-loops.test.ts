@@ -70,11 +70,18 @@ describe('int8KernelFeatures', () => {
     ],
   });
 
-  it('switches on the saturating or clamping output stage a bounded layer takes, and nothing for an unbounded one', () => {
+  it('switches on the saturating or clamping output stage a bounded layer takes, and the exact one for an unbounded one', () => {
     expect([...int8KernelFeatures(graph, [conv({})])]).toEqual(['EENN_CONV_S8_SATURATE']);
     expect([...int8KernelFeatures(graph, [conv({ act: [-20, 127] })])]).toEqual(['EENN_CONV_S8_CLAMP']);
-    expect([...int8KernelFeatures(graph, [conv({ shift: [-5, 0] })])]).toEqual([]);
-    expect([...int8KernelFeatures(graph, [conv({ bias: [1 << 29, 0] })])]).toEqual([]);
+    expect([...int8KernelFeatures(graph, [conv({ shift: [-5, 0] })])]).toEqual(['EENN_CONV_S8_EXACT']);
+    expect([...int8KernelFeatures(graph, [conv({ bias: [1 << 29, 0] })])]).toEqual(['EENN_CONV_S8_EXACT']);
+    expect([...int8KernelFeatures(graph, [conv({ bias: [(1 << 29) - 1, -((1 << 29) - 1)] })])]).toEqual(['EENN_CONV_S8_SATURATE']);
+  });
+
+  it('keeps every output stage of a call whose requantization is not a compile-time constant', () => {
+    const call = conv({});
+    const runtime: KernelCall = { ...call, args: call.args.map((a) => (a.name === 'output_shift' ? tensorArg('output_shift', 'computed') : a)) };
+    expect([...int8KernelFeatures(graph, [runtime])].sort()).toEqual(['EENN_CONV_S8_CLAMP', 'EENN_CONV_S8_EXACT', 'EENN_CONV_S8_SATURATE']);
   });
 
   it('switches on the first-layer tiles for fewer than 16 values per output with a scratch only', () => {

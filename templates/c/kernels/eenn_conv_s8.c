@@ -89,7 +89,7 @@ EENN_CONV_S8_INLINE void eenn_conv_store_s8(int8_t *out, int32_t pixels, int32_t
                                             int32_t multiplier, int32_t shift, int32_t bounded, int32_t full_range,
                                             const eenn_output_stage_s8 *o)
 {
-    if (!bounded) {
+    if (EENN_CONV_S8_EXACT && !bounded) {
         out[0] = eenn_requantize_s8(acc0, multiplier, shift, o->output_offset, o->act_min, o->act_max);
         if (pixels > 1) {
             out[1] = eenn_requantize_s8(acc1, multiplier, shift, o->output_offset, o->act_min, o->act_max);

@@ -155,7 +155,7 @@ void eenn_fc_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT w
                 const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
                 int32_t act_min, int32_t act_max)
 {
-    const int32_t bounded = eenn_requantize_bounded_ok_s8(bias, output_shift, out_features, in_features);
+    const int32_t bounded = !EENN_FC_S8_EXACT || eenn_requantize_bounded_ok_s8(bias, output_shift, out_features, in_features);
     const int32_t last = out_features - 1;
     for (int32_t r = 0; r < rows; r++) {
         const int8_t *x = input + r * in_features;

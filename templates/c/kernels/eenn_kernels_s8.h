@@ -28,9 +28,9 @@
 #include "eenn_fixedpoint.h"
 
 /*
- * Optional fast paths. The compiler writes eenn_config.h beside this header with the paths its model's layers
- * take set to 1 and the others to 0, so that a firmware links only the code it runs; each path left out falls
- * back to the general one, which gives the same bits. Without eenn_config.h every path is compiled.
+ * Optional paths. The compiler writes eenn_config.h beside this header with the paths its model's layers take
+ * set to 1 and the others to 0, so that a firmware links only the code it runs; a fast path left out falls back
+ * to the general one, which gives the same bits. Without eenn_config.h every path is compiled.
  */
 #if defined(__has_include)
 #if __has_include("eenn_config.h")
@@ -48,6 +48,15 @@
 /* Convolutions of fewer than 16 values per output (first layers) on DSP: tiles of 8 pixels. */
 #ifndef EENN_CONV_S8_FEW_VALUES
 #define EENN_CONV_S8_FEW_VALUES 1
+#endif
+/* Convolutions: the exact output stage (eenn_requantize_s8) for layers that fail eenn_requantize_bounded_ok_s8.
+   Unlike the other switches this one is not a speed path: with 0, every layer must pass that test. */
+#ifndef EENN_CONV_S8_EXACT
+#define EENN_CONV_S8_EXACT 1
+#endif
+/* Fully connected: the exact output stage, as EENN_CONV_S8_EXACT. */
+#ifndef EENN_FC_S8_EXACT
+#define EENN_FC_S8_EXACT 1
 #endif
 /* Fully connected: the requantization when the clamp is the whole int8 range. */
 #ifndef EENN_FC_S8_SATURATE

@@ -13,8 +13,8 @@
  *                      requantize each pair of channels over the tile.
  *   __ARM_FEATURE_MVE  two int8 columns, two output channels of two pixels, one VMLADAVA per 16 values.
  *   portable C         one int8 column, four output channels (eenn_dot_1x4_s8: an assembly loop on Armv6-M).
- * Without a scratch (NULL) the input is read in place, one output of one channel at a time (a fallback for
- * callers that have no scratch to give). Output stage: eenn_requantize_bounded_s8 when the layer allows it
+ * Without a scratch (NULL) the input is read in place, a run of output pixels of one channel at a time (the
+ * memory planner's choice when the scratch would set the arena's peak, `--arena min`). Output stage: eenn_requantize_bounded_s8 when the layer allows it
  * (eenn_requantize_bounded_ok_s8), else eenn_requantize_s8. The transposed convolution gathers each output's taps
  * directly.
  */
@@ -568,48 +568,78 @@ static void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const int8
 #endif
 }
 
+/* Output pixels of one row whose sums the scratch-less path keeps on the stack at once. */
+#define EENN_CONV_S8_DIRECT_PIXELS 32
+
 /*
- * Without a scratch: output pixel (oy, ox) of every output channel of a group, one channel at a time, reading
- * the window from the input (padded taps read pad_value). Each channel's weight row is walked chunk by chunk of
- * the paired layout; a window wholly inside the input skips the bounds tests.
+ * Without a scratch: every output of a group, reading the input in place. For each run of up to
+ * EENN_CONV_S8_DIRECT_PIXELS pixels of an output row and each output channel, the sums sit on the stack and each
+ * weight (walked chunk by chunk of the paired layout) is multiplied with the input values of its tap across the
+ * run: taps in the padding add weight * pad_value.
  */
-static void eenn_conv_pixel_direct_s8(const eenn_window_s8 *g, int32_t oy, int32_t ox,
-                                      const int8_t *EENN_RESTRICT weights, int32_t channels,
-                                      const int32_t *EENN_RESTRICT bias, const int32_t *EENN_RESTRICT multiplier,
-                                      const int32_t *EENN_RESTRICT shift, const eenn_output_stage_s8 *o,
-                                      int8_t *EENN_RESTRICT out, int32_t out_stride)
+static void eenn_conv_direct_s8(const eenn_window_s8 *g, int32_t out_h, int32_t out_w,
+                                const int8_t *EENN_RESTRICT weights, int32_t channels,
+                                const int32_t *EENN_RESTRICT bias, const int32_t *EENN_RESTRICT multiplier,
+                                const int32_t *EENN_RESTRICT shift, const eenn_output_stage_s8 *o,
+                                int8_t *EENN_RESTRICT out, int32_t out_stride)
 {
     const int32_t depth = g->channels * g->kernel_h * g->kernel_w;
-    const int32_t iy0 = oy * g->stride_h - g->pad_top;
-    const int32_t ix0 = ox * g->stride_w - g->pad_left;
-    const int32_t inside = iy0 >= 0 && ix0 >= 0 && iy0 + (g->kernel_h - 1) * g->dilation_h < g->in_h &&
-                           ix0 + (g->kernel_w - 1) * g->dilation_w < g->in_w;
     const int32_t plane = g->in_h * g->in_w;
-    for (int32_t m = 0; m < channels; m++) {
-        uint32_t acc = bias != NULL ? (uint32_t)bias[m] : 0u;
-        int32_t chunk = 0;
-        const int8_t *w = eenn_paired_chunk_s8(weights, m, channels, depth, 0);
-        int32_t left = EENN_PAIR_CHUNK_S8; /* weights left in this chunk (a short last chunk ends with the row) */
-        for (int32_t c = 0; c < g->channels; c++) {
-            for (int32_t ky = 0; ky < g->kernel_h; ky++) {
-                const int32_t iy = iy0 + ky * g->dilation_h;
-                const int32_t row = c * plane + iy * g->in_w + ix0; /* index of tap kx = 0 (may be outside) */
-                const int32_t row_inside = inside || (iy >= 0 && iy < g->in_h);
-                for (int32_t kx = 0; kx < g->kernel_w; kx++) {
-                    const int32_t dx = kx * g->dilation_w;
-                    int32_t v = g->pad_value;
-                    if (inside || (row_inside && ix0 + dx >= 0 && ix0 + dx < g->in_w)) {
-                        v = g->input[row + dx];
+    uint32_t acc[EENN_CONV_S8_DIRECT_PIXELS]; /* int32 sums, added modulo 2^32 */
+    for (int32_t oy = 0; oy < out_h; oy++) {
+        const int32_t iy0 = oy * g->stride_h - g->pad_top;
+        for (int32_t x0 = 0; x0 < out_w; x0 += EENN_CONV_S8_DIRECT_PIXELS) {
+            const int32_t n = out_w - x0 < EENN_CONV_S8_DIRECT_PIXELS ? out_w - x0 : EENN_CONV_S8_DIRECT_PIXELS;
+            for (int32_t m = 0; m < channels; m++) {
+                const uint32_t b = bias != NULL ? (uint32_t)bias[m] : 0u;
+                for (int32_t i = 0; i < n; i++) {
+                    acc[i] = b;
+                }
+                int32_t chunk = 0;
+                const int8_t *w = eenn_paired_chunk_s8(weights, m, channels, depth, 0);
+                int32_t left = EENN_PAIR_CHUNK_S8; /* weights left in this chunk of the row */
+                for (int32_t c = 0; c < g->channels; c++) {
+                    for (int32_t ky = 0; ky < g->kernel_h; ky++) {
+                        const int32_t iy = iy0 + ky * g->dilation_h;
+                        const int32_t row_inside = iy >= 0 && iy < g->in_h;
+                        for (int32_t kx = 0; kx < g->kernel_w; kx++) {
+                            const int32_t wv = *w++;
+                            if (--left == 0) {
+                                w = eenn_paired_chunk_s8(weights, m, channels, depth, ++chunk);
+                                left = EENN_PAIR_CHUNK_S8;
+                            }
+                            const uint32_t padded = (uint32_t)(wv * g->pad_value);
+                            /* Pixels [lo, hi) of the run read inside the row; the others read the padding. */
+                            const int32_t dx = kx * g->dilation_w - g->pad_left;
+                            int32_t lo = 0;
+                            int32_t hi = row_inside ? n : 0;
+                            while (lo < hi && (x0 + lo) * g->stride_w + dx < 0) {
+                                lo++;
+                            }
+                            while (hi > lo && (x0 + hi - 1) * g->stride_w + dx >= g->in_w) {
+                                hi--;
+                            }
+                            for (int32_t i = 0; i < lo; i++) {
+                                acc[i] += padded;
+                            }
+                            if (hi > lo) {
+                                const int8_t *x = g->input + c * plane + iy * g->in_w + (x0 + lo) * g->stride_w + dx;
+                                for (int32_t i = lo; i < hi; i++, x += g->stride_w) {
+                                    acc[i] += (uint32_t)(wv * *x);
+                                }
+                            }
+                            for (int32_t i = hi; i < n; i++) {
+                                acc[i] += padded;
+                            }
+                        }
                     }
-                    acc += (uint32_t)(v * *w++);
-                    if (--left == 0) {
-                        w = eenn_paired_chunk_s8(weights, m, channels, depth, ++chunk);
-                        left = EENN_PAIR_CHUNK_S8;
-                    }
+                }
+                int8_t *dst = out + m * out_stride + oy * out_w + x0;
+                for (int32_t i = 0; i < n; i++) {
+                    eenn_conv_store_s8(dst + i, 1, (int32_t)acc[i], 0, multiplier[m], shift[m], o->bounded, 0, o);
                 }
             }
         }
-        eenn_conv_store_s8(out + m * out_stride, 1, (int32_t)acc, 0, multiplier[m], shift[m], o->bounded, 0, o);
     }
 }
 
@@ -721,23 +751,21 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
                 continue;
             }
 #endif
+            if (scratch == NULL) {
+                eenn_conv_direct_s8(&g, out_h, out_w, w, group_out, b, mult, shift, &o, out, size);
+                continue;
+            }
             for (int32_t p = 0; p < size;) {
-                const int32_t pixels = scratch == NULL ? 1 : size - p < EENN_CONV_S8_PIXELS ? size - p : EENN_CONV_S8_PIXELS;
+                const int32_t pixels = size - p < EENN_CONV_S8_PIXELS ? size - p : EENN_CONV_S8_PIXELS;
                 for (int32_t i = 0; i < pixels; i++) {
-                    if (scratch == NULL) {
-                        eenn_conv_pixel_direct_s8(&g, oy, ox, w, group_out, b, mult, shift, &o, out + p, size);
-                    } else {
-                        eenn_im2col_s8(&g, oy, ox, eenn_column_s8(scratch, depth, i));
-                        eenn_column_done_s8(scratch, depth, i);
-                    }
+                    eenn_im2col_s8(&g, oy, ox, eenn_column_s8(scratch, depth, i));
+                    eenn_column_done_s8(scratch, depth, i);
                     if (++ox == out_w) {
                         ox = 0;
                         oy++;
                     }
                 }
-                if (scratch != NULL) {
-                    eenn_multiply_columns_s8(scratch, pixels, w, depth, group_out, b, mult, shift, &o, out + p, size);
-                }
+                eenn_multiply_columns_s8(scratch, pixels, w, depth, group_out, b, mult, shift, &o, out + p, size);
                 p += pixels;
             }
         }

@@ -1,9 +1,10 @@
 // Codegen: which optional paths of the int8 kernels a model's calls take (the EENN_*_S8_* switches of
 // templates/c/kernels/eenn_kernels_s8.h), decided from the calls' constant arguments the way the kernels decide at
 // run time. The emitter writes them to kernels/eenn_config.h so that a firmware links only the paths it runs. A
-// fast path switched off falls back to the general one (a wrong guess costs speed, never bits); the EXACT
-// switches are the exception: off only when every layer of the kind passes eenn_requantize_bounded_ok_s8, which
-// boundedOk repeats exactly, and on whenever an argument is not a compile-time constant.
+// fast path switched off falls back to the general one (a wrong guess costs speed, never bits). The EXACT and
+// DIRECT switches are the exception: EXACT is off only when every layer of the kind passes
+// eenn_requantize_bounded_ok_s8 (boundedOk repeats it exactly; on whenever an argument is not a compile-time
+// constant), DIRECT only when every convolution call passes a scratch.
 
 import type { Graph } from '../ir/graph.js';
 import type { KernelArg, KernelCall } from './kernel-call.js';
@@ -21,6 +22,7 @@ export const INT8_KERNEL_FEATURES: readonly KernelFeature[] = [
   { macro: 'EENN_CONV_S8_CLAMP', note: 'convolutions with a narrower clamp (a fused Relu)' },
   { macro: 'EENN_CONV_S8_FEW_VALUES', note: 'convolutions of fewer than 16 values per output (first layers), on DSP' },
   { macro: 'EENN_CONV_S8_EXACT', note: 'convolutions that need the exact output stage (not a speed path: required when 1)' },
+  { macro: 'EENN_CONV_S8_DIRECT', note: 'convolutions without a scratch, reading the input in place (required when 1)' },
   { macro: 'EENN_FC_S8_EXACT', note: 'fully connected layers that need the exact output stage (required when 1)' },
   { macro: 'EENN_FC_S8_SATURATE', note: 'fully connected layers whose clamp is the whole int8 range' },
   { macro: 'EENN_DEPTHWISE_S8_3X3', note: 'depthwise 3x3 convolutions' },
@@ -41,6 +43,10 @@ class CallArgs {
   int(name: string): number | undefined {
     const arg = this.byName.get(name);
     return arg?.kind === 'int' ? arg.value : undefined;
+  }
+
+  isScratch(name: string): boolean {
+    return this.byName.get(name)?.kind === 'scratch';
   }
 
   isNull(name: string): boolean {
@@ -88,6 +94,11 @@ function outputStage(args: CallArgs, channels: number, depth: number, exact: str
   return clamp ? [clamp] : [];
 }
 
+/** EENN_CONV_S8_DIRECT when a convolution call gives no scratch (anything but a scratch counts as none). */
+function direct(args: CallArgs): string[] {
+  return args.isScratch('scratch') ? [] : ['EENN_CONV_S8_DIRECT'];
+}
+
 /** The switches one call takes. */
 function featuresOf(graph: Graph, call: KernelCall): string[] {
   const args = new CallArgs(graph, call);
@@ -96,12 +107,12 @@ function featuresOf(graph: Graph, call: KernelCall): string[] {
       const inC = args.int('in_c') ?? 0, groups = args.int('groups') ?? 1, outC = args.int('out_c') ?? 0;
       const depth = (inC / groups) * (args.int('kernel_h') ?? 1) * (args.int('kernel_w') ?? 1);
       const few = !args.isNull('scratch') && depth < PAIR_CHUNK ? ['EENN_CONV_S8_FEW_VALUES'] : [];
-      return [...few, ...outputStage(args, outC, depth, 'EENN_CONV_S8_EXACT', 'EENN_CONV_S8_SATURATE', 'EENN_CONV_S8_CLAMP')];
+      return [...few, ...direct(args), ...outputStage(args, outC, depth, 'EENN_CONV_S8_EXACT', 'EENN_CONV_S8_SATURATE', 'EENN_CONV_S8_CLAMP')];
     }
     case 'eenn_conv2d_1x1_s8':
     case 'eenn_conv2d_1x1_in_place_s8': {
       const inC = args.int('in_c') ?? 0, outC = args.int('out_c') ?? 0;
-      return outputStage(args, outC, inC, 'EENN_CONV_S8_EXACT', 'EENN_CONV_S8_SATURATE', 'EENN_CONV_S8_CLAMP');
+      return [...(call.fn === 'eenn_conv2d_1x1_s8' ? direct(args) : []), ...outputStage(args, outC, inC, 'EENN_CONV_S8_EXACT', 'EENN_CONV_S8_SATURATE', 'EENN_CONV_S8_CLAMP')];
     }
     case 'eenn_fc_s8':
       return outputStage(args, args.int('out_features') ?? 0, args.int('in_features') ?? 0, 'EENN_FC_S8_EXACT', 'EENN_FC_S8_SATURATE');

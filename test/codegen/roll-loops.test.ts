@@ -87,6 +87,9 @@ describe('int8KernelFeatures', () => {
   it('switches on the first-layer tiles for fewer than 16 values per output with a scratch only', () => {
     expect(int8KernelFeatures(graph, [conv({ inC: 1 })]).has('EENN_CONV_S8_FEW_VALUES')).toBe(true);
     expect(int8KernelFeatures(graph, [conv({ inC: 1, scratch: false })]).has('EENN_CONV_S8_FEW_VALUES')).toBe(false);
+    // Without a scratch the convolution needs the in-place path, which is otherwise left out.
+    expect(int8KernelFeatures(graph, [conv({ inC: 1, scratch: false })]).has('EENN_CONV_S8_DIRECT')).toBe(true);
+    expect(int8KernelFeatures(graph, [conv({ inC: 1 })]).has('EENN_CONV_S8_DIRECT')).toBe(false);
     expect(int8KernelFeatures(graph, [conv({ inC: 2 })]).has('EENN_CONV_S8_FEW_VALUES')).toBe(false);
   });
 });

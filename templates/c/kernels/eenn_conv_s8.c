@@ -568,6 +568,7 @@ static void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const int8
 #endif
 }
 
+#if EENN_CONV_S8_DIRECT
 /* Output pixels of one row whose sums the scratch-less path keeps on the stack at once. */
 #define EENN_CONV_S8_DIRECT_PIXELS 32
 
@@ -642,6 +643,7 @@ static void eenn_conv_direct_s8(const eenn_window_s8 *g, int32_t out_h, int32_t 
         }
     }
 }
+#endif
 
 #if defined(EENN_CONV_S8_DSP) && EENN_CONV_S8_FEW_VALUES
 /*
@@ -751,10 +753,12 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
                 continue;
             }
 #endif
+#if EENN_CONV_S8_DIRECT
             if (scratch == NULL) {
                 eenn_conv_direct_s8(&g, out_h, out_w, w, group_out, b, mult, shift, &o, out, size);
                 continue;
             }
+#endif
             for (int32_t p = 0; p < size;) {
                 const int32_t pixels = size - p < EENN_CONV_S8_PIXELS ? size - p : EENN_CONV_S8_PIXELS;
                 for (int32_t i = 0; i < pixels; i++) {
@@ -787,6 +791,7 @@ void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RE
     for (int32_t n = 0; n < batches; n++) {
         const int8_t *in = input + n * in_c * size;
         int8_t *out = output + n * out_c * size;
+#if EENN_CONV_S8_DIRECT
         if (scratch == NULL) {
             /* One output channel of one pixel at a time, the input read in place. */
             for (int32_t p = 0; p < size; p++) {
@@ -806,6 +811,7 @@ void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RE
             }
             continue;
         }
+#endif
         for (int32_t p = 0; p < size;) {
             const int32_t pixels = size - p < EENN_CONV_S8_PIXELS ? size - p : EENN_CONV_S8_PIXELS;
 #if defined(EENN_CONV_S8_DSP)

@@ -54,6 +54,11 @@
 #ifndef EENN_CONV_S8_EXACT
 #define EENN_CONV_S8_EXACT 1
 #endif
+/* Convolutions without a scratch (NULL), reading the input in place. Not a speed path: with 0, every call to
+   eenn_conv2d_s8 and eenn_conv2d_1x1_s8 must give a scratch. */
+#ifndef EENN_CONV_S8_DIRECT
+#define EENN_CONV_S8_DIRECT 1
+#endif
 /* Fully connected: the exact output stage, as EENN_CONV_S8_EXACT. */
 #ifndef EENN_FC_S8_EXACT
 #define EENN_FC_S8_EXACT 1

@@ -4,7 +4,7 @@ import { EennError } from '../ir/diagnostics.js';
 import type { Graph } from '../ir/graph.js';
 import { fold } from './fold.js';
 import { loadModel } from './load.js';
-import { inferGraphShapes, type ShapeOptions } from './shapes.js';
+import { inferGraphShapes, withGivenInputShapes, type ShapeOptions } from './shapes.js';
 
 export interface ImportOptions {
   /** Shapes for inputs with dynamic dimensions (CLI: --input-shape name=1x1x28x28). */
@@ -24,7 +24,9 @@ export interface ImportResult {
 
 export function importModel(path: string, options: ImportOptions = {}): ImportResult {
   try {
-    const loaded = options.rewrite ? options.rewrite(loadModel(path)) : loadModel(path);
+    // A rewrite sees the inputs with the shapes the user gave (the QDQ import infers shapes itself).
+    const read = loadModel(path);
+    const loaded = options.rewrite ? options.rewrite(options.inputShapes ? withGivenInputShapes(read, options.inputShapes) : read) : read;
     const shapeOptions: ShapeOptions = { inputShapes: options.inputShapes };
     const shaped = inferGraphShapes(loaded, shapeOptions);
     const folded = fold(shaped.graph);

@@ -35,6 +35,18 @@ export interface ShapeResult {
 /** Values up to this many elements are propagated for shape rules; larger ones are left to constant folding. */
 const KNOWN_VALUE_LIMIT = 1 << 16;
 
+/**
+ * `graph` with the shapes `--input-shape` gives set on its inputs (checked as inferGraphShapes checks them), the
+ * rest untouched: for rewrites that run before shape inference and need the inputs' real shapes (the QDQ import).
+ */
+export function withGivenInputShapes(graph: Graph, given: Record<string, number[]>): Graph {
+  const tensors = new Map(graph.tensors);
+  for (const name of graph.inputs) {
+    if (given[name]) tensors.set(name, resolveInputShape(tensors.get(name)!, given, []));
+  }
+  return { ...graph, tensors };
+}
+
 export function inferGraphShapes(graph: Graph, options: ShapeOptions = {}): ShapeResult {
   const notes: string[] = [];
   if (graph.opset < OPSET_RANGE[0] || graph.opset > OPSET_RANGE[1]) {

@@ -1,8 +1,13 @@
 // QDQ import (src/quantize/import-qdq.ts) on small graphs, one pattern each: which nodes go, which float
 // operators and constants replace them, and the scales, zero points and int8 weights handed to the quantize stage.
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importWithOwnQuantization } from '../../src/compile.js';
 import { runReference } from '../../src/frontend/reference.js';
+import { encodeGraph } from '../../src/frontend/save.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { hasOwnQuantization, importQdq } from '../../src/quantize/import-qdq.js';
 import {
@@ -245,6 +250,18 @@ describe('graph boundaries', () => {
     expect(ops(graph)).toEqual(['Identity']);
     expect(graph.nodes[0]!.inputs).toEqual(['x']);
     expect(overrides.activations.get('y')).toEqual({ scale: 0.5, zeroPoint: 0 });
+  });
+
+  it('takes the input shapes the user gives before inferring its own (dynamic height and width)', () => {
+    const g = ortQdqCnn(weights, ranges, 'int8').graph;
+    g.tensors.set('x', { name: 'x', shape: [-1, CNN_INPUT[1]!, -1, -1], dtype: 'float32' });
+    const path = join(mkdtempSync(join(tmpdir(), 'eennc-qdq-shape-')), 'dynamic.onnx');
+    writeFileSync(path, encodeGraph(g));
+    expect(() => importWithOwnQuantization(path)).toThrow(/dynamic dimensions/);
+    const { graph, overrides } = importWithOwnQuantization(path, { x: CNN_INPUT });
+    expect(graph.tensors.get('x')!.shape).toEqual(CNN_INPUT);
+    expect(graph.tensors.get('y')!.shape).toEqual([1, 5]);
+    expect(overrides.weights.size).toBeGreaterThan(0);
   });
 
   it('sets a dynamic batch dimension to 1', () => {

@@ -1,12 +1,24 @@
-// What the memory planner needs to know about the int8 convolution kernels of eenn_conv_s8.c: eenn_conv2d_s8
-// and eenn_conv2d_1x1_s8 gather the im2col columns of output pixels into the step's scratch
-// (EENN_CONV_S8_SCRATCH_BYTES, EENN_CONV_1X1_S8_SCRATCH_BYTES in eenn_kernels_s8.h). schedule.ts asks this for
-// every step.
+// What the memory planner needs to know about the int8 convolution kernels: which kernel a QConv goes to (the
+// depthwise one of eenn_depthwise_s8.c, or those of eenn_conv_s8.c), and the scratch eenn_conv2d_s8 and
+// eenn_conv2d_1x1_s8 gather the im2col columns of output pixels into (EENN_CONV_S8_SCRATCH_BYTES,
+// EENN_CONV_1X1_S8_SCRATCH_BYTES in eenn_kernels_s8.h). schedule.ts asks this for every step.
 
 import { sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInt, attrInts } from '../ops/attrs.js';
-import { isInt8Depthwise } from './int8-steps.js';
+
+/**
+ * True when `node` is a QConv the depthwise kernel computes: group = C_in > 1, one input channel per group,
+ * 1-D or 2-D. The int8 lowering (codegen/lower/int8-depthwise.ts) uses the same test.
+ */
+export function isInt8Depthwise(graph: Graph, node: Node): boolean {
+  if (node.domain !== INT8_DOMAIN || node.op !== 'QConv') return false;
+  const x = graph.tensors.get(node.inputs[0] ?? '');
+  const w = graph.tensors.get(node.inputs[1] ?? '');
+  if (!x || !w || (x.shape.length !== 3 && x.shape.length !== 4) || w.shape.length !== x.shape.length) return false;
+  const group = attrInt(node, 'group', 1);
+  return group > 1 && group === x.shape[1] && w.shape[1] === 1;
+}
 
 /**
  * EENN_CONV_S8_SCRATCH_BYTES(depth): two columns of `depth` int16 values (eight below 16 values: the tiles of

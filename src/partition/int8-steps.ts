@@ -6,7 +6,7 @@ import { sizeOf, type Graph, type Node, type Tensor } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInt, attrInts } from '../ops/attrs.js';
 import { forwardWindow } from '../ops/spatial.js';
-import { convS8ScratchBytes } from './int8-conv-scratch.js';
+import { convS8ScratchBytes, isInt8Depthwise } from './int8-conv-scratch.js';
 
 /**
  * int8 operators whose kernels may write their output over an input of the same size: QAdd/QMul (each output
@@ -22,19 +22,6 @@ export function isInt8InPlaceOp(node: Node): boolean {
 
 function tensorOf(graph: Graph, name: string | undefined): Tensor | undefined {
   return name ? graph.tensors.get(name) : undefined;
-}
-
-/**
- * True when `node` is a QConv the depthwise kernel computes: group = C_in > 1, one input channel per group,
- * 1-D or 2-D. The int8 lowering (codegen/lower/int8-depthwise.ts) uses the same test.
- */
-export function isInt8Depthwise(graph: Graph, node: Node): boolean {
-  if (node.domain !== INT8_DOMAIN || node.op !== 'QConv') return false;
-  const x = tensorOf(graph, node.inputs[0]);
-  const w = tensorOf(graph, node.inputs[1]);
-  if (!x || !w || (x.shape.length !== 3 && x.shape.length !== 4) || w.shape.length !== x.shape.length) return false;
-  const group = attrInt(node, 'group', 1);
-  return group > 1 && group === x.shape[1] && w.shape[1] === 1;
 }
 
 /** The last two entries of an axis attribute (1-D: [fill, value]), or fills when absent. */

@@ -8,9 +8,9 @@ import { bytesPerElement, sizeOf, type DType, type Graph, type Node } from '../i
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInt } from '../ops/attrs.js';
 import { convPairScratchBytes, replayBands, rowWindowOf, type ConvPair, type PlannedConvPair } from './conv-pair.js';
-import { int8ConvScratchBytes } from './int8-conv-scratch.js';
+import { int8ConvScratchBytes, isInt8Depthwise } from './int8-conv-scratch.js';
 import {
-  int8DepthwiseInPlaceScratch, int8DepthwiseScratchBytes, int8PointwiseInPlaceScratch, isInt8Depthwise,
+  int8DepthwiseInPlaceScratch, int8DepthwiseScratchBytes, int8PointwiseInPlaceScratch,
 } from './int8-steps.js';
 
 /**

@@ -19,7 +19,7 @@ import {
 import { lowerQConvFused } from './int8-conv-fused.js';
 import { foldInputZeroPoint, lowerQDepthwise } from './int8-depthwise.js';
 import { lowerQPointwiseInPlace } from './int8-in-place.js';
-import { isInt8Depthwise } from '../../partition/int8-steps.js';
+import { isInt8Depthwise } from '../../partition/int8-conv-scratch.js';
 import { conv1x1S8ScratchBytes, convS8ScratchBytes } from '../../partition/int8-conv-scratch.js';
 
 /** Widest transposed-convolution window per axis (eenn_conv_transpose2d_s8 resolves taps in a 16-entry table). */

@@ -91,7 +91,15 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   const modelName = modelNameOf(options.model);
   const { graph: floatGraph, notes, overrides } = importWithOwnQuantization(options.model, options.inputShapes);
   const graph = options.precision === 'int8' ? await quantizeModel(floatGraph, { ...options, overrides }, notes).catch((err: unknown) => { throw err instanceof EennError ? err.withFile(options.model) : err; }) : floatGraph;
-  const plan = planMemory(graph, arenaPlanOptions(graph, target, options.arena ?? DEFAULT_ARENA_POLICY));
+  const policy = options.arena ?? DEFAULT_ARENA_POLICY;
+  const plan = planMemory(graph, arenaPlanOptions(graph, target, policy));
+  if (policy !== 'min') {
+    const smallest = planMemory(graph, arenaPlanOptions(graph, target, 'min'));
+    if (smallest.arenaBytes < plan.arenaBytes) {
+      notes.push(`the arena is ${plan.arenaBytes} bytes, the fastest plan within --arena ${policy}; ` +
+        `--arena min needs ${smallest.arenaBytes} bytes (some layers slower)`);
+    }
+  }
   const emitted = withFile(options.model, () => emitModel(graph, plan, { modelName, precision: options.precision }));
   const inputBytes = graph.inputs.map((name) => tensorBytes(graph.tensors.get(name)!));
   const outputBytes = graph.outputs.map((name) => tensorBytes(graph.tensors.get(name)!));

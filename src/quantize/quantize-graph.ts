@@ -8,7 +8,7 @@
 import { EennError, nodeError } from '../ir/diagnostics.js';
 import { sizeOf, type Graph, type Node, type Tensor } from '../ir/graph.js';
 import { INT8_DOMAIN, INT8_PASSTHROUGH_OPS, perTensorQuant, RESIZE_WEIGHT_BITS, type ScaleZero } from '../ir/int8.js';
-import { attrFloat, attrInt, attrString, numbersOf } from '../ops/attrs.js';
+import { attrFloat, attrInt, attrInts, attrString, normalizeAxis, numbersOf } from '../ops/attrs.js';
 import { convTransposeWindow } from '../ops/conv.js';
 import { lookupOp } from '../ops/registry.js';
 import { resizeTaps } from '../ops/resize.js';
@@ -109,13 +109,20 @@ class GraphQuantizer {
         this.addActivation(name, t.shape, q);
       }
     }
+    // Tensors downstream of a node that cannot be quantized: their readers are not listed again.
+    const unquantized = new Set<string>();
     for (const node of g.nodes) {
       if (this.folded.has(node)) continue;
+      if (node.inputs.some((name) => unquantized.has(name))) {
+        for (const name of node.outputs) unquantized.add(name);
+        continue;
+      }
       try {
         this.quantizeNode(node);
       } catch (err) {
         if (!(err instanceof EennError) || err.code !== 'E_UNSUPPORTED') throw err;
         this.problems.push(`node "${node.name}" (${node.op}): ${err.message}`);
+        for (const name of node.outputs) unquantized.add(name);
       }
     }
     if (this.problems.length > 0) {
@@ -218,6 +225,7 @@ class GraphQuantizer {
       case 'Gemm': return this.gemm(node);
       case 'MatMul': return this.matMul(node);
       case 'AveragePool': case 'GlobalAveragePool': return this.averagePool(node);
+      case 'ReduceMean': return this.reduceMean(node);
       case 'Softmax': return this.softmax(node);
       default: break;
     }
@@ -485,14 +493,50 @@ class GraphQuantizer {
     if (node.op === 'GlobalAveragePool') {
       attrs = { kernel_shape: [...spatial], strides: spatial.map(() => 1), pads: spatial.map(() => 0).concat(spatial.map(() => 0)), count_include_pad: 0 };
     } else {
-      if (attrInt(node, 'ceil_mode', 0) !== 0) throw nodeError('E_UNSUPPORTED', node, 'int8 AveragePool needs ceil_mode = 0');
       const kernel = node.attrs['kernel_shape'] as number[];
-      const g = forwardWindow(node, spatial, kernel);
+      const countPad = attrInt(node, 'count_include_pad', 0);
+      const g = forwardWindow(node, spatial, kernel, { ceilMode: attrInt(node, 'ceil_mode', 0) !== 0 });
       if (g.dilations.some((d) => d !== 1)) throw nodeError('E_UNSUPPORTED', node, 'int8 AveragePool needs dilations of 1');
-      attrs = { kernel_shape: [...g.kernel], strides: [...g.strides], pads: [...g.padsBegin, ...g.padsEnd], count_include_pad: attrInt(node, 'count_include_pad', 0) };
+      // ceil_mode: the last windows run past the end padding; as more end padding (not counted) they are the same.
+      const padsEnd = g.outputSize.map((out, i) => Math.max(g.padsEnd[i]!, (out - 1) * g.strides[i]! + g.kernel[i]! - spatial[i]! - g.padsBegin[i]!));
+      if (countPad && padsEnd.some((p, i) => p !== g.padsEnd[i])) {
+        throw nodeError('E_UNSUPPORTED', node, 'int8 AveragePool with ceil_mode = 1 needs count_include_pad = 0 where windows run past the padding');
+      }
+      attrs = { kernel_shape: [...g.kernel], strides: [...g.strides], pads: [...g.padsBegin, ...padsEnd], count_include_pad: countPad };
     }
     this.addActivation(out, this.floatTensor(out).shape, x.q);
     this.nodes.push(this.int8Node('QAveragePool', node.name, [x.tensor.name], [out], { ...attrs, act_min: -128, act_max: 127 }));
+  }
+
+  /**
+   * ReduceMean over every spatial axis (2 to the last) of an [N, C, ...] activation, the global average pooling
+   * PyTorch writes as x.mean((2, 3)): a QAveragePool over the whole plane, then with keepdims = 0 a Flatten to
+   * [N, C]. Other axes are refused.
+   */
+  private reduceMean(node: Node): void {
+    const x = this.activation(node, node.inputs[0]!);
+    const shape = x.tensor.shape;
+    const rank = shape.length;
+    const axesInput = node.inputs[1] ? this.floatTensor(node.inputs[1]) : undefined;
+    const given = axesInput?.data ? numbersOf(axesInput.data) : attrInts(node, 'axes');
+    const axes = [...new Set((given ?? (attrInt(node, 'noop_with_empty_axes', 0) ? [] : shape.map((_, i) => i)))
+      .map((a) => normalizeAxis(node, a, rank)))].sort((a, b) => a - b);
+    const spatialAxes = shape.slice(2).map((_, i) => i + 2);
+    if (rank < 3 || (node.inputs[1] && !axesInput?.data) || axes.join() !== spatialAxes.join()) {
+      throw nodeError('E_UNSUPPORTED', node, 'int8 ReduceMean needs the axes 2.. of an [N, C, ...] tensor (a global average pool)');
+    }
+    const spatial = shape.slice(2);
+    const keep = attrInt(node, 'keepdims', 1) !== 0;
+    const out = node.outputs[0]!;
+    const pooled = keep ? out : this.freshName(`${out}_pooled`);
+    this.addActivation(pooled, [shape[0]!, shape[1]!, ...spatial.map(() => 1)], x.q);
+    this.nodes.push(this.int8Node('QAveragePool', node.name, [x.tensor.name], [pooled], {
+      kernel_shape: [...spatial], strides: spatial.map(() => 1), pads: [...spatial, ...spatial].map(() => 0),
+      count_include_pad: 0, act_min: -128, act_max: 127,
+    }));
+    if (keep) return;
+    this.addActivation(out, this.floatTensor(out).shape, x.q);
+    this.nodes.push({ name: `${node.name}_flatten`, op: 'Flatten', domain: '', inputs: [pooled], outputs: [out], attrs: { axis: 1 } });
   }
 
   private softmax(node: Node): void {

@@ -310,8 +310,9 @@ function checkFit(report: BuildReport, target: Target, file: string, measured: b
       code: 'E_TARGET', file,
       message: `the model does not fit ${target.name}`,
       details: problems,
+      // The planner already falls back to its smallest arena when the faster plans do not fit.
       hint: report.precision === 'int8'
-        ? 'choose a target with more memory (eennc targets)' + (problems.some((p) => p.startsWith('RAM')) ? ', or --arena min for the smallest arena' : '')
+        ? 'choose a target with more memory (eennc targets), or make the model smaller'
         : 'choose a target with more memory (eennc targets), or quantize with --precision int8',
     });
   }

@@ -116,7 +116,8 @@ export function forwardWindow(
       continue;
     }
     const span = input + padsBegin[i]! + padsEnd[i]! - extent;
-    if (span < 0) {
+    // With ceil_mode a window may run past the end (one output when span > -stride), as in onnxruntime and PyTorch.
+    if (span < 0 && !(options.ceilMode && span > -stride)) {
       throw nodeError('E_SHAPE', node,
         `spatial axis ${i} has size ${input} (padded ${input + padsBegin[i]! + padsEnd[i]!}), smaller than the kernel extent ${extent}`);
     }

@@ -63,6 +63,14 @@ describe('MaxPool', () => {
     expect(list(run('MaxPool', four, { kernel_shape: [2], strides: [2], pads: [0, 1], ceil_mode: 1 }))).toEqual([2, 4]);
   });
 
+  it('with ceil_mode, takes an input shorter than the window (one window, as onnxruntime and PyTorch do)', () => {
+    const one = value([1, 1, 1], [7]);
+    expect(list(run('MaxPool', one, { kernel_shape: [2], strides: [2], ceil_mode: 1 }))).toEqual([7]);
+    expect(list(run('AveragePool', one, { kernel_shape: [2], strides: [2], ceil_mode: 1 }))).toEqual([7]);
+    expect(() => run('MaxPool', one, { kernel_shape: [2], strides: [2] })).toThrow(EennError);
+    expect(() => run('MaxPool', one, { kernel_shape: [3], strides: [2], ceil_mode: 1 })).toThrow(EennError);
+  });
+
   it('pads SAME_UPPER at the end and SAME_LOWER at the start', () => {
     const x = value([1, 1, 4], [4, 1, 3, 2]);
     expect(list(run('MaxPool', x, { kernel_shape: [2], auto_pad: 'SAME_UPPER' }))).toEqual([4, 3, 3, 2]);

@@ -216,6 +216,8 @@ export function fusableResidualAdd(graph: Graph, conv: Node, outputs: ReadonlySe
   if (!add || add.op !== 'QAdd' || add.domain !== INT8_DOMAIN || add.inputs.length !== 2 || add.outputs.length !== 1) return undefined;
   const residual = add.inputs[0] === out ? add.inputs[1]! : add.inputs[0]!;
   if (residual === out || residual === '' || outputs.has(residual) || graph.inputs.includes(residual)) return undefined;
+  // The sum is written over the residual a block at a time while later blocks still read the conv's input.
+  if (conv.inputs.includes(residual)) return undefined;
   const shapes = [out, residual, add.outputs[0]!].map((name) => graph.tensors.get(name));
   if (shapes.some((t) => !t || t.data || t.dtype !== 'int8' || t.shape.join() !== shapes[0]!.shape.join())) return undefined;
   const at = graph.nodes.indexOf(conv);

@@ -110,6 +110,17 @@ describe('int8 conv + residual add fusion', () => {
     expect(plan.steps.some((s) => s.residual?.outputs[0] === kept)).toBe(false);
   });
 
+  it('does not fuse a QAdd whose residual is the QConv\'s own input (later blocks still read it)', () => {
+    const q = new Int8GraphBuilder('own_input', seededRandom(23));
+    const y = q.lut(q.input('y', [1, 8, 6, 7]), Math.tanh);
+    const z = q.conv(y, 8, [3, 3], { pads: [1, 1, 1, 1] }, [1, 8, 6, 7]);
+    q.output(q.lut(q.add(z, y, [1, 8, 6, 7]), Math.tanh));
+    const own = q.build();
+    const ownPlan = planMemory(own, { int8BlockChannels: blocksOfFour(own), scratchlessConvs: true });
+    expect(ownPlan.steps.some((s) => s.residual)).toBe(false);
+    expect(validatePlan(ownPlan, own)).toEqual([]);
+  });
+
   for (const targetName of ['host', 'cortex-m4']) {
     it(`${targetName}: the fused steps equal the int8 reference`, async () => {
       const run = await runInt8Model(graph, inputs, loadTarget(targetName), join(work, `add-${targetName}`), plan);

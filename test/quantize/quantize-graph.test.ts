@@ -24,6 +24,21 @@ async function quantized(graph: Graph, io: 'int8' | 'float32' = 'int8'): Promise
 
 const nodeNamed = (g: Graph, name: string): Node => g.nodes.find((n) => n.name === name)!;
 
+/**
+ * Output `name` of the int8 graph on a random input `x` (quantized with x's scale) equals the float graph's, to
+ * within one step of x's scale (operators that keep their input's scale: pooling, means).
+ */
+function expectWithinAStep(float: Graph, int8: Graph, name: string, seed: number): void {
+  const shape = float.tensors.get('x')!.shape;
+  const input = randomFloats(shape.reduce((a, b) => a * b, 1), seed);
+  const want = runReference(float, { x: { shape, dtype: 'float32', data: input } })[name]!.data as Float32Array;
+  const q = scaleZeroOf(int8.tensors.get('x')!);
+  const xq = Int8Array.from(input, (v) => Math.max(-128, Math.min(127, Math.round(v / q.scale) + q.zeroPoint)));
+  const got = runInt8Reference(int8, { x: { shape, dtype: 'int8', data: xq } })[name]!.data as Int8Array;
+  expect(got.length).toBe(want.length);
+  got.forEach((v, i) => expect(Math.abs((v - q.zeroPoint) * q.scale - want[i]!)).toBeLessThanOrEqual(q.scale));
+}
+
 const convNet: GraphSpec = {
   inputs: { x: ['float32', [1, 2, 6, 6]] },
   constants: {
@@ -144,13 +159,7 @@ describe('quantizeGraph', () => {
     expect(kept.nodes.map((n) => n.op)).toEqual(['QAveragePool']);
     expect(kept.tensors.get('m')!.shape).toEqual([1, 3, 1, 1]);
     // The int8 mean is the float mean, to within a step of the input's scale.
-    const graph = shaped(spec([2, 3], 0));
-    const input = randomFloats(60, 5);
-    const want = runReference(graph, { x: { shape: [1, 3, 5, 4], dtype: 'float32', data: input } })['m']!.data as Float32Array;
-    const q = scaleZeroOf(flat.tensors.get('x')!);
-    const xq = Int8Array.from(input, (v) => Math.max(-128, Math.min(127, Math.round(v / q.scale) + q.zeroPoint)));
-    const got = runInt8Reference(flat, { x: { shape: [1, 3, 5, 4], dtype: 'int8', data: xq } })['m']!.data as Int8Array;
-    got.forEach((v, i) => expect(Math.abs((v - q.zeroPoint) * q.scale - want[i]!)).toBeLessThanOrEqual(q.scale));
+    expectWithinAStep(shaped(spec([2, 3], 0)), flat, 'm', 5);
     await expect(quantized(shaped(spec([1], 1)))).rejects.toThrow(/cannot be quantized/);
   });
 
@@ -163,13 +172,7 @@ describe('quantizeGraph', () => {
     const g = await quantized(shaped(spec(0)));
     expect(nodeNamed(g, 'pool').attrs['pads']).toEqual([0, 0, 1, 1]);
     expect(g.tensors.get('p')!.shape).toEqual([1, 2, 4, 4]);
-    const graph = shaped(spec(0));
-    const input = randomFloats(98, 8);
-    const want = runReference(graph, { x: { shape: [1, 2, 7, 7], dtype: 'float32', data: input } })['p']!.data as Float32Array;
-    const q = scaleZeroOf(g.tensors.get('x')!);
-    const xq = Int8Array.from(input, (v) => Math.max(-128, Math.min(127, Math.round(v / q.scale) + q.zeroPoint)));
-    const got = runInt8Reference(g, { x: { shape: [1, 2, 7, 7], dtype: 'int8', data: xq } })['p']!.data as Int8Array;
-    got.forEach((v, i) => expect(Math.abs((v - q.zeroPoint) * q.scale - want[i]!)).toBeLessThanOrEqual(q.scale));
+    expectWithinAStep(shaped(spec(0)), g, 'p', 8);
     await expect(quantized(shaped(spec(1)))).rejects.toThrow(/cannot be quantized/);
   });
 

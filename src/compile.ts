@@ -93,7 +93,9 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   const graph = options.precision === 'int8' ? await quantizeModel(floatGraph, { ...options, overrides }, notes).catch((err: unknown) => { throw err instanceof EennError ? err.withFile(options.model) : err; }) : floatGraph;
   const policy = options.arena ?? DEFAULT_ARENA_POLICY;
   const plan = planMemory(graph, arenaPlanOptions(graph, target, policy));
-  if (policy !== 'min') {
+  if (typeof policy === 'number' && plan.arenaBytes > policy) {
+    notes.push(`--arena ${policy} is below the smallest arena this model can have: the plan needs ${plan.arenaBytes} bytes`);
+  } else if (policy !== 'min') {
     const smallest = planMemory(graph, arenaPlanOptions(graph, target, 'min'));
     if (smallest.arenaBytes < plan.arenaBytes) {
       notes.push(`the arena is ${plan.arenaBytes} bytes, the fastest plan within --arena ${policy}; ` +

@@ -10,7 +10,8 @@ export function reportError(err: unknown, debug: boolean): number {
     if (debug && err.stack) process.stderr.write(err.stack + '\n');
     return err.code === 'E_USAGE' ? 2 : 1;
   }
-  const message = err instanceof Error ? err.message : String(err);
+  // Internal errors are thrown as `internal: ...`; the prefix is printed once.
+  const message = (err instanceof Error ? err.message : String(err)).replace(/^internal:\s*/, '');
   process.stderr.write(`error: internal: ${message}\n`);
   if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
   else process.stderr.write('hint: this is a bug in eennc; run again with --debug and report the output\n');

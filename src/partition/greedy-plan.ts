@@ -36,33 +36,35 @@ export interface GreedyPlanOptions {
 /**
  * Bytes of the scratch buffer TFLite Micro's CMSIS-NN kernel for `node` (an int8 dialect node) requests on a
  * Cortex-M with the DSP extension: convolutions through arm_convolve_wrapper_s8 (none for the 1x1 fast kernel: 1x1,
- * stride 1, no padding; else 2 * C_in * kernel int16 values), depthwise through arm_depthwise_conv_wrapper_s8
+ * stride 1, no padding; else 2 * C_in / group * kernel int16 values; 1-D as 2-D of height 1), depthwise through
+ * arm_depthwise_conv_wrapper_s8
  * (none for the 3x3 kernel with padding up to 1 or a channel multiplier above 1; else C_in * kernel int16 values),
  * average pooling C int32 values (arm_avgpool_s8_get_buffer_size); the others none.
  */
 export function cmsisNnScratchBytes(graph: Graph, node: Node): number {
   if (node.domain !== INT8_DOMAIN) return 0;
   const x = graph.tensors.get(node.inputs[0] ?? '');
-  if (!x || x.shape.length !== 4) return 0;
+  // 1-D layers run as 2-D ones of height 1 (TFLite's Conv1D is a Conv2D).
+  if (!x || (x.shape.length !== 3 && x.shape.length !== 4)) return 0;
   const channels = x.shape[1]!;
   if (node.op === 'QAveragePool') return 4 * channels;
   if (node.op !== 'QConv') return 0;
   const w = graph.tensors.get(node.inputs[1] ?? '');
-  if (!w || w.shape.length !== 4) return 0;
-  const [kh, kw] = [w.shape[2]!, w.shape[3]!];
+  if (!w || w.shape.length !== x.shape.length) return 0;
+  const taps = sizeOf(w.shape.slice(2));
   const group = attrInt(node, 'group', 1);
   const all = (name: string, value: number) => (attrInts(node, name) ?? []).every((v) => v === value);
   const dilated = !all('dilations', 1);
-  if (group === 1) {
-    if (kh === 1 && kw === 1 && all('strides', 1) && all('pads', 0) && !dilated) return 0;
-    return 2 * channels * kh * kw * 2;
+  if (group !== channels || channels === 1) {
+    // arm_convolve_wrapper_s8 (grouped convolutions included): one im2col column pair of the group's depth.
+    if (group === 1 && taps === 1 && all('strides', 1) && all('pads', 0) && !dilated) return 0;
+    return 2 * (channels / group) * taps * 2;
   }
-  if (group !== channels) return 0;
   const multiplier = w.shape[0]! / channels;
   if (multiplier !== 1 || dilated) return 0;
   const smallPads = (attrInts(node, 'pads') ?? []).every((p) => p <= 1);
-  if (kh === 3 && kw === 3 && smallPads) return 0;
-  return channels * kh * kw * 2;
+  if (w.shape.length === 4 && w.shape[2] === 3 && w.shape[3] === 3 && smallPads) return 0;
+  return channels * taps * 2;
 }
 
 /** The buffers a TFLite Micro-style planner allocates for `graph`: one per produced tensor, reshapes aside. */

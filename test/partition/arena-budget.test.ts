@@ -38,10 +38,13 @@ describe('cmsisNnScratchBytes', () => {
   q.conv(x, 8, [5, 5], { pads: [2, 2, 2, 2], group: 8 }, [1, 8, 10, 10]);
   const last = q.averagePool(x, [2, 2], [2, 2], [0, 0, 0, 0], 0, [1, 8, 5, 5]);
   q.output(last);
+  q.output(q.conv(x, 8, [3, 3], { pads: [1, 1, 1, 1], group: 2 }, [1, 8, 10, 10]));
+  q.output(q.conv(q.input('v', [1, 4, 20]), 6, [5], {}, [1, 6, 16]));
   const graph = q.build();
 
-  it('gives arm_convolve_s8, the 1x1 fast kernel, the depthwise 3x3 and opt kernels and avgpool their buffers', () => {
-    expect(graph.nodes.map((n) => cmsisNnScratchBytes(graph, n))).toEqual([2 * 8 * 9 * 2, 0, 2 * 8 * 2, 0, 8 * 25 * 2, 8 * 4]);
+  it('gives arm_convolve_s8 (grouped and 1-D too), the 1x1 fast kernel, the depthwise 3x3 and opt kernels and avgpool their buffers', () => {
+    expect(graph.nodes.map((n) => cmsisNnScratchBytes(graph, n))).toEqual(
+      [2 * 8 * 9 * 2, 0, 2 * 8 * 2, 0, 8 * 25 * 2, 8 * 4, 2 * 4 * 9 * 2, 2 * 4 * 5 * 2]);
     expect(greedyBySizePlanBytes(graph, { kernelScratch: true })).toBeGreaterThan(greedyBySizePlanBytes(graph));
   });
 });

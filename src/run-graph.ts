@@ -1,4 +1,4 @@
-// Runs a quantized graph once on a target without an ONNX file (tests, per-layer benchmarks): plans and emits it,
+// Runs a graph (float32 or int8) once on a target without an ONNX file (tests, per-layer benchmarks): plans and emits it,
 // wraps it in the test firmware (host or an emulated Cortex-M), builds it with the project's Makefile and runs one
 // sample through main.c's input.bin / output.bin protocol, decoding each output by its dtype.
 
@@ -12,7 +12,7 @@ import { planMemory, tensorBytes, validatePlan, type MemoryPlan } from './partit
 import type { Target } from './target.js';
 import { buildFirmware, runFirmware, type FirmwareImage } from './toolchain/index.js';
 
-export interface Int8Run {
+export interface GraphRun {
   plan: MemoryPlan;
   emitted: EmittedModel;
   image: FirmwareImage;
@@ -21,15 +21,43 @@ export interface Int8Run {
   instructions: number | null;
 }
 
-/** Generate, build (in `dir`) and run `graph` on `inputs` for `target` (with planMemory's plan unless given). */
-export async function runInt8Model(graph: Graph, inputs: Record<string, Value>, target: Target, dir: string,
-  plan: MemoryPlan = planMemory(graph)): Promise<Int8Run> {
+/** A run of an int8 graph. */
+export type Int8Run = GraphRun;
+
+export interface RunGraphOptions {
+  precision: 'float32' | 'int8';
+  /** The memory plan (default: planMemory's). */
+  plan?: MemoryPlan;
+  /** Shown in the generated comments (default: the graph's name). */
+  modelName?: string;
+  /** make jobs (callers that build several firmwares side by side give 1). Default 2. */
+  jobs?: number;
+  /** Time limit of the emulator run (default 120 s: M0+ layers). */
+  timeoutMs?: number;
+}
+
+/** The bytes main.c reads for one sample: every input in graph order, float32 inputs as float32. */
+function sampleBytes(graph: Graph, inputs: Record<string, Value>): Uint8Array {
+  return new Uint8Array(Buffer.concat(graph.inputs.map((name) => {
+    const value = inputs[name];
+    if (!value) throw new Error(`${graph.name}: no value for input "${name}"`);
+    const float = graph.tensors.get(name)!.dtype === 'float32';
+    const data = float && !(value.data instanceof Float32Array) ? Float32Array.from(value.data as ArrayLike<number>) : value.data;
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  })));
+}
+
+/** Generate, build (in `dir`) and run `graph` on `inputs` for `target`. */
+export async function runGraph(graph: Graph, inputs: Record<string, Value>, target: Target, dir: string,
+  options: RunGraphOptions): Promise<GraphRun> {
+  const plan = options.plan ?? planMemory(graph);
   const problems = validatePlan(plan, graph);
   if (problems.length > 0) throw new Error(`memory plan: ${problems.join('; ')}`);
-  const emitted = emitModel(graph, plan, { modelName: graph.name, precision: 'int8' });
+  const modelName = options.modelName ?? graph.name;
+  const emitted = emitModel(graph, plan, { modelName, precision: options.precision });
   const tensor = (name: string) => graph.tensors.get(name)!;
   const firmware = renderFirmware(target, {
-    modelName: graph.name,
+    modelName,
     kernelSources: emitted.kernelSources,
     inputBytes: graph.inputs.map((name) => tensorBytes(tensor(name))),
     outputBytes: graph.outputs.map((name) => tensorBytes(tensor(name))),
@@ -38,20 +66,23 @@ export async function runInt8Model(graph: Graph, inputs: Record<string, Value>, 
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
-  const image = await buildFirmware(dir, target, { jobs: 2 });
-  const sample = Buffer.concat(graph.inputs.map((name) => {
-    const data = inputs[name]!.data;
-    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  }));
-  const run = await runFirmware(image.elfPath, target, new Uint8Array(sample), { samples: 1, timeoutMs: 120_000 });
+  const image = await buildFirmware(dir, target, { jobs: options.jobs ?? 2 });
+  const run = await runFirmware(image.elfPath, target, sampleBytes(graph, inputs), { samples: 1, timeoutMs: options.timeoutMs ?? 120_000 });
   const bytes = run.outputs[0]!;
   let at = 0;
   const outputs = graph.outputs.map((name) => {
     const t = tensor(name);
     const n = tensorBytes(t);
+    // Copied out so that every output starts on its own aligned buffer.
     const chunk = bytes.slice(at, at + n);
     at += n;
     return t.dtype === 'int8' ? new Int8Array(chunk.buffer, chunk.byteOffset, n) : new Float32Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + n));
   });
   return { plan, emitted, image, outputs, instructions: run.instructions[0] ?? null };
+}
+
+/** runGraph for an int8 graph (with planMemory's plan unless given). */
+export function runInt8Model(graph: Graph, inputs: Record<string, Value>, target: Target, dir: string,
+  plan?: MemoryPlan): Promise<Int8Run> {
+  return runGraph(graph, inputs, target, dir, { precision: 'int8', ...(plan ? { plan } : {}) });
 }

@@ -83,31 +83,6 @@ typedef struct
 /* Requantization                                                                                     */
 /* ------------------------------------------------------------------------------------------------ */
 
-/* round(a * b / 2^32), ties toward +infinity (SMMULR), for b in [0, 2^31). */
-static inline int32_t eenn_dw_high_mult(int32_t a, int32_t b)
-{
-#if defined(EENN_DW_DSP)
-    int32_t result;
-    __asm__("smmulr %0, %1, %2" : "=r"(result) : "r"(a), "r"(b));
-    return result;
-#elif defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__)
-    /*
-     * No long multiply: a * b = ah bh 2^32 + (ah bl + al bh) 2^16 + al bl from 16 x 16-bit products, each in
-     * 32 bits (al, bl in [0, 2^16); ah in [-2^15, 2^15); bh in [0, 2^15)). floor((a b + 2^31) / 2^32) =
-     * ah bh + floor((p + q) / 2^16), p = ah bl, q = al bh + (al bl >> 16) + 2^15, summed by halves.
-     */
-    const int32_t ah = a >> 16;
-    const uint32_t al = (uint32_t)a & 0xFFFFu;
-    const int32_t bh = b >> 16;
-    const uint32_t bl = (uint32_t)b & 0xFFFFu;
-    const int32_t p = ah * (int32_t)bl;
-    const uint32_t q = al * (uint32_t)bh + ((al * bl) >> 16) + 0x8000u;
-    return ah * bh + (p >> 16) + (int32_t)(q >> 16) + (int32_t)((((uint32_t)p & 0xFFFFu) + (q & 0xFFFFu)) >> 16);
-#else
-    return (int32_t)(((int64_t)a * (int64_t)b + (int64_t)0x80000000LL) >> 32);
-#endif
-}
-
 /*
  * eenn_requantize_s8 for a channel with `fast` set (|acc| < 2^30, shift in [-22, -1]), given 2 acc:
  *   eenn_doubling_high_mult_no_sat(acc, m) = (acc * m + 2^30) >> 31 = (2 acc * m + 2^31) >> 32, |r| <= |acc|.
@@ -117,7 +92,7 @@ static inline int32_t eenn_dw_high_mult(int32_t a, int32_t b)
  */
 static inline int32_t eenn_dw_requantize_fast_s32(int32_t acc2, const eenn_dw_channel_s8 *ch)
 {
-    const int32_t r = eenn_dw_high_mult(acc2, ch->multiplier);
+    const int32_t r = eenn_high_mult_round_s32(acc2, ch->multiplier);
     /* Arithmetic right shift of a negative value: implementation-defined in C99, arithmetic in gcc and on Arm. */
     return (r + ch->round_offset + (r >> 31)) >> ch->right_shift;
 }
@@ -403,8 +378,8 @@ static EENN_DW_NOINLINE void eenn_dw_sum_3x3(const int8_t *window, int32_t tap_s
 static inline int32_t eenn_dw_requantize_pair(int32_t a2, int32_t b2, int32_t multiplier, int32_t round_offset,
                                               int32_t right_shift)
 {
-    const int32_t ra = eenn_dw_high_mult(a2, multiplier);
-    const int32_t rb = eenn_dw_high_mult(b2, multiplier);
+    const int32_t ra = eenn_high_mult_round_s32(a2, multiplier);
+    const int32_t rb = eenn_high_mult_round_s32(b2, multiplier);
     const int32_t va = __ssat((ra + round_offset + (ra >> 31)) >> right_shift, 8);
     const int32_t vb = __ssat((rb + round_offset + (rb >> 31)) >> right_shift, 8);
     return eenn_dw_pack_low(va, vb);

@@ -39,27 +39,6 @@
 /* Fast requantization                                                                                */
 /* ------------------------------------------------------------------------------------------------ */
 
-/* round(a * b / 2^32), ties toward +infinity (SMMULR), for b in [0, 2^31). */
-static inline int32_t eenn_ew_high_mult(int32_t a, int32_t b)
-{
-#if defined(EENN_EW_DSP)
-    int32_t result;
-    __asm__("smmulr %0, %1, %2" : "=r"(result) : "r"(a), "r"(b));
-    return result;
-#elif defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__)
-    /* No long multiply: from 16 x 16-bit products, as in eenn_depthwise_s8.c. */
-    const int32_t ah = a >> 16;
-    const uint32_t al = (uint32_t)a & 0xFFFFu;
-    const int32_t bh = b >> 16;
-    const uint32_t bl = (uint32_t)b & 0xFFFFu;
-    const int32_t p = ah * (int32_t)bl;
-    const uint32_t q = al * (uint32_t)bh + ((al * bl) >> 16) + 0x8000u;
-    return ah * bh + (p >> 16) + (int32_t)(q >> 16) + (int32_t)((((uint32_t)p & 0xFFFFu) + (q & 0xFFFFu)) >> 16);
-#else
-    return (int32_t)(((int64_t)a * (int64_t)b + (int64_t)0x80000000LL) >> 32);
-#endif
-}
-
 /*
  * One requantization in fast form: multiplier, left shift + 1, right shift and rounding constant.
  *   eenn_requantize(x, m, s) = divide_by_power_of_two(doubling_high_mult(x << l, m), e)   (l = max(s, 0), e = max(-s, 0))
@@ -96,7 +75,7 @@ static int eenn_ew_requant_setup(eenn_ew_requant *q, int32_t pre_shift, int32_t 
 /* eenn_requantize(x, ...) + offset in fast form; `rounds`: right_shift > 0 (constant in each loop copy). */
 static inline int32_t eenn_ew_requantize(int32_t x, const eenn_ew_requant *q, int rounds)
 {
-    const int32_t r = eenn_ew_high_mult(x << q->doubling_shift, q->multiplier);
+    const int32_t r = eenn_high_mult_round_s32(x << q->doubling_shift, q->multiplier);
     if (!rounds) {
         return r + q->round;
     }
@@ -122,7 +101,7 @@ typedef struct
 /* eenn_requantize(x << pre_shift, ...) of an Add input in fast form (no offset: its round is 2^(e-1) or 0). */
 static inline int32_t eenn_ew_scale_input(int32_t x, const eenn_ew_requant *q, int rounds)
 {
-    const int32_t r = eenn_ew_high_mult(x << q->doubling_shift, q->multiplier);
+    const int32_t r = eenn_high_mult_round_s32(x << q->doubling_shift, q->multiplier);
     return rounds ? (r + q->round + (r >> 31)) >> q->right_shift : r;
 }
 

@@ -140,37 +140,40 @@ static inline int32_t eenn_requantize_bounded_ok_s8(const int32_t *bias, const i
 }
 
 /**
- * eenn_doubling_high_mult_no_sat(a, m) for m in [0, 2^31) from 16 x 16-bit products (Armv6-M has no 32 x 32 ->
- * 64-bit multiply): with a = ah 2^16 + al and m = mh 2^16 + ml, (a m + 2^30) >> 31 =
- * 2 ah mh + (ah ml >> 15) + ((al mh + (al ml >> 16) + 2^14 + (ah ml mod 2^15)) >> 15), every term exact in 32 bits.
+ * round(a * b / 2^32), ties toward +infinity (SMMULR), for b in [0, 2^31): the high multiply of the fast
+ * requantizations. One SMMULR with the DSP extension; on Armv6-M and Armv8-M Baseline (no 32 x 32 -> 64-bit
+ * multiply) from 16 x 16-bit products, each exact in 32 bits (al, bl in [0, 2^16); ah in [-2^15, 2^15); bh in
+ * [0, 2^15)): floor((a b + 2^31) / 2^32) = ah bh + floor((p + q) / 2^16), p = ah bl,
+ * q = al bh + (al bl >> 16) + 2^15, summed by halves.
  */
-static inline int32_t eenn_high_mult_16x16_s8(int32_t a, int32_t m)
+static inline int32_t eenn_high_mult_round_s32(int32_t a, int32_t b)
 {
-    const uint32_t al = (uint32_t)a & 0xFFFFu;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    int32_t result;
+    __asm__("smmulr %0, %1, %2" : "=r"(result) : "r"(a), "r"(b));
+    return result;
+#elif defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1
     const int32_t ah = a >> 16;
-    const uint32_t ml = (uint32_t)m & 0xFFFFu;
-    const int32_t mh = m >> 16;
-    const int32_t cross = ah * (int32_t)ml; /* |ah ml| < 2^31 */
-    const uint32_t low = al * (uint32_t)mh + ((al * ml) >> 16) + (1u << 14) + ((uint32_t)cross & 0x7FFFu);
-    return (int32_t)((uint32_t)(ah * mh) * 2u + (uint32_t)(cross >> 15) + (low >> 15));
+    const uint32_t al = (uint32_t)a & 0xFFFFu;
+    const int32_t bh = b >> 16;
+    const uint32_t bl = (uint32_t)b & 0xFFFFu;
+    const int32_t p = ah * (int32_t)bl;
+    const uint32_t q = al * (uint32_t)bh + ((al * bl) >> 16) + 0x8000u;
+    return ah * bh + (p >> 16) + (int32_t)(q >> 16) + (int32_t)((((uint32_t)p & 0xFFFFu) + (q & 0xFFFFu)) >> 16);
+#else
+    return (int32_t)(((int64_t)a * (int64_t)b + (int64_t)0x80000000LL) >> 32);
+#endif
 }
 
 /**
  * eenn_requantize(acc, multiplier, -exponent) for |acc| < 2^30 and exponent in [1, 31] (half = 2^(exponent-1)),
  * the same bits in fewer instructions:
- *   doubling_high_mult_no_sat(acc, m) = (2 acc m + 2^31) >> 32         (SMMULR: 2 acc does not overflow)
+ *   doubling_high_mult_no_sat(acc, m) = (2 acc m + 2^31) >> 32   (eenn_high_mult_round_s32: 2 acc does not overflow)
  *   divide_by_power_of_two(v, e)      = (v + 2^(e-1) - (v < 0)) >> e   (|v| <= |acc|: the sum does not overflow)
  */
 static inline int32_t eenn_requantize_bounded_s8(int32_t acc, int32_t multiplier, int32_t exponent, int32_t half)
 {
-    int32_t v;
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-    __asm__("smmulr %0, %1, %2" : "=r"(v) : "r"(acc * 2), "r"(multiplier));
-#elif defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1
-    v = eenn_high_mult_16x16_s8(acc, multiplier);
-#else
-    v = (int32_t)(((int64_t)acc * multiplier + ((int64_t)1 << 30)) >> 31);
-#endif
+    const int32_t v = eenn_high_mult_round_s32(acc * 2, multiplier);
     return (v + half + (v >> 31)) >> exponent;
 }
 

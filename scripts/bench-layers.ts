@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTarget, type Target } from '../src/target.js';
-import { LAYER_CASES, randomInput, seededRandom, type LayerCase } from './layers/layer-graphs.js';
+import { seededRandom } from '../src/util/random.js';
+import { LAYER_CASES, randomInput, type LayerCase } from './layers/layer-graphs.js';
 import { runLayer, type LayerRun } from './layers/run-layer.js';
 
 const DEFAULT_TARGETS = ['cortex-m4', 'cortex-m0plus', 'cortex-m7'];

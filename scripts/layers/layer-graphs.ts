@@ -23,18 +23,6 @@ export interface LayerCase {
   build(rand: () => number): Graph;
 }
 
-/** A deterministic pseudo-random generator (mulberry32), so a run can be replayed by seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random int8 values in [lo, hi]. */
 function int8s(rand: () => number, n: number, lo: number, hi: number): Int8Array {
   return Int8Array.from({ length: n }, () => lo + Math.floor(rand() * (hi - lo + 1)));

@@ -201,6 +201,26 @@ static inline int32_t eenn_sxtb16_ror8_s8(uint32_t x)
 }
 #endif
 
+#if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1
+/* The Armv6-M step of the 1 x 4 dot products: value i of x times value i of rows w0..w3, added to a0..a3, then
+   i + 1 (operands named as in eenn_dot_1x4_s8 and eenn_dot_pairs_1x4_s8). */
+#define EENN_DOT_1X4_STEP_ARMV6M                                                                                 \
+    "ldrsb %[v], [%[x], %[i]]\n\t"                                                                              \
+    "ldrsb %[p], [%[w0], %[i]]\n\t"                                                                             \
+    "muls %[p], %[v]\n\t"                                                                                       \
+    "add %[a0], %[p]\n\t"                                                                                       \
+    "ldrsb %[p], [%[w1], %[i]]\n\t"                                                                             \
+    "muls %[p], %[v]\n\t"                                                                                       \
+    "add %[a1], %[p]\n\t"                                                                                       \
+    "ldrsb %[p], [%[w2], %[i]]\n\t"                                                                             \
+    "muls %[p], %[v]\n\t"                                                                                       \
+    "add %[a2], %[p]\n\t"                                                                                       \
+    "ldrsb %[p], [%[w3], %[i]]\n\t"                                                                             \
+    "muls %[p], %[v]\n\t"                                                                                       \
+    "add %[a3], %[p]\n\t"                                                                                       \
+    "adds %[i], #1\n\t"
+#endif
+
 /**
  * acc[j] += sum over k < depth of x[k] * w_j[k] for four weight rows w_0..w_3 (depth >= 1), wrapping. On Armv6-M
  * (builds optimized for speed, where gcc can give the loop 8 low and 4 high registers) one LDRSB of x and, per row, LDRSB, MULS and an ADD into a high register, the index
@@ -213,20 +233,7 @@ static inline void eenn_dot_1x4_s8(const int8_t *x, const int8_t *w0, const int8
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     int32_t index = -depth, value, product;
     __asm__("1:\n\t"
-            "ldrsb %[v], [%[x], %[i]]\n\t"
-            "ldrsb %[p], [%[w0], %[i]]\n\t"
-            "muls %[p], %[v]\n\t"
-            "add %[a0], %[p]\n\t"
-            "ldrsb %[p], [%[w1], %[i]]\n\t"
-            "muls %[p], %[v]\n\t"
-            "add %[a1], %[p]\n\t"
-            "ldrsb %[p], [%[w2], %[i]]\n\t"
-            "muls %[p], %[v]\n\t"
-            "add %[a2], %[p]\n\t"
-            "ldrsb %[p], [%[w3], %[i]]\n\t"
-            "muls %[p], %[v]\n\t"
-            "add %[a3], %[p]\n\t"
-            "adds %[i], #1\n\t"
+            EENN_DOT_1X4_STEP_ARMV6M
             "bne 1b"
             : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [i] "+l"(index), [v] "=&l"(value),
               [p] "=&l"(product)
@@ -271,20 +278,7 @@ static inline void eenn_dot_pairs_1x4_s8(const int8_t *x, const int8_t *p0, cons
             "movs %[i], #16\n\t"
             "rsbs %[i], %[i], #0\n\t"
             "1:\n\t"
-            "ldrsb %[v], [%[x], %[i]]\n\t"
-            "ldrsb %[p], [%[w0], %[i]]\n\t"
-            "muls %[p], %[v]\n\t"
-            "add %[a0], %[p]\n\t"
-            "ldrsb %[p], [%[w1], %[i]]\n\t"
-            "muls %[p], %[v]\n\t"
-            "add %[a1], %[p]\n\t"
-            "ldrsb %[p], [%[w2], %[i]]\n\t"
-            "muls %[p], %[v]\n\t"
-            "add %[a2], %[p]\n\t"
-            "ldrsb %[p], [%[w3], %[i]]\n\t"
-            "muls %[p], %[v]\n\t"
-            "add %[a3], %[p]\n\t"
-            "adds %[i], #1\n\t"
+            EENN_DOT_1X4_STEP_ARMV6M
             "bne 1b\n\t"
             "cmp %[x], %[end]\n\t"
             "beq 3f\n\t"

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { encodeInput } from '../src/io-codec.js';
+import { encodeSamples } from '../src/io-codec.js';
 import { compileModel, quantizeModel, type CalibrationSource, type CompileResult } from '../src/compile.js';
 import { readLabels, readSamples } from '../src/data/index.js';
 import { evaluateAccuracy } from '../src/evaluate.js';
@@ -204,10 +204,7 @@ async function runExample(compiled: CompileResult, example: Example, samples: nu
   const input = graph.tensors.get(graph.inputs[0]!)!;
   const read = readSamples(join(ROOT, example.inputs), input.shape, { count: samples, scale: example.inputScale });
   const size = sizeOf(input.shape);
-  const encoded = Array.from({ length: read.count }, (_, i) => encodeInput(input, read.data.subarray(i * size, (i + 1) * size)));
-  const bytes = new Uint8Array(encoded.reduce((n, e) => n + e.bytes.length, 0));
-  let offset = 0;
-  for (const e of encoded) { bytes.set(e.bytes, offset); offset += e.bytes.length; }
+  const { encoded, bytes } = encodeSamples(input, Array.from({ length: read.count }, (_, i) => read.data.subarray(i * size, (i + 1) * size)));
   const run = await runFirmware(compiled.image!.elfPath, compiled.target, bytes, { samples: read.count, timeoutMs: 300_000 });
   return { run, encoded, count: read.count };
 }

@@ -23,6 +23,18 @@ export function encodeInput(tensor: Tensor, values: Float32Array): EncodedInput 
   return { bytes: new Uint8Array(data.buffer), value: { shape: [...tensor.shape], dtype: 'float32', data } };
 }
 
+/** Encode several samples for model input `tensor`: each one, and the bytes of all of them back to back (a run's input). */
+export function encodeSamples(tensor: Tensor, samples: readonly Float32Array[]): { encoded: EncodedInput[]; bytes: Uint8Array } {
+  const encoded = samples.map((values) => encodeInput(tensor, values));
+  const bytes = new Uint8Array(encoded.reduce((n, e) => n + e.bytes.length, 0));
+  let offset = 0;
+  for (const e of encoded) {
+    bytes.set(e.bytes, offset);
+    offset += e.bytes.length;
+  }
+  return { encoded, bytes };
+}
+
 /** A decoded model output: the raw value (bit-exact comparisons) and its float meaning (dequantized for int8). */
 export interface DecodedOutput {
   raw: Int8Array | Float32Array;

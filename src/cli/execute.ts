@@ -8,7 +8,7 @@ import { compileModel, type CompileOptions, type CompileResult } from '../compil
 import { readSamples } from '../data/index.js';
 import { runReference } from '../frontend/index.js';
 import { runFirmware } from '../toolchain/index.js';
-import { decodeOutput, encodeInput, type EncodedInput } from '../io-codec.js';
+import { decodeOutput, encodeSamples, type EncodedInput } from '../io-codec.js';
 
 export interface SampleResult {
   /** Outputs as floats (int8 outputs dequantized). */
@@ -72,10 +72,7 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
   const { graph, target, image } = compiled;
   const inputs = loadInputs(graph, data.path ?? options.model, data);
   const inputTensor = graph.tensors.get(singleInput(graph, options.model).name)!;
-  const encoded = inputs.map((x) => encodeInput(inputTensor, x));
-  const size = encoded[0]?.bytes.length ?? 0;
-  const bytes = new Uint8Array(encoded.length * size);
-  encoded.forEach((x, i) => bytes.set(x.bytes, i * size));
+  const { encoded, bytes } = encodeSamples(inputTensor, inputs);
   const run = await runFirmware(image!.elfPath, target, bytes, { samples: inputs.length, timeoutMs });
   const samples = run.outputs.map((out, i) => {
     const outputs: Record<string, Float32Array> = {};

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { decodeOutput, encodeInput } from '../../src/io-codec.js';
+import { decodeOutput, encodeSamples } from '../../src/io-codec.js';
 import { compileModel } from '../../src/compile.js';
 import { encodeGraph } from '../../src/frontend/save.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
@@ -38,9 +38,7 @@ describe('pre-quantized models compiled to int8', () => {
 
       const samples = cnnInputs(5, 77);
       const input = graph.tensors.get(graph.inputs[0]!)!;
-      const encoded = samples.map((s) => encodeInput(input, s));
-      const bytes = new Uint8Array(encoded.reduce((n, e) => n + e.bytes.length, 0));
-      encoded.forEach((e, i) => bytes.set(e.bytes, i * e.bytes.length));
+      const { encoded, bytes } = encodeSamples(input, samples);
       const run = await runFirmware(compiled.image!.elfPath, compiled.target, bytes, { samples: samples.length, timeoutMs: 60_000 });
       const session = await ort.InferenceSession.create(path);
       const output = graph.tensors.get(graph.outputs[0]!)!;

@@ -95,12 +95,9 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   const plan = planMemory(graph, arenaPlanOptions(graph, target, policy));
   if (typeof policy === 'number' && plan.arenaBytes > policy) {
     notes.push(`--arena ${policy} is below the smallest arena this model can have: the plan needs ${plan.arenaBytes} bytes`);
-  } else if (policy !== 'min') {
-    const smallest = planMemory(graph, arenaPlanOptions(graph, target, 'min'));
-    if (smallest.arenaBytes < plan.arenaBytes) {
-      notes.push(`the arena is ${plan.arenaBytes} bytes, the fastest plan within --arena ${policy}; ` +
-        `--arena min needs ${smallest.arenaBytes} bytes (some layers slower)`);
-    }
+  } else if (plan.smallestArenaBytes !== undefined && plan.smallestArenaBytes < plan.arenaBytes) {
+    notes.push(`the arena is ${plan.arenaBytes} bytes, the fastest plan within --arena ${policy}; ` +
+      `--arena min needs ${plan.smallestArenaBytes} bytes (some layers slower)`);
   }
   const emitted = withFile(options.model, () => emitModel(graph, plan, { modelName, precision: options.precision }));
   const inputBytes = graph.inputs.map((name) => tensorBytes(graph.tensors.get(name)!));

@@ -83,6 +83,11 @@ export interface MemoryPlan {
   alignment: number;
   /** Which greedy order produced the arena layout. */
   strategy: string;
+  /**
+   * Under an arena budget: the smallest arena planMemory reached before spending the budget on speed (what
+   * `scratchlessConvs` without a budget gives).
+   */
+  smallestArenaBytes?: number;
 }
 
 export interface PlanOptions extends ScheduleOptions {
@@ -239,6 +244,7 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
     options = { ...options, int8DirectConvs: direct };
   }
   if (options.int8BlockChannels) return best;
+  const smallestArenaBytes = best.arenaBytes;
   // Within the budget, the convolutions get their scratch back first (the largest speed-up).
   const budget = Math.max(best.arenaBytes, options.arenaBudgetBytes ?? 0);
   if (options.arenaBudgetBytes !== undefined) {
@@ -278,7 +284,7 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
       else chosen.add(name);
     }
   }
-  return best;
+  return options.arenaBudgetBytes === undefined ? best : { ...best, smallestArenaBytes };
 }
 
 /**

@@ -77,6 +77,8 @@ describe('int8 convolutions without their scratch', () => {
     expect(roomy.steps.find((s) => s.nodes[0] === conv)!.scratchBytes).toBeGreaterThan(0);
     expect(roomy.arenaBytes).toBeGreaterThan(smallest.arenaBytes);
     expect(roomy.arenaBytes).toBeLessThanOrEqual(budget);
+    // The plan under a budget remembers the smallest arena it started from (the build's note).
+    expect(roomy.smallestArenaBytes).toBe(smallest.arenaBytes);
   });
 
   it('computes the same bits with and without the scratch (cortex-m4)', async () => {

@@ -1,7 +1,7 @@
 // The bytes a firmware image reads and writes for one sample: model inputs encoded from float samples (quantized
 // for int8 inputs, with the same arithmetic the int8 reference uses) and outputs decoded back to float.
 
-import { sizeOf, type Graph, type Tensor } from './ir/graph.js';
+import type { Tensor } from './ir/graph.js';
 import { scaleZeroOf } from './ir/int8.js';
 import type { Value } from './ops/types.js';
 import { dequantizeS8F32, quantizeF32S8 } from './quantize/fixedpoint.js';
@@ -57,12 +57,4 @@ export function rawToFloat(tensor: Tensor, data: ArrayLike<number>): Float32Arra
   if (tensor.dtype !== 'int8') return Float32Array.from(data);
   const { scale, zeroPoint } = scaleZeroOf(tensor);
   return Float32Array.from(data, (q) => dequantizeS8F32(q, scale, zeroPoint));
-}
-
-/** Bytes of one sample of every output of `graph`, in order. */
-export function outputByteCounts(graph: Graph): number[] {
-  return graph.outputs.map((name) => {
-    const t = graph.tensors.get(name)!;
-    return sizeOf(t.shape) * (t.dtype === 'int8' ? 1 : 4);
-  });
 }

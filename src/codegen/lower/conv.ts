@@ -3,7 +3,7 @@
 
 import { attrInt, attrInts } from '../../ops/attrs.js';
 import { convTransposeWindow } from '../../ops/conv.js';
-import { dilatedExtent, forwardWindow, readAutoPad, readAxisInts, readPads, type WindowGeometry } from '../../ops/spatial.js';
+import { forwardWindow, type WindowGeometry } from '../../ops/spatial.js';
 import {
   activationArgs, constArg, intArg, optionalTensorArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
 } from '../kernel-call.js';

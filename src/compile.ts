@@ -6,14 +6,11 @@ import { writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { importModel } from './frontend/index.js';
 import { hasOwnQuantization, importQdq } from './quantize/import-qdq.js';
-import type { Graph, Node } from './ir/graph.js';
-import { INT8_DOMAIN } from './ir/int8.js';
-import { sizeOf } from './ir/graph.js';
+import { sizeOf, type Graph } from './ir/graph.js';
 import { EennError } from './ir/diagnostics.js';
-import { lookupOp } from './ops/registry.js';
 import { arenaPlanOptions, DEFAULT_ARENA_POLICY, type ArenaPolicy } from './partition/arena-budget.js';
 import { planMemory, tensorBytes, type MemoryPlan } from './partition/memory-plan.js';
-import { emitModel } from './codegen/emit-model.js';
+import { emitModel, nodeMacs } from './codegen/emit-model.js';
 import { renderFirmware } from './codegen/firmware.js';
 import { loadTarget, type Target } from './target.js';
 import { buildFirmware, type FirmwareImage } from './toolchain/index.js';
@@ -110,7 +107,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
     optimization: options.optimization,
   });
 
-  const report = buildReport(graph, floatGraph, plan, target, options.precision, modelName, notes, emitted.weightBytes);
+  const report = buildReport(graph, plan, target, options.precision, modelName, notes, emitted.weightBytes);
   checkFit(report, target, options.model, false);
 
   const files = new Map<string, string | Uint8Array>([...emitted.files, ...firmware]);
@@ -220,26 +217,10 @@ function withFile<T>(file: string, fn: () => T): T {
 }
 
 /** Multiply-accumulates of a node; an int8 node counts those of the float node it was made from (same name). */
-function macsOf(graph: Graph, node: Node, floatNodes: ReadonlyMap<string, Node>, floatGraph: Graph): number {
-  const source = node.domain === INT8_DOMAIN ? floatNodes.get(node.name) : node;
-  const from = node.domain === INT8_DOMAIN ? floatGraph : graph;
-  if (!source) return 0;
-  const def = lookupOp(source.op, source.domain);
-  if (!def?.macs) return 0;
-  const inputs = source.inputs.map((name) => (name ? from.tensors.get(name) : undefined));
-  const outputs = source.outputs.flatMap((name) => from.tensors.get(name) ?? []);
-  try {
-    return def.macs(source, inputs, outputs);
-  } catch {
-    return 0;
-  }
-}
-
 function buildReport(
-  graph: Graph, floatGraph: Graph, plan: MemoryPlan, target: Target, precision: Precision, model: string,
+  graph: Graph, plan: MemoryPlan, target: Target, precision: Precision, model: string,
   notes: string[], weightBytes: number,
 ): BuildReport {
-  const floatNodes = new Map(floatGraph.nodes.map((n) => [n.name, n]));
   const layers: LayerReport[] = graph.nodes.map((node) => {
     const inputs = node.inputs.map((name) => (name ? graph.tensors.get(name) : undefined));
     const outputs = node.outputs.map((name) => graph.tensors.get(name)!);
@@ -249,7 +230,7 @@ function buildReport(
       node: node.name,
       op: node.op,
       output_shape: outputs[0]?.shape ?? [],
-      macs: macsOf(graph, node, floatNodes, floatGraph),
+      macs: nodeMacs(graph, node),
       params,
       ...(quant ? { output_scale: quant.scale[0]!, output_zero_point: quant.zeroPoint[0]! } : {}),
     };

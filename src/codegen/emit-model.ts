@@ -149,7 +149,8 @@ function layoutOf(shape: readonly number[]): string {
   return 'row-major';
 }
 
-function macsOf(graph: Graph, node: Node): number {
+/** Multiply-accumulates of one node of a float32 or int8 graph (the build report counts them the same way). */
+export function nodeMacs(graph: Graph, node: Node): number {
   if (node.domain === INT8_DOMAIN) return int8MacCount(graph, node);
   const def = lookupOp(node.op, node.domain);
   if (!def?.macs) return 0;
@@ -246,8 +247,8 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   const steps = lowered.map(({ step, lowered: low }) => {
     const node = step.nodes[0]!;
     stepIndex = step.index;
-    // A depth-first Conv pair computes both convolutions in one step.
-    const macs = (step.convPair ? step.nodes.filter((n) => n.op === 'Conv') : [node]).reduce((sum, n) => sum + macsOf(graph, n), 0);
+    // Everything the step computes: fused activations, pools, residual adds and the second Conv of a pair too.
+    const macs = step.nodes.reduce((sum, n) => sum + nodeMacs(graph, n), 0);
     totalMacs += macs;
     const inShapes = node.inputs.filter((n) => n !== '' && !graph.tensors.get(n)?.data).map((n) => formatShape(graph.tensors.get(n)!.shape));
     const last = step.nodes[step.nodes.length - 1]!;

@@ -53,7 +53,7 @@ export function int8LoweringOf(node: Node): Lowering | undefined {
 
 /** Default-domain operator whose multiply-accumulate count an int8 operator shares. */
 const MAC_COUNTERPARTS: Partial<Record<Int8Op, string>> = {
-  QConv: 'Conv', QConvTranspose: 'ConvTranspose', QAdd: 'Add', QMul: 'Mul', QAveragePool: 'AveragePool',
+  QConv: 'Conv', QConvTranspose: 'ConvTranspose', QAdd: 'Add', QMul: 'Mul', QAveragePool: 'AveragePool', QSoftmax: 'Softmax',
 };
 
 /** Multiply-accumulates of one int8 operator (those of its float counterpart; QGemm: rows * K * N). */

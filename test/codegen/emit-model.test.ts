@@ -58,7 +58,8 @@ describe('emitModel', () => {
     const c = files.get('model.c')!;
     const conv = graph.nodes.find((n) => n.op === 'Conv')!;
     const relu = graph.nodes.find((n) => n.op === 'Relu')!;
-    expect(c).toContain(`[0] ${conv.name} (Conv) + ${relu.name} (Relu, fused): [1, 2, 8, 8] -> [1, 4, 8, 8], ${(4 * 64 * 18).toLocaleString('en-US')} MACs`);
+    // The step's MACs are its nodes': the convolution's and the fused Relu's (one per output, as the report counts).
+    expect(c).toContain(`[0] ${conv.name} (Conv) + ${relu.name} (Relu, fused): [1, 2, 8, 8] -> [1, 4, 8, 8], ${(4 * 64 * 18 + 4 * 64).toLocaleString('en-US')} MACs`);
     expect(c).toContain('static const float features_0_weight_packed[72]');
     expect(c).toContain('static const float features_0_bias[4]');
     expect(c).toContain('static const float classifier_weight_packed[192]');

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EennError } from '../ir/diagnostics.js';
-import type { AttrValue, DType, Graph, Node, Tensor } from '../ir/graph.js';
+import type { AttrValue, DType, Graph, Node, Tensor, TensorData } from '../ir/graph.js';
+import { checkTotal } from './limits.js';
 import {
   decodeModel, dtypeFromOnnx, longToNumber, OnnxAttributeType, onnxTypeName, tensorFromProto,
   type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorSource, type ValueInfoProto,
@@ -52,7 +53,7 @@ function readOpsets(model: ModelProto, file: string): { opset: number; domains: 
 export function graphFromModel(model: ModelProto, source: TensorSource): Graph {
   const { opset, domains } = readOpsets(model, source.file);
   const graphProto = model.graph!;
-  const graph = convertGraph(graphProto, { ...source, opset, domains }, false);
+  const graph = convertGraph(graphProto, { ...source, opset, domains, constants: { bytes: 0 } }, false);
   if (opset === 0 && graph.nodes.some((n) => n.domain === '')) {
     const node = graph.nodes.find((n) => n.domain === '')!;
     throw new EennError({
@@ -67,6 +68,13 @@ export function graphFromModel(model: ModelProto, source: TensorSource): Graph {
 interface ConvertContext extends TensorSource {
   opset: number;
   domains: Set<string>;
+  /** Bytes of the constants read so far, subgraphs included (checked against LIMITS.constantBytes). */
+  constants: { bytes: number };
+}
+
+function countConstant(ctx: ConvertContext, tensor: { data?: TensorData }): void {
+  ctx.constants.bytes += tensor.data?.byteLength ?? 0;
+  checkTotal('constantBytes', ctx.constants.bytes, { file: ctx.file });
 }
 
 function convertGraph(proto: GraphProto, ctx: ConvertContext, isSubgraph: boolean): Graph {
@@ -78,14 +86,24 @@ function convertGraph(proto: GraphProto, ctx: ConvertContext, isSubgraph: boolea
       hint: 'save the model with dense initializers',
     });
   }
+  const duplicate = (name: string, what: string, node?: Node) => new EennError({
+    code: 'E_GRAPH', file: ctx.file, ...(node ? { node: { name: node.name, op: node.op } } : {}),
+    message: `the name "${name}" is used twice: ${what}`,
+    hint: 'the model is malformed (every tensor needs one name of its own); re-export it, or rename one of them',
+  });
   for (const init of proto.initializer ?? []) {
     const t = tensorFromProto(init, ctx);
+    if (tensors.has(t.name)) throw duplicate(t.name, 'two initializers have it');
+    countConstant(ctx, t);
     tensors.set(t.name, t);
   }
 
   const inputs: string[] = [];
+  const inputNames = new Set<string>();
   for (const info of proto.input ?? []) {
     const name = info.name ?? '';
+    if (inputNames.has(name)) throw duplicate(name, 'two graph inputs have it');
+    inputNames.add(name);
     if (tensors.has(name)) continue; // an input with an initializer is a constant (its default value)
     // Subgraph (If/Loop body) inputs often leave their shapes open; only the main graph needs them.
     tensors.set(name, tensorFromValueInfo(info, ctx.file, 'input', isSubgraph));
@@ -94,11 +112,26 @@ function convertGraph(proto: GraphProto, ctx: ConvertContext, isSubgraph: boolea
 
   const nodes: Node[] = [];
   const usedNames = new Set<string>();
+  const producers = new Map<string, Node>();
+  const claim = (output: string, node: Node) => {
+    if (output === '') return;
+    const earlier = producers.get(output);
+    if (earlier) {
+      throw duplicate(output, earlier === node ? `the node lists it twice among its outputs`
+        : `nodes "${earlier.name}" (${earlier.op}) and "${node.name}" (${node.op}) both produce it`, node);
+    }
+    if (inputNames.has(output)) throw duplicate(output, 'a graph input has it, and a node produces it', node);
+    if (tensors.has(output)) throw duplicate(output, 'an initializer has it, and a node produces it', node);
+    producers.set(output, node);
+  };
   (proto.node ?? []).forEach((nodeProto, index) => {
     const node = convertNode(nodeProto, index, usedNames, ctx);
+    for (const output of node.outputs) claim(output, node);
     if (node.op === 'Constant' && node.domain === '') {
       const output = node.outputs[0] ?? '';
-      tensors.set(output, constantFromNode(node, ctx.file, output));
+      const constant = constantFromNode(node, ctx.file, output);
+      countConstant(ctx, constant);
+      tensors.set(output, constant);
       return;
     }
     nodes.push(node);
@@ -107,18 +140,16 @@ function convertGraph(proto: GraphProto, ctx: ConvertContext, isSubgraph: boolea
   const available = new Set(tensors.keys());
   for (const node of nodes) {
     for (const output of node.outputs) {
-      if (output === '') continue;
-      if (tensors.has(output) && tensors.get(output)!.data) {
-        throw new EennError({
-          code: 'E_GRAPH', file: ctx.file, node: { name: node.name, op: node.op },
-          message: `output "${output}" is also an initializer or a constant`,
-        });
-      }
-      if (!tensors.has(output)) tensors.set(output, { name: output, shape: [], dtype: 'float32' });
+      if (output !== '') tensors.set(output, { name: output, shape: [], dtype: 'float32' });
     }
   }
 
   const outputs = (proto.output ?? []).map((info) => info.name ?? '');
+  const seenOutputs = new Set<string>();
+  for (const name of outputs) {
+    if (seenOutputs.has(name)) throw duplicate(name, 'the graph lists it twice among its outputs');
+    seenOutputs.add(name);
+  }
   for (const info of proto.output ?? []) {
     const existing = tensors.get(info.name ?? '');
     if (existing && !existing.data && !inputs.includes(existing.name)) {

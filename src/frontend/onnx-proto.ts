@@ -1,11 +1,11 @@
 // The only module that knows ONNX's protobuf encoding: decodes ModelProto / TensorProto bytes (onnx-proto),
 // turns TensorProtos into typed arrays (raw, typed fields and external data), and encodes models for tests and tools.
 
-import { closeSync, openSync, readSync } from 'node:fs';
-import { resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { EennError } from '../ir/diagnostics.js';
-import { arrayFor, bytesPerElement, sizeOf, type DType, type TensorData } from '../ir/graph.js';
+import { arrayFor, bytesPerElement, type DType, type TensorData } from '../ir/graph.js';
+import { readExternalData } from './external-data.js';
+import { checkedTensorBytes } from './limits.js';
 
 const { onnx } = onnxProto;
 
@@ -104,7 +104,7 @@ export interface TensorSource {
   baseDir: string;
 }
 
-/** Convert a TensorProto into a typed array of the IR's dtype. */
+/** Convert a TensorProto into a typed array of the IR's dtype; its declared size is checked before anything is read. */
 export function tensorFromProto(proto: TensorProto, source: TensorSource): DecodedTensor {
   const name = proto.name ?? '';
   const shape = (proto.dims ?? []).map(longToNumber);
@@ -117,9 +117,10 @@ export function tensorFromProto(proto: TensorProto, source: TensorSource): Decod
       hint: 'convert the model to float32 (weights and activations) before compiling',
     });
   }
-  const count = sizeOf(shape);
+  const byteLength = checkedTensorBytes(`tensor "${name}"`, shape, dtype, { file: source.file });
+  const count = byteLength / bytesPerElement(dtype);
   const external = proto.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL;
-  const raw = external ? readExternal(proto, count * bytesPerElement(dtype), source) : proto.rawData;
+  const raw = external ? readExternalData(proto, byteLength, shape, dtype, source) : proto.rawData;
   let data: TensorData;
   if (raw && raw.length > 0) {
     data = fromRawBytes(raw, dtype, count, name, source.file);
@@ -127,41 +128,6 @@ export function tensorFromProto(proto: TensorProto, source: TensorSource): Decod
     data = fromTypedFields(proto, dtype, count, name, source.file);
   }
   return { name, shape, dtype, data };
-}
-
-/** Bytes of a tensor stored outside the model (data_location EXTERNAL: location, offset, length). */
-function readExternal(proto: TensorProto, byteLength: number, source: TensorSource): Uint8Array {
-  const entries = new Map((proto.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-  const location = entries.get('location');
-  if (!location) {
-    throw new EennError({ code: 'E_PARSE', file: source.file, message: `tensor "${proto.name}" is external but names no location` });
-  }
-  const path = resolve(source.baseDir, location);
-  const offset = Number(entries.get('offset') ?? 0);
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    throw new EennError({
-      code: 'E_FILE', file: source.file,
-      message: `external data file "${location}" of tensor "${proto.name}" cannot be read (looked for ${path})`,
-      hint: 'keep the external data files next to the model, as they were saved',
-    });
-  }
-  try {
-    const wanted = entries.has('length') ? Number(entries.get('length')) : byteLength;
-    const bytes = new Uint8Array(wanted);
-    const got = readSync(fd, bytes, 0, wanted, offset);
-    if (got !== wanted) {
-      throw new EennError({
-        code: 'E_PARSE', file: source.file,
-        message: `external data of tensor "${proto.name}" in "${location}" is truncated (${got} of ${wanted} bytes at offset ${offset})`,
-      });
-    }
-    return bytes;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** raw_data is little-endian (ONNX spec); copy into an aligned buffer, then view it with the right type. */

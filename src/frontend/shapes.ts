@@ -5,6 +5,7 @@
 import { EennError } from '../ir/diagnostics.js';
 import { sizeOf, type Graph, type Tensor, type TensorData } from '../ir/graph.js';
 import type { InputInfo, Value } from '../ops/types.js';
+import { checkedTensorBytes, checkTotal } from './limits.js';
 import { valueOfShapeOnly } from './shape-only.js';
 import { OPSET_RANGE, SHAPE_ONLY_OPS, supportOf } from './support.js';
 
@@ -55,7 +56,17 @@ export function inferGraphShapes(graph: Graph, options: ShapeOptions = {}): Shap
       '(onnx.version_converter can convert the model)');
   }
   const tensors = new Map(graph.tensors);
-  for (const name of graph.inputs) tensors.set(name, resolveInputShape(tensors.get(name)!, options.inputShapes, notes));
+  // Every computed tensor is checked against LIMITS before anything downstream allocates it.
+  let activationBytes = 0;
+  const account = (what: string, tensor: Tensor, node?: { name: string; op: string }) => {
+    activationBytes += checkedTensorBytes(what, tensor.shape, tensor.dtype, node ? { node } : {});
+    checkTotal('activationBytes', activationBytes, node ? { node } : {});
+  };
+  for (const name of graph.inputs) {
+    const input = resolveInputShape(tensors.get(name)!, options.inputShapes, notes);
+    account(`input "${name}"`, input);
+    tensors.set(name, input);
+  }
   for (const name of Object.keys(options.inputShapes ?? {})) {
     if (!graph.inputs.includes(name)) {
       throw new EennError({
@@ -99,7 +110,9 @@ export function inferGraphShapes(graph: Graph, options: ShapeOptions = {}): Shap
         });
       }
       const previous = tensors.get(output)!;
-      tensors.set(output, { name: output, shape: [...result.shape], dtype: result.dtype, ...(previous.quant ? { quant: previous.quant } : {}) });
+      const shaped: Tensor = { name: output, shape: [...result.shape], dtype: result.dtype, ...(previous.quant ? { quant: previous.quant } : {}) };
+      account(`output "${output}"`, shaped, { name: node.name, op: node.op });
+      tensors.set(output, shaped);
     });
 
     // Propagate compile-time values that shape rules downstream may need.

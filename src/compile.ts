@@ -11,7 +11,7 @@ import { EennError } from './ir/diagnostics.js';
 import { arenaPlanOptions, DEFAULT_ARENA_POLICY, type ArenaPolicy } from './partition/arena-budget.js';
 import { planMemory, tensorBytes, type MemoryPlan } from './partition/memory-plan.js';
 import { emitModel, nodeMacs } from './codegen/emit-model.js';
-import { renderFirmware } from './codegen/firmware.js';
+import { makefileOutputs, renderFirmware } from './codegen/firmware.js';
 import { loadTarget, type Target } from './target.js';
 import { buildFirmware, type FirmwareImage } from './toolchain/index.js';
 import { renderReportHtml, type BuildReport, type IoReport, type LayerReport } from './report/build-report.js';
@@ -30,8 +30,10 @@ export interface CompileOptions {
   /** Target name (targets/<name>.json) or path of a target file. */
   target: string;
   precision: Precision;
-  /** Output folder of the C project; written atomically. */
+  /** Output folder of the C project; written atomically, only where src/util/output-dir.ts allows. */
   outDir: string;
+  /** Replace an output folder that is not an earlier eennc output (never a file, the model's or the current folder). */
+  force?: boolean;
   inputShapes?: Record<string, number[]>;
   /** Compile and link the firmware image after writing the project (needs the toolchain). Default true. */
   link?: boolean;
@@ -112,7 +114,9 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
 
   const files = new Map<string, string | Uint8Array>([...emitted.files, ...firmware]);
   let image: FirmwareImage | undefined;
-  await writeDirAtomically(options.outDir, files, async (tempDir) => {
+  let projectDir = '';
+  const finish = async (tempDir: string): Promise<void> => {
+    projectDir = tempDir;
     if (options.link ?? true) {
       const built = await buildFirmware(tempDir, target, { optimization: options.optimization });
       report.memory.flash_bytes = built.flash_bytes;
@@ -124,10 +128,25 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
     }
     await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     await writeFile(join(tempDir, 'report.html'), renderReportHtml(report));
-  }).catch((err: unknown) => {
-    throw err instanceof EennError ? err.withFile(options.model) : err;
+  };
+  const writeOptions = { force: options.force, keep: [options.model], makeOutputs: makefileOutputs(modelName), finish };
+  await writeDirAtomically(options.outDir, files, writeOptions).catch((err: unknown) => {
+    throw err instanceof EennError ? outsideProject(err, projectDir, options, target).withFile(options.model) : err;
   });
   return { graph, floatGraph, target, plan, report, outDir: options.outDir, image, inputBytes, outputBytes };
+}
+
+/**
+ * An error from building the project in its temporary folder, which is gone by the time the user reads it: it names
+ * the model instead, and a compiler failure's hint says how to get a project to run make in.
+ */
+function outsideProject(err: EennError, projectDir: string, options: CompileOptions, target: Target): EennError {
+  if (projectDir === '' || !err.file?.startsWith(projectDir)) return err;
+  const hint = err.code === 'E_TOOLCHAIN'
+    ? `to see the whole compiler output, write the project without building it (eennc build ${options.model} ` +
+      `--target ${target.name} --no-link -o DIR, with the same options) and run make in DIR`
+    : err.hint;
+  return new EennError({ ...err.toInfo(), file: options.model, hint });
 }
 
 /**

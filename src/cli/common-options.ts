@@ -1,13 +1,13 @@
 // The options build, run and test share, declared once and turned into CompileOptions.
 
 import { Command } from 'commander';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseInputShapes } from '../frontend/input-shapes.js';
 import type { CalibrationSource, CompileOptions } from '../compile.js';
 import { EennError } from '../ir/diagnostics.js';
 import { DEFAULT_TARGET_NAME } from '../target.js';
+import { checkOutputDir } from '../util/output-dir.js';
+import { makeTempDir } from '../util/temp-dirs.js';
 import { collect, parseArenaPolicy, parseCalibrationMethod, parseIo, parsePositive, parsePrecision } from './options.js';
 
 export interface SharedOptions extends CalibrationOptions {
@@ -18,6 +18,7 @@ export interface SharedOptions extends CalibrationOptions {
   arena: string;
   output?: string;
   outDir?: string;
+  force?: boolean;
   json?: boolean;
 }
 
@@ -42,8 +43,16 @@ export function withSharedOptions(command: Command): Command {
     .option('--json', 'print one JSON document on stdout');
 }
 
-/** CompileOptions from the shared options; without an output folder, a fresh temporary one. */
+/** Help of --force, an option of every command that takes -o DIR (build, run, test). */
+export const FORCE_HELP =
+  'let -o replace a folder that is not an earlier eennc output (never a file, the current folder or one holding the model)';
+
+/**
+ * CompileOptions from the shared options. An output folder is checked before any work is done (src/util/output-dir.ts);
+ * without one, the project goes to a fresh temporary folder, removed when the command ends (src/util/temp-dirs.ts).
+ */
 export async function compileOptionsFrom(model: string, options: SharedOptions, outDir?: string): Promise<CompileOptions> {
+  if (outDir !== undefined) await checkOutputDir(outDir, { force: options.force, keep: [model] });
   return {
     model,
     target: options.target,
@@ -54,7 +63,8 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
     io: parseIo(options.io),
     calibration: calibrationFrom(options),
     onProgress: log,
-    outDir: outDir ?? join(await mkdtemp(join(tmpdir(), 'eennc-')), 'project'),
+    outDir: outDir ?? join(await makeTempDir('eennc-'), 'project'),
+    force: options.force,
   };
 }
 

@@ -197,3 +197,11 @@ function renderTemplate(relativePath: string, context: Record<string, unknown>):
   }
   return template(context);
 }
+
+/**
+ * What `make` and `make run` write into a generated project (the files its `clean` rule removes): `build/` (objects)
+ * and the images, whatever the target. A later build into the same folder may replace them.
+ */
+export function makefileOutputs(modelName: string): string[] {
+  return ['build/', modelName, ...['.elf', '.bin', '.hex', '.map'].map((ext) => modelName + ext), 'output.bin', 'stats.bin'];
+}

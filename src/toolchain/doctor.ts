@@ -2,12 +2,12 @@
 // host gcc, make, test data) and says exactly which Debian packages to install for what is missing.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadAllTargets, type Target } from '../target.js';
 import { findProgram, installCommand, PACKAGES } from './tools.js';
+import { makeTempDir, removeTempDir } from '../util/temp-dirs.js';
 
 export interface ToolCheck {
   name: string;
@@ -87,7 +87,7 @@ async function checkNewlib(target: Target): Promise<ToolCheck> {
   const base = { name: 'newlib (arm-none-eabi)', required: true, package: PACKAGES.newlib, purpose: 'link firmware (memcpy, libm)' };
   const cc = findProgram(target.compiler.cc);
   if (!cc) return { ...base, ok: false, detail: `cannot check without ${target.compiler.cc}` };
-  const dir = await mkdtemp(join(tmpdir(), 'eennc-doctor-'));
+  const dir = await makeTempDir('eennc-doctor-');
   try {
     await writeFile(join(dir, 'probe.c'), '#include <string.h>\n#include <math.h>\nint main(void) { return (int)strlen("x") + (int)sqrtf(4.0f); }\n');
     const result = await execa(cc, [...target.compiler.flags, '--specs=nano.specs', '--specs=nosys.specs', 'probe.c', '-lm', '-o', 'probe.elf'], {
@@ -99,7 +99,7 @@ async function checkNewlib(target: Target): Promise<ToolCheck> {
     const reason = (result.all ?? '').split('\n').find((line) => /cannot find|No such file|error/.test(line)) ?? 'link failed';
     return { ...base, ok: false, detail: reason.trim() };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   }
 }
 

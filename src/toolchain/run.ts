@@ -2,14 +2,14 @@
 // natively for the host. Each run gets a fresh working directory holding input.bin, output.bin and stats.bin
 // (formats in templates/c/firmware/main.c.hbs); a time limit bounds every emulator run.
 
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { EennError } from '../ir/diagnostics.js';
 import { emulatorCommand, type Target } from '../target.js';
 import { explainFirmwareExit, FIRMWARE_EXIT } from './exit-codes.js';
 import { findProgram, requireProgram } from './tools.js';
+import { makeTempDir, removeTempDir, untrackPath } from '../util/temp-dirs.js';
 
 export interface RunOptions {
   /** Number of samples in the input bytes. */
@@ -65,7 +65,7 @@ export async function runFirmware(imagePath: string, target: Target, inputBytes:
   const command = commandFor(target, image);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
-  const workDir = await mkdtemp(join(tmpdir(), 'eennc-run-'));
+  const workDir = await makeTempDir('eennc-run-');
   try {
     await writeFile(join(workDir, FIRMWARE_FILES.input), inputBytes);
     const result = await execa(command[0], command.slice(1), {
@@ -99,7 +99,8 @@ export async function runFirmware(imagePath: string, target: Target, inputBytes:
     }
     return { ...run, console: printed, ...(options.keepWorkDir ? { workDir } : {}) };
   } finally {
-    if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
+    if (options.keepWorkDir) untrackPath(workDir);
+    else await removeTempDir(workDir);
   }
 }
 

@@ -2,8 +2,10 @@
 // and links the firmware image to measure flash and RAM.
 
 import type { Command } from 'commander';
+import { join } from 'node:path';
 import { compileModel, modelNameOf } from '../../compile.js';
-import { compileOptionsFrom, log, withSharedOptions, type SharedOptions } from '../common-options.js';
+import { loadTarget } from '../../target.js';
+import { compileOptionsFrom, FORCE_HELP, log, withSharedOptions, type SharedOptions } from '../common-options.js';
 
 export function register(program: Command): void {
   withSharedOptions(
@@ -12,9 +14,10 @@ export function register(program: Command): void {
       .description('compile an ONNX model into a C project and firmware image for a target')
       .argument('<model>', 'the ONNX model (.onnx)')
       .option('-o, --out-dir <dir>', 'output folder (default: build/<model>-<target>)')
+      .option('--force', FORCE_HELP)
       .option('--no-link', 'only write the C project; do not compile it'),
   ).action(async (model: string, options: SharedOptions & { link: boolean }) => {
-    const outDir = options.outDir ?? `build/${modelNameOf(model)}-${options.target}`;
+    const outDir = options.outDir ?? defaultOutDir(modelNameOf(model), options.target);
     const compileOptions = await compileOptionsFrom(model, options, outDir);
     log(`eennc: building ${model} for ${options.target} (${compileOptions.precision}) into ${outDir}`);
     const result = await compileModel({ ...compileOptions, link: options.link });
@@ -34,4 +37,9 @@ export function register(program: Command): void {
       ].join('\n') + '\n',
     );
   });
+}
+
+/** build/<model>-<target>, from the loaded target's own name (never the --target text, which may be a path). */
+function defaultOutDir(modelName: string, target: string): string {
+  return join('build', `${modelName}-${loadTarget(target).name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
 }

@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import { writeNpy } from '../../data/index.js';
-import { compileOptionsFrom, log, withSharedOptions, type SharedOptions } from '../common-options.js';
+import { compileOptionsFrom, FORCE_HELP, log, withSharedOptions, type SharedOptions } from '../common-options.js';
 import { argmax, execute, executionJson } from '../execute.js';
 import { parsePositive } from '../options.js';
 
@@ -25,7 +25,8 @@ export function register(program: Command): void {
       .option('--scale <x>', 'multiply every input value by this (e.g. 0.00392156862745098 for uint8 pixels)')
       .option('--count <n>', 'use only the first N samples')
       .option('--timeout <seconds>', 'time limit of the emulator run', '300')
-      .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)'),
+      .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
+      .option('--force', FORCE_HELP),
   ).action(async (model: string, options: RunOptions) => {
     const compileOptions = await compileOptionsFrom(model, options, options.outDir);
     log(`eennc: building ${model} for ${options.target} (${compileOptions.precision})`);

@@ -4,7 +4,7 @@
 
 import type { Command } from 'commander';
 import { EennError } from '../../ir/diagnostics.js';
-import { compileOptionsFrom, log, withSharedOptions, type SharedOptions } from '../common-options.js';
+import { compileOptionsFrom, FORCE_HELP, log, withSharedOptions, type SharedOptions } from '../common-options.js';
 import { argmax, execute, executionJson, referenceOutputs, type Execution } from '../execute.js';
 import { readLabels } from '../../data/index.js';
 import { parsePositive } from '../options.js';
@@ -39,7 +39,8 @@ export function register(program: Command): void {
       .option('--atol <x>', 'float32: absolute tolerance', '1e-5')
       .option('-l, --labels <labels>', 'class labels of the samples: also report top-1 of the target and of the float reference')
       .option('--timeout <seconds>', 'time limit of the emulator run', '300')
-      .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)'),
+      .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
+      .option('--force', FORCE_HELP),
   ).action(async (model: string, options: TestOptions) => {
     const compileOptions = await compileOptionsFrom(model, options, options.outDir);
     const rtol = Number(options.rtol);

@@ -4,18 +4,21 @@ import { Command } from 'commander';
 import { join } from 'node:path';
 import { parseInputShapes } from '../frontend/input-shapes.js';
 import type { CalibrationSource, CompileOptions } from '../compile.js';
-import { EennError } from '../ir/diagnostics.js';
 import { DEFAULT_TARGET_NAME } from '../target.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { makeTempDir } from '../util/temp-dirs.js';
-import { collect, parseArenaPolicy, parseCalibrationMethod, parseIo, parsePositive, parsePrecision } from './options.js';
+import type { ArenaPolicy } from '../partition/arena-budget.js';
+import {
+  collectInputShape, numberOption, parseArenaPolicy, parseCalibrationMethod, parseCount, parseIo, parsePercentile, parsePositive, parsePrecision,
+  type Precision,
+} from './options.js';
 
 export interface SharedOptions extends CalibrationOptions {
   target: string;
-  precision: string;
+  precision: Precision;
   inputShape: string[];
   opt?: string;
-  arena: string;
+  arena: ArenaPolicy;
   output?: string;
   outDir?: string;
   force?: boolean;
@@ -24,22 +27,22 @@ export interface SharedOptions extends CalibrationOptions {
 
 export interface CalibrationOptions {
   calib?: string;
-  calibCount?: string;
-  calibScale?: string;
-  calibMethod: string;
-  percentile?: string;
-  io: string;
+  calibCount?: number;
+  calibScale?: number;
+  calibMethod: 'minmax' | 'percentile' | 'entropy';
+  percentile?: number;
+  io: 'int8' | 'float32';
 }
 
 /** Add --target, --precision, --input-shape, --opt, --arena and --json to a command. */
 export function withSharedOptions(command: Command): Command {
   command
     .option('-t, --target <name>', 'target name (see `eennc targets`) or path of a target file', DEFAULT_TARGET_NAME)
-    .option('--precision <p>', 'int8 or float32', 'int8');
+    .option('--precision <p>', 'int8 or float32', parsePrecision, 'int8' as Precision);
   return withCalibrationOptions(command)
-    .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions, e.g. input=1x1x28x28 (repeatable)', collect, [])
+    .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions, e.g. input=1x1x28x28 (repeatable)', collectInputShape, [])
     .option('--opt <flag>', 'optimisation flag for the firmware build', '-O2')
-    .option('--arena <policy>', 'activation arena: tflm (the fastest code within the arena TensorFlow Lite Micro with CMSIS-NN would need), min (the smallest arena, some layers slower), ram (the fastest code that fits the target) or a size in bytes (64k)', 'tflm')
+    .option('--arena <policy>', 'activation arena: tflm (the fastest code within the arena TensorFlow Lite Micro with CMSIS-NN would need), min (the smallest arena, some layers slower), ram (the fastest code that fits the target) or a size in bytes (64k)', parseArenaPolicy, 'tflm' as ArenaPolicy)
     .option('--json', 'print one JSON document on stdout');
 }
 
@@ -56,11 +59,11 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
   return {
     model,
     target: options.target,
-    precision: parsePrecision(options.precision),
+    precision: options.precision,
     inputShapes: parseInputShapes(options.inputShape),
     optimization: options.opt,
-    arena: parseArenaPolicy(options.arena),
-    io: parseIo(options.io),
+    arena: options.arena,
+    io: options.io,
     calibration: calibrationFrom(options),
     onProgress: log,
     outDir: outDir ?? join(await makeTempDir('eennc-'), 'project'),
@@ -73,21 +76,15 @@ export function log(message: string): void {
   process.stderr.write(message + '\n');
 }
 
-function parsePercentile(value: string): number {
-  const p = parsePositive('--percentile', value);
-  if (p > 100) throw new EennError({ code: 'E_USAGE', message: `--percentile must be in (0, 100], not ${value}` });
-  return p;
-}
-
 /** Add the int8 options: --calib, --calib-count, --calib-scale, --calib-method, --percentile, --io. */
 export function withCalibrationOptions(command: Command): Command {
   return command
     .option('--calib <data>', 'int8: calibration inputs (.npy, .bin, IDX .gz) to choose activation scales')
-    .option('--calib-count <n>', 'int8: use only the first N calibration samples')
-    .option('--calib-scale <x>', 'int8: multiply every calibration value by this (uint8 pixels: 1/255)')
-    .option('--calib-method <m>', 'int8: minmax, percentile or entropy', 'percentile')
-    .option('--percentile <p>', 'int8: share of values the percentile method keeps', '99.99')
-    .option('--io <type>', 'int8: data type of the model inputs and outputs, int8 or float32', 'int8');
+    .option('--calib-count <n>', 'int8: use only the first N calibration samples', numberOption(parseCount, '--calib-count'))
+    .option('--calib-scale <x>', 'int8: multiply every calibration value by this (uint8 pixels: 1/255)', numberOption(parsePositive, '--calib-scale'))
+    .option('--calib-method <m>', 'int8: minmax, percentile or entropy', parseCalibrationMethod, 'percentile' as const)
+    .option('--percentile <p>', 'int8: share of values the percentile method keeps', parsePercentile, 99.99)
+    .option('--io <type>', 'int8: data type of the model inputs and outputs, int8 or float32', parseIo, 'int8' as const);
 }
 
 /** The calibration source from the options, or undefined without --calib. */
@@ -95,9 +92,9 @@ export function calibrationFrom(options: CalibrationOptions): CalibrationSource 
   if (options.calib === undefined) return undefined;
   return {
     path: options.calib,
-    count: options.calibCount === undefined ? undefined : Math.floor(parsePositive('--calib-count', options.calibCount)),
-    scale: options.calibScale === undefined ? undefined : parsePositive('--calib-scale', options.calibScale),
-    method: parseCalibrationMethod(options.calibMethod),
-    percentile: options.percentile === undefined ? undefined : parsePercentile(options.percentile),
+    count: options.calibCount,
+    scale: options.calibScale,
+    method: options.calibMethod,
+    percentile: options.percentile,
   };
 }

@@ -1,28 +1,49 @@
 // The `eennc` command: parses the command line (commander) and hands each subcommand to its module in commands/.
-// Results go to stdout (one JSON document with --json), people-facing logs and progress to stderr.
+// Results go to stdout (one JSON document with --json, also for a failure), people-facing logs and progress to stderr.
 
 import { Command, CommanderError } from 'commander';
+import { EennError } from '../ir/diagnostics.js';
 import { reportError } from './report-error.js';
 import { registerCommands } from './commands/index.js';
+import { eenncVersion } from './version.js';
 
-export async function main(argv: string[]): Promise<number> {
+/** Commander's exits that are not failures: help asked for, or the version. */
+const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.version']);
+
+/** Run `eennc` on argv (process.argv: node, script, arguments); `register` adds the subcommands. */
+export async function main(argv: string[], register: (program: Command) => void = registerCommands): Promise<number> {
   const program = new Command();
   program
     .name('eennc')
     .description('Compile a trained ONNX model into small, fast, verified C for Arm Cortex-M')
+    .version(eenncVersion(), '-V, --version', 'print the version of eennc')
     .option('--debug', 'show stack traces for errors')
-    .showHelpAfterError('(run with --help for usage)')
+    // Commander's own errors are reported like every other one (report-error.ts), with a hint and --json.
+    .configureOutput({ outputError: () => {} })
     .exitOverride();
-  registerCommands(program);
-  const debug = argv.includes('--debug');
+  register(program);
+  const args = argv.slice(2);
+  const debug = args.includes('--debug');
+  const json = args.includes('--json');
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // commander already printed the message (or help / version, which exit 0)
-      return err.exitCode === 0 ? 0 : 2;
+      if (QUIET_EXITS.has(err.code)) return 0;
+      if (err.code === 'commander.help') return 2; // no command given: the help went to stderr
+      return reportError(usageError(program, args, err), debug, json);
     }
-    return reportError(err, debug);
+    return reportError(err, debug, json);
   }
+}
+
+/** Commander's usage error as an E_USAGE error whose hint points at the command's help. */
+function usageError(program: Command, args: string[], err: CommanderError): EennError {
+  const command = program.commands.find((c) => args.includes(c.name()));
+  return new EennError({
+    code: 'E_USAGE',
+    message: err.message.replace(/^error:\s*/, ''),
+    hint: `run \`eennc ${command ? command.name() + ' ' : ''}--help\` to see the ${command ? 'options' : 'commands'} and the values they take`,
+  });
 }

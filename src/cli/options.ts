@@ -1,24 +1,105 @@
-// Parsing of the options shared by several commands (--input-shape, --precision, --target, numbers),
-// turning bad values into E_USAGE errors that say what was expected.
+// Parsing of the command-line values (numbers, sizes, names of choices): each rule written once, used as commander's
+// argument parser, so a bad value stops the command before it does anything, as an E_USAGE error naming the option.
 
+import { parseInputShapes } from '../frontend/input-shapes.js';
 import { EennError } from '../ir/diagnostics.js';
 import type { ArenaPolicy } from '../partition/arena-budget.js';
 
 export type Precision = 'int8' | 'float32';
 
-export function parsePrecision(value: string): Precision {
-  if (value === 'int8' || value === 'float32') return value;
-  throw new EennError({ code: 'E_USAGE', message: `--precision must be int8 or float32, not "${value}"` });
+/** The longest time limit a timer can hold (setTimeout's signed 32-bit milliseconds), in whole seconds. */
+export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** The largest sample count an option takes (typed arrays and loops index with 32-bit signed integers). */
+export const MAX_COUNT = 2 ** 31 - 1;
+
+/** The largest arena size: the whole 32-bit address space of a microcontroller. */
+export const MAX_ARENA_BYTES = 2 ** 32;
+
+/** The usage error for a bad value: names the option and the value, says what is expected, with an example. */
+export function badValue(name: string, value: string, expected: string, example: string): EennError {
+  return new EennError({
+    code: 'E_USAGE',
+    message: `${name} must be ${expected}, not "${value}"`,
+    hint: `for example ${name} ${example}`,
+  });
 }
 
-/** A positive number option (e.g. --scale, --timeout); a fraction such as 1/255 is accepted. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** A decimal number or a fraction of two (1/255); NaN for anything else ('', 'abc', '0x10', 'Infinity'). */
+function parseReal(value: string): number {
+  const parts = value.split('/').map((part) => part.trim());
+  if (parts.length > 2 || !parts.every((part) => DECIMAL.test(part))) return NaN;
+  return parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : Number(parts[0]);
+}
+
+/** A positive finite number (--scale, --calib-scale); a fraction such as 1/255 is accepted. */
 export function parsePositive(name: string, value: string): number {
-  const fraction = /^\s*([0-9.eE+-]+)\s*\/\s*([0-9.eE+-]+)\s*$/.exec(value);
-  const n = fraction ? Number(fraction[1]) / Number(fraction[2]) : Number(value);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new EennError({ code: 'E_USAGE', message: `${name} must be a positive number, not "${value}"` });
+  const n = parseReal(value);
+  if (!Number.isFinite(n) || n <= 0) throw badValue(name, value, 'a positive number (a fraction such as 1/255 is accepted)', '1/255');
+  return n;
+}
+
+/** A finite number that is zero or more (--rtol, --atol). */
+export function parseNonNegative(name: string, value: string): number {
+  const n = parseReal(value);
+  if (!Number.isFinite(n) || n < 0) throw badValue(name, value, 'a number that is zero or more', '1e-4');
+  return n;
+}
+
+/** A whole number of samples from 1 to MAX_COUNT (--count, --calib-count, --sqnr-samples); 2.9 is refused, not floored. */
+export function parseCount(name: string, value: string): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= MAX_COUNT)) throw badValue(name, value, `a whole number from 1 to ${MAX_COUNT}`, '100');
+  return n;
+}
+
+/** --timeout in seconds: positive, and no longer than a timer can wait (MAX_TIMEOUT_SECONDS, about 24.8 days). */
+export function parseTimeoutSeconds(value: string): number {
+  const n = parseReal(value);
+  if (!Number.isFinite(n) || n <= 0 || Math.ceil(n * 1000) > 2 ** 31 - 1) {
+    throw badValue('--timeout', value, `a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}`, '600');
   }
   return n;
+}
+
+/** --timeout's seconds as the whole milliseconds a timer takes (at least 1). */
+export function timeoutMs(seconds: number): number {
+  return Math.max(1, Math.ceil(seconds * 1000));
+}
+
+/** --percentile: the share of values the percentile method keeps, in (0, 100]. */
+export function parsePercentile(value: string): number {
+  const n = parseReal(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 100) throw badValue('--percentile', value, 'a number above 0 and at most 100', '99.99');
+  return n;
+}
+
+export function parsePrecision(value: string): Precision {
+  if (value === 'int8' || value === 'float32') return value;
+  throw badValue('--precision', value, 'int8 or float32', 'float32');
+}
+
+/** The calibration methods of --calib-method. */
+export function parseCalibrationMethod(value: string): 'minmax' | 'percentile' | 'entropy' {
+  if (value === 'minmax' || value === 'percentile' || value === 'entropy') return value;
+  throw badValue('--calib-method', value, 'minmax, percentile or entropy', 'entropy');
+}
+
+/** --io: the data type of the model's inputs and outputs in an int8 build. */
+export function parseIo(value: string): 'int8' | 'float32' {
+  if (value === 'int8' || value === 'float32') return value;
+  throw badValue('--io', value, 'int8 or float32', 'float32');
+}
+
+/** --arena: min, tflm, ram or a byte count from 1 to MAX_ARENA_BYTES (k/K and M suffixes allowed: 64k). */
+export function parseArenaPolicy(value: string): ArenaPolicy {
+  if (value === 'min' || value === 'tflm' || value === 'ram') return value;
+  const match = /^(\d+)\s*([kKmM]?)$/.exec(value.trim());
+  const bytes = match ? Number(match[1]) * (match[2] === '' ? 1 : /k/i.test(match[2]!) ? 1024 : 1024 * 1024) : NaN;
+  if (bytes >= 1 && bytes <= MAX_ARENA_BYTES) return bytes;
+  throw badValue('--arena', value, `min, tflm, ram or a size in bytes from 1 to ${MAX_ARENA_BYTES} (4096M), e.g. 65536 or 64k`, '64k');
 }
 
 /** Repeatable option collector for commander. */
@@ -26,25 +107,14 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** The calibration methods of --calib-method. */
-export function parseCalibrationMethod(value: string): 'minmax' | 'percentile' | 'entropy' {
-  if (value === 'minmax' || value === 'percentile' || value === 'entropy') return value;
-  throw new EennError({ code: 'E_USAGE', message: `--calib-method must be minmax, percentile or entropy, not "${value}"` });
+/** Collector of the repeatable --input-shape: each one checked as it is given (form, dimensions, no name twice). */
+export function collectInputShape(value: string, previous: string[] = []): string[] {
+  const all = [...previous, value];
+  parseInputShapes(all);
+  return all;
 }
 
-/** --io: the data type of the model's inputs and outputs in an int8 build. */
-/** --arena: min, tflm, ram or a byte count (k/K and M suffixes allowed: 64k). */
-export function parseArenaPolicy(value: string): ArenaPolicy {
-  if (value === 'min' || value === 'tflm' || value === 'ram') return value;
-  const match = /^(\d+)\s*([kKmM]?)$/.exec(value.trim());
-  if (match) return Number(match[1]) * (match[2] === '' ? 1 : /k/i.test(match[2]!) ? 1024 : 1024 * 1024);
-  throw new EennError({
-    code: 'E_USAGE',
-    message: `--arena must be min, tflm, ram or a size in bytes (e.g. 65536 or 64k), not "${value}"`,
-  });
-}
-
-export function parseIo(value: string): 'int8' | 'float32' {
-  if (value === 'int8' || value === 'float32') return value;
-  throw new EennError({ code: 'E_USAGE', message: `--io must be int8 or float32, not "${value}"` });
+/** A commander argument parser for a number option: `.option('--count <n>', '...', numberOption(parseCount, '--count'))`. */
+export function numberOption(parser: (name: string, value: string) => number, name: string): (value: string) => number {
+  return (value) => parser(name, value);
 }

@@ -2,6 +2,9 @@
 
 import { EennError } from '../ir/diagnostics.js';
 
+/** The largest dimension --input-shape takes (a signed 32-bit index); the model's size limits apply after it. */
+export const MAX_INPUT_DIM = 2 ** 31 - 1;
+
 export function parseInputShapes(specs: readonly string[]): Record<string, number[]> {
   const shapes: Record<string, number[]> = {};
   for (const spec of specs) {
@@ -13,7 +16,25 @@ export function parseInputShapes(specs: readonly string[]): Record<string, numbe
         hint: 'for example --input-shape input=1x1x28x28',
       });
     }
-    shapes[match[1]!] = match[2]!.split(/[x,]/).map(Number);
+    const name = match[1]!;
+    const texts = match[2]!.split(/[x,]/);
+    const dims = texts.map(Number);
+    const bad = texts.find((_, i) => !(dims[i]! >= 1 && dims[i]! <= MAX_INPUT_DIM));
+    if (bad !== undefined) {
+      throw new EennError({
+        code: 'E_USAGE',
+        message: `--input-shape "${spec}": every dimension must be a whole number from 1 to ${MAX_INPUT_DIM}, not ${bad}`,
+        hint: 'give the size the model is run with, for example --input-shape input=1x1x28x28',
+      });
+    }
+    if (Object.hasOwn(shapes, name)) {
+      throw new EennError({
+        code: 'E_USAGE',
+        message: `--input-shape names "${name}" twice`,
+        hint: 'give each input\'s shape once',
+      });
+    }
+    shapes[name] = dims;
   }
   return shapes;
 }

@@ -16,6 +16,41 @@ export type ErrorCode =
   | 'E_MISMATCH' // golden test failure
   | 'E_USAGE'; // bad command-line usage
 
+/**
+ * What to do about an error of each kind, for the errors thrown without a hint of their own: every error a person
+ * sees ends with one.
+ */
+export const FALLBACK_HINTS: Readonly<Record<ErrorCode, string>> = {
+  E_FILE: 'check that the path is right and that the file exists and can be read (or, for an output, written)',
+  E_PARSE: 'the file is not a complete ONNX model: export it again and check it with onnx.checker.check_model',
+  E_OPSET: 'export the model again with the standard ONNX operator sets (ai.onnx, opset 7 or later)',
+  E_GRAPH: 'the graph is not well formed: check it with onnx.checker.check_model(model, full_check=True) and export it again',
+  E_SHAPE: 'give the shapes of dynamic inputs with --input-shape NAME=AxBxC, or check the shapes the exporter wrote',
+  E_UNSUPPORTED: 'run `eennc inspect MODEL.onnx` to list every unsupported operator; replace them in the model before export',
+  E_DATA: 'check the data file: its type, its shape ([N, ...input] or the input shape) and its length',
+  E_MODEL: 'the model\'s own values are invalid: export it again from the framework that trained it',
+  E_TARGET: 'run `eennc targets` to see the targets and their memory, or check the target file',
+  E_TOOLCHAIN: 'run `eennc doctor` to check the compiler, make and QEMU and to see how to install what is missing',
+  E_RUN: 'run `eennc doctor` to check the emulator; a model that needs longer takes a larger --timeout',
+  E_MISMATCH: 'the target\'s outputs differ from the reference: run `eennc test` with --json to see every sample\'s error',
+  E_USAGE: 'run the command with --help to see its options and the values they take',
+};
+
+/** The hint of errors that are not EennErrors: a fault in eennc itself. */
+export const INTERNAL_HINT = 'this is a bug in eennc; run again with --debug and report the output';
+
+/** The `--json` document of a failed command: `{"error": {code, message, file, node, hint}}` (details when there are some). */
+export interface ErrorDocument {
+  error: {
+    code: ErrorCode | 'E_INTERNAL';
+    message: string;
+    file: string | null;
+    node: { name: string; op: string } | null;
+    hint: string;
+    details?: string[];
+  };
+}
+
 export interface DiagnosticInfo {
   code: ErrorCode;
   message: string;
@@ -31,7 +66,8 @@ export class EennError extends Error {
   readonly code: ErrorCode;
   readonly file?: string;
   readonly node?: { name: string; op: string };
-  readonly hint?: string;
+  /** What to do: the thrower's own hint, else the one for its code (FALLBACK_HINTS). */
+  readonly hint: string;
   readonly details?: string[];
 
   constructor(info: DiagnosticInfo) {
@@ -40,7 +76,7 @@ export class EennError extends Error {
     this.code = info.code;
     this.file = info.file;
     this.node = info.node;
-    this.hint = info.hint;
+    this.hint = info.hint || FALLBACK_HINTS[info.code];
     this.details = info.details;
   }
 
@@ -59,8 +95,18 @@ export class EennError extends Error {
     const where = [this.file, this.node && `node "${this.node.name}" (${this.node.op})`].filter(Boolean).join(': ');
     const lines = [`error: ${where ? where + ': ' : ''}${this.message}`];
     for (const d of this.details ?? []) lines.push(`  - ${d}`);
-    if (this.hint) lines.push(`hint: ${this.hint}`);
+    lines.push(`hint: ${this.hint}`);
     return lines.join('\n');
+  }
+
+  /** The `--json` document of this error. */
+  toDocument(): ErrorDocument {
+    return {
+      error: {
+        code: this.code, message: this.message, file: this.file ?? null, node: this.node ?? null, hint: this.hint,
+        ...(this.details && this.details.length > 0 ? { details: this.details } : {}),
+      },
+    };
   }
 }
 

@@ -8,14 +8,14 @@ import { evaluateAccuracy, type AccuracyReport } from '../../evaluate.js';
 import { parseInputShapes } from '../../frontend/input-shapes.js';
 import { calibrationFrom, log, withCalibrationOptions, type CalibrationOptions } from '../common-options.js';
 import { loadInputs } from '../execute.js';
-import { collect, parseIo, parsePositive } from '../options.js';
+import { collectInputShape, numberOption, parseCount, parsePositive } from '../options.js';
 
 interface AccuracyOptions extends CalibrationOptions {
   data: string;
   labels: string;
-  scale?: string;
-  count?: string;
-  sqnrSamples: string;
+  scale?: number;
+  count?: number;
+  sqnrSamples: number;
   inputShape: string[];
   json?: boolean;
 }
@@ -28,24 +28,24 @@ export function register(program: Command): void {
       .argument('<model>', 'the ONNX model (.onnx)')
       .requiredOption('-d, --data <data>', 'labelled input samples (.npy, .bin, IDX)')
       .requiredOption('-l, --labels <labels>', 'class labels of the samples (.npy of integers, IDX labels)')
-      .option('--scale <x>', 'multiply every input value by this (uint8 pixels: 1/255)')
-      .option('--count <n>', 'use only the first N samples')
-      .option('--sqnr-samples <n>', 'samples over which the per-layer SQNR is measured', '100')
-      .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions (repeatable)', collect, [])
+      .option('--scale <x>', 'multiply every input value by this (uint8 pixels: 1/255)', numberOption(parsePositive, '--scale'))
+      .option('--count <n>', 'use only the first N samples', numberOption(parseCount, '--count'))
+      .option('--sqnr-samples <n>', 'samples over which the per-layer SQNR is measured', numberOption(parseCount, '--sqnr-samples'), 100)
+      .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions (repeatable)', collectInputShape, [])
       .option('--json', 'print one JSON document on stdout'),
   ).action(async (model: string, options: AccuracyOptions) => {
     const { graph: floatGraph, overrides } = importWithOwnQuantization(model, parseInputShapes(options.inputShape));
-    const int8Graph = await quantizeModel(floatGraph, { model, calibration: calibrationFrom(options), io: parseIo(options.io), onProgress: log, overrides });
+    const int8Graph = await quantizeModel(floatGraph, { model, calibration: calibrationFrom(options), io: options.io, onProgress: log, overrides });
     const inputs = loadInputs(floatGraph, options.data, {
       path: options.data,
-      scale: options.scale === undefined ? undefined : parsePositive('--scale', options.scale),
-      count: options.count === undefined ? undefined : Math.floor(parsePositive('--count', options.count)),
+      scale: options.scale,
+      count: options.count,
     });
     const labels = readLabels(options.labels);
     const started = Date.now();
     let last = started;
     const report = evaluateAccuracy(floatGraph, int8Graph, inputs, labels, {
-      sqnrSamples: Math.floor(parsePositive('--sqnr-samples', options.sqnrSamples)),
+      sqnrSamples: options.sqnrSamples,
       onProgress: (done, total) => {
         const now = Date.now();
         if (now - last >= 2000 || done === total) {

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { parseInputShapes } from '../../frontend/input-shapes.js';
 import { formatInspect, inspectModel } from '../../frontend/inspect.js';
-import { collect } from '../options.js';
+import { collectInputShape } from '../options.js';
 
 export function register(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .description('list operators, shapes, parameters, MACs and unsupported operators of an ONNX model')
     .argument('<model>', 'the ONNX model (.onnx)')
     .option('--json', 'print one JSON document on stdout')
-    .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions, e.g. input=1x1x28x28 (repeatable)', collect, [])
+    .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions, e.g. input=1x1x28x28 (repeatable)', collectInputShape, [])
     .action((model: string, options: { json?: boolean; inputShape: string[] }) => {
       const report = inspectModel(model, { inputShapes: parseInputShapes(options.inputShape) });
       process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : formatInspect(report) + '\n');

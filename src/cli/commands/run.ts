@@ -5,13 +5,13 @@ import type { Command } from 'commander';
 import { writeNpy } from '../../data/index.js';
 import { compileOptionsFrom, FORCE_HELP, log, withSharedOptions, type SharedOptions } from '../common-options.js';
 import { argmax, execute, executionJson } from '../execute.js';
-import { parsePositive } from '../options.js';
+import { numberOption, parseCount, parsePositive, parseTimeoutSeconds, timeoutMs } from '../options.js';
 
 interface RunOptions extends SharedOptions {
   input: string;
-  scale?: string;
-  count?: string;
-  timeout: string;
+  scale?: number;
+  count?: number;
+  timeout: number;
 }
 
 export function register(program: Command): void {
@@ -22,9 +22,9 @@ export function register(program: Command): void {
       .argument('<model>', 'the ONNX model (.onnx)')
       .requiredOption('-i, --input <data>', 'input samples: .npy, raw float32 .bin, or IDX (.gz)')
       .option('--output <file>', 'write the outputs as .npy (float32, [N, ...output])')
-      .option('--scale <x>', 'multiply every input value by this (e.g. 0.00392156862745098 for uint8 pixels)')
-      .option('--count <n>', 'use only the first N samples')
-      .option('--timeout <seconds>', 'time limit of the emulator run', '300')
+      .option('--scale <x>', 'multiply every input value by this (e.g. 0.00392156862745098 for uint8 pixels)', numberOption(parsePositive, '--scale'))
+      .option('--count <n>', 'use only the first N samples', numberOption(parseCount, '--count'))
+      .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
       .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
       .option('--force', FORCE_HELP),
   ).action(async (model: string, options: RunOptions) => {
@@ -34,10 +34,10 @@ export function register(program: Command): void {
       compileOptions,
       {
         path: options.input,
-        scale: options.scale ? parsePositive('--scale', options.scale) : undefined,
-        count: options.count ? parsePositive('--count', options.count) : undefined,
+        scale: options.scale,
+        count: options.count,
       },
-      parsePositive('--timeout', options.timeout) * 1000,
+      timeoutMs(options.timeout),
     );
     const { graph } = execution.compiled;
     if (options.output) {

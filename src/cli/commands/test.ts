@@ -7,7 +7,7 @@ import { EennError } from '../../ir/diagnostics.js';
 import { compileOptionsFrom, FORCE_HELP, log, withSharedOptions, type SharedOptions } from '../common-options.js';
 import { argmax, execute, executionJson, referenceOutputs, type Execution } from '../execute.js';
 import { readLabels } from '../../data/index.js';
-import { parsePositive } from '../options.js';
+import { numberOption, parseCount, parseNonNegative, parsePositive, parseTimeoutSeconds, timeoutMs } from '../options.js';
 import { runInt8Reference } from '../../quantize/int8-reference.js';
 import type { Value } from '../../ops/types.js';
 
@@ -16,13 +16,16 @@ type Comparison =
   | { sample: number; pass: boolean; max_abs_error: number; same_class: boolean }
   | { sample: number; pass: boolean; mismatches: number; max_abs_error_vs_float: number; same_class_as_float: boolean };
 
+/** The most seeded random samples `test` makes up when no --data is given. */
+const MAX_RANDOM_SAMPLES = 10_000;
+
 interface TestOptions extends SharedOptions {
   data?: string;
-  scale?: string;
-  count?: string;
-  rtol: string;
-  atol: string;
-  timeout: string;
+  scale?: number;
+  count?: number;
+  rtol: number;
+  atol: number;
+  timeout: number;
   labels?: string;
 }
 
@@ -33,27 +36,33 @@ export function register(program: Command): void {
       .description('golden test: run on the target and compare with the reference; exit status 1 on mismatch')
       .argument('<model>', 'the ONNX model (.onnx)')
       .option('-d, --data <data>', 'input samples (.npy, .bin, IDX); default: 4 seeded random inputs in [0, 1)')
-      .option('--scale <x>', 'multiply every input value by this')
-      .option('--count <n>', 'use only the first N samples')
-      .option('--rtol <x>', 'float32: relative tolerance', '1e-4')
-      .option('--atol <x>', 'float32: absolute tolerance', '1e-5')
+      .option('--scale <x>', 'multiply every input value by this', numberOption(parsePositive, '--scale'))
+      .option('--count <n>', 'use only the first N samples', numberOption(parseCount, '--count'))
+      .option('--rtol <x>', 'float32: relative tolerance', numberOption(parseNonNegative, '--rtol'), 1e-4)
+      .option('--atol <x>', 'float32: absolute tolerance', numberOption(parseNonNegative, '--atol'), 1e-5)
       .option('-l, --labels <labels>', 'class labels of the samples: also report top-1 of the target and of the float reference')
-      .option('--timeout <seconds>', 'time limit of the emulator run', '300')
+      .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
       .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
       .option('--force', FORCE_HELP),
   ).action(async (model: string, options: TestOptions) => {
+    if (options.data === undefined && options.count !== undefined && options.count > MAX_RANDOM_SAMPLES) {
+      throw new EennError({
+        code: 'E_USAGE',
+        message: `--count ${options.count} without --data asks for more than ${MAX_RANDOM_SAMPLES} random samples`,
+        hint: `give at most --count ${MAX_RANDOM_SAMPLES}, or the samples themselves with --data`,
+      });
+    }
     const compileOptions = await compileOptionsFrom(model, options, options.outDir);
-    const rtol = Number(options.rtol);
-    const atol = Number(options.atol);
+    const { rtol, atol } = options;
     log(`eennc: testing ${model} on ${options.target} (${compileOptions.precision})`);
     const execution = await execute(
       compileOptions,
       {
         path: options.data,
-        scale: options.scale ? parsePositive('--scale', options.scale) : undefined,
-        count: options.count ? parsePositive('--count', options.count) : undefined,
+        scale: options.scale,
+        count: options.count,
       },
-      parsePositive('--timeout', options.timeout) * 1000,
+      timeoutMs(options.timeout),
     );
     const { graph, floatGraph } = execution.compiled;
     const int8 = compileOptions.precision === 'int8';
@@ -68,7 +77,7 @@ export function register(program: Command): void {
         for (let k = 0; k < want.length; k++) {
           const diff = Math.abs(got[k]! - want[k]!);
           maxAbs = Math.max(maxAbs, diff);
-          worst = Math.max(worst, Number.isNaN(diff) ? Infinity : diff / (atol + rtol * Math.abs(want[k]!)));
+          worst = Math.max(worst, diff === 0 ? 0 : Number.isNaN(diff) ? Infinity : diff / (atol + rtol * Math.abs(want[k]!)));
         }
         if (argmax(got) !== argmax(want)) sameClass = false;
       }

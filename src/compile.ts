@@ -11,7 +11,7 @@ import { EennError } from './ir/diagnostics.js';
 import { arenaPlanOptions, DEFAULT_ARENA_POLICY, type ArenaPolicy } from './partition/arena-budget.js';
 import { planMemory, tensorBytes, type MemoryPlan } from './partition/memory-plan.js';
 import { emitModel, nodeMacs } from './codegen/emit-model.js';
-import { makefileOutputs, renderFirmware } from './codegen/firmware.js';
+import { firmwareBufferBytes, makefileOutputs, renderFirmware } from './codegen/firmware.js';
 import { loadTarget, type Target } from './target.js';
 import { buildFirmware, type FirmwareImage } from './toolchain/index.js';
 import { renderReportHtml, type BuildReport, type IoReport, type LayerReport } from './report/build-report.js';
@@ -110,7 +110,8 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   });
 
   const report = buildReport(graph, plan, target, options.precision, modelName, notes, emitted.weightBytes);
-  checkFit(report, target, options.model, false);
+  const ioBufferBytes = firmwareBufferBytes(inputBytes, outputBytes);
+  checkFit(report, target, options.model, ioBufferBytes, false);
 
   const files = new Map<string, string | Uint8Array>([...emitted.files, ...firmware]);
   let image: FirmwareImage | undefined;
@@ -123,7 +124,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
       report.memory.ram_bytes = built.ram_bytes + built.stack_reserved_bytes;
       report.memory.stack_bytes = built.stack_reserved_bytes;
       report.memory.measured = true;
-      checkFit(report, target, options.model, true);
+      checkFit(report, target, options.model, ioBufferBytes, true);
       image = { ...built, elfPath: join(options.outDir, basename(built.elfPath)) };
     }
     await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
@@ -293,16 +294,22 @@ function buildReport(
   };
 }
 
-/** A model that does not fit fails here with the numbers, not in the linker. */
-function checkFit(report: BuildReport, target: Target, file: string, measured: boolean): void {
-  const { flash_bytes: flash, ram_bytes: ram } = report.memory;
+/**
+ * A model that does not fit fails here with the numbers, not in the compiler or the linker. Before linking, RAM
+ * is the arena and the stack plus the test firmware's input and output buffers (`ioBufferBytes`, in main.c);
+ * once measured, the image's static RAM holds them all.
+ */
+function checkFit(report: BuildReport, target: Target, file: string, ioBufferBytes: number, measured: boolean): void {
+  const flash = report.memory.flash_bytes;
+  const ram = measured ? report.memory.ram_bytes : report.memory.ram_bytes + ioBufferBytes;
   const how = measured ? 'needs' : 'needs at least';
   const problems: string[] = [];
   if (target.limits.flashBytes !== null && flash > target.limits.flashBytes) {
     problems.push(`flash: ${how} ${flash} bytes (weights ${report.memory.weights_bytes}), ${target.name} has ${target.limits.flashBytes}`);
   }
   if (target.limits.ramBytes !== null && ram > target.limits.ramBytes) {
-    problems.push(`RAM: ${how} ${ram} bytes (arena ${report.memory.arena_bytes} + stack ${report.memory.stack_bytes}), ${target.name} has ${target.limits.ramBytes}`);
+    const parts = `arena ${report.memory.arena_bytes}, stack ${report.memory.stack_bytes}, test firmware input and output buffers ${ioBufferBytes}`;
+    problems.push(`RAM: ${how} ${ram} bytes (${parts}), ${target.name} has ${target.limits.ramBytes}`);
   }
   if (problems.length > 0) {
     throw new EennError({

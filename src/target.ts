@@ -2,10 +2,11 @@
 // firmware runs (QEMU machine and memory map, a real board, or the host). Codegen, the toolchain and the CLI
 // read targets only through this module, and ask for features, never for target names.
 
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { readFileSync, readdirSync, existsSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EennError } from './ir/diagnostics.js';
+import { compilerFlagProblem, EMULATOR_OPTIONS, programProblem, textProblem } from './arguments.js';
 
 /** What the generated code may use. Kernels pick their DSP/MVE paths from these, never from the target name. */
 export interface TargetFeatures {
@@ -83,7 +84,7 @@ export interface Target {
   stackBytes: number;
   /** Memory map for the generated linker script; absent for the host or when `linkerScript` is given. */
   memoryMap?: MemoryMap;
-  /** A hand-written linker script (absolute path) to use instead of one generated from `memoryMap`. */
+  /** A hand-written linker script (absolute path, inside the target file's folder) to use instead of one generated from `memoryMap`. */
   linkerScript?: string;
   emulator?: TargetEmulator;
   counter: TargetCounter;
@@ -150,7 +151,7 @@ export function parseTarget(json: unknown, file: string): Target {
     'memoryMap', 'linkerScript', 'emulator', 'counter', 'exit',
   ]);
 
-  const name = reader.string(root, 'name');
+  const name = reader.word(root, 'name');
   const expectedName = basename(file, '.json');
   if (name !== expectedName) reader.fail('name', `is "${name}" but the file is ${expectedName}.json`);
   const kind = reader.oneOf(root, 'kind', ['emulator', 'board', 'host'] as const);
@@ -166,11 +167,11 @@ export function parseTarget(json: unknown, file: string): Target {
   const compilerJson = reader.object(root.compiler, 'compiler');
   reader.noOtherKeys(compilerJson, 'compiler', ['cc', 'size', 'objcopy', 'flags', 'linkFlags']);
   const compiler: TargetCompiler = {
-    cc: reader.string(compilerJson, 'cc', 'compiler.'),
-    size: reader.string(compilerJson, 'size', 'compiler.'),
-    objcopy: reader.optionalString(compilerJson, 'objcopy', 'compiler.'),
-    flags: reader.strings(compilerJson, 'flags', 'compiler.'),
-    linkFlags: compilerJson.linkFlags === undefined ? [] : reader.strings(compilerJson, 'linkFlags', 'compiler.'),
+    cc: reader.program(compilerJson, 'cc', 'gcc', 'compiler.'),
+    size: reader.program(compilerJson, 'size', 'size', 'compiler.'),
+    objcopy: compilerJson.objcopy === undefined ? undefined : reader.program(compilerJson, 'objcopy', 'objcopy', 'compiler.'),
+    flags: reader.compilerFlags(compilerJson, 'flags', 'compiler.'),
+    linkFlags: compilerJson.linkFlags === undefined ? [] : reader.compilerFlags(compilerJson, 'linkFlags', 'compiler.'),
   };
 
   const limitsJson = reader.object(root.limits, 'limits');
@@ -193,10 +194,10 @@ export function parseTarget(json: unknown, file: string): Target {
 
   const target: Target = {
     name,
-    description: reader.string(root, 'description'),
+    description: reader.text(root, 'description'),
     kind,
-    cpu: reader.string(root, 'cpu'),
-    arch: reader.string(root, 'arch'),
+    cpu: reader.word(root, 'cpu'),
+    arch: reader.word(root, 'arch'),
     features,
     compiler,
     limits,
@@ -207,10 +208,7 @@ export function parseTarget(json: unknown, file: string): Target {
   };
 
   if (root.memoryMap !== undefined) target.memoryMap = readMemoryMap(reader, root.memoryMap);
-  if (root.linkerScript !== undefined) {
-    const script = reader.string(root, 'linkerScript');
-    target.linkerScript = isAbsolute(script) ? script : resolve(dirname(file), script);
-  }
+  if (root.linkerScript !== undefined) target.linkerScript = readLinkerScriptPath(reader, reader.string(root, 'linkerScript'), file);
   if (root.emulator !== undefined) target.emulator = readEmulator(reader, root.emulator);
 
   checkConsistency(reader, target);
@@ -277,7 +275,7 @@ function readMemoryMap(reader: FieldReader, json: unknown): MemoryMap {
       origin: reader.size(region, 'origin', `${where}.`),
       lengthBytes: reader.size(region, 'length', `${where}.`),
       attributes,
-      note: reader.optionalString(region, 'note', `${where}.`),
+      note: region.note === undefined ? undefined : reader.text(region, 'note', `${where}.`),
     };
   });
   const names = new Set(regions.map((region) => region.name));
@@ -296,11 +294,48 @@ function readEmulator(reader: FieldReader, json: unknown): TargetEmulator {
   const icountShift = reader.positiveInteger(emulator, 'icountShift', 'emulator.', 0);
   if (icountShift > 10) reader.fail('emulator.icountShift', 'must be between 0 and 10');
   return {
-    program: reader.string(emulator, 'program', 'emulator.'),
-    machine: reader.string(emulator, 'machine', 'emulator.'),
+    program: reader.program(emulator, 'program', 'qemu', 'emulator.'),
+    machine: reader.word(emulator, 'machine', 'emulator.'),
     icountShift,
-    args: emulator.args === undefined ? [] : reader.strings(emulator, 'args', 'emulator.'),
+    args: emulator.args === undefined ? [] : readEmulatorArgs(reader, reader.strings(emulator, 'args', 'emulator.')),
   };
+}
+
+/** More emulator arguments: options from EMULATOR_OPTIONS, each followed by one plain value. */
+function readEmulatorArgs(reader: FieldReader, args: string[]): string[] {
+  if (args.length % 2 !== 0) reader.fail('emulator.args', `must be pairs of an option (${EMULATOR_OPTIONS.join(', ')}) and its value`);
+  for (let i = 0; i < args.length; i += 2) {
+    if (!(EMULATOR_OPTIONS as readonly string[]).includes(args[i])) {
+      reader.fail(`emulator.args[${i}]`, `is "${JSON.stringify(args[i]).slice(1, -1)}"; a target may add only ${EMULATOR_OPTIONS.join(', ')}, each followed by its value`);
+    }
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_=.,+:-]*$/.test(args[i + 1]) || args[i + 1].includes('..')) {
+      reader.fail(`emulator.args[${i + 1}]`, 'must be one plain value: letters, digits and - _ = . , + : (not starting with -, no paths)');
+    }
+  }
+  return args;
+}
+
+/**
+ * The absolute path of a target's own linker script: a regular file inside the folder of the target file (after
+ * following links), so that a target file cannot make eennc read anything else.
+ */
+function readLinkerScriptPath(reader: FieldReader, script: string, file: string): string {
+  const folder = dirname(resolve(file));
+  const inside = (path: string, root: string): boolean => {
+    const rel = relative(root, path);
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+  };
+  const where = 'must name a regular file inside the folder of the target file (a path relative to it)';
+  const path = resolve(folder, script);
+  let real: string;
+  try {
+    real = realpathSync(path);
+    if (!inside(real, realpathSync(folder)) || !statSync(real).isFile()) reader.fail('linkerScript', `"${script}" ${where}`);
+  } catch (err) {
+    if (err instanceof EennError) throw err;
+    reader.fail('linkerScript', `"${script}" ${where}; it cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return real;
 }
 
 /** Rules that tie fields together: what each kind of target must and must not have. */
@@ -361,8 +396,39 @@ class FieldReader {
     return value;
   }
 
-  optionalString(json: Record<string, unknown>, key: string, prefix = ''): string | undefined {
-    return json[key] === undefined ? undefined : this.string(json, key, prefix);
+  /** A name that reaches file names, command lines and generated comments: letters, digits and _ . + - only. */
+  word(json: Record<string, unknown>, key: string, prefix = ''): string {
+    const value = this.string(json, key, prefix);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(value)) {
+      this.fail(prefix + key, `is "${JSON.stringify(value).slice(1, -1)}": it must be made of letters, digits, _, ., + and -, starting with a letter or digit`);
+    }
+    return value;
+  }
+
+  /** One line of text for people (a description, a note). */
+  text(json: Record<string, unknown>, key: string, prefix = ''): string {
+    const value = this.string(json, key, prefix);
+    const problem = textProblem(value);
+    if (problem) this.fail(prefix + key, problem);
+    return value;
+  }
+
+  /** The name of a program of the given kind, looked up on the PATH. */
+  program(json: Record<string, unknown>, key: string, kind: Parameters<typeof programProblem>[1], prefix = ''): string {
+    const value = this.string(json, key, prefix);
+    const problem = programProblem(value, kind);
+    if (problem) this.fail(prefix + key, problem);
+    return value;
+  }
+
+  /** Compiler flags, each one plain argument the compiler takes as an option and nothing else. */
+  compilerFlags(json: Record<string, unknown>, key: string, prefix = ''): string[] {
+    const flags = this.strings(json, key, prefix);
+    flags.forEach((flag, index) => {
+      const problem = compilerFlagProblem(flag);
+      if (problem) this.fail(`${prefix}${key}[${index}]`, problem);
+    });
+    return flags;
   }
 
   strings(json: Record<string, unknown>, key: string, prefix = ''): string[] {

@@ -6,6 +6,7 @@ import { dirname, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { EennError } from '../ir/diagnostics.js';
+import { checkOptimization } from '../arguments.js';
 import { emulatorCommand, formatSize, type Target } from '../target.js';
 
 export interface FirmwareOptions {
@@ -21,9 +22,12 @@ export interface FirmwareOptions {
   modelSources?: string[];
   /** Extra include folders, relative to the project. `.`, `runtime` and the kernel folders are always there. */
   includeDirs?: string[];
-  /** Optimisation flag the Makefile uses unless `make OPT=...` says otherwise; `-O2` unless given. */
+  /** Optimisation flags the Makefile uses unless `make OPT=...` says otherwise (checkOptimization); `-O2` unless given. */
   optimization?: string;
 }
+
+/** The largest linker script a target may bring. */
+const MAX_LINKER_SCRIPT_BYTES = 1024 * 1024;
 
 /** Folder of the firmware runtime inside a generated project. */
 export const RUNTIME_DIR = 'runtime';
@@ -61,11 +65,24 @@ export function renderFirmware(target: Target, options: FirmwareOptions): Map<st
 /** The linker script: the target's own, or one generated from its memory map. */
 function linkerScript(target: Target): string {
   if (target.linkerScript) {
+    // loadTarget checked that the script is a regular file inside the target's folder.
+    let text: Buffer;
     try {
-      return readFileSync(target.linkerScript, 'utf8');
+      text = readFileSync(target.linkerScript);
     } catch {
-      throw new EennError({ code: 'E_TARGET', file: target.file, message: `cannot read linkerScript ${target.linkerScript}` });
+      throw new EennError({
+        code: 'E_TARGET', file: target.file, message: `cannot read linkerScript ${target.linkerScript}`,
+        hint: 'linkerScript names a file beside the target file, relative to its folder',
+      });
     }
+    if (text.length > MAX_LINKER_SCRIPT_BYTES) {
+      throw new EennError({
+        code: 'E_TARGET', file: target.file,
+        message: `linkerScript ${target.linkerScript} is ${text.length} bytes; a linker script is at most ${MAX_LINKER_SCRIPT_BYTES}`,
+        hint: 'point linkerScript at the linker script itself, a text file of a few kilobytes',
+      });
+    }
+    return text.toString('utf8');
   }
   const map = target.memoryMap;
   if (!map) throw new EennError({ code: 'E_TARGET', file: target.file, message: 'no memoryMap or linkerScript' });
@@ -78,7 +95,7 @@ function linkerScript(target: Target): string {
       length: region.lengthBytes,
       lengthText: formatSize(region.lengthBytes),
       attributes: region.attributes,
-      note: region.note ?? '',
+      note: commentText(region.note ?? ''),
     })),
     vectorsRegion: map.vectors,
     codeRegion: map.code,
@@ -105,7 +122,7 @@ function mainContext(target: Target, options: FirmwareOptions): Record<string, u
   return {
     modelName: options.modelName,
     targetName: target.name,
-    targetDescription: target.description,
+    targetDescription: commentText(target.description),
     inputs: inputs.slots,
     outputs: outputs.slots,
     inputSlotBytes: inputs.totalBytes,
@@ -139,7 +156,7 @@ function makefileContext(target: Target, options: FirmwareOptions): Record<strin
   return {
     modelName: options.modelName,
     targetName: target.name,
-    targetDescription: target.description,
+    targetDescription: makeText(target.description),
     embedded,
     cc: target.compiler.cc,
     size: target.compiler.size,
@@ -156,10 +173,31 @@ function makefileContext(target: Target, options: FirmwareOptions): Record<strin
   };
 }
 
+/** Bytes of the test firmware's input and output buffers in main.c (each tensor in its aligned slot), for the fit check. */
+export function firmwareBufferBytes(inputBytes: number[], outputBytes: number[]): number {
+  return slots(inputBytes).totalBytes + slots(outputBytes).totalBytes;
+}
+
+/** Text for a Makefile comment: one line (the target's text fields are), `$` doubled so that make never expands it. */
+function makeText(text: string): string {
+  return oneLine(text).replace(/\$/g, '$$$$');
+}
+
+/** Text for a C or linker-script block comment: one line, and neither `/*` nor `*\/` can open or close a comment. */
+function commentText(text: string): string {
+  return oneLine(text).replace(/\/\*/g, '/ *').replace(/\*\//g, '* /');
+}
+
+/** Control characters (never in a valid target, which loadTarget checks) become spaces. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+}
+
 function checkOptions(options: FirmwareOptions): void {
   const usage = (message: string): never => {
     throw new EennError({ code: 'E_USAGE', message: `firmware: ${message}` });
   };
+  if (options.optimization !== undefined) checkOptimization(options.optimization);
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(options.modelName)) {
     usage(`model name "${options.modelName}" must be made of letters, digits, _, - and .`);
   }

@@ -1,22 +1,32 @@
 // Builds a generated C project (its Makefile, from src/codegen/firmware.ts) with the target's compiler and
 // measures the image: flash = text + data, static RAM = data + bss, as binutils `size` reports them.
+// make gets its values as arguments (never a shell string), and is stopped only when it hangs, not when it is slow.
 
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { checkOptimization } from '../arguments.js';
 import { EennError } from '../ir/diagnostics.js';
 import type { Target } from '../target.js';
+import { clampTimerMs, formatDuration } from './timers.js';
 import { requireProgram } from './tools.js';
 
 export interface BuildOptions {
-  /** Optimisation flag passed as `make OPT=...`; the Makefile's default (-O2) unless given. */
+  /** Optimisation flags passed as `make OPT=...` (plain flags, see checkOptimization); the Makefile's default (-O2) unless given. */
   optimization?: string;
   /** Parallel compile jobs (`make -j`); the number of CPUs unless given. */
   jobs?: number;
-  /** Give up after this long (default 120 s). */
+  /** make is taken for hung after this long without printing a line (each command it starts prints one); default 10 minutes. */
+  quietLimitMs?: number;
+  /** And stopped after this long in all, however busy (default 1 hour). */
   timeoutMs?: number;
 }
+
+/** A step of the build that prints nothing for this long has hung: a slow compile of a large model.c takes a minute or two. */
+export const DEFAULT_QUIET_LIMIT_MS = 10 * 60_000;
+/** The whole build, whatever it prints. */
+export const DEFAULT_BUILD_LIMIT_MS = 60 * 60_000;
 
 export interface FirmwareImage {
   /** The linked image: `<name>.elf`, or the executable for the host. */
@@ -50,19 +60,15 @@ export async function buildFirmware(projectDir: string, target: Target, options:
   if (target.compiler.objcopy) requireProgram(target.compiler.objcopy, `write .bin/.hex images for ${target.name}`);
 
   const args = ['--no-print-directory', `-j${options.jobs ?? availableParallelism()}`];
-  if (options.optimization) args.push(`OPT=${options.optimization}`);
-  const result = await execa(make, args, {
-    cwd: dir,
-    reject: false,
-    all: true,
-    timeout: options.timeoutMs ?? 120_000,
-    env: { LC_ALL: 'C' },
-  });
-  if (result.timedOut) {
-    throw new EennError({ code: 'E_TOOLCHAIN', file: dir, message: `make did not finish within ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s` });
+  if (options.optimization !== undefined) {
+    checkOptimization(options.optimization);
+    args.push(`OPT=${options.optimization}`);
   }
+  const result = await runMake(make, args, dir, options);
   if (result.exitCode !== 0) {
-    const lines = compilerErrors(result.all ?? '');
+    const overflow = memoryOverflow(result.output, target);
+    if (overflow) throw overflow;
+    const lines = compilerErrors(result.output);
     throw new EennError({
       code: 'E_TOOLCHAIN',
       file: dir,
@@ -83,6 +89,89 @@ export async function buildFirmware(projectDir: string, target: Target, options:
     bss_bytes: sizes.bss,
     stack_reserved_bytes: target.kind === 'host' ? 0 : target.stackBytes,
   };
+}
+
+/**
+ * Run make with its arguments (no shell) and its output merged. It is stopped (SIGTERM, which make passes on to
+ * the compilers it started, then SIGKILL) when it prints nothing for `quietLimitMs` or runs past `timeoutMs`:
+ * those are hangs, while a slow build on a loaded machine keeps printing a line per command.
+ */
+export async function runMake(
+  make: string, args: string[], cwd: string, options: Pick<BuildOptions, 'quietLimitMs' | 'timeoutMs'> = {},
+): Promise<{ exitCode: number | undefined; output: string }> {
+  const quietLimitMs = clampTimerMs(options.quietLimitMs ?? DEFAULT_QUIET_LIMIT_MS);
+  const totalLimitMs = clampTimerMs(options.timeoutMs ?? DEFAULT_BUILD_LIMIT_MS);
+  const subprocess = execa(make, args, {
+    cwd,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    timeout: totalLimitMs,
+    forceKillAfterDelay: 5_000,
+    env: { LC_ALL: 'C' },
+  });
+  let quiet = false;
+  let timer: NodeJS.Timeout | undefined;
+  const rearm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      quiet = true;
+      subprocess.kill('SIGTERM');
+    }, quietLimitMs);
+  };
+  rearm();
+  subprocess.all?.on('data', rearm);
+  const result = await subprocess.finally(() => clearTimeout(timer));
+  const output = typeof result.all === 'string' ? result.all : '';
+  if (quiet || result.timedOut) {
+    const lastLine = output.split('\n').map((line) => line.trim()).filter(Boolean).at(-1);
+    throw new EennError({
+      code: 'E_TOOLCHAIN',
+      file: cwd,
+      message: quiet
+        ? `make printed nothing for ${formatDuration(quietLimitMs)} and was stopped as hung`
+        : `make did not finish within ${formatDuration(totalLimitMs)} and was stopped`,
+      details: lastLine ? [`last output: ${lastLine}`] : undefined,
+      hint: 'a compiler or linker step never finished: run make in the project folder to see which one',
+    });
+  }
+  return { exitCode: result.exitCode, output };
+}
+
+/**
+ * E_TARGET with the numbers when the link failed because the image does not fit the target's memory: ld's
+ * "region `X' overflowed by N bytes", "section ... will not fit in region", the linker script's own ASSERT, or
+ * gcc's "size of array ... is too large" for a buffer larger than the address space. Undefined otherwise.
+ */
+export function memoryOverflow(output: string, target: Target): EennError | undefined {
+  const lines = output.split('\n').map((line) => line.trim());
+  const regions = [...output.matchAll(/region [`'"]?([A-Za-z_][A-Za-z0-9_]*)['"]? overflowed by (\d+) bytes?/g)]
+    .map((match) => ({ region: match[1]!, bytes: Number(match[2]) }));
+  const notFitting = lines.filter((line) => /will not fit in region|do not fit in|size of array .* is too large/.test(line));
+  if (regions.length === 0 && notFitting.length === 0) return undefined;
+  const sizes = new Map<string, number>();
+  for (const { region, bytes } of regions) sizes.set(region, Math.max(sizes.get(region) ?? 0, bytes));
+  const summary = [...sizes].map(([region, bytes]) => `region ${region} overflowed by ${bytes} bytes`);
+  return new EennError({
+    code: 'E_TARGET',
+    file: target.file,
+    message: `the firmware does not fit ${target.name}${summary.length > 0 ? `: ${summary.join(', ')}` : ''}`,
+    details: [...summary.length > 0 ? [] : notFitting.map(stripLinkerPrefix), ...regionSizes(target, [...sizes.keys()])].slice(0, MAX_ERROR_LINES),
+    hint: 'choose a target with more memory (eennc targets), make the model smaller, or give the region more room in the target file',
+  });
+}
+
+/** "DATA is 4096 bytes at 0x20000000" for each named region of the target's memory map. */
+function regionSizes(target: Target, names: string[]): string[] {
+  return names.flatMap((name) => {
+    const region = target.memoryMap?.regions.find((candidate) => candidate.name === name);
+    return region ? [`${name} is ${region.lengthBytes} bytes at 0x${region.origin.toString(16).padStart(8, '0')}`] : [];
+  });
+}
+
+/** A linker or compiler line without the program's path in front ("/usr/bin/ld: ..."). */
+function stripLinkerPrefix(line: string): string {
+  return line.replace(/^\S*\/(?:[a-z-]*ld|collect2)(?:\.\w+)?: /, '');
 }
 
 /** Berkeley-format `size` of one image: text, data, bss in bytes. */

@@ -8,13 +8,14 @@ import { execa } from 'execa';
 import { EennError } from '../ir/diagnostics.js';
 import { emulatorCommand, type Target } from '../target.js';
 import { explainFirmwareExit, FIRMWARE_EXIT } from './exit-codes.js';
+import { clampTimerMs, formatDuration } from './timers.js';
 import { findProgram, requireProgram } from './tools.js';
 import { makeTempDir, removeTempDir, untrackPath } from '../util/temp-dirs.js';
 
 export interface RunOptions {
   /** Number of samples in the input bytes. */
   samples: number;
-  /** Time limit for the whole run; the emulator is killed after it (default 60 s). */
+  /** Time limit for the whole run; the emulator is killed after it (default 60 s; any larger value, up to about 24.8 days). */
   timeoutMs?: number;
   /** Keep the working directory (its path is in the result) instead of deleting it. */
   keepWorkDir?: boolean;
@@ -63,7 +64,7 @@ export async function runFirmware(imagePath: string, target: Target, inputBytes:
   }
   const image = resolve(imagePath);
   const command = commandFor(target, image);
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = clampTimerMs(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 
   const workDir = await makeTempDir('eennc-run-');
   try {
@@ -81,7 +82,7 @@ export async function runFirmware(imagePath: string, target: Target, inputBytes:
       throw new EennError({
         code: 'E_RUN',
         file: image,
-        message: `${target.emulator ? 'emulator' : 'firmware'} did not finish within ${formatSeconds(timeoutMs)} (${samples} sample${samples === 1 ? '' : 's'})`,
+        message: `${target.emulator ? 'emulator' : 'firmware'} did not finish within ${formatDuration(timeoutMs)} (${samples} sample${samples === 1 ? '' : 's'})`,
         details: lastLines(printed),
         hint: 'eenn_run() may loop forever, or the samples need more time: run fewer samples or allow a longer timeout',
       });
@@ -200,8 +201,4 @@ async function faultLocation(target: Target, image: string, printed: string): Pr
 
 function lastLines(text: string, count = 8): string[] {
   return text.split('\n').map((line) => line.trimEnd()).filter(Boolean).slice(-count);
-}
-
-function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(1))} s`;
 }

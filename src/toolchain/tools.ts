@@ -32,11 +32,13 @@ export function installCommand(packages: string[]): string {
   return `sudo apt-get install -y ${packages.join(' ')}`;
 }
 
-/** Absolute path of `program` on the PATH (or the path itself when it contains a slash), or undefined. */
+/**
+ * Absolute path of `program` on the PATH, or undefined. Only a plain name is looked up (target files may not
+ * name a path: src/arguments.ts); a name with a slash is never found.
+ */
 export function findProgram(program: string): string | undefined {
-  const candidates = program.includes('/')
-    ? [program]
-    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+  if (program === '' || program.includes('/') || program.includes('\\')) return undefined;
+  const candidates = (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);

@@ -1,7 +1,25 @@
 #!/usr/bin/env node
-// Entry point of the `eennc` command: loads the TypeScript CLI through tsx's ESM loader.
-import { register } from 'tsx/esm/api';
+// Entry point of the `eennc` command: runs the compiled JavaScript in dist/. In a source checkout whose dist/ is
+// missing or older than src/, it runs the TypeScript sources through tsx instead, so an edit never runs stale.
+import { fileURLToPath } from 'node:url';
+import { distStatus } from './dist-status.mjs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv);
+const root = new URL('..', import.meta.url);
+/** @type {{ main: (argv: string[]) => Promise<number> }} */
+let cli;
+if (distStatus(fileURLToPath(root)) === 'current') {
+  cli = await import(new URL('dist/cli/main.js', root).href);
+} else {
+  /** @type {{ register: () => unknown }} */
+  let tsx;
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch {
+    process.stderr.write('eennc: error: dist/ is missing or older than src/, and tsx is not installed to run the sources\n'
+      + '  hint: run `npm install` (it builds dist/), or `npm run build` after editing src/\n');
+    process.exit(1);
+  }
+  tsx.register();
+  cli = await import(new URL('src/cli/main.ts', root).href);
+}
+process.exitCode = await cli.main(process.argv);

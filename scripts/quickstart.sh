@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+# npm ci installs exactly what package-lock.json lists, and compiles the command into dist/ (the prepare script).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
-  npm install --no-audit --no-fund
+  npm ci --no-audit --no-fund
 fi
+node scripts/build.mjs --if-stale
 
 echo "classes: 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, 9 Ankle boot"
 echo "labels of the 8 images: $(node -e "

@@ -56,6 +56,7 @@ function checkCalibration(graph: Graph, samples: readonly Float32Array[]): void 
     throw new EennError({
       code: 'E_DATA',
       message: `the model has ${graph.inputs.length} inputs; calibration files feed models with exactly one input`,
+      hint: 'calibrate through the C API instead: build with --precision float32, or quantize the model beforehand (QDQ, e.g. onnxruntime quantize_static) so eennc keeps its scales',
     });
   }
 }
@@ -111,8 +112,12 @@ async function observeInWorkers(
   return observers;
 }
 
-/** Worker threads load the TypeScript worker module through tsx, as bin/eennc.js loads the CLI. */
+/**
+ * Compiled (dist/), the worker is the worker module itself; run from the TypeScript sources (tsx, vitest), the
+ * thread first registers tsx's loader through util/worker-bootstrap.mjs, which dist/ does not ship.
+ */
 function startWorker(job: WorkerJob): Worker {
+  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./calibration-worker.js', import.meta.url), { workerData: { job } });
   const entry = new URL('./calibration-worker.ts', import.meta.url).href;
   return new Worker(new URL('./util/worker-bootstrap.mjs', import.meta.url), { workerData: { entry, job } });
 }

@@ -4,10 +4,9 @@
 import { EennError } from '../ir/diagnostics.js';
 import { sizeOf, type Graph } from '../ir/graph.js';
 import type { Value } from '../ops/types.js';
-import { compileModel, type CompileOptions, type CompileResult } from '../compile.js';
+import type { CompileOptions, CompileResult } from '../compile.js';
 import { readSamples } from '../data/index.js';
-import { runReference } from '../frontend/index.js';
-import { runFirmware } from '../toolchain/index.js';
+import { runReference } from '../frontend/reference.js';
 import { decodeOutput, encodeSamples, type EncodedInput } from '../io-codec.js';
 
 export interface SampleResult {
@@ -68,6 +67,8 @@ export function loadInputs(graph: Graph, modelFile: string, data: DataOptions): 
 }
 
 export async function execute(options: CompileOptions, data: DataOptions, timeoutMs: number): Promise<Execution> {
+  // Loaded here, not at the top: `eennc --help` and `eennc targets` start without the compiler and the toolchain.
+  const [{ compileModel }, { runFirmware }] = await Promise.all([import('../compile.js'), import('../toolchain/index.js')]);
   const compiled = await compileModel({ ...options, link: true });
   const { graph, target, image } = compiled;
   const inputs = loadInputs(graph, data.path ?? options.model, data);

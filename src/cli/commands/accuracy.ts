@@ -2,9 +2,8 @@
 // the int8 reference on a labelled set, and the error of every int8 tensor (SQNR in dB), worst layers first.
 
 import type { Command } from 'commander';
-import { importWithOwnQuantization, quantizeModel } from '../../compile.js';
 import { readLabels } from '../../data/index.js';
-import { evaluateAccuracy, type AccuracyReport } from '../../evaluate.js';
+import type { AccuracyReport } from '../../evaluate.js';
 import { parseInputShapes } from '../../frontend/input-shapes.js';
 import { calibrationFrom, log, withCalibrationOptions, type CalibrationOptions } from '../common-options.js';
 import { loadInputs } from '../execute.js';
@@ -34,6 +33,7 @@ export function register(program: Command): void {
       .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions (repeatable)', collectInputShape, [])
       .option('--json', 'print one JSON document on stdout'),
   ).action(async (model: string, options: AccuracyOptions) => {
+    const [{ importWithOwnQuantization, quantizeModel }, { evaluateAccuracy }] = await Promise.all([import('../../compile.js'), import('../../evaluate.js')]);
     const { graph: floatGraph, overrides } = importWithOwnQuantization(model, parseInputShapes(options.inputShape));
     const int8Graph = await quantizeModel(floatGraph, { model, calibration: calibrationFrom(options), io: options.io, onProgress: log, overrides });
     const inputs = loadInputs(floatGraph, options.data, {

@@ -3,7 +3,6 @@
 
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { compileModel, modelNameOf } from '../../compile.js';
 import { loadTarget } from '../../target.js';
 import { compileOptionsFrom, FORCE_HELP, log, withSharedOptions, type SharedOptions } from '../common-options.js';
 
@@ -17,6 +16,7 @@ export function register(program: Command): void {
       .option('--force', FORCE_HELP)
       .option('--no-link', 'only write the C project; do not compile it'),
   ).action(async (model: string, options: SharedOptions & { link: boolean }) => {
+    const { compileModel, modelNameOf } = await import('../../compile.js');
     const outDir = options.outDir ?? defaultOutDir(modelNameOf(model), options.target);
     const compileOptions = await compileOptionsFrom(model, options, outDir);
     log(`eennc: building ${model} for ${options.target} (${compileOptions.precision}) into ${outDir}`);

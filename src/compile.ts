@@ -205,6 +205,7 @@ export async function quantizeModel(
     throw new EennError({
       code: 'E_DATA', file: source.path,
       message: `the model has ${floatGraph.inputs.length} inputs; calibration files feed models with exactly one input`,
+      hint: 'calibrate through the C API instead: build with --precision float32, or quantize the model beforehand (QDQ, e.g. onnxruntime quantize_static) so eennc keeps its scales',
     });
   }
   const shape = floatGraph.tensors.get(input)!.shape;

@@ -123,7 +123,7 @@ export function loadTarget(nameOrPath: string): Target {
   const isPath = nameOrPath.endsWith('.json') || nameOrPath.includes('/') || nameOrPath.includes('\\');
   const file = isPath ? resolve(nameOrPath) : resolve(targetsDirectory(), `${nameOrPath}.json`);
   if (!existsSync(file)) {
-    if (isPath) throw new EennError({ code: 'E_TARGET', file, message: 'target file not found' });
+    if (isPath) throw new EennError({ code: 'E_TARGET', file, message: 'target file not found', hint: `check the path, or give a target name: ${listTargets().join(', ')}` });
     throw new EennError({
       code: 'E_TARGET',
       message: `unknown target "${nameOrPath}"`,
@@ -134,7 +134,7 @@ export function loadTarget(nameOrPath: string): Target {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new EennError({ code: 'E_TARGET', file, message: `not valid JSON: ${(err as Error).message}` });
+    throw new EennError({ code: 'E_TARGET', file, message: `not valid JSON: ${(err as Error).message}`, hint: 'fix the JSON syntax at the position given; targets/cortex-m4.json is an example of a valid target file' });
   }
   return parseTarget(json, file);
 }

@@ -43,6 +43,7 @@ export function singleInput(graph: Graph, file: string): { name: string; shape: 
     throw new EennError({
       code: 'E_DATA', file,
       message: `the model has ${graph.inputs.length} inputs; data files feed models with exactly one input`,
+      hint: 'run and test feed models with one input; build the model with `eennc build` and call eenn_run() with every input from your own firmware',
     });
   }
   const name = graph.inputs[0]!;

@@ -22,9 +22,9 @@ export function sourceMaps(ctx: LowerContext, dataInput = 0): Int32Array[] {
   const { node } = ctx;
   const def = lookupOp(node.op, node.domain);
   const x = ctx.inputs[dataInput];
-  if (!def || !x) throw nodeError('E_UNSUPPORTED', node, `${node.op} has no data input to move`);
+  if (!def || !x) throw nodeError('E_UNSUPPORTED', node, `${node.op} has no data input to move`, 'the node is malformed: export the model again');
   const n = sizeOf(x.shape);
-  if (n > MAX_PROBE_ELEMENTS) throw nodeError('E_UNSUPPORTED', node, `input of ${n} elements is too large to lower`);
+  if (n > MAX_PROBE_ELEMENTS) throw nodeError('E_UNSUPPORTED', node, `input of ${n} elements is too large to lower`, 'a microcontroller model moves far fewer values: check the exported shapes');
   const probe = new Float32Array(n);
   for (let i = 0; i < n; i++) probe[i] = i;
   const args: (Value | undefined)[] = ctx.inputs.map((t, i) => {

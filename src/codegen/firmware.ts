@@ -85,7 +85,7 @@ function linkerScript(target: Target): string {
     return text.toString('utf8');
   }
   const map = target.memoryMap;
-  if (!map) throw new EennError({ code: 'E_TARGET', file: target.file, message: 'no memoryMap or linkerScript' });
+  if (!map) throw new EennError({ code: 'E_TARGET', file: target.file, message: 'no memoryMap or linkerScript', hint: 'give the target file a "memoryMap" (flash and RAM origin and size) or a "linkerScript"; see targets/cortex-m4.json' });
   return renderTemplate(`runtime/${LINKER_SCRIPT}.hbs`, {
     targetName: target.name,
     machine: target.emulator?.machine ?? '',

@@ -64,7 +64,7 @@ const FLOAT_TABLE: LoweringTable = {
   checkStep(step, inputs, outputs) {
     for (const t of [...inputs, ...outputs]) {
       if (t && !t.data && t.dtype !== 'float32') {
-        throw nodeError('E_UNSUPPORTED', step.nodes[0]!, `tensor "${t.name}" is ${t.dtype}; the float32 code path handles float32 activations only`);
+        throw nodeError('E_UNSUPPORTED', step.nodes[0]!, `tensor "${t.name}" is ${t.dtype}; the float32 code path handles float32 activations only`, 'export the model with float32 tensors, or build with --precision int8 if the model carries its own quantization');
       }
     }
   },

@@ -15,13 +15,13 @@ export function readIdx(path: string): IdxArray {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the data file: ${(err as Error).message}` });
+    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the data file: ${(err as Error).message}`, hint: 'check that the path is right and that the file can be read' });
   }
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = gunzipSync(bytes);
     } catch (err) {
-      throw new EennError({ code: 'E_DATA', file: path, message: `the gzip data cannot be decompressed: ${(err as Error).message}` });
+      throw new EennError({ code: 'E_DATA', file: path, message: `the gzip data cannot be decompressed: ${(err as Error).message}`, hint: 'the .gz file is damaged or truncated: download or write it again' });
     }
   }
   return parseIdx(bytes, path);
@@ -34,10 +34,10 @@ export function looksLikeIdx(bytes: Uint8Array): boolean {
 
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new EennError({ code: 'E_DATA', file, message: 'not an IDX file (bad magic number)' });
+    throw new EennError({ code: 'E_DATA', file, message: 'not an IDX file (bad magic number)', hint: 'give an IDX file as Fashion-MNIST ships it, a .npy file or a raw float32 .bin file' });
   }
   if (bytes[2] !== 0x08) {
-    throw new EennError({ code: 'E_DATA', file, message: `IDX element type 0x${bytes[2]!.toString(16)} is not supported (only unsigned bytes)` });
+    throw new EennError({ code: 'E_DATA', file, message: `IDX element type 0x${bytes[2]!.toString(16)} is not supported (only unsigned bytes)`, hint: 'convert the data to .npy (numpy.save) in float32, uint8 or int8' });
   }
   const rank = bytes[3]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -46,7 +46,7 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   const start = 4 + 4 * rank;
   const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length - start < count) {
-    throw new EennError({ code: 'E_DATA', file, message: `the IDX data is truncated: shape [${shape.join(', ')}] needs ${count} bytes, the file has ${bytes.length - start}` });
+    throw new EennError({ code: 'E_DATA', file, message: `the IDX data is truncated: shape [${shape.join(', ')}] needs ${count} bytes, the file has ${bytes.length - start}`, hint: 'the file is incomplete: download or write it again' });
   }
   return { shape, data: new Uint8Array(bytes.subarray(start, start + count)) };
 }

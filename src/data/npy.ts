@@ -27,7 +27,7 @@ export function readNpy(path: string): NpyArray {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the data file: ${(err as Error).message}` });
+    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the data file: ${(err as Error).message}`, hint: 'check that the path is right and that the file can be read' });
   }
   return parseNpy(bytes, path);
 }
@@ -88,7 +88,7 @@ export function writeNpy(path: string, shape: readonly number[], data: NpyData):
   try {
     writeFileSync(path, encodeNpy(shape, data));
   } catch (err) {
-    throw new EennError({ code: 'E_FILE', file: path, message: `cannot write the data file: ${(err as Error).message}` });
+    throw new EennError({ code: 'E_FILE', file: path, message: `cannot write the data file: ${(err as Error).message}`, hint: 'check that the folder exists and can be written, or give another --output path' });
   }
 }
 

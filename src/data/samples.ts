@@ -27,13 +27,13 @@ function readBytes(path: string): Uint8Array {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the data file: ${(err as Error).message}` });
+    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the data file: ${(err as Error).message}`, hint: 'check that the path is right and that the file can be read' });
   }
   if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   try {
     return gunzipSync(bytes);
   } catch (err) {
-    throw new EennError({ code: 'E_DATA', file: path, message: `the gzip data cannot be decompressed: ${(err as Error).message}` });
+    throw new EennError({ code: 'E_DATA', file: path, message: `the gzip data cannot be decompressed: ${(err as Error).message}`, hint: 'the .gz file is damaged or truncated: download or write it again' });
   }
 }
 
@@ -47,6 +47,7 @@ function loadArray(path: string): Loaded {
       throw new EennError({
         code: 'E_DATA', file: path,
         message: `a raw .bin file holds float32 values, but its size (${bytes.length} bytes) is not a multiple of 4`,
+        hint: 'a .bin file holds float32 little-endian values, sample after sample; write other data as .npy (numpy.save)',
       });
     }
     const aligned = new Uint8Array(bytes); // a copy, aligned for Float32Array
@@ -79,6 +80,7 @@ export function readSamples(path: string, inputShape: readonly number[], options
         code: 'E_DATA', file: path,
         message: `the file holds ${total} float32 values, not a whole number of inputs of shape ${expected}: ` +
           `expected a multiple of ${size * 4} bytes`,
+        hint: 'the file must hold whole samples of the model input; give it as .npy with shape [N, ...input] to have it checked',
       });
     }
     count = total / size;
@@ -108,10 +110,11 @@ export function readLabels(path: string): Int32Array {
     throw new EennError({
       code: 'E_DATA', file: path,
       message: 'labels must be integers (.npy of int64/int32/uint8, or an IDX labels file)',
+      hint: 'save the class indices as integers, e.g. numpy.save(path, labels.astype(numpy.int64))',
     });
   }
   if (withoutOnes(loaded.shape).length > 1) {
-    throw new EennError({ code: 'E_DATA', file: path, message: `labels must be a 1-D array, got shape [${loaded.shape.join(', ')}]` });
+    throw new EennError({ code: 'E_DATA', file: path, message: `labels must be a 1-D array, got shape [${loaded.shape.join(', ')}]`, hint: 'save one class index per sample, e.g. numpy.save(path, labels.reshape(-1))' });
   }
   return Int32Array.from(loaded.data as ArrayLike<number>);
 }

@@ -100,6 +100,7 @@ function checkInput(graph: Graph, name: string, value: Value | undefined): Value
     throw new EennError({
       code: 'E_DATA',
       message: `input "${name}" is ${value.dtype} [${value.shape.join(', ')}], the model expects ${t.dtype} [${t.shape.join(', ')}]`,
+      hint: `give ${t.dtype} values of shape [${t.shape.join(', ')}]`,
     });
   }
   return value;

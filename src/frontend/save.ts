@@ -24,7 +24,7 @@ export function saveModel(graph: Graph, path: string): void {
     writeFileSync(path, encodeGraph(graph));
   } catch (err) {
     if (err instanceof EennError) throw err;
-    throw new EennError({ code: 'E_FILE', file: path, message: `cannot write the model: ${(err as Error).message}` });
+    throw new EennError({ code: 'E_FILE', file: path, message: `cannot write the model: ${(err as Error).message}`, hint: 'check that the folder exists and can be written' });
   }
 }
 

@@ -154,7 +154,7 @@ function resolveInputShape(tensor: Tensor, given: Record<string, number[]> | und
   if (override) {
     const badDim = override.find((d) => !Number.isInteger(d) || d < 0);
     if (badDim !== undefined) {
-      throw new EennError({ code: 'E_USAGE', message: `--input-shape for "${tensor.name}" has an invalid dimension ${badDim}` });
+      throw new EennError({ code: 'E_USAGE', message: `--input-shape for "${tensor.name}" has an invalid dimension ${badDim}`, hint: 'give whole numbers of 1 or more, for example --input-shape input=1x1x28x28' });
     }
     const conflicts = tensor.shape.length !== override.length ||
       tensor.shape.some((d, i) => d > 0 && d !== override[i]);

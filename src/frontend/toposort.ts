@@ -24,6 +24,7 @@ export function sortNodes(nodes: readonly Node[], available: ReadonlySet<string>
         throw new EennError({
           code: 'E_GRAPH', file: options.file, node: { name: node.name, op: node.op },
           message: `tensor "${output}" is written by two nodes ("${nodes[other]!.name}" and "${node.name}")`,
+          hint: 'the graph is malformed (each tensor has one producer): check it with onnx.checker.check_model and export it again',
         });
       }
       producer.set(output, index);

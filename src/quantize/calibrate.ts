@@ -245,7 +245,7 @@ export class PercentileObserver implements RangeObserver {
 
   constructor(readonly tensor: string, readonly percentile = DEFAULT_PERCENTILE, bins = DEFAULT_HISTOGRAM_BINS) {
     if (!(percentile > 0 && percentile <= 100)) {
-      throw new EennError({ code: 'E_USAGE', message: `percentile must be in (0, 100], got ${percentile}` });
+      throw new EennError({ code: 'E_USAGE', message: `percentile must be in (0, 100], got ${percentile}`, hint: 'give a percentile above 0 and at most 100, e.g. 99.99' });
     }
     this.minMax = new MinMaxObserver(tensor);
     this.histogram = new Histogram(bins, true);

@@ -185,6 +185,7 @@ export async function measureImage(sizeProgram: string, imagePath: string): Prom
       file: imagePath,
       message: `${sizeProgram} could not read the image`,
       details: (result.stderr ?? '').split('\n').filter(Boolean).slice(0, MAX_ERROR_LINES),
+      hint: 'run `eennc doctor` to check arm-none-eabi-size (binutils); the image may be damaged: build again',
     });
   }
   return { text: Number(numbers[1]), data: Number(numbers[2]), bss: Number(numbers[3]) };
@@ -208,7 +209,7 @@ async function imageName(make: string, dir: string): Promise<string> {
   const result = await execa(make, ['-s', '--no-print-directory', 'print-image'], { cwd: dir, reject: false });
   const name = (result.stdout ?? '').trim();
   if (result.exitCode !== 0 || !name || !existsSync(join(dir, name))) {
-    throw new EennError({ code: 'E_TOOLCHAIN', file: dir, message: 'make succeeded but the Makefile does not name the image it built (print-image)' });
+    throw new EennError({ code: 'E_TOOLCHAIN', file: dir, message: 'make succeeded but the Makefile does not name the image it built (print-image)', hint: 'the Makefile was changed or is not eennc\'s: build into a fresh -o folder' });
   }
   return name;
 }

@@ -112,6 +112,9 @@ export function register(program: Command): void {
         message: int8
           ? `${failed.length} of ${comparisons.length} samples differ from the int8 reference`
           : `${failed.length} of ${comparisons.length} samples differ from the reference beyond rtol ${rtol}, atol ${atol}`,
+        hint: int8
+          ? 'the firmware and the int8 reference must agree bit for bit: this is a bug in eennc; report it with the model and run again with --json to see each sample'
+          : 'the per-sample errors are above; float rounding on the target differs in the last bits, so loosen --rtol or --atol if the errors are that small',
       });
     }
   });

@@ -57,7 +57,7 @@ export function programProblem(program: string, kind: 'gcc' | 'size' | 'objcopy'
     gcc: /^(?:[A-Za-z0-9_.+]+-)*(?:gcc|cc|clang)(?:-[0-9][0-9.]*)?$/,
     size: /^(?:[A-Za-z0-9_.+]+-)*(?:size)(?:-[0-9][0-9.]*)?$/,
     objcopy: /^(?:[A-Za-z0-9_.+]+-)*(?:objcopy)(?:-[0-9][0-9.]*)?$/,
-    qemu: /^qemu-system-[A-Za-z0-9_]+$/,
+    qemu: /^qemu-system-[A-Za-z0-9_-]+$/,
   };
   const examples = { gcc: 'arm-none-eabi-gcc', size: 'arm-none-eabi-size', objcopy: 'arm-none-eabi-objcopy', qemu: 'qemu-system-arm' };
   if (patterns[kind].test(program)) return undefined;

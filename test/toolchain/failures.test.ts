@@ -124,7 +124,7 @@ describe('buildFirmware failures', () => {
 
   it('says how to install a missing compiler', async () => {
     const json = JSON.parse(await readFile(m4.file, 'utf8'));
-    json.compiler.cc = 'arm-none-eabi-gcc-eennc-missing';
+    json.compiler.cc = 'arm-none-eabi-eennc-missing-gcc';
     const target = parseTarget(json, m4.file);
     const error = await errorOf(buildFirmware(join(scratch, 'broken'), target));
     expect(error.code).toBe('E_TOOLCHAIN');

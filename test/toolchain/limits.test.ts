@@ -1,0 +1,142 @@
+// Limits are for hangs, never for a correct slow build: make is stopped only when it goes quiet, any --timeout a
+// timer can be given works (large ones included), and a model or image too large for the target is refused with
+// the numbers: before gcc runs when its buffers do not fit, and from ld's "region overflowed" when the link fails.
+
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileModel } from '../../src/compile.js';
+import { encodeGraph } from '../../src/frontend/save.js';
+import { EennError } from '../../src/ir/diagnostics.js';
+import { loadTarget, parseTarget } from '../../src/target.js';
+import { buildFirmware, runMake } from '../../src/toolchain/build.js';
+import { runFirmware } from '../../src/toolchain/run.js';
+import { clampTimerMs, MAX_TIMER_MS } from '../../src/toolchain/timers.js';
+import { requireProgram } from '../../src/toolchain/tools.js';
+import { buildGraph } from '../frontend/build-graph.js';
+import { floatsOf, stubInput, writeStubProject } from './stub-project.js';
+
+let scratch = '';
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'eennc-limits-test-'));
+});
+afterAll(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+/** The EennError a promise rejects with (fails the test when it resolves). */
+async function errorOf(promise: Promise<unknown>): Promise<EennError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(EennError);
+    return err as EennError;
+  }
+  throw new Error('expected an EennError, but the call succeeded');
+}
+
+/** A folder holding `makefile` as its Makefile. */
+async function makeProject(name: string, makefile: string): Promise<string> {
+  const dir = join(scratch, name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'Makefile'), makefile);
+  return dir;
+}
+
+describe('the make time limit', () => {
+  it('lets a build run longer than the quiet limit while each step prints', async () => {
+    // Ten steps of 0.5 s: 5 s in all, more than the 3 s quiet limit, but never 3 s without a line.
+    const steps = Array.from({ length: 10 }, (_, i) => `step${i}`);
+    const dir = await makeProject('slow', [
+      `all: ${steps.join(' ')}`,
+      '\t@echo done',
+      ...steps.flatMap((step) => [`${step}:`, '\tsleep 0.5']),
+      '',
+    ].join('\n'));
+    const started = Date.now();
+    const result = await runMake(requireProgram('make', 'test'), ['-j1'], dir, { quietLimitMs: 3_000 });
+    expect(result.exitCode).toBe(0);
+    expect(result.output).toMatch(/done$/m);
+    expect(Date.now() - started).toBeGreaterThan(3_000);
+  });
+
+  it('stops a step that prints nothing for the quiet limit, and says so', async () => {
+    const dir = await makeProject('hang', 'all:\n\t@sleep 600\n');
+    const error = await errorOf(runMake(requireProgram('make', 'test'), [], dir, { quietLimitMs: 1_000 }));
+    expect(error.code).toBe('E_TOOLCHAIN');
+    expect(error.message).toBe('make printed nothing for 1 s and was stopped as hung');
+    expect(error.hint).toMatch(/never finished/);
+  });
+
+  it('allows minutes of silence by default, far more than one compile takes', async () => {
+    const { DEFAULT_QUIET_LIMIT_MS, DEFAULT_BUILD_LIMIT_MS } = await import('../../src/toolchain/build.js');
+    expect(DEFAULT_QUIET_LIMIT_MS).toBeGreaterThanOrEqual(5 * 60_000);
+    expect(DEFAULT_BUILD_LIMIT_MS).toBeGreaterThanOrEqual(DEFAULT_QUIET_LIMIT_MS);
+  });
+});
+
+describe('timer limits', () => {
+  it('clamps any large value to what a timer holds, and refuses nonsense', () => {
+    expect(clampTimerMs(3_000_000_000)).toBe(MAX_TIMER_MS);
+    expect(clampTimerMs(Number.POSITIVE_INFINITY)).toBe(MAX_TIMER_MS);
+    expect(clampTimerMs(1_500)).toBe(1_500);
+    for (const bad of [0, -1, Number.NaN]) expect(() => clampTimerMs(bad)).toThrow(/not a positive duration/);
+  });
+
+  it('runs the firmware with a --timeout of 3,000,000 s (above 2^31-1 ms), which once timed out at once', async () => {
+    const host = loadTarget('host');
+    const dir = await writeStubProject(join(scratch, 'host-stub'), host);
+    const image = await buildFirmware(dir, host, { jobs: 1 });
+    const run = await runFirmware(image.elfPath, host, stubInput([[1, 2, 3, 4]]), { samples: 1, timeoutMs: 3_000_000 * 1000 });
+    expect(floatsOf(run.outputs[0]!)).toEqual([2, 3, 4, 5]);
+  });
+});
+
+describe('memory overflows', () => {
+  it('turns ld\'s "region overflowed" into E_TARGET with the numbers', async () => {
+    const m4 = loadTarget('cortex-m4');
+    const tiny = parseTarget({
+      name: 'tiny-board',
+      description: 'a chip with 2 KiB of flash',
+      kind: 'board',
+      cpu: 'cortex-m4',
+      arch: 'armv7e-m',
+      features: m4.features,
+      compiler: { cc: m4.compiler.cc, size: m4.compiler.size, objcopy: m4.compiler.objcopy, flags: m4.compiler.flags, linkFlags: m4.compiler.linkFlags },
+      limits: { flash: '2K', ram: '16K' },
+      stack: '1K',
+      memoryMap: {
+        regions: [
+          { name: 'FLASH', origin: '0x08000000', length: '2K', attributes: 'rx' },
+          { name: 'SRAM', origin: '0x20000000', length: '16K', attributes: 'rwx' },
+        ],
+        vectors: 'FLASH', code: 'FLASH', data: 'SRAM',
+      },
+      counter: { source: 'systick', hz: 16_000_000 },
+      exit: 'semihosting',
+    }, join(scratch, 'tiny-board.json'));
+    const dir = await writeStubProject(join(scratch, 'tiny-project'), tiny);
+    const error = await errorOf(buildFirmware(dir, tiny, { jobs: 1 }));
+    expect(error.code).toBe('E_TARGET');
+    expect(error.message).toMatch(/^the firmware does not fit tiny-board: region FLASH overflowed by \d+ bytes$/);
+    expect(error.details).toContain('FLASH is 2048 bytes at 0x08000000');
+    expect(error.hint).toMatch(/more memory/);
+  }, 60_000);
+
+  it('refuses a model whose input and output buffers exceed the target\'s RAM before gcc runs', async () => {
+    const model = join(scratch, 'wide.onnx');
+    await writeFile(model, encodeGraph(buildGraph({
+      inputs: { x: ['float32', [1, 20_000]] },
+      nodes: [['Relu', ['x'], ['y']]],
+      outputs: ['y'],
+    })));
+    const outDir = join(scratch, 'wide-out');
+    const error = await errorOf(compileModel({ model, target: 'cortex-m0plus', precision: 'float32', outDir }));
+    expect(error.code).toBe('E_TARGET');
+    expect(error.message).toBe('the model does not fit cortex-m0plus');
+    // "needs at least": the estimate before linking, so gcc never ran.
+    expect(error.details?.join('\n')).toMatch(
+      /^RAM: needs at least \d+ bytes \(arena \d+, stack 4096, test firmware input and output buffers 160000\), cortex-m0plus has 32768$/m);
+  }, 60_000);
+});

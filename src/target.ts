@@ -315,9 +315,16 @@ function readEmulatorArgs(reader: FieldReader, args: string[]): string[] {
   return args;
 }
 
+/** The largest linker script a target may bring. */
+const MAX_LINKER_SCRIPT_BYTES = 1024 * 1024;
+
+/** Linker script commands that read or search for other files: a target's own script must be self-contained. */
+const LINKER_FILE_COMMANDS = /\b(INCLUDE|INPUT|GROUP|SEARCH_DIR|STARTUP|AS_NEEDED)\b/;
+
 /**
  * The absolute path of a target's own linker script: a regular file inside the folder of the target file (after
- * following links), so that a target file cannot make eennc read anything else.
+ * following links), at most MAX_LINKER_SCRIPT_BYTES, that names no other file, so that a target file cannot make
+ * eennc or the linker read anything else.
  */
 function readLinkerScriptPath(reader: FieldReader, script: string, file: string): string {
   const folder = dirname(resolve(file));
@@ -331,6 +338,10 @@ function readLinkerScriptPath(reader: FieldReader, script: string, file: string)
   try {
     real = realpathSync(path);
     if (!inside(real, realpathSync(folder)) || !statSync(real).isFile()) reader.fail('linkerScript', `"${script}" ${where}`);
+    const bytes = statSync(real).size;
+    if (bytes > MAX_LINKER_SCRIPT_BYTES) reader.fail('linkerScript', `"${script}" is ${bytes} bytes; a linker script is at most ${MAX_LINKER_SCRIPT_BYTES}`);
+    const command = LINKER_FILE_COMMANDS.exec(readFileSync(real, 'utf8').replace(/\/\*[\s\S]*?\*\//g, ' '));
+    if (command) reader.fail('linkerScript', `"${script}" uses ${command[1]}, which reads another file: the script must be self-contained`);
   } catch (err) {
     if (err instanceof EennError) throw err;
     reader.fail('linkerScript', `"${script}" ${where}; it cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);

@@ -26,9 +26,6 @@ export interface FirmwareOptions {
   optimization?: string;
 }
 
-/** The largest linker script a target may bring. */
-const MAX_LINKER_SCRIPT_BYTES = 1024 * 1024;
-
 /** Folder of the firmware runtime inside a generated project. */
 export const RUNTIME_DIR = 'runtime';
 
@@ -65,24 +62,15 @@ export function renderFirmware(target: Target, options: FirmwareOptions): Map<st
 /** The linker script: the target's own, or one generated from its memory map. */
 function linkerScript(target: Target): string {
   if (target.linkerScript) {
-    // loadTarget checked that the script is a regular file inside the target's folder.
-    let text: Buffer;
+    // loadTarget checked the script: a small regular file inside the target's folder that names no other file.
     try {
-      text = readFileSync(target.linkerScript);
+      return readFileSync(target.linkerScript, 'utf8');
     } catch {
       throw new EennError({
         code: 'E_TARGET', file: target.file, message: `cannot read linkerScript ${target.linkerScript}`,
         hint: 'linkerScript names a file beside the target file, relative to its folder',
       });
     }
-    if (text.length > MAX_LINKER_SCRIPT_BYTES) {
-      throw new EennError({
-        code: 'E_TARGET', file: target.file,
-        message: `linkerScript ${target.linkerScript} is ${text.length} bytes; a linker script is at most ${MAX_LINKER_SCRIPT_BYTES}`,
-        hint: 'point linkerScript at the linker script itself, a text file of a few kilobytes',
-      });
-    }
-    return text.toString('utf8');
   }
   const map = target.memoryMap;
   if (!map) throw new EennError({ code: 'E_TARGET', file: target.file, message: 'no memoryMap or linkerScript', hint: 'give the target file a "memoryMap" (flash and RAM origin and size) or a "linkerScript"; see targets/cortex-m4.json' });

@@ -57,5 +57,5 @@ describe('board target', () => {
     expect(address('__stack_top')).toBe(0x2000_1000);
 
     await expect(runFirmware(image.elfPath, target, stubInput([[1, 0, 0, 0]]), { samples: 1 })).rejects.toThrow(/has no emulator/);
-  }, 60_000);
+  }, 300_000);
 });

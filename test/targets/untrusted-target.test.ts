@@ -145,7 +145,10 @@ describe('linkerScript', () => {
     scratch = await mkdtemp(join(tmpdir(), 'eennc-linker-script-test-'));
     boardDir = join(scratch, 'board');
     await mkdir(join(boardDir, 'ld'), { recursive: true });
-    await writeFile(join(boardDir, 'ld', 'board.ld'), 'ENTRY(Reset_Handler)\n');
+    await writeFile(join(boardDir, 'ld', 'board.ld'), 'ENTRY(Reset_Handler)\n/* INCLUDE in a comment is only text */\n');
+    await writeFile(join(boardDir, 'includes.ld'), 'ENTRY(Reset_Handler)\nINCLUDE /etc/passwd\n');
+    await writeFile(join(boardDir, 'inputs.ld'), 'ENTRY(Reset_Handler)\nINPUT(/usr/lib/libsecret.a)\n');
+    await writeFile(join(boardDir, 'huge.ld'), Buffer.alloc(2 * 1024 * 1024, 0x20));
     await writeFile(join(scratch, 'outside.ld'), 'ENTRY(Reset_Handler)\n');
     await symlink(join(scratch, 'outside.ld'), join(boardDir, 'link-to-outside.ld'));
   });
@@ -179,5 +182,12 @@ describe('linkerScript', () => {
   ])('refuses %s', (_what, script) => {
     const error = targetError(boardWith(script), join(boardDir, 'board.json'));
     expect(error.message).toMatch(/^linkerScript ".*" must name a regular file inside the folder of the target file/);
+  });
+
+  it('refuses a script that reads other files (INCLUDE, INPUT) or is not a linker script\'s size', () => {
+    expect(targetError(boardWith('includes.ld'), join(boardDir, 'board.json')).message)
+      .toBe('linkerScript "includes.ld" uses INCLUDE, which reads another file: the script must be self-contained');
+    expect(targetError(boardWith('inputs.ld'), join(boardDir, 'board.json')).message).toMatch(/uses INPUT, which reads another file/);
+    expect(targetError(boardWith('huge.ld'), join(boardDir, 'board.json')).message).toMatch(/is 2097152 bytes; a linker script is at most 1048576/);
   });
 });

@@ -29,7 +29,7 @@ beforeAll(async () => {
     const dir = await writeStubProject(join(scratch, target.name), target);
     images.set(target.name, await buildFirmware(dir, target, { jobs: 1 }));
   }));
-}, 180_000);
+}, 600_000);
 
 afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -54,7 +54,7 @@ describe.each(targets.map((target) => [target.name, target] as [string, Target])
   });
 
   it('runs every sample: outputs are input + 1, exits follow the first input', async () => {
-    const run = await runFirmware(images.get(target.name)!.elfPath, target, stubInput(samples), { samples: samples.length, timeoutMs: 20_000 });
+    const run = await runFirmware(images.get(target.name)!.elfPath, target, stubInput(samples), { samples: samples.length, timeoutMs: 120_000 });
     expect(run.outputs).toHaveLength(samples.length);
     run.outputs.forEach((output, index) => {
       expect(floatsOf(output)).toEqual(samples[index].map((value) => Math.fround(value + 1)));
@@ -75,7 +75,7 @@ describe.each(targets.map((target) => [target.name, target] as [string, Target])
 describe.each(targets.filter((target) => target.kind === 'emulator').map((target) => [target.name, target] as [string, Target]))('%s instruction counting', (_name, target) => {
   it('is deterministic and within 1% of a known loop', async () => {
     const input = stubInput(loopIterations.map((iterations) => [1, iterations, 0, 0]));
-    const options = { samples: loopIterations.length, timeoutMs: 30_000 };
+    const options = { samples: loopIterations.length, timeoutMs: 120_000 };
     const [first, second]: FirmwareRun[] = await Promise.all([
       runFirmware(images.get(target.name)!.elfPath, target, input, options),
       runFirmware(images.get(target.name)!.elfPath, target, input, options),

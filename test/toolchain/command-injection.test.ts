@@ -120,7 +120,7 @@ describe('text that reaches the Makefile and C comments', () => {
     const run = await runFirmware(image.elfPath, target, stubInput([[1, 2, 3, 4]]), { samples: 1 });
     expect(floatsOf(run.outputs[0]!)).toEqual([2, 3, 4, 5]);
     expect(existsSync(canary)).toBe(false);
-  }, 120_000);
+  }, 300_000);
 
   it('buildFirmware refuses an optimisation setting that is not plain flags, before make starts', async () => {
     const target = loadTarget('host');
@@ -138,7 +138,7 @@ describe('a normal build', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(await readFile(join(out, 'Makefile'), 'utf8')).toMatch(/^OPT\s+\?= -O1 -g$/m);
     expect(existsSync(join(out, target === 'host' ? 'relu' : 'relu.elf'))).toBe(true);
-  }, 180_000);
+  }, 300_000);
 
   it('takes a hand-written linker script from the target\'s folder', async () => {
     const m4 = loadTarget('cortex-m4');
@@ -152,5 +152,5 @@ describe('a normal build', () => {
     const board = parseTarget(json, join(dir, 'board.json'));
     const image = await buildFirmware(await writeStubProject(join(dir, 'project'), board), board, { jobs: 1 });
     expect(image.flash_bytes).toBeGreaterThan(0);
-  }, 120_000);
+  }, 300_000);
 });

@@ -122,7 +122,7 @@ describe('memory overflows', () => {
     expect(error.message).toMatch(/^the firmware does not fit tiny-board: region FLASH overflowed by \d+ bytes$/);
     expect(error.details).toContain('FLASH is 2048 bytes at 0x08000000');
     expect(error.hint).toMatch(/more memory/);
-  }, 60_000);
+  }, 300_000);
 
   it('refuses a model whose input and output buffers exceed the target\'s RAM before gcc runs', async () => {
     const model = join(scratch, 'wide.onnx');
@@ -138,5 +138,5 @@ describe('memory overflows', () => {
     // "needs at least": the estimate before linking, so gcc never ran.
     expect(error.details?.join('\n')).toMatch(
       /^RAM: needs at least \d+ bytes \(arena \d+, stack 4096, test firmware input and output buffers 160000\), cortex-m0plus has 32768$/m);
-  }, 60_000);
+  }, 300_000);
 });

@@ -210,7 +210,7 @@ export async function quantizeModel(
   }
   const shape = floatGraph.tensors.get(input)!.shape;
   const size = sizeOf(shape);
-  const read = readSamples(source.path, shape, { count: source.count, scale: source.scale });
+  const read = readSamples(source.path, shape, { count: source.count, scale: source.scale, requireFinite: true });
   const samples = Array.from({ length: read.count }, (_, i) => read.data.subarray(i * size, (i + 1) * size));
   const started = Date.now();
   let lastReport = started;

@@ -1,6 +1,7 @@
 // The bytes a firmware image reads and writes for one sample: model inputs encoded from float samples (quantized
 // for int8 inputs, with the same arithmetic the int8 reference uses) and outputs decoded back to float.
 
+import { nonFiniteError } from './data/samples.js';
 import type { Tensor } from './ir/graph.js';
 import { scaleZeroOf } from './ir/int8.js';
 import type { Value } from './ops/types.js';
@@ -12,9 +13,13 @@ export interface EncodedInput {
   value: Value;
 }
 
-/** Encode float values for model input `tensor` (float32 as is, int8 quantized with the tensor's scale). */
-export function encodeInput(tensor: Tensor, values: Float32Array): EncodedInput {
+/**
+ * Encode float values for model input `tensor` (float32 as is, int8 quantized with the tensor's scale). NaN and
+ * infinite values have no int8 meaning: they are an E_DATA error naming the sample (`sample`, counted from 0).
+ */
+export function encodeInput(tensor: Tensor, values: Float32Array, sample = 0): EncodedInput {
   if (tensor.dtype === 'int8') {
+    if (!values.every(Number.isFinite)) throw nonFiniteError(undefined, sample, values);
     const { scale, zeroPoint } = scaleZeroOf(tensor);
     const data = Int8Array.from(values, (v) => quantizeF32S8(v, scale, zeroPoint));
     return { bytes: new Uint8Array(data.buffer), value: { shape: [...tensor.shape], dtype: 'int8', data } };
@@ -25,7 +30,7 @@ export function encodeInput(tensor: Tensor, values: Float32Array): EncodedInput 
 
 /** Encode several samples for model input `tensor`: each one, and the bytes of all of them back to back (a run's input). */
 export function encodeSamples(tensor: Tensor, samples: readonly Float32Array[]): { encoded: EncodedInput[]; bytes: Uint8Array } {
-  const encoded = samples.map((values) => encodeInput(tensor, values));
+  const encoded = samples.map((values, i) => encodeInput(tensor, values, i));
   const bytes = new Uint8Array(encoded.reduce((n, e) => n + e.bytes.length, 0));
   let offset = 0;
   for (const e of encoded) {

@@ -6,6 +6,7 @@ import { sizeOf, type Graph } from '../ir/graph.js';
 import type { Value } from '../ops/types.js';
 import type { CompileOptions, CompileResult } from '../compile.js';
 import { readSamples } from '../data/index.js';
+import { log } from './common-options.js';
 import { runReference } from '../frontend/reference.js';
 import { decodeOutput, encodeSamples, type EncodedInput } from '../io-codec.js';
 
@@ -35,6 +36,8 @@ export interface DataOptions {
   count?: number;
   /** Seeded random inputs in [0, 1) when no path is given (for `test`). */
   randomCount?: number;
+  /** NaN or infinite input values are an error (int8 builds); otherwise they are only warned about. */
+  requireFinite?: boolean;
 }
 
 /** The model's only input (data files hold one tensor per sample). */
@@ -63,7 +66,11 @@ export function loadInputs(graph: Graph, modelFile: string, data: DataOptions): 
     };
     return Array.from({ length: count }, () => Float32Array.from({ length: size }, random));
   }
-  const samples = readSamples(data.path, shape, { scale: data.scale, count: data.count });
+  const samples = readSamples(data.path, shape, { scale: data.scale, count: data.count, requireFinite: data.requireFinite });
+  if (samples.nonFinite) {
+    const { samples: n, first } = samples.nonFinite;
+    log(`warning: ${data.path}: ${n} sample${n === 1 ? '' : 's'} hold NaN or infinite values (the first: sample ${first}, counting from 0); their outputs mean nothing`);
+  }
   return Array.from({ length: samples.count }, (_, i) => samples.data.slice(i * size, (i + 1) * size));
 }
 
@@ -72,7 +79,7 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
   const [{ compileModel }, { runFirmware }] = await Promise.all([import('../compile.js'), import('../toolchain/index.js')]);
   const compiled = await compileModel({ ...options, link: true });
   const { graph, target, image } = compiled;
-  const inputs = loadInputs(graph, data.path ?? options.model, data);
+  const inputs = loadInputs(graph, data.path ?? options.model, { ...data, requireFinite: options.precision !== 'float32' });
   const inputTensor = graph.tensors.get(singleInput(graph, options.model).name)!;
   const { encoded, bytes } = encodeSamples(inputTensor, inputs);
   const run = await runFirmware(image!.elfPath, target, bytes, { samples: inputs.length, timeoutMs });

@@ -1,5 +1,5 @@
 // Data files in and out: samples and labels (.npy, raw .bin, IDX), and .npy outputs.
 
-export { readSamples, readLabels, type Samples, type SampleOptions } from './samples.js';
+export { readSamples, readLabels, nonFiniteError, type Samples, type SampleOptions } from './samples.js';
 export { readNpy, writeNpy, parseNpy, encodeNpy, type NpyArray, type NpyDType } from './npy.js';
 export { readIdx, type IdxArray } from './idx.js';

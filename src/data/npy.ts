@@ -32,33 +32,48 @@ export function readNpy(path: string): NpyArray {
   return parseNpy(bytes, path);
 }
 
+const SAVE_HINT = 'save the array with numpy.save (C order, little-endian float32, float64, uint8, int8 or int64)';
+
 export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
-  const fail = (message: string, hint?: string) => new EennError({ code: 'E_DATA', file, message, hint });
+  const fail = (message: string, hint = SAVE_HINT) => new EennError({ code: 'E_DATA', file, message, hint });
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw fail('not a .npy file (no \\x93NUMPY magic)');
   const major = bytes[6]!;
+  if (major < 1 || major > 3) throw fail(`.npy format version ${major} is not supported (versions 1 to 3 are)`);
+  const headerStart = major === 1 ? 10 : 12;
+  if (bytes.length < headerStart) throw fail('the .npy header is truncated');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const [headerLength, headerStart] = major === 1 ? [view.getUint16(8, true), 10] : [view.getUint32(8, true), 12];
-  if (major < 1 || major > 3) throw fail(`.npy format version ${major} is not supported`);
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   if (headerStart + headerLength > bytes.length) throw fail('the .npy header is truncated');
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, headerStart + headerLength));
 
-  const descr = /'descr'\s*:\s*'([<>|=])([a-z]\d+)'/.exec(header);
+  const descr = /'descr'\s*:\s*(?:'([^']*)'|(\[))/.exec(header);
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
-  if (!descr || !fortran || !shapeText) throw fail(`the .npy header cannot be read: ${header.trim()}`);
-  const known = DESCRIPTORS[descr[2]!];
-  if (!known) throw fail(`.npy dtype '${descr[1]}${descr[2]}' is not supported`, 'save float32, float64, uint8, int8 or int64 arrays');
-  if (descr[1] === '>' && known[1] > 1) throw fail('big-endian .npy data is not supported', 'save with dtype "<f4" (little-endian)');
+  if (!descr || !fortran || !shapeText) throw fail(`the .npy header cannot be read: ${header.trim().slice(0, 200)}`);
+  if (descr[2]) throw fail('.npy arrays with named fields (structured dtypes) are not supported');
+  const order = /^([<>|=]?)(.*)$/.exec(descr[1]!)!;
+  const known = DESCRIPTORS[order[2]!];
+  if (!known) throw fail(`.npy dtype '${descr[1]}' is not supported`);
+  if (order[1] === '>' && known[1] > 1) throw fail('big-endian .npy data is not supported', 'save with dtype "<f4" (little-endian)');
   if (fortran[1] === 'True') throw fail('Fortran-order .npy data is not supported', 'save a C-order array (np.ascontiguousarray)');
-  const shape = shapeText[1]!.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const dims = shapeText[1]!.split(',').map((d) => d.trim());
+  if (dims.length > 1 && dims[dims.length - 1] === '') dims.pop(); // "(3,)"
+  const shape = dims[0] === '' && dims.length === 1 ? [] : dims.map((d) => (/^\d+L?$/.test(d) ? parseInt(d, 10) : NaN));
+  const bad = shape.findIndex((d) => !Number.isSafeInteger(d));
+  if (bad >= 0) throw fail(`the .npy header declares the shape (${shapeText[1]}): "${dims[bad]}" is not a non-negative whole number`);
 
   const [dtype, width] = known;
   const count = shape.reduce((a, b) => a * b, 1);
+  const needed = count * width;
   const start = headerStart + headerLength;
-  if (bytes.length - start < count * width) {
-    throw fail(`the .npy data is truncated: shape [${shape.join(', ')}] needs ${count * width} bytes, the file has ${bytes.length - start}`);
+  const held = bytes.length - start;
+  if (held !== needed) {
+    const sizes = `shape [${shape.join(', ')}] of ${dtype} needs ${needed.toLocaleString('en-US')} bytes, the file holds ${held.toLocaleString('en-US')}`;
+    throw held < needed
+      ? fail(`the .npy data is truncated: ${sizes}`, 'the file was cut short; save or copy it again')
+      : fail(`the .npy data is longer than its header says: ${sizes}`);
   }
-  const body = new Uint8Array(bytes.subarray(start, start + count * width)); // a copy, aligned for the typed array
+  const body = new Uint8Array(bytes.subarray(start, start + needed)); // a copy, aligned for the typed array
   return { shape, dtype, data: typedView(body, dtype, count) };
 }
 

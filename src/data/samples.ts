@@ -12,12 +12,19 @@ export interface SampleOptions {
   scale?: number;
   /** Read at most this many samples. */
   count?: number;
+  /**
+   * A NaN or infinite value (after scaling) is an E_DATA error naming its sample: int8 builds cannot compute with
+   * them. Without it, such samples are counted in `nonFinite`.
+   */
+  requireFinite?: boolean;
 }
 
 export interface Samples {
   count: number;
   /** count × size(inputShape) values, sample after sample. */
   data: Float32Array;
+  /** Samples holding a NaN or infinite value, and the first of them (counted from 0); absent when there are none. */
+  nonFinite?: { samples: number; first: number };
 }
 
 type Loaded = { shape: number[]; dtype: NpyDType; data: NpyData; kind: 'npy' | 'idx' | 'raw' };
@@ -80,7 +87,7 @@ export function readSamples(path: string, inputShape: readonly number[], options
         code: 'E_DATA', file: path,
         message: `the file holds ${total} float32 values, not a whole number of inputs of shape ${expected}: ` +
           `expected a multiple of ${size * 4} bytes`,
-        hint: 'the file must hold whole samples of the model input; give it as .npy with shape [N, ...input] to have it checked',
+          hint: 'the file must hold whole samples of the model input; give it as .npy with shape [N, ...input] to have it checked',
       });
     }
     count = total / size;
@@ -95,12 +102,57 @@ export function readSamples(path: string, inputShape: readonly number[], options
       hint: `save the samples as [N, ${inputShape.join(', ')}] or [N, ${inputShape.slice(1).join(', ')}]`,
     });
   }
-  if (options.count !== undefined) count = Math.min(count, options.count);
+  if (options.count !== undefined) {
+    if (!Number.isSafeInteger(options.count) || options.count < 1) {
+      throw new EennError({
+        code: 'E_USAGE', file: path,
+        message: `the number of samples to read must be a whole number of at least 1, not ${options.count}`,
+        hint: 'give a count such as 100',
+      });
+    }
+    count = Math.min(count, options.count);
+  }
   const scale = options.scale ?? 1;
   const data = new Float32Array(count * size);
   const source = loaded.data;
   for (let i = 0; i < data.length; i++) data[i] = source[i]! * scale;
-  return { count, data };
+  const samples: Samples = { count, data };
+  const nonFinite = findNonFinite(data, size);
+  if (nonFinite.length > 0) {
+    const first = nonFinite[0]!;
+    if (options.requireFinite) throw nonFiniteError(path, first, data.subarray(first * size, (first + 1) * size), nonFinite.length - 1);
+    samples.nonFinite = { samples: nonFinite.length, first };
+  }
+  return samples;
+}
+
+/** Indexes of the samples (of `size` values each) that hold a NaN or an infinite value. */
+function findNonFinite(data: Float32Array, size: number): number[] {
+  const found: number[] = [];
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      const sample = Math.floor(i / size);
+      found.push(sample);
+      i = (sample + 1) * size - 1; // on to the next sample
+    }
+  }
+  return found;
+}
+
+/**
+ * E_DATA for a sample holding NaN or infinite values (an int8 model cannot compute with them): `sample` counted from
+ * 0, `values` its values, `more` how many other samples hold some too.
+ */
+export function nonFiniteError(file: string | undefined, sample: number, values: Float32Array, more = 0): EennError {
+  const at = values.findIndex((v) => !Number.isFinite(v));
+  const others = more > 0 ? ` (and ${more} more sample${more === 1 ? '' : 's'})` : '';
+  return new EennError({
+    code: 'E_DATA', file,
+    message: `sample ${sample} (counting from 0) holds ${values[at]} at value ${at} of ${values.length}${others}; ` +
+      'an int8 model cannot compute with NaN or infinite inputs',
+    hint: 'clean the data first (drop those samples, or replace the values, e.g. with numpy.nan_to_num), ' +
+      'or build with --precision float32',
+  });
 }
 
 /** Class labels from .npy (integer array) or an IDX labels file (idx1). */

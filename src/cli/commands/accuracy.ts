@@ -40,6 +40,7 @@ export function register(program: Command): void {
       path: options.data,
       scale: options.scale,
       count: options.count,
+      requireFinite: true,
     });
     const labels = readLabels(options.labels);
     const started = Date.now();

@@ -11,6 +11,7 @@ import { EennError } from '../ir/diagnostics.js';
 import type { Target } from '../target.js';
 import { clampTimerMs, formatDuration } from './timers.js';
 import { requireProgram } from './tools.js';
+import { trackChild } from '../util/temp-dirs.js';
 
 export interface BuildOptions {
   /** Optimisation flags passed as `make OPT=...` (plain flags, see checkOptimization); the Makefile's default (-O2) unless given. */
@@ -110,6 +111,7 @@ export async function runMake(
     forceKillAfterDelay: 5_000,
     env: { LC_ALL: 'C' },
   });
+  trackChild(subprocess);
   let quiet = false;
   let timer: NodeJS.Timeout | undefined;
   const rearm = (): void => {

@@ -10,7 +10,7 @@ import { emulatorCommand, type Target } from '../target.js';
 import { explainFirmwareExit, FIRMWARE_EXIT } from './exit-codes.js';
 import { clampTimerMs, formatDuration } from './timers.js';
 import { findProgram, requireProgram } from './tools.js';
-import { makeTempDir, removeTempDir, untrackPath } from '../util/temp-dirs.js';
+import { makeTempDir, removeTempDir, trackChild, untrackPath } from '../util/temp-dirs.js';
 
 export interface RunOptions {
   /** Number of samples in the input bytes. */
@@ -69,14 +69,14 @@ export async function runFirmware(imagePath: string, target: Target, inputBytes:
   const workDir = await makeTempDir('eennc-run-');
   try {
     await writeFile(join(workDir, FIRMWARE_FILES.input), inputBytes);
-    const result = await execa(command[0], command.slice(1), {
+    const result = await trackChild(execa(command[0], command.slice(1), {
       cwd: workDir,
       reject: false,
       all: true,
       stdin: 'ignore',
       timeout: timeoutMs,
       killSignal: 'SIGKILL',
-    });
+    }));
     const printed = result.all ?? '';
     if (result.timedOut) {
       throw new EennError({

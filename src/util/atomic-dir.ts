@@ -56,7 +56,8 @@ export async function removeStaleTemps(outDir: string): Promise<string[]> {
   for (const name of await readdir(dirname(target)).catch(() => [] as string[])) {
     const pid = name.startsWith(prefix) ? /^(\d+)-[0-9a-f]+(\.old)?$/.exec(name.slice(prefix.length)) : null;
     if (!pid || Number(pid[1]) === process.pid || processAlive(Number(pid[1]))) continue;
-    await rm(join(dirname(target), name), { recursive: true, force: true });
+    // maxRetries: the killed build's make may still be finishing in there
+    await rm(join(dirname(target), name), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     removed.push(name);
   }
   return removed;

@@ -1,5 +1,6 @@
 // Every temporary folder eennc makes is registered here and removed when it is done with, when the process exits,
-// and on SIGINT/SIGTERM (the process then exits with 130/143), so no command leaves anything behind.
+// and on SIGINT/SIGTERM: the tools running in them (make, QEMU) are stopped first, then the folders go, then the
+// process exits with 130/143. So no command leaves anything behind.
 
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,16 +9,24 @@ import { join } from 'node:path';
 
 /** Folders (and files) to remove; removed on exit unless released earlier. */
 const tracked = new Set<string>();
+/** Running child processes that may write into them (execa's subprocesses: a promise that can be killed). */
+const children = new Set<Child>();
 let hooksInstalled = false;
+let interrupted = false;
+
+type Child = PromiseLike<unknown> & { kill(signal?: NodeJS.Signals): boolean };
 
 /** Exit status of a process ended by a signal: 128 + the signal's number. */
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
+/** How long an interrupted command waits for its tools to stop (make waits for its compilers) before killing them. */
+const CHILD_STOP_MS = 5_000;
+
 /** Remove every tracked path now, synchronously (for exit and signal handlers). */
 export function removeTrackedSync(): void {
-  for (const path of tracked) {
+  for (const path of [...tracked].reverse()) {
     try {
-      rmSync(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
+      rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     } catch {
       /* nothing more can be done while exiting */
     }
@@ -25,16 +34,46 @@ export function removeTrackedSync(): void {
   tracked.clear();
 }
 
+/** Stop the running tools (SIGTERM, then SIGKILL after CHILD_STOP_MS), remove every tracked path and exit. */
+async function exitOnSignal(status: number): Promise<void> {
+  if (interrupted) {
+    // a second signal while the tools stop: leave at once
+    removeTrackedSync();
+    process.exit(status);
+  }
+  interrupted = true;
+  const running = [...children];
+  for (const child of running) child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = Promise.all(running.map((child) => Promise.resolve(child).catch(() => undefined)));
+  const late = new Promise<void>((done) => {
+    timer = setTimeout(() => {
+      for (const child of running) child.kill('SIGKILL');
+      done();
+    }, CHILD_STOP_MS);
+  });
+  await Promise.race([stopped, late]);
+  clearTimeout(timer);
+  removeTrackedSync();
+  process.exit(status);
+}
+
 function installHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
   process.on('exit', removeTrackedSync);
-  for (const [signal, status] of Object.entries(SIGNAL_EXIT)) {
-    process.on(signal, () => {
-      removeTrackedSync();
-      process.exit(status);
-    });
-  }
+  for (const [signal, status] of Object.entries(SIGNAL_EXIT)) process.on(signal, () => void exitOnSignal(status));
+}
+
+/** Stop `child` (a tool working in a tracked folder) before the folders are removed on SIGINT/SIGTERM. */
+export function trackChild<T extends Child>(child: T): T {
+  installHooks();
+  children.add(child);
+  const forget = (): void => {
+    children.delete(child);
+  };
+  child.then(forget, forget);
+  return child;
 }
 
 /** Remove `path` (recursively) when the process exits or is interrupted, unless untrackPath is called first. */

@@ -13,6 +13,7 @@ import { planMemory, tensorBytes, type MemoryPlan } from './partition/memory-pla
 import { emitModel, nodeMacs } from './codegen/emit-model.js';
 import { firmwareBufferBytes, makefileOutputs, renderFirmware } from './codegen/firmware.js';
 import { loadTarget, type Target } from './target.js';
+import { checkOptimization } from './arguments.js';
 import { buildFirmware, type FirmwareImage } from './toolchain/index.js';
 import { renderReportHtml, type BuildReport, type IoReport, type LayerReport } from './report/build-report.js';
 import { writeDirAtomically } from './util/atomic-dir.js';
@@ -87,6 +88,8 @@ export function modelNameOf(path: string): string {
 
 export async function compileModel(options: CompileOptions): Promise<CompileResult> {
   const target = loadTarget(options.target);
+  // --opt reaches the Makefile and the compiler: refused before any work when it is not plain flags.
+  if (options.optimization !== undefined) checkOptimization(options.optimization);
   const modelName = modelNameOf(options.model);
   const { graph: floatGraph, notes, overrides } = importWithOwnQuantization(options.model, options.inputShapes);
   const graph = options.precision === 'int8' ? await quantizeModel(floatGraph, { ...options, overrides }, notes).catch((err: unknown) => { throw err instanceof EennError ? err.withFile(options.model) : err; }) : floatGraph;

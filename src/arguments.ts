@@ -41,6 +41,9 @@ export function compilerFlagProblem(flag: string): string | undefined {
   if (!flag.startsWith('-')) return `"${flag}" is not an option (flags start with -)`;
   const option = UNSAFE_COMPILER_OPTIONS.find((unsafe) => flag.startsWith(unsafe));
   if (option) return `"${flag}" is refused: ${option} runs another program, passes raw text on or changes what the project builds`;
+  if (/^--?specs/.test(flag) && !/^--?specs=[A-Za-z0-9_.+-]+\.specs$/.test(flag)) {
+    return `"${flag}" is refused: --specs may name a .specs file of the toolchain (--specs=nano.specs)`;
+  }
   if (flag.startsWith('-fuse-ld') && !LINKERS.some((linker) => flag === `-fuse-ld=${linker}`)) {
     return `"${flag}" is refused: -fuse-ld may name ${LINKERS.join(', ')}`;
   }

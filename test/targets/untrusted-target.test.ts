@@ -81,6 +81,7 @@ describe('compiler flags', () => {
     ['-Wl,--plugin,evil.so', ''],
     ['-Wl,-T,other.ld', ''],
     ['-fuse-ld=touch', ''],
+    ['--specs=model.c', ''],
   ])('refuses %s, an option that runs or loads another program or replaces what is built', (flag, value) => {
     const flags = value ? [flag, value] : [flag];
     const error = targetError(m4With((json) => { json.compiler.linkFlags = ['-nostartfiles', ...flags]; }));

@@ -100,6 +100,10 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   } else if (plan.smallestArenaBytes !== undefined && plan.smallestArenaBytes < plan.arenaBytes) {
     notes.push(`the arena is ${plan.arenaBytes} bytes, the fastest plan within --arena ${policy}; ` +
       `--arena min needs ${plan.smallestArenaBytes} bytes (some layers slower)`);
+  } else if (options.precision === 'float32' && policy !== DEFAULT_ARENA_POLICY) {
+    // The float32 plan has no variants that trade memory for speed (memory-plan.ts spends a budget on int8 steps only).
+    notes.push(`--arena ${policy} changes nothing in a float32 build: its one memory plan is already the smallest ` +
+      `arena the planner reaches (${plan.arenaBytes} bytes), with no faster variant to spend more on`);
   }
   const emitted = withFile(options.model, () => emitModel(graph, plan, { modelName, precision: options.precision }));
   const inputBytes = graph.inputs.map((name) => tensorBytes(graph.tensors.get(name)!));

@@ -31,6 +31,9 @@ export interface DoctorReport {
   install_command: string | null;
 }
 
+/** A check that takes longer than this has hung (each is a --version, a machine list or a one-line link). */
+const CHECK_LIMIT_MS = 120_000;
+
 /** The test data packages and where they install. */
 const TEST_DATA = [
   { name: 'ONNX backend test data', path: '/usr/share/libonnx-testdata/data', package: PACKAGES.onnxTestData, purpose: 'operator conformance tests' },
@@ -91,6 +94,7 @@ async function checkNewlib(target: Target): Promise<ToolCheck> {
   try {
     await writeFile(join(dir, 'probe.c'), '#include <string.h>\n#include <math.h>\nint main(void) { return (int)strlen("x") + (int)sqrtf(4.0f); }\n');
     const result = await execa(cc, [...target.compiler.flags, '--specs=nano.specs', '--specs=nosys.specs', 'probe.c', '-lm', '-o', 'probe.elf'], {
+      timeout: CHECK_LIMIT_MS,
       cwd: dir,
       reject: false,
       all: true,
@@ -111,7 +115,7 @@ async function checkQemu(targets: Target[]): Promise<ToolCheck> {
   const path = findProgram(program);
   if (!path) return { ...base, ok: false, detail: 'not found on the PATH' };
   const version = (await firstLine(path, ['--version'])) ?? path;
-  const machines = await execa(path, ['-machine', 'help'], { reject: false });
+  const machines = await execa(path, ['-machine', 'help'], { reject: false, timeout: CHECK_LIMIT_MS });
   const needed = [...new Set(targets.flatMap((target) => (target.emulator ? [target.emulator.machine] : [])))];
   const known = new Set((machines.stdout ?? '').split('\n').map((line) => line.trim().split(/\s+/)[0]));
   const absent = needed.filter((machine) => !known.has(machine));
@@ -125,6 +129,6 @@ function checkPath(name: string, path: string, pkg: string, purpose: string): To
 }
 
 async function firstLine(program: string, args: string[]): Promise<string | undefined> {
-  const result = await execa(program, args, { reject: false });
+  const result = await execa(program, args, { reject: false, timeout: CHECK_LIMIT_MS });
   return result.exitCode === 0 ? (result.stdout ?? '').split('\n')[0]?.trim() || undefined : undefined;
 }

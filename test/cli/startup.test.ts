@@ -66,6 +66,19 @@ describe('dist/, the compiled command', () => {
   });
 });
 
+describe('bin/eennc.js', () => {
+  it('without a current dist/ and without tsx, says what to run instead of failing with a stack trace', () => {
+    const root = mkdtempSync(join(scratch, 'bare-'));
+    mkdirSync(join(root, 'bin'));
+    for (const file of ['eennc.js', 'dist-status.mjs']) writeFileSync(join(root, 'bin', file), readFileSync(join(ROOT, 'bin', file)));
+    writeFileSync(join(root, 'package.json'), '{ "type": "module" }\n');
+    const run = spawnSync(process.execPath, [join(root, 'bin', 'eennc.js'), '--help'], { cwd: root, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^error: dist\/ is missing .*\nhint: run `npm install`/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe('distStatus: when bin/eennc.js may run dist/', () => {
   /** A package folder with src/a.ts at `sourceTime` and a build stamped at `builtTime` (seconds). */
   function checkout(sourceTime: number, builtTime?: number): string {

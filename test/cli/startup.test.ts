@@ -1,5 +1,5 @@
-// The shipped command: bin/eennc.js runs dist/ only when it is current, `--help` and `targets` load no compiler,
-// toolchain or protobuf code, and calibration's worker threads start from dist/.
+// The shipped command: what the package holds, bin/eennc.js runs dist/ only when it is current, `--help` and
+// `targets` load no compiler, toolchain or protobuf code, and calibration's worker threads start from dist/.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -34,6 +34,17 @@ describe('dist/, the compiled command', () => {
   beforeAll(() => {
     const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT, encoding: 'utf8' });
     expect(build.status, build.stdout + build.stderr).toBe(0);
+  });
+
+  it('the package holds the command, the targets and the templates, and no sources, tests or examples', () => {
+    const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
+    expect(pack.status, pack.stderr).toBe(0);
+    const files = (JSON.parse(pack.stdout) as { files: { path: string }[] }[])[0]!.files.map((file) => file.path);
+    for (const needed of [
+      'bin/eennc.js', 'bin/dist-status.mjs', `dist/${STAMP}`, 'dist/cli/main.js', 'dist/calibration-worker.js',
+      'targets/cortex-m4.json', 'templates/c/firmware/Makefile.hbs', 'templates/report/report.html.hbs', 'package.json', 'README.md',
+    ]) expect(files).toContain(needed);
+    expect(files.filter((path) => /^(src|test|examples|scripts|node_modules|build)\/|^dist\/\.tsbuildinfo$|\.ts$/.test(path))).toEqual([]);
   });
 
   it('--help lists the commands and loads none of the compiler', () => {

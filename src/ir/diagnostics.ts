@@ -25,8 +25,10 @@ export const FALLBACK_HINTS: Readonly<Record<ErrorCode, string>> = {
   E_PARSE: 'the file is not a complete ONNX model: export it again and check it with onnx.checker.check_model',
   E_OPSET: 'export the model again with the standard ONNX operator sets (ai.onnx, opset 7 or later)',
   E_GRAPH: 'the graph is not well formed: check it with onnx.checker.check_model(model, full_check=True) and export it again',
-  E_SHAPE: 'give the shapes of dynamic inputs with --input-shape NAME=AxBxC, or check the shapes the exporter wrote',
-  E_UNSUPPORTED: 'run `eennc inspect MODEL.onnx` to list every unsupported operator; replace them in the model before export',
+  E_SHAPE: 'check the shapes of the model\'s inputs (give dynamic ones with --input-shape NAME=AxBxC) and the node\'s ' +
+    'attributes as the exporter wrote them',
+  E_UNSUPPORTED: 'eennc does not implement this: `eennc inspect MODEL.onnx` lists every unsupported operator; change the ' +
+    'model (another operator or attribute) before export',
   E_DATA: 'check the data file: its type, its shape ([N, ...input] or the input shape) and its length',
   E_MODEL: 'the model\'s own values are invalid: export it again from the framework that trained it',
   E_TARGET: 'run `eennc targets` to see the targets and their memory, or check the target file',

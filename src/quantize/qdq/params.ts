@@ -38,6 +38,10 @@ const OUTPUT_DTYPES: Record<number, string> = {
 const UNSUPPORTED_HINT = 'eennc imports 8-bit quantization (int8 or uint8 activations and weights, int32 bias); ' +
   're-quantize the model to 8 bits (onnxruntime quantize_static with QInt8 / QUInt8)';
 
+/** What to do about quantization parameters that contradict each other or the tensor they describe. */
+export const QDQ_MODEL_HINT = 'the model\'s quantization parameters are inconsistent: quantize it again (onnxruntime ' +
+  'quantize_static), or give eennc the float model and --calib DATA to quantize it itself';
+
 /** The integer kind of a tensor dtype, or a node error for 16-bit and other types. */
 export function kindOfDtype(node: Node, dtype: DType, what: string): QuantKind {
   if (dtype === 'int8' || dtype === 'uint8' || dtype === 'int32') return dtype;
@@ -81,7 +85,7 @@ export function readStatedQuant(constants: ConstantLookup, node: Node, request: 
   }
   const scaleTensor = constantInput(constants, node, request.scale, 'the scale');
   if (scaleTensor.dtype !== 'float32') {
-    throw nodeError('E_UNSUPPORTED', node, `the scale "${scaleTensor.name}" is ${scaleTensor.dtype}; only float32 scales are supported`);
+    throw nodeError('E_UNSUPPORTED', node, `the scale "${scaleTensor.name}" is ${scaleTensor.dtype}; only float32 scales are supported`, UNSUPPORTED_HINT);
   }
   const scales = Float32Array.from(scaleTensor.data as ArrayLike<number>);
   for (let c = 0; c < scales.length; c++) {
@@ -91,7 +95,7 @@ export function readStatedQuant(constants: ConstantLookup, node: Node, request: 
         'the model file is damaged or was quantized from a range with NaN or infinite values; re-run the quantizer');
     }
   }
-  if (scales.length === 0) throw nodeError('E_MODEL', node, `the scale "${scaleTensor.name}" is empty`);
+  if (scales.length === 0) throw nodeError('E_MODEL', node, `the scale "${scaleTensor.name}" is empty`, QDQ_MODEL_HINT);
 
   const zpName = request.zeroPoint >= 0 ? node.inputs[request.zeroPoint] ?? '' : '';
   let kind: QuantKind | undefined;
@@ -100,7 +104,7 @@ export function readStatedQuant(constants: ConstantLookup, node: Node, request: 
     const zp = constantInput(constants, node, request.zeroPoint, 'the zero point');
     kind = kindOfDtype(node, zp.dtype, `the zero point "${zp.name}"`);
     if (zp.data.length !== scales.length) {
-      throw nodeError('E_MODEL', node, `the zero point "${zp.name}" has ${zp.data.length} values for ${scales.length} scales`);
+      throw nodeError('E_MODEL', node, `the zero point "${zp.name}" has ${zp.data.length} values for ${scales.length} scales`, QDQ_MODEL_HINT);
     }
     zeroPoints = Int32Array.from(zp.data as ArrayLike<number>);
   }
@@ -114,7 +118,7 @@ export function readStatedQuant(constants: ConstantLookup, node: Node, request: 
   }
   kind ??= request.kind;
   if (kind === 'int32' && zeroPoints.some((z) => z !== 0)) {
-    throw nodeError('E_MODEL', node, 'an int32 quantization must have zero point 0');
+    throw nodeError('E_MODEL', node, 'an int32 quantization must have zero point 0', QDQ_MODEL_HINT);
   }
 
   let axis: number | undefined;
@@ -126,7 +130,7 @@ export function readStatedQuant(constants: ConstantLookup, node: Node, request: 
     }
     const given = request.axis ?? 1;
     axis = given < 0 ? given + rank : given;
-    if (axis < 0 || axis >= rank) throw nodeError('E_MODEL', node, `axis ${given} is out of range for a tensor of rank ${rank}`);
+    if (axis < 0 || axis >= rank) throw nodeError('E_MODEL', node, `axis ${given} is out of range for a tensor of rank ${rank}`, QDQ_MODEL_HINT);
   }
   return { scales, zeroPoints, axis, kind };
 }
@@ -159,7 +163,7 @@ function channelLayout(node: Node, shape: readonly number[], q: StatedQuant, ten
   if (q.axis === undefined || q.scales.length === 1) return { channels: 1, inner: 1 };
   const channels = shape[q.axis];
   if (channels !== q.scales.length) {
-    throw nodeError('E_MODEL', node, `tensor "${tensor}" has ${channels ?? 0} channels along axis ${q.axis} but ${q.scales.length} scales`);
+    throw nodeError('E_MODEL', node, `tensor "${tensor}" has ${channels ?? 0} channels along axis ${q.axis} but ${q.scales.length} scales`, QDQ_MODEL_HINT);
   }
   let inner = 1;
   for (let d = q.axis + 1; d < shape.length; d++) inner *= shape[d]!;
@@ -220,7 +224,8 @@ export function quantizeConstant(node: Node, values: ArrayLike<number>, shape: r
   const zero = new Array<boolean>(layout.channels).fill(true);
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
-    if (!Number.isFinite(x)) throw nodeError('E_MODEL', node, `constant "${tensor}" holds ${x} at element ${i}; it cannot be quantized`);
+    if (!Number.isFinite(x)) throw nodeError('E_MODEL', node, `constant "${tensor}" holds ${x} at element ${i}; it cannot be quantized`,
+      'a weight that is not a finite number: check the trained model, and export it again');
     if (x !== 0) zero[channelOf(i, layout)] = false;
   }
   const scales = usableScales(node, q, tensor, (c) => zero[c]!);

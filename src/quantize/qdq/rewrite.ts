@@ -13,7 +13,7 @@ import { lookupOp } from '../../ops/registry.js';
 import type { QuantOverrides } from '../overrides.js';
 import type { PerChannelWeights } from '../quant-params.js';
 import {
-  activationScaleZero, dequantizeConstant, kindOfDtype, quantizeConstant, readStatedQuant, weightOverride,
+  activationScaleZero, dequantizeConstant, kindOfDtype, QDQ_MODEL_HINT, quantizeConstant, readStatedQuant, weightOverride,
   type QuantKind, type StatedQuant,
 } from './params.js';
 import { isDequantizeLinear, isQuantizeLinear, qOperatorSpec, type QOperatorSpec, type QuantizedOperand } from './qoperator.js';
@@ -194,11 +194,11 @@ class QdqRewriter {
   private biasOperand(node: Node, name: string, x: StatedQuant, w: StatedQuant): string {
     const constant = this.intConstant(name);
     if (!constant || constant.dtype !== 'int32') {
-      throw nodeError('E_UNSUPPORTED', node, `the bias "${name}" must be an int32 constant`);
+      throw nodeError('E_UNSUPPORTED', node, `the bias "${name}" must be an int32 constant`, QDQ_MODEL_HINT);
     }
     const channels = constant.data.length;
     if (x.scales.length !== 1 || (w.scales.length !== 1 && w.scales.length !== channels)) {
-      throw nodeError('E_MODEL', node, `the bias "${name}" has ${channels} values for ${w.scales.length} weight scales`);
+      throw nodeError('E_MODEL', node, `the bias "${name}" has ${channels} values for ${w.scales.length} weight scales`, QDQ_MODEL_HINT);
     }
     const values = new Float32Array(channels);
     for (let c = 0; c < channels; c++) {
@@ -218,7 +218,7 @@ class QdqRewriter {
     if (quantizedIndex < 0) {
       const fake = inputs.find((name) => this.intConstants.has(name));
       if (fake !== undefined) {
-        throw nodeError('E_UNSUPPORTED', node, `reads the quantized constant "${fake}" without a DequantizeLinear`);
+        throw nodeError('E_UNSUPPORTED', node, `reads the quantized constant "${fake}" without a DequantizeLinear`, QDQ_MODEL_HINT);
       }
       if (this.foldTransposedWeights(node, inputs) || this.foldConstantNode(node, inputs)) return;
       for (const name of inputs) this.adopt(name);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages eennc needs (cross compiler, newlib, QEMU, host gcc and make, test data), only
-# those missing: quick and quiet when everything is there. `eennc doctor` checks the same things.
+# those missing: quick and quiet when everything is there. `eennc doctor` checks the same things. Then checks that
+# Node.js is as recent as package.json's engines field asks.
 set -euo pipefail
 
 PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make libonnx-testdata dataset-fashion-mnist)
@@ -23,7 +24,19 @@ if ! command -v node >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
 
+# The Node.js that package.json's engines field asks for (">=X.Y"): a distribution may ship an older one.
+check_node() {
+  local needed
+  needed=$(node -e 'const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(p.engines.node.replace(/^>=\s*/, ""))' "$(dirname "$0")/../package.json")
+  if ! node -e 'const [a, b] = [process.versions.node, process.argv[1]].map((v) => v.split(".").map(Number)); process.exit(a[0] > b[0] || (a[0] === b[0] && a[1] >= (b[1] ?? 0)) ? 0 : 1)' "$needed"; then
+    echo "eennc setup: Node.js $(node --version) is too old: eennc needs $needed or later" >&2
+    echo "Install a newer one (https://nodejs.org/en/download, or your distribution's backports), then run this again." >&2
+    exit 1
+  fi
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
+  check_node
   echo "eennc setup: all packages are installed (${PACKAGES[*]})"
   exit 0
 fi
@@ -42,4 +55,5 @@ fi
 echo "eennc setup: installing ${missing[*]}"
 ${as_root[@]+"${as_root[@]}"} apt-get update
 ${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+check_node
 echo "eennc setup: done"

@@ -7,10 +7,13 @@ import { bytesPerElement, type DType } from '../ir/graph.js';
 export const LIMITS = {
   /** The largest tensor, constant or computed, in bytes (64 MiB: 16 M float32 values). */
   tensorBytes: 64 * 1024 * 1024,
-  /** All constants of a model together (weights, biases, shapes), in bytes. */
-  constantBytes: 256 * 1024 * 1024,
-  /** All computed tensors of one inference together (what the float reference holds for calibration), in bytes. */
-  activationBytes: 256 * 1024 * 1024,
+  /**
+   * All constants of a model together (weights, biases, shapes), in bytes: 32 M float32 weights, whose int8 form
+   * (32 MiB) is more flash than microcontrollers have. Every calibration thread holds a copy.
+   */
+  constantBytes: 128 * 1024 * 1024,
+  /** All computed tensors of one inference together (the float reference of each calibration thread), in bytes. */
+  activationBytes: 128 * 1024 * 1024,
 } as const;
 
 const MIB = 1024 * 1024;

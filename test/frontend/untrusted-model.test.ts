@@ -259,17 +259,21 @@ describe('declared sizes beyond the limits', () => {
   });
 
   it('refuses a model whose activations together pass the limit, naming the node where they do', () => {
-    // 9 Relu layers of 8 MiB each: every tensor is small enough, all of them together are not.
-    const side = 1024;
-    const nodes: NodeProto[] = Array.from({ length: 40 }, (_, i) => ({
+    // A chain of Relu layers of 8 MiB each: every tensor is small enough, all of them together are not.
+    const layerBytes = 8 * 1024 * 1024;
+    const layers = LIMITS.activationBytes / layerBytes + 4;
+    const nodes: NodeProto[] = Array.from({ length: layers }, (_, i) => ({
       name: `relu${i}`, opType: 'Relu', input: [i === 0 ? 'x' : `h${i - 1}`], output: [`h${i}`],
     }));
     const model = writeModel(folder(), {
-      name: 'deep', input: [valueInfo('x', [1, 2, side, side])], output: [{ name: 'h39' }], node: nodes,
+      name: 'deep', input: [valueInfo('x', [1, 2, 1024, 1024])], output: [{ name: `h${layers - 1}` }], node: nodes,
     });
     const e = refusal(() => importModel(model), 'E_MODEL');
-    expect(e.message).toMatch(/the tensors one inference computes take 264 MiB together; eennc accepts at most 256 MiB/);
-    expect(e.node?.name).toBe('relu31');
+    const mib = (bytes: number) => `${bytes / 1024 / 1024} MiB`;
+    expect(e.message).toBe(`the tensors one inference computes take ${mib(LIMITS.activationBytes + layerBytes)} together; ` +
+      `eennc accepts at most ${mib(LIMITS.activationBytes)}`);
+    // The input and the first outputs fill the budget exactly; the next output passes it.
+    expect(e.node?.name).toBe(`relu${LIMITS.activationBytes / layerBytes - 1}`);
   });
 });
 

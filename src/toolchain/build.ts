@@ -2,7 +2,7 @@
 // measures the image: flash = text + data, static RAM = data + bss, as binutils `size` reports them.
 // make gets its values as arguments (never a shell string), and is stopped only when it hangs, not when it is slow.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -18,9 +18,9 @@ export interface BuildOptions {
   optimization?: string;
   /** Parallel compile jobs (`make -j`); the number of CPUs unless given. */
   jobs?: number;
-  /** make is taken for hung after this long without printing a line (each command it starts prints one); default 10 minutes. */
+  /** make is taken for hung after this long without printing a line (each command it starts prints one); buildLimits by default. */
   quietLimitMs?: number;
-  /** And stopped after this long in all, however busy (default 1 hour). */
+  /** And stopped after this long in all, however busy; buildLimits by default. */
   timeoutMs?: number;
 }
 
@@ -28,6 +28,29 @@ export interface BuildOptions {
 export const DEFAULT_QUIET_LIMIT_MS = 10 * 60_000;
 /** The whole build, whatever it prints. */
 export const DEFAULT_BUILD_LIMIT_MS = 60 * 60_000;
+/** Both limits grow by this much per byte of C source: a second per megabyte, far slower than gcc reads weight tables. */
+const LIMIT_MS_PER_SOURCE_BYTE = 1_000 / (1024 * 1024);
+
+/**
+ * The default limits of a build of `dir`: DEFAULT_QUIET_LIMIT_MS and DEFAULT_BUILD_LIMIT_MS, each plus a second
+ * per megabyte of the project's .c and .h files, so that a host build of a model with hundreds of megabytes of
+ * weights is never taken for a hang.
+ */
+export function buildLimits(dir: string): { quietLimitMs: number; timeoutMs: number } {
+  const extra = sourceBytes(dir) * LIMIT_MS_PER_SOURCE_BYTE;
+  return { quietLimitMs: DEFAULT_QUIET_LIMIT_MS + extra, timeoutMs: DEFAULT_BUILD_LIMIT_MS + extra };
+}
+
+/** Bytes of the .c and .h files under `dir` (a generated project: a few folders deep). */
+function sourceBytes(dir: string, depth = 0): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && depth < 4) total += sourceBytes(path, depth + 1);
+    else if (entry.isFile() && /\.[ch]$/.test(entry.name)) total += statSync(path).size;
+  }
+  return total;
+}
 
 export interface FirmwareImage {
   /** The linked image: `<name>.elf`, or the executable for the host. */
@@ -65,7 +88,11 @@ export async function buildFirmware(projectDir: string, target: Target, options:
     checkOptimization(options.optimization);
     args.push(`OPT=${options.optimization}`);
   }
-  const result = await runMake(make, args, dir, options);
+  const limits = buildLimits(dir);
+  const result = await runMake(make, args, dir, {
+    quietLimitMs: options.quietLimitMs ?? limits.quietLimitMs,
+    timeoutMs: options.timeoutMs ?? limits.timeoutMs,
+  });
   if (result.exitCode !== 0) {
     const overflow = memoryOverflow(result.output, target);
     if (overflow) throw overflow;

@@ -2,7 +2,7 @@
 // timer can be given works (large ones included), and a model or image too large for the target is refused with
 // the numbers: before gcc runs when its buffers do not fit, and from ld's "region overflowed" when the link fails.
 
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { compileModel } from '../../src/compile.js';
 import { encodeGraph } from '../../src/frontend/save.js';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { loadTarget, parseTarget } from '../../src/target.js';
-import { buildFirmware, runMake } from '../../src/toolchain/build.js';
+import { buildFirmware, buildLimits, runMake } from '../../src/toolchain/build.js';
 import { runFirmware } from '../../src/toolchain/run.js';
 import { clampTimerMs, MAX_TIMER_MS } from '../../src/toolchain/timers.js';
 import { requireProgram } from '../../src/toolchain/tools.js';
@@ -69,10 +69,20 @@ describe('the make time limit', () => {
     expect(error.hint).toMatch(/never finished/);
   });
 
-  it('allows minutes of silence by default, far more than one compile takes', async () => {
-    const { DEFAULT_QUIET_LIMIT_MS, DEFAULT_BUILD_LIMIT_MS } = await import('../../src/toolchain/build.js');
-    expect(DEFAULT_QUIET_LIMIT_MS).toBeGreaterThanOrEqual(5 * 60_000);
-    expect(DEFAULT_BUILD_LIMIT_MS).toBeGreaterThanOrEqual(DEFAULT_QUIET_LIMIT_MS);
+  it('allows minutes of silence by default, and more for a project with more C to compile', async () => {
+    const small = await makeProject('small-sources', 'all:\n');
+    await writeFile(join(small, 'main.c'), 'int main(void) { return 0; }\n');
+    const limits = buildLimits(small);
+    expect(limits.quietLimitMs).toBeGreaterThanOrEqual(5 * 60_000);
+    expect(limits.timeoutMs).toBeGreaterThanOrEqual(limits.quietLimitMs);
+    // 200 MiB of weights in model.c (a sparse file: nothing is written) add 200 s to both limits.
+    const large = await makeProject('large-sources', 'all:\n');
+    await mkdir(join(large, 'kernels'));
+    await writeFile(join(large, 'model.c'), '');
+    await truncate(join(large, 'model.c'), 200 * 1024 * 1024);
+    const larger = buildLimits(large);
+    expect(larger.quietLimitMs - limits.quietLimitMs).toBeCloseTo(200_000, -2);
+    expect(larger.timeoutMs - limits.timeoutMs).toBeCloseTo(200_000, -2);
   });
 });
 

@@ -7,8 +7,8 @@ import { reportError } from './report-error.js';
 import { registerCommands } from './commands/index.js';
 import { eenncVersion } from './version.js';
 
-/** Commander's exits that are not failures: help asked for, or the version. */
-const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.version']);
+/** Commander's exits after printing help or the version: not failures, unless the help stands for a missing command. */
+const HELP_EXITS = new Set(['commander.help', 'commander.helpDisplayed', 'commander.version']);
 
 /** Run `eennc` on argv (process.argv: node, script, arguments); `register` adds the subcommands. */
 export async function main(argv: string[], register: (program: Command) => void = registerCommands): Promise<number> {
@@ -30,8 +30,7 @@ export async function main(argv: string[], register: (program: Command) => void 
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (QUIET_EXITS.has(err.code)) return 0;
-      if (err.code === 'commander.help') return 2; // no command given: the help went to stderr
+      if (HELP_EXITS.has(err.code)) return err.exitCode === 0 ? 0 : 2; // `eennc` alone: the help went to stderr
       return reportError(usageError(program, args, err), debug, json);
     }
     return reportError(err, debug, json);
@@ -40,10 +39,13 @@ export async function main(argv: string[], register: (program: Command) => void 
 
 /** Commander's usage error as an E_USAGE error whose hint points at the command's help. */
 function usageError(program: Command, args: string[], err: CommanderError): EennError {
-  const command = program.commands.find((c) => args.includes(c.name()));
+  const name = args.find((arg) => !arg.startsWith('-')); // eennc's own options take no value: the first word is the command
+  const command = program.commands.find((c) => c.name() === name);
   return new EennError({
     code: 'E_USAGE',
     message: err.message.replace(/^error:\s*/, ''),
-    hint: `run \`eennc ${command ? command.name() + ' ' : ''}--help\` to see the ${command ? 'options' : 'commands'} and the values they take`,
+    hint: command
+      ? `run \`eennc ${command.name()} --help\` to see the options and the values they take`
+      : 'run `eennc --help` to see the commands',
   });
 }

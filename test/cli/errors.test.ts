@@ -196,6 +196,18 @@ describe('every error has a hint', () => {
   });
 });
 
+describe('help', () => {
+  it('asked for, it is no failure; eennc alone prints it as a usage error', async () => {
+    const asked = await inProcess(['help', 'build']);
+    expect(asked.exitCode).toBe(0);
+    expect(asked.stdout).toContain('--arena');
+    const alone = await inProcess([]);
+    expect(alone.exitCode).toBe(2);
+    expect(alone.stdout).toBe('');
+    expect(alone.stderr).toContain('Usage: eennc');
+  });
+});
+
 describe('--version', () => {
   it('prints the version in package.json', async () => {
     const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };

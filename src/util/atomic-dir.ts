@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EennError } from '../ir/diagnostics.js';
 import { checkOutputDir, MANIFEST_FILE, manifestText, type OutputDirOptions } from './output-dir.js';
-import { trackPath, untrackPath } from './temp-dirs.js';
+import { processAlive, trackPath, untrackPath } from './temp-dirs.js';
 
 /** Contents keyed by path relative to the output folder. */
 export type FileSet = Map<string, string | Uint8Array>;
@@ -37,15 +37,6 @@ export async function checkWritableParent(outDir: string): Promise<void> {
 /** Temporary folders of a write into `target` are named `.<name>.tmp-<pid>-<random>` beside it. */
 function tempPrefix(target: string): string {
   return `.${basename(target)}.tmp-`;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Remove the temporary folders that writes into `outDir` by processes that no longer run (killed) left behind. */

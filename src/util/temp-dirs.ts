@@ -3,7 +3,7 @@
 // process exits with 130/143. So no command leaves anything behind.
 
 import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -87,10 +87,39 @@ export function untrackPath(path: string): void {
   tracked.delete(path);
 }
 
-/** A fresh folder in the system's temporary directory (`<prefix>XXXXXX`), removed on exit at the latest. */
+/** Whether a process with this id runs (one of another user counts as running). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The names makeTempDir gives: `eennc-<kind>-<pid>-XXXXXX`. */
+const TEMP_NAME = /^eennc-(?:[a-z]+-)*(\d+)-[A-Za-z0-9]{6}$/;
+let swept = false;
+
+/** Remove, once per process, the temporary folders of eennc processes that no longer run (killed with SIGKILL). */
+async function sweepStale(): Promise<void> {
+  if (swept) return;
+  swept = true;
+  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const pid = Number(TEMP_NAME.exec(name)?.[1] ?? NaN);
+    if (Number.isNaN(pid) || pid === process.pid || processAlive(pid)) continue;
+    await rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * A fresh folder in the system's temporary directory, `<prefix><pid>-XXXXXX` (prefix `eennc-<kind>-`), removed on
+ * exit at the latest, or by a later eennc when this process was killed.
+ */
 export async function makeTempDir(prefix: string): Promise<string> {
   installHooks();
-  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await sweepStale();
+  const dir = await mkdtemp(join(tmpdir(), `${prefix}${process.pid}-`));
   tracked.add(dir);
   return dir;
 }

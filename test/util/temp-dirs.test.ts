@@ -21,11 +21,12 @@ async function leftovers(tmp: string): Promise<string[]> {
  * Start a Node process running `body` (with makeTempDir, trackChild, spawn and writeFileSync in scope) in a fresh
  * TMPDIR.
  */
-async function start(body: string): Promise<{ tmp: string; child: ReturnType<typeof execa> }> {
+async function start(body: string, prepare?: (tmp: string) => Promise<void>): Promise<{ tmp: string; child: ReturnType<typeof execa> }> {
   const dir = await mkdtemp(join(tmpdir(), 'eennc-temp-dirs-'));
   scratches.push(dir);
   const tmp = join(dir, 'tmp');
   await mkdir(tmp);
+  await prepare?.(tmp);
   const script = join(dir, 'script.mts');
   await writeFile(script, [
     `import { makeTempDir, trackChild } from ${JSON.stringify(join(ROOT, 'src/util/temp-dirs.ts'))};`,
@@ -46,6 +47,13 @@ function printed(child: ReturnType<typeof execa>, text: string): Promise<unknown
       if (out.includes(text)) done();
     });
   })]);
+}
+
+/** A pid that no process has: a child that has already exited. */
+async function deadPid(): Promise<number> {
+  const child = execa('true');
+  await child;
+  return child.pid!;
 }
 
 function alive(pid: number): boolean {
@@ -81,6 +89,19 @@ describe('temporary folders', () => {
     expect(r.exitCode).toBe(0);
     expect(String(r.stdout)).toContain(tmp);
     expect(await leftovers(tmp)).toEqual([]);
+  });
+
+  it('removes the folders of an eennc process that was killed, not those of one that runs', async () => {
+    const { tmp, child } = await start(`const d = await makeTempDir('eennc-probe-'); console.log(d);`, async (tmp) => {
+      const killed = join(tmp, `eennc-run-${await deadPid()}-AbC123`);
+      await mkdir(killed);
+      await writeFile(join(killed, 'input.bin'), 'x');
+      await mkdir(join(tmp, `eennc-run-${process.pid}-AbC123`));
+      await mkdir(join(tmp, 'eennc-notes'));
+    });
+    const r = await child;
+    expect(r.exitCode).toBe(0);
+    expect((await leftovers(tmp)).sort()).toEqual(['eennc-notes', `eennc-run-${process.pid}-AbC123`]);
   });
 
   it.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s stops the tools at work, removes the folders and exits %i', async (signal, status) => {

@@ -136,7 +136,9 @@ export async function runMake(
     stdin: 'ignore',
     timeout: totalLimitMs,
     forceKillAfterDelay: 5_000,
-    env: { LC_ALL: 'C' },
+    // The Makefile takes OPT from the environment when the command line does not set it (OPT ?= ...): only
+    // --opt, on the command line, may set it.
+    env: { LC_ALL: 'C', OPT: undefined },
   });
   trackChild(subprocess);
   let quiet = false;

@@ -86,6 +86,22 @@ describe('the make time limit', () => {
   });
 });
 
+describe('the environment', () => {
+  it('cannot set the Makefile\'s OPT: only --opt can', async () => {
+    const host = loadTarget('host');
+    const dir = await writeStubProject(join(scratch, 'env-opt'), host);
+    const saved = process.env.OPT;
+    process.env.OPT = '-fno-such-option-anywhere';
+    try {
+      const image = await buildFirmware(dir, host, { jobs: 1 });
+      expect(image.flash_bytes).toBeGreaterThan(0);
+    } finally {
+      if (saved === undefined) delete process.env.OPT;
+      else process.env.OPT = saved;
+    }
+  });
+});
+
 describe('timer limits', () => {
   it('clamps any large value to what a timer holds, and refuses nonsense', () => {
     expect(clampTimerMs(3_000_000_000)).toBe(MAX_TIMER_MS);

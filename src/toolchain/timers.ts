@@ -12,7 +12,7 @@ export function clampTimerMs(ms: number): number {
     throw new EennError({
       code: 'E_USAGE',
       message: `a time limit of ${String(ms)} ms is not a positive duration`,
-      hint: 'give the time limit as a positive number (--timeout takes milliseconds)',
+      hint: 'give the time limit as a positive number (eennc --timeout takes seconds)',
     });
   }
   return Math.min(Math.ceil(ms), MAX_TIMER_MS);

@@ -56,6 +56,11 @@ export const FORCE_HELP =
  */
 export async function compileOptionsFrom(model: string, options: SharedOptions, outDir?: string): Promise<CompileOptions> {
   if (outDir !== undefined) await checkOutputDir(outDir, { force: options.force, keep: [model] });
+  const int8Only = ([['--calib', options.calib], ['--calib-count', options.calibCount], ['--calib-scale', options.calibScale]] as const)
+    .filter(([, value]) => value !== undefined).map(([name]) => name);
+  if (options.precision === 'float32' && int8Only.length > 0) {
+    log(`note: ${int8Only.join(', ')} only ${int8Only.length === 1 ? 'applies' : 'apply'} to int8 builds; this float32 build does not use ${int8Only.length === 1 ? 'it' : 'them'}`);
+  }
   return {
     model,
     target: options.target,

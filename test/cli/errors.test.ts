@@ -196,6 +196,20 @@ describe('every error has a hint', () => {
   });
 });
 
+describe('options a float32 build does not use are named, not ignored without a word', () => {
+  it('--arena min and --calib on a float32 build: a note for each', async () => {
+    const out = join(dir, 'float-arena');
+    const r = await eennc('build', MODEL, '--precision', 'float32', '--arena', 'min', '--calib', 'examples/fmnist/calib_u8.npy',
+      '--no-link', '-o', out, '--json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { notes: string[]; memory: { arena_bytes: number } };
+    const note = report.notes.find((n) => n.startsWith('--arena min'));
+    expect(note).toContain('changes nothing in a float32 build');
+    expect(note).toContain(`(${report.memory.arena_bytes} bytes)`);
+    expect(r.stderr).toContain('note: --calib only applies to int8 builds');
+  });
+});
+
 describe('help', () => {
   it('asked for, it is no failure; eennc alone prints it as a usage error', async () => {
     const asked = await inProcess(['help', 'build']);

@@ -1,5 +1,5 @@
-// Compiles src/ to dist/ (tsconfig.build.json), the JavaScript the `eennc` command runs, and stamps the build.
-// `--if-stale` does nothing when dist/ is current; `--clean` empties dist/ first (for a package: no leftovers).
+// Compiles src/ into an emptied dist/ (tsconfig.build.json: nothing left of a source since removed), the JavaScript
+// the `eennc` command runs, and stamps the build. `--if-stale` does nothing when dist/ is current.
 import { spawnSync } from 'node:child_process';
 import { rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,9 +13,9 @@ const args = process.argv.slice(2);
 
 if (!(args.includes('--if-stale') && distStatus(root) === 'current')) {
   const started = new Date();
-  // Without its stamp, dist/ is not run while tsc rewrites it (bin/eennc.js runs the sources meanwhile).
+  // The stamp goes first: bin/eennc.js runs the sources until tsc has written everything and the stamp is back.
   rmSync(join(dist, STAMP), { force: true });
-  if (args.includes('--clean')) rmSync(dist, { recursive: true, force: true });
+  rmSync(dist, { recursive: true, force: true });
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {

@@ -412,22 +412,29 @@ function planWith(graph: Graph, options: PlanOptions, optionalInPlace: ReadonlyS
 
   // Collect the classes into buffers.
   const members = new Map<string, string[]>();
+  const collected = new Set<string>();
   for (const name of [...graph.inputs, ...producer.keys(), ...graph.outputs]) {
-    if (!groups.has(name)) continue;
+    if (!groups.has(name) || collected.has(name)) continue;
+    collected.add(name);
     const root = groups.root(name);
     const list = members.get(root) ?? [];
-    if (!list.includes(name)) list.push(name);
+    list.push(name);
     members.set(root, list);
   }
-  // Constants that joined a class through an alias are members too.
+  // Constants that joined a class through an alias are members too (first, in the order their steps read them).
+  const aliasedConstants = new Map<string, string[]>();
   for (const step of steps) {
     const src = step.nodes[0]!.inputs[0];
-    if (src && isConstant(src) && groups.has(src)) {
-      const list = members.get(groups.root(src)) ?? [];
-      if (!list.includes(src)) list.unshift(src);
-      members.set(groups.root(src), list);
+    if (src && isConstant(src) && groups.has(src) && !collected.has(src)) {
+      collected.add(src);
+      const root = groups.root(src);
+      const list = aliasedConstants.get(root) ?? [];
+      list.push(src);
+      aliasedConstants.set(root, list);
+      if (!members.has(root)) members.set(root, []);
     }
   }
+  for (const [root, list] of aliasedConstants) members.set(root, [...list.reverse(), ...members.get(root)!]);
 
   const buffers: PlannedBuffer[] = [];
   const bufferOf = new Map<string, number>();
@@ -437,10 +444,15 @@ function planWith(graph: Graph, options: PlanOptions, optionalInPlace: ReadonlyS
     const binding = groups.bindingOf(root);
     const allFused = names.every((n) => fused.has(n));
     const storage: Storage = binding ?? (allFused ? { kind: 'fused' } : { kind: 'arena', offset: 0 });
-    const firstStep = Math.min(...names.map((n) => producer.get(n) ?? 0));
+    let firstStep = Infinity;
+    let bytes = -Infinity;
+    for (const n of names) {
+      firstStep = Math.min(firstStep, producer.get(n) ?? 0);
+      bytes = Math.max(bytes, bytesOf(n));
+    }
     const lastStep = Math.max(firstStep, groups.lastReadOf(root));
     const id = buffers.length;
-    buffers.push({ id, tensors: names, bytes: Math.max(...names.map(bytesOf)), firstStep, lastStep, storage });
+    buffers.push({ id, tensors: names, bytes, firstStep, lastStep, storage });
     for (const n of names) bufferOf.set(n, id);
     if (storage.kind === 'arena') arenaIds.push(id);
   }
@@ -497,16 +509,26 @@ export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
     if (off % plan.alignment !== 0) problems.push(`buffer ${b.id} (${b.tensors[0]}) offset ${off} is not aligned to ${plan.alignment}`);
     if (off < 0 || off + b.bytes > plan.arenaBytes) problems.push(`buffer ${b.id} (${b.tensors[0]}) [${off}, ${off + b.bytes}) is outside the ${plan.arenaBytes}-byte arena`);
   }
-  for (let i = 0; i < arena.length; i++) {
-    for (let j = i + 1; j < arena.length; j++) {
+  // Pairs alive together: a sweep over the steps compares each buffer with those still alive when it starts.
+  const clashes: [number, number][] = [];
+  const byStart = arena.map((_, i) => i).sort((i, j) => arena[i]!.firstStep - arena[j]!.firstStep || i - j);
+  let alive: number[] = [];
+  for (const j of byStart) {
+    const b = arena[j]!;
+    alive = alive.filter((i) => arena[i]!.lastStep >= b.firstStep);
+    for (const i of alive) {
       const a = arena[i]!;
-      const b = arena[j]!;
       const timeOverlap = a.firstStep <= b.lastStep && b.firstStep <= a.lastStep;
       const byteOverlap = offsetOf(a) < offsetOf(b) + b.bytes && offsetOf(b) < offsetOf(a) + a.bytes;
-      if (timeOverlap && byteOverlap && a.bytes > 0 && b.bytes > 0) {
-        problems.push(`buffers ${a.id} (${a.tensors[0]}) and ${b.id} (${b.tensors[0]}) are alive together and share bytes`);
-      }
+      if (timeOverlap && byteOverlap && a.bytes > 0 && b.bytes > 0) clashes.push(i < j ? [i, j] : [j, i]);
     }
+    alive.push(j);
+  }
+  clashes.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  for (const [i, j] of clashes) {
+    const a = arena[i]!;
+    const b = arena[j]!;
+    problems.push(`buffers ${a.id} (${a.tensors[0]}) and ${b.id} (${b.tensors[0]}) are alive together and share bytes`);
   }
   if (!graph) return problems;
 
@@ -525,11 +547,19 @@ export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
     }
   }
   for (const out of graph.outputs) read.set(out, plan.steps.length);
+  const roots = new Map<string, string>();
   const rootOf = (name: string): string => {
+    const path: string[] = [];
     let r = name;
-    while (aliasSource.has(r)) r = aliasSource.get(r)!;
+    while (aliasSource.has(r) && !roots.has(r)) {
+      path.push(r);
+      r = aliasSource.get(r)!;
+    }
+    r = roots.get(r) ?? r;
+    for (const p of path) roots.set(p, r);
     return r;
   };
+  const modelInputs = new Set(graph.inputs);
   // Scratches: one per step that asks for one, big enough, alive exactly at that step.
   for (const step of plan.steps) {
     if (!step.scratchBytes) continue;
@@ -577,19 +607,40 @@ export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
       problems.push(`tensor ${name} is larger than its buffer ${id}`);
     }
   }
-  for (const b of plan.buffers) {
-    for (const v of b.tensors) {
-      const s = produced.get(v);
-      if (s === undefined || aliasSource.has(v)) continue;
-      for (const w of b.tensors) {
-        if (w === v || rootOf(w) === rootOf(v)) continue;
-        const ws = produced.get(w) ?? (graph.inputs.includes(w) ? -1 : undefined);
-        if (ws === undefined || ws >= s) continue;
-        // w was written before v and v overwrites it: w (and its aliases) must die at step s.
-        const wLast = Math.max(...b.tensors.filter((x) => rootOf(x) === rootOf(w)).map((x) => read.get(x) ?? -1));
-        if (wLast > s) problems.push(`tensor ${v} overwrites ${w} at step ${s} but ${w} is still read at step ${wLast}`);
-      }
+  for (const b of plan.buffers) problems.push(...overwrittenWhileRead(b.tensors, produced, read, rootOf, modelInputs));
+  return problems;
+}
+
+/**
+ * validatePlan's check of one buffer: a tensor v (not an alias) produced at step s overwrites every tensor w of
+ * the buffer written before it (other than v's aliases), so w and its aliases must not be read after step s.
+ * A sweep in step order: the written tensors whose alias group is still read wait in a list until s passes that
+ * read, so a sound buffer costs one pass however many tensors it holds. Problems come in buffer order (v, then w).
+ */
+function overwrittenWhileRead(
+  tensors: readonly string[], produced: ReadonlyMap<string, number>, read: ReadonlyMap<string, number>,
+  rootOf: (name: string) => string, modelInputs: ReadonlySet<string>,
+): string[] {
+  const groupLast = new Map<string, number>();
+  for (const x of tensors) groupLast.set(rootOf(x), Math.max(groupLast.get(rootOf(x)) ?? -Infinity, read.get(x) ?? -1));
+  const writes: { index: number; step: number }[] = [];
+  tensors.forEach((w, index) => {
+    const step = produced.get(w) ?? (modelInputs.has(w) ? -1 : undefined);
+    if (step !== undefined) writes.push({ index, step });
+  });
+  writes.sort((a, b) => a.step - b.step || a.index - b.index);
+  const overwrites = writes.filter(({ index }) => produced.has(tensors[index]!) && rootOf(tensors[index]!) === tensors[index]);
+  const found: { v: number; w: number; message: string }[] = [];
+  let waiting: number[] = [];
+  let next = 0;
+  for (const { index: v, step: s } of overwrites) {
+    while (next < writes.length && writes[next]!.step < s) waiting.push(writes[next++]!.index);
+    waiting = waiting.filter((w) => groupLast.get(rootOf(tensors[w]!))! > s);
+    for (const w of waiting) {
+      if (w === v || rootOf(tensors[w]!) === tensors[v]) continue;
+      const name = tensors[w]!;
+      found.push({ v, w, message: `tensor ${tensors[v]} overwrites ${name} at step ${s} but ${name} is still read at step ${groupLast.get(rootOf(name))}` });
     }
   }
-  return problems;
+  return found.sort((a, b) => a.v - b.v || a.w - b.w).map((f) => f.message);
 }

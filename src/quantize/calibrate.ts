@@ -139,7 +139,7 @@ export class Histogram {
 
   constructor(readonly bins: number, readonly signed: boolean) {
     if (bins < 8 || bins % 4 !== 0) throw new Error(`internal: histogram bins must be a multiple of 4, got ${bins}`);
-    this.counts = new Float64Array(bins);
+    this.counts = zeroedCounts(bins);
   }
 
   get binWidth(): number {
@@ -204,7 +204,8 @@ export class Histogram {
     }
     if (this.limit === 0) this.start(other.limit);
     while (this.limit < other.limit) this.grow();
-    const counts = Float64Array.from(other.counts);
+    const counts = reusedArray('merge', this.bins);
+    counts.set(other.counts);
     for (let limit = other.limit; limit < this.limit; limit *= 2) growCounts(counts, this.signed);
     for (let i = 0; i < this.bins; i++) this.counts[i]! += counts[i]!;
   }
@@ -224,11 +225,43 @@ function powerOfTwoAbove(x: number): number {
   return p;
 }
 
+/**
+ * Zeroed counts for a new histogram, cut from a shared block: a model has one histogram per activation, and
+ * thousands of small buffers allocated one by one make the garbage collector run over the whole heap again and
+ * again (the block lives as long as its last histogram; state() copies, so nothing shares it beyond this thread).
+ */
+function zeroedCounts(bins: number): Float64Array {
+  if (bins > COUNTS_BLOCK_LENGTH / 4) return new Float64Array(bins);
+  if (!countsBlock || countsBlockUsed + bins > countsBlock.length) {
+    countsBlock = new Float64Array(COUNTS_BLOCK_LENGTH);
+    countsBlockUsed = 0;
+  }
+  countsBlockUsed += bins;
+  return countsBlock.subarray(countsBlockUsed - bins, countsBlockUsed);
+}
+
+const COUNTS_BLOCK_LENGTH = 2048 * 64;
+let countsBlock: Float64Array | undefined;
+let countsBlockUsed = 0;
+
+/** A working array of `length` numbers, the same one on every call with the same purpose and length (contents undefined). */
+function reusedArray(purpose: 'merge' | 'grow', length: number): Float64Array {
+  const key = `${purpose}:${length}`;
+  let array = workingArrays.get(key);
+  if (!array) {
+    array = new Float64Array(length);
+    workingArrays.set(key, array);
+  }
+  return array;
+}
+
+const workingArrays = new Map<string, Float64Array>();
+
 /** Counts of a histogram of twice the extent: bins merged in pairs, to the middle (signed) or the lower half. */
 function growCounts(counts: Float64Array, signed: boolean): void {
   const bins = counts.length;
   const half = bins / 2;
-  const merged = new Float64Array(half);
+  const merged = reusedArray('grow', half);
   for (let j = 0; j < half; j++) merged[j] = counts[2 * j]! + counts[2 * j + 1]!;
   counts.fill(0);
   counts.set(merged, signed ? bins / 4 : 0);

@@ -67,6 +67,14 @@ const ARENA_MACRO: Partial<Record<DType, string>> = { float32: 'EENN_ARENA_F32',
 /** The loop variable of rolled calls (src/codegen/roll-loops.ts): the block a pass computes. */
 const LOOP_VARIABLE = 'block';
 
+/**
+ * A model of more steps than this runs them in sections of this many, one static function each, called in order
+ * by eenn_run: gcc's dead store elimination and reload CSE take time quadratic in the size of one function (a
+ * 2,000-step eenn_run took 7.5 s to compile for the host, in sections of 64 steps 1.3 s). Smaller models keep
+ * every step in eenn_run.
+ */
+export const SECTION_STEPS = 64;
+
 /** A call as the template prints it: the function and its arguments, labels padded to one width. */
 function printedCall(fn: string, args: [string, string][]): { fn: string; args: { label: string; expr: string }[] } {
   const width = Math.max(0, ...args.map(([label]) => label.length));
@@ -186,6 +194,9 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   const constants = new ConstantTable(ids, options.precision === 'int8');
   const usedInputs = new Set<number>();
   const usedOutputs = new Set<number>();
+  // The inputs and outputs the current step reads or writes (a section of steps takes them as parameters).
+  let stepInputs = new Set<number>();
+  let stepOutputs = new Set<number>();
 
   // One offset macro per arena buffer, named after its first tensor.
   const offsetMacro = new Map<number, string>();
@@ -212,8 +223,8 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
         if (!arenaMacro) throw new Error(`internal: ${t.dtype} tensor "${name}" in the arena`);
         return `${arenaMacro}(${offsetMacro.get(buffer.id)!})`;
       }
-      case 'input': usedInputs.add(s.index); return `input_${s.index}`;
-      case 'output': usedOutputs.add(s.index); return `output_${s.index}`;
+      case 'input': usedInputs.add(s.index); stepInputs.add(s.index); return `input_${s.index}`;
+      case 'output': usedOutputs.add(s.index); stepOutputs.add(s.index); return `output_${s.index}`;
       case 'constant': return constants.tensor(graph.tensors.get(s.tensor)!);
       case 'fused': throw new Error(`internal: tensor "${name}" lives only inside a fused kernel`);
     }
@@ -248,6 +259,8 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   const steps = lowered.map(({ step, lowered: low }) => {
     const node = step.nodes[0]!;
     stepIndex = step.index;
+    stepInputs = new Set();
+    stepOutputs = new Set();
     // Everything the step computes: fused activations, pools, residual adds and the second Conv of a pair too.
     const macs = step.nodes.reduce((sum, n) => sum + nodeMacs(graph, n), 0);
     totalMacs += macs;
@@ -280,7 +293,7 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
       })));
       return { loop: { count: group.count, variable: LOOP_VARIABLE }, calls };
     });
-    return { comment, notes, groups };
+    return { comment, notes, groups, inputs: stepInputs, outputs: stepOutputs };
   });
 
   // Model outputs whose tensor is stored somewhere else than their own output buffer get a final copy.
@@ -312,6 +325,7 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   });
   const inputs = io(graph.inputs, usedInputs);
   const outputs = io(graph.outputs, usedOutputs);
+  const sections = steps.length > SECTION_STEPS ? sectionsOf(steps, inputs, outputs) : [];
 
   const constantList = constants.list.map((c) => ({
     ident: c.ident, ctype: c.ctype, length: c.data.length, note: c.note,
@@ -354,6 +368,8 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
     hasArena,
     offsets,
     steps,
+    sections,
+    sectionSteps: SECTION_STEPS,
     copies,
   };
 
@@ -372,6 +388,32 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   const kernelSources = [...sources].sort().map((s) => `${KERNEL_DIR}/${s}`);
   for (const source of [...sources].sort()) files.set(`${KERNEL_DIR}/${source}`, readTemplateFile(`kernels/${source}`));
   return { files, kernelSources, arenaBytes: context.arenaBytes, weightBytes, macs: totalMacs };
+}
+
+/**
+ * The steps in sections of SECTION_STEPS, each a static function `eenn_steps_FIRST_LAST` (the eenn_ prefix keeps it
+ * apart from every identifier made from a tensor name) taking the model inputs and outputs its steps use.
+ */
+function sectionsOf<S extends { inputs: Set<number>; outputs: Set<number> }>(
+  steps: S[], inputs: { index: number; ctype: string }[], outputs: { index: number; ctype: string }[],
+): { name: string; first: number; last: number; params: string; args: string; steps: S[] }[] {
+  const sections = [];
+  for (let first = 0; first < steps.length; first += SECTION_STEPS) {
+    const part = steps.slice(first, first + SECTION_STEPS);
+    const uses = (role: 'inputs' | 'outputs', index: number) => part.some((step) => step[role].has(index));
+    const pointers = [
+      ...inputs.filter((t) => uses('inputs', t.index)).map((t) => [`const ${t.ctype} *const input_${t.index}`, `input_${t.index}`]),
+      ...outputs.filter((t) => uses('outputs', t.index)).map((t) => [`${t.ctype} *const output_${t.index}`, `output_${t.index}`]),
+    ];
+    const last = first + part.length - 1;
+    sections.push({
+      name: `eenn_steps_${first}_${last}`, first, last,
+      params: pointers.length > 0 ? pointers.map(([param]) => param).join(', ') : 'void',
+      args: pointers.map(([, arg]) => arg).join(', '),
+      steps: part,
+    });
+  }
+  return sections;
 }
 
 /**

@@ -137,7 +137,8 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
     await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     await writeFile(join(tempDir, 'report.html'), renderReportHtml(report));
   };
-  const writeOptions = { force: options.force, keep: [options.model], makeOutputs: makefileOutputs(modelName), finish };
+  const keep = [options.model, ...(options.calibration ? [options.calibration.path] : [])];
+  const writeOptions = { force: options.force, keep, makeOutputs: makefileOutputs(modelName), finish };
   await writeDirAtomically(options.outDir, files, writeOptions).catch((err: unknown) => {
     throw err instanceof EennError ? outsideProject(err, projectDir, options, target).withFile(options.model) : err;
   });

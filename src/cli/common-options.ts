@@ -55,7 +55,9 @@ export const FORCE_HELP =
  * without one, the project goes to a fresh temporary folder, removed when the command ends (src/util/temp-dirs.ts).
  */
 export async function compileOptionsFrom(model: string, options: SharedOptions, outDir?: string): Promise<CompileOptions> {
-  if (outDir !== undefined) await checkOutputDir(outDir, { force: options.force, keep: [model] });
+  if (outDir !== undefined) {
+    await checkOutputDir(outDir, { force: options.force, keep: [model, ...(options.calib === undefined ? [] : [options.calib])] });
+  }
   const int8Only = ([['--calib', options.calib], ['--calib-count', options.calibCount], ['--calib-scale', options.calibScale]] as const)
     .filter(([, value]) => value !== undefined).map(([name]) => name);
   if (options.precision === 'float32' && int8Only.length > 0) {

@@ -21,7 +21,7 @@ export interface Manifest {
 export interface OutputDirOptions {
   /** Replace a folder that is not an eennc output (still never a file, a link or a protected folder). */
   force?: boolean;
-  /** Files (the model) whose folder, and every folder above it, must never be replaced. */
+  /** Files (the model, its calibration data) whose folder, and every folder above it, must never be replaced. */
   keep?: string[];
 }
 

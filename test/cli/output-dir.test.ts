@@ -63,6 +63,9 @@ describe('build -o', () => {
     expectRefusal(refused, out);
     expect(refused.stderr).toContain('--force');
     expect(await tree(out)).toEqual(['notes.txt']);
+    expectRefusal(await eenncIn(place, 'run', MODEL, ...FAST, '--input', INPUTS, '-o', out), out);
+    expectRefusal(await eenncIn(place, 'test', MODEL, ...FAST, '-o', out), out);
+    expect(await tree(out)).toEqual(['notes.txt']);
 
     const forced = await eenncIn(place, 'build', MODEL, ...FAST, '--no-link', '-o', out, '--force');
     expect(forced.exitCode).toBe(0);

@@ -1,8 +1,7 @@
 // IDX files, the format of MNIST and Fashion-MNIST (images idx3, labels idx1), gzip-compressed or not.
 
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { EennError } from '../ir/diagnostics.js';
+import { readDataBytes } from './read-bytes.js';
 
 export interface IdxArray {
   shape: number[];
@@ -11,20 +10,7 @@ export interface IdxArray {
 }
 
 export function readIdx(path: string): IdxArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the data file: ${(err as Error).message}`, hint: 'check that the path is right and that the file can be read' });
-  }
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      throw new EennError({ code: 'E_DATA', file: path, message: `the gzip data cannot be decompressed: ${(err as Error).message}`, hint: 'the .gz file is damaged or truncated: download or write it again' });
-    }
-  }
-  return parseIdx(bytes, path);
+  return parseIdx(readDataBytes(path), path);
 }
 
 /** True when the bytes start like an IDX file of unsigned bytes (0x00 0x00 0x08 rank). */

@@ -1,8 +1,9 @@
 // NumPy .npy files (format versions 1, 2 and 3, C order): read into typed arrays, write float32 / int outputs.
 // Used by src/data/samples.ts for inputs and calibration data, and by the CLI for outputs.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { EennError } from '../ir/diagnostics.js';
+import { readDataBytes } from './read-bytes.js';
 
 export type NpyDType = 'float32' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 export type NpyData = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
@@ -23,13 +24,7 @@ const DESCRIPTORS: Record<string, [NpyDType, number]> = {
 };
 
 export function readNpy(path: string): NpyArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the data file: ${(err as Error).message}`, hint: 'check that the path is right and that the file can be read' });
-  }
-  return parseNpy(bytes, path);
+  return parseNpy(readDataBytes(path), path);
 }
 
 const SAVE_HINT = 'save the array with numpy.save (C order, little-endian float32, float64, uint8, int8 or int64)';

@@ -1,11 +1,10 @@
 // Input samples and labels for `run`, `test`, calibration and augmentation: .npy, raw float32 .bin, and IDX
 // (MNIST / Fashion-MNIST, .gz or not), turned into float32 samples of one model input's shape.
 
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { EennError } from '../ir/diagnostics.js';
 import { looksLikeIdx, parseIdx } from './idx.js';
 import { parseNpy, type NpyData, type NpyDType } from './npy.js';
+import { readDataBytes } from './read-bytes.js';
 
 export interface SampleOptions {
   /** Every value is multiplied by this (e.g. 1/255 for uint8 pixels). */
@@ -29,24 +28,9 @@ export interface Samples {
 
 type Loaded = { shape: number[]; dtype: NpyDType; data: NpyData; kind: 'npy' | 'idx' | 'raw' };
 
-function readBytes(path: string): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the data file: ${(err as Error).message}`, hint: 'check that the path is right and that the file can be read' });
-  }
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  try {
-    return gunzipSync(bytes);
-  } catch (err) {
-    throw new EennError({ code: 'E_DATA', file: path, message: `the gzip data cannot be decompressed: ${(err as Error).message}`, hint: 'the .gz file is damaged or truncated: download or write it again' });
-  }
-}
-
 /** Detect the format from the content (npy magic, IDX magic) and the name (.bin/.raw: float32 values). */
 function loadArray(path: string): Loaded {
-  const bytes = readBytes(path);
+  const bytes = readDataBytes(path);
   if (bytes[0] === 0x93 && bytes[1] === 0x4e) return { ...parseNpy(bytes, path), kind: 'npy' };
   if (looksLikeIdx(bytes) && !/\.(bin|raw|f32)$/i.test(path)) return { ...parseIdx(bytes, path), dtype: 'uint8', kind: 'idx' };
   if (/\.(bin|raw|f32)$/i.test(path)) {

@@ -5,6 +5,11 @@ import { EennError } from '../ir/diagnostics.js';
 import { bytesPerElement, type DType } from '../ir/graph.js';
 
 export const LIMITS = {
+  /**
+   * The largest .onnx file (128 MiB): its constants cannot exceed constantBytes, and the decoder turns every value of
+   * a typed field (float_data, int32_data) into a JavaScript number, eight bytes or more.
+   */
+  modelFileBytes: 128 * 1024 * 1024,
   /** The largest tensor, constant or computed, in bytes (64 MiB: 16 M float32 values). */
   tensorBytes: 64 * 1024 * 1024,
   /**

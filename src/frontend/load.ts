@@ -1,11 +1,11 @@
 // Frontend step 1: reads an .onnx file into the graph IR (initializers and Constant nodes become constant tensors,
 // attributes become plain values, nodes get unique names and a topological order). Shapes come later (shapes.ts).
 
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EennError } from '../ir/diagnostics.js';
 import type { AttrValue, DType, Graph, Node, Tensor, TensorData } from '../ir/graph.js';
-import { checkTotal } from './limits.js';
+import { readRegularFile } from '../util/read-file.js';
+import { checkTotal, LIMITS } from './limits.js';
 import {
   decodeModel, dtypeFromOnnx, longToNumber, OnnxAttributeType, onnxTypeName, tensorFromProto,
   type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorSource, type ValueInfoProto,
@@ -14,14 +14,7 @@ import { sortNodes } from './toposort.js';
 
 /** Read and convert an ONNX model. Every error names `path`. */
 export function loadModel(path: string): Graph {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the model: ${why}` });
-  }
-  const model = decodeModel(bytes, path);
+  const model = decodeModel(readRegularFile(path, 'model', LIMITS.modelFileBytes), path);
   try {
     return graphFromModel(model, { file: path, baseDir: dirname(path) });
   } catch (err) {
@@ -279,13 +272,7 @@ function constantFromNode(node: Node, file: string, output: string): Tensor {
 
 /** The operators a model uses (subgraphs included) and its default-domain opset, without converting tensors. */
 export function listModelOperators(path: string): { opset: number; operators: { op: string; domain: string }[] } {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new EennError({ code: 'E_FILE', file: path, message: `cannot read the model: ${(err as Error).message}` });
-  }
-  const model = decodeModel(bytes, path);
+  const model = decodeModel(readRegularFile(path, 'model', LIMITS.modelFileBytes), path);
   const { opset } = readOpsets(model, path);
   const operators: { op: string; domain: string }[] = [];
   const visit = (graph: GraphProto) => {

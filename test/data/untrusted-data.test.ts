@@ -2,14 +2,17 @@
 // payloads shorter or longer than the header says; NaN and infinite inputs, which an int8 build refuses by sample.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EennError } from '../../src/ir/diagnostics.js';
 import type { Tensor } from '../../src/ir/graph.js';
 import { perTensorQuant } from '../../src/ir/int8.js';
-import { encodeNpy, parseNpy, readSamples } from '../../src/data/index.js';
+import { encodeNpy, parseNpy, readNpy, readSamples } from '../../src/data/index.js';
+import { DATA_FILE_BYTES } from '../../src/data/read-bytes.js';
 import { encodeSamples } from '../../src/io-codec.js';
 import { encodeModel, OnnxDataType } from '../../src/frontend/onnx-proto.js';
 
@@ -79,6 +82,32 @@ describe('.npy headers', () => {
     expect(parseNpy(npy("'<f4'", '()', new Uint8Array(4)), 's.npy').shape).toEqual([]);
     expect(parseNpy(npy("'<f4'", '(3,)', new Uint8Array(12)), 'v.npy').shape).toEqual([3]);
     expect(parseNpy(npy("'|u1'", '(2, 3)', new Uint8Array(6)), 'm.npy').shape).toEqual([2, 3]);
+  });
+});
+
+describe('data files that are not regular files, or too large', () => {
+  it('refuses a named pipe without waiting on it, a folder and /dev/zero', () => {
+    const pipe = join(dir, 'pipe.npy');
+    expect(spawnSync('mkfifo', [pipe]).status).toBe(0);
+    const zero = join(dir, 'zero.npy');
+    symlinkSync('/dev/zero', zero);
+    for (const [path, pattern] of [[pipe, /not a regular file/], [dir, /it is a folder/], [zero, /not a regular file/]] as const) {
+      const e = refusal(() => readSamples(path, [1, 4]));
+      expect([e.code, e.file]).toEqual(['E_FILE', path]);
+      expect(e.message).toMatch(pattern);
+    }
+  });
+
+  it('refuses gzip data that decompresses to more than it reads, stopping at the limit', () => {
+    // gzip members back to back decompress as one stream: 16 MiB of zeros, repeated past the limit.
+    const member = gzipSync(new Uint8Array(16 * 1024 * 1024));
+    const members = DATA_FILE_BYTES / (16 * 1024 * 1024) + 1;
+    const bytes = new Uint8Array(member.length * members);
+    for (let i = 0; i < members; i++) bytes.set(member, i * member.length);
+    const bomb = file('bomb.npy.gz', bytes);
+    const e = refusal(() => readNpy(bomb));
+    expect(e.code).toBe('E_DATA');
+    expect(e.message).toMatch(/decompresses to more than/);
   });
 });
 

@@ -3,13 +3,14 @@
 // through the library and through the command line, and no byte of a file outside the folder reaches the output.
 
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EennError, type ErrorCode } from '../../src/ir/diagnostics.js';
 import { importModel } from '../../src/frontend/index.js';
 import { inspectModel } from '../../src/frontend/inspect.js';
+import { loadModel } from '../../src/frontend/load.js';
 import { LIMITS } from '../../src/frontend/limits.js';
 import {
   encodeModel, OnnxDataType, tensorFromProto, tensorToProto, type GraphProto, type NodeProto, type TensorProto,
@@ -333,4 +334,28 @@ describe('names used twice', () => {
     expect(result.stderr).toMatch(/error: .*"w" is used twice/);
     expect(result.stderr).toMatch(/^hint: /m);
   });
+});
+
+describe('the model file itself', () => {
+  const cases: [string, (path: string) => void, RegExp][] = [
+    ['a named pipe (which must not block)', (path) => expect(spawnSync('mkfifo', [path]).status).toBe(0), /not a regular file/],
+    ['a folder', (path) => mkdirSync(path), /it is a folder/],
+    ['a symbolic link to /dev/zero', (path) => symlinkSync('/dev/zero', path), /not a regular file/],
+    ['a file larger than any model eennc reads', (path) => {
+      writeFileSync(path, '');
+      truncateSync(path, LIMITS.modelFileBytes + 1); // sparse: nothing is written
+    }, new RegExp(`holds ${(LIMITS.modelFileBytes + 1).toLocaleString('en-US')} bytes; eennc reads models of at most`)],
+  ];
+  for (const [what, make, pattern] of cases) {
+    it(`refuses ${what} with E_FILE and a hint`, async () => {
+      const path = join(folder(), 'model.onnx');
+      make(path);
+      const e = refusal(() => loadModel(path), 'E_FILE');
+      expect(e.file).toBe(path);
+      expect(e.message).toMatch(pattern);
+      const inspected = await cli('inspect', path);
+      expect(inspected.status, inspected.stderr).toBe(1);
+      expect(inspected.stderr).toMatch(pattern);
+    });
+  }
 });

@@ -2,7 +2,7 @@
 // `targets` load no compiler, toolchain or protobuf code, and calibration's worker threads start from dist/.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,24 +20,36 @@ const HEAVY = /\/node_modules\/(execa|handlebars|protobufjs|onnx-proto|tsx|esbui
 const DIST_ENTRY = join(scratch, 'dist-entry.mjs');
 writeFileSync(DIST_ENTRY, `const { main } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/cli/main.js')).href)});\nprocess.exitCode = await main(process.argv);\n`);
 
+interface Outcome { status: number | null; stdout: string; stderr: string }
+
+/** Runs a program to its end without blocking the test worker (a build takes a minute on a loaded machine). */
+function execute(program: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(program, args, { ...options, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = (error as { code?: unknown } | null)?.code;
+      resolve({ status: error ? (typeof code === 'number' ? code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
 /** Runs dist/cli/main.js in a fresh node with every loaded module's URL traced; the URLs and the outcome. */
-function traced(args: string[]): { status: number | null; stdout: string; stderr: string; modules: string[] } {
+async function traced(args: string[]): Promise<Outcome & { modules: string[] }> {
   const trace = join(scratch, `trace-${args.join('-').replace(/[^A-Za-z0-9-]/g, '_').slice(0, 40)}-${Date.now()}.txt`);
-  const result = spawnSync(process.execPath, ['--import', './test/cli/fixtures/trace-modules.mjs', DIST_ENTRY, ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, EENNC_TRACE_FILE: trace },
+  const result = await execute(process.execPath, ['--import', './test/cli/fixtures/trace-modules.mjs', DIST_ENTRY, ...args], {
+    cwd: ROOT, env: { ...process.env, EENNC_TRACE_FILE: trace },
   });
   const modules = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean) : [];
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, modules };
+  return { ...result, modules };
 }
 
 describe('dist/, the compiled command', () => {
-  beforeAll(() => {
-    const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT, encoding: 'utf8' });
+  beforeAll(async () => {
+    const build = await execute(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT });
     expect(build.status, build.stdout + build.stderr).toBe(0);
   });
 
-  it('the package holds the command, the targets and the templates, and no sources, tests or examples', () => {
-    const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
+  it('the package holds the command, the targets and the templates, and no sources, tests or examples', async () => {
+    const pack = await execute('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
     expect(pack.status, pack.stderr).toBe(0);
     const files = (JSON.parse(pack.stdout) as { files: { path: string }[] }[])[0]!.files.map((file) => file.path);
     for (const needed of [
@@ -47,24 +59,24 @@ describe('dist/, the compiled command', () => {
     expect(files.filter((path) => /^(src|test|examples|scripts|node_modules|build)\/|\.ts$/.test(path))).toEqual([]);
   });
 
-  it('--help lists the commands and loads none of the compiler', () => {
-    const run = traced(['--help']);
+  it('--help lists the commands and loads none of the compiler', async () => {
+    const run = await traced(['--help']);
     expect(run.status, run.stderr).toBe(0);
     for (const command of ['build', 'run', 'test', 'inspect', 'accuracy', 'targets', 'doctor']) expect(run.stdout).toContain(command);
     expect(run.modules.some((url) => url.endsWith('/dist/cli/main.js'))).toBe(true);
     expect(run.modules.filter((url) => HEAVY.test(url))).toEqual([]);
   });
 
-  it('targets lists the targets from targets/ and loads none of the compiler', () => {
-    const run = traced(['targets']);
+  it('targets lists the targets from targets/ and loads none of the compiler', async () => {
+    const run = await traced(['targets']);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^cortex-m4\s/m);
     expect(run.modules.filter((url) => HEAVY.test(url))).toEqual([]);
   });
 
-  it('an int8 build calibrates on worker threads started from dist/, without tsx', () => {
+  it('an int8 build calibrates on worker threads started from dist/, without tsx', async () => {
     const out = join(scratch, 'fmnist');
-    const run = traced([
+    const run = await traced([
       'build', 'examples/fmnist/fmnist_cnn.onnx', '--target', 'host', '--calib', 'examples/fmnist/calib_u8.npy',
       '--calib-scale', '1/255', '--calib-count', '96', '--no-link', '-o', out,
     ]);
@@ -78,12 +90,12 @@ describe('dist/, the compiled command', () => {
 });
 
 describe('bin/eennc.js', () => {
-  it('without a current dist/ and without tsx, says what to run instead of failing with a stack trace', () => {
+  it('without a current dist/ and without tsx, says what to run instead of failing with a stack trace', async () => {
     const root = mkdtempSync(join(scratch, 'bare-'));
     mkdirSync(join(root, 'bin'));
     for (const file of ['eennc.js', 'dist-status.mjs']) writeFileSync(join(root, 'bin', file), readFileSync(join(ROOT, 'bin', file)));
     writeFileSync(join(root, 'package.json'), '{ "type": "module" }\n');
-    const run = spawnSync(process.execPath, [join(root, 'bin', 'eennc.js'), '--help'], { cwd: root, encoding: 'utf8' });
+    const run = await execute(process.execPath, [join(root, 'bin', 'eennc.js'), '--help'], { cwd: root });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^error: dist\/ is missing .*\nhint: run `npm install`/);
     expect(run.stderr).not.toMatch(/\n\s+at /);

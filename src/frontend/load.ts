@@ -156,6 +156,7 @@ function convertGraph(proto: GraphProto, ctx: ConvertContext, isSubgraph: boolea
         throw new EennError({
           code: 'E_GRAPH', file: ctx.file,
           message: `graph output "${name}" is produced by no node and is neither an input nor an initializer`,
+          hint: 'the model is incomplete or malformed; re-export it (onnx.checker.check_model finds such problems)',
         });
       }
     }
@@ -174,6 +175,7 @@ function tensorFromValueInfo(info: ValueInfoProto, file: string, role: 'input' |
     throw new EennError({
       code: 'E_UNSUPPORTED', file,
       message: `graph ${role} "${name}" is not a tensor (sequences, maps and optionals are not supported)`,
+      hint: 'export the model with plain tensors as its inputs and outputs',
     });
   }
   const elemType = tensorType.elemType ?? 0;
@@ -240,6 +242,7 @@ function convertAttribute(attr: AttributeProto, node: { name: string; op: string
       throw new EennError({
         code: 'E_UNSUPPORTED', file: ctx.file, node,
         message: `attribute "${attr.name}" has a type eennc does not read (AttributeProto type ${attr.type})`,
+        hint: 'export the model with the standard ONNX operators and their documented attributes',
       });
   }
 }
@@ -250,6 +253,7 @@ function constantFromNode(node: Node, file: string, output: string): Tensor {
   const fail = (what: string) => new EennError({
     code: 'E_UNSUPPORTED', file, node: { name: node.name, op: node.op },
     message: `Constant with ${what} is not supported`,
+    hint: 'give the constant as a numeric tensor (value, value_float(s) or value_int(s)), or as an initializer',
   });
   if (a.value !== undefined) {
     const t = a.value as Tensor;

@@ -93,7 +93,10 @@ export function decodeTensorProto(bytes: Uint8Array, file: string): onnxProto.on
     return onnx.TensorProto.decode(bytes);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new EennError({ code: 'E_PARSE', file, message: `not a valid ONNX TensorProto (${why})` });
+    throw new EennError({
+      code: 'E_PARSE', file, message: `not a valid ONNX TensorProto (${why})`,
+      hint: 'check that the file is a serialized onnx.TensorProto (a .pb file of the ONNX test data) and was copied completely',
+    });
   }
 }
 
@@ -137,6 +140,7 @@ function fromRawBytes(raw: Uint8Array, dtype: DType, count: number, name: string
     throw new EennError({
       code: 'E_PARSE', file,
       message: `tensor "${name}" holds ${raw.length} bytes of data, expected ${count * width} (${count} × ${width})`,
+      hint: 'the model is damaged or its tensor does not match its shape; re-export it',
     });
   }
   const aligned = new Uint8Array(raw.length);
@@ -176,6 +180,7 @@ function fromTypedFields(proto: TensorProto, dtype: DType, count: number, name: 
     throw new EennError({
       code: 'E_PARSE', file,
       message: `tensor "${name}" holds ${source.length} values, its shape [${(proto.dims ?? []).map(longToNumber).join(', ')}] needs ${count}`,
+      hint: 'the model is damaged or its tensor does not match its shape (was it saved with external data that is not there?); re-export it',
     });
   }
   const out = arrayFor(dtype, count);

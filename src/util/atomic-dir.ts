@@ -47,9 +47,10 @@ export async function removeStaleTemps(outDir: string): Promise<string[]> {
   for (const name of await readdir(dirname(target)).catch(() => [] as string[])) {
     const pid = name.startsWith(prefix) ? /^(\d+)-[0-9a-f]+(\.old)?$/.exec(name.slice(prefix.length)) : null;
     if (!pid || Number(pid[1]) === process.pid || processAlive(Number(pid[1]))) continue;
-    // maxRetries: the killed build's make may still be finishing in there
-    await rm(join(dirname(target), name), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-    removed.push(name);
+    // the killed build's make may still be finishing in there: retry, and leave it for the next build if it goes on
+    const gone = await rm(join(dirname(target), name), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
+      .then(() => true, () => false);
+    if (gone) removed.push(name);
   }
   return removed;
 }

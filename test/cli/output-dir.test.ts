@@ -3,7 +3,7 @@
 // even when a command fails or is interrupted; a killed build's hidden temporary folder goes at the next build.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -44,6 +44,15 @@ async function tree(dir: string): Promise<string[]> {
  */
 async function leftovers(tmp: string): Promise<string[]> {
   return (await tree(tmp)).filter((path) => !/^tsx-\d+(\/|$)/.test(path));
+}
+
+/** Whether a process (the orphaned make of a killed build) works in a folder under `dir` (Linux /proc). */
+async function workingIn(dir: string): Promise<boolean> {
+  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+    const cwd = await readlink(join('/proc', pid, 'cwd')).catch(() => '');
+    if (cwd.startsWith(dir + '/')) return true;
+  }
+  return false;
 }
 
 function expectRefusal(r: { exitCode: number; stderr: string }, path: string): void {
@@ -139,6 +148,8 @@ describe('build -o', () => {
     killed.kill('SIGKILL');
     await killed;
     expect((await hidden()).length).toBeGreaterThan(0);
+    // its make goes on alone for a while; a later build comes after it
+    await waitFor(async () => !(await workingIn(dir)));
     const next = await eenncIn(place, 'build', MODEL, ...FAST, '--no-link', '-o', out);
     expect(next.exitCode).toBe(0);
     expect(await hidden()).toEqual([]);

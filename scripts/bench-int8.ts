@@ -10,8 +10,6 @@
 //   A report, not a test: it exits 0 whatever the comparison says, and 1 only when a build or run fails.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,6 +24,7 @@ import { runInt8Reference } from '../src/quantize/int8-reference.js';
 import { greedyBySizePlanBytes } from '../src/partition/greedy-plan.js';
 import { listTargets } from '../src/target.js';
 import { runFirmware } from '../src/toolchain/index.js';
+import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FMNIST_TEST_IMAGES = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
@@ -320,7 +319,7 @@ function printTables(accuracy: AccuracyRow[], compile: { seconds: number; bar: s
 
 async function main(): Promise<number> {
   const options = parseOptions();
-  const workDir = await mkdtemp(join(tmpdir(), 'eennc-bench-int8-'));
+  const workDir = await makeTempDir('eennc-bench-int8-');
   try {
     const accuracy = await accuracySection(options);
     const compile = await compileTime(workDir);
@@ -333,7 +332,7 @@ async function main(): Promise<number> {
     else printTables(accuracy, compile, exact);
     return exact.some((r) => r.status === 'failed') ? 1 : 0;
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await removeTempDir(workDir);
   }
 }
 

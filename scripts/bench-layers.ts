@@ -6,12 +6,11 @@
 //   A report, not a test: it exits 0 whatever the comparison says, and 1 only when a build, a run or the
 //   bit-exactness check fails.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTarget, type Target } from '../src/target.js';
 import { seededRandom } from '../src/util/random.js';
+import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
 import { LAYER_CASES, randomInput, type LayerCase } from './layers/layer-graphs.js';
 import { runLayer, type LayerRun } from './layers/run-layer.js';
 
@@ -106,7 +105,7 @@ function printTable(target: string, rows: Row[]): void {
 async function main(): Promise<void> {
   const options = parseOptions();
   const targets = options.targets.map((name) => loadTarget(name));
-  const work = await mkdtemp(join(tmpdir(), 'eenn-bench-layers-'));
+  const work = await makeTempDir('eennc-bench-layers-');
   const rows: Row[] = [];
   let failed = false;
   try {
@@ -128,7 +127,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await removeTempDir(work);
   }
   if (options.json) {
     process.stdout.write(JSON.stringify({ seed: options.seed, layers: rows }, null, 2) + '\n');

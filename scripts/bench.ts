@@ -5,8 +5,7 @@
 //   The table (or the --json document) goes to stdout, progress to stderr.
 
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,6 +14,7 @@ import { readNpy, readSamples } from '../src/data/index.js';
 import { EennError } from '../src/ir/diagnostics.js';
 import { DEFAULT_TARGET_NAME, formatSize, loadTarget } from '../src/target.js';
 import { runFirmware, type FirmwareRun } from '../src/toolchain/index.js';
+import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -396,13 +396,13 @@ async function main(): Promise<number> {
     log(`bench: ${m.name}: ${m.file} not found, skipped`);
     return false;
   });
-  const workDir = await mkdtemp(join(tmpdir(), 'eennc-bench-'));
+  const workDir = await makeTempDir('eennc-bench-');
   const started = performance.now();
   const rows: BenchRow[] = [];
   try {
     for (const model of models) rows.push(await benchModel(model, options, workDir));
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await removeTempDir(workDir);
   }
   const summary = summarize(rows, options);
   if (options.json) {

@@ -166,33 +166,35 @@ describe('--json on failure', () => {
 });
 
 describe('every error has a hint', () => {
-  it('a list of failing commands: each ends in an error with a hint, exit 1 or 2, never an internal error', async () => {
-    const garbage = join(dir, 'garbage.onnx');
-    await writeFile(garbage, 'this is not a protobuf at all \u0000\u0001\u0002');
-    const badTarget = join(dir, 'board.json');
-    await writeFile(badTarget, '{ "name": "board", ');
-    const shortData = join(dir, 'short.bin');
-    await writeFile(shortData, Buffer.alloc(10));
-    const failing: string[][] = [
-      ['frobnicate'],
-      ['inspect', garbage],
-      ['inspect', dir],
-      ['inspect', MODEL, '--input-shape', 'nosuch=1x2'],
-      ['build', MODEL, '--no-link', '-o', join(dir, 'no-calib')],
-      ['build', MODEL, '--target', 'cortex-m99', '--no-link', '-o', join(dir, 'm99')],
-      ['build', MODEL, '--target', badTarget, '--no-link', '-o', join(dir, 'board')],
-      ['build', MODEL, '--precision', 'float32', '--target', 'cortex-m0plus', '--no-link', '--arena', '1', '-o', join(dir, 'm0')],
-      ['run', MODEL, '--precision', 'float32', '--target', 'host', '-i', shortData],
-      ['run', MODEL, '--precision', 'float32', '--target', 'host', '-i', join(dir, 'missing.npy')],
-      ['accuracy', MODEL, '--calib', join(dir, 'missing.npy'), '-d', DATA, '-l', LABELS],
-    ];
-    for (const args of failing) {
-      const r = await eennc(...args);
-      expect([1, 2], `eennc ${args.join(' ')}\n${r.stderr}`).toContain(r.exitCode);
-      expect(r.stderr, `eennc ${args.join(' ')}`).toMatch(/^error: \S/m);
-      expect(r.stderr, `eennc ${args.join(' ')}`).toMatch(/^hint: \S/m);
-      expect(r.stderr).not.toMatch(/internal|\n\s+at /);
-    }
+  // Each a separate case: several build or compile before they fail, and a loaded machine is slow.
+  // DIR: this file's temporary folder
+  const failing: string[][] = [
+    ['frobnicate'],
+    ['inspect', 'DIR/garbage.onnx'],
+    ['inspect', 'DIR'],
+    ['inspect', MODEL, '--input-shape', 'nosuch=1x2'],
+    ['build', MODEL, '--no-link', '-o', 'DIR/no-calib'],
+    ['build', MODEL, '--target', 'cortex-m99', '--no-link', '-o', 'DIR/m99'],
+    ['build', MODEL, '--target', 'DIR/board.json', '--no-link', '-o', 'DIR/board'],
+    ['build', MODEL, '--precision', 'float32', '--target', 'cortex-m0plus', '--no-link', '--arena', '1', '-o', 'DIR/m0'],
+    ['run', MODEL, '--precision', 'float32', '--target', 'host', '-i', 'DIR/short.bin'],
+    ['run', MODEL, '--precision', 'float32', '--target', 'host', '-i', 'DIR/missing.npy'],
+    ['accuracy', MODEL, '--calib', 'DIR/missing.npy', '-d', DATA, '-l', LABELS],
+  ];
+
+  beforeAll(async () => {
+    await writeFile(join(dir, 'garbage.onnx'), 'this is not a protobuf at all \u0000\u0001\u0002');
+    await writeFile(join(dir, 'board.json'), '{ "name": "board", ');
+    await writeFile(join(dir, 'short.bin'), Buffer.alloc(10));
+  });
+
+  it.each(failing.map((args) => [args]))('eennc %j: an error with a hint, exit 1 or 2, never an internal error', async (given) => {
+    const args = given.map((arg) => arg.replace(/^DIR/, dir));
+    const r = await eennc(...args);
+    expect([1, 2], `eennc ${args.join(' ')}\n${r.stderr}`).toContain(r.exitCode);
+    expect(r.stderr, `eennc ${args.join(' ')}`).toMatch(/^error: \S/m);
+    expect(r.stderr, `eennc ${args.join(' ')}`).toMatch(/^hint: \S/m);
+    expect(r.stderr).not.toMatch(/internal|\n\s+at /);
   });
 });
 

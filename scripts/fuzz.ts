@@ -1,6 +1,7 @@
 // `npm run fuzz -- [SEED] [COUNT]`: the fixed fuzz corpus plus COUNT seeded mutants, two at a time; prints each
 // failure (the case, the command, what went wrong) and the failures grouped by cause; exit status 1 if any.
-// --only TEXT runs the corpus cases whose name holds TEXT, --mutant I mutant I of the seed, --keep keeps sandboxes.
+// --only=TEXT runs the corpus case named TEXT (or those whose name holds it), --group=G one family of the corpus,
+// --mutant I mutant I of the seed, --no-corpus only the mutants, --keep keeps the sandboxes, --list lists the cases.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ const { values, positionals } = parseArgs({
     count: { type: 'string' },
     jobs: { type: 'string', default: '2' },
     only: { type: 'string' },
+    group: { type: 'string' },
     mutant: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'no-corpus': { type: 'boolean', default: false },
@@ -47,6 +49,7 @@ else if (values.only !== undefined) {
   const exact = all.filter((c) => c.name === values.only);
   cases = exact.length > 0 ? exact : all.filter((c) => c.name.includes(values.only!));
 }
+else if (values.group !== undefined) cases = corpus().filter((c) => c.group === values.group);
 else cases = [...(values['no-corpus'] ? [] : corpus()), ...mutants(seed, count)];
 
 if (values.list) {
@@ -90,8 +93,16 @@ async function fuzz(cases: FuzzCase[]): Promise<number> {
   const biggest = [...results].sort((a, b) => b.peakBytes - a.peakBytes)[0]!;
   process.stdout.write([
     `fuzz: ${results.length} cases in ${seconds.toFixed(0)} s (seed ${seed}): ${results.length - failed.length} held, ${failed.length} failed`,
+    `exit statuses: ${exitCounts(results)}`,
     `slowest: ${(slowest.wallMs / 1000).toFixed(1)} s (${slowest.fuzzCase.name}); largest peak memory: ${(biggest.peakBytes / 2 ** 20).toFixed(0)} MB (${biggest.fuzzCase.name})`,
     ...groupFailures(failed).flatMap(([cause, rs]) => [`  ${rs.length} × ${cause}`, ...rs.slice(0, 3).map((r) => `      ${r.fuzzCase.name}`)]),
   ].join('\n') + '\n');
   return failed.length > 0 ? 1 : 0;
+}
+
+/** "0 × 12, 1 × 80, 2 × 3": how the cases ended. */
+function exitCounts(results: readonly CaseResult[]): string {
+  const counts = new Map<string, number>();
+  for (const r of results) counts.set(String(r.exitCode ?? 'signal'), (counts.get(String(r.exitCode ?? 'signal')) ?? 0) + 1);
+  return [...counts].sort().map(([code, n]) => `${code} × ${n}`).join(', ');
 }

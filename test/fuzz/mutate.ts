@@ -1,6 +1,7 @@
 // The seeded mutator: each mutant is a small valid model with one to three random changes (fields of the decoded
-// protobuf set to extreme values: dims, attributes, dtypes, names, external data, operators, edges, opsets; or its
-// bytes flipped, cut or spliced), run through `inspect`, `build --no-link` or, for a few, a real build on host.
+// protobuf set to extreme values: dims, attributes, dtypes, names, external data, operators, edges, opsets; small
+// plausible changes that keep it compiling; or its bytes flipped, cut or spliced), run through `inspect`,
+// `build --no-link` or, for a few, a real build on host.
 // Mutant (seed, index) is the same on every machine, so a failure replays alone.
 
 import { symlinkSync } from 'node:fs';
@@ -167,6 +168,74 @@ const PROTO_MUTATIONS: Record<string, (m: ModelProto, rng: Rng, sandbox: string)
   },
 };
 
+/** Operators that take the same operands, so a swap often leaves a model that still compiles. */
+const FAMILIES = [
+  ['Relu', 'Sigmoid', 'Tanh', 'Abs', 'Neg', 'Exp', 'LeakyRelu', 'Elu', 'HardSigmoid', 'Softplus', 'Identity', 'Sqrt', 'Floor'],
+  ['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Pow', 'PRelu'],
+  ['MaxPool', 'AveragePool', 'LpPool'],
+  ['Softmax', 'LogSoftmax', 'Hardmax', 'Flatten'],
+  ['MatMul', 'Gemm'],
+];
+
+/** Small changes that keep the model plausible, so that it reaches shape inference, codegen and gcc. */
+const MILD_MUTATIONS: Record<string, (m: ModelProto, rng: Rng) => { change: string }> = {
+  nudgeDim(m, rng) {
+    const t = pick(rng, declared(m));
+    const dims = isTensor(t) ? t.dims : t.type?.tensorType?.shape?.dim?.map((d) => d.dimValue ?? 1);
+    if (!dims || dims.length === 0) return { change: 'no dims to nudge' };
+    const k = Math.floor(rng() * dims.length);
+    const v = Math.max(1, Number(dims[k]) + pick(rng, [-1, 1, 2, Number(dims[k])]));
+    if (isTensor(t)) t.dims![k] = v;
+    else t.type!.tensorType!.shape!.dim![k] = { dimValue: v };
+    return { change: `dim ${k} of "${t.name}" nudged to ${v}` };
+  },
+  smallAttribute(m, rng) {
+    const node = pick(rng, m.graph!.node!);
+    node.attribute ??= [];
+    const a = node.attribute.length > 0 && rng() < 0.6 ? pick(rng, node.attribute) : { name: pick(rng, ATTRIBUTE_NAMES) };
+    if (!node.attribute.includes(a)) node.attribute.push(a);
+    if (a.type === 7 || (a.type === undefined && rng() < 0.5)) {
+      const ints = [...(a.ints ?? [1, 1])].map(Number);
+      ints[Math.floor(rng() * ints.length)] = pick(rng, [0, 1, 2, 3, -1]);
+      Object.assign(a, { type: 7, ints });
+    } else if (a.type === 1) a.f = pick(rng, [0, 0.5, 1, 2, -1, 1e-5]);
+    else Object.assign(a, { type: 2, i: pick(rng, [0, 1, 2, 3, -1, -2]) });
+    return { change: `attribute ${a.name} of node "${node.name}" (${node.opType}) = ${describe(a)}` };
+  },
+  swapOperator(m, rng) {
+    const node = pick(rng, m.graph!.node!);
+    const family = FAMILIES.find((f) => f.includes(node.opType!));
+    if (!family) return { change: `node "${node.name}" (${node.opType}) has no family to swap in` };
+    const was = node.opType;
+    node.opType = pick(rng, family);
+    return { change: `node "${node.name}" ${was} -> ${node.opType}` };
+  },
+  insertNode(m, rng) {
+    const g = m.graph!;
+    const at = Math.floor(rng() * g.node!.length);
+    const node = g.node![at]!;
+    const out = node.output![0]!;
+    const fresh = `${out}_pre`;
+    const op = pick(rng, [...FAMILIES[0]!, 'Dropout', 'Clip']);
+    node.output![0] = fresh;
+    g.node!.splice(at + 1, 0, { name: `inserted_${at}`, opType: op, input: [fresh], output: [out] });
+    return { change: `${op} inserted after node "${node.name}"` };
+  },
+  scaleWeights(m, rng) {
+    const inits = (m.graph!.initializer ?? []).filter((t) => t.dataType === 1 && (t.rawData?.length ?? 0) >= 4);
+    if (inits.length === 0) return { change: 'no float weights to scale' };
+    const t = pick(rng, inits);
+    const raw = Uint8Array.from(t.rawData!);
+    const values = new Float32Array(raw.buffer);
+    const r = rng();
+    const factor = pick(rng, [0, 1e-30, 1e6, 1e30, -1]);
+    if (r < 0.7) values.forEach((v, i) => { values[i] = v * factor; });
+    else values[Math.floor(rng() * values.length)] = pick(rng, EXTREME_FLOATS);
+    t.rawData = raw;
+    return { change: r < 0.7 ? `weights of "${t.name}" times ${factor}` : `one weight of "${t.name}" made extreme` };
+  },
+};
+
 /** Byte-level changes of the encoded model. */
 const BYTE_MUTATIONS: Record<string, (b: Uint8Array, rng: Rng) => { bytes: Uint8Array; change: string }> = {
   flip(b, rng) {
@@ -205,12 +274,19 @@ function rngFor(seed: number, index: number): Rng {
 /** Apply the mutations of (seed, index) to `base`; `sandbox` is substituted into absolute external locations. */
 function mutateModel(base: Uint8Array, rng: Rng, sandbox: string): Mutated {
   const count = 1 + Math.floor(rng() * 3);
-  const kinds = Array.from({ length: count }, () => (rng() < 0.2 ? `bytes:${pick(rng, Object.keys(BYTE_MUTATIONS))}` : pick(rng, Object.keys(PROTO_MUTATIONS))));
+  const kinds = Array.from({ length: count }, () => {
+    const r = rng();
+    if (r < 0.15) return `bytes:${pick(rng, Object.keys(BYTE_MUTATIONS))}`;
+    if (r < 0.55) return `mild:${pick(rng, Object.keys(MILD_MUTATIONS))}`;
+    return pick(rng, Object.keys(PROTO_MUTATIONS));
+  });
   const changes: string[] = [];
   let escapes = false;
   const model = decodeModel(base, 'model.onnx');
   for (const kind of kinds.filter((k) => !k.startsWith('bytes:'))) {
-    const r = PROTO_MUTATIONS[kind]!(model, rng, sandbox);
+    const r: { change: string; escapes?: boolean } = kind.startsWith('mild:')
+      ? MILD_MUTATIONS[kind.slice(5)]!(model, rng)
+      : PROTO_MUTATIONS[kind]!(model, rng, sandbox);
     changes.push(r.change);
     escapes ||= r.escapes === true;
   }
@@ -234,8 +310,8 @@ export function mutant(seed: number, index: number): FuzzCase {
     const mutated = mutateModel(base.bytes(), rng, sandbox);
     const r = rng();
     const json = rng() < 0.2 ? ['--json'] : [];
-    const args = r < 0.6 ? ['inspect', 'model/model.onnx', ...json]
-      : r < 0.93 ? ['build', 'model/model.onnx', '--target', 'host', '--precision', 'float32', '--no-link', '-o', 'out', ...json]
+    const args = r < 0.5 ? ['inspect', 'model/model.onnx', ...json]
+      : r < 0.85 ? ['build', 'model/model.onnx', '--target', 'host', '--precision', 'float32', '--no-link', '-o', 'out', ...json]
         : rng() < 0.5 ? ['build', 'model/model.onnx', '--target', 'host', '--precision', 'float32', '-o', 'out']
           : ['build', 'model/model.onnx', '--target', 'host', '--calib', 'model/calib.npy', '-o', 'out'];
     return { baseName, base, mutated, args };
@@ -256,6 +332,8 @@ export function mutant(seed: number, index: number): FuzzCase {
     args: shown.args,
     exits: shown.mutated.mustRefuse ? [1, 2] : [0, 1, 2],
     mayWrite: [`${WORK}/out`],
+    // A model the compiler accepted must give C that compiles: the fit check and the loader speak before gcc does.
+    mustNotPrint: [[/building the firmware for \S+ failed/, 'the generated C does not compile (the model was accepted)']],
   };
 }
 

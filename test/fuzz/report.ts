@@ -51,6 +51,7 @@ export function formatFailure(r: CaseResult): string {
 /** The kind of a problem, numbers and paths left out, so that failures with one cause fall together. */
 export function causeOf(problem: string): string {
   return problem
+    .replace(/\/\S+/g, 'PATH')
     .replace(/ \(.*\)$/, '')
     .replace(/: .*$/, '')
     .replace(/\d+(\.\d+)?/g, 'N');

@@ -37,6 +37,8 @@ export interface FuzzCase {
   exits?: readonly number[];
   /** Sandbox-relative folders the command may change (its output folder); everything else must stay as it was. */
   mayWrite?: string[];
+  /** Output that means a bug even in a clean error, with what it means. */
+  mustNotPrint?: [RegExp, string][];
   limits?: Partial<RunLimits>;
 }
 
@@ -79,6 +81,7 @@ export async function runCase(c: FuzzCase, base: string, keep = false): Promise<
     canaries: findCanaries(root, box.canary),
     written: [...all.created, ...all.modified].map((p) => box.at(p)),
     root,
+    mustNotPrint: c.mustNotPrint ?? [],
   });
   const command = `cd ${quote(cwd)} && TMPDIR=${quote(tmp)} node ${quote(BIN)} ${args.map(quote).join(' ')}`;
   if (!keep) rmSync(root, { recursive: true, force: true });

@@ -19,7 +19,7 @@ const none = { created: [], deleted: [], modified: [] };
 function verdict(run: Partial<CliRun>, more: Partial<Observed> = {}): string[] {
   return judge({
     run: { ...cleanRun, ...run }, limits: DEFAULT_LIMITS, args: ['inspect', 'x.onnx'], exits: [0, 1, 2],
-    outside: none, inside: none, leftInTmp: [], canaries: [], written: [], root, ...more,
+    outside: none, inside: none, leftInTmp: [], canaries: [], written: [], root, mustNotPrint: [], ...more,
   });
 }
 
@@ -56,6 +56,13 @@ describe('fuzz verdict', () => {
     const leak = join(root, 'model.c');
     writeFileSync(leak, `/* ${SECRET_TEXT} */`);
     expect(verdict({ exitCode: 0, stderr: '' }, { written: [leak] })[0]).toMatch(/wrote the contents/);
+  });
+
+  it('output a case forbids', () => {
+    const gcc: [RegExp, string] = [/building the firmware for \S+ failed/, 'generated C that does not compile'];
+    expect(verdict({ stderr: 'error: out: building the firmware for host failed: model.c:3:1: error: x\nhint: h\n' }, { mustNotPrint: [gcc] }))
+      .toEqual(['generated C that does not compile']);
+    expect(verdict({}, { mustNotPrint: [gcc] })).toEqual([]);
   });
 
   it('a hint naming a path in the case folder that is gone', () => {

@@ -22,6 +22,8 @@ export interface Observed {
   written: string[];
   /** The case's folder: a path under it that a hint names must exist. */
   root: string;
+  /** Output that means a bug even in a clean error, with what it means. */
+  mustNotPrint: [RegExp, string][];
 }
 
 const MB = 1024 * 1024;
@@ -54,6 +56,7 @@ export function judge(o: Observed): string[] {
   if (run.strays > 0) problems.push('left processes running after it exited');
   if (!isEmpty(o.outside)) problems.push(`touched files outside its output folder: ${describeChanges(o.outside)}`);
   if (failed && !isEmpty(o.inside)) problems.push(`failed but changed its output folder: ${describeChanges(o.inside)}`);
+  for (const [pattern, meaning] of o.mustNotPrint) if (pattern.test(run.stdout + run.stderr)) problems.push(meaning);
   problems.push(...secretProblems(run, o.written));
   return problems;
 }

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { EennError } from '../ir/diagnostics.js';
 import type { AttrValue, DType, Graph, Node, Tensor, TensorData } from '../ir/graph.js';
 import { readRegularFile } from '../util/read-file.js';
-import { checkTotal, LIMITS } from './limits.js';
+import { checkTotal, LIMITS } from '../ir/limits.js';
 import {
   decodeModel, dtypeFromOnnx, longToNumber, OnnxAttributeType, onnxTypeName, tensorFromProto,
   type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorSource, type ValueInfoProto,

@@ -5,7 +5,7 @@ import onnxProto from 'onnx-proto';
 import { EennError } from '../ir/diagnostics.js';
 import { arrayFor, bytesPerElement, type DType, type TensorData } from '../ir/graph.js';
 import { readExternalData } from './external-data.js';
-import { checkedTensorBytes } from './limits.js';
+import { checkedTensorBytes } from '../ir/limits.js';
 
 const { onnx } = onnxProto;
 

@@ -5,7 +5,7 @@
 import { EennError } from '../ir/diagnostics.js';
 import { sizeOf, type Graph, type Tensor, type TensorData } from '../ir/graph.js';
 import type { InputInfo, Value } from '../ops/types.js';
-import { checkedTensorBytes, checkTotal } from './limits.js';
+import { checkedTensorBytes, checkTotal } from '../ir/limits.js';
 import { valueOfShapeOnly } from './shape-only.js';
 import { OPSET_RANGE, SHAPE_ONLY_OPS, supportOf } from './support.js';
 

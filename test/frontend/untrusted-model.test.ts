@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EennError, type ErrorCode } from '../../src/ir/diagnostics.js';
+import { importWithOwnQuantization } from '../../src/compile.js';
 import { importModel } from '../../src/frontend/index.js';
 import { inspectModel } from '../../src/frontend/inspect.js';
 import { loadModel } from '../../src/frontend/load.js';
-import { LIMITS } from '../../src/frontend/limits.js';
+import { LIMITS } from '../../src/ir/limits.js';
 import {
   encodeModel, OnnxDataType, tensorFromProto, tensorToProto, type GraphProto, type NodeProto, type TensorProto,
 } from '../../src/frontend/onnx-proto.js';
@@ -245,6 +246,28 @@ describe('declared sizes beyond the limits', () => {
       if (cliCases.has(what)) await expectCliRefusal(model, pattern, ['inspect', 'build']);
     });
   }
+
+  it('refuses huge shapes in a model that carries its own quantization (QDQ) before the import allocates them', () => {
+    const qdq = (x: string, y: string): NodeProto[] => [
+      { name: `q_${y}`, opType: 'QuantizeLinear', input: [x, 'scale', 'zero'], output: [`${y}_q`] },
+      { name: `dq_${y}`, opType: 'DequantizeLinear', input: [`${y}_q`, 'scale', 'zero'], output: [y] },
+    ];
+    const quant = [tensorToProto('scale', [], 'float32', Float32Array.of(0.1)), tensorToProto('zero', [], 'int8', Int8Array.of(0))];
+    const wideInput = writeModel(folder(), {
+      name: 'qdq', input: [valueInfo('x', [1, 3758096377])], output: [{ name: 'y' }], initializer: quant,
+      node: [...qdq('x', 'xd'), { name: 'shape', opType: 'Shape', input: ['xd'], output: ['y'] }],
+    });
+    expect(refusal(() => importWithOwnQuantization(wideInput), 'E_MODEL').message).toMatch(/input "x" of shape \[1, 3758096377\]/);
+    const expanded = writeModel(folder(), {
+      name: 'qdq', input: [valueInfo('x', [1])], output: [{ name: 'y' }],
+      initializer: [...quant, tensorToProto('big', [1], 'int64', Float64Array.of(2 ** 35))],
+      node: [...qdq('x', 'xd'), { name: 'expand', opType: 'Expand', input: ['xd', 'big'], output: ['e'] },
+        { name: 'shape', opType: 'Shape', input: ['e'], output: ['y'] }],
+    });
+    const e = refusal(() => importWithOwnQuantization(expanded), 'E_MODEL');
+    expect(e.message).toMatch(/output "e" of shape \[34359738368\]/);
+    expect(e.node).toEqual({ name: 'expand', op: 'Expand' });
+  });
 
   it('refuses a huge Pad in an int8 build before calibration runs', async () => {
     const dir = folder();

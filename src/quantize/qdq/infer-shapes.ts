@@ -4,6 +4,7 @@
 
 import { EennError } from '../../ir/diagnostics.js';
 import { arrayFor, sizeOf, type Graph, type Tensor, type TensorData } from '../../ir/graph.js';
+import { checkedTensorBytes } from '../../ir/limits.js';
 import { lookupOp } from '../../ops/registry.js';
 import type { InputInfo, Value } from '../../ops/types.js';
 
@@ -16,7 +17,11 @@ const KNOWN_VALUE_LIMIT = 1 << 16;
  */
 export function inferFloatShapes(graph: Graph): Graph {
   const tensors = new Map(graph.tensors);
-  for (const name of graph.inputs) tensors.set(name, staticInput(tensors.get(name)!));
+  for (const name of graph.inputs) {
+    const input = staticInput(tensors.get(name)!);
+    checkedTensorBytes(`input "${name}"`, input.shape, input.dtype);
+    tensors.set(name, input);
+  }
 
   const missing = graph.nodes.filter((node) => !lookupOp(node.op, node.domain));
   if (missing.length > 0) {
@@ -40,6 +45,8 @@ export function inferFloatShapes(graph: Graph): Graph {
     node.outputs.forEach((output, i) => {
       const result = results[i];
       if (output === '' || !result) return;
+      // Checked before the zero-filled stand-in below or an evaluation allocates it.
+      checkedTensorBytes(`output "${output}"`, result.shape, result.dtype, { node: { name: node.name, op: node.op } });
       tensors.set(output, { name: output, shape: [...result.shape], dtype: result.dtype });
     });
 

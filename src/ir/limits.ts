@@ -1,8 +1,8 @@
 // The sizes a model may declare, checked before anything is allocated: a microcontroller model never comes near
 // them, and a file that declares more (a dimension of 2^32, a pad of 2^31, an Expand to 2^35 elements) is refused.
 
-import { EennError } from '../ir/diagnostics.js';
-import { bytesPerElement, type DType } from '../ir/graph.js';
+import { EennError } from './diagnostics.js';
+import { bytesPerElement, type DType } from './graph.js';
 
 export const LIMITS = {
   /**

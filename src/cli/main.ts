@@ -25,6 +25,11 @@ export async function main(argv: string[], register: (program: Command) => void 
   const args = argv.slice(2);
   const debug = args.includes('--debug');
   const json = args.includes('--json');
+  // An error that escapes the command's promise (thrown in a callback or an event) is reported the same way, not as
+  // Node's stack trace; the process ends there, since the command can no longer finish.
+  const escaped = (err: unknown) => process.exit(reportError(err, debug, json));
+  process.on('uncaughtException', escaped);
+  process.on('unhandledRejection', escaped);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -34,6 +39,9 @@ export async function main(argv: string[], register: (program: Command) => void 
       return reportError(usageError(program, args, err), debug, json);
     }
     return reportError(err, debug, json);
+  } finally {
+    process.off('uncaughtException', escaped);
+    process.off('unhandledRejection', escaped);
   }
 }
 

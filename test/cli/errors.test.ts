@@ -7,6 +7,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { execa } from 'execa';
+import { pathToFileURL } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import { INTERNAL_HINT, type ErrorDocument } from '../../src/ir/diagnostics.js';
 import { eennc, ROOT } from './cli-helpers.js';
@@ -152,6 +154,23 @@ describe('--json on failure', () => {
       expect(r.stderr).toContain('error: internal: the planner lost a tensor\n');
       expect(r.stderr).toContain(`hint: ${INTERNAL_HINT}`);
     }
+  });
+
+  it("an error thrown outside the command's promise: reported like any other (exit 70, the document), no stack trace", async () => {
+    const script = join(dir, 'late.mts');
+    await writeFile(script, [
+      `import { main } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src/cli/main.ts')).href)};`,
+      'process.exitCode = await main(process.argv, (program) => {',
+      "  program.command('late').option('--json').action(() => new Promise(() => {",
+      "    setTimeout(() => { throw new Error('internal: thrown in a callback'); }, 10);",
+      '  }));',
+      '});',
+    ].join('\n'));
+    const r = await execa('node', ['--import', 'tsx', script, 'late', '--json'], { cwd: ROOT, reject: false });
+    expect(r.exitCode, r.stderr).toBe(70);
+    expect(errorDocument(r.stdout)).toMatchObject({ code: 'E_INTERNAL', message: 'thrown in a callback', hint: INTERNAL_HINT });
+    expect(r.stderr).toContain('error: internal: thrown in a callback');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('test --json with a mismatch prints its result document (pass false) and exits 1', async () => {

@@ -92,6 +92,16 @@ describe('bad numbers and names on the command line', () => {
   });
 });
 
+describe('test without --data', () => {
+  it('makes up at most 10,000 random samples: a larger --count is refused before any work', async () => {
+    const r = await inProcess(['test', MODEL, '--count', '20000', '-o', join(dir, 'random')]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^error: --count 20000 without --data/m);
+    expect(r.stderr).toMatch(/^hint: .*--data/m);
+    expect(existsSync(join(dir, 'random'))).toBe(false);
+  });
+});
+
 describe('--json on failure', () => {
   it('a file that cannot be read: E_FILE, with the file, node null and a hint; the human text on stderr', async () => {
     const missing = join(dir, 'no-such-model.onnx');

@@ -115,10 +115,13 @@ export async function checkOutputDir(outDir: string, options: OutputDirOptions =
   if (!stats.isDirectory()) {
     throw refuse(outDir, stats.isFile() ? 'it is a file, not a folder' : 'it is not a folder');
   }
-  const entries = await readdir(target);
+  const unreadable = (err: NodeJS.ErrnoException): never => {
+    throw refuse(outDir, `its contents cannot be read (${err.code ?? err.message})`, 'choose a folder you can read and write with -o DIR');
+  };
+  const entries = await readdir(target).catch(unreadable);
   if (entries.length === 0) return 'empty';
   const manifest = await readManifest(target);
-  const unlisted = manifest === undefined ? undefined : await firstUnlisted(target, manifest);
+  const unlisted = manifest === undefined ? undefined : await firstUnlisted(target, manifest).catch(unreadable);
   if (manifest !== undefined && unlisted === undefined) return 'ours';
   if (options.force) return 'foreign';
   throw new EennError({

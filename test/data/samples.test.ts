@@ -1,14 +1,15 @@
 // Data files: .npy (versions 1 and 2, several dtypes), raw float32 .bin, IDX (gzip or not), labels, and .npy output.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { encodeNpy, readLabels, readNpy, readSamples, writeNpy } from '../../src/data/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'eennc-data-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, bytes: Uint8Array) => {
   const path = join(dir, name);
   writeFileSync(path, bytes);

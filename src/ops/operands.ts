@@ -26,7 +26,8 @@ export function requireInput<T extends InputInfo | Value>(node: Node, inputs: re
 /** Throw E_UNSUPPORTED unless `dtype` is one of `allowed`. */
 export function checkType(node: Node, dtype: DType, allowed: readonly DType[], what = 'input'): void {
   if (!allowed.includes(dtype)) {
-    throw nodeError('E_UNSUPPORTED', node, `${what} of type ${dtype} is not supported (expected ${allowed.join(', ')})`);
+    throw nodeError('E_UNSUPPORTED', node, `${what} of type ${dtype} is not supported (expected ${allowed.join(', ')})`,
+      'export the model with the listed types (float32 for activations); eennc quantizes to int8 itself (--calib)');
   }
 }
 

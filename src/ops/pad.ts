@@ -26,7 +26,8 @@ interface PadPlan {
 function readMode(node: Node, opset: number): PadMode {
   const mode = attrString(node, 'mode', 'constant');
   if (mode === 'constant' || mode === 'edge' || mode === 'reflect' || (mode === 'wrap' && opset >= 19)) return mode;
-  throw nodeError('E_UNSUPPORTED', node, `pad mode "${mode}" is not supported; expected constant, edge, reflect${opset >= 19 ? ' or wrap' : ''}`);
+  throw nodeError('E_UNSUPPORTED', node, `pad mode "${mode}" is not supported; expected constant, edge, reflect${opset >= 19 ? ' or wrap' : ''}`,
+    'ONNX does not define this value for the operator: export the model again, or set the attribute to one listed');
 }
 
 /** The full per-axis pad list [begin_0..begin_{r-1}, end_0..end_{r-1}], expanded from `axes` when given. */

@@ -21,7 +21,8 @@ function requireX<T extends Shaped>(node: Node, inputs: readonly (T | undefined)
 
 function numericData(node: Node, value: Value): TensorData {
   if (value.dtype === 'bool' || value.dtype === 'int64') {
-    throw nodeError('E_UNSUPPORTED', node, `X has dtype ${value.dtype}; pooling expects a float or 8-bit integer tensor`);
+    throw nodeError('E_UNSUPPORTED', node, `X has dtype ${value.dtype}; pooling expects a float or 8-bit integer tensor`,
+      'export the model in float32; eennc quantizes it to int8 itself (--calib)');
   }
   return value.data;
 }
@@ -167,7 +168,8 @@ function evaluateGlobalPool(node: Node, inputs: (Value | undefined)[], kind: Poo
 
 function rejectAverageNonFloat(node: Node, x: Shaped): void {
   if (x.dtype !== 'float32') {
-    throw nodeError('E_UNSUPPORTED', node, `X has dtype ${x.dtype}; average pooling is implemented for float32 only`);
+    throw nodeError('E_UNSUPPORTED', node, `X has dtype ${x.dtype}; average pooling is implemented for float32 only`,
+      'export the model in float32; eennc quantizes it to int8 itself (--calib)');
   }
 }
 

@@ -58,7 +58,8 @@ function roundHalfEven(v: number): number {
 function readMode(node: Node, allowCubic: boolean): Mode {
   const mode = attrString(node, 'mode', 'nearest');
   if (mode === 'nearest' || mode === 'linear' || (mode === 'cubic' && allowCubic)) return mode;
-  throw nodeError('E_UNSUPPORTED', node, `mode "${mode}" is not supported; expected nearest, linear${allowCubic ? ' or cubic' : ''}`);
+  throw nodeError('E_UNSUPPORTED', node, `mode "${mode}" is not supported; expected nearest, linear${allowCubic ? ' or cubic' : ''}`,
+    'ONNX does not define this value for the operator: export the model again, or set the attribute to one listed');
 }
 
 /** Scales or sizes per axis, expanded to every axis when Resize-18 lists only some `axes`. */
@@ -81,11 +82,13 @@ function readInterpolation(node: Node, opset: number, legacy: boolean): Pick<Res
   }
   const coordinateMode = legacy ? 'asymmetric' : attrString(node, 'coordinate_transformation_mode', 'half_pixel');
   if (!COORDINATE_MODES.includes(coordinateMode as CoordinateMode) || (coordinateMode === 'half_pixel_symmetric' && opset < 19)) {
-    throw nodeError('E_UNSUPPORTED', node, `coordinate_transformation_mode "${coordinateMode}" is not supported in opset ${opset}`);
+    throw nodeError('E_UNSUPPORTED', node, `coordinate_transformation_mode "${coordinateMode}" is not supported in opset ${opset}`,
+      'use a coordinate_transformation_mode this opset defines, or export with a newer opset');
   }
   const nearestMode = legacy ? 'legacy' : attrString(node, 'nearest_mode', 'round_prefer_floor');
   if (nearestMode !== 'legacy' && !NEAREST_MODES.includes(nearestMode as NearestMode)) {
-    throw nodeError('E_UNSUPPORTED', node, `nearest_mode "${nearestMode}" is not one of ${NEAREST_MODES.join(', ')}`);
+    throw nodeError('E_UNSUPPORTED', node, `nearest_mode "${nearestMode}" is not one of ${NEAREST_MODES.join(', ')}`,
+      'ONNX does not define this value for the operator: export the model again, or set the attribute to one listed');
   }
   return { mode, coordinateMode: coordinateMode as CoordinateMode, nearestMode: nearestMode as NearestMode };
 }
@@ -135,7 +138,8 @@ function resolveOutput(
   const policy = opset >= 18 ? attrString(node, 'keep_aspect_ratio_policy', 'stretch') : 'stretch';
   if (policy === 'stretch') return { scales: sizes.map((d, i) => d / inputShape[i]!), outputShape: sizes };
   if (policy !== 'not_larger' && policy !== 'not_smaller') {
-    throw nodeError('E_UNSUPPORTED', node, `keep_aspect_ratio_policy "${policy}" is not one of stretch, not_larger, not_smaller`);
+    throw nodeError('E_UNSUPPORTED', node, `keep_aspect_ratio_policy "${policy}" is not one of stretch, not_larger, not_smaller`,
+      'ONNX does not define this value for the operator: export the model again, or set the attribute to one listed');
   }
   const resized = axes ?? inputShape.map((_, i) => i);
   const ratios = resized.map((axis) => sizes[axis]! / inputShape[axis]!);
@@ -353,7 +357,8 @@ function evaluateResize(node: Node, inputs: (Value | undefined)[], opset: number
   const plan = planResize(node, inputs, opset);
   const xValue = inputs[0]!;
   if (xValue.dtype !== 'float32' && plan.mode !== 'nearest') {
-    throw nodeError('E_UNSUPPORTED', node, `${plan.mode} resize of dtype ${xValue.dtype} is not supported; expected float32`);
+    throw nodeError('E_UNSUPPORTED', node, `${plan.mode} resize of dtype ${xValue.dtype} is not supported; expected float32`,
+      'export the model in float32; eennc quantizes it to int8 itself (--calib)');
   }
   let shape = [...plan.inputShape];
   let data: Float64Array = Float64Array.from(xValue.data as ArrayLike<number>);

@@ -151,22 +151,34 @@ describe('NaN and infinite inputs', () => {
     }
   });
 
-  it('eennc run of an int8 build refuses NaN inputs, naming the file and the sample', async () => {
+  /** `eennc ARGS` run asynchronously: exit status, stdout, stderr. */
+  const eennc = (...args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+    execFile('node', ['bin/eennc.js', ...args], { encoding: 'utf8' },
+      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
+  });
+  const reluModel = () => {
     const valueInfo = (name: string) => ({
       name, type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: 4 }] } } },
     });
-    const model = file('relu.onnx', encodeModel({
+    return file('relu.onnx', encodeModel({
       irVersion: 8, opsetImport: [{ domain: '', version: 13 }],
       graph: { name: 'relu', input: [valueInfo('x')], output: [valueInfo('y')], node: [{ name: 'relu', opType: 'Relu', input: ['x'], output: ['y'] }] },
     }));
+  };
+
+  it('eennc run of an int8 build refuses NaN inputs, naming the file and the sample', async () => {
     const calib = file('calib.npy', encodeNpy([2, 4], Float32Array.of(0, 0.5, 1, -1, 0.25, 0.75, -0.5, 0)));
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-      execFile('node', ['bin/eennc.js', 'run', model, '--target', 'host', '--calib', calib, '--input', path], { encoding: 'utf8' },
-        (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
-    });
+    const result = await eennc('run', reluModel(), '--target', 'host', '--calib', calib, '--input', path);
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain(`error: ${path}: sample 1 (counting from 0) holds NaN`);
     expect(result.stderr).toMatch(/^hint: /m);
     expect(result.stdout).not.toMatch(/class/);
+  });
+
+  it('eennc run of a float32 build warns about them and runs', async () => {
+    const result = await eennc('run', reluModel(), '--target', 'host', '--precision', 'float32', '--input', path);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`warning: ${path}: 2 samples hold NaN or infinite values (the first: sample 1, counting from 0)`);
+    expect(result.stdout).toMatch(/^sample 2: /m);
   });
 });

@@ -33,7 +33,18 @@ function overlaps(a: ArenaRequest, b: ArenaRequest): boolean {
  */
 export function placeInOrder(requests: readonly ArenaRequest[], order: readonly number[], alignment: number): { offsets: number[]; total: number } {
   const offsets = new Array<number>(requests.length).fill(-1);
-  const placed: number[] = [];
+  // Placed buffers by each step they are alive at: the ones alive together with a request are found by walking its
+  // own lifetime, not every placed buffer (a scan of all of them made a plan quadratic in the buffers).
+  let low = Infinity;
+  let high = -Infinity;
+  for (const r of requests) {
+    low = Math.min(low, r.first);
+    high = Math.max(high, r.last);
+  }
+  const aliveAt: number[][] = Array.from({ length: Math.max(0, high - low + 1) }, () => []);
+  // A request with first > last is alive at no step; such ones are compared with overlaps() one by one.
+  const irregular: number[] = [];
+  const seenBy = new Array<number>(requests.length).fill(-1);
   let total = 0;
   for (const i of order) {
     const req = requests[i]!;
@@ -43,8 +54,15 @@ export function placeInOrder(requests: readonly ArenaRequest[], order: readonly 
       continue;
     }
     // Byte ranges of the placed buffers that are alive together with this one, by start offset.
-    const busy = placed
-      .filter((j) => overlaps(req, requests[j]!))
+    const together: number[] = irregular.filter((j) => overlaps(req, requests[j]!));
+    if (req.first > req.last) {
+      for (const list of aliveAt) for (const j of list) if (seenBy[j] !== i && overlaps(req, requests[j]!)) { seenBy[j] = i; together.push(j); }
+    } else {
+      for (let step = req.first; step <= req.last; step++) {
+        for (const j of aliveAt[step - low]!) if (seenBy[j] !== i) { seenBy[j] = i; together.push(j); }
+      }
+    }
+    const busy = together
       .map((j) => [offsets[j]!, offsets[j]! + alignUp(requests[j]!.bytes, alignment)] as const)
       .sort((a, b) => a[0] - b[0]);
     let candidate = 0;
@@ -53,7 +71,8 @@ export function placeInOrder(requests: readonly ArenaRequest[], order: readonly 
       if (end > candidate) candidate = end;
     }
     offsets[i] = candidate;
-    placed.push(i);
+    if (req.first > req.last) irregular.push(i);
+    else for (let step = req.first; step <= req.last; step++) aliveAt[step - low]!.push(i);
     total = Math.max(total, candidate + size);
   }
   return { offsets, total };

@@ -116,9 +116,15 @@ export function greedyBySizeRequests(graph: Graph, options: GreedyPlanOptions = 
   const end = graph.nodes.length;
   if (options.includeInputsOutputs) for (const name of graph.outputs) if (first.has(rootOf(name))) use(name, end);
   // An alias of a model input or output belongs to the caller's buffer when those are not in the arena.
+  const aliasesOf = new Map<string, string[]>();
+  for (const [alias, r] of root) {
+    const list = aliasesOf.get(r);
+    if (list) list.push(alias);
+    else aliasesOf.set(r, [alias]);
+  }
   const requests: ArenaRequest[] = [];
   for (const [name, size] of bytes) {
-    const aliases = [...root].filter(([, r]) => r === name).map(([a]) => a);
+    const aliases = aliasesOf.get(name) ?? [];
     if (!options.includeInputsOutputs && aliases.some((a) => external.has(a))) continue;
     requests.push({ bytes: size, first: first.get(name)!, last: last.get(name)! });
   }

@@ -87,13 +87,42 @@ export function isClampActivation(graph: Graph, node: Node): boolean {
   return true;
 }
 
+/**
+ * Who reads each tensor and where each node sits, built once per schedule: the fusion searches below ask for every
+ * node, and a scan of the whole graph each time made the schedule quadratic in the nodes.
+ */
+export interface GraphIndex {
+  /** The nodes that read a tensor, in graph order (each node once). */
+  readers: ReadonlyMap<string, readonly Node[]>;
+  /** Each node's place in graph.nodes. */
+  position: ReadonlyMap<Node, number>;
+  /** The place of the first node that writes a tensor. */
+  producer: ReadonlyMap<string, number>;
+}
+
+export function indexGraph(graph: Graph): GraphIndex {
+  const readers = new Map<string, Node[]>();
+  const position = new Map<Node, number>();
+  const producer = new Map<string, number>();
+  graph.nodes.forEach((node, i) => {
+    position.set(node, i);
+    for (const name of new Set(node.inputs)) {
+      const list = readers.get(name);
+      if (list) list.push(node);
+      else readers.set(name, [node]);
+    }
+    for (const name of node.outputs) if (!producer.has(name)) producer.set(name, i);
+  });
+  return { readers, position, producer };
+}
+
 /** The activation node that can be fused into `node`'s kernel, if any. */
-export function fusableActivation(graph: Graph, node: Node, outputs: ReadonlySet<string>): Node | undefined {
+export function fusableActivation(graph: Graph, node: Node, outputs: ReadonlySet<string>, index = indexGraph(graph)): Node | undefined {
   if (!FUSABLE_PRODUCERS.has(node.op) || (node.domain !== '' && node.domain !== 'ai.onnx')) return undefined;
   if (node.outputs.length !== 1) return undefined;
   const out = node.outputs[0]!;
   if (outputs.has(out)) return undefined;
-  const readers = graph.nodes.filter((n) => n.inputs.includes(out));
+  const readers = index.readers.get(out) ?? [];
   if (readers.length !== 1) return undefined;
   const act = readers[0]!;
   if (act.inputs[0] !== out || act.inputs.slice(1).includes(out)) return undefined;
@@ -131,9 +160,9 @@ export const CONV_POOL_BLOCK = 4;
 const isDefaultDomain = (node: Node) => node.domain === '' || node.domain === 'ai.onnx';
 
 /** The only reader of `name`, when there is exactly one and `name` is not a model output. */
-function soleReader(graph: Graph, name: string, outputs: ReadonlySet<string>): Node | undefined {
+function soleReader(index: GraphIndex, name: string, outputs: ReadonlySet<string>): Node | undefined {
   if (outputs.has(name)) return undefined;
-  const readers = graph.nodes.filter((n) => n.inputs.includes(name));
+  const readers = index.readers.get(name) ?? [];
   return readers.length === 1 ? readers[0] : undefined;
 }
 
@@ -190,10 +219,10 @@ export function fusedBlockBytes(conv: { shape: number[]; dtype: DType }, block: 
 
 /** The pool that can be fused after `producer` (a Conv, or its fused activation's output `out`), if any. */
 export function fusablePool(graph: Graph, conv: Node, out: string, outputs: ReadonlySet<string>,
-  block = CONV_POOL_BLOCK): Node | undefined {
+  block = CONV_POOL_BLOCK, index = indexGraph(graph)): Node | undefined {
   const int8 = isInt8BlockwiseConv(graph, conv);
   if (!int8 && !isPoolFusableConv(graph, conv)) return undefined;
-  const pool = soleReader(graph, out, outputs);
+  const pool = soleReader(index, out, outputs);
   if (!pool || !isFusablePoolOf(conv, pool, int8)) return undefined;
   if (pool.inputs[0] !== out || pool.outputs.length < 1 || pool.outputs.slice(1).some((o) => o !== '')) return undefined;
   const x = graph.tensors.get(out);
@@ -209,10 +238,10 @@ export function fusablePool(graph: Graph, conv: Node, out: string, outputs: Read
  * after the conv but this QAdd, and not a model input, output or constant.
  */
 export function fusableResidualAdd(graph: Graph, conv: Node, outputs: ReadonlySet<string>,
-  block = CONV_POOL_BLOCK): Node | undefined {
+  block = CONV_POOL_BLOCK, index = indexGraph(graph)): Node | undefined {
   if (!isInt8BlockwiseConv(graph, conv)) return undefined;
   const out = conv.outputs[0]!;
-  const add = soleReader(graph, out, outputs);
+  const add = soleReader(index, out, outputs);
   if (!add || add.op !== 'QAdd' || add.domain !== INT8_DOMAIN || add.inputs.length !== 2 || add.outputs.length !== 1) return undefined;
   const residual = add.inputs[0] === out ? add.inputs[1]! : add.inputs[0]!;
   if (residual === out || residual === '' || outputs.has(residual) || graph.inputs.includes(residual)) return undefined;
@@ -220,10 +249,10 @@ export function fusableResidualAdd(graph: Graph, conv: Node, outputs: ReadonlySe
   if (conv.inputs.includes(residual)) return undefined;
   const shapes = [out, residual, add.outputs[0]!].map((name) => graph.tensors.get(name));
   if (shapes.some((t) => !t || t.data || t.dtype !== 'int8' || t.shape.join() !== shapes[0]!.shape.join())) return undefined;
-  const at = graph.nodes.indexOf(conv);
-  const producer = graph.nodes.findIndex((n) => n.outputs.includes(residual));
+  const at = index.position.get(conv) ?? -1;
+  const producer = index.producer.get(residual) ?? -1;
   if (producer < 0 || producer > at) return undefined;
-  const laterReaders = graph.nodes.filter((n, i) => i > at && n !== add && n.inputs.includes(residual));
+  const laterReaders = (index.readers.get(residual) ?? []).filter((n) => index.position.get(n)! > at && n !== add);
   if (laterReaders.length > 0) return undefined;
   return convPoolScratchBytes(shapes[0]!, block) < sizeOf(shapes[0]!.shape) ? add : undefined;
 }
@@ -249,24 +278,24 @@ function isPairableConv(graph: Graph, conv: Node): boolean {
  * Every tensor inside the pair has one reader, the next node of the pair, and is not a model output; both Convs
  * are isPairableConv. Without a suitable Add the pair ends at B (or B's activation).
  */
-export function fusableConvPair(graph: Graph, conv: Node, outputs: ReadonlySet<string>): ConvPair | undefined {
+export function fusableConvPair(graph: Graph, conv: Node, outputs: ReadonlySet<string>, index = indexGraph(graph)): ConvPair | undefined {
   if (!isPairableConv(graph, conv)) return undefined;
-  const firstActivation = fusableActivation(graph, conv, outputs);
+  const firstActivation = fusableActivation(graph, conv, outputs, index);
   const mid = (firstActivation ?? conv).outputs[0]!;
-  const second = soleReader(graph, mid, outputs);
+  const second = soleReader(index, mid, outputs);
   if (!second || second.inputs[0] !== mid || second.inputs.slice(1).includes(mid) || !isPairableConv(graph, second)) return undefined;
   const pair: ConvPair = { first: conv, second, ...(firstActivation ? { firstActivation } : {}) };
-  const secondActivation = fusableActivation(graph, second, outputs);
+  const secondActivation = fusableActivation(graph, second, outputs, index);
   if (secondActivation) return { ...pair, secondActivation };
   const out = second.outputs[0]!;
-  const add = soleReader(graph, out, outputs);
+  const add = soleReader(index, out, outputs);
   if (!add || add.op !== 'Add' || !isDefaultDomain(add) || add.inputs.length !== 2 || add.outputs.length !== 1) return pair;
   const residual = add.inputs[0] === out ? add.inputs[1]! : add.inputs[0]!;
   const shapes = [out, residual, add.outputs[0]!].map((name) => graph.tensors.get(name));
   if (residual === out || shapes.some((t) => !t || t.dtype !== 'float32' || t.shape.join() !== shapes[0]!.shape.join())) return pair;
   if (shapes[1]!.data) return pair;
   const sum = add.outputs[0]!;
-  const after = soleReader(graph, sum, outputs);
+  const after = soleReader(index, sum, outputs);
   const outActivation = after && after.inputs[0] === sum && !after.inputs.slice(1).includes(sum) && isClampActivation(graph, after) ? after : undefined;
   return { ...pair, add, residual, ...(outActivation ? { outActivation } : {}) };
 }
@@ -278,13 +307,13 @@ function convPairNodes(pair: ConvPair): Node[] {
 }
 
 /** The pairs to fuse, by their last node: claimed greedily in graph order, each node in one pair at most. */
-function findConvPairs(graph: Graph, outputs: ReadonlySet<string>, options: ScheduleOptions): Map<Node, PlannedConvPair> {
+function findConvPairs(graph: Graph, outputs: ReadonlySet<string>, options: ScheduleOptions, index: GraphIndex): Map<Node, PlannedConvPair> {
   const byLast = new Map<Node, PlannedConvPair>();
   if (options.fuseConvPairs === false) return byLast;
   const claimed = new Set<Node>();
   for (const node of graph.nodes) {
     if (claimed.has(node) || options.unfusedConvPairs?.has(node.name)) continue;
-    const pair = fusableConvPair(graph, node, outputs);
+    const pair = fusableConvPair(graph, node, outputs, index);
     if (!pair) continue;
     const nodes = convPairNodes(pair);
     if (nodes.some((n) => claimed.has(n))) continue;
@@ -305,7 +334,8 @@ export function buildSteps(graph: Graph, options: ScheduleOptions = {}): Step[] 
   const outputs = new Set(graph.outputs);
   const fusedAway = new Set<Node>();
   const steps: Step[] = [];
-  const pairs = findConvPairs(graph, outputs, options);
+  const index = indexGraph(graph);
+  const pairs = findConvPairs(graph, outputs, options, index);
   for (const pair of pairs.values()) for (const node of convPairNodes(pair)) fusedAway.add(node);
   for (const node of graph.nodes) {
     const pair = pairs.get(node);
@@ -317,19 +347,19 @@ export function buildSteps(graph: Graph, options: ScheduleOptions = {}): Step[] 
       continue;
     }
     if (fusedAway.has(node)) continue;
-    const act = fuse ? fusableActivation(graph, node, outputs) : undefined;
+    const act = fuse ? fusableActivation(graph, node, outputs, index) : undefined;
     if (act) fusedAway.add(act);
     const step: Step = { index: steps.length, nodes: act ? [node, act] : [node] };
     if (act) step.activation = act;
     const block = options.int8BlockChannels?.get(node.name) ?? CONV_POOL_BLOCK;
-    const pool = fusePools ? fusablePool(graph, node, (act ?? node).outputs[0] ?? '', outputs, block) : undefined;
+    const pool = fusePools ? fusablePool(graph, node, (act ?? node).outputs[0] ?? '', outputs, block, index) : undefined;
     if (pool) {
       fusedAway.add(pool);
       step.nodes.push(pool);
       step.pool = pool;
       step.scratchBytes = convPoolScratchBytes(graph.tensors.get((act ?? node).outputs[0]!)!, block);
     }
-    const residual = fusePools && !pool ? fusableResidualAdd(graph, node, outputs, block) : undefined;
+    const residual = fusePools && !pool ? fusableResidualAdd(graph, node, outputs, block, index) : undefined;
     if (residual) {
       fusedAway.add(residual);
       step.nodes.push(residual);

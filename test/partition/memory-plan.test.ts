@@ -292,6 +292,31 @@ describe('planMemory on random DAGs', () => {
     }
     expect(caught).toBeGreaterThan(10);
   });
+
+  it('validatePlan catches a tensor written over one that is still read, in a buffer of many tensors', () => {
+    // x -> Relu -> Relu ... (a long in-place chain in one buffer), then Add(t, first): the first Relu's output is
+    // read at the end, so nothing may overwrite it before.
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 8]);
+    const first = b.op('Relu', [x]);
+    let t = first;
+    for (let i = 0; i < 300; i++) t = b.op('Relu', [t]);
+    b.output(b.op('Add', [t, first]));
+    const graph = b.build();
+    const plan = planMemory(graph);
+    expect(validatePlan(plan, graph)).toEqual([]);
+    const chain = plan.buffers[plan.bufferOf.get(t)!]!;
+    expect(chain.tensors.length).toBeGreaterThan(250);
+    expect(chain.tensors).not.toContain(first);
+    // Put the first Relu's output into the chain's buffer as well: the chain now writes over it.
+    const own = plan.buffers[plan.bufferOf.get(first)!]!;
+    own.tensors = own.tensors.filter((n) => n !== first);
+    chain.tensors.push(first);
+    plan.bufferOf.set(first, chain.id);
+    const problems = validatePlan(plan, graph);
+    const last = plan.steps.length - 1;
+    expect(problems.filter((p) => p.includes(`overwrites ${first} `) && p.endsWith(`still read at step ${last}`)).length).toBe(last - 1);
+  });
 });
 
 describe('allocateArena', () => {

@@ -440,6 +440,27 @@ function brokenModels(): FuzzCase[] {
 
 // ---------------------------------------------------------------------------------------------------------------------
 
+/** Data and target files that are devices or pipes: the command must neither hang nor read without end. */
+function specialFiles(): FuzzCase[] {
+  const group = 'special files';
+  const setup = (box: Box) => {
+    writeModel(box, mlp());
+    spawnSync('mkfifo', [box.at(`${MODEL_DIR}/fifo.npy`), box.at(`${MODEL_DIR}/fifo.json`)]);
+    symlinkSync('/dev/zero', box.at(`${MODEL_DIR}/zero.npy`));
+    symlinkSync('/dev/zero', box.at(`${MODEL_DIR}/zero.json`));
+  };
+  const c = (name: string, args: string[]): FuzzCase => ({ name, group, setup, args, exits: ERROR, mayWrite: [`${WORK}/out`] });
+  const build = ['build', MODEL, '--target', 'host', '--no-link', '-o', 'out'];
+  return [
+    c('--input a FIFO', ['run', MODEL, ...QUICK, '--input', 'model/fifo.npy']),
+    c('--input /dev/zero', ['run', MODEL, ...QUICK, '--input', 'model/zero.npy']),
+    c('--calib a FIFO', [...build, '--calib', 'model/fifo.npy']),
+    c('--calib /dev/zero', [...build, '--calib', 'model/zero.npy']),
+    c('--target a FIFO', ['build', MODEL, '--target', 'model/fifo.json', '--precision', 'float32', '--no-link', '-o', 'out']),
+    c('--target /dev/zero', ['build', MODEL, '--target', 'model/zero.json', '--precision', 'float32', '--no-link', '-o', 'out']),
+  ];
+}
+
 /** Commands that must work and leave nothing behind: the controls that keep the refusals above honest. */
 function cleanRuns(): FuzzCase[] {
   const group = 'leftovers';
@@ -469,6 +490,6 @@ function cleanRuns(): FuzzCase[] {
 export function corpus(): FuzzCase[] {
   return [
     ...dataLoss(), ...externalData(), ...injection(), ...hugeSizes(), ...badNumbers(), ...malformedData(),
-    ...duplicateNames(), ...brokenModels(), ...cleanRuns(),
+    ...duplicateNames(), ...brokenModels(), ...specialFiles(), ...cleanRuns(),
   ];
 }

@@ -8,11 +8,11 @@
 //   A report, not a test: it exits 0 whatever the times, and 1 only when a build fails.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
 import { writeChainModel, writeChainSamples, type ChainShape } from '../test/scaling/chain-models.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -85,7 +85,7 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const work = mkdtempSync(join(tmpdir(), 'eennc-bench-scaling-'));
+  const work = await makeTempDir('eennc-bench-scaling-');
   try {
     const calib = writeChainSamples(work, CALIBRATION_SAMPLES);
     const rows: Row[] = [];
@@ -111,7 +111,7 @@ async function main(): Promise<number> {
     log(`error: ${(err as Error).message}`);
     return 1;
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    await removeTempDir(work);
   }
 }
 

@@ -429,6 +429,10 @@ function brokenModels(): FuzzCase[] {
     inspect('a model path that is a FIFO', (box) => { spawnSync('mkfifo', [box.at(`${MODEL_DIR}/model.onnx`)]); }),
     inspect('a model path that is a symlink to /dev/zero', (box) => symlinkSync('/dev/zero', box.at(`${MODEL_DIR}/model.onnx`))),
     inspect('a model that does not exist', () => undefined),
+    ...([['GRAPH', 5], ['TENSOR', 4], ['SPARSE_TENSOR', 11], ['TYPE_PROTO', 13]] as const).map(([name, type]) => inspect(
+      `an attribute of type ${name} that holds no value`,
+      bytes(() => editModel(cnn(), (m) => { m.graph!.node![1]!.attribute = [{ name: 'body', type }]; })),
+    )),
     inspect('a text file named .onnx', bytes(() => new TextEncoder().encode('ir_version: 8\ngraph { }\n'))),
     ...[1, 2, 3, 4, 5, 6].map((seed) => inspect(`a model with 8 bits flipped (seed ${seed})`, bytes(flipped(seed)), [0, 1, 2])),
     {

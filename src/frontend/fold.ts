@@ -54,11 +54,14 @@ export function foldConstants(graph: Graph, options: FoldOptions = {}): Graph {
 
 /** Identity, and Dropout at inference, pass their input through: consumers read the input directly. */
 export function removeIdentities(graph: Graph): Graph {
-  let g = graph;
+  // One working copy, edited in place by each bypass (a copy of every node and tensor per bypass was quadratic).
+  let g: Graph | undefined;
   for (;;) {
-    const index = g.nodes.findIndex((node) => isPassThrough(g, node) && canBypass(g, node));
-    if (index < 0) return g;
-    g = bypass(g, index);
+    const current = g ?? graph;
+    const index = current.nodes.findIndex((node) => isPassThrough(current, node) && canBypass(current, node));
+    if (index < 0) return current;
+    g ??= { ...graph, nodes: [...graph.nodes], tensors: new Map(graph.tensors) };
+    bypass(g, index);
   }
 }
 
@@ -83,22 +86,26 @@ function canBypass(graph: Graph, node: Node): boolean {
   return inputIsInternal;
 }
 
-function bypass(graph: Graph, index: number): Graph {
+/** Remove the pass-through node at `index` from `graph` (a working copy: its node list and tensors are edited). */
+function bypass(graph: Graph, index: number): void {
   const node = graph.nodes[index]!;
   const input = node.inputs[0]!;
   const output = node.outputs[0]!;
-  const rest = graph.nodes.filter((_, i) => i !== index);
-  const tensors = new Map(graph.tensors);
+  graph.nodes.splice(index, 1);
+  const tensors = graph.tensors;
   for (const o of node.outputs) tensors.delete(o);
   if (!graph.outputs.includes(output)) {
     // Readers of the output read the input instead.
-    return { ...graph, tensors, nodes: rest.map((n) => ({ ...n, inputs: n.inputs.map((x) => (x === output ? input : x)) })) };
+    graph.nodes.forEach((n, i) => {
+      if (n.inputs.includes(output)) graph.nodes[i] = { ...n, inputs: n.inputs.map((x) => (x === output ? input : x)) };
+    });
+    return;
   }
   // The output is a graph output: the input's producer writes it under the output's name.
-  const renamed = { ...graph.tensors.get(input)!, name: output };
+  const renamed = { ...tensors.get(input)!, name: output };
   tensors.delete(input);
   tensors.set(output, renamed);
-  return { ...graph, tensors, nodes: rest.map((n) => renameInNode(n, input, output)) };
+  graph.nodes.forEach((n, i) => { graph.nodes[i] = renameInNode(n, input, output); });
 }
 
 /** Drop nodes whose outputs nobody reads, and tensors nothing refers to. */

@@ -11,8 +11,11 @@ export function foldBatchNorm(graph: Graph): Graph {
   const replaced = new Map<Node, Node>();
   const removed = new Set<Node>();
   const readers = readerCounts(graph);
+  // The first node writing each tensor as its first output (a search per BatchNormalization was quadratic).
+  const producers = new Map<string, Node>();
+  for (const node of graph.nodes) if (node.outputs[0] !== undefined && !producers.has(node.outputs[0])) producers.set(node.outputs[0], node);
   for (const bn of graph.nodes) {
-    const plan = planFold(graph, bn, readers);
+    const plan = planFold(graph, bn, readers, producers);
     if (!plan) continue;
     const folded = foldInto(plan, tensors);
     if (!folded) continue;
@@ -44,13 +47,13 @@ function constantFloat(graph: Graph, name: string | undefined): Tensor | undefin
   return t?.data && t.dtype === 'float32' ? t : undefined;
 }
 
-function planFold(graph: Graph, bn: Node, readers: Map<string, number>): FoldPlan | undefined {
+function planFold(graph: Graph, bn: Node, readers: Map<string, number>, producers: Map<string, Node>): FoldPlan | undefined {
   if (bn.op !== 'BatchNormalization' || bn.domain !== '') return undefined;
   if (bn.attrs.training_mode === 1 || bn.attrs.spatial === 0) return undefined;
   if (bn.outputs.slice(1).some((o) => o !== '' && (readers.has(o) || graph.outputs.includes(o)))) return undefined;
   const x = bn.inputs[0]!;
   if (graph.outputs.includes(x) || readers.get(x) !== 1) return undefined;
-  const producer = graph.nodes.find((n) => n.outputs[0] === x);
+  const producer = producers.get(x);
   if (!producer || producer.domain !== '' || !PRODUCERS.has(producer.op)) return undefined;
   const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => constantFloat(graph, bn.inputs[i]));
   if (!scale || !bias || !mean || !variance) return undefined;

@@ -6,6 +6,7 @@ import { readFileSync, readdirSync, existsSync, realpathSync, statSync } from 'n
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EennError } from './ir/diagnostics.js';
+import { readRegularFile } from './util/read-file.js';
 import { compilerFlagProblem, EMULATOR_OPTIONS, programProblem, textProblem } from './arguments.js';
 
 /** What the generated code may use. Kernels pick their DSP/MVE paths from these, never from the target name. */
@@ -132,8 +133,9 @@ export function loadTarget(nameOrPath: string): Target {
   }
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(readRegularFile(file, 'target file', MAX_TARGET_FILE_BYTES).toString('utf8'));
   } catch (err) {
+    if (err instanceof EennError) throw err;
     throw new EennError({ code: 'E_TARGET', file, message: `not valid JSON: ${(err as Error).message}`, hint: 'fix the JSON syntax at the position given; targets/cortex-m4.json is an example of a valid target file' });
   }
   return parseTarget(json, file);
@@ -317,6 +319,8 @@ function readEmulatorArgs(reader: FieldReader, args: string[]): string[] {
 
 /** The largest linker script a target may bring. */
 const MAX_LINKER_SCRIPT_BYTES = 1024 * 1024;
+/** A target file is a page of JSON; anything larger is the wrong file. */
+const MAX_TARGET_FILE_BYTES = 1024 * 1024;
 
 /** Linker script commands that read or search for other files: a target's own script must be self-contained. */
 const LINKER_FILE_COMMANDS = /\b(INCLUDE|INPUT|GROUP|SEARCH_DIR|STARTUP|AS_NEEDED)\b/;

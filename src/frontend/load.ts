@@ -236,8 +236,8 @@ function convertAttribute(attr: AttributeProto, node: { name: string; op: string
     case OnnxAttributeType.FLOATS: return [...(attr.floats ?? [])];
     case OnnxAttributeType.INTS: return (attr.ints ?? []).map(longToNumber);
     case OnnxAttributeType.STRINGS: return (attr.strings ?? []).map(decodeText);
-    case OnnxAttributeType.TENSOR: return tensorFromProto(attr.t!, ctx);
-    case OnnxAttributeType.GRAPH: return convertGraph(attr.g!, ctx, true);
+    case OnnxAttributeType.TENSOR: return tensorFromProto(attr.t ?? missingValue(attr, 'tensor', node, ctx.file), ctx);
+    case OnnxAttributeType.GRAPH: return convertGraph(attr.g ?? missingValue(attr, 'graph', node, ctx.file), ctx, true);
     default:
       throw new EennError({
         code: 'E_UNSUPPORTED', file: ctx.file, node,
@@ -245,6 +245,15 @@ function convertAttribute(attr: AttributeProto, node: { name: string; op: string
         hint: 'export the model with the standard ONNX operators and their documented attributes',
       });
   }
+}
+
+/** An attribute whose type says it holds a tensor or a graph, but which holds none: a damaged model. */
+function missingValue(attr: AttributeProto, what: string, node: { name: string; op: string }, file: string): never {
+  throw new EennError({
+    code: 'E_MODEL', file, node,
+    message: `attribute "${attr.name ?? ''}" is of type ${what.toUpperCase()} but holds no ${what}`,
+    hint: 'the model file is damaged or was written by a faulty tool; export it again',
+  });
 }
 
 /** A Constant node's value as a constant tensor (value, value_float(s), value_int(s)). */

@@ -2,31 +2,15 @@
 // what its compiler flags enable, its memory map holds its limits, and bad files fail with E_TARGET naming the field.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EennError } from '../../src/ir/diagnostics.js';
 import {
   DEFAULT_TARGET_NAME, emulatorCommand, listTargets, loadAllTargets, loadTarget, parseSize, parseTarget, type Target,
 } from '../../src/target.js';
+import { rawTarget, targetError } from './target-json.js';
 
 const targets = loadAllTargets();
 const armTargets = targets.filter((target) => target.kind !== 'host');
-
-/** A copy of a shipped target file's JSON, to break on purpose. */
-function rawTarget(name: string): Record<string, any> {
-  return JSON.parse(readFileSync(loadTarget(name).file, 'utf8'));
-}
-
-function targetError(json: unknown, file = '/targets/cortex-m4.json'): EennError {
-  try {
-    parseTarget(json, file);
-  } catch (err) {
-    expect(err).toBeInstanceOf(EennError);
-    expect((err as EennError).code).toBe('E_TARGET');
-    return err as EennError;
-  }
-  throw new Error('expected E_TARGET');
-}
 
 describe('shipped targets', () => {
   it('are the documented set, Cortex-M by core number, with cortex-m4 the default', () => {

@@ -2,30 +2,19 @@
 // script is checked (src/target.ts, src/arguments.ts), and refused with E_TARGET naming the field and what is allowed.
 
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilerFlagProblem, optimizationProblem, programProblem } from '../../src/arguments.js';
 import { EennError } from '../../src/ir/diagnostics.js';
-import { loadTarget, parseTarget } from '../../src/target.js';
+import { parseTarget } from '../../src/target.js';
+import { rawTarget, targetError as sharedTargetError } from './target-json.js';
 
-/** A copy of a shipped target file's JSON, to break on purpose. */
-function rawTarget(name: string): Record<string, any> {
-  return JSON.parse(readFileSync(loadTarget(name).file, 'utf8'));
-}
-
-function targetError(json: unknown, file = '/targets/cortex-m4.json'): EennError {
-  try {
-    parseTarget(json, file);
-  } catch (err) {
-    expect(err).toBeInstanceOf(EennError);
-    const error = err as EennError;
-    expect(error.code).toBe('E_TARGET');
-    expect(error.hint).toMatch(/target\.schema\.json/);
-    return error;
-  }
-  throw new Error('expected E_TARGET');
+/** The E_TARGET error for `json`, whose hint points at the schema. */
+function targetError(json: unknown, file?: string): EennError {
+  const error = sharedTargetError(json, file);
+  expect(error.hint).toMatch(/target\.schema\.json/);
+  return error;
 }
 
 /** cortex-m4's JSON with `edit` applied. */

@@ -4,11 +4,11 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EennError } from '../../src/ir/diagnostics.js';
 import { loadTarget, parseTarget, type Target } from '../../src/target.js';
 import { buildFirmware, type FirmwareImage } from '../../src/toolchain/build.js';
 import { runFirmware } from '../../src/toolchain/run.js';
 import { makeScratchDir, stubInput, writeStubProject, type StubVariant } from './stub-project.js';
+import { errorOf } from './error-of.js';
 
 const m4 = loadTarget('cortex-m4');
 const m0plus = loadTarget('cortex-m0plus');
@@ -23,17 +23,6 @@ const key = (target: Target, variant: StubVariant): string => `${target.name}/${
 /** [name, target] rows for it.each, so that test names show the target name. */
 function named(targets: Target[]): [string, Target][] {
   return targets.map((target) => [target.name, target]);
-}
-
-/** The EennError a promise rejects with (fails the test when it resolves). */
-async function errorOf(promise: Promise<unknown>): Promise<EennError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(EennError);
-    return err as EennError;
-  }
-  throw new Error('expected an EennError, but the call succeeded');
 }
 
 beforeAll(async () => {

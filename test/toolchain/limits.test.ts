@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
 import { encodeGraph } from '../../src/frontend/save.js';
-import { EennError } from '../../src/ir/diagnostics.js';
 import { loadTarget, parseTarget } from '../../src/target.js';
 import { buildFirmware, buildLimits, runMake } from '../../src/toolchain/build.js';
 import { runFirmware } from '../../src/toolchain/run.js';
@@ -16,6 +15,7 @@ import { clampTimerMs, MAX_TIMER_MS } from '../../src/toolchain/timers.js';
 import { requireProgram } from '../../src/toolchain/tools.js';
 import { buildGraph } from '../frontend/build-graph.js';
 import { floatsOf, stubInput, writeStubProject } from './stub-project.js';
+import { errorOf } from './error-of.js';
 
 let scratch = '';
 beforeAll(async () => {
@@ -24,17 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
-
-/** The EennError a promise rejects with (fails the test when it resolves). */
-async function errorOf(promise: Promise<unknown>): Promise<EennError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(EennError);
-    return err as EennError;
-  }
-  throw new Error('expected an EennError, but the call succeeded');
-}
 
 /** A folder holding `makefile` as its Makefile. */
 async function makeProject(name: string, makefile: string): Promise<string> {

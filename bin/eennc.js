@@ -12,6 +12,8 @@ if (distStatus(fileURLToPath(root)) === 'current') {
 } else {
   /** @type {{ register: () => unknown }} */
   let tsx;
+  // tsx would otherwise keep a compile cache in the temporary directory, which eennc promises to leave as it found it.
+  process.env.TSX_DISABLE_CACHE = '1';
   try {
     tsx = await import('tsx/esm/api');
   } catch {

@@ -4,11 +4,12 @@
 import { parseInputShapes } from '../frontend/input-shapes.js';
 import { EennError } from '../ir/diagnostics.js';
 import type { ArenaPolicy } from '../partition/arena-budget.js';
+import { MAX_TIMER_MS } from '../util/timers.js';
 
 export type Precision = 'int8' | 'float32';
 
 /** The longest time limit a timer can hold (setTimeout's signed 32-bit milliseconds), in whole seconds. */
-export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+export const MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
 /** The largest sample count an option takes (typed arrays and loops index with 32-bit signed integers). */
 export const MAX_COUNT = 2 ** 31 - 1;

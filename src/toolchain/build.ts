@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { checkOptimization } from '../arguments.js';
 import { EennError } from '../ir/diagnostics.js';
 import type { Target } from '../target.js';
-import { clampTimerMs, formatDuration } from './timers.js';
+import { clampTimerMs, formatDuration } from '../util/timers.js';
 import { requireProgram } from './tools.js';
 import { trackChild } from '../util/temp-dirs.js';
 

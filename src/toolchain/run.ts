@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { EennError } from '../ir/diagnostics.js';
 import { emulatorCommand, type Target } from '../target.js';
 import { explainFirmwareExit, FIRMWARE_EXIT } from './exit-codes.js';
-import { clampTimerMs, formatDuration } from './timers.js';
+import { clampTimerMs, formatDuration } from '../util/timers.js';
 import { findProgram, requireProgram } from './tools.js';
 import { makeTempDir, removeTempDir, trackChild, untrackPath } from '../util/temp-dirs.js';
 

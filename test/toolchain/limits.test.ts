@@ -11,7 +11,7 @@ import { encodeGraph } from '../../src/frontend/save.js';
 import { loadTarget, parseTarget } from '../../src/target.js';
 import { buildFirmware, buildLimits, runMake } from '../../src/toolchain/build.js';
 import { runFirmware } from '../../src/toolchain/run.js';
-import { clampTimerMs, MAX_TIMER_MS } from '../../src/toolchain/timers.js';
+import { clampTimerMs, MAX_TIMER_MS } from '../../src/util/timers.js';
 import { requireProgram } from '../../src/toolchain/tools.js';
 import { buildGraph } from '../frontend/build-graph.js';
 import { floatsOf, stubInput, writeStubProject } from './stub-project.js';

@@ -1,4 +1,4 @@
-// Time limits for the programs the toolchain runs: Node's timers hold at most 2^31-1 ms (about 24.8 days) and
+// Time limits for the programs eennc runs: Node's timers hold at most 2^31-1 ms (about 24.8 days) and
 // fire at once above that, so every limit passes through clampTimerMs.
 
 import { EennError } from '../ir/diagnostics.js';

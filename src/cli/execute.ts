@@ -6,6 +6,8 @@ import { sizeOf, type Graph } from '../ir/graph.js';
 import type { Value } from '../ops/types.js';
 import type { CompileOptions, CompileResult } from '../compile.js';
 import { readSamples } from '../data/index.js';
+import { DATA_FILE_BYTES } from '../data/read-bytes.js';
+import { checkRegularFile } from '../util/read-file.js';
 import { log } from './common-options.js';
 import { runReference } from '../frontend/reference.js';
 import { decodeOutput, encodeSamples, type EncodedInput } from '../io-codec.js';
@@ -77,6 +79,8 @@ export function loadInputs(graph: Graph, modelFile: string, data: DataOptions): 
 export async function execute(options: CompileOptions, data: DataOptions, timeoutMs: number): Promise<Execution> {
   // Loaded here, not at the top: `eennc --help` and `eennc targets` start without the compiler and the toolchain.
   const [{ compileModel }, { runFirmware }] = await Promise.all([import('../compile.js'), import('../toolchain/index.js')]);
+  // An input file that cannot be read at all stops the command now, not after the firmware build.
+  if (data.path) checkRegularFile(data.path, 'data file', DATA_FILE_BYTES);
   const compiled = await compileModel({ ...options, link: true });
   const { graph, target, image } = compiled;
   const inputs = loadInputs(graph, data.path ?? options.model, { ...data, requireFinite: options.precision !== 'float32' });

@@ -11,7 +11,31 @@ const REASONS: Record<string, string> = {
 
 /** The bytes of `path`, a `what` ("model", "data file") of at most `maxBytes`; E_FILE with a hint otherwise. */
 export function readRegularFile(path: string, what: string, maxBytes: number): Buffer {
-  const refuse = (why: string, hint = `check that the path names the ${what} and that it can be read`) =>
+  return withRegularFile(path, what, maxBytes, (fd, size, refuse) => {
+    const bytes = Buffer.alloc(size);
+    let done = 0;
+    while (done < bytes.length) {
+      const got = readSync(fd, bytes, done, bytes.length - done, done);
+      if (got === 0) break; // the file shrank while being read; what was read is checked by its parser
+      done += got;
+    }
+    return bytes.subarray(0, done);
+  });
+}
+
+/**
+ * Throws what readRegularFile would for a file that cannot be read at all (missing, a folder, a device, too
+ * large), without reading it: commands check their inputs this way before long work such as a firmware build.
+ */
+export function checkRegularFile(path: string, what: string, maxBytes: number): void {
+  withRegularFile(path, what, maxBytes, () => undefined);
+}
+
+type Refuse = (why: string, hint?: string) => EennError;
+
+/** Opens `path` without waiting, checks it is a regular file of at most `maxBytes`, and hands it to `use`. */
+function withRegularFile<T>(path: string, what: string, maxBytes: number, use: (fd: number, size: number, refuse: Refuse) => T): T {
+  const refuse: Refuse = (why, hint = `check that the path names the ${what} and that it can be read`) =>
     new EennError({ code: 'E_FILE', file: path, message: `cannot read the ${what}: ${why}`, hint });
   let fd: number;
   try {
@@ -29,14 +53,7 @@ export function readRegularFile(path: string, what: string, maxBytes: number): B
       throw refuse(`it holds ${stats.size.toLocaleString('en-US')} bytes; eennc reads ${what}s of at most ${maxBytes.toLocaleString('en-US')}`,
         `a microcontroller ${what} is far smaller; check that this is the right file`);
     }
-    const bytes = Buffer.alloc(stats.size);
-    let done = 0;
-    while (done < bytes.length) {
-      const got = readSync(fd, bytes, done, bytes.length - done, done);
-      if (got === 0) break; // the file shrank while being read; what was read is checked by its parser
-      done += got;
-    }
-    return bytes.subarray(0, done);
+    return use(fd, stats.size, refuse);
   } catch (err) {
     if (err instanceof EennError) throw err;
     throw refuse((err as NodeJS.ErrnoException).code ?? (err as Error).message);

@@ -227,6 +227,19 @@ describe('every error has a hint', () => {
   });
 });
 
+describe('inputs that cannot be read', () => {
+  it('stop run and test before the firmware is built (the -o folder is never written)', async () => {
+    for (const command of ['run', 'test']) {
+      const out = join(dir, `${command}-missing-input`);
+      const flag = command === 'run' ? '-i' : '--data';
+      const r = await eennc(command, MODEL, '--precision', 'float32', '--target', 'host', flag, join(dir, 'missing.npy'), '-o', out);
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/cannot read the data file: no such file/);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+});
+
 describe('options a float32 build does not use are named, not ignored without a word', () => {
   it('--arena min and --calib on a float32 build: a note for each', async () => {
     const out = join(dir, 'float-arena');

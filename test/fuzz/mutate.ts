@@ -226,7 +226,7 @@ const MILD_MUTATIONS: Record<string, (m: ModelProto, rng: Rng) => { change: stri
     if (inits.length === 0) return { change: 'no float weights to scale' };
     const t = pick(rng, inits);
     const raw = Uint8Array.from(t.rawData!);
-    const values = new Float32Array(raw.buffer);
+    const values = new Float32Array(raw.buffer, 0, raw.length >> 2); // whole values only: an earlier mutation may have cut the data
     const r = rng();
     const factor = pick(rng, [0, 1e-30, 1e6, 1e30, -1]);
     if (r < 0.7) values.forEach((v, i) => { values[i] = v * factor; });

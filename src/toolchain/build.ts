@@ -11,7 +11,7 @@ import { EennError } from '../ir/diagnostics.js';
 import type { Target } from '../target.js';
 import { clampTimerMs, formatDuration } from '../util/timers.js';
 import { requireProgram } from './tools.js';
-import { trackChild } from '../util/temp-dirs.js';
+import { trackChild, withTempDir } from '../util/temp-dirs.js';
 
 export interface BuildOptions {
   /** Optimisation flags passed as `make OPT=...` (plain flags, see checkOptimization); the Makefile's default (-O2) unless given. */
@@ -127,6 +127,14 @@ export async function buildFirmware(projectDir: string, target: Target, options:
 export async function runMake(
   make: string, args: string[], cwd: string, options: Pick<BuildOptions, 'quietLimitMs' | 'timeoutMs'> = {},
 ): Promise<{ exitCode: number | undefined; output: string }> {
+  // The compilers' own temporary files (gcc's cc*.s) go to a folder of ours: a compiler still finishing after an
+  // interrupt stopped make can then write nothing into the user's temporary directory.
+  return withTempDir('eennc-make-', (compilerTemp) => runMakeIn(make, args, cwd, compilerTemp, options));
+}
+
+async function runMakeIn(
+  make: string, args: string[], cwd: string, compilerTemp: string, options: Pick<BuildOptions, 'quietLimitMs' | 'timeoutMs'>,
+): Promise<{ exitCode: number | undefined; output: string }> {
   const quietLimitMs = clampTimerMs(options.quietLimitMs ?? DEFAULT_QUIET_LIMIT_MS);
   const totalLimitMs = clampTimerMs(options.timeoutMs ?? DEFAULT_BUILD_LIMIT_MS);
   const subprocess = execa(make, args, {
@@ -138,7 +146,7 @@ export async function runMake(
     forceKillAfterDelay: 5_000,
     // The Makefile takes OPT from the environment when the command line does not set it (OPT ?= ...): only
     // --opt, on the command line, may set it.
-    env: { LC_ALL: 'C', OPT: undefined },
+    env: { LC_ALL: 'C', OPT: undefined, TMPDIR: compilerTemp },
   });
   trackChild(subprocess);
   let quiet = false;

@@ -2,8 +2,8 @@
 // and on SIGINT/SIGTERM: the tools running in them (make, QEMU) are stopped first, then the folders go, then the
 // process exits with 130/143. So no command leaves anything behind.
 
-import { rmSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -119,7 +119,9 @@ async function sweepStale(): Promise<void> {
 export async function makeTempDir(prefix: string): Promise<string> {
   installHooks();
   await sweepStale();
-  const dir = await mkdtemp(join(tmpdir(), `${prefix}${process.pid}-`));
+  // Made and registered in one synchronous step: a signal handler runs between two awaits, never inside this, so an
+  // interrupt cannot fall between the folder's creation and its registration and leave it behind.
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}${process.pid}-`));
   tracked.add(dir);
   return dir;
 }

@@ -3,10 +3,11 @@
 // read targets only through this module, and ask for features, never for target names.
 
 import { readFileSync, readdirSync, existsSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EennError } from './ir/diagnostics.js';
 import { readRegularFile } from './util/read-file.js';
+import { isInside } from './util/paths.js';
 import { compilerFlagProblem, EMULATOR_OPTIONS, programProblem, textProblem } from './arguments.js';
 
 /** What the generated code may use. Kernels pick their DSP/MVE paths from these, never from the target name. */
@@ -332,16 +333,12 @@ const LINKER_FILE_COMMANDS = /\b(INCLUDE|INPUT|GROUP|SEARCH_DIR|STARTUP|AS_NEEDE
  */
 function readLinkerScriptPath(reader: FieldReader, script: string, file: string): string {
   const folder = dirname(resolve(file));
-  const inside = (path: string, root: string): boolean => {
-    const rel = relative(root, path);
-    return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-  };
   const where = 'must name a regular file inside the folder of the target file (a path relative to it)';
   const path = resolve(folder, script);
   let real: string;
   try {
     real = realpathSync(path);
-    if (!inside(real, realpathSync(folder)) || !statSync(real).isFile()) reader.fail('linkerScript', `"${script}" ${where}`);
+    if (!isInside(realpathSync(folder), real) || !statSync(real).isFile()) reader.fail('linkerScript', `"${script}" ${where}`);
     const bytes = statSync(real).size;
     if (bytes > MAX_LINKER_SCRIPT_BYTES) reader.fail('linkerScript', `"${script}" is ${bytes} bytes; a linker script is at most ${MAX_LINKER_SCRIPT_BYTES}`);
     const command = LINKER_FILE_COMMANDS.exec(readFileSync(real, 'utf8').replace(/\/\*[\s\S]*?\*\//g, ' '));

@@ -2,20 +2,16 @@
 // regular file inside the model's folder is read, and only the byte range the tensor's shape needs.
 
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, type Stats } from 'node:fs';
-import { isAbsolute, relative, resolve, sep, win32 } from 'node:path';
+import { isAbsolute, resolve, win32 } from 'node:path';
 import { EennError } from '../ir/diagnostics.js';
 import type { DType } from '../ir/graph.js';
+import { isInside } from '../util/paths.js';
 import type { TensorProto, TensorSource } from './onnx-proto.js';
 
 const SAVE_HINT = 'keep the external data files in the model\'s folder and their locations relative to it, ' +
   'as onnx.save_model(..., save_as_external_data=True) writes them';
 
 /** True when `path` lies strictly inside folder `base` (both absolute). */
-function isInside(base: string, path: string): boolean {
-  const rel = relative(base, path);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-}
-
 /** A byte offset or length as written in external_data: decimal digits only, a safe integer. */
 function byteField(text: string | undefined, fallback: number, refuse: (message: string) => EennError, key: string): number {
   if (text === undefined) return fallback;

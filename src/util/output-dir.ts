@@ -4,8 +4,9 @@
 
 import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { EennError } from '../ir/diagnostics.js';
+import { isSameOrInside } from './paths.js';
 
 /** The file every output folder gets: what eennc wrote there, so a later build knows the folder is its own. */
 export const MANIFEST_FILE = 'eennc-manifest.json';
@@ -38,23 +39,18 @@ async function realOrResolved(path: string): Promise<string> {
   return realpath(path).catch(() => resolve(path));
 }
 
-/** `inner` is `outer` or lies inside it. */
-function within(inner: string, outer: string): boolean {
-  return inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
-}
-
 /** Refuse folders that must never be replaced, --force or not. */
 async function checkProtected(outDir: string, target: string, keep: string[]): Promise<void> {
   if (dirname(target) === target) throw refuse(outDir, 'it is the filesystem root');
   const home = await realOrResolved(homedir());
-  if (within(home, target)) throw refuse(outDir, target === home ? 'it is your home folder' : 'it holds your home folder');
+  if (isSameOrInside(target, home)) throw refuse(outDir, target === home ? 'it is your home folder' : 'it holds your home folder');
   const cwd = await realOrResolved(process.cwd());
-  if (within(cwd, target)) {
+  if (isSameOrInside(target, cwd)) {
     throw refuse(outDir, target === cwd ? 'it is the current folder' : 'it holds the current folder');
   }
   for (const file of keep) {
     const folder = await realOrResolved(dirname(resolve(file)));
-    if (within(folder, target)) throw refuse(outDir, `it holds ${file}`);
+    if (isSameOrInside(target, folder)) throw refuse(outDir, `it holds ${file}`);
   }
 }
 

@@ -9,6 +9,7 @@ import { buildFirmware, type FirmwareImage } from '../../src/toolchain/build.js'
 import { runFirmware } from '../../src/toolchain/run.js';
 import { makeScratchDir, stubInput, writeStubProject, type StubVariant } from './stub-project.js';
 import { errorOf } from './error-of.js';
+import { m4BoardJson } from '../targets/target-json.js';
 
 const m4 = loadTarget('cortex-m4');
 const m0plus = loadTarget('cortex-m0plus');
@@ -127,31 +128,6 @@ describe('buildFirmware failures', () => {
 
 /** cortex-m4 described as a real chip: same CPU, flash at 0x08000000, no emulator. */
 function boardTarget(): Target {
-  return parseTarget({
-    name: 'example-board',
-    description: 'an STM32F4-like board',
-    kind: 'board',
-    cpu: 'cortex-m4',
-    arch: 'armv7e-m',
-    features: { dsp: true, mve: false, fpu: true },
-    compiler: { ...rawCompiler(m4) },
-    limits: { flash: '1M', ram: '128K' },
-    stack: '8K',
-    memoryMap: {
-      regions: [
-        { name: 'FLASH', origin: '0x08000000', length: '1M', attributes: 'rx' },
-        { name: 'SRAM', origin: '0x20000000', length: '128K', attributes: 'rwx' },
-      ],
-      vectors: 'FLASH',
-      code: 'FLASH',
-      data: 'SRAM',
-    },
-    counter: { source: 'systick', hz: 168_000_000 },
-    exit: 'semihosting',
-  }, '/boards/example-board.json');
-}
-
-function rawCompiler(target: Target): Record<string, unknown> {
-  const { cc, size, objcopy, flags, linkFlags } = target.compiler;
-  return { cc, size, objcopy, flags, linkFlags };
+  return parseTarget(m4BoardJson('example-board', 'an STM32F4-like board', { flash: '1M', ram: '128K', stack: '8K', hz: 168_000_000 }),
+    '/boards/example-board.json');
 }

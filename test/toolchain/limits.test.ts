@@ -16,6 +16,7 @@ import { requireProgram } from '../../src/toolchain/tools.js';
 import { buildGraph } from '../frontend/build-graph.js';
 import { floatsOf, stubInput, writeStubProject } from './stub-project.js';
 import { errorOf } from './error-of.js';
+import { m4BoardJson } from '../targets/target-json.js';
 
 let scratch = '';
 beforeAll(async () => {
@@ -110,27 +111,8 @@ describe('timer limits', () => {
 
 describe('memory overflows', () => {
   it('turns ld\'s "region overflowed" into E_TARGET with the numbers', async () => {
-    const m4 = loadTarget('cortex-m4');
-    const tiny = parseTarget({
-      name: 'tiny-board',
-      description: 'a chip with 2 KiB of flash',
-      kind: 'board',
-      cpu: 'cortex-m4',
-      arch: 'armv7e-m',
-      features: m4.features,
-      compiler: { cc: m4.compiler.cc, size: m4.compiler.size, objcopy: m4.compiler.objcopy, flags: m4.compiler.flags, linkFlags: m4.compiler.linkFlags },
-      limits: { flash: '2K', ram: '16K' },
-      stack: '1K',
-      memoryMap: {
-        regions: [
-          { name: 'FLASH', origin: '0x08000000', length: '2K', attributes: 'rx' },
-          { name: 'SRAM', origin: '0x20000000', length: '16K', attributes: 'rwx' },
-        ],
-        vectors: 'FLASH', code: 'FLASH', data: 'SRAM',
-      },
-      counter: { source: 'systick', hz: 16_000_000 },
-      exit: 'semihosting',
-    }, join(scratch, 'tiny-board.json'));
+    const tiny = parseTarget(m4BoardJson('tiny-board', 'a chip with 2 KiB of flash', { flash: '2K', ram: '16K', stack: '1K', hz: 16_000_000 }),
+      join(scratch, 'tiny-board.json'));
     const dir = await writeStubProject(join(scratch, 'tiny-project'), tiny);
     const error = await errorOf(buildFirmware(dir, tiny, { jobs: 1 }));
     expect(error.code).toBe('E_TARGET');

@@ -1,5 +1,5 @@
 // The pipeline, top to bottom: ONNX in, a buildable C project (and its firmware image) out.
-// import (frontend) -> plan memory (partition) -> emit model and firmware (codegen) -> fit check -> build (toolchain).
+// import (frontend) -> schedule and plan memory (schedule) -> emit model and firmware (codegen) -> fit check -> build (toolchain).
 // A library: the CLI, the benchmarks and the tests all call compileModel().
 
 import { writeFile } from 'node:fs/promises';
@@ -8,8 +8,8 @@ import { importModel } from './frontend/index.js';
 import { hasOwnQuantization, importQdq } from './quantize/import-qdq.js';
 import { sizeOf, type Graph } from './ir/graph.js';
 import { EennError } from './ir/diagnostics.js';
-import { arenaPlanOptions, DEFAULT_ARENA_POLICY, type ArenaPolicy } from './partition/arena-budget.js';
-import { planMemory, tensorBytes, type MemoryPlan } from './partition/memory-plan.js';
+import { arenaPlanOptions, DEFAULT_ARENA_POLICY, type ArenaPolicy } from './schedule/arena-budget.js';
+import { planMemory, tensorBytes, type MemoryPlan } from './schedule/memory-plan.js';
 import { emitModel, nodeMacs } from './codegen/emit-model.js';
 import { firmwareBufferBytes, makefileOutputs, renderFirmware } from './codegen/firmware.js';
 import { loadTarget, type Target } from './target.js';
@@ -44,7 +44,7 @@ export interface CompileOptions {
   calibration?: CalibrationSource;
   /** int8: the model's inputs and outputs are int8 (default) or float32 (quantized in the generated code). */
   io?: 'int8' | 'float32';
-  /** How much arena the planner may spend on speed (src/partition/arena-budget.ts); default 'tflm'. */
+  /** How much arena the planner may spend on speed (src/schedule/arena-budget.ts); default 'tflm'. */
   arena?: ArenaPolicy;
   /** Progress lines for long work (calibration); default: none. */
   onProgress?: (message: string) => void;

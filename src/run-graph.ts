@@ -8,7 +8,7 @@ import { emitModel, type EmittedModel } from './codegen/emit-model.js';
 import { renderFirmware } from './codegen/firmware.js';
 import type { Graph } from './ir/graph.js';
 import type { Value } from './ops/types.js';
-import { planMemory, tensorBytes, validatePlan, type MemoryPlan } from './partition/memory-plan.js';
+import { planMemory, tensorBytes, validatePlan, type MemoryPlan } from './schedule/memory-plan.js';
 import type { Target } from './target.js';
 import { buildFirmware, runFirmware, type FirmwareImage } from './toolchain/index.js';
 

@@ -7,7 +7,7 @@ import type { CalibrationSource, CompileOptions } from '../compile.js';
 import { DEFAULT_TARGET_NAME } from '../target.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { makeTempDir } from '../util/temp-dirs.js';
-import type { ArenaPolicy } from '../partition/arena-budget.js';
+import type { ArenaPolicy } from '../schedule/arena-budget.js';
 import {
   collectInputShape, numberOption, parseArenaPolicy, parseCalibrationMethod, parseCount, parseIo, parsePercentile, parsePositive, parsePrecision,
   type Precision,

@@ -3,7 +3,7 @@
 
 import { parseInputShapes } from '../frontend/input-shapes.js';
 import { EennError } from '../ir/diagnostics.js';
-import type { ArenaPolicy } from '../partition/arena-budget.js';
+import type { ArenaPolicy } from '../schedule/arena-budget.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
 
 export type Precision = 'int8' | 'float32';

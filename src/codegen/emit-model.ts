@@ -5,8 +5,8 @@ import { EennError } from '../ir/diagnostics.js';
 import { sizeOf, type DType, type Graph, type Node, type Tensor } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { lookupOp } from '../ops/registry.js';
-import type { MemoryPlan, PlannedBuffer } from '../partition/memory-plan.js';
-import { tensorBytes, validatePlan } from '../partition/memory-plan.js';
+import type { MemoryPlan, PlannedBuffer } from '../schedule/memory-plan.js';
+import { tensorBytes, validatePlan } from '../schedule/memory-plan.js';
 import {
   commentText, formatArrayBody, formatCount, formatFloat, formatInt, formatShape, IdentifierPool, stringLiteral,
   type ArrayKind,

@@ -2,7 +2,7 @@
 // The model emitter turns them into C; nothing here knows C syntax.
 
 import type { Graph, Node, Tensor } from '../ir/graph.js';
-import type { Step } from '../partition/schedule.js';
+import type { Step } from '../schedule/schedule.js';
 
 /** C element types of constant arrays. */
 export type ConstCType = 'float' | 'int32_t' | 'int8_t';

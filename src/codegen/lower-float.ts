@@ -4,8 +4,8 @@
 
 import { nodeError } from '../ir/diagnostics.js';
 import type { Graph } from '../ir/graph.js';
-import type { MemoryPlan } from '../partition/memory-plan.js';
-import type { Step } from '../partition/schedule.js';
+import type { MemoryPlan } from '../schedule/memory-plan.js';
+import type { Step } from '../schedule/schedule.js';
 import type { ActivationRange, Lowering } from './kernel-call.js';
 import { lowerSteps, type LoweredGraphStep, type LoweringTable } from './lower-steps.js';
 export type { LoweredGraphStep } from './lower-steps.js';

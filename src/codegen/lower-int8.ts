@@ -5,7 +5,7 @@
 import { sizeOf, type Graph, type Node, type Tensor } from '../ir/graph.js';
 import { INT8_DOMAIN, INT8_PASSTHROUGH_OPS, type Int8Op } from '../ir/int8.js';
 import { lookupOp } from '../ops/registry.js';
-import type { MemoryPlan } from '../partition/memory-plan.js';
+import type { MemoryPlan } from '../schedule/memory-plan.js';
 import type { Lowering } from './kernel-call.js';
 import { activationOf, FLOAT_LOWERINGS } from './lower-float.js';
 import { lowerSteps, type LoweredGraphStep, type LoweringTable } from './lower-steps.js';

@@ -3,8 +3,8 @@
 
 import { EennError, nodeError } from '../ir/diagnostics.js';
 import type { Graph, Node, Tensor } from '../ir/graph.js';
-import type { MemoryPlan } from '../partition/memory-plan.js';
-import type { Step } from '../partition/schedule.js';
+import type { MemoryPlan } from '../schedule/memory-plan.js';
+import type { Step } from '../schedule/schedule.js';
 import type { ActivationRange, Lowering, LoweredStep, LowerContext } from './kernel-call.js';
 
 /** A lowered step, with the node it came from. */

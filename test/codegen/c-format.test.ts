@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { formatArrayBody, formatFloat, IdentifierPool, sanitizeIdentifier, stringLiteral } from '../../src/codegen/c-format.js';
-import { seededRandom } from '../partition/graph-builder.js';
+import { seededRandom } from '../schedule/graph-builder.js';
 import { HOST_CFLAGS } from './host-run.js';
 
 describe('formatFloat', () => {

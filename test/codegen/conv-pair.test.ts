@@ -1,4 +1,4 @@
-// Float Conv pairs run depth-first (partition/schedule.ts: fusableConvPair, partition/conv-pair.ts,
+// Float Conv pairs run depth-first (schedule/schedule.ts: fusableConvPair, schedule/conv-pair.ts,
 // codegen/lower/conv-pair.ts, eenn_conv_pair_f32.c): which chains fuse, the ResNet-8 arena, plans that validatePlan
 // proves sound (and broken ones it rejects), and generated C equal to the float reference on the host and in QEMU,
 // for ResNet-8 and for a small model with identity and stride-2 shortcut residuals, odd sizes, a 5x5 and a dilated
@@ -14,11 +14,11 @@ import { readNpy } from '../../src/data/index.js';
 import { importModel, runReference } from '../../src/frontend/index.js';
 import { sizeOf, type AttrValue, type Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
-import { planMemory, tensorBytes, validatePlan, type MemoryPlan, type PlanOptions } from '../../src/partition/memory-plan.js';
-import { fusableConvPair } from '../../src/partition/schedule.js';
+import { planMemory, tensorBytes, validatePlan, type MemoryPlan, type PlanOptions } from '../../src/schedule/memory-plan.js';
+import { fusableConvPair } from '../../src/schedule/schedule.js';
 import { loadTarget } from '../../src/target.js';
 import { buildFirmware, runFirmware } from '../../src/toolchain/index.js';
-import { GraphBuilder, seededRandom } from '../partition/graph-builder.js';
+import { GraphBuilder, seededRandom } from '../schedule/graph-builder.js';
 import { compareOutputs, randomValue, runOnHost, type HostResult } from './host-run.js';
 
 /** ResNet-8's arena must stay within 60% of onnx2c's 197 KB. */

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { emitModel } from '../../src/codegen/emit-model.js';
-import { planMemory } from '../../src/partition/memory-plan.js';
-import { GraphBuilder, seededRandom } from '../partition/graph-builder.js';
+import { planMemory } from '../../src/schedule/memory-plan.js';
+import { GraphBuilder, seededRandom } from '../schedule/graph-builder.js';
 
 const rand = seededRandom(5);
 const weights = (n: number) => Float32Array.from({ length: n }, () => rand() - 0.5);

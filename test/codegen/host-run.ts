@@ -10,7 +10,7 @@ import type { Graph } from '../../src/ir/graph.js';
 import { sizeOf } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { emitModel, type EmittedModel } from '../../src/codegen/emit-model.js';
-import { planMemory, type MemoryPlan, type PlanOptions } from '../../src/partition/memory-plan.js';
+import { planMemory, type MemoryPlan, type PlanOptions } from '../../src/schedule/memory-plan.js';
 
 export const HOST_CFLAGS = ['-O2', '-std=c99', '-Wall', '-Wextra', '-Werror'];
 

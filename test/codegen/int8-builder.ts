@@ -8,7 +8,7 @@ import { INT8_DOMAIN, perTensorQuant, type ScaleZero } from '../../src/ir/int8.j
 import type { Value } from '../../src/ops/types.js';
 import { quantizeF32S8 } from '../../src/quantize/fixedpoint.js';
 import { addParams, channelMultipliers, mulParams } from '../../src/quantize/multiplier.js';
-import { GraphBuilder } from '../partition/graph-builder.js';
+import { GraphBuilder } from '../schedule/graph-builder.js';
 
 export class Int8GraphBuilder {
   readonly b: GraphBuilder;

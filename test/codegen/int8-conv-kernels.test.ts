@@ -11,10 +11,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { packPairs } from '../../src/codegen/lower/int8-conv.js';
-import { planMemory } from '../../src/partition/memory-plan.js';
+import { planMemory } from '../../src/schedule/memory-plan.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { loadTarget } from '../../src/target.js';
-import { seededRandom } from '../partition/graph-builder.js';
+import { seededRandom } from '../schedule/graph-builder.js';
 import { Int8GraphBuilder, randomInputs } from './int8-builder.js';
 import { runInt8Model, type Int8Run } from './int8-run.js';
 

@@ -12,7 +12,7 @@ import { renderFirmware } from '../../src/codegen/firmware.js';
 import { TEMPLATES_DIR } from '../../src/codegen/templates.js';
 import { loadTarget } from '../../src/target.js';
 import { buildFirmware, runFirmware } from '../../src/toolchain/index.js';
-import { seededRandom } from '../partition/graph-builder.js';
+import { seededRandom } from '../schedule/graph-builder.js';
 
 /** Records per sample (4 int32 in, 4 int32 out each): 8 KiB of buffers, inside Cortex-M0+'s RAM. */
 const RECORDS = 256;

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { emitModel } from '../../src/codegen/emit-model.js';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { sizeOf } from '../../src/ir/graph.js';
-import { int8ConvScratchBytes } from '../../src/partition/int8-conv-scratch.js';
-import { planMemory, validatePlan } from '../../src/partition/memory-plan.js';
-import { seededRandom } from '../partition/graph-builder.js';
+import { int8ConvScratchBytes } from '../../src/schedule/int8-conv-scratch.js';
+import { planMemory, validatePlan } from '../../src/schedule/memory-plan.js';
+import { seededRandom } from '../schedule/graph-builder.js';
 import { Int8GraphBuilder } from './int8-builder.js';
 
 function smallModel(io: 'int8' | 'float32') {

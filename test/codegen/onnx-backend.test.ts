@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { emitModel } from '../../src/codegen/emit-model.js';
-import { planMemory } from '../../src/partition/memory-plan.js';
+import { planMemory } from '../../src/schedule/memory-plan.js';
 import { listCases, unsupportedOperators } from '../conformance/harness.js';
 import { prepareCase, type PreparedCase } from './backend-cases.js';
 import { compareOutputs, runOnHost, type HostResult } from './host-run.js';

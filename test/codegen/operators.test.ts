@@ -11,7 +11,7 @@ import type { Graph } from '../../src/ir/graph.js';
 import { sizeOf } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { runReference } from '../../src/frontend/reference.js';
-import { GraphBuilder, seededRandom } from '../partition/graph-builder.js';
+import { GraphBuilder, seededRandom } from '../schedule/graph-builder.js';
 import { compareOutputs, randomValue, runOnHost, type HostCase, type HostResult } from './host-run.js';
 
 const RTOL = 1e-4;

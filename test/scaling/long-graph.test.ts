@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
 import { SECTION_STEPS } from '../../src/codegen/emit-model.js';
 import { encodeInput } from '../../src/io-codec.js';
-import { validatePlan } from '../../src/partition/memory-plan.js';
+import { validatePlan } from '../../src/schedule/memory-plan.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { runFirmware } from '../../src/toolchain/index.js';
 import { seededRandom } from '../../src/util/random.js';

@@ -1,9 +1,9 @@
-// Lowers a float Conv pair that the schedule runs depth-first (partition/schedule.ts: fusableConvPair) to one call
+// Lowers a float Conv pair that the schedule runs depth-first (schedule/schedule.ts: fusableConvPair) to one call
 // of eenn_conv2d_pair_f32: both convolutions, their clamps and the residual Add, a band of output rows at a time.
 
 import type { Graph, Node, Tensor } from '../../ir/graph.js';
 import { forwardWindow } from '../../ops/spatial.js';
-import { convPairResult, type PlannedConvPair } from '../../partition/conv-pair.js';
+import { convPairResult, type PlannedConvPair } from '../../schedule/conv-pair.js';
 import {
   constArg, floatArg, intArg, nullArg, optionalTensorArg, scratchArg, tensorArg,
   type KernelArg, type LoweredStep, type LowerContext,

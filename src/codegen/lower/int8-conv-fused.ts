@@ -1,4 +1,4 @@
-// Lowers a fused int8 QConv + pool or QConv + residual QAdd step (src/partition/schedule.ts: fusablePool,
+// Lowers a fused int8 QConv + pool or QConv + residual QAdd step (src/schedule/schedule.ts: fusablePool,
 // fusableResidualAdd): the convolution a block of output channels at a time (Step.blockChannels) into the step's
 // scratch, each block then pooled from there into its planes of the pooled output, or added to its planes of
 // the residual (the sum written over them), so the full convolution output never exists. The convolution calls
@@ -8,7 +8,7 @@ import { sizeOf, type Node, type Tensor } from '../../ir/graph.js';
 import { intAttr, intsAttr } from '../../ir/int8.js';
 import { attrInt, attrInts } from '../../ops/attrs.js';
 import { forwardWindow } from '../../ops/spatial.js';
-import { fusedBlockBytes } from '../../partition/schedule.js';
+import { fusedBlockBytes } from '../../schedule/schedule.js';
 import {
   constArg, intArg, scratchArg, tensorArg, type KernelArg, type KernelCall, type Lowering, type LoweredStep, type LowerContext,
 } from '../kernel-call.js';

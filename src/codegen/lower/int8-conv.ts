@@ -2,7 +2,7 @@
 // kernels of eenn_conv_s8.c and eenn_fc_s8.c. Convolutions and fully connected layers take their weights in the
 // ONNX layout and a bias with the input zero point folded in (bias - zero point * sum of each weight row), so
 // their multiply loops are plain dot products; convolutions gather im2col columns into the step's scratch
-// (src/partition/int8-conv-scratch.ts) when the step has one.
+// (src/schedule/int8-conv-scratch.ts) when the step has one.
 
 import { sizeOf, type Tensor } from '../../ir/graph.js';
 import { attrInt } from '../../ops/attrs.js';
@@ -19,8 +19,8 @@ import {
 import { lowerQConvFused } from './int8-conv-fused.js';
 import { foldInputZeroPoint, lowerQDepthwise } from './int8-depthwise.js';
 import { lowerQPointwiseInPlace } from './int8-in-place.js';
-import { isInt8Depthwise } from '../../partition/int8-conv-scratch.js';
-import { conv1x1S8ScratchBytes, convS8ScratchBytes } from '../../partition/int8-conv-scratch.js';
+import { isInt8Depthwise } from '../../schedule/int8-conv-scratch.js';
+import { conv1x1S8ScratchBytes, convS8ScratchBytes } from '../../schedule/int8-conv-scratch.js';
 
 /** Widest transposed-convolution window per axis (eenn_conv_transpose2d_s8 resolves taps in a 16-entry table). */
 const MAX_TRANSPOSE_KERNEL = 16;

@@ -1,6 +1,6 @@
 // Lowers a depthwise QConv (group = C_in, one input channel per group; 1-D and 2-D) to eenn_depthwise_conv2d_s8:
 // the input zero point folded into the bias at compile time, the ring of padded rows in the step's scratch
-// (sized by the memory planner, src/partition/int8-steps.ts), and the output over the input when planned in place.
+// (sized by the memory planner, src/schedule/int8-steps.ts), and the output over the input when planned in place.
 
 import { sizeOf } from '../../ir/graph.js';
 import { constArg, intArg, nullArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext } from '../kernel-call.js';

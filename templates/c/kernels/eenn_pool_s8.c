@@ -13,7 +13,7 @@
  *
  * Every kernel computes output element j (in memory order) from its whole window before writing it, so the
  * output may overwrite the start of the input when no window j reads an input element before index j (the
- * memory planner checks this, src/partition/int8-steps.ts).
+ * memory planner checks this, src/schedule/int8-steps.ts).
  */
 #include <string.h>
 

@@ -1,4 +1,4 @@
-// Builds small IR graphs by hand for the partition and codegen tests.
+// Builds small IR graphs by hand for the schedule and codegen tests.
 // Output shapes are given explicitly, or inferred by the operator's shape rule when it is registered.
 
 import type { AttrValue, DType, Graph, Node, Tensor, TensorData } from '../../src/ir/graph.js';

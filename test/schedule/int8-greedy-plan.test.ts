@@ -1,10 +1,10 @@
-// The TFLite Micro-style planner (src/partition/greedy-plan.ts): arenas of small graphs worked out by hand
+// The TFLite Micro-style planner (src/schedule/greedy-plan.ts): arenas of small graphs worked out by hand
 // (lifetimes, largest first, first fit, 16-byte alignment, reshapes sharing their input), and beside eennc's own
 // plan of an int8 graph that runs in place.
 
 import { describe, expect, it } from 'vitest';
-import { greedyBySizePlanBytes, greedyBySizeRequests } from '../../src/partition/greedy-plan.js';
-import { planMemory } from '../../src/partition/memory-plan.js';
+import { greedyBySizePlanBytes, greedyBySizeRequests } from '../../src/schedule/greedy-plan.js';
+import { planMemory } from '../../src/schedule/memory-plan.js';
 import { Int8GraphBuilder } from '../codegen/int8-builder.js';
 import { GraphBuilder, seededRandom } from './graph-builder.js';
 

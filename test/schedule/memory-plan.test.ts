@@ -3,9 +3,9 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/ir/graph.js';
-import { ALIAS_OPS } from '../../src/partition/schedule.js';
-import { planMemory, tensorBytes, validatePlan, type MemoryPlan, type PlanOptions } from '../../src/partition/memory-plan.js';
-import { allocateArena, arenaLowerBound } from '../../src/partition/arena-allocator.js';
+import { ALIAS_OPS } from '../../src/schedule/schedule.js';
+import { planMemory, tensorBytes, validatePlan, type MemoryPlan, type PlanOptions } from '../../src/schedule/memory-plan.js';
+import { allocateArena, arenaLowerBound } from '../../src/schedule/arena-allocator.js';
 import { GraphBuilder, seededRandom } from './graph-builder.js';
 
 /** A MatMul by a constant [k, n] weight: a node that can never run in place. */

@@ -13,6 +13,7 @@ import {
 } from './c-format.js';
 import type { ConstArray, ConstCType, KernelArg } from './kernel-call.js';
 import { INT8_KERNEL_FEATURES, int8KernelFeatures } from './kernel-features.js';
+import { contractChecks } from '../kernels/contract-checks.js';
 import { rollCalls } from './roll-loops.js';
 import { lowerGraph } from './lower-float.js';
 import { int8MacCount, lowerInt8Graph } from './lower-int8.js';
@@ -371,6 +372,7 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
     sections,
     sectionSteps: SECTION_STEPS,
     copies,
+    contractChecks: contractChecks(graph, lowered),
   };
 
   const files = new Map<string, string>();

@@ -10,6 +10,7 @@ import { sizeOf, type Graph, type Node, type Tensor } from '../ir/graph.js';
 import { INT8_DOMAIN, INT8_PASSTHROUGH_OPS, perTensorQuant, RESIZE_WEIGHT_BITS, type ScaleZero } from '../ir/int8.js';
 import { attrFloat, attrInt, attrInts, attrString, normalizeAxis, numbersOf } from '../ops/attrs.js';
 import { convTransposeWindow } from '../ops/conv.js';
+import { isLutOp, isScalarLutOp } from '../ops/facts.js';
 import { lookupOp } from '../ops/registry.js';
 import { resizeTaps } from '../ops/resize.js';
 import { forwardWindow, type WindowGeometry } from '../ops/spatial.js';
@@ -37,14 +38,6 @@ export const SOFTMAX_OUTPUT: ScaleZero = { scale: 1 / 256, zeroPoint: -128 };
 /** Fixed-point precision of the QSoftmax exponential table: exp values in Q16. */
 export const SOFTMAX_TABLE_BITS = 16;
 
-/** Elementwise functions of one activation that become a 256-entry lookup table (QLut). */
-const LUT_OPS: ReadonlySet<string> = new Set([
-  'Relu', 'Clip', 'Sigmoid', 'Tanh', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Celu', 'Softplus',
-  'Softsign', 'Exp', 'Log', 'Neg', 'Abs', 'Sqrt', 'Reciprocal', 'Erf', 'Gelu', 'Mish', 'ThresholdedRelu', 'Sin', 'Cos',
-  'Floor', 'Ceil', 'Round', 'Sign',
-]);
-/** Binary operators that become a lookup table when the other operand is a single constant value. */
-const SCALAR_LUT_OPS: ReadonlySet<string> = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'PRelu', 'Max', 'Min']);
 /** Producers an activation (Relu, Clip) is folded into: their output stage clamps. */
 const FUSING_PRODUCERS: ReadonlySet<string> = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul']);
 
@@ -229,12 +222,12 @@ class GraphQuantizer {
       case 'Softmax': return this.softmax(node);
       default: break;
     }
-    if (SCALAR_LUT_OPS.has(node.op) && activationInputs.length === 1 && node.inputs.length === 2 &&
+    if (isScalarLutOp(node) && activationInputs.length === 1 && node.inputs.length === 2 &&
         node.inputs.every((n) => n === activationInputs[0] || sizeOf(this.floatTensor(n).shape) === 1)) {
       return this.lut(node);
     }
     if (node.op === 'Add' || node.op === 'Sub' || node.op === 'Mul' || node.op === 'Div') return this.binary(node);
-    if (LUT_OPS.has(node.op) && activationInputs.length === 1 && node.inputs[0] === activationInputs[0]) return this.lut(node);
+    if (isLutOp(node) && activationInputs.length === 1 && node.inputs[0] === activationInputs[0]) return this.lut(node);
     if (INT8_PASSTHROUGH_OPS.has(node.op)) return this.passthrough(node);
     throw nodeError('E_UNSUPPORTED', node, `${node.op} has no int8 kernel`);
   }

@@ -8,7 +8,7 @@
 // - Reshape-like operators (ALIAS_OPS) share their input's buffer, extending its lifetime, unless that
 //   would bind one buffer to two external places (an input and an output, two outputs, a constant and an
 //   output); then code generation copies.
-// - Element-wise operators (IN_PLACE_OPS) write over an input of the same size when that input dies at
+// - Element-wise operators (kernels/index.ts: writesOverInput) write over an input of the same size when that input dies at
 //   this step, so a chain of activations costs one buffer (TFLite Micro's planner does not do this).
 // - A Relu/Clip fused into its producer (schedule.ts) has no buffer for the tensor between them; nor has a conv
 //   output pooled by a fused MaxPool/AveragePool (the conv + pool kernel works through a small scratch instead),
@@ -29,13 +29,8 @@ import { bytesPerElement, sizeOf, type Graph, type Node, type Tensor } from '../
 import { allocateArena, alignUp, arenaLowerBound, type ArenaRequest } from './arena-allocator.js';
 import { convPairMayOverwriteInput, convPairResult } from './conv-pair.js';
 import { int8ConvScratchBytes } from './int8-conv-scratch.js';
-import { int8PointwiseInPlaceScratch, isInt8InPlaceOp, poolRunsInPlace } from './int8-steps.js';
-import { ALIAS_OPS, buildSteps, IN_PLACE_OPS, inPlaceConv, type ScheduleOptions, type Step } from './schedule.js';
-
-/** True when the node's kernel may write its output over an input of the same size (element-wise, softmax...). */
-function writesOverInput(node: Node): boolean {
-  return IN_PLACE_OPS.has(node.op) || isInt8InPlaceOp(node);
-}
+import { inPlaceConv, int8PointwiseInPlaceScratch, poolRunsInPlace, writesOverInput } from '../kernels/index.js';
+import { ALIAS_OPS, buildSteps, type ScheduleOptions, type Step } from './schedule.js';
 
 /** Where a buffer lives. */
 export type Storage =

@@ -58,22 +58,6 @@ export const ALIAS_OPS: ReadonlySet<string> = new Set(['Reshape', 'Flatten', 'Sq
 /** Operators whose kernels take an output clamp, so a following Relu/Clip costs nothing. */
 export const FUSABLE_PRODUCERS: ReadonlySet<string> = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
 
-/**
- * Operators whose kernels may write their output over an input of the same size: element-wise ones (each
- * output element is computed from the input elements at the same index only), and Softmax / LogSoftmax /
- * Hardmax / BatchNormalization, whose kernels read each input element before writing the output at that same index. The planner
- * runs them in place when that input dies at this step; code generation must keep their kernels
- * free of `restrict` on those pointers.
- */
-export const IN_PLACE_OPS: ReadonlySet<string> = new Set([
-  'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Celu', 'PRelu',
-  'Softplus', 'Softsign', 'ThresholdedRelu', 'Gelu', 'Mish',
-  'Exp', 'Log', 'Sqrt', 'Neg', 'Abs', 'Reciprocal', 'Floor', 'Ceil', 'Round', 'Erf', 'Sign',
-  'Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Asinh', 'Acosh', 'Atanh',
-  'Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Pow', 'Sum', 'Mean',
-  'Softmax', 'LogSoftmax', 'Hardmax', 'BatchNormalization', 'Mod',
-]);
-
 /** True when `node` is a Relu, or a Clip whose bounds are constants or absent: expressible as a clamp. */
 export function isClampActivation(graph: Graph, node: Node): boolean {
   if (node.domain !== '' && node.domain !== 'ai.onnx') return false;

@@ -2,9 +2,7 @@
 // templates) plus the kernel files they use. Sits after planMemory; firmware.ts wraps the result into a project.
 
 import { EennError } from '../ir/diagnostics.js';
-import { sizeOf, type DType, type Graph, type Node, type Tensor } from '../ir/graph.js';
-import { INT8_DOMAIN } from '../ir/int8.js';
-import { lookupOp } from '../ops/registry.js';
+import { sizeOf, type DType, type Graph, type Tensor } from '../ir/graph.js';
 import type { MemoryPlan, PlannedBuffer } from '../schedule/memory-plan.js';
 import { tensorBytes, validatePlan } from '../schedule/memory-plan.js';
 import {
@@ -16,7 +14,8 @@ import { INT8_KERNEL_FEATURES, int8KernelFeatures } from './kernel-features.js';
 import { contractChecks } from '../kernels/contract-checks.js';
 import { rollCalls } from './roll-loops.js';
 import { lowerGraph } from './lower-float.js';
-import { int8MacCount, lowerInt8Graph } from './lower-int8.js';
+import { lowerInt8Graph } from './lower-int8.js';
+import { nodeMacs } from '../ops/macs.js';
 import { readTemplateFile, renderTemplate } from './templates.js';
 
 export interface EmitOptions {
@@ -156,20 +155,6 @@ function layoutOf(shape: readonly number[]): string {
   if (shape.length === 3) return 'NCW';
   if (shape.length === 2) return '[N, features]';
   return 'row-major';
-}
-
-/** Multiply-accumulates of one node of a float32 or int8 graph (the build report counts them the same way). */
-export function nodeMacs(graph: Graph, node: Node): number {
-  if (node.domain === INT8_DOMAIN) return int8MacCount(graph, node);
-  const def = lookupOp(node.op, node.domain);
-  if (!def?.macs) return 0;
-  const info = (name: string) => (name === '' ? undefined : graph.tensors.get(name));
-  try {
-    const outputs = node.outputs.map((o) => graph.tensors.get(o)).filter((t): t is Tensor => t !== undefined);
-    return def.macs(node, node.inputs.map(info), outputs);
-  } catch {
-    return 0;
-  }
 }
 
 /** Generate model.c, model.h and the kernel files for a planned float32 or int8 graph. */

@@ -2,9 +2,8 @@
 // default-domain operators that run unchanged on int8 tensors) -> the int8 kernel calls that compute it. Code
 // generation walks the memory plan's steps and asks this table for each; anything else is reported at once.
 
-import { sizeOf, type Graph, type Node, type Tensor } from '../ir/graph.js';
+import type { Graph, Node } from '../ir/graph.js';
 import { INT8_DOMAIN, INT8_PASSTHROUGH_OPS, type Int8Op } from '../ir/int8.js';
-import { lookupOp } from '../ops/registry.js';
 import type { MemoryPlan } from '../schedule/memory-plan.js';
 import type { Lowering } from './kernel-call.js';
 import { activationOf, FLOAT_LOWERINGS } from './lower-float.js';
@@ -52,28 +51,6 @@ export function int8LoweringOf(node: Node): Lowering | undefined {
 }
 
 /** Default-domain operator whose multiply-accumulate count an int8 operator shares. */
-const MAC_COUNTERPARTS: Partial<Record<Int8Op, string>> = {
-  QConv: 'Conv', QConvTranspose: 'ConvTranspose', QAdd: 'Add', QMul: 'Mul', QAveragePool: 'AveragePool', QSoftmax: 'Softmax',
-};
-
-/** Multiply-accumulates of one int8 operator (those of its float counterpart; QGemm: rows * K * N). */
-export function int8MacCount(graph: Graph, node: Node): number {
-  const info = (name: string) => (name === '' ? undefined : graph.tensors.get(name));
-  const outputs = node.outputs.map(info).filter((t): t is Tensor => t !== undefined);
-  if (node.op === 'QGemm') {
-    const w = info(node.inputs[1] ?? '');
-    return w && outputs[0] ? sizeOf(outputs[0].shape) * (w.shape[1] ?? 0) : 0;
-  }
-  const counterpart = MAC_COUNTERPARTS[node.op as Int8Op];
-  const def = counterpart ? lookupOp(counterpart) : undefined;
-  if (!def?.macs) return 0;
-  try {
-    return def.macs(node, node.inputs.map(info), outputs);
-  } catch {
-    return 0;
-  }
-}
-
 /** The int8 lowering table, for lowerSteps. */
 const INT8_TABLE: LoweringTable = {
   precision: 'int8',

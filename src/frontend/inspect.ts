@@ -9,6 +9,7 @@ import { foldBatchNorm } from './fold-batchnorm.js';
 import { loadModel } from './load.js';
 import { inferGraphShapes } from './shapes.js';
 import { supportOf } from './support.js';
+import { macsOf } from '../ops/macs.js';
 
 export interface InspectOptions {
   inputShapes?: Record<string, number[]>;
@@ -91,7 +92,7 @@ function buildReport(path: string, options: InspectOptions): InspectReport {
     if (def && shapesKnown) {
       const infos: (InputInfo | undefined)[] = node.inputs.map((n) => (n === '' ? undefined : graph.tensors.get(n)));
       const outputs: OutputInfo[] = node.outputs.map((n) => graph.tensors.get(n) ?? { shape: [], dtype: 'float32' });
-      macs = def.macs ? def.macs(node, infos, outputs) : 0;
+      macs = macsOf(def, node, infos, outputs);
     }
     return {
       name: node.name, op: node.op, domain: node.domain,

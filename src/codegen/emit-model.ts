@@ -281,6 +281,9 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
     });
     return { comment, notes, groups, inputs: stepInputs, outputs: stepOutputs };
   });
+  // The copies below run in eenn_run, after the sections: what they read is no step's.
+  stepInputs = new Set();
+  stepOutputs = new Set();
 
   // Model outputs whose tensor is stored somewhere else than their own output buffer get a final copy.
   const copies = graph.outputs.flatMap((name, index) => {

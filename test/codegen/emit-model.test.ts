@@ -119,6 +119,22 @@ describe('emitModel', () => {
     expect(() => emitModel(graph, planMemory(graph), { modelName: 'ints', precision: 'float32' })).toThrow(/float32/);
   });
 
+  it('gives each section of steps only the inputs and outputs its steps use, not those of the final copies', () => {
+    // 70 steps make two sections; model input x is also an output, copied after the last section.
+    const b = new GraphBuilder('long');
+    const x = b.input('x', [1, 4]);
+    let y = x;
+    for (let i = 0; i < 70; i++) y = b.op(i % 2 === 0 ? 'Neg' : 'Relu', [y]);
+    b.output(y);
+    b.output(x);
+    const graph = b.build();
+    const c = emitModel(graph, planMemory(graph), { modelName: 'long', precision: 'float32' }).files.get('model.c')!;
+    expect(c).toContain('static void eenn_steps_0_63(const float *const input_0, float *const output_0)');
+    // An unused parameter fails the build at -Wextra -Werror.
+    expect(c).toContain('static void eenn_steps_64_69(float *const output_0)');
+    expect(c).toContain('eenn_copy_f32(input_0, output_1, 4); /* "x" */');
+  });
+
   it('emits a million weights quickly', () => {
     const b = new GraphBuilder('big');
     const x = b.input('x', [1, 1000]);

@@ -222,7 +222,7 @@ export function parseTarget(json: unknown, file: string): Target {
  * The emulator command line that runs `image` with semihosting and deterministic instruction counting:
  * program first, then its arguments. QEMU's working directory is where semihosting opens files.
  */
-export function emulatorCommand(target: Target, image: string): string[] {
+export function emulatorCommand(target: Target, image: string): [program: string, ...args: string[]] {
   if (!target.emulator) {
     throw new EennError({
       code: 'E_RUN',
@@ -248,7 +248,7 @@ export function parseSize(value: unknown): number | undefined {
   if (!match) return undefined;
   if (match[1] !== undefined) return parseInt(match[1], 16);
   const scale = match[3] === 'K' ? 1024 : match[3] === 'M' ? 1024 * 1024 : 1;
-  return parseInt(match[2], 10) * scale;
+  return parseInt(match[2]!, 10) * scale;
 }
 
 /** "256 KiB", "2 MiB", "300 B": sizes for people. */
@@ -308,10 +308,12 @@ function readEmulator(reader: FieldReader, json: unknown): TargetEmulator {
 function readEmulatorArgs(reader: FieldReader, args: string[]): string[] {
   if (args.length % 2 !== 0) reader.fail('emulator.args', `must be pairs of an option (${EMULATOR_OPTIONS.join(', ')}) and its value`);
   for (let i = 0; i < args.length; i += 2) {
-    if (!(EMULATOR_OPTIONS as readonly string[]).includes(args[i])) {
-      reader.fail(`emulator.args[${i}]`, `is "${JSON.stringify(args[i]).slice(1, -1)}"; a target may add only ${EMULATOR_OPTIONS.join(', ')}, each followed by its value`);
+    const option = args[i]!;
+    const value = args[i + 1]!; // the length is even
+    if (!(EMULATOR_OPTIONS as readonly string[]).includes(option)) {
+      reader.fail(`emulator.args[${i}]`, `is "${JSON.stringify(option).slice(1, -1)}"; a target may add only ${EMULATOR_OPTIONS.join(', ')}, each followed by its value`);
     }
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_=.,+:-]*$/.test(args[i + 1]) || args[i + 1].includes('..')) {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_=.,+:-]*$/.test(value) || value.includes('..')) {
       reader.fail(`emulator.args[${i + 1}]`, 'must be one plain value: letters, digits and - _ = . , + : (not starting with -, no paths)');
     }
   }
@@ -372,7 +374,7 @@ function checkConsistency(reader: FieldReader, target: Target): void {
 function compareTargetNames(a: string, b: string): number {
   const rank = (name: string): number => {
     const match = /^cortex-m(\d+)/.exec(name);
-    return match ? parseInt(match[1], 10) : Number.MAX_SAFE_INTEGER;
+    return match ? parseInt(match[1]!, 10) : Number.MAX_SAFE_INTEGER;
   };
   return rank(a) - rank(b) || a.localeCompare(b);
 }
@@ -396,9 +398,9 @@ class FieldReader {
   }
 
   noOtherKeys(json: Record<string, unknown>, where: string, allowed: string[]): void {
-    const unknown = Object.keys(json).filter((key) => !allowed.includes(key));
-    if (unknown.length > 0) {
-      this.fail(where ? `${where}.${unknown[0]}` : unknown[0], `is not a known field (known: ${allowed.join(', ')})`);
+    const unknown = Object.keys(json).find((key) => !allowed.includes(key));
+    if (unknown !== undefined) {
+      this.fail(where ? `${where}.${unknown}` : unknown, `is not a known field (known: ${allowed.join(', ')})`);
     }
   }
 

@@ -134,10 +134,10 @@ function runsOf(outShape: readonly number[], operandStrides: readonly (readonly 
   for (let r = 0; r < count; r++) {
     for (let k = 0; k < operands; k++) starts[k]![r] = base[k]!;
     for (let d = rank - 2; d >= 0; d--) {
-      index[d]++;
-      for (let k = 0; k < operands; k++) base[k] += strides[k]![d]!;
+      index[d]!++;
+      for (let k = 0; k < operands; k++) base[k]! += strides[k]![d]!;
       if (index[d]! < dims[d]!) break;
-      for (let k = 0; k < operands; k++) base[k] -= strides[k]![d]! * dims[d]!;
+      for (let k = 0; k < operands; k++) base[k]! -= strides[k]![d]! * dims[d]!;
       index[d] = 0;
     }
   }

@@ -169,7 +169,7 @@ function evaluateConv(node: Node, inputs: (Value | undefined)[]): Value[] {
                   const xRow = xBase + (id * inH + ih) * inW - pW + kw * dW;
                   const outRow = (od * outH + oh) * outW;
                   for (let ow = owFirst; ow < owLast; ow++) {
-                    acc[outRow + ow] += weight * x[xRow + ow * sW]!;
+                    acc[outRow + ow]! += weight * x[xRow + ow * sW]!;
                   }
                 }
               }
@@ -230,7 +230,7 @@ function evaluateConvTranspose(node: Node, inputs: (Value | undefined)[]): Value
                   const xRow = xBase + (id * inH + ih) * inW;
                   const outRow = (od * outH + oh) * outW - pW + kw * dW;
                   for (let iw = iwFirst; iw < iwLast; iw++) {
-                    acc[outRow + iw * sW] += weight * x[xRow + iw]!;
+                    acc[outRow + iw * sW]! += weight * x[xRow + iw]!;
                   }
                 }
               }

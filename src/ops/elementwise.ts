@@ -118,7 +118,7 @@ function variadicOp(op: string, types: readonly DType[], combine: (x: number, y:
       }
       return [acc];
     },
-    macs: (node, inputs, outputs) => Math.max(1, present(inputs).length - 1) * sizeOf(outputs[0]!.shape),
+    macs: (_node, inputs, outputs) => Math.max(1, present(inputs).length - 1) * sizeOf(outputs[0]!.shape),
   };
 }
 

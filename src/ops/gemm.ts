@@ -82,7 +82,7 @@ function evaluateGemm(node: Node, inputs: (Value | undefined)[], opset: number):
       for (let p = 0; p < k; p++) {
         const av = a[i * aRow + p * aCol]!;
         const bBase = p * n;
-        for (let j = 0; j < n; j++) acc[j] += av * b[bBase + j]!;
+        for (let j = 0; j < n; j++) acc[j]! += av * b[bBase + j]!;
       }
     }
     for (let j = 0; j < n; j++) {
@@ -170,7 +170,7 @@ function evaluateMatMul(node: Node, inputs: (Value | undefined)[]): Value[] {
       for (let p = 0; p < k; p++) {
         const av = a[aBase + i * k + p]!;
         const bRow = bBase + p * n;
-        for (let j = 0; j < n; j++) acc[j] += av * b[bRow + j]!;
+        for (let j = 0; j < n; j++) acc[j]! += av * b[bRow + j]!;
       }
       y.set(acc, (t * m + i) * n);
     }

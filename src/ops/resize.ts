@@ -293,7 +293,7 @@ function axisTaps(plan: ResizePlan, axis: number): AxisTaps {
         weight[at + t] = w;
         total += w;
       }
-      if (plan.excludeOutside) for (let t = 0; t < 4; t++) weight[at + t] /= total;
+      if (plan.excludeOutside) for (let t = 0; t < 4; t++) weight[at + t]! /= total;
     }
   }
   return { taps, index, weight, outside };
@@ -329,7 +329,7 @@ function resampleAxis(x: Float64Array, shape: number[], axis: number, outLength:
         const w = taps.weight[o * taps.taps + t]!;
         if (w === 0) continue;
         const xBase = (b * inLength + taps.index[o * taps.taps + t]!) * inner;
-        for (let i = 0; i < inner; i++) y[yBase + i] += w * x[xBase + i]!;
+        for (let i = 0; i < inner; i++) y[yBase + i]! += w * x[xBase + i]!;
       }
     }
   }

@@ -625,7 +625,7 @@ class GraphQuantizer {
       q = this.activation(node, activations[0]!).q;
       inputs = node.inputs.map((n, index) => {
         if (n === '' || !this.floatTensor(n).data) return n === '' ? n : this.activation(node, n).tensor.name;
-        if (node.op === 'Pad' && index === 2) return this.padValue(node, n, q);
+        if (node.op === 'Pad' && index === 2) return this.padValue(n, q);
         return this.keepConstant(n);
       });
     }
@@ -647,7 +647,7 @@ class GraphQuantizer {
     this.nodes.push({ ...node, inputs, outputs, attrs });
   }
 
-  private padValue(node: Node, name: string, q: ScaleZero): string {
+  private padValue(name: string, q: ScaleZero): string {
     const v = numbersOf(this.floatTensor(name).data!)[0] ?? 0;
     return this.addConstant(`${name}_int8`, { name, shape: [], dtype: 'int8', data: Int8Array.of(quantizeF32S8(v, q.scale, q.zeroPoint)), quant: perTensorQuant(q.scale, q.zeroPoint) });
   }

@@ -112,7 +112,7 @@ export function ticksToInstructions(ticks: number, target: Target): number | nul
   return Math.round(nanoseconds / 2 ** target.emulator.icountShift);
 }
 
-function commandFor(target: Target, image: string): string[] {
+function commandFor(target: Target, image: string): [program: string, ...args: string[]] {
   if (target.kind === 'host') return [image];
   const command = emulatorCommand(target, image);
   command[0] = requireProgram(command[0], `run ${target.name} firmware`);

@@ -11,7 +11,7 @@ const REASONS: Record<string, string> = {
 
 /** The bytes of `path`, a `what` ("model", "data file") of at most `maxBytes`; E_FILE with a hint otherwise. */
 export function readRegularFile(path: string, what: string, maxBytes: number): Buffer {
-  return withRegularFile(path, what, maxBytes, (fd, size, refuse) => {
+  return withRegularFile(path, what, maxBytes, (fd, size) => {
     const bytes = Buffer.alloc(size);
     let done = 0;
     while (done < bytes.length) {

@@ -119,7 +119,7 @@ function mainSource(cases: HostCase[]): string {
     '#include <stdlib.h>',
     '',
   ];
-  cases.forEach((c, i) => {
+  cases.forEach((_case, i) => {
     lines.push(`int32_t m${i}_run(const void *const inputs[], void *const outputs[]);`);
   });
   lines.push('', 'static float *read_floats(FILE *f, size_t n)', '{',

@@ -33,7 +33,7 @@ describe('rollCalls', () => {
     expect(input).toMatchObject({ kind: 'fixed' });
     expect(out).toMatchObject({ kind: 'fixed' });
     expect(outC).toMatchObject({ kind: 'fixed' });
-    if (w!.kind !== 'slices') throw new Error('expected slices');
+    if (w?.kind !== 'slices') throw new Error('expected slices');
     expect(w.length).toBe(8);
     expect(Array.from(w.array.data)).toEqual(Array.from({ length: 32 }, (_, i) => i));
     expect(loop.calls[1]!.args[1]).toMatchObject({ kind: 'stride', step: 36 });

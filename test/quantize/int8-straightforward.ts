@@ -15,6 +15,10 @@ import {
 
 const zp = (t: Tensor) => t.quant!.zeroPoint[0]!;
 
+/** [height, width] of a 2-D window's sizes, or [lead, width] of a 1-D one. */
+const heightWidth = (two: boolean, sizes: readonly number[], lead: number): [number, number] =>
+  two ? [sizes[0]!, sizes[1]!] : [lead, sizes[0]!];
+
 /** Every tensor's value after running the graph on `inputs`. */
 export function expectedInt8(graph: Graph, inputs: Record<string, Value>): Map<string, Value> {
   const env = new Map<string, Value>();
@@ -51,12 +55,12 @@ function int8Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
       const [x, w] = [t(0), t(1)];
       const g = forwardWindow(node, x.shape.slice(2), w.shape.slice(2));
       const two = g.kernel.length === 2;
-      const [inH, inW] = two ? g.inputSize : [1, g.inputSize[0]!];
-      const [outH, outW] = two ? g.outputSize : [1, g.outputSize[0]!];
-      const [kH, kW] = two ? g.kernel : [1, g.kernel[0]!];
-      const [sH, sW] = two ? g.strides : [1, g.strides[0]!];
-      const [dH, dW] = two ? g.dilations : [1, g.dilations[0]!];
-      const [pT, pL] = two ? g.padsBegin : [0, g.padsBegin[0]!];
+      const [inH, inW] = heightWidth(two, g.inputSize, 1);
+      const [outH, outW] = heightWidth(two, g.outputSize, 1);
+      const [kH, kW] = heightWidth(two, g.kernel, 1);
+      const [sH, sW] = heightWidth(two, g.strides, 1);
+      const [dH, dW] = heightWidth(two, g.dilations, 1);
+      const [pT, pL] = heightWidth(two, g.padsBegin, 0);
       const group = intAttr(node, 'group');
       const [n, inC] = x.shape as [number, number];
       const outC = w.shape[0]!;
@@ -81,12 +85,12 @@ function int8Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
       const [x, w] = [t(0), t(1)];
       const g = convTransposeWindow(node, x, w);
       const two = g.kernel.length === 2;
-      const [inH, inW] = two ? g.inputSize : [1, g.inputSize[0]!];
+      const [inH, inW] = heightWidth(two, g.inputSize, 1);
       const [outH, outW] = [out.shape.length === 4 ? out.shape[2]! : 1, out.shape[out.shape.length - 1]!];
-      const [kH, kW] = two ? g.kernel : [1, g.kernel[0]!];
-      const [sH, sW] = two ? g.strides : [1, g.strides[0]!];
-      const [dH, dW] = two ? g.dilations : [1, g.dilations[0]!];
-      const [pT, pL] = two ? g.padsBegin : [0, g.padsBegin[0]!];
+      const [kH, kW] = heightWidth(two, g.kernel, 1);
+      const [sH, sW] = heightWidth(two, g.strides, 1);
+      const [dH, dW] = heightWidth(two, g.dilations, 1);
+      const [pT, pL] = heightWidth(two, g.padsBegin, 0);
       const [n, inC] = x.shape as [number, number];
       const outC = out.shape[1]!;
       const acc = new Float64Array(n * outC * outH * outW);
@@ -153,12 +157,12 @@ function int8Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
       const x = t(0);
       const g = forwardWindow(node, x.shape.slice(2), intsAttr(node, 'kernel_shape'));
       const two = g.kernel.length === 2;
-      const [inH, inW] = two ? g.inputSize : [1, g.inputSize[0]!];
-      const [outH, outW] = two ? g.outputSize : [1, g.outputSize[0]!];
-      const [kH, kW] = two ? g.kernel : [1, g.kernel[0]!];
-      const [sH, sW] = two ? g.strides : [1, g.strides[0]!];
-      const [pT, pL] = two ? g.padsBegin : [0, g.padsBegin[0]!];
-      const [pB, pR] = two ? g.padsEnd : [0, g.padsEnd[0]!];
+      const [inH, inW] = heightWidth(two, g.inputSize, 1);
+      const [outH, outW] = heightWidth(two, g.outputSize, 1);
+      const [kH, kW] = heightWidth(two, g.kernel, 1);
+      const [sH, sW] = heightWidth(two, g.strides, 1);
+      const [pT, pL] = heightWidth(two, g.padsBegin, 0);
+      const [pB, pR] = heightWidth(two, g.padsEnd, 0);
       const includePad = intAttr(node, 'count_include_pad') !== 0;
       let at = 0;
       for (let c = 0; c < x.shape[0]! * x.shape[1]!; c++) for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++) {

@@ -50,7 +50,7 @@ describe('board target', () => {
 
     const image = await buildFirmware(await writeStubProject(join(scratch, 'project'), target), target);
     const symbols = execFileSync('arm-none-eabi-nm', [image.elfPath], { encoding: 'utf8' });
-    const address = (name: string): number => parseInt(new RegExp(`^([0-9a-f]+) \\w ${name}$`, 'm').exec(symbols)![1], 16);
+    const address = (name: string): number => parseInt(new RegExp(`^([0-9a-f]+) \\w ${name}$`, 'm').exec(symbols)![1]!, 16);
     expect(address('Reset_Handler')).toBeGreaterThanOrEqual(0x0800_0000);
     expect(address('Reset_Handler')).toBeLessThan(0x0808_0000);
     expect(address('__stack_limit')).toBe(0x2000_0000);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllTargets, type Target } from '../../src/target.js';
 import { buildFirmware, type FirmwareImage } from '../../src/toolchain/build.js';
-import { runFirmware, type FirmwareRun } from '../../src/toolchain/run.js';
+import { runFirmware } from '../../src/toolchain/run.js';
 import { floatsOf, makeScratchDir, stubInput, writeStubProject } from './stub-project.js';
 
 const targets = loadAllTargets();
@@ -20,7 +20,7 @@ const samples = [
   [-5, 0, 6.5, 0.125],
 ];
 // The stub runs input[1] iterations of a two-instruction loop first.
-const loopIterations = [1_000, 100_000, 10_000_000];
+const loopIterations = [1_000, 100_000, 10_000_000] as const;
 
 beforeAll(async () => {
   scratch = await makeScratchDir();
@@ -57,7 +57,7 @@ describe.each(targets.map((target) => [target.name, target] as [string, Target])
     const run = await runFirmware(images.get(target.name)!.elfPath, target, stubInput(samples), { samples: samples.length, timeoutMs: 120_000 });
     expect(run.outputs).toHaveLength(samples.length);
     run.outputs.forEach((output, index) => {
-      expect(floatsOf(output)).toEqual(samples[index].map((value) => Math.fround(value + 1)));
+      expect(floatsOf(output)).toEqual(samples[index]!.map((value) => Math.fround(value + 1)));
     });
     expect(run.exits).toEqual([1, 1, 0]);
     if (emulated) {
@@ -76,23 +76,23 @@ describe.each(targets.filter((target) => target.kind === 'emulator').map((target
   it('is deterministic and within 1% of a known loop', async () => {
     const input = stubInput(loopIterations.map((iterations) => [1, iterations, 0, 0]));
     const options = { samples: loopIterations.length, timeoutMs: 120_000 };
-    const [first, second]: FirmwareRun[] = await Promise.all([
+    const [first, second] = await Promise.all([
       runFirmware(images.get(target.name)!.elfPath, target, input, options),
       runFirmware(images.get(target.name)!.elfPath, target, input, options),
     ]);
     expect(second.instructions).toEqual(first.instructions);
     expect(second.ticks).toEqual(first.ticks);
 
-    const counts = first.instructions as number[];
+    const [atFirst, atSecond, atLast] = first.instructions as [number, number, number];
     // Two instructions per iteration; what the loop adds between two samples is exact up to rounding.
-    const perIteration = (counts[1] - counts[0]) / (loopIterations[1] - loopIterations[0]);
+    const perIteration = (atSecond - atFirst) / (loopIterations[1] - loopIterations[0]);
     expect(perIteration).toBeGreaterThan(1.99);
     expect(perIteration).toBeLessThan(2.01);
     // The 10M-iteration sample spans many 24-bit SysTick wraps; the total stays within 1% of 2 per iteration.
-    const ratio = counts[2] / (2 * loopIterations[2]);
+    const ratio = atLast / (2 * loopIterations[2]);
     expect(ratio).toBeGreaterThan(0.99);
     expect(ratio).toBeLessThan(1.01);
     // Outputs are still input + 1 after the loop.
-    expect(floatsOf(first.outputs[2])).toEqual([2, loopIterations[2] + 1, 1, 1]);
+    expect(floatsOf(first.outputs[2]!)).toEqual([2, loopIterations[2] + 1, 1, 1]);
   });
 });

@@ -80,7 +80,7 @@ function accumulateDirect(
         for (let oy = oy0; oy < oy1; oy++) {
           const src = plane + (oy * sH - padTop + ky * dH) * inW - padLeft + kx * dW;
           const dst = accAt + oy * outW;
-          for (let ox = ox0, at = src + ox0 * sW; ox < ox1; ox++, at += sW) acc[dst + ox] += shifted[at]! * wv;
+          for (let ox = ox0, at = src + ox0 * sW; ox < ox1; ox++, at += sW) acc[dst + ox]! += shifted[at]! * wv;
         }
       }
     }
@@ -221,7 +221,7 @@ export function prepareConvTranspose(node: Node, graph: Graph): Int8Kernel {
                 if (oy < 0 || oy >= outH) continue;
                 for (let kx = 0; kx < kW; kx++) {
                   const ox = ix * sW - padLeft + kx * dW;
-                  if (ox >= 0 && ox < outW) acc[outBase + oy * outW + ox] += xv * weights[wBase + ky * kW + kx]!;
+                  if (ox >= 0 && ox < outW) acc[outBase + oy * outW + ox]! += xv * weights[wBase + ky * kW + kx]!;
                 }
               }
             }

@@ -8,8 +8,8 @@ import { compileModel } from '../../src/compile.js';
 import { writeNpy } from '../../src/data/index.js';
 import { runReference } from '../../src/frontend/index.js';
 import { sizeOf } from '../../src/ir/graph.js';
-import { fixedPointWeights } from '../../src/quantize/quantize-graph.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
+import { fixedPointWeights } from '../../src/quantize/rewrite/resize.js';
 import { runFirmware } from '../../src/toolchain/index.js';
 import { buildGraph, randomFloats, scratchDir, writeScratch } from '../frontend/build-graph.js';
 

@@ -1,0 +1,61 @@
+// The output stage of an arithmetic rewrite (Conv, ConvTranspose, Gemm, MatMul, Add, Sub, Mul): a Relu or Clip that
+// follows is folded in as the clamp [act_min, act_max], and the output takes the activation's name and scale.
+
+import type { Node } from '../../ir/graph.js';
+import type { ScaleZero } from '../../ir/int8.js';
+import { attrFloat } from '../../ops/attrs.js';
+import { activationRangeS8, type FusedActivation } from '../quant-params.js';
+import { isDefault, type RewriteContext } from './context.js';
+
+/** Producers an activation (Relu, Clip) is folded into: their output stage clamps. */
+const FUSING_PRODUCERS: ReadonlySet<string> = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul']);
+
+export interface OutputStage {
+  /** The int8 output tensor (the fused activation's output when one was folded in). */
+  name: string;
+  q: ScaleZero;
+  actMin: number;
+  actMax: number;
+}
+
+/** Output tensor and clamp of an arithmetic node, with its fused activation folded in. */
+export function outputStage(ctx: RewriteContext, node: Node): OutputStage {
+  const { fused, activation, output } = fusedActivation(ctx, node);
+  if (fused) ctx.fold(fused);
+  const q = ctx.activationQuant(output);
+  const { actMin, actMax } = activationRangeS8(activation, q);
+  ctx.addActivation(output, ctx.floatTensor(output).shape, q);
+  return { name: output, q, actMin, actMax };
+}
+
+/** The Relu/Clip that follows `node` and can be folded into its output stage, if any. */
+function fusedActivation(ctx: RewriteContext, node: Node): { fused?: Node; activation: FusedActivation; output: string } {
+  const out = node.outputs[0]!;
+  const readers = ctx.readersOf(out);
+  const next = readers[0];
+  if (!FUSING_PRODUCERS.has(node.op) || readers.length !== 1 || !next || !isDefault(next) ||
+      ctx.graph.outputs.includes(out) || next.inputs[0] !== out) {
+    return { activation: { kind: 'none' }, output: out };
+  }
+  if (next.op === 'Relu') return { fused: next, activation: { kind: 'relu' }, output: next.outputs[0]! };
+  if (next.op === 'Clip') {
+    const bounds = clipBounds(ctx, next);
+    if (!bounds) return { activation: { kind: 'none' }, output: out };
+    return { fused: next, activation: { kind: 'clip', min: bounds[0], max: bounds[1] }, output: next.outputs[0]! };
+  }
+  return { activation: { kind: 'none' }, output: out };
+}
+
+/** Constant bounds of a Clip (attributes before opset 11, optional scalar inputs after); undefined if not constant. */
+function clipBounds(ctx: RewriteContext, node: Node): [number, number] | undefined {
+  if (ctx.graph.opset < 11) return [attrFloat(node, 'min', -Infinity), attrFloat(node, 'max', Infinity)];
+  const bound = (index: number, fallback: number): number | undefined => {
+    const name = node.inputs[index];
+    if (!name) return fallback;
+    const data = ctx.floatTensor(name).data;
+    return data && data.length === 1 ? Number(data[0]) : undefined;
+  };
+  const min = bound(1, -Infinity);
+  const max = bound(2, Infinity);
+  return min === undefined || max === undefined ? undefined : [min, max];
+}

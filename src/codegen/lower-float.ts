@@ -4,6 +4,7 @@
 
 import { nodeError } from '../ir/diagnostics.js';
 import type { Graph } from '../ir/graph.js';
+import { graphClipBounds } from '../ops/activation.js';
 import type { MemoryPlan } from '../schedule/memory-plan.js';
 import type { Step } from '../schedule/schedule.js';
 import type { ActivationRange, Lowering } from './kernel-call.js';
@@ -11,7 +12,7 @@ import { lowerSteps, type LoweredGraphStep, type LoweringTable } from './lower-s
 export type { LoweredGraphStep } from './lower-steps.js';
 import { lowerConv, lowerConvTranspose } from './lower/conv.js';
 import { lowerConvPair } from './lower/conv-pair.js';
-import { clipBounds, lowerBatchNorm, lowerBinary, lowerClip, lowerUnary, lowerVariadic, UNARY_OPS } from './lower/elementwise.js';
+import { lowerBatchNorm, lowerBinary, lowerClip, lowerUnary, lowerVariadic, UNARY_OPS } from './lower/elementwise.js';
 import { lowerAlias, lowerCast, lowerConcatNode, lowerMovement, lowerPad, lowerResize } from './lower/layout.js';
 import { lowerGemm, lowerMatMul } from './lower/matmul.js';
 import { lowerGlobalPool, lowerPool } from './lower/pool.js';
@@ -53,7 +54,9 @@ export function activationOf(graph: Graph, step: Step): ActivationRange {
   const act = step.activation;
   if (!act) return { min: -Infinity, max: Infinity };
   if (act.op === 'Relu') return { min: 0, max: Infinity, node: act };
-  const [min, max] = clipBounds({ node: act, graph, opset: graph.opset });
+  const bounds = graphClipBounds(graph, act);
+  if (!bounds) throw new Error(`internal: the bounds of Clip ${act.name} are not constant`);
+  const [min, max] = bounds;
   return { min, max, node: act };
 }
 

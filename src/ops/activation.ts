@@ -1,28 +1,46 @@
 // Activations: Relu, LeakyRelu, PRelu, Clip, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, Selu, Celu,
 // Softplus, Softsign, ThresholdedRelu. Shape and type pass through; the float reference is per element.
-// MACs: one per output element.
+// Each definition states its facts (kernel, in place, int8 form, attribute defaults); MACs: one per output element.
 
 import { nodeError } from '../ir/diagnostics.js';
-import type { Node } from '../ir/graph.js';
-import { attrFloat } from './attrs.js';
+import type { Graph, Node } from '../ir/graph.js';
+import { declaredFloat } from './attrs.js';
 import { broadcastsTo, formatShape, mapBinary } from './broadcast.js';
 import { perOutputElement, unaryOp } from './pointwise.js';
-import { checkType, constantScalar, newValue, requireInput, NUMERIC_TYPES } from './operands.js';
+import { checkType, newValue, requireInput, NUMERIC_TYPES } from './operands.js';
 import type { InputInfo, OpDef, Value } from './types.js';
 
 const LATEST = 21;
 
-/** Clip's bounds: attributes before opset 11, optional inputs 1 and 2 from opset 11; absent means unbounded. */
-function clipBounds(node: Node, inputs: readonly (Value | undefined)[], opset: number): [number, number] {
-  if (opset < 11) return [attrFloat(node, 'min', -Infinity), attrFloat(node, 'max', Infinity)];
-  const bound = (input: Value | undefined, fallback: number, what: string) =>
-    (input ? constantScalar(node, input, what) : fallback);
-  return [bound(inputs[1], -Infinity, 'min'), bound(inputs[2], Infinity, 'max')];
+/**
+ * Clip's bounds: attributes before opset 11, optional inputs 1 and 2 from opset 11; an absent bound is unbounded.
+ * Undefined when a bound is an input that is not a constant scalar (known only at run time). The one reading of
+ * Clip's bounds: the reference, the lowering, the quantizer and the planner's fusion all ask here.
+ */
+export function clipBounds(node: Node, inputs: readonly (Pick<InputInfo, 'data'> | undefined)[], opset: number):
+  [number, number] | undefined {
+  if (opset < 11) return [declaredFloat(clip, node, 'min'), declaredFloat(clip, node, 'max')];
+  const bound = (input: Pick<InputInfo, 'data'> | undefined, fallback: number): number | undefined => {
+    if (!input) return fallback;
+    return input.data?.length === 1 ? Number(input.data[0]) : undefined;
+  };
+  const min = bound(inputs[1], -Infinity);
+  const max = bound(inputs[2], Infinity);
+  return min === undefined || max === undefined ? undefined : [min, max];
+}
+
+/** Clip's bounds in `graph` (clipBounds over its tensors); undefined when one is computed at run time. */
+export function graphClipBounds(graph: Graph, node: Node): [number, number] | undefined {
+  // A bound named but not in the graph has no known value: not constant, rather than absent.
+  return clipBounds(node, node.inputs.map((name) => (name ? graph.tensors.get(name) ?? {} : undefined)), graph.opset);
 }
 
 const clip: OpDef = {
   op: 'Clip',
   opsets: [1, LATEST],
+  attributes: { min: -Infinity, max: Infinity },
+  inPlace: true,
+  int8: 'lut',
   inferShapes(node, inputs, opset) {
     const x = requireInput(node, inputs, 0);
     checkType(node, x.dtype, opset < 12 ? ['float32', 'float64'] : NUMERIC_TYPES);
@@ -35,7 +53,9 @@ const clip: OpDef = {
   },
   evaluate(node, inputs, opset) {
     const x = requireInput(node, inputs, 0);
-    const [lo, hi] = clipBounds(node, inputs, opset);
+    const bounds = clipBounds(node, inputs, opset);
+    if (!bounds) throw nodeError('E_SHAPE', node, 'min and max must hold one value each');
+    const [lo, hi] = bounds;
     const y = newValue(x.dtype, x.shape);
     // min(max(x, lo), hi): when lo > hi every output is hi, as the ONNX spec states.
     for (let i = 0; i < x.data.length; i++) y.data[i] = Math.min(Math.max(x.data[i]!, lo), hi);
@@ -62,6 +82,8 @@ function slopeShape(node: Node, x: InputInfo | Value, slope: InputInfo | Value, 
 const prelu: OpDef = {
   op: 'PRelu',
   opsets: [1, LATEST],
+  inPlace: true,
+  int8: 'scalar-lut',
   inferShapes(node, inputs, opset) {
     const x = requireInput(node, inputs, 0);
     const slope = requireInput(node, inputs, 1);
@@ -89,41 +111,61 @@ function softplus(x: number): number {
 }
 
 export const ops: OpDef[] = [
-  unaryOp('Relu', [1, LATEST], { types: NUMERIC_TYPES, make: () => (x) => (x > 0 ? x : 0) }),
+  unaryOp('Relu', [1, LATEST], { types: NUMERIC_TYPES, kernel: { fn: 'eenn_relu_f32' }, int8: 'lut', make: () => (x) => (x > 0 ? x : 0) }),
   unaryOp('LeakyRelu', [1, LATEST], {
-    make: (node) => { const alpha = attrFloat(node, 'alpha', 0.01); return (x) => (x >= 0 ? x : alpha * x); },
+    attributes: { alpha: 0.01 },
+    kernel: { fn: 'eenn_leaky_relu_f32', params: ['alpha'] },
+    int8: 'lut',
+    make: (_node, attrs) => { const alpha = attrs.float('alpha'); return (x) => (x >= 0 ? x : alpha * x); },
   }),
   prelu,
   clip,
-  unaryOp('Sigmoid', [1, LATEST], { make: () => (x) => 1 / (1 + Math.exp(-x)) }),
-  unaryOp('Tanh', [1, LATEST], { make: () => Math.tanh }),
+  unaryOp('Sigmoid', [1, LATEST], { kernel: { fn: 'eenn_sigmoid_f32' }, int8: 'lut', make: () => (x) => 1 / (1 + Math.exp(-x)) }),
+  unaryOp('Tanh', [1, LATEST], { kernel: { fn: 'eenn_tanh_f32' }, int8: 'lut', make: () => Math.tanh }),
   unaryOp('HardSigmoid', [1, LATEST], {
-    make: (node) => {
-      const alpha = attrFloat(node, 'alpha', 0.2);
-      const beta = attrFloat(node, 'beta', 0.5);
+    attributes: { alpha: 0.2, beta: 0.5 },
+    kernel: { fn: 'eenn_hard_sigmoid_f32', params: ['alpha', 'beta'] },
+    int8: 'lut',
+    make: (_node, attrs) => {
+      const alpha = attrs.float('alpha');
+      const beta = attrs.float('beta');
       return (x) => Math.max(0, Math.min(1, alpha * x + beta));
     },
   }),
-  unaryOp('HardSwish', [14, LATEST], { make: () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)) }),
+  unaryOp('HardSwish', [14, LATEST], {
+    kernel: { fn: 'eenn_hard_swish_f32' }, int8: 'lut', make: () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)),
+  }),
   unaryOp('Elu', [1, LATEST], {
-    make: (node) => { const alpha = attrFloat(node, 'alpha', 1); return (x) => (x >= 0 ? x : alpha * (Math.exp(x) - 1)); },
+    attributes: { alpha: 1 },
+    kernel: { fn: 'eenn_elu_f32', params: ['alpha'] },
+    int8: 'lut',
+    make: (_node, attrs) => { const alpha = attrs.float('alpha'); return (x) => (x >= 0 ? x : alpha * (Math.exp(x) - 1)); },
   }),
   unaryOp('Selu', [1, LATEST], {
-    make: (node) => {
-      const alpha = attrFloat(node, 'alpha', SELU_ALPHA);
-      const gamma = attrFloat(node, 'gamma', SELU_GAMMA);
+    attributes: { alpha: SELU_ALPHA, gamma: SELU_GAMMA },
+    kernel: { fn: 'eenn_selu_f32', params: ['alpha', 'gamma'] },
+    int8: 'lut',
+    make: (_node, attrs) => {
+      const alpha = attrs.float('alpha');
+      const gamma = attrs.float('gamma');
       return (x) => (x > 0 ? gamma * x : gamma * alpha * (Math.exp(x) - 1));
     },
   }),
   unaryOp('Celu', [12, LATEST], {
-    make: (node) => {
-      const alpha = attrFloat(node, 'alpha', 1);
+    attributes: { alpha: 1 },
+    kernel: { fn: 'eenn_celu_f32', params: ['alpha'] },
+    int8: 'lut',
+    make: (_node, attrs) => {
+      const alpha = attrs.float('alpha');
       return (x) => Math.max(0, x) + Math.min(0, alpha * (Math.exp(x / alpha) - 1));
     },
   }),
-  unaryOp('Softplus', [1, LATEST], { make: () => softplus }),
-  unaryOp('Softsign', [1, LATEST], { make: () => (x) => x / (1 + Math.abs(x)) }),
+  unaryOp('Softplus', [1, LATEST], { kernel: { fn: 'eenn_softplus_f32' }, int8: 'lut', make: () => softplus }),
+  unaryOp('Softsign', [1, LATEST], { kernel: { fn: 'eenn_softsign_f32' }, int8: 'lut', make: () => (x) => x / (1 + Math.abs(x)) }),
   unaryOp('ThresholdedRelu', [10, LATEST], {
-    make: (node) => { const alpha = attrFloat(node, 'alpha', 1); return (x) => (x > alpha ? x : 0); },
+    attributes: { alpha: 1 },
+    kernel: { fn: 'eenn_thresholded_relu_f32', params: ['alpha'] },
+    int8: 'lut',
+    make: (_node, attrs) => { const alpha = attrs.float('alpha'); return (x) => (x > alpha ? x : 0); },
   }),
 ];

@@ -2,7 +2,7 @@
 
 import { nodeError } from '../ir/diagnostics.js';
 import type { Node, TensorData } from '../ir/graph.js';
-import type { InputInfo, Value } from './types.js';
+import type { InputInfo, OpDef, Value } from './types.js';
 
 export function attrInt(node: Node, name: string, fallback: number): number;
 export function attrInt(node: Node, name: string): number | undefined;
@@ -18,6 +18,27 @@ export function attrFloat(node: Node, name: string, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number') throw nodeError('E_GRAPH', node, `attribute "${name}" must be a number`);
   return v;
+}
+
+/** The default `def` declares for attribute `name` (OpDef.attributes); a missing one is a bug in eennc. */
+function declaredDefault(def: Pick<OpDef, 'op' | 'attributes'>, name: string): number | string {
+  const fallback = def.attributes?.[name];
+  if (fallback === undefined) throw new Error(`internal: ${def.op} declares no default for attribute "${name}"`);
+  return fallback;
+}
+
+/** A float attribute of `node`, or the default its operator's definition declares. */
+export function declaredFloat(def: Pick<OpDef, 'op' | 'attributes'>, node: Node, name: string): number {
+  const fallback = declaredDefault(def, name);
+  if (typeof fallback !== 'number') throw new Error(`internal: ${def.op} declares a string default for "${name}"`);
+  return attrFloat(node, name, fallback);
+}
+
+/** A string attribute of `node`, or the default its operator's definition declares. */
+export function declaredString(def: Pick<OpDef, 'op' | 'attributes'>, node: Node, name: string): string {
+  const fallback = declaredDefault(def, name);
+  if (typeof fallback !== 'string') throw new Error(`internal: ${def.op} declares a number default for "${name}"`);
+  return attrString(node, name, fallback);
 }
 
 export function attrInts(node: Node, name: string): number[] | undefined {

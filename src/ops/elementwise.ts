@@ -89,12 +89,15 @@ function erf(x: number): number {
  * A variadic operator (Max, Min, Sum, Mean) folded pairwise over its inputs with broadcasting;
  * `finish` maps the folded value once more (Mean divides by the input count).
  */
-function variadicOp(op: string, types: readonly DType[], combine: (x: number, y: number) => number,
+function variadicOp(op: string, types: readonly DType[], facts: Pick<OpDef, 'int8'>, combine: (x: number, y: number) => number,
   finish?: (x: number, count: number) => number): OpDef {
   const present = (inputs: readonly (InputInfo | Value | undefined)[]) => inputs.filter((i) => i !== undefined);
   return {
     op,
     opsets: [1, LATEST],
+    // The kernels combine the inputs pairwise into the output, element by element.
+    inPlace: true,
+    ...facts,
     inferShapes(node, inputs) {
       const args = present(inputs) as InputInfo[];
       if (args.length === 0) throw nodeError('E_GRAPH', node, 'needs at least one input');
@@ -132,15 +135,15 @@ function comparison(op: string, first: number, test: (x: number, y: number) => b
 }
 
 export const ops: OpDef[] = [
-  binaryOp('Add', [1, LATEST], { make: () => (x, y) => x + y }),
-  binaryOp('Sub', [1, LATEST], { make: () => (x, y) => x - y }),
-  binaryOp('Mul', [1, LATEST], { make: multiply }),
-  binaryOp('Div', [1, LATEST], { make: divide }),
-  binaryOp('Pow', [1, LATEST], { sameType: false, make: power }),
-  variadicOp('Max', NUMERIC_TYPES, (x, y) => (x >= y || Number.isNaN(x) ? x : y)),
-  variadicOp('Min', NUMERIC_TYPES, (x, y) => (x <= y || Number.isNaN(x) ? x : y)),
-  variadicOp('Sum', NUMERIC_TYPES, (x, y) => x + y),
-  variadicOp('Mean', ['float32', 'float64'], (x, y) => x + y, (x, n) => x / n),
+  binaryOp('Add', [1, LATEST], { inPlace: true, int8: 'scalar-lut', make: () => (x, y) => x + y }),
+  binaryOp('Sub', [1, LATEST], { inPlace: true, int8: 'scalar-lut', make: () => (x, y) => x - y }),
+  binaryOp('Mul', [1, LATEST], { inPlace: true, int8: 'scalar-lut', make: multiply }),
+  binaryOp('Div', [1, LATEST], { inPlace: true, int8: 'scalar-lut', make: divide }),
+  binaryOp('Pow', [1, LATEST], { sameType: false, inPlace: true, int8: 'scalar-lut', make: power }),
+  variadicOp('Max', NUMERIC_TYPES, { int8: 'scalar-lut' }, (x, y) => (x >= y || Number.isNaN(x) ? x : y)),
+  variadicOp('Min', NUMERIC_TYPES, { int8: 'scalar-lut' }, (x, y) => (x <= y || Number.isNaN(x) ? x : y)),
+  variadicOp('Sum', NUMERIC_TYPES, {}, (x, y) => x + y),
+  variadicOp('Mean', ['float32', 'float64'], {}, (x, y) => x + y, (x, n) => x / n),
   comparison('Equal', 1, (x, y) => x === y),
   comparison('Greater', 1, (x, y) => x > y),
   comparison('Less', 1, (x, y) => x < y),
@@ -150,22 +153,24 @@ export const ops: OpDef[] = [
   comparison('Or', 1, (x, y) => x !== 0 || y !== 0, BOOL),
   comparison('Xor', 1, (x, y) => (x !== 0) !== (y !== 0), BOOL),
   unaryOp('Not', [1, LATEST], { types: BOOL, make: () => (x) => (x !== 0 ? 0 : 1) }),
-  binaryOp('Mod', [10, LATEST], { make: modulo }),
-  unaryOp('Sqrt', [1, LATEST], { make: () => Math.sqrt }),
-  unaryOp('Exp', [1, LATEST], { make: () => Math.exp }),
-  unaryOp('Log', [1, LATEST], { make: () => Math.log }),
-  unaryOp('Reciprocal', [1, LATEST], { make: () => (x) => 1 / x }),
-  unaryOp('Floor', [1, LATEST], { make: () => Math.floor }),
-  unaryOp('Ceil', [1, LATEST], { make: () => Math.ceil }),
-  unaryOp('Round', [11, LATEST], { make: () => roundHalfEven }),
-  unaryOp('Erf', [9, LATEST], { make: () => erf }),
+  binaryOp('Mod', [10, LATEST], { inPlace: true, make: modulo }),
+  unaryOp('Sqrt', [1, LATEST], { kernel: { fn: 'eenn_sqrt_f32' }, int8: 'lut', make: () => Math.sqrt }),
+  unaryOp('Exp', [1, LATEST], { kernel: { fn: 'eenn_exp_f32' }, int8: 'lut', make: () => Math.exp }),
+  unaryOp('Log', [1, LATEST], { kernel: { fn: 'eenn_log_f32' }, int8: 'lut', make: () => Math.log }),
+  unaryOp('Reciprocal', [1, LATEST], { kernel: { fn: 'eenn_reciprocal_f32' }, int8: 'lut', make: () => (x) => 1 / x }),
+  unaryOp('Floor', [1, LATEST], { kernel: { fn: 'eenn_floor_f32' }, int8: 'lut', make: () => Math.floor }),
+  unaryOp('Ceil', [1, LATEST], { kernel: { fn: 'eenn_ceil_f32' }, int8: 'lut', make: () => Math.ceil }),
+  unaryOp('Round', [11, LATEST], { kernel: { fn: 'eenn_round_f32' }, int8: 'lut', make: () => roundHalfEven }),
+  unaryOp('Erf', [9, LATEST], { kernel: { fn: 'eenn_erf_f32' }, int8: 'lut', make: () => erf }),
+  // Sin and Cos are tabulated in int8; the others of the family have no int8 form yet.
   ...(['Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Asinh', 'Acosh', 'Atanh'] as const).map((name) => {
     const f = Math[name.toLowerCase() as Lowercase<typeof name>];
-    return unaryOp(name, [7, LATEST], { make: () => f });
+    const int8 = name === 'Sin' || name === 'Cos' ? { int8: 'lut' as const } : {};
+    return unaryOp(name, [7, LATEST], { kernel: { fn: `eenn_${name.toLowerCase()}_f32` }, ...int8, make: () => f });
   }),
-  unaryOp('Neg', [1, LATEST], { types: NUMERIC_TYPES, make: () => (x) => -x }),
-  unaryOp('Abs', [1, LATEST], { types: NUMERIC_TYPES, make: () => Math.abs }),
-  unaryOp('Sign', [9, LATEST], { types: NUMERIC_TYPES, make: () => Math.sign }),
+  unaryOp('Neg', [1, LATEST], { types: NUMERIC_TYPES, kernel: { fn: 'eenn_neg_f32' }, int8: 'lut', make: () => (x) => -x }),
+  unaryOp('Abs', [1, LATEST], { types: NUMERIC_TYPES, kernel: { fn: 'eenn_abs_f32' }, int8: 'lut', make: () => Math.abs }),
+  unaryOp('Sign', [9, LATEST], { types: NUMERIC_TYPES, kernel: { fn: 'eenn_sign_f32' }, int8: 'lut', make: () => Math.sign }),
   unaryOp('IsNaN', [9, LATEST], { outType: 'bool', make: () => (x) => (Number.isNaN(x) ? 1 : 0) }),
   unaryOp('IsInf', [10, LATEST], {
     outType: 'bool',

@@ -84,6 +84,8 @@ export const ops: OpDef[] = [
   {
     op: 'BatchNormalization',
     opsets: [6, 22],
+    // y[i] = x[i] * scale[c] + shift[c]: each element read before it is written.
+    inPlace: true,
     inferShapes(node, inputs, opset) {
       checkOperands(node, inputs, opset);
       const x = inputs[0]!;

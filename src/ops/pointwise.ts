@@ -7,14 +7,20 @@
 
 import { nodeError } from '../ir/diagnostics.js';
 import { sizeOf, type DType, type Node } from '../ir/graph.js';
-import { attrInt } from './attrs.js';
+import { attrInt, declaredFloat, declaredString } from './attrs.js';
 import { broadcastShapes, formatShape, mapBinary } from './broadcast.js';
 import { checkType, newValue, requireInput, NUMERIC_TYPES } from './operands.js';
-import type { InputInfo, OpDef, OutputInfo, Value } from './types.js';
+import type { InputInfo, Int8Form, OpDef, OutputInfo, UnaryKernel, Value } from './types.js';
 
 /** Operation count of a pointwise operator: one per output element (an add, a compare, an exp, ...). */
 export function perOutputElement(_node: Node, _inputs: (InputInfo | undefined)[], outputs: OutputInfo[]): number {
   return outputs.reduce((n, o) => n + sizeOf(o.shape), 0);
+}
+
+/** A node's attributes, each read with the default its definition declares (OpDef.attributes). */
+export interface DeclaredAttributes {
+  float(name: string): number;
+  string(name: string): string;
 }
 
 export interface UnaryOptions {
@@ -22,16 +28,25 @@ export interface UnaryOptions {
   types?: readonly DType[];
   /** Output type (default: the input's). */
   outType?: DType;
+  /** Attribute defaults (OpDef.attributes). */
+  attributes?: Readonly<Record<string, number | string>>;
+  /** The float32 kernel; an operator with one also runs in place, as every unary kernel reads x[i] before writing y[i]. */
+  kernel?: UnaryKernel;
+  /** The int8 form (OpDef.int8). */
+  int8?: Int8Form;
   /** Reads attributes once per node and returns the scalar function. */
-  make: (node: Node) => (x: number) => number;
+  make: (node: Node, attrs: DeclaredAttributes) => (x: number) => number;
 }
 
 /** An operator y = f(x) with y of x's shape (and type, unless `outType` says otherwise). */
 export function unaryOp(op: string, opsets: [number, number], options: UnaryOptions): OpDef {
   const types = options.types ?? ['float32', 'float64'];
-  return {
+  const def: OpDef = {
     op,
     opsets,
+    ...(options.attributes ? { attributes: options.attributes } : {}),
+    ...(options.kernel ? { unaryKernel: options.kernel, inPlace: true } : {}),
+    ...(options.int8 ? { int8: options.int8 } : {}),
     inferShapes(node, inputs) {
       const x = requireInput(node, inputs, 0);
       checkType(node, x.dtype, types);
@@ -39,7 +54,7 @@ export function unaryOp(op: string, opsets: [number, number], options: UnaryOpti
     },
     evaluate(node, inputs) {
       const x = requireInput(node, inputs, 0);
-      const f = options.make(node);
+      const f = options.make(node, { float: (name) => declaredFloat(def, node, name), string: (name) => declaredString(def, node, name) });
       const y = newValue(options.outType ?? x.dtype, x.shape);
       const src = x.data;
       const dst = y.data;
@@ -52,6 +67,7 @@ export function unaryOp(op: string, opsets: [number, number], options: UnaryOpti
     },
     macs: perOutputElement,
   };
+  return def;
 }
 
 /**
@@ -89,6 +105,10 @@ export interface BinaryOptions {
   sameType?: boolean;
   /** Output type (default: A's). */
   outType?: (a: DType) => DType;
+  /** Whether the float kernel may write C over A (OpDef.inPlace). */
+  inPlace?: boolean;
+  /** The int8 form (OpDef.int8). */
+  int8?: Int8Form;
   /** The scalar function for the given input type (integer division truncates, float does not). */
   make: (node: Node, dtype: DType) => (x: number, y: number) => number;
 }
@@ -105,6 +125,8 @@ export function binaryOp(op: string, opsets: [number, number], options: BinaryOp
   return {
     op,
     opsets,
+    ...(options.inPlace ? { inPlace: true } : {}),
+    ...(options.int8 ? { int8: options.int8 } : {}),
     inferShapes(node, inputs, opset) {
       const a = requireInput(node, inputs, 0);
       const b = requireInput(node, inputs, 1);

@@ -63,6 +63,8 @@ function normalizer(op: string, kind: RowKind): OpDef {
   return {
     op,
     opsets: [1, LATEST],
+    // The kernels read a whole row before they write it.
+    inPlace: true,
     inferShapes(node, inputs, opset) {
       const x = requireInput(node, inputs, 0);
       checkType(node, x.dtype, ['float32', 'float64']);

@@ -19,6 +19,22 @@ export interface OutputInfo {
   dtype: DType;
 }
 
+/** The float32 kernel of an element-wise unary operator: output[i] = f(input[i]) over the whole tensor. */
+export interface UnaryKernel {
+  /** The C function (templates/c/kernels/eenn_activation_f32.c), or the choice of one by the node's attributes. */
+  fn: string | ((node: Node) => string);
+  /** Float attributes the function takes after `size`, in its parameter order, each read with its default. */
+  params?: readonly string[];
+}
+
+/**
+ * How the quantizer computes an operator in int8 when the operator says so itself (the layers with weights,
+ * pooling, Softmax and the data-movement operators are chosen in src/quantize): 'lut', a function of its one
+ * activation input, becomes a 256-entry lookup table (QLut) tabulated from the float reference; 'scalar-lut',
+ * a binary operator whose other operand is one constant value, becomes the same table.
+ */
+export type Int8Form = 'lut' | 'scalar-lut';
+
 export interface OpDef {
   /** ONNX operator type, e.g. "Conv". */
   op: string;
@@ -41,6 +57,22 @@ export interface OpDef {
    * it is supported as long as constant folding removes it, and never reaches codegen.
    */
   foldOnly?: boolean;
+  /**
+   * Defaults of the attributes the ONNX spec gives one (LeakyRelu's alpha 0.01, ...), declared here once and
+   * read by the reference, the lowering and the quantizer alike through attrs.ts (declaredFloat, declaredString).
+   */
+  attributes?: Readonly<Record<string, number | string>>;
+  /**
+   * True when the float kernel may write its output over an input of the same size: each output element is
+   * computed from the input elements at the same index only (element-wise operators), or the kernel reads each
+   * input element before it writes the output at that index (Softmax, BatchNormalization). The planner runs
+   * such a node in place when that input dies at its step; the kernel takes no `restrict` on those pointers.
+   */
+  inPlace?: boolean;
+  /** Its int8 form, when the operator decides it (see Int8Form); absent: the quantizer's own choice or none. */
+  int8?: Int8Form;
+  /** Its float32 kernel when it is an element-wise unary operator lowered to one call over the tensor. */
+  unaryKernel?: UnaryKernel;
 }
 
 export type { Graph, Node, Tensor };

@@ -2,6 +2,7 @@
 // of eenn_conv2d_pair_f32: both convolutions, their clamps and the residual Add, a band of output rows at a time.
 
 import type { Graph, Node, Tensor } from '../../ir/graph.js';
+import { graphClipBounds } from '../../ops/activation.js';
 import { forwardWindow } from '../../ops/spatial.js';
 import { convPairResult, type PlannedConvPair } from '../../schedule/conv-pair.js';
 import {
@@ -11,7 +12,6 @@ import {
 import { packOutputBlocks } from '../pack-weights.js';
 import { constantFloats, SOURCES } from './common.js';
 import { describeWindow, to2d } from './conv.js';
-import { clipBounds } from './elementwise.js';
 
 const PAIR_SOURCE = 'eenn_conv_pair_f32.c';
 
@@ -19,7 +19,9 @@ const PAIR_SOURCE = 'eenn_conv_pair_f32.c';
 function clampOf(graph: Graph, node: Node | undefined): [number, number] {
   if (!node) return [-Infinity, Infinity];
   if (node.op === 'Relu') return [0, Infinity];
-  return clipBounds({ node, graph, opset: graph.opset });
+  const bounds = graphClipBounds(graph, node);
+  if (!bounds) throw new Error(`internal: the bounds of Clip ${node.name} are not constant`);
+  return bounds;
 }
 
 /** The window, packed weights and bias of one convolution of the pair. */

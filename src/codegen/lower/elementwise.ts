@@ -2,7 +2,9 @@
 // variadic forms (Sum, Mean, Max, Min), unary math and activations, and inference BatchNormalization.
 
 import { sizeOf, type Tensor } from '../../ir/graph.js';
-import { attrFloat, attrInt } from '../../ops/attrs.js';
+import { graphClipBounds } from '../../ops/activation.js';
+import { attrFloat, attrInt, declaredFloat } from '../../ops/attrs.js';
+import { lookupOp, supportedOps } from '../../ops/registry.js';
 import {
   constArg, floatArg, intArg, tensorArg, type ConstArray, type KernelArg, type KernelCall, type LoweredStep, type LowerContext,
 } from '../kernel-call.js';
@@ -102,76 +104,24 @@ export function lowerVariadic(ctx: LowerContext): LoweredStep {
   return { calls };
 }
 
-/** Unary kernels: name and the float parameters read from the node's attributes. */
-const UNARY: Record<string, { fn: string; params?: (ctx: LowerContext) => [string, number][] }> = {
-  Relu: { fn: 'eenn_relu_f32' },
-  LeakyRelu: { fn: 'eenn_leaky_relu_f32', params: (c) => [['alpha', attrFloat(c.node, 'alpha', 0.01)]] },
-  ThresholdedRelu: { fn: 'eenn_thresholded_relu_f32', params: (c) => [['alpha', attrFloat(c.node, 'alpha', 1)]] },
-  Sigmoid: { fn: 'eenn_sigmoid_f32' },
-  Tanh: { fn: 'eenn_tanh_f32' },
-  HardSigmoid: { fn: 'eenn_hard_sigmoid_f32', params: (c) => [['alpha', attrFloat(c.node, 'alpha', 0.2)], ['beta', attrFloat(c.node, 'beta', 0.5)]] },
-  HardSwish: { fn: 'eenn_hard_swish_f32' },
-  Elu: { fn: 'eenn_elu_f32', params: (c) => [['alpha', attrFloat(c.node, 'alpha', 1)]] },
-  Selu: {
-    fn: 'eenn_selu_f32',
-    params: (c) => [['alpha', attrFloat(c.node, 'alpha', 1.67326319217681884765625)], ['gamma', attrFloat(c.node, 'gamma', 1.05070102214813232421875)]],
-  },
-  Celu: { fn: 'eenn_celu_f32', params: (c) => [['alpha', attrFloat(c.node, 'alpha', 1)]] },
-  Softplus: { fn: 'eenn_softplus_f32' },
-  Softsign: { fn: 'eenn_softsign_f32' },
-  Exp: { fn: 'eenn_exp_f32' },
-  Log: { fn: 'eenn_log_f32' },
-  Sqrt: { fn: 'eenn_sqrt_f32' },
-  Neg: { fn: 'eenn_neg_f32' },
-  Abs: { fn: 'eenn_abs_f32' },
-  Reciprocal: { fn: 'eenn_reciprocal_f32' },
-  Floor: { fn: 'eenn_floor_f32' },
-  Ceil: { fn: 'eenn_ceil_f32' },
-  Round: { fn: 'eenn_round_f32' },
-  Erf: { fn: 'eenn_erf_f32' },
-  Sign: { fn: 'eenn_sign_f32' },
-  Sin: { fn: 'eenn_sin_f32' },
-  Cos: { fn: 'eenn_cos_f32' },
-  Tan: { fn: 'eenn_tan_f32' },
-  Asin: { fn: 'eenn_asin_f32' },
-  Acos: { fn: 'eenn_acos_f32' },
-  Atan: { fn: 'eenn_atan_f32' },
-  Sinh: { fn: 'eenn_sinh_f32' },
-  Cosh: { fn: 'eenn_cosh_f32' },
-  Asinh: { fn: 'eenn_asinh_f32' },
-  Acosh: { fn: 'eenn_acosh_f32' },
-  Atanh: { fn: 'eenn_atanh_f32' },
-};
-
-export const UNARY_OPS: readonly string[] = Object.keys(UNARY);
+/** Operators lowered to one unary kernel call: those whose definition names a float kernel (OpDef.unaryKernel). */
+export const UNARY_OPS: readonly string[] = supportedOps().filter((def) => def.unaryKernel && !def.domain).map((def) => def.op);
 
 export function lowerUnary(ctx: LowerContext): LoweredStep {
   const x = input(ctx, 0, 'X');
-  const spec = UNARY[ctx.node.op]!;
+  const def = lookupOp(ctx.node.op, ctx.node.domain);
+  const kernel = def?.unaryKernel;
+  if (!def || !kernel) throw new Error(`internal: ${ctx.node.op} has no unary kernel`);
   const size = sizeOf(x.shape);
   if (size === 0) return { calls: [] };
-  const params = spec.params?.(ctx) ?? [];
+  const params = (kernel.params ?? []).map((name): [string, number] => [name, declaredFloat(def, ctx.node, name)]);
   return {
     detail: params.map(([k, v]) => `${k} ${v}`).join(', ') || undefined,
     calls: [{
-      fn: spec.fn, source: SOURCES.activation,
+      fn: typeof kernel.fn === 'string' ? kernel.fn : kernel.fn(ctx.node), source: SOURCES.activation,
       args: [tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('size', size), ...params.map(([k, v]) => floatArg(k, v))],
     }],
   };
-}
-
-/** Clip's bounds: attributes before opset 11, constant inputs 1 and 2 after; absent is unbounded. */
-export function clipBounds(ctx: Pick<LowerContext, 'graph' | 'opset'> & { node: LowerContext['node'] }): [number, number] {
-  const { node, graph, opset } = ctx;
-  if (opset < 11) return [attrFloat(node, 'min', -Infinity), attrFloat(node, 'max', Infinity)];
-  const bound = (index: number, fallback: number): number => {
-    const name = node.inputs[index];
-    if (!name) return fallback;
-    const t = graph.tensors.get(name);
-    if (!t?.data || t.data.length !== 1) throw new Error(`internal: Clip bound ${name} is not a constant scalar`);
-    return Number(t.data[0]);
-  };
-  return [bound(1, -Infinity), bound(2, Infinity)];
 }
 
 export function lowerClip(ctx: LowerContext): LoweredStep {
@@ -180,7 +130,7 @@ export function lowerClip(ctx: LowerContext): LoweredStep {
     const t = ctx.inputs[i];
     if (t && (!t.data || t.data.length !== 1)) unsupported(ctx, `Clip bound ${i === 1 ? 'min' : 'max'} must be a constant scalar`);
   }
-  const [min, max] = clipBounds(ctx);
+  const [min, max] = graphClipBounds(ctx.graph, ctx.node) ?? unsupported(ctx, 'Clip bounds must be constant scalars');
   const size = sizeOf(x.shape);
   return {
     detail: `[${min}, ${max}]`,

@@ -6,6 +6,7 @@
 
 import { bytesPerElement, sizeOf, type DType, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
+import { graphClipBounds } from '../ops/activation.js';
 import { attrInt } from '../ops/attrs.js';
 import { convPairScratchBytes, replayBands, rowWindowOf, type ConvPair, type PlannedConvPair } from './conv-pair.js';
 import { int8ConvScratchBytes, isInt8Depthwise } from './int8-conv-scratch.js';
@@ -62,13 +63,7 @@ export const FUSABLE_PRODUCERS: ReadonlySet<string> = new Set(['Conv', 'ConvTran
 export function isClampActivation(graph: Graph, node: Node): boolean {
   if (node.domain !== '' && node.domain !== 'ai.onnx') return false;
   if (node.op === 'Relu') return true;
-  if (node.op !== 'Clip') return false;
-  for (const name of node.inputs.slice(1)) {
-    if (name === '') continue;
-    const t = graph.tensors.get(name);
-    if (!t || !t.data || t.data.length !== 1) return false;
-  }
-  return true;
+  return node.op === 'Clip' && graphClipBounds(graph, node) !== undefined;
 }
 
 /**

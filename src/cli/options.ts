@@ -103,11 +103,6 @@ export function parseArenaPolicy(value: string): ArenaPolicy {
   throw badValue('--arena', value, `min, tflm, ram or a size in bytes from 1 to ${MAX_ARENA_BYTES} (4096M), e.g. 65536 or 64k`, '64k');
 }
 
-/** Repeatable option collector for commander. */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
 /** Collector of the repeatable --input-shape: each one checked as it is given (form, dimensions, no name twice). */
 export function collectInputShape(value: string, previous: string[] = []): string[] {
   const all = [...previous, value];

@@ -101,11 +101,6 @@ export function tensorOf(graph: Graph, name: string): Tensor {
   return t;
 }
 
-/** The nodes that read tensor `name`. */
-export function consumersOf(graph: Graph, name: string): Node[] {
-  return graph.nodes.filter((n) => n.inputs.includes(name));
-}
-
 /** The node that writes tensor `name`, if any. */
 export function producerOf(graph: Graph, name: string): Node | undefined {
   return graph.nodes.find((n) => n.outputs.includes(name));

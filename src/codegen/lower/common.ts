@@ -36,8 +36,3 @@ export function constantFloats(ctx: LowerContext, t: Tensor, what: string): Floa
   if (t.data instanceof Float32Array) return t.data;
   return Float32Array.from(t.data as ArrayLike<number>);
 }
-
-/** True when the range clamps nothing. */
-export function isIdentityRange(min: number, max: number): boolean {
-  return min === -Infinity && max === Infinity;
-}

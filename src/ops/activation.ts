@@ -1,5 +1,5 @@
 // Activations: Relu, LeakyRelu, PRelu, Clip, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, Selu, Celu,
-// Softplus, Softsign, ThresholdedRelu. Shape and type pass through; the float reference is per element.
+// Softplus, Softsign, ThresholdedRelu, Mish. Shape and type pass through; the float reference is per element.
 // Each definition states its facts (kernel, in place, int8 form, attribute defaults); MACs: one per output element.
 
 import { nodeError } from '../ir/diagnostics.js';
@@ -162,6 +162,7 @@ export const ops: OpDef[] = [
   }),
   unaryOp('Softplus', [1, LATEST], { kernel: { fn: 'eenn_softplus_f32' }, int8: 'lut', make: () => softplus }),
   unaryOp('Softsign', [1, LATEST], { kernel: { fn: 'eenn_softsign_f32' }, int8: 'lut', make: () => (x) => x / (1 + Math.abs(x)) }),
+  unaryOp('Mish', [18, LATEST], { kernel: { fn: 'eenn_mish_f32' }, int8: 'lut', make: () => (x) => x * Math.tanh(softplus(x)) }),
   unaryOp('ThresholdedRelu', [10, LATEST], {
     attributes: { alpha: 1 },
     kernel: { fn: 'eenn_thresholded_relu_f32', params: ['alpha'] },

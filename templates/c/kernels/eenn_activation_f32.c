@@ -79,6 +79,11 @@ void eenn_softsign_f32(const float *input, float *output, int32_t size)
     EENN_UNARY_LOOP(x / (1.0f + fabsf(x)))
 }
 
+void eenn_mish_f32(const float *input, float *output, int32_t size)
+{
+    EENN_UNARY_LOOP(x * tanhf(x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x))))
+}
+
 void eenn_gelu_f32(const float *input, float *output, int32_t size)
 {
     EENN_UNARY_LOOP(0.5f * x * (1.0f + erff(x * 0.70710678118654752f)))

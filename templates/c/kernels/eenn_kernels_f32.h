@@ -383,6 +383,8 @@ void eenn_celu_f32(const float *input, float *output, int32_t size, float alpha)
 void eenn_softplus_f32(const float *input, float *output, int32_t size);
 /** x / (1 + |x|) */
 void eenn_softsign_f32(const float *input, float *output, int32_t size);
+/** x * tanh(softplus(x)), softplus computed without overflow */
+void eenn_mish_f32(const float *input, float *output, int32_t size);
 /** 0.5 * x * (1 + erf(x / sqrt(2))) */
 void eenn_gelu_f32(const float *input, float *output, int32_t size);
 /** 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))) */

@@ -2,7 +2,7 @@
 
 import { nodeError } from '../ir/diagnostics.js';
 import type { Node, TensorData } from '../ir/graph.js';
-import type { InputInfo, OpDef, Value } from './types.js';
+import type { DeclaredAttributes, InputInfo, OpDef, Value } from './types.js';
 
 export function attrInt(node: Node, name: string, fallback: number): number;
 export function attrInt(node: Node, name: string): number | undefined;
@@ -39,6 +39,11 @@ export function declaredString(def: Pick<OpDef, 'op' | 'attributes'>, node: Node
   const fallback = declaredDefault(def, name);
   if (typeof fallback !== 'string') throw new Error(`internal: ${def.op} declares a number default for "${name}"`);
   return attrString(node, name, fallback);
+}
+
+/** The attributes of `node` read through declaredFloat and declaredString. */
+export function declaredAttributes(def: Pick<OpDef, 'op' | 'attributes'>, node: Node): DeclaredAttributes {
+  return { float: (name) => declaredFloat(def, node, name), string: (name) => declaredString(def, node, name) };
 }
 
 export function attrInts(node: Node, name: string): number[] | undefined {

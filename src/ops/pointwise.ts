@@ -7,20 +7,14 @@
 
 import { nodeError } from '../ir/diagnostics.js';
 import { sizeOf, type DType, type Node } from '../ir/graph.js';
-import { attrInt, declaredFloat, declaredString } from './attrs.js';
+import { attrInt, declaredAttributes } from './attrs.js';
 import { broadcastShapes, formatShape, mapBinary } from './broadcast.js';
 import { checkType, newValue, requireInput, NUMERIC_TYPES } from './operands.js';
-import type { InputInfo, Int8Form, OpDef, OutputInfo, UnaryKernel, Value } from './types.js';
+import type { DeclaredAttributes, InputInfo, Int8Form, OpDef, OutputInfo, UnaryKernel, Value } from './types.js';
 
 /** Operation count of a pointwise operator: one per output element (an add, a compare, an exp, ...). */
 export function perOutputElement(_node: Node, _inputs: (InputInfo | undefined)[], outputs: OutputInfo[]): number {
   return outputs.reduce((n, o) => n + sizeOf(o.shape), 0);
-}
-
-/** A node's attributes, each read with the default its definition declares (OpDef.attributes). */
-export interface DeclaredAttributes {
-  float(name: string): number;
-  string(name: string): string;
 }
 
 export interface UnaryOptions {
@@ -34,7 +28,7 @@ export interface UnaryOptions {
   kernel?: UnaryKernel;
   /** The int8 form (OpDef.int8). */
   int8?: Int8Form;
-  /** Reads attributes once per node and returns the scalar function. */
+  /** Reads attributes once per node and returns the scalar function; shape inference calls it too, to check them. */
   make: (node: Node, attrs: DeclaredAttributes) => (x: number) => number;
 }
 
@@ -50,11 +44,12 @@ export function unaryOp(op: string, opsets: [number, number], options: UnaryOpti
     inferShapes(node, inputs) {
       const x = requireInput(node, inputs, 0);
       checkType(node, x.dtype, types);
+      options.make(node, declaredAttributes(def, node));
       return [{ shape: [...x.shape], dtype: options.outType ?? x.dtype }];
     },
     evaluate(node, inputs) {
       const x = requireInput(node, inputs, 0);
-      const f = options.make(node, { float: (name) => declaredFloat(def, node, name), string: (name) => declaredString(def, node, name) });
+      const f = options.make(node, declaredAttributes(def, node));
       const y = newValue(options.outType ?? x.dtype, x.shape);
       const src = x.data;
       const dst = y.data;

@@ -19,10 +19,16 @@ export interface OutputInfo {
   dtype: DType;
 }
 
+/** A node's attributes, each read with the default its operator's definition declares (OpDef.attributes). */
+export interface DeclaredAttributes {
+  float(name: string): number;
+  string(name: string): string;
+}
+
 /** The float32 kernel of an element-wise unary operator: output[i] = f(input[i]) over the whole tensor. */
 export interface UnaryKernel {
   /** The C function (templates/c/kernels/eenn_activation_f32.c), or the choice of one by the node's attributes. */
-  fn: string | ((node: Node) => string);
+  fn: string | ((attrs: DeclaredAttributes) => string);
   /** Float attributes the function takes after `size`, in its parameter order, each read with its default. */
   params?: readonly string[];
 }

@@ -3,7 +3,7 @@
 
 import { sizeOf, type Tensor } from '../../ir/graph.js';
 import { graphClipBounds } from '../../ops/activation.js';
-import { attrFloat, attrInt, declaredFloat } from '../../ops/attrs.js';
+import { attrFloat, attrInt, declaredAttributes } from '../../ops/attrs.js';
 import { lookupOp, supportedOps } from '../../ops/registry.js';
 import {
   constArg, floatArg, intArg, tensorArg, type ConstArray, type KernelArg, type KernelCall, type LoweredStep, type LowerContext,
@@ -114,11 +114,12 @@ export function lowerUnary(ctx: LowerContext): LoweredStep {
   if (!def || !kernel) throw new Error(`internal: ${ctx.node.op} has no unary kernel`);
   const size = sizeOf(x.shape);
   if (size === 0) return { calls: [] };
-  const params = (kernel.params ?? []).map((name): [string, number] => [name, declaredFloat(def, ctx.node, name)]);
+  const attrs = declaredAttributes(def, ctx.node);
+  const params = (kernel.params ?? []).map((name): [string, number] => [name, attrs.float(name)]);
   return {
     detail: params.map(([k, v]) => `${k} ${v}`).join(', ') || undefined,
     calls: [{
-      fn: typeof kernel.fn === 'string' ? kernel.fn : kernel.fn(ctx.node), source: SOURCES.activation,
+      fn: typeof kernel.fn === 'string' ? kernel.fn : kernel.fn(attrs), source: SOURCES.activation,
       args: [tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('size', size), ...params.map(([k, v]) => floatArg(k, v))],
     }],
   };

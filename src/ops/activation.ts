@@ -1,11 +1,12 @@
 // Activations: Relu, LeakyRelu, PRelu, Clip, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, Selu, Celu,
-// Softplus, Softsign, ThresholdedRelu, Mish. Shape and type pass through; the float reference is per element.
+// Softplus, Softsign, ThresholdedRelu, Mish, Gelu. Shape and type pass through; the float reference is per element.
 // Each definition states its facts (kernel, in place, int8 form, attribute defaults); MACs: one per output element.
 
 import { nodeError } from '../ir/diagnostics.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { declaredFloat } from './attrs.js';
 import { broadcastsTo, formatShape, mapBinary } from './broadcast.js';
+import { erf } from './elementwise.js';
 import { perOutputElement, unaryOp } from './pointwise.js';
 import { checkType, newValue, requireInput, NUMERIC_TYPES } from './operands.js';
 import type { InputInfo, OpDef, Value } from './types.js';
@@ -105,6 +106,12 @@ const prelu: OpDef = {
 const SELU_ALPHA = 1.67326319217681884765625;
 const SELU_GAMMA = 1.05070102214813232421875;
 
+/** Gelu's forms by its attribute `approximate`: exact (erf), or the tanh approximation; undefined for another. */
+const GELU: ReadonlyMap<string, { fn: string; f: (x: number) => number }> = new Map([
+  ['none', { fn: 'eenn_gelu_f32', f: (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2)) }],
+  ['tanh', { fn: 'eenn_gelu_tanh_f32', f: (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))) }],
+]);
+
 /** log(1 + e^x) without overflow for large x. */
 function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
@@ -162,6 +169,18 @@ export const ops: OpDef[] = [
   }),
   unaryOp('Softplus', [1, LATEST], { kernel: { fn: 'eenn_softplus_f32' }, int8: 'lut', make: () => softplus }),
   unaryOp('Softsign', [1, LATEST], { kernel: { fn: 'eenn_softsign_f32' }, int8: 'lut', make: () => (x) => x / (1 + Math.abs(x)) }),
+  unaryOp('Gelu', [20, LATEST], {
+    attributes: { approximate: 'none' },
+    // Shape inference has checked `approximate` (make below).
+    kernel: { fn: (attrs) => GELU.get(attrs.string('approximate'))!.fn },
+    int8: 'lut',
+    make: (node, attrs) => {
+      const approximate = attrs.string('approximate');
+      const form = GELU.get(approximate);
+      if (!form) throw nodeError('E_GRAPH', node, `approximate must be "none" or "tanh", not "${approximate}"`);
+      return form.f;
+    },
+  }),
   unaryOp('Mish', [18, LATEST], { kernel: { fn: 'eenn_mish_f32' }, int8: 'lut', make: () => (x) => x * Math.tanh(softplus(x)) }),
   unaryOp('ThresholdedRelu', [10, LATEST], {
     attributes: { alpha: 1 },

@@ -55,7 +55,7 @@ function roundHalfEven(x: number): number {
  * The error function to about 1e-13 (far below float32 resolution): the Maclaurin series below
  * |x| = 3, and 1 - erfc(x) from erfc's asymptotic series above, where erfc(x) < 2.3e-5.
  */
-function erf(x: number): number {
+export function erf(x: number): number {
   const ax = Math.abs(x);
   if (Number.isNaN(x)) return x;
   if (ax < 3) {

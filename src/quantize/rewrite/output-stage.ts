@@ -3,7 +3,7 @@
 
 import type { Node } from '../../ir/graph.js';
 import type { ScaleZero } from '../../ir/int8.js';
-import { attrFloat } from '../../ops/attrs.js';
+import { graphClipBounds } from '../../ops/activation.js';
 import { activationRangeS8, type FusedActivation } from '../quant-params.js';
 import { isDefault, type RewriteContext } from './context.js';
 
@@ -39,23 +39,9 @@ function fusedActivation(ctx: RewriteContext, node: Node): { fused?: Node; activ
   }
   if (next.op === 'Relu') return { fused: next, activation: { kind: 'relu' }, output: next.outputs[0]! };
   if (next.op === 'Clip') {
-    const bounds = clipBounds(ctx, next);
+    const bounds = graphClipBounds(ctx.graph, next);
     if (!bounds) return { activation: { kind: 'none' }, output: out };
     return { fused: next, activation: { kind: 'clip', min: bounds[0], max: bounds[1] }, output: next.outputs[0]! };
   }
   return { activation: { kind: 'none' }, output: out };
-}
-
-/** Constant bounds of a Clip (attributes before opset 11, optional scalar inputs after); undefined if not constant. */
-function clipBounds(ctx: RewriteContext, node: Node): [number, number] | undefined {
-  if (ctx.graph.opset < 11) return [attrFloat(node, 'min', -Infinity), attrFloat(node, 'max', Infinity)];
-  const bound = (index: number, fallback: number): number | undefined => {
-    const name = node.inputs[index];
-    if (!name) return fallback;
-    const data = ctx.floatTensor(name).data;
-    return data && data.length === 1 ? Number(data[0]) : undefined;
-  };
-  const min = bound(1, -Infinity);
-  const max = bound(2, Infinity);
-  return min === undefined || max === undefined ? undefined : [min, max];
 }

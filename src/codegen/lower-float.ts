@@ -3,7 +3,7 @@
 // leave after folding has an entry, and anything else is reported at once as E_UNSUPPORTED.
 
 import { nodeError } from '../ir/diagnostics.js';
-import type { Graph } from '../ir/graph.js';
+import { isDefaultDomain, type Graph } from '../ir/graph.js';
 import { graphClipBounds } from '../ops/activation.js';
 import type { MemoryPlan } from '../schedule/memory-plan.js';
 import type { Step } from '../schedule/schedule.js';
@@ -63,7 +63,7 @@ export function activationOf(graph: Graph, step: Step): ActivationRange {
 /** The float32 lowering table, for lowerSteps. */
 const FLOAT_TABLE: LoweringTable = {
   precision: 'float32',
-  loweringOf: (node) => (node.domain === '' || node.domain === 'ai.onnx' ? FLOAT_LOWERINGS.get(node.op) : undefined),
+  loweringOf: (node) => (isDefaultDomain(node) ? FLOAT_LOWERINGS.get(node.op) : undefined),
   checkStep(step, inputs, outputs) {
     for (const t of [...inputs, ...outputs]) {
       if (t && !t.data && t.dtype !== 'float32') {

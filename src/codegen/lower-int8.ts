@@ -2,7 +2,7 @@
 // default-domain operators that run unchanged on int8 tensors) -> the int8 kernel calls that compute it. Code
 // generation walks the memory plan's steps and asks this table for each; anything else is reported at once.
 
-import type { Graph, Node } from '../ir/graph.js';
+import { normalDomain, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN, INT8_PASSTHROUGH_OPS, type Int8Op } from '../ir/int8.js';
 import type { MemoryPlan } from '../schedule/memory-plan.js';
 import type { Lowering } from './kernel-call.js';
@@ -46,8 +46,7 @@ export const INT8_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Low
 
 /** The lowering of a node in a quantized graph, if it has one. */
 export function int8LoweringOf(node: Node): Lowering | undefined {
-  const domain = node.domain === 'ai.onnx' ? '' : node.domain;
-  return INT8_LOWERINGS.get(`${domain}:${node.op}`);
+  return INT8_LOWERINGS.get(`${normalDomain(node.domain)}:${node.op}`);
 }
 
 /** Default-domain operator whose multiply-accumulate count an int8 operator shares. */

@@ -3,7 +3,7 @@
 
 import { dirname } from 'node:path';
 import { EennError } from '../ir/diagnostics.js';
-import type { AttrValue, DType, Graph, Node, Tensor, TensorData } from '../ir/graph.js';
+import { normalDomain, type AttrValue, type DType, type Graph, type Node, type Tensor, type TensorData } from '../ir/graph.js';
 import { readRegularFile } from '../util/read-file.js';
 import { checkTotal, LIMITS } from '../ir/limits.js';
 import {
@@ -27,9 +27,9 @@ function readOpsets(model: ModelProto, file: string): { opset: number; domains: 
   const domains = new Set<string>();
   let opset = 0;
   for (const entry of model.opsetImport ?? []) {
-    const domain = entry.domain ?? '';
-    domains.add(domain === 'ai.onnx' ? '' : domain);
-    if (domain === '' || domain === 'ai.onnx') opset = longToNumber(entry.version);
+    const domain = normalDomain(entry.domain);
+    domains.add(domain);
+    if (domain === '') opset = longToNumber(entry.version);
   }
   if (opset === 0 && (model.opsetImport ?? []).length === 0) {
     // IR version 1-2 models predate opset_import; they mean opset 1.
@@ -204,8 +204,7 @@ function tensorFromValueInfo(info: ValueInfoProto, file: string, role: 'input' |
 
 function convertNode(proto: NodeProto, index: number, usedNames: Set<string>, ctx: ConvertContext): Node {
   const op = proto.opType ?? '';
-  const rawDomain = proto.domain ?? '';
-  const domain = rawDomain === 'ai.onnx' ? '' : rawDomain;
+  const domain = normalDomain(proto.domain);
   let name = proto.name || `${op}_${index}`;
   if (usedNames.has(name)) {
     let k = 1;
@@ -290,8 +289,7 @@ export function listModelOperators(path: string): { opset: number; operators: { 
   const operators: { op: string; domain: string }[] = [];
   const visit = (graph: GraphProto) => {
     for (const node of graph.node ?? []) {
-      const domain = node.domain === 'ai.onnx' ? '' : node.domain ?? '';
-      operators.push({ op: node.opType ?? '', domain });
+      operators.push({ op: node.opType ?? '', domain: normalDomain(node.domain) });
       for (const attr of node.attribute ?? []) {
         if (attr.g) visit(attr.g);
         for (const g of attr.graphs ?? []) visit(g);

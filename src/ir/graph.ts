@@ -54,6 +54,19 @@ export interface Graph {
   outputs: string[];
 }
 
+/** ONNX's name for its default operator set, which a graph spells "". */
+const ONNX_DEFAULT_DOMAIN = 'ai.onnx';
+
+/** A domain as a graph spells it: "" for the default operator set, however the model named it ("" or "ai.onnx"). */
+export function normalDomain(domain: string | null | undefined): string {
+  return domain === ONNX_DEFAULT_DOMAIN ? '' : domain ?? '';
+}
+
+/** True when a node is of the default ONNX operator set. */
+export function isDefaultDomain(node: Pick<Node, 'domain'>): boolean {
+  return normalDomain(node.domain) === '';
+}
+
 /** Number of elements of a shape (1 for a scalar). */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;

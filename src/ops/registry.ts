@@ -1,5 +1,6 @@
 // Maps ONNX operator names to their definitions. Adding an operator: its family file, its kernel, a test.
 
+import { normalDomain } from '../ir/graph.js';
 import type { OpDef } from './types.js';
 import { ops as activation } from './activation.js';
 import { ops as conv } from './conv.js';
@@ -28,7 +29,7 @@ for (const def of all) {
 
 /** The definition of an operator, or undefined when unsupported. "ai.onnx" is the default domain. */
 export function lookupOp(op: string, domain = ''): OpDef | undefined {
-  return byKey.get(`${domain === 'ai.onnx' ? '' : domain}::${op}`);
+  return byKey.get(`${normalDomain(domain)}::${op}`);
 }
 
 /** Every supported operator, for `eennc inspect` and docs. */

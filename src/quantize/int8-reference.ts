@@ -2,7 +2,7 @@
 // C kernels (fixedpoint.ts mirrors eenn_fixedpoint.h), so QEMU's outputs must equal its outputs bit for bit.
 // `eennc test`, the accuracy report and the benchmarks run it; the kernels of each operator family are in int8/.
 
-import type { Graph, Node } from '../ir/graph.js';
+import { isDefaultDomain, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN, INT8_OPS, INT8_PASSTHROUGH_OPS, type Int8Op } from '../ir/int8.js';
 import type { Value } from '../ops/types.js';
 import { prepareConv, prepareConvTranspose } from './int8/conv.js';
@@ -48,7 +48,7 @@ const plans = new WeakMap<Graph, RunPlan>();
 
 function prepare(node: Node, graph: Graph): Int8Kernel {
   if (node.domain === INT8_DOMAIN && INT8_OP_NAMES.has(node.op)) return KERNELS[node.op as Int8Op](node, graph);
-  if ((node.domain === '' || node.domain === 'ai.onnx') && INT8_PASSTHROUGH_OPS.has(node.op)) return preparePassthrough(node, graph);
+  if (isDefaultDomain(node) && INT8_PASSTHROUGH_OPS.has(node.op)) return preparePassthrough(node, graph);
   throw new Error(`internal: the quantized graph holds ${node.domain || 'ai.onnx'}.${node.op} ("${node.name}"), which has no int8 form`);
 }
 

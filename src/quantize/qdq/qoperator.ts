@@ -4,7 +4,7 @@
 // operators onnxruntime's quantize_static writes in QOperator format (QLinearAdd, QGemm, QLinearConcat, ...).
 
 import { nodeError } from '../../ir/diagnostics.js';
-import type { AttrValue, Node } from '../../ir/graph.js';
+import { isDefaultDomain, normalDomain, type AttrValue, type Node } from '../../ir/graph.js';
 
 /** Domain of onnxruntime's contrib operators. */
 export const MICROSOFT_DOMAIN = 'com.microsoft';
@@ -112,7 +112,7 @@ const MICROSOFT_SPECS: Record<string, QOperatorSpec> = {
 
 /** The QOperator spec of a node, or undefined for any other operator. */
 export function qOperatorSpec(node: Pick<Node, 'op' | 'domain'>): QOperatorSpec | undefined {
-  if (node.domain === '' || node.domain === 'ai.onnx') return DEFAULT_DOMAIN_SPECS[node.op];
+  if (isDefaultDomain(node)) return DEFAULT_DOMAIN_SPECS[node.op];
   if (node.domain === MICROSOFT_DOMAIN) return MICROSOFT_SPECS[node.op];
   return undefined;
 }
@@ -126,4 +126,4 @@ export function isDequantizeLinear(node: Pick<Node, 'op' | 'domain'>): boolean {
   return node.op === 'DequantizeLinear' && isQdqDomain(node.domain);
 }
 
-const isQdqDomain = (domain: string) => domain === '' || domain === 'ai.onnx' || domain === MICROSOFT_DOMAIN;
+const isQdqDomain = (domain: string) => normalDomain(domain) === '' || domain === MICROSOFT_DOMAIN;

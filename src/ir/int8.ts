@@ -49,7 +49,7 @@
 // Quantize    input float32 -> int8 with the output's scale and zero point: quantizeF32S8 (fixedpoint.ts).
 // Dequantize  input int8 -> float32 with the input's scale and zero point: dequantizeS8F32.
 
-import type { Graph, Node, Tensor } from './graph.js';
+import type { Node, Tensor } from './graph.js';
 
 /** Domain of the int8 operators. */
 export const INT8_DOMAIN = 'eenn.int8';
@@ -77,16 +77,6 @@ export const INT8_PASSTHROUGH_OPS: ReadonlySet<string> = new Set([
 export interface ScaleZero {
   scale: number;
   zeroPoint: number;
-}
-
-/** True for a node of the int8 dialect. */
-export function isInt8Node(node: Node): boolean {
-  return node.domain === INT8_DOMAIN;
-}
-
-/** True when the graph went through the quantize stage (some node of the int8 dialect or an int8 input). */
-export function isQuantizedGraph(graph: Graph): boolean {
-  return graph.nodes.some(isInt8Node) || graph.inputs.some((n) => graph.tensors.get(n)?.dtype === 'int8');
 }
 
 /** The per-tensor scale and zero point of an int8 activation (or of a per-tensor constant). */

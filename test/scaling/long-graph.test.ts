@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
-import { SECTION_STEPS } from '../../src/codegen/emit-model.js';
+import { SECTION_STEPS } from '../../src/codegen/print-steps.js';
 import { encodeInput } from '../../src/io-codec.js';
 import { validatePlan } from '../../src/schedule/memory-plan.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';

@@ -1,0 +1,117 @@
+// Codegen: where each tensor lives in model.c. One offset macro per arena buffer, and the C expression of a
+// tensor's storage (a typed arena pointer, the caller's input or output pointer, or a constant array), noting
+// which model inputs and outputs the code uses.
+
+import type { DType, Graph } from '../ir/graph.js';
+import type { MemoryPlan, PlannedBuffer } from '../schedule/memory-plan.js';
+import { commentText, IdentifierPool } from './c-format.js';
+import type { ConstantTable } from './constants.js';
+
+/** Arena pointer macro of each activation element type (model.c.hbs defines them). */
+const ARENA_MACRO: Partial<Record<DType, string>> = { float32: 'EENN_ARENA_F32', int8: 'EENN_ARENA_S8' };
+
+/** The model inputs and outputs (by index) that a piece of code reads or writes. */
+export interface IoUse {
+  inputs: Set<number>;
+  outputs: Set<number>;
+}
+
+/** An arena offset macro as model.c.hbs prints it, with the buffer's size, lifetime and tensors. */
+export interface OffsetMacro {
+  macro: string;
+  offset: number;
+  bytes: number;
+  first: number;
+  last: number;
+  tensors: string;
+}
+
+const noUse = (): IoUse => ({ inputs: new Set(), outputs: new Set() });
+
+/** The C expressions of the planned storage of a graph's tensors. */
+export class TensorStorage {
+  /** Every model input and output the code uses (eenn_run declares a pointer for these only). */
+  readonly used: IoUse = noUse();
+  /** Those of the code being printed now (a step: its section takes them as parameters). */
+  private current: IoUse = noUse();
+  /** Arena buffers that hold bytes, by offset, then first step. */
+  private readonly arenaBuffers: PlannedBuffer[];
+  /** One offset macro per arena buffer, named after its first tensor. */
+  private readonly offsetMacro = new Map<number, string>();
+  /** The arena pointer macro of the precision's scratch buffers. */
+  private readonly scratchMacro: string;
+
+  constructor(private readonly graph: Graph, private readonly plan: MemoryPlan, private readonly constants: ConstantTable,
+    precision: 'float32' | 'int8') {
+    this.arenaBuffers = plan.buffers.filter((b) => b.storage.kind === 'arena' && b.bytes > 0)
+      .sort((a, b) => arenaOffset(a) - arenaOffset(b) || a.firstStep - b.firstStep);
+    const macroIds = new IdentifierPool();
+    for (const b of this.arenaBuffers) this.offsetMacro.set(b.id, `EENN_OFFSET_${macroIds.take(b.tensors[0]!).toUpperCase()}`);
+    this.scratchMacro = ARENA_MACRO[precision === 'int8' ? 'int8' : 'float32']!;
+  }
+
+  /** Start noting the inputs and outputs of another piece of code; returns the set it fills. */
+  begin(): IoUse {
+    this.current = noUse();
+    return this.current;
+  }
+
+  /** The C expression of the storage of a tensor. */
+  tensor(name: string): string {
+    const t = this.graph.tensors.get(name);
+    if (!t) throw new Error(`internal: unknown tensor "${name}"`);
+    const id = this.plan.bufferOf.get(name);
+    if (id === undefined) {
+      if (t.data) return this.constants.tensor(t);
+      throw new Error(`internal: tensor "${name}" has no storage in the plan`);
+    }
+    const buffer: PlannedBuffer = this.plan.buffers[id]!;
+    const s = buffer.storage;
+    switch (s.kind) {
+      case 'arena': {
+        if (buffer.bytes === 0) return 'NULL';
+        const arenaMacro = ARENA_MACRO[t.dtype];
+        if (!arenaMacro) throw new Error(`internal: ${t.dtype} tensor "${name}" in the arena`);
+        return `${arenaMacro}(${this.offsetMacro.get(buffer.id)!})`;
+      }
+      case 'input': this.useInput(s.index); return `input_${s.index}`;
+      case 'output': this.useOutput(s.index); return `output_${s.index}`;
+      case 'constant': return this.constants.tensor(this.graph.tensors.get(s.tensor)!);
+      case 'fused': throw new Error(`internal: tensor "${name}" lives only inside a fused kernel`);
+    }
+  }
+
+  /** The C expression of the scratch buffer of step `stepIndex`. */
+  scratch(stepIndex: number): string {
+    const id = this.plan.scratchOf.get(stepIndex);
+    if (id === undefined) throw new Error(`internal: step ${stepIndex} has no scratch buffer`);
+    return `${this.scratchMacro}(${this.offsetMacro.get(id)!})`;
+  }
+
+  /** Notes that the code writes model output `index` (a copy into it). */
+  useOutput(index: number): void {
+    this.used.outputs.add(index);
+    this.current.outputs.add(index);
+  }
+
+  private useInput(index: number): void {
+    this.used.inputs.add(index);
+    this.current.inputs.add(index);
+  }
+
+  /** The offset macros of the arena, in the order of their offsets. */
+  offsets(): OffsetMacro[] {
+    return this.arenaBuffers.map((b) => ({
+      macro: this.offsetMacro.get(b.id)!,
+      offset: arenaOffset(b),
+      bytes: b.bytes,
+      first: b.firstStep,
+      last: b.lastStep,
+      tensors: commentText(b.tensors.map((t) => `"${t}"`).join(', ')),
+    }));
+  }
+}
+
+function arenaOffset(buffer: PlannedBuffer): number {
+  return (buffer.storage as { offset: number }).offset;
+}

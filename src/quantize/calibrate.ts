@@ -267,21 +267,14 @@ function growCounts(counts: Float64Array, signed: boolean): void {
   counts.set(merged, signed ? bins / 4 : 0);
 }
 
-/**
- * Percentile over a signed histogram, onnxruntime's asymmetric percentile: the lower edge of the bin where the
- * cumulative count first reaches (100 - p) / 200 of the total, the upper edge of the bin where it first reaches
- * 1 - (100 - p) / 200; then clipped to the observed range.
- */
-export class PercentileObserver implements RangeObserver {
-  private readonly minMax: MinMaxObserver;
+/** An observer that keeps the running minimum and maximum and a histogram; the method reads its range from both. */
+abstract class HistogramObserver implements RangeObserver {
+  protected readonly minMax: MinMaxObserver;
   readonly histogram: Histogram;
 
-  constructor(readonly tensor: string, readonly percentile = DEFAULT_PERCENTILE, bins = DEFAULT_HISTOGRAM_BINS) {
-    if (!(percentile > 0 && percentile <= 100)) {
-      throw new EennError({ code: 'E_USAGE', message: `percentile must be in (0, 100], got ${percentile}`, hint: 'give a percentile above 0 and at most 100, e.g. 99.99' });
-    }
+  constructor(readonly tensor: string, bins: number, signed: boolean) {
     this.minMax = new MinMaxObserver(tensor);
-    this.histogram = new Histogram(bins, true);
+    this.histogram = new Histogram(bins, signed);
   }
 
   observe(batch: Float32Array): void {
@@ -296,6 +289,25 @@ export class PercentileObserver implements RangeObserver {
   merge(state: ObserverState): void {
     this.minMax.merge(state);
     if (state.histogram) this.histogram.merge(state.histogram);
+  }
+
+  abstract range(): Range;
+}
+
+/**
+ * Percentile over a signed histogram, onnxruntime's asymmetric percentile: the lower edge of the bin where the
+ * cumulative count first reaches (100 - p) / 200 of the total, the upper edge of the bin where it first reaches
+ * 1 - (100 - p) / 200; then clipped to the observed range.
+ */
+export class PercentileObserver extends HistogramObserver {
+  readonly percentile: number;
+
+  constructor(tensor: string, percentile = DEFAULT_PERCENTILE, bins = DEFAULT_HISTOGRAM_BINS) {
+    if (!(percentile > 0 && percentile <= 100)) {
+      throw new EennError({ code: 'E_USAGE', message: `percentile must be in (0, 100], got ${percentile}`, hint: 'give a percentile above 0 and at most 100, e.g. 99.99' });
+    }
+    super(tensor, bins, true);
+    this.percentile = percentile;
   }
 
   range(): Range {
@@ -326,27 +338,9 @@ export class PercentileObserver implements RangeObserver {
  * bins; the divergence is KL(P || Q) after normalizing both. T is the upper edge of bin i-1 for the i with
  * the least divergence (the last one on ties, as pytorch-quantization).
  */
-export class EntropyObserver implements RangeObserver {
-  private readonly minMax: MinMaxObserver;
-  readonly histogram: Histogram;
-
-  constructor(readonly tensor: string, bins = DEFAULT_HISTOGRAM_BINS, readonly quantizedBins = DEFAULT_QUANTIZED_BINS) {
-    this.minMax = new MinMaxObserver(tensor);
-    this.histogram = new Histogram(bins, false);
-  }
-
-  observe(batch: Float32Array): void {
-    this.minMax.observe(batch);
-    this.histogram.add(batch);
-  }
-
-  state(): ObserverState {
-    return { ...this.minMax.state(), histogram: this.histogram.state() };
-  }
-
-  merge(state: ObserverState): void {
-    this.minMax.merge(state);
-    if (state.histogram) this.histogram.merge(state.histogram);
+export class EntropyObserver extends HistogramObserver {
+  constructor(tensor: string, bins = DEFAULT_HISTOGRAM_BINS, readonly quantizedBins = DEFAULT_QUANTIZED_BINS) {
+    super(tensor, bins, false);
   }
 
   /** The |x| threshold T chosen by the KL search; the largest |x| when there is too little resolution to search. */

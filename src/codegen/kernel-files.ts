@@ -3,7 +3,7 @@
 // switches of the optional paths this model's calls take.
 
 import type { Graph } from '../ir/graph.js';
-import { INT8_KERNEL_FEATURES, int8KernelFeatures } from './kernel-features.js';
+import { INT8_KERNEL_SWITCHES, int8KernelSwitches } from '../kernels/switches.js';
 import type { LoweredGraphStep } from './lower-steps.js';
 import { readTemplateFile, renderTemplate } from './templates.js';
 
@@ -14,7 +14,7 @@ const F32_HEADER = 'eenn_kernels_f32.h';
 /** Header of the int8 kernels, and the fixed-point arithmetic it includes (from templates/c/runtime). */
 const S8_HEADER = 'eenn_kernels_s8.h';
 const FIXEDPOINT_HEADER = 'eenn_fixedpoint.h';
-/** The int8 kernels' switches of optional fast paths, written for each model (src/codegen/kernel-features.ts). */
+/** The int8 kernels' switches of optional fast paths, written for each model (src/kernels/switches.ts). */
 const CONFIG_HEADER = 'eenn_config.h';
 
 /** The kernel headers model.c includes: those of the kernel sources used, else the precision's own. */
@@ -43,7 +43,7 @@ export function kernelFiles(headers: string[], sources: string[], graph: Graph,
 
 /** kernels/eenn_config.h: each optional path of the int8 kernels on (1) where a call of the model takes it. */
 function configHeader(graph: Graph, lowered: readonly LoweredGraphStep[], modelName: string): string {
-  const used = int8KernelFeatures(graph, lowered.flatMap((l) => l.lowered.calls));
-  const features = INT8_KERNEL_FEATURES.map((f) => ({ ...f, value: used.has(f.macro) ? 1 : 0 }));
+  const used = int8KernelSwitches(graph, lowered.flatMap((l) => l.lowered.calls));
+  const features = INT8_KERNEL_SWITCHES.map((f) => ({ ...f, value: used.has(f.macro) ? 1 : 0 }));
   return renderTemplate('model/eenn_config.h.hbs', { modelName, features });
 }

@@ -4,15 +4,15 @@
 // depth-first (Conv -> Relu -> Conv -> Add -> Relu, conv-pair.ts). The memory planner and code generation both
 // walk these steps.
 
-import { bytesPerElement, sizeOf, type DType, type Graph, type Node } from '../ir/graph.js';
+import { bytesPerElement, sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { graphClipBounds } from '../ops/activation.js';
 import { attrInt } from '../ops/attrs.js';
+import { blockPlanesBytes, CONV_POOL_BLOCK, fusedBlockBytes } from '../kernels/conv-block.js';
+import { isPoolFusableConv } from '../kernels/conv-f32.js';
+import { int8ConvScratchBytes, isInt8BlockwiseConv } from '../kernels/conv-s8.js';
+import { int8DepthwiseScratchBytes, isInt8Depthwise } from '../kernels/depthwise-s8.js';
 import { convPairScratchBytes, replayBands, rowWindowOf, type ConvPair, type PlannedConvPair } from './conv-pair.js';
-import { int8ConvScratchBytes, isInt8Depthwise } from './int8-conv-scratch.js';
-import {
-  int8DepthwiseInPlaceScratch, int8DepthwiseScratchBytes, int8PointwiseInPlaceScratch,
-} from './int8-steps.js';
 
 /**
  * One step of execution. `nodes[0]` is the primary node; when present, `nodes[1]` is a Relu or Clip
@@ -133,9 +133,6 @@ export interface ScheduleOptions {
   convPairBandRows?: ReadonlyMap<string, number>;
 }
 
-/** Output channels a fused conv + pool kernel computes per pass (the conv kernel's register block). */
-export const CONV_POOL_BLOCK = 4;
-
 const isDefaultDomain = (node: Node) => node.domain === '' || node.domain === 'ai.onnx';
 
 /** The only reader of `name`, when there is exactly one and `name` is not a model output. */
@@ -145,35 +142,6 @@ function soleReader(index: GraphIndex, name: string, outputs: ReadonlySet<string
   return readers.length === 1 ? readers[0] : undefined;
 }
 
-/**
- * True when `conv` is a 2-D Conv that the general float kernel computes (group 1, not the 1x1 kernel): the
- * kernel the fused conv + pool call runs a block of output channels at a time.
- */
-function isPoolFusableConv(graph: Graph, conv: Node): boolean {
-  if (conv.op !== 'Conv' || !isDefaultDomain(conv) || conv.outputs.length !== 1) return false;
-  const x = graph.tensors.get(conv.inputs[0] ?? '');
-  const w = graph.tensors.get(conv.inputs[1] ?? '');
-  const y = graph.tensors.get(conv.outputs[0]!);
-  if (!x || !w || !y || x.data || !w.data || x.shape.length !== 4 || y.shape.length !== 4) return false;
-  if (x.dtype !== 'float32' || y.dtype !== 'float32') return false;
-  if (attrInt(conv, 'group', 1) !== 1) return false;
-  return !(w.shape[2] === 1 && w.shape[3] === 1);
-}
-
-/**
- * True when `conv` is a 2-D int8 QConv with one group and one image: a fused conv + pool or conv + add step
- * computes it a block of output channels at a time (codegen/lower/int8-conv-fused.ts), then pools each block
- * from the scratch or adds it to the residual.
- */
-function isInt8BlockwiseConv(graph: Graph, conv: Node): boolean {
-  if (conv.op !== 'QConv' || conv.domain !== INT8_DOMAIN || conv.outputs.length !== 1) return false;
-  const x = graph.tensors.get(conv.inputs[0] ?? '');
-  const w = graph.tensors.get(conv.inputs[1] ?? '');
-  const y = graph.tensors.get(conv.outputs[0]!);
-  if (!x || !w || !y || x.data || !w.data || x.shape.length !== 4 || y.shape.length !== 4 || x.shape[0] !== 1) return false;
-  return x.dtype === 'int8' && y.dtype === 'int8' && attrInt(conv, 'group', 1) === 1;
-}
-
 /** True when `pool` pools `out` the way the fused step after a conv of `conv`'s kind computes. */
 function isFusablePoolOf(conv: Node, pool: Node, int8: boolean): boolean {
   if (int8) {
@@ -181,19 +149,6 @@ function isFusablePoolOf(conv: Node, pool: Node, int8: boolean): boolean {
     return isDefaultDomain(pool) && pool.op === 'MaxPool';
   }
   return isDefaultDomain(pool) && (pool.op === 'MaxPool' || pool.op === 'AveragePool') && conv.domain !== INT8_DOMAIN;
-}
-
-/** Bytes of the scratch of a fused conv + pool step: `block` planes of the conv output. */
-function convPoolScratchBytes(conv: { shape: number[]; dtype: DType }, block = CONV_POOL_BLOCK): number {
-  return Math.min(block, conv.shape[1]!) * conv.shape[2]! * conv.shape[3]! * bytesPerElement(conv.dtype);
-}
-
-/**
- * Bytes at the start of a fused int8 conv + pool / conv + add step's scratch that hold `block` conv output planes,
- * rounded up to 4 so that the convolution kernel's own scratch can follow (codegen/lower/int8-conv-fused.ts).
- */
-export function fusedBlockBytes(conv: { shape: number[]; dtype: DType }, block: number): number {
-  return Math.ceil(convPoolScratchBytes(conv, block) / 4) * 4;
 }
 
 /** The pool that can be fused after `producer` (a Conv, or its fused activation's output `out`), if any. */
@@ -208,7 +163,7 @@ export function fusablePool(graph: Graph, conv: Node, out: string, outputs: Read
   const y = graph.tensors.get(pool.outputs[0]!);
   if (!x || !y || x.shape.length !== 4 || y.shape.length !== 4 || sizeOf(y.shape) === 0) return undefined;
   // Only worth it when the scratch is smaller than the conv output it replaces.
-  return convPoolScratchBytes(x, block) < sizeOf(x.shape) * bytesPerElement(x.dtype) ? pool : undefined;
+  return blockPlanesBytes(x, block) < sizeOf(x.shape) * bytesPerElement(x.dtype) ? pool : undefined;
 }
 
 /**
@@ -233,7 +188,7 @@ export function fusableResidualAdd(graph: Graph, conv: Node, outputs: ReadonlySe
   if (producer < 0 || producer > at) return undefined;
   const laterReaders = (index.readers.get(residual) ?? []).filter((n) => index.position.get(n)! > at && n !== add);
   if (laterReaders.length > 0) return undefined;
-  return convPoolScratchBytes(shapes[0]!, block) < sizeOf(shapes[0]!.shape) ? add : undefined;
+  return blockPlanesBytes(shapes[0]!, block) < sizeOf(shapes[0]!.shape) ? add : undefined;
 }
 
 /**
@@ -336,14 +291,14 @@ export function buildSteps(graph: Graph, options: ScheduleOptions = {}): Step[] 
       fusedAway.add(pool);
       step.nodes.push(pool);
       step.pool = pool;
-      step.scratchBytes = convPoolScratchBytes(graph.tensors.get((act ?? node).outputs[0]!)!, block);
+      step.scratchBytes = blockPlanesBytes(graph.tensors.get((act ?? node).outputs[0]!)!, block);
     }
     const residual = fusePools && !pool ? fusableResidualAdd(graph, node, outputs, block, index) : undefined;
     if (residual) {
       fusedAway.add(residual);
       step.nodes.push(residual);
       step.residual = residual;
-      step.scratchBytes = convPoolScratchBytes(graph.tensors.get(node.outputs[0]!)!, block);
+      step.scratchBytes = blockPlanesBytes(graph.tensors.get(node.outputs[0]!)!, block);
     }
     const conv = graph.tensors.get(node.outputs[0] ?? '');
     if ((pool || residual) && conv?.dtype === 'int8') step.blockChannels = Math.min(block, conv.shape[1]!);
@@ -357,50 +312,4 @@ export function buildSteps(graph: Graph, options: ScheduleOptions = {}): Step[] 
     steps.push(step);
   }
   return steps;
-}
-
-/** How a Conv could write over its own input, and the scratch bytes that needs. */
-export interface InPlaceConv {
-  kind: 'depthwise' | 'pointwise';
-  scratchBytes: number;
-}
-
-/** Pixels the in-place 1x1 kernel gathers per pass (its register block). */
-export const POINTWISE_IN_PLACE_PIXELS = 4;
-
-/**
- * Whether `conv` may run over its own input buffer, judged from shapes and attributes only (the planner also
- * requires the input to die at that step). int8 QConv: int8DepthwiseInPlaceScratch (padded rows, no plane copy)
- * and int8PointwiseInPlaceScratch. Float depthwise (group = C_in = C_out, stride 1, output shape = input
- * shape): output channel c reads input channel c only, so each plane is computed into a one-plane scratch and
- * copied back. Pointwise (1x1, stride 1, no padding, group 1, C_out <= C_in): output pixel p reads input pixel p
- * only and writes element p of each plane, so a few pixels at a time are gathered into a scratch of C_in values each.
- */
-export function inPlaceConv(graph: Graph, conv: Node): InPlaceConv | undefined {
-  const int8 = int8DepthwiseInPlaceScratch(graph, conv);
-  if (int8 !== undefined) return { kind: 'depthwise', scratchBytes: int8 };
-  const int8Pointwise = int8PointwiseInPlaceScratch(graph, conv);
-  if (int8Pointwise !== undefined) return { kind: 'pointwise', scratchBytes: int8Pointwise };
-  if (conv.op !== 'Conv' || !isDefaultDomain(conv) || conv.outputs.length !== 1) return undefined;
-  const x = graph.tensors.get(conv.inputs[0] ?? '');
-  const w = graph.tensors.get(conv.inputs[1] ?? '');
-  const y = graph.tensors.get(conv.outputs[0]!);
-  if (!x || !w || !y || x.data || !w.data || x.shape.length !== 4 || y.shape.length !== 4 || w.shape.length !== 4) return undefined;
-  if (x.dtype !== 'float32' || y.dtype !== 'float32') return undefined;
-  const strides = conv.attrs['strides'];
-  if (Array.isArray(strides) && strides.some((s) => s !== 1)) return undefined;
-  const group = attrInt(conv, 'group', 1);
-  const [n, cIn, h, wd] = x.shape as [number, number, number, number];
-  const cOut = y.shape[1]!;
-  if (y.shape[0] !== n || y.shape[2] !== h || y.shape[3] !== wd || h * wd === 0) return undefined;
-  if (group === cIn && cOut === cIn && w.shape[1] === 1) {
-    return { kind: 'depthwise', scratchBytes: h * wd * 4 };
-  }
-  const pads = conv.attrs['pads'];
-  const autoPad = conv.attrs['auto_pad'];
-  const unpadded = (!Array.isArray(pads) || pads.every((p) => p === 0)) && (autoPad === undefined || autoPad === 'NOTSET' || autoPad === 'VALID');
-  if (group === 1 && w.shape[2] === 1 && w.shape[3] === 1 && unpadded && cOut <= cIn) {
-    return { kind: 'pointwise', scratchBytes: POINTWISE_IN_PLACE_PIXELS * cIn * 4 };
-  }
-  return undefined;
 }

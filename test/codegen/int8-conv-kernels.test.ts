@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
-import { packPairs } from '../../src/codegen/lower/int8-conv.js';
+import { packPairs } from '../../src/kernels/weight-layout-s8.js';
 import { planMemory } from '../../src/schedule/memory-plan.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { loadTarget } from '../../src/target.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { emitModel } from '../../src/codegen/emit-model.js';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { sizeOf } from '../../src/ir/graph.js';
-import { int8ConvScratchBytes } from '../../src/schedule/int8-conv-scratch.js';
+import { int8ConvScratchBytes } from '../../src/kernels/conv-s8.js';
 import { planMemory, validatePlan } from '../../src/schedule/memory-plan.js';
 import { seededRandom } from '../schedule/graph-builder.js';
 import { Int8GraphBuilder } from './int8-builder.js';

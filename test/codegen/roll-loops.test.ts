@@ -1,11 +1,11 @@
-// rollCalls (repeated block calls printed as one C loop) and int8KernelFeatures (the optional kernel paths a
+// rollCalls (repeated block calls printed as one C loop) and int8KernelSwitches (the optional kernel paths a
 // model's calls take): what rolls and what must not, the concatenated arrays, and the switches derived from the
 // calls' constants the way the kernels decide at run time.
 
 import { describe, expect, it } from 'vitest';
 import type { ConstArray, KernelArg, KernelCall } from '../../src/codegen/kernel-call.js';
 import { constArg, intArg, nullArg, scratchArg, tensorArg } from '../../src/codegen/kernel-call.js';
-import { int8KernelFeatures } from '../../src/codegen/kernel-features.js';
+import { int8KernelSwitches } from '../../src/kernels/switches.js';
 import { rollCalls } from '../../src/codegen/roll-loops.js';
 import type { Graph } from '../../src/ir/graph.js';
 
@@ -57,7 +57,7 @@ describe('rollCalls', () => {
   });
 });
 
-describe('int8KernelFeatures', () => {
+describe('int8KernelSwitches', () => {
   const graph: Graph = { name: 'g', inputs: [], outputs: [], nodes: [], tensors: new Map(), opsetImports: [] } as unknown as Graph;
   const i32 = (name: string, values: number[]): KernelArg => constArg(name, { name, ctype: 'int32_t', data: Int32Array.from(values), note: '' });
   const conv = (o: { shift?: number[]; bias?: number[]; act?: [number, number]; inC?: number; scratch?: boolean }): KernelCall => ({
@@ -71,25 +71,25 @@ describe('int8KernelFeatures', () => {
   });
 
   it('switches on the saturating or clamping output stage a bounded layer takes, and the exact one for an unbounded one', () => {
-    expect([...int8KernelFeatures(graph, [conv({})])]).toEqual(['EENN_CONV_S8_SATURATE']);
-    expect([...int8KernelFeatures(graph, [conv({ act: [-20, 127] })])]).toEqual(['EENN_CONV_S8_CLAMP']);
-    expect([...int8KernelFeatures(graph, [conv({ shift: [-5, 0] })])]).toEqual(['EENN_CONV_S8_EXACT']);
-    expect([...int8KernelFeatures(graph, [conv({ bias: [1 << 29, 0] })])]).toEqual(['EENN_CONV_S8_EXACT']);
-    expect([...int8KernelFeatures(graph, [conv({ bias: [(1 << 29) - 1, -((1 << 29) - 1)] })])]).toEqual(['EENN_CONV_S8_SATURATE']);
+    expect([...int8KernelSwitches(graph, [conv({})])]).toEqual(['EENN_CONV_S8_SATURATE']);
+    expect([...int8KernelSwitches(graph, [conv({ act: [-20, 127] })])]).toEqual(['EENN_CONV_S8_CLAMP']);
+    expect([...int8KernelSwitches(graph, [conv({ shift: [-5, 0] })])]).toEqual(['EENN_CONV_S8_EXACT']);
+    expect([...int8KernelSwitches(graph, [conv({ bias: [1 << 29, 0] })])]).toEqual(['EENN_CONV_S8_EXACT']);
+    expect([...int8KernelSwitches(graph, [conv({ bias: [(1 << 29) - 1, -((1 << 29) - 1)] })])]).toEqual(['EENN_CONV_S8_SATURATE']);
   });
 
   it('keeps every output stage of a call whose requantization is not a compile-time constant', () => {
     const call = conv({});
     const runtime: KernelCall = { ...call, args: call.args.map((a) => (a.name === 'output_shift' ? tensorArg('output_shift', 'computed') : a)) };
-    expect([...int8KernelFeatures(graph, [runtime])].sort()).toEqual(['EENN_CONV_S8_CLAMP', 'EENN_CONV_S8_EXACT', 'EENN_CONV_S8_SATURATE']);
+    expect([...int8KernelSwitches(graph, [runtime])].sort()).toEqual(['EENN_CONV_S8_CLAMP', 'EENN_CONV_S8_EXACT', 'EENN_CONV_S8_SATURATE']);
   });
 
   it('switches on the first-layer tiles for fewer than 16 values per output with a scratch only', () => {
-    expect(int8KernelFeatures(graph, [conv({ inC: 1 })]).has('EENN_CONV_S8_FEW_VALUES')).toBe(true);
-    expect(int8KernelFeatures(graph, [conv({ inC: 1, scratch: false })]).has('EENN_CONV_S8_FEW_VALUES')).toBe(false);
+    expect(int8KernelSwitches(graph, [conv({ inC: 1 })]).has('EENN_CONV_S8_FEW_VALUES')).toBe(true);
+    expect(int8KernelSwitches(graph, [conv({ inC: 1, scratch: false })]).has('EENN_CONV_S8_FEW_VALUES')).toBe(false);
     // Without a scratch the convolution needs the in-place path, which is otherwise left out.
-    expect(int8KernelFeatures(graph, [conv({ inC: 1, scratch: false })]).has('EENN_CONV_S8_DIRECT')).toBe(true);
-    expect(int8KernelFeatures(graph, [conv({ inC: 1 })]).has('EENN_CONV_S8_DIRECT')).toBe(false);
-    expect(int8KernelFeatures(graph, [conv({ inC: 2 })]).has('EENN_CONV_S8_FEW_VALUES')).toBe(false);
+    expect(int8KernelSwitches(graph, [conv({ inC: 1, scratch: false })]).has('EENN_CONV_S8_DIRECT')).toBe(true);
+    expect(int8KernelSwitches(graph, [conv({ inC: 1 })]).has('EENN_CONV_S8_DIRECT')).toBe(false);
+    expect(int8KernelSwitches(graph, [conv({ inC: 2 })]).has('EENN_CONV_S8_FEW_VALUES')).toBe(false);
   });
 });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { int8ConvScratchBytes } from '../../src/schedule/int8-conv-scratch.js';
+import { int8ConvScratchBytes } from '../../src/kernels/conv-s8.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { planMemory, validatePlan, type MemoryPlan } from '../../src/schedule/memory-plan.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';

@@ -1,4 +1,4 @@
-// int8 steps in place (src/schedule/int8-steps.ts): which element-wise, depthwise, 1x1 and pooling steps the
+// int8 steps in place (src/kernels/): which element-wise, depthwise, 1x1 and pooling steps the
 // planner runs over their input, when it must not, the pool rule judged window by window, and builds (host,
 // Cortex-M4) of a graph where every kind runs in place, bit-exact with the int8 reference (the kernels really
 // allow output == input).
@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isOptionalInPlace, planMemory, validatePlan, type MemoryPlan } from '../../src/schedule/memory-plan.js';
-import { int8DepthwiseScratchBytes, poolRunsInPlace } from '../../src/schedule/int8-steps.js';
+import { int8DepthwiseScratchBytes } from '../../src/kernels/depthwise-s8.js';
+import { poolRunsInPlace } from '../../src/kernels/pool-s8.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { loadTarget } from '../../src/target.js';
 import { Int8GraphBuilder, randomInputs } from '../codegen/int8-builder.js';

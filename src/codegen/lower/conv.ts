@@ -7,29 +7,11 @@ import { forwardWindow, type WindowGeometry } from '../../ops/spatial.js';
 import {
   activationArgs, constArg, intArg, optionalTensorArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
 } from '../kernel-call.js';
+import { isConv1x1, isDepthwise, to2d, type Window2d } from '../../kernels/window.js';
 import { packOutputBlocks } from '../pack-weights.js';
 import { constantFloats, input, SOURCES, unsupported } from './common.js';
 
-/** A 1-D or 2-D window as 2-D numbers (1-D: height 1). */
-interface Window2d {
-  inH: number; inW: number; outH: number; outW: number;
-  kH: number; kW: number; sH: number; sW: number;
-  padTop: number; padLeft: number; padBottom: number; padRight: number;
-  dH: number; dW: number;
-}
-
-export function to2d(g: WindowGeometry): Window2d {
-  const two = g.inputSize.length === 2;
-  const at = (values: number[], fill: number): [number, number] => (two ? [values[0]!, values[1]!] : [fill, values[0]!]);
-  const [inH, inW] = at(g.inputSize, 1);
-  const [outH, outW] = at(g.outputSize, 1);
-  const [kH, kW] = at(g.kernel, 1);
-  const [sH, sW] = at(g.strides, 1);
-  const [dH, dW] = at(g.dilations, 1);
-  const [padTop, padLeft] = at(g.padsBegin, 0);
-  const [padBottom, padRight] = at(g.padsEnd, 0);
-  return { inH, inW, outH, outW, kH, kW, sH, sW, padTop, padLeft, padBottom, padRight, dH, dW };
-}
+export { to2d, type Window2d } from '../../kernels/window.js';
 
 /** Check a spatial rank the kernels handle (1-D and 2-D, and 3-D when `volumes`). */
 export function requirePlanar(ctx: LowerContext, rank: number, what: string, volumes = false): void {
@@ -87,6 +69,26 @@ export function windowArgs(w: Window2d, withPadEnd: boolean): KernelArg[] {
   ];
 }
 
+/**
+ * The shape arguments of a grouped 2-D convolution kernel (eenn_conv2d_*, eenn_conv_transpose2d_*): batches, the
+ * input's channels and size, the output's, the groups, then the window.
+ */
+export function convShapeArgs(batches: number, inC: number, outC: number, groups: number, w: Window2d): KernelArg[] {
+  return [
+    intArg('batches', batches), intArg('in_c', inC), intArg('in_h', w.inH), intArg('in_w', w.inW),
+    intArg('out_c', outC), intArg('out_h', w.outH), intArg('out_w', w.outW), intArg('groups', groups),
+    ...windowArgs(w, false),
+  ];
+}
+
+/** The shape arguments of a depthwise kernel: batches, the input's channels and size, the multiplier, the output's size. */
+export function depthwiseShapeArgs(batches: number, inC: number, multiplier: number, w: Window2d): KernelArg[] {
+  return [
+    intArg('batches', batches), intArg('in_c', inC), intArg('in_h', w.inH), intArg('in_w', w.inW),
+    intArg('multiplier', multiplier), intArg('out_h', w.outH), intArg('out_w', w.outW),
+  ];
+}
+
 export function describeWindow(w: Window2d, extra = ''): string {
   const parts = [`kernel ${w.kH}x${w.kW}`, `stride ${w.sH}x${w.sW}`, `pads ${w.padTop},${w.padLeft},${w.padBottom},${w.padRight}`];
   if (w.dH !== 1 || w.dW !== 1) parts.push(`dilation ${w.dH}x${w.dW}`);
@@ -108,7 +110,7 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
   const out = ctx.result.name;
   const head = [tensorArg('input', x.name)];
 
-  if (group > 1 && group === inC && w.shape[1] === 1) {
+  if (isDepthwise(group, inC, w.shape[1]!)) {
     const multiplier = outC / inC;
     if (ctx.step.inPlace === 'depthwise') {
       return {
@@ -134,9 +136,7 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
           source: SOURCES.conv,
           args: [
             ...head, tensorArg('weights', w.name), optionalTensorArg('bias', bias), tensorArg('output', out),
-            intArg('batches', batches), intArg('in_c', inC), intArg('in_h', window.inH), intArg('in_w', window.inW),
-            intArg('multiplier', multiplier), intArg('out_h', window.outH), intArg('out_w', window.outW),
-            intArg('stride_h', window.sH), intArg('stride_w', window.sW), intArg('pad_top', window.padTop), intArg('pad_left', window.padLeft),
+            ...depthwiseShapeArgs(batches, inC, multiplier, window), intArg('stride_h', window.sH), intArg('stride_w', window.sW), intArg('pad_top', window.padTop), intArg('pad_left', window.padLeft),
             ...activationArgs(ctx.activation),
           ],
         }],
@@ -149,9 +149,7 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
         source: SOURCES.conv,
         args: [
           ...head, tensorArg('weights', w.name), optionalTensorArg('bias', bias), tensorArg('output', out),
-          intArg('batches', batches), intArg('in_c', inC), intArg('in_h', window.inH), intArg('in_w', window.inW),
-          intArg('multiplier', multiplier), intArg('out_h', window.outH), intArg('out_w', window.outW),
-          ...windowArgs(window, false), ...activationArgs(ctx.activation),
+          ...depthwiseShapeArgs(batches, inC, multiplier, window), ...windowArgs(window, false), ...activationArgs(ctx.activation),
         ],
       }],
     };
@@ -163,8 +161,7 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
     name: `${w.name}_packed`, ctype: 'float', data: packed,
     note: `"${w.name}" [${w.shape.join(', ')}], output channels interleaved in blocks of 4`,
   });
-  const pointwise = group === 1 && window.kH === 1 && window.kW === 1 && window.sH === 1 && window.sW === 1
-    && window.padTop === 0 && window.padLeft === 0 && window.padBottom === 0 && window.padRight === 0;
+  const pointwise = isConv1x1(window, group);
   if (pointwise && ctx.step.inPlace === 'pointwise') {
     return {
       detail: 'kernel 1x1, stride 1, no padding, in place',
@@ -202,9 +199,7 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
       source: SOURCES.conv,
       args: [
         ...head, weights, optionalTensorArg('bias', bias), tensorArg('output', out),
-        intArg('batches', batches), intArg('in_c', inC), intArg('in_h', window.inH), intArg('in_w', window.inW),
-        intArg('out_c', outC), intArg('out_h', window.outH), intArg('out_w', window.outW), intArg('groups', group),
-        ...windowArgs(window, false), ...activationArgs(ctx.activation),
+        ...convShapeArgs(batches, inC, outC, group, window), ...activationArgs(ctx.activation),
       ],
     }],
   };
@@ -267,9 +262,7 @@ export function lowerConvTranspose(ctx: LowerContext): LoweredStep {
       source: SOURCES.conv,
       args: [
         tensorArg('input', x.name), tensorArg('weights', w.name), optionalTensorArg('bias', ctx.inputs[2]), tensorArg('output', ctx.result.name),
-        intArg('batches', x.shape[0]!), intArg('in_c', x.shape[1]!), intArg('in_h', window.inH), intArg('in_w', window.inW),
-        intArg('out_c', outShape[1]!), intArg('out_h', window.outH), intArg('out_w', window.outW), intArg('groups', group),
-        ...windowArgs(window, false), ...activationArgs(ctx.activation),
+        ...convShapeArgs(x.shape[0]!, x.shape[1]!, outShape[1]!, group, window), ...activationArgs(ctx.activation),
       ],
     }],
   };

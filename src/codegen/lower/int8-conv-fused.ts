@@ -8,7 +8,7 @@ import { sizeOf, type Node, type Tensor } from '../../ir/graph.js';
 import { intAttr, intsAttr } from '../../ir/int8.js';
 import { attrInt, attrInts } from '../../ops/attrs.js';
 import { forwardWindow } from '../../ops/spatial.js';
-import { fusedBlockBytes } from '../../schedule/schedule.js';
+import { fusedBlockBytes } from '../../kernels/conv-block.js';
 import {
   constArg, intArg, scratchArg, tensorArg, type KernelArg, type KernelCall, type Lowering, type LoweredStep, type LowerContext,
 } from '../kernel-call.js';

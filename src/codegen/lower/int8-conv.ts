@@ -2,7 +2,7 @@
 // kernels of eenn_conv_s8.c and eenn_fc_s8.c. Convolutions and fully connected layers take their weights in the
 // ONNX layout and a bias with the input zero point folded in (bias - zero point * sum of each weight row), so
 // their multiply loops are plain dot products; convolutions gather im2col columns into the step's scratch
-// (src/schedule/int8-conv-scratch.ts) when the step has one.
+// (src/kernels/conv-s8.ts) when the step has one.
 
 import { sizeOf, type Tensor } from '../../ir/graph.js';
 import { attrInt } from '../../ops/attrs.js';
@@ -12,56 +12,20 @@ import {
   constArg, intArg, nullArg, optionalTensorArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
 } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
-import { describeWindow, to2d, windowArgs } from './conv.js';
+import { convShapeArgs, describeWindow } from './conv.js';
 import {
   checkBias, clampArgs, constantInt8, int32Array, int8Array, int8Input, requantizationArgs, requireInt8, S8_SOURCES, zeroPointOf,
 } from './int8-common.js';
 import { lowerQConvFused } from './int8-conv-fused.js';
 import { foldInputZeroPoint, lowerQDepthwise } from './int8-depthwise.js';
 import { lowerQPointwiseInPlace } from './int8-in-place.js';
-import { isInt8Depthwise } from '../../schedule/int8-conv-scratch.js';
-import { conv1x1S8ScratchBytes, convS8ScratchBytes } from '../../schedule/int8-conv-scratch.js';
+import { conv1x1S8ScratchBytes, convS8ScratchBytes } from '../../kernels/conv-s8.js';
+import { isInt8Depthwise } from '../../kernels/depthwise-s8.js';
+import { packPairs, pairedRowBytes } from '../../kernels/weight-layout-s8.js';
+import { isConv1x1, to2d } from '../../kernels/window.js';
 
 /** Widest transposed-convolution window per axis (eenn_conv_transpose2d_s8 resolves taps in a 16-entry table). */
 const MAX_TRANSPOSE_KERNEL = 16;
-
-/** Values of each row per chunk of the paired weight layout (EENN_PAIR_CHUNK_S8). */
-const PAIR_CHUNK = 16;
-
-/** Bytes of one row in the paired layout (EENN_PAIRED_ROW_S8): rows shorter than a chunk padded to a multiple of 4. */
-export function pairedRowBytes(depth: number): number {
-  return depth < PAIR_CHUNK ? Math.ceil(depth / 4) * 4 : depth;
-}
-
-/**
- * Weight rows [channels, depth] in the paired layout of eenn_kernels_s8.h, group by group: output channels in
- * pairs (m, m + 1), each pair 16 values at a time ([m: k .. k+15][m+1: k .. k+15], then the shorter last chunk
- * of each), an odd last channel of a group left as its plain row. Rows shorter than 16 values are first padded
- * with zeros to a multiple of 4 (pairedRowBytes); longer layers keep the size of the input.
- */
-export function packPairs(rows: Int8Array, channels: number, groups: number, depth: number): Int8Array {
-  const row = pairedRowBytes(depth);
-  const packed = new Int8Array(channels * row);
-  const perGroup = channels / groups;
-  const rowOf = (m: number) => rows.subarray(m * depth, (m + 1) * depth);
-  for (let g = 0; g < groups; g++) {
-    for (let m = g * perGroup; m < (g + 1) * perGroup; m += 2) {
-      const block = m * row;
-      if (m + 1 >= (g + 1) * perGroup) {
-        packed.set(rowOf(m), block);
-        continue;
-      }
-      let at = block;
-      for (let k = 0; k < row; k += PAIR_CHUNK) {
-        const n = Math.min(PAIR_CHUNK, row - k);
-        packed.set(rowOf(m).subarray(k, Math.min(k + n, depth)), at);
-        packed.set(rowOf(m + 1).subarray(k, Math.min(k + n, depth)), at + n);
-        at += 2 * n;
-      }
-    }
-  }
-  return packed;
-}
 
 /** The weights argument of a convolution or fully connected kernel: the rows packed in pairs. */
 function weightRows(w: Tensor, data: Int8Array, groups: number, depth: number): KernelArg {
@@ -80,12 +44,6 @@ function foldedBias(ctx: LowerContext, w: Tensor, data: Int8Array, channels: num
   if (folded.every((v) => v === 0)) return nullArg('bias');
   return constArg('bias', int32Array(bias?.name ?? `${w.name}_bias`, folded,
     `bias of "${ctx.node.name}" with the input zero point ${zeroPoint} folded in: B - ${zeroPoint} * sum(W) per output channel`));
-}
-
-/** True for a convolution eenn_conv2d_1x1_s8 computes: one group, 1x1 kernel, stride 1, no padding. */
-function pointwiseOf(window: ReturnType<typeof to2d>, group: number): boolean {
-  return group === 1 && window.kH === 1 && window.kW === 1 && window.sH === 1 && window.sW === 1
-    && window.padTop === 0 && window.padLeft === 0 && window.padBottom === 0 && window.padRight === 0;
 }
 
 /** The step's scratch for a kernel that needs `bytes` of it, or NULL when the step has none that big. */
@@ -131,8 +89,8 @@ export function lowerQConv(ctx: LowerContext): LoweredStep {
   const depth = (inC / group) * window.kH * window.kW;
   const weights = weightRows(w, data, group, depth);
   const folded = foldedBias(ctx, w, data, outC, zeroPointOf(x));
-  const scratch = columnScratch(ctx, pointwiseOf(window, group) ? conv1x1S8ScratchBytes(depth) : convS8ScratchBytes(depth));
-  if (pointwiseOf(window, group)) {
+  const scratch = columnScratch(ctx, isConv1x1(window, group) ? conv1x1S8ScratchBytes(depth) : convS8ScratchBytes(depth));
+  if (isConv1x1(window, group)) {
     return {
       detail: 'kernel 1x1, stride 1, no padding',
       calls: [{
@@ -152,9 +110,7 @@ export function lowerQConv(ctx: LowerContext): LoweredStep {
       source: S8_SOURCES.conv,
       args: [
         tensorArg('input', x.name), weights, folded, tensorArg('output', ctx.result.name), scratch,
-        intArg('batches', batches), intArg('in_c', inC), intArg('in_h', window.inH), intArg('in_w', window.inW),
-        intArg('out_c', outC), intArg('out_h', window.outH), intArg('out_w', window.outW), intArg('groups', group),
-        ...windowArgs(window, false), ...tail,
+        ...convShapeArgs(batches, inC, outC, group, window), ...tail,
       ],
     }],
   };
@@ -181,9 +137,7 @@ export function lowerQConvTranspose(ctx: LowerContext): LoweredStep {
       source: S8_SOURCES.conv,
       args: [
         tensorArg('input', x.name), tensorArg('weights', w.name), optionalTensorArg('bias', ctx.inputs[2]), tensorArg('output', ctx.result.name),
-        intArg('batches', x.shape[0]!), intArg('in_c', x.shape[1]!), intArg('in_h', window.inH), intArg('in_w', window.inW),
-        intArg('out_c', outC), intArg('out_h', window.outH), intArg('out_w', window.outW), intArg('groups', group),
-        ...windowArgs(window, false), ...outputStageArgs(ctx, zeroPointOf(x), outC),
+        ...convShapeArgs(x.shape[0]!, x.shape[1]!, outC, group, window), ...outputStageArgs(ctx, zeroPointOf(x), outC),
       ],
     }],
   };

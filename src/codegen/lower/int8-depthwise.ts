@@ -1,11 +1,11 @@
 // Lowers a depthwise QConv (group = C_in, one input channel per group; 1-D and 2-D) to eenn_depthwise_conv2d_s8:
 // the input zero point folded into the bias at compile time, the ring of padded rows in the step's scratch
-// (sized by the memory planner, src/schedule/int8-steps.ts), and the output over the input when planned in place.
+// (sized by its contract, src/kernels/depthwise-s8.ts), and the output over the input when planned in place.
 
 import { sizeOf } from '../../ir/graph.js';
 import { constArg, intArg, nullArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
-import { describeWindow, type to2d, windowArgs } from './conv.js';
+import { depthwiseShapeArgs, describeWindow, windowArgs, type Window2d } from './conv.js';
 import { checkBias, clampArgs, constantInt8, int32Array, requantizationArgs, zeroPointOf } from './int8-common.js';
 
 /** The kernel's source file. */
@@ -26,7 +26,7 @@ export function foldInputZeroPoint(weights: Int8Array, bias: ArrayLike<number> |
   return folded;
 }
 
-export function lowerQDepthwise(ctx: LowerContext, window: ReturnType<typeof to2d>): LoweredStep {
+export function lowerQDepthwise(ctx: LowerContext, window: Window2d): LoweredStep {
   const x = input(ctx, 0, 'X');
   const w = input(ctx, 1, 'W');
   const weights = constantInt8(ctx, w, 'W');
@@ -55,9 +55,7 @@ export function lowerQDepthwise(ctx: LowerContext, window: ReturnType<typeof to2
       source: DEPTHWISE_S8_SOURCE,
       args: [
         tensorArg('input', x.name), tensorArg('weights', w.name), biasArg, tensorArg('output', ctx.result.name), scratchArg('scratch'),
-        intArg('batches', batches), intArg('in_c', inC), intArg('in_h', window.inH), intArg('in_w', window.inW),
-        intArg('multiplier', multiplier), intArg('out_h', window.outH), intArg('out_w', window.outW),
-        ...windowArgs(window, false),
+        ...depthwiseShapeArgs(batches, inC, multiplier, window), ...windowArgs(window, false),
         intArg('input_offset', -zeroPoint), intArg('output_offset', zeroPointOf(ctx.result)),
         ...requantizationArgs(ctx, outC), ...clampArgs(ctx),
       ],

@@ -1,4 +1,4 @@
-// Lowers an int8 1x1 QConv that the memory planner runs over its own input (src/schedule/int8-steps.ts:
+// Lowers an int8 1x1 QConv that the memory planner runs over its own input (src/kernels/conv-s8.ts:
 // int8PointwiseInPlaceScratch) to eenn_conv2d_1x1_in_place_s8, which gathers a few pixels into the step's
 // scratch and calls the ordinary 1x1 kernel on them: the call takes that kernel's weights and parameters as the
 // ordinary lowering prepares them.

@@ -6,8 +6,6 @@
 #include <string.h>
 #include "eenn_kernels_f32.h"
 
-#define EENN_1X1_IN_PLACE_PIXELS 4
-
 void eenn_depthwise_conv2d_in_place_f32(float *data, const float *EENN_RESTRICT weights,
                                         const float *EENN_RESTRICT bias, float *EENN_RESTRICT scratch,
                                         int32_t batches, int32_t channels, int32_t height, int32_t width,
@@ -43,18 +41,18 @@ void eenn_conv2d_1x1_in_place_f32(float *data, const float *EENN_RESTRICT weight
         /* Batch n's output starts at or before its input (out_c <= in_c): everything before was read. */
         const float *in_n = data + n * in_c * size;
         float *out_n = data + n * out_c * size;
-        for (int32_t p = 0; p < size; p += EENN_1X1_IN_PLACE_PIXELS) {
-            const int32_t pixels = size - p < EENN_1X1_IN_PLACE_PIXELS ? size - p : EENN_1X1_IN_PLACE_PIXELS;
+        for (int32_t p = 0; p < size; p += EENN_CONV_1X1_IN_PLACE_F32_PIXELS) {
+            const int32_t pixels = size - p < EENN_CONV_1X1_IN_PLACE_F32_PIXELS ? size - p : EENN_CONV_1X1_IN_PLACE_F32_PIXELS;
             /* Gather the pixels' inputs as [in_c][pixels]: only these pixels write these elements. */
             const float *x = in_n + p;
             float *s = scratch;
-            if (pixels == EENN_1X1_IN_PLACE_PIXELS) {
+            if (pixels == EENN_CONV_1X1_IN_PLACE_F32_PIXELS) {
                 for (int32_t c = 0; c < in_c; c++) {
                     s[0] = x[0];
                     s[1] = x[1];
                     s[2] = x[2];
                     s[3] = x[3];
-                    s += EENN_1X1_IN_PLACE_PIXELS;
+                    s += EENN_CONV_1X1_IN_PLACE_F32_PIXELS;
                     x += size;
                 }
             } else {

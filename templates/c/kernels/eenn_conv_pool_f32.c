@@ -6,8 +6,6 @@
  */
 #include "eenn_kernels_f32.h"
 
-#define EENN_CONV_POOL_BLOCK 4
-
 void eenn_conv2d_pool_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
                           const float *EENN_RESTRICT bias, float *EENN_RESTRICT output, float *EENN_RESTRICT scratch,
                           int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
@@ -26,7 +24,7 @@ void eenn_conv2d_pool_f32(const float *EENN_RESTRICT input, const float *EENN_RE
         const float *in_n = input + n * in_c * in_h * in_w;
         for (int32_t oc = 0; oc < out_c;) {
             /* Full blocks of 4 use the packed [filter][4] weights; the last out_c % 4 channels go one by one. */
-            const int32_t count = out_c - oc >= EENN_CONV_POOL_BLOCK ? EENN_CONV_POOL_BLOCK : 1;
+            const int32_t count = out_c - oc >= EENN_CONV_POOL_F32_BLOCK ? EENN_CONV_POOL_F32_BLOCK : 1;
             eenn_conv2d_f32(in_n, weights + oc * filter_size, bias != NULL ? bias + oc : NULL, scratch,
                             1, in_c, in_h, in_w, count, conv_h, conv_w, 1,
                             kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w,

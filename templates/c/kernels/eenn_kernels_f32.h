@@ -143,6 +143,13 @@ void eenn_depthwise_conv2d_3x3_f32(const float *EENN_RESTRICT input, const float
                                    int32_t stride_h, int32_t stride_w, int32_t pad_top, int32_t pad_left,
                                    float act_min, float act_max);
 
+/** Output channels eenn_conv2d_pool_f32 computes per pass (the register block of eenn_conv2d_f32). */
+#define EENN_CONV_POOL_F32_BLOCK 4
+
+/** Floats of working memory eenn_conv2d_pool_f32 takes: one block of conv output planes. */
+#define EENN_CONV_POOL_F32_SCRATCH_FLOATS(out_c, conv_h, conv_w) \
+    (((out_c) < EENN_CONV_POOL_F32_BLOCK ? (out_c) : EENN_CONV_POOL_F32_BLOCK) * (conv_h) * (conv_w))
+
 /**
  * eenn_conv2d_f32 followed by eenn_max_pool2d_f32 / eenn_avg_pool2d_f32 without the conv output in memory:
  * 4 output channels at a time (the last out_c % 4 one at a time) go to `scratch` and are pooled from there.
@@ -151,7 +158,7 @@ void eenn_depthwise_conv2d_3x3_f32(const float *EENN_RESTRICT input, const float
  * weights   packed as for eenn_conv2d_f32 with groups = 1
  * bias      [out_c] or NULL
  * output    [batches, out_c, out_h, out_w]: the pooled result
- * scratch   min(4, out_c) * conv_h * conv_w floats, not overlapping the other buffers
+ * scratch   EENN_CONV_POOL_F32_SCRATCH_FLOATS(out_c, conv_h, conv_w) floats, not overlapping the other buffers
  * conv_h/conv_w: the conv output size; kernel_* .. act_max as eenn_conv2d_f32 (act_* clamp the conv output).
  * pool_is_average 0: max pool (pool_pad_bottom/right and count_include_pad unused), 1: average pool; the
  * pool_* window parameters as eenn_avg_pool2d_f32.
@@ -168,6 +175,11 @@ void eenn_conv2d_pool_f32(const float *EENN_RESTRICT input, const float *EENN_RE
                           int32_t pool_pad_top, int32_t pool_pad_left, int32_t pool_pad_bottom, int32_t pool_pad_right,
                           int32_t pool_dilation_h, int32_t pool_dilation_w, int32_t count_include_pad);
 
+/** Floats of working memory eenn_conv2d_pair_f32 takes: the slab of mid's rows, and with a residual one band of
+    the output (residual: 1 when the call passes one, else 0). */
+#define EENN_CONV_PAIR_F32_SCRATCH_FLOATS(slab_rows, mid_c, mid_w, band_rows, out_c, out_w, residual) \
+    ((slab_rows) * (mid_c) * (mid_w) + ((residual) ? (band_rows) * (out_c) * (out_w) : 0))
+
 /**
  * Two one-group convolutions depth-first, one band of band_rows output rows at a time, so that mid never exists
  * in full: mid = clamp(conv_a(input), act_*_a); t = clamp(conv_b(mid), act_*_b); output = t without a residual,
@@ -180,8 +192,8 @@ void eenn_conv2d_pool_f32(const float *EENN_RESTRICT input, const float *EENN_RE
  * residual  [out_c, out_h, out_w] or NULL; may be `output` itself (the sum is written element by element)
  * output    [out_c, out_h, out_w]; may be `input` itself when no band's rows of the output are read by a later
  *           band's rows of mid (the compiler checks this for the geometry; then residual is NULL or input)
- * scratch   (slab_rows * mid_c * mid_w + (residual ? band_rows * out_c * out_w : 0)) floats, not overlapping
- *           the other buffers; slab_rows >= the rows of mid any band holds (the compiler replays the bands)
+ * scratch   EENN_CONV_PAIR_F32_SCRATCH_FLOATS(slab_rows, mid_c, mid_w, band_rows, out_c, out_w, residual != NULL)
+ *           floats, not overlapping the other buffers; slab_rows >= the rows of mid any band holds (the compiler replays the bands)
  * *_a, *_b  the windows of the two convolutions, as eenn_conv2d_f32's (mid_h/mid_w: conv A's output size)
  */
 void eenn_conv2d_pair_f32(const float *input, const float *EENN_RESTRICT weights_a, const float *EENN_RESTRICT bias_a,
@@ -197,6 +209,9 @@ void eenn_conv2d_pair_f32(const float *input, const float *EENN_RESTRICT weights
                           float act_min_b, float act_max_b, float out_min, float out_max,
                           int32_t band_rows, int32_t slab_rows);
 
+/** Floats of working memory eenn_depthwise_conv2d_in_place_f32 takes: one channel plane. */
+#define EENN_DEPTHWISE_IN_PLACE_F32_SCRATCH_FLOATS(height, width) ((height) * (width))
+
 /**
  * Depthwise convolution with multiplier 1, stride 1 and output size = input size, written over its input:
  * each channel plane is computed into `scratch` (height * width floats) and copied back.
@@ -211,9 +226,15 @@ void eenn_depthwise_conv2d_in_place_f32(float *data, const float *EENN_RESTRICT 
                                         int32_t kernel_h, int32_t kernel_w, int32_t pad_top, int32_t pad_left,
                                         int32_t dilation_h, int32_t dilation_w, float act_min, float act_max);
 
+/** Pixels eenn_conv2d_1x1_in_place_f32 gathers per pass. */
+#define EENN_CONV_1X1_IN_PLACE_F32_PIXELS 4
+
+/** Floats of working memory eenn_conv2d_1x1_in_place_f32 takes: the input channels of the pixels of a pass. */
+#define EENN_CONV_1X1_IN_PLACE_F32_SCRATCH_FLOATS(in_c) (EENN_CONV_1X1_IN_PLACE_F32_PIXELS * (in_c))
+
 /**
  * eenn_conv2d_1x1_f32 written over its input, out_c <= in_c: 4 pixels at a time are gathered into `scratch`
- * (4 * in_c floats) and their outputs written back. Pixel p only reads and writes element p of each plane,
+ * (EENN_CONV_1X1_IN_PLACE_F32_SCRATCH_FLOATS(in_c) floats) and their outputs written back. Pixel p only reads and writes element p of each plane,
  * and batch n's output ends before batch n+1's input starts being overwritten, so nothing is lost.
  *
  * data      [batches, in_c, size] on entry, [batches, out_c, size] on return

@@ -50,16 +50,19 @@
 #define EENN_CONV_S8_FEW_VALUES 1
 #endif
 /* Convolutions: the exact output stage (eenn_requantize_s8) for layers that fail eenn_requantize_bounded_ok_s8.
-   Unlike the other switches this one is not a speed path: with 0, every layer must pass that test. */
+   A correctness switch, not a speed path: with 0, a layer that fails that test computes wrong outputs, so model.c
+   carries _Static_assert(EENN_CONV_S8_EXACT, ...) for every layer that needs it and a wrong setting fails to
+   compile. */
 #ifndef EENN_CONV_S8_EXACT
 #define EENN_CONV_S8_EXACT 1
 #endif
-/* Convolutions without a scratch (NULL), reading the input in place. Not a speed path: with 0, every call to
-   eenn_conv2d_s8 and eenn_conv2d_1x1_s8 must give a scratch. */
+/* Convolutions without a scratch (NULL), reading the input in place. A correctness switch, not a speed path: with
+   0, every call to eenn_conv2d_s8 and eenn_conv2d_1x1_s8 must give a scratch (model.c asserts it for each call
+   that gives none). */
 #ifndef EENN_CONV_S8_DIRECT
 #define EENN_CONV_S8_DIRECT 1
 #endif
-/* Fully connected: the exact output stage, as EENN_CONV_S8_EXACT. */
+/* Fully connected: the exact output stage, a correctness switch as EENN_CONV_S8_EXACT (model.c asserts it). */
 #ifndef EENN_FC_S8_EXACT
 #define EENN_FC_S8_EXACT 1
 #endif
@@ -474,13 +477,17 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
 /** Pixels eenn_conv2d_1x1_in_place_s8 computes per pass. */
 #define EENN_CONV_1X1_IN_PLACE_S8_PIXELS 8
 
+/** Bytes of working memory eenn_conv2d_1x1_in_place_s8 takes: the in_c + out_c values of the pixels of a pass,
+    then the columns of the convolution it runs on them. */
+#define EENN_CONV_1X1_IN_PLACE_S8_SCRATCH_BYTES(in_c, out_c) \
+    (((in_c) + (out_c)) * EENN_CONV_1X1_IN_PLACE_S8_PIXELS + EENN_CONV_S8_SCRATCH_BYTES(in_c))
+
 /**
  * eenn_conv2d_1x1_s8 with the output written over the input (same arithmetic, same weights and parameters).
  *
  * data      [batches, in_c, size] on entry, [batches, out_c, size] on return; out_c <= in_c, and out_c == in_c
  *           when batches > 1
- * scratch   (in_c + out_c) * EENN_CONV_1X1_IN_PLACE_S8_PIXELS + EENN_CONV_S8_SCRATCH_BYTES(in_c) bytes, 4-byte
- *           aligned, not data
+ * scratch   EENN_CONV_1X1_IN_PLACE_S8_SCRATCH_BYTES(in_c, out_c) bytes, 4-byte aligned, not data
  * Other parameters as eenn_conv2d_1x1_s8.
  */
 void eenn_conv2d_1x1_in_place_s8(int8_t *data, int8_t *EENN_RESTRICT scratch, const int8_t *EENN_RESTRICT weights,

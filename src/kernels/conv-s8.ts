@@ -1,0 +1,198 @@
+// Contracts of the int8 convolution kernels (eenn_conv2d_s8, eenn_conv2d_1x1_s8, eenn_conv2d_1x1_in_place_s8):
+// which QConv goes to which, the im2col scratch each takes (EENN_CONV_S8_SCRATCH_BYTES,
+// EENN_CONV_1X1_S8_SCRATCH_BYTES, EENN_CONV_1X1_IN_PLACE_S8_SCRATCH_BYTES), when the 1x1 one runs over its input,
+// which QConvs a fused step computes a block of output channels at a time, and the optional paths they take.
+
+import { sizeOf, type Graph, type Node } from '../ir/graph.js';
+import { INT8_DOMAIN } from '../ir/int8.js';
+import { attrInt } from '../ops/attrs.js';
+import type { CallArgs } from './call-args.js';
+import type { CallCheck, KernelContract, KernelSwitch } from './contract.js';
+import { isInt8Depthwise } from './depthwise-s8.js';
+import { outputStageChecks, outputStageSwitches } from './output-stage-s8.js';
+import { PAIR_CHUNK_S8, pairedLayoutChecks } from './weight-layout-s8.js';
+import { isConv1x1Node } from './window.js';
+
+/** The optional paths of the int8 convolution kernels (eenn_kernels_s8.h documents each). */
+export const CONV_S8_SWITCHES: readonly KernelSwitch[] = [
+  { macro: 'EENN_CONV_S8_SATURATE', note: 'convolutions whose clamp is the whole int8 range' },
+  { macro: 'EENN_CONV_S8_CLAMP', note: 'convolutions with a narrower clamp (a fused Relu)' },
+  { macro: 'EENN_CONV_S8_FEW_VALUES', note: 'convolutions of fewer than 16 values per output (first layers), on DSP' },
+  { macro: 'EENN_CONV_S8_EXACT', note: 'convolutions that need the exact output stage (not a speed path: required when 1)', required: true },
+  { macro: 'EENN_CONV_S8_DIRECT', note: 'convolutions without a scratch, reading the input in place (required when 1)', required: true },
+];
+
+const OUTPUT_STAGE = { exact: 'EENN_CONV_S8_EXACT', saturate: 'EENN_CONV_S8_SATURATE', clamp: 'EENN_CONV_S8_CLAMP' };
+
+/** True for an int8 QConv. */
+const isQConv = (node: Node) => node.domain === INT8_DOMAIN && node.op === 'QConv';
+
+/**
+ * EENN_CONV_S8_SCRATCH_BYTES(depth): two columns of `depth` int16 values (eight below 16 values: the tiles of
+ * first layers), each rounded up to 4 values.
+ */
+export function convS8ScratchBytes(depth: number): number {
+  return (depth < PAIR_CHUNK_S8 ? 16 : 4) * Math.ceil(depth / 4) * 4;
+}
+
+/** EENN_CONV_1X1_S8_SCRATCH_BYTES(inC): two columns of `inC` int16 values, each rounded up to 4 values. */
+export function conv1x1S8ScratchBytes(inC: number): number {
+  return 4 * Math.ceil(inC / 4) * 4;
+}
+
+/** Pixels eenn_conv2d_1x1_in_place_s8 gathers per pass (EENN_CONV_1X1_IN_PLACE_S8_PIXELS). */
+export const POINTWISE_S8_IN_PLACE_PIXELS = 8;
+
+/**
+ * EENN_CONV_1X1_IN_PLACE_S8_SCRATCH_BYTES(inC, outC): the (C_in + C_out) values of each pixel gathered per pass,
+ * then the scratch of the convolution kernel it runs on them.
+ */
+export function conv1x1InPlaceS8ScratchBytes(inC: number, outC: number): number {
+  return (inC + outC) * POINTWISE_S8_IN_PLACE_PIXELS + convS8ScratchBytes(inC);
+}
+
+/** True when the int8 lowering computes `node` (a QConv) with eenn_conv2d_1x1_s8: one group, 1x1, stride 1, no padding. */
+export function isInt8Pointwise(graph: Graph, node: Node): boolean {
+  return isQConv(node) && isConv1x1Node(graph, node);
+}
+
+/**
+ * Scratch bytes of an int8 QConv computed by eenn_conv2d_s8 or eenn_conv2d_1x1_s8 (1-D or 2-D, not depthwise:
+ * that kernel has its own scratch), for its depth (C_in / group) * kernel values per output pixel; 0 for any
+ * other node, and for a convolution with an empty output.
+ */
+export function int8ConvScratchBytes(graph: Graph, node: Node): number {
+  if (!isQConv(node) || isInt8Depthwise(graph, node)) return 0;
+  const x = graph.tensors.get(node.inputs[0] ?? '');
+  const w = graph.tensors.get(node.inputs[1] ?? '');
+  const y = graph.tensors.get(node.outputs[0] ?? '');
+  if (!x || !w || !y || (x.shape.length !== 3 && x.shape.length !== 4) || w.shape.length !== x.shape.length) return 0;
+  if (sizeOf(y.shape) === 0) return 0;
+  const group = attrInt(node, 'group', 1);
+  const depth = (x.shape[1]! / group) * sizeOf(w.shape.slice(2));
+  if (depth <= 0) return 0;
+  return isInt8Pointwise(graph, node) ? conv1x1S8ScratchBytes(depth) : convS8ScratchBytes(depth);
+}
+
+/**
+ * The scratch of an int8 1x1 QConv written over its own input, when that is possible: one group, stride 1, no
+ * padding, C_out <= C_in, one image (or C_out = C_in). eenn_conv2d_1x1_in_place_s8 gathers a few pixels of every
+ * input channel into the scratch, computes their outputs there and writes them back over those same pixels
+ * (conv1x1InPlaceS8ScratchBytes). The planner also requires the input to die at that step.
+ */
+export function int8PointwiseInPlaceScratch(graph: Graph, node: Node): number | undefined {
+  if (!isInt8Pointwise(graph, node)) return undefined;
+  const x = graph.tensors.get(node.inputs[0] ?? '');
+  const y = graph.tensors.get(node.outputs[0] ?? '');
+  if (!x || !y || x.data || x.dtype !== 'int8' || y.dtype !== 'int8' || y.shape.length !== x.shape.length) return undefined;
+  const [n, cIn] = [x.shape[0]!, x.shape[1]!];
+  const cOut = y.shape[1]!;
+  if (x.shape.slice(2).some((d, i) => d !== y.shape[i + 2]) || y.shape[0] !== n || sizeOf(x.shape) === 0) return undefined;
+  if (cOut > cIn || (n > 1 && cOut !== cIn)) return undefined;
+  return conv1x1InPlaceS8ScratchBytes(cIn, cOut);
+}
+
+/**
+ * True when `conv` is a 2-D int8 QConv with one group and one image: a fused conv + pool or conv + add step
+ * computes it a block of output channels at a time (codegen/lower/int8-conv-fused.ts), then pools each block
+ * from the scratch or adds it to the residual.
+ */
+export function isInt8BlockwiseConv(graph: Graph, conv: Node): boolean {
+  if (!isQConv(conv) || conv.outputs.length !== 1) return false;
+  const x = graph.tensors.get(conv.inputs[0] ?? '');
+  const w = graph.tensors.get(conv.inputs[1] ?? '');
+  const y = graph.tensors.get(conv.outputs[0]!);
+  if (!x || !w || !y || x.data || !w.data || x.shape.length !== 4 || y.shape.length !== 4 || x.shape[0] !== 1) return false;
+  return x.dtype === 'int8' && y.dtype === 'int8' && attrInt(conv, 'group', 1) === 1;
+}
+
+/** EENN_CONV_S8_DIRECT when a convolution call gives no scratch (anything but a scratch counts as none). */
+function directSwitch(args: CallArgs): string[] {
+  return args.isScratch('scratch') ? [] : ['EENN_CONV_S8_DIRECT'];
+}
+
+function directChecks(args: CallArgs): CallCheck[] {
+  return args.isScratch('scratch') ? []
+    : [{ expr: 'EENN_CONV_S8_DIRECT', what: `calls ${args.call.fn} without a scratch: EENN_CONV_S8_DIRECT must be 1` }];
+}
+
+/** The check that a call's scratch holds what the header's macro says the kernel takes. */
+function scratchCheck(macro: string, fn: string, scratchBytes: number | undefined): CallCheck[] {
+  return scratchBytes === undefined ? [] : [{ expr: `${macro} <= ${scratchBytes}`, what: `scratch of ${fn}` }];
+}
+
+/** Values one output of an eenn_conv2d_s8 call sums. */
+function convDepth(args: CallArgs): number {
+  return ((args.int('in_c') ?? 0) / (args.int('groups') ?? 1)) * (args.int('kernel_h') ?? 1) * (args.int('kernel_w') ?? 1);
+}
+
+/** eenn_conv2d_s8: any groups, stride, dilation and padding, im2col columns through the scratch (or none). */
+export const CONV_S8: KernelContract = {
+  kernels: ['eenn_conv2d_s8'],
+  header: 'eenn_kernels_s8.h',
+  computes: (graph, node) => isQConv(node) && !isInt8Depthwise(graph, node) && !isInt8Pointwise(graph, node),
+  scratchBytes: int8ConvScratchBytes,
+  aliasing: { overlap: 'separate', rule: 'the output never overlaps the input or the scratch' },
+  tiles: [
+    { axis: 'rows', reads: 'input rows [oy0 * stride_h - pad_top, (oy1 - 1) * stride_h - pad_top + (kernel_h - 1) * dilation_h] of every channel of the group' },
+    { axis: 'channels', reads: 'the whole input of the output channels\' groups, and those channels\' weight rows' },
+  ],
+  switches: CONV_S8_SWITCHES,
+  switchesOf(args) {
+    const depth = convDepth(args);
+    const few = !args.isNull('scratch') && depth < PAIR_CHUNK_S8 ? ['EENN_CONV_S8_FEW_VALUES'] : [];
+    return [...few, ...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE)];
+  },
+  checksOf(args, scratchBytes) {
+    const depth = convDepth(args);
+    return [
+      ...scratchCheck(`EENN_CONV_S8_SCRATCH_BYTES(${depth})`, 'eenn_conv2d_s8', scratchBytes), ...directChecks(args),
+      ...pairedLayoutChecks(depth), ...outputStageChecks(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE.exact),
+    ];
+  },
+};
+
+/** eenn_conv2d_1x1_s8: a matrix product per image, two pixels' columns through the scratch (or none). */
+export const CONV_1X1_S8: KernelContract = {
+  kernels: ['eenn_conv2d_1x1_s8'],
+  header: 'eenn_kernels_s8.h',
+  computes: isInt8Pointwise,
+  scratchBytes: int8ConvScratchBytes,
+  aliasing: { overlap: 'separate', rule: 'the output never overlaps the input (eenn_conv2d_1x1_in_place_s8 does)' },
+  tiles: [
+    { axis: 'rows', reads: 'the same pixels of every input channel' },
+    { axis: 'channels', reads: 'the whole input, and those channels\' weight rows' },
+  ],
+  switches: CONV_S8_SWITCHES,
+  switchesOf: (args) => [...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, args.int('in_c') ?? 0, OUTPUT_STAGE)],
+  checksOf(args, scratchBytes) {
+    const inC = args.int('in_c') ?? 0;
+    return [
+      ...scratchCheck(`EENN_CONV_1X1_S8_SCRATCH_BYTES(${inC})`, 'eenn_conv2d_1x1_s8', scratchBytes), ...directChecks(args),
+      ...pairedLayoutChecks(inC), ...outputStageChecks(args, args.int('out_c') ?? 0, inC, OUTPUT_STAGE.exact),
+    ];
+  },
+};
+
+/** eenn_conv2d_1x1_in_place_s8: eenn_conv2d_1x1_s8 written over its input, a few pixels at a time. */
+export const CONV_1X1_IN_PLACE_S8: KernelContract = {
+  kernels: ['eenn_conv2d_1x1_in_place_s8'],
+  header: 'eenn_kernels_s8.h',
+  computes: (graph, node) => int8PointwiseInPlaceScratch(graph, node) !== undefined,
+  scratchBytes: (graph, node) => int8PointwiseInPlaceScratch(graph, node) ?? 0,
+  aliasing: {
+    overlap: 'same',
+    rule: 'output pixel p reads input pixel p only: C_out <= C_in, and C_out == C_in for more than one image',
+  },
+  tiles: [{ axis: 'rows', reads: 'the same pixels of every input channel' }],
+  switches: CONV_S8_SWITCHES,
+  switchesOf: (args) => outputStageSwitches(args, args.int('out_c') ?? 0, args.int('in_c') ?? 0, OUTPUT_STAGE),
+  checksOf(args, scratchBytes) {
+    const [inC, outC] = [args.int('in_c') ?? 0, args.int('out_c') ?? 0];
+    return [
+      { expr: `EENN_CONV_1X1_IN_PLACE_S8_PIXELS == ${POINTWISE_S8_IN_PLACE_PIXELS}`, what: 'pixels eenn_conv2d_1x1_in_place_s8 gathers per pass' },
+      ...scratchCheck(`EENN_CONV_1X1_IN_PLACE_S8_SCRATCH_BYTES(${inC}, ${outC})`, 'eenn_conv2d_1x1_in_place_s8', scratchBytes),
+      ...pairedLayoutChecks(inC), ...outputStageChecks(args, outC, inC, OUTPUT_STAGE.exact),
+    ];
+  },
+};

@@ -1,0 +1,25 @@
+// Every kernel contract, and the contract of a C kernel by its function name.
+
+import type { KernelContract } from './contract.js';
+import {
+  CONV_1X1_F32, CONV_1X1_IN_PLACE_F32, CONV_F32, CONV_PAIR_F32, CONV_POOL_F32, DEPTHWISE_F32, DEPTHWISE_IN_PLACE_F32,
+} from './conv-f32.js';
+import { CONV_1X1_IN_PLACE_S8, CONV_1X1_S8, CONV_S8 } from './conv-s8.js';
+import { DEPTHWISE_S8 } from './depthwise-s8.js';
+import { ELEMENTWISE_S8 } from './elementwise-s8.js';
+import { FC_S8 } from './fc-s8.js';
+import { AVG_POOL_S8, MAX_POOL_S8 } from './pool-s8.js';
+
+/** The contracts, int8 first in the order eenn_config.h lists their switches. */
+export const KERNEL_CONTRACTS: readonly KernelContract[] = [
+  CONV_S8, CONV_1X1_S8, CONV_1X1_IN_PLACE_S8, FC_S8, DEPTHWISE_S8, MAX_POOL_S8, AVG_POOL_S8, ELEMENTWISE_S8,
+  CONV_F32, CONV_1X1_F32, DEPTHWISE_F32, DEPTHWISE_IN_PLACE_F32, CONV_1X1_IN_PLACE_F32, CONV_POOL_F32,
+  CONV_PAIR_F32,
+];
+
+const BY_KERNEL = new Map(KERNEL_CONTRACTS.flatMap((c) => c.kernels.map((fn) => [fn, c] as const)));
+
+/** The contract of the C kernel `fn`, if it has one. */
+export function contractOf(fn: string): KernelContract | undefined {
+  return BY_KERNEL.get(fn);
+}

@@ -5,20 +5,22 @@
 
 import type { Graph, Node } from '../ir/graph.js';
 import { int8ConvScratchBytes, int8PointwiseInPlaceScratch, poolRunsInPlace } from '../kernels/index.js';
-import { planWith } from './plan.js';
+import { planWith, scheduleOf } from './plan.js';
 import type { MemoryPlan, PlanOptions } from './plan-types.js';
 
 /** Plan where each runtime tensor of `graph` lives. The graph's nodes must be in topological order. */
 export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan {
   // Every optional step in place, then each one back out of place unless that makes the arena larger.
+  // (The choice changes no step, so every trial shares one schedule.)
+  const schedule = scheduleOf(graph, options);
   let chosen = new Set(options.optionalInPlace ?? []);
-  let best = planWith(graph, options, chosen);
+  let best = planWith(graph, options, chosen, schedule);
   if (!options.optionalInPlace && options.inPlace !== false) {
     chosen = new Set(graph.nodes.filter((node) => isOptionalInPlace(graph, node)).map((node) => node.name));
-    best = planWith(graph, options, chosen);
+    best = planWith(graph, options, chosen, schedule);
     for (const name of [...chosen]) {
       chosen.delete(name);
-      const trial = planWith(graph, options, chosen);
+      const trial = planWith(graph, options, chosen, schedule);
       if (trial.arenaBytes <= best.arenaBytes) best = trial;
       else chosen.add(name);
     }
@@ -103,9 +105,11 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
   }
   // Within the budget, the 1x1 convolutions run out of place again (faster).
   if (options.arenaBudgetBytes !== undefined && !options.optionalInPlace) {
+    const blocked = { ...options, int8BlockChannels: blocks };
+    const blockedSchedule = scheduleOf(graph, blocked);
     for (const name of [...chosen]) {
       chosen.delete(name);
-      const trial = planWith(graph, { ...options, int8BlockChannels: blocks }, chosen);
+      const trial = planWith(graph, blocked, chosen, blockedSchedule);
       if (trial.arenaBytes <= budget) best = trial;
       else chosen.add(name);
     }

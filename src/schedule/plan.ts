@@ -4,17 +4,35 @@
 import type { Graph } from '../ir/graph.js';
 import { allocateArena, alignUp, arenaLowerBound, type ArenaRequest } from './arena-allocator.js';
 import { shareBuffers } from './buffer-sharing.js';
-import { tensorLifetimes } from './lifetimes.js';
+import { tensorLifetimes, type Lifetimes } from './lifetimes.js';
 import { tensorBytes, type MemoryPlan, type PlannedBuffer, type PlanOptions, type Storage } from './plan-types.js';
-import { buildSteps } from './schedule.js';
+import { buildSteps, type ScheduleOptions, type Step } from './schedule.js';
 
-/** The plan of `graph` under `options`, with the optional in-place steps `optionalInPlace` run in place. */
-export function planWith(graph: Graph, options: PlanOptions, optionalInPlace: ReadonlySet<string>): MemoryPlan {
+/**
+ * The steps a plan is made for and their tensors' lifetimes. Plans never change them, so plans that differ only in
+ * their optional in-place steps share one.
+ */
+export interface Schedule {
+  steps: readonly Step[];
+  lifetimes: Lifetimes;
+}
+
+/** The schedule of `graph` under `options`. */
+export function scheduleOf(graph: Graph, options: ScheduleOptions): Schedule {
+  const steps = buildSteps(graph, options);
+  return { steps, lifetimes: tensorLifetimes(graph, steps) };
+}
+
+/**
+ * The plan of `graph` under `options`, with the optional in-place steps `optionalInPlace` run in place; `schedule`
+ * must be scheduleOf(graph, options) when given.
+ */
+export function planWith(graph: Graph, options: PlanOptions, optionalInPlace: ReadonlySet<string>,
+  schedule: Schedule = scheduleOf(graph, options)): MemoryPlan {
   const alignment = options.alignment ?? 8;
-  const scheduled = buildSteps(graph, options);
-  const lifetimes = tensorLifetimes(graph, scheduled);
+  const { lifetimes } = schedule;
   const { producer, fused } = lifetimes;
-  const { groups, steps } = shareBuffers(graph, scheduled, lifetimes, { inPlace: options.inPlace ?? true, optionalInPlace });
+  const { groups, steps } = shareBuffers(graph, schedule.steps, lifetimes, { inPlace: options.inPlace ?? true, optionalInPlace });
   const isConstant = (name: string) => graph.tensors.get(name)?.data !== undefined;
   const bytesOf = (name: string) => tensorBytes(graph.tensors.get(name)!);
 

@@ -58,7 +58,7 @@ export class ConstantTable {
     if (known) return known;
     // The same derivation of the same tensor (a weight shared by two nodes) is printed once.
     for (const prior of this.byName.get(array.name) ?? []) {
-      if (prior.array.ctype === array.ctype && sameData(prior.array.data, array.data)) {
+      if (sameArray(prior.array, array)) {
         this.byArray.set(array, prior.ident);
         return prior.ident;
       }
@@ -80,8 +80,10 @@ export class ConstantTable {
   }
 }
 
-function sameData(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+/** True when two constant arrays print the same: one C type, the same values (-0 and NaN told apart as stored). */
+export function sameArray(a: ConstArray, b: ConstArray): boolean {
+  if (a === b) return true;
+  if (a.ctype !== b.ctype || a.data.length !== b.data.length) return false;
+  for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) return false;
   return true;
 }

@@ -6,6 +6,7 @@
 // each step's calls; nothing here knows C syntax.
 
 import type { ConstArray, KernelArg, KernelCall } from './kernel-call.js';
+import { sameArray } from './constants.js';
 
 /** How one argument changes from one pass of a loop to the next. */
 export type RolledArg =
@@ -52,13 +53,6 @@ function sameBase(a: KernelArg, b: KernelArg): boolean {
     case 'macro': return a.value === (b as typeof a).value;
     case 'null': return true;
   }
-}
-
-function sameArray(a: ConstArray, b: ConstArray): boolean {
-  if (a === b) return true;
-  if (a.ctype !== b.ctype || a.data.length !== b.data.length) return false;
-  for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) return false;
-  return true;
 }
 
 /**

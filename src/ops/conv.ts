@@ -7,8 +7,8 @@ import { sizeOf } from '../ir/graph.js';
 import { attrInt, attrInts } from './attrs.js';
 import { float32Data, requireOperand } from './float-operands.js';
 import {
-  checkSpatialRank, dilatedExtent, forwardWindow, readAutoPad, readAxisInts, readPads, toVolume, validOutputRange,
-  type WindowGeometry,
+  checkSpatialRank, dilatedExtent, forwardWindow, readAutoPad, readAxisInts, readPads, validOutputRange, volumeAxes,
+  type VolumeAxes, type WindowGeometry,
 } from './spatial.js';
 import type { InputInfo, OpDef, OutputInfo, Value } from './types.js';
 
@@ -126,6 +126,61 @@ function outputInfo(plan: ConvPlan, dtype: Shaped['dtype']): OutputInfo {
 }
 
 /**
+ * The frame both convolution references share: Y one (image, output channel) plane at a time, each accumulated in
+ * float64 from the bias by `accumulate` and rounded once into Y.
+ */
+function accumulatePlanes(node: Node, inputs: (Value | undefined)[], plan: ConvPlan, outPlane: number,
+  accumulate: (acc: Float64Array, n: number, oc: number) => void): Value[] {
+  const bias = inputs[2] ? float32Data(node, inputs[2], 'B') : undefined;
+  const y = new Float32Array(plan.batch * plan.outChannels * outPlane);
+  const acc = new Float64Array(outPlane);
+  for (let n = 0; n < plan.batch; n++) {
+    for (let oc = 0; oc < plan.outChannels; oc++) {
+      acc.fill(bias ? bias[oc]! : 0);
+      accumulate(acc, n, oc);
+      y.set(acc, (n * plan.outChannels + oc) * outPlane);
+    }
+  }
+  return [{ shape: [plan.batch, plan.outChannels, ...plan.window.outputSize], dtype: 'float32', data: y }];
+}
+
+/**
+ * Adds one (input channel, output channel) pair of a convolution into `acc`, one kernel tap at a time. The loops scan
+ * positions `a` and pair each with b = a * stride - pad_begin + tap * dilation, keeping only the runs where b lies
+ * inside the other tensor, so the innermost loop needs no bounds check. Conv gathers (a: output, b: input, read with
+ * stride); ConvTranspose scatters (a: input, b: output, written with stride).
+ */
+function accumulateTaps(acc: Float64Array, x: Float32Array, xBase: number, w: Float32Array, wBase: number,
+  v: VolumeAxes, transposed: boolean): void {
+  const { kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW } = v;
+  const [aD, aH, aW] = transposed ? [v.inD, v.inH, v.inW] : [v.outD, v.outH, v.outW];
+  const [bD, bH, bW] = transposed ? [v.outD, v.outH, v.outW] : [v.inD, v.inH, v.inW];
+  for (let kd = 0; kd < kD; kd++) {
+    const [adFirst, adLast] = validOutputRange(aD, bD, sD, pD, kd * dD);
+    for (let kh = 0; kh < kH; kh++) {
+      const [ahFirst, ahLast] = validOutputRange(aH, bH, sH, pH, kh * dH);
+      for (let kw = 0; kw < kW; kw++) {
+        const [awFirst, awLast] = validOutputRange(aW, bW, sW, pW, kw * dW);
+        const weight = w[wBase + (kd * kH + kh) * kW + kw]!;
+        for (let ad = adFirst; ad < adLast; ad++) {
+          const bd = ad * sD - pD + kd * dD;
+          for (let ah = ahFirst; ah < ahLast; ah++) {
+            const bh = ah * sH - pH + kh * dH;
+            const aRow = (ad * aH + ah) * aW;
+            const bRow = (bd * bH + bh) * bW - pW + kw * dW;
+            if (transposed) {
+              for (let aw = awFirst; aw < awLast; aw++) acc[bRow + aw * sW]! += weight * x[xBase + aRow + aw]!;
+            } else {
+              for (let aw = awFirst; aw < awLast; aw++) acc[aRow + aw]! += weight * x[xBase + bRow + aw * sW]!;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
  * Direct convolution. For each output channel the output plane is accumulated in float64, one
  * (input channel, kernel tap) pair at a time, so the innermost loop is a strided axpy over output columns.
  */
@@ -133,54 +188,16 @@ function evaluateConv(node: Node, inputs: (Value | undefined)[]): Value[] {
   const plan = planConv(node, inputs);
   const x = float32Data(node, inputs[0]!, 'X');
   const w = float32Data(node, inputs[1]!, 'W');
-  const bias = inputs[2] ? float32Data(node, inputs[2], 'B') : undefined;
-  const g = toVolume(plan.window);
-  const [inD, inH, inW] = g.inputSize;
-  const [outD, outH, outW] = g.outputSize;
-  const [kD, kH, kW] = g.kernel;
-  const [sD, sH, sW] = g.strides;
-  const [dD, dH, dW] = g.dilations;
-  const [pD, pH, pW] = g.padsBegin;
-  const inPlane = inD * inH * inW;
-  const outPlane = outD * outH * outW;
-  const taps = kD * kH * kW;
+  const axes = volumeAxes(plan.window);
   const groupIn = plan.inChannels / plan.group;
   const groupOut = plan.outChannels / plan.group;
-  const y = new Float32Array(plan.batch * plan.outChannels * outPlane);
-  const acc = new Float64Array(outPlane);
-  for (let n = 0; n < plan.batch; n++) {
-    for (let oc = 0; oc < plan.outChannels; oc++) {
-      acc.fill(bias ? bias[oc]! : 0);
-      const firstIn = Math.floor(oc / groupOut) * groupIn;
-      for (let icg = 0; icg < groupIn; icg++) {
-        const xBase = (n * plan.inChannels + firstIn + icg) * inPlane;
-        const wBase = (oc * groupIn + icg) * taps;
-        for (let kd = 0; kd < kD; kd++) {
-          const [odFirst, odLast] = validOutputRange(outD, inD, sD, pD, kd * dD);
-          for (let kh = 0; kh < kH; kh++) {
-            const [ohFirst, ohLast] = validOutputRange(outH, inH, sH, pH, kh * dH);
-            for (let kw = 0; kw < kW; kw++) {
-              const [owFirst, owLast] = validOutputRange(outW, inW, sW, pW, kw * dW);
-              const weight = w[wBase + (kd * kH + kh) * kW + kw]!;
-              for (let od = odFirst; od < odLast; od++) {
-                const id = od * sD - pD + kd * dD;
-                for (let oh = ohFirst; oh < ohLast; oh++) {
-                  const ih = oh * sH - pH + kh * dH;
-                  const xRow = xBase + (id * inH + ih) * inW - pW + kw * dW;
-                  const outRow = (od * outH + oh) * outW;
-                  for (let ow = owFirst; ow < owLast; ow++) {
-                    acc[outRow + ow]! += weight * x[xRow + ow * sW]!;
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-      y.set(acc, (n * plan.outChannels + oc) * outPlane);
+  return accumulatePlanes(node, inputs, plan, axes.outPlane, (acc, n, oc) => {
+    const firstIn = Math.floor(oc / groupOut) * groupIn;
+    for (let icg = 0; icg < groupIn; icg++) {
+      const xBase = (n * plan.inChannels + firstIn + icg) * axes.inPlane;
+      accumulateTaps(acc, x, xBase, w, (oc * groupIn + icg) * axes.taps, axes, false);
     }
-  }
-  return [{ shape: [plan.batch, plan.outChannels, ...plan.window.outputSize], dtype: 'float32', data: y }];
+  });
 }
 
 /**
@@ -191,57 +208,18 @@ function evaluateConvTranspose(node: Node, inputs: (Value | undefined)[]): Value
   const plan = planConvTranspose(node, inputs);
   const x = float32Data(node, inputs[0]!, 'X');
   const w = float32Data(node, inputs[1]!, 'W');
-  const bias = inputs[2] ? float32Data(node, inputs[2], 'B') : undefined;
-  const g = toVolume(plan.window);
-  const [inD, inH, inW] = g.inputSize;
-  const [outD, outH, outW] = g.outputSize;
-  const [kD, kH, kW] = g.kernel;
-  const [sD, sH, sW] = g.strides;
-  const [dD, dH, dW] = g.dilations;
-  const [pD, pH, pW] = g.padsBegin;
-  const inPlane = inD * inH * inW;
-  const outPlane = outD * outH * outW;
-  const taps = kD * kH * kW;
+  const axes = volumeAxes(plan.window);
   const groupIn = plan.inChannels / plan.group;
   const groupOut = plan.outChannels / plan.group;
-  const y = new Float32Array(plan.batch * plan.outChannels * outPlane);
-  const acc = new Float64Array(outPlane);
-  for (let n = 0; n < plan.batch; n++) {
-    for (let oc = 0; oc < plan.outChannels; oc++) {
-      acc.fill(bias ? bias[oc]! : 0);
-      const grp = Math.floor(oc / groupOut);
-      const ocg = oc - grp * groupOut;
-      for (let icg = 0; icg < groupIn; icg++) {
-        const ic = grp * groupIn + icg;
-        const xBase = (n * plan.inChannels + ic) * inPlane;
-        const wBase = (ic * groupOut + ocg) * taps;
-        for (let kd = 0; kd < kD; kd++) {
-          // Input positions whose scatter target lies inside the output: the forward rule with roles swapped.
-          const [idFirst, idLast] = validOutputRange(inD, outD, sD, pD, kd * dD);
-          for (let kh = 0; kh < kH; kh++) {
-            const [ihFirst, ihLast] = validOutputRange(inH, outH, sH, pH, kh * dH);
-            for (let kw = 0; kw < kW; kw++) {
-              const [iwFirst, iwLast] = validOutputRange(inW, outW, sW, pW, kw * dW);
-              const weight = w[wBase + (kd * kH + kh) * kW + kw]!;
-              for (let id = idFirst; id < idLast; id++) {
-                const od = id * sD - pD + kd * dD;
-                for (let ih = ihFirst; ih < ihLast; ih++) {
-                  const oh = ih * sH - pH + kh * dH;
-                  const xRow = xBase + (id * inH + ih) * inW;
-                  const outRow = (od * outH + oh) * outW - pW + kw * dW;
-                  for (let iw = iwFirst; iw < iwLast; iw++) {
-                    acc[outRow + iw * sW]! += weight * x[xRow + iw]!;
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-      y.set(acc, (n * plan.outChannels + oc) * outPlane);
+  return accumulatePlanes(node, inputs, plan, axes.outPlane, (acc, n, oc) => {
+    const grp = Math.floor(oc / groupOut);
+    const ocg = oc - grp * groupOut;
+    for (let icg = 0; icg < groupIn; icg++) {
+      const ic = grp * groupIn + icg;
+      const xBase = (n * plan.inChannels + ic) * axes.inPlane;
+      accumulateTaps(acc, x, xBase, w, (ic * groupOut + ocg) * axes.taps, axes, true);
     }
-  }
-  return [{ shape: [plan.batch, plan.outChannels, ...plan.window.outputSize], dtype: 'float32', data: y }];
+  });
 }
 
 export const ops: OpDef[] = [

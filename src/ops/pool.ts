@@ -6,7 +6,7 @@ import type { DType, Node, TensorData } from '../ir/graph.js';
 import { arrayFor, sizeOf } from '../ir/graph.js';
 import { attrInt, attrInts } from './attrs.js';
 import { requireOperand } from './float-operands.js';
-import { checkSpatialRank, forwardWindow, toVolume, type WindowGeometry } from './spatial.js';
+import { checkSpatialRank, forwardWindow, volumeAxes, type WindowGeometry } from './spatial.js';
 import type { InputInfo, OpDef, OutputInfo, Value } from './types.js';
 
 type Shaped = Pick<InputInfo, 'shape' | 'dtype'>;
@@ -72,19 +72,11 @@ function evaluatePool(node: Node, inputs: (Value | undefined)[], kind: PoolKind,
   const xValue = requireX(node, inputs);
   const x = numericData(node, xValue);
   const window = planPool(node, xValue);
-  const g = toVolume(window);
-  const [inD, inH, inW] = g.inputSize;
-  const [outD, outH, outW] = g.outputSize;
-  const [kD, kH, kW] = g.kernel;
-  const [sD, sH, sW] = g.strides;
-  const [dD, dH, dW] = g.dilations;
-  const [pD, pH, pW] = g.padsBegin;
-  const [eD, eH, eW] = g.padsEnd;
+  const { inD, inH, inW, outD, outH, outW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, eD, eH, eW, inPlane, outPlane } =
+    volumeAxes(window);
   const countPad = attrInt(node, 'count_include_pad', 0) !== 0;
   const columnMajor = attrInt(node, 'storage_order', 0) !== 0;
   const planes = xValue.shape[0]! * xValue.shape[1]!;
-  const inPlane = inD * inH * inW;
-  const outPlane = outD * outH * outW;
   const outShape = pooledShape(xValue, window);
   const y = arrayFor(kind === 'max' ? xValue.dtype : 'float32', planes * outPlane);
   const indices = withIndices ? new Float64Array(planes * outPlane) : undefined;
@@ -173,7 +165,28 @@ function rejectAverageNonFloat(node: Node, x: Shaped): void {
   }
 }
 
-// MACs: pools multiply nothing by weights, so every pool reports 0 (their adds and compares are not MACs).
+/**
+ * A pool with one output: Y of `shape` and X's type (float32 only for an average), computed by `evaluate`.
+ * MACs: pools multiply nothing by weights, so every pool reports 0 (their adds and compares are not MACs).
+ */
+function poolOp(op: string, kind: PoolKind, shape: (node: Node, x: Shaped) => number[],
+  evaluate: (node: Node, inputs: (Value | undefined)[]) => Value[]): OpDef {
+  return {
+    op,
+    opsets: [1, 22],
+    inferShapes(node, inputs) {
+      const x = requireX(node, inputs);
+      if (kind === 'average') rejectAverageNonFloat(node, x);
+      return [{ shape: shape(node, x), dtype: x.dtype }];
+    },
+    evaluate(node, inputs) {
+      if (kind === 'average') rejectAverageNonFloat(node, requireX(node, inputs));
+      return evaluate(node, inputs);
+    },
+    macs: () => 0,
+  };
+}
+
 export const ops: OpDef[] = [
   {
     op: 'MaxPool',
@@ -190,44 +203,7 @@ export const ops: OpDef[] = [
     },
     macs: () => 0,
   },
-  {
-    op: 'AveragePool',
-    opsets: [1, 22],
-    inferShapes(node, inputs) {
-      const x = requireX(node, inputs);
-      rejectAverageNonFloat(node, x);
-      return [{ shape: pooledShape(x, planPool(node, x)), dtype: x.dtype }];
-    },
-    evaluate(node, inputs) {
-      rejectAverageNonFloat(node, requireX(node, inputs));
-      return evaluatePool(node, inputs, 'average', false);
-    },
-    macs: () => 0,
-  },
-  {
-    op: 'GlobalAveragePool',
-    opsets: [1, 22],
-    inferShapes(node, inputs) {
-      const x = requireX(node, inputs);
-      rejectAverageNonFloat(node, x);
-      return [{ shape: globalShape(x), dtype: x.dtype }];
-    },
-    evaluate(node, inputs) {
-      rejectAverageNonFloat(node, requireX(node, inputs));
-      return evaluateGlobalPool(node, inputs, 'average');
-    },
-    macs: () => 0,
-  },
-  {
-    op: 'GlobalMaxPool',
-    opsets: [1, 22],
-    inferShapes(node, inputs) {
-      const x = requireX(node, inputs);
-      return [{ shape: globalShape(x), dtype: x.dtype }];
-    },
-    evaluate(node, inputs) {
-      return evaluateGlobalPool(node, inputs, 'max');
-    },
-    macs: () => 0,
-  },
+  poolOp('AveragePool', 'average', (node, x) => pooledShape(x, planPool(node, x)), (node, inputs) => evaluatePool(node, inputs, 'average', false)),
+  poolOp('GlobalAveragePool', 'average', (_node, x) => globalShape(x), (node, inputs) => evaluateGlobalPool(node, inputs, 'average')),
+  poolOp('GlobalMaxPool', 'max', (_node, x) => globalShape(x), (node, inputs) => evaluateGlobalPool(node, inputs, 'max')),
 ];

@@ -23,7 +23,7 @@ export interface WindowGeometry {
 }
 
 /** The same geometry with exactly three spatial axes: leading axes of size 1 are added (a no-op window). */
-export interface VolumeGeometry {
+interface VolumeGeometry {
   inputSize: [number, number, number];
   outputSize: [number, number, number];
   kernel: [number, number, number];
@@ -137,8 +137,41 @@ export function checkSpatialRank(node: Node, spatialRank: number): void {
   }
 }
 
+/**
+ * A window promoted to three spatial axes (toVolume) as the named numbers of the reference loop nests: per axis
+ * D, H, W the input and output sizes, the kernel (k), stride (s), dilation (d), begin pad (p) and end pad (e); and
+ * the elements of one input plane, one output plane and one kernel.
+ */
+export interface VolumeAxes {
+  inD: number; inH: number; inW: number;
+  outD: number; outH: number; outW: number;
+  kD: number; kH: number; kW: number;
+  sD: number; sH: number; sW: number;
+  dD: number; dH: number; dW: number;
+  pD: number; pH: number; pW: number;
+  eD: number; eH: number; eW: number;
+  inPlane: number;
+  outPlane: number;
+  taps: number;
+}
+
+export function volumeAxes(window: WindowGeometry): VolumeAxes {
+  const g = toVolume(window);
+  const [inD, inH, inW] = g.inputSize;
+  const [outD, outH, outW] = g.outputSize;
+  const [kD, kH, kW] = g.kernel;
+  const [sD, sH, sW] = g.strides;
+  const [dD, dH, dW] = g.dilations;
+  const [pD, pH, pW] = g.padsBegin;
+  const [eD, eH, eW] = g.padsEnd;
+  return {
+    inD, inH, inW, outD, outH, outW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, eD, eH, eW,
+    inPlane: inD * inH * inW, outPlane: outD * outH * outW, taps: kD * kH * kW,
+  };
+}
+
 /** Promote a 1-D or 2-D geometry to three spatial axes, so one loop nest serves every rank. */
-export function toVolume(g: WindowGeometry): VolumeGeometry {
+function toVolume(g: WindowGeometry): VolumeGeometry {
   const lead = MAX_SPATIAL_RANK - g.inputSize.length;
   const grow = (values: readonly number[], fill: number): [number, number, number] => {
     const out = [...new Array<number>(lead).fill(fill), ...values];

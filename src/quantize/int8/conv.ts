@@ -5,7 +5,7 @@
 
 import type { Graph, Node } from '../../ir/graph.js';
 import {
-  constantInts, dimsOf, int8Value, intOf, outputStageOf, requantizeChannel, tapRanges, tensorOfNode, window2d, zeroPointOf,
+  constantInts, dimsOf, int8Value, intOf, outputStageOf, requantizeChannel, shiftInput, tapRanges, tensorOfNode, window2d, zeroPointOf,
   type Int8Kernel, type OutputStage, type Window2d,
 } from './kernel.js';
 import { multiplyPacked, packWeights, type PackedWeights } from './packed-gemm.js';
@@ -140,14 +140,13 @@ function packedConvKernel(setup: ConvSetup): Int8Kernel {
     const xs = input!.data as Int8Array;
     const out = new Int8Array(batch * outC * outPlane);
     for (let b = 0; b < batch; b++) {
-      const xBase = b * inSize;
-      for (let i = 0; i < inSize; i++) shifted[i] = xs[xBase + i]! - zpX;
+      shiftInput(xs, b * inSize, zpX, shifted);
       for (let oy0 = 0; oy0 < g.outH; oy0 += bandRows) {
         const oy1 = Math.min(g.outH, oy0 + bandRows);
         const count = (oy1 - oy0) * g.outW;
         for (let grp = 0; grp < group; grp++) {
           gatherPatches(shifted, grp * gIn, gIn, g, rowTaps, tapColumns, oy0, oy1, patches);
-          multiplyPacked(packed[grp]!, patches, 0, count, acc, 0, count, 1);
+          multiplyPacked(packed[grp]!, patches, count, acc);
           for (let mm = 0; mm < gOut; mm++) {
             const m = grp * gOut + mm;
             requantizeChannel(stage, m, bias[m]!, acc, mm * count, count, out, (b * outC + m) * outPlane + oy0 * g.outW, 1);
@@ -171,8 +170,7 @@ function directConvKernel(setup: ConvSetup): Int8Kernel {
     const xs = input!.data as Int8Array;
     const out = new Int8Array(batch * outC * outPlane);
     for (let b = 0; b < batch; b++) {
-      const xBase = b * inSize;
-      for (let i = 0; i < inSize; i++) shifted[i] = xs[xBase + i]! - zpX;
+      shiftInput(xs, b * inSize, zpX, shifted);
       for (let m = 0; m < outC; m++) {
         const firstChannel = ((m / gOut) | 0) * gIn;
         accumulateDirect(shifted, firstChannel, gIn, g, tapRows, tapColumns, weights, m * depth, acc, 0);

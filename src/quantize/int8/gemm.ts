@@ -3,7 +3,7 @@
 
 import type { Graph, Node } from '../../ir/graph.js';
 import {
-  constantInts, countOf, dimsOf, int8Value, outputStageOf, requantizeChannel, tensorOfNode, zeroPointOf, type Int8Kernel,
+  constantInts, countOf, dimsOf, int8Value, outputStageOf, requantizeChannel, shiftInput, tensorOfNode, zeroPointOf, type Int8Kernel,
 } from './kernel.js';
 import { multiplyPacked, packWeights } from './packed-gemm.js';
 
@@ -21,9 +21,9 @@ export function prepareGemm(node: Node, graph: Graph): Int8Kernel {
   const acc = new Int32Array(rows * n);
   return ([input]) => {
     const xs = input!.data as Int8Array;
-    for (let i = 0; i < shifted.length; i++) shifted[i] = xs[i]! - zpX;
+    shiftInput(xs, 0, zpX, shifted);
     // acc[j * rows + r]: weight row j against input row r; the output is [rows, n].
-    multiplyPacked(packed, shifted, 0, rows, acc, 0, rows, 1);
+    multiplyPacked(packed, shifted, rows, acc);
     const out = new Int8Array(rows * n);
     for (let j = 0; j < n; j++) requantizeChannel(stage, j, bias[j]!, acc, j * rows, rows, out, j, n);
     return [int8Value(outDims, out)];

@@ -170,6 +170,11 @@ export function tapRanges(
   return ranges;
 }
 
+/** shifted[i] = xs[from + i] - zeroPoint over all of `shifted`: one sample's offset int8 values, as the accumulators take them. */
+export function shiftInput(xs: Int8Array, from: number, zeroPoint: number, shifted: Int32Array): void {
+  for (let i = 0; i < shifted.length; i++) shifted[i] = xs[from + i]! - zeroPoint;
+}
+
 /** int8 Value of a given shape. */
 export function int8Value(shape: readonly number[], data: Int8Array): Value {
   return { shape: [...shape], dtype: 'int8', data };

@@ -32,34 +32,28 @@ export function packWeights(weights: ArrayLike<number>, offset: number, rows: nu
 }
 
 /**
- * acc[outBase + r * rowStride + p * colStride] = dot(weight row r, patch p) (wrapped to int32) for every weight row r
- * and every patch p of `patches` (`count` rows of `depth` values from `patchBase`).
+ * acc[r * count + p] = dot(weight row r, patch p) (wrapped to int32) for every weight row r and every patch p of
+ * `patches` (`count` rows of `depth` values).
  */
-export function multiplyPacked(
-  w: PackedWeights, patches: Int32Array, patchBase: number, count: number,
-  acc: Int32Array, outBase: number, rowStride: number, colStride: number,
-): void {
+export function multiplyPacked(w: PackedWeights, patches: Int32Array, count: number, acc: Int32Array): void {
   // Two functions, so that each loop nest is compiled (and specialized) on its own.
-  if (w.blocks > 0) multiplyBlocks(w, patches, patchBase, count, acc, outBase, rowStride, colStride);
-  if (w.rows > w.blocks * 4) multiplyLeftoverRows(w, patches, patchBase, count, acc, outBase, rowStride, colStride);
+  if (w.blocks > 0) multiplyBlocks(w, patches, count, acc);
+  if (w.rows > w.blocks * 4) multiplyLeftoverRows(w, patches, count, acc);
 }
 
 /** The blocks of 4 weight rows: 4 rows by 2 patches per step (8 accumulators). */
-function multiplyBlocks(
-  w: PackedWeights, patches: Int32Array, patchBase: number, count: number,
-  acc: Int32Array, outBase: number, rowStride: number, colStride: number,
-): void {
+function multiplyBlocks(w: PackedWeights, patches: Int32Array, count: number, acc: Int32Array): void {
   const k = w.depth;
   const pw = w.data;
   for (let b = 0; b < w.blocks; b++) {
     const wBase = b * k * 4;
-    const o0 = outBase + b * 4 * rowStride;
-    const o1 = o0 + rowStride;
-    const o2 = o1 + rowStride;
-    const o3 = o2 + rowStride;
+    const o0 = b * 4 * count;
+    const o1 = o0 + count;
+    const o2 = o1 + count;
+    const o3 = o2 + count;
     let p = 0;
     for (; p + 1 < count; p += 2) {
-      const u0 = patchBase + p * k;
+      const u0 = p * k;
       const v0 = u0 + k;
       let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
       for (let i = 0, wi = wBase; i < k; i++, wi += 4) {
@@ -69,36 +63,31 @@ function multiplyBlocks(
         a0 += u * w0; a1 += u * w1; a2 += u * w2; a3 += u * w3;
         b0 += v * w0; b1 += v * w1; b2 += v * w2; b3 += v * w3;
       }
-      const c = p * colStride;
-      acc[o0 + c] = a0; acc[o1 + c] = a1; acc[o2 + c] = a2; acc[o3 + c] = a3;
-      acc[o0 + c + colStride] = b0; acc[o1 + c + colStride] = b1; acc[o2 + c + colStride] = b2; acc[o3 + c + colStride] = b3;
+      acc[o0 + p] = a0; acc[o1 + p] = a1; acc[o2 + p] = a2; acc[o3 + p] = a3;
+      acc[o0 + p + 1] = b0; acc[o1 + p + 1] = b1; acc[o2 + p + 1] = b2; acc[o3 + p + 1] = b3;
     }
     if (p < count) {
-      const u0 = patchBase + p * k;
+      const u0 = p * k;
       let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
       for (let i = 0, wi = wBase; i < k; i++, wi += 4) {
         const u = patches[u0 + i]!;
         a0 += u * pw[wi]!; a1 += u * pw[wi + 1]!; a2 += u * pw[wi + 2]!; a3 += u * pw[wi + 3]!;
       }
-      const c = p * colStride;
-      acc[o0 + c] = a0; acc[o1 + c] = a1; acc[o2 + c] = a2; acc[o3 + c] = a3;
+      acc[o0 + p] = a0; acc[o1 + p] = a1; acc[o2 + p] = a2; acc[o3 + p] = a3;
     }
   }
 }
 
 /** The rows after the last block of 4, one at a time: 4 patches per step. */
-function multiplyLeftoverRows(
-  w: PackedWeights, patches: Int32Array, patchBase: number, count: number,
-  acc: Int32Array, outBase: number, rowStride: number, colStride: number,
-): void {
+function multiplyLeftoverRows(w: PackedWeights, patches: Int32Array, count: number, acc: Int32Array): void {
   const k = w.depth;
   const pw = w.data;
   for (let r = w.blocks * 4; r < w.rows; r++) {
     const wBase = r * k;
-    const o = outBase + r * rowStride;
+    const o = r * count;
     let p = 0;
     for (; p + 3 < count; p += 4) {
-      const u0 = patchBase + p * k;
+      const u0 = p * k;
       const u1 = u0 + k;
       const u2 = u1 + k;
       const u3 = u2 + k;
@@ -107,14 +96,13 @@ function multiplyLeftoverRows(
         const wv = pw[wBase + i]!;
         a0 += patches[u0 + i]! * wv; a1 += patches[u1 + i]! * wv; a2 += patches[u2 + i]! * wv; a3 += patches[u3 + i]! * wv;
       }
-      const c = o + p * colStride;
-      acc[c] = a0; acc[c + colStride] = a1; acc[c + 2 * colStride] = a2; acc[c + 3 * colStride] = a3;
+      acc[o + p] = a0; acc[o + p + 1] = a1; acc[o + p + 2] = a2; acc[o + p + 3] = a3;
     }
     for (; p < count; p++) {
-      const u0 = patchBase + p * k;
+      const u0 = p * k;
       let a = 0;
       for (let i = 0; i < k; i++) a += patches[u0 + i]! * pw[wBase + i]!;
-      acc[o + p * colStride] = a;
+      acc[o + p] = a;
     }
   }
 }

@@ -8,14 +8,14 @@ import { contractChecks } from '../kernels/contract-checks.js';
 import type { MemoryPlan } from '../schedule/memory-plan.js';
 import { validatePlan } from '../schedule/memory-plan.js';
 import { commentText, formatCount, IdentifierPool } from './c-format.js';
-import { ConstantTable } from './constants.js';
+import { ConstantTable, type PrintedConstant } from './constants.js';
 import { checkEmitOptions, checkModelIo } from './emit-checks.js';
 import { KERNEL_DIR, kernelFiles, kernelHeaders } from './kernel-files.js';
 import { lowerGraph } from './lower-float.js';
 import { lowerInt8Graph } from './lower-int8.js';
 import type { LoweredGraphStep } from './lower-steps.js';
-import { modelIo, outputCopies } from './model-io.js';
-import { printSteps, SECTION_STEPS, sectionsOf } from './print-steps.js';
+import { modelIo, outputCopies, type OutputCopy } from './model-io.js';
+import { printSteps, SECTION_STEPS, sectionsOf, type PrintedSteps } from './print-steps.js';
 import { TensorStorage } from './storage.js';
 import { renderTemplate } from './templates.js';
 
@@ -81,10 +81,10 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
 
 /** The printed parts of the model that model.c.hbs and model.h.hbs put together. */
 interface ModelParts {
-  printed: ReturnType<typeof printSteps>;
-  copies: ReturnType<typeof outputCopies>['copies'];
+  printed: PrintedSteps;
+  copies: OutputCopy[];
   storage: TensorStorage;
-  constants: ReturnType<ConstantTable['printed']>;
+  constants: { arrays: PrintedConstant[]; bytes: number };
   headers: string[];
 }
 

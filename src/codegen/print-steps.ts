@@ -59,9 +59,16 @@ interface StepPrinter {
   stepIndex: number;
 }
 
-/** The printed steps, the kernel source files their calls use and the MACs of one inference. */
-export function printSteps(graph: Graph, lowered: readonly LoweredGraphStep[],
-  storage: TensorStorage, constants: ConstantTable): { steps: PrintedStep[]; sources: Set<string>; macs: number } {
+/** The printed steps, the kernel source files their calls use and the multiply-accumulates of one inference. */
+export interface PrintedSteps {
+  steps: PrintedStep[];
+  sources: Set<string>;
+  macs: number;
+}
+
+/** Prints the lowered steps; the one place that reads the plan's step records (number, nodes, in place). */
+export function printSteps(graph: Graph, lowered: readonly LoweredGraphStep[], storage: TensorStorage,
+  constants: ConstantTable): PrintedSteps {
   const sources = new Set<string>();
   let macs = 0;
   const steps = lowered.map(({ step, lowered: low }) => {

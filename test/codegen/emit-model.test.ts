@@ -1,6 +1,6 @@
 // emitModel: the model.h API contract, the explanatory comments, which kernel files are copied, constant arrays
-// (named after their tensors, shared weights once), unsupported operators reported all at once, and speed on
-// large weights.
+// (named after their tensors, shared weights once), unsupported operators reported all at once, the options and
+// models it refuses, the parameters of each section of steps, and speed on large weights.
 
 import { describe, expect, it } from 'vitest';
 import { EennError } from '../../src/ir/diagnostics.js';
@@ -117,6 +117,27 @@ describe('emitModel', () => {
     const graph = b.build();
     graph.tensors.get(graph.outputs[0]!)!.dtype = 'int32';
     expect(() => emitModel(graph, planMemory(graph), { modelName: 'ints', precision: 'float32' })).toThrow(/float32/);
+  });
+
+  it('refuses a precision or a symbol prefix it cannot print, and a model without inputs, with E_USAGE or E_UNSUPPORTED', () => {
+    const graph = smallCnn();
+    const plan = planMemory(graph);
+    const codeOf = (run: () => unknown): string | undefined => {
+      try {
+        run();
+      } catch (err) {
+        return err instanceof EennError ? `${err.code}: ${err.message}` : String(err);
+      }
+      return undefined;
+    };
+    expect(codeOf(() => emitModel(graph, plan, { modelName: 'a', precision: 'int4' as 'int8' })))
+      .toBe('E_USAGE: precision int4 is not one of float32, int8');
+    expect(codeOf(() => emitModel(graph, plan, { modelName: 'a', precision: 'float32', symbolPrefix: '9lives' })))
+      .toBe('E_USAGE: symbol prefix "9lives" is not a C identifier');
+    expect(codeOf(() => emitModel(graph, plan, { modelName: 'a', precision: 'float32', symbolPrefix: 'kws_2' }))).toBeUndefined();
+    const folded = { ...graph, inputs: [] };
+    expect(codeOf(() => emitModel(folded, plan, { modelName: 'a', precision: 'float32' })))
+      .toMatch(/^E_UNSUPPORTED: the model has no runtime input/);
   });
 
   it('gives each section of steps only the inputs and outputs its steps use, not those of the final copies', () => {

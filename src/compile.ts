@@ -102,7 +102,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
     notes.push(`the arena is ${plan.arenaBytes} bytes, the fastest plan within --arena ${policy}; ` +
       `--arena min needs ${plan.smallestArenaBytes} bytes (some layers slower)`);
   } else if (options.precision === 'float32' && policy !== DEFAULT_ARENA_POLICY) {
-    // The float32 plan has no variants that trade memory for speed (memory-plan.ts spends a budget on int8 steps only).
+    // The float32 plan has no variants that trade memory for speed (plan-search.ts spends a budget on int8 steps only).
     notes.push(`--arena ${policy} changes nothing in a float32 build: its one memory plan is already the smallest ` +
       `arena the planner reaches (${plan.arenaBytes} bytes), with no faster variant to spend more on`);
   }

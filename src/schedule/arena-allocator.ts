@@ -1,5 +1,5 @@
 // Places buffers with known lifetimes in one arena so that buffers alive at the same time never share bytes.
-// Used by the memory planner (memory-plan.ts); pure numbers in, offsets out, so it is tested alone.
+// Used by the memory planner (plan.ts); pure numbers in, offsets out, so it is tested alone.
 
 /** A buffer to place: `bytes` long, alive from step `first` to step `last` inclusive. */
 export interface ArenaRequest {

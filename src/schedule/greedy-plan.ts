@@ -1,5 +1,5 @@
 // The arena a TensorFlow Lite Micro-style planner would give the same graph, for reports that print ours
-// beside it. Sits in the schedule stage next to memory-plan.ts and reuses its first-fit placement.
+// beside it. Sits in the schedule stage beside the memory planner and reuses arena-allocator.ts's first-fit placement.
 //
 // TFLite Micro's GreedyMemoryPlanner: every tensor that an operator produces gets its own buffer, alive from the
 // operator that writes it to the last operator that reads it (inclusive); nothing runs in place and no tensor

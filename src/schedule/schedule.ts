@@ -38,7 +38,8 @@ export interface Step {
   /** Output channels per pass of a fused int8 QConv step (`pool` or `residual`): the scratch holds that many planes. */
   blockChannels?: number;
   /**
-   * How the primary Conv writes over its input (set by the memory planner when the input dies here):
+   * How the primary Conv writes over its input (set on the memory plan's own records of the steps, MemoryPlan.steps,
+   * when the input dies here):
    * 'depthwise' (stride 1, same shape: one plane at a time through the scratch) or 'pointwise' (1x1, C_out <= C_in:
    * a few pixels at a time through the scratch).
    */

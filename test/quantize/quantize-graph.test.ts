@@ -9,6 +9,7 @@ import type { Graph, Node } from '../../src/ir/graph.js';
 import { INT8_DOMAIN, scaleZeroOf } from '../../src/ir/int8.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
+import type { PerChannelWeights } from '../../src/quantize/quant-params.js';
 import { SOFTMAX_OUTPUT } from '../../src/quantize/rewrite/pool.js';
 import { buildGraph, randomFloats, type GraphSpec } from '../frontend/build-graph.js';
 
@@ -210,5 +211,50 @@ describe('quantizeGraph', () => {
       const two = await calibrate(graph, samples, { method, workers: 2 });
       expect([...two]).toEqual([...one]);
     }
+  });
+});
+
+describe('quantizeGraph with the model\'s own int8 weights', () => {
+  /** Symmetric per-row int8 weights of a row-major [rows, cols] matrix, as a QDQ model states them (axis 0). */
+  function ownWeights(values: Float32Array, rows: number, cols: number): PerChannelWeights {
+    const scales = Float32Array.from({ length: rows }, (_, r) => Math.max(...Array.from(values.subarray(r * cols, (r + 1) * cols), Math.abs)) / 127);
+    const q = Int8Array.from(values, (v, i) => Math.round(v / scales[Math.floor(i / cols)]!));
+    return { q, scales, axis: 0 };
+  }
+
+  /** The QGemm's int8 weights, dequantized: [N, K] rows. */
+  function gemmWeights(g: Graph): number[] {
+    const w = g.tensors.get(g.nodes.find((n) => n.op === 'QGemm')!.inputs[1]!)!;
+    const k = w.shape[1]!;
+    return Array.from(w.data as Int8Array, (q, i) => q * w.quant!.scale[Math.floor(i / k)]!);
+  }
+
+  const ranges = new Map([['x', { min: -1, max: 1 }], ['y', { min: -2, max: 2 }]]);
+
+  it('uses them where they are the layer\'s weights, and not where Gemm scales them by alpha or they lie along K', () => {
+    const b = randomFloats(9, 31);
+    const gemm = (alpha: number): Graph => shaped({
+      inputs: { x: ['float32', [1, 3]] },
+      constants: { b: ['float32', [3, 3], b] },
+      nodes: [['Gemm', ['x', 'b'], ['y'], { transB: 1, alpha }, 'fc']],
+      outputs: ['y'],
+    });
+    const own = ownWeights(b, 3, 3);
+    const overrides = { activations: new Map(), weights: new Map([['b', own]]) };
+    const stated = quantizeGraph(gemm(1), { ranges, overrides });
+    expect(Array.from(stated.tensors.get(stated.nodes[0]!.inputs[1]!)!.data as Int8Array)).toEqual(Array.from(own.q));
+    // alpha = 0.5: the weights are 0.5 * B, which the stated int8 B is not.
+    const halved = gemmWeights(quantizeGraph(gemm(0.5), { ranges, overrides }));
+    halved.forEach((v, i) => expect(Math.abs(v - 0.5 * b[i]!)).toBeLessThan(0.01));
+
+    // MatMul's [K, N] weights stated per row of K (axis 0): rows of K are not the layer's output channels.
+    const matMul = shaped({
+      inputs: { x: ['float32', [1, 3]] },
+      constants: { b: ['float32', [3, 3], b] },
+      nodes: [['MatMul', ['x', 'b'], ['y'], {}, 'fc']],
+      outputs: ['y'],
+    });
+    const rows = gemmWeights(quantizeGraph(matMul, { ranges, overrides }));
+    rows.forEach((v, i) => expect(Math.abs(v - b[(i % 3) * 3 + Math.floor(i / 3)]!)).toBeLessThan(0.01));
   });
 });

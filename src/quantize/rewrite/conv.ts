@@ -26,7 +26,7 @@ export function conv(ctx: RewriteContext, node: Node): void {
   const wData = constantFloats(ctx, node, wName, 'weight');
   const group = attrInt(node, 'group', 1);
   const geometry = forwardWindow(node, x.tensor.shape.slice(2), wTensor.shape.slice(2));
-  const w = channelWeights(ctx, node, wName, wData, wTensor.shape, 0);
+  const w = channelWeights(node, wName, wData, wTensor.shape, 0, ctx.overrides?.weights.get(wName));
   const out = outputStage(ctx, node);
   const bias = addBias(ctx, node, node.inputs[2] || undefined, wTensor.shape[0]!, x.q.scale, w);
   ctx.addNode(int8Node('QConv', node.name, [x.tensor.name, addWeights(ctx, wName, wTensor.shape, w), bias], [out.name], {
@@ -45,7 +45,7 @@ export function convTranspose(ctx: RewriteContext, node: Node): void {
   if (group !== 1) throw nodeError('E_UNSUPPORTED', node, `int8 ConvTranspose handles group 1, not ${group}`);
   const wData = constantFloats(ctx, node, wName, 'weight');
   const geometry = convTransposeWindow(node, x.tensor, wTensor);
-  const w = channelWeights(ctx, node, wName, wData, wTensor.shape, 1);
+  const w = channelWeights(node, wName, wData, wTensor.shape, 1, ctx.overrides?.weights.get(wName));
   const out = outputStage(ctx, node);
   const outputPadding = (node.attrs['output_padding'] as number[] | undefined) ?? new Array<number>(spatial).fill(0);
   const bias = addBias(ctx, node, node.inputs[2] || undefined, wTensor.shape[1]!, x.q.scale, w);

@@ -10,14 +10,14 @@ import { constantFloats, int8Node, type RewriteContext } from './context.js';
 import { outputStage } from './output-stage.js';
 import { addBias, addWeights, channelWeights, requantAttrs } from './weights.js';
 
-/** A fully connected layer from a float weight matrix laid out [N, K] (already scaled). */
+/** A fully connected layer from a float weight matrix laid out [N, K] (already scaled), or the model's own int8 form of it. */
 function fullyConnected(
   ctx: RewriteContext, node: Node, xName: string, wName: string, wNK: Float32Array, n: number, k: number,
   bias?: Float32Array, own?: PerChannelWeights,
 ): void {
   const x = ctx.activation(node, xName);
   if (x.tensor.shape[x.tensor.shape.length - 1] !== k) throw nodeError('E_UNSUPPORTED', node, `int8 fully connected needs the input's last axis to be K = ${k}`);
-  const w = channelWeights(ctx, node, wName, wNK, [n, k], 0, own);
+  const w = channelWeights(node, wName, wNK, [n, k], 0, own);
   const out = outputStage(ctx, node);
   const biasName = addBias(ctx, node, bias ? `${node.name}_bias` : undefined, n, x.q.scale, w, bias ?? new Float32Array(n));
   ctx.addNode(int8Node('QGemm', node.name, [x.tensor.name, addWeights(ctx, wName, [n, k], w), biasName], [out.name], {

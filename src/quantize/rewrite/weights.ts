@@ -7,10 +7,12 @@ import { channelMultipliers } from '../multiplier.js';
 import { quantizeBias, quantizeWeightsPerChannel, type PerChannelWeights } from '../quant-params.js';
 import { constantFloats, type RewriteContext } from './context.js';
 
-/** Per-output-channel int8 weights: the model's own (`own`, by default those stated for `name`), or symmetric per channel along `axis`. */
+/**
+ * Per-output-channel int8 weights of `data`: `own`, the model's own int8 form of them where it has one, or
+ * symmetric per channel along `axis`.
+ */
 export function channelWeights(
-  ctx: RewriteContext, node: Node, name: string, data: Float32Array, shape: number[], axis: number,
-  own = ctx.overrides?.weights.get(name),
+  node: Node, name: string, data: Float32Array, shape: number[], axis: number, own: PerChannelWeights | undefined,
 ): PerChannelWeights {
   if (own && own.axis === axis && own.q.length === data.length && own.scales.length === shape[axis]) return own;
   if (own && own.scales.length === 1) {

@@ -84,6 +84,15 @@ export function convPoolF32ScratchFloats(outC: number, convH: number, convW: num
   return Math.min(CONV_POOL_BLOCK, outC) * convH * convW;
 }
 
+/**
+ * EENN_CONV_PAIR_F32_SCRATCH_FLOATS(slab_rows, mid_c, mid_w, band_rows, out_c, out_w, residual): the slab of
+ * conv A's rows, and with a residual one band of conv B's output.
+ */
+export function convPairF32ScratchFloats(slabRows: number, midC: number, midW: number, bandRows: number, outC: number,
+  outW: number, residual: boolean): number {
+  return slabRows * midC * midW + (residual ? bandRows * outC * outW : 0);
+}
+
 /** A float check of a call's scratch (`scratchBytes` bytes, 4 per float) against the header's macro. */
 function floatScratchCheck(macro: string, fn: string, scratchBytes: number | undefined): CallCheck[] {
   return scratchBytes === undefined ? [] : [{ expr: `${macro} <= ${Math.floor(scratchBytes / 4)}`, what: `scratch of ${fn}` }];

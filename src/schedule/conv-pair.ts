@@ -5,6 +5,7 @@
 
 import type { Graph, Node } from '../ir/graph.js';
 import { forwardWindow } from '../ops/spatial.js';
+import { convPairF32ScratchFloats } from '../kernels/conv-f32.js';
 
 /** The nodes of a fused Conv pair, in graph order. `first`'s input is the pair's input. */
 export interface ConvPair {
@@ -95,12 +96,11 @@ export function replayBands(a: RowWindow, b: RowWindow, bandRows: number): BandR
   return { slabRows, freesOwnRows };
 }
 
-/** Scratch bytes of a pair: the slab of A's rows, and with a residual one band of B's output. */
+/** Scratch bytes of a pair (convPairF32ScratchFloats): the slab of A's rows, and with a residual one band of B's output. */
 export function convPairScratchBytes(graph: Graph, pair: ConvPair, bandRows: number, slabRows: number): number {
   const mid = graph.tensors.get(pair.first.outputs[0]!)!.shape;
   const out = graph.tensors.get(pair.second.outputs[0]!)!.shape;
-  const band = pair.add ? Math.min(bandRows, out[2]!) * out[1]! * out[3]! : 0;
-  return 4 * (slabRows * mid[1]! * mid[3]! + band);
+  return 4 * convPairF32ScratchFloats(slabRows, mid[1]!, mid[3]!, Math.min(bandRows, out[2]!), out[1]!, out[3]!, pair.add !== undefined);
 }
 
 /** The tensor a pair's step writes: the last node's output. */

@@ -14,6 +14,10 @@ const F32_HEADER = 'eenn_kernels_f32.h';
 /** Header of the int8 kernels, and the fixed-point arithmetic it includes (from templates/c/runtime). */
 const S8_HEADER = 'eenn_kernels_s8.h';
 const FIXEDPOINT_HEADER = 'eenn_fixedpoint.h';
+/** What the int8 kernel files include besides it: the ISA detection (templates/c/runtime, which the Cortex-M
+    runtime includes too) and their internal headers of shared inner loops. */
+const ISA_HEADER = 'eenn_isa.h';
+const S8_INTERNAL_HEADERS = ['eenn_nn_support_s8.h', 'eenn_conv_support_s8.h'];
 /** The int8 kernels' switches of optional fast paths, written for each model (src/kernels/switches.ts). */
 const CONFIG_HEADER = 'eenn_config.h';
 
@@ -34,6 +38,8 @@ export function kernelFiles(headers: string[], sources: string[], graph: Graph,
     files.push([`${KERNEL_DIR}/${header}`, readTemplateFile(`kernels/${header}`)]);
     if (header === S8_HEADER) {
       files.push([`${KERNEL_DIR}/${FIXEDPOINT_HEADER}`, readTemplateFile(`runtime/${FIXEDPOINT_HEADER}`)]);
+      files.push([`${KERNEL_DIR}/${ISA_HEADER}`, readTemplateFile(`runtime/${ISA_HEADER}`)]);
+      for (const internal of S8_INTERNAL_HEADERS) files.push([`${KERNEL_DIR}/${internal}`, readTemplateFile(`kernels/${internal}`)]);
       files.push([`${KERNEL_DIR}/${CONFIG_HEADER}`, configHeader(graph, lowered, modelName)]);
     }
   }

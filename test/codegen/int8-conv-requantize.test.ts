@@ -1,4 +1,4 @@
-// The output stage of the int8 convolution and fully connected kernels (eenn_kernels_s8.h) against the exact
+// The output stage of the int8 convolution and fully connected kernels (eenn_nn_support_s8.h) against the exact
 // arithmetic of eenn_fixedpoint.h, on every code path: eenn_requantize_bounded_s8 (SMMULR on DSP cores, 16 x 16-bit
 // products on Armv6-M, int64 elsewhere) must give eenn_requantize_s8's bits inside its preconditions, and
 // eenn_high_mult_round_s32 round(a b / 2^32) (computed here with BigInt) for every accumulator. Edge values (the ends of the
@@ -33,7 +33,7 @@ int32_t eenn_run(const void *const inputs[EENN_NUM_INPUTS], void *const outputs[
 /* Each record (acc, multiplier, shift, output_offset) gives the bounded and the exact output stage, and the
    rounding high multiply. */
 const MODEL_C = `#include "model.h"
-#include "kernels/eenn_kernels_s8.h"
+#include "kernels/eenn_nn_support_s8.h"
 const uint32_t eenn_input_bytes[EENN_NUM_INPUTS] = { ${RECORDS * 16}u };
 const uint32_t eenn_output_bytes[EENN_NUM_OUTPUTS] = { ${RECORDS * 16}u };
 int32_t eenn_run(const void *const inputs[EENN_NUM_INPUTS], void *const outputs[EENN_NUM_OUTPUTS])
@@ -96,7 +96,9 @@ describe('output stage of the int8 layer kernels', () => {
       const files = new Map<string, string>([
         ['model.h', MODEL_H], ['model.c', MODEL_C],
         ['kernels/eenn_kernels_s8.h', readFileSync(join(TEMPLATES_DIR, 'kernels/eenn_kernels_s8.h'), 'utf8')],
+        ['kernels/eenn_nn_support_s8.h', readFileSync(join(TEMPLATES_DIR, 'kernels/eenn_nn_support_s8.h'), 'utf8')],
         ['kernels/eenn_fixedpoint.h', readFileSync(join(TEMPLATES_DIR, 'runtime/eenn_fixedpoint.h'), 'utf8')],
+        ['kernels/eenn_isa.h', readFileSync(join(TEMPLATES_DIR, 'runtime/eenn_isa.h'), 'utf8')],
         ...renderFirmware(target, { modelName: 'requantize', kernelSources: [], inputBytes: [RECORDS * 16], outputBytes: [RECORDS * 16], includeDirs: ['kernels'] }),
       ]);
       for (const [path, text] of files) {

@@ -61,7 +61,7 @@ describe('int8KernelSwitches', () => {
   const graph: Graph = { name: 'g', inputs: [], outputs: [], nodes: [], tensors: new Map(), opsetImports: [] } as unknown as Graph;
   const i32 = (name: string, values: number[]): KernelArg => constArg(name, { name, ctype: 'int32_t', data: Int32Array.from(values), note: '' });
   const conv = (o: { shift?: number[]; bias?: number[]; act?: [number, number]; inC?: number; scratch?: boolean }): KernelCall => ({
-    fn: 'eenn_conv2d_s8', source: 'eenn_conv_s8.c',
+    fn: 'eenn_conv2d_s8', source: 'eenn_conv2d_s8.c',
     args: [
       o.bias ? i32('bias', o.bias) : nullArg('bias'), o.scratch === false ? nullArg('scratch') : scratchArg('scratch'),
       intArg('in_c', o.inC ?? 8), intArg('out_c', 2), intArg('groups', 1), intArg('kernel_h', 3), intArg('kernel_w', 3),

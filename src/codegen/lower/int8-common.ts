@@ -8,9 +8,13 @@ import {
 } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
 
-/** int8 kernel source files, one family each (templates/c/kernels). */
+/** int8 kernel source files (templates/c/kernels): one public kernel per file for the convolutions, one family each else. */
 export const S8_SOURCES = {
-  conv: 'eenn_conv_s8.c',
+  conv: 'eenn_conv2d_s8.c',
+  conv1x1: 'eenn_conv2d_1x1_s8.c',
+  convTranspose: 'eenn_conv_transpose2d_s8.c',
+  /** The column multiply that eenn_conv2d_s8 and eenn_conv2d_1x1_s8 call (one copy when a model uses both). */
+  multiplyColumns: 'eenn_multiply_columns_s8.c',
   fc: 'eenn_fc_s8.c',
   elementwise: 'eenn_elementwise_s8.c',
   lut: 'eenn_lut_s8.c',

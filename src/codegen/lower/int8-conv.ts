@@ -1,8 +1,8 @@
 // Lowers the int8 layers with weights: QConv (general, depthwise, 1-D and 2-D), QConvTranspose and QGemm, to the
-// kernels of eenn_conv_s8.c and eenn_fc_s8.c. Convolutions and fully connected layers take their weights in the
-// ONNX layout and a bias with the input zero point folded in (bias - zero point * sum of each weight row), so
-// their multiply loops are plain dot products; convolutions gather im2col columns into the step's scratch
-// (src/kernels/conv-s8.ts) when the step has one.
+// kernels eenn_conv2d_s8, eenn_conv2d_1x1_s8, eenn_conv_transpose2d_s8 and eenn_fc_s8 (one file each). Convolutions
+// and fully connected layers take their weights in the ONNX layout and a bias with the input zero point folded in
+// (bias - zero point * sum of each weight row), so their multiply loops are plain dot products; convolutions
+// gather im2col columns into the step's scratch (src/kernels/conv-s8.ts) when the step has one.
 
 import { sizeOf, type Tensor } from '../../ir/graph.js';
 import { attrInt } from '../../ops/attrs.js';
@@ -95,7 +95,8 @@ export function lowerQConv(ctx: LowerContext): LoweredStep {
       detail: 'kernel 1x1, stride 1, no padding',
       calls: [{
         fn: 'eenn_conv2d_1x1_s8',
-        source: S8_SOURCES.conv,
+        source: S8_SOURCES.conv1x1,
+        uses: [S8_SOURCES.multiplyColumns],
         args: [
           tensorArg('input', x.name), weights, folded, tensorArg('output', ctx.result.name), scratch,
           intArg('batches', batches), intArg('in_c', inC), intArg('size', window.inH * window.inW), intArg('out_c', outC), ...tail,
@@ -108,6 +109,7 @@ export function lowerQConv(ctx: LowerContext): LoweredStep {
     calls: [{
       fn: 'eenn_conv2d_s8',
       source: S8_SOURCES.conv,
+      uses: [S8_SOURCES.multiplyColumns],
       args: [
         tensorArg('input', x.name), weights, folded, tensorArg('output', ctx.result.name), scratch,
         ...convShapeArgs(batches, inC, outC, group, window), ...tail,
@@ -134,7 +136,7 @@ export function lowerQConvTranspose(ctx: LowerContext): LoweredStep {
     detail: describeWindow(window, group > 1 ? `${group} groups` : ''),
     calls: [{
       fn: 'eenn_conv_transpose2d_s8',
-      source: S8_SOURCES.conv,
+      source: S8_SOURCES.convTranspose,
       args: [
         tensorArg('input', x.name), tensorArg('weights', w.name), optionalTensorArg('bias', ctx.inputs[2]), tensorArg('output', ctx.result.name),
         ...convShapeArgs(x.shape[0]!, x.shape[1]!, outC, group, window), ...outputStageArgs(ctx, zeroPointOf(x), outC),

@@ -6,7 +6,7 @@
 import { scratchArg, tensorArg, type KernelArg, type Lowering, type LoweredStep, type LowerContext } from '../kernel-call.js';
 
 /** The kernel's source file. */
-export const CONV_IN_PLACE_S8_SOURCE = 'eenn_conv_in_place_s8.c';
+export const CONV_IN_PLACE_S8_SOURCE = 'eenn_conv2d_1x1_in_place_s8.c';
 
 /** Parameters of eenn_conv2d_1x1_s8 that eenn_conv2d_1x1_in_place_s8 passes through, in its own order. */
 const PASSED = ['weights', 'bias', 'batches', 'in_c', 'size', 'out_c', 'input_offset', 'output_offset',

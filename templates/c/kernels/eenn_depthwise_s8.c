@@ -11,9 +11,9 @@
  * nothing). No tap is ever tested for the border.
  *
  * Band routines, by target:
- *   __ARM_FEATURE_MVE  4 output pixels per vector (int32 lanes), any window; exact requantization in vectors
+ *   MVE                4 output pixels per vector (int32 lanes), any window; exact requantization in vectors
  *                      (VQRDMULH and a rounding shift fixed up for ties away from zero, as CMSIS-NN's MVE path).
- *   __ARM_FEATURE_DSP  3x3 (dilation_w 1): each 4-byte load of a padded row gives two pairs of 16-bit inputs
+ *   DSP                3x3 (dilation_w 1): each 4-byte load of a padded row gives two pairs of 16-bit inputs
  *                      (SXTB16); stride 1 sums 2 output pixels per load and row with 4 SMLAD/SMLAxy; the sums of
  *                      EENN_DW_CHUNK pixels are then requantized four at a time, clamped as halfwords (SSUB16/SEL).
  *   portable           the 9 taps of a 3x3 window unrolled, and a plain loop for any other window.
@@ -27,13 +27,12 @@
  */
 #include <string.h>
 
-#include "eenn_kernels_s8.h"
+#include "eenn_nn_support_s8.h"
 
-#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
-#include <arm_mve.h>
+/* The band routines: Helium where present, else the DSP extension, else portable C. */
+#if EENN_HAS_MVE
 #define EENN_DW_MVE 1
-#elif defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-#include <arm_acle.h>
+#elif EENN_HAS_DSP
 #define EENN_DW_DSP 1
 #endif
 
@@ -119,7 +118,7 @@ static inline int8_t eenn_dw_requantize(int32_t acc, const eenn_dw_channel_s8 *c
 /* dst[0, n) = value. */
 static EENN_DW_PLAIN_LOOPS void eenn_dw_fill(int8_t *dst, int32_t n, int8_t value)
 {
-#if defined(__ARM_FEATURE_UNALIGNED)
+#if EENN_HAS_UNALIGNED
     const uint32_t word = (uint32_t)(uint8_t)value * 0x01010101u;
     for (; n >= 4; n -= 4) {
         memcpy(dst, &word, 4);
@@ -137,7 +136,7 @@ static EENN_DW_PLAIN_LOOPS void eenn_dw_fill(int8_t *dst, int32_t n, int8_t valu
  */
 static EENN_DW_PLAIN_LOOPS void eenn_dw_copy(int8_t *dst, const int8_t *src, int32_t n)
 {
-#if defined(__ARM_FEATURE_UNALIGNED)
+#if EENN_HAS_UNALIGNED
     const int8_t *const end = src + (n & ~7);
     while (src != end) {
         uint32_t low, high;

@@ -6,10 +6,10 @@
  * through one of two paths, chosen once per call:
  *   fast   when every value requantized provably stays inside (-2^30, 2^30) (int8 inputs bound the sums: Add
  *          with left_shift <= 20, Mul with output_shift <= 13) and each rounding shift is at most 22: every
- *          eenn_requantize is one rounding high multiply of the doubled value (SMMULR on __ARM_FEATURE_DSP) and one
+ *          eenn_requantize is one rounding high multiply of the doubled value (SMMULR with the DSP extension) and one
  *          shift that rounds half away from zero, the output offset folded into it (see eenn_ew_requantize): the
  *          same bits as eenn_requantize.
- *          __ARM_FEATURE_MVE: 4 elements per vector, exact vector requantization for any parameters
+ *          MVE: 4 elements per vector, exact vector requantization for any parameters
  *          (VQRDMULH and a rounding shift fixed up for ties away from zero, as CMSIS-NN's MVE path).
  *   exact  eenn_add_s8 / eenn_mul_s8 per element, for any parameters.
  * Each output element is computed from the two input elements at its own index only, so the output may be
@@ -17,14 +17,12 @@
  */
 #include <string.h>
 
-#include "eenn_kernels_s8.h"
+#include "eenn_nn_support_s8.h"
 
-#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
-#include <arm_mve.h>
+#if EENN_HAS_MVE
 #define EENN_EW_MVE 1
 #endif
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-#include <arm_acle.h>
+#if EENN_HAS_DSP
 #define EENN_EW_DSP 1
 #endif
 

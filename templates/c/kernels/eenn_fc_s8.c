@@ -5,23 +5,20 @@
  * The compiler folds the input zero point into the bias, so each output is a plain dot product of the raw int8
  * input row with a weight row. Four output features (two pairs) at a time, so that each input value loaded
  * feeds four:
- *   __ARM_FEATURE_DSP  4 input values and 4 weights per word, both expanded to int16 pairs by SXTB16 (bytes
- *                      0 2 and 1 3), 2 SMLAD per feature
- *   __ARM_FEATURE_MVE  16 values per VMLADAVA, the last chunk predicated
- *   portable C         eenn_dot_paired_1x4_s8 (an assembly loop on Armv6-M)
+ *   DSP       4 input values and 4 weights per word, both expanded to int16 pairs by SXTB16 (bytes
+ *             0 2 and 1 3), 2 SMLAD per feature
+ *   MVE       16 values per VMLADAVA, the last chunk predicated
+ *   portable  eenn_dot_paired_1x4_s8 (an assembly loop on Armv6-M)
  * Output stage: eenn_requantize_output_s8.
  */
 #include <string.h>
 
-#include "eenn_kernels_s8.h"
+#include "eenn_nn_support_s8.h"
 
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-#include <arm_acle.h>
-#endif
-#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
-#include <arm_mve.h>
+/* The dot product path: Helium where present, else the DSP extension, else portable C. */
+#if EENN_HAS_MVE
 #define EENN_FC_S8_MVE 1
-#elif defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#elif EENN_HAS_DSP
 #define EENN_FC_S8_DSP 1
 #endif
 
@@ -71,7 +68,8 @@ static void eenn_fc_dot_pairs_dsp(const int8_t *x, const int8_t *p0, const int8_
         /* Whole chunks of 16 values: 64 multiply-accumulates in 98 instructions. */
         const int8_t *end = x + 16 * chunks;
         uint32_t x02, x13, wv, t;
-        __asm__("1:\n\t" EENN_FC_S8_GROUP_ASM(0) EENN_FC_S8_GROUP_ASM(1) EENN_FC_S8_GROUP_ASM(2)
+        __asm__(EENN_ASM_SYNTAX_UNIFIED
+                "1:\n\t" EENN_FC_S8_GROUP_ASM(0) EENN_FC_S8_GROUP_ASM(1) EENN_FC_S8_GROUP_ASM(2)
                 EENN_FC_S8_GROUP_ASM(3)
                 "add %[x], %[x], #16\n\t"
                 "add %[p0], %[p0], #32\n\t"

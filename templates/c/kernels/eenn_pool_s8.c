@@ -5,9 +5,9 @@
  * raw values and divides with rounding (eenn_rounding_divide_s32), so the output keeps the input's quantization
  * as in TFLite. Each output row clips its window rows once; the columns whose window lies inside the input
  * (computed once per call) run without any clipping, the few border columns clip their window. Paths:
- *   2x2 max pooling, stride 2, no padding (the common one): __ARM_FEATURE_DSP takes the bytewise maximum of 4
+ *   2x2 max pooling, stride 2, no padding (the common one): the DSP extension takes the bytewise maximum of 4
  *   values at once (SSUB8 sets the GE flags SEL reads): two output pixels per pair of loads.
- *   Global pooling: __ARM_FEATURE_MVE reduces 16 values per instruction (VMAXV, VADDVA); __ARM_FEATURE_DSP sums
+ *   Global pooling: MVE reduces 16 values per instruction (VMAXV, VADDVA); the DSP extension sums
  *   4 values per SXTAB16 pair, maximum as above.
  *   Average windows of 2^k taps divide by a shift.
  *
@@ -17,14 +17,12 @@
  */
 #include <string.h>
 
-#include "eenn_kernels_s8.h"
+#include "eenn_nn_support_s8.h"
 
-#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
-#include <arm_mve.h>
+#if EENN_HAS_MVE
 #define EENN_POOL_MVE 1
 #endif
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-#include <arm_acle.h>
+#if EENN_HAS_DSP
 #define EENN_POOL_DSP 1
 #endif
 

@@ -2,19 +2,17 @@
  * eenn_softmax_s8.c - int8 softmax along contiguous rows through an exponential table (Q16) the compiler
  * computed from the input scale; the output has TFLite's softmax quantization (scale 1/256, zero point -128).
  *
- * Three passes over each row: its maximum (__ARM_FEATURE_MVE: 16 values per VMAXV; __ARM_FEATURE_DSP: the
+ * Three passes over each row: its maximum (MVE: 16 values per VMAXV; DSP: the
  * bytewise maximum of 4 values at once, SSUB8 and SEL), the sum of table[max - x], then each output. Every
  * input of a row is read before any output of it is written, so the output may be the input.
  */
 #include <string.h>
 
-#include "eenn_kernels_s8.h"
+#include "eenn_nn_support_s8.h"
 
-#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
-#include <arm_mve.h>
+#if EENN_HAS_MVE
 #define EENN_SOFTMAX_MVE 1
-#elif defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-#include <arm_acle.h>
+#elif EENN_HAS_DSP
 #define EENN_SOFTMAX_DSP 1
 #endif
 

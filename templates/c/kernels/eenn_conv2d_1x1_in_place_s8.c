@@ -1,7 +1,7 @@
 /*
- * eenn_conv_in_place_s8.c - int8 1x1 convolution written over its own input (NCHW), for the memory planner's
- * in-place steps: EENN_CONV_1X1_IN_PLACE_S8_PIXELS pixels at a time are gathered from every input channel into
- * the scratch, computed there by eenn_conv2d_1x1_s8 (eenn_conv_s8.c, the same arithmetic and speed as the
+ * eenn_conv2d_1x1_in_place_s8.c - int8 1x1 convolution written over its own input (NCHW), for the memory
+ * planner's in-place steps: EENN_CONV_1X1_IN_PLACE_S8_PIXELS pixels at a time are gathered from every input
+ * channel into the scratch, computed there by eenn_conv2d_1x1_s8 (the same arithmetic and speed as the
  * layer out of place) and written back over those same pixels of the first out_c channels. Pixel p of an output
  * channel is written only after pixel p of every input channel has been read, and no other pixel is touched.
  */

@@ -1,0 +1,112 @@
+/*
+ * eenn_conv2d_1x1_s8.c - int8 1x1 convolution with stride 1, no padding, one group (NCHW): a matrix product per
+ * image. The values of one or two pixels are gathered into columns in the scratch and multiplied with the weight
+ * rows by eenn_multiply_columns_s8, as eenn_conv2d_s8 multiplies its columns; on DSP, with 16 input channels or
+ * more, two adjacent pixels are gathered and expanded to int16 pairs in one pass (one halfword load per channel).
+ * Without a scratch (NULL) the input is read in place, one output of one channel at a time.
+ */
+#include "eenn_conv_support_s8.h"
+
+#if defined(EENN_CONV_S8_DSP)
+/*
+ * The expanded columns of the two adjacent pixels `x` (first channel) and x + 1 of a 1x1 convolution, channels
+ * `size` apart, as eenn_expand_column_s8 lays them out (in_c >= 16): one halfword load per channel holds both
+ * pixels, and SXTB16 of (h0 | h2 << 16) is pixel a's pair (x0, x2), SXTB16 rotated by 8 pixel b's.
+ */
+static void eenn_gather_pair_1x1_dsp(const int8_t *x, int32_t size, int32_t in_c, uint8_t *col_a, uint8_t *col_b)
+{
+    const int32_t whole = in_c & ~3;
+    for (int32_t c = 0; c < whole; c += 4) {
+        uint16_t h0, h1, h2, h3;
+        memcpy(&h0, x, 2);
+        memcpy(&h1, x + size, 2);
+        memcpy(&h2, x + 2 * size, 2);
+        memcpy(&h3, x + 3 * size, 2);
+        const uint32_t t02 = (uint32_t)h0 | (uint32_t)h2 << 16, t13 = (uint32_t)h1 | (uint32_t)h3 << 16;
+        eenn_write_u32(col_a, (uint32_t)__sxtb16((int32_t)t02));
+        eenn_write_u32(col_a + 4, (uint32_t)__sxtb16((int32_t)t13));
+        eenn_write_u32(col_b, (uint32_t)eenn_sxtb16_ror8_s8(t02));
+        eenn_write_u32(col_b + 4, (uint32_t)eenn_sxtb16_ror8_s8(t13));
+        x += 4 * size;
+        col_a += 8;
+        col_b += 8;
+    }
+    if (whole < in_c) {
+        /* The last 4 channels, those already in the group before set to 0. */
+        const int32_t skip = whole + 4 - in_c;
+        uint16_t h[4];
+        x -= skip * size;
+        for (int32_t i = 0; i < 4; i++) {
+            memcpy(&h[i], x + i * size, 2);
+            h[i] = i < skip ? 0 : h[i];
+        }
+        const uint32_t t02 = (uint32_t)h[0] | (uint32_t)h[2] << 16, t13 = (uint32_t)h[1] | (uint32_t)h[3] << 16;
+        eenn_write_u32(col_a, (uint32_t)__sxtb16((int32_t)t02));
+        eenn_write_u32(col_a + 4, (uint32_t)__sxtb16((int32_t)t13));
+        eenn_write_u32(col_b, (uint32_t)eenn_sxtb16_ror8_s8(t02));
+        eenn_write_u32(col_b + 4, (uint32_t)eenn_sxtb16_ror8_s8(t13));
+    }
+}
+#endif
+
+void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
+                        const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output, int8_t *EENN_RESTRICT scratch,
+                        int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
+                        int32_t input_offset, int32_t output_offset,
+                        const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
+                        int32_t act_min, int32_t act_max)
+{
+    (void)input_offset; /* folded into the bias */
+    const eenn_output_stage_s8 o = {
+        output_offset, act_min, act_max, eenn_requantize_bounded_ok_s8(bias, output_shift, out_c, in_c),
+        act_min == -128 && act_max == 127,
+    };
+    const eenn_conv_group_s8 columns = { weights, bias, output_multiplier, output_shift, in_c, out_c, size, &o };
+    for (int32_t n = 0; n < batches; n++) {
+        const int8_t *in = input + n * in_c * size;
+        int8_t *out = output + n * out_c * size;
+#if EENN_CONV_S8_DIRECT
+        if (scratch == NULL) {
+            /* One output channel of one pixel at a time, the input read in place. */
+            for (int32_t p = 0; p < size; p++) {
+                for (int32_t m = 0; m < out_c; m++) {
+                    uint32_t acc = bias != NULL ? (uint32_t)bias[m] : 0u;
+                    /* Channel m's row, a chunk of the paired layout at a time. */
+                    for (int32_t c0 = 0, chunk = 0; c0 < in_c; c0 += EENN_PAIR_CHUNK_S8, chunk++) {
+                        const int8_t *w = eenn_paired_chunk_s8(weights, m, out_c, in_c, chunk);
+                        const int32_t end = in_c - c0 < EENN_PAIR_CHUNK_S8 ? in_c : c0 + EENN_PAIR_CHUNK_S8;
+                        for (int32_t c = c0; c < end; c++) {
+                            acc += (uint32_t)(in[c * size + p] * *w++);
+                        }
+                    }
+                    eenn_conv_store_s8(out + m * size + p, 1, (int32_t)acc, 0, output_multiplier[m], output_shift[m],
+                                       o.bounded, 0, &o);
+                }
+            }
+            continue;
+        }
+#endif
+        for (int32_t p = 0; p < size;) {
+            const int32_t pixels = size - p < EENN_CONV_S8_PIXELS ? size - p : EENN_CONV_S8_PIXELS;
+#if defined(EENN_CONV_S8_DSP)
+            if (pixels == 2 && in_c >= EENN_PAIR_CHUNK_S8) {
+                eenn_gather_pair_1x1_dsp(in + p, size, in_c, (uint8_t *)eenn_column_s8(scratch, in_c, 0),
+                                         (uint8_t *)eenn_column_s8(scratch, in_c, 1));
+                eenn_multiply_columns_s8(scratch, 2, &columns, out + p);
+                p += 2;
+                continue;
+            }
+#endif
+            for (int32_t i = 0; i < pixels; i++) {
+                int8_t *col = eenn_column_s8(scratch, in_c, i);
+                const int8_t *x = in + p + i;
+                for (int32_t c = 0; c < in_c; c++, x += size) {
+                    col[c] = *x;
+                }
+                eenn_column_done_s8(scratch, in_c, i);
+            }
+            eenn_multiply_columns_s8(scratch, pixels, &columns, out + p);
+            p += pixels;
+        }
+    }
+}

@@ -1,0 +1,331 @@
+/*
+ * eenn_conv2d_s8.c - int8 2-D convolution (NCHW), any groups, stride, dilation and padding (1-D as a 2-D of one
+ * row).
+ *
+ * Each output pixel's values (its im2col column: the window in the order of a weight row, padded taps holding
+ * the input zero point) are gathered into the scratch, two pixels at a time on DSP and MVE, and multiplied with
+ * every weight row of the group by eenn_multiply_columns_s8. Layers of fewer than 16 values per output (first
+ * layers) on DSP gather tiles of EENN_CONV_S8_TILE pixels and requantize each pair of channels over the tile.
+ * Without a scratch (NULL) the input is read in place, a run of output pixels of one channel at a time (the
+ * memory planner's choice when the scratch would set the arena's peak, `--arena min`). Output stage:
+ * eenn_requantize_bounded_s8 when the layer allows it (eenn_requantize_bounded_ok_s8), else eenn_requantize_s8.
+ */
+#include "eenn_conv_support_s8.h"
+
+/* Pixels gathered at once by the path for fewer than 16 values per output (EENN_CONV_S8_SCRATCH_BYTES). */
+#define EENN_CONV_S8_TILE 8
+
+/* The window geometry of one group of a convolution. */
+typedef struct
+{
+    const int8_t *input; /* first input channel of the group, [channels, in_h, in_w] */
+    int32_t channels, in_h, in_w;
+    int32_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
+    int8_t pad_value; /* the input zero point */
+} eenn_window_s8;
+
+/* v, hidden from the optimizer (no instruction): a loop copying such values is not turned into a call to memcpy,
+   which costs more than the few bytes of an im2col row. */
+static inline uint32_t eenn_opaque_u32(uint32_t v)
+{
+    __asm__("" : "+r"(v));
+    return v;
+}
+
+/*
+ * The run of n bytes at `from` copied to `to`; returns to + n. With unaligned word access (EENN_HAS_UNALIGNED)
+ * whole words: up to 3 bytes past to + n change (the scratch has room for them, eenn_column_s8).
+ */
+static inline int8_t *eenn_copy_run_s8(int8_t *EENN_RESTRICT to, const int8_t *EENN_RESTRICT from, int32_t n)
+{
+#if EENN_HAS_UNALIGNED
+    for (int32_t i = 0; i < n; i += 4) {
+        eenn_write_u32(to + i, eenn_opaque_u32(eenn_read_u32(from + i)));
+    }
+#else
+    for (int32_t i = 0; i < n; i++) {
+        to[i] = (int8_t)eenn_opaque_u32((uint32_t)from[i]);
+    }
+#endif
+    return to + n;
+}
+
+/*
+ * The im2col column of output pixel (oy, ox): channels * kernel_h * kernel_w int8 values in the order of a
+ * weight row (channel, kernel row, kernel column), taps in the padding holding the zero point. May write up to 3
+ * bytes past the column.
+ */
+/* Kept out of line: inlined into the pixel loop it makes the loop's registers spill. */
+static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_t oy, int32_t ox, int8_t *EENN_RESTRICT col)
+{
+    const int32_t iy0 = oy * g->stride_h - g->pad_top;
+    const int32_t ix0 = ox * g->stride_w - g->pad_left;
+    const int32_t plane = g->in_h * g->in_w;
+    const int32_t row_step = g->dilation_h * g->in_w;
+    const int32_t kh = g->kernel_h, kw = g->kernel_w, dw = g->dilation_w;
+    if (iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * g->dilation_h < g->in_h && ix0 + (kw - 1) * dw < g->in_w) {
+        /* The whole window inside the input. */
+        const int8_t *x = g->input + iy0 * g->in_w + ix0;
+#if EENN_HAS_UNALIGNED
+        if (dw == 1 && kw == 3 && kh == 3) {
+            /* 3x3 windows: three words per channel, each row's 4th byte overwritten by the next row. */
+            for (int32_t c = 0; c < g->channels; c++, x += plane, col += 9) {
+                eenn_write_u32(col, eenn_opaque_u32(eenn_read_u32(x)));
+                eenn_write_u32(col + 3, eenn_opaque_u32(eenn_read_u32(x + row_step)));
+                eenn_write_u32(col + 6, eenn_opaque_u32(eenn_read_u32(x + 2 * row_step)));
+            }
+            return;
+        }
+        if (dw == 1 && kw <= 4) {
+            /* Rows of at most 4 contiguous values (3x3 kernels): one word each, up to 3 bytes written past. */
+            for (int32_t c = 0; c < g->channels; c++, x += plane) {
+                const int8_t *row = x;
+                for (int32_t ky = 0; ky < kh; ky++, row += row_step) {
+                    eenn_write_u32(col, eenn_opaque_u32(eenn_read_u32(row)));
+                    col += kw;
+                }
+            }
+            return;
+        }
+#endif
+        if (dw == 1) {
+            for (int32_t c = 0; c < g->channels; c++, x += plane) {
+                const int8_t *row = x;
+                for (int32_t ky = 0; ky < kh; ky++, row += row_step) {
+                    col = eenn_copy_run_s8(col, row, kw);
+                }
+            }
+            return;
+        }
+        for (int32_t c = 0; c < g->channels; c++, x += plane) {
+            const int8_t *row = x;
+            for (int32_t ky = 0; ky < kh; ky++, row += row_step) {
+                for (int32_t kx = 0; kx < kw; kx++) {
+                    *col++ = row[kx * dw];
+                }
+            }
+        }
+        return;
+    }
+    /* A window over the border: tap by tap (one loop with a test, which compilers leave as it is). */
+    for (int32_t c = 0; c < g->channels; c++) {
+        const int8_t *x = g->input + c * plane;
+        for (int32_t ky = 0; ky < kh; ky++) {
+            const int32_t iy = iy0 + ky * g->dilation_h;
+            const int32_t row_inside = iy >= 0 && iy < g->in_h;
+            const int8_t *row = x + iy * g->in_w;
+            for (int32_t kx = 0, ix = ix0; kx < kw; kx++, ix += dw) {
+                *col++ = row_inside && ix >= 0 && ix < g->in_w ? row[ix] : g->pad_value;
+            }
+        }
+    }
+}
+
+#if EENN_CONV_S8_DIRECT
+/* Output pixels of one row whose sums the scratch-less path keeps on the stack at once. */
+#define EENN_CONV_S8_DIRECT_PIXELS 32
+
+/*
+ * Without a scratch: every output of a group, reading the input in place. For each run of up to
+ * EENN_CONV_S8_DIRECT_PIXELS pixels of an output row and each output channel, the sums sit on the stack and each
+ * weight (walked chunk by chunk of the paired layout) is multiplied with the input values of its tap across the
+ * run: taps in the padding add weight * pad_value.
+ */
+static void eenn_conv_direct_s8(const eenn_window_s8 *g, int32_t out_h, int32_t out_w,
+                                const int8_t *EENN_RESTRICT weights, int32_t channels,
+                                const int32_t *EENN_RESTRICT bias, const int32_t *EENN_RESTRICT multiplier,
+                                const int32_t *EENN_RESTRICT shift, const eenn_output_stage_s8 *o,
+                                int8_t *EENN_RESTRICT out, int32_t out_stride)
+{
+    const int32_t depth = g->channels * g->kernel_h * g->kernel_w;
+    const int32_t plane = g->in_h * g->in_w;
+    uint32_t acc[EENN_CONV_S8_DIRECT_PIXELS]; /* int32 sums, added modulo 2^32 */
+    for (int32_t oy = 0; oy < out_h; oy++) {
+        const int32_t iy0 = oy * g->stride_h - g->pad_top;
+        for (int32_t x0 = 0; x0 < out_w; x0 += EENN_CONV_S8_DIRECT_PIXELS) {
+            const int32_t n = out_w - x0 < EENN_CONV_S8_DIRECT_PIXELS ? out_w - x0 : EENN_CONV_S8_DIRECT_PIXELS;
+            for (int32_t m = 0; m < channels; m++) {
+                const uint32_t b = bias != NULL ? (uint32_t)bias[m] : 0u;
+                for (int32_t i = 0; i < n; i++) {
+                    acc[i] = b;
+                }
+                int32_t chunk = 0;
+                const int8_t *w = eenn_paired_chunk_s8(weights, m, channels, depth, 0);
+                int32_t left = EENN_PAIR_CHUNK_S8; /* weights left in this chunk of the row */
+                for (int32_t c = 0; c < g->channels; c++) {
+                    for (int32_t ky = 0; ky < g->kernel_h; ky++) {
+                        const int32_t iy = iy0 + ky * g->dilation_h;
+                        const int32_t row_inside = iy >= 0 && iy < g->in_h;
+                        for (int32_t kx = 0; kx < g->kernel_w; kx++) {
+                            const int32_t wv = *w++;
+                            if (--left == 0) {
+                                w = eenn_paired_chunk_s8(weights, m, channels, depth, ++chunk);
+                                left = EENN_PAIR_CHUNK_S8;
+                            }
+                            const uint32_t padded = (uint32_t)(wv * g->pad_value);
+                            /* Pixels [lo, hi) of the run read inside the row; the others read the padding. */
+                            const int32_t dx = kx * g->dilation_w - g->pad_left;
+                            int32_t lo = 0;
+                            int32_t hi = row_inside ? n : 0;
+                            while (lo < hi && (x0 + lo) * g->stride_w + dx < 0) {
+                                lo++;
+                            }
+                            while (hi > lo && (x0 + hi - 1) * g->stride_w + dx >= g->in_w) {
+                                hi--;
+                            }
+                            for (int32_t i = 0; i < lo; i++) {
+                                acc[i] += padded;
+                            }
+                            if (hi > lo) {
+                                const int8_t *x = g->input + c * plane + iy * g->in_w + (x0 + lo) * g->stride_w + dx;
+                                for (int32_t i = lo; i < hi; i++, x += g->stride_w) {
+                                    acc[i] += (uint32_t)(wv * *x);
+                                }
+                            }
+                            for (int32_t i = hi; i < n; i++) {
+                                acc[i] += padded;
+                            }
+                        }
+                    }
+                }
+                int8_t *dst = out + m * out_stride + oy * out_w + x0;
+                for (int32_t i = 0; i < n; i++) {
+                    eenn_conv_store_s8(dst + i, 1, (int32_t)acc[i], 0, multiplier[m], shift[m], o->bounded, 0, o);
+                }
+            }
+        }
+    }
+}
+#endif
+
+#if defined(EENN_CONV_S8_DSP) && EENN_CONV_S8_FEW_VALUES
+/*
+ * Layers of fewer than 16 values per output (first layers: 1 to 4 input channels, small kernels) on DSP: the
+ * columns of up to EENN_CONV_S8_TILE pixels are gathered first, then each pair of output channels derives its
+ * requantization once and runs over the tile, one SMLAD loop of depth / 4 groups per 2 x 2 block.
+ */
+static void eenn_conv_tile_small_dsp(const eenn_window_s8 *g, int32_t out_w, int32_t oy, int32_t ox, int32_t count,
+                                     const int8_t *EENN_RESTRICT w, int32_t depth, int32_t channels,
+                                     const int32_t *EENN_RESTRICT bias, const int32_t *EENN_RESTRICT multiplier,
+                                     const int32_t *EENN_RESTRICT shift, const eenn_output_stage_s8 *o,
+                                     int8_t *EENN_RESTRICT out, int32_t out_stride, int8_t *scratch)
+{
+    const int32_t row = EENN_PAIRED_ROW_S8(depth); /* depth rounded up to 4: the column and each weight row */
+    const int32_t stride = 2 * row;
+    for (int32_t i = 0; i < count; i++) {
+        eenn_im2col_s8(g, oy, ox, scratch + i * stride);
+        eenn_expand_column_s8((uint8_t *)scratch + i * stride, depth);
+        if (++ox == out_w) {
+            ox = 0;
+            oy++;
+        }
+    }
+    for (int32_t m = 0; m < channels; m += 2, w += 2 * row, out += 2 * out_stride) {
+        const int32_t paired = m + 1 < channels;
+        const int32_t m1 = paired ? m + 1 : m;
+        const int32_t b0 = bias != NULL ? bias[m] : 0, b1 = bias != NULL ? bias[m1] : 0;
+        if (o->bounded && o->full_range && count == EENN_CONV_S8_TILE) {
+            /* The usual case, the requantization of both channels derived once for the tile. */
+            const int32_t mult0 = multiplier[m], e0 = -shift[m], half0 = 1 << (e0 - 1);
+            const int32_t mult1 = multiplier[m1], e1 = -shift[m1], half1 = 1 << (e1 - 1);
+            const int32_t zp = o->output_offset;
+            int8_t *out1 = out + (paired ? out_stride : 0);
+            for (int32_t i = 0; i < EENN_CONV_S8_TILE; i += 2) {
+                const uint8_t *a = (const uint8_t *)scratch + i * stride;
+                const uint8_t *b = a + stride;
+                const int8_t *wp = w;
+                int32_t s00 = b0, s01 = b1, s10 = b0, s11 = b1;
+                eenn_groups_2x2_dsp(&a, &b, &wp, paired ? row : 0, row >> 2, &s00, &s01, &s10, &s11);
+                out[i] = (int8_t)__ssat(eenn_requantize_bounded_s8(s00, mult0, e0, half0) + zp, 8);
+                out[i + 1] = (int8_t)__ssat(eenn_requantize_bounded_s8(s10, mult0, e0, half0) + zp, 8);
+                /* A lone last channel writes its own outputs twice. */
+                out1[i] = (int8_t)__ssat(eenn_requantize_bounded_s8(s01, mult1, e1, half1) + zp, 8);
+                out1[i + 1] = (int8_t)__ssat(eenn_requantize_bounded_s8(s11, mult1, e1, half1) + zp, 8);
+            }
+            continue;
+        }
+        for (int32_t i = 0; i < count; i += 2) {
+            const uint8_t *a = (const uint8_t *)scratch + i * stride;
+            const uint8_t *b = i + 1 < count ? a + stride : a;
+            const int8_t *wp = w;
+            int32_t s00 = b0, s01 = b1, s10 = b0, s11 = b1;
+            eenn_groups_2x2_dsp(&a, &b, &wp, paired ? row : 0, row >> 2, &s00, &s01, &s10, &s11);
+            const int32_t pixels = i + 1 < count ? 2 : 1;
+            eenn_conv_store_s8(out + i, pixels, s00, s10, multiplier[m], shift[m], o->bounded, o->full_range, o);
+            if (paired) {
+                eenn_conv_store_s8(out + out_stride + i, pixels, s01, s11, multiplier[m1], shift[m1], o->bounded,
+                                   o->full_range, o);
+            }
+        }
+    }
+}
+#endif
+
+void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
+                    const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output, int8_t *EENN_RESTRICT scratch,
+                    int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
+                    int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
+                    int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                    int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                    int32_t input_offset, int32_t output_offset,
+                    const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
+                    int32_t act_min, int32_t act_max)
+{
+    const int32_t group_in = in_c / groups;
+    const int32_t group_out = out_c / groups;
+    const int32_t depth = group_in * kernel_h * kernel_w;
+    const int32_t size = out_h * out_w;
+    const eenn_output_stage_s8 o = {
+        output_offset, act_min, act_max, eenn_requantize_bounded_ok_s8(bias, output_shift, out_c, depth),
+        act_min == -128 && act_max == 127,
+    };
+    eenn_window_s8 g = {
+        input, group_in, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left,
+        dilation_h, dilation_w, (int8_t)-input_offset,
+    };
+    for (int32_t n = 0; n < batches; n++) {
+        for (int32_t grp = 0; grp < groups; grp++) {
+            const int32_t first = grp * group_out;
+            const int8_t *w = weights + first * EENN_PAIRED_ROW_S8(depth);
+            const int32_t *b = bias != NULL ? bias + first : NULL;
+            const int32_t *mult = output_multiplier + first;
+            const int32_t *shift = output_shift + first;
+            int8_t *out = output + (n * out_c + first) * size;
+            g.input = input + (n * in_c + grp * group_in) * in_h * in_w;
+            int32_t oy = 0, ox = 0;
+#if defined(EENN_CONV_S8_DSP) && EENN_CONV_S8_FEW_VALUES
+            if (scratch != NULL && depth < EENN_PAIR_CHUNK_S8) {
+                for (int32_t p = 0; p < size; p += EENN_CONV_S8_TILE) {
+                    const int32_t count = size - p < EENN_CONV_S8_TILE ? size - p : EENN_CONV_S8_TILE;
+                    eenn_conv_tile_small_dsp(&g, out_w, oy, ox, count, w, depth, group_out, b, mult, shift, &o, out + p,
+                                             size, scratch);
+                    ox += count;
+                    oy += ox / out_w;
+                    ox %= out_w;
+                }
+                continue;
+            }
+#endif
+#if EENN_CONV_S8_DIRECT
+            if (scratch == NULL) {
+                eenn_conv_direct_s8(&g, out_h, out_w, w, group_out, b, mult, shift, &o, out, size);
+                continue;
+            }
+#endif
+            const eenn_conv_group_s8 columns = { w, b, mult, shift, depth, group_out, size, &o };
+            for (int32_t p = 0; p < size;) {
+                const int32_t pixels = size - p < EENN_CONV_S8_PIXELS ? size - p : EENN_CONV_S8_PIXELS;
+                for (int32_t i = 0; i < pixels; i++) {
+                    eenn_im2col_s8(&g, oy, ox, eenn_column_s8(scratch, depth, i));
+                    eenn_column_done_s8(scratch, depth, i);
+                    if (++ox == out_w) {
+                        ox = 0;
+                        oy++;
+                    }
+                }
+                eenn_multiply_columns_s8(scratch, pixels, &columns, out + p);
+                p += pixels;
+            }
+        }
+    }
+}

@@ -1,0 +1,226 @@
+/*
+ * eenn_conv_support_s8.h - what the im2col convolutions (eenn_conv2d_s8, eenn_conv2d_1x1_s8 and the 1x1 kernel
+ * in place) share: which multiply path the build takes, the layout of the gathered columns in the scratch, the
+ * expansion of a column to int16 pairs on DSP, and the output stage of one channel. The columns are multiplied
+ * with the weight rows by eenn_multiply_columns_s8 (eenn_multiply_columns_s8.c). Internal to the kernels, not
+ * part of their API.
+ */
+#ifndef EENN_CONV_SUPPORT_S8_H
+#define EENN_CONV_SUPPORT_S8_H
+
+#include "eenn_nn_support_s8.h"
+
+/* The multiply path: Helium where present, else the DSP extension, else portable C. */
+#if EENN_HAS_MVE
+#define EENN_CONV_S8_MVE 1
+#elif EENN_HAS_DSP
+#define EENN_CONV_S8_DSP 1
+#endif
+
+/* Output pixels whose columns are multiplied together. */
+#if defined(EENN_CONV_S8_MVE) || defined(EENN_CONV_S8_DSP)
+#define EENN_CONV_S8_PIXELS 2
+#else
+#define EENN_CONV_S8_PIXELS 1
+#endif
+
+/* The output stage of a layer: zero point, clamp, whether the bounded requantization applies (the layer passed
+   eenn_requantize_bounded_ok_s8) and whether the clamp is the whole int8 range. */
+typedef struct
+{
+    int32_t output_offset, act_min, act_max;
+    int32_t bounded;
+    int32_t full_range;
+} eenn_output_stage_s8;
+
+/* Callers pass constant flags so that the compiler drops the branches (GCC and Clang inline on request). */
+#if defined(__GNUC__)
+#define EENN_CONV_S8_INLINE static inline __attribute__((always_inline))
+#define EENN_CONV_S8_NOINLINE __attribute__((noinline))
+#else
+#define EENN_CONV_S8_INLINE static inline
+#define EENN_CONV_S8_NOINLINE
+#endif
+
+/*
+ * The outputs of one channel (multiplier, shift) for one or two pixels: acc0 -> out[0], acc1 -> out[1]
+ * (eenn_requantize_output_s8, the flags given by the caller).
+ */
+EENN_CONV_S8_INLINE void eenn_conv_store_s8(int8_t *out, int32_t pixels, int32_t acc0, int32_t acc1,
+                                            int32_t multiplier, int32_t shift, int32_t bounded, int32_t full_range,
+                                            const eenn_output_stage_s8 *o)
+{
+    if (EENN_CONV_S8_EXACT && !bounded) {
+        out[0] = eenn_requantize_s8(acc0, multiplier, shift, o->output_offset, o->act_min, o->act_max);
+        if (pixels > 1) {
+            out[1] = eenn_requantize_s8(acc1, multiplier, shift, o->output_offset, o->act_min, o->act_max);
+        }
+        return;
+    }
+    const int32_t exponent = -shift;
+    const int32_t half = 1 << (exponent - 1);
+    int32_t v0 = eenn_requantize_bounded_s8(acc0, multiplier, exponent, half) + o->output_offset;
+    int32_t v1 = pixels > 1 ? eenn_requantize_bounded_s8(acc1, multiplier, exponent, half) + o->output_offset : 0;
+#if defined(EENN_CONV_S8_DSP) || defined(EENN_CONV_S8_MVE)
+    if (full_range) {
+        v0 = __ssat(v0, 8);
+        v1 = __ssat(v1, 8);
+    } else
+#endif
+    {
+        (void)full_range;
+        v0 = eenn_clamp_s32(v0, o->act_min, o->act_max);
+        v1 = eenn_clamp_s32(v1, o->act_min, o->act_max);
+    }
+    out[0] = (int8_t)v0;
+    if (pixels > 1) {
+        out[1] = (int8_t)v1;
+    }
+}
+
+#if defined(EENN_CONV_S8_DSP)
+/*
+ * Expand the int8 column gathered at col (4-byte aligned) into int16 values in place. Each group of 4 values
+ * (x0 x1 x2 x3) becomes the pairs (x0, x2) (x1, x3) that SMLAD multiplies with SXTB16-expanded weights. A column
+ * shorter than 16 values is padded with zeros to a multiple of 4, as its weight rows are (EENN_PAIRED_ROW_S8).
+ * In a longer one with depth % 4 = r > 0 the last group is the 4 values that end the column, its first 4 - r
+ * (already in the group before) set to 0: eenn_dot_2x2_dsp reads that group's weights from the same 4
+ * positions, so no read leaves a weight row. The groups are expanded from the last back, so that every value is
+ * read before it is overwritten.
+ */
+EENN_CONV_S8_INLINE void eenn_expand_column_s8(uint8_t *col, int32_t depth)
+{
+    const int32_t whole = depth & ~3;
+    if (whole < depth) {
+        uint32_t x;
+        if (depth < EENN_PAIR_CHUNK_S8) {
+            x = eenn_read_u32(col + whole) & (0xFFFFFFFFu >> (8 * (whole + 4 - depth)));
+        } else {
+            x = eenn_read_u32(col + depth - 4) & (0xFFFFFFFFu << (8 * (whole + 4 - depth)));
+        }
+        eenn_write_u32(col + 2 * whole, (uint32_t)__sxtb16((int32_t)x));
+        eenn_write_u32(col + 2 * whole + 4, (uint32_t)eenn_sxtb16_ror8_s8(x));
+    }
+    for (int32_t k = whole - 4; k >= 0; k -= 4) {
+        const uint32_t x = eenn_read_u32(col + k);
+        eenn_write_u32(col + 2 * k, (uint32_t)__sxtb16((int32_t)x));
+        eenn_write_u32(col + 2 * k + 4, (uint32_t)eenn_sxtb16_ror8_s8(x));
+    }
+}
+
+/*
+ * `count` groups of 4 values of the 2 x 2 block: columns *a and *b (expanded), weights at *w and *w + partner, each
+ * weight word loaded twice (the loop has no register to keep it); advances the three pointers.
+ */
+EENN_CONV_S8_INLINE void eenn_groups_2x2_dsp(const uint8_t **pa, const uint8_t **pb, const int8_t **pw,
+                                            int32_t partner, int32_t count, int32_t *p00, int32_t *p01, int32_t *p10,
+                                            int32_t *p11)
+{
+    const uint8_t *a = *pa, *b = *pb;
+    const int8_t *w = *pw;
+    int32_t s00 = *p00, s01 = *p01, s10 = *p10, s11 = *p11;
+#if defined(__OPTIMIZE__)
+    const uint8_t *end = a + 8 * count;
+    uint32_t x0, x1, y0, y1, t;
+    __asm__(EENN_ASM_SYNTAX_UNIFIED
+            "1:\n\t"
+            "ldrd %[x0], %[x1], [%[a]], #8\n\t"
+            "ldrd %[y0], %[y1], [%[b]], #8\n\t"
+            "ldr %[t], [%[w]]\n\t"
+            "sxtb16 %[t], %[t]\n\t"
+            "smlad %[s00], %[x0], %[t], %[s00]\n\t"
+            "smlad %[s10], %[y0], %[t], %[s10]\n\t"
+            "ldr %[t], [%[w]]\n\t"
+            "sxtb16 %[t], %[t], ror #8\n\t"
+            "smlad %[s00], %[x1], %[t], %[s00]\n\t"
+            "smlad %[s10], %[y1], %[t], %[s10]\n\t"
+            "ldr %[t], [%[w], %[partner]]\n\t"
+            "sxtb16 %[t], %[t]\n\t"
+            "smlad %[s01], %[x0], %[t], %[s01]\n\t"
+            "smlad %[s11], %[y0], %[t], %[s11]\n\t"
+            "ldr %[t], [%[w], %[partner]]\n\t"
+            "sxtb16 %[t], %[t], ror #8\n\t"
+            "smlad %[s01], %[x1], %[t], %[s01]\n\t"
+            "smlad %[s11], %[y1], %[t], %[s11]\n\t"
+            "add %[w], %[w], #4\n\t"
+            "ldr %[t], %[end]\n\t"
+            "cmp %[a], %[t]\n\t"
+            "bne 1b"
+            : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [a] "+r"(a), [b] "+r"(b),
+              [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [t] "=&r"(t)
+            : [partner] "r"(partner), [end] "m"(end)
+            : "cc", "memory");
+#else
+    for (int32_t g = 0; g < count; g++, a += 8, b += 8, w += 4) {
+        const uint32_t a02 = eenn_read_u32(a), a13 = eenn_read_u32(a + 4);
+        const uint32_t b02 = eenn_read_u32(b), b13 = eenn_read_u32(b + 4);
+        const uint32_t w0 = eenn_read_u32(w), w1 = eenn_read_u32(w + partner);
+        s00 = __smlad((int32_t)a13, eenn_sxtb16_ror8_s8(w0), __smlad((int32_t)a02, __sxtb16((int32_t)w0), s00));
+        s10 = __smlad((int32_t)b13, eenn_sxtb16_ror8_s8(w0), __smlad((int32_t)b02, __sxtb16((int32_t)w0), s10));
+        s01 = __smlad((int32_t)a13, eenn_sxtb16_ror8_s8(w1), __smlad((int32_t)a02, __sxtb16((int32_t)w1), s01));
+        s11 = __smlad((int32_t)b13, eenn_sxtb16_ror8_s8(w1), __smlad((int32_t)b02, __sxtb16((int32_t)w1), s11));
+    }
+#endif
+    *pa = a;
+    *pb = b;
+    *pw = w;
+    *p00 = s00;
+    *p01 = s01;
+    *p10 = s10;
+    *p11 = s11;
+}
+#endif
+
+/* Bytes from one column to the next in the scratch (int16 values with DSP, int8 otherwise). */
+static inline int32_t eenn_column_stride_s8(int32_t depth)
+{
+#if defined(EENN_CONV_S8_DSP)
+    return 2 * ((depth + 3) & ~3);
+#else
+    return (depth + 3) & ~3;
+#endif
+}
+
+/*
+ * Where the int8 values of column `pixel` are gathered: the start of its column (with DSP the int16 column they
+ * are then expanded into). The columns are 4-byte aligned; the words eenn_im2col_s8 writes past a column land in
+ * the next one (not gathered yet) or, after the last, in the rest of the scratch: EENN_CONV_S8_SCRATCH_BYTES
+ * leaves at least 4 bytes after an int8 column even without DSP (two columns of 2 bytes per value).
+ */
+static inline int8_t *eenn_column_s8(int8_t *scratch, int32_t depth, int32_t pixel)
+{
+    return scratch + pixel * eenn_column_stride_s8(depth);
+}
+
+/* Column `pixel` is gathered: with DSP, expand it to int16 in place. */
+static inline void eenn_column_done_s8(int8_t *scratch, int32_t depth, int32_t pixel)
+{
+#if defined(EENN_CONV_S8_DSP)
+    eenn_expand_column_s8((uint8_t *)eenn_column_s8(scratch, depth, pixel), depth);
+#else
+    (void)scratch;
+    (void)depth;
+    (void)pixel;
+#endif
+}
+
+/* One group of a convolution as eenn_multiply_columns_s8 computes it: its weight rows, their requantization, where
+   their outputs go and the layer's output stage (set once per group, so that a call passes one pointer). */
+typedef struct
+{
+    const int8_t *weights;       /* `channels` rows of `depth` values, packed in pairs */
+    const int32_t *bias;         /* [channels], or NULL */
+    const int32_t *multiplier;   /* [channels] */
+    const int32_t *shift;        /* [channels] */
+    int32_t depth, channels;
+    int32_t out_stride;          /* elements from one output channel to the next */
+    const eenn_output_stage_s8 *o;
+} eenn_conv_group_s8;
+
+/*
+ * The outputs of `pixels` (1 or 2; EENN_CONV_S8_PIXELS at most) gathered columns for every output channel of
+ * group `g`: channel m of pixel i goes to out[m * g->out_stride + i].
+ */
+void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_group_s8 *g, int8_t *EENN_RESTRICT out);
+
+#endif /* EENN_CONV_SUPPORT_S8_H */

@@ -1,0 +1,211 @@
+/*
+ * eenn_multiply_columns_s8.c - the matrix product of the im2col convolutions: the gathered columns of one or two
+ * output pixels times every weight row of a group (packed in pairs, eenn_kernels_s8.h), each output requantized
+ * (eenn_conv_store_s8). The compiler folded the input zero point into the bias, so the loops are plain dot
+ * products of raw int8 values:
+ *   DSP       the columns expanded to int16 pairs by SXTB16 (each group of 4 values x0 x1 x2 x3 stored as
+ *             x0 x2 x1 x3), weights expanded the same way on the fly: two output channels of two pixels per
+ *             step, 2 LDRD, 2 LDR, 4 SXTB16 and 8 SMLAD per 16 multiply-accumulates (the scheme of CMSIS-NN's
+ *             arm_nn_mat_mult_kernel_s8_s16).
+ *   MVE       two int8 columns, two output channels of two pixels, one VMLADAVA per 16 values.
+ *   portable  one int8 column, four output channels (eenn_dot_paired_1x4_s8: an assembly loop on Armv6-M).
+ * Shared by eenn_conv2d_s8.c and eenn_conv2d_1x1_s8.c, in a file of its own so that a model using both links one
+ * copy.
+ */
+#include "eenn_conv_support_s8.h"
+
+#if defined(EENN_CONV_S8_DSP)
+/* One group of 4 values of the 2 x 2 block: columns a, b (expanded), weights at w and w + partner. */
+#define EENN_CONV_S8_GROUP(g)                                                              \
+    "ldrd %[x0], %[x1], [%[a], #" #g "*8]\n\t"                                             \
+    "ldrd %[y0], %[y1], [%[b], #" #g "*8]\n\t"                                             \
+    "ldr %[wv], [%[w], #" #g "*4]\n\t"                                                     \
+    "sxtb16 %[t], %[wv]\n\t"                                                               \
+    "smlad %[s00], %[x0], %[t], %[s00]\n\t"                                                \
+    "smlad %[s10], %[y0], %[t], %[s10]\n\t"                                                \
+    "sxtb16 %[t], %[wv], ror #8\n\t"                                                       \
+    "smlad %[s00], %[x1], %[t], %[s00]\n\t"                                                \
+    "smlad %[s10], %[y1], %[t], %[s10]\n\t"                                                \
+    "ldr %[wv], [%[w], #16+" #g "*4]\n\t"                                                  \
+    "sxtb16 %[t], %[wv]\n\t"                                                               \
+    "smlad %[s01], %[x0], %[t], %[s01]\n\t"                                                \
+    "smlad %[s11], %[y0], %[t], %[s11]\n\t"                                                \
+    "sxtb16 %[t], %[wv], ror #8\n\t"                                                       \
+    "smlad %[s01], %[x1], %[t], %[s01]\n\t"                                                \
+    "smlad %[s11], %[y1], %[t], %[s11]\n\t"
+
+/*
+ * s[0..3] (pixel a of channel m, pixel a of m + 1, pixel b of m, pixel b of m + 1) += the expanded columns a and b
+ * times the rows of a pair of channels (paired) or twice the plain row of a lone channel.
+ */
+EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, const int8_t *w, int32_t depth,
+                                         int32_t paired, int32_t s[4])
+{
+    int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
+    if (paired) {
+        const int32_t chunks = EENN_PAIRED_ROW_S8(depth) >> 4; /* whole chunks of 16 values */
+#if defined(__OPTIMIZE__)
+        if (chunks > 0) {
+            /* Whole chunks of 16 values: 64 multiply-accumulates in 70 instructions (13 registers: the loop
+               needs an optimized build). */
+            const uint8_t *end = a + 32 * chunks;
+            uint32_t x0, x1, y0, y1, wv, t;
+            __asm__(
+                EENN_ASM_SYNTAX_UNIFIED
+                "1:\n\t" EENN_CONV_S8_GROUP(0) EENN_CONV_S8_GROUP(1) EENN_CONV_S8_GROUP(2) EENN_CONV_S8_GROUP(3)
+                "add %[a], %[a], #32\n\t"
+                "add %[b], %[b], #32\n\t"
+                "add %[w], %[w], #32\n\t"
+                "ldr %[t], %[end]\n\t"
+                "cmp %[a], %[t]\n\t"
+                "bne 1b"
+                : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [a] "+r"(a), [b] "+r"(b),
+                  [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wv] "=&r"(wv),
+                  [t] "=&r"(t)
+                : [end] "m"(end)
+                : "cc", "memory");
+        }
+#else
+        for (int32_t c = 0; c < chunks; c++, w += 16) {
+            for (int32_t g = 0; g < 4; g++, a += 8, b += 8, w += 4) {
+                const uint32_t a02 = eenn_read_u32(a), a13 = eenn_read_u32(a + 4);
+                const uint32_t b02 = eenn_read_u32(b), b13 = eenn_read_u32(b + 4);
+                const uint32_t w0 = eenn_read_u32(w), w1 = eenn_read_u32(w + 16);
+                s00 = __smlad((int32_t)a13, eenn_sxtb16_ror8_s8(w0), __smlad((int32_t)a02, __sxtb16((int32_t)w0), s00));
+                s10 = __smlad((int32_t)b13, eenn_sxtb16_ror8_s8(w0), __smlad((int32_t)b02, __sxtb16((int32_t)w0), s10));
+                s01 = __smlad((int32_t)a13, eenn_sxtb16_ror8_s8(w1), __smlad((int32_t)a02, __sxtb16((int32_t)w1), s01));
+                s11 = __smlad((int32_t)b13, eenn_sxtb16_ror8_s8(w1), __smlad((int32_t)b02, __sxtb16((int32_t)w1), s11));
+            }
+        }
+#endif
+    }
+    const int32_t row = EENN_PAIRED_ROW_S8(depth);
+    const int32_t tail = paired ? row & (EENN_PAIR_CHUNK_S8 - 1) : row; /* values after the whole chunks */
+    if (tail != 0) {
+        /* The groups left (eenn_expand_column_s8), a short last one overlapping the one before; the second row
+           is `partner` bytes on (the length of the pair's last chunk). */
+        const int32_t partner = paired ? tail : 0;
+        if (tail >= 4) {
+            eenn_groups_2x2_dsp(&a, &b, &w, partner, tail >> 2, &s00, &s01, &s10, &s11);
+        }
+        if ((tail & 3) != 0) {
+            w -= 4 - (tail & 3);
+            eenn_groups_2x2_dsp(&a, &b, &w, partner, 1, &s00, &s01, &s10, &s11);
+        }
+    }
+    s[0] = s00;
+    s[1] = s01;
+    s[2] = s10;
+    s[3] = s11;
+}
+#endif
+
+#if defined(EENN_CONV_S8_MVE)
+/* As eenn_dot_2x2_dsp with int8 columns, 16 values per VMLADAVA, the last chunk predicated. */
+EENN_CONV_S8_INLINE void eenn_dot_2x2_mve(const int8_t *a, const int8_t *b, const int8_t *w, int32_t depth,
+                                         int32_t paired, int32_t s[4])
+{
+    int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
+    const int32_t row = EENN_PAIRED_ROW_S8(depth);
+    const int32_t whole = row / EENN_PAIR_CHUNK_S8; /* whole chunks of the layout */
+    for (int32_t k = 0, c = 0; k < depth; k += EENN_PAIR_CHUNK_S8, c++) {
+        /* Chunk c: its values of the column (predicated past the end), the second row `partner` bytes on. */
+        const int32_t partner = !paired ? 0 : c < whole ? EENN_PAIR_CHUNK_S8 : row % EENN_PAIR_CHUNK_S8;
+        const mve_pred16_t p = vctp8q((uint32_t)(depth - k));
+        const int8x16_t va = vldrbq_z_s8(a + k, p), vb = vldrbq_z_s8(b + k, p);
+        const int8x16_t v0 = vldrbq_z_s8(w, p), v1 = vldrbq_z_s8(w + partner, p);
+        s00 = vmladavaq_s8(s00, va, v0);
+        s01 = vmladavaq_s8(s01, va, v1);
+        s10 = vmladavaq_s8(s10, vb, v0);
+        s11 = vmladavaq_s8(s11, vb, v1);
+        w += paired ? 2 * EENN_PAIR_CHUNK_S8 : EENN_PAIR_CHUNK_S8;
+    }
+    s[0] = s00;
+    s[1] = s01;
+    s[2] = s10;
+    s[3] = s11;
+}
+#endif
+
+#if defined(EENN_CONV_S8_DSP) || defined(EENN_CONV_S8_MVE)
+/*
+ * eenn_multiply_columns_s8 for two output channels (a lone last channel computed twice) of two pixels (a lone
+ * pixel likewise), with the caller's flags as constants.
+ */
+EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels, const int8_t *EENN_RESTRICT w,
+                                                int32_t depth, int32_t channels, const int32_t *EENN_RESTRICT bias,
+                                                const int32_t *EENN_RESTRICT multiplier,
+                                                const int32_t *EENN_RESTRICT shift, const eenn_output_stage_s8 *o,
+                                                int32_t bounded, int32_t full_range, int8_t *EENN_RESTRICT out,
+                                                int32_t out_stride)
+{
+    const int8_t *col_b = pixels > 1 ? scratch + eenn_column_stride_s8(depth) : scratch;
+    for (int32_t m = 0; m < channels; m += 2) {
+        const int32_t paired = m + 1 < channels;
+        int32_t s[4];
+        s[0] = bias != NULL ? bias[m] : 0;
+        s[1] = bias != NULL && paired ? bias[m + 1] : s[0];
+        s[2] = s[0];
+        s[3] = s[1];
+#if defined(EENN_CONV_S8_DSP)
+        eenn_dot_2x2_dsp((const uint8_t *)scratch, (const uint8_t *)col_b, w, depth, paired, s);
+#else
+        eenn_dot_2x2_mve(scratch, col_b, w, depth, paired, s);
+#endif
+        eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[m], shift[m], bounded, full_range, o);
+        if (paired) {
+            eenn_conv_store_s8(out + out_stride, pixels, s[1], s[3], multiplier[m + 1], shift[m + 1], bounded,
+                               full_range, o);
+        }
+        w += 2 * EENN_PAIRED_ROW_S8(depth);
+        out += 2 * out_stride;
+    }
+}
+#endif
+
+/*
+ * The outputs of `pixels` (1 or 2; EENN_CONV_S8_PIXELS at most) gathered columns for every output channel of a
+ * group (`channels` rows packed in pairs): channel m of pixel i goes to out[m * out_stride + i].
+ */
+void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_group_s8 *g, int8_t *EENN_RESTRICT out)
+{
+    /* In locals: the stores to out (int8_t, which may alias anything) do not make the loops load them again. */
+    const int8_t *EENN_RESTRICT weights = g->weights;
+    const int32_t *EENN_RESTRICT bias = g->bias;
+    const int32_t *EENN_RESTRICT multiplier = g->multiplier;
+    const int32_t *EENN_RESTRICT shift = g->shift;
+    const int32_t depth = g->depth, channels = g->channels, out_stride = g->out_stride;
+    const eenn_output_stage_s8 *o = g->o;
+#if defined(EENN_CONV_S8_DSP) || defined(EENN_CONV_S8_MVE)
+#if EENN_CONV_S8_SATURATE
+    if (pixels == 2 && o->bounded && o->full_range) {
+        eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 1, out, out_stride);
+        return;
+    }
+#endif
+#if EENN_CONV_S8_CLAMP
+    if (pixels == 2 && o->bounded) {
+        eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 0, out, out_stride);
+        return;
+    }
+#endif
+    eenn_multiply_pairs_s8(scratch, pixels, weights, depth, channels, bias, multiplier, shift, o, o->bounded, 0, out,
+                           out_stride);
+#else
+    /* Four output channels of one pixel. */
+    (void)pixels;
+    for (int32_t m = 0; m < channels; m += 4) {
+        const int32_t last = channels - 1;
+        int32_t acc[4];
+        for (int32_t j = 0; j < 4; j++) {
+            acc[j] = bias != NULL ? bias[m + j < last ? m + j : last] : 0;
+        }
+        eenn_dot_paired_1x4_s8(scratch, weights, channels, depth, m, acc);
+        const int32_t count = channels - m < 4 ? channels - m : 4;
+        for (int32_t j = 0; j < count; j++) {
+            eenn_conv_store_s8(out + (m + j) * out_stride, 1, acc[j], 0, multiplier[m + j], shift[m + j], o->bounded,
+                               0, o);
+        }
+    }
+#endif
+}

@@ -31,7 +31,7 @@ export const RUNTIME_DIR = 'runtime';
 
 /** Runtime files every target gets, and those for Cortex-M or for the host. */
 const COMMON_RUNTIME = ['eenn_platform.h', 'eenn_exit_codes.h'];
-const CORTEX_M_RUNTIME = ['eenn_startup.c', 'eenn_platform_cortexm.c', 'eenn_cortexm.h', 'eenn_semihosting.h'];
+const CORTEX_M_RUNTIME = ['eenn_startup.c', 'eenn_platform_cortexm.c', 'eenn_cortexm.h', 'eenn_isa.h', 'eenn_semihosting.h'];
 const HOST_RUNTIME = ['eenn_platform_host.c'];
 const LINKER_SCRIPT = 'eenn_linker.ld';
 

@@ -18,7 +18,7 @@ describe('renderFirmware', () => {
   it('gives a Cortex-M target main.c, a Makefile, startup, semihosting platform and a linker script', () => {
     const files = renderFirmware(m4, STUB_OPTIONS);
     expect([...files.keys()].sort()).toEqual([
-      'Makefile', 'main.c', 'runtime/eenn_cortexm.h', 'runtime/eenn_exit_codes.h', 'runtime/eenn_linker.ld',
+      'Makefile', 'main.c', 'runtime/eenn_cortexm.h', 'runtime/eenn_exit_codes.h', 'runtime/eenn_isa.h', 'runtime/eenn_linker.ld',
       'runtime/eenn_platform.h', 'runtime/eenn_platform_cortexm.c', 'runtime/eenn_semihosting.h', 'runtime/eenn_startup.c',
     ]);
     const makefile = files.get('Makefile')!;

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "eenn_isa.h"
+
 /* Memory layout from eenn_linker.ld. The stack sits at the bottom of the data region so that an overflow runs
    off the region (a bus fault, or the MSPLIM check on Armv8-M) instead of silently into .data/.bss. */
 extern uint32_t __stack_limit[];  /* lowest stack address */
@@ -32,8 +34,7 @@ extern uint32_t __bss_end[];
 /* Coprocessor access control: CP10/CP11 (FPU and MVE) full access is bits 20..23. */
 #define EENN_SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
 /* Configurable fault status, shown in the fault report. Armv6-M and Armv8-M Baseline do not have it. */
-#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__) || defined(__ARM_ARCH_8M_MAIN__) || \
-    defined(__ARM_ARCH_8_1M_MAIN__)
+#if EENN_ARM_MAINLINE
 #define EENN_HAS_FAULT_STATUS 1
 #define EENN_SCB_CFSR (*(volatile uint32_t *)0xE000ED28u)
 #else

@@ -75,13 +75,13 @@ __attribute__((section(".vectors"), used)) static const eenn_vector_t eenn_vecto
 
 void Reset_Handler(void)
 {
-#if defined(__ARM_FP) || defined(__ARM_FEATURE_MVE)
+#if EENN_HAS_FPU || EENN_HAS_MVE
     /* The build uses the FPU (and MVE, which shares its enable bits): grant CP10/CP11 full access before any
        floating-point or vector instruction, then let the change take effect. */
     EENN_SCB_CPACR |= 0xFu << 20;
     __asm__ volatile("dsb\n\tisb" ::: "memory");
 #endif
-#if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8_1M_MAIN__)
+#if EENN_ARMV8M_MAINLINE
     /* Armv8-M Mainline checks the main stack against MSPLIM: an overflow faults instead of corrupting data. */
     __asm__ volatile("msr msplim, %0" : : "r"(__stack_limit));
 #endif

@@ -8,13 +8,13 @@
 // error can be measured by name. Fused activations (Conv + Relu) take the name of the activation's output.
 
 import { EennError, nodeError } from '../ir/diagnostics.js';
-import { sizeOf, type Graph, type Node } from '../ir/graph.js';
+import { isDefaultDomain, sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_PASSTHROUGH_OPS } from '../ir/int8.js';
 import { isLutOp, isScalarLutOp } from '../ops/facts.js';
 import type { Range } from './calibrate.js';
 import type { QuantOverrides } from './overrides.js';
 import { Int8GraphBuilder } from './rewrite/builder.js';
-import { isDefault, type Rewrite, type RewriteContext } from './rewrite/context.js';
+import type { Rewrite, RewriteContext } from './rewrite/context.js';
 import { conv, convTranspose } from './rewrite/conv.js';
 import { binary, lut } from './rewrite/elementwise.js';
 import { gemm, matMul } from './rewrite/gemm.js';
@@ -76,7 +76,7 @@ export function quantizeGraph(graph: Graph, options: QuantizeOptions): Graph {
 
 /** Hands `node` to the rewrite of its family; E_UNSUPPORTED when it has none. */
 function rewrite(ctx: RewriteContext, node: Node): void {
-  if (!isDefault(node)) throw nodeError('E_UNSUPPORTED', node, `operator ${node.domain}.${node.op} has no int8 form`);
+  if (!isDefaultDomain(node)) throw nodeError('E_UNSUPPORTED', node, `operator ${node.domain}.${node.op} has no int8 form`);
   const activationInputs = node.inputs.filter((n) => n !== '' && !ctx.floatTensor(n).data);
   const own = REWRITES.get(node.op);
   if (own) return own(ctx, node);

@@ -42,9 +42,6 @@ export interface RewriteContext {
 /** Rewrites one node of the float graph; throws E_UNSUPPORTED when it has no int8 form. */
 export type Rewrite = (ctx: RewriteContext, node: Node) => void;
 
-/** True for a node of the default ONNX domain. */
-export const isDefault = (node: Node): boolean => node.domain === '' || node.domain === 'ai.onnx';
-
 /** A node of the int8 dialect (src/ir/int8.ts). */
 export function int8Node(op: string, name: string, inputs: string[], outputs: string[], attrs: Node['attrs']): Node {
   return { name, op, domain: INT8_DOMAIN, inputs, outputs, attrs };

@@ -1,11 +1,11 @@
 // The output stage of an arithmetic rewrite (Conv, ConvTranspose, Gemm, MatMul, Add, Sub, Mul): a Relu or Clip that
 // follows is folded in as the clamp [act_min, act_max], and the output takes the activation's name and scale.
 
-import type { Node } from '../../ir/graph.js';
+import { isDefaultDomain, type Node } from '../../ir/graph.js';
 import type { ScaleZero } from '../../ir/int8.js';
 import { graphClipBounds } from '../../ops/activation.js';
 import { activationRangeS8, type FusedActivation } from '../quant-params.js';
-import { isDefault, type RewriteContext } from './context.js';
+import type { RewriteContext } from './context.js';
 
 /** Producers an activation (Relu, Clip) is folded into: their output stage clamps. */
 const FUSING_PRODUCERS: ReadonlySet<string> = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul']);
@@ -33,7 +33,7 @@ function fusedActivation(ctx: RewriteContext, node: Node): { fused?: Node; activ
   const out = node.outputs[0]!;
   const readers = ctx.readersOf(out);
   const next = readers[0];
-  if (!FUSING_PRODUCERS.has(node.op) || readers.length !== 1 || !next || !isDefault(next) ||
+  if (!FUSING_PRODUCERS.has(node.op) || readers.length !== 1 || !next || !isDefaultDomain(next) ||
       ctx.graph.outputs.includes(out) || next.inputs[0] !== out) {
     return { activation: { kind: 'none' }, output: out };
   }

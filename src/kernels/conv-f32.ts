@@ -42,8 +42,8 @@ export interface InPlaceConv {
 
 /**
  * Whether a float `conv` may run over its own input buffer, judged from shapes and attributes only (the planner
- * also requires the input to die at that step). Depthwise (group = C_in = C_out, stride 1, output shape = input
- * shape): output channel c reads input channel c only, so each plane is computed into a one-plane scratch and
+ * also requires the input to die at that step). Depthwise (isDepthwise, C_out = C_in, stride 1, output shape =
+ * input shape): output channel c reads input channel c only, so each plane is computed into a one-plane scratch and
  * copied back. Pointwise (1x1, stride 1, no padding, group 1, C_out <= C_in): output pixel p reads input pixel p
  * only and writes element p of each plane, so a few pixels at a time are gathered into a scratch of C_in values each.
  */
@@ -60,7 +60,7 @@ export function floatInPlaceConv(graph: Graph, conv: Node): InPlaceConv | undefi
   const cOut = y.shape[1]!;
   if (y.shape[0] !== n || y.shape[2] !== h || y.shape[3] !== wd || h * wd === 0) return undefined;
   const group = attrInt(conv, 'group', 1);
-  if (group === cIn && cOut === cIn && w.shape[1] === 1) {
+  if (isDepthwise(group, cIn, w.shape[1]!) && cOut === cIn) {
     return { kind: 'depthwise', scratchBytes: depthwiseInPlaceF32ScratchFloats(h, wd) * 4 };
   }
   if (isConv1x1Node(graph, conv) && cOut <= cIn) {

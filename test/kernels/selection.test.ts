@@ -11,6 +11,8 @@ import {
 } from '../../src/kernels/conv-s8.js';
 import { DEPTHWISE_S8, int8DepthwiseInPlaceScratch, int8DepthwiseScratchBytes } from '../../src/kernels/depthwise-s8.js';
 import { inPlaceConv } from '../../src/kernels/index.js';
+import { emitModel } from '../../src/codegen/emit-model.js';
+import { planMemory } from '../../src/schedule/memory-plan.js';
 import { KERNEL_CONTRACTS } from '../../src/kernels/registry.js';
 import { Int8GraphBuilder } from '../codegen/int8-builder.js';
 import { GraphBuilder, seededRandom } from '../schedule/graph-builder.js';
@@ -58,6 +60,17 @@ describe('float convolutions', () => {
     expect(floatInPlaceConv(graph, node(general))).toBeUndefined();
     expect(floatInPlaceConv(graph, node(grouped))).toBeUndefined();
     expect(inPlaceConv(graph, node(depthwise))).toEqual(floatInPlaceConv(graph, node(depthwise)));
+  });
+
+  it('runs a single-channel Conv (one group) with the general kernel, not over its input as a depthwise one', () => {
+    const single = new GraphBuilder();
+    const r = single.op('Relu', [single.input('x', [1, 1, 6, 6])]);
+    const y = single.op('Conv', [r, single.constant('w', [1, 1, 3, 3], new Float32Array(9).fill(0.5))], { pads: [1, 1, 1, 1] });
+    single.output(single.op('Sigmoid', [single.op('Relu', [y])]));
+    const g = single.build();
+    expect(floatInPlaceConv(g, producer(g, y))).toBeUndefined();
+    const c = emitModel(g, planMemory(g), { modelName: 'single', precision: 'float32' }).files.get('model.c')!;
+    expect(c).toContain('eenn_conv2d_f32(');
   });
 
   it('fuses a pool only after the general one-group kernel', () => {

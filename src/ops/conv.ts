@@ -126,25 +126,6 @@ function outputInfo(plan: ConvPlan, dtype: Shaped['dtype']): OutputInfo {
 }
 
 /**
- * The frame both convolution references share: Y one (image, output channel) plane at a time, each accumulated in
- * float64 from the bias by `accumulate` and rounded once into Y.
- */
-function accumulatePlanes(node: Node, inputs: (Value | undefined)[], plan: ConvPlan, outPlane: number,
-  accumulate: (acc: Float64Array, n: number, oc: number) => void): Value[] {
-  const bias = inputs[2] ? float32Data(node, inputs[2], 'B') : undefined;
-  const y = new Float32Array(plan.batch * plan.outChannels * outPlane);
-  const acc = new Float64Array(outPlane);
-  for (let n = 0; n < plan.batch; n++) {
-    for (let oc = 0; oc < plan.outChannels; oc++) {
-      acc.fill(bias ? bias[oc]! : 0);
-      accumulate(acc, n, oc);
-      y.set(acc, (n * plan.outChannels + oc) * outPlane);
-    }
-  }
-  return [{ shape: [plan.batch, plan.outChannels, ...plan.window.outputSize], dtype: 'float32', data: y }];
-}
-
-/**
  * Adds one (input channel, output channel) pair of a convolution into `acc`, one kernel tap at a time. The loops scan
  * positions `a` and pair each with b = a * stride - pad_begin + tap * dilation, keeping only the runs where b lies
  * inside the other tensor, so the innermost loop needs no bounds check. Conv gathers (a: output, b: input, read with
@@ -181,45 +162,33 @@ function accumulateTaps(acc: Float64Array, x: Float32Array, xBase: number, w: Fl
 }
 
 /**
- * Direct convolution. For each output channel the output plane is accumulated in float64, one
- * (input channel, kernel tap) pair at a time, so the innermost loop is a strided axpy over output columns.
+ * The float reference of Conv (direct: each output gathers its window) and ConvTranspose (each input scatters into
+ * the output). Each (image, output channel) plane of Y is accumulated in float64 from the bias, one (input channel,
+ * kernel tap) pair at a time, and rounded once into Y.
  */
-function evaluateConv(node: Node, inputs: (Value | undefined)[]): Value[] {
-  const plan = planConv(node, inputs);
+function evaluateConvolution(node: Node, inputs: (Value | undefined)[], plan: ConvPlan, transposed: boolean): Value[] {
   const x = float32Data(node, inputs[0]!, 'X');
   const w = float32Data(node, inputs[1]!, 'W');
+  const bias = inputs[2] ? float32Data(node, inputs[2], 'B') : undefined;
   const axes = volumeAxes(plan.window);
   const groupIn = plan.inChannels / plan.group;
   const groupOut = plan.outChannels / plan.group;
-  return accumulatePlanes(node, inputs, plan, axes.outPlane, (acc, n, oc) => {
-    const firstIn = Math.floor(oc / groupOut) * groupIn;
-    for (let icg = 0; icg < groupIn; icg++) {
-      const xBase = (n * plan.inChannels + firstIn + icg) * axes.inPlane;
-      accumulateTaps(acc, x, xBase, w, (oc * groupIn + icg) * axes.taps, axes, false);
+  const y = new Float32Array(plan.batch * plan.outChannels * axes.outPlane);
+  const acc = new Float64Array(axes.outPlane);
+  for (let n = 0; n < plan.batch; n++) {
+    for (let oc = 0; oc < plan.outChannels; oc++) {
+      acc.fill(bias ? bias[oc]! : 0);
+      const group = Math.floor(oc / groupOut);
+      for (let icg = 0; icg < groupIn; icg++) {
+        const ic = group * groupIn + icg;
+        // W is [M, C/group, kernel...] for Conv, [C, M/group, kernel...] for ConvTranspose.
+        const wBase = (transposed ? ic * groupOut + (oc - group * groupOut) : oc * groupIn + icg) * axes.taps;
+        accumulateTaps(acc, x, (n * plan.inChannels + ic) * axes.inPlane, w, wBase, axes, transposed);
+      }
+      y.set(acc, (n * plan.outChannels + oc) * axes.outPlane);
     }
-  });
-}
-
-/**
- * Transposed convolution as a scatter: each input element, times each kernel tap, adds into the output
- * position `in * stride - pad_begin + tap * dilation`. Accumulated in float64 per output channel plane.
- */
-function evaluateConvTranspose(node: Node, inputs: (Value | undefined)[]): Value[] {
-  const plan = planConvTranspose(node, inputs);
-  const x = float32Data(node, inputs[0]!, 'X');
-  const w = float32Data(node, inputs[1]!, 'W');
-  const axes = volumeAxes(plan.window);
-  const groupIn = plan.inChannels / plan.group;
-  const groupOut = plan.outChannels / plan.group;
-  return accumulatePlanes(node, inputs, plan, axes.outPlane, (acc, n, oc) => {
-    const grp = Math.floor(oc / groupOut);
-    const ocg = oc - grp * groupOut;
-    for (let icg = 0; icg < groupIn; icg++) {
-      const ic = grp * groupIn + icg;
-      const xBase = (n * plan.inChannels + ic) * axes.inPlane;
-      accumulateTaps(acc, x, xBase, w, (ic * groupOut + ocg) * axes.taps, axes, true);
-    }
-  });
+  }
+  return [{ shape: [plan.batch, plan.outChannels, ...plan.window.outputSize], dtype: 'float32', data: y }];
 }
 
 export const ops: OpDef[] = [
@@ -230,7 +199,7 @@ export const ops: OpDef[] = [
       return [outputInfo(planConv(node, inputs), requireOperand(node, inputs, 0, 'X').dtype)];
     },
     evaluate(node, inputs) {
-      return evaluateConv(node, inputs);
+      return evaluateConvolution(node, inputs, planConv(node, inputs), false);
     },
     /** Output elements * (C_in / group) * kernel area: one MAC per weight tap per output element. */
     macs(node, inputs, outputs) {
@@ -245,7 +214,7 @@ export const ops: OpDef[] = [
       return [outputInfo(planConvTranspose(node, inputs), requireOperand(node, inputs, 0, 'X').dtype)];
     },
     evaluate(node, inputs) {
-      return evaluateConvTranspose(node, inputs);
+      return evaluateConvolution(node, inputs, planConvTranspose(node, inputs), true);
     },
     /** Input elements * (C_out / group) * kernel area: one MAC per weight tap per input element (padding included). */
     macs(node, inputs) {

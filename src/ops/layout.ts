@@ -3,16 +3,19 @@
 // from opset 13, ...) need those inputs to be constants. MACs: none.
 
 import { nodeError } from '../ir/diagnostics.js';
-import { sizeOf, stridesOf, type Node } from '../ir/graph.js';
+import { sizeOf, type Node } from '../ir/graph.js';
 import { attrInt, attrInts, attrString, intsFromAttrOrInput, normalizeAxis, numbersOf } from './attrs.js';
-import { formatShape, gatherInto, stridedOffsets } from './broadcast.js';
+import { formatShape } from './broadcast.js';
 import { checkSameType, constantNumbers, newValue, requireInput, reshaped } from './operands.js';
+import { movementOp, noMacs, permuted, type Operands } from './movement.js';
 import type { InputInfo, OpDef, OutputInfo, Value } from './types.js';
 
 const LATEST = 21;
 
-/** Data movement costs no multiply-accumulates. */
-const noMacs = (): number => 0;
+/** An operator that only relabels the shape of input 0 (the data is shared, not copied). */
+function reshapingOp(op: string, shapeOf: (node: Node, inputs: Operands, opset: number) => number[]): OpDef {
+  return movementOp(op, [1, LATEST], shapeOf, (_node, x, shape) => reshaped(x, shape));
+}
 
 function flattenShape(node: Node, shape: readonly number[]): number[] {
   const rank = shape.length;
@@ -22,19 +25,7 @@ function flattenShape(node: Node, shape: readonly number[]): number[] {
   return [sizeOf(shape.slice(0, axis)), sizeOf(shape.slice(axis))];
 }
 
-const flatten: OpDef = {
-  op: 'Flatten',
-  opsets: [1, LATEST],
-  inferShapes(node, inputs) {
-    const x = requireInput(node, inputs, 0);
-    return [{ shape: flattenShape(node, x.shape), dtype: x.dtype }];
-  },
-  evaluate(node, inputs) {
-    const x = requireInput(node, inputs, 0);
-    return [reshaped(x, flattenShape(node, x.shape))];
-  },
-  macs: noMacs,
-};
+const flatten = reshapingOp('Flatten', (node, inputs) => flattenShape(node, requireInput(node, inputs, 0).shape));
 
 /**
  * Reshape's output shape: 0 copies the input dimension at that index (unless `allowzero=1`,
@@ -69,17 +60,7 @@ function reshapeShape(node: Node, inputs: readonly (InputInfo | Value | undefine
   return shape;
 }
 
-const reshape: OpDef = {
-  op: 'Reshape',
-  opsets: [1, LATEST],
-  inferShapes(node, inputs) {
-    return [{ shape: reshapeShape(node, inputs), dtype: requireInput(node, inputs, 0).dtype }];
-  },
-  evaluate(node, inputs) {
-    return [reshaped(requireInput(node, inputs, 0), reshapeShape(node, inputs))];
-  },
-  macs: noMacs,
-};
+const reshape = reshapingOp('Reshape', reshapeShape);
 
 /** Transpose's permutation: the attribute, or reversed axes by default; must be a permutation of 0..rank-1. */
 function permutationOf(node: Node, rank: number): number[] {
@@ -91,24 +72,12 @@ function permutationOf(node: Node, rank: number): number[] {
   return perm;
 }
 
-const transpose: OpDef = {
-  op: 'Transpose',
-  opsets: [1, LATEST],
-  inferShapes(node, inputs) {
+const transpose = movementOp('Transpose', [1, LATEST],
+  (node, inputs) => {
     const x = requireInput(node, inputs, 0);
-    const perm = permutationOf(node, x.shape.length);
-    return [{ shape: perm.map((p) => x.shape[p]!), dtype: x.dtype }];
+    return permutationOf(node, x.shape.length).map((p) => x.shape[p]!);
   },
-  evaluate(node, inputs) {
-    const x = requireInput(node, inputs, 0);
-    const perm = permutationOf(node, x.shape.length);
-    const strides = stridesOf(x.shape);
-    const y = newValue(x.dtype, perm.map((p) => x.shape[p]!));
-    gatherInto(y.data, x.data, stridedOffsets(y.shape, perm.map((p) => strides[p]!)));
-    return [y];
-  },
-  macs: noMacs,
-};
+  (node, x, shape) => permuted(x, x.shape, permutationOf(node, x.shape.length), shape));
 
 /** Axes normalized against `rank`; E_SHAPE on repeats or out-of-range values. */
 function uniqueAxes(node: Node, axes: readonly number[], rank: number): number[] {
@@ -140,20 +109,6 @@ function unsqueezeShape(node: Node, inputs: readonly (InputInfo | Value | undefi
   return shape;
 }
 
-/** An operator that only relabels the shape of input 0 (the data is shared, not copied). */
-function reshapingOp(op: string, shapeOf: (node: Node, inputs: readonly (InputInfo | Value | undefined)[], opset: number) => number[]): OpDef {
-  return {
-    op,
-    opsets: [1, LATEST],
-    inferShapes(node, inputs, opset) {
-      return [{ shape: shapeOf(node, inputs, opset), dtype: requireInput(node, inputs, 0).dtype }];
-    },
-    evaluate(node, inputs, opset) {
-      return [reshaped(requireInput(node, inputs, 0), shapeOf(node, inputs, opset))];
-    },
-    macs: noMacs,
-  };
-}
 
 /** Concat's axis (required from opset 4; opset 1 defaulted to 1) and output shape. */
 function concatLayout(node: Node, parts: readonly (InputInfo | Value)[]): { axis: number; shape: number[] } {
@@ -259,16 +214,12 @@ function tileRepeats(node: Node, inputs: readonly (InputInfo | Value | undefined
   return repeats;
 }
 
-const tile: OpDef = {
-  op: 'Tile',
-  opsets: [6, LATEST],
-  inferShapes(node, inputs) {
-    const x = requireInput(node, inputs, 0);
+const tile = movementOp('Tile', [6, LATEST],
+  (node, inputs) => {
     const repeats = tileRepeats(node, inputs);
-    return [{ shape: x.shape.map((d, i) => d * repeats[i]!), dtype: x.dtype }];
+    return requireInput(node, inputs, 0).shape.map((d, i) => d * repeats[i]!);
   },
-  evaluate(node, inputs) {
-    const x = requireInput(node, inputs, 0);
+  (node, x, _shape, inputs) => {
     const repeats = tileRepeats(node, inputs);
     // Tile axis by axis from the last: each step repeats contiguous blocks of the current array.
     let current = x;
@@ -285,10 +236,8 @@ const tile: OpDef = {
       }
       current = next;
     }
-    return [current === x ? reshaped(x, x.shape) : current];
-  },
-  macs: noMacs,
-};
+    return current === x ? reshaped(x, x.shape) : current;
+  });
 
 /**
  * DepthToSpace / SpaceToDepth as a reshape to 6-D, a transpose and a reshape back. DepthToSpace's
@@ -311,38 +260,14 @@ function blockRearrangement(node: Node, shape: readonly number[], toSpace: boole
 }
 
 function blockOp(op: string, toSpace: boolean): OpDef {
-  return {
-    op,
-    opsets: [1, LATEST],
-    inferShapes(node, inputs) {
-      const x = requireInput(node, inputs, 0);
-      return [{ shape: blockRearrangement(node, x.shape, toSpace).out, dtype: x.dtype }];
-    },
-    evaluate(node, inputs) {
-      const x = requireInput(node, inputs, 0);
-      const { view, perm, out } = blockRearrangement(node, x.shape, toSpace);
-      const strides = stridesOf(view);
-      const y = newValue(x.dtype, out);
-      gatherInto(y.data, x.data, stridedOffsets(perm.map((p) => view[p]!), perm.map((p) => strides[p]!)));
-      return [y];
-    },
-    macs: noMacs,
-  };
+  return movementOp(op, [1, LATEST], (node, inputs) => blockRearrangement(node, requireInput(node, inputs, 0).shape, toSpace).out,
+    (node, x, shape) => {
+      const { view, perm } = blockRearrangement(node, x.shape, toSpace);
+      return permuted(x, view, perm, shape);
+    });
 }
 
-const identity: OpDef = {
-  op: 'Identity',
-  opsets: [1, LATEST],
-  inferShapes(node, inputs) {
-    const x = requireInput(node, inputs, 0);
-    return [{ shape: [...x.shape], dtype: x.dtype }];
-  },
-  evaluate(node, inputs) {
-    const x = requireInput(node, inputs, 0);
-    return [reshaped(x, x.shape)];
-  },
-  macs: noMacs,
-};
+const identity = reshapingOp('Identity', (node, inputs) => [...requireInput(node, inputs, 0).shape]);
 
 /**
  * Dropout at inference: the output is the input and the optional mask is all ones (bool from

@@ -10,10 +10,10 @@ import {
   checkType, constantNumbers, constantScalar, dtypeOfOnnxCode, isIntegerType, newValue, requireInput,
   ALL_TYPES,
 } from './operands.js';
+import { movementOp, noMacs } from './movement.js';
 import type { InputInfo, OpDef, Value } from './types.js';
 
 const LATEST = 21;
-const noMacs = (): number => 0;
 
 /** Shape's [start, end) range of dimensions (opset 15): negative counts from the end, both clamp to [0, rank]. */
 function shapeRange(node: Node, rank: number): [number, number] {
@@ -129,20 +129,17 @@ function resolveIndices(node: Node, indices: InputInfo | Value, dim: number): nu
   });
 }
 
-const gather: OpDef = {
-  op: 'Gather',
-  opsets: [1, LATEST],
-  inferShapes(node, inputs) {
+const gather = movementOp('Gather', [1, LATEST],
+  (node, inputs) => {
     const data = requireInput(node, inputs, 0);
     const indices = requireInput(node, inputs, 1);
     const { axis, shape } = gatherLayout(node, data, indices);
     if (indices.data) resolveIndices(node, indices, data.shape[axis]!);
-    return [{ shape, dtype: data.dtype }];
+    return shape;
   },
-  evaluate(node, inputs) {
-    const data = requireInput(node, inputs, 0);
+  (node, data, shape, inputs) => {
     const indices = requireInput(node, inputs, 1);
-    const { axis, shape } = gatherLayout(node, data, indices);
+    const { axis } = gatherLayout(node, data, indices);
     const dim = data.shape[axis]!;
     const picks = resolveIndices(node, indices, dim);
     const y = newValue(data.dtype, shape);
@@ -156,10 +153,8 @@ const gather: OpDef = {
         o += inner;
       }
     }
-    return [y];
-  },
-  macs: noMacs,
-};
+    return y;
+  });
 
 /** GatherElements: out[i][j][k] = data[indices[i][j][k]][j][k] for axis 0 (likewise for other axes). */
 const gatherElements: OpDef = {
@@ -244,23 +239,14 @@ function sliceWindow(node: Node, inputs: readonly (InputInfo | Value | undefined
   return { shape, starts: first, steps: step };
 }
 
-const slice: OpDef = {
-  op: 'Slice',
-  opsets: [1, LATEST],
-  inferShapes(node, inputs) {
-    return [{ shape: sliceWindow(node, inputs).shape, dtype: requireInput(node, inputs, 0).dtype }];
-  },
-  evaluate(node, inputs) {
-    const x = requireInput(node, inputs, 0);
-    const { shape: outShape, starts, steps } = sliceWindow(node, inputs);
-    const strides = stridesOf(x.shape);
-    const base = starts.reduce((sum, s, i) => sum + s * strides[i]!, 0);
-    const y = newValue(x.dtype, outShape);
-    if (y.data.length > 0) gatherInto(y.data, x.data, stridedOffsets(outShape, strides.map((s, i) => s * steps[i]!), base));
-    return [y];
-  },
-  macs: noMacs,
-};
+const slice = movementOp('Slice', [1, LATEST], (node, inputs) => sliceWindow(node, inputs).shape, (node, x, shape, inputs) => {
+  const { starts, steps } = sliceWindow(node, inputs);
+  const strides = stridesOf(x.shape);
+  const base = starts.reduce((sum, s, i) => sum + s * strides[i]!, 0);
+  const y = newValue(x.dtype, shape);
+  if (y.data.length > 0) gatherInto(y.data, x.data, stridedOffsets(shape, strides.map((s, i) => s * steps[i]!), base));
+  return y;
+});
 
 /** Converts `data` into a fresh array of `dtype`: floats to integers truncate toward zero, anything non-zero is true. */
 function convert(x: Value, dtype: DType): Value {
@@ -322,20 +308,11 @@ function expandShape(node: Node, inputs: readonly (InputInfo | Value | undefined
   return broadcastShapes(node, [x.shape, requestedShape(node, requireInput(node, inputs, 1), 'the shape')]);
 }
 
-const expand: OpDef = {
-  op: 'Expand',
-  opsets: [8, LATEST],
-  inferShapes(node, inputs) {
-    return [{ shape: expandShape(node, inputs), dtype: requireInput(node, inputs, 0).dtype }];
-  },
-  evaluate(node, inputs) {
-    const x = requireInput(node, inputs, 0);
-    const y = newValue(x.dtype, expandShape(node, inputs));
-    gatherInto(y.data, x.data, broadcastOffsets(x.shape, y.shape));
-    return [y];
-  },
-  macs: noMacs,
-};
+const expand = movementOp('Expand', [8, LATEST], expandShape, (_node, x, shape) => {
+  const y = newValue(x.dtype, shape);
+  gatherInto(y.data, x.data, broadcastOffsets(x.shape, y.shape));
+  return y;
+});
 
 const where: OpDef = {
   op: 'Where',

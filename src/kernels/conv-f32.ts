@@ -140,33 +140,39 @@ export const DEPTHWISE_F32: KernelContract = {
   tiles: [ROW_TILE, { axis: 'channels', reads: 'input channel m / multiplier of each output channel m' }],
 };
 
+/** The contract of a float Conv kernel that writes over its input (floatInPlaceConv of that `kind`). */
+function inPlaceConvContract(kind: InPlaceConv['kind'], kernel: string, rest: Pick<KernelContract, 'aliasing' | 'tiles' | 'checksOf'>): KernelContract {
+  const scratch = (graph: Graph, node: Node) => {
+    const conv = floatInPlaceConv(graph, node);
+    return conv?.kind === kind ? conv.scratchBytes : undefined;
+  };
+  return {
+    kernels: [kernel],
+    header: 'eenn_kernels_f32.h',
+    computes: (graph, node) => scratch(graph, node) !== undefined,
+    scratchBytes: (graph, node) => scratch(graph, node) ?? 0,
+    ...NO_SWITCHES,
+    ...rest,
+  };
+}
+
 /** eenn_depthwise_conv2d_in_place_f32: each plane computed into the scratch and copied back over the input. */
-export const DEPTHWISE_IN_PLACE_F32: KernelContract = {
-  kernels: ['eenn_depthwise_conv2d_in_place_f32'],
-  header: 'eenn_kernels_f32.h',
-  computes: (graph, node) => floatInPlaceConv(graph, node)?.kind === 'depthwise',
-  scratchBytes: (graph, node) => (floatInPlaceConv(graph, node)?.kind === 'depthwise' ? floatInPlaceConv(graph, node)!.scratchBytes : 0),
+export const DEPTHWISE_IN_PLACE_F32 = inPlaceConvContract('depthwise', 'eenn_depthwise_conv2d_in_place_f32', {
   aliasing: { overlap: 'same', rule: 'output channel c reads input channel c only: multiplier 1, stride 1, output shape = input shape' },
   tiles: [{ axis: 'channels', reads: 'the same channel planes of the input' }],
-  ...NO_SWITCHES,
   checksOf: (args, scratchBytes) => floatScratchCheck(
     `EENN_DEPTHWISE_IN_PLACE_F32_SCRATCH_FLOATS(${args.int('height') ?? 0}, ${args.int('width') ?? 0})`, args.call.fn, scratchBytes),
-};
+});
 
 /** eenn_conv2d_1x1_in_place_f32: a few pixels gathered into the scratch, their outputs written back over them. */
-export const CONV_1X1_IN_PLACE_F32: KernelContract = {
-  kernels: ['eenn_conv2d_1x1_in_place_f32'],
-  header: 'eenn_kernels_f32.h',
-  computes: (graph, node) => floatInPlaceConv(graph, node)?.kind === 'pointwise',
-  scratchBytes: (graph, node) => (floatInPlaceConv(graph, node)?.kind === 'pointwise' ? floatInPlaceConv(graph, node)!.scratchBytes : 0),
+export const CONV_1X1_IN_PLACE_F32 = inPlaceConvContract('pointwise', 'eenn_conv2d_1x1_in_place_f32', {
   aliasing: { overlap: 'same', rule: 'output pixel p reads input pixel p only: C_out <= C_in' },
   tiles: [{ axis: 'rows', reads: 'the same pixels of every input channel' }],
-  ...NO_SWITCHES,
   checksOf: (args, scratchBytes) => [
     { expr: `EENN_CONV_1X1_IN_PLACE_F32_PIXELS == ${POINTWISE_IN_PLACE_PIXELS}`, what: 'pixels eenn_conv2d_1x1_in_place_f32 gathers per pass' },
     ...floatScratchCheck(`EENN_CONV_1X1_IN_PLACE_F32_SCRATCH_FLOATS(${args.int('in_c') ?? 0})`, args.call.fn, scratchBytes),
   ],
-};
+});
 
 /** eenn_conv2d_pool_f32: a block of output channels into the scratch, pooled from there. */
 export const CONV_POOL_F32: KernelContract = {

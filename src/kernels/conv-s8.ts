@@ -126,53 +126,53 @@ function convDepth(args: CallArgs): number {
   return ((args.int('in_c') ?? 0) / (args.int('groups') ?? 1)) * (args.int('kernel_h') ?? 1) * (args.int('kernel_w') ?? 1);
 }
 
-/** eenn_conv2d_s8: any groups, stride, dilation and padding, im2col columns through the scratch (or none). */
-export const CONV_S8: KernelContract = {
-  kernels: ['eenn_conv2d_s8'],
-  header: 'eenn_kernels_s8.h',
+/**
+ * The contract of a convolution kernel that gathers the im2col columns of `depthOf(args)` values per output pixel
+ * into its scratch (`scratchMacro` of the header), or reads its input in place without one (EENN_CONV_S8_DIRECT),
+ * with weight rows in the paired layout; `fewValues`: it has the tiles of layers of fewer than 16 values.
+ */
+function columnConv(kernel: string, scratchMacro: string, depthOf: (args: CallArgs) => number, fewValues: boolean,
+  rest: Pick<KernelContract, 'computes' | 'aliasing' | 'tiles'>): KernelContract {
+  return {
+    kernels: [kernel],
+    header: 'eenn_kernels_s8.h',
+    scratchBytes: int8ConvScratchBytes,
+    switches: CONV_S8_SWITCHES,
+    ...rest,
+    switchesOf(args) {
+      const depth = depthOf(args);
+      const few = fewValues && !args.isNull('scratch') && depth < PAIR_CHUNK_S8 ? ['EENN_CONV_S8_FEW_VALUES'] : [];
+      return [...few, ...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE)];
+    },
+    checksOf(args, scratchBytes) {
+      const depth = depthOf(args);
+      return [
+        ...scratchCheck(`${scratchMacro}(${depth})`, kernel, scratchBytes), ...directChecks(args),
+        ...pairedLayoutChecks(depth), ...outputStageChecks(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE.exact),
+      ];
+    },
+  };
+}
+
+/** eenn_conv2d_s8: any groups, stride, dilation and padding. */
+export const CONV_S8 = columnConv('eenn_conv2d_s8', 'EENN_CONV_S8_SCRATCH_BYTES', convDepth, true, {
   computes: (graph, node) => isQConv(node) && !isInt8Depthwise(graph, node) && !isInt8Pointwise(graph, node),
-  scratchBytes: int8ConvScratchBytes,
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input or the scratch' },
   tiles: [
     { axis: 'rows', reads: 'input rows [oy0 * stride_h - pad_top, (oy1 - 1) * stride_h - pad_top + (kernel_h - 1) * dilation_h] of every channel of the group' },
     { axis: 'channels', reads: 'the whole input of the output channels\' groups, and those channels\' weight rows' },
   ],
-  switches: CONV_S8_SWITCHES,
-  switchesOf(args) {
-    const depth = convDepth(args);
-    const few = !args.isNull('scratch') && depth < PAIR_CHUNK_S8 ? ['EENN_CONV_S8_FEW_VALUES'] : [];
-    return [...few, ...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE)];
-  },
-  checksOf(args, scratchBytes) {
-    const depth = convDepth(args);
-    return [
-      ...scratchCheck(`EENN_CONV_S8_SCRATCH_BYTES(${depth})`, 'eenn_conv2d_s8', scratchBytes), ...directChecks(args),
-      ...pairedLayoutChecks(depth), ...outputStageChecks(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE.exact),
-    ];
-  },
-};
+});
 
-/** eenn_conv2d_1x1_s8: a matrix product per image, two pixels' columns through the scratch (or none). */
-export const CONV_1X1_S8: KernelContract = {
-  kernels: ['eenn_conv2d_1x1_s8'],
-  header: 'eenn_kernels_s8.h',
+/** eenn_conv2d_1x1_s8: a matrix product per image. */
+export const CONV_1X1_S8 = columnConv('eenn_conv2d_1x1_s8', 'EENN_CONV_1X1_S8_SCRATCH_BYTES', (args) => args.int('in_c') ?? 0, false, {
   computes: isInt8Pointwise,
-  scratchBytes: int8ConvScratchBytes,
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input (eenn_conv2d_1x1_in_place_s8 does)' },
   tiles: [
     { axis: 'rows', reads: 'the same pixels of every input channel' },
     { axis: 'channels', reads: 'the whole input, and those channels\' weight rows' },
   ],
-  switches: CONV_S8_SWITCHES,
-  switchesOf: (args) => [...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, args.int('in_c') ?? 0, OUTPUT_STAGE)],
-  checksOf(args, scratchBytes) {
-    const inC = args.int('in_c') ?? 0;
-    return [
-      ...scratchCheck(`EENN_CONV_1X1_S8_SCRATCH_BYTES(${inC})`, 'eenn_conv2d_1x1_s8', scratchBytes), ...directChecks(args),
-      ...pairedLayoutChecks(inC), ...outputStageChecks(args, args.int('out_c') ?? 0, inC, OUTPUT_STAGE.exact),
-    ];
-  },
-};
+});
 
 /** eenn_conv2d_1x1_in_place_s8: eenn_conv2d_1x1_s8 written over its input, a few pixels at a time. */
 export const CONV_1X1_IN_PLACE_S8: KernelContract = {

@@ -128,28 +128,18 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
         }],
       };
     }
-    if (window.kH === 3 && window.kW === 3 && window.dH === 1 && window.dW === 1) {
-      return {
-        detail: describeWindow(window, multiplier > 1 ? `depthwise x${multiplier}` : 'depthwise'),
-        calls: [{
-          fn: 'eenn_depthwise_conv2d_3x3_f32',
-          source: SOURCES.conv,
-          args: [
-            ...head, tensorArg('weights', w.name), optionalTensorArg('bias', bias), tensorArg('output', out),
-            ...depthwiseShapeArgs(batches, inC, multiplier, window), intArg('stride_h', window.sH), intArg('stride_w', window.sW), intArg('pad_top', window.padTop), intArg('pad_left', window.padLeft),
-            ...activationArgs(ctx.activation),
-          ],
-        }],
-      };
-    }
+    // 3x3 windows with dilation 1 have a kernel of their own, which takes no dilation.
+    const threeByThree = window.kH === 3 && window.kW === 3 && window.dH === 1 && window.dW === 1;
+    const windowOf3x3 = [intArg('stride_h', window.sH), intArg('stride_w', window.sW), intArg('pad_top', window.padTop), intArg('pad_left', window.padLeft)];
     return {
       detail: describeWindow(window, multiplier > 1 ? `depthwise x${multiplier}` : 'depthwise'),
       calls: [{
-        fn: 'eenn_depthwise_conv2d_f32',
+        fn: threeByThree ? 'eenn_depthwise_conv2d_3x3_f32' : 'eenn_depthwise_conv2d_f32',
         source: SOURCES.conv,
         args: [
           ...head, tensorArg('weights', w.name), optionalTensorArg('bias', bias), tensorArg('output', out),
-          ...depthwiseShapeArgs(batches, inC, multiplier, window), ...windowArgs(window, false), ...activationArgs(ctx.activation),
+          ...depthwiseShapeArgs(batches, inC, multiplier, window), ...(threeByThree ? windowOf3x3 : windowArgs(window, false)),
+          ...activationArgs(ctx.activation),
         ],
       }],
     };

@@ -36,7 +36,7 @@ const REWRITES: ReadonlyMap<string, Rewrite> = new Map([
   ['AveragePool', averagePool], ['GlobalAveragePool', averagePool], ['ReduceMean', reduceMean], ['Softmax', softmax],
 ]);
 
-/** Operators with int8 arithmetic of their own (QAdd, QMul) when neither operand is a single constant. */
+/** Binary operators with int8 arithmetic of their own (QAdd, QMul) where they are not a table (one single-value constant). */
 const BINARY_OPS: ReadonlySet<string> = new Set(['Add', 'Sub', 'Mul', 'Div']);
 
 /** Quantize `graph`; throws one E_UNSUPPORTED error listing every node that has no int8 form. */

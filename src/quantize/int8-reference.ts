@@ -4,6 +4,7 @@
 
 import { isDefaultDomain, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN, INT8_OPS, INT8_PASSTHROUGH_OPS, type Int8Op } from '../ir/int8.js';
+import { lastReadBy, runNodes, type RunNodesOptions } from '../ops/run-nodes.js';
 import type { Value } from '../ops/types.js';
 import { prepareConv, prepareConvTranspose } from './int8/conv.js';
 import { prepareAdd, prepareDequantize, prepareLut, prepareMul, prepareQuantize } from './int8/elementwise.js';
@@ -13,12 +14,7 @@ import { preparePassthrough } from './int8/passthrough.js';
 import { prepareAveragePool, prepareSoftmax } from './int8/pool.js';
 import { prepareResize } from './int8/resize.js';
 
-export interface Int8ReferenceOptions {
-  /** 'all' keeps every tensor in the result (per-layer error); by default only the graph outputs. */
-  keep?: 'outputs' | 'all';
-  /** Called with every tensor as it is computed (graph inputs first). */
-  onTensor?: (name: string, value: Value) => void;
-}
+export type Int8ReferenceOptions = RunNodesOptions;
 
 const KERNELS: Record<Int8Op, PrepareKernel> = {
   QConv: prepareConv,
@@ -59,17 +55,7 @@ function planRun(graph: Graph): RunPlan {
   const steps = graph.nodes.map((node) => ({ node, kernel: prepare(node, graph) }));
   const constants = new Map<string, Value>();
   for (const [name, t] of graph.tensors) if (t.data) constants.set(name, { shape: t.shape, dtype: t.dtype, data: t.data });
-  const lastReader = new Map<string, number>();
-  graph.nodes.forEach((node, index) => {
-    for (const name of node.inputs) if (name !== '' && !constants.has(name)) lastReader.set(name, index);
-  });
-  const outputs = new Set(graph.outputs);
-  const lastReadBy: string[][] = graph.nodes.map(() => []);
-  for (const [name, index] of lastReader) if (!outputs.has(name)) lastReadBy[index]!.push(name);
-  graph.nodes.forEach((node, index) => {
-    for (const name of node.outputs) if (name !== '' && !lastReader.has(name) && !outputs.has(name)) lastReadBy[index]!.push(name);
-  });
-  const plan = { steps, constants, lastReadBy };
+  const plan = { steps, constants, lastReadBy: lastReadBy(graph) };
   plans.set(graph, plan);
   return plan;
 }
@@ -77,36 +63,15 @@ function planRun(graph: Graph): RunPlan {
 /** Run a quantized graph once; inputs by graph input name (int8 Values, or float32 where the input is float32). */
 export function runInt8Reference(graph: Graph, inputs: Record<string, Value>, options: Int8ReferenceOptions = {}): Record<string, Value> {
   const plan = planRun(graph);
-  const values = new Map<string, Value>();
-  for (const name of graph.inputs) {
-    const value = inputs[name];
-    const t = graph.tensors.get(name);
-    if (!value || !t) throw new Error(`internal: no value for graph input "${name}"`);
-    if (value.dtype !== t.dtype || value.data.length !== t.shape.reduce((a, b) => a * b, 1)) {
-      throw new Error(`internal: input "${name}" must be ${t.dtype} [${t.shape.join(', ')}], got ${value.dtype} with ${value.data.length} values`);
-    }
-    values.set(name, value);
-    options.onTensor?.(name, value);
+  const checked = new Map(graph.inputs.map((name): [string, Value] => [name, checkInput(graph, name, inputs[name])]));
+  return runNodes(graph, plan, checked, ({ kernel }, args) => kernel(args), (name) => plan.constants.get(name), options);
+}
+
+function checkInput(graph: Graph, name: string, value: Value | undefined): Value {
+  const t = graph.tensors.get(name);
+  if (!value || !t) throw new Error(`internal: no value for graph input "${name}"`);
+  if (value.dtype !== t.dtype || value.data.length !== t.shape.reduce((a, b) => a * b, 1)) {
+    throw new Error(`internal: input "${name}" must be ${t.dtype} [${t.shape.join(', ')}], got ${value.dtype} with ${value.data.length} values`);
   }
-  const keepAll = options.keep === 'all';
-  plan.steps.forEach(({ node, kernel }, index) => {
-    const args = node.inputs.map((name) => (name === '' ? undefined : values.get(name) ?? plan.constants.get(name)));
-    const results = kernel(args);
-    node.outputs.forEach((name, i) => {
-      if (name === '') return;
-      const value = results[i];
-      if (!value) throw new Error(`internal: ${node.op} "${node.name}" returned no value for output ${i}`);
-      values.set(name, value);
-      options.onTensor?.(name, value);
-    });
-    if (!keepAll) for (const name of plan.lastReadBy[index]!) values.delete(name);
-  });
-  const result: Record<string, Value> = {};
-  if (keepAll) for (const [name, value] of values) result[name] = value;
-  for (const name of graph.outputs) {
-    const value = values.get(name) ?? plan.constants.get(name);
-    if (!value) throw new Error(`internal: graph output "${name}" was not computed`);
-    result[name] = value;
-  }
-  return result;
+  return value;
 }

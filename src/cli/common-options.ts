@@ -1,4 +1,4 @@
-// The options build, run and test share, declared once and turned into CompileOptions.
+// The options build, run, test and accuracy share, declared once and turned into CompileOptions.
 
 import { Command } from 'commander';
 import { join } from 'node:path';
@@ -81,6 +81,19 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
 /** People-facing progress on stderr (never on stdout, which holds results). */
 export function log(message: string): void {
   process.stderr.write(message + '\n');
+}
+
+/** The options of the commands that read input samples (run, test, accuracy). */
+export interface SampleOptions {
+  scale?: number;
+  count?: number;
+}
+
+/** Add --scale and --count, how the commands that read input samples (run, test, accuracy) take them. */
+export function withSampleOptions(command: Command): Command {
+  return command
+    .option('--scale <x>', 'multiply every input value by this (uint8 pixels: 1/255)', numberOption(parsePositive, '--scale'))
+    .option('--count <n>', 'use only the first N samples', numberOption(parseCount, '--count'));
 }
 
 /** Add the int8 options: --calib, --calib-count, --calib-scale, --calib-method, --percentile, --io. */

@@ -8,7 +8,8 @@ import type { CompileOptions, CompileResult } from '../compile.js';
 import { readSamples } from '../data/index.js';
 import { DATA_FILE_BYTES } from '../data/read-bytes.js';
 import { checkRegularFile } from '../util/read-file.js';
-import { log } from './common-options.js';
+import { compileOptionsFrom, log, type SampleOptions, type SharedOptions } from './common-options.js';
+import { timeoutMs } from './options.js';
 import { runReference } from '../frontend/reference.js';
 import { decodeOutput, encodeSamples, type EncodedInput } from '../io-codec.js';
 
@@ -74,6 +75,22 @@ export function loadInputs(graph: Graph, modelFile: string, data: DataOptions): 
     log(`warning: ${data.path}: ${n} sample${n === 1 ? '' : 's'} hold NaN or infinite values (the first: sample ${first}, counting from 0); their outputs mean nothing`);
   }
   return Array.from({ length: samples.count }, (_, i) => samples.data.slice(i * size, (i + 1) * size));
+}
+
+/** What run and test read from their command line. */
+export interface ExecuteOptions extends SharedOptions, SampleOptions {
+  /** Time limit of the emulator run, in seconds. */
+  timeout: number;
+}
+
+/**
+ * Builds `model` as the command line asks and runs the samples of `path` on the target (seeded random ones where
+ * `path` is undefined); `doing` names the work in the progress line ("testing m.onnx on cortex-m4").
+ */
+export async function buildAndExecute(model: string, options: ExecuteOptions, path: string | undefined, doing: string): Promise<Execution> {
+  const compileOptions = await compileOptionsFrom(model, options, options.outDir);
+  log(`eennc: ${doing} (${compileOptions.precision})`);
+  return execute(compileOptions, { path, scale: options.scale, count: options.count }, timeoutMs(options.timeout));
 }
 
 export async function execute(options: CompileOptions, data: DataOptions, timeoutMs: number): Promise<Execution> {

@@ -5,15 +5,13 @@ import type { Command } from 'commander';
 import { readLabels } from '../../data/index.js';
 import type { AccuracyReport } from '../../evaluate.js';
 import { parseInputShapes } from '../../frontend/input-shapes.js';
-import { calibrationFrom, log, withCalibrationOptions, type CalibrationOptions } from '../common-options.js';
+import { calibrationFrom, log, withCalibrationOptions, withSampleOptions, type CalibrationOptions, type SampleOptions } from '../common-options.js';
 import { loadInputs } from '../execute.js';
-import { collectInputShape, numberOption, parseCount, parsePositive } from '../options.js';
+import { collectInputShape, numberOption, parseCount } from '../options.js';
 
-interface AccuracyOptions extends CalibrationOptions {
+interface AccuracyOptions extends CalibrationOptions, SampleOptions {
   data: string;
   labels: string;
-  scale?: number;
-  count?: number;
   sqnrSamples: number;
   inputShape: string[];
   json?: boolean;
@@ -21,14 +19,12 @@ interface AccuracyOptions extends CalibrationOptions {
 
 export function register(program: Command): void {
   withCalibrationOptions(
-    program
+    withSampleOptions(program
       .command('accuracy')
       .description('compare the int8 model with the float model: top-1 on a labelled set and per-layer SQNR')
       .argument('<model>', 'the ONNX model (.onnx)')
       .requiredOption('-d, --data <data>', 'labelled input samples (.npy, .bin, IDX)')
-      .requiredOption('-l, --labels <labels>', 'class labels of the samples (.npy of integers, IDX labels)')
-      .option('--scale <x>', 'multiply every input value by this (uint8 pixels: 1/255)', numberOption(parsePositive, '--scale'))
-      .option('--count <n>', 'use only the first N samples', numberOption(parseCount, '--count'))
+      .requiredOption('-l, --labels <labels>', 'class labels of the samples (.npy of integers, IDX labels)'))
       .option('--sqnr-samples <n>', 'samples over which the per-layer SQNR is measured', numberOption(parseCount, '--sqnr-samples'), 100)
       .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions (repeatable)', collectInputShape, [])
       .option('--json', 'print one JSON document on stdout'),

@@ -3,42 +3,27 @@
 
 import type { Command } from 'commander';
 import { writeNpy } from '../../data/index.js';
-import { compileOptionsFrom, FORCE_HELP, log, withSharedOptions, type SharedOptions } from '../common-options.js';
-import { argmax, execute, executionJson } from '../execute.js';
-import { numberOption, parseCount, parsePositive, parseTimeoutSeconds, timeoutMs } from '../options.js';
+import { FORCE_HELP, log, withSampleOptions, withSharedOptions } from '../common-options.js';
+import { argmax, buildAndExecute, executionJson, type ExecuteOptions } from '../execute.js';
+import { parseTimeoutSeconds } from '../options.js';
 
-interface RunOptions extends SharedOptions {
+interface RunOptions extends ExecuteOptions {
   input: string;
-  scale?: number;
-  count?: number;
-  timeout: number;
 }
 
 export function register(program: Command): void {
   withSharedOptions(
-    program
+    withSampleOptions(program
       .command('run')
       .description('build a model, run inputs on the target in QEMU (or natively for host) and print the outputs')
       .argument('<model>', 'the ONNX model (.onnx)')
       .requiredOption('-i, --input <data>', 'input samples: .npy, raw float32 .bin, or IDX (.gz)')
-      .option('--output <file>', 'write the outputs as .npy (float32, [N, ...output])')
-      .option('--scale <x>', 'multiply every input value by this (e.g. 0.00392156862745098 for uint8 pixels)', numberOption(parsePositive, '--scale'))
-      .option('--count <n>', 'use only the first N samples', numberOption(parseCount, '--count'))
+      .option('--output <file>', 'write the outputs as .npy (float32, [N, ...output])'))
       .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
       .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
       .option('--force', FORCE_HELP),
   ).action(async (model: string, options: RunOptions) => {
-    const compileOptions = await compileOptionsFrom(model, options, options.outDir);
-    log(`eennc: building ${model} for ${options.target} (${compileOptions.precision})`);
-    const execution = await execute(
-      compileOptions,
-      {
-        path: options.input,
-        scale: options.scale,
-        count: options.count,
-      },
-      timeoutMs(options.timeout),
-    );
+    const execution = await buildAndExecute(model, options, options.input, `building ${model} for ${options.target}`);
     const { graph } = execution.compiled;
     if (options.output) {
       const name = graph.outputs[0]!;

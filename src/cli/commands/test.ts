@@ -4,10 +4,10 @@
 
 import type { Command } from 'commander';
 import { EennError } from '../../ir/diagnostics.js';
-import { compileOptionsFrom, FORCE_HELP, log, withSharedOptions, type SharedOptions } from '../common-options.js';
-import { argmax, execute, executionJson, referenceOutputs, type Execution } from '../execute.js';
+import { FORCE_HELP, withSampleOptions, withSharedOptions } from '../common-options.js';
+import { argmax, buildAndExecute, executionJson, referenceOutputs, type Execution, type ExecuteOptions } from '../execute.js';
 import { readLabels } from '../../data/index.js';
-import { numberOption, parseCount, parseNonNegative, parsePositive, parseTimeoutSeconds, timeoutMs } from '../options.js';
+import { numberOption, parseNonNegative, parseTimeoutSeconds } from '../options.js';
 import { runInt8Reference } from '../../quantize/int8-reference.js';
 import type { Value } from '../../ops/types.js';
 
@@ -19,25 +19,20 @@ type Comparison =
 /** The most seeded random samples `test` makes up when no --data is given. */
 const MAX_RANDOM_SAMPLES = 10_000;
 
-interface TestOptions extends SharedOptions {
+interface TestOptions extends ExecuteOptions {
   data?: string;
-  scale?: number;
-  count?: number;
   rtol: number;
   atol: number;
-  timeout: number;
   labels?: string;
 }
 
 export function register(program: Command): void {
   withSharedOptions(
-    program
+    withSampleOptions(program
       .command('test')
       .description('golden test: run on the target and compare with the reference; exit status 1 on mismatch')
       .argument('<model>', 'the ONNX model (.onnx)')
-      .option('-d, --data <data>', 'input samples (.npy, .bin, IDX); default: 4 seeded random inputs in [0, 1)')
-      .option('--scale <x>', 'multiply every input value by this', numberOption(parsePositive, '--scale'))
-      .option('--count <n>', 'use only the first N samples', numberOption(parseCount, '--count'))
+      .option('-d, --data <data>', 'input samples (.npy, .bin, IDX); default: 4 seeded random inputs in [0, 1)'))
       .option('--rtol <x>', 'float32: relative tolerance', numberOption(parseNonNegative, '--rtol'), 1e-4)
       .option('--atol <x>', 'float32: absolute tolerance', numberOption(parseNonNegative, '--atol'), 1e-5)
       .option('-l, --labels <labels>', 'class labels of the samples: also report top-1 of the target and of the float reference')
@@ -52,20 +47,10 @@ export function register(program: Command): void {
         hint: `give at most --count ${MAX_RANDOM_SAMPLES}, or the samples themselves with --data`,
       });
     }
-    const compileOptions = await compileOptionsFrom(model, options, options.outDir);
-    const { rtol, atol } = options;
-    log(`eennc: testing ${model} on ${options.target} (${compileOptions.precision})`);
-    const execution = await execute(
-      compileOptions,
-      {
-        path: options.data,
-        scale: options.scale,
-        count: options.count,
-      },
-      timeoutMs(options.timeout),
-    );
+    const { rtol, atol, precision } = options;
+    const execution = await buildAndExecute(model, options, options.data, `testing ${model} on ${options.target}`);
     const { graph, floatGraph } = execution.compiled;
-    const int8 = compileOptions.precision === 'int8';
+    const int8 = precision === 'int8';
     const comparisons = execution.samples.map((sample, i): Comparison => {
       const expected = referenceOutputs(floatGraph, execution.inputs[i]!);
       let maxAbs = 0;
@@ -101,7 +86,7 @@ export function register(program: Command): void {
       }
       process.stdout.write(`${comparisons.length - failed.length} passed, ${failed.length} failed\n`);
       if (accuracy) {
-        process.stdout.write(`top-1 on ${accuracy.samples} labelled samples: ${compileOptions.precision} on ${options.target} ` +
+        process.stdout.write(`top-1 on ${accuracy.samples} labelled samples: ${precision} on ${options.target} ` +
           `${(100 * accuracy.target_top1).toFixed(2)}%, float reference ${(100 * accuracy.float_top1).toFixed(2)}%\n`);
       }
     }

@@ -89,31 +89,19 @@ export function lowerQConv(ctx: LowerContext): LoweredStep {
   const depth = (inC / group) * window.kH * window.kW;
   const weights = weightRows(w, data, group, depth);
   const folded = foldedBias(ctx, w, data, outC, zeroPointOf(x));
-  const scratch = columnScratch(ctx, isConv1x1(window, group) ? conv1x1S8ScratchBytes(depth) : convS8ScratchBytes(depth));
-  if (isConv1x1(window, group)) {
-    return {
-      detail: 'kernel 1x1, stride 1, no padding',
-      calls: [{
-        fn: 'eenn_conv2d_1x1_s8',
-        source: S8_SOURCES.conv1x1,
-        uses: [S8_SOURCES.multiplyColumns],
-        args: [
-          tensorArg('input', x.name), weights, folded, tensorArg('output', ctx.result.name), scratch,
-          intArg('batches', batches), intArg('in_c', inC), intArg('size', window.inH * window.inW), intArg('out_c', outC), ...tail,
-        ],
-      }],
-    };
-  }
+  // The 1x1 kernel (stride 1, no padding) takes the image as a matrix: its shape is the pixel count.
+  const pointwise = isConv1x1(window, group);
+  const scratch = columnScratch(ctx, pointwise ? conv1x1S8ScratchBytes(depth) : convS8ScratchBytes(depth));
+  const shape = pointwise
+    ? [intArg('batches', batches), intArg('in_c', inC), intArg('size', window.inH * window.inW), intArg('out_c', outC)]
+    : convShapeArgs(batches, inC, outC, group, window);
   return {
-    detail: describeWindow(window, group > 1 ? `${group} groups` : ''),
+    detail: pointwise ? 'kernel 1x1, stride 1, no padding' : describeWindow(window, group > 1 ? `${group} groups` : ''),
     calls: [{
-      fn: 'eenn_conv2d_s8',
-      source: S8_SOURCES.conv,
+      fn: pointwise ? 'eenn_conv2d_1x1_s8' : 'eenn_conv2d_s8',
+      source: pointwise ? S8_SOURCES.conv1x1 : S8_SOURCES.conv,
       uses: [S8_SOURCES.multiplyColumns],
-      args: [
-        tensorArg('input', x.name), weights, folded, tensorArg('output', ctx.result.name), scratch,
-        ...convShapeArgs(batches, inC, outC, group, window), ...tail,
-      ],
+      args: [tensorArg('input', x.name), weights, folded, tensorArg('output', ctx.result.name), scratch, ...shape, ...tail],
     }],
   };
 }

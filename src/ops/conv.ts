@@ -191,36 +191,22 @@ function evaluateConvolution(node: Node, inputs: (Value | undefined)[], plan: Co
   return [{ shape: [plan.batch, plan.outChannels, ...plan.window.outputSize], dtype: 'float32', data: y }];
 }
 
+/** Conv or ConvTranspose: its plan gives the output shape and drives the reference. */
+function convolutionOp(op: string, transposed: boolean, macs: NonNullable<OpDef['macs']>): OpDef {
+  const plan = transposed ? planConvTranspose : planConv;
+  return {
+    op,
+    opsets: [1, 22],
+    inferShapes: (node, inputs) => [outputInfo(plan(node, inputs), requireOperand(node, inputs, 0, 'X').dtype)],
+    evaluate: (node, inputs) => evaluateConvolution(node, inputs, plan(node, inputs), transposed),
+    macs,
+  };
+}
+
 export const ops: OpDef[] = [
-  {
-    op: 'Conv',
-    opsets: [1, 22],
-    inferShapes(node, inputs) {
-      return [outputInfo(planConv(node, inputs), requireOperand(node, inputs, 0, 'X').dtype)];
-    },
-    evaluate(node, inputs) {
-      return evaluateConvolution(node, inputs, planConv(node, inputs), false);
-    },
-    /** Output elements * (C_in / group) * kernel area: one MAC per weight tap per output element. */
-    macs(node, inputs, outputs) {
-      const w = requireOperand(node, inputs, 1, 'W');
-      return sizeOf(outputs[0]!.shape) * sizeOf(w.shape.slice(1));
-    },
-  },
-  {
-    op: 'ConvTranspose',
-    opsets: [1, 22],
-    inferShapes(node, inputs) {
-      return [outputInfo(planConvTranspose(node, inputs), requireOperand(node, inputs, 0, 'X').dtype)];
-    },
-    evaluate(node, inputs) {
-      return evaluateConvolution(node, inputs, planConvTranspose(node, inputs), true);
-    },
-    /** Input elements * (C_out / group) * kernel area: one MAC per weight tap per input element (padding included). */
-    macs(node, inputs) {
-      const x = requireOperand(node, inputs, 0, 'X');
-      const w = requireOperand(node, inputs, 1, 'W');
-      return sizeOf(x.shape) * sizeOf(w.shape.slice(1));
-    },
-  },
+  // Output elements * (C_in / group) * kernel area: one MAC per weight tap per output element.
+  convolutionOp('Conv', false, (node, inputs, outputs) => sizeOf(outputs[0]!.shape) * sizeOf(requireOperand(node, inputs, 1, 'W').shape.slice(1))),
+  // Input elements * (C_out / group) * kernel area: one MAC per weight tap per input element (padding included).
+  convolutionOp('ConvTranspose', true,
+    (node, inputs) => sizeOf(requireOperand(node, inputs, 0, 'X').shape) * sizeOf(requireOperand(node, inputs, 1, 'W').shape.slice(1))),
 ];

@@ -1,5 +1,5 @@
-// Builder for the operators that only move, select or relabel the elements of their first input (Reshape,
-// Transpose, Slice, Tile, ...): layout.ts and shape-ops.ts define them with it. They count no MACs.
+// Builder for the operators that move, select, pad or resample the elements of their first input, with no weights
+// (Reshape, Transpose, Slice, Tile, Pad, Resize, ...): the output's shape comes from one function. They count no MACs.
 
 import { stridesOf, type Node } from '../ir/graph.js';
 import { gatherInto, stridedOffsets } from './broadcast.js';
@@ -17,7 +17,7 @@ export const noMacs = (): number => 0;
  */
 export function movementOp(op: string, opsets: [number, number],
   shapeOf: (node: Node, inputs: Operands, opset: number) => number[],
-  compute: (node: Node, x: Value, shape: number[], inputs: readonly (Value | undefined)[]) => Value): OpDef {
+  compute: (node: Node, x: Value, shape: number[], inputs: readonly (Value | undefined)[], opset: number) => Value): OpDef {
   return {
     op,
     opsets,
@@ -25,7 +25,7 @@ export function movementOp(op: string, opsets: [number, number],
       return [{ shape: shapeOf(node, inputs, opset), dtype: requireInput(node, inputs, 0).dtype }];
     },
     evaluate(node, inputs, opset) {
-      return [compute(node, requireInput(node, inputs, 0), shapeOf(node, inputs, opset), inputs)];
+      return [compute(node, requireInput(node, inputs, 0), shapeOf(node, inputs, opset), inputs, opset)];
     },
     macs: noMacs,
   };

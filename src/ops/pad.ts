@@ -5,6 +5,7 @@ import { nodeError } from '../ir/diagnostics.js';
 import type { Node } from '../ir/graph.js';
 import { arrayFor, sizeOf, stridesOf } from '../ir/graph.js';
 import { attrFloat, attrInts, attrString, intsFromAttrOrInput, normalizeAxis, numbersOf } from './attrs.js';
+import { movementOp } from './movement.js';
 import type { InputInfo, OpDef, Value } from './types.js';
 
 type PadMode = 'constant' | 'edge' | 'reflect' | 'wrap';
@@ -106,14 +107,14 @@ function sourceIndex(mode: PadMode, j: number, kept: number): number {
   }
 }
 
-function constantValue(node: Node, inputs: (Value | undefined)[], opset: number): number {
+function constantValue(node: Node, inputs: readonly (Value | undefined)[], opset: number): number {
   if (opset < 11) return attrFloat(node, 'value', 0);
   const input = inputs[2];
   if (!input || input.data.length === 0) return 0;
   return Number(input.data[0]);
 }
 
-function evaluatePad(node: Node, inputs: (Value | undefined)[], opset: number): Value[] {
+function evaluatePad(node: Node, inputs: readonly (Value | undefined)[], opset: number): Value {
   const plan = planPad(node, inputs, opset);
   const data = inputs[0]!;
   const fill = constantValue(node, inputs, opset);
@@ -121,7 +122,7 @@ function evaluatePad(node: Node, inputs: (Value | undefined)[], opset: number): 
   const out = arrayFor(data.dtype, sizeOf(plan.outputShape));
   if (rank === 0) {
     out.set(data.data as ArrayLike<number>);
-    return [{ shape: [], dtype: data.dtype, data: out }];
+    return { shape: [], dtype: data.dtype, data: out };
   }
   // Per axis, the input coordinate each output coordinate reads (-1: the constant).
   const maps = plan.axes.map((a, axis) => {
@@ -154,21 +155,10 @@ function evaluatePad(node: Node, inputs: (Value | undefined)[], opset: number): 
       index[d] = 0;
     }
   }
-  return [{ shape: plan.outputShape, dtype: data.dtype, data: out }];
+  return { shape: plan.outputShape, dtype: data.dtype, data: out };
 }
 
 export const ops: OpDef[] = [
-  {
-    op: 'Pad',
-    opsets: [1, 22],
-    inferShapes(node, inputs, opset) {
-      const plan = planPad(node, inputs, opset);
-      return [{ shape: plan.outputShape, dtype: inputs[0]!.dtype }];
-    },
-    evaluate(node, inputs, opset) {
-      return evaluatePad(node, inputs, opset);
-    },
-    /** Reports 0: padding copies, it does not multiply. */
-    macs: () => 0,
-  },
+  movementOp('Pad', [1, 22], (node, inputs, opset) => planPad(node, inputs, opset).outputShape,
+    (node, _x, _shape, inputs, opset) => evaluatePad(node, inputs, opset)),
 ];

@@ -6,6 +6,7 @@ import type { DType, Node, TensorData } from '../ir/graph.js';
 import { arrayFor, sizeOf } from '../ir/graph.js';
 import { attrFloat, attrInt, attrInts, attrString, normalizeAxis, numbersOf } from './attrs.js';
 import { requireOperand } from './float-operands.js';
+import { movementOp } from './movement.js';
 import type { InputInfo, OpDef, Value } from './types.js';
 
 type Known = InputInfo | Value;
@@ -353,7 +354,7 @@ export function resizeTaps(node: Node, inputs: readonly (Known | undefined)[], o
   };
 }
 
-function evaluateResize(node: Node, inputs: (Value | undefined)[], opset: number): Value[] {
+function evaluateResize(node: Node, inputs: readonly (Value | undefined)[], opset: number): Value {
   const plan = planResize(node, inputs, opset);
   const xValue = inputs[0]!;
   if (xValue.dtype !== 'float32' && plan.mode !== 'nearest') {
@@ -372,21 +373,12 @@ function evaluateResize(node: Node, inputs: (Value | undefined)[], opset: number
   const dtype: DType = xValue.dtype;
   const out: TensorData = arrayFor(dtype, data.length);
   out.set(data);
-  return [{ shape: [...shape], dtype, data: out }];
+  return { shape: [...shape], dtype, data: out };
 }
 
-const resizeDef = (op: 'Resize' | 'Upsample', opsets: [number, number]): OpDef => ({
-  op,
-  opsets,
-  inferShapes(node, inputs, opset) {
-    const plan = planResize(node, inputs, opset);
-    return [{ shape: plan.outputShape, dtype: inputs[0]!.dtype }];
-  },
-  evaluate(node, inputs, opset) {
-    return evaluateResize(node, inputs, opset);
-  },
-  /** Reports 0: interpolation weights are not learned parameters, so no MACs are counted. */
-  macs: () => 0,
-});
+// No MACs are counted: interpolation weights are not learned parameters.
+const resizeDef = (op: 'Resize' | 'Upsample', opsets: [number, number]): OpDef =>
+  movementOp(op, opsets, (node, inputs, opset) => planResize(node, inputs, opset).outputShape,
+    (node, _x, _shape, inputs, opset) => evaluateResize(node, inputs, opset));
 
 export const ops: OpDef[] = [resizeDef('Resize', [10, 22]), resizeDef('Upsample', [7, 9])];

@@ -264,19 +264,24 @@ function convert(x: Value, dtype: DType): Value {
   return y;
 }
 
-const cast: OpDef = {
-  op: 'Cast',
-  opsets: [1, LATEST],
-  inferShapes(node, inputs) {
-    const x = requireInput(node, inputs, 0);
-    checkType(node, x.dtype, ALL_TYPES);
-    return [{ shape: [...x.shape], dtype: castTarget(node) }];
-  },
-  evaluate(node, inputs) {
-    return [convert(requireInput(node, inputs, 0), castTarget(node))];
-  },
-  macs: noMacs,
-};
+/** Cast and CastLike: X converted to the type `target` names, shape kept. */
+function castOp(op: string, opsets: [number, number], target: (node: Node, inputs: readonly (InputInfo | Value | undefined)[]) => DType): OpDef {
+  return {
+    op,
+    opsets,
+    inferShapes(node, inputs) {
+      const x = requireInput(node, inputs, 0);
+      checkType(node, x.dtype, ALL_TYPES);
+      return [{ shape: [...x.shape], dtype: target(node, inputs) }];
+    },
+    evaluate(node, inputs) {
+      return [convert(requireInput(node, inputs, 0), target(node, inputs))];
+    },
+    macs: noMacs,
+  };
+}
+
+const cast = castOp('Cast', [1, LATEST], castTarget);
 
 function castTarget(node: Node): DType {
   const to = node.attrs['to'];
@@ -289,18 +294,7 @@ function castTarget(node: Node): DType {
   return dtypeOfOnnxCode(node, to);
 }
 
-const castLike: OpDef = {
-  op: 'CastLike',
-  opsets: [15, LATEST],
-  inferShapes(node, inputs) {
-    const x = requireInput(node, inputs, 0);
-    return [{ shape: [...x.shape], dtype: requireInput(node, inputs, 1).dtype }];
-  },
-  evaluate(node, inputs) {
-    return [convert(requireInput(node, inputs, 0), requireInput(node, inputs, 1).dtype)];
-  },
-  macs: noMacs,
-};
+const castLike = castOp('CastLike', [15, LATEST], (node, inputs) => requireInput(node, inputs, 1).dtype);
 
 /** Expand: numpy broadcasting of the input with the requested shape (either side may hold the 1s). */
 function expandShape(node: Node, inputs: readonly (InputInfo | Value | undefined)[]): number[] {

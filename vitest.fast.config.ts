@@ -1,0 +1,37 @@
+import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+// npm run test:fast: the tests that need no arm-none-eabi-gcc, QEMU, host gcc or make and start no other program
+// (bin/eennc.js included: each start compiles the sources again). npm test runs them and SLOW_TESTS alike.
+// A test file belongs in SLOW_TESTS when it, or a helper of test/ it imports, builds or runs firmware (src/run-graph.ts,
+// src/toolchain/), compiles C (test/codegen/host-run.ts) or starts a program; test/fast-tests.test.ts checks that.
+export const SLOW_TESTS = [
+  'test/cli/errors.test.ts', 'test/cli/output-dir.test.ts', 'test/cli/run-every-target.test.ts',
+  'test/cli/startup.test.ts', 'test/cli/test-command.test.ts',
+  'test/codegen/arm-compile.test.ts', 'test/codegen/backend-qemu.test.ts', 'test/codegen/c-format.test.ts',
+  'test/codegen/conv-pair.test.ts', 'test/codegen/cortex-m4.test.ts', 'test/codegen/fmnist.test.ts',
+  'test/codegen/int8-conv-kernels.test.ts', 'test/codegen/int8-conv-requantize.test.ts',
+  'test/codegen/int8-cortex-m4.test.ts', 'test/codegen/int8-depthwise-kernels.test.ts',
+  'test/codegen/int8-examples.test.ts', 'test/codegen/int8-ops.test.ts', 'test/codegen/int8-resize.test.ts',
+  'test/codegen/kernel-flags.test.ts', 'test/codegen/onnx-backend.test.ts', 'test/codegen/operators.test.ts',
+  'test/data/untrusted-data.test.ts',
+  'test/frontend/inspect.test.ts', 'test/frontend/untrusted-model.test.ts',
+  'test/fuzz/fuzz.test.ts', 'test/fuzz/verdict.test.ts',
+  'test/kernels/model-checks.test.ts', 'test/kernels/scratch-macros.test.ts',
+  'test/ops/gelu.test.ts', 'test/ops/mish.test.ts', 'test/ops/softplus.test.ts',
+  'test/quantize/fixedpoint-qemu.test.ts', 'test/quantize/fixedpoint.test.ts',
+  'test/quantize/qdq-int8-pipeline.test.ts',
+  'test/scaling/long-graph.test.ts',
+  'test/schedule/arena-budget.test.ts', 'test/schedule/int8-conv-fusion.test.ts',
+  'test/schedule/int8-in-place.test.ts',
+  'test/targets/board-target.test.ts', 'test/targets/targets.test.ts', 'test/toolchain/doctor.test.ts',
+  'test/toolchain/build-run.test.ts', 'test/toolchain/command-injection.test.ts', 'test/toolchain/failures.test.ts',
+  'test/toolchain/limits.test.ts',
+  'test/util/atomic-dir.test.ts', 'test/util/temp-dirs.test.ts',
+];
+
+export default mergeConfig(base, defineConfig({
+  test: {
+  exclude: [...configDefaults.exclude, ...SLOW_TESTS],
+  },
+}));

@@ -1,15 +1,55 @@
 // Which tensors share a buffer under one set of choices. Aliases (Reshape and the like) join their source; a step
-// whose kernel may write over an input that dies there joins that input, all through one guard (writeOver). The
-// kernel facts come from src/kernels (which steps may run in place, and the scratch that takes); whether the input
-// dies at the step, whom it is bound to and whether the sizes fit is the planner's business, decided here.
+// whose kernel may write over an input that dies there joins that input, all through one guard (writeOver). What
+// each step's kernel allows comes from src/kernels once per schedule (kernelOffers: which steps may run in place,
+// and the scratch that takes); whether the input dies at the step, whom it is bound to and whether the sizes fit is
+// the planner's business, decided here for each set of choices.
 
 import type { Graph } from '../ir/graph.js';
-import { inPlaceConv, int8PointwiseInPlaceScratch, poolRunsInPlace, writesOverInput } from '../kernels/index.js';
+import {
+  inPlaceConv, int8PointwiseInPlaceScratch, poolRunsInPlace, writesOverInput, type InPlaceConv,
+} from '../kernels/index.js';
 import { BufferGroups } from './buffer-groups.js';
 import { convPairMayOverwriteInput, convPairResult } from './conv-pair.js';
 import type { Lifetimes } from './lifetimes.js';
 import { tensorBytes, type Binding } from './plan-types.js';
 import { ALIAS_OPS, type Step } from './schedule.js';
+
+/** What a step's kernel allows, from the kernel facts alone: the same under every choice. */
+export interface KernelOffer {
+  /** How the primary Conv may run over its input (a step without a fused pool, residual or Conv pair). */
+  conv?: InPlaceConv;
+  /** The primary is an optional in-place step of that kind (an int8 1x1 convolution): in place only when chosen. */
+  optional: boolean;
+  /** A Conv pair step whose result may go over the pair's input (convPairMayOverwriteInput). */
+  pairOverInput: boolean;
+  /** A one-node int8 pool that may write over the start of its input (optional: in place only when chosen). */
+  pool: boolean;
+  /** A one-node step whose kernel may write its one output over an input of the same size (element-wise...). */
+  elementwise: boolean;
+}
+
+/** What the kernel of each of `steps` allows. */
+export function kernelOffers(graph: Graph, steps: readonly Step[]): KernelOffer[] {
+  return steps.map((step) => {
+    const primary = step.nodes[0]!;
+    const single = step.nodes.length === 1;
+    const pair = step.convPair;
+    return {
+      ...(!step.pool && !step.residual && !pair ? { conv: inPlaceConv(graph, primary) } : {}),
+      optional: int8PointwiseInPlaceScratch(graph, primary) !== undefined,
+      pairOverInput: pair !== undefined && convPairMayOverwriteInput(graph, pair, pair.bandRows),
+      pool: single && poolRunsInPlace(graph, primary),
+      elementwise: single && writesOverInput(primary) && primary.outputs.length === 1,
+    };
+  });
+}
+
+/** The steps of one schedule, their tensors' lifetimes and what their kernels allow: fixed while choices vary. */
+export interface Schedule {
+  steps: readonly Step[];
+  lifetimes: Lifetimes;
+  offers: readonly KernelOffer[];
+}
 
 export interface SharingChoices {
   /** Let steps write over their inputs at all (aliases share their source either way). */
@@ -31,9 +71,10 @@ export interface SharedBuffers {
  */
 type Overlay = 'same-size' | 'over-start';
 
-/** Group the runtime tensors of `graph`, run as `steps`, into buffers. */
-export function shareBuffers(graph: Graph, steps: readonly Step[], lifetimes: Lifetimes, choices: SharingChoices): SharedBuffers {
-  const { producer, lastRead, fused } = lifetimes;
+/** Group the runtime tensors of `graph`, run as `schedule`, into buffers. */
+export function shareBuffers(graph: Graph, schedule: Schedule, choices: SharingChoices): SharedBuffers {
+  const { steps, offers } = schedule;
+  const { producer, lastRead, fused } = schedule.lifetimes;
   const isConstant = (name: string) => graph.tensors.get(name)?.data !== undefined;
   const bytesOf = (name: string) => {
     const t = graph.tensors.get(name);
@@ -74,16 +115,14 @@ export function shareBuffers(graph: Graph, steps: readonly Step[], lifetimes: Li
   };
 
   // Aliases and in-place steps join their input's class, in step order.
-  return { groups, steps: steps.map(shareStep) };
+  return { groups, steps: steps.map((step, i) => shareStep(step, offers[i]!)) };
 
   /** The sharing one step allows; its planned record. */
-  function shareStep(step: Step): Step {
+  function shareStep(step: Step, offer: KernelOffer): Step {
     const primary = step.nodes[0]!;
     const last = step.nodes[step.nodes.length - 1]!;
     const { inPlace, optionalInPlace } = choices;
-    const optional = int8PointwiseInPlaceScratch(graph, primary) !== undefined;
-    const conv = inPlace && !step.pool && !step.residual && !step.convPair && (!optional || optionalInPlace.has(primary.name))
-      ? inPlaceConv(graph, primary) : undefined;
+    const conv = inPlace && (!offer.optional || optionalInPlace.has(primary.name)) ? offer.conv : undefined;
     if (conv) {
       // A depthwise conv writes each plane over its own input plane; a narrowing 1x1 conv over the input's start.
       const overlay: Overlay = conv.kind === 'depthwise' ? 'same-size' : 'over-start';
@@ -98,7 +137,7 @@ export function shareBuffers(graph: Graph, steps: readonly Step[], lifetimes: Li
       const input = pair.first.inputs[0] ?? '';
       const src = pair.add ? pair.residual ?? '' : input;
       const overInput = groups.has(input) && groups.root(src) === groups.root(input);
-      if (inPlace && (!overInput || (src === input && convPairMayOverwriteInput(graph, pair, pair.bandRows)))) {
+      if (inPlace && (!overInput || (src === input && offer.pairOverInput))) {
         writeOver(src, convPairResult(pair), step.index, 'same-size');
       }
       return { ...step };
@@ -120,13 +159,13 @@ export function shareBuffers(graph: Graph, steps: readonly Step[], lifetimes: Li
       return { ...step };
     }
     if (!inPlace) return { ...step };
-    if (optionalInPlace.has(primary.name) && poolRunsInPlace(graph, primary)) {
+    if (offer.pool && optionalInPlace.has(primary.name)) {
       // The pooled output goes over the start of its input (the pool's contract says when no window reads a
       // written byte).
       writeOver(primary.inputs[0] ?? '', out, step.index, 'over-start');
       return { ...step };
     }
-    if (writesOverInput(primary) && primary.outputs.length === 1) {
+    if (offer.elementwise) {
       for (const src of primary.inputs) if (src !== '' && writeOver(src, out, step.index, 'same-size')) break;
     }
     return { ...step };

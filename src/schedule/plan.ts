@@ -3,24 +3,18 @@
 
 import type { Graph } from '../ir/graph.js';
 import { allocateArena, alignUp, arenaLowerBound, type ArenaRequest } from './arena-allocator.js';
-import { shareBuffers } from './buffer-sharing.js';
-import { tensorLifetimes, type Lifetimes } from './lifetimes.js';
+import { kernelOffers, shareBuffers, type Schedule } from './buffer-sharing.js';
+import { tensorLifetimes } from './lifetimes.js';
 import { tensorBytes, type MemoryPlan, type PlannedBuffer, type PlanOptions, type Storage } from './plan-types.js';
-import { buildSteps, type ScheduleOptions, type Step } from './schedule.js';
+import { buildSteps, type ScheduleOptions } from './schedule.js';
 
 /**
- * The steps a plan is made for and their tensors' lifetimes. Plans never change them, so plans that differ only in
- * their optional in-place steps share one.
+ * The schedule of `graph` under `options` that a plan is made for: the steps, their tensors' lifetimes and what
+ * their kernels allow. Plans never change it, so plans that differ only in their optional in-place steps share one.
  */
-export interface Schedule {
-  steps: readonly Step[];
-  lifetimes: Lifetimes;
-}
-
-/** The schedule of `graph` under `options`. */
 export function scheduleOf(graph: Graph, options: ScheduleOptions): Schedule {
   const steps = buildSteps(graph, options);
-  return { steps, lifetimes: tensorLifetimes(graph, steps) };
+  return { steps, lifetimes: tensorLifetimes(graph, steps), offers: kernelOffers(graph, steps) };
 }
 
 /**
@@ -30,9 +24,8 @@ export function scheduleOf(graph: Graph, options: ScheduleOptions): Schedule {
 export function planWith(graph: Graph, options: PlanOptions, optionalInPlace: ReadonlySet<string>,
   schedule: Schedule = scheduleOf(graph, options)): MemoryPlan {
   const alignment = options.alignment ?? 8;
-  const { lifetimes } = schedule;
-  const { producer, fused } = lifetimes;
-  const { groups, steps } = shareBuffers(graph, schedule.steps, lifetimes, { inPlace: options.inPlace ?? true, optionalInPlace });
+  const { producer, fused } = schedule.lifetimes;
+  const { groups, steps } = shareBuffers(graph, schedule, { inPlace: options.inPlace ?? true, optionalInPlace });
   const isConstant = (name: string) => graph.tensors.get(name)?.data !== undefined;
   const bytesOf = (name: string) => tensorBytes(graph.tensors.get(name)!);
 

@@ -1,14 +1,16 @@
 // One plan for fixed choices, piece by piece: tensor lifetimes over the steps, the union-find of shared buffers,
-// and buffer-sharing.ts's one in-place guard (a step writes over an input only when that input dies there, is not
+// what each step's kernel allows, and buffer-sharing.ts's one in-place guard (a step writes over an input only when that input dies there, is not
 // the caller's input or a constant, and the sizes fit), which returns its own step records.
 
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/ir/graph.js';
 import { BufferGroups } from '../../src/schedule/buffer-groups.js';
-import { shareBuffers, type SharedBuffers } from '../../src/schedule/buffer-sharing.js';
+import { kernelOffers, shareBuffers, type SharedBuffers } from '../../src/schedule/buffer-sharing.js';
 import { tensorLifetimes } from '../../src/schedule/lifetimes.js';
+import { scheduleOf } from '../../src/schedule/plan.js';
 import { buildSteps } from '../../src/schedule/schedule.js';
-import { GraphBuilder } from './graph-builder.js';
+import { Int8GraphBuilder } from '../codegen/int8-builder.js';
+import { GraphBuilder, seededRandom } from './graph-builder.js';
 
 function conv(b: GraphBuilder, x: string, outC: number, k: number, attrs: Record<string, number | number[]>, outShape: number[]): string {
   const inC = b.tensors.get(x)!.shape[1]!;
@@ -18,8 +20,7 @@ function conv(b: GraphBuilder, x: string, outC: number, k: number, attrs: Record
 }
 
 function share(graph: Graph, inPlace = true, optionalInPlace: ReadonlySet<string> = new Set()): SharedBuffers {
-  const steps = buildSteps(graph);
-  return shareBuffers(graph, steps, tensorLifetimes(graph, steps), { inPlace, optionalInPlace });
+  return shareBuffers(graph, scheduleOf(graph, {}), { inPlace, optionalInPlace });
 }
 
 const together = (s: SharedBuffers, a: string, b: string) => s.groups.root(a) === s.groups.root(b);
@@ -79,6 +80,32 @@ describe('BufferGroups', () => {
     expect(g.bindingOf('weights')).toBeUndefined();
     expect(g.lastReadOf('weights')).toBe(-1);
     expect(g.has('weights')).toBe(false);
+  });
+});
+
+describe('kernelOffers', () => {
+  it('says once per schedule what each step\'s kernel allows: element-wise, a conv over its input, an optional 1x1', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 4, 6, 6]);
+    const t = b.op('Tanh', [x], {}, [1, 4, 6, 6]);
+    const dw = conv(b, t, 4, 3, { group: 4, pads: [1, 1, 1, 1] }, [1, 4, 6, 6]);
+    const flat = b.op('Flatten', [b.op('Relu', [dw], {}, [1, 4, 6, 6])], {}, [1, 144]);
+    const graph = b.output(flat).build();
+    const steps = buildSteps(graph);
+    expect(steps.map((s) => s.nodes.length)).toEqual([1, 2, 1]);
+    const offers = kernelOffers(graph, steps);
+    expect(offers.map((o) => o.elementwise)).toEqual([true, false, false]);
+    expect(offers.map((o) => o.conv?.kind)).toEqual([undefined, 'depthwise', undefined]);
+    expect(offers.some((o) => o.optional || o.pool || o.pairOverInput)).toBe(false);
+
+    const q = new Int8GraphBuilder('pw', seededRandom(1));
+    const u = q.lut(q.input('x', [1, 8, 4, 4]), Math.tanh);
+    const pw = q.conv(u, 4, [1, 1], {}, [1, 4, 4, 4]);
+    q.output(q.lut(pw, Math.tanh));
+    const int8 = q.build();
+    const pointwise = kernelOffers(int8, buildSteps(int8))[1]!;
+    expect(pointwise.optional).toBe(true);
+    expect(pointwise.conv?.kind).toBe('pointwise');
   });
 });
 
@@ -150,9 +177,10 @@ describe('shareBuffers: the one in-place guard', () => {
     const t = b.op('Tanh', [x], {}, [1, 4, 6, 6]);
     const dw = conv(b, t, 4, 3, { group: 4, pads: [1, 1, 1, 1] }, [1, 4, 6, 6]);
     const graph = b.output(b.op('Sigmoid', [dw], {}, [1, 4, 6, 6])).build();
-    const steps = buildSteps(graph);
+    const schedule = scheduleOf(graph, {});
+    const { steps } = schedule;
     const before = JSON.stringify(steps);
-    const shared = shareBuffers(graph, steps, tensorLifetimes(graph, steps), { inPlace: true, optionalInPlace: new Set() });
+    const shared = shareBuffers(graph, schedule, { inPlace: true, optionalInPlace: new Set() });
     expect(JSON.stringify(steps)).toBe(before);
     expect(steps[1]!.inPlace).toBeUndefined();
     expect(shared.steps[1]).toMatchObject({ index: 1, inPlace: 'depthwise', scratchBytes: 6 * 6 * 4 });

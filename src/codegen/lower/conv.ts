@@ -244,15 +244,24 @@ export function lowerConvTranspose(ctx: LowerContext): LoweredStep {
   const geometry = convTransposeWindow(ctx.node, x, w);
   if (geometry.padsBegin.some((p) => p < 0)) unsupported(ctx, 'negative begin padding is not supported');
   if (x.shape.length === 5) return conv3dCall(ctx, 'eenn_conv_transpose3d_f32', geometry, outShape[1]!, group);
-  const window = to2d(geometry);
+  return convTransposeCall(ctx, 'eenn_conv_transpose2d_f32', SOURCES.conv, to2d(geometry), outShape[1]!, activationArgs(ctx.activation));
+}
+
+/**
+ * The call of a 2-D transposed convolution kernel (eenn_conv_transpose2d_f32 / _s8): the input, the weights in
+ * the ONNX layout, the optional bias, the output, their shapes and the window, then `tail` (the output stage).
+ */
+export function convTransposeCall(ctx: LowerContext, fn: string, source: string, window: Window2d, outC: number, tail: KernelArg[]): LoweredStep {
+  const [x, w] = [input(ctx, 0, 'X'), input(ctx, 1, 'W')];
+  const group = attrInt(ctx.node, 'group', 1);
   return {
     detail: describeWindow(window, group > 1 ? `${group} groups` : ''),
     calls: [{
-      fn: 'eenn_conv_transpose2d_f32',
-      source: SOURCES.conv,
+      fn,
+      source,
       args: [
         tensorArg('input', x.name), tensorArg('weights', w.name), optionalTensorArg('bias', ctx.inputs[2]), tensorArg('output', ctx.result.name),
-        ...convShapeArgs(x.shape[0]!, x.shape[1]!, outShape[1]!, group, window), ...activationArgs(ctx.activation),
+        ...convShapeArgs(x.shape[0]!, x.shape[1]!, outC, group, window), ...tail,
       ],
     }],
   };

@@ -9,10 +9,10 @@ import { attrInt } from '../../ops/attrs.js';
 import { convTransposeWindow } from '../../ops/conv.js';
 import { forwardWindow } from '../../ops/spatial.js';
 import {
-  constArg, intArg, nullArg, optionalTensorArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
+  constArg, intArg, nullArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
 } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
-import { convShapeArgs, describeWindow } from './conv.js';
+import { convShapeArgs, convTransposeCall, describeWindow } from './conv.js';
 import {
   checkBias, clampArgs, constantInt8, int32Array, int8Array, int8Input, requantizationArgs, requireInt8, S8_SOURCES, zeroPointOf,
 } from './int8-common.js';
@@ -110,7 +110,6 @@ export function lowerQConvTranspose(ctx: LowerContext): LoweredStep {
   const x = planarInput(ctx, 'transposed convolution');
   const w = input(ctx, 1, 'W');
   constantInt8(ctx, w, 'W');
-  const group = attrInt(ctx.node, 'group', 1);
   const outShape = ctx.result.shape;
   const outC = outShape[1]!;
   checkBias(ctx, ctx.inputs[2], outC);
@@ -119,18 +118,7 @@ export function lowerQConvTranspose(ctx: LowerContext): LoweredStep {
   if (geometry.kernel.some((k) => k > MAX_TRANSPOSE_KERNEL)) {
     unsupported(ctx, `kernel [${geometry.kernel.join(', ')}] is wider than ${MAX_TRANSPOSE_KERNEL} taps`, 'try --precision float32');
   }
-  const window = to2d(geometry);
-  return {
-    detail: describeWindow(window, group > 1 ? `${group} groups` : ''),
-    calls: [{
-      fn: 'eenn_conv_transpose2d_s8',
-      source: S8_SOURCES.convTranspose,
-      args: [
-        tensorArg('input', x.name), tensorArg('weights', w.name), optionalTensorArg('bias', ctx.inputs[2]), tensorArg('output', ctx.result.name),
-        ...convShapeArgs(x.shape[0]!, x.shape[1]!, outC, group, window), ...outputStageArgs(ctx, zeroPointOf(x), outC),
-      ],
-    }],
-  };
+  return convTransposeCall(ctx, 'eenn_conv_transpose2d_s8', S8_SOURCES.convTranspose, to2d(geometry), outC, outputStageArgs(ctx, zeroPointOf(x), outC));
 }
 
 /** QGemm: X [rows..., K] times W [N, K] (a fully connected layer; leading axes of X are rows). */

@@ -3,6 +3,7 @@
 // (sized by its contract, src/kernels/depthwise-s8.ts), and the output over the input when planned in place.
 
 import { sizeOf } from '../../ir/graph.js';
+import { int8DepthwiseInPlaceScratch } from '../../kernels/depthwise-s8.js';
 import { constArg, intArg, nullArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
 import { depthwiseShapeArgs, describeWindow, windowArgs, type Window2d } from './conv.js';
@@ -38,8 +39,8 @@ export function lowerQDepthwise(ctx: LowerContext, window: Window2d): LoweredSte
   const multiplier = outC / inC;
   if (ctx.step.scratchBytes === undefined) throw new Error(`internal: depthwise QConv "${ctx.node.name}" was planned without its scratch`);
   const inPlace = ctx.step.inPlace === 'depthwise';
-  if (inPlace && (multiplier !== 1 || window.sH !== 1 || window.sW !== 1)) {
-    throw new Error(`internal: depthwise QConv "${ctx.node.name}" was planned in place but is strided or multiplies channels`);
+  if (inPlace && int8DepthwiseInPlaceScratch(ctx.graph, ctx.node) === undefined) {
+    throw new Error(`internal: depthwise QConv "${ctx.node.name}" was planned in place but its contract does not allow it`);
   }
   if (sizeOf(ctx.result.shape) === 0) return { calls: [] };
   const zeroPoint = zeroPointOf(x);

@@ -12,7 +12,7 @@ import { emulatorCommand, formatSize, type Target } from '../target.js';
 export interface FirmwareOptions {
   /** Name of the firmware image (`<modelName>.elf`): letters, digits, `_`, `-`, `.`. */
   modelName: string;
-  /** Kernel .c files of the model, relative to the project folder (e.g. `kernels/eenn_conv_s8.c`). */
+  /** Kernel .c files of the model, relative to the project folder (e.g. `kernels/eenn_conv2d_s8.c`). */
   kernelSources: string[];
   /** Bytes of each model input in order (what model.c puts in eenn_input_bytes[]). */
   inputBytes: number[];

@@ -8,7 +8,7 @@ import {
 } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
 
-/** int8 kernel source files (templates/c/kernels): one public kernel per file for the convolutions, one family each else. */
+/** int8 kernel source files (templates/c/kernels): one per convolution kernel, one per family for the others. */
 export const S8_SOURCES = {
   conv: 'eenn_conv2d_s8.c',
   conv1x1: 'eenn_conv2d_1x1_s8.c',

@@ -4,8 +4,8 @@
 // - plan-search.ts: planMemory, the search over the choices (optional in-place steps, Conv pairs and their bands,
 //   int8 convolutions without their scratch, channels per pass of fused int8 steps) within an arena budget;
 // - plan.ts: one plan for fixed choices: lifetimes.ts (first and last step of each tensor), buffer-sharing.ts
-//   (aliases and in-place steps, through one guard, in the union-find of buffer-groups.ts), each step's scratch,
-//   and the placement of arena-allocator.ts;
+//   (what each step's kernel allows, asked once per schedule; aliases and in-place steps through one guard, in the
+//   union-find of buffer-groups.ts), each step's scratch, and the placement of arena-allocator.ts;
 // - validate-plan.ts: validatePlan, the independent check of a finished plan.
 //
 // Decisions:
@@ -15,8 +15,8 @@
 // - Reshape-like operators (ALIAS_OPS) share their input's buffer, extending its lifetime, unless that
 //   would bind one buffer to two external places (an input and an output, two outputs, a constant and an
 //   output); then code generation copies.
-// - Element-wise operators (kernels/index.ts: writesOverInput) write over an input of the same size when that input dies at
-//   this step, so a chain of activations costs one buffer (TFLite Micro's planner does not do this).
+// - Element-wise operators (kernels/index.ts: writesOverInput) write over an input of the same size when that input
+//   dies at this step, so a chain of activations costs one buffer (TFLite Micro's planner does not do this).
 // - A Relu/Clip fused into its producer (schedule.ts) has no buffer for the tensor between them; nor has a conv
 //   output pooled by a fused MaxPool/AveragePool (the conv + pool kernel works through a small scratch instead),
 //   nor an int8 conv output added to a residual by a fused QAdd (the sum goes over the residual).

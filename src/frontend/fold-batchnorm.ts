@@ -2,6 +2,7 @@
 // into that layer's weights and bias: y = s·(W·x + b − mean) + beta with s = gamma / sqrt(var + eps).
 
 import type { Graph, Node, Tensor } from '../ir/graph.js';
+import { attributesOf } from '../ops/facts.js';
 import { freshName } from './graph-edit.js';
 
 const PRODUCERS = new Set(['Conv', 'ConvTranspose', 'Gemm']);
@@ -59,7 +60,7 @@ function planFold(graph: Graph, bn: Node, readers: Map<string, number>, producer
   if (!scale || !bias || !mean || !variance) return undefined;
   const channels = scale.data!.length;
   if ([bias, mean, variance].some((t) => t.data!.length !== channels)) return undefined;
-  const epsilon = typeof bn.attrs.epsilon === 'number' ? bn.attrs.epsilon : 1e-5;
+  const epsilon = attributesOf(bn).float('epsilon');
   const factor = new Float64Array(channels);
   const shift = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {

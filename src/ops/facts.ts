@@ -1,9 +1,11 @@
-// Per-operator facts other stages ask by node: whether the operator's kernel may write over its input, and
-// whether its int8 form is a lookup table. Read from the operators' definitions (registry.ts), never listed here.
+// Per-operator facts other stages ask by node: whether the operator's kernel may write over its input, whether its
+// int8 form is a lookup table, and its attributes with their defaults. Read from the operators' definitions
+// (registry.ts), never listed here.
 
 import type { Node } from '../ir/graph.js';
+import { declaredAttributes } from './attrs.js';
 import { lookupOp } from './registry.js';
-import type { OpDef } from './types.js';
+import type { DeclaredAttributes, OpDef } from './types.js';
 
 /** The definition of `node`'s operator, or undefined (another domain, or unsupported). */
 function definitionOf(node: Node): OpDef | undefined {
@@ -27,4 +29,11 @@ export function isLutOp(node: Node): boolean {
 /** True when `node` (default domain), binary with one single-value constant operand, becomes a QLut in int8. */
 export function isScalarLutOp(node: Node): boolean {
   return definitionOf(node)?.int8 === 'scalar-lut';
+}
+
+/** The attributes of `node`, each read with the default its operator's definition declares (OpDef.attributes). */
+export function attributesOf(node: Node): DeclaredAttributes {
+  const def = definitionOf(node);
+  if (!def) throw new Error(`internal: operator ${node.op} has no definition`);
+  return declaredAttributes(def, node);
 }

@@ -4,7 +4,7 @@
 import { nodeError } from '../ir/diagnostics.js';
 import type { Node } from '../ir/graph.js';
 import { sizeOf, stridesOf } from '../ir/graph.js';
-import { attrFloat, attrInt } from './attrs.js';
+import { attrInt, declaredFloat } from './attrs.js';
 import { float32Data, requireOperand } from './float-operands.js';
 import type { InputInfo, OpDef, Value } from './types.js';
 
@@ -62,8 +62,8 @@ function evaluateGemm(node: Node, inputs: (Value | undefined)[], opset: number):
   const a = float32Data(node, inputs[0]!, 'A');
   const b = float32Data(node, inputs[1]!, 'B');
   const c = inputs[2] ? float32Data(node, inputs[2], 'C') : undefined;
-  const alpha = attrFloat(node, 'alpha', 1);
-  const beta = attrFloat(node, 'beta', 1);
+  const alpha = declaredFloat(gemm, node, 'alpha');
+  const beta = declaredFloat(gemm, node, 'beta');
   // Element strides of op(A)[i, p] in the stored (possibly transposed) A.
   const [aRow, aCol] = plan.transA ? [1, m] : [k, 1];
   const y = new Float32Array(m * n);
@@ -182,23 +182,26 @@ function evaluateMatMul(node: Node, inputs: (Value | undefined)[]): Value[] {
   return [{ shape: plan.output, dtype: 'float32', data: y }];
 }
 
-export const ops: OpDef[] = [
-  {
-    op: 'Gemm',
-    opsets: [1, 22],
-    inferShapes(node, inputs, opset) {
-      const plan = planGemm(node, inputs, opset);
-      return [{ shape: [plan.m, plan.n], dtype: requireOperand(node, inputs, 0, 'A').dtype }];
-    },
-    evaluate(node, inputs, opset) {
-      return evaluateGemm(node, inputs, opset);
-    },
-    /** M * N * K. */
-    macs(node, inputs) {
-      const { m, n, k } = gemmDims(node, inputs);
-      return m * n * k;
-    },
+const gemm: OpDef = {
+  op: 'Gemm',
+  opsets: [1, 22],
+  attributes: { alpha: 1, beta: 1 },
+  inferShapes(node, inputs, opset) {
+    const plan = planGemm(node, inputs, opset);
+    return [{ shape: [plan.m, plan.n], dtype: requireOperand(node, inputs, 0, 'A').dtype }];
   },
+  evaluate(node, inputs, opset) {
+    return evaluateGemm(node, inputs, opset);
+  },
+  /** M * N * K. */
+  macs(node, inputs) {
+    const { m, n, k } = gemmDims(node, inputs);
+    return m * n * k;
+  },
+};
+
+export const ops: OpDef[] = [
+  gemm,
   {
     op: 'MatMul',
     opsets: [1, 22],

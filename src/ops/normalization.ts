@@ -4,7 +4,7 @@
 import { nodeError } from '../ir/diagnostics.js';
 import type { Node } from '../ir/graph.js';
 import { sizeOf } from '../ir/graph.js';
-import { attrFloat, attrInt } from './attrs.js';
+import { attrInt, declaredFloat } from './attrs.js';
 import { float32Data, requireOperand } from './float-operands.js';
 import type { InputInfo, OpDef, Value } from './types.js';
 
@@ -55,7 +55,7 @@ function evaluateBatchNorm(node: Node, inputs: (Value | undefined)[], opset: num
   const xValue = inputs[0]!;
   const x = float32Data(node, xValue, 'X');
   const [scale, bias, mean, variance] = PARAMETER_NAMES.map((name, i) => float32Data(node, requireOperand(node, inputs, i + 1, name), name));
-  const epsilon = attrFloat(node, 'epsilon', 1e-5);
+  const epsilon = declaredFloat(batchNormalization, node, 'epsilon');
   const channels = xValue.shape[1]!;
   const inner = sizeOf(xValue.shape.slice(2));
   // Per-parameter multiplier and offset, so each element costs one multiply-add: y = x * a + b.
@@ -80,21 +80,22 @@ function evaluateBatchNorm(node: Node, inputs: (Value | undefined)[], opset: num
   return [{ shape: [...xValue.shape], dtype: 'float32', data: y }];
 }
 
-export const ops: OpDef[] = [
-  {
-    op: 'BatchNormalization',
-    opsets: [6, 22],
-    // y[i] = x[i] * scale[c] + shift[c]: each element read before it is written.
-    inPlace: true,
-    inferShapes(node, inputs, opset) {
-      checkOperands(node, inputs, opset);
-      const x = inputs[0]!;
-      return [{ shape: [...x.shape], dtype: x.dtype }];
-    },
-    evaluate(node, inputs, opset) {
-      return evaluateBatchNorm(node, inputs, opset);
-    },
-    /** Reports 0: BatchNormalization has no weight multiply-accumulates (and is usually folded into Conv). */
-    macs: () => 0,
+const batchNormalization: OpDef = {
+  op: 'BatchNormalization',
+  opsets: [6, 22],
+  attributes: { epsilon: 1e-5 },
+  // y[i] = x[i] * scale[c] + shift[c]: each element read before it is written.
+  inPlace: true,
+  inferShapes(node, inputs, opset) {
+    checkOperands(node, inputs, opset);
+    const x = inputs[0]!;
+    return [{ shape: [...x.shape], dtype: x.dtype }];
   },
-];
+  evaluate(node, inputs, opset) {
+    return evaluateBatchNorm(node, inputs, opset);
+  },
+  /** Reports 0: BatchNormalization has no weight multiply-accumulates (and is usually folded into Conv). */
+  macs: () => 0,
+};
+
+export const ops: OpDef[] = [batchNormalization];

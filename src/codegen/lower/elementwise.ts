@@ -3,7 +3,8 @@
 
 import { sizeOf, type Tensor } from '../../ir/graph.js';
 import { graphClipBounds } from '../../ops/activation.js';
-import { attrFloat, attrInt, declaredAttributes } from '../../ops/attrs.js';
+import { attrInt, declaredAttributes } from '../../ops/attrs.js';
+import { attributesOf } from '../../ops/facts.js';
 import { lookupOp, supportedOps } from '../../ops/registry.js';
 import {
   constArg, floatArg, intArg, tensorArg, type ConstArray, type KernelArg, type KernelCall, type LoweredStep, type LowerContext,
@@ -151,7 +152,7 @@ export function lowerBatchNorm(ctx: LowerContext): LoweredStep {
   const channels = x.shape[1] ?? 1;
   const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => constantFloats(ctx, input(ctx, i, 'parameter'), 'BatchNormalization parameter'));
   if (gamma!.length !== channels) unsupported(ctx, 'per-position (spatial=0) BatchNormalization is not supported');
-  const epsilon = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const epsilon = attributesOf(ctx.node).float('epsilon');
   const scale = new Float32Array(channels);
   const shift = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {

@@ -2,7 +2,8 @@
 // matrix, a strided matrix-product kernel otherwise (transposes and batch broadcasting without copies).
 
 import { sizeOf } from '../../ir/graph.js';
-import { attrFloat, attrInt } from '../../ops/attrs.js';
+import { attrInt } from '../../ops/attrs.js';
+import { attributesOf } from '../../ops/facts.js';
 import {
   activationArgs, constArg, intArg, nullArg, tensorArg, type ActivationRange, type KernelArg, type KernelCall, type LoweredStep,
   type LowerContext,
@@ -57,8 +58,9 @@ export function lowerGemm(ctx: LowerContext): LoweredStep {
   const c = ctx.inputs[2];
   const transA = attrInt(ctx.node, 'transA', 0) !== 0;
   const transB = attrInt(ctx.node, 'transB', 0) !== 0;
-  const alpha = attrFloat(ctx.node, 'alpha', 1);
-  const beta = attrFloat(ctx.node, 'beta', 1);
+  const attrs = attributesOf(ctx.node);
+  const alpha = attrs.float('alpha');
+  const beta = attrs.float('beta');
   const [m, k] = transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
   const n = transB ? b.shape[0]! : b.shape[1]!;
   const out: Operand = { name: ctx.result.name, shape: [m, n] };

@@ -4,7 +4,8 @@
 
 import { nodeError } from '../../ir/diagnostics.js';
 import type { Node } from '../../ir/graph.js';
-import { attrFloat, attrInt } from '../../ops/attrs.js';
+import { attrInt } from '../../ops/attrs.js';
+import { attributesOf } from '../../ops/facts.js';
 import type { PerChannelWeights } from '../quant-params.js';
 import { constantFloats, int8Node, type RewriteContext } from './context.js';
 import { outputStage } from './output-stage.js';
@@ -42,8 +43,9 @@ export function gemm(ctx: RewriteContext, node: Node): void {
   const bTensor = ctx.floatTensor(bName);
   const b = constantFloats(ctx, node, bName, 'weight');
   const transB = attrInt(node, 'transB', 0) !== 0;
-  const alpha = attrFloat(node, 'alpha', 1);
-  const beta = attrFloat(node, 'beta', 1);
+  const attrs = attributesOf(node);
+  const alpha = attrs.float('alpha');
+  const beta = attrs.float('beta');
   const [rows, cols] = bTensor.shape as [number, number];
   const n = transB ? rows : cols;
   const k = transB ? cols : rows;

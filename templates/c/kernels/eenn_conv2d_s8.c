@@ -202,9 +202,10 @@ static void eenn_conv_direct_s8(const eenn_window_s8 *g, int32_t out_h, int32_t 
 /*
  * Layers of fewer than 16 values per output (first layers: 1 to 4 input channels, small kernels) on DSP: the
  * columns of up to EENN_CONV_S8_TILE pixels are gathered first, then each pair of output channels derives its
- * requantization once and runs over the tile, one SMLAD loop of depth / 4 groups per 2 x 2 block.
+ * requantization once and runs over the tile, one SMLAD loop of depth / 4 groups per 2 x 2 block. The tile starts
+ * at output pixel (*oy, *ox), which is moved on past it.
  */
-static void eenn_conv_tile_small_dsp(const eenn_window_s8 *g, int32_t out_w, int32_t oy, int32_t ox, int32_t count,
+static void eenn_conv_tile_small_dsp(const eenn_window_s8 *g, int32_t out_w, int32_t *oy, int32_t *ox, int32_t count,
                                      const int8_t *EENN_RESTRICT w, int32_t depth, int32_t channels,
                                      const int32_t *EENN_RESTRICT bias, const int32_t *EENN_RESTRICT multiplier,
                                      const int32_t *EENN_RESTRICT shift, const eenn_output_stage_s8 *o,
@@ -213,11 +214,11 @@ static void eenn_conv_tile_small_dsp(const eenn_window_s8 *g, int32_t out_w, int
     const int32_t row = EENN_PAIRED_ROW_S8(depth); /* depth rounded up to 4: the column and each weight row */
     const int32_t stride = 2 * row;
     for (int32_t i = 0; i < count; i++) {
-        eenn_im2col_s8(g, oy, ox, scratch + i * stride);
+        eenn_im2col_s8(g, *oy, *ox, scratch + i * stride);
         eenn_expand_column_s8((uint8_t *)scratch + i * stride, depth);
-        if (++ox == out_w) {
-            ox = 0;
-            oy++;
+        if (++*ox == out_w) {
+            *ox = 0;
+            ++*oy;
         }
     }
     for (int32_t m = 0; m < channels; m += 2, w += 2 * row, out += 2 * out_stride) {
@@ -297,11 +298,8 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
             if (scratch != NULL && depth < EENN_PAIR_CHUNK_S8) {
                 for (int32_t p = 0; p < size; p += EENN_CONV_S8_TILE) {
                     const int32_t count = size - p < EENN_CONV_S8_TILE ? size - p : EENN_CONV_S8_TILE;
-                    eenn_conv_tile_small_dsp(&g, out_w, oy, ox, count, w, depth, group_out, b, mult, shift, &o, out + p,
-                                             size, scratch);
-                    ox += count;
-                    oy += ox / out_w;
-                    ox %= out_w;
+                    eenn_conv_tile_small_dsp(&g, out_w, &oy, &ox, count, w, depth, group_out, b, mult, shift, &o,
+                                             out + p, size, scratch);
                 }
                 continue;
             }

@@ -4,7 +4,7 @@
 // depth-first (Conv -> Relu -> Conv -> Add -> Relu, conv-pair.ts). The memory planner and code generation both
 // walk these steps.
 
-import { bytesPerElement, sizeOf, type Graph, type Node } from '../ir/graph.js';
+import { bytesPerElement, isDefaultDomain, sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { graphClipBounds } from '../ops/activation.js';
 import { attrInt } from '../ops/attrs.js';
@@ -62,7 +62,7 @@ export const FUSABLE_PRODUCERS: ReadonlySet<string> = new Set(['Conv', 'ConvTran
 
 /** True when `node` is a Relu, or a Clip whose bounds are constants or absent: expressible as a clamp. */
 export function isClampActivation(graph: Graph, node: Node): boolean {
-  if (node.domain !== '' && node.domain !== 'ai.onnx') return false;
+  if (!isDefaultDomain(node)) return false;
   if (node.op === 'Relu') return true;
   return node.op === 'Clip' && graphClipBounds(graph, node) !== undefined;
 }
@@ -98,7 +98,7 @@ export function indexGraph(graph: Graph): GraphIndex {
 
 /** The activation node that can be fused into `node`'s kernel, if any. */
 export function fusableActivation(graph: Graph, node: Node, outputs: ReadonlySet<string>, index = indexGraph(graph)): Node | undefined {
-  if (!FUSABLE_PRODUCERS.has(node.op) || (node.domain !== '' && node.domain !== 'ai.onnx')) return undefined;
+  if (!FUSABLE_PRODUCERS.has(node.op) || !isDefaultDomain(node)) return undefined;
   if (node.outputs.length !== 1) return undefined;
   const out = node.outputs[0]!;
   if (outputs.has(out)) return undefined;
@@ -133,8 +133,6 @@ export interface ScheduleOptions {
   /** Output rows per band of each fused pair (by its first Conv's name; default 1, at most the output's height). */
   convPairBandRows?: ReadonlyMap<string, number>;
 }
-
-const isDefaultDomain = (node: Node) => node.domain === '' || node.domain === 'ai.onnx';
 
 /** The only reader of `name`, when there is exactly one and `name` is not a model output. */
 function soleReader(index: GraphIndex, name: string, outputs: ReadonlySet<string>): Node | undefined {

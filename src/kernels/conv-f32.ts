@@ -3,7 +3,7 @@
 // takes (EENN_DEPTHWISE_IN_PLACE_F32_SCRATCH_FLOATS, EENN_CONV_1X1_IN_PLACE_F32_SCRATCH_FLOATS), and which Convs the
 // fused conv + pool kernel computes (EENN_CONV_POOL_F32_SCRATCH_FLOATS).
 
-import type { Graph, Node } from '../ir/graph.js';
+import { isDefaultDomain, type Graph, type Node } from '../ir/graph.js';
 import { attrInt } from '../ops/attrs.js';
 import { CONV_POOL_BLOCK } from './conv-block.js';
 import type { CallCheck, KernelContract } from './contract.js';
@@ -11,8 +11,6 @@ import { isConv1x1Node, isDepthwise, isDepthwiseConv } from './window.js';
 
 /** Pixels the in-place 1x1 kernel gathers per pass (its register block; EENN_CONV_1X1_IN_PLACE_F32_PIXELS). */
 export const POINTWISE_IN_PLACE_PIXELS = 4;
-
-const isDefaultDomain = (node: Node) => node.domain === '' || node.domain === 'ai.onnx';
 
 /** True for a float Conv node (the default domain, one output). */
 function isFloatConv(conv: Node): boolean {

@@ -1,7 +1,7 @@
 // Contracts of the int8 pooling kernels (eenn_max_pool2d_s8, eenn_avg_pool2d_s8): no scratch, and when a pooling
 // step may write its output over the start of its input (checked output by output against the kernels' windows).
 
-import { sizeOf, type Graph, type Node } from '../ir/graph.js';
+import { isDefaultDomain, sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInt, attrInts } from '../ops/attrs.js';
 import { forwardWindow } from '../ops/spatial.js';
@@ -10,7 +10,7 @@ import type { KernelContract } from './contract.js';
 /** True for a pooling node the int8 pooling kernels compute: QAveragePool, MaxPool / GlobalMaxPool of int8 tensors. */
 function isInt8Pool(graph: Graph, node: Node): boolean {
   if (node.domain === INT8_DOMAIN) return node.op === 'QAveragePool';
-  if ((node.domain !== '' && node.domain !== 'ai.onnx') || (node.op !== 'MaxPool' && node.op !== 'GlobalMaxPool')) return false;
+  if (!isDefaultDomain(node) || (node.op !== 'MaxPool' && node.op !== 'GlobalMaxPool')) return false;
   return graph.tensors.get(node.inputs[0] ?? '')?.dtype === 'int8';
 }
 

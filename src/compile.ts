@@ -20,7 +20,7 @@ import { renderReportHtml, type BuildReport, type IoReport, type LayerReport } f
 import { writeDirAtomically } from './util/atomic-dir.js';
 import { calibrate } from './calibration.js';
 import { readSamples } from './data/index.js';
-import type { CalibrationMethod } from './quantize/calibrate.js';
+import { DEFAULT_PERCENTILE, type CalibrationMethod } from './quantize/calibrate.js';
 import { quantizeGraph } from './quantize/quantize-graph.js';
 import { noOverrides, type QuantOverrides } from './quantize/overrides.js';
 
@@ -234,7 +234,7 @@ export async function quantizeModel(
       }
     },
   });
-  notes.push(`int8: calibrated ${read.count} samples from ${basename(source.path)} with ${source.method}${source.method === 'percentile' ? ` ${source.percentile ?? 99.99}` : ''}`);
+  notes.push(`int8: calibrated ${read.count} samples from ${basename(source.path)} with ${source.method}${source.method === 'percentile' ? ` ${source.percentile ?? DEFAULT_PERCENTILE}` : ''}`);
   return quantizeGraph(floatGraph, { ranges, overrides, io: options.io ?? 'int8' });
 }
 

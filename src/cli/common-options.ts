@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { parseInputShapes } from '../frontend/input-shapes.js';
+import { DEFAULT_PERCENTILE } from '../quantize/calibrate.js';
 import type { CalibrationSource, CompileOptions } from '../compile.js';
 import { DEFAULT_TARGET_NAME } from '../target.js';
 import { checkOutputDir } from '../util/output-dir.js';
@@ -103,7 +104,7 @@ export function withCalibrationOptions(command: Command): Command {
     .option('--calib-count <n>', 'int8: use only the first N calibration samples', numberOption(parseCount, '--calib-count'))
     .option('--calib-scale <x>', 'int8: multiply every calibration value by this (uint8 pixels: 1/255)', numberOption(parsePositive, '--calib-scale'))
     .option('--calib-method <m>', 'int8: minmax, percentile or entropy', parseCalibrationMethod, 'percentile' as const)
-    .option('--percentile <p>', 'int8: share of values the percentile method keeps', parsePercentile, 99.99)
+    .option('--percentile <p>', 'int8: share of values the percentile method keeps', parsePercentile, DEFAULT_PERCENTILE)
     .option('--io <type>', 'int8: data type of the model inputs and outputs, int8 or float32', parseIo, 'int8' as const);
 }
 

@@ -3,6 +3,7 @@
 
 import { parseInputShapes } from '../frontend/input-shapes.js';
 import { EennError } from '../ir/diagnostics.js';
+import { DEFAULT_PERCENTILE } from '../quantize/calibrate.js';
 import type { ArenaPolicy } from '../schedule/arena-budget.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
 
@@ -73,7 +74,7 @@ export function timeoutMs(seconds: number): number {
 /** --percentile: the share of values the percentile method keeps, in (0, 100]. */
 export function parsePercentile(value: string): number {
   const n = parseReal(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 100) throw badValue('--percentile', value, 'a number above 0 and at most 100', '99.99');
+  if (!Number.isFinite(n) || n <= 0 || n > 100) throw badValue('--percentile', value, 'a number above 0 and at most 100', String(DEFAULT_PERCENTILE));
   return n;
 }
 

@@ -15,6 +15,14 @@ export interface Tiling {
   reads: string;
 }
 
+/** The row tile of a windowed kernel (convolution, pooling): the input rows a band [oy0, oy1) of output rows reads. */
+export function windowRowsTile(of: string): Tiling {
+  return { axis: 'rows', reads: `input rows [oy0 * stride_h - pad_top, (oy1 - 1) * stride_h - pad_top + (kernel_h - 1) * dilation_h] of ${of}` };
+}
+
+/** The row tile of a 1x1 kernel: a run of pixels reads the same pixels of every input channel. */
+export const PIXELS_TILE: Tiling = { axis: 'rows', reads: 'the same pixels of every input channel' };
+
 /**
  * How the output may overlap the input: 'separate' (never), 'same' (the output may be the input itself, each
  * element written after the elements it reads), 'start' (the output may begin where the input begins: element j
@@ -65,3 +73,10 @@ export interface KernelContract {
    */
   checksOf(args: CallArgs, scratchBytes: number | undefined): CallCheck[];
 }
+
+/** The optional paths and checks of a family that has none. */
+export const NOTHING_OPTIONAL: Pick<KernelContract, 'switches' | 'switchesOf' | 'checksOf'> = {
+  switches: [],
+  switchesOf: () => [],
+  checksOf: () => [],
+};

@@ -6,7 +6,7 @@
 import { isDefaultDomain, type Graph, type Node } from '../ir/graph.js';
 import { attrInt } from '../ops/attrs.js';
 import { CONV_POOL_BLOCK } from './conv-block.js';
-import type { CallCheck, KernelContract } from './contract.js';
+import { NOTHING_OPTIONAL, PIXELS_TILE, windowRowsTile, type CallCheck, type KernelContract } from './contract.js';
 import { isConv1x1Node, isDepthwise, isDepthwiseConv } from './window.js';
 
 /** Pixels the in-place 1x1 kernel gathers per pass (its register block; EENN_CONV_1X1_IN_PLACE_F32_PIXELS). */
@@ -96,8 +96,7 @@ function floatScratchCheck(macro: string, fn: string, scratchBytes: number | und
   return scratchBytes === undefined ? [] : [{ expr: `${macro} <= ${Math.floor(scratchBytes / 4)}`, what: `scratch of ${fn}` }];
 }
 
-const ROW_TILE = { axis: 'rows', reads: 'input rows [oy0 * stride_h - pad_top, (oy1 - 1) * stride_h - pad_top + (kernel_h - 1) * dilation_h]' } as const;
-const NO_SWITCHES = { switches: [], switchesOf: () => [] } as const;
+const ROW_TILE = windowRowsTile('every input channel');
 
 /** Group of an eenn_conv2d_f32-family node, its input channels and its weights' axis 1 (for the selection tests). */
 function shapesOf(graph: Graph, conv: Node): { group: number; inC: number; wInC: number } | undefined {
@@ -118,8 +117,7 @@ export const CONV_F32: KernelContract = {
   scratchBytes: () => 0,
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input' },
   tiles: [ROW_TILE, { axis: 'channels', reads: 'the whole input of the output channels\' groups' }],
-  ...NO_SWITCHES,
-  checksOf: () => [],
+  ...NOTHING_OPTIONAL,
 };
 
 /** eenn_conv2d_1x1_f32: a matrix product per image. */
@@ -127,7 +125,7 @@ export const CONV_1X1_F32: KernelContract = {
   ...CONV_F32,
   kernels: ['eenn_conv2d_1x1_f32'],
   computes: (graph, node) => isFloatConv(node) && isConv1x1Node(graph, node),
-  tiles: [{ axis: 'rows', reads: 'the same pixels of every input channel' }, { axis: 'channels', reads: 'the whole input' }],
+  tiles: [PIXELS_TILE, { axis: 'channels', reads: 'the whole input' }],
 };
 
 /** eenn_depthwise_conv2d_f32 and its 3x3 (dilation 1) form. */
@@ -149,7 +147,7 @@ function inPlaceConvContract(kind: InPlaceConv['kind'], kernel: string, rest: Pi
     header: 'eenn_kernels_f32.h',
     computes: (graph, node) => scratch(graph, node) !== undefined,
     scratchBytes: (graph, node) => scratch(graph, node) ?? 0,
-    ...NO_SWITCHES,
+    ...NOTHING_OPTIONAL,
     ...rest,
   };
 }
@@ -165,7 +163,7 @@ export const DEPTHWISE_IN_PLACE_F32 = inPlaceConvContract('depthwise', 'eenn_dep
 /** eenn_conv2d_1x1_in_place_f32: a few pixels gathered into the scratch, their outputs written back over them. */
 export const CONV_1X1_IN_PLACE_F32 = inPlaceConvContract('pointwise', 'eenn_conv2d_1x1_in_place_f32', {
   aliasing: { overlap: 'same', rule: 'output pixel p reads input pixel p only: C_out <= C_in' },
-  tiles: [{ axis: 'rows', reads: 'the same pixels of every input channel' }],
+  tiles: [PIXELS_TILE],
   checksOf: (args, scratchBytes) => [
     { expr: `EENN_CONV_1X1_IN_PLACE_F32_PIXELS == ${POINTWISE_IN_PLACE_PIXELS}`, what: 'pixels eenn_conv2d_1x1_in_place_f32 gathers per pass' },
     ...floatScratchCheck(`EENN_CONV_1X1_IN_PLACE_F32_SCRATCH_FLOATS(${args.int('in_c') ?? 0})`, args.call.fn, scratchBytes),
@@ -180,7 +178,7 @@ export const CONV_POOL_F32: KernelContract = {
   scratchBytes: () => 0,
   aliasing: { overlap: 'separate', rule: 'the pooled output never overlaps the input or the scratch' },
   tiles: [{ axis: 'channels', reads: 'the whole input, a block of output channels at a time' }],
-  ...NO_SWITCHES,
+  ...NOTHING_OPTIONAL,
   checksOf: (args, scratchBytes) => [
     { expr: `EENN_CONV_POOL_F32_BLOCK == ${CONV_POOL_BLOCK}`, what: 'output channels eenn_conv2d_pool_f32 computes per pass' },
     ...floatScratchCheck(`EENN_CONV_POOL_F32_SCRATCH_FLOATS(${['out_c', 'conv_h', 'conv_w'].map((n) => args.int(n) ?? 0).join(', ')})`,
@@ -202,7 +200,7 @@ export const CONV_PAIR_F32: KernelContract = {
     rule: 'the output may be the input itself when no band\'s output rows are read by a later band (replayBands); the residual may be the output',
   },
   tiles: [{ axis: 'rows', reads: 'the input rows conv A needs for the rows of mid that conv B\'s band reads' }],
-  ...NO_SWITCHES,
+  ...NOTHING_OPTIONAL,
   checksOf: (args, scratchBytes) => floatScratchCheck(
     `EENN_CONV_PAIR_F32_SCRATCH_FLOATS(${['slab_rows', 'mid_c', 'mid_w', 'band_rows', 'out_c', 'out_w'].map((n) => args.int(n) ?? 0).join(', ')}, ${args.isNull('residual') ? 0 : 1})`,
     args.call.fn, scratchBytes),

@@ -7,7 +7,7 @@ import { sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInt } from '../ops/attrs.js';
 import type { CallArgs } from './call-args.js';
-import type { CallCheck, KernelContract, KernelSwitch } from './contract.js';
+import { PIXELS_TILE, windowRowsTile, type CallCheck, type KernelContract, type KernelSwitch } from './contract.js';
 import { isInt8Depthwise } from './depthwise-s8.js';
 import { outputStageChecks, outputStageSwitches } from './output-stage-s8.js';
 import { PAIR_CHUNK_S8, pairedLayoutChecks } from './weight-layout-s8.js';
@@ -159,7 +159,7 @@ export const CONV_S8 = columnConv('eenn_conv2d_s8', 'EENN_CONV_S8_SCRATCH_BYTES'
   computes: (graph, node) => isQConv(node) && !isInt8Depthwise(graph, node) && !isInt8Pointwise(graph, node),
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input or the scratch' },
   tiles: [
-    { axis: 'rows', reads: 'input rows [oy0 * stride_h - pad_top, (oy1 - 1) * stride_h - pad_top + (kernel_h - 1) * dilation_h] of every channel of the group' },
+    windowRowsTile('every channel of the group'),
     { axis: 'channels', reads: 'the whole input of the output channels\' groups, and those channels\' weight rows' },
   ],
 });
@@ -169,7 +169,7 @@ export const CONV_1X1_S8 = columnConv('eenn_conv2d_1x1_s8', 'EENN_CONV_1X1_S8_SC
   computes: isInt8Pointwise,
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input (eenn_conv2d_1x1_in_place_s8 does)' },
   tiles: [
-    { axis: 'rows', reads: 'the same pixels of every input channel' },
+    PIXELS_TILE,
     { axis: 'channels', reads: 'the whole input, and those channels\' weight rows' },
   ],
 });
@@ -184,7 +184,7 @@ export const CONV_1X1_IN_PLACE_S8: KernelContract = {
     overlap: 'same',
     rule: 'output pixel p reads input pixel p only: C_out <= C_in, and C_out == C_in for more than one image',
   },
-  tiles: [{ axis: 'rows', reads: 'the same pixels of every input channel' }],
+  tiles: [PIXELS_TILE],
   switches: CONV_S8_SWITCHES,
   switchesOf: (args) => outputStageSwitches(args, args.int('out_c') ?? 0, args.int('in_c') ?? 0, OUTPUT_STAGE),
   checksOf(args, scratchBytes) {

@@ -5,7 +5,7 @@
 import { sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInts } from '../ops/attrs.js';
-import type { KernelContract } from './contract.js';
+import { windowRowsTile, type KernelContract } from './contract.js';
 import { isDepthwiseConv } from './window.js';
 
 /** Output rows eenn_depthwise_conv2d_s8 computes per pass over its scratch (EENN_DEPTHWISE_S8_BAND). */
@@ -81,7 +81,7 @@ export const DEPTHWISE_S8: KernelContract = {
     rule: 'the output may be the input itself when multiplier == 1, stride 1 and out_h/out_w == in_h/in_w (row oy is written after input row oy is in the scratch)',
   },
   tiles: [
-    { axis: 'rows', reads: 'input rows [oy0 * stride_h - pad_top, (oy1 - 1) * stride_h - pad_top + (kernel_h - 1) * dilation_h] of the channel' },
+    windowRowsTile('the channel'),
     { axis: 'channels', reads: 'input channel m / multiplier of each output channel m' },
   ],
   switches: [{ macro: 'EENN_DEPTHWISE_S8_3X3', note: 'depthwise 3x3 convolutions' }],

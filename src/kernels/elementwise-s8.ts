@@ -3,7 +3,7 @@
 
 import type { Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
-import type { KernelContract } from './contract.js';
+import { NOTHING_OPTIONAL, type KernelContract } from './contract.js';
 
 /**
  * int8 operators whose kernels may write their output over an input of the same size: QAdd/QMul (each output
@@ -30,7 +30,5 @@ export const ELEMENTWISE_S8: KernelContract = {
     { axis: 'rows', reads: 'the same elements of each input (softmax: whole rows)' },
     { axis: 'channels', reads: 'the same elements of each input' },
   ],
-  switches: [],
-  switchesOf: () => [],
-  checksOf: () => [],
+  ...NOTHING_OPTIONAL,
 };

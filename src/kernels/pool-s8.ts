@@ -5,7 +5,7 @@ import { isDefaultDomain, sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInt, attrInts } from '../ops/attrs.js';
 import { forwardWindow } from '../ops/spatial.js';
-import type { KernelContract } from './contract.js';
+import { NOTHING_OPTIONAL, windowRowsTile, type KernelContract } from './contract.js';
 
 /** True for a pooling node the int8 pooling kernels compute: QAveragePool, MaxPool / GlobalMaxPool of int8 tensors. */
 function isInt8Pool(graph: Graph, node: Node): boolean {
@@ -77,7 +77,7 @@ const POOL_ALIASING = {
 } as const;
 
 const POOL_TILES = [
-  { axis: 'rows', reads: 'input rows [oy0 * stride_h - pad_top, (oy1 - 1) * stride_h - pad_top + (kernel_h - 1) * dilation_h] of the plane' },
+  windowRowsTile('the plane'),
   { axis: 'channels', reads: 'the same channel planes of the input' },
 ] as const;
 
@@ -88,9 +88,7 @@ export const MAX_POOL_S8: KernelContract = {
   scratchBytes: () => 0,
   aliasing: POOL_ALIASING,
   tiles: POOL_TILES,
-  switches: [],
-  switchesOf: () => [],
-  checksOf: () => [],
+  ...NOTHING_OPTIONAL,
 };
 
 export const AVG_POOL_S8: KernelContract = {

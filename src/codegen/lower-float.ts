@@ -4,7 +4,7 @@
 
 import { nodeError } from '../ir/diagnostics.js';
 import { isDefaultDomain, type Graph } from '../ir/graph.js';
-import { graphClipBounds } from '../ops/activation.js';
+import { clampRange } from '../ops/activation.js';
 import type { MemoryPlan } from '../schedule/memory-plan.js';
 import type { Step } from '../schedule/schedule.js';
 import type { ActivationRange, Lowering } from './kernel-call.js';
@@ -52,12 +52,8 @@ export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
 /** The clamp of the activation fused into a step (Relu: [0, inf), Clip: its bounds). */
 export function activationOf(graph: Graph, step: Step): ActivationRange {
   const act = step.activation;
-  if (!act) return { min: -Infinity, max: Infinity };
-  if (act.op === 'Relu') return { min: 0, max: Infinity, node: act };
-  const bounds = graphClipBounds(graph, act);
-  if (!bounds) throw new Error(`internal: the bounds of Clip ${act.name} are not constant`);
-  const [min, max] = bounds;
-  return { min, max, node: act };
+  const [min, max] = clampRange(graph, act);
+  return act ? { min, max, node: act } : { min, max };
 }
 
 /** The float32 lowering table, for lowerSteps. */

@@ -36,6 +36,18 @@ export function graphClipBounds(graph: Graph, node: Node): [number, number] | un
   return clipBounds(node, node.inputs.map((name) => (name ? graph.tensors.get(name) ?? {} : undefined)), graph.opset);
 }
 
+/**
+ * The output clamp [min, max] a fused activation applies: a Relu [0, inf), a Clip its bounds (which must be
+ * constant: fusion checks it), none (undefined) nothing.
+ */
+export function clampRange(graph: Graph, activation: Node | undefined): [number, number] {
+  if (!activation) return [-Infinity, Infinity];
+  if (activation.op === 'Relu') return [0, Infinity];
+  const bounds = graphClipBounds(graph, activation);
+  if (!bounds) throw new Error(`internal: the bounds of Clip ${activation.name} are not constant`);
+  return bounds;
+}
+
 const clip: OpDef = {
   op: 'Clip',
   opsets: [1, LATEST],

@@ -1,8 +1,8 @@
 // Lowers a float Conv pair that the schedule runs depth-first (schedule/schedule.ts: fusableConvPair) to one call
 // of eenn_conv2d_pair_f32: both convolutions, their clamps and the residual Add, a band of output rows at a time.
 
-import type { Graph, Node, Tensor } from '../../ir/graph.js';
-import { graphClipBounds } from '../../ops/activation.js';
+import type { Node, Tensor } from '../../ir/graph.js';
+import { clampRange } from '../../ops/activation.js';
 import { forwardWindow } from '../../ops/spatial.js';
 import { convPairResult, type PlannedConvPair } from '../../schedule/conv-pair.js';
 import {
@@ -14,15 +14,6 @@ import { constantFloats, SOURCES } from './common.js';
 import { describeWindow, to2d } from './conv.js';
 
 const PAIR_SOURCE = 'eenn_conv_pair_f32.c';
-
-/** The clamp of a Relu/Clip node, or none. */
-function clampOf(graph: Graph, node: Node | undefined): [number, number] {
-  if (!node) return [-Infinity, Infinity];
-  if (node.op === 'Relu') return [0, Infinity];
-  const bounds = graphClipBounds(graph, node);
-  if (!bounds) throw new Error(`internal: the bounds of Clip ${node.name} are not constant`);
-  return bounds;
-}
 
 /** The window, packed weights and bias of one convolution of the pair. */
 function convParts(ctx: LowerContext, conv: Node, suffix: 'a' | 'b') {
@@ -62,9 +53,9 @@ export function lowerConvPair(ctx: LowerContext): LoweredStep {
   const [, outC, outH, outW] = shapeOf(pair.second.outputs[0]!) as [number, number, number, number];
   const a = convParts(ctx, pair.first, 'a');
   const b = convParts(ctx, pair.second, 'b');
-  const [minA, maxA] = clampOf(graph, pair.firstActivation);
-  const [minB, maxB] = clampOf(graph, pair.secondActivation);
-  const [outMin, outMax] = clampOf(graph, pair.outActivation);
+  const [minA, maxA] = clampRange(graph, pair.firstActivation);
+  const [minB, maxB] = clampRange(graph, pair.secondActivation);
+  const [outMin, outMax] = clampRange(graph, pair.outActivation);
   const residual = pair.add ? tensorArg('residual', pair.residual!) : nullArg('residual');
   const added = pair.add ? `, + "${pair.residual}"` : '';
   return {

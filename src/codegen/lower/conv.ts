@@ -7,6 +7,7 @@ import { forwardWindow, type WindowGeometry } from '../../ops/spatial.js';
 import {
   activationArgs, constArg, intArg, optionalTensorArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
 } from '../kernel-call.js';
+import { CONV_POOL_BLOCK } from '../../kernels/conv-block.js';
 import { isConv1x1, isDepthwise, to2d, type Window2d } from '../../kernels/window.js';
 import { packOutputBlocks } from '../pack-weights.js';
 import { constantFloats, input, SOURCES, unsupported } from './common.js';
@@ -214,7 +215,7 @@ function lowerConvPool(ctx: LowerContext, window: Window2d, group: number): Lowe
     note: `"${w.name}" [${w.shape.join(', ')}], output channels interleaved in blocks of 4`,
   });
   return {
-    detail: `${describeWindow(window)}; ${pool.op} ${describeWindow(pw, ceilMode ? 'ceil_mode' : '')}, ${Math.min(4, outC)} channels at a time`,
+    detail: `${describeWindow(window)}; ${pool.op} ${describeWindow(pw, ceilMode ? 'ceil_mode' : '')}, ${Math.min(CONV_POOL_BLOCK, outC)} channels at a time`,
     calls: [{
       fn: 'eenn_conv2d_pool_f32',
       source: SOURCES.convPool,

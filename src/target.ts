@@ -100,7 +100,7 @@ export interface Target {
 export const DEFAULT_TARGET_NAME = 'cortex-m4';
 
 /** The targets/ folder of this package. */
-export function targetsDirectory(): string {
+function targetsDirectory(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'targets');
 }
 

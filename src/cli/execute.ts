@@ -37,14 +37,12 @@ export interface DataOptions {
   path?: string;
   scale?: number;
   count?: number;
-  /** Seeded random inputs in [0, 1) when no path is given (for `test`). */
-  randomCount?: number;
   /** NaN or infinite input values are an error (int8 builds); otherwise they are only warned about. */
   requireFinite?: boolean;
 }
 
 /** The model's only input (data files hold one tensor per sample). */
-export function singleInput(graph: Graph, file: string): { name: string; shape: number[] } {
+function singleInput(graph: Graph, file: string): { name: string; shape: number[] } {
   if (graph.inputs.length !== 1) {
     throw new EennError({
       code: 'E_DATA', file,
@@ -56,12 +54,15 @@ export function singleInput(graph: Graph, file: string): { name: string; shape: 
   return { name, shape: graph.tensors.get(name)!.shape };
 }
 
+/** How many seeded random samples in [0, 1) stand in for a data file (`eennc test` without --data). */
+export const RANDOM_SAMPLES = 4;
+
 /** Samples from a file, or seeded pseudo-random ones. */
 export function loadInputs(graph: Graph, modelFile: string, data: DataOptions): Float32Array[] {
   const { shape } = singleInput(graph, modelFile);
   const size = sizeOf(shape);
   if (!data.path) {
-    const count = data.count ?? data.randomCount ?? 4;
+    const count = data.count ?? RANDOM_SAMPLES;
     let state = 0x2545f491;
     const random = () => {
       state ^= state << 13; state ^= state >>> 17; state ^= state << 5;

@@ -13,13 +13,13 @@ export type Precision = 'int8' | 'float32';
 export const MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
 /** The largest sample count an option takes (typed arrays and loops index with 32-bit signed integers). */
-export const MAX_COUNT = 2 ** 31 - 1;
+const MAX_COUNT = 2 ** 31 - 1;
 
 /** The largest arena size: the whole 32-bit address space of a microcontroller. */
 export const MAX_ARENA_BYTES = 2 ** 32;
 
 /** The usage error for a bad value: names the option and the value, says what is expected, with an example. */
-export function badValue(name: string, value: string, expected: string, example: string): EennError {
+function badValue(name: string, value: string, expected: string, example: string): EennError {
   return new EennError({
     code: 'E_USAGE',
     message: `${name} must be ${expected}, not "${value}"`,

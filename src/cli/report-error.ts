@@ -5,9 +5,9 @@
 import { EennError, INTERNAL_HINT, type ErrorDocument } from '../ir/diagnostics.js';
 
 /** Exit status of a usage error (bad option or value), of any other EennError, and of an internal error. */
-export const EXIT_USAGE = 2;
-export const EXIT_ERROR = 1;
-export const EXIT_INTERNAL = 70;
+const EXIT_USAGE = 2;
+const EXIT_ERROR = 1;
+const EXIT_INTERNAL = 70;
 
 /** Print an error to stderr (and with `json`, its document to stdout) and return the process exit code. */
 export function reportError(err: unknown, debug: boolean, json = false): number {

@@ -3,7 +3,7 @@
 import { EennError } from '../ir/diagnostics.js';
 
 /** The largest dimension --input-shape takes (a signed 32-bit index); the model's size limits apply after it. */
-export const MAX_INPUT_DIM = 2 ** 31 - 1;
+const MAX_INPUT_DIM = 2 ** 31 - 1;
 
 export function parseInputShapes(specs: readonly string[]): Record<string, number[]> {
   const shapes: Record<string, number[]> = {};

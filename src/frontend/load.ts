@@ -43,7 +43,7 @@ function readOpsets(model: ModelProto, file: string): { opset: number; domains: 
 }
 
 /** Convert a decoded ModelProto; `source` names the file for errors and locates external data. */
-export function graphFromModel(model: ModelProto, source: TensorSource): Graph {
+function graphFromModel(model: ModelProto, source: TensorSource): Graph {
   const { opset, domains } = readOpsets(model, source.file);
   const graphProto = model.graph!;
   const graph = convertGraph(graphProto, { ...source, opset, domains, constants: { bytes: 0 } }, false);

@@ -107,13 +107,6 @@ export function stridesOf(shape: readonly number[]): number[] {
   return strides;
 }
 
-/** Look up a tensor that must exist. */
-export function tensorOf(graph: Graph, name: string): Tensor {
-  const t = graph.tensors.get(name);
-  if (!t) throw new Error(`internal: tensor "${name}" is not in graph "${graph.name}"`);
-  return t;
-}
-
 /** The node that writes tensor `name`, if any. */
 export function producerOf(graph: Graph, name: string): Node | undefined {
   return graph.nodes.find((n) => n.outputs.includes(name));

@@ -25,9 +25,9 @@ export interface BuildOptions {
 }
 
 /** A step of the build that prints nothing for this long has hung: a slow compile of a large model.c takes a minute or two. */
-export const DEFAULT_QUIET_LIMIT_MS = 10 * 60_000;
+const DEFAULT_QUIET_LIMIT_MS = 10 * 60_000;
 /** The whole build, whatever it prints. */
-export const DEFAULT_BUILD_LIMIT_MS = 60 * 60_000;
+const DEFAULT_BUILD_LIMIT_MS = 60 * 60_000;
 /** Both limits grow by this much per byte of C source: a second per megabyte, far slower than gcc reads weight tables. */
 const LIMIT_MS_PER_SOURCE_BYTE = 1_000 / (1024 * 1024);
 
@@ -182,7 +182,7 @@ async function runMakeIn(
  * "region `X' overflowed by N bytes", "section ... will not fit in region", the linker script's own ASSERT, or
  * gcc's "size of array ... is too large" for a buffer larger than the address space. Undefined otherwise.
  */
-export function memoryOverflow(output: string, target: Target): EennError | undefined {
+function memoryOverflow(output: string, target: Target): EennError | undefined {
   const lines = output.split('\n').map((line) => line.trim());
   const regions = [...output.matchAll(/region [`'"]?([A-Za-z_][A-Za-z0-9_]*)['"]? overflowed by (\d+) bytes?/g)]
     .map((match) => ({ region: match[1]!, bytes: Number(match[2]) }));

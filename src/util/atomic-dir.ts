@@ -20,7 +20,7 @@ export interface WriteOptions extends OutputDirOptions {
 }
 
 /** Fail early, with the path, when the parent of `outDir` cannot be written. */
-export async function checkWritableParent(outDir: string): Promise<void> {
+async function checkWritableParent(outDir: string): Promise<void> {
   const parent = dirname(resolve(outDir));
   try {
     await mkdir(parent, { recursive: true });

@@ -23,7 +23,7 @@ const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 const CHILD_STOP_MS = 5_000;
 
 /** Remove every tracked path now, synchronously (for exit and signal handlers). */
-export function removeTrackedSync(): void {
+function removeTrackedSync(): void {
   for (const path of [...tracked].reverse()) {
     try {
       rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });

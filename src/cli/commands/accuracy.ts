@@ -60,7 +60,7 @@ export function register(program: Command): void {
 }
 
 /** The JSON document of `eennc accuracy` (snake_case like the other reports). */
-export function accuracyJson(report: AccuracyReport): Record<string, unknown> {
+function accuracyJson(report: AccuracyReport): Record<string, unknown> {
   return {
     samples: report.samples,
     float_top1: report.floatTop1,
@@ -73,7 +73,7 @@ export function accuracyJson(report: AccuracyReport): Record<string, unknown> {
 }
 
 /** A table people read: accuracies, then every layer with its SQNR, the worst marked. */
-export function formatAccuracy(report: AccuracyReport): string {
+function formatAccuracy(report: AccuracyReport): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const lines = [
     `top-1 on ${report.samples} samples: float32 ${pct(report.floatTop1)}, int8 ${pct(report.int8Top1)} ` +

@@ -15,7 +15,7 @@ export function register(program: Command): void {
 }
 
 /** A target as `eennc targets --json` prints it. */
-export function describeTarget(target: Target): Record<string, unknown> {
+function describeTarget(target: Target): Record<string, unknown> {
   return {
     name: target.name,
     default: target.name === DEFAULT_TARGET_NAME,

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { EennError } from '../../ir/diagnostics.js';
 import { FORCE_HELP, withSampleOptions, withSharedOptions } from '../common-options.js';
-import { argmax, buildAndExecute, executionJson, referenceOutputs, type Execution, type ExecuteOptions } from '../execute.js';
+import { argmax, buildAndExecute, executionJson, RANDOM_SAMPLES, referenceOutputs, type Execution, type ExecuteOptions } from '../execute.js';
 import { readLabels } from '../../data/index.js';
 import { numberOption, parseNonNegative, parseTimeoutSeconds } from '../options.js';
 import { runInt8Reference } from '../../quantize/int8-reference.js';
@@ -32,7 +32,7 @@ export function register(program: Command): void {
       .command('test')
       .description('golden test: run on the target and compare with the reference; exit status 1 on mismatch')
       .argument('<model>', 'the ONNX model (.onnx)')
-      .option('-d, --data <data>', 'input samples (.npy, .bin, IDX); default: 4 seeded random inputs in [0, 1)'))
+      .option('-d, --data <data>', `input samples (.npy, .bin, IDX); default: ${RANDOM_SAMPLES} seeded random inputs in [0, 1)`))
       .option('--rtol <x>', 'float32: relative tolerance', numberOption(parseNonNegative, '--rtol'), 1e-4)
       .option('--atol <x>', 'float32: absolute tolerance', numberOption(parseNonNegative, '--atol'), 1e-5)
       .option('-l, --labels <labels>', 'class labels of the samples: also report top-1 of the target and of the float reference')

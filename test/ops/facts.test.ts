@@ -23,6 +23,13 @@ describe('operator facts', () => {
     expect(isLutOp(node('Relu', 'ai.onnx'))).toBe(true);
   });
 
+  it('runs Gelu and Mish in place and tabulates them in int8, from their definitions', () => {
+    for (const op of ['Gelu', 'Mish']) {
+      expect(runsInPlace(node(op)), op).toBe(true);
+      expect(isLutOp(node(op)), op).toBe(true);
+    }
+  });
+
   it('knows nothing of operators without a definition or in another domain', () => {
     expect(runsInPlace(node('NoSuchOp'))).toBe(false);
     expect(isLutOp(node('NoSuchOp'))).toBe(false);

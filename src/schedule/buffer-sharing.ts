@@ -1,54 +1,22 @@
 // Which tensors share a buffer under one set of choices. Aliases (Reshape and the like) join their source; a step
 // whose kernel may write over an input that dies there joins that input, all through one guard (writeOver). What
-// each step's kernel allows comes from src/kernels once per schedule (kernelOffers: which steps may run in place,
-// and the scratch that takes); whether the input dies at the step, whom it is bound to and whether the sizes fit is
-// the planner's business, decided here for each set of choices.
+// each step's kernel allows comes from src/kernels through the schedule's KernelOffers (kernel-offers.ts: which
+// steps may run in place, and the scratch that takes); whether the input dies at the step, whom it is bound to and
+// whether the sizes fit is the planner's business, decided here for each set of choices.
 
 import type { Graph } from '../ir/graph.js';
-import {
-  inPlaceConv, int8PointwiseInPlaceScratch, poolRunsInPlace, writesOverInput, type InPlaceConv,
-} from '../kernels/index.js';
 import { BufferGroups } from './buffer-groups.js';
-import { convPairMayOverwriteInput, convPairResult } from './conv-pair.js';
+import { convPairResult } from './conv-pair.js';
+import type { KernelOffers } from './kernel-offers.js';
 import type { Lifetimes } from './lifetimes.js';
 import { tensorBytes, type Binding } from './plan-types.js';
 import { ALIAS_OPS, type Step } from './schedule.js';
-
-/** What a step's kernel allows, from the kernel facts alone: the same under every choice. */
-export interface KernelOffer {
-  /** How the primary Conv may run over its input (a step without a fused pool, residual or Conv pair). */
-  conv?: InPlaceConv;
-  /** The primary is an optional in-place step of that kind (an int8 1x1 convolution): in place only when chosen. */
-  optional: boolean;
-  /** A Conv pair step whose result may go over the pair's input (convPairMayOverwriteInput). */
-  pairOverInput: boolean;
-  /** A one-node int8 pool that may write over the start of its input (optional: in place only when chosen). */
-  pool: boolean;
-  /** A one-node step whose kernel may write its one output over an input of the same size (element-wise...). */
-  elementwise: boolean;
-}
-
-/** What the kernel of each of `steps` allows. */
-export function kernelOffers(graph: Graph, steps: readonly Step[]): KernelOffer[] {
-  return steps.map((step) => {
-    const primary = step.nodes[0]!;
-    const single = step.nodes.length === 1;
-    const pair = step.convPair;
-    return {
-      ...(!step.pool && !step.residual && !pair ? { conv: inPlaceConv(graph, primary) } : {}),
-      optional: int8PointwiseInPlaceScratch(graph, primary) !== undefined,
-      pairOverInput: pair !== undefined && convPairMayOverwriteInput(graph, pair, pair.bandRows),
-      pool: single && poolRunsInPlace(graph, primary),
-      elementwise: single && writesOverInput(primary) && primary.outputs.length === 1,
-    };
-  });
-}
 
 /** The steps of one schedule, their tensors' lifetimes and what their kernels allow: fixed while choices vary. */
 export interface Schedule {
   steps: readonly Step[];
   lifetimes: Lifetimes;
-  offers: readonly KernelOffer[];
+  offers: KernelOffers;
 }
 
 export interface SharingChoices {
@@ -115,14 +83,16 @@ export function shareBuffers(graph: Graph, schedule: Schedule, choices: SharingC
   };
 
   // Aliases and in-place steps join their input's class, in step order.
-  return { groups, steps: steps.map((step, i) => shareStep(step, offers[i]!)) };
+  return { groups, steps: steps.map(shareStep) };
 
   /** The sharing one step allows; its planned record. */
-  function shareStep(step: Step, offer: KernelOffer): Step {
+  function shareStep(step: Step): Step {
     const primary = step.nodes[0]!;
     const last = step.nodes[step.nodes.length - 1]!;
     const { inPlace, optionalInPlace } = choices;
-    const conv = inPlace && (!offer.optional || optionalInPlace.has(primary.name)) ? offer.conv : undefined;
+    const optional = offers.optional(step);
+    const conv = inPlace && !step.pool && !step.residual && !step.convPair && (!optional || optionalInPlace.has(primary.name))
+      ? offers.conv(step) : undefined;
     if (conv) {
       // A depthwise conv writes each plane over its own input plane; a narrowing 1x1 conv over the input's start.
       const overlay: Overlay = conv.kind === 'depthwise' ? 'same-size' : 'over-start';
@@ -137,7 +107,7 @@ export function shareBuffers(graph: Graph, schedule: Schedule, choices: SharingC
       const input = pair.first.inputs[0] ?? '';
       const src = pair.add ? pair.residual ?? '' : input;
       const overInput = groups.has(input) && groups.root(src) === groups.root(input);
-      if (inPlace && (!overInput || (src === input && offer.pairOverInput))) {
+      if (inPlace && (!overInput || (src === input && offers.pairOverInput(step)))) {
         writeOver(src, convPairResult(pair), step.index, 'same-size');
       }
       return { ...step };
@@ -159,13 +129,13 @@ export function shareBuffers(graph: Graph, schedule: Schedule, choices: SharingC
       return { ...step };
     }
     if (!inPlace) return { ...step };
-    if (offer.pool && optionalInPlace.has(primary.name)) {
+    if (optionalInPlace.has(primary.name) && offers.pool(step)) {
       // The pooled output goes over the start of its input (the pool's contract says when no window reads a
       // written byte).
       writeOver(primary.inputs[0] ?? '', out, step.index, 'over-start');
       return { ...step };
     }
-    if (offer.elementwise) {
+    if (offers.elementwise(step)) {
       for (const src of primary.inputs) if (src !== '' && writeOver(src, out, step.index, 'same-size')) break;
     }
     return { ...step };

@@ -3,7 +3,8 @@
 
 import type { Graph } from '../ir/graph.js';
 import { allocateArena, alignUp, arenaLowerBound, type ArenaRequest } from './arena-allocator.js';
-import { kernelOffers, shareBuffers, type Schedule } from './buffer-sharing.js';
+import { shareBuffers, type Schedule } from './buffer-sharing.js';
+import { KernelOffers } from './kernel-offers.js';
 import { tensorLifetimes } from './lifetimes.js';
 import { tensorBytes, type MemoryPlan, type PlannedBuffer, type PlanOptions, type Storage } from './plan-types.js';
 import { buildSteps, type ScheduleOptions } from './schedule.js';
@@ -14,7 +15,7 @@ import { buildSteps, type ScheduleOptions } from './schedule.js';
  */
 export function scheduleOf(graph: Graph, options: ScheduleOptions): Schedule {
   const steps = buildSteps(graph, options);
-  return { steps, lifetimes: tensorLifetimes(graph, steps), offers: kernelOffers(graph, steps) };
+  return { steps, lifetimes: tensorLifetimes(graph, steps), offers: new KernelOffers(graph) };
 }
 
 /**

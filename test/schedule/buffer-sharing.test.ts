@@ -1,11 +1,13 @@
 // One plan for fixed choices, piece by piece: tensor lifetimes over the steps, the union-find of shared buffers,
-// what each step's kernel allows, and buffer-sharing.ts's one in-place guard (a step writes over an input only when that input dies there, is not
-// the caller's input or a constant, and the sizes fit), which returns its own step records.
+// what each step's kernel allows (kernel-offers.ts), and buffer-sharing.ts's one in-place guard (a step writes over
+// an input only when that input dies there, is not the caller's input or a constant, and the sizes fit), which
+// returns its own step records.
 
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/ir/graph.js';
 import { BufferGroups } from '../../src/schedule/buffer-groups.js';
-import { kernelOffers, shareBuffers, type SharedBuffers } from '../../src/schedule/buffer-sharing.js';
+import { shareBuffers, type SharedBuffers } from '../../src/schedule/buffer-sharing.js';
+import { KernelOffers } from '../../src/schedule/kernel-offers.js';
 import { tensorLifetimes } from '../../src/schedule/lifetimes.js';
 import { scheduleOf } from '../../src/schedule/plan.js';
 import { buildSteps } from '../../src/schedule/schedule.js';
@@ -83,8 +85,8 @@ describe('BufferGroups', () => {
   });
 });
 
-describe('kernelOffers', () => {
-  it('says once per schedule what each step\'s kernel allows: element-wise, a conv over its input, an optional 1x1', () => {
+describe('KernelOffers', () => {
+  it('says what each step\'s kernel allows: element-wise, a conv over its input, an optional 1x1', () => {
     const b = new GraphBuilder();
     const x = b.input('x', [1, 4, 6, 6]);
     const t = b.op('Tanh', [x], {}, [1, 4, 6, 6]);
@@ -93,19 +95,20 @@ describe('kernelOffers', () => {
     const graph = b.output(flat).build();
     const steps = buildSteps(graph);
     expect(steps.map((s) => s.nodes.length)).toEqual([1, 2, 1]);
-    const offers = kernelOffers(graph, steps);
-    expect(offers.map((o) => o.elementwise)).toEqual([true, false, false]);
-    expect(offers.map((o) => o.conv?.kind)).toEqual([undefined, 'depthwise', undefined]);
-    expect(offers.some((o) => o.optional || o.pool || o.pairOverInput)).toBe(false);
+    const offers = new KernelOffers(graph);
+    expect(steps.map((s) => offers.elementwise(s))).toEqual([true, false, false]);
+    expect(steps.map((s) => offers.conv(s)?.kind)).toEqual([undefined, 'depthwise', undefined]);
+    expect(steps.some((s) => offers.optional(s) || offers.pool(s) || offers.pairOverInput(s))).toBe(false);
 
     const q = new Int8GraphBuilder('pw', seededRandom(1));
     const u = q.lut(q.input('x', [1, 8, 4, 4]), Math.tanh);
     const pw = q.conv(u, 4, [1, 1], {}, [1, 4, 4, 4]);
     q.output(q.lut(pw, Math.tanh));
     const int8 = q.build();
-    const pointwise = kernelOffers(int8, buildSteps(int8))[1]!;
-    expect(pointwise.optional).toBe(true);
-    expect(pointwise.conv?.kind).toBe('pointwise');
+    const step = buildSteps(int8)[1]!;
+    const int8Offers = new KernelOffers(int8);
+    expect(int8Offers.optional(step)).toBe(true);
+    expect(int8Offers.conv(step)?.kind).toBe('pointwise');
   });
 });
 

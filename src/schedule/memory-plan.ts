@@ -4,8 +4,8 @@
 // - plan-search.ts: planMemory, the search over the choices (optional in-place steps, Conv pairs and their bands,
 //   int8 convolutions without their scratch, channels per pass of fused int8 steps) within an arena budget;
 // - plan.ts: one plan for fixed choices: lifetimes.ts (first and last step of each tensor), buffer-sharing.ts
-//   (what each step's kernel allows, asked once per schedule; aliases and in-place steps through one guard, in the
-//   union-find of buffer-groups.ts), each step's scratch, and the placement of arena-allocator.ts;
+//   (aliases and in-place steps through one guard, in the union-find of buffer-groups.ts, as far as
+//   kernel-offers.ts says each step's kernel allows), each step's scratch, and the placement of arena-allocator.ts;
 // - validate-plan.ts: validatePlan, the independent check of a finished plan.
 //
 // Decisions:

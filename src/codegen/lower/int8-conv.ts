@@ -21,7 +21,7 @@ import { foldInputZeroPoint, lowerQDepthwise } from './int8-depthwise.js';
 import { lowerQPointwiseInPlace } from './int8-in-place.js';
 import { conv1x1S8ScratchBytes, convS8ScratchBytes } from '../../kernels/conv-s8.js';
 import { isInt8Depthwise } from '../../kernels/depthwise-s8.js';
-import { packPairs, pairedRowBytes } from '../../kernels/weight-layout-s8.js';
+import { packPairs, PAIR_CHUNK_S8, pairedRowBytes } from '../../kernels/weight-layout-s8.js';
 import { isConv1x1, to2d } from '../../kernels/window.js';
 
 /** Widest transposed-convolution window per axis (eenn_conv_transpose2d_s8 resolves taps in a 16-entry table). */
@@ -31,7 +31,7 @@ const MAX_TRANSPOSE_KERNEL = 16;
 function weightRows(w: Tensor, data: Int8Array, groups: number, depth: number): KernelArg {
   const channels = w.shape[0]!;
   return constArg('weights', int8Array(`${w.name}_packed`, packPairs(data, channels, groups, depth),
-    `"${w.name}" [${w.shape.join(', ')}] int8: ${channels} rows of ${depth} values${pairedRowBytes(depth) > depth ? ` (padded to ${pairedRowBytes(depth)})` : ''} in pairs of output channels, 16 values at a time`));
+    `"${w.name}" [${w.shape.join(', ')}] int8: ${channels} rows of ${depth} values${pairedRowBytes(depth) > depth ? ` (padded to ${pairedRowBytes(depth)})` : ''} in pairs of output channels, ${PAIR_CHUNK_S8} values at a time`));
 }
 
 /**

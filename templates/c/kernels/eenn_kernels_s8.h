@@ -31,7 +31,9 @@
 /*
  * Optional paths. The compiler writes eenn_config.h beside this header with the paths its model's layers take
  * set to 1 and the others to 0, so that a firmware links only the code it runs; a fast path left out falls back
- * to the general one, which gives the same bits. Without eenn_config.h every path is compiled.
+ * to the general one, which gives the same bits. Without eenn_config.h every path is compiled. EENN_CONV_S8_EXACT,
+ * EENN_CONV_S8_DIRECT and EENN_FC_S8_EXACT are correctness switches, not speed paths: the generated model.c
+ * asserts each one its layers need at compile time.
  */
 #if defined(__has_include)
 #if __has_include("eenn_config.h")

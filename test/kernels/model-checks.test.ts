@@ -1,7 +1,7 @@
 // The contract checks model.c carries (src/kernels/contract-checks.ts): a small int8 model's model.c states its
 // scratch sizes, constants and required correctness switches as _Static_asserts; it compiles as generated, and
 // stops compiling when eenn_config.h switches off the exact output stage a layer needs or when a header's macro no
-// longer says what the compiler computed.
+// longer says what the compiler computed; a float32 model's model.c likewise for the float kernels' scratch.
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,6 +98,39 @@ describe('model.c ties its sizes and switches to the kernel headers', () => {
       expect(await compile(dir), what).toContain(message);
     }
   }, 240_000);
+});
+
+/** Input [1, 4, 8, 8] -> Relu -> depthwise 3x3 (run over its input) -> 3x3 conv + max pool (fused): float32. */
+function floatModel(): Graph {
+  const b = new GraphBuilder();
+  const weights = (name: string, shape: number[]) => b.constant(name, shape, Float32Array.from({ length: shape.reduce((a, v) => a * v, 1) }, (_, i) => (i % 7) / 7 - 0.4));
+  const r = b.op('Relu', [b.input('x', [1, 4, 8, 8])]);
+  const d = b.op('Conv', [r, weights('dw', [4, 1, 3, 3])], { group: 4, pads: [1, 1, 1, 1] });
+  const c = b.op('Conv', [d, weights('cw', [8, 4, 3, 3])], { pads: [1, 1, 1, 1] });
+  b.output(b.op('MaxPool', [c], { kernel_shape: [2, 2], strides: [2, 2] }));
+  return b.build();
+}
+
+describe('float32 model.c ties the float kernels\' scratch to their header', () => {
+  const root = mkdtempSync(join(tmpdir(), 'eenn-contract-checks-f32-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('states the scratch of the in-place and conv + pool kernels, and stops compiling when the block changes', async () => {
+    const graph = floatModel();
+    const dir = join(root, 'float');
+    for (const [path, text] of emitModel(graph, planMemory(graph), { modelName: 'float', precision: 'float32' }).files) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    const c = readFileSync(join(dir, 'model.c'), 'utf8');
+    expect(c).toMatch(/_Static_assert\(EENN_DEPTHWISE_IN_PLACE_F32_SCRATCH_FLOATS\(8, 8\) <= 64, /);
+    expect(c).toMatch(/_Static_assert\(EENN_CONV_POOL_F32_SCRATCH_FLOATS\(8, 8, 8\) <= 256, /);
+    const compile = async () => (await execa('gcc', [...HOST_CFLAGS, '-fsyntax-only', '-I', dir, join(dir, 'model.c')], { reject: false }));
+    expect((await compile()).exitCode).toBe(0);
+    const header = join(dir, 'kernels/eenn_kernels_f32.h');
+    writeFileSync(header, readFileSync(header, 'utf8').replace('#define EENN_CONV_POOL_F32_BLOCK 4', '#define EENN_CONV_POOL_F32_BLOCK 8'));
+    expect((await compile()).stderr).toContain('output channels eenn_conv2d_pool_f32 computes per pass');
+  }, 120_000);
 });
 
 describe('contractChecks', () => {

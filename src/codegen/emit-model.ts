@@ -4,7 +4,7 @@
 // (print-steps.ts), the model's inputs and outputs (model-io.ts) and the kernel files (kernel-files.ts).
 
 import type { Graph } from '../ir/graph.js';
-import { contractChecks } from '../kernels/contract-checks.js';
+import { contractChecks } from './contract-checks.js';
 import type { MemoryPlan } from '../schedule/memory-plan.js';
 import { validatePlan } from '../schedule/memory-plan.js';
 import { commentText, formatCount, IdentifierPool } from './c-format.js';

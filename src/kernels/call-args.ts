@@ -2,7 +2,7 @@
 // constants the lowering passed: channel counts, shifts, biases).
 
 import type { Graph } from '../ir/graph.js';
-import type { KernelArg, KernelCall } from '../codegen/kernel-call.js';
+import type { KernelArg, KernelCall } from './call.js';
 
 export class CallArgs {
   private readonly byName: Map<string, KernelArg>;

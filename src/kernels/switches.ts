@@ -4,7 +4,7 @@
 // bits); the correctness switches (EXACT, DIRECT) are on whenever a call needs them, and model.c checks them.
 
 import type { Graph } from '../ir/graph.js';
-import type { KernelCall } from '../codegen/kernel-call.js';
+import type { KernelCall } from './call.js';
 import { CallArgs } from './call-args.js';
 import type { KernelSwitch } from './contract.js';
 import { contractOf, KERNEL_CONTRACTS } from './registry.js';

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { emitModel } from '../../src/codegen/emit-model.js';
 import { intArg, nullArg, scratchArg, type LoweredStep } from '../../src/codegen/kernel-call.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { contractChecks } from '../../src/kernels/contract-checks.js';
+import { contractChecks } from '../../src/codegen/contract-checks.js';
 import { planMemory } from '../../src/schedule/memory-plan.js';
 import type { Step } from '../../src/schedule/schedule.js';
 import { Int8GraphBuilder } from '../codegen/int8-builder.js';

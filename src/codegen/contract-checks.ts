@@ -3,11 +3,11 @@
 // other misses fails the build; and every correctness switch a call needs (EENN_CONV_S8_EXACT...) required on.
 
 import type { Graph } from '../ir/graph.js';
-import type { LoweredStep } from '../codegen/kernel-call.js';
-import { stringLiteral } from '../codegen/c-format.js';
+import type { LoweredStep } from './kernel-call.js';
+import { stringLiteral } from './c-format.js';
 import type { Step } from '../schedule/schedule.js';
-import { CallArgs } from './call-args.js';
-import { contractOf } from './registry.js';
+import { CallArgs } from '../kernels/call-args.js';
+import { contractOf } from '../kernels/registry.js';
 
 /** One `_Static_assert(expr, "message");` of model.c (`message` already escaped for the inside of a C string). */
 export interface ContractCheck {

@@ -1,4 +1,4 @@
-// The contract checks model.c carries (src/kernels/contract-checks.ts): a small int8 model's model.c states its
+// The contract checks model.c carries (src/codegen/contract-checks.ts): a small int8 model's model.c states its
 // scratch sizes, constants and required correctness switches as _Static_asserts; it compiles as generated, and
 // stops compiling when eenn_config.h switches off the exact output stage a layer needs or when a header's macro no
 // longer says what the compiler computed; a float32 model's model.c likewise for the float kernels' scratch.

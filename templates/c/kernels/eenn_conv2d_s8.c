@@ -209,7 +209,8 @@ static void eenn_conv_tile_small_dsp(const eenn_window_s8 *g, int32_t out_w, int
                                      const int8_t *EENN_RESTRICT w, int32_t depth, int32_t channels,
                                      const int32_t *EENN_RESTRICT bias, const int32_t *EENN_RESTRICT multiplier,
                                      const int32_t *EENN_RESTRICT shift, const eenn_output_stage_s8 *o,
-                                     int8_t *EENN_RESTRICT out, int32_t out_stride, int8_t *scratch)
+                                     int8_t *EENN_RESTRICT out, int32_t out_stride, int8_t *scratch,
+                                     const eenn_conv_group_s8 *columns)
 {
     const int32_t row = EENN_PAIRED_ROW_S8(depth); /* depth rounded up to 4: the column and each weight row */
     const int32_t stride = 2 * row;
@@ -221,42 +222,34 @@ static void eenn_conv_tile_small_dsp(const eenn_window_s8 *g, int32_t out_w, int
             ++*oy;
         }
     }
+    if (!(o->bounded && o->full_range && count == EENN_CONV_S8_TILE)) {
+        /* A short last tile, or a narrower clamp or the exact output stage: the column multiply, a pair of
+           pixels at a time (the tile's columns are laid out as it reads them). */
+        for (int32_t i = 0; i < count; i += 2) {
+            eenn_multiply_columns_s8(scratch + i * stride, count - i < 2 ? 1 : 2, columns, out + i);
+        }
+        return;
+    }
+    /* The usual case: each pair of channels derives its requantization once for the tile. */
     for (int32_t m = 0; m < channels; m += 2, w += 2 * row, out += 2 * out_stride) {
         const int32_t paired = m + 1 < channels;
         const int32_t m1 = paired ? m + 1 : m;
         const int32_t b0 = bias != NULL ? bias[m] : 0, b1 = bias != NULL ? bias[m1] : 0;
-        if (o->bounded && o->full_range && count == EENN_CONV_S8_TILE) {
-            /* The usual case, the requantization of both channels derived once for the tile. */
-            const int32_t mult0 = multiplier[m], e0 = -shift[m], half0 = 1 << (e0 - 1);
-            const int32_t mult1 = multiplier[m1], e1 = -shift[m1], half1 = 1 << (e1 - 1);
-            const int32_t zp = o->output_offset;
-            int8_t *out1 = out + (paired ? out_stride : 0);
-            for (int32_t i = 0; i < EENN_CONV_S8_TILE; i += 2) {
-                const uint8_t *a = (const uint8_t *)scratch + i * stride;
-                const uint8_t *b = a + stride;
-                const int8_t *wp = w;
-                int32_t s00 = b0, s01 = b1, s10 = b0, s11 = b1;
-                eenn_groups_2x2_dsp(&a, &b, &wp, paired ? row : 0, row >> 2, &s00, &s01, &s10, &s11);
-                out[i] = (int8_t)__ssat(eenn_requantize_bounded_s8(s00, mult0, e0, half0) + zp, 8);
-                out[i + 1] = (int8_t)__ssat(eenn_requantize_bounded_s8(s10, mult0, e0, half0) + zp, 8);
-                /* A lone last channel writes its own outputs twice. */
-                out1[i] = (int8_t)__ssat(eenn_requantize_bounded_s8(s01, mult1, e1, half1) + zp, 8);
-                out1[i + 1] = (int8_t)__ssat(eenn_requantize_bounded_s8(s11, mult1, e1, half1) + zp, 8);
-            }
-            continue;
-        }
-        for (int32_t i = 0; i < count; i += 2) {
+        const int32_t mult0 = multiplier[m], e0 = -shift[m], half0 = 1 << (e0 - 1);
+        const int32_t mult1 = multiplier[m1], e1 = -shift[m1], half1 = 1 << (e1 - 1);
+        const int32_t zp = o->output_offset;
+        int8_t *out1 = out + (paired ? out_stride : 0);
+        for (int32_t i = 0; i < EENN_CONV_S8_TILE; i += 2) {
             const uint8_t *a = (const uint8_t *)scratch + i * stride;
-            const uint8_t *b = i + 1 < count ? a + stride : a;
+            const uint8_t *b = a + stride;
             const int8_t *wp = w;
             int32_t s00 = b0, s01 = b1, s10 = b0, s11 = b1;
             eenn_groups_2x2_dsp(&a, &b, &wp, paired ? row : 0, row >> 2, &s00, &s01, &s10, &s11);
-            const int32_t pixels = i + 1 < count ? 2 : 1;
-            eenn_conv_store_s8(out + i, pixels, s00, s10, multiplier[m], shift[m], o->bounded, o->full_range, o);
-            if (paired) {
-                eenn_conv_store_s8(out + out_stride + i, pixels, s01, s11, multiplier[m1], shift[m1], o->bounded,
-                                   o->full_range, o);
-            }
+            out[i] = (int8_t)__ssat(eenn_requantize_bounded_s8(s00, mult0, e0, half0) + zp, 8);
+            out[i + 1] = (int8_t)__ssat(eenn_requantize_bounded_s8(s10, mult0, e0, half0) + zp, 8);
+            /* A lone last channel writes its own outputs twice. */
+            out1[i] = (int8_t)__ssat(eenn_requantize_bounded_s8(s01, mult1, e1, half1) + zp, 8);
+            out1[i + 1] = (int8_t)__ssat(eenn_requantize_bounded_s8(s11, mult1, e1, half1) + zp, 8);
         }
     }
 }
@@ -294,12 +287,13 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
             int8_t *out = output + (n * out_c + first) * size;
             g.input = input + (n * in_c + grp * group_in) * in_h * in_w;
             int32_t oy = 0, ox = 0;
+            const eenn_conv_group_s8 columns = { w, b, mult, shift, depth, group_out, size, &o };
 #if defined(EENN_CONV_S8_DSP) && EENN_CONV_S8_FEW_VALUES
             if (scratch != NULL && depth < EENN_PAIR_CHUNK_S8) {
                 for (int32_t p = 0; p < size; p += EENN_CONV_S8_TILE) {
                     const int32_t count = size - p < EENN_CONV_S8_TILE ? size - p : EENN_CONV_S8_TILE;
                     eenn_conv_tile_small_dsp(&g, out_w, &oy, &ox, count, w, depth, group_out, b, mult, shift, &o,
-                                             out + p, size, scratch);
+                                             out + p, size, scratch, &columns);
                 }
                 continue;
             }
@@ -310,7 +304,6 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
                 continue;
             }
 #endif
-            const eenn_conv_group_s8 columns = { w, b, mult, shift, depth, group_out, size, &o };
             for (int32_t p = 0; p < size;) {
                 const int32_t pixels = size - p < EENN_CONV_S8_PIXELS ? size - p : EENN_CONV_S8_PIXELS;
                 for (int32_t i = 0; i < pixels; i++) {

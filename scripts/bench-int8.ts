@@ -22,7 +22,7 @@ import { EennError } from '../src/ir/diagnostics.js';
 import { sizeOf } from '../src/ir/graph.js';
 import { runInt8Reference } from '../src/quantize/int8-reference.js';
 import { greedyBySizePlanBytes } from '../src/schedule/greedy-plan.js';
-import { listTargets } from '../src/target.js';
+import { listTargets } from '../src/target/target.js';
 import { runFirmware } from '../src/toolchain/index.js';
 import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
 

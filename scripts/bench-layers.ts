@@ -8,7 +8,7 @@
 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadTarget, type Target } from '../src/target.js';
+import { loadTarget, type Target } from '../src/target/target.js';
 import { seededRandom } from '../src/util/random.js';
 import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
 import { LAYER_CASES, randomInput, type LayerCase } from './layers/layer-graphs.js';

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { compileModel, type CompileResult } from '../src/compile.js';
 import { readNpy, readSamples } from '../src/data/index.js';
 import { EennError } from '../src/ir/diagnostics.js';
-import { DEFAULT_TARGET_NAME, formatSize, loadTarget } from '../src/target.js';
+import { DEFAULT_TARGET_NAME, formatSize, loadTarget } from '../src/target/target.js';
 import { runFirmware, type FirmwareRun } from '../src/toolchain/index.js';
 import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
 

@@ -13,8 +13,8 @@ import { planMemory, tensorBytes, type MemoryPlan } from './schedule/memory-plan
 import { emitModel } from './codegen/emit-model.js';
 import { nodeMacs } from './ops/macs.js';
 import { firmwareBufferBytes, makefileOutputs, renderFirmware } from './codegen/firmware.js';
-import { loadTarget, type Target } from './target.js';
-import { checkOptimization } from './arguments.js';
+import { loadTarget, type Target } from './target/target.js';
+import { checkOptimization } from './target/arguments.js';
 import { buildFirmware, type FirmwareImage } from './toolchain/index.js';
 import { renderReportHtml, type BuildReport, type IoReport, type LayerReport } from './report/build-report.js';
 import { writeDirAtomically } from './util/atomic-dir.js';

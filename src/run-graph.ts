@@ -9,7 +9,7 @@ import { renderFirmware } from './codegen/firmware.js';
 import type { Graph } from './ir/graph.js';
 import type { Value } from './ops/types.js';
 import { planMemory, tensorBytes, validatePlan, type MemoryPlan } from './schedule/memory-plan.js';
-import type { Target } from './target.js';
+import type { Target } from './target/target.js';
 import { buildFirmware, runFirmware, type FirmwareImage } from './toolchain/index.js';
 
 export interface GraphRun {

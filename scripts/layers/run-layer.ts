@@ -5,7 +5,7 @@
 import type { Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
-import type { Target } from '../../src/target.js';
+import type { Target } from '../../src/target/target.js';
 import { runInt8Model } from '../../src/run-graph.js';
 
 export interface LayerRun {

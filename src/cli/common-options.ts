@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseInputShapes } from '../frontend/input-shapes.js';
 import { DEFAULT_PERCENTILE } from '../quantize/calibrate.js';
 import type { CalibrationSource, CompileOptions } from '../compile.js';
-import { DEFAULT_TARGET_NAME } from '../target.js';
+import { DEFAULT_TARGET_NAME } from '../target/target.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { makeTempDir } from '../util/temp-dirs.js';
 import type { ArenaPolicy } from '../schedule/arena-budget.js';

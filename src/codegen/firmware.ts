@@ -6,8 +6,8 @@ import { dirname, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { EennError } from '../ir/diagnostics.js';
-import { checkOptimization } from '../arguments.js';
-import { emulatorCommand, formatSize, type Target } from '../target.js';
+import { checkOptimization } from '../target/arguments.js';
+import { emulatorCommand, formatSize, type Target } from '../target/target.js';
 
 export interface FirmwareOptions {
   /** Name of the firmware image (`<modelName>.elf`): letters, digits, `_`, `-`, `.`. */

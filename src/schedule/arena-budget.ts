@@ -3,7 +3,7 @@
 // never more RAM than the interpreter, and within that the fastest code), all the RAM the target has, or a size.
 
 import type { Graph } from '../ir/graph.js';
-import type { Target } from '../target.js';
+import type { Target } from '../target/target.js';
 import { greedyBySizePlanBytes } from './greedy-plan.js';
 
 /**

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { loadAllTargets, type Target } from '../target.js';
+import { loadAllTargets, type Target } from '../target/target.js';
 import { findProgram, installCommand, PACKAGES } from './tools.js';
 import { makeTempDir, removeTempDir } from '../util/temp-dirs.js';
 

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { EennError } from '../ir/diagnostics.js';
-import { emulatorCommand, type Target } from '../target.js';
+import { emulatorCommand, type Target } from '../target/target.js';
 import { explainFirmwareExit, FIRMWARE_EXIT } from './exit-codes.js';
 import { clampTimerMs, formatDuration } from '../util/timers.js';
 import { findProgram, requireProgram } from './tools.js';

@@ -34,7 +34,7 @@ export function installCommand(packages: string[]): string {
 
 /**
  * Absolute path of `program` on the PATH, or undefined. Only a plain name is looked up (target files may not
- * name a path: src/arguments.ts); a name with a slash is never found.
+ * name a path: src/target/arguments.ts); a name with a slash is never found.
  */
 export function findProgram(program: string): string | undefined {
   if (program === '' || program.includes('/') || program.includes('\\')) return undefined;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { readNpy } from '../../src/data/index.js';
-import { loadAllTargets } from '../../src/target.js';
+import { loadAllTargets } from '../../src/target/target.js';
 import { eennc } from './cli-helpers.js';
 
 const BIG = 'examples/fmnist/fmnist_cnn.onnx';

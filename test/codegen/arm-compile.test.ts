@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { emitModel } from '../../src/codegen/emit-model.js';
 import { TEMPLATES_DIR } from '../../src/codegen/templates.js';
 import { planMemory } from '../../src/schedule/memory-plan.js';
-import { loadAllTargets } from '../../src/target.js';
+import { loadAllTargets } from '../../src/target/target.js';
 import { GraphBuilder, seededRandom } from '../schedule/graph-builder.js';
 
 const FLAGS = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=c99', '-I', join(TEMPLATES_DIR, 'runtime'), '-c'];

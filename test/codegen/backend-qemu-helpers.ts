@@ -3,7 +3,7 @@
 
 import type { Graph } from '../../src/ir/graph.js';
 import { runGraph } from '../../src/run-graph.js';
-import type { Target } from '../../src/target.js';
+import type { Target } from '../../src/target/target.js';
 import type { FirmwareImage } from '../../src/toolchain/index.js';
 import type { PreparedCase } from './backend-cases.js';
 

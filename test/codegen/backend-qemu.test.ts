@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitModel } from '../../src/codegen/emit-model.js';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { planMemory } from '../../src/schedule/memory-plan.js';
-import { loadTarget } from '../../src/target.js';
+import { loadTarget } from '../../src/target/target.js';
 import { listCases, TOLERANCE, type ConformanceCase } from '../conformance/harness.js';
 import { prepareCase, type PreparedCase } from './backend-cases.js';
 import { createLimiter, nonFloatTensors, runOnTarget, type TargetRun } from './backend-qemu-helpers.js';

@@ -16,7 +16,7 @@ import { sizeOf, type AttrValue, type Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { planMemory, tensorBytes, validatePlan, type MemoryPlan, type PlanOptions } from '../../src/schedule/memory-plan.js';
 import { fusableConvPair } from '../../src/schedule/schedule.js';
-import { loadTarget } from '../../src/target.js';
+import { loadTarget } from '../../src/target/target.js';
 import { buildFirmware, runFirmware } from '../../src/toolchain/index.js';
 import { GraphBuilder, seededRandom } from '../schedule/graph-builder.js';
 import { compareOutputs, randomValue, runOnHost, type HostResult } from './host-run.js';

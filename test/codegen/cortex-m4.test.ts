@@ -14,7 +14,7 @@ import { importModel, runReference } from '../../src/frontend/index.js';
 import { sizeOf, type Graph } from '../../src/ir/graph.js';
 import { lookupOp } from '../../src/ops/registry.js';
 import { planMemory, tensorBytes } from '../../src/schedule/memory-plan.js';
-import { loadTarget } from '../../src/target.js';
+import { loadTarget } from '../../src/target/target.js';
 import { buildFirmware, runFirmware } from '../../src/toolchain/index.js';
 import { compareOutputs } from './host-run.js';
 

@@ -14,7 +14,7 @@ import type { Value } from '../../src/ops/types.js';
 import { packPairs } from '../../src/kernels/weight-layout-s8.js';
 import { planMemory } from '../../src/schedule/memory-plan.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
-import { loadTarget } from '../../src/target.js';
+import { loadTarget } from '../../src/target/target.js';
 import { seededRandom } from '../schedule/graph-builder.js';
 import { Int8GraphBuilder, randomInputs } from './int8-builder.js';
 import { runInt8Model, type Int8Run } from './int8-run.js';
@@ -40,6 +40,7 @@ function buildGraph(rand: () => number): Graph {
   out(q.conv(a, 5, [3, 3], { strides: [2, 2], pads: [1, 0, 0, 1] }, [1, 5, 4, 5]), 'odd channels and pixels, strided, asymmetric pads');
   out(q.conv(a, 6, [2, 3], { dilations: [2, 1], pads: [1, 1, 0, 1], group: 2 }, [1, 6, 8, 10]), 'two groups of depth 48, dilated');
   out(q.conv(b, 8, [3, 3], { pads: [1, 1, 1, 1] }, [1, 8, 11, 13], { bias: false }), 'first layer: depth 9, tiles of 8 pixels and a shorter last one');
+  out(q.conv(b, 5, [3, 3], { pads: [1, 1, 1, 1] }, [1, 5, 11, 13], { act: [-30, 60] }), 'first layer with a narrower clamp: its tiles through the column multiply, a lone last channel');
   out(q.conv(b, 3, [5, 5], { pads: [2, 2, 2, 2] }, [1, 3, 11, 13]), 'depth 25: a short last chunk ending in a partial group');
   out(q.conv(c, 7, [3, 3], { pads: [1, 1, 1, 1] }, [2, 7, 7, 6]), 'depth 27, two images');
   out(q.conv(d, 9, [1, 1], {}, [1, 9, 5, 5]), '1x1, 20 input channels (pixel pairs gathered together), odd plane');

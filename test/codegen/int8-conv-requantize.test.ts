@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderFirmware } from '../../src/codegen/firmware.js';
 import { TEMPLATES_DIR } from '../../src/codegen/templates.js';
-import { loadTarget } from '../../src/target.js';
+import { loadTarget } from '../../src/target/target.js';
 import { buildFirmware, runFirmware } from '../../src/toolchain/index.js';
 import { seededRandom } from '../schedule/graph-builder.js';
 

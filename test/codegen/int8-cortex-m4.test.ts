@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
-import { loadTarget } from '../../src/target.js';
+import { loadTarget } from '../../src/target/target.js';
 import { seededRandom } from '../schedule/graph-builder.js';
 import { Int8GraphBuilder, randomInputs } from './int8-builder.js';
 import { runInt8Model } from './int8-run.js';

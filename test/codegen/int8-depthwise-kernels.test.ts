@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/ir/graph.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
-import { loadTarget } from '../../src/target.js';
+import { loadTarget } from '../../src/target/target.js';
 import { seededRandom } from '../schedule/graph-builder.js';
 import { Int8GraphBuilder, randomInputs } from './int8-builder.js';
 import { runInt8Model } from './int8-run.js';

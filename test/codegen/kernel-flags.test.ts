@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEMPLATES_DIR } from '../../src/codegen/templates.js';
-import { loadAllTargets, type Target } from '../../src/target.js';
+import { loadAllTargets, type Target } from '../../src/target/target.js';
 
 const kernelDir = join(TEMPLATES_DIR, 'kernels');
 const kernels = readdirSync(kernelDir).filter((f) => f.endsWith('.c')).sort();

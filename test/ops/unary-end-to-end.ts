@@ -16,7 +16,7 @@ import type { Value } from '../../src/ops/types.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { runGraph } from '../../src/run-graph.js';
-import { loadTarget } from '../../src/target.js';
+import { loadTarget } from '../../src/target/target.js';
 import { compareOutputs, randomValue, runOnHost } from '../codegen/host-run.js';
 import { GraphBuilder, seededRandom } from '../schedule/graph-builder.js';
 

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderFirmware } from '../../src/codegen/firmware.js';
-import { loadTarget, type Target } from '../../src/target.js';
+import { loadTarget, type Target } from '../../src/target/target.js';
 import { buildFirmware, type FirmwareImage } from '../../src/toolchain/build.js';
 import { runFirmware } from '../../src/toolchain/run.js';
 import { buildVectors, bytesOf, mismatches, OP, paddedTo, RECORD_WORDS } from './fixedpoint-vectors.js';

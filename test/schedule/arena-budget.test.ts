@@ -12,7 +12,7 @@ import { arenaBudgetBytes } from '../../src/schedule/arena-budget.js';
 import { cmsisNnScratchBytes, greedyBySizePlanBytes } from '../../src/schedule/greedy-plan.js';
 import { planMemory, validatePlan } from '../../src/schedule/memory-plan.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
-import { loadTarget } from '../../src/target.js';
+import { loadTarget } from '../../src/target/target.js';
 import { Int8GraphBuilder, randomInputs } from '../codegen/int8-builder.js';
 import { runInt8Model } from '../codegen/int8-run.js';
 import { seededRandom } from './graph-builder.js';

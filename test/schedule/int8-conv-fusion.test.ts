@@ -13,7 +13,7 @@ import { int8ConvScratchBytes } from '../../src/kernels/conv-s8.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { planMemory, validatePlan, type MemoryPlan } from '../../src/schedule/memory-plan.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
-import { loadTarget } from '../../src/target.js';
+import { loadTarget } from '../../src/target/target.js';
 import { Int8GraphBuilder, randomInputs } from '../codegen/int8-builder.js';
 import { runInt8Model } from '../codegen/int8-run.js';
 import { seededRandom } from './graph-builder.js';

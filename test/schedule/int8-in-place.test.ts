@@ -11,7 +11,7 @@ import { isOptionalInPlace, planMemory, validatePlan, type MemoryPlan } from '..
 import { int8DepthwiseScratchBytes } from '../../src/kernels/depthwise-s8.js';
 import { poolRunsInPlace } from '../../src/kernels/pool-s8.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
-import { loadTarget } from '../../src/target.js';
+import { loadTarget } from '../../src/target/target.js';
 import { Int8GraphBuilder, randomInputs } from '../codegen/int8-builder.js';
 import { runInt8Model } from '../codegen/int8-run.js';
 import { seededRandom } from './graph-builder.js';

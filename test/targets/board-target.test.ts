@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadTarget } from '../../src/target.js';
+import { loadTarget } from '../../src/target/target.js';
 import { buildFirmware } from '../../src/toolchain/build.js';
 import { runFirmware } from '../../src/toolchain/run.js';
 import { makeScratchDir, stubInput, writeStubProject } from '../toolchain/stub-project.js';

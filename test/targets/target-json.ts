@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { EennError } from '../../src/ir/diagnostics.js';
-import { loadTarget, parseTarget } from '../../src/target.js';
+import { loadTarget, parseTarget } from '../../src/target/target.js';
 
 /** A copy of a shipped target file's JSON, to break on purpose. */
 export function rawTarget(name: string): Record<string, any> {

@@ -1,4 +1,4 @@
-// The target files in targets/ and their loader (src/target.ts): every file is valid, its features agree with
+// The target files in targets/ and their loader (src/target/target.ts): every file is valid, its features agree with
 // what its compiler flags enable, its memory map holds its limits, and bad files fail with E_TARGET naming the field.
 
 import { execFileSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { EennError } from '../../src/ir/diagnostics.js';
 import {
   DEFAULT_TARGET_NAME, emulatorCommand, listTargets, loadAllTargets, loadTarget, parseSize, parseTarget, type Target,
-} from '../../src/target.js';
+} from '../../src/target/target.js';
 import { rawTarget, targetError } from './target-json.js';
 
 const targets = loadAllTargets();

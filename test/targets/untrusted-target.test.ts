@@ -1,13 +1,13 @@
 // A target file is untrusted data: every field that reaches a command line, a Makefile, generated C or a linker
-// script is checked (src/target.ts, src/arguments.ts), and refused with E_TARGET naming the field and what is allowed.
+// script is checked (src/target/target.ts, src/target/arguments.ts), and refused with E_TARGET naming the field and what is allowed.
 
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compilerFlagProblem, optimizationProblem, programProblem } from '../../src/arguments.js';
+import { compilerFlagProblem, optimizationProblem, programProblem } from '../../src/target/arguments.js';
 import { EennError } from '../../src/ir/diagnostics.js';
-import { parseTarget } from '../../src/target.js';
+import { parseTarget } from '../../src/target/target.js';
 import { rawTarget, targetError as sharedTargetError } from './target-json.js';
 
 /** The E_TARGET error for `json`, whose hint points at the schema. */

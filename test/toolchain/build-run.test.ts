@@ -4,7 +4,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAllTargets, type Target } from '../../src/target.js';
+import { loadAllTargets, type Target } from '../../src/target/target.js';
 import { buildFirmware, type FirmwareImage } from '../../src/toolchain/build.js';
 import { runFirmware } from '../../src/toolchain/run.js';
 import { floatsOf, makeScratchDir, stubInput, writeStubProject } from './stub-project.js';

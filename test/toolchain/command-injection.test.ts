@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGraph } from '../../src/frontend/save.js';
 import { EennError } from '../../src/ir/diagnostics.js';
-import { loadTarget, parseTarget } from '../../src/target.js';
+import { loadTarget, parseTarget } from '../../src/target/target.js';
 import { buildFirmware } from '../../src/toolchain/build.js';
 import { runFirmware } from '../../src/toolchain/run.js';
 import { eennc } from '../cli/cli-helpers.js';

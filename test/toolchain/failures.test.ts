@@ -4,7 +4,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTarget, parseTarget, type Target } from '../../src/target.js';
+import { loadTarget, parseTarget, type Target } from '../../src/target/target.js';
 import { buildFirmware, type FirmwareImage } from '../../src/toolchain/build.js';
 import { runFirmware } from '../../src/toolchain/run.js';
 import { makeScratchDir, stubInput, writeStubProject, type StubVariant } from './stub-project.js';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderFirmware } from '../../src/codegen/firmware.js';
 import { EennError } from '../../src/ir/diagnostics.js';
-import { loadTarget } from '../../src/target.js';
+import { loadTarget } from '../../src/target/target.js';
 import { FIRMWARE_EXIT } from '../../src/toolchain/exit-codes.js';
 import { STUB_OPTIONS } from './stub-project.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
 import { encodeGraph } from '../../src/frontend/save.js';
-import { loadTarget, parseTarget } from '../../src/target.js';
+import { loadTarget, parseTarget } from '../../src/target/target.js';
 import { buildFirmware, buildLimits, runMake } from '../../src/toolchain/build.js';
 import { runFirmware } from '../../src/toolchain/run.js';
 import { clampTimerMs, MAX_TIMER_MS } from '../../src/util/timers.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderFirmware, type FirmwareOptions } from '../../src/codegen/firmware.js';
-import type { Target } from '../../src/target.js';
+import type { Target } from '../../src/target/target.js';
 
 export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 

@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { loadTarget } from '../../target.js';
+import { loadTarget } from '../../target/target.js';
 import { compileOptionsFrom, FORCE_HELP, log, withSharedOptions, type SharedOptions } from '../common-options.js';
 
 export function register(program: Command): void {

@@ -1,7 +1,7 @@
 // `eennc targets`: the targets eennc can build for, as a table (or one JSON document with --json).
 
 import type { Command } from 'commander';
-import { DEFAULT_TARGET_NAME, formatSize, loadAllTargets, type Target } from '../../target.js';
+import { DEFAULT_TARGET_NAME, formatSize, loadAllTargets, type Target } from '../../target/target.js';
 
 export function register(program: Command): void {
   program

@@ -1,0 +1,487 @@
+// Targets are data: each file in targets/ describes one CPU (flags, features, memory limits) and where its
+// firmware runs (QEMU machine and memory map, a real board, or the host). Codegen, the toolchain and the CLI
+// read targets only through this module, and ask for features, never for target names.
+
+import { readFileSync, readdirSync, existsSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EennError } from '../ir/diagnostics.js';
+import { readRegularFile } from '../util/read-file.js';
+import { isInside } from '../util/paths.js';
+import { compilerFlagProblem, EMULATOR_OPTIONS, programProblem, textProblem } from './arguments.js';
+
+/** What the generated code may use. Kernels pick their DSP/MVE paths from these, never from the target name. */
+export interface TargetFeatures {
+  /** Armv7E-M DSP extension (SIMD on 8/16-bit lanes, saturating arithmetic). */
+  dsp: boolean;
+  /** Armv8.1-M Helium (M-profile Vector Extension). */
+  mve: boolean;
+  /** Hardware floating point. */
+  fpu: boolean;
+}
+
+/** One region of the address space the linker may place sections in. */
+export interface MemoryRegion {
+  name: string;
+  origin: number;
+  lengthBytes: number;
+  /** GNU ld region attributes: r, w, x. */
+  attributes: string;
+  /** What the region is on the board, for the comment in the linker script. */
+  note?: string;
+}
+
+/** Where the firmware's sections go: region names from `regions`. */
+export interface MemoryMap {
+  regions: MemoryRegion[];
+  /** The vector table: the region the core boots from. */
+  vectors: string;
+  /** Code, read-only data (weights) and the initial values of .data: flash on a real chip. */
+  code: string;
+  /** Stack, .data and .bss. */
+  data: string;
+}
+
+export interface TargetCompiler {
+  /** C compiler: arm-none-eabi-gcc, or gcc for the host. */
+  cc: string;
+  /** Reports section sizes (binutils `size`). */
+  size: string;
+  /** Makes .bin and .hex images; absent for the host. */
+  objcopy?: string;
+  /** CPU flags for compiling and linking (-mcpu, -mthumb, float ABI, FPU). */
+  flags: string[];
+  /** Extra flags for linking only. */
+  linkFlags: string[];
+}
+
+export interface TargetEmulator {
+  program: string;
+  machine: string;
+  /** QEMU `-icount shift=N`: every instruction advances virtual time by 2^N ns. */
+  icountShift: number;
+  /** More QEMU arguments, placed before -kernel. */
+  args: string[];
+}
+
+/** How instructions (emulator) or cycles (board) are counted around eenn_run(). */
+export type TargetCounter = { source: 'systick'; hz: number } | { source: 'none' };
+
+export type TargetKind = 'emulator' | 'board' | 'host';
+
+export interface Target {
+  name: string;
+  description: string;
+  /** emulator: runs in QEMU; board: a real chip (flash and run it yourself); host: native executable. */
+  kind: TargetKind;
+  /** -mcpu name, or 'host'. */
+  cpu: string;
+  /** Architecture, e.g. armv7e-m. */
+  arch: string;
+  features: TargetFeatures;
+  compiler: TargetCompiler;
+  /** Memory limits for fit checks; null means unlimited (host). */
+  limits: { flashBytes: number | null; ramBytes: number | null };
+  /** Stack reserved for the firmware (bytes); 0 for the host, whose stack the OS provides. */
+  stackBytes: number;
+  /** Memory map for the generated linker script; absent for the host or when `linkerScript` is given. */
+  memoryMap?: MemoryMap;
+  /** A hand-written linker script (absolute path, inside the target file's folder) to use instead of one generated from `memoryMap`. */
+  linkerScript?: string;
+  emulator?: TargetEmulator;
+  counter: TargetCounter;
+  /** How the firmware ends: semihosting SYS_EXIT_EXTENDED, or a process exit (host). */
+  exit: 'semihosting' | 'process';
+  /** The file the target was read from. */
+  file: string;
+}
+
+/** The target used when none is named. */
+export const DEFAULT_TARGET_NAME = 'cortex-m4';
+
+/** The targets/ folder of this package. */
+function targetsDirectory(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'targets');
+}
+
+/** Names of the targets shipped in targets/, sorted. */
+export function listTargets(): string[] {
+  return readdirSync(targetsDirectory())
+    .filter((file) => file.endsWith('.json') && !file.endsWith('.schema.json'))
+    .map((file) => file.slice(0, -'.json'.length))
+    .sort(compareTargetNames);
+}
+
+/** Every shipped target, loaded and validated. */
+export function loadAllTargets(): Target[] {
+  return listTargets().map((name) => loadTarget(name));
+}
+
+/**
+ * Load a target by name (a file in targets/) or by path to a JSON file (a board of your own).
+ * Throws EennError E_TARGET for an unknown name or an invalid file.
+ */
+export function loadTarget(nameOrPath: string): Target {
+  const isPath = nameOrPath.endsWith('.json') || nameOrPath.includes('/') || nameOrPath.includes('\\');
+  const file = isPath ? resolve(nameOrPath) : resolve(targetsDirectory(), `${nameOrPath}.json`);
+  if (!existsSync(file)) {
+    if (isPath) throw new EennError({ code: 'E_TARGET', file, message: 'target file not found', hint: `check the path, or give a target name: ${listTargets().join(', ')}` });
+    throw new EennError({
+      code: 'E_TARGET',
+      message: `unknown target "${nameOrPath}"`,
+      hint: `known targets: ${listTargets().join(', ')} (or give the path of a target .json file)`,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readRegularFile(file, 'target file', MAX_TARGET_FILE_BYTES).toString('utf8'));
+  } catch (err) {
+    if (err instanceof EennError) throw err;
+    throw new EennError({ code: 'E_TARGET', file, message: `not valid JSON: ${(err as Error).message}`, hint: 'fix the JSON syntax at the position given; targets/cortex-m4.json is an example of a valid target file' });
+  }
+  return parseTarget(json, file);
+}
+
+/**
+ * Validate a target description (the parsed JSON of a target file; see targets/target.schema.json) and
+ * return it typed, sizes in bytes. `file` is used for messages and to resolve a relative `linkerScript`.
+ */
+export function parseTarget(json: unknown, file: string): Target {
+  const reader = new FieldReader(file);
+  const root = reader.object(json, '');
+  reader.noOtherKeys(root, '', [
+    '$schema', 'name', 'description', 'kind', 'cpu', 'arch', 'features', 'compiler', 'limits', 'stack',
+    'memoryMap', 'linkerScript', 'emulator', 'counter', 'exit',
+  ]);
+
+  const name = reader.word(root, 'name');
+  const expectedName = basename(file, '.json');
+  if (name !== expectedName) reader.fail('name', `is "${name}" but the file is ${expectedName}.json`);
+  const kind = reader.oneOf(root, 'kind', ['emulator', 'board', 'host'] as const);
+
+  const featuresJson = reader.object(root.features, 'features');
+  reader.noOtherKeys(featuresJson, 'features', ['dsp', 'mve', 'fpu']);
+  const features: TargetFeatures = {
+    dsp: reader.boolean(featuresJson, 'dsp', 'features.'),
+    mve: reader.boolean(featuresJson, 'mve', 'features.'),
+    fpu: reader.boolean(featuresJson, 'fpu', 'features.'),
+  };
+
+  const compilerJson = reader.object(root.compiler, 'compiler');
+  reader.noOtherKeys(compilerJson, 'compiler', ['cc', 'size', 'objcopy', 'flags', 'linkFlags']);
+  const compiler: TargetCompiler = {
+    cc: reader.program(compilerJson, 'cc', 'gcc', 'compiler.'),
+    size: reader.program(compilerJson, 'size', 'size', 'compiler.'),
+    objcopy: compilerJson.objcopy === undefined ? undefined : reader.program(compilerJson, 'objcopy', 'objcopy', 'compiler.'),
+    flags: reader.compilerFlags(compilerJson, 'flags', 'compiler.'),
+    linkFlags: compilerJson.linkFlags === undefined ? [] : reader.compilerFlags(compilerJson, 'linkFlags', 'compiler.'),
+  };
+
+  const limitsJson = reader.object(root.limits, 'limits');
+  reader.noOtherKeys(limitsJson, 'limits', ['flash', 'ram']);
+  const limits = {
+    flashBytes: reader.sizeOrNull(limitsJson, 'flash', 'limits.'),
+    ramBytes: reader.sizeOrNull(limitsJson, 'ram', 'limits.'),
+  };
+
+  const counterJson = reader.object(root.counter, 'counter');
+  const source = reader.oneOf(counterJson, 'source', ['systick', 'none'] as const, 'counter.');
+  let counter: TargetCounter;
+  if (source === 'systick') {
+    reader.noOtherKeys(counterJson, 'counter', ['source', 'hz']);
+    counter = { source, hz: reader.positiveInteger(counterJson, 'hz', 'counter.') };
+  } else {
+    reader.noOtherKeys(counterJson, 'counter', ['source']);
+    counter = { source };
+  }
+
+  const target: Target = {
+    name,
+    description: reader.text(root, 'description'),
+    kind,
+    cpu: reader.word(root, 'cpu'),
+    arch: reader.word(root, 'arch'),
+    features,
+    compiler,
+    limits,
+    stackBytes: root.stack === undefined ? 0 : reader.size(root, 'stack'),
+    counter,
+    exit: reader.oneOf(root, 'exit', ['semihosting', 'process'] as const),
+    file,
+  };
+
+  if (root.memoryMap !== undefined) target.memoryMap = readMemoryMap(reader, root.memoryMap);
+  if (root.linkerScript !== undefined) target.linkerScript = readLinkerScriptPath(reader, reader.string(root, 'linkerScript'), file);
+  if (root.emulator !== undefined) target.emulator = readEmulator(reader, root.emulator);
+
+  checkConsistency(reader, target);
+  return target;
+}
+
+/**
+ * The emulator command line that runs `image` with semihosting and deterministic instruction counting:
+ * program first, then its arguments. QEMU's working directory is where semihosting opens files.
+ */
+export function emulatorCommand(target: Target, image: string): [program: string, ...args: string[]] {
+  if (!target.emulator) {
+    throw new EennError({
+      code: 'E_RUN',
+      message: `target ${target.name} has no emulator`,
+      hint: target.kind === 'board'
+        ? 'flash the image with your debug probe and run it with semihosting enabled'
+        : 'pick an emulator target (eennc targets lists them)',
+    });
+  }
+  const { program, machine, icountShift, args } = target.emulator;
+  return [
+    program, '-M', machine, '-nographic', '-monitor', 'none', '-serial', 'none',
+    '-semihosting-config', 'enable=on,target=native', '-icount', `shift=${icountShift}`,
+    ...args, '-kernel', image,
+  ];
+}
+
+/** Bytes of a size written as a number, "256K", "2M" or "0x40000". */
+export function parseSize(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const match = /^(?:0x([0-9a-fA-F]+)|([0-9]+)\s*([KM]?))$/.exec(value.trim());
+  if (!match) return undefined;
+  if (match[1] !== undefined) return parseInt(match[1], 16);
+  const scale = match[3] === 'K' ? 1024 : match[3] === 'M' ? 1024 * 1024 : 1;
+  return parseInt(match[2]!, 10) * scale;
+}
+
+/** "256 KiB", "2 MiB", "300 B": sizes for people. */
+export function formatSize(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+function readMemoryMap(reader: FieldReader, json: unknown): MemoryMap {
+  const map = reader.object(json, 'memoryMap');
+  reader.noOtherKeys(map, 'memoryMap', ['regions', 'vectors', 'code', 'data']);
+  if (!Array.isArray(map.regions) || map.regions.length === 0) {
+    reader.fail('memoryMap.regions', 'must be a non-empty array of regions');
+  }
+  const regions = (map.regions as unknown[]).map((regionJson, index): MemoryRegion => {
+    const where = `memoryMap.regions[${index}]`;
+    const region = reader.object(regionJson, where);
+    reader.noOtherKeys(region, where, ['name', 'origin', 'length', 'attributes', 'note']);
+    const name = reader.string(region, 'name', `${where}.`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) reader.fail(`${where}.name`, 'must be a C-like identifier');
+    const attributes = reader.string(region, 'attributes', `${where}.`);
+    if (!/^[rwx]+$/.test(attributes)) reader.fail(`${where}.attributes`, 'must be made of r, w and x');
+    return {
+      name,
+      origin: reader.size(region, 'origin', `${where}.`),
+      lengthBytes: reader.size(region, 'length', `${where}.`),
+      attributes,
+      note: region.note === undefined ? undefined : reader.text(region, 'note', `${where}.`),
+    };
+  });
+  const names = new Set(regions.map((region) => region.name));
+  if (names.size !== regions.length) reader.fail('memoryMap.regions', 'region names must be unique');
+  const place = (key: 'vectors' | 'code' | 'data'): string => {
+    const region = reader.string(map, key, 'memoryMap.');
+    if (!names.has(region)) reader.fail(`memoryMap.${key}`, `names region "${region}", which is not in memoryMap.regions`);
+    return region;
+  };
+  return { regions, vectors: place('vectors'), code: place('code'), data: place('data') };
+}
+
+function readEmulator(reader: FieldReader, json: unknown): TargetEmulator {
+  const emulator = reader.object(json, 'emulator');
+  reader.noOtherKeys(emulator, 'emulator', ['program', 'machine', 'icountShift', 'args']);
+  const icountShift = reader.positiveInteger(emulator, 'icountShift', 'emulator.', 0);
+  if (icountShift > 10) reader.fail('emulator.icountShift', 'must be between 0 and 10');
+  return {
+    program: reader.program(emulator, 'program', 'qemu', 'emulator.'),
+    machine: reader.word(emulator, 'machine', 'emulator.'),
+    icountShift,
+    args: emulator.args === undefined ? [] : readEmulatorArgs(reader, reader.strings(emulator, 'args', 'emulator.')),
+  };
+}
+
+/** More emulator arguments: options from EMULATOR_OPTIONS, each followed by one plain value. */
+function readEmulatorArgs(reader: FieldReader, args: string[]): string[] {
+  if (args.length % 2 !== 0) reader.fail('emulator.args', `must be pairs of an option (${EMULATOR_OPTIONS.join(', ')}) and its value`);
+  for (let i = 0; i < args.length; i += 2) {
+    const option = args[i]!;
+    const value = args[i + 1]!; // the length is even
+    if (!(EMULATOR_OPTIONS as readonly string[]).includes(option)) {
+      reader.fail(`emulator.args[${i}]`, `is "${JSON.stringify(option).slice(1, -1)}"; a target may add only ${EMULATOR_OPTIONS.join(', ')}, each followed by its value`);
+    }
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_=.,+:-]*$/.test(value) || value.includes('..')) {
+      reader.fail(`emulator.args[${i + 1}]`, 'must be one plain value: letters, digits and - _ = . , + : (not starting with -, no paths)');
+    }
+  }
+  return args;
+}
+
+/** The largest linker script a target may bring. */
+const MAX_LINKER_SCRIPT_BYTES = 1024 * 1024;
+/** A target file is a page of JSON; anything larger is the wrong file. */
+const MAX_TARGET_FILE_BYTES = 1024 * 1024;
+
+/** Linker script commands that read or search for other files: a target's own script must be self-contained. */
+const LINKER_FILE_COMMANDS = /\b(INCLUDE|INPUT|GROUP|SEARCH_DIR|STARTUP|AS_NEEDED)\b/;
+
+/**
+ * The absolute path of a target's own linker script: a regular file inside the folder of the target file (after
+ * following links), at most MAX_LINKER_SCRIPT_BYTES, that names no other file, so that a target file cannot make
+ * eennc or the linker read anything else.
+ */
+function readLinkerScriptPath(reader: FieldReader, script: string, file: string): string {
+  const folder = dirname(resolve(file));
+  const where = 'must name a regular file inside the folder of the target file (a path relative to it)';
+  const path = resolve(folder, script);
+  let real: string;
+  try {
+    real = realpathSync(path);
+    if (!isInside(realpathSync(folder), real) || !statSync(real).isFile()) reader.fail('linkerScript', `"${script}" ${where}`);
+    const bytes = statSync(real).size;
+    if (bytes > MAX_LINKER_SCRIPT_BYTES) reader.fail('linkerScript', `"${script}" is ${bytes} bytes; a linker script is at most ${MAX_LINKER_SCRIPT_BYTES}`);
+    const command = LINKER_FILE_COMMANDS.exec(readFileSync(real, 'utf8').replace(/\/\*[\s\S]*?\*\//g, ' '));
+    if (command) reader.fail('linkerScript', `"${script}" uses ${command[1]}, which reads another file: the script must be self-contained`);
+  } catch (err) {
+    if (err instanceof EennError) throw err;
+    reader.fail('linkerScript', `"${script}" ${where}; it cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return real;
+}
+
+/** Rules that tie fields together: what each kind of target must and must not have. */
+function checkConsistency(reader: FieldReader, target: Target): void {
+  if (target.kind === 'host') {
+    if (target.exit !== 'process') reader.fail('exit', 'must be "process" for a host target');
+    if (target.emulator) reader.fail('emulator', 'a host target runs natively and has no emulator');
+    return;
+  }
+  if (target.exit !== 'semihosting') reader.fail('exit', `must be "semihosting" for an ${target.kind} target`);
+  if (!target.memoryMap && !target.linkerScript) reader.fail('memoryMap', 'is required unless linkerScript is given');
+  if (!target.compiler.objcopy) reader.fail('compiler.objcopy', `is required for an ${target.kind} target`);
+  if (target.stackBytes === 0 || target.stackBytes % 8 !== 0) reader.fail('stack', 'must be a positive multiple of 8 bytes');
+  if (target.kind === 'emulator' && !target.emulator) reader.fail('emulator', 'is required for an emulator target');
+  if (target.kind === 'board' && target.emulator) reader.fail('emulator', 'a board target has no emulator (use kind "emulator")');
+  if (target.emulator && target.counter.source === 'none') {
+    reader.fail('counter', 'an emulator target counts instructions with SysTick: give {"source": "systick", "hz": ...}');
+  }
+}
+
+/** Cortex-M targets by core number (m0plus, m3, m4, ...), the others after them by name. */
+function compareTargetNames(a: string, b: string): number {
+  const rank = (name: string): number => {
+    const match = /^cortex-m(\d+)/.exec(name);
+    return match ? parseInt(match[1]!, 10) : Number.MAX_SAFE_INTEGER;
+  };
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
+
+/** Reads typed fields from parsed JSON and throws E_TARGET naming the field when one is wrong. */
+class FieldReader {
+  constructor(private readonly file: string) {}
+
+  fail(field: string, message: string): never {
+    throw new EennError({
+      code: 'E_TARGET',
+      file: this.file,
+      message: field ? `${field} ${message}` : message,
+      hint: 'targets/target.schema.json describes every field; targets/cortex-m4.json is a complete example',
+    });
+  }
+
+  object(value: unknown, where: string): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(where, 'must be an object');
+    return value as Record<string, unknown>;
+  }
+
+  noOtherKeys(json: Record<string, unknown>, where: string, allowed: string[]): void {
+    const unknown = Object.keys(json).find((key) => !allowed.includes(key));
+    if (unknown !== undefined) {
+      this.fail(where ? `${where}.${unknown}` : unknown, `is not a known field (known: ${allowed.join(', ')})`);
+    }
+  }
+
+  string(json: Record<string, unknown>, key: string, prefix = ''): string {
+    const value = json[key];
+    if (typeof value !== 'string' || value === '') this.fail(prefix + key, 'must be a non-empty string');
+    return value;
+  }
+
+  /** A name that reaches file names, command lines and generated comments: letters, digits and _ . + - only. */
+  word(json: Record<string, unknown>, key: string, prefix = ''): string {
+    const value = this.string(json, key, prefix);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(value)) {
+      this.fail(prefix + key, `is "${JSON.stringify(value).slice(1, -1)}": it must be made of letters, digits, _, ., + and -, starting with a letter or digit`);
+    }
+    return value;
+  }
+
+  /** One line of text for people (a description, a note). */
+  text(json: Record<string, unknown>, key: string, prefix = ''): string {
+    const value = this.string(json, key, prefix);
+    const problem = textProblem(value);
+    if (problem) this.fail(prefix + key, problem);
+    return value;
+  }
+
+  /** The name of a program of the given kind, looked up on the PATH. */
+  program(json: Record<string, unknown>, key: string, kind: Parameters<typeof programProblem>[1], prefix = ''): string {
+    const value = this.string(json, key, prefix);
+    const problem = programProblem(value, kind);
+    if (problem) this.fail(prefix + key, problem);
+    return value;
+  }
+
+  /** Compiler flags, each one plain argument the compiler takes as an option and nothing else. */
+  compilerFlags(json: Record<string, unknown>, key: string, prefix = ''): string[] {
+    const flags = this.strings(json, key, prefix);
+    flags.forEach((flag, index) => {
+      const problem = compilerFlagProblem(flag);
+      if (problem) this.fail(`${prefix}${key}[${index}]`, problem);
+    });
+    return flags;
+  }
+
+  strings(json: Record<string, unknown>, key: string, prefix = ''): string[] {
+    const value = json[key];
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+      this.fail(prefix + key, 'must be an array of strings');
+    }
+    return [...value];
+  }
+
+  boolean(json: Record<string, unknown>, key: string, prefix = ''): boolean {
+    const value = json[key];
+    if (typeof value !== 'boolean') this.fail(prefix + key, 'must be true or false');
+    return value;
+  }
+
+  oneOf<T extends string>(json: Record<string, unknown>, key: string, allowed: readonly T[], prefix = ''): T {
+    const value = json[key];
+    if (typeof value !== 'string' || !allowed.includes(value as T)) {
+      this.fail(prefix + key, `must be one of ${allowed.map((item) => `"${item}"`).join(', ')}`);
+    }
+    return value as T;
+  }
+
+  positiveInteger(json: Record<string, unknown>, key: string, prefix = '', minimum = 1): number {
+    const value = json[key];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum) {
+      this.fail(prefix + key, `must be an integer >= ${minimum}`);
+    }
+    return value;
+  }
+
+  size(json: Record<string, unknown>, key: string, prefix = ''): number {
+    const bytes = parseSize(json[key]);
+    if (bytes === undefined) this.fail(prefix + key, 'must be a size: bytes, "256K", "2M" or "0x20000000"');
+    return bytes;
+  }
+
+  sizeOrNull(json: Record<string, unknown>, key: string, prefix = ''): number | null {
+    return json[key] === null ? null : this.size(json, key, prefix);
+  }
+}

@@ -287,6 +287,12 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
             int8_t *out = output + (n * out_c + first) * size;
             g.input = input + (n * in_c + grp * group_in) * in_h * in_w;
             int32_t oy = 0, ox = 0;
+#if EENN_CONV_S8_DIRECT
+            if (scratch == NULL) {
+                eenn_conv_direct_s8(&g, out_h, out_w, w, group_out, b, mult, shift, &o, out, size);
+                continue;
+            }
+#endif
             const eenn_conv_group_s8 columns = { w, b, mult, shift, depth, group_out, size, &o };
 #if defined(EENN_CONV_S8_DSP) && EENN_CONV_S8_FEW_VALUES
             if (scratch != NULL && depth < EENN_PAIR_CHUNK_S8) {
@@ -295,12 +301,6 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
                     eenn_conv_tile_small_dsp(&g, out_w, &oy, &ox, count, w, depth, group_out, b, mult, shift, &o,
                                              out + p, size, scratch, &columns);
                 }
-                continue;
-            }
-#endif
-#if EENN_CONV_S8_DIRECT
-            if (scratch == NULL) {
-                eenn_conv_direct_s8(&g, out_h, out_w, w, group_out, b, mult, shift, &o, out, size);
                 continue;
             }
 #endif

@@ -17,8 +17,10 @@ if (distStatus(fileURLToPath(root)) === 'current') {
   try {
     tsx = await import('tsx/esm/api');
   } catch {
-    process.stderr.write('error: dist/ is missing or older than src/, and tsx is not installed to run the sources\n'
-      + 'hint: run `npm install` (it builds dist/), or `npm run build` after editing src/\n');
+    process.stderr.write(
+      'error: dist/ is missing or older than src/, and tsx is not installed to run the sources\n' +
+        'hint: run `npm install` (it builds dist/), or `npm run build` after editing src/\n',
+    );
     process.exit(1);
   }
   tsx.register();

@@ -49,11 +49,24 @@ interface Example {
 }
 
 const EXAMPLES: Example[] = [
-  { name: 'fmnist_cnn', file: 'examples/fmnist/fmnist_cnn.onnx', calibration: FMNIST_CALIBRATION, inputs: 'examples/fmnist/test_inputs.npy', fashionMnist: true },
-  { name: 'fmnist_small', file: 'examples/fmnist_small/fmnist_small.onnx', calibration: FMNIST_CALIBRATION, inputs: 'examples/fmnist_small/test_inputs.npy', fashionMnist: true },
+  {
+    name: 'fmnist_cnn',
+    file: 'examples/fmnist/fmnist_cnn.onnx',
+    calibration: FMNIST_CALIBRATION,
+    inputs: 'examples/fmnist/test_inputs.npy',
+    fashionMnist: true,
+  },
+  {
+    name: 'fmnist_small',
+    file: 'examples/fmnist_small/fmnist_small.onnx',
+    calibration: FMNIST_CALIBRATION,
+    inputs: 'examples/fmnist_small/test_inputs.npy',
+    fashionMnist: true,
+  },
   // The benchmark models have random weights: calibrated on their own few inputs, measured for cost and exactness.
   ...['resnet8', 'ds_cnn', 'fc_autoencoder'].map((name): Example => ({
-    name, file: `examples/bench/${name}.onnx`,
+    name,
+    file: `examples/bench/${name}.onnx`,
     calibration: { path: join(ROOT, `examples/bench/${name}_inputs.npy`), method: 'minmax' },
     inputs: `examples/bench/${name}_inputs.npy`,
   })),
@@ -89,20 +102,28 @@ function parseOptions(): Options {
     process.exit(2);
   }
   if (values.help) {
-    process.stdout.write(`${usage}\n  --samples N     samples run in QEMU per build (default 2)\n` +
-      '  --eval-count N  test images for the accuracy comparison (default 10000)\n' +
-      '  --targets a,b   targets of the bit-exactness table (default: all)\n  --json          print one JSON document on stdout\n');
+    process.stdout.write(
+      `${usage}\n  --samples N     samples run in QEMU per build (default 2)\n` +
+        '  --eval-count N  test images for the accuracy comparison (default 10000)\n' +
+        '  --targets a,b   targets of the bit-exactness table (default: all)\n  --json          print one JSON document on stdout\n',
+    );
     process.exit(0);
   }
   const positive = (name: string, v: string): number => {
     const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < 1) { log(`error: --${name} must be a positive integer, got "${v}"\n${usage}`); process.exit(2); }
+    if (!Number.isSafeInteger(n) || n < 1) {
+      log(`error: --${name} must be a positive integer, got "${v}"\n${usage}`);
+      process.exit(2);
+    }
     return n;
   };
   return {
     samples: positive('samples', values.samples),
     evalCount: positive('eval-count', values['eval-count']),
-    targets: values.targets.split(',').map((t) => t.trim()).filter(Boolean),
+    targets: values.targets
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
     json: values.json,
   };
 }
@@ -138,14 +159,21 @@ async function accuracySection(options: Options): Promise<AccuracyRow[]> {
     let last = performance.now();
     const report = evaluateAccuracy(floatGraph, int8Graph, samples, readLabels(FMNIST_TEST_LABELS), {
       onProgress: (done, total) => {
-        if (performance.now() - last > 5000 || done === total) { last = performance.now(); log(`bench: ${example.name}: ${done}/${total}`); }
+        if (performance.now() - last > 5000 || done === total) {
+          last = performance.now();
+          log(`bench: ${example.name}: ${done}/${total}`);
+        }
       },
     });
     const finite = report.layers.filter((l) => Number.isFinite(l.sqnrDb));
-    const lowest = finite.reduce<typeof finite[number] | undefined>((a, l) => (a === undefined || l.sqnrDb < a.sqnrDb ? l : a), undefined);
+    const lowest = finite.reduce<(typeof finite)[number] | undefined>((a, l) => (a === undefined || l.sqnrDb < a.sqnrDb ? l : a), undefined);
     const lossPoints = 100 * (report.floatTop1 - report.int8Top1);
     rows.push({
-      model: example.name, samples: report.samples, floatTop1: report.floatTop1, int8Top1: report.int8Top1, lossPoints,
+      model: example.name,
+      samples: report.samples,
+      floatTop1: report.floatTop1,
+      int8Top1: report.int8Top1,
+      lossPoints,
       bar: lossPoints <= ACCURACY_BAR_POINTS ? 'PASS' : 'FAIL',
       lowestLayer: lowest && { node: lowest.node, sqnrDb: lowest.sqnrDb },
       seconds: (performance.now() - started) / 1000,
@@ -159,8 +187,12 @@ async function accuracySection(options: Options): Promise<AccuracyRow[]> {
 async function compileTime(workDir: string): Promise<{ seconds: number; bar: 'PASS' | 'FAIL' }> {
   const started = performance.now();
   await compileModel({
-    model: join(ROOT, 'examples/fmnist/fmnist_cnn.onnx'), target: 'cortex-m4', precision: 'int8',
-    outDir: join(workDir, 'compile-time'), calibration: FMNIST_CALIBRATION, link: true,
+    model: join(ROOT, 'examples/fmnist/fmnist_cnn.onnx'),
+    target: 'cortex-m4',
+    precision: 'int8',
+    outDir: join(workDir, 'compile-time'),
+    calibration: FMNIST_CALIBRATION,
+    link: true,
   });
   const seconds = (performance.now() - started) / 1000;
   return { seconds, bar: seconds < COMPILE_BAR_SECONDS ? 'PASS' : 'FAIL' };
@@ -203,7 +235,10 @@ async function runExample(compiled: CompileResult, example: Example, samples: nu
   const input = graph.tensors.get(graph.inputs[0]!)!;
   const read = readSamples(join(ROOT, example.inputs), input.shape, { count: samples, scale: example.inputScale });
   const size = sizeOf(input.shape);
-  const { encoded, bytes } = encodeSamples(input, Array.from({ length: read.count }, (_, i) => read.data.subarray(i * size, (i + 1) * size)));
+  const { encoded, bytes } = encodeSamples(
+    input,
+    Array.from({ length: read.count }, (_, i) => read.data.subarray(i * size, (i + 1) * size)),
+  );
   const run = await runFirmware(compiled.image!.elfPath, compiled.target, bytes, { samples: read.count, timeoutMs: 300_000 });
   return { run, encoded, count: read.count };
 }
@@ -212,8 +247,12 @@ async function exactRow(example: Example, target: string, options: Options, work
   const row: ExactRow = { model: example.name, target, status: 'failed' };
   try {
     const compiled = await compileModel({
-      model: join(ROOT, example.file), target, precision: 'int8', calibration: example.calibration,
-      outDir: join(workDir, `${example.name}-${target}`), link: true,
+      model: join(ROOT, example.file),
+      target,
+      precision: 'int8',
+      calibration: example.calibration,
+      outDir: join(workDir, `${example.name}-${target}`),
+      link: true,
     });
     const { run, encoded, count } = await runExample(compiled, example, options.samples);
     let mismatches = 0;
@@ -230,17 +269,26 @@ async function exactRow(example: Example, target: string, options: Options, work
     const memory = compiled.report.memory;
     const perInference = averageOf(run.instructions);
     Object.assign(row, {
-      status: 'ok', samples: count, mismatches, instructionsPerInference: perInference,
+      status: 'ok',
+      samples: count,
+      mismatches,
+      instructionsPerInference: perInference,
       instructionsPerMac: perInference === null || compiled.report.macs === 0 ? null : perInference / compiled.report.macs,
-      codeBytes: memory.flash_bytes - memory.weights_bytes, greedyArenaBytes: greedyBySizePlanBytes(compiled.graph),
+      codeBytes: memory.flash_bytes - memory.weights_bytes,
+      greedyArenaBytes: greedyBySizePlanBytes(compiled.graph),
       greedyScratchArenaBytes: greedyBySizePlanBytes(compiled.graph, { kernelScratch: true }),
-      flashBytes: memory.flash_bytes, weightsBytes: memory.weights_bytes, arenaBytes: memory.arena_bytes, stackBytes: run.stackBytes,
+      flashBytes: memory.flash_bytes,
+      weightsBytes: memory.weights_bytes,
+      arenaBytes: memory.arena_bytes,
+      stackBytes: run.stackBytes,
     });
     if (target === 'cortex-m4') {
       row.float32 = await float32Figures(example, workDir);
       row.minArena = await minArenaFigures(example, workDir);
     }
-    log(`bench: ${example.name} on ${target}: ${mismatches === 0 ? 'bit-exact' : `${mismatches} values differ`}, ${row.instructionsPerInference ?? '-'} instructions`);
+    log(
+      `bench: ${example.name} on ${target}: ${mismatches === 0 ? 'bit-exact' : `${mismatches} values differ`}, ${row.instructionsPerInference ?? '-'} instructions`,
+    );
   } catch (err) {
     const doesNotFit = err instanceof EennError && err.code === 'E_TARGET';
     row.status = doesNotFit ? 'does not fit' : 'failed';
@@ -254,8 +302,13 @@ async function exactRow(example: Example, target: string, options: Options, work
 async function minArenaFigures(example: Example, workDir: string): Promise<ExactRow['minArena']> {
   try {
     const compiled = await compileModel({
-      model: join(ROOT, example.file), target: 'cortex-m4', precision: 'int8', calibration: example.calibration, arena: 'min',
-      outDir: join(workDir, `${example.name}-min`), link: true,
+      model: join(ROOT, example.file),
+      target: 'cortex-m4',
+      precision: 'int8',
+      calibration: example.calibration,
+      arena: 'min',
+      outDir: join(workDir, `${example.name}-min`),
+      link: true,
     });
     const { run } = await runExample(compiled, example, 1);
     return { arenaBytes: compiled.report.memory.arena_bytes, instructionsPerInference: averageOf(run.instructions) };
@@ -267,10 +320,18 @@ async function minArenaFigures(example: Example, workDir: string): Promise<Exact
 async function float32Figures(example: Example, workDir: string): Promise<ExactRow['float32']> {
   try {
     const compiled = await compileModel({
-      model: join(ROOT, example.file), target: 'cortex-m4', precision: 'float32', outDir: join(workDir, `${example.name}-f32`), link: true,
+      model: join(ROOT, example.file),
+      target: 'cortex-m4',
+      precision: 'float32',
+      outDir: join(workDir, `${example.name}-f32`),
+      link: true,
     });
     const { run } = await runExample(compiled, example, 1);
-    return { instructionsPerInference: averageOf(run.instructions), flashBytes: compiled.report.memory.flash_bytes, arenaBytes: compiled.report.memory.arena_bytes };
+    return {
+      instructionsPerInference: averageOf(run.instructions),
+      flashBytes: compiled.report.memory.flash_bytes,
+      arenaBytes: compiled.report.memory.arena_bytes,
+    };
   } catch (err) {
     return { status: err instanceof EennError && err.code === 'E_TARGET' ? 'does not fit' : 'failed' };
   }
@@ -281,37 +342,61 @@ async function float32Figures(example: Example, workDir: string): Promise<ExactR
 function printTables(accuracy: AccuracyRow[], compile: { seconds: number; bar: string }, exact: ExactRow[]): void {
   const out: string[] = [];
   out.push('int8 accuracy (Fashion-MNIST test set, top-1; bar: int8 within 1 point of float32)', '');
-  out.push('| model | images | float32 | int8 | points lost | onnxruntime loses | bar | lowest-SQNR layer |', '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');
+  out.push(
+    '| model | images | float32 | int8 | points lost | onnxruntime loses | bar | lowest-SQNR layer |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+  );
   for (const r of accuracy) {
-    out.push(`| ${r.model} | ${r.samples} | ${(100 * r.floatTop1).toFixed(2)}% | ${(100 * r.int8Top1).toFixed(2)}% | ${r.lossPoints.toFixed(2)} | ` +
-      `${ONNXRUNTIME_TOP1_LOSS_POINTS} | ${r.bar} | ${r.lowestLayer ? `${r.lowestLayer.node} ${r.lowestLayer.sqnrDb.toFixed(1)} dB` : '-'} |`);
+    out.push(
+      `| ${r.model} | ${r.samples} | ${(100 * r.floatTop1).toFixed(2)}% | ${(100 * r.int8Top1).toFixed(2)}% | ${r.lossPoints.toFixed(2)} | ` +
+        `${ONNXRUNTIME_TOP1_LOSS_POINTS} | ${r.bar} | ${r.lowestLayer ? `${r.lowestLayer.node} ${r.lowestLayer.sqnrDb.toFixed(1)} dB` : '-'} |`,
+    );
   }
-  out.push('', `compile time, fmnist_cnn for cortex-m4 with 1,000 calibration images: ${compile.seconds.toFixed(2)} s (bar < ${COMPILE_BAR_SECONDS} s: ${compile.bar})`, '');
+  out.push(
+    '',
+    `compile time, fmnist_cnn for cortex-m4 with 1,000 calibration images: ${compile.seconds.toFixed(2)} s (bar < ${COMPILE_BAR_SECONDS} s: ${compile.bar})`,
+    '',
+  );
   out.push('int8 builds in QEMU against the int8 reference (bit for bit)', '');
-  out.push('Arena: the default build (`--arena tflm`) takes the fastest plan within the arena TensorFlow Lite Micro with CMSIS-NN',
-    'would need (its greedy plan of the same tensors plus the scratch buffers CMSIS-NN requests); bar: no larger. Stack measured by painting.', '');
-  out.push('| model | target | status | values differing | instructions/inference | per MAC | flash | weights | code (bar on cortex-m4: 16 KiB) | arena | TFLM arena (tensors + CMSIS-NN scratch) | stack | float32 instr. / flash / arena |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  out.push(
+    'Arena: the default build (`--arena tflm`) takes the fastest plan within the arena TensorFlow Lite Micro with CMSIS-NN',
+    'would need (its greedy plan of the same tensors plus the scratch buffers CMSIS-NN requests); bar: no larger. Stack measured by painting.',
+    '',
+  );
+  out.push(
+    '| model | target | status | values differing | instructions/inference | per MAC | flash | weights | code (bar on cortex-m4: 16 KiB) | arena | TFLM arena (tensors + CMSIS-NN scratch) | stack | float32 instr. / flash / arena |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  );
   for (const r of exact) {
     const f = r.float32;
     const float = !f ? '' : 'status' in f ? f.status : `${f.instructionsPerInference ?? '-'} / ${f.flashBytes} / ${f.arenaBytes}`;
-    out.push(r.status !== 'ok'
-      ? `| ${r.model} | ${r.target} | ${r.status} | | | | | | | | | | ${float} |`
-      : `| ${r.model} | ${r.target} | ${r.mismatches === 0 ? 'bit-exact' : 'MISMATCH'} | ${r.mismatches} | ${r.instructionsPerInference ?? '-'} | ` +
-        `${r.instructionsPerMac?.toFixed(2) ?? '-'} | ${r.flashBytes} | ${r.weightsBytes} | ${r.codeBytes}${r.target === 'cortex-m4' ? (r.codeBytes! <= 16 * 1024 ? ' PASS' : ' FAIL') : ''} | ` +
-        `${r.arenaBytes} | ${r.greedyScratchArenaBytes} ${r.arenaBytes! <= r.greedyScratchArenaBytes! ? 'PASS' : 'FAIL'} | ${r.stackBytes ?? '-'} | ${float} |`);
+    out.push(
+      r.status !== 'ok'
+        ? `| ${r.model} | ${r.target} | ${r.status} | | | | | | | | | | ${float} |`
+        : `| ${r.model} | ${r.target} | ${r.mismatches === 0 ? 'bit-exact' : 'MISMATCH'} | ${r.mismatches} | ${r.instructionsPerInference ?? '-'} | ` +
+            `${r.instructionsPerMac?.toFixed(2) ?? '-'} | ${r.flashBytes} | ${r.weightsBytes} | ${r.codeBytes}${r.target === 'cortex-m4' ? (r.codeBytes! <= 16 * 1024 ? ' PASS' : ' FAIL') : ''} | ` +
+            `${r.arenaBytes} | ${r.greedyScratchArenaBytes} ${r.arenaBytes! <= r.greedyScratchArenaBytes! ? 'PASS' : 'FAIL'} | ${r.stackBytes ?? '-'} | ${float} |`,
+    );
   }
   const m4 = exact.filter((r) => r.target === 'cortex-m4' && r.status === 'ok');
   if (m4.length > 0) {
-    out.push('', 'Arena policies on cortex-m4 (bytes; instructions per inference). `--arena min` gives the smallest arena the planner reaches;',
-      'bar: no larger than TFLite Micro\'s greedy plan of the tensors alone (without any kernel scratch).', '');
-    out.push('| model | TFLM tensors only | TFLM + CMSIS-NN scratch | default: arena | instructions | min: arena | instructions | min vs tensors only |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+    out.push(
+      '',
+      'Arena policies on cortex-m4 (bytes; instructions per inference). `--arena min` gives the smallest arena the planner reaches;',
+      "bar: no larger than TFLite Micro's greedy plan of the tensors alone (without any kernel scratch).",
+      '',
+    );
+    out.push(
+      '| model | TFLM tensors only | TFLM + CMSIS-NN scratch | default: arena | instructions | min: arena | instructions | min vs tensors only |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    );
     for (const r of m4) {
       const min = r.minArena;
       const minCells = !min ? '- | -' : 'status' in min ? `${min.status} | -` : `${min.arenaBytes} | ${min.instructionsPerInference ?? '-'}`;
       const bar = min && !('status' in min) ? (min.arenaBytes <= r.greedyArenaBytes! ? 'PASS' : 'FAIL') : '-';
-      out.push(`| ${r.model} | ${r.greedyArenaBytes} | ${r.greedyScratchArenaBytes} | ${r.arenaBytes} | ${r.instructionsPerInference ?? '-'} | ${minCells} | ${bar} |`);
+      out.push(
+        `| ${r.model} | ${r.greedyArenaBytes} | ${r.greedyScratchArenaBytes} | ${r.arenaBytes} | ${r.instructionsPerInference ?? '-'} | ${minCells} | ${bar} |`,
+      );
     }
   }
   process.stdout.write(out.join('\n') + '\n');

@@ -58,8 +58,10 @@ function parseOptions(): { targets: string[]; seed: number; json: boolean } {
     process.exit(2);
   }
   if (values.help) {
-    process.stdout.write(`${usage}\n  --targets a,b  targets to measure (default ${DEFAULT_TARGETS.join(',')})\n` +
-      '  --seed N       seed of the random weights and inputs (default 1)\n  --json         print one JSON document on stdout\n');
+    process.stdout.write(
+      `${usage}\n  --targets a,b  targets to measure (default ${DEFAULT_TARGETS.join(',')})\n` +
+        '  --seed N       seed of the random weights and inputs (default 1)\n  --json         print one JSON document on stdout\n',
+    );
     process.exit(0);
   }
   const seed = Number(values.seed);
@@ -67,7 +69,14 @@ function parseOptions(): { targets: string[]; seed: number; json: boolean } {
     log(`error: --seed must be an integer, got "${values.seed}"\n${usage}`);
     process.exit(2);
   }
-  return { targets: values.targets.split(',').map((t) => t.trim()).filter(Boolean), seed, json: values.json };
+  return {
+    targets: values.targets
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+    seed,
+    json: values.json,
+  };
 }
 
 /** CMSIS-NN's figure and the bar of `layer` on `target`. */
@@ -80,25 +89,55 @@ function toRow(layer: LayerCase, target: Target, run: LayerRun): Row {
   const { cmsis, bar } = comparison(layer, target);
   const perMac = run.instructions / layer.macs;
   return {
-    layer: layer.name, target: target.name, macs: layer.macs, instructions: run.instructions, perMac, cmsis, bar,
+    layer: layer.name,
+    target: target.name,
+    macs: layer.macs,
+    instructions: run.instructions,
+    perMac,
+    cmsis,
+    bar,
     meetsBar: target.name === 'cortex-m4' ? perMac <= bar : perMac < bar,
-    bitExact: run.mismatches === 0, kernels: run.kernels, weightBytes: run.weightBytes, arenaBytes: run.arenaBytes,
+    bitExact: run.mismatches === 0,
+    kernels: run.kernels,
+    weightBytes: run.weightBytes,
+    arenaBytes: run.arenaBytes,
   };
 }
 
 function printTable(target: string, rows: Row[]): void {
   const m0 = rows[0] && rows[0].cmsis === LAYER_CASES.find((l) => l.name === rows[0]!.layer)?.cmsisM0plus;
   const barTitle = target === 'cortex-m4' ? 'bar' : 'must beat';
-  const header = ['layer', 'MACs', 'instructions', 'ours /MAC', `CMSIS-NN ${m0 ? 'M0+' : 'M4'} /MAC`, barTitle, 'verdict', 'bit-exact', 'weights B', 'kernel'];
+  const header = [
+    'layer',
+    'MACs',
+    'instructions',
+    'ours /MAC',
+    `CMSIS-NN ${m0 ? 'M0+' : 'M4'} /MAC`,
+    barTitle,
+    'verdict',
+    'bit-exact',
+    'weights B',
+    'kernel',
+  ];
   const lines = rows.map((r) => [
-    r.layer, String(r.macs), String(r.instructions), r.perMac.toFixed(2), r.cmsis.toFixed(2),
-    `${target === 'cortex-m4' ? '<=' : '<'} ${r.bar.toFixed(2)}`, r.meetsBar ? 'PASS' : 'FAIL', r.bitExact ? 'yes' : 'NO',
-    String(r.weightBytes), r.kernels.join(', '),
+    r.layer,
+    String(r.macs),
+    String(r.instructions),
+    r.perMac.toFixed(2),
+    r.cmsis.toFixed(2),
+    `${target === 'cortex-m4' ? '<=' : '<'} ${r.bar.toFixed(2)}`,
+    r.meetsBar ? 'PASS' : 'FAIL',
+    r.bitExact ? 'yes' : 'NO',
+    String(r.weightBytes),
+    r.kernels.join(', '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const format = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   process.stdout.write(`\nint8 layers on ${target} (instructions per MAC, QEMU -icount, one inference)\n`);
-  process.stdout.write(`${format(header)}\n|${widths.map((w, i) => (i === 0 || i === widths.length - 1 ? ` ${'-'.repeat(w)} |` : ` ${'-'.repeat(w - 1)}: |`)).join('')}\n`);
+  process.stdout.write(
+    `${format(header)}\n|${widths.map((w, i) => (i === 0 || i === widths.length - 1 ? ` ${'-'.repeat(w)} |` : ` ${'-'.repeat(w - 1)}: |`)).join('')}\n`,
+  );
   for (const l of lines) process.stdout.write(`${format(l)}\n`);
 }
 
@@ -132,7 +171,11 @@ async function main(): Promise<void> {
   if (options.json) {
     process.stdout.write(JSON.stringify({ seed: options.seed, layers: rows }, null, 2) + '\n');
   } else {
-    for (const target of targets) printTable(target.name, rows.filter((r) => r.target === target.name));
+    for (const target of targets)
+      printTable(
+        target.name,
+        rows.filter((r) => r.target === target.name),
+      );
   }
   process.exitCode = failed ? 1 : 0;
 }

@@ -24,7 +24,9 @@ const CALIBRATION_SAMPLES = 8;
  * Loaded before the command in each build's process: at exit it writes the process's peak resident memory and its
  * CPU time (all threads, and on Linux the compilers it waited for, from /proc/self/stat) to EENNC_USAGE_FILE.
  */
-const USAGE_PROBE = 'data:text/javascript,' + encodeURIComponent(`
+const USAGE_PROBE =
+  'data:text/javascript,' +
+  encodeURIComponent(`
 import { readFileSync, writeFileSync } from 'node:fs';
 process.on('exit', () => {
   const usage = process.resourceUsage();
@@ -52,7 +54,8 @@ interface Measure {
   peak_mb: number;
 }
 
-const usage = 'usage: npm run bench:scaling -- [--sizes 1000,2000,5000,10000] [--shapes chain,branches] [--precisions float32,int8] [--no-host] [--json]';
+const usage =
+  'usage: npm run bench:scaling -- [--sizes 1000,2000,5000,10000] [--shapes chain,branches] [--precisions float32,int8] [--no-host] [--json]';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<number> {
@@ -79,8 +82,11 @@ async function main(): Promise<number> {
   const sizes = values.sizes.split(',').map(Number);
   const shapes = values.shapes.split(',') as ChainShape[];
   const precisions = values.precisions.split(',') as Row['precision'][];
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || shapes.some((s) => s !== 'chain' && s !== 'branches')
-    || precisions.some((p) => p !== 'float32' && p !== 'int8')) {
+  if (
+    sizes.some((n) => !Number.isInteger(n) || n < 1) ||
+    shapes.some((s) => s !== 'chain' && s !== 'branches') ||
+    precisions.some((p) => p !== 'float32' && p !== 'int8')
+  ) {
     log(`error: sizes are whole numbers of nodes, shapes chain or branches, precisions float32 or int8\n${usage}`);
     return 2;
   }
@@ -127,7 +133,9 @@ function measure(args: string[], work: string): Promise<Measure> {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       const wall = (performance.now() - started) / 1000;
@@ -148,15 +156,19 @@ function printTable(rows: Row[]): void {
   const body = rows.map((r) => [r.shape, r.nodes.toLocaleString('en-US'), r.precision, ...cells(r.build), ...cells(r.host)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(`Compile time: \`eennc build --no-link\` for cortex-m4${host ? '; host: `--target host`, compiled and linked by gcc' : ''} ` +
-    `(CPU s: eennc's threads and the compilers it ran; peak MB: eennc's resident memory)`);
+  console.log(
+    `Compile time: \`eennc build --no-link\` for cortex-m4${host ? '; host: `--target host`, compiled and linked by gcc' : ''} ` +
+      `(CPU s: eennc's threads and the compilers it ran; peak MB: eennc's resident memory)`,
+  );
   console.log(line(header));
   for (const row of body) console.log(line(row));
   const largest = rows.filter((r) => r.nodes >= BAR_NODES);
   if (largest.length > 0) {
     const worst = Math.max(...largest.flatMap((r) => [r.build.wall_s, r.host?.wall_s ?? 0]));
-    console.log(`bar: ${BAR_NODES.toLocaleString('en-US')} nodes in under ${BAR_SECONDS} s: slowest ${worst.toFixed(1)} s, ` +
-      `${worst < BAR_SECONDS ? 'met' : 'not met'} (wall time on this machine, as loaded as it is now)`);
+    console.log(
+      `bar: ${BAR_NODES.toLocaleString('en-US')} nodes in under ${BAR_SECONDS} s: slowest ${worst.toFixed(1)} s, ` +
+        `${worst < BAR_SECONDS ? 'met' : 'not met'} (wall time on this machine, as loaded as it is now)`,
+    );
   }
 }
 

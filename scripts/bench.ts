@@ -51,27 +51,36 @@ const MAC_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
 
 const MODELS: BenchModel[] = [
   {
-    name: 'fmnist_cnn', file: 'examples/fmnist/fmnist_cnn.onnx',
-    inputs: ['examples/fmnist/test_inputs.npy'], expected: 'examples/fmnist/expected_float.npy',
+    name: 'fmnist_cnn',
+    file: 'examples/fmnist/fmnist_cnn.onnx',
+    inputs: ['examples/fmnist/test_inputs.npy'],
+    expected: 'examples/fmnist/expected_float.npy',
     onnx2c: { instructionsPerMac: 20.8, ramBytes: 100 * KB },
   },
   {
-    name: 'resnet8', file: 'examples/bench/resnet8.onnx',
-    inputs: ['examples/bench/resnet8_inputs.npy'], expected: 'examples/bench/resnet8_expected.npy',
+    name: 'resnet8',
+    file: 'examples/bench/resnet8.onnx',
+    inputs: ['examples/bench/resnet8_inputs.npy'],
+    expected: 'examples/bench/resnet8_expected.npy',
     onnx2c: { instructionsPerMac: 18.9, ramBytes: 197 * KB },
   },
   {
-    name: 'ds_cnn', file: 'examples/bench/ds_cnn.onnx',
-    inputs: ['examples/bench/ds_cnn_inputs.npy'], expected: 'examples/bench/ds_cnn_expected.npy',
+    name: 'ds_cnn',
+    file: 'examples/bench/ds_cnn.onnx',
+    inputs: ['examples/bench/ds_cnn_inputs.npy'],
+    expected: 'examples/bench/ds_cnn_expected.npy',
     onnx2c: { instructionsPerMac: 9.4, ramBytes: 64 * KB },
   },
   {
-    name: 'fc_autoencoder', file: 'examples/bench/fc_autoencoder.onnx',
-    inputs: ['examples/bench/fc_autoencoder_inputs.npy'], expected: 'examples/bench/fc_autoencoder_expected.npy',
+    name: 'fc_autoencoder',
+    file: 'examples/bench/fc_autoencoder.onnx',
+    inputs: ['examples/bench/fc_autoencoder_inputs.npy'],
+    expected: 'examples/bench/fc_autoencoder_expected.npy',
     onnx2c: { instructionsPerMac: 5.1 },
   },
   {
-    name: 'fmnist_small', file: 'examples/fmnist_small/fmnist_small.onnx',
+    name: 'fmnist_small',
+    file: 'examples/fmnist_small/fmnist_small.onnx',
     // Same input shape as fmnist_cnn: its test images serve until the model's own are written.
     inputs: ['examples/fmnist_small/test_inputs.npy', 'examples/fmnist/test_inputs.npy'],
     expected: 'examples/fmnist_small/expected_float.npy',
@@ -148,8 +157,7 @@ async function liftTargetLimits(targetName: string, workDir: string): Promise<Li
   return { file, flashBytes, ramBytes };
 }
 
-const doesNotFit = (err: unknown): err is EennError =>
-  err instanceof EennError && err.code === 'E_TARGET' && /does not fit/.test(err.message);
+const doesNotFit = (err: unknown): err is EennError => err instanceof EennError && err.code === 'E_TARGET' && /does not fit/.test(err.message);
 
 function log(message: string): void {
   process.stderr.write(message + '\n');
@@ -172,8 +180,10 @@ function parseOptions(): BenchOptions {
     process.exit(2);
   }
   if (values.help) {
-    process.stdout.write(`${usage}\n  --target T   target name or file (default ${DEFAULT_TARGET_NAME})\n` +
-      '  --samples N  samples run per model (default 2)\n  --json       print one JSON document on stdout\n');
+    process.stdout.write(
+      `${usage}\n  --target T   target name or file (default ${DEFAULT_TARGET_NAME})\n` +
+        '  --samples N  samples run per model (default 2)\n  --json       print one JSON document on stdout\n',
+    );
     process.exit(0);
   }
   const samples = Number(values.samples);
@@ -224,24 +234,31 @@ function average(values: (number | null)[]): number | null {
 /** Instructions compare on the reference target only; the arena does not depend on the target. */
 function barsFor(row: BenchRow, targetName: string): { instructionsBar: Bar; ramBar: Bar } {
   const reference = row.onnx2c;
-  const instructionsBar: Bar = reference && row.instructionsPerMac != null && targetName === REFERENCE_TARGET
-    ? (row.instructionsPerMac < reference.instructionsPerMac ? 'PASS' : 'FAIL')
-    : 'n/a';
-  const ramBar: Bar = reference?.ramBytes !== undefined && row.arenaBytes !== undefined
-    ? (row.arenaBytes <= RAM_RATIO * reference.ramBytes ? 'PASS' : 'FAIL')
-    : 'n/a';
+  const instructionsBar: Bar =
+    reference && row.instructionsPerMac != null && targetName === REFERENCE_TARGET
+      ? row.instructionsPerMac < reference.instructionsPerMac
+        ? 'PASS'
+        : 'FAIL'
+      : 'n/a';
+  const ramBar: Bar =
+    reference?.ramBytes !== undefined && row.arenaBytes !== undefined ? (row.arenaBytes <= RAM_RATIO * reference.ramBytes ? 'PASS' : 'FAIL') : 'n/a';
   return { instructionsBar, ramBar };
 }
 
 /** Build for the target; a model too big for it is built again with the limits lifted, and says why. */
-async function compileForBench(model: BenchModel, options: BenchOptions, workDir: string): Promise<{ compiled: CompileResult; overLimits?: string[] }> {
-  const build = (target: string) => compileModel({
-    model: join(ROOT, model.file),
-    target,
-    precision: 'float32',
-    outDir: join(workDir, model.name),
-    link: true,
-  });
+async function compileForBench(
+  model: BenchModel,
+  options: BenchOptions,
+  workDir: string,
+): Promise<{ compiled: CompileResult; overLimits?: string[] }> {
+  const build = (target: string) =>
+    compileModel({
+      model: join(ROOT, model.file),
+      target,
+      precision: 'float32',
+      outDir: join(workDir, model.name),
+      link: true,
+    });
   try {
     return { compiled: await build(options.target) };
   } catch (err) {
@@ -249,8 +266,10 @@ async function compileForBench(model: BenchModel, options: BenchOptions, workDir
     const lifted = await liftTargetLimits(options.target, workDir);
     if (!lifted) throw err;
     const overLimits = err.details ?? [err.message];
-    log(`bench: ${model.name}: does not fit ${options.target} (${overLimits.join('; ')}); ` +
-      `measuring with the limits lifted to the emulator's memory (flash ${formatSize(lifted.flashBytes)}, RAM ${formatSize(lifted.ramBytes)})`);
+    log(
+      `bench: ${model.name}: does not fit ${options.target} (${overLimits.join('; ')}); ` +
+        `measuring with the limits lifted to the emulator's memory (flash ${formatSize(lifted.flashBytes)}, RAM ${formatSize(lifted.ramBytes)})`,
+    );
     return { compiled: await build(lifted.file), overLimits };
   }
 }
@@ -290,14 +309,15 @@ async function benchModel(model: BenchModel, options: BenchOptions, workDir: str
       maxAbsError: maxOutputError(compiled, run, expected),
     };
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const error = row.maxAbsError === null || row.maxAbsError === undefined ? 'no expected outputs' : `max |error| ${row.maxAbsError.toExponential(2)}`;
+    const error =
+      row.maxAbsError === null || row.maxAbsError === undefined ? 'no expected outputs' : `max |error| ${row.maxAbsError.toExponential(2)}`;
     log(`bench: ${model.name}: ${perInference ?? 'uncounted'} instructions/inference, ${error}, ${seconds} s`);
     if (row.maxAbsError != null && row.maxAbsError > OUTPUT_TOLERANCE) {
       log(`bench: warning: ${model.name}: outputs differ from ${model.expected} by ${row.maxAbsError} (tolerance ${OUTPUT_TOLERANCE})`);
     }
     return { ...row, ...barsFor(row, compiled.target.name) };
   } catch (err) {
-    const message = err instanceof EennError ? err.format() : `error: internal: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
+    const message = err instanceof EennError ? err.format() : `error: internal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
     log(message);
     // A model too big for the chosen target (and its emulator) is a result to report, not a broken build.
     return { ...base, status: doesNotFit(err) ? 'does not fit' : 'failed', error: err instanceof Error ? err.message : String(err) };
@@ -324,15 +344,15 @@ const COLUMNS: { title: string; cell: (row: BenchRow) => string; left?: boolean 
 ];
 
 function formatTable(rows: BenchRow[]): string {
-  const cells = rows.map((row) => (row.status === 'ok'
-    ? COLUMNS.map((c) => c.cell(row))
-    : [row.model, ...COLUMNS.slice(1).map((_, i) => (i === 0 ? row.status.toUpperCase() : ''))]));
+  const cells = rows.map((row) =>
+    row.status === 'ok' ? COLUMNS.map((c) => c.cell(row)) : [row.model, ...COLUMNS.slice(1).map((_, i) => (i === 0 ? row.status.toUpperCase() : ''))],
+  );
   const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...cells.map((line) => line[i]!.length)));
-  const line = (values: string[]) =>
-    `| ${values.map((v, i) => (COLUMNS[i]!.left ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join(' | ')} |`;
+  const line = (values: string[]) => `| ${values.map((v, i) => (COLUMNS[i]!.left ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (COLUMNS[i]!.left ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|')}|`;
-  const notes = rows.filter((r) => r.overLimits).map((r) =>
-    `* ${r.model} does not fit the target (${r.overLimits!.join('; ')}); measured in QEMU with the fit limits lifted`);
+  const notes = rows
+    .filter((r) => r.overLimits)
+    .map((r) => `* ${r.model} does not fit the target (${r.overLimits!.join('; ')}); measured in QEMU with the fit limits lifted`);
   return [line(COLUMNS.map((c) => c.title)), rule, ...cells.map(line), ...notes].join('\n');
 }
 
@@ -344,10 +364,12 @@ function summarize(rows: BenchRow[], options: BenchOptions): string {
   };
   const notRun = rows.filter((r) => r.status !== 'ok').map((r) => `${r.model} (${r.status})`);
   const targetNote = loadTarget(options.target).name === REFERENCE_TARGET ? '' : `; onnx2c instruction figures are for ${REFERENCE_TARGET}`;
-  return `summary: ${tally((r) => r.instructionsBar, 'fewer instructions/MAC than onnx2c')}, ` +
+  return (
+    `summary: ${tally((r) => r.instructionsBar, 'fewer instructions/MAC than onnx2c')}, ` +
     `${tally((r) => r.ramBar, `arena <= ${RAM_RATIO * 100}% of onnx2c RAM`)} ` +
     `(float32, ${options.target}, ${options.samples} sample${options.samples === 1 ? '' : 's'} each${targetNote})` +
-    (notRun.length > 0 ? `; not measured: ${notRun.join(', ')}` : '');
+    (notRun.length > 0 ? `; not measured: ${notRun.join(', ')}` : '')
+  );
 }
 
 function jsonDocument(rows: BenchRow[], options: BenchOptions, summary: string): Record<string, unknown> {

@@ -22,7 +22,9 @@ if (!(process.argv.includes('--if-stale') && distStatus(root) === 'current')) {
   const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', next], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
     rmSync(next, { recursive: true, force: true });
-    process.stderr.write(`eennc build: tsc ${result.status === null ? `ended by ${result.signal}` : `exited with ${result.status}`}; dist/ is unchanged\n`);
+    process.stderr.write(
+      `eennc build: tsc ${result.status === null ? `ended by ${result.signal}` : `exited with ${result.status}`}; dist/ is unchanged\n`,
+    );
     process.exit(1);
   }
   // Dated when the build started, so that a source edited during the build still counts as newer.

@@ -48,8 +48,7 @@ else if (values.only !== undefined) {
   const all = corpus();
   const exact = all.filter((c) => c.name === values.only);
   cases = exact.length > 0 ? exact : all.filter((c) => c.name.includes(values.only!));
-}
-else if (values.group !== undefined) cases = corpus().filter((c) => c.group === values.group);
+} else if (values.group !== undefined) cases = corpus().filter((c) => c.group === values.group);
 else cases = [...(values['no-corpus'] ? [] : corpus()), ...mutants(seed, count)];
 
 if (values.list) {
@@ -91,12 +90,14 @@ async function fuzz(cases: FuzzCase[]): Promise<number> {
   const seconds = (Date.now() - started) / 1000;
   const slowest = [...results].sort((a, b) => b.wallMs - a.wallMs)[0]!;
   const biggest = [...results].sort((a, b) => b.peakBytes - a.peakBytes)[0]!;
-  process.stdout.write([
-    `fuzz: ${results.length} cases in ${seconds.toFixed(0)} s (seed ${seed}): ${results.length - failed.length} held, ${failed.length} failed`,
-    `exit statuses: ${exitCounts(results)}`,
-    `slowest: ${(slowest.wallMs / 1000).toFixed(1)} s (${slowest.fuzzCase.name}); largest peak memory: ${(biggest.peakBytes / 2 ** 20).toFixed(0)} MB (${biggest.fuzzCase.name})`,
-    ...groupFailures(failed).flatMap(([cause, rs]) => [`  ${rs.length} × ${cause}`, ...rs.slice(0, 3).map((r) => `      ${r.fuzzCase.name}`)]),
-  ].join('\n') + '\n');
+  process.stdout.write(
+    [
+      `fuzz: ${results.length} cases in ${seconds.toFixed(0)} s (seed ${seed}): ${results.length - failed.length} held, ${failed.length} failed`,
+      `exit statuses: ${exitCounts(results)}`,
+      `slowest: ${(slowest.wallMs / 1000).toFixed(1)} s (${slowest.fuzzCase.name}); largest peak memory: ${(biggest.peakBytes / 2 ** 20).toFixed(0)} MB (${biggest.fuzzCase.name})`,
+      ...groupFailures(failed).flatMap(([cause, rs]) => [`  ${rs.length} × ${cause}`, ...rs.slice(0, 3).map((r) => `      ${r.fuzzCase.name}`)]),
+    ].join('\n') + '\n',
+  );
   return failed.length > 0 ? 1 : 0;
 }
 
@@ -104,5 +105,8 @@ async function fuzz(cases: FuzzCase[]): Promise<number> {
 function exitCounts(results: readonly CaseResult[]): string {
   const counts = new Map<string, number>();
   for (const r of results) counts.set(String(r.exitCode ?? 'signal'), (counts.get(String(r.exitCode ?? 'signal')) ?? 0) + 1);
-  return [...counts].sort().map(([code, n]) => `${code} × ${n}`).join(', ');
+  return [...counts]
+    .sort()
+    .map(([code, n]) => `${code} × ${n}`)
+    .join(', ');
 }

@@ -13,8 +13,9 @@ try {
 } catch (err) {
   post({
     kind: 'error',
-    error: err instanceof EennError
-      ? { code: err.code, message: err.message, hint: err.hint }
-      : { message: err instanceof Error ? err.message : String(err) },
+    error:
+      err instanceof EennError
+        ? { code: err.code, message: err.message, hint: err.hint }
+        : { message: err instanceof Error ? err.message : String(err) },
   });
 }

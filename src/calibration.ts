@@ -40,9 +40,10 @@ export interface WorkerJob {
 export async function calibrate(graph: Graph, samples: readonly Float32Array[], options: CalibrationOptions): Promise<Map<string, Range>> {
   checkCalibration(graph, samples);
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.floor(samples.length / MIN_SAMPLES_PER_WORKER)));
-  const observers = workers === 1
-    ? observeSamples(graph, samples, options, (done) => options.onProgress?.(done, samples.length))
-    : await observeInWorkers(graph, samples, options, workers);
+  const observers =
+    workers === 1
+      ? observeSamples(graph, samples, options, (done) => options.onProgress?.(done, samples.length))
+      : await observeInWorkers(graph, samples, options, workers);
   const ranges = new Map<string, Range>();
   for (const [name, observer] of observers) ranges.set(name, observer.range());
   return ranges;
@@ -63,7 +64,10 @@ function checkCalibration(graph: Graph, samples: readonly Float32Array[]): void 
 
 /** Run the float reference on each sample and observe every float activation (in this thread). */
 export function observeSamples(
-  graph: Graph, samples: readonly Float32Array[], options: ObserverOptions, onSample?: (done: number) => void,
+  graph: Graph,
+  samples: readonly Float32Array[],
+  options: ObserverOptions,
+  onSample?: (done: number) => void,
 ): Map<string, RangeObserver> {
   const input = graph.inputs[0]!;
   const shape = graph.tensors.get(input)!.shape;
@@ -86,18 +90,31 @@ export function observeSamples(
 
 /** Split the samples over `count` worker threads and merge what they observed, in sample order. */
 async function observeInWorkers(
-  graph: Graph, samples: readonly Float32Array[], options: CalibrationOptions, count: number,
+  graph: Graph,
+  samples: readonly Float32Array[],
+  options: CalibrationOptions,
+  count: number,
 ): Promise<Map<string, RangeObserver>> {
-  const observerOptions: ObserverOptions = { method: options.method, percentile: options.percentile, bins: options.bins, quantizedBins: options.quantizedBins };
+  const observerOptions: ObserverOptions = {
+    method: options.method,
+    percentile: options.percentile,
+    bins: options.bins,
+    quantizedBins: options.quantizedBins,
+  };
   const chunk = Math.ceil(samples.length / count);
   const progress = new Array<number>(count).fill(0);
-  const results = await Promise.all(Array.from({ length: count }, (_, w) => {
-    const job: WorkerJob = { graph, samples: samples.slice(w * chunk, (w + 1) * chunk), options: observerOptions };
-    return runWorker(job, (done) => {
-      progress[w] = done;
-      options.onProgress?.(progress.reduce((a, b) => a + b, 0), samples.length);
-    });
-  }));
+  const results = await Promise.all(
+    Array.from({ length: count }, (_, w) => {
+      const job: WorkerJob = { graph, samples: samples.slice(w * chunk, (w + 1) * chunk), options: observerOptions };
+      return runWorker(job, (done) => {
+        progress[w] = done;
+        options.onProgress?.(
+          progress.reduce((a, b) => a + b, 0),
+          samples.length,
+        );
+      });
+    }),
+  );
   const observers = new Map<string, RangeObserver>();
   for (const states of results) {
     for (const [name, state] of states) {
@@ -128,15 +145,28 @@ function runWorker(job: WorkerJob, onProgress: (done: number) => void): Promise<
     let settled = false;
     worker.on('message', (message: WorkerMessage) => {
       if (message.kind === 'progress') onProgress(message.done);
-      else if (message.kind === 'done') { settled = true; resolve(message.states); void worker.terminate(); }
-      else {
+      else if (message.kind === 'done') {
+        settled = true;
+        resolve(message.states);
+        void worker.terminate();
+      } else {
         settled = true;
         const e = message.error;
         reject(e.code ? new EennError({ code: e.code as EennError['code'], message: e.message, hint: e.hint }) : new Error(e.message));
         void worker.terminate();
       }
     });
-    worker.on('error', (err) => { if (!settled) { settled = true; reject(err); } });
-    worker.on('exit', (code) => { if (!settled) { settled = true; reject(new Error(`internal: calibration worker exited with code ${code}`)); } });
+    worker.on('error', (err) => {
+      if (!settled) {
+        settled = true;
+        reject(err);
+      }
+    });
+    worker.on('exit', (code) => {
+      if (!settled) {
+        settled = true;
+        reject(new Error(`internal: calibration worker exited with code ${code}`));
+      }
+    });
   });
 }

@@ -93,18 +93,27 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   if (options.optimization !== undefined) checkOptimization(options.optimization);
   const modelName = modelNameOf(options.model);
   const { graph: floatGraph, notes, overrides } = importWithOwnQuantization(options.model, options.inputShapes);
-  const graph = options.precision === 'int8' ? await quantizeModel(floatGraph, { ...options, overrides }, notes).catch((err: unknown) => { throw err instanceof EennError ? err.withFile(options.model) : err; }) : floatGraph;
+  const graph =
+    options.precision === 'int8'
+      ? await quantizeModel(floatGraph, { ...options, overrides }, notes).catch((err: unknown) => {
+          throw err instanceof EennError ? err.withFile(options.model) : err;
+        })
+      : floatGraph;
   const policy = options.arena ?? DEFAULT_ARENA_POLICY;
   const plan = planMemory(graph, arenaPlanOptions(graph, target, policy));
   if (typeof policy === 'number' && plan.arenaBytes > policy) {
     notes.push(`--arena ${policy} is below the smallest arena this model can have: the plan needs ${plan.arenaBytes} bytes`);
   } else if (plan.smallestArenaBytes !== undefined && plan.smallestArenaBytes < plan.arenaBytes) {
-    notes.push(`the arena is ${plan.arenaBytes} bytes, the fastest plan within --arena ${policy}; ` +
-      `--arena min needs ${plan.smallestArenaBytes} bytes (some layers slower)`);
+    notes.push(
+      `the arena is ${plan.arenaBytes} bytes, the fastest plan within --arena ${policy}; ` +
+        `--arena min needs ${plan.smallestArenaBytes} bytes (some layers slower)`,
+    );
   } else if (options.precision === 'float32' && policy !== DEFAULT_ARENA_POLICY) {
     // The float32 plan has no variants that trade memory for speed (plan-search.ts spends a budget on int8 steps only).
-    notes.push(`--arena ${policy} changes nothing in a float32 build: its one memory plan is already the smallest ` +
-      `arena the planner reaches (${plan.arenaBytes} bytes), with no faster variant to spend more on`);
+    notes.push(
+      `--arena ${policy} changes nothing in a float32 build: its one memory plan is already the smallest ` +
+        `arena the planner reaches (${plan.arenaBytes} bytes), with no faster variant to spend more on`,
+    );
   }
   const emitted = withFile(options.model, () => emitModel(graph, plan, { modelName, precision: options.precision }));
   const inputBytes = graph.inputs.map((name) => tensorBytes(graph.tensors.get(name)!));
@@ -152,10 +161,11 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
  */
 function outsideProject(err: EennError, projectDir: string, options: CompileOptions, target: Target): EennError {
   if (projectDir === '' || !err.file?.startsWith(projectDir)) return err;
-  const hint = err.code === 'E_TOOLCHAIN'
-    ? `to see the whole compiler output, write the project without building it (eennc build ${options.model} ` +
-      `--target ${target.name} --no-link -o DIR, with the same options) and run make in DIR`
-    : err.hint;
+  const hint =
+    err.code === 'E_TOOLCHAIN'
+      ? `to see the whole compiler output, write the project without building it (eennc build ${options.model} ` +
+        `--target ${target.name} --no-link -o DIR, with the same options) and run make in DIR`
+      : err.hint;
   return new EennError({ ...err.toInfo(), file: options.model, hint });
 }
 
@@ -164,7 +174,8 @@ function outsideProject(err: EennError, projectDir: string, options: CompileOpti
  * stands for, and the scales it states are returned as overrides for the quantize stage.
  */
 export function importWithOwnQuantization(
-  model: string, inputShapes?: Record<string, number[]>,
+  model: string,
+  inputShapes?: Record<string, number[]>,
 ): { graph: Graph; notes: string[]; overrides: QuantOverrides } {
   let overrides = noOverrides();
   let own = false;
@@ -178,8 +189,10 @@ export function importWithOwnQuantization(
   const imported = importModel(model, { inputShapes, rewrite });
   const notes = [...imported.notes];
   if (own) {
-    notes.push(`the model states its own quantization: ${overrides.activations.size} activation scales and ` +
-      `${overrides.weights.size} int8 weight tensors are taken from it`);
+    notes.push(
+      `the model states its own quantization: ${overrides.activations.size} activation scales and ` +
+        `${overrides.weights.size} int8 weight tensors are taken from it`,
+    );
   }
   return { graph: imported.graph, notes, overrides };
 }
@@ -202,17 +215,20 @@ export async function quantizeModel(
     const missing = activationNames(floatGraph).filter((name) => !overrides.activations.has(name));
     if (missing.length === 0) return quantizeGraph(floatGraph, { ranges: new Map(), overrides, io: options.io ?? 'int8' });
     throw new EennError({
-      code: 'E_USAGE', file: options.model,
-      message: overrides.activations.size === 0
-        ? 'int8 needs calibration data to choose activation scales, and none was given'
-        : `the model states scales for some tensors but not for ${missing.length} (e.g. "${missing[0]}"); they need calibration data`,
+      code: 'E_USAGE',
+      file: options.model,
+      message:
+        overrides.activations.size === 0
+          ? 'int8 needs calibration data to choose activation scales, and none was given'
+          : `the model states scales for some tensors but not for ${missing.length} (e.g. "${missing[0]}"); they need calibration data`,
       hint: 'give representative inputs with --calib DATA (e.g. a few hundred training samples), or build with --precision float32',
     });
   }
   const input = floatGraph.inputs.length === 1 ? floatGraph.inputs[0]! : undefined;
   if (input === undefined) {
     throw new EennError({
-      code: 'E_DATA', file: source.path,
+      code: 'E_DATA',
+      file: source.path,
       message: `the model has ${floatGraph.inputs.length} inputs; calibration files feed models with exactly one input`,
       hint: 'calibrate through the C API instead: build with --precision float32, or quantize the model beforehand (QDQ, e.g. onnxruntime quantize_static) so eennc keeps its scales',
     });
@@ -234,7 +250,9 @@ export async function quantizeModel(
       }
     },
   });
-  notes.push(`int8: calibrated ${read.count} samples from ${basename(source.path)} with ${source.method}${source.method === 'percentile' ? ` ${source.percentile ?? DEFAULT_PERCENTILE}` : ''}`);
+  notes.push(
+    `int8: calibrated ${read.count} samples from ${basename(source.path)} with ${source.method}${source.method === 'percentile' ? ` ${source.percentile ?? DEFAULT_PERCENTILE}` : ''}`,
+  );
   return quantizeGraph(floatGraph, { ranges, overrides, io: options.io ?? 'int8' });
 }
 
@@ -248,8 +266,13 @@ function withFile<T>(file: string, fn: () => T): T {
 
 /** Multiply-accumulates of a node; an int8 node counts those of the float node it was made from (same name). */
 function buildReport(
-  graph: Graph, plan: MemoryPlan, target: Target, precision: Precision, model: string,
-  notes: string[], weightBytes: number,
+  graph: Graph,
+  plan: MemoryPlan,
+  target: Target,
+  precision: Precision,
+  model: string,
+  notes: string[],
+  weightBytes: number,
 ): BuildReport {
   const layers: LayerReport[] = graph.nodes.map((node) => {
     const inputs = node.inputs.map((name) => (name ? graph.tensors.get(name) : undefined));
@@ -270,7 +293,8 @@ function buildReport(
       const t = graph.tensors.get(name)!;
       const quant = t.dtype === 'int8' ? t.quant : undefined;
       return { name, role, dtype: t.dtype, shape: t.shape, ...(quant ? { scale: quant.scale[0]!, zero_point: quant.zeroPoint[0]! } : {}) };
-    }));
+    }),
+  );
   const macs = layers.reduce((n, l) => n + l.macs, 0);
   const stack = target.stackBytes;
   return {
@@ -323,13 +347,15 @@ function checkFit(report: BuildReport, target: Target, file: string, ioBufferByt
   }
   if (problems.length > 0) {
     throw new EennError({
-      code: 'E_TARGET', file,
+      code: 'E_TARGET',
+      file,
       message: `the model does not fit ${target.name}`,
       details: problems,
       // The planner already falls back to its smallest arena when the faster plans do not fit.
-      hint: report.precision === 'int8'
-        ? 'choose a target with more memory (eennc targets), or make the model smaller'
-        : 'choose a target with more memory (eennc targets), or quantize with --precision int8',
+      hint:
+        report.precision === 'int8'
+          ? 'choose a target with more memory (eennc targets), or make the model smaller'
+          : 'choose a target with more memory (eennc targets), or quantize with --precision int8',
     });
   }
 }

@@ -50,7 +50,11 @@ function argmax(data: ArrayLike<number>): number {
  * (class indices of the first model output).
  */
 export function evaluateAccuracy(
-  floatGraph: Graph, int8Graph: Graph, samples: readonly Float32Array[], labels: Int32Array, options: AccuracyOptions = {},
+  floatGraph: Graph,
+  int8Graph: Graph,
+  samples: readonly Float32Array[],
+  labels: Int32Array,
+  options: AccuracyOptions = {},
 ): AccuracyReport {
   if (labels.length < samples.length) {
     throw new EennError({ code: 'E_DATA', message: `${samples.length} samples but only ${labels.length} labels`, hint: 'give one label per sample' });
@@ -101,8 +105,11 @@ export function evaluateAccuracy(
 
 /** Add each int8 tensor's signal and noise energy against the float tensor of the same name. */
 function accumulateErrors(
-  int8Graph: Graph, floatValues: Record<string, Value>, int8Values: Record<string, Value>,
-  signal: Map<string, number>, noise: Map<string, number>,
+  int8Graph: Graph,
+  floatValues: Record<string, Value>,
+  int8Values: Record<string, Value>,
+  signal: Map<string, number>,
+  noise: Map<string, number>,
 ): void {
   for (const [name, q] of Object.entries(int8Values)) {
     const f = floatValues[name];

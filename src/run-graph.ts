@@ -38,18 +38,27 @@ export interface RunGraphOptions {
 
 /** The bytes main.c reads for one sample: every input in graph order, float32 inputs as float32. */
 function sampleBytes(graph: Graph, inputs: Record<string, Value>): Uint8Array {
-  return new Uint8Array(Buffer.concat(graph.inputs.map((name) => {
-    const value = inputs[name];
-    if (!value) throw new Error(`${graph.name}: no value for input "${name}"`);
-    const float = graph.tensors.get(name)!.dtype === 'float32';
-    const data = float && !(value.data instanceof Float32Array) ? Float32Array.from(value.data as ArrayLike<number>) : value.data;
-    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  })));
+  return new Uint8Array(
+    Buffer.concat(
+      graph.inputs.map((name) => {
+        const value = inputs[name];
+        if (!value) throw new Error(`${graph.name}: no value for input "${name}"`);
+        const float = graph.tensors.get(name)!.dtype === 'float32';
+        const data = float && !(value.data instanceof Float32Array) ? Float32Array.from(value.data as ArrayLike<number>) : value.data;
+        return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      }),
+    ),
+  );
 }
 
 /** Generate, build (in `dir`) and run `graph` on `inputs` for `target`. */
-export async function runGraph(graph: Graph, inputs: Record<string, Value>, target: Target, dir: string,
-  options: RunGraphOptions): Promise<GraphRun> {
+export async function runGraph(
+  graph: Graph,
+  inputs: Record<string, Value>,
+  target: Target,
+  dir: string,
+  options: RunGraphOptions,
+): Promise<GraphRun> {
   const plan = options.plan ?? planMemory(graph);
   const problems = validatePlan(plan, graph);
   if (problems.length > 0) throw new Error(`memory plan: ${problems.join('; ')}`);
@@ -76,13 +85,14 @@ export async function runGraph(graph: Graph, inputs: Record<string, Value>, targ
     // Copied out so that every output starts on its own aligned buffer.
     const chunk = bytes.slice(at, at + n);
     at += n;
-    return t.dtype === 'int8' ? new Int8Array(chunk.buffer, chunk.byteOffset, n) : new Float32Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + n));
+    return t.dtype === 'int8'
+      ? new Int8Array(chunk.buffer, chunk.byteOffset, n)
+      : new Float32Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + n));
   });
   return { plan, emitted, image, outputs, instructions: run.instructions[0] ?? null };
 }
 
 /** runGraph for an int8 graph (with planMemory's plan unless given). */
-export function runInt8Model(graph: Graph, inputs: Record<string, Value>, target: Target, dir: string,
-  plan?: MemoryPlan): Promise<Int8Run> {
+export function runInt8Model(graph: Graph, inputs: Record<string, Value>, target: Target, dir: string, plan?: MemoryPlan): Promise<Int8Run> {
   return runGraph(graph, inputs, target, dir, { precision: 'int8', ...(plan ? { plan } : {}) });
 }

@@ -57,7 +57,8 @@ describe('the layering of src/', () => {
       for (const target of importsOf(file)) {
         if (!target.startsWith(SRC)) continue;
         const to = layerOf(target);
-        if (to !== from && !allowed.includes(to)) breaches.push(`${relative(SRC, file)} imports ${relative(SRC, target)} (${from} may import ${allowed.join(', ') || 'nothing'})`);
+        if (to !== from && !allowed.includes(to))
+          breaches.push(`${relative(SRC, file)} imports ${relative(SRC, target)} (${from} may import ${allowed.join(', ') || 'nothing'})`);
       }
     }
     expect(breaches).toEqual([]);

@@ -29,8 +29,7 @@ function testFiles(dir: string): string[] {
 /** The modules `file` imports: absolute paths (as .js) for relative imports, the specifier itself for packages. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map(([, spec]) =>
-    spec!.startsWith('.') ? resolve(dirname(file), spec!) : spec!);
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map(([, spec]) => (spec!.startsWith('.') ? resolve(dirname(file), spec!) : spec!));
 }
 
 /** The slow imports of `file` and of the helpers of test/ it imports, each as "helper: import". */
@@ -38,7 +37,9 @@ function slowImports(file: string, seen = new Set<string>()): string[] {
   if (seen.has(file)) return [];
   seen.add(file);
   return importsOf(file).flatMap((spec) => {
-    const found = SLOW_IMPORTS.some((pattern) => pattern.test(spec)) ? [`${relative(ROOT, file)}: ${spec.startsWith('/') ? relative(ROOT, spec) : spec}`] : [];
+    const found = SLOW_IMPORTS.some((pattern) => pattern.test(spec))
+      ? [`${relative(ROOT, file)}: ${spec.startsWith('/') ? relative(ROOT, spec) : spec}`]
+      : [];
     const helper = spec.replace(/\.js$/, '.ts');
     const inTests = helper.startsWith(join(ROOT, 'test') + '/') && existsSync(helper);
     return inTests ? [...found, ...slowImports(helper, seen)] : found;

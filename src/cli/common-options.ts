@@ -10,7 +10,15 @@ import { checkOutputDir } from '../util/output-dir.js';
 import { makeTempDir } from '../util/temp-dirs.js';
 import type { ArenaPolicy } from '../schedule/arena-budget.js';
 import {
-  collectInputShape, numberOption, parseArenaPolicy, parseCalibrationMethod, parseCount, parseIo, parsePercentile, parsePositive, parsePrecision,
+  collectInputShape,
+  numberOption,
+  parseArenaPolicy,
+  parseCalibrationMethod,
+  parseCount,
+  parseIo,
+  parsePercentile,
+  parsePositive,
+  parsePrecision,
   type Precision,
 } from './options.js';
 
@@ -43,13 +51,17 @@ export function withSharedOptions(command: Command): Command {
   return withCalibrationOptions(command)
     .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions, e.g. input=1x1x28x28 (repeatable)', collectInputShape, [])
     .option('--opt <flag>', 'optimisation flag for the firmware build', '-O2')
-    .option('--arena <policy>', 'activation arena: tflm (the fastest code within the arena TensorFlow Lite Micro with CMSIS-NN would need), min (the smallest arena, some layers slower), ram (the fastest code that fits the target) or a size in bytes (64k)', parseArenaPolicy, 'tflm' as ArenaPolicy)
+    .option(
+      '--arena <policy>',
+      'activation arena: tflm (the fastest code within the arena TensorFlow Lite Micro with CMSIS-NN would need), min (the smallest arena, some layers slower), ram (the fastest code that fits the target) or a size in bytes (64k)',
+      parseArenaPolicy,
+      'tflm' as ArenaPolicy,
+    )
     .option('--json', 'print one JSON document on stdout');
 }
 
 /** Help of --force, an option of every command that takes -o DIR (build, run, test). */
-export const FORCE_HELP =
-  'let -o replace a folder that is not an earlier eennc output (never a file, the current folder or one holding the model)';
+export const FORCE_HELP = 'let -o replace a folder that is not an earlier eennc output (never a file, the current folder or one holding the model)';
 
 /**
  * CompileOptions from the shared options. An output folder is checked before any work is done (src/util/output-dir.ts);
@@ -59,10 +71,19 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
   if (outDir !== undefined) {
     await checkOutputDir(outDir, { force: options.force, keep: [model, ...(options.calib === undefined ? [] : [options.calib])] });
   }
-  const int8Only = ([['--calib', options.calib], ['--calib-count', options.calibCount], ['--calib-scale', options.calibScale]] as const)
-    .filter(([, value]) => value !== undefined).map(([name]) => name);
+  const int8Only = (
+    [
+      ['--calib', options.calib],
+      ['--calib-count', options.calibCount],
+      ['--calib-scale', options.calibScale],
+    ] as const
+  )
+    .filter(([, value]) => value !== undefined)
+    .map(([name]) => name);
   if (options.precision === 'float32' && int8Only.length > 0) {
-    log(`note: ${int8Only.join(', ')} only ${int8Only.length === 1 ? 'applies' : 'apply'} to int8 builds; this float32 build does not use ${int8Only.length === 1 ? 'it' : 'them'}`);
+    log(
+      `note: ${int8Only.join(', ')} only ${int8Only.length === 1 ? 'applies' : 'apply'} to int8 builds; this float32 build does not use ${int8Only.length === 1 ? 'it' : 'them'}`,
+    );
   }
   return {
     model,

@@ -45,7 +45,8 @@ export interface DataOptions {
 function singleInput(graph: Graph, file: string): { name: string; shape: number[] } {
   if (graph.inputs.length !== 1) {
     throw new EennError({
-      code: 'E_DATA', file,
+      code: 'E_DATA',
+      file,
       message: `the model has ${graph.inputs.length} inputs; data files feed models with exactly one input`,
       hint: 'run and test feed models with one input; build the model with `eennc build` and call eenn_run() with every input from your own firmware',
     });
@@ -65,7 +66,9 @@ export function loadInputs(graph: Graph, modelFile: string, data: DataOptions): 
     const count = data.count ?? RANDOM_SAMPLES;
     let state = 0x2545f491;
     const random = () => {
-      state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
       return (state >>> 0) / 4294967296;
     };
     return Array.from({ length: count }, () => Float32Array.from({ length: size }, random));
@@ -73,7 +76,9 @@ export function loadInputs(graph: Graph, modelFile: string, data: DataOptions): 
   const samples = readSamples(data.path, shape, { scale: data.scale, count: data.count, requireFinite: data.requireFinite });
   if (samples.nonFinite) {
     const { samples: n, first } = samples.nonFinite;
-    log(`warning: ${data.path}: ${n} sample${n === 1 ? '' : 's'} hold NaN or infinite values (the first: sample ${first}, counting from 0); their outputs mean nothing`);
+    log(
+      `warning: ${data.path}: ${n} sample${n === 1 ? '' : 's'} hold NaN or infinite values (the first: sample ${first}, counting from 0); their outputs mean nothing`,
+    );
   }
   return Array.from({ length: samples.count }, (_, i) => samples.data.slice(i * size, (i + 1) * size));
 }

@@ -52,8 +52,6 @@ function usageError(program: Command, args: string[], err: CommanderError): Eenn
   return new EennError({
     code: 'E_USAGE',
     message: err.message.replace(/^error:\s*/, ''),
-    hint: command
-      ? `run \`eennc ${command.name()} --help\` to see the options and the values they take`
-      : 'run `eennc --help` to see the commands',
+    hint: command ? `run \`eennc ${command.name()} --help\` to see the options and the values they take` : 'run `eennc --help` to see the commands',
   });
 }

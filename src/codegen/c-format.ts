@@ -3,10 +3,48 @@
 
 /** Words a generated identifier must not be: C99 keywords and the names model.c declares itself. */
 const RESERVED = new Set([
-  'auto', 'break', 'case', 'char', 'const', 'continue', 'default', 'do', 'double', 'else', 'enum', 'extern', 'float',
-  'for', 'goto', 'if', 'inline', 'int', 'long', 'register', 'restrict', 'return', 'short', 'signed', 'sizeof', 'static',
-  'struct', 'switch', 'typedef', 'union', 'unsigned', 'void', 'volatile', 'while', '_Bool', '_Complex', '_Imaginary',
-  'inputs', 'outputs', 'NULL', 'INFINITY', 'NAN',
+  'auto',
+  'break',
+  'case',
+  'char',
+  'const',
+  'continue',
+  'default',
+  'do',
+  'double',
+  'else',
+  'enum',
+  'extern',
+  'float',
+  'for',
+  'goto',
+  'if',
+  'inline',
+  'int',
+  'long',
+  'register',
+  'restrict',
+  'return',
+  'short',
+  'signed',
+  'sizeof',
+  'static',
+  'struct',
+  'switch',
+  'typedef',
+  'union',
+  'unsigned',
+  'void',
+  'volatile',
+  'while',
+  '_Bool',
+  '_Complex',
+  '_Imaginary',
+  'inputs',
+  'outputs',
+  'NULL',
+  'INFINITY',
+  'NAN',
 ]);
 
 /**
@@ -71,7 +109,10 @@ export function formatArrayBody(values: ArrayLike<number>, kind: ArrayKind, perL
 
 /** A C identifier derived from any tensor or node name: letters, digits and `_`, never starting with a digit. */
 export function sanitizeIdentifier(name: string): string {
-  let id = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_').replace(/^_+|_+$/g, '');
+  let id = name
+    .replace(/[^A-Za-z0-9_]/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_+|_+$/g, '');
   if (id === '') id = 'tensor';
   if (/^[0-9]/.test(id) || RESERVED.has(id) || /^(eenn|EENN)_/.test(id) || /^(input|output)_[0-9]+$/.test(id)) id = `t_${id}`;
   return id;
@@ -96,12 +137,19 @@ export class IdentifierPool {
 
 /** Text safe inside a C block comment (no comment terminator, no line breaks). */
 export function commentText(text: string): string {
-  return text.replace(/\*\//g, '* /').replace(/\/\*/g, '/ *').replace(/[\r\n]+/g, ' ');
+  return text
+    .replace(/\*\//g, '* /')
+    .replace(/\/\*/g, '/ *')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 /** Text safe inside a C string literal. */
 export function stringLiteral(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/[\r\n]/g, ' ').replace(/\?\?/g, '?\\?')}"`;
+  return `"${text
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/[\r\n]/g, ' ')
+    .replace(/\?\?/g, '?\\?')}"`;
 }
 
 /** A shape as `[1, 3, 32, 32]`. */

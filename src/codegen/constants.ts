@@ -35,7 +35,10 @@ export class ConstantTable {
   private readonly byName = new Map<string, { array: ConstArray; ident: string }[]>();
 
   /** `typed`: int8 and int32 tensors keep their C type (int8 weights, int32 biases); else everything is float. */
-  constructor(private readonly ids: IdentifierPool, private readonly typed: boolean) {}
+  constructor(
+    private readonly ids: IdentifierPool,
+    private readonly typed: boolean,
+  ) {}
 
   /** The identifier of a constant tensor's array. */
   tensor(t: Tensor): string {
@@ -46,7 +49,8 @@ export class ConstantTable {
       // The float kernels read every constant as float (an int32 Pow exponent, an int64 table); the int8 ones
       // take int8 weights and int32 biases as they are.
       const ctype = this.typed && (t.dtype === 'int8' || t.dtype === 'int32') ? CTYPE_OF[t.dtype]! : 'float';
-      const data = ctype === 'float' && !(t.data instanceof Float32Array) ? Float32Array.from(t.data as ArrayLike<number>) : t.data as ArrayLike<number>;
+      const data =
+        ctype === 'float' && !(t.data instanceof Float32Array) ? Float32Array.from(t.data as ArrayLike<number>) : (t.data as ArrayLike<number>);
       this.list.push({ ident, ctype, data, note: `"${commentText(t.name)}" ${formatShape(t.shape)} ${ctype === 'float' ? 'float32' : t.dtype}` });
     }
     return ident;
@@ -72,10 +76,15 @@ export class ConstantTable {
 
   /** The arrays handed out so far as model.c prints them (empty ones left out), and the bytes they take. */
   printed(): { arrays: PrintedConstant[]; bytes: number } {
-    const arrays = this.list.map((c) => ({
-      ident: c.ident, ctype: c.ctype, length: c.data.length, note: c.note,
-      body: formatArrayBody(c.data, ARRAY_KIND[c.ctype]),
-    })).filter((c) => c.length > 0);
+    const arrays = this.list
+      .map((c) => ({
+        ident: c.ident,
+        ctype: c.ctype,
+        length: c.data.length,
+        note: c.note,
+        body: formatArrayBody(c.data, ARRAY_KIND[c.ctype]),
+      }))
+      .filter((c) => c.length > 0);
     return { arrays, bytes: arrays.reduce((sum, c) => sum + CTYPE_BYTES[c.ctype] * c.length, 0) };
   }
 }

@@ -24,15 +24,25 @@ export function sourceMaps(ctx: LowerContext, dataInput = 0): Int32Array[] {
   const x = ctx.inputs[dataInput];
   if (!def || !x) throw nodeError('E_UNSUPPORTED', node, `${node.op} has no data input to move`, 'the node is malformed: export the model again');
   const n = sizeOf(x.shape);
-  if (n > MAX_PROBE_ELEMENTS) throw nodeError('E_UNSUPPORTED', node, `input of ${n} elements is too large to lower`, 'a microcontroller model moves far fewer values: check the exported shapes');
+  if (n > MAX_PROBE_ELEMENTS)
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      `input of ${n} elements is too large to lower`,
+      'a microcontroller model moves far fewer values: check the exported shapes',
+    );
   const probe = new Float32Array(n);
   for (let i = 0; i < n; i++) probe[i] = i;
   const args: (Value | undefined)[] = ctx.inputs.map((t, i) => {
     if (i === dataInput) return { shape: x.shape, dtype: 'float32', data: probe };
     if (!t) return undefined;
     if (!t.data) {
-      throw nodeError('E_UNSUPPORTED', node, `input ${i} ("${t.name}") of ${node.op} must be a constant to compile it`,
-        'constant folding leaves runtime indices or shapes here; export the model with static indices');
+      throw nodeError(
+        'E_UNSUPPORTED',
+        node,
+        `input ${i} ("${t.name}") of ${node.op} must be a constant to compile it`,
+        'constant folding leaves runtime indices or shapes here; export the model with static indices',
+      );
     }
     return { shape: t.shape, dtype: t.dtype, data: t.data };
   });
@@ -48,7 +58,10 @@ function affineStrides(map: Int32Array, shape: readonly number[]): number[] | un
   for (let i = 0; i < map.length; i++) {
     if (map[i] !== expected) return undefined;
     for (let k = shape.length - 1; k >= 0; k--) {
-      if (++index[k]! < shape[k]!) { expected += strides[k]!; break; }
+      if (++index[k]! < shape[k]!) {
+        expected += strides[k]!;
+        break;
+      }
       expected -= strides[k]! * (shape[k]! - 1);
       index[k] = 0;
     }
@@ -62,10 +75,13 @@ export function stridedCopyCalls(input: string, inputOffset: number, output: str
   if (collapsed.dims.includes(0)) return [];
   // A contiguous run is a plain copy.
   if (collapsed.dims.length === 1 && collapsed.strides[0]![0] === 1 && collapsed.strides[1]![0] === 1) {
-    return [{
-      fn: 'eenn_copy_f32', source: LAYOUT_SOURCE,
-      args: [tensorArg('input', input, inputOffset), tensorArg('output', output, outputOffset), intArg('size', collapsed.dims[0]!)],
-    }];
+    return [
+      {
+        fn: 'eenn_copy_f32',
+        source: LAYOUT_SOURCE,
+        args: [tensorArg('input', input, inputOffset), tensorArg('output', output, outputOffset), intArg('size', collapsed.dims[0]!)],
+      },
+    ];
   }
   return piecesOf(collapsed).map((piece) => ({
     fn: 'eenn_strided_copy_f32',
@@ -97,21 +113,34 @@ export function lowerSourceMap(map: Int32Array, input: Tensor, output: Tensor): 
     for (let r = 0; r < rows && ok; r++) {
       const base = map[r * inner]!;
       for (let j = 1; j < inner; j++) {
-        if (map[r * inner + j] !== base + j * step) { ok = false; break; }
+        if (map[r * inner + j] !== base + j * step) {
+          ok = false;
+          break;
+        }
       }
     }
     if (!ok) continue;
     const offsets = new Int32Array(rows);
     for (let r = 0; r < rows; r++) offsets[r] = map[r * inner]!;
-    return [{
-      fn: 'eenn_gather_rows_f32',
-      source: LAYOUT_SOURCE,
-      args: [
-        tensorArg('input', input.name), tensorArg('output', output.name),
-        intArg('rows', rows), intArg('row_size', inner), intArg('step', step),
-        constArg('row_offsets', { name: `${output.name}_rows`, ctype: 'int32_t', data: offsets, note: `input offset of each of the ${rows} rows of "${output.name}"` }),
-      ],
-    }];
+    return [
+      {
+        fn: 'eenn_gather_rows_f32',
+        source: LAYOUT_SOURCE,
+        args: [
+          tensorArg('input', input.name),
+          tensorArg('output', output.name),
+          intArg('rows', rows),
+          intArg('row_size', inner),
+          intArg('step', step),
+          constArg('row_offsets', {
+            name: `${output.name}_rows`,
+            ctype: 'int32_t',
+            data: offsets,
+            note: `input offset of each of the ${rows} rows of "${output.name}"`,
+          }),
+        ],
+      },
+    ];
   }
   throw new Error('internal: no row decomposition'); // k = rank always succeeds
 }
@@ -134,9 +163,12 @@ export function lowerConcat(ctx: LowerContext, axis: number): KernelCall[] {
   let at = 0;
   for (const part of ctx.inputs) {
     if (!part) continue;
-    calls.push(...stridedCopyCalls(part.name, 0, out.name, at * outStrides[axis]!, {
-      dims: [...part.shape], strides: [contiguousStrides(part.shape), outStrides],
-    }));
+    calls.push(
+      ...stridedCopyCalls(part.name, 0, out.name, at * outStrides[axis]!, {
+        dims: [...part.shape],
+        strides: [contiguousStrides(part.shape), outStrides],
+      }),
+    );
     at += part.shape[axis]!;
   }
   return calls;

@@ -7,10 +7,19 @@ import type { Graph } from '../ir/graph.js';
 /** The emitter's options as given; returns the symbol prefix to use (`eenn` by default). */
 export function checkEmitOptions(options: { precision: string; symbolPrefix?: string }): string {
   if (options.precision !== 'float32' && options.precision !== 'int8') {
-    throw new EennError({ code: 'E_USAGE', message: `precision ${String(options.precision)} is not one of float32, int8`, hint: 'give --precision int8 or --precision float32' });
+    throw new EennError({
+      code: 'E_USAGE',
+      message: `precision ${String(options.precision)} is not one of float32, int8`,
+      hint: 'give --precision int8 or --precision float32',
+    });
   }
   const prefix = options.symbolPrefix ?? 'eenn';
-  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(prefix)) throw new EennError({ code: 'E_USAGE', message: `symbol prefix "${prefix}" is not a C identifier`, hint: 'use letters, digits and _, starting with a letter' });
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(prefix))
+    throw new EennError({
+      code: 'E_USAGE',
+      message: `symbol prefix "${prefix}" is not a C identifier`,
+      hint: 'use letters, digits and _, starting with a letter',
+    });
   return prefix;
 }
 
@@ -30,14 +39,26 @@ export function checkModelIo(graph: Graph, precision: 'float32' | 'int8'): void 
     const t = graph.tensors.get(name)!;
     const what = `model ${graph.inputs.includes(name) ? 'input' : 'output'} "${name}"`;
     if (precision === 'float32' && t.dtype !== 'float32') {
-      throw new EennError({ code: 'E_UNSUPPORTED', message: `${what} is ${t.dtype}; the float32 code path takes float32 inputs and outputs`, hint: 'export the model with float32 inputs and outputs (a cast inside the model is fine)' });
+      throw new EennError({
+        code: 'E_UNSUPPORTED',
+        message: `${what} is ${t.dtype}; the float32 code path takes float32 inputs and outputs`,
+        hint: 'export the model with float32 inputs and outputs (a cast inside the model is fine)',
+      });
     }
     if (precision === 'int8') {
       if (t.dtype !== 'int8' && t.dtype !== 'float32') {
-        throw new EennError({ code: 'E_UNSUPPORTED', message: `${what} is ${t.dtype}; the int8 code path takes int8 or float32 inputs and outputs`, hint: 'export the model with float32 inputs and outputs (a cast inside the model is fine)' });
+        throw new EennError({
+          code: 'E_UNSUPPORTED',
+          message: `${what} is ${t.dtype}; the int8 code path takes int8 or float32 inputs and outputs`,
+          hint: 'export the model with float32 inputs and outputs (a cast inside the model is fine)',
+        });
       }
       if (t.dtype === 'int8' && (!t.quant || t.quant.scale.length !== 1 || t.quant.zeroPoint.length !== 1)) {
-        throw new EennError({ code: 'E_UNSUPPORTED', message: `${what} is int8 without one scale and zero point`, hint: 'quantize the model with eennc (--precision int8)' });
+        throw new EennError({
+          code: 'E_UNSUPPORTED',
+          message: `${what} is int8 without one scale and zero point`,
+          hint: 'quantize the model with eennc (--precision int8)',
+        });
       }
     }
   }

@@ -63,7 +63,11 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   const { copies, sources: copySources } = outputCopies(graph, plan, storage);
   const sources = [...new Set([...printed.sources, ...copySources])].sort();
   const context = modelContext(graph, plan, lowered, options, prefix, {
-    printed, copies, storage, constants: constants.printed(), headers: kernelHeaders(sources, options.precision),
+    printed,
+    copies,
+    storage,
+    constants: constants.printed(),
+    headers: kernelHeaders(sources, options.precision),
   });
 
   const files = new Map<string, string>();
@@ -89,8 +93,7 @@ interface ModelParts {
 }
 
 /** The context of the model.c and model.h templates. */
-function modelContext(graph: Graph, plan: MemoryPlan, lowered: readonly LoweredGraphStep[], options: EmitOptions,
-  prefix: string, parts: ModelParts) {
+function modelContext(graph: Graph, plan: MemoryPlan, lowered: readonly LoweredGraphStep[], options: EmitOptions, prefix: string, parts: ModelParts) {
   const inputs = modelIo(graph, graph.inputs, parts.storage.used.inputs);
   const outputs = modelIo(graph, graph.outputs, parts.storage.used.outputs);
   const offsets = parts.storage.offsets();
@@ -103,9 +106,11 @@ function modelContext(graph: Graph, plan: MemoryPlan, lowered: readonly LoweredG
     precision: options.precision,
     PRECISION: options.precision.toUpperCase(),
     kernelHeaders: parts.headers,
-    prefix, PREFIX,
+    prefix,
+    PREFIX,
     guard: `${PREFIX}_MODEL_H`,
-    inputs, outputs,
+    inputs,
+    outputs,
     anyQuantizedIo: [...inputs, ...outputs].some((t) => t.quantized),
     numExits: 1,
     finalExit: 0,

@@ -67,13 +67,21 @@ function linkerScript(target: Target): string {
       return readFileSync(target.linkerScript, 'utf8');
     } catch {
       throw new EennError({
-        code: 'E_TARGET', file: target.file, message: `cannot read linkerScript ${target.linkerScript}`,
+        code: 'E_TARGET',
+        file: target.file,
+        message: `cannot read linkerScript ${target.linkerScript}`,
         hint: 'linkerScript names a file beside the target file, relative to its folder',
       });
     }
   }
   const map = target.memoryMap;
-  if (!map) throw new EennError({ code: 'E_TARGET', file: target.file, message: 'no memoryMap or linkerScript', hint: 'give the target file a "memoryMap" (flash and RAM origin and size) or a "linkerScript"; see targets/cortex-m4.json' });
+  if (!map)
+    throw new EennError({
+      code: 'E_TARGET',
+      file: target.file,
+      message: 'no memoryMap or linkerScript',
+      hint: 'give the target file a "memoryMap" (flash and RAM origin and size) or a "linkerScript"; see targets/cortex-m4.json',
+    });
   return renderTemplate(`runtime/${LINKER_SCRIPT}.hbs`, {
     targetName: target.name,
     machine: target.emulator?.machine ?? '',
@@ -130,9 +138,7 @@ function describeSizes(bytes: number[], noun: string): string {
 function makefileContext(target: Target, options: FirmwareOptions): Record<string, unknown> {
   const embedded = target.kind !== 'host';
   const modelSources = options.modelSources ?? ['model.c'];
-  const runtimeSources = (embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME)
-    .filter((name) => name.endsWith('.c'))
-    .map((name) => `${RUNTIME_DIR}/${name}`);
+  const runtimeSources = (embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME).filter((name) => name.endsWith('.c')).map((name) => `${RUNTIME_DIR}/${name}`);
   const kernelDirs = options.kernelSources.map((source) => posix.dirname(source)).filter((dir) => dir !== '.');
   const includeDirs = unique(['.', RUNTIME_DIR, ...kernelDirs, ...(options.includeDirs ?? [])]);
 

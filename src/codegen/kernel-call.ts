@@ -5,9 +5,7 @@ import type { Graph, Node, Tensor } from '../ir/graph.js';
 import type { Step } from '../schedule/schedule.js';
 
 export type { ConstArray, ConstCType, KernelArg, KernelCall } from '../kernels/call.js';
-export {
-  constArg, floatArg, intArg, macroArg, nullArg, optionalTensorArg, scratchArg, tensorArg,
-} from '../kernels/call.js';
+export { constArg, floatArg, intArg, macroArg, nullArg, optionalTensorArg, scratchArg, tensorArg } from '../kernels/call.js';
 import { floatArg, type KernelArg, type KernelCall } from '../kernels/call.js';
 
 /** The kernel calls for one step (a node and the activation fused into it). */

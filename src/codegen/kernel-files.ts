@@ -31,8 +31,13 @@ export function kernelHeaders(sources: Iterable<string>, precision: 'float32' | 
  * The kernel files of the project, path -> contents: each header with what it includes, then the kernel sources
  * in name order. `modelName` (comment text) and the lowered steps decide eenn_config.h.
  */
-export function kernelFiles(headers: string[], sources: string[], graph: Graph,
-  lowered: readonly LoweredGraphStep[], modelName: string): [string, string][] {
+export function kernelFiles(
+  headers: string[],
+  sources: string[],
+  graph: Graph,
+  lowered: readonly LoweredGraphStep[],
+  modelName: string,
+): [string, string][] {
   const files: [string, string][] = [];
   for (const header of headers) {
     files.push([`${KERNEL_DIR}/${header}`, readTemplateFile(`kernels/${header}`)]);
@@ -49,7 +54,10 @@ export function kernelFiles(headers: string[], sources: string[], graph: Graph,
 
 /** kernels/eenn_config.h: each optional path of the int8 kernels on (1) where a call of the model takes it. */
 function configHeader(graph: Graph, lowered: readonly LoweredGraphStep[], modelName: string): string {
-  const used = int8KernelSwitches(graph, lowered.flatMap((l) => l.lowered.calls));
+  const used = int8KernelSwitches(
+    graph,
+    lowered.flatMap((l) => l.lowered.calls),
+  );
   const features = INT8_KERNEL_SWITCHES.map((f) => ({ ...f, value: used.has(f.macro) ? 1 : 0 }));
   return renderTemplate('model/eenn_config.h.hbs', { modelName, features });
 }

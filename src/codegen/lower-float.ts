@@ -45,8 +45,10 @@ export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ['Pad', lowerPad],
   ['Resize', lowerResize],
   ['Upsample', lowerResize],
-  ...['Transpose', 'Slice', 'Gather', 'GatherElements', 'Split', 'Tile', 'Expand', 'DepthToSpace', 'SpaceToDepth']
-    .map((op): [string, Lowering] => [op, lowerMovement]),
+  ...['Transpose', 'Slice', 'Gather', 'GatherElements', 'Split', 'Tile', 'Expand', 'DepthToSpace', 'SpaceToDepth'].map((op): [string, Lowering] => [
+    op,
+    lowerMovement,
+  ]),
 ]);
 
 /** The clamp of the activation fused into a step (Relu: [0, inf), Clip: its bounds). */
@@ -63,7 +65,12 @@ const FLOAT_TABLE: LoweringTable = {
   checkStep(step, inputs, outputs) {
     for (const t of [...inputs, ...outputs]) {
       if (t && !t.data && t.dtype !== 'float32') {
-        throw nodeError('E_UNSUPPORTED', step.nodes[0]!, `tensor "${t.name}" is ${t.dtype}; the float32 code path handles float32 activations only`, 'export the model with float32 tensors, or build with --precision int8 if the model carries its own quantization');
+        throw nodeError(
+          'E_UNSUPPORTED',
+          step.nodes[0]!,
+          `tensor "${t.name}" is ${t.dtype}; the float32 code path handles float32 activations only`,
+          'export the model with float32 tensors, or build with --precision int8 if the model carries its own quantization',
+        );
       }
     }
   },

@@ -40,13 +40,24 @@ export function lowerSteps(graph: Graph, plan: MemoryPlan, table: LoweringTable)
     try {
       const lowering = table.loweringOf(node);
       if (!lowering) {
-        throw nodeError('E_UNSUPPORTED', node, `${node.op}${node.domain ? ` (domain ${node.domain})` : ''} has no ${table.precision} kernel`, table.precision === 'int8' ? 'build with --precision float32, which has kernels for more operators' : 'run `eennc inspect MODEL.onnx` to list the operators eennc supports and those it does not');
+        throw nodeError(
+          'E_UNSUPPORTED',
+          node,
+          `${node.op}${node.domain ? ` (domain ${node.domain})` : ''} has no ${table.precision} kernel`,
+          table.precision === 'int8'
+            ? 'build with --precision float32, which has kernels for more operators'
+            : 'run `eennc inspect MODEL.onnx` to list the operators eennc supports and those it does not',
+        );
       }
       const inputs = node.inputs.map(tensor);
       const outputs = node.outputs.map(tensor).filter((t): t is Tensor => t !== undefined);
       table.checkStep(step, inputs, outputs);
       const ctx: LowerContext = {
-        graph, node, opset: graph.opset, inputs, outputs,
+        graph,
+        node,
+        opset: graph.opset,
+        inputs,
+        outputs,
         result: table.resultOf(step, outputs, tensor),
         activation: table.activationOf(graph, step),
         step,

@@ -43,9 +43,18 @@ export function modelIo(graph: Graph, names: string[], used: Set<number>): Model
     const t = graph.tensors.get(name)!;
     const quant = t.dtype === 'int8' ? t.quant! : undefined;
     return {
-      index, name: commentText(name), nameLiteral: stringLiteral(name), dtype: t.dtype, ctype: CTYPE_OF[t.dtype]!,
-      shape: formatShape(t.shape), shapeList: t.shape.length ? t.shape.join(', ') : '1', rank: t.shape.length,
-      layout: layoutOf(t.shape), size: sizeOf(t.shape), bytes: tensorBytes(t), used: used.has(index),
+      index,
+      name: commentText(name),
+      nameLiteral: stringLiteral(name),
+      dtype: t.dtype,
+      ctype: CTYPE_OF[t.dtype]!,
+      shape: formatShape(t.shape),
+      shapeList: t.shape.length ? t.shape.join(', ') : '1',
+      rank: t.shape.length,
+      layout: layoutOf(t.shape),
+      size: sizeOf(t.shape),
+      bytes: tensorBytes(t),
+      used: used.has(index),
       quantized: quant !== undefined,
       scale: quant ? formatFloat(quant.scale[0]!) : '',
       zeroPoint: quant ? formatInt(quant.zeroPoint[0]!) : '',

@@ -67,8 +67,7 @@ export interface PrintedSteps {
 }
 
 /** Prints the lowered steps; the one place that reads the plan's step records (number, nodes, in place). */
-export function printSteps(graph: Graph, lowered: readonly LoweredGraphStep[], storage: TensorStorage,
-  constants: ConstantTable): PrintedSteps {
+export function printSteps(graph: Graph, lowered: readonly LoweredGraphStep[], storage: TensorStorage, constants: ConstantTable): PrintedSteps {
   const sources = new Set<string>();
   let macs = 0;
   const steps = lowered.map(({ step, lowered: low }) => {
@@ -95,7 +94,10 @@ function stepComment(graph: Graph, step: Step, macs: number): string {
   const inShapes = node.inputs.filter((n) => n !== '' && !graph.tensors.get(n)?.data).map(shapeOf);
   const last = step.nodes[step.nodes.length - 1]!;
   const outShapes = last.outputs.filter((n) => n !== '').map(shapeOf);
-  const fusedNames = step.nodes.slice(1).map((n) => ` + ${n.name} (${n.op}, fused)`).join('');
+  const fusedNames = step.nodes
+    .slice(1)
+    .map((n) => ` + ${n.name} (${n.op}, fused)`)
+    .join('');
   const title = `[${step.index}] ${node.name} (${node.op})${fusedNames}${step.inPlace ? ', in place' : ''}`;
   return commentText(`${title}: ${inShapes.join(', ') || 'constants'} -> ${outShapes.join(', ')}${macs > 0 ? `, ${formatCount(macs)} MACs` : ''}`);
 }
@@ -104,9 +106,22 @@ function stepComment(graph: Graph, step: Step, macs: number): string {
 function printGroups(calls: KernelCall[], printer: StepPrinter): PrintedGroup[] {
   return rollCalls(calls).map((group) => {
     if (group.kind === 'calls') {
-      return { loop: undefined, calls: group.calls.map((call) => printedCall(call.fn, call.args.map((arg) => [arg.name, argExpr(arg, printer)]))) };
+      return {
+        loop: undefined,
+        calls: group.calls.map((call) =>
+          printedCall(
+            call.fn,
+            call.args.map((arg) => [arg.name, argExpr(arg, printer)]),
+          ),
+        ),
+      };
     }
-    const rolled = group.calls.map((call) => printedCall(call.fn, call.args.map((arg) => rolledArgExpr(arg, printer))));
+    const rolled = group.calls.map((call) =>
+      printedCall(
+        call.fn,
+        call.args.map((arg) => rolledArgExpr(arg, printer)),
+      ),
+    );
     return { loop: { count: group.count, variable: LOOP_VARIABLE }, calls: rolled };
   });
 }
@@ -120,26 +135,35 @@ function printedCall(fn: string, args: [string, string][]): PrintedCall {
 function argExpr(arg: KernelArg, printer: StepPrinter): string {
   const plus = (base: string, offset: number | undefined): string => (offset ? `${base} + ${formatInt(offset)}` : base);
   switch (arg.kind) {
-    case 'tensor': return plus(printer.storage.tensor(arg.tensor), arg.offset);
-    case 'const': return arg.array.data.length === 0 ? 'NULL' : plus(printer.constants.derived(arg.array), arg.offset);
-    case 'int': return formatInt(arg.value);
-    case 'float': return formatFloat(arg.value);
-    case 'macro': return arg.value;
-    case 'null': return 'NULL';
-    case 'scratch': return plus(printer.storage.scratch(printer.stepIndex), arg.offset);
+    case 'tensor':
+      return plus(printer.storage.tensor(arg.tensor), arg.offset);
+    case 'const':
+      return arg.array.data.length === 0 ? 'NULL' : plus(printer.constants.derived(arg.array), arg.offset);
+    case 'int':
+      return formatInt(arg.value);
+    case 'float':
+      return formatFloat(arg.value);
+    case 'macro':
+      return arg.value;
+    case 'null':
+      return 'NULL';
+    case 'scratch':
+      return plus(printer.storage.scratch(printer.stepIndex), arg.offset);
   }
 }
 
 /** The label and C expression of an argument of a rolled call, in terms of the loop variable. */
 function rolledArgExpr(rolled: RolledArg, printer: StepPrinter): [string, string] {
   switch (rolled.kind) {
-    case 'fixed': return [rolled.arg.name, argExpr(rolled.arg, printer)];
+    case 'fixed':
+      return [rolled.arg.name, argExpr(rolled.arg, printer)];
     case 'stride': {
       const first = rolled.arg.kind === 'int' ? { ...rolled.arg, value: 0 } : { ...rolled.arg, offset: 0 };
-      const start = rolled.arg.kind === 'int' ? rolled.arg.value : (rolled.arg as { offset?: number }).offset ?? 0;
+      const start = rolled.arg.kind === 'int' ? rolled.arg.value : ((rolled.arg as { offset?: number }).offset ?? 0);
       return [rolled.arg.name, withPassOffset(argExpr(first, printer), start, rolled.step)];
     }
-    case 'slices': return [rolled.name, withPassOffset(printer.constants.derived(rolled.array), 0, rolled.length)];
+    case 'slices':
+      return [rolled.name, withPassOffset(printer.constants.derived(rolled.array), 0, rolled.length)];
   }
 }
 
@@ -156,8 +180,7 @@ function withPassOffset(base: string, start: number, step: number): string {
  * `eenn_steps_FIRST_LAST` (the eenn_ prefix keeps it apart from every identifier made from a tensor name) taking
  * the model inputs and outputs its steps use.
  */
-export function sectionsOf(steps: PrintedStep[], inputs: { index: number; ctype: string }[],
-  outputs: { index: number; ctype: string }[]): Section[] {
+export function sectionsOf(steps: PrintedStep[], inputs: { index: number; ctype: string }[], outputs: { index: number; ctype: string }[]): Section[] {
   if (steps.length <= SECTION_STEPS) return [];
   const sections = [];
   for (let first = 0; first < steps.length; first += SECTION_STEPS) {
@@ -169,7 +192,9 @@ export function sectionsOf(steps: PrintedStep[], inputs: { index: number; ctype:
     ];
     const last = first + part.length - 1;
     sections.push({
-      name: `eenn_steps_${first}_${last}`, first, last,
+      name: `eenn_steps_${first}_${last}`,
+      first,
+      last,
       params: pointers.length > 0 ? pointers.map(([param]) => param).join(', ') : 'void',
       args: pointers.map(([, arg]) => arg).join(', '),
       steps: part,

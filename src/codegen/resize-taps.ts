@@ -24,7 +24,12 @@ export function resizeTables(ctx: LowerContext): ResizeTables {
     mode,
     axes: axes.map((axis) => {
       if (axis.outside.some((flag) => flag !== 0)) {
-        throw nodeError('E_UNSUPPORTED', ctx.node, 'tf_crop_and_resize with samples outside the input (extrapolation) is not supported', 'use a crop box inside the image, or another coordinate_transformation_mode');
+        throw nodeError(
+          'E_UNSUPPORTED',
+          ctx.node,
+          'tf_crop_and_resize with samples outside the input (extrapolation) is not supported',
+          'use a crop box inside the image, or another coordinate_transformation_mode',
+        );
       }
       return { taps: axis.taps, index: axis.index, weight: Float32Array.from(axis.weight), identity: axis.identity };
     }),

@@ -23,9 +23,7 @@ export interface RolledCall {
 }
 
 /** Calls printed as they are, or `count` passes of a loop over `calls`. */
-export type CallGroup =
-  | { kind: 'calls'; calls: KernelCall[] }
-  | { kind: 'loop'; count: number; calls: RolledCall[] };
+export type CallGroup = { kind: 'calls'; calls: KernelCall[] } | { kind: 'loop'; count: number; calls: RolledCall[] };
 
 /** Fewest passes worth a loop. */
 const MIN_PASSES = 2;
@@ -33,9 +31,14 @@ const MIN_PASSES = 2;
 /** The numeric part of an argument that may grow per pass, or undefined when it has none. */
 function offsetOf(arg: KernelArg): number | undefined {
   switch (arg.kind) {
-    case 'tensor': case 'const': case 'scratch': return arg.offset ?? 0;
-    case 'int': return arg.value;
-    default: return undefined;
+    case 'tensor':
+    case 'const':
+    case 'scratch':
+      return arg.offset ?? 0;
+    case 'int':
+      return arg.value;
+    default:
+      return undefined;
   }
 }
 
@@ -43,15 +46,21 @@ function offsetOf(arg: KernelArg): number | undefined {
 function sameBase(a: KernelArg, b: KernelArg): boolean {
   if (a.kind !== b.kind || a.name !== b.name) return false;
   switch (a.kind) {
-    case 'tensor': return a.tensor === (b as typeof a).tensor;
-    case 'scratch': case 'int': return true;
+    case 'tensor':
+      return a.tensor === (b as typeof a).tensor;
+    case 'scratch':
+    case 'int':
+      return true;
     case 'const': {
       const c = b as typeof a;
       return a.array.ctype === c.array.ctype && a.array.data.length === c.array.data.length;
     }
-    case 'float': return Object.is(a.value, (b as typeof a).value);
-    case 'macro': return a.value === (b as typeof a).value;
-    case 'null': return true;
+    case 'float':
+      return Object.is(a.value, (b as typeof a).value);
+    case 'macro':
+      return a.value === (b as typeof a).value;
+    case 'null':
+      return true;
   }
 }
 
@@ -67,9 +76,14 @@ function rollArg(passes: KernelCall[], j: number): RolledArg | undefined {
     // Different data in each pass: concatenate; every pass must read its array from the same offset.
     if (!args.every((a) => (a as typeof first).offset === first.offset) || first.offset) return undefined;
     const length = first.array.data.length;
-    const data = concat(args.map((a) => (a as typeof first).array.data), first.array.ctype);
+    const data = concat(
+      args.map((a) => (a as typeof first).array.data),
+      first.array.ctype,
+    );
     const array: ConstArray = {
-      name: first.array.name, ctype: first.array.ctype, data,
+      name: first.array.name,
+      ctype: first.array.ctype,
+      data,
       note: `${first.array.note}; ${passes.length} blocks of ${length} values, one per pass of the loop`,
     };
     return { kind: 'slices', name: first.name, array, length };

@@ -41,9 +41,14 @@ export class TensorStorage {
   /** The arena pointer macro of the precision's scratch buffers. */
   private readonly scratchMacro: string;
 
-  constructor(private readonly graph: Graph, private readonly plan: MemoryPlan, private readonly constants: ConstantTable,
-    precision: 'float32' | 'int8') {
-    this.arenaBuffers = plan.buffers.filter((b) => b.storage.kind === 'arena' && b.bytes > 0)
+  constructor(
+    private readonly graph: Graph,
+    private readonly plan: MemoryPlan,
+    private readonly constants: ConstantTable,
+    precision: 'float32' | 'int8',
+  ) {
+    this.arenaBuffers = plan.buffers
+      .filter((b) => b.storage.kind === 'arena' && b.bytes > 0)
       .sort((a, b) => arenaOffset(a) - arenaOffset(b) || a.firstStep - b.firstStep);
     const macroIds = new IdentifierPool();
     for (const b of this.arenaBuffers) this.offsetMacro.set(b.id, `EENN_OFFSET_${macroIds.take(b.tensors[0]!).toUpperCase()}`);
@@ -74,10 +79,16 @@ export class TensorStorage {
         if (!arenaMacro) throw new Error(`internal: ${t.dtype} tensor "${name}" in the arena`);
         return `${arenaMacro}(${this.offsetMacro.get(buffer.id)!})`;
       }
-      case 'input': this.useInput(s.index); return `input_${s.index}`;
-      case 'output': this.useOutput(s.index); return `output_${s.index}`;
-      case 'constant': return this.constants.tensor(this.graph.tensors.get(s.tensor)!);
-      case 'fused': throw new Error(`internal: tensor "${name}" lives only inside a fused kernel`);
+      case 'input':
+        this.useInput(s.index);
+        return `input_${s.index}`;
+      case 'output':
+        this.useOutput(s.index);
+        return `output_${s.index}`;
+      case 'constant':
+        return this.constants.tensor(this.graph.tensors.get(s.tensor)!);
+      case 'fused':
+        throw new Error(`internal: tensor "${name}" lives only inside a fused kernel`);
     }
   }
 

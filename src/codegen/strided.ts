@@ -47,7 +47,9 @@ export function collapse(space: StridedSpace): StridedSpace {
     const mergeable = last >= 0 && space.strides.every((s, op) => strides[op]![last] === s[k]! * d);
     if (mergeable) {
       dims[last] = dims[last]! * d;
-      space.strides.forEach((s, op) => { strides[op]![last] = s[k]!; });
+      space.strides.forEach((s, op) => {
+        strides[op]![last] = s[k]!;
+      });
     } else {
       dims.push(d);
       space.strides.forEach((s, op) => strides[op]!.push(s[k]!));

@@ -20,10 +20,20 @@ export function looksLikeIdx(bytes: Uint8Array): boolean {
 
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new EennError({ code: 'E_DATA', file, message: 'not an IDX file (bad magic number)', hint: 'give an IDX file as Fashion-MNIST ships it, a .npy file or a raw float32 .bin file' });
+    throw new EennError({
+      code: 'E_DATA',
+      file,
+      message: 'not an IDX file (bad magic number)',
+      hint: 'give an IDX file as Fashion-MNIST ships it, a .npy file or a raw float32 .bin file',
+    });
   }
   if (bytes[2] !== 0x08) {
-    throw new EennError({ code: 'E_DATA', file, message: `IDX element type 0x${bytes[2]!.toString(16)} is not supported (only unsigned bytes)`, hint: 'convert the data to .npy (numpy.save) in float32, uint8 or int8' });
+    throw new EennError({
+      code: 'E_DATA',
+      file,
+      message: `IDX element type 0x${bytes[2]!.toString(16)} is not supported (only unsigned bytes)`,
+      hint: 'convert the data to .npy (numpy.save) in float32, uint8 or int8',
+    });
   }
   const rank = bytes[3]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -32,7 +42,12 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   const start = 4 + 4 * rank;
   const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length - start < count) {
-    throw new EennError({ code: 'E_DATA', file, message: `the IDX data is truncated: shape [${shape.join(', ')}] needs ${count} bytes, the file has ${bytes.length - start}`, hint: 'the file is incomplete: download or write it again' });
+    throw new EennError({
+      code: 'E_DATA',
+      file,
+      message: `the IDX data is truncated: shape [${shape.join(', ')}] needs ${count} bytes, the file has ${bytes.length - start}`,
+      hint: 'the file is incomplete: download or write it again',
+    });
   }
   return { shape, data: new Uint8Array(bytes.subarray(start, start + count)) };
 }

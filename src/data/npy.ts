@@ -19,8 +19,14 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 /** descr (without byte order) → dtype and element width. */
 const DESCRIPTORS: Record<string, [NpyDType, number]> = {
-  f4: ['float32', 4], f8: ['float64', 8], i8: ['int64', 8], i4: ['int32', 4], i2: ['int16', 2],
-  i1: ['int8', 1], u1: ['uint8', 1], b1: ['bool', 1],
+  f4: ['float32', 4],
+  f8: ['float64', 8],
+  i8: ['int64', 8],
+  i4: ['int32', 4],
+  i2: ['int16', 2],
+  i1: ['int8', 1],
+  u1: ['uint8', 1],
+  b1: ['bool', 1],
 };
 
 export function readNpy(path: string): NpyArray {
@@ -74,12 +80,19 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
 
 function typedView(body: Uint8Array, dtype: NpyDType, count: number): NpyData {
   switch (dtype) {
-    case 'float32': return new Float32Array(body.buffer, 0, count);
-    case 'float64': return new Float64Array(body.buffer, 0, count);
-    case 'int32': return new Int32Array(body.buffer, 0, count);
-    case 'int16': return new Int16Array(body.buffer, 0, count);
-    case 'int8': return new Int8Array(body.buffer, 0, count);
-    case 'uint8': case 'bool': return body;
+    case 'float32':
+      return new Float32Array(body.buffer, 0, count);
+    case 'float64':
+      return new Float64Array(body.buffer, 0, count);
+    case 'int32':
+      return new Int32Array(body.buffer, 0, count);
+    case 'int16':
+      return new Int16Array(body.buffer, 0, count);
+    case 'int8':
+      return new Int8Array(body.buffer, 0, count);
+    case 'uint8':
+    case 'bool':
+      return body;
     case 'int64': {
       const words = new Int32Array(body.buffer, 0, count * 2);
       const out = new Float64Array(count);
@@ -90,7 +103,12 @@ function typedView(body: Uint8Array, dtype: NpyDType, count: number): NpyData {
 }
 
 const DESCR_OF: Record<string, string> = {
-  Float32Array: '<f4', Float64Array: '<f8', Int32Array: '<i4', Int16Array: '<i2', Int8Array: '|i1', Uint8Array: '|u1',
+  Float32Array: '<f4',
+  Float64Array: '<f8',
+  Int32Array: '<i4',
+  Int16Array: '<i2',
+  Int8Array: '|i1',
+  Uint8Array: '|u1',
 };
 
 /** Write a C-order .npy (version 1.0) of the typed array's own dtype. */
@@ -98,7 +116,12 @@ export function writeNpy(path: string, shape: readonly number[], data: NpyData):
   try {
     writeFileSync(path, encodeNpy(shape, data));
   } catch (err) {
-    throw new EennError({ code: 'E_FILE', file: path, message: `cannot write the data file: ${(err as Error).message}`, hint: 'check that the folder exists and can be written, or give another --output path' });
+    throw new EennError({
+      code: 'E_FILE',
+      file: path,
+      message: `cannot write the data file: ${(err as Error).message}`,
+      hint: 'check that the folder exists and can be written, or give another --output path',
+    });
   }
 }
 

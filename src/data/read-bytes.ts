@@ -16,11 +16,14 @@ export function readDataBytes(path: string): Uint8Array {
   } catch (err) {
     const tooLarge = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
     throw new EennError({
-      code: 'E_DATA', file: path,
+      code: 'E_DATA',
+      file: path,
       message: tooLarge
         ? `the gzip data decompresses to more than ${DATA_FILE_BYTES.toLocaleString('en-US')} bytes, more than eennc reads`
         : `the gzip data cannot be decompressed: ${(err as Error).message}`,
-      hint: tooLarge ? 'give fewer samples (a few hundred are enough for calibration)' : 'the .gz file is damaged or truncated: download or write it again',
+      hint: tooLarge
+        ? 'give fewer samples (a few hundred are enough for calibration)'
+        : 'the .gz file is damaged or truncated: download or write it again',
     });
   }
 }

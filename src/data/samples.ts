@@ -36,7 +36,8 @@ function loadArray(path: string): Loaded {
   if (/\.(bin|raw|f32)$/i.test(path)) {
     if (bytes.length % 4 !== 0) {
       throw new EennError({
-        code: 'E_DATA', file: path,
+        code: 'E_DATA',
+        file: path,
         message: `a raw .bin file holds float32 values, but its size (${bytes.length} bytes) is not a multiple of 4`,
         hint: 'a .bin file holds float32 little-endian values, sample after sample; write other data as .npy (numpy.save)',
       });
@@ -45,7 +46,8 @@ function loadArray(path: string): Loaded {
     return { shape: [bytes.length / 4], dtype: 'float32', data: new Float32Array(aligned.buffer, 0, bytes.length / 4), kind: 'raw' };
   }
   throw new EennError({
-    code: 'E_DATA', file: path,
+    code: 'E_DATA',
+    file: path,
     message: 'unknown data format',
     hint: 'use .npy (numpy.save), a raw little-endian float32 .bin file, or an IDX file (MNIST format, .gz allowed)',
   });
@@ -68,10 +70,11 @@ export function readSamples(path: string, inputShape: readonly number[], options
   if (loaded.kind === 'raw') {
     if (total % size !== 0) {
       throw new EennError({
-        code: 'E_DATA', file: path,
-        message: `the file holds ${total} float32 values, not a whole number of inputs of shape ${expected}: ` +
-          `expected a multiple of ${size * 4} bytes`,
-          hint: 'the file must hold whole samples of the model input; give it as .npy with shape [N, ...input] to have it checked',
+        code: 'E_DATA',
+        file: path,
+        message:
+          `the file holds ${total} float32 values, not a whole number of inputs of shape ${expected}: ` + `expected a multiple of ${size * 4} bytes`,
+        hint: 'the file must hold whole samples of the model input; give it as .npy with shape [N, ...input] to have it checked',
       });
     }
     count = total / size;
@@ -81,7 +84,8 @@ export function readSamples(path: string, inputShape: readonly number[], options
     count = loaded.shape[0]!;
   } else {
     throw new EennError({
-      code: 'E_DATA', file: path,
+      code: 'E_DATA',
+      file: path,
       message: `data of shape [${loaded.shape.join(', ')}] does not fit the model input ${expected}`,
       hint: `save the samples as [N, ${inputShape.join(', ')}] or [N, ${inputShape.slice(1).join(', ')}]`,
     });
@@ -89,7 +93,8 @@ export function readSamples(path: string, inputShape: readonly number[], options
   if (options.count !== undefined) {
     if (!Number.isSafeInteger(options.count) || options.count < 1) {
       throw new EennError({
-        code: 'E_USAGE', file: path,
+        code: 'E_USAGE',
+        file: path,
         message: `the number of samples to read must be a whole number of at least 1, not ${options.count}`,
         hint: 'give a count such as 100',
       });
@@ -131,11 +136,12 @@ export function nonFiniteError(file: string | undefined, sample: number, values:
   const at = values.findIndex((v) => !Number.isFinite(v));
   const others = more > 0 ? ` (and ${more} more sample${more === 1 ? '' : 's'})` : '';
   return new EennError({
-    code: 'E_DATA', file,
-    message: `sample ${sample} (counting from 0) holds ${values[at]} at value ${at} of ${values.length}${others}; ` +
+    code: 'E_DATA',
+    file,
+    message:
+      `sample ${sample} (counting from 0) holds ${values[at]} at value ${at} of ${values.length}${others}; ` +
       'an int8 model cannot compute with NaN or infinite inputs',
-    hint: 'clean the data first (drop those samples, or replace the values, e.g. with numpy.nan_to_num), ' +
-      'or build with --precision float32',
+    hint: 'clean the data first (drop those samples, or replace the values, e.g. with numpy.nan_to_num), ' + 'or build with --precision float32',
   });
 }
 
@@ -144,13 +150,19 @@ export function readLabels(path: string): Int32Array {
   const loaded = loadArray(path);
   if (loaded.kind === 'raw' || loaded.dtype === 'float32' || loaded.dtype === 'float64') {
     throw new EennError({
-      code: 'E_DATA', file: path,
+      code: 'E_DATA',
+      file: path,
       message: 'labels must be integers (.npy of int64/int32/uint8, or an IDX labels file)',
       hint: 'save the class indices as integers, e.g. numpy.save(path, labels.astype(numpy.int64))',
     });
   }
   if (withoutOnes(loaded.shape).length > 1) {
-    throw new EennError({ code: 'E_DATA', file: path, message: `labels must be a 1-D array, got shape [${loaded.shape.join(', ')}]`, hint: 'save one class index per sample, e.g. numpy.save(path, labels.reshape(-1))' });
+    throw new EennError({
+      code: 'E_DATA',
+      file: path,
+      message: `labels must be a 1-D array, got shape [${loaded.shape.join(', ')}]`,
+      hint: 'save one class index per sample, e.g. numpy.save(path, labels.reshape(-1))',
+    });
   }
   return Int32Array.from(loaded.data as ArrayLike<number>);
 }

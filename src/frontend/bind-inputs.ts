@@ -10,10 +10,18 @@ export function bindInputs(graph: Graph, values: Record<string, Value>): Graph {
   for (const [name, value] of Object.entries(values)) {
     const t = tensors.get(name);
     if (!t || !graph.inputs.includes(name)) {
-      throw new EennError({ code: 'E_USAGE', message: `cannot bind "${name}": it is not an input of the model`, hint: `the model's inputs are: ${graph.inputs.join(', ')}` });
+      throw new EennError({
+        code: 'E_USAGE',
+        message: `cannot bind "${name}": it is not an input of the model`,
+        hint: `the model's inputs are: ${graph.inputs.join(', ')}`,
+      });
     }
     if (t.dtype !== value.dtype) {
-      throw new EennError({ code: 'E_DATA', message: `input "${name}" is ${t.dtype}, the bound value is ${value.dtype}`, hint: `give the input as ${t.dtype}` });
+      throw new EennError({
+        code: 'E_DATA',
+        message: `input "${name}" is ${t.dtype}, the bound value is ${value.dtype}`,
+        hint: `give the input as ${t.dtype}`,
+      });
     }
     tensors.set(name, { name, shape: [...value.shape], dtype: value.dtype, data: value.data });
   }

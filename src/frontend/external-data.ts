@@ -8,7 +8,8 @@ import type { DType } from '../ir/graph.js';
 import { isInside } from '../util/paths.js';
 import type { TensorProto, TensorSource } from './onnx-proto.js';
 
-const SAVE_HINT = 'keep the external data files in the model\'s folder and their locations relative to it, ' +
+const SAVE_HINT =
+  "keep the external data files in the model's folder and their locations relative to it, " +
   'as onnx.save_model(..., save_as_external_data=True) writes them';
 
 /** True when `path` lies strictly inside folder `base` (both absolute). */
@@ -24,9 +25,7 @@ function byteField(text: string | undefined, fallback: number, refuse: (message:
  * The `byteLength` bytes of tensor `proto` (shape and dtype for messages) from its external data file. Everything
  * the model says is checked before the file is opened; nothing about a file outside the folder reaches a message.
  */
-export function readExternalData(
-  proto: TensorProto, byteLength: number, shape: readonly number[], dtype: DType, source: TensorSource,
-): Uint8Array {
+export function readExternalData(proto: TensorProto, byteLength: number, shape: readonly number[], dtype: DType, source: TensorSource): Uint8Array {
   const name = proto.name ?? '';
   const entries = new Map((proto.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const refuse = (message: string, hint = SAVE_HINT) =>
@@ -42,15 +41,19 @@ export function readExternalData(
   const offset = byteField(entries.get('offset'), 0, refuse, 'offset');
   const length = byteField(entries.get('length'), byteLength, refuse, 'length');
   if (length !== byteLength) {
-    throw refuse(`its length is ${length} bytes, but its shape [${shape.join(', ')}] of ${dtype} needs ${byteLength} bytes`,
-      'the model is malformed; re-export it');
+    throw refuse(
+      `its length is ${length} bytes, but its shape [${shape.join(', ')}] of ${dtype} needs ${byteLength} bytes`,
+      'the model is malformed; re-export it',
+    );
   }
 
-  const missing = () => new EennError({
-    code: 'E_FILE', file: source.file,
-    message: `external data file "${location}" of tensor "${name}" cannot be read (looked for ${path})`,
-    hint: SAVE_HINT,
-  });
+  const missing = () =>
+    new EennError({
+      code: 'E_FILE',
+      file: source.file,
+      message: `external data file "${location}" of tensor "${name}" cannot be read (looked for ${path})`,
+      hint: SAVE_HINT,
+    });
   let real: string;
   try {
     real = realpathSync(path);
@@ -77,8 +80,10 @@ export function readExternalData(
     const stats = fstatSync(fd);
     requireRegular(stats);
     if (offset + length > stats.size) {
-      throw refuse(`the ${length} bytes at offset ${offset} go beyond the end of "${location}" (${stats.size} bytes)`,
-        'the external data file is truncated or belongs to another model; copy it again with the model');
+      throw refuse(
+        `the ${length} bytes at offset ${offset} go beyond the end of "${location}" (${stats.size} bytes)`,
+        'the external data file is truncated or belongs to another model; copy it again with the model',
+      );
     }
     const bytes = new Uint8Array(length);
     let done = 0;

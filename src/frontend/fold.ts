@@ -35,7 +35,11 @@ export function foldConstants(graph: Graph, options: FoldOptions = {}): Graph {
     let values: Value[] | undefined;
     if (def && !readsUnknown) {
       if (inputs.every((t) => t === undefined || t.data !== undefined)) {
-        values = def.evaluate(node, inputs.map((t) => t && { shape: t.shape, dtype: t.dtype, data: t.data! }), graph.opset);
+        values = def.evaluate(
+          node,
+          inputs.map((t) => t && { shape: t.shape, dtype: t.dtype, data: t.data! }),
+          graph.opset,
+        );
       } else if (SHAPE_ONLY_OPS.has(node.op) && inputs[0]) {
         values = valueOfShapeOnly(def, node, inputs[0], graph.opset);
       }
@@ -81,8 +85,7 @@ function canBypass(graph: Graph, node: Node): boolean {
   const input = node.inputs[0]!;
   const output = node.outputs[0]!;
   if (!graph.outputs.includes(output)) return true;
-  const inputIsInternal = !graph.inputs.includes(input) && !graph.outputs.includes(input) &&
-    !graph.tensors.get(input)?.data;
+  const inputIsInternal = !graph.inputs.includes(input) && !graph.outputs.includes(input) && !graph.tensors.get(input)?.data;
   return inputIsInternal;
 }
 
@@ -105,7 +108,9 @@ function bypass(graph: Graph, index: number): void {
   const renamed = { ...tensors.get(input)!, name: output };
   tensors.delete(input);
   tensors.set(output, renamed);
-  graph.nodes.forEach((n, i) => { graph.nodes[i] = renameInNode(n, input, output); });
+  graph.nodes.forEach((n, i) => {
+    graph.nodes[i] = renameInNode(n, input, output);
+  });
 }
 
 /** Drop nodes whose outputs nobody reads, and tensors nothing refers to. */

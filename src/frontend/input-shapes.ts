@@ -31,7 +31,7 @@ export function parseInputShapes(specs: readonly string[]): Record<string, numbe
       throw new EennError({
         code: 'E_USAGE',
         message: `--input-shape names "${name}" twice`,
-        hint: 'give each input\'s shape once',
+        hint: "give each input's shape once",
       });
     }
     shapes[name] = dims;

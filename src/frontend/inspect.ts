@@ -95,9 +95,13 @@ function buildReport(path: string, options: InspectOptions): InspectReport {
       macs = macsOf(def, node, infos, outputs);
     }
     return {
-      name: node.name, op: node.op, domain: node.domain,
+      name: node.name,
+      op: node.op,
+      domain: node.domain,
       outputs: node.outputs.filter((n) => n !== '').map(summary),
-      parameters, macs, supported: !unsupportedNames.has(node.name),
+      parameters,
+      macs,
+      supported: !unsupportedNames.has(node.name),
     };
   });
 
@@ -166,15 +170,24 @@ export function formatInspect(report: InspectReport): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const rightAligned = new Set([0, 4, 5]);
   const format = (cells: string[]) =>
-    cells.map((cell, c) => (rightAligned.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+    cells
+      .map((cell, c) => (rightAligned.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   lines.push(format(header));
   for (const row of rows) lines.push(format(row));
   lines.push('');
 
   const t = report.totals;
   const folded = t.importedNodes !== t.nodes ? ` (${t.importedNodes} in the file before folding)` : '';
-  lines.push(`total: ${t.nodes} node${t.nodes === 1 ? '' : 's'}${folded}, ${grouped(t.parameters)} parameters (${humanBytes(t.parameterBytes)}), ${grouped(t.macs)} MACs`);
-  lines.push(`operators: ${Object.entries(report.operators).map(([op, n]) => `${op} ×${n}`).join(', ')}`);
+  lines.push(
+    `total: ${t.nodes} node${t.nodes === 1 ? '' : 's'}${folded}, ${grouped(t.parameters)} parameters (${humanBytes(t.parameterBytes)}), ${grouped(t.macs)} MACs`,
+  );
+  lines.push(
+    `operators: ${Object.entries(report.operators)
+      .map(([op, n]) => `${op} ×${n}`)
+      .join(', ')}`,
+  );
   if (report.unsupported.length > 0) {
     lines.push(`unsupported: ${report.unsupported.length} node${report.unsupported.length === 1 ? '' : 's'}`);
     for (const u of report.unsupported) lines.push(`  - node "${u.node}" (${u.op}): ${u.reason}`);

@@ -7,8 +7,18 @@ import { normalDomain, type AttrValue, type DType, type Graph, type Node, type T
 import { readRegularFile } from '../util/read-file.js';
 import { checkTotal, LIMITS } from '../ir/limits.js';
 import {
-  decodeModel, dtypeFromOnnx, longToNumber, OnnxAttributeType, onnxTypeName, tensorFromProto,
-  type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorSource, type ValueInfoProto,
+  decodeModel,
+  dtypeFromOnnx,
+  longToNumber,
+  OnnxAttributeType,
+  onnxTypeName,
+  tensorFromProto,
+  type AttributeProto,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorSource,
+  type ValueInfoProto,
 } from './onnx-proto.js';
 import { sortNodes } from './toposort.js';
 
@@ -34,7 +44,8 @@ function readOpsets(model: ModelProto, file: string): { opset: number; domains: 
   if (opset === 0 && (model.opsetImport ?? []).length === 0) {
     // IR version 1-2 models predate opset_import; they mean opset 1.
     throw new EennError({
-      code: 'E_OPSET', file,
+      code: 'E_OPSET',
+      file,
       message: 'the model imports no operator set (opset_import is empty)',
       hint: 'the model is older than ONNX 1.0; re-export it with a current exporter',
     });
@@ -50,7 +61,9 @@ function graphFromModel(model: ModelProto, source: TensorSource): Graph {
   if (opset === 0 && graph.nodes.some((n) => n.domain === '')) {
     const node = graph.nodes.find((n) => n.domain === '')!;
     throw new EennError({
-      code: 'E_OPSET', file: source.file, node: { name: node.name, op: node.op },
+      code: 'E_OPSET',
+      file: source.file,
+      node: { name: node.name, op: node.op },
       message: 'the node uses the default ONNX domain, but the model imports no default-domain opset',
       hint: 'add an opset_import entry for the domain "" (ai.onnx)',
     });
@@ -74,16 +87,20 @@ function convertGraph(proto: GraphProto, ctx: ConvertContext, isSubgraph: boolea
   const tensors = new Map<string, Tensor>();
   if ((proto.sparseInitializer ?? []).length > 0) {
     throw new EennError({
-      code: 'E_UNSUPPORTED', file: ctx.file,
+      code: 'E_UNSUPPORTED',
+      file: ctx.file,
       message: `sparse initializers are not supported (${proto.sparseInitializer!.map((t) => `"${t.values?.name ?? ''}"`).join(', ')})`,
       hint: 'save the model with dense initializers',
     });
   }
-  const duplicate = (name: string, what: string, node?: Node) => new EennError({
-    code: 'E_GRAPH', file: ctx.file, ...(node ? { node: { name: node.name, op: node.op } } : {}),
-    message: `the name "${name}" is used twice: ${what}`,
-    hint: 'the model is malformed (every tensor needs one name of its own); re-export it, or rename one of them',
-  });
+  const duplicate = (name: string, what: string, node?: Node) =>
+    new EennError({
+      code: 'E_GRAPH',
+      file: ctx.file,
+      ...(node ? { node: { name: node.name, op: node.op } } : {}),
+      message: `the name "${name}" is used twice: ${what}`,
+      hint: 'the model is malformed (every tensor needs one name of its own); re-export it, or rename one of them',
+    });
   for (const init of proto.initializer ?? []) {
     const t = tensorFromProto(init, ctx);
     if (tensors.has(t.name)) throw duplicate(t.name, 'two initializers have it');
@@ -110,8 +127,13 @@ function convertGraph(proto: GraphProto, ctx: ConvertContext, isSubgraph: boolea
     if (output === '') return;
     const earlier = producers.get(output);
     if (earlier) {
-      throw duplicate(output, earlier === node ? `the node lists it twice among its outputs`
-        : `nodes "${earlier.name}" (${earlier.op}) and "${node.name}" (${node.op}) both produce it`, node);
+      throw duplicate(
+        output,
+        earlier === node
+          ? `the node lists it twice among its outputs`
+          : `nodes "${earlier.name}" (${earlier.op}) and "${node.name}" (${node.op}) both produce it`,
+        node,
+      );
     }
     if (inputNames.has(output)) throw duplicate(output, 'a graph input has it, and a node produces it', node);
     if (tensors.has(output)) throw duplicate(output, 'an initializer has it, and a node produces it', node);
@@ -154,7 +176,8 @@ function convertGraph(proto: GraphProto, ctx: ConvertContext, isSubgraph: boolea
     for (const name of outputs) {
       if (!tensors.has(name)) {
         throw new EennError({
-          code: 'E_GRAPH', file: ctx.file,
+          code: 'E_GRAPH',
+          file: ctx.file,
           message: `graph output "${name}" is produced by no node and is neither an input nor an initializer`,
           hint: 'the model is incomplete or malformed; re-export it (onnx.checker.check_model finds such problems)',
         });
@@ -173,7 +196,8 @@ function tensorFromValueInfo(info: ValueInfoProto, file: string, role: 'input' |
   if (!tensorType) {
     if (lenient) return { name, shape: [], dtype: 'float32' };
     throw new EennError({
-      code: 'E_UNSUPPORTED', file,
+      code: 'E_UNSUPPORTED',
+      file,
       message: `graph ${role} "${name}" is not a tensor (sequences, maps and optionals are not supported)`,
       hint: 'export the model with plain tensors as its inputs and outputs',
     });
@@ -182,7 +206,8 @@ function tensorFromValueInfo(info: ValueInfoProto, file: string, role: 'input' |
   const dtype: DType | undefined = dtypeFromOnnx(elemType);
   if (!dtype) {
     throw new EennError({
-      code: 'E_UNSUPPORTED', file,
+      code: 'E_UNSUPPORTED',
+      file,
       message: `graph ${role} "${name}" has element type ${onnxTypeName(elemType)}, which eennc does not support`,
       hint: 'convert the model to float32 before compiling',
     });
@@ -190,7 +215,8 @@ function tensorFromValueInfo(info: ValueInfoProto, file: string, role: 'input' |
   if (!tensorType.shape) {
     if (lenient) return { name, shape: [], dtype };
     throw new EennError({
-      code: 'E_SHAPE', file,
+      code: 'E_SHAPE',
+      file,
       message: `graph ${role} "${name}" has no declared shape (not even its rank)`,
       hint: 'export the model with input shapes (torch.onnx.export does this by default)',
     });
@@ -214,7 +240,9 @@ function convertNode(proto: NodeProto, index: number, usedNames: Set<string>, ct
   usedNames.add(name);
   if (!ctx.domains.has(domain) && !(domain === '' && ctx.domains.size === 0)) {
     throw new EennError({
-      code: 'E_OPSET', file: ctx.file, node: { name, op },
+      code: 'E_OPSET',
+      file: ctx.file,
+      node: { name, op },
       message: `the node uses the operator domain "${domain}", which the model does not import (opset_import)`,
       hint: 'the model is malformed or uses a custom operator; re-export it with the standard ONNX operators',
     });
@@ -229,17 +257,27 @@ function convertNode(proto: NodeProto, index: number, usedNames: Set<string>, ct
 function convertAttribute(attr: AttributeProto, node: { name: string; op: string }, ctx: ConvertContext): AttrValue {
   const decodeText = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString('utf8');
   switch (attr.type) {
-    case OnnxAttributeType.FLOAT: return attr.f ?? 0;
-    case OnnxAttributeType.INT: return longToNumber(attr.i);
-    case OnnxAttributeType.STRING: return decodeText(attr.s);
-    case OnnxAttributeType.FLOATS: return [...(attr.floats ?? [])];
-    case OnnxAttributeType.INTS: return (attr.ints ?? []).map(longToNumber);
-    case OnnxAttributeType.STRINGS: return (attr.strings ?? []).map(decodeText);
-    case OnnxAttributeType.TENSOR: return tensorFromProto(attr.t ?? missingValue(attr, 'tensor', node, ctx.file), ctx);
-    case OnnxAttributeType.GRAPH: return convertGraph(attr.g ?? missingValue(attr, 'graph', node, ctx.file), ctx, true);
+    case OnnxAttributeType.FLOAT:
+      return attr.f ?? 0;
+    case OnnxAttributeType.INT:
+      return longToNumber(attr.i);
+    case OnnxAttributeType.STRING:
+      return decodeText(attr.s);
+    case OnnxAttributeType.FLOATS:
+      return [...(attr.floats ?? [])];
+    case OnnxAttributeType.INTS:
+      return (attr.ints ?? []).map(longToNumber);
+    case OnnxAttributeType.STRINGS:
+      return (attr.strings ?? []).map(decodeText);
+    case OnnxAttributeType.TENSOR:
+      return tensorFromProto(attr.t ?? missingValue(attr, 'tensor', node, ctx.file), ctx);
+    case OnnxAttributeType.GRAPH:
+      return convertGraph(attr.g ?? missingValue(attr, 'graph', node, ctx.file), ctx, true);
     default:
       throw new EennError({
-        code: 'E_UNSUPPORTED', file: ctx.file, node,
+        code: 'E_UNSUPPORTED',
+        file: ctx.file,
+        node,
         message: `attribute "${attr.name}" has a type eennc does not read (AttributeProto type ${attr.type})`,
         hint: 'export the model with the standard ONNX operators and their documented attributes',
       });
@@ -249,7 +287,9 @@ function convertAttribute(attr: AttributeProto, node: { name: string; op: string
 /** An attribute whose type says it holds a tensor or a graph, but which holds none: a damaged model. */
 function missingValue(attr: AttributeProto, what: string, node: { name: string; op: string }, file: string): never {
   throw new EennError({
-    code: 'E_MODEL', file, node,
+    code: 'E_MODEL',
+    file,
+    node,
     message: `attribute "${attr.name ?? ''}" is of type ${what.toUpperCase()} but holds no ${what}`,
     hint: 'the model file is damaged or was written by a faulty tool; export it again',
   });
@@ -258,11 +298,14 @@ function missingValue(attr: AttributeProto, what: string, node: { name: string; 
 /** A Constant node's value as a constant tensor (value, value_float(s), value_int(s)). */
 function constantFromNode(node: Node, file: string, output: string): Tensor {
   const a = node.attrs;
-  const fail = (what: string) => new EennError({
-    code: 'E_UNSUPPORTED', file, node: { name: node.name, op: node.op },
-    message: `Constant with ${what} is not supported`,
-    hint: 'give the constant as a numeric tensor (value, value_float(s) or value_int(s)), or as an initializer',
-  });
+  const fail = (what: string) =>
+    new EennError({
+      code: 'E_UNSUPPORTED',
+      file,
+      node: { name: node.name, op: node.op },
+      message: `Constant with ${what} is not supported`,
+      hint: 'give the constant as a numeric tensor (value, value_float(s) or value_int(s)), or as an initializer',
+    });
   if (a.value !== undefined) {
     const t = a.value as Tensor;
     return { name: output, shape: t.shape, dtype: t.dtype, data: t.data };

@@ -26,20 +26,53 @@ export interface DecodedTensor {
 
 /** ONNX TensorProto.DataType numbers (onnx.proto3). */
 export const OnnxDataType = {
-  UNDEFINED: 0, FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9,
-  FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, COMPLEX64: 14, COMPLEX128: 15, BFLOAT16: 16,
+  UNDEFINED: 0,
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
+  COMPLEX64: 14,
+  COMPLEX128: 15,
+  BFLOAT16: 16,
 } as const;
 
 /** ONNX AttributeProto.AttributeType numbers. */
 export const OnnxAttributeType = {
-  UNDEFINED: 0, FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, SPARSE_TENSOR: 11, TYPE_PROTO: 13,
-  FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10, SPARSE_TENSORS: 12, TYPE_PROTOS: 14,
+  UNDEFINED: 0,
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  SPARSE_TENSOR: 11,
+  TYPE_PROTO: 13,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+  TENSORS: 9,
+  GRAPHS: 10,
+  SPARSE_TENSORS: 12,
+  TYPE_PROTOS: 14,
 } as const;
 
 const dtypeByOnnx = new Map<number, DType>([
-  [OnnxDataType.FLOAT, 'float32'], [OnnxDataType.DOUBLE, 'float64'], [OnnxDataType.INT64, 'int64'],
-  [OnnxDataType.INT32, 'int32'], [OnnxDataType.INT16, 'int16'], [OnnxDataType.INT8, 'int8'],
-  [OnnxDataType.UINT8, 'uint8'], [OnnxDataType.BOOL, 'bool'],
+  [OnnxDataType.FLOAT, 'float32'],
+  [OnnxDataType.DOUBLE, 'float64'],
+  [OnnxDataType.INT64, 'int64'],
+  [OnnxDataType.INT32, 'int32'],
+  [OnnxDataType.INT16, 'int16'],
+  [OnnxDataType.INT8, 'int8'],
+  [OnnxDataType.UINT8, 'uint8'],
+  [OnnxDataType.BOOL, 'bool'],
 ]);
 const onnxByDtype = new Map<DType, number>([...dtypeByOnnx].map(([k, v]) => [v, k]));
 
@@ -73,14 +106,18 @@ export function decodeModel(bytes: Uint8Array, file: string): onnxProto.onnx.Mod
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new EennError({
-      code: 'E_PARSE', file, hint: notOnnxHint,
+      code: 'E_PARSE',
+      file,
+      hint: notOnnxHint,
       message: `not a valid ONNX model: the protobuf cannot be decoded (${why}); the file may be truncated or not ONNX`,
     });
   }
   // Random bytes sometimes decode as a protobuf; a real model has an IR version and a graph.
   if (longToNumber(model.irVersion) <= 0 || !model.graph) {
     throw new EennError({
-      code: 'E_PARSE', file, hint: notOnnxHint,
+      code: 'E_PARSE',
+      file,
+      hint: notOnnxHint,
       message: 'not a valid ONNX model: no IR version or no graph in the protobuf',
     });
   }
@@ -94,7 +131,9 @@ export function decodeTensorProto(bytes: Uint8Array, file: string): onnxProto.on
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new EennError({
-      code: 'E_PARSE', file, message: `not a valid ONNX TensorProto (${why})`,
+      code: 'E_PARSE',
+      file,
+      message: `not a valid ONNX TensorProto (${why})`,
       hint: 'check that the file is a serialized onnx.TensorProto (a .pb file of the ONNX test data) and was copied completely',
     });
   }
@@ -115,7 +154,8 @@ export function tensorFromProto(proto: TensorProto, source: TensorSource): Decod
   const dtype = dtypeFromOnnx(elemType);
   if (!dtype) {
     throw new EennError({
-      code: 'E_UNSUPPORTED', file: source.file,
+      code: 'E_UNSUPPORTED',
+      file: source.file,
       message: `tensor "${name}" has element type ${onnxTypeName(elemType)}, which eennc does not support`,
       hint: 'convert the model to float32 (weights and activations) before compiling',
     });
@@ -138,7 +178,8 @@ function fromRawBytes(raw: Uint8Array, dtype: DType, count: number, name: string
   const width = bytesPerElement(dtype);
   if (raw.length !== count * width) {
     throw new EennError({
-      code: 'E_PARSE', file,
+      code: 'E_PARSE',
+      file,
       message: `tensor "${name}" holds ${raw.length} bytes of data, expected ${count * width} (${count} × ${width})`,
       hint: 'the model is damaged or its tensor does not match its shape; re-export it',
     });
@@ -147,12 +188,18 @@ function fromRawBytes(raw: Uint8Array, dtype: DType, count: number, name: string
   aligned.set(raw);
   const buffer = aligned.buffer;
   switch (dtype) {
-    case 'float32': return new Float32Array(buffer);
-    case 'float64': return new Float64Array(buffer);
-    case 'int32': return new Int32Array(buffer);
-    case 'int16': return new Int16Array(buffer);
-    case 'int8': return new Int8Array(buffer);
-    case 'uint8': return aligned;
+    case 'float32':
+      return new Float32Array(buffer);
+    case 'float64':
+      return new Float64Array(buffer);
+    case 'int32':
+      return new Int32Array(buffer);
+    case 'int16':
+      return new Int16Array(buffer);
+    case 'int8':
+      return new Int8Array(buffer);
+    case 'uint8':
+      return aligned;
     case 'bool': {
       for (let i = 0; i < aligned.length; i++) aligned[i] = aligned[i] ? 1 : 0;
       return aligned;
@@ -171,14 +218,23 @@ function fromRawBytes(raw: Uint8Array, dtype: DType, count: number, name: string
 function fromTypedFields(proto: TensorProto, dtype: DType, count: number, name: string, file: string): TensorData {
   let source: ArrayLike<number | { toNumber(): number }>;
   switch (dtype) {
-    case 'float32': source = proto.floatData ?? []; break;
-    case 'float64': source = proto.doubleData ?? []; break;
-    case 'int64': source = proto.int64Data ?? []; break;
-    default: source = proto.int32Data ?? []; break;
+    case 'float32':
+      source = proto.floatData ?? [];
+      break;
+    case 'float64':
+      source = proto.doubleData ?? [];
+      break;
+    case 'int64':
+      source = proto.int64Data ?? [];
+      break;
+    default:
+      source = proto.int32Data ?? [];
+      break;
   }
   if (source.length !== count) {
     throw new EennError({
-      code: 'E_PARSE', file,
+      code: 'E_PARSE',
+      file,
       message: `tensor "${name}" holds ${source.length} values, its shape [${(proto.dims ?? []).map(longToNumber).join(', ')}] needs ${count}`,
       hint: 'the model is damaged or its tensor does not match its shape (was it saved with external data that is not there?); re-export it',
     });

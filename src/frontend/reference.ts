@@ -13,8 +13,14 @@ export type ReferenceOptions = RunNodesOptions;
 /** Run the graph once; returns the graph outputs by name (every tensor with `keep: 'all'`). */
 export function runReference(graph: Graph, inputs: Record<string, Value>, options: ReferenceOptions = {}): Record<string, Value> {
   const checked = new Map(graph.inputs.map((name) => [name, checkInput(graph, name, inputs[name])]));
-  return runNodes(graph, planRun(graph), checked, ({ node, def }, args) => def.evaluate(node, args, graph.opset),
-    (name) => constantValue(graph, name), options);
+  return runNodes(
+    graph,
+    planRun(graph),
+    checked,
+    ({ node, def }, args) => def.evaluate(node, args, graph.opset),
+    (name) => constantValue(graph, name),
+    options,
+  );
 }
 
 interface RunPlan {
@@ -51,7 +57,11 @@ function constantValue(graph: Graph, name: string): Value {
 function checkInput(graph: Graph, name: string, value: Value | undefined): Value {
   const t = graph.tensors.get(name)!;
   if (!value) {
-    throw new EennError({ code: 'E_DATA', message: `no value given for input "${name}"`, hint: `the model's inputs are: ${graph.inputs.join(', ')}` });
+    throw new EennError({
+      code: 'E_DATA',
+      message: `no value given for input "${name}"`,
+      hint: `the model's inputs are: ${graph.inputs.join(', ')}`,
+    });
   }
   const sameShape = value.shape.length === t.shape.length && value.shape.every((d, i) => d === t.shape[i]);
   if (!sameShape || value.dtype !== t.dtype) {

@@ -5,8 +5,14 @@ import { writeFileSync } from 'node:fs';
 import { EennError } from '../ir/diagnostics.js';
 import type { AttrValue, Graph, Node, Tensor } from '../ir/graph.js';
 import {
-  encodeModel, OnnxAttributeType, onnxFromDtype, tensorToProto,
-  type AttributeProto, type GraphProto, type ModelProto, type ValueInfoProto,
+  encodeModel,
+  OnnxAttributeType,
+  onnxFromDtype,
+  tensorToProto,
+  type AttributeProto,
+  type GraphProto,
+  type ModelProto,
+  type ValueInfoProto,
 } from './onnx-proto.js';
 
 /**
@@ -14,9 +20,31 @@ import {
  * every other whole number is written as an int.
  */
 const FLOAT_ATTRIBUTES = new Set([
-  'alpha', 'beta', 'gamma', 'epsilon', 'momentum', 'bias', 'lambd', 'ratio', 'spatial_scale', 'extrapolation_value',
-  'cubic_coeff_a', 'min', 'max', 'threshold', 'scale', 'seed', 'mean', 'high', 'low', 'scales',
-  'activation_alpha', 'activation_beta', 'clip', 'value_float', 'value_floats',
+  'alpha',
+  'beta',
+  'gamma',
+  'epsilon',
+  'momentum',
+  'bias',
+  'lambd',
+  'ratio',
+  'spatial_scale',
+  'extrapolation_value',
+  'cubic_coeff_a',
+  'min',
+  'max',
+  'threshold',
+  'scale',
+  'seed',
+  'mean',
+  'high',
+  'low',
+  'scales',
+  'activation_alpha',
+  'activation_beta',
+  'clip',
+  'value_float',
+  'value_floats',
 ]);
 
 export function saveModel(graph: Graph, path: string): void {
@@ -24,7 +52,12 @@ export function saveModel(graph: Graph, path: string): void {
     writeFileSync(path, encodeGraph(graph));
   } catch (err) {
     if (err instanceof EennError) throw err;
-    throw new EennError({ code: 'E_FILE', file: path, message: `cannot write the model: ${(err as Error).message}`, hint: 'check that the folder exists and can be written' });
+    throw new EennError({
+      code: 'E_FILE',
+      file: path,
+      message: `cannot write the model: ${(err as Error).message}`,
+      hint: 'check that the folder exists and can be written',
+    });
   }
 }
 

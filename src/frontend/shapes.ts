@@ -51,9 +51,11 @@ export function withGivenInputShapes(graph: Graph, given: Record<string, number[
 export function inferGraphShapes(graph: Graph, options: ShapeOptions = {}): ShapeResult {
   const notes: string[] = [];
   if (graph.opset < OPSET_RANGE[0] || graph.opset > OPSET_RANGE[1]) {
-    notes.push(`the model uses opset ${graph.opset}; eennc is checked against opsets ${OPSET_RANGE[0]}..${OPSET_RANGE[1]}, ` +
-      'operators are accepted only where their definition covers this opset ' +
-      '(onnx.version_converter can convert the model)');
+    notes.push(
+      `the model uses opset ${graph.opset}; eennc is checked against opsets ${OPSET_RANGE[0]}..${OPSET_RANGE[1]}, ` +
+        'operators are accepted only where their definition covers this opset ' +
+        '(onnx.version_converter can convert the model)',
+    );
   }
   const tensors = new Map(graph.tensors);
   // Every computed tensor is checked against LIMITS before anything downstream allocates it.
@@ -104,7 +106,8 @@ export function inferGraphShapes(graph: Graph, options: ShapeOptions = {}): Shap
       const result = results[i];
       if (!result) {
         throw new EennError({
-          code: 'E_UNSUPPORTED', node: { name: node.name, op: node.op },
+          code: 'E_UNSUPPORTED',
+          node: { name: node.name, op: node.op },
           message: `output ${i} ("${output}") of ${node.op} is not supported`,
           hint: 'optional outputs used only in training (e.g. Dropout mask, BatchNormalization statistics) are not computed',
         });
@@ -139,10 +142,12 @@ export function unsupportedError(unsupported: readonly UnsupportedNode[]): EennE
   const ops = [...new Set(unsupported.map((u) => u.op))];
   return new EennError({
     code: 'E_UNSUPPORTED',
-    message: `${unsupported.length} node${unsupported.length === 1 ? '' : 's'} use${unsupported.length === 1 ? 's' : ''} ` +
+    message:
+      `${unsupported.length} node${unsupported.length === 1 ? '' : 's'} use${unsupported.length === 1 ? 's' : ''} ` +
       `operators eennc does not support (${ops.join(', ')})`,
     details: unsupported.map((u) => `node "${u.name}" (${u.op}): ${u.reason}`),
-    hint: 'run `eennc inspect MODEL.onnx` to see where they are; re-export the model without them ' +
+    hint:
+      'run `eennc inspect MODEL.onnx` to see where they are; re-export the model without them ' +
       '(e.g. replace them with supported operators, or run onnxsim to fold them away)',
   });
 }
@@ -154,14 +159,18 @@ function resolveInputShape(tensor: Tensor, given: Record<string, number[]> | und
   if (override) {
     const badDim = override.find((d) => !Number.isInteger(d) || d < 0);
     if (badDim !== undefined) {
-      throw new EennError({ code: 'E_USAGE', message: `--input-shape for "${tensor.name}" has an invalid dimension ${badDim}`, hint: 'give whole numbers of 1 or more, for example --input-shape input=1x1x28x28' });
+      throw new EennError({
+        code: 'E_USAGE',
+        message: `--input-shape for "${tensor.name}" has an invalid dimension ${badDim}`,
+        hint: 'give whole numbers of 1 or more, for example --input-shape input=1x1x28x28',
+      });
     }
-    const conflicts = tensor.shape.length !== override.length ||
-      tensor.shape.some((d, i) => d > 0 && d !== override[i]);
+    const conflicts = tensor.shape.length !== override.length || tensor.shape.some((d, i) => d > 0 && d !== override[i]);
     if (conflicts) {
       throw new EennError({
         code: 'E_SHAPE',
-        message: `input "${tensor.name}" is declared [${tensor.shape.map((d) => (d > 0 ? d : '?')).join(', ')}], ` +
+        message:
+          `input "${tensor.name}" is declared [${tensor.shape.map((d) => (d > 0 ? d : '?')).join(', ')}], ` +
           `--input-shape gives [${override.join(', ')}]`,
         hint: 'only dynamic (named or unknown) dimensions can be set; the rank must match',
       });

@@ -22,7 +22,9 @@ export function sortNodes(nodes: readonly Node[], available: ReadonlySet<string>
       const other = producer.get(output);
       if (other !== undefined) {
         throw new EennError({
-          code: 'E_GRAPH', file: options.file, node: { name: node.name, op: node.op },
+          code: 'E_GRAPH',
+          file: options.file,
+          node: { name: node.name, op: node.op },
           message: `tensor "${output}" is written by two nodes ("${nodes[other]!.name}" and "${node.name}")`,
           hint: 'the graph is malformed (each tensor has one producer): check it with onnx.checker.check_model and export it again',
         });
@@ -40,7 +42,9 @@ export function sortNodes(nodes: readonly Node[], available: ReadonlySet<string>
       if (p !== undefined) deps.push(p);
       else if (!available.has(input) && !options.allowOuterScope) {
         throw new EennError({
-          code: 'E_GRAPH', file: options.file, node: { name: node.name, op: node.op },
+          code: 'E_GRAPH',
+          file: options.file,
+          node: { name: node.name, op: node.op },
           message: `input "${input}" is produced by no node and is neither a graph input nor an initializer`,
           hint: 'the model is incomplete: an initializer or a node is missing (was it saved with external data that is not there?)',
         });
@@ -66,7 +70,9 @@ export function sortNodes(nodes: readonly Node[], available: ReadonlySet<string>
         if (state[dep] === 1) {
           const node = nodes[dep]!;
           throw new EennError({
-            code: 'E_GRAPH', file: options.file, node: { name: node.name, op: node.op },
+            code: 'E_GRAPH',
+            file: options.file,
+            node: { name: node.name, op: node.op },
             message: 'the graph has a cycle through this node',
             hint: 'ONNX graphs must be acyclic; loops are expressed with the Loop operator',
           });

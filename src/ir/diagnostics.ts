@@ -25,16 +25,18 @@ export const FALLBACK_HINTS: Readonly<Record<ErrorCode, string>> = {
   E_PARSE: 'the file is not a complete ONNX model: export it again and check it with onnx.checker.check_model',
   E_OPSET: 'export the model again with the standard ONNX operator sets (ai.onnx, opset 7 or later)',
   E_GRAPH: 'the graph is not well formed: check it with onnx.checker.check_model(model, full_check=True) and export it again',
-  E_SHAPE: 'check the shapes of the model\'s inputs (give dynamic ones with --input-shape NAME=AxBxC) and the node\'s ' +
+  E_SHAPE:
+    "check the shapes of the model's inputs (give dynamic ones with --input-shape NAME=AxBxC) and the node's " +
     'attributes as the exporter wrote them',
-  E_UNSUPPORTED: 'eennc does not implement this: `eennc inspect MODEL.onnx` lists every unsupported operator; change the ' +
+  E_UNSUPPORTED:
+    'eennc does not implement this: `eennc inspect MODEL.onnx` lists every unsupported operator; change the ' +
     'model (another operator or attribute) before export',
   E_DATA: 'check the data file: its type, its shape ([N, ...input] or the input shape) and its length',
-  E_MODEL: 'the model\'s own values are invalid: export it again from the framework that trained it',
+  E_MODEL: "the model's own values are invalid: export it again from the framework that trained it",
   E_TARGET: 'run `eennc targets` to see the targets and their memory, or check the target file',
   E_TOOLCHAIN: 'run `eennc doctor` to check the compiler, make and QEMU and to see how to install what is missing',
   E_RUN: 'run `eennc doctor` to check the emulator; a model that needs longer takes a larger --timeout',
-  E_MISMATCH: 'the target\'s outputs differ from the reference: run `eennc test` with --json to see every sample\'s error',
+  E_MISMATCH: "the target's outputs differ from the reference: run `eennc test` with --json to see every sample's error",
   E_USAGE: 'run the command with --help to see its options and the values they take',
 };
 
@@ -105,7 +107,11 @@ export class EennError extends Error {
   toDocument(): ErrorDocument {
     return {
       error: {
-        code: this.code, message: this.message, file: this.file ?? null, node: this.node ?? null, hint: this.hint,
+        code: this.code,
+        message: this.message,
+        file: this.file ?? null,
+        node: this.node ?? null,
+        hint: this.hint,
         ...(this.details && this.details.length > 0 ? { details: this.details } : {}),
       },
     };

@@ -59,7 +59,7 @@ const ONNX_DEFAULT_DOMAIN = 'ai.onnx';
 
 /** A domain as a graph spells it: "" for the default operator set, however the model named it ("" or "ai.onnx"). */
 export function normalDomain(domain: string | null | undefined): string {
-  return domain === ONNX_DEFAULT_DOMAIN ? '' : domain ?? '';
+  return domain === ONNX_DEFAULT_DOMAIN ? '' : (domain ?? '');
 }
 
 /** True when a node is of the default ONNX operator set. */
@@ -77,22 +77,38 @@ export function sizeOf(shape: readonly number[]): number {
 /** Bytes per element of a dtype. */
 export function bytesPerElement(dtype: DType): number {
   switch (dtype) {
-    case 'float64': case 'int64': return 8;
-    case 'float32': case 'int32': return 4;
-    case 'int16': return 2;
-    case 'int8': case 'uint8': case 'bool': return 1;
+    case 'float64':
+    case 'int64':
+      return 8;
+    case 'float32':
+    case 'int32':
+      return 4;
+    case 'int16':
+      return 2;
+    case 'int8':
+    case 'uint8':
+    case 'bool':
+      return 1;
   }
 }
 
 /** A new zeroed typed array of the right kind for `dtype`. */
 export function arrayFor(dtype: DType, length: number): TensorData {
   switch (dtype) {
-    case 'float32': return new Float32Array(length);
-    case 'float64': case 'int64': return new Float64Array(length);
-    case 'int32': return new Int32Array(length);
-    case 'int16': return new Int16Array(length);
-    case 'int8': return new Int8Array(length);
-    case 'uint8': case 'bool': return new Uint8Array(length);
+    case 'float32':
+      return new Float32Array(length);
+    case 'float64':
+    case 'int64':
+      return new Float64Array(length);
+    case 'int32':
+      return new Int32Array(length);
+    case 'int16':
+      return new Int16Array(length);
+    case 'int8':
+      return new Int8Array(length);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(length);
   }
 }
 

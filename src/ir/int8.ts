@@ -55,7 +55,17 @@ import type { Node, Tensor } from './graph.js';
 export const INT8_DOMAIN = 'eenn.int8';
 
 export const INT8_OPS = [
-  'QConv', 'QConvTranspose', 'QGemm', 'QAdd', 'QMul', 'QAveragePool', 'QSoftmax', 'QLut', 'QResize', 'Quantize', 'Dequantize',
+  'QConv',
+  'QConvTranspose',
+  'QGemm',
+  'QAdd',
+  'QMul',
+  'QAveragePool',
+  'QSoftmax',
+  'QLut',
+  'QResize',
+  'Quantize',
+  'Dequantize',
 ] as const;
 
 /** Fraction bits of QResize's sampling weights (Q10: 1024 is 1). */
@@ -67,9 +77,26 @@ export type Int8Op = (typeof INT8_OPS)[number];
  * select or compare values. Pad's constant value is an int8 constant; Resize/Upsample are nearest-neighbour.
  */
 export const INT8_PASSTHROUGH_OPS: ReadonlySet<string> = new Set([
-  'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout',
-  'Transpose', 'Slice', 'Gather', 'Split', 'Tile', 'Expand', 'DepthToSpace', 'SpaceToDepth',
-  'Concat', 'Pad', 'Resize', 'Upsample', 'MaxPool', 'GlobalMaxPool',
+  'Reshape',
+  'Flatten',
+  'Squeeze',
+  'Unsqueeze',
+  'Identity',
+  'Dropout',
+  'Transpose',
+  'Slice',
+  'Gather',
+  'Split',
+  'Tile',
+  'Expand',
+  'DepthToSpace',
+  'SpaceToDepth',
+  'Concat',
+  'Pad',
+  'Resize',
+  'Upsample',
+  'MaxPool',
+  'GlobalMaxPool',
 ]);
 // (Resize and Upsample pass through in mode "nearest"; linear and cubic ones become QResize.)
 

@@ -26,7 +26,8 @@ const sizeText = (bytes: number) =>
   bytes >= MIB ? `${(bytes / MIB).toLocaleString('en-US', { maximumFractionDigits: 1 })} MiB` : `${bytes.toLocaleString('en-US')} bytes`;
 const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
-const TOO_BIG_HINT = 'a microcontroller model needs far less; check the exported shapes and sizes ' +
+const TOO_BIG_HINT =
+  'a microcontroller model needs far less; check the exported shapes and sizes ' +
   '(a dimension, pad or target shape may be wrong or deliberately huge)';
 
 export interface Where {
@@ -42,7 +43,8 @@ export function checkedTensorBytes(what: string, shape: readonly number[], dtype
   const bad = shape.find((d) => !Number.isSafeInteger(d) || d < 0);
   if (bad !== undefined) {
     throw new EennError({
-      code: 'E_MODEL', ...where,
+      code: 'E_MODEL',
+      ...where,
       message: `${what} has the shape ${shapeText(shape)}: the dimension ${bad} is not a non-negative whole number below 2^53`,
       hint: 'the model is malformed; re-export it with valid shapes',
     });
@@ -52,8 +54,10 @@ export function checkedTensorBytes(what: string, shape: readonly number[], dtype
   const bytes = elements * bytesPerElement(dtype);
   if (bytes > LIMITS.tensorBytes) {
     throw new EennError({
-      code: 'E_MODEL', ...where,
-      message: `${what} of shape ${shapeText(shape)} (${dtype}) would take ${sizeText(bytes)}; ` +
+      code: 'E_MODEL',
+      ...where,
+      message:
+        `${what} of shape ${shapeText(shape)} (${dtype}) would take ${sizeText(bytes)}; ` +
         `eennc accepts tensors of at most ${sizeText(LIMITS.tensorBytes)}`,
       hint: TOO_BIG_HINT,
     });
@@ -67,7 +71,8 @@ export function checkTotal(kind: 'constantBytes' | 'activationBytes', bytes: num
   if (bytes <= limit) return;
   const what = kind === 'constantBytes' ? 'the constants (weights) of the model' : 'the tensors one inference computes';
   throw new EennError({
-    code: 'E_MODEL', ...where,
+    code: 'E_MODEL',
+    ...where,
     message: `${what} take ${sizeText(bytes)} together; eennc accepts at most ${sizeText(limit)}`,
     hint: TOO_BIG_HINT,
   });

@@ -6,7 +6,10 @@ import type { KernelArg, KernelCall } from './call.js';
 
 export class CallArgs {
   private readonly byName: Map<string, KernelArg>;
-  constructor(private readonly graph: Graph, readonly call: KernelCall) {
+  constructor(
+    private readonly graph: Graph,
+    readonly call: KernelCall,
+  ) {
     this.byName = new Map(call.args.map((a) => [a.name, a]));
   }
 
@@ -26,7 +29,7 @@ export class CallArgs {
   /** The offset of a scratch argument into the step's scratch (0 when it starts there), undefined when not a scratch. */
   scratchOffset(name: string): number | undefined {
     const arg = this.byName.get(name);
-    return arg?.kind === 'scratch' ? arg.offset ?? 0 : undefined;
+    return arg?.kind === 'scratch' ? (arg.offset ?? 0) : undefined;
   }
 
   /** `count` values of a constant argument (a derived array or a constant tensor), or undefined if not constant. */
@@ -37,7 +40,7 @@ export class CallArgs {
     if (arg.kind === 'const') data = arg.array.data;
     else if (arg.kind === 'tensor') data = this.graph.tensors.get(arg.tensor)?.data as ArrayLike<number> | undefined;
     if (!data) return undefined;
-    const offset = 'offset' in arg ? arg.offset ?? 0 : 0;
+    const offset = 'offset' in arg ? (arg.offset ?? 0) : 0;
     return Array.prototype.slice.call(data, offset, offset + count) as number[];
   }
 }

@@ -86,8 +86,15 @@ export function convPoolF32ScratchFloats(outC: number, convH: number, convW: num
  * EENN_CONV_PAIR_F32_SCRATCH_FLOATS(slab_rows, mid_c, mid_w, band_rows, out_c, out_w, residual): the slab of
  * conv A's rows, and with a residual one band of conv B's output.
  */
-export function convPairF32ScratchFloats(slabRows: number, midC: number, midW: number, bandRows: number, outC: number,
-  outW: number, residual: boolean): number {
+export function convPairF32ScratchFloats(
+  slabRows: number,
+  midC: number,
+  midW: number,
+  bandRows: number,
+  outC: number,
+  outW: number,
+  residual: boolean,
+): number {
   return slabRows * midC * midW + (residual ? bandRows * outC * outW : 0);
 }
 
@@ -116,7 +123,7 @@ export const CONV_F32: KernelContract = {
   },
   scratchBytes: () => 0,
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input' },
-  tiles: [ROW_TILE, { axis: 'channels', reads: 'the whole input of the output channels\' groups' }],
+  tiles: [ROW_TILE, { axis: 'channels', reads: "the whole input of the output channels' groups" }],
   ...NOTHING_OPTIONAL,
 };
 
@@ -137,7 +144,11 @@ export const DEPTHWISE_F32: KernelContract = {
 };
 
 /** The contract of a float Conv kernel that writes over its input (floatInPlaceConv of that `kind`). */
-function inPlaceConvContract(kind: InPlaceConv['kind'], kernel: string, rest: Pick<KernelContract, 'aliasing' | 'tiles' | 'checksOf'>): KernelContract {
+function inPlaceConvContract(
+  kind: InPlaceConv['kind'],
+  kernel: string,
+  rest: Pick<KernelContract, 'aliasing' | 'tiles' | 'checksOf'>,
+): KernelContract {
   const scratch = (graph: Graph, node: Node) => {
     const conv = floatInPlaceConv(graph, node);
     return conv?.kind === kind ? conv.scratchBytes : undefined;
@@ -156,8 +167,12 @@ function inPlaceConvContract(kind: InPlaceConv['kind'], kernel: string, rest: Pi
 export const DEPTHWISE_IN_PLACE_F32 = inPlaceConvContract('depthwise', 'eenn_depthwise_conv2d_in_place_f32', {
   aliasing: { overlap: 'same', rule: 'output channel c reads input channel c only: multiplier 1, stride 1, output shape = input shape' },
   tiles: [{ axis: 'channels', reads: 'the same channel planes of the input' }],
-  checksOf: (args, scratchBytes) => floatScratchCheck(
-    `EENN_DEPTHWISE_IN_PLACE_F32_SCRATCH_FLOATS(${args.int('height') ?? 0}, ${args.int('width') ?? 0})`, args.call.fn, scratchBytes),
+  checksOf: (args, scratchBytes) =>
+    floatScratchCheck(
+      `EENN_DEPTHWISE_IN_PLACE_F32_SCRATCH_FLOATS(${args.int('height') ?? 0}, ${args.int('width') ?? 0})`,
+      args.call.fn,
+      scratchBytes,
+    ),
 });
 
 /** eenn_conv2d_1x1_in_place_f32: a few pixels gathered into the scratch, their outputs written back over them. */
@@ -181,8 +196,11 @@ export const CONV_POOL_F32: KernelContract = {
   ...NOTHING_OPTIONAL,
   checksOf: (args, scratchBytes) => [
     { expr: `EENN_CONV_POOL_F32_BLOCK == ${CONV_POOL_BLOCK}`, what: 'output channels eenn_conv2d_pool_f32 computes per pass' },
-    ...floatScratchCheck(`EENN_CONV_POOL_F32_SCRATCH_FLOATS(${['out_c', 'conv_h', 'conv_w'].map((n) => args.int(n) ?? 0).join(', ')})`,
-      args.call.fn, scratchBytes),
+    ...floatScratchCheck(
+      `EENN_CONV_POOL_F32_SCRATCH_FLOATS(${['out_c', 'conv_h', 'conv_w'].map((n) => args.int(n) ?? 0).join(', ')})`,
+      args.call.fn,
+      scratchBytes,
+    ),
   ],
 };
 
@@ -197,11 +215,14 @@ export const CONV_PAIR_F32: KernelContract = {
   scratchBytes: () => 0,
   aliasing: {
     overlap: 'same',
-    rule: 'the output may be the input itself when no band\'s output rows are read by a later band (replayBands); the residual may be the output',
+    rule: "the output may be the input itself when no band's output rows are read by a later band (replayBands); the residual may be the output",
   },
-  tiles: [{ axis: 'rows', reads: 'the input rows conv A needs for the rows of mid that conv B\'s band reads' }],
+  tiles: [{ axis: 'rows', reads: "the input rows conv A needs for the rows of mid that conv B's band reads" }],
   ...NOTHING_OPTIONAL,
-  checksOf: (args, scratchBytes) => floatScratchCheck(
-    `EENN_CONV_PAIR_F32_SCRATCH_FLOATS(${['slab_rows', 'mid_c', 'mid_w', 'band_rows', 'out_c', 'out_w'].map((n) => args.int(n) ?? 0).join(', ')}, ${args.isNull('residual') ? 0 : 1})`,
-    args.call.fn, scratchBytes),
+  checksOf: (args, scratchBytes) =>
+    floatScratchCheck(
+      `EENN_CONV_PAIR_F32_SCRATCH_FLOATS(${['slab_rows', 'mid_c', 'mid_w', 'band_rows', 'out_c', 'out_w'].map((n) => args.int(n) ?? 0).join(', ')}, ${args.isNull('residual') ? 0 : 1})`,
+      args.call.fn,
+      scratchBytes,
+    ),
 };

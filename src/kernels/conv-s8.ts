@@ -112,7 +112,8 @@ function directSwitch(args: CallArgs): string[] {
 }
 
 function directChecks(args: CallArgs): CallCheck[] {
-  return args.isScratch('scratch') ? []
+  return args.isScratch('scratch')
+    ? []
     : [{ expr: 'EENN_CONV_S8_DIRECT', what: `calls ${args.call.fn} without a scratch: EENN_CONV_S8_DIRECT must be 1` }];
 }
 
@@ -131,8 +132,13 @@ function convDepth(args: CallArgs): number {
  * into its scratch (`scratchMacro` of the header), or reads its input in place without one (EENN_CONV_S8_DIRECT),
  * with weight rows in the paired layout; `fewValues`: it has the tiles of layers of fewer than 16 values.
  */
-function columnConv(kernel: string, scratchMacro: string, depthOf: (args: CallArgs) => number, fewValues: boolean,
-  rest: Pick<KernelContract, 'computes' | 'aliasing' | 'tiles'>): KernelContract {
+function columnConv(
+  kernel: string,
+  scratchMacro: string,
+  depthOf: (args: CallArgs) => number,
+  fewValues: boolean,
+  rest: Pick<KernelContract, 'computes' | 'aliasing' | 'tiles'>,
+): KernelContract {
   return {
     kernels: [kernel],
     header: 'eenn_kernels_s8.h',
@@ -147,8 +153,10 @@ function columnConv(kernel: string, scratchMacro: string, depthOf: (args: CallAr
     checksOf(args, scratchBytes) {
       const depth = depthOf(args);
       return [
-        ...scratchCheck(`${scratchMacro}(${depth})`, kernel, scratchBytes), ...directChecks(args),
-        ...pairedLayoutChecks(depth), ...outputStageChecks(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE.exact),
+        ...scratchCheck(`${scratchMacro}(${depth})`, kernel, scratchBytes),
+        ...directChecks(args),
+        ...pairedLayoutChecks(depth),
+        ...outputStageChecks(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE.exact),
       ];
     },
   };
@@ -160,7 +168,7 @@ export const CONV_S8 = columnConv('eenn_conv2d_s8', 'EENN_CONV_S8_SCRATCH_BYTES'
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input or the scratch' },
   tiles: [
     windowRowsTile('every channel of the group'),
-    { axis: 'channels', reads: 'the whole input of the output channels\' groups, and those channels\' weight rows' },
+    { axis: 'channels', reads: "the whole input of the output channels' groups, and those channels' weight rows" },
   ],
 });
 
@@ -168,10 +176,7 @@ export const CONV_S8 = columnConv('eenn_conv2d_s8', 'EENN_CONV_S8_SCRATCH_BYTES'
 export const CONV_1X1_S8 = columnConv('eenn_conv2d_1x1_s8', 'EENN_CONV_1X1_S8_SCRATCH_BYTES', (args) => args.int('in_c') ?? 0, false, {
   computes: isInt8Pointwise,
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input (eenn_conv2d_1x1_in_place_s8 does)' },
-  tiles: [
-    PIXELS_TILE,
-    { axis: 'channels', reads: 'the whole input, and those channels\' weight rows' },
-  ],
+  tiles: [PIXELS_TILE, { axis: 'channels', reads: "the whole input, and those channels' weight rows" }],
 });
 
 /** eenn_conv2d_1x1_in_place_s8: eenn_conv2d_1x1_s8 written over its input, a few pixels at a time. */
@@ -192,7 +197,8 @@ export const CONV_1X1_IN_PLACE_S8: KernelContract = {
     return [
       { expr: `EENN_CONV_1X1_IN_PLACE_S8_PIXELS == ${POINTWISE_S8_IN_PLACE_PIXELS}`, what: 'pixels eenn_conv2d_1x1_in_place_s8 gathers per pass' },
       ...scratchCheck(`EENN_CONV_1X1_IN_PLACE_S8_SCRATCH_BYTES(${inC}, ${outC})`, 'eenn_conv2d_1x1_in_place_s8', scratchBytes),
-      ...pairedLayoutChecks(inC), ...outputStageChecks(args, outC, inC, OUTPUT_STAGE.exact),
+      ...pairedLayoutChecks(inC),
+      ...outputStageChecks(args, outC, inC, OUTPUT_STAGE.exact),
     ];
   },
 };

@@ -80,17 +80,15 @@ export const DEPTHWISE_S8: KernelContract = {
     overlap: 'same',
     rule: 'the output may be the input itself when multiplier == 1, stride 1 and out_h/out_w == in_h/in_w (row oy is written after input row oy is in the scratch)',
   },
-  tiles: [
-    windowRowsTile('the channel'),
-    { axis: 'channels', reads: 'input channel m / multiplier of each output channel m' },
-  ],
+  tiles: [windowRowsTile('the channel'), { axis: 'channels', reads: 'input channel m / multiplier of each output channel m' }],
   switches: [{ macro: 'EENN_DEPTHWISE_S8_3X3', note: 'depthwise 3x3 convolutions' }],
   switchesOf: (args) => (args.int('kernel_h') === 3 && args.int('kernel_w') === 3 && args.int('dilation_w') === 1 ? ['EENN_DEPTHWISE_S8_3X3'] : []),
   checksOf(args, scratchBytes) {
     const geometry = ['out_h', 'out_w', 'kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'dilation_h', 'dilation_w'].map((n) => args.int(n) ?? 0);
     return [
       { expr: `EENN_DEPTHWISE_S8_BAND == ${DEPTHWISE_S8_BAND}`, what: 'output rows eenn_depthwise_conv2d_s8 computes per pass' },
-      ...(scratchBytes === undefined ? []
+      ...(scratchBytes === undefined
+        ? []
         : [{ expr: `EENN_DEPTHWISE_S8_SCRATCH_BYTES(${geometry.join(', ')}) <= ${scratchBytes}`, what: 'scratch of eenn_depthwise_conv2d_s8' }]),
     ];
   },

@@ -16,7 +16,7 @@ export const FC_S8: KernelContract = {
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input' },
   tiles: [
     { axis: 'rows', reads: 'the same rows of the input' },
-    { axis: 'channels', reads: 'the whole input, and those output features\' weight rows' },
+    { axis: 'channels', reads: "the whole input, and those output features' weight rows" },
   ],
   switches: [
     { macro: 'EENN_FC_S8_EXACT', note: 'fully connected layers that need the exact output stage (required when 1)', required: true },

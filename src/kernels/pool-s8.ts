@@ -76,10 +76,7 @@ const POOL_ALIASING = {
   rule: 'the output may start where the input starts when no window reads an input element below the output element it writes (poolRunsInPlace)',
 } as const;
 
-const POOL_TILES = [
-  windowRowsTile('the plane'),
-  { axis: 'channels', reads: 'the same channel planes of the input' },
-] as const;
+const POOL_TILES = [windowRowsTile('the plane'), { axis: 'channels', reads: 'the same channel planes of the input' }] as const;
 
 export const MAX_POOL_S8: KernelContract = {
   kernels: ['eenn_max_pool2d_s8'],

@@ -1,9 +1,7 @@
 // Every kernel contract, and the contract of a C kernel by its function name.
 
 import type { KernelContract } from './contract.js';
-import {
-  CONV_1X1_F32, CONV_1X1_IN_PLACE_F32, CONV_F32, CONV_PAIR_F32, CONV_POOL_F32, DEPTHWISE_F32, DEPTHWISE_IN_PLACE_F32,
-} from './conv-f32.js';
+import { CONV_1X1_F32, CONV_1X1_IN_PLACE_F32, CONV_F32, CONV_PAIR_F32, CONV_POOL_F32, DEPTHWISE_F32, DEPTHWISE_IN_PLACE_F32 } from './conv-f32.js';
 import { CONV_1X1_IN_PLACE_S8, CONV_1X1_S8, CONV_S8 } from './conv-s8.js';
 import { DEPTHWISE_S8 } from './depthwise-s8.js';
 import { ELEMENTWISE_S8 } from './elementwise-s8.js';
@@ -12,8 +10,20 @@ import { AVG_POOL_S8, MAX_POOL_S8 } from './pool-s8.js';
 
 /** The contracts, int8 first in the order eenn_config.h lists their switches. */
 export const KERNEL_CONTRACTS: readonly KernelContract[] = [
-  CONV_S8, CONV_1X1_S8, CONV_1X1_IN_PLACE_S8, FC_S8, DEPTHWISE_S8, MAX_POOL_S8, AVG_POOL_S8, ELEMENTWISE_S8,
-  CONV_F32, CONV_1X1_F32, DEPTHWISE_F32, DEPTHWISE_IN_PLACE_F32, CONV_1X1_IN_PLACE_F32, CONV_POOL_F32,
+  CONV_S8,
+  CONV_1X1_S8,
+  CONV_1X1_IN_PLACE_S8,
+  FC_S8,
+  DEPTHWISE_S8,
+  MAX_POOL_S8,
+  AVG_POOL_S8,
+  ELEMENTWISE_S8,
+  CONV_F32,
+  CONV_1X1_F32,
+  DEPTHWISE_F32,
+  DEPTHWISE_IN_PLACE_F32,
+  CONV_1X1_IN_PLACE_F32,
+  CONV_POOL_F32,
   CONV_PAIR_F32,
 ];
 

@@ -11,7 +11,11 @@ import { contractOf, KERNEL_CONTRACTS } from './registry.js';
 
 /** Every switch of the int8 kernels, in the order the header lists them (eenn_kernels_s8.h documents each). */
 export const INT8_KERNEL_SWITCHES: readonly KernelSwitch[] = [
-  ...new Map(KERNEL_CONTRACTS.filter((c) => c.header === 'eenn_kernels_s8.h').flatMap((c) => c.switches).map((s) => [s.macro, s])).values(),
+  ...new Map(
+    KERNEL_CONTRACTS.filter((c) => c.header === 'eenn_kernels_s8.h')
+      .flatMap((c) => c.switches)
+      .map((s) => [s.macro, s]),
+  ).values(),
 ];
 
 /** The switches the calls take, as a set of macro names. */

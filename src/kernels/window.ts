@@ -7,10 +7,20 @@ import { forwardWindow, type WindowGeometry } from '../ops/spatial.js';
 
 /** A 1-D or 2-D window as 2-D numbers (1-D: height 1). */
 export interface Window2d {
-  inH: number; inW: number; outH: number; outW: number;
-  kH: number; kW: number; sH: number; sW: number;
-  padTop: number; padLeft: number; padBottom: number; padRight: number;
-  dH: number; dW: number;
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  kH: number;
+  kW: number;
+  sH: number;
+  sW: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+  dH: number;
+  dW: number;
 }
 
 export function to2d(g: WindowGeometry): Window2d {
@@ -31,8 +41,17 @@ export function to2d(g: WindowGeometry): Window2d {
  * kernel, stride 1, no padding.
  */
 export function isConv1x1(window: Window2d, group: number): boolean {
-  return group === 1 && window.kH === 1 && window.kW === 1 && window.sH === 1 && window.sW === 1
-    && window.padTop === 0 && window.padLeft === 0 && window.padBottom === 0 && window.padRight === 0;
+  return (
+    group === 1 &&
+    window.kH === 1 &&
+    window.kW === 1 &&
+    window.sH === 1 &&
+    window.sW === 1 &&
+    window.padTop === 0 &&
+    window.padLeft === 0 &&
+    window.padBottom === 0 &&
+    window.padRight === 0
+  );
 }
 
 /**

@@ -18,8 +18,7 @@ const LATEST = 21;
  * Undefined when a bound is an input that is not a constant scalar (known only at run time). The one reading of
  * Clip's bounds: the reference, the lowering, the quantizer and the planner's fusion all ask here.
  */
-export function clipBounds(node: Node, inputs: readonly (Pick<InputInfo, 'data'> | undefined)[], opset: number):
-  [number, number] | undefined {
+export function clipBounds(node: Node, inputs: readonly (Pick<InputInfo, 'data'> | undefined)[], opset: number): [number, number] | undefined {
   if (opset < 11) return [declaredFloat(clip, node, 'min'), declaredFloat(clip, node, 'max')];
   const bound = (input: Pick<InputInfo, 'data'> | undefined, fallback: number): number | undefined => {
     if (!input) return fallback;
@@ -33,7 +32,11 @@ export function clipBounds(node: Node, inputs: readonly (Pick<InputInfo, 'data'>
 /** Clip's bounds in `graph` (clipBounds over its tensors); undefined when one is computed at run time. */
 export function graphClipBounds(graph: Graph, node: Node): [number, number] | undefined {
   // A bound named but not in the graph has no known value: not constant, rather than absent.
-  return clipBounds(node, node.inputs.map((name) => (name ? graph.tensors.get(name) ?? {} : undefined)), graph.opset);
+  return clipBounds(
+    node,
+    node.inputs.map((name) => (name ? (graph.tensors.get(name) ?? {}) : undefined)),
+    graph.opset,
+  );
 }
 
 /**
@@ -135,7 +138,10 @@ export const ops: OpDef[] = [
     attributes: { alpha: 0.01 },
     kernel: { fn: 'eenn_leaky_relu_f32', params: ['alpha'] },
     int8: 'lut',
-    make: (_node, attrs) => { const alpha = attrs.float('alpha'); return (x) => (x >= 0 ? x : alpha * x); },
+    make: (_node, attrs) => {
+      const alpha = attrs.float('alpha');
+      return (x) => (x >= 0 ? x : alpha * x);
+    },
   }),
   prelu,
   clip,
@@ -152,13 +158,18 @@ export const ops: OpDef[] = [
     },
   }),
   unaryOp('HardSwish', [14, LATEST], {
-    kernel: { fn: 'eenn_hard_swish_f32' }, int8: 'lut', make: () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)),
+    kernel: { fn: 'eenn_hard_swish_f32' },
+    int8: 'lut',
+    make: () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)),
   }),
   unaryOp('Elu', [1, LATEST], {
     attributes: { alpha: 1 },
     kernel: { fn: 'eenn_elu_f32', params: ['alpha'] },
     int8: 'lut',
-    make: (_node, attrs) => { const alpha = attrs.float('alpha'); return (x) => (x >= 0 ? x : alpha * (Math.exp(x) - 1)); },
+    make: (_node, attrs) => {
+      const alpha = attrs.float('alpha');
+      return (x) => (x >= 0 ? x : alpha * (Math.exp(x) - 1));
+    },
   }),
   unaryOp('Selu', [1, LATEST], {
     attributes: { alpha: SELU_ALPHA, gamma: SELU_GAMMA },
@@ -198,6 +209,9 @@ export const ops: OpDef[] = [
     attributes: { alpha: 1 },
     kernel: { fn: 'eenn_thresholded_relu_f32', params: ['alpha'] },
     int8: 'lut',
-    make: (_node, attrs) => { const alpha = attrs.float('alpha'); return (x) => (x > alpha ? x : 0); },
+    make: (_node, attrs) => {
+      const alpha = attrs.float('alpha');
+      return (x) => (x > alpha ? x : 0);
+    },
   }),
 ];

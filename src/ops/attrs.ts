@@ -81,8 +81,12 @@ export function intsFromAttrOrInput(
   const input = inputs[inputIndex];
   if (input) {
     if (!input.data) {
-      throw nodeError('E_SHAPE', node, `input ${inputIndex} ("${attr}") must be a constant so shapes are static`,
-        'export the model with constant folding, or fix dynamic dimensions with --input-shape');
+      throw nodeError(
+        'E_SHAPE',
+        node,
+        `input ${inputIndex} ("${attr}") must be a constant so shapes are static`,
+        'export the model with constant folding, or fix dynamic dimensions with --input-shape',
+      );
     }
     return numbersOf(input.data);
   }

@@ -22,9 +22,16 @@ export function broadcastShapes(node: Node, shapes: readonly (readonly number[])
       const d = shape[i]!;
       const o = out[shift + i]!;
       if (d === o || d === 1) continue;
-      if (o === 1) { out[shift + i] = d; continue; }
-      throw nodeError('E_SHAPE', node, `cannot broadcast ${shapes.map(formatShape).join(' with ')}`,
-        'each dimension, aligned from the right, must be equal or 1');
+      if (o === 1) {
+        out[shift + i] = d;
+        continue;
+      }
+      throw nodeError(
+        'E_SHAPE',
+        node,
+        `cannot broadcast ${shapes.map(formatShape).join(' with ')}`,
+        'each dimension, aligned from the right, must be equal or 1',
+      );
     }
   }
   return out;
@@ -71,7 +78,9 @@ function planLoop(outShape: readonly number[], operandStrides: readonly number[]
     const mergeable = last >= 0 && operandStrides.every((s, k) => strides[k]![last] === s[d]! * n);
     if (mergeable) {
       dims[last] = dims[last]! * n;
-      operandStrides.forEach((s, k) => { strides[k]![last] = s[d]!; });
+      operandStrides.forEach((s, k) => {
+        strides[k]![last] = s[d]!;
+      });
     } else {
       dims.push(n);
       operandStrides.forEach((s, k) => strides[k]!.push(s[d]!));
@@ -94,7 +103,11 @@ export function broadcastOffsets(shape: readonly number[], outShape: readonly nu
  */
 export function stridedOffsets(outShape: readonly number[], strides: readonly number[], base = 0): Int32Array {
   const offsets = new Int32Array(sizeOf(outShape));
-  const { inner, starts: [starts], steps: [step] } = runsOf(outShape, [strides]);
+  const {
+    inner,
+    starts: [starts],
+    steps: [step],
+  } = runsOf(outShape, [strides]);
   for (let r = 0, o = 0; r < starts!.length; r++) {
     for (let i = 0, p = base + starts![r]!; i < inner; i++, o++, p += step!) offsets[o] = p;
   }
@@ -117,7 +130,10 @@ interface Runs {
 }
 
 function runsOf(outShape: readonly number[], operandStrides: readonly (readonly number[])[]): Runs {
-  const { dims, strides } = planLoop(outShape, operandStrides.map((s) => [...s]));
+  const { dims, strides } = planLoop(
+    outShape,
+    operandStrides.map((s) => [...s]),
+  );
   const operands = strides.length;
   const total = sizeOf(outShape);
   if (total === 0) return { inner: 0, starts: strides.map(() => new Int32Array(0)), steps: strides.map(() => 0) };
@@ -149,9 +165,12 @@ function runsOf(outShape: readonly number[], operandStrides: readonly (readonly 
  * Equal shapes and scalar operands take a single flat loop.
  */
 export function mapBinary(
-  out: TensorData, outShape: readonly number[],
-  a: TensorData, aShape: readonly number[],
-  b: TensorData, bShape: readonly number[],
+  out: TensorData,
+  outShape: readonly number[],
+  a: TensorData,
+  aShape: readonly number[],
+  b: TensorData,
+  bShape: readonly number[],
   fn: (x: number, y: number) => number,
 ): void {
   const total = out.length;
@@ -169,8 +188,11 @@ export function mapBinary(
     for (let i = 0; i < total; i++) out[i] = fn(x, b[i]!);
     return;
   }
-  const { inner, starts: [aStarts, bStarts], steps: [sa, sb] } =
-    runsOf(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+  const {
+    inner,
+    starts: [aStarts, bStarts],
+    steps: [sa, sb],
+  } = runsOf(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
   for (let r = 0, o = 0; r < aStarts!.length; r++) {
     for (let i = 0, pa = aStarts![r]!, pb = bStarts![r]!; i < inner; i++, o++, pa += sa!, pb += sb!) out[o] = fn(a[pa]!, b[pb]!);
   }
@@ -178,15 +200,21 @@ export function mapBinary(
 
 /** out[i] = fn(a[ia], b[ib], c[ic]) over the broadcast of three operands (Where). */
 export function mapTernary(
-  out: TensorData, outShape: readonly number[],
-  a: TensorData, aShape: readonly number[],
-  b: TensorData, bShape: readonly number[],
-  c: TensorData, cShape: readonly number[],
+  out: TensorData,
+  outShape: readonly number[],
+  a: TensorData,
+  aShape: readonly number[],
+  b: TensorData,
+  bShape: readonly number[],
+  c: TensorData,
+  cShape: readonly number[],
   fn: (x: number, y: number, z: number) => number,
 ): void {
-  const { inner, starts: [aStarts, bStarts, cStarts], steps: [sa, sb, sc] } = runsOf(outShape, [
-    broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape), broadcastStrides(cShape, outShape),
-  ]);
+  const {
+    inner,
+    starts: [aStarts, bStarts, cStarts],
+    steps: [sa, sb, sc],
+  } = runsOf(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape), broadcastStrides(cShape, outShape)]);
   for (let r = 0, o = 0; r < aStarts!.length; r++) {
     for (let i = 0, pa = aStarts![r]!, pb = bStarts![r]!, pc = cStarts![r]!; i < inner; i++, o++, pa += sa!, pb += sb!, pc += sc!) {
       out[o] = fn(a[pa]!, b[pb]!, c[pc]!);

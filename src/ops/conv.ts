@@ -7,8 +7,16 @@ import { sizeOf } from '../ir/graph.js';
 import { attrInt, attrInts } from './attrs.js';
 import { float32Data, requireOperand } from './float-operands.js';
 import {
-  checkSpatialRank, dilatedExtent, forwardWindow, readAutoPad, readAxisInts, readPads, validOutputRange, volumeAxes,
-  type VolumeAxes, type WindowGeometry,
+  checkSpatialRank,
+  dilatedExtent,
+  forwardWindow,
+  readAutoPad,
+  readAxisInts,
+  readPads,
+  validOutputRange,
+  volumeAxes,
+  type VolumeAxes,
+  type WindowGeometry,
 } from './spatial.js';
 import type { InputInfo, OpDef, OutputInfo, Value } from './types.js';
 
@@ -31,16 +39,22 @@ function checkConvOperands(node: Node, x: Shaped, w: Shaped, bias: Shaped | unde
   const spatialRank = x.shape.length - 2;
   checkSpatialRank(node, spatialRank);
   if (w.shape.length !== x.shape.length) {
-    throw nodeError('E_SHAPE', node,
-      `weight W has shape [${w.shape.join(', ')}], expected rank ${x.shape.length} to match X [${x.shape.join(', ')}]`);
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `weight W has shape [${w.shape.join(', ')}], expected rank ${x.shape.length} to match X [${x.shape.join(', ')}]`,
+    );
   }
   const group = attrInt(node, 'group', 1);
   if (!Number.isInteger(group) || group < 1) throw nodeError('E_SHAPE', node, `attribute "group" must be >= 1, got ${group}`);
   const kernel = w.shape.slice(2);
   const declared = attrInts(node, 'kernel_shape');
   if (declared && (declared.length !== kernel.length || declared.some((k, i) => k !== kernel[i]))) {
-    throw nodeError('E_SHAPE', node,
-      `attribute kernel_shape [${declared.join(', ')}] does not match the weight's spatial shape [${kernel.join(', ')}]`);
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `attribute kernel_shape [${declared.join(', ')}] does not match the weight's spatial shape [${kernel.join(', ')}]`,
+    );
   }
   if (bias) {
     const expected = biasLength(w.shape, group);
@@ -58,8 +72,11 @@ function planConv(node: Node, inputs: readonly (Shaped | undefined)[]): ConvPlan
   const inChannels = x.shape[1]!;
   const outChannels = w.shape[0]!;
   if (inChannels % group !== 0 || w.shape[1]! * group !== inChannels) {
-    throw nodeError('E_SHAPE', node,
-      `X has ${inChannels} channels but W [${w.shape.join(', ')}] with group=${group} expects ${w.shape[1]! * group} (W[1] * group)`);
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `X has ${inChannels} channels but W [${w.shape.join(', ')}] with group=${group} expects ${w.shape[1]! * group} (W[1] * group)`,
+    );
   }
   if (outChannels % group !== 0) {
     throw nodeError('E_SHAPE', node, `W has ${outChannels} output channels, not a multiple of group=${group}`);
@@ -80,8 +97,11 @@ function planConvTranspose(node: Node, inputs: readonly (Shaped | undefined)[]):
   const { group, kernel, spatialRank } = checkConvOperands(node, x, w, inputs[2], (ws, g) => ws[1]! * g);
   const inChannels = x.shape[1]!;
   if (w.shape[0] !== inChannels || inChannels % group !== 0) {
-    throw nodeError('E_SHAPE', node,
-      `X has ${inChannels} channels but W [${w.shape.join(', ')}] expects ${w.shape[0]} (W[0]), divisible by group=${group}`);
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `X has ${inChannels} channels but W [${w.shape.join(', ')}] expects ${w.shape[0]} (W[0]), divisible by group=${group}`,
+    );
   }
   const inputSize = x.shape.slice(2);
   const strides = readAxisInts(node, 'strides', spatialRank, 1, 1);
@@ -93,8 +113,10 @@ function planConvTranspose(node: Node, inputs: readonly (Shaped | undefined)[]):
   if (requested && requested.length !== spatialRank) {
     throw nodeError('E_SHAPE', node, `attribute output_shape [${requested.join(', ')}] must give ${spatialRank} spatial sizes`);
   }
-  const { padsBegin, padsEnd } = autoPad === 'NOTSET' ? readPads(node, spatialRank)
-    : { padsBegin: new Array<number>(spatialRank).fill(0), padsEnd: new Array<number>(spatialRank).fill(0) };
+  const { padsBegin, padsEnd } =
+    autoPad === 'NOTSET'
+      ? readPads(node, spatialRank)
+      : { padsBegin: new Array<number>(spatialRank).fill(0), padsEnd: new Array<number>(spatialRank).fill(0) };
   const outputSize = new Array<number>(spatialRank);
   for (let i = 0; i < spatialRank; i++) {
     const full = strides[i]! * (inputSize[i]! - 1) + outputPadding[i]! + dilatedExtent(kernel[i]!, dilations[i]!);
@@ -131,8 +153,7 @@ function outputInfo(plan: ConvPlan, dtype: Shaped['dtype']): OutputInfo {
  * inside the other tensor, so the innermost loop needs no bounds check. Conv gathers (a: output, b: input, read with
  * stride); ConvTranspose scatters (a: input, b: output, written with stride).
  */
-function accumulateTaps(acc: Float64Array, x: Float32Array, xBase: number, w: Float32Array, wBase: number,
-  v: VolumeAxes, transposed: boolean): void {
+function accumulateTaps(acc: Float64Array, x: Float32Array, xBase: number, w: Float32Array, wBase: number, v: VolumeAxes, transposed: boolean): void {
   const { kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW } = v;
   const [aD, aH, aW] = transposed ? [v.inD, v.inH, v.inW] : [v.outD, v.outH, v.outW];
   const [bD, bH, bW] = transposed ? [v.outD, v.outH, v.outW] : [v.inD, v.inH, v.inW];
@@ -207,6 +228,9 @@ export const ops: OpDef[] = [
   // Output elements * (C_in / group) * kernel area: one MAC per weight tap per output element.
   convolutionOp('Conv', false, (node, inputs, outputs) => sizeOf(outputs[0]!.shape) * sizeOf(requireOperand(node, inputs, 1, 'W').shape.slice(1))),
   // Input elements * (C_out / group) * kernel area: one MAC per weight tap per input element (padding included).
-  convolutionOp('ConvTranspose', true,
-    (node, inputs) => sizeOf(requireOperand(node, inputs, 0, 'X').shape) * sizeOf(requireOperand(node, inputs, 1, 'W').shape.slice(1))),
+  convolutionOp(
+    'ConvTranspose',
+    true,
+    (node, inputs) => sizeOf(requireOperand(node, inputs, 0, 'X').shape) * sizeOf(requireOperand(node, inputs, 1, 'W').shape.slice(1)),
+  ),
 ];

@@ -41,7 +41,7 @@ function modulo(node: Node, dtype: DType): (x: number, y: number) => number {
   return (x, y) => {
     if (y === 0) return 0;
     const r = x % y;
-    return r !== 0 && (r < 0) !== (y < 0) ? r + y : r;
+    return r !== 0 && r < 0 !== y < 0 ? r + y : r;
   };
 }
 
@@ -89,8 +89,13 @@ export function erf(x: number): number {
  * A variadic operator (Max, Min, Sum, Mean) folded pairwise over its inputs with broadcasting;
  * `finish` maps the folded value once more (Mean divides by the input count).
  */
-function variadicOp(op: string, types: readonly DType[], facts: Pick<OpDef, 'int8'>, combine: (x: number, y: number) => number,
-  finish?: (x: number, count: number) => number): OpDef {
+function variadicOp(
+  op: string,
+  types: readonly DType[],
+  facts: Pick<OpDef, 'int8'>,
+  combine: (x: number, y: number) => number,
+  finish?: (x: number, count: number) => number,
+): OpDef {
   const present = (inputs: readonly (InputInfo | Value | undefined)[]) => inputs.filter((i) => i !== undefined);
   return {
     op,
@@ -103,7 +108,15 @@ function variadicOp(op: string, types: readonly DType[], facts: Pick<OpDef, 'int
       if (args.length === 0) throw nodeError('E_GRAPH', node, 'needs at least one input');
       const dtype = checkSameType(node, args);
       checkType(node, dtype, types);
-      return [{ shape: broadcastShapes(node, args.map((a) => a.shape)), dtype }];
+      return [
+        {
+          shape: broadcastShapes(
+            node,
+            args.map((a) => a.shape),
+          ),
+          dtype,
+        },
+      ];
     },
     evaluate(node, inputs) {
       const args = present(inputs) as Value[];
@@ -143,7 +156,13 @@ export const ops: OpDef[] = [
   variadicOp('Max', NUMERIC_TYPES, { int8: 'scalar-lut' }, (x, y) => (x >= y || Number.isNaN(x) ? x : y)),
   variadicOp('Min', NUMERIC_TYPES, { int8: 'scalar-lut' }, (x, y) => (x <= y || Number.isNaN(x) ? x : y)),
   variadicOp('Sum', NUMERIC_TYPES, {}, (x, y) => x + y),
-  variadicOp('Mean', ['float32', 'float64'], {}, (x, y) => x + y, (x, n) => x / n),
+  variadicOp(
+    'Mean',
+    ['float32', 'float64'],
+    {},
+    (x, y) => x + y,
+    (x, n) => x / n,
+  ),
   comparison('Equal', 1, (x, y) => x === y),
   comparison('Greater', 1, (x, y) => x > y),
   comparison('Less', 1, (x, y) => x < y),

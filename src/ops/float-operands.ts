@@ -15,8 +15,12 @@ export function requireOperand<T>(node: Node, inputs: readonly (T | undefined)[]
 /** The elements of a float32 operand; E_UNSUPPORTED for any other dtype. */
 export function float32Data(node: Node, value: Value, what: string): Float32Array {
   if (!(value.data instanceof Float32Array)) {
-    throw nodeError('E_UNSUPPORTED', node, `${what} has dtype ${value.dtype}; the float reference expects float32`,
-      'export the model in float32; eennc quantizes it to int8 itself (--calib)');
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      `${what} has dtype ${value.dtype}; the float reference expects float32`,
+      'export the model in float32; eennc quantizes it to int8 itself (--calib)',
+    );
   }
   return value.data;
 }

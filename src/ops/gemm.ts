@@ -25,16 +25,23 @@ function gemmDims(node: Node, inputs: readonly (Shaped | undefined)[]): Omit<Gem
   const a = requireOperand(node, inputs, 0, 'A');
   const b = requireOperand(node, inputs, 1, 'B');
   if (a.shape.length !== 2 || b.shape.length !== 2) {
-    throw nodeError('E_SHAPE', node, `A [${a.shape.join(', ')}] and B [${b.shape.join(', ')}] must both be matrices (rank 2)`,
-      'insert a Flatten before Gemm, or use MatMul for batched products');
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `A [${a.shape.join(', ')}] and B [${b.shape.join(', ')}] must both be matrices (rank 2)`,
+      'insert a Flatten before Gemm, or use MatMul for batched products',
+    );
   }
   const transA = attrInt(node, 'transA', 0) !== 0;
   const transB = attrInt(node, 'transB', 0) !== 0;
   const [m, k] = transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
   const [kB, n] = transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
   if (k !== kB) {
-    throw nodeError('E_SHAPE', node,
-      `inner dimensions differ: op(A) is [${m}, ${k}] and op(B) is [${kB}, ${n}] (transA=${+transA}, transB=${+transB})`);
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `inner dimensions differ: op(A) is [${m}, ${k}] and op(B) is [${kB}, ${n}] (transA=${+transA}, transB=${+transB})`,
+    );
   }
   return { m, n, k, transA, transB };
 }
@@ -119,8 +126,11 @@ function planMatMul(node: Node, inputs: readonly (Shaped | undefined)[]): MatMul
   const k = a[a.length - 1]!;
   const n = b[b.length - 1]!;
   if (b[b.length - 2] !== k) {
-    throw nodeError('E_SHAPE', node,
-      `inner dimensions differ: A [${aIn.join(', ')}] has ${k} columns, B [${bIn.join(', ')}] has ${b[b.length - 2]} rows`);
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `inner dimensions differ: A [${aIn.join(', ')}] has ${k} columns, B [${bIn.join(', ')}] has ${b[b.length - 2]} rows`,
+    );
   }
   const aBatch = a.slice(0, -2);
   const bBatch = b.slice(0, -2);
@@ -136,8 +146,7 @@ function planMatMul(node: Node, inputs: readonly (Shaped | undefined)[]): MatMul
     const da = ai >= 0 ? aBatch[ai]! : 1;
     const db = bi >= 0 ? bBatch[bi]! : 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw nodeError('E_SHAPE', node,
-        `batch axes of A [${aIn.join(', ')}] and B [${bIn.join(', ')}] do not broadcast (${da} vs ${db})`);
+      throw nodeError('E_SHAPE', node, `batch axes of A [${aIn.join(', ')}] and B [${bIn.join(', ')}] do not broadcast (${da} vs ${db})`);
     }
     batch.push(Math.max(da, db));
     aBatchStrides.push(da === 1 ? 0 : aStrides[ai]!);

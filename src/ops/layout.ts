@@ -39,7 +39,8 @@ function reshapeShape(node: Node, inputs: readonly (InputInfo | Value | undefine
   const allowZero = attrInt(node, 'allowzero', 0) === 1;
   const shape = requested.map((d, i) => {
     if (d === 0 && !allowZero) {
-      if (i >= x.shape.length) throw nodeError('E_SHAPE', node, `shape ${formatShape(requested)} copies dimension ${i}, which input ${formatShape(x.shape)} lacks`);
+      if (i >= x.shape.length)
+        throw nodeError('E_SHAPE', node, `shape ${formatShape(requested)} copies dimension ${i}, which input ${formatShape(x.shape)} lacks`);
       return x.shape[i]!;
     }
     return d;
@@ -55,7 +56,11 @@ function reshapeShape(node: Node, inputs: readonly (InputInfo | Value | undefine
     shape[shape.indexOf(-1)] = total / known;
   }
   if (sizeOf(shape) !== total) {
-    throw nodeError('E_SHAPE', node, `cannot reshape ${formatShape(x.shape)} (${total} elements) to ${formatShape(requested)} (${sizeOf(shape)} elements)`);
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `cannot reshape ${formatShape(x.shape)} (${total} elements) to ${formatShape(requested)} (${sizeOf(shape)} elements)`,
+    );
   }
   return shape;
 }
@@ -72,12 +77,15 @@ function permutationOf(node: Node, rank: number): number[] {
   return perm;
 }
 
-const transpose = movementOp('Transpose', [1, LATEST],
+const transpose = movementOp(
+  'Transpose',
+  [1, LATEST],
   (node, inputs) => {
     const x = requireInput(node, inputs, 0);
     return permutationOf(node, x.shape.length).map((p) => x.shape[p]!);
   },
-  (node, x, shape) => permuted(x, x.shape, permutationOf(node, x.shape.length), shape));
+  (node, x, shape) => permuted(x, x.shape, permutationOf(node, x.shape.length), shape),
+);
 
 /** Axes normalized against `rank`; E_SHAPE on repeats or out-of-range values. */
 function uniqueAxes(node: Node, axes: readonly number[], rank: number): number[] {
@@ -109,7 +117,6 @@ function unsqueezeShape(node: Node, inputs: readonly (InputInfo | Value | undefi
   return shape;
 }
 
-
 /** Concat's axis (required from opset 4; opset 1 defaulted to 1) and output shape. */
 function concatLayout(node: Node, parts: readonly (InputInfo | Value)[]): { axis: number; shape: number[] } {
   if (parts.length === 0) throw nodeError('E_GRAPH', node, 'needs at least one input');
@@ -120,8 +127,12 @@ function concatLayout(node: Node, parts: readonly (InputInfo | Value)[]): { axis
   for (const part of parts) {
     const fits = part.shape.length === rank && part.shape.every((d, i) => i === axis || d === shape[i]);
     if (!fits) {
-      throw nodeError('E_SHAPE', node, `cannot concatenate ${parts.map((p) => formatShape(p.shape)).join(', ')} along axis ${axis}`,
-        'all dimensions but the concatenation axis must match');
+      throw nodeError(
+        'E_SHAPE',
+        node,
+        `cannot concatenate ${parts.map((p) => formatShape(p.shape)).join(', ')} along axis ${axis}`,
+        'all dimensions but the concatenation axis must match',
+      );
     }
     shape[axis]! += part.shape[axis]!;
   }
@@ -195,7 +206,10 @@ const split: OpDef = {
     const rowLength = x.shape[axis]! * inner;
     let column = 0;
     return sizes.map((s) => {
-      const y = newValue(x.dtype, x.shape.map((d, i) => (i === axis ? s : d)));
+      const y = newValue(
+        x.dtype,
+        x.shape.map((d, i) => (i === axis ? s : d)),
+      );
       const block = s * inner;
       for (let o = 0; o < outer; o++) y.data.set(x.data.subarray(o * rowLength + column, o * rowLength + column + block), o * block);
       column += block;
@@ -214,7 +228,9 @@ function tileRepeats(node: Node, inputs: readonly (InputInfo | Value | undefined
   return repeats;
 }
 
-const tile = movementOp('Tile', [6, LATEST],
+const tile = movementOp(
+  'Tile',
+  [6, LATEST],
   (node, inputs) => {
     const repeats = tileRepeats(node, inputs);
     return requireInput(node, inputs, 0).shape.map((d, i) => d * repeats[i]!);
@@ -237,7 +253,8 @@ const tile = movementOp('Tile', [6, LATEST],
       current = next;
     }
     return current === x ? reshaped(x, x.shape) : current;
-  });
+  },
+);
 
 /**
  * DepthToSpace / SpaceToDepth as a reshape to 6-D, a transpose and a reshape back. DepthToSpace's
@@ -245,7 +262,8 @@ const tile = movementOp('Tile', [6, LATEST],
  */
 function blockRearrangement(node: Node, shape: readonly number[], toSpace: boolean): { view: number[]; perm: number[]; out: number[] } {
   const b = attrInt(node, 'blocksize');
-  if (shape.length !== 4 || !b || b < 1) throw nodeError('E_SHAPE', node, `expected a 4-D [N,C,H,W] input and a blocksize, got ${formatShape(shape)}`);
+  if (shape.length !== 4 || !b || b < 1)
+    throw nodeError('E_SHAPE', node, `expected a 4-D [N,C,H,W] input and a blocksize, got ${formatShape(shape)}`);
   const [n, c, h, w] = shape as [number, number, number, number];
   if (toSpace) {
     if (c % (b * b) !== 0) throw nodeError('E_SHAPE', node, `channels ${c} are not a multiple of blocksize^2 = ${b * b}`);
@@ -260,11 +278,15 @@ function blockRearrangement(node: Node, shape: readonly number[], toSpace: boole
 }
 
 function blockOp(op: string, toSpace: boolean): OpDef {
-  return movementOp(op, [1, LATEST], (node, inputs) => blockRearrangement(node, requireInput(node, inputs, 0).shape, toSpace).out,
+  return movementOp(
+    op,
+    [1, LATEST],
+    (node, inputs) => blockRearrangement(node, requireInput(node, inputs, 0).shape, toSpace).out,
     (node, x, shape) => {
       const { view, perm } = blockRearrangement(node, x.shape, toSpace);
       return permuted(x, view, perm, shape);
-    });
+    },
+  );
 }
 
 const identity = reshapingOp('Identity', (node, inputs) => [...requireInput(node, inputs, 0).shape]);
@@ -303,8 +325,12 @@ function rejectTraining(node: Node, inputs: readonly (InputInfo | Value | undefi
   if (training[0] === 0) return;
   const ratio = inputs[1]?.data ? numbersOf(inputs[1].data)[0]! : inputs[1] ? NaN : 0.5;
   if (ratio !== 0) {
-    throw nodeError('E_UNSUPPORTED', node, 'Dropout in training mode drops values at random',
-      'export the model in eval mode (model.eval()) so Dropout is the identity');
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      'Dropout in training mode drops values at random',
+      'export the model in eval mode (model.eval()) so Dropout is the identity',
+    );
   }
 }
 

@@ -9,7 +9,12 @@ import type { InputInfo, OpDef, OutputInfo } from './types.js';
 
 /** The float operator whose count an int8 operator shares. */
 const MAC_COUNTERPARTS: Partial<Record<Int8Op, string>> = {
-  QConv: 'Conv', QConvTranspose: 'ConvTranspose', QAdd: 'Add', QMul: 'Mul', QAveragePool: 'AveragePool', QSoftmax: 'Softmax',
+  QConv: 'Conv',
+  QConvTranspose: 'ConvTranspose',
+  QAdd: 'Add',
+  QMul: 'Mul',
+  QAveragePool: 'AveragePool',
+  QSoftmax: 'Softmax',
 };
 
 /** `def`'s count for `node` given its inputs' and outputs' shapes; 0 when it has none or the shapes do not fit. */

@@ -15,9 +15,12 @@ export const noMacs = (): number => 0;
  * An operator whose output Y has the shape `shapeOf` gives (which also checks the node) and the type of input 0,
  * X; `compute` makes Y from X and that shape.
  */
-export function movementOp(op: string, opsets: [number, number],
+export function movementOp(
+  op: string,
+  opsets: [number, number],
   shapeOf: (node: Node, inputs: Operands, opset: number) => number[],
-  compute: (node: Node, x: Value, shape: number[], inputs: readonly (Value | undefined)[], opset: number) => Value): OpDef {
+  compute: (node: Node, x: Value, shape: number[], inputs: readonly (Value | undefined)[], opset: number) => Value,
+): OpDef {
   return {
     op,
     opsets,
@@ -35,6 +38,13 @@ export function movementOp(op: string, opsets: [number, number],
 export function permuted(x: Value, view: readonly number[], perm: readonly number[], shape: readonly number[]): Value {
   const strides = stridesOf(view);
   const y = newValue(x.dtype, shape);
-  gatherInto(y.data, x.data, stridedOffsets(perm.map((p) => view[p]!), perm.map((p) => strides[p]!)));
+  gatherInto(
+    y.data,
+    x.data,
+    stridedOffsets(
+      perm.map((p) => view[p]!),
+      perm.map((p) => strides[p]!),
+    ),
+  );
   return y;
 }

@@ -20,9 +20,12 @@ function rejectTrainingMode(node: Node, opset: number): void {
   const extraOutputs = node.outputs.slice(1).filter((name) => name !== '').length;
   const training = opset >= 14 && attrInt(node, 'training_mode', 0) !== 0;
   if (training || extraOutputs > 0) {
-    throw nodeError('E_UNSUPPORTED', node,
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
       'training-mode BatchNormalization (batch statistics, running mean/var outputs) is not supported; only inference mode is',
-      'export the model in evaluation mode (model.eval() in PyTorch) so BatchNormalization has a single output');
+      'export the model in evaluation mode (model.eval() in PyTorch) so BatchNormalization has a single output',
+    );
   }
 }
 
@@ -43,8 +46,11 @@ function checkOperands(node: Node, inputs: readonly (Shaped | undefined)[], opse
   for (let i = 0; i < PARAMETER_NAMES.length; i++) {
     const p = requireOperand(node, inputs, i + 1, PARAMETER_NAMES[i]!);
     if (sizeOf(p.shape) !== sizeOf(expected) || (p.shape.length !== expected.length && p.shape.length !== 1)) {
-      throw nodeError('E_SHAPE', node,
-        `${PARAMETER_NAMES[i]} has shape [${p.shape.join(', ')}], expected [${expected.join(', ')}] (X is [${x.shape.join(', ')}])`);
+      throw nodeError(
+        'E_SHAPE',
+        node,
+        `${PARAMETER_NAMES[i]} has shape [${p.shape.join(', ')}], expected [${expected.join(', ')}] (X is [${x.shape.join(', ')}])`,
+      );
     }
   }
   return sizeOf(expected);

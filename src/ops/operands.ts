@@ -26,8 +26,12 @@ export function requireInput<T extends InputInfo | Value>(node: Node, inputs: re
 /** Throw E_UNSUPPORTED unless `dtype` is one of `allowed`. */
 export function checkType(node: Node, dtype: DType, allowed: readonly DType[], what = 'input'): void {
   if (!allowed.includes(dtype)) {
-    throw nodeError('E_UNSUPPORTED', node, `${what} of type ${dtype} is not supported (expected ${allowed.join(', ')})`,
-      'export the model with the listed types (float32 for activations); eennc quantizes to int8 itself (--calib)');
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      `${what} of type ${dtype} is not supported (expected ${allowed.join(', ')})`,
+      'export the model with the listed types (float32 for activations); eennc quantizes to int8 itself (--calib)',
+    );
   }
 }
 
@@ -49,8 +53,12 @@ export function checkSameType(node: Node, inputs: readonly (InputInfo | Value | 
  */
 export function constantNumbers(node: Node, input: InputInfo | Value, what: string): number[] {
   if (!input.data) {
-    throw nodeError('E_SHAPE', node, `${what} (input "${'name' in input ? input.name : '?'}") must be a constant so shapes are static`,
-      'export the model with constant folding enabled (torch.onnx.export(..., do_constant_folding=True)) and static input shapes');
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `${what} (input "${'name' in input ? input.name : '?'}") must be a constant so shapes are static`,
+      'export the model with constant folding enabled (torch.onnx.export(..., do_constant_folding=True)) and static input shapes',
+    );
   }
   return numbersOf(input.data);
 }
@@ -74,18 +82,36 @@ export function reshaped(value: Value, shape: readonly number[]): Value {
 
 /** ONNX TensorProto.DataType codes and the dtypes they map to (undefined: not representable). */
 const ONNX_TYPE_CODES: Record<number, DType | undefined> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool', 11: 'float64',
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  9: 'bool',
+  11: 'float64',
 };
 const ONNX_TYPE_NAMES: Record<number, string> = {
-  4: 'uint16', 8: 'string', 10: 'float16', 12: 'uint32', 13: 'uint64', 14: 'complex64', 15: 'complex128', 16: 'bfloat16',
+  4: 'uint16',
+  8: 'string',
+  10: 'float16',
+  12: 'uint32',
+  13: 'uint64',
+  14: 'complex64',
+  15: 'complex128',
+  16: 'bfloat16',
 };
 
 /** The dtype of an ONNX element-type code (Cast's `to`), E_UNSUPPORTED for types the IR cannot hold. */
 export function dtypeOfOnnxCode(node: Node, code: number): DType {
   const dtype = ONNX_TYPE_CODES[code];
   if (!dtype) {
-    throw nodeError('E_UNSUPPORTED', node, `element type ${ONNX_TYPE_NAMES[code] ?? `code ${code}`} is not supported`,
-      'supported element types: float32, float64, int64, int32, int16, int8, uint8, bool');
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      `element type ${ONNX_TYPE_NAMES[code] ?? `code ${code}`} is not supported`,
+      'supported element types: float32, float64, int64, int32, int16, int8, uint8, bool',
+    );
   }
   return dtype;
 }

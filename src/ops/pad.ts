@@ -27,15 +27,18 @@ interface PadPlan {
 function readMode(node: Node, opset: number): PadMode {
   const mode = attrString(node, 'mode', 'constant');
   if (mode === 'constant' || mode === 'edge' || mode === 'reflect' || (mode === 'wrap' && opset >= 19)) return mode;
-  throw nodeError('E_UNSUPPORTED', node, `pad mode "${mode}" is not supported; expected constant, edge, reflect${opset >= 19 ? ' or wrap' : ''}`,
-    'ONNX does not define this value for the operator: export the model again, or set the attribute to one listed');
+  throw nodeError(
+    'E_UNSUPPORTED',
+    node,
+    `pad mode "${mode}" is not supported; expected constant, edge, reflect${opset >= 19 ? ' or wrap' : ''}`,
+    'ONNX does not define this value for the operator: export the model again, or set the attribute to one listed',
+  );
 }
 
 /** The full per-axis pad list [begin_0..begin_{r-1}, end_0..end_{r-1}], expanded from `axes` when given. */
 function readPads(node: Node, inputs: readonly (InputInfo | Value | undefined)[], rank: number, opset: number): number[] {
-  const pads = opset < 2 && node.attrs.paddings !== undefined
-    ? attrInts(node, 'paddings')
-    : intsFromAttrOrInput(node, 'pads', opset >= 11 ? inputs : [], 1);
+  const pads =
+    opset < 2 && node.attrs.paddings !== undefined ? attrInts(node, 'paddings') : intsFromAttrOrInput(node, 'pads', opset >= 11 ? inputs : [], 1);
   if (!pads) throw nodeError('E_GRAPH', node, 'pads are missing (attribute "pads" before opset 11, input 1 from opset 11)');
   const axesInput = opset >= 18 ? inputs[3] : undefined;
   if (!axesInput) {
@@ -159,6 +162,10 @@ function evaluatePad(node: Node, inputs: readonly (Value | undefined)[], opset: 
 }
 
 export const ops: OpDef[] = [
-  movementOp('Pad', [1, 22], (node, inputs, opset) => planPad(node, inputs, opset).outputShape,
-    (node, _x, _shape, inputs, opset) => evaluatePad(node, inputs, opset)),
+  movementOp(
+    'Pad',
+    [1, 22],
+    (node, inputs, opset) => planPad(node, inputs, opset).outputShape,
+    (node, _x, _shape, inputs, opset) => evaluatePad(node, inputs, opset),
+  ),
 ];

@@ -70,8 +70,7 @@ export function unaryOp(op: string, opsets: [number, number], options: UnaryOpti
  * broadcasting. Before opset 7 B broadcasts to A only when `broadcast=1`, aligned at `axis`
  * (default: B's trailing dimensions match A's), and shapes must be equal otherwise.
  */
-export function binaryShapes(node: Node, aShape: readonly number[], bShape: readonly number[], opset: number):
-  { out: number[]; b: number[] } {
+export function binaryShapes(node: Node, aShape: readonly number[], bShape: readonly number[], opset: number): { out: number[]; b: number[] } {
   if (opset >= 7) return { out: broadcastShapes(node, [aShape, bShape]), b: [...bShape] };
   const legacy = attrInt(node, 'broadcast', 0);
   if (legacy === 0) {

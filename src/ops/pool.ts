@@ -21,8 +21,12 @@ function requireX<T extends Shaped>(node: Node, inputs: readonly (T | undefined)
 
 function numericData(node: Node, value: Value): TensorData {
   if (value.dtype === 'bool' || value.dtype === 'int64') {
-    throw nodeError('E_UNSUPPORTED', node, `X has dtype ${value.dtype}; pooling expects a float or 8-bit integer tensor`,
-      'export the model in float32; eennc quantizes it to int8 itself (--calib)');
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      `X has dtype ${value.dtype}; pooling expects a float or 8-bit integer tensor`,
+      'export the model in float32; eennc quantizes it to int8 itself (--calib)',
+    );
   }
   return value.data;
 }
@@ -33,8 +37,11 @@ function planPool(node: Node, x: Shaped): WindowGeometry {
   checkSpatialRank(node, spatialRank);
   const kernel = attrInts(node, 'kernel_shape');
   if (!kernel || kernel.length !== spatialRank || kernel.some((k) => !Number.isInteger(k) || k < 1)) {
-    throw nodeError('E_SHAPE', node,
-      `attribute kernel_shape ${kernel ? `[${kernel.join(', ')}]` : 'is missing; it'} must hold ${spatialRank} positive sizes (one per spatial axis of X [${x.shape.join(', ')}])`);
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `attribute kernel_shape ${kernel ? `[${kernel.join(', ')}]` : 'is missing; it'} must hold ${spatialRank} positive sizes (one per spatial axis of X [${x.shape.join(', ')}])`,
+    );
   }
   return forwardWindow(node, x.shape.slice(2), kernel, { ceilMode: attrInt(node, 'ceil_mode', 0) !== 0 });
 }
@@ -72,8 +79,7 @@ function evaluatePool(node: Node, inputs: (Value | undefined)[], kind: PoolKind,
   const xValue = requireX(node, inputs);
   const x = numericData(node, xValue);
   const window = planPool(node, xValue);
-  const { inD, inH, inW, outD, outH, outW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, eD, eH, eW, inPlane, outPlane } =
-    volumeAxes(window);
+  const { inD, inH, inW, outD, outH, outW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, eD, eH, eW, inPlane, outPlane } = volumeAxes(window);
   const countPad = attrInt(node, 'count_include_pad', 0) !== 0;
   const columnMajor = attrInt(node, 'storage_order', 0) !== 0;
   const planes = xValue.shape[0]! * xValue.shape[1]!;
@@ -103,7 +109,10 @@ function evaluatePool(node: Node, inputs: (Value | undefined)[], kind: PoolKind,
                 const at = row + ow * sW - pW + kw * dW;
                 const v = x[xBase + at]!;
                 if (kind === 'average') sum += v;
-                else if (v > best) { best = v; bestAt = at; }
+                else if (v > best) {
+                  best = v;
+                  bestAt = at;
+                }
               }
             }
           }
@@ -160,8 +169,12 @@ function evaluateGlobalPool(node: Node, inputs: (Value | undefined)[], kind: Poo
 
 function rejectAverageNonFloat(node: Node, x: Shaped): void {
   if (x.dtype !== 'float32') {
-    throw nodeError('E_UNSUPPORTED', node, `X has dtype ${x.dtype}; average pooling is implemented for float32 only`,
-      'export the model in float32; eennc quantizes it to int8 itself (--calib)');
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      `X has dtype ${x.dtype}; average pooling is implemented for float32 only`,
+      'export the model in float32; eennc quantizes it to int8 itself (--calib)',
+    );
   }
 }
 
@@ -169,8 +182,12 @@ function rejectAverageNonFloat(node: Node, x: Shaped): void {
  * A pool with one output: Y of `shape` and X's type (float32 only for an average), computed by `evaluate`.
  * MACs: pools multiply nothing by weights, so every pool reports 0 (their adds and compares are not MACs).
  */
-function poolOp(op: string, kind: PoolKind, shape: (node: Node, x: Shaped) => number[],
-  evaluate: (node: Node, inputs: (Value | undefined)[]) => Value[]): OpDef {
+function poolOp(
+  op: string,
+  kind: PoolKind,
+  shape: (node: Node, x: Shaped) => number[],
+  evaluate: (node: Node, inputs: (Value | undefined)[]) => Value[],
+): OpDef {
   return {
     op,
     opsets: [1, 22],
@@ -203,7 +220,22 @@ export const ops: OpDef[] = [
     },
     macs: () => 0,
   },
-  poolOp('AveragePool', 'average', (node, x) => pooledShape(x, planPool(node, x)), (node, inputs) => evaluatePool(node, inputs, 'average', false)),
-  poolOp('GlobalAveragePool', 'average', (_node, x) => globalShape(x), (node, inputs) => evaluateGlobalPool(node, inputs, 'average')),
-  poolOp('GlobalMaxPool', 'max', (_node, x) => globalShape(x), (node, inputs) => evaluateGlobalPool(node, inputs, 'max')),
+  poolOp(
+    'AveragePool',
+    'average',
+    (node, x) => pooledShape(x, planPool(node, x)),
+    (node, inputs) => evaluatePool(node, inputs, 'average', false),
+  ),
+  poolOp(
+    'GlobalAveragePool',
+    'average',
+    (_node, x) => globalShape(x),
+    (node, inputs) => evaluateGlobalPool(node, inputs, 'average'),
+  ),
+  poolOp(
+    'GlobalMaxPool',
+    'max',
+    (_node, x) => globalShape(x),
+    (node, inputs) => evaluateGlobalPool(node, inputs, 'max'),
+  ),
 ];

@@ -133,7 +133,10 @@ function argOp(op: string, better: (candidate: number, best: number) => boolean)
           let index = 0;
           for (let k = 1; k < length; k++) {
             const v = x.data[base + k * inner]!;
-            if (better(v, best) || (last && v === best)) { best = v; index = k; }
+            if (better(v, best) || (last && v === best)) {
+              best = v;
+              index = k;
+            }
           }
           y.data[o * inner + i] = index;
         }

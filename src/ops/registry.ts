@@ -16,8 +16,18 @@ import { ops as shapeOps } from './shape-ops.js';
 import { ops as softmax } from './softmax.js';
 
 const all: OpDef[] = [
-  ...activation, ...conv, ...elementwise, ...gemm, ...layout, ...normalization,
-  ...pad, ...pool, ...reduce, ...resize, ...shapeOps, ...softmax,
+  ...activation,
+  ...conv,
+  ...elementwise,
+  ...gemm,
+  ...layout,
+  ...normalization,
+  ...pad,
+  ...pool,
+  ...reduce,
+  ...resize,
+  ...shapeOps,
+  ...softmax,
 ];
 
 const byKey = new Map<string, OpDef>();

@@ -12,14 +12,18 @@ import type { InputInfo, OpDef, Value } from './types.js';
 type Known = InputInfo | Value;
 type Mode = 'nearest' | 'linear' | 'cubic';
 type CoordinateMode =
-  | 'half_pixel' | 'half_pixel_symmetric' | 'pytorch_half_pixel' | 'align_corners' | 'asymmetric'
-  | 'tf_half_pixel_for_nn' | 'tf_crop_and_resize';
+  'half_pixel' | 'half_pixel_symmetric' | 'pytorch_half_pixel' | 'align_corners' | 'asymmetric' | 'tf_half_pixel_for_nn' | 'tf_crop_and_resize';
 /** `legacy` is the rounding of Upsample and Resize-10: floor when enlarging an axis, ceil when shrinking it. */
 type NearestMode = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil' | 'legacy';
 
 const COORDINATE_MODES: readonly CoordinateMode[] = [
-  'half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric',
-  'tf_half_pixel_for_nn', 'tf_crop_and_resize',
+  'half_pixel',
+  'half_pixel_symmetric',
+  'pytorch_half_pixel',
+  'align_corners',
+  'asymmetric',
+  'tf_half_pixel_for_nn',
+  'tf_crop_and_resize',
 ];
 const NEAREST_MODES: readonly NearestMode[] = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'];
 
@@ -44,8 +48,12 @@ function constantInput(node: Node, inputs: readonly (Known | undefined)[], index
   if (!input) return undefined;
   if (sizeOf(input.shape) === 0) return undefined;
   if (!input.data) {
-    throw nodeError('E_SHAPE', node, `input ${index} ("${what}") must be a constant so shapes are static`,
-      'export the model with constant folding, or give the output size as a constant');
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `input ${index} ("${what}") must be a constant so shapes are static`,
+      'export the model with constant folding, or give the output size as a constant',
+    );
   }
   return numbersOf(input.data);
 }
@@ -59,19 +67,36 @@ function roundHalfEven(v: number): number {
 function readMode(node: Node, allowCubic: boolean): Mode {
   const mode = attrString(node, 'mode', 'nearest');
   if (mode === 'nearest' || mode === 'linear' || (mode === 'cubic' && allowCubic)) return mode;
-  throw nodeError('E_UNSUPPORTED', node, `mode "${mode}" is not supported; expected nearest, linear${allowCubic ? ' or cubic' : ''}`,
-    'ONNX does not define this value for the operator: export the model again, or set the attribute to one listed');
+  throw nodeError(
+    'E_UNSUPPORTED',
+    node,
+    `mode "${mode}" is not supported; expected nearest, linear${allowCubic ? ' or cubic' : ''}`,
+    'ONNX does not define this value for the operator: export the model again, or set the attribute to one listed',
+  );
 }
 
 /** Scales or sizes per axis, expanded to every axis when Resize-18 lists only some `axes`. */
-function expandToRank(node: Node, values: number[], what: string, axes: number[] | undefined, rank: number, fill: (axis: number) => number): number[] {
+function expandToRank(
+  node: Node,
+  values: number[],
+  what: string,
+  axes: number[] | undefined,
+  rank: number,
+  fill: (axis: number) => number,
+): number[] {
   const count = axes ? axes.length : rank;
   if (values.length !== count) {
-    throw nodeError('E_SHAPE', node, `${what} has ${values.length} values, expected ${count} (${axes ? 'one per listed axis' : 'one per input axis'})`);
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `${what} has ${values.length} values, expected ${count} (${axes ? 'one per listed axis' : 'one per input axis'})`,
+    );
   }
   if (!axes) return values;
   const full = Array.from({ length: rank }, (_, axis) => fill(axis));
-  axes.forEach((axis, i) => { full[axis] = values[i]!; });
+  axes.forEach((axis, i) => {
+    full[axis] = values[i]!;
+  });
   return full;
 }
 
@@ -83,13 +108,21 @@ function readInterpolation(node: Node, opset: number, legacy: boolean): Pick<Res
   }
   const coordinateMode = legacy ? 'asymmetric' : attrString(node, 'coordinate_transformation_mode', 'half_pixel');
   if (!COORDINATE_MODES.includes(coordinateMode as CoordinateMode) || (coordinateMode === 'half_pixel_symmetric' && opset < 19)) {
-    throw nodeError('E_UNSUPPORTED', node, `coordinate_transformation_mode "${coordinateMode}" is not supported in opset ${opset}`,
-      'use a coordinate_transformation_mode this opset defines, or export with a newer opset');
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      `coordinate_transformation_mode "${coordinateMode}" is not supported in opset ${opset}`,
+      'use a coordinate_transformation_mode this opset defines, or export with a newer opset',
+    );
   }
   const nearestMode = legacy ? 'legacy' : attrString(node, 'nearest_mode', 'round_prefer_floor');
   if (nearestMode !== 'legacy' && !NEAREST_MODES.includes(nearestMode as NearestMode)) {
-    throw nodeError('E_UNSUPPORTED', node, `nearest_mode "${nearestMode}" is not one of ${NEAREST_MODES.join(', ')}`,
-      'ONNX does not define this value for the operator: export the model again, or set the attribute to one listed');
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      `nearest_mode "${nearestMode}" is not one of ${NEAREST_MODES.join(', ')}`,
+      'ONNX does not define this value for the operator: export the model again, or set the attribute to one listed',
+    );
   }
   return { mode, coordinateMode: coordinateMode as CoordinateMode, nearestMode: nearestMode as NearestMode };
 }
@@ -123,7 +156,10 @@ function readTargets(node: Node, inputs: readonly (Known | undefined)[], opset: 
  * scale = out / in, unless keep_aspect_ratio_policy (opset 18) picks one scale for every resized axis.
  */
 function resolveOutput(
-  node: Node, inputShape: number[], axes: number[] | undefined, opset: number,
+  node: Node,
+  inputShape: number[],
+  axes: number[] | undefined,
+  opset: number,
   given: { scales?: number[]; sizes?: number[] },
 ): { scales: number[]; outputShape: number[] } {
   const rank = inputShape.length;
@@ -139,8 +175,12 @@ function resolveOutput(
   const policy = opset >= 18 ? attrString(node, 'keep_aspect_ratio_policy', 'stretch') : 'stretch';
   if (policy === 'stretch') return { scales: sizes.map((d, i) => d / inputShape[i]!), outputShape: sizes };
   if (policy !== 'not_larger' && policy !== 'not_smaller') {
-    throw nodeError('E_UNSUPPORTED', node, `keep_aspect_ratio_policy "${policy}" is not one of stretch, not_larger, not_smaller`,
-      'ONNX does not define this value for the operator: export the model again, or set the attribute to one listed');
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      `keep_aspect_ratio_policy "${policy}" is not one of stretch, not_larger, not_smaller`,
+      'ONNX does not define this value for the operator: export the model again, or set the attribute to one listed',
+    );
   }
   const resized = axes ?? inputShape.map((_, i) => i);
   const ratios = resized.map((axis) => sizes[axis]! / inputShape[axis]!);
@@ -181,7 +221,11 @@ function planResize(node: Node, inputs: readonly (Known | undefined)[], opset: n
     cubicA: attrFloat(node, 'cubic_coeff_a', -0.75),
     excludeOutside: attrInt(node, 'exclude_outside', 0) !== 0,
     extrapolationValue: attrFloat(node, 'extrapolation_value', 0),
-    inputShape, outputShape, scales, roiStart, roiEnd,
+    inputShape,
+    outputShape,
+    scales,
+    roiStart,
+    roiEnd,
   };
 }
 
@@ -226,11 +270,16 @@ function originalCoordinate(plan: ResizePlan, axis: number, x: number): number {
 
 function nearestIndex(mode: NearestMode, v: number, scale: number): number {
   switch (mode) {
-    case 'round_prefer_floor': return Math.ceil(v - 0.5);
-    case 'round_prefer_ceil': return Math.floor(v + 0.5);
-    case 'floor': return Math.floor(v);
-    case 'ceil': return Math.ceil(v);
-    case 'legacy': return scale < 1 ? Math.ceil(v) : Math.floor(v);
+    case 'round_prefer_floor':
+      return Math.ceil(v - 0.5);
+    case 'round_prefer_ceil':
+      return Math.floor(v + 0.5);
+    case 'floor':
+      return Math.floor(v);
+    case 'ceil':
+      return Math.ceil(v);
+    case 'legacy':
+      return scale < 1 ? Math.ceil(v) : Math.floor(v);
   }
 }
 
@@ -358,8 +407,12 @@ function evaluateResize(node: Node, inputs: readonly (Value | undefined)[], opse
   const plan = planResize(node, inputs, opset);
   const xValue = inputs[0]!;
   if (xValue.dtype !== 'float32' && plan.mode !== 'nearest') {
-    throw nodeError('E_UNSUPPORTED', node, `${plan.mode} resize of dtype ${xValue.dtype} is not supported; expected float32`,
-      'export the model in float32; eennc quantizes it to int8 itself (--calib)');
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      `${plan.mode} resize of dtype ${xValue.dtype} is not supported; expected float32`,
+      'export the model in float32; eennc quantizes it to int8 itself (--calib)',
+    );
   }
   let shape = [...plan.inputShape];
   let data: Float64Array = Float64Array.from(xValue.data as ArrayLike<number>);
@@ -378,7 +431,11 @@ function evaluateResize(node: Node, inputs: readonly (Value | undefined)[], opse
 
 // No MACs are counted: interpolation weights are not learned parameters.
 const resizeDef = (op: 'Resize' | 'Upsample', opsets: [number, number]): OpDef =>
-  movementOp(op, opsets, (node, inputs, opset) => planResize(node, inputs, opset).outputShape,
-    (node, _x, _shape, inputs, opset) => evaluateResize(node, inputs, opset));
+  movementOp(
+    op,
+    opsets,
+    (node, inputs, opset) => planResize(node, inputs, opset).outputShape,
+    (node, _x, _shape, inputs, opset) => evaluateResize(node, inputs, opset),
+  );
 
 export const ops: OpDef[] = [resizeDef('Resize', [10, 22]), resizeDef('Upsample', [7, 9])];

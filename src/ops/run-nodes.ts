@@ -56,7 +56,7 @@ export function runNodes<S extends NodeStep>(
   const keepAll = options.keep === 'all';
   plan.steps.forEach((step, index) => {
     const { node } = step;
-    const args = node.inputs.map((name) => (name === '' ? undefined : values.get(name) ?? constant(name)));
+    const args = node.inputs.map((name) => (name === '' ? undefined : (values.get(name) ?? constant(name))));
     const results = evaluate(step, args);
     node.outputs.forEach((output, i) => {
       if (output === '') return;

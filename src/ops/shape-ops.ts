@@ -6,10 +6,7 @@ import { nodeError } from '../ir/diagnostics.js';
 import { sizeOf, stridesOf, type DType, type Node, type Tensor } from '../ir/graph.js';
 import { attrInt, intsFromAttrOrInput, normalizeAxis } from './attrs.js';
 import { broadcastOffsets, broadcastShapes, formatShape, gatherInto, mapTernary, stridedOffsets } from './broadcast.js';
-import {
-  checkType, constantNumbers, constantScalar, dtypeOfOnnxCode, isIntegerType, newValue, requireInput,
-  ALL_TYPES,
-} from './operands.js';
+import { checkType, constantNumbers, constantScalar, dtypeOfOnnxCode, isIntegerType, newValue, requireInput, ALL_TYPES } from './operands.js';
 import { movementOp, noMacs } from './movement.js';
 import type { InputInfo, OpDef, Value } from './types.js';
 
@@ -89,8 +86,11 @@ const constantOfShape: OpDef = {
 
 /** Range's start, delta and element count: ceil((limit - start) / delta), at least 0. */
 function rangeOf(node: Node, inputs: readonly (InputInfo | Value | undefined)[]): { start: number; delta: number; count: number } {
-  const [start, limit, delta] = ['start', 'limit', 'delta'].map((what, i) => constantScalar(node, requireInput(node, inputs, i), what)) as
-    [number, number, number];
+  const [start, limit, delta] = ['start', 'limit', 'delta'].map((what, i) => constantScalar(node, requireInput(node, inputs, i), what)) as [
+    number,
+    number,
+    number,
+  ];
   if (delta === 0) throw nodeError('E_SHAPE', node, 'delta must not be 0');
   return { start, delta, count: Math.max(0, Math.ceil((limit - start) / delta)) };
 }
@@ -129,7 +129,9 @@ function resolveIndices(node: Node, indices: InputInfo | Value, dim: number): nu
   });
 }
 
-const gather = movementOp('Gather', [1, LATEST],
+const gather = movementOp(
+  'Gather',
+  [1, LATEST],
   (node, inputs) => {
     const data = requireInput(node, inputs, 0);
     const indices = requireInput(node, inputs, 1);
@@ -154,7 +156,8 @@ const gather = movementOp('Gather', [1, LATEST],
       }
     }
     return y;
-  });
+  },
+);
 
 /** GatherElements: out[i][j][k] = data[indices[i][j][k]][j][k] for axis 0 (likewise for other axes). */
 const gatherElements: OpDef = {
@@ -201,8 +204,7 @@ const gatherElements: OpDef = {
  * to [0, dim] for a positive step and to [0, dim-1] / [-1, dim-1] for a negative one (so INT64_MAX
  * means "to the end"). Parameters are attributes before opset 10 and inputs from 10.
  */
-function sliceWindow(node: Node, inputs: readonly (InputInfo | Value | undefined)[]):
-  { shape: number[]; starts: number[]; steps: number[] } {
+function sliceWindow(node: Node, inputs: readonly (InputInfo | Value | undefined)[]): { shape: number[]; starts: number[]; steps: number[] } {
   const x = requireInput(node, inputs, 0);
   const rank = x.shape.length;
   const param = (attr: string, index: number) => intsFromAttrOrInput(node, attr, inputs, index);
@@ -239,14 +241,28 @@ function sliceWindow(node: Node, inputs: readonly (InputInfo | Value | undefined
   return { shape, starts: first, steps: step };
 }
 
-const slice = movementOp('Slice', [1, LATEST], (node, inputs) => sliceWindow(node, inputs).shape, (node, x, shape, inputs) => {
-  const { starts, steps } = sliceWindow(node, inputs);
-  const strides = stridesOf(x.shape);
-  const base = starts.reduce((sum, s, i) => sum + s * strides[i]!, 0);
-  const y = newValue(x.dtype, shape);
-  if (y.data.length > 0) gatherInto(y.data, x.data, stridedOffsets(shape, strides.map((s, i) => s * steps[i]!), base));
-  return y;
-});
+const slice = movementOp(
+  'Slice',
+  [1, LATEST],
+  (node, inputs) => sliceWindow(node, inputs).shape,
+  (node, x, shape, inputs) => {
+    const { starts, steps } = sliceWindow(node, inputs);
+    const strides = stridesOf(x.shape);
+    const base = starts.reduce((sum, s, i) => sum + s * strides[i]!, 0);
+    const y = newValue(x.dtype, shape);
+    if (y.data.length > 0)
+      gatherInto(
+        y.data,
+        x.data,
+        stridedOffsets(
+          shape,
+          strides.map((s, i) => s * steps[i]!),
+          base,
+        ),
+      );
+    return y;
+  },
+);
 
 /** Converts `data` into a fresh array of `dtype`: floats to integers truncate toward zero, anything non-zero is true. */
 function convert(x: Value, dtype: DType): Value {
@@ -320,8 +336,7 @@ const where: OpDef = {
   evaluate(node, inputs) {
     const [condition, x, y] = [0, 1, 2].map((i) => requireInput(node, inputs, i)) as [Value, Value, Value];
     const out = newValue(x.dtype, broadcastShapes(node, [condition.shape, x.shape, y.shape]));
-    mapTernary(out.data, out.shape, condition.data, condition.shape, x.data, x.shape, y.data, y.shape,
-      (c, a, b) => (c !== 0 ? a : b));
+    mapTernary(out.data, out.shape, condition.data, condition.shape, x.data, x.shape, y.data, y.shape, (c, a, b) => (c !== 0 ? a : b));
     return [out];
   },
   macs: noMacs,

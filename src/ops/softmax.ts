@@ -43,7 +43,10 @@ function normalizeRow(kind: RowKind, x: ArrayLike<number>, y: { [i: number]: num
   let argmax = 0;
   for (let k = 0; k < length; k++) {
     const v = x[base + k * stride]!;
-    if (v > max) { max = v; argmax = k; }
+    if (v > max) {
+      max = v;
+      argmax = k;
+    }
   }
   if (kind === 'hardmax') {
     for (let k = 0; k < length; k++) y[base + k * stride] = k === argmax ? 1 : 0;
@@ -84,8 +87,4 @@ function normalizer(op: string, kind: RowKind): OpDef {
   };
 }
 
-export const ops: OpDef[] = [
-  normalizer('Softmax', 'softmax'),
-  normalizer('LogSoftmax', 'logsoftmax'),
-  normalizer('Hardmax', 'hardmax'),
-];
+export const ops: OpDef[] = [normalizer('Softmax', 'softmax'), normalizer('LogSoftmax', 'logsoftmax'), normalizer('Hardmax', 'hardmax')];

@@ -118,8 +118,11 @@ export function forwardWindow(
     const span = input + padsBegin[i]! + padsEnd[i]! - extent;
     // With ceil_mode a window may run past the end (one output when span > -stride), as in onnxruntime and PyTorch.
     if (span < 0 && !(options.ceilMode && span > -stride)) {
-      throw nodeError('E_SHAPE', node,
-        `spatial axis ${i} has size ${input} (padded ${input + padsBegin[i]! + padsEnd[i]!}), smaller than the kernel extent ${extent}`);
+      throw nodeError(
+        'E_SHAPE',
+        node,
+        `spatial axis ${i} has size ${input} (padded ${input + padsBegin[i]! + padsEnd[i]!}), smaller than the kernel extent ${extent}`,
+      );
     }
     let out = (options.ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
     if (options.ceilMode && (out - 1) * stride >= input + padsBegin[i]!) out--;
@@ -131,9 +134,12 @@ export function forwardWindow(
 /** Check the spatial rank is one the float reference handles. */
 export function checkSpatialRank(node: Node, spatialRank: number): void {
   if (spatialRank < 1 || spatialRank > MAX_SPATIAL_RANK) {
-    throw nodeError('E_UNSUPPORTED', node,
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
       `${spatialRank} spatial axes are not supported (input rank ${spatialRank + 2}); expected 1 to ${MAX_SPATIAL_RANK} (N, C, then D, H, W)`,
-      'reshape the tensor so that it has layout [N, C, W], [N, C, H, W] or [N, C, D, H, W]');
+      'reshape the tensor so that it has layout [N, C, W], [N, C, H, W] or [N, C, D, H, W]',
+    );
   }
 }
 
@@ -143,13 +149,27 @@ export function checkSpatialRank(node: Node, spatialRank: number): void {
  * the elements of one input plane, one output plane and one kernel.
  */
 export interface VolumeAxes {
-  inD: number; inH: number; inW: number;
-  outD: number; outH: number; outW: number;
-  kD: number; kH: number; kW: number;
-  sD: number; sH: number; sW: number;
-  dD: number; dH: number; dW: number;
-  pD: number; pH: number; pW: number;
-  eD: number; eH: number; eW: number;
+  inD: number;
+  inH: number;
+  inW: number;
+  outD: number;
+  outH: number;
+  outW: number;
+  kD: number;
+  kH: number;
+  kW: number;
+  sD: number;
+  sH: number;
+  sW: number;
+  dD: number;
+  dH: number;
+  dW: number;
+  pD: number;
+  pH: number;
+  pW: number;
+  eD: number;
+  eH: number;
+  eW: number;
   inPlane: number;
   outPlane: number;
   taps: number;
@@ -165,8 +185,30 @@ export function volumeAxes(window: WindowGeometry): VolumeAxes {
   const [pD, pH, pW] = g.padsBegin;
   const [eD, eH, eW] = g.padsEnd;
   return {
-    inD, inH, inW, outD, outH, outW, kD, kH, kW, sD, sH, sW, dD, dH, dW, pD, pH, pW, eD, eH, eW,
-    inPlane: inD * inH * inW, outPlane: outD * outH * outW, taps: kD * kH * kW,
+    inD,
+    inH,
+    inW,
+    outD,
+    outH,
+    outW,
+    kD,
+    kH,
+    kW,
+    sD,
+    sH,
+    sW,
+    dD,
+    dH,
+    dW,
+    pD,
+    pH,
+    pW,
+    eD,
+    eH,
+    eW,
+    inPlane: inD * inH * inW,
+    outPlane: outD * outH * outW,
+    taps: kD * kH * kW,
   };
 }
 
@@ -192,9 +234,7 @@ function toVolume(g: WindowGeometry): VolumeGeometry {
  * The range [first, last) of output positions `o` for which the input position
  * `o * stride - padBegin + tap` lies inside [0, inputSize). Lets inner loops run without bounds checks.
  */
-export function validOutputRange(
-  outputSize: number, inputSize: number, stride: number, padBegin: number, tap: number,
-): [number, number] {
+export function validOutputRange(outputSize: number, inputSize: number, stride: number, padBegin: number, tap: number): [number, number] {
   const first = Math.max(0, Math.ceil((padBegin - tap) / stride));
   const last = Math.min(outputSize, Math.floor((inputSize - 1 + padBegin - tap) / stride) + 1);
   return [first, Math.max(first, last)];

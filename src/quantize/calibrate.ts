@@ -68,9 +68,12 @@ export const DEFAULT_QUANTIZED_BINS = 128;
 /** An observer for `tensor` with the given method. */
 export function createObserver(tensor: string, options: ObserverOptions = { method: 'minmax' }): RangeObserver {
   switch (options.method) {
-    case 'minmax': return new MinMaxObserver(tensor);
-    case 'percentile': return new PercentileObserver(tensor, options.percentile, options.bins);
-    case 'entropy': return new EntropyObserver(tensor, options.bins, options.quantizedBins);
+    case 'minmax':
+      return new MinMaxObserver(tensor);
+    case 'percentile':
+      return new PercentileObserver(tensor, options.percentile, options.bins);
+    case 'entropy':
+      return new EntropyObserver(tensor, options.bins, options.quantizedBins);
   }
 }
 
@@ -137,7 +140,10 @@ export class Histogram {
   /** Values seen while the histogram has no extent yet (all zeros): they go to the zero bin later. */
   pendingZeros = 0;
 
-  constructor(readonly bins: number, readonly signed: boolean) {
+  constructor(
+    readonly bins: number,
+    readonly signed: boolean,
+  ) {
     if (bins < 8 || bins % 4 !== 0) throw new Error(`internal: histogram bins must be a multiple of 4, got ${bins}`);
     this.counts = zeroedCounts(bins);
   }
@@ -272,7 +278,11 @@ abstract class HistogramObserver implements RangeObserver {
   protected readonly minMax: MinMaxObserver;
   readonly histogram: Histogram;
 
-  constructor(readonly tensor: string, bins: number, signed: boolean) {
+  constructor(
+    readonly tensor: string,
+    bins: number,
+    signed: boolean,
+  ) {
     this.minMax = new MinMaxObserver(tensor);
     this.histogram = new Histogram(bins, signed);
   }
@@ -304,7 +314,11 @@ export class PercentileObserver extends HistogramObserver {
 
   constructor(tensor: string, percentile = DEFAULT_PERCENTILE, bins = DEFAULT_HISTOGRAM_BINS) {
     if (!(percentile > 0 && percentile <= 100)) {
-      throw new EennError({ code: 'E_USAGE', message: `percentile must be in (0, 100], got ${percentile}`, hint: 'give a percentile above 0 and at most 100, e.g. 99.99' });
+      throw new EennError({
+        code: 'E_USAGE',
+        message: `percentile must be in (0, 100], got ${percentile}`,
+        hint: 'give a percentile above 0 and at most 100, e.g. 99.99',
+      });
     }
     super(tensor, bins, true);
     this.percentile = percentile;
@@ -339,7 +353,11 @@ export class PercentileObserver extends HistogramObserver {
  * the least divergence (the last one on ties, as pytorch-quantization).
  */
 export class EntropyObserver extends HistogramObserver {
-  constructor(tensor: string, bins = DEFAULT_HISTOGRAM_BINS, readonly quantizedBins = DEFAULT_QUANTIZED_BINS) {
+  constructor(
+    tensor: string,
+    bins = DEFAULT_HISTOGRAM_BINS,
+    readonly quantizedBins = DEFAULT_QUANTIZED_BINS,
+  ) {
     super(tensor, bins, false);
   }
 

@@ -67,7 +67,7 @@ export function doublingHighMult(a: number, b: number): number {
   if (a === INT32_MIN && b === INT32_MIN) return INT32_MAX;
   let low = Math.imul(a, b) >>> 0;
   let high = highWord(a, b, low);
-  low += (a < 0) !== (b < 0) ? 1 - TWO_POW_30 : TWO_POW_30;
+  low += a < 0 !== b < 0 ? 1 - TWO_POW_30 : TWO_POW_30;
   if (low >= TWO_POW_32) {
     low -= TWO_POW_32;
     high += 1;
@@ -121,9 +121,7 @@ export function requantize(value: number, multiplier: number, shift: number): nu
  * eenn_requantize_s8: the output stage of conv / depthwise / fully connected kernels — requantize,
  * add the output zero point (wrapping), clamp to [actMin, actMax].
  */
-export function requantizeS8(
-  accumulator: number, multiplier: number, shift: number, outOffset: number, actMin: number, actMax: number,
-): number {
+export function requantizeS8(accumulator: number, multiplier: number, shift: number, outOffset: number, actMin: number, actMax: number): number {
   return clampS32((requantize(accumulator, multiplier, shift) + outOffset) | 0, actMin, actMax);
 }
 

@@ -64,7 +64,14 @@ function planRun(graph: Graph): RunPlan {
 export function runInt8Reference(graph: Graph, inputs: Record<string, Value>, options: Int8ReferenceOptions = {}): Record<string, Value> {
   const plan = planRun(graph);
   const checked = new Map(graph.inputs.map((name): [string, Value] => [name, checkInput(graph, name, inputs[name])]));
-  return runNodes(graph, plan, checked, ({ kernel }, args) => kernel(args), (name) => plan.constants.get(name), options);
+  return runNodes(
+    graph,
+    plan,
+    checked,
+    ({ kernel }, args) => kernel(args),
+    (name) => plan.constants.get(name),
+    options,
+  );
 }
 
 function checkInput(graph: Graph, name: string, value: Value | undefined): Value {

@@ -81,7 +81,10 @@ export function realMultiplierOf(q: QuantizedMultiplier): number {
  * Returns the arrays the C kernels take (CMSIS-NN's cmsis_nn_per_channel_quant_params).
  */
 export function channelMultipliers(
-  inputScale: number, weightScales: ArrayLike<number>, outputScale: number, what = 'layer',
+  inputScale: number,
+  weightScales: ArrayLike<number>,
+  outputScale: number,
+  what = 'layer',
 ): { multipliers: Int32Array; shifts: Int32Array } {
   const multipliers = new Int32Array(weightScales.length);
   const shifts = new Int32Array(weightScales.length);
@@ -104,14 +107,11 @@ export interface TensorQuant {
  * Parameters of an int8 Add as TFLite's PrepareAdd computes them: inputs shifted left by 20, each input scaled
  * by s_i / (2 max(s1, s2)), the sum by 2 max(s1, s2) / (2^20 sOut). `actMin`/`actMax` come from activationRangeS8.
  */
-export function addParams(
-  input1: TensorQuant, input2: TensorQuant, output: TensorQuant, actMin = -128, actMax = 127, what = 'Add',
-): AddParamsS8 {
+export function addParams(input1: TensorQuant, input2: TensorQuant, output: TensorQuant, actMin = -128, actMax = 127, what = 'Add'): AddParamsS8 {
   const twiceMaxInputScale = 2 * Math.max(input1.scale, input2.scale);
   const in1 = quantizeMultiplier(input1.scale / twiceMaxInputScale, `${what} input 1 multiplier`);
   const in2 = quantizeMultiplier(input2.scale / twiceMaxInputScale, `${what} input 2 multiplier`);
-  const out = quantizeMultiplier(
-    twiceMaxInputScale / (Math.pow(2, ADD_LEFT_SHIFT_S8) * output.scale), `${what} output multiplier`);
+  const out = quantizeMultiplier(twiceMaxInputScale / (Math.pow(2, ADD_LEFT_SHIFT_S8) * output.scale), `${what} output multiplier`);
   return {
     input1Offset: -input1.zeroPoint,
     input1Multiplier: in1.multiplier,
@@ -129,9 +129,7 @@ export function addParams(
 }
 
 /** Parameters of an int8 Mul as TFLite's PrepareMul computes them: one multiplier s1 s2 / sOut. */
-export function mulParams(
-  input1: TensorQuant, input2: TensorQuant, output: TensorQuant, actMin = -128, actMax = 127, what = 'Mul',
-): MulParamsS8 {
+export function mulParams(input1: TensorQuant, input2: TensorQuant, output: TensorQuant, actMin = -128, actMax = 127, what = 'Mul'): MulParamsS8 {
   const out = quantizeMultiplier((input1.scale * input2.scale) / output.scale, `${what} output multiplier`);
   return {
     input1Offset: -input1.zeroPoint,

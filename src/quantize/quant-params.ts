@@ -83,9 +83,7 @@ export interface PerChannelWeights {
  * (float32) and q = clamp(round(w / scale[c]), -127, 127), ties away from zero. An all-zero ("dead") channel
  * gets scale 1 and q = 0. `axis` may be negative (counted from the end). NaN or infinity throws E_DATA.
  */
-export function quantizeWeightsPerChannel(
-  data: Float32Array, shape: readonly number[], axis: number, tensor = 'weights',
-): PerChannelWeights {
+export function quantizeWeightsPerChannel(data: Float32Array, shape: readonly number[], axis: number, tensor = 'weights'): PerChannelWeights {
   const rank = shape.length;
   const a = axis < 0 ? axis + rank : axis;
   let size = 1;
@@ -93,8 +91,7 @@ export function quantizeWeightsPerChannel(
   if (a < 0 || a >= rank || size !== data.length) {
     throw new EennError({
       code: 'E_SHAPE',
-      message: `cannot quantize tensor "${tensor}" per channel: axis ${axis} of shape [${shape.join(', ')}] ` +
-        `with ${data.length} elements`,
+      message: `cannot quantize tensor "${tensor}" per channel: axis ${axis} of shape [${shape.join(', ')}] ` + `with ${data.length} elements`,
     });
   }
   assertFinite(data, tensor);
@@ -132,9 +129,7 @@ export function quantizeWeightsPerChannel(
  * int32 bias with scale inputScale * weightScales[c] (one weight scale: per tensor), q = round(b / scale), ties
  * away from zero, saturated to the int32 range. NaN or infinity throws E_DATA.
  */
-export function quantizeBias(
-  bias: Float32Array, inputScale: number, weightScales: ArrayLike<number>, tensor = 'bias',
-): Int32Array {
+export function quantizeBias(bias: Float32Array, inputScale: number, weightScales: ArrayLike<number>, tensor = 'bias'): Int32Array {
   assertFinite(bias, tensor);
   if (weightScales.length !== 1 && weightScales.length !== bias.length) {
     throw new EennError({
@@ -152,11 +147,7 @@ export function quantizeBias(
 }
 
 /** A fused activation folded into an int8 output stage. */
-export type FusedActivation =
-  | { kind: 'none' }
-  | { kind: 'relu' }
-  | { kind: 'relu6' }
-  | { kind: 'clip'; min: number; max: number };
+export type FusedActivation = { kind: 'none' } | { kind: 'relu' } | { kind: 'relu6' } | { kind: 'clip'; min: number; max: number };
 
 /**
  * The int8 clamp [actMin, actMax] a fused activation becomes (TFLite CalculateActivationRangeQuantized):
@@ -167,10 +158,19 @@ export function activationRangeS8(activation: FusedActivation, q: ActivationQuan
   let low = -Infinity;
   let high = Infinity;
   switch (activation.kind) {
-    case 'none': break;
-    case 'relu': low = 0; break;
-    case 'relu6': low = 0; high = 6; break;
-    case 'clip': low = activation.min; high = activation.max; break;
+    case 'none':
+      break;
+    case 'relu':
+      low = 0;
+      break;
+    case 'relu6':
+      low = 0;
+      high = 6;
+      break;
+    case 'clip':
+      low = activation.min;
+      high = activation.max;
+      break;
   }
   const actMin = Number.isFinite(low) ? Math.max(INT8_MIN, Math.min(INT8_MAX, quantize(low))) : INT8_MIN;
   const actMax = Number.isFinite(high) ? Math.min(INT8_MAX, Math.max(actMin, quantize(high))) : INT8_MAX;

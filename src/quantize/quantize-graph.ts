@@ -32,8 +32,14 @@ export interface QuantizeOptions {
 
 /** Operators with a rewrite of their own; the others become tables, int8 arithmetic or pass through. */
 const REWRITES: ReadonlyMap<string, Rewrite> = new Map([
-  ['Conv', conv], ['ConvTranspose', convTranspose], ['Gemm', gemm], ['MatMul', matMul],
-  ['AveragePool', averagePool], ['GlobalAveragePool', averagePool], ['ReduceMean', reduceMean], ['Softmax', softmax],
+  ['Conv', conv],
+  ['ConvTranspose', convTranspose],
+  ['Gemm', gemm],
+  ['MatMul', matMul],
+  ['AveragePool', averagePool],
+  ['GlobalAveragePool', averagePool],
+  ['ReduceMean', reduceMean],
+  ['Softmax', softmax],
 ]);
 
 /** Binary operators with int8 arithmetic of their own (QAdd, QMul) where they are not a table (one single-value constant). */
@@ -80,8 +86,12 @@ function rewrite(ctx: RewriteContext, node: Node): void {
   const activationInputs = node.inputs.filter((n) => n !== '' && !ctx.floatTensor(n).data);
   const own = REWRITES.get(node.op);
   if (own) return own(ctx, node);
-  if (isScalarLutOp(node) && activationInputs.length === 1 && node.inputs.length === 2 &&
-      node.inputs.every((n) => n === activationInputs[0] || sizeOf(ctx.floatTensor(n).shape) === 1)) {
+  if (
+    isScalarLutOp(node) &&
+    activationInputs.length === 1 &&
+    node.inputs.length === 2 &&
+    node.inputs.every((n) => n === activationInputs[0] || sizeOf(ctx.floatTensor(n).shape) === 1)
+  ) {
     return lut(ctx, node);
   }
   if (BINARY_OPS.has(node.op)) return binary(ctx, node);

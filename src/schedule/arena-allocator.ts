@@ -56,15 +56,22 @@ export function placeInOrder(requests: readonly ArenaRequest[], order: readonly 
     // Byte ranges of the placed buffers that are alive together with this one, by start offset.
     const together: number[] = irregular.filter((j) => overlaps(req, requests[j]!));
     if (req.first > req.last) {
-      for (const list of aliveAt) for (const j of list) if (seenBy[j] !== i && overlaps(req, requests[j]!)) { seenBy[j] = i; together.push(j); }
+      for (const list of aliveAt)
+        for (const j of list)
+          if (seenBy[j] !== i && overlaps(req, requests[j]!)) {
+            seenBy[j] = i;
+            together.push(j);
+          }
     } else {
       for (let step = req.first; step <= req.last; step++) {
-        for (const j of aliveAt[step - low]!) if (seenBy[j] !== i) { seenBy[j] = i; together.push(j); }
+        for (const j of aliveAt[step - low]!)
+          if (seenBy[j] !== i) {
+            seenBy[j] = i;
+            together.push(j);
+          }
       }
     }
-    const busy = together
-      .map((j) => [offsets[j]!, offsets[j]! + alignUp(requests[j]!.bytes, alignment)] as const)
-      .sort((a, b) => a[0] - b[0]);
+    const busy = together.map((j) => [offsets[j]!, offsets[j]! + alignUp(requests[j]!.bytes, alignment)] as const).sort((a, b) => a[0] - b[0]);
     let candidate = 0;
     for (const [start, end] of busy) {
       if (candidate + size <= start) break;
@@ -89,8 +96,7 @@ export function allocateArena(requests: readonly ArenaRequest[], alignment = 8):
   const orders: [string, (a: number, b: number) => number][] = [
     ['largest-first', (a, b) => requests[b]!.bytes - requests[a]!.bytes || requests[a]!.first - requests[b]!.first || a - b],
     ['longest-lived-first', (a, b) => span(requests[b]!) - span(requests[a]!) || requests[b]!.bytes - requests[a]!.bytes || a - b],
-    ['largest-area-first', (a, b) =>
-      requests[b]!.bytes * (span(requests[b]!) + 1) - requests[a]!.bytes * (span(requests[a]!) + 1) || a - b],
+    ['largest-area-first', (a, b) => requests[b]!.bytes * (span(requests[b]!) + 1) - requests[a]!.bytes * (span(requests[a]!) + 1) || a - b],
     ['earliest-first', (a, b) => requests[a]!.first - requests[b]!.first || requests[b]!.bytes - requests[a]!.bytes || a - b],
   ];
   let best: ArenaLayout | undefined;

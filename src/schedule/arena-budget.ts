@@ -33,9 +33,13 @@ export function arenaPlanOptions(graph: Graph, target: Target, policy: ArenaPoli
 export function arenaBudgetBytes(graph: Graph, target: Target, policy: ArenaPolicy): number | undefined {
   const room = arenaRoomBytes(target);
   switch (policy) {
-    case 'min': return undefined;
-    case 'tflm': return Math.min(room, greedyBySizePlanBytes(graph, { kernelScratch: true }));
-    case 'ram': return Number.isFinite(room) ? room : Number.MAX_SAFE_INTEGER;
-    default: return Math.min(room, policy);
+    case 'min':
+      return undefined;
+    case 'tflm':
+      return Math.min(room, greedyBySizePlanBytes(graph, { kernelScratch: true }));
+    case 'ram':
+      return Number.isFinite(room) ? room : Number.MAX_SAFE_INTEGER;
+    default:
+      return Math.min(room, policy);
   }
 }

@@ -10,7 +10,10 @@ export class BufferGroups {
   private readonly bytes = new Map<string, number>();
 
   /** `bytesOf` gives a tensor's size; a class bound to an output may hold nothing larger than that output. */
-  constructor(private readonly bytesOf: (name: string) => number, private readonly outputBytes: (index: number) => number) {}
+  constructor(
+    private readonly bytesOf: (name: string) => number,
+    private readonly outputBytes: (index: number) => number,
+  ) {}
 
   add(name: string, lastRead: number, binding?: Binding): void {
     if (this.parent.has(name)) return;

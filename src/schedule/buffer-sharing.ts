@@ -91,8 +91,8 @@ export function shareBuffers(graph: Graph, schedule: Schedule, choices: SharingC
     const last = step.nodes[step.nodes.length - 1]!;
     const { inPlace, optionalInPlace } = choices;
     const optional = offers.optional(step);
-    const conv = inPlace && !step.pool && !step.residual && !step.convPair && (!optional || optionalInPlace.has(primary.name))
-      ? offers.conv(step) : undefined;
+    const conv =
+      inPlace && !step.pool && !step.residual && !step.convPair && (!optional || optionalInPlace.has(primary.name)) ? offers.conv(step) : undefined;
     if (conv) {
       // A depthwise conv writes each plane over its own input plane; a narrowing 1x1 conv over the input's start.
       const overlay: Overlay = conv.kind === 'depthwise' ? 'same-size' : 'over-start';
@@ -105,7 +105,7 @@ export function shareBuffers(graph: Graph, schedule: Schedule, choices: SharingC
       // when convPairMayOverwriteInput; the residual may be the input itself only under the same condition.
       const pair = step.convPair;
       const input = pair.first.inputs[0] ?? '';
-      const src = pair.add ? pair.residual ?? '' : input;
+      const src = pair.add ? (pair.residual ?? '') : input;
       const overInput = groups.has(input) && groups.root(src) === groups.root(input);
       if (inPlace && (!overInput || (src === input && offers.pairOverInput(step)))) {
         writeOver(src, convPairResult(pair), step.index, 'same-size');

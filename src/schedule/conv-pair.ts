@@ -51,8 +51,12 @@ export function rowWindowOf(graph: Graph, conv: Node): RowWindow {
   const w = graph.tensors.get(conv.inputs[1]!)!;
   const g = forwardWindow(conv, x.shape.slice(2), w.shape.slice(2));
   return {
-    inRows: g.inputSize[0]!, outRows: g.outputSize[0]!, kernel: g.kernel[0]!, stride: g.strides[0]!,
-    padTop: g.padsBegin[0]!, dilation: g.dilations[0]!,
+    inRows: g.inputSize[0]!,
+    outRows: g.outputSize[0]!,
+    kernel: g.kernel[0]!,
+    stride: g.strides[0]!,
+    padTop: g.padsBegin[0]!,
+    dilation: g.dilations[0]!,
   };
 }
 

@@ -86,12 +86,21 @@ export function greedyBySizeRequests(graph: Graph, options: GreedyPlanOptions = 
     const t = graph.tensors.get(name)!;
     return sizeOf(t.shape) * bytesPerElement(t.dtype);
   };
-  if (options.includeInputsOutputs) for (const name of graph.inputs) { use(name, 0); bytes.set(name, tensorBytes(name)); }
+  if (options.includeInputsOutputs)
+    for (const name of graph.inputs) {
+      use(name, 0);
+      bytes.set(name, tensorBytes(name));
+    }
   graph.nodes.forEach((node, step) => {
-    for (const input of node.inputs) if (input !== '' && !isConstant(input) && (first.has(rootOf(input)))) use(input, step);
+    for (const input of node.inputs) if (input !== '' && !isConstant(input) && first.has(rootOf(input))) use(input, step);
     const source = node.inputs[0];
-    const alias = ALIAS_OPS.has(node.op) && node.outputs.length === 1 && source !== undefined && source !== ''
-      && !isConstant(source) && tensorBytes(source) === tensorBytes(node.outputs[0]!);
+    const alias =
+      ALIAS_OPS.has(node.op) &&
+      node.outputs.length === 1 &&
+      source !== undefined &&
+      source !== '' &&
+      !isConstant(source) &&
+      tensorBytes(source) === tensorBytes(node.outputs[0]!);
     for (const out of node.outputs) {
       if (out === '') continue;
       if (alias) {

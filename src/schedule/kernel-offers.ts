@@ -3,9 +3,7 @@
 // the plan search, so one schedule asks each question once, when a plan first needs it, and keeps the answer.
 
 import type { Graph } from '../ir/graph.js';
-import {
-  inPlaceConv, int8PointwiseInPlaceScratch, poolRunsInPlace, writesOverInput, type InPlaceConv,
-} from '../kernels/index.js';
+import { inPlaceConv, int8PointwiseInPlaceScratch, poolRunsInPlace, writesOverInput, type InPlaceConv } from '../kernels/index.js';
 import { convPairMayOverwriteInput } from './conv-pair.js';
 import type { Step } from './schedule.js';
 

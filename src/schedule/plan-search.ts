@@ -46,9 +46,15 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
       const rows = graph.tensors.get(pair.second.outputs[0]!)!.shape[2]!;
       for (let band = pair.bandRows * 2; band < 2 * rows; band *= 2) {
         const size = Math.min(band, rows);
-        const trial = planWith(graph, {
-          ...options, unfusedConvPairs: unfused, convPairBandRows: new Map([...bandRows, [pair.first.name, size]]),
-        }, chosen);
+        const trial = planWith(
+          graph,
+          {
+            ...options,
+            unfusedConvPairs: unfused,
+            convPairBandRows: new Map([...bandRows, [pair.first.name, size]]),
+          },
+          chosen,
+        );
         if (trial.arenaBytes > smallest) break;
         bandRows.set(pair.first.name, size);
         best = trial;

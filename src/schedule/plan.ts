@@ -22,8 +22,12 @@ export function scheduleOf(graph: Graph, options: ScheduleOptions): Schedule {
  * The plan of `graph` under `options`, with the optional in-place steps `optionalInPlace` run in place; `schedule`
  * must be scheduleOf(graph, options) when given.
  */
-export function planWith(graph: Graph, options: PlanOptions, optionalInPlace: ReadonlySet<string>,
-  schedule: Schedule = scheduleOf(graph, options)): MemoryPlan {
+export function planWith(
+  graph: Graph,
+  options: PlanOptions,
+  optionalInPlace: ReadonlySet<string>,
+  schedule: Schedule = scheduleOf(graph, options),
+): MemoryPlan {
   const alignment = options.alignment ?? 8;
   const { producer, fused } = schedule.lifetimes;
   const { groups, steps } = shareBuffers(graph, schedule, { inPlace: options.inPlace ?? true, optionalInPlace });
@@ -54,7 +58,7 @@ export function planWith(graph: Graph, options: PlanOptions, optionalInPlace: Re
       if (!members.has(root)) members.set(root, []);
     }
   }
-  for (const [root, list] of aliasedConstants) members.set(root, [...list.reverse(), ...members.get(root) ?? []]);
+  for (const [root, list] of aliasedConstants) members.set(root, [...list.reverse(), ...(members.get(root) ?? [])]);
 
   const buffers: PlannedBuffer[] = [];
   const bufferOf = new Map<string, number>();
@@ -82,18 +86,27 @@ export function planWith(graph: Graph, options: PlanOptions, optionalInPlace: Re
     if (!step.scratchBytes) continue;
     const id = buffers.length;
     buffers.push({
-      id, tensors: [`step${step.index}_scratch`], bytes: step.scratchBytes, firstStep: step.index, lastStep: step.index,
-      storage: { kind: 'arena', offset: 0 }, scratchOfStep: step.index,
+      id,
+      tensors: [`step${step.index}_scratch`],
+      bytes: step.scratchBytes,
+      firstStep: step.index,
+      lastStep: step.index,
+      storage: { kind: 'arena', offset: 0 },
+      scratchOfStep: step.index,
     });
     scratchOf.set(step.index, id);
     arenaIds.push(id);
   }
 
   const requests: ArenaRequest[] = arenaIds.map((id) => ({
-    bytes: buffers[id]!.bytes, first: buffers[id]!.firstStep, last: buffers[id]!.lastStep,
+    bytes: buffers[id]!.bytes,
+    first: buffers[id]!.firstStep,
+    last: buffers[id]!.lastStep,
   }));
   const layout = allocateArena(requests, alignment);
-  arenaIds.forEach((id, i) => { buffers[id]!.storage = { kind: 'arena', offset: layout.offsets[i]! }; });
+  arenaIds.forEach((id, i) => {
+    buffers[id]!.storage = { kind: 'arena', offset: layout.offsets[i]! };
+  });
 
   const outputs = new Set(graph.outputs);
   let naiveBytes = 0;

@@ -151,8 +151,14 @@ function isFusablePoolOf(conv: Node, pool: Node, int8: boolean): boolean {
 }
 
 /** The pool that can be fused after `producer` (a Conv, or its fused activation's output `out`), if any. */
-export function fusablePool(graph: Graph, conv: Node, out: string, outputs: ReadonlySet<string>,
-  block = CONV_POOL_BLOCK, index = indexGraph(graph)): Node | undefined {
+export function fusablePool(
+  graph: Graph,
+  conv: Node,
+  out: string,
+  outputs: ReadonlySet<string>,
+  block = CONV_POOL_BLOCK,
+  index = indexGraph(graph),
+): Node | undefined {
   const int8 = isInt8BlockwiseConv(graph, conv);
   if (!int8 && !isPoolFusableConv(graph, conv)) return undefined;
   const pool = soleReader(index, out, outputs);
@@ -170,8 +176,13 @@ export function fusablePool(graph: Graph, conv: Node, out: string, outputs: Read
  * broadcasting, and a residual operand that the sum can overwrite: produced before the conv, read by nothing
  * after the conv but this QAdd, and not a model input, output or constant.
  */
-export function fusableResidualAdd(graph: Graph, conv: Node, outputs: ReadonlySet<string>,
-  block = CONV_POOL_BLOCK, index = indexGraph(graph)): Node | undefined {
+export function fusableResidualAdd(
+  graph: Graph,
+  conv: Node,
+  outputs: ReadonlySet<string>,
+  block = CONV_POOL_BLOCK,
+  index = indexGraph(graph),
+): Node | undefined {
   if (!isInt8BlockwiseConv(graph, conv)) return undefined;
   const out = conv.outputs[0]!;
   const add = soleReader(index, out, outputs);
@@ -229,14 +240,16 @@ export function fusableConvPair(graph: Graph, conv: Node, outputs: ReadonlySet<s
   if (shapes[1]!.data) return pair;
   const sum = add.outputs[0]!;
   const after = soleReader(index, sum, outputs);
-  const outActivation = after && after.inputs[0] === sum && !after.inputs.slice(1).includes(sum) && isClampActivation(graph, after) ? after : undefined;
+  const outActivation =
+    after && after.inputs[0] === sum && !after.inputs.slice(1).includes(sum) && isClampActivation(graph, after) ? after : undefined;
   return { ...pair, add, residual, ...(outActivation ? { outActivation } : {}) };
 }
 
 /** The nodes of a pair in graph order. */
 function convPairNodes(pair: ConvPair): Node[] {
-  return [pair.first, pair.firstActivation, pair.second, pair.secondActivation, pair.add, pair.outActivation]
-    .filter((n): n is Node => n !== undefined);
+  return [pair.first, pair.firstActivation, pair.second, pair.secondActivation, pair.add, pair.outActivation].filter(
+    (n): n is Node => n !== undefined,
+  );
 }
 
 /** The pairs to fuse, by their last node: claimed greedily in graph order, each node in one pair at most. */
@@ -274,7 +287,9 @@ export function buildSteps(graph: Graph, options: ScheduleOptions = {}): Step[] 
     const pair = pairs.get(node);
     if (pair) {
       steps.push({
-        index: steps.length, nodes: convPairNodes(pair), convPair: pair,
+        index: steps.length,
+        nodes: convPairNodes(pair),
+        convPair: pair,
         scratchBytes: convPairScratchBytes(graph, pair, pair.bandRows, pair.slabRows),
       });
       continue;

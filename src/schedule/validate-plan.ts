@@ -21,7 +21,8 @@ export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
   for (const b of arena) {
     const off = offsetOf(b);
     if (off % plan.alignment !== 0) problems.push(`buffer ${b.id} (${b.tensors[0]}) offset ${off} is not aligned to ${plan.alignment}`);
-    if (off < 0 || off + b.bytes > plan.arenaBytes) problems.push(`buffer ${b.id} (${b.tensors[0]}) [${off}, ${off + b.bytes}) is outside the ${plan.arenaBytes}-byte arena`);
+    if (off < 0 || off + b.bytes > plan.arenaBytes)
+      problems.push(`buffer ${b.id} (${b.tensors[0]}) [${off}, ${off + b.bytes}) is outside the ${plan.arenaBytes}-byte arena`);
   }
   // Pairs alive together: a sweep over the steps compares each buffer with those still alive when it starts.
   const clashes: [number, number][] = [];
@@ -92,11 +93,13 @@ export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
     if (outBuffer === undefined || plan.buffers[outBuffer]?.storage.kind === 'fused') continue;
     const shared = primary.inputs.some((i) => i !== '' && !graph.tensors.get(i)?.data && plan.bufferOf.get(i) === outBuffer);
     const conv = inPlaceConv(graph, primary);
-    const allowed = step.nodes.length === 1 && (writesOverInput(primary) || poolRunsInPlace(graph, primary))
-      || (conv !== undefined && !step.pool && step.inPlace === conv.kind && (step.scratchBytes ?? 0) >= conv.scratchBytes)
-      || (step.convPair !== undefined && convPairMayOverwriteInput(graph, step.convPair, step.convPair.bandRows));
+    const allowed =
+      (step.nodes.length === 1 && (writesOverInput(primary) || poolRunsInPlace(graph, primary))) ||
+      (conv !== undefined && !step.pool && step.inPlace === conv.kind && (step.scratchBytes ?? 0) >= conv.scratchBytes) ||
+      (step.convPair !== undefined && convPairMayOverwriteInput(graph, step.convPair, step.convPair.bandRows));
     if (shared && !allowed) problems.push(`step ${step.index} (${primary.op}) writes over its input but its kernel cannot run in place`);
-    if (step.inPlace && !shared) problems.push(`step ${step.index} (${primary.op}) is marked in place but its input and output do not share a buffer`);
+    if (step.inPlace && !shared)
+      problems.push(`step ${step.index} (${primary.op}) is marked in place but its input and output do not share a buffer`);
   }
   // The caller's output buffer is only as big as that output.
   for (const b of plan.buffers) {
@@ -105,12 +108,16 @@ export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
     const room = own ? tensorBytes(own) : 0;
     for (const name of b.tensors) {
       const t = graph.tensors.get(name);
-      if (t && tensorBytes(t) > room) problems.push(`tensor ${name} (${tensorBytes(t)} bytes) does not fit the ${room}-byte output buffer ${b.storage.index}`);
+      if (t && tensorBytes(t) > room)
+        problems.push(`tensor ${name} (${tensorBytes(t)} bytes) does not fit the ${room}-byte output buffer ${b.storage.index}`);
     }
   }
   for (const [name, id] of plan.bufferOf) {
     const b = plan.buffers[id];
-    if (!b) { problems.push(`tensor ${name} points at missing buffer ${id}`); continue; }
+    if (!b) {
+      problems.push(`tensor ${name} points at missing buffer ${id}`);
+      continue;
+    }
     if (b.storage.kind === 'fused') continue;
     const first = produced.get(name) ?? 0;
     const last = read.get(name) ?? first;
@@ -132,8 +139,11 @@ export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
  * read, so a sound buffer costs one pass however many tensors it holds. Problems come in buffer order (v, then w).
  */
 function overwrittenWhileRead(
-  tensors: readonly string[], produced: ReadonlyMap<string, number>, read: ReadonlyMap<string, number>,
-  rootOf: (name: string) => string, modelInputs: ReadonlySet<string>,
+  tensors: readonly string[],
+  produced: ReadonlyMap<string, number>,
+  read: ReadonlyMap<string, number>,
+  rootOf: (name: string) => string,
+  modelInputs: ReadonlySet<string>,
 ): string[] {
   const groupLast = new Map<string, number>();
   for (const x of tensors) groupLast.set(rootOf(x), Math.max(groupLast.get(rootOf(x)) ?? -Infinity, read.get(x) ?? -1));
@@ -153,7 +163,11 @@ function overwrittenWhileRead(
     for (const w of waiting) {
       if (w === v || rootOf(tensors[w]!) === tensors[v]) continue;
       const name = tensors[w]!;
-      found.push({ v, w, message: `tensor ${tensors[v]} overwrites ${name} at step ${s} but ${name} is still read at step ${groupLast.get(rootOf(name))}` });
+      found.push({
+        v,
+        w,
+        message: `tensor ${tensors[v]} overwrites ${name} at step ${s} but ${name} is still read at step ${groupLast.get(rootOf(name))}`,
+      });
     }
   }
   return found.sort((a, b) => a.v - b.v || a.w - b.w).map((f) => f.message);

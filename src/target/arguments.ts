@@ -14,15 +14,31 @@ export const PLAIN_ARGUMENT_CHARACTERS = 'letters, digits and - _ = . , + :';
  * tool or replace what the project builds: a flag that is one of these, or starts with one, is refused.
  */
 const UNSAFE_COMPILER_OPTIONS = [
-  '-wrapper', '-B', '-fplugin', '-iplugindir', '--ld-path', '-fcompare-debug', '--sysroot', '-isysroot', '-T', '-o',
-  '-include', '-imacros', '-x', '-Xlinker', '-Xassembler', '-Xpreprocessor', '-print-', '--print', '-dump', '--help',
+  '-wrapper',
+  '-B',
+  '-fplugin',
+  '-iplugindir',
+  '--ld-path',
+  '-fcompare-debug',
+  '--sysroot',
+  '-isysroot',
+  '-T',
+  '-o',
+  '-include',
+  '-imacros',
+  '-x',
+  '-Xlinker',
+  '-Xassembler',
+  '-Xpreprocessor',
+  '-print-',
+  '--print',
+  '-dump',
+  '--help',
   '--version',
 ];
 
 /** Options for the assembler, preprocessor or linker (after -Wa, -Wp, -Wl,) that load code or read other scripts. */
-const UNSAFE_PASSED_OPTIONS = [
-  '-plugin', '--plugin', '-T', '--script', '-dT', '--default-script', '-o', '--output', '-Map', '-include', '-imacros',
-];
+const UNSAFE_PASSED_OPTIONS = ['-plugin', '--plugin', '-T', '--script', '-dT', '--default-script', '-o', '--output', '-Map', '-include', '-imacros'];
 
 /** The linkers gcc's -fuse-ld may pick. */
 const LINKERS = ['bfd', 'gold', 'lld', 'mold'];
@@ -48,7 +64,10 @@ export function compilerFlagProblem(flag: string): string | undefined {
     return `"${flag}" is refused: -fuse-ld may name ${LINKERS.join(', ')}`;
   }
   if (/^-W[apl],/.test(flag)) {
-    const passed = flag.split(',').slice(1).find((arg) => UNSAFE_PASSED_OPTIONS.some((unsafe) => arg.startsWith(unsafe)));
+    const passed = flag
+      .split(',')
+      .slice(1)
+      .find((arg) => UNSAFE_PASSED_OPTIONS.some((unsafe) => arg.startsWith(unsafe)));
     if (passed) return `"${flag}" is refused: ${passed} loads code, reads a script or writes a file of its own`;
   }
   return undefined;
@@ -65,8 +84,10 @@ export function programProblem(program: string, kind: 'gcc' | 'size' | 'objcopy'
   const examples = { gcc: 'arm-none-eabi-gcc', size: 'arm-none-eabi-size', objcopy: 'arm-none-eabi-objcopy', qemu: 'qemu-system-arm' };
   if (patterns[kind].test(program)) return undefined;
   const what = kind === 'qemu' ? 'a qemu-system-* program' : `a ${kind} program (an optional prefix ending in -, then ${kind})`;
-  return `"${printable(program)}" must be the name of ${what} looked up on the PATH, such as ${examples[kind]}; ` +
-    'a path is not allowed (put the toolchain\'s folder on the PATH instead)';
+  return (
+    `"${printable(program)}" must be the name of ${what} looked up on the PATH, such as ${examples[kind]}; ` +
+    "a path is not allowed (put the toolchain's folder on the PATH instead)"
+  );
 }
 
 /**

@@ -125,7 +125,13 @@ export function loadTarget(nameOrPath: string): Target {
   const isPath = nameOrPath.endsWith('.json') || nameOrPath.includes('/') || nameOrPath.includes('\\');
   const file = isPath ? resolve(nameOrPath) : resolve(targetsDirectory(), `${nameOrPath}.json`);
   if (!existsSync(file)) {
-    if (isPath) throw new EennError({ code: 'E_TARGET', file, message: 'target file not found', hint: `check the path, or give a target name: ${listTargets().join(', ')}` });
+    if (isPath)
+      throw new EennError({
+        code: 'E_TARGET',
+        file,
+        message: 'target file not found',
+        hint: `check the path, or give a target name: ${listTargets().join(', ')}`,
+      });
     throw new EennError({
       code: 'E_TARGET',
       message: `unknown target "${nameOrPath}"`,
@@ -137,7 +143,12 @@ export function loadTarget(nameOrPath: string): Target {
     json = JSON.parse(readRegularFile(file, 'target file', MAX_TARGET_FILE_BYTES).toString('utf8'));
   } catch (err) {
     if (err instanceof EennError) throw err;
-    throw new EennError({ code: 'E_TARGET', file, message: `not valid JSON: ${(err as Error).message}`, hint: 'fix the JSON syntax at the position given; targets/cortex-m4.json is an example of a valid target file' });
+    throw new EennError({
+      code: 'E_TARGET',
+      file,
+      message: `not valid JSON: ${(err as Error).message}`,
+      hint: 'fix the JSON syntax at the position given; targets/cortex-m4.json is an example of a valid target file',
+    });
   }
   return parseTarget(json, file);
 }
@@ -150,8 +161,21 @@ export function parseTarget(json: unknown, file: string): Target {
   const reader = new FieldReader(file);
   const root = reader.object(json, '');
   reader.noOtherKeys(root, '', [
-    '$schema', 'name', 'description', 'kind', 'cpu', 'arch', 'features', 'compiler', 'limits', 'stack',
-    'memoryMap', 'linkerScript', 'emulator', 'counter', 'exit',
+    '$schema',
+    'name',
+    'description',
+    'kind',
+    'cpu',
+    'arch',
+    'features',
+    'compiler',
+    'limits',
+    'stack',
+    'memoryMap',
+    'linkerScript',
+    'emulator',
+    'counter',
+    'exit',
   ]);
 
   const name = reader.word(root, 'name');
@@ -227,16 +251,29 @@ export function emulatorCommand(target: Target, image: string): [program: string
     throw new EennError({
       code: 'E_RUN',
       message: `target ${target.name} has no emulator`,
-      hint: target.kind === 'board'
-        ? 'flash the image with your debug probe and run it with semihosting enabled'
-        : 'pick an emulator target (eennc targets lists them)',
+      hint:
+        target.kind === 'board'
+          ? 'flash the image with your debug probe and run it with semihosting enabled'
+          : 'pick an emulator target (eennc targets lists them)',
     });
   }
   const { program, machine, icountShift, args } = target.emulator;
   return [
-    program, '-M', machine, '-nographic', '-monitor', 'none', '-serial', 'none',
-    '-semihosting-config', 'enable=on,target=native', '-icount', `shift=${icountShift}`,
-    ...args, '-kernel', image,
+    program,
+    '-M',
+    machine,
+    '-nographic',
+    '-monitor',
+    'none',
+    '-serial',
+    'none',
+    '-semihosting-config',
+    'enable=on,target=native',
+    '-icount',
+    `shift=${icountShift}`,
+    ...args,
+    '-kernel',
+    image,
   ];
 }
 
@@ -311,7 +348,10 @@ function readEmulatorArgs(reader: FieldReader, args: string[]): string[] {
     const option = args[i]!;
     const value = args[i + 1]!; // the length is even
     if (!(EMULATOR_OPTIONS as readonly string[]).includes(option)) {
-      reader.fail(`emulator.args[${i}]`, `is "${JSON.stringify(option).slice(1, -1)}"; a target may add only ${EMULATOR_OPTIONS.join(', ')}, each followed by its value`);
+      reader.fail(
+        `emulator.args[${i}]`,
+        `is "${JSON.stringify(option).slice(1, -1)}"; a target may add only ${EMULATOR_OPTIONS.join(', ')}, each followed by its value`,
+      );
     }
     if (!/^[A-Za-z0-9_][A-Za-z0-9_=.,+:-]*$/.test(value) || value.includes('..')) {
       reader.fail(`emulator.args[${i + 1}]`, 'must be one plain value: letters, digits and - _ = . , + : (not starting with -, no paths)');
@@ -342,7 +382,8 @@ function readLinkerScriptPath(reader: FieldReader, script: string, file: string)
     real = realpathSync(path);
     if (!isInside(realpathSync(folder), real) || !statSync(real).isFile()) reader.fail('linkerScript', `"${script}" ${where}`);
     const bytes = statSync(real).size;
-    if (bytes > MAX_LINKER_SCRIPT_BYTES) reader.fail('linkerScript', `"${script}" is ${bytes} bytes; a linker script is at most ${MAX_LINKER_SCRIPT_BYTES}`);
+    if (bytes > MAX_LINKER_SCRIPT_BYTES)
+      reader.fail('linkerScript', `"${script}" is ${bytes} bytes; a linker script is at most ${MAX_LINKER_SCRIPT_BYTES}`);
     const command = LINKER_FILE_COMMANDS.exec(readFileSync(real, 'utf8').replace(/\/\*[\s\S]*?\*\//g, ' '));
     if (command) reader.fail('linkerScript', `"${script}" uses ${command[1]}, which reads another file: the script must be self-contained`);
   } catch (err) {
@@ -414,7 +455,10 @@ class FieldReader {
   word(json: Record<string, unknown>, key: string, prefix = ''): string {
     const value = this.string(json, key, prefix);
     if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(value)) {
-      this.fail(prefix + key, `is "${JSON.stringify(value).slice(1, -1)}": it must be made of letters, digits, _, ., + and -, starting with a letter or digit`);
+      this.fail(
+        prefix + key,
+        `is "${JSON.stringify(value).slice(1, -1)}": it must be made of letters, digits, _, ., + and -, starting with a letter or digit`,
+      );
     }
     return value;
   }

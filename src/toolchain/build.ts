@@ -76,7 +76,12 @@ const MAX_ERROR_LINES = 8;
 export async function buildFirmware(projectDir: string, target: Target, options: BuildOptions = {}): Promise<FirmwareImage> {
   const dir = resolve(projectDir);
   if (!existsSync(join(dir, 'Makefile'))) {
-    throw new EennError({ code: 'E_FILE', file: dir, message: 'no Makefile in the project folder', hint: 'generate the project first (eennc build)' });
+    throw new EennError({
+      code: 'E_FILE',
+      file: dir,
+      message: 'no Makefile in the project folder',
+      hint: 'generate the project first (eennc build)',
+    });
   }
   const make = requireProgram('make', 'build the firmware');
   requireProgram(target.compiler.cc, `compile for ${target.name}`);
@@ -125,7 +130,10 @@ export async function buildFirmware(projectDir: string, target: Target, options:
  * those are hangs, while a slow build on a loaded machine keeps printing a line per command.
  */
 export async function runMake(
-  make: string, args: string[], cwd: string, options: Pick<BuildOptions, 'quietLimitMs' | 'timeoutMs'> = {},
+  make: string,
+  args: string[],
+  cwd: string,
+  options: Pick<BuildOptions, 'quietLimitMs' | 'timeoutMs'> = {},
 ): Promise<{ exitCode: number | undefined; output: string }> {
   // The compilers' own temporary files (gcc's cc*.s) go to a folder of ours: a compiler still finishing after an
   // interrupt stopped make can then write nothing into the user's temporary directory.
@@ -133,7 +141,11 @@ export async function runMake(
 }
 
 async function runMakeIn(
-  make: string, args: string[], cwd: string, compilerTemp: string, options: Pick<BuildOptions, 'quietLimitMs' | 'timeoutMs'>,
+  make: string,
+  args: string[],
+  cwd: string,
+  compilerTemp: string,
+  options: Pick<BuildOptions, 'quietLimitMs' | 'timeoutMs'>,
 ): Promise<{ exitCode: number | undefined; output: string }> {
   const quietLimitMs = clampTimerMs(options.quietLimitMs ?? DEFAULT_QUIET_LIMIT_MS);
   const totalLimitMs = clampTimerMs(options.timeoutMs ?? DEFAULT_BUILD_LIMIT_MS);
@@ -163,7 +175,11 @@ async function runMakeIn(
   const result = await subprocess.finally(() => clearTimeout(timer));
   const output = typeof result.all === 'string' ? result.all : '';
   if (quiet || result.timedOut) {
-    const lastLine = output.split('\n').map((line) => line.trim()).filter(Boolean).at(-1);
+    const lastLine = output
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .at(-1);
     throw new EennError({
       code: 'E_TOOLCHAIN',
       file: cwd,
@@ -184,8 +200,10 @@ async function runMakeIn(
  */
 function memoryOverflow(output: string, target: Target): EennError | undefined {
   const lines = output.split('\n').map((line) => line.trim());
-  const regions = [...output.matchAll(/region [`'"]?([A-Za-z_][A-Za-z0-9_]*)['"]? overflowed by (\d+) bytes?/g)]
-    .map((match) => ({ region: match[1]!, bytes: Number(match[2]) }));
+  const regions = [...output.matchAll(/region [`'"]?([A-Za-z_][A-Za-z0-9_]*)['"]? overflowed by (\d+) bytes?/g)].map((match) => ({
+    region: match[1]!,
+    bytes: Number(match[2]),
+  }));
   const notFitting = lines.filter((line) => /will not fit in region|do not fit in|size of array .* is too large/.test(line));
   if (regions.length === 0 && notFitting.length === 0) return undefined;
   const sizes = new Map<string, number>();
@@ -195,7 +213,7 @@ function memoryOverflow(output: string, target: Target): EennError | undefined {
     code: 'E_TARGET',
     file: target.file,
     message: `the firmware does not fit ${target.name}${summary.length > 0 ? `: ${summary.join(', ')}` : ''}`,
-    details: [...summary.length > 0 ? [] : notFitting.map(stripLinkerPrefix), ...regionSizes(target, [...sizes.keys()])].slice(0, MAX_ERROR_LINES),
+    details: [...(summary.length > 0 ? [] : notFitting.map(stripLinkerPrefix)), ...regionSizes(target, [...sizes.keys()])].slice(0, MAX_ERROR_LINES),
     hint: 'choose a target with more memory (eennc targets), make the model smaller, or give the region more room in the target file',
   });
 }
@@ -236,9 +254,12 @@ export async function measureImage(sizeProgram: string, imagePath: string): Prom
  */
 export function compilerErrors(output: string): string[] {
   const lines = output.split('\n').map((line) => line.trimEnd());
-  const important = lines.filter((line) =>
-    /\berror\b|undefined reference|overflowed by|will not fit|cannot find|No rule to make|multiple definition/i.test(line) &&
-    !/^make(\[\d+\])?: \*\*\*/.test(line) && !/all warnings being treated as errors/.test(line));
+  const important = lines.filter(
+    (line) =>
+      /\berror\b|undefined reference|overflowed by|will not fit|cannot find|No rule to make|multiple definition/i.test(line) &&
+      !/^make(\[\d+\])?: \*\*\*/.test(line) &&
+      !/all warnings being treated as errors/.test(line),
+  );
   const picked = important.length > 0 ? important : lines.filter((line) => /^make(\[\d+\])?: \*\*\*/.test(line));
   return picked.slice(0, MAX_ERROR_LINES);
 }
@@ -248,7 +269,12 @@ async function imageName(make: string, dir: string): Promise<string> {
   const result = await execa(make, ['-s', '--no-print-directory', 'print-image'], { cwd: dir, reject: false });
   const name = (result.stdout ?? '').trim();
   if (result.exitCode !== 0 || !name || !existsSync(join(dir, name))) {
-    throw new EennError({ code: 'E_TOOLCHAIN', file: dir, message: 'make succeeded but the Makefile does not name the image it built (print-image)', hint: 'the Makefile was changed or is not eennc\'s: build into a fresh -o folder' });
+    throw new EennError({
+      code: 'E_TOOLCHAIN',
+      file: dir,
+      message: 'make succeeded but the Makefile does not name the image it built (print-image)',
+      hint: "the Makefile was changed or is not eennc's: build into a fresh -o folder",
+    });
   }
   return name;
 }

@@ -30,7 +30,7 @@ const EXPLANATIONS: Record<FirmwareExitName, { message: string; hint: string }> 
   },
   MODEL_ERROR: {
     message: 'eenn_run() returned an error',
-    hint: 'see the model code\'s error codes in model.h',
+    hint: "see the model code's error codes in model.h",
   },
   HARD_FAULT: {
     message: 'the firmware crashed (hard fault)',

@@ -69,14 +69,16 @@ export async function runFirmware(imagePath: string, target: Target, inputBytes:
   const workDir = await makeTempDir('eennc-run-');
   try {
     await writeFile(join(workDir, FIRMWARE_FILES.input), inputBytes);
-    const result = await trackChild(execa(command[0], command.slice(1), {
-      cwd: workDir,
-      reject: false,
-      all: true,
-      stdin: 'ignore',
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-    }));
+    const result = await trackChild(
+      execa(command[0], command.slice(1), {
+        cwd: workDir,
+        reject: false,
+        all: true,
+        stdin: 'ignore',
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+      }),
+    );
     const printed = result.all ?? '';
     if (result.timedOut) {
       throw new EennError({
@@ -125,18 +127,35 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
     readFile(join(workDir, FIRMWARE_FILES.output)),
     readFile(join(workDir, FIRMWARE_FILES.stats)),
   ]).catch(() => {
-    throw new EennError({ code: 'E_RUN', message: 'the firmware finished but left no output.bin/stats.bin', hint: 'the firmware stopped before it wrote its results (a fault or an exit in main.c): build with --precision float32 or another --opt to narrow it down, and report it with the model' });
+    throw new EennError({
+      code: 'E_RUN',
+      message: 'the firmware finished but left no output.bin/stats.bin',
+      hint: 'the firmware stopped before it wrote its results (a fault or an exit in main.c): build with --precision float32 or another --opt to narrow it down, and report it with the model',
+    });
   });
   const stats = new DataView(statsFile.buffer, statsFile.byteOffset, statsFile.byteLength);
   const trailer = samples * STATS_RECORD_BYTES;
   if (statsFile.byteLength !== trailer + STATS_TRAILER_BYTES || stats.getUint32(trailer, true) !== STATS_MAGIC) {
-    throw new EennError({ code: 'E_RUN', message: `stats.bin is not ${samples} records and a trailer (${statsFile.byteLength} bytes)`, hint: 'the firmware\'s results are incomplete (it stopped while writing them): run again, and report it with the model if it repeats' });
+    throw new EennError({
+      code: 'E_RUN',
+      message: `stats.bin is not ${samples} records and a trailer (${statsFile.byteLength} bytes)`,
+      hint: "the firmware's results are incomplete (it stopped while writing them): run again, and report it with the model if it repeats",
+    });
   }
   const reported = stats.getUint32(trailer + 4, true);
-  if (reported !== samples) throw new EennError({ code: 'E_RUN', message: `the firmware ran ${reported} samples, expected ${samples}`, hint: 'the firmware stopped early: run again, and report it with the model if it repeats' });
+  if (reported !== samples)
+    throw new EennError({
+      code: 'E_RUN',
+      message: `the firmware ran ${reported} samples, expected ${samples}`,
+      hint: 'the firmware stopped early: run again, and report it with the model if it repeats',
+    });
   const flags = stats.getUint32(trailer + 12, true);
   if (outputFile.byteLength % samples !== 0) {
-    throw new EennError({ code: 'E_RUN', message: `output.bin (${outputFile.byteLength} bytes) is not ${samples} whole samples`, hint: 'the firmware\'s outputs are incomplete: run again, and report it with the model if it repeats' });
+    throw new EennError({
+      code: 'E_RUN',
+      message: `output.bin (${outputFile.byteLength} bytes) is not ${samples} whole samples`,
+      hint: "the firmware's outputs are incomplete: run again, and report it with the model if it repeats",
+    });
   }
 
   const outputBytes = outputFile.byteLength / samples;
@@ -157,7 +176,13 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
 }
 
 /** The E_RUN error for a run that ended with a non-zero status or a signal. */
-async function failedRun(target: Target, image: string, exitCode: number | undefined, signal: string | undefined, printed: string): Promise<EennError> {
+async function failedRun(
+  target: Target,
+  image: string,
+  exitCode: number | undefined,
+  signal: string | undefined,
+  printed: string,
+): Promise<EennError> {
   const details = lastLines(printed);
   if (exitCode === undefined) {
     return new EennError({
@@ -200,5 +225,9 @@ async function faultLocation(target: Target, image: string, printed: string): Pr
 }
 
 function lastLines(text: string, count = 8): string[] {
-  return text.split('\n').map((line) => line.trimEnd()).filter(Boolean).slice(-count);
+  return text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter(Boolean)
+    .slice(-count);
 }

@@ -38,7 +38,10 @@ export function installCommand(packages: string[]): string {
  */
 export function findProgram(program: string): string | undefined {
   if (program === '' || program.includes('/') || program.includes('\\')) return undefined;
-  const candidates = (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+  const candidates = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, program));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);

@@ -27,7 +27,8 @@ async function checkWritableParent(outDir: string): Promise<void> {
     await access(parent, constants.W_OK);
   } catch {
     throw new EennError({
-      code: 'E_FILE', file: outDir,
+      code: 'E_FILE',
+      file: outDir,
       message: `cannot write the output directory: ${parent} is not writable`,
       hint: 'choose another folder with -o DIR',
     });
@@ -48,8 +49,10 @@ export async function removeStaleTemps(outDir: string): Promise<string[]> {
     const pid = name.startsWith(prefix) ? /^(\d+)-[0-9a-f]+(\.old)?$/.exec(name.slice(prefix.length)) : null;
     if (!pid || Number(pid[1]) === process.pid || processAlive(Number(pid[1]))) continue;
     // the killed build's make may still be finishing in there: retry, and leave it for the next build if it goes on
-    const gone = await rm(join(dirname(target), name), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
-      .then(() => true, () => false);
+    const gone = await rm(join(dirname(target), name), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }).then(
+      () => true,
+      () => false,
+    );
     if (gone) removed.push(name);
   }
   return removed;
@@ -93,10 +96,13 @@ async function moveIntoPlace(outDir: string, temp: string, options: OutputDirOpt
     let moved = false;
     if (state !== 'absent') {
       trackPath(old);
-      moved = await rename(target, old).then(() => true, (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return false;
-        throw err;
-      });
+      moved = await rename(target, old).then(
+        () => true,
+        (err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return false;
+          throw err;
+        },
+      );
     }
     try {
       await rename(temp, target);
@@ -105,7 +111,8 @@ async function moveIntoPlace(outDir: string, temp: string, options: OutputDirOpt
       const code = (err as NodeJS.ErrnoException).code;
       if ((code === 'ENOTEMPTY' || code === 'EEXIST') && attempt < RENAME_ATTEMPTS) continue; // another build got there first
       throw new EennError({
-        code: 'E_FILE', file: outDir,
+        code: 'E_FILE',
+        file: outDir,
         message: `cannot move the new output into place: ${(err as Error).message}`,
         hint: 'check that nothing else writes into this folder, or choose another with -o DIR',
       });

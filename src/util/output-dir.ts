@@ -123,9 +123,10 @@ export async function checkOutputDir(outDir: string, options: OutputDirOptions =
   throw new EennError({
     code: 'E_FILE',
     file: outDir,
-    message: manifest === undefined
-      ? `the folder already exists and is not an eennc output (it has no ${MANIFEST_FILE}); its files are kept`
-      : `the folder holds files eennc did not write (e.g. ${unlisted}); they are kept`,
+    message:
+      manifest === undefined
+        ? `the folder already exists and is not an eennc output (it has no ${MANIFEST_FILE}); its files are kept`
+        : `the folder holds files eennc did not write (e.g. ${unlisted}); they are kept`,
     hint: 'choose a new folder with -o DIR, or pass --force to replace this folder and everything in it',
   });
 }

@@ -5,8 +5,12 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { EennError } from '../ir/diagnostics.js';
 
 const REASONS: Record<string, string> = {
-  ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied', ELOOP: 'too many symbolic links',
-  ENOTDIR: 'a part of the path is not a folder', ENAMETOOLONG: 'the path is too long',
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'too many symbolic links',
+  ENOTDIR: 'a part of the path is not a folder',
+  ENAMETOOLONG: 'the path is too long',
 };
 
 /** The bytes of `path`, a `what` ("model", "data file") of at most `maxBytes`; E_FILE with a hint otherwise. */
@@ -50,8 +54,10 @@ function withRegularFile<T>(path: string, what: string, maxBytes: number, use: (
     if (stats.isDirectory()) throw refuse('it is a folder');
     if (!stats.isFile()) throw refuse('it is not a regular file (a device, pipe or socket)');
     if (stats.size > maxBytes) {
-      throw refuse(`it holds ${stats.size.toLocaleString('en-US')} bytes; eennc reads ${what}s of at most ${maxBytes.toLocaleString('en-US')}`,
-        `a microcontroller ${what} is far smaller; check that this is the right file`);
+      throw refuse(
+        `it holds ${stats.size.toLocaleString('en-US')} bytes; eennc reads ${what}s of at most ${maxBytes.toLocaleString('en-US')}`,
+        `a microcontroller ${what} is far smaller; check that this is the right file`,
+      );
     }
     return use(fd, stats.size, refuse);
   } catch (err) {

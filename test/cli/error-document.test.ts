@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EennError, FALLBACK_HINTS, nodeError, type ErrorCode } from '../../src/ir/diagnostics.js';
 
 describe('EennError', () => {
-  it('without a hint of its own (or an empty one), takes its code\'s; its own wins', () => {
+  it("without a hint of its own (or an empty one), takes its code's; its own wins", () => {
     for (const code of Object.keys(FALLBACK_HINTS) as ErrorCode[]) {
       const e = new EennError({ code, message: 'something went wrong' });
       expect(e.hint).toBe(FALLBACK_HINTS[code]);
@@ -23,13 +23,21 @@ describe('EennError', () => {
       error: { code: 'E_FILE', message: 'cannot read the model', file: null, node: null, hint: FALLBACK_HINTS.E_FILE },
     });
     const full = new EennError({
-      code: 'E_UNSUPPORTED', message: '2 operators have no kernel', file: 'm.onnx', node: { name: 'n1', op: 'Foo' },
-      hint: 'replace them', details: ['Foo (n1)', 'Bar (n2)'],
+      code: 'E_UNSUPPORTED',
+      message: '2 operators have no kernel',
+      file: 'm.onnx',
+      node: { name: 'n1', op: 'Foo' },
+      hint: 'replace them',
+      details: ['Foo (n1)', 'Bar (n2)'],
     });
     expect(full.toDocument()).toEqual({
       error: {
-        code: 'E_UNSUPPORTED', message: '2 operators have no kernel', file: 'm.onnx', node: { name: 'n1', op: 'Foo' },
-        hint: 'replace them', details: ['Foo (n1)', 'Bar (n2)'],
+        code: 'E_UNSUPPORTED',
+        message: '2 operators have no kernel',
+        file: 'm.onnx',
+        node: { name: 'n1', op: 'Foo' },
+        hint: 'replace them',
+        details: ['Foo (n1)', 'Bar (n2)'],
       },
     });
   });

@@ -149,9 +149,12 @@ describe('--json on failure', () => {
 
   it('an internal error: E_INTERNAL with the bug hint, exit 70', async () => {
     const explode = (program: Command) => {
-      program.command('explode').option('--json').action(() => {
-        throw new Error('internal: the planner lost a tensor');
-      });
+      program
+        .command('explode')
+        .option('--json')
+        .action(() => {
+          throw new Error('internal: the planner lost a tensor');
+        });
     };
     const loud = await inProcess(['explode', '--json'], explode);
     const quiet = await inProcess(['explode'], explode);
@@ -168,14 +171,17 @@ describe('--json on failure', () => {
 
   it("an error thrown outside the command's promise: reported like any other (exit 70, the document), no stack trace", async () => {
     const script = join(dir, 'late.mts');
-    await writeFile(script, [
-      `import { main } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src/cli/main.ts')).href)};`,
-      'process.exitCode = await main(process.argv, (program) => {',
-      "  program.command('late').option('--json').action(() => new Promise(() => {",
-      "    setTimeout(() => { throw new Error('internal: thrown in a callback'); }, 10);",
-      '  }));',
-      '});',
-    ].join('\n'));
+    await writeFile(
+      script,
+      [
+        `import { main } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src/cli/main.ts')).href)};`,
+        'process.exitCode = await main(process.argv, (program) => {',
+        "  program.command('late').option('--json').action(() => new Promise(() => {",
+        "    setTimeout(() => { throw new Error('internal: thrown in a callback'); }, 10);",
+        '  }));',
+        '});',
+      ].join('\n'),
+    );
     const r = await execa('node', ['--import', 'tsx', script, 'late', '--json'], { cwd: ROOT, reject: false });
     expect(r.exitCode, r.stderr).toBe(70);
     expect(errorDocument(r.stdout)).toMatchObject({ code: 'E_INTERNAL', message: 'thrown in a callback', hint: INTERNAL_HINT });
@@ -185,8 +191,21 @@ describe('--json on failure', () => {
 
   it('test --json with a mismatch prints its result document (pass false) and exits 1', async () => {
     // fused multiply-adds on the M4 differ from the float64-accumulating reference in the last bits
-    const r = await eennc('test', MODEL, '--precision', 'float32', '--target', 'cortex-m4', '--count', '1',
-      '--rtol', '1e-30', '--atol', '1e-30', '--json');
+    const r = await eennc(
+      'test',
+      MODEL,
+      '--precision',
+      'float32',
+      '--target',
+      'cortex-m4',
+      '--count',
+      '1',
+      '--rtol',
+      '1e-30',
+      '--atol',
+      '1e-30',
+      '--json',
+    );
     expect(r.exitCode).toBe(1);
     const doc = JSON.parse(r.stdout) as { pass: boolean; error?: unknown };
     expect(doc.pass).toBe(false);
@@ -243,8 +262,20 @@ describe('inputs that cannot be read', () => {
 describe('options a float32 build does not use are named, not ignored without a word', () => {
   it('--arena min and --calib on a float32 build: a note for each', async () => {
     const out = join(dir, 'float-arena');
-    const r = await eennc('build', MODEL, '--precision', 'float32', '--arena', 'min', '--calib', 'examples/fmnist/calib_u8.npy',
-      '--no-link', '-o', out, '--json');
+    const r = await eennc(
+      'build',
+      MODEL,
+      '--precision',
+      'float32',
+      '--arena',
+      'min',
+      '--calib',
+      'examples/fmnist/calib_u8.npy',
+      '--no-link',
+      '-o',
+      out,
+      '--json',
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as { notes: string[]; memory: { arena_bytes: number } };
     const note = report.notes.find((n) => n.startsWith('--arena min'));

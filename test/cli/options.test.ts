@@ -5,8 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { parseInputShapes } from '../../src/frontend/input-shapes.js';
 import {
-  collectInputShape, MAX_ARENA_BYTES, MAX_TIMEOUT_SECONDS, parseArenaPolicy, parseCount, parseNonNegative, parsePercentile,
-  parsePositive, parseTimeoutSeconds, timeoutMs,
+  collectInputShape,
+  MAX_ARENA_BYTES,
+  MAX_TIMEOUT_SECONDS,
+  parseArenaPolicy,
+  parseCount,
+  parseNonNegative,
+  parsePercentile,
+  parsePositive,
+  parseTimeoutSeconds,
+  timeoutMs,
 } from '../../src/cli/options.js';
 
 /** The E_USAGE error `fn` throws; its message names `option` and quotes `value`, and it has a hint. */

@@ -63,7 +63,7 @@ function expectRefusal(r: { exitCode: number; stderr: string }, path: string): v
 }
 
 describe('build -o', () => {
-  it('refuses a folder holding the user\'s files and keeps them; --force replaces it', async () => {
+  it("refuses a folder holding the user's files and keeps them; --force replaces it", async () => {
     const { dir, place } = await scratch();
     const out = join(dir, 'mine');
     await mkdir(out);
@@ -94,7 +94,7 @@ describe('build -o', () => {
     }
   });
 
-  it('refuses the current folder, the one above it and the model\'s folder, even with --force', async () => {
+  it("refuses the current folder, the one above it and the model's folder, even with --force", async () => {
     const { dir, place } = await scratch();
     const work = join(dir, 'work');
     await mkdir(join(work, 'models'), { recursive: true });
@@ -159,7 +159,10 @@ describe('build -o', () => {
     const { dir, tmp, place } = await scratch();
     const host = JSON.parse(await readFile(join(ROOT, 'targets/host.json'), 'utf8')) as { compiler: Record<string, unknown> };
     delete (host as Record<string, unknown>).$schema;
-    await writeFile(join(dir, 'broken.json'), JSON.stringify({ ...host, name: 'broken', compiler: { ...host.compiler, flags: ['-fno-such-option-at-all'] } }));
+    await writeFile(
+      join(dir, 'broken.json'),
+      JSON.stringify({ ...host, name: 'broken', compiler: { ...host.compiler, flags: ['-fno-such-option-at-all'] } }),
+    );
     const r = await eenncIn(place, 'build', MODEL, '--target', join(dir, 'broken.json'), '--precision', 'float32', '-o', join(dir, 'out'));
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/building the firmware for broken failed/);
@@ -191,7 +194,10 @@ describe('run and test leave nothing behind', () => {
     expect(await leftovers(tmp)).toEqual([]);
   });
 
-  it.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s during run removes the temporary project and exits with %i', async (signal, status) => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('%s during run removes the temporary project and exits with %i', async (signal, status) => {
     const { tmp, place } = await scratch();
     const running = startEennc(place, 'run', MODEL, ...FAST, '--input', INPUTS);
     // interrupt it while it writes and builds its project in the temporary directory

@@ -42,7 +42,19 @@ describe('eennc run on every target', () => {
       const model = example === 'fmnist' ? BIG : SMALL;
       const dir = `examples/${example}`;
       const labels = Array.from(readNpy(`${dir}/test_labels.npy`).data as ArrayLike<number>, Number).slice(0, 4);
-      const r = await eennc('run', model, '--precision', 'float32', '--target', target.name, '--input', `${dir}/test_inputs.npy`, '--count', '4', '--json');
+      const r = await eennc(
+        'run',
+        model,
+        '--precision',
+        'float32',
+        '--target',
+        target.name,
+        '--input',
+        `${dir}/test_inputs.npy`,
+        '--count',
+        '4',
+        '--json',
+      );
       expect(r.stderr).not.toContain('error');
       expect(r.exitCode).toBe(0);
       const json = JSON.parse(r.stdout) as RunJson;
@@ -67,8 +79,23 @@ describe('eennc test, int8, on every target', () => {
   for (const target of loadAllTargets()) {
     it(`${target.name}: bit-exact with the int8 reference and predicts the labelled classes`, async () => {
       const labels = Array.from(readNpy('examples/fmnist/test_labels.npy').data as ArrayLike<number>, Number).slice(0, 4);
-      const r = await eennc('test', BIG, '--target', target.name, '--calib', 'examples/fmnist/calib_u8.npy', '--calib-scale', '1/255',
-        '--calib-count', '100', '--data', 'examples/fmnist/test_inputs.npy', '--count', '4', '--json');
+      const r = await eennc(
+        'test',
+        BIG,
+        '--target',
+        target.name,
+        '--calib',
+        'examples/fmnist/calib_u8.npy',
+        '--calib-scale',
+        '1/255',
+        '--calib-count',
+        '100',
+        '--data',
+        'examples/fmnist/test_inputs.npy',
+        '--count',
+        '4',
+        '--json',
+      );
       expect(r.exitCode).toBe(0);
       const json = JSON.parse(r.stdout) as RunJson & { comparisons: { mismatches: number }[] };
       expect(json.precision).toBe('int8');

@@ -18,9 +18,16 @@ const HEAVY = /\/node_modules\/(execa|handlebars|protobufjs|onnx-proto|tsx|esbui
 
 /** An entry point that runs dist/cli/main.js whatever its status (bin/eennc.js would run the sources when stale). */
 const DIST_ENTRY = join(scratch, 'dist-entry.mjs');
-writeFileSync(DIST_ENTRY, `const { main } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/cli/main.js')).href)});\nprocess.exitCode = await main(process.argv);\n`);
+writeFileSync(
+  DIST_ENTRY,
+  `const { main } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/cli/main.js')).href)});\nprocess.exitCode = await main(process.argv);\n`,
+);
 
-interface Outcome { status: number | null; stdout: string; stderr: string }
+interface Outcome {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a program to its end without blocking the test worker (a build takes a minute on a loaded machine). */
 function execute(program: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Outcome> {
@@ -34,9 +41,16 @@ function execute(program: string, args: string[], options: { cwd: string; env?: 
 
 /** Runs dist/cli/main.js in a fresh node with every loaded module's URL traced; the URLs and the outcome. */
 async function traced(args: string[]): Promise<Outcome & { modules: string[] }> {
-  const trace = join(scratch, `trace-${args.join('-').replace(/[^A-Za-z0-9-]/g, '_').slice(0, 40)}-${Date.now()}.txt`);
+  const trace = join(
+    scratch,
+    `trace-${args
+      .join('-')
+      .replace(/[^A-Za-z0-9-]/g, '_')
+      .slice(0, 40)}-${Date.now()}.txt`,
+  );
   const result = await execute(process.execPath, ['--import', './test/cli/fixtures/trace-modules.mjs', DIST_ENTRY, ...args], {
-    cwd: ROOT, env: { ...process.env, EENNC_TRACE_FILE: trace },
+    cwd: ROOT,
+    env: { ...process.env, EENNC_TRACE_FILE: trace },
   });
   const modules = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean) : [];
   return { ...result, modules };
@@ -53,9 +67,18 @@ describe('dist/, the compiled command', () => {
     expect(pack.status, pack.stderr).toBe(0);
     const files = (JSON.parse(pack.stdout) as { files: { path: string }[] }[])[0]!.files.map((file) => file.path);
     for (const needed of [
-      'bin/eennc.js', 'bin/dist-status.mjs', `dist/${STAMP}`, 'dist/cli/main.js', 'dist/calibration-worker.js',
-      'targets/cortex-m4.json', 'templates/c/firmware/Makefile.hbs', 'templates/report/report.html.hbs', 'package.json', 'README.md',
-    ]) expect(files).toContain(needed);
+      'bin/eennc.js',
+      'bin/dist-status.mjs',
+      `dist/${STAMP}`,
+      'dist/cli/main.js',
+      'dist/calibration-worker.js',
+      'targets/cortex-m4.json',
+      'templates/c/firmware/Makefile.hbs',
+      'templates/report/report.html.hbs',
+      'package.json',
+      'README.md',
+    ])
+      expect(files).toContain(needed);
     expect(files.filter((path) => /^(src|test|examples|scripts|node_modules|build)\/|\.ts$/.test(path))).toEqual([]);
   });
 
@@ -77,8 +100,19 @@ describe('dist/, the compiled command', () => {
   it('an int8 build calibrates on worker threads started from dist/, without tsx', async () => {
     const out = join(scratch, 'fmnist');
     const run = await traced([
-      'build', 'examples/fmnist/fmnist_cnn.onnx', '--target', 'host', '--calib', 'examples/fmnist/calib_u8.npy',
-      '--calib-scale', '1/255', '--calib-count', '96', '--no-link', '-o', out,
+      'build',
+      'examples/fmnist/fmnist_cnn.onnx',
+      '--target',
+      'host',
+      '--calib',
+      'examples/fmnist/calib_u8.npy',
+      '--calib-scale',
+      '1/255',
+      '--calib-count',
+      '96',
+      '--no-link',
+      '-o',
+      out,
     ]);
     expect(run.status, run.stderr).toBe(0);
     expect(existsSync(join(out, 'model.c'))).toBe(true);

@@ -12,7 +12,19 @@ const CALIB = 'examples/fmnist/calib_u8.npy';
 
 describe('eennc test', () => {
   it('passes on the example against the float reference on cortex-m4', async () => {
-    const r = await eennc('test', MODEL, '--precision', 'float32', '--target', 'cortex-m4', '--data', 'examples/fmnist/test_inputs.npy', '--count', '3', '--json');
+    const r = await eennc(
+      'test',
+      MODEL,
+      '--precision',
+      'float32',
+      '--target',
+      'cortex-m4',
+      '--data',
+      'examples/fmnist/test_inputs.npy',
+      '--count',
+      '3',
+      '--json',
+    );
     expect(r.exitCode).toBe(0);
     const json = JSON.parse(r.stdout) as { pass: boolean; comparisons: { pass: boolean; max_abs_error: number }[] };
     expect(json.pass).toBe(true);
@@ -29,11 +41,30 @@ describe('eennc test', () => {
   });
 
   it('int8 (the default): QEMU equals the int8 reference bit for bit', async () => {
-    const r = await eennc('test', MODEL, '--target', 'cortex-m4', '--calib', CALIB, '--calib-scale', '1/255', '--calib-count', '200',
-      '--data', 'examples/fmnist/test_inputs.npy', '--labels', 'examples/fmnist/test_labels.npy', '--count', '3', '--json');
+    const r = await eennc(
+      'test',
+      MODEL,
+      '--target',
+      'cortex-m4',
+      '--calib',
+      CALIB,
+      '--calib-scale',
+      '1/255',
+      '--calib-count',
+      '200',
+      '--data',
+      'examples/fmnist/test_inputs.npy',
+      '--labels',
+      'examples/fmnist/test_labels.npy',
+      '--count',
+      '3',
+      '--json',
+    );
     expect(r.exitCode).toBe(0);
     const json = JSON.parse(r.stdout) as {
-      precision: string; pass: boolean; comparisons: { pass: boolean; mismatches: number; same_class_as_float: boolean }[];
+      precision: string;
+      pass: boolean;
+      comparisons: { pass: boolean; mismatches: number; same_class_as_float: boolean }[];
       accuracy: { samples: number; target_top1: number; float_top1: number };
     };
     expect(json.accuracy.samples).toBe(3);
@@ -72,7 +103,9 @@ describe('eennc build', () => {
     for (const f of ['model.c', 'model.h', 'main.c', 'Makefile', 'report.json', 'report.html', 'fmnist_cnn.elf']) {
       expect(files).toContain(f);
     }
-    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { memory: { measured: boolean; arena_bytes: number; unplanned_activation_bytes: number } };
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as {
+      memory: { measured: boolean; arena_bytes: number; unplanned_activation_bytes: number };
+    };
     expect(report.memory.measured).toBe(true);
     expect(report.memory.arena_bytes).toBeLessThan(report.memory.unplanned_activation_bytes * 0.6);
     expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('<svg');

@@ -15,7 +15,9 @@ import { GraphBuilder, seededRandom } from '../schedule/graph-builder.js';
 
 const FLAGS = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=c99', '-I', join(TEMPLATES_DIR, 'runtime'), '-c'];
 const kernelDir = join(TEMPLATES_DIR, 'kernels');
-const kernels = readdirSync(kernelDir).filter((f) => f.endsWith('.c')).sort();
+const kernels = readdirSync(kernelDir)
+  .filter((f) => f.endsWith('.c'))
+  .sort();
 const armTargets = loadAllTargets().filter((t) => t.kind !== 'host' && t.compiler.cc === 'arm-none-eabi-gcc');
 
 /** A model using many kernel families, so its model.c exercises the call formatting of each. */
@@ -26,8 +28,12 @@ function mixedModel() {
   const x = b.input('x', [1, 3, 12, 12]);
   const c = b.op('Relu', [b.op('Conv', [x, b.constant('c1.w', [8, 3, 3, 3], w(216))], { pads: [1, 1, 1, 1] })]);
   const d = b.op('Conv', [c, b.constant('dw.w', [8, 1, 3, 3], w(72))], { group: 8, pads: [1, 1, 1, 1] });
-  const p = b.op('Resize', [b.op('AveragePool', [d], { kernel_shape: [2, 2], strides: [2, 2] }), '', b.constant('s', [4], [1, 1, 2, 2])], { mode: 'linear' });
-  const t = b.op('Transpose', [b.op('Pad', [p, b.constant('pads', [8], [0, 0, 1, 1, 0, 0, 1, 1], 'int64')], { mode: 'reflect' })], { perm: [0, 2, 3, 1] });
+  const p = b.op('Resize', [b.op('AveragePool', [d], { kernel_shape: [2, 2], strides: [2, 2] }), '', b.constant('s', [4], [1, 1, 2, 2])], {
+    mode: 'linear',
+  });
+  const t = b.op('Transpose', [b.op('Pad', [p, b.constant('pads', [8], [0, 0, 1, 1, 0, 0, 1, 1], 'int64')], { mode: 'reflect' })], {
+    perm: [0, 2, 3, 1],
+  });
   const r = b.op('ReduceMean', [t], { axes: [1, 2], keepdims: 0 });
   b.output(b.op('Softmax', [b.op('Add', [b.op('Gemm', [r, b.constant('fc.w', [8, 5], w(40))]), b.constant('k', [5], w(5))])], { axis: -1 }));
   return b.build();
@@ -52,11 +58,13 @@ describe('arm-none-eabi-gcc builds the float32 code warning-free', () => {
         writeFileSync(join(dir, path), text);
       }
       const sources = [...kernels.map((k) => join(kernelDir, k)), join(dir, 'model.c')];
-      await Promise.all(sources.map(async (source, i) => {
-        const result = await execa(target.compiler.cc, [...target.compiler.flags, ...FLAGS, source, '-o', join(dir, `${i}.o`)], { reject: false });
-        expect(result.stderr, `${source}`).toBe('');
-        expect(result.exitCode).toBe(0);
-      }));
+      await Promise.all(
+        sources.map(async (source, i) => {
+          const result = await execa(target.compiler.cc, [...target.compiler.flags, ...FLAGS, source, '-o', join(dir, `${i}.o`)], { reject: false });
+          expect(result.stderr, `${source}`).toBe('');
+          expect(result.exitCode).toBe(0);
+        }),
+      );
     }, 120_000);
   }
 });

@@ -26,7 +26,10 @@ export function nonFloatTensors(graph: Graph): string[] {
  */
 export async function runOnTarget(prepared: PreparedCase, target: Target, dir: string): Promise<TargetRun> {
   const run = await runGraph(prepared.graph, prepared.inputs, target, dir, {
-    precision: 'float32', modelName: prepared.name, jobs: 1, timeoutMs: 30_000,
+    precision: 'float32',
+    modelName: prepared.name,
+    jobs: 1,
+    timeoutMs: 30_000,
   });
   return { outputs: run.outputs as Float32Array[], image: run.image, instructions: run.instructions };
 }

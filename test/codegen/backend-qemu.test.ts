@@ -107,7 +107,12 @@ const SELECTION: { family: string; why: string; cases: string[] }[] = [
 const PARALLEL_BUILDS = 2;
 
 function patternOf(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 const allCases = listCases();
@@ -138,14 +143,17 @@ beforeAll(() => {
   const limit = createLimiter(PARALLEL_BUILDS);
   // Started here, awaited case by case below; failures are kept as values so none goes unhandled.
   for (const c of selected) {
-    outcomes.set(c.name, limit(async (): Promise<Outcome> => {
-      try {
-        const prepared = prepare(c);
-        return { ok: true, prepared, run: await runOnTarget(prepared, target, join(work, c.name)) };
-      } catch (error) {
-        return { ok: false, error };
-      }
-    }));
+    outcomes.set(
+      c.name,
+      limit(async (): Promise<Outcome> => {
+        try {
+          const prepared = prepare(c);
+          return { ok: true, prepared, run: await runOnTarget(prepared, target, join(work, c.name)) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
   }
 });
 

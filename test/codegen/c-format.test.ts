@@ -21,12 +21,25 @@ describe('formatFloat', () => {
     const finite = [...values].filter((v) => Number.isFinite(v));
     const dir = mkdtempSync(join(tmpdir(), 'eenn-float-'));
     try {
-      writeFileSync(join(dir, 'floats.c'), [
-        '#include <math.h>', '#include <stdint.h>', '#include <stdio.h>', '#include <string.h>',
-        `static const float values[${finite.length}] = {`, formatArrayBody(finite, 'float'), '};',
-        'int main(void) {', `    for (int i = 0; i < ${finite.length}; i++) {`,
-        '        uint32_t b; memcpy(&b, &values[i], 4); printf("%08x\\n", (unsigned)b);', '    }', '    return 0;', '}', '',
-      ].join('\n'));
+      writeFileSync(
+        join(dir, 'floats.c'),
+        [
+          '#include <math.h>',
+          '#include <stdint.h>',
+          '#include <stdio.h>',
+          '#include <string.h>',
+          `static const float values[${finite.length}] = {`,
+          formatArrayBody(finite, 'float'),
+          '};',
+          'int main(void) {',
+          `    for (int i = 0; i < ${finite.length}; i++) {`,
+          '        uint32_t b; memcpy(&b, &values[i], 4); printf("%08x\\n", (unsigned)b);',
+          '    }',
+          '    return 0;',
+          '}',
+          '',
+        ].join('\n'),
+      );
       await execa('gcc', [...HOST_CFLAGS, 'floats.c', '-o', 'floats'], { cwd: dir });
       const { stdout } = await execa(join(dir, 'floats'));
       const printed = stdout.trim().split('\n');

@@ -28,8 +28,16 @@ const RESNET8_ARENA_BAR = 118_000;
 function conv(b: GraphBuilder, rand: () => number, x: string, outC: number, k: [number, number], attrs: Record<string, AttrValue> = {}): string {
   const inC = b.tensors.get(x)!.shape[1]! / Number(attrs['group'] ?? 1);
   const n = b.nodes.length;
-  const w = b.constant(`w${n}`, [outC, inC, ...k], Float32Array.from({ length: outC * inC * k[0] * k[1] }, () => (rand() - 0.5) * 0.6));
-  const bias = b.constant(`b${n}`, [outC], Float32Array.from({ length: outC }, () => (rand() - 0.5) * 0.2));
+  const w = b.constant(
+    `w${n}`,
+    [outC, inC, ...k],
+    Float32Array.from({ length: outC * inC * k[0] * k[1] }, () => (rand() - 0.5) * 0.6),
+  );
+  const bias = b.constant(
+    `b${n}`,
+    [outC],
+    Float32Array.from({ length: outC }, () => (rand() - 0.5) * 0.2),
+  );
   return b.op('Conv', [x, w, bias], { kernel_shape: k, ...attrs });
 }
 
@@ -38,7 +46,8 @@ function pairsModel() {
   const rand = seededRandom(31);
   const b = new GraphBuilder('conv_pairs');
   const relu = (t: string) => b.op('Relu', [t]);
-  const clip = (t: string, lo: number, hi: number) => b.op('Clip', [t, b.constant(`lo${b.nodes.length}`, [], [lo]), b.constant(`hi${b.nodes.length}`, [], [hi])]);
+  const clip = (t: string, lo: number, hi: number) =>
+    b.op('Clip', [t, b.constant(`lo${b.nodes.length}`, [], [lo]), b.constant(`hi${b.nodes.length}`, [], [hi])]);
   const same = (k: number) => ({ pads: [k >> 1, k >> 1, k >> 1, k >> 1] });
   const x = b.input('x', [1, 3, 13, 11]);
   const s0 = relu(conv(b, rand, x, 6, [3, 3], same(3)));
@@ -82,13 +91,20 @@ describe('which chains run as a depth-first Conv pair', () => {
     const x = b.op('Relu', [b.input('x', [1, 4, 9, 7])]);
     const mid = conv(b, rand, b.op('Relu', [conv(b, rand, x, 4, [3, 3], { pads: [1, 1, 1, 1] })]), 4, [1, 1]);
     const y = b.op('Relu', [b.op('Add', [mid, x])]);
-    const broadcast = b.op('Add', [conv(b, rand, b.op('Relu', [conv(b, rand, y, 4, [3, 3], { pads: [1, 1, 1, 1] })]), 4, [1, 1]), b.constant('k', [1, 4, 1, 1], [1, 2, 3, 4])]);
+    const broadcast = b.op('Add', [
+      conv(b, rand, b.op('Relu', [conv(b, rand, y, 4, [3, 3], { pads: [1, 1, 1, 1] })]), 4, [1, 1]),
+      b.constant('k', [1, 4, 1, 1], [1, 2, 3, 4]),
+    ]);
     const graph = b.output(broadcast).build();
     const outputs = new Set(graph.outputs);
     const first = fusableConvPair(graph, graph.nodes[1]!, outputs);
     expect(first?.add?.op).toBe('Add');
     expect(first?.outActivation?.op).toBe('Relu');
-    const second = fusableConvPair(graph, graph.nodes.find((n) => n.inputs[0] === y)!, outputs);
+    const second = fusableConvPair(
+      graph,
+      graph.nodes.find((n) => n.inputs[0] === y)!,
+      outputs,
+    );
     expect(second).toBeDefined();
     expect(second!.add).toBeUndefined();
   });
@@ -99,7 +115,10 @@ describe('which chains run as a depth-first Conv pair', () => {
     const dw = conv(b, rand, x, 4, [3, 1], { group: 4 });
     conv(b, rand, dw, 4, [1, 1]);
     const shared = b.op('Relu', [conv(b, rand, x, 4, [3, 3])]);
-    const graph = b.output(conv(b, rand, shared, 4, [1, 1])).output(shared).build();
+    const graph = b
+      .output(conv(b, rand, shared, 4, [1, 1]))
+      .output(shared)
+      .build();
     const outputs = new Set(graph.outputs);
     expect(graph.nodes.map((n) => fusableConvPair(graph, n, outputs))).toEqual(graph.nodes.map(() => undefined));
   });
@@ -190,8 +209,10 @@ describe('depth-first Conv pairs in generated C', () => {
     const plan = planMemory(graph, forcedPairs(graph, 3));
     const emitted = emitModel(graph, plan, { modelName: 'conv_pairs', precision: 'float32' });
     const firmware = renderFirmware(target, {
-      modelName: 'conv_pairs', kernelSources: emitted.kernelSources,
-      inputBytes: [tensorBytes(graph.tensors.get('x')!)], outputBytes: graph.outputs.map((o) => tensorBytes(graph.tensors.get(o)!)),
+      modelName: 'conv_pairs',
+      kernelSources: emitted.kernelSources,
+      inputBytes: [tensorBytes(graph.tensors.get('x')!)],
+      outputBytes: graph.outputs.map((o) => tensorBytes(graph.tensors.get(o)!)),
     });
     for (const [path, text] of [...emitted.files, ...firmware]) {
       mkdirSync(dirname(join(work, path)), { recursive: true });
@@ -199,7 +220,10 @@ describe('depth-first Conv pairs in generated C', () => {
     }
     const image = await buildFirmware(work, target);
     const data = input.data as Float32Array;
-    const run = await runFirmware(image.elfPath, target, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { samples: 1, timeoutMs: 60_000 });
+    const run = await runFirmware(image.elfPath, target, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), {
+      samples: 1,
+      timeoutMs: 60_000,
+    });
     const reference = runReference(graph, { x: input });
     // One sample: the model's outputs back to back.
     const bytes = run.outputs[0]!;

@@ -32,7 +32,11 @@ function layerMacs(graph: Graph): number {
   for (const node of graph.nodes) {
     if (!LAYER_OPS.has(node.op)) continue;
     const info = (n: string) => (n === '' ? undefined : graph.tensors.get(n));
-    total += lookupOp(node.op)!.macs!(node, node.inputs.map(info), node.outputs.map((o) => graph.tensors.get(o)!));
+    total += lookupOp(node.op)!.macs!(
+      node,
+      node.inputs.map(info),
+      node.outputs.map((o) => graph.tensors.get(o)!),
+    );
   }
   return total;
 }
@@ -49,8 +53,10 @@ describe('float32 models on cortex-m4 (QEMU)', () => {
       const emitted = emitModel(graph, plan, { modelName: m.name, precision: 'float32' });
       const input = graph.tensors.get(graph.inputs[0]!)!;
       const firmware = renderFirmware(target, {
-        modelName: m.name, kernelSources: emitted.kernelSources,
-        inputBytes: [tensorBytes(input)], outputBytes: graph.outputs.map((o) => tensorBytes(graph.tensors.get(o)!)),
+        modelName: m.name,
+        kernelSources: emitted.kernelSources,
+        inputBytes: [tensorBytes(input)],
+        outputBytes: graph.outputs.map((o) => tensorBytes(graph.tensors.get(o)!)),
       });
       const dir = join(work, m.name);
       for (const [path, text] of [...emitted.files, ...firmware]) {
@@ -72,8 +78,10 @@ describe('float32 models on cortex-m4 (QEMU)', () => {
       expect(perMac).toBeLessThan(m.onnx2c);
       // The static RAM is the arena plus a little for the firmware around it.
       expect(image.ram_bytes).toBeGreaterThanOrEqual(plan.arenaBytes);
-      process.stdout.write(`${m.name}: ${run.instructions[0]} instructions, ${perMac.toFixed(2)} per MAC (onnx2c ${m.onnx2c}), `
-        + `arena ${plan.arenaBytes} B (one buffer per tensor: ${plan.naiveBytes} B), flash ${image.flash_bytes} B\n`);
+      process.stdout.write(
+        `${m.name}: ${run.instructions[0]} instructions, ${perMac.toFixed(2)} per MAC (onnx2c ${m.onnx2c}), ` +
+          `arena ${plan.arenaBytes} B (one buffer per tensor: ${plan.naiveBytes} B), flash ${image.flash_bytes} B\n`,
+      );
     }, 300_000);
   }
 });

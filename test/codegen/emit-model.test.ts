@@ -59,7 +59,9 @@ describe('emitModel', () => {
     const conv = graph.nodes.find((n) => n.op === 'Conv')!;
     const relu = graph.nodes.find((n) => n.op === 'Relu')!;
     // The step's MACs are its nodes': the convolution's and the fused Relu's (one per output, as the report counts).
-    expect(c).toContain(`[0] ${conv.name} (Conv) + ${relu.name} (Relu, fused): [1, 2, 8, 8] -> [1, 4, 8, 8], ${(4 * 64 * 18 + 4 * 64).toLocaleString('en-US')} MACs`);
+    expect(c).toContain(
+      `[0] ${conv.name} (Conv) + ${relu.name} (Relu, fused): [1, 2, 8, 8] -> [1, 4, 8, 8], ${(4 * 64 * 18 + 4 * 64).toLocaleString('en-US')} MACs`,
+    );
     expect(c).toContain('static const float features_0_weight_packed[72]');
     expect(c).toContain('static const float features_0_bias[4]');
     expect(c).toContain('static const float classifier_weight_packed[192]');
@@ -130,14 +132,15 @@ describe('emitModel', () => {
       }
       return undefined;
     };
-    expect(codeOf(() => emitModel(graph, plan, { modelName: 'a', precision: 'int4' as 'int8' })))
-      .toBe('E_USAGE: precision int4 is not one of float32, int8');
-    expect(codeOf(() => emitModel(graph, plan, { modelName: 'a', precision: 'float32', symbolPrefix: '9lives' })))
-      .toBe('E_USAGE: symbol prefix "9lives" is not a C identifier');
+    expect(codeOf(() => emitModel(graph, plan, { modelName: 'a', precision: 'int4' as 'int8' }))).toBe(
+      'E_USAGE: precision int4 is not one of float32, int8',
+    );
+    expect(codeOf(() => emitModel(graph, plan, { modelName: 'a', precision: 'float32', symbolPrefix: '9lives' }))).toBe(
+      'E_USAGE: symbol prefix "9lives" is not a C identifier',
+    );
     expect(codeOf(() => emitModel(graph, plan, { modelName: 'a', precision: 'float32', symbolPrefix: 'kws_2' }))).toBeUndefined();
     const folded = { ...graph, inputs: [] };
-    expect(codeOf(() => emitModel(folded, plan, { modelName: 'a', precision: 'float32' })))
-      .toMatch(/^E_UNSUPPORTED: the model has no runtime input/);
+    expect(codeOf(() => emitModel(folded, plan, { modelName: 'a', precision: 'float32' }))).toMatch(/^E_UNSUPPORTED: the model has no runtime input/);
   });
 
   it('gives each section of steps only the inputs and outputs its steps use, not those of the final copies', () => {

@@ -24,7 +24,9 @@ describe('Fashion-MNIST CNN compiled to float32 C (host gcc)', () => {
     cases = Array.from({ length: count }, (_, i) => ({
       name: `fmnist_${i}`,
       graph,
-      inputs: { [graph.inputs[0]!]: { shape: [1, 1, 28, 28], dtype: 'float32' as const, data: (images.data as Float32Array).slice(i * size, (i + 1) * size) } },
+      inputs: {
+        [graph.inputs[0]!]: { shape: [1, 1, 28, 28], dtype: 'float32' as const, data: (images.data as Float32Array).slice(i * size, (i + 1) * size) },
+      },
     }));
     results = await runOnHost(cases);
   }, 240_000);

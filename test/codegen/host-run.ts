@@ -113,23 +113,25 @@ async function compile(dir: string, sources: string[]): Promise<void> {
 }
 
 function mainSource(cases: HostCase[]): string {
-  const lines = [
-    '#include <stdint.h>',
-    '#include <stdio.h>',
-    '#include <stdlib.h>',
-    '',
-  ];
+  const lines = ['#include <stdint.h>', '#include <stdio.h>', '#include <stdlib.h>', ''];
   cases.forEach((_case, i) => {
     lines.push(`int32_t m${i}_run(const void *const inputs[], void *const outputs[]);`);
   });
-  lines.push('', 'static float *read_floats(FILE *f, size_t n)', '{',
+  lines.push(
+    '',
+    'static float *read_floats(FILE *f, size_t n)',
+    '{',
     '    float *p = malloc(n * sizeof(float) + 16);',
     '    if (p == NULL || fread(p, sizeof(float), n, f) != n) { fprintf(stderr, "short input\\n"); exit(2); }',
-    '    return p;', '}', '',
-    'int main(void)', '{',
+    '    return p;',
+    '}',
+    '',
+    'int main(void)',
+    '{',
     '    FILE *in = fopen("inputs.bin", "rb");',
     '    FILE *out = fopen("outputs.bin", "wb");',
-    '    if (in == NULL || out == NULL) { return 2; }');
+    '    if (in == NULL || out == NULL) { return 2; }',
+  );
   cases.forEach((c, i) => {
     const inSizes = c.graph.inputs.map((n) => sizeOf(c.graph.tensors.get(n)!.shape));
     const outSizes = c.graph.outputs.map((n) => sizeOf(c.graph.tensors.get(n)!.shape));
@@ -150,7 +152,12 @@ function mainSource(cases: HostCase[]): string {
 }
 
 /** Largest |a - r| and whether every element is within atol + rtol * |r| (NaN matches NaN). */
-export function compareOutputs(actual: Float32Array, expected: ArrayLike<number>, rtol: number, atol: number): { ok: boolean; maxError: number; worstIndex: number } {
+export function compareOutputs(
+  actual: Float32Array,
+  expected: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+): { ok: boolean; maxError: number; worstIndex: number } {
   let maxError = 0;
   let worstIndex = -1;
   let ok = actual.length === expected.length;
@@ -158,13 +165,20 @@ export function compareOutputs(actual: Float32Array, expected: ArrayLike<number>
     const a = actual[i]!;
     const r = Number(expected[i]);
     if (Number.isNaN(r) || Number.isNaN(a)) {
-      if (Number.isNaN(r) !== Number.isNaN(a)) { ok = false; maxError = Infinity; worstIndex = i; }
+      if (Number.isNaN(r) !== Number.isNaN(a)) {
+        ok = false;
+        maxError = Infinity;
+        worstIndex = i;
+      }
       continue;
     }
     if (a === r) continue;
     const err = Math.abs(a - r);
     if (!(err <= atol + rtol * Math.abs(r))) ok = false;
-    if (err > maxError || Number.isNaN(err)) { maxError = err; worstIndex = i; }
+    if (err > maxError || Number.isNaN(err)) {
+      maxError = err;
+      worstIndex = i;
+    }
   }
   return { ok, maxError, worstIndex };
 }

@@ -14,7 +14,10 @@ export class Int8GraphBuilder {
   readonly b: GraphBuilder;
   private count = 0;
 
-  constructor(name: string, private readonly rand: () => number) {
+  constructor(
+    name: string,
+    private readonly rand: () => number,
+  ) {
     this.b = new GraphBuilder(name, 17);
   }
 
@@ -73,7 +76,14 @@ export class Int8GraphBuilder {
   }
 
   /** A node of the int8 dialect with one int8 output of `shape` and quantization `q`. */
-  q(op: string, inputs: string[], attrs: Record<string, AttrValue>, shape: number[], q: ScaleZero = this.quant(), dtype: 'int8' | 'float32' = 'int8'): string {
+  q(
+    op: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue>,
+    shape: number[],
+    q: ScaleZero = this.quant(),
+    dtype: 'int8' | 'float32' = 'int8',
+  ): string {
     const out = this.b.node(op, inputs, attrs, [shape], [dtype])[0]!;
     this.b.nodes[this.b.nodes.length - 1]!.domain = INT8_DOMAIN;
     if (dtype === 'int8') this.tensor(out).quant = perTensorQuant(q.scale, q.zeroPoint);
@@ -111,24 +121,47 @@ export class Int8GraphBuilder {
     const meanScale = scales.reduce((a, v) => a + v, 0) / channels;
     // (x - zp) * w has a spread of about 74 * 73 per product; aim for a spread of ~40 output steps.
     const q = given ?? { scale: Math.fround((sIn * meanScale * Math.sqrt(taps) * 5400) / 40), zeroPoint: this.zeroPoint() };
-    const bias = withBias ? this.b.constant(`b${this.count++}`, [channels], Int32Array.from({ length: channels }, () => Math.floor((this.rand() - 0.5) * 20000)), 'int32') : '';
+    const bias = withBias
+      ? this.b.constant(
+          `b${this.count++}`,
+          [channels],
+          Int32Array.from({ length: channels }, () => Math.floor((this.rand() - 0.5) * 20000)),
+          'int32',
+        )
+      : '';
     const { multipliers, shifts } = channelMultipliers(sIn, scales, q.scale);
     return { w, bias, q, attrs: { multiplier: Array.from(multipliers), shift: Array.from(shifts) } };
   }
 
   /** QConv with explicit ONNX attributes; `act` clamps the output (e.g. a fused Relu: [zeroPoint, 127]). */
-  conv(x: string, outC: number, kernel: number[], attrs: { strides?: number[]; pads?: number[]; dilations?: number[]; group?: number },
-    outShape: number[], options: { bias?: boolean; act?: 'relu' | [number, number]; q?: ScaleZero } = {}): string {
+  conv(
+    x: string,
+    outC: number,
+    kernel: number[],
+    attrs: { strides?: number[]; pads?: number[]; dilations?: number[]; group?: number },
+    outShape: number[],
+    options: { bias?: boolean; act?: 'relu' | [number, number]; q?: ScaleZero } = {},
+  ): string {
     const inC = this.shapeOf(x)[1]!;
     const group = attrs.group ?? 1;
     const taps = (inC / group) * sizeOf(kernel);
     const p = this.layerParams([outC, inC / group, ...kernel], 0, x, taps, options.bias ?? true, options.q);
     const rank = kernel.length;
-    return this.q('QConv', [x, p.w, p.bias], {
-      kernel_shape: kernel, strides: attrs.strides ?? new Array(rank).fill(1), dilations: attrs.dilations ?? new Array(rank).fill(1),
-      pads: attrs.pads ?? new Array(2 * rank).fill(0), group, ...p.attrs,
-      ...this.clamp(options.act, p.q),
-    }, outShape, p.q);
+    return this.q(
+      'QConv',
+      [x, p.w, p.bias],
+      {
+        kernel_shape: kernel,
+        strides: attrs.strides ?? new Array(rank).fill(1),
+        dilations: attrs.dilations ?? new Array(rank).fill(1),
+        pads: attrs.pads ?? new Array(2 * rank).fill(0),
+        group,
+        ...p.attrs,
+        ...this.clamp(options.act, p.q),
+      },
+      outShape,
+      p.q,
+    );
   }
 
   /** act_min / act_max: a fused Relu clamps at the output zero point (a real 0). */
@@ -137,15 +170,33 @@ export class Int8GraphBuilder {
     return { act_min: act?.[0] ?? -128, act_max: act?.[1] ?? 127 };
   }
 
-  convTranspose(x: string, outC: number, kernel: number[], attrs: { strides: number[]; pads: number[]; output_padding?: number[]; dilations?: number[] },
-    outShape: number[]): string {
+  convTranspose(
+    x: string,
+    outC: number,
+    kernel: number[],
+    attrs: { strides: number[]; pads: number[]; output_padding?: number[]; dilations?: number[] },
+    outShape: number[],
+  ): string {
     const inC = this.shapeOf(x)[1]!;
-    const p = this.layerParams([inC, outC, ...kernel], 1, x, inC * sizeOf(kernel) / 2, true);
+    const p = this.layerParams([inC, outC, ...kernel], 1, x, (inC * sizeOf(kernel)) / 2, true);
     const rank = kernel.length;
-    return this.q('QConvTranspose', [x, p.w, p.bias], {
-      kernel_shape: kernel, strides: attrs.strides, pads: attrs.pads, dilations: attrs.dilations ?? new Array(rank).fill(1), group: 1,
-      output_padding: attrs.output_padding ?? new Array(rank).fill(0), ...p.attrs, act_min: -128, act_max: 127,
-    }, outShape, p.q);
+    return this.q(
+      'QConvTranspose',
+      [x, p.w, p.bias],
+      {
+        kernel_shape: kernel,
+        strides: attrs.strides,
+        pads: attrs.pads,
+        dilations: attrs.dilations ?? new Array(rank).fill(1),
+        group: 1,
+        output_padding: attrs.output_padding ?? new Array(rank).fill(0),
+        ...p.attrs,
+        act_min: -128,
+        act_max: 127,
+      },
+      outShape,
+      p.q,
+    );
   }
 
   gemm(x: string, n: number, options: { bias?: boolean; q?: ScaleZero } = {}): string {
@@ -158,18 +209,37 @@ export class Int8GraphBuilder {
   add(a: string, b: string, outShape: number[], subtract = false, act: [number, number] = [-128, 127]): string {
     const q = this.quant();
     const p = addParams(this.quantOf(a), this.quantOf(b), q, act[0], act[1]);
-    return this.q('QAdd', [a, b], {
-      input1_multiplier: p.input1Multiplier, input1_shift: p.input1Shift, input2_multiplier: p.input2Multiplier,
-      input2_shift: p.input2Shift, left_shift: p.leftShift, output_multiplier: p.outputMultiplier, output_shift: p.outputShift,
-      act_min: p.actMin, act_max: p.actMax, subtract: subtract ? 1 : 0,
-    }, outShape, q);
+    return this.q(
+      'QAdd',
+      [a, b],
+      {
+        input1_multiplier: p.input1Multiplier,
+        input1_shift: p.input1Shift,
+        input2_multiplier: p.input2Multiplier,
+        input2_shift: p.input2Shift,
+        left_shift: p.leftShift,
+        output_multiplier: p.outputMultiplier,
+        output_shift: p.outputShift,
+        act_min: p.actMin,
+        act_max: p.actMax,
+        subtract: subtract ? 1 : 0,
+      },
+      outShape,
+      q,
+    );
   }
 
   mul(a: string, b: string, outShape: number[], given?: ScaleZero): string {
     // (a - zpA) * (b - zpB) spreads over about +-5000: aim for +-60 output steps.
     const q = given ?? { scale: Math.fround((this.quantOf(a).scale * this.quantOf(b).scale * 5000) / 60), zeroPoint: this.zeroPoint() };
     const p = mulParams(this.quantOf(a), this.quantOf(b), q);
-    return this.q('QMul', [a, b], { output_multiplier: p.outputMultiplier, output_shift: p.outputShift, act_min: p.actMin, act_max: p.actMax }, outShape, q);
+    return this.q(
+      'QMul',
+      [a, b],
+      { output_multiplier: p.outputMultiplier, output_shift: p.outputShift, act_min: p.actMin, act_max: p.actMax },
+      outShape,
+      q,
+    );
   }
 
   /** A QLut computing `f` of the real input value into a fresh quantization. */
@@ -187,8 +257,13 @@ export class Int8GraphBuilder {
   }
 
   averagePool(x: string, kernel: number[], strides: number[], pads: number[], countIncludePad: number, outShape: number[]): string {
-    return this.q('QAveragePool', [x], { kernel_shape: kernel, strides, pads, count_include_pad: countIncludePad, act_min: -128, act_max: 127 },
-      outShape, this.quantOf(x));
+    return this.q(
+      'QAveragePool',
+      [x],
+      { kernel_shape: kernel, strides, pads, count_include_pad: countIncludePad, act_min: -128, act_max: 127 },
+      outShape,
+      this.quantOf(x),
+    );
   }
 
   quantize(x: string): string {
@@ -214,9 +289,10 @@ export function randomInputs(graph: Graph, rand: () => number): Record<string, V
   for (const name of graph.inputs) {
     const t = graph.tensors.get(name)!;
     const n = sizeOf(t.shape);
-    values[name] = t.dtype === 'int8'
-      ? { shape: t.shape, dtype: 'int8', data: Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128) }
-      : { shape: t.shape, dtype: 'float32', data: Float32Array.from({ length: n }, () => Math.fround(4 * rand() - 2)) };
+    values[name] =
+      t.dtype === 'int8'
+        ? { shape: t.shape, dtype: 'int8', data: Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128) }
+        : { shape: t.shape, dtype: 'float32', data: Float32Array.from({ length: n }, () => Math.fround(4 * rand() - 2)) };
   }
   return values;
 }

@@ -24,7 +24,10 @@ const covers = new Map<string, string>();
 
 function buildGraph(rand: () => number): Graph {
   const q = new Int8GraphBuilder('int8_conv_kernels', rand);
-  const out = (name: string, what: string) => { q.output(name); covers.set(name, what); };
+  const out = (name: string, what: string) => {
+    q.output(name);
+    covers.set(name, what);
+  };
   const a = q.input('a', [1, 16, 9, 10]);
   const b = q.input('b', [1, 1, 11, 13]);
   const c = q.input('c', [2, 3, 7, 6]);
@@ -39,8 +42,14 @@ function buildGraph(rand: () => number): Graph {
   out(q.conv(a, 32, [3, 3], { pads: [1, 1, 1, 1] }, [1, 32, 9, 10], { act: 'relu' }), 'depth 144: whole chunks only, clamp to a Relu');
   out(q.conv(a, 5, [3, 3], { strides: [2, 2], pads: [1, 0, 0, 1] }, [1, 5, 4, 5]), 'odd channels and pixels, strided, asymmetric pads');
   out(q.conv(a, 6, [2, 3], { dilations: [2, 1], pads: [1, 1, 0, 1], group: 2 }, [1, 6, 8, 10]), 'two groups of depth 48, dilated');
-  out(q.conv(b, 8, [3, 3], { pads: [1, 1, 1, 1] }, [1, 8, 11, 13], { bias: false }), 'first layer: depth 9, tiles of 8 pixels and a shorter last one');
-  out(q.conv(b, 5, [3, 3], { pads: [1, 1, 1, 1] }, [1, 5, 11, 13], { act: [-30, 60] }), 'first layer with a narrower clamp: its tiles through the column multiply, a lone last channel');
+  out(
+    q.conv(b, 8, [3, 3], { pads: [1, 1, 1, 1] }, [1, 8, 11, 13], { bias: false }),
+    'first layer: depth 9, tiles of 8 pixels and a shorter last one',
+  );
+  out(
+    q.conv(b, 5, [3, 3], { pads: [1, 1, 1, 1] }, [1, 5, 11, 13], { act: [-30, 60] }),
+    'first layer with a narrower clamp: its tiles through the column multiply, a lone last channel',
+  );
   out(q.conv(b, 3, [5, 5], { pads: [2, 2, 2, 2] }, [1, 3, 11, 13]), 'depth 25: a short last chunk ending in a partial group');
   out(q.conv(c, 7, [3, 3], { pads: [1, 1, 1, 1] }, [2, 7, 7, 6]), 'depth 27, two images');
   out(q.conv(d, 9, [1, 1], {}, [1, 9, 5, 5]), '1x1, 20 input channels (pixel pairs gathered together), odd plane');
@@ -75,7 +84,10 @@ function checkOutputs(run: Int8Run): void {
     let mismatches = 0;
     let first = -1;
     for (let k = 0; k < want.length; k++) {
-      if (got[k] !== want[k]) { mismatches++; if (first < 0) first = k; }
+      if (got[k] !== want[k]) {
+        mismatches++;
+        if (first < 0) first = k;
+      }
     }
     expect(mismatches, `${covers.get(name)} ("${name}"): ${mismatches} of ${want.length} differ, first at ${first}`).toBe(0);
   });
@@ -83,7 +95,8 @@ function checkOutputs(run: Int8Run): void {
 
 describe('the paired weight layout (packPairs)', () => {
   /** Rows [channels, depth] whose value k of row m is (40 m + k) mod 128. */
-  const rows = (channels: number, depth: number) => Int8Array.from({ length: channels * depth }, (_, i) => (Math.floor(i / depth) * 40 + (i % depth)) % 128);
+  const rows = (channels: number, depth: number) =>
+    Int8Array.from({ length: channels * depth }, (_, i) => (Math.floor(i / depth) * 40 + (i % depth)) % 128);
 
   it('stores pairs 16 values at a time, the short last chunk of each row together, a lone last row plain', () => {
     const depth = 18;

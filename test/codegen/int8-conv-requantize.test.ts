@@ -94,12 +94,19 @@ describe('output stage of the int8 layer kernels', () => {
       const target = loadTarget(targetName);
       const dir = join(work, targetName);
       const files = new Map<string, string>([
-        ['model.h', MODEL_H], ['model.c', MODEL_C],
+        ['model.h', MODEL_H],
+        ['model.c', MODEL_C],
         ['kernels/eenn_kernels_s8.h', readFileSync(join(TEMPLATES_DIR, 'kernels/eenn_kernels_s8.h'), 'utf8')],
         ['kernels/eenn_nn_support_s8.h', readFileSync(join(TEMPLATES_DIR, 'kernels/eenn_nn_support_s8.h'), 'utf8')],
         ['kernels/eenn_fixedpoint.h', readFileSync(join(TEMPLATES_DIR, 'runtime/eenn_fixedpoint.h'), 'utf8')],
         ['kernels/eenn_isa.h', readFileSync(join(TEMPLATES_DIR, 'runtime/eenn_isa.h'), 'utf8')],
-        ...renderFirmware(target, { modelName: 'requantize', kernelSources: [], inputBytes: [RECORDS * 16], outputBytes: [RECORDS * 16], includeDirs: ['kernels'] }),
+        ...renderFirmware(target, {
+          modelName: 'requantize',
+          kernelSources: [],
+          inputBytes: [RECORDS * 16],
+          outputBytes: [RECORDS * 16],
+          includeDirs: ['kernels'],
+        }),
       ]);
       for (const [path, text] of files) {
         mkdirSync(dirname(join(dir, path)), { recursive: true });

@@ -39,7 +39,9 @@ describe('int8 model on cortex-m4 (QEMU)', () => {
     expect(new Set(run.outputs[0]).size).toBeGreaterThan(2);
     expect(run.instructions).toBeGreaterThan(run.emitted.macs);
     expect(run.image.ram_bytes).toBeGreaterThanOrEqual(run.plan.arenaBytes);
-    process.stdout.write(`int8 on cortex-m4: ${run.instructions} instructions for ${run.emitted.macs} MACs, `
-      + `arena ${run.plan.arenaBytes} B, weights ${run.emitted.weightBytes} B, flash ${run.image.flash_bytes} B\n`);
+    process.stdout.write(
+      `int8 on cortex-m4: ${run.instructions} instructions for ${run.emitted.macs} MACs, ` +
+        `arena ${run.plan.arenaBytes} B, weights ${run.emitted.weightBytes} B, flash ${run.image.flash_bytes} B\n`,
+    );
   }, 300_000);
 });

@@ -35,16 +35,24 @@ function buildGraph(): Built {
   const rand = seededRandom(31);
   const q = new Int8GraphBuilder('int8_depthwise', rand);
   const checks = new Map<string, string>();
-  const out = (name: string, what: string) => { q.output(name); checks.set(name, what); };
+  const out = (name: string, what: string) => {
+    q.output(name);
+    checks.set(name, what);
+  };
   const x = q.input('x', [1, 6, 11, 10]);
   const odd = q.input('odd', [1, 3, 6, 7]);
   const wide = q.input('wide', [1, 2, 3, 70]);
   const line = q.input('line', [2, 4, 12]);
   const pair = q.input('pair', [2, 3, 5, 6]);
 
-  const dw = (input: string, channels: number, kernel: number[], attrs: Parameters<Int8GraphBuilder['conv']>[3],
-    shape: number[], options: Parameters<Int8GraphBuilder['conv']>[5] = {}) =>
-    q.conv(input, channels, kernel, { group: q.shapeOf(input)[1], ...attrs }, shape, options);
+  const dw = (
+    input: string,
+    channels: number,
+    kernel: number[],
+    attrs: Parameters<Int8GraphBuilder['conv']>[3],
+    shape: number[],
+    options: Parameters<Int8GraphBuilder['conv']>[5] = {},
+  ) => q.conv(input, channels, kernel, { group: q.shapeOf(input)[1], ...attrs }, shape, options);
 
   out(dw(x, 6, [3, 3], { pads: [1, 1, 1, 1] }, [1, 6, 11, 10], { act: 'relu' }), '3x3 stride 1, 2 bands, fused Relu');
   out(dw(odd, 3, [3, 3], { pads: [1, 1, 1, 1] }, [1, 3, 6, 7]), '3x3 stride 1, odd width, no clamp');
@@ -60,8 +68,10 @@ function buildGraph(): Built {
   setBias(q, big, { 0: 1 << 30, 2: -(2 ** 31), 5: 2 ** 31 - 1 });
   out(big, 'channels with accumulators beyond the fast requantization (wrapping bias)');
   const sIn = q.quantOf(odd).scale;
-  out(dw(odd, 3, [3, 3], { pads: [1, 1, 1, 1] }, [1, 3, 6, 7], { q: { scale: Math.fround(sIn * 0.004), zeroPoint: 3 } }),
-    'requantization multipliers above 1 (left shifts)');
+  out(
+    dw(odd, 3, [3, 3], { pads: [1, 1, 1, 1] }, [1, 3, 6, 7], { q: { scale: Math.fround(sIn * 0.004), zeroPoint: 3 } }),
+    'requantization multipliers above 1 (left shifts)',
+  );
   // Written over its input: a QLut's output that dies at the depthwise step.
   const t = q.lut(x, (r) => r / 2);
   const inPlace = dw(t, 6, [3, 3], { pads: [1, 1, 1, 1] }, [1, 6, 11, 10], { act: 'relu' });

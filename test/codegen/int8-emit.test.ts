@@ -63,12 +63,24 @@ describe('emitModel (int8)', () => {
     const graph = smallModel('int8');
     const { files, kernelSources, weightBytes } = emitModel(graph, planMemory(graph), { modelName: 'small', precision: 'int8' });
     expect(kernelSources).toEqual([
-      'kernels/eenn_conv2d_s8.c', 'kernels/eenn_fc_s8.c', 'kernels/eenn_multiply_columns_s8.c', 'kernels/eenn_pool_s8.c',
+      'kernels/eenn_conv2d_s8.c',
+      'kernels/eenn_fc_s8.c',
+      'kernels/eenn_multiply_columns_s8.c',
+      'kernels/eenn_pool_s8.c',
     ]);
     expect([...files.keys()].sort()).toEqual([
-      'kernels/eenn_config.h', 'kernels/eenn_conv2d_s8.c', 'kernels/eenn_conv_support_s8.h', 'kernels/eenn_fc_s8.c',
-      'kernels/eenn_fixedpoint.h', 'kernels/eenn_isa.h', 'kernels/eenn_kernels_s8.h', 'kernels/eenn_multiply_columns_s8.c',
-      'kernels/eenn_nn_support_s8.h', 'kernels/eenn_pool_s8.c', 'model.c', 'model.h',
+      'kernels/eenn_config.h',
+      'kernels/eenn_conv2d_s8.c',
+      'kernels/eenn_conv_support_s8.h',
+      'kernels/eenn_fc_s8.c',
+      'kernels/eenn_fixedpoint.h',
+      'kernels/eenn_isa.h',
+      'kernels/eenn_kernels_s8.h',
+      'kernels/eenn_multiply_columns_s8.c',
+      'kernels/eenn_nn_support_s8.h',
+      'kernels/eenn_pool_s8.c',
+      'model.c',
+      'model.h',
     ]);
     // weights 4 * 2 * 3 * 3 and 3 * 64 bytes; bias, multiplier and shift: 4 bytes per channel each (4 + 3 channels)
     expect(weightBytes).toBe(72 + 3 * 64 + 3 * 4 * (4 + 3));

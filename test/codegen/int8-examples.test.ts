@@ -18,12 +18,18 @@ const dir = mkdtempSync(join(tmpdir(), 'eennc-int8-examples-'));
 
 describe('bundled examples in int8, in QEMU', () => {
   for (const [name, target, io] of [
-    ['resnet8', 'cortex-m4', 'int8'], ['ds_cnn', 'cortex-m33', 'float32'], ['fc_autoencoder', 'cortex-m55', 'int8'],
+    ['resnet8', 'cortex-m4', 'int8'],
+    ['ds_cnn', 'cortex-m33', 'float32'],
+    ['fc_autoencoder', 'cortex-m55', 'int8'],
   ] as const) {
     it(`${name} on ${target} (--io ${io}) equals the int8 reference`, async () => {
       const inputs = `examples/bench/${name}_inputs.npy`;
       const compiled = await compileModel({
-        model: `examples/bench/${name}.onnx`, target, precision: 'int8', io, outDir: join(dir, name),
+        model: `examples/bench/${name}.onnx`,
+        target,
+        precision: 'int8',
+        io,
+        outDir: join(dir, name),
         calibration: { path: inputs, method: 'minmax' },
       });
       const { graph } = compiled;

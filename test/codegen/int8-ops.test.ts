@@ -22,7 +22,10 @@ const checks = new Map<string, { what: string; kernel?: string }>();
 function buildGraph(rand: () => number): Graph {
   const q = new Int8GraphBuilder('int8_ops', rand);
   const b = q.b;
-  const out = (name: string, what: string, kernel?: string) => { q.output(name); checks.set(name, { what, kernel }); };
+  const out = (name: string, what: string, kernel?: string) => {
+    q.output(name);
+    checks.set(name, { what, kernel });
+  };
   const x = q.input('x', [1, 4, 9, 8]);
   const y = q.input('y', [1, 4, 9, 8]);
   const v = q.input('v', [2, 3, 16]);
@@ -32,15 +35,23 @@ function buildGraph(rand: () => number): Graph {
   // ---------------------------------------------------------------- layers with weights
   const c1 = q.conv(x, 6, [3, 3], { pads: [1, 1, 1, 1] }, [1, 6, 9, 8], { act: 'relu' });
   out(c1, 'QConv 3x3, pads 1, fused Relu, 4 + 2 output channels', 'eenn_conv2d_s8');
-  out(q.conv(x, 6, [3, 2], { strides: [2, 3], dilations: [2, 1], pads: [0, 1, 2, 0], group: 2 }, [1, 6, 4, 3], { bias: false }),
-    'QConv grouped, strided, dilated, asymmetric pads, no bias', 'eenn_conv2d_s8');
-  out(q.conv(x, 8, [3, 3], { strides: [1, 2], dilations: [2, 1], pads: [2, 1, 2, 1] }, [1, 8, 9, 4]),
-    'QConv 8 channels, strided and dilated: pixel pairs and clipped borders');
+  out(
+    q.conv(x, 6, [3, 2], { strides: [2, 3], dilations: [2, 1], pads: [0, 1, 2, 0], group: 2 }, [1, 6, 4, 3], { bias: false }),
+    'QConv grouped, strided, dilated, asymmetric pads, no bias',
+    'eenn_conv2d_s8',
+  );
+  out(
+    q.conv(x, 8, [3, 3], { strides: [1, 2], dilations: [2, 1], pads: [2, 1, 2, 1] }, [1, 8, 9, 4]),
+    'QConv 8 channels, strided and dilated: pixel pairs and clipped borders',
+  );
   out(q.conv(x, 8, [3, 3], { group: 4, strides: [2, 1], pads: [1, 0, 1, 2] }, [1, 8, 5, 8]), 'QConv depthwise x2', 'eenn_depthwise_conv2d_s8');
   out(q.conv(v, 5, [5], { strides: [2], pads: [2, 1] }, [2, 5, 8], { act: [-20, 90] }), 'QConv 1-D, batch 2, clamp');
   out(q.conv(z, 7, [1, 1], {}, [2, 7, 3, 3], { act: 'relu' }), 'QConv 1x1, odd plane, 4 + 3 output channels', 'eenn_conv2d_1x1_s8');
-  out(q.convTranspose(x, 3, [3, 3], { strides: [2, 2], pads: [1, 0, 1, 1], output_padding: [1, 0] }, [1, 3, 18, 16]),
-    'QConvTranspose 2-D', 'eenn_conv_transpose2d_s8');
+  out(
+    q.convTranspose(x, 3, [3, 3], { strides: [2, 2], pads: [1, 0, 1, 1], output_padding: [1, 0] }, [1, 3, 18, 16]),
+    'QConvTranspose 2-D',
+    'eenn_conv_transpose2d_s8',
+  );
   out(q.convTranspose(v, 2, [4], { strides: [3], pads: [1, 2], dilations: [2] }, [2, 2, 49]), 'QConvTranspose 1-D dilated');
   const logits = q.gemm(q.pass('Flatten', [c1])[0]!, 10);
   out(logits, 'QGemm after Flatten', 'eenn_fc_s8');
@@ -56,7 +67,11 @@ function buildGraph(rand: () => number): Graph {
   out(q.mul(x, q.constant([8]), [1, 4, 9, 8]), 'QMul broadcast row');
   const product = q.quantOf(x).scale * q.quantOf(y).scale;
   out(q.mul(x, y, [1, 4, 9, 8], { scale: Math.fround(product / 3), zeroPoint: 0 }), 'QMul with a multiplier above 1 (left shift)');
-  out(q.lut(x, (r) => 1 / (1 + Math.exp(-r))), 'QLut sigmoid', 'eenn_lut_s8');
+  out(
+    q.lut(x, (r) => 1 / (1 + Math.exp(-r))),
+    'QLut sigmoid',
+    'eenn_lut_s8',
+  );
   out(q.averagePool(x, [3, 3], [2, 2], [1, 1, 1, 1], 1, [1, 4, 5, 4]), 'QAveragePool count_include_pad', 'eenn_avg_pool2d_s8');
   out(q.averagePool(x, [2, 3], [1, 2], [0, 1, 1, 0], 0, [1, 4, 9, 4]), 'QAveragePool padded taps excluded');
   out(q.averagePool(x, [9, 8], [1, 1], [0, 0, 0, 0], 0, [1, 4, 1, 1]), 'QAveragePool global');
@@ -115,7 +130,10 @@ describe('int8 kernels against the int8 reference (host build of the generated p
       let mismatches = 0;
       let first = -1;
       for (let k = 0; k < got.length; k++) {
-        if (!Object.is(got[k], want[k])) { mismatches++; if (first < 0) first = k; }
+        if (!Object.is(got[k], want[k])) {
+          mismatches++;
+          if (first < 0) first = k;
+        }
       }
       expect(mismatches, `${mismatches} of ${got.length} differ, first at ${first}: ${got[first]} vs ${want[first]}`).toBe(0);
       if (check.kernel) expect(run.emitted.files.get('model.c')).toContain(`${check.kernel}(`);

@@ -38,7 +38,11 @@ describe('int8 Resize', () => {
       const samples = [1, 2, 3, 4].map((seed) => randomFloats(60, seed));
       writeNpy(calib, [4, 1, 2, 5, 6], Float32Array.from(samples.flatMap((s) => Array.from(s))));
       const compiled = await compileModel({
-        model, target: 'host', precision: 'int8', outDir: join(scratchDir(), `${name}-out`), calibration: { path: calib, method: 'minmax' },
+        model,
+        target: 'host',
+        precision: 'int8',
+        outDir: join(scratchDir(), `${name}-out`),
+        calibration: { path: calib, method: 'minmax' },
       });
       expect(compiled.graph.nodes.map((n) => n.op)).toEqual(['QResize']);
       const input = compiled.graph.tensors.get('x')!;

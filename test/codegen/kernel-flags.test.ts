@@ -13,14 +13,17 @@ import { TEMPLATES_DIR } from '../../src/codegen/templates.js';
 import { loadAllTargets, type Target } from '../../src/target/target.js';
 
 const kernelDir = join(TEMPLATES_DIR, 'kernels');
-const kernels = readdirSync(kernelDir).filter((f) => f.endsWith('.c')).sort();
+const kernels = readdirSync(kernelDir)
+  .filter((f) => f.endsWith('.c'))
+  .sort();
 const int8Kernels = kernels.filter((f) => f.endsWith('_s8.c'));
 const armTargets = loadAllTargets().filter((t) => t.kind !== 'host' && t.compiler.cc === 'arm-none-eabi-gcc');
 const OPTIMIZATIONS = ['-O0', '-Os', '-O2'];
 
 /** The switches of eenn_kernels_s8.h: each `#ifndef EENN_X` / `#define EENN_X 1` / `#endif`, on by default. */
-const switches = [...readFileSync(join(kernelDir, 'eenn_kernels_s8.h'), 'utf8')
-  .matchAll(/^#ifndef (EENN_\w+)\n#define \1 1\n#endif$/gm)].map((m) => m[1]!);
+const switches = [...readFileSync(join(kernelDir, 'eenn_kernels_s8.h'), 'utf8').matchAll(/^#ifndef (EENN_\w+)\n#define \1 1\n#endif$/gm)].map(
+  (m) => m[1]!,
+);
 
 /** A folder holding an eenn_config.h with every switch at 0, found by the header's __has_include. */
 const work = mkdtempSync(join(tmpdir(), 'eenn-kernel-flags-'));
@@ -60,16 +63,30 @@ describe('kernel files with plain CPU flags', () => {
         ...int8Kernels.map((file) => ({ file, opt, config: ['-I', work], what: 'every switch 0' })),
       ]);
       const failures: string[] = [];
-      await pooled(builds.map((b) => async () => {
-        const args = [
-          ...plainFlags(target), b.opt, '-std=c99', '-Wall', '-Wextra', '-Werror', ...b.config,
-          '-I', join(TEMPLATES_DIR, 'runtime'), '-c', join(kernelDir, b.file), '-o', '/dev/null',
-        ];
-        const result = await execa(target.compiler.cc, args, { reject: false });
-        if (result.exitCode !== 0 || result.stderr !== '') {
-          failures.push(`${b.file} ${b.opt} (${b.what}):\n${result.stderr}`);
-        }
-      }), Math.max(2, availableParallelism()));
+      await pooled(
+        builds.map((b) => async () => {
+          const args = [
+            ...plainFlags(target),
+            b.opt,
+            '-std=c99',
+            '-Wall',
+            '-Wextra',
+            '-Werror',
+            ...b.config,
+            '-I',
+            join(TEMPLATES_DIR, 'runtime'),
+            '-c',
+            join(kernelDir, b.file),
+            '-o',
+            '/dev/null',
+          ];
+          const result = await execa(target.compiler.cc, args, { reject: false });
+          if (result.exitCode !== 0 || result.stderr !== '') {
+            failures.push(`${b.file} ${b.opt} (${b.what}):\n${result.stderr}`);
+          }
+        }),
+        Math.max(2, availableParallelism()),
+      );
       expect(failures).toEqual([]);
     }, 1_800_000);
   }

@@ -28,15 +28,17 @@ const excluded = new Map<string, string[]>();
 for (const c of listCases().filter((k) => unsupportedOperators(k).length === 0)) {
   let firstReason: string | undefined;
   try {
-    ready.push(prepareCase(c, (graph) => {
-      try {
-        if (graph.inputs.length === 0) throw new EennError({ code: 'E_UNSUPPORTED', message: 'nothing left to compute at run time' });
-        emitModel(graph, planMemory(graph), { modelName: c.name, precision: 'float32' });
-      } catch (err) {
-        firstReason ??= reasonOf(err);
-        throw err;
-      }
-    }));
+    ready.push(
+      prepareCase(c, (graph) => {
+        try {
+          if (graph.inputs.length === 0) throw new EennError({ code: 'E_UNSUPPORTED', message: 'nothing left to compute at run time' });
+          emitModel(graph, planMemory(graph), { modelName: c.name, precision: 'float32' });
+        } catch (err) {
+          firstReason ??= reasonOf(err);
+          throw err;
+        }
+      }),
+    );
   } catch (err) {
     const reason = firstReason ?? reasonOf(err);
     excluded.set(reason, [...(excluded.get(reason) ?? []), c.name]);

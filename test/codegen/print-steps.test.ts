@@ -25,7 +25,8 @@ const table = (pass: number): ConstArray => ({ name: 'table', ctype: 'float', da
 
 /** Pass `i` of a block kernel reading x: 4 values further on, an int counting down, its own table. */
 const pass = (i: number): KernelCall => ({
-  fn: 'eenn_block_f32', source: 'eenn_block_f32.c',
+  fn: 'eenn_block_f32',
+  source: 'eenn_block_f32.c',
   args: [tensorArg('input', 'x', 4 * i), intArg('first', 3 - 2 * i), intArg('count', 8), constArg('table', table(i)), nullArg('bias')],
 });
 
@@ -39,7 +40,7 @@ function print(calls: KernelCall[][]) {
 }
 
 describe('printSteps', () => {
-  it('writes rolled calls in terms of the loop variable, the passes\' tables concatenated into one array', () => {
+  it("writes rolled calls in terms of the loop variable, the passes' tables concatenated into one array", () => {
     const { printed, constants } = print([[pass(0), pass(1), pass(2)]]);
     const [group] = printed.steps[0]!.groups;
     expect(group!.loop).toEqual({ count: 3, variable: 'block' });
@@ -50,7 +51,9 @@ describe('printSteps', () => {
       { label: 'table', expr: 'table + 2 * block' },
       { label: 'bias ', expr: 'NULL' },
     ]);
-    expect(Array.from(constants.printed().arrays, (a) => [a.ident, a.body.replace(/\s+/g, ' ').trim()])).toEqual([['table', '0.0f, 10.0f, 1.0f, 11.0f, 2.0f, 12.0f,']]);
+    expect(Array.from(constants.printed().arrays, (a) => [a.ident, a.body.replace(/\s+/g, ' ').trim()])).toEqual([
+      ['table', '0.0f, 10.0f, 1.0f, 11.0f, 2.0f, 12.0f,'],
+    ]);
     expect(printed.sources).toEqual(new Set(['eenn_block_f32.c']));
   });
 
@@ -58,7 +61,10 @@ describe('printSteps', () => {
     const { graph } = threeSteps();
     const r = graph.nodes[0]!.outputs[0]!;
     const y = graph.outputs[0]!;
-    const { printed, storage } = print([[], [{ fn: 'eenn_neg_f32', source: 'eenn_neg_f32.c', args: [tensorArg('input', r, 2), tensorArg('output', y)] }]]);
+    const { printed, storage } = print([
+      [],
+      [{ fn: 'eenn_neg_f32', source: 'eenn_neg_f32.c', args: [tensorArg('input', r, 2), tensorArg('output', y)] }],
+    ]);
     expect(printed.steps[0]!.notes).toEqual(['nothing to compute']);
     expect(printed.steps[0]!.inputs).toEqual(new Set());
     const [call] = printed.steps[1]!.groups[0]!.calls;

@@ -10,19 +10,26 @@ import { rollCalls } from '../../src/codegen/roll-loops.js';
 import type { Graph } from '../../src/ir/graph.js';
 
 const weights = (block: number): ConstArray => ({
-  name: 'w_packed', ctype: 'int8_t', data: Int8Array.from({ length: 8 }, (_, i) => block * 8 + i), note: `block ${block}`,
+  name: 'w_packed',
+  ctype: 'int8_t',
+  data: Int8Array.from({ length: 8 }, (_, i) => block * 8 + i),
+  note: `block ${block}`,
 });
 
 /** One block of a conv + pool step: the conv into the scratch, the pool from it into the block's planes. */
 function block(first: number, channels = 4): KernelCall[] {
   return [
-    { fn: 'conv', source: 'c.c', args: [tensorArg('input', 'x'), constArg('weights', weights(first / 4)), scratchArg('output'), intArg('out_c', channels)] },
+    {
+      fn: 'conv',
+      source: 'c.c',
+      args: [tensorArg('input', 'x'), constArg('weights', weights(first / 4)), scratchArg('output'), intArg('out_c', channels)],
+    },
     { fn: 'pool', source: 'p.c', args: [scratchArg('input'), tensorArg('output', 'y', first * 9), intArg('channels', channels)] },
   ];
 }
 
 describe('rollCalls', () => {
-  it('rolls repeated blocks into one loop, concatenating each pass\'s array and striding pointers', () => {
+  it("rolls repeated blocks into one loop, concatenating each pass's array and striding pointers", () => {
     const groups = rollCalls([...block(0), ...block(4), ...block(8), ...block(12)]);
     expect(groups).toHaveLength(1);
     const loop = groups[0]!;
@@ -61,12 +68,20 @@ describe('int8KernelSwitches', () => {
   const graph: Graph = { name: 'g', inputs: [], outputs: [], nodes: [], tensors: new Map(), opsetImports: [] } as unknown as Graph;
   const i32 = (name: string, values: number[]): KernelArg => constArg(name, { name, ctype: 'int32_t', data: Int32Array.from(values), note: '' });
   const conv = (o: { shift?: number[]; bias?: number[]; act?: [number, number]; inC?: number; scratch?: boolean }): KernelCall => ({
-    fn: 'eenn_conv2d_s8', source: 'eenn_conv2d_s8.c',
+    fn: 'eenn_conv2d_s8',
+    source: 'eenn_conv2d_s8.c',
     args: [
-      o.bias ? i32('bias', o.bias) : nullArg('bias'), o.scratch === false ? nullArg('scratch') : scratchArg('scratch'),
-      intArg('in_c', o.inC ?? 8), intArg('out_c', 2), intArg('groups', 1), intArg('kernel_h', 3), intArg('kernel_w', 3),
-      i32('output_multiplier', [1 << 30, 1 << 30]), i32('output_shift', o.shift ?? [-5, -6]),
-      intArg('act_min', o.act?.[0] ?? -128), intArg('act_max', o.act?.[1] ?? 127),
+      o.bias ? i32('bias', o.bias) : nullArg('bias'),
+      o.scratch === false ? nullArg('scratch') : scratchArg('scratch'),
+      intArg('in_c', o.inC ?? 8),
+      intArg('out_c', 2),
+      intArg('groups', 1),
+      intArg('kernel_h', 3),
+      intArg('kernel_w', 3),
+      i32('output_multiplier', [1 << 30, 1 << 30]),
+      i32('output_shift', o.shift ?? [-5, -6]),
+      intArg('act_min', o.act?.[0] ?? -128),
+      intArg('act_max', o.act?.[1] ?? 127),
     ],
   });
 

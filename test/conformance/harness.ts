@@ -84,7 +84,10 @@ function readTensorFile(path: string): Value & { name: string } {
 }
 
 function dataSets(dir: string): string[] {
-  return readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort().map((d) => join(dir, d));
+  return readdirSync(dir)
+    .filter((d) => d.startsWith('test_data_set_'))
+    .sort()
+    .map((d) => join(dir, d));
 }
 
 function numbered(dir: string, prefix: string): string[] {
@@ -178,9 +181,7 @@ function compileAndRun(graph: Graph, inputShapes: Record<string, number[]>, inpu
 }
 
 /** Same dtype, same shape, |actual − expected| ≤ atol + rtol·|expected| (NaN matches NaN). */
-export function compareValues(
-  actual: Value | undefined, expected: Value, tolerance: Tolerance = TOLERANCE,
-): { maxError: number; message?: string } {
+export function compareValues(actual: Value | undefined, expected: Value, tolerance: Tolerance = TOLERANCE): { maxError: number; message?: string } {
   if (!actual) return { maxError: Infinity, message: 'no value produced' };
   if (actual.dtype !== expected.dtype) return { maxError: Infinity, message: `dtype ${actual.dtype}, expected ${expected.dtype}` };
   const sameShape = actual.shape.length === expected.shape.length && actual.shape.every((d, i) => d === expected.shape[i]);
@@ -203,7 +204,10 @@ export function compareValues(
     }
   }
   if (firstBad >= 0) {
-    return { maxError, message: `element ${firstBad} is ${actual.data[firstBad]}, expected ${expected.data[firstBad]} (max error ${maxError.toExponential(2)})` };
+    return {
+      maxError,
+      message: `element ${firstBad} is ${actual.data[firstBad]}, expected ${expected.data[firstBad]} (max error ${maxError.toExponential(2)})`,
+    };
   }
   return { maxError };
 }

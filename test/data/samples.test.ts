@@ -82,7 +82,11 @@ describe('readSamples', () => {
 
   it('reads N samples stacked as [N, ...input] or [N, ...input without the batch], and one exact input', () => {
     const values = Float32Array.from({ length: 12 }, (_, i) => i);
-    for (const shape of [[3, 1, 1, 2, 2], [3, 1, 2, 2], [3, 2, 2]]) {
+    for (const shape of [
+      [3, 1, 1, 2, 2],
+      [3, 1, 2, 2],
+      [3, 2, 2],
+    ]) {
       const path = file(`s${shape.length}.npy`, encodeNpy(shape, values));
       expect(readSamples(path, inputShape)).toEqual({ count: 3, data: values });
     }
@@ -117,7 +121,10 @@ describe('readSamples', () => {
 
   it('reads IDX images, gzip-compressed or not, and the real Fashion-MNIST test set', () => {
     const images = idx([2, 2, 2], [0, 255, 10, 20, 30, 40, 50, 60]);
-    for (const [name, bytes] of [['img-idx3-ubyte', images], ['img-idx3-ubyte.gz', gzipSync(images)]] as const) {
+    for (const [name, bytes] of [
+      ['img-idx3-ubyte', images],
+      ['img-idx3-ubyte.gz', gzipSync(images)],
+    ] as const) {
       const { count, data } = readSamples(file(name, bytes), inputShape);
       expect(count).toBe(2);
       expect(Array.from(data)).toEqual([0, 255, 10, 20, 30, 40, 50, 60]);

@@ -55,10 +55,27 @@ describe('.npy headers', () => {
     ['a negative dimension', "'<f4'", '(-1, 784)', body, /"-1" is not a non-negative whole number/],
     ['a dimension beyond 2^53', "'<f4'", '(100000000000000000000, 784)', body, /"100000000000000000000" is not a non-negative whole number/],
     ['an empty dimension', "'<f4'", '(1, , 784)', body, /"" is not a non-negative whole number/],
-    ['a huge shape over a small payload', "'<f4'", '(4294967296, 4294967296)', body,
-      /truncated: shape \[4294967296, 4294967296\] of float32 needs .* bytes, the file holds 3,136/],
-    ['a payload shorter than the header says', "'<f4'", '(2, 784)', body, /truncated: shape \[2, 784\] of float32 needs 6,272 bytes, the file holds 3,136/],
-    ['a payload longer than the header says', "'<f4'", '(1, 392)', body, /longer than its header says: shape \[1, 392\] of float32 needs 1,568 bytes, the file holds 3,136/],
+    [
+      'a huge shape over a small payload',
+      "'<f4'",
+      '(4294967296, 4294967296)',
+      body,
+      /truncated: shape \[4294967296, 4294967296\] of float32 needs .* bytes, the file holds 3,136/,
+    ],
+    [
+      'a payload shorter than the header says',
+      "'<f4'",
+      '(2, 784)',
+      body,
+      /truncated: shape \[2, 784\] of float32 needs 6,272 bytes, the file holds 3,136/,
+    ],
+    [
+      'a payload longer than the header says',
+      "'<f4'",
+      '(1, 392)',
+      body,
+      /longer than its header says: shape \[1, 392\] of float32 needs 1,568 bytes, the file holds 3,136/,
+    ],
     ['a string dtype', "'<U10'", '(1, 784)', body, /dtype '<U10' is not supported/],
     ['a complex dtype', "'<c8'", '(1, 392)', body, /dtype '<c8' is not supported/],
     ['a structured dtype', "[('a', '<f4'), ('b', '<f4')]", '(392,)', body, /structured dtypes/],
@@ -92,7 +109,11 @@ describe('data files that are not regular files, or too large', () => {
     expect(spawnSync('mkfifo', [pipe]).status).toBe(0);
     const zero = join(dir, 'zero.npy');
     symlinkSync('/dev/zero', zero);
-    for (const [path, pattern] of [[pipe, /not a regular file/], [dir, /it is a folder/], [zero, /not a regular file/]] as const) {
+    for (const [path, pattern] of [
+      [pipe, /not a regular file/],
+      [dir, /it is a folder/],
+      [zero, /not a regular file/],
+    ] as const) {
       const e = refusal(() => readSamples(path, [1, 4]));
       expect([e.code, e.file]).toEqual(['E_FILE', path]);
       expect(e.message).toMatch(pattern);
@@ -153,18 +174,30 @@ describe('NaN and infinite inputs', () => {
   });
 
   /** `eennc ARGS` run asynchronously: exit status, stdout, stderr. */
-  const eennc = (...args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    execFile('node', ['bin/eennc.js', ...args], { encoding: 'utf8' },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
-  });
+  const eennc = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+      execFile('node', ['bin/eennc.js', ...args], { encoding: 'utf8' }, (err, stdout, stderr) =>
+        done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+      );
+    });
   const reluModel = () => {
     const valueInfo = (name: string) => ({
-      name, type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: 4 }] } } },
+      name,
+      type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: 4 }] } } },
     });
-    return file('relu.onnx', encodeModel({
-      irVersion: 8, opsetImport: [{ domain: '', version: 13 }],
-      graph: { name: 'relu', input: [valueInfo('x')], output: [valueInfo('y')], node: [{ name: 'relu', opType: 'Relu', input: ['x'], output: ['y'] }] },
-    }));
+    return file(
+      'relu.onnx',
+      encodeModel({
+        irVersion: 8,
+        opsetImport: [{ domain: '', version: 13 }],
+        graph: {
+          name: 'relu',
+          input: [valueInfo('x')],
+          output: [valueInfo('y')],
+          node: [{ name: 'relu', opType: 'Relu', input: ['x'], output: ['y'] }],
+        },
+      }),
+    );
   };
 
   it('eennc run of an int8 build refuses NaN inputs, naming the file and the sample', async () => {

@@ -22,7 +22,12 @@ export function buildGraph(spec: GraphSpec): Graph {
     tensors.set(name, { name, dtype, shape, data: typedArray(dtype, values) });
   }
   const nodes: Node[] = spec.nodes.map(([op, inputs, outputs, attrs, name], i) => ({
-    name: name ?? `${op}_${i}`, op, domain: '', inputs, outputs, attrs: attrs ?? {},
+    name: name ?? `${op}_${i}`,
+    op,
+    domain: '',
+    inputs,
+    outputs,
+    attrs: attrs ?? {},
   }));
   for (const node of nodes) {
     for (const o of node.outputs) if (o !== '' && !tensors.has(o)) tensors.set(o, { name: o, dtype: 'float32', shape: [] });
@@ -32,12 +37,20 @@ export function buildGraph(spec: GraphSpec): Graph {
 
 export function typedArray(dtype: DType, values: ArrayLike<number>): TensorData {
   switch (dtype) {
-    case 'float32': return Float32Array.from(values);
-    case 'float64': case 'int64': return Float64Array.from(values);
-    case 'int32': return Int32Array.from(values);
-    case 'int16': return Int16Array.from(values);
-    case 'int8': return Int8Array.from(values);
-    case 'uint8': case 'bool': return Uint8Array.from(values);
+    case 'float32':
+      return Float32Array.from(values);
+    case 'float64':
+    case 'int64':
+      return Float64Array.from(values);
+    case 'int32':
+      return Int32Array.from(values);
+    case 'int16':
+      return Int16Array.from(values);
+    case 'int8':
+      return Int8Array.from(values);
+    case 'uint8':
+    case 'bool':
+      return Uint8Array.from(values);
   }
 }
 

@@ -61,7 +61,11 @@ describe('frontend errors', () => {
   it('a cycle: E_GRAPH naming a node on it', () => {
     const graph = buildGraph({
       inputs: { x: ['float32', [4]] },
-      nodes: [['Add', ['x', 'b'], ['a'], {}, 'add'], ['Relu', ['a'], ['b'], {}, 'loop_back'], ['Neg', ['a'], ['y'], {}, 'out']],
+      nodes: [
+        ['Add', ['x', 'b'], ['a'], {}, 'add'],
+        ['Relu', ['a'], ['b'], {}, 'loop_back'],
+        ['Neg', ['a'], ['y'], {}, 'out'],
+      ],
       outputs: ['y'],
     });
     const e = importError(writeScratch('cycle.onnx', graph), 'E_GRAPH');
@@ -98,7 +102,9 @@ describe('frontend errors', () => {
     const graph = buildGraph({
       inputs: { x: ['float32', [4]] },
       nodes: [
-        ['NonZero', ['x'], ['a'], {}, 'nz'], ['Relu', ['x'], ['b'], {}, 'ok'], ['Unique', ['b'], ['c'], {}, 'uniq'],
+        ['NonZero', ['x'], ['a'], {}, 'nz'],
+        ['Relu', ['x'], ['b'], {}, 'ok'],
+        ['Unique', ['b'], ['c'], {}, 'uniq'],
       ],
       outputs: ['a', 'c'],
     });
@@ -113,7 +119,10 @@ describe('frontend errors', () => {
     const graph = buildGraph({
       opset: def.opsets[0] - 1,
       inputs: { x: ['float32', [4]] },
-      nodes: [['Relu', ['x'], ['h'], {}, 'first'], [def.op, ['h'], ['y'], {}, 'too_new']],
+      nodes: [
+        ['Relu', ['x'], ['h'], {}, 'first'],
+        [def.op, ['h'], ['y'], {}, 'too_new'],
+      ],
       outputs: ['y'],
     });
     const e = importError(writeScratch('old-opset.onnx', graph), 'E_UNSUPPORTED');

@@ -17,7 +17,11 @@ describe('foldConstants', () => {
     const graph = shaped({
       inputs: { x: ['float32', [3]] },
       constants: { a: ['float32', [3], [1, 2, 3]], b: ['float32', [3], [10, 20, 30]] },
-      nodes: [['Add', ['a', 'b'], ['ab']], ['Neg', ['ab'], ['nab']], ['Mul', ['x', 'nab'], ['y']]],
+      nodes: [
+        ['Add', ['a', 'b'], ['ab']],
+        ['Neg', ['ab'], ['nab']],
+        ['Mul', ['x', 'nab'], ['y']],
+      ],
       outputs: ['y'],
     });
     const folded = foldConstants(graph);
@@ -51,29 +55,47 @@ describe('removeIdentities', () => {
   it('lets readers of Identity and inference Dropout read the input directly', () => {
     const graph = shaped({
       inputs: { x: ['float32', [4]] },
-      nodes: [['Relu', ['x'], ['a']], ['Identity', ['a'], ['b']], ['Dropout', ['b'], ['c'], { ratio: 0.5 }], ['Neg', ['c'], ['y']]],
+      nodes: [
+        ['Relu', ['x'], ['a']],
+        ['Identity', ['a'], ['b']],
+        ['Dropout', ['b'], ['c'], { ratio: 0.5 }],
+        ['Neg', ['c'], ['y']],
+      ],
       outputs: ['y'],
     });
     const g = removeIdentities(graph);
-    expect(g.nodes.map((n) => [n.op, n.inputs])).toEqual([['Relu', ['x']], ['Neg', ['a']]]);
+    expect(g.nodes.map((n) => [n.op, n.inputs])).toEqual([
+      ['Relu', ['x']],
+      ['Neg', ['a']],
+    ]);
     expect(g.tensors.has('b')).toBe(false);
   });
 
   it('renames the producer when the Identity writes a graph output, and keeps input → output copies', () => {
     const graph = shaped({
       inputs: { x: ['float32', [4]] },
-      nodes: [['Relu', ['x'], ['a']], ['Identity', ['a'], ['y']], ['Identity', ['x'], ['x_copy']]],
+      nodes: [
+        ['Relu', ['x'], ['a']],
+        ['Identity', ['a'], ['y']],
+        ['Identity', ['x'], ['x_copy']],
+      ],
       outputs: ['y', 'x_copy'],
     });
     const g = removeIdentities(graph);
-    expect(g.nodes.map((n) => [n.op, n.inputs, n.outputs])).toEqual([['Relu', ['x'], ['y']], ['Identity', ['x'], ['x_copy']]]);
+    expect(g.nodes.map((n) => [n.op, n.inputs, n.outputs])).toEqual([
+      ['Relu', ['x'], ['y']],
+      ['Identity', ['x'], ['x_copy']],
+    ]);
     expect(g.tensors.get('y')!.shape).toEqual([4]);
   });
 
   it('keeps Dropout when its mask is read', () => {
     const graph = buildGraph({
       inputs: { x: ['float32', [4]] },
-      nodes: [['Dropout', ['x'], ['a', 'mask']], ['Cast', ['mask'], ['y'], { to: 1 }]],
+      nodes: [
+        ['Dropout', ['x'], ['a', 'mask']],
+        ['Cast', ['mask'], ['y'], { to: 1 }],
+      ],
       outputs: ['a', 'y'],
     });
     expect(removeIdentities(graph).nodes.map((n) => n.op)).toEqual(['Dropout', 'Cast']);
@@ -85,7 +107,12 @@ describe('removeDeadNodes', () => {
     const graph = shaped({
       inputs: { x: ['float32', [4]] },
       constants: { unused: ['float32', [1], [1]] },
-      nodes: [['Relu', ['x'], ['a']], ['Exp', ['a'], ['dead']], ['Neg', ['dead'], ['dead2']], ['Neg', ['a'], ['y']]],
+      nodes: [
+        ['Relu', ['x'], ['a']],
+        ['Exp', ['a'], ['dead']],
+        ['Neg', ['dead'], ['dead2']],
+        ['Neg', ['a'], ['y']],
+      ],
       outputs: ['y'],
     });
     const g = removeDeadNodes(graph);
@@ -99,7 +126,10 @@ describe('fold-only operators', () => {
     // (Shape inference itself already refuses this graph; fold checks on its own too.)
     const graph = buildGraph({
       inputs: { x: ['float32', [2]], n: ['int64', [1]] },
-      nodes: [['ConstantOfShape', ['n'], ['z'], {}, 'zeros'], ['Add', ['x', 'z'], ['y']]],
+      nodes: [
+        ['ConstantOfShape', ['n'], ['z'], {}, 'zeros'],
+        ['Add', ['x', 'z'], ['y']],
+      ],
       outputs: ['y'],
     });
     expect(() => fold(graph)).toThrow(EennError);
@@ -162,7 +192,9 @@ describe('foldBatchNorm', () => {
       expectFoldedEquivalent({
         inputs: { x: ['float32', [2, 5]] },
         constants: {
-          ...batchNormConstants(4), w: ['float32', transB ? [4, 5] : [5, 4], randomFloats(20, 6)], c: ['float32', [4], randomFloats(4, 7)],
+          ...batchNormConstants(4),
+          w: ['float32', transB ? [4, 5] : [5, 4], randomFloats(20, 6)],
+          c: ['float32', [4], randomFloats(4, 7)],
         },
         nodes: [['Gemm', ['x', 'w', 'c'], ['h'], { transB, alpha: 0.5, beta: 2 }], bn],
         outputs: ['y'],
@@ -174,7 +206,11 @@ describe('foldBatchNorm', () => {
     const graph = shaped({
       inputs: { x: ['float32', [1, 3, 4, 4]] },
       constants: { ...batchNormConstants(3), w: ['float32', [3, 3, 1, 1], randomFloats(9, 2)] },
-      nodes: [['Conv', ['x', 'w'], ['h']], ['BatchNormalization', ['h', 'gamma', 'beta', 'mean', 'var'], ['y']], ['Relu', ['h'], ['z']]],
+      nodes: [
+        ['Conv', ['x', 'w'], ['h']],
+        ['BatchNormalization', ['h', 'gamma', 'beta', 'mean', 'var'], ['y']],
+        ['Relu', ['h'], ['z']],
+      ],
       outputs: ['y', 'z'],
     });
     expect(foldBatchNorm(graph)).toBe(graph);

@@ -14,21 +14,30 @@ const PYTORCH = '/usr/share/libonnx-testdata/data/pytorch-converted';
 
 describe('inspectModel', () => {
   it('reports shapes, parameters and MACs after folding BatchNorm into Conv', () => {
-    const path = writeScratch('inspect-cnn.onnx', buildGraph({
-      inputs: { x: ['float32', [1, 3, 8, 8]] },
-      constants: {
-        w: ['float32', [4, 3, 3, 3], randomFloats(108)], gamma: ['float32', [4], [1, 1, 1, 1]],
-        beta: ['float32', [4], [0, 0, 0, 0]], mean: ['float32', [4], [0, 0, 0, 0]], var: ['float32', [4], [1, 1, 1, 1]],
-      },
-      nodes: [
-        ['Conv', ['x', 'w'], ['c'], {}, 'conv'],
-        ['BatchNormalization', ['c', 'gamma', 'beta', 'mean', 'var'], ['bn'], {}, 'bn'],
-        ['Relu', ['bn'], ['y'], {}, 'relu'],
-      ],
-      outputs: ['y'],
-    }));
+    const path = writeScratch(
+      'inspect-cnn.onnx',
+      buildGraph({
+        inputs: { x: ['float32', [1, 3, 8, 8]] },
+        constants: {
+          w: ['float32', [4, 3, 3, 3], randomFloats(108)],
+          gamma: ['float32', [4], [1, 1, 1, 1]],
+          beta: ['float32', [4], [0, 0, 0, 0]],
+          mean: ['float32', [4], [0, 0, 0, 0]],
+          var: ['float32', [4], [1, 1, 1, 1]],
+        },
+        nodes: [
+          ['Conv', ['x', 'w'], ['c'], {}, 'conv'],
+          ['BatchNormalization', ['c', 'gamma', 'beta', 'mean', 'var'], ['bn'], {}, 'bn'],
+          ['Relu', ['bn'], ['y'], {}, 'relu'],
+        ],
+        outputs: ['y'],
+      }),
+    );
     const report = inspectModel(path);
-    expect(report.nodes.map((n) => [n.name, n.op])).toEqual([['conv', 'Conv'], ['relu', 'Relu']]);
+    expect(report.nodes.map((n) => [n.name, n.op])).toEqual([
+      ['conv', 'Conv'],
+      ['relu', 'Relu'],
+    ]);
     expect(report.nodes[0]!.outputs[0]!.shape).toEqual([1, 4, 6, 6]);
     expect(report.nodes[0]!.parameters).toBe(108 + 4); // weights + the bias that folding added
     expect(report.nodes[0]!.macs).toBe(4 * 6 * 6 * 3 * 3 * 3);
@@ -40,25 +49,37 @@ describe('inspectModel', () => {
   });
 
   it('lists unsupported operators with their nodes instead of throwing', () => {
-    const path = writeScratch('inspect-unsupported.onnx', buildGraph({
-      inputs: { x: ['float32', [2, 3]] },
-      nodes: [['Relu', ['x'], ['a'], {}, 'relu'], ['NonZero', ['a'], ['nz'], {}, 'nonzero'], ['Cast', ['nz'], ['y'], { to: 1 }, 'cast']],
-      outputs: ['y'],
-    }));
+    const path = writeScratch(
+      'inspect-unsupported.onnx',
+      buildGraph({
+        inputs: { x: ['float32', [2, 3]] },
+        nodes: [
+          ['Relu', ['x'], ['a'], {}, 'relu'],
+          ['NonZero', ['a'], ['nz'], {}, 'nonzero'],
+          ['Cast', ['nz'], ['y'], { to: 1 }, 'cast'],
+        ],
+        outputs: ['y'],
+      }),
+    );
     const report = inspectModel(path);
     expect(report.unsupported).toEqual([{ node: 'nonzero', op: 'NonZero', reason: expect.stringContaining('not supported') }]);
     expect(report.nodes.map((n) => [n.name, n.supported, n.outputs[0]!.shape])).toEqual([
-      ['relu', true, [2, 3]], ['nonzero', false, null], ['cast', true, null],
+      ['relu', true, [2, 3]],
+      ['nonzero', false, null],
+      ['cast', true, null],
     ]);
     expect(formatInspect(report)).toMatch(/node "nonzero" \(NonZero\)/);
   });
 
   it('takes --input-shape for dynamic dimensions', () => {
-    const path = writeScratch('inspect-dynamic.onnx', buildGraph({
-      inputs: { x: ['float32', [-1, 3, -1]] },
-      nodes: [['Relu', ['x'], ['y'], {}, 'relu']],
-      outputs: ['y'],
-    }));
+    const path = writeScratch(
+      'inspect-dynamic.onnx',
+      buildGraph({
+        inputs: { x: ['float32', [-1, 3, -1]] },
+        nodes: [['Relu', ['x'], ['y'], {}, 'relu']],
+        outputs: ['y'],
+      }),
+    );
     expect(inspectModel(path, { inputShapes: parseInputShapes(['x=2x3x5']) }).outputs[0]!.shape).toEqual([2, 3, 5]);
     expect(() => inspectModel(path)).toThrow(expect.objectContaining({ code: 'E_SHAPE', hint: expect.stringContaining('--input-shape x=Nx3xN') }));
   });

@@ -10,23 +10,28 @@ import { buildGraph, scratchDir, writeScratch } from './build-graph.js';
 
 const floatInput = (name: string, dims: (number | string)[]) => ({
   name,
-  type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  type: {
+    tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } },
+  },
 });
 
 describe('loadModel', () => {
   it('turns Constant nodes into constant tensors, whatever form their value takes', () => {
-    const path = writeScratch('constants.onnx', buildGraph({
-      inputs: { x: ['float32', [2]] },
-      nodes: [
-        ['Constant', [], ['c_tensor'], { value: { name: '', shape: [2], dtype: 'float32', data: Float32Array.of(1, 2) } }],
-        ['Constant', [], ['c_float'], { value_float: 2 }],
-        ['Constant', [], ['c_floats'], { value_floats: [0.5, 1.5] }],
-        ['Constant', [], ['c_int'], { value_int: 7 }],
-        ['Constant', [], ['c_ints'], { value_ints: [-1, 4] }],
-        ['Add', ['x', 'c_tensor'], ['y']],
-      ],
-      outputs: ['y'],
-    }));
+    const path = writeScratch(
+      'constants.onnx',
+      buildGraph({
+        inputs: { x: ['float32', [2]] },
+        nodes: [
+          ['Constant', [], ['c_tensor'], { value: { name: '', shape: [2], dtype: 'float32', data: Float32Array.of(1, 2) } }],
+          ['Constant', [], ['c_float'], { value_float: 2 }],
+          ['Constant', [], ['c_floats'], { value_floats: [0.5, 1.5] }],
+          ['Constant', [], ['c_int'], { value_int: 7 }],
+          ['Constant', [], ['c_ints'], { value_ints: [-1, 4] }],
+          ['Add', ['x', 'c_tensor'], ['y']],
+        ],
+        outputs: ['y'],
+      }),
+    );
     const g = loadModel(path);
     expect(g.nodes.map((n) => n.op)).toEqual(['Add']);
     const value = (name: string) => {
@@ -50,12 +55,17 @@ describe('loadModel', () => {
         output: [floatInput('z', [1, 3])],
         node: [
           {
-            opType: 'LeakyRelu', input: ['x'], output: ['y'],
+            opType: 'LeakyRelu',
+            input: ['x'],
+            output: ['y'],
             attribute: [{ name: 'alpha', type: OnnxAttributeType.FLOAT, f: 0.25 }],
           },
           { name: 'act', opType: 'Relu', input: ['y'], output: ['w'] },
           {
-            name: 'act', opType: 'Transpose', input: ['w'], output: ['z'],
+            name: 'act',
+            opType: 'Transpose',
+            input: ['w'],
+            output: ['z'],
             attribute: [{ name: 'perm', type: OnnxAttributeType.INTS, ints: [1, 0] }],
           },
         ],
@@ -89,11 +99,18 @@ describe('loadModel', () => {
   });
 
   it('orders nodes topologically when the file does not', () => {
-    const path = writeScratch('unordered.onnx', buildGraph({
-      inputs: { x: ['float32', [3]] },
-      nodes: [['Neg', ['b'], ['c'], {}, 'last'], ['Relu', ['a'], ['b'], {}, 'middle'], ['Abs', ['x'], ['a'], {}, 'first']],
-      outputs: ['c'],
-    }));
+    const path = writeScratch(
+      'unordered.onnx',
+      buildGraph({
+        inputs: { x: ['float32', [3]] },
+        nodes: [
+          ['Neg', ['b'], ['c'], {}, 'last'],
+          ['Relu', ['a'], ['b'], {}, 'middle'],
+          ['Abs', ['x'], ['a'], {}, 'first'],
+        ],
+        outputs: ['c'],
+      }),
+    );
     expect(loadModel(path).nodes.map((n) => n.name)).toEqual(['first', 'middle', 'last']);
   });
 
@@ -102,7 +119,10 @@ describe('loadModel', () => {
       opset: 17,
       inputs: { x: ['float32', [1, 2]] },
       constants: { s: ['int64', [2], [2, 1]] },
-      nodes: [['Reshape', ['x', 's'], ['y'], {}, 'reshape'], ['Clip', ['y'], ['z'], { min: 0, max: 6 }, 'clip']],
+      nodes: [
+        ['Reshape', ['x', 's'], ['y'], {}, 'reshape'],
+        ['Clip', ['y'], ['z'], { min: 0, max: 6 }, 'clip'],
+      ],
       outputs: ['z'],
     });
     const path = join(scratchDir(), 'saved.onnx');
@@ -110,7 +130,8 @@ describe('loadModel', () => {
     const back = loadModel(path);
     expect(back.opset).toBe(17);
     expect(back.nodes.map((n) => [n.name, n.op, n.inputs, n.outputs, n.attrs])).toEqual(
-      graph.nodes.map((n) => [n.name, n.op, n.inputs, n.outputs, n.attrs]));
+      graph.nodes.map((n) => [n.name, n.op, n.inputs, n.outputs, n.attrs]),
+    );
     const s = back.tensors.get('s') as Tensor;
     expect([s.dtype, Array.from(s.data!)]).toEqual(['int64', [2, 1]]);
   });

@@ -4,9 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EennError } from '../../src/ir/diagnostics.js';
-import {
-  decodeTensorProto, encodeTensor, OnnxDataType, tensorFromProto, tensorToProto, type TensorProto,
-} from '../../src/frontend/onnx-proto.js';
+import { decodeTensorProto, encodeTensor, OnnxDataType, tensorFromProto, tensorToProto, type TensorProto } from '../../src/frontend/onnx-proto.js';
 import { scratchDir } from './build-graph.js';
 
 const source = { file: 'test.onnx', baseDir: '.' };
@@ -57,13 +55,21 @@ describe('tensorFromProto', () => {
     new Float32Array(bytes.buffer, 16, 3).set([1, 2, 3]);
     writeFileSync(join(dir, 'weights.bin'), bytes);
     const proto: TensorProto = {
-      name: 'w', dims: [3], dataType: OnnxDataType.FLOAT, dataLocation: 1,
-      externalData: [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: '16' }, { key: 'length', value: '12' }],
+      name: 'w',
+      dims: [3],
+      dataType: OnnxDataType.FLOAT,
+      dataLocation: 1,
+      externalData: [
+        { key: 'location', value: 'weights.bin' },
+        { key: 'offset', value: '16' },
+        { key: 'length', value: '12' },
+      ],
     };
     const t = tensorFromProto(proto, { file: join(dir, 'm.onnx'), baseDir: dir });
     expect(Array.from(t.data)).toEqual([1, 2, 3]);
-    expect(() => tensorFromProto({ ...proto, externalData: [{ key: 'location', value: 'missing.bin' }] }, { file: 'm.onnx', baseDir: dir }))
-      .toThrow(/external data file "missing.bin"/);
+    expect(() => tensorFromProto({ ...proto, externalData: [{ key: 'location', value: 'missing.bin' }] }, { file: 'm.onnx', baseDir: dir })).toThrow(
+      /external data file "missing.bin"/,
+    );
   });
 
   it('rejects element types outside the IR and data of the wrong size', () => {

@@ -12,12 +12,19 @@ import { runReference } from '../../src/frontend/reference.js';
 import { inferGraphShapes } from '../../src/frontend/shapes.js';
 import { buildGraph } from './build-graph.js';
 
-const small = () => inferGraphShapes(buildGraph({
-  inputs: { x: ['float32', [1, 4]] },
-  constants: { w: ['float32', [4, 2], [1, 0, 0, 1, 1, 0, 0, 1]], b: ['float32', [2], [0.5, -10]] },
-  nodes: [['MatMul', ['x', 'w'], ['xw']], ['Add', ['xw', 'b'], ['z']], ['Relu', ['z'], ['y']]],
-  outputs: ['y'],
-})).graph;
+const small = () =>
+  inferGraphShapes(
+    buildGraph({
+      inputs: { x: ['float32', [1, 4]] },
+      constants: { w: ['float32', [4, 2], [1, 0, 0, 1, 1, 0, 0, 1]], b: ['float32', [2], [0.5, -10]] },
+      nodes: [
+        ['MatMul', ['x', 'w'], ['xw']],
+        ['Add', ['xw', 'b'], ['z']],
+        ['Relu', ['z'], ['y']],
+      ],
+      outputs: ['y'],
+    }),
+  ).graph;
 
 const input = (data: number[]): Record<string, Value> => ({ x: { shape: [1, 4], dtype: 'float32', data: Float32Array.from(data) } });
 

@@ -7,16 +7,17 @@ import { inferGraphShapes } from '../../src/frontend/shapes.js';
 import { parseInputShapes } from '../../src/frontend/input-shapes.js';
 import { buildGraph } from './build-graph.js';
 
-const cnn = (inputShape: number[]) => buildGraph({
-  inputs: { image: ['float32', inputShape] },
-  constants: { w: ['float32', [4, 1, 3, 3], new Float32Array(36)], axes: ['int64', [1], [1]] },
-  nodes: [
-    ['Conv', ['image', 'w'], ['c'], { pads: [1, 1, 1, 1] }],
-    ['MaxPool', ['c'], ['p'], { kernel_shape: [2, 2], strides: [2, 2] }],
-    ['ReduceMean', ['p'], ['m'], { axes: [2, 3], keepdims: 0 }],
-  ],
-  outputs: ['m'],
-});
+const cnn = (inputShape: number[]) =>
+  buildGraph({
+    inputs: { image: ['float32', inputShape] },
+    constants: { w: ['float32', [4, 1, 3, 3], new Float32Array(36)], axes: ['int64', [1], [1]] },
+    nodes: [
+      ['Conv', ['image', 'w'], ['c'], { pads: [1, 1, 1, 1] }],
+      ['MaxPool', ['c'], ['p'], { kernel_shape: [2, 2], strides: [2, 2] }],
+      ['ReduceMean', ['p'], ['m'], { axes: [2, 3], keepdims: 0 }],
+    ],
+    outputs: ['m'],
+  });
 
 function shapeError(run: () => unknown): EennError {
   try {
@@ -83,7 +84,12 @@ describe('inferGraphShapes', () => {
   it('lists every unsupported node in one error, or returns them with collectUnsupported', () => {
     const graph = buildGraph({
       inputs: { x: ['float32', [4]] },
-      nodes: [['NonZero', ['x'], ['a'], {}, 'nz'], ['Relu', ['x'], ['b'], {}, 'ok'], ['TopK', ['b'], ['c'], {}, 'top'], ['Neg', ['c'], ['d']]],
+      nodes: [
+        ['NonZero', ['x'], ['a'], {}, 'nz'],
+        ['Relu', ['x'], ['b'], {}, 'ok'],
+        ['TopK', ['b'], ['c'], {}, 'top'],
+        ['Neg', ['c'], ['d']],
+      ],
       outputs: ['a', 'd'],
     });
     const e = shapeError(() => inferGraphShapes(graph));

@@ -14,7 +14,13 @@ import { inspectModel } from '../../src/frontend/inspect.js';
 import { loadModel } from '../../src/frontend/load.js';
 import { LIMITS } from '../../src/ir/limits.js';
 import {
-  encodeModel, OnnxDataType, tensorFromProto, tensorToProto, type GraphProto, type NodeProto, type TensorProto,
+  encodeModel,
+  OnnxDataType,
+  tensorFromProto,
+  tensorToProto,
+  type GraphProto,
+  type NodeProto,
+  type TensorProto,
 } from '../../src/frontend/onnx-proto.js';
 import { encodeNpy } from '../../src/data/npy.js';
 
@@ -30,7 +36,8 @@ function folder(): string {
 }
 
 const valueInfo = (name: string, dims: number[]) => ({
-  name, type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+  name,
+  type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
 });
 
 /** Write a model (opset 13) whose graph is `graph` into `dir`; returns its path. */
@@ -43,7 +50,10 @@ function writeModel(dir: string, graph: GraphProto, name = 'model.onnx'): string
 /** y = x + w, x of shape [1, 4], w a float32 [4] initializer given as `w`. */
 function addGraph(w: TensorProto): GraphProto {
   return {
-    name: 'add', input: [valueInfo('x', [1, 4])], output: [valueInfo('y', [1, 4])], initializer: [w],
+    name: 'add',
+    input: [valueInfo('x', [1, 4])],
+    output: [valueInfo('y', [1, 4])],
+    initializer: [w],
     node: [{ name: 'add', opType: 'Add', input: ['x', 'w'], output: ['y'] }],
   };
 }
@@ -51,7 +61,10 @@ function addGraph(w: TensorProto): GraphProto {
 /** The weight tensor w stored externally with these external_data entries. */
 function externalWeight(entries: Record<string, string>): TensorProto {
   return {
-    name: 'w', dims: [4], dataType: OnnxDataType.FLOAT, dataLocation: 1,
+    name: 'w',
+    dims: [4],
+    dataType: OnnxDataType.FLOAT,
+    dataLocation: 1,
     externalData: Object.entries(entries).map(([key, value]) => ({ key, value })),
   };
 }
@@ -129,40 +142,77 @@ describe('external data', () => {
     ['an absolute location', (_dir, secret) => ({ location: secret }), /absolute path/, true],
     ['a location with ../ that leaves the folder', () => ({ location: '../secret.bin' }), /leads out of the model's folder/, true],
     ['a location that climbs out and back in', () => ({ location: 'sub/../../secret.bin' }), /leads out of the model's folder/],
-    ['a symbolic link to a file outside the folder', (dir, secret) => {
-      symlinkSync(secret, join(dir, 'weights.bin'));
-      return { location: 'weights.bin' };
-    }, /symbolic link that leads out/, true],
-    ['a symbolic link to /dev/zero', (dir) => {
-      symlinkSync('/dev/zero', join(dir, 'zero.bin'));
-      return { location: 'zero.bin' };
-    }, /symbolic link that leads out/, true],
+    [
+      'a symbolic link to a file outside the folder',
+      (dir, secret) => {
+        symlinkSync(secret, join(dir, 'weights.bin'));
+        return { location: 'weights.bin' };
+      },
+      /symbolic link that leads out/,
+      true,
+    ],
+    [
+      'a symbolic link to /dev/zero',
+      (dir) => {
+        symlinkSync('/dev/zero', join(dir, 'zero.bin'));
+        return { location: 'zero.bin' };
+      },
+      /symbolic link that leads out/,
+      true,
+    ],
     ['the absolute location /dev/zero', () => ({ location: '/dev/zero' }), /absolute path/],
-    ['a named pipe (which must not block)', (dir) => {
-      const made = spawnSync('mkfifo', [join(dir, 'pipe.bin')]);
-      expect(made.status).toBe(0);
-      return { location: 'pipe.bin' };
-    }, /not a regular file/, true],
-    ['a directory', (dir) => {
-      mkdirSync(join(dir, 'weights.bin'));
-      return { location: 'weights.bin' };
-    }, /not a regular file/],
-    ['offset -100', (dir) => {
-      writeFileSync(join(dir, 'weights.bin'), new Uint8Array(200));
-      return { location: 'weights.bin', offset: '-100', length: '16' };
-    }, /offset "-100" is not a non-negative whole number/, true],
-    ['length 10^15', (dir) => {
-      writeFileSync(join(dir, 'weights.bin'), new Uint8Array(200));
-      return { location: 'weights.bin', length: '1000000000000000' };
-    }, /length is 1000000000000000 bytes, but its shape \[4\] of float32 needs 16 bytes/, true],
-    ['an offset beyond the end of the file', (dir) => {
-      writeFileSync(join(dir, 'weights.bin'), new Uint8Array(20));
-      return { location: 'weights.bin', offset: '8', length: '16' };
-    }, /16 bytes at offset 8 go beyond the end of "weights.bin" \(20 bytes\)/],
-    ['an offset that is not a number', (dir) => {
-      writeFileSync(join(dir, 'weights.bin'), new Uint8Array(20));
-      return { location: 'weights.bin', offset: '1e3' };
-    }, /offset "1e3"/],
+    [
+      'a named pipe (which must not block)',
+      (dir) => {
+        const made = spawnSync('mkfifo', [join(dir, 'pipe.bin')]);
+        expect(made.status).toBe(0);
+        return { location: 'pipe.bin' };
+      },
+      /not a regular file/,
+      true,
+    ],
+    [
+      'a directory',
+      (dir) => {
+        mkdirSync(join(dir, 'weights.bin'));
+        return { location: 'weights.bin' };
+      },
+      /not a regular file/,
+    ],
+    [
+      'offset -100',
+      (dir) => {
+        writeFileSync(join(dir, 'weights.bin'), new Uint8Array(200));
+        return { location: 'weights.bin', offset: '-100', length: '16' };
+      },
+      /offset "-100" is not a non-negative whole number/,
+      true,
+    ],
+    [
+      'length 10^15',
+      (dir) => {
+        writeFileSync(join(dir, 'weights.bin'), new Uint8Array(200));
+        return { location: 'weights.bin', length: '1000000000000000' };
+      },
+      /length is 1000000000000000 bytes, but its shape \[4\] of float32 needs 16 bytes/,
+      true,
+    ],
+    [
+      'an offset beyond the end of the file',
+      (dir) => {
+        writeFileSync(join(dir, 'weights.bin'), new Uint8Array(20));
+        return { location: 'weights.bin', offset: '8', length: '16' };
+      },
+      /16 bytes at offset 8 go beyond the end of "weights.bin" \(20 bytes\)/,
+    ],
+    [
+      'an offset that is not a number',
+      (dir) => {
+        writeFileSync(join(dir, 'weights.bin'), new Uint8Array(20));
+        return { location: 'weights.bin', offset: '1e3' };
+      },
+      /offset "1e3"/,
+    ],
   ];
   for (const [what, entries, pattern, throughCli] of cases) {
     it(`refuses ${what}${throughCli ? ', through the library and the command line' : ''}`, async () => {
@@ -199,7 +249,9 @@ describe('external data', () => {
 /** x [1, 1, 28, 28] padded by Pad with the given int64 pads. */
 function padGraph(pads: number[]): GraphProto {
   return {
-    name: 'pad', input: [valueInfo('x', [1, 1, 28, 28])], output: [{ name: 'y' }],
+    name: 'pad',
+    input: [valueInfo('x', [1, 1, 28, 28])],
+    output: [{ name: 'y' }],
     initializer: [tensorToProto('pads', [8], 'int64', Float64Array.from(pads))],
     node: [{ name: 'pad', opType: 'Pad', input: ['x', 'pads'], output: ['y'] }],
   };
@@ -208,30 +260,71 @@ function padGraph(pads: number[]): GraphProto {
 describe('declared sizes beyond the limits', () => {
   const limit = `${LIMITS.tensorBytes / 1024 / 1024} MiB`;
   const cases: [string, () => GraphProto, RegExp, { name: string; op: string } | undefined][] = [
-    ['an input dimension of 3,758,096,377', () => ({
-      name: 'dim', input: [valueInfo('x', [1, 3758096377])], output: [{ name: 'y' }],
-      node: [{ name: 'relu', opType: 'Relu', input: ['x'], output: ['y'] }],
-    }), /input "x" of shape \[1, 3758096377\]/, undefined],
-    ['pads of 2^31', () => padGraph([0, 0, 2 ** 31, 0, 0, 0, 0, 0]), /output "y" of shape \[1, 1, 2147483676, 28\]/,
-      { name: 'pad', op: 'Pad' }],
-    ['a Pad to 2^30 elements', () => padGraph([0, 0, 0, 0, 0, 0, 32768 - 28, 32768 - 28]), /output "y" of shape \[1, 1, 32768, 32768\]/,
-      { name: 'pad', op: 'Pad' }],
-    ['an Expand to 2^35 elements', () => ({
-      name: 'expand', input: [valueInfo('x', [1])], output: [{ name: 'y' }],
-      initializer: [tensorToProto('shape', [1], 'int64', Float64Array.of(2 ** 35))],
-      node: [{ name: 'expand', opType: 'Expand', input: ['x', 'shape'], output: ['y'] }],
-    }), /output "y" of shape \[34359738368\]/, { name: 'expand', op: 'Expand' }],
-    ['a 2^40-element initializer', () => addGraph({ name: 'w', dims: [2 ** 20, 2 ** 20], dataType: OnnxDataType.FLOAT }),
-      /tensor "w" of shape \[1048576, 1048576\]/, undefined],
-    ['an initializer with a dimension of 2^63', () => addGraph({ name: 'w', dims: ['9223372036854775807'] as unknown as number[], dataType: OnnxDataType.FLOAT }),
-      /tensor "w" has the shape .* is not a non-negative whole number/, undefined],
-    ['an initializer with a negative dimension', () => addGraph({ name: 'w', dims: [-4], dataType: OnnxDataType.FLOAT }),
-      /tensor "w" has the shape \[-4\]: the dimension -4 is not a non-negative whole number/, undefined],
-    ['a 2^40-element external initializer', () => addGraph({
-      ...externalWeight({ location: 'zeros.bin' }), dims: [2 ** 20, 2 ** 20],
-    }), /tensor "w" of shape \[1048576, 1048576\]/, undefined],
+    [
+      'an input dimension of 3,758,096,377',
+      () => ({
+        name: 'dim',
+        input: [valueInfo('x', [1, 3758096377])],
+        output: [{ name: 'y' }],
+        node: [{ name: 'relu', opType: 'Relu', input: ['x'], output: ['y'] }],
+      }),
+      /input "x" of shape \[1, 3758096377\]/,
+      undefined,
+    ],
+    ['pads of 2^31', () => padGraph([0, 0, 2 ** 31, 0, 0, 0, 0, 0]), /output "y" of shape \[1, 1, 2147483676, 28\]/, { name: 'pad', op: 'Pad' }],
+    [
+      'a Pad to 2^30 elements',
+      () => padGraph([0, 0, 0, 0, 0, 0, 32768 - 28, 32768 - 28]),
+      /output "y" of shape \[1, 1, 32768, 32768\]/,
+      { name: 'pad', op: 'Pad' },
+    ],
+    [
+      'an Expand to 2^35 elements',
+      () => ({
+        name: 'expand',
+        input: [valueInfo('x', [1])],
+        output: [{ name: 'y' }],
+        initializer: [tensorToProto('shape', [1], 'int64', Float64Array.of(2 ** 35))],
+        node: [{ name: 'expand', opType: 'Expand', input: ['x', 'shape'], output: ['y'] }],
+      }),
+      /output "y" of shape \[34359738368\]/,
+      { name: 'expand', op: 'Expand' },
+    ],
+    [
+      'a 2^40-element initializer',
+      () => addGraph({ name: 'w', dims: [2 ** 20, 2 ** 20], dataType: OnnxDataType.FLOAT }),
+      /tensor "w" of shape \[1048576, 1048576\]/,
+      undefined,
+    ],
+    [
+      'an initializer with a dimension of 2^63',
+      () => addGraph({ name: 'w', dims: ['9223372036854775807'] as unknown as number[], dataType: OnnxDataType.FLOAT }),
+      /tensor "w" has the shape .* is not a non-negative whole number/,
+      undefined,
+    ],
+    [
+      'an initializer with a negative dimension',
+      () => addGraph({ name: 'w', dims: [-4], dataType: OnnxDataType.FLOAT }),
+      /tensor "w" has the shape \[-4\]: the dimension -4 is not a non-negative whole number/,
+      undefined,
+    ],
+    [
+      'a 2^40-element external initializer',
+      () =>
+        addGraph({
+          ...externalWeight({ location: 'zeros.bin' }),
+          dims: [2 ** 20, 2 ** 20],
+        }),
+      /tensor "w" of shape \[1048576, 1048576\]/,
+      undefined,
+    ],
   ];
-  const cliCases = new Set(['an input dimension of 3,758,096,377', 'pads of 2^31', 'an Expand to 2^35 elements', 'a 2^40-element external initializer']);
+  const cliCases = new Set([
+    'an input dimension of 3,758,096,377',
+    'pads of 2^31',
+    'an Expand to 2^35 elements',
+    'a 2^40-element external initializer',
+  ]);
   for (const [what, graph, pattern, node] of cases) {
     it(`refuses ${what} before allocating it`, async () => {
       const dir = folder();
@@ -255,15 +348,23 @@ describe('declared sizes beyond the limits', () => {
     ];
     const quant = [tensorToProto('scale', [], 'float32', Float32Array.of(0.1)), tensorToProto('zero', [], 'int8', Int8Array.of(0))];
     const wideInput = writeModel(folder(), {
-      name: 'qdq', input: [valueInfo('x', [1, 3758096377])], output: [{ name: 'y' }], initializer: quant,
+      name: 'qdq',
+      input: [valueInfo('x', [1, 3758096377])],
+      output: [{ name: 'y' }],
+      initializer: quant,
       node: [...qdq('x', 'xd'), { name: 'shape', opType: 'Shape', input: ['xd'], output: ['y'] }],
     });
     expect(refusal(() => importWithOwnQuantization(wideInput), 'E_MODEL').message).toMatch(/input "x" of shape \[1, 3758096377\]/);
     const expanded = writeModel(folder(), {
-      name: 'qdq', input: [valueInfo('x', [1])], output: [{ name: 'y' }],
+      name: 'qdq',
+      input: [valueInfo('x', [1])],
+      output: [{ name: 'y' }],
       initializer: [...quant, tensorToProto('big', [1], 'int64', Float64Array.of(2 ** 35))],
-      node: [...qdq('x', 'xd'), { name: 'expand', opType: 'Expand', input: ['xd', 'big'], output: ['e'] },
-        { name: 'shape', opType: 'Shape', input: ['e'], output: ['y'] }],
+      node: [
+        ...qdq('x', 'xd'),
+        { name: 'expand', opType: 'Expand', input: ['xd', 'big'], output: ['e'] },
+        { name: 'shape', opType: 'Shape', input: ['e'], output: ['y'] },
+      ],
     });
     const e = refusal(() => importWithOwnQuantization(expanded), 'E_MODEL');
     expect(e.message).toMatch(/output "e" of shape \[34359738368\]/);
@@ -288,15 +389,23 @@ describe('declared sizes beyond the limits', () => {
     const layerBytes = 8 * 1024 * 1024;
     const layers = LIMITS.activationBytes / layerBytes + 4;
     const nodes: NodeProto[] = Array.from({ length: layers }, (_, i) => ({
-      name: `relu${i}`, opType: 'Relu', input: [i === 0 ? 'x' : `h${i - 1}`], output: [`h${i}`],
+      name: `relu${i}`,
+      opType: 'Relu',
+      input: [i === 0 ? 'x' : `h${i - 1}`],
+      output: [`h${i}`],
     }));
     const model = writeModel(folder(), {
-      name: 'deep', input: [valueInfo('x', [1, 2, 1024, 1024])], output: [{ name: `h${layers - 1}` }], node: nodes,
+      name: 'deep',
+      input: [valueInfo('x', [1, 2, 1024, 1024])],
+      output: [{ name: `h${layers - 1}` }],
+      node: nodes,
     });
     const e = refusal(() => importModel(model), 'E_MODEL');
     const mib = (bytes: number) => `${bytes / 1024 / 1024} MiB`;
-    expect(e.message).toBe(`the tensors one inference computes take ${mib(LIMITS.activationBytes + layerBytes)} together; ` +
-      `eennc accepts at most ${mib(LIMITS.activationBytes)}`);
+    expect(e.message).toBe(
+      `the tensors one inference computes take ${mib(LIMITS.activationBytes + layerBytes)} together; ` +
+        `eennc accepts at most ${mib(LIMITS.activationBytes)}`,
+    );
     // The input and the first outputs fill the budget exactly; the next output passes it.
     expect(e.node?.name).toBe(`relu${LIMITS.activationBytes / layerBytes - 1}`);
   });
@@ -305,33 +414,63 @@ describe('declared sizes beyond the limits', () => {
 describe('names used twice', () => {
   const f = (name: string, values: number[]) => tensorToProto(name, [values.length], 'float32', Float32Array.from(values));
   const cases: [string, GraphProto, RegExp][] = [
-    ['two initializers with the same name', {
-      ...addGraph(f('w', [1, 2, 3, 4])), initializer: [f('w', [1, 2, 3, 4]), f('w', [5, 6, 7, 8])],
-    }, /"w" is used twice: two initializers have it/],
-    ['two graph inputs with the same name', {
-      ...addGraph(f('w', [1, 2, 3, 4])), input: [valueInfo('x', [1, 4]), valueInfo('x', [1, 4])],
-    }, /"x" is used twice: two graph inputs have it/],
-    ['two nodes producing the same tensor', {
-      ...addGraph(f('w', [1, 2, 3, 4])),
-      node: [
-        { name: 'add', opType: 'Add', input: ['x', 'w'], output: ['y'] },
-        { name: 'again', opType: 'Relu', input: ['x'], output: ['y'] },
-      ],
-    }, /"y" is used twice: nodes "add" \(Add\) and "again" \(Relu\) both produce it/],
-    ['a node producing a graph input', {
-      ...addGraph(f('w', [1, 2, 3, 4])),
-      node: [{ name: 'add', opType: 'Add', input: ['x', 'w'], output: ['y'] }, { name: 'over', opType: 'Relu', input: ['y'], output: ['x'] }],
-    }, /"x" is used twice: a graph input has it, and a node produces it/],
-    ['a Constant node named like an initializer', {
-      ...addGraph(f('w', [1, 2, 3, 4])),
-      node: [
-        { name: 'c', opType: 'Constant', output: ['w'], attribute: [{ name: 'value_float', type: 1, f: 2 }] },
-        { name: 'add', opType: 'Add', input: ['x', 'w'], output: ['y'] },
-      ],
-    }, /"w" is used twice: an initializer has it, and a node produces it/],
-    ['an output listed twice', {
-      ...addGraph(f('w', [1, 2, 3, 4])), output: [{ name: 'y' }, { name: 'y' }],
-    }, /"y" is used twice: the graph lists it twice among its outputs/],
+    [
+      'two initializers with the same name',
+      {
+        ...addGraph(f('w', [1, 2, 3, 4])),
+        initializer: [f('w', [1, 2, 3, 4]), f('w', [5, 6, 7, 8])],
+      },
+      /"w" is used twice: two initializers have it/,
+    ],
+    [
+      'two graph inputs with the same name',
+      {
+        ...addGraph(f('w', [1, 2, 3, 4])),
+        input: [valueInfo('x', [1, 4]), valueInfo('x', [1, 4])],
+      },
+      /"x" is used twice: two graph inputs have it/,
+    ],
+    [
+      'two nodes producing the same tensor',
+      {
+        ...addGraph(f('w', [1, 2, 3, 4])),
+        node: [
+          { name: 'add', opType: 'Add', input: ['x', 'w'], output: ['y'] },
+          { name: 'again', opType: 'Relu', input: ['x'], output: ['y'] },
+        ],
+      },
+      /"y" is used twice: nodes "add" \(Add\) and "again" \(Relu\) both produce it/,
+    ],
+    [
+      'a node producing a graph input',
+      {
+        ...addGraph(f('w', [1, 2, 3, 4])),
+        node: [
+          { name: 'add', opType: 'Add', input: ['x', 'w'], output: ['y'] },
+          { name: 'over', opType: 'Relu', input: ['y'], output: ['x'] },
+        ],
+      },
+      /"x" is used twice: a graph input has it, and a node produces it/,
+    ],
+    [
+      'a Constant node named like an initializer',
+      {
+        ...addGraph(f('w', [1, 2, 3, 4])),
+        node: [
+          { name: 'c', opType: 'Constant', output: ['w'], attribute: [{ name: 'value_float', type: 1, f: 2 }] },
+          { name: 'add', opType: 'Add', input: ['x', 'w'], output: ['y'] },
+        ],
+      },
+      /"w" is used twice: an initializer has it, and a node produces it/,
+    ],
+    [
+      'an output listed twice',
+      {
+        ...addGraph(f('w', [1, 2, 3, 4])),
+        output: [{ name: 'y' }, { name: 'y' }],
+      },
+      /"y" is used twice: the graph lists it twice among its outputs/,
+    ],
   ];
   for (const [what, graph, pattern] of cases) {
     it(`refuses ${what} with E_GRAPH`, () => {
@@ -344,7 +483,8 @@ describe('names used twice', () => {
 
   it('keeps an initializer that is also a graph input as its default value', () => {
     const model = writeModel(folder(), {
-      ...addGraph(f('w', [1, 2, 3, 4])), input: [valueInfo('x', [1, 4]), valueInfo('w', [4])],
+      ...addGraph(f('w', [1, 2, 3, 4])),
+      input: [valueInfo('x', [1, 4]), valueInfo('w', [4])],
     });
     const { graph } = importModel(model);
     expect(graph.inputs).toEqual(['x']);
@@ -365,10 +505,14 @@ describe('the model file itself', () => {
     ['a named pipe (which must not block)', (path) => expect(spawnSync('mkfifo', [path]).status).toBe(0), /not a regular file/],
     ['a folder', (path) => mkdirSync(path), /it is a folder/],
     ['a symbolic link to /dev/zero', (path) => symlinkSync('/dev/zero', path), /not a regular file/],
-    ['a file larger than any model eennc reads', (path) => {
-      writeFileSync(path, '');
-      truncateSync(path, LIMITS.modelFileBytes + 1); // sparse: nothing is written
-    }, new RegExp(`holds ${(LIMITS.modelFileBytes + 1).toLocaleString('en-US')} bytes; eennc reads models of at most`)],
+    [
+      'a file larger than any model eennc reads',
+      (path) => {
+        writeFileSync(path, '');
+        truncateSync(path, LIMITS.modelFileBytes + 1); // sparse: nothing is written
+      },
+      new RegExp(`holds ${(LIMITS.modelFileBytes + 1).toLocaleString('en-US')} bytes; eennc reads models of at most`),
+    ],
   ];
   for (const [what, make, pattern] of cases) {
     it(`refuses ${what} with E_FILE and a hint`, async () => {

@@ -70,22 +70,27 @@ function dataLoss(): FuzzCase[] {
   };
   const hostTargetAt = (rel: string) => (box: Box) => {
     userFiles(box);
-    writeTarget(box, rel, (t) => { t.name = 'x'; });
+    writeTarget(box, rel, (t) => {
+      t.name = 'x';
+    });
   };
   const cases: (Partial<FuzzCase> & Pick<FuzzCase, 'name' | 'args'>)[] = [
     { name: '-o onto a folder with user files', ...build(['-o', 'userdir']), exits: ERROR },
     { name: '-o onto a regular file', ...build(['-o', 'report.txt']), exits: ERROR },
     { name: '-o . (the working folder, which holds the model)', ...build(['-o', '.']), exits: ERROR },
     { name: '-o ..', ...build(['-o', '..']), exits: ERROR },
-    { name: '-o the model\'s folder', ...build(['-o', 'model']), exits: ERROR },
+    { name: "-o the model's folder", ...build(['-o', 'model']), exits: ERROR },
     { name: '-o . --force', ...build(['-o', '.', '--force']), exits: ERROR },
     { name: '-o .. --force', ...build(['-o', '..', '--force']), exits: ERROR },
-    { name: '-o the model\'s folder --force', ...build(['-o', 'model', '--force']), exits: ERROR },
+    { name: "-o the model's folder --force", ...build(['-o', 'model', '--force']), exits: ERROR },
     { name: '-o onto a regular file --force', ...build(['-o', 'report.txt', '--force']), exits: ERROR },
     {
       name: '-o a symlink to a folder with user files',
       ...build(['-o', 'link']),
-      setup: (box) => { userFiles(box); symlinkSync('userdir', box.at(`${WORK}/link`)); },
+      setup: (box) => {
+        userFiles(box);
+        symlinkSync('userdir', box.at(`${WORK}/link`));
+      },
       exits: ERROR,
     },
     { name: 'run -o onto a folder with user files', args: ['run', MODEL, ...QUICK, '--input', 'model/x.npy', '-o', 'userdir'], exits: ERROR },
@@ -93,27 +98,45 @@ function dataLoss(): FuzzCase[] {
     {
       name: '--target ../../../x.json writes under build/ only',
       args: ['build', MODEL, '--target', '../../../x.json', '--precision', 'float32', '--no-link'],
-      setup: hostTargetAt('x.json'), exits: SUCCESS, mayWrite: [`${WORK}/build`],
+      setup: hostTargetAt('x.json'),
+      exits: SUCCESS,
+      mayWrite: [`${WORK}/build`],
     },
     {
       name: '--target ../../x.json writes under build/ only',
       args: ['build', MODEL, '--target', '../../x.json', '--precision', 'float32', '--no-link'],
-      setup: hostTargetAt('home/x.json'), exits: SUCCESS, mayWrite: [`${WORK}/build`],
+      setup: hostTargetAt('home/x.json'),
+      exits: SUCCESS,
+      mayWrite: [`${WORK}/build`],
     },
     { name: 'build without -o writes build/<model>-<target>', ...build([]), exits: SUCCESS, mayWrite: [`${WORK}/build`] },
     { name: '-o a fresh nested folder', ...build(['-o', 'out/new']), exits: SUCCESS, mayWrite: [`${WORK}/out`] },
     {
-      name: '-o an empty folder', ...build(['-o', 'empty']), exits: SUCCESS, mayWrite: [`${WORK}/empty`],
-      setup: (box) => { userFiles(box); mkdirSync(box.at(`${WORK}/empty`)); },
+      name: '-o an empty folder',
+      ...build(['-o', 'empty']),
+      exits: SUCCESS,
+      mayWrite: [`${WORK}/empty`],
+      setup: (box) => {
+        userFiles(box);
+        mkdirSync(box.at(`${WORK}/empty`));
+      },
     },
     {
-      name: '-o a folder holding only a hidden user file', ...build(['-o', 'dotted']), exits: ERROR,
-      setup: (box) => { userFiles(box); box.write(`${WORK}/dotted/.config`, 'mine\n'); },
+      name: '-o a folder holding only a hidden user file',
+      ...build(['-o', 'dotted']),
+      exits: ERROR,
+      setup: (box) => {
+        userFiles(box);
+        box.write(`${WORK}/dotted/.config`, 'mine\n');
+      },
     },
   ];
   return cases.map((c) => ({
     group,
-    setup: (box: Box) => { userFiles(box); box.write(`${MODEL_DIR}/x.npy`, mlpSamples(1)); },
+    setup: (box: Box) => {
+      userFiles(box);
+      box.write(`${MODEL_DIR}/x.npy`, mlpSamples(1));
+    },
     ...c,
   }));
 }
@@ -121,12 +144,22 @@ function dataLoss(): FuzzCase[] {
 // ---------------------------------------------------------------------------------------------------------------------
 
 /** The mlp with its first weight (w1, 512 bytes) stored outside the model, as `entries` say. */
-function externalCase(name: string, entries: (box: Box) => ExternalEntries, prepare?: (box: Box, data: Uint8Array) => void, exits: readonly number[] = ERROR): FuzzCase[] {
-  return inspectAndBuild(`external data: ${name}`, 'external data', (box) => {
-    const { model, data } = withExternalData(mlp(), 'w1', entries(box));
-    writeModel(box, model);
-    prepare?.(box, data);
-  }, exits);
+function externalCase(
+  name: string,
+  entries: (box: Box) => ExternalEntries,
+  prepare?: (box: Box, data: Uint8Array) => void,
+  exits: readonly number[] = ERROR,
+): FuzzCase[] {
+  return inspectAndBuild(
+    `external data: ${name}`,
+    'external data',
+    (box) => {
+      const { model, data } = withExternalData(mlp(), 'w1', entries(box));
+      writeModel(box, model);
+      prepare?.(box, data);
+    },
+    exits,
+  );
 }
 
 const weightsFile = (box: Box, data: Uint8Array) => box.write(`${MODEL_DIR}/weights.bin`, data);
@@ -134,18 +167,32 @@ const weightsFile = (box: Box, data: Uint8Array) => box.write(`${MODEL_DIR}/weig
 function externalData(): FuzzCase[] {
   const up = '../../../../'; // from MODEL_DIR to the sandbox
   return [
-    ...externalCase('a relative file in the model\'s folder', () => ({ location: 'weights.bin' }), weightsFile, SUCCESS),
-    ...externalCase('absolute location outside the model\'s folder', (box) => ({ location: box.at(SECRET) })),
-    ...externalCase('../ escaping the model\'s folder', () => ({ location: `${up}${SECRET}` })),
-    ...externalCase('a symlink in the model\'s folder pointing outside', () => ({ location: 'weights.bin' }),
-      (box) => symlinkSync(box.at(SECRET), box.at(`${MODEL_DIR}/weights.bin`))),
-    ...externalCase('through a symlinked folder pointing outside', () => ({ location: 'linked/secret.bin' }),
-      (box) => symlinkSync(box.at('secret'), box.at(`${MODEL_DIR}/linked`))),
-    ...externalCase('a FIFO in the model\'s folder', () => ({ location: 'weights.bin' }),
-      (box) => { spawnSync('mkfifo', [box.at(`${MODEL_DIR}/weights.bin`)]); }),
+    ...externalCase("a relative file in the model's folder", () => ({ location: 'weights.bin' }), weightsFile, SUCCESS),
+    ...externalCase("absolute location outside the model's folder", (box) => ({ location: box.at(SECRET) })),
+    ...externalCase("../ escaping the model's folder", () => ({ location: `${up}${SECRET}` })),
+    ...externalCase(
+      "a symlink in the model's folder pointing outside",
+      () => ({ location: 'weights.bin' }),
+      (box) => symlinkSync(box.at(SECRET), box.at(`${MODEL_DIR}/weights.bin`)),
+    ),
+    ...externalCase(
+      'through a symlinked folder pointing outside',
+      () => ({ location: 'linked/secret.bin' }),
+      (box) => symlinkSync(box.at('secret'), box.at(`${MODEL_DIR}/linked`)),
+    ),
+    ...externalCase(
+      "a FIFO in the model's folder",
+      () => ({ location: 'weights.bin' }),
+      (box) => {
+        spawnSync('mkfifo', [box.at(`${MODEL_DIR}/weights.bin`)]);
+      },
+    ),
     ...externalCase('/dev/zero', () => ({ location: '/dev/zero' })),
-    ...externalCase('a symlink to /dev/zero', () => ({ location: 'weights.bin' }),
-      (box) => symlinkSync('/dev/zero', box.at(`${MODEL_DIR}/weights.bin`))),
+    ...externalCase(
+      'a symlink to /dev/zero',
+      () => ({ location: 'weights.bin' }),
+      (box) => symlinkSync('/dev/zero', box.at(`${MODEL_DIR}/weights.bin`)),
+    ),
     ...externalCase('/proc/self/environ', () => ({ location: '/proc/self/environ' })),
     ...externalCase('a folder', () => ({ location: '.' })),
     ...externalCase('a file that does not exist', () => ({ location: 'missing.bin' })),
@@ -157,11 +204,14 @@ function externalData(): FuzzCase[] {
     ...externalCase('length shorter than the tensor', () => ({ location: 'weights.bin', length: 4 }), weightsFile),
     ...externalCase('length -1', () => ({ location: 'weights.bin', length: -1 }), weightsFile),
     ...inspectAndBuild('external data: a 2^40-element initializer from /dev/zero', 'external data', (box) => {
-      writeModel(box, editModel(mlp(), (m) => {
-        const t = initializer(m, 'w1');
-        t.dims = [2 ** 20, 2 ** 20];
-        setExternal(t, { location: 'zero.bin' });
-      }));
+      writeModel(
+        box,
+        editModel(mlp(), (m) => {
+          const t = initializer(m, 'w1');
+          t.dims = [2 ** 20, 2 ** 20];
+          setExternal(t, { location: 'zero.bin' });
+        }),
+      );
       symlinkSync('/dev/zero', box.at(`${MODEL_DIR}/zero.bin`));
     }),
   ];
@@ -172,18 +222,27 @@ function externalData(): FuzzCase[] {
 /** A real build on host (make and gcc run) into out/, where shell text must never run. */
 function injectionCase(name: string, setup: (box: Box) => void, args: (box: Box) => string[]): FuzzCase {
   return {
-    name: `injection: ${name}`, group: 'injection',
-    setup: (box) => { writeModel(box, mlp()); setup(box); },
+    name: `injection: ${name}`,
+    group: 'injection',
+    setup: (box) => {
+      writeModel(box, mlp());
+      setup(box);
+    },
     args: (box) => ['build', MODEL, '--precision', 'float32', '-o', 'out', ...args(box)],
     mayWrite: [`${WORK}/out`],
   };
 }
 
 function evilTarget(name: string, edit: (t: Record<string, any>, box: Box) => void, file = 'evil'): FuzzCase {
-  return injectionCase(`target file: ${name}`, (box) => writeTarget(box, `${WORK}/targets/${file}.json`, (t) => {
-    t.name = file;
-    edit(t, box);
-  }), () => ['--target', `targets/${file}.json`]);
+  return injectionCase(
+    `target file: ${name}`,
+    (box) =>
+      writeTarget(box, `${WORK}/targets/${file}.json`, (t) => {
+        t.name = file;
+        edit(t, box);
+      }),
+    () => ['--target', `targets/${file}.json`],
+  );
 }
 
 /** A script that creates the canary, then runs what it was asked to (so a build through it would succeed). */
@@ -195,30 +254,50 @@ function canaryScript(box: Box, rel: string, then: string): void {
 function injection(): FuzzCase[] {
   const none = () => undefined;
   const touch = (box: Box) => `touch ${box.canary}`;
-  const hostileNames = (box: Box) => editModel(mlp(), (m) => {
-    const evil = [`$(shell ${touch(box)})`, `*/ int pwned; /*`, `a\nb" $(${touch(box)}) \``, `'; ${touch(box)}; '`];
-    const renames = new Map([['x', evil[0]!], ['h', evil[1]!], ['hr', evil[2]!], ['y', evil[3]!]]);
-    const rename = (n: string) => renames.get(n) ?? n;
-    for (const node of m.graph!.node!) {
-      node.name = `${node.name}${evil[1]}`;
-      node.input = node.input!.map(rename);
-      node.output = node.output!.map(rename);
-    }
-    for (const v of [...m.graph!.input!, ...m.graph!.output!]) v.name = rename(v.name!);
-    m.graph!.name = evil[0]!;
-  });
+  const hostileNames = (box: Box) =>
+    editModel(mlp(), (m) => {
+      const evil = [`$(shell ${touch(box)})`, `*/ int pwned; /*`, `a\nb" $(${touch(box)}) \``, `'; ${touch(box)}; '`];
+      const renames = new Map([
+        ['x', evil[0]!],
+        ['h', evil[1]!],
+        ['hr', evil[2]!],
+        ['y', evil[3]!],
+      ]);
+      const rename = (n: string) => renames.get(n) ?? n;
+      for (const node of m.graph!.node!) {
+        node.name = `${node.name}${evil[1]}`;
+        node.input = node.input!.map(rename);
+        node.output = node.output!.map(rename);
+      }
+      for (const v of [...m.graph!.input!, ...m.graph!.output!]) v.name = rename(v.name!);
+      m.graph!.name = evil[0]!;
+    });
   return [
     injectionCase('--opt with quotes and ;', none, (box) => ['--target', 'host', '--opt', `-O2'; ${touch(box)}; echo '`]),
     injectionCase('--opt with $(shell)', none, (box) => ['--target', 'host', '--opt', `-O2 $(shell ${touch(box)})`]),
     injectionCase('--opt with backquotes', none, (box) => ['--target', 'host', '--opt', `-O2 \`${touch(box)}\``]),
     injectionCase('--opt with a newline', none, (box) => ['--target', 'host', '--opt', `-O2\n\t${touch(box)}`]),
-    evilTarget('description with a newline and $(shell)', (t, box) => { t.description = `host\n$(shell ${touch(box)})`; }),
-    evilTarget('description with $(shell) and no newline', (t, box) => { t.description = `host $(shell ${touch(box)})`; }),
-    evilTarget('compiler.flags with ; and a command', (t, box) => { t.compiler.flags = ['-O2;', touch(box)]; }),
-    evilTarget('compiler.flags with $(shell)', (t, box) => { t.compiler.flags = [`-DX=$(shell ${touch(box)})`]; }),
-    evilTarget('compiler.flags with backquotes', (t, box) => { t.compiler.flags = [`-DX=\`${touch(box)}\``]; }),
-    evilTarget('compiler.linkFlags with a newline', (t, box) => { t.compiler.linkFlags = [`-lm\n\t${touch(box)}`]; }),
-    evilTarget('compiler.cc with shell text', (t, box) => { t.compiler.cc = `${touch(box)}; gcc`; }),
+    evilTarget('description with a newline and $(shell)', (t, box) => {
+      t.description = `host\n$(shell ${touch(box)})`;
+    }),
+    evilTarget('description with $(shell) and no newline', (t, box) => {
+      t.description = `host $(shell ${touch(box)})`;
+    }),
+    evilTarget('compiler.flags with ; and a command', (t, box) => {
+      t.compiler.flags = ['-O2;', touch(box)];
+    }),
+    evilTarget('compiler.flags with $(shell)', (t, box) => {
+      t.compiler.flags = [`-DX=$(shell ${touch(box)})`];
+    }),
+    evilTarget('compiler.flags with backquotes', (t, box) => {
+      t.compiler.flags = [`-DX=\`${touch(box)}\``];
+    }),
+    evilTarget('compiler.linkFlags with a newline', (t, box) => {
+      t.compiler.linkFlags = [`-lm\n\t${touch(box)}`];
+    }),
+    evilTarget('compiler.cc with shell text', (t, box) => {
+      t.compiler.cc = `${touch(box)}; gcc`;
+    }),
     evilTarget('compiler.cc naming a script', (t, box) => {
       canaryScript(box, `${WORK}/targets/cc.sh`, 'gcc');
       t.compiler.cc = box.at(`${WORK}/targets/cc.sh`);
@@ -227,15 +306,28 @@ function injection(): FuzzCase[] {
       canaryScript(box, `${WORK}/targets/size.sh`, 'size');
       t.compiler.size = box.at(`${WORK}/targets/size.sh`);
     }),
-    evilTarget('cpu with shell text', (t, box) => { t.cpu = `host $(shell ${touch(box)})`; }),
-    injectionCase('model with shell text and comment ends in its names', (box) => writeModel(box, hostileNames(box)), () => ['--target', 'host']),
+    evilTarget('cpu with shell text', (t, box) => {
+      t.cpu = `host $(shell ${touch(box)})`;
+    }),
+    injectionCase(
+      'model with shell text and comment ends in its names',
+      (box) => writeModel(box, hostileNames(box)),
+      () => ['--target', 'host'],
+    ),
     {
-      ...injectionCase('model file name with shell text', (box) => writeModel(box, mlp(), `m$(touch PWNED)';touch PWNED;'.onnx`), () => ['--target', 'host']),
+      ...injectionCase(
+        'model file name with shell text',
+        (box) => writeModel(box, mlp(), `m$(touch PWNED)';touch PWNED;'.onnx`),
+        () => ['--target', 'host'],
+      ),
       args: ['build', `model/m$(touch PWNED)';touch PWNED;'.onnx`, '--target', 'host', '--precision', 'float32', '-o', 'out'],
     },
     {
-      ...injectionCase('model file name with shell text, default output folder',
-        (box) => writeModel(box, mlp(), `m$(touch PWNED)';touch PWNED;'.onnx`), () => []),
+      ...injectionCase(
+        'model file name with shell text, default output folder',
+        (box) => writeModel(box, mlp(), `m$(touch PWNED)';touch PWNED;'.onnx`),
+        () => [],
+      ),
       args: ['build', `model/m$(touch PWNED)';touch PWNED;'.onnx`, '--target', 'host', '--precision', 'float32'],
       mayWrite: [`${WORK}/build`],
     },
@@ -248,39 +340,84 @@ function hugeSizes(): FuzzCase[] {
   const group = 'huge sizes';
   const model = (bytes: () => Uint8Array) => (box: Box) => writeModel(box, bytes());
   const padModel = (pads: number[]) => rawModel({ inputDims: [1, 1, 4, 4], op: 'Pad', constants: [int64Constant('pads', pads)] });
-  const hugeInitializer = (extra: Partial<TensorProto>) => () => editModel(mlp(), (m) => {
-    Object.assign(initializer(m, 'w1'), { dims: [2 ** 20, 2 ** 20], rawData: new Uint8Array(), ...extra });
-  });
+  const hugeInitializer = (extra: Partial<TensorProto>) => () =>
+    editModel(mlp(), (m) => {
+      Object.assign(initializer(m, 'w1'), { dims: [2 ** 20, 2 ** 20], rawData: new Uint8Array(), ...extra });
+    });
   const calibSetup = (bytes: () => Uint8Array) => (box: Box) => {
     writeModel(box, bytes());
     box.write(`${MODEL_DIR}/calib.npy`, encodeNpy([4, 1, 1, 4, 4], randomFloats(64, 3)));
   };
   return [
-    ...inspectAndBuild('a dimension of 3758096377', group, model(() => rawModel({ inputDims: [1, 3758096377], op: 'Relu' }))),
-    ...inspectAndBuild('a dimension of 2^53', group, model(() => rawModel({ inputDims: [1, 2 ** 53], op: 'Relu' }))),
-    ...inspectAndBuild('a negative dimension', group, model(() => rawModel({ inputDims: [1, -5], op: 'Relu' }))),
-    ...inspectAndBuild('pads of 2^31', group, model(() => padModel([0, 0, 2 ** 31, 2 ** 31, 0, 0, 2 ** 31, 2 ** 31]))),
-    ...inspectAndBuild('pads of -2^31', group, model(() => padModel([0, 0, -(2 ** 31), 0, 0, 0, 0, 0]))),
-    ...inspectAndBuild('Expand to 2^35 elements', group,
-      model(() => rawModel({ inputDims: [1, 1], op: 'Expand', constants: [int64Constant('shape', [32, 1024, 1024, 1024])] }))),
-    ...inspectAndBuild('Tile by 2^31', group,
-      model(() => rawModel({ inputDims: [1, 4], op: 'Tile', constants: [int64Constant('repeats', [1, 2 ** 31])] }))),
-    ...inspectAndBuild('Reshape to [2^31, 2^31]', group,
-      model(() => rawModel({ inputDims: [1, 4], op: 'Reshape', constants: [int64Constant('shape', [2 ** 31, 2 ** 31])] }))),
+    ...inspectAndBuild(
+      'a dimension of 3758096377',
+      group,
+      model(() => rawModel({ inputDims: [1, 3758096377], op: 'Relu' })),
+    ),
+    ...inspectAndBuild(
+      'a dimension of 2^53',
+      group,
+      model(() => rawModel({ inputDims: [1, 2 ** 53], op: 'Relu' })),
+    ),
+    ...inspectAndBuild(
+      'a negative dimension',
+      group,
+      model(() => rawModel({ inputDims: [1, -5], op: 'Relu' })),
+    ),
+    ...inspectAndBuild(
+      'pads of 2^31',
+      group,
+      model(() => padModel([0, 0, 2 ** 31, 2 ** 31, 0, 0, 2 ** 31, 2 ** 31])),
+    ),
+    ...inspectAndBuild(
+      'pads of -2^31',
+      group,
+      model(() => padModel([0, 0, -(2 ** 31), 0, 0, 0, 0, 0])),
+    ),
+    ...inspectAndBuild(
+      'Expand to 2^35 elements',
+      group,
+      model(() => rawModel({ inputDims: [1, 1], op: 'Expand', constants: [int64Constant('shape', [32, 1024, 1024, 1024])] })),
+    ),
+    ...inspectAndBuild(
+      'Tile by 2^31',
+      group,
+      model(() => rawModel({ inputDims: [1, 4], op: 'Tile', constants: [int64Constant('repeats', [1, 2 ** 31])] })),
+    ),
+    ...inspectAndBuild(
+      'Reshape to [2^31, 2^31]',
+      group,
+      model(() => rawModel({ inputDims: [1, 4], op: 'Reshape', constants: [int64Constant('shape', [2 ** 31, 2 ** 31])] })),
+    ),
     ...inspectAndBuild('a 2^40-element initializer without data', group, model(hugeInitializer({}))),
     ...inspectAndBuild('a 2^40-element initializer with 16 bytes of data', group, model(hugeInitializer({ rawData: new Uint8Array(16) }))),
     ...inspectAndBuild('a 2^40-element initializer with 3 float_data values', group, model(hugeInitializer({ floatData: [1, 2, 3] }))),
-    ...inspectAndBuild('Conv with strides of 0', group, model(() => editModel(BASE_MODELS.cnn.bytes(), (m) => {
-      m.graph!.node![0]!.attribute!.push({ name: 'strides', type: 7, ints: [0, 0] });
-    })), [0, 1, 2]),
-    ...inspectAndBuild('Conv with dilations of 2^31', group, model(() => editModel(BASE_MODELS.cnn.bytes(), (m) => {
-      m.graph!.node![0]!.attribute!.push({ name: 'dilations', type: 7, ints: [2 ** 31, 2 ** 31] });
-    }))),
+    ...inspectAndBuild(
+      'Conv with strides of 0',
+      group,
+      model(() =>
+        editModel(BASE_MODELS.cnn.bytes(), (m) => {
+          m.graph!.node![0]!.attribute!.push({ name: 'strides', type: 7, ints: [0, 0] });
+        }),
+      ),
+      [0, 1, 2],
+    ),
+    ...inspectAndBuild(
+      'Conv with dilations of 2^31',
+      group,
+      model(() =>
+        editModel(BASE_MODELS.cnn.bytes(), (m) => {
+          m.graph!.node![0]!.attribute!.push({ name: 'dilations', type: 7, ints: [2 ** 31, 2 ** 31] });
+        }),
+      ),
+    ),
     {
-      name: 'int8 calibration through a 2^30-element Pad', group,
+      name: 'int8 calibration through a 2^30-element Pad',
+      group,
       setup: calibSetup(() => padModel([0, 0, 16382, 16382, 0, 0, 16382, 16382])),
       args: ['build', MODEL, '--target', 'host', '--calib', 'model/calib.npy', '--no-link', '-o', 'out'],
-      exits: [0, 1, 2], mayWrite: [`${WORK}/out`],
+      exits: [0, 1, 2],
+      mayWrite: [`${WORK}/out`],
     },
   ];
 }
@@ -325,7 +462,11 @@ function badNumbers(): FuzzCase[] {
     ['build --precision int4', build('--precision', 'int4'), USAGE],
   ];
   return cases.map(([name, args, exits]) => ({
-    name, group, setup, args, exits,
+    name,
+    group,
+    setup,
+    args,
+    exits,
     mayWrite: args.includes('build') ? [`${WORK}/out`] : [],
   }));
 }
@@ -336,27 +477,45 @@ function malformedData(): FuzzCase[] {
   const group = 'malformed data';
   const floats = (n: number) => new Uint8Array(new Float32Array(n).buffer);
   const runWith = (name: string, data: () => Uint8Array, precision = 'float32', file = 'x.npy'): FuzzCase => ({
-    name, group,
+    name,
+    group,
     setup: (box) => {
       writeModel(box, mlp());
       box.write(`${MODEL_DIR}/${file}`, data());
       box.write(`${MODEL_DIR}/calib.npy`, mlpSamples(8));
     },
-    args: ['run', MODEL, '--target', 'host', '--precision', precision, '--input', `model/${file}`,
-      ...(precision === 'int8' ? ['--calib', 'model/calib.npy'] : [])],
+    args: [
+      'run',
+      MODEL,
+      '--target',
+      'host',
+      '--precision',
+      precision,
+      '--input',
+      `model/${file}`,
+      ...(precision === 'int8' ? ['--calib', 'model/calib.npy'] : []),
+    ],
     exits: ERROR,
   });
   const calibWith = (name: string, data: () => Uint8Array): FuzzCase => ({
-    name, group,
-    setup: (box) => { writeModel(box, mlp()); box.write(`${MODEL_DIR}/calib.npy`, data()); },
+    name,
+    group,
+    setup: (box) => {
+      writeModel(box, mlp());
+      box.write(`${MODEL_DIR}/calib.npy`, data());
+    },
     args: ['build', MODEL, '--target', 'host', '--calib', 'model/calib.npy', '--no-link', '-o', 'out'],
-    exits: ERROR, mayWrite: [`${WORK}/out`],
+    exits: ERROR,
+    mayWrite: [`${WORK}/out`],
   });
   return [
     runWith('.npy with shape (2.5, 1, 16)', () => rawNpy('(2.5, 1, 16)', floats(40))),
     {
       ...runWith('.npy with shape (2.5, 1, 8, 8) for a [1, 1, 8, 8] input', () => rawNpy('(2.5, 1, 8, 8)', floats(160))),
-      setup: (box) => { writeModel(box, BASE_MODELS.cnn.bytes()); box.write(`${MODEL_DIR}/x.npy`, rawNpy('(2.5, 1, 8, 8)', floats(160))); },
+      setup: (box) => {
+        writeModel(box, BASE_MODELS.cnn.bytes());
+        box.write(`${MODEL_DIR}/x.npy`, rawNpy('(2.5, 1, 8, 8)', floats(160)));
+      },
     },
     runWith('.npy with shape (-1, 16)', () => rawNpy('(-1, 16)', floats(16))),
     runWith('.npy with shape (10^12, 16) and 16 values', () => rawNpy('(1000000000000, 16)', floats(16))),
@@ -380,25 +539,56 @@ function duplicateNames(): FuzzCase[] {
   const group = 'duplicate names';
   const edited = (edit: Parameters<typeof editModel>[1]) => (box: Box) => writeModel(box, editModel(mlp(), edit));
   return [
-    ...inspectAndBuild('two initializers named w1', group, edited((m) => {
-      m.graph!.initializer!.push({ name: 'w1', dims: [16, 8], dataType: OnnxDataType.FLOAT, rawData: new Uint8Array(512).fill(0x3f) });
-    })),
-    ...inspectAndBuild('two initializers named w1 of different shapes', group, edited((m) => {
-      m.graph!.initializer!.push({ name: 'w1', dims: [3], dataType: OnnxDataType.FLOAT, floatData: [1, 2, 3] });
-    })),
-    ...inspectAndBuild('two inputs named x', group, edited((m) => { m.graph!.input!.push({ ...m.graph!.input![0]! }); })),
-    ...inspectAndBuild('two nodes producing the same output', group, edited((m) => {
-      m.graph!.node!.push({ name: 'again', opType: 'Relu', input: ['hb'], output: ['hr'] });
-    })),
-    ...inspectAndBuild('a node overwriting the graph input', group, edited((m) => {
-      m.graph!.node!.push({ name: 'clobber', opType: 'Relu', input: ['y'], output: ['x'] });
-    })),
-    ...inspectAndBuild('a node overwriting an initializer', group, edited((m) => {
-      m.graph!.node!.push({ name: 'clobber', opType: 'Relu', input: ['hb'], output: ['w2'] });
-    })),
-    ...inspectAndBuild('an initializer that is also a graph input (its default value)', group, edited((m) => {
-      m.graph!.input!.push({ name: 'b1', type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: [{ dimValue: 8 }] } } } });
-    }), SUCCESS),
+    ...inspectAndBuild(
+      'two initializers named w1',
+      group,
+      edited((m) => {
+        m.graph!.initializer!.push({ name: 'w1', dims: [16, 8], dataType: OnnxDataType.FLOAT, rawData: new Uint8Array(512).fill(0x3f) });
+      }),
+    ),
+    ...inspectAndBuild(
+      'two initializers named w1 of different shapes',
+      group,
+      edited((m) => {
+        m.graph!.initializer!.push({ name: 'w1', dims: [3], dataType: OnnxDataType.FLOAT, floatData: [1, 2, 3] });
+      }),
+    ),
+    ...inspectAndBuild(
+      'two inputs named x',
+      group,
+      edited((m) => {
+        m.graph!.input!.push({ ...m.graph!.input![0]! });
+      }),
+    ),
+    ...inspectAndBuild(
+      'two nodes producing the same output',
+      group,
+      edited((m) => {
+        m.graph!.node!.push({ name: 'again', opType: 'Relu', input: ['hb'], output: ['hr'] });
+      }),
+    ),
+    ...inspectAndBuild(
+      'a node overwriting the graph input',
+      group,
+      edited((m) => {
+        m.graph!.node!.push({ name: 'clobber', opType: 'Relu', input: ['y'], output: ['x'] });
+      }),
+    ),
+    ...inspectAndBuild(
+      'a node overwriting an initializer',
+      group,
+      edited((m) => {
+        m.graph!.node!.push({ name: 'clobber', opType: 'Relu', input: ['hb'], output: ['w2'] });
+      }),
+    ),
+    ...inspectAndBuild(
+      'an initializer that is also a graph input (its default value)',
+      group,
+      edited((m) => {
+        m.graph!.input!.push({ name: 'b1', type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: [{ dimValue: 8 }] } } } });
+      }),
+      SUCCESS,
+    ),
   ];
 }
 
@@ -408,7 +598,11 @@ function brokenModels(): FuzzCase[] {
   const group = 'broken model files';
   const cnn = () => BASE_MODELS.cnn.bytes();
   const inspect = (name: string, setup: (box: Box) => void, exits: readonly number[] = ERROR): FuzzCase => ({
-    name, group, setup, args: ['inspect', MODEL], exits,
+    name,
+    group,
+    setup,
+    args: ['inspect', MODEL],
+    exits,
   });
   const bytes = (make: () => Uint8Array) => (box: Box) => writeModel(box, make());
   const flipped = (seed: number) => () => {
@@ -421,23 +615,62 @@ function brokenModels(): FuzzCase[] {
     return b;
   };
   return [
-    inspect('an empty model file', bytes(() => new Uint8Array())),
-    inspect('a model cut to 10 bytes', bytes(() => cnn().subarray(0, 10))),
-    inspect('a model cut in half', bytes(() => { const b = cnn(); return b.subarray(0, b.length >> 1); })),
-    inspect('a model missing its last byte', bytes(() => { const b = cnn(); return b.subarray(0, b.length - 1); })),
+    inspect(
+      'an empty model file',
+      bytes(() => new Uint8Array()),
+    ),
+    inspect(
+      'a model cut to 10 bytes',
+      bytes(() => cnn().subarray(0, 10)),
+    ),
+    inspect(
+      'a model cut in half',
+      bytes(() => {
+        const b = cnn();
+        return b.subarray(0, b.length >> 1);
+      }),
+    ),
+    inspect(
+      'a model missing its last byte',
+      bytes(() => {
+        const b = cnn();
+        return b.subarray(0, b.length - 1);
+      }),
+    ),
     inspect('a model path that is a folder', (box) => box.write(`${MODEL_DIR}/model.onnx/inside.txt`, 'x')),
-    inspect('a model path that is a FIFO', (box) => { spawnSync('mkfifo', [box.at(`${MODEL_DIR}/model.onnx`)]); }),
+    inspect('a model path that is a FIFO', (box) => {
+      spawnSync('mkfifo', [box.at(`${MODEL_DIR}/model.onnx`)]);
+    }),
     inspect('a model path that is a symlink to /dev/zero', (box) => symlinkSync('/dev/zero', box.at(`${MODEL_DIR}/model.onnx`))),
     inspect('a model that does not exist', () => undefined),
-    ...([['GRAPH', 5], ['TENSOR', 4], ['SPARSE_TENSOR', 11], ['TYPE_PROTO', 13]] as const).map(([name, type]) => inspect(
-      `an attribute of type ${name} that holds no value`,
-      bytes(() => editModel(cnn(), (m) => { m.graph!.node![1]!.attribute = [{ name: 'body', type }]; })),
-    )),
-    inspect('a text file named .onnx', bytes(() => new TextEncoder().encode('ir_version: 8\ngraph { }\n'))),
+    ...(
+      [
+        ['GRAPH', 5],
+        ['TENSOR', 4],
+        ['SPARSE_TENSOR', 11],
+        ['TYPE_PROTO', 13],
+      ] as const
+    ).map(([name, type]) =>
+      inspect(
+        `an attribute of type ${name} that holds no value`,
+        bytes(() =>
+          editModel(cnn(), (m) => {
+            m.graph!.node![1]!.attribute = [{ name: 'body', type }];
+          }),
+        ),
+      ),
+    ),
+    inspect(
+      'a text file named .onnx',
+      bytes(() => new TextEncoder().encode('ir_version: 8\ngraph { }\n')),
+    ),
     ...[1, 2, 3, 4, 5, 6].map((seed) => inspect(`a model with 8 bits flipped (seed ${seed})`, bytes(flipped(seed)), [0, 1, 2])),
     {
-      name: 'a model with 8 bits flipped, built on host', group, setup: bytes(flipped(7)),
-      args: ['build', MODEL, '--target', 'host', '--precision', 'float32', '-o', 'out'], mayWrite: [`${WORK}/out`],
+      name: 'a model with 8 bits flipped, built on host',
+      group,
+      setup: bytes(flipped(7)),
+      args: ['build', MODEL, '--target', 'host', '--precision', 'float32', '-o', 'out'],
+      mayWrite: [`${WORK}/out`],
     },
   ];
 }
@@ -474,8 +707,14 @@ function cleanRuns(): FuzzCase[] {
     box.write(`${MODEL_DIR}/calib.npy`, mlpSamples(8));
     box.write(`${MODEL_DIR}/x8.npy`, encodeNpy([1, 8], new Float32Array(8)));
   };
-  const c = (name: string, args: string[], exits: readonly number[] = SUCCESS, mayWrite: string[] = []): FuzzCase =>
-    ({ name, group, setup, args, exits, mayWrite });
+  const c = (name: string, args: string[], exits: readonly number[] = SUCCESS, mayWrite: string[] = []): FuzzCase => ({
+    name,
+    group,
+    setup,
+    args,
+    exits,
+    mayWrite,
+  });
   return [
     c('run without -o leaves nothing in TMPDIR', ['run', MODEL, ...QUICK, '--input', 'model/x.npy']),
     c('test without -o leaves nothing in TMPDIR', ['test', MODEL, ...QUICK]),
@@ -484,16 +723,37 @@ function cleanRuns(): FuzzCase[] {
     c('a failing run (input of the wrong size) leaves nothing', ['run', MODEL, ...QUICK, '--input', 'model/x8.npy'], ERROR),
     c('a failing run --json prints one error document', ['run', MODEL, ...QUICK, '--input', 'model/missing.npy', '--json'], ERROR),
     c('a linked build on host', ['build', MODEL, ...QUICK, '-o', 'out'], SUCCESS, [`${WORK}/out`]),
-    c('a firmware build that fails in gcc', ['build', MODEL, '--target', 'targets/bad.json', '--precision', 'float32', '-o', 'out'], ERROR, [`${WORK}/out`]),
-  ].map((fc) => fc.name.includes('fails in gcc')
-    ? { ...fc, setup: (box: Box) => { setup(box); writeTarget(box, `${WORK}/targets/bad.json`, (t) => { t.name = 'bad'; t.compiler.flags = ['-fno-such-flag-anywhere']; }); } }
-    : fc);
+    c('a firmware build that fails in gcc', ['build', MODEL, '--target', 'targets/bad.json', '--precision', 'float32', '-o', 'out'], ERROR, [
+      `${WORK}/out`,
+    ]),
+  ].map((fc) =>
+    fc.name.includes('fails in gcc')
+      ? {
+          ...fc,
+          setup: (box: Box) => {
+            setup(box);
+            writeTarget(box, `${WORK}/targets/bad.json`, (t) => {
+              t.name = 'bad';
+              t.compiler.flags = ['-fno-such-flag-anywhere'];
+            });
+          },
+        }
+      : fc,
+  );
 }
 
 /** Every case of the fixed corpus. */
 export function corpus(): FuzzCase[] {
   return [
-    ...dataLoss(), ...externalData(), ...injection(), ...hugeSizes(), ...badNumbers(), ...malformedData(),
-    ...duplicateNames(), ...brokenModels(), ...specialFiles(), ...cleanRuns(),
+    ...dataLoss(),
+    ...externalData(),
+    ...injection(),
+    ...hugeSizes(),
+    ...badNumbers(),
+    ...malformedData(),
+    ...duplicateNames(),
+    ...brokenModels(),
+    ...specialFiles(),
+    ...cleanRuns(),
   ];
 }

@@ -6,7 +6,14 @@
 
 import { symlinkSync } from 'node:fs';
 import { encodeNpy } from '../../src/data/index.js';
-import { decodeModel, encodeModel, type AttributeProto, type ModelProto, type TensorProto, type ValueInfoProto } from '../../src/frontend/onnx-proto.js';
+import {
+  decodeModel,
+  encodeModel,
+  type AttributeProto,
+  type ModelProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from '../../src/frontend/onnx-proto.js';
 import { seededRandom } from '../../src/util/random.js';
 import { randomFloats } from '../frontend/build-graph.js';
 import { MODEL_DIR, SECRET, WORK } from './layout.js';
@@ -20,16 +27,77 @@ const EXTREME_INTS = [0, -1, 1, 2, 3, -(2 ** 31), 2 ** 31 - 1, 2 ** 31, 2 ** 32,
 const EXTREME_FLOATS = [NaN, Infinity, -Infinity, 0, -0, 1e38, -1e38, 1e-45, 3.4e38];
 const INT32S = [0, -1, 1, 5, 12, 17, 99, 2 ** 31 - 1, -(2 ** 31)];
 const HOSTILE_NAMES = ['', ' ', '$(shell touch PWNED)', '*/ int x; /*', 'a\nb', '"\'`', '\\', '../../x', 'x'.repeat(10_000), 'é🙂', 'NaN', '0'];
-const OPS = ['Relu', 'Conv', 'Gemm', 'MatMul', 'Add', 'Pad', 'Reshape', 'Transpose', 'Softmax', 'MaxPool', 'AveragePool',
-  'Expand', 'Tile', 'Concat', 'Gather', 'Slice', 'Split', 'Resize', 'ConstantOfShape', 'Range', 'Loop', 'If', 'Scan',
-  'LSTM', 'NonZero', 'Unique', 'CustomOp', '', 'relu', 'Conv ', 'QLinearConv', 'DequantizeLinear', 'BatchNormalization'];
-const ATTRIBUTE_NAMES = ['axis', 'axes', 'perm', 'pads', 'strides', 'kernel_shape', 'dilations', 'group', 'transA', 'transB',
-  'alpha', 'beta', 'mode', 'auto_pad', 'ceil_mode', 'keepdims', 'to', 'value', 'epsilon', 'count_include_pad'];
+const OPS = [
+  'Relu',
+  'Conv',
+  'Gemm',
+  'MatMul',
+  'Add',
+  'Pad',
+  'Reshape',
+  'Transpose',
+  'Softmax',
+  'MaxPool',
+  'AveragePool',
+  'Expand',
+  'Tile',
+  'Concat',
+  'Gather',
+  'Slice',
+  'Split',
+  'Resize',
+  'ConstantOfShape',
+  'Range',
+  'Loop',
+  'If',
+  'Scan',
+  'LSTM',
+  'NonZero',
+  'Unique',
+  'CustomOp',
+  '',
+  'relu',
+  'Conv ',
+  'QLinearConv',
+  'DequantizeLinear',
+  'BatchNormalization',
+];
+const ATTRIBUTE_NAMES = [
+  'axis',
+  'axes',
+  'perm',
+  'pads',
+  'strides',
+  'kernel_shape',
+  'dilations',
+  'group',
+  'transA',
+  'transB',
+  'alpha',
+  'beta',
+  'mode',
+  'auto_pad',
+  'ceil_mode',
+  'keepdims',
+  'to',
+  'value',
+  'epsilon',
+  'count_include_pad',
+];
 /** External data locations; those marked true resolve outside the model's folder and must be refused. */
 const LOCATIONS: [string, boolean][] = [
-  ['weights.bin', false], ['missing.bin', false], ['.', false], ['', false], ['zero.bin', true], ['escape.bin', true],
-  [`../../../../${SECRET}`, true], [`@SANDBOX@/${SECRET}`, true], ['/dev/zero', true], ['/proc/self/environ', true],
-  ['/etc/hostname', true], ['weights.bin/../../../../../' + SECRET, true],
+  ['weights.bin', false],
+  ['missing.bin', false],
+  ['.', false],
+  ['', false],
+  ['zero.bin', true],
+  ['escape.bin', true],
+  [`../../../../${SECRET}`, true],
+  [`@SANDBOX@/${SECRET}`, true],
+  ['/dev/zero', true],
+  ['/proc/self/environ', true],
+  ['/etc/hostname', true],
+  ['weights.bin/../../../../../' + SECRET, true],
 ];
 const OFFSETS = [undefined, 0, -100, -1, 1, 3, 2 ** 31, 2 ** 53, 1e15, 'abc', '1.5', '0x10', ''];
 const LENGTHS = [undefined, 0, 4, 512, -1, 1e15, 2 ** 32, 'x'];
@@ -57,7 +125,8 @@ const PROTO_MUTATIONS: Record<string, (m: ModelProto, rng: Rng, sandbox: string)
     if (isTensor(t)) {
       const dims = [...(t.dims ?? [])];
       const k = Math.floor(rng() * (dims.length + 1));
-      if (rng() < 0.15) dims.length = 0; else dims[k] = v;
+      if (rng() < 0.15) dims.length = 0;
+      else dims[k] = v;
       t.dims = dims;
       return { change: `dims of initializer "${t.name}" = [${dims.join(', ')}]` };
     }
@@ -144,14 +213,36 @@ const PROTO_MUTATIONS: Record<string, (m: ModelProto, rng: Rng, sandbox: string)
     const g = m.graph!;
     const node = pick(rng, g.node!);
     const r = rng();
-    if (r < 0.2) { node.input = [...node.input!, pick(rng, ['', 'dangling', g.node![0]!.output![0]!])]; return { change: `extra input on node "${node.name}"` }; }
-    if (r < 0.35) { node.input = node.input!.slice(0, -1); return { change: `last input of node "${node.name}" removed` }; }
-    if (r < 0.45) { node.output = []; return { change: `outputs of node "${node.name}" removed` }; }
-    if (r < 0.6) { g.node!.push({ ...node, name: `${node.name}_copy` }); return { change: `node "${node.name}" duplicated` }; }
-    if (r < 0.75) { g.node!.splice(g.node!.indexOf(node), 1); return { change: `node "${node.name}" removed` }; }
-    if (r < 0.85) { g.node!.reverse(); return { change: 'nodes in reverse order' }; }
-    if (r < 0.92) { g.output = []; return { change: 'graph outputs removed' }; }
-    g.input = []; return { change: 'graph inputs removed' };
+    if (r < 0.2) {
+      node.input = [...node.input!, pick(rng, ['', 'dangling', g.node![0]!.output![0]!])];
+      return { change: `extra input on node "${node.name}"` };
+    }
+    if (r < 0.35) {
+      node.input = node.input!.slice(0, -1);
+      return { change: `last input of node "${node.name}" removed` };
+    }
+    if (r < 0.45) {
+      node.output = [];
+      return { change: `outputs of node "${node.name}" removed` };
+    }
+    if (r < 0.6) {
+      g.node!.push({ ...node, name: `${node.name}_copy` });
+      return { change: `node "${node.name}" duplicated` };
+    }
+    if (r < 0.75) {
+      g.node!.splice(g.node!.indexOf(node), 1);
+      return { change: `node "${node.name}" removed` };
+    }
+    if (r < 0.85) {
+      g.node!.reverse();
+      return { change: 'nodes in reverse order' };
+    }
+    if (r < 0.92) {
+      g.output = [];
+      return { change: 'graph outputs removed' };
+    }
+    g.input = [];
+    return { change: 'graph inputs removed' };
   },
   data(m, rng) {
     const inits = m.graph!.initializer ?? [];
@@ -162,8 +253,13 @@ const PROTO_MUTATIONS: Record<string, (m: ModelProto, rng: Rng, sandbox: string)
     if (r < 0.25) t.rawData = raw.subarray(0, Math.floor(rng() * raw.length));
     else if (r < 0.4) t.rawData = Uint8Array.from([...raw, ...new Uint8Array(1 + Math.floor(rng() * 64))]);
     else if (r < 0.6) t.rawData = new Uint8Array(raw.length).fill(pick(rng, [0xff, 0x7f, 0x80]));
-    else if (r < 0.75) { t.rawData = new Uint8Array(); t.floatData = [NaN, Infinity, -Infinity]; }
-    else { t.rawData = new Uint8Array(); t.int64Data = Array.from({ length: Math.max(1, raw.length >> 3) }, () => pick(rng, EXTREME_INTS)); }
+    else if (r < 0.75) {
+      t.rawData = new Uint8Array();
+      t.floatData = [NaN, Infinity, -Infinity];
+    } else {
+      t.rawData = new Uint8Array();
+      t.int64Data = Array.from({ length: Math.max(1, raw.length >> 3) }, () => pick(rng, EXTREME_INTS));
+    }
     return { change: `data of initializer "${t.name}" changed (${r.toFixed(2)})` };
   },
 };
@@ -229,7 +325,10 @@ const MILD_MUTATIONS: Record<string, (m: ModelProto, rng: Rng) => { change: stri
     const values = new Float32Array(raw.buffer, 0, raw.length >> 2); // whole values only: an earlier mutation may have cut the data
     const r = rng();
     const factor = pick(rng, [0, 1e-30, 1e6, 1e30, -1]);
-    if (r < 0.7) values.forEach((v, i) => { values[i] = v * factor; });
+    if (r < 0.7)
+      values.forEach((v, i) => {
+        values[i] = v * factor;
+      });
     else values[Math.floor(rng() * values.length)] = pick(rng, EXTREME_FLOATS);
     t.rawData = raw;
     return { change: r < 0.7 ? `weights of "${t.name}" times ${factor}` : `one weight of "${t.name}" made extreme` };
@@ -262,7 +361,9 @@ const BYTE_MUTATIONS: Record<string, (b: Uint8Array, rng: Rng) => { bytes: Uint8
 };
 
 function describe(a: AttributeProto): string {
-  const v = a.ints ? `[${a.ints.slice(0, 6).join(', ')}${a.ints.length > 6 ? ', ...' : ''}]` : a.i ?? a.f ?? (a.s ? JSON.stringify(new TextDecoder().decode(a.s).slice(0, 20)) : '');
+  const v = a.ints
+    ? `[${a.ints.slice(0, 6).join(', ')}${a.ints.length > 6 ? ', ...' : ''}]`
+    : (a.i ?? a.f ?? (a.s ? JSON.stringify(new TextDecoder().decode(a.s).slice(0, 20)) : ''));
   return `${String(v)} (type ${a.type ?? '?'})`;
 }
 
@@ -310,10 +411,14 @@ export function mutant(seed: number, index: number): FuzzCase {
     const mutated = mutateModel(base.bytes(), rng, sandbox);
     const r = rng();
     const json = rng() < 0.2 ? ['--json'] : [];
-    const args = r < 0.5 ? ['inspect', 'model/model.onnx', ...json]
-      : r < 0.85 ? ['build', 'model/model.onnx', '--target', 'host', '--precision', 'float32', '--no-link', '-o', 'out', ...json]
-        : rng() < 0.5 ? ['build', 'model/model.onnx', '--target', 'host', '--precision', 'float32', '-o', 'out']
-          : ['build', 'model/model.onnx', '--target', 'host', '--calib', 'model/calib.npy', '-o', 'out'];
+    const args =
+      r < 0.5
+        ? ['inspect', 'model/model.onnx', ...json]
+        : r < 0.85
+          ? ['build', 'model/model.onnx', '--target', 'host', '--precision', 'float32', '--no-link', '-o', 'out', ...json]
+          : rng() < 0.5
+            ? ['build', 'model/model.onnx', '--target', 'host', '--precision', 'float32', '-o', 'out']
+            : ['build', 'model/model.onnx', '--target', 'host', '--calib', 'model/calib.npy', '-o', 'out'];
     return { baseName, base, mutated, args };
   };
   const shown = plan('/SANDBOX');

@@ -44,7 +44,15 @@ export function formatFailure(r: CaseResult): string {
     `  command: ${r.command}`,
     `  replay:  ${replay(r.fuzzCase)}`,
     ...r.problems.map((p) => `  - ${p}`),
-    ...(r.stderrHead.trim() === '' ? [] : ['  stderr:', ...r.stderrHead.trimEnd().split('\n').map((l) => `  | ${l}`)]),
+    ...(r.stderrHead.trim() === ''
+      ? []
+      : [
+          '  stderr:',
+          ...r.stderrHead
+            .trimEnd()
+            .split('\n')
+            .map((l) => `  | ${l}`),
+        ]),
   ].join('\n');
 }
 

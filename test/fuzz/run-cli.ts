@@ -39,7 +39,11 @@ const running = new Set<number>();
 /** Kill every run under way (for SIGINT / SIGTERM of the process that started them). */
 export function killRunning(): void {
   for (const pgid of running) {
-    try { process.kill(-pgid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -47,7 +51,10 @@ export function killRunning(): void {
 export function runCli(args: readonly string[], cwd: string, env: Record<string, string>, limits = DEFAULT_LIMITS): Promise<CliRun> {
   const started = Date.now();
   const child = spawn(process.execPath, [BIN, ...args], {
-    cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (child.pid !== undefined) running.add(child.pid);
   const out: Buffer[] = [];
@@ -58,7 +65,11 @@ export function runCli(args: readonly string[], cwd: string, env: Record<string,
   let killed: CliRun['killed'];
   const killGroup = (why: 'hang' | 'memory') => {
     killed ??= why;
-    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   };
   const poll = setInterval(() => {
     if (child.pid === undefined) return;
@@ -68,16 +79,28 @@ export function runCli(args: readonly string[], cwd: string, env: Record<string,
   }, POLL_MS);
   const timer = setTimeout(() => killGroup('hang'), limits.timeMs);
   return new Promise((resolve, reject) => {
-    child.on('error', (e) => { clearInterval(poll); clearTimeout(timer); reject(e); });
+    child.on('error', (e) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      reject(e);
+    });
     child.on('close', (code, signal) => {
       clearInterval(poll);
       clearTimeout(timer);
       const wallMs = Date.now() - started;
       running.delete(child.pid!);
-      void killStrays(child.pid!).then((strays) => resolve({
-        exitCode: code, signal, peakBytes, killed, wallMs, strays,
-        stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'),
-      }));
+      void killStrays(child.pid!).then((strays) =>
+        resolve({
+          exitCode: code,
+          signal,
+          peakBytes,
+          killed,
+          wallMs,
+          strays,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        }),
+      );
     });
   });
 }
@@ -93,7 +116,11 @@ async function killStrays(pgid: number): Promise<number> {
     alive = groupMembers(pgid);
   }
   for (const pid of alive) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* raced to exit */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* raced to exit */
+    }
   }
   return alive.length;
 }

@@ -73,7 +73,9 @@ export async function runCase(c: FuzzCase, base: string, keep = false): Promise<
   const writable = (p: string) => mayWrite.some((w) => isUnder(p, w));
   const all = changes(before, after, () => true);
   const problems = judge({
-    run, limits, args,
+    run,
+    limits,
+    args,
     exits: c.exits ?? [0, 1, 2],
     outside: changes(before, after, (p) => !writable(p)),
     inside: changes(before, after, writable),
@@ -86,8 +88,13 @@ export async function runCase(c: FuzzCase, base: string, keep = false): Promise<
   const command = `cd ${quote(cwd)} && TMPDIR=${quote(tmp)} node ${quote(BIN)} ${args.map(quote).join(' ')}`;
   if (!keep) rmSync(root, { recursive: true, force: true });
   return {
-    fuzzCase: c, command, problems, root,
-    exitCode: run.exitCode, wallMs: run.wallMs, peakBytes: run.peakBytes,
+    fuzzCase: c,
+    command,
+    problems,
+    root,
+    exitCode: run.exitCode,
+    wallMs: run.wallMs,
+    peakBytes: run.peakBytes,
     stderrHead: run.stderr.split('\n').slice(0, 6).join('\n'),
   };
 }
@@ -97,7 +104,10 @@ function makeBox(root: string): Box {
   mkdirSync(sandbox);
   const at = (rel: string) => join(sandbox, rel);
   return {
-    root, sandbox, canary: join(root, CANARY_NAME), at,
+    root,
+    sandbox,
+    canary: join(root, CANARY_NAME),
+    at,
     write(rel, content) {
       mkdirSync(dirname(at(rel)), { recursive: true });
       writeFileSync(at(rel), content);

@@ -13,13 +13,31 @@ import { judge, type Observed } from './verdict.js';
 const root = mkdtempSync(join(tmpdir(), 'eennc-verdict-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const cleanRun: CliRun = { exitCode: 1, signal: null, stdout: '', stderr: 'error: x.onnx: bad\nhint: fix it\n', peakBytes: 1e8, wallMs: 10, strays: 0 };
+const cleanRun: CliRun = {
+  exitCode: 1,
+  signal: null,
+  stdout: '',
+  stderr: 'error: x.onnx: bad\nhint: fix it\n',
+  peakBytes: 1e8,
+  wallMs: 10,
+  strays: 0,
+};
 const none = { created: [], deleted: [], modified: [] };
 
 function verdict(run: Partial<CliRun>, more: Partial<Observed> = {}): string[] {
   return judge({
-    run: { ...cleanRun, ...run }, limits: DEFAULT_LIMITS, args: ['inspect', 'x.onnx'], exits: [0, 1, 2],
-    outside: none, inside: none, leftInTmp: [], canaries: [], written: [], root, mustNotPrint: [], ...more,
+    run: { ...cleanRun, ...run },
+    limits: DEFAULT_LIMITS,
+    args: ['inspect', 'x.onnx'],
+    exits: [0, 1, 2],
+    outside: none,
+    inside: none,
+    leftInTmp: [],
+    canaries: [],
+    written: [],
+    root,
+    mustNotPrint: [],
+    ...more,
   });
 }
 
@@ -34,9 +52,9 @@ describe('fuzz verdict', () => {
     expect(verdict({ exitCode: null, signal: 'SIGSEGV' })).toContain('ended by signal SIGSEGV');
     expect(verdict({ exitCode: 0 }, { exits: [1, 2] })).toContain('exit 0, expected 1 or 2');
     expect(verdict({ stderr: 'error: x\nhint: y\n    at main (file:///a/b.js:10:5)\n' })).toContain('stack trace printed');
-    expect(verdict({ stderr: 'TypeError: x\n    at node:internal/modules/esm/loader:1:1\n' })).toEqual(expect.arrayContaining([
-      'stack trace printed', 'failed without an "error:" line on stderr', 'failed without a "hint:" line on stderr',
-    ]));
+    expect(verdict({ stderr: 'TypeError: x\n    at node:internal/modules/esm/loader:1:1\n' })).toEqual(
+      expect.arrayContaining(['stack trace printed', 'failed without an "error:" line on stderr', 'failed without a "hint:" line on stderr']),
+    );
   });
 
   it('a hang or too much memory', () => {
@@ -60,13 +78,16 @@ describe('fuzz verdict', () => {
 
   it('output a case forbids', () => {
     const gcc: [RegExp, string] = [/building the firmware for \S+ failed/, 'generated C that does not compile'];
-    expect(verdict({ stderr: 'error: out: building the firmware for host failed: model.c:3:1: error: x\nhint: h\n' }, { mustNotPrint: [gcc] }))
-      .toEqual(['generated C that does not compile']);
+    expect(
+      verdict({ stderr: 'error: out: building the firmware for host failed: model.c:3:1: error: x\nhint: h\n' }, { mustNotPrint: [gcc] }),
+    ).toEqual(['generated C that does not compile']);
     expect(verdict({}, { mustNotPrint: [gcc] })).toEqual([]);
   });
 
   it('a hint naming a path in the case folder that is gone', () => {
-    expect(verdict({ stderr: `error: make failed\nhint: run make in ${root}/gone/project\n` })).toEqual([`a hint names ${root}/gone/project, which does not exist`]);
+    expect(verdict({ stderr: `error: make failed\nhint: run make in ${root}/gone/project\n` })).toEqual([
+      `a hint names ${root}/gone/project, which does not exist`,
+    ]);
     expect(verdict({ stderr: `error: make failed\nhint: run make in ${root}\n` })).toEqual([]);
   });
 
@@ -96,7 +117,12 @@ describe('fuzz verdict', () => {
   it('the watchdog measures the command and kills a hang', async () => {
     const tmp = join(root, 'tmp');
     mkdirSync(tmp);
-    const run = await runCli(['inspect', join(ROOT, 'examples/fmnist/fmnist_cnn.onnx')], root, { TMPDIR: tmp }, { timeMs: 60_000, memoryBytes: DEFAULT_LIMITS.memoryBytes });
+    const run = await runCli(
+      ['inspect', join(ROOT, 'examples/fmnist/fmnist_cnn.onnx')],
+      root,
+      { TMPDIR: tmp },
+      { timeMs: 60_000, memoryBytes: DEFAULT_LIMITS.memoryBytes },
+    );
     expect(run.killed).toBeUndefined();
     expect(run.exitCode).toBe(0);
     expect(run.peakBytes).toBeGreaterThan(10 * 1024 * 1024);

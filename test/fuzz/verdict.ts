@@ -63,7 +63,10 @@ export function judge(o: Observed): string[] {
 
 /** Paths inside the case's folder that hint lines name but that do not exist (any more). */
 function hintedPaths(stderr: string, root: string): string[] {
-  const hints = stderr.split('\n').filter((l) => l.startsWith('hint:')).join('\n');
+  const hints = stderr
+    .split('\n')
+    .filter((l) => l.startsWith('hint:'))
+    .join('\n');
   const paths = hints.match(/\/[^\s'"`,;()]+/g) ?? [];
   return paths.map((p) => p.replace(/[.:]+$/, '')).filter((p) => p.startsWith(root) && !existsSync(p));
 }
@@ -91,7 +94,7 @@ function secretProblems(run: CliRun, written: string[]): string[] {
   const problems: string[] = [];
   const printed = run.stdout + run.stderr;
   if (new RegExp(`\\b${SECRET_SIZE}\\b`).test(printed)) problems.push(`printed the size of a file outside the model's folder (${SECRET_SIZE})`);
-  if (printed.includes(SECRET_TEXT)) problems.push('printed the contents of a file outside the model\'s folder');
+  if (printed.includes(SECRET_TEXT)) problems.push("printed the contents of a file outside the model's folder");
   for (const path of written) {
     try {
       if (statSync(path).isFile() && statSync(path).size < 8 * MB && readFileSync(path, 'latin1').includes(SECRET_TEXT)) {

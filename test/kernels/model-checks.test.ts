@@ -64,9 +64,15 @@ describe('model.c ties its sizes and switches to the kernel headers', () => {
   it('states each scratch size, constant and required switch once, naming the step and node', () => {
     const c = readFileSync(join(write('listed', model(true)), 'model.c'), 'utf8');
     const asserts = c.split('\n').filter((line) => line.startsWith('_Static_assert('));
-    expect(asserts).toContainEqual(expect.stringMatching(/^_Static_assert\(EENN_CONV_S8_SCRATCH_BYTES\(27\) <= \d+, "step 0 \\".*\\": scratch of eenn_conv2d_s8"\);$/));
+    expect(asserts).toContainEqual(
+      expect.stringMatching(/^_Static_assert\(EENN_CONV_S8_SCRATCH_BYTES\(27\) <= \d+, "step 0 \\".*\\": scratch of eenn_conv2d_s8"\);$/),
+    );
     expect(asserts).toContainEqual(expect.stringMatching(/^_Static_assert\(EENN_DEPTHWISE_S8_SCRATCH_BYTES\(8, 8, 3, 3, 1, 1, 1, 1\) <= \d+, /));
-    expect(asserts).toContainEqual(expect.stringMatching(/^_Static_assert\(EENN_CONV_S8_EXACT, "step \d+ \\".*\\" needs the exact output stage: EENN_CONV_S8_EXACT must be 1"\);$/));
+    expect(asserts).toContainEqual(
+      expect.stringMatching(
+        /^_Static_assert\(EENN_CONV_S8_EXACT, "step \d+ \\".*\\" needs the exact output stage: EENN_CONV_S8_EXACT must be 1"\);$/,
+      ),
+    );
     expect(asserts.filter((a) => a.startsWith('_Static_assert(EENN_PAIR_CHUNK_S8 == 16,'))).toHaveLength(1);
     expect(new Set(asserts).size).toBe(asserts.length);
   }, 60_000);
@@ -89,7 +95,12 @@ describe('model.c ties its sizes and switches to the kernel headers', () => {
   it('stops compiling when a header macro no longer says what the compiler computed', async () => {
     const edits: [string, RegExp, string, string][] = [
       ['the im2col columns', /\(\(\(depth\) < 16 \? 16 : 4\)/, '(((depth) < 16 ? 16 : 8)', 'scratch of eenn_conv2d_s8'],
-      ['the depthwise band', /#define EENN_DEPTHWISE_S8_BAND 8/, '#define EENN_DEPTHWISE_S8_BAND 4', 'output rows eenn_depthwise_conv2d_s8 computes per pass'],
+      [
+        'the depthwise band',
+        /#define EENN_DEPTHWISE_S8_BAND 8/,
+        '#define EENN_DEPTHWISE_S8_BAND 4',
+        'output rows eenn_depthwise_conv2d_s8 computes per pass',
+      ],
       ['the paired chunk', /#define EENN_PAIR_CHUNK_S8 16/, '#define EENN_PAIR_CHUNK_S8 32', 'weights packed in pairs'],
     ];
     for (const [what, from, to, message] of edits) {
@@ -103,7 +114,12 @@ describe('model.c ties its sizes and switches to the kernel headers', () => {
 /** Input [1, 4, 8, 8] -> Relu -> depthwise 3x3 (run over its input) -> 3x3 conv + max pool (fused): float32. */
 function floatModel(): Graph {
   const b = new GraphBuilder();
-  const weights = (name: string, shape: number[]) => b.constant(name, shape, Float32Array.from({ length: shape.reduce((a, v) => a * v, 1) }, (_, i) => (i % 7) / 7 - 0.4));
+  const weights = (name: string, shape: number[]) =>
+    b.constant(
+      name,
+      shape,
+      Float32Array.from({ length: shape.reduce((a, v) => a * v, 1) }, (_, i) => (i % 7) / 7 - 0.4),
+    );
   const r = b.op('Relu', [b.input('x', [1, 4, 8, 8])]);
   const d = b.op('Conv', [r, weights('dw', [4, 1, 3, 3])], { group: 4, pads: [1, 1, 1, 1] });
   const c = b.op('Conv', [d, weights('cw', [8, 4, 3, 3])], { pads: [1, 1, 1, 1] });
@@ -111,7 +127,7 @@ function floatModel(): Graph {
   return b.build();
 }
 
-describe('float32 model.c ties the float kernels\' scratch to their header', () => {
+describe("float32 model.c ties the float kernels' scratch to their header", () => {
   const root = mkdtempSync(join(tmpdir(), 'eenn-contract-checks-f32-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -125,7 +141,7 @@ describe('float32 model.c ties the float kernels\' scratch to their header', () 
     const c = readFileSync(join(dir, 'model.c'), 'utf8');
     expect(c).toMatch(/_Static_assert\(EENN_DEPTHWISE_IN_PLACE_F32_SCRATCH_FLOATS\(8, 8\) <= 64, /);
     expect(c).toMatch(/_Static_assert\(EENN_CONV_POOL_F32_SCRATCH_FLOATS\(8, 8, 8\) <= 256, /);
-    const compile = async () => (await execa('gcc', [...HOST_CFLAGS, '-fsyntax-only', '-I', dir, join(dir, 'model.c')], { reject: false }));
+    const compile = async () => await execa('gcc', [...HOST_CFLAGS, '-fsyntax-only', '-I', dir, join(dir, 'model.c')], { reject: false });
     expect((await compile()).exitCode).toBe(0);
     const header = join(dir, 'kernels/eenn_kernels_f32.h');
     writeFileSync(header, readFileSync(header, 'utf8').replace('#define EENN_CONV_POOL_F32_BLOCK 4', '#define EENN_CONV_POOL_F32_BLOCK 8'));
@@ -136,13 +152,27 @@ describe('float32 model.c ties the float kernels\' scratch to their header', () 
 describe('contractChecks', () => {
   const graph = new GraphBuilder().build();
   const conv = (name: string, scratch: boolean): { step: Step; lowered: LoweredStep } => ({
-    step: { index: 2, nodes: [{ name, op: 'QConv', domain: 'eenn.int8', inputs: [], outputs: [], attrs: {} }], scratchBytes: scratch ? 64 : undefined },
+    step: {
+      index: 2,
+      nodes: [{ name, op: 'QConv', domain: 'eenn.int8', inputs: [], outputs: [], attrs: {} }],
+      scratchBytes: scratch ? 64 : undefined,
+    },
     lowered: {
-      calls: [{
-        fn: 'eenn_conv2d_s8', source: 'eenn_conv2d_s8.c',
-        args: [scratch ? scratchArg('scratch') : nullArg('scratch'), intArg('in_c', 4), intArg('groups', 1), intArg('kernel_h', 3),
-          intArg('kernel_w', 3), intArg('out_c', 2), nullArg('bias')],
-      }],
+      calls: [
+        {
+          fn: 'eenn_conv2d_s8',
+          source: 'eenn_conv2d_s8.c',
+          args: [
+            scratch ? scratchArg('scratch') : nullArg('scratch'),
+            intArg('in_c', 4),
+            intArg('groups', 1),
+            intArg('kernel_h', 3),
+            intArg('kernel_w', 3),
+            intArg('out_c', 2),
+            nullArg('bias'),
+          ],
+        },
+      ],
     },
   });
 

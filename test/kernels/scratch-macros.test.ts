@@ -9,12 +9,13 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONV_POOL_BLOCK } from '../../src/kernels/conv-block.js';
 import {
-  conv1x1InPlaceF32ScratchFloats, convPairF32ScratchFloats, convPoolF32ScratchFloats, depthwiseInPlaceF32ScratchFloats,
+  conv1x1InPlaceF32ScratchFloats,
+  convPairF32ScratchFloats,
+  convPoolF32ScratchFloats,
+  depthwiseInPlaceF32ScratchFloats,
   POINTWISE_IN_PLACE_PIXELS,
 } from '../../src/kernels/conv-f32.js';
-import {
-  conv1x1InPlaceS8ScratchBytes, conv1x1S8ScratchBytes, convS8ScratchBytes, POINTWISE_S8_IN_PLACE_PIXELS,
-} from '../../src/kernels/conv-s8.js';
+import { conv1x1InPlaceS8ScratchBytes, conv1x1S8ScratchBytes, convS8ScratchBytes, POINTWISE_S8_IN_PLACE_PIXELS } from '../../src/kernels/conv-s8.js';
 import { DEPTHWISE_S8_BAND, depthwiseS8ScratchBytes } from '../../src/kernels/depthwise-s8.js';
 import { BOUNDED_DEPTH_S8 } from '../../src/kernels/output-stage-s8.js';
 import { PAIR_CHUNK_S8, pairedRowBytes } from '../../src/kernels/weight-layout-s8.js';
@@ -55,10 +56,11 @@ function sweep(): Case[] {
         { macro: 'EENN_CONV_POOL_F32_SCRATCH_FLOATS', args: [n, m, m + 2], expected: convPoolF32ScratchFloats(n, m, m + 2) },
       );
       for (const residual of [false, true]) {
-        const args = [m % 5 + 1, n, m, Math.min(n, 3), m + 1, n + 2];
+        const args = [(m % 5) + 1, n, m, Math.min(n, 3), m + 1, n + 2];
         const [slab, midC, midW, band, outC, outW] = args as [number, number, number, number, number, number];
         cases.push({
-          macro: 'EENN_CONV_PAIR_F32_SCRATCH_FLOATS', args: [...args, residual ? 1 : 0],
+          macro: 'EENN_CONV_PAIR_F32_SCRATCH_FLOATS',
+          args: [...args, residual ? 1 : 0],
           expected: convPairF32ScratchFloats(slab, midC, midW, band, outC, outW, residual),
         });
       }
@@ -67,10 +69,21 @@ function sweep(): Case[] {
   // The depthwise ring of rows: output sizes around the band and the 4-pixel vectors, kernels, strides, dilations.
   for (const outH of [1, 2, 7, 8, 9, 17]) {
     for (const outW of [1, 3, 4, 5, 16, 33]) {
-      for (const [kH, kW] of [[1, 1], [3, 3], [5, 5], [1, 9]] as const) {
-        for (const [s, d] of [[1, 1], [2, 1], [1, 2], [3, 2]] as const) {
+      for (const [kH, kW] of [
+        [1, 1],
+        [3, 3],
+        [5, 5],
+        [1, 9],
+      ] as const) {
+        for (const [s, d] of [
+          [1, 1],
+          [2, 1],
+          [1, 2],
+          [3, 2],
+        ] as const) {
           cases.push({
-            macro: 'EENN_DEPTHWISE_S8_SCRATCH_BYTES', args: [outH, outW, kH, kW, s, s + 1, d, d],
+            macro: 'EENN_DEPTHWISE_S8_SCRATCH_BYTES',
+            args: [outH, outW, kH, kW, s, s + 1, d, d],
             expected: depthwiseS8ScratchBytes(outH, outW, kH, kW, s, s + 1, d, d),
           });
         }
@@ -82,8 +95,18 @@ function sweep(): Case[] {
 
 function program(cases: readonly Case[]): string {
   const lines = cases.map((c) => `    printf("%ld\\n", (long)(${c.args.length > 0 ? `${c.macro}(${c.args.join(', ')})` : c.macro}));`);
-  return ['#include <stdio.h>', '#include "eenn_kernels_s8.h"', '#include "eenn_kernels_f32.h"', '',
-    'int main(void)', '{', ...lines, '    return 0;', '}', ''].join('\n');
+  return [
+    '#include <stdio.h>',
+    '#include "eenn_kernels_s8.h"',
+    '#include "eenn_kernels_f32.h"',
+    '',
+    'int main(void)',
+    '{',
+    ...lines,
+    '    return 0;',
+    '}',
+    '',
+  ].join('\n');
 }
 
 describe('the kernel contracts against the C headers', () => {
@@ -94,8 +117,7 @@ describe('the kernel contracts against the C headers', () => {
   beforeAll(async () => {
     writeFileSync(join(dir, 'macros.c'), program(cases));
     const exe = join(dir, 'macros');
-    await execa('gcc', [...HOST_CFLAGS, '-I', join(TEMPLATES, 'kernels'), '-I', join(TEMPLATES, 'runtime'),
-      join(dir, 'macros.c'), '-o', exe]);
+    await execa('gcc', [...HOST_CFLAGS, '-I', join(TEMPLATES, 'kernels'), '-I', join(TEMPLATES, 'runtime'), join(dir, 'macros.c'), '-o', exe]);
     printed = (await execa(exe)).stdout.trim().split('\n').map(Number);
   }, 120_000);
 
@@ -105,7 +127,7 @@ describe('the kernel contracts against the C headers', () => {
     expect(printed).toHaveLength(cases.length);
   });
 
-  it('every scratch size and constant equals the contract\'s', () => {
+  it("every scratch size and constant equals the contract's", () => {
     const differing = cases
       .map((c, i) => ({ call: `${c.macro}(${c.args.join(', ')})`, c: printed[i], ts: c.expected }))
       .filter((row) => row.c !== row.ts);

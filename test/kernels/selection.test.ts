@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { CONV_1X1_F32, CONV_F32, DEPTHWISE_F32, floatInPlaceConv, isPoolFusableConv } from '../../src/kernels/conv-f32.js';
 import {
-  CONV_1X1_S8, CONV_S8, conv1x1InPlaceS8ScratchBytes, convS8ScratchBytes, int8ConvScratchBytes, int8PointwiseInPlaceScratch,
+  CONV_1X1_S8,
+  CONV_S8,
+  conv1x1InPlaceS8ScratchBytes,
+  convS8ScratchBytes,
+  int8ConvScratchBytes,
+  int8PointwiseInPlaceScratch,
 } from '../../src/kernels/conv-s8.js';
 import { DEPTHWISE_S8, int8DepthwiseInPlaceScratch, int8DepthwiseScratchBytes } from '../../src/kernels/depthwise-s8.js';
 import { inPlaceConv } from '../../src/kernels/index.js';

@@ -23,7 +23,11 @@ function info(v: Value, name = 'x'): InputInfo {
 }
 function run(op: string, inputs: Value[], opset = 17, attrs: Record<string, AttrValue> = {}): Value {
   const n = node(op, inputs.length, attrs);
-  const [shape] = def(op).inferShapes(n, inputs.map((v) => info(v)), opset);
+  const [shape] = def(op).inferShapes(
+    n,
+    inputs.map((v) => info(v)),
+    opset,
+  );
   const [out] = def(op).evaluate(n, inputs, opset);
   expect(out!.shape).toEqual(shape!.shape);
   expect(out!.dtype).toBe(shape!.dtype);
@@ -33,19 +37,44 @@ function run(op: string, inputs: Value[], opset = 17, attrs: Record<string, Attr
 describe('broadcasting', () => {
   it('aligns shapes from the right', () => {
     const n = node('Add', 2);
-    expect(broadcastShapes(n, [[2, 1, 4], [3, 1]])).toEqual([2, 3, 4]);
+    expect(
+      broadcastShapes(n, [
+        [2, 1, 4],
+        [3, 1],
+      ]),
+    ).toEqual([2, 3, 4]);
     expect(broadcastShapes(n, [[], [5]])).toEqual([5]);
   });
 
   it('says which shapes do not broadcast', () => {
-    const err = (() => { try { broadcastShapes(node('Add', 2), [[2, 3], [4]]); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        broadcastShapes(node('Add', 2), [[2, 3], [4]]);
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(EennError);
     expect((err as EennError).code).toBe('E_SHAPE');
     expect((err as EennError).message).toContain('cannot broadcast [2,3] with [4]');
   });
 
   it('mapBinary matches an index-by-index loop on mixed broadcast shapes', () => {
-    const cases: [number[], number[]][] = [[[2, 3, 4], [3, 1]], [[1, 3, 1, 5], [2, 1, 4, 1]], [[4], [2, 3, 1]], [[2, 1], [1, 3]]];
+    const cases: [number[], number[]][] = [
+      [
+        [2, 3, 4],
+        [3, 1],
+      ],
+      [
+        [1, 3, 1, 5],
+        [2, 1, 4, 1],
+      ],
+      [[4], [2, 3, 1]],
+      [
+        [2, 1],
+        [1, 3],
+      ],
+    ];
     for (const [aShape, bShape] of cases) {
       const out = broadcastShapes(node('Add', 2), [aShape, bShape]);
       const a = Float64Array.from({ length: sizeOf(aShape) }, (_, i) => i + 1);

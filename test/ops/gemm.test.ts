@@ -104,10 +104,10 @@ describe('MatMul', () => {
   });
 
   it('rejects batch axes that do not broadcast and mismatched inner sizes', () => {
-    expect(shapeError('MatMul', [value([2, 1, 2], [0, 0, 0, 0]), value([3, 2, 1], new Array(6).fill(0))]).message)
-      .toContain('do not broadcast');
-    expect(shapeError('MatMul', [value([2, 3], new Array(6).fill(0)), value([2, 3], new Array(6).fill(0))]).message)
-      .toContain('inner dimensions differ');
+    expect(shapeError('MatMul', [value([2, 1, 2], [0, 0, 0, 0]), value([3, 2, 1], new Array(6).fill(0))]).message).toContain('do not broadcast');
+    expect(shapeError('MatMul', [value([2, 3], new Array(6).fill(0)), value([2, 3], new Array(6).fill(0))]).message).toContain(
+      'inner dimensions differ',
+    );
   });
 
   it('counts batch * M * N * K MACs', () => {

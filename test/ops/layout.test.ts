@@ -17,15 +17,19 @@ function value(dtype: DType, shape: number[], values?: number[]): Value {
 const ints = (values: number[]) => value('int64', [values.length], values);
 function nodeOf(op: string, inputs: (Value | undefined)[], attrs: Record<string, AttrValue>, outputs: number): Node {
   return {
-    name: 'n', op, domain: '', attrs,
+    name: 'n',
+    op,
+    domain: '',
+    attrs,
     inputs: inputs.map((v, i) => (v ? `in${i}` : '')),
     outputs: Array.from({ length: outputs }, (_, i) => `out${i}`),
   };
 }
 /** Shape inference as the frontend calls it: input 0 is an activation, the others are constants. */
 function infer(op: string, inputs: (Value | undefined)[], opset = 17, attrs: Record<string, AttrValue> = {}, outputs = 1): OutputInfo[] {
-  const infos = inputs.map((v, i): InputInfo | undefined =>
-    v && { name: `in${i}`, shape: v.shape, dtype: v.dtype, data: i === 0 ? undefined : v.data });
+  const infos = inputs.map(
+    (v, i): InputInfo | undefined => v && { name: `in${i}`, shape: v.shape, dtype: v.dtype, data: i === 0 ? undefined : v.data },
+  );
   return def(op).inferShapes(nodeOf(op, inputs, attrs, outputs), infos, opset);
 }
 function runAll(op: string, inputs: (Value | undefined)[], opset = 17, attrs: Record<string, AttrValue> = {}, outputs = 1): Value[] {
@@ -65,8 +69,17 @@ describe('Reshape', () => {
     const node = nodeOf('Reshape', [x, x], {}, 1);
     const err = (() => {
       try {
-        def('Reshape').inferShapes(node, [{ name: 'x', shape: [2, 3, 4], dtype: 'float32' }, { name: 's', shape: [2], dtype: 'int64' }], 13);
-      } catch (e) { return e; }
+        def('Reshape').inferShapes(
+          node,
+          [
+            { name: 'x', shape: [2, 3, 4], dtype: 'float32' },
+            { name: 's', shape: [2], dtype: 'int64' },
+          ],
+          13,
+        );
+      } catch (e) {
+        return e;
+      }
     })();
     expect(err).toBeInstanceOf(EennError);
     expect((err as EennError).code).toBe('E_SHAPE');
@@ -122,16 +135,28 @@ describe('Concat and Split', () => {
   it('Split divides equally or by sizes', () => {
     const x = value('float32', [2, 4]);
     const halves = runAll('Split', [x], 13, { axis: 1 }, 2);
-    expect(halves.map(list)).toEqual([[0, 1, 4, 5], [2, 3, 6, 7]]);
+    expect(halves.map(list)).toEqual([
+      [0, 1, 4, 5],
+      [2, 3, 6, 7],
+    ]);
     const sized = runAll('Split', [x, ints([1, 3])], 13, { axis: -1 }, 2);
-    expect(sized.map((v) => v.shape)).toEqual([[2, 1], [2, 3]]);
+    expect(sized.map((v) => v.shape)).toEqual([
+      [2, 1],
+      [2, 3],
+    ]);
     expect(list(sized[1]!)).toEqual([1, 2, 3, 5, 6, 7]);
-    expect(runAll('Split', [x], 11, { axis: 1, split: [3, 1] }, 2).map((v) => v.shape)).toEqual([[2, 3], [2, 1]]);
+    expect(runAll('Split', [x], 11, { axis: 1, split: [3, 1] }, 2).map((v) => v.shape)).toEqual([
+      [2, 3],
+      [2, 1],
+    ]);
   });
 
   it('Split with num_outputs (opset 18) makes the last part smaller', () => {
     const parts = runAll('Split', [value('float32', [5])], 18, { num_outputs: 2 }, 2);
-    expect(parts.map(list)).toEqual([[0, 1, 2], [3, 4]]);
+    expect(parts.map(list)).toEqual([
+      [0, 1, 2],
+      [3, 4],
+    ]);
   });
 });
 

@@ -83,7 +83,10 @@ describe('Pad', () => {
 
   it('rejects a wrong pads length, dynamic pads and wrap before opset 19', () => {
     expect(error([row, ints([1, 1, 1, 1])], {}).message).toContain('expected 2');
-    const dynamic = error([row, ints([1, 1])], {}, 13, [{ name: 'x', shape: [3], dtype: 'float32' }, { name: 'p', shape: [2], dtype: 'int64' }]);
+    const dynamic = error([row, ints([1, 1])], {}, 13, [
+      { name: 'x', shape: [3], dtype: 'float32' },
+      { name: 'p', shape: [2], dtype: 'int64' },
+    ]);
     expect(dynamic.code).toBe('E_SHAPE');
     expect(dynamic.message).toContain('constant');
     expect(error([row, ints([1, 1])], { mode: 'wrap' }, 18).code).toBe('E_UNSUPPORTED');

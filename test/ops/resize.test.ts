@@ -32,8 +32,7 @@ function run(op: string, inputs: (Value | undefined)[], attrs: Record<string, At
   return out!;
 }
 /** Resize-13 of X with `scales`. */
-const byScales = (x: Value, scales: number[], attrs: Record<string, AttrValue> = {}) =>
-  run('Resize', [x, undefined, floats(scales)], attrs);
+const byScales = (x: Value, scales: number[], attrs: Record<string, AttrValue> = {}) => run('Resize', [x, undefined, floats(scales)], attrs);
 function error(op: string, inputs: (Value | undefined)[], attrs: Record<string, AttrValue>, opset = 13, infos = infosOf(inputs)): EennError {
   try {
     def(op).inferShapes(nodeOf(op, inputs, attrs), infos, opset);
@@ -94,14 +93,20 @@ describe('Resize, linear and cubic', () => {
   });
 
   it('gives pytorch_half_pixel a single output the first input element', () => {
-    const y = run('Resize', [floats([4, 8, 12]), undefined, undefined, ints([1])], { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' });
+    const y = run('Resize', [floats([4, 8, 12]), undefined, undefined, ints([1])], {
+      mode: 'linear',
+      coordinate_transformation_mode: 'pytorch_half_pixel',
+    });
     expect(list(y)).toEqual([4]);
   });
 
   it('fills tf_crop_and_resize samples outside the input with extrapolation_value', () => {
     const roi = floats([-0.5, 1]);
-    const y = run('Resize', [floats([0, 10, 20]), roi, undefined, ints([4])],
-      { mode: 'linear', coordinate_transformation_mode: 'tf_crop_and_resize', extrapolation_value: -1 });
+    const y = run('Resize', [floats([0, 10, 20]), roi, undefined, ints([4])], {
+      mode: 'linear',
+      coordinate_transformation_mode: 'tf_crop_and_resize',
+      extrapolation_value: -1,
+    });
     // Coordinates -1, 0, 1, 2 of the input.
     expect(list(y)).toEqual([-1, 0, 10, 20]);
   });
@@ -136,7 +141,11 @@ describe('Resize across opsets', () => {
 
   it('rejects non-constant scales, antialias and giving both scales and sizes', () => {
     const x = floats([1, 2]);
-    const dynamic = error('Resize', [x, undefined, floats([2])], {}, 13, [{ name: 'x', shape: [2], dtype: 'float32' }, undefined, { name: 's', shape: [1], dtype: 'float32' }]);
+    const dynamic = error('Resize', [x, undefined, floats([2])], {}, 13, [
+      { name: 'x', shape: [2], dtype: 'float32' },
+      undefined,
+      { name: 's', shape: [1], dtype: 'float32' },
+    ]);
     expect(dynamic.code).toBe('E_SHAPE');
     expect(dynamic.message).toContain('constant');
     expect(error('Resize', [x, undefined, floats([2])], { antialias: 1 }, 18).code).toBe('E_UNSUPPORTED');

@@ -20,8 +20,9 @@ function nodeOf(op: string, inputs: (Value | undefined)[], attrs: Record<string,
 }
 /** Shape inference with every input but the first known as a constant (as after loading). */
 function infer(op: string, inputs: (Value | undefined)[], opset = 17, attrs: Record<string, AttrValue> = {}, constantFirst = false): OutputInfo {
-  const infos = inputs.map((v, i): InputInfo | undefined =>
-    v && { name: `in${i}`, shape: v.shape, dtype: v.dtype, data: i > 0 || constantFirst ? v.data : undefined });
+  const infos = inputs.map(
+    (v, i): InputInfo | undefined => v && { name: `in${i}`, shape: v.shape, dtype: v.dtype, data: i > 0 || constantFirst ? v.data : undefined },
+  );
   return def(op).inferShapes(nodeOf(op, inputs, attrs), infos, opset)[0]!;
 }
 function run(op: string, inputs: (Value | undefined)[], opset = 17, attrs: Record<string, AttrValue> = {}, constantFirst = false): Value {
@@ -66,8 +67,7 @@ describe('ConstantOfShape and Range', () => {
   it('Range counts ceil((limit - start) / delta) values', () => {
     const y = run('Range', [scalar('int64', 10), scalar('int64', 1), scalar('int64', -3)], 17, {}, true);
     expect(list(y)).toEqual([10, 7, 4]);
-    expect(list(run('Range', [scalar('float32', 0), scalar('float32', 1), scalar('float32', 0.25)], 17, {}, true)))
-      .toEqual([0, 0.25, 0.5, 0.75]);
+    expect(list(run('Range', [scalar('float32', 0), scalar('float32', 1), scalar('float32', 0.25)], 17, {}, true))).toEqual([0, 0.25, 0.5, 0.75]);
     expect(run('Range', [scalar('int32', 5), scalar('int32', 1), scalar('int32', 1)], 17, {}, true).shape).toEqual([0]);
   });
 

@@ -3,9 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { EennError } from '../../src/ir/diagnostics.js';
-import {
-  createObserver, EntropyObserver, Histogram, klThreshold, MinMaxObserver, PercentileObserver,
-} from '../../src/quantize/calibrate.js';
+import { createObserver, EntropyObserver, Histogram, klThreshold, MinMaxObserver, PercentileObserver } from '../../src/quantize/calibrate.js';
 import { Random } from './random.js';
 
 function uniform(rng: Random, n: number, low: number, high: number): Float32Array {
@@ -87,7 +85,11 @@ describe('Histogram', () => {
     for (const method of ['percentile', 'entropy'] as const) {
       const whole = createObserver('t', { method });
       for (const part of parts) whole.observe(part);
-      for (const split of [[0, 1], [2, 3], [1, 2, 3]]) {
+      for (const split of [
+        [0, 1],
+        [2, 3],
+        [1, 2, 3],
+      ]) {
         const merged = createObserver('t', { method });
         const rest = createObserver('t', { method });
         parts.forEach((part, i) => (split.includes(i) ? merged : rest).observe(part));
@@ -156,7 +158,10 @@ describe('EntropyObserver', () => {
   it('on a ReLU output (mostly zeros) keeps the bulk of the positive values', () => {
     const rng = new Random(35);
     const positive = Float32Array.from(gaussian(rng, 60000), Math.abs);
-    const data = withOutliers(new Float32Array(140000).fill(0).map((_, i) => (i < 60000 ? positive[i]! : 0)), [30, 28, 31]);
+    const data = withOutliers(
+      new Float32Array(140000).fill(0).map((_, i) => (i < 60000 ? positive[i]! : 0)),
+      [30, 28, 31],
+    );
     const o = createObserver('relu', { method: 'entropy' }) as EntropyObserver;
     feed(o, data, 20000);
     const r = o.range();

@@ -45,10 +45,12 @@ let scratch = '';
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'eenn-fixedpoint-qemu-'));
-  await Promise.all(targets.map(async (target) => {
-    const dir = await writeProject(join(scratch, target.name), target);
-    images.set(target.name, await buildFirmware(dir, target, { jobs: 1 }));
-  }));
+  await Promise.all(
+    targets.map(async (target) => {
+      const dir = await writeProject(join(scratch, target.name), target);
+      images.set(target.name, await buildFirmware(dir, target, { jobs: 1 }));
+    }),
+  );
 }, 180_000);
 
 afterAll(async () => {

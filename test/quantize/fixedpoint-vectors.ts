@@ -3,9 +3,24 @@
 // fixedpoint-ops.h reads (16 int32: operation code, arguments).
 
 import {
-  addS8, addWrapS32, clampS32, clampS8, dequantizeS8F32, divideByPowerOfTwo, doublingHighMult, doublingHighMultNoSat,
-  INT32_MAX, INT32_MIN, multByPowerOfTwo, mulS8, quantizeF32S8, requantize, requantizeS8, roundingDivideS32,
-  type AddParamsS8, type MulParamsS8,
+  addS8,
+  addWrapS32,
+  clampS32,
+  clampS8,
+  dequantizeS8F32,
+  divideByPowerOfTwo,
+  doublingHighMult,
+  doublingHighMultNoSat,
+  INT32_MAX,
+  INT32_MIN,
+  multByPowerOfTwo,
+  mulS8,
+  quantizeF32S8,
+  requantize,
+  requantizeS8,
+  roundingDivideS32,
+  type AddParamsS8,
+  type MulParamsS8,
 } from '../../src/quantize/fixedpoint.js';
 import { addParams, mulParams } from '../../src/quantize/multiplier.js';
 import { Random } from './random.js';
@@ -13,9 +28,20 @@ import { Random } from './random.js';
 export const RECORD_WORDS = 16;
 /** Operation codes, as in fixedpoint-ops.h. */
 export const OP = {
-  clampS8: 0, clampS32: 1, addWrapS32: 2, doublingHighMultNoSat: 3, doublingHighMult: 4, divideByPowerOfTwo: 5,
-  multByPowerOfTwo: 6, requantize: 7, requantizeS8: 8, addS8: 9, mulS8: 10, roundingDivideS32: 11,
-  quantizeF32S8: 12, dequantizeS8F32: 13,
+  clampS8: 0,
+  clampS32: 1,
+  addWrapS32: 2,
+  doublingHighMultNoSat: 3,
+  doublingHighMult: 4,
+  divideByPowerOfTwo: 5,
+  multByPowerOfTwo: 6,
+  requantize: 7,
+  requantizeS8: 8,
+  addS8: 9,
+  mulS8: 10,
+  roundingDivideS32: 11,
+  quantizeF32S8: 12,
+  dequantizeS8F32: 13,
 } as const;
 export type OpName = keyof typeof OP;
 
@@ -46,26 +72,55 @@ export class VectorSet {
 }
 
 export const EDGES = [
-  INT32_MIN, INT32_MIN + 1, -(2 ** 30) - 1, -(2 ** 30), -(2 ** 30) + 1, -65536, -32769, -256, -129, -128, -2, -1, 0, 1, 2,
-  127, 128, 255, 65535, 2 ** 30 - 1, 2 ** 30, 2 ** 30 + 1, INT32_MAX - 1, INT32_MAX,
+  INT32_MIN,
+  INT32_MIN + 1,
+  -(2 ** 30) - 1,
+  -(2 ** 30),
+  -(2 ** 30) + 1,
+  -65536,
+  -32769,
+  -256,
+  -129,
+  -128,
+  -2,
+  -1,
+  0,
+  1,
+  2,
+  127,
+  128,
+  255,
+  65535,
+  2 ** 30 - 1,
+  2 ** 30,
+  2 ** 30 + 1,
+  INT32_MAX - 1,
+  INT32_MAX,
 ];
 
 /** An int32 drawn from edges, full-range uniform, random magnitude (log-uniform) and small values. */
 export function anyInt32(rng: Random): number {
   switch (rng.int(0, 3)) {
-    case 0: return rng.pick(EDGES);
-    case 1: return rng.int32();
-    case 2: return rng.int(-(2 ** rng.int(0, 31)), 2 ** rng.int(0, 31) - 1) | 0;
-    default: return rng.int(-300, 300);
+    case 0:
+      return rng.pick(EDGES);
+    case 1:
+      return rng.int32();
+    case 2:
+      return rng.int(-(2 ** rng.int(0, 31)), 2 ** rng.int(0, 31) - 1) | 0;
+    default:
+      return rng.int(-300, 300);
   }
 }
 
 /** A requantization multiplier: mostly Q31 in [2^30, 2^31), plus 0, 2^30, INT32_MAX, small and negative ones. */
 export function anyMultiplier(rng: Random): number {
   switch (rng.int(0, 5)) {
-    case 0: return rng.pick([0, 1, 2 ** 30, INT32_MAX, -(2 ** 30), INT32_MIN + 1]);
-    case 1: return rng.int32();
-    default: return rng.int(2 ** 30, INT32_MAX);
+    case 0:
+      return rng.pick([0, 1, 2 ** 30, INT32_MAX, -(2 ** 30), INT32_MIN + 1]);
+    case 1:
+      return rng.int32();
+    default:
+      return rng.int(2 ** 30, INT32_MAX);
   }
 }
 
@@ -83,18 +138,19 @@ export function buildVectors(rng: Random): VectorSet {
   }
 
   // Doubling high multiplies: random pairs, every edge pair, and products exactly on a rounding tie.
-  for (const a of EDGES) for (const b of EDGES) {
-    v.add('doublingHighMultNoSat', [a, b], doublingHighMultNoSat(a, b));
-    v.add('doublingHighMult', [a, b], doublingHighMult(a, b));
-  }
+  for (const a of EDGES)
+    for (const b of EDGES) {
+      v.add('doublingHighMultNoSat', [a, b], doublingHighMultNoSat(a, b));
+      v.add('doublingHighMult', [a, b], doublingHighMult(a, b));
+    }
   for (let i = 0; i < 60000; i++) {
     let a = anyInt32(rng);
     let b = rng.int(0, 4) === 0 ? anyMultiplier(rng) : anyInt32(rng);
     if (i % 4 === 0) {
       // a * 2^k with a = odd * 2^(30 - k): the product is an odd multiple of 2^30, a tie of the >> 31.
       const k = rng.int(0, 30);
-      b = (rng.bool() ? -1 : 1) * 2 ** k | 0;
-      a = Math.imul(2 * rng.int(0, 2 ** 20) + 1, 2 ** (30 - k) | 0) * (rng.bool() ? -1 : 1) | 0;
+      b = ((rng.bool() ? -1 : 1) * 2 ** k) | 0;
+      a = (Math.imul(2 * rng.int(0, 2 ** 20) + 1, (2 ** (30 - k)) | 0) * (rng.bool() ? -1 : 1)) | 0;
     }
     v.add('doublingHighMultNoSat', [a, b], doublingHighMultNoSat(a, b));
     v.add('doublingHighMult', [a, b], doublingHighMult(a, b));
@@ -110,7 +166,7 @@ export function buildVectors(rng: Random): VectorSet {
     const exponent = rng.int(0, 31);
     let x = anyInt32(rng);
     // Ties: (2k + 1) * 2^(e - 1), both signs.
-    if (i % 3 === 0 && exponent > 0) x = Math.imul(2 * rng.int(-(2 ** 20), 2 ** 20) + 1, 2 ** (exponent - 1) | 0);
+    if (i % 3 === 0 && exponent > 0) x = Math.imul(2 * rng.int(-(2 ** 20), 2 ** 20) + 1, (2 ** (exponent - 1)) | 0);
     v.add('divideByPowerOfTwo', [x, exponent], divideByPowerOfTwo(x, exponent));
     v.add('multByPowerOfTwo', [x, exponent], multByPowerOfTwo(x, exponent));
   }
@@ -158,20 +214,48 @@ export function buildVectors(rng: Random): VectorSet {
     const b = { scale: scale(), zeroPoint: zp() };
     const out = { scale: scale(), zeroPoint: zp() };
     const lo = rng.int(-128, 0);
-    const add: AddParamsS8 = rng.bool() ? addParams(a, b, out, lo, 127) : {
-      input1Offset: rng.int(-127, 128), input1Multiplier: anyMultiplier(rng), input1Shift: rng.int(-31, 0),
-      input2Offset: rng.int(-127, 128), input2Multiplier: anyMultiplier(rng), input2Shift: rng.int(-31, 0),
-      leftShift: 20, outputOffset: zp(), outputMultiplier: anyMultiplier(rng), outputShift: rng.int(-31, 10),
-      actMin: lo, actMax: rng.int(lo, 127),
-    };
-    const mul: MulParamsS8 = rng.bool() ? mulParams(a, b, out, lo, 127) : {
-      input1Offset: rng.int(-127, 128), input2Offset: rng.int(-127, 128), outputOffset: zp(),
-      outputMultiplier: anyMultiplier(rng), outputShift: rng.int(-31, 30), actMin: lo, actMax: rng.int(lo, 127),
-    };
-    const addArgs = [add.input1Offset, add.input1Multiplier, add.input1Shift, add.input2Offset, add.input2Multiplier,
-      add.input2Shift, add.leftShift, add.outputOffset, add.outputMultiplier, add.outputShift, add.actMin, add.actMax];
-    const mulArgs = [mul.input1Offset, mul.input2Offset, mul.outputOffset, mul.outputMultiplier, mul.outputShift,
-      mul.actMin, mul.actMax];
+    const add: AddParamsS8 = rng.bool()
+      ? addParams(a, b, out, lo, 127)
+      : {
+          input1Offset: rng.int(-127, 128),
+          input1Multiplier: anyMultiplier(rng),
+          input1Shift: rng.int(-31, 0),
+          input2Offset: rng.int(-127, 128),
+          input2Multiplier: anyMultiplier(rng),
+          input2Shift: rng.int(-31, 0),
+          leftShift: 20,
+          outputOffset: zp(),
+          outputMultiplier: anyMultiplier(rng),
+          outputShift: rng.int(-31, 10),
+          actMin: lo,
+          actMax: rng.int(lo, 127),
+        };
+    const mul: MulParamsS8 = rng.bool()
+      ? mulParams(a, b, out, lo, 127)
+      : {
+          input1Offset: rng.int(-127, 128),
+          input2Offset: rng.int(-127, 128),
+          outputOffset: zp(),
+          outputMultiplier: anyMultiplier(rng),
+          outputShift: rng.int(-31, 30),
+          actMin: lo,
+          actMax: rng.int(lo, 127),
+        };
+    const addArgs = [
+      add.input1Offset,
+      add.input1Multiplier,
+      add.input1Shift,
+      add.input2Offset,
+      add.input2Multiplier,
+      add.input2Shift,
+      add.leftShift,
+      add.outputOffset,
+      add.outputMultiplier,
+      add.outputShift,
+      add.actMin,
+      add.actMax,
+    ];
+    const mulArgs = [mul.input1Offset, mul.input2Offset, mul.outputOffset, mul.outputMultiplier, mul.outputShift, mul.actMin, mul.actMax];
     for (let j = 0; j < 10; j++) {
       const x = rng.int(-128, 127);
       const y = rng.int(-128, 127);

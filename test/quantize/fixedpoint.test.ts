@@ -8,13 +8,20 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  dequantizeS8F32, divideByPowerOfTwo, doublingHighMult, doublingHighMultNoSat, INT32_MAX, INT32_MIN, multByPowerOfTwo,
-  quantizeF32S8, requantize, requantizeS8, roundingDivideS32,
+  dequantizeS8F32,
+  divideByPowerOfTwo,
+  doublingHighMult,
+  doublingHighMultNoSat,
+  INT32_MAX,
+  INT32_MIN,
+  multByPowerOfTwo,
+  quantizeF32S8,
+  requantize,
+  requantizeS8,
+  roundingDivideS32,
 } from '../../src/quantize/fixedpoint.js';
 import { quantizeMultiplier } from '../../src/quantize/multiplier.js';
-import {
-  anyInt32, buildVectors, bytesOf, floatOfBits, mismatches, OP, type VectorSet,
-} from './fixedpoint-vectors.js';
+import { anyInt32, buildVectors, bytesOf, floatOfBits, mismatches, OP, type VectorSet } from './fixedpoint-vectors.js';
 import { Random } from './random.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -81,9 +88,9 @@ describe('eenn_fixedpoint.h on Arm', () => {
     it(`compiles warning-free for ${cpu} (-Wall -Wextra -Werror -std=c99)`, () => {
       const dir = mkdtempSync(join(tmpdir(), 'eenn-fixedpoint-arm-'));
       try {
-        execFileSync('arm-none-eabi-gcc', [
-          ...CFLAGS, `-mcpu=${cpu}`, '-mthumb', '-c', harnessSource, '-o', join(dir, 'harness.o'),
-        ], { stdio: 'pipe' });
+        execFileSync('arm-none-eabi-gcc', [...CFLAGS, `-mcpu=${cpu}`, '-mthumb', '-c', harnessSource, '-o', join(dir, 'harness.o')], {
+          stdio: 'pipe',
+        });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

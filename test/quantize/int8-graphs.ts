@@ -31,7 +31,10 @@ export function int8Constant(name: string, shape: number[], data: ArrayLike<numb
 /** Symmetric int8 weights quantized per output channel (axis 0). */
 export function channelWeights(name: string, shape: number[], data: ArrayLike<number>, scales: number[], axis = 0): Tensor {
   return {
-    name, shape, dtype: 'int8', data: Int8Array.from(data),
+    name,
+    shape,
+    dtype: 'int8',
+    data: Int8Array.from(data),
     quant: { scale: Float32Array.from(scales), zeroPoint: new Int32Array(scales.length), axis },
   };
 }

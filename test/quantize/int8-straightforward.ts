@@ -10,14 +10,21 @@ import { lookupOp } from '../../src/ops/registry.js';
 import { forwardWindow } from '../../src/ops/spatial.js';
 import type { Value } from '../../src/ops/types.js';
 import {
-  addS8, clampS32, clampS8, dequantizeS8F32, mulS8, quantizeF32S8, requantizeS8, roundingDivideS32, requantize,
+  addS8,
+  clampS32,
+  clampS8,
+  dequantizeS8F32,
+  mulS8,
+  quantizeF32S8,
+  requantizeS8,
+  roundingDivideS32,
+  requantize,
 } from '../../src/quantize/fixedpoint.js';
 
 const zp = (t: Tensor) => t.quant!.zeroPoint[0]!;
 
 /** [height, width] of a 2-D window's sizes, or [lead, width] of a 1-D one. */
-const heightWidth = (two: boolean, sizes: readonly number[], lead: number): [number, number] =>
-  two ? [sizes[0]!, sizes[1]!] : [lead, sizes[0]!];
+const heightWidth = (two: boolean, sizes: readonly number[], lead: number): [number, number] => (two ? [sizes[0]!, sizes[1]!] : [lead, sizes[0]!]);
 
 /** Every tensor's value after running the graph on `inputs`. */
 export function expectedInt8(graph: Graph, inputs: Record<string, Value>): Map<string, Value> {
@@ -26,7 +33,9 @@ export function expectedInt8(graph: Graph, inputs: Record<string, Value>): Map<s
   for (const [name, v] of Object.entries(inputs)) env.set(name, v);
   for (const node of graph.nodes) {
     const outs = node.domain === INT8_DOMAIN ? [int8Op(graph, node, env)] : passthrough(graph, node, env);
-    node.outputs.forEach((o, i) => { if (o !== '') env.set(o, outs[i]!); });
+    node.outputs.forEach((o, i) => {
+      if (o !== '') env.set(o, outs[i]!);
+    });
   }
   return env;
 }
@@ -37,10 +46,12 @@ function passthrough(graph: Graph, node: Node, env: Map<string, Value>): Value[]
     const v = env.get(n)!;
     return v.dtype === 'int8' ? { shape: v.shape, dtype: 'float32' as const, data: Float32Array.from(v.data as Int8Array) } : v;
   });
-  return lookupOp(node.op)!.evaluate(node, args, graph.opset).map((v, i) => {
-    const t = graph.tensors.get(node.outputs[i]!);
-    return t?.dtype === 'int8' ? { shape: v.shape, dtype: 'int8', data: Int8Array.from(v.data as ArrayLike<number>) } : v;
-  });
+  return lookupOp(node.op)!
+    .evaluate(node, args, graph.opset)
+    .map((v, i) => {
+      const t = graph.tensors.get(node.outputs[i]!);
+      return t?.dtype === 'int8' ? { shape: v.shape, dtype: 'int8', data: Int8Array.from(v.data as ArrayLike<number>) } : v;
+    });
 }
 
 function int8Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
@@ -49,7 +60,8 @@ function int8Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
   const out = graph.tensors.get(node.outputs[0]!)!;
   const y = new Int8Array(sizeOf(out.shape));
   const result: Value = { shape: out.shape, dtype: 'int8', data: y };
-  const stage = (acc: number, c: number) => requantizeS8(acc, intsAttr(node, 'multiplier')[c]!, intsAttr(node, 'shift')[c]!, zp(out), intAttr(node, 'act_min'), intAttr(node, 'act_max'));
+  const stage = (acc: number, c: number) =>
+    requantizeS8(acc, intsAttr(node, 'multiplier')[c]!, intsAttr(node, 'shift')[c]!, zp(out), intAttr(node, 'act_min'), intAttr(node, 'act_max'));
   switch (node.op) {
     case 'QConv': {
       const [x, w] = [t(0), t(1)];
@@ -67,18 +79,23 @@ function int8Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
       const gIn = inC / group;
       const gOut = outC / group;
       let at = 0;
-      for (let b = 0; b < n; b++) for (let m = 0; m < outC; m++) for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++) {
-        let acc = node.inputs[2] ? v(2)[m]! : 0;
-        const grp = Math.floor(m / gOut);
-        for (let c = 0; c < gIn; c++) for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) {
-          const iy = oy * sH - pT + ky * dH;
-          const ix = ox * sW - pL + kx * dW;
-          if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) continue;
-          const xv = v(0)[((b * inC + grp * gIn + c) * inH + iy) * inW + ix]!;
-          acc += (xv - zp(x)) * v(1)[((m * gIn + c) * kH + ky) * kW + kx]!;
-        }
-        y[at++] = stage(acc, m);
-      }
+      for (let b = 0; b < n; b++)
+        for (let m = 0; m < outC; m++)
+          for (let oy = 0; oy < outH; oy++)
+            for (let ox = 0; ox < outW; ox++) {
+              let acc = node.inputs[2] ? v(2)[m]! : 0;
+              const grp = Math.floor(m / gOut);
+              for (let c = 0; c < gIn; c++)
+                for (let ky = 0; ky < kH; ky++)
+                  for (let kx = 0; kx < kW; kx++) {
+                    const iy = oy * sH - pT + ky * dH;
+                    const ix = ox * sW - pL + kx * dW;
+                    if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) continue;
+                    const xv = v(0)[((b * inC + grp * gIn + c) * inH + iy) * inW + ix]!;
+                    acc += (xv - zp(x)) * v(1)[((m * gIn + c) * kH + ky) * kW + kx]!;
+                  }
+              y[at++] = stage(acc, m);
+            }
       return result;
     }
     case 'QConvTranspose': {
@@ -94,20 +111,26 @@ function int8Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
       const [n, inC] = x.shape as [number, number];
       const outC = out.shape[1]!;
       const acc = new Float64Array(n * outC * outH * outW);
-      for (let b = 0; b < n; b++) for (let m = 0; m < outC; m++) acc.fill(node.inputs[2] ? v(2)[m]! : 0, (b * outC + m) * outH * outW, (b * outC + m + 1) * outH * outW);
+      for (let b = 0; b < n; b++)
+        for (let m = 0; m < outC; m++) acc.fill(node.inputs[2] ? v(2)[m]! : 0, (b * outC + m) * outH * outW, (b * outC + m + 1) * outH * outW);
       // W is [inC, outC / group, k...]: input channel c of group g feeds output channels g * outC / group + j.
       const group = intAttr(node, 'group');
       const [gIn, gOut] = [inC / group, outC / group];
-      for (let b = 0; b < n; b++) for (let c = 0; c < inC; c++) for (let iy = 0; iy < inH; iy++) for (let ix = 0; ix < inW; ix++) {
-        const xv = v(0)[((b * inC + c) * inH + iy) * inW + ix]! - zp(x);
-        for (let j = 0; j < gOut; j++) for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) {
-          const m = Math.floor(c / gIn) * gOut + j;
-          const oy = iy * sH - pT + ky * dH;
-          const ox = ix * sW - pL + kx * dW;
-          if (oy < 0 || oy >= outH || ox < 0 || ox >= outW) continue;
-          acc[((b * outC + m) * outH + oy) * outW + ox]! += xv * v(1)[((c * gOut + j) * kH + ky) * kW + kx]!;
-        }
-      }
+      for (let b = 0; b < n; b++)
+        for (let c = 0; c < inC; c++)
+          for (let iy = 0; iy < inH; iy++)
+            for (let ix = 0; ix < inW; ix++) {
+              const xv = v(0)[((b * inC + c) * inH + iy) * inW + ix]! - zp(x);
+              for (let j = 0; j < gOut; j++)
+                for (let ky = 0; ky < kH; ky++)
+                  for (let kx = 0; kx < kW; kx++) {
+                    const m = Math.floor(c / gIn) * gOut + j;
+                    const oy = iy * sH - pT + ky * dH;
+                    const ox = ix * sW - pL + kx * dW;
+                    if (oy < 0 || oy >= outH || ox < 0 || ox >= outW) continue;
+                    acc[((b * outC + m) * outH + oy) * outW + ox]! += xv * v(1)[((c * gOut + j) * kH + ky) * kW + kx]!;
+                  }
+            }
       for (let i = 0; i < acc.length; i++) y[i] = stage(acc[i]!, Math.floor(i / (outH * outW)) % outC);
       return result;
     }
@@ -115,18 +138,24 @@ function int8Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
       const [x, w] = [t(0), t(1)];
       const [nOut, k] = w.shape as [number, number];
       const rows = sizeOf(x.shape) / k;
-      for (let r = 0; r < rows; r++) for (let j = 0; j < nOut; j++) {
-        let acc = node.inputs[2] ? v(2)[j]! : 0;
-        for (let p = 0; p < k; p++) acc += (v(0)[r * k + p]! - zp(x)) * v(1)[j * k + p]!;
-        y[r * nOut + j] = stage(acc, j);
-      }
+      for (let r = 0; r < rows; r++)
+        for (let j = 0; j < nOut; j++) {
+          let acc = node.inputs[2] ? v(2)[j]! : 0;
+          for (let p = 0; p < k; p++) acc += (v(0)[r * k + p]! - zp(x)) * v(1)[j * k + p]!;
+          y[r * nOut + j] = stage(acc, j);
+        }
       return result;
     }
     case 'QMul': {
       const [a, b] = [t(0), t(1)];
       const p = {
-        input1Offset: -zp(a), input2Offset: -zp(b), outputOffset: zp(out), outputMultiplier: intAttr(node, 'output_multiplier'),
-        outputShift: intAttr(node, 'output_shift'), actMin: intAttr(node, 'act_min'), actMax: intAttr(node, 'act_max'),
+        input1Offset: -zp(a),
+        input2Offset: -zp(b),
+        outputOffset: zp(out),
+        outputMultiplier: intAttr(node, 'output_multiplier'),
+        outputShift: intAttr(node, 'output_shift'),
+        actMin: intAttr(node, 'act_min'),
+        actMax: intAttr(node, 'act_max'),
       };
       const [ia, ib] = [broadcastIndex(a.shape, out.shape), broadcastIndex(b.shape, out.shape)];
       for (let i = 0; i < y.length; i++) y[i] = mulS8(v(0)[ia[i]!]!, v(1)[ib[i]!]!, p);
@@ -135,10 +164,18 @@ function int8Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
     case 'QAdd': {
       const [a, b] = [t(0), t(1)];
       const p = {
-        input1Offset: -zp(a), input1Multiplier: intAttr(node, 'input1_multiplier'), input1Shift: intAttr(node, 'input1_shift'),
-        input2Offset: -zp(b), input2Multiplier: intAttr(node, 'input2_multiplier'), input2Shift: intAttr(node, 'input2_shift'),
-        leftShift: intAttr(node, 'left_shift'), outputOffset: zp(out), outputMultiplier: intAttr(node, 'output_multiplier'),
-        outputShift: intAttr(node, 'output_shift'), actMin: intAttr(node, 'act_min'), actMax: intAttr(node, 'act_max'),
+        input1Offset: -zp(a),
+        input1Multiplier: intAttr(node, 'input1_multiplier'),
+        input1Shift: intAttr(node, 'input1_shift'),
+        input2Offset: -zp(b),
+        input2Multiplier: intAttr(node, 'input2_multiplier'),
+        input2Shift: intAttr(node, 'input2_shift'),
+        leftShift: intAttr(node, 'left_shift'),
+        outputOffset: zp(out),
+        outputMultiplier: intAttr(node, 'output_multiplier'),
+        outputShift: intAttr(node, 'output_shift'),
+        actMin: intAttr(node, 'act_min'),
+        actMax: intAttr(node, 'act_max'),
       };
       const [ia, ib] = [broadcastIndex(a.shape, out.shape), broadcastIndex(b.shape, out.shape)];
       for (let i = 0; i < y.length; i++) {
@@ -165,17 +202,25 @@ function int8Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
       const [pB, pR] = heightWidth(two, g.padsEnd, 0);
       const includePad = intAttr(node, 'count_include_pad') !== 0;
       let at = 0;
-      for (let c = 0; c < x.shape[0]! * x.shape[1]!; c++) for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++) {
-        let sum = 0;
-        let count = 0;
-        for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) {
-          const iy = oy * sH - pT + ky;
-          const ix = ox * sW - pL + kx;
-          if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) { sum += v(0)[(c * inH + iy) * inW + ix]!; count++; }
-          else if (includePad && iy >= -pT && iy < inH + pB && ix >= -pL && ix < inW + pR) { sum += zp(x); count++; }
-        }
-        y[at++] = clampS32(roundingDivideS32(sum, count), intAttr(node, 'act_min'), intAttr(node, 'act_max'));
-      }
+      for (let c = 0; c < x.shape[0]! * x.shape[1]!; c++)
+        for (let oy = 0; oy < outH; oy++)
+          for (let ox = 0; ox < outW; ox++) {
+            let sum = 0;
+            let count = 0;
+            for (let ky = 0; ky < kH; ky++)
+              for (let kx = 0; kx < kW; kx++) {
+                const iy = oy * sH - pT + ky;
+                const ix = ox * sW - pL + kx;
+                if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) {
+                  sum += v(0)[(c * inH + iy) * inW + ix]!;
+                  count++;
+                } else if (includePad && iy >= -pT && iy < inH + pB && ix >= -pL && ix < inW + pR) {
+                  sum += zp(x);
+                  count++;
+                }
+              }
+            y[at++] = clampS32(roundingDivideS32(sum, count), intAttr(node, 'act_min'), intAttr(node, 'act_max'));
+          }
       return result;
     }
     case 'QSoftmax': {
@@ -189,7 +234,8 @@ function int8Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
         for (let i = 0; i < row; i++) max = Math.max(max, v(0)[r * row + i]!);
         let sum = 0;
         for (let i = 0; i < row; i++) sum += table[max - v(0)[r * row + i]!]!;
-        for (let i = 0; i < row; i++) y[r * row + i] = clampS8(Math.floor((table[max - v(0)[r * row + i]!]! * 256 + Math.floor(sum / 2)) / sum) - 128);
+        for (let i = 0; i < row; i++)
+          y[r * row + i] = clampS8(Math.floor((table[max - v(0)[r * row + i]!]! * 256 + Math.floor(sum / 2)) / sum) - 128);
       }
       return result;
     }

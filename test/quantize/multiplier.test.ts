@@ -4,9 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { addS8, mulS8, requantize } from '../../src/quantize/fixedpoint.js';
-import {
-  ADD_LEFT_SHIFT_S8, addParams, channelMultipliers, mulParams, quantizeMultiplier, realMultiplierOf,
-} from '../../src/quantize/multiplier.js';
+import { ADD_LEFT_SHIFT_S8, addParams, channelMultipliers, mulParams, quantizeMultiplier, realMultiplierOf } from '../../src/quantize/multiplier.js';
 import { Random } from './random.js';
 
 function errorOf(f: () => unknown): EennError {
@@ -20,7 +18,7 @@ function errorOf(f: () => unknown): EennError {
 }
 
 describe('quantizeMultiplier', () => {
-  it('gives TFLite\'s multiplier and shift for exact and rounded fractions', () => {
+  it("gives TFLite's multiplier and shift for exact and rounded fractions", () => {
     expect(quantizeMultiplier(0)).toEqual({ multiplier: 0, shift: 0 });
     expect(quantizeMultiplier(0.5)).toEqual({ multiplier: 2 ** 30, shift: 0 });
     expect(quantizeMultiplier(1)).toEqual({ multiplier: 2 ** 30, shift: 1 });
@@ -95,7 +93,7 @@ describe('addParams and mulParams', () => {
   const expectedS8 = (real: number, out: { scale: number; zeroPoint: number }) =>
     Math.max(-128, Math.min(127, Math.round(real / out.scale) + out.zeroPoint));
 
-  it('follow TFLite\'s PrepareAdd: left shift 20, inputs scaled by s / (2 max s), output by 2 max s / (2^20 sOut)', () => {
+  it("follow TFLite's PrepareAdd: left shift 20, inputs scaled by s / (2 max s), output by 2 max s / (2^20 sOut)", () => {
     const p = addParams({ scale: 0.5, zeroPoint: 3 }, { scale: 0.25, zeroPoint: -7 }, { scale: 1, zeroPoint: 10 });
     expect(p.leftShift).toBe(ADD_LEFT_SHIFT_S8);
     expect([p.input1Offset, p.input2Offset, p.outputOffset]).toEqual([-3, 7, 10]);

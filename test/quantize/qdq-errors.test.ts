@@ -36,7 +36,11 @@ function weightModel(dtype: DType, q: number[], scales: number[]) {
   b.input('x', [1, 2]);
   b.constant('w_q', dtype, [2, 2], q);
   b.scale('w_s', scales);
-  b.zeroPoint('w_zp', dtype, scales.map(() => 0));
+  b.zeroPoint(
+    'w_zp',
+    dtype,
+    scales.map(() => 0),
+  );
   b.node('DequantizeLinear', ['w_q', 'w_s', 'w_zp'], ['w'], { axis: 1 }, '', 'dequantize_w');
   b.node('MatMul', ['x', 'w'], ['y']);
   b.outputs.push('y');
@@ -108,7 +112,11 @@ describe('quantization without an int8 form: E_UNSUPPORTED naming the node', () 
   });
 
   it('float8 and int4 output types (QuantizeLinear output_dtype)', () => {
-    for (const [outputDtype, name] of [[17, 'float8e4m3fn'], [22, 'int4'], [5, 'int16']] as const) {
+    for (const [outputDtype, name] of [
+      [17, 'float8e4m3fn'],
+      [22, 'int4'],
+      [5, 'int16'],
+    ] as const) {
       const b = new ModelBuilder();
       b.input('x', [1, 2]);
       b.scale('s', 0.1);

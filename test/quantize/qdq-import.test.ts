@@ -10,9 +10,7 @@ import { runReference } from '../../src/frontend/reference.js';
 import { encodeGraph } from '../../src/frontend/save.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { hasOwnQuantization, importQdq } from '../../src/quantize/import-qdq.js';
-import {
-  calibrateCnn, cnnInputs, cnnWeights, CNN_INPUT, dequantize, floatCnn, ModelBuilder, ortQdqCnn, qOperatorCnn,
-} from './qdq-models.js';
+import { calibrateCnn, cnnInputs, cnnWeights, CNN_INPUT, dequantize, floatCnn, ModelBuilder, ortQdqCnn, qOperatorCnn } from './qdq-models.js';
 
 const weights = cnnWeights(7);
 const ranges = calibrateCnn(weights, cnnInputs(8, 11));
@@ -22,7 +20,10 @@ const floats = (g: Graph, name: string) => Array.from(g.tensors.get(name)!.data 
 
 function expectShaped(g: Graph): void {
   for (const t of g.tensors.values()) {
-    expect(t.shape.every((d) => Number.isInteger(d) && d > 0), `tensor "${t.name}" [${t.shape.join(', ')}]`).toBe(true);
+    expect(
+      t.shape.every((d) => Number.isInteger(d) && d > 0),
+      `tensor "${t.name}" [${t.shape.join(', ')}]`,
+    ).toBe(true);
   }
 }
 
@@ -63,8 +64,12 @@ describe('onnxruntime QDQ format', () => {
       expect(Array.from(w.scales)).toEqual(Array.from(model.conv.scales));
       expect(w.axis).toBe(0);
       const perChannel = model.conv.q.length / model.conv.scales.length;
-      expect(floats(graph, conv.inputs[1]!)).toEqual(Array.from(model.conv.q, (q, i) => dequantize(q, model.conv.scales[Math.floor(i / perChannel)]!)));
-      expect(floats(graph, conv.inputs[2]!)).toEqual(Array.from(model.conv.bias, (q, c) => dequantize(q, Math.fround(model.conv.scales[c]! * model.params.x.scale))));
+      expect(floats(graph, conv.inputs[1]!)).toEqual(
+        Array.from(model.conv.q, (q, i) => dequantize(q, model.conv.scales[Math.floor(i / perChannel)]!)),
+      );
+      expect(floats(graph, conv.inputs[2]!)).toEqual(
+        Array.from(model.conv.bias, (q, c) => dequantize(q, Math.fround(model.conv.scales[c]! * model.params.x.scale))),
+      );
       const gemm = graph.nodes[4]!;
       expect(Array.from(overrides.weights.get(gemm.inputs[1]!)!.q)).toEqual(Array.from(model.fc.q));
       expect(overrides.weights.has(gemm.inputs[2]!)).toBe(false); // int32 biases are re-derived from sX * sW
@@ -171,7 +176,7 @@ describe('QOperator format', () => {
     const { graph, overrides } = importQdq(model.graph);
     expect(ops(graph)).toEqual(['Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm']);
     expectShaped(graph);
-    const [conv, relu, pool, flatten, gemm] = graph.nodes as [typeof graph.nodes[0], ...typeof graph.nodes];
+    const [conv, relu, pool, flatten, gemm] = graph.nodes as [(typeof graph.nodes)[0], ...typeof graph.nodes];
     expect(conv.inputs[0]).toBe('x');
     expect(conv.attrs).toEqual({ kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
     expect(relu!.outputs).toEqual(['relu_quantized']);
@@ -179,7 +184,9 @@ describe('QOperator format', () => {
     expect(gemm!.outputs).toEqual(['y']);
     expect(Array.from(overrides.weights.get(conv.inputs[1]!)!.q)).toEqual(Array.from(model.conv.q));
     expect(Array.from(overrides.weights.get(gemm!.inputs[1]!)!.scales)).toEqual(Array.from(model.fc.scales));
-    expect(floats(graph, gemm!.inputs[2]!)).toEqual(Array.from(model.fc.bias, (q, c) => dequantize(q, Math.fround(model.fc.scales[c]! * model.params.pool.scale))));
+    expect(floats(graph, gemm!.inputs[2]!)).toEqual(
+      Array.from(model.fc.bias, (q, c) => dequantize(q, Math.fround(model.fc.scales[c]! * model.params.pool.scale))),
+    );
     for (const name of [pool!.outputs[0]!, flatten!.outputs[0]!, 'relu_quantized']) {
       expect(overrides.activations.get(name)).toEqual({ scale: model.params.relu.scale, zeroPoint: model.params.relu.zeroPoint - 128 });
     }

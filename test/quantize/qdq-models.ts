@@ -22,9 +22,18 @@ export class ModelBuilder {
   }
 
   constant(name: string, dtype: DType, shape: number[], values: ArrayLike<number>): string {
-    const data = dtype === 'float32' ? Float32Array.from(values) : dtype === 'int8' ? Int8Array.from(values)
-      : dtype === 'uint8' ? Uint8Array.from(values) : dtype === 'int16' ? Int16Array.from(values)
-      : dtype === 'int32' ? Int32Array.from(values) : Float64Array.from(values);
+    const data =
+      dtype === 'float32'
+        ? Float32Array.from(values)
+        : dtype === 'int8'
+          ? Int8Array.from(values)
+          : dtype === 'uint8'
+            ? Uint8Array.from(values)
+            : dtype === 'int16'
+              ? Int16Array.from(values)
+              : dtype === 'int32'
+                ? Int32Array.from(values)
+                : Float64Array.from(values);
     this.tensors.set(name, { name, shape, dtype, data });
     return name;
   }
@@ -151,7 +160,13 @@ export function floatCnn(w: CnnWeights): Graph {
   b.node('Gemm', ['flat', 'fc.weight', 'fc.bias'], ['y'], { transB: 1 });
   b.outputs.push('y');
   const g = b.graph();
-  for (const [name, shape] of [['conv', [1, 4, 8, 8]], ['relu', [1, 4, 8, 8]], ['pool', [1, 4, 4, 4]], ['flat', [1, FC_IN]], ['y', [1, FC_OUT]]] as const) {
+  for (const [name, shape] of [
+    ['conv', [1, 4, 8, 8]],
+    ['relu', [1, 4, 8, 8]],
+    ['pool', [1, 4, 4, 4]],
+    ['flat', [1, FC_IN]],
+    ['y', [1, FC_OUT]],
+  ] as const) {
     g.tensors.set(name, { name, shape: [...shape], dtype: 'float32' });
   }
   return g;
@@ -164,13 +179,20 @@ export function calibrateCnn(w: CnnWeights, inputs: Float32Array[]): Ranges {
   const graph = floatCnn(w);
   const ranges: Ranges = new Map();
   for (const data of inputs) {
-    runReference(graph, { x: { shape: CNN_INPUT, dtype: 'float32', data } }, {
-      onTensor: (name: string, value: Value) => {
-        const r = ranges.get(name) ?? { min: Infinity, max: -Infinity };
-        for (const v of value.data as Float32Array) { r.min = Math.min(r.min, v); r.max = Math.max(r.max, v); }
-        ranges.set(name, r);
+    runReference(
+      graph,
+      { x: { shape: CNN_INPUT, dtype: 'float32', data } },
+      {
+        onTensor: (name: string, value: Value) => {
+          const r = ranges.get(name) ?? { min: Infinity, max: -Infinity };
+          for (const v of value.data as Float32Array) {
+            r.min = Math.min(r.min, v);
+            r.max = Math.max(r.max, v);
+          }
+          ranges.set(name, r);
+        },
       },
-    });
+    );
   }
   return ranges;
 }
@@ -211,7 +233,13 @@ export function ortQdqCnn(w: CnnWeights, ranges: Ranges, dtype: 'int8' | 'uint8'
   b.input('x', CNN_INPUT);
   const x = b.qdq('x', params.x);
   const weight = b.dequantized('conv.weight', 'int8', [CONV_OUT, 2, 3, 3], conv.q, conv.scales);
-  const bias = b.dequantized('conv.bias', 'int32', [CONV_OUT], conv.bias, conv.scales.map((s) => Math.fround(s * params.x.scale)));
+  const bias = b.dequantized(
+    'conv.bias',
+    'int32',
+    [CONV_OUT],
+    conv.bias,
+    conv.scales.map((s) => Math.fround(s * params.x.scale)),
+  );
   b.node('Conv', [x, weight, bias], ['conv'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, '', 'conv');
   const relu = b.qdq('conv', params.relu);
   b.node('MaxPool', [relu], ['pool'], { kernel_shape: [2, 2], strides: [2, 2] }, '', 'pool');
@@ -219,7 +247,13 @@ export function ortQdqCnn(w: CnnWeights, ranges: Ranges, dtype: 'int8' | 'uint8'
   b.node('Flatten', [pool], ['flat'], { axis: 1 }, '', 'flatten');
   const flat = b.qdq('flat', params.pool);
   const fcWeight = b.dequantized('fc.weight', 'int8', [FC_OUT, FC_IN], fc.q, fc.scales);
-  const fcBias = b.dequantized('fc.bias', 'int32', [FC_OUT], fc.bias, fc.scales.map((s) => Math.fround(s * params.pool.scale)));
+  const fcBias = b.dequantized(
+    'fc.bias',
+    'int32',
+    [FC_OUT],
+    fc.bias,
+    fc.scales.map((s) => Math.fround(s * params.pool.scale)),
+  );
   b.node('Gemm', [flat, fcWeight, fcBias], ['gemm'], { transB: 1 }, '', 'fc');
   b.qdq('gemm', params.y);
   // The graph output is the last DequantizeLinear's output, under the model's output name.
@@ -247,8 +281,14 @@ export function qOperatorCnn(w: CnnWeights, ranges: Ranges, dtype: 'int8' | 'uin
   b.zeroPoint('conv.weight_zero_point', 'int8', new Array<number>(CONV_OUT).fill(0));
   b.constant('conv.bias_quantized', 'int32', [CONV_OUT], conv.bias);
   const [rs, rzp] = act('relu', params.relu);
-  b.node('QLinearConv', ['x_quantized', xs!, xzp!, 'conv.weight_quantized', 'conv.weight_scale', 'conv.weight_zero_point', rs!, rzp!, 'conv.bias_quantized'],
-    ['relu_quantized'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, '', 'conv');
+  b.node(
+    'QLinearConv',
+    ['x_quantized', xs!, xzp!, 'conv.weight_quantized', 'conv.weight_scale', 'conv.weight_zero_point', rs!, rzp!, 'conv.bias_quantized'],
+    ['relu_quantized'],
+    { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+    '',
+    'conv',
+  );
   b.node('MaxPool', ['relu_quantized'], ['pool_quantized'], { kernel_shape: [2, 2], strides: [2, 2] }, '', 'pool');
   b.node('Flatten', ['pool_quantized'], ['flat_quantized'], { axis: 1 }, '', 'flatten');
   b.constant('fc.weight_quantized', 'int8', [FC_OUT, FC_IN], fc.q);
@@ -256,8 +296,14 @@ export function qOperatorCnn(w: CnnWeights, ranges: Ranges, dtype: 'int8' | 'uin
   b.zeroPoint('fc.weight_zero_point', 'int8', new Array<number>(FC_OUT).fill(0));
   b.constant('fc.bias_quantized', 'int32', [FC_OUT], fc.bias);
   const [ys, yzp] = act('y', params.y);
-  b.node('QGemm', ['flat_quantized', rs!, rzp!, 'fc.weight_quantized', 'fc.weight_scale', 'fc.weight_zero_point', 'fc.bias_quantized', ys!, yzp!],
-    ['y_quantized'], { transB: 1 }, 'com.microsoft', 'fc');
+  b.node(
+    'QGemm',
+    ['flat_quantized', rs!, rzp!, 'fc.weight_quantized', 'fc.weight_scale', 'fc.weight_zero_point', 'fc.bias_quantized', ys!, yzp!],
+    ['y_quantized'],
+    { transB: 1 },
+    'com.microsoft',
+    'fc',
+  );
   b.node('DequantizeLinear', ['y_quantized', ys!, yzp!], ['y'], {}, '', 'y_DequantizeLinear');
   b.outputs.push('y');
   return { graph: b.graph(), params, conv, fc };
@@ -282,7 +328,12 @@ export function withFakeQuantization(graph: Graph, activations: ReadonlyMap<stri
     const s = constant(`${name}/s`, q.scale);
     const zp = constant(`${name}/zp`, q.zeroPoint);
     const steps: [string, string[]][] = [
-      ['Div', [s]], ['Round', []], ['Add', [zp]], ['Clip', [constant(`${name}/lo`, -128), constant(`${name}/hi`, 127)]], ['Sub', [zp]], ['Mul', [s]],
+      ['Div', [s]],
+      ['Round', []],
+      ['Add', [zp]],
+      ['Clip', [constant(`${name}/lo`, -128), constant(`${name}/hi`, 127)]],
+      ['Sub', [zp]],
+      ['Mul', [s]],
     ];
     let value = name;
     steps.forEach(([op, rest], i) => {

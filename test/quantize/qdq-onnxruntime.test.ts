@@ -14,9 +14,7 @@ import { loadModel } from '../../src/frontend/load.js';
 import { runReference } from '../../src/frontend/reference.js';
 import { encodeGraph } from '../../src/frontend/save.js';
 import { importQdq } from '../../src/quantize/import-qdq.js';
-import {
-  calibrateCnn, cnnInputs, cnnWeights, CNN_INPUT, ortQdqCnn, qOperatorCnn, withFakeQuantization, type QuantizedCnn,
-} from './qdq-models.js';
+import { calibrateCnn, cnnInputs, cnnWeights, CNN_INPUT, ortQdqCnn, qOperatorCnn, withFakeQuantization, type QuantizedCnn } from './qdq-models.js';
 
 const weights = cnnWeights(21);
 const calibration = cnnInputs(16, 5);

@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { dequantizeS8F32, quantizeF32S8 } from '../../src/quantize/fixedpoint.js';
 import {
-  activationRangeS8, chooseQuantParams, quantizeBias, quantizeWeightsPerChannel, representableRange,
+  activationRangeS8,
+  chooseQuantParams,
+  quantizeBias,
+  quantizeWeightsPerChannel,
+  representableRange,
 } from '../../src/quantize/quant-params.js';
 import { Random } from './random.js';
 
@@ -68,7 +72,11 @@ describe('quantizeWeightsPerChannel', () => {
   it('round-trips every weight within half its channel scale, using the full [-127, 127] per channel', () => {
     const shape = [6, 4, 3, 3]; // Conv [O, I, kH, kW], channels on axis 0
     const inner = 4 * 3 * 3;
-    const w = randomWeights(6 * inner, (c) => 10 ** (c - 3), (i) => Math.floor(i / inner));
+    const w = randomWeights(
+      6 * inner,
+      (c) => 10 ** (c - 3),
+      (i) => Math.floor(i / inner),
+    );
     const { q, scales, axis } = quantizeWeightsPerChannel(w, shape, 0, 'conv1.weight');
     expect(axis).toBe(0);
     expect(scales.length).toBe(6);
@@ -76,7 +84,7 @@ describe('quantizeWeightsPerChannel', () => {
       let maxAbsQ = 0;
       for (let k = 0; k < inner; k++) {
         const i = c * inner + k;
-        expect(Math.abs(w[i]! - q[i]! * scales[c]!)).toBeLessThanOrEqual(scales[c]! / 2 * (1 + 1e-6));
+        expect(Math.abs(w[i]! - q[i]! * scales[c]!)).toBeLessThanOrEqual((scales[c]! / 2) * (1 + 1e-6));
         maxAbsQ = Math.max(maxAbsQ, Math.abs(q[i]!));
       }
       expect(maxAbsQ).toBe(127);
@@ -135,9 +143,7 @@ describe('activationRangeS8', () => {
     expect(activationRangeS8({ kind: 'none' }, q)).toEqual({ actMin: -128, actMax: 127 });
     expect(activationRangeS8({ kind: 'relu' }, q)).toEqual({ actMin: -20, actMax: 127 });
     expect(activationRangeS8({ kind: 'relu6' }, q)).toEqual({ actMin: -20, actMax: 40 });
-    expect(activationRangeS8({ kind: 'clip', min: -1, max: 1 }, { scale: 0.01, zeroPoint: 0 }))
-      .toEqual({ actMin: -100, actMax: 100 });
-    expect(activationRangeS8({ kind: 'clip', min: -100, max: 100 }, { scale: 0.01, zeroPoint: 0 }))
-      .toEqual({ actMin: -128, actMax: 127 });
+    expect(activationRangeS8({ kind: 'clip', min: -1, max: 1 }, { scale: 0.01, zeroPoint: 0 })).toEqual({ actMin: -100, actMax: 100 });
+    expect(activationRangeS8({ kind: 'clip', min: -100, max: 100 }, { scale: 0.01, zeroPoint: 0 })).toEqual({ actMin: -128, actMax: 127 });
   });
 });

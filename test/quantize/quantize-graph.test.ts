@@ -32,7 +32,10 @@ const nodeNamed = (g: Graph, name: string): Node => g.nodes.find((n) => n.name =
  */
 function expectWithinAStep(float: Graph, int8: Graph, name: string, seed: number): void {
   const shape = float.tensors.get('x')!.shape;
-  const input = randomFloats(shape.reduce((a, b) => a * b, 1), seed);
+  const input = randomFloats(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+  );
   const want = runReference(float, { x: { shape, dtype: 'float32', data: input } })[name]!.data as Float32Array;
   const q = scaleZeroOf(int8.tensors.get('x')!);
   const xq = Int8Array.from(input, (v) => Math.max(-128, Math.min(127, Math.round(v / q.scale) + q.zeroPoint)));
@@ -62,8 +65,13 @@ const convNet: GraphSpec = {
 describe('quantizeGraph', () => {
   it('turns a CNN into int8 operators with per-channel weights, int32 bias and the Relu folded', async () => {
     const g = await quantized(shaped(convNet));
-    expect(g.nodes.map((n) => `${n.domain === INT8_DOMAIN ? 'eenn:' : ''}${n.op}`)).toEqual(
-      ['eenn:QConv', 'MaxPool', 'Flatten', 'eenn:QGemm', 'eenn:QSoftmax']);
+    expect(g.nodes.map((n) => `${n.domain === INT8_DOMAIN ? 'eenn:' : ''}${n.op}`)).toEqual([
+      'eenn:QConv',
+      'MaxPool',
+      'Flatten',
+      'eenn:QGemm',
+      'eenn:QSoftmax',
+    ]);
     const conv = nodeNamed(g, 'conv');
     expect(conv.outputs).toEqual(['r']); // the Relu's output
     expect(conv.attrs['pads']).toEqual([1, 1, 1, 1]);
@@ -102,17 +110,19 @@ describe('quantizeGraph', () => {
   });
 
   it('rescales Concat inputs to the output scale and pads with the zero point', async () => {
-    const g = await quantized(shaped({
-      inputs: { x: ['float32', [1, 2, 4]] },
-      constants: { k: ['float32', [], [3]], pads: ['int64', [6], [0, 0, 1, 0, 0, 1]] },
-      nodes: [
-        ['Mul', ['x', 'k'], ['big'], {}, 'scale'],
-        ['Concat', ['x', 'big'], ['cat'], { axis: 1 }, 'concat'],
-        ['Pad', ['cat', 'pads'], ['padded'], {}, 'pad'],
-        ['Sigmoid', ['padded'], ['s'], {}, 'sigmoid'],
-      ],
-      outputs: ['s'],
-    }));
+    const g = await quantized(
+      shaped({
+        inputs: { x: ['float32', [1, 2, 4]] },
+        constants: { k: ['float32', [], [3]], pads: ['int64', [6], [0, 0, 1, 0, 0, 1]] },
+        nodes: [
+          ['Mul', ['x', 'k'], ['big'], {}, 'scale'],
+          ['Concat', ['x', 'big'], ['cat'], { axis: 1 }, 'concat'],
+          ['Pad', ['cat', 'pads'], ['padded'], {}, 'pad'],
+          ['Sigmoid', ['padded'], ['s'], {}, 'sigmoid'],
+        ],
+        outputs: ['s'],
+      }),
+    );
     // Mul by a scalar is a table; x is rescaled to the Concat's scale (that of the wider 3x input).
     expect(g.nodes.map((n) => n.op)).toEqual(['QLut', 'QLut', 'Concat', 'Pad', 'QLut']);
     const cat = scaleZeroOf(g.tensors.get('cat')!);
@@ -199,7 +209,10 @@ describe('quantizeGraph', () => {
       nodes: [['MatMul', ['x', 'w'], ['y'], {}, 'fc']],
       outputs: ['y'],
     });
-    const ranges = new Map([['x', { min: -1, max: 1 }], ['y', { min: -1, max: 1 }]]);
+    const ranges = new Map([
+      ['x', { min: -1, max: 1 }],
+      ['y', { min: -1, max: 1 }],
+    ]);
     expect(() => quantizeGraph(bad, { ranges })).toThrow(/NaN/);
   });
 
@@ -214,7 +227,7 @@ describe('quantizeGraph', () => {
   });
 });
 
-describe('quantizeGraph with the model\'s own int8 weights', () => {
+describe("quantizeGraph with the model's own int8 weights", () => {
   /** Symmetric per-row int8 weights of a row-major [rows, cols] matrix, as a QDQ model states them (axis 0). */
   function ownWeights(values: Float32Array, rows: number, cols: number): PerChannelWeights {
     const scales = Float32Array.from({ length: rows }, (_, r) => Math.max(...Array.from(values.subarray(r * cols, (r + 1) * cols), Math.abs)) / 127);
@@ -229,16 +242,20 @@ describe('quantizeGraph with the model\'s own int8 weights', () => {
     return Array.from(w.data as Int8Array, (q, i) => q * w.quant!.scale[Math.floor(i / k)]!);
   }
 
-  const ranges = new Map([['x', { min: -1, max: 1 }], ['y', { min: -2, max: 2 }]]);
+  const ranges = new Map([
+    ['x', { min: -1, max: 1 }],
+    ['y', { min: -2, max: 2 }],
+  ]);
 
-  it('uses them where they are the layer\'s weights, and not where Gemm scales them by alpha or they lie along K', () => {
+  it("uses them where they are the layer's weights, and not where Gemm scales them by alpha or they lie along K", () => {
     const b = randomFloats(9, 31);
-    const gemm = (alpha: number): Graph => shaped({
-      inputs: { x: ['float32', [1, 3]] },
-      constants: { b: ['float32', [3, 3], b] },
-      nodes: [['Gemm', ['x', 'b'], ['y'], { transB: 1, alpha }, 'fc']],
-      outputs: ['y'],
-    });
+    const gemm = (alpha: number): Graph =>
+      shaped({
+        inputs: { x: ['float32', [1, 3]] },
+        constants: { b: ['float32', [3, 3], b] },
+        nodes: [['Gemm', ['x', 'b'], ['y'], { transB: 1, alpha }, 'fc']],
+        outputs: ['y'],
+      });
     const own = ownWeights(b, 3, 3);
     const overrides = { activations: new Map(), weights: new Map([['b', own]]) };
     const stated = quantizeGraph(gemm(1), { ranges, overrides });

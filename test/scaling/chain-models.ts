@@ -38,9 +38,12 @@ export function chainGraph(nodes: number, shape: ChainShape = 'chain', seed = 1)
   };
   const cheap = (x: string): string => {
     switch (list.length % 3) {
-      case 0: return add('Add', [x, constant()]);
-      case 1: return add('Relu', [x]);
-      default: return add('Mul', [x, mulConstant()]);
+      case 0:
+        return add('Add', [x, constant()]);
+      case 1:
+        return add('Relu', [x]);
+      default:
+        return add('Mul', [x, mulConstant()]);
     }
   };
   // Mul by a constant near `around` (its own initializer), so the chain neither vanishes nor explodes.

@@ -41,49 +41,67 @@ describe('graphs of thousands of nodes', () => {
   // Limits for hangs only: on a loaded two-core machine the host build of 2,000 steps alone can take a minute.
   const LIMIT_MS = 600_000;
 
-  it(`a ${NODES}-node chain compiles to int8: one step per node, a valid plan, model.c in sections`, async () => {
-    const model = writeChainModel(work, NODES, 'chain');
-    const calib = writeChainSamples(work, 8);
-    const result = await compileModel({
-      model, target: 'cortex-m4', precision: 'int8', outDir: join(work, 'chain-int8'), link: false,
-      calibration: { path: calib, method: 'percentile' },
-    });
-    const steps = result.plan.steps.length;
-    // int8 folds each Relu into the Add before it (the requantization clamps); every other node is a step.
-    const relus = chainGraph(NODES).nodes.filter((n) => n.op === 'Relu').length;
-    expect(relus).toBeGreaterThan(0);
-    expect(steps).toBe(NODES - relus);
-    expect(validatePlan(result.plan, result.graph)).toEqual([]);
-    // Every node runs in place in the caller's output buffer: a chain needs no arena.
-    expect(result.plan.arenaBytes).toBe(0);
-    const source = readFileSync(join(work, 'chain-int8', 'model.c'), 'utf8');
-    const sections = [...source.matchAll(/^static void (eenn_steps_(\d+)_(\d+))\(/gm)];
-    expect(sections).toHaveLength(Math.ceil(steps / SECTION_STEPS));
-    expect(sections.map((m) => Number(m[2]))).toEqual(sections.map((_, i) => i * SECTION_STEPS));
-    expect(Number(sections.at(-1)![3])).toBe(steps - 1);
-    // eenn_run calls each section once, in order.
-    const run = source.slice(source.indexOf('int32_t eenn_run('));
-    expect([...run.matchAll(/^ {4}(eenn_steps_\d+_\d+)\(/gm)].map((m) => m[1])).toEqual(sections.map((m) => m[1]));
-  }, LIMIT_MS);
+  it(
+    `a ${NODES}-node chain compiles to int8: one step per node, a valid plan, model.c in sections`,
+    async () => {
+      const model = writeChainModel(work, NODES, 'chain');
+      const calib = writeChainSamples(work, 8);
+      const result = await compileModel({
+        model,
+        target: 'cortex-m4',
+        precision: 'int8',
+        outDir: join(work, 'chain-int8'),
+        link: false,
+        calibration: { path: calib, method: 'percentile' },
+      });
+      const steps = result.plan.steps.length;
+      // int8 folds each Relu into the Add before it (the requantization clamps); every other node is a step.
+      const relus = chainGraph(NODES).nodes.filter((n) => n.op === 'Relu').length;
+      expect(relus).toBeGreaterThan(0);
+      expect(steps).toBe(NODES - relus);
+      expect(validatePlan(result.plan, result.graph)).toEqual([]);
+      // Every node runs in place in the caller's output buffer: a chain needs no arena.
+      expect(result.plan.arenaBytes).toBe(0);
+      const source = readFileSync(join(work, 'chain-int8', 'model.c'), 'utf8');
+      const sections = [...source.matchAll(/^static void (eenn_steps_(\d+)_(\d+))\(/gm)];
+      expect(sections).toHaveLength(Math.ceil(steps / SECTION_STEPS));
+      expect(sections.map((m) => Number(m[2]))).toEqual(sections.map((_, i) => i * SECTION_STEPS));
+      expect(Number(sections.at(-1)![3])).toBe(steps - 1);
+      // eenn_run calls each section once, in order.
+      const run = source.slice(source.indexOf('int32_t eenn_run('));
+      expect([...run.matchAll(/^ {4}(eenn_steps_\d+_\d+)\(/gm)].map((m) => m[1])).toEqual(sections.map((m) => m[1]));
+    },
+    LIMIT_MS,
+  );
 
-  it(`a ${NODES}-node graph with forks and residual adds runs on the host bit-exact with the int8 reference`, async () => {
-    const model = writeChainModel(work, NODES, 'branches');
-    const calib = writeChainSamples(work, 8);
-    const result = await compileModel({
-      model, target: 'host', precision: 'int8', outDir: join(work, 'branches-host'),
-      calibration: { path: calib, method: 'percentile' },
-    });
-    expect(validatePlan(result.plan, result.graph)).toEqual([]);
-    const graph = result.graph;
-    const input = graph.tensors.get(graph.inputs[0]!)!;
-    const random = seededRandom(3);
-    const { bytes, value } = encodeInput(input, Float32Array.from({ length: CHAIN_WIDTH }, () => random() * 2 - 1));
-    const run = await runFirmware(result.image!.elfPath, result.target, bytes, { samples: 1 });
-    const expected = runInt8Reference(graph, { [graph.inputs[0]!]: value })[graph.outputs[0]!]!;
-    expect(expected.dtype).toBe('int8');
-    expect(new Int8Array(run.outputs[0]!.buffer, run.outputs[0]!.byteOffset, CHAIN_WIDTH)).toEqual(expected.data);
-    // The output is not a constant: some value differs from the output's zero point.
-    const zeroPoint = graph.tensors.get(graph.outputs[0]!)!.quant!.zeroPoint[0]!;
-    expect([...expected.data].some((q) => q !== zeroPoint)).toBe(true);
-  }, LIMIT_MS);
+  it(
+    `a ${NODES}-node graph with forks and residual adds runs on the host bit-exact with the int8 reference`,
+    async () => {
+      const model = writeChainModel(work, NODES, 'branches');
+      const calib = writeChainSamples(work, 8);
+      const result = await compileModel({
+        model,
+        target: 'host',
+        precision: 'int8',
+        outDir: join(work, 'branches-host'),
+        calibration: { path: calib, method: 'percentile' },
+      });
+      expect(validatePlan(result.plan, result.graph)).toEqual([]);
+      const graph = result.graph;
+      const input = graph.tensors.get(graph.inputs[0]!)!;
+      const random = seededRandom(3);
+      const { bytes, value } = encodeInput(
+        input,
+        Float32Array.from({ length: CHAIN_WIDTH }, () => random() * 2 - 1),
+      );
+      const run = await runFirmware(result.image!.elfPath, result.target, bytes, { samples: 1 });
+      const expected = runInt8Reference(graph, { [graph.inputs[0]!]: value })[graph.outputs[0]!]!;
+      expect(expected.dtype).toBe('int8');
+      expect(new Int8Array(run.outputs[0]!.buffer, run.outputs[0]!.byteOffset, CHAIN_WIDTH)).toEqual(expected.data);
+      // The output is not a constant: some value differs from the output's zero point.
+      const zeroPoint = graph.tensors.get(graph.outputs[0]!)!.quant!.zeroPoint[0]!;
+      expect([...expected.data].some((q) => q !== zeroPoint)).toBe(true);
+    },
+    LIMIT_MS,
+  );
 });

@@ -43,8 +43,16 @@ describe('cmsisNnScratchBytes', () => {
   const graph = q.build();
 
   it('gives arm_convolve_s8 (grouped and 1-D too), the 1x1 fast kernel, the depthwise 3x3 and opt kernels and avgpool their buffers', () => {
-    expect(graph.nodes.map((n) => cmsisNnScratchBytes(graph, n))).toEqual(
-      [2 * 8 * 9 * 2, 0, 2 * 8 * 2, 0, 8 * 25 * 2, 8 * 4, 2 * 4 * 9 * 2, 2 * 4 * 5 * 2]);
+    expect(graph.nodes.map((n) => cmsisNnScratchBytes(graph, n))).toEqual([
+      2 * 8 * 9 * 2,
+      0,
+      2 * 8 * 2,
+      0,
+      8 * 25 * 2,
+      8 * 4,
+      2 * 4 * 9 * 2,
+      2 * 4 * 5 * 2,
+    ]);
     expect(greedyBySizePlanBytes(graph, { kernelScratch: true })).toBeGreaterThan(greedyBySizePlanBytes(graph));
   });
 });
@@ -84,7 +92,10 @@ describe('int8 convolutions without their scratch', () => {
   it('computes the same bits with and without the scratch (cortex-m4)', async () => {
     const inputs = randomInputs(graph, rand);
     const expected = runInt8Reference(graph, inputs);
-    for (const [name, plan] of [['min', smallest], ['tflm', roomy]] as const) {
+    for (const [name, plan] of [
+      ['min', smallest],
+      ['tflm', roomy],
+    ] as const) {
       const run = await runInt8Model(graph, inputs, loadTarget('cortex-m4'), join(work, name), plan);
       expect(/\/\* scratch\s+\*\/ NULL/.test(run.emitted.files.get('model.c')!), name).toBe(name === 'min');
       expect(Array.from(run.outputs[0]!), name).toEqual(Array.from(expected[graph.outputs[0]!]!.data as ArrayLike<number>));
@@ -102,7 +113,7 @@ describe('--arena policies', () => {
     expect(() => parseArenaPolicy('lots')).toThrow(EennError);
   });
 
-  it('caps every budget at the target\'s RAM less its stack', () => {
+  it("caps every budget at the target's RAM less its stack", () => {
     const m0 = loadTarget('cortex-m0plus');
     const room = m0.limits.ramBytes! - m0.stackBytes;
     expect(arenaBudgetBytes(graph, m0, 'ram')).toBe(room);

@@ -49,9 +49,18 @@ describe('tensorLifetimes', () => {
 });
 
 describe('BufferGroups', () => {
-  const bytes = new Map([['in', 16], ['out', 16], ['big', 64], ['a', 16], ['b', 16]]);
+  const bytes = new Map([
+    ['in', 16],
+    ['out', 16],
+    ['big', 64],
+    ['a', 16],
+    ['b', 16],
+  ]);
   const make = () => {
-    const g = new BufferGroups((name) => bytes.get(name)!, () => 16);
+    const g = new BufferGroups(
+      (name) => bytes.get(name)!,
+      () => 16,
+    );
     g.add('in', 1, { kind: 'input', index: 0 });
     g.add('out', 3, { kind: 'output', index: 0 });
     g.add('big', 2);
@@ -86,7 +95,7 @@ describe('BufferGroups', () => {
 });
 
 describe('KernelOffers', () => {
-  it('says what each step\'s kernel allows: element-wise, a conv over its input, an optional 1x1', () => {
+  it("says what each step's kernel allows: element-wise, a conv over its input, an optional 1x1", () => {
     const b = new GraphBuilder();
     const x = b.input('x', [1, 4, 6, 6]);
     const t = b.op('Tanh', [x], {}, [1, 4, 6, 6]);
@@ -174,7 +183,7 @@ describe('shareBuffers: the one in-place guard', () => {
     expect(together(shared, flat, graph.outputs[0]!)).toBe(false);
   });
 
-  it('returns its own step records and leaves the scheduler\'s steps as they were', () => {
+  it("returns its own step records and leaves the scheduler's steps as they were", () => {
     const b = new GraphBuilder();
     const x = b.input('x', [1, 4, 6, 6]);
     const t = b.op('Tanh', [x], {}, [1, 4, 6, 6]);

@@ -12,7 +12,10 @@ export class GraphBuilder {
   readonly outputs: string[] = [];
   private counter = 0;
 
-  constructor(readonly name = 'test_graph', readonly opset = 17) {}
+  constructor(
+    readonly name = 'test_graph',
+    readonly opset = 17,
+  ) {}
 
   input(name: string, shape: number[], dtype: DType = 'float32'): string {
     this.tensors.set(name, { name, shape, dtype });
@@ -41,7 +44,11 @@ export class GraphBuilder {
       if (!def) throw new Error(`no shape rule for ${op}: pass output shapes`);
       const outputs = Array.from({ length: outShapes }, (_, i) => `${name}_out${i}`);
       const node: Node = { name, op, domain: '', inputs, outputs, attrs };
-      shapes = def.inferShapes(node, inputs.map((i) => (i === '' ? undefined : this.tensors.get(i))), this.opset);
+      shapes = def.inferShapes(
+        node,
+        inputs.map((i) => (i === '' ? undefined : this.tensors.get(i))),
+        this.opset,
+      );
     }
     const outputs = shapes.map((_, i) => (shapes.length === 1 ? `${name}_out` : `${name}_out${i}`));
     shapes.forEach((s, i) => this.tensors.set(outputs[i]!, { name: outputs[i]!, shape: s.shape, dtype: s.dtype }));

@@ -67,13 +67,16 @@ describe('int8 conv + pool fusion', () => {
   const inputs = randomInputs(graph, rand);
   const expected = runInt8Reference(graph, inputs);
 
-  it('fuses a pool that is its QConv\'s only reader, with a scratch of 4 channel planes and im2col columns', () => {
+  it("fuses a pool that is its QConv's only reader, with a scratch of 4 channel planes and im2col columns", () => {
     expect(validatePlan(plan, graph)).toEqual([]);
     const fused = plan.steps.filter((s) => s.pool);
     expect(fused.map((s) => s.pool!.outputs[0])).toEqual(pooled);
     // 4 channel planes of the conv output, then the convolution kernel's own im2col scratch.
     const convs = fused.map((s) => s.nodes[0]!);
-    expect(fused.map((s) => s.scratchBytes)).toEqual([4 * 13 * 12 + int8ConvScratchBytes(graph, convs[0]!), 4 * 7 * 7 + int8ConvScratchBytes(graph, convs[1]!)]);
+    expect(fused.map((s) => s.scratchBytes)).toEqual([
+      4 * 13 * 12 + int8ConvScratchBytes(graph, convs[0]!),
+      4 * 7 * 7 + int8ConvScratchBytes(graph, convs[1]!),
+    ]);
     expect(plan.steps.find((s) => s.nodes[0]!.outputs[0] === unfused)!.pool).toBeUndefined();
   });
 
@@ -110,7 +113,7 @@ describe('int8 conv + residual add fusion', () => {
     expect(plan.steps.some((s) => s.residual?.outputs[0] === kept)).toBe(false);
   });
 
-  it('does not fuse a QAdd whose residual is the QConv\'s own input (later blocks still read it)', () => {
+  it("does not fuse a QAdd whose residual is the QConv's own input (later blocks still read it)", () => {
     const q = new Int8GraphBuilder('own_input', seededRandom(23));
     const y = q.lut(q.input('y', [1, 8, 6, 7]), Math.tanh);
     const z = q.conv(y, 8, [3, 3], { pads: [1, 1, 1, 1] }, [1, 8, 6, 7]);
@@ -171,7 +174,11 @@ describe('how the planner chooses the passes of fused steps', () => {
     const between = planMemory(graph, { arenaBudgetBytes: Math.floor((smallest.arenaBytes + unfused.arenaBytes) / 2) });
     expect(validatePlan(between, graph)).toEqual([]);
     expect(between.arenaBytes).toBeLessThanOrEqual((smallest.arenaBytes + unfused.arenaBytes) / 2);
-    const passes = (p: MemoryPlan) => p.steps.filter((s) => s.blockChannels).map((s) => s.blockChannels!).join();
+    const passes = (p: MemoryPlan) =>
+      p.steps
+        .filter((s) => s.blockChannels)
+        .map((s) => s.blockChannels!)
+        .join();
     expect(passes(between)).not.toBe(passes(smallest));
   });
 });

@@ -35,7 +35,11 @@ describe('greedyBySizePlanBytes', () => {
     const d = dense(b, c, 125); // 500, steps 2..3 -> 512
     b.output(dense(b, d, 4));
     const graph = b.build();
-    expect(greedyBySizeRequests(graph).map((r) => [r.bytes, r.first, r.last])).toEqual([[1000, 0, 1], [600, 1, 2], [500, 2, 3]]);
+    expect(greedyBySizeRequests(graph).map((r) => [r.bytes, r.first, r.last])).toEqual([
+      [1000, 0, 1],
+      [600, 1, 2],
+      [500, 2, 3],
+    ]);
     // A at 0, B beside A at 1008, C back at 0 (A is dead by then): 1008 + 608.
     expect(greedyBySizePlanBytes(graph)).toBe(1616);
     expect(greedyBySizePlanBytes(graph, { alignment: 8 })).toBe(1600);
@@ -49,7 +53,10 @@ describe('greedyBySizePlanBytes', () => {
     const c = dense(b, r, 32); // 128, steps 2..3
     b.output(dense(b, c, 4));
     const graph = b.build();
-    expect(greedyBySizeRequests(graph).map((q) => [q.bytes, q.first, q.last])).toEqual([[256, 0, 2], [128, 2, 3]]);
+    expect(greedyBySizeRequests(graph).map((q) => [q.bytes, q.first, q.last])).toEqual([
+      [256, 0, 2],
+      [128, 2, 3],
+    ]);
     expect(greedyBySizePlanBytes(graph)).toBe(384);
   });
 

@@ -85,7 +85,12 @@ describe('int8 depthwise in place', () => {
 });
 
 describe('int8 pooling in place', () => {
-  const pool = (op: 'MaxPool' | 'QAveragePool', inShape: number[], attrs: { kernel_shape: number[]; strides: number[]; pads: number[] }, outShape: number[]) => {
+  const pool = (
+    op: 'MaxPool' | 'QAveragePool',
+    inShape: number[],
+    attrs: { kernel_shape: number[]; strides: number[]; pads: number[] },
+    outShape: number[],
+  ) => {
     const q = new Int8GraphBuilder('pool', seededRandom(4));
     const t = q.lut(q.input('x', inShape), Math.tanh);
     const y = op === 'MaxPool' ? q.pass('MaxPool', [t], attrs)[0]! : q.averagePool(t, attrs.kernel_shape, attrs.strides, attrs.pads, 0, outShape);
@@ -161,7 +166,14 @@ describe('int8 kernels in place, built and run', () => {
       expect(optional.size).toBe(5); // three pools, two 1x1 convolutions
       const plan = planMemory(graph, { optionalInPlace: optional });
       expect(validatePlan(plan, graph)).toEqual([]);
-      for (const [from, to] of [[a, d], [d, s], [s, m], [m, p], [b, same], [same, fewer]] as const) {
+      for (const [from, to] of [
+        [a, d],
+        [d, s],
+        [s, m],
+        [m, p],
+        [b, same],
+        [same, fewer],
+      ] as const) {
         expect(shares(plan, from, to), `${from} -> ${to}`).toBe(true);
       }
       const run = await runInt8Model(graph, inputs, loadTarget(targetName), join(work, targetName), plan);

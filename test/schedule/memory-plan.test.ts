@@ -26,8 +26,18 @@ function simulate(graph: Graph, plan: MemoryPlan): string[] {
   const regionOf = (name: string): { mem: Int32Array; start: number; bytes: number } => {
     const b = plan.buffers[plan.bufferOf.get(name)!]!;
     const s = b.storage;
-    const key = s.kind === 'arena' ? 'arena' : s.kind === 'input' || s.kind === 'output' ? `${s.kind}${s.index}` : s.kind === 'constant' ? `c:${s.tensor}` : `f:${b.id}`;
-    const size = key === 'arena' ? plan.arenaBytes : Math.max(...plan.buffers.filter((x) => x.storage.kind === s.kind && JSON.stringify(x.storage) === JSON.stringify(s)).map((x) => x.bytes));
+    const key =
+      s.kind === 'arena'
+        ? 'arena'
+        : s.kind === 'input' || s.kind === 'output'
+          ? `${s.kind}${s.index}`
+          : s.kind === 'constant'
+            ? `c:${s.tensor}`
+            : `f:${b.id}`;
+    const size =
+      key === 'arena'
+        ? plan.arenaBytes
+        : Math.max(...plan.buffers.filter((x) => x.storage.kind === s.kind && JSON.stringify(x.storage) === JSON.stringify(s)).map((x) => x.bytes));
     if (!regions.has(key)) regions.set(key, new Int32Array(size).fill(-1));
     return { mem: regions.get(key)!, start: s.kind === 'arena' ? s.offset : 0, bytes: tensorBytes(graph.tensors.get(name)!) };
   };
@@ -46,7 +56,10 @@ function simulate(graph: Graph, plan: MemoryPlan): string[] {
     const r = regionOf(name);
     const v = value.get(name);
     for (let i = r.start; i < r.start + r.bytes; i++) {
-      if (r.mem[i] !== v) { errors.push(`${when}: ${name} was overwritten (byte ${i - r.start})`); return; }
+      if (r.mem[i] !== v) {
+        errors.push(`${when}: ${name} was overwritten (byte ${i - r.start})`);
+        return;
+      }
     }
   };
   for (const name of graph.inputs) write(name, nextId++, true);
@@ -60,8 +73,12 @@ function simulate(graph: Graph, plan: MemoryPlan): string[] {
     if (scratch !== undefined) {
       const s = plan.buffers[scratch]!;
       if (s.storage.kind !== 'arena') errors.push(`step ${step.index}: scratch outside the arena`);
-      else (regions.get('arena') ?? regions.set('arena', new Int32Array(plan.arenaBytes).fill(-1)).get('arena')!)
-        .fill(scratchStamp--, s.storage.offset, s.storage.offset + s.bytes);
+      else
+        (regions.get('arena') ?? regions.set('arena', new Int32Array(plan.arenaBytes).fill(-1)).get('arena')!).fill(
+          scratchStamp--,
+          s.storage.offset,
+          s.storage.offset + s.bytes,
+        );
     }
     for (const node of step.nodes) {
       for (const input of node.inputs) if (input !== '' && !inside.has(input)) check(input, `step ${step.index} (${node.op})`);
@@ -332,7 +349,8 @@ describe('allocateArena', () => {
       for (let i = 0; i < n; i++) {
         expect(layout.offsets[i]! % 8).toBe(0);
         for (let j = i + 1; j < n; j++) {
-          const a = reqs[i]!; const b = reqs[j]!;
+          const a = reqs[i]!;
+          const b = reqs[j]!;
           if (a.first <= b.last && b.first <= a.last && a.bytes > 0 && b.bytes > 0) {
             const [oa, ob] = [layout.offsets[i]!, layout.offsets[j]!];
             expect(oa + a.bytes <= ob || ob + b.bytes <= oa).toBe(true);
@@ -344,7 +362,11 @@ describe('allocateArena', () => {
   });
 
   it('reaches the lower bound on a chain', () => {
-    const reqs = [{ bytes: 400, first: 0, last: 1 }, { bytes: 200, first: 1, last: 2 }, { bytes: 120, first: 2, last: 3 }];
+    const reqs = [
+      { bytes: 400, first: 0, last: 1 },
+      { bytes: 200, first: 1, last: 2 },
+      { bytes: 120, first: 2, last: 3 },
+    ];
     expect(allocateArena(reqs).totalBytes).toBe(600);
   });
 });
@@ -408,7 +430,7 @@ describe('planMemory with low-memory convolutions', () => {
     expect(plan.steps.map((s) => s.inPlace)).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 
-  it('never moves a wider input into the caller\'s output buffer', () => {
+  it("never moves a wider input into the caller's output buffer", () => {
     const b = new GraphBuilder();
     const x = b.input('x', [1, 12, 4, 4]);
     const t = b.op('Tanh', [x], {}, [1, 12, 4, 4]);

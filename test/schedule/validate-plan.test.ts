@@ -29,17 +29,37 @@ function handPlan(graph: Graph, a: string, b: string, y: string, offsets: [numbe
     { id: 3, tensors: [y], bytes: 64, firstStep: 2, lastStep: 3, storage: { kind: 'output', index: 0 } },
   ];
   return {
-    steps: buildSteps(graph), buffers, bufferOf: new Map([['x', 0], [a, 1], [b, 2], [y, 3]]), scratchOf: new Map(),
-    arenaBytes, lowerBoundBytes: 128, naiveBytes: 128, alignment: 8, strategy: 'by hand',
+    steps: buildSteps(graph),
+    buffers,
+    bufferOf: new Map([
+      ['x', 0],
+      [a, 1],
+      [b, 2],
+      [y, 3],
+    ]),
+    scratchOf: new Map(),
+    arenaBytes,
+    lowerBoundBytes: 128,
+    naiveBytes: 128,
+    alignment: 8,
+    strategy: 'by hand',
   };
 }
 
 describe('validatePlan', () => {
-  it('imports nothing of the planner: only the plan\'s types, the schedule and the kernel facts', () => {
+  it("imports nothing of the planner: only the plan's types, the schedule and the kernel facts", () => {
     const source = readFileSync(new URL('../../src/schedule/validate-plan.ts', import.meta.url), 'utf8');
     const imports = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
     expect(imports.length).toBeGreaterThan(0);
-    for (const planner of ['plan.js', 'plan-search.js', 'buffer-sharing.js', 'buffer-groups.js', 'lifetimes.js', 'memory-plan.js', 'arena-allocator.js']) {
+    for (const planner of [
+      'plan.js',
+      'plan-search.js',
+      'buffer-sharing.js',
+      'buffer-groups.js',
+      'lifetimes.js',
+      'memory-plan.js',
+      'arena-allocator.js',
+    ]) {
       expect(imports).not.toContain(`./${planner}`);
     }
   });

@@ -25,10 +25,12 @@ const loopIterations = [1_000, 100_000, 10_000_000] as const;
 beforeAll(async () => {
   scratch = await makeScratchDir();
   // All targets at once: one make each, spread over the CPUs.
-  await Promise.all(targets.map(async (target) => {
-    const dir = await writeStubProject(join(scratch, target.name), target);
-    images.set(target.name, await buildFirmware(dir, target, { jobs: 1 }));
-  }));
+  await Promise.all(
+    targets.map(async (target) => {
+      const dir = await writeStubProject(join(scratch, target.name), target);
+      images.set(target.name, await buildFirmware(dir, target, { jobs: 1 }));
+    }),
+  );
 }, 600_000);
 
 afterAll(async () => {
@@ -69,30 +71,32 @@ describe.each(targets.map((target) => [target.name, target] as [string, Target])
       expect(run.stackBytes).toBeNull();
     }
   });
-
 });
 
-describe.each(targets.filter((target) => target.kind === 'emulator').map((target) => [target.name, target] as [string, Target]))('%s instruction counting', (_name, target) => {
-  it('is deterministic and within 1% of a known loop', async () => {
-    const input = stubInput(loopIterations.map((iterations) => [1, iterations, 0, 0]));
-    const options = { samples: loopIterations.length, timeoutMs: 120_000 };
-    const [first, second] = await Promise.all([
-      runFirmware(images.get(target.name)!.elfPath, target, input, options),
-      runFirmware(images.get(target.name)!.elfPath, target, input, options),
-    ]);
-    expect(second.instructions).toEqual(first.instructions);
-    expect(second.ticks).toEqual(first.ticks);
+describe.each(targets.filter((target) => target.kind === 'emulator').map((target) => [target.name, target] as [string, Target]))(
+  '%s instruction counting',
+  (_name, target) => {
+    it('is deterministic and within 1% of a known loop', async () => {
+      const input = stubInput(loopIterations.map((iterations) => [1, iterations, 0, 0]));
+      const options = { samples: loopIterations.length, timeoutMs: 120_000 };
+      const [first, second] = await Promise.all([
+        runFirmware(images.get(target.name)!.elfPath, target, input, options),
+        runFirmware(images.get(target.name)!.elfPath, target, input, options),
+      ]);
+      expect(second.instructions).toEqual(first.instructions);
+      expect(second.ticks).toEqual(first.ticks);
 
-    const [atFirst, atSecond, atLast] = first.instructions as [number, number, number];
-    // Two instructions per iteration; what the loop adds between two samples is exact up to rounding.
-    const perIteration = (atSecond - atFirst) / (loopIterations[1] - loopIterations[0]);
-    expect(perIteration).toBeGreaterThan(1.99);
-    expect(perIteration).toBeLessThan(2.01);
-    // The 10M-iteration sample spans many 24-bit SysTick wraps; the total stays within 1% of 2 per iteration.
-    const ratio = atLast / (2 * loopIterations[2]);
-    expect(ratio).toBeGreaterThan(0.99);
-    expect(ratio).toBeLessThan(1.01);
-    // Outputs are still input + 1 after the loop.
-    expect(floatsOf(first.outputs[2]!)).toEqual([2, loopIterations[2] + 1, 1, 1]);
-  });
-});
+      const [atFirst, atSecond, atLast] = first.instructions as [number, number, number];
+      // Two instructions per iteration; what the loop adds between two samples is exact up to rounding.
+      const perIteration = (atSecond - atFirst) / (loopIterations[1] - loopIterations[0]);
+      expect(perIteration).toBeGreaterThan(1.99);
+      expect(perIteration).toBeLessThan(2.01);
+      // The 10M-iteration sample spans many 24-bit SysTick wraps; the total stays within 1% of 2 per iteration.
+      const ratio = atLast / (2 * loopIterations[2]);
+      expect(ratio).toBeGreaterThan(0.99);
+      expect(ratio).toBeLessThan(1.01);
+      // Outputs are still input + 1 after the loop.
+      expect(floatsOf(first.outputs[2]!)).toEqual([2, loopIterations[2] + 1, 1, 1]);
+    });
+  },
+);

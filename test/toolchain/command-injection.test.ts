@@ -24,11 +24,16 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'eennc-injection-test-'));
   canary = join(scratch, 'canary');
   model = join(scratch, 'relu.onnx');
-  await writeFile(model, encodeGraph(buildGraph({
-    inputs: { x: ['float32', [1, 8]] },
-    nodes: [['Relu', ['x'], ['y']]],
-    outputs: ['y'],
-  })));
+  await writeFile(
+    model,
+    encodeGraph(
+      buildGraph({
+        inputs: { x: ['float32', [1, 8]] },
+        nodes: [['Relu', ['x'], ['y']]],
+        outputs: ['y'],
+      }),
+    ),
+  );
 });
 
 afterAll(async () => {
@@ -66,7 +71,9 @@ describe('refused before anything runs, with no command run', () => {
   });
 
   it('a target description holding a newline and $(shell ...)', async () => {
-    const file = await targetFile('host', 'newline-board', (json) => { json.description = `host\n$(shell touch ${canary})`; });
+    const file = await targetFile('host', 'newline-board', (json) => {
+      json.description = `host\n$(shell touch ${canary})`;
+    });
     const error = await refusedBuild('--target', file);
     expect(error.code).toBe('E_TARGET');
     expect(error.message).toMatch(/^description holds a control character/);
@@ -75,7 +82,9 @@ describe('refused before anything runs, with no command run', () => {
 
   it('target compiler flags holding a shell command, a make expansion or -wrapper', async () => {
     for (const [index, flags] of [[`-O2;touch ${canary}`], [`$(shell touch ${canary})`], ['-wrapper', 'touch,canary']].entries()) {
-      const file = await targetFile('host', `flags-board-${index}`, (json) => { json.compiler.flags = flags; });
+      const file = await targetFile('host', `flags-board-${index}`, (json) => {
+        json.compiler.flags = flags;
+      });
       const error = await refusedBuild('--target', file);
       expect(error.code).toBe('E_TARGET');
       expect(error.message).toMatch(/^compiler\.flags\[0\] "/);
@@ -85,7 +94,9 @@ describe('refused before anything runs, with no command run', () => {
 
   it('a compiler named by a path, or shell text in its place', async () => {
     for (const [index, cc] of ['/bin/sh', `gcc;touch ${canary}`].entries()) {
-      const file = await targetFile('host', `cc-board-${index}`, (json) => { json.compiler.cc = cc; });
+      const file = await targetFile('host', `cc-board-${index}`, (json) => {
+        json.compiler.cc = cc;
+      });
       const error = await refusedBuild('--target', file);
       expect(error.code).toBe('E_TARGET');
       expect(error.message).toMatch(/^compiler\.cc ".*" must be the name of a gcc program/);
@@ -93,7 +104,7 @@ describe('refused before anything runs, with no command run', () => {
     expect(existsSync(canary)).toBe(false);
   });
 
-  it('a linkerScript outside the target file\'s folder', async () => {
+  it("a linkerScript outside the target file's folder", async () => {
     const outside = join(scratch, 'secret.ld');
     await writeFile(outside, 'SECRET\n');
     const file = await targetFile('cortex-m4', 'script-board', (json) => {
@@ -110,7 +121,9 @@ describe('refused before anything runs, with no command run', () => {
 
 describe('text that reaches the Makefile and C comments', () => {
   it('is escaped: $(shell ...) in a description stays text, */ cannot end a comment, and the firmware builds', async () => {
-    const file = await targetFile('host', 'dollar-board', (json) => { json.description = `costs $5 $(shell touch ${canary}) */ int broken; /*`; });
+    const file = await targetFile('host', 'dollar-board', (json) => {
+      json.description = `costs $5 $(shell touch ${canary}) */ int broken; /*`;
+    });
     const target = loadTarget(file);
     const dir = await writeStubProject(join(scratch, 'dollar-project'), target);
     const makefile = await readFile(join(dir, 'Makefile'), 'utf8');
@@ -132,15 +145,19 @@ describe('text that reaches the Makefile and C comments', () => {
 });
 
 describe('a normal build', () => {
-  it.each(['host', 'cortex-m4'])('still works on %s, with --opt holding a level and -g', async (target) => {
-    const out = join(scratch, `normal-${target}`);
-    const result = await eennc('build', model, '--precision', 'float32', '--target', target, '--opt', '-O1 -g', '-o', out);
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(await readFile(join(out, 'Makefile'), 'utf8')).toMatch(/^OPT\s+\?= -O1 -g$/m);
-    expect(existsSync(join(out, target === 'host' ? 'relu' : 'relu.elf'))).toBe(true);
-  }, 300_000);
+  it.each(['host', 'cortex-m4'])(
+    'still works on %s, with --opt holding a level and -g',
+    async (target) => {
+      const out = join(scratch, `normal-${target}`);
+      const result = await eennc('build', model, '--precision', 'float32', '--target', target, '--opt', '-O1 -g', '-o', out);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(await readFile(join(out, 'Makefile'), 'utf8')).toMatch(/^OPT\s+\?= -O1 -g$/m);
+      expect(existsSync(join(out, target === 'host' ? 'relu' : 'relu.elf'))).toBe(true);
+    },
+    300_000,
+  );
 
-  it('takes a hand-written linker script from the target\'s folder', async () => {
+  it("takes a hand-written linker script from the target's folder", async () => {
     const m4 = loadTarget('cortex-m4');
     const dir = await mkdtemp(join(scratch, 'board-'));
     const generated = await writeStubProject(join(scratch, 'script-source'), m4);

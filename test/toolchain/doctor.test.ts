@@ -30,7 +30,13 @@ describe('doctor', () => {
   it('finds the whole toolchain installed here', async () => {
     const report = await runDoctor();
     expect(report.checks.map((check) => check.name)).toEqual([
-      'arm-none-eabi-gcc', 'newlib (arm-none-eabi)', 'qemu-system-arm', 'gcc', 'make', 'ONNX backend test data', 'Fashion-MNIST',
+      'arm-none-eabi-gcc',
+      'newlib (arm-none-eabi)',
+      'qemu-system-arm',
+      'gcc',
+      'make',
+      'ONNX backend test data',
+      'Fashion-MNIST',
     ]);
     expect(report.checks.filter((check) => !check.ok)).toEqual([]);
     expect(report.ok).toBe(true);
@@ -42,7 +48,9 @@ describe('doctor', () => {
     process.env.PATH = '/nonexistent-eennc-path';
     const report = await runDoctor();
     expect(report.ok).toBe(false);
-    expect(report.missing_packages).toEqual(expect.arrayContaining(['gcc-arm-none-eabi', 'libnewlib-arm-none-eabi', 'qemu-system-arm', 'gcc', 'make']));
+    expect(report.missing_packages).toEqual(
+      expect.arrayContaining(['gcc-arm-none-eabi', 'libnewlib-arm-none-eabi', 'qemu-system-arm', 'gcc', 'make']),
+    );
     expect(report.install_command).toMatch(/^sudo apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make/);
     expect(formatDoctorReport(report)).toMatch(/MISSING\s+arm-none-eabi-gcc\s+not found on the PATH \(package gcc-arm-none-eabi/);
   });

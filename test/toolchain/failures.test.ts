@@ -29,13 +29,21 @@ function named(targets: Target[]): [string, Target][] {
 beforeAll(async () => {
   scratch = await makeScratchDir();
   const builds: [Target, StubVariant][] = [
-    [m4, 'hang'], [m4, 'fault'], [m0plus, 'fault'], [m4, 'fail'], [host, 'fail'],
-    [m4, 'stack-overflow'], [m33, 'stack-overflow'], [m4, 'add-one'],
+    [m4, 'hang'],
+    [m4, 'fault'],
+    [m0plus, 'fault'],
+    [m4, 'fail'],
+    [host, 'fail'],
+    [m4, 'stack-overflow'],
+    [m33, 'stack-overflow'],
+    [m4, 'add-one'],
   ];
-  await Promise.all(builds.map(async ([target, variant]) => {
-    const dir = await writeStubProject(join(scratch, target.name, variant), target, variant);
-    images.set(key(target, variant), await buildFirmware(dir, target, { jobs: 1 }));
-  }));
+  await Promise.all(
+    builds.map(async ([target, variant]) => {
+      const dir = await writeStubProject(join(scratch, target.name, variant), target, variant);
+      images.set(key(target, variant), await buildFirmware(dir, target, { jobs: 1 }));
+    }),
+  );
 }, 600_000);
 
 afterAll(async () => {
@@ -79,7 +87,17 @@ describe('runFirmware failures', () => {
     const error = await errorOf(runFirmware(image, m4, oneSample.subarray(0, 12), { samples: 1 }));
     expect(error.code).toBe('E_DATA');
     expect(error.message).toMatch(/could not read its input file \(exit status 10\)/);
-    const mismatch = await errorOf(runFirmware(image, m4, stubInput([[1, 0, 0, 0], [2, 0, 0, 0]]), { samples: 3 }));
+    const mismatch = await errorOf(
+      runFirmware(
+        image,
+        m4,
+        stubInput([
+          [1, 0, 0, 0],
+          [2, 0, 0, 0],
+        ]),
+        { samples: 3 },
+      ),
+    );
     expect(mismatch.code).toBe('E_DATA');
   });
 
@@ -102,7 +120,7 @@ describe('runFirmware failures', () => {
 });
 
 describe('buildFirmware failures', () => {
-  it('surfaces the compiler\'s first error line as E_TOOLCHAIN', async () => {
+  it("surfaces the compiler's first error line as E_TOOLCHAIN", async () => {
     const dir = await writeStubProject(join(scratch, 'broken'), m4);
     await writeFile(join(dir, 'model.c'), '#include "model.h"\nint32_t eenn_run(void) { return undefined_name; }\n');
     const error = await errorOf(buildFirmware(dir, m4, { jobs: 1 }));
@@ -128,6 +146,8 @@ describe('buildFirmware failures', () => {
 
 /** cortex-m4 described as a real chip: same CPU, flash at 0x08000000, no emulator. */
 function boardTarget(): Target {
-  return parseTarget(m4BoardJson('example-board', 'an STM32F4-like board', { flash: '1M', ram: '128K', stack: '8K', hz: 168_000_000 }),
-    '/boards/example-board.json');
+  return parseTarget(
+    m4BoardJson('example-board', 'an STM32F4-like board', { flash: '1M', ram: '128K', stack: '8K', hz: 168_000_000 }),
+    '/boards/example-board.json',
+  );
 }

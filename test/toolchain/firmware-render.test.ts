@@ -18,8 +18,16 @@ describe('renderFirmware', () => {
   it('gives a Cortex-M target main.c, a Makefile, startup, semihosting platform and a linker script', () => {
     const files = renderFirmware(m4, STUB_OPTIONS);
     expect([...files.keys()].sort()).toEqual([
-      'Makefile', 'main.c', 'runtime/eenn_cortexm.h', 'runtime/eenn_exit_codes.h', 'runtime/eenn_isa.h', 'runtime/eenn_linker.ld',
-      'runtime/eenn_platform.h', 'runtime/eenn_platform_cortexm.c', 'runtime/eenn_semihosting.h', 'runtime/eenn_startup.c',
+      'Makefile',
+      'main.c',
+      'runtime/eenn_cortexm.h',
+      'runtime/eenn_exit_codes.h',
+      'runtime/eenn_isa.h',
+      'runtime/eenn_linker.ld',
+      'runtime/eenn_platform.h',
+      'runtime/eenn_platform_cortexm.c',
+      'runtime/eenn_semihosting.h',
+      'runtime/eenn_startup.c',
     ]);
     const makefile = files.get('Makefile')!;
     expect(makefile).toContain('CPUFLAGS := -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard');
@@ -32,7 +40,11 @@ describe('renderFirmware', () => {
   it('gives the host plain stdio and no startup code or linker script', () => {
     const files = renderFirmware(host, STUB_OPTIONS);
     expect([...files.keys()].sort()).toEqual([
-      'Makefile', 'main.c', 'runtime/eenn_exit_codes.h', 'runtime/eenn_platform.h', 'runtime/eenn_platform_host.c',
+      'Makefile',
+      'main.c',
+      'runtime/eenn_exit_codes.h',
+      'runtime/eenn_platform.h',
+      'runtime/eenn_platform_host.c',
     ]);
     expect(files.get('Makefile')).toMatch(/^CC\s+:= gcc$/m);
   });
@@ -46,7 +58,7 @@ describe('renderFirmware', () => {
     expect(script).toContain(`__eenn_stack_bytes = ${m55.stackBytes};`);
   });
 
-  it('lays each input and output in its own 16-byte aligned slot of main.c\'s buffers', () => {
+  it("lays each input and output in its own 16-byte aligned slot of main.c's buffers", () => {
     const main = renderFirmware(m4, { ...STUB_OPTIONS, inputBytes: [3, 40, 16], outputBytes: [10] }).get('main.c')!;
     expect(main).toContain('#define EENN_SAMPLE_INPUT_BYTES  59u');
     expect(main).toContain('input_offsets[EENN_NUM_INPUTS] = { 0u, 16u, 64u }');

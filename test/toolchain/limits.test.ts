@@ -38,12 +38,10 @@ describe('the make time limit', () => {
   it('lets a build run longer than the quiet limit while each step prints', async () => {
     // Ten steps of 0.5 s: 5 s in all, more than the 3 s quiet limit, but never 3 s without a line.
     const steps = Array.from({ length: 10 }, (_, i) => `step${i}`);
-    const dir = await makeProject('slow', [
-      `all: ${steps.join(' ')}`,
-      '\t@echo done',
-      ...steps.flatMap((step) => [`${step}:`, '\tsleep 0.5']),
-      '',
-    ].join('\n'));
+    const dir = await makeProject(
+      'slow',
+      [`all: ${steps.join(' ')}`, '\t@echo done', ...steps.flatMap((step) => [`${step}:`, '\tsleep 0.5']), ''].join('\n'),
+    );
     const started = Date.now();
     const result = await runMake(requireProgram('make', 'test'), ['-j1'], dir, { quietLimitMs: 3_000 });
     expect(result.exitCode).toBe(0);
@@ -77,7 +75,7 @@ describe('the make time limit', () => {
 });
 
 describe('the environment', () => {
-  it('cannot set the Makefile\'s OPT: only --opt can', async () => {
+  it("cannot set the Makefile's OPT: only --opt can", async () => {
     const host = loadTarget('host');
     const dir = await writeStubProject(join(scratch, 'env-opt'), host);
     const saved = process.env.OPT;
@@ -111,8 +109,10 @@ describe('timer limits', () => {
 
 describe('memory overflows', () => {
   it('turns ld\'s "region overflowed" into E_TARGET with the numbers', async () => {
-    const tiny = parseTarget(m4BoardJson('tiny-board', 'a chip with 2 KiB of flash', { flash: '2K', ram: '16K', stack: '1K', hz: 16_000_000 }),
-      join(scratch, 'tiny-board.json'));
+    const tiny = parseTarget(
+      m4BoardJson('tiny-board', 'a chip with 2 KiB of flash', { flash: '2K', ram: '16K', stack: '1K', hz: 16_000_000 }),
+      join(scratch, 'tiny-board.json'),
+    );
     const dir = await writeStubProject(join(scratch, 'tiny-project'), tiny);
     const error = await errorOf(buildFirmware(dir, tiny, { jobs: 1 }));
     expect(error.code).toBe('E_TARGET');
@@ -121,19 +121,25 @@ describe('memory overflows', () => {
     expect(error.hint).toMatch(/more memory/);
   }, 300_000);
 
-  it('refuses a model whose input and output buffers exceed the target\'s RAM before gcc runs', async () => {
+  it("refuses a model whose input and output buffers exceed the target's RAM before gcc runs", async () => {
     const model = join(scratch, 'wide.onnx');
-    await writeFile(model, encodeGraph(buildGraph({
-      inputs: { x: ['float32', [1, 20_000]] },
-      nodes: [['Relu', ['x'], ['y']]],
-      outputs: ['y'],
-    })));
+    await writeFile(
+      model,
+      encodeGraph(
+        buildGraph({
+          inputs: { x: ['float32', [1, 20_000]] },
+          nodes: [['Relu', ['x'], ['y']]],
+          outputs: ['y'],
+        }),
+      ),
+    );
     const outDir = join(scratch, 'wide-out');
     const error = await errorOf(compileModel({ model, target: 'cortex-m0plus', precision: 'float32', outDir }));
     expect(error.code).toBe('E_TARGET');
     expect(error.message).toBe('the model does not fit cortex-m0plus');
     // "needs at least": the estimate before linking, so gcc never ran.
     expect(error.details?.join('\n')).toMatch(
-      /^RAM: needs at least \d+ bytes \(arena \d+, stack 4096, test firmware input and output buffers 160000\), cortex-m0plus has 32768$/m);
+      /^RAM: needs at least \d+ bytes \(arena \d+, stack 4096, test firmware input and output buffers 160000\), cortex-m0plus has 32768$/m,
+    );
   }, 300_000);
 });

@@ -18,7 +18,10 @@ afterAll(async () => {
 });
 
 async function refusal(promise: Promise<unknown>): Promise<EennError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(EennError);
   expect((err as EennError).code).toBe('E_FILE');
   expect((err as EennError).hint).not.toBe(FALLBACK_HINTS.E_FILE); // its own hint, not the fallback
@@ -36,7 +39,13 @@ describe('writeDirAtomically', () => {
   it('writes every file and a manifest listing them into a new folder', async () => {
     const root = await scratch();
     const out = join(root, 'project');
-    await writeDirAtomically(out, new Map([['a.c', 'int a;'], ['sub/b.h', 'int b;']]));
+    await writeDirAtomically(
+      out,
+      new Map([
+        ['a.c', 'int a;'],
+        ['sub/b.h', 'int b;'],
+      ]),
+    );
     expect(await readFile(join(out, 'a.c'), 'utf8')).toBe('int a;');
     expect(await readFile(join(out, 'sub/b.h'), 'utf8')).toBe('int b;');
     expect((await readdir(out)).sort()).toEqual(['a.c', MANIFEST_FILE, 'sub']);
@@ -48,7 +57,14 @@ describe('writeDirAtomically', () => {
     const root = await scratch();
     const out = join(root, 'project');
     const makeOutputs = ['build/', 'm.elf'];
-    await writeDirAtomically(out, new Map([['a.c', 'old'], ['gone.c', 'x']]), { makeOutputs });
+    await writeDirAtomically(
+      out,
+      new Map([
+        ['a.c', 'old'],
+        ['gone.c', 'x'],
+      ]),
+      { makeOutputs },
+    );
     await mkdir(join(out, 'build'));
     await writeFile(join(out, 'build', 'a.o'), 'object');
     await writeFile(join(out, 'm.elf'), 'image');
@@ -65,7 +81,7 @@ describe('writeDirAtomically', () => {
     expect(await readFile(join(out, 'a.c'), 'utf8')).toBe('x');
   });
 
-  it('refuses a folder holding the user\'s files and keeps them', async () => {
+  it("refuses a folder holding the user's files and keeps them", async () => {
     const root = await scratch();
     const out = join(root, 'mine');
     await mkdir(out);

@@ -28,25 +28,31 @@ async function start(body: string, prepare?: (tmp: string) => Promise<void>): Pr
   await mkdir(tmp);
   await prepare?.(tmp);
   const script = join(dir, 'script.mts');
-  await writeFile(script, [
-    `import { makeTempDir, trackChild } from ${JSON.stringify(join(ROOT, 'src/util/temp-dirs.ts'))};`,
-    `import { spawn } from 'node:child_process';`,
-    `import { writeFileSync } from 'node:fs';`,
-    body,
-  ].join('\n'));
+  await writeFile(
+    script,
+    [
+      `import { makeTempDir, trackChild } from ${JSON.stringify(join(ROOT, 'src/util/temp-dirs.ts'))};`,
+      `import { spawn } from 'node:child_process';`,
+      `import { writeFileSync } from 'node:fs';`,
+      body,
+    ].join('\n'),
+  );
   const child = execa('node', ['--import', 'tsx', script], { cwd: ROOT, env: { TMPDIR: tmp }, reject: false, buffer: true });
   return { tmp, child };
 }
 
 /** Resolve once `child` has printed `text` (or has ended). */
 function printed(child: ReturnType<typeof execa>, text: string): Promise<unknown> {
-  return Promise.race([child, new Promise<void>((done) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes(text)) done();
-    });
-  })]);
+  return Promise.race([
+    child,
+    new Promise<void>((done) => {
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes(text)) done();
+      });
+    }),
+  ]);
 }
 
 /** A pid that no process has: a child that has already exited. */
@@ -68,16 +74,20 @@ function alive(pid: number): boolean {
 describe('temporary folders', () => {
   it('withTempDir removes its folder after success and after failure', async () => {
     let kept = '';
-    expect(await withTempDir('eennc-unit-', async (dir) => {
-      kept = dir;
-      await writeFile(join(dir, 'a'), 'x');
-      return 7;
-    })).toBe(7);
+    expect(
+      await withTempDir('eennc-unit-', async (dir) => {
+        kept = dir;
+        await writeFile(join(dir, 'a'), 'x');
+        return 7;
+      }),
+    ).toBe(7);
     expect(existsSync(kept)).toBe(false);
-    await expect(withTempDir('eennc-unit-', async (dir) => {
-      kept = dir;
-      throw new Error('failed inside');
-    })).rejects.toThrow('failed inside');
+    await expect(
+      withTempDir('eennc-unit-', async (dir) => {
+        kept = dir;
+        throw new Error('failed inside');
+      }),
+    ).rejects.toThrow('failed inside');
     expect(existsSync(kept)).toBe(false);
     const forgotten = await makeTempDir('eennc-unit-');
     expect(existsSync(forgotten)).toBe(true); // removed when this test process exits
@@ -104,15 +114,20 @@ describe('temporary folders', () => {
     expect((await leftovers(tmp)).sort()).toEqual(['eennc-notes', `eennc-run-${process.pid}-AbC123`]);
   });
 
-  it.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s stops the tools at work, removes the folders and exits %i', async (signal, status) => {
-    const { tmp, child } = await start([
-      `const d = await makeTempDir('eennc-probe-');`,
-      `const sleeper = spawn('sleep', ['600'], { cwd: d });`,
-      `const ended = new Promise((done) => sleeper.on('exit', done));`,
-      `trackChild(Object.assign(ended, { kill: (s) => sleeper.kill(s) }));`,
-      `console.log('ready', sleeper.pid);`,
-      `await ended;`,
-    ].join('\n'));
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('%s stops the tools at work, removes the folders and exits %i', async (signal, status) => {
+    const { tmp, child } = await start(
+      [
+        `const d = await makeTempDir('eennc-probe-');`,
+        `const sleeper = spawn('sleep', ['600'], { cwd: d });`,
+        `const ended = new Promise((done) => sleeper.on('exit', done));`,
+        `trackChild(Object.assign(ended, { kill: (s) => sleeper.kill(s) }));`,
+        `console.log('ready', sleeper.pid);`,
+        `await ended;`,
+      ].join('\n'),
+    );
     await printed(child, 'ready');
     child.kill(signal);
     const r = await child;

@@ -19,17 +19,22 @@ interface AccuracyOptions extends CalibrationOptions, SampleOptions {
 
 export function register(program: Command): void {
   withCalibrationOptions(
-    withSampleOptions(program
-      .command('accuracy')
-      .description('compare the int8 model with the float model: top-1 on a labelled set and per-layer SQNR')
-      .argument('<model>', 'the ONNX model (.onnx)')
-      .requiredOption('-d, --data <data>', 'labelled input samples (.npy, .bin, IDX)')
-      .requiredOption('-l, --labels <labels>', 'class labels of the samples (.npy of integers, IDX labels)'))
+    withSampleOptions(
+      program
+        .command('accuracy')
+        .description('compare the int8 model with the float model: top-1 on a labelled set and per-layer SQNR')
+        .argument('<model>', 'the ONNX model (.onnx)')
+        .requiredOption('-d, --data <data>', 'labelled input samples (.npy, .bin, IDX)')
+        .requiredOption('-l, --labels <labels>', 'class labels of the samples (.npy of integers, IDX labels)'),
+    )
       .option('--sqnr-samples <n>', 'samples over which the per-layer SQNR is measured', numberOption(parseCount, '--sqnr-samples'), 100)
       .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions (repeatable)', collectInputShape, [])
       .option('--json', 'print one JSON document on stdout'),
   ).action(async (model: string, options: AccuracyOptions) => {
-    const [{ importWithOwnQuantization, quantizeModel }, { evaluateAccuracy }] = await Promise.all([import('../../compile.js'), import('../../evaluate.js')]);
+    const [{ importWithOwnQuantization, quantizeModel }, { evaluateAccuracy }] = await Promise.all([
+      import('../../compile.js'),
+      import('../../evaluate.js'),
+    ]);
     const { graph: floatGraph, overrides } = importWithOwnQuantization(model, parseInputShapes(options.inputShape));
     const int8Graph = await quantizeModel(floatGraph, { model, calibration: calibrationFrom(options), io: options.io, onProgress: log, overrides });
     const inputs = loadInputs(floatGraph, options.data, {

@@ -13,12 +13,14 @@ interface RunOptions extends ExecuteOptions {
 
 export function register(program: Command): void {
   withSharedOptions(
-    withSampleOptions(program
-      .command('run')
-      .description('build a model, run inputs on the target in QEMU (or natively for host) and print the outputs')
-      .argument('<model>', 'the ONNX model (.onnx)')
-      .requiredOption('-i, --input <data>', 'input samples: .npy, raw float32 .bin, or IDX (.gz)')
-      .option('--output <file>', 'write the outputs as .npy (float32, [N, ...output])'))
+    withSampleOptions(
+      program
+        .command('run')
+        .description('build a model, run inputs on the target in QEMU (or natively for host) and print the outputs')
+        .argument('<model>', 'the ONNX model (.onnx)')
+        .requiredOption('-i, --input <data>', 'input samples: .npy, raw float32 .bin, or IDX (.gz)')
+        .option('--output <file>', 'write the outputs as .npy (float32, [N, ...output])'),
+    )
       .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
       .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
       .option('--force', FORCE_HELP),

@@ -28,11 +28,13 @@ interface TestOptions extends ExecuteOptions {
 
 export function register(program: Command): void {
   withSharedOptions(
-    withSampleOptions(program
-      .command('test')
-      .description('golden test: run on the target and compare with the reference; exit status 1 on mismatch')
-      .argument('<model>', 'the ONNX model (.onnx)')
-      .option('-d, --data <data>', `input samples (.npy, .bin, IDX); default: ${RANDOM_SAMPLES} seeded random inputs in [0, 1)`))
+    withSampleOptions(
+      program
+        .command('test')
+        .description('golden test: run on the target and compare with the reference; exit status 1 on mismatch')
+        .argument('<model>', 'the ONNX model (.onnx)')
+        .option('-d, --data <data>', `input samples (.npy, .bin, IDX); default: ${RANDOM_SAMPLES} seeded random inputs in [0, 1)`),
+    )
       .option('--rtol <x>', 'float32: relative tolerance', numberOption(parseNonNegative, '--rtol'), 1e-4)
       .option('--atol <x>', 'float32: absolute tolerance', numberOption(parseNonNegative, '--atol'), 1e-5)
       .option('-l, --labels <labels>', 'class labels of the samples: also report top-1 of the target and of the float reference')
@@ -75,40 +77,46 @@ export function register(program: Command): void {
     const failed = comparisons.filter((c) => !c.pass);
     const accuracy = options.labels === undefined ? undefined : top1(execution, readLabels(options.labels));
     if (options.json) {
-      process.stdout.write(JSON.stringify(executionJson(execution, { pass: failed.length === 0, rtol, atol, comparisons, ...(accuracy ? { accuracy } : {}) }), null, 2) + '\n');
+      process.stdout.write(
+        JSON.stringify(executionJson(execution, { pass: failed.length === 0, rtol, atol, comparisons, ...(accuracy ? { accuracy } : {}) }), null, 2) +
+          '\n',
+      );
     } else {
       for (const c of comparisons) {
         const n = execution.samples[c.sample]!.instructions;
-        const detail = 'mismatches' in c
-          ? `${c.mismatches} values differ from the int8 reference; vs float: max |error| ${c.max_abs_error_vs_float.toExponential(2)}, ${c.same_class_as_float ? 'same' : 'different'} class`
-          : `max |error| ${c.max_abs_error.toExponential(2)}`;
+        const detail =
+          'mismatches' in c
+            ? `${c.mismatches} values differ from the int8 reference; vs float: max |error| ${c.max_abs_error_vs_float.toExponential(2)}, ${c.same_class_as_float ? 'same' : 'different'} class`
+            : `max |error| ${c.max_abs_error.toExponential(2)}`;
         process.stdout.write(`sample ${c.sample}: ${c.pass ? 'pass' : 'FAIL'}  ${detail}${n === null ? '' : `  ${n} instructions`}\n`);
       }
       process.stdout.write(`${comparisons.length - failed.length} passed, ${failed.length} failed\n`);
       if (accuracy) {
-        process.stdout.write(`top-1 on ${accuracy.samples} labelled samples: ${precision} on ${options.target} ` +
-          `${(100 * accuracy.target_top1).toFixed(2)}%, float reference ${(100 * accuracy.float_top1).toFixed(2)}%\n`);
+        process.stdout.write(
+          `top-1 on ${accuracy.samples} labelled samples: ${precision} on ${options.target} ` +
+            `${(100 * accuracy.target_top1).toFixed(2)}%, float reference ${(100 * accuracy.float_top1).toFixed(2)}%\n`,
+        );
       }
     }
     if (failed.length > 0) {
       if (options.json) process.exitCode = 1;
-      else throw new EennError({
-        code: 'E_MISMATCH', file: model,
-        message: int8
-          ? `${failed.length} of ${comparisons.length} samples differ from the int8 reference`
-          : `${failed.length} of ${comparisons.length} samples differ from the reference beyond rtol ${rtol}, atol ${atol}`,
-        hint: int8
-          ? 'the firmware and the int8 reference must agree bit for bit: this is a bug in eennc; report it with the model and run again with --json to see each sample'
-          : 'the per-sample errors are above; float rounding on the target differs in the last bits, so loosen --rtol or --atol if the errors are that small',
-      });
+      else
+        throw new EennError({
+          code: 'E_MISMATCH',
+          file: model,
+          message: int8
+            ? `${failed.length} of ${comparisons.length} samples differ from the int8 reference`
+            : `${failed.length} of ${comparisons.length} samples differ from the reference beyond rtol ${rtol}, atol ${atol}`,
+          hint: int8
+            ? 'the firmware and the int8 reference must agree bit for bit: this is a bug in eennc; report it with the model and run again with --json to see each sample'
+            : 'the per-sample errors are above; float rounding on the target differs in the last bits, so loosen --rtol or --atol if the errors are that small',
+        });
     }
   });
 }
 
 /** Output values of the firmware (`got`) that are not bit-identical to the reference's (every output, in order). */
-export function countMismatches(
-  outputs: readonly string[], got: Record<string, ArrayLike<number>>, reference: Record<string, Value>,
-): number {
+export function countMismatches(outputs: readonly string[], got: Record<string, ArrayLike<number>>, reference: Record<string, Value>): number {
   let mismatches = 0;
   for (const name of outputs) {
     const have = got[name];
@@ -125,7 +133,11 @@ export function countMismatches(
 /** Top-1 of the target's outputs and of the float reference's over the labelled samples (first output). */
 function top1(execution: Execution, labels: Int32Array): { samples: number; target_top1: number; float_top1: number } {
   if (labels.length < execution.samples.length) {
-    throw new EennError({ code: 'E_DATA', message: `${execution.samples.length} samples but ${labels.length} labels`, hint: 'give one label per sample' });
+    throw new EennError({
+      code: 'E_DATA',
+      message: `${execution.samples.length} samples but ${labels.length} labels`,
+      hint: 'give one label per sample',
+    });
   }
   const { floatGraph } = execution.compiled;
   const output = floatGraph.outputs[0]!;

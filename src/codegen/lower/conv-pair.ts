@@ -6,8 +6,16 @@ import { clampRange } from '../../ops/activation.js';
 import { forwardWindow } from '../../ops/spatial.js';
 import { convPairResult, type PlannedConvPair } from '../../schedule/conv-pair.js';
 import {
-  constArg, floatArg, intArg, nullArg, optionalTensorArg, scratchArg, tensorArg,
-  type KernelArg, type LoweredStep, type LowerContext,
+  constArg,
+  floatArg,
+  intArg,
+  nullArg,
+  optionalTensorArg,
+  scratchArg,
+  tensorArg,
+  type KernelArg,
+  type LoweredStep,
+  type LowerContext,
 } from '../kernel-call.js';
 import { packOutputBlocks } from '../pack-weights.js';
 import { constantFloats, SOURCES } from './common.js';
@@ -25,14 +33,20 @@ function convParts(ctx: LowerContext, conv: Node, suffix: 'a' | 'b') {
   const outC = w.shape[0]!;
   const packed = packOutputBlocks(constantFloats(ctx, w, 'W'), outC, 1, x.shape[1]! * window.kH * window.kW);
   const weights = constArg(`weights_${suffix}`, {
-    name: `${w.name}_packed`, ctype: 'float', data: packed,
+    name: `${w.name}_packed`,
+    ctype: 'float',
+    data: packed,
     note: `"${w.name}" [${w.shape.join(', ')}], output channels interleaved in blocks of 4`,
   });
   const args: KernelArg[] = [
-    intArg(`kernel_h_${suffix}`, window.kH), intArg(`kernel_w_${suffix}`, window.kW),
-    intArg(`stride_h_${suffix}`, window.sH), intArg(`stride_w_${suffix}`, window.sW),
-    intArg(`pad_top_${suffix}`, window.padTop), intArg(`pad_left_${suffix}`, window.padLeft),
-    intArg(`dilation_h_${suffix}`, window.dH), intArg(`dilation_w_${suffix}`, window.dW),
+    intArg(`kernel_h_${suffix}`, window.kH),
+    intArg(`kernel_w_${suffix}`, window.kW),
+    intArg(`stride_h_${suffix}`, window.sH),
+    intArg(`stride_w_${suffix}`, window.sW),
+    intArg(`pad_top_${suffix}`, window.padTop),
+    intArg(`pad_left_${suffix}`, window.padLeft),
+    intArg(`dilation_h_${suffix}`, window.dH),
+    intArg(`dilation_w_${suffix}`, window.dW),
   ];
   return { window, weights, bias: optionalTensorArg(`bias_${suffix}`, bias), windowArgs: args };
 }
@@ -59,23 +73,44 @@ export function lowerConvPair(ctx: LowerContext): LoweredStep {
   const residual = pair.add ? tensorArg('residual', pair.residual!) : nullArg('residual');
   const added = pair.add ? `, + "${pair.residual}"` : '';
   return {
-    detail: `${describeWindow(a.window)} -> ${describeWindow(b.window)}${added}; depth-first, ${pair.bandRows} output `
-      + `row${pair.bandRows === 1 ? '' : 's'} per band, ${pair.slabRows} rows of the first conv's output held`,
-    calls: [{
-      fn: 'eenn_conv2d_pair_f32',
-      source: PAIR_SOURCE,
-      uses: [SOURCES.conv],
-      args: [
-        tensorArg('input', input), a.weights, a.bias, b.weights, b.bias, residual,
-        tensorArg('output', convPairResult(pair)), scratchArg('scratch'),
-        intArg('in_c', inC), intArg('in_h', inH), intArg('in_w', inW),
-        intArg('mid_c', midC), intArg('mid_h', midH), intArg('mid_w', midW),
-        intArg('out_c', outC), intArg('out_h', outH), intArg('out_w', outW),
-        ...a.windowArgs, floatArg('act_min_a', minA), floatArg('act_max_a', maxA),
-        ...b.windowArgs, floatArg('act_min_b', minB), floatArg('act_max_b', maxB),
-        floatArg('out_min', outMin), floatArg('out_max', outMax),
-        intArg('band_rows', pair.bandRows), intArg('slab_rows', pair.slabRows),
-      ],
-    }],
+    detail:
+      `${describeWindow(a.window)} -> ${describeWindow(b.window)}${added}; depth-first, ${pair.bandRows} output ` +
+      `row${pair.bandRows === 1 ? '' : 's'} per band, ${pair.slabRows} rows of the first conv's output held`,
+    calls: [
+      {
+        fn: 'eenn_conv2d_pair_f32',
+        source: PAIR_SOURCE,
+        uses: [SOURCES.conv],
+        args: [
+          tensorArg('input', input),
+          a.weights,
+          a.bias,
+          b.weights,
+          b.bias,
+          residual,
+          tensorArg('output', convPairResult(pair)),
+          scratchArg('scratch'),
+          intArg('in_c', inC),
+          intArg('in_h', inH),
+          intArg('in_w', inW),
+          intArg('mid_c', midC),
+          intArg('mid_h', midH),
+          intArg('mid_w', midW),
+          intArg('out_c', outC),
+          intArg('out_h', outH),
+          intArg('out_w', outW),
+          ...a.windowArgs,
+          floatArg('act_min_a', minA),
+          floatArg('act_max_a', maxA),
+          ...b.windowArgs,
+          floatArg('act_min_b', minB),
+          floatArg('act_max_b', maxB),
+          floatArg('out_min', outMin),
+          floatArg('out_max', outMax),
+          intArg('band_rows', pair.bandRows),
+          intArg('slab_rows', pair.slabRows),
+        ],
+      },
+    ],
   };
 }

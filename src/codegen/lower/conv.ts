@@ -5,7 +5,15 @@ import { attrInt, attrInts } from '../../ops/attrs.js';
 import { convTransposeWindow } from '../../ops/conv.js';
 import { forwardWindow, type WindowGeometry } from '../../ops/spatial.js';
 import {
-  activationArgs, constArg, intArg, optionalTensorArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
+  activationArgs,
+  constArg,
+  intArg,
+  optionalTensorArg,
+  scratchArg,
+  tensorArg,
+  type KernelArg,
+  type LoweredStep,
+  type LowerContext,
 } from '../kernel-call.js';
 import { CONV_POOL_BLOCK } from '../../kernels/conv-block.js';
 import { isConv1x1, isDepthwise, to2d, type Window2d } from '../../kernels/window.js';
@@ -17,8 +25,11 @@ export { to2d, type Window2d } from '../../kernels/window.js';
 /** Check a spatial rank the kernels handle (1-D and 2-D, and 3-D when `volumes`). */
 export function requirePlanar(ctx: LowerContext, rank: number, what: string, volumes = false): void {
   if (rank < 1 || rank > (volumes ? 3 : 2)) {
-    unsupported(ctx, `${rank}-D ${what} is not supported by the float kernels (1-D${volumes ? ', 2-D and 3-D' : ' and 2-D'} are)`,
-      'reshape the tensor so that it has layout [N, C, W], [N, C, H, W] or [N, C, D, H, W]');
+    unsupported(
+      ctx,
+      `${rank}-D ${what} is not supported by the float kernels (1-D${volumes ? ', 2-D and 3-D' : ' and 2-D'} are)`,
+      'reshape the tensor so that it has layout [N, C, W], [N, C, H, W] or [N, C, D, H, W]',
+    );
   }
 }
 
@@ -27,8 +38,11 @@ export function volumeWindowArgs(g: WindowGeometry, withPadEnd: boolean): Kernel
   const axes = ['d', 'h', 'w'];
   const each = (prefix: string, values: number[]) => values.map((v, i) => intArg(`${prefix}_${axes[i]}`, v));
   return [
-    ...each('kernel', g.kernel), ...each('stride', g.strides),
-    intArg('pad_front', g.padsBegin[0]!), intArg('pad_top', g.padsBegin[1]!), intArg('pad_left', g.padsBegin[2]!),
+    ...each('kernel', g.kernel),
+    ...each('stride', g.strides),
+    intArg('pad_front', g.padsBegin[0]!),
+    intArg('pad_top', g.padsBegin[1]!),
+    intArg('pad_left', g.padsBegin[2]!),
     ...(withPadEnd ? [intArg('pad_back', g.padsEnd[0]!), intArg('pad_bottom', g.padsEnd[1]!), intArg('pad_right', g.padsEnd[2]!)] : []),
     ...each('dilation', g.dilations),
   ];
@@ -47,26 +61,44 @@ function conv3dCall(ctx: LowerContext, fn: string, g: WindowGeometry, outC: numb
   const out = ctx.outputs[0]!.shape;
   return {
     detail: describeVolume(g, group > 1 ? `${group} groups` : ''),
-    calls: [{
-      fn,
-      source: SOURCES.conv,
-      args: [
-        tensorArg('input', x.name), tensorArg('weights', input(ctx, 1, 'W').name), optionalTensorArg('bias', ctx.inputs[2]),
-        tensorArg('output', ctx.result.name), intArg('batches', x.shape[0]!), intArg('in_c', x.shape[1]!),
-        intArg('in_d', x.shape[2]!), intArg('in_h', x.shape[3]!), intArg('in_w', x.shape[4]!),
-        intArg('out_c', outC), intArg('out_d', out[2]!), intArg('out_h', out[3]!), intArg('out_w', out[4]!), intArg('groups', group),
-        ...volumeWindowArgs(g, false), ...activationArgs(ctx.activation),
-      ],
-    }],
+    calls: [
+      {
+        fn,
+        source: SOURCES.conv,
+        args: [
+          tensorArg('input', x.name),
+          tensorArg('weights', input(ctx, 1, 'W').name),
+          optionalTensorArg('bias', ctx.inputs[2]),
+          tensorArg('output', ctx.result.name),
+          intArg('batches', x.shape[0]!),
+          intArg('in_c', x.shape[1]!),
+          intArg('in_d', x.shape[2]!),
+          intArg('in_h', x.shape[3]!),
+          intArg('in_w', x.shape[4]!),
+          intArg('out_c', outC),
+          intArg('out_d', out[2]!),
+          intArg('out_h', out[3]!),
+          intArg('out_w', out[4]!),
+          intArg('groups', group),
+          ...volumeWindowArgs(g, false),
+          ...activationArgs(ctx.activation),
+        ],
+      },
+    ],
   };
 }
 
 export function windowArgs(w: Window2d, withPadEnd: boolean): KernelArg[] {
   return [
-    intArg('kernel_h', w.kH), intArg('kernel_w', w.kW), intArg('stride_h', w.sH), intArg('stride_w', w.sW),
-    intArg('pad_top', w.padTop), intArg('pad_left', w.padLeft),
+    intArg('kernel_h', w.kH),
+    intArg('kernel_w', w.kW),
+    intArg('stride_h', w.sH),
+    intArg('stride_w', w.sW),
+    intArg('pad_top', w.padTop),
+    intArg('pad_left', w.padLeft),
     ...(withPadEnd ? [intArg('pad_bottom', w.padBottom), intArg('pad_right', w.padRight)] : []),
-    intArg('dilation_h', w.dH), intArg('dilation_w', w.dW),
+    intArg('dilation_h', w.dH),
+    intArg('dilation_w', w.dW),
   ];
 }
 
@@ -76,8 +108,14 @@ export function windowArgs(w: Window2d, withPadEnd: boolean): KernelArg[] {
  */
 export function convShapeArgs(batches: number, inC: number, outC: number, groups: number, w: Window2d): KernelArg[] {
   return [
-    intArg('batches', batches), intArg('in_c', inC), intArg('in_h', w.inH), intArg('in_w', w.inW),
-    intArg('out_c', outC), intArg('out_h', w.outH), intArg('out_w', w.outW), intArg('groups', groups),
+    intArg('batches', batches),
+    intArg('in_c', inC),
+    intArg('in_h', w.inH),
+    intArg('in_w', w.inW),
+    intArg('out_c', outC),
+    intArg('out_h', w.outH),
+    intArg('out_w', w.outW),
+    intArg('groups', groups),
     ...windowArgs(w, false),
   ];
 }
@@ -85,8 +123,13 @@ export function convShapeArgs(batches: number, inC: number, outC: number, groups
 /** The shape arguments of a depthwise kernel: batches, the input's channels and size, the multiplier, the output's size. */
 export function depthwiseShapeArgs(batches: number, inC: number, multiplier: number, w: Window2d): KernelArg[] {
   return [
-    intArg('batches', batches), intArg('in_c', inC), intArg('in_h', w.inH), intArg('in_w', w.inW),
-    intArg('multiplier', multiplier), intArg('out_h', w.outH), intArg('out_w', w.outW),
+    intArg('batches', batches),
+    intArg('in_c', inC),
+    intArg('in_h', w.inH),
+    intArg('in_w', w.inW),
+    intArg('multiplier', multiplier),
+    intArg('out_h', w.outH),
+    intArg('out_w', w.outW),
   ];
 }
 
@@ -103,7 +146,8 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
   const bias = ctx.inputs[2];
   requirePlanar(ctx, x.shape.length - 2, 'convolution', true);
   const group = attrInt(ctx.node, 'group', 1);
-  if (x.shape.length === 5) return conv3dCall(ctx, 'eenn_conv3d_f32', forwardWindow(ctx.node, x.shape.slice(2), w.shape.slice(2)), w.shape[0]!, group);
+  if (x.shape.length === 5)
+    return conv3dCall(ctx, 'eenn_conv3d_f32', forwardWindow(ctx.node, x.shape.slice(2), w.shape.slice(2)), w.shape[0]!, group);
   const window = to2d(forwardWindow(ctx.node, x.shape.slice(2), w.shape.slice(2)));
   if (ctx.step.pool) return lowerConvPool(ctx, window, group);
   const [batches, inC] = [x.shape[0]!, x.shape[1]!];
@@ -116,83 +160,131 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
     if (ctx.step.inPlace === 'depthwise') {
       return {
         detail: describeWindow(window, 'depthwise, in place'),
-        calls: [{
-          fn: 'eenn_depthwise_conv2d_in_place_f32',
-          source: SOURCES.convInPlace,
-          uses: [SOURCES.conv],
-          args: [
-            tensorArg('data', out), tensorArg('weights', w.name), optionalTensorArg('bias', bias), scratchArg('scratch'),
-            intArg('batches', batches), intArg('channels', inC), intArg('height', window.inH), intArg('width', window.inW),
-            intArg('kernel_h', window.kH), intArg('kernel_w', window.kW), intArg('pad_top', window.padTop), intArg('pad_left', window.padLeft),
-            intArg('dilation_h', window.dH), intArg('dilation_w', window.dW), ...activationArgs(ctx.activation),
-          ],
-        }],
+        calls: [
+          {
+            fn: 'eenn_depthwise_conv2d_in_place_f32',
+            source: SOURCES.convInPlace,
+            uses: [SOURCES.conv],
+            args: [
+              tensorArg('data', out),
+              tensorArg('weights', w.name),
+              optionalTensorArg('bias', bias),
+              scratchArg('scratch'),
+              intArg('batches', batches),
+              intArg('channels', inC),
+              intArg('height', window.inH),
+              intArg('width', window.inW),
+              intArg('kernel_h', window.kH),
+              intArg('kernel_w', window.kW),
+              intArg('pad_top', window.padTop),
+              intArg('pad_left', window.padLeft),
+              intArg('dilation_h', window.dH),
+              intArg('dilation_w', window.dW),
+              ...activationArgs(ctx.activation),
+            ],
+          },
+        ],
       };
     }
     // 3x3 windows with dilation 1 have a kernel of their own, which takes no dilation.
     const threeByThree = window.kH === 3 && window.kW === 3 && window.dH === 1 && window.dW === 1;
-    const windowOf3x3 = [intArg('stride_h', window.sH), intArg('stride_w', window.sW), intArg('pad_top', window.padTop), intArg('pad_left', window.padLeft)];
+    const windowOf3x3 = [
+      intArg('stride_h', window.sH),
+      intArg('stride_w', window.sW),
+      intArg('pad_top', window.padTop),
+      intArg('pad_left', window.padLeft),
+    ];
     return {
       detail: describeWindow(window, multiplier > 1 ? `depthwise x${multiplier}` : 'depthwise'),
-      calls: [{
-        fn: threeByThree ? 'eenn_depthwise_conv2d_3x3_f32' : 'eenn_depthwise_conv2d_f32',
-        source: SOURCES.conv,
-        args: [
-          ...head, tensorArg('weights', w.name), optionalTensorArg('bias', bias), tensorArg('output', out),
-          ...depthwiseShapeArgs(batches, inC, multiplier, window), ...(threeByThree ? windowOf3x3 : windowArgs(window, false)),
-          ...activationArgs(ctx.activation),
-        ],
-      }],
+      calls: [
+        {
+          fn: threeByThree ? 'eenn_depthwise_conv2d_3x3_f32' : 'eenn_depthwise_conv2d_f32',
+          source: SOURCES.conv,
+          args: [
+            ...head,
+            tensorArg('weights', w.name),
+            optionalTensorArg('bias', bias),
+            tensorArg('output', out),
+            ...depthwiseShapeArgs(batches, inC, multiplier, window),
+            ...(threeByThree ? windowOf3x3 : windowArgs(window, false)),
+            ...activationArgs(ctx.activation),
+          ],
+        },
+      ],
     };
   }
 
   const filterSize = (inC / group) * window.kH * window.kW;
   const packed = packOutputBlocks(constantFloats(ctx, w, 'W'), outC, group, filterSize);
   const weights = constArg('weights', {
-    name: `${w.name}_packed`, ctype: 'float', data: packed,
+    name: `${w.name}_packed`,
+    ctype: 'float',
+    data: packed,
     note: `"${w.name}" [${w.shape.join(', ')}], output channels interleaved in blocks of 4`,
   });
   const pointwise = isConv1x1(window, group);
   if (pointwise && ctx.step.inPlace === 'pointwise') {
     return {
       detail: 'kernel 1x1, stride 1, no padding, in place',
-      calls: [{
-        fn: 'eenn_conv2d_1x1_in_place_f32',
-        source: SOURCES.convInPlace,
-        uses: [SOURCES.conv],
-        args: [
-          tensorArg('data', out), weights, optionalTensorArg('bias', bias), scratchArg('scratch'),
-          intArg('batches', batches), intArg('in_c', inC), intArg('size', window.inH * window.inW), intArg('out_c', outC),
-          ...activationArgs(ctx.activation),
-        ],
-      }],
+      calls: [
+        {
+          fn: 'eenn_conv2d_1x1_in_place_f32',
+          source: SOURCES.convInPlace,
+          uses: [SOURCES.conv],
+          args: [
+            tensorArg('data', out),
+            weights,
+            optionalTensorArg('bias', bias),
+            scratchArg('scratch'),
+            intArg('batches', batches),
+            intArg('in_c', inC),
+            intArg('size', window.inH * window.inW),
+            intArg('out_c', outC),
+            ...activationArgs(ctx.activation),
+          ],
+        },
+      ],
     };
   }
   if (pointwise) {
     return {
       detail: 'kernel 1x1, stride 1, no padding',
-      calls: [{
-        fn: 'eenn_conv2d_1x1_f32',
-        source: SOURCES.conv,
-        args: [
-          ...head, weights, optionalTensorArg('bias', bias), tensorArg('output', out),
-          intArg('batches', batches), intArg('in_c', inC), intArg('size', window.inH * window.inW), intArg('out_c', outC),
-          ...activationArgs(ctx.activation),
-        ],
-      }],
+      calls: [
+        {
+          fn: 'eenn_conv2d_1x1_f32',
+          source: SOURCES.conv,
+          args: [
+            ...head,
+            weights,
+            optionalTensorArg('bias', bias),
+            tensorArg('output', out),
+            intArg('batches', batches),
+            intArg('in_c', inC),
+            intArg('size', window.inH * window.inW),
+            intArg('out_c', outC),
+            ...activationArgs(ctx.activation),
+          ],
+        },
+      ],
     };
   }
   if (ctx.step.inPlace) throw new Error(`internal: Conv "${ctx.node.name}" was planned in place but has no in-place kernel`);
   return {
     detail: describeWindow(window, group > 1 ? `${group} groups` : ''),
-    calls: [{
-      fn: 'eenn_conv2d_f32',
-      source: SOURCES.conv,
-      args: [
-        ...head, weights, optionalTensorArg('bias', bias), tensorArg('output', out),
-        ...convShapeArgs(batches, inC, outC, group, window), ...activationArgs(ctx.activation),
-      ],
-    }],
+    calls: [
+      {
+        fn: 'eenn_conv2d_f32',
+        source: SOURCES.conv,
+        args: [
+          ...head,
+          weights,
+          optionalTensorArg('bias', bias),
+          tensorArg('output', out),
+          ...convShapeArgs(batches, inC, outC, group, window),
+          ...activationArgs(ctx.activation),
+        ],
+      },
+    ],
   };
 }
 
@@ -211,28 +303,50 @@ function lowerConvPool(ctx: LowerContext, window: Window2d, group: number): Lowe
   const filterSize = x.shape[1]! * window.kH * window.kW;
   const packed = packOutputBlocks(constantFloats(ctx, w, 'W'), outC, 1, filterSize);
   const weights = constArg('weights', {
-    name: `${w.name}_packed`, ctype: 'float', data: packed,
+    name: `${w.name}_packed`,
+    ctype: 'float',
+    data: packed,
     note: `"${w.name}" [${w.shape.join(', ')}], output channels interleaved in blocks of 4`,
   });
   return {
     detail: `${describeWindow(window)}; ${pool.op} ${describeWindow(pw, ceilMode ? 'ceil_mode' : '')}, ${Math.min(CONV_POOL_BLOCK, outC)} channels at a time`,
-    calls: [{
-      fn: 'eenn_conv2d_pool_f32',
-      source: SOURCES.convPool,
-      uses: [SOURCES.conv, SOURCES.pool],
-      args: [
-        tensorArg('input', x.name), weights, optionalTensorArg('bias', ctx.inputs[2]), tensorArg('output', ctx.result.name),
-        scratchArg('scratch'),
-        intArg('batches', x.shape[0]!), intArg('in_c', x.shape[1]!), intArg('in_h', window.inH), intArg('in_w', window.inW),
-        intArg('out_c', outC), intArg('conv_h', window.outH), intArg('conv_w', window.outW),
-        ...windowArgs(window, false), ...activationArgs(ctx.activation),
-        intArg('pool_is_average', average ? 1 : 0), intArg('out_h', pw.outH), intArg('out_w', pw.outW),
-        intArg('pool_kernel_h', pw.kH), intArg('pool_kernel_w', pw.kW), intArg('pool_stride_h', pw.sH), intArg('pool_stride_w', pw.sW),
-        intArg('pool_pad_top', pw.padTop), intArg('pool_pad_left', pw.padLeft),
-        intArg('pool_pad_bottom', pw.padBottom), intArg('pool_pad_right', pw.padRight),
-        intArg('pool_dilation_h', pw.dH), intArg('pool_dilation_w', pw.dW), intArg('count_include_pad', countPad),
-      ],
-    }],
+    calls: [
+      {
+        fn: 'eenn_conv2d_pool_f32',
+        source: SOURCES.convPool,
+        uses: [SOURCES.conv, SOURCES.pool],
+        args: [
+          tensorArg('input', x.name),
+          weights,
+          optionalTensorArg('bias', ctx.inputs[2]),
+          tensorArg('output', ctx.result.name),
+          scratchArg('scratch'),
+          intArg('batches', x.shape[0]!),
+          intArg('in_c', x.shape[1]!),
+          intArg('in_h', window.inH),
+          intArg('in_w', window.inW),
+          intArg('out_c', outC),
+          intArg('conv_h', window.outH),
+          intArg('conv_w', window.outW),
+          ...windowArgs(window, false),
+          ...activationArgs(ctx.activation),
+          intArg('pool_is_average', average ? 1 : 0),
+          intArg('out_h', pw.outH),
+          intArg('out_w', pw.outW),
+          intArg('pool_kernel_h', pw.kH),
+          intArg('pool_kernel_w', pw.kW),
+          intArg('pool_stride_h', pw.sH),
+          intArg('pool_stride_w', pw.sW),
+          intArg('pool_pad_top', pw.padTop),
+          intArg('pool_pad_left', pw.padLeft),
+          intArg('pool_pad_bottom', pw.padBottom),
+          intArg('pool_pad_right', pw.padRight),
+          intArg('pool_dilation_h', pw.dH),
+          intArg('pool_dilation_w', pw.dW),
+          intArg('count_include_pad', countPad),
+        ],
+      },
+    ],
   };
 }
 
@@ -257,13 +371,19 @@ export function convTransposeCall(ctx: LowerContext, fn: string, source: string,
   const group = attrInt(ctx.node, 'group', 1);
   return {
     detail: describeWindow(window, group > 1 ? `${group} groups` : ''),
-    calls: [{
-      fn,
-      source,
-      args: [
-        tensorArg('input', x.name), tensorArg('weights', w.name), optionalTensorArg('bias', ctx.inputs[2]), tensorArg('output', ctx.result.name),
-        ...convShapeArgs(x.shape[0]!, x.shape[1]!, outC, group, window), ...tail,
-      ],
-    }],
+    calls: [
+      {
+        fn,
+        source,
+        args: [
+          tensorArg('input', x.name),
+          tensorArg('weights', w.name),
+          optionalTensorArg('bias', ctx.inputs[2]),
+          tensorArg('output', ctx.result.name),
+          ...convShapeArgs(x.shape[0]!, x.shape[1]!, outC, group, window),
+          ...tail,
+        ],
+      },
+    ],
   };
 }

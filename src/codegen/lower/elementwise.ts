@@ -7,7 +7,15 @@ import { attrInt, declaredAttributes } from '../../ops/attrs.js';
 import { attributesOf } from '../../ops/facts.js';
 import { lookupOp, supportedOps } from '../../ops/registry.js';
 import {
-  constArg, floatArg, intArg, tensorArg, type ConstArray, type KernelArg, type KernelCall, type LoweredStep, type LowerContext,
+  constArg,
+  floatArg,
+  intArg,
+  tensorArg,
+  type ConstArray,
+  type KernelArg,
+  type KernelCall,
+  type LoweredStep,
+  type LowerContext,
 } from '../kernel-call.js';
 import { stridedCopyCalls } from '../data-movement.js';
 import { broadcastStrides, collapse, contiguousStrides, piecesOf } from '../strided.js';
@@ -26,8 +34,15 @@ function operandArg(param: string, operand: Operand, offset: number): KernelArg 
 
 /** Kernel function of each binary operator. */
 export const BINARY_KERNELS: Record<string, string> = {
-  Add: 'eenn_add_f32', Sub: 'eenn_sub_f32', Mul: 'eenn_mul_f32', Div: 'eenn_div_f32',
-  Pow: 'eenn_pow_f32', Max: 'eenn_max_f32', Min: 'eenn_min_f32', PRelu: 'eenn_prelu_f32', Mod: 'eenn_mod_f32',
+  Add: 'eenn_add_f32',
+  Sub: 'eenn_sub_f32',
+  Mul: 'eenn_mul_f32',
+  Div: 'eenn_div_f32',
+  Pow: 'eenn_pow_f32',
+  Max: 'eenn_max_f32',
+  Min: 'eenn_min_f32',
+  PRelu: 'eenn_prelu_f32',
+  Mod: 'eenn_mod_f32',
 };
 
 /** Calls of a binary kernel: output (contiguous, shape out.shape) = a OP b, both broadcast to it. */
@@ -55,10 +70,19 @@ export function binaryCalls(fn: string, a: Operand, b: Operand, out: Operand, aO
 export function clampCalls(ctx: LowerContext, tensor: Operand): KernelCall[] {
   const { min, max } = ctx.activation;
   if (min === -Infinity && max === Infinity) return [];
-  return [{
-    fn: 'eenn_clip_f32', source: SOURCES.activation,
-    args: [tensorArg('input', tensor.name), tensorArg('output', tensor.name), intArg('size', sizeOf(tensor.shape)), floatArg('min', min), floatArg('max', max)],
-  }];
+  return [
+    {
+      fn: 'eenn_clip_f32',
+      source: SOURCES.activation,
+      args: [
+        tensorArg('input', tensor.name),
+        tensorArg('output', tensor.name),
+        intArg('size', sizeOf(tensor.shape)),
+        floatArg('min', min),
+        floatArg('max', max),
+      ],
+    },
+  ];
 }
 
 /** A scalar constant as a one-element array operand. */
@@ -90,9 +114,12 @@ export function lowerVariadic(ctx: LowerContext): LoweredStep {
   const calls: KernelCall[] = [];
   if (parts.length === 1) {
     if (!ctx.sameStorage(parts[0]!.name, out.name)) {
-      calls.push(...stridedCopyCalls(parts[0]!.name, 0, out.name, 0, {
-        dims: [...out.shape], strides: [broadcastStrides(parts[0]!.shape, out.shape), contiguousStrides(out.shape)],
-      }));
+      calls.push(
+        ...stridedCopyCalls(parts[0]!.name, 0, out.name, 0, {
+          dims: [...out.shape],
+          strides: [broadcastStrides(parts[0]!.shape, out.shape), contiguousStrides(out.shape)],
+        }),
+      );
     }
   } else {
     calls.push(...binaryCalls(fn, parts[0]!, parts[1]!, out));
@@ -106,7 +133,9 @@ export function lowerVariadic(ctx: LowerContext): LoweredStep {
 }
 
 /** Operators lowered to one unary kernel call: those whose definition names a float kernel (OpDef.unaryKernel). */
-export const UNARY_OPS: readonly string[] = supportedOps().filter((def) => def.unaryKernel && !def.domain).map((def) => def.op);
+export const UNARY_OPS: readonly string[] = supportedOps()
+  .filter((def) => def.unaryKernel && !def.domain)
+  .map((def) => def.op);
 
 export function lowerUnary(ctx: LowerContext): LoweredStep {
   const x = input(ctx, 0, 'X');
@@ -119,10 +148,13 @@ export function lowerUnary(ctx: LowerContext): LoweredStep {
   const params = (kernel.params ?? []).map((name): [string, number] => [name, attrs.float(name)]);
   return {
     detail: params.map(([k, v]) => `${k} ${v}`).join(', ') || undefined,
-    calls: [{
-      fn: typeof kernel.fn === 'string' ? kernel.fn : kernel.fn(attrs), source: SOURCES.activation,
-      args: [tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('size', size), ...params.map(([k, v]) => floatArg(k, v))],
-    }],
+    calls: [
+      {
+        fn: typeof kernel.fn === 'string' ? kernel.fn : kernel.fn(attrs),
+        source: SOURCES.activation,
+        args: [tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('size', size), ...params.map(([k, v]) => floatArg(k, v))],
+      },
+    ],
   };
 }
 
@@ -136,10 +168,22 @@ export function lowerClip(ctx: LowerContext): LoweredStep {
   const size = sizeOf(x.shape);
   return {
     detail: `[${min}, ${max}]`,
-    calls: size === 0 ? [] : [{
-      fn: 'eenn_clip_f32', source: SOURCES.activation,
-      args: [tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('size', size), floatArg('min', min), floatArg('max', max)],
-    }],
+    calls:
+      size === 0
+        ? []
+        : [
+            {
+              fn: 'eenn_clip_f32',
+              source: SOURCES.activation,
+              args: [
+                tensorArg('input', x.name),
+                tensorArg('output', ctx.result.name),
+                intArg('size', size),
+                floatArg('min', min),
+                floatArg('max', max),
+              ],
+            },
+          ],
   };
 }
 
@@ -163,14 +207,23 @@ export function lowerBatchNorm(ctx: LowerContext): LoweredStep {
   const base = ctx.node.inputs[1] || ctx.node.name;
   return {
     detail: `epsilon ${epsilon}`,
-    calls: sizeOf(x.shape) === 0 ? [] : [{
-      fn: 'eenn_channel_affine_f32', source: SOURCES.elementwise,
-      args: [
-        tensorArg('input', x.name), tensorArg('output', ctx.result.name),
-        intArg('outer', x.shape[0] ?? 1), intArg('channels', channels), intArg('inner', sizeOf(x.shape.slice(2))),
-        constArg('scale', { name: `${base}_bn_scale`, ctype: 'float', data: scale, note: 'gamma / sqrt(var + epsilon) per channel' }),
-        constArg('shift', { name: `${base}_bn_shift`, ctype: 'float', data: shift, note: 'beta - mean * scale per channel' }),
-      ],
-    }],
+    calls:
+      sizeOf(x.shape) === 0
+        ? []
+        : [
+            {
+              fn: 'eenn_channel_affine_f32',
+              source: SOURCES.elementwise,
+              args: [
+                tensorArg('input', x.name),
+                tensorArg('output', ctx.result.name),
+                intArg('outer', x.shape[0] ?? 1),
+                intArg('channels', channels),
+                intArg('inner', sizeOf(x.shape.slice(2))),
+                constArg('scale', { name: `${base}_bn_scale`, ctype: 'float', data: scale, note: 'gamma / sqrt(var + epsilon) per channel' }),
+                constArg('shift', { name: `${base}_bn_shift`, ctype: 'float', data: shift, note: 'beta - mean * scale per channel' }),
+              ],
+            },
+          ],
   };
 }

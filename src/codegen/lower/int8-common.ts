@@ -3,9 +3,7 @@
 
 import { sizeOf, type Tensor } from '../../ir/graph.js';
 import { intAttr, intsAttr } from '../../ir/int8.js';
-import {
-  constArg, intArg, type ConstArray, type KernelArg, type KernelCall, type LowerContext,
-} from '../kernel-call.js';
+import { constArg, intArg, type ConstArray, type KernelArg, type KernelCall, type LowerContext } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
 
 /** int8 kernel source files (templates/c/kernels): one per convolution kernel, one per family for the others. */
@@ -86,7 +84,10 @@ export function requantizationArgs(ctx: LowerContext, channels: number): KernelA
   }
   const base = ctx.node.name;
   return [
-    constArg('output_multiplier', int32Array(`${base}_multiplier`, multiplier, `Q31 requantization multiplier of each of the ${channels} output channels of "${base}"`)),
+    constArg(
+      'output_multiplier',
+      int32Array(`${base}_multiplier`, multiplier, `Q31 requantization multiplier of each of the ${channels} output channels of "${base}"`),
+    ),
     constArg('output_shift', int32Array(`${base}_shift`, shift, `requantization shift of each output channel of "${base}"`)),
   ];
 }

@@ -10,7 +10,15 @@ import { attrInt, attrInts } from '../../ops/attrs.js';
 import { forwardWindow } from '../../ops/spatial.js';
 import { fusedBlockBytes } from '../../kernels/conv-block.js';
 import {
-  constArg, intArg, scratchArg, tensorArg, type KernelArg, type KernelCall, type Lowering, type LoweredStep, type LowerContext,
+  constArg,
+  intArg,
+  scratchArg,
+  tensorArg,
+  type KernelArg,
+  type KernelCall,
+  type Lowering,
+  type LoweredStep,
+  type LowerContext,
 } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
 import { describeWindow, to2d } from './conv.js';
@@ -21,9 +29,8 @@ function sliceChannels(t: Tensor, first: number, count: number, name: string): T
   const per = sizeOf(t.shape) / t.shape[0]!;
   const data = t.data!.slice(first * per, (first + count) * per);
   const q = t.quant;
-  const quant = q && q.scale.length === t.shape[0]
-    ? { ...q, scale: q.scale.slice(first, first + count), zeroPoint: q.zeroPoint.slice(first, first + count) }
-    : q;
+  const quant =
+    q && q.scale.length === t.shape[0] ? { ...q, scale: q.scale.slice(first, first + count), zeroPoint: q.zeroPoint.slice(first, first + count) } : q;
   return { ...t, name, shape: [count, ...t.shape.slice(1)], data, quant };
 }
 
@@ -31,7 +38,9 @@ function sliceChannels(t: Tensor, first: number, count: number, name: string): T
 function blockNode(conv: Node, first: number, count: number, inputs: string[], output: string): Node {
   const slice = (name: string) => intsAttr(conv, name).slice(first, first + count);
   return {
-    ...conv, inputs, outputs: [output],
+    ...conv,
+    inputs,
+    outputs: [output],
     attrs: { ...conv.attrs, multiplier: slice('multiplier'), shift: slice('shift') },
   };
 }
@@ -53,7 +62,11 @@ function blockCalls(ctx: LowerContext, conv: Lowering, first: number, count: num
   const blockBytes = fusedBlockBytes(y, ctx.step.blockChannels!);
   const rest = (ctx.step.scratchBytes ?? 0) - blockBytes;
   const lowered = conv({
-    ...ctx, node, inputs: [x, wBlock, ...(bBlock ? [bBlock] : [])], outputs: [yBlock], result: yBlock,
+    ...ctx,
+    node,
+    inputs: [x, wBlock, ...(bBlock ? [bBlock] : [])],
+    outputs: [yBlock],
+    result: yBlock,
     step: { ...ctx.step, nodes: [node], pool: undefined, residual: undefined, inPlace: undefined, scratchBytes: rest > 0 ? rest : undefined },
   });
   return lowered.calls.map((call) => ({
@@ -65,8 +78,10 @@ function blockCalls(ctx: LowerContext, conv: Lowering, first: number, count: num
       }
       if (arg.kind !== 'tensor') return arg;
       if (arg.tensor === yBlock.name) return scratchArg(arg.name);
-      if (arg.tensor === wBlock.name) return constArg(arg.name, int8Array(wBlock.name, wBlock.data!, `output channels ${first}..${first + count - 1} of "${w.name}"`));
-      if (bBlock && arg.tensor === bBlock.name) return constArg(arg.name, int32Array(bBlock.name, bBlock.data!, `output channels ${first}..${first + count - 1} of "${bias!.name}"`));
+      if (arg.tensor === wBlock.name)
+        return constArg(arg.name, int8Array(wBlock.name, wBlock.data!, `output channels ${first}..${first + count - 1} of "${w.name}"`));
+      if (bBlock && arg.tensor === bBlock.name)
+        return constArg(arg.name, int32Array(bBlock.name, bBlock.data!, `output channels ${first}..${first + count - 1} of "${bias!.name}"`));
       return arg;
     }),
   }));
@@ -84,14 +99,33 @@ function residualCall(ctx: LowerContext, add: Node, first: number, count: number
     fn: intAttr(add, 'subtract') ? 'eenn_elementwise_sub_s8' : 'eenn_elementwise_add_s8',
     source: S8_SOURCES.elementwise,
     args: [
-      operand(add.inputs[0]!, 'a'), operand(add.inputs[1]!, 'b'), tensorArg('output', add.outputs[0]!, first * plane),
-      intArg('d0', 1), intArg('d1', 1), intArg('d2', 1), intArg('d3', size),
-      intArg('a_s0', 0), intArg('a_s1', 0), intArg('a_s2', 0), intArg('a_s3', 1),
-      intArg('b_s0', 0), intArg('b_s1', 0), intArg('b_s2', 0), intArg('b_s3', 1),
-      intArg('input1_offset', -zeroPointOf(tensor(add.inputs[0]!))), attr('input1_multiplier'), attr('input1_shift'),
-      intArg('input2_offset', -zeroPointOf(tensor(add.inputs[1]!))), attr('input2_multiplier'), attr('input2_shift'),
-      attr('left_shift'), intArg('output_offset', zeroPointOf(tensor(add.outputs[0]!))), attr('output_multiplier'),
-      attr('output_shift'), attr('act_min'), attr('act_max'),
+      operand(add.inputs[0]!, 'a'),
+      operand(add.inputs[1]!, 'b'),
+      tensorArg('output', add.outputs[0]!, first * plane),
+      intArg('d0', 1),
+      intArg('d1', 1),
+      intArg('d2', 1),
+      intArg('d3', size),
+      intArg('a_s0', 0),
+      intArg('a_s1', 0),
+      intArg('a_s2', 0),
+      intArg('a_s3', 1),
+      intArg('b_s0', 0),
+      intArg('b_s1', 0),
+      intArg('b_s2', 0),
+      intArg('b_s3', 1),
+      intArg('input1_offset', -zeroPointOf(tensor(add.inputs[0]!))),
+      attr('input1_multiplier'),
+      attr('input1_shift'),
+      intArg('input2_offset', -zeroPointOf(tensor(add.inputs[1]!))),
+      attr('input2_multiplier'),
+      attr('input2_shift'),
+      attr('left_shift'),
+      intArg('output_offset', zeroPointOf(tensor(add.outputs[0]!))),
+      attr('output_multiplier'),
+      attr('output_shift'),
+      attr('act_min'),
+      attr('act_max'),
     ],
   };
 }
@@ -118,7 +152,8 @@ export function lowerQConvFused(ctx: LowerContext, conv: Lowering): LoweredStep 
   if (!pooled) throw new Error(`internal: fused pool "${pool.name}" has no output`);
   const [convH, convW] = [y.shape[2]!, y.shape[3]!];
   const max = pool.op === 'MaxPool';
-  const kernel = (max ? attrInts(pool, 'kernel_shape') : intsAttr(pool, 'kernel_shape')) ?? unsupported(ctx, `kernel_shape of "${pool.name}" is missing`);
+  const kernel =
+    (max ? attrInts(pool, 'kernel_shape') : intsAttr(pool, 'kernel_shape')) ?? unsupported(ctx, `kernel_shape of "${pool.name}" is missing`);
   const ceilMode = max && attrInt(pool, 'ceil_mode', 0) !== 0;
   const pw = to2d(forwardWindow(pool, [convH, convW], kernel, { ceilMode }));
   if (!max && (pw.dH !== 1 || pw.dW !== 1)) unsupported(ctx, 'dilated int8 average pooling is not supported');
@@ -128,24 +163,47 @@ export function lowerQConvFused(ctx: LowerContext, conv: Lowering): LoweredStep 
     const count = Math.min(block, channels - first);
     calls.push(...blockCalls(ctx, conv, first, count));
     const window = [
-      intArg('channels', count), intArg('in_h', convH), intArg('in_w', convW), intArg('out_h', pw.outH), intArg('out_w', pw.outW),
-      intArg('kernel_h', pw.kH), intArg('kernel_w', pw.kW), intArg('stride_h', pw.sH), intArg('stride_w', pw.sW),
-      intArg('pad_top', pw.padTop), intArg('pad_left', pw.padLeft),
+      intArg('channels', count),
+      intArg('in_h', convH),
+      intArg('in_w', convW),
+      intArg('out_h', pw.outH),
+      intArg('out_w', pw.outW),
+      intArg('kernel_h', pw.kH),
+      intArg('kernel_w', pw.kW),
+      intArg('stride_h', pw.sH),
+      intArg('stride_w', pw.sW),
+      intArg('pad_top', pw.padTop),
+      intArg('pad_left', pw.padLeft),
     ];
-    calls.push(max
-      ? {
-        fn: 'eenn_max_pool2d_s8', source: S8_SOURCES.pool,
-        args: [scratchArg('input'), tensorArg('output', pooled.name, first * plane), ...window, intArg('dilation_h', pw.dH), intArg('dilation_w', pw.dW)],
-      }
-      : {
-        fn: 'eenn_avg_pool2d_s8', source: S8_SOURCES.pool,
-        args: [
-          scratchArg('input'), tensorArg('output', pooled.name, first * plane), ...window,
-          intArg('pad_bottom', pw.padBottom), intArg('pad_right', pw.padRight),
-          intArg('count_include_pad', intAttr(pool, 'count_include_pad') ? 1 : 0), intArg('input_offset', -zeroPointOf(y)),
-          intArg('act_min', intAttr(pool, 'act_min')), intArg('act_max', intAttr(pool, 'act_max')),
-        ],
-      });
+    calls.push(
+      max
+        ? {
+            fn: 'eenn_max_pool2d_s8',
+            source: S8_SOURCES.pool,
+            args: [
+              scratchArg('input'),
+              tensorArg('output', pooled.name, first * plane),
+              ...window,
+              intArg('dilation_h', pw.dH),
+              intArg('dilation_w', pw.dW),
+            ],
+          }
+        : {
+            fn: 'eenn_avg_pool2d_s8',
+            source: S8_SOURCES.pool,
+            args: [
+              scratchArg('input'),
+              tensorArg('output', pooled.name, first * plane),
+              ...window,
+              intArg('pad_bottom', pw.padBottom),
+              intArg('pad_right', pw.padRight),
+              intArg('count_include_pad', intAttr(pool, 'count_include_pad') ? 1 : 0),
+              intArg('input_offset', -zeroPointOf(y)),
+              intArg('act_min', intAttr(pool, 'act_min')),
+              intArg('act_max', intAttr(pool, 'act_max')),
+            ],
+          },
+    );
   }
   const convWindow = to2d(forwardWindow(ctx.node, ctx.inputs[0]!.shape.slice(2), input(ctx, 1, 'W').shape.slice(2)));
   return {

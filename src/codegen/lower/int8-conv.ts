@@ -8,13 +8,20 @@ import { sizeOf, type Tensor } from '../../ir/graph.js';
 import { attrInt } from '../../ops/attrs.js';
 import { convTransposeWindow } from '../../ops/conv.js';
 import { forwardWindow } from '../../ops/spatial.js';
-import {
-  constArg, intArg, nullArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext,
-} from '../kernel-call.js';
+import { constArg, intArg, nullArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
 import { convShapeArgs, convTransposeCall, describeWindow } from './conv.js';
 import {
-  checkBias, clampArgs, constantInt8, int32Array, int8Array, int8Input, requantizationArgs, requireInt8, S8_SOURCES, zeroPointOf,
+  checkBias,
+  clampArgs,
+  constantInt8,
+  int32Array,
+  int8Array,
+  int8Input,
+  requantizationArgs,
+  requireInt8,
+  S8_SOURCES,
+  zeroPointOf,
 } from './int8-common.js';
 import { lowerQConvFused } from './int8-conv-fused.js';
 import { foldInputZeroPoint, lowerQDepthwise } from './int8-depthwise.js';
@@ -30,8 +37,14 @@ const MAX_TRANSPOSE_KERNEL = 16;
 /** The weights argument of a convolution or fully connected kernel: the rows packed in pairs. */
 function weightRows(w: Tensor, data: Int8Array, groups: number, depth: number): KernelArg {
   const channels = w.shape[0]!;
-  return constArg('weights', int8Array(`${w.name}_packed`, packPairs(data, channels, groups, depth),
-    `"${w.name}" [${w.shape.join(', ')}] int8: ${channels} rows of ${depth} values${pairedRowBytes(depth) > depth ? ` (padded to ${pairedRowBytes(depth)})` : ''} in pairs of output channels, ${PAIR_CHUNK_S8} values at a time`));
+  return constArg(
+    'weights',
+    int8Array(
+      `${w.name}_packed`,
+      packPairs(data, channels, groups, depth),
+      `"${w.name}" [${w.shape.join(', ')}] int8: ${channels} rows of ${depth} values${pairedRowBytes(depth) > depth ? ` (padded to ${pairedRowBytes(depth)})` : ''} in pairs of output channels, ${PAIR_CHUNK_S8} values at a time`,
+    ),
+  );
 }
 
 /**
@@ -42,8 +55,14 @@ function foldedBias(ctx: LowerContext, w: Tensor, data: Int8Array, channels: num
   const bias = ctx.inputs[2];
   const folded = foldInputZeroPoint(data, bias?.data as ArrayLike<number> | undefined, channels, zeroPoint);
   if (folded.every((v) => v === 0)) return nullArg('bias');
-  return constArg('bias', int32Array(bias?.name ?? `${w.name}_bias`, folded,
-    `bias of "${ctx.node.name}" with the input zero point ${zeroPoint} folded in: B - ${zeroPoint} * sum(W) per output channel`));
+  return constArg(
+    'bias',
+    int32Array(
+      bias?.name ?? `${w.name}_bias`,
+      folded,
+      `bias of "${ctx.node.name}" with the input zero point ${zeroPoint} folded in: B - ${zeroPoint} * sum(W) per output channel`,
+    ),
+  );
 }
 
 /** The step's scratch for a kernel that needs `bytes` of it, or NULL when the step has none that big. */
@@ -55,8 +74,10 @@ function columnScratch(ctx: LowerContext, bytes: number): KernelArg {
 /** input_offset, output_offset, the requantization arrays and the clamp: the tail of every layer kernel. */
 function outputStageArgs(ctx: LowerContext, inputZeroPoint: number, channels: number): KernelArg[] {
   return [
-    intArg('input_offset', -inputZeroPoint), intArg('output_offset', zeroPointOf(ctx.result)),
-    ...requantizationArgs(ctx, channels), ...clampArgs(ctx),
+    intArg('input_offset', -inputZeroPoint),
+    intArg('output_offset', zeroPointOf(ctx.result)),
+    ...requantizationArgs(ctx, channels),
+    ...clampArgs(ctx),
   ];
 }
 
@@ -97,12 +118,14 @@ export function lowerQConv(ctx: LowerContext): LoweredStep {
     : convShapeArgs(batches, inC, outC, group, window);
   return {
     detail: pointwise ? 'kernel 1x1, stride 1, no padding' : describeWindow(window, group > 1 ? `${group} groups` : ''),
-    calls: [{
-      fn: pointwise ? 'eenn_conv2d_1x1_s8' : 'eenn_conv2d_s8',
-      source: pointwise ? S8_SOURCES.conv1x1 : S8_SOURCES.conv,
-      uses: [S8_SOURCES.multiplyColumns],
-      args: [tensorArg('input', x.name), weights, folded, tensorArg('output', ctx.result.name), scratch, ...shape, ...tail],
-    }],
+    calls: [
+      {
+        fn: pointwise ? 'eenn_conv2d_1x1_s8' : 'eenn_conv2d_s8',
+        source: pointwise ? S8_SOURCES.conv1x1 : S8_SOURCES.conv,
+        uses: [S8_SOURCES.multiplyColumns],
+        args: [tensorArg('input', x.name), weights, folded, tensorArg('output', ctx.result.name), scratch, ...shape, ...tail],
+      },
+    ],
   };
 }
 
@@ -118,7 +141,14 @@ export function lowerQConvTranspose(ctx: LowerContext): LoweredStep {
   if (geometry.kernel.some((k) => k > MAX_TRANSPOSE_KERNEL)) {
     unsupported(ctx, `kernel [${geometry.kernel.join(', ')}] is wider than ${MAX_TRANSPOSE_KERNEL} taps`, 'try --precision float32');
   }
-  return convTransposeCall(ctx, 'eenn_conv_transpose2d_s8', S8_SOURCES.convTranspose, to2d(geometry), outC, outputStageArgs(ctx, zeroPointOf(x), outC));
+  return convTransposeCall(
+    ctx,
+    'eenn_conv_transpose2d_s8',
+    S8_SOURCES.convTranspose,
+    to2d(geometry),
+    outC,
+    outputStageArgs(ctx, zeroPointOf(x), outC),
+  );
 }
 
 /** QGemm: X [rows..., K] times W [N, K] (a fully connected layer; leading axes of X are rows). */
@@ -135,15 +165,23 @@ export function lowerQGemm(ctx: LowerContext): LoweredStep {
   if (rows === 0 || n === 0) return { calls: [] };
   return {
     detail: `${rows} row${rows === 1 ? '' : 's'} x [${k}] -> [${n}]`,
-    calls: [{
-      fn: 'eenn_fc_s8',
-      source: S8_SOURCES.fc,
-      args: [
-        tensorArg('input', x.name), weightRows(w, data, 1, k), foldedBias(ctx, w, data, n, zeroPointOf(x)),
-        tensorArg('output', ctx.result.name),
-        intArg('rows', rows), intArg('in_features', k), intArg('out_features', n), intArg('output_offset', zeroPointOf(ctx.result)),
-        ...requantizationArgs(ctx, n), ...clampArgs(ctx),
-      ],
-    }],
+    calls: [
+      {
+        fn: 'eenn_fc_s8',
+        source: S8_SOURCES.fc,
+        args: [
+          tensorArg('input', x.name),
+          weightRows(w, data, 1, k),
+          foldedBias(ctx, w, data, n, zeroPointOf(x)),
+          tensorArg('output', ctx.result.name),
+          intArg('rows', rows),
+          intArg('in_features', k),
+          intArg('out_features', n),
+          intArg('output_offset', zeroPointOf(ctx.result)),
+          ...requantizationArgs(ctx, n),
+          ...clampArgs(ctx),
+        ],
+      },
+    ],
   };
 }

@@ -45,21 +45,37 @@ export function lowerQDepthwise(ctx: LowerContext, window: Window2d): LoweredSte
   if (sizeOf(ctx.result.shape) === 0) return { calls: [] };
   const zeroPoint = zeroPointOf(x);
   const folded = foldInputZeroPoint(weights, bias?.data as ArrayLike<number> | undefined, outC, zeroPoint);
-  const biasArg: KernelArg = folded.every((v) => v === 0) ? nullArg('bias')
-    : constArg('bias', int32Array(`${bias?.name ?? w.name}_folded`, folded,
-      `bias of "${ctx.node.name}" with the input zero point ${zeroPoint} folded in: B - ${zeroPoint} * sum(W) per channel`));
+  const biasArg: KernelArg = folded.every((v) => v === 0)
+    ? nullArg('bias')
+    : constArg(
+        'bias',
+        int32Array(
+          `${bias?.name ?? w.name}_folded`,
+          folded,
+          `bias of "${ctx.node.name}" with the input zero point ${zeroPoint} folded in: B - ${zeroPoint} * sum(W) per channel`,
+        ),
+      );
   const extra = [multiplier > 1 ? `depthwise x${multiplier}` : 'depthwise', ...(inPlace ? ['in place'] : [])].join(', ');
   return {
     detail: describeWindow(window, extra),
-    calls: [{
-      fn: 'eenn_depthwise_conv2d_s8',
-      source: DEPTHWISE_S8_SOURCE,
-      args: [
-        tensorArg('input', x.name), tensorArg('weights', w.name), biasArg, tensorArg('output', ctx.result.name), scratchArg('scratch'),
-        ...depthwiseShapeArgs(batches, inC, multiplier, window), ...windowArgs(window, false),
-        intArg('input_offset', -zeroPoint), intArg('output_offset', zeroPointOf(ctx.result)),
-        ...requantizationArgs(ctx, outC), ...clampArgs(ctx),
-      ],
-    }],
+    calls: [
+      {
+        fn: 'eenn_depthwise_conv2d_s8',
+        source: DEPTHWISE_S8_SOURCE,
+        args: [
+          tensorArg('input', x.name),
+          tensorArg('weights', w.name),
+          biasArg,
+          tensorArg('output', ctx.result.name),
+          scratchArg('scratch'),
+          ...depthwiseShapeArgs(batches, inC, multiplier, window),
+          ...windowArgs(window, false),
+          intArg('input_offset', -zeroPoint),
+          intArg('output_offset', zeroPointOf(ctx.result)),
+          ...requantizationArgs(ctx, outC),
+          ...clampArgs(ctx),
+        ],
+      },
+    ],
   };
 }

@@ -24,9 +24,16 @@ export function lowerQAdd(ctx: LowerContext): LoweredStep {
   const subtract = intAttr(ctx.node, 'subtract') !== 0;
   const attr = (name: string) => intArg(name, intAttr(ctx.node, name));
   const step = binaryS8(ctx, subtract ? 'eenn_elementwise_sub_s8' : 'eenn_elementwise_add_s8', [
-    intArg('input1_offset', -zeroPointOf(a)), attr('input1_multiplier'), attr('input1_shift'),
-    intArg('input2_offset', -zeroPointOf(b)), attr('input2_multiplier'), attr('input2_shift'),
-    attr('left_shift'), intArg('output_offset', zeroPointOf(ctx.result)), attr('output_multiplier'), attr('output_shift'),
+    intArg('input1_offset', -zeroPointOf(a)),
+    attr('input1_multiplier'),
+    attr('input1_shift'),
+    intArg('input2_offset', -zeroPointOf(b)),
+    attr('input2_multiplier'),
+    attr('input2_shift'),
+    attr('left_shift'),
+    intArg('output_offset', zeroPointOf(ctx.result)),
+    attr('output_multiplier'),
+    attr('output_shift'),
     ...clampArgs(ctx),
   ]);
   return { ...step, detail: subtract ? 'A - B' : undefined };
@@ -36,9 +43,11 @@ export function lowerQMul(ctx: LowerContext): LoweredStep {
   const a = int8Input(ctx, 0, 'A');
   const b = int8Input(ctx, 1, 'B');
   return binaryS8(ctx, 'eenn_elementwise_mul_s8', [
-    intArg('input1_offset', -zeroPointOf(a)), intArg('input2_offset', -zeroPointOf(b)),
+    intArg('input1_offset', -zeroPointOf(a)),
+    intArg('input2_offset', -zeroPointOf(b)),
     intArg('output_offset', zeroPointOf(ctx.result)),
-    intArg('output_multiplier', intAttr(ctx.node, 'output_multiplier')), intArg('output_shift', intAttr(ctx.node, 'output_shift')),
+    intArg('output_multiplier', intAttr(ctx.node, 'output_multiplier')),
+    intArg('output_shift', intAttr(ctx.node, 'output_shift')),
     ...clampArgs(ctx),
   ]);
 }
@@ -52,14 +61,21 @@ export function lowerQLut(ctx: LowerContext): LoweredStep {
   }
   const size = sizeOf(x.shape);
   return {
-    calls: size === 0 ? [] : [{
-      fn: 'eenn_lut_s8',
-      source: S8_SOURCES.lut,
-      args: [
-        tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('size', size),
-        constArg('table', int8Array(`${ctx.node.name}_table`, table, `output of "${ctx.node.name}" for each input q, at index q + 128`)),
-      ],
-    }],
+    calls:
+      size === 0
+        ? []
+        : [
+            {
+              fn: 'eenn_lut_s8',
+              source: S8_SOURCES.lut,
+              args: [
+                tensorArg('input', x.name),
+                tensorArg('output', ctx.result.name),
+                intArg('size', size),
+                constArg('table', int8Array(`${ctx.node.name}_table`, table, `output of "${ctx.node.name}" for each input q, at index q + 128`)),
+              ],
+            },
+          ],
   };
 }
 
@@ -70,14 +86,22 @@ export function lowerQuantize(ctx: LowerContext): LoweredStep {
   const size = sizeOf(x.shape);
   return {
     detail: `scale ${scaleOf(ctx.result)}, zero point ${zeroPointOf(ctx.result)}`,
-    calls: size === 0 ? [] : [{
-      fn: 'eenn_quantize_s8',
-      source: S8_SOURCES.quantize,
-      args: [
-        tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('size', size),
-        floatArg('scale', scaleOf(ctx.result)), intArg('zero_point', zeroPointOf(ctx.result)),
-      ],
-    }],
+    calls:
+      size === 0
+        ? []
+        : [
+            {
+              fn: 'eenn_quantize_s8',
+              source: S8_SOURCES.quantize,
+              args: [
+                tensorArg('input', x.name),
+                tensorArg('output', ctx.result.name),
+                intArg('size', size),
+                floatArg('scale', scaleOf(ctx.result)),
+                intArg('zero_point', zeroPointOf(ctx.result)),
+              ],
+            },
+          ],
   };
 }
 
@@ -87,13 +111,21 @@ export function lowerDequantize(ctx: LowerContext): LoweredStep {
   const size = sizeOf(x.shape);
   return {
     detail: `scale ${scaleOf(x)}, zero point ${zeroPointOf(x)}`,
-    calls: size === 0 ? [] : [{
-      fn: 'eenn_dequantize_s8',
-      source: S8_SOURCES.quantize,
-      args: [
-        tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('size', size),
-        floatArg('scale', scaleOf(x)), intArg('zero_point', zeroPointOf(x)),
-      ],
-    }],
+    calls:
+      size === 0
+        ? []
+        : [
+            {
+              fn: 'eenn_dequantize_s8',
+              source: S8_SOURCES.quantize,
+              args: [
+                tensorArg('input', x.name),
+                tensorArg('output', ctx.result.name),
+                intArg('size', size),
+                floatArg('scale', scaleOf(x)),
+                intArg('zero_point', zeroPointOf(x)),
+              ],
+            },
+          ],
   };
 }

@@ -9,15 +9,29 @@ import { scratchArg, tensorArg, type KernelArg, type Lowering, type LoweredStep,
 export const CONV_IN_PLACE_S8_SOURCE = 'eenn_conv2d_1x1_in_place_s8.c';
 
 /** Parameters of eenn_conv2d_1x1_s8 that eenn_conv2d_1x1_in_place_s8 passes through, in its own order. */
-const PASSED = ['weights', 'bias', 'batches', 'in_c', 'size', 'out_c', 'input_offset', 'output_offset',
-  'output_multiplier', 'output_shift', 'act_min', 'act_max'];
+const PASSED = [
+  'weights',
+  'bias',
+  'batches',
+  'in_c',
+  'size',
+  'out_c',
+  'input_offset',
+  'output_offset',
+  'output_multiplier',
+  'output_shift',
+  'act_min',
+  'act_max',
+];
 
 /** `outOfPlace` is the ordinary QConv lowering; it is asked for the 1x1 call without the in-place mode. */
 export function lowerQPointwiseInPlace(ctx: LowerContext, outOfPlace: Lowering): LoweredStep {
   const ordinary = outOfPlace({ ...ctx, step: { ...ctx.step, inPlace: undefined } });
   const call = ordinary.calls.length === 1 ? ordinary.calls[0]! : undefined;
   if (!call || call.fn !== 'eenn_conv2d_1x1_s8') {
-    throw new Error(`internal: QConv "${ctx.node.name}" was planned as a 1x1 convolution in place but lowers to ${ordinary.calls.map((c) => c.fn).join(', ') || 'nothing'}`);
+    throw new Error(
+      `internal: QConv "${ctx.node.name}" was planned as a 1x1 convolution in place but lowers to ${ordinary.calls.map((c) => c.fn).join(', ') || 'nothing'}`,
+    );
   }
   const byName = new Map(call.args.map((arg) => [arg.name, arg]));
   const passed = PASSED.map((name): KernelArg => {
@@ -27,11 +41,13 @@ export function lowerQPointwiseInPlace(ctx: LowerContext, outOfPlace: Lowering):
   });
   return {
     detail: `${ordinary.detail ?? 'kernel 1x1'}, in place`,
-    calls: [{
-      fn: 'eenn_conv2d_1x1_in_place_s8',
-      source: CONV_IN_PLACE_S8_SOURCE,
-      uses: [call.source, ...(call.uses ?? [])],
-      args: [tensorArg('data', ctx.result.name), scratchArg('scratch'), ...passed],
-    }],
+    calls: [
+      {
+        fn: 'eenn_conv2d_1x1_in_place_s8',
+        source: CONV_IN_PLACE_S8_SOURCE,
+        uses: [call.source, ...(call.uses ?? [])],
+        args: [tensorArg('data', ctx.result.name), scratchArg('scratch'), ...passed],
+      },
+    ],
   };
 }

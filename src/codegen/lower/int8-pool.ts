@@ -25,17 +25,32 @@ export function lowerQAveragePool(ctx: LowerContext): LoweredStep {
   if (sizeOf(ctx.result.shape) === 0) return { calls: [] };
   return {
     detail: describeWindow(w, countPad ? 'count_include_pad' : ''),
-    calls: [{
-      fn: 'eenn_avg_pool2d_s8',
-      source: S8_SOURCES.pool,
-      args: [
-        tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('channels', x.shape[0]! * x.shape[1]!),
-        intArg('in_h', w.inH), intArg('in_w', w.inW), intArg('out_h', w.outH), intArg('out_w', w.outW),
-        intArg('kernel_h', w.kH), intArg('kernel_w', w.kW), intArg('stride_h', w.sH), intArg('stride_w', w.sW),
-        intArg('pad_top', w.padTop), intArg('pad_left', w.padLeft), intArg('pad_bottom', w.padBottom), intArg('pad_right', w.padRight),
-        intArg('count_include_pad', countPad ? 1 : 0), intArg('input_offset', -zeroPointOf(x)), ...clampArgs(ctx),
-      ],
-    }],
+    calls: [
+      {
+        fn: 'eenn_avg_pool2d_s8',
+        source: S8_SOURCES.pool,
+        args: [
+          tensorArg('input', x.name),
+          tensorArg('output', ctx.result.name),
+          intArg('channels', x.shape[0]! * x.shape[1]!),
+          intArg('in_h', w.inH),
+          intArg('in_w', w.inW),
+          intArg('out_h', w.outH),
+          intArg('out_w', w.outW),
+          intArg('kernel_h', w.kH),
+          intArg('kernel_w', w.kW),
+          intArg('stride_h', w.sH),
+          intArg('stride_w', w.sW),
+          intArg('pad_top', w.padTop),
+          intArg('pad_left', w.padLeft),
+          intArg('pad_bottom', w.padBottom),
+          intArg('pad_right', w.padRight),
+          intArg('count_include_pad', countPad ? 1 : 0),
+          intArg('input_offset', -zeroPointOf(x)),
+          ...clampArgs(ctx),
+        ],
+      },
+    ],
   };
 }
 
@@ -48,21 +63,34 @@ export function lowerQSoftmax(ctx: LowerContext): LoweredStep {
   requireInt8(ctx, ctx.result, 'output');
   const rank = x.shape.length;
   const axis = typeof ctx.node.attrs['axis'] === 'number' ? normalizeAxis(ctx.node, ctx.node.attrs['axis'], rank) : rank - 1;
-  if (x.shape.slice(axis + 1).some((d) => d !== 1)) unsupported(ctx, `int8 softmax along axis ${axis} of [${x.shape.join(', ')}] is not supported (the last axis is)`);
+  if (x.shape.slice(axis + 1).some((d) => d !== 1))
+    unsupported(ctx, `int8 softmax along axis ${axis} of [${x.shape.join(', ')}] is not supported (the last axis is)`);
   const rowSize = sizeOf(x.shape.slice(axis));
   if (rowSize > MAX_SOFTMAX_ROW) unsupported(ctx, `rows of ${rowSize} values are longer than ${MAX_SOFTMAX_ROW}`);
   const table = intsAttr(ctx.node, 'table');
-  if (table.length !== 256 || table.some((v) => !Number.isInteger(v) || v < 0 || v > 65536)) unsupported(ctx, 'table must hold 256 values in [0, 65536]');
+  if (table.length !== 256 || table.some((v) => !Number.isInteger(v) || v < 0 || v > 65536))
+    unsupported(ctx, 'table must hold 256 values in [0, 65536]');
   const size = sizeOf(x.shape);
   return {
     detail: `rows of ${rowSize}`,
-    calls: size === 0 ? [] : [{
-      fn: 'eenn_softmax_s8',
-      source: S8_SOURCES.softmax,
-      args: [
-        tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('rows', size / rowSize), intArg('row_size', rowSize),
-        constArg('table', int32Array(`${ctx.node.name}_exp_table`, table, `round(exp(-scale * d) * 2^16) for d = max - x in [0, 255] ("${ctx.node.name}")`)),
-      ],
-    }],
+    calls:
+      size === 0
+        ? []
+        : [
+            {
+              fn: 'eenn_softmax_s8',
+              source: S8_SOURCES.softmax,
+              args: [
+                tensorArg('input', x.name),
+                tensorArg('output', ctx.result.name),
+                intArg('rows', size / rowSize),
+                intArg('row_size', rowSize),
+                constArg(
+                  'table',
+                  int32Array(`${ctx.node.name}_exp_table`, table, `round(exp(-scale * d) * 2^16) for d = max - x in [0, 255] ("${ctx.node.name}")`),
+                ),
+              ],
+            },
+          ],
   };
 }

@@ -22,27 +22,41 @@ export function lowerQResize(ctx: LowerContext): LoweredStep {
     const taps = present ? intAttr(ctx.node, `taps_${axis}`) : 1;
     const index = present ? intsAttr(ctx.node, `index_${axis}`) : Array.from({ length: out }, (_, o) => o);
     const weight = present ? intsAttr(ctx.node, `weight_${axis}`) : new Array<number>(out).fill(1 << RESIZE_WEIGHT_BITS);
-    if (index.length !== out * taps || weight.length !== out * taps) unsupported(ctx, `the ${axis} sampling table does not match the output size ${out}`);
+    if (index.length !== out * taps || weight.length !== out * taps)
+      unsupported(ctx, `the ${axis} sampling table does not match the output size ${out}`);
     const what = axis === 'h' ? 'row' : 'column';
     return [
       intArg(`taps_${axis}`, taps),
-      constArg(`index_${axis}`, int32Array(`${ctx.node.name}_${axis}_index`, index, `input ${what} of each of the ${taps} taps of every output ${what} ("${ctx.node.name}")`)),
+      constArg(
+        `index_${axis}`,
+        int32Array(`${ctx.node.name}_${axis}_index`, index, `input ${what} of each of the ${taps} taps of every output ${what} ("${ctx.node.name}")`),
+      ),
       constArg(`weight_${axis}`, int32Array(`${ctx.node.name}_${axis}_weight`, weight, `Q10 weight of each tap of every output ${what}`)),
     ];
   };
   if (sizeOf(ctx.result.shape) === 0) return { calls: [] };
   return {
     detail: `${inH}x${inW} -> ${outH}x${outW}`,
-    calls: [{
-      fn: 'eenn_resize_s8',
-      source: SOURCE,
-      args: [
-        tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('planes', x.shape[0]! * x.shape[1]!),
-        intArg('in_h', inH), intArg('in_w', inW), intArg('out_h', outH), intArg('out_w', outW),
-        ...axisArgs('h', outH), ...axisArgs('w', outW), intArg('input_offset', -zeroPointOf(x)),
-        intArg('output_multiplier', intAttr(ctx.node, 'output_multiplier')), intArg('output_shift', intAttr(ctx.node, 'output_shift')),
-        intArg('output_offset', zeroPointOf(ctx.result)),
-      ],
-    }],
+    calls: [
+      {
+        fn: 'eenn_resize_s8',
+        source: SOURCE,
+        args: [
+          tensorArg('input', x.name),
+          tensorArg('output', ctx.result.name),
+          intArg('planes', x.shape[0]! * x.shape[1]!),
+          intArg('in_h', inH),
+          intArg('in_w', inW),
+          intArg('out_h', outH),
+          intArg('out_w', outW),
+          ...axisArgs('h', outH),
+          ...axisArgs('w', outW),
+          intArg('input_offset', -zeroPointOf(x)),
+          intArg('output_multiplier', intAttr(ctx.node, 'output_multiplier')),
+          intArg('output_shift', intAttr(ctx.node, 'output_shift')),
+          intArg('output_offset', zeroPointOf(ctx.result)),
+        ],
+      },
+    ],
   };
 }

@@ -3,9 +3,7 @@
 
 import { sizeOf } from '../../ir/graph.js';
 import { attrFloat, attrInt, attrInts, attrString, intsFromAttrOrInput, normalizeAxis, numbersOf } from '../../ops/attrs.js';
-import {
-  constArg, floatArg, intArg, macroArg, tensorArg, type LoweredStep, type LowerContext,
-} from '../kernel-call.js';
+import { constArg, floatArg, intArg, macroArg, tensorArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { lowerByProbe, lowerConcat, stridedCopyCalls } from '../data-movement.js';
 import { resizeTables } from '../resize-taps.js';
 import { contiguousStrides } from '../strided.js';
@@ -37,7 +35,10 @@ export function lowerMovement(ctx: LowerContext): LoweredStep {
 }
 
 const PAD_MODES: Record<string, string> = {
-  constant: 'EENN_PAD_CONSTANT', reflect: 'EENN_PAD_REFLECT', edge: 'EENN_PAD_EDGE', wrap: 'EENN_PAD_WRAP',
+  constant: 'EENN_PAD_CONSTANT',
+  reflect: 'EENN_PAD_REFLECT',
+  edge: 'EENN_PAD_EDGE',
+  wrap: 'EENN_PAD_WRAP',
 };
 
 /** Pad: pads per axis (attribute or input, opset 18 axes), negative pads crop, then eenn_pad_f32 on <= 4 dims. */
@@ -46,16 +47,20 @@ export function lowerPad(ctx: LowerContext): LoweredStep {
   const rank = x.shape.length;
   const mode = attrString(ctx.node, 'mode', 'constant');
   if (!PAD_MODES[mode]) unsupported(ctx, `pad mode "${mode}" is not supported`);
-  const raw = ctx.opset < 2 && ctx.node.attrs.paddings !== undefined
-    ? attrInts(ctx.node, 'paddings')!
-    : intsFromAttrOrInput(ctx.node, 'pads', ctx.opset >= 11 ? ctx.inputs : [], 1)!;
+  const raw =
+    ctx.opset < 2 && ctx.node.attrs.paddings !== undefined
+      ? attrInts(ctx.node, 'paddings')!
+      : intsFromAttrOrInput(ctx.node, 'pads', ctx.opset >= 11 ? ctx.inputs : [], 1)!;
   let pads = raw;
   const axesInput = ctx.opset >= 18 ? ctx.inputs[3] : undefined;
   if (axesInput) {
     if (!axesInput.data) unsupported(ctx, 'Pad axes must be a constant');
     const axes = numbersOf(axesInput.data).map((a) => normalizeAxis(ctx.node, a, rank));
     pads = new Array<number>(2 * rank).fill(0);
-    axes.forEach((axis, i) => { pads[axis] = raw[i]!; pads[axis + rank] = raw[i + axes.length]!; });
+    axes.forEach((axis, i) => {
+      pads[axis] = raw[i]!;
+      pads[axis + rank] = raw[i + axes.length]!;
+    });
   }
   let value = 0;
   if (ctx.opset < 11) value = attrFloat(ctx.node, 'value', 0);
@@ -88,16 +93,22 @@ export function lowerPad(ctx: LowerContext): LoweredStep {
   if (sizeOf(outShape) === 0) return { calls: [] };
   return {
     detail: `mode ${mode}, pads [${pads.join(', ')}]${value !== 0 ? `, value ${value}` : ''}`,
-    calls: [{
-      fn: 'eenn_pad_f32',
-      source: SOURCES.layout,
-      args: [
-        tensorArg('input', x.name, offset), tensorArg('output', ctx.result.name),
-        ...dims.map((d, i) => intArg(`in_d${i}`, d.inD)), ...dims.map((d, i) => intArg(`in_s${i}`, d.stride)),
-        ...dims.map((d, i) => intArg(`out_d${i}`, d.outD)), ...dims.map((d, i) => intArg(`begin_${i}`, d.begin)),
-        macroArg('mode', PAD_MODES[mode]!), floatArg('value', value),
-      ],
-    }],
+    calls: [
+      {
+        fn: 'eenn_pad_f32',
+        source: SOURCES.layout,
+        args: [
+          tensorArg('input', x.name, offset),
+          tensorArg('output', ctx.result.name),
+          ...dims.map((d, i) => intArg(`in_d${i}`, d.inD)),
+          ...dims.map((d, i) => intArg(`in_s${i}`, d.stride)),
+          ...dims.map((d, i) => intArg(`out_d${i}`, d.outD)),
+          ...dims.map((d, i) => intArg(`begin_${i}`, d.begin)),
+          macroArg('mode', PAD_MODES[mode]!),
+          floatArg('value', value),
+        ],
+      },
+    ],
   };
 }
 
@@ -115,15 +126,28 @@ export function lowerResize(ctx: LowerContext): LoweredStep {
   const [inH, inW] = [x.shape[rank - 2]!, x.shape[rank - 1]!];
   const [outH, outW] = [out.shape[rank - 2]!, out.shape[rank - 1]!];
   const name = ctx.node.name;
-  const index = (which: string, data: Int32Array, taps: number) => constArg(`${which}_index`, {
-    name: `${name}_${which}_index`, ctype: 'int32_t', data, note: `input ${which === 'y' ? 'rows' : 'columns'} read by each output ${which === 'y' ? 'row' : 'column'} (${taps} per output)`,
-  });
-  const weight = (which: string, data: Float32Array) => constArg(`${which}_weight`, {
-    name: `${name}_${which}_weight`, ctype: 'float', data, note: `weight of each input ${which === 'y' ? 'row' : 'column'} read`,
-  });
+  const index = (which: string, data: Int32Array, taps: number) =>
+    constArg(`${which}_index`, {
+      name: `${name}_${which}_index`,
+      ctype: 'int32_t',
+      data,
+      note: `input ${which === 'y' ? 'rows' : 'columns'} read by each output ${which === 'y' ? 'row' : 'column'} (${taps} per output)`,
+    });
+  const weight = (which: string, data: Float32Array) =>
+    constArg(`${which}_weight`, {
+      name: `${name}_${which}_weight`,
+      ctype: 'float',
+      data,
+      note: `weight of each input ${which === 'y' ? 'row' : 'column'} read`,
+    });
   const head = [
-    tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('channels', channels),
-    intArg('in_h', inH), intArg('in_w', inW), intArg('out_h', outH), intArg('out_w', outW),
+    tensorArg('input', x.name),
+    tensorArg('output', ctx.result.name),
+    intArg('channels', channels),
+    intArg('in_h', inH),
+    intArg('in_w', inW),
+    intArg('out_h', outH),
+    intArg('out_w', outW),
   ];
   if (sizeOf(out.shape) === 0) return { calls: [] };
   if (tables.mode === 'nearest') {
@@ -134,13 +158,20 @@ export function lowerResize(ctx: LowerContext): LoweredStep {
   }
   return {
     detail: `${tables.mode}, [${inH}, ${inW}] -> [${outH}, ${outW}]`,
-    calls: [{
-      fn: 'eenn_resize_f32', source: SOURCES.layout,
-      args: [
-        ...head,
-        intArg('taps_y', ty.taps), index('y', ty.index, ty.taps), weight('y', ty.weight),
-        intArg('taps_x', tx.taps), index('x', tx.index, tx.taps), weight('x', tx.weight),
-      ],
-    }],
+    calls: [
+      {
+        fn: 'eenn_resize_f32',
+        source: SOURCES.layout,
+        args: [
+          ...head,
+          intArg('taps_y', ty.taps),
+          index('y', ty.index, ty.taps),
+          weight('y', ty.weight),
+          intArg('taps_x', tx.taps),
+          index('x', tx.index, tx.taps),
+          weight('x', tx.weight),
+        ],
+      },
+    ],
   };
 }

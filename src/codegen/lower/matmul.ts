@@ -5,7 +5,15 @@ import { sizeOf } from '../../ir/graph.js';
 import { attrInt } from '../../ops/attrs.js';
 import { attributesOf } from '../../ops/facts.js';
 import {
-  activationArgs, constArg, intArg, nullArg, tensorArg, type ActivationRange, type KernelArg, type KernelCall, type LoweredStep,
+  activationArgs,
+  constArg,
+  intArg,
+  nullArg,
+  tensorArg,
+  type ActivationRange,
+  type KernelArg,
+  type KernelCall,
+  type LoweredStep,
   type LowerContext,
 } from '../kernel-call.js';
 import { outputMajor, packOutputBlocks } from '../pack-weights.js';
@@ -16,16 +24,30 @@ import { binaryCalls, clampCalls, scalarOperand, type Operand } from './elementw
 const NO_ACTIVATION: ActivationRange = { min: -Infinity, max: Infinity };
 
 /** eenn_fc_f32 with weights W [n][k] (packed here). */
-function fcCall(x: string, w: Float32Array, weightName: string, note: string, bias: KernelArg, out: string,
-  rows: number, k: number, n: number, act: ActivationRange): KernelCall {
+function fcCall(
+  x: string,
+  w: Float32Array,
+  weightName: string,
+  note: string,
+  bias: KernelArg,
+  out: string,
+  rows: number,
+  k: number,
+  n: number,
+  act: ActivationRange,
+): KernelCall {
   return {
     fn: 'eenn_fc_f32',
     source: SOURCES.fc,
     args: [
       tensorArg('input', x),
       constArg('weights', { name: weightName, ctype: 'float', data: packOutputBlocks(w, n, 1, k), note }),
-      bias, tensorArg('output', out),
-      intArg('rows', rows), intArg('in_features', k), intArg('out_features', n), ...activationArgs(act),
+      bias,
+      tensorArg('output', out),
+      intArg('rows', rows),
+      intArg('in_features', k),
+      intArg('out_features', n),
+      ...activationArgs(act),
     ],
   };
 }
@@ -37,16 +59,35 @@ interface MatmulOperand {
   strideCol: number;
 }
 
-function matmulCall(a: MatmulOperand, b: MatmulOperand, bias: KernelArg, out: KernelArg,
-  batches: number, m: number, k: number, n: number, act: ActivationRange): KernelCall {
+function matmulCall(
+  a: MatmulOperand,
+  b: MatmulOperand,
+  bias: KernelArg,
+  out: KernelArg,
+  batches: number,
+  m: number,
+  k: number,
+  n: number,
+  act: ActivationRange,
+): KernelCall {
   return {
     fn: 'eenn_matmul_f32',
     source: SOURCES.fc,
     args: [
-      a.arg, b.arg, bias, out,
-      intArg('batches', batches), intArg('m', m), intArg('k', k), intArg('n', n),
-      intArg('a_batch_stride', a.batchStride), intArg('a_stride_m', a.strideRow), intArg('a_stride_k', a.strideCol),
-      intArg('b_batch_stride', b.batchStride), intArg('b_stride_k', b.strideRow), intArg('b_stride_n', b.strideCol),
+      a.arg,
+      b.arg,
+      bias,
+      out,
+      intArg('batches', batches),
+      intArg('m', m),
+      intArg('k', k),
+      intArg('n', n),
+      intArg('a_batch_stride', a.batchStride),
+      intArg('a_stride_m', a.strideRow),
+      intArg('a_stride_k', a.strideCol),
+      intArg('b_batch_stride', b.batchStride),
+      intArg('b_stride_k', b.strideRow),
+      intArg('b_stride_n', b.strideCol),
       ...activationArgs(act),
     ],
   };
@@ -91,8 +132,20 @@ export function lowerGemm(ctx: LowerContext): LoweredStep {
   const calls: KernelCall[] = [];
   if (b.data && !transA) {
     const w = outputMajor(Float32Array.from(b.data as ArrayLike<number>), k, n, transB, alpha);
-    calls.push(fcCall(a.name, w, `${b.name}_packed`, `${alpha !== 1 ? `${alpha} * ` : ''}"${b.name}" as [${n}][${k}], rows interleaved in blocks of 4`,
-      bias, out.name, m, k, n, fusedAct));
+    calls.push(
+      fcCall(
+        a.name,
+        w,
+        `${b.name}_packed`,
+        `${alpha !== 1 ? `${alpha} * ` : ''}"${b.name}" as [${n}][${k}], rows interleaved in blocks of 4`,
+        bias,
+        out.name,
+        m,
+        k,
+        n,
+        fusedAct,
+      ),
+    );
   } else {
     let bArg: KernelArg = tensorArg('b', b.name);
     let scaleAfter = alpha !== 1;
@@ -103,13 +156,18 @@ export function lowerGemm(ctx: LowerContext): LoweredStep {
     }
     const aOp: MatmulOperand = { arg: tensorArg('a', a.name), batchStride: 0, strideRow: transA ? 1 : k, strideCol: transA ? m : 1 };
     const bOp: MatmulOperand = { arg: bArg, batchStride: 0, strideRow: transB ? 1 : n, strideCol: transB ? k : 1 };
-    calls.push(matmulCall(aOp, bOp, scaleAfter ? nullArg('bias') : bias, tensorArg('output', out.name), 1, m, k, n,
-      scaleAfter ? NO_ACTIVATION : fusedAct));
+    calls.push(
+      matmulCall(aOp, bOp, scaleAfter ? nullArg('bias') : bias, tensorArg('output', out.name), 1, m, k, n, scaleAfter ? NO_ACTIVATION : fusedAct),
+    );
     if (scaleAfter) {
       calls.push(...binaryCalls('eenn_mul_f32', out, scalarOperand(`${ctx.node.name}_alpha`, alpha, `alpha of Gemm "${ctx.node.name}"`), out));
       if (bias.kind !== 'null') {
-        const biasOperand: Operand | undefined = bias.kind === 'tensor' ? { name: bias.tensor, shape: [n] }
-          : bias.kind === 'const' ? { name: bias.array.name, shape: [n], array: bias.array } : undefined;
+        const biasOperand: Operand | undefined =
+          bias.kind === 'tensor'
+            ? { name: bias.tensor, shape: [n] }
+            : bias.kind === 'const'
+              ? { name: bias.array.name, shape: [n], array: bias.array }
+              : undefined;
         if (biasOperand) calls.push(...binaryCalls('eenn_add_f32', out, biasOperand, out));
       }
       if (!addC) calls.push(...clampCalls(ctx, out));
@@ -119,7 +177,10 @@ export function lowerGemm(ctx: LowerContext): LoweredStep {
     calls.push(...binaryCalls('eenn_add_f32', out, addC, out));
     calls.push(...clampCalls(ctx, out));
   }
-  return { detail: `${transA ? 'A^T' : 'A'} x ${transB ? 'B^T' : 'B'}${alpha !== 1 ? `, alpha ${alpha}` : ''}${beta !== 1 ? `, beta ${beta}` : ''}`, calls };
+  return {
+    detail: `${transA ? 'A^T' : 'A'} x ${transB ? 'B^T' : 'B'}${alpha !== 1 ? `, alpha ${alpha}` : ''}${beta !== 1 ? `, beta ${beta}` : ''}`,
+    calls,
+  };
 }
 
 export function lowerMatMul(ctx: LowerContext): LoweredStep {
@@ -143,8 +204,20 @@ export function lowerMatMul(ctx: LowerContext): LoweredStep {
     const rows = sizeOf(batch) * m;
     return {
       detail: `${rows} row${rows === 1 ? '' : 's'} x [${k}] -> [${n}]`,
-      calls: [fcCall(a.name, w, `${b.name}_packed`, `"${b.name}" as [${n}][${k}], rows interleaved in blocks of 4`,
-        nullArg('bias'), out.name, rows, k, n, ctx.activation)],
+      calls: [
+        fcCall(
+          a.name,
+          w,
+          `${b.name}_packed`,
+          `"${b.name}" as [${n}][${k}], rows interleaved in blocks of 4`,
+          nullArg('bias'),
+          out.name,
+          rows,
+          k,
+          n,
+          ctx.activation,
+        ),
+      ],
     };
   }
   // Batched product: batch axes merged where every operand walks them as one, the rest cut into calls.
@@ -160,10 +233,19 @@ export function lowerMatMul(ctx: LowerContext): LoweredStep {
   const inner = space.dims.length - 1;
   const outer = { dims: space.dims.slice(0, inner), strides: space.strides.map((s) => s.slice(0, inner)) };
   const pieces = inner === 0 ? [{ offsets: [0, 0, 0] }] : piecesOfAll(outer);
-  const calls = pieces.map((piece) => matmulCall(
-    { arg: tensorArg('a', a.name, piece.offsets[0]!), batchStride: space.strides[0]![inner]!, strideRow: k, strideCol: 1 },
-    { arg: tensorArg('b', b.name, piece.offsets[1]!), batchStride: space.strides[1]![inner]!, strideRow: n, strideCol: 1 },
-    nullArg('bias'), tensorArg('output', out.name, piece.offsets[2]!), space.dims[inner]!, m, k, n, ctx.activation));
+  const calls = pieces.map((piece) =>
+    matmulCall(
+      { arg: tensorArg('a', a.name, piece.offsets[0]!), batchStride: space.strides[0]![inner]!, strideRow: k, strideCol: 1 },
+      { arg: tensorArg('b', b.name, piece.offsets[1]!), batchStride: space.strides[1]![inner]!, strideRow: n, strideCol: 1 },
+      nullArg('bias'),
+      tensorArg('output', out.name, piece.offsets[2]!),
+      space.dims[inner]!,
+      m,
+      k,
+      n,
+      ctx.activation,
+    ),
+  );
   return { detail: `batch [${batch.join(', ')}], [${m}, ${k}] x [${k}, ${n}]`, calls };
 }
 

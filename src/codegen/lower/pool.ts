@@ -21,43 +21,67 @@ export function lowerPool(ctx: LowerContext): LoweredStep {
     const out = ctx.outputs[0]!.shape;
     return {
       detail: describeVolume(geometry, [ceilMode ? 'ceil_mode' : '', !max && countPad ? 'count_include_pad' : ''].filter(Boolean).join(', ')),
-      calls: [{
-        fn: 'eenn_pool3d_f32',
-        source: SOURCES.pool,
-        args: [
-          tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('channels', channels),
-          intArg('in_d', x.shape[2]!), intArg('in_h', x.shape[3]!), intArg('in_w', x.shape[4]!),
-          intArg('out_d', out[2]!), intArg('out_h', out[3]!), intArg('out_w', out[4]!),
-          ...volumeWindowArgs(geometry, true), intArg('is_average', max ? 0 : 1), intArg('count_include_pad', countPad),
-        ],
-      }],
+      calls: [
+        {
+          fn: 'eenn_pool3d_f32',
+          source: SOURCES.pool,
+          args: [
+            tensorArg('input', x.name),
+            tensorArg('output', ctx.result.name),
+            intArg('channels', channels),
+            intArg('in_d', x.shape[2]!),
+            intArg('in_h', x.shape[3]!),
+            intArg('in_w', x.shape[4]!),
+            intArg('out_d', out[2]!),
+            intArg('out_h', out[3]!),
+            intArg('out_w', out[4]!),
+            ...volumeWindowArgs(geometry, true),
+            intArg('is_average', max ? 0 : 1),
+            intArg('count_include_pad', countPad),
+          ],
+        },
+      ],
     };
   }
   const w = to2d(geometry);
   const head = [
-    tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('channels', channels),
-    intArg('in_h', w.inH), intArg('in_w', w.inW), intArg('out_h', w.outH), intArg('out_w', w.outW),
+    tensorArg('input', x.name),
+    tensorArg('output', ctx.result.name),
+    intArg('channels', channels),
+    intArg('in_h', w.inH),
+    intArg('in_w', w.inW),
+    intArg('out_h', w.outH),
+    intArg('out_w', w.outW),
   ];
   return {
     detail: describeWindow(w, [ceilMode ? 'ceil_mode' : '', !max && countPad ? 'count_include_pad' : ''].filter(Boolean).join(', ')),
-    calls: sizeOf(ctx.outputs[0]!.shape) === 0 ? [] : [{
-      fn: max ? 'eenn_max_pool2d_f32' : 'eenn_avg_pool2d_f32',
-      source: SOURCES.pool,
-      args: max ? [...head, ...windowArgs(w, false)] : [...head, ...windowArgs(w, true), intArg('count_include_pad', countPad)],
-    }],
+    calls:
+      sizeOf(ctx.outputs[0]!.shape) === 0
+        ? []
+        : [
+            {
+              fn: max ? 'eenn_max_pool2d_f32' : 'eenn_avg_pool2d_f32',
+              source: SOURCES.pool,
+              args: max ? [...head, ...windowArgs(w, false)] : [...head, ...windowArgs(w, true), intArg('count_include_pad', countPad)],
+            },
+          ],
   };
 }
 
 export function lowerGlobalPool(ctx: LowerContext): LoweredStep {
   const x = input(ctx, 0, 'X');
   return {
-    calls: [{
-      fn: ctx.node.op === 'GlobalMaxPool' ? 'eenn_global_max_pool_f32' : 'eenn_global_avg_pool_f32',
-      source: SOURCES.pool,
-      args: [
-        tensorArg('input', x.name), tensorArg('output', ctx.result.name),
-        intArg('channels', x.shape[0]! * (x.shape[1] ?? 1)), intArg('size', sizeOf(x.shape.slice(2))),
-      ],
-    }],
+    calls: [
+      {
+        fn: ctx.node.op === 'GlobalMaxPool' ? 'eenn_global_max_pool_f32' : 'eenn_global_avg_pool_f32',
+        source: SOURCES.pool,
+        args: [
+          tensorArg('input', x.name),
+          tensorArg('output', ctx.result.name),
+          intArg('channels', x.shape[0]! * (x.shape[1] ?? 1)),
+          intArg('size', sizeOf(x.shape.slice(2))),
+        ],
+      },
+    ],
   };
 }

@@ -18,18 +18,35 @@ export function lowerSoftmax(ctx: LowerContext): LoweredStep {
   const inner = ctx.opset < 13 ? 1 : sizeOf(x.shape.slice(axis + 1));
   return {
     detail: `axis ${axis}`,
-    calls: sizeOf(x.shape) === 0 ? [] : [{
-      fn: ctx.node.op === 'LogSoftmax' ? 'eenn_log_softmax_f32' : ctx.node.op === 'Hardmax' ? 'eenn_hardmax_f32' : 'eenn_softmax_f32',
-      source: SOURCES.softmax,
-      args: [tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('outer', outer), intArg('axis_size', axisSize), intArg('inner', inner)],
-    }],
+    calls:
+      sizeOf(x.shape) === 0
+        ? []
+        : [
+            {
+              fn: ctx.node.op === 'LogSoftmax' ? 'eenn_log_softmax_f32' : ctx.node.op === 'Hardmax' ? 'eenn_hardmax_f32' : 'eenn_softmax_f32',
+              source: SOURCES.softmax,
+              args: [
+                tensorArg('input', x.name),
+                tensorArg('output', ctx.result.name),
+                intArg('outer', outer),
+                intArg('axis_size', axisSize),
+                intArg('inner', inner),
+              ],
+            },
+          ],
   };
 }
 
 const REDUCE_KERNELS: Record<string, string> = {
-  ReduceSum: 'eenn_reduce_sum_f32', ReduceMean: 'eenn_reduce_mean_f32', ReduceMax: 'eenn_reduce_max_f32',
-  ReduceMin: 'eenn_reduce_min_f32', ReduceProd: 'eenn_reduce_prod_f32', ReduceL1: 'eenn_reduce_l1_f32',
-  ReduceL2: 'eenn_reduce_l2_f32', ReduceSumSquare: 'eenn_reduce_sum_square_f32', ReduceLogSum: 'eenn_reduce_log_sum_f32',
+  ReduceSum: 'eenn_reduce_sum_f32',
+  ReduceMean: 'eenn_reduce_mean_f32',
+  ReduceMax: 'eenn_reduce_max_f32',
+  ReduceMin: 'eenn_reduce_min_f32',
+  ReduceProd: 'eenn_reduce_prod_f32',
+  ReduceL1: 'eenn_reduce_l1_f32',
+  ReduceL2: 'eenn_reduce_l2_f32',
+  ReduceSumSquare: 'eenn_reduce_sum_square_f32',
+  ReduceLogSum: 'eenn_reduce_log_sum_f32',
   ReduceLogSumExp: 'eenn_reduce_log_sum_exp_f32',
 };
 
@@ -47,7 +64,8 @@ export function lowerReduce(ctx: LowerContext): LoweredStep {
   const rank = x.shape.length;
   const axes = intsFromAttrOrInput(ctx.node, 'axes', ctx.inputs, 1) ?? [];
   if (axes.length === 0 && attrInt(ctx.node, 'noop_with_empty_axes', 0) === 1) {
-    const calls = ctx.sameStorage(x.name, ctx.result.name) ? []
+    const calls = ctx.sameStorage(x.name, ctx.result.name)
+      ? []
       : stridedCopyCalls(x.name, 0, ctx.result.name, 0, { dims: [...x.shape], strides: [contiguousStrides(x.shape), contiguousStrides(x.shape)] });
     return { detail: 'no axes: identity', calls };
   }
@@ -76,14 +94,19 @@ export function lowerReduce(ctx: LowerContext): LoweredStep {
   if (emptyInput) r[0] = { reduced: true, size: 0, stride: 0 };
   return {
     detail: `axes [${[...reduced].sort((p, q) => p - q).join(', ')}], keepdims ${attrInt(ctx.node, 'keepdims', 1)}`,
-    calls: [{
-      fn: REDUCE_KERNELS[ctx.node.op]!,
-      source: SOURCES.reduce,
-      args: [
-        tensorArg('input', x.name), tensorArg('output', ctx.result.name),
-        ...k.map((run, i) => intArg(`k${i}`, run.size)), ...k.map((run, i) => intArg(`k_s${i}`, run.stride)),
-        ...r.map((run, i) => intArg(`r${i}`, run.size)), ...r.map((run, i) => intArg(`r_s${i}`, run.stride)),
-      ],
-    }],
+    calls: [
+      {
+        fn: REDUCE_KERNELS[ctx.node.op]!,
+        source: SOURCES.reduce,
+        args: [
+          tensorArg('input', x.name),
+          tensorArg('output', ctx.result.name),
+          ...k.map((run, i) => intArg(`k${i}`, run.size)),
+          ...k.map((run, i) => intArg(`k_s${i}`, run.stride)),
+          ...r.map((run, i) => intArg(`r${i}`, run.size)),
+          ...r.map((run, i) => intArg(`r_s${i}`, run.stride)),
+        ],
+      },
+    ],
   };
 }

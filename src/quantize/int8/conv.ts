@@ -5,8 +5,20 @@
 
 import type { Graph, Node } from '../../ir/graph.js';
 import {
-  constantInts, dimsOf, int8Value, intOf, outputStageOf, requantizeChannel, shiftInput, tapRanges, tensorOfNode, window2d, zeroPointOf,
-  type Int8Kernel, type OutputStage, type Window2d,
+  constantInts,
+  dimsOf,
+  int8Value,
+  intOf,
+  outputStageOf,
+  requantizeChannel,
+  shiftInput,
+  tapRanges,
+  tensorOfNode,
+  window2d,
+  zeroPointOf,
+  type Int8Kernel,
+  type OutputStage,
+  type Window2d,
 } from './kernel.js';
 import { multiplyPacked, packWeights, type PackedWeights } from './packed-gemm.js';
 
@@ -32,8 +44,15 @@ function outputRanges(outSize: number, stride: number, pad: number, kernel: numb
  * item). Each tap copies the in-bounds run of an output row (a strided column of the patch matrix); the rest is 0.
  */
 function gatherPatches(
-  shifted: Int32Array, firstChannel: number, channels: number, g: Window2d, rowTaps: Int32Array, tapColumns: Int32Array,
-  oy0: number, oy1: number, patches: Int32Array,
+  shifted: Int32Array,
+  firstChannel: number,
+  channels: number,
+  g: Window2d,
+  rowTaps: Int32Array,
+  tapColumns: Int32Array,
+  oy0: number,
+  oy1: number,
+  patches: Int32Array,
 ): void {
   const { inH, inW, outW, kH, kW, sH, sW, dH, dW, padTop, padLeft } = g;
   const depth = channels * kH * kW;
@@ -62,8 +81,16 @@ function gatherPatches(
  * input channels from `firstChannel`), one tap at a time over the output rows and columns that tap reads in bounds.
  */
 function accumulateDirect(
-  shifted: Int32Array, firstChannel: number, channels: number, g: Window2d, tapRows: Int32Array, tapColumns: Int32Array,
-  weights: Int32Array, wBase: number, acc: Int32Array, accAt: number,
+  shifted: Int32Array,
+  firstChannel: number,
+  channels: number,
+  g: Window2d,
+  tapRows: Int32Array,
+  tapColumns: Int32Array,
+  weights: Int32Array,
+  wBase: number,
+  acc: Int32Array,
+  accAt: number,
 ): void {
   const { inH, inW, outH, outW, kH, kW, sH, sW, dH, dW, padTop, padLeft } = g;
   acc.fill(0, accAt, accAt + outH * outW);
@@ -115,9 +142,19 @@ export function prepareConv(node: Node, graph: Graph): Int8Kernel {
   const gIn = (inC / group) | 0;
   const gOut = (outC / group) | 0;
   const setup: ConvSetup = {
-    g, batch, inC, outC, group, gIn, gOut, depth: gIn * g.kH * g.kW,
-    weights: constantInts(graph, node, 1), bias: constantInts(graph, node, 2, outC), stage: outputStageOf(graph, node, outC),
-    zpX: zeroPointOf(x), outDims: dimsOf(y),
+    g,
+    batch,
+    inC,
+    outC,
+    group,
+    gIn,
+    gOut,
+    depth: gIn * g.kH * g.kW,
+    weights: constantInts(graph, node, 1),
+    bias: constantInts(graph, node, 2, outC),
+    stage: outputStageOf(graph, node, outC),
+    zpX: zeroPointOf(x),
+    outDims: dimsOf(y),
   };
   // Groups of 4 output channels or more multiply gathered patches; smaller ones (depthwise) accumulate directly.
   // Two closures, so that the JIT specializes each on its own.

@@ -50,8 +50,18 @@ export function prepareAdd(node: Node, graph: Graph): Int8Kernel {
   const zpB = zeroPointOf(tensorOfNode(graph, node, node.inputs[1]!));
   const zpY = zeroPointOf(tensorOfNode(graph, node, node.outputs[0]!));
   const leftShift = intOf(node, 'left_shift');
-  const [m1, s1, m2, s2] = ['input1_multiplier', 'input1_shift', 'input2_multiplier', 'input2_shift'].map((n) => intOf(node, n)) as [number, number, number, number];
-  const [mOut, sOut, actMin, actMax] = ['output_multiplier', 'output_shift', 'act_min', 'act_max'].map((n) => intOf(node, n)) as [number, number, number, number];
+  const [m1, s1, m2, s2] = ['input1_multiplier', 'input1_shift', 'input2_multiplier', 'input2_shift'].map((n) => intOf(node, n)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const [mOut, sOut, actMin, actMax] = ['output_multiplier', 'output_shift', 'act_min', 'act_max'].map((n) => intOf(node, n)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const subtract = intOf(node, 'subtract') !== 0;
   const table = tabulatePairs((a, b) => {
     const scaledA = requantize((a - zpA) << leftShift, m1, s1);
@@ -67,7 +77,12 @@ export function prepareMul(node: Node, graph: Graph): Int8Kernel {
   const zpA = zeroPointOf(tensorOfNode(graph, node, node.inputs[0]!));
   const zpB = zeroPointOf(tensorOfNode(graph, node, node.inputs[1]!));
   const zpY = zeroPointOf(tensorOfNode(graph, node, node.outputs[0]!));
-  const [mOut, sOut, actMin, actMax] = ['output_multiplier', 'output_shift', 'act_min', 'act_max'].map((n) => intOf(node, n)) as [number, number, number, number];
+  const [mOut, sOut, actMin, actMax] = ['output_multiplier', 'output_shift', 'act_min', 'act_max'].map((n) => intOf(node, n)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const table = tabulatePairs((a, b) => requantizeS8(Math.imul(a - zpA, b - zpB), mOut, sOut, zpY, actMin, actMax));
   return binaryKernel(node, graph, table);
 }

@@ -3,7 +3,16 @@
 
 import type { Graph, Node } from '../../ir/graph.js';
 import {
-  constantInts, countOf, dimsOf, int8Value, outputStageOf, requantizeChannel, shiftInput, tensorOfNode, zeroPointOf, type Int8Kernel,
+  constantInts,
+  countOf,
+  dimsOf,
+  int8Value,
+  outputStageOf,
+  requantizeChannel,
+  shiftInput,
+  tensorOfNode,
+  zeroPointOf,
+  type Int8Kernel,
 } from './kernel.js';
 import { multiplyPacked, packWeights } from './packed-gemm.js';
 

@@ -89,8 +89,15 @@ const TWO_POW_52 = 4503599627370496;
  * from zero is exactly divideByPowerOfTwo. Larger products go through requantize itself.
  */
 export function requantizeChannel(
-  stage: OutputStage, channel: number, bias: number, acc: Int32Array, accAt: number, count: number,
-  out: Int8Array, outAt: number, outStep: number,
+  stage: OutputStage,
+  channel: number,
+  bias: number,
+  acc: Int32Array,
+  accAt: number,
+  count: number,
+  out: Int8Array,
+  outAt: number,
+  outStep: number,
 ): void {
   const multiplier = stage.multipliers[channel]!;
   const shift = stage.shifts[channel]!;
@@ -115,9 +122,20 @@ export function requantizeChannel(
 
 /** Spatial geometry as two axes (a 1-D window is a 2-D one of height 1), every number a small integer. */
 export interface Window2d {
-  inH: number; inW: number; outH: number; outW: number;
-  kH: number; kW: number; sH: number; sW: number; dH: number; dW: number;
-  padTop: number; padLeft: number; padBottom: number; padRight: number;
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  kH: number;
+  kW: number;
+  sH: number;
+  sW: number;
+  dH: number;
+  dW: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
 }
 
 /**
@@ -154,9 +172,7 @@ export function window2d(node: Node, input: Tensor, output: Tensor): Window2d {
  * For each output position o along one axis, the taps [first, end) of the kernel whose input position
  * o * stride - pad + tap * dilation lies in [low, high), as pairs in one array (the C kernels' window clipping).
  */
-export function tapRanges(
-  outSize: number, stride: number, pad: number, kernel: number, dilation: number, low: number, high: number,
-): Int32Array {
+export function tapRanges(outSize: number, stride: number, pad: number, kernel: number, dilation: number, low: number, high: number): Int32Array {
   const ranges = new Int32Array(2 * outSize);
   for (let o = 0; o < outSize; o++) {
     const origin = o * stride - pad;

@@ -55,25 +55,56 @@ function multiplyBlocks(w: PackedWeights, patches: Int32Array, count: number, ac
     for (; p + 1 < count; p += 2) {
       const u0 = p * k;
       const v0 = u0 + k;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0,
+        b0 = 0,
+        b1 = 0,
+        b2 = 0,
+        b3 = 0;
       for (let i = 0, wi = wBase; i < k; i++, wi += 4) {
         const u = patches[u0 + i]!;
         const v = patches[v0 + i]!;
-        const w0 = pw[wi]!, w1 = pw[wi + 1]!, w2 = pw[wi + 2]!, w3 = pw[wi + 3]!;
-        a0 += u * w0; a1 += u * w1; a2 += u * w2; a3 += u * w3;
-        b0 += v * w0; b1 += v * w1; b2 += v * w2; b3 += v * w3;
+        const w0 = pw[wi]!,
+          w1 = pw[wi + 1]!,
+          w2 = pw[wi + 2]!,
+          w3 = pw[wi + 3]!;
+        a0 += u * w0;
+        a1 += u * w1;
+        a2 += u * w2;
+        a3 += u * w3;
+        b0 += v * w0;
+        b1 += v * w1;
+        b2 += v * w2;
+        b3 += v * w3;
       }
-      acc[o0 + p] = a0; acc[o1 + p] = a1; acc[o2 + p] = a2; acc[o3 + p] = a3;
-      acc[o0 + p + 1] = b0; acc[o1 + p + 1] = b1; acc[o2 + p + 1] = b2; acc[o3 + p + 1] = b3;
+      acc[o0 + p] = a0;
+      acc[o1 + p] = a1;
+      acc[o2 + p] = a2;
+      acc[o3 + p] = a3;
+      acc[o0 + p + 1] = b0;
+      acc[o1 + p + 1] = b1;
+      acc[o2 + p + 1] = b2;
+      acc[o3 + p + 1] = b3;
     }
     if (p < count) {
       const u0 = p * k;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0;
       for (let i = 0, wi = wBase; i < k; i++, wi += 4) {
         const u = patches[u0 + i]!;
-        a0 += u * pw[wi]!; a1 += u * pw[wi + 1]!; a2 += u * pw[wi + 2]!; a3 += u * pw[wi + 3]!;
+        a0 += u * pw[wi]!;
+        a1 += u * pw[wi + 1]!;
+        a2 += u * pw[wi + 2]!;
+        a3 += u * pw[wi + 3]!;
       }
-      acc[o0 + p] = a0; acc[o1 + p] = a1; acc[o2 + p] = a2; acc[o3 + p] = a3;
+      acc[o0 + p] = a0;
+      acc[o1 + p] = a1;
+      acc[o2 + p] = a2;
+      acc[o3 + p] = a3;
     }
   }
 }
@@ -91,12 +122,21 @@ function multiplyLeftoverRows(w: PackedWeights, patches: Int32Array, count: numb
       const u1 = u0 + k;
       const u2 = u1 + k;
       const u3 = u2 + k;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0;
       for (let i = 0; i < k; i++) {
         const wv = pw[wBase + i]!;
-        a0 += patches[u0 + i]! * wv; a1 += patches[u1 + i]! * wv; a2 += patches[u2 + i]! * wv; a3 += patches[u3 + i]! * wv;
+        a0 += patches[u0 + i]! * wv;
+        a1 += patches[u1 + i]! * wv;
+        a2 += patches[u2 + i]! * wv;
+        a3 += patches[u3 + i]! * wv;
       }
-      acc[o + p] = a0; acc[o + p + 1] = a1; acc[o + p + 2] = a2; acc[o + p + 3] = a3;
+      acc[o + p] = a0;
+      acc[o + p + 1] = a1;
+      acc[o + p + 2] = a2;
+      acc[o + p + 3] = a3;
     }
     for (; p < count; p++) {
       const u0 = p * k;

@@ -12,8 +12,10 @@ export function preparePassthrough(node: Node, graph: Graph): Int8Kernel {
   const int8Outputs = node.outputs.map((name) => graph.tensors.get(name)?.dtype === 'int8');
   return (inputs) => {
     const args = inputs.map((v): Value | undefined =>
-      v && v.dtype === 'int8' ? { shape: v.shape, dtype: 'float32', data: Float32Array.from(v.data as Int8Array) } : v);
-    return def.evaluate(node, args, graph.opset).map((v, i) =>
-      int8Outputs[i] ? { shape: v.shape, dtype: 'int8', data: Int8Array.from(v.data as ArrayLike<number>) } : v);
+      v && v.dtype === 'int8' ? { shape: v.shape, dtype: 'float32', data: Float32Array.from(v.data as Int8Array) } : v,
+    );
+    return def
+      .evaluate(node, args, graph.opset)
+      .map((v, i) => (int8Outputs[i] ? { shape: v.shape, dtype: 'int8', data: Int8Array.from(v.data as ArrayLike<number>) } : v));
   };
 }

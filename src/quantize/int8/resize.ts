@@ -10,7 +10,11 @@ function axisOf(node: Node, name: 'h' | 'w', out: number): { taps: number; index
   if (node.attrs[`taps_${name}`] === undefined) {
     return { taps: 1, index: Int32Array.from({ length: out }, (_, o) => o), weight: new Int32Array(out).fill(1 << RESIZE_WEIGHT_BITS) };
   }
-  return { taps: intAttr(node, `taps_${name}`), index: Int32Array.from(intsAttr(node, `index_${name}`)), weight: Int32Array.from(intsAttr(node, `weight_${name}`)) };
+  return {
+    taps: intAttr(node, `taps_${name}`),
+    index: Int32Array.from(intsAttr(node, `index_${name}`)),
+    weight: Int32Array.from(intsAttr(node, `weight_${name}`)),
+  };
 }
 
 export function prepareResize(node: Node, graph: Graph): Int8Kernel {

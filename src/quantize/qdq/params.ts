@@ -31,15 +31,26 @@ export const KIND_RANGE: Record<QuantKind, [number, number]> = {
 
 /** ONNX TensorProto element types named by QuantizeLinear's `output_dtype` (opset 21). */
 const OUTPUT_DTYPES: Record<number, string> = {
-  2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 17: 'float8e4m3fn', 18: 'float8e4m3fnuz', 19: 'float8e5m2',
-  20: 'float8e5m2fnuz', 21: 'uint4', 22: 'int4',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  17: 'float8e4m3fn',
+  18: 'float8e4m3fnuz',
+  19: 'float8e5m2',
+  20: 'float8e5m2fnuz',
+  21: 'uint4',
+  22: 'int4',
 };
 
-const UNSUPPORTED_HINT = 'eennc imports 8-bit quantization (int8 or uint8 activations and weights, int32 bias); ' +
+const UNSUPPORTED_HINT =
+  'eennc imports 8-bit quantization (int8 or uint8 activations and weights, int32 bias); ' +
   're-quantize the model to 8 bits (onnxruntime quantize_static with QInt8 / QUInt8)';
 
 /** What to do about quantization parameters that contradict each other or the tensor they describe. */
-export const QDQ_MODEL_HINT = 'the model\'s quantization parameters are inconsistent: quantize it again (onnxruntime ' +
+export const QDQ_MODEL_HINT =
+  "the model's quantization parameters are inconsistent: quantize it again (onnxruntime " +
   'quantize_static), or give eennc the float model and --calib DATA to quantize it itself';
 
 /** The integer kind of a tensor dtype, or a node error for 16-bit and other types. */
@@ -56,8 +67,12 @@ export function constantInput(constants: ConstantLookup, node: Node, index: numb
   const name = node.inputs[index] ?? '';
   const t = name === '' ? undefined : constants(name);
   if (!t?.data) {
-    throw nodeError('E_UNSUPPORTED', node, `${what} ("${name}") is computed at run time; eennc needs quantization parameters that are constants`,
-      'dynamic quantization (DynamicQuantizeLinear, scales computed in the graph) is not supported: quantize the model statically');
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      `${what} ("${name}") is computed at run time; eennc needs quantization parameters that are constants`,
+      'dynamic quantization (DynamicQuantizeLinear, scales computed in the graph) is not supported: quantize the model statically',
+    );
   }
   return t as Tensor & { data: TensorData };
 }
@@ -85,19 +100,28 @@ export function readStatedQuant(constants: ConstantLookup, node: Node, request: 
   }
   const scaleTensor = constantInput(constants, node, request.scale, 'the scale');
   if (scaleTensor.dtype !== 'float32') {
-    throw nodeError('E_UNSUPPORTED', node, `the scale "${scaleTensor.name}" is ${scaleTensor.dtype}; only float32 scales are supported`, UNSUPPORTED_HINT);
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      `the scale "${scaleTensor.name}" is ${scaleTensor.dtype}; only float32 scales are supported`,
+      UNSUPPORTED_HINT,
+    );
   }
   const scales = Float32Array.from(scaleTensor.data as ArrayLike<number>);
   for (let c = 0; c < scales.length; c++) {
     const s = scales[c]!;
     if (!Number.isFinite(s) || s < 0) {
-      throw nodeError('E_MODEL', node, `the scale "${scaleTensor.name}" holds ${s}${scales.length > 1 ? ` for channel ${c}` : ''}; a scale must be positive`,
-        'the model file is damaged or was quantized from a range with NaN or infinite values; re-run the quantizer');
+      throw nodeError(
+        'E_MODEL',
+        node,
+        `the scale "${scaleTensor.name}" holds ${s}${scales.length > 1 ? ` for channel ${c}` : ''}; a scale must be positive`,
+        'the model file is damaged or was quantized from a range with NaN or infinite values; re-run the quantizer',
+      );
     }
   }
   if (scales.length === 0) throw nodeError('E_MODEL', node, `the scale "${scaleTensor.name}" is empty`, QDQ_MODEL_HINT);
 
-  const zpName = request.zeroPoint >= 0 ? node.inputs[request.zeroPoint] ?? '' : '';
+  const zpName = request.zeroPoint >= 0 ? (node.inputs[request.zeroPoint] ?? '') : '';
   let kind: QuantKind | undefined;
   let zeroPoints = new Int32Array(scales.length);
   if (zpName !== '') {
@@ -125,8 +149,12 @@ export function readStatedQuant(constants: ConstantLookup, node: Node, request: 
   if (scales.length > 1) {
     const rank = request.rank;
     if (rank === undefined) {
-      throw nodeError('E_UNSUPPORTED', node, `"${node.inputs[0] ?? ''}" is quantized per channel (${scales.length} scales); ` +
-        'int8 activations have one scale and zero point', 'quantize activations per tensor (onnxruntime and PyTorch do by default)');
+      throw nodeError(
+        'E_UNSUPPORTED',
+        node,
+        `"${node.inputs[0] ?? ''}" is quantized per channel (${scales.length} scales); ` + 'int8 activations have one scale and zero point',
+        'quantize activations per tensor (onnxruntime and PyTorch do by default)',
+      );
     }
     const given = request.axis ?? 1;
     axis = given < 0 ? given + rank : given;
@@ -141,14 +169,23 @@ export function readStatedQuant(constants: ConstantLookup, node: Node, request: 
  */
 export function activationScaleZero(node: Node, q: StatedQuant, tensor: string): ScaleZero {
   if (q.scales.length !== 1) {
-    throw nodeError('E_UNSUPPORTED', node, `tensor "${tensor}" is quantized per channel (${q.scales.length} scales); int8 activations have one scale and zero point`,
-      'quantize activations per tensor (onnxruntime and PyTorch do by default)');
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
+      `tensor "${tensor}" is quantized per channel (${q.scales.length} scales); int8 activations have one scale and zero point`,
+      'quantize activations per tensor (onnxruntime and PyTorch do by default)',
+    );
   }
-  if (q.kind === 'int32') throw nodeError('E_UNSUPPORTED', node, `tensor "${tensor}" is quantized to int32; activations must be int8 or uint8`, UNSUPPORTED_HINT);
+  if (q.kind === 'int32')
+    throw nodeError('E_UNSUPPORTED', node, `tensor "${tensor}" is quantized to int32; activations must be int8 or uint8`, UNSUPPORTED_HINT);
   const scale = q.scales[0]!;
   if (!(scale > 0)) {
-    throw nodeError('E_MODEL', node, `tensor "${tensor}" has scale ${scale}; a scale must be positive`,
-      'the model file is damaged or its quantizer saw a constant tensor; re-run the quantizer');
+    throw nodeError(
+      'E_MODEL',
+      node,
+      `tensor "${tensor}" has scale ${scale}; a scale must be positive`,
+      'the model file is damaged or its quantizer saw a constant tensor; re-run the quantizer',
+    );
   }
   return { scale, zeroPoint: q.kind === 'uint8' ? q.zeroPoints[0]! - 128 : q.zeroPoints[0]! };
 }
@@ -163,7 +200,12 @@ function channelLayout(node: Node, shape: readonly number[], q: StatedQuant, ten
   if (q.axis === undefined || q.scales.length === 1) return { channels: 1, inner: 1 };
   const channels = shape[q.axis];
   if (channels !== q.scales.length) {
-    throw nodeError('E_MODEL', node, `tensor "${tensor}" has ${channels ?? 0} channels along axis ${q.axis} but ${q.scales.length} scales`, QDQ_MODEL_HINT);
+    throw nodeError(
+      'E_MODEL',
+      node,
+      `tensor "${tensor}" has ${channels ?? 0} channels along axis ${q.axis} but ${q.scales.length} scales`,
+      QDQ_MODEL_HINT,
+    );
   }
   let inner = 1;
   for (let d = q.axis + 1; d < shape.length; d++) inner *= shape[d]!;
@@ -181,8 +223,12 @@ function usableScales(node: Node, q: StatedQuant, tensor: string, isZero: (c: nu
   for (let c = 0; c < scales.length; c++) {
     if (scales[c]! > 0) continue;
     if (!isZero(c)) {
-      throw nodeError('E_MODEL', node, `tensor "${tensor}" has scale 0${scales.length > 1 ? ` for channel ${c}` : ''} but non-zero values`,
-        'a scale must be positive; re-run the quantizer');
+      throw nodeError(
+        'E_MODEL',
+        node,
+        `tensor "${tensor}" has scale 0${scales.length > 1 ? ` for channel ${c}` : ''} but non-zero values`,
+        'a scale must be positive; re-run the quantizer',
+      );
     }
     scales[c] = 1;
   }
@@ -224,8 +270,13 @@ export function quantizeConstant(node: Node, values: ArrayLike<number>, shape: r
   const zero = new Array<boolean>(layout.channels).fill(true);
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
-    if (!Number.isFinite(x)) throw nodeError('E_MODEL', node, `constant "${tensor}" holds ${x} at element ${i}; it cannot be quantized`,
-      'a weight that is not a finite number: check the trained model, and export it again');
+    if (!Number.isFinite(x))
+      throw nodeError(
+        'E_MODEL',
+        node,
+        `constant "${tensor}" holds ${x} at element ${i}; it cannot be quantized`,
+        'a weight that is not a finite number: check the trained model, and export it again',
+      );
     if (x !== 0) zero[channelOf(i, layout)] = false;
   }
   const scales = usableScales(node, q, tensor, (c) => zero[c]!);
@@ -245,7 +296,13 @@ export function quantizeConstant(node: Node, values: ArrayLike<number>, shape: r
  * become q - zp when every value fits in int8; otherwise undefined (the quantize stage re-quantizes the exact
  * dequantized floats). int32 constants (biases) are not weights.
  */
-export function weightOverride(node: Node, values: ArrayLike<number>, shape: readonly number[], q: StatedQuant, tensor: string): PerChannelWeights | undefined {
+export function weightOverride(
+  node: Node,
+  values: ArrayLike<number>,
+  shape: readonly number[],
+  q: StatedQuant,
+  tensor: string,
+): PerChannelWeights | undefined {
   if (q.kind === 'int32') return undefined;
   const layout = channelLayout(node, shape, q, tensor);
   const dead = zeroChannels(values, q, layout);

@@ -52,7 +52,10 @@ const unary = (floatOp: string, attrs: (node: Node) => Record<string, AttrValue>
 
 const binary = (floatOp: string): QOperatorSpec => ({
   floatOp,
-  operands: () => [{ value: 0, scale: 1, zeroPoint: 2 }, { value: 3, scale: 4, zeroPoint: 5 }],
+  operands: () => [
+    { value: 0, scale: 1, zeroPoint: 2 },
+    { value: 3, scale: 4, zeroPoint: 5 },
+  ],
   output: () => ({ scale: 6, zeroPoint: 7 }),
   attrs: () => ({}),
 });
@@ -60,14 +63,20 @@ const binary = (floatOp: string): QOperatorSpec => ({
 const DEFAULT_DOMAIN_SPECS: Record<string, QOperatorSpec> = {
   QLinearConv: {
     floatOp: 'Conv',
-    operands: () => [{ value: 0, scale: 1, zeroPoint: 2 }, { value: 3, scale: 4, zeroPoint: 5, channelAxis: 0, weight: true }],
+    operands: () => [
+      { value: 0, scale: 1, zeroPoint: 2 },
+      { value: 3, scale: 4, zeroPoint: 5, channelAxis: 0, weight: true },
+    ],
     output: () => ({ scale: 6, zeroPoint: 7 }),
     bias: { input: 8, scaledBy: [0, 1] },
     attrs: copyAttrs,
   },
   QLinearMatMul: {
     floatOp: 'MatMul',
-    operands: () => [{ value: 0, scale: 1, zeroPoint: 2 }, { value: 3, scale: 4, zeroPoint: 5, channelAxis: -1, weight: true }],
+    operands: () => [
+      { value: 0, scale: 1, zeroPoint: 2 },
+      { value: 3, scale: 4, zeroPoint: 5, channelAxis: -1, weight: true },
+    ],
     output: () => ({ scale: 6, zeroPoint: 7 }),
     attrs: () => ({}),
   },
@@ -85,7 +94,12 @@ const MICROSOFT_SPECS: Record<string, QOperatorSpec> = {
     attrs(node) {
       const alpha = typeof node.attrs.alpha === 'number' ? node.attrs.alpha : 1;
       if (alpha !== 1 && node.inputs[6]) {
-        throw nodeError('E_UNSUPPORTED', node, `QGemm with alpha ${alpha} and a bias is not supported`, 'fold alpha into the weights before quantizing');
+        throw nodeError(
+          'E_UNSUPPORTED',
+          node,
+          `QGemm with alpha ${alpha} and a bias is not supported`,
+          'fold alpha into the weights before quantizing',
+        );
       }
       const attrs: Record<string, AttrValue> = {};
       for (const name of ['alpha', 'transA', 'transB']) if (node.attrs[name] !== undefined) attrs[name] = node.attrs[name]!;

@@ -13,8 +13,15 @@ import { lookupOp } from '../../ops/registry.js';
 import type { QuantOverrides } from '../overrides.js';
 import type { PerChannelWeights } from '../quant-params.js';
 import {
-  activationScaleZero, dequantizeConstant, kindOfDtype, QDQ_MODEL_HINT, quantizeConstant, readStatedQuant, weightOverride,
-  type QuantKind, type StatedQuant,
+  activationScaleZero,
+  dequantizeConstant,
+  kindOfDtype,
+  QDQ_MODEL_HINT,
+  quantizeConstant,
+  readStatedQuant,
+  weightOverride,
+  type QuantKind,
+  type StatedQuant,
 } from './params.js';
 import { isDequantizeLinear, isQuantizeLinear, qOperatorSpec, type QOperatorSpec, type QuantizedOperand } from './qoperator.js';
 
@@ -100,7 +107,11 @@ class QdqRewriter {
     if (constant) {
       // Fake-quantized weights (PyTorch QAT export): the integer values are computed here, once.
       const stated = readStatedQuant(this.constants, node, {
-        scale: 1, zeroPoint: 2, rank: constant.shape.length, axis: axisAttr(node), kind: 'uint8',
+        scale: 1,
+        zeroPoint: 2,
+        rank: constant.shape.length,
+        axis: axisAttr(node),
+        kind: 'uint8',
       });
       const values = quantizeConstant(node, numbers(constant.data), constant.shape, stated, x);
       const data = stated.kind === 'int8' ? Int8Array.from(values) : stated.kind === 'uint8' ? Uint8Array.from(values) : values;
@@ -135,9 +146,12 @@ class QdqRewriter {
       this.aliases.set(z, this.integerInput(node, y, 1, 2).float);
       return;
     }
-    throw nodeError('E_UNSUPPORTED', node,
+    throw nodeError(
+      'E_UNSUPPORTED',
+      node,
       `dequantizes "${y}", which is neither a quantized activation (written by QuantizeLinear or a QLinear operator) nor an integer constant`,
-      'eennc imports models quantized statically (onnxruntime quantize_static, PyTorch QDQ export)');
+      'eennc imports models quantized statically (onnxruntime quantize_static, PyTorch QDQ export)',
+    );
   }
 
   // ---- QOperator format ----
@@ -182,9 +196,12 @@ class QdqRewriter {
     }
     const constant = this.intConstant(name);
     if (!constant) {
-      throw nodeError('E_UNSUPPORTED', node,
+      throw nodeError(
+        'E_UNSUPPORTED',
+        node,
         `input "${name}" is neither a quantized activation nor an integer constant`,
-        'every quantized input of a QLinear operator must come from QuantizeLinear, another QLinear operator or the model');
+        'every quantized input of a QLinear operator must come from QuantizeLinear, another QLinear operator or the model',
+      );
     }
     const stated = this.statedForConstant(node, constant, operand);
     return { name: this.dequantizeOperand(node, constant, operand, name), stated };
@@ -234,15 +251,23 @@ class QdqRewriter {
       return;
     }
     if (node.domain !== '' || !INT8_PASSTHROUGH_OPS.has(node.op)) {
-      throw nodeError('E_UNSUPPORTED', node, `reads the quantized tensor "${inputs[quantizedIndex]}" directly`,
-        'only QLinear operators, DequantizeLinear and operators that move values (MaxPool, Reshape, Transpose, Concat...) may read a quantized tensor');
+      throw nodeError(
+        'E_UNSUPPORTED',
+        node,
+        `reads the quantized tensor "${inputs[quantizedIndex]}" directly`,
+        'only QLinear operators, DequantizeLinear and operators that move values (MaxPool, Reshape, Transpose, Concat...) may read a quantized tensor',
+      );
     }
     const floatInputs = inputs.map((name) => {
       const activation = this.quantized.get(name);
       if (activation) {
         if (activation.q.scale !== first.q.scale || activation.q.zeroPoint !== first.q.zeroPoint) {
-          throw nodeError('E_UNSUPPORTED', node, `reads quantized tensors with different scales ("${inputs[quantizedIndex]}" and "${name}")`,
-            'requantize them to one scale (QLinearConcat does)');
+          throw nodeError(
+            'E_UNSUPPORTED',
+            node,
+            `reads quantized tensors with different scales ("${inputs[quantizedIndex]}" and "${name}")`,
+            'requantize them to one scale (QLinearConcat does)',
+          );
         }
         return activation.float;
       }
@@ -268,9 +293,7 @@ class QdqRewriter {
     const def = lookupOp('Transpose')!;
     const [value] = def.evaluate(node, [{ shape: constant.shape, dtype: 'float32', data: constant.data }], this.graph.opset);
     const [q] = def.evaluate(node, [{ shape: constant.shape, dtype: 'int8', data: w.q }], this.graph.opset);
-    const perm = Array.isArray(node.attrs.perm)
-      ? (node.attrs.perm as number[])
-      : constant.shape.map((_, i) => constant.shape.length - 1 - i);
+    const perm = Array.isArray(node.attrs.perm) ? (node.attrs.perm as number[]) : constant.shape.map((_, i) => constant.shape.length - 1 - i);
     const output = node.outputs[0]!;
     this.tensors.set(output, { name: output, shape: [...value!.shape], dtype: 'float32', data: value!.data });
     this.weights.set(output, { q: q!.data as Int8Array, scales: w.scales, axis: w.scales.length === 1 ? 0 : perm.indexOf(w.axis) });
@@ -284,7 +307,11 @@ class QdqRewriter {
     if (!def || inputs.length === 0) return false;
     const values = inputs.map((name) => (name === '' ? undefined : this.constantOf(name)));
     if (values.some((v, i) => inputs[i] !== '' && !v)) return false;
-    const results = def.evaluate(node, values.map((t) => t && { shape: t.shape, dtype: t.dtype, data: t.data }), this.graph.opset);
+    const results = def.evaluate(
+      node,
+      values.map((t) => t && { shape: t.shape, dtype: t.dtype, data: t.data }),
+      this.graph.opset,
+    );
     node.outputs.forEach((output, i) => {
       const value = results[i];
       if (output !== '' && value) this.folded.set(output, { name: output, shape: [...value.shape], dtype: value.dtype, data: value.data });
@@ -314,7 +341,11 @@ class QdqRewriter {
   private statedForConstant(node: Node, constant: Constant, operand: QuantizedOperand): StatedQuant {
     const kind = kindOfDtype(node, constant.dtype, `"${constant.name}"`);
     const stated = readStatedQuant(this.constants, node, {
-      scale: operand.scale, zeroPoint: operand.zeroPoint, rank: constant.shape.length, axis: operand.channelAxis, kind,
+      scale: operand.scale,
+      zeroPoint: operand.zeroPoint,
+      rank: constant.shape.length,
+      axis: operand.channelAxis,
+      kind,
     });
     checkSameKind(node, stated.kind, kind, constant.name);
     return stated;
@@ -486,15 +517,23 @@ function axisAttr(node: Node): number {
 /** A quantized activation must be read with the scale and zero point it was written with. */
 function checkSameQuant(node: Node, tensor: string, written: ScaleZero, read: ScaleZero): void {
   if (written.scale === read.scale && written.zeroPoint === read.zeroPoint) return;
-  throw nodeError('E_UNSUPPORTED', node,
+  throw nodeError(
+    'E_UNSUPPORTED',
+    node,
     `reads "${tensor}" with scale ${read.scale} and zero point ${read.zeroPoint}, but it was quantized with scale ` +
-    `${written.scale} and zero point ${written.zeroPoint}`,
-    'change scales with DequantizeLinear -> QuantizeLinear, not by reading a tensor with other parameters');
+      `${written.scale} and zero point ${written.zeroPoint}`,
+    'change scales with DequantizeLinear -> QuantizeLinear, not by reading a tensor with other parameters',
+  );
 }
 
 function checkSameKind(node: Node, stated: QuantKind, actual: QuantKind, tensor: string): void {
   if (stated !== actual) {
-    throw nodeError('E_MODEL', node, `"${tensor}" is ${actual} but its zero point is ${stated}`, 'the zero point must have the type of the quantized tensor');
+    throw nodeError(
+      'E_MODEL',
+      node,
+      `"${tensor}" is ${actual} but its zero point is ${stated}`,
+      'the zero point must have the type of the quantized tensor',
+    );
   }
 }
 

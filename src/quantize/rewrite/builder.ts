@@ -21,7 +21,10 @@ export class Int8GraphBuilder implements RewriteContext {
   private readonly consumers = new Map<string, Node[]>();
   private readonly io: 'int8' | 'float32';
 
-  constructor(readonly graph: Graph, private readonly options: QuantizeOptions) {
+  constructor(
+    readonly graph: Graph,
+    private readonly options: QuantizeOptions,
+  ) {
     this.overrides = options.overrides;
     this.io = options.io ?? 'int8';
     for (const node of graph.nodes) {

@@ -12,7 +12,9 @@ import { addBias, addWeights, channelWeights, requantAttrs } from './weights.js'
 
 function windowAttrs(g: WindowGeometry): Node['attrs'] {
   return {
-    kernel_shape: [...g.kernel], strides: [...g.strides], dilations: [...g.dilations],
+    kernel_shape: [...g.kernel],
+    strides: [...g.strides],
+    dilations: [...g.dilations],
     pads: [...g.padsBegin, ...g.padsEnd],
   };
 }
@@ -29,10 +31,15 @@ export function conv(ctx: RewriteContext, node: Node): void {
   const w = channelWeights(node, wName, wData, wTensor.shape, 0, ctx.overrides?.weights.get(wName));
   const out = outputStage(ctx, node);
   const bias = addBias(ctx, node, node.inputs[2] || undefined, wTensor.shape[0]!, x.q.scale, w);
-  ctx.addNode(int8Node('QConv', node.name, [x.tensor.name, addWeights(ctx, wName, wTensor.shape, w), bias], [out.name], {
-    ...windowAttrs(geometry), group,
-    ...requantAttrs(x.q.scale, w, out.q.scale, node), act_min: out.actMin, act_max: out.actMax,
-  }));
+  ctx.addNode(
+    int8Node('QConv', node.name, [x.tensor.name, addWeights(ctx, wName, wTensor.shape, w), bias], [out.name], {
+      ...windowAttrs(geometry),
+      group,
+      ...requantAttrs(x.q.scale, w, out.q.scale, node),
+      act_min: out.actMin,
+      act_max: out.actMax,
+    }),
+  );
 }
 
 export function convTranspose(ctx: RewriteContext, node: Node): void {
@@ -49,8 +56,14 @@ export function convTranspose(ctx: RewriteContext, node: Node): void {
   const out = outputStage(ctx, node);
   const outputPadding = (node.attrs['output_padding'] as number[] | undefined) ?? new Array<number>(spatial).fill(0);
   const bias = addBias(ctx, node, node.inputs[2] || undefined, wTensor.shape[1]!, x.q.scale, w);
-  ctx.addNode(int8Node('QConvTranspose', node.name, [x.tensor.name, addWeights(ctx, wName, wTensor.shape, w), bias], [out.name], {
-    ...windowAttrs(geometry), group, output_padding: [...outputPadding],
-    ...requantAttrs(x.q.scale, w, out.q.scale, node), act_min: out.actMin, act_max: out.actMax,
-  }));
+  ctx.addNode(
+    int8Node('QConvTranspose', node.name, [x.tensor.name, addWeights(ctx, wName, wTensor.shape, w), bias], [out.name], {
+      ...windowAttrs(geometry),
+      group,
+      output_padding: [...outputPadding],
+      ...requantAttrs(x.q.scale, w, out.q.scale, node),
+      act_min: out.actMin,
+      act_max: out.actMax,
+    }),
+  );
 }

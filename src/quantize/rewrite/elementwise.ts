@@ -40,7 +40,10 @@ function operand(ctx: RewriteContext, node: Node, name: string): Operand {
 function constantOperand(ctx: RewriteContext, name: string, shape: number[], data: Float32Array): Operand {
   let min = 0;
   let max = 0;
-  for (const v of data) { if (v < min) min = v; if (v > max) max = v; }
+  for (const v of data) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
   const q = chooseQuantParams({ min, max }, name);
   const values = Int8Array.from(data, (v) => quantizeF32S8(v, q.scale, q.zeroPoint));
   return { name: addInt8Constant(ctx, `${name}_int8`, [...shape], values, q), q };
@@ -61,18 +64,31 @@ export function binary(ctx: RewriteContext, node: Node): void {
   const out = outputStage(ctx, node);
   if (node.op === 'Add' || node.op === 'Sub') {
     const p = addParams(a.q, b.q, out.q, out.actMin, out.actMax, node.name);
-    ctx.addNode(int8Node('QAdd', node.name, [a.name, b.name], [out.name], {
-      input1_multiplier: p.input1Multiplier, input1_shift: p.input1Shift,
-      input2_multiplier: p.input2Multiplier, input2_shift: p.input2Shift, left_shift: p.leftShift,
-      output_multiplier: p.outputMultiplier, output_shift: p.outputShift,
-      act_min: p.actMin, act_max: p.actMax, subtract: node.op === 'Sub' ? 1 : 0,
-    }));
+    ctx.addNode(
+      int8Node('QAdd', node.name, [a.name, b.name], [out.name], {
+        input1_multiplier: p.input1Multiplier,
+        input1_shift: p.input1Shift,
+        input2_multiplier: p.input2Multiplier,
+        input2_shift: p.input2Shift,
+        left_shift: p.leftShift,
+        output_multiplier: p.outputMultiplier,
+        output_shift: p.outputShift,
+        act_min: p.actMin,
+        act_max: p.actMax,
+        subtract: node.op === 'Sub' ? 1 : 0,
+      }),
+    );
     return;
   }
   const p = mulParams(a.q, b.q, out.q, out.actMin, out.actMax, node.name);
-  ctx.addNode(int8Node('QMul', node.name, [a.name, b.name], [out.name], {
-    output_multiplier: p.outputMultiplier, output_shift: p.outputShift, act_min: p.actMin, act_max: p.actMax,
-  }));
+  ctx.addNode(
+    int8Node('QMul', node.name, [a.name, b.name], [out.name], {
+      output_multiplier: p.outputMultiplier,
+      output_shift: p.outputShift,
+      act_min: p.actMin,
+      act_max: p.actMax,
+    }),
+  );
 }
 
 /** Any elementwise function of one int8 activation: tabulate the float operator over all 256 inputs. */

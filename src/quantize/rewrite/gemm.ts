@@ -13,17 +13,29 @@ import { addBias, addWeights, channelWeights, requantAttrs } from './weights.js'
 
 /** A fully connected layer from a float weight matrix laid out [N, K] (already scaled), or the model's own int8 form of it. */
 function fullyConnected(
-  ctx: RewriteContext, node: Node, xName: string, wName: string, wNK: Float32Array, n: number, k: number,
-  bias?: Float32Array, own?: PerChannelWeights,
+  ctx: RewriteContext,
+  node: Node,
+  xName: string,
+  wName: string,
+  wNK: Float32Array,
+  n: number,
+  k: number,
+  bias?: Float32Array,
+  own?: PerChannelWeights,
 ): void {
   const x = ctx.activation(node, xName);
-  if (x.tensor.shape[x.tensor.shape.length - 1] !== k) throw nodeError('E_UNSUPPORTED', node, `int8 fully connected needs the input's last axis to be K = ${k}`);
+  if (x.tensor.shape[x.tensor.shape.length - 1] !== k)
+    throw nodeError('E_UNSUPPORTED', node, `int8 fully connected needs the input's last axis to be K = ${k}`);
   const w = channelWeights(node, wName, wNK, [n, k], 0, own);
   const out = outputStage(ctx, node);
   const biasName = addBias(ctx, node, bias ? `${node.name}_bias` : undefined, n, x.q.scale, w, bias ?? new Float32Array(n));
-  ctx.addNode(int8Node('QGemm', node.name, [x.tensor.name, addWeights(ctx, wName, [n, k], w), biasName], [out.name], {
-    ...requantAttrs(x.q.scale, w, out.q.scale, node), act_min: out.actMin, act_max: out.actMax,
-  }));
+  ctx.addNode(
+    int8Node('QGemm', node.name, [x.tensor.name, addWeights(ctx, wName, [n, k], w), biasName], [out.name], {
+      ...requantAttrs(x.q.scale, w, out.q.scale, node),
+      act_min: out.actMin,
+      act_max: out.actMax,
+    }),
+  );
 }
 
 /** The model's own int8 weights of a [K, N] matrix, transposed to the [N, K] rows of a fully connected layer. */
@@ -56,7 +68,8 @@ export function gemm(ctx: RewriteContext, node: Node): void {
   if (cName) {
     const c = constantFloats(ctx, node, cName, 'bias');
     const cShape = ctx.floatTensor(cName).shape;
-    if (c.length !== 1 && c.length !== n) throw nodeError('E_UNSUPPORTED', node, `int8 Gemm needs a bias of N = ${n} values (or one), not shape [${cShape.join(', ')}]`);
+    if (c.length !== 1 && c.length !== n)
+      throw nodeError('E_UNSUPPORTED', node, `int8 Gemm needs a bias of N = ${n} values (or one), not shape [${cShape.join(', ')}]`);
     bias = Float32Array.from({ length: n }, (_, o) => beta * c[c.length === 1 ? 0 : o]!);
   }
   const own = alpha !== 1 ? undefined : transB ? ctx.overrides?.weights.get(bName) : transposedOverride(ctx, bName, k, n);

@@ -33,8 +33,14 @@ function fusedActivation(ctx: RewriteContext, node: Node): { fused?: Node; activ
   const out = node.outputs[0]!;
   const readers = ctx.readersOf(out);
   const next = readers[0];
-  if (!FUSING_PRODUCERS.has(node.op) || readers.length !== 1 || !next || !isDefaultDomain(next) ||
-      ctx.graph.outputs.includes(out) || next.inputs[0] !== out) {
+  if (
+    !FUSING_PRODUCERS.has(node.op) ||
+    readers.length !== 1 ||
+    !next ||
+    !isDefaultDomain(next) ||
+    ctx.graph.outputs.includes(out) ||
+    next.inputs[0] !== out
+  ) {
     return { activation: { kind: 'none' }, output: out };
   }
   if (next.op === 'Relu') return { fused: next, activation: { kind: 'relu' }, output: next.outputs[0]! };

@@ -16,7 +16,8 @@ export function passthrough(ctx: RewriteContext, node: Node): void {
   const activations = node.inputs.filter((n) => n !== '' && !ctx.floatTensor(n).data);
   if (activations.length === 0) throw nodeError('E_UNSUPPORTED', node, 'has no activation input');
   if ((node.op === 'Resize' || node.op === 'Upsample') && attrString(node, 'mode', 'nearest') !== 'nearest') return resize(ctx, node);
-  if (node.op === 'MaxPool' && node.outputs.length > 1 && node.outputs[1]) throw nodeError('E_UNSUPPORTED', node, 'int8 MaxPool does not produce Indices');
+  if (node.op === 'MaxPool' && node.outputs.length > 1 && node.outputs[1])
+    throw nodeError('E_UNSUPPORTED', node, 'int8 MaxPool does not produce Indices');
   let q: ScaleZero;
   let inputs: string[];
   if (node.op === 'Concat') {
@@ -58,5 +59,11 @@ function padValue(ctx: RewriteContext, name: string, q: ScaleZero): string {
 function concatConstant(ctx: RewriteContext, node: Node, name: string, q: ScaleZero): string {
   const t = ctx.floatTensor(name);
   const data = constantFloats(ctx, node, name, 'operand');
-  return addInt8Constant(ctx, `${name}_int8`, [...t.shape], Int8Array.from(data, (v) => quantizeF32S8(v, q.scale, q.zeroPoint)), q);
+  return addInt8Constant(
+    ctx,
+    `${name}_int8`,
+    [...t.shape],
+    Int8Array.from(data, (v) => quantizeF32S8(v, q.scale, q.zeroPoint)),
+    q,
+  );
 }

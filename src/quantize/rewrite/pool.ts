@@ -21,7 +21,12 @@ export function averagePool(ctx: RewriteContext, node: Node): void {
   const out = node.outputs[0]!;
   let attrs: Node['attrs'];
   if (node.op === 'GlobalAveragePool') {
-    attrs = { kernel_shape: [...spatial], strides: spatial.map(() => 1), pads: spatial.map(() => 0).concat(spatial.map(() => 0)), count_include_pad: 0 };
+    attrs = {
+      kernel_shape: [...spatial],
+      strides: spatial.map(() => 1),
+      pads: spatial.map(() => 0).concat(spatial.map(() => 0)),
+      count_include_pad: 0,
+    };
   } else {
     const kernel = node.attrs['kernel_shape'] as number[];
     const countPad = attrInt(node, 'count_include_pad', 0);
@@ -49,8 +54,9 @@ export function reduceMean(ctx: RewriteContext, node: Node): void {
   const rank = shape.length;
   const axesInput = node.inputs[1] ? ctx.floatTensor(node.inputs[1]) : undefined;
   const given = axesInput?.data ? numbersOf(axesInput.data) : attrInts(node, 'axes');
-  const axes = [...new Set((given ?? (attrInt(node, 'noop_with_empty_axes', 0) ? [] : shape.map((_, i) => i)))
-    .map((a) => normalizeAxis(node, a, rank)))].sort((a, b) => a - b);
+  const axes = [
+    ...new Set((given ?? (attrInt(node, 'noop_with_empty_axes', 0) ? [] : shape.map((_, i) => i))).map((a) => normalizeAxis(node, a, rank))),
+  ].sort((a, b) => a - b);
   const spatialAxes = shape.slice(2).map((_, i) => i + 2);
   if (rank < 3 || (node.inputs[1] && !axesInput?.data) || axes.join() !== spatialAxes.join()) {
     throw nodeError('E_UNSUPPORTED', node, 'int8 ReduceMean needs the axes 2.. of an [N, C, ...] tensor (a global average pool)');
@@ -60,10 +66,16 @@ export function reduceMean(ctx: RewriteContext, node: Node): void {
   const out = node.outputs[0]!;
   const pooled = keep ? out : ctx.freshName(`${out}_pooled`);
   ctx.addActivation(pooled, [shape[0]!, shape[1]!, ...spatial.map(() => 1)], x.q);
-  ctx.addNode(int8Node('QAveragePool', node.name, [x.tensor.name], [pooled], {
-    kernel_shape: [...spatial], strides: spatial.map(() => 1), pads: [...spatial, ...spatial].map(() => 0),
-    count_include_pad: 0, act_min: -128, act_max: 127,
-  }));
+  ctx.addNode(
+    int8Node('QAveragePool', node.name, [x.tensor.name], [pooled], {
+      kernel_shape: [...spatial],
+      strides: spatial.map(() => 1),
+      pads: [...spatial, ...spatial].map(() => 0),
+      count_include_pad: 0,
+      act_min: -128,
+      act_max: 127,
+    }),
+  );
   if (keep) return;
   ctx.addActivation(out, ctx.floatTensor(out).shape, x.q);
   ctx.addNode({ name: `${node.name}_flatten`, op: 'Flatten', domain: '', inputs: [pooled], outputs: [out], attrs: { axis: 1 } });
@@ -75,7 +87,8 @@ export function softmax(ctx: RewriteContext, node: Node): void {
   const axis = attrInt(node, 'axis', ctx.graph.opset >= 13 ? -1 : 1);
   const a = axis < 0 ? axis + rank : axis;
   const trailing = x.tensor.shape.slice(a + 1).every((d) => d === 1);
-  if (a !== rank - 1 && !trailing) throw nodeError('E_UNSUPPORTED', node, `int8 Softmax works along the last axis, not axis ${axis} of a rank-${rank} tensor`);
+  if (a !== rank - 1 && !trailing)
+    throw nodeError('E_UNSUPPORTED', node, `int8 Softmax works along the last axis, not axis ${axis} of a rank-${rank} tensor`);
   const table: number[] = [];
   for (let d = 0; d < 256; d++) table.push(Math.round(Math.exp(-x.q.scale * d) * 2 ** SOFTMAX_TABLE_BITS));
   const out = node.outputs[0]!;

@@ -12,7 +12,12 @@ import { constantFloats, type RewriteContext } from './context.js';
  * symmetric per channel along `axis`.
  */
 export function channelWeights(
-  node: Node, name: string, data: Float32Array, shape: number[], axis: number, own: PerChannelWeights | undefined,
+  node: Node,
+  name: string,
+  data: Float32Array,
+  shape: number[],
+  axis: number,
+  own: PerChannelWeights | undefined,
 ): PerChannelWeights {
   if (own && own.axis === axis && own.q.length === data.length && own.scales.length === shape[axis]) return own;
   if (own && own.scales.length === 1) {
@@ -29,21 +34,32 @@ export function channelWeights(
 /** Adds the int8 weights as a constant named after `name`; returns the name it got. */
 export function addWeights(ctx: RewriteContext, name: string, shape: number[], w: PerChannelWeights): string {
   return ctx.addConstant(`${name}_int8`, {
-    name, shape, dtype: 'int8', data: w.q,
+    name,
+    shape,
+    dtype: 'int8',
+    data: w.q,
     quant: { scale: w.scales, zeroPoint: new Int32Array(w.scales.length), axis: w.axis },
   });
 }
 
 /** Adds the int32 bias of `channels` outputs (constant `name`, the values `float`, or zeros); returns its name. */
 export function addBias(
-  ctx: RewriteContext, node: Node, name: string | undefined, channels: number, inputScale: number, w: PerChannelWeights,
+  ctx: RewriteContext,
+  node: Node,
+  name: string | undefined,
+  channels: number,
+  inputScale: number,
+  w: PerChannelWeights,
   float?: Float32Array,
 ): string {
   const data = float ?? (name ? constantFloats(ctx, node, name, 'bias') : new Float32Array(channels));
   const q = quantizeBias(data, inputScale, w.scales, name ?? `${node.name}_bias`);
   const scales = Float32Array.from(w.scales, (s) => inputScale * s);
   return ctx.addConstant(`${name ?? `${node.name}_bias`}_int32`, {
-    name: '', shape: [channels], dtype: 'int32', data: q,
+    name: '',
+    shape: [channels],
+    dtype: 'int32',
+    data: q,
     quant: { scale: scales, zeroPoint: new Int32Array(channels), axis: 0 },
   });
 }

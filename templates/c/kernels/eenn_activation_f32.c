@@ -8,10 +8,10 @@
 #include <math.h>
 #include "eenn_kernels_f32.h"
 
-#define EENN_UNARY_LOOP(EXPR)                      \
-    for (int32_t i = 0; i < size; i++) {           \
-        const float x = input[i];                  \
-        output[i] = (EXPR);                        \
+#define EENN_UNARY_LOOP(EXPR)            \
+    for (int32_t i = 0; i < size; i++) { \
+        const float x = input[i];        \
+        output[i] = (EXPR);              \
     }
 
 void eenn_relu_f32(const float *input, float *output, int32_t size)

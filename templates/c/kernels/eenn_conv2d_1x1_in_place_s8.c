@@ -16,9 +16,9 @@ void eenn_conv2d_1x1_in_place_s8(int8_t *data, int8_t *EENN_RESTRICT scratch, co
                                  const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max)
 {
     const int32_t pixels = EENN_CONV_1X1_IN_PLACE_S8_PIXELS;
-    int8_t *gathered = scratch;                            /* [in_c, pixels] */
-    int8_t *computed = scratch + in_c * pixels;            /* [out_c, pixels] */
-    int8_t *columns = computed + out_c * pixels;           /* eenn_conv2d_1x1_s8's own scratch */
+    int8_t *gathered = scratch;                  /* [in_c, pixels] */
+    int8_t *computed = scratch + in_c * pixels;  /* [out_c, pixels] */
+    int8_t *columns = computed + out_c * pixels; /* eenn_conv2d_1x1_s8's own scratch */
     for (int32_t n = 0; n < batches; n++) {
         int8_t *image = data + n * in_c * size;
         for (int32_t p = 0; p < size; p += pixels) {

@@ -58,7 +58,10 @@ void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RE
 {
     (void)input_offset; /* folded into the bias */
     const eenn_output_stage_s8 o = {
-        output_offset, act_min, act_max, eenn_requantize_bounded_ok_s8(bias, output_shift, out_c, in_c),
+        output_offset,
+        act_min,
+        act_max,
+        eenn_requantize_bounded_ok_s8(bias, output_shift, out_c, in_c),
         act_min == -128 && act_max == 127,
     };
     const eenn_conv_group_s8 columns = { weights, bias, output_multiplier, output_shift, in_c, out_c, size, &o };

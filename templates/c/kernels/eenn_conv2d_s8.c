@@ -28,7 +28,8 @@ typedef struct
    which costs more than the few bytes of an im2col row. */
 static inline uint32_t eenn_opaque_u32(uint32_t v)
 {
-    __asm__("" : "+r"(v));
+    __asm__(""
+            : "+r"(v));
     return v;
 }
 
@@ -270,12 +271,26 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
     const int32_t depth = group_in * kernel_h * kernel_w;
     const int32_t size = out_h * out_w;
     const eenn_output_stage_s8 o = {
-        output_offset, act_min, act_max, eenn_requantize_bounded_ok_s8(bias, output_shift, out_c, depth),
+        output_offset,
+        act_min,
+        act_max,
+        eenn_requantize_bounded_ok_s8(bias, output_shift, out_c, depth),
         act_min == -128 && act_max == 127,
     };
     eenn_window_s8 g = {
-        input, group_in, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left,
-        dilation_h, dilation_w, (int8_t)-input_offset,
+        input,
+        group_in,
+        in_h,
+        in_w,
+        kernel_h,
+        kernel_w,
+        stride_h,
+        stride_w,
+        pad_top,
+        pad_left,
+        dilation_h,
+        dilation_w,
+        (int8_t)-input_offset,
     };
     for (int32_t n = 0; n < batches; n++) {
         for (int32_t grp = 0; grp < groups; grp++) {

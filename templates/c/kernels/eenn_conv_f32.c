@@ -129,26 +129,26 @@ static inline void eenn_conv_pair4(const float *EENN_RESTRICT x, const float *EE
  * of the window reads 6 inputs shared by the 4 pixels, and 12 weights, for 48 multiply-accumulates.
  */
 /* One tap of the 4x4 block: inputs u0..u3 of the four pixels times the 4 channel weights at w[ofs]. */
-#define EENN_QUAD_TAP(u0, u1, u2, u3, ofs)                              \
-    {                                                                  \
-        const float w0 = w[(ofs)], w1 = w[(ofs) + 1];                  \
-        const float w2 = w[(ofs) + 2], w3 = w[(ofs) + 3];              \
-        EENN_MAC_F32(a0, u0, w0);                                      \
-        EENN_MAC_F32(a1, u0, w1);                                      \
-        EENN_MAC_F32(a2, u0, w2);                                      \
-        EENN_MAC_F32(a3, u0, w3);                                      \
-        EENN_MAC_F32(b0, u1, w0);                                      \
-        EENN_MAC_F32(b1, u1, w1);                                      \
-        EENN_MAC_F32(b2, u1, w2);                                      \
-        EENN_MAC_F32(b3, u1, w3);                                      \
-        EENN_MAC_F32(c0, u2, w0);                                      \
-        EENN_MAC_F32(c1, u2, w1);                                      \
-        EENN_MAC_F32(c2, u2, w2);                                      \
-        EENN_MAC_F32(c3, u2, w3);                                      \
-        EENN_MAC_F32(d0, u3, w0);                                      \
-        EENN_MAC_F32(d1, u3, w1);                                      \
-        EENN_MAC_F32(d2, u3, w2);                                      \
-        EENN_MAC_F32(d3, u3, w3);                                      \
+#define EENN_QUAD_TAP(u0, u1, u2, u3, ofs)                \
+    {                                                     \
+        const float w0 = w[(ofs)], w1 = w[(ofs) + 1];     \
+        const float w2 = w[(ofs) + 2], w3 = w[(ofs) + 3]; \
+        EENN_MAC_F32(a0, u0, w0);                         \
+        EENN_MAC_F32(a1, u0, w1);                         \
+        EENN_MAC_F32(a2, u0, w2);                         \
+        EENN_MAC_F32(a3, u0, w3);                         \
+        EENN_MAC_F32(b0, u1, w0);                         \
+        EENN_MAC_F32(b1, u1, w1);                         \
+        EENN_MAC_F32(b2, u1, w2);                         \
+        EENN_MAC_F32(b3, u1, w3);                         \
+        EENN_MAC_F32(c0, u2, w0);                         \
+        EENN_MAC_F32(c1, u2, w1);                         \
+        EENN_MAC_F32(c2, u2, w2);                         \
+        EENN_MAC_F32(c3, u2, w3);                         \
+        EENN_MAC_F32(d0, u3, w0);                         \
+        EENN_MAC_F32(d1, u3, w1);                         \
+        EENN_MAC_F32(d2, u3, w2);                         \
+        EENN_MAC_F32(d3, u3, w3);                         \
     }
 
 static inline void eenn_conv_quad4_k3(const float *EENN_RESTRICT x, const float *EENN_RESTRICT w, float acc[16],

@@ -28,8 +28,7 @@ static void eenn_pair_rows(const float *EENN_RESTRICT input, const float *EENN_R
         return;
     }
     /* A 1x1 window with stride 1 and no padding reads input row oy for output row oy: a matrix product. */
-    if (win->kernel_h == 1 && win->kernel_w == 1 && win->stride_h == 1 && win->stride_w == 1 && win->pad_top == 0
-        && win->pad_left == 0 && out_w == in_w && oy_end <= in_h) {
+    if (win->kernel_h == 1 && win->kernel_w == 1 && win->stride_h == 1 && win->stride_w == 1 && win->pad_top == 0 && win->pad_left == 0 && out_w == in_w && oy_end <= in_h) {
         eenn_conv2d_1x1_strided_f32(input + (oy_first - in_row_first) * in_w, weights, bias, output, in_c,
                                     (oy_end - oy_first) * in_w, in_plane, out_plane, out_c, act_min, act_max);
         return;
@@ -61,8 +60,8 @@ void eenn_conv2d_pair_f32(const float *input, const float *EENN_RESTRICT weights
     const int32_t out_plane = out_h * out_w;
     const int32_t slab_plane = slab_rows * mid_w;
     const int32_t band_plane = band_rows * out_w;
-    float *slab = scratch;                       /* [mid_c][slab_rows][mid_w]: rows [held_first, held_end) of A */
-    float *band = scratch + mid_c * slab_plane;  /* [out_c][band_rows][out_w]: conv B before the residual */
+    float *slab = scratch;                      /* [mid_c][slab_rows][mid_w]: rows [held_first, held_end) of A */
+    float *band = scratch + mid_c * slab_plane; /* [out_c][band_rows][out_w]: conv B before the residual */
     int32_t held_first = 0;
     int32_t held_end = 0;
 

@@ -113,8 +113,8 @@ EENN_CONV_S8_INLINE void eenn_expand_column_s8(uint8_t *col, int32_t depth)
  * weight word loaded twice (the loop has no register to keep it); advances the three pointers.
  */
 EENN_CONV_S8_INLINE void eenn_groups_2x2_dsp(const uint8_t **pa, const uint8_t **pb, const int8_t **pw,
-                                            int32_t partner, int32_t count, int32_t *p00, int32_t *p01, int32_t *p10,
-                                            int32_t *p11)
+                                             int32_t partner, int32_t count, int32_t *p00, int32_t *p01, int32_t *p10,
+                                             int32_t *p11)
 {
     const uint8_t *a = *pa, *b = *pb;
     const int8_t *w = *pw;
@@ -208,12 +208,12 @@ static inline void eenn_column_done_s8(int8_t *scratch, int32_t depth, int32_t p
    their outputs go and the layer's output stage (set once per group, so that a call passes one pointer). */
 typedef struct
 {
-    const int8_t *weights;       /* `channels` rows of `depth` values, packed in pairs */
-    const int32_t *bias;         /* [channels], or NULL */
-    const int32_t *multiplier;   /* [channels] */
-    const int32_t *shift;        /* [channels] */
+    const int8_t *weights;     /* `channels` rows of `depth` values, packed in pairs */
+    const int32_t *bias;       /* [channels], or NULL */
+    const int32_t *multiplier; /* [channels] */
+    const int32_t *shift;      /* [channels] */
     int32_t depth, channels;
-    int32_t out_stride;          /* elements from one output channel to the next */
+    int32_t out_stride; /* elements from one output channel to the next */
     const eenn_output_stage_s8 *o;
 } eenn_conv_group_s8;
 

@@ -69,9 +69,9 @@ typedef struct
 /* Where a band routine finds the window of each output pixel in the scratch rows. */
 typedef struct
 {
-    int32_t row_bytes;  /* bytes from one padded row to the next */
-    int32_t tap_step;   /* dilation_h * row_bytes: from one kernel row to the next */
-    int32_t out_step;   /* stride_h * row_bytes: from one output row's window to the next */
+    int32_t row_bytes; /* bytes from one padded row to the next */
+    int32_t tap_step;  /* dilation_h * row_bytes: from one kernel row to the next */
+    int32_t out_step;  /* stride_h * row_bytes: from one output row's window to the next */
     int32_t kernel_h;
     int32_t kernel_w;
     int32_t stride_w;
@@ -252,7 +252,9 @@ static inline int32_t eenn_dw_load_x4(const int8_t *p)
 static inline int32_t eenn_dw_odd_bytes(int32_t word)
 {
     int32_t result;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(result) : "r"(word));
+    __asm__("sxtb16 %0, %1, ror #8"
+            : "=r"(result)
+            : "r"(word));
     return result;
 }
 
@@ -260,7 +262,9 @@ static inline int32_t eenn_dw_odd_bytes(int32_t word)
 static inline int32_t eenn_dw_pack_low(int32_t a, int32_t b)
 {
     int32_t result;
-    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(result) : "r"(a), "r"(b));
+    __asm__("pkhbt %0, %1, %2, lsl #16"
+            : "=r"(result)
+            : "r"(a), "r"(b));
     return result;
 }
 
@@ -404,7 +408,7 @@ static inline int32_t eenn_dw_min_pair(int32_t v, int32_t high2)
  * clamp_low when act_min > -128, clamp_high when act_max < 127), then interleaved into one word.
  */
 static EENN_DW_SPECIALIZED void eenn_dw_output_fast_clamped(const int32_t *acc, int8_t *out, int32_t count,
-                                               const eenn_dw_channel_s8 *ch, int clamp_low, int clamp_high)
+                                                            const eenn_dw_channel_s8 *ch, int clamp_low, int clamp_high)
 {
     const int32_t bias2 = 2 * ch->bias;
     const int32_t multiplier = ch->multiplier;

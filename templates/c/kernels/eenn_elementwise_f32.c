@@ -9,40 +9,40 @@
 #include "eenn_kernels_f32.h"
 
 /* The loops shared by all binary kernels; OP(x, y) computes one element. */
-#define EENN_BINARY_LOOPS(OP)                                                              \
-    for (int32_t i0 = 0; i0 < d0; i0++) {                                                  \
-        for (int32_t i1 = 0; i1 < d1; i1++) {                                              \
-            for (int32_t i2 = 0; i2 < d2; i2++) {                                          \
-                const float *pa = a + i0 * a_s0 + i1 * a_s1 + i2 * a_s2;                   \
-                const float *pb = b + i0 * b_s0 + i1 * b_s1 + i2 * b_s2;                   \
-                if (a_s3 == 1 && b_s3 == 1) {                                              \
-                    for (int32_t i3 = 0; i3 < d3; i3++) {                                  \
-                        const float x = pa[i3];                                            \
-                        const float y = pb[i3];                                            \
-                        output[i3] = OP(x, y);                                             \
-                    }                                                                      \
-                } else if (a_s3 == 1 && b_s3 == 0) {                                       \
-                    const float y = *pb;                                                   \
-                    for (int32_t i3 = 0; i3 < d3; i3++) {                                  \
-                        const float x = pa[i3];                                            \
-                        output[i3] = OP(x, y);                                             \
-                    }                                                                      \
-                } else if (a_s3 == 0 && b_s3 == 1) {                                       \
-                    const float x = *pa;                                                   \
-                    for (int32_t i3 = 0; i3 < d3; i3++) {                                  \
-                        const float y = pb[i3];                                            \
-                        output[i3] = OP(x, y);                                             \
-                    }                                                                      \
-                } else {                                                                   \
-                    for (int32_t i3 = 0; i3 < d3; i3++) {                                  \
-                        const float x = pa[i3 * a_s3];                                     \
-                        const float y = pb[i3 * b_s3];                                     \
-                        output[i3] = OP(x, y);                                             \
-                    }                                                                      \
-                }                                                                          \
-                output += d3;                                                              \
-            }                                                                              \
-        }                                                                                  \
+#define EENN_BINARY_LOOPS(OP)                                            \
+    for (int32_t i0 = 0; i0 < d0; i0++) {                                \
+        for (int32_t i1 = 0; i1 < d1; i1++) {                            \
+            for (int32_t i2 = 0; i2 < d2; i2++) {                        \
+                const float *pa = a + i0 * a_s0 + i1 * a_s1 + i2 * a_s2; \
+                const float *pb = b + i0 * b_s0 + i1 * b_s1 + i2 * b_s2; \
+                if (a_s3 == 1 && b_s3 == 1) {                            \
+                    for (int32_t i3 = 0; i3 < d3; i3++) {                \
+                        const float x = pa[i3];                          \
+                        const float y = pb[i3];                          \
+                        output[i3] = OP(x, y);                           \
+                    }                                                    \
+                } else if (a_s3 == 1 && b_s3 == 0) {                     \
+                    const float y = *pb;                                 \
+                    for (int32_t i3 = 0; i3 < d3; i3++) {                \
+                        const float x = pa[i3];                          \
+                        output[i3] = OP(x, y);                           \
+                    }                                                    \
+                } else if (a_s3 == 0 && b_s3 == 1) {                     \
+                    const float x = *pa;                                 \
+                    for (int32_t i3 = 0; i3 < d3; i3++) {                \
+                        const float y = pb[i3];                          \
+                        output[i3] = OP(x, y);                           \
+                    }                                                    \
+                } else {                                                 \
+                    for (int32_t i3 = 0; i3 < d3; i3++) {                \
+                        const float x = pa[i3 * a_s3];                   \
+                        const float y = pb[i3 * b_s3];                   \
+                        output[i3] = OP(x, y);                           \
+                    }                                                    \
+                }                                                        \
+                output += d3;                                            \
+            }                                                            \
+        }                                                                \
     }
 
 #define EENN_OP_ADD(x, y) ((x) + (y))

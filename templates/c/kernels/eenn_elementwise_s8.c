@@ -282,8 +282,18 @@ void eenn_elementwise_add_s8(EENN_BINARY_PARAMS_S8, int32_t input1_offset, int32
                              int32_t output_multiplier, int32_t output_shift, int32_t act_min, int32_t act_max)
 {
     const eenn_add_params_s8 params = {
-        input1_offset, input1_multiplier, input1_shift, input2_offset, input2_multiplier, input2_shift,
-        left_shift, output_offset, output_multiplier, output_shift, act_min, act_max,
+        input1_offset,
+        input1_multiplier,
+        input1_shift,
+        input2_offset,
+        input2_multiplier,
+        input2_shift,
+        left_shift,
+        output_offset,
+        output_multiplier,
+        output_shift,
+        act_min,
+        act_max,
     };
     eenn_add_sub_s8(a, b, output, d0, d1, d2, d3, a_s0, a_s1, a_s2, a_s3, b_s0, b_s1, b_s2, b_s3, &params, 0);
 }
@@ -294,8 +304,18 @@ void eenn_elementwise_sub_s8(EENN_BINARY_PARAMS_S8, int32_t input1_offset, int32
                              int32_t output_multiplier, int32_t output_shift, int32_t act_min, int32_t act_max)
 {
     const eenn_add_params_s8 params = {
-        input1_offset, input1_multiplier, input1_shift, input2_offset, input2_multiplier, input2_shift,
-        left_shift, output_offset, output_multiplier, output_shift, act_min, act_max,
+        input1_offset,
+        input1_multiplier,
+        input1_shift,
+        input2_offset,
+        input2_multiplier,
+        input2_shift,
+        left_shift,
+        output_offset,
+        output_multiplier,
+        output_shift,
+        act_min,
+        act_max,
     };
     eenn_add_sub_s8(a, b, output, d0, d1, d2, d3, a_s0, a_s1, a_s2, a_s3, b_s0, b_s1, b_s2, b_s3, &params, 1);
 }
@@ -340,7 +360,13 @@ void eenn_elementwise_mul_s8(EENN_BINARY_PARAMS_S8, int32_t input1_offset, int32
                              int32_t act_min, int32_t act_max)
 {
     const eenn_mul_params_s8 params = {
-        input1_offset, input2_offset, output_offset, output_multiplier, output_shift, act_min, act_max,
+        input1_offset,
+        input2_offset,
+        output_offset,
+        output_multiplier,
+        output_shift,
+        act_min,
+        act_max,
     };
     eenn_ew_requant q = { 0, 0, 0, 0 };
     const int fast = eenn_ew_requant_setup(&q, 0, output_multiplier, output_shift, output_offset, 255u * 255u);

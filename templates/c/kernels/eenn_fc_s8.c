@@ -25,38 +25,37 @@
 #if defined(EENN_FC_S8_DSP)
 /* One group of 4 values: the input word at x, the weights of the four features at p0, p0 + partner, p1 and
    p1 + partner. */
-#define EENN_FC_S8_GROUP(x, p0, p1, partner)                                      \
-    do {                                                                          \
-        uint32_t v_;                                                              \
-        memcpy(&v_, (x), 4);                                                      \
+#define EENN_FC_S8_GROUP(x, p0, p1, partner)                                        \
+    do {                                                                            \
+        uint32_t v_;                                                                \
+        memcpy(&v_, (x), 4);                                                        \
         const int32_t x02_ = __sxtb16((int32_t)v_), x13_ = eenn_sxtb16_ror8_s8(v_); \
-        memcpy(&v_, (p0), 4);                                                     \
-        a0 = __smlad(x02_, __sxtb16((int32_t)v_), a0);                            \
-        a0 = __smlad(x13_, eenn_sxtb16_ror8_s8(v_), a0);                          \
-        memcpy(&v_, (p0) + (partner), 4);                                         \
-        a1 = __smlad(x02_, __sxtb16((int32_t)v_), a1);                            \
-        a1 = __smlad(x13_, eenn_sxtb16_ror8_s8(v_), a1);                          \
-        memcpy(&v_, (p1), 4);                                                     \
-        a2 = __smlad(x02_, __sxtb16((int32_t)v_), a2);                            \
-        a2 = __smlad(x13_, eenn_sxtb16_ror8_s8(v_), a2);                          \
-        memcpy(&v_, (p1) + (partner), 4);                                         \
-        a3 = __smlad(x02_, __sxtb16((int32_t)v_), a3);                            \
-        a3 = __smlad(x13_, eenn_sxtb16_ror8_s8(v_), a3);                          \
+        memcpy(&v_, (p0), 4);                                                       \
+        a0 = __smlad(x02_, __sxtb16((int32_t)v_), a0);                              \
+        a0 = __smlad(x13_, eenn_sxtb16_ror8_s8(v_), a0);                            \
+        memcpy(&v_, (p0) + (partner), 4);                                           \
+        a1 = __smlad(x02_, __sxtb16((int32_t)v_), a1);                              \
+        a1 = __smlad(x13_, eenn_sxtb16_ror8_s8(v_), a1);                            \
+        memcpy(&v_, (p1), 4);                                                       \
+        a2 = __smlad(x02_, __sxtb16((int32_t)v_), a2);                              \
+        a2 = __smlad(x13_, eenn_sxtb16_ror8_s8(v_), a2);                            \
+        memcpy(&v_, (p1) + (partner), 4);                                           \
+        a3 = __smlad(x02_, __sxtb16((int32_t)v_), a3);                              \
+        a3 = __smlad(x13_, eenn_sxtb16_ror8_s8(v_), a3);                            \
     } while (0)
 
 /* One group of 4 values in assembly: the input word at x + 4g, the weights at p0, p0 + 16, p1 and p1 + 16. */
-#define EENN_FC_S8_ROW_ASM(acc, p, offset)                  \
-    "ldr %[wv], [%[" #p "], #" offset "]\n\t"             \
-    "sxtb16 %[t], %[wv]\n\t"                              \
-    "smlad %[" #acc "], %[x02], %[t], %[" #acc "]\n\t"    \
-    "sxtb16 %[t], %[wv], ror #8\n\t"                      \
+#define EENN_FC_S8_ROW_ASM(acc, p, offset)             \
+    "ldr %[wv], [%[" #p "], #" offset "]\n\t"          \
+    "sxtb16 %[t], %[wv]\n\t"                           \
+    "smlad %[" #acc "], %[x02], %[t], %[" #acc "]\n\t" \
+    "sxtb16 %[t], %[wv], ror #8\n\t"                   \
     "smlad %[" #acc "], %[x13], %[t], %[" #acc "]\n\t"
-#define EENN_FC_S8_GROUP_ASM(g)                             \
-    "ldr %[wv], [%[x], #" #g "*4]\n\t"                    \
-    "sxtb16 %[x02], %[wv]\n\t"                            \
-    "sxtb16 %[x13], %[wv], ror #8\n\t"                    \
-    EENN_FC_S8_ROW_ASM(a0, p0, #g "*4") EENN_FC_S8_ROW_ASM(a1, p0, "16+" #g "*4")  \
-    EENN_FC_S8_ROW_ASM(a2, p1, #g "*4") EENN_FC_S8_ROW_ASM(a3, p1, "16+" #g "*4")
+#define EENN_FC_S8_GROUP_ASM(g)                                                                                      \
+    "ldr %[wv], [%[x], #" #g "*4]\n\t"                                                                               \
+    "sxtb16 %[x02], %[wv]\n\t"                                                                                       \
+    "sxtb16 %[x13], %[wv], ror #8\n\t" EENN_FC_S8_ROW_ASM(a0, p0, #g "*4") EENN_FC_S8_ROW_ASM(a1, p0, "16+" #g "*4") \
+        EENN_FC_S8_ROW_ASM(a2, p1, #g "*4") EENN_FC_S8_ROW_ASM(a3, p1, "16+" #g "*4")
 
 /* acc[j] += x . row(n + j) for the two whole pairs of features (n, n + 1) and (n + 2, n + 3) at p0 and p1. */
 static void eenn_fc_dot_pairs_dsp(const int8_t *x, const int8_t *p0, const int8_t *p1, int32_t depth, int32_t acc[4])
@@ -70,13 +69,12 @@ static void eenn_fc_dot_pairs_dsp(const int8_t *x, const int8_t *p0, const int8_
         uint32_t x02, x13, wv, t;
         __asm__(EENN_ASM_SYNTAX_UNIFIED
                 "1:\n\t" EENN_FC_S8_GROUP_ASM(0) EENN_FC_S8_GROUP_ASM(1) EENN_FC_S8_GROUP_ASM(2)
-                EENN_FC_S8_GROUP_ASM(3)
-                "add %[x], %[x], #16\n\t"
-                "add %[p0], %[p0], #32\n\t"
-                "add %[p1], %[p1], #32\n\t"
-                "ldr %[t], %[end]\n\t"
-                "cmp %[x], %[t]\n\t"
-                "bne 1b"
+                    EENN_FC_S8_GROUP_ASM(3) "add %[x], %[x], #16\n\t"
+                                            "add %[p0], %[p0], #32\n\t"
+                                            "add %[p1], %[p1], #32\n\t"
+                                            "ldr %[t], %[end]\n\t"
+                                            "cmp %[x], %[t]\n\t"
+                                            "bne 1b"
                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [p0] "+r"(p0),
                   [p1] "+r"(p1), [x02] "=&r"(x02), [x13] "=&r"(x13), [wv] "=&r"(wv), [t] "=&r"(t)
                 : [end] "m"(end)

@@ -338,9 +338,9 @@ void eenn_matmul_f32(const float *EENN_RESTRICT a, const float *EENN_RESTRICT b,
  * likewise; a stride of 0 broadcasts that dimension. The compiler merges dimensions so that d3 is the
  * longest run. May run in place (output == a or output == b when that operand has the output's shape).
  */
-#define EENN_BINARY_PARAMS_F32                                                                      \
+#define EENN_BINARY_PARAMS_F32                                                                     \
     const float *a, const float *b, float *output, int32_t d0, int32_t d1, int32_t d2, int32_t d3, \
-        int32_t a_s0, int32_t a_s1, int32_t a_s2, int32_t a_s3, int32_t b_s0, int32_t b_s1,          \
+        int32_t a_s0, int32_t a_s1, int32_t a_s2, int32_t a_s3, int32_t b_s0, int32_t b_s1,        \
         int32_t b_s2, int32_t b_s3
 
 /** a + b */
@@ -532,8 +532,8 @@ void eenn_hardmax_f32(const float *input, float *output, int32_t outer, int32_t 
  * i in [r0, r1, r2]. The compiler merges adjacent kept and reduced axes (any axes, up to three runs of
  * each). An empty reduction (r0*r1*r2 == 0) gives the operator's identity.
  */
-#define EENN_REDUCE_PARAMS_F32                                                                 \
-    const float *EENN_RESTRICT input, float *EENN_RESTRICT output, int32_t k0, int32_t k1,      \
+#define EENN_REDUCE_PARAMS_F32                                                                    \
+    const float *EENN_RESTRICT input, float *EENN_RESTRICT output, int32_t k0, int32_t k1,        \
         int32_t k2, int32_t k_s0, int32_t k_s1, int32_t k_s2, int32_t r0, int32_t r1, int32_t r2, \
         int32_t r_s0, int32_t r_s1, int32_t r_s2
 

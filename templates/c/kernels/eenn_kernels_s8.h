@@ -213,13 +213,14 @@ void eenn_conv_transpose2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *E
 /** Bytes of one padded row in eenn_depthwise_conv2d_s8's scratch: the columns any output reads, with room for
     4-byte loads and vectors of 4 pixels past the last one, rounded up to 4. */
 #define EENN_DEPTHWISE_S8_ROW_BYTES(out_w, kernel_w, stride_w, dilation_w) \
-    (((((out_w) + 3) / 4 * 4 * (stride_w) + ((kernel_w) - 1) * (dilation_w) + 4) + 3) / 4 * 4)
+    (((((out_w) + 3) / 4 * 4 * (stride_w) + ((kernel_w)-1) * (dilation_w) + 4) + 3) / 4 * 4)
 
 /** Bytes of scratch eenn_depthwise_conv2d_s8 needs: the padded rows that a band of
     min(out_h, EENN_DEPTHWISE_S8_BAND) output rows reads. */
 #define EENN_DEPTHWISE_S8_SCRATCH_BYTES(out_h, out_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w) \
-    ((((out_h) < EENN_DEPTHWISE_S8_BAND ? (out_h) : EENN_DEPTHWISE_S8_BAND) - 1) * (stride_h) +                   \
-     ((kernel_h) - 1) * (dilation_h) + 1) * EENN_DEPTHWISE_S8_ROW_BYTES(out_w, kernel_w, stride_w, dilation_w)
+    ((((out_h) < EENN_DEPTHWISE_S8_BAND ? (out_h) : EENN_DEPTHWISE_S8_BAND) - 1) * (stride_h) +                       \
+     ((kernel_h)-1) * (dilation_h) + 1) *                                                                             \
+        EENN_DEPTHWISE_S8_ROW_BYTES(out_w, kernel_w, stride_w, dilation_w)
 
 /**
  * Depthwise 2-D convolution (1-D: in_h = out_h = kernel_h = 1): groups == in_c, out_c = in_c * multiplier;
@@ -316,9 +317,9 @@ void eenn_fc_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT w
  * i3*a_s3 and b likewise; a stride of 0 broadcasts that dimension. Each output element is computed from the
  * two input elements at its own index only, so output may equal a or b when that operand has the output's shape.
  */
-#define EENN_BINARY_PARAMS_S8                                                                          \
+#define EENN_BINARY_PARAMS_S8                                                                         \
     const int8_t *a, const int8_t *b, int8_t *output, int32_t d0, int32_t d1, int32_t d2, int32_t d3, \
-        int32_t a_s0, int32_t a_s1, int32_t a_s2, int32_t a_s3, int32_t b_s0, int32_t b_s1,             \
+        int32_t a_s0, int32_t a_s1, int32_t a_s2, int32_t a_s3, int32_t b_s0, int32_t b_s1,           \
         int32_t b_s2, int32_t b_s3
 
 /**

@@ -16,22 +16,22 @@
 
 #if defined(EENN_CONV_S8_DSP)
 /* One group of 4 values of the 2 x 2 block: columns a, b (expanded), weights at w and w + partner. */
-#define EENN_CONV_S8_GROUP(g)                                                              \
-    "ldrd %[x0], %[x1], [%[a], #" #g "*8]\n\t"                                             \
-    "ldrd %[y0], %[y1], [%[b], #" #g "*8]\n\t"                                             \
-    "ldr %[wv], [%[w], #" #g "*4]\n\t"                                                     \
-    "sxtb16 %[t], %[wv]\n\t"                                                               \
-    "smlad %[s00], %[x0], %[t], %[s00]\n\t"                                                \
-    "smlad %[s10], %[y0], %[t], %[s10]\n\t"                                                \
-    "sxtb16 %[t], %[wv], ror #8\n\t"                                                       \
-    "smlad %[s00], %[x1], %[t], %[s00]\n\t"                                                \
-    "smlad %[s10], %[y1], %[t], %[s10]\n\t"                                                \
-    "ldr %[wv], [%[w], #16+" #g "*4]\n\t"                                                  \
-    "sxtb16 %[t], %[wv]\n\t"                                                               \
-    "smlad %[s01], %[x0], %[t], %[s01]\n\t"                                                \
-    "smlad %[s11], %[y0], %[t], %[s11]\n\t"                                                \
-    "sxtb16 %[t], %[wv], ror #8\n\t"                                                       \
-    "smlad %[s01], %[x1], %[t], %[s01]\n\t"                                                \
+#define EENN_CONV_S8_GROUP(g)                  \
+    "ldrd %[x0], %[x1], [%[a], #" #g "*8]\n\t" \
+    "ldrd %[y0], %[y1], [%[b], #" #g "*8]\n\t" \
+    "ldr %[wv], [%[w], #" #g "*4]\n\t"         \
+    "sxtb16 %[t], %[wv]\n\t"                   \
+    "smlad %[s00], %[x0], %[t], %[s00]\n\t"    \
+    "smlad %[s10], %[y0], %[t], %[s10]\n\t"    \
+    "sxtb16 %[t], %[wv], ror #8\n\t"           \
+    "smlad %[s00], %[x1], %[t], %[s00]\n\t"    \
+    "smlad %[s10], %[y1], %[t], %[s10]\n\t"    \
+    "ldr %[wv], [%[w], #16+" #g "*4]\n\t"      \
+    "sxtb16 %[t], %[wv]\n\t"                   \
+    "smlad %[s01], %[x0], %[t], %[s01]\n\t"    \
+    "smlad %[s11], %[y0], %[t], %[s11]\n\t"    \
+    "sxtb16 %[t], %[wv], ror #8\n\t"           \
+    "smlad %[s01], %[x1], %[t], %[s01]\n\t"    \
     "smlad %[s11], %[y1], %[t], %[s11]\n\t"
 
 /*
@@ -39,7 +39,7 @@
  * times the rows of a pair of channels (paired) or twice the plain row of a lone channel.
  */
 EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, const int8_t *w, int32_t depth,
-                                         int32_t paired, int32_t s[4])
+                                          int32_t paired, int32_t s[4])
 {
     int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
     if (paired) {
@@ -52,13 +52,12 @@ EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, co
             uint32_t x0, x1, y0, y1, wv, t;
             __asm__(
                 EENN_ASM_SYNTAX_UNIFIED
-                "1:\n\t" EENN_CONV_S8_GROUP(0) EENN_CONV_S8_GROUP(1) EENN_CONV_S8_GROUP(2) EENN_CONV_S8_GROUP(3)
-                "add %[a], %[a], #32\n\t"
-                "add %[b], %[b], #32\n\t"
-                "add %[w], %[w], #32\n\t"
-                "ldr %[t], %[end]\n\t"
-                "cmp %[a], %[t]\n\t"
-                "bne 1b"
+                "1:\n\t" EENN_CONV_S8_GROUP(0) EENN_CONV_S8_GROUP(1) EENN_CONV_S8_GROUP(2) EENN_CONV_S8_GROUP(3) "add %[a], %[a], #32\n\t"
+                                                                                                                 "add %[b], %[b], #32\n\t"
+                                                                                                                 "add %[w], %[w], #32\n\t"
+                                                                                                                 "ldr %[t], %[end]\n\t"
+                                                                                                                 "cmp %[a], %[t]\n\t"
+                                                                                                                 "bne 1b"
                 : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [a] "+r"(a), [b] "+r"(b),
                   [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wv] "=&r"(wv),
                   [t] "=&r"(t)
@@ -103,14 +102,15 @@ EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, co
 #if defined(EENN_CONV_S8_MVE)
 /* As eenn_dot_2x2_dsp with int8 columns, 16 values per VMLADAVA, the last chunk predicated. */
 EENN_CONV_S8_INLINE void eenn_dot_2x2_mve(const int8_t *a, const int8_t *b, const int8_t *w, int32_t depth,
-                                         int32_t paired, int32_t s[4])
+                                          int32_t paired, int32_t s[4])
 {
     int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
     const int32_t row = EENN_PAIRED_ROW_S8(depth);
     const int32_t whole = row / EENN_PAIR_CHUNK_S8; /* whole chunks of the layout */
     for (int32_t k = 0, c = 0; k < depth; k += EENN_PAIR_CHUNK_S8, c++) {
         /* Chunk c: its values of the column (predicated past the end), the second row `partner` bytes on. */
-        const int32_t partner = !paired ? 0 : c < whole ? EENN_PAIR_CHUNK_S8 : row % EENN_PAIR_CHUNK_S8;
+        const int32_t partner = !paired ? 0 : c < whole ? EENN_PAIR_CHUNK_S8
+                                                        : row % EENN_PAIR_CHUNK_S8;
         const mve_pred16_t p = vctp8q((uint32_t)(depth - k));
         const int8x16_t va = vldrbq_z_s8(a + k, p), vb = vldrbq_z_s8(b + k, p);
         const int8x16_t v0 = vldrbq_z_s8(w, p), v1 = vldrbq_z_s8(w + partner, p);

@@ -49,7 +49,9 @@ static inline const int8_t *eenn_paired_chunk_s8(const int8_t *w, int32_t j, int
 {
     const int32_t row = EENN_PAIRED_ROW_S8(depth);
     const int8_t *block = w + (j & ~1) * row;
-    if ((j | 1) >= channels) { return block + EENN_PAIR_CHUNK_S8 * c; } /* a lone last channel: its plain row */
+    if ((j | 1) >= channels) {
+        return block + EENN_PAIR_CHUNK_S8 * c;
+    } /* a lone last channel: its plain row */
     const int32_t n = c < row / EENN_PAIR_CHUNK_S8 ? EENN_PAIR_CHUNK_S8 : row % EENN_PAIR_CHUNK_S8;
     return block + 2 * EENN_PAIR_CHUNK_S8 * c + (j & 1) * n;
 }
@@ -63,10 +65,16 @@ static inline const int8_t *eenn_paired_chunk_s8(const int8_t *w, int32_t j, int
 static inline int32_t eenn_requantize_bounded_ok_s8(const int32_t *bias, const int32_t *shift, int32_t channels,
                                                     int32_t depth)
 {
-    if (depth > EENN_BOUNDED_DEPTH_S8) { return 0; }
+    if (depth > EENN_BOUNDED_DEPTH_S8) {
+        return 0;
+    }
     for (int32_t c = 0; c < channels; c++) {
-        if (shift[c] > -1) { return 0; }
-        if (bias != NULL && (bias[c] >= (1 << 29) || bias[c] <= -(1 << 29))) { return 0; }
+        if (shift[c] > -1) {
+            return 0;
+        }
+        if (bias != NULL && (bias[c] >= (1 << 29) || bias[c] <= -(1 << 29))) {
+            return 0;
+        }
     }
     return 1;
 }
@@ -82,7 +90,9 @@ static inline int32_t eenn_high_mult_round_s32(int32_t a, int32_t b)
 {
 #if EENN_HAS_DSP
     int32_t result;
-    __asm__("smmulr %0, %1, %2" : "=r"(result) : "r"(a), "r"(b));
+    __asm__("smmulr %0, %1, %2"
+            : "=r"(result)
+            : "r"(a), "r"(b));
     return result;
 #elif EENN_ARMV6M
     const int32_t ah = a >> 16;
@@ -128,7 +138,9 @@ static inline int8_t eenn_requantize_output_s8(int32_t acc, int32_t multiplier, 
 static inline int32_t eenn_sxtb16_ror8_s8(uint32_t x)
 {
     int32_t r;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    __asm__("sxtb16 %0, %1, ror #8"
+            : "=r"(r)
+            : "r"(x));
     return r;
 }
 #endif
@@ -136,20 +148,20 @@ static inline int32_t eenn_sxtb16_ror8_s8(uint32_t x)
 #if EENN_ARMV6M
 /* The Armv6-M step of the 1 x 4 dot products: value i of x times value i of rows w0..w3, added to a0..a3, then
    i + 1 (operands named as in eenn_dot_1x4_s8 and eenn_dot_pairs_1x4_s8). */
-#define EENN_DOT_1X4_STEP_ARMV6M                                                                                 \
-    "ldrsb %[v], [%[x], %[i]]\n\t"                                                                              \
-    "ldrsb %[p], [%[w0], %[i]]\n\t"                                                                             \
-    "muls %[p], %[v]\n\t"                                                                                       \
-    "add %[a0], %[p]\n\t"                                                                                       \
-    "ldrsb %[p], [%[w1], %[i]]\n\t"                                                                             \
-    "muls %[p], %[v]\n\t"                                                                                       \
-    "add %[a1], %[p]\n\t"                                                                                       \
-    "ldrsb %[p], [%[w2], %[i]]\n\t"                                                                             \
-    "muls %[p], %[v]\n\t"                                                                                       \
-    "add %[a2], %[p]\n\t"                                                                                       \
-    "ldrsb %[p], [%[w3], %[i]]\n\t"                                                                             \
-    "muls %[p], %[v]\n\t"                                                                                       \
-    "add %[a3], %[p]\n\t"                                                                                       \
+#define EENN_DOT_1X4_STEP_ARMV6M    \
+    "ldrsb %[v], [%[x], %[i]]\n\t"  \
+    "ldrsb %[p], [%[w0], %[i]]\n\t" \
+    "muls %[p], %[v]\n\t"           \
+    "add %[a0], %[p]\n\t"           \
+    "ldrsb %[p], [%[w1], %[i]]\n\t" \
+    "muls %[p], %[v]\n\t"           \
+    "add %[a1], %[p]\n\t"           \
+    "ldrsb %[p], [%[w2], %[i]]\n\t" \
+    "muls %[p], %[v]\n\t"           \
+    "add %[a2], %[p]\n\t"           \
+    "ldrsb %[p], [%[w3], %[i]]\n\t" \
+    "muls %[p], %[v]\n\t"           \
+    "add %[a3], %[p]\n\t"           \
     "adds %[i], #1\n\t"
 #endif
 
@@ -165,8 +177,7 @@ static inline void eenn_dot_1x4_s8(const int8_t *x, const int8_t *w0, const int8
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     int32_t index = -depth, value, product;
     __asm__(EENN_ASM_SYNTAX_UNIFIED
-            "1:\n\t"
-            EENN_DOT_1X4_STEP_ARMV6M
+            "1:\n\t" EENN_DOT_1X4_STEP_ARMV6M
             "bne 1b"
             : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [i] "+l"(index), [v] "=&l"(value),
               [p] "=&l"(product)
@@ -211,8 +222,7 @@ static inline void eenn_dot_pairs_1x4_s8(const int8_t *x, const int8_t *p0, cons
             "2:\n\t"
             "movs %[i], #16\n\t"
             "rsbs %[i], %[i], #0\n\t"
-            "1:\n\t"
-            EENN_DOT_1X4_STEP_ARMV6M
+            "1:\n\t" EENN_DOT_1X4_STEP_ARMV6M
             "bne 1b\n\t"
             "cmp %[x], %[end]\n\t"
             "beq 3f\n\t"

@@ -91,8 +91,8 @@ static void eenn_max_pool_2x2_s8(const int8_t *input, int8_t *output, int32_t ch
                 uint32_t a, b;
                 memcpy(&a, r0, 4);
                 memcpy(&b, r1, 4);
-                uint32_t m = eenn_pool_max4(a, b);     /* columns 0..3, the larger of the two rows */
-                m = eenn_pool_max4(m, m >> 8);         /* bytes 0 and 2: max of columns (0, 1) and (2, 3) */
+                uint32_t m = eenn_pool_max4(a, b); /* columns 0..3, the larger of the two rows */
+                m = eenn_pool_max4(m, m >> 8);     /* bytes 0 and 2: max of columns (0, 1) and (2, 3) */
                 output[0] = (int8_t)m;
                 output[1] = (int8_t)(m >> 16);
                 output += 2;

@@ -9,25 +9,25 @@
  * The loops shared by all reductions: INIT sets acc, STEP(acc, x) folds one element, FINISH(acc, count)
  * gives the output value.
  */
-#define EENN_REDUCE_LOOPS(INIT, STEP, FINISH)                                                     \
-    const int32_t count = r0 * r1 * r2;                                                           \
-    for (int32_t j0 = 0; j0 < k0; j0++) {                                                         \
-        for (int32_t j1 = 0; j1 < k1; j1++) {                                                     \
-            for (int32_t j2 = 0; j2 < k2; j2++) {                                                 \
-                const float *base = input + j0 * k_s0 + j1 * k_s1 + j2 * k_s2;                    \
-                float acc = (INIT);                                                               \
-                for (int32_t i0 = 0; i0 < r0; i0++) {                                             \
-                    for (int32_t i1 = 0; i1 < r1; i1++) {                                         \
-                        const float *p = base + i0 * r_s0 + i1 * r_s1;                            \
-                        for (int32_t i2 = 0; i2 < r2; i2++) {                                     \
-                            const float x = p[i2 * r_s2];                                         \
-                            acc = STEP(acc, x);                                                   \
-                        }                                                                         \
-                    }                                                                             \
-                }                                                                                 \
-                *output++ = FINISH(acc, count);                                                   \
-            }                                                                                     \
-        }                                                                                         \
+#define EENN_REDUCE_LOOPS(INIT, STEP, FINISH)                                  \
+    const int32_t count = r0 * r1 * r2;                                        \
+    for (int32_t j0 = 0; j0 < k0; j0++) {                                      \
+        for (int32_t j1 = 0; j1 < k1; j1++) {                                  \
+            for (int32_t j2 = 0; j2 < k2; j2++) {                              \
+                const float *base = input + j0 * k_s0 + j1 * k_s1 + j2 * k_s2; \
+                float acc = (INIT);                                            \
+                for (int32_t i0 = 0; i0 < r0; i0++) {                          \
+                    for (int32_t i1 = 0; i1 < r1; i1++) {                      \
+                        const float *p = base + i0 * r_s0 + i1 * r_s1;         \
+                        for (int32_t i2 = 0; i2 < r2; i2++) {                  \
+                            const float x = p[i2 * r_s2];                      \
+                            acc = STEP(acc, x);                                \
+                        }                                                      \
+                    }                                                          \
+                }                                                              \
+                *output++ = FINISH(acc, count);                                \
+            }                                                                  \
+        }                                                                      \
     }
 
 #define EENN_STEP_SUM(acc, x) ((acc) + (x))

@@ -11,9 +11,9 @@
 
 /* Memory layout from eenn_linker.ld. The stack sits at the bottom of the data region so that an overflow runs
    off the region (a bus fault, or the MSPLIM check on Armv8-M) instead of silently into .data/.bss. */
-extern uint32_t __stack_limit[];  /* lowest stack address */
-extern uint32_t __stack_top[];    /* initial SP, one past the highest stack word */
-extern uint32_t __data_load[];    /* where .data's initial values sit in the code region */
+extern uint32_t __stack_limit[]; /* lowest stack address */
+extern uint32_t __stack_top[];   /* initial SP, one past the highest stack word */
+extern uint32_t __data_load[];   /* where .data's initial values sit in the code region */
 extern uint32_t __data_start[];
 extern uint32_t __data_end[];
 extern uint32_t __bss_start[];
@@ -26,10 +26,10 @@ extern uint32_t __bss_end[];
 #define EENN_SYST_CSR (*(volatile uint32_t *)0xE000E010u) /* control and status */
 #define EENN_SYST_RVR (*(volatile uint32_t *)0xE000E014u) /* reload value */
 #define EENN_SYST_CVR (*(volatile uint32_t *)0xE000E018u) /* current value (counts down) */
-#define EENN_SYST_CSR_ENABLE    (1u << 0)
-#define EENN_SYST_CSR_TICKINT   (1u << 1)
+#define EENN_SYST_CSR_ENABLE (1u << 0)
+#define EENN_SYST_CSR_TICKINT (1u << 1)
 #define EENN_SYST_CSR_CLKSOURCE (1u << 2) /* 1: the processor clock */
-#define EENN_SYST_MAX_RELOAD    0x00FFFFFFu /* the counter is 24 bits wide */
+#define EENN_SYST_MAX_RELOAD 0x00FFFFFFu  /* the counter is 24 bits wide */
 
 /* Coprocessor access control: CP10/CP11 (FPU and MVE) full access is bits 20..23. */
 #define EENN_SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)

@@ -49,8 +49,12 @@
  */
 static inline int8_t eenn_clamp_s8(int32_t value)
 {
-    if (value < -128) { return (int8_t)-128; }
-    if (value > 127) { return (int8_t)127; }
+    if (value < -128) {
+        return (int8_t)-128;
+    }
+    if (value > 127) {
+        return (int8_t)127;
+    }
     return (int8_t)value;
 }
 
@@ -103,9 +107,13 @@ static inline int32_t eenn_doubling_high_mult_no_sat(int32_t a, int32_t b)
 static inline int32_t eenn_doubling_high_mult(int32_t a, int32_t b)
 {
     int64_t product = (int64_t)1 << 30;
-    if ((a < 0) != (b < 0)) { product = 1 - product; }
+    if ((a < 0) != (b < 0)) {
+        product = 1 - product;
+    }
     product += (int64_t)a * (int64_t)b;
-    if (a == EENN_Q31_MIN && b == EENN_Q31_MIN) { return EENN_Q31_MAX; }
+    if (a == EENN_Q31_MIN && b == EENN_Q31_MIN) {
+        return EENN_Q31_MAX;
+    }
     return (int32_t)(product / ((int64_t)1 << 31));
 }
 
@@ -122,8 +130,12 @@ static inline int32_t eenn_divide_by_power_of_two(int32_t dividend, int32_t expo
     /* Arithmetic right shift of a negative value: implementation-defined in C99, arithmetic in gcc and on Arm. */
     int32_t result = dividend >> exponent;
     int32_t threshold = remainder_mask >> 1;
-    if (result < 0) { threshold++; }
-    if (remainder > threshold) { result++; }
+    if (result < 0) {
+        threshold++;
+    }
+    if (remainder > threshold) {
+        result++;
+    }
     return result;
 }
 
@@ -138,8 +150,12 @@ static inline int32_t eenn_mult_by_power_of_two(int32_t value, int32_t exponent)
 {
     const int32_t threshold = (int32_t)(((uint32_t)1 << (31 - exponent)) - 1u);
     int32_t result = (int32_t)((uint32_t)value << exponent);
-    if (value > threshold) { result = EENN_Q31_MAX; }
-    if (value < -threshold) { result = EENN_Q31_MIN; }
+    if (value > threshold) {
+        result = EENN_Q31_MAX;
+    }
+    if (value < -threshold) {
+        result = EENN_Q31_MIN;
+    }
     return result;
 }
 
@@ -261,13 +277,23 @@ static inline int8_t eenn_quantize_f32_s8(float value, float scale, int32_t zero
     float scaled = value / scale;
     int32_t rounded;
     float fraction;
-    if (scaled != scaled) { scaled = 0.0f; }
-    if (scaled < -512.0f) { scaled = -512.0f; }
-    if (scaled > 512.0f) { scaled = 512.0f; }
+    if (scaled != scaled) {
+        scaled = 0.0f;
+    }
+    if (scaled < -512.0f) {
+        scaled = -512.0f;
+    }
+    if (scaled > 512.0f) {
+        scaled = 512.0f;
+    }
     rounded = (int32_t)scaled; /* truncates toward zero; exact below 2^24 */
     fraction = scaled - (float)rounded;
-    if (fraction >= 0.5f) { rounded++; }
-    if (fraction <= -0.5f) { rounded--; }
+    if (fraction >= 0.5f) {
+        rounded++;
+    }
+    if (fraction <= -0.5f) {
+        rounded--;
+    }
     return eenn_clamp_s8(rounded + zero_point);
 }
 

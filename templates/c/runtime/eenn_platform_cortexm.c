@@ -17,7 +17,8 @@ static eenn_file_t open_with_mode(const char *path, uint32_t mode)
     while (path[length] != '\0') {
         length++;
         /* Empty and opaque: keeps gcc from calling strlen (a few hundred bytes of newlib for one short name). */
-        __asm__("" : "+r"(length));
+        __asm__(""
+                : "+r"(length));
     }
     /* SYS_OPEN block: {name, mode, length of name without the NUL}. */
     const uint32_t block[3] = { (uint32_t)(uintptr_t)path, mode, length };

@@ -17,17 +17,17 @@
 #include <stdint.h>
 
 /* Operation numbers (semihosting spec, chapter 6). */
-#define EENN_SYS_OPEN          0x01u
-#define EENN_SYS_CLOSE         0x02u
-#define EENN_SYS_WRITE0        0x04u
-#define EENN_SYS_WRITE         0x05u
-#define EENN_SYS_READ          0x06u
-#define EENN_SYS_FLEN          0x0Cu
+#define EENN_SYS_OPEN 0x01u
+#define EENN_SYS_CLOSE 0x02u
+#define EENN_SYS_WRITE0 0x04u
+#define EENN_SYS_WRITE 0x05u
+#define EENN_SYS_READ 0x06u
+#define EENN_SYS_FLEN 0x0Cu
 #define EENN_SYS_EXIT_EXTENDED 0x20u
 
 /* SYS_OPEN modes (ISO C fopen modes in the order the spec lists them). */
-#define EENN_OPEN_READ_BINARY  1u  /* "rb" */
-#define EENN_OPEN_WRITE_BINARY 5u  /* "wb" */
+#define EENN_OPEN_READ_BINARY 1u  /* "rb" */
+#define EENN_OPEN_WRITE_BINARY 5u /* "wb" */
 
 /* Exit reason for a normal end of the application (ADP_Stopped_ApplicationExit). */
 #define EENN_ADP_STOPPED_APPLICATION_EXIT 0x20026u
@@ -42,7 +42,10 @@ static inline int32_t eenn_semihosting_call(uint32_t operation, const void *para
 {
     register uint32_t r0 __asm__("r0") = operation;
     register const void *r1 __asm__("r1") = parameter;
-    __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
+    __asm__ volatile("bkpt 0xAB"
+                     : "+r"(r0)
+                     : "r"(r1)
+                     : "memory");
     return (int32_t)r0;
 }
 

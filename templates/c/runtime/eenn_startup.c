@@ -24,7 +24,8 @@ void Default_Handler(void);
 void Default_Handler(void)
 {
     uint32_t ipsr;
-    __asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
+    __asm__ volatile("mrs %0, ipsr"
+                     : "=r"(ipsr));
     char text[] = "eenn: unexpected exception 000";
     const uint32_t number = ipsr & 0x1FFu;
     text[sizeof text - 4] = (char)('0' + number / 100u);
@@ -79,11 +80,14 @@ void Reset_Handler(void)
     /* The build uses the FPU (and MVE, which shares its enable bits): grant CP10/CP11 full access before any
        floating-point or vector instruction, then let the change take effect. */
     EENN_SCB_CPACR |= 0xFu << 20;
-    __asm__ volatile("dsb\n\tisb" ::: "memory");
+    __asm__ volatile("dsb\n\tisb" ::
+                         : "memory");
 #endif
 #if EENN_ARMV8M_MAINLINE
     /* Armv8-M Mainline checks the main stack against MSPLIM: an overflow faults instead of corrupting data. */
-    __asm__ volatile("msr msplim, %0" : : "r"(__stack_limit));
+    __asm__ volatile("msr msplim, %0"
+                     :
+                     : "r"(__stack_limit));
 #endif
 
     memcpy(__data_start, __data_load, (size_t)((uintptr_t)__data_end - (uintptr_t)__data_start));
@@ -92,7 +96,8 @@ void Reset_Handler(void)
     /* Paint the unused stack below this frame for eenn_stack_used_bytes(). A volatile pointer keeps the compiler
        from turning the loop into a memset call, whose own frame would lie in the area being painted. */
     uint32_t stack_pointer;
-    __asm__ volatile("mov %0, sp" : "=r"(stack_pointer));
+    __asm__ volatile("mov %0, sp"
+                     : "=r"(stack_pointer));
     for (volatile uint32_t *word = __stack_limit; (uintptr_t)word < stack_pointer - 8u; word++) {
         *word = EENN_STACK_PAINT;
     }

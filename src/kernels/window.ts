@@ -1,40 +1,11 @@
-// The window of a 1-D or 2-D convolution or pooling as the kernels take it (2-D numbers; 1-D has height 1), and
-// the selection tests on it that every conv family shares: a 1x1 convolution, a depthwise one.
+// The selection tests every conv family shares on a 1-D or 2-D window (Window2d, from ops/spatial.ts, re-exported
+// for the kernels' users): a 1x1 convolution, a depthwise one.
 
 import type { Graph, Node } from '../ir/graph.js';
 import { attrInt } from '../ops/attrs.js';
-import { forwardWindow, type WindowGeometry } from '../ops/spatial.js';
+import { forwardWindow, to2d, type Window2d } from '../ops/spatial.js';
 
-/** A 1-D or 2-D window as 2-D numbers (1-D: height 1). */
-export interface Window2d {
-  inH: number;
-  inW: number;
-  outH: number;
-  outW: number;
-  kH: number;
-  kW: number;
-  sH: number;
-  sW: number;
-  padTop: number;
-  padLeft: number;
-  padBottom: number;
-  padRight: number;
-  dH: number;
-  dW: number;
-}
-
-export function to2d(g: WindowGeometry): Window2d {
-  const two = g.inputSize.length === 2;
-  const at = (values: number[], fill: number): [number, number] => (two ? [values[0]!, values[1]!] : [fill, values[0]!]);
-  const [inH, inW] = at(g.inputSize, 1);
-  const [outH, outW] = at(g.outputSize, 1);
-  const [kH, kW] = at(g.kernel, 1);
-  const [sH, sW] = at(g.strides, 1);
-  const [dH, dW] = at(g.dilations, 1);
-  const [padTop, padLeft] = at(g.padsBegin, 0);
-  const [padBottom, padRight] = at(g.padsEnd, 0);
-  return { inH, inW, outH, outW, kH, kW, sH, sW, padTop, padLeft, padBottom, padRight, dH, dW };
-}
+export { to2d, type Window2d } from '../ops/spatial.js';
 
 /**
  * True for a convolution the 1x1 kernels compute (eenn_conv2d_1x1_s8, eenn_conv2d_1x1_f32): one group, a 1x1

@@ -22,6 +22,38 @@ export interface WindowGeometry {
   padsEnd: number[];
 }
 
+/** A 1-D or 2-D window as 2-D numbers (1-D: height 1). */
+export interface Window2d {
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  kH: number;
+  kW: number;
+  sH: number;
+  sW: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+  dH: number;
+  dW: number;
+}
+
+/** A 1-D or 2-D geometry as a Window2d (1-D: height 1, no padding, stride and dilation 1 on the height). */
+export function to2d(g: WindowGeometry): Window2d {
+  const two = g.inputSize.length === 2;
+  const at = (values: number[], fill: number): [number, number] => (two ? [values[0]!, values[1]!] : [fill, values[0]!]);
+  const [inH, inW] = at(g.inputSize, 1);
+  const [outH, outW] = at(g.outputSize, 1);
+  const [kH, kW] = at(g.kernel, 1);
+  const [sH, sW] = at(g.strides, 1);
+  const [dH, dW] = at(g.dilations, 1);
+  const [padTop, padLeft] = at(g.padsBegin, 0);
+  const [padBottom, padRight] = at(g.padsEnd, 0);
+  return { inH, inW, outH, outW, kH, kW, sH, sW, padTop, padLeft, padBottom, padRight, dH, dW };
+}
+
 /** The same geometry with exactly three spatial axes: leading axes of size 1 are added (a no-op window). */
 interface VolumeGeometry {
   inputSize: [number, number, number];

@@ -18,8 +18,8 @@ import {
   zeroPointOf,
   type Int8Kernel,
   type OutputStage,
-  type Window2d,
 } from './kernel.js';
+import type { Window2d } from '../../ops/spatial.js';
 import { multiplyPacked, packWeights, type PackedWeights } from './packed-gemm.js';
 
 /** Most patch values gathered at once: bounds the scratch memory of large convolutions. */

@@ -3,6 +3,7 @@
 
 import type { Graph, Node, Tensor } from '../../ir/graph.js';
 import { intAttr, intsAttr, scaleZeroOf } from '../../ir/int8.js';
+import { to2d, type Window2d } from '../../ops/spatial.js';
 import type { Value } from '../../ops/types.js';
 import { requantize } from '../fixedpoint.js';
 
@@ -120,24 +121,6 @@ export function requantizeChannel(
   }
 }
 
-/** Spatial geometry as two axes (a 1-D window is a 2-D one of height 1), every number a small integer. */
-export interface Window2d {
-  inH: number;
-  inW: number;
-  outH: number;
-  outW: number;
-  kH: number;
-  kW: number;
-  sH: number;
-  sW: number;
-  dH: number;
-  dW: number;
-  padTop: number;
-  padLeft: number;
-  padBottom: number;
-  padRight: number;
-}
-
 /**
  * The window of a node with explicit kernel_shape, strides, dilations and pads (the int8 dialect's attributes)
  * between input and output tensors [N, C, W] or [N, C, H, W].
@@ -153,19 +136,15 @@ export function window2d(node: Node, input: Tensor, output: Tensor): Window2d {
   const strides = ints('strides', 1, rank);
   const dilations = ints('dilations', 1, rank);
   const pads = ints('pads', 0, 2 * rank);
-  const inSpatial = dimsOf(input).slice(2);
-  const outSpatial = dimsOf(output).slice(2);
-  const two = rank === 2;
-  // [height, width] of a per-axis list: height 1 (or no padding, stride and dilation 1) for a 1-D window.
-  const axes = (values: readonly number[], none: number): [number, number] => (two ? [values[0]!, values[1]!] : [none, values[0]!]);
-  const [inH, inW] = axes(inSpatial, 1);
-  const [outH, outW] = axes(outSpatial, 1);
-  const [kH, kW] = axes(kernel, 1);
-  const [sH, sW] = axes(strides, 1);
-  const [dH, dW] = axes(dilations, 1);
-  const [padTop, padLeft] = axes(pads.slice(0, rank), 0);
-  const [padBottom, padRight] = axes(pads.slice(rank), 0);
-  return { inH, inW, outH, outW, kH, kW, sH, sW, dH, dW, padTop, padLeft, padBottom, padRight };
+  return to2d({
+    inputSize: dimsOf(input).slice(2),
+    outputSize: dimsOf(output).slice(2),
+    kernel,
+    strides,
+    dilations,
+    padsBegin: pads.slice(0, rank),
+    padsEnd: pads.slice(rank),
+  });
 }
 
 /**

@@ -88,18 +88,41 @@ function conv3dCall(ctx: LowerContext, fn: string, g: WindowGeometry, outC: numb
   };
 }
 
-export function windowArgs(w: Window2d, withPadEnd: boolean): KernelArg[] {
+/** The kernel size arguments of a 2-D window kernel. */
+function kernelSizeArgs(w: Window2d): KernelArg[] {
+  return [intArg('kernel_h', w.kH), intArg('kernel_w', w.kW)];
+}
+
+function strideArgs(w: Window2d): KernelArg[] {
+  return [intArg('stride_h', w.sH), intArg('stride_w', w.sW)];
+}
+
+/** The padding arguments: top and left, then bottom and right when the kernel takes them (`withPadEnd`). */
+function padArgs(w: Window2d, withPadEnd: boolean): KernelArg[] {
   return [
-    intArg('kernel_h', w.kH),
-    intArg('kernel_w', w.kW),
-    intArg('stride_h', w.sH),
-    intArg('stride_w', w.sW),
     intArg('pad_top', w.padTop),
     intArg('pad_left', w.padLeft),
     ...(withPadEnd ? [intArg('pad_bottom', w.padBottom), intArg('pad_right', w.padRight)] : []),
-    intArg('dilation_h', w.dH),
-    intArg('dilation_w', w.dW),
   ];
+}
+
+function dilationArgs(w: Window2d): KernelArg[] {
+  return [intArg('dilation_h', w.dH), intArg('dilation_w', w.dW)];
+}
+
+/** The window arguments of a 2-D window kernel: kernel size, strides, padding, then dilations unless `withDilation` is false. */
+export function windowArgs(w: Window2d, withPadEnd: boolean, withDilation = true): KernelArg[] {
+  return [...kernelSizeArgs(w), ...strideArgs(w), ...padArgs(w, withPadEnd), ...(withDilation ? dilationArgs(w) : [])];
+}
+
+/** The batches, the input's channels and its size: the shape arguments every 2-D conv kernel opens with. */
+function convInputArgs(batches: number, inC: number, w: Window2d): KernelArg[] {
+  return [intArg('batches', batches), intArg('in_c', inC), intArg('in_h', w.inH), intArg('in_w', w.inW)];
+}
+
+/** The plane arguments of a pooling kernel: the channels (batches times channels), the input's size, the output's. */
+export function poolPlaneArgs(channels: number, w: Window2d): KernelArg[] {
+  return [intArg('channels', channels), intArg('in_h', w.inH), intArg('in_w', w.inW), intArg('out_h', w.outH), intArg('out_w', w.outW)];
 }
 
 /**
@@ -108,10 +131,7 @@ export function windowArgs(w: Window2d, withPadEnd: boolean): KernelArg[] {
  */
 export function convShapeArgs(batches: number, inC: number, outC: number, groups: number, w: Window2d): KernelArg[] {
   return [
-    intArg('batches', batches),
-    intArg('in_c', inC),
-    intArg('in_h', w.inH),
-    intArg('in_w', w.inW),
+    ...convInputArgs(batches, inC, w),
     intArg('out_c', outC),
     intArg('out_h', w.outH),
     intArg('out_w', w.outW),
@@ -122,15 +142,7 @@ export function convShapeArgs(batches: number, inC: number, outC: number, groups
 
 /** The shape arguments of a depthwise kernel: batches, the input's channels and size, the multiplier, the output's size. */
 export function depthwiseShapeArgs(batches: number, inC: number, multiplier: number, w: Window2d): KernelArg[] {
-  return [
-    intArg('batches', batches),
-    intArg('in_c', inC),
-    intArg('in_h', w.inH),
-    intArg('in_w', w.inW),
-    intArg('multiplier', multiplier),
-    intArg('out_h', w.outH),
-    intArg('out_w', w.outW),
-  ];
+  return [...convInputArgs(batches, inC, w), intArg('multiplier', multiplier), intArg('out_h', w.outH), intArg('out_w', w.outW)];
 }
 
 export function describeWindow(w: Window2d, extra = ''): string {
@@ -174,12 +186,9 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
               intArg('channels', inC),
               intArg('height', window.inH),
               intArg('width', window.inW),
-              intArg('kernel_h', window.kH),
-              intArg('kernel_w', window.kW),
-              intArg('pad_top', window.padTop),
-              intArg('pad_left', window.padLeft),
-              intArg('dilation_h', window.dH),
-              intArg('dilation_w', window.dW),
+              ...kernelSizeArgs(window),
+              ...padArgs(window, false),
+              ...dilationArgs(window),
               ...activationArgs(ctx.activation),
             ],
           },
@@ -188,12 +197,7 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
     }
     // 3x3 windows with dilation 1 have a kernel of their own, which takes no dilation.
     const threeByThree = window.kH === 3 && window.kW === 3 && window.dH === 1 && window.dW === 1;
-    const windowOf3x3 = [
-      intArg('stride_h', window.sH),
-      intArg('stride_w', window.sW),
-      intArg('pad_top', window.padTop),
-      intArg('pad_left', window.padLeft),
-    ];
+    const windowOf3x3 = [...strideArgs(window), ...padArgs(window, false)];
     return {
       detail: describeWindow(window, multiplier > 1 ? `depthwise x${multiplier}` : 'depthwise'),
       calls: [

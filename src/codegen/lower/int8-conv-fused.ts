@@ -21,7 +21,7 @@ import {
   type LowerContext,
 } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
-import { describeWindow, to2d } from './conv.js';
+import { describeWindow, poolPlaneArgs, to2d, windowArgs } from './conv.js';
 import { int32Array, int8Array, S8_SOURCES, zeroPointOf } from './int8-common.js';
 
 /** Channels [first, first + count) of a per-output-channel constant [M, ...] (and of its quantization). */
@@ -162,41 +162,16 @@ export function lowerQConvFused(ctx: LowerContext, conv: Lowering): LoweredStep 
   for (let first = 0; first < channels; first += block) {
     const count = Math.min(block, channels - first);
     calls.push(...blockCalls(ctx, conv, first, count));
-    const window = [
-      intArg('channels', count),
-      intArg('in_h', convH),
-      intArg('in_w', convW),
-      intArg('out_h', pw.outH),
-      intArg('out_w', pw.outW),
-      intArg('kernel_h', pw.kH),
-      intArg('kernel_w', pw.kW),
-      intArg('stride_h', pw.sH),
-      intArg('stride_w', pw.sW),
-      intArg('pad_top', pw.padTop),
-      intArg('pad_left', pw.padLeft),
-    ];
+    const head = [scratchArg('input'), tensorArg('output', pooled.name, first * plane), ...poolPlaneArgs(count, pw)];
     calls.push(
       max
-        ? {
-            fn: 'eenn_max_pool2d_s8',
-            source: S8_SOURCES.pool,
-            args: [
-              scratchArg('input'),
-              tensorArg('output', pooled.name, first * plane),
-              ...window,
-              intArg('dilation_h', pw.dH),
-              intArg('dilation_w', pw.dW),
-            ],
-          }
+        ? { fn: 'eenn_max_pool2d_s8', source: S8_SOURCES.pool, args: [...head, ...windowArgs(pw, false)] }
         : {
             fn: 'eenn_avg_pool2d_s8',
             source: S8_SOURCES.pool,
             args: [
-              scratchArg('input'),
-              tensorArg('output', pooled.name, first * plane),
-              ...window,
-              intArg('pad_bottom', pw.padBottom),
-              intArg('pad_right', pw.padRight),
+              ...head,
+              ...windowArgs(pw, true, false),
               intArg('count_include_pad', intAttr(pool, 'count_include_pad') ? 1 : 0),
               intArg('input_offset', -zeroPointOf(y)),
               intArg('act_min', intAttr(pool, 'act_min')),

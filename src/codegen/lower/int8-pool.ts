@@ -7,7 +7,7 @@ import { normalizeAxis } from '../../ops/attrs.js';
 import { forwardWindow } from '../../ops/spatial.js';
 import { constArg, intArg, tensorArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { unsupported } from './common.js';
-import { describeWindow, to2d } from './conv.js';
+import { describeWindow, poolPlaneArgs, to2d, windowArgs } from './conv.js';
 import { clampArgs, int32Array, int8Input, requireInt8, S8_SOURCES, zeroPointOf } from './int8-common.js';
 
 /** Longest softmax row: the sum of 2^16-scaled exponentials must fit in uint32 (eenn_softmax_s8). */
@@ -32,19 +32,8 @@ export function lowerQAveragePool(ctx: LowerContext): LoweredStep {
         args: [
           tensorArg('input', x.name),
           tensorArg('output', ctx.result.name),
-          intArg('channels', x.shape[0]! * x.shape[1]!),
-          intArg('in_h', w.inH),
-          intArg('in_w', w.inW),
-          intArg('out_h', w.outH),
-          intArg('out_w', w.outW),
-          intArg('kernel_h', w.kH),
-          intArg('kernel_w', w.kW),
-          intArg('stride_h', w.sH),
-          intArg('stride_w', w.sW),
-          intArg('pad_top', w.padTop),
-          intArg('pad_left', w.padLeft),
-          intArg('pad_bottom', w.padBottom),
-          intArg('pad_right', w.padRight),
+          ...poolPlaneArgs(x.shape[0]! * x.shape[1]!, w),
+          ...windowArgs(w, true, false),
           intArg('count_include_pad', countPad ? 1 : 0),
           intArg('input_offset', -zeroPointOf(x)),
           ...clampArgs(ctx),

@@ -5,7 +5,7 @@ import { attrInt, attrInts } from '../../ops/attrs.js';
 import { forwardWindow } from '../../ops/spatial.js';
 import { intArg, tensorArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { SOURCES, input, unsupported } from './common.js';
-import { describeVolume, describeWindow, requirePlanar, to2d, volumeWindowArgs, windowArgs } from './conv.js';
+import { describeVolume, describeWindow, poolPlaneArgs, requirePlanar, to2d, volumeWindowArgs, windowArgs } from './conv.js';
 
 export function lowerPool(ctx: LowerContext): LoweredStep {
   const x = input(ctx, 0, 'X');
@@ -44,15 +44,7 @@ export function lowerPool(ctx: LowerContext): LoweredStep {
     };
   }
   const w = to2d(geometry);
-  const head = [
-    tensorArg('input', x.name),
-    tensorArg('output', ctx.result.name),
-    intArg('channels', channels),
-    intArg('in_h', w.inH),
-    intArg('in_w', w.inW),
-    intArg('out_h', w.outH),
-    intArg('out_w', w.outW),
-  ];
+  const head = [tensorArg('input', x.name), tensorArg('output', ctx.result.name), ...poolPlaneArgs(channels, w)];
   return {
     detail: describeWindow(w, [ceilMode ? 'ceil_mode' : '', !max && countPad ? 'count_include_pad' : ''].filter(Boolean).join(', ')),
     calls:

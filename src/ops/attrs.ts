@@ -68,6 +68,15 @@ export function numbersOf(data: TensorData): number[] {
 }
 
 /**
+ * The numbers of input `index` ("`what`") of `node`, which must be a constant since static shapes need its value;
+ * `hint` says how to make it one.
+ */
+export function constantNumbers(node: Node, input: { data?: TensorData | undefined }, index: number, what: string, hint: string): number[] {
+  if (!input.data) throw nodeError('E_SHAPE', node, `input ${index} ("${what}") must be a constant so shapes are static`, hint);
+  return numbersOf(input.data);
+}
+
+/**
  * A list of integers that is an attribute in old opsets and a constant input in new ones
  * (Squeeze/Unsqueeze axes, Pad pads, ReduceMean axes, ...). Returns undefined when neither is given.
  * Throws when the input exists but is not a constant, since static shapes need its value.
@@ -79,17 +88,8 @@ export function intsFromAttrOrInput(
   inputIndex: number,
 ): number[] | undefined {
   const input = inputs[inputIndex];
-  if (input) {
-    if (!input.data) {
-      throw nodeError(
-        'E_SHAPE',
-        node,
-        `input ${inputIndex} ("${attr}") must be a constant so shapes are static`,
-        'export the model with constant folding, or fix dynamic dimensions with --input-shape',
-      );
-    }
-    return numbersOf(input.data);
-  }
+  if (input)
+    return constantNumbers(node, input, inputIndex, attr, 'export the model with constant folding, or fix dynamic dimensions with --input-shape');
   return attrInts(node, attr);
 }
 

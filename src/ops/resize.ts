@@ -4,7 +4,7 @@
 import { nodeError } from '../ir/diagnostics.js';
 import type { DType, Node, TensorData } from '../ir/graph.js';
 import { arrayFor, sizeOf } from '../ir/graph.js';
-import { attrFloat, attrInt, attrInts, attrString, normalizeAxis, numbersOf } from './attrs.js';
+import { attrFloat, attrInt, attrInts, attrString, constantNumbers, normalizeAxis } from './attrs.js';
 import { requireOperand } from './float-operands.js';
 import { movementOp } from './movement.js';
 import type { InputInfo, OpDef, Value } from './types.js';
@@ -47,15 +47,7 @@ function constantInput(node: Node, inputs: readonly (Known | undefined)[], index
   const input = inputs[index];
   if (!input) return undefined;
   if (sizeOf(input.shape) === 0) return undefined;
-  if (!input.data) {
-    throw nodeError(
-      'E_SHAPE',
-      node,
-      `input ${index} ("${what}") must be a constant so shapes are static`,
-      'export the model with constant folding, or give the output size as a constant',
-    );
-  }
-  return numbersOf(input.data);
+  return constantNumbers(node, input, index, what, 'export the model with constant folding, or give the output size as a constant');
 }
 
 /** Round half to even, as numpy does when the reference rounds sizes. */

@@ -71,24 +71,19 @@ export function binary(ctx: RewriteContext, node: Node): void {
         input2_multiplier: p.input2Multiplier,
         input2_shift: p.input2Shift,
         left_shift: p.leftShift,
-        output_multiplier: p.outputMultiplier,
-        output_shift: p.outputShift,
-        act_min: p.actMin,
-        act_max: p.actMax,
+        ...outputAttrs(p),
         subtract: node.op === 'Sub' ? 1 : 0,
       }),
     );
     return;
   }
   const p = mulParams(a.q, b.q, out.q, out.actMin, out.actMax, node.name);
-  ctx.addNode(
-    int8Node('QMul', node.name, [a.name, b.name], [out.name], {
-      output_multiplier: p.outputMultiplier,
-      output_shift: p.outputShift,
-      act_min: p.actMin,
-      act_max: p.actMax,
-    }),
-  );
+  ctx.addNode(int8Node('QMul', node.name, [a.name, b.name], [out.name], outputAttrs(p)));
+}
+
+/** The output requantization attributes QAdd and QMul share: multiplier and shift, then the clamp. */
+function outputAttrs(p: { outputMultiplier: number; outputShift: number; actMin: number; actMax: number }): Record<string, number> {
+  return { output_multiplier: p.outputMultiplier, output_shift: p.outputShift, act_min: p.actMin, act_max: p.actMax };
 }
 
 /** Any elementwise function of one int8 activation: tabulate the float operator over all 256 inputs. */

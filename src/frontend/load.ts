@@ -2,7 +2,7 @@
 // attributes become plain values, nodes get unique names and a topological order). Shapes come later (shapes.ts).
 
 import { dirname } from 'node:path';
-import { EennError } from '../ir/diagnostics.js';
+import { EennError, nodeError } from '../ir/diagnostics.js';
 import { normalDomain, type AttrValue, type DType, type Graph, type Node, type Tensor, type TensorData } from '../ir/graph.js';
 import { readRegularFile } from '../util/read-file.js';
 import { checkTotal, LIMITS } from '../ir/limits.js';
@@ -60,13 +60,13 @@ function graphFromModel(model: ModelProto, source: TensorSource): Graph {
   const graph = convertGraph(graphProto, { ...source, opset, domains, constants: { bytes: 0 } }, false);
   if (opset === 0 && graph.nodes.some((n) => n.domain === '')) {
     const node = graph.nodes.find((n) => n.domain === '')!;
-    throw new EennError({
-      code: 'E_OPSET',
-      file: source.file,
-      node: { name: node.name, op: node.op },
-      message: 'the node uses the default ONNX domain, but the model imports no default-domain opset',
-      hint: 'add an opset_import entry for the domain "" (ai.onnx)',
-    });
+    throw nodeError(
+      'E_OPSET',
+      node,
+      'the node uses the default ONNX domain, but the model imports no default-domain opset',
+      'add an opset_import entry for the domain "" (ai.onnx)',
+      source.file,
+    );
   }
   return graph;
 }

@@ -1,7 +1,7 @@
 // Orders nodes so every tensor is written before it is read, keeping the file's order where it already is one.
 // Part of loading (load.ts): finds cycles, tensors nobody produces, and tensors produced twice.
 
-import { EennError } from '../ir/diagnostics.js';
+import { nodeError } from '../ir/diagnostics.js';
 import type { Node } from '../ir/graph.js';
 
 export interface SortOptions {
@@ -21,13 +21,13 @@ export function sortNodes(nodes: readonly Node[], available: ReadonlySet<string>
       if (output === '') continue;
       const other = producer.get(output);
       if (other !== undefined) {
-        throw new EennError({
-          code: 'E_GRAPH',
-          file: options.file,
-          node: { name: node.name, op: node.op },
-          message: `tensor "${output}" is written by two nodes ("${nodes[other]!.name}" and "${node.name}")`,
-          hint: 'the graph is malformed (each tensor has one producer): check it with onnx.checker.check_model and export it again',
-        });
+        throw nodeError(
+          'E_GRAPH',
+          node,
+          `tensor "${output}" is written by two nodes ("${nodes[other]!.name}" and "${node.name}")`,
+          'the graph is malformed (each tensor has one producer): check it with onnx.checker.check_model and export it again',
+          options.file,
+        );
       }
       producer.set(output, index);
     }
@@ -41,13 +41,13 @@ export function sortNodes(nodes: readonly Node[], available: ReadonlySet<string>
       const p = producer.get(input);
       if (p !== undefined) deps.push(p);
       else if (!available.has(input) && !options.allowOuterScope) {
-        throw new EennError({
-          code: 'E_GRAPH',
-          file: options.file,
-          node: { name: node.name, op: node.op },
-          message: `input "${input}" is produced by no node and is neither a graph input nor an initializer`,
-          hint: 'the model is incomplete: an initializer or a node is missing (was it saved with external data that is not there?)',
-        });
+        throw nodeError(
+          'E_GRAPH',
+          node,
+          `input "${input}" is produced by no node and is neither a graph input nor an initializer`,
+          'the model is incomplete: an initializer or a node is missing (was it saved with external data that is not there?)',
+          options.file,
+        );
       }
     }
     return deps;
@@ -69,13 +69,13 @@ export function sortNodes(nodes: readonly Node[], available: ReadonlySet<string>
         const dep = deps[next]!;
         if (state[dep] === 1) {
           const node = nodes[dep]!;
-          throw new EennError({
-            code: 'E_GRAPH',
-            file: options.file,
-            node: { name: node.name, op: node.op },
-            message: 'the graph has a cycle through this node',
-            hint: 'ONNX graphs must be acyclic; loops are expressed with the Loop operator',
-          });
+          throw nodeError(
+            'E_GRAPH',
+            node,
+            'the graph has a cycle through this node',
+            'ONNX graphs must be acyclic; loops are expressed with the Loop operator',
+            options.file,
+          );
         }
         if (state[dep] === 0) {
           state[dep] = 1;

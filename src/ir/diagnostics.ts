@@ -118,7 +118,7 @@ export class EennError extends Error {
   }
 }
 
-/** Throw an E_SHAPE / E_UNSUPPORTED error about one node. */
-export function nodeError(code: ErrorCode, node: { name: string; op: string }, message: string, hint?: string): EennError {
-  return new EennError({ code, node: { name: node.name, op: node.op }, message, hint });
+/** An error about one node (E_SHAPE, E_UNSUPPORTED, ...), in `file` when the thrower knows it. */
+export function nodeError(code: ErrorCode, node: { name: string; op: string }, message: string, hint?: string, file?: string): EennError {
+  return new EennError({ code, file, node: { name: node.name, op: node.op }, message, hint });
 }

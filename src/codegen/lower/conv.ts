@@ -226,6 +226,8 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
     data: packed,
     note: `"${w.name}" [${w.shape.join(', ')}], output channels interleaved in blocks of 4`,
   });
+  // The tensors of the out-of-place kernels: input, packed weights, bias, output.
+  const operands = [...head, weights, optionalTensorArg('bias', bias), tensorArg('output', out)];
   const pointwise = isConv1x1(window, group);
   if (pointwise && ctx.step.inPlace === 'pointwise') {
     return {
@@ -258,10 +260,7 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
           fn: 'eenn_conv2d_1x1_f32',
           source: SOURCES.conv,
           args: [
-            ...head,
-            weights,
-            optionalTensorArg('bias', bias),
-            tensorArg('output', out),
+            ...operands,
             intArg('batches', batches),
             intArg('in_c', inC),
             intArg('size', window.inH * window.inW),
@@ -279,14 +278,7 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
       {
         fn: 'eenn_conv2d_f32',
         source: SOURCES.conv,
-        args: [
-          ...head,
-          weights,
-          optionalTensorArg('bias', bias),
-          tensorArg('output', out),
-          ...convShapeArgs(batches, inC, outC, group, window),
-          ...activationArgs(ctx.activation),
-        ],
+        args: [...operands, ...convShapeArgs(batches, inC, outC, group, window), ...activationArgs(ctx.activation)],
       },
     ],
   };
@@ -325,10 +317,7 @@ function lowerConvPool(ctx: LowerContext, window: Window2d, group: number): Lowe
           optionalTensorArg('bias', ctx.inputs[2]),
           tensorArg('output', ctx.result.name),
           scratchArg('scratch'),
-          intArg('batches', x.shape[0]!),
-          intArg('in_c', x.shape[1]!),
-          intArg('in_h', window.inH),
-          intArg('in_w', window.inW),
+          ...convInputArgs(x.shape[0]!, x.shape[1]!, window),
           intArg('out_c', outC),
           intArg('conv_h', window.outH),
           intArg('conv_w', window.outW),

@@ -1,8 +1,8 @@
 // Small helpers shared by the float lowerings: error reporting, constant access, kernel source file names.
 
 import { nodeError } from '../../ir/diagnostics.js';
-import type { Tensor } from '../../ir/graph.js';
-import type { LowerContext } from '../kernel-call.js';
+import { sizeOf, type Tensor } from '../../ir/graph.js';
+import { intArg, tensorArg, type KernelArg, type KernelCall, type LowerContext } from '../kernel-call.js';
 
 /** Kernel source files, one family each (templates/c/kernels). */
 export const SOURCES = {
@@ -17,6 +17,16 @@ export const SOURCES = {
   convPool: 'eenn_conv_pool_f32.c',
   convInPlace: 'eenn_conv_in_place_f32.c',
 } as const;
+
+/**
+ * The call of an elementwise kernel `fn(input, output, size, params...)` from `x` to the context's result; none
+ * for an empty tensor.
+ */
+export function elementwiseCalls(ctx: LowerContext, x: Tensor, fn: string, source: string, params: KernelArg[]): KernelCall[] {
+  const size = sizeOf(x.shape);
+  if (size === 0) return [];
+  return [{ fn, source, args: [tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('size', size), ...params] }];
+}
 
 /** Throw E_UNSUPPORTED about the context's node. */
 export function unsupported(ctx: LowerContext, message: string, hint?: string): never {

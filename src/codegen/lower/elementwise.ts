@@ -19,7 +19,7 @@ import {
 } from '../kernel-call.js';
 import { stridedCopyCalls } from '../data-movement.js';
 import { broadcastStrides, collapse, contiguousStrides, piecesOf } from '../strided.js';
-import { constantFloats, input, SOURCES, unsupported } from './common.js';
+import { constantFloats, elementwiseCalls, input, SOURCES, unsupported } from './common.js';
 
 /** A binary operand: a graph tensor, or a constant array derived by the compiler. */
 export interface Operand {
@@ -142,19 +142,18 @@ export function lowerUnary(ctx: LowerContext): LoweredStep {
   const def = lookupOp(ctx.node.op, ctx.node.domain);
   const kernel = def?.unaryKernel;
   if (!def || !kernel) throw new Error(`internal: ${ctx.node.op} has no unary kernel`);
-  const size = sizeOf(x.shape);
-  if (size === 0) return { calls: [] };
+  if (sizeOf(x.shape) === 0) return { calls: [] };
   const attrs = declaredAttributes(def, ctx.node);
   const params = (kernel.params ?? []).map((name): [string, number] => [name, attrs.float(name)]);
   return {
     detail: params.map(([k, v]) => `${k} ${v}`).join(', ') || undefined,
-    calls: [
-      {
-        fn: typeof kernel.fn === 'string' ? kernel.fn : kernel.fn(attrs),
-        source: SOURCES.activation,
-        args: [tensorArg('input', x.name), tensorArg('output', ctx.result.name), intArg('size', size), ...params.map(([k, v]) => floatArg(k, v))],
-      },
-    ],
+    calls: elementwiseCalls(
+      ctx,
+      x,
+      typeof kernel.fn === 'string' ? kernel.fn : kernel.fn(attrs),
+      SOURCES.activation,
+      params.map(([k, v]) => floatArg(k, v)),
+    ),
   };
 }
 
@@ -165,25 +164,9 @@ export function lowerClip(ctx: LowerContext): LoweredStep {
     if (t && (!t.data || t.data.length !== 1)) unsupported(ctx, `Clip bound ${i === 1 ? 'min' : 'max'} must be a constant scalar`);
   }
   const [min, max] = graphClipBounds(ctx.graph, ctx.node) ?? unsupported(ctx, 'Clip bounds must be constant scalars');
-  const size = sizeOf(x.shape);
   return {
     detail: `[${min}, ${max}]`,
-    calls:
-      size === 0
-        ? []
-        : [
-            {
-              fn: 'eenn_clip_f32',
-              source: SOURCES.activation,
-              args: [
-                tensorArg('input', x.name),
-                tensorArg('output', ctx.result.name),
-                intArg('size', size),
-                floatArg('min', min),
-                floatArg('max', max),
-              ],
-            },
-          ],
+    calls: elementwiseCalls(ctx, x, 'eenn_clip_f32', SOURCES.activation, [floatArg('min', min), floatArg('max', max)]),
   };
 }
 

@@ -1,10 +1,9 @@
 // Lowers the element-wise int8 operators: QAdd (and Sub) and QMul with numpy broadcasting, QLut (every unary
 // function and change of scale), and the float32 <-> int8 conversions Quantize and Dequantize at a model's edges.
 
-import { sizeOf } from '../../ir/graph.js';
 import { intAttr, intsAttr } from '../../ir/int8.js';
-import { constArg, floatArg, intArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
-import { input, unsupported } from './common.js';
+import { constArg, floatArg, intArg, type KernelArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
+import { elementwiseCalls, input, unsupported } from './common.js';
 import { binaryCalls } from './elementwise.js';
 import { clampArgs, int8Array, int8Input, requireInt8, S8_SOURCES, scaleOf, zeroPointOf } from './int8-common.js';
 
@@ -59,23 +58,10 @@ export function lowerQLut(ctx: LowerContext): LoweredStep {
   if (table.length !== 256 || table.some((v) => !Number.isInteger(v) || v < -128 || v > 127)) {
     unsupported(ctx, 'table must hold 256 int8 values');
   }
-  const size = sizeOf(x.shape);
   return {
-    calls:
-      size === 0
-        ? []
-        : [
-            {
-              fn: 'eenn_lut_s8',
-              source: S8_SOURCES.lut,
-              args: [
-                tensorArg('input', x.name),
-                tensorArg('output', ctx.result.name),
-                intArg('size', size),
-                constArg('table', int8Array(`${ctx.node.name}_table`, table, `output of "${ctx.node.name}" for each input q, at index q + 128`)),
-              ],
-            },
-          ],
+    calls: elementwiseCalls(ctx, x, 'eenn_lut_s8', S8_SOURCES.lut, [
+      constArg('table', int8Array(`${ctx.node.name}_table`, table, `output of "${ctx.node.name}" for each input q, at index q + 128`)),
+    ]),
   };
 }
 
@@ -83,49 +69,20 @@ export function lowerQuantize(ctx: LowerContext): LoweredStep {
   const x = input(ctx, 0, 'X');
   if (x.dtype !== 'float32') unsupported(ctx, `input "${x.name}" is ${x.dtype}; Quantize takes float32`);
   requireInt8(ctx, ctx.result, 'output');
-  const size = sizeOf(x.shape);
   return {
     detail: `scale ${scaleOf(ctx.result)}, zero point ${zeroPointOf(ctx.result)}`,
-    calls:
-      size === 0
-        ? []
-        : [
-            {
-              fn: 'eenn_quantize_s8',
-              source: S8_SOURCES.quantize,
-              args: [
-                tensorArg('input', x.name),
-                tensorArg('output', ctx.result.name),
-                intArg('size', size),
-                floatArg('scale', scaleOf(ctx.result)),
-                intArg('zero_point', zeroPointOf(ctx.result)),
-              ],
-            },
-          ],
+    calls: elementwiseCalls(ctx, x, 'eenn_quantize_s8', S8_SOURCES.quantize, [
+      floatArg('scale', scaleOf(ctx.result)),
+      intArg('zero_point', zeroPointOf(ctx.result)),
+    ]),
   };
 }
 
 export function lowerDequantize(ctx: LowerContext): LoweredStep {
   const x = int8Input(ctx, 0, 'X');
   if (ctx.result.dtype !== 'float32') unsupported(ctx, `output "${ctx.result.name}" is ${ctx.result.dtype}; Dequantize gives float32`);
-  const size = sizeOf(x.shape);
   return {
     detail: `scale ${scaleOf(x)}, zero point ${zeroPointOf(x)}`,
-    calls:
-      size === 0
-        ? []
-        : [
-            {
-              fn: 'eenn_dequantize_s8',
-              source: S8_SOURCES.quantize,
-              args: [
-                tensorArg('input', x.name),
-                tensorArg('output', ctx.result.name),
-                intArg('size', size),
-                floatArg('scale', scaleOf(x)),
-                intArg('zero_point', zeroPointOf(x)),
-              ],
-            },
-          ],
+    calls: elementwiseCalls(ctx, x, 'eenn_dequantize_s8', S8_SOURCES.quantize, [floatArg('scale', scaleOf(x)), intArg('zero_point', zeroPointOf(x))]),
   };
 }

@@ -88,31 +88,39 @@ function conv3dCall(ctx: LowerContext, fn: string, g: WindowGeometry, outC: numb
   };
 }
 
-/** The kernel size arguments of a 2-D window kernel. */
-function kernelSizeArgs(w: Window2d): KernelArg[] {
-  return [intArg('kernel_h', w.kH), intArg('kernel_w', w.kW)];
+/** The kernel size arguments of a 2-D window kernel (their names after `prefix`, as every helper below). */
+function kernelSizeArgs(w: Window2d, prefix = ''): KernelArg[] {
+  return [intArg(`${prefix}kernel_h`, w.kH), intArg(`${prefix}kernel_w`, w.kW)];
 }
 
-function strideArgs(w: Window2d): KernelArg[] {
-  return [intArg('stride_h', w.sH), intArg('stride_w', w.sW)];
+function strideArgs(w: Window2d, prefix = ''): KernelArg[] {
+  return [intArg(`${prefix}stride_h`, w.sH), intArg(`${prefix}stride_w`, w.sW)];
 }
 
 /** The padding arguments: top and left, then bottom and right when the kernel takes them (`withPadEnd`). */
-function padArgs(w: Window2d, withPadEnd: boolean): KernelArg[] {
+function padArgs(w: Window2d, withPadEnd: boolean, prefix = ''): KernelArg[] {
   return [
-    intArg('pad_top', w.padTop),
-    intArg('pad_left', w.padLeft),
-    ...(withPadEnd ? [intArg('pad_bottom', w.padBottom), intArg('pad_right', w.padRight)] : []),
+    intArg(`${prefix}pad_top`, w.padTop),
+    intArg(`${prefix}pad_left`, w.padLeft),
+    ...(withPadEnd ? [intArg(`${prefix}pad_bottom`, w.padBottom), intArg(`${prefix}pad_right`, w.padRight)] : []),
   ];
 }
 
-function dilationArgs(w: Window2d): KernelArg[] {
-  return [intArg('dilation_h', w.dH), intArg('dilation_w', w.dW)];
+function dilationArgs(w: Window2d, prefix = ''): KernelArg[] {
+  return [intArg(`${prefix}dilation_h`, w.dH), intArg(`${prefix}dilation_w`, w.dW)];
 }
 
-/** The window arguments of a 2-D window kernel: kernel size, strides, padding, then dilations unless `withDilation` is false. */
-export function windowArgs(w: Window2d, withPadEnd: boolean, withDilation = true): KernelArg[] {
-  return [...kernelSizeArgs(w), ...strideArgs(w), ...padArgs(w, withPadEnd), ...(withDilation ? dilationArgs(w) : [])];
+/**
+ * The window arguments of a 2-D window kernel: kernel size, strides, padding, then dilations unless
+ * `withDilation` is false; each name after `prefix` (the pool window of a fused conv-pool kernel).
+ */
+export function windowArgs(w: Window2d, withPadEnd: boolean, withDilation = true, prefix = ''): KernelArg[] {
+  return [
+    ...kernelSizeArgs(w, prefix),
+    ...strideArgs(w, prefix),
+    ...padArgs(w, withPadEnd, prefix),
+    ...(withDilation ? dilationArgs(w, prefix) : []),
+  ];
 }
 
 /** The batches, the input's channels and its size: the shape arguments every 2-D conv kernel opens with. */
@@ -326,16 +334,7 @@ function lowerConvPool(ctx: LowerContext, window: Window2d, group: number): Lowe
           intArg('pool_is_average', average ? 1 : 0),
           intArg('out_h', pw.outH),
           intArg('out_w', pw.outW),
-          intArg('pool_kernel_h', pw.kH),
-          intArg('pool_kernel_w', pw.kW),
-          intArg('pool_stride_h', pw.sH),
-          intArg('pool_stride_w', pw.sW),
-          intArg('pool_pad_top', pw.padTop),
-          intArg('pool_pad_left', pw.padLeft),
-          intArg('pool_pad_bottom', pw.padBottom),
-          intArg('pool_pad_right', pw.padRight),
-          intArg('pool_dilation_h', pw.dH),
-          intArg('pool_dilation_w', pw.dW),
+          ...windowArgs(pw, true, true, 'pool_'),
           intArg('count_include_pad', countPad),
         ],
       },

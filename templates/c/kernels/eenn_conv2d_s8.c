@@ -123,6 +123,20 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
 }
 
 #if EENN_CONV_S8_DIRECT
+/*
+ * acc[i] += wv * x[i * stride] for the sums [acc, end), at least one. The weight is taken through
+ * eenn_opaque_u32 as a value of the loop's own: the scratch-less path holds more values than there are registers,
+ * and without it the compiler reloads the weight from the stack at every pixel.
+ */
+EENN_CONV_S8_INLINE void eenn_mac_run_s8(uint32_t *EENN_RESTRICT acc, const uint32_t *end, const int8_t *EENN_RESTRICT x,
+                                         int32_t stride, int32_t wv)
+{
+    const int32_t k = (int8_t)eenn_opaque_u32((uint32_t)wv); /* the same int8 weight */
+    do {
+        *acc++ += (uint32_t)(k * *x);
+        x += stride;
+    } while (acc != end);
+}
 /* Output pixels of one row whose sums the scratch-less path keeps on the stack at once. */
 #define EENN_CONV_S8_DIRECT_PIXELS 32
 
@@ -153,11 +167,12 @@ static void eenn_conv_direct_s8(const eenn_window_s8 *g, int32_t out_h, int32_t 
                 int32_t chunk = 0;
                 const int8_t *w = eenn_paired_chunk_s8(weights, m, channels, depth, 0);
                 int32_t left = EENN_PAIR_CHUNK_S8; /* weights left in this chunk of the row */
-                for (int32_t c = 0; c < g->channels; c++) {
+                const int8_t *in = g->input;       /* channel c of the input */
+                for (int32_t c = 0; c < g->channels; c++, in += plane) {
                     for (int32_t ky = 0; ky < g->kernel_h; ky++) {
                         const int32_t iy = iy0 + ky * g->dilation_h;
                         const int32_t row_inside = iy >= 0 && iy < g->in_h;
-                        for (int32_t kx = 0; kx < g->kernel_w; kx++) {
+                        for (int32_t kx = 0, dx = -g->pad_left; kx < g->kernel_w; kx++, dx += g->dilation_w) {
                             const int32_t wv = *w++;
                             if (--left == 0) {
                                 w = eenn_paired_chunk_s8(weights, m, channels, depth, ++chunk);
@@ -165,7 +180,6 @@ static void eenn_conv_direct_s8(const eenn_window_s8 *g, int32_t out_h, int32_t 
                             }
                             const uint32_t padded = (uint32_t)(wv * g->pad_value);
                             /* Pixels [lo, hi) of the run read inside the row; the others read the padding. */
-                            const int32_t dx = kx * g->dilation_w - g->pad_left;
                             int32_t lo = 0;
                             int32_t hi = row_inside ? n : 0;
                             while (lo < hi && (x0 + lo) * g->stride_w + dx < 0) {
@@ -178,10 +192,8 @@ static void eenn_conv_direct_s8(const eenn_window_s8 *g, int32_t out_h, int32_t 
                                 acc[i] += padded;
                             }
                             if (hi > lo) {
-                                const int8_t *x = g->input + c * plane + iy * g->in_w + (x0 + lo) * g->stride_w + dx;
-                                for (int32_t i = lo; i < hi; i++, x += g->stride_w) {
-                                    acc[i] += (uint32_t)(wv * *x);
-                                }
+                                const int8_t *x = in + iy * g->in_w + (x0 + lo) * g->stride_w + dx;
+                                eenn_mac_run_s8(acc + lo, acc + hi, x, g->stride_w, wv);
                             }
                             for (int32_t i = hi; i < n; i++) {
                                 acc[i] += padded;
@@ -302,12 +314,6 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
             int8_t *out = output + (n * out_c + first) * size;
             g.input = input + (n * in_c + grp * group_in) * in_h * in_w;
             int32_t oy = 0, ox = 0;
-#if EENN_CONV_S8_DIRECT
-            if (scratch == NULL) {
-                eenn_conv_direct_s8(&g, out_h, out_w, w, group_out, b, mult, shift, &o, out, size);
-                continue;
-            }
-#endif
             const eenn_conv_group_s8 columns = { w, b, mult, shift, depth, group_out, size, &o };
 #if defined(EENN_CONV_S8_DSP) && EENN_CONV_S8_FEW_VALUES
             if (scratch != NULL && depth < EENN_PAIR_CHUNK_S8) {
@@ -316,6 +322,12 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
                     eenn_conv_tile_small_dsp(&g, out_w, &oy, &ox, count, w, depth, group_out, b, mult, shift, &o,
                                              out + p, size, scratch, &columns);
                 }
+                continue;
+            }
+#endif
+#if EENN_CONV_S8_DIRECT
+            if (scratch == NULL) {
+                eenn_conv_direct_s8(&g, out_h, out_w, w, group_out, b, mult, shift, &o, out, size);
                 continue;
             }
 #endif

@@ -3,7 +3,7 @@
 
 import type { DType, Tensor } from '../ir/graph.js';
 import { commentText, formatArrayBody, formatShape, type ArrayKind, type IdentifierPool } from './c-format.js';
-import type { ConstArray, ConstCType } from './kernel-call.js';
+import type { ConstArray, ConstCType } from '../kernels/call.js';
 
 /** C element type of a tensor's dtype where code generation handles it. */
 export const CTYPE_OF: Partial<Record<DType, ConstCType>> = { float32: 'float', int8: 'int8_t', int32: 'int32_t' };

@@ -10,7 +10,8 @@ import { nodeError } from '../ir/diagnostics.js';
 import { sizeOf, type Tensor } from '../ir/graph.js';
 import { lookupOp } from '../ops/registry.js';
 import type { Value } from '../ops/types.js';
-import { constArg, intArg, tensorArg, type KernelCall, type LowerContext } from './kernel-call.js';
+import { constArg, intArg, tensorArg, type KernelCall } from '../kernels/call.js';
+import { type LowerContext } from './kernel-call.js';
 import { collapse, contiguousStrides, piecesOf, type StridedSpace } from './strided.js';
 
 const LAYOUT_SOURCE = 'eenn_layout_f32.c';

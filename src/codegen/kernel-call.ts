@@ -1,11 +1,9 @@
-// What a lowering produces: calls to hand-written kernels, described as data (function, source file, arguments).
-// The model emitter turns them into C; nothing here knows C syntax.
+// What a lowering sees and produces: the context of one step, and the calls of hand-written kernels that compute it
+// (a call as data is src/kernels/call.ts). The model emitter turns them into C; nothing here knows C syntax.
 
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 import type { Step } from '../schedule/schedule.js';
 
-export type { ConstArray, ConstCType, KernelArg, KernelCall } from '../kernels/call.js';
-export { constArg, floatArg, intArg, macroArg, nullArg, optionalTensorArg, scratchArg, tensorArg } from '../kernels/call.js';
 import { floatArg, type KernelArg, type KernelCall } from '../kernels/call.js';
 
 /** The kernel calls for one step (a node and the activation fused into it). */

@@ -7,7 +7,7 @@ import { nodeMacs } from '../ops/macs.js';
 import type { Step } from '../schedule/schedule.js';
 import { commentText, formatCount, formatFloat, formatInt, formatShape } from './c-format.js';
 import type { ConstantTable } from './constants.js';
-import type { KernelArg, KernelCall } from './kernel-call.js';
+import type { KernelArg, KernelCall } from '../kernels/call.js';
 import type { LoweredGraphStep } from './lower-steps.js';
 import { rollCalls, type RolledArg } from './roll-loops.js';
 import type { IoUse, TensorStorage } from './storage.js';

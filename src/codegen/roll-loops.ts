@@ -5,7 +5,7 @@
 // `for (block = 0; ...)`, the derived arrays of the blocks concatenated into one. The emitter calls rollCalls on
 // each step's calls; nothing here knows C syntax.
 
-import type { ConstArray, KernelArg, KernelCall } from './kernel-call.js';
+import type { ConstArray, KernelArg, KernelCall } from '../kernels/call.js';
 import { sameArray } from './constants.js';
 
 /** How one argument changes from one pass of a loop to the next. */

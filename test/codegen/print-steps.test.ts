@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { IdentifierPool } from '../../src/codegen/c-format.js';
 import { ConstantTable } from '../../src/codegen/constants.js';
-import type { ConstArray, KernelCall } from '../../src/codegen/kernel-call.js';
-import { constArg, intArg, nullArg, tensorArg } from '../../src/codegen/kernel-call.js';
+import type { ConstArray, KernelCall } from '../../src/kernels/call.js';
+import { constArg, intArg, nullArg, tensorArg } from '../../src/kernels/call.js';
 import { printSteps } from '../../src/codegen/print-steps.js';
 import { TensorStorage } from '../../src/codegen/storage.js';
 import { planMemory } from '../../src/schedule/memory-plan.js';

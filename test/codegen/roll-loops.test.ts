@@ -3,8 +3,8 @@
 // calls' constants the way the kernels decide at run time.
 
 import { describe, expect, it } from 'vitest';
-import type { ConstArray, KernelArg, KernelCall } from '../../src/codegen/kernel-call.js';
-import { constArg, intArg, nullArg, scratchArg, tensorArg } from '../../src/codegen/kernel-call.js';
+import type { ConstArray, KernelArg, KernelCall } from '../../src/kernels/call.js';
+import { constArg, intArg, nullArg, scratchArg, tensorArg } from '../../src/kernels/call.js';
 import { int8KernelSwitches } from '../../src/kernels/switches.js';
 import { rollCalls } from '../../src/codegen/roll-loops.js';
 import type { Graph } from '../../src/ir/graph.js';

@@ -2,7 +2,8 @@
 
 import { nodeError } from '../../ir/diagnostics.js';
 import { sizeOf, type Tensor } from '../../ir/graph.js';
-import { intArg, tensorArg, type KernelArg, type KernelCall, type LowerContext } from '../kernel-call.js';
+import { intArg, tensorArg, type KernelArg, type KernelCall } from '../../kernels/call.js';
+import { type LowerContext } from '../kernel-call.js';
 
 /** Kernel source files, one family each (templates/c/kernels). */
 export const SOURCES = {

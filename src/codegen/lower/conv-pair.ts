@@ -5,18 +5,8 @@ import type { Node, Tensor } from '../../ir/graph.js';
 import { clampRange } from '../../ops/activation.js';
 import { forwardWindow } from '../../ops/spatial.js';
 import { convPairResult, type PlannedConvPair } from '../../schedule/conv-pair.js';
-import {
-  constArg,
-  floatArg,
-  intArg,
-  nullArg,
-  optionalTensorArg,
-  scratchArg,
-  tensorArg,
-  type KernelArg,
-  type LoweredStep,
-  type LowerContext,
-} from '../kernel-call.js';
+import { constArg, floatArg, intArg, nullArg, optionalTensorArg, scratchArg, tensorArg, type KernelArg } from '../../kernels/call.js';
+import { type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { packOutputBlocks } from '../pack-weights.js';
 import { constantFloats, SOURCES } from './common.js';
 import { describeWindow, to2d } from './conv.js';

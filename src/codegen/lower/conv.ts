@@ -4,17 +4,8 @@
 import { attrInt, attrInts } from '../../ops/attrs.js';
 import { convTransposeWindow } from '../../ops/conv.js';
 import { forwardWindow, type WindowGeometry } from '../../ops/spatial.js';
-import {
-  activationArgs,
-  constArg,
-  intArg,
-  optionalTensorArg,
-  scratchArg,
-  tensorArg,
-  type KernelArg,
-  type LoweredStep,
-  type LowerContext,
-} from '../kernel-call.js';
+import { constArg, intArg, optionalTensorArg, scratchArg, tensorArg, type KernelArg } from '../../kernels/call.js';
+import { activationArgs, type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { CONV_POOL_BLOCK } from '../../kernels/conv-block.js';
 import { isConv1x1, isDepthwise, to2d, type Window2d } from '../../kernels/window.js';
 import { packOutputBlocks } from '../pack-weights.js';

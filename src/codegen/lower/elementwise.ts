@@ -6,17 +6,8 @@ import { graphClipBounds } from '../../ops/activation.js';
 import { attrInt, declaredAttributes } from '../../ops/attrs.js';
 import { attributesOf } from '../../ops/facts.js';
 import { lookupOp, supportedOps } from '../../ops/registry.js';
-import {
-  constArg,
-  floatArg,
-  intArg,
-  tensorArg,
-  type ConstArray,
-  type KernelArg,
-  type KernelCall,
-  type LoweredStep,
-  type LowerContext,
-} from '../kernel-call.js';
+import { constArg, floatArg, intArg, tensorArg, type ConstArray, type KernelArg, type KernelCall } from '../../kernels/call.js';
+import { type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { stridedCopyCalls } from '../data-movement.js';
 import { broadcastStrides, collapse, contiguousStrides, piecesOf } from '../strided.js';
 import { constantFloats, elementwiseCalls, input, SOURCES, unsupported } from './common.js';

@@ -3,7 +3,8 @@
 
 import { sizeOf, type Tensor } from '../../ir/graph.js';
 import { intAttr, intsAttr } from '../../ir/int8.js';
-import { constArg, intArg, type ConstArray, type KernelArg, type KernelCall, type LowerContext } from '../kernel-call.js';
+import { constArg, intArg, type ConstArray, type KernelArg, type KernelCall } from '../../kernels/call.js';
+import { type LowerContext } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
 
 /** int8 kernel source files (templates/c/kernels): one per convolution kernel, one per family for the others. */

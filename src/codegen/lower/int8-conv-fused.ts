@@ -9,17 +9,8 @@ import { intAttr, intsAttr } from '../../ir/int8.js';
 import { attrInt, attrInts } from '../../ops/attrs.js';
 import { forwardWindow } from '../../ops/spatial.js';
 import { fusedBlockBytes } from '../../kernels/conv-block.js';
-import {
-  constArg,
-  intArg,
-  scratchArg,
-  tensorArg,
-  type KernelArg,
-  type KernelCall,
-  type Lowering,
-  type LoweredStep,
-  type LowerContext,
-} from '../kernel-call.js';
+import { constArg, intArg, scratchArg, tensorArg, type KernelArg, type KernelCall } from '../../kernels/call.js';
+import { type Lowering, type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
 import { describeWindow, poolPlaneArgs, to2d, windowArgs } from './conv.js';
 import { int32Array, int8Array, S8_SOURCES, zeroPointOf } from './int8-common.js';

@@ -8,7 +8,8 @@ import { sizeOf, type Tensor } from '../../ir/graph.js';
 import { attrInt } from '../../ops/attrs.js';
 import { convTransposeWindow } from '../../ops/conv.js';
 import { forwardWindow } from '../../ops/spatial.js';
-import { constArg, intArg, nullArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
+import { constArg, intArg, nullArg, scratchArg, tensorArg, type KernelArg } from '../../kernels/call.js';
+import { type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
 import { convShapeArgs, convTransposeCall, describeWindow } from './conv.js';
 import {

@@ -4,7 +4,8 @@
 
 import { sizeOf } from '../../ir/graph.js';
 import { int8DepthwiseInPlaceScratch } from '../../kernels/depthwise-s8.js';
-import { constArg, intArg, nullArg, scratchArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
+import { constArg, intArg, nullArg, scratchArg, tensorArg, type KernelArg } from '../../kernels/call.js';
+import { type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
 import { depthwiseShapeArgs, describeWindow, windowArgs, type Window2d } from './conv.js';
 import { checkBias, clampArgs, constantInt8, int32Array, requantizationArgs, zeroPointOf } from './int8-common.js';

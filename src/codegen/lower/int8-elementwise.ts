@@ -2,7 +2,8 @@
 // function and change of scale), and the float32 <-> int8 conversions Quantize and Dequantize at a model's edges.
 
 import { intAttr, intsAttr } from '../../ir/int8.js';
-import { constArg, floatArg, intArg, type KernelArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
+import { constArg, floatArg, intArg, type KernelArg } from '../../kernels/call.js';
+import { type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { elementwiseCalls, input, unsupported } from './common.js';
 import { binaryCalls } from './elementwise.js';
 import { clampArgs, int8Array, int8Input, requireInt8, S8_SOURCES, scaleOf, zeroPointOf } from './int8-common.js';

@@ -3,7 +3,8 @@
 // scratch and calls the ordinary 1x1 kernel on them: the call takes that kernel's weights and parameters as the
 // ordinary lowering prepares them.
 
-import { scratchArg, tensorArg, type KernelArg, type Lowering, type LoweredStep, type LowerContext } from '../kernel-call.js';
+import { scratchArg, tensorArg, type KernelArg } from '../../kernels/call.js';
+import { type Lowering, type LoweredStep, type LowerContext } from '../kernel-call.js';
 
 /** The kernel's source file. */
 export const CONV_IN_PLACE_S8_SOURCE = 'eenn_conv2d_1x1_in_place_s8.c';

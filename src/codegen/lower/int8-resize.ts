@@ -3,7 +3,8 @@
 
 import { sizeOf } from '../../ir/graph.js';
 import { intAttr, intsAttr, RESIZE_WEIGHT_BITS } from '../../ir/int8.js';
-import { constArg, intArg, tensorArg, type KernelArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
+import { constArg, intArg, tensorArg, type KernelArg } from '../../kernels/call.js';
+import { type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { unsupported } from './common.js';
 import { int32Array, int8Input, requireInt8, zeroPointOf } from './int8-common.js';
 

@@ -3,7 +3,8 @@
 
 import { sizeOf } from '../../ir/graph.js';
 import { attrFloat, attrInt, attrInts, attrString, intsFromAttrOrInput, normalizeAxis, numbersOf } from '../../ops/attrs.js';
-import { constArg, floatArg, intArg, macroArg, tensorArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
+import { constArg, floatArg, intArg, macroArg, tensorArg } from '../../kernels/call.js';
+import { type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { lowerByProbe, lowerConcat, stridedCopyCalls } from '../data-movement.js';
 import { resizeTables } from '../resize-taps.js';
 import { contiguousStrides } from '../strided.js';

@@ -4,18 +4,8 @@
 import { sizeOf } from '../../ir/graph.js';
 import { attrInt } from '../../ops/attrs.js';
 import { attributesOf } from '../../ops/facts.js';
-import {
-  activationArgs,
-  constArg,
-  intArg,
-  nullArg,
-  tensorArg,
-  type ActivationRange,
-  type KernelArg,
-  type KernelCall,
-  type LoweredStep,
-  type LowerContext,
-} from '../kernel-call.js';
+import { constArg, intArg, nullArg, tensorArg, type KernelArg, type KernelCall } from '../../kernels/call.js';
+import { activationArgs, type ActivationRange, type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { outputMajor, packOutputBlocks } from '../pack-weights.js';
 import { broadcastStrides, collapse, contiguousStrides } from '../strided.js';
 import { SOURCES, input, unsupported } from './common.js';

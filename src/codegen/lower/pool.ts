@@ -3,7 +3,8 @@
 import { sizeOf } from '../../ir/graph.js';
 import { attrInt, attrInts } from '../../ops/attrs.js';
 import { forwardWindow } from '../../ops/spatial.js';
-import { intArg, tensorArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
+import { intArg, tensorArg } from '../../kernels/call.js';
+import { type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { SOURCES, input, unsupported } from './common.js';
 import { describeVolume, describeWindow, poolPlaneArgs, requirePlanar, to2d, volumeWindowArgs, windowArgs } from './conv.js';
 

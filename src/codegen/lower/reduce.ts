@@ -2,7 +2,8 @@
 
 import { sizeOf } from '../../ir/graph.js';
 import { attrInt, intsFromAttrOrInput, normalizeAxis } from '../../ops/attrs.js';
-import { intArg, tensorArg, type LoweredStep, type LowerContext } from '../kernel-call.js';
+import { intArg, tensorArg } from '../../kernels/call.js';
+import { type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { stridedCopyCalls } from '../data-movement.js';
 import { contiguousStrides } from '../strided.js';
 import { SOURCES, input, unsupported } from './common.js';

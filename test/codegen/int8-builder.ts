@@ -8,6 +8,7 @@ import { INT8_DOMAIN, perTensorQuant, type ScaleZero } from '../../src/ir/int8.j
 import type { Value } from '../../src/ops/types.js';
 import { quantizeF32S8 } from '../../src/quantize/fixedpoint.js';
 import { addParams, channelMultipliers, mulParams } from '../../src/quantize/multiplier.js';
+import { qAddAttrs } from '../../src/quantize/rewrite/elementwise.js';
 import { GraphBuilder } from '../schedule/graph-builder.js';
 
 export class Int8GraphBuilder {
@@ -209,24 +210,7 @@ export class Int8GraphBuilder {
   add(a: string, b: string, outShape: number[], subtract = false, act: [number, number] = [-128, 127]): string {
     const q = this.quant();
     const p = addParams(this.quantOf(a), this.quantOf(b), q, act[0], act[1]);
-    return this.q(
-      'QAdd',
-      [a, b],
-      {
-        input1_multiplier: p.input1Multiplier,
-        input1_shift: p.input1Shift,
-        input2_multiplier: p.input2Multiplier,
-        input2_shift: p.input2Shift,
-        left_shift: p.leftShift,
-        output_multiplier: p.outputMultiplier,
-        output_shift: p.outputShift,
-        act_min: p.actMin,
-        act_max: p.actMax,
-        subtract: subtract ? 1 : 0,
-      },
-      outShape,
-      q,
-    );
+    return this.q('QAdd', [a, b], qAddAttrs(p, subtract), outShape, q);
   }
 
   mul(a: string, b: string, outShape: number[], given?: ScaleZero): string {

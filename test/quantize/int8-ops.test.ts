@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { sizeOf, type Graph, type Node, type Tensor } from '../../src/ir/graph.js';
 import { INT8_DOMAIN } from '../../src/ir/int8.js';
 import type { Value } from '../../src/ops/types.js';
-import { INT32_MAX, INT32_MIN, requantizeS8, type AddParamsS8 } from '../../src/quantize/fixedpoint.js';
+import { INT32_MAX, INT32_MIN, requantizeS8 } from '../../src/quantize/fixedpoint.js';
 import { requantizeChannel } from '../../src/quantize/int8/kernel.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { addParams, mulParams } from '../../src/quantize/multiplier.js';
+import { qAddAttrs } from '../../src/quantize/rewrite/elementwise.js';
 import {
   activation,
   channelWeights,
@@ -52,21 +53,6 @@ function runAndCompare(graph: Graph, inputs: Record<string, Value>): Int8Array {
   expect(result.shape).toEqual(graph.tensors.get(graph.outputs[0]!)!.shape);
   expect(Array.from(result.data as Int8Array)).toEqual(Array.from(plain.data as Int8Array));
   return result.data as Int8Array;
-}
-
-function addAttrs(p: AddParamsS8, subtract: boolean): Node['attrs'] {
-  return {
-    input1_multiplier: p.input1Multiplier,
-    input1_shift: p.input1Shift,
-    input2_multiplier: p.input2Multiplier,
-    input2_shift: p.input2Shift,
-    left_shift: p.leftShift,
-    output_multiplier: p.outputMultiplier,
-    output_shift: p.outputShift,
-    act_min: p.actMin,
-    act_max: p.actMax,
-    subtract: subtract ? 1 : 0,
-  };
 }
 
 describe('QConv', () => {
@@ -397,15 +383,15 @@ describe('QAdd and QMul', () => {
   it('hand-worked: add, subtract and a fused ReLU at unit scales', () => {
     const [a, b, y] = [activation('a', [3], UNIT), activation('b', [3], UNIT), activation('y', [3], UNIT)];
     const inputs = { a: int8Value([3], [10, -20, 100]), b: int8Value([3], [3, 5, -100]) };
-    expect(run(binaryGraph('QAdd', a, b, y, addAttrs(addParams(UNIT, UNIT, UNIT), false)), inputs)).toEqual([13, -15, 0]);
-    expect(run(binaryGraph('QAdd', a, b, y, addAttrs(addParams(UNIT, UNIT, UNIT), true)), inputs)).toEqual([7, -25, 127]);
-    expect(run(binaryGraph('QAdd', a, b, y, addAttrs(addParams(UNIT, UNIT, UNIT, 0, 127), false)), inputs)).toEqual([13, 0, 0]);
+    expect(run(binaryGraph('QAdd', a, b, y, qAddAttrs(addParams(UNIT, UNIT, UNIT), false)), inputs)).toEqual([13, -15, 0]);
+    expect(run(binaryGraph('QAdd', a, b, y, qAddAttrs(addParams(UNIT, UNIT, UNIT), true)), inputs)).toEqual([7, -25, 127]);
+    expect(run(binaryGraph('QAdd', a, b, y, qAddAttrs(addParams(UNIT, UNIT, UNIT, 0, 127), false)), inputs)).toEqual([13, 0, 0]);
   });
 
   it('hand-worked: an int8 constant operand broadcast over rows', () => {
     const a = activation('a', [2, 3], UNIT);
     const b = int8Constant('b', [3], [1, 2, 3], UNIT);
-    const graph = binaryGraph('QAdd', a, b, activation('y', [2, 3], UNIT), addAttrs(addParams(UNIT, UNIT, UNIT), false));
+    const graph = binaryGraph('QAdd', a, b, activation('y', [2, 3], UNIT), qAddAttrs(addParams(UNIT, UNIT, UNIT), false));
     expect(run(graph, { a: int8Value([2, 3], [0, 0, 0, 10, 20, 30]) })).toEqual([1, 2, 3, 11, 22, 33]);
   });
 
@@ -445,7 +431,7 @@ describe('QAdd and QMul', () => {
         const p = mulParams(qA, qB, qY);
         attrs = { output_multiplier: p.outputMultiplier, output_shift: p.outputShift, act_min: -128, act_max: 127 };
       } else {
-        attrs = addAttrs(addParams(qA, qB, qY), subtract);
+        attrs = qAddAttrs(addParams(qA, qB, qY), subtract);
       }
       const out = runAndCompare(binaryGraph(op === 'Mul' ? 'QMul' : 'QAdd', a, b, y, attrs), {
         a: int8Value(a.shape, aData),

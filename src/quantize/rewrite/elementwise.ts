@@ -7,7 +7,7 @@ import type { Node } from '../../ir/graph.js';
 import type { ScaleZero } from '../../ir/int8.js';
 import { lookupOp } from '../../ops/registry.js';
 import type { Value } from '../../ops/types.js';
-import { quantizeF32S8 } from '../fixedpoint.js';
+import { quantizeF32S8, type AddParamsS8, type MulParamsS8 } from '../fixedpoint.js';
 import { addParams, mulParams } from '../multiplier.js';
 import { chooseQuantParams } from '../quant-params.js';
 import { addInt8Constant, constantFloats, int8Node, type RewriteContext } from './context.js';
@@ -64,26 +64,29 @@ export function binary(ctx: RewriteContext, node: Node): void {
   const out = outputStage(ctx, node);
   if (node.op === 'Add' || node.op === 'Sub') {
     const p = addParams(a.q, b.q, out.q, out.actMin, out.actMax, node.name);
-    ctx.addNode(
-      int8Node('QAdd', node.name, [a.name, b.name], [out.name], {
-        input1_multiplier: p.input1Multiplier,
-        input1_shift: p.input1Shift,
-        input2_multiplier: p.input2Multiplier,
-        input2_shift: p.input2Shift,
-        left_shift: p.leftShift,
-        ...outputAttrs(p),
-        subtract: node.op === 'Sub' ? 1 : 0,
-      }),
-    );
+    ctx.addNode(int8Node('QAdd', node.name, [a.name, b.name], [out.name], qAddAttrs(p, node.op === 'Sub')));
     return;
   }
   const p = mulParams(a.q, b.q, out.q, out.actMin, out.actMax, node.name);
-  ctx.addNode(int8Node('QMul', node.name, [a.name, b.name], [out.name], outputAttrs(p)));
+  ctx.addNode(int8Node('QMul', node.name, [a.name, b.name], [out.name], qMulAttrs(p)));
 }
 
-/** The output requantization attributes QAdd and QMul share: multiplier and shift, then the clamp. */
-function outputAttrs(p: { outputMultiplier: number; outputShift: number; actMin: number; actMax: number }): Record<string, number> {
+/** The attributes of a QMul (src/ir/int8.ts) from its parameters: the output multiplier and shift, then the clamp. */
+export function qMulAttrs(p: MulParamsS8): Record<string, number> {
   return { output_multiplier: p.outputMultiplier, output_shift: p.outputShift, act_min: p.actMin, act_max: p.actMax };
+}
+
+/** The attributes of a QAdd (src/ir/int8.ts) from its parameters; `subtract` makes it a - b. */
+export function qAddAttrs(p: AddParamsS8, subtract: boolean): Record<string, number> {
+  return {
+    input1_multiplier: p.input1Multiplier,
+    input1_shift: p.input1Shift,
+    input2_multiplier: p.input2Multiplier,
+    input2_shift: p.input2Shift,
+    left_shift: p.leftShift,
+    ...qMulAttrs(p),
+    subtract: subtract ? 1 : 0,
+  };
 }
 
 /** Any elementwise function of one int8 activation: tabulate the float operator over all 256 inputs. */

@@ -17,6 +17,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   ops: ['ir'],
   frontend: ['ir', 'ops', 'util', 'data'],
   quantize: ['ir', 'ops', 'util'],
+  exits: ['ir', 'ops', 'util'],
   target: ['ir', 'util'],
   kernels: ['ir', 'ops'],
   schedule: ['ir', 'ops', 'kernels', 'target'],

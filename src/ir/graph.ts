@@ -1,6 +1,8 @@
 // The graph IR every stage reads and writes: typed tensors and nodes in topological order.
 // It depends on nothing; the frontend builds it from ONNX, later stages annotate it.
 
+import type { GraphExits } from './exits.js';
+
 /** Element types the compiler knows. int64 values are held in Float64Array (exact to 2^53). */
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
@@ -52,6 +54,10 @@ export interface Graph {
   /** Model inputs (names), excluding initializers. */
   inputs: string[];
   outputs: string[];
+  /** The model's metadata_props (key -> value), as imported; absent when it has none. */
+  metadata?: Record<string, string>;
+  /** Early exits (src/ir/exits.ts), set by the exits stage; absent for a model that always runs to its end. */
+  exits?: GraphExits;
 }
 
 /** ONNX's name for its default operator set, which a graph spells "". */

@@ -23,6 +23,7 @@ import { readSamples } from './data/index.js';
 import { DEFAULT_PERCENTILE, type CalibrationMethod } from './quantize/calibrate.js';
 import { quantizeGraph } from './quantize/quantize-graph.js';
 import { noOverrides, type QuantOverrides } from './quantize/overrides.js';
+import { attachExits, resolveExits, type ExitOptions } from './exits/index.js';
 
 export type Precision = 'int8' | 'float32';
 
@@ -49,6 +50,8 @@ export interface CompileOptions {
   arena?: ArenaPolicy;
   /** Progress lines for long work (calibration); default: none. */
   onProgress?: (message: string) => void;
+  /** Early exits (--exits, --exit-threshold, --exit-policy, --no-exits); default: what the model states or shows. */
+  exits?: ExitOptions;
 }
 
 export interface CalibrationSource {
@@ -92,13 +95,17 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   // --opt reaches the Makefile and the compiler: refused before any work when it is not plain flags.
   if (options.optimization !== undefined) checkOptimization(options.optimization);
   const modelName = modelNameOf(options.model);
-  const { graph: floatGraph, notes, overrides } = importWithOwnQuantization(options.model, options.inputShapes);
-  const graph =
+  const imported = importWithOwnQuantization(options.model, options.inputShapes);
+  const { notes, overrides } = imported;
+  const exits = withFile(options.model, () => resolveExits(imported.graph, options.exits ?? {}, notes));
+  const floatGraph = exits ? attachExits(imported.graph, exits) : imported.graph;
+  const compiled =
     options.precision === 'int8'
-      ? await quantizeModel(floatGraph, { ...options, overrides }, notes).catch((err: unknown) => {
+      ? await quantizeModel(imported.graph, { ...options, overrides }, notes).catch((err: unknown) => {
           throw err instanceof EennError ? err.withFile(options.model) : err;
         })
-      : floatGraph;
+      : imported.graph;
+  const graph = exits ? withFile(options.model, () => attachExits(compiled, exits)) : compiled;
   const policy = options.arena ?? DEFAULT_ARENA_POLICY;
   const plan = planMemory(graph, arenaPlanOptions(graph, target, policy));
   if (typeof policy === 'number' && plan.arenaBytes > policy) {

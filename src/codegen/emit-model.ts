@@ -1,7 +1,8 @@
 // Codegen: turns the planned graph (float32, or quantized to the int8 dialect) into model.c / model.h (Handlebars
 // templates) plus the kernel files they use. Sits after planMemory; firmware.ts wraps the result into a project.
 // The assembly only: where tensors live (storage.ts), the constant arrays (constants.ts), the steps
-// (print-steps.ts), the model's inputs and outputs (model-io.ts) and the kernel files (kernel-files.ts).
+// (print-steps.ts), the model's inputs and outputs (model-io.ts), the early exits (exits.ts) and the kernel files
+// (kernel-files.ts).
 
 import type { Graph } from '../ir/graph.js';
 import { contractChecks } from './contract-checks.js';
@@ -9,6 +10,7 @@ import type { MemoryPlan } from '../schedule/memory-plan.js';
 import { validatePlan } from '../schedule/memory-plan.js';
 import { commentText, formatCount, IdentifierPool } from './c-format.js';
 import { ConstantTable, type PrintedConstant } from './constants.js';
+import { printExits, TAKEN_VARIABLE, type PrintedExit, type PrintedExits } from './exits.js';
 import { checkEmitOptions, checkModelIo } from './emit-checks.js';
 import { KERNEL_DIR, kernelFiles, kernelHeaders } from './kernel-files.js';
 import { lowerGraph } from './lower-float.js';
@@ -61,10 +63,12 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   const storage = new TensorStorage(graph, plan, constants, options.precision);
   const printed = printSteps(graph, lowered, storage, constants);
   const { copies, sources: copySources } = outputCopies(graph, plan, storage);
-  const sources = [...new Set([...printed.sources, ...copySources])].sort();
+  const exits = printExits(graph, plan, storage, constants, copies);
+  const sources = [...new Set([...printed.sources, ...copySources, ...exits.sources])].sort();
   const context = modelContext(graph, plan, lowered, options, prefix, {
     printed,
     copies,
+    exits,
     storage,
     constants: constants.printed(),
     headers: kernelHeaders(sources, options.precision),
@@ -87,6 +91,7 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
 interface ModelParts {
   printed: PrintedSteps;
   copies: OutputCopy[];
+  exits: PrintedExits;
   storage: TensorStorage;
   constants: { arrays: PrintedConstant[]; bytes: number };
   headers: string[];
@@ -101,6 +106,16 @@ function modelContext(graph: Graph, plan: MemoryPlan, lowered: readonly LoweredG
   const arenaBytes = hasArena ? plan.arenaBytes : 0;
   const weightBytes = parts.constants.bytes;
   const PREFIX = prefix.toUpperCase();
+  // Each early exit's decision follows its step: in eenn_run, or after the call of the section its step ends.
+  const decisionsAfter = (step: number): PrintedExit[] => parts.exits.exits.filter((e) => e.step === step);
+  const sections = sectionsOf(
+    parts.printed.steps,
+    inputs,
+    outputs,
+    parts.exits.exits.map((e) => e.step),
+  ).map((section) => ({ ...section, steps: section.steps.map((step) => ({ ...step, decisions: [] })), decisions: decisionsAfter(section.last) }));
+  const steps = parts.printed.steps.map((step, i) => ({ ...step, decisions: sections.length > 0 ? [] : decisionsAfter(i) }));
+  const numExits = Math.max(1, parts.exits.docs.length);
   return {
     modelName: commentText(options.modelName),
     precision: options.precision,
@@ -112,8 +127,11 @@ function modelContext(graph: Graph, plan: MemoryPlan, lowered: readonly LoweredG
     inputs,
     outputs,
     anyQuantizedIo: [...inputs, ...outputs].some((t) => t.quantized),
-    numExits: 1,
-    finalExit: 0,
+    numExits,
+    finalExit: numExits - 1,
+    exitDocs: parts.exits.docs,
+    exitPolicy: parts.exits.policy ?? '',
+    takenVariable: TAKEN_VARIABLE,
     arenaBytes,
     arenaFloats: Math.max(1, Math.ceil(plan.arenaBytes / 4)),
     naiveBytes: formatCount(plan.naiveBytes),
@@ -126,8 +144,8 @@ function modelContext(graph: Graph, plan: MemoryPlan, lowered: readonly LoweredG
     constants: parts.constants.arrays,
     hasArena,
     offsets,
-    steps: parts.printed.steps,
-    sections: sectionsOf(parts.printed.steps, inputs, outputs),
+    steps,
+    sections,
     sectionSteps: SECTION_STEPS,
     copies: parts.copies,
     contractChecks: contractChecks(graph, lowered),

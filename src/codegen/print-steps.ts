@@ -24,7 +24,7 @@ export const SECTION_STEPS = 64;
 const LOOP_VARIABLE = 'block';
 
 /** A call as the template prints it: the function and its arguments, labels padded to one width. */
-interface PrintedCall {
+export interface PrintedCall {
   fn: string;
   args: { label: string; expr: string }[];
 }
@@ -53,7 +53,7 @@ export interface Section {
 }
 
 /** What printing a step needs besides its calls: where tensors live, the constant arrays, the step's number. */
-interface StepPrinter {
+export interface StepPrinter {
   storage: TensorStorage;
   constants: ConstantTable;
   stepIndex: number;
@@ -108,12 +108,7 @@ function printGroups(calls: KernelCall[], printer: StepPrinter): PrintedGroup[] 
     if (group.kind === 'calls') {
       return {
         loop: undefined,
-        calls: group.calls.map((call) =>
-          printedCall(
-            call.fn,
-            call.args.map((arg) => [arg.name, argExpr(arg, printer)]),
-          ),
-        ),
+        calls: group.calls.map((call) => printCall(call, printer)),
       };
     }
     const rolled = group.calls.map((call) =>
@@ -124,6 +119,14 @@ function printGroups(calls: KernelCall[], printer: StepPrinter): PrintedGroup[] 
     );
     return { loop: { count: group.count, variable: LOOP_VARIABLE }, calls: rolled };
   });
+}
+
+/** One call of step `printer.stepIndex`, every argument as a C expression. */
+export function printCall(call: KernelCall, printer: StepPrinter): PrintedCall {
+  return printedCall(
+    call.fn,
+    call.args.map((arg) => [arg.name, argExpr(arg, printer)]),
+  );
 }
 
 function printedCall(fn: string, args: [string, string][]): PrintedCall {
@@ -178,13 +181,20 @@ function withPassOffset(base: string, start: number, step: number): string {
 /**
  * The steps in sections of SECTION_STEPS when there are more than that (else none), each a static function
  * `eenn_steps_FIRST_LAST` (the eenn_ prefix keeps it apart from every identifier made from a tensor name) taking
- * the model inputs and outputs its steps use.
+ * the model inputs and outputs its steps use. A section also ends at each step of `cuts` (where eenn_run decides
+ * on an early exit between two sections).
  */
-export function sectionsOf(steps: PrintedStep[], inputs: { index: number; ctype: string }[], outputs: { index: number; ctype: string }[]): Section[] {
+export function sectionsOf(
+  steps: PrintedStep[],
+  inputs: { index: number; ctype: string }[],
+  outputs: { index: number; ctype: string }[],
+  cuts: readonly number[] = [],
+): Section[] {
   if (steps.length <= SECTION_STEPS) return [];
   const sections = [];
-  for (let first = 0; first < steps.length; first += SECTION_STEPS) {
-    const part = steps.slice(first, first + SECTION_STEPS);
+  for (let first = 0; first < steps.length;) {
+    const cut = Math.min(...cuts.filter((c) => c >= first), first + SECTION_STEPS - 1, steps.length - 1);
+    const part = steps.slice(first, cut + 1);
     const uses = (role: 'inputs' | 'outputs', index: number) => part.some((step) => step[role].has(index));
     const pointers = [
       ...inputs.filter((t) => uses('inputs', t.index)).map((t) => [`const ${t.ctype} *const input_${t.index}`, `input_${t.index}`]),
@@ -199,6 +209,7 @@ export function sectionsOf(steps: PrintedStep[], inputs: { index: number; ctype:
       args: pointers.map(([, arg]) => arg).join(', '),
       steps: part,
     });
+    first = last + 1;
   }
   return sections;
 }

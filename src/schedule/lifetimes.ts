@@ -2,12 +2,16 @@
 // the tensors that exist only inside one step's kernel. The memory planner sizes and shares buffers from these.
 
 import type { Graph } from '../ir/graph.js';
+import { decisionSteps } from './exits.js';
 import type { Step } from './schedule.js';
 
 export interface Lifetimes {
   /** The step that writes each node output. */
   producer: Map<string, number>;
-  /** The last step that reads each tensor; `steps.length` for the model's outputs (the caller reads them). */
+  /**
+   * The last step that reads each tensor; `steps.length` for the model's outputs (the caller reads them); at least
+   * the step after which an early exit's decision reads it.
+   */
   lastRead: Map<string, number>;
   /** Outputs of every node of a step but its last: they exist only inside that step's kernel. */
   fused: Set<string>;
@@ -32,5 +36,12 @@ export function tensorLifetimes(graph: Graph, steps: readonly Step[]): Lifetimes
     }
   }
   for (const out of graph.outputs) lastRead.set(out, steps.length);
+  // An early exit decides after its step on a tensor that lives until then; one read by that step (a Dequantize
+  // to the exit's output) lives one step more, so that the step cannot write its result over it.
+  const decidedAt = decisionSteps(graph, steps);
+  (graph.exits?.decisions ?? []).forEach(({ tensor }, i) => {
+    const at = decidedAt[i]!;
+    lastRead.set(tensor, Math.max(lastRead.get(tensor) ?? -1, at > (producer.get(tensor) ?? at) ? at + 1 : at));
+  });
   return { producer, lastRead, fused };
 }

@@ -1,8 +1,8 @@
 // Groups the graph's nodes into execution steps: one kernel call each, with an activation that directly
 // follows a Conv/Gemm/MatMul fused into it, a pool that directly follows a Conv (or an int8 QConv) fused after
 // that, an int8 residual QAdd fused after the QConv that produces one of its operands, and float Conv pairs run
-// depth-first (Conv -> Relu -> Conv -> Add -> Relu, conv-pair.ts). The memory planner and code generation both
-// walk these steps.
+// depth-first (Conv -> Relu -> Conv -> Add -> Relu, conv-pair.ts), none across an early exit's decision (exits.ts).
+// The memory planner and code generation both walk these steps.
 
 import { bytesPerElement, isDefaultDomain, sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
@@ -13,6 +13,7 @@ import { isPoolFusableConv } from '../kernels/conv-f32.js';
 import { int8ConvScratchBytes, isInt8BlockwiseConv } from '../kernels/conv-s8.js';
 import { int8DepthwiseScratchBytes, isInt8Depthwise } from '../kernels/depthwise-s8.js';
 import { convPairScratchBytes, replayBands, rowWindowOf, type ConvPair, type PlannedConvPair } from './conv-pair.js';
+import { nodeSegments } from './exits.js';
 
 /**
  * One step of execution. `nodes[0]` is the primary node; when present, `nodes[1]` is a Relu or Clip
@@ -252,8 +253,20 @@ function convPairNodes(pair: ConvPair): Node[] {
   );
 }
 
+/** True when `nodes` all run between the same two exit decisions (segmentOf: nodeSegments). */
+function oneSegment(nodes: readonly Node[], index: GraphIndex, segmentOf: (position: number) => number): boolean {
+  const segments = new Set(nodes.map((n) => segmentOf(index.position.get(n)!)));
+  return segments.size <= 1;
+}
+
 /** The pairs to fuse, by their last node: claimed greedily in graph order, each node in one pair at most. */
-function findConvPairs(graph: Graph, outputs: ReadonlySet<string>, options: ScheduleOptions, index: GraphIndex): Map<Node, PlannedConvPair> {
+function findConvPairs(
+  graph: Graph,
+  outputs: ReadonlySet<string>,
+  options: ScheduleOptions,
+  index: GraphIndex,
+  segmentOf: (position: number) => number,
+): Map<Node, PlannedConvPair> {
   const byLast = new Map<Node, PlannedConvPair>();
   if (options.fuseConvPairs === false) return byLast;
   const claimed = new Set<Node>();
@@ -262,7 +275,7 @@ function findConvPairs(graph: Graph, outputs: ReadonlySet<string>, options: Sche
     const pair = fusableConvPair(graph, node, outputs, index);
     if (!pair) continue;
     const nodes = convPairNodes(pair);
-    if (nodes.some((n) => claimed.has(n))) continue;
+    if (nodes.some((n) => claimed.has(n)) || !oneSegment(nodes, index, segmentOf)) continue;
     const a = rowWindowOf(graph, pair.first);
     const b = rowWindowOf(graph, pair.second);
     const bandRows = Math.min(Math.max(1, options.convPairBandRows?.get(node.name) ?? 1), b.outRows);
@@ -281,7 +294,14 @@ export function buildSteps(graph: Graph, options: ScheduleOptions = {}): Step[] 
   const fusedAway = new Set<Node>();
   const steps: Step[] = [];
   const index = indexGraph(graph);
-  const pairs = findConvPairs(graph, outputs, options, index);
+  const segmentOf = nodeSegments(graph, index.producer);
+  const together = (...nodes: (Node | undefined)[]): boolean =>
+    oneSegment(
+      nodes.filter((n): n is Node => n !== undefined),
+      index,
+      segmentOf,
+    );
+  const pairs = findConvPairs(graph, outputs, options, index, segmentOf);
   for (const pair of pairs.values()) for (const node of convPairNodes(pair)) fusedAway.add(node);
   for (const node of graph.nodes) {
     const pair = pairs.get(node);
@@ -295,19 +315,22 @@ export function buildSteps(graph: Graph, options: ScheduleOptions = {}): Step[] 
       continue;
     }
     if (fusedAway.has(node)) continue;
-    const act = fuse ? fusableActivation(graph, node, outputs, index) : undefined;
+    const fusable = fuse ? fusableActivation(graph, node, outputs, index) : undefined;
+    const act = together(node, fusable) ? fusable : undefined;
     if (act) fusedAway.add(act);
     const step: Step = { index: steps.length, nodes: act ? [node, act] : [node] };
     if (act) step.activation = act;
     const block = options.int8BlockChannels?.get(node.name) ?? CONV_POOL_BLOCK;
-    const pool = fusePools ? fusablePool(graph, node, (act ?? node).outputs[0] ?? '', outputs, block, index) : undefined;
+    const poolable = fusePools ? fusablePool(graph, node, (act ?? node).outputs[0] ?? '', outputs, block, index) : undefined;
+    const pool = together(node, poolable) ? poolable : undefined;
     if (pool) {
       fusedAway.add(pool);
       step.nodes.push(pool);
       step.pool = pool;
       step.scratchBytes = blockPlanesBytes(graph.tensors.get((act ?? node).outputs[0]!)!, block);
     }
-    const residual = fusePools && !pool ? fusableResidualAdd(graph, node, outputs, block, index) : undefined;
+    const addable = fusePools && !pool ? fusableResidualAdd(graph, node, outputs, block, index) : undefined;
+    const residual = together(node, addable) ? addable : undefined;
     if (residual) {
       fusedAway.add(residual);
       step.nodes.push(residual);

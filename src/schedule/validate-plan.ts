@@ -5,6 +5,7 @@
 import type { Graph } from '../ir/graph.js';
 import { inPlaceConv, poolRunsInPlace, writesOverInput } from '../kernels/index.js';
 import { convPairMayOverwriteInput } from './conv-pair.js';
+import { decisionSteps } from './exits.js';
 import { tensorBytes, type MemoryPlan, type PlannedBuffer } from './plan-types.js';
 import { ALIAS_OPS } from './schedule.js';
 
@@ -62,6 +63,10 @@ export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
     }
   }
   for (const out of graph.outputs) read.set(out, plan.steps.length);
+  // An early exit's decision reads its tensor after its decision step.
+  const decisions = graph.exits?.decisions ?? [];
+  const decidedAt = decisionSteps(graph, plan.steps);
+  decisions.forEach((d, i) => read.set(d.tensor, Math.max(read.get(d.tensor) ?? -1, decidedAt[i]!)));
   const roots = new Map<string, string>();
   const rootOf = (name: string): string => {
     const path: string[] = [];
@@ -129,6 +134,7 @@ export function validatePlan(plan: MemoryPlan, graph?: Graph): string[] {
     }
   }
   for (const b of plan.buffers) problems.push(...overwrittenWhileRead(b.tensors, produced, read, rootOf, modelInputs));
+  decisions.forEach((d, i) => problems.push(...exitProblems(plan, d.output, d.tensor, decidedAt[i]!, produced, rootOf)));
   return problems;
 }
 
@@ -171,4 +177,32 @@ function overwrittenWhileRead(
     }
   }
   return found.sort((a, b) => a.v - b.v || a.w - b.w).map((f) => f.message);
+}
+
+/**
+ * validatePlan's check of one early exit decided after step `at`: the exit's output is the caller's buffer (never
+ * the arena, which later steps reuse), and nothing written after its decision tensor, up to and including step
+ * `at`, goes over that tensor's bytes (the decision reads them after the step).
+ */
+function exitProblems(
+  plan: MemoryPlan,
+  output: string,
+  tensor: string,
+  at: number,
+  produced: ReadonlyMap<string, number>,
+  rootOf: (name: string) => string,
+): string[] {
+  const problems: string[] = [];
+  const outputBuffer = plan.buffers[plan.bufferOf.get(output) ?? -1];
+  if (outputBuffer && (outputBuffer.storage.kind === 'arena' || outputBuffer.storage.kind === 'fused')) {
+    problems.push(`exit ${output} is kept in the arena, which the steps after its decision reuse`);
+  }
+  const buffer = plan.buffers[plan.bufferOf.get(tensor) ?? -1];
+  const written = produced.get(tensor) ?? -1;
+  for (const name of buffer?.tensors ?? []) {
+    const step = produced.get(name);
+    if (name === tensor || rootOf(name) === rootOf(tensor) || step === undefined || step <= written || step > at) continue;
+    problems.push(`tensor ${name} overwrites ${tensor} at step ${step} before the decision of exit ${output} after step ${at} reads it`);
+  }
+  return problems;
 }

@@ -9,12 +9,17 @@ import { DEFAULT_TARGET_NAME } from '../target/target.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { makeTempDir } from '../util/temp-dirs.js';
 import type { ArenaPolicy } from '../schedule/arena-budget.js';
+import type { ExitPolicy } from '../ir/exits.js';
+import type { ExitOptions } from '../exits/index.js';
 import {
   collectInputShape,
   numberOption,
   parseArenaPolicy,
   parseCalibrationMethod,
   parseCount,
+  parseExitNames,
+  parseExitPolicy,
+  parseExitThresholds,
   parseIo,
   parsePercentile,
   parsePositive,
@@ -22,7 +27,7 @@ import {
   type Precision,
 } from './options.js';
 
-export interface SharedOptions extends CalibrationOptions {
+export interface SharedOptions extends CalibrationOptions, ExitCommandOptions {
   target: string;
   precision: Precision;
   inputShape: string[];
@@ -43,12 +48,42 @@ export interface CalibrationOptions {
   io: 'int8' | 'float32';
 }
 
-/** Add --target, --precision, --input-shape, --opt, --arena and --json to a command. */
+/** The early-exit options as commander leaves them: --exits gives names, --no-exits sets `exits` to false. */
+export interface ExitCommandOptions {
+  exits?: string[] | false;
+  exitThreshold?: number[];
+  exitPolicy?: ExitPolicy;
+}
+
+/** Add --exits, --exit-threshold, --exit-policy and --no-exits (build, run, test, accuracy). */
+export function withExitOptions(command: Command): Command {
+  return command
+    .option('--exits <names>', 'early exits: model outputs in exit order, the final classifier last (default: from the model)', parseExitNames)
+    .option('--exit-threshold <t>', 'early exits: the threshold of every early exit, or one per early exit (0.9 or 0.9,0.8)', parseExitThresholds)
+    .option('--exit-policy <policy>', 'early exits: max-softmax (default), margin or entropy', parseExitPolicy)
+    .option('--no-exits', 'run every layer and compute every output, taking no early exit');
+}
+
+/** ExitOptions for compileModel (src/exits/index.ts) from the command line; the flags without effect are noted. */
+export function exitOptionsFrom(options: ExitCommandOptions): ExitOptions {
+  if (options.exits === false) {
+    const unused = [options.exitThreshold && '--exit-threshold', options.exitPolicy && '--exit-policy'].filter(Boolean);
+    if (unused.length > 0) log(`note: ${unused.join(' and ')} ${unused.length === 1 ? 'has' : 'have'} no effect with --no-exits`);
+    return { disabled: true };
+  }
+  return {
+    ...(options.exits ? { names: options.exits } : {}),
+    ...(options.exitThreshold ? { thresholds: options.exitThreshold } : {}),
+    ...(options.exitPolicy ? { policy: options.exitPolicy } : {}),
+  };
+}
+
+/** Add --target, --precision, --input-shape, --opt, --arena, the early-exit options and --json to a command. */
 export function withSharedOptions(command: Command): Command {
   command
     .option('-t, --target <name>', 'target name (see `eennc targets`) or path of a target file', DEFAULT_TARGET_NAME)
     .option('--precision <p>', 'int8 or float32', parsePrecision, 'int8' as Precision);
-  return withCalibrationOptions(command)
+  return withExitOptions(withCalibrationOptions(command))
     .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions, e.g. input=1x1x28x28 (repeatable)', collectInputShape, [])
     .option('--opt <flag>', 'optimisation flag for the firmware build', '-O2')
     .option(
@@ -97,6 +132,7 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
     onProgress: log,
     outDir: outDir ?? join(await makeTempDir('eennc-'), 'project'),
     force: options.force,
+    exits: exitOptionsFrom(options),
   };
 }
 

@@ -3,23 +3,27 @@
 
 import { EennError } from '../ir/diagnostics.js';
 import { sizeOf, type Graph } from '../ir/graph.js';
-import type { Value } from '../ops/types.js';
 import type { CompileOptions, CompileResult } from '../compile.js';
 import { readSamples } from '../data/index.js';
 import { DATA_FILE_BYTES } from '../data/read-bytes.js';
 import { checkRegularFile } from '../util/read-file.js';
 import { compileOptionsFrom, log, type SampleOptions, type SharedOptions } from './common-options.js';
 import { timeoutMs } from './options.js';
-import { runReference } from '../frontend/reference.js';
 import { decodeOutput, encodeSamples, type EncodedInput } from '../io-codec.js';
+import { answeringOutput, exitName, floatReferenceRun, type ReferenceRun } from '../exit-reference.js';
 
 export interface SampleResult {
   /** Outputs as floats (int8 outputs dequantized). */
   outputs: Record<string, Float32Array>;
   /** Outputs as the firmware wrote them (int8 values for int8 outputs), for bit-exact comparison. */
   raw: Record<string, Int8Array | Float32Array>;
-  /** "final", or "exit<N>" for an early exit. */
+  /** The exit that answered: its output's name, or "final" for a model without exits. */
   exit: string;
+  /** Its index into graph.exits.outputs (0 without exits). */
+  exitIndex: number;
+  /** The output that answered (the exit's output; the first output of a model without exits). */
+  answer: string;
+  /** What this sample cost on the target (only the layers it ran); null where nothing counts them (host). */
   instructions: number | null;
 }
 
@@ -110,30 +114,44 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
   const inputTensor = graph.tensors.get(singleInput(graph, options.model).name)!;
   const { encoded, bytes } = encodeSamples(inputTensor, inputs);
   const run = await runFirmware(image!.elfPath, target, bytes, { samples: inputs.length, timeoutMs });
-  const samples = run.outputs.map((out, i) => {
+  const samples = run.outputs.map((out, i): SampleResult => {
+    const exitIndex = graph.exits ? takenExit(graph, run.exits[i], image!.elfPath, i) : 0;
+    // With exits, only the taken exit's output was written: the other outputs' bytes mean nothing.
+    const computed = graph.exits ? [answeringOutput(graph, exitIndex)] : graph.outputs;
     const outputs: Record<string, Float32Array> = {};
     const raw: Record<string, Int8Array | Float32Array> = {};
     let offset = 0;
     graph.outputs.forEach((name, k) => {
       const n = compiled.outputBytes[k]!;
-      const decoded = decodeOutput(graph.tensors.get(name)!, out.slice(offset, offset + n));
-      outputs[name] = decoded.float;
-      raw[name] = decoded.raw;
+      if (computed.includes(name)) {
+        const decoded = decodeOutput(graph.tensors.get(name)!, out.slice(offset, offset + n));
+        outputs[name] = decoded.float;
+        raw[name] = decoded.raw;
+      }
       offset += n;
     });
-    return { outputs, raw, exit: 'final', instructions: run.instructions[i] ?? null };
+    const exit = exitName(graph, exitIndex);
+    return { outputs, raw, exit, exitIndex, answer: answeringOutput(graph, exitIndex), instructions: run.instructions[i] ?? null };
   });
   return { compiled, inputs, encoded, samples, stackBytes: run.stackBytes };
 }
 
-/** The float reference's outputs for one sample. */
-export function referenceOutputs(graph: Graph, input: Float32Array): Record<string, Float32Array> {
+/** The exit index eenn_run() returned for sample `sample`, checked against the model's exits. */
+function takenExit(graph: Graph, index: number | undefined, image: string, sample: number): number {
+  const count = graph.exits?.outputs.length ?? 1;
+  if (index !== undefined && Number.isInteger(index) && index >= 0 && index < count) return index;
+  throw new EennError({
+    code: 'E_RUN',
+    file: image,
+    message: `eenn_run() returned exit ${index ?? '(none)'} for sample ${sample}; the model has exits 0 to ${count - 1}`,
+    hint: 'the firmware and the model disagree: this is a bug in eennc; report it with the model',
+  });
+}
+
+/** The float reference on one sample (every output) and the exit it takes. */
+export function floatReference(graph: Graph, input: Float32Array): ReferenceRun {
   const { name, shape } = singleInput(graph, '');
-  const value: Value = { shape, dtype: 'float32', data: input };
-  const result = runReference(graph, { [name]: value });
-  const out: Record<string, Float32Array> = {};
-  for (const o of graph.outputs) out[o] = Float32Array.from(result[o]!.data as ArrayLike<number>);
-  return out;
+  return floatReferenceRun(graph, { [name]: { shape, dtype: 'float32', data: input } });
 }
 
 /** Index of the largest value (the predicted class of a classifier output). */

@@ -3,6 +3,7 @@
 
 import { parseInputShapes } from '../frontend/input-shapes.js';
 import { EennError } from '../ir/diagnostics.js';
+import { EXIT_POLICIES, type ExitPolicy } from '../ir/exits.js';
 import { DEFAULT_PERCENTILE } from '../quantize/calibrate.js';
 import type { ArenaPolicy } from '../schedule/arena-budget.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
@@ -102,6 +103,40 @@ export function parseArenaPolicy(value: string): ArenaPolicy {
   const bytes = match ? Number(match[1]) * (match[2] === '' ? 1 : /k/i.test(match[2]!) ? 1024 : 1024 * 1024) : NaN;
   if (bytes >= 1 && bytes <= MAX_ARENA_BYTES) return bytes;
   throw badValue('--arena', value, `min, tflm, ram or a size in bytes from 1 to ${MAX_ARENA_BYTES} (4096M), e.g. 65536 or 64k`, '64k');
+}
+
+/** --exits: output names, comma-separated, in exit order (the last is the final classifier); none empty or given twice. */
+export function parseExitNames(value: string): string[] {
+  const names = value.split(',').map((name) => name.trim());
+  if (names.some((name) => name === ''))
+    throw badValue('--exits', value, 'output names separated by commas, in exit order, the final one last', 'exit0,exit1,logits');
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) {
+    throw new EennError({
+      code: 'E_USAGE',
+      message: `--exits names "${twice}" twice ("${value}")`,
+      hint: 'name each exit output once, in exit order, the final one last: for example --exits exit0,exit1,logits',
+    });
+  }
+  return names;
+}
+
+/**
+ * --exit-threshold: one number for every early exit, or one per early exit, comma-separated. Only the form is checked
+ * here; the range each policy allows and the count the model needs are checked against the model (src/exits/).
+ */
+export function parseExitThresholds(value: string): number[] {
+  const thresholds = value.split(',').map((part) => parseReal(part.trim()));
+  if (!thresholds.every(Number.isFinite))
+    throw badValue('--exit-threshold', value, 'a number, or one number per early exit separated by commas', '0.9 or 0.9,0.8');
+  return thresholds;
+}
+
+/** --exit-policy: how an early exit decides to stop (src/ir/exits.ts). */
+export function parseExitPolicy(value: string): ExitPolicy {
+  const policy = EXIT_POLICIES.find((p) => p === value);
+  if (policy) return policy;
+  throw badValue('--exit-policy', value, EXIT_POLICIES.join(', ').replace(/, ([^,]*)$/, ' or $1'), 'margin');
 }
 
 /** Collector of the repeatable --input-shape: each one checked as it is given (form, dimensions, no name twice). */

@@ -3,6 +3,7 @@
 
 import type { Command } from 'commander';
 import { writeNpy } from '../../data/index.js';
+import { sizeOf } from '../../ir/graph.js';
 import { FORCE_HELP, log, withSampleOptions, withSharedOptions } from '../common-options.js';
 import { argmax, buildAndExecute, executionJson, type ExecuteOptions } from '../execute.js';
 import { parseTimeoutSeconds } from '../options.js';
@@ -28,23 +29,27 @@ export function register(program: Command): void {
     const execution = await buildAndExecute(model, options, options.input, `building ${model} for ${options.target}`);
     const { graph } = execution.compiled;
     if (options.output) {
-      const name = graph.outputs[0]!;
+      // With exits, each sample's row is the output of the exit it took (every exit has the same shape).
+      const name = graph.exits ? graph.exits.outputs[0]! : graph.outputs[0]!;
       const shape = graph.tensors.get(name)!.shape;
-      const per = execution.samples[0]?.outputs[name]?.length ?? 0;
+      const per = sizeOf(shape);
       const all = new Float32Array(execution.samples.length * per);
-      execution.samples.forEach((s, i) => all.set(s.outputs[name]!, i * per));
+      execution.samples.forEach((s, i) => all.set(s.outputs[s.answer]!, i * per));
       writeNpy(options.output, [execution.samples.length, ...shape.slice(shape[0] === 1 ? 1 : 0)], all);
-      log(`eennc: wrote ${options.output}`);
+      log(
+        graph.exits
+          ? `eennc: wrote ${options.output}: for each sample, the output of the exit it took (${graph.exits.outputs.join(', ')})`
+          : `eennc: wrote ${options.output}`,
+      );
     }
     if (options.json) {
       process.stdout.write(JSON.stringify(executionJson(execution), null, 2) + '\n');
       return;
     }
-    const first = graph.outputs[0]!;
     const lines = execution.samples.map((s, i) => {
-      const out = s.outputs[first]!;
+      const out = s.outputs[s.answer]!;
       const count = s.instructions === null ? 'not counted on this target' : `${s.instructions} instructions`;
-      return `sample ${i}: class ${argmax(out)} (${first} max ${out[argmax(out)]!.toFixed(4)}), exit ${s.exit}, ${count}`;
+      return `sample ${i}: class ${argmax(out)} (${s.answer} max ${out[argmax(out)]!.toFixed(4)}), exit ${s.exit}, ${count}`;
     });
     const m = execution.compiled.report.memory;
     const stack = execution.stackBytes === null ? '' : `, stack used ${execution.stackBytes} B`;

@@ -5,16 +5,24 @@
 import type { Command } from 'commander';
 import { EennError } from '../../ir/diagnostics.js';
 import { FORCE_HELP, withSampleOptions, withSharedOptions } from '../common-options.js';
-import { argmax, buildAndExecute, executionJson, RANDOM_SAMPLES, referenceOutputs, type Execution, type ExecuteOptions } from '../execute.js';
+import { argmax, buildAndExecute, executionJson, floatReference, RANDOM_SAMPLES, type Execution, type ExecuteOptions } from '../execute.js';
+import { answeringOutput, exitName, int8ReferenceRun } from '../../exit-reference.js';
 import { readLabels } from '../../data/index.js';
 import { numberOption, parseNonNegative, parseTimeoutSeconds } from '../options.js';
-import { runInt8Reference } from '../../quantize/int8-reference.js';
 import type { Value } from '../../ops/types.js';
 
 /** One sample's verdict: float32 builds compare with the float reference, int8 builds with the int8 reference. */
-type Comparison =
-  | { sample: number; pass: boolean; max_abs_error: number; same_class: boolean }
-  | { sample: number; pass: boolean; mismatches: number; max_abs_error_vs_float: number; same_class_as_float: boolean };
+type Comparison = { sample: number; pass: boolean } & ExitComparison &
+  ({ max_abs_error: number; same_class: boolean } | { mismatches: number; max_abs_error_vs_float: number; same_class_as_float: boolean });
+
+/**
+ * With exits: the exit the target took and the reference's (the int8 reference's for int8, the float reference's for
+ * float32); a sample that takes another exit than the reference fails.
+ */
+interface ExitComparison {
+  exit?: string;
+  reference_exit?: string;
+}
 
 /** The most seeded random samples `test` makes up when no --data is given. */
 const MAX_RANDOM_SAMPLES = 10_000;
@@ -54,25 +62,38 @@ export function register(program: Command): void {
     const { graph, floatGraph } = execution.compiled;
     const int8 = precision === 'int8';
     const comparisons = execution.samples.map((sample, i): Comparison => {
-      const expected = referenceOutputs(floatGraph, execution.inputs[i]!);
+      const expected = floatReference(floatGraph, execution.inputs[i]!);
+      // Against the float reference: the output that answered on the target, beside the float reference's same output.
+      const got = sample.outputs[sample.answer]!;
+      const want = expected.outputs[sample.answer]!.data as Float32Array;
       let maxAbs = 0;
       let worst = 0; // float32: largest |got - want| / (atol + rtol |want|), <= 1 passes
-      let sameClass = true;
-      for (const name of floatGraph.outputs) {
-        const got = sample.outputs[name]!;
-        const want = expected[name]!;
-        for (let k = 0; k < want.length; k++) {
-          const diff = Math.abs(got[k]! - want[k]!);
-          maxAbs = Math.max(maxAbs, diff);
-          worst = Math.max(worst, diff === 0 ? 0 : Number.isNaN(diff) ? Infinity : diff / (atol + rtol * Math.abs(want[k]!)));
-        }
-        if (argmax(got) !== argmax(want)) sameClass = false;
+      for (let k = 0; k < want.length; k++) {
+        const diff = Math.abs(got[k]! - want[k]!);
+        maxAbs = Math.max(maxAbs, diff);
+        worst = Math.max(worst, diff === 0 ? 0 : Number.isNaN(diff) ? Infinity : diff / (atol + rtol * Math.abs(want[k]!)));
       }
-      if (!int8) return { sample: i, pass: worst <= 1, max_abs_error: maxAbs, same_class: sameClass };
-      // int8: the firmware's values must equal the int8 reference's bit for bit.
-      const reference = runInt8Reference(graph, { [graph.inputs[0]!]: execution.encoded[i]!.value });
-      const mismatches = countMismatches(graph.outputs, sample.raw, reference);
-      return { sample: i, pass: mismatches === 0, mismatches, max_abs_error_vs_float: maxAbs, same_class_as_float: sameClass };
+      const sameClass = argmax(got) === argmax(want);
+      const exits = graph.exits ? { exit: sample.exit } : {};
+      if (!int8) {
+        const sameExit = expected.exit === sample.exitIndex;
+        const referenceExit = graph.exits ? { reference_exit: exitName(floatGraph, expected.exit) } : {};
+        return { sample: i, pass: sameExit && worst <= 1, ...exits, ...referenceExit, max_abs_error: maxAbs, same_class: sameClass };
+      }
+      // int8: the firmware must take the int8 reference's exit, and its output must equal the reference's bit for bit.
+      const reference = int8ReferenceRun(graph, { [graph.inputs[0]!]: execution.encoded[i]!.value });
+      const sameExit = reference.exit === sample.exitIndex;
+      const mismatches = sameExit ? countMismatches([sample.answer], sample.raw, reference.outputs) : got.length;
+      const referenceExit = graph.exits ? { reference_exit: exitName(graph, reference.exit) } : {};
+      return {
+        sample: i,
+        pass: sameExit && mismatches === 0,
+        ...exits,
+        ...referenceExit,
+        mismatches,
+        max_abs_error_vs_float: maxAbs,
+        same_class_as_float: sameClass,
+      };
     });
     const failed = comparisons.filter((c) => !c.pass);
     const accuracy = options.labels === undefined ? undefined : top1(execution, readLabels(options.labels));
@@ -84,10 +105,11 @@ export function register(program: Command): void {
     } else {
       for (const c of comparisons) {
         const n = execution.samples[c.sample]!.instructions;
-        const detail =
+        const values =
           'mismatches' in c
             ? `${c.mismatches} values differ from the int8 reference; vs float: max |error| ${c.max_abs_error_vs_float.toExponential(2)}, ${c.same_class_as_float ? 'same' : 'different'} class`
             : `max |error| ${c.max_abs_error.toExponential(2)}`;
+        const detail = c.exit === undefined ? values : `${exitDetail(c.exit, c.reference_exit!, int8)}; ${values}`;
         process.stdout.write(`sample ${c.sample}: ${c.pass ? 'pass' : 'FAIL'}  ${detail}${n === null ? '' : `  ${n} instructions`}\n`);
       }
       process.stdout.write(`${comparisons.length - failed.length} passed, ${failed.length} failed\n`);
@@ -105,14 +127,30 @@ export function register(program: Command): void {
           code: 'E_MISMATCH',
           file: model,
           message: int8
-            ? `${failed.length} of ${comparisons.length} samples differ from the int8 reference`
-            : `${failed.length} of ${comparisons.length} samples differ from the reference beyond rtol ${rtol}, atol ${atol}`,
+            ? `${failed.length} of ${comparisons.length} samples differ from the int8 reference${exitMismatches(failed)}`
+            : `${failed.length} of ${comparisons.length} samples differ from the reference beyond rtol ${rtol}, atol ${atol}${exitMismatches(failed)}`,
           hint: int8
             ? 'the firmware and the int8 reference must agree bit for bit: this is a bug in eennc; report it with the model and run again with --json to see each sample'
             : 'the per-sample errors are above; float rounding on the target differs in the last bits, so loosen --rtol or --atol if the errors are that small',
         });
     }
   });
+}
+
+/** " (N took another exit than the reference)" for a failure message, when some did. */
+function exitMismatches(failed: readonly Comparison[]): string {
+  const n = failed.filter((c) => c.exit !== c.reference_exit).length;
+  return n === 0 ? '' : ` (${n} took another exit than the reference)`;
+}
+
+/** The exit part of a sample's line: the exit taken, and the reference's when it took another. */
+function exitDetail(exit: string, reference: string, int8: boolean): string {
+  if (exit === reference) return `exit ${exit}`;
+  const which = int8 ? 'the int8 reference' : 'the float reference';
+  // A float decision exactly at the threshold can fall either way: expf on the target may differ from the reference's
+  // in its last bit. The integer decisions of int8 have no such excuse.
+  const why = int8 ? '' : ' (when the decision is at the threshold, the last bit of expf on the target can tip it)';
+  return `took exit ${exit}, ${which} ${reference}${why}`;
 }
 
 /** Output values of the firmware (`got`) that are not bit-identical to the reference's (every output, in order). */
@@ -130,7 +168,10 @@ export function countMismatches(outputs: readonly string[], got: Record<string, 
   return mismatches;
 }
 
-/** Top-1 of the target's outputs and of the float reference's over the labelled samples (first output). */
+/**
+ * Top-1 over the labelled samples of the target's outputs (each sample's answering exit) and of the float reference
+ * (taking its own exits).
+ */
 function top1(execution: Execution, labels: Int32Array): { samples: number; target_top1: number; float_top1: number } {
   if (labels.length < execution.samples.length) {
     throw new EennError({
@@ -140,12 +181,12 @@ function top1(execution: Execution, labels: Int32Array): { samples: number; targ
     });
   }
   const { floatGraph } = execution.compiled;
-  const output = floatGraph.outputs[0]!;
   let target = 0;
   let float = 0;
   execution.samples.forEach((sample, i) => {
-    if (argmax(sample.outputs[output]!) === labels[i]) target++;
-    if (argmax(referenceOutputs(floatGraph, execution.inputs[i]!)[output]!) === labels[i]) float++;
+    if (argmax(sample.outputs[sample.answer]!) === labels[i]) target++;
+    const reference = floatReference(floatGraph, execution.inputs[i]!);
+    if (argmax(reference.outputs[answeringOutput(floatGraph, reference.exit)]!.data as Float32Array) === labels[i]) float++;
   });
   const n = Math.max(1, execution.samples.length);
   return { samples: execution.samples.length, target_top1: target / n, float_top1: float / n };

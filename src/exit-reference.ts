@@ -1,0 +1,51 @@
+// The references run as the generated code runs a model with early exits: the float or int8 reference's outputs
+// for a sample together with the exit it takes (exitTaken on the decision tensors, kept as they are computed).
+
+import { exitTaken } from './exits/index.js';
+import { runReference } from './frontend/reference.js';
+import type { Graph } from './ir/graph.js';
+import type { Value } from './ops/types.js';
+import { runInt8Reference } from './quantize/int8-reference.js';
+
+/** A reference run: the values of the graph's outputs (every one is computed) and the exit the model takes. */
+export interface ReferenceRun {
+  outputs: Record<string, Value>;
+  /** Index into graph.exits.outputs of the exit taken; 0 for a model without exits. */
+  exit: number;
+}
+
+/** The name a sample's exit goes by: the exit's output, or "final" for a model without exits. */
+export function exitName(graph: Graph, exit: number): string {
+  return graph.exits ? (graph.exits.outputs[exit] ?? `exit ${exit}`) : 'final';
+}
+
+/** The output that answers when the model takes `exit`: the exit's output, or the first output without exits. */
+export function answeringOutput(graph: Graph, exit: number): string {
+  return graph.exits ? graph.exits.outputs[exit]! : graph.outputs[0]!;
+}
+
+/** The float reference on `inputs` and the exit it takes (float32 decisions, as eenn_exit_f32.c makes them). */
+export function floatReferenceRun(graph: Graph, inputs: Record<string, Value>, keep: 'outputs' | 'all' = 'outputs'): ReferenceRun {
+  const decisions = decisionValues(graph);
+  const outputs = runReference(graph, inputs, { keep, onTensor: decisions.onTensor });
+  return { outputs, exit: graph.exits ? exitTaken(graph, decisions.values) : 0 };
+}
+
+/** The int8 reference on `inputs` and the exit it takes: bit for bit what the generated code computes and decides. */
+export function int8ReferenceRun(graph: Graph, inputs: Record<string, Value>, keep: 'outputs' | 'all' = 'outputs'): ReferenceRun {
+  const decisions = decisionValues(graph);
+  const outputs = runInt8Reference(graph, inputs, { keep, onTensor: decisions.onTensor });
+  return { outputs, exit: graph.exits ? exitTaken(graph, decisions.values) : 0 };
+}
+
+/** Collects the tensors the exits' decisions read, as a reference computes them. */
+function decisionValues(graph: Graph): { values: Record<string, Value>; onTensor: (name: string, value: Value) => void } {
+  const wanted = new Set(graph.exits?.decisions.map((d) => d.tensor) ?? []);
+  const values: Record<string, Value> = {};
+  return {
+    values,
+    onTensor: (name, value) => {
+      if (wanted.has(name)) values[name] = value;
+    },
+  };
+}

@@ -9,15 +9,15 @@ export const EXIT_POLICIES: readonly ExitPolicy[] = ['max-softmax', 'margin', 'e
 /**
  * The integer form of one exit's decision on an int8 tensor: identical in the C (templates/c/kernels/eenn_exit_s8.c)
  * and in the reference (src/exits/decide.ts). The exits stage computes it from the tensor's scale, the policy and
- * the threshold; what the fields mean is written there, once.
+ * the threshold; what the fields mean is written there, once (src/exits/rule.ts).
  */
 export interface Int8ExitRule {
-  /** Fixed-point table of exp(-scale * d), d = q_max - q_j (logits), or of the per-value term (probabilities). */
+  /** logits: the exponential table E[d]; probabilities with entropy: the -p ln p table by q + 128; else empty. */
   table: number[];
-  /** A second table where the policy needs one (entropy); empty otherwise. */
-  table2: number[];
   /** The integer bound the statistic is compared with. */
   bound: number;
+  /** logits with entropy: the weight of sum E[d] d (the scale in Q24 bits); 0 otherwise. */
+  weight: number;
 }
 
 /** One exit: an output of the model, where the generated code may stop. */

@@ -632,6 +632,23 @@ void eenn_resize_nearest_f32(const float *EENN_RESTRICT input, float *EENN_RESTR
                              int32_t channels, int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w,
                              const int32_t *EENN_RESTRICT y_index, const int32_t *EENN_RESTRICT x_index);
 
+/* ---------------------------------------------------------------------------------------------- */
+/* Early exits (eenn_exit_f32.c): after an exit head, 1 when the model stops there, 0 when it goes on */
+/* ---------------------------------------------------------------------------------------------- */
+
+/**
+ * The decision on `classes` float scores (classes >= 2), against `threshold` in (0, 1]. Logits: the largest
+ * softmax probability >= threshold (max_softmax), the two largest probabilities' difference >= threshold
+ * (margin), the entropy / ln(classes) <= threshold (entropy); the _probs functions read a softmax output as it is.
+ * src/exits/decide.ts (decideFloat) computes the same, step by step.
+ */
+int32_t eenn_exit_max_softmax_f32(const float *input, int32_t classes, float threshold);
+int32_t eenn_exit_margin_f32(const float *input, int32_t classes, float threshold);
+int32_t eenn_exit_entropy_f32(const float *input, int32_t classes, float threshold);
+int32_t eenn_exit_max_softmax_probs_f32(const float *input, int32_t classes, float threshold);
+int32_t eenn_exit_margin_probs_f32(const float *input, int32_t classes, float threshold);
+int32_t eenn_exit_entropy_probs_f32(const float *input, int32_t classes, float threshold);
+
 #ifdef __cplusplus
 }
 #endif

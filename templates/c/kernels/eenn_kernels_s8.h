@@ -499,4 +499,31 @@ void eenn_resize_s8(const int8_t *EENN_RESTRICT input, int8_t *EENN_RESTRICT out
                     int32_t taps_w, const int32_t *EENN_RESTRICT index_w, const int32_t *EENN_RESTRICT weight_w,
                     int32_t input_offset, int32_t output_multiplier, int32_t output_shift, int32_t output_offset);
 
+/* ------------------------------------------------------------------------------------------------------ */
+/* Early exits (eenn_exit_s8.c): after an exit head, 1 when the model stops there, 0 when it goes on        */
+/* ------------------------------------------------------------------------------------------------------ */
+
+/**
+ * The decision on `classes` int8 scores (classes in [2, 4096]); src/exits/rule.ts states each rule and how the
+ * compiler computes its table and bound from the scores' scale, the policy and the threshold.
+ *
+ * Logits: exp_table [exp_table_size] (at most 256) holds round(2^b exp(-s d)), 0 beyond it, b <= 24 such that
+ * classes 2^b <= 2^30; S = sum of exp_table[q_max - q].
+ *   max_softmax  S <= bound                                   (the largest probability exp_table[0] / S >= T)
+ *   margin       (exp_table[0] - exp_table[q_max - q_2]) 2^20 >= bound S                        (uint64)
+ *   entropy      S (log2(S) - b) + weight sum exp_table[d] d <= bound S           (log2 in Q24, uint64)
+ * Probabilities (a softmax output):
+ *   max_softmax_probs  q_max >= bound;  margin_probs  q_max - q_2 >= bound
+ *   entropy_probs      sum of plogp_table[q + 128] <= bound, plogp_table [256]
+ */
+int32_t eenn_exit_max_softmax_s8(const int8_t *input, int32_t classes, const int32_t *exp_table,
+                                 int32_t exp_table_size, int32_t bound);
+int32_t eenn_exit_margin_s8(const int8_t *input, int32_t classes, const int32_t *exp_table, int32_t exp_table_size,
+                            int32_t bound);
+int32_t eenn_exit_entropy_s8(const int8_t *input, int32_t classes, const int32_t *exp_table, int32_t exp_table_size,
+                             int32_t weight, int32_t bound);
+int32_t eenn_exit_max_softmax_probs_s8(const int8_t *input, int32_t classes, int32_t bound);
+int32_t eenn_exit_margin_probs_s8(const int8_t *input, int32_t classes, int32_t bound);
+int32_t eenn_exit_entropy_probs_s8(const int8_t *input, int32_t classes, const int32_t *plogp_table, int32_t bound);
+
 #endif /* EENN_KERNELS_S8_H */

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import { fileURLToPath } from 'node:url';
+import { exitTableCells, expectedLines, type ExitExpectation, type ExitReport } from './exit-table.js';
 
 export interface MemoryReport {
   /** Flash of the firmware image (code + weights), from arm-none-eabi-size; estimate when not compiled. */
@@ -62,6 +63,10 @@ export interface BuildReport {
   arena: ArenaSlot[];
   io: IoReport[];
   notes: string[];
+  /** A model with early exits: each exit's cumulative cost, share and accuracy (src/report/exit-table.ts). */
+  exits?: ExitReport[];
+  /** The expected cost per inference against --no-exits; null where no inputs were run (no --calib). */
+  exits_expected?: ExitExpectation | null;
 }
 
 const templatePath = fileURLToPath(new URL('../../templates/report/report.html.hbs', import.meta.url));
@@ -85,8 +90,11 @@ export function renderReportHtml(report: BuildReport): string {
     label: `${slot.tensor}: ${slot.bytes} B at ${slot.offset}, steps ${slot.first}-${slot.last}`,
   }));
   const pct = (used: number, limit: number | null) => (limit ? `${((100 * used) / limit).toFixed(1)}%` : 'n/a');
+  const exitTable = report.exits ? { exits: report.exits, expected: report.exits_expected ?? null } : undefined;
   return compiled({
     ...report,
+    exitCells: exitTable ? exitTableCells(exitTable) : undefined,
+    expectedLines: exitTable ? expectedLines(exitTable) : [],
     width,
     height,
     boxes,

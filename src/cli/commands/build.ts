@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadTarget } from '../../target/target.js';
+import { formatExitTable } from '../../report/exit-table.js';
 import { compileOptionsFrom, FORCE_HELP, log, withSharedOptions, type SharedOptions } from '../common-options.js';
 
 export function register(program: Command): void {
@@ -34,6 +35,7 @@ export function register(program: Command): void {
         `flash:    ${m.flash_bytes} bytes${m.measured ? '' : ' (estimate)'} of ${result.report.limits.flash_bytes ?? 'unlimited'}`,
         `RAM:      ${m.ram_bytes} bytes (arena ${m.arena_bytes}, stack ${m.stack_bytes}; ${m.unplanned_activation_bytes} without reuse)`,
         `report:   ${outDir}/report.html`,
+        ...(result.report.exits ? formatExitTable({ exits: result.report.exits, expected: result.report.exits_expected ?? null }) : []),
       ].join('\n') + '\n',
     );
   });

@@ -68,7 +68,15 @@ function graphFromModel(model: ModelProto, source: TensorSource): Graph {
       source.file,
     );
   }
-  return graph;
+  const metadata = readMetadata(model);
+  return metadata ? { ...graph, metadata } : graph;
+}
+
+/** The model's metadata_props as key -> value (a later entry of one key wins), or undefined when it has none. */
+function readMetadata(model: ModelProto): Record<string, string> | undefined {
+  const entries = (model.metadataProps ?? []).filter((e) => typeof e.key === 'string' && e.key !== '');
+  if (entries.length === 0) return undefined;
+  return Object.fromEntries(entries.map((e) => [e.key!, e.value ?? '']));
 }
 
 interface ConvertContext extends TensorSource {

@@ -69,6 +69,7 @@ export function encodeGraph(graph: Graph): Uint8Array {
     producerName: 'eennc',
     opsetImport: [{ domain: '', version: graph.opset }, ...[...domains].map((domain) => ({ domain, version: 1 }))],
     graph: graphToProto(graph),
+    ...(graph.metadata ? { metadataProps: Object.entries(graph.metadata).map(([key, value]) => ({ key, value })) } : {}),
   };
   return encodeModel(model);
 }

@@ -64,14 +64,25 @@ function planRun(graph: Graph): RunPlan {
 export function runInt8Reference(graph: Graph, inputs: Record<string, Value>, options: Int8ReferenceOptions = {}): Record<string, Value> {
   const plan = planRun(graph);
   const checked = new Map(graph.inputs.map((name): [string, Value] => [name, checkInput(graph, name, inputs[name])]));
-  return runNodes(
+  // The tensors the exits decide on are kept beside the outputs, so that exitTaken (src/exits/) can read them.
+  const decisions = new Set(graph.exits?.decisions.map((d) => d.tensor));
+  const kept: Record<string, Value> = {};
+  const onTensor =
+    decisions.size === 0
+      ? options.onTensor
+      : (name: string, value: Value) => {
+          if (decisions.has(name)) kept[name] = value;
+          options.onTensor?.(name, value);
+        };
+  const result = runNodes(
     graph,
     plan,
     checked,
     ({ kernel }, args) => kernel(args),
     (name) => plan.constants.get(name),
-    options,
+    { ...options, onTensor },
   );
+  return decisions.size === 0 ? result : { ...kept, ...result };
 }
 
 function checkInput(graph: Graph, name: string, value: Value | undefined): Value {

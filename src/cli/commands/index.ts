@@ -8,10 +8,11 @@ import { register as registerInspect } from './inspect.js';
 import { register as registerTargets } from './targets.js';
 import { register as registerDoctor } from './doctor.js';
 import { register as registerAccuracy } from './accuracy.js';
+import { register as registerAugment } from './augment.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-const modules: RegisterCommand[] = [registerBuild, registerRun, registerTest, registerInspect, registerAccuracy, registerTargets, registerDoctor];
+const modules: RegisterCommand[] = [registerBuild, registerRun, registerTest, registerInspect, registerAccuracy, registerAugment, registerTargets, registerDoctor];
 
 export function registerCommands(program: Command): void {
   for (const register of modules) register(program);

@@ -1,0 +1,626 @@
+// `eennc augment`: early exits for a model trained without them. Extracts the backbone's features on the labelled
+// calibration data (float reference), trains a head at each exit point (worker threads), quantizes the model with
+// every head, chooses the exits and thresholds on the held-back samples with the int8 reference's own decisions,
+// and writes the multi-output ONNX model with its exits in metadata_props. Pipeline glue like compile.ts.
+
+import { availableParallelism } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { compileModel, importWithOwnQuantization, quantizeModel, type CalibrationSource, type Precision } from './compile.js';
+import { readLabels, readSamples } from './data/index.js';
+import { attachExits, decideFloat, decideInt8, exitDecision, exitMacs, exitMetadata } from './exits/index.js';
+import { classifierOf, exitPoints } from './exits/augment/candidates.js';
+import { addHeads, headDims, headMacs, headShape, poolFeatures, type Head, type HeadShape } from './exits/augment/heads.js';
+import { dropPoints, selectExits, thresholdGrid, type CandidateOutcome, type Selection } from './exits/augment/select.js';
+import type { RegressionOptions, SoftmaxModel, TrainingSet } from './exits/augment/softmax-regression.js';
+import { runReference } from './frontend/index.js';
+import { encodeGraph } from './frontend/save.js';
+import { EennError } from './ir/diagnostics.js';
+import type { ExitPolicy } from './ir/exits.js';
+import { sizeOf, type Graph } from './ir/graph.js';
+import type { Value } from './ops/types.js';
+import { encodeInput } from './io-codec.js';
+import { runInt8Reference } from './quantize/int8-reference.js';
+import { loadTarget } from './target/target.js';
+import { runFirmware } from './toolchain/index.js';
+import { seededRandom } from './util/random.js';
+
+export interface AugmentOptions {
+  /** The plain classifier (.onnx). */
+  model: string;
+  /** Labelled calibration data: the inputs (also the int8 calibration) and their labels. */
+  calibration: CalibrationSource;
+  labels: string;
+  /** The augmented model (.onnx); OUT.exits.json beside it gets the exit table. */
+  output: string;
+  force?: boolean;
+  target: string;
+  precision: Precision;
+  io?: 'int8' | 'float32';
+  /** Points of top-1 the model with exits may lose against the original on the held-back samples. */
+  maxAccuracyDrop: number;
+  /** Seeds the split into training and held-back samples. */
+  seed: number;
+  /** Measure each exit's instructions on the target's emulator (default true); MACs otherwise. */
+  measure?: boolean;
+  onProgress?: (message: string) => void;
+}
+
+/** One exit of the augmented model, as the table shows it. */
+export interface ExitRow {
+  output: string;
+  /** The backbone tensor its head reads ('' for the final classifier). */
+  reads: string;
+  /** Grid its head pools to (0 for the final classifier). */
+  grid: number;
+  threshold: number | null;
+  /** Cumulative to its decision, earlier heads included. */
+  macs: number;
+  instructions: number | null;
+  /** Share of the held-back samples answered here, and the top-1 among them. */
+  share: number;
+  accuracy: number;
+}
+
+export interface AugmentReport {
+  model: string;
+  output: string;
+  target: string;
+  precision: Precision;
+  policy: ExitPolicy;
+  exits: ExitRow[];
+  trainingSamples: number;
+  heldBackSamples: number;
+  /** Top-1 on the held-back samples, of the model with exits and of the original. */
+  accuracy: number;
+  originalAccuracy: number;
+  dropPoints: number;
+  /** What the costs are counted in: instructions measured on the target, or MACs where nothing measures. */
+  costUnit: 'instructions' | 'macs';
+  expectedCost: number;
+  originalCost: number;
+  notes: string[];
+  seconds: number;
+}
+
+/** Share of the labelled samples held back to choose exits and thresholds. */
+const HELD_BACK_SHARE = 0.3;
+/** Fewer labelled samples than this cannot train a head and judge it. */
+const MIN_SAMPLES = 20;
+const REGRESSION: RegressionOptions = { l2: 0.03, iterations: 120 };
+/** Samples calibrating the firmware that measures instruction counts (which do not depend on the scales). */
+const MEASURE_CALIBRATION_SAMPLES = 32;
+const POLICIES: ExitPolicy[] = ['max-softmax', 'margin'];
+
+export async function augmentModel(options: AugmentOptions): Promise<AugmentReport> {
+  const started = Date.now();
+  const progress = options.onProgress ?? (() => {});
+  const sidecar = sidecarPath(options.output);
+  await checkOutputFile(options.output, options, 'model');
+  await checkOutputFile(sidecar, options, 'exit table');
+  const target = loadTarget(options.target);
+  const imported = importWithOwnQuantization(options.model);
+  const floatGraph = imported.graph;
+  const notes = [...imported.notes];
+  const classifier = withFile(options.model, () => classifierOf(floatGraph));
+  const { samples, labels } = readLabelled(floatGraph, options, classifier.classes);
+  const points = exitPoints(floatGraph);
+  if (points.length === 0) {
+    throw new EennError({
+      code: 'E_USAGE',
+      file: options.model,
+      message: 'the model has no place for an early exit: no block end on its single path with a tenth of the MACs behind it',
+      hint: 'augment adds exits to convolutional classifiers (inputs [1, C, H, W]); build this model as it is',
+    });
+  }
+  const shapes = points.map((point) => headShape(point, classifier.classes));
+  const names = exitNames(floatGraph, shapes.length);
+
+  // Instruction counts do not depend on the heads' weights: measure while the heads train.
+  const measuring =
+    options.measure === false || !target.emulator
+      ? Promise.resolve(undefined)
+      : measureExits(floatGraph, shapes, names, classifier.classes, options, target.name).catch((err: unknown) => {
+          notes.push(`exit costs in MACs: measuring instructions on ${target.name} failed (${err instanceof Error ? err.message : String(err)})`);
+          return undefined;
+        });
+  if (!target.emulator) notes.push(`exit costs in MACs: ${target.name} has no emulator to measure instructions on`);
+
+  const { train, held } = split(samples.length, options.seed);
+  progress(`augment: ${points.length} exit points (${points.map((p, k) => `${p.tensor}, head ${shapes[k]!.grid}x${shapes[k]!.grid}`).join('; ')})`);
+  const features = extractFeatures(floatGraph, shapes, samples, progress);
+  progress(`augment: training ${shapes.length} heads on ${train.length} samples (${held.length} held back)`);
+  const models = await trainHeads(shapes, features, labels, train, classifier.classes);
+  const heads: Head[] = shapes.map((shape, k) => ({ shape, model: models[k]! }));
+  const withAll = addHeads(floatGraph, heads, names);
+
+  const evaluated =
+    options.precision === 'int8'
+      ? await quantizeModel(
+          withAll,
+          { model: options.model, calibration: options.calibration, io: options.io, onProgress: progress, overrides: imported.overrides },
+          notes,
+        )
+      : withAll;
+  progress(`augment: running the ${options.precision} reference on ${held.length} held-back samples`);
+  const outcomes = heldBackOutcomes(evaluated, names, classifier.output, samples, labels, held, options.precision);
+
+  const measured = await measuring;
+  const costs = costModel(floatGraph, shapes, classifier.classes, measured);
+  progress(`augment: choosing exits and thresholds (${costs.unit}, --max-accuracy-drop ${options.maxAccuracyDrop})`);
+  const { best: selection, closest } = chooseExits(evaluated, names, outcomes, costs, options.maxAccuracyDrop);
+  if (selection.choice.every((t) => t < 0)) throw unreachable(options, outcomes.finalCorrect.length, closest, costs.unit);
+
+  const kept = selection.choice.flatMap((t, k) => (t >= 0 ? [k] : []));
+  const grid = thresholdGrid(selection.policy);
+  const keptNames = kept.map((_, j) => names[j]!);
+  const outputs = [...keptNames, classifier.output];
+  const thresholds = kept.map((k) => grid[selection.choice[k]!]!);
+  const augmented = addHeads(
+    floatGraph,
+    kept.map((k) => heads[k]!),
+    keptNames,
+  );
+  augmented.metadata = { ...(floatGraph.metadata ?? {}), ...exitMetadata({ outputs, policy: selection.policy, thresholds }) };
+  const attached = attachExits(augmented, { outputs, policy: selection.policy, thresholds, source: 'metadata' });
+  const macs = exitMacs(attached);
+  const exits: ExitRow[] = outputs.map((output, j) => {
+    const k = j < kept.length ? kept[j]! : points.length;
+    return {
+      output,
+      reads: j < kept.length ? points[k]!.tensor : '',
+      grid: j < kept.length ? shapes[k]!.grid : 0,
+      threshold: j < kept.length ? thresholds[j]! : null,
+      macs: macs.exits[j]!,
+      instructions: costs.unit === 'instructions' ? Math.round(selection.costs[k]!) : null,
+      share: selection.shares[k]!,
+      accuracy: selection.exitAccuracy[k]!,
+    };
+  });
+  const report: AugmentReport = {
+    model: options.model,
+    output: options.output,
+    target: target.name,
+    precision: options.precision,
+    policy: selection.policy,
+    exits,
+    trainingSamples: train.length,
+    heldBackSamples: held.length,
+    accuracy: selection.accuracy,
+    originalAccuracy: selection.originalAccuracy,
+    dropPoints: dropPoints(selection),
+    costUnit: costs.unit,
+    expectedCost: selection.expectedCost,
+    originalCost: selection.originalCost,
+    notes,
+    seconds: (Date.now() - started) / 1000,
+  };
+  await writeFileAtomically(options.output, encodeGraph(augmented));
+  await writeFileAtomically(sidecar, JSON.stringify(augmentJson(report), null, 2) + '\n');
+  return report;
+}
+
+/** OUT.exits.json beside OUT.onnx. */
+export function sidecarPath(output: string): string {
+  return join(dirname(output), basename(output).replace(/\.onnx$/i, '') + '.exits.json');
+}
+
+/** The JSON document of the exit table (snake_case like the other reports). */
+export function augmentJson(report: AugmentReport): Record<string, unknown> {
+  return {
+    model: report.model,
+    output: report.output,
+    target: report.target,
+    precision: report.precision,
+    policy: report.policy,
+    cost_unit: report.costUnit,
+    training_samples: report.trainingSamples,
+    held_back_samples: report.heldBackSamples,
+    exits: report.exits.map((e) => ({
+      output: e.output,
+      reads: e.reads === '' ? null : e.reads,
+      head_grid: e.grid === 0 ? null : e.grid,
+      threshold: e.threshold,
+      macs: e.macs,
+      instructions: e.instructions,
+      share: e.share,
+      accuracy: e.accuracy,
+    })),
+    top1: report.accuracy,
+    original_top1: report.originalAccuracy,
+    top1_drop_points: report.dropPoints,
+    expected_cost: report.expectedCost,
+    original_cost: report.originalCost,
+    cost_reduction: 1 - report.expectedCost / report.originalCost,
+    notes: report.notes,
+    seconds: report.seconds,
+  };
+}
+
+function withFile<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw err instanceof EennError ? err.withFile(file) : err;
+  }
+}
+
+/** The calibration inputs and their labels, checked: one integer label per sample, each a class of the model. */
+function readLabelled(graph: Graph, options: AugmentOptions, classes: number): { samples: Float32Array[]; labels: Int32Array } {
+  const input = graph.tensors.get(graph.inputs[0]!)!;
+  const size = sizeOf(input.shape);
+  const read = readSamples(options.calibration.path, input.shape, { scale: options.calibration.scale, requireFinite: options.precision === 'int8' });
+  const all = readLabels(options.labels);
+  if (all.length !== read.count) {
+    throw new EennError({
+      code: 'E_DATA',
+      file: options.labels,
+      message: `${all.length} labels for ${read.count} calibration samples in ${options.calibration.path}`,
+      hint: 'give one label per calibration sample, in the same order',
+    });
+  }
+  const count = Math.min(options.calibration.count ?? read.count, read.count);
+  const labels = all.subarray(0, count);
+  const bad = labels.findIndex((l) => l < 0 || l >= classes);
+  if (bad >= 0) {
+    throw new EennError({
+      code: 'E_DATA',
+      file: options.labels,
+      message: `label ${bad} (counting from 0) is ${labels[bad]}, outside the model's classes 0 to ${classes - 1}`,
+      hint: `labels are class indices of the model's output (${classes} classes)`,
+    });
+  }
+  if (count < MIN_SAMPLES) {
+    throw new EennError({
+      code: 'E_DATA',
+      file: options.calibration.path,
+      message: `${count} labelled samples are too few to train exit heads and choose their thresholds`,
+      hint: `give at least ${MIN_SAMPLES} (a few hundred to a thousand train better heads)`,
+    });
+  }
+  const samples = Array.from({ length: count }, (_, i) => read.data.subarray(i * size, (i + 1) * size));
+  return { samples, labels };
+}
+
+/** Exit output names exit0, exit1, ... (with a suffix where the model already has such a tensor). */
+function exitNames(graph: Graph, count: number): string[] {
+  const names: string[] = [];
+  for (let k = 0; names.length < count; k++) if (!graph.tensors.has(`exit${k}`)) names.push(`exit${k}`);
+  return names;
+}
+
+/** A seeded split of the sample indices: the held-back share, and the rest to train on (both in sample order). */
+function split(count: number, seed: number): { train: number[]; held: number[] } {
+  const order = Array.from({ length: count }, (_, i) => i);
+  const random = seededRandom(seed);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const heldCount = Math.max(1, Math.round(HELD_BACK_SHARE * count));
+  const held = order.slice(0, heldCount).sort((a, b) => a - b);
+  const train = order.slice(heldCount).sort((a, b) => a - b);
+  return { train, held };
+}
+
+/** Every sample's features at every head, from one float reference run per sample. */
+function extractFeatures(
+  graph: Graph,
+  shapes: readonly HeadShape[],
+  samples: readonly Float32Array[],
+  progress: (m: string) => void,
+): Float32Array[] {
+  const input = graph.inputs[0]!;
+  const shape = graph.tensors.get(input)!.shape;
+  const features = shapes.map((s) => new Float32Array(samples.length * headDims(s)));
+  const byTensor = new Map<string, number[]>();
+  shapes.forEach((s, k) => byTensor.set(s.point.tensor, [...(byTensor.get(s.point.tensor) ?? []), k]));
+  const started = Date.now();
+  let last = started;
+  samples.forEach((sample, i) => {
+    runReference(
+      graph,
+      { [input]: { shape, dtype: 'float32', data: sample } },
+      {
+        onTensor: (name, value) => {
+          for (const k of byTensor.get(name) ?? []) poolFeatures(shapes[k]!, value.data as ArrayLike<number>, features[k]!, i * headDims(shapes[k]!));
+        },
+      },
+    );
+    const now = Date.now();
+    if (now - last >= 2000 || i + 1 === samples.length) {
+      last = now;
+      progress(`augment: extracting features: ${i + 1}/${samples.length} samples (${((now - started) / 1000).toFixed(1)} s)`);
+    }
+  });
+  return features;
+}
+
+/** Message a training worker posts: the fitted head, or why it failed. */
+export type TrainingMessage = { kind: 'done'; model: SoftmaxModel } | { kind: 'error'; message: string };
+
+export interface TrainingJob {
+  set: TrainingSet;
+  options: RegressionOptions;
+}
+
+/** Train one head per worker thread, as many at once as there are cores. */
+async function trainHeads(
+  shapes: readonly HeadShape[],
+  features: readonly Float32Array[],
+  labels: Int32Array,
+  train: readonly number[],
+  classes: number,
+): Promise<SoftmaxModel[]> {
+  const jobs: TrainingJob[] = shapes.map((shape, k) => {
+    const dims = headDims(shape);
+    const rows = new Float32Array(train.length * dims);
+    train.forEach((i, r) => rows.set(features[k]!.subarray(i * dims, (i + 1) * dims), r * dims));
+    return { set: { features: rows, labels: Int32Array.from(train, (i) => labels[i]!), dims, classes }, options: REGRESSION };
+  });
+  const results = new Array<SoftmaxModel>(jobs.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const k = next++;
+      results[k] = await runTrainingWorker(jobs[k]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism(), jobs.length)) }, lane));
+  return results;
+}
+
+/** Compiled (dist/), the worker is the module itself; from the sources it starts through tsx (util/worker-bootstrap.mjs). */
+function startTrainingWorker(job: TrainingJob): Worker {
+  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./augment-worker.js', import.meta.url), { workerData: { job } });
+  const entry = new URL('./augment-worker.ts', import.meta.url).href;
+  return new Worker(new URL('./util/worker-bootstrap.mjs', import.meta.url), { workerData: { entry, job } });
+}
+
+function runTrainingWorker(job: TrainingJob): Promise<SoftmaxModel> {
+  return new Promise((resolvePromise, reject) => {
+    const worker = startTrainingWorker(job);
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      fn();
+      void worker.terminate();
+    };
+    worker.on('message', (message: TrainingMessage) =>
+      settle(() =>
+        message.kind === 'done' ? resolvePromise(message.model) : reject(new Error(`internal: training an exit head failed: ${message.message}`)),
+      ),
+    );
+    worker.on('error', (err) => settle(() => reject(err)));
+    worker.on('exit', (code) => settle(() => reject(new Error(`internal: training worker exited with code ${code}`))));
+  });
+}
+
+/** What every candidate exit and the final classifier do on the held-back samples, and the scores of the exits. */
+interface HeldBack {
+  /** Per candidate, per held-back sample: the values of its decision tensor. */
+  scores: Value[][];
+  correct: Uint8Array[];
+  finalCorrect: Uint8Array;
+}
+
+function argmax(data: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < data.length; i++) if (data[i]! > data[best]!) best = i;
+  return best;
+}
+
+function heldBackOutcomes(
+  graph: Graph,
+  names: readonly string[],
+  final: string,
+  samples: readonly Float32Array[],
+  labels: Int32Array,
+  held: readonly number[],
+  precision: Precision,
+): HeldBack {
+  const tensors = names.map((name) => exitDecision(graph, name, 'max-softmax', 1).tensor);
+  const input = graph.inputs[0]!;
+  const inputTensor = graph.tensors.get(input)!;
+  const scores: Value[][] = names.map(() => []);
+  const correct = names.map(() => new Uint8Array(held.length));
+  const finalCorrect = new Uint8Array(held.length);
+  held.forEach((i, r) => {
+    const captured = new Map<string, Value>();
+    const onTensor = (name: string, value: Value): void => {
+      if (tensors.includes(name)) captured.set(name, value);
+    };
+    const out =
+      precision === 'int8'
+        ? runInt8Reference(graph, { [input]: encodeInput(inputTensor, samples[i]!, i).value }, { onTensor })
+        : runReference(graph, { [input]: { shape: [...inputTensor.shape], dtype: 'float32', data: samples[i]! } }, { onTensor });
+    names.forEach((name, k) => {
+      scores[k]!.push(captured.get(tensors[k]!)!);
+      correct[k]![r] = argmax(out[name]!.data as ArrayLike<number>) === labels[i] ? 1 : 0;
+    });
+    finalCorrect[r] = argmax(out[final]!.data as ArrayLike<number>) === labels[i] ? 1 : 0;
+  });
+  return { scores, correct, finalCorrect };
+}
+
+/** Costs of the backbone and the heads, in measured instructions where there are some, else in MACs. */
+interface CostModel {
+  unit: 'instructions' | 'macs';
+  backbone: number[];
+  heads: number[];
+  final: number;
+}
+
+/** Cumulative instructions at each candidate exit (every head in) and of the whole model, measured on the target. */
+interface Measured {
+  exits: number[];
+  total: number;
+}
+
+function costModel(graph: Graph, shapes: readonly HeadShape[], classes: number, measured: Measured | undefined): CostModel {
+  const heads = shapes.map((s) => headMacs(s, classes));
+  const totalMacs = shapes[0] ? shapes[0].point.macsBefore + shapes[0].point.macsAfter : 0;
+  if (!measured) return { unit: 'macs', backbone: shapes.map((s) => s.point.macsBefore), heads, final: totalMacs };
+  // A head's own instructions are not measured apart from the backbone's: they are estimated at the model's
+  // instructions per MAC, and taken out of the cumulative count of every later exit when the head is left out.
+  const perMac = measured.total / Math.max(1, totalMacs + heads.reduce((a, b) => a + b, 0));
+  const headCosts = heads.map((m) => m * perMac);
+  let before = 0;
+  const backbone = measured.exits.map((m, k) => {
+    before += headCosts[k]!;
+    return m - before;
+  });
+  void graph;
+  return { unit: 'instructions', backbone, heads: headCosts, final: measured.total - before };
+}
+
+/** The cheapest exits and thresholds within the budget, over the policies tried. */
+function chooseExits(
+  graph: Graph,
+  names: readonly string[],
+  held: HeldBack,
+  costs: CostModel,
+  maxDrop: number,
+): { best: Selection; closest?: Selection } {
+  let best: Selection | undefined;
+  let closest: Selection | undefined;
+  for (const policy of POLICIES) {
+    const thresholds = thresholdGrid(policy);
+    const candidates: CandidateOutcome[] = names.map((name, k) => ({
+      stops: thresholds.map((t) => {
+        const decision = exitDecision(graph, name, policy, t);
+        return Uint8Array.from(held.scores[k]!, (v) =>
+          (decision.int8 ? decideInt8(decision.kind, policy, decision.int8, v.data) : decideFloat(decision.kind, policy, t, v.data)) ? 1 : 0,
+        );
+      }),
+      correct: held.correct[k]!,
+      headCost: costs.heads[k]!,
+      backboneCost: costs.backbone[k]!,
+    }));
+    const found = selectExits({ policy, thresholds, candidates, finalCorrect: held.finalCorrect, finalCost: costs.final, maxDropPoints: maxDrop });
+    if (!best || found.best.expectedCost < best.expectedCost) best = found.best;
+    if (found.closest && (!closest || dropPoints(found.closest) < dropPoints(closest))) closest = found.closest;
+  }
+  return { best: best!, closest };
+}
+
+/** E_DATA when no exit keeps top-1 within the budget: what the best choice reached. */
+function unreachable(options: AugmentOptions, heldBack: number, closest: Selection | undefined, unit: string): EennError {
+  const reached = closest
+    ? `; the smallest loss with an exit was ${dropPoints(closest).toFixed(2)} points, at ${(100 * (closest.expectedCost / closest.originalCost)).toFixed(1)}% of the original ${unit}`
+    : '';
+  return new EennError({
+    code: 'E_DATA',
+    file: options.model,
+    message: `no exit head keeps top-1 within ${options.maxAccuracyDrop} points of the original model on the ${heldBack} held-back samples${reached}`,
+    hint: 'allow a larger --max-accuracy-drop, or give more labelled calibration samples (the heads train on them)',
+  });
+}
+
+/**
+ * The cumulative instructions at every candidate exit, measured on the target: the model with every head (weights
+ * from a seeded generator: the count does not depend on them) built and run on one sample past every exit.
+ */
+async function measureExits(
+  graph: Graph,
+  shapes: readonly HeadShape[],
+  names: readonly string[],
+  classes: number,
+  options: AugmentOptions,
+  target: string,
+): Promise<Measured> {
+  const random = seededRandom(options.seed);
+  const heads: Head[] = shapes.map((shape) => {
+    const dims = headDims(shape);
+    const weights = Float32Array.from({ length: classes * dims }, () => random() - 0.5);
+    return { shape, model: { weights, bias: new Float32Array(classes), dims, classes } };
+  });
+  const withAll = addHeads(graph, heads, names);
+  const folder = await mkdtemp(join(tmpdir(), 'eennc-augment-'));
+  try {
+    const model = join(folder, 'candidates.onnx');
+    await writeFile(model, encodeGraph(withAll));
+    const outputs = [...names, graph.outputs[0]!];
+    const compiled = await compileModel({
+      model,
+      target,
+      precision: options.precision,
+      outDir: join(folder, 'project'),
+      link: true,
+      io: options.io,
+      calibration: { ...options.calibration, count: Math.min(options.calibration.count ?? MEASURE_CALIBRATION_SAMPLES, MEASURE_CALIBRATION_SAMPLES) },
+      exits: { names: outputs, thresholds: [1], policy: 'max-softmax' },
+    });
+    const input = compiled.graph.tensors.get(compiled.graph.inputs[0]!)!;
+    const sample = readSamples(options.calibration.path, graph.tensors.get(graph.inputs[0]!)!.shape, {
+      count: 1,
+      scale: options.calibration.scale,
+    }).data;
+    const run = await runFirmware(compiled.image!.elfPath, compiled.target, encodeInput(input, sample).bytes, {
+      samples: 1,
+      continuePastExits: true,
+    });
+    const exits = run.exitInstructions[0] ?? [];
+    const total = run.instructions[0];
+    if (exits.length !== names.length || exits.some((e) => e === null) || total === null || total === undefined) {
+      throw new Error('the firmware did not report the instructions at every exit');
+    }
+    return { exits: exits as number[], total };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** Refuse to replace what is there (unless --force) and never a folder, the model or the data. */
+async function checkOutputFile(path: string, options: AugmentOptions, what: string): Promise<void> {
+  const target = resolve(path);
+  for (const input of [options.model, options.calibration.path, options.labels]) {
+    if (resolve(input) === target) {
+      throw new EennError({
+        code: 'E_FILE',
+        file: path,
+        message: `will not write the ${what} over an input of this command`,
+        hint: 'choose another output with -o OUT.onnx',
+      });
+    }
+  }
+  const stat = await lstat(path).catch(() => undefined);
+  if (!stat) return;
+  if (!stat.isFile()) {
+    throw new EennError({
+      code: 'E_FILE',
+      file: path,
+      message: `will not write the ${what} here: it is not a file`,
+      hint: 'choose another output with -o OUT.onnx',
+    });
+  }
+  if (!options.force) {
+    throw new EennError({
+      code: 'E_FILE',
+      file: path,
+      message: `will not replace the existing file with the ${what}`,
+      hint: 'choose another output with -o OUT.onnx, or add --force to replace it',
+    });
+  }
+}
+
+/** Write through a temporary file in the same folder, renamed into place: the file is whole or not there. */
+async function writeFileAtomically(path: string, contents: string | Uint8Array): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await writeFile(temp, contents);
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw new EennError({
+      code: 'E_FILE',
+      file: path,
+      message: `cannot write: ${(err as Error).message}`,
+      hint: 'check that the folder exists and can be written',
+    });
+  }
+}

@@ -11,6 +11,16 @@
 
 #include "eenn_kernels_f32.h"
 
+/* The largest value. */
+static float eenn_exit_max_f32(const float *input, int32_t classes)
+{
+    float top = input[0];
+    for (int32_t i = 1; i < classes; i++) {
+        top = input[i] > top ? input[i] : top;
+    }
+    return top;
+}
+
 /* The largest and the second largest value (the largest again when it occurs twice); classes >= 2. */
 static void eenn_exit_top_two_f32(const float *input, int32_t classes, float *first, float *second)
 {
@@ -49,9 +59,7 @@ static float eenn_exit_exp_sum_f32(const float *input, int32_t classes, float ma
 
 int32_t eenn_exit_max_softmax_f32(const float *input, int32_t classes, float threshold)
 {
-    float max;
-    float second;
-    eenn_exit_top_two_f32(input, classes, &max, &second);
+    const float max = eenn_exit_max_f32(input, classes);
     const float sum = eenn_exit_exp_sum_f32(input, classes, max, NULL);
     return 1.0f / sum >= threshold;
 }
@@ -68,9 +76,7 @@ int32_t eenn_exit_margin_f32(const float *input, int32_t classes, float threshol
 
 int32_t eenn_exit_entropy_f32(const float *input, int32_t classes, float threshold)
 {
-    float max;
-    float second;
-    eenn_exit_top_two_f32(input, classes, &max, &second);
+    const float max = eenn_exit_max_f32(input, classes);
     float weighted;
     const float sum = eenn_exit_exp_sum_f32(input, classes, max, &weighted);
     const float entropy = logf(sum) + weighted / sum;
@@ -79,10 +85,7 @@ int32_t eenn_exit_entropy_f32(const float *input, int32_t classes, float thresho
 
 int32_t eenn_exit_max_softmax_probs_f32(const float *input, int32_t classes, float threshold)
 {
-    float max;
-    float second;
-    eenn_exit_top_two_f32(input, classes, &max, &second);
-    return max >= threshold;
+    return eenn_exit_max_f32(input, classes) >= threshold;
 }
 
 int32_t eenn_exit_margin_probs_f32(const float *input, int32_t classes, float threshold)

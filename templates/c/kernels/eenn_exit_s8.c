@@ -294,6 +294,16 @@ static uint32_t eenn_exit_log2_q24(uint32_t x)
     return (k << EENN_EXIT_LOG_BITS) + base + ((step * rest) >> EENN_EXIT_LOG2_FRACTION_BITS);
 }
 
+/* The largest score. */
+static int32_t eenn_exit_max(const int8_t *input, int32_t classes)
+{
+    int32_t top = input[0];
+    for (int32_t i = 1; i < classes; i++) {
+        top = input[i] > top ? input[i] : top;
+    }
+    return top;
+}
+
 /* The largest and the second largest score (the largest again when it occurs twice); classes >= 2. */
 static void eenn_exit_top_two(const int8_t *input, int32_t classes, int32_t *first, int32_t *second)
 {
@@ -332,9 +342,7 @@ static uint32_t eenn_exit_exp_sum(const int8_t *input, int32_t classes, int32_t 
 int32_t eenn_exit_max_softmax_s8(const int8_t *input, int32_t classes, const int32_t *exp_table,
                                  int32_t exp_table_size, int32_t bound)
 {
-    int32_t max;
-    int32_t second;
-    eenn_exit_top_two(input, classes, &max, &second);
+    const int32_t max = eenn_exit_max(input, classes);
     return eenn_exit_exp_sum(input, classes, max, exp_table, exp_table_size) <= (uint32_t)bound;
 }
 
@@ -352,9 +360,7 @@ int32_t eenn_exit_margin_s8(const int8_t *input, int32_t classes, const int32_t 
 int32_t eenn_exit_entropy_s8(const int8_t *input, int32_t classes, const int32_t *exp_table, int32_t exp_table_size,
                              int32_t weight, int32_t bound)
 {
-    int32_t max;
-    int32_t second;
-    eenn_exit_top_two(input, classes, &max, &second);
+    const int32_t max = eenn_exit_max(input, classes);
     uint32_t sum = 0u;
     uint64_t weighted = 0u; /* sum of E[d] d */
     for (int32_t i = 0; i < classes; i++) {
@@ -369,10 +375,7 @@ int32_t eenn_exit_entropy_s8(const int8_t *input, int32_t classes, const int32_t
 
 int32_t eenn_exit_max_softmax_probs_s8(const int8_t *input, int32_t classes, int32_t bound)
 {
-    int32_t max;
-    int32_t second;
-    eenn_exit_top_two(input, classes, &max, &second);
-    return max >= bound;
+    return eenn_exit_max(input, classes) >= bound;
 }
 
 int32_t eenn_exit_margin_probs_s8(const int8_t *input, int32_t classes, int32_t bound)

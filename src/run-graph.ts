@@ -1,6 +1,6 @@
-// Runs a graph (float32 or int8) once on a target without an ONNX file (tests, per-layer benchmarks): plans and emits it,
-// wraps it in the test firmware (host or an emulated Cortex-M), builds it with the project's Makefile and runs one
-// sample through main.c's input.bin / output.bin protocol, decoding each output by its dtype.
+// Runs a graph (float32 or int8) on a target without an ONNX file (tests, per-layer benchmarks): plans and emits it,
+// wraps it in the test firmware (host or an emulated Cortex-M), builds it with the project's Makefile and runs its
+// samples through main.c's input.bin / output.bin protocol, decoding each output by its dtype.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,13 +12,29 @@ import { planMemory, tensorBytes, validatePlan, type MemoryPlan } from './schedu
 import type { Target } from './target/target.js';
 import { buildFirmware, runFirmware, type FirmwareImage } from './toolchain/index.js';
 
-export interface GraphRun {
-  plan: MemoryPlan;
-  emitted: EmittedModel;
-  image: FirmwareImage;
+/** One sample's results. */
+export interface SampleRun {
   /** Outputs in graph order: Int8Array for int8 outputs, Float32Array for float32 ones. */
   outputs: (Int8Array | Float32Array)[];
   instructions: number | null;
+  /** The exit eenn_run returned (0 for a model without early exits). */
+  exit: number;
+  /** The cumulative instructions at each early exit the sample got to (runFirmware's exitInstructions). */
+  exitInstructions: (number | null)[];
+}
+
+export interface GraphRun extends SampleRun {
+  plan: MemoryPlan;
+  emitted: EmittedModel;
+  image: FirmwareImage;
+}
+
+/** A run of several samples through one build. */
+export interface GraphSamplesRun {
+  plan: MemoryPlan;
+  emitted: EmittedModel;
+  image: FirmwareImage;
+  samples: SampleRun[];
 }
 
 /** A run of an int8 graph. */
@@ -34,10 +50,12 @@ export interface RunGraphOptions {
   jobs?: number;
   /** Time limit of the emulator run (default 120 s: M0+ layers). */
   timeoutMs?: number;
+  /** Run past every early exit, measuring each (runFirmware's continuePastExits). */
+  continuePastExits?: boolean;
 }
 
 /** The bytes main.c reads for one sample: every input in graph order, float32 inputs as float32. */
-function sampleBytes(graph: Graph, inputs: Record<string, Value>): Uint8Array {
+export function sampleBytes(graph: Graph, inputs: Record<string, Value>): Uint8Array {
   return new Uint8Array(
     Buffer.concat(
       graph.inputs.map((name) => {
@@ -59,6 +77,18 @@ export async function runGraph(
   dir: string,
   options: RunGraphOptions,
 ): Promise<GraphRun> {
+  const { samples, ...built } = await runGraphSamples(graph, [inputs], target, dir, options);
+  return { ...built, ...samples[0]! };
+}
+
+/** Generate, build (in `dir`) and run `graph` for `target` on every sample of `inputs`, in one run of the firmware. */
+export async function runGraphSamples(
+  graph: Graph,
+  inputs: Record<string, Value>[],
+  target: Target,
+  dir: string,
+  options: RunGraphOptions,
+): Promise<GraphSamplesRun> {
   const plan = options.plan ?? planMemory(graph);
   const problems = validatePlan(plan, graph);
   if (problems.length > 0) throw new Error(`memory plan: ${problems.join('; ')}`);
@@ -70,17 +100,33 @@ export async function runGraph(
     kernelSources: emitted.kernelSources,
     inputBytes: graph.inputs.map((name) => tensorBytes(tensor(name))),
     outputBytes: graph.outputs.map((name) => tensorBytes(tensor(name))),
+    exits: emitted.exits,
   });
   for (const [path, text] of [...emitted.files, ...firmware]) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
   const image = await buildFirmware(dir, target, { jobs: options.jobs ?? 2 });
-  const run = await runFirmware(image.elfPath, target, sampleBytes(graph, inputs), { samples: 1, timeoutMs: options.timeoutMs ?? 120_000 });
-  const bytes = run.outputs[0]!;
+  const bytes = new Uint8Array(Buffer.concat(inputs.map((sample) => sampleBytes(graph, sample))));
+  const run = await runFirmware(image.elfPath, target, bytes, {
+    samples: inputs.length,
+    timeoutMs: options.timeoutMs ?? 120_000,
+    ...(options.continuePastExits ? { continuePastExits: true } : {}),
+  });
+  const samples = run.outputs.map((sampleOutputs, i) => ({
+    outputs: decodeOutputs(graph, sampleOutputs),
+    instructions: run.instructions[i] ?? null,
+    exit: run.exits[i]!,
+    exitInstructions: run.exitInstructions[i] ?? [],
+  }));
+  return { plan, emitted, image, samples };
+}
+
+/** One sample's output bytes as typed arrays, in graph order. */
+function decodeOutputs(graph: Graph, bytes: Uint8Array): (Int8Array | Float32Array)[] {
   let at = 0;
-  const outputs = graph.outputs.map((name) => {
-    const t = tensor(name);
+  return graph.outputs.map((name) => {
+    const t = graph.tensors.get(name)!;
     const n = tensorBytes(t);
     // Copied out so that every output starts on its own aligned buffer.
     const chunk = bytes.slice(at, at + n);
@@ -89,7 +135,6 @@ export async function runGraph(
       ? new Int8Array(chunk.buffer, chunk.byteOffset, n)
       : new Float32Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + n));
   });
-  return { plan, emitted, image, outputs, instructions: run.instructions[0] ?? null };
 }
 
 /** runGraph for an int8 graph (with planMemory's plan unless given). */

@@ -47,8 +47,10 @@ export interface EmittedModel {
   arenaBytes: number;
   /** Bytes of the const arrays (weights and tables) in model.c. */
   weightBytes: number;
-  /** Multiply-accumulates of one inference. */
+  /** Multiply-accumulates of one inference (every layer run). */
   macs: number;
+  /** EENN_NUM_EXITS: the early exits and the final one (1 for a model without early exits). */
+  exits: number;
 }
 
 /** Generate model.c, model.h and the kernel files for a planned float32 or int8 graph. */
@@ -84,6 +86,7 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
     arenaBytes: context.arenaBytes,
     weightBytes: context.weightBytes,
     macs: printed.macs,
+    exits: context.numExits,
   };
 }
 

@@ -37,7 +37,7 @@ export interface ExitDoc {
   output: number;
   name: string;
   nameLiteral: string;
-  /** When the exit is taken, in words; the final exit always answers. */
+  /** "taken when ..." (policy and threshold), in words; the final exit always answers. */
   rule: string;
   threshold: string;
   /** Multiply-accumulates from the start of eenn_run to this exit's answer (decision excluded). */
@@ -55,7 +55,7 @@ export interface PrintedExits {
 
 /** When an exit of `policy` with `threshold` is taken, in words. */
 function ruleText(policy: ExitPolicy, threshold: number): string {
-  const t = String(threshold);
+  const t = formatFloat(threshold).replace(/f$/, '');
   switch (policy) {
     case 'max-softmax':
       return `the largest softmax probability is at least ${t}`;
@@ -106,7 +106,7 @@ export function printExits(graph: Graph, plan: MemoryPlan, storage: TensorStorag
       output: outputIndex(name),
       name: commentText(name),
       nameLiteral: stringLiteral(name),
-      rule: early ? ruleText(exits.policy, exits.thresholds[index]!) : 'always (the final classifier)',
+      rule: early ? `taken when ${ruleText(exits.policy, exits.thresholds[index]!)}` : 'the final classifier, always taken',
       threshold: early ? formatFloat(exits.thresholds[index]!) : '',
       macs,
       macsText: formatCount(macs),

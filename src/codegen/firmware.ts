@@ -24,7 +24,15 @@ export interface FirmwareOptions {
   includeDirs?: string[];
   /** Optimisation flags the Makefile uses unless `make OPT=...` says otherwise (checkOptimization); `-O2` unless given. */
   optimization?: string;
+  /**
+   * The model's exits (EENN_NUM_EXITS; 1 unless given). With early exits the firmware is built with EENN_TRACE_EXITS
+   * and measures the cost of each exit (main.c).
+   */
+  exits?: number;
 }
+
+/** The macro that has model.c report each early exit's decision to main.c (model.h declares the hook). */
+const TRACE_EXITS_FLAG = '-DEENN_TRACE_EXITS';
 
 /** Folder of the firmware runtime inside a generated project. */
 export const RUNTIME_DIR = 'runtime';
@@ -157,7 +165,7 @@ function makefileContext(target: Target, options: FirmwareOptions): Record<strin
     objcopy: target.compiler.objcopy ?? '',
     optimization: options.optimization ?? '-O2',
     cpuFlags: target.compiler.flags.join(' '),
-    cflags: [] as string[],
+    cflags: (options.exits ?? 1) > 1 ? [TRACE_EXITS_FLAG] : [],
     ldflags: target.compiler.linkFlags,
     includeDirs,
     sources: unique(['main.c', ...modelSources, ...options.kernelSources, ...runtimeSources]),
@@ -196,6 +204,8 @@ function checkOptions(options: FirmwareOptions): void {
     usage(`model name "${options.modelName}" must be made of letters, digits, _, - and .`);
   }
   if (options.inputBytes.length === 0 || options.outputBytes.length === 0) usage('the model needs at least one input and one output');
+  if (options.exits !== undefined && (!Number.isSafeInteger(options.exits) || options.exits < 1))
+    usage(`${options.exits} exits: a model has one or more`);
   for (const bytes of [...options.inputBytes, ...options.outputBytes]) {
     if (!Number.isSafeInteger(bytes) || bytes <= 0) usage(`tensor size ${bytes} is not a positive number of bytes`);
   }

@@ -19,6 +19,11 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Keep the working directory (its path is in the result) instead of deleting it. */
   keepWorkDir?: boolean;
+  /**
+   * Run every layer of a model with early exits, as if no exit were taken, and measure the cost of each exit on
+   * the way (options.bin): each sample's exitInstructions then gives every exit's cumulative cost.
+   */
+  continuePastExits?: boolean;
 }
 
 export interface FirmwareRun {
@@ -28,6 +33,12 @@ export interface FirmwareRun {
   exits: number[];
   /** Instructions executed by eenn_run() for each sample under QEMU; null where nothing counts them (host). */
   instructions: (number | null)[];
+  /**
+   * Per sample, per early exit (EENN_NUM_EXITS - 1 of them; none for a model without early exits): the
+   * instructions from the start of eenn_run() to right after that exit's decision, cumulative; null where the
+   * sample did not get there or nothing counts them.
+   */
+  exitInstructions: (number | null)[][];
   /** Raw SysTick ticks per sample (0 on the host). */
   ticks: number[];
   /** Deepest stack use over the whole run in bytes (high-water mark); null where not measured (host). */
@@ -39,13 +50,20 @@ export interface FirmwareRun {
 }
 
 /** Files the firmware reads and writes in its working directory (written by templates/c/firmware/main.c.hbs). */
-export const FIRMWARE_FILES = { input: 'input.bin', output: 'output.bin', stats: 'stats.bin' } as const;
+export const FIRMWARE_FILES = { input: 'input.bin', output: 'output.bin', stats: 'stats.bin', options: 'options.bin' } as const;
 
+/** A stats.bin record: exit, flags, ticks; then the ticks of each early exit (STATS_EXIT_TICKS). */
 const STATS_RECORD_BYTES = 16;
+const STATS_EXIT_TICKS_BYTES = 8;
 const STATS_TRAILER_BYTES = 16;
 const STATS_MAGIC = 0x4e4e4545;
 const STATS_TICKS_MEASURED = 1;
 const STATS_STACK_MEASURED = 2;
+const STATS_EXIT_TICKS = 4;
+/** options.bin, bit 0: eenn_trace_exit continues past every exit. */
+const OPTION_CONTINUE_PAST_EXITS = 1;
+/** The ticks of an exit the sample did not get to. */
+const NOT_REACHED = 0xffff_ffff_ffff_ffffn;
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
@@ -69,6 +87,11 @@ export async function runFirmware(imagePath: string, target: Target, inputBytes:
   const workDir = await makeTempDir('eennc-run-');
   try {
     await writeFile(join(workDir, FIRMWARE_FILES.input), inputBytes);
+    if (options.continuePastExits) {
+      const flags = Buffer.alloc(4);
+      flags.writeUInt32LE(OPTION_CONTINUE_PAST_EXITS);
+      await writeFile(join(workDir, FIRMWARE_FILES.options), flags);
+    }
     const result = await trackChild(
       execa(command[0], command.slice(1), {
         cwd: workDir,
@@ -134,8 +157,11 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
     });
   });
   const stats = new DataView(statsFile.buffer, statsFile.byteOffset, statsFile.byteLength);
-  const trailer = samples * STATS_RECORD_BYTES;
-  if (statsFile.byteLength !== trailer + STATS_TRAILER_BYTES || stats.getUint32(trailer, true) !== STATS_MAGIC) {
+  // Records of a firmware that measures its exits carry 8 bytes per early exit: their size says how many.
+  const recordBytes = (statsFile.byteLength - STATS_TRAILER_BYTES) / samples;
+  const earlyExits = (recordBytes - STATS_RECORD_BYTES) / STATS_EXIT_TICKS_BYTES;
+  const trailer = samples * recordBytes;
+  if (!Number.isInteger(earlyExits) || earlyExits < 0 || stats.getUint32(trailer, true) !== STATS_MAGIC) {
     throw new EennError({
       code: 'E_RUN',
       message: `stats.bin is not ${samples} records and a trailer (${statsFile.byteLength} bytes)`,
@@ -150,6 +176,13 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
       hint: 'the firmware stopped early: run again, and report it with the model if it repeats',
     });
   const flags = stats.getUint32(trailer + 12, true);
+  if (earlyExits > 0 !== ((flags & STATS_EXIT_TICKS) !== 0)) {
+    throw new EennError({
+      code: 'E_RUN',
+      message: `stats.bin records of ${recordBytes} bytes do not match its flags (${flags})`,
+      hint: "the firmware's results are incomplete: run again, and report it with the model if it repeats",
+    });
+  }
   if (outputFile.byteLength % samples !== 0) {
     throw new EennError({
       code: 'E_RUN',
@@ -163,16 +196,25 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
   const exits: number[] = [];
   const ticks: number[] = [];
   const instructions: (number | null)[] = [];
+  const exitInstructions: (number | null)[][] = [];
+  const measured = (flags & STATS_TICKS_MEASURED) !== 0;
+  const u64 = (at: number): bigint => stats.getBigUint64(at, true);
   for (let sample = 0; sample < samples; sample++) {
     outputs.push(new Uint8Array(outputFile.subarray(sample * outputBytes, (sample + 1) * outputBytes)));
-    const record = sample * STATS_RECORD_BYTES;
+    const record = sample * recordBytes;
     exits.push(stats.getInt32(record, true));
-    const sampleTicks = stats.getUint32(record + 8, true) + stats.getUint32(record + 12, true) * 2 ** 32;
+    const sampleTicks = Number(u64(record + 8));
     ticks.push(sampleTicks);
-    instructions.push(flags & STATS_TICKS_MEASURED ? ticksToInstructions(sampleTicks, target) : null);
+    instructions.push(measured ? ticksToInstructions(sampleTicks, target) : null);
+    exitInstructions.push(
+      Array.from({ length: earlyExits }, (_, i) => {
+        const exitTicks = u64(record + STATS_RECORD_BYTES + STATS_EXIT_TICKS_BYTES * i);
+        return measured && exitTicks !== NOT_REACHED ? ticksToInstructions(Number(exitTicks), target) : null;
+      }),
+    );
   }
   const stackBytes = flags & STATS_STACK_MEASURED ? stats.getUint32(trailer + 8, true) : null;
-  return { outputs, exits, instructions, ticks, stackBytes };
+  return { outputs, exits, instructions, exitInstructions, ticks, stackBytes };
 }
 
 /** The E_RUN error for a run that ended with a non-zero status or a signal. */

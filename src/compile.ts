@@ -2,8 +2,8 @@
 // import (frontend) -> schedule and plan memory (schedule) -> emit model and firmware (codegen) -> fit check -> build (toolchain).
 // A library: the CLI, the benchmarks and the tests all call compileModel().
 
-import { writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import { importModel } from './frontend/index.js';
 import { hasOwnQuantization, importQdq } from './quantize/import-qdq.js';
 import { sizeOf, type Graph } from './ir/graph.js';
@@ -24,6 +24,8 @@ import { DEFAULT_PERCENTILE, type CalibrationMethod } from './quantize/calibrate
 import { quantizeGraph } from './quantize/quantize-graph.js';
 import { noOverrides, type QuantOverrides } from './quantize/overrides.js';
 import { attachExits, resolveExits, type ExitOptions } from './exits/index.js';
+import { makeTempDir } from './util/temp-dirs.js';
+import { exitsTaken, exitTableOf, measureExitInstructions, type ExitInstructions, type ImageInFolder } from './measure-exits.js';
 
 export type Precision = 'int8' | 'float32';
 
@@ -106,6 +108,53 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
         })
       : imported.graph;
   const graph = exits ? withFile(options.model, () => attachExits(compiled, exits)) : compiled;
+  const project = emitProject(graph, target, options, modelName, notes);
+  const { plan, report, inputBytes, outputBytes } = project;
+
+  let image: FirmwareImage | undefined;
+  let projectDir = '';
+  const finish = async (tempDir: string): Promise<void> => {
+    projectDir = tempDir;
+    if (options.link ?? true) {
+      const built = await buildFirmware(tempDir, target, { optimization: options.optimization });
+      report.memory.flash_bytes = built.flash_bytes;
+      report.memory.ram_bytes = built.ram_bytes + built.stack_reserved_bytes;
+      report.memory.stack_bytes = built.stack_reserved_bytes;
+      report.memory.measured = true;
+      checkFit(report, target, options.model, project.ioBufferBytes, true);
+      image = { ...built, elfPath: join(options.outDir, basename(built.elfPath)) };
+      if (graph.exits) {
+        // The instructions behind the exit table: this image run past every exit, and the same model with --no-exits.
+        const withoutExits = () => buildWithoutExits(compiled, target, options, modelName);
+        Object.assign(report, await reportExits(graph, target, options, { elfPath: built.elfPath, withoutExits }));
+      }
+    } else if (graph.exits) {
+      Object.assign(report, await reportExits(graph, target, options, {}));
+    }
+    await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    await writeFile(join(tempDir, 'report.html'), renderReportHtml(report));
+  };
+  const keep = [options.model, ...(options.calibration ? [options.calibration.path] : [])];
+  const writeOptions = { force: options.force, keep, makeOutputs: makefileOutputs(modelName), finish };
+  await writeDirAtomically(options.outDir, project.files, writeOptions).catch((err: unknown) => {
+    throw err instanceof EennError ? outsideProject(err, projectDir, options, target).withFile(options.model) : err;
+  });
+  return { graph, floatGraph, target, plan, report, outDir: options.outDir, image, inputBytes, outputBytes };
+}
+
+/** A C project before it is written: its files, memory plan and report, and the sizes of its inputs and outputs. */
+interface Project {
+  files: Map<string, string | Uint8Array>;
+  plan: MemoryPlan;
+  report: BuildReport;
+  inputBytes: number[];
+  outputBytes: number[];
+  /** The test firmware's input and output buffers (main.c), counted in the fit check before linking. */
+  ioBufferBytes: number;
+}
+
+/** Plan the memory of `graph`, emit the model and its firmware, and check that it fits the target (before linking). */
+function emitProject(graph: Graph, target: Target, options: CompileOptions, modelName: string, notes: string[]): Project {
   const policy = options.arena ?? DEFAULT_ARENA_POLICY;
   const plan = planMemory(graph, arenaPlanOptions(graph, target, policy));
   if (typeof policy === 'number' && plan.arenaBytes > policy) {
@@ -137,30 +186,53 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   const report = buildReport(graph, plan, target, options.precision, modelName, notes, emitted.weightBytes);
   const ioBufferBytes = firmwareBufferBytes(inputBytes, outputBytes);
   checkFit(report, target, options.model, ioBufferBytes, false);
+  return { files: new Map([...emitted.files, ...firmware]), plan, report, inputBytes, outputBytes, ioBufferBytes };
+}
 
-  const files = new Map<string, string | Uint8Array>([...emitted.files, ...firmware]);
-  let image: FirmwareImage | undefined;
-  let projectDir = '';
-  const finish = async (tempDir: string): Promise<void> => {
-    projectDir = tempDir;
-    if (options.link ?? true) {
-      const built = await buildFirmware(tempDir, target, { optimization: options.optimization });
-      report.memory.flash_bytes = built.flash_bytes;
-      report.memory.ram_bytes = built.ram_bytes + built.stack_reserved_bytes;
-      report.memory.stack_bytes = built.stack_reserved_bytes;
-      report.memory.measured = true;
-      checkFit(report, target, options.model, ioBufferBytes, true);
-      image = { ...built, elfPath: join(options.outDir, basename(built.elfPath)) };
-    }
-    await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    await writeFile(join(tempDir, 'report.html'), renderReportHtml(report));
-  };
-  const keep = [options.model, ...(options.calibration ? [options.calibration.path] : [])];
-  const writeOptions = { force: options.force, keep, makeOutputs: makefileOutputs(modelName), finish };
-  await writeDirAtomically(options.outDir, files, writeOptions).catch((err: unknown) => {
-    throw err instanceof EennError ? outsideProject(err, projectDir, options, target).withFile(options.model) : err;
-  });
-  return { graph, floatGraph, target, plan, report, outDir: options.outDir, image, inputBytes, outputBytes };
+/**
+ * The same model with --no-exits (the compiled graph before the exits were attached), linked in a temporary folder
+ * for one measurement run; the caller removes the folder.
+ */
+async function buildWithoutExits(compiled: Graph, target: Target, options: CompileOptions, modelName: string): Promise<ImageInFolder> {
+  const project = emitProject(compiled, target, options, modelName, []);
+  const dir = await makeTempDir('eennc-no-exits-');
+  for (const [path, content] of project.files) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  const built = await buildFirmware(dir, target, { optimization: options.optimization });
+  return { elfPath: built.elfPath, dir };
+}
+
+/**
+ * report.json's exit table: cumulative MACs at each exit; with `measure.elfPath`, the instructions measured on an
+ * emulated target; with calibration data, the exit each calibration sample takes in the reference (the shares).
+ */
+async function reportExits(
+  graph: Graph,
+  target: Target,
+  options: CompileOptions,
+  measure: { elfPath?: string; withoutExits?: () => Promise<ImageInFolder> },
+): Promise<Pick<BuildReport, 'exits' | 'exits_expected'>> {
+  const samples = options.calibration && graph.inputs.length === 1 ? readCalibrationSamples(graph, options.calibration) : [];
+  let instructions: ExitInstructions | undefined;
+  if (measure.elfPath && measure.withoutExits && target.emulator) {
+    options.onProgress?.(`measuring the cost of each exit on ${target.name} (one sample run past every exit, and with --no-exits)`);
+    const sample = samples[0] ?? new Float32Array(sizeOf(graph.tensors.get(graph.inputs[0]!)!.shape));
+    instructions = await measureExitInstructions(graph, target, measure.elfPath, sample, measure.withoutExits);
+  }
+  const source = samples.length > 0 ? `${options.precision} reference on ${samples.length} calibration samples` : undefined;
+  const taken = samples.length > 0 ? exitsTaken(graph, samples).taken : undefined;
+  const table = exitTableOf(graph, { instructions, taken, source });
+  return { exits: table.exits, exits_expected: table.expected };
+}
+
+/** The calibration samples as floats (the shares of the exit table come from them). */
+function readCalibrationSamples(graph: Graph, source: CalibrationSource): Float32Array[] {
+  const shape = graph.tensors.get(graph.inputs[0]!)!.shape;
+  const size = sizeOf(shape);
+  const read = readSamples(source.path, shape, { count: source.count, scale: source.scale, requireFinite: true });
+  return Array.from({ length: read.count }, (_, i) => read.data.slice(i * size, (i + 1) * size));
 }
 
 /**

@@ -42,3 +42,12 @@ export function findExits(graph: Graph): FoundExits | undefined {
     branchesAfter: early.map((e) => graph.nodes[e.branch]!.name),
   };
 }
+
+/**
+ * Where each early exit of `outputs` (in exit order, the last the final) branches off the final's backbone: the
+ * index in `graph.nodes` of the last node it shares with the final classifier, -1 when it shares none.
+ */
+export function branchPoints(graph: Graph, outputs: readonly string[]): number[] {
+  const final = ancestorNodes(graph, outputs[outputs.length - 1]!);
+  return outputs.slice(0, -1).map((name) => Math.max(-1, ...[...ancestorNodes(graph, name)].filter((i) => final.has(i))));
+}

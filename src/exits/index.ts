@@ -8,7 +8,7 @@ import { nodeMacs } from '../ops/macs.js';
 import type { Value } from '../ops/types.js';
 import { attachTo } from './attach.js';
 import { decideFloat, decideInt8 } from './decide.js';
-import { findExits } from './detect.js';
+import { branchPoints, findExits } from './detect.js';
 import { EXIT_THRESHOLDS_KEY, EXITS_KEY, readExitMetadata, type ExitMetadata } from './metadata.js';
 import { checkExitNames, checkThresholds, DEFAULT_EXIT_POLICY, DEFAULT_EXIT_THRESHOLDS, type ExitSource } from './options.js';
 import { exitOrder } from './order.js';
@@ -18,7 +18,7 @@ export { DEFAULT_EXIT_POLICY, DEFAULT_EXIT_THRESHOLDS, EXIT_STATISTIC, checkThre
 export { decideFloat, decideInt8 } from './decide.js';
 export { int8ExitRule, EXIT_MAX_CLASSES } from './rule.js';
 export { exitDecision } from './attach.js';
-export { findExits } from './detect.js';
+export { branchPoints, findExits } from './detect.js';
 export { ancestorNodes, exitOrder } from './order.js';
 
 /** What the command line says about exits (--exits, --exit-threshold, --exit-policy, --no-exits). */
@@ -95,9 +95,28 @@ export function resolveExits(graph: Graph, options: ExitOptions, notes: string[]
     thresholds = new Array<number>(early).fill(DEFAULT_EXIT_THRESHOLDS[policy]);
     said = `the default for ${policy}; --exit-threshold to choose`;
   }
-  if (source !== 'found') notes.push(`early exits (${source === 'option' ? '--exits' : "the model's metadata_props"}): ${outputs.join(', ')}`);
+  if (source !== 'found') {
+    notes.push(`early exits (${source === 'option' ? '--exits' : "the model's metadata_props"}): ${outputs.join(', ')}`);
+    const late = outOfOrder(graph, outputs);
+    if (late) notes.push(late);
+  }
   notes.push(`exit policy ${policy}, threshold${early === 1 ? '' : 's'} ${thresholds.join(', ')} (${said})`);
   return { outputs, policy, thresholds, source };
+}
+
+/** A note when an early exit is named after one that branches off the backbone later (it then waits for it). */
+function outOfOrder(graph: Graph, outputs: readonly string[]): string | undefined {
+  const points = branchPoints(graph, outputs);
+  for (let i = 1; i < points.length; i++) {
+    const earlier = points.findIndex((p, j) => j < i && p > points[i]!);
+    if (earlier >= 0) {
+      return (
+        `exit ${outputs[i]} branches off the backbone before exit ${outputs[earlier]}, which comes first in exit order: ` +
+        `${outputs[i]}'s decision waits for the backbone up to ${outputs[earlier]}`
+      );
+    }
+  }
+  return undefined;
 }
 
 /** The exits the model would have without --no-exits, for its note; undefined where there are none or they are wrong. */

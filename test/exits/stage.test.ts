@@ -137,6 +137,13 @@ describe('resolveExits', () => {
     expect(resolve(branchy(), { thresholds: [0.7, 0.8], policy: 'margin' }).exits?.thresholds).toEqual([0.7, 0.8]);
   });
 
+  it('notes exits named out of backbone order', () => {
+    expect(resolve(branchy(), { names: ['exit0', 'exit1', 'final'] }).notes.join('\n')).not.toMatch(/branches off the backbone before/);
+    expect(resolve(branchy(), { names: ['exit1', 'exit0', 'final'] }).notes.join('\n')).toMatch(
+      /exit exit0 branches off the backbone before exit exit1, which comes first in exit order/,
+    );
+  });
+
   it('--no-exits resolves none and notes the exits the model has', () => {
     const { exits, notes } = resolve(branchy(), { disabled: true });
     expect(exits).toBeUndefined();

@@ -54,6 +54,11 @@ export interface CompileOptions {
   onProgress?: (message: string) => void;
   /** Early exits (--exits, --exit-threshold, --exit-policy, --no-exits); default: what the model states or shows. */
   exits?: ExitOptions;
+  /**
+   * A model with exits, linked for an emulated target: measure each exit's cumulative instructions for the report's
+   * exit table (one more run, and a build with --no-exits to compare with). Default false.
+   */
+  measureExits?: boolean;
 }
 
 export interface CalibrationSource {
@@ -123,13 +128,14 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
       report.memory.measured = true;
       checkFit(report, target, options.model, project.ioBufferBytes, true);
       image = { ...built, elfPath: join(options.outDir, basename(built.elfPath)) };
-      if (graph.exits) {
-        // The instructions behind the exit table: this image run past every exit, and the same model with --no-exits.
-        const withoutExits = () => buildWithoutExits(compiled, target, options, modelName);
-        Object.assign(report, await reportExits(graph, target, options, { elfPath: built.elfPath, withoutExits }));
-      }
-    } else if (graph.exits) {
-      Object.assign(report, await reportExits(graph, target, options, {}));
+    }
+    if (graph.exits) {
+      // The instructions behind the exit table: this image run past every exit, and the same model with --no-exits.
+      const measure =
+        image && options.measureExits
+          ? { elfPath: join(tempDir, basename(image.elfPath)), withoutExits: () => buildWithoutExits(compiled, target, options, modelName) }
+          : {};
+      Object.assign(report, await reportExits(graph, target, options, measure));
     }
     await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     await writeFile(join(tempDir, 'report.html'), renderReportHtml(report));

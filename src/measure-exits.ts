@@ -10,7 +10,6 @@ import { encodeInput } from './io-codec.js';
 import type { Value } from './ops/types.js';
 import { exitTable, type ExitTable } from './report/exit-table.js';
 import type { Target } from './target/target.js';
-import { runFirmware } from './toolchain/index.js';
 import { removeTempDir } from './util/temp-dirs.js';
 
 /** Instructions measured on the target: cumulative at each exit (the last: no early exit taken), and with --no-exits. */
@@ -40,6 +39,8 @@ export async function measureExitInstructions(
   sample: Float32Array,
   withoutExits: () => Promise<ImageInFolder>,
 ): Promise<ExitInstructions | undefined> {
+  // Loaded here: the exit table alone (accuracy without --target) needs no toolchain.
+  const { runFirmware } = await import('./toolchain/index.js');
   const input = encodeInput(graph.tensors.get(graph.inputs[0]!)!, sample);
   const run = await runFirmware(elfPath, target, input.bytes, { samples: 1, timeoutMs: MEASURE_TIMEOUT_MS, continuePastExits: true });
   const total = run.instructions[0];

@@ -1,15 +1,32 @@
 // `eennc accuracy MODEL.onnx --calib C --data D --labels L`: what int8 costs. Top-1 of the float reference and of
-// the int8 reference on a labelled set, and the error of every int8 tensor (SQNR in dB), worst layers first.
+// the int8 reference on a labelled set, and the error of every int8 tensor (SQNR in dB), worst layers first. With
+// early exits: top-1 taking them and with --no-exits, and the per-exit table (--target adds measured instructions).
 
 import type { Command } from 'commander';
 import { readLabels } from '../../data/index.js';
-import type { AccuracyReport } from '../../evaluate.js';
+import type { AccuracyReport, ExitAccuracy } from '../../evaluate.js';
+import type { Graph } from '../../ir/graph.js';
+import { formatExitTable, type ExitTable } from '../../report/exit-table.js';
+import { exitTableOf, type ExitInstructions } from '../../measure-exits.js';
+import { EennError } from '../../ir/diagnostics.js';
 import { parseInputShapes } from '../../frontend/input-shapes.js';
-import { calibrationFrom, log, withCalibrationOptions, withSampleOptions, type CalibrationOptions, type SampleOptions } from '../common-options.js';
+import {
+  calibrationFrom,
+  compileOptionsFrom,
+  exitOptionsFrom,
+  log,
+  withCalibrationOptions,
+  withExitOptions,
+  withSampleOptions,
+  type CalibrationOptions,
+  type ExitCommandOptions,
+  type SampleOptions,
+} from '../common-options.js';
 import { loadInputs } from '../execute.js';
 import { collectInputShape, numberOption, parseCount } from '../options.js';
 
-interface AccuracyOptions extends CalibrationOptions, SampleOptions {
+interface AccuracyOptions extends CalibrationOptions, SampleOptions, ExitCommandOptions {
+  target?: string;
   data: string;
   labels: string;
   sqnrSamples: number;
@@ -18,25 +35,40 @@ interface AccuracyOptions extends CalibrationOptions, SampleOptions {
 }
 
 export function register(program: Command): void {
-  withCalibrationOptions(
-    withSampleOptions(
-      program
-        .command('accuracy')
-        .description('compare the int8 model with the float model: top-1 on a labelled set and per-layer SQNR')
-        .argument('<model>', 'the ONNX model (.onnx)')
-        .requiredOption('-d, --data <data>', 'labelled input samples (.npy, .bin, IDX)')
-        .requiredOption('-l, --labels <labels>', 'class labels of the samples (.npy of integers, IDX labels)'),
-    )
-      .option('--sqnr-samples <n>', 'samples over which the per-layer SQNR is measured', numberOption(parseCount, '--sqnr-samples'), 100)
-      .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions (repeatable)', collectInputShape, [])
-      .option('--json', 'print one JSON document on stdout'),
+  withExitOptions(
+    withCalibrationOptions(
+      withSampleOptions(
+        program
+          .command('accuracy')
+          .description('compare the int8 model with the float model: top-1 on a labelled set and per-layer SQNR')
+          .argument('<model>', 'the ONNX model (.onnx)')
+          .requiredOption('-d, --data <data>', 'labelled input samples (.npy, .bin, IDX)')
+          .requiredOption('-l, --labels <labels>', 'class labels of the samples (.npy of integers, IDX labels)'),
+      )
+        .option('--sqnr-samples <n>', 'samples over which the per-layer SQNR is measured', numberOption(parseCount, '--sqnr-samples'), 100)
+        .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions (repeatable)', collectInputShape, [])
+        .option('--target <name>', 'early exits: also measure the instructions of each exit on this target (see `eennc targets`)')
+        .option('--json', 'print one JSON document on stdout'),
+    ),
   ).action(async (model: string, options: AccuracyOptions) => {
-    const [{ importWithOwnQuantization, quantizeModel }, { evaluateAccuracy }] = await Promise.all([
+    const [{ importWithOwnQuantization, quantizeModel }, { evaluateAccuracy }, { attachExits, resolveExits }] = await Promise.all([
       import('../../compile.js'),
       import('../../evaluate.js'),
+      import('../../exits/index.js'),
     ]);
-    const { graph: floatGraph, overrides } = importWithOwnQuantization(model, parseInputShapes(options.inputShape));
-    const int8Graph = await quantizeModel(floatGraph, { model, calibration: calibrationFrom(options), io: options.io, onProgress: log, overrides });
+    const imported = importWithOwnQuantization(model, parseInputShapes(options.inputShape));
+    const { overrides, notes } = imported;
+    const exits = withModelFile(model, () => resolveExits(imported.graph, exitOptionsFrom(options), notes));
+    const quantized = await quantizeModel(imported.graph, {
+      model,
+      calibration: calibrationFrom(options),
+      io: options.io,
+      onProgress: log,
+      overrides,
+    });
+    const floatGraph = exits ? attachExits(imported.graph, exits) : imported.graph;
+    const int8Graph = exits ? withModelFile(model, () => attachExits(quantized, exits)) : quantized;
+    if (exits) for (const note of notes.filter((n) => /exit/.test(n))) log(`note: ${note}`);
     const inputs = loadInputs(floatGraph, options.data, {
       path: options.data,
       scale: options.scale,
@@ -56,11 +88,49 @@ export function register(program: Command): void {
         }
       },
     });
+    const instructions = report.exits && options.target !== undefined ? await measureOnTarget(model, options) : undefined;
+    const table = report.exits ? exitTableOfReport(int8Graph, report.exits, instructions) : undefined;
     if (options.json) {
-      process.stdout.write(JSON.stringify(accuracyJson(report), null, 2) + '\n');
+      process.stdout.write(
+        JSON.stringify({ ...accuracyJson(report), ...(report.exits && table ? exitsJson(report.exits, table) : {}) }, null, 2) + '\n',
+      );
       return;
     }
-    process.stdout.write(formatAccuracy(report));
+    process.stdout.write(formatAccuracy(report) + (report.exits && table ? formatExits(report.exits, table) : ''));
+  });
+}
+
+/** An EennError from the exits stage names the model. */
+function withModelFile<T>(model: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw err instanceof EennError ? err.withFile(model) : err;
+  }
+}
+
+/** The instructions of each exit on --target: the model compiled and linked, one sample run past every exit. */
+async function measureOnTarget(model: string, options: AccuracyOptions): Promise<ExitInstructions | undefined> {
+  const { compileModel } = await import('../../compile.js');
+  const shared = { ...options, target: options.target!, precision: 'int8' as const, opt: undefined, arena: 'tflm' as const };
+  const compiled = await compileModel({ ...(await compileOptionsFrom(model, shared)), link: true, measureExits: true });
+  const exits = compiled.report.exits ?? [];
+  const noExits = compiled.report.exits_expected?.no_exits_instructions;
+  if (exits.some((e) => e.instructions === null) || noExits === null || noExits === undefined) {
+    log(`note: ${compiled.target.name} counts no instructions; the table gives MACs only`);
+    return undefined;
+  }
+  return { exits: exits.map((e) => e.instructions!), noExits };
+}
+
+/** The per-exit table of the int8 model: where the int8 reference's samples leave, and how accurate each exit is. */
+function exitTableOfReport(int8Graph: Graph, exits: ExitAccuracy, instructions: ExitInstructions | undefined): ExitTable {
+  return exitTableOf(int8Graph, {
+    instructions,
+    taken: exits.int8.taken,
+    correct: exits.int8.correct,
+    finalCorrect: exits.int8.finalCorrect,
+    source: `int8 reference on ${exits.int8.taken.length} labelled samples`,
   });
 }
 
@@ -92,5 +162,35 @@ function formatAccuracy(report: AccuracyReport): string {
     const db = Number.isFinite(l.sqnrDb) ? `${l.sqnrDb.toFixed(1).padStart(6)} dB` : '  exact  ';
     lines.push(`  ${l.node.padEnd(width)}  ${l.op.padEnd(14)} ${db}${l.sqnrDb === worst ? '  <- lowest' : ''}`);
   }
+  return lines.join('\n') + '\n';
+}
+
+/** The JSON of the exits: top-1 with and without them, the exit each reference takes, and the int8 table. */
+function exitsJson(exits: ExitAccuracy, table: ExitTable): Record<string, unknown> {
+  const shares = (taken: number[]) => exits.names.map((_, e) => taken.filter((t) => t === e).length / Math.max(1, taken.length));
+  return {
+    no_exits: { float_top1: exits.floatNoExitsTop1, int8_top1: exits.int8NoExitsTop1 },
+    exits: table.exits.map((row, e) => ({
+      ...row,
+      float_share: shares(exits.float.taken)[e],
+      sqnr_db: Number.isFinite(exits.sqnrDb[e]!) ? exits.sqnrDb[e] : null,
+    })),
+    exits_expected: table.expected,
+  };
+}
+
+/** The exits for people: top-1 with and without them, then the int8 table and each exit's SQNR. */
+function formatExits(exits: ExitAccuracy, table: ExitTable): string {
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const floatShares = exits.names.map(
+    (name, e) => `${name} ${pct(exits.float.taken.filter((t) => t === e).length / Math.max(1, exits.float.taken.length))}`,
+  );
+  const lines = [
+    `early exits ${exits.names.join(', ')}: top-1 taking them: float32 ${pct(exits.float.correct.filter(Boolean).length / exits.float.taken.length)}, ` +
+      `int8 ${pct(exits.int8.correct.filter(Boolean).length / exits.int8.taken.length)}; with --no-exits: float32 ${pct(exits.floatNoExitsTop1)}, int8 ${pct(exits.int8NoExitsTop1)}`,
+    `leaving at each exit in the float reference: ${floatShares.join(', ')}`,
+    ...formatExitTable(table),
+    `SQNR of each exit's int8 output against float: ${exits.names.map((name, e) => `${name} ${Number.isFinite(exits.sqnrDb[e]!) ? `${exits.sqnrDb[e]!.toFixed(1)} dB` : 'exact'}`).join(', ')}`,
+  ];
   return lines.join('\n') + '\n';
 }

@@ -21,7 +21,7 @@ export function register(program: Command): void {
     const outDir = options.outDir ?? defaultOutDir(modelNameOf(model), options.target);
     const compileOptions = await compileOptionsFrom(model, options, outDir);
     log(`eennc: building ${model} for ${options.target} (${compileOptions.precision}) into ${outDir}`);
-    const result = await compileModel({ ...compileOptions, link: options.link });
+    const result = await compileModel({ ...compileOptions, link: options.link, measureExits: true });
     const m = result.report.memory;
     if (options.json) {
       process.stdout.write(JSON.stringify({ ...result.report, out_dir: outDir, image: result.image?.elfPath ?? null }, null, 2) + '\n');

@@ -12,7 +12,16 @@ import { register as registerAugment } from './augment.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-const modules: RegisterCommand[] = [registerBuild, registerRun, registerTest, registerInspect, registerAccuracy, registerAugment, registerTargets, registerDoctor];
+const modules: RegisterCommand[] = [
+  registerBuild,
+  registerRun,
+  registerTest,
+  registerInspect,
+  registerAccuracy,
+  registerAugment,
+  registerTargets,
+  registerDoctor,
+];
 
 export function registerCommands(program: Command): void {
   for (const register of modules) register(program);

@@ -220,14 +220,16 @@ async function reportExits(
   options: CompileOptions,
   measure: { elfPath?: string; withoutExits?: () => Promise<ImageInFolder> },
 ): Promise<Pick<BuildReport, 'exits' | 'exits_expected'>> {
-  const samples = options.calibration && graph.inputs.length === 1 ? readCalibrationSamples(graph, options.calibration) : [];
+  // The shares come from the int8 reference on the calibration samples (a float32 build takes no --calib).
+  const calibration = options.precision === 'int8' && graph.inputs.length === 1 ? options.calibration : undefined;
+  const samples = calibration ? readCalibrationSamples(graph, calibration) : [];
   let instructions: ExitInstructions | undefined;
   if (measure.elfPath && measure.withoutExits && target.emulator) {
     options.onProgress?.(`measuring the cost of each exit on ${target.name} (one sample run past every exit, and with --no-exits)`);
     const sample = samples[0] ?? new Float32Array(sizeOf(graph.tensors.get(graph.inputs[0]!)!.shape));
     instructions = await measureExitInstructions(graph, target, measure.elfPath, sample, measure.withoutExits);
   }
-  const source = samples.length > 0 ? `${options.precision} reference on ${samples.length} calibration samples` : undefined;
+  const source = samples.length > 0 ? `int8 reference on ${samples.length} calibration samples` : undefined;
   const taken = samples.length > 0 ? exitsTaken(graph, samples).taken : undefined;
   const table = exitTableOf(graph, { instructions, taken, source });
   return { exits: table.exits, exits_expected: table.expected };

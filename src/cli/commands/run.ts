@@ -49,7 +49,9 @@ export function register(program: Command): void {
     const lines = execution.samples.map((s, i) => {
       const out = s.outputs[s.answer]!;
       const count = s.instructions === null ? 'not counted on this target' : `${s.instructions} instructions`;
-      return `sample ${i}: class ${argmax(out)} (${s.answer} max ${out[argmax(out)]!.toFixed(4)}), exit ${s.exit}, ${count}`;
+      const max = out[argmax(out)]!.toFixed(4);
+      if (graph.exits) return `sample ${i}: class ${argmax(out)} at exit ${s.exit} (max ${max}), ${count}`;
+      return `sample ${i}: class ${argmax(out)} (${s.answer} max ${max}), exit ${s.exit}, ${count}`;
     });
     const m = execution.compiled.report.memory;
     const stack = execution.stackBytes === null ? '' : `, stack used ${execution.stackBytes} B`;

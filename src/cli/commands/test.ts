@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { EennError } from '../../ir/diagnostics.js';
 import { FORCE_HELP, withSampleOptions, withSharedOptions } from '../common-options.js';
 import { argmax, buildAndExecute, executionJson, floatReference, RANDOM_SAMPLES, type Execution, type ExecuteOptions } from '../execute.js';
-import { answeringOutput, exitName, int8ReferenceRun } from '../../exit-reference.js';
+import { answeringOutput, decidedAtThreshold, exitName, int8ReferenceRun } from '../../exit-reference.js';
 import { readLabels } from '../../data/index.js';
 import { numberOption, parseNonNegative, parseTimeoutSeconds } from '../options.js';
 import type { Value } from '../../ops/types.js';
@@ -22,6 +22,8 @@ type Comparison = { sample: number; pass: boolean } & ExitComparison &
 interface ExitComparison {
   exit?: string;
   reference_exit?: string;
+  /** float32, another exit than the reference's: whether the decision was at its threshold (expf's last bit). */
+  at_threshold?: boolean;
 }
 
 /** The most seeded random samples `test` makes up when no --data is given. */
@@ -78,7 +80,9 @@ export function register(program: Command): void {
       if (!int8) {
         const sameExit = expected.exit === sample.exitIndex;
         const referenceExit = graph.exits ? { reference_exit: exitName(floatGraph, expected.exit) } : {};
-        return { sample: i, pass: sameExit && worst <= 1, ...exits, ...referenceExit, max_abs_error: maxAbs, same_class: sameClass };
+        // Where the two took different exits, the first exit at which they decided differently.
+        const atThreshold = sameExit ? {} : { at_threshold: decidedAtThreshold(floatGraph, Math.min(expected.exit, sample.exitIndex), expected) };
+        return { sample: i, pass: sameExit && worst <= 1, ...exits, ...referenceExit, ...atThreshold, max_abs_error: maxAbs, same_class: sameClass };
       }
       // int8: the firmware must take the int8 reference's exit, and its output must equal the reference's bit for bit.
       const reference = int8ReferenceRun(graph, { [graph.inputs[0]!]: execution.encoded[i]!.value });
@@ -109,7 +113,7 @@ export function register(program: Command): void {
           'mismatches' in c
             ? `${c.mismatches} values differ from the int8 reference; vs float: max |error| ${c.max_abs_error_vs_float.toExponential(2)}, ${c.same_class_as_float ? 'same' : 'different'} class`
             : `max |error| ${c.max_abs_error.toExponential(2)}`;
-        const detail = c.exit === undefined ? values : `${exitDetail(c.exit, c.reference_exit!, int8)}; ${values}`;
+        const detail = c.exit === undefined ? values : `${exitDetail(c)}; ${values}`;
         process.stdout.write(`sample ${c.sample}: ${c.pass ? 'pass' : 'FAIL'}  ${detail}${n === null ? '' : `  ${n} instructions`}\n`);
       }
       process.stdout.write(`${comparisons.length - failed.length} passed, ${failed.length} failed\n`);
@@ -131,26 +135,34 @@ export function register(program: Command): void {
             : `${failed.length} of ${comparisons.length} samples differ from the reference beyond rtol ${rtol}, atol ${atol}${exitMismatches(failed)}`,
           hint: int8
             ? 'the firmware and the int8 reference must agree bit for bit: this is a bug in eennc; report it with the model and run again with --json to see each sample'
-            : 'the per-sample errors are above; float rounding on the target differs in the last bits, so loosen --rtol or --atol if the errors are that small',
+            : failed.some((c) => c.at_threshold)
+              ? 'a float32 decision at its threshold can fall either way on the target: build int8 (its integer decisions are exact), or move --exit-threshold away from these samples'
+              : 'the per-sample errors are above; float rounding on the target differs in the last bits, so loosen --rtol or --atol if the errors are that small',
         });
     }
   });
 }
 
-/** " (N took another exit than the reference)" for a failure message, when some did. */
+/** " (N took another exit than the reference...)" for a failure message, when some did. */
 function exitMismatches(failed: readonly Comparison[]): string {
   const n = failed.filter((c) => c.exit !== c.reference_exit).length;
-  return n === 0 ? '' : ` (${n} took another exit than the reference)`;
+  const atThreshold = failed.filter((c) => c.at_threshold).length;
+  if (n === 0) return '';
+  const why =
+    atThreshold === 0
+      ? ''
+      : `, ${atThreshold === n ? 'each' : atThreshold} where a decision was at its threshold and the last bit of expf on the target tipped it`;
+  return ` (${n} took another exit than the reference${why})`;
 }
 
 /** The exit part of a sample's line: the exit taken, and the reference's when it took another. */
-function exitDetail(exit: string, reference: string, int8: boolean): string {
-  if (exit === reference) return `exit ${exit}`;
-  const which = int8 ? 'the int8 reference' : 'the float reference';
-  // A float decision exactly at the threshold can fall either way: expf on the target may differ from the reference's
-  // in its last bit. The integer decisions of int8 have no such excuse.
-  const why = int8 ? '' : ' (when the decision is at the threshold, the last bit of expf on the target can tip it)';
-  return `took exit ${exit}, ${which} ${reference}${why}`;
+function exitDetail(c: Comparison): string {
+  if (c.exit === c.reference_exit) return `exit ${c.exit}`;
+  const which = 'mismatches' in c ? 'the int8 reference' : 'the float reference';
+  // A float decision at its threshold can fall either way: expf on the target may differ from the reference's in its
+  // last bit. The integer decisions of int8 have no such excuse.
+  const why = c.at_threshold ? ' (the decision was at its threshold, where the last bit of expf on the target can tip it)' : '';
+  return `took exit ${c.exit}, ${which} ${c.reference_exit}${why}`;
 }
 
 /** Output values of the firmware (`got`) that are not bit-identical to the reference's (every output, in order). */

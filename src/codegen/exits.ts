@@ -1,6 +1,7 @@
 // Codegen: the early exits of model.c and model.h. After the step that computes an early exit (its decision
 // tensor and its output), eenn_run calls the exit's decision (src/kernels/exit-decision.ts) and, when it is
-// taken, copies that exit's output where model-io.ts says it is stored elsewhere and returns the exit's index.
+// taken, copies the outputs it has computed where model-io.ts says they are stored elsewhere and returns the exit's
+// index.
 
 import type { Graph } from '../ir/graph.js';
 import type { ExitPolicy } from '../ir/exits.js';
@@ -25,7 +26,7 @@ export interface PrintedExit {
   /** When the exit is taken, in words (policy and threshold). */
   rule: string;
   call: PrintedCall;
-  /** The exit's output copied into the caller's buffer before returning, when it is stored elsewhere. */
+  /** The outputs of this exit and the earlier ones copied into the caller's buffers, where stored elsewhere. */
   copies: OutputCopy[];
   step: number;
 }
@@ -68,7 +69,7 @@ function ruleText(policy: ExitPolicy, threshold: number): string {
 
 /**
  * The exits of `graph` as model.c and model.h print them; none without graph.exits. `copies` are outputCopies':
- * each early exit repeats its own before it returns.
+ * an early exit taken makes those of the outputs it has computed before it returns.
  */
 export function printExits(graph: Graph, plan: MemoryPlan, storage: TensorStorage, constants: ConstantTable, copies: OutputCopy[]): PrintedExits {
   const exits = graph.exits;
@@ -82,19 +83,20 @@ export function printExits(graph: Graph, plan: MemoryPlan, storage: TensorStorag
     if (index < 0) throw new Error(`internal: exit "${name}" is not a model output`);
     return index;
   };
+  // The outputs of the exits, by index: an exit taken copies its own and those of the exits before it.
+  const answered = exits.outputs.map(outputIndex);
   const printed = exits.decisions.map((decision, index): PrintedExit => {
     const threshold = exits.thresholds[index]!;
     const call = exitDecisionCall(graph, decision, exits.policy, threshold);
     sources.add(call.source);
     for (const used of call.uses ?? []) sources.add(used);
     const step = decidedAt[index]!;
-    const output = outputIndex(decision.output);
     return {
       index,
       name: commentText(decision.output),
       rule: ruleText(exits.policy, threshold),
       call: printCall(call, { storage, constants, stepIndex: step }),
-      copies: copies.filter((copy) => copy.index === output),
+      copies: copies.filter((copy) => answered.slice(0, index + 1).includes(copy.index)),
       step,
     };
   });

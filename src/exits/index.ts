@@ -75,7 +75,12 @@ export function resolveExits(graph: Graph, options: ExitOptions, notes: string[]
     [outputs, source] = [metadata.outputs, 'metadata'];
   } else {
     const found = findExits(graph);
-    if (!found) return undefined;
+    if (!found) {
+      const flags = [options.thresholds && '--exit-threshold', options.policy && '--exit-policy'].filter(Boolean);
+      if (flags.length > 0)
+        notes.push(`the model has no early exits (no two classifier outputs branch off one backbone): ${flags.join(' and ')} left unused`);
+      return undefined;
+    }
     [outputs, source] = [found.outputs, 'found'];
     const early = found.outputs.slice(0, -1).map((name, i) => `${name} (after node ${found.branchesAfter[i]})`);
     notes.push(`early exits found: ${early.join(', ')}, final: ${found.outputs.at(-1)}; --exits to choose others, --no-exits to run every layer`);

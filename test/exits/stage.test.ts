@@ -129,6 +129,22 @@ describe('resolveExits', () => {
     const graph = branchy();
     const single = { ...graph, outputs: ['final'] };
     expect(resolve(single)).toEqual({ exits: undefined, notes: [] });
+    expect(resolve(single, { thresholds: [0.5] }).notes).toEqual([
+      'the model has no early exits (no two classifier outputs branch off one backbone): --exit-threshold left unused',
+    ]);
+  });
+
+  it('finds no exits among classifiers that share no backbone', () => {
+    const spec: GraphSpec = {
+      inputs: { a: ['float32', [1, 8]], b: ['float32', [1, 8]] },
+      constants: { wa: weights([10, 8], 1, 1), wb: weights([10, 8], 2, 1) },
+      nodes: [
+        ['Gemm', ['a', 'wa'], ['ya'], { transB: 1 }],
+        ['Gemm', ['b', 'wb'], ['yb'], { transB: 1 }],
+      ],
+      outputs: ['ya', 'yb'],
+    };
+    expect(resolve(inferGraphShapes(buildGraph(spec)).graph)).toEqual({ exits: undefined, notes: [] });
   });
 
   it('takes --exits, --exit-threshold and --exit-policy as given', () => {

@@ -1,20 +1,23 @@
 // A model with two early exits compiled to C and run in QEMU: eenn_run returns the exit the int8 reference takes,
 // with the same output bits, on every emulated target; early exits cost fewer instructions than the final one; a
-// run past every exit measures each exit's cumulative cost; float32 takes the float reference's exits; a model cut
-// into sections decides between them.
+// run past every exit measures each exit's cumulative cost, and the measuring leaves the counts as they are without
+// it; float32 takes the float reference's exits; a model cut into sections decides between them.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderFirmware } from '../../src/codegen/firmware.js';
 import { SECTION_STEPS } from '../../src/codegen/print-steps.js';
 import { floatReferenceRun, int8ReferenceRun } from '../../src/exit-reference.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { scaleZeroOf } from '../../src/ir/int8.js';
 import type { Value } from '../../src/ops/types.js';
 import { quantizeF32S8 } from '../../src/quantize/fixedpoint.js';
-import { runGraphSamples, type GraphSamplesRun } from '../../src/run-graph.js';
+import { runGraphSamples, sampleBytes, type GraphSamplesRun } from '../../src/run-graph.js';
+import { tensorBytes } from '../../src/schedule/memory-plan.js';
 import { loadTarget } from '../../src/target/target.js';
+import { buildFirmware, runFirmware } from '../../src/toolchain/index.js';
 import { attached, EXITS, exitModel, floatInputs, samples, SHAPE, splittingThresholds } from './exit-model.js';
 
 const work = mkdtempSync(join(tmpdir(), 'eennc-exits-'));
@@ -107,6 +110,28 @@ describe('early exits in the generated code', () => {
         expect(Array.from(got.outputs[o]!)).toEqual(Array.from(want[s]!.outputs[int8.outputs[o]!]!.data as Int8Array));
       }
     });
+  }, 300_000);
+
+  it('cortex-m4: the counts leave the measuring out (a build without EENN_TRACE_EXITS counts the same within 8)', async () => {
+    const target = loadTarget('cortex-m4');
+    const dir = join(work, 'untraced');
+    const firmware = renderFirmware(target, {
+      modelName: 'untraced',
+      kernelSources: m4.emitted.kernelSources,
+      inputBytes: int8.inputs.map((name) => tensorBytes(int8.tensors.get(name)!)),
+      outputBytes: int8.outputs.map((name) => tensorBytes(int8.tensors.get(name)!)),
+    });
+    expect(firmware.get('Makefile')).not.toContain('EENN_TRACE_EXITS');
+    for (const [path, text] of [...m4.emitted.files, ...firmware]) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    const image = await buildFirmware(dir, target, { jobs: 2 });
+    const bytes = new Uint8Array(Buffer.concat(inputs.map((sample) => sampleBytes(int8, sample))));
+    const plain = await runFirmware(image.elfPath, target, bytes, { samples: inputs.length });
+    expect(plain.exits).toEqual(m4.samples.map((s) => s.exit));
+    expect(plain.exitInstructions.every((costs) => costs.length === 0)).toBe(true);
+    m4.samples.forEach((traced, s) => expect(Math.abs(traced.instructions! - plain.instructions[s]!), `sample ${s}`).toBeLessThanOrEqual(8));
   }, 300_000);
 
   for (const name of ['cortex-m0plus', 'cortex-m3', 'cortex-m7', 'cortex-m33', 'cortex-m55']) {

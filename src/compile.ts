@@ -25,6 +25,7 @@ import { quantizeGraph } from './quantize/quantize-graph.js';
 import { noOverrides, type QuantOverrides } from './quantize/overrides.js';
 import { attachExits, resolveExits, type ExitOptions } from './exits/index.js';
 import { makeTempDir } from './util/temp-dirs.js';
+import { finalOutput } from './exit-reference.js';
 import { exitsTaken, exitTableOf, measureExitInstructions, type ExitInstructions, type ImageInFolder } from './measure-exits.js';
 
 export type Precision = 'int8' | 'float32';
@@ -86,6 +87,8 @@ export interface CompileResult {
   image?: FirmwareImage;
   inputBytes: number[];
   outputBytes: number[];
+  /** The output that answers when no early exit is taken: the final exit's (also with --no-exits), else the first. */
+  finalOutput: string;
 }
 
 /** Code and runtime the firmware needs besides the weights, for the fit check before linking. */
@@ -145,7 +148,8 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   await writeDirAtomically(options.outDir, project.files, writeOptions).catch((err: unknown) => {
     throw err instanceof EennError ? outsideProject(err, projectDir, options, target).withFile(options.model) : err;
   });
-  return { graph, floatGraph, target, plan, report, outDir: options.outDir, image, inputBytes, outputBytes };
+  const final = finalOutput(floatGraph, options.exits);
+  return { graph, floatGraph, target, plan, report, outDir: options.outDir, image, inputBytes, outputBytes, finalOutput: final };
 }
 
 /** A C project before it is written: its files, memory plan and report, and the sizes of its inputs and outputs. */

@@ -58,6 +58,8 @@ export interface AccuracyOptions {
   /** Samples used for the per-layer SQNR (default 100: every intermediate tensor is kept for these). */
   sqnrSamples?: number;
   onProgress?: (done: number, total: number) => void;
+  /** A model without exits (or with --no-exits): the output whose top-1 counts (default: the first). */
+  output?: string;
 }
 
 function argmax(data: ArrayLike<number | bigint>): number {
@@ -84,7 +86,7 @@ export function evaluateAccuracy(
   const int8InputName = int8Graph.inputs[0]!;
   const int8Input = int8Graph.tensors.get(int8InputName)!;
   const exitNames = int8Graph.exits?.outputs;
-  const final = exitNames ? exitNames.at(-1)! : int8Graph.outputs[0]!;
+  const final = exitNames ? exitNames.at(-1)! : (options.output ?? int8Graph.outputs[0]!);
   const sqnrSamples = Math.min(options.sqnrSamples ?? 100, samples.length);
   const signal = new Map<string, number>();
   const noise = new Map<string, number>();
@@ -97,8 +99,8 @@ export function evaluateAccuracy(
     const keep = i < sqnrSamples ? 'all' : 'outputs';
     const float = floatReferenceRun(floatGraph, { [floatInput]: { shape: [...int8Input.shape], dtype: 'float32', data: sample } }, keep);
     const int8 = int8ReferenceRun(int8Graph, { [int8InputName]: encodeInput(int8Input, sample).value }, keep);
-    const floatClass = argmax(float.outputs[answeringOutput(floatGraph, float.exit)]!.data);
-    const int8Class = argmax(int8.outputs[answeringOutput(int8Graph, int8.exit)]!.data);
+    const floatClass = argmax(float.outputs[exitNames ? answeringOutput(floatGraph, float.exit) : final]!.data);
+    const int8Class = argmax(int8.outputs[exitNames ? answeringOutput(int8Graph, int8.exit) : final]!.data);
     record(outcomes.float, float.exit, floatClass === labels[i], argmax(float.outputs[final]!.data) === labels[i]);
     record(outcomes.int8, int8.exit, int8Class === labels[i], argmax(int8.outputs[final]!.data) === labels[i]);
     if (floatClass !== int8Class) disagreements++;

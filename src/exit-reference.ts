@@ -1,7 +1,7 @@
 // The references run as the generated code runs a model with early exits: the float or int8 reference's outputs
 // for a sample together with the exit it takes (exitTaken on the decision tensors, kept as they are computed).
 
-import { decideFloat, exitTaken } from './exits/index.js';
+import { decideFloat, exitTaken, resolveExits, type ExitOptions } from './exits/index.js';
 import { runReference } from './frontend/reference.js';
 import type { Graph } from './ir/graph.js';
 import type { Value } from './ops/types.js';
@@ -24,6 +24,23 @@ export function exitName(graph: Graph, exit: number): string {
 /** The output that answers when the model takes `exit`: the exit's output, or the first output without exits. */
 export function answeringOutput(graph: Graph, exit: number): string {
   return graph.exits ? graph.exits.outputs[exit]! : graph.outputs[0]!;
+}
+
+/**
+ * The output that answers when no early exit is taken: the final exit's, also with --no-exits (the exits the model
+ * would have without it), else the model's first output. `graph` is the float graph after import.
+ */
+export function finalOutput(graph: Graph, options: ExitOptions = {}): string {
+  if (graph.exits) return graph.exits.outputs.at(-1)!;
+  if (options.disabled) {
+    try {
+      const exits = resolveExits(graph, { ...options, disabled: false }, []);
+      if (exits) return exits.outputs.at(-1)!;
+    } catch {
+      // Exits that would not resolve: the model's first output answers, as for any model without exits.
+    }
+  }
+  return graph.outputs[0]!;
 }
 
 /** The float reference on `inputs` and the exit it takes (float32 decisions, as eenn_exit_f32.c makes them). */

@@ -21,7 +21,7 @@ export interface SampleResult {
   exit: string;
   /** Its index into graph.exits.outputs (0 without exits). */
   exitIndex: number;
-  /** The output that answered (the exit's output; the first output of a model without exits). */
+  /** The output that answered: the exit's output; without exits, the final classifier's (CompileResult.finalOutput). */
   answer: string;
   /** What this sample cost on the target (only the layers it ran); null where nothing counts them (host). */
   instructions: number | null;
@@ -131,7 +131,8 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
       offset += n;
     });
     const exit = exitName(graph, exitIndex);
-    return { outputs, raw, exit, exitIndex, answer: answeringOutput(graph, exitIndex), instructions: run.instructions[i] ?? null };
+    const answer = graph.exits ? answeringOutput(graph, exitIndex) : compiled.finalOutput;
+    return { outputs, raw, exit, exitIndex, answer, instructions: run.instructions[i] ?? null };
   });
   return { compiled, inputs, encoded, samples, stackBytes: run.stackBytes };
 }

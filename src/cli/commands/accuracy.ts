@@ -8,6 +8,7 @@ import type { AccuracyReport, ExitAccuracy } from '../../evaluate.js';
 import type { Graph } from '../../ir/graph.js';
 import { formatExitTable, type ExitTable } from '../../report/exit-table.js';
 import { exitTableOf, type ExitInstructions } from '../../measure-exits.js';
+import { finalOutput } from '../../exit-reference.js';
 import { EennError } from '../../ir/diagnostics.js';
 import { parseInputShapes } from '../../frontend/input-shapes.js';
 import {
@@ -58,7 +59,8 @@ export function register(program: Command): void {
     ]);
     const imported = importWithOwnQuantization(model, parseInputShapes(options.inputShape));
     const { overrides, notes } = imported;
-    const exits = withModelFile(model, () => resolveExits(imported.graph, exitOptionsFrom(options), notes));
+    const exitOptions = exitOptionsFrom(options);
+    const exits = withModelFile(model, () => resolveExits(imported.graph, exitOptions, notes));
     const quantized = await quantizeModel(imported.graph, {
       model,
       calibration: calibrationFrom(options),
@@ -80,6 +82,7 @@ export function register(program: Command): void {
     let last = started;
     const report = evaluateAccuracy(floatGraph, int8Graph, inputs, labels, {
       sqnrSamples: options.sqnrSamples,
+      output: finalOutput(imported.graph, exitOptions),
       onProgress: (done, total) => {
         const now = Date.now();
         if (now - last >= 2000 || done === total) {

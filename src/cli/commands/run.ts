@@ -30,7 +30,7 @@ export function register(program: Command): void {
     const { graph } = execution.compiled;
     if (options.output) {
       // With exits, each sample's row is the output of the exit it took (every exit has the same shape).
-      const name = graph.exits ? graph.exits.outputs[0]! : graph.outputs[0]!;
+      const name = graph.exits ? graph.exits.outputs[0]! : execution.compiled.finalOutput;
       const shape = graph.tensors.get(name)!.shape;
       const per = sizeOf(shape);
       const all = new Float32Array(execution.samples.length * per);
@@ -39,7 +39,7 @@ export function register(program: Command): void {
       log(
         graph.exits
           ? `eennc: wrote ${options.output}: for each sample, the output of the exit it took (${graph.exits.outputs.join(', ')})`
-          : `eennc: wrote ${options.output}`,
+          : `eennc: wrote ${options.output} (${name})`,
       );
     }
     if (options.json) {

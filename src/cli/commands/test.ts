@@ -192,13 +192,14 @@ function top1(execution: Execution, labels: Int32Array): { samples: number; targ
       hint: 'give one label per sample',
     });
   }
-  const { floatGraph } = execution.compiled;
+  const { floatGraph, finalOutput } = execution.compiled;
   let target = 0;
   let float = 0;
   execution.samples.forEach((sample, i) => {
     if (argmax(sample.outputs[sample.answer]!) === labels[i]) target++;
     const reference = floatReference(floatGraph, execution.inputs[i]!);
-    if (argmax(reference.outputs[answeringOutput(floatGraph, reference.exit)]!.data as Float32Array) === labels[i]) float++;
+    const answer = floatGraph.exits ? answeringOutput(floatGraph, reference.exit) : finalOutput;
+    if (argmax(reference.outputs[answer]!.data as Float32Array) === labels[i]) float++;
   });
   const n = Math.max(1, execution.samples.length);
   return { samples: execution.samples.length, target_top1: target / n, float_top1: float / n };

@@ -54,6 +54,9 @@ export function exitDecision(graph: Graph, output: string, policy: ExitPolicy, t
 
 /** `graph` with `exits` attached: decisions made concrete and the nodes in exit order (a new graph; tensors shared). */
 export function attachTo(graph: Graph, exits: Omit<GraphExits, 'decisions'>): Graph {
+  if (exits.thresholds.length !== exits.outputs.length - 1) {
+    throw new Error(`internal: ${exits.thresholds.length} thresholds for ${exits.outputs.length - 1} early exits`);
+  }
   for (const output of exits.outputs) {
     if (!graph.outputs.includes(output)) throw new Error(`internal: exit "${output}" is not an output of graph "${graph.name}"`);
   }

@@ -89,7 +89,8 @@ export function int8ExitRule(
         return {
           table,
           bound: Math.floor(2 ** LOG_BITS * threshold * Math.log2(classes)),
-          weight: Math.round((2 ** LOG_BITS * scale) / Math.LN2),
+          // Below INT32_MAX wherever E[1] > 0 (s <= 17); a larger scale leaves W = 0, which any weight multiplies.
+          weight: Math.min(INT32_MAX, Math.round((2 ** LOG_BITS * scale) / Math.LN2)),
         };
     }
   }

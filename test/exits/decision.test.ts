@@ -188,6 +188,17 @@ describe('exit decisions', () => {
     ).toEqual(LOG2_TABLE);
   });
 
+  it('every rule fits the int32 arguments of its C function, whatever the scale', () => {
+    for (const scale of [1e-6, 0.01, 1, 50, 1e6]) {
+      for (const { kind, policy } of FUNCTIONS) {
+        for (const threshold of [1e-9, 0.5, 1]) {
+          const rule = int8ExitRule(kind, policy, threshold, scale, -128, 4096);
+          for (const v of [rule.bound, rule.weight, ...rule.table]) expect(Number.isInteger(v) && Math.abs(v) <= 2 ** 31 - 1).toBe(true);
+        }
+      }
+    }
+  });
+
   it('the int8 C decisions equal their TypeScript twin on random scores, every policy and kind', async () => {
     const cases = randomInt8Cases(6000, 12);
     const input = cases

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eennc, type CliResult } from './cli-helpers.js';
 import { EXIT_NAMES, writeExitModel } from './exits-model.js';
+import { DEFAULT_EXIT_THRESHOLDS } from '../../src/exits/index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'eennc-cli-exits-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -72,6 +73,36 @@ describe('bad exits on the command line', () => {
       'max-softmax, margin or entropy',
     );
     expectRefused(await eennc('run', files.model, '--input', files.data, '--exit-threshold', 'high', '-o', out), out, '--exit-threshold', '"high"');
+  });
+});
+
+describe('choosing the exits', () => {
+  it('--exits and --exit-policy choose the exits, their order and their rule; the report lists them', async () => {
+    const out = join(scratch, 'chosen');
+    const r = await eennc(
+      'build',
+      files.model,
+      '--precision',
+      'float32',
+      '--no-link',
+      '--exits',
+      'exit1,final',
+      '--exit-policy',
+      'margin',
+      '-o',
+      out,
+      '--json',
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      exits: { name: string; threshold: number | null; policy: string; share: number | null }[];
+      exits_expected: unknown;
+    };
+    expect(doc.exits.map((e) => [e.name, e.threshold, e.policy, e.share])).toEqual([
+      ['exit1', DEFAULT_EXIT_THRESHOLDS.margin, 'margin', null],
+      ['final', null, 'margin', null],
+    ]);
+    expect(doc.exits_expected).toBeNull(); // no inputs run: no shares, no expected cost
   });
 });
 

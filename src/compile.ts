@@ -228,7 +228,8 @@ async function reportExits(
   const calibration = options.precision === 'int8' && graph.inputs.length === 1 ? options.calibration : undefined;
   const samples = calibration ? readCalibrationSamples(graph, calibration) : [];
   let instructions: ExitInstructions | undefined;
-  if (measure.elfPath && measure.withoutExits && target.emulator) {
+  // The test firmware reads one input per sample from a data file: a model of several inputs is not measured.
+  if (measure.elfPath && measure.withoutExits && target.emulator && graph.inputs.length === 1) {
     options.onProgress?.(`measuring the cost of each exit on ${target.name} (one sample run past every exit, and with --no-exits)`);
     const sample = samples[0] ?? new Float32Array(sizeOf(graph.tensors.get(graph.inputs[0]!)!.shape));
     instructions = await measureExitInstructions(graph, target, measure.elfPath, sample, measure.withoutExits);

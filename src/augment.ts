@@ -14,13 +14,22 @@ import { readLabels, readSamples } from './data/index.js';
 import { attachExits, decideFloat, decideInt8, exitDecision, exitMacs, exitMetadata } from './exits/index.js';
 import { classifierOf, exitPoints } from './exits/augment/candidates.js';
 import { addHeads, headDims, headMacs, headShape, poolFeatures, type Head, type HeadShape } from './exits/augment/heads.js';
-import { dropPoints, selectExits, thresholdGrid, type CandidateOutcome, type Selection } from './exits/augment/select.js';
+import {
+  dropPoints,
+  exitsOfChoice,
+  selectExits,
+  thresholdGrid,
+  type CandidateOutcome,
+  type Selection,
+  type SelectionInput,
+} from './exits/augment/select.js';
 import type { RegressionOptions, SoftmaxModel, TrainingSet } from './exits/augment/softmax-regression.js';
 import { runReference } from './frontend/index.js';
 import { encodeGraph } from './frontend/save.js';
 import { EennError } from './ir/diagnostics.js';
 import type { ExitPolicy } from './ir/exits.js';
 import { sizeOf, type Graph } from './ir/graph.js';
+import { exitTable, type ExitTable } from './report/exit-table.js';
 import type { Value } from './ops/types.js';
 import { encodeInput } from './io-codec.js';
 import { runInt8Reference } from './quantize/int8-reference.js';
@@ -49,20 +58,11 @@ export interface AugmentOptions {
   onProgress?: (message: string) => void;
 }
 
-/** One exit of the augmented model, as the table shows it. */
-export interface ExitRow {
+/** The head of one early exit: the backbone tensor it reads and the grid it pools that to. */
+export interface HeadRow {
   output: string;
-  /** The backbone tensor its head reads ('' for the final classifier). */
   reads: string;
-  /** Grid its head pools to (0 for the final classifier). */
   grid: number;
-  threshold: number | null;
-  /** Cumulative to its decision, earlier heads included. */
-  macs: number;
-  instructions: number | null;
-  /** Share of the held-back samples answered here, and the top-1 among them. */
-  share: number;
-  accuracy: number;
 }
 
 export interface AugmentReport {
@@ -71,17 +71,15 @@ export interface AugmentReport {
   target: string;
   precision: Precision;
   policy: ExitPolicy;
-  exits: ExitRow[];
+  /** Per exit its cumulative MACs and instructions, the share of held-back samples leaving there and their top-1. */
+  table: ExitTable;
+  heads: HeadRow[];
   trainingSamples: number;
   heldBackSamples: number;
-  /** Top-1 on the held-back samples, of the model with exits and of the original. */
-  accuracy: number;
-  originalAccuracy: number;
+  /** Points of top-1 lost against the original model on the held-back samples. */
   dropPoints: number;
-  /** What the costs are counted in: instructions measured on the target, or MACs where nothing measures. */
+  /** What the choice minimised: instructions measured on the target, or MACs where nothing measures. */
   costUnit: 'instructions' | 'macs';
-  expectedCost: number;
-  originalCost: number;
   notes: string[];
   seconds: number;
 }
@@ -151,7 +149,7 @@ export async function augmentModel(options: AugmentOptions): Promise<AugmentRepo
   const measured = await measuring;
   const costs = costModel(floatGraph, shapes, classifier.classes, measured);
   progress(`augment: choosing exits and thresholds (${costs.unit}, --max-accuracy-drop ${options.maxAccuracyDrop})`);
-  const { best: selection, closest } = chooseExits(evaluated, names, outcomes, costs, options.maxAccuracyDrop);
+  const { best: selection, closest, input: chosenInput } = chooseExits(evaluated, names, outcomes, costs, options.maxAccuracyDrop);
   if (selection.choice.every((t) => t < 0)) throw unreachable(options, outcomes.finalCorrect.length, closest, costs.unit);
 
   const kept = selection.choice.flatMap((t, k) => (t >= 0 ? [k] : []));
@@ -167,18 +165,22 @@ export async function augmentModel(options: AugmentOptions): Promise<AugmentRepo
   augmented.metadata = { ...(floatGraph.metadata ?? {}), ...exitMetadata({ outputs, policy: selection.policy, thresholds }) };
   const attached = attachExits(augmented, { outputs, policy: selection.policy, thresholds, source: 'metadata' });
   const macs = exitMacs(attached);
-  const exits: ExitRow[] = outputs.map((output, j) => {
-    const k = j < kept.length ? kept[j]! : points.length;
-    return {
-      output,
-      reads: j < kept.length ? points[k]!.tensor : '',
-      grid: j < kept.length ? shapes[k]!.grid : 0,
-      threshold: j < kept.length ? thresholds[j]! : null,
-      macs: macs.exits[j]!,
-      instructions: costs.unit === 'instructions' ? Math.round(selection.costs[k]!) : null,
-      share: selection.shares[k]!,
-      accuracy: selection.exitAccuracy[k]!,
-    };
+  // Candidate k is kept exit kept.indexOf(k); the final classifier is the last exit.
+  const exitOf = (k: number): number => (k === points.length ? outputs.length - 1 : kept.indexOf(k));
+  const leaving = exitsOfChoice(chosenInput, selection.choice);
+  const table = exitTable({
+    names: outputs,
+    policy: selection.policy,
+    thresholds,
+    macs: macs.exits,
+    noExitsMacs: exitMacs(floatGraph).total,
+    ...(costs.unit === 'instructions'
+      ? { instructions: [...kept, points.length].map((k) => selection.costs[k]!), noExitsInstructions: costs.final }
+      : {}),
+    taken: leaving.at.map(exitOf),
+    source: `the ${options.precision} reference on ${held.length} held-back samples`,
+    correct: leaving.correct,
+    finalCorrect: Array.from(outcomes.finalCorrect, (c) => c === 1),
   });
   const report: AugmentReport = {
     model: options.model,
@@ -186,15 +188,12 @@ export async function augmentModel(options: AugmentOptions): Promise<AugmentRepo
     target: target.name,
     precision: options.precision,
     policy: selection.policy,
-    exits,
+    table,
+    heads: kept.map((k, j) => ({ output: outputs[j]!, reads: points[k]!.tensor, grid: shapes[k]!.grid })),
     trainingSamples: train.length,
     heldBackSamples: held.length,
-    accuracy: selection.accuracy,
-    originalAccuracy: selection.originalAccuracy,
     dropPoints: dropPoints(selection),
     costUnit: costs.unit,
-    expectedCost: selection.expectedCost,
-    originalCost: selection.originalCost,
     notes,
     seconds: (Date.now() - started) / 1000,
   };
@@ -208,7 +207,7 @@ export function sidecarPath(output: string): string {
   return join(dirname(output), basename(output).replace(/\.onnx$/i, '') + '.exits.json');
 }
 
-/** The JSON document of the exit table (snake_case like the other reports). */
+/** The JSON document of the exit table (snake_case like the other reports; `exits` and `expected` as report.json has them). */
 export function augmentJson(report: AugmentReport): Record<string, unknown> {
   return {
     model: report.model,
@@ -219,22 +218,10 @@ export function augmentJson(report: AugmentReport): Record<string, unknown> {
     cost_unit: report.costUnit,
     training_samples: report.trainingSamples,
     held_back_samples: report.heldBackSamples,
-    exits: report.exits.map((e) => ({
-      output: e.output,
-      reads: e.reads === '' ? null : e.reads,
-      head_grid: e.grid === 0 ? null : e.grid,
-      threshold: e.threshold,
-      macs: e.macs,
-      instructions: e.instructions,
-      share: e.share,
-      accuracy: e.accuracy,
-    })),
-    top1: report.accuracy,
-    original_top1: report.originalAccuracy,
+    heads: report.heads,
+    exits: report.table.exits,
+    expected: report.table.expected,
     top1_drop_points: report.dropPoints,
-    expected_cost: report.expectedCost,
-    original_cost: report.originalCost,
-    cost_reduction: 1 - report.expectedCost / report.originalCost,
     notes: report.notes,
     seconds: report.seconds,
   };
@@ -485,8 +472,9 @@ function chooseExits(
   held: HeldBack,
   costs: CostModel,
   maxDrop: number,
-): { best: Selection; closest?: Selection } {
+): { best: Selection; closest?: Selection; input: SelectionInput } {
   let best: Selection | undefined;
+  let input: SelectionInput | undefined;
   let closest: Selection | undefined;
   for (const policy of POLICIES) {
     const thresholds = thresholdGrid(policy);
@@ -501,11 +489,12 @@ function chooseExits(
       headCost: costs.heads[k]!,
       backboneCost: costs.backbone[k]!,
     }));
-    const found = selectExits({ policy, thresholds, candidates, finalCorrect: held.finalCorrect, finalCost: costs.final, maxDropPoints: maxDrop });
-    if (!best || found.best.expectedCost < best.expectedCost) best = found.best;
+    const tried: SelectionInput = { policy, thresholds, candidates, finalCorrect: held.finalCorrect, finalCost: costs.final, maxDropPoints: maxDrop };
+    const found = selectExits(tried);
+    if (!best || found.best.expectedCost < best.expectedCost) [best, input] = [found.best, tried];
     if (found.closest && (!closest || dropPoints(found.closest) < dropPoints(closest))) closest = found.closest;
   }
-  return { best: best!, closest };
+  return { best: best!, closest, input: input! };
 }
 
 /** E_DATA when no exit keeps top-1 within the budget: what the best choice reached. */

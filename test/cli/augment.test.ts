@@ -34,19 +34,21 @@ describe('eennc augment', () => {
     expect(first.exitCode, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/augment: extracting features/);
     expect(first.stderr).toMatch(/augment: training \d+ heads/);
-    expect(first.stdout).toMatch(/expected macs per inference: \d+ against \d+ without exits/);
+    expect(first.stdout).toMatch(/MACs [\d,.]+ (M )?against [\d,.]+ (M )?with --no-exits \(-\d/);
+    expect(first.stdout).toMatch(/exit0: average pooling of x to \dx\d/);
     const table = JSON.parse(readFileSync(join(dir, 'tiny-exits.exits.json'), 'utf8')) as {
-      exits: { output: string; threshold: number | null; macs: number; share: number }[];
-      expected_cost: number;
-      original_cost: number;
+      exits: { name: string; threshold: number | null; macs: number; share: number }[];
+      expected: { macs: number; no_exits_macs: number; samples: number };
+      held_back_samples: number;
       top1_drop_points: number;
     };
     expect(table.exits.length).toBeGreaterThanOrEqual(2);
-    expect(table.exits.at(-1)).toMatchObject({ output: 'scores', threshold: null });
-    expect(table.exits[0]!.output).toBe('exit0');
+    expect(table.exits.at(-1)).toMatchObject({ name: 'scores', threshold: null });
+    expect(table.exits[0]!.name).toBe('exit0');
     expect(table.exits[0]!.threshold).toBeGreaterThan(0);
     expect(table.exits[0]!.share).toBeGreaterThan(0);
-    expect(table.expected_cost).toBeLessThan(table.original_cost);
+    expect(table.expected.macs).toBeLessThan(table.expected.no_exits_macs);
+    expect(table.expected.samples).toBe(table.held_back_samples);
     expect(table.top1_drop_points).toBeLessThanOrEqual(5);
     // The shares of every exit add up to all the held-back samples.
     expect(table.exits.reduce((s, e) => s + e.share, 0)).toBeCloseTo(1, 9);
@@ -80,6 +82,37 @@ describe('eennc augment', () => {
     const report = JSON.parse(readFileSync(join(project, 'report.json'), 'utf8')) as { exits?: { name: string }[] };
     const names = importModel(out).graph.metadata!['eennc.exits']!.split(',');
     expect(report.exits?.map((e) => e.name)).toEqual(names);
+  });
+
+  it('measures the instructions at each exit on the target (QEMU)', async () => {
+    const measured = join(dir, 'measured.onnx');
+    const r = await eennc(
+      'augment',
+      files.model,
+      '--calib',
+      files.data,
+      '--labels',
+      files.labels,
+      '--max-accuracy-drop',
+      '5',
+      '-o',
+      measured,
+      '--json',
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const table = JSON.parse(r.stdout) as {
+      cost_unit: string;
+      exits: { instructions: number | null }[];
+      expected: { instructions: number; no_exits_instructions: number };
+      notes: string[];
+    };
+    expect(table.notes.join('\n')).not.toMatch(/failed/);
+    expect(table.cost_unit).toBe('instructions');
+    const counts = table.exits.map((e) => e.instructions!);
+    expect(counts.every((n) => n > 0)).toBe(true);
+    // Cumulative: each exit costs more than the one before it.
+    for (let e = 1; e < counts.length; e++) expect(counts[e]!).toBeGreaterThan(counts[e - 1]!);
+    expect(table.expected.instructions).toBeLessThan(table.expected.no_exits_instructions);
   });
 
   it('refuses to replace an existing output without --force', async () => {

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { EennError } from '../../ir/diagnostics.js';
 import { DEFAULT_TARGET_NAME } from '../../target/target.js';
 import type { AugmentReport } from '../../augment.js';
+import { formatExitTable } from '../../report/exit-table.js';
 import { calibrationFrom, log, withCalibrationOptions, type CalibrationOptions } from '../common-options.js';
 import { numberOption, parseCount, parseNonNegative, parsePrecision, type Precision } from '../options.js';
 
@@ -110,32 +111,15 @@ export function register(program: Command): void {
     });
 }
 
-/** The exit table people read. */
+/** What augment prints: the heads it added, then the per-exit table every command shows (src/report/exit-table.ts). */
 export function formatAugment(report: AugmentReport): string {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const unit = report.costUnit;
-  const rows = report.exits.map((e) => [
-    e.output,
-    e.reads === '' ? '(final)' : `${e.reads} (${e.grid}x${e.grid})`,
-    e.threshold === null ? '' : String(e.threshold),
-    String(e.macs),
-    e.instructions === null ? '' : String(e.instructions),
-    pct(e.share),
-    pct(e.accuracy),
-  ]);
-  const header = ['exit', 'head reads', 'threshold', 'MACs', 'instructions', 'leaving', 'top-1 there'];
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => '  ' + cells.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  const early = report.heads.length;
   return (
     [
-      `${report.output}: ${report.exits.length - 1} early exit${report.exits.length === 2 ? '' : 's'}, policy ${report.policy}, ` +
-        `${report.precision} on ${report.target} (cumulative costs to each exit's decision)`,
-      line(header),
-      ...rows.map(line),
-      `expected ${unit} per inference: ${Math.round(report.expectedCost)} against ${Math.round(report.originalCost)} without exits ` +
-        `(${(100 * (1 - report.expectedCost / report.originalCost)).toFixed(1)}% fewer)`,
-      `top-1 on the ${report.heldBackSamples} held-back samples: ${pct(report.accuracy)} against ${pct(report.originalAccuracy)} ` +
-        `(${report.dropPoints.toFixed(2)} points lost; heads trained on ${report.trainingSamples} samples) in ${report.seconds.toFixed(1)} s`,
+      `${report.output}: ${early} early exit${early === 1 ? '' : 's'}, policy ${report.policy}, ${report.precision} on ${report.target}; ` +
+        `heads trained on ${report.trainingSamples} samples, exits chosen on ${report.heldBackSamples} held back (${report.seconds.toFixed(1)} s)`,
+      ...report.heads.map((h) => `  ${h.output}: average pooling of ${h.reads} to ${h.grid}x${h.grid}, then a fully connected layer`),
+      ...formatExitTable(report.table),
     ].join('\n') + '\n'
   );
 }

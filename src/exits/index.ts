@@ -64,7 +64,8 @@ export function resolveExits(graph: Graph, options: ExitOptions, notes: string[]
     if (had) notes.push(`early exits off (--no-exits): every layer runs and every output is computed (the model's exits: ${had.join(', ')})`);
     return undefined;
   }
-  const metadata = readExitMetadata(graph.metadata);
+  // --exits overrides the metadata, which is then not read (nor refused when malformed).
+  const metadata = options.names ? undefined : readExitMetadata(graph.metadata);
   let outputs: string[];
   let source: ResolvedExits['source'];
   if (options.names) {

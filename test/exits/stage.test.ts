@@ -175,6 +175,9 @@ describe('resolveExits', () => {
     expect(bad({ 'eennc.exits': 'exit0,final', 'eennc.exit_thresholds': '0.5,x' })).toThrow(/eennc.exit_thresholds = "0.5,x"/);
     expect(bad({ 'eennc.exits': 'exit0,final', 'eennc.exit_thresholds': '2' })).toThrow(/eennc.exit_thresholds 2 is outside/);
     expect(readExitMetadata({ other: '1' })).toBeUndefined();
+    expect(
+      resolveExits({ ...graph, metadata: { 'eennc.exit_policy': 'vote', 'eennc.exits': 'x' } }, { names: ['exit0', 'final'] }, [])?.outputs,
+    ).toEqual(['exit0', 'final']);
   });
 });
 

@@ -178,6 +178,8 @@ export function executionJson(execution: Execution, extra: Record<string, unknow
       weights_bytes: report.memory.weights_bytes,
     },
     macs: report.macs,
+    // A model with early exits: its exits in order (the last is the final classifier), as `exit` names them.
+    ...(execution.compiled.graph.exits ? { exits: execution.compiled.graph.exits.outputs } : {}),
     samples: execution.samples.map((s) => ({
       outputs: Object.fromEntries(Object.entries(s.outputs).map(([k, v]) => [k, Array.from(v)])),
       exit: s.exit,

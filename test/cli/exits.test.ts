@@ -120,10 +120,12 @@ describe('a multi-exit int8 model on cortex-m4', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as {
       pass: boolean;
+      exits: string[];
       samples: SampleJson[];
       comparisons: { exit: string; reference_exit: string; mismatches: number }[];
     };
     expect(doc.pass).toBe(true);
+    expect(doc.exits).toEqual(EXIT_NAMES);
     expect(doc.samples).toHaveLength(16);
     for (const c of doc.comparisons) {
       expect(c.exit).toBe(c.reference_exit);
@@ -147,7 +149,8 @@ describe('a multi-exit int8 model on cortex-m4', () => {
   it('run --json --no-exits: every layer runs, every output is given, and the exit is "final"', async () => {
     const r = await eennc('run', files.model, ...int8, '--input', files.data, '--count', '3', '--no-exits', '--json');
     expect(r.exitCode, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { samples: SampleJson[] };
+    const doc = JSON.parse(r.stdout) as { exits?: string[]; samples: SampleJson[] };
+    expect(doc.exits).toBeUndefined();
     expect(doc.samples).toHaveLength(3);
     for (const s of doc.samples) {
       expect(s.exit).toBe('final');

@@ -53,6 +53,8 @@ const PAPERS = [
 interface Options {
   evalCount: number;
   confirm: number;
+  /** Which parts to run: the BranchyNet example, augment on the plain example, or both. */
+  parts: Set<'branchy' | 'augment'>;
   json: boolean;
 }
 
@@ -105,13 +107,14 @@ function log(message: string): void {
 }
 
 function parseOptions(): Options {
-  const usage = 'usage: npm run bench:exits -- [--eval-count N] [--confirm N] [--json]';
+  const usage = 'usage: npm run bench:exits -- [--eval-count N] [--confirm N] [--only branchy|augment] [--json]';
   let values;
   try {
     ({ values } = parseArgs({
       options: {
         'eval-count': { type: 'string', default: '10000' },
         confirm: { type: 'string', default: '200' },
+        only: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -124,6 +127,7 @@ function parseOptions(): Options {
     process.stdout.write(
       `${usage}\n  --eval-count N  test images for exit choice and top-1 (default 10000)\n` +
         '  --confirm N     test images run in QEMU through the exits against the int8 reference (default 200)\n' +
+        '  --only PART     branchy (the BranchyNet example) or augment (augment on the plain example); default both\n' +
         '  --json          print one JSON document on stdout\n',
     );
     process.exit(0);
@@ -136,7 +140,12 @@ function parseOptions(): Options {
     }
     return n;
   };
-  return { evalCount: positive('eval-count', values['eval-count']), confirm: positive('confirm', values.confirm), json: values.json };
+  if (values.only !== undefined && values.only !== 'branchy' && values.only !== 'augment') {
+    log(`error: --only must be branchy or augment, got "${values.only}"\n${usage}`);
+    process.exit(2);
+  }
+  const parts = new Set<'branchy' | 'augment'>(values.only ? [values.only] : ['branchy', 'augment']);
+  return { evalCount: positive('eval-count', values['eval-count']), confirm: positive('confirm', values.confirm), parts, json: values.json };
 }
 
 function argmax(data: ArrayLike<number>): number {
@@ -426,21 +435,25 @@ async function main(): Promise<number> {
     }
   };
   try {
-    const branchy = await attempt('fmnist_branchy', () =>
-      measureModel(
-        'fmnist_branchy',
-        join(ROOT, 'examples/fmnist_branchy/fmnist_branchy.onnx'),
-        { path: join(ROOT, 'examples/fmnist_branchy/calib_u8.npy'), scale: PIXEL_SCALE, method: 'percentile' },
-        options,
-        workDir,
-      ),
-    );
-    const augment = await attempt('augment', async () => {
-      const augmented = await augmentPlainExample(workDir);
-      log(`bench: eennc augment took ${augmented.seconds.toFixed(1)} s`);
-      const calibration: CalibrationSource = { path: join(ROOT, 'examples/fmnist/calib_u8.npy'), scale: PIXEL_SCALE, method: 'percentile' };
-      return { seconds: augmented.seconds, figures: await measureModel('fmnist_cnn_augmented', augmented.file, calibration, options, workDir) };
-    });
+    const branchy = !options.parts.has('branchy')
+      ? undefined
+      : await attempt('fmnist_branchy', () =>
+          measureModel(
+            'fmnist_branchy',
+            join(ROOT, 'examples/fmnist_branchy/fmnist_branchy.onnx'),
+            { path: join(ROOT, 'examples/fmnist_branchy/calib_u8.npy'), scale: PIXEL_SCALE, method: 'percentile' },
+            options,
+            workDir,
+          ),
+        );
+    const augment = !options.parts.has('augment')
+      ? undefined
+      : await attempt('augment', async () => {
+          const augmented = await augmentPlainExample(workDir);
+          log(`bench: eennc augment took ${augmented.seconds.toFixed(1)} s`);
+          const calibration: CalibrationSource = { path: join(ROOT, 'examples/fmnist/calib_u8.npy'), scale: PIXEL_SCALE, method: 'percentile' };
+          return { seconds: augmented.seconds, figures: await measureModel('fmnist_cnn_augmented', augmented.file, calibration, options, workDir) };
+        });
     if (options.json) process.stdout.write(JSON.stringify({ branchy, augment, papers: PAPERS }, null, 2) + '\n');
     else printTables(branchy, augment);
     return failed ? 1 : 0;

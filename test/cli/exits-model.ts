@@ -46,10 +46,10 @@ export function exitModelSpec(): GraphSpec {
 }
 
 /**
- * Writes into `dir`: exits.onnx (outputs exit0, exit1, final), exits-bad.onnx (the same and `bad`), and data.npy
- * (`count` samples in [-2, 2)).
+ * Writes into `dir`: exits.onnx (outputs exit0, exit1, final), exits-bad.onnx (the same and `bad`), data.npy
+ * (`count` samples in [-2, 2)) and labels.npy (a made-up class for each).
  */
-export function writeExitModel(dir: string, count = 16): { model: string; withBad: string; data: string } {
+export function writeExitModel(dir: string, count = 16): { model: string; withBad: string; data: string; labels: string } {
   const spec = exitModelSpec();
   const withBad = join(dir, 'exits-bad.onnx');
   saveModel(buildGraph(spec), withBad);
@@ -65,5 +65,11 @@ export function writeExitModel(dir: string, count = 16): { model: string; withBa
     );
   const dataPath = join(dir, 'data.npy');
   writeNpy(dataPath, [count, ...EXIT_MODEL_SHAPE.slice(1)], data);
-  return { model, withBad, data: dataPath };
+  const labels = join(dir, 'labels.npy');
+  writeNpy(
+    labels,
+    [count],
+    Uint8Array.from({ length: count }, (_, i) => (i * 7) % 10),
+  );
+  return { model, withBad, data: dataPath, labels };
 }

@@ -158,6 +158,36 @@ describe('a multi-exit int8 model on cortex-m4', () => {
     }
   });
 
+  it('accuracy --json --target: top-1 with and without the exits, and the table with measured instructions', async () => {
+    const r = await eennc(
+      'accuracy',
+      files.model,
+      '--calib',
+      files.data,
+      '--data',
+      files.data,
+      '--labels',
+      files.labels,
+      ...MIXED,
+      '--target',
+      'cortex-m4',
+      '--json',
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      no_exits: { float_top1: number; int8_top1: number };
+      exits: { name: string; instructions: number | null; share: number; accuracy: number | null; sqnr_db: number }[];
+      exits_expected: { instructions: number; no_exits_instructions: number; top1: number; no_exits_top1: number };
+    };
+    expect(doc.exits.map((e) => e.name)).toEqual(EXIT_NAMES);
+    for (const e of doc.exits) {
+      expect(e.instructions).toBeGreaterThan(0);
+      expect(e.sqnr_db).toBeGreaterThan(20);
+    }
+    expect(doc.exits_expected.instructions).toBeLessThan(doc.exits_expected.no_exits_instructions);
+    expect(doc.exits_expected.no_exits_top1).toBe(doc.no_exits.int8_top1);
+  });
+
   it('build --json: the per-exit table with cumulative MACs and instructions, shares and the expected cost', async () => {
     const out = join(scratch, 'build');
     const r = await eennc('build', files.model, ...int8, ...MIXED, '-o', out, '--json');

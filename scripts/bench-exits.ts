@@ -7,7 +7,7 @@
 //   2. `eennc augment` on the plain Fashion-MNIST CNN (examples/fmnist): its wall time (bar: under 60 s) and the
 //      same figures for the model it writes (bar: at least 50% fewer instructions, at most 1 point lower top-1);
 //   3. our reductions beside the papers' figures.
-// Usage: npm run bench:exits -- [--eval-count N] [--confirm N] [--json]
+// Usage: npm run bench:exits -- [--eval-count N] [--confirm N] [--only branchy|augment] [--json]
 //   A report, not a test: it exits 0 whatever the comparison says, and 1 only when a build or run fails.
 
 import { existsSync } from 'node:fs';

@@ -32,7 +32,7 @@ Example (Fashion-MNIST: 1,000 labelled training images, uint8 pixels scaled by 1
       --input examples/fmnist/test_inputs_u8.npy --scale 0.00392156862745098
 
 A head (average pooling to a small grid, then one fully connected layer) is trained at each exit point with the
-backbone frozen: the model input and the end of each block. 30% of the labelled samples (a split set by --seed)
+backbone frozen: the model input and the end of each block. Half the labelled samples (a split set by --seed)
 are held back to choose the exits and their thresholds that cost least per inference on the target while top-1
 stays within --max-accuracy-drop points of the original model (int8: as the int8 build decides). The model gets
 the heads as outputs exit0, exit1, ... and its exits in metadata_props, so \`eennc build OUT.onnx\` and \`eennc run\`

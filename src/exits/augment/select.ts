@@ -125,7 +125,7 @@ export function dropPoints(s: Selection): number {
 }
 
 /**
- * The loss of top-1 in points with one standard error added: the held-back samples are few (300 of 1,000), and a
+ * The loss of top-1 in points with one standard error added: the held-back samples are few (500 of 1,000), and a
  * choice that just meets the budget on them loses more on new inputs about half the time. The error of the
  * difference (losses - gains) / n, counting each changed answer as an independent event, is sqrt(losses + gains) / n.
  */

@@ -151,7 +151,7 @@ export async function augmentModel(options: AugmentOptions): Promise<AugmentRepo
   const outcomes = heldBackOutcomes(evaluated, names, classifier.output, samples, labels, held, options.precision);
 
   const measured = await measuring;
-  const costs = costModel(floatGraph, shapes, classifier.classes, measured);
+  const costs = costModel(shapes, classifier.classes, measured);
   progress(`augment: choosing exits and thresholds (${costs.unit}, --max-accuracy-drop ${options.maxAccuracyDrop})`);
   const { best: selection, closest, input: chosenInput } = chooseExits(evaluated, names, outcomes, costs, options.maxAccuracyDrop);
   if (selection.choice.every((t) => t < 0)) throw unreachable(options, outcomes.finalCorrect.length, closest, costs.unit);
@@ -452,7 +452,7 @@ interface Measured {
   total: number;
 }
 
-function costModel(graph: Graph, shapes: readonly HeadShape[], classes: number, measured: Measured | undefined): CostModel {
+function costModel(shapes: readonly HeadShape[], classes: number, measured: Measured | undefined): CostModel {
   const heads = shapes.map((s) => headMacs(s, classes));
   const totalMacs = shapes[0] ? shapes[0].point.macsBefore + shapes[0].point.macsAfter : 0;
   if (!measured) return { unit: 'macs', backbone: shapes.map((s) => s.point.macsBefore), heads, final: totalMacs };
@@ -465,7 +465,6 @@ function costModel(graph: Graph, shapes: readonly HeadShape[], classes: number, 
     before += headCosts[k]!;
     return m - before;
   });
-  void graph;
   return { unit: 'instructions', backbone, heads: headCosts, final: measured.total - before };
 }
 

@@ -66,6 +66,8 @@ interface ExitRow {
   accuracy: number | null;
   /** Top-1 of this exit's output on every image (as if every image left here). */
   alone: number;
+  /** Multiply-accumulates up to this exit's decision, as the build report counts them. */
+  macs: number | null;
   /** Instructions from the start of eenn_run() to right after this exit's decision (the final exit: all of it). */
   instructions: number;
 }
@@ -313,6 +315,7 @@ async function measureModel(name: string, file: string, calibration: Calibration
       share: shares[k]!,
       accuracy: leaving[k]!.count === 0 ? null : leaving[k]!.correct / leaving[k]!.count,
       alone: leaving[k]!.alone / inputs.length,
+      macs: compiled.report.exits?.[k]?.macs ?? null,
       instructions: costs[k]!,
     })),
     confirmation: {
@@ -369,13 +372,13 @@ function modelTable(f: ModelFigures): string[] {
     `${f.model}: exits ${f.exits.join(', ')}; ${f.policy} >= ${f.thresholds.join(', ')}; ${f.images} test images; ` +
       `instructions per exit from the ${f.costSource}`,
     '',
-    '| exit | leaving there | top-1 of those | top-1 alone | instructions to the exit | of --no-exits |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    '| exit | leaving there | top-1 of those | top-1 alone | MACs to the exit | instructions to the exit | of --no-exits |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of f.table) {
     out.push(
       `| ${r.exit} | ${percent(r.share, 1)} | ${r.accuracy === null ? '-' : percent(r.accuracy)} | ${percent(r.alone)} | ` +
-        `${Math.round(r.instructions)} | ${percent(r.instructions / f.instructionsNoExits, 1)} |`,
+        `${r.macs ?? '-'} | ${Math.round(r.instructions)} | ${percent(r.instructions / f.instructionsNoExits, 1)} |`,
     );
   }
   const c = f.confirmation;

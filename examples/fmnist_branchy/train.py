@@ -162,6 +162,8 @@ def choose_thresholds(probs, labels, costs):
                 continue
             if best is None or cost < best[1]:
                 best = ([t0, t1], cost, accuracy, shares)
+    if best is None:
+        raise SystemExit(f"no thresholds keep top-1 within {VALIDATION_BUDGET} points of the final exit: train longer")
     return best, full_accuracy
 
 

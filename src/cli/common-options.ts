@@ -1,6 +1,7 @@
 // The options build, run, test and accuracy share, declared once and turned into CompileOptions.
 
 import { Command } from 'commander';
+import { EennError } from '../ir/diagnostics.js';
 import { join } from 'node:path';
 import { parseInputShapes } from '../frontend/input-shapes.js';
 import { DEFAULT_PERCENTILE } from '../quantize/calibrate.js';
@@ -55,8 +56,22 @@ export interface ExitCommandOptions {
   exitPolicy?: ExitPolicy;
 }
 
-/** Add --exits, --exit-threshold, --exit-policy and --no-exits (build, run, test, accuracy). */
+/** Add --exits, --exit-threshold, --exit-policy and --no-exits (build, run, test, accuracy); --exits with --no-exits is refused. */
 export function withExitOptions(command: Command): Command {
+  const given = new Set<string>();
+  const seen = (flag: string) => {
+    given.add(flag);
+    if (given.size === 2) {
+      throw new EennError({
+        code: 'E_USAGE',
+        message: '--exits names exits and --no-exits turns them off: give one of them',
+        hint: '--no-exits alone runs every layer and computes every output',
+      });
+    }
+  };
+  // Commander would let the last of the two win silently (they set the same option).
+  command.on('option:exits', () => seen('--exits'));
+  command.on('option:no-exits', () => seen('--no-exits'));
   return command
     .option('--exits <names>', 'early exits: model outputs in exit order, the final classifier last (default: from the model)', parseExitNames)
     .option('--exit-threshold <t>', 'early exits: the threshold of every early exit, or one per early exit (0.9 or 0.9,0.8)', parseExitThresholds)

@@ -66,4 +66,16 @@ describe('early-exit options', () => {
     });
     expect(await exitOptions('--no-exits')).toEqual({ disabled: true });
   });
+
+  it('--exits with --no-exits is refused, in either order', async () => {
+    for (const args of [
+      ['--exits', 'a,b', '--no-exits'],
+      ['--no-exits', '--exits', 'a,b'],
+    ]) {
+      const e = await exitOptions(...args).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(EennError);
+      expect((e as EennError).code).toBe('E_USAGE');
+      expect((e as EennError).message).toContain('--no-exits');
+    }
+  });
 });

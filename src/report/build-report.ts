@@ -93,7 +93,7 @@ export function renderReportHtml(report: BuildReport): string {
   const exitTable = report.exits ? { exits: report.exits, expected: report.exits_expected ?? null } : undefined;
   return compiled({
     ...report,
-    exitCells: exitTable ? exitTableCells(exitTable) : undefined,
+    exitCells: exitTable ? htmlCells(exitTableCells(exitTable)) : undefined,
     expectedLines: exitTable ? expectedLines(exitTable) : [],
     width,
     height,
@@ -105,4 +105,9 @@ export function renderReportHtml(report: BuildReport): string {
       ? `${(100 - (100 * report.memory.arena_bytes) / report.memory.unplanned_activation_bytes).toFixed(0)}%`
       : 'n/a',
   });
+}
+
+/** The exit table's cells for the page: the name and the rule as text, the numbers right-aligned. */
+function htmlCells(table: { header: string[]; rows: string[][] }): { header: string[]; rows: { text: string; numeric: boolean }[][] } {
+  return { header: table.header, rows: table.rows.map((row) => row.map((text, c) => ({ text, numeric: c >= 2 }))) };
 }

@@ -87,7 +87,7 @@ export interface AugmentReport {
 /**
  * Share of the labelled samples held back to choose exits and thresholds. Half: the heads gain little from more
  * training samples, the choice much from more held-back ones (on Fashion-MNIST with 1,000 samples, 30% held back
- * gave 28.4% fewer instructions than the original on the test images, half 34.9%, both within a point of top-1).
+ * gave 28.3% fewer instructions than the original on the test images, half 34.9%, both within a point of top-1).
  */
 const HELD_BACK_SHARE = 0.5;
 /** Fewer labelled samples than this cannot train a head and judge it. */

@@ -15,7 +15,7 @@ import { nodeMacs } from './ops/macs.js';
 import { firmwareBufferBytes, makefileOutputs, renderFirmware } from './codegen/firmware.js';
 import { loadTarget, type Target } from './target/target.js';
 import { checkOptimization } from './target/arguments.js';
-import { buildFirmware, type FirmwareImage } from './toolchain/index.js';
+import { buildFirmware, findProgram, type FirmwareImage } from './toolchain/index.js';
 import { renderReportHtml, type BuildReport, type IoReport, type LayerReport } from './report/build-report.js';
 import { writeDirAtomically } from './util/atomic-dir.js';
 import { calibrate } from './calibration.js';
@@ -138,7 +138,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
         image && options.measureExits
           ? { elfPath: join(tempDir, basename(image.elfPath)), withoutExits: () => buildWithoutExits(compiled, target, options, modelName) }
           : {};
-      Object.assign(report, await reportExits(graph, target, options, measure));
+      await reportExits(report, graph, target, options, measure);
     }
     await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     await writeFile(join(tempDir, 'report.html'), renderReportHtml(report));
@@ -215,21 +215,26 @@ async function buildWithoutExits(compiled: Graph, target: Target, options: Compi
 }
 
 /**
- * report.json's exit table: cumulative MACs at each exit; with `measure.elfPath`, the instructions measured on an
- * emulated target; with calibration data, the exit each calibration sample takes in the reference (the shares).
+ * Adds the exit table to `report`: cumulative MACs at each exit; with `measure.elfPath`, the instructions measured
+ * on an emulated target (a note instead where its emulator is not installed); with calibration data, the exit each
+ * calibration sample takes in the int8 reference (the shares).
  */
 async function reportExits(
+  report: BuildReport,
   graph: Graph,
   target: Target,
   options: CompileOptions,
   measure: { elfPath?: string; withoutExits?: () => Promise<ImageInFolder> },
-): Promise<Pick<BuildReport, 'exits' | 'exits_expected'>> {
+): Promise<void> {
   // The shares come from the int8 reference on the calibration samples (a float32 build takes no --calib).
   const calibration = options.precision === 'int8' && graph.inputs.length === 1 ? options.calibration : undefined;
   const samples = calibration ? readCalibrationSamples(graph, calibration) : [];
   let instructions: ExitInstructions | undefined;
   // The test firmware reads one input per sample from a data file: a model of several inputs is not measured.
-  if (measure.elfPath && measure.withoutExits && target.emulator && graph.inputs.length === 1) {
+  const emulator = target.emulator?.program;
+  if (measure.elfPath && emulator && !findProgram(emulator)) {
+    report.notes.push(`the instructions of each exit are not measured: ${emulator} is not installed (eennc doctor says how to install it)`);
+  } else if (measure.elfPath && measure.withoutExits && emulator && graph.inputs.length === 1) {
     options.onProgress?.(`measuring the cost of each exit on ${target.name} (one sample run past every exit, and with --no-exits)`);
     const sample = samples[0] ?? new Float32Array(sizeOf(graph.tensors.get(graph.inputs[0]!)!.shape));
     instructions = await measureExitInstructions(graph, target, measure.elfPath, sample, measure.withoutExits);
@@ -237,7 +242,8 @@ async function reportExits(
   const source = samples.length > 0 ? `int8 reference on ${samples.length} calibration samples` : undefined;
   const taken = samples.length > 0 ? exitsTaken(graph, samples).taken : undefined;
   const table = exitTableOf(graph, { instructions, taken, source });
-  return { exits: table.exits, exits_expected: table.expected };
+  report.exits = table.exits;
+  report.exits_expected = table.expected;
 }
 
 /** The calibration samples as floats (the shares of the exit table come from them). */

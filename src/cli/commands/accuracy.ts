@@ -120,7 +120,8 @@ async function measureOnTarget(model: string, options: AccuracyOptions): Promise
   const exits = compiled.report.exits ?? [];
   const noExits = compiled.report.exits_expected?.no_exits_instructions;
   if (exits.some((e) => e.instructions === null) || noExits === null || noExits === undefined) {
-    log(`note: ${compiled.target.name} counts no instructions; the table gives MACs only`);
+    const why = compiled.report.notes.find((n) => n.includes('not measured')) ?? `${compiled.target.name} counts no instructions`;
+    log(`note: ${why}; the table gives MACs only`);
     return undefined;
   }
   return { exits: exits.map((e) => e.instructions!), noExits };

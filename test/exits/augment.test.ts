@@ -20,6 +20,7 @@ import { importModel, runReference } from '../../src/frontend/index.js';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { seededRandom } from '../../src/util/random.js';
 import { TINY_SHAPE, writeTinyCnn } from '../cli/augment-model.js';
+import { buildGraph } from '../frontend/build-graph.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'eennc-augment-unit-'));
 const files = writeTinyCnn(dir, 8);
@@ -39,6 +40,15 @@ describe('exit points', () => {
     expect(classifierOf(importModel(files.model).graph)).toEqual({ output: 'scores', classes: 3 });
     expect(() => classifierOf(importModel(files.autoencoder).graph)).toThrow(EennError);
     expect(() => classifierOf(importModel(files.autoencoder).graph)).toThrow(/not the scores of a classifier/);
+    // A fully connected autoencoder: its output [1, 16] looks like 16 class scores, but it has the input's size.
+    const dense = buildGraph({
+      inputs: { x: ['float32', [1, 16]] },
+      constants: { w: ['float32', [16, 16], new Float32Array(256)] },
+      nodes: [['Gemm', ['x', 'w'], ['y'], { transB: 1 }]],
+      outputs: ['y'],
+    });
+    dense.tensors.get('y')!.shape = [1, 16];
+    expect(() => classifierOf(dense)).toThrow(/an autoencoder/);
   });
 });
 

@@ -3,7 +3,7 @@
 // classifier (while the features are still a [1, C, H, W] map), with enough of the network left behind them.
 
 import { EennError } from '../../ir/diagnostics.js';
-import type { Graph, Node } from '../../ir/graph.js';
+import { sizeOf, type Graph, type Node } from '../../ir/graph.js';
 import { nodeMacs } from '../../ops/macs.js';
 
 /** One place an exit head may read from. */
@@ -58,6 +58,14 @@ export function classifierOf(graph: Graph): Classifier {
   const output = graph.outputs[0]!;
   const t = graph.tensors.get(output)!;
   const classes = t.shape.length === 1 ? t.shape[0]! : t.shape.length === 2 && t.shape[0] === 1 ? t.shape[1]! : 0;
+  const input = graph.tensors.get(graph.inputs[0]!)!;
+  if (classes >= 2 && sizeOf(input.shape) === sizeOf(t.shape)) {
+    throw new EennError({
+      code: 'E_USAGE',
+      message: `the output "${output}" has as many values as the input "${input.name}" ([${t.shape.join(', ')}]): the model reconstructs its input (an autoencoder), it does not score classes`,
+      hint: 'augment adds exits to classifiers, whose output holds one score per class',
+    });
+  }
   if (classes < 2 || t.dtype !== 'float32') {
     throw new EennError({
       code: 'E_USAGE',

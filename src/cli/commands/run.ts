@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { writeNpy } from '../../data/index.js';
 import { sizeOf } from '../../ir/graph.js';
 import { FORCE_HELP, log, withSampleOptions, withSharedOptions } from '../common-options.js';
-import { argmax, buildAndExecute, executionJson, type ExecuteOptions } from '../execute.js';
+import { argmax, buildAndExecute, executionJson, type ExecuteOptions, type SampleResult } from '../execute.js';
 import { parseTimeoutSeconds } from '../options.js';
 
 interface RunOptions extends ExecuteOptions {
@@ -53,9 +53,21 @@ export function register(program: Command): void {
       if (graph.exits) return `sample ${i}: class ${argmax(out)} at exit ${s.exit} (max ${max}), ${count}`;
       return `sample ${i}: class ${argmax(out)} (${s.answer} max ${max}), exit ${s.exit}, ${count}`;
     });
+    if (graph.exits) lines.push(exitsSummary(graph.exits.outputs, execution.samples));
     const m = execution.compiled.report.memory;
     const stack = execution.stackBytes === null ? '' : `, stack used ${execution.stackBytes} B`;
     lines.push(`memory: flash ${m.flash_bytes} B, RAM ${m.ram_bytes} B (arena ${m.arena_bytes} B${stack})`);
     process.stdout.write(lines.join('\n') + '\n');
   });
+}
+
+/** How many samples left at each exit, and what a sample cost on average where counted. */
+function exitsSummary(exits: readonly string[], samples: readonly SampleResult[]): string {
+  const taken = exits.map((name) => `${name} ${samples.filter((s) => s.exit === name).length}`).join(', ');
+  const counted = samples.map((s) => s.instructions).filter((n): n is number => n !== null);
+  const mean =
+    counted.length === samples.length && counted.length > 0
+      ? `; ${Math.round(counted.reduce((a, b) => a + b, 0) / counted.length)} instructions per sample on average`
+      : '';
+  return `exits taken: ${taken}${mean}`;
 }

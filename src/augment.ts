@@ -17,6 +17,7 @@ import { addHeads, headDims, headMacs, headShape, poolFeatures, type Head, type 
 import {
   dropPoints,
   exitsOfChoice,
+  pessimisticDropPoints,
   selectExits,
   thresholdGrid,
   type CandidateOutcome,
@@ -499,7 +500,7 @@ function chooseExits(
     const tried: SelectionInput = { policy, thresholds, candidates, finalCorrect: held.finalCorrect, finalCost: costs.final, maxDropPoints: maxDrop };
     const found = selectExits(tried);
     if (!best || found.best.expectedCost < best.expectedCost) [best, input] = [found.best, tried];
-    if (found.closest && (!closest || dropPoints(found.closest) < dropPoints(closest))) closest = found.closest;
+    if (found.closest && (!closest || pessimisticDropPoints(found.closest) < pessimisticDropPoints(closest))) closest = found.closest;
   }
   return { best: best!, closest, input: input! };
 }
@@ -507,7 +508,8 @@ function chooseExits(
 /** E_DATA when no exit keeps top-1 within the budget: what the best choice reached. */
 function unreachable(options: AugmentOptions, heldBack: number, closest: Selection | undefined, unit: string): EennError {
   const reached = closest
-    ? `; the smallest loss with an exit was ${dropPoints(closest).toFixed(2)} points, at ${(100 * (closest.expectedCost / closest.originalCost)).toFixed(1)}% of the original ${unit}`
+    ? `; the closest an exit came was a loss of ${dropPoints(closest).toFixed(2)} points, ${pessimisticDropPoints(closest).toFixed(2)} with ` +
+      `one standard error (what the budget must hold), at ${(100 * (closest.expectedCost / closest.originalCost)).toFixed(1)}% of the original ${unit}`
     : '';
   return new EennError({
     code: 'E_DATA',

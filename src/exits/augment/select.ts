@@ -151,8 +151,8 @@ export function selectExits(input: SelectionInput): { best: Selection; closest?:
   const consider = (choice: number[]): Selection => {
     const s = evaluateChoice(input, choice);
     if (s.expectedCost < input.finalCost) {
-      if (!closest || dropPoints(s) < dropPoints(closest) || (dropPoints(s) === dropPoints(closest) && s.expectedCost < closest.expectedCost))
-        closest = s;
+      const [d, c] = [pessimisticDropPoints(s), closest ? pessimisticDropPoints(closest) : Infinity];
+      if (d < c || (d === c && s.expectedCost < closest!.expectedCost)) closest = s;
     }
     if (fits(s, input.maxDropPoints) && s.expectedCost < best.expectedCost) best = s;
     return s;

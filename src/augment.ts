@@ -126,7 +126,7 @@ export async function augmentModel(options: AugmentOptions): Promise<AugmentRepo
   const measuring =
     options.measure === false || !target.emulator
       ? Promise.resolve(undefined)
-      : measureExits(floatGraph, shapes, names, classifier.classes, options, target.name).catch((err: unknown) => {
+      : measureExits(floatGraph, shapes, names, classifier.classes, options, options.target).catch((err: unknown) => {
           notes.push(`exit costs in MACs: measuring instructions on ${target.name} failed (${err instanceof Error ? err.message : String(err)})`);
           return undefined;
         });

@@ -5,8 +5,7 @@
 
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compileModel, importWithOwnQuantization, quantizeModel, type CalibrationSource, type Precision } from './compile.js';
@@ -37,6 +36,7 @@ import { runInt8Reference } from './quantize/int8-reference.js';
 import { loadTarget } from './target/target.js';
 import { measureExitInstructions, type ImageInFolder } from './measure-exits.js';
 import { seededRandom } from './util/random.js';
+import { makeTempDir, removeTempDir, trackPath, untrackPath } from './util/temp-dirs.js';
 
 export interface AugmentOptions {
   /** The plain classifier (.onnx). */
@@ -538,7 +538,7 @@ async function measureExits(
     return { shape, model: { weights, bias: new Float32Array(classes), dims, classes } };
   });
   const withAll = addHeads(graph, heads, names);
-  const folder = await mkdtemp(join(tmpdir(), 'eennc-augment-'));
+  const folder = await makeTempDir('eennc-augment-');
   try {
     const model = join(folder, 'candidates.onnx');
     await writeFile(model, encodeGraph(withAll));
@@ -570,7 +570,7 @@ async function measureExits(
     if (!measured) throw new Error(`${target} counts no instructions`);
     return { exits: measured.exits.slice(0, -1), total: measured.exits.at(-1)!, original: measured.noExits };
   } finally {
-    await rm(folder, { recursive: true, force: true });
+    await removeTempDir(folder);
   }
 }
 
@@ -610,11 +610,14 @@ async function checkOutputFile(path: string, options: AugmentOptions, what: stri
 /** Write through a temporary file in the same folder, renamed into place: the file is whole or not there. */
 async function writeFileAtomically(path: string, contents: string | Uint8Array): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  trackPath(temp);
   try {
     await writeFile(temp, contents);
     await rename(temp, path);
+    untrackPath(temp);
   } catch (err) {
     await rm(temp, { force: true });
+    untrackPath(temp);
     throw new EennError({
       code: 'E_FILE',
       file: path,

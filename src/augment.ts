@@ -244,17 +244,24 @@ function withFile<T>(file: string, fn: () => T): T {
 function readLabelled(graph: Graph, options: AugmentOptions, classes: number): { samples: Float32Array[]; labels: Int32Array } {
   const input = graph.tensors.get(graph.inputs[0]!)!;
   const size = sizeOf(input.shape);
-  const read = readSamples(options.calibration.path, input.shape, { scale: options.calibration.scale, requireFinite: options.precision === 'int8' });
+  const wanted = options.calibration.count;
+  const read = readSamples(options.calibration.path, input.shape, {
+    count: wanted,
+    scale: options.calibration.scale,
+    requireFinite: options.precision === 'int8',
+  });
   const all = readLabels(options.labels);
-  if (all.length !== read.count) {
+  // Every sample of the file has its label; with --count, the first N samples have theirs.
+  const count = read.count;
+  const whole = wanted === undefined || count < wanted;
+  if (whole ? all.length !== count : all.length < count) {
     throw new EennError({
       code: 'E_DATA',
       file: options.labels,
-      message: `${all.length} labels for ${read.count} calibration samples in ${options.calibration.path}`,
+      message: `${all.length} labels for ${whole ? '' : 'the first '}${count} calibration samples in ${options.calibration.path}`,
       hint: 'give one label per calibration sample, in the same order',
     });
   }
-  const count = Math.min(options.calibration.count ?? read.count, read.count);
   const labels = all.subarray(0, count);
   const bad = labels.findIndex((l) => l < 0 || l >= classes);
   if (bad >= 0) {

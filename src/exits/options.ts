@@ -33,11 +33,16 @@ const MIN_CLASSES = 2;
  * error naming the source and the value otherwise.
  */
 export function checkThresholds(values: readonly number[], earlyExits: number, policy: ExitPolicy, source: ExitSource): number[] {
+  // A flag gets a hint about thresholds; a model's metadata keeps its own (write it again, or override it).
+  const hint =
+    source.code === 'E_USAGE'
+      ? `give --exit-threshold one value in (0, 1] for every early exit or one per early exit (${earlyExits} here), e.g. --exit-threshold 0.9`
+      : source.hint;
   if (values.length !== 1 && values.length !== earlyExits) {
     throw new EennError({
       code: source.code,
       message: `${source.what} gives ${values.length} thresholds for ${earlyExits} early exit${earlyExits === 1 ? '' : 's'}: give one for every exit or one per early exit`,
-      hint: source.hint,
+      hint,
     });
   }
   for (const t of values) {
@@ -45,7 +50,7 @@ export function checkThresholds(values: readonly number[], earlyExits: number, p
       throw new EennError({
         code: source.code,
         message: `${source.what} ${t} is outside (0, 1]: with the policy ${policy}, ${EXIT_STATISTIC[policy]}`,
-        hint: source.hint,
+        hint,
       });
     }
   }

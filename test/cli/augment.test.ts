@@ -187,10 +187,10 @@ describe('eennc augment refuses bad input, writing nothing', () => {
   });
 
   it('a budget no exit meets, saying the closest an exit came', async () => {
-    // 10 samples to train on and 10 held back: with no loss allowed, any exit that changes one answer is over.
+    // 20 samples, each judged by heads trained on the others' folds: with no loss allowed, any exit that changes one answer is over.
     await refused(
       'E_DATA',
-      /no exit head keeps top-1 within 0 points .* on the 10 held-back samples; the closest an exit came was a loss of [\d.]+ points/,
+      /no exit head keeps top-1 within 0 points .* on the 20 held-back samples; the closest an exit came was a loss of [\d.]+ points/,
       [files.model, '--calib', files.data, '--labels', files.labels, '--count', '20', '--max-accuracy-drop', '0', '-o', join(dir, 'x.onnx')],
     );
   });

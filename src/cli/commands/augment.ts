@@ -32,8 +32,9 @@ Example (Fashion-MNIST: 1,000 labelled training images, uint8 pixels scaled by 1
       --input examples/fmnist/test_inputs_u8.npy --scale 0.00392156862745098
 
 A head (average pooling to a small grid, then one fully connected layer) is trained at each exit point with the
-backbone frozen: the model input and the end of each block. Half the labelled samples (a split set by --seed)
-are held back to choose the exits and their thresholds that cost least per inference on the target while top-1
+backbone frozen: the model input and the end of each block. The labelled samples are split into three folds (by
+--seed); each sample is judged by heads trained on the other folds, and these answers choose the exits and their
+thresholds that cost least per inference on the target while top-1
 stays within --max-accuracy-drop points of the original model (int8: as the int8 build decides). The model gets
 the heads as outputs exit0, exit1, ... and its exits in metadata_props, so \`eennc build OUT.onnx\` and \`eennc run\`
 use them with no other flag.`;
@@ -72,7 +73,7 @@ export function register(program: Command): void {
     )
     .option('-t, --target <name>', 'target whose cost per inference the exits minimise', DEFAULT_TARGET_NAME)
     .option('--precision <p>', 'int8 or float32: the build whose decisions and accuracy count', parsePrecision, 'int8' as Precision)
-    .option('--seed <n>', 'seeds the split into training and held-back samples', parseSeed, DEFAULT_SEED)
+    .option('--seed <n>', 'seeds the split of the labelled samples into folds', parseSeed, DEFAULT_SEED)
     .option('--count <n>', 'use only the first N labelled samples', numberOption(parseCount, '--count'))
     .option('--cost <unit>', 'instructions (measured on the target in QEMU) or macs', parseCost, 'instructions' as const)
     .option('--force', 'replace OUT.onnx and OUT.exits.json if they exist')
@@ -117,7 +118,7 @@ export function formatAugment(report: AugmentReport): string {
   return (
     [
       `${report.output}: ${early} early exit${early === 1 ? '' : 's'}, policy ${report.policy}, ${report.precision} on ${report.target}; ` +
-        `heads trained on ${report.trainingSamples} samples, exits chosen on ${report.heldBackSamples} held back (${report.seconds.toFixed(1)} s)`,
+        `heads trained on ${report.trainingSamples} samples, exits chosen on their answers from heads trained on ${report.folds - 1} of ${report.folds} folds (${report.seconds.toFixed(1)} s)`,
       ...report.heads.map((h) => `  ${h.output}: average pooling of ${h.reads} to ${h.grid}x${h.grid}, then a fully connected layer`),
       ...formatExitTable(report.table),
     ].join('\n') + '\n'

@@ -189,9 +189,14 @@ export function selectExits(input: SelectionInput): { best: Selection; closest?:
   return { best, closest };
 }
 
+/** Step of the thresholds tried below 0.93: a hundredth lets the choice come close to the budget. */
+const THRESHOLD_STEP = 0.01;
+
 /** Thresholds tried for a policy, each in (0, 1], ascending. */
 export function thresholdGrid(policy: ExitPolicy): number[] {
-  const coarse = Array.from({ length: 18 }, (_, i) => (policy === 'max-softmax' ? 0.3 : 0.05) + i * (policy === 'max-softmax' ? 0.035 : 0.05));
+  const start = policy === 'max-softmax' ? 0.3 : 0.05;
+  const steps = Math.round((0.93 - start) / THRESHOLD_STEP);
+  const coarse = Array.from({ length: steps }, (_, i) => start + i * THRESHOLD_STEP);
   const fine = [0.93, 0.95, 0.96, 0.97, 0.98, 0.985, 0.99, 0.993, 0.995, 0.997, 0.998, 0.999, 1];
   return [...new Set([...coarse.filter((t) => t < 0.93), ...fine].map((t) => Math.round(t * 1e6) / 1e6))].sort((a, b) => a - b);
 }

@@ -31,6 +31,12 @@ const DEFAULT_ITERATIONS = 150;
 const HISTORY = 8;
 /** Features whose spread is below this are constant: standardised to zero rather than divided by ~0. */
 const MIN_STD = 1e-6;
+/**
+ * A feature's spread is taken as at least this share of the mean spread: a feature that hardly varies (a pixel at
+ * the image's border) would otherwise get a weight hundreds of times the others once the standardisation is folded
+ * in, and the int8 build, quantizing each row of weights to its largest, would round the others away.
+ */
+const STD_FLOOR_SHARE = 0.25;
 
 /** Fit softmax regression to `set`. */
 export function trainSoftmax(set: TrainingSet, options: RegressionOptions = {}): SoftmaxModel {
@@ -83,10 +89,10 @@ function standardisation(features: Float32Array, n: number, dims: number): { mea
       invStd[d]! += v * v;
     }
   }
-  for (let d = 0; d < dims; d++) {
-    const std = Math.sqrt(invStd[d]! / Math.max(1, n));
-    invStd[d] = std < MIN_STD ? 0 : 1 / std;
-  }
+  const stds = Array.from(invStd, (v) => Math.sqrt(v / Math.max(1, n)));
+  const varying = stds.filter((std) => std >= MIN_STD);
+  const floor = (STD_FLOOR_SHARE * varying.reduce((sum, std) => sum + std, 0)) / Math.max(1, varying.length);
+  stds.forEach((std, d) => (invStd[d] = std < MIN_STD ? 0 : 1 / Math.max(std, floor)));
   return { mean, invStd };
 }
 

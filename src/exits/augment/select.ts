@@ -125,8 +125,8 @@ export function dropPoints(s: Selection): number {
 }
 
 /**
- * The loss of top-1 in points with one standard error added: the held-back samples are few (500 of 1,000), and a
- * choice that just meets the budget on them loses more on new inputs about half the time. The error of the
+ * The loss of top-1 in points with one standard error added: the samples judged are few (a thousand or two), and
+ * a choice that just meets the budget on them loses more on new inputs about half the time. The error of the
  * difference (losses - gains) / n, counting each changed answer as an independent event, is sqrt(losses + gains) / n.
  */
 export function pessimisticDropPoints(s: Selection): number {

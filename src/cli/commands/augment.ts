@@ -34,8 +34,8 @@ Example (Fashion-MNIST: 1,000 labelled training images, uint8 pixels scaled by 1
 A head (average pooling to a small grid, then one fully connected layer) is trained at each exit point with the
 backbone frozen: the model input and the end of each block. The labelled samples are split into three folds (by
 --seed); each sample is judged by heads trained on the other folds, and these answers choose the exits and their
-thresholds that cost least per inference on the target while top-1
-stays within --max-accuracy-drop points of the original model (int8: as the int8 build decides). The model gets
+thresholds that cost least per inference on the target while top-1 stays within --max-accuracy-drop points of the
+original model (int8: as the int8 build decides); the heads kept are trained on every sample. The model gets
 the heads as outputs exit0, exit1, ... and its exits in metadata_props, so \`eennc build OUT.onnx\` and \`eennc run\`
 use them with no other flag.`;
 

@@ -201,6 +201,8 @@ export async function augmentModel(options: AugmentOptions): Promise<AugmentRepo
     source: `the ${options.precision} reference on ${samples.length} samples, each judged by heads trained without it`,
     correct: leaving.correct,
     finalCorrect: Array.from(outcomes.finalCorrect, (c) => c === 1),
+    // The costs and top-1 compared with are the original model's (no heads), not the augmented one's with --no-exits.
+    baseline: 'for the original model',
   });
   const report: AugmentReport = {
     model: options.model,

@@ -34,6 +34,8 @@ export interface ExitExpectation {
   /** Top-1 taking the exits and with --no-exits (the final output), where labels were given. */
   top1?: number;
   no_exits_top1?: number;
+  /** What the no_exits figures are when not the model built with --no-exits (augment: "the original model"). */
+  baseline?: string;
 }
 
 export interface ExitTable {
@@ -60,6 +62,8 @@ export interface ExitTableInput {
   /** Whether each input's answer (from the exit it took) was right, and whether the final exit's was (labels given). */
   correct?: readonly boolean[];
   finalCorrect?: readonly boolean[];
+  /** What the noExits figures are, where not the same model built with --no-exits (e.g. "the original model"). */
+  baseline?: string;
 }
 
 /** The table from per-exit costs and the exit each input took. */
@@ -90,6 +94,7 @@ export function exitTable(input: ExitTableInput): ExitTable {
     no_exits_macs: input.noExitsMacs,
     instructions: input.instructions ? mean(input.instructions) : null,
     no_exits_instructions: input.noExitsInstructions ?? null,
+    ...(input.baseline !== undefined ? { baseline: input.baseline } : {}),
   };
   if (correct) expected.top1 = correct.filter(Boolean).length / taken.length;
   if (input.finalCorrect) expected.no_exits_top1 = input.finalCorrect.filter(Boolean).length / taken.length;
@@ -115,12 +120,13 @@ export function exitTableCells(table: ExitTable): { header: string[]; rows: stri
 export function expectedLines(table: ExitTable): string[] {
   const x = table.expected;
   if (!x) return [];
-  const against = (cost: number, baseline: number) => `${count(cost)} against ${count(baseline)} with --no-exits (${change(cost, baseline)})`;
+  const versus = x.baseline ?? 'with --no-exits';
+  const against = (cost: number, baseline: number) => `${count(cost)} against ${count(baseline)} ${versus} (${change(cost, baseline)})`;
   const lines: string[] = [];
   if (x.instructions !== null && x.no_exits_instructions !== null) lines.push(`instructions ${against(x.instructions, x.no_exits_instructions)}`);
   lines.push(`MACs ${against(x.macs, x.no_exits_macs)}`);
   if (x.top1 !== undefined && x.no_exits_top1 !== undefined) {
-    lines.push(`top-1 ${percent(x.top1)} against ${percent(x.no_exits_top1)} with --no-exits (${points(x.top1 - x.no_exits_top1)})`);
+    lines.push(`top-1 ${percent(x.top1)} against ${percent(x.no_exits_top1)} ${versus} (${points(x.top1 - x.no_exits_top1)})`);
   }
   return lines;
 }

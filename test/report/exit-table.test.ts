@@ -61,6 +61,12 @@ describe('the per-exit table', () => {
     expect(text).toContain('top-1 70.0% against 80.0% with --no-exits (-10.00 points)');
   });
 
+  it('names another baseline where the figures compared with are not the model built with --no-exits', () => {
+    const text = formatExitTable(exitTable({ ...input, baseline: 'for the original model' })).join('\n');
+    expect(text).toContain('instructions 15,300 against 40,000 for the original model (-61.8%)');
+    expect(text).not.toContain('--no-exits');
+  });
+
   it('report.html shows the same table', () => {
     const table = exitTable(input);
     const report: BuildReport = {

@@ -24,6 +24,7 @@ import { encodeInput, type EncodedInput } from '../src/io-codec.js';
 import { runInt8Reference } from '../src/quantize/int8-reference.js';
 import { runFirmware, type FirmwareRun } from '../src/toolchain/index.js';
 import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
+import { argmax } from '../src/util/argmax.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FMNIST = '/usr/share/datasets/fashion-mnist';
@@ -153,12 +154,6 @@ function parseOptions(): Options {
   }
   const parts = new Set<'branchy' | 'augment'>(values.only ? [values.only] : ['branchy', 'augment']);
   return { evalCount: positive('eval-count', values['eval-count']), confirm: positive('confirm', values.confirm), parts, json: values.json };
-}
-
-function argmax(data: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < data.length; i++) if (data[i]! > data[best]!) best = i;
-  return best;
 }
 
 function mean(values: readonly number[]): number {

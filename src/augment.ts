@@ -38,6 +38,7 @@ import { loadTarget } from './target/target.js';
 import { measureExitInstructions, type ImageInFolder } from './measure-exits.js';
 import { seededRandom } from './util/random.js';
 import { makeTempDir, removeTempDir, trackPath, untrackPath } from './util/temp-dirs.js';
+import { argmax } from './util/argmax.js';
 
 export interface AugmentOptions {
   /** The plain classifier (.onnx). */
@@ -428,12 +429,6 @@ interface HeldBack {
   scores: Value[][];
   correct: Uint8Array[];
   finalCorrect: Uint8Array;
-}
-
-function argmax(data: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < data.length; i++) if (data[i]! > data[best]!) best = i;
-  return best;
 }
 
 /** Each sample through the reference, judged by the heads of its fold (`foldNames[fold][candidate]`). */

@@ -8,6 +8,7 @@ import { EennError } from './ir/diagnostics.js';
 import type { Graph } from './ir/graph.js';
 import type { Value } from './ops/types.js';
 import { encodeInput, rawToFloat } from './io-codec.js';
+import { argmax } from './util/argmax.js';
 
 export interface LayerError {
   /** The int8 tensor (same name as the float tensor it approximates). */
@@ -60,12 +61,6 @@ export interface AccuracyOptions {
   onProgress?: (done: number, total: number) => void;
   /** A model without exits (or with --no-exits): the output whose top-1 counts (default: the first). */
   output?: string;
-}
-
-function argmax(data: ArrayLike<number | bigint>): number {
-  let best = 0;
-  for (let i = 1; i < data.length; i++) if (Number(data[i]) > Number(data[best])) best = i;
-  return best;
 }
 
 /**

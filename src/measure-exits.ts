@@ -11,6 +11,7 @@ import type { Value } from './ops/types.js';
 import { exitTable, type ExitTable } from './report/exit-table.js';
 import type { Target } from './target/target.js';
 import { removeTempDir } from './util/temp-dirs.js';
+import { argmax } from './util/argmax.js';
 
 /** Instructions measured on the target: cumulative at each exit (the last: no early exit taken), and with --no-exits. */
 export interface ExitInstructions {
@@ -114,10 +115,4 @@ export function exitTableOf(
     correct: measured.correct,
     finalCorrect: measured.finalCorrect,
   });
-}
-
-function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (Number(values[i]) > Number(values[best])) best = i;
-  return best;
 }

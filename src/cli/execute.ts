@@ -155,13 +155,6 @@ export function floatReference(graph: Graph, input: Float32Array): ReferenceRun 
   return floatReferenceRun(graph, { [name]: { shape, dtype: 'float32', data: input } });
 }
 
-/** Index of the largest value (the predicted class of a classifier output). */
-export function argmax(values: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
-}
-
 /** The JSON document of run and test (DESIGN.md): model, target, precision, memory, samples. */
 export function executionJson(execution: Execution, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const { report } = execution.compiled;

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { writeNpy } from '../../data/index.js';
 import { sizeOf } from '../../ir/graph.js';
 import { FORCE_HELP, log, withSampleOptions, withSharedOptions } from '../common-options.js';
-import { argmax, buildAndExecute, executionJson, type ExecuteOptions, type SampleResult } from '../execute.js';
+import { argmax } from '../../util/argmax.js';
+import { buildAndExecute, executionJson, type ExecuteOptions, type SampleResult } from '../execute.js';
 import { parseTimeoutSeconds } from '../options.js';
 
 interface RunOptions extends ExecuteOptions {

@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { EennError } from '../../ir/diagnostics.js';
 import { FORCE_HELP, withSampleOptions, withSharedOptions } from '../common-options.js';
-import { argmax, buildAndExecute, executionJson, floatReference, RANDOM_SAMPLES, type Execution, type ExecuteOptions } from '../execute.js';
+import { argmax } from '../../util/argmax.js';
+import { buildAndExecute, executionJson, floatReference, RANDOM_SAMPLES, type Execution, type ExecuteOptions } from '../execute.js';
 import { answeringOutput, decidedAtThreshold, exitName, int8ReferenceRun } from '../../exit-reference.js';
 import { readLabels } from '../../data/index.js';
 import { numberOption, parseNonNegative, parseTimeoutSeconds } from '../options.js';

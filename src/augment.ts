@@ -27,7 +27,7 @@ import {
 import type { RegressionOptions, SoftmaxModel, TrainingSet } from './exits/augment/softmax-regression.js';
 import { runReference } from './frontend/index.js';
 import { encodeGraph } from './frontend/save.js';
-import { EennError } from './ir/diagnostics.js';
+import { EennError, inFile } from './ir/diagnostics.js';
 import type { ExitPolicy } from './ir/exits.js';
 import { sizeOf, type Graph } from './ir/graph.js';
 import { exitTable, type ExitTable } from './report/exit-table.js';
@@ -114,7 +114,7 @@ export async function augmentModel(options: AugmentOptions): Promise<AugmentRepo
   const imported = importWithOwnQuantization(options.model);
   const floatGraph = imported.graph;
   const notes = [...imported.notes];
-  const classifier = withFile(options.model, () => classifierOf(floatGraph));
+  const classifier = inFile(options.model, () => classifierOf(floatGraph));
   const { samples, labels } = readLabelled(floatGraph, options, classifier.classes);
   const points = exitPoints(floatGraph);
   if (points.length === 0) {
@@ -250,14 +250,6 @@ export function augmentJson(report: AugmentReport): Record<string, unknown> {
     notes: report.notes,
     seconds: report.seconds,
   };
-}
-
-function withFile<T>(file: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw err instanceof EennError ? err.withFile(file) : err;
-  }
 }
 
 /** The calibration inputs and their labels, checked: one integer label per sample, each a class of the model. */

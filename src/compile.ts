@@ -7,7 +7,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { importModel } from './frontend/index.js';
 import { hasOwnQuantization, importQdq } from './quantize/import-qdq.js';
 import { sizeOf, type Graph } from './ir/graph.js';
-import { EennError } from './ir/diagnostics.js';
+import { EennError, inFile } from './ir/diagnostics.js';
 import { arenaPlanOptions, DEFAULT_ARENA_POLICY, type ArenaPolicy } from './schedule/arena-budget.js';
 import { planMemory, tensorBytes, type MemoryPlan } from './schedule/memory-plan.js';
 import { emitModel } from './codegen/emit-model.js';
@@ -107,7 +107,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   const modelName = modelNameOf(options.model);
   const imported = importWithOwnQuantization(options.model, options.inputShapes);
   const { notes, overrides } = imported;
-  const exits = withFile(options.model, () => resolveExits(imported.graph, options.exits ?? {}, notes));
+  const exits = inFile(options.model, () => resolveExits(imported.graph, options.exits ?? {}, notes));
   const floatGraph = exits ? attachExits(imported.graph, exits) : imported.graph;
   const compiled =
     options.precision === 'int8'
@@ -115,7 +115,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
           throw err instanceof EennError ? err.withFile(options.model) : err;
         })
       : imported.graph;
-  const graph = exits ? withFile(options.model, () => attachExits(compiled, exits)) : compiled;
+  const graph = exits ? inFile(options.model, () => attachExits(compiled, exits)) : compiled;
   const project = emitProject(graph, target, options, modelName, notes);
   const { plan, report, inputBytes, outputBytes } = project;
 
@@ -181,7 +181,7 @@ function emitProject(graph: Graph, target: Target, options: CompileOptions, mode
         `arena the planner reaches (${plan.arenaBytes} bytes), with no faster variant to spend more on`,
     );
   }
-  const emitted = withFile(options.model, () => emitModel(graph, plan, { modelName, precision: options.precision }));
+  const emitted = inFile(options.model, () => emitModel(graph, plan, { modelName, precision: options.precision }));
   const inputBytes = graph.inputs.map((name) => tensorBytes(graph.tensors.get(name)!));
   const outputBytes = graph.outputs.map((name) => tensorBytes(graph.tensors.get(name)!));
   const firmware = renderFirmware(target, {
@@ -353,14 +353,6 @@ export async function quantizeModel(
     `int8: calibrated ${read.count} samples from ${basename(source.path)} with ${source.method}${source.method === 'percentile' ? ` ${source.percentile ?? DEFAULT_PERCENTILE}` : ''}`,
   );
   return quantizeGraph(floatGraph, { ranges, overrides, io: options.io ?? 'int8' });
-}
-
-function withFile<T>(file: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw err instanceof EennError ? err.withFile(file) : err;
-  }
 }
 
 /** Multiply-accumulates of a node; an int8 node counts those of the float node it was made from (same name). */

@@ -118,6 +118,15 @@ export class EennError extends Error {
   }
 }
 
+/** Run `fn`; an EennError it throws without a file gets `file` (a stage that does not know the path throws without it). */
+export function inFile<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw err instanceof EennError ? err.withFile(file) : err;
+  }
+}
+
 /** An error about one node (E_SHAPE, E_UNSUPPORTED, ...), in `file` when the thrower knows it. */
 export function nodeError(code: ErrorCode, node: { name: string; op: string }, message: string, hint?: string, file?: string): EennError {
   return new EennError({ code, file, node: { name: node.name, op: node.op }, message, hint });

@@ -9,7 +9,7 @@ import type { Graph } from '../../ir/graph.js';
 import { formatExitTable, type ExitTable } from '../../report/exit-table.js';
 import { exitTableOf, type ExitInstructions } from '../../measure-exits.js';
 import { finalOutput } from '../../exit-reference.js';
-import { EennError } from '../../ir/diagnostics.js';
+import { inFile } from '../../ir/diagnostics.js';
 import { parseInputShapes } from '../../frontend/input-shapes.js';
 import {
   calibrationFrom,
@@ -60,7 +60,7 @@ export function register(program: Command): void {
     const imported = importWithOwnQuantization(model, parseInputShapes(options.inputShape));
     const { overrides, notes } = imported;
     const exitOptions = exitOptionsFrom(options);
-    const exits = withModelFile(model, () => resolveExits(imported.graph, exitOptions, notes));
+    const exits = inFile(model, () => resolveExits(imported.graph, exitOptions, notes));
     const quantized = await quantizeModel(imported.graph, {
       model,
       calibration: calibrationFrom(options),
@@ -69,7 +69,7 @@ export function register(program: Command): void {
       overrides,
     });
     const floatGraph = exits ? attachExits(imported.graph, exits) : imported.graph;
-    const int8Graph = exits ? withModelFile(model, () => attachExits(quantized, exits)) : quantized;
+    const int8Graph = exits ? inFile(model, () => attachExits(quantized, exits)) : quantized;
     if (exits) for (const note of notes.filter((n) => /exit/.test(n))) log(`note: ${note}`);
     const inputs = loadInputs(floatGraph, options.data, {
       path: options.data,
@@ -101,15 +101,6 @@ export function register(program: Command): void {
     }
     process.stdout.write(formatAccuracy(report) + (report.exits && table ? formatExits(report.exits, table) : ''));
   });
-}
-
-/** An EennError from the exits stage names the model. */
-function withModelFile<T>(model: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw err instanceof EennError ? err.withFile(model) : err;
-  }
 }
 
 /** The instructions of each exit on --target: the model compiled and linked, one sample run past every exit. */

@@ -5,8 +5,7 @@
 // and writes the multi-output ONNX model with its exits in metadata_props. Pipeline glue like compile.ts.
 
 import { availableParallelism } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import { lstat, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compileModel, importWithOwnQuantization, quantizeModel, type CalibrationSource, type Precision } from './compile.js';
@@ -37,7 +36,8 @@ import { runInt8Reference } from './quantize/int8-reference.js';
 import { loadTarget } from './target/target.js';
 import { measureExitInstructions, type ImageInFolder } from './measure-exits.js';
 import { seededRandom } from './util/random.js';
-import { makeTempDir, removeTempDir, trackPath, untrackPath } from './util/temp-dirs.js';
+import { makeTempDir, removeTempDir } from './util/temp-dirs.js';
+import { writeFileAtomically } from './util/atomic-dir.js';
 import { argmax } from './util/argmax.js';
 
 export interface AugmentOptions {
@@ -627,26 +627,6 @@ async function checkOutputFile(path: string, options: AugmentOptions, what: stri
       file: path,
       message: `will not replace the existing file with the ${what}`,
       hint: 'choose another output with -o OUT.onnx, or add --force to replace it',
-    });
-  }
-}
-
-/** Write through a temporary file in the same folder, renamed into place: the file is whole or not there. */
-async function writeFileAtomically(path: string, contents: string | Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  trackPath(temp);
-  try {
-    await writeFile(temp, contents);
-    await rename(temp, path);
-    untrackPath(temp);
-  } catch (err) {
-    await rm(temp, { force: true });
-    untrackPath(temp);
-    throw new EennError({
-      code: 'E_FILE',
-      file: path,
-      message: `cannot write: ${(err as Error).message}`,
-      hint: 'check that the folder exists and can be written',
     });
   }
 }

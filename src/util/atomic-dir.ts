@@ -1,4 +1,4 @@
-// Writes a whole output folder or nothing: files go to a hidden sibling folder that is renamed into place, so a
+// Writes a whole output folder (or one file) or nothing: files go to a hidden sibling folder that is renamed into place, so a
 // failure never leaves half a project behind; the folder replaced must be one output-dir.ts allows.
 
 import { mkdir, readdir, rename, rm, writeFile, access } from 'node:fs/promises';
@@ -146,5 +146,28 @@ export async function writeDirAtomically(outDir: string, files: FileSet, options
   } finally {
     await rm(temp, { recursive: true, force: true });
     untrackPath(temp);
+  }
+}
+
+/**
+ * One file written the same way: through a temporary file beside it, renamed into place, so the file is whole or
+ * not there (`eennc augment`'s model). The caller decides whether `path` may be replaced.
+ */
+export async function writeFileAtomically(path: string, contents: string | Uint8Array): Promise<void> {
+  const temp = join(dirname(path), `${tempPrefix(path)}${process.pid}-${randomBytes(4).toString('hex')}`);
+  trackPath(temp);
+  try {
+    await writeFile(temp, contents);
+    await rename(temp, path);
+    untrackPath(temp);
+  } catch (err) {
+    await rm(temp, { force: true });
+    untrackPath(temp);
+    throw new EennError({
+      code: 'E_FILE',
+      file: path,
+      message: `cannot write: ${(err as Error).message}`,
+      hint: 'check that the folder exists and can be written',
+    });
   }
 }

@@ -13,13 +13,11 @@ import { EXIT_THRESHOLDS_KEY, EXITS_KEY, readExitMetadata, type ExitMetadata } f
 import { checkExitNames, checkThresholds, DEFAULT_EXIT_POLICY, DEFAULT_EXIT_THRESHOLDS, type ExitSource } from './options.js';
 import { exitOrder } from './order.js';
 
-export { exitMetadata, readExitMetadata, EXITS_KEY, EXIT_POLICY_KEY, EXIT_THRESHOLDS_KEY } from './metadata.js';
-export { DEFAULT_EXIT_POLICY, DEFAULT_EXIT_THRESHOLDS, EXIT_STATISTIC, checkThresholds, isClassifierShape } from './options.js';
+export { exitMetadata, readExitMetadata } from './metadata.js';
+export { DEFAULT_EXIT_THRESHOLDS } from './options.js';
 export { decideFloat, decideInt8 } from './decide.js';
-export { int8ExitRule, EXIT_MAX_CLASSES } from './rule.js';
+export { int8ExitRule } from './rule.js';
 export { exitDecision } from './attach.js';
-export { branchPoints, findExits } from './detect.js';
-export { ancestorNodes, exitOrder } from './order.js';
 
 /** What the command line says about exits (--exits, --exit-threshold, --exit-policy, --no-exits). */
 export interface ExitOptions {
@@ -144,7 +142,7 @@ export function attachExits(graph: Graph, exits: ResolvedExits): Graph {
 }
 
 /** Whether early exit `index` of an attached graph stops, given its decision tensor's values. */
-export function exitStops(graph: Graph, index: number, value: Value): boolean {
+function exitStops(graph: Graph, index: number, value: Value): boolean {
   const exits = graph.exits;
   const decision = exits?.decisions[index];
   if (!exits || !decision) throw new Error(`internal: graph "${graph.name}" has no early exit ${index}`);

@@ -104,6 +104,8 @@ function linkerScript(target: Target): string {
     vectorsRegion: map.vectors,
     codeRegion: map.code,
     dataRegion: map.data,
+    nvmRegion: target.nvm?.kind === 'memory-mapped' ? target.nvm.region : map.data,
+    nvmOwnRegion: target.nvm?.kind === 'memory-mapped',
     stackBytes: target.stackBytes,
   });
 }

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'E_TARGET' // unknown target, model does not fit
   | 'E_TOOLCHAIN' // gcc/qemu missing or failing
   | 'E_RUN' // emulator timeout or crash
+  | 'E_BUDGET' // an intermittent build's power-on window is too small for an indivisible piece of work
   | 'E_MISMATCH' // golden test failure
   | 'E_USAGE'; // bad command-line usage
 
@@ -36,6 +37,7 @@ export const FALLBACK_HINTS: Readonly<Record<ErrorCode, string>> = {
   E_TARGET: 'run `eennc targets` to see the targets and their memory, or check the target file',
   E_TOOLCHAIN: 'run `eennc doctor` to check the compiler, make and QEMU and to see how to install what is missing',
   E_RUN: 'run `eennc doctor` to check the emulator; a model that needs longer takes a larger --timeout',
+  E_BUDGET: 'give a larger --budget (or --budget-uj): every task, with its commit, must fit one power-on window',
   E_MISMATCH: "the target's outputs differ from the reference: run `eennc test` with --json to see every sample's error",
   E_USAGE: 'run the command with --help to see its options and the values they take',
 };

@@ -4,6 +4,7 @@
 
 import type { Graph, Node } from '../ir/graph.js';
 import type { CallArgs } from './call-args.js';
+import type { KernelCall } from './call.js';
 
 /** An axis a kernel's work can be cut along: rows of the output, or its output channels. */
 export type TileAxis = 'rows' | 'channels';
@@ -36,6 +37,21 @@ export interface Aliasing {
   rule: string;
 }
 
+/**
+ * How one call of the family is cut into tiles for a stage that runs a step in pieces (intermittent tasks): the
+ * parts of one call compute disjoint parts of its output, each exactly as the whole call computes them, read
+ * nothing another part writes, and together compute the whole output.
+ */
+export interface CallTiler {
+  axis: TileAxis;
+  /** Units of the call's output along the axis (output rows, or output channels); undefined when it cannot be cut. */
+  units(args: CallArgs): number | undefined;
+  /** A tile's first unit and its length are multiples of this (e.g. 2 for weights packed in pairs of channels). */
+  granule(args: CallArgs): number;
+  /** The call that computes units [begin, end) only; `begin` a multiple of the granule, `end` too or the last unit. */
+  part(call: KernelCall, args: CallArgs, begin: number, end: number): KernelCall;
+}
+
 /** A switch of eenn_config.h: an optional path of the family's kernels. */
 export interface KernelSwitch {
   /** The C macro, e.g. EENN_CONV_S8_SATURATE. */
@@ -63,6 +79,8 @@ export interface KernelContract {
   scratchBytes(graph: Graph, node: Node): number;
   aliasing: Aliasing;
   tiles: readonly Tiling[];
+  /** How a call is cut into tiles (CallTiler); absent when the family's calls always run whole. */
+  tiler?: CallTiler;
   /** The optional paths, in the order eenn_config.h lists them. */
   switches: readonly KernelSwitch[];
   /** The switches one call of the family takes. */

@@ -69,6 +69,23 @@ export type TargetCounter = { source: 'systick'; hz: number } | { source: 'none'
 
 export type TargetKind = 'emulator' | 'board' | 'host';
 
+/**
+ * The non-volatile memory an intermittent build checkpoints to. 'memory-mapped' (FRAM-like): the model's state
+ * (arena, captured inputs, outputs, progress record) lives in section .eenn_nvm, placed in memoryMap region
+ * `region`; a commit is the record write. 'hooks': the state lives in SRAM and is saved and restored through
+ * eenn_nvm_write / eenn_nvm_read, which the application implements (an external FRAM or flash).
+ */
+export type TargetNvm =
+  | { kind: 'memory-mapped'; region: string; sizeBytes: number; note?: string }
+  | { kind: 'hooks'; sizeBytes: number; note?: string };
+
+/** Energy of the core, for budgets given in energy (--budget-uj). */
+export interface TargetEnergy {
+  /** Average energy of one instruction, in nanojoules. */
+  nanojoulesPerInstruction: number;
+  note?: string;
+}
+
 export interface Target {
   name: string;
   description: string;
@@ -92,6 +109,10 @@ export interface Target {
   counter: TargetCounter;
   /** How the firmware ends: semihosting SYS_EXIT_EXTENDED, or a process exit (host). */
   exit: 'semihosting' | 'process';
+  /** Non-volatile memory for intermittent builds; absent where the target has none described (--intermittent refused). */
+  nvm?: TargetNvm;
+  /** Energy per instruction, for --budget-uj; absent where unknown. */
+  energy?: TargetEnergy;
   /** The file the target was read from. */
   file: string;
 }
@@ -176,6 +197,8 @@ export function parseTarget(json: unknown, file: string): Target {
     'emulator',
     'counter',
     'exit',
+    'nvm',
+    'energy',
   ]);
 
   const name = reader.word(root, 'name');
@@ -237,6 +260,8 @@ export function parseTarget(json: unknown, file: string): Target {
   if (root.memoryMap !== undefined) target.memoryMap = readMemoryMap(reader, root.memoryMap);
   if (root.linkerScript !== undefined) target.linkerScript = readLinkerScriptPath(reader, reader.string(root, 'linkerScript'), file);
   if (root.emulator !== undefined) target.emulator = readEmulator(reader, root.emulator);
+  if (root.nvm !== undefined) target.nvm = readNvm(reader, root.nvm);
+  if (root.energy !== undefined) target.energy = readEnergy(reader, root.energy);
 
   checkConsistency(reader, target);
   return target;
@@ -341,6 +366,31 @@ function readEmulator(reader: FieldReader, json: unknown): TargetEmulator {
   };
 }
 
+function readNvm(reader: FieldReader, json: unknown): TargetNvm {
+  const nvm = reader.object(json, 'nvm');
+  const kind = reader.oneOf(nvm, 'kind', ['memory-mapped', 'hooks'] as const, 'nvm.');
+  const sizeBytes = reader.size(nvm, 'size', 'nvm.');
+  if (sizeBytes === 0) reader.fail('nvm.size', 'must be more than 0 bytes');
+  const note = nvm.note === undefined ? undefined : reader.text(nvm, 'note', 'nvm.');
+  if (kind === 'memory-mapped') {
+    reader.noOtherKeys(nvm, 'nvm', ['kind', 'region', 'size', 'note']);
+    return { kind, region: reader.word(nvm, 'region', 'nvm.'), sizeBytes, ...(note ? { note } : {}) };
+  }
+  reader.noOtherKeys(nvm, 'nvm', ['kind', 'size', 'note']);
+  return { kind, sizeBytes, ...(note ? { note } : {}) };
+}
+
+function readEnergy(reader: FieldReader, json: unknown): TargetEnergy {
+  const energy = reader.object(json, 'energy');
+  reader.noOtherKeys(energy, 'energy', ['nanojoulesPerInstruction', 'note']);
+  const value = energy.nanojoulesPerInstruction;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 1e6) {
+    reader.fail('energy.nanojoulesPerInstruction', 'must be a number of nanojoules above 0 (e.g. 0.25)');
+  }
+  const note = energy.note === undefined ? undefined : reader.text(energy, 'note', 'energy.');
+  return { nanojoulesPerInstruction: value, ...(note ? { note } : {}) };
+}
+
 /** More emulator arguments: options from EMULATOR_OPTIONS, each followed by one plain value. */
 function readEmulatorArgs(reader: FieldReader, args: string[]): string[] {
   if (args.length % 2 !== 0) reader.fail('emulator.args', `must be pairs of an option (${EMULATOR_OPTIONS.join(', ')}) and its value`);
@@ -406,6 +456,15 @@ function checkConsistency(reader: FieldReader, target: Target): void {
   if (target.stackBytes === 0 || target.stackBytes % 8 !== 0) reader.fail('stack', 'must be a positive multiple of 8 bytes');
   if (target.kind === 'emulator' && !target.emulator) reader.fail('emulator', 'is required for an emulator target');
   if (target.kind === 'board' && target.emulator) reader.fail('emulator', 'a board target has no emulator (use kind "emulator")');
+  if (target.nvm?.kind === 'memory-mapped') {
+    const { region, sizeBytes } = target.nvm;
+    const found = target.memoryMap?.regions.find((r) => r.name === region);
+    if (target.memoryMap && !found) reader.fail('nvm.region', `names "${region}", which is not a region of memoryMap.regions`);
+    if (found && sizeBytes > found.lengthBytes) reader.fail('nvm.size', `is larger than region ${region} (${found.lengthBytes} bytes)`);
+    if (found && target.memoryMap && [target.memoryMap.code, target.memoryMap.data, target.memoryMap.vectors].includes(region)) {
+      reader.fail('nvm.region', `must be a region of its own, not the code, data or vectors region (${region})`);
+    }
+  }
   if (target.emulator && target.counter.source === 'none') {
     reader.fail('counter', 'an emulator target counts instructions with SysTick: give {"source": "systick", "hz": ...}');
   }

@@ -81,6 +81,8 @@ describe('loadTarget', () => {
     json.name = 'stm32f4-board';
     json.kind = 'board';
     delete json.emulator;
+    // A chip without FRAM: no NVM region, so no nvm description either.
+    delete json.nvm;
     json.memoryMap = {
       regions: [
         { name: 'FLASH', origin: '0x08000000', length: '1M', attributes: 'rx' },

@@ -1,0 +1,6 @@
+// The intermittent stage's door: the split of a planned schedule into tasks that fit a power-on window, and the
+// options that ask for it. Code generation prints the tasks (src/codegen/intermittent.ts); the build loop that
+// measures costs and checks the split is src/intermittent-build.ts.
+
+export type { IntermittentOptions, NvmKind, Piece, StepFacts, Task, TaskOverheads, TaskPlan, TileRange } from './types.js';
+export { INTERMITTENT_MARGIN } from './types.js';

@@ -21,7 +21,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   target: ['ir', 'util'],
   kernels: ['ir', 'ops'],
   schedule: ['ir', 'ops', 'kernels', 'target'],
-  codegen: ['ir', 'ops', 'kernels', 'schedule', 'target'],
+  intermittent: ['ir', 'ops', 'util', 'kernels', 'schedule', 'target'],
+  codegen: ['ir', 'ops', 'kernels', 'schedule', 'target', 'intermittent'],
   toolchain: ['ir', 'util', 'target'],
   report: ['ir'],
 };

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import { fileURLToPath } from 'node:url';
 import { exitTableCells, expectedLines, type ExitExpectation, type ExitReport } from './exit-table.js';
+import { taskTableCells, type IntermittentReport } from './task-table.js';
 
 export interface MemoryReport {
   /** Flash of the firmware image (code + weights), from arm-none-eabi-size; estimate when not compiled. */
@@ -67,6 +68,8 @@ export interface BuildReport {
   exits?: ExitReport[];
   /** The expected cost per inference against --no-exits; null where no inputs were run (no --calib). */
   exits_expected?: ExitExpectation | null;
+  /** An intermittent build: its tasks, budget and NVM layout (src/report/task-table.ts). */
+  intermittent?: IntermittentReport;
 }
 
 const templatePath = fileURLToPath(new URL('../../templates/report/report.html.hbs', import.meta.url));
@@ -95,6 +98,7 @@ export function renderReportHtml(report: BuildReport): string {
     ...report,
     exitCells: exitTable ? htmlCells(exitTableCells(exitTable)) : undefined,
     expectedLines: exitTable ? expectedLines(exitTable) : [],
+    taskCells: report.intermittent ? htmlCells(taskTableCells(report.intermittent)) : undefined,
     width,
     height,
     boxes,

@@ -8,6 +8,7 @@ import Handlebars from 'handlebars';
 import { EennError } from '../ir/diagnostics.js';
 import { checkOptimization } from '../target/arguments.js';
 import { emulatorCommand, formatSize, type Target } from '../target/target.js';
+import type { NvmKind } from '../intermittent/index.js';
 
 export interface FirmwareOptions {
   /** Name of the firmware image (`<modelName>.elf`): letters, digits, `_`, `-`, `.`. */
@@ -29,7 +30,16 @@ export interface FirmwareOptions {
    * and measures the cost of each exit (main.c).
    */
   exits?: number;
+  /**
+   * An intermittent build (model.h: EENN_INTERMITTENT): the firmware is main_intermittent.c.hbs, which runs the
+   * model continuously or under a schedule of power failures, built with EENN_TRACE_TASKS so that a continuous
+   * run measures the instructions at each task's commit.
+   */
+  intermittent?: { nvm: NvmKind };
 }
+
+/** The macro that has model.c report each task's commit to main.c (an intermittent build). */
+const TRACE_TASKS_FLAG = '-DEENN_TRACE_TASKS';
 
 /** The macro that has model.c report each early exit's decision to main.c (model.h declares the hook). */
 const TRACE_EXITS_FLAG = '-DEENN_TRACE_EXITS';
@@ -56,7 +66,15 @@ export function renderFirmware(target: Target, options: FirmwareOptions): Map<st
   const embedded = target.kind !== 'host';
   const files = new Map<string, string>();
 
-  files.set('main.c', renderTemplate('firmware/main.c.hbs', mainContext(target, options)));
+  if (options.intermittent && !embedded)
+    throw new EennError({
+      code: 'E_TARGET',
+      file: target.file,
+      message: `${target.name} cannot run an intermittent build: its firmware needs a Cortex-M core to reset`,
+      hint: 'pick an emulator target with "nvm" in its target file (eennc targets lists them)',
+    });
+  const main = options.intermittent ? 'firmware/main_intermittent.c.hbs' : 'firmware/main.c.hbs';
+  files.set('main.c', renderTemplate(main, mainContext(target, options)));
 
   for (const name of [...COMMON_RUNTIME, ...(embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME)]) {
     files.set(`${RUNTIME_DIR}/${name}`, readTemplate(`runtime/${name}`));
@@ -167,7 +185,7 @@ function makefileContext(target: Target, options: FirmwareOptions): Record<strin
     objcopy: target.compiler.objcopy ?? '',
     optimization: options.optimization ?? '-O2',
     cpuFlags: target.compiler.flags.join(' '),
-    cflags: (options.exits ?? 1) > 1 ? [TRACE_EXITS_FLAG] : [],
+    cflags: [...((options.exits ?? 1) > 1 ? [TRACE_EXITS_FLAG] : []), ...(options.intermittent ? [TRACE_TASKS_FLAG] : [])],
     ldflags: target.compiler.linkFlags,
     includeDirs,
     sources: unique(['main.c', ...modelSources, ...options.kernelSources, ...runtimeSources]),

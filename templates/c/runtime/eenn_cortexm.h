@@ -18,6 +18,8 @@ extern uint32_t __data_start[];
 extern uint32_t __data_end[];
 extern uint32_t __bss_start[];
 extern uint32_t __bss_end[];
+extern uint32_t __eenn_noinit_start[]; /* state an intermittent build keeps in SRAM (not zeroed at reset) */
+extern uint32_t __eenn_noinit_end[];
 
 /* Word written over the whole stack before main(); eenn_stack_used_bytes() looks for the first word changed. */
 #define EENN_STACK_PAINT 0xEE57AC4Bu
@@ -30,6 +32,11 @@ extern uint32_t __bss_end[];
 #define EENN_SYST_CSR_TICKINT (1u << 1)
 #define EENN_SYST_CSR_CLKSOURCE (1u << 2) /* 1: the processor clock */
 #define EENN_SYST_MAX_RELOAD 0x00FFFFFFu  /* the counter is 24 bits wide */
+
+/* Application interrupt and reset control: writing VECTKEY with SYSRESETREQ resets the system. */
+#define EENN_SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
+#define EENN_SCB_AIRCR_VECTKEY (0x05FAu << 16)
+#define EENN_SCB_AIRCR_SYSRESETREQ (1u << 2)
 
 /* Coprocessor access control: CP10/CP11 (FPU and MVE) full access is bits 20..23. */
 #define EENN_SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)

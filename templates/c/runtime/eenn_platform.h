@@ -56,4 +56,16 @@ int32_t eenn_stack_available(void);
  */
 uint32_t eenn_stack_used_bytes(void);
 
+/*
+ * Power-failure alarm, for the intermittent test firmware (Cortex-M only). eenn_alarm_start() restarts the tick
+ * counter at 0 and has the SysTick interrupt call `handler` once `ticks` ticks have passed (at least `ticks`: the
+ * 24-bit counter reaches long alarms in equal periods, rounded up); it returns the ticks it armed for. The
+ * handler gets the program counter the interrupt stopped at. eenn_counter_read() goes on counting from the start.
+ */
+typedef void (*eenn_alarm_handler_t)(uint32_t interrupted_pc);
+uint64_t eenn_alarm_start(uint64_t ticks, eenn_alarm_handler_t handler);
+
+/** Reset the core and the system (SCB AIRCR SYSRESETREQ), as a power cycle would; RAM keeps its contents. */
+void eenn_system_reset(void) __attribute__((noreturn));
+
 #endif /* EENN_PLATFORM_H */

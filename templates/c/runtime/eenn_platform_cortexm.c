@@ -69,13 +69,38 @@ void eenn_log(const char *text)
 
 /* ---------------------------------------------------------------- tick counter (SysTick) */
 
-/* Completed 2^24-tick periods; incremented by the SysTick interrupt at every reload. */
+/* Completed periods of systick_reload + 1 ticks; incremented by the SysTick interrupt at every reload. */
 static volatile uint32_t systick_wraps;
+/* The reload value the counter runs with: EENN_SYST_MAX_RELOAD, or an alarm's period. */
+static volatile uint32_t systick_reload = EENN_SYST_MAX_RELOAD;
+/* The alarm armed by eenn_alarm_start(): called when systick_wraps reaches alarm_periods. */
+static volatile uint32_t alarm_periods;
+static eenn_alarm_handler_t volatile alarm_handler;
 
-/* Replaces the weak default in eenn_startup.c's vector table. */
+/* Called by SysTick_Handler with the stack pointer at the interrupt: the hardware pushed r0-r3, r12, lr, pc, xpsr
+   there, so frame[6] is the interrupted program counter. */
+void eenn_systick_interrupt(const uint32_t *frame) __attribute__((used));
+void eenn_systick_interrupt(const uint32_t *frame)
+{
+    const uint32_t wraps = systick_wraps + 1u;
+    systick_wraps = wraps;
+    const eenn_alarm_handler_t handler = alarm_handler;
+    if (handler != 0 && wraps == alarm_periods) {
+        alarm_handler = 0;
+        handler(frame[6]);
+    }
+}
+
+/* Replaces the weak default in eenn_startup.c's vector table. The firmware runs on the main stack only, so MSP
+   points at the exception frame. Armv6-M Thumb, so that every core runs it. */
+void SysTick_Handler(void) __attribute__((naked));
 void SysTick_Handler(void)
 {
-    systick_wraps++;
+    __asm__ volatile(
+        "mrs r0, msp\n\t"
+        "push {r0, lr}\n\t"
+        "bl eenn_systick_interrupt\n\t"
+        "pop {r0, pc}\n\t");
 }
 
 int32_t eenn_counter_available(void)
@@ -83,16 +108,53 @@ int32_t eenn_counter_available(void)
     return 1;
 }
 
-void eenn_counter_start(void)
+/** Run the counter from 0 with `reload` + 1 ticks per period, the interrupt counting the periods. */
+static void counter_restart(uint32_t reload)
 {
     EENN_SYST_CSR = 0u;
-    EENN_SYST_RVR = EENN_SYST_MAX_RELOAD;
+    EENN_SYST_RVR = reload;
     EENN_SYST_CVR = 0u; /* any write clears the counter; it reloads on the next tick */
     systick_wraps = 0u;
+    systick_reload = reload;
     EENN_SYST_CSR = EENN_SYST_CSR_CLKSOURCE | EENN_SYST_CSR_TICKINT | EENN_SYST_CSR_ENABLE;
     /* Until the first reload the counter reads 0, which eenn_counter_read() would take for a full period:
        wait for it so that readings only ever grow. */
     while (EENN_SYST_CVR == 0u) {
+    }
+}
+
+void eenn_counter_start(void)
+{
+    alarm_handler = 0;
+    counter_restart(EENN_SYST_MAX_RELOAD);
+}
+
+uint64_t eenn_alarm_start(uint64_t ticks, eenn_alarm_handler_t handler)
+{
+    const uint64_t period_limit = (uint64_t)EENN_SYST_MAX_RELOAD + 1u;
+    uint64_t periods = (ticks + period_limit - 1u) / period_limit;
+    if (periods == 0u) {
+        periods = 1u;
+    }
+    uint64_t period = (ticks + periods - 1u) / periods;
+    if (period < 2u) {
+        period = 2u; /* a reload value of 0 would stop the counter */
+    }
+    alarm_handler = 0;
+    alarm_periods = (uint32_t)periods;
+    counter_restart((uint32_t)(period - 1u));
+    alarm_handler = handler;
+    return periods * period;
+}
+
+void eenn_system_reset(void)
+{
+    __asm__ volatile("dsb" ::
+                         : "memory");
+    EENN_SCB_AIRCR = EENN_SCB_AIRCR_VECTKEY | EENN_SCB_AIRCR_SYSRESETREQ;
+    __asm__ volatile("dsb" ::
+                         : "memory");
+    for (;;) {
     }
 }
 
@@ -109,7 +171,8 @@ uint64_t eenn_counter_read(void)
         wraps_after = systick_wraps;
     } while (wraps_before != wraps_after);
     /* SysTick counts down from RVR to 0, then reloads: RVR + 1 ticks per period. */
-    return (uint64_t)wraps_after * (EENN_SYST_MAX_RELOAD + 1u) + (EENN_SYST_MAX_RELOAD - current);
+    const uint32_t reload = systick_reload;
+    return (uint64_t)wraps_after * (reload + 1u) + (reload - current);
 }
 
 /* ---------------------------------------------------------------- stack high-water mark */

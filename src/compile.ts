@@ -8,7 +8,7 @@ import { importModel } from './frontend/index.js';
 import { hasOwnQuantization, importQdq } from './quantize/import-qdq.js';
 import { sizeOf, type Graph } from './ir/graph.js';
 import { EennError, inFile } from './ir/diagnostics.js';
-import { arenaPlanOptions, DEFAULT_ARENA_POLICY, type ArenaPolicy } from './schedule/arena-budget.js';
+import { arenaBudgetBytes, arenaPlanOptions, DEFAULT_ARENA_POLICY, type ArenaPolicy } from './schedule/arena-budget.js';
 import { planMemory, tensorBytes, type MemoryPlan } from './schedule/memory-plan.js';
 import { emitModel } from './codegen/emit-model.js';
 import { nodeMacs } from './ops/macs.js';
@@ -26,6 +26,9 @@ import { noOverrides, type QuantOverrides } from './quantize/overrides.js';
 import { attachExits, resolveExits, type ExitOptions } from './exits/index.js';
 import { makeTempDir } from './util/temp-dirs.js';
 import { finalOutput } from './exit-reference.js';
+import type { IntermittentOptions, TaskPlan } from './intermittent/index.js';
+import { buildIntermittent, type StateBytes } from './intermittent-build.js';
+import { encodeInput } from './io-codec.js';
 import { exitsTaken, exitTableOf, measureExitInstructions, type ExitInstructions, type ImageInFolder } from './measure-exits.js';
 
 export type Precision = 'int8' | 'float32';
@@ -60,6 +63,11 @@ export interface CompileOptions {
    * exit table (one more run, and a build with --no-exits to compare with). Default false.
    */
   measureExits?: boolean;
+  /**
+   * Intermittent execution (--intermittent with --budget or --budget-uj): the schedule is split into tasks that each
+   * fit one power-on window, measured on the target's emulator (src/intermittent-build.ts). Default: a plain build.
+   */
+  intermittent?: IntermittentOptions;
 }
 
 export interface CalibrationSource {
@@ -116,7 +124,9 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
         })
       : imported.graph;
   const graph = exits ? inFile(options.model, () => attachExits(compiled, exits)) : compiled;
-  const project = emitProject(graph, target, options, modelName, notes);
+  const project = options.intermittent
+    ? await intermittentProject(graph, target, options, options.intermittent, modelName, notes)
+    : emitProject(graph, target, options, modelName, notes);
   const { plan, report, inputBytes, outputBytes } = project;
 
   let image: FirmwareImage | undefined;
@@ -129,6 +139,11 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
       report.memory.ram_bytes = built.ram_bytes + built.stack_reserved_bytes;
       report.memory.stack_bytes = built.stack_reserved_bytes;
       report.memory.measured = true;
+      if (report.intermittent) {
+        // `size` counts the never-loaded NVM section (.eenn_nvm) with .bss: it is not SRAM.
+        report.memory.ram_bytes -= project.state.nvmBytes;
+        report.intermittent.memory.sram_bytes = report.memory.ram_bytes;
+      }
       checkFit(report, target, options.model, project.ioBufferBytes, true);
       image = { ...built, elfPath: join(options.outDir, basename(built.elfPath)) };
     }
@@ -161,13 +176,26 @@ interface Project {
   outputBytes: number[];
   /** The test firmware's input and output buffers (main.c), counted in the fit check before linking. */
   ioBufferBytes: number;
+  /** An intermittent build: the sizes of the state it keeps (its NVM layout). */
+  state: StateBytes;
 }
 
-/** Plan the memory of `graph`, emit the model and its firmware, and check that it fits the target (before linking). */
-function emitProject(graph: Graph, target: Target, options: CompileOptions, modelName: string, notes: string[]): Project {
+/** An intermittent build's plan and its split into tasks (src/intermittent-build.ts chooses them). */
+interface SplitPlan {
+  plan: MemoryPlan;
+  tasks: TaskPlan;
+}
+
+/**
+ * Plan the memory of `graph` (or take the plan and tasks of an intermittent build: `split`), emit the model and its
+ * firmware, and check that it fits the target (before linking).
+ */
+function emitProject(graph: Graph, target: Target, options: CompileOptions, modelName: string, notes: string[], split?: SplitPlan): Project {
   const policy = options.arena ?? DEFAULT_ARENA_POLICY;
-  const plan = planMemory(graph, arenaPlanOptions(graph, target, policy));
-  if (typeof policy === 'number' && plan.arenaBytes > policy) {
+  const plan = split?.plan ?? planMemory(graph, arenaPlanOptions(graph, target, policy));
+  if (split) {
+    // The intermittent loop planned for its own arena room (NVM or SRAM beside the state); its notes say so.
+  } else if (typeof policy === 'number' && plan.arenaBytes > policy) {
     notes.push(`--arena ${policy} is below the smallest arena this model can have: the plan needs ${plan.arenaBytes} bytes`);
   } else if (plan.smallestArenaBytes !== undefined && plan.smallestArenaBytes < plan.arenaBytes) {
     notes.push(
@@ -181,7 +209,9 @@ function emitProject(graph: Graph, target: Target, options: CompileOptions, mode
         `arena the planner reaches (${plan.arenaBytes} bytes), with no faster variant to spend more on`,
     );
   }
-  const emitted = inFile(options.model, () => emitModel(graph, plan, { modelName, precision: options.precision }));
+  // STAND-IN: EmitOptions.intermittent and EmittedModel.intermittent (src/codegen/intermittent.ts) until they land.
+  const emitOptions = { modelName, precision: options.precision, ...(split ? { intermittent: { tasks: split.tasks } } : {}) };
+  const emitted = inFile(options.model, () => emitModel(graph, plan, emitOptions)) as ReturnType<typeof emitModel> & { intermittent?: StateBytes };
   const inputBytes = graph.inputs.map((name) => tensorBytes(graph.tensors.get(name)!));
   const outputBytes = graph.outputs.map((name) => tensorBytes(graph.tensors.get(name)!));
   const firmware = renderFirmware(target, {
@@ -191,12 +221,71 @@ function emitProject(graph: Graph, target: Target, options: CompileOptions, mode
     outputBytes,
     optimization: options.optimization,
     exits: emitted.exits,
-  });
+    ...(split ? { intermittent: { nvm: split.tasks.nvm } } : {}),
+  } as Parameters<typeof renderFirmware>[1]);
 
   const report = buildReport(graph, plan, target, options.precision, modelName, notes, emitted.weightBytes);
   const ioBufferBytes = firmwareBufferBytes(inputBytes, outputBytes);
+  const state = emitted.intermittent ?? NO_STATE;
+  // An intermittent build keeps its state (arena included) in NVM, or in SRAM for hooks: what stays in SRAM counts.
+  if (split) report.memory.ram_bytes = state.sramBytes + target.stackBytes;
   checkFit(report, target, options.model, ioBufferBytes, false);
-  return { files: new Map([...emitted.files, ...firmware]), plan, report, inputBytes, outputBytes, ioBufferBytes };
+  return { files: new Map([...emitted.files, ...firmware]), plan, report, inputBytes, outputBytes, ioBufferBytes, state };
+}
+
+/** The state of a plain build: none. */
+const NO_STATE: StateBytes = { stateBytes: 0, nvmBytes: 0, recordBytes: 0, inputsBytes: 0, outputsBytes: 0, arenaBytes: 0, sramBytes: 0 };
+
+/**
+ * An intermittent build's project: plan without fused bands, measure, split into tasks that fit the budget, and
+ * verify (src/intermittent-build.ts); the report gets the tasks.
+ */
+async function intermittentProject(
+  graph: Graph,
+  target: Target,
+  options: CompileOptions,
+  intermittent: IntermittentOptions,
+  modelName: string,
+  notes: string[],
+): Promise<Project> {
+  const policy = options.arena ?? DEFAULT_ARENA_POLICY;
+  const result = await buildIntermittent<Project>(
+    {
+      graph,
+      target,
+      options: intermittent,
+      model: options.model,
+      optimization: options.optimization,
+      sample: measuringSample(graph, options),
+      onProgress: options.onProgress,
+      plan: ({ outOfPlace, arenaBytes }) => {
+        const budget = arenaBudgetBytes(graph, target, policy);
+        const room = budget === undefined ? { scratchlessConvs: true } : { arenaBudgetBytes: Math.min(budget, arenaBytes) };
+        // Fused pool, residual and conv-pair bands overwrite what they read: never across a commit.
+        // STAND-IN: PlanOptions.outOfPlace (src/schedule/plan-types.ts) until it lands.
+        const planOptions: Parameters<typeof planMemory>[1] = { ...room, fusePools: false, fuseConvPairs: false, ...{ outOfPlace } };
+        return planMemory(graph, planOptions);
+      },
+      emit: (plan, tasks) => emitProject(graph, target, options, modelName, notes, { plan, tasks }),
+    },
+    options.precision,
+  );
+  result.project.report.intermittent = result.report;
+  if (result.report.out_of_place.length > 0) {
+    notes.push(`intermittent: ${result.report.out_of_place.length} in-place steps run out of place, so that no task overwrites what it reads`);
+  }
+  return result.project;
+}
+
+/** The sample the intermittent build measures its costs on: the first calibration sample, else zeros. */
+function measuringSample(graph: Graph, options: CompileOptions): Uint8Array {
+  const bytes = graph.inputs.map((name) => tensorBytes(graph.tensors.get(name)!));
+  if (graph.inputs.length === 1 && options.calibration) {
+    const tensor = graph.tensors.get(graph.inputs[0]!)!;
+    const first = readCalibrationSamples(graph, { ...options.calibration, count: 1 })[0];
+    if (first) return encodeInput(tensor, first).bytes;
+  }
+  return new Uint8Array(bytes.reduce((a, b) => a + b, 0));
 }
 
 /**

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { parseInputShapes } from '../frontend/input-shapes.js';
 import { DEFAULT_PERCENTILE } from '../quantize/calibrate.js';
 import type { CalibrationSource, CompileOptions } from '../compile.js';
-import { DEFAULT_TARGET_NAME } from '../target/target.js';
+import { DEFAULT_TARGET_NAME, loadTarget } from '../target/target.js';
+import type { IntermittentOptions } from '../intermittent/index.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { makeTempDir } from '../util/temp-dirs.js';
 import type { ArenaPolicy } from '../schedule/arena-budget.js';
@@ -25,10 +26,11 @@ import {
   parsePercentile,
   parsePositive,
   parsePrecision,
+  parseSeed,
   type Precision,
 } from './options.js';
 
-export interface SharedOptions extends CalibrationOptions, ExitCommandOptions {
+export interface SharedOptions extends CalibrationOptions, ExitCommandOptions, IntermittentCommandOptions {
   target: string;
   precision: Precision;
   inputShape: string[];
@@ -93,6 +95,40 @@ export function exitOptionsFrom(options: ExitCommandOptions): ExitOptions {
   };
 }
 
+/** The intermittent options as commander leaves them (build, run, test; --failures and --seed: test only). */
+export interface IntermittentCommandOptions {
+  intermittent?: boolean;
+  budget?: string;
+  budgetUj?: string;
+  failures?: number;
+  seed?: number;
+}
+
+/** The seed of the failure schedules when --seed is not given. */
+export const DEFAULT_FAILURE_SEED = 1;
+
+/**
+ * Add --intermittent, --budget and --budget-uj (build, run, test); with `failures`, also --failures and --seed
+ * (test). The values are checked against each other and the target in compileOptionsFrom (src/intermittent/options.ts).
+ */
+export function withIntermittentOptions(command: Command, failures = false): Command {
+  command
+    .option(
+      '--intermittent',
+      "intermittent execution on harvested energy: split the model into tasks that each fit one power-on window, committing progress to the target's non-volatile memory (needs --budget or --budget-uj)",
+    )
+    .option('--budget <n>', 'intermittent: instructions per power-on window, counted from the call of eenn_run() (e.g. 100000)')
+    .option('--budget-uj <u>', "intermittent: microjoules per power-on window, turned into instructions by the target's energy per instruction");
+  if (!failures) return command;
+  return command
+    .option(
+      '--failures <n>',
+      'intermittent: also cut the power at pseudo-random instructions in N failure schedules (spread over the samples) and check every result against the continuous run, bit for bit',
+      numberOption(parseCount, '--failures'),
+    )
+    .option('--seed <s>', `intermittent: seed of the failure schedules (default ${DEFAULT_FAILURE_SEED})`, numberOption(parseSeed, '--seed'));
+}
+
 /** Add --target, --precision, --input-shape, --opt, --arena, the early-exit options and --json to a command. */
 export function withSharedOptions(command: Command): Command {
   command
@@ -130,6 +166,8 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
   )
     .filter(([, value]) => value !== undefined)
     .map(([name]) => name);
+  // --intermittent and its budget are checked against the target before any work (E_USAGE, E_TARGET).
+  const intermittent = await intermittentFrom(options);
   if (options.precision === 'float32' && int8Only.length > 0) {
     log(
       `note: ${int8Only.join(', ')} only ${int8Only.length === 1 ? 'applies' : 'apply'} to int8 builds; this float32 build does not use ${int8Only.length === 1 ? 'it' : 'them'}`,
@@ -148,7 +186,19 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
     outDir: outDir ?? join(await makeTempDir('eennc-'), 'project'),
     force: options.force,
     exits: exitOptionsFrom(options),
+    ...(intermittent ? { intermittent } : {}),
   };
+}
+
+/** IntermittentOptions from the command line (undefined without --intermittent); the target is read only when a flag asks. */
+async function intermittentFrom(options: SharedOptions): Promise<IntermittentOptions | undefined> {
+  const raw = { intermittent: options.intermittent, budget: options.budget, budgetUj: options.budgetUj, failures: options.failures };
+  if (Object.values(raw).every((value) => value === undefined)) return undefined;
+  // STAND-IN until src/intermittent/options.ts lands.
+  const stage = (await import('../intermittent/index.js')) as unknown as {
+    resolveIntermittentOptions: (raw: object, target: ReturnType<typeof loadTarget>) => IntermittentOptions | undefined;
+  };
+  return stage.resolveIntermittentOptions(raw, loadTarget(options.target));
 }
 
 /** People-facing progress on stderr (never on stdout, which holds results). */

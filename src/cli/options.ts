@@ -58,6 +58,13 @@ export function parseCount(name: string, value: string): number {
   return n;
 }
 
+/** --seed: a whole number from 0 to 2^32 - 1 (the failure schedules of `test --failures` are replayed by it). */
+export function parseSeed(name: string, value: string): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 0 && n <= 2 ** 32 - 1)) throw badValue(name, value, `a whole number from 0 to ${2 ** 32 - 1}`, '7');
+  return n;
+}
+
 /** --timeout in seconds: positive, and no longer than a timer can wait (MAX_TIMEOUT_SECONDS, about 24.8 days). */
 export function parseTimeoutSeconds(value: string): number {
   const n = parseReal(value);

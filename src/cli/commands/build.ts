@@ -5,17 +5,19 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadTarget } from '../../target/target.js';
 import { formatExitTable } from '../../report/exit-table.js';
-import { compileOptionsFrom, FORCE_HELP, log, withSharedOptions, type SharedOptions } from '../common-options.js';
+import { compileOptionsFrom, FORCE_HELP, log, withIntermittentOptions, withSharedOptions, type SharedOptions } from '../common-options.js';
 
 export function register(program: Command): void {
-  withSharedOptions(
-    program
-      .command('build')
-      .description('compile an ONNX model into a C project and firmware image for a target')
-      .argument('<model>', 'the ONNX model (.onnx)')
-      .option('-o, --out-dir <dir>', 'output folder (default: build/<model>-<target>)')
-      .option('--force', FORCE_HELP)
-      .option('--no-link', 'only write the C project; do not compile it'),
+  withIntermittentOptions(
+    withSharedOptions(
+      program
+        .command('build')
+        .description('compile an ONNX model into a C project and firmware image for a target')
+        .argument('<model>', 'the ONNX model (.onnx)')
+        .option('-o, --out-dir <dir>', 'output folder (default: build/<model>-<target>)')
+        .option('--force', FORCE_HELP)
+        .option('--no-link', 'only write the C project; do not compile it'),
+    ),
   ).action(async (model: string, options: SharedOptions & { link: boolean }) => {
     const { compileModel, modelNameOf } = await import('../../compile.js');
     const outDir = options.outDir ?? defaultOutDir(modelNameOf(model), options.target);

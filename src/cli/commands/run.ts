@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { writeNpy } from '../../data/index.js';
 import { sizeOf } from '../../ir/graph.js';
-import { FORCE_HELP, log, withSampleOptions, withSharedOptions } from '../common-options.js';
+import { FORCE_HELP, log, withSampleOptions, withIntermittentOptions, withSharedOptions } from '../common-options.js';
 import { argmax } from '../../util/argmax.js';
 import { buildAndExecute, executionJson, type ExecuteOptions, type SampleResult } from '../execute.js';
 import { parseTimeoutSeconds } from '../options.js';
@@ -14,18 +14,20 @@ interface RunOptions extends ExecuteOptions {
 }
 
 export function register(program: Command): void {
-  withSharedOptions(
-    withSampleOptions(
-      program
-        .command('run')
-        .description('build a model, run inputs on the target in QEMU (or natively for host) and print the outputs')
-        .argument('<model>', 'the ONNX model (.onnx)')
-        .requiredOption('-i, --input <data>', 'input samples: .npy, raw float32 .bin, or IDX (.gz)')
-        .option('--output <file>', 'write the outputs as .npy (float32, [N, ...output])'),
-    )
-      .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
-      .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
-      .option('--force', FORCE_HELP),
+  withIntermittentOptions(
+    withSharedOptions(
+      withSampleOptions(
+        program
+          .command('run')
+          .description('build a model, run inputs on the target in QEMU (or natively for host) and print the outputs')
+          .argument('<model>', 'the ONNX model (.onnx)')
+          .requiredOption('-i, --input <data>', 'input samples: .npy, raw float32 .bin, or IDX (.gz)')
+          .option('--output <file>', 'write the outputs as .npy (float32, [N, ...output])'),
+      )
+        .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
+        .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
+        .option('--force', FORCE_HELP),
+    ),
   ).action(async (model: string, options: RunOptions) => {
     const execution = await buildAndExecute(model, options, options.input, `building ${model} for ${options.target}`);
     const { graph } = execution.compiled;

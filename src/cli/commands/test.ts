@@ -4,7 +4,7 @@
 
 import type { Command } from 'commander';
 import { EennError } from '../../ir/diagnostics.js';
-import { FORCE_HELP, withSampleOptions, withSharedOptions } from '../common-options.js';
+import { FORCE_HELP, withSampleOptions, withIntermittentOptions, withSharedOptions } from '../common-options.js';
 import { argmax } from '../../util/argmax.js';
 import { buildAndExecute, executionJson, floatReference, RANDOM_SAMPLES, type Execution, type ExecuteOptions } from '../execute.js';
 import { answeringOutput, decidedAtThreshold, exitName, int8ReferenceRun } from '../../exit-reference.js';
@@ -38,20 +38,23 @@ interface TestOptions extends ExecuteOptions {
 }
 
 export function register(program: Command): void {
-  withSharedOptions(
-    withSampleOptions(
-      program
-        .command('test')
-        .description('golden test: run on the target and compare with the reference; exit status 1 on mismatch')
-        .argument('<model>', 'the ONNX model (.onnx)')
-        .option('-d, --data <data>', `input samples (.npy, .bin, IDX); default: ${RANDOM_SAMPLES} seeded random inputs in [0, 1)`),
-    )
-      .option('--rtol <x>', 'float32: relative tolerance', numberOption(parseNonNegative, '--rtol'), 1e-4)
-      .option('--atol <x>', 'float32: absolute tolerance', numberOption(parseNonNegative, '--atol'), 1e-5)
-      .option('-l, --labels <labels>', 'class labels of the samples: also report top-1 of the target and of the float reference')
-      .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
-      .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
-      .option('--force', FORCE_HELP),
+  withIntermittentOptions(
+    withSharedOptions(
+      withSampleOptions(
+        program
+          .command('test')
+          .description('golden test: run on the target and compare with the reference; exit status 1 on mismatch')
+          .argument('<model>', 'the ONNX model (.onnx)')
+          .option('-d, --data <data>', `input samples (.npy, .bin, IDX); default: ${RANDOM_SAMPLES} seeded random inputs in [0, 1)`),
+      )
+        .option('--rtol <x>', 'float32: relative tolerance', numberOption(parseNonNegative, '--rtol'), 1e-4)
+        .option('--atol <x>', 'float32: absolute tolerance', numberOption(parseNonNegative, '--atol'), 1e-5)
+        .option('-l, --labels <labels>', 'class labels of the samples: also report top-1 of the target and of the float reference')
+        .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
+        .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
+        .option('--force', FORCE_HELP),
+    ),
+    true,
   ).action(async (model: string, options: TestOptions) => {
     if (options.data === undefined && options.count !== undefined && options.count > MAX_RANDOM_SAMPLES) {
       throw new EennError({

@@ -1,0 +1,356 @@
+// The build loop of an intermittent build (--intermittent): plan the schedule for checkpoints, measure what each
+// step costs in the target's emulator, split the steps into tasks that fit one power-on window (src/intermittent/),
+// and measure the split again until every task fits. compile.ts calls it in place of the plain plan-and-emit.
+// measure (a task per step, traced) -> split -> out of place where a task would overwrite its input -> verify.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { EennError, inFile } from './ir/diagnostics.js';
+import type { Graph } from './ir/graph.js';
+import { tensorBytes, type MemoryPlan } from './schedule/memory-plan.js';
+import type { Target } from './target/target.js';
+import {
+  INTERMITTENT_MARGIN,
+  type IntermittentOptions,
+  type NvmKind,
+  type StepFacts,
+  type TaskOverheads,
+  type TaskPlan,
+} from './intermittent/index.js';
+import type { IntermittentReport, TaskReport } from './report/task-table.js';
+import { makeTempDir, removeTempDir } from './util/temp-dirs.js';
+
+/**
+ * Instructions of the runtime's fixed work (templates/c/runtime/eenn_intermittent.c), on the safe side: the split
+ * sizes tasks with them and the verifying run measures every task with its real commit. `resume` (two record slots
+ * read and checked by their CRC-32 at the start of a window) is never in a continuous run, so it stays an upper
+ * bound; the failure-injection harness (src/toolchain/power-failures.ts) checks it by finishing every schedule
+ * whose windows are all at least the budget.
+ */
+export const RUNTIME_OVERHEADS: TaskOverheads = {
+  /** A tile's kernel call: its arguments, pointer arithmetic and loop set-up besides its share of the step. */
+  tileCall: 400,
+  /** Finding the newest valid record (two slots, each a CRC-32 over 20 bytes) and dispatching to the task. */
+  resume: 1500,
+  /** Writing one record slot (fields, CRC-32, two barriers). */
+  commit: 800,
+  /** Hooks: each byte saved or restored through eenn_nvm_write / eenn_nvm_read (the test firmware's memcpy and checks). */
+  perByte: 1,
+};
+
+/** Rounds of "measure the split, cut finer where a task is over" before the build gives up (E_BUDGET). */
+const VERIFY_ROUNDS = 3;
+/** Rounds of "run in-place steps out of place where their task reads their input" before the plan must be stable. */
+const OUT_OF_PLACE_ROUNDS = 4;
+/** Time limit of one measuring run (one sample). */
+const MEASURE_TIMEOUT_MS = 180_000;
+
+/** What the loop needs from the compile pipeline: how it plans and emits a project (compile.ts). */
+export interface IntermittentBuild<P extends IntermittentProject> {
+  graph: Graph;
+  target: Target;
+  options: IntermittentOptions;
+  /** The model file, named by the errors. */
+  model: string;
+  /** The firmware build's optimisation flags (measured as built). */
+  optimization?: string;
+  /** One sample of every model input, encoded as the firmware reads it (the costs are measured on it). */
+  sample: Uint8Array;
+  onProgress?: (message: string) => void;
+  /** Plan the graph for checkpoints: no fused bands, `outOfPlace` steps out of place, the arena within `arenaBytes`. */
+  plan(options: { outOfPlace: ReadonlySet<string>; arenaBytes: number }): MemoryPlan;
+  /** The C project (model, firmware, traced build) of `plan` split into `tasks`. */
+  emit(plan: MemoryPlan, tasks: TaskPlan): P;
+}
+
+/** The parts of an emitted project the loop reads. */
+export interface IntermittentProject {
+  files: Map<string, string | Uint8Array>;
+  /** The NVM layout of the state (EmittedModel.intermittent). */
+  state: StateBytes;
+}
+
+/** Sizes of the state the generated model keeps (src/codegen/intermittent.ts). */
+export interface StateBytes {
+  stateBytes: number;
+  nvmBytes: number;
+  recordBytes: number;
+  inputsBytes: number;
+  outputsBytes: number;
+  arenaBytes: number;
+  sramBytes: number;
+}
+
+export interface IntermittentResult<P> {
+  project: P;
+  plan: MemoryPlan;
+  tasks: TaskPlan;
+  report: IntermittentReport;
+}
+
+/** The functions of the intermittent stage and code generation the loop calls (src/intermittent/, src/codegen/intermittent.ts). */
+interface Stage {
+  naiveTasks(plan: MemoryPlan, facts: StepFacts[]): TaskPlan;
+  splitTasks(plan: MemoryPlan, facts: StepFacts[], options: { budget: number; nvm: NvmKind; overheads: TaskOverheads }): TaskPlan;
+  stepCostsFromTrace(naive: TaskPlan, cumulative: number[], overheads: TaskOverheads): number[];
+  outOfPlaceNeeded(plan: MemoryPlan, tasks: TaskPlan): string[];
+  stepTilings(graph: Graph, plan: MemoryPlan, precision: 'int8' | 'float32'): ({ units: number; granule: number } | undefined)[];
+}
+
+async function loadStage(): Promise<Stage> {
+  // STAND-IN: resolved at run time until the stage's split and the tilings land; then static imports.
+  const codegen = './codegen/intermittent.js';
+  const [stage, tilings] = await Promise.all([import('./intermittent/index.js'), import(codegen) as Promise<object>]);
+  return { ...(stage as unknown as Stage), ...(tilings as Pick<Stage, 'stepTilings'>) };
+}
+
+/**
+ * Split the schedule of `build.graph` into tasks that fit the budget on `build.target`, measured in its emulator, and
+ * emit the project. Throws E_TARGET (no NVM, no emulator, NVM or SRAM too small) and E_BUDGET (a piece that no
+ * split can make fit) before anything is written.
+ */
+export async function buildIntermittent<P extends IntermittentProject>(
+  build: IntermittentBuild<P>,
+  precision: 'int8' | 'float32',
+): Promise<IntermittentResult<P>> {
+  const { target, options, graph } = build;
+  const nvm = requireNvm(target, build.model);
+  requireEmulator(target, build.model);
+  const stage = await loadStage();
+  const overheads = RUNTIME_OVERHEADS;
+  const limit = taskLimit(options.budget);
+  const arenaBytes = arenaRoom(graph, target, nvm);
+
+  // 1-4: plan, measure every step in a task of its own, split; run steps out of place where a task needs it.
+  const outOfPlace = new Set<string>();
+  let plan!: MemoryPlan;
+  let facts: StepFacts[] = [];
+  let tasks!: TaskPlan;
+  let rounds = 0;
+  for (let round = 0; ; round++) {
+    plan = build.plan({ outOfPlace, arenaBytes });
+    const tilings = stage.stepTilings(graph, plan, precision);
+    const unmeasured = plan.steps.map((_, i): StepFacts => ({ instructions: 0, ...(tilings[i] ? { tiling: tilings[i] } : {}) }));
+    const naive = stage.naiveTasks(plan, unmeasured);
+    const naiveProject = build.emit(plan, naive);
+    checkState(naiveProject.state, target, build.model);
+    build.onProgress?.(`intermittent: measuring the ${plan.steps.length} steps on ${target.name} (one sample, a task per step)`);
+    rounds++;
+    const cumulative = await measureTasks(build, naiveProject, naive.tasks.length);
+    const costs = stage.stepCostsFromTrace(naive, cumulative, overheads);
+    facts = unmeasured.map((f, i) => ({ ...f, instructions: costs[i]! }));
+    tasks = inFile(build.model, () => stage.splitTasks(plan, facts, { budget: options.budget, nvm: nvm.kind, overheads }));
+    const needed = stage.outOfPlaceNeeded(plan, tasks).filter((name) => !outOfPlace.has(name));
+    if (needed.length === 0) break;
+    if (round + 1 >= OUT_OF_PLACE_ROUNDS) {
+      throw new Error(`internal: the intermittent split still needs steps out of place after ${OUT_OF_PLACE_ROUNDS} plans (${needed.join(', ')})`);
+    }
+    for (const name of needed) outOfPlace.add(name);
+    build.onProgress?.(
+      `intermittent: ${needed.length} in-place step${needed.length === 1 ? '' : 's'} read a task's input; planning again with them out of place`,
+    );
+  }
+
+  // 5: build the split, measure every task with its commit, and cut finer where one is over the limit.
+  for (let round = 0; ; round++) {
+    const project = build.emit(plan, tasks);
+    checkState(project.state, target, build.model);
+    build.onProgress?.(`intermittent: measuring the ${tasks.tasks.length} tasks on ${target.name}`);
+    rounds++;
+    const measured = perTask(await measureTasks(build, project, tasks.tasks.length));
+    const resume = (t: number) => overheads.resume + (nvm.kind === 'hooks' && t > 0 ? overheads.perByte * tasks.tasks[t - 1]!.liveBytesAfter : 0);
+    const over = tasks.tasks.filter((task) => measured[task.index]! + resume(task.index) > limit);
+    if (over.length === 0) {
+      return { project, plan, tasks, report: intermittentReport(plan, tasks, measured, { options, nvm, state: project.state, rounds }) };
+    }
+    if (round + 1 >= VERIFY_ROUNDS) throw overBudget(build, plan, tasks, over[0]!.index, measured, resume);
+    // The split sized these tasks from the naive run's step costs; scale each step they run by what it really took.
+    const ratio = new Map<number, number>();
+    for (const task of over) {
+      const predicted = predictedWithCommit(task, nvm.kind, overheads);
+      for (const piece of task.pieces) ratio.set(piece.step, Math.max(ratio.get(piece.step) ?? 1, measured[task.index]! / predicted));
+    }
+    facts = facts.map((f, step) => ({ ...f, instructions: Math.ceil(f.instructions * (ratio.get(step) ?? 1)) }));
+    build.onProgress?.(`intermittent: ${over.length} task${over.length === 1 ? '' : 's'} over ${limit} instructions; splitting finer`);
+    tasks = inFile(build.model, () => stage.splitTasks(plan, facts, { budget: options.budget, nvm: nvm.kind, overheads }));
+  }
+}
+
+/** Instructions a task may take with its resume and commit: the budget less the margin (INTERMITTENT_MARGIN). */
+export function taskLimit(budget: number): number {
+  return Math.floor(budget * (1 - INTERMITTENT_MARGIN));
+}
+
+/** A task's predicted instructions with its commit (and, for hooks, the save of its live bytes). */
+function predictedWithCommit(task: TaskPlan['tasks'][number], nvm: NvmKind, overheads: TaskOverheads): number {
+  return task.instructions + overheads.commit + (nvm === 'hooks' ? overheads.perByte * task.liveBytesAfter : 0);
+}
+
+/** Each task's instructions from the cumulative counts at the end of each commit. */
+function perTask(cumulative: number[]): number[] {
+  return cumulative.map((n, t) => n - (t === 0 ? 0 : cumulative[t - 1]!));
+}
+
+type Nvm = NonNullable<Target['nvm']>;
+
+function requireNvm(target: Target, model: string): Nvm {
+  if (target.nvm) return target.nvm;
+  throw new EennError({
+    code: 'E_TARGET',
+    file: model,
+    message: `target ${target.name} describes no non-volatile memory, which an intermittent build checkpoints to`,
+    hint: `copy ${target.file} and add "nvm": { "kind": "memory-mapped", "region": "NVM", "size": "1M" } (a region of memoryMap) or "nvm": { "kind": "hooks", "size": "512K" } (your eenn_nvm_read/eenn_nvm_write), then pass --target with the copy's path`,
+  });
+}
+
+function requireEmulator(target: Target, model: string): void {
+  if (target.emulator && target.counter.source === 'systick') return;
+  throw new EennError({
+    code: 'E_TARGET',
+    file: model,
+    message: `target ${target.name} has no emulator: an intermittent build measures the cost of every step in the emulator of the target's CPU to size its tasks`,
+    hint: 'build for the emulated target of the same CPU (eennc targets lists them, e.g. --target cortex-m4), or give your target file an "emulator" and a SysTick "counter"',
+  });
+}
+
+/**
+ * The arena the planner may use: memory-mapped NVM holds the arena beside the record slots and the captured inputs
+ * and outputs; with hooks the arena lives in SRAM (mirrored in NVM), beside the stack and the inputs and outputs.
+ */
+function arenaRoom(graph: Graph, target: Target, nvm: Nvm): number {
+  const io = [...graph.inputs, ...graph.outputs].reduce((n, name) => n + align8(tensorBytes(graph.tensors.get(name)!)), 0);
+  const records = 64;
+  const nvmRoom = nvm.sizeBytes - io - records;
+  if (nvm.kind === 'memory-mapped') return Math.max(0, nvmRoom);
+  const sram = target.limits.ramBytes === null ? Infinity : target.limits.ramBytes - target.stackBytes - io - records;
+  return Math.max(0, Math.min(nvmRoom, sram));
+}
+
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
+/** NVM too small for the state, or SRAM too small for what stays there: E_TARGET with the numbers, before any run. */
+function checkState(state: StateBytes, target: Target, model: string): void {
+  const nvm = target.nvm!;
+  const layout = `record slots ${state.recordBytes}, captured inputs ${state.inputsBytes}, outputs ${state.outputsBytes}, arena ${state.arenaBytes}`;
+  if (state.nvmBytes > nvm.sizeBytes) {
+    throw new EennError({
+      code: 'E_TARGET',
+      file: model,
+      message: `the intermittent state needs ${state.nvmBytes} bytes of non-volatile memory (${layout}); ${target.name} offers ${nvm.sizeBytes} (nvm.size in ${target.file})`,
+      hint: 'give a target file whose "nvm" has a larger "size" (the memory your chip or external FRAM has), or make the model smaller (--precision int8 takes a quarter of the arena)',
+    });
+  }
+  const ram = target.limits.ramBytes;
+  if (ram !== null && state.sramBytes + target.stackBytes > ram) {
+    throw new EennError({
+      code: 'E_TARGET',
+      file: model,
+      message: `the intermittent build needs ${state.sramBytes + target.stackBytes} bytes of SRAM (state ${state.sramBytes}, stack ${target.stackBytes}); ${target.name} has ${ram}`,
+      hint:
+        nvm.kind === 'hooks'
+          ? 'with hooks the arena lives in SRAM: choose a target with more RAM, a memory-mapped NVM (the arena then lives there), or make the model smaller'
+          : 'choose a target with more RAM (eennc targets), or make the model smaller',
+    });
+  }
+}
+
+/**
+ * Build `project` in a temporary folder (the traced test firmware) and run the sample once: the cumulative
+ * instructions at the end of each task's commit. A model with exits runs past every exit, so every step is measured.
+ */
+async function measureTasks(build: IntermittentBuild<IntermittentProject>, project: IntermittentProject, taskCount: number): Promise<number[]> {
+  const { buildFirmware, runFirmware } = await import('./toolchain/index.js');
+  const dir = await makeTempDir('eennc-intermittent-');
+  try {
+    for (const [path, content] of project.files) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), content);
+    }
+    const built = await buildFirmware(dir, build.target, { optimization: build.optimization });
+    const options = { samples: 1, timeoutMs: MEASURE_TIMEOUT_MS, traceTasks: true, continuePastExits: build.graph.exits !== undefined };
+    const run = (await runFirmware(built.elfPath, build.target, build.sample, options)) as { taskInstructions?: (number | null)[][] };
+    const counts = run.taskInstructions?.[0] ?? [];
+    if (counts.length !== taskCount || counts.some((n) => n === null)) {
+      throw new EennError({
+        code: 'E_RUN',
+        file: build.model,
+        message: `the measuring run of the intermittent build reported ${counts.filter((n) => n !== null).length} of its ${taskCount} tasks`,
+        hint: 'the firmware did not trace every task: this is a bug in eennc; report it with the model',
+      });
+    }
+    return counts as number[];
+  } finally {
+    await removeTempDir(dir);
+  }
+}
+
+/** E_BUDGET for a task still over the limit after the last round: its pieces, what it took, the budget that works. */
+function overBudget(
+  build: IntermittentBuild<IntermittentProject>,
+  plan: MemoryPlan,
+  tasks: TaskPlan,
+  index: number,
+  measured: number[],
+  resume: (task: number) => number,
+): EennError {
+  const task = tasks.tasks[index]!;
+  const needs = measured[index]! + resume(index);
+  const smallest = Math.ceil(needs / (1 - INTERMITTENT_MARGIN));
+  return new EennError({
+    code: 'E_BUDGET',
+    file: build.model,
+    message:
+      `task ${index} (${task.pieces.map((p) => pieceText(plan, p)).join('; ')}) measured ${needs} instructions with its resume and commit; ` +
+      `${build.options.budgetText} allows ${taskLimit(build.options.budget)} per task`,
+    hint: `give --budget ${smallest} or more`,
+  });
+}
+
+/** "step 3 /conv1/Conv (QConv)", with its tile: "rows 0-6 of 14". */
+export function pieceText(plan: MemoryPlan, piece: TaskPlan['tasks'][number]['pieces'][number]): string {
+  const step = plan.steps[piece.step]!;
+  const node = step.nodes[0]!;
+  const tile = piece.tile ? ` units ${piece.tile.begin}-${piece.tile.end - 1} of ${piece.tile.units}` : '';
+  return `step ${piece.step} ${node.name} (${step.nodes.map((n) => n.op).join('+')})${tile}`;
+}
+
+/** The report's tasks section (src/report/task-table.ts). */
+function intermittentReport(
+  plan: MemoryPlan,
+  tasks: TaskPlan,
+  measured: number[],
+  context: { options: IntermittentOptions; nvm: Nvm; state: StateBytes; rounds: number },
+): IntermittentReport {
+  const { overheads } = tasks;
+  const rows = tasks.tasks.map((task): TaskReport => ({
+    task: task.index,
+    pieces: task.pieces.map((p) => pieceText(plan, p)),
+    predicted_instructions: predictedWithCommit(task, context.nvm.kind, overheads),
+    measured_instructions: measured[task.index] ?? null,
+    committed_bytes: task.liveBytesAfter,
+  }));
+  const { state } = context;
+  return {
+    budget: context.options.budget,
+    budget_text: context.options.budgetText,
+    margin: INTERMITTENT_MARGIN,
+    task_limit: taskLimit(context.options.budget),
+    overheads: { resume: overheads.resume, commit: overheads.commit, tile_call: overheads.tileCall, per_byte: overheads.perByte },
+    out_of_place: tasks.outOfPlace,
+    rounds: context.rounds,
+    measured_instructions: measured.reduce((a, b) => a + b, 0),
+    memory: {
+      nvm_kind: context.nvm.kind,
+      nvm_bytes: state.nvmBytes,
+      nvm_size_bytes: context.nvm.sizeBytes,
+      sram_bytes: state.sramBytes,
+      record_bytes: state.recordBytes,
+      inputs_bytes: state.inputsBytes,
+      outputs_bytes: state.outputsBytes,
+      arena_bytes: state.arenaBytes,
+    },
+    tasks: rows,
+  };
+}

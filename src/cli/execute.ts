@@ -11,6 +11,8 @@ import { compileOptionsFrom, log, type SampleOptions, type SharedOptions } from 
 import { timeoutMs } from './options.js';
 import { decodeOutput, encodeSamples, type EncodedInput } from '../io-codec.js';
 import { answeringOutput, exitName, floatReferenceRun, type ReferenceRun } from '../exit-reference.js';
+import type { IntermittentReport } from '../report/task-table.js';
+import type { FirmwareRun } from '../toolchain/index.js';
 
 export interface SampleResult {
   /** Outputs as floats (int8 outputs dequantized). */
@@ -35,6 +37,8 @@ export interface Execution {
   encoded: EncodedInput[];
   samples: SampleResult[];
   stackBytes: number | null;
+  /** The firmware's run: raw outputs and exits, and for an intermittent build each task's cumulative instructions. */
+  run: FirmwareRun & { taskInstructions?: (number | null)[][] };
 }
 
 export interface DataOptions {
@@ -113,7 +117,10 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
   const inputs = loadInputs(graph, data.path ?? options.model, { ...data, requireFinite: options.precision !== 'float32' });
   const inputTensor = graph.tensors.get(singleInput(graph, options.model).name)!;
   const { encoded, bytes } = encodeSamples(inputTensor, inputs);
-  const run = await runFirmware(image!.elfPath, target, bytes, { samples: inputs.length, timeoutMs });
+  // An intermittent build is run traced: its tasks' instructions are the continuous run failure schedules compare with.
+  // STAND-IN: RunOptions.traceTasks / FirmwareRun.taskInstructions (src/toolchain/run.ts) until they land.
+  const runOptions = { samples: inputs.length, timeoutMs, ...(options.intermittent ? { traceTasks: true } : {}) };
+  const run: Execution['run'] = await runFirmware(image!.elfPath, target, bytes, runOptions);
   const samples = run.outputs.map((out, i): SampleResult => {
     const exitIndex = graph.exits ? takenExit(graph, run.exits[i], image!.elfPath, i) : 0;
     // With exits, only the taken exit's output was written: the other outputs' bytes mean nothing.
@@ -134,7 +141,7 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
     const answer = graph.exits ? answeringOutput(graph, exitIndex) : compiled.finalOutput;
     return { outputs, raw, exit, exitIndex, answer, instructions: run.instructions[i] ?? null };
   });
-  return { compiled, inputs, encoded, samples, stackBytes: run.stackBytes };
+  return { compiled, inputs, encoded, samples, stackBytes: run.stackBytes, run };
 }
 
 /** The exit index eenn_run() returned for sample `sample`, checked against the model's exits. */
@@ -173,11 +180,29 @@ export function executionJson(execution: Execution, extra: Record<string, unknow
     macs: report.macs,
     // A model with early exits: its exits in order (the last is the final classifier), as `exit` names them.
     ...(execution.compiled.graph.exits ? { exits: execution.compiled.graph.exits.outputs } : {}),
+    ...(report.intermittent ? { intermittent: intermittentJson(report.intermittent) } : {}),
     samples: execution.samples.map((s) => ({
       outputs: Object.fromEntries(Object.entries(s.outputs).map(([k, v]) => [k, Array.from(v)])),
       exit: s.exit,
       instructions: s.instructions,
     })),
     ...extra,
+  };
+}
+
+/**
+ * The `intermittent` part of run's and test's JSON: the budget, the tasks and each task's instructions with its
+ * commit (measured by the build), and where the state lives.
+ */
+function intermittentJson(report: IntermittentReport): Record<string, unknown> {
+  return {
+    budget: report.budget,
+    task_limit: report.task_limit,
+    tasks: report.tasks.length,
+    instructions: report.tasks.map((t) => t.measured_instructions),
+    total_instructions: report.measured_instructions,
+    nvm_kind: report.memory.nvm_kind,
+    nvm_bytes: report.memory.nvm_bytes,
+    sram_bytes: report.memory.sram_bytes,
   };
 }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadTarget } from '../../target/target.js';
 import { formatExitTable } from '../../report/exit-table.js';
+import { intermittentSummary } from '../../report/task-table.js';
 import { compileOptionsFrom, FORCE_HELP, log, withIntermittentOptions, withSharedOptions, type SharedOptions } from '../common-options.js';
 
 export function register(program: Command): void {
@@ -36,6 +37,7 @@ export function register(program: Command): void {
         `compute:  ${result.report.macs} MACs, ${result.report.params} parameters`,
         `flash:    ${m.flash_bytes} bytes${m.measured ? '' : ' (estimate)'} of ${result.report.limits.flash_bytes ?? 'unlimited'}`,
         `RAM:      ${m.ram_bytes} bytes (arena ${m.arena_bytes}, stack ${m.stack_bytes}; ${m.unplanned_activation_bytes} without reuse)`,
+        ...(result.report.intermittent ? intermittentSummary(result.report.intermittent) : []),
         `report:   ${outDir}/report.html`,
         ...(result.report.exits ? formatExitTable({ exits: result.report.exits, expected: result.report.exits_expected ?? null }) : []),
       ].join('\n') + '\n',

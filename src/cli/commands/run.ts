@@ -60,6 +60,14 @@ export function register(program: Command): void {
     const m = execution.compiled.report.memory;
     const stack = execution.stackBytes === null ? '' : `, stack used ${execution.stackBytes} B`;
     lines.push(`memory: flash ${m.flash_bytes} B, RAM ${m.ram_bytes} B (arena ${m.arena_bytes} B${stack})`);
+    const intermittent = execution.compiled.report.intermittent;
+    if (intermittent) {
+      const largest = Math.max(0, ...intermittent.tasks.map((t) => t.measured_instructions ?? t.predicted_instructions));
+      lines.push(
+        `intermittent: ${intermittent.tasks.length} tasks for ${intermittent.budget} instructions per power-on window (largest ${largest} with its commit), ` +
+          `run here without power failures; NVM ${intermittent.memory.nvm_bytes} B (${intermittent.memory.nvm_kind}), SRAM ${intermittent.memory.sram_bytes} B`,
+      );
+    }
     process.stdout.write(lines.join('\n') + '\n');
   });
 }

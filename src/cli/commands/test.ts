@@ -4,12 +4,13 @@
 
 import type { Command } from 'commander';
 import { EennError } from '../../ir/diagnostics.js';
-import { FORCE_HELP, withSampleOptions, withIntermittentOptions, withSharedOptions } from '../common-options.js';
+import { DEFAULT_FAILURE_SEED, FORCE_HELP, withSampleOptions, withIntermittentOptions, withSharedOptions } from '../common-options.js';
 import { argmax } from '../../util/argmax.js';
 import { buildAndExecute, executionJson, floatReference, RANDOM_SAMPLES, type Execution, type ExecuteOptions } from '../execute.js';
 import { answeringOutput, decidedAtThreshold, exitName, int8ReferenceRun } from '../../exit-reference.js';
 import { readLabels } from '../../data/index.js';
-import { numberOption, parseNonNegative, parseTimeoutSeconds } from '../options.js';
+import { numberOption, parseNonNegative, parseTimeoutSeconds, timeoutMs } from '../options.js';
+import { failuresError, failuresLine, runFailureSchedules } from '../power-failures.js';
 import type { Value } from '../../ops/types.js';
 
 /** One sample's verdict: float32 builds compare with the float reference, int8 builds with the int8 reference. */
@@ -110,10 +111,25 @@ export function register(program: Command): void {
     });
     const failed = comparisons.filter((c) => !c.pass);
     const accuracy = options.labels === undefined ? undefined : top1(execution, readLabels(options.labels));
+    // --failures: the intermittent firmware's power cut in N schedules, every result checked against the continuous run.
+    const failures =
+      options.failures !== undefined && execution.compiled.report.intermittent
+        ? await runFailureSchedules(execution, options.failures, options.seed ?? DEFAULT_FAILURE_SEED, timeoutMs(options.timeout))
+        : undefined;
     if (options.json) {
       process.stdout.write(
-        JSON.stringify(executionJson(execution, { pass: failed.length === 0, rtol, atol, comparisons, ...(accuracy ? { accuracy } : {}) }), null, 2) +
-          '\n',
+        JSON.stringify(
+          executionJson(execution, {
+            pass: failed.length === 0 && (failures?.bit_exact ?? true),
+            rtol,
+            atol,
+            comparisons,
+            ...(accuracy ? { accuracy } : {}),
+            ...(failures ? { failures } : {}),
+          }),
+          null,
+          2,
+        ) + '\n',
       );
     } else {
       for (const c of comparisons) {
@@ -132,6 +148,11 @@ export function register(program: Command): void {
             `${(100 * accuracy.target_top1).toFixed(2)}%, float reference ${(100 * accuracy.float_top1).toFixed(2)}%\n`,
         );
       }
+    }
+    if (failures && !options.json) process.stdout.write(failuresLine(failures) + '\n');
+    if (failures && !failures.bit_exact && failed.length === 0) {
+      if (options.json) process.exitCode = 1;
+      else throw failuresError(failures, model);
     }
     if (failed.length > 0) {
       if (options.json) process.exitCode = 1;

@@ -1,0 +1,143 @@
+// `eennc test --intermittent --failures N --seed S`: after the golden test, cut the power of the intermittent firmware
+// at pseudo-random instructions (src/toolchain/power-failures.ts) in N schedules spread over the samples, and check
+// that every schedule finishes with the continuous run's outputs and exit, bit for bit.
+
+import { EennError } from '../ir/diagnostics.js';
+import type { Execution } from './execute.js';
+import { log } from './common-options.js';
+
+/** One schedule's outcome as runPowerFailures reports it. */
+interface ScheduleResult {
+  seed: number;
+  cycles: number;
+  instructions: number;
+  reexecuted: number;
+  ok: boolean;
+  failure?: string;
+}
+
+/** runPowerFailures' result (src/toolchain/power-failures.ts). */
+interface PowerFailures {
+  schedules: ScheduleResult[];
+  wrong: number;
+  hangs: number;
+}
+
+type RunPowerFailures = (
+  imagePath: string,
+  target: Execution['compiled']['target'],
+  inputBytes: Uint8Array,
+  options: {
+    schedules: number;
+    seed: number;
+    budget: number;
+    continuous: { outputs: Uint8Array; exit: number; instructions: number; taskInstructions: number[] };
+    timeoutMs?: number;
+    onProgress?: (message: string) => void;
+  },
+) => Promise<PowerFailures>;
+
+/** The `failures` part of test's JSON. */
+export interface FailuresSummary {
+  schedules: number;
+  seed: number;
+  /** Samples the schedules were spread over (schedule i runs sample i mod samples). */
+  samples: number;
+  wrong: number;
+  hangs: number;
+  power_cycles: { mean: number; max: number };
+  reexecuted_instructions: { mean: number; max: number };
+  /** Every schedule finished with the continuous run's outputs and exit, bit for bit. */
+  bit_exact: boolean;
+  /** The first few failed schedules: sample, seed and what went wrong. */
+  failed: { sample: number; seed: number; failure: string }[];
+}
+
+/**
+ * Run `count` failure schedules over the samples of `execution` (round robin: sample k gets the k-th, (k+samples)-th...
+ * schedule, so N schedules cost the same however many samples there are, and every sample is cut when N >= samples).
+ * Each sample's schedules are seeded from `seed` and the sample's index, so a run is replayed by its seed.
+ */
+export async function runFailureSchedules(execution: Execution, count: number, seed: number, timeoutMs: number): Promise<FailuresSummary> {
+  const { compiled, run } = execution;
+  const intermittent = compiled.report.intermittent;
+  if (!intermittent || !compiled.image) throw new Error('internal: failure schedules need an intermittent build, linked');
+  // STAND-IN: resolved at run time until src/toolchain/power-failures.ts lands; then a static import.
+  const toolchain = './../toolchain/power-failures.js';
+  const { runPowerFailures } = (await import(toolchain)) as { runPowerFailures: RunPowerFailures };
+  const samples = execution.samples.length;
+  const results: { sample: number; result: ScheduleResult }[] = [];
+  let wrong = 0;
+  let hangs = 0;
+  for (let sample = 0; sample < Math.min(samples, count); sample++) {
+    const schedules = Math.floor(count / samples) + (sample < count % samples ? 1 : 0);
+    const taskInstructions = run.taskInstructions?.[sample];
+    const instructions = run.instructions[sample];
+    if (!taskInstructions || taskInstructions.some((n) => n === null) || instructions === null || instructions === undefined) {
+      throw new EennError({
+        code: 'E_RUN',
+        file: compiled.image.elfPath,
+        message: `the continuous run of sample ${sample} did not report every task's instructions`,
+        hint: 'the intermittent firmware did not trace its tasks: this is a bug in eennc; report it with the model',
+      });
+    }
+    log(`eennc: sample ${sample}: ${schedules} failure schedule${schedules === 1 ? '' : 's'}`);
+    const outcome = await runPowerFailures(compiled.image.elfPath, compiled.target, execution.encoded[sample]!.bytes, {
+      schedules,
+      seed: sampleSeed(seed, sample),
+      budget: intermittent.budget,
+      continuous: { outputs: run.outputs[sample]!, exit: run.exits[sample]!, instructions, taskInstructions: taskInstructions as number[] },
+      timeoutMs,
+      onProgress: log,
+    });
+    wrong += outcome.wrong;
+    hangs += outcome.hangs;
+    for (const result of outcome.schedules) results.push({ sample, result });
+  }
+  const cycles = results.map((r) => r.result.cycles);
+  const reexecuted = results.map((r) => r.result.reexecuted);
+  return {
+    schedules: results.length,
+    seed,
+    samples: Math.min(samples, count),
+    wrong,
+    hangs,
+    power_cycles: meanMax(cycles),
+    reexecuted_instructions: meanMax(reexecuted),
+    bit_exact: wrong === 0 && hangs === 0,
+    failed: results
+      .filter((r) => !r.result.ok)
+      .slice(0, 10)
+      .map((r) => ({ sample: r.sample, seed: r.result.seed, failure: r.result.failure ?? 'wrong result' })),
+  };
+}
+
+/** The seed of a sample's schedules: `seed` for sample 0, then spread by the golden ratio so no two samples share one. */
+function sampleSeed(seed: number, sample: number): number {
+  return (seed + Math.imul(sample, 0x9e3779b9)) >>> 0;
+}
+
+function meanMax(values: number[]): { mean: number; max: number } {
+  if (values.length === 0) return { mean: 0, max: 0 };
+  return { mean: Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 100) / 100, max: Math.max(...values) };
+}
+
+/** The line test prints for the schedules. */
+export function failuresLine(summary: FailuresSummary): string {
+  return (
+    `power failures: ${summary.schedules} schedules (seed ${summary.seed}, over ${summary.samples} sample${summary.samples === 1 ? '' : 's'}): ` +
+    `${summary.wrong} wrong, ${summary.hangs} hangs; power cycles mean ${summary.power_cycles.mean}, max ${summary.power_cycles.max}; ` +
+    `re-executed instructions mean ${summary.reexecuted_instructions.mean}, max ${summary.reexecuted_instructions.max}`
+  );
+}
+
+/** E_MISMATCH for schedules that ended wrong or hung. */
+export function failuresError(summary: FailuresSummary, model: string): EennError {
+  return new EennError({
+    code: 'E_MISMATCH',
+    file: model,
+    message: `${summary.wrong} of ${summary.schedules} failure schedules ended with other outputs than the continuous run, and ${summary.hangs} never finished`,
+    details: summary.failed.map((f) => `sample ${f.sample}, schedule seed ${f.seed}: ${f.failure}`),
+    hint: `an intermittent build must resume to the same bits after any power failure: this is a bug in eennc; report it with the model and --seed ${summary.seed}`,
+  });
+}

@@ -24,6 +24,8 @@ export interface SharingChoices {
   inPlace: boolean;
   /** The optional in-place steps (by node name) chosen to run in place (plan-search.ts: isOptionalInPlace). */
   optionalInPlace: ReadonlySet<string>;
+  /** Steps (by primary node name) that must not write over any input (PlanOptions.outOfPlace). */
+  outOfPlace?: ReadonlySet<string>;
 }
 
 export interface SharedBuffers {
@@ -89,7 +91,8 @@ export function shareBuffers(graph: Graph, schedule: Schedule, choices: SharingC
   function shareStep(step: Step): Step {
     const primary = step.nodes[0]!;
     const last = step.nodes[step.nodes.length - 1]!;
-    const { inPlace, optionalInPlace } = choices;
+    const { optionalInPlace } = choices;
+    const inPlace = choices.inPlace && !choices.outOfPlace?.has(primary.name);
     const optional = offers.optional(step);
     const conv =
       inPlace && !step.pool && !step.residual && !step.convPair && (!optional || optionalInPlace.has(primary.name)) ? offers.conv(step) : undefined;

@@ -90,6 +90,12 @@ export interface PlanOptions extends ScheduleOptions {
    * scratch back as the budget allows).
    */
   scratchlessConvs?: boolean;
+  /**
+   * Node names of steps that must not write over their input (element-wise in place, depthwise / pointwise
+   * convolutions in place, optional in-place steps): an intermittent task re-run after a power failure reads its
+   * input again (src/intermittent/hazards.ts: outOfPlaceNeeded).
+   */
+  outOfPlace?: ReadonlySet<string>;
 }
 
 /** Bytes of a tensor's contents. */

@@ -30,7 +30,11 @@ export function planWith(
 ): MemoryPlan {
   const alignment = options.alignment ?? 8;
   const { producer, fused } = schedule.lifetimes;
-  const { groups, steps } = shareBuffers(graph, schedule, { inPlace: options.inPlace ?? true, optionalInPlace });
+  const { groups, steps } = shareBuffers(graph, schedule, {
+    inPlace: options.inPlace ?? true,
+    optionalInPlace,
+    ...(options.outOfPlace ? { outOfPlace: options.outOfPlace } : {}),
+  });
   const isConstant = (name: string) => graph.tensors.get(name)?.data !== undefined;
   const bytesOf = (name: string) => tensorBytes(graph.tensors.get(name)!);
 

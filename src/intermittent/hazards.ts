@@ -1,0 +1,116 @@
+// Write-after-read hazards of a task: a task cut off by a power failure runs again from its start, so it must not
+// write, before its commit, over bytes it reads that were there before it started (its live-in bytes): the second
+// run would read what the first one wrote. Checked at byte-range granularity over the plan's buffers (accesses.ts),
+// scratch included. The split (split.ts) cuts where a group of pieces has a hazard; a step that writes over its own
+// live-in input (in place) cannot be fixed by a cut and is run out of place instead (outOfPlaceNeeded).
+
+import type { MemoryPlan } from '../schedule/plan-types.js';
+import { ByteSet, overlaps, planAccesses, type ByteRange, type StepAccess } from './accesses.js';
+import type { Piece, TaskPlan } from './types.js';
+
+/** A live-in range and the step that read it. */
+interface LiveIn extends ByteRange {
+  reader: number;
+}
+
+/**
+ * The state of a walk through the pieces of one task, in order: the bytes written in full so far and the live-in
+ * bytes read so far. A piece's own writes are checked against the live-in bytes of the pieces before it (a step
+ * that writes over its own input is in place: outOfPlaceNeeded's business, not a cut's).
+ */
+export class TaskWalk {
+  private readonly written = new ByteSet();
+  private readonly liveIn: LiveIn[] = [];
+
+  constructor(private readonly accesses: readonly StepAccess[]) {}
+
+  /**
+   * Enter step `step` (a whole step, or its first piece in the task): its reads join the live-in bytes; returns why
+   * its writes break idempotence, or undefined.
+   */
+  enter(step: number): string | undefined {
+    const access = this.accesses[step]!;
+    const reads = access.reads.flatMap((r) => this.written.outside(r).map((part) => ({ ...part, reader: step })));
+    let hazard: string | undefined;
+    for (const write of access.writes) {
+      const hit = this.liveIn.find((live) => overlaps(live, write));
+      if (hit) {
+        hazard = describe(this.accesses, step, write, hit);
+        break;
+      }
+    }
+    this.liveIn.push(...reads);
+    return hazard;
+  }
+
+  /** Leave step `step`, which ran `whole` in this task (else only its last part): what it wrote, what is read after it. */
+  leave(step: number, whole: boolean): void {
+    const access = this.accesses[step]!;
+    if (whole) for (const out of access.outputs) this.written.add(out);
+    for (const r of access.readsAfter) for (const part of this.written.outside(r)) this.liveIn.push({ ...part, reader: step });
+  }
+
+  /** True when some byte of `range` was not written in full by the task so far (it holds what was there before). */
+  isLiveIn(range: ByteRange): boolean {
+    return this.written.outside(range).length > 0;
+  }
+}
+
+/** The message of a hazard: step `step` writes `write` over bytes `hit` that an earlier step of the task read. */
+function describe(accesses: readonly StepAccess[], step: number, write: ByteRange, hit: LiveIn): string {
+  const writer = accesses[step]!;
+  const reader = accesses[hit.reader]!;
+  return (
+    `step ${step} "${writer.node.name}" (${writer.node.op}) writes ${write.area} bytes ${write.begin}..${write.end} ` +
+    `(buffer ${write.buffer}) over bytes ${Math.max(write.begin, hit.begin)}..${Math.min(write.end, hit.end)} of buffer ${hit.buffer}, ` +
+    `which step ${hit.reader} "${reader.node.name}" read as it was before the task`
+  );
+}
+
+/** The steps of `pieces` in order, each once, with whether the task runs it whole and whether it ends it. */
+function stepsOf(pieces: readonly Piece[]): { step: number; whole: boolean; ends: boolean }[] {
+  const out: { step: number; whole: boolean; ends: boolean }[] = [];
+  for (const piece of pieces) {
+    const tile = piece.tile;
+    const begins = !tile || tile.begin === 0;
+    const ends = !tile || tile.end >= tile.units;
+    const last = out[out.length - 1];
+    if (last && last.step === piece.step) {
+      last.whole = last.whole && ends;
+      last.ends = ends;
+    } else out.push({ step: piece.step, whole: begins && ends, ends });
+  }
+  return out;
+}
+
+/**
+ * Why the consecutive `pieces` cannot be one task (a write, scratch included, over bytes that are live-in to the
+ * group: read in it and there before it), or undefined when they can. `accesses` defaults to planAccesses(plan).
+ */
+export function taskHazard(plan: MemoryPlan, pieces: readonly Piece[], accesses: readonly StepAccess[] = planAccesses(plan)): string | undefined {
+  const walk = new TaskWalk(accesses);
+  for (const { step, whole, ends } of stepsOf(pieces)) {
+    const hazard = walk.enter(step);
+    if (hazard) return hazard;
+    if (ends) walk.leave(step, whole);
+  }
+  return undefined;
+}
+
+/**
+ * The in-place steps whose input is live-in to their task (each written over while a re-run would read it again): the
+ * node names to give the planner as PlanOptions.outOfPlace, in step order, each once.
+ */
+export function outOfPlaceNeeded(plan: MemoryPlan, tasks: TaskPlan, accesses: readonly StepAccess[] = planAccesses(plan)): string[] {
+  const names: string[] = [];
+  for (const task of tasks.tasks) {
+    const walk = new TaskWalk(accesses);
+    for (const { step, whole, ends } of stepsOf(task.pieces)) {
+      const input = accesses[step]!.inPlaceInput;
+      if (input && walk.isLiveIn(input) && !names.includes(accesses[step]!.node.name)) names.push(accesses[step]!.node.name);
+      walk.enter(step);
+      if (ends) walk.leave(step, whole);
+    }
+  }
+  return names;
+}

@@ -18,6 +18,7 @@ import { lowerInt8Graph } from './lower-int8.js';
 import type { LoweredGraphStep } from './lower-steps.js';
 import { modelIo, outputCopies, type OutputCopy } from './model-io.js';
 import { printSteps, SECTION_STEPS, sectionsOf, type PrintedSteps } from './print-steps.js';
+import { intermittentContext, withModelHash, type IntermittentEmit, type IntermittentSizes } from './intermittent.js';
 import { TensorStorage } from './storage.js';
 import { renderTemplate } from './templates.js';
 
@@ -34,6 +35,11 @@ export interface EmitOptions {
    * prefix lets several models live in one firmware.
    */
   symbolPrefix?: string;
+  /**
+   * An intermittent build: the inference runs in these tasks, each followed by a commit to NVM, and eenn_run resumes
+   * from the last commit (src/codegen/intermittent.ts). Without it the output is the plain build's.
+   */
+  intermittent?: IntermittentEmit;
 }
 
 export interface EmittedModel {
@@ -51,6 +57,8 @@ export interface EmittedModel {
   macs: number;
   /** EENN_NUM_EXITS: the early exits and the final one (1 for a model without early exits). */
   exits: number;
+  /** An intermittent build: the sizes of its state and NVM layout. */
+  intermittent?: IntermittentSizes;
 }
 
 /** Generate model.c, model.h and the kernel files for a planned float32 or int8 graph. */
@@ -62,11 +70,13 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
   const lowered = options.precision === 'int8' ? lowerInt8Graph(graph, plan) : lowerGraph(graph, plan);
 
   const constants = new ConstantTable(new IdentifierPool(['eenn_arena', 'input', 'output']), options.precision === 'int8');
-  const storage = new TensorStorage(graph, plan, constants, options.precision);
+  const storage = new TensorStorage(graph, plan, constants, options.precision, options.intermittent !== undefined);
   const printed = printSteps(graph, lowered, storage, constants);
   const { copies, sources: copySources } = outputCopies(graph, plan, storage);
   const exits = printExits(graph, plan, storage, constants, copies);
-  const sources = [...new Set([...printed.sources, ...copySources, ...exits.sources])].sort();
+  const tasks =
+    options.intermittent && printIntermittent(options.intermittent, { graph, plan, lowered, printed, exits, copies, storage, constants, prefix });
+  const sources = [...new Set([...printed.sources, ...copySources, ...exits.sources, ...(tasks ? tasks.sources : [])])].sort();
   const context = modelContext(graph, plan, lowered, options, prefix, {
     printed,
     copies,
@@ -75,10 +85,12 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
     constants: constants.printed(),
     headers: kernelHeaders(sources, options.precision),
   });
+  const fullContext = { ...context, intermittent: tasks ? tasks.context : false };
 
   const files = new Map<string, string>();
-  files.set('model.h', renderTemplate('model/model.h.hbs', context));
-  files.set('model.c', renderTemplate('model/model.c.hbs', context));
+  files.set('model.h', renderTemplate('model/model.h.hbs', fullContext, INTERMITTENT_PARTIALS));
+  const modelC = renderTemplate('model/model.c.hbs', fullContext, INTERMITTENT_PARTIALS);
+  files.set('model.c', tasks ? withModelHash(modelC).text : modelC);
   for (const [path, text] of kernelFiles(context.kernelHeaders, sources, graph, lowered, context.modelName)) files.set(path, text);
   return {
     files,
@@ -87,7 +99,30 @@ export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions):
     weightBytes: context.weightBytes,
     macs: printed.macs,
     exits: context.numExits,
+    ...(tasks ? { intermittent: tasks.sizes } : {}),
   };
+}
+
+/** The templates of an intermittent build's parts of model.c and model.h. */
+const INTERMITTENT_PARTIALS = { intermittent_run: 'model/intermittent.c.hbs', intermittent_h: 'model/intermittent.h.hbs' };
+
+/** The tasks, state and hooks of an intermittent build, as its templates print them. */
+function printIntermittent(
+  intermittent: IntermittentEmit,
+  parts: Pick<ModelParts, 'printed' | 'exits' | 'copies' | 'storage'> & {
+    graph: Graph;
+    plan: MemoryPlan;
+    lowered: readonly LoweredGraphStep[];
+    constants: ConstantTable;
+    prefix: string;
+  },
+) {
+  const finalExit = Math.max(1, parts.exits.docs.length) - 1;
+  // The exit whose answer first includes each output: an early exit's own, else the final one.
+  const outputExits = parts.graph.outputs.map((_, i) => parts.exits.docs.find((d) => d.output === i)?.index ?? finalExit);
+  const arenaBytes = parts.storage.offsets().length > 0 ? parts.plan.arenaBytes : 0;
+  const printer = { ...parts, steps: parts.printed.steps, exits: parts.exits.exits, finalExit };
+  return intermittentContext(printer, intermittent.tasks, arenaBytes, outputExits);
 }
 
 /** The printed parts of the model that model.c.hbs and model.h.hbs put together. */

@@ -51,6 +51,8 @@ export const RUNTIME_DIR = 'runtime';
 const COMMON_RUNTIME = ['eenn_platform.h', 'eenn_exit_codes.h'];
 const CORTEX_M_RUNTIME = ['eenn_startup.c', 'eenn_platform_cortexm.c', 'eenn_cortexm.h', 'eenn_isa.h', 'eenn_semihosting.h'];
 const HOST_RUNTIME = ['eenn_platform_host.c'];
+/** Runtime files of an intermittent model: its progress record (model.c and model.h use them). */
+const INTERMITTENT_RUNTIME = ['eenn_intermittent.h', 'eenn_intermittent.c'];
 const LINKER_SCRIPT = 'eenn_linker.ld';
 
 /** Each tensor's slot in main.c's buffers starts on this boundary. */
@@ -76,7 +78,7 @@ export function renderFirmware(target: Target, options: FirmwareOptions): Map<st
   const main = options.intermittent ? 'firmware/main_intermittent.c.hbs' : 'firmware/main.c.hbs';
   files.set('main.c', renderTemplate(main, mainContext(target, options)));
 
-  for (const name of [...COMMON_RUNTIME, ...(embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME)]) {
+  for (const name of [...COMMON_RUNTIME, ...(embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME), ...(options.intermittent ? INTERMITTENT_RUNTIME : [])]) {
     files.set(`${RUNTIME_DIR}/${name}`, readTemplate(`runtime/${name}`));
   }
   if (embedded) files.set(`${RUNTIME_DIR}/${LINKER_SCRIPT}`, linkerScript(target));
@@ -166,7 +168,9 @@ function describeSizes(bytes: number[], noun: string): string {
 function makefileContext(target: Target, options: FirmwareOptions): Record<string, unknown> {
   const embedded = target.kind !== 'host';
   const modelSources = options.modelSources ?? ['model.c'];
-  const runtimeSources = (embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME).filter((name) => name.endsWith('.c')).map((name) => `${RUNTIME_DIR}/${name}`);
+  const runtimeSources = [...(embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME), ...(options.intermittent ? INTERMITTENT_RUNTIME : [])]
+    .filter((name) => name.endsWith('.c'))
+    .map((name) => `${RUNTIME_DIR}/${name}`);
   const kernelDirs = options.kernelSources.map((source) => posix.dirname(source)).filter((dir) => dir !== '.');
   const includeDirs = unique(['.', RUNTIME_DIR, ...kernelDirs, ...(options.includeDirs ?? [])]);
 

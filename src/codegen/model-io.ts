@@ -28,10 +28,12 @@ export interface ModelIo {
   quantNote: string;
 }
 
-/** A copy of a tensor stored elsewhere into model output `index`: `fn(source, output_index, size)`. */
+/** A copy of a tensor stored elsewhere into model output `index`: `fn(source, dest, size)`. */
 export interface OutputCopy {
   fn: string;
   source: string;
+  /** The C expression of the output written: `output_<index>`, or its area in an intermittent build. */
+  dest: string;
   index: number;
   size: string;
   name: string;
@@ -85,10 +87,10 @@ export function outputCopies(graph: Graph, plan: MemoryPlan, storage: TensorStor
     const t = graph.tensors.get(name)!;
     const size = sizeOf(t.shape);
     if (size === 0) return [];
-    storage.useOutput(index);
+    const dest = storage.output(index);
     const [fn, source] = t.dtype === 'int8' ? ['eenn_copy_s8', 'eenn_layout_s8.c'] : ['eenn_copy_f32', 'eenn_layout_f32.c'];
     sources.add(source);
-    return [{ fn, source: storage.tensor(name), index, size: formatInt(size), name: commentText(name) }];
+    return [{ fn, source: storage.tensor(name), dest, index, size: formatInt(size), name: commentText(name) }];
   });
   return { copies, sources };
 }

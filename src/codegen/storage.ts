@@ -46,6 +46,8 @@ export class TensorStorage {
     private readonly plan: MemoryPlan,
     private readonly constants: ConstantTable,
     precision: 'float32' | 'int8',
+    /** An intermittent build: model inputs and outputs live in the state's areas (inputAreaMacro, outputAreaMacro). */
+    private readonly inAreas = false,
   ) {
     this.arenaBuffers = plan.buffers
       .filter((b) => b.storage.kind === 'arena' && b.bytes > 0)
@@ -81,10 +83,9 @@ export class TensorStorage {
       }
       case 'input':
         this.useInput(s.index);
-        return `input_${s.index}`;
+        return this.inAreas ? inputAreaMacro(s.index) : `input_${s.index}`;
       case 'output':
-        this.useOutput(s.index);
-        return `output_${s.index}`;
+        return this.output(s.index);
       case 'constant':
         return this.constants.tensor(this.graph.tensors.get(s.tensor)!);
       case 'fused':
@@ -97,6 +98,12 @@ export class TensorStorage {
     const id = this.plan.scratchOf.get(stepIndex);
     if (id === undefined) throw new Error(`internal: step ${stepIndex} has no scratch buffer`);
     return `${this.scratchMacro}(${this.offsetMacro.get(id)!})`;
+  }
+
+  /** The C expression of model output `index`, noting that the code writes it. */
+  output(index: number): string {
+    this.useOutput(index);
+    return this.inAreas ? outputAreaMacro(index) : `output_${index}`;
   }
 
   /** Notes that the code writes model output `index` (a copy into it). */
@@ -121,6 +128,16 @@ export class TensorStorage {
       tensors: commentText(b.tensors.map((t) => `"${t}"`).join(', ')),
     }));
   }
+}
+
+/** The pointer macro of model input `index` in the inputs area of an intermittent build's state (intermittent.c.hbs). */
+export function inputAreaMacro(index: number): string {
+  return `EENN_INPUT_AREA_${index}`;
+}
+
+/** The pointer macro of model output `index` in the outputs area of an intermittent build's state. */
+export function outputAreaMacro(index: number): string {
+  return `EENN_OUTPUT_AREA_${index}`;
 }
 
 function arenaOffset(buffer: PlannedBuffer): number {

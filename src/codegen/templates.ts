@@ -23,12 +23,20 @@ export function readTemplateFile(relativePath: string): string {
   return text;
 }
 
-/** Render templates/c/<relativePath>; a field missing from the context throws. */
-export function renderTemplate(relativePath: string, context: object): string {
+/**
+ * Render templates/c/<relativePath>; a field missing from the context throws. `partials`: name -> templates/c path
+ * of each partial the template calls as `{{> name}}`.
+ */
+export function renderTemplate(relativePath: string, context: object, partials: Record<string, string> = {}): string {
+  const compiledPartials = Object.fromEntries(Object.entries(partials).map(([name, path]) => [name, compiledTemplate(path)]));
+  return compiledTemplate(relativePath)(context, { partials: compiledPartials });
+}
+
+function compiledTemplate(relativePath: string): Handlebars.TemplateDelegate {
   let template = compiled.get(relativePath);
   if (!template) {
     template = handlebars.compile(readTemplateFile(relativePath), { noEscape: true, strict: true });
     compiled.set(relativePath, template);
   }
-  return template(context);
+  return template;
 }

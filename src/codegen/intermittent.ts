@@ -1,0 +1,377 @@
+// Codegen of an intermittent build: the tasks of a TaskPlan (src/intermittent) as model.c prints them (one function
+// per task: its pieces' kernel calls and the early-exit decisions after their steps), the state that lives in NVM
+// (record slots, captured inputs, outputs, arena) with the offset of every field, the bytes a hooks-mode commit
+// saves at each cut, and the model hash that keeps a record of another firmware from being resumed. emit-model.ts
+// calls it when EmitOptions.intermittent is set; templates/c/model/intermittent.{c,h}.hbs print it.
+
+import type { Graph } from '../ir/graph.js';
+import type { Piece, Task, TaskPlan } from '../intermittent/index.js';
+import { CallArgs } from '../kernels/call-args.js';
+import type { KernelCall } from '../kernels/call.js';
+import { contractOf } from '../kernels/registry.js';
+import type { MemoryPlan } from '../schedule/memory-plan.js';
+import { tensorBytes } from '../schedule/memory-plan.js';
+import { commentText, formatCount } from './c-format.js';
+import type { ConstantTable } from './constants.js';
+import type { PrintedExit } from './exits.js';
+import { lowerGraph } from './lower-float.js';
+import { lowerInt8Graph } from './lower-int8.js';
+import type { LoweredGraphStep } from './lower-steps.js';
+import type { OutputCopy } from './model-io.js';
+import { printCall, type PrintedCall, type PrintedStep } from './print-steps.js';
+import { inputAreaMacro, outputAreaMacro, type TensorStorage } from './storage.js';
+
+/** What emitModel needs to print an intermittent build: the split of the schedule into tasks. */
+export interface IntermittentEmit {
+  tasks: TaskPlan;
+}
+
+/** Sizes of the state of an intermittent build (EmittedModel.intermittent), in bytes. */
+export interface IntermittentSizes {
+  /** The whole state (struct eenn_state): record slots, inputs, outputs, arena. */
+  stateBytes: number;
+  /** NVM the model uses: the state's bytes, at the same offsets, in either kind of NVM. */
+  nvmBytes: number;
+  /** The two record slots. */
+  recordBytes: number;
+  inputsBytes: number;
+  outputsBytes: number;
+  arenaBytes: number;
+  /** The state kept in SRAM: all of it with hooks (the NVM holds the copy), none when NVM is memory-mapped. */
+  sramBytes: number;
+}
+
+/** One slot of the record (eenn_intermittent.h: EENN_RECORD_BYTES, checked by model.c at compile time). */
+export const RECORD_BYTES = 24;
+const RECORD_SLOTS = 2;
+/** Every area of the state, and every tensor in the inputs and outputs areas, starts on this boundary. */
+const AREA_ALIGNMENT = 8;
+
+const alignUp = (n: number): number => Math.ceil(n / AREA_ALIGNMENT) * AREA_ALIGNMENT;
+
+// ---------------------------------------------------------------- tiles
+
+/** How a step's one kernel call may be cut, and the call itself; undefined for a step that runs whole. */
+function stepTiler(graph: Graph, step: LoweredGraphStep) {
+  const calls = step.lowered.calls;
+  if (calls.length !== 1) return undefined;
+  const call = calls[0]!;
+  const tiler = contractOf(call.fn)?.tiler;
+  if (!tiler) return undefined;
+  const args = new CallArgs(graph, call);
+  const units = tiler.units(args);
+  if (units === undefined || units < 2) return undefined;
+  return { call, args, tiler, units, granule: tiler.granule(args) };
+}
+
+/**
+ * Per plan step, the tiling of its one kernel call (its contract's tiler): undefined for a step of several calls or
+ * none, a kernel without a tiler, or a call that cannot be cut.
+ */
+export function stepTilings(graph: Graph, plan: MemoryPlan, precision: 'float32' | 'int8'): ({ units: number; granule: number } | undefined)[] {
+  const lowered = precision === 'int8' ? lowerInt8Graph(graph, plan) : lowerGraph(graph, plan);
+  return lowered.map((step) => {
+    const tiling = stepTiler(graph, step);
+    return tiling ? { units: tiling.units, granule: tiling.granule } : undefined;
+  });
+}
+
+// ---------------------------------------------------------------- the state
+
+/** A field of the state and its place in it (and in NVM). */
+export interface StateField {
+  name: string;
+  offset: number;
+  bytes: number;
+}
+
+/** The layout of struct eenn_state: the same offsets in SRAM and in NVM. */
+export interface StateLayout {
+  record: StateField;
+  inputs: StateField & { tensors: StateField[] };
+  outputs: StateField & { tensors: StateField[] };
+  arena: StateField;
+  bytes: number;
+}
+
+/** Tensors one after another, each on AREA_ALIGNMENT, from `base`; the area's bytes a multiple of it. */
+function area(name: string, base: number, names: string[], bytes: number[]): StateField & { tensors: StateField[] } {
+  let at = 0;
+  const tensors = bytes.map((size, i) => {
+    const field = { name: names[i]!, offset: base + at, bytes: size };
+    at += alignUp(size);
+    return field;
+  });
+  return { name, offset: base, bytes: Math.max(AREA_ALIGNMENT, at), tensors };
+}
+
+/** The state's layout for these inputs, outputs (names and bytes) and arena. */
+export function stateLayout(graph: Graph, arenaBytes: number): StateLayout {
+  const bytesOf = (name: string) => tensorBytes(graph.tensors.get(name)!);
+  const record = { name: 'record', offset: 0, bytes: RECORD_SLOTS * RECORD_BYTES };
+  const inputs = area('inputs', alignUp(record.bytes), graph.inputs, graph.inputs.map(bytesOf));
+  const outputs = area('outputs', inputs.offset + inputs.bytes, graph.outputs, graph.outputs.map(bytesOf));
+  const arena = { name: 'arena', offset: outputs.offset + outputs.bytes, bytes: alignUp(arenaBytes) };
+  return { record, inputs, outputs, arena, bytes: arena.offset + arena.bytes };
+}
+
+/** The runs of the state that hold plan buffer `id` (none for constants and buffers without bytes). */
+function bufferRange(plan: MemoryPlan, layout: StateLayout, id: number): { offset: number; bytes: number } | undefined {
+  const buffer = plan.buffers[id]!;
+  const s = buffer.storage;
+  if (buffer.bytes === 0) return undefined;
+  switch (s.kind) {
+    case 'arena':
+      return { offset: layout.arena.offset + s.offset, bytes: buffer.bytes };
+    case 'input':
+      return { offset: layout.inputs.tensors[s.index]!.offset, bytes: layout.inputs.tensors[s.index]!.bytes };
+    case 'output':
+      return { offset: layout.outputs.tensors[s.index]!.offset, bytes: layout.outputs.tensors[s.index]!.bytes };
+    default:
+      return undefined;
+  }
+}
+
+/** Ranges sorted and merged where they overlap or touch. */
+function mergeRanges(ranges: { offset: number; bytes: number }[]): { offset: number; bytes: number }[] {
+  const sorted = [...ranges].sort((a, b) => a.offset - b.offset);
+  const merged: { offset: number; bytes: number }[] = [];
+  for (const r of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && r.offset <= last.offset + last.bytes) last.bytes = Math.max(last.bytes, r.offset + r.bytes - last.offset);
+    else merged.push({ ...r });
+  }
+  return merged;
+}
+
+// ---------------------------------------------------------------- tasks
+
+/** A piece as the "steps" partial of model.c.hbs prints it. */
+interface PrintedPiece {
+  comment: string;
+  notes: string[];
+  groups: { loop: undefined; calls: PrintedCall[] }[] | PrintedStep['groups'];
+  decisions: PrintedExit[];
+}
+
+/** A task as intermittent.c.hbs prints it. */
+interface PrintedTask {
+  index: number;
+  name: string;
+  comment: string[];
+  steps: PrintedPiece[];
+  hasDecisions: boolean;
+  /** Last task: the copies of outputs stored elsewhere, and the final exit it returns. */
+  copies: OutputCopy[];
+  returns: string;
+}
+
+/** What printing the tasks needs from emitModel. */
+export interface TaskPrinter {
+  graph: Graph;
+  plan: MemoryPlan;
+  lowered: readonly LoweredGraphStep[];
+  steps: PrintedStep[];
+  exits: PrintedExit[];
+  copies: OutputCopy[];
+  finalExit: number;
+  storage: TensorStorage;
+  constants: ConstantTable;
+  prefix: string;
+}
+
+/** Throws (an internal error) unless the tasks run every step once, in order, tiles covering each cut step. */
+function checkTasks(plan: TaskPlan, steps: number): void {
+  const fail = (why: string): never => {
+    throw new Error(`internal: the task plan does not cover the schedule: ${why}`);
+  };
+  let step = 0;
+  let unit = 0;
+  if (plan.tasks.length === 0) fail('no task');
+  plan.tasks.forEach((task, t) => {
+    if (task.index !== t) fail(`task ${t} says it is task ${task.index}`);
+    if (task.pieces.length === 0) fail(`task ${t} has no piece`);
+    for (const piece of task.pieces) {
+      if (piece.step !== step) fail(`task ${t} runs step ${piece.step} where step ${step} comes next`);
+      if (!piece.tile) {
+        if (unit !== 0) fail(`step ${step} runs whole after a tile of it`);
+        step++;
+        continue;
+      }
+      if (piece.tile.begin !== unit || piece.tile.end <= piece.tile.begin) fail(`tile [${piece.tile.begin}, ${piece.tile.end}) of step ${step}`);
+      unit = piece.tile.end;
+      if (unit === piece.tile.units) {
+        unit = 0;
+        step++;
+      }
+    }
+  });
+  if (step !== steps || unit !== 0) fail(`it ends at step ${step} of ${steps}`);
+}
+
+/** The printed tasks and the kernel source files their tiles call (the `_rows` entry points). */
+export function printTasks(printer: TaskPrinter, tasks: TaskPlan): { tasks: PrintedTask[]; sources: Set<string> } {
+  checkTasks(tasks, printer.lowered.length);
+  const sources = new Set<string>();
+  const printed = tasks.tasks.map((task, t): PrintedTask => {
+    const last = t === tasks.tasks.length - 1;
+    const steps = task.pieces.map((piece) => printPiece(printer, piece, sources));
+    return {
+      index: t,
+      name: taskFunction(printer.prefix, t),
+      comment: taskComment(printer, tasks, task),
+      steps,
+      hasDecisions: steps.some((s) => s.decisions.length > 0),
+      copies: last ? printer.copies : [],
+      returns: last ? String(printer.finalExit) : '-1',
+    };
+  });
+  return { tasks: printed, sources };
+}
+
+/** The C function of task `t`. */
+function taskFunction(prefix: string, t: number): string {
+  return `${prefix}_task_${t}`;
+}
+
+/** A whole step as printSteps printed it, or one tile of its call; the exit decisions after the step's last piece. */
+function printPiece(printer: TaskPrinter, piece: Piece, sources: Set<string>): PrintedPiece {
+  const step = printer.steps[piece.step]!;
+  const tile = piece.tile;
+  const endsStep = !tile || tile.end === tile.units;
+  const decisions = endsStep ? printer.exits.filter((e) => e.step === piece.step) : [];
+  if (!tile) return { comment: step.comment, notes: step.notes, groups: step.groups, decisions };
+  const tiling = stepTiler(printer.graph, printer.lowered[piece.step]!);
+  if (!tiling || tiling.units !== tile.units) throw new Error(`internal: step ${piece.step} cannot be cut into ${tile.units} units`);
+  const call: KernelCall = tiling.tiler.part(tiling.call, tiling.args, tile.begin, tile.end);
+  sources.add(call.source);
+  for (const used of call.uses ?? []) sources.add(used);
+  printer.storage.begin();
+  const printed = printCall(call, { storage: printer.storage, constants: printer.constants, stepIndex: piece.step });
+  const axis = tiling.tiler.axis === 'rows' ? 'rows (pixels of a 1x1 kernel)' : 'output channels';
+  return {
+    comment: step.comment,
+    notes: [...step.notes, commentText(`this piece: units [${tile.begin}, ${tile.end}) of ${tile.units} along its ${axis}`)],
+    groups: [{ loop: undefined, calls: [printed] }],
+    decisions,
+  };
+}
+
+/** The comment of a task: its pieces, its predicted instructions and what its commit writes. */
+function taskComment(printer: TaskPrinter, plan: TaskPlan, task: Task): string[] {
+  const pieces = task.pieces.map((p) => (p.tile ? `step ${p.step} units [${p.tile.begin}, ${p.tile.end}) of ${p.tile.units}` : `step ${p.step}`));
+  const commit =
+    plan.nvm === 'hooks'
+      ? `its commit saves ${formatCount(task.liveBytesAfter)} bytes (the ${plural(task.liveAfter.length, 'buffer')} live after it) through ${printer.prefix}_nvm_write, then the record`
+      : `its commit writes the record (the ${formatCount(task.liveBytesAfter)} bytes live after it are in NVM already)`;
+  return [
+    commentText(`Task ${task.index}: ${pieces.join(', ')}.`),
+    commentText(`Predicted ${formatCount(task.instructions)} instructions; ${commit}.`),
+  ];
+}
+
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+// ---------------------------------------------------------------- the whole context
+
+/** The byte runs a hooks-mode commit saves, per cut: cut c (next task c, c < tasks) and the finished inference. */
+function cutRanges(plan: MemoryPlan, layout: StateLayout, tasks: TaskPlan): { offset: number; bytes: number; note: string }[][] {
+  const ofBuffers = (ids: number[]) => mergeRanges(ids.flatMap((id) => bufferRange(plan, layout, id) ?? []));
+  const cuts = tasks.tasks.map((_, c) => {
+    const ranges = c === 0 ? [{ offset: layout.inputs.offset, bytes: layout.inputs.bytes }] : ofBuffers(tasks.tasks[c - 1]!.liveAfter);
+    return ranges.map((r) => ({ ...r, note: c === 0 ? 'cut 0: the captured inputs' : `cut ${c}: after task ${c - 1}` }));
+  });
+  cuts.push([{ offset: layout.outputs.offset, bytes: layout.outputs.bytes, note: 'done: the outputs' }]);
+  return cuts;
+}
+
+/** The placeholder of the model hash while model.c is hashed (renderIntermittent replaces it). */
+export const MODEL_HASH_PLACEHOLDER = '@EENN_MODEL_HASH@';
+
+/** 32-bit FNV-1a of a text's UTF-8 bytes. */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+/** model.c with its hash: the FNV-1a of its text without the hash itself. */
+export function withModelHash(modelC: string): { text: string; hash: number } {
+  const hash = fnv1a(modelC.split(MODEL_HASH_PLACEHOLDER).join(''));
+  const hex = `0x${hash.toString(16).toUpperCase().padStart(8, '0')}u`;
+  return { text: modelC.split(MODEL_HASH_PLACEHOLDER).join(hex), hash };
+}
+
+/** What the intermittent templates print: the state, the tasks, the hooks' ranges. */
+export function intermittentContext(printer: TaskPrinter, tasks: TaskPlan, arenaBytes: number, outputExits: number[]) {
+  const { graph, plan } = printer;
+  const layout = stateLayout(graph, arenaBytes);
+  const hooks = tasks.nvm === 'hooks';
+  const { tasks: printed, sources } = printTasks(printer, tasks);
+  const cuts = hooks ? cutRanges(plan, layout, tasks) : [];
+  const ranges = cuts.flat();
+  let first = 0;
+  const cutFirst = cuts.map((c) => {
+    const at = first;
+    first += c.length;
+    return at;
+  });
+  cutFirst.push(first);
+  const ctypeOf = (name: string) => (graph.tensors.get(name)!.dtype === 'int8' ? 'int8_t' : 'float');
+  const areaView = (name: string) => (graph.tensors.get(name)!.dtype === 'int8' ? 's8' : 'f32');
+  const areaTensors = (fields: StateField[], areaField: StateField, macro: (i: number) => string, constant: boolean) =>
+    fields.map((field, index) => {
+      const view = areaView(field.name);
+      const at = field.offset - areaField.offset;
+      return {
+        index,
+        macro: macro(index),
+        name: commentText(field.name),
+        offset: field.offset,
+        bytes: field.bytes,
+        areaOffset: at,
+        ctype: ctypeOf(field.name),
+        qualifier: constant ? 'const ' : '',
+        element: view === 'f32' ? `f32[${at / 4}u]` : `s8[${at}u]`,
+      };
+    });
+  const sizes: IntermittentSizes = {
+    stateBytes: layout.bytes,
+    nvmBytes: layout.bytes,
+    recordBytes: layout.record.bytes,
+    inputsBytes: layout.inputs.bytes,
+    outputsBytes: layout.outputs.bytes,
+    arenaBytes: layout.arena.bytes,
+    sramBytes: hooks ? layout.bytes : 0,
+  };
+  const context = {
+    hooks,
+    nvmKind: tasks.nvm,
+    section: hooks ? '.eenn_noinit' : '.eenn_nvm',
+    where: hooks ? 'SRAM (section .eenn_noinit) and saved to NVM through the hooks' : 'memory-mapped NVM (section .eenn_nvm)',
+    numTasks: tasks.tasks.length,
+    budget: formatCount(tasks.budget),
+    hashPlaceholder: MODEL_HASH_PLACEHOLDER,
+    layout: {
+      record: layout.record,
+      inputs: { ...layout.inputs, words: layout.inputs.bytes / 4 },
+      outputs: { ...layout.outputs, words: layout.outputs.bytes / 4 },
+      arena: { ...layout.arena, words: layout.arena.bytes / 4 },
+      hasArena: layout.arena.bytes > 0,
+      bytes: layout.bytes,
+    },
+    inputAreas: areaTensors(layout.inputs.tensors, layout.inputs, inputAreaMacro, true),
+    outputAreas: areaTensors(layout.outputs.tensors, layout.outputs, outputAreaMacro, false),
+    outputFirstExit: outputExits.map((e) => `${e}`).join(', '),
+    tasks: printed,
+    taskList: printed.map((t) => t.name),
+    ranges: ranges.map((r) => ({ offset: r.offset, bytes: r.bytes, note: commentText(r.note) })),
+    cutFirst: cutFirst.join(', '),
+    numRanges: Math.max(1, ranges.length),
+    outOfPlace: commentText(tasks.outOfPlace.join(', ')),
+  };
+  return { context, sources, sizes };
+}

@@ -1,12 +1,14 @@
 // Contracts of the float convolution kernels (eenn_conv_f32.c, eenn_conv_in_place_f32.c, eenn_conv_pool_f32.c):
 // which Conv goes to the general, 1x1 or depthwise kernel, which run over their own input and the scratch that
 // takes (EENN_DEPTHWISE_IN_PLACE_F32_SCRATCH_FLOATS, EENN_CONV_1X1_IN_PLACE_F32_SCRATCH_FLOATS), and which Convs the
-// fused conv + pool kernel computes (EENN_CONV_POOL_F32_SCRATCH_FLOATS).
+// fused conv + pool kernel computes (EENN_CONV_POOL_F32_SCRATCH_FLOATS), and the tiles of the out-of-place ones.
 
 import { isDefaultDomain, type Graph, type Node } from '../ir/graph.js';
 import { attrInt } from '../ops/attrs.js';
 import { CONV_POOL_BLOCK } from './conv-block.js';
-import { NOTHING_OPTIONAL, PIXELS_TILE, windowRowsTile, type CallCheck, type KernelContract } from './contract.js';
+import type { CallArgs } from './call-args.js';
+import { NOTHING_OPTIONAL, PIXELS_TILE, windowRowsTile, type CallCheck, type CallTiler, type KernelContract } from './contract.js';
+import { checkRange, intOf, recall, tiler } from './tiles.js';
 import { isConv1x1Node, isDepthwise, isDepthwiseConv } from './window.js';
 
 /** Pixels the in-place 1x1 kernel gathers per pass (its register block; EENN_CONV_1X1_IN_PLACE_F32_PIXELS). */
@@ -113,9 +115,104 @@ function shapesOf(graph: Graph, conv: Node): { group: number; inC: number; wInC:
   return { group: attrInt(conv, 'group', 1), inC: x.shape[1]!, wInC: w.shape[1]! };
 }
 
+/** True for a call of one group and one image, which the entry points of tiles compute. */
+const oneGroupOneImage = (args: CallArgs) => intOf(args, 'batches') === 1 && (args.int('groups') ?? 1) === 1;
+
+/**
+ * Row tiles of eenn_conv2d_f32 of one group and one image: eenn_conv2d_rows_f32 (the function eenn_conv2d_f32
+ * runs for each group) computes the output rows [oy_first, oy_end) from the whole input, written from the band's
+ * first row on.
+ */
+const CONV_F32_ROWS: CallTiler = {
+  axis: 'rows',
+  units: (args) => (oneGroupOneImage(args) ? intOf(args, 'out_h') : undefined),
+  granule: () => 1,
+  part(call, args, begin, end) {
+    checkRange(CONV_F32_ROWS, args, begin, end);
+    if (begin === 0 && end === intOf(args, 'out_h')) return call;
+    const [inH, inW, outH, outW] = ['in_h', 'in_w', 'out_h', 'out_w'].map((n) => intOf(args, n)) as [number, number, number, number];
+    const window = ['kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'pad_top', 'pad_left', 'dilation_h', 'dilation_w'];
+    return recall(
+      call,
+      'eenn_conv2d_rows_f32',
+      [
+        ...['input', 'weights', 'bias', 'output', 'in_c', 'in_h', 'in_w'],
+        ['in_row_first', 0],
+        ['in_plane', inH * inW],
+        'out_c',
+        'out_w',
+        ['oy_first', begin],
+        ['oy_end', end],
+        ['out_plane', outH * outW],
+        ...window,
+        'act_min',
+        'act_max',
+      ],
+      { output: begin * outW },
+    );
+  },
+};
+
+/** Pixels eenn_conv2d_1x1_strided_f32 computes at once: a tile of its pixels starts on a block. */
+const POINTWISE_F32_BLOCK = 4;
+
+/**
+ * Pixel tiles of eenn_conv2d_1x1_f32 of one image (a unit of the 'rows' axis is one pixel):
+ * eenn_conv2d_1x1_strided_f32 (the function it runs for each image) on the pixels [begin, end), in blocks of 4
+ * pixels from the first, as the whole call computes them.
+ */
+const CONV_1X1_F32_PIXELS: CallTiler = {
+  axis: 'rows',
+  units: (args) => (intOf(args, 'batches') === 1 ? intOf(args, 'size') : undefined),
+  granule: () => POINTWISE_F32_BLOCK,
+  part(call, args, begin, end) {
+    checkRange(CONV_1X1_F32_PIXELS, args, begin, end);
+    const size = intOf(args, 'size');
+    if (begin === 0 && end === size) return call;
+    const order: (string | [string, number])[] = [
+      'input',
+      'weights',
+      'bias',
+      'output',
+      'in_c',
+      ['size', end - begin],
+      ['in_stride', size],
+      ['out_stride', size],
+      'out_c',
+      'act_min',
+      'act_max',
+    ];
+    return recall(call, 'eenn_conv2d_1x1_strided_f32', order, { input: begin, output: begin });
+  },
+};
+
+/**
+ * Channel tiles of the float depthwise kernels of one image, by pointer arithmetic: output channels [begin, end)
+ * read whole input channels (granule: the multiplier).
+ */
+const DEPTHWISE_F32_CHANNELS: CallTiler = tiler(
+  'channels',
+  (args) => (intOf(args, 'batches') === 1 ? intOf(args, 'in_c') * intOf(args, 'multiplier') : undefined),
+  (args) => intOf(args, 'multiplier'),
+  (args, begin, end) => {
+    const multiplier = intOf(args, 'multiplier');
+    // The 3x3 kernel takes no kernel size.
+    const taps = args.call.fn === 'eenn_depthwise_conv2d_3x3_f32' ? 9 : intOf(args, 'kernel_h') * intOf(args, 'kernel_w');
+    return {
+      advance: {
+        input: (begin / multiplier) * intOf(args, 'in_h') * intOf(args, 'in_w'),
+        weights: begin * taps,
+        bias: begin,
+        output: begin * intOf(args, 'out_h') * intOf(args, 'out_w'),
+      },
+      set: { in_c: (end - begin) / multiplier },
+    };
+  },
+);
+
 /** eenn_conv2d_f32: any groups, stride, dilation and padding. */
 export const CONV_F32: KernelContract = {
-  kernels: ['eenn_conv2d_f32'],
+  kernels: ['eenn_conv2d_f32', 'eenn_conv2d_rows_f32'],
   header: 'eenn_kernels_f32.h',
   computes: (graph, node) => {
     const s = shapesOf(graph, node);
@@ -124,15 +221,17 @@ export const CONV_F32: KernelContract = {
   scratchBytes: () => 0,
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input' },
   tiles: [ROW_TILE, { axis: 'channels', reads: "the whole input of the output channels' groups" }],
+  tiler: CONV_F32_ROWS,
   ...NOTHING_OPTIONAL,
 };
 
 /** eenn_conv2d_1x1_f32: a matrix product per image. */
 export const CONV_1X1_F32: KernelContract = {
   ...CONV_F32,
-  kernels: ['eenn_conv2d_1x1_f32'],
+  kernels: ['eenn_conv2d_1x1_f32', 'eenn_conv2d_1x1_strided_f32'],
   computes: (graph, node) => isFloatConv(node) && isConv1x1Node(graph, node),
   tiles: [PIXELS_TILE, { axis: 'channels', reads: 'the whole input' }],
+  tiler: CONV_1X1_F32_PIXELS,
 };
 
 /** eenn_depthwise_conv2d_f32 and its 3x3 (dilation 1) form. */
@@ -141,6 +240,7 @@ export const DEPTHWISE_F32: KernelContract = {
   kernels: ['eenn_depthwise_conv2d_f32', 'eenn_depthwise_conv2d_3x3_f32'],
   computes: (graph, node) => isFloatConv(node) && isDepthwiseConv(graph, node),
   tiles: [ROW_TILE, { axis: 'channels', reads: 'input channel m / multiplier of each output channel m' }],
+  tiler: DEPTHWISE_F32_CHANNELS,
 };
 
 /** The contract of a float Conv kernel that writes over its input (floatInPlaceConv of that `kind`). */

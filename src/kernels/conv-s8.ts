@@ -1,15 +1,17 @@
 // Contracts of the int8 convolution kernels (eenn_conv2d_s8, eenn_conv2d_1x1_s8, eenn_conv2d_1x1_in_place_s8):
 // which QConv goes to which, the im2col scratch each takes (EENN_CONV_S8_SCRATCH_BYTES,
 // EENN_CONV_1X1_S8_SCRATCH_BYTES, EENN_CONV_1X1_IN_PLACE_S8_SCRATCH_BYTES), when the 1x1 one runs over its input,
-// which QConvs a fused step computes a block of output channels at a time, and the optional paths they take.
+// which QConvs a fused step computes a block of output channels at a time, the optional paths they take, and the
+// row (pixel) tiles of their calls through eenn_conv2d_s8_rows and eenn_conv2d_1x1_s8_pixels.
 
 import { sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInt } from '../ops/attrs.js';
 import type { CallArgs } from './call-args.js';
-import { PIXELS_TILE, windowRowsTile, type CallCheck, type KernelContract, type KernelSwitch } from './contract.js';
+import { PIXELS_TILE, windowRowsTile, type CallCheck, type CallTiler, type KernelContract, type KernelSwitch } from './contract.js';
 import { isInt8Depthwise } from './depthwise-s8.js';
 import { outputStageChecks, outputStageSwitches } from './output-stage-s8.js';
+import { intOf, tiler } from './tiles.js';
 import { PAIR_CHUNK_S8, pairedLayoutChecks } from './weight-layout-s8.js';
 import { isConv1x1Node } from './window.js';
 
@@ -128,19 +130,58 @@ function convDepth(args: CallArgs): number {
 }
 
 /**
+ * Row tiles of eenn_conv2d_s8: eenn_conv2d_s8_rows computes the output rows [row_begin, row_end) of every channel
+ * (and image), each output as the whole call computes it, on every path (DSP tiles of first layers, im2col columns,
+ * the direct path without a scratch). Rows rather than channels: a channel tile would gather every im2col column
+ * again.
+ */
+const CONV_S8_ROWS: CallTiler = tiler(
+  'rows',
+  (args) => intOf(args, 'out_h'),
+  () => 1,
+  (_args, begin, end) => ({
+    fn: 'eenn_conv2d_s8_rows',
+    append: [
+      ['row_begin', begin],
+      ['row_end', end],
+    ],
+  }),
+);
+
+/**
+ * Pixel tiles of eenn_conv2d_1x1_s8 (its image is a matrix of `size` pixels; a unit of the 'rows' axis is one
+ * pixel): eenn_conv2d_1x1_s8_pixels computes the pixels [pixel_begin, pixel_end) of every channel and image. In
+ * pairs of pixels, the pairs the DSP and Helium paths gather, so every tile runs the whole call's code path.
+ */
+const CONV_1X1_S8_PIXELS: CallTiler = tiler(
+  'rows',
+  (args) => intOf(args, 'size'),
+  () => 2,
+  (_args, begin, end) => ({
+    fn: 'eenn_conv2d_1x1_s8_pixels',
+    append: [
+      ['pixel_begin', begin],
+      ['pixel_end', end],
+    ],
+  }),
+);
+
+/**
  * The contract of a convolution kernel that gathers the im2col columns of `depthOf(args)` values per output pixel
  * into its scratch (`scratchMacro` of the header), or reads its input in place without one (EENN_CONV_S8_DIRECT),
- * with weight rows in the paired layout; `fewValues`: it has the tiles of layers of fewer than 16 values.
+ * with weight rows in the paired layout; `fewValues`: it has the tiles of layers of fewer than 16 values;
+ * `tileKernel`: the entry point of its tiles.
  */
 function columnConv(
   kernel: string,
+  tileKernel: string,
   scratchMacro: string,
   depthOf: (args: CallArgs) => number,
   fewValues: boolean,
-  rest: Pick<KernelContract, 'computes' | 'aliasing' | 'tiles'>,
+  rest: Pick<KernelContract, 'computes' | 'aliasing' | 'tiles' | 'tiler'>,
 ): KernelContract {
   return {
-    kernels: [kernel],
+    kernels: [kernel, tileKernel],
     header: 'eenn_kernels_s8.h',
     scratchBytes: int8ConvScratchBytes,
     switches: CONV_S8_SWITCHES,
@@ -163,21 +204,30 @@ function columnConv(
 }
 
 /** eenn_conv2d_s8: any groups, stride, dilation and padding. */
-export const CONV_S8 = columnConv('eenn_conv2d_s8', 'EENN_CONV_S8_SCRATCH_BYTES', convDepth, true, {
+export const CONV_S8 = columnConv('eenn_conv2d_s8', 'eenn_conv2d_s8_rows', 'EENN_CONV_S8_SCRATCH_BYTES', convDepth, true, {
   computes: (graph, node) => isQConv(node) && !isInt8Depthwise(graph, node) && !isInt8Pointwise(graph, node),
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input or the scratch' },
   tiles: [
     windowRowsTile('every channel of the group'),
     { axis: 'channels', reads: "the whole input of the output channels' groups, and those channels' weight rows" },
   ],
+  tiler: CONV_S8_ROWS,
 });
 
 /** eenn_conv2d_1x1_s8: a matrix product per image. */
-export const CONV_1X1_S8 = columnConv('eenn_conv2d_1x1_s8', 'EENN_CONV_1X1_S8_SCRATCH_BYTES', (args) => args.int('in_c') ?? 0, false, {
-  computes: isInt8Pointwise,
-  aliasing: { overlap: 'separate', rule: 'the output never overlaps the input (eenn_conv2d_1x1_in_place_s8 does)' },
-  tiles: [PIXELS_TILE, { axis: 'channels', reads: "the whole input, and those channels' weight rows" }],
-});
+export const CONV_1X1_S8 = columnConv(
+  'eenn_conv2d_1x1_s8',
+  'eenn_conv2d_1x1_s8_pixels',
+  'EENN_CONV_1X1_S8_SCRATCH_BYTES',
+  (args) => args.int('in_c') ?? 0,
+  false,
+  {
+    computes: isInt8Pointwise,
+    aliasing: { overlap: 'separate', rule: 'the output never overlaps the input (eenn_conv2d_1x1_in_place_s8 does)' },
+    tiles: [PIXELS_TILE, { axis: 'channels', reads: "the whole input, and those channels' weight rows" }],
+    tiler: CONV_1X1_S8_PIXELS,
+  },
+);
 
 /** eenn_conv2d_1x1_in_place_s8: eenn_conv2d_1x1_s8 written over its input, a few pixels at a time. */
 export const CONV_1X1_IN_PLACE_S8: KernelContract = {

@@ -1,11 +1,12 @@
 // Contract of the int8 depthwise convolution kernel (eenn_depthwise_conv2d_s8): which QConvs it computes, the
 // ring of padded input rows it takes as scratch (EENN_DEPTHWISE_S8_SCRATCH_BYTES, a band of
-// EENN_DEPTHWISE_S8_BAND output rows), when it may write over its own input, and its 3x3 path.
+// EENN_DEPTHWISE_S8_BAND output rows), when it may write over its own input, its 3x3 path, and its channel tiles.
 
 import { sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInts } from '../ops/attrs.js';
-import { windowRowsTile, type KernelContract } from './contract.js';
+import { windowRowsTile, type CallTiler, type KernelContract } from './contract.js';
+import { intOf, tiler } from './tiles.js';
 import { isDepthwiseConv } from './window.js';
 
 /** Output rows eenn_depthwise_conv2d_s8 computes per pass over its scratch (EENN_DEPTHWISE_S8_BAND). */
@@ -71,6 +72,33 @@ export function int8DepthwiseInPlaceScratch(graph: Graph, node: Node): number | 
   return int8DepthwiseScratchBytes(graph, node);
 }
 
+/**
+ * Channel tiles of eenn_depthwise_conv2d_s8, by pointer arithmetic: output channels [begin, end) read input
+ * channels [begin / multiplier, end / multiplier), so a tile is whole input channels (granule: the multiplier)
+ * with its weights, bias, requantization and output planes. One image only: the kernel's image stride is
+ * in_c planes.
+ */
+const DEPTHWISE_S8_CHANNELS: CallTiler = tiler(
+  'channels',
+  (args) => (intOf(args, 'batches') === 1 ? intOf(args, 'in_c') * intOf(args, 'multiplier') : undefined),
+  (args) => intOf(args, 'multiplier'),
+  (args, begin, end) => {
+    const multiplier = intOf(args, 'multiplier');
+    const taps = intOf(args, 'kernel_h') * intOf(args, 'kernel_w');
+    return {
+      advance: {
+        input: (begin / multiplier) * intOf(args, 'in_h') * intOf(args, 'in_w'),
+        weights: begin * taps,
+        bias: begin,
+        output: begin * intOf(args, 'out_h') * intOf(args, 'out_w'),
+        output_multiplier: begin,
+        output_shift: begin,
+      },
+      set: { in_c: (end - begin) / multiplier },
+    };
+  },
+);
+
 export const DEPTHWISE_S8: KernelContract = {
   kernels: ['eenn_depthwise_conv2d_s8'],
   header: 'eenn_kernels_s8.h',
@@ -81,6 +109,7 @@ export const DEPTHWISE_S8: KernelContract = {
     rule: 'the output may be the input itself when multiplier == 1, stride 1 and out_h/out_w == in_h/in_w (row oy is written after input row oy is in the scratch)',
   },
   tiles: [windowRowsTile('the channel'), { axis: 'channels', reads: 'input channel m / multiplier of each output channel m' }],
+  tiler: DEPTHWISE_S8_CHANNELS,
   switches: [{ macro: 'EENN_DEPTHWISE_S8_3X3', note: 'depthwise 3x3 convolutions' }],
   switchesOf: (args) => (args.int('kernel_h') === 3 && args.int('kernel_w') === 3 && args.int('dilation_w') === 1 ? ['EENN_DEPTHWISE_S8_3X3'] : []),
   checksOf(args, scratchBytes) {

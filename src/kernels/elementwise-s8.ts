@@ -1,9 +1,12 @@
 // Contract of the int8 element-wise kernels that may write over an input (eenn_elementwise_add_s8 / _sub_s8 /
-// _mul_s8, eenn_lut_s8, eenn_softmax_s8): which int8 operators they compute and how their output overlaps.
+// _mul_s8, eenn_lut_s8, eenn_softmax_s8): which int8 operators they compute, how their output overlaps, and their
+// tiles: runs of elements (softmax: of rows) of the flattened output.
 
 import type { Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
-import { NOTHING_OPTIONAL, type KernelContract } from './contract.js';
+import type { CallArgs } from './call-args.js';
+import { NOTHING_OPTIONAL, type CallTiler, type KernelContract } from './contract.js';
+import { intOf, tiler, type TileEdit } from './tiles.js';
 
 /**
  * int8 operators whose kernels may write their output over an input of the same size: QAdd/QMul (each output
@@ -16,6 +19,62 @@ export const INT8_IN_PLACE_OPS: ReadonlySet<string> = new Set(['QAdd', 'QMul', '
 export function isInt8InPlaceOp(node: Node): boolean {
   return node.domain === INT8_DOMAIN && INT8_IN_PLACE_OPS.has(node.op);
 }
+
+/** Elements of a tile of an element-wise call: a multiple of 4, so that each tile's runs start word-aligned. */
+const ELEMENT_GRANULE = 4;
+
+/** The four axes of a binary kernel's index space (EENN_BINARY_PARAMS_S8). */
+const AXES = [0, 1, 2, 3] as const;
+
+/**
+ * The elements of a binary call when both operands are read contiguously in the output's order (each has the
+ * output's shape: no broadcasting), else undefined. An axis of one element may have any stride.
+ */
+export function flatBinaryElements(args: CallArgs): number | undefined {
+  const dims = AXES.map((k) => intOf(args, `d${k}`));
+  let expected = 1;
+  for (let k = 3; k >= 0; k--) {
+    const d = dims[k]!;
+    if (d !== 1 && (intOf(args, `a_s${k}`) !== expected || intOf(args, `b_s${k}`) !== expected)) return undefined;
+    expected *= d;
+  }
+  return expected;
+}
+
+/**
+ * The 'rows' units of a call of the family: elements of the flattened output (a unit is a row of one element;
+ * the binary kernels only without broadcasting), or rows of a softmax.
+ */
+function elementUnits(args: CallArgs): number | undefined {
+  switch (args.call.fn) {
+    case 'eenn_lut_s8':
+      return intOf(args, 'size');
+    case 'eenn_softmax_s8':
+      return intOf(args, 'rows');
+    default:
+      return flatBinaryElements(args);
+  }
+}
+
+/** Elements [begin, end) (softmax: rows) of a call: every pointer moved on, the count shrunk. */
+function elementEdit(args: CallArgs, begin: number, end: number): TileEdit {
+  switch (args.call.fn) {
+    case 'eenn_lut_s8':
+      return { advance: { input: begin, output: begin }, set: { size: end - begin } };
+    case 'eenn_softmax_s8': {
+      const rowSize = intOf(args, 'row_size');
+      return { advance: { input: begin * rowSize, output: begin * rowSize }, set: { rows: end - begin } };
+    }
+    default:
+      // The run as a one-axis index space, each operand read contiguously.
+      return {
+        advance: { a: begin, b: begin, output: begin },
+        set: { d0: 1, d1: 1, d2: 1, d3: end - begin, a_s3: 1, b_s3: 1 },
+      };
+  }
+}
+
+const ELEMENTWISE_S8_RUNS: CallTiler = tiler('rows', elementUnits, (args) => (args.call.fn === 'eenn_softmax_s8' ? 1 : ELEMENT_GRANULE), elementEdit);
 
 export const ELEMENTWISE_S8: KernelContract = {
   kernels: ['eenn_elementwise_add_s8', 'eenn_elementwise_sub_s8', 'eenn_elementwise_mul_s8', 'eenn_lut_s8', 'eenn_softmax_s8'],
@@ -30,5 +89,6 @@ export const ELEMENTWISE_S8: KernelContract = {
     { axis: 'rows', reads: 'the same elements of each input (softmax: whole rows)' },
     { axis: 'channels', reads: 'the same elements of each input' },
   ],
+  tiler: ELEMENTWISE_S8_RUNS,
   ...NOTHING_OPTIONAL,
 };

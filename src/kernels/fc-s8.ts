@@ -1,12 +1,35 @@
-// Contract of the int8 fully connected kernel (eenn_fc_s8): weight rows in the paired layout, no scratch, and
-// the optional paths of its output stage (EENN_FC_S8_EXACT is a correctness switch, checked in model.c).
+// Contract of the int8 fully connected kernel (eenn_fc_s8): weight rows in the paired layout, no scratch, the
+// optional paths of its output stage (EENN_FC_S8_EXACT is a correctness switch, checked in model.c), and its
+// tiles of output features.
 
 import { INT8_DOMAIN } from '../ir/int8.js';
-import type { KernelContract } from './contract.js';
+import type { CallTiler, KernelContract } from './contract.js';
 import { outputStageChecks, outputStageSwitches } from './output-stage-s8.js';
-import { pairedLayoutChecks } from './weight-layout-s8.js';
+import { intOf, tiler } from './tiles.js';
+import { pairedLayoutChecks, pairedRowBytes } from './weight-layout-s8.js';
 
 const OUTPUT_STAGE = { exact: 'EENN_FC_S8_EXACT', saturate: 'EENN_FC_S8_SATURATE' };
+
+/**
+ * Tiles of output features of eenn_fc_s8, by pointer arithmetic: weight rows are packed in pairs (m, m + 1), so a
+ * tile starts at an even feature (granule 2) and its rows are the pairs from there, an odd last feature keeping
+ * its plain row. One input row only: the output's row stride is out_features.
+ */
+const FC_S8_FEATURES: CallTiler = tiler(
+  'channels',
+  (args) => (intOf(args, 'rows') === 1 ? intOf(args, 'out_features') : undefined),
+  () => 2,
+  (args, begin, end) => ({
+    advance: {
+      weights: begin * pairedRowBytes(intOf(args, 'in_features')),
+      bias: begin,
+      output: begin,
+      output_multiplier: begin,
+      output_shift: begin,
+    },
+    set: { out_features: end - begin },
+  }),
+);
 
 export const FC_S8: KernelContract = {
   kernels: ['eenn_fc_s8'],
@@ -18,6 +41,7 @@ export const FC_S8: KernelContract = {
     { axis: 'rows', reads: 'the same rows of the input' },
     { axis: 'channels', reads: "the whole input, and those output features' weight rows" },
   ],
+  tiler: FC_S8_FEATURES,
   switches: [
     { macro: 'EENN_FC_S8_EXACT', note: 'fully connected layers that need the exact output stage (required when 1)', required: true },
     { macro: 'EENN_FC_S8_SATURATE', note: 'fully connected layers whose clamp is the whole int8 range' },

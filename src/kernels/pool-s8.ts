@@ -1,11 +1,13 @@
 // Contracts of the int8 pooling kernels (eenn_max_pool2d_s8, eenn_avg_pool2d_s8): no scratch, and when a pooling
-// step may write its output over the start of its input (checked output by output against the kernels' windows).
+// step may write its output over the start of its input (checked output by output against the kernels' windows),
+// and their channel tiles.
 
 import { isDefaultDomain, sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInt, attrInts } from '../ops/attrs.js';
 import { forwardWindow } from '../ops/spatial.js';
-import { NOTHING_OPTIONAL, windowRowsTile, type KernelContract } from './contract.js';
+import { NOTHING_OPTIONAL, windowRowsTile, type CallTiler, type KernelContract } from './contract.js';
+import { intOf, tiler } from './tiles.js';
 
 /** True for a pooling node the int8 pooling kernels compute: QAveragePool, MaxPool / GlobalMaxPool of int8 tensors. */
 function isInt8Pool(graph: Graph, node: Node): boolean {
@@ -78,6 +80,20 @@ const POOL_ALIASING = {
 
 const POOL_TILES = [windowRowsTile('the plane'), { axis: 'channels', reads: 'the same channel planes of the input' }] as const;
 
+/**
+ * Channel tiles of the pooling kernels (their `channels` are batches * C planes), by pointer arithmetic on the
+ * input and output planes.
+ */
+const POOL_S8_CHANNELS: CallTiler = tiler(
+  'channels',
+  (args) => intOf(args, 'channels'),
+  () => 1,
+  (args, begin, end) => ({
+    advance: { input: begin * intOf(args, 'in_h') * intOf(args, 'in_w'), output: begin * intOf(args, 'out_h') * intOf(args, 'out_w') },
+    set: { channels: end - begin },
+  }),
+);
+
 export const MAX_POOL_S8: KernelContract = {
   kernels: ['eenn_max_pool2d_s8'],
   header: 'eenn_kernels_s8.h',
@@ -85,6 +101,7 @@ export const MAX_POOL_S8: KernelContract = {
   scratchBytes: () => 0,
   aliasing: POOL_ALIASING,
   tiles: POOL_TILES,
+  tiler: POOL_S8_CHANNELS,
   ...NOTHING_OPTIONAL,
 };
 

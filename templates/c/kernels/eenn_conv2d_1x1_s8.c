@@ -4,6 +4,8 @@
  * rows by eenn_multiply_columns_s8, as eenn_conv2d_s8 multiplies its columns; on DSP, with 16 input channels or
  * more, two adjacent pixels are gathered and expanded to int16 pairs in one pass (one halfword load per channel).
  * Without a scratch (NULL) the input is read in place, one output of one channel at a time.
+ * eenn_conv2d_1x1_s8_pixels computes a run of pixels only (a tile of an intermittent build), each output exactly as
+ * the whole call computes it; eenn_conv2d_1x1_s8 is the run of every pixel.
  */
 #include "eenn_conv_support_s8.h"
 
@@ -49,12 +51,13 @@ static void eenn_gather_pair_1x1_dsp(const int8_t *x, int32_t size, int32_t in_c
 }
 #endif
 
-void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                        const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output, int8_t *EENN_RESTRICT scratch,
-                        int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
-                        int32_t input_offset, int32_t output_offset,
-                        const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
-                        int32_t act_min, int32_t act_max)
+void eenn_conv2d_1x1_s8_pixels(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
+                               const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
+                               int8_t *EENN_RESTRICT scratch, int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
+                               int32_t input_offset, int32_t output_offset,
+                               const int32_t *EENN_RESTRICT output_multiplier,
+                               const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max,
+                               int32_t pixel_begin, int32_t pixel_end)
 {
     (void)input_offset; /* folded into the bias */
     const eenn_output_stage_s8 o = {
@@ -71,7 +74,7 @@ void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RE
 #if EENN_CONV_S8_DIRECT
         if (scratch == NULL) {
             /* One output channel of one pixel at a time, the input read in place. */
-            for (int32_t p = 0; p < size; p++) {
+            for (int32_t p = pixel_begin; p < pixel_end; p++) {
                 for (int32_t m = 0; m < out_c; m++) {
                     uint32_t acc = bias != NULL ? (uint32_t)bias[m] : 0u;
                     /* Channel m's row, a chunk of the paired layout at a time. */
@@ -89,8 +92,8 @@ void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RE
             continue;
         }
 #endif
-        for (int32_t p = 0; p < size;) {
-            const int32_t pixels = size - p < EENN_CONV_S8_PIXELS ? size - p : EENN_CONV_S8_PIXELS;
+        for (int32_t p = pixel_begin; p < pixel_end;) {
+            const int32_t pixels = pixel_end - p < EENN_CONV_S8_PIXELS ? pixel_end - p : EENN_CONV_S8_PIXELS;
 #if defined(EENN_CONV_S8_DSP)
             if (pixels == 2 && in_c >= EENN_PAIR_CHUNK_S8) {
                 eenn_gather_pair_1x1_dsp(in + p, size, in_c, (uint8_t *)eenn_column_s8(scratch, in_c, 0),
@@ -112,4 +115,15 @@ void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RE
             p += pixels;
         }
     }
+}
+
+void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
+                        const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output, int8_t *EENN_RESTRICT scratch,
+                        int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
+                        int32_t input_offset, int32_t output_offset,
+                        const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
+                        int32_t act_min, int32_t act_max)
+{
+    eenn_conv2d_1x1_s8_pixels(input, weights, bias, output, scratch, batches, in_c, size, out_c, input_offset,
+                              output_offset, output_multiplier, output_shift, act_min, act_max, 0, size);
 }

@@ -63,7 +63,8 @@ describe('intermittent builds with early exits and in float32, in QEMU, without 
     for (const kind of ['steps', 'tiles'] as const) {
       const got = await run(`float-${kind}`, model, tasksOf(model, plan, 'memory-mapped', kind));
       expect(got.exits).toEqual(plain.exits);
-      for (let s = 0; s < model.samples; s++) expect(Buffer.from(got.outputs[s]!).equals(Buffer.from(plain.outputs[s]!)), `${kind}, sample ${s}`).toBe(true);
+      for (let s = 0; s < model.samples; s++)
+        expect(Buffer.from(got.outputs[s]!).equals(Buffer.from(plain.outputs[s]!)), `${kind}, sample ${s}`).toBe(true);
     }
   }, 240_000);
 });

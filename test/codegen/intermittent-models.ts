@@ -69,9 +69,7 @@ export function tasksOf(model: ExampleModel, plan: MemoryPlan, nvm: NvmKind, kin
   const budget = 100_000;
   if (kind === 'steps') return naiveTasks(plan, undefined, { nvm, budget, overheads: OVERHEADS });
   const tilings = stepTilings(model.graph, plan, model.precision);
-  const facts: StepFacts[] = tilings.map((tiling) =>
-    tiling ? { instructions: Math.round(tileFactor * budget), tiling } : { instructions: 300 },
-  );
+  const facts: StepFacts[] = tilings.map((tiling) => (tiling ? { instructions: Math.round(tileFactor * budget), tiling } : { instructions: 300 }));
   return splitTasks(plan, facts, { budget, nvm, overheads: OVERHEADS });
 }
 

@@ -1,0 +1,165 @@
+// Test harness of the kernel tiles (src/kernels/*: CallTiler): lowers small graphs, takes each step that is one
+// call of a family with a tiler, cuts it in uneven tiles and writes one C program that runs, for every such call,
+// the whole call and its tiles (forward and in reverse order) into separate output buffers with a guard after
+// them, and reports each call whose tiles do not give the whole call's bytes. The program runs on the host (gcc)
+// or on Cortex-M4 in QEMU (the test firmware's startup and semihosting, so the DSP paths run too).
+
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { sizeOf } from '../../src/ir/graph.js';
+import { formatFloat } from '../../src/codegen/c-format.js';
+import { renderFirmware } from '../../src/codegen/firmware.js';
+import type { KernelArg, KernelCall } from '../../src/kernels/call.js';
+import { emulatorCommand, loadTarget } from '../../src/target/target.js';
+import { seededRandom } from '../schedule/graph-builder.js';
+import { partsOf, type TiledCall } from './tiles-graphs.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const KERNELS = join(ROOT, 'templates/c/kernels');
+const RUNTIME = join(ROOT, 'templates/c/runtime');
+
+/** Elements of guard after each output buffer: a tile that writes past the output shows there. */
+const GUARD = 64;
+
+const CTYPES: Record<string, string> = { int8: 'int8_t', float32: 'float', int32: 'int32_t' };
+
+function cValue(ctype: string, v: number): string {
+  return ctype === 'float' ? formatFloat(v) : String(v);
+}
+
+/** One check function `check_<k>` and the arrays it uses. */
+function checkSource(t: TiledCall, k: number, rand: () => number): string[] {
+  const lines: string[] = [];
+  const names = new Map<string, string>();
+  const arrayOf = (key: string, ctype: string, values: ArrayLike<number>): string => {
+    let name = names.get(key);
+    if (!name) {
+      name = `k${k}_a${names.size}`;
+      names.set(key, name);
+      const body = Array.from(values, (v) => cValue(ctype, v)).join(', ');
+      lines.push(`static ${ctype} ${name}[${Math.max(1, values.length)}] __attribute__((aligned(8))) = {${body || '0'}};`);
+    }
+    return name;
+  };
+  const outArg = t.call.args.find((a) => a.name === 'output');
+  if (outArg?.kind !== 'tensor') throw new Error(`${t.label}: no output tensor`);
+  const out = t.graph.tensors.get(outArg.tensor)!;
+  const outType = CTYPES[out.dtype]!;
+  const outCount = sizeOf(out.shape) + GUARD;
+  lines.push(`static ${outType} k${k}_out[3][${outCount}] __attribute__((aligned(8)));`);
+  if (t.call.args.some((a) => a.kind === 'scratch')) {
+    const scratchType = t.precision === 'int8' ? 'int8_t' : 'float';
+    lines.push(`static ${scratchType} k${k}_scratch[${Math.max(16, t.scratchBytes)}] __attribute__((aligned(8)));`);
+  }
+
+  const expr = (arg: KernelArg, buffer: number): string => {
+    const plus = (base: string, offset: number | undefined) => (offset ? `${base} + ${offset}` : base);
+    switch (arg.kind) {
+      case 'tensor': {
+        if (arg.name === 'output') return plus(`k${k}_out[${buffer}]`, arg.offset);
+        const tensor = t.graph.tensors.get(arg.tensor)!;
+        const ctype = CTYPES[tensor.dtype];
+        if (!ctype) throw new Error(`${t.label}: tensor ${arg.tensor} of ${tensor.dtype}`);
+        const values =
+          (tensor.data as ArrayLike<number> | undefined) ??
+          Array.from({ length: sizeOf(tensor.shape) }, () => (ctype === 'float' ? rand() * 2 - 1 : Math.floor(rand() * 256) - 128));
+        return plus(arrayOf(`t:${arg.tensor}`, ctype, values), arg.offset);
+      }
+      case 'const':
+        return plus(arrayOf(`c:${arg.array.name}`, arg.array.ctype, arg.array.data), arg.offset);
+      case 'int':
+        return String(arg.value);
+      case 'float':
+        return formatFloat(arg.value);
+      case 'macro':
+        return arg.value;
+      case 'null':
+        return 'NULL';
+      case 'scratch':
+        return plus(`k${k}_scratch`, arg.offset);
+    }
+  };
+  const callText = (call: KernelCall, buffer: number) => `    ${call.fn}(${call.args.map((a) => expr(a, buffer)).join(', ')});`;
+  const parts = partsOf(t);
+  const body = [
+    `    memset(k${k}_out, 0x5A, sizeof k${k}_out);`,
+    callText(t.call, 0),
+    ...parts.map((p) => callText(p, 1)),
+    ...[...parts].reverse().map((p) => callText(p, 2)),
+    `    const int bad = memcmp(k${k}_out[0], k${k}_out[1], sizeof k${k}_out[0]) != 0 || memcmp(k${k}_out[0], k${k}_out[2], sizeof k${k}_out[0]) != 0;`,
+    `    report(${JSON.stringify(t.label)}, bad);`,
+    '    return bad;',
+  ];
+  // The arrays are declared by expr() as the calls are printed: print the body first.
+  const fn = [`static int check_${k}(void)`, '{', ...body, '}'];
+  return [...lines, ...fn, ''];
+}
+
+/** The C program: every check, main returning the number of calls whose tiles differ. */
+export function programSource(calls: TiledCall[], platform: 'host' | 'cortex-m'): string {
+  const rand = seededRandom(7);
+  const head = [
+    '/* Tiles of kernel calls against the whole calls (generated by test/kernels/tiles-harness.ts). */',
+    '#include <math.h>',
+    '#include <stdint.h>',
+    '#include <string.h>',
+    '#include "eenn_kernels_s8.h"',
+    '#include "eenn_kernels_f32.h"',
+    ...(platform === 'host'
+      ? ['#include <stdio.h>', 'static void report(const char *label, int bad) { printf("%s %s\\n", bad ? "FAIL" : "ok", label); fflush(stdout); }']
+      : [
+          '#include "eenn_semihosting.h"',
+          'static void report(const char *label, int bad)',
+          '{',
+          '    eenn_semihosting_write0(bad ? "FAIL " : "ok ");',
+          '    eenn_semihosting_write0(label);',
+          '    eenn_semihosting_write0("\\n");',
+          '}',
+        ]),
+    '',
+  ];
+  const checks = calls.flatMap((t, k) => checkSource(t, k, rand));
+  const main = ['int main(void)', '{', '    int bad = 0;', ...calls.map((_, k) => `    bad += check_${k}();`), '    return bad;', '}', ''];
+  return [...head, ...checks, ...main].join('\n');
+}
+
+/** The kernel sources the calls use. */
+function sourcesOf(calls: TiledCall[]): string[] {
+  return [...new Set(calls.flatMap((t) => [t.call.source, ...(t.call.uses ?? [])]))];
+}
+
+/** Result lines of a run: `ok LABEL` or `FAIL LABEL`, one per call. */
+export interface TilesRun {
+  lines: string[];
+  exitCode: number;
+}
+
+/** Builds the program with gcc for the host and runs it. */
+export async function runTilesOnHost(dir: string, calls: TiledCall[]): Promise<TilesRun> {
+  writeFileSync(join(dir, 'main.c'), programSource(calls, 'host'));
+  const sources = sourcesOf(calls).map((s) => join(KERNELS, s));
+  const flags = ['-O2', '-std=c99', '-Wall', '-Wextra', '-Werror', `-I${KERNELS}`, `-I${RUNTIME}`];
+  await execa('gcc', [...flags, 'main.c', ...sources, '-lm', '-o', 'tiles'], { cwd: dir });
+  const run = await execa(join(dir, 'tiles'), [], { cwd: dir, reject: false });
+  return { lines: run.stdout.split('\n').filter((l) => l !== ''), exitCode: run.exitCode ?? -1 };
+}
+
+/** Builds the program as Cortex-M4 firmware (the test firmware's runtime) and runs it in QEMU. */
+export async function runTilesOnCortexM4(dir: string, calls: TiledCall[]): Promise<TilesRun> {
+  const target = loadTarget('cortex-m4');
+  const kernelSources = sourcesOf(calls).map((s) => `kernels/${s}`);
+  const files = renderFirmware(target, { modelName: 'tiles', kernelSources, inputBytes: [1], outputBytes: [1], modelSources: [] });
+  files.set('main.c', programSource(calls, 'cortex-m'));
+  for (const [path, text] of files) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  mkdirSync(join(dir, 'kernels'), { recursive: true });
+  for (const name of readdirSync(KERNELS)) copyFileSync(join(KERNELS, name), join(dir, 'kernels', name));
+  copyFileSync(join(RUNTIME, 'eenn_fixedpoint.h'), join(dir, 'kernels', 'eenn_fixedpoint.h'));
+  await execa('make', ['-s', 'tiles.elf'], { cwd: dir });
+  const [program, ...args] = emulatorCommand(target, 'tiles.elf');
+  const run = await execa(program, args, { cwd: dir, reject: false, timeout: 120_000, stdin: 'ignore', all: true });
+  return { lines: (run.all ?? '').split('\n').filter((l) => l !== ''), exitCode: run.exitCode ?? -1 };
+}

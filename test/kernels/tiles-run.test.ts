@@ -1,0 +1,58 @@
+// The kernel tiles in C (src/kernels/*: CallTiler): every call of the tile graphs that a tiler cuts, run whole and
+// as its uneven tiles (one-granule tiles, a short last tile; forward and in reverse order) into separate buffers,
+// on the host (gcc: the portable paths) and on Cortex-M4 in QEMU (the DSP paths: first-layer tiles of 8 pixels,
+// pairs of pixels); the tiles must give the whole call's output bytes, and write nothing past the output.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runTilesOnCortexM4, runTilesOnHost } from './tiles-harness.js';
+import { floatTileGraph, int8TileGraph, tiledCalls } from './tiles-graphs.js';
+
+const calls = [...tiledCalls('int8', int8TileGraph(), 'int8', { noScratch: true }), ...tiledCalls('float32', floatTileGraph(), 'float32')];
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eenn-tiles-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+describe('kernel tiles in C', () => {
+  it('covers every family with a tiler, and the direct paths without a scratch', () => {
+    const kernels = new Set(calls.map((c) => c.call.fn));
+    expect([...kernels].sort()).toEqual(
+      [
+        'eenn_avg_pool2d_s8',
+        'eenn_conv2d_1x1_f32',
+        'eenn_conv2d_1x1_s8',
+        'eenn_conv2d_f32',
+        'eenn_conv2d_s8',
+        'eenn_depthwise_conv2d_3x3_f32',
+        'eenn_depthwise_conv2d_f32',
+        'eenn_depthwise_conv2d_s8',
+        'eenn_elementwise_add_s8',
+        'eenn_elementwise_mul_s8',
+        'eenn_elementwise_sub_s8',
+        'eenn_fc_s8',
+        'eenn_lut_s8',
+        'eenn_max_pool2d_s8',
+        'eenn_softmax_s8',
+      ].sort(),
+    );
+    expect(calls.filter((c) => c.label.includes('without scratch'))).toHaveLength(6);
+  });
+
+  it('gives the whole call bit for bit on the host', async () => {
+    const run = await runTilesOnHost(tempDir(), calls);
+    expect(run.lines).toEqual(calls.map((c) => `ok ${c.label}`));
+    expect(run.exitCode).toBe(0);
+  }, 60_000);
+
+  it('gives the whole call bit for bit on Cortex-M4 (DSP paths)', async () => {
+    const run = await runTilesOnCortexM4(tempDir(), calls);
+    expect(run.lines).toEqual(calls.map((c) => `ok ${c.label}`));
+    expect(run.exitCode).toBe(0);
+  }, 120_000);
+});

@@ -39,6 +39,12 @@ export interface FirmwareRun {
    * sample did not get there or nothing counts them.
    */
   exitInstructions: (number | null)[][];
+  /**
+   * Per sample, per task of an intermittent build (EENN_NUM_TASKS; none for a plain build): the instructions from
+   * the start of eenn_run() to right after that task's commit, cumulative, the trace's own cost left out; null
+   * where the sample did not get there or nothing counts them.
+   */
+  taskInstructions: (number | null)[][];
   /** Raw SysTick ticks per sample (0 on the host). */
   ticks: number[];
   /** Deepest stack use over the whole run in bytes (high-water mark); null where not measured (host). */
@@ -52,7 +58,10 @@ export interface FirmwareRun {
 /** Files the firmware reads and writes in its working directory (written by templates/c/firmware/main.c.hbs). */
 export const FIRMWARE_FILES = { input: 'input.bin', output: 'output.bin', stats: 'stats.bin', options: 'options.bin' } as const;
 
-/** A stats.bin record: exit, flags, ticks; then the ticks of each early exit (STATS_EXIT_TICKS). */
+/**
+ * A stats.bin record: exit, flags, ticks; then the ticks of each early exit (STATS_EXIT_TICKS), then those of each
+ * task of an intermittent build (STATS_TASK_TICKS; the record's flags hold their count from bit 8).
+ */
 const STATS_RECORD_BYTES = 16;
 const STATS_EXIT_TICKS_BYTES = 8;
 const STATS_TRAILER_BYTES = 16;
@@ -60,6 +69,9 @@ const STATS_MAGIC = 0x4e4e4545;
 const STATS_TICKS_MEASURED = 1;
 const STATS_STACK_MEASURED = 2;
 const STATS_EXIT_TICKS = 4;
+const STATS_TASK_TICKS = 8;
+const RECORD_TASK_TICKS = 2;
+const RECORD_COUNT_SHIFT = 8;
 /** options.bin, bit 0: eenn_trace_exit continues past every exit. */
 const OPTION_CONTINUE_PAST_EXITS = 1;
 /** The ticks of an exit the sample did not get to. */
@@ -157,9 +169,12 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
     });
   });
   const stats = new DataView(statsFile.buffer, statsFile.byteOffset, statsFile.byteLength);
-  // Records of a firmware that measures its exits carry 8 bytes per early exit: their size says how many.
+  // Records of a firmware that measures its exits carry 8 bytes per early exit, and one that traces its tasks 8 per
+  // task (their count in the flags): the size says how many exits.
   const recordBytes = (statsFile.byteLength - STATS_TRAILER_BYTES) / samples;
-  const earlyExits = (recordBytes - STATS_RECORD_BYTES) / STATS_EXIT_TICKS_BYTES;
+  const recordFlags = statsFile.byteLength >= STATS_RECORD_BYTES + STATS_TRAILER_BYTES ? stats.getUint32(4, true) : 0;
+  const tasks = recordFlags & RECORD_TASK_TICKS ? recordFlags >>> RECORD_COUNT_SHIFT : 0;
+  const earlyExits = (recordBytes - STATS_RECORD_BYTES) / STATS_EXIT_TICKS_BYTES - tasks;
   const trailer = samples * recordBytes;
   if (!Number.isInteger(earlyExits) || earlyExits < 0 || stats.getUint32(trailer, true) !== STATS_MAGIC) {
     throw new EennError({
@@ -176,7 +191,7 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
       hint: 'the firmware stopped early: run again, and report it with the model if it repeats',
     });
   const flags = stats.getUint32(trailer + 12, true);
-  if (earlyExits > 0 !== ((flags & STATS_EXIT_TICKS) !== 0)) {
+  if (earlyExits > 0 !== ((flags & STATS_EXIT_TICKS) !== 0) || tasks > 0 !== ((flags & STATS_TASK_TICKS) !== 0)) {
     throw new EennError({
       code: 'E_RUN',
       message: `stats.bin records of ${recordBytes} bytes do not match its flags (${flags})`,
@@ -197,6 +212,7 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
   const ticks: number[] = [];
   const instructions: (number | null)[] = [];
   const exitInstructions: (number | null)[][] = [];
+  const taskInstructions: (number | null)[][] = [];
   const measured = (flags & STATS_TICKS_MEASURED) !== 0;
   const u64 = (at: number): bigint => stats.getBigUint64(at, true);
   for (let sample = 0; sample < samples; sample++) {
@@ -206,15 +222,16 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
     const sampleTicks = Number(u64(record + 8));
     ticks.push(sampleTicks);
     instructions.push(measured ? ticksToInstructions(sampleTicks, target) : null);
-    exitInstructions.push(
-      Array.from({ length: earlyExits }, (_, i) => {
-        const exitTicks = u64(record + STATS_RECORD_BYTES + STATS_EXIT_TICKS_BYTES * i);
-        return measured && exitTicks !== NOT_REACHED ? ticksToInstructions(Number(exitTicks), target) : null;
-      }),
-    );
+    const cumulative = (count: number, first: number): (number | null)[] =>
+      Array.from({ length: count }, (_, i) => {
+        const at = u64(record + STATS_RECORD_BYTES + STATS_EXIT_TICKS_BYTES * (first + i));
+        return measured && at !== NOT_REACHED ? ticksToInstructions(Number(at), target) : null;
+      });
+    exitInstructions.push(cumulative(earlyExits, 0));
+    taskInstructions.push(cumulative(tasks, earlyExits));
   }
   const stackBytes = flags & STATS_STACK_MEASURED ? stats.getUint32(trailer + 8, true) : null;
-  return { outputs, exits, instructions, exitInstructions, ticks, stackBytes };
+  return { outputs, exits, instructions, exitInstructions, taskInstructions, ticks, stackBytes };
 }
 
 /** The E_RUN error for a run that ended with a non-zero status or a signal. */

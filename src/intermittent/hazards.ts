@@ -50,6 +50,11 @@ export class TaskWalk {
     for (const r of access.readsAfter) for (const part of this.written.outside(r)) this.liveIn.push({ ...part, reader: step });
   }
 
+  /** The plan buffers of the live-in bytes read so far. */
+  liveInBuffers(): Set<number> {
+    return new Set(this.liveIn.map((live) => live.buffer));
+  }
+
   /** True when some byte of `range` was not written in full by the task so far (it holds what was there before). */
   isLiveIn(range: ByteRange): boolean {
     return this.written.outside(range).length > 0;
@@ -113,4 +118,34 @@ export function outOfPlaceNeeded(plan: MemoryPlan, tasks: TaskPlan, accesses: re
     }
   }
   return names;
+}
+
+/**
+ * What the planner must keep for `tasks` to be free of hazards whatever the arena's layout (PlanOptions.keepUntil):
+ * each tensor of a buffer that is live-in to a task, produced before the task, is kept until the task's last step,
+ * so that nothing the task writes can take its bytes. With these (and outOfPlaceNeeded's steps out of place) a
+ * split made without cutting at hazards (SplitOptions.hazards 'ignore') has none in the new plan; the arena pays
+ * only for the tasks that need it.
+ */
+export function keepUntilOfTasks(plan: MemoryPlan, tasks: TaskPlan, accesses: readonly StepAccess[] = planAccesses(plan)): Map<string, number> {
+  const producedAt = new Map<string, number>();
+  for (const step of plan.steps) for (const node of step.nodes) for (const out of node.outputs) if (out !== '') producedAt.set(out, step.index);
+  const keep = new Map<string, number>();
+  for (const task of tasks.tasks) {
+    if (task.pieces.length === 0) continue;
+    const first = task.pieces[0]!.step;
+    const last = task.pieces[task.pieces.length - 1]!.step;
+    const walk = new TaskWalk(accesses);
+    for (const { step, whole, ends } of stepsOf(task.pieces)) {
+      walk.enter(step);
+      if (ends) walk.leave(step, whole);
+    }
+    // Even where the buffer lives on (an in-place chain the planner may now break up), each tensor is kept itself.
+    for (const id of walk.liveInBuffers()) {
+      for (const name of plan.buffers[id]!.tensors) {
+        if ((producedAt.get(name) ?? -1) < first) keep.set(name, Math.max(keep.get(name) ?? -1, last));
+      }
+    }
+  }
+  return keep;
 }

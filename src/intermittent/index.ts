@@ -6,8 +6,8 @@ export type { IntermittentOptions, NvmKind, Piece, StepFacts, Task, TaskOverhead
 export { INTERMITTENT_MARGIN } from './types.js';
 export { resolveIntermittentOptions, instructionsOf, type RawIntermittentOptions } from './options.js';
 export { planAccesses, type ByteRange, type StepAccess } from './accesses.js';
-export { taskHazard, outOfPlaceNeeded } from './hazards.js';
+export { taskHazard, outOfPlaceNeeded, keepUntilOfTasks } from './hazards.js';
 export { liveAtCut, liveSets, liveAfterPiece, liveBeforePiece, type LiveSet, type LiveSets } from './live.js';
 export { stepCostsFromTrace, pieceInstructions, bytesCost, taskWindowInstructions } from './costs.js';
 export { naiveTasks, splitTasks, taskLimit, budgetFor, taskWindowCost, type SplitOptions } from './split.js';
-export { splitUntilStable, INTERMITTENT_SCHEDULE } from './stable.js';
+export { splitWithPlanner, splitUntilStable, INTERMITTENT_SCHEDULE, type PlanChoices, type PlannedTasks } from './stable.js';

@@ -28,6 +28,12 @@ export interface SplitOptions {
   budgetText?: string;
   /** The node names the plan was made to run out of place (PlanOptions.outOfPlace), recorded in the TaskPlan. */
   outOfPlace?: readonly string[];
+  /**
+   * 'cut' (default): no task has a write-after-read hazard in this plan (tasks end where one would begin).
+   * 'ignore': tasks by cost alone, for a plan made again with keepUntilOfTasks and outOfPlaceNeeded of the result,
+   * in which they have none (splitWithPlanner).
+   */
+  hazards?: 'cut' | 'ignore';
 }
 
 /**
@@ -116,6 +122,7 @@ export function splitTasks(plan: MemoryPlan, facts: readonly StepFacts[], option
   checkPiecesFit(plan, facts, overheads, sets, options);
   const cuts = cutPositions(facts, overheads, sets, limit);
   const accesses = planAccesses(plan);
+  const cutAtHazards = options.hazards !== 'ignore';
 
   const positions = cuts.step.length; // the last is the end of the inference
   const liveAt = (p: number): LiveSet => (cuts.unit[p]! > 0 ? sets.inside[cuts.step[p]!]! : sets.before[cuts.step[p]!]!);
@@ -136,7 +143,7 @@ export function splitTasks(plan: MemoryPlan, facts: readonly StepFacts[], option
       if (s !== step) {
         step = s;
         begin = 0;
-        if (walk.enter(s) !== undefined) break; // and every longer task has it too
+        if (walk.enter(s) !== undefined && cutAtHazards) break; // and every longer task has it too
       }
       const ends = cuts.step[p] !== s;
       const piece = pieceInstructions(facts[s]!, tileOf(begin, ends ? cuts.units[s]! : cuts.unit[p]!, cuts.units[s]!), overheads);

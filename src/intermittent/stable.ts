@@ -1,13 +1,16 @@
-// The plan and the split made to agree: a step that writes over its input in place, where that input is live-in
-// to its task, is planned out of place (PlanOptions.outOfPlace) and the schedule is split again, until no step
-// needs it. The steps stay the same throughout (only buffers move), so the step facts measured once still hold.
+// The plan and the split made to agree. First the tasks are chosen by cost alone; the planner is then asked to keep
+// each task's live-in tensors until the task ends (PlanOptions.keepUntil) and to run out of place the in-place steps
+// whose input is live-in to their task (PlanOptions.outOfPlace), so that no task writes over what it read from
+// before it. Where that arena does not fit the room given, tasks end at the hazards of the plain plan instead.
+// The steps stay the same throughout (only buffers move), so the step facts measured once still hold.
 
 import type { Graph } from '../ir/graph.js';
 import { planMemory } from '../schedule/memory-plan.js';
 import type { MemoryPlan, PlanOptions } from '../schedule/plan-types.js';
 import type { ScheduleOptions } from '../schedule/schedule.js';
-import { outOfPlaceNeeded } from './hazards.js';
-import { splitTasks, type SplitOptions } from './split.js';
+import { keepUntilOfTasks, outOfPlaceNeeded, taskHazard } from './hazards.js';
+import { liveAfterPiece, liveSets } from './live.js';
+import { splitTasks, taskLimit, taskWindowCost, type SplitOptions } from './split.js';
 import type { StepFacts, TaskPlan } from './types.js';
 
 /**
@@ -16,24 +19,91 @@ import type { StepFacts, TaskPlan } from './types.js';
  */
 export const INTERMITTENT_SCHEDULE: Readonly<ScheduleOptions> = { fusePools: false, fuseConvPairs: false };
 
+/** What the split asks of the planner: PlanOptions.outOfPlace and PlanOptions.keepUntil. */
+export interface PlanChoices {
+  outOfPlace: ReadonlySet<string>;
+  keepUntil: ReadonlyMap<string, number>;
+}
+
+/** The agreed plan and tasks; `keptInputs` says whether the tasks were chosen by cost (true) or cut at hazards. */
+export interface PlannedTasks {
+  plan: MemoryPlan;
+  tasks: TaskPlan;
+  keptInputs: boolean;
+}
+
+/** Rounds of planning again before giving up on keeping inputs (each adds steps out of place or tensors kept). */
+const KEEP_ROUNDS = 4;
+
 /**
- * Plan `graph` with `planOptions` (and INTERMITTENT_SCHEDULE) and split it into tasks; while some in-place step's
- * input is live-in to its task, plan those steps out of place too and split again. `facts` are the steps' (those of
- * the plan with `planOptions` alone: out-of-place steps change no step).
+ * Plan with `planFor` and split into tasks for the steps' `facts`. Tasks chosen by cost alone, with the plan made to
+ * keep their live-in tensors, when that plan's arena is at most `arenaRoom` bytes; else tasks that end where a
+ * hazard of the plan would begin. Either way no task has a hazard in the plan returned, and no in-place step reads
+ * a live-in input.
+ */
+export function splitWithPlanner(
+  planFor: (choices: PlanChoices) => MemoryPlan,
+  facts: readonly StepFacts[],
+  options: SplitOptions,
+  arenaRoom = Infinity,
+): PlannedTasks {
+  const outOfPlace = new Set(options.outOfPlace ?? []);
+  let plan = planFor({ outOfPlace, keepUntil: new Map() });
+  for (let round = 0; round < KEEP_ROUNDS; round++) {
+    const free = splitTasks(plan, facts, { ...options, hazards: 'ignore', outOfPlace: [...outOfPlace] });
+    for (const name of outOfPlaceNeeded(plan, free)) outOfPlace.add(name);
+    const keepUntil = keepUntilOfTasks(plan, free);
+    const next = planFor({ outOfPlace, keepUntil });
+    if (next.arenaBytes > arenaRoom) break;
+    const tasks = withPlan(next, free, [...outOfPlace]);
+    if (tasks && tasks.tasks.every((task) => taskHazard(next, task.pieces) === undefined) && outOfPlaceNeeded(next, tasks).length === 0) {
+      return { plan: next, tasks, keptInputs: true };
+    }
+    plan = next;
+  }
+  for (;;) {
+    plan = planFor({ outOfPlace, keepUntil: new Map() });
+    const tasks = splitTasks(plan, facts, { ...options, hazards: 'cut', outOfPlace: [...outOfPlace] });
+    const more = outOfPlaceNeeded(plan, tasks).filter((name) => !outOfPlace.has(name));
+    if (more.length === 0) return { plan, tasks, keptInputs: false };
+    for (const name of more) outOfPlace.add(name);
+  }
+}
+
+/**
+ * splitWithPlanner with planMemory(graph, planOptions and INTERMITTENT_SCHEDULE) as the planner; the room for the
+ * arena is `arenaRoom`, else planOptions.arenaBudgetBytes, else unbounded. `facts` are the steps' (those of the plan
+ * with `planOptions` alone: the choices change no step).
  */
 export function splitUntilStable(
   graph: Graph,
   planOptions: PlanOptions,
   facts: readonly StepFacts[],
   options: SplitOptions,
-): { plan: MemoryPlan; tasks: TaskPlan } {
-  const outOfPlace = new Set([...(planOptions.outOfPlace ?? []), ...(options.outOfPlace ?? [])]);
-  // Each round adds at least one name, so the rounds are at most the steps.
-  for (;;) {
-    const plan = planMemory(graph, { ...planOptions, ...INTERMITTENT_SCHEDULE, outOfPlace });
-    const tasks = splitTasks(plan, facts, { ...options, outOfPlace: [...outOfPlace] });
-    const more = outOfPlaceNeeded(plan, tasks).filter((name) => !outOfPlace.has(name));
-    if (more.length === 0) return { plan, tasks };
-    for (const name of more) outOfPlace.add(name);
+  arenaRoom = planOptions.arenaBudgetBytes ?? Infinity,
+): PlannedTasks {
+  const planFor = (choices: PlanChoices) =>
+    planMemory(graph, {
+      ...planOptions,
+      ...INTERMITTENT_SCHEDULE,
+      outOfPlace: new Set([...(planOptions.outOfPlace ?? []), ...choices.outOfPlace]),
+      keepUntil: choices.keepUntil,
+    });
+  return splitWithPlanner(planFor, facts, options, arenaRoom);
+}
+
+/** `tasks` with their live sets taken from `plan`, or undefined when a task no longer fits its window there. */
+function withPlan(plan: MemoryPlan, tasks: TaskPlan, outOfPlace: string[]): TaskPlan | undefined {
+  const sets = liveSets(plan);
+  const limit = taskLimit(tasks.budget);
+  let restore = sets.before[0]!.bytes;
+  const out: TaskPlan = { ...tasks, outOfPlace, tasks: [] };
+  for (const task of tasks.tasks) {
+    const live = liveAfterPiece(sets, task.pieces[task.pieces.length - 1]!);
+    const next = { ...task, liveAfter: live.buffers, liveBytesAfter: live.bytes };
+    if (taskWindowCost(tasks, next, restore) > limit) return undefined;
+    out.tasks.push(next);
+    restore = live.bytes;
   }
+  return out;
 }

@@ -96,6 +96,12 @@ export interface PlanOptions extends ScheduleOptions {
    * input again (src/intermittent/hazards.ts: outOfPlaceNeeded).
    */
   outOfPlace?: ReadonlySet<string>;
+  /**
+   * Tensors whose bytes must stay untouched until the end of a later step than their last reader (tensor name ->
+   * step index): an intermittent task that reads a tensor from before it started must not write over it before its
+   * commit, since a run after a power failure reads it again (src/intermittent/hazards.ts: keepUntilOfTasks).
+   */
+  keepUntil?: ReadonlyMap<string, number>;
 }
 
 /** Bytes of a tensor's contents. */

@@ -78,7 +78,8 @@ export function planWith(
       firstStep = Math.min(firstStep, producer.get(n) ?? 0);
       bytes = Math.max(bytes, bytesOf(n));
     }
-    const lastStep = Math.max(firstStep, groups.lastReadOf(root));
+    let lastStep = Math.max(firstStep, groups.lastReadOf(root));
+    for (const n of names) lastStep = Math.max(lastStep, options.keepUntil?.get(n) ?? -1);
     const id = buffers.length;
     buffers.push({ id, tensors: names, bytes, firstStep, lastStep, storage });
     for (const n of names) bufferOf.set(n, id);

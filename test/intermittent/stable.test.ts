@@ -1,0 +1,91 @@
+// The plan and the split made to agree (src/intermittent/stable.ts): tasks chosen by cost, with the planner keeping
+// each task's live-in tensors until its commit (PlanOptions.keepUntil) and running in place only where no task
+// re-reads the input; or, where that arena does not fit, tasks that end at the plain plan's hazards.
+
+import { describe, expect, it } from 'vitest';
+import {
+  INTERMITTENT_SCHEDULE,
+  keepUntilOfTasks,
+  outOfPlaceNeeded,
+  splitTasks,
+  splitUntilStable,
+  taskHazard,
+  type StepFacts,
+  type TaskOverheads,
+} from '../../src/intermittent/index.js';
+import { importModel } from '../../src/frontend/index.js';
+import type { Graph } from '../../src/ir/graph.js';
+import { planMemory, validatePlan } from '../../src/schedule/memory-plan.js';
+import { GraphBuilder } from '../schedule/graph-builder.js';
+
+const overheads: TaskOverheads = { tileCall: 60, resume: 150, commit: 250, perByte: 0 };
+
+/** x -> 12 x (MatMul, Add bias): a chain whose arena ping-pongs between two buffers, the Adds in place. */
+function pingPong(): Graph {
+  const b = new GraphBuilder('ping_pong');
+  let x = b.input('x', [1, 64]);
+  for (let i = 0; i < 12; i++) {
+    x = b.op('MatMul', [x, b.constant(`w${i}`, [64, 64], new Float32Array(64 * 64))], {}, [1, 64]);
+    x = b.op('Add', [x, b.constant(`b${i}`, [64], new Float32Array(64))], {}, [1, 64]);
+  }
+  b.output(x);
+  return b.build();
+}
+
+describe('splitUntilStable', () => {
+  const graph = pingPong();
+  // The first step fills most of a window: the tasks after it start from a live-in input.
+  const facts: StepFacts[] = planMemory(graph, INTERMITTENT_SCHEDULE).steps.map((step) => ({
+    instructions: step.index === 0 ? 85_000 : step.nodes[0]!.op === 'MatMul' ? 1500 : 100,
+  }));
+
+  it('keeps the live-in tensors instead of committing after every step of a ping-pong arena', () => {
+    const plain = planMemory(graph, INTERMITTENT_SCHEDULE);
+    // Cut at hazards, a task from the second on holds one step: the next step writes over its input.
+    const cut = splitTasks(plain, facts, { budget: 100_000, nvm: 'memory-mapped', overheads });
+    expect(cut.tasks.length).toBeGreaterThanOrEqual(11);
+    const { plan, tasks, keptInputs } = splitUntilStable(graph, {}, facts, { budget: 100_000, nvm: 'memory-mapped', overheads });
+    expect(keptInputs).toBe(true);
+    expect(tasks.tasks.length).toBeLessThanOrEqual(3);
+    expect(validatePlan(plan, graph)).toEqual([]);
+    for (const task of tasks.tasks) expect(taskHazard(plan, task.pieces)).toBeUndefined();
+    expect(outOfPlaceNeeded(plan, tasks)).toEqual([]);
+    // The task that begins with an Add reads its input from before it: that Add runs out of place. The arena
+    // grows by one buffer, the live-in input kept to its task's end.
+    expect(tasks.tasks.map((t) => t.pieces[0]!.step)).toEqual([0, 1, 12]);
+    expect(tasks.outOfPlace).toEqual(['add_1']);
+    expect(plan.arenaBytes).toBeGreaterThan(plain.arenaBytes);
+    expect(plan.arenaBytes).toBe(plain.arenaBytes + 256);
+    expect([...keepUntilOfTasks(plan, tasks)].every(([name, step]) => plan.buffers[plan.bufferOf.get(name)!]!.lastStep >= step)).toBe(true);
+  });
+
+  it('cuts at the hazards instead where the arena may not grow', () => {
+    const plain = planMemory(graph, INTERMITTENT_SCHEDULE);
+    const result = splitUntilStable(graph, {}, facts, { budget: 100_000, nvm: 'memory-mapped', overheads }, plain.arenaBytes);
+    expect(result.keptInputs).toBe(false);
+    expect(result.plan.arenaBytes).toBeLessThanOrEqual(plain.arenaBytes);
+    for (const task of result.tasks.tasks) expect(taskHazard(result.plan, task.pieces)).toBeUndefined();
+    expect(outOfPlaceNeeded(result.plan, result.tasks)).toEqual([]);
+    expect(result.tasks.tasks.length).toBeGreaterThan(10);
+  });
+
+  it('agrees on the Fashion-MNIST example (float), hooks and memory-mapped', () => {
+    const { graph: fmnist } = importModel('examples/fmnist/fmnist_cnn.onnx');
+    const steps = planMemory(fmnist, INTERMITTENT_SCHEDULE).steps;
+    const heavy: StepFacts[] = steps.map((step) =>
+      step.nodes[0]!.op === 'Conv' || step.nodes[0]!.op === 'Gemm'
+        ? { instructions: 400_000, tiling: { units: 32, granule: 2 } }
+        : { instructions: 20_000 },
+    );
+    for (const nvm of ['memory-mapped', 'hooks'] as const) {
+      const { plan, tasks } = splitUntilStable(fmnist, {}, heavy, {
+        budget: 100_000,
+        nvm,
+        overheads: { ...overheads, perByte: nvm === 'hooks' ? 0.1 : 0 },
+      });
+      expect(validatePlan(plan, fmnist)).toEqual([]);
+      for (const task of tasks.tasks) expect(taskHazard(plan, task.pieces)).toBeUndefined();
+      expect(outOfPlaceNeeded(plan, tasks)).toEqual([]);
+    }
+  });
+});

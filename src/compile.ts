@@ -27,7 +27,8 @@ import { attachExits, resolveExits, type ExitOptions } from './exits/index.js';
 import { makeTempDir } from './util/temp-dirs.js';
 import { finalOutput } from './exit-reference.js';
 import type { IntermittentOptions, TaskPlan } from './intermittent/index.js';
-import { buildIntermittent, type StateBytes } from './intermittent-build.js';
+import { buildIntermittent } from './intermittent-build.js';
+import type { IntermittentSizes } from './codegen/intermittent.js';
 import { encodeInput } from './io-codec.js';
 import { exitsTaken, exitTableOf, measureExitInstructions, type ExitInstructions, type ImageInFolder } from './measure-exits.js';
 
@@ -139,11 +140,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
       report.memory.ram_bytes = built.ram_bytes + built.stack_reserved_bytes;
       report.memory.stack_bytes = built.stack_reserved_bytes;
       report.memory.measured = true;
-      if (report.intermittent) {
-        // `size` counts the never-loaded NVM section (.eenn_nvm) with .bss: it is not SRAM.
-        report.memory.ram_bytes -= project.state.nvmBytes;
-        report.intermittent.memory.sram_bytes = report.memory.ram_bytes;
-      }
+      if (report.intermittent) report.intermittent.memory.sram_bytes = report.memory.ram_bytes;
       checkFit(report, target, options.model, project.ioBufferBytes, true);
       image = { ...built, elfPath: join(options.outDir, basename(built.elfPath)) };
     }
@@ -177,7 +174,7 @@ interface Project {
   /** The test firmware's input and output buffers (main.c), counted in the fit check before linking. */
   ioBufferBytes: number;
   /** An intermittent build: the sizes of the state it keeps (its NVM layout). */
-  state: StateBytes;
+  state: IntermittentSizes;
 }
 
 /** An intermittent build's plan and its split into tasks (src/intermittent-build.ts chooses them). */
@@ -209,9 +206,8 @@ function emitProject(graph: Graph, target: Target, options: CompileOptions, mode
         `arena the planner reaches (${plan.arenaBytes} bytes), with no faster variant to spend more on`,
     );
   }
-  // STAND-IN: EmitOptions.intermittent and EmittedModel.intermittent (src/codegen/intermittent.ts) until they land.
   const emitOptions = { modelName, precision: options.precision, ...(split ? { intermittent: { tasks: split.tasks } } : {}) };
-  const emitted = inFile(options.model, () => emitModel(graph, plan, emitOptions)) as ReturnType<typeof emitModel> & { intermittent?: StateBytes };
+  const emitted = inFile(options.model, () => emitModel(graph, plan, emitOptions));
   const inputBytes = graph.inputs.map((name) => tensorBytes(graph.tensors.get(name)!));
   const outputBytes = graph.outputs.map((name) => tensorBytes(graph.tensors.get(name)!));
   const firmware = renderFirmware(target, {
@@ -222,7 +218,7 @@ function emitProject(graph: Graph, target: Target, options: CompileOptions, mode
     optimization: options.optimization,
     exits: emitted.exits,
     ...(split ? { intermittent: { nvm: split.tasks.nvm } } : {}),
-  } as Parameters<typeof renderFirmware>[1]);
+  });
 
   const report = buildReport(graph, plan, target, options.precision, modelName, notes, emitted.weightBytes);
   const ioBufferBytes = firmwareBufferBytes(inputBytes, outputBytes);
@@ -234,7 +230,7 @@ function emitProject(graph: Graph, target: Target, options: CompileOptions, mode
 }
 
 /** The state of a plain build: none. */
-const NO_STATE: StateBytes = { stateBytes: 0, nvmBytes: 0, recordBytes: 0, inputsBytes: 0, outputsBytes: 0, arenaBytes: 0, sramBytes: 0 };
+const NO_STATE: IntermittentSizes = { stateBytes: 0, nvmBytes: 0, recordBytes: 0, inputsBytes: 0, outputsBytes: 0, arenaBytes: 0, sramBytes: 0 };
 
 /**
  * An intermittent build's project: plan without fused bands, measure, split into tasks that fit the budget, and
@@ -249,27 +245,21 @@ async function intermittentProject(
   notes: string[],
 ): Promise<Project> {
   const policy = options.arena ?? DEFAULT_ARENA_POLICY;
-  const result = await buildIntermittent<Project>(
-    {
-      graph,
-      target,
-      options: intermittent,
-      model: options.model,
-      optimization: options.optimization,
-      sample: measuringSample(graph, options),
-      onProgress: options.onProgress,
-      plan: ({ outOfPlace, arenaBytes }) => {
-        const budget = arenaBudgetBytes(graph, target, policy);
-        const room = budget === undefined ? { scratchlessConvs: true } : { arenaBudgetBytes: Math.min(budget, arenaBytes) };
-        // Fused pool, residual and conv-pair bands overwrite what they read: never across a commit.
-        // STAND-IN: PlanOptions.outOfPlace (src/schedule/plan-types.ts) until it lands.
-        const planOptions: Parameters<typeof planMemory>[1] = { ...room, fusePools: false, fuseConvPairs: false, ...{ outOfPlace } };
-        return planMemory(graph, planOptions);
-      },
-      emit: (plan, tasks) => emitProject(graph, target, options, modelName, notes, { plan, tasks }),
+  const result = await buildIntermittent<Project>({
+    graph,
+    target,
+    precision: options.precision,
+    options: intermittent,
+    model: options.model,
+    optimization: options.optimization,
+    sample: measuringSample(graph, options),
+    onProgress: options.onProgress,
+    planOptions: (arenaBytes) => {
+      const budget = arenaBudgetBytes(graph, target, policy);
+      return budget === undefined ? { scratchlessConvs: true } : { arenaBudgetBytes: Math.min(budget, arenaBytes) };
     },
-    options.precision,
-  );
+    emit: (plan, tasks) => emitProject(graph, target, options, modelName, notes, { plan, tasks }),
+  });
   result.project.report.intermittent = result.report;
   if (result.report.out_of_place.length > 0) {
     notes.push(`intermittent: ${result.report.out_of_place.length} in-place steps run out of place, so that no task overwrites what it reads`);

@@ -7,41 +7,55 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { EennError, inFile } from './ir/diagnostics.js';
 import type { Graph } from './ir/graph.js';
-import { tensorBytes, type MemoryPlan } from './schedule/memory-plan.js';
+import { planMemory, tensorBytes, type MemoryPlan } from './schedule/memory-plan.js';
+import type { PlanOptions } from './schedule/plan-types.js';
 import type { Target } from './target/target.js';
 import {
+  budgetFor,
   INTERMITTENT_MARGIN,
+  INTERMITTENT_SCHEDULE,
+  naiveTasks,
+  splitUntilStable,
+  stepCostsFromTrace,
+  taskLimit,
   type IntermittentOptions,
   type NvmKind,
   type StepFacts,
+  type Task,
   type TaskOverheads,
   type TaskPlan,
 } from './intermittent/index.js';
+import { stepTilings, type IntermittentSizes } from './codegen/intermittent.js';
 import type { IntermittentReport, TaskReport } from './report/task-table.js';
 import { makeTempDir, removeTempDir } from './util/temp-dirs.js';
 
 /**
- * Instructions of the runtime's fixed work (templates/c/runtime/eenn_intermittent.c), on the safe side: the split
- * sizes tasks with them and the verifying run measures every task with its real commit. `resume` (two record slots
- * read and checked by their CRC-32 at the start of a window) is never in a continuous run, so it stays an upper
- * bound; the failure-injection harness (src/toolchain/power-failures.ts) checks it by finishing every schedule
- * whose windows are all at least the budget.
+ * Instructions of the runtime's fixed work (templates/c/runtime/eenn_intermittent.c), on the safe side, in one place.
+ * `resume` (the two record slots read and checked by their CRC-32 at the start of a window, then the dispatch) never
+ * happens in a continuous run, so it stays a bound; the failure-injection harness (src/toolchain/power-failures.ts)
+ * checks it by finishing every schedule whose windows all reach the budget. `commit` is what the split adds per task;
+ * the measured step costs keep their own commit (COST_OVERHEADS), so a task's prediction is never short of the
+ * measurement, and the verifying run measures every task with its real commit anyway.
  */
 export const RUNTIME_OVERHEADS: TaskOverheads = {
   /** A tile's kernel call: its arguments, pointer arithmetic and loop set-up besides its share of the step. */
   tileCall: 400,
-  /** Finding the newest valid record (two slots, each a CRC-32 over 20 bytes) and dispatching to the task. */
+  /** Finding the newest valid record (two slots, each a CRC-32 over 20 bytes), restoring, dispatching to the task. */
   resume: 1500,
-  /** Writing one record slot (fields, CRC-32, two barriers). */
-  commit: 800,
-  /** Hooks: each byte saved or restored through eenn_nvm_write / eenn_nvm_read (the test firmware's memcpy and checks). */
+  /** Writing one record slot: fields, CRC-32 (a nibble table: about 12 instructions a byte), two barriers. */
+  commit: 600,
+  /** Hooks: each byte saved or restored through eenn_nvm_write / eenn_nvm_read (the test firmware's copy and checks). */
   perByte: 1,
 };
 
+/**
+ * The overheads taken off the traced naive run to get each step's cost: the commit stays in (a lower bound of 0 for
+ * it), so a task of k steps is predicted (k - 1) commits high, never low.
+ */
+const COST_OVERHEADS: TaskOverheads = { ...RUNTIME_OVERHEADS, commit: 0 };
+
 /** Rounds of "measure the split, cut finer where a task is over" before the build gives up (E_BUDGET). */
 const VERIFY_ROUNDS = 3;
-/** Rounds of "run in-place steps out of place where their task reads their input" before the plan must be stable. */
-const OUT_OF_PLACE_ROUNDS = 4;
 /** Time limit of one measuring run (one sample). */
 const MEASURE_TIMEOUT_MS = 180_000;
 
@@ -49,6 +63,7 @@ const MEASURE_TIMEOUT_MS = 180_000;
 export interface IntermittentBuild<P extends IntermittentProject> {
   graph: Graph;
   target: Target;
+  precision: 'int8' | 'float32';
   options: IntermittentOptions;
   /** The model file, named by the errors. */
   model: string;
@@ -57,9 +72,9 @@ export interface IntermittentBuild<P extends IntermittentProject> {
   /** One sample of every model input, encoded as the firmware reads it (the costs are measured on it). */
   sample: Uint8Array;
   onProgress?: (message: string) => void;
-  /** Plan the graph for checkpoints: no fused bands, `outOfPlace` steps out of place, the arena within `arenaBytes`. */
-  plan(options: { outOfPlace: ReadonlySet<string>; arenaBytes: number }): MemoryPlan;
-  /** The C project (model, firmware, traced build) of `plan` split into `tasks`. */
+  /** The planner's options of the build's arena policy, the arena held within `arenaBytes` (the state's room). */
+  planOptions(arenaBytes: number): PlanOptions;
+  /** The C project (model, traced test firmware) of `plan` split into `tasks`. */
   emit(plan: MemoryPlan, tasks: TaskPlan): P;
 }
 
@@ -67,18 +82,7 @@ export interface IntermittentBuild<P extends IntermittentProject> {
 export interface IntermittentProject {
   files: Map<string, string | Uint8Array>;
   /** The NVM layout of the state (EmittedModel.intermittent). */
-  state: StateBytes;
-}
-
-/** Sizes of the state the generated model keeps (src/codegen/intermittent.ts). */
-export interface StateBytes {
-  stateBytes: number;
-  nvmBytes: number;
-  recordBytes: number;
-  inputsBytes: number;
-  outputsBytes: number;
-  arenaBytes: number;
-  sramBytes: number;
+  state: IntermittentSizes;
 }
 
 export interface IntermittentResult<P> {
@@ -88,82 +92,46 @@ export interface IntermittentResult<P> {
   report: IntermittentReport;
 }
 
-/** The functions of the intermittent stage and code generation the loop calls (src/intermittent/, src/codegen/intermittent.ts). */
-interface Stage {
-  naiveTasks(plan: MemoryPlan, facts: StepFacts[]): TaskPlan;
-  splitTasks(plan: MemoryPlan, facts: StepFacts[], options: { budget: number; nvm: NvmKind; overheads: TaskOverheads }): TaskPlan;
-  stepCostsFromTrace(naive: TaskPlan, cumulative: number[], overheads: TaskOverheads): number[];
-  outOfPlaceNeeded(plan: MemoryPlan, tasks: TaskPlan): string[];
-  stepTilings(graph: Graph, plan: MemoryPlan, precision: 'int8' | 'float32'): ({ units: number; granule: number } | undefined)[];
-}
-
-async function loadStage(): Promise<Stage> {
-  // STAND-IN: resolved at run time until the stage's split and the tilings land; then static imports.
-  const codegen = './codegen/intermittent.js';
-  const [stage, tilings] = await Promise.all([import('./intermittent/index.js'), import(codegen) as Promise<object>]);
-  return { ...(stage as unknown as Stage), ...(tilings as Pick<Stage, 'stepTilings'>) };
-}
-
 /**
  * Split the schedule of `build.graph` into tasks that fit the budget on `build.target`, measured in its emulator, and
  * emit the project. Throws E_TARGET (no NVM, no emulator, NVM or SRAM too small) and E_BUDGET (a piece that no
  * split can make fit) before anything is written.
  */
-export async function buildIntermittent<P extends IntermittentProject>(
-  build: IntermittentBuild<P>,
-  precision: 'int8' | 'float32',
-): Promise<IntermittentResult<P>> {
+export async function buildIntermittent<P extends IntermittentProject>(build: IntermittentBuild<P>): Promise<IntermittentResult<P>> {
   const { target, options, graph } = build;
   const nvm = requireNvm(target, build.model);
   requireEmulator(target, build.model);
-  const stage = await loadStage();
   const overheads = RUNTIME_OVERHEADS;
   const limit = taskLimit(options.budget);
-  const arenaBytes = arenaRoom(graph, target, nvm);
+  const planOptions = build.planOptions(arenaRoom(graph, target, nvm));
 
-  // 1-4: plan, measure every step in a task of its own, split; run steps out of place where a task needs it.
-  const outOfPlace = new Set<string>();
-  let plan!: MemoryPlan;
-  let facts: StepFacts[] = [];
-  let tasks!: TaskPlan;
-  let rounds = 0;
-  for (let round = 0; ; round++) {
-    plan = build.plan({ outOfPlace, arenaBytes });
-    const tilings = stage.stepTilings(graph, plan, precision);
-    const unmeasured = plan.steps.map((_, i): StepFacts => ({ instructions: 0, ...(tilings[i] ? { tiling: tilings[i] } : {}) }));
-    const naive = stage.naiveTasks(plan, unmeasured);
-    const naiveProject = build.emit(plan, naive);
-    checkState(naiveProject.state, target, build.model);
-    build.onProgress?.(`intermittent: measuring the ${plan.steps.length} steps on ${target.name} (one sample, a task per step)`);
-    rounds++;
-    const cumulative = await measureTasks(build, naiveProject, naive.tasks.length);
-    const costs = stage.stepCostsFromTrace(naive, cumulative, overheads);
-    facts = unmeasured.map((f, i) => ({ ...f, instructions: costs[i]! }));
-    tasks = inFile(build.model, () => stage.splitTasks(plan, facts, { budget: options.budget, nvm: nvm.kind, overheads }));
-    const needed = stage.outOfPlaceNeeded(plan, tasks).filter((name) => !outOfPlace.has(name));
-    if (needed.length === 0) break;
-    if (round + 1 >= OUT_OF_PLACE_ROUNDS) {
-      throw new Error(`internal: the intermittent split still needs steps out of place after ${OUT_OF_PLACE_ROUNDS} plans (${needed.join(', ')})`);
-    }
-    for (const name of needed) outOfPlace.add(name);
-    build.onProgress?.(
-      `intermittent: ${needed.length} in-place step${needed.length === 1 ? '' : 's'} read a task's input; planning again with them out of place`,
-    );
-  }
+  // 1-2: plan without fused bands, and measure every step in a task of its own (the naive split), traced.
+  const measuredPlan = planMemory(graph, { ...planOptions, ...INTERMITTENT_SCHEDULE });
+  const naive = naiveTasks(measuredPlan);
+  const naiveProject = build.emit(measuredPlan, naive);
+  checkState(naiveProject.state, target, build.model);
+  build.onProgress?.(`intermittent: measuring the ${measuredPlan.steps.length} steps on ${target.name} (one sample, a task per step)`);
+  const costs = stepCostsFromTrace(naive, await measureTasks(build, naiveProject, naive.tasks.length), COST_OVERHEADS);
+  const tilings = stepTilings(graph, measuredPlan, build.precision);
+  let facts = costs.map((instructions, i): StepFacts => ({ instructions, ...(tilings[i] ? { tiling: tilings[i] } : {}) }));
+
+  // 3-4: split; steps that would write over their task's input in place are planned out of place (splitUntilStable).
+  const splitOptions = { budget: options.budget, budgetText: options.budgetText, nvm: nvm.kind, overheads };
+  let { plan, tasks } = inFile(build.model, () => splitUntilStable(graph, planOptions, facts, splitOptions));
 
   // 5: build the split, measure every task with its commit, and cut finer where one is over the limit.
-  for (let round = 0; ; round++) {
+  for (let round = 1; ; round++) {
     const project = build.emit(plan, tasks);
     checkState(project.state, target, build.model);
     build.onProgress?.(`intermittent: measuring the ${tasks.tasks.length} tasks on ${target.name}`);
-    rounds++;
     const measured = perTask(await measureTasks(build, project, tasks.tasks.length));
     const resume = (t: number) => overheads.resume + (nvm.kind === 'hooks' && t > 0 ? overheads.perByte * tasks.tasks[t - 1]!.liveBytesAfter : 0);
     const over = tasks.tasks.filter((task) => measured[task.index]! + resume(task.index) > limit);
     if (over.length === 0) {
-      return { project, plan, tasks, report: intermittentReport(plan, tasks, measured, { options, nvm, state: project.state, rounds }) };
+      const report = intermittentReport(plan, tasks, measured, { options, nvm, state: project.state, rounds: round });
+      return { project, plan, tasks, report };
     }
-    if (round + 1 >= VERIFY_ROUNDS) throw overBudget(build, plan, tasks, over[0]!.index, measured, resume);
+    if (round >= VERIFY_ROUNDS) throw overBudget(build, plan, tasks, over[0]!.index, measured, resume);
     // The split sized these tasks from the naive run's step costs; scale each step they run by what it really took.
     const ratio = new Map<number, number>();
     for (const task of over) {
@@ -172,17 +140,12 @@ export async function buildIntermittent<P extends IntermittentProject>(
     }
     facts = facts.map((f, step) => ({ ...f, instructions: Math.ceil(f.instructions * (ratio.get(step) ?? 1)) }));
     build.onProgress?.(`intermittent: ${over.length} task${over.length === 1 ? '' : 's'} over ${limit} instructions; splitting finer`);
-    tasks = inFile(build.model, () => stage.splitTasks(plan, facts, { budget: options.budget, nvm: nvm.kind, overheads }));
+    ({ plan, tasks } = inFile(build.model, () => splitUntilStable(graph, planOptions, facts, splitOptions)));
   }
 }
 
-/** Instructions a task may take with its resume and commit: the budget less the margin (INTERMITTENT_MARGIN). */
-export function taskLimit(budget: number): number {
-  return Math.floor(budget * (1 - INTERMITTENT_MARGIN));
-}
-
 /** A task's predicted instructions with its commit (and, for hooks, the save of its live bytes). */
-function predictedWithCommit(task: TaskPlan['tasks'][number], nvm: NvmKind, overheads: TaskOverheads): number {
+function predictedWithCommit(task: Task, nvm: NvmKind, overheads: TaskOverheads): number {
   return task.instructions + overheads.commit + (nvm === 'hooks' ? overheads.perByte * task.liveBytesAfter : 0);
 }
 
@@ -231,7 +194,7 @@ function align8(n: number): number {
 }
 
 /** NVM too small for the state, or SRAM too small for what stays there: E_TARGET with the numbers, before any run. */
-function checkState(state: StateBytes, target: Target, model: string): void {
+function checkState(state: IntermittentSizes, target: Target, model: string): void {
   const nvm = target.nvm!;
   const layout = `record slots ${state.recordBytes}, captured inputs ${state.inputsBytes}, outputs ${state.outputsBytes}, arena ${state.arenaBytes}`;
   if (state.nvmBytes > nvm.sizeBytes) {
@@ -269,9 +232,10 @@ async function measureTasks(build: IntermittentBuild<IntermittentProject>, proje
       await writeFile(join(dir, path), content);
     }
     const built = await buildFirmware(dir, build.target, { optimization: build.optimization });
-    const options = { samples: 1, timeoutMs: MEASURE_TIMEOUT_MS, traceTasks: true, continuePastExits: build.graph.exits !== undefined };
-    const run = (await runFirmware(built.elfPath, build.target, build.sample, options)) as { taskInstructions?: (number | null)[][] };
-    const counts = run.taskInstructions?.[0] ?? [];
+    // The firmware of an intermittent build traces its tasks (EENN_TRACE_TASKS); one with exits runs past them all.
+    const options = { samples: 1, timeoutMs: MEASURE_TIMEOUT_MS, continuePastExits: build.graph.exits !== undefined };
+    const run = await runFirmware(built.elfPath, build.target, build.sample, options);
+    const counts = run.taskInstructions[0] ?? [];
     if (counts.length !== taskCount || counts.some((n) => n === null)) {
       throw new EennError({
         code: 'E_RUN',
@@ -281,6 +245,13 @@ async function measureTasks(build: IntermittentBuild<IntermittentProject>, proje
       });
     }
     return counts as number[];
+  } catch (err) {
+    // The measuring project's folder is gone when the user reads the error: name the model instead.
+    if (err instanceof EennError && err.file?.startsWith(dir)) {
+      const hint = 'the measuring firmware of the intermittent build failed: this is a bug in eennc; report it with the model and the options';
+      throw new EennError({ ...err.toInfo(), file: build.model, hint });
+    }
+    throw err;
   } finally {
     await removeTempDir(dir);
   }
@@ -297,7 +268,7 @@ function overBudget(
 ): EennError {
   const task = tasks.tasks[index]!;
   const needs = measured[index]! + resume(index);
-  const smallest = Math.ceil(needs / (1 - INTERMITTENT_MARGIN));
+  const smallest = budgetFor(needs);
   return new EennError({
     code: 'E_BUDGET',
     file: build.model,
@@ -308,11 +279,11 @@ function overBudget(
   });
 }
 
-/** "step 3 /conv1/Conv (QConv)", with its tile: "rows 0-6 of 14". */
-export function pieceText(plan: MemoryPlan, piece: TaskPlan['tasks'][number]['pieces'][number]): string {
+/** "step 3 /conv1/Conv (QConv)", with its tile: "units [0, 7) of 14" (output rows or channels). */
+export function pieceText(plan: MemoryPlan, piece: Task['pieces'][number]): string {
   const step = plan.steps[piece.step]!;
   const node = step.nodes[0]!;
-  const tile = piece.tile ? ` units ${piece.tile.begin}-${piece.tile.end - 1} of ${piece.tile.units}` : '';
+  const tile = piece.tile ? ` units [${piece.tile.begin}, ${piece.tile.end}) of ${piece.tile.units}` : '';
   return `step ${piece.step} ${node.name} (${step.nodes.map((n) => n.op).join('+')})${tile}`;
 }
 
@@ -321,7 +292,7 @@ function intermittentReport(
   plan: MemoryPlan,
   tasks: TaskPlan,
   measured: number[],
-  context: { options: IntermittentOptions; nvm: Nvm; state: StateBytes; rounds: number },
+  context: { options: IntermittentOptions; nvm: Nvm; state: IntermittentSizes; rounds: number },
 ): IntermittentReport {
   const { overheads } = tasks;
   const rows = tasks.tasks.map((task): TaskReport => ({

@@ -194,11 +194,8 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
 async function intermittentFrom(options: SharedOptions): Promise<IntermittentOptions | undefined> {
   const raw = { intermittent: options.intermittent, budget: options.budget, budgetUj: options.budgetUj, failures: options.failures };
   if (Object.values(raw).every((value) => value === undefined)) return undefined;
-  // STAND-IN until src/intermittent/options.ts lands.
-  const stage = (await import('../intermittent/index.js')) as unknown as {
-    resolveIntermittentOptions: (raw: object, target: ReturnType<typeof loadTarget>) => IntermittentOptions | undefined;
-  };
-  return stage.resolveIntermittentOptions(raw, loadTarget(options.target));
+  const { resolveIntermittentOptions } = await import('../intermittent/index.js');
+  return resolveIntermittentOptions(raw, loadTarget(options.target));
 }
 
 /** People-facing progress on stderr (never on stdout, which holds results). */

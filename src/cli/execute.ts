@@ -38,7 +38,7 @@ export interface Execution {
   samples: SampleResult[];
   stackBytes: number | null;
   /** The firmware's run: raw outputs and exits, and for an intermittent build each task's cumulative instructions. */
-  run: FirmwareRun & { taskInstructions?: (number | null)[][] };
+  run: FirmwareRun;
 }
 
 export interface DataOptions {
@@ -117,10 +117,8 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
   const inputs = loadInputs(graph, data.path ?? options.model, { ...data, requireFinite: options.precision !== 'float32' });
   const inputTensor = graph.tensors.get(singleInput(graph, options.model).name)!;
   const { encoded, bytes } = encodeSamples(inputTensor, inputs);
-  // An intermittent build is run traced: its tasks' instructions are the continuous run failure schedules compare with.
-  // STAND-IN: RunOptions.traceTasks / FirmwareRun.taskInstructions (src/toolchain/run.ts) until they land.
-  const runOptions = { samples: inputs.length, timeoutMs, ...(options.intermittent ? { traceTasks: true } : {}) };
-  const run: Execution['run'] = await runFirmware(image!.elfPath, target, bytes, runOptions);
+  // An intermittent build's firmware traces its tasks: FirmwareRun.taskInstructions, what failure schedules compare with.
+  const run = await runFirmware(image!.elfPath, target, bytes, { samples: inputs.length, timeoutMs });
   const samples = run.outputs.map((out, i): SampleResult => {
     const exitIndex = graph.exits ? takenExit(graph, run.exits[i], image!.elfPath, i) : 0;
     // With exits, only the taken exit's output was written: the other outputs' bytes mean nothing.

@@ -5,37 +5,7 @@
 import { EennError } from '../ir/diagnostics.js';
 import type { Execution } from './execute.js';
 import { log } from './common-options.js';
-
-/** One schedule's outcome as runPowerFailures reports it. */
-interface ScheduleResult {
-  seed: number;
-  cycles: number;
-  instructions: number;
-  reexecuted: number;
-  ok: boolean;
-  failure?: string;
-}
-
-/** runPowerFailures' result (src/toolchain/power-failures.ts). */
-interface PowerFailures {
-  schedules: ScheduleResult[];
-  wrong: number;
-  hangs: number;
-}
-
-type RunPowerFailures = (
-  imagePath: string,
-  target: Execution['compiled']['target'],
-  inputBytes: Uint8Array,
-  options: {
-    schedules: number;
-    seed: number;
-    budget: number;
-    continuous: { outputs: Uint8Array; exit: number; instructions: number; taskInstructions: number[] };
-    timeoutMs?: number;
-    onProgress?: (message: string) => void;
-  },
-) => Promise<PowerFailures>;
+import { runPowerFailures, type ScheduleResult } from '../toolchain/power-failures.js';
 
 /** The `failures` part of test's JSON. */
 export interface FailuresSummary {
@@ -43,8 +13,12 @@ export interface FailuresSummary {
   seed: number;
   /** Samples the schedules were spread over (schedule i runs sample i mod samples). */
   samples: number;
+  /** Finished with other outputs or another exit than the continuous run. */
   wrong: number;
+  /** Never finished within the bound of power cycles (every window at least the budget) or the time limit. */
   hangs: number;
+  /** The emulator or the firmware failed otherwise (a fault, an error from eenn_run()). */
+  errors: number;
   power_cycles: { mean: number; max: number };
   reexecuted_instructions: { mean: number; max: number };
   /** Every schedule finished with the continuous run's outputs and exit, bit for bit. */
@@ -62,13 +36,11 @@ export async function runFailureSchedules(execution: Execution, count: number, s
   const { compiled, run } = execution;
   const intermittent = compiled.report.intermittent;
   if (!intermittent || !compiled.image) throw new Error('internal: failure schedules need an intermittent build, linked');
-  // STAND-IN: resolved at run time until src/toolchain/power-failures.ts lands; then a static import.
-  const toolchain = './../toolchain/power-failures.js';
-  const { runPowerFailures } = (await import(toolchain)) as { runPowerFailures: RunPowerFailures };
   const samples = execution.samples.length;
   const results: { sample: number; result: ScheduleResult }[] = [];
   let wrong = 0;
   let hangs = 0;
+  let errors = 0;
   for (let sample = 0; sample < Math.min(samples, count); sample++) {
     const schedules = Math.floor(count / samples) + (sample < count % samples ? 1 : 0);
     const taskInstructions = run.taskInstructions?.[sample];
@@ -86,25 +58,29 @@ export async function runFailureSchedules(execution: Execution, count: number, s
       schedules,
       seed: sampleSeed(seed, sample),
       budget: intermittent.budget,
-      continuous: { outputs: run.outputs[sample]!, exit: run.exits[sample]!, instructions, taskInstructions: taskInstructions as number[] },
+      continuous: { outputs: run.outputs[sample]!, exit: run.exits[sample]!, instructions, taskInstructions },
       timeoutMs,
-      onProgress: log,
+      onProgress: (done, total) => {
+        if (done === total || done % 25 === 0) log(`eennc: sample ${sample}: ${done}/${total} failure schedules`);
+      },
     });
     wrong += outcome.wrong;
     hangs += outcome.hangs;
+    errors += outcome.errors;
     for (const result of outcome.schedules) results.push({ sample, result });
   }
   const cycles = results.map((r) => r.result.cycles);
-  const reexecuted = results.map((r) => r.result.reexecuted);
+  const reexecuted = results.map((r) => r.result.reexecuted).filter((n): n is number => n !== null);
   return {
     schedules: results.length,
     seed,
     samples: Math.min(samples, count),
     wrong,
     hangs,
+    errors,
     power_cycles: meanMax(cycles),
     reexecuted_instructions: meanMax(reexecuted),
-    bit_exact: wrong === 0 && hangs === 0,
+    bit_exact: wrong === 0 && hangs === 0 && errors === 0,
     failed: results
       .filter((r) => !r.result.ok)
       .slice(0, 10)
@@ -126,7 +102,7 @@ function meanMax(values: number[]): { mean: number; max: number } {
 export function failuresLine(summary: FailuresSummary): string {
   return (
     `power failures: ${summary.schedules} schedules (seed ${summary.seed}, over ${summary.samples} sample${summary.samples === 1 ? '' : 's'}): ` +
-    `${summary.wrong} wrong, ${summary.hangs} hangs; power cycles mean ${summary.power_cycles.mean}, max ${summary.power_cycles.max}; ` +
+    `${summary.wrong} wrong, ${summary.hangs} hangs, ${summary.errors} errors; power cycles mean ${summary.power_cycles.mean}, max ${summary.power_cycles.max}; ` +
     `re-executed instructions mean ${summary.reexecuted_instructions.mean}, max ${summary.reexecuted_instructions.max}`
   );
 }
@@ -136,7 +112,9 @@ export function failuresError(summary: FailuresSummary, model: string): EennErro
   return new EennError({
     code: 'E_MISMATCH',
     file: model,
-    message: `${summary.wrong} of ${summary.schedules} failure schedules ended with other outputs than the continuous run, and ${summary.hangs} never finished`,
+    message:
+      `${summary.wrong} of ${summary.schedules} failure schedules ended with other outputs than the continuous run, ` +
+      `${summary.hangs} never finished and ${summary.errors} failed in the emulator`,
     details: summary.failed.map((f) => `sample ${f.sample}, schedule seed ${f.seed}: ${f.failure}`),
     hint: `an intermittent build must resume to the same bits after any power failure: this is a bug in eennc; report it with the model and --seed ${summary.seed}`,
   });

@@ -62,6 +62,11 @@ export interface FirmwareImage {
   text_bytes: number;
   data_bytes: number;
   bss_bytes: number;
+  /**
+   * The never-loaded sections of an intermittent build's non-volatile memory (.eenn_nvm with the test harness's
+   * .eenn_harness; 0 otherwise): not SRAM, and left out of ram_bytes and bss_bytes (`size` counts them as bss).
+   */
+  nvm_bytes: number;
   /** Stack the linker script reserves (the target's `stack`); 0 for the host. */
   stack_reserved_bytes: number;
 }
@@ -113,13 +118,15 @@ export async function buildFirmware(projectDir: string, target: Target, options:
 
   const elfPath = join(dir, await imageName(make, dir));
   const sizes = await measureImage(size, elfPath);
+  const nvm = target.kind === 'host' ? 0 : await nvmSectionBytes(size, elfPath);
   return {
     elfPath,
     flash_bytes: sizes.text + sizes.data,
-    ram_bytes: sizes.data + sizes.bss,
+    ram_bytes: sizes.data + sizes.bss - nvm,
     text_bytes: sizes.text,
     data_bytes: sizes.data,
-    bss_bytes: sizes.bss,
+    bss_bytes: sizes.bss - nvm,
+    nvm_bytes: nvm,
     stack_reserved_bytes: target.kind === 'host' ? 0 : target.stackBytes,
   };
 }
@@ -229,6 +236,13 @@ function regionSizes(target: Target, names: string[]): string[] {
 /** A linker or compiler line without the program's path in front ("/usr/bin/ld: ..."). */
 function stripLinkerPrefix(line: string): string {
   return line.replace(/^\S*\/(?:[a-z-]*ld|collect2)(?:\.\w+)?: /, '');
+}
+
+/** Bytes of the .eenn_nvm section (never loaded: the NVM of an intermittent build, its harness included), from `size -A`. */
+async function nvmSectionBytes(sizeProgram: string, imagePath: string): Promise<number> {
+  const result = await execa(sizeProgram, ['-A', imagePath], { reject: false, env: { LC_ALL: 'C' } });
+  const line = /^\.eenn_nvm\s+(\d+)\s/m.exec(result.stdout ?? '');
+  return line ? Number(line[1]) : 0;
 }
 
 /** Berkeley-format `size` of one image: text, data, bss in bytes. */

@@ -36,7 +36,9 @@ export function register(program: Command): void {
         `project:  ${outDir}${result.image ? `  (image ${result.image.elfPath})` : ''}`,
         `compute:  ${result.report.macs} MACs, ${result.report.params} parameters`,
         `flash:    ${m.flash_bytes} bytes${m.measured ? '' : ' (estimate)'} of ${result.report.limits.flash_bytes ?? 'unlimited'}`,
-        `RAM:      ${m.ram_bytes} bytes (arena ${m.arena_bytes}, stack ${m.stack_bytes}; ${m.unplanned_activation_bytes} without reuse)`,
+        result.report.intermittent?.memory.nvm_kind === 'memory-mapped'
+          ? `RAM:      ${m.ram_bytes} bytes (stack ${m.stack_bytes}; the arena of ${m.arena_bytes} is in NVM)`
+          : `RAM:      ${m.ram_bytes} bytes (arena ${m.arena_bytes}, stack ${m.stack_bytes}; ${m.unplanned_activation_bytes} without reuse)`,
         ...(result.report.intermittent ? intermittentSummary(result.report.intermittent) : []),
         `report:   ${outDir}/report.html`,
         ...(result.report.exits ? formatExitTable({ exits: result.report.exits, expected: result.report.exits_expected ?? null }) : []),

@@ -48,6 +48,8 @@ export interface IntermittentReport {
   rounds: number;
   /** The sum of the tasks' measured instructions (commits included): one inference without failures. */
   measured_instructions: number | null;
+  /** Each step's instructions with its own commit, from the run with a task per step (the naive split's tasks). */
+  step_instructions?: number[];
   memory: IntermittentMemory;
   tasks: TaskReport[];
 }

@@ -6,6 +6,7 @@ import type { Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import type { CallArgs } from './call-args.js';
 import { NOTHING_OPTIONAL, type CallTiler, type KernelContract } from './contract.js';
+import { binaryRunEdit, ELEMENT_GRANULE, flatBinaryElements } from './binary-runs.js';
 import { intOf, tiler, type TileEdit } from './tiles.js';
 
 /**
@@ -18,27 +19,6 @@ export const INT8_IN_PLACE_OPS: ReadonlySet<string> = new Set(['QAdd', 'QMul', '
 /** True for an element-wise int8 step that may write over one of its inputs (INT8_IN_PLACE_OPS). */
 export function isInt8InPlaceOp(node: Node): boolean {
   return node.domain === INT8_DOMAIN && INT8_IN_PLACE_OPS.has(node.op);
-}
-
-/** Elements of a tile of an element-wise call: a multiple of 4, so that each tile's runs start word-aligned. */
-const ELEMENT_GRANULE = 4;
-
-/** The four axes of a binary kernel's index space (EENN_BINARY_PARAMS_S8). */
-const AXES = [0, 1, 2, 3] as const;
-
-/**
- * The elements of a binary call when both operands are read contiguously in the output's order (each has the
- * output's shape: no broadcasting), else undefined. An axis of one element may have any stride.
- */
-export function flatBinaryElements(args: CallArgs): number | undefined {
-  const dims = AXES.map((k) => intOf(args, `d${k}`));
-  let expected = 1;
-  for (let k = 3; k >= 0; k--) {
-    const d = dims[k]!;
-    if (d !== 1 && (intOf(args, `a_s${k}`) !== expected || intOf(args, `b_s${k}`) !== expected)) return undefined;
-    expected *= d;
-  }
-  return expected;
 }
 
 /**
@@ -66,11 +46,7 @@ function elementEdit(args: CallArgs, begin: number, end: number): TileEdit {
       return { advance: { input: begin * rowSize, output: begin * rowSize }, set: { rows: end - begin } };
     }
     default:
-      // The run as a one-axis index space, each operand read contiguously.
-      return {
-        advance: { a: begin, b: begin, output: begin },
-        set: { d0: 1, d1: 1, d2: 1, d3: end - begin, a_s3: 1, b_s3: 1 },
-      };
+      return binaryRunEdit(begin, end);
   }
 }
 

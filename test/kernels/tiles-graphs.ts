@@ -1,7 +1,7 @@
 // Small graphs whose steps are one call of each kernel family with a tiler (src/kernels/*: CallTiler), for the
 // tile tests: every path of the int8 convolution (im2col columns, first layers of few values, groups, stride,
 // dilation, two images), 1x1 convolutions of odd pixel counts, depthwise with a multiplier, fully connected of an
-// odd feature count, pools, element-wise with and without broadcasting, and the float convolutions. Each layer
+// odd feature count, pools, element-wise with and without broadcasting, and their float counterparts. Each layer
 // reads a model input and is a model output, so that no step fuses two of them. Also the calls of such graphs
 // with uneven tile bounds, which tiles-harness.ts runs.
 
@@ -153,7 +153,18 @@ export function floatTileGraph(): Graph {
     // depthwise 3x3 (its own kernel) with multiplier 2, and 5x5 stride 2
     conv(x, [12, 1, 3, 3], { pads: [1, 1, 1, 1], group: 6 }, [1, 12, 9, 7]),
     conv(x, [6, 1, 5, 5], { strides: [2, 2], pads: [2, 2, 2, 2], group: 6 }, [1, 6, 5, 4]),
+    // fully connected: 30 -> 10 features (two blocks of 4 and 2 more)
+    b.op('Gemm', [b.input('flat', [1, 30]), b.constant('fc_w', [10, 30], floats(300)), b.constant('fc_b', [10], floats(10))], { transB: 1 }, [1, 10]),
+    // pools
+    b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }),
+    b.op('AveragePool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 }),
+    b.op('GlobalAveragePool', [x]),
+    b.op('GlobalMaxPool', [x]),
   ];
+  // element-wise: same shapes (210 elements), and a broadcast (no tiler)
+  const y = b.input('y', [1, 6, 5, 7]);
+  const z = b.input('z', [1, 6, 5, 7]);
+  outputs.push(b.op('Add', [y, z]), b.op('Sub', [y, z]), b.op('Div', [y, z]), b.op('Mul', [y, b.input('c', [1, 6, 1, 1])]));
   for (const o of outputs) b.output(o);
   return b.build();
 }

@@ -24,7 +24,15 @@ describe('kernel tiles in C', () => {
     const kernels = new Set(calls.map((c) => c.call.fn));
     expect([...kernels].sort()).toEqual(
       [
+        'eenn_add_f32',
+        'eenn_avg_pool2d_f32',
         'eenn_avg_pool2d_s8',
+        'eenn_div_f32',
+        'eenn_fc_f32',
+        'eenn_global_avg_pool_f32',
+        'eenn_global_max_pool_f32',
+        'eenn_max_pool2d_f32',
+        'eenn_sub_f32',
         'eenn_conv2d_1x1_f32',
         'eenn_conv2d_1x1_s8',
         'eenn_conv2d_f32',

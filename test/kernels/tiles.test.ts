@@ -261,6 +261,21 @@ describe('float32 tiles', () => {
     expect(changed(five.call, part(five, 1, 3))).toEqual({ input: 63, weights: 25, bias: 1, output: 20, in_c: 2 });
   });
 
+  it('cuts eenn_fc_f32 in blocks of 4 output features, the pools in planes, element-wise calls in runs', () => {
+    const fc = callOf(floatCalls, 'gemm_6'); // 30 -> 10
+    expect(shapeOf(fc)).toEqual([10, 4]);
+    expect(changed(fc.call, part(fc, 4, 10))).toEqual({ weights: 4 * 30, bias: 4, output: 4, out_features: 6 });
+    expect(() => part(fc, 2, 4)).toThrow(/granules of 4/);
+    const avg = callOf(floatCalls, 'averagepool_8'); // 6 x 9x7 -> 5x4
+    expect(changed(avg.call, part(avg, 1, 3))).toEqual({ input: 63, output: 20, channels: 2 });
+    const global = callOf(floatCalls, 'globalmaxpool_10');
+    expect(changed(global.call, part(global, 3, 6))).toEqual({ input: 3 * 63, output: 3, channels: 3 });
+    const add = callOf(floatCalls, 'add_11');
+    expect(shapeOf(add)).toEqual([210, 4]);
+    expect(changed(add.call, part(add, 4, 12))).toMatchObject({ a: 4, b: 4, output: 4, d3: 8 });
+    expect(floatCalls.some((c) => c.label.endsWith('[mul_14]'))).toBe(false); // [1,6,5,7] * [1,6,1,1]
+  });
+
   it('leaves uncut a grouped convolution and several images', () => {
     expect(floatCalls.some((c) => c.label.endsWith('[conv_2]'))).toBe(false); // two groups
     const b = new GraphBuilder('batched');
@@ -269,6 +284,7 @@ describe('float32 tiles', () => {
     const p = b.constant('p', [4, 3, 1, 1], new Float32Array(12));
     b.output(b.op('Conv', [x, w], { kernel_shape: [3, 3] }, [2, 4, 3, 3]));
     b.output(b.op('Conv', [x, p], { kernel_shape: [1, 1] }, [2, 4, 5, 5]));
-    expect(unitsOfEveryCall(b.build(), 'float32')).toEqual({ eenn_conv2d_f32: undefined, eenn_conv2d_1x1_f32: undefined });
+    b.output(b.op('Gemm', [b.input('rows', [3, 8]), b.constant('f', [5, 8], new Float32Array(40))], { transB: 1 }, [3, 5]));
+    expect(unitsOfEveryCall(b.build(), 'float32')).toEqual({ eenn_conv2d_f32: undefined, eenn_conv2d_1x1_f32: undefined, eenn_fc_f32: undefined });
   });
 });

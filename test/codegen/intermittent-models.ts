@@ -62,14 +62,16 @@ const OVERHEADS = { tileCall: 100, resume: 600, commit: 400, perByte: 0 };
 
 /**
  * Tasks of `plan`: 'steps' one per step (naiveTasks); 'tiles' from splitTasks with every tileable step made to cost
- * `tileFactor` budgets, so that it is cut into tiles across tasks, and the others a few hundred instructions, so that
- * several share a task.
+ * `tileFactor` budgets (at most 30,000 instructions a granule, so that one fits a task), so that it is cut into tiles
+ * across tasks, and the others a few hundred instructions, so that several share a task.
  */
 export function tasksOf(model: ExampleModel, plan: MemoryPlan, nvm: NvmKind, kind: 'steps' | 'tiles', tileFactor = 2.5): TaskPlan {
   const budget = 100_000;
   if (kind === 'steps') return naiveTasks(plan, undefined, { nvm, budget, overheads: OVERHEADS });
   const tilings = stepTilings(model.graph, plan, model.precision);
-  const facts: StepFacts[] = tilings.map((tiling) => (tiling ? { instructions: Math.round(tileFactor * budget), tiling } : { instructions: 300 }));
+  const facts: StepFacts[] = tilings.map((tiling) =>
+    tiling ? { instructions: Math.round(Math.min(tileFactor * budget, (30_000 * tiling.units) / tiling.granule)), tiling } : { instructions: 300 },
+  );
   return splitTasks(plan, facts, { budget, nvm, overheads: OVERHEADS });
 }
 

@@ -122,7 +122,8 @@ export function outOfPlaceNeeded(plan: MemoryPlan, tasks: TaskPlan, accesses: re
 
 /**
  * What the planner must keep for `tasks` to be free of hazards whatever the arena's layout (PlanOptions.keepUntil):
- * each tensor of a buffer that is live-in to a task, produced before the task, is kept until the task's last step,
+ * each tensor of a buffer that is live-in to a task, produced (even partly) before the task, is kept until the task's
+ * last step,
  * so that nothing the task writes can take its bytes. With these (and outOfPlaceNeeded's steps out of place) a
  * split made without cutting at hazards (SplitOptions.hazards 'ignore') has none in the new plan; the arena pays
  * only for the tasks that need it.
@@ -134,6 +135,8 @@ export function keepUntilOfTasks(plan: MemoryPlan, tasks: TaskPlan, accesses: re
   for (const task of tasks.tasks) {
     if (task.pieces.length === 0) continue;
     const first = task.pieces[0]!.step;
+    // A task that begins inside a step finds that step's outputs partly written before it.
+    const begunBefore = (task.pieces[0]!.tile?.begin ?? 0) > 0;
     const last = task.pieces[task.pieces.length - 1]!.step;
     const walk = new TaskWalk(accesses);
     for (const { step, whole, ends } of stepsOf(task.pieces)) {
@@ -143,7 +146,8 @@ export function keepUntilOfTasks(plan: MemoryPlan, tasks: TaskPlan, accesses: re
     // Even where the buffer lives on (an in-place chain the planner may now break up), each tensor is kept itself.
     for (const id of walk.liveInBuffers()) {
       for (const name of plan.buffers[id]!.tensors) {
-        if ((producedAt.get(name) ?? -1) < first) keep.set(name, Math.max(keep.get(name) ?? -1, last));
+        const at = producedAt.get(name) ?? -1;
+        if (at < first || (at === first && begunBefore)) keep.set(name, Math.max(keep.get(name) ?? -1, last));
       }
     }
   }

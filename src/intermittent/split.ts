@@ -34,6 +34,11 @@ export interface SplitOptions {
    * in which they have none (splitWithPlanner).
    */
   hazards?: 'cut' | 'ignore';
+  /**
+   * The mean power-on window in budgets (default MEAN_WINDOW_BUDGETS): how often the split expects a failure. A
+   * larger value makes tasks longer (fewer commits, more lost on each failure).
+   */
+  meanWindowBudgets?: number;
 }
 
 /**
@@ -45,9 +50,9 @@ const CUT_RESOLUTION = 64;
 
 /**
  * A power failure strikes, on average, once per mean window: windows are at least the budget, and about 3 budgets
- * long on average (the bars draw them between 1 and 5 budgets).
+ * long on average (the bars draw them between 1 and 5 budgets). SplitOptions.meanWindowBudgets overrides it.
  */
-const MEAN_WINDOW_BUDGETS = 3;
+export const MEAN_WINDOW_BUDGETS = 3;
 
 /** The instructions a task (with its resume, restores, commit and saves) may take in a window of `budget`. */
 export function taskLimit(budget: number): number {
@@ -104,11 +109,12 @@ interface Cuts {
  * in one task are one tile (one kernel call, TaskOverheads.tileCall once).
  *
  * The objective, minimised over the cut positions by dynamic programming: the sum over tasks of
- *   commit + perByte * saved bytes  +  len^2 / (2 * MEAN_WINDOW_BUDGETS * budget),
- * len the task's instructions in its window. The first part is what the cuts cost on every run (few commits, and
- * through hooks few live bytes at each); the second is the expected re-execution: a task of len instructions meets
- * a failure with probability about len / (3 * budget) and then loses about len / 2. Without it the fewest, longest
- * tasks would win, and every failure would lose most of a window.
+ *   pieces + commit + perByte * saved bytes  +  len^2 / (2 * MEAN_WINDOW_BUDGETS * budget),
+ * len the task's instructions in its window. The first part is what every run pays (the pieces sum to the steps'
+ * cost plus one kernel call's overhead per extra tile; few commits, and through hooks few live bytes at each); the
+ * second is the expected re-execution: a task of len instructions meets a failure with probability about
+ * len / (3 * budget) and then loses about len / 2. Without it the fewest, longest tasks would win, and every failure
+ * would lose most of a window.
  *
  * Throws E_BUDGET when one indivisible piece (a step that cannot be cut, or one granule of a tiled step) with its
  * task's fixed costs does not fit, naming the step and the smallest budget that fits every such piece.
@@ -129,7 +135,7 @@ export function splitTasks(plan: MemoryPlan, facts: readonly StepFacts[], option
   const best = new Float64Array(positions).fill(Infinity);
   const from = new Int32Array(positions).fill(-1);
   best[0] = 0;
-  const reExecution = 2 * MEAN_WINDOW_BUDGETS * options.budget;
+  const reExecution = 2 * (options.meanWindowBudgets ?? MEAN_WINDOW_BUDGETS) * options.budget;
   for (let q = 0; q < positions - 1; q++) {
     if (best[q] === Infinity) continue;
     const walk = new TaskWalk(accesses);
@@ -151,7 +157,7 @@ export function splitTasks(plan: MemoryPlan, facts: readonly StepFacts[], option
       const save = bytesCost(overheads, liveAt(p).bytes);
       const len = fixed + done + piece + save;
       if (len <= limit) {
-        const cost = best[q]! + overheads.commit + save + (len * len) / reExecution;
+        const cost = best[q]! + done + piece + overheads.commit + save + (len * len) / reExecution;
         if (cost < best[p]!) {
           best[p] = cost;
           from[p] = q;

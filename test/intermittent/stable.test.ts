@@ -13,7 +13,9 @@ import {
   type StepFacts,
   type TaskOverheads,
 } from '../../src/intermittent/index.js';
+import { quantizeModel } from '../../src/compile.js';
 import { importModel } from '../../src/frontend/index.js';
+import { nodeMacs } from '../../src/ops/macs.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { planMemory, validatePlan } from '../../src/schedule/memory-plan.js';
 import { GraphBuilder } from '../schedule/graph-builder.js';
@@ -88,4 +90,27 @@ describe('splitUntilStable', () => {
       expect(outOfPlaceNeeded(plan, tasks)).toEqual([]);
     }
   });
+
+  it('keeps what tasks that begin inside a step read on ResNet-8 (int8), the residuals included', async () => {
+    const model = 'examples/bench/resnet8.onnx';
+    const calibration = { path: 'examples/bench/resnet8_inputs.npy', method: 'minmax' as const, count: 2 };
+    const graph = await quantizeModel(importModel(model).graph, { model, io: 'int8', calibration });
+    const steps = planMemory(graph, INTERMITTENT_SCHEDULE).steps;
+    // Costs in proportion to MACs, 12 M instructions in all; every step with MACs cut into 256 units.
+    const macs = steps.map((step) => step.nodes.reduce((sum, node) => sum + nodeMacs(graph, node), 0) + 200);
+    const all = macs.reduce((a, b) => a + b, 0);
+    const facts: StepFacts[] = macs.map((m) => {
+      const instructions = Math.round((m / all) * 12e6);
+      return instructions > 10_000 ? { instructions, tiling: { units: 256, granule: 1 } } : { instructions };
+    });
+    const result = splitUntilStable(graph, {}, facts, { budget: 100_000, nvm: 'memory-mapped', overheads });
+    expect(result.keptInputs).toBe(true);
+    expect(validatePlan(result.plan, graph)).toEqual([]);
+    const midStep = result.tasks.tasks.filter((task) => (task.pieces[0]!.tile?.begin ?? 0) > 0);
+    expect(midStep.length).toBeGreaterThan(10);
+    for (const task of result.tasks.tasks) expect(taskHazard(result.plan, task.pieces)).toBeUndefined();
+    expect(outOfPlaceNeeded(result.plan, result.tasks)).toEqual([]);
+    // The residual Adds would run in place over a conv output that a task reads from before it.
+    expect(result.tasks.outOfPlace.length).toBeGreaterThan(0);
+  }, 30_000);
 });

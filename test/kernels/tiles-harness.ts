@@ -1,7 +1,8 @@
 // Test harness of the kernel tiles (src/kernels/*: CallTiler): lowers small graphs, takes each step that is one
 // call of a family with a tiler, cuts it in uneven tiles and writes one C program that runs, for every such call,
 // the whole call and its tiles (forward and in reverse order) into separate output buffers with a guard after
-// them, and reports each call whose tiles do not give the whole call's bytes. The program runs on the host (gcc)
+// them, and reports each call whose tiles do not give the whole call's bytes (on Cortex-M with the instructions of
+// the whole call and of its tiles). The program runs on the host (gcc)
 // or on Cortex-M4 in QEMU (the test firmware's startup and semihosting, so the DSP paths run too).
 
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { formatFloat } from '../../src/codegen/c-format.js';
 import { renderFirmware } from '../../src/codegen/firmware.js';
 import type { KernelArg, KernelCall } from '../../src/kernels/call.js';
 import { emulatorCommand, loadTarget } from '../../src/target/target.js';
+import { ticksToInstructions } from '../../src/toolchain/run.js';
 import { seededRandom } from '../schedule/graph-builder.js';
 import { partsOf, type TiledCall } from './tiles-graphs.js';
 
@@ -84,11 +86,14 @@ function checkSource(t: TiledCall, k: number, rand: () => number): string[] {
   const parts = partsOf(t);
   const body = [
     `    memset(k${k}_out, 0x5A, sizeof k${k}_out);`,
+    '    const uint64_t t0 = counter();',
     callText(t.call, 0),
+    '    const uint64_t t1 = counter();',
     ...parts.map((p) => callText(p, 1)),
+    '    const uint64_t t2 = counter();',
     ...[...parts].reverse().map((p) => callText(p, 2)),
     `    const int bad = memcmp(k${k}_out[0], k${k}_out[1], sizeof k${k}_out[0]) != 0 || memcmp(k${k}_out[0], k${k}_out[2], sizeof k${k}_out[0]) != 0;`,
-    `    report(${JSON.stringify(t.label)}, bad);`,
+    `    report(${JSON.stringify(t.label)}, bad, t1 - t0, t2 - t1);`,
     '    return bad;',
   ];
   // The arrays are declared by expr() as the calls are printed: print the body first.
@@ -107,20 +112,50 @@ export function programSource(calls: TiledCall[], platform: 'host' | 'cortex-m')
     '#include "eenn_kernels_s8.h"',
     '#include "eenn_kernels_f32.h"',
     ...(platform === 'host'
-      ? ['#include <stdio.h>', 'static void report(const char *label, int bad) { printf("%s %s\\n", bad ? "FAIL" : "ok", label); fflush(stdout); }']
+      ? [
+          '#include <stdio.h>',
+          'static uint64_t counter(void) { return 0; }',
+          'static void report(const char *label, int bad, uint64_t whole, uint64_t tiles)',
+          '{',
+          '    (void)whole;',
+          '    (void)tiles;',
+          '    printf("%s %s\\n", bad ? "FAIL" : "ok", label);',
+          '    fflush(stdout);',
+          '}',
+        ]
       : [
+          '#include "eenn_platform.h"',
           '#include "eenn_semihosting.h"',
-          'static void report(const char *label, int bad)',
+          'static uint64_t counter(void) { return eenn_counter_read(); }',
+          '/* Writes n in decimal. */',
+          'static void write_u64(uint64_t n)',
+          '{',
+          '    char text[24];',
+          '    char *at = text + sizeof text - 1;',
+          "    *at = '\\0';",
+          '    do {',
+          "        *--at = (char)('0' + n % 10u);",
+          '        n /= 10u;',
+          '    } while (n != 0u);',
+          '    eenn_semihosting_write0(at);',
+          '}',
+          '/* `ok LABEL` or `FAIL LABEL`, then the counter ticks of the whole call and of its tiles. */',
+          'static void report(const char *label, int bad, uint64_t whole, uint64_t tiles)',
           '{',
           '    eenn_semihosting_write0(bad ? "FAIL " : "ok ");',
           '    eenn_semihosting_write0(label);',
+          '    eenn_semihosting_write0(" ticks ");',
+          '    write_u64(whole);',
+          '    eenn_semihosting_write0(" ");',
+          '    write_u64(tiles);',
           '    eenn_semihosting_write0("\\n");',
           '}',
         ]),
     '',
   ];
   const checks = calls.flatMap((t, k) => checkSource(t, k, rand));
-  const main = ['int main(void)', '{', '    int bad = 0;', ...calls.map((_, k) => `    bad += check_${k}();`), '    return bad;', '}', ''];
+  const start = platform === 'host' ? [] : ['    eenn_counter_start();'];
+  const main = ['int main(void)', '{', ...start, '    int bad = 0;', ...calls.map((_, k) => `    bad += check_${k}();`), '    return bad;', '}', ''];
   return [...head, ...checks, ...main].join('\n');
 }
 
@@ -133,6 +168,8 @@ function sourcesOf(calls: TiledCall[]): string[] {
 export interface TilesRun {
   lines: string[];
   exitCode: number;
+  /** Cortex-M only: instructions of each whole call and of its tiles together (QEMU -icount), in call order. */
+  instructions?: { whole: number; tiles: number }[];
 }
 
 /** Builds the program with gcc for the host and runs it. */
@@ -161,5 +198,12 @@ export async function runTilesOnCortexM4(dir: string, calls: TiledCall[]): Promi
   await execa('make', ['-s', 'tiles.elf'], { cwd: dir });
   const [program, ...args] = emulatorCommand(target, 'tiles.elf');
   const run = await execa(program, args, { cwd: dir, reject: false, timeout: 120_000, stdin: 'ignore', all: true });
-  return { lines: (run.all ?? '').split('\n').filter((l) => l !== ''), exitCode: run.exitCode ?? -1 };
+  const lines: string[] = [];
+  const instructions: TilesRun['instructions'] = [];
+  for (const line of (run.all ?? '').split('\n').filter((l) => l !== '')) {
+    const m = /^(.*) ticks (\d+) (\d+)$/.exec(line);
+    lines.push(m ? m[1]! : line);
+    if (m) instructions.push({ whole: ticksToInstructions(Number(m[2]), target)!, tiles: ticksToInstructions(Number(m[3]), target)! });
+  }
+  return { lines, exitCode: run.exitCode ?? -1, instructions };
 }

@@ -109,17 +109,17 @@ describe('int8 tiles', () => {
     });
   });
 
-  it('cuts eenn_fc_s8 in pairs of output features (the paired weight rows)', () => {
+  it('cuts eenn_fc_s8 in blocks of 4 output features (pairs of paired weight rows)', () => {
     const t = callOf(int8Calls, 'qgemm_8'); // 40 -> 11
-    expect(shapeOf(t)).toEqual([11, 2]);
-    expect(changed(t.call, part(t, 6, 11))).toEqual({ weights: 6 * 40, bias: 6, output: 6, output_multiplier: 6, output_shift: 6, out_features: 5 });
+    expect(shapeOf(t)).toEqual([11, 4]);
+    expect(changed(t.call, part(t, 4, 11))).toEqual({ weights: 4 * 40, bias: 4, output: 4, output_multiplier: 4, output_shift: 4, out_features: 7 });
   });
 
   it('pads short weight rows as the paired layout does', () => {
     const q = new Int8GraphBuilder('short', seededRandom(3));
     q.output(q.gemm(q.input('x', [1, 10]), 6));
     const [t] = tiledCalls('short', q.build(), 'int8');
-    expect(changed(t!.call, part(t!, 2, 4)).weights).toBe(2 * 12); // rows of 10 values padded to 12
+    expect(changed(t!.call, part(t!, 4, 6)).weights).toBe(4 * 12); // rows of 10 values padded to 12
   });
 
   it('cuts the pools in channel planes', () => {
@@ -157,8 +157,8 @@ describe('int8 tiles', () => {
 
   it('refuses a range of parts of granules or past the last unit, and gives the whole range as the call itself', () => {
     const fc = callOf(int8Calls, 'qgemm_8');
-    expect(() => part(fc, 1, 4)).toThrow(/granules of 2/);
-    expect(() => part(fc, 2, 5)).toThrow(/granules of 2/);
+    expect(() => part(fc, 2, 8)).toThrow(/granules of 4/);
+    expect(() => part(fc, 4, 6)).toThrow(/granules of 4/);
     expect(() => part(fc, 4, 12)).toThrow(/within 11/);
     expect(() => part(fc, 4, 4)).toThrow();
     expect(part(fc, 0, 11)).toBe(fc.call);

@@ -48,6 +48,11 @@ export interface PowerFailureOptions {
    * for the bar's plain schedules.
    */
   mix?: { commit: number; stall: number };
+  /**
+   * The range of the uniform windows in budgets: [1, 5] unless given (the bar's). Both at least 1, so that the
+   * bound of power cycles holds; a wider range with a larger mean stands for a lower failure rate.
+   */
+  windows?: { min: number; max: number };
   /** Time limit of one schedule's emulator (default: 60 s). */
   timeoutMs?: number;
   /** Emulators run at once (default: os.availableParallelism()). */
@@ -144,7 +149,14 @@ export function scheduleKind(index: number, mix = DEFAULT_MIX): ScheduleKind {
  * The windows (instructions) of one schedule: `bound` windows uniform in [B, 5B], after, for 'commit', one window
  * ending a little before a task's traced commit end, or for 'stall', a run of windows shorter than a task.
  */
-export function drawSchedule(seed: number, kind: ScheduleKind, budget: number, bound: number, taskEnds: number[]): number[] {
+export function drawSchedule(
+  seed: number,
+  kind: ScheduleKind,
+  budget: number,
+  bound: number,
+  taskEnds: number[],
+  range = { min: WINDOW_MIN_BUDGETS, max: WINDOW_MAX_BUDGETS },
+): number[] {
   const random = seededRandom(seed);
   const between = (low: number, high: number): number => Math.round(low + random() * (high - low));
   const windows: number[] = [];
@@ -157,7 +169,7 @@ export function drawSchedule(seed: number, kind: ScheduleKind, budget: number, b
     const count = between(STALL_WINDOWS.min, STALL_WINDOWS.max);
     for (let i = 0; i < count; i++) windows.push(Math.max(1, between(budget * STALL_LENGTH_BUDGETS.min, budget * STALL_LENGTH_BUDGETS.max)));
   }
-  for (let i = 0; i < bound; i++) windows.push(between(budget * WINDOW_MIN_BUDGETS, budget * WINDOW_MAX_BUDGETS));
+  for (let i = 0; i < bound; i++) windows.push(between(budget * range.min, budget * range.max));
   return windows;
 }
 
@@ -191,7 +203,7 @@ export async function runPowerFailures(
   const plans = Array.from({ length: options.schedules }, (_, index) => {
     const seed = Math.floor(seeds() * 2 ** 32);
     const kind = scheduleKind(index, options.mix ?? DEFAULT_MIX);
-    return { seed, kind, windows: drawSchedule(seed, kind, budget, bound, taskEnds) };
+    return { seed, kind, windows: drawSchedule(seed, kind, budget, bound, taskEnds, options.windows) };
   });
   const symbols = await functionSymbols(target, image);
 
@@ -380,6 +392,9 @@ function checkOptions(target: Target, options: PowerFailureOptions): void {
   if (!Number.isSafeInteger(options.budget) || options.budget < 1) usage(`budget ${options.budget}`, 'give --budget a whole number of instructions');
   if (!(options.continuous.instructions > 0))
     usage('the continuous run counted no instructions', 'measure the continuous run on an emulator target first');
+  const range = options.windows;
+  if (range && !(range.min >= 1 && range.max >= range.min && range.max * options.budget < 2 ** 31))
+    usage(`windows of ${range.min} to ${range.max} budgets`, 'give windows of at least one budget, the larger bound last');
   const mix = options.mix ?? DEFAULT_MIX;
   if (!(mix.commit >= 0 && mix.stall >= 0 && mix.commit + mix.stall <= 1))
     usage('the mix of schedules is not two shares summing to 1 or less', 'give commit and stall between 0 and 1');

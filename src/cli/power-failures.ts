@@ -45,7 +45,8 @@ export async function runFailureSchedules(execution: Execution, count: number, s
     const schedules = Math.floor(count / samples) + (sample < count % samples ? 1 : 0);
     const taskInstructions = run.taskInstructions?.[sample];
     const instructions = run.instructions[sample];
-    if (!taskInstructions || taskInstructions.some((n) => n === null) || instructions === null || instructions === undefined) {
+    // After an early exit the tasks that follow are not reached (null): the others are traced.
+    if (!taskInstructions || taskInstructions.every((n) => n === null) || instructions === null || instructions === undefined) {
       throw new EennError({
         code: 'E_RUN',
         file: compiled.image.elfPath,

@@ -1,9 +1,11 @@
 // What each step of a memory plan reads and writes, as byte ranges of the places the state lives in (the arena, the
-// captured inputs, the outputs): the facts the write-after-read analysis (hazards.ts) walks. Read from the plan
-// alone, at buffer granularity: a step's kernel reads its inputs' buffers and writes its outputs' buffers and its
-// scratch, and every buffer is read once more at its last step, which stands for reads outside a kernel (an early
-// exit's decision after its step).
+// captured inputs, the outputs): the facts the write-after-read analysis (hazards.ts) walks. At buffer granularity:
+// a step's kernel reads its inputs' buffers and writes its outputs' buffers and its scratch; an early exit's
+// decision reads its tensor after its step (from the graph; without it, every buffer is read once more at its last
+// step, which covers the decisions and more).
 
+import type { Graph } from '../ir/graph.js';
+import { decisionSteps } from '../schedule/exits.js';
 import type { MemoryPlan, PlannedBuffer } from '../schedule/plan-types.js';
 import { ALIAS_OPS } from '../schedule/schedule.js';
 
@@ -49,17 +51,26 @@ export function rangeOf(buffer: PlannedBuffer): ByteRange | undefined {
   }
 }
 
-/** The accesses of every step of `plan`, in step order. */
-export function planAccesses(plan: MemoryPlan): StepAccess[] {
+/**
+ * The accesses of every step of `plan` (made for `graph`), in step order. Without the graph the reads after each
+ * step are guessed from the buffers' last steps: more than there are where PlanOptions.keepUntil kept a buffer.
+ */
+export function planAccesses(plan: MemoryPlan, graph?: Graph): StepAccess[] {
   const rangeOfTensor = (name: string): ByteRange | undefined => {
     const id = plan.bufferOf.get(name);
     return id === undefined ? undefined : rangeOf(plan.buffers[id]!);
   };
   const lastReaders = new Map<number, ByteRange[]>();
-  for (const buffer of plan.buffers) {
-    if (buffer.scratchOfStep !== undefined || buffer.lastStep >= plan.steps.length) continue;
-    const range = rangeOf(buffer);
-    if (range) lastReaders.set(buffer.lastStep, [...(lastReaders.get(buffer.lastStep) ?? []), range]);
+  const readAfter = (step: number, range: ByteRange | undefined) => {
+    if (range) lastReaders.set(step, [...(lastReaders.get(step) ?? []), range]);
+  };
+  if (graph) {
+    const decidedAt = decisionSteps(graph, plan.steps);
+    (graph.exits?.decisions ?? []).forEach((decision, i) => readAfter(decidedAt[i]!, rangeOfTensor(decision.tensor)));
+  } else {
+    for (const buffer of plan.buffers) {
+      if (buffer.scratchOfStep === undefined && buffer.lastStep < plan.steps.length) readAfter(buffer.lastStep, rangeOf(buffer));
+    }
   }
   return plan.steps.map((step) => {
     const primary = step.nodes[0]!;

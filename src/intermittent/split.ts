@@ -3,6 +3,7 @@
 // that writes over what it read from before it started (hazards.ts). Dynamic programming over the cut positions.
 
 import { EennError } from '../ir/diagnostics.js';
+import type { Graph } from '../ir/graph.js';
 import type { MemoryPlan } from '../schedule/plan-types.js';
 import { planAccesses } from './accesses.js';
 import { bytesCost, pieceInstructions, taskWindowInstructions } from './costs.js';
@@ -39,6 +40,8 @@ export interface SplitOptions {
    * larger value makes tasks longer (fewer commits, more lost on each failure).
    */
   meanWindowBudgets?: number;
+  /** The graph the plan was made for: the reads of early exits' decisions, exactly (planAccesses). */
+  graph?: Graph;
 }
 
 /**
@@ -127,7 +130,7 @@ export function splitTasks(plan: MemoryPlan, facts: readonly StepFacts[], option
   const sets = liveSets(plan);
   checkPiecesFit(plan, facts, overheads, sets, options);
   const cuts = cutPositions(facts, overheads, sets, limit);
-  const accesses = planAccesses(plan);
+  const accesses = planAccesses(plan, options.graph);
   const cutAtHazards = options.hazards !== 'ignore';
 
   const positions = cuts.step.length; // the last is the end of the inference

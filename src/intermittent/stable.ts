@@ -8,6 +8,7 @@ import type { Graph } from '../ir/graph.js';
 import { planMemory } from '../schedule/memory-plan.js';
 import type { MemoryPlan, PlanOptions } from '../schedule/plan-types.js';
 import type { ScheduleOptions } from '../schedule/schedule.js';
+import { planAccesses } from './accesses.js';
 import { keepUntilOfTasks, outOfPlaceNeeded, taskHazard } from './hazards.js';
 import { liveAfterPiece, liveSets } from './live.js';
 import { splitTasks, taskLimit, taskWindowCost, type SplitOptions } from './split.js';
@@ -48,15 +49,22 @@ export function splitWithPlanner(
   arenaRoom = Infinity,
 ): PlannedTasks {
   const outOfPlace = new Set(options.outOfPlace ?? []);
+  const accessesOf = (plan: MemoryPlan) => planAccesses(plan, options.graph);
   let plan = planFor({ outOfPlace, keepUntil: new Map() });
   for (let round = 0; round < KEEP_ROUNDS; round++) {
     const free = splitTasks(plan, facts, { ...options, hazards: 'ignore', outOfPlace: [...outOfPlace] });
-    for (const name of outOfPlaceNeeded(plan, free)) outOfPlace.add(name);
-    const keepUntil = keepUntilOfTasks(plan, free);
+    const accesses = accessesOf(plan);
+    for (const name of outOfPlaceNeeded(plan, free, accesses)) outOfPlace.add(name);
+    const keepUntil = keepUntilOfTasks(plan, free, accesses);
     const next = planFor({ outOfPlace, keepUntil });
     if (next.arenaBytes > arenaRoom) break;
     const tasks = withPlan(next, free, [...outOfPlace]);
-    if (tasks && tasks.tasks.every((task) => taskHazard(next, task.pieces) === undefined) && outOfPlaceNeeded(next, tasks).length === 0) {
+    const nextAccesses = accessesOf(next);
+    if (
+      tasks &&
+      tasks.tasks.every((task) => taskHazard(next, task.pieces, nextAccesses) === undefined) &&
+      outOfPlaceNeeded(next, tasks, nextAccesses).length === 0
+    ) {
       return { plan: next, tasks, keptInputs: true };
     }
     plan = next;
@@ -64,7 +72,7 @@ export function splitWithPlanner(
   for (;;) {
     plan = planFor({ outOfPlace, keepUntil: new Map() });
     const tasks = splitTasks(plan, facts, { ...options, hazards: 'cut', outOfPlace: [...outOfPlace] });
-    const more = outOfPlaceNeeded(plan, tasks).filter((name) => !outOfPlace.has(name));
+    const more = outOfPlaceNeeded(plan, tasks, accessesOf(plan)).filter((name) => !outOfPlace.has(name));
     if (more.length === 0) return { plan, tasks, keptInputs: false };
     for (const name of more) outOfPlace.add(name);
   }
@@ -89,7 +97,7 @@ export function splitUntilStable(
       outOfPlace: new Set([...(planOptions.outOfPlace ?? []), ...choices.outOfPlace]),
       keepUntil: choices.keepUntil,
     });
-  return splitWithPlanner(planFor, facts, options, arenaRoom);
+  return splitWithPlanner(planFor, facts, { graph, ...options }, arenaRoom);
 }
 
 /** `tasks` with their live sets taken from `plan`, or undefined when a task no longer fits its window there. */

@@ -139,3 +139,26 @@ describe('live sets', () => {
     expect(tasks.tasks.map((t) => t.liveBytesAfter)).toEqual([128, 256, 256, 128]);
   });
 });
+
+describe('early exits', () => {
+  it("reads each exit's decision tensor after its step, and nothing else after a step", async () => {
+    const { attachExits, resolveExits } = await import('../../src/exits/index.js');
+    const { importModel } = await import('../../src/frontend/index.js');
+    const { decisionSteps } = await import('../../src/schedule/exits.js');
+    const { planAccesses } = await import('../../src/intermittent/index.js');
+    const { graph: floatGraph } = importModel('examples/fmnist_branchy/fmnist_branchy.onnx');
+    const graph = attachExits(floatGraph, resolveExits(floatGraph, {}, [])!);
+    const plan = planMemory(graph, { fusePools: false, fuseConvPairs: false });
+    const accesses = planAccesses(plan, graph);
+    const decidedAt = decisionSteps(graph, plan.steps);
+    const decisions = graph.exits!.decisions;
+    expect(decisions.length).toBe(2);
+    decisions.forEach((decision, i) => {
+      const buffer = plan.bufferOf.get(decision.tensor)!;
+      expect(accesses[decidedAt[i]!]!.readsAfter.map((r) => r.buffer)).toContain(buffer);
+    });
+    // From the graph, the decisions are the only reads after a step.
+    expect(accesses.flatMap((a) => a.readsAfter).length).toBe(decisions.length);
+    for (const task of naiveTasks(plan).tasks) expect(taskHazard(plan, task.pieces, accesses)).toBeUndefined();
+  });
+});

@@ -152,7 +152,7 @@ export function splitTasks(plan: MemoryPlan, facts: readonly StepFacts[], option
       if (s !== step) {
         step = s;
         begin = 0;
-        if (walk.enter(s) !== undefined && cutAtHazards) break; // and every longer task has it too
+        if (cutAtHazards && walk.enter(s) !== undefined) break; // and every longer task has it too
       }
       const ends = cuts.step[p] !== s;
       const piece = pieceInstructions(facts[s]!, tileOf(begin, ends ? cuts.units[s]! : cuts.unit[p]!, cuts.units[s]!), overheads);

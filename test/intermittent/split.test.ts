@@ -174,6 +174,15 @@ describe('splitTasks with NVM behind hooks', () => {
   });
 });
 
+describe('pieceInstructions', () => {
+  it("charges a tile one call's overhead and its units' share of the rest, rounded up", () => {
+    expect(pieceInstructions({ instructions: 1060 }, undefined, overheads)).toBe(1060);
+    expect(pieceInstructions({ instructions: 1060 }, { begin: 0, end: 4, units: 4 }, overheads)).toBe(1060);
+    expect(pieceInstructions({ instructions: 1060 }, { begin: 1, end: 2, units: 4 }, overheads)).toBe(60 + 250);
+    expect(pieceInstructions({ instructions: 1061 }, { begin: 0, end: 1, units: 4 }, overheads)).toBe(60 + 251);
+  });
+});
+
 describe('stepCostsFromTrace', () => {
   it('takes each step as the difference of the counts around its task less the commit', () => {
     const plan = planMemory(narrowing());

@@ -128,7 +128,7 @@ export async function buildIntermittent<P extends IntermittentProject>(build: In
     const resume = (t: number) => overheads.resume + (nvm.kind === 'hooks' && t > 0 ? overheads.perByte * tasks.tasks[t - 1]!.liveBytesAfter : 0);
     const over = tasks.tasks.filter((task) => measured[task.index]! + resume(task.index) > limit);
     if (over.length === 0) {
-      const report = intermittentReport(plan, tasks, measured, { options, nvm, state: project.state, rounds: round });
+      const report = intermittentReport(plan, tasks, measured, { options, nvm, state: project.state, rounds: round, costs });
       return { project, plan, tasks, report };
     }
     if (round >= VERIFY_ROUNDS) throw overBudget(build, plan, tasks, over[0]!.index, measured, resume);
@@ -292,7 +292,7 @@ function intermittentReport(
   plan: MemoryPlan,
   tasks: TaskPlan,
   measured: number[],
-  context: { options: IntermittentOptions; nvm: Nvm; state: IntermittentSizes; rounds: number },
+  context: { options: IntermittentOptions; nvm: Nvm; state: IntermittentSizes; rounds: number; costs: number[] },
 ): IntermittentReport {
   const { overheads } = tasks;
   const rows = tasks.tasks.map((task): TaskReport => ({
@@ -312,6 +312,7 @@ function intermittentReport(
     out_of_place: tasks.outOfPlace,
     rounds: context.rounds,
     measured_instructions: measured.reduce((a, b) => a + b, 0),
+    step_instructions: context.costs,
     memory: {
       nvm_kind: context.nvm.kind,
       nvm_bytes: state.nvmBytes,

@@ -242,7 +242,12 @@ function printPiece(printer: TaskPrinter, piece: Piece, sources: Set<string>): P
   const decisions = endsStep ? printer.exits.filter((e) => e.step === piece.step) : [];
   if (!tile) return { comment: step.comment, notes: step.notes, groups: step.groups, decisions };
   const tiling = stepTiler(printer.graph, printer.lowered[piece.step]!);
-  if (!tiling || tiling.units !== tile.units) throw new Error(`internal: step ${piece.step} cannot be cut into ${tile.units} units`);
+  const whole = (n: number) => n % (tiling?.granule ?? 1) === 0;
+  if (!tiling || tiling.units !== tile.units || !whole(tile.begin) || !(whole(tile.end) || tile.end === tile.units)) {
+    // The split's tiles come from stepTilings of another plan (a step whose kernel changed with the plan).
+    const has = tiling ? `${tiling.units} units in granules of ${tiling.granule}` : 'no tiles';
+    throw new Error(`internal: tile [${tile.begin}, ${tile.end}) of ${tile.units} units of step ${piece.step}, whose call in this plan has ${has}`);
+  }
   const call: KernelCall = tiling.tiler.part(tiling.call, tiling.args, tile.begin, tile.end);
   sources.add(call.source);
   for (const used of call.uses ?? []) sources.add(used);

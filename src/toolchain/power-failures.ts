@@ -125,9 +125,13 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 /** Windows of the bar's schedules: uniform in [1, 5] budgets. */
 const WINDOW_MIN_BUDGETS = 1;
 const WINDOW_MAX_BUDGETS = 5;
-/** An aimed cut lands this many instructions or fewer before a task's traced end (its commit's record write, and
-    before it the live saves of a hooks build); mostly the last few dozen. */
-const AIM_BEFORE_MAX = 2_000;
+/**
+ * An aimed cut lands up to this many instructions before a task's traced end (its commit's record write, its CRC,
+ * and before them the live saves of a hooks build), mostly within the last few hundred; from AIM_AFTER after it,
+ * since a continuous run's counts may run a few instructions a task ahead of a run with failures.
+ */
+const AIM_BEFORE_MAX = 1_500;
+const AIM_AFTER = 40;
 /** Back-to-back short windows at the start of a stall schedule: how many, and their length in budgets. */
 const STALL_WINDOWS = { min: 4, max: 24 };
 const STALL_LENGTH_BUDGETS = { min: 0.005, max: 0.5 };
@@ -162,8 +166,8 @@ export function drawSchedule(
   const windows: number[] = [];
   if (kind === 'commit' && taskEnds.length > 0) {
     const end = taskEnds[Math.floor(random() * taskEnds.length)]!;
-    // Mostly the last few dozen instructions (the record write); now and then the saves or the CRC before it.
-    const before = 1 + Math.floor(random() ** 3 * AIM_BEFORE_MAX);
+    // Mostly the last few hundred instructions (the record write and its CRC); now and then the saves before them.
+    const before = Math.floor(random() ** 2 * AIM_BEFORE_MAX) - AIM_AFTER;
     windows.push(Math.max(1, end - before));
   } else if (kind === 'stall') {
     const count = between(STALL_WINDOWS.min, STALL_WINDOWS.max);

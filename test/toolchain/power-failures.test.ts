@@ -111,10 +111,12 @@ describe('runPowerFailures on the stand-in', () => {
       if (schedule.cycles > 0) expect(schedule.reexecuted).toBeGreaterThan(0);
       expect(schedule.instructions).toBe(continuous.instructions + schedule.reexecuted!);
     }
-    // The aimed cuts land in the commit (its record write and CRC), and the run still ends with the right bits.
+    // The aimed cuts land in the commit (its record write, the CRC, finding the newest slot), and the run still ends
+    // with the right bits.
     const aimed = report.schedules.filter((s) => s.kind === 'commit');
     expect(aimed.length).toBeGreaterThanOrEqual(10);
-    expect(aimed.filter((s) => s.cutFunctions[0] === 'commit').length).toBeGreaterThanOrEqual(aimed.length / 2);
+    const inCommit = aimed.filter((s) => ['commit', 'newest', 'valid', 'crc32'].includes(s.cutFunctions[0]!));
+    expect(inCommit.length, aimed.map((s) => s.cutFunctions[0]).join(' ')).toBeGreaterThanOrEqual(aimed.length / 2);
     // A stall schedule starts with 4 or more windows under half the budget: too short for the inference, they
     // fail one after the other (progress stalls, or creeps) before the long ones let it finish.
     const stalls = report.schedules.filter((s) => s.kind === 'stall');
@@ -171,8 +173,8 @@ describe('schedules', () => {
     expect(Math.min(...uniform)).toBeGreaterThanOrEqual(1_000);
     expect(Math.max(...uniform)).toBeLessThanOrEqual(5_000);
     const aimed = drawSchedule(5, 'commit', 1_000, 40, [50_000]);
-    expect(aimed[0]).toBeLessThan(50_000);
-    expect(aimed[0]).toBeGreaterThanOrEqual(50_000 - 2_000);
+    expect(aimed[0]).toBeLessThanOrEqual(50_000 + 40);
+    expect(aimed[0]).toBeGreaterThanOrEqual(50_000 - 1_500);
     const stall = drawSchedule(5, 'stall', 1_000, 40, []);
     expect(stall.length).toBeGreaterThan(40);
     expect(stall[0]).toBeLessThan(1_000);

@@ -30,6 +30,7 @@ export const SLOW_TESTS = [
   'test/targets/board-target.test.ts', 'test/targets/targets.test.ts', 'test/toolchain/doctor.test.ts',
   'test/toolchain/build-run.test.ts', 'test/toolchain/command-injection.test.ts', 'test/toolchain/failures.test.ts',
   'test/toolchain/limits.test.ts', 'test/toolchain/power-failures.test.ts',
+  'test/toolchain/power-failures-models.test.ts', 'test/toolchain/power-failures-exits.test.ts',
   'test/util/atomic-dir.test.ts', 'test/util/temp-dirs.test.ts',
 ];
 

@@ -172,7 +172,7 @@ function requireEmulator(target: Target, model: string): void {
     code: 'E_TARGET',
     file: model,
     message: `target ${target.name} has no emulator: an intermittent build measures the cost of every step in the emulator of the target's CPU to size its tasks`,
-    hint: 'build for the emulated target of the same CPU (eennc targets lists them, e.g. --target cortex-m4), or give your target file an "emulator" and a SysTick "counter"',
+    hint: 'build for the emulated target of the same core (eennc targets lists them, e.g. --target cortex-m4), or for a copy of its file with your chip\'s "nvm" and memory: its instruction counts are those of your core',
   });
 }
 

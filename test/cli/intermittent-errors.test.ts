@@ -1,5 +1,5 @@
 // The bad input of an intermittent build: a budget too small (the step and the smallest budget that works), a target
-// without NVM (how to add one), NVM too small for the state, the flags without --intermittent. Each gives its message
+// without NVM (how to add one) or without an emulator, NVM too small for the state, the flags without --intermittent. Each gives its message
 // and a hint, and writes nothing (the -o folder never appears). Also: --help of build, run and test lists the flags.
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { ROOT } from './cli-helpers.js';
+import { m4BoardJson } from '../targets/target-json.js';
 
 const MODEL = 'examples/fmnist/fmnist_cnn.onnx';
 const CALIB = ['--calib', 'examples/fmnist/calib_u8.npy', '--calib-count', '20'];
@@ -83,6 +84,18 @@ describe('intermittent builds: bad input gives its message and writes nothing', 
     expect(errorLine(r.stderr)).toMatch(/non-volatile memory|NVM/);
     expect(errorLine(r.stderr)).toContain('2048');
     expect(r.stderr).toMatch(/^hint: \S/m);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a target without an emulator: the costs are measured in the emulator of its CPU, says the error', async () => {
+    const target = join(dir, 'm4-board.json');
+    const board = m4BoardJson('m4-board', 'a Cortex-M4 board', { flash: '1M', ram: '256K', stack: '16K', hz: 25000000 });
+    await writeFile(target, JSON.stringify({ ...board, nvm: { kind: 'hooks', size: '512K' } }));
+    const out = join(dir, 'board-out');
+    const r = await inProcess(['build', MODEL, ...CALIB, '--target', target, '--intermittent', '--budget', '100000', '-o', out]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(errorLine(r.stderr)).toMatch(/no emulator.*measures the cost of every step/);
+    expect(r.stderr).toMatch(/^hint: .*cortex-m4/m);
     expect(existsSync(out)).toBe(false);
   });
 

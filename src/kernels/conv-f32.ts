@@ -118,40 +118,31 @@ function shapesOf(graph: Graph, conv: Node): { group: number; inC: number; wInC:
 /** True for a call of one group and one image, which the entry points of tiles compute. */
 const oneGroupOneImage = (args: CallArgs) => intOf(args, 'batches') === 1 && (args.int('groups') ?? 1) === 1;
 
+/** The arguments of eenn_conv2d_f32 that eenn_conv2d_units_f32 takes, in its order (before the range). */
+const CONV_UNITS_ARGS = [
+  ...['input', 'weights', 'bias', 'output', 'in_c', 'in_h', 'in_w', 'out_c', 'out_h', 'out_w'],
+  ...['kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'pad_top', 'pad_left', 'dilation_h', 'dilation_w', 'act_min', 'act_max'],
+];
+
 /**
- * Row tiles of eenn_conv2d_f32 of one group and one image: eenn_conv2d_rows_f32 (the function eenn_conv2d_f32
- * runs for each group) computes the output rows [oy_first, oy_end) from the whole input, written from the band's
- * first row on.
+ * Tiles of eenn_conv2d_f32 of one group and one image along its output rows, a unit being one output row of one
+ * block of 4 output channels (the kernel's register block; unit b * out_h + oy): eenn_conv2d_units_f32 computes a
+ * run of them, each output as the whole call computes it. Finer than rows: one row of every channel of a deep
+ * layer can be more than a power-on window (an 8x8x64 3x3 convolution: 295k multiply-accumulates a row).
  */
-const CONV_F32_ROWS: CallTiler = {
-  axis: 'rows',
-  units: (args) => (oneGroupOneImage(args) ? intOf(args, 'out_h') : undefined),
-  granule: () => 1,
-  part(call, args, begin, end) {
-    checkRange(CONV_F32_ROWS, args, begin, end);
-    if (begin === 0 && end === intOf(args, 'out_h')) return call;
-    const [inH, inW, outH, outW] = ['in_h', 'in_w', 'out_h', 'out_w'].map((n) => intOf(args, n)) as [number, number, number, number];
-    const window = ['kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'pad_top', 'pad_left', 'dilation_h', 'dilation_w'];
-    return recall(
-      call,
-      'eenn_conv2d_rows_f32',
-      [
-        ...['input', 'weights', 'bias', 'output', 'in_c', 'in_h', 'in_w'],
-        ['in_row_first', 0],
-        ['in_plane', inH * inW],
-        'out_c',
-        'out_w',
-        ['oy_first', begin],
-        ['oy_end', end],
-        ['out_plane', outH * outW],
-        ...window,
-        'act_min',
-        'act_max',
-      ],
-      { output: begin * outW },
-    );
-  },
-};
+const CONV_F32_UNITS: CallTiler = tiler(
+  'rows',
+  (args) => (oneGroupOneImage(args) ? Math.ceil(intOf(args, 'out_c') / CONV_POOL_BLOCK) * intOf(args, 'out_h') : undefined),
+  () => 1,
+  (_args, begin, end) => ({
+    fn: 'eenn_conv2d_units_f32',
+    keep: CONV_UNITS_ARGS,
+    append: [
+      ['unit_begin', begin],
+      ['unit_end', end],
+    ],
+  }),
+);
 
 /** Pixels eenn_conv2d_1x1_strided_f32 computes at once: a tile of its pixels starts on a block. */
 const POINTWISE_F32_BLOCK = 4;
@@ -212,7 +203,7 @@ const DEPTHWISE_F32_CHANNELS: CallTiler = tiler(
 
 /** eenn_conv2d_f32: any groups, stride, dilation and padding. */
 export const CONV_F32: KernelContract = {
-  kernels: ['eenn_conv2d_f32', 'eenn_conv2d_rows_f32'],
+  kernels: ['eenn_conv2d_f32', 'eenn_conv2d_units_f32'],
   header: 'eenn_kernels_f32.h',
   computes: (graph, node) => {
     const s = shapesOf(graph, node);
@@ -221,7 +212,7 @@ export const CONV_F32: KernelContract = {
   scratchBytes: () => 0,
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input' },
   tiles: [ROW_TILE, { axis: 'channels', reads: "the whole input of the output channels' groups" }],
-  tiler: CONV_F32_ROWS,
+  tiler: CONV_F32_UNITS,
   ...NOTHING_OPTIONAL,
 };
 

@@ -2,7 +2,7 @@
 // which QConv goes to which, the im2col scratch each takes (EENN_CONV_S8_SCRATCH_BYTES,
 // EENN_CONV_1X1_S8_SCRATCH_BYTES, EENN_CONV_1X1_IN_PLACE_S8_SCRATCH_BYTES), when the 1x1 one runs over its input,
 // which QConvs a fused step computes a block of output channels at a time, the optional paths they take, and the
-// row (pixel) tiles of their calls through eenn_conv2d_s8_rows and eenn_conv2d_1x1_s8_pixels.
+// pixel tiles of their calls through eenn_conv2d_s8_pixels and eenn_conv2d_1x1_s8_pixels.
 
 import { sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
@@ -129,21 +129,35 @@ function convDepth(args: CallArgs): number {
   return ((args.int('in_c') ?? 0) / (args.int('groups') ?? 1)) * (args.int('kernel_h') ?? 1) * (args.int('kernel_w') ?? 1);
 }
 
+/** Pixels the int8 convolutions multiply together on DSP and Helium (EENN_CONV_S8_PIXELS). */
+const CONV_S8_PIXEL_PAIR = 2;
+
+/** Pixels of a tile of the DSP path for fewer than 16 values per output (EENN_CONV_S8_TILE in eenn_conv2d_s8.c). */
+const CONV_S8_FEW_VALUES_TILE = 8;
+
 /**
- * Row tiles of eenn_conv2d_s8: eenn_conv2d_s8_rows computes the output rows [row_begin, row_end) of every channel
- * (and image), each output as the whole call computes it, on every path (DSP tiles of first layers, im2col columns,
- * the direct path without a scratch). Rows rather than channels: a channel tile would gather every im2col column
- * again.
+ * Tiles of eenn_conv2d_s8 along its output rows, a unit being one output pixel (row-major: row r is units
+ * [r * out_w, (r + 1) * out_w)): eenn_conv2d_s8_pixels computes a run of pixels of every channel (and image), each
+ * output as the whole call computes it, on every path (DSP tiles of first layers, im2col columns, the direct path
+ * without a scratch). Pixels rather than channels: a channel tile would gather every im2col column again; and
+ * pixels rather than whole rows: one row of a deep layer can be more than a power-on window (ResNet-8's 8x8x64
+ * 3x3 convolutions: 295k multiply-accumulates a row). The granule keeps each tile on the whole call's fast path:
+ * pairs of pixels as the DSP and Helium paths pair them; the 8-pixel tiles of first layers (fewer than 16 values,
+ * EENN_CONV_S8_TILE in eenn_conv2d_s8.c); whole rows without a scratch, whose runs of a row's pixels share each
+ * weight's setup (tiles of 2 to 6 pixels cost 1.7x the whole call).
  */
-const CONV_S8_ROWS: CallTiler = tiler(
+const CONV_S8_PIXELS: CallTiler = tiler(
   'rows',
-  (args) => intOf(args, 'out_h'),
-  () => 1,
+  (args) => intOf(args, 'out_h') * intOf(args, 'out_w'),
+  (args) => {
+    if (!args.isScratch('scratch')) return intOf(args, 'out_w');
+    return convDepth(args) < PAIR_CHUNK_S8 ? CONV_S8_FEW_VALUES_TILE : CONV_S8_PIXEL_PAIR;
+  },
   (_args, begin, end) => ({
-    fn: 'eenn_conv2d_s8_rows',
+    fn: 'eenn_conv2d_s8_pixels',
     append: [
-      ['row_begin', begin],
-      ['row_end', end],
+      ['pixel_begin', begin],
+      ['pixel_end', end],
     ],
   }),
 );
@@ -156,7 +170,7 @@ const CONV_S8_ROWS: CallTiler = tiler(
 const CONV_1X1_S8_PIXELS: CallTiler = tiler(
   'rows',
   (args) => intOf(args, 'size'),
-  () => 2,
+  () => CONV_S8_PIXEL_PAIR,
   (_args, begin, end) => ({
     fn: 'eenn_conv2d_1x1_s8_pixels',
     append: [
@@ -204,14 +218,14 @@ function columnConv(
 }
 
 /** eenn_conv2d_s8: any groups, stride, dilation and padding. */
-export const CONV_S8 = columnConv('eenn_conv2d_s8', 'eenn_conv2d_s8_rows', 'EENN_CONV_S8_SCRATCH_BYTES', convDepth, true, {
+export const CONV_S8 = columnConv('eenn_conv2d_s8', 'eenn_conv2d_s8_pixels', 'EENN_CONV_S8_SCRATCH_BYTES', convDepth, true, {
   computes: (graph, node) => isQConv(node) && !isInt8Depthwise(graph, node) && !isInt8Pointwise(graph, node),
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input or the scratch' },
   tiles: [
     windowRowsTile('every channel of the group'),
     { axis: 'channels', reads: "the whole input of the output channels' groups, and those channels' weight rows" },
   ],
-  tiler: CONV_S8_ROWS,
+  tiler: CONV_S8_PIXELS,
 });
 
 /** eenn_conv2d_1x1_s8: a matrix product per image. */

@@ -1,6 +1,6 @@
 // The arithmetic every kernel family's CallTiler (contract.ts) shares: a tile of a call is the same call with some
-// pointers moved on (channel and element tiles), some counts shrunk, or a range appended for a kernel's `_rows`
-// entry point. Each family's file says which arguments move by how much; this file only rewrites the arguments.
+// pointers moved on (channel and element tiles), some counts shrunk, or a range appended for a kernel's entry point
+// of tiles (eenn_conv2d_s8_pixels...), which may take some of the call's arguments only. Each family's file says which arguments move by how much; this file only rewrites the arguments.
 
 import type { CallArgs } from './call-args.js';
 import type { KernelArg, KernelCall } from './call.js';
@@ -16,12 +16,14 @@ export interface TileEdit {
   append?: [string, number][];
   /** The function the tile calls instead (a `_rows` entry point). */
   fn?: string;
+  /** The call's arguments that function takes, in its order (default: all of them, in the call's order). */
+  keep?: readonly string[];
 }
 
 /** `call` with the pointer, integer and function changes of `edit`; throws on an argument the call lacks. */
 export function editCall(call: KernelCall, edit: TileEdit): KernelCall {
   const names = new Set(call.args.map((a) => a.name));
-  for (const name of [...Object.keys(edit.advance ?? {}), ...Object.keys(edit.set ?? {})]) {
+  for (const name of [...Object.keys(edit.advance ?? {}), ...Object.keys(edit.set ?? {}), ...(edit.keep ?? [])]) {
     if (!names.has(name)) throw new Error(`internal: ${call.fn} has no argument "${name}" to tile`);
   }
   const args = call.args.map((arg): KernelArg => {
@@ -37,8 +39,9 @@ export function editCall(call: KernelCall, edit: TileEdit): KernelCall {
     }
     return arg;
   });
-  for (const [name, value] of edit.append ?? []) args.push({ kind: 'int', name, value });
-  return { ...call, fn: edit.fn ?? call.fn, args };
+  const kept = edit.keep ? edit.keep.map((name) => args.find((a) => a.name === name)!) : args;
+  for (const [name, value] of edit.append ?? []) kept.push({ kind: 'int', name, value });
+  return { ...call, fn: edit.fn ?? call.fn, args: kept };
 }
 
 /** An integer argument the lowering always passes; throws when the call lacks it. */

@@ -12,6 +12,7 @@ import { CallArgs } from '../../src/kernels/call-args.js';
 import type { KernelArg, KernelCall } from '../../src/kernels/call.js';
 import type { CallTiler } from '../../src/kernels/contract.js';
 import { contractOf } from '../../src/kernels/registry.js';
+import { editCall } from '../../src/kernels/tiles.js';
 import { planMemory } from '../../src/schedule/memory-plan.js';
 import { Int8GraphBuilder } from '../codegen/int8-builder.js';
 import { GraphBuilder, seededRandom } from '../schedule/graph-builder.js';
@@ -62,7 +63,8 @@ export function tiledCalls(label: string, graph: Graph, precision: 'int8' | 'flo
     result.push({ ...base, label: `${label}: ${call.fn} [${step.nodes[0]!.name}]`, call });
     if (options.noScratch && SCRATCH_OPTIONAL.has(call.fn) && call.args.some((a) => a.kind === 'scratch')) {
       const direct = { ...call, args: call.args.map((a): KernelArg => (a.kind === 'scratch' ? { kind: 'null', name: a.name } : a)) };
-      result.push({ ...base, label: `${label}: ${call.fn} without scratch [${step.nodes[0]!.name}]`, call: direct });
+      const directBounds = unevenBounds(units, tiler.granule(new CallArgs(graph, direct)));
+      result.push({ ...base, bounds: directBounds, label: `${label}: ${call.fn} without scratch [${step.nodes[0]!.name}]`, call: direct });
     }
   }
   return result;
@@ -167,4 +169,32 @@ export function floatTileGraph(): Graph {
   outputs.push(b.op('Add', [y, z]), b.op('Sub', [y, z]), b.op('Div', [y, z]), b.op('Mul', [y, b.input('c', [1, 6, 1, 1])]));
   for (const o of outputs) b.output(o);
   return b.build();
+}
+
+/**
+ * The calls of eenn_conv2d_s8 without a scratch cut anywhere inside rows (their tiler cuts whole rows): the C entry
+ * point takes any run of pixels, a row's run split at both ends.
+ */
+export function directRunsInsideRows(calls: TiledCall[]): TiledCall[] {
+  const runs: CallTiler = {
+    axis: 'rows',
+    units: (args) => args.int('out_h')! * args.int('out_w')!,
+    granule: () => 1,
+    part: (call, _args, begin, end) =>
+      editCall(call, {
+        fn: 'eenn_conv2d_s8_pixels',
+        append: [
+          ['pixel_begin', begin],
+          ['pixel_end', end],
+        ],
+      }),
+  };
+  return calls
+    .filter((c) => c.call.fn === 'eenn_conv2d_s8' && c.label.includes('without scratch'))
+    .map((c) => ({
+      ...c,
+      label: c.label.replace('without scratch', 'without scratch, runs inside rows'),
+      tiler: runs,
+      bounds: unevenBounds(c.bounds[c.bounds.length - 1]!, 3),
+    }));
 }

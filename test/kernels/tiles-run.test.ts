@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTilesOnCortexM4, runTilesOnHost } from './tiles-harness.js';
-import { floatTileGraph, int8TileGraph, tiledCalls } from './tiles-graphs.js';
+import { directRunsInsideRows, floatTileGraph, int8TileGraph, tiledCalls } from './tiles-graphs.js';
 
 /** Instructions a tile may cost beyond its share of the whole call (measured: 8 to 860 on these calls). */
 const TILE_OVERHEAD_BOUND = 1000;
 
-const calls = [...tiledCalls('int8', int8TileGraph(), 'int8', { noScratch: true }), ...tiledCalls('float32', floatTileGraph(), 'float32')];
+const int8Calls = tiledCalls('int8', int8TileGraph(), 'int8', { noScratch: true });
+const calls = [...int8Calls, ...directRunsInsideRows(int8Calls), ...tiledCalls('float32', floatTileGraph(), 'float32')];
 const dirs: string[] = [];
 const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'eenn-tiles-'));
@@ -53,7 +54,7 @@ describe('kernel tiles in C', () => {
         'eenn_softmax_s8',
       ].sort(),
     );
-    expect(calls.filter((c) => c.label.includes('without scratch'))).toHaveLength(6);
+    expect(calls.filter((c) => c.label.includes('without scratch'))).toHaveLength(10);
   });
 
   it('gives the whole call bit for bit on the host', async () => {
@@ -72,6 +73,8 @@ describe('kernel tiles in C', () => {
       const { whole, tiles } = run.instructions![i]!;
       return { call: c.label, perTile: Math.round((tiles - whole) / (c.bounds.length - 1)) };
     });
-    expect(overheads.filter((o) => o.perTile > TILE_OVERHEAD_BOUND)).toEqual([]);
+    // (The runs inside rows of the direct path are no tiler's: short runs are slow there, as the tiler knows.)
+    const tilers = overheads.filter((o) => !o.call.includes('runs inside rows'));
+    expect(tilers.filter((o) => o.perTile > TILE_OVERHEAD_BOUND)).toEqual([]);
   }, 120_000);
 });

@@ -68,22 +68,26 @@ describe('unevenBounds', () => {
 });
 
 describe('int8 tiles', () => {
-  it('cuts eenn_conv2d_s8 in output rows through eenn_conv2d_s8_rows, with or without a scratch', () => {
-    const t = callOf(int8Calls, 'qconv_0');
+  it('cuts eenn_conv2d_s8 in pairs of output pixels through eenn_conv2d_s8_pixels', () => {
+    const t = callOf(int8Calls, 'qconv_0'); // 9x7 output
     expect(t.tiler.axis).toBe('rows');
-    expect(shapeOf(t)).toEqual([9, 1]);
-    const tile = part(t, 2, 5);
-    expect(tile.fn).toBe('eenn_conv2d_s8_rows');
+    expect(shapeOf(t)).toEqual([63, 2]);
+    const tile = part(t, 2, 6 * 7); // from the middle of row 0 to the end of row 5
+    expect(tile.fn).toBe('eenn_conv2d_s8_pixels');
     expect(tile.source).toBe(t.call.source);
     expect(tile.args.slice(0, -2)).toEqual(t.call.args);
     expect(tile.args.slice(-2)).toEqual([
-      { kind: 'int', name: 'row_begin', value: 2 },
-      { kind: 'int', name: 'row_end', value: 5 },
+      { kind: 'int', name: 'pixel_begin', value: 2 },
+      { kind: 'int', name: 'pixel_end', value: 42 },
     ]);
-    expect(contractOf('eenn_conv2d_s8_rows')).toBe(contractOf('eenn_conv2d_s8'));
-    // Two images, two groups: still rows (the entry point runs the band of every image and group).
-    expect(shapeOf(callOf(int8Calls, 'qconv_3'))).toEqual([4, 1]);
-    expect(shapeOf(callOf(int8Calls, 'qconv_1'))).toEqual([5, 1]);
+    expect(contractOf('eenn_conv2d_s8_pixels')).toBe(contractOf('eenn_conv2d_s8'));
+    // Two images, two groups: still pixels (the entry point runs them in every image and group).
+    expect(shapeOf(callOf(int8Calls, 'qconv_3'))).toEqual([8, 2]);
+    expect(shapeOf(callOf(int8Calls, 'qconv_1'))).toEqual([5 * 3, 2]);
+    // A first layer (9 values per output): the 8-pixel tiles of its DSP path; without a scratch: whole rows.
+    expect(shapeOf(callOf(int8Calls, 'qconv_2'))).toEqual([110, 8]);
+    const direct = tiledCalls('direct', int8TileGraph(), 'int8', { noScratch: true }).find((c) => c.label.includes('without scratch [qconv_0]'))!;
+    expect(shapeOf(direct)).toEqual([63, 7]);
   });
 
   it('cuts eenn_conv2d_1x1_s8 in pairs of pixels through eenn_conv2d_1x1_s8_pixels', () => {
@@ -199,26 +203,22 @@ function unitsOfEveryCall(graph: Graph, precision: 'int8' | 'float32'): Record<s
 }
 
 describe('float32 tiles', () => {
-  it('cuts eenn_conv2d_f32 of one group and one image in rows through eenn_conv2d_rows_f32', () => {
-    const t = callOf(floatCalls, 'conv_0'); // 6 -> 10, 3x3 pad 1, 9x7
-    expect(shapeOf(t)).toEqual([9, 1]);
-    const tile = part(t, 3, 7);
-    expect(tile.fn).toBe('eenn_conv2d_rows_f32');
+  it('cuts eenn_conv2d_f32 of one group and one image in rows of blocks of 4 channels through eenn_conv2d_units_f32', () => {
+    const t = callOf(floatCalls, 'conv_0'); // 6 -> 10 channels (3 blocks), 3x3 pad 1, 9x7
+    expect(shapeOf(t)).toEqual([3 * 9, 1]);
+    const tile = part(t, 7, 20); // rows 7, 8 of block 0, block 1, row 0 and 1 of block 2
+    expect(tile.fn).toBe('eenn_conv2d_units_f32');
     expect(argValues(tile)).toEqual({
       input: 0,
       weights: 0,
       bias: 0,
-      output: 3 * 7,
+      output: 0,
       in_c: 6,
       in_h: 9,
       in_w: 7,
-      in_row_first: 0,
-      in_plane: 63,
       out_c: 10,
+      out_h: 9,
       out_w: 7,
-      oy_first: 3,
-      oy_end: 7,
-      out_plane: 63,
       kernel_h: 3,
       kernel_w: 3,
       stride_h: 1,
@@ -229,8 +229,10 @@ describe('float32 tiles', () => {
       dilation_w: 1,
       act_min: -Infinity,
       act_max: Infinity,
+      unit_begin: 7,
+      unit_end: 20,
     });
-    expect(contractOf('eenn_conv2d_rows_f32')).toBe(contractOf('eenn_conv2d_f32'));
+    expect(contractOf('eenn_conv2d_units_f32')).toBe(contractOf('eenn_conv2d_f32'));
   });
 
   it('cuts eenn_conv2d_1x1_f32 in blocks of 4 pixels through eenn_conv2d_1x1_strided_f32', () => {

@@ -9,8 +9,9 @@
  * Without a scratch (NULL) the input is read in place, a run of output pixels of one channel at a time (the
  * memory planner's choice when the scratch would set the arena's peak, `--arena min`). Output stage:
  * eenn_requantize_bounded_s8 when the layer allows it (eenn_requantize_bounded_ok_s8), else eenn_requantize_s8.
- * eenn_conv2d_s8_rows computes a band of output rows only (a tile of an intermittent build), each output exactly
- * as the whole call computes it; eenn_conv2d_s8 is the band of every row.
+ * eenn_conv2d_s8_pixels computes a run of output pixels only (a tile of an intermittent build: whole rows, or part
+ * of a row when one row is too much work), each output exactly as the whole call computes it; eenn_conv2d_s8 is
+ * the run of every pixel.
  */
 #include "eenn_conv_support_s8.h"
 
@@ -143,12 +144,12 @@ EENN_CONV_S8_INLINE void eenn_mac_run_s8(uint32_t *EENN_RESTRICT acc, const uint
 #define EENN_CONV_S8_DIRECT_PIXELS 32
 
 /*
- * Without a scratch: the output rows [row_begin, row_end) of a group, reading the input in place. For each run of up to
- * EENN_CONV_S8_DIRECT_PIXELS pixels of an output row and each output channel, the sums sit on the stack and each
+ * Without a scratch: the output pixels [first, end) (row-major) of a group, reading the input in place. For each run
+ * of up to EENN_CONV_S8_DIRECT_PIXELS pixels of an output row and each output channel, the sums sit on the stack and each
  * weight (walked chunk by chunk of the paired layout) is multiplied with the input values of its tap across the
  * run: taps in the padding add weight * pad_value.
  */
-static void eenn_conv_direct_s8(const eenn_window_s8 *g, int32_t row_begin, int32_t row_end, int32_t out_w,
+static void eenn_conv_direct_s8(const eenn_window_s8 *g, int32_t first, int32_t end, int32_t out_w,
                                 const int8_t *EENN_RESTRICT weights, int32_t channels,
                                 const int32_t *EENN_RESTRICT bias, const int32_t *EENN_RESTRICT multiplier,
                                 const int32_t *EENN_RESTRICT shift, const eenn_output_stage_s8 *o,
@@ -157,10 +158,13 @@ static void eenn_conv_direct_s8(const eenn_window_s8 *g, int32_t row_begin, int3
     const int32_t depth = g->channels * g->kernel_h * g->kernel_w;
     const int32_t plane = g->in_h * g->in_w;
     uint32_t acc[EENN_CONV_S8_DIRECT_PIXELS]; /* int32 sums, added modulo 2^32 */
-    for (int32_t oy = row_begin; oy < row_end; oy++) {
+    for (int32_t oy = first / out_w; oy * out_w < end; oy++) {
         const int32_t iy0 = oy * g->stride_h - g->pad_top;
-        for (int32_t x0 = 0; x0 < out_w; x0 += EENN_CONV_S8_DIRECT_PIXELS) {
-            const int32_t n = out_w - x0 < EENN_CONV_S8_DIRECT_PIXELS ? out_w - x0 : EENN_CONV_S8_DIRECT_PIXELS;
+        /* The columns [x_first, x_end) of this row in the run. */
+        const int32_t x_first = oy * out_w < first ? first - oy * out_w : 0;
+        const int32_t x_end = (oy + 1) * out_w > end ? end - oy * out_w : out_w;
+        for (int32_t x0 = x_first; x0 < x_end; x0 += EENN_CONV_S8_DIRECT_PIXELS) {
+            const int32_t n = x_end - x0 < EENN_CONV_S8_DIRECT_PIXELS ? x_end - x0 : EENN_CONV_S8_DIRECT_PIXELS;
             for (int32_t m = 0; m < channels; m++) {
                 const uint32_t b = bias != NULL ? (uint32_t)bias[m] : 0u;
                 for (int32_t i = 0; i < n; i++) {
@@ -270,22 +274,20 @@ static void eenn_conv_tile_small_dsp(const eenn_window_s8 *g, int32_t out_w, int
 }
 #endif
 
-void eenn_conv2d_s8_rows(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                         const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
-                         int8_t *EENN_RESTRICT scratch, int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
-                         int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
-                         int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
-                         int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
-                         int32_t input_offset, int32_t output_offset,
-                         const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
-                         int32_t act_min, int32_t act_max, int32_t row_begin, int32_t row_end)
+void eenn_conv2d_s8_pixels(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
+                           const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
+                           int8_t *EENN_RESTRICT scratch, int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
+                           int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
+                           int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                           int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                           int32_t input_offset, int32_t output_offset,
+                           const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
+                           int32_t act_min, int32_t act_max, int32_t pixel_begin, int32_t pixel_end)
 {
     const int32_t group_in = in_c / groups;
     const int32_t group_out = out_c / groups;
     const int32_t depth = group_in * kernel_h * kernel_w;
     const int32_t size = out_h * out_w; /* the stride of output channels */
-    const int32_t first_pixel = row_begin * out_w;
-    const int32_t end_pixel = row_end * out_w;
     const eenn_output_stage_s8 o = {
         output_offset,
         act_min,
@@ -317,12 +319,12 @@ void eenn_conv2d_s8_rows(const int8_t *EENN_RESTRICT input, const int8_t *EENN_R
             const int32_t *shift = output_shift + first;
             int8_t *out = output + (n * out_c + first) * size;
             g.input = input + (n * in_c + grp * group_in) * in_h * in_w;
-            int32_t oy = row_begin, ox = 0;
+            int32_t oy = pixel_begin / out_w, ox = pixel_begin % out_w;
             const eenn_conv_group_s8 columns = { w, b, mult, shift, depth, group_out, size, &o };
 #if defined(EENN_CONV_S8_DSP) && EENN_CONV_S8_FEW_VALUES
             if (scratch != NULL && depth < EENN_PAIR_CHUNK_S8) {
-                for (int32_t p = first_pixel; p < end_pixel; p += EENN_CONV_S8_TILE) {
-                    const int32_t count = end_pixel - p < EENN_CONV_S8_TILE ? end_pixel - p : EENN_CONV_S8_TILE;
+                for (int32_t p = pixel_begin; p < pixel_end; p += EENN_CONV_S8_TILE) {
+                    const int32_t count = pixel_end - p < EENN_CONV_S8_TILE ? pixel_end - p : EENN_CONV_S8_TILE;
                     eenn_conv_tile_small_dsp(&g, out_w, &oy, &ox, count, w, depth, group_out, b, mult, shift, &o,
                                              out + p, size, scratch, &columns);
                 }
@@ -331,12 +333,12 @@ void eenn_conv2d_s8_rows(const int8_t *EENN_RESTRICT input, const int8_t *EENN_R
 #endif
 #if EENN_CONV_S8_DIRECT
             if (scratch == NULL) {
-                eenn_conv_direct_s8(&g, row_begin, row_end, out_w, w, group_out, b, mult, shift, &o, out, size);
+                eenn_conv_direct_s8(&g, pixel_begin, pixel_end, out_w, w, group_out, b, mult, shift, &o, out, size);
                 continue;
             }
 #endif
-            for (int32_t p = first_pixel; p < end_pixel;) {
-                const int32_t pixels = end_pixel - p < EENN_CONV_S8_PIXELS ? end_pixel - p : EENN_CONV_S8_PIXELS;
+            for (int32_t p = pixel_begin; p < pixel_end;) {
+                const int32_t pixels = pixel_end - p < EENN_CONV_S8_PIXELS ? pixel_end - p : EENN_CONV_S8_PIXELS;
                 for (int32_t i = 0; i < pixels; i++) {
                     eenn_im2col_s8(&g, oy, ox, eenn_column_s8(scratch, depth, i));
                     eenn_column_done_s8(scratch, depth, i);
@@ -362,7 +364,8 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
                     const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
                     int32_t act_min, int32_t act_max)
 {
-    eenn_conv2d_s8_rows(input, weights, bias, output, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups,
-                        kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w,
-                        input_offset, output_offset, output_multiplier, output_shift, act_min, act_max, 0, out_h);
+    eenn_conv2d_s8_pixels(input, weights, bias, output, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups,
+                          kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w,
+                          input_offset, output_offset, output_multiplier, output_shift, act_min, act_max, 0,
+                          out_h * out_w);
 }

@@ -6,6 +6,8 @@
  * loaded feeds 4 multiply-accumulates from weights packed contiguously by the compiler; interior pixels
  * go in pairs (8 accumulators), or in fours for 3-wide windows at stride 1 (16 accumulators, each input
  * loaded once per window row serves up to 3 taps). The 1x1 kernel is a register-blocked matrix product (4x4 accumulators).
+ * eenn_conv2d_units_f32 computes some output rows of some blocks of 4 output channels (a tile of an intermittent
+ * build), each as eenn_conv2d_f32 computes it.
  */
 #include "eenn_kernels_f32.h"
 
@@ -339,6 +341,30 @@ void eenn_conv2d_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRIC
                                  kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w,
                                  act_min, act_max);
         }
+    }
+}
+
+void eenn_conv2d_units_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                           const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                           int32_t in_c, int32_t in_h, int32_t in_w, int32_t out_c, int32_t out_h, int32_t out_w,
+                           int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                           int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                           float act_min, float act_max, int32_t unit_begin, int32_t unit_end)
+{
+    const int32_t filter_size = in_c * kernel_h * kernel_w;
+    const int32_t in_plane = in_h * in_w;
+    const int32_t out_plane = out_h * out_w;
+    for (int32_t u = unit_begin; u < unit_end;) {
+        /* Unit u: row oy of the block of output channels [m, m + count). */
+        const int32_t m = u / out_h * EENN_CONV_F32_BLOCK;
+        const int32_t oy = u % out_h;
+        const int32_t count = out_c - m < EENN_CONV_F32_BLOCK ? out_c - m : EENN_CONV_F32_BLOCK;
+        const int32_t rows = out_h - oy < unit_end - u ? out_h - oy : unit_end - u;
+        eenn_conv2d_rows_f32(input, weights + m * filter_size, bias != NULL ? bias + m : NULL,
+                             output + m * out_plane + oy * out_w, in_c, in_h, in_w, 0, in_plane, count, out_w, oy,
+                             oy + rows, out_plane, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left,
+                             dilation_h, dilation_w, act_min, act_max);
+        u += rows;
     }
 }
 

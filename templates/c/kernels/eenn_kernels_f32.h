@@ -73,6 +73,23 @@ void eenn_conv2d_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRIC
                      int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
                      float act_min, float act_max);
 
+/** Output channels eenn_conv2d_f32 computes together (its register block), the unit of eenn_conv2d_units_f32. */
+#define EENN_CONV_F32_BLOCK 4
+
+/**
+ * Units [unit_begin, unit_end) of a one-group 2-D convolution of one image (a tile of a step run in pieces), unit
+ * b * out_h + oy being output row oy of the block b of output channels [4b, min(4b + 4, out_c)): a run of units
+ * is some rows of a block, then whole blocks, then some rows of a last one. Each output exactly as
+ * eenn_conv2d_f32 computes it; the other outputs are not written. Parameters as eenn_conv2d_f32 (one image, one
+ * group); 0 <= unit_begin <= unit_end <= ceil(out_c / 4) * out_h.
+ */
+void eenn_conv2d_units_f32(const float *EENN_RESTRICT input, const float *EENN_RESTRICT weights,
+                           const float *EENN_RESTRICT bias, float *EENN_RESTRICT output,
+                           int32_t in_c, int32_t in_h, int32_t in_w, int32_t out_c, int32_t out_h, int32_t out_w,
+                           int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                           int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                           float act_min, float act_max, int32_t unit_begin, int32_t unit_end);
+
 /**
  * Output rows [oy_first, oy_end) of a one-group 2-D convolution of one image, each buffer with its own plane
  * stride, so that a band of rows can be computed from, and into, a buffer that holds only some rows of each plane.

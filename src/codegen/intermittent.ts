@@ -219,7 +219,7 @@ export function printTasks(printer: TaskPrinter, tasks: TaskPlan): { tasks: Prin
     return {
       index: t,
       name: taskFunction(printer.prefix, t),
-      comment: taskComment(printer, tasks, task),
+      comment: taskComment(tasks, task),
       steps,
       hasDecisions: steps.some((s) => s.decisions.length > 0),
       copies: last ? printer.copies : [],
@@ -263,12 +263,12 @@ function printPiece(printer: TaskPrinter, piece: Piece, sources: Set<string>): P
 }
 
 /** The comment of a task: its pieces, its predicted instructions and what its commit writes. */
-function taskComment(printer: TaskPrinter, plan: TaskPlan, task: Task): string[] {
+function taskComment(plan: TaskPlan, task: Task): string[] {
   const pieces = task.pieces.map((p) => (p.tile ? `step ${p.step} units [${p.tile.begin}, ${p.tile.end}) of ${p.tile.units}` : `step ${p.step}`));
   const commit =
     plan.nvm === 'hooks'
-      ? `its commit saves ${formatCount(task.liveBytesAfter)} bytes (the ${plural(task.liveAfter.length, 'buffer')} live after it) through ${printer.prefix}_nvm_write, then the record`
-      : `its commit writes the record (the ${formatCount(task.liveBytesAfter)} bytes live after it are in NVM already)`;
+      ? `its commit saves ${formatCount(task.liveBytesAfter)} bytes (${plural(task.liveAfter.length, 'live buffer')}), then the record`
+      : `its commit writes the record (${formatCount(task.liveBytesAfter)} live bytes, in NVM already)`;
   return [
     commentText(`Task ${task.index}: ${pieces.join(', ')}.`),
     commentText(`Predicted ${formatCount(task.instructions)} instructions; ${commit}.`),
@@ -352,11 +352,23 @@ export function intermittentContext(printer: TaskPrinter, tasks: TaskPlan, arena
     arenaBytes: layout.arena.bytes,
     sramBytes: hooks ? layout.bytes : 0,
   };
+  // The table of model.h: offset and bytes right-aligned, the tensors of an area indented under it.
+  const row = (offset: number, bytes: number, field: string) => `${String(offset).padStart(8)}  ${String(bytes).padStart(8)}  ${field}`;
+  const layoutRows = [
+    `${'offset'.padStart(8)}  ${'bytes'.padStart(8)}  field`,
+    row(layout.record.offset, layout.record.bytes, 'record[2]: the progress record, double-buffered (runtime/eenn_intermittent.h)'),
+    row(layout.inputs.offset, layout.inputs.bytes, 'inputs: the inputs captured at the start of an inference'),
+    ...layout.inputs.tensors.map((t, i) => row(t.offset, t.bytes, commentText(`  input ${i} "${t.name}"`))),
+    row(layout.outputs.offset, layout.outputs.bytes, "outputs: copied to the caller's buffers when the inference is done"),
+    ...layout.outputs.tensors.map((t, i) => row(t.offset, t.bytes, commentText(`  output ${i} "${t.name}"`))),
+    ...(layout.arena.bytes > 0 ? [row(layout.arena.offset, layout.arena.bytes, 'arena: the activations, at the offsets of model.c')] : []),
+  ];
   const context = {
+    layoutRows,
     hooks,
     nvmKind: tasks.nvm,
     section: hooks ? '.eenn_noinit' : '.eenn_nvm',
-    where: hooks ? 'SRAM (section .eenn_noinit) and saved to NVM through the hooks' : 'memory-mapped NVM (section .eenn_nvm)',
+    where: hooks ? 'SRAM (section .eenn_noinit), saved to NVM through the hooks' : 'memory-mapped NVM (section .eenn_nvm)',
     numTasks: tasks.tasks.length,
     budget: formatCount(tasks.budget),
     hashPlaceholder: MODEL_HASH_PLACEHOLDER,

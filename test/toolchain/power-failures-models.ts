@@ -51,7 +51,8 @@ export async function buildExample(
   writeProject(folder, target, model, plan, tasks);
   const image = (await buildFirmware(folder, target, { jobs: 1 })).elfPath;
   const run = await runFirmware(image, target, model.inputBytes, { samples: 1, timeoutMs: 120_000 });
-  const ends = run.taskInstructions[0]!.map((at) => at!);
+  // The tasks the sample reached (an early exit ends the inference at its task).
+  const ends = run.taskInstructions[0]!.filter((at): at is number => at !== null);
   const largest = Math.max(...ends.map((end, t) => end - (t === 0 ? 0 : ends[t - 1]!)));
   const restore = nvm === 'hooks' ? RESTORE_PER_BYTE * Math.max(...tasks.tasks.map((t) => t.liveBytesAfter)) : 0;
   return {

@@ -59,8 +59,9 @@ export function register(program: Command): void {
     if (graph.exits) lines.push(exitsSummary(graph.exits.outputs, execution.samples));
     const m = execution.compiled.report.memory;
     const stack = execution.stackBytes === null ? '' : `, stack used ${execution.stackBytes} B`;
-    lines.push(`memory: flash ${m.flash_bytes} B, RAM ${m.ram_bytes} B (arena ${m.arena_bytes} B${stack})`);
     const intermittent = execution.compiled.report.intermittent;
+    const arena = intermittent?.memory.nvm_kind === 'memory-mapped' ? `the arena of ${m.arena_bytes} B is in NVM` : `arena ${m.arena_bytes} B`;
+    lines.push(`memory: flash ${m.flash_bytes} B, RAM ${m.ram_bytes} B (${arena}${stack})`);
     if (intermittent) {
       const largest = Math.max(0, ...intermittent.tasks.map((t) => t.measured_instructions ?? t.predicted_instructions));
       lines.push(

@@ -12,17 +12,23 @@
  * it. DMB orders the stores as the memory system sees them (Armv6-M and later); elsewhere a sequentially
  * consistent fence, which also keeps the compiler from moving stores across it.
  */
+static inline void nvm_barrier(void)
+{
 #if defined(__ARM_ARCH)
-#define EENN_NVM_BARRIER() __asm__ volatile("dmb" ::: "memory")
+    __asm__ volatile("dmb"
+                     :
+                     :
+                     : "memory");
 #else
-#define EENN_NVM_BARRIER() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
 #endif
+}
 
 /* CRC-32 four bits at a time: 16 table entries (64 bytes of flash) and two look-ups per byte, about a quarter of
    the instructions of the bit-by-bit loop. Entry i is the CRC register after shifting nibble i through. */
 static const uint32_t crc32_nibble[16] = {
     0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u, 0x4DB26158u, 0x5005713Cu,
-    0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu, 0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu,
+    0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu, 0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu
 };
 
 uint32_t eenn_crc32(const void *data, uint32_t bytes)
@@ -85,15 +91,15 @@ int32_t eenn_record_commit(volatile eenn_record_t slots[EENN_RECORD_SLOTS], int3
         .crc = 0u,
     };
     const uint32_t crc = eenn_crc32(&fields, (uint32_t)offsetof(eenn_record_t, crc));
-    EENN_NVM_BARRIER(); /* what the record vouches for is written before it */
+    nvm_barrier(); /* what the record vouches for is written before it */
     record->magic = fields.magic;
     record->sequence = fields.sequence;
     record->next_task = fields.next_task;
     record->exit = fields.exit;
     record->model_hash = fields.model_hash;
-    EENN_NVM_BARRIER(); /* the fields before the CRC that makes them valid */
+    nvm_barrier(); /* the fields before the CRC that makes them valid */
     record->crc = crc;
-    EENN_NVM_BARRIER(); /* the record is in NVM before the next task writes anything */
+    nvm_barrier(); /* the record is in NVM before the next task writes anything */
     return slot;
 }
 

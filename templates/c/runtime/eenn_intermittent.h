@@ -27,11 +27,11 @@
 extern "C" {
 #endif
 
-#define EENN_RECORD_MAGIC   0x544E4545u /* "EENT" in memory order (little-endian) */
-#define EENN_RECORD_SLOTS   2           /* double-buffered */
-#define EENN_RECORD_BYTES   24u         /* one slot: six 32-bit fields */
-#define EENN_RECORD_RUNNING (-1)        /* exit field of an unfinished inference */
-#define EENN_RECORD_NONE    (-1)        /* eenn_record_newest(): no valid slot */
+#define EENN_RECORD_MAGIC 0x544E4545u /* "EENT" in memory order (little-endian) */
+#define EENN_RECORD_SLOTS 2           /* double-buffered */
+#define EENN_RECORD_BYTES 24u         /* one slot: six 32-bit fields */
+#define EENN_RECORD_RUNNING (-1)      /* exit field of an unfinished inference */
+#define EENN_RECORD_NONE (-1)         /* eenn_record_newest(): no valid slot */
 
 /** One slot of the progress record (layout above; 4-byte aligned, no padding). */
 typedef struct eenn_record {

@@ -27,7 +27,18 @@ describe('an intermittent build compiles on every Cortex-M target', () => {
           const target = loadTarget(name);
           const folder = join(dir, `${nvm}-${name}`);
           writeProject(folder, target, model, plan, tasks);
-          const flags = [...target.compiler.flags, '-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-I.', '-Iruntime', '-Ikernels', '-DEENN_TRACE_TASKS'];
+          const flags = [
+            ...target.compiler.flags,
+            '-std=c99',
+            '-O2',
+            '-Wall',
+            '-Wextra',
+            '-Werror',
+            '-I.',
+            '-Iruntime',
+            '-Ikernels',
+            '-DEENN_TRACE_TASKS',
+          ];
           const run = await execa(target.compiler.cc, [...flags, '-c', 'model.c', 'runtime/eenn_intermittent.c'], { cwd: folder, reject: false });
           if (run.exitCode !== 0) failures.push(`${name}, ${nvm}: ${run.stderr.slice(0, 2000)}`);
         });

@@ -99,13 +99,15 @@ describe('intermittent builds: bad input gives its message and writes nothing', 
     expect(existsSync(out)).toBe(false);
   });
 
-  it('a budget too small names a step and the smallest budget that works', async () => {
+  it('a budget too small names a step and the smallest budget that works (here given in microjoules)', async () => {
     const out = join(dir, 'small-budget');
-    const r = await inProcess(['build', MODEL, ...CALIB, '--intermittent', '--budget', '3000', '-o', out, '--json']);
+    // 0.6 uJ at cortex-m4's 0.2 nJ per instruction: 3,000 instructions.
+    const r = await inProcess(['build', MODEL, ...CALIB, '--intermittent', '--budget-uj', '0.6', '-o', out, '--json']);
     expect(r.exitCode, r.stderr).toBe(1);
     const error = (JSON.parse(r.stdout) as { error: { code: string; message: string; hint: string } }).error;
     expect(error.code).toBe('E_BUDGET');
     expect(error.message).toMatch(/step \d+/);
+    expect(error.message).toContain('--budget-uj 0.6 (3000 instructions');
     const smallest = Number(/--budget (\d+)/.exec(error.hint)?.[1]);
     expect(smallest).toBeGreaterThan(3000);
     expect(existsSync(out)).toBe(false);

@@ -5,7 +5,7 @@
 import { EennError } from '../ir/diagnostics.js';
 import type { Execution } from './execute.js';
 import { log } from './common-options.js';
-import { runPowerFailures, type ScheduleResult } from '../toolchain/power-failures.js';
+import type { ScheduleResult } from '../toolchain/power-failures.js';
 
 /** The `failures` part of test's JSON. */
 export interface FailuresSummary {
@@ -36,6 +36,8 @@ export async function runFailureSchedules(execution: Execution, count: number, s
   const { compiled, run } = execution;
   const intermittent = compiled.report.intermittent;
   if (!intermittent || !compiled.image) throw new Error('internal: failure schedules need an intermittent build, linked');
+  // Loaded here: `eennc --help` starts without the toolchain.
+  const { runPowerFailures } = await import('../toolchain/power-failures.js');
   const samples = execution.samples.length;
   const results: { sample: number; result: ScheduleResult }[] = [];
   let wrong = 0;

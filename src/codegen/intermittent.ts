@@ -9,6 +9,7 @@ import type { Piece, Task, TaskPlan } from '../intermittent/index.js';
 import { CallArgs } from '../kernels/call-args.js';
 import type { KernelCall } from '../kernels/call.js';
 import { contractOf } from '../kernels/registry.js';
+import { planAccesses } from '../intermittent/index.js';
 import type { MemoryPlan } from '../schedule/memory-plan.js';
 import { tensorBytes } from '../schedule/memory-plan.js';
 import { commentText, formatCount } from './c-format.js';
@@ -213,13 +214,17 @@ function checkTasks(plan: TaskPlan, steps: number): void {
 export function printTasks(printer: TaskPrinter, tasks: TaskPlan): { tasks: PrintedTask[]; sources: Set<string> } {
   checkTasks(tasks, printer.lowered.length);
   const sources = new Set<string>();
+  const saved = tasks.nvm === 'hooks' ? savedBuffers(printer.plan, printer.graph, tasks) : undefined;
   const printed = tasks.tasks.map((task, t): PrintedTask => {
     const last = t === tasks.tasks.length - 1;
     const steps = task.pieces.map((piece) => printPiece(printer, piece, sources));
     return {
       index: t,
       name: taskFunction(printer.prefix, t),
-      comment: taskComment(tasks, task),
+      comment: taskComment(
+        task,
+        saved && { buffers: saved[t]!.length, bytes: saved[t]!.reduce((sum, id) => sum + printer.plan.buffers[id]!.bytes, 0) },
+      ),
       steps,
       hasDecisions: steps.some((s) => s.decisions.length > 0),
       copies: last ? printer.copies : [],
@@ -262,13 +267,13 @@ function printPiece(printer: TaskPrinter, piece: Piece, sources: Set<string>): P
   };
 }
 
-/** The comment of a task: its pieces, its predicted instructions and what its commit writes. */
-function taskComment(plan: TaskPlan, task: Task): string[] {
+/** The comment of a task: its pieces, its predicted instructions and what its commit writes (`saved`: hooks). */
+function taskComment(task: Task, saved: { buffers: number; bytes: number } | undefined): string[] {
   const pieces = task.pieces.map((p) => (p.tile ? `step ${p.step} units [${p.tile.begin}, ${p.tile.end}) of ${p.tile.units}` : `step ${p.step}`));
-  const commit =
-    plan.nvm === 'hooks'
-      ? `its commit saves ${formatCount(task.liveBytesAfter)} bytes (${plural(task.liveAfter.length, 'live buffer')}), then the record`
-      : `its commit writes the record (${formatCount(task.liveBytesAfter)} live bytes, in NVM already)`;
+  const live = formatCount(task.liveBytesAfter);
+  const commit = saved
+    ? `its commit saves the ${formatCount(saved.bytes)} bytes it wrote (${plural(saved.buffers, 'buffer')}; ${live} live), then the record`
+    : `its commit writes the record (the ${live} bytes live after it are in NVM already)`;
   return [
     commentText(`Task ${task.index}: ${pieces.join(', ')}.`),
     commentText(`Predicted ${formatCount(task.instructions)} instructions; ${commit}.`),
@@ -279,15 +284,47 @@ const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' 
 
 // ---------------------------------------------------------------- the whole context
 
-/** The byte runs a hooks-mode commit saves, per cut: cut c (next task c, c < tasks) and the finished inference. */
-function cutRanges(plan: MemoryPlan, layout: StateLayout, tasks: TaskPlan): { offset: number; bytes: number; note: string }[][] {
-  const ofBuffers = (ids: number[]) => mergeRanges(ids.flatMap((id) => bufferRange(plan, layout, id) ?? []));
-  const cuts = tasks.tasks.map((_, c) => {
-    const ranges = c === 0 ? [{ offset: layout.inputs.offset, bytes: layout.inputs.bytes }] : ofBuffers(tasks.tasks[c - 1]!.liveAfter);
-    return ranges.map((r) => ({ ...r, note: c === 0 ? 'cut 0: the captured inputs' : `cut ${c}: after task ${c - 1}` }));
+/**
+ * Plan buffer ids a hooks-mode commit saves after each task: those live after it that the task writes. A buffer live
+ * after the task and written before it is in NVM already, saved by the commit after the task that wrote it last (it
+ * was live there too), so it is not written again.
+ */
+export function savedBuffers(plan: MemoryPlan, graph: Graph, tasks: TaskPlan): number[][] {
+  const accesses = planAccesses(plan, graph);
+  return tasks.tasks.map((task) => {
+    const written = new Set(task.pieces.flatMap((piece) => accesses[piece.step]!.writes.map((w) => w.buffer)));
+    return task.liveAfter.filter((id) => written.has(id));
   });
-  cuts.push([{ offset: layout.outputs.offset, bytes: layout.outputs.bytes, note: 'done: the outputs' }]);
-  return cuts;
+}
+
+/** Byte runs per cut, in the table model.c prints: a run's cut c (next task c) and the finished inference. */
+interface CutTable {
+  ranges: { offset: number; bytes: number; note: string }[];
+  /** Ranges of cut c: ranges[first[c]] up to first[c + 1]; cut tasks.length: the finished inference. */
+  first: string;
+  count: number;
+}
+
+/**
+ * The byte runs of each cut of a hooks-mode build, given the buffers of the cut after each task: at cut 0 the
+ * captured inputs, at the end the outputs.
+ */
+function cutTable(plan: MemoryPlan, layout: StateLayout, buffersAfter: number[][]): CutTable {
+  const ofBuffers = (ids: number[]) => mergeRanges(ids.flatMap((id) => bufferRange(plan, layout, id) ?? []));
+  const cuts = [
+    [{ offset: layout.inputs.offset, bytes: layout.inputs.bytes, note: 'cut 0: the captured inputs' }],
+    ...buffersAfter.slice(0, -1).map((ids, t) => ofBuffers(ids).map((r) => ({ ...r, note: `cut ${t + 1}: after task ${t}` }))),
+    [{ offset: layout.outputs.offset, bytes: layout.outputs.bytes, note: 'done: the outputs' }],
+  ];
+  const first: number[] = [];
+  let at = 0;
+  for (const cut of cuts) {
+    first.push(at);
+    at += cut.length;
+  }
+  first.push(at);
+  const ranges = cuts.flat().map((r) => ({ ...r, note: commentText(r.note) }));
+  return { ranges, first: first.join(', '), count: Math.max(1, ranges.length) };
 }
 
 /** The placeholder of the model hash while model.c is hashed (renderIntermittent replaces it). */
@@ -316,15 +353,14 @@ export function intermittentContext(printer: TaskPrinter, tasks: TaskPlan, arena
   const layout = stateLayout(graph, arenaBytes);
   const hooks = tasks.nvm === 'hooks';
   const { tasks: printed, sources } = printTasks(printer, tasks);
-  const cuts = hooks ? cutRanges(plan, layout, tasks) : [];
-  const ranges = cuts.flat();
-  let first = 0;
-  const cutFirst = cuts.map((c) => {
-    const at = first;
-    first += c.length;
-    return at;
-  });
-  cutFirst.push(first);
+  const saves = hooks ? cutTable(plan, layout, savedBuffers(plan, graph, tasks)) : undefined;
+  const restores = hooks
+    ? cutTable(
+        plan,
+        layout,
+        tasks.tasks.map((t) => t.liveAfter),
+      )
+    : undefined;
   const ctypeOf = (name: string) => (graph.tensors.get(name)!.dtype === 'int8' ? 'int8_t' : 'float');
   const areaView = (name: string) => (graph.tensors.get(name)!.dtype === 'int8' ? 's8' : 'f32');
   const areaTensors = (fields: StateField[], areaField: StateField, macro: (i: number) => string, constant: boolean) =>
@@ -385,9 +421,8 @@ export function intermittentContext(printer: TaskPrinter, tasks: TaskPlan, arena
     outputFirstExit: outputExits.map((e) => `${e}`).join(', '),
     tasks: printed,
     taskList: printed.map((t) => t.name),
-    ranges: ranges.map((r) => ({ offset: r.offset, bytes: r.bytes, note: commentText(r.note) })),
-    cutFirst: cutFirst.join(', '),
-    numRanges: Math.max(1, ranges.length),
+    saves,
+    restores,
     outOfPlace: commentText(tasks.outOfPlace.join(', ')),
   };
   return { context, sources, sizes };

@@ -40,6 +40,12 @@ export interface SplitOptions {
    * larger value makes tasks longer (fewer commits, more lost on each failure).
    */
   meanWindowBudgets?: number;
+  /**
+   * The most a run without failures may pay for the split, as a share of the steps' instructions (commits, saves
+   * and extra tiles' calls; default MAX_OVERHEAD): where the expected re-execution alone would cut finer, tasks are
+   * made longer.
+   */
+  maxOverhead?: number;
   /** The graph the plan was made for: the reads of early exits' decisions, exactly (planAccesses). */
   graph?: Graph;
 }
@@ -56,6 +62,16 @@ const CUT_RESOLUTION = 64;
  * long on average (the bars draw them between 1 and 5 budgets). SplitOptions.meanWindowBudgets overrides it.
  */
 export const MEAN_WINDOW_BUDGETS = 3;
+
+/**
+ * The share of the steps' instructions a run without failures may pay for commits, saves and extra tiles' calls.
+ * The bar is 5% over a plain build, which also has the fused pool and residual steps an intermittent build leaves
+ * out, a resume and the capture of the inputs.
+ */
+export const MAX_OVERHEAD = 0.025;
+
+/** Times the split doubles the mean window it expects to bring a run without failures within MAX_OVERHEAD. */
+const OVERHEAD_ROUNDS = 8;
 
 /** The instructions a task (with its resume, restores, commit and saves) may take in a window of `budget`. */
 export function taskLimit(budget: number): number {
@@ -135,49 +151,76 @@ export function splitTasks(plan: MemoryPlan, facts: readonly StepFacts[], option
 
   const positions = cuts.step.length; // the last is the end of the inference
   const liveAt = (p: number): LiveSet => (cuts.unit[p]! > 0 ? sets.inside[cuts.step[p]!]! : sets.before[cuts.step[p]!]!);
-  const best = new Float64Array(positions).fill(Infinity);
-  const from = new Int32Array(positions).fill(-1);
-  best[0] = 0;
-  const reExecution = 2 * (options.meanWindowBudgets ?? MEAN_WINDOW_BUDGETS) * options.budget;
-  for (let q = 0; q < positions - 1; q++) {
-    if (best[q] === Infinity) continue;
-    const walk = new TaskWalk(accesses);
-    const fixed = overheads.resume + bytesCost(overheads, liveAt(q).bytes) + overheads.commit;
-    let step = cuts.step[q]!;
-    let begin = cuts.unit[q]!;
-    walk.enter(step); // one piece alone never has a hazard
-    let done = 0;
-    for (let p = q + 1; p < positions; p++) {
-      const s = cuts.step[p - 1]!;
-      if (s !== step) {
-        step = s;
-        begin = 0;
-        if (cutAtHazards && walk.enter(s) !== undefined) break; // and every longer task has it too
-      }
-      const ends = cuts.step[p] !== s;
-      const piece = pieceInstructions(facts[s]!, tileOf(begin, ends ? cuts.units[s]! : cuts.unit[p]!, cuts.units[s]!), overheads);
-      if (fixed + done + piece > limit) break;
-      const save = bytesCost(overheads, liveAt(p).bytes);
-      const len = fixed + done + piece + save;
-      if (len <= limit) {
-        const cost = best[q]! + done + piece + overheads.commit + save + (len * len) / reExecution;
-        if (cost < best[p]!) {
-          best[p] = cost;
-          from[p] = q;
+
+  /** The cut positions of the best split for a mean window of `meanWindowBudgets`, from 0 to the end. */
+  const search = (meanWindowBudgets: number): number[] => {
+    const best = new Float64Array(positions).fill(Infinity);
+    const from = new Int32Array(positions).fill(-1);
+    best[0] = 0;
+    const reExecution = 2 * meanWindowBudgets * options.budget;
+    for (let q = 0; q < positions - 1; q++) {
+      if (best[q] === Infinity) continue;
+      const walk = new TaskWalk(accesses);
+      const fixed = overheads.resume + bytesCost(overheads, liveAt(q).bytes) + overheads.commit;
+      let step = cuts.step[q]!;
+      let begin = cuts.unit[q]!;
+      walk.enter(step); // one piece alone never has a hazard
+      let done = 0;
+      for (let p = q + 1; p < positions; p++) {
+        const s = cuts.step[p - 1]!;
+        if (s !== step) {
+          step = s;
+          begin = 0;
+          if (cutAtHazards && walk.enter(s) !== undefined) break; // and every longer task has it too
+        }
+        const ends = cuts.step[p] !== s;
+        const piece = pieceInstructions(facts[s]!, tileOf(begin, ends ? cuts.units[s]! : cuts.unit[p]!, cuts.units[s]!), overheads);
+        if (fixed + done + piece > limit) break;
+        const save = bytesCost(overheads, liveAt(p).bytes);
+        const len = fixed + done + piece + save;
+        if (len <= limit) {
+          const cost = best[q]! + done + piece + overheads.commit + save + (len * len) / reExecution;
+          if (cost < best[p]!) {
+            best[p] = cost;
+            from[p] = q;
+          }
+        }
+        if (ends) {
+          walk.leave(s, begin === 0);
+          done += piece;
         }
       }
-      if (ends) {
-        walk.leave(s, begin === 0);
-        done += piece;
-      }
     }
-  }
-  if (best[positions - 1] === Infinity) throw new Error('internal: no split into tasks although every piece fits alone');
+    if (best[positions - 1] === Infinity) throw new Error('internal: no split into tasks although every piece fits alone');
+    const bounds: number[] = [];
+    for (let p = positions - 1; p > 0; p = from[p]!) bounds.push(p);
+    bounds.push(0);
+    return bounds.reverse();
+  };
 
-  const bounds: number[] = [];
-  for (let p = positions - 1; p > 0; p = from[p]!) bounds.push(p);
-  bounds.push(0);
-  bounds.reverse();
+  // What a split costs a run without failures, beside the steps themselves: commits, saves, extra tiles' calls.
+  const work = facts.reduce((sum, f) => sum + Math.ceil(f.instructions), 0);
+  const overheadOf = (bounds: number[]): number => {
+    let extra = 0;
+    for (let t = 0; t + 1 < bounds.length; t++) {
+      const pieces = piecesBetween(cuts, bounds[t]!, bounds[t + 1]!);
+      extra += overheads.commit + bytesCost(overheads, liveAt(bounds[t + 1]!).bytes);
+      extra += pieces.reduce((sum, piece) => sum + pieceInstructions(facts[piece.step]!, piece.tile, overheads), 0);
+    }
+    return work > 0 ? (extra - work) / work : 0;
+  };
+  // The expected re-execution alone would make tasks as short as a commit is worth; where that costs a run without
+  // failures more than maxOverhead, the split expects failures less often (longer tasks) until it does not, or
+  // until the tasks grow no longer.
+  let meanWindow = options.meanWindowBudgets ?? MEAN_WINDOW_BUDGETS;
+  let bounds = search(meanWindow);
+  const cap = options.maxOverhead ?? MAX_OVERHEAD;
+  for (let i = 0; i < OVERHEAD_ROUNDS && overheadOf(bounds) > cap; i++) {
+    meanWindow *= 2;
+    const longer = search(meanWindow);
+    if (longer.length >= bounds.length) break;
+    bounds = longer;
+  }
   const tasks: Task[] = [];
   for (let t = 0; t + 1 < bounds.length; t++) {
     const q = bounds[t]!;

@@ -103,6 +103,18 @@ describe('splitTasks', () => {
     expect(counts[counts.length - 1]).toBeLessThan(counts[0]! / 4);
   });
 
+  it('keeps what a run without failures pays for the split within maxOverhead', () => {
+    const costly: TaskOverheads = { tileCall: 400, resume: 1500, commit: 600, perByte: 0 };
+    const work = facts.reduce((sum, f) => sum + f.instructions, 0);
+    const overheadOf = (tasks: TaskPlan) => (tasks.tasks.reduce((sum, t) => sum + t.instructions + costly.commit, 0) - work) / work;
+    const free = splitTasks(plan, facts, { budget: 100_000, nvm: 'memory-mapped', overheads: costly, maxOverhead: Infinity });
+    const capped = splitTasks(plan, facts, { budget: 100_000, nvm: 'memory-mapped', overheads: costly });
+    expect(overheadOf(free)).toBeGreaterThan(0.025);
+    expect(overheadOf(capped)).toBeLessThanOrEqual(0.025);
+    expect(capped.tasks.length).toBeLessThan(free.tasks.length);
+    for (const w of windows(plan, capped)) expect(w).toBeLessThanOrEqual(taskLimit(100_000));
+  });
+
   it('stops with E_BUDGET naming the step and the smallest budget, which then works', () => {
     // One step that cannot be cut, among tiled ones that can.
     const untiled = facts.map((f, s) => (s === 2 ? { instructions: 123_456 } : f));

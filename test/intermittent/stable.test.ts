@@ -43,9 +43,9 @@ describe('splitUntilStable', () => {
 
   it('keeps the live-in tensors instead of committing after every step of a ping-pong arena', () => {
     const plain = planMemory(graph, INTERMITTENT_SCHEDULE);
-    // Cut at hazards, a task from the second on holds one step: the next step writes over its input.
+    // Cut at hazards, a task from the second on holds a step or three: the next MatMul writes over its input.
     const cut = splitTasks(plain, facts, { budget: 100_000, nvm: 'memory-mapped', overheads });
-    expect(cut.tasks.length).toBeGreaterThanOrEqual(11);
+    expect(cut.tasks.length).toBeGreaterThanOrEqual(8);
     const { plan, tasks, keptInputs } = splitUntilStable(graph, {}, facts, { budget: 100_000, nvm: 'memory-mapped', overheads });
     expect(keptInputs).toBe(true);
     expect(tasks.tasks.length).toBeLessThanOrEqual(3);

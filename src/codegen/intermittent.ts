@@ -258,10 +258,10 @@ function printPiece(printer: TaskPrinter, piece: Piece, sources: Set<string>): P
   for (const used of call.uses ?? []) sources.add(used);
   printer.storage.begin();
   const printed = printCall(call, { storage: printer.storage, constants: printer.constants, stepIndex: piece.step });
-  const axis = tiling.tiler.axis === 'rows' ? 'rows (pixels of a 1x1 kernel)' : 'output channels';
+  const axis = tiling.tiler.axis === 'rows' ? 'output rows or pixels' : 'output channels';
   return {
     comment: step.comment,
-    notes: [...step.notes, commentText(`this piece: units [${tile.begin}, ${tile.end}) of ${tile.units} along its ${axis}`)],
+    notes: [...step.notes, commentText(`this piece: units [${tile.begin}, ${tile.end}) of the call's ${tile.units} (${axis})`)],
     groups: [{ loop: undefined, calls: [printed] }],
     decisions,
   };

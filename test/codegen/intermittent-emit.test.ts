@@ -38,7 +38,7 @@ describe('emitModel with intermittent tasks', () => {
     for (const task of tasks.tasks) expect(modelC).toContain(`static int32_t eenn_task_${task.index}(void)`);
     expect(modelC).toContain(`static int32_t (*const eenn_tasks[EENN_NUM_TASKS])(void) = {`);
     const first = tiles[0]!.tile!;
-    expect(modelC).toContain(`this piece: units [${first.begin}, ${first.end}) of ${first.units}`);
+    expect(modelC).toContain(`this piece: units [${first.begin}, ${first.end}) of the call's ${first.units}`);
     // The state replaces the static arena; the caller's pointers are read only by eenn_run's copies.
     expect(modelC).not.toContain('} eenn_arena;');
     expect(modelC).toContain('EENN_INPUT_AREA_0');

@@ -130,6 +130,8 @@ interface ModelFigures {
     seconds: number;
   };
   rates: RateRow[];
+  /** Schedules that aim cuts inside commits or begin with back-to-back windows shorter than a task (--rate-schedules). */
+  adversarial: { schedules: number; wrong: number; hangs: number; errors: number; cutsInCommit: number; aimed: number };
 }
 
 function log(message: string): void {
@@ -228,6 +230,7 @@ async function failures(
   schedules: number,
   windows: { min: number; max: number },
   label: string,
+  mix = { commit: 0, stall: 0 },
 ): Promise<PowerFailureReport> {
   const parts: PowerFailureReport[] = [];
   let done = 0;
@@ -245,7 +248,7 @@ async function failures(
           instructions: continuous.instructions[sample]!,
           taskInstructions: continuous.taskInstructions[sample]!,
         },
-        mix: { commit: 0, stall: 0 },
+        mix,
         windows,
         timeoutMs: SCHEDULE_TIMEOUT_MS,
         onProgress: () => {
@@ -356,6 +359,11 @@ async function measureModel(example: Example, options: Options, workDir: string)
       naive: ratio(simulate(steps, rate, 200 + i)),
     });
   }
+  const hostile = await failures(intermittent, encoded, continuous, options.rateSchedules, RATES[1]!, `${example.name} aimed and stalled`, {
+    commit: 0.5,
+    stall: 0.5,
+  });
+  const aimed = hostile.schedules.filter((s) => s.kind === 'commit');
   const failed = bar.schedules.filter((s) => !s.ok);
   return {
     model: example.name,
@@ -385,6 +393,14 @@ async function measureModel(example: Example, options: Options, workDir: string)
       seconds,
     },
     rates,
+    adversarial: {
+      schedules: hostile.schedules.length,
+      wrong: hostile.wrong,
+      hangs: hostile.hangs,
+      errors: hostile.errors,
+      aimed: aimed.length,
+      cutsInCommit: aimed.filter((s) => /^eenn_(record_commit|crc32|copy_bytes|nvm_write)$/.test(s.cutFunctions[0] ?? '')).length,
+    },
   };
 }
 
@@ -417,6 +433,14 @@ function printTables(figures: ModelFigures[]): void {
         `${`${x.meanCycles.toFixed(1)}, ${x.maxCycles}, ${x.cycleBound}`.padEnd(32)} ${String(Math.round(x.meanReexecuted)).padEnd(19)} ${x.bar} ${x.seconds.toFixed(0)} s`,
     );
     for (const line of x.firstFailures) out.push(`         ${line}`);
+  }
+  out.push('');
+  out.push('cuts aimed inside commits (first cut) and back-to-back windows shorter than a task, then windows of 1x-5x:');
+  for (const f of figures) {
+    const a = f.adversarial;
+    out.push(
+      `${f.model.padEnd(8)} ${a.schedules} schedules: ${a.wrong} wrong, ${a.hangs} hangs, ${a.errors} errors; ${a.cutsInCommit} of ${a.aimed} aimed cuts inside the runtime's commit`,
+    );
   }
   out.push('');
   out.push('total instructions per inference with re-execution (x the plain build without failures):');

@@ -167,7 +167,7 @@ export function drawSchedule(
   if (kind === 'commit' && taskEnds.length > 0) {
     const end = taskEnds[Math.floor(random() * taskEnds.length)]!;
     // Mostly the last few hundred instructions (the record write and its CRC); now and then the saves before them.
-    const before = Math.floor(random() ** 2 * AIM_BEFORE_MAX) - AIM_AFTER;
+    const before = Math.floor(random() ** 3 * AIM_BEFORE_MAX) - AIM_AFTER;
     windows.push(Math.max(1, end - before));
   } else if (kind === 'stall') {
     const count = between(STALL_WINDOWS.min, STALL_WINDOWS.max);

@@ -150,8 +150,9 @@ export function scheduleKind(index: number, mix = DEFAULT_MIX): ScheduleKind {
 }
 
 /**
- * The windows (instructions) of one schedule: `bound` windows uniform in [B, 5B], after, for 'commit', one window
- * ending a little before a task's traced commit end, or for 'stall', a run of windows shorter than a task.
+ * The windows (instructions) of one schedule: `bound` windows uniform in `range` budgets ([1, 5] by default), after,
+ * for 'commit', one window ending a little before a task's traced commit end, or for 'stall', a run of windows
+ * shorter than a task.
  */
 export function drawSchedule(
   seed: number,

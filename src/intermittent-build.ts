@@ -56,6 +56,8 @@ const COST_OVERHEADS: TaskOverheads = { ...RUNTIME_OVERHEADS, commit: 0 };
 
 /** Rounds of "measure the split, cut finer where a task is over" before the build gives up (E_BUDGET). */
 const VERIFY_ROUNDS = 3;
+/** How far the measured split may exceed its prediction before the tiles' call overhead is measured and it is split again. */
+const TILE_MISPREDICTION = 0.03;
 /** Time limit of one measuring run (one sample). */
 const MEASURE_TIMEOUT_MS = 180_000;
 
@@ -101,7 +103,7 @@ export async function buildIntermittent<P extends IntermittentProject>(build: In
   const { target, options, graph } = build;
   const nvm = requireNvm(target, build.model);
   requireEmulator(target, build.model);
-  const overheads = RUNTIME_OVERHEADS;
+  let overheads = RUNTIME_OVERHEADS;
   const limit = taskLimit(options.budget);
   const planOptions = build.planOptions(arenaRoom(graph, target, nvm));
 
@@ -116,10 +118,20 @@ export async function buildIntermittent<P extends IntermittentProject>(build: In
   let facts = costs.map((instructions, i): StepFacts => ({ instructions, ...(tilings[i] ? { tiling: tilings[i] } : {}) }));
 
   // 3-4: split; steps that would write over their task's input in place are planned out of place (splitUntilStable).
-  const splitOptions = { budget: options.budget, budgetText: options.budgetText, nvm: nvm.kind, overheads };
-  let { plan, tasks } = inFile(build.model, () => splitUntilStable(graph, planOptions, facts, splitOptions));
+  const split = () => {
+    const splitOptions = { budget: options.budget, budgetText: options.budgetText, nvm: nvm.kind, overheads };
+    return inFile(build.model, () => splitUntilStable(graph, planOptions, facts, splitOptions));
+  };
+  let { plan, tasks } = split();
 
-  // 5: build the split, measure every task with its commit, and cut finer where one is over the limit.
+  // 5: build the split, measure every task with its commit, and cut finer where one is over the limit; where the
+  // tiles cost much more than predicted, split again with their measured call overhead and keep the cheaper split.
+  let best: { project: P; plan: MemoryPlan; tasks: TaskPlan; measured: number[] } | undefined;
+  const finish = (round: number): IntermittentResult<P> => {
+    const { project, plan, tasks, measured } = best!;
+    const report = intermittentReport(plan, tasks, measured, { options, nvm, state: project.state, rounds: round, costs });
+    return { project, plan, tasks, report };
+  };
   for (let round = 1; ; round++) {
     const project = build.emit(plan, tasks);
     checkState(project.state, target, build.model);
@@ -128,10 +140,23 @@ export async function buildIntermittent<P extends IntermittentProject>(build: In
     const resume = (t: number) => overheads.resume + (nvm.kind === 'hooks' && t > 0 ? overheads.perByte * tasks.tasks[t - 1]!.liveBytesAfter : 0);
     const over = tasks.tasks.filter((task) => measured[task.index]! + resume(task.index) > limit);
     if (over.length === 0) {
-      const report = intermittentReport(plan, tasks, measured, { options, nvm, state: project.state, rounds: round, costs });
-      return { project, plan, tasks, report };
+      if (!best || sum(measured) < sum(best.measured)) best = { project, plan, tasks, measured };
+      const tileCall = measuredTileCall(tasks, measured, overheads, nvm.kind);
+      if (round >= VERIFY_ROUNDS || tileCall === undefined) return finish(round);
+      build.onProgress?.(`intermittent: the tiles cost ${tileCall} instructions a call, not ${overheads.tileCall}; splitting again`);
+      overheads = { ...overheads, tileCall };
+      try {
+        ({ plan, tasks } = split());
+      } catch (err) {
+        if (err instanceof EennError && err.code === 'E_BUDGET') return finish(round);
+        throw err;
+      }
+      continue;
     }
-    if (round >= VERIFY_ROUNDS) throw overBudget(build, plan, tasks, over[0]!.index, measured, resume);
+    if (round >= VERIFY_ROUNDS) {
+      if (best) return finish(round);
+      throw overBudget(build, plan, tasks, over[0]!.index, measured, resume);
+    }
     // The split sized these tasks from the naive run's step costs; scale each step they run by what it really took.
     const ratio = new Map<number, number>();
     for (const task of over) {
@@ -140,8 +165,32 @@ export async function buildIntermittent<P extends IntermittentProject>(build: In
     }
     facts = facts.map((f, step) => ({ ...f, instructions: Math.ceil(f.instructions * (ratio.get(step) ?? 1)) }));
     build.onProgress?.(`intermittent: ${over.length} task${over.length === 1 ? '' : 's'} over ${limit} instructions; splitting finer`);
-    ({ plan, tasks } = inFile(build.model, () => splitUntilStable(graph, planOptions, facts, splitOptions)));
+    ({ plan, tasks } = split());
   }
+}
+
+/**
+ * Where the measured split costs more than TILE_MISPREDICTION over its prediction and tiles are the reason: the call
+ * overhead of a tile that the measurement implies (the excess of the tasks with tiles, spread over their tiles, on
+ * top of the one assumed); undefined where the prediction held.
+ */
+function measuredTileCall(tasks: TaskPlan, measured: number[], overheads: TaskOverheads, nvm: NvmKind): number | undefined {
+  const predicted = tasks.tasks.map((task) => predictedWithCommit(task, nvm, overheads));
+  if (sum(measured) <= sum(predicted) * (1 + TILE_MISPREDICTION)) return undefined;
+  let excess = 0;
+  let tiles = 0;
+  for (const task of tasks.tasks) {
+    const count = task.pieces.filter((piece) => piece.tile).length;
+    if (count === 0) continue;
+    excess += measured[task.index]! - predicted[task.index]!;
+    tiles += count;
+  }
+  if (tiles === 0 || excess <= 0) return undefined;
+  return overheads.tileCall + Math.ceil(excess / tiles);
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 /** A task's predicted instructions with its commit (and, for hooks, the save of its live bytes). */

@@ -2,7 +2,7 @@
 // which QConv goes to which, the im2col scratch each takes (EENN_CONV_S8_SCRATCH_BYTES,
 // EENN_CONV_1X1_S8_SCRATCH_BYTES, EENN_CONV_1X1_IN_PLACE_S8_SCRATCH_BYTES), when the 1x1 one runs over its input,
 // which QConvs a fused step computes a block of output channels at a time, the optional paths they take, and the
-// pixel tiles of their calls through eenn_conv2d_s8_pixels and eenn_conv2d_1x1_s8_pixels.
+// tiles of their calls through eenn_conv2d_s8_units (pixels of blocks of channels) and eenn_conv2d_1x1_s8_pixels.
 
 import { sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
@@ -129,35 +129,60 @@ function convDepth(args: CallArgs): number {
   return ((args.int('in_c') ?? 0) / (args.int('groups') ?? 1)) * (args.int('kernel_h') ?? 1) * (args.int('kernel_w') ?? 1);
 }
 
-/** Pixels the int8 convolutions multiply together on DSP and Helium (EENN_CONV_S8_PIXELS). */
-const CONV_S8_PIXEL_PAIR = 2;
+/** Output pixels of a unit of eenn_conv2d_s8_units (EENN_CONV_S8_UNIT_PIXELS): the pairs the multiply loops take. */
+const CONV_S8_UNIT_PIXELS = 2;
 
-/** Pixels of a tile of the DSP path for fewer than 16 values per output (EENN_CONV_S8_TILE in eenn_conv2d_s8.c). */
-const CONV_S8_FEW_VALUES_TILE = 8;
+/** Units (pairs of pixels) of a tile of the DSP path for fewer than 16 values per output: EENN_CONV_S8_TILE = 8. */
+const CONV_S8_FEW_VALUES_UNITS = 4;
 
 /**
- * Tiles of eenn_conv2d_s8 along its output rows, a unit being one output pixel (row-major: row r is units
- * [r * out_w, (r + 1) * out_w)): eenn_conv2d_s8_pixels computes a run of pixels of every channel (and image), each
- * output as the whole call computes it, on every path (DSP tiles of first layers, im2col columns, the direct path
- * without a scratch). Pixels rather than channels: a channel tile would gather every im2col column again; and
- * pixels rather than whole rows: one row of a deep layer can be more than a power-on window (ResNet-8's 8x8x64
- * 3x3 convolutions: 295k multiply-accumulates a row). The granule keeps each tile on the whole call's fast path:
- * pairs of pixels as the DSP and Helium paths pair them; the 8-pixel tiles of first layers (fewer than 16 values,
- * EENN_CONV_S8_TILE in eenn_conv2d_s8.c); whole rows without a scratch, whose runs of a row's pixels share each
- * weight's setup (tiles of 2 to 6 pixels cost 1.7x the whole call).
+ * Most multiply-accumulates of one unit of an eenn_conv2d_s8 tile (a pair of pixels of a block of channels):
+ * ~40,000 instructions on Cortex-M4 with the columns' gathering, under half of a 100,000-instruction window.
  */
-const CONV_S8_PIXELS: CallTiler = tiler(
+const CONV_S8_UNIT_MACS = 32768;
+
+/**
+ * Output channels of each block of an eenn_conv2d_s8 tile (per group): all of them when a pair of pixels of every
+ * channel is at most CONV_S8_UNIT_MACS, else the even count that keeps a pair of a block within it.
+ */
+export function convS8BlockChannels(groupOut: number, depth: number): number {
+  const perChannel = CONV_S8_UNIT_PIXELS * depth;
+  if (groupOut * perChannel <= CONV_S8_UNIT_MACS) return groupOut;
+  return Math.min(groupOut, Math.max(2, Math.floor(CONV_S8_UNIT_MACS / perChannel / 2) * 2));
+}
+
+/** Output channels of each group of an eenn_conv2d_s8 call, and of its tiles' blocks. */
+function convBlocks(args: CallArgs): { groupOut: number; block: number } {
+  const groupOut = intOf(args, 'out_c') / (args.int('groups') ?? 1);
+  return { groupOut, block: convS8BlockChannels(groupOut, convDepth(args)) };
+}
+
+/**
+ * Tiles of eenn_conv2d_s8 along its output pixels (axis 'rows', row-major: row r is pixels [r * out_w,
+ * (r + 1) * out_w)), in pairs of pixels (the multiply loops take two: a lone pixel costs 1.9x its share), a pair
+ * cut in blocks of output channels when a pair of every channel is too much for a unit (unit q * blocks + k: block
+ * k of pair q): eenn_conv2d_s8_units computes a run of units of every group and image, each output as the whole
+ * call computes it, on every path (DSP tiles of first layers, im2col columns, the direct path without a scratch).
+ * Pixels rather than channels: a channel tile gathers every im2col column again (here only a tile that starts or
+ * ends inside a pair gathers that pair's columns again); but a pair of every channel of a deep layer can be more
+ * than a window (ResNet-8's 8x8x64 3x3 convolution: 98k instructions a pair on Cortex-M4). The granule keeps the
+ * 8-pixel tiles of first layers (fewer than 16 values, EENN_CONV_S8_TILE). Without a scratch, a tile that cuts a
+ * row pays each weight's setup once more for that row's run (tiles of 2 to 6 pixels cost 1.7x the whole call);
+ * the units do not depend on the scratch, which a plan may give the call or not.
+ */
+const CONV_S8_UNITS: CallTiler = tiler(
   'rows',
-  (args) => intOf(args, 'out_h') * intOf(args, 'out_w'),
   (args) => {
-    if (!args.isScratch('scratch')) return intOf(args, 'out_w');
-    return convDepth(args) < PAIR_CHUNK_S8 ? CONV_S8_FEW_VALUES_TILE : CONV_S8_PIXEL_PAIR;
+    const { groupOut, block } = convBlocks(args);
+    return Math.ceil(groupOut / block) * Math.ceil((intOf(args, 'out_h') * intOf(args, 'out_w')) / CONV_S8_UNIT_PIXELS);
   },
-  (_args, begin, end) => ({
-    fn: 'eenn_conv2d_s8_pixels',
+  (args) => (convDepth(args) < PAIR_CHUNK_S8 ? CONV_S8_FEW_VALUES_UNITS : 1),
+  (args, begin, end) => ({
+    fn: 'eenn_conv2d_s8_units',
     append: [
-      ['pixel_begin', begin],
-      ['pixel_end', end],
+      ['block_channels', convBlocks(args).block],
+      ['unit_begin', begin],
+      ['unit_end', end],
     ],
   }),
 );
@@ -170,7 +195,7 @@ const CONV_S8_PIXELS: CallTiler = tiler(
 const CONV_1X1_S8_PIXELS: CallTiler = tiler(
   'rows',
   (args) => intOf(args, 'size'),
-  () => CONV_S8_PIXEL_PAIR,
+  () => CONV_S8_UNIT_PIXELS,
   (_args, begin, end) => ({
     fn: 'eenn_conv2d_1x1_s8_pixels',
     append: [
@@ -218,14 +243,14 @@ function columnConv(
 }
 
 /** eenn_conv2d_s8: any groups, stride, dilation and padding. */
-export const CONV_S8 = columnConv('eenn_conv2d_s8', 'eenn_conv2d_s8_pixels', 'EENN_CONV_S8_SCRATCH_BYTES', convDepth, true, {
+export const CONV_S8 = columnConv('eenn_conv2d_s8', 'eenn_conv2d_s8_units', 'EENN_CONV_S8_SCRATCH_BYTES', convDepth, true, {
   computes: (graph, node) => isQConv(node) && !isInt8Depthwise(graph, node) && !isInt8Pointwise(graph, node),
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input or the scratch' },
   tiles: [
     windowRowsTile('every channel of the group'),
     { axis: 'channels', reads: "the whole input of the output channels' groups, and those channels' weight rows" },
   ],
-  tiler: CONV_S8_PIXELS,
+  tiler: CONV_S8_UNITS,
 });
 
 /** eenn_conv2d_1x1_s8: a matrix product per image. */

@@ -1,6 +1,6 @@
 // Small graphs whose steps are one call of each kernel family with a tiler (src/kernels/*: CallTiler), for the
 // tile tests: every path of the int8 convolution (im2col columns, first layers of few values, groups, stride,
-// dilation, two images), 1x1 convolutions of odd pixel counts, depthwise with a multiplier, fully connected of an
+// dilation, two images, blocks of channels of a deep layer), 1x1 convolutions of odd pixel counts, depthwise with a multiplier, fully connected of an
 // odd feature count, pools, element-wise with and without broadcasting, and their float counterparts. Each layer
 // reads a model input and is a model output, so that no step fuses two of them. Also the calls of such graphs
 // with uneven tile bounds, which tiles-harness.ts runs.
@@ -12,7 +12,6 @@ import { CallArgs } from '../../src/kernels/call-args.js';
 import type { KernelArg, KernelCall } from '../../src/kernels/call.js';
 import type { CallTiler } from '../../src/kernels/contract.js';
 import { contractOf } from '../../src/kernels/registry.js';
-import { editCall } from '../../src/kernels/tiles.js';
 import { planMemory } from '../../src/schedule/memory-plan.js';
 import { Int8GraphBuilder } from '../codegen/int8-builder.js';
 import { GraphBuilder, seededRandom } from '../schedule/graph-builder.js';
@@ -104,6 +103,9 @@ export function int8TileGraph(): Graph {
   // two images
   const two = q.input('two', [2, 3, 6, 5]);
   outputs.push(q.conv(two, 5, [3, 3], { strides: [1, 2] }, [2, 5, 4, 2]));
+  // a deep layer: 64 x 576 values a pixel, in blocks of 28 channels (odd pixel count: blocks start on odd units)
+  const deep = q.input('deep', [1, 64, 3, 3]);
+  outputs.push(q.conv(deep, 64, [3, 3], { pads: [1, 1, 1, 1] }, [1, 64, 3, 3]));
   // 1x1: 63 pixels (odd), 8 channels in; and 16 channels in (the DSP pair gather)
   outputs.push(q.conv(x, 5, [1, 1], {}, [1, 5, 9, 7]));
   const wide = q.input('wide', [1, 16, 5, 7]);
@@ -169,32 +171,4 @@ export function floatTileGraph(): Graph {
   outputs.push(b.op('Add', [y, z]), b.op('Sub', [y, z]), b.op('Div', [y, z]), b.op('Mul', [y, b.input('c', [1, 6, 1, 1])]));
   for (const o of outputs) b.output(o);
   return b.build();
-}
-
-/**
- * The calls of eenn_conv2d_s8 without a scratch cut anywhere inside rows (their tiler cuts whole rows): the C entry
- * point takes any run of pixels, a row's run split at both ends.
- */
-export function directRunsInsideRows(calls: TiledCall[]): TiledCall[] {
-  const runs: CallTiler = {
-    axis: 'rows',
-    units: (args) => args.int('out_h')! * args.int('out_w')!,
-    granule: () => 1,
-    part: (call, _args, begin, end) =>
-      editCall(call, {
-        fn: 'eenn_conv2d_s8_pixels',
-        append: [
-          ['pixel_begin', begin],
-          ['pixel_end', end],
-        ],
-      }),
-  };
-  return calls
-    .filter((c) => c.call.fn === 'eenn_conv2d_s8' && c.label.includes('without scratch'))
-    .map((c) => ({
-      ...c,
-      label: c.label.replace('without scratch', 'without scratch, runs inside rows'),
-      tiler: runs,
-      bounds: unevenBounds(c.bounds[c.bounds.length - 1]!, 3),
-    }));
 }

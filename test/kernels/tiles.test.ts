@@ -8,6 +8,7 @@ import { lowerGraph } from '../../src/codegen/lower-float.js';
 import { lowerInt8Graph } from '../../src/codegen/lower-int8.js';
 import { CallArgs } from '../../src/kernels/call-args.js';
 import type { KernelArg, KernelCall } from '../../src/kernels/call.js';
+import { convS8BlockChannels } from '../../src/kernels/conv-s8.js';
 import { contractOf } from '../../src/kernels/registry.js';
 import { planMemory } from '../../src/schedule/memory-plan.js';
 import { Int8GraphBuilder } from '../codegen/int8-builder.js';
@@ -68,30 +69,36 @@ describe('unevenBounds', () => {
 });
 
 describe('int8 tiles', () => {
-  it('cuts eenn_conv2d_s8 in pairs of output pixels through eenn_conv2d_s8_pixels', () => {
-    const t = callOf(int8Calls, 'qconv_0'); // 9x7 output
+  it('cuts eenn_conv2d_s8 in pairs of output pixels through eenn_conv2d_s8_units', () => {
+    const t = callOf(int8Calls, 'qconv_0'); // 9x7 output (32 pairs), 12 channels of 72 values: one block
     expect(t.tiler.axis).toBe('rows');
-    expect(shapeOf(t)).toEqual([63, 2]);
-    const tile = part(t, 2, 6 * 7); // from the middle of row 0 to the end of row 5
-    expect(tile.fn).toBe('eenn_conv2d_s8_pixels');
+    expect(shapeOf(t)).toEqual([32, 1]);
+    const tile = part(t, 2, 21); // pixels [4, 42): from the middle of row 0 to the end of row 5
+    expect(tile.fn).toBe('eenn_conv2d_s8_units');
     expect(tile.source).toBe(t.call.source);
-    expect(tile.args.slice(0, -2)).toEqual(t.call.args);
-    expect(tile.args.slice(-2)).toEqual([
-      { kind: 'int', name: 'pixel_begin', value: 2 },
-      { kind: 'int', name: 'pixel_end', value: 42 },
-    ]);
-    expect(contractOf('eenn_conv2d_s8_pixels')).toBe(contractOf('eenn_conv2d_s8'));
-    // Two images, two groups: still pixels (the entry point runs them in every image and group).
-    expect(shapeOf(callOf(int8Calls, 'qconv_3'))).toEqual([8, 2]);
-    expect(shapeOf(callOf(int8Calls, 'qconv_1'))).toEqual([5 * 3, 2]);
-    // A first layer (9 values per output): the 8-pixel tiles of its DSP path; without a scratch: whole rows.
-    expect(shapeOf(callOf(int8Calls, 'qconv_2'))).toEqual([110, 8]);
-    const direct = tiledCalls('direct', int8TileGraph(), 'int8', { noScratch: true }).find((c) => c.label.includes('without scratch [qconv_0]'))!;
-    expect(shapeOf(direct)).toEqual([63, 7]);
+    expect(tile.args.slice(0, -3)).toEqual(t.call.args);
+    expect(argValues(tile)).toMatchObject({ block_channels: 12, unit_begin: 2, unit_end: 21 });
+    expect(contractOf('eenn_conv2d_s8_units')).toBe(contractOf('eenn_conv2d_s8'));
+    // Two images, two groups: pixels of every image and group.
+    expect(shapeOf(callOf(int8Calls, 'qconv_3'))).toEqual([4, 1]);
+    expect(shapeOf(callOf(int8Calls, 'qconv_1'))).toEqual([8, 1]); // 5x3 pixels
+    // A first layer (9 values per output): the 8-pixel tiles of its DSP path, with a scratch or without.
+    expect(shapeOf(callOf(int8Calls, 'qconv_2'))).toEqual([55, 4]);
+    const direct = tiledCalls('direct', int8TileGraph(), 'int8', { noScratch: true }).find((c) => c.label.includes('without scratch [qconv_2]'))!;
+    expect(shapeOf(direct)).toEqual([55, 4]);
+  });
+
+  it('cuts a pair of pixels of a deep eenn_conv2d_s8 in blocks of channels of at most 32k multiply-accumulates', () => {
+    const deep = callOf(int8Calls, 'qconv_4'); // 64 channels of 576 values, 3x3 output (5 pairs)
+    expect(shapeOf(deep)).toEqual([5 * 3, 1]); // each pair in blocks of 28, 28, 8 channels
+    expect(argValues(part(deep, 4, 11))).toMatchObject({ block_channels: 28, unit_begin: 4, unit_end: 11 });
+    expect(convS8BlockChannels(64, 576)).toBe(28);
+    expect(convS8BlockChannels(64, 256)).toBe(64);
+    expect(convS8BlockChannels(8, 100_000)).toBe(2);
   });
 
   it('cuts eenn_conv2d_1x1_s8 in pairs of pixels through eenn_conv2d_1x1_s8_pixels', () => {
-    const t = callOf(int8Calls, 'qconv_4');
+    const t = callOf(int8Calls, 'qconv_5');
     expect(shapeOf(t)).toEqual([63, 2]);
     const tile = part(t, 60, 63);
     expect(tile.fn).toBe('eenn_conv2d_1x1_s8_pixels');
@@ -99,7 +106,7 @@ describe('int8 tiles', () => {
   });
 
   it('cuts the depthwise kernel in whole input channels: pointers to input, weights, bias, requantization, output', () => {
-    const t = callOf(int8Calls, 'qconv_6'); // 8 channels x2, 3x3, 9x7
+    const t = callOf(int8Calls, 'qconv_7'); // 8 channels x2, 3x3, 9x7
     expect(t.tiler.axis).toBe('channels');
     expect(shapeOf(t)).toEqual([16, 2]);
     expect(changed(t.call, part(t, 4, 10))).toEqual({
@@ -114,7 +121,7 @@ describe('int8 tiles', () => {
   });
 
   it('cuts eenn_fc_s8 in blocks of 4 output features (pairs of paired weight rows)', () => {
-    const t = callOf(int8Calls, 'qgemm_8'); // 40 -> 11
+    const t = callOf(int8Calls, 'qgemm_9'); // 40 -> 11
     expect(shapeOf(t)).toEqual([11, 4]);
     expect(changed(t.call, part(t, 4, 11))).toEqual({ weights: 4 * 40, bias: 4, output: 4, output_multiplier: 4, output_shift: 4, out_features: 7 });
   });
@@ -127,24 +134,24 @@ describe('int8 tiles', () => {
   });
 
   it('cuts the pools in channel planes', () => {
-    const avg = callOf(int8Calls, 'qaveragepool_9'); // 8 x 9x7 -> 5x4
+    const avg = callOf(int8Calls, 'qaveragepool_10'); // 8 x 9x7 -> 5x4
     expect(shapeOf(avg)).toEqual([8, 1]);
     expect(changed(avg.call, part(avg, 3, 8))).toEqual({ input: 3 * 63, output: 3 * 20, channels: 5 });
-    const max = callOf(int8Calls, 'maxpool_10'); // 8 x 9x7 -> 4x3
+    const max = callOf(int8Calls, 'maxpool_11'); // 8 x 9x7 -> 4x3
     expect(changed(max.call, part(max, 1, 2))).toEqual({ input: 63, output: 12, channels: 1 });
   });
 
   it('cuts element-wise calls in runs of elements (softmax: rows), never a broadcast', () => {
-    const add = callOf(int8Calls, 'qadd_11');
+    const add = callOf(int8Calls, 'qadd_12');
     expect(add.tiler.axis).toBe('rows');
     expect(shapeOf(add)).toEqual([210, 4]);
     const tile = part(add, 8, 20);
     expect(changed(add.call, tile)).toMatchObject({ a: 8, b: 8, output: 8, d3: 12 });
     expect(argValues(tile)).toMatchObject({ d0: 1, d1: 1, d2: 1, d3: 12, a_s3: 1, b_s3: 1 });
-    expect(int8Calls.some((c) => c.label.endsWith('[qadd_14]'))).toBe(false); // [1,6,5,7] + [1,6,1,1]
-    const lut = callOf(int8Calls, 'qlut_15');
+    expect(int8Calls.some((c) => c.label.endsWith('[qadd_15]'))).toBe(false); // [1,6,5,7] + [1,6,1,1]
+    const lut = callOf(int8Calls, 'qlut_16');
     expect(changed(lut.call, part(lut, 4, 8))).toEqual({ input: 4, output: 4, size: 4 });
-    const softmax = callOf(int8Calls, 'qsoftmax_16'); // 3 rows of 10
+    const softmax = callOf(int8Calls, 'qsoftmax_17'); // 3 rows of 10
     expect(shapeOf(softmax)).toEqual([3, 1]);
     expect(changed(softmax.call, part(softmax, 1, 3))).toEqual({ input: 10, output: 10, rows: 2 });
   });
@@ -160,7 +167,7 @@ describe('int8 tiles', () => {
   });
 
   it('refuses a range of parts of granules or past the last unit, and gives the whole range as the call itself', () => {
-    const fc = callOf(int8Calls, 'qgemm_8');
+    const fc = callOf(int8Calls, 'qgemm_9');
     expect(() => part(fc, 2, 8)).toThrow(/granules of 4/);
     expect(() => part(fc, 4, 6)).toThrow(/granules of 4/);
     expect(() => part(fc, 4, 12)).toThrow(/within 11/);

@@ -9,9 +9,9 @@
  * Without a scratch (NULL) the input is read in place, a run of output pixels of one channel at a time (the
  * memory planner's choice when the scratch would set the arena's peak, `--arena min`). Output stage:
  * eenn_requantize_bounded_s8 when the layer allows it (eenn_requantize_bounded_ok_s8), else eenn_requantize_s8.
- * eenn_conv2d_s8_pixels computes a run of output pixels only (a tile of an intermittent build: whole rows, or part
- * of a row when one row is too much work), each output exactly as the whole call computes it; eenn_conv2d_s8 is
- * the run of every pixel.
+ * eenn_conv2d_s8_units computes a run of (pair of output pixels, block of output channels) units only (a tile of
+ * an intermittent build: some pixels, or some channels of a pair when a pair of every channel is too much work),
+ * each output exactly as the whole call computes it.
  */
 #include "eenn_conv_support_s8.h"
 
@@ -274,18 +274,25 @@ static void eenn_conv_tile_small_dsp(const eenn_window_s8 *g, int32_t out_w, int
 }
 #endif
 
-void eenn_conv2d_s8_pixels(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                           const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
-                           int8_t *EENN_RESTRICT scratch, int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
-                           int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
-                           int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
-                           int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
-                           int32_t input_offset, int32_t output_offset,
-                           const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
-                           int32_t act_min, int32_t act_max, int32_t pixel_begin, int32_t pixel_end)
+/*
+ * The outputs of pixels [pixel_begin, pixel_end) (row-major in a plane) of output channels [channel_begin,
+ * channel_end) of each group (their indices within the group), in every image: the whole call with pixels
+ * [0, out_h * out_w) and channels [0, out_c / groups). Each output is computed as in the whole call.
+ */
+static void eenn_conv_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
+                         const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
+                         int8_t *EENN_RESTRICT scratch, int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
+                         int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
+                         int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                         int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                         int32_t input_offset, int32_t output_offset,
+                         const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
+                         int32_t act_min, int32_t act_max, int32_t pixel_begin, int32_t pixel_end,
+                         int32_t channel_begin, int32_t channel_end)
 {
     const int32_t group_in = in_c / groups;
     const int32_t group_out = out_c / groups;
+    const int32_t channels = channel_end - channel_begin; /* of each group */
     const int32_t depth = group_in * kernel_h * kernel_w;
     const int32_t size = out_h * out_w; /* the stride of output channels */
     const eenn_output_stage_s8 o = {
@@ -312,7 +319,7 @@ void eenn_conv2d_s8_pixels(const int8_t *EENN_RESTRICT input, const int8_t *EENN
     };
     for (int32_t n = 0; n < batches; n++) {
         for (int32_t grp = 0; grp < groups; grp++) {
-            const int32_t first = grp * group_out;
+            const int32_t first = grp * group_out + channel_begin;
             const int8_t *w = weights + first * EENN_PAIRED_ROW_S8(depth);
             const int32_t *b = bias != NULL ? bias + first : NULL;
             const int32_t *mult = output_multiplier + first;
@@ -320,12 +327,12 @@ void eenn_conv2d_s8_pixels(const int8_t *EENN_RESTRICT input, const int8_t *EENN
             int8_t *out = output + (n * out_c + first) * size;
             g.input = input + (n * in_c + grp * group_in) * in_h * in_w;
             int32_t oy = pixel_begin / out_w, ox = pixel_begin % out_w;
-            const eenn_conv_group_s8 columns = { w, b, mult, shift, depth, group_out, size, &o };
+            const eenn_conv_group_s8 columns = { w, b, mult, shift, depth, channels, size, &o };
 #if defined(EENN_CONV_S8_DSP) && EENN_CONV_S8_FEW_VALUES
             if (scratch != NULL && depth < EENN_PAIR_CHUNK_S8) {
                 for (int32_t p = pixel_begin; p < pixel_end; p += EENN_CONV_S8_TILE) {
                     const int32_t count = pixel_end - p < EENN_CONV_S8_TILE ? pixel_end - p : EENN_CONV_S8_TILE;
-                    eenn_conv_tile_small_dsp(&g, out_w, &oy, &ox, count, w, depth, group_out, b, mult, shift, &o,
+                    eenn_conv_tile_small_dsp(&g, out_w, &oy, &ox, count, w, depth, channels, b, mult, shift, &o,
                                              out + p, size, scratch, &columns);
                 }
                 continue;
@@ -333,7 +340,7 @@ void eenn_conv2d_s8_pixels(const int8_t *EENN_RESTRICT input, const int8_t *EENN
 #endif
 #if EENN_CONV_S8_DIRECT
             if (scratch == NULL) {
-                eenn_conv_direct_s8(&g, pixel_begin, pixel_end, out_w, w, group_out, b, mult, shift, &o, out, size);
+                eenn_conv_direct_s8(&g, pixel_begin, pixel_end, out_w, w, channels, b, mult, shift, &o, out, size);
                 continue;
             }
 #endif
@@ -354,6 +361,55 @@ void eenn_conv2d_s8_pixels(const int8_t *EENN_RESTRICT input, const int8_t *EENN
     }
 }
 
+void eenn_conv2d_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
+                          const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
+                          int8_t *EENN_RESTRICT scratch, int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
+                          int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
+                          int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                          int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                          int32_t input_offset, int32_t output_offset,
+                          const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
+                          int32_t act_min, int32_t act_max, int32_t block_channels, int32_t unit_begin,
+                          int32_t unit_end)
+{
+    const int32_t group_out = out_c / groups;
+    const int32_t size = out_h * out_w;
+    const int32_t blocks = (group_out + block_channels - 1) / block_channels; /* units of a pair of pixels */
+    int32_t u = unit_begin;
+    if (u % blocks != 0) {
+        /* The run starts inside pair u / blocks: its blocks from there (to the run's end, if that is sooner). */
+        const int32_t first = u % blocks;
+        const int32_t last = unit_end - u < blocks - first ? first + (unit_end - u) : blocks;
+        const int32_t channel_end = last * block_channels < group_out ? last * block_channels : group_out;
+        const int32_t pixel = u / blocks * EENN_CONV_S8_UNIT_PIXELS;
+        const int32_t pixel_end = size - pixel < EENN_CONV_S8_UNIT_PIXELS ? size : pixel + EENN_CONV_S8_UNIT_PIXELS;
+        eenn_conv_s8(input, weights, bias, output, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups, kernel_h,
+                     kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w, input_offset, output_offset,
+                     output_multiplier, output_shift, act_min, act_max, pixel, pixel_end,
+                     first * block_channels, channel_end);
+        u += last - first;
+    }
+    if (unit_end / blocks > u / blocks) {
+        /* Whole pairs: every channel, each column gathered once. */
+        const int32_t pixel_end = unit_end / blocks * EENN_CONV_S8_UNIT_PIXELS;
+        eenn_conv_s8(input, weights, bias, output, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups, kernel_h,
+                     kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w, input_offset, output_offset,
+                     output_multiplier, output_shift, act_min, act_max, u / blocks * EENN_CONV_S8_UNIT_PIXELS,
+                     pixel_end < size ? pixel_end : size, 0, group_out);
+        u = unit_end / blocks * blocks;
+    }
+    if (u < unit_end) {
+        /* The run ends inside pair u / blocks: its first blocks. */
+        const int32_t channel_end = (unit_end - u) * block_channels;
+        const int32_t pixel = u / blocks * EENN_CONV_S8_UNIT_PIXELS;
+        const int32_t pixel_end = size - pixel < EENN_CONV_S8_UNIT_PIXELS ? size : pixel + EENN_CONV_S8_UNIT_PIXELS;
+        eenn_conv_s8(input, weights, bias, output, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups, kernel_h,
+                     kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w, input_offset, output_offset,
+                     output_multiplier, output_shift, act_min, act_max, pixel, pixel_end, 0,
+                     channel_end < group_out ? channel_end : group_out);
+    }
+}
+
 void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
                     const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output, int8_t *EENN_RESTRICT scratch,
                     int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
@@ -364,8 +420,7 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
                     const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
                     int32_t act_min, int32_t act_max)
 {
-    eenn_conv2d_s8_pixels(input, weights, bias, output, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups,
-                          kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w,
-                          input_offset, output_offset, output_multiplier, output_shift, act_min, act_max, 0,
-                          out_h * out_w);
+    eenn_conv_s8(input, weights, bias, output, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups, kernel_h,
+                 kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w, input_offset, output_offset,
+                 output_multiplier, output_shift, act_min, act_max, 0, out_h * out_w, 0, out_c / groups);
 }

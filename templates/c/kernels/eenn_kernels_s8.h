@@ -161,22 +161,28 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
                     const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
                     int32_t act_min, int32_t act_max);
 
+/** Output pixels of a unit of eenn_conv2d_s8_units: a pair, as the multiply loops take them. */
+#define EENN_CONV_S8_UNIT_PIXELS 2
+
 /**
- * eenn_conv2d_s8 computing the output pixels [pixel_begin, pixel_end) of every channel and image only (a tile of a
- * step run in pieces), pixel oy * out_w + ox of each output plane: whole rows [r0, r1) are pixels [r0 * out_w,
- * r1 * out_w). Each output exactly as the whole call computes it; the other pixels are not written.
- * 0 <= pixel_begin <= pixel_end <= out_h * out_w. Other parameters as eenn_conv2d_s8, which is this call with
- * pixels [0, out_h * out_w).
+ * eenn_conv2d_s8 computing units [unit_begin, unit_end) only (a tile of a step run in pieces), unit q * blocks + k
+ * being the block k of output channels [k * block_channels, min((k + 1) * block_channels, out_c / groups)) of the
+ * output pixels 2q and 2q + 1 (pixel p = oy * out_w + ox; the last pair of an odd count is one pixel) of every
+ * group and image, blocks = ceil(out_c / groups / block_channels): a run of units is some blocks of a pair, then
+ * whole pairs, then some blocks of a last one. Each output exactly as the whole call computes it; the other
+ * outputs are not written. block_channels: even, or out_c / groups (units are then pairs of pixels). Other
+ * parameters as eenn_conv2d_s8, which is this call with every unit.
  */
-void eenn_conv2d_s8_pixels(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                           const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
-                           int8_t *EENN_RESTRICT scratch, int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
-                           int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
-                           int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
-                           int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
-                           int32_t input_offset, int32_t output_offset,
-                           const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
-                           int32_t act_min, int32_t act_max, int32_t pixel_begin, int32_t pixel_end);
+void eenn_conv2d_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
+                          const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
+                          int8_t *EENN_RESTRICT scratch, int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
+                          int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
+                          int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                          int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
+                          int32_t input_offset, int32_t output_offset,
+                          const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
+                          int32_t act_min, int32_t act_max, int32_t block_channels, int32_t unit_begin,
+                          int32_t unit_end);
 
 /**
  * 1x1 convolution with stride 1, no padding, one group: a matrix product per image, the input zero point folded

@@ -255,6 +255,10 @@ async function intermittentProject(
     sample: measuringSample(graph, options),
     onProgress: options.onProgress,
     planOptions: (arenaBytes) => {
+      // The arena lives beside the state (in NVM, or in SRAM with hooks): by default the planner spends that room on
+      // speed, so that the plan the steps are measured in and the plans of the split run the same kernels (a tight
+      // budget would drop an im2col scratch where a task keeps more buffers live, and that convolution gets slower).
+      if (policy === DEFAULT_ARENA_POLICY) return { arenaBudgetBytes: arenaBytes };
       const budget = arenaBudgetBytes(graph, target, policy);
       return budget === undefined ? { scratchlessConvs: true } : { arenaBudgetBytes: Math.min(budget, arenaBytes) };
     },

@@ -157,13 +157,22 @@ export async function buildIntermittent<P extends IntermittentProject>(build: In
       if (best) return finish(round);
       throw overBudget(build, plan, tasks, over[0]!.index, measured, resume);
     }
-    // The split sized these tasks from the naive run's step costs; scale each step they run by what it really took.
+    // The split sized these tasks from the naive run's step costs and the assumed tile overhead. A task with tiles
+    // took more per tile call than assumed: raise the overhead by its excess per tile. A task of whole steps: scale
+    // each step it runs by what it really took.
     const ratio = new Map<number, number>();
+    let tileCall = overheads.tileCall;
     for (const task of over) {
       const predicted = predictedWithCommit(task, nvm.kind, overheads);
+      const tiles = task.pieces.filter((piece) => piece.tile).length;
+      if (tiles > 0) {
+        tileCall = Math.max(tileCall, overheads.tileCall + Math.ceil((measured[task.index]! + resume(task.index) - predicted) / tiles));
+        continue;
+      }
       for (const piece of task.pieces) ratio.set(piece.step, Math.max(ratio.get(piece.step) ?? 1, measured[task.index]! / predicted));
     }
     facts = facts.map((f, step) => ({ ...f, instructions: Math.ceil(f.instructions * (ratio.get(step) ?? 1)) }));
+    overheads = { ...overheads, tileCall };
     build.onProgress?.(`intermittent: ${over.length} task${over.length === 1 ? '' : 's'} over ${limit} instructions; splitting finer`);
     ({ plan, tasks } = split());
   }

@@ -31,12 +31,14 @@ export function stepCostsFromTrace(naive: TaskPlan, cumulativeTaskInstructions: 
 
 /**
  * The instructions of a piece of a step: the whole step's measured cost, or for a tile one kernel call's overhead
- * plus the tile's share of the rest (units in proportion), rounded up.
+ * (the step's own StepFacts.tileCall where measured, else TaskOverheads.tileCall) plus the tile's share of the rest
+ * (units in proportion), rounded up.
  */
 export function pieceInstructions(facts: StepFacts, tile: TileRange | undefined, overheads: Pick<TaskOverheads, 'tileCall'>): number {
   if (!tile || (tile.begin === 0 && tile.end >= tile.units)) return Math.ceil(facts.instructions);
-  const share = Math.max(0, facts.instructions - overheads.tileCall) * ((tile.end - tile.begin) / tile.units);
-  return Math.ceil(overheads.tileCall + share);
+  const call = facts.tileCall ?? overheads.tileCall;
+  const share = Math.max(0, facts.instructions - call) * ((tile.end - tile.begin) / tile.units);
+  return Math.ceil(call + share);
 }
 
 /** Instructions to save or restore `bytes` through the hooks (0 for memory-mapped NVM, whose perByte is 0). */

@@ -282,11 +282,12 @@ function cutPositions(facts: readonly StepFacts[], overheads: TaskOverheads, set
     const tiling = tiledUnits(f);
     units.push(tiling?.units ?? 1);
     if (!tiling) return;
-    const perGranule = (Math.max(0, f.instructions - overheads.tileCall) * tiling.granule) / tiling.units;
+    const call = f.tileCall ?? overheads.tileCall;
+    const perGranule = (Math.max(0, f.instructions - call) * tiling.granule) / tiling.units;
     if (perGranule <= 0) return;
     let granules = Math.max(1, Math.ceil(limit / CUT_RESOLUTION / perGranule));
     // A chunk must fit a task alone (checkPiecesFit made sure one granule does).
-    const room = limit - worstFixed(overheads, sets, s, true) - overheads.tileCall;
+    const room = limit - worstFixed(overheads, sets, s, true) - call;
     granules = Math.max(1, Math.min(granules, Math.floor((room - 1) / perGranule)));
     const chunk = granules * tiling.granule;
     for (let unit = chunk; unit < tiling.units; unit += chunk) {

@@ -35,6 +35,11 @@ export interface StepFacts {
   instructions: number;
   /** How the step's one kernel call may be cut (CallTiler.units / granule); absent for an indivisible step. */
   tiling?: { units: number; granule: number };
+  /**
+   * Instructions one tile's kernel call of this step takes besides its share of the step, where measured (e.g. a
+   * pixel tile that gathers its first rows again); absent: TaskOverheads.tileCall.
+   */
+  tileCall?: number;
 }
 
 /** The instructions of the fixed parts of a task, from the runtime (measured, or the runtime's stated bounds). */

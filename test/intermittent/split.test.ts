@@ -192,6 +192,8 @@ describe('pieceInstructions', () => {
     expect(pieceInstructions({ instructions: 1060 }, { begin: 0, end: 4, units: 4 }, overheads)).toBe(1060);
     expect(pieceInstructions({ instructions: 1060 }, { begin: 1, end: 2, units: 4 }, overheads)).toBe(60 + 250);
     expect(pieceInstructions({ instructions: 1061 }, { begin: 0, end: 1, units: 4 }, overheads)).toBe(60 + 251);
+    // A step's own measured call overhead comes first.
+    expect(pieceInstructions({ instructions: 1060, tileCall: 260 }, { begin: 1, end: 2, units: 4 }, overheads)).toBe(260 + 200);
   });
 });
 

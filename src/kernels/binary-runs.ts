@@ -4,7 +4,7 @@
 
 import type { CallArgs } from './call-args.js';
 import type { TileEdit } from './tiles.js';
-import { intOf } from './tiles.js';
+import { intOf, sameTensor } from './tiles.js';
 
 /** The four axes of the binary kernels' index space. */
 const AXES = [0, 1, 2, 3] as const;
@@ -14,9 +14,11 @@ export const ELEMENT_GRANULE = 4;
 
 /**
  * The elements of a binary call when both operands are read contiguously in the output's order (each has the
- * output's shape: no broadcasting), else undefined. An axis of one element may have any stride.
+ * output's shape: no broadcasting), else undefined. An axis of one element may have any stride. Undefined too for
+ * a call written over an operand tensor (a variadic operator's chain): a tile run again would read its own output.
  */
 export function flatBinaryElements(args: CallArgs): number | undefined {
+  if (sameTensor(args.call, 'a', 'output') || sameTensor(args.call, 'b', 'output')) return undefined;
   const dims = AXES.map((k) => intOf(args, `d${k}`));
   let expected = 1;
   for (let k = 3; k >= 0; k--) {

@@ -1,5 +1,6 @@
 // Every kernel contract, and the contract of a C kernel by its function name.
 
+import { ACTIVATION_F32 } from './activation-f32.js';
 import type { KernelContract } from './contract.js';
 import { CONV_1X1_F32, CONV_1X1_IN_PLACE_F32, CONV_F32, CONV_PAIR_F32, CONV_POOL_F32, DEPTHWISE_F32, DEPTHWISE_IN_PLACE_F32 } from './conv-f32.js';
 import { CONV_1X1_IN_PLACE_S8, CONV_1X1_S8, CONV_S8 } from './conv-s8.js';
@@ -31,6 +32,7 @@ export const KERNEL_CONTRACTS: readonly KernelContract[] = [
   FC_F32,
   POOL_F32,
   ELEMENTWISE_F32,
+  ACTIVATION_F32,
 ];
 
 const BY_KERNEL = new Map(KERNEL_CONTRACTS.flatMap((c) => c.kernels.map((fn) => [fn, c] as const)));

@@ -169,6 +169,8 @@ export function floatTileGraph(): Graph {
   const y = b.input('y', [1, 6, 5, 7]);
   const z = b.input('z', [1, 6, 5, 7]);
   outputs.push(b.op('Add', [y, z]), b.op('Sub', [y, z]), b.op('Div', [y, z]), b.op('Mul', [y, b.input('c', [1, 6, 1, 1])]));
+  // unary: a run of elements
+  outputs.push(b.op('Sigmoid', [b.input('u', [1, 6, 5, 7])]));
   for (const o of outputs) b.output(o);
   return b.build();
 }

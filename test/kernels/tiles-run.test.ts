@@ -36,6 +36,7 @@ describe('kernel tiles in C', () => {
         'eenn_global_avg_pool_f32',
         'eenn_global_max_pool_f32',
         'eenn_max_pool2d_f32',
+        'eenn_sigmoid_f32',
         'eenn_sub_f32',
         'eenn_conv2d_1x1_f32',
         'eenn_conv2d_1x1_s8',

@@ -7,7 +7,7 @@ import type { Graph } from '../../src/ir/graph.js';
 import { lowerGraph } from '../../src/codegen/lower-float.js';
 import { lowerInt8Graph } from '../../src/codegen/lower-int8.js';
 import { CallArgs } from '../../src/kernels/call-args.js';
-import type { KernelArg, KernelCall } from '../../src/kernels/call.js';
+import { floatArg, intArg, tensorArg, type KernelArg, type KernelCall } from '../../src/kernels/call.js';
 import { convS8BlockChannels } from '../../src/kernels/conv-s8.js';
 import { contractOf } from '../../src/kernels/registry.js';
 import { planMemory } from '../../src/schedule/memory-plan.js';
@@ -283,6 +283,20 @@ describe('float32 tiles', () => {
     expect(shapeOf(add)).toEqual([210, 4]);
     expect(changed(add.call, part(add, 4, 12))).toMatchObject({ a: 4, b: 4, output: 4, d3: 8 });
     expect(floatCalls.some((c) => c.label.endsWith('[mul_14]'))).toBe(false); // [1,6,5,7] * [1,6,1,1]
+    const sigmoid = callOf(floatCalls, 'sigmoid_15');
+    expect(shapeOf(sigmoid)).toEqual([210, 4]);
+    expect(changed(sigmoid.call, part(sigmoid, 8, 210))).toEqual({ input: 8, output: 8, size: 202 });
+    // A clamp written over its own tensor, a chain over its output: not cut.
+    const graph = floatTileGraph();
+    const units = (call: KernelCall) => contractOf(call.fn)!.tiler!.units(new CallArgs(graph, call));
+    const clamp: KernelCall = {
+      fn: 'eenn_clip_f32',
+      source: 'eenn_activation_f32.c',
+      args: [tensorArg('input', 'y'), tensorArg('output', 'y'), intArg('size', 210), floatArg('min', 0), floatArg('max', 6)],
+    };
+    expect(units(clamp)).toBeUndefined();
+    const chain = { ...add.call, args: add.call.args.map((a) => (a.name === 'a' ? tensorArg('a', 'add_11_out') : a)) };
+    expect(units(chain)).toBeUndefined();
   });
 
   it('leaves uncut a grouped convolution and several images', () => {

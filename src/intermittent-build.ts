@@ -55,7 +55,7 @@ export const RUNTIME_OVERHEADS: TaskOverheads = {
 const COST_OVERHEADS: TaskOverheads = { ...RUNTIME_OVERHEADS, commit: 0 };
 
 /** Rounds of "measure the split, cut finer where a task is over" before the build gives up (E_BUDGET). */
-const VERIFY_ROUNDS = 3;
+const VERIFY_ROUNDS = 4;
 /** How far the measured split may exceed its prediction before the tiles' call overhead is measured and it is split again. */
 const TILE_MISPREDICTION = 0.03;
 /** Time limit of one measuring run (one sample). */
@@ -103,7 +103,7 @@ export async function buildIntermittent<P extends IntermittentProject>(build: In
   const { target, options, graph } = build;
   const nvm = requireNvm(target, build.model);
   requireEmulator(target, build.model);
-  let overheads = RUNTIME_OVERHEADS;
+  const overheads = RUNTIME_OVERHEADS;
   const limit = taskLimit(options.budget);
   const planOptions = build.planOptions(arenaRoom(graph, target, nvm));
 
@@ -141,10 +141,10 @@ export async function buildIntermittent<P extends IntermittentProject>(build: In
     const over = tasks.tasks.filter((task) => measured[task.index]! + resume(task.index) > limit);
     if (over.length === 0) {
       if (!best || sum(measured) < sum(best.measured)) best = { project, plan, tasks, measured };
-      const tileCall = measuredTileCall(tasks, measured, overheads, nvm.kind);
-      if (round >= VERIFY_ROUNDS || tileCall === undefined) return finish(round);
-      build.onProgress?.(`intermittent: the tiles cost ${tileCall} instructions a call, not ${overheads.tileCall}; splitting again`);
-      overheads = { ...overheads, tileCall };
+      const calls = mispredicted(tasks, measured, nvm.kind, overheads) ? measuredTileCalls(tasks, measured, facts, nvm.kind, overheads) : undefined;
+      if (round >= VERIFY_ROUNDS || !calls || calls.size === 0) return finish(round);
+      build.onProgress?.(`intermittent: the tiles of ${calls.size} step${calls.size === 1 ? '' : 's'} cost more than predicted; splitting again`);
+      facts = facts.map((f, step) => (calls.has(step) ? { ...f, tileCall: calls.get(step)! } : f));
       try {
         ({ plan, tasks } = split());
       } catch (err) {
@@ -157,45 +157,56 @@ export async function buildIntermittent<P extends IntermittentProject>(build: In
       if (best) return finish(round);
       throw overBudget(build, plan, tasks, over[0]!.index, measured, resume);
     }
-    // The split sized these tasks from the naive run's step costs and the assumed tile overhead. A task with tiles
-    // took more per tile call than assumed: raise the overhead by its excess per tile. A task of whole steps: scale
-    // each step it runs by what it really took.
+    // The split sized these tasks from the naive run's step costs and the assumed tile call overhead. Tiles that
+    // took more than assumed get their step's measured call overhead; a task of whole steps scales each step it runs
+    // by what it really took.
+    const calls = measuredTileCalls(tasks, measured, facts, nvm.kind, overheads);
     const ratio = new Map<number, number>();
-    let tileCall = overheads.tileCall;
     for (const task of over) {
+      if (task.pieces.some((piece) => piece.tile)) continue;
       const predicted = predictedWithCommit(task, nvm.kind, overheads);
-      const tiles = task.pieces.filter((piece) => piece.tile).length;
-      if (tiles > 0) {
-        tileCall = Math.max(tileCall, overheads.tileCall + Math.ceil((measured[task.index]! + resume(task.index) - predicted) / tiles));
-        continue;
-      }
       for (const piece of task.pieces) ratio.set(piece.step, Math.max(ratio.get(piece.step) ?? 1, measured[task.index]! / predicted));
     }
-    facts = facts.map((f, step) => ({ ...f, instructions: Math.ceil(f.instructions * (ratio.get(step) ?? 1)) }));
-    overheads = { ...overheads, tileCall };
+    facts = facts.map((f, step) => ({
+      ...f,
+      instructions: Math.ceil(f.instructions * (ratio.get(step) ?? 1)),
+      ...(calls.has(step) ? { tileCall: calls.get(step)! } : {}),
+    }));
     build.onProgress?.(`intermittent: ${over.length} task${over.length === 1 ? '' : 's'} over ${limit} instructions; splitting finer`);
-    ({ plan, tasks } = split());
+    try {
+      ({ plan, tasks } = split());
+    } catch (err) {
+      // A split that fits was measured already: keep it rather than give up.
+      if (best && err instanceof EennError && err.code === 'E_BUDGET') return finish(round);
+      throw err;
+    }
   }
 }
 
-/**
- * Where the measured split costs more than TILE_MISPREDICTION over its prediction and tiles are the reason: the call
- * overhead of a tile that the measurement implies (the excess of the tasks with tiles, spread over their tiles, on
- * top of the one assumed); undefined where the prediction held.
- */
-function measuredTileCall(tasks: TaskPlan, measured: number[], overheads: TaskOverheads, nvm: NvmKind): number | undefined {
+/** Whether the measured split costs more than TILE_MISPREDICTION over its prediction. */
+function mispredicted(tasks: TaskPlan, measured: number[], nvm: NvmKind, overheads: TaskOverheads): boolean {
   const predicted = tasks.tasks.map((task) => predictedWithCommit(task, nvm, overheads));
-  if (sum(measured) <= sum(predicted) * (1 + TILE_MISPREDICTION)) return undefined;
-  let excess = 0;
-  let tiles = 0;
+  return sum(measured) > sum(predicted) * (1 + TILE_MISPREDICTION);
+}
+
+/**
+ * The call overhead of each tiled step's tiles that the measurement implies, where more than assumed: the excess of
+ * a task with tiles over its prediction, shared among its tiles, on top of the step's assumed overhead; the largest
+ * over the step's tasks (a tile's cost varies with where it starts, and every task must fit).
+ */
+function measuredTileCalls(tasks: TaskPlan, measured: number[], facts: StepFacts[], nvm: NvmKind, overheads: TaskOverheads): Map<number, number> {
+  const calls = new Map<number, number>();
   for (const task of tasks.tasks) {
-    const count = task.pieces.filter((piece) => piece.tile).length;
-    if (count === 0) continue;
-    excess += measured[task.index]! - predicted[task.index]!;
-    tiles += count;
+    const tiled = task.pieces.filter((piece) => piece.tile);
+    if (tiled.length === 0) continue;
+    const excess = measured[task.index]! - predictedWithCommit(task, nvm, overheads);
+    if (excess <= 0) continue;
+    for (const piece of tiled) {
+      const call = (facts[piece.step]!.tileCall ?? overheads.tileCall) + Math.ceil(excess / tiled.length);
+      calls.set(piece.step, Math.max(calls.get(piece.step) ?? 0, call));
+    }
   }
-  if (tiles === 0 || excess <= 0) return undefined;
-  return overheads.tileCall + Math.ceil(excess / tiles);
+  return calls;
 }
 
 function sum(values: readonly number[]): number {

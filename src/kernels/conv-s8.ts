@@ -2,7 +2,8 @@
 // which QConv goes to which, the im2col scratch each takes (EENN_CONV_S8_SCRATCH_BYTES,
 // EENN_CONV_1X1_S8_SCRATCH_BYTES, EENN_CONV_1X1_IN_PLACE_S8_SCRATCH_BYTES), when the 1x1 one runs over its input,
 // which QConvs a fused step computes a block of output channels at a time, the optional paths they take, and the
-// tiles of their calls through eenn_conv2d_s8_units (pixels of blocks of channels) and eenn_conv2d_1x1_s8_pixels.
+// tiles of their calls through eenn_conv2d_s8_units and eenn_conv2d_1x1_s8_units (pairs of pixels of blocks of
+// channels).
 
 import { sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
@@ -188,19 +189,26 @@ const CONV_S8_UNITS: CallTiler = tiler(
 );
 
 /**
- * Pixel tiles of eenn_conv2d_1x1_s8 (its image is a matrix of `size` pixels; a unit of the 'rows' axis is one
- * pixel): eenn_conv2d_1x1_s8_pixels computes the pixels [pixel_begin, pixel_end) of every channel and image. In
- * pairs of pixels, the pairs the DSP and Helium paths gather, so every tile runs the whole call's code path.
+ * Tiles of eenn_conv2d_1x1_s8 as those of eenn_conv2d_s8 (its image is a matrix of `size` pixels; unit
+ * q * blocks + k: the block k of output channels of the pair of pixels q, blocks of convS8BlockChannels(out_c,
+ * in_c)): eenn_conv2d_1x1_s8_units computes a run of them in every image. Pairs, the pairs the DSP and Helium paths
+ * gather, so that every tile runs the whole call's code path; blocks for a wide layer (256 -> 256: 131k
+ * multiply-accumulates a pair).
  */
-const CONV_1X1_S8_PIXELS: CallTiler = tiler(
+const CONV_1X1_S8_UNITS: CallTiler = tiler(
   'rows',
-  (args) => intOf(args, 'size'),
-  () => CONV_S8_UNIT_PIXELS,
-  (_args, begin, end) => ({
-    fn: 'eenn_conv2d_1x1_s8_pixels',
+  (args) => {
+    const outC = intOf(args, 'out_c');
+    const block = convS8BlockChannels(outC, intOf(args, 'in_c'));
+    return Math.ceil(outC / block) * Math.ceil(intOf(args, 'size') / CONV_S8_UNIT_PIXELS);
+  },
+  () => 1,
+  (args, begin, end) => ({
+    fn: 'eenn_conv2d_1x1_s8_units',
     append: [
-      ['pixel_begin', begin],
-      ['pixel_end', end],
+      ['block_channels', convS8BlockChannels(intOf(args, 'out_c'), intOf(args, 'in_c'))],
+      ['unit_begin', begin],
+      ['unit_end', end],
     ],
   }),
 );
@@ -256,7 +264,7 @@ export const CONV_S8 = columnConv('eenn_conv2d_s8', 'eenn_conv2d_s8_units', 'EEN
 /** eenn_conv2d_1x1_s8: a matrix product per image. */
 export const CONV_1X1_S8 = columnConv(
   'eenn_conv2d_1x1_s8',
-  'eenn_conv2d_1x1_s8_pixels',
+  'eenn_conv2d_1x1_s8_units',
   'EENN_CONV_1X1_S8_SCRATCH_BYTES',
   (args) => args.int('in_c') ?? 0,
   false,
@@ -264,7 +272,7 @@ export const CONV_1X1_S8 = columnConv(
     computes: isInt8Pointwise,
     aliasing: { overlap: 'separate', rule: 'the output never overlaps the input (eenn_conv2d_1x1_in_place_s8 does)' },
     tiles: [PIXELS_TILE, { axis: 'channels', reads: "the whole input, and those channels' weight rows" }],
-    tiler: CONV_1X1_S8_PIXELS,
+    tiler: CONV_1X1_S8_UNITS,
   },
 );
 

@@ -130,6 +130,8 @@ export function int8TileGraph(): Graph {
   outputs.push(q.lut(z, Math.tanh));
   const logits = q.input('logits', [3, 10]);
   outputs.push(q.softmax(logits));
+  // a wide 1x1 layer: 256 x 66 values a pair of pixels, in blocks of 64 channels
+  outputs.push(q.conv(q.input('wide1x1', [1, 256, 3, 1]), 66, [1, 1], {}, [1, 66, 3, 1]));
   for (const o of outputs) q.output(o);
   return q.build();
 }

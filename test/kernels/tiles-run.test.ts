@@ -54,7 +54,7 @@ describe('kernel tiles in C', () => {
         'eenn_softmax_s8',
       ].sort(),
     );
-    expect(calls.filter((c) => c.label.includes('without scratch'))).toHaveLength(7);
+    expect(calls.filter((c) => c.label.includes('without scratch'))).toHaveLength(8);
   });
 
   it('gives the whole call bit for bit on the host', async () => {
@@ -75,10 +75,12 @@ describe('kernel tiles in C', () => {
     });
     // (Without a scratch, a tile that cuts a row sets each weight up once more for that row: slow for tiny tiles.
     // A tile that starts or ends inside a pair of pixels cut in blocks of channels gathers that pair's columns
-    // again: the deep layer's tiles of 1 to 3 units cost at most 15% more than the whole call.)
-    const deep = calls.findIndex((c) => c.label.endsWith('eenn_conv2d_s8 [qconv_4]'));
-    expect(run.instructions![deep]!.tiles).toBeLessThan(1.15 * run.instructions![deep]!.whole);
-    const tilers = overheads.filter((o) => !o.call.includes('without scratch') && !o.call.endsWith('[qconv_4]'));
+    // again: the deep and wide layers' tiles of 1 to 3 units cost at most 15% more than the whole call.)
+    const blocked = (label: string) => label.endsWith('s8 [qconv_4]') || label.endsWith('s8 [qconv_18]');
+    calls.forEach((c, i) => {
+      if (blocked(c.label)) expect(run.instructions![i]!.tiles, c.label).toBeLessThan(1.15 * run.instructions![i]!.whole);
+    });
+    const tilers = overheads.filter((o) => !o.call.includes('without scratch') && !blocked(o.call));
     expect(tilers.filter((o) => o.perTile > TILE_OVERHEAD_BOUND)).toEqual([]);
   }, 120_000);
 });

@@ -97,12 +97,15 @@ describe('int8 tiles', () => {
     expect(convS8BlockChannels(8, 100_000)).toBe(2);
   });
 
-  it('cuts eenn_conv2d_1x1_s8 in pairs of pixels through eenn_conv2d_1x1_s8_pixels', () => {
-    const t = callOf(int8Calls, 'qconv_5');
-    expect(shapeOf(t)).toEqual([63, 2]);
-    const tile = part(t, 60, 63);
-    expect(tile.fn).toBe('eenn_conv2d_1x1_s8_pixels');
-    expect(tile.args.slice(-2).map((a) => (a.kind === 'int' ? a.value : undefined))).toEqual([60, 63]);
+  it('cuts eenn_conv2d_1x1_s8 in pairs of pixels through eenn_conv2d_1x1_s8_units, a wide layer in blocks of channels', () => {
+    const t = callOf(int8Calls, 'qconv_5'); // 63 pixels (32 pairs), 8 -> 5 channels
+    expect(shapeOf(t)).toEqual([32, 1]);
+    const tile = part(t, 30, 32);
+    expect(tile.fn).toBe('eenn_conv2d_1x1_s8_units');
+    expect(argValues(tile)).toMatchObject({ block_channels: 5, unit_begin: 30, unit_end: 32 });
+    const wide = callOf(int8Calls, 'qconv_18'); // 256 -> 66 channels, 3 pixels (2 pairs)
+    expect(shapeOf(wide)).toEqual([2 * 2, 1]); // blocks of 64 and 2 channels
+    expect(argValues(part(wide, 1, 3))).toMatchObject({ block_channels: 64 });
   });
 
   it('cuts the depthwise kernel in whole input channels: pointers to input, weights, bias, requantization, output', () => {

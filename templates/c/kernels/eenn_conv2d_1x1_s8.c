@@ -4,8 +4,8 @@
  * rows by eenn_multiply_columns_s8, as eenn_conv2d_s8 multiplies its columns; on DSP, with 16 input channels or
  * more, two adjacent pixels are gathered and expanded to int16 pairs in one pass (one halfword load per channel).
  * Without a scratch (NULL) the input is read in place, one output of one channel at a time.
- * eenn_conv2d_1x1_s8_pixels computes a run of pixels only (a tile of an intermittent build), each output exactly as
- * the whole call computes it; eenn_conv2d_1x1_s8 is the run of every pixel.
+ * eenn_conv2d_1x1_s8_units computes a run of (pair of pixels, block of output channels) units only (a tile of an
+ * intermittent build), each output exactly as the whole call computes it.
  */
 #include "eenn_conv_support_s8.h"
 
@@ -51,13 +51,17 @@ static void eenn_gather_pair_1x1_dsp(const int8_t *x, int32_t size, int32_t in_c
 }
 #endif
 
-void eenn_conv2d_1x1_s8_pixels(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                               const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
-                               int8_t *EENN_RESTRICT scratch, int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
-                               int32_t input_offset, int32_t output_offset,
-                               const int32_t *EENN_RESTRICT output_multiplier,
-                               const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max,
-                               int32_t pixel_begin, int32_t pixel_end)
+/*
+ * The outputs of pixels [pixel_begin, pixel_end) of output channels [channel_begin, channel_end), in every image:
+ * the whole call with every pixel and channel. Each output is computed as in the whole call.
+ */
+static void eenn_conv_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
+                             const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
+                             int8_t *EENN_RESTRICT scratch, int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
+                             int32_t input_offset, int32_t output_offset,
+                             const int32_t *EENN_RESTRICT output_multiplier,
+                             const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max,
+                             int32_t pixel_begin, int32_t pixel_end, int32_t channel_begin, int32_t channel_end)
 {
     (void)input_offset; /* folded into the bias */
     const eenn_output_stage_s8 o = {
@@ -67,19 +71,24 @@ void eenn_conv2d_1x1_s8_pixels(const int8_t *EENN_RESTRICT input, const int8_t *
         eenn_requantize_bounded_ok_s8(bias, output_shift, out_c, in_c),
         act_min == -128 && act_max == 127,
     };
-    const eenn_conv_group_s8 columns = { weights, bias, output_multiplier, output_shift, in_c, out_c, size, &o };
+    const int32_t channels = channel_end - channel_begin;
+    const int32_t *first_bias = bias != NULL ? bias + channel_begin : NULL;
+    weights += channel_begin * EENN_PAIRED_ROW_S8(in_c);
+    output_multiplier += channel_begin;
+    output_shift += channel_begin;
+    const eenn_conv_group_s8 columns = { weights, first_bias, output_multiplier, output_shift, in_c, channels, size, &o };
     for (int32_t n = 0; n < batches; n++) {
         const int8_t *in = input + n * in_c * size;
-        int8_t *out = output + n * out_c * size;
+        int8_t *out = output + (n * out_c + channel_begin) * size;
 #if EENN_CONV_S8_DIRECT
         if (scratch == NULL) {
             /* One output channel of one pixel at a time, the input read in place. */
             for (int32_t p = pixel_begin; p < pixel_end; p++) {
-                for (int32_t m = 0; m < out_c; m++) {
-                    uint32_t acc = bias != NULL ? (uint32_t)bias[m] : 0u;
+                for (int32_t m = 0; m < channels; m++) {
+                    uint32_t acc = first_bias != NULL ? (uint32_t)first_bias[m] : 0u;
                     /* Channel m's row, a chunk of the paired layout at a time. */
                     for (int32_t c0 = 0, chunk = 0; c0 < in_c; c0 += EENN_PAIR_CHUNK_S8, chunk++) {
-                        const int8_t *w = eenn_paired_chunk_s8(weights, m, out_c, in_c, chunk);
+                        const int8_t *w = eenn_paired_chunk_s8(weights, m, channels, in_c, chunk);
                         const int32_t end = in_c - c0 < EENN_PAIR_CHUNK_S8 ? in_c : c0 + EENN_PAIR_CHUNK_S8;
                         for (int32_t c = c0; c < end; c++) {
                             acc += (uint32_t)(in[c * size + p] * *w++);
@@ -117,6 +126,46 @@ void eenn_conv2d_1x1_s8_pixels(const int8_t *EENN_RESTRICT input, const int8_t *
     }
 }
 
+void eenn_conv2d_1x1_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
+                              const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
+                              int8_t *EENN_RESTRICT scratch, int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
+                              int32_t input_offset, int32_t output_offset,
+                              const int32_t *EENN_RESTRICT output_multiplier,
+                              const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max,
+                              int32_t block_channels, int32_t unit_begin, int32_t unit_end)
+{
+    const int32_t blocks = (out_c + block_channels - 1) / block_channels; /* units of a pair of pixels */
+    int32_t u = unit_begin;
+    if (u % blocks != 0) {
+        /* The run starts inside pair u / blocks: its blocks from there (to the run's end, if that is sooner). */
+        const int32_t first = u % blocks;
+        const int32_t last = unit_end - u < blocks - first ? first + (unit_end - u) : blocks;
+        const int32_t pixel = u / blocks * EENN_CONV_S8_UNIT_PIXELS;
+        const int32_t pixel_end = size - pixel < EENN_CONV_S8_UNIT_PIXELS ? size : pixel + EENN_CONV_S8_UNIT_PIXELS;
+        eenn_conv_1x1_s8(input, weights, bias, output, scratch, batches, in_c, size, out_c, input_offset, output_offset,
+                         output_multiplier, output_shift, act_min, act_max, pixel, pixel_end,
+                         first * block_channels, last * block_channels < out_c ? last * block_channels : out_c);
+        u += last - first;
+    }
+    if (unit_end / blocks > u / blocks) {
+        /* Whole pairs: every channel. */
+        const int32_t pixel_end = unit_end / blocks * EENN_CONV_S8_UNIT_PIXELS;
+        eenn_conv_1x1_s8(input, weights, bias, output, scratch, batches, in_c, size, out_c, input_offset, output_offset,
+                         output_multiplier, output_shift, act_min, act_max, u / blocks * EENN_CONV_S8_UNIT_PIXELS,
+                         pixel_end < size ? pixel_end : size, 0, out_c);
+        u = unit_end / blocks * blocks;
+    }
+    if (u < unit_end) {
+        /* The run ends inside pair u / blocks: its first blocks. */
+        const int32_t channel_end = (unit_end - u) * block_channels;
+        const int32_t pixel = u / blocks * EENN_CONV_S8_UNIT_PIXELS;
+        const int32_t pixel_end = size - pixel < EENN_CONV_S8_UNIT_PIXELS ? size : pixel + EENN_CONV_S8_UNIT_PIXELS;
+        eenn_conv_1x1_s8(input, weights, bias, output, scratch, batches, in_c, size, out_c, input_offset, output_offset,
+                         output_multiplier, output_shift, act_min, act_max, pixel, pixel_end, 0,
+                         channel_end < out_c ? channel_end : out_c);
+    }
+}
+
 void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
                         const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output, int8_t *EENN_RESTRICT scratch,
                         int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
@@ -124,6 +173,6 @@ void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RE
                         const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
                         int32_t act_min, int32_t act_max)
 {
-    eenn_conv2d_1x1_s8_pixels(input, weights, bias, output, scratch, batches, in_c, size, out_c, input_offset,
-                              output_offset, output_multiplier, output_shift, act_min, act_max, 0, size);
+    eenn_conv_1x1_s8(input, weights, bias, output, scratch, batches, in_c, size, out_c, input_offset, output_offset,
+                     output_multiplier, output_shift, act_min, act_max, 0, size, 0, out_c);
 }

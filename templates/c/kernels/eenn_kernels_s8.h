@@ -205,18 +205,20 @@ void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RE
                         int32_t act_min, int32_t act_max);
 
 /**
- * eenn_conv2d_1x1_s8 computing the pixels [pixel_begin, pixel_end) of every channel and image only (a tile of a
- * step run in pieces), each output exactly as the whole call computes it; the other pixels of the output are not
- * written. 0 <= pixel_begin <= pixel_end <= size. Other parameters as eenn_conv2d_1x1_s8, which is this call with
- * pixels [0, size).
+ * eenn_conv2d_1x1_s8 computing units [unit_begin, unit_end) only (a tile of a step run in pieces), unit
+ * q * blocks + k being the block k of output channels [k * block_channels, min((k + 1) * block_channels, out_c)) of
+ * the pixels 2q and 2q + 1 (the last pair of an odd size is one pixel) of every image, blocks =
+ * ceil(out_c / block_channels), as eenn_conv2d_s8_units. Each output exactly as the whole call computes it; the
+ * other outputs are not written. block_channels: even, or out_c. Other parameters as eenn_conv2d_1x1_s8, which is
+ * this call with every unit.
  */
-void eenn_conv2d_1x1_s8_pixels(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                               const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
-                               int8_t *EENN_RESTRICT scratch, int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
-                               int32_t input_offset, int32_t output_offset,
-                               const int32_t *EENN_RESTRICT output_multiplier,
-                               const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max,
-                               int32_t pixel_begin, int32_t pixel_end);
+void eenn_conv2d_1x1_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
+                              const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
+                              int8_t *EENN_RESTRICT scratch, int32_t batches, int32_t in_c, int32_t size, int32_t out_c,
+                              int32_t input_offset, int32_t output_offset,
+                              const int32_t *EENN_RESTRICT output_multiplier,
+                              const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max,
+                              int32_t block_channels, int32_t unit_begin, int32_t unit_end);
 
 /**
  * 2-D transposed convolution (ONNX ConvTranspose): output pixel (oy, ox) gathers input pixel (iy, ix) through

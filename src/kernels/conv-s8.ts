@@ -137,19 +137,24 @@ const CONV_S8_UNIT_PIXELS = 2;
 const CONV_S8_FEW_VALUES_UNITS = 4;
 
 /**
- * Most multiply-accumulates of one unit of an eenn_conv2d_s8 tile (a pair of pixels of a block of channels):
- * ~40,000 instructions on Cortex-M4 with the columns' gathering, under half of a 100,000-instruction window.
+ * Most multiply-accumulates of one unit of an eenn_conv2d_s8 tile (a pair of pixels of a block of channels): at
+ * most ~72,000 instructions on Cortex-M4 with the columns' gathering (over the border, ~21,000 for a pair of 576
+ * values). ResNet-8's 64 -> 64 3x3 layer: a pair in two blocks of 32, its columns gathered twice; in three blocks
+ * each pair cost a third gathering and a third task (+29% over the whole call at a 100,000 budget, +16% in two).
  */
-const CONV_S8_UNIT_MACS = 32768;
+const CONV_S8_UNIT_MACS = 40960;
 
 /**
  * Output channels of each block of an eenn_conv2d_s8 tile (per group): all of them when a pair of pixels of every
- * channel is at most CONV_S8_UNIT_MACS, else the even count that keeps a pair of a block within it.
+ * channel is at most CONV_S8_UNIT_MACS, else the fewest blocks within it, of even counts as equal as they come (96
+ * channels of 576 values: 32, 32 and 32, not 34, 34 and 28): the planner takes every unit for the same work.
  */
 export function convS8BlockChannels(groupOut: number, depth: number): number {
   const perChannel = CONV_S8_UNIT_PIXELS * depth;
   if (groupOut * perChannel <= CONV_S8_UNIT_MACS) return groupOut;
-  return Math.min(groupOut, Math.max(2, Math.floor(CONV_S8_UNIT_MACS / perChannel / 2) * 2));
+  const most = Math.max(2, Math.floor(CONV_S8_UNIT_MACS / perChannel / 2) * 2);
+  const blocks = Math.ceil(groupOut / most);
+  return Math.min(groupOut, most, Math.ceil(groupOut / blocks / 2) * 2);
 }
 
 /** Output channels of each group of an eenn_conv2d_s8 call, and of its tiles' blocks. */

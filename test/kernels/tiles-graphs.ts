@@ -103,7 +103,7 @@ export function int8TileGraph(): Graph {
   // two images
   const two = q.input('two', [2, 3, 6, 5]);
   outputs.push(q.conv(two, 5, [3, 3], { strides: [1, 2] }, [2, 5, 4, 2]));
-  // a deep layer: 64 x 576 values a pixel, in blocks of 28 channels (odd pixel count: blocks start on odd units)
+  // a deep layer: 64 x 576 values a pixel, in blocks of 32 channels (odd pixel count: blocks start on odd units)
   const deep = q.input('deep', [1, 64, 3, 3]);
   outputs.push(q.conv(deep, 64, [3, 3], { pads: [1, 1, 1, 1] }, [1, 64, 3, 3]));
   // 1x1: 63 pixels (odd), 8 channels in; and 16 channels in (the DSP pair gather)
@@ -130,8 +130,11 @@ export function int8TileGraph(): Graph {
   outputs.push(q.lut(z, Math.tanh));
   const logits = q.input('logits', [3, 10]);
   outputs.push(q.softmax(logits));
-  // a wide 1x1 layer: 256 x 66 values a pair of pixels, in blocks of 64 channels
-  outputs.push(q.conv(q.input('wide1x1', [1, 256, 3, 1]), 66, [1, 1], {}, [1, 66, 3, 1]));
+  // a wide 1x1 layer: 256 x 90 values a pair of pixels, in blocks of 46 and 44 channels
+  outputs.push(q.conv(q.input('wide1x1', [1, 256, 3, 1]), 90, [1, 1], {}, [1, 90, 3, 1]));
+  // ResNet-8's deepest 3x3 layer: 8x8 pixels of 64 x 576 values, half of them gathered over the border
+  const deep8 = q.input('deep8', [1, 64, 8, 8]);
+  outputs.push(q.conv(deep8, 64, [3, 3], { pads: [1, 1, 1, 1] }, [1, 64, 8, 8]));
   for (const o of outputs) q.output(o);
   return q.build();
 }

@@ -88,12 +88,14 @@ describe('int8 tiles', () => {
     expect(shapeOf(direct)).toEqual([55, 4]);
   });
 
-  it('cuts a pair of pixels of a deep eenn_conv2d_s8 in blocks of channels of at most 32k multiply-accumulates', () => {
+  it('cuts a pair of pixels of a deep eenn_conv2d_s8 in blocks of channels of at most 40k multiply-accumulates', () => {
     const deep = callOf(int8Calls, 'qconv_4'); // 64 channels of 576 values, 3x3 output (5 pairs)
-    expect(shapeOf(deep)).toEqual([5 * 3, 1]); // each pair in blocks of 28, 28, 8 channels
-    expect(argValues(part(deep, 4, 11))).toMatchObject({ block_channels: 28, unit_begin: 4, unit_end: 11 });
-    expect(convS8BlockChannels(64, 576)).toBe(28);
-    expect(convS8BlockChannels(64, 256)).toBe(64);
+    expect(shapeOf(deep)).toEqual([5 * 2, 1]); // each pair in two blocks of 32 channels
+    expect(argValues(part(deep, 3, 8))).toMatchObject({ block_channels: 32, unit_begin: 3, unit_end: 8 });
+    expect(convS8BlockChannels(64, 576)).toBe(32);
+    expect(convS8BlockChannels(64, 288)).toBe(64);
+    // The fewest blocks, as equal as even counts come: 96 x 576 in 32, 32, 32 (not 34, 34, 28).
+    expect(convS8BlockChannels(96, 576)).toBe(32);
     expect(convS8BlockChannels(8, 100_000)).toBe(2);
   });
 
@@ -103,9 +105,9 @@ describe('int8 tiles', () => {
     const tile = part(t, 30, 32);
     expect(tile.fn).toBe('eenn_conv2d_1x1_s8_units');
     expect(argValues(tile)).toMatchObject({ block_channels: 5, unit_begin: 30, unit_end: 32 });
-    const wide = callOf(int8Calls, 'qconv_18'); // 256 -> 66 channels, 3 pixels (2 pairs)
-    expect(shapeOf(wide)).toEqual([2 * 2, 1]); // blocks of 64 and 2 channels
-    expect(argValues(part(wide, 1, 3))).toMatchObject({ block_channels: 64 });
+    const wide = callOf(int8Calls, 'qconv_18'); // 256 -> 90 channels, 3 pixels (2 pairs)
+    expect(shapeOf(wide)).toEqual([2 * 2, 1]); // blocks of 46 and 44 channels
+    expect(argValues(part(wide, 1, 3))).toMatchObject({ block_channels: 46 });
   });
 
   it('cuts the depthwise kernel in whole input channels: pointers to input, weights, bias, requantization, output', () => {

@@ -11,7 +11,7 @@ import { attrInt } from '../ops/attrs.js';
 import type { CallArgs } from './call-args.js';
 import { PIXELS_TILE, windowRowsTile, type CallCheck, type CallTiler, type KernelContract, type KernelSwitch } from './contract.js';
 import { isInt8Depthwise } from './depthwise-s8.js';
-import { outputStageChecks, outputStageSwitches } from './output-stage-s8.js';
+import { boundedOk, outputStageChecks, outputStageSwitches } from './output-stage-s8.js';
 import { intOf, tiler } from './tiles.js';
 import { PAIR_CHUNK_S8, pairedLayoutChecks } from './weight-layout-s8.js';
 import { isConv1x1Node } from './window.js';
@@ -157,6 +157,16 @@ export function convS8BlockChannels(groupOut: number, depth: number): number {
   return Math.min(groupOut, most, Math.ceil(groupOut / blocks / 2) * 2);
 }
 
+/**
+ * The `bounded` argument of a tile: the layer's eenn_requantize_bounded_ok_s8 as the compiler finds it (1 or 0), so
+ * that no tile tests every channel again (640 instructions a tile of 64 channels), or -1 (the kernel tests it)
+ * when an argument is not a constant.
+ */
+function boundedArg(args: CallArgs, channels: number, depth: number): number {
+  const bounded = boundedOk(args, channels, depth);
+  return bounded === undefined ? -1 : bounded ? 1 : 0;
+}
+
 /** Output channels of each group of an eenn_conv2d_s8 call, and of its tiles' blocks. */
 function convBlocks(args: CallArgs): { groupOut: number; block: number } {
   const groupOut = intOf(args, 'out_c') / (args.int('groups') ?? 1);
@@ -186,6 +196,7 @@ const CONV_S8_UNITS: CallTiler = tiler(
   (args, begin, end) => ({
     fn: 'eenn_conv2d_s8_units',
     append: [
+      ['bounded', boundedArg(args, intOf(args, 'out_c'), convDepth(args))],
       ['block_channels', convBlocks(args).block],
       ['unit_begin', begin],
       ['unit_end', end],
@@ -211,6 +222,7 @@ const CONV_1X1_S8_UNITS: CallTiler = tiler(
   (args, begin, end) => ({
     fn: 'eenn_conv2d_1x1_s8_units',
     append: [
+      ['bounded', boundedArg(args, intOf(args, 'out_c'), intOf(args, 'in_c'))],
       ['block_channels', convS8BlockChannels(intOf(args, 'out_c'), intOf(args, 'in_c'))],
       ['unit_begin', begin],
       ['unit_end', end],

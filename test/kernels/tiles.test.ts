@@ -76,8 +76,9 @@ describe('int8 tiles', () => {
     const tile = part(t, 2, 21); // pixels [4, 42): from the middle of row 0 to the end of row 5
     expect(tile.fn).toBe('eenn_conv2d_s8_units');
     expect(tile.source).toBe(t.call.source);
-    expect(tile.args.slice(0, -3)).toEqual(t.call.args);
-    expect(argValues(tile)).toMatchObject({ block_channels: 12, unit_begin: 2, unit_end: 21 });
+    expect(tile.args.slice(0, -4)).toEqual(t.call.args);
+    // The layer's output stage test, decided at compile time: no tile runs it over every channel again.
+    expect(argValues(tile)).toMatchObject({ bounded: 1, block_channels: 12, unit_begin: 2, unit_end: 21 });
     expect(contractOf('eenn_conv2d_s8_units')).toBe(contractOf('eenn_conv2d_s8'));
     // Two images, two groups: pixels of every image and group.
     expect(shapeOf(callOf(int8Calls, 'qconv_3'))).toEqual([4, 1]);

@@ -53,7 +53,8 @@ static void eenn_gather_pair_1x1_dsp(const int8_t *x, int32_t size, int32_t in_c
 
 /*
  * The outputs of pixels [pixel_begin, pixel_end) of output channels [channel_begin, channel_end), in every image:
- * the whole call with every pixel and channel. Each output is computed as in the whole call.
+ * the whole call with every pixel and channel. Each output is computed as in the whole call. bounded:
+ * eenn_requantize_bounded_ok_s8 of the whole layer.
  */
 static void eenn_conv_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
                              const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
@@ -61,14 +62,15 @@ static void eenn_conv_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EE
                              int32_t input_offset, int32_t output_offset,
                              const int32_t *EENN_RESTRICT output_multiplier,
                              const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max,
-                             int32_t pixel_begin, int32_t pixel_end, int32_t channel_begin, int32_t channel_end)
+                             int32_t bounded, int32_t pixel_begin, int32_t pixel_end, int32_t channel_begin,
+                             int32_t channel_end)
 {
     (void)input_offset; /* folded into the bias */
     const eenn_output_stage_s8 o = {
         output_offset,
         act_min,
         act_max,
-        eenn_requantize_bounded_ok_s8(bias, output_shift, out_c, in_c),
+        bounded,
         act_min == -128 && act_max == 127,
     };
     const int32_t channels = channel_end - channel_begin;
@@ -132,9 +134,12 @@ void eenn_conv2d_1x1_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *E
                               int32_t input_offset, int32_t output_offset,
                               const int32_t *EENN_RESTRICT output_multiplier,
                               const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max,
-                              int32_t block_channels, int32_t unit_begin, int32_t unit_end)
+                              int32_t bounded, int32_t block_channels, int32_t unit_begin, int32_t unit_end)
 {
     const int32_t blocks = (out_c + block_channels - 1) / block_channels; /* units of a pair of pixels */
+    if (bounded < 0) {
+        bounded = eenn_requantize_bounded_ok_s8(bias, output_shift, out_c, in_c);
+    }
     int32_t u = unit_begin;
     if (u % blocks != 0) {
         /* The run starts inside pair u / blocks: its blocks from there (to the run's end, if that is sooner). */
@@ -143,7 +148,7 @@ void eenn_conv2d_1x1_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *E
         const int32_t pixel = u / blocks * EENN_CONV_S8_UNIT_PIXELS;
         const int32_t pixel_end = size - pixel < EENN_CONV_S8_UNIT_PIXELS ? size : pixel + EENN_CONV_S8_UNIT_PIXELS;
         eenn_conv_1x1_s8(input, weights, bias, output, scratch, batches, in_c, size, out_c, input_offset, output_offset,
-                         output_multiplier, output_shift, act_min, act_max, pixel, pixel_end,
+                         output_multiplier, output_shift, act_min, act_max, bounded, pixel, pixel_end,
                          first * block_channels, last * block_channels < out_c ? last * block_channels : out_c);
         u += last - first;
     }
@@ -151,7 +156,7 @@ void eenn_conv2d_1x1_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *E
         /* Whole pairs: every channel. */
         const int32_t pixel_end = unit_end / blocks * EENN_CONV_S8_UNIT_PIXELS;
         eenn_conv_1x1_s8(input, weights, bias, output, scratch, batches, in_c, size, out_c, input_offset, output_offset,
-                         output_multiplier, output_shift, act_min, act_max, u / blocks * EENN_CONV_S8_UNIT_PIXELS,
+                         output_multiplier, output_shift, act_min, act_max, bounded, u / blocks * EENN_CONV_S8_UNIT_PIXELS,
                          pixel_end < size ? pixel_end : size, 0, out_c);
         u = unit_end / blocks * blocks;
     }
@@ -161,7 +166,7 @@ void eenn_conv2d_1x1_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *E
         const int32_t pixel = u / blocks * EENN_CONV_S8_UNIT_PIXELS;
         const int32_t pixel_end = size - pixel < EENN_CONV_S8_UNIT_PIXELS ? size : pixel + EENN_CONV_S8_UNIT_PIXELS;
         eenn_conv_1x1_s8(input, weights, bias, output, scratch, batches, in_c, size, out_c, input_offset, output_offset,
-                         output_multiplier, output_shift, act_min, act_max, pixel, pixel_end, 0,
+                         output_multiplier, output_shift, act_min, act_max, bounded, pixel, pixel_end, 0,
                          channel_end < out_c ? channel_end : out_c);
     }
 }
@@ -174,5 +179,6 @@ void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RE
                         int32_t act_min, int32_t act_max)
 {
     eenn_conv_1x1_s8(input, weights, bias, output, scratch, batches, in_c, size, out_c, input_offset, output_offset,
-                     output_multiplier, output_shift, act_min, act_max, 0, size, 0, out_c);
+                     output_multiplier, output_shift, act_min, act_max,
+                     eenn_requantize_bounded_ok_s8(bias, output_shift, out_c, in_c), 0, size, 0, out_c);
 }

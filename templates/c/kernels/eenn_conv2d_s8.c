@@ -277,7 +277,8 @@ static void eenn_conv_tile_small_dsp(const eenn_window_s8 *g, int32_t out_w, int
 /*
  * The outputs of pixels [pixel_begin, pixel_end) (row-major in a plane) of output channels [channel_begin,
  * channel_end) of each group (their indices within the group), in every image: the whole call with pixels
- * [0, out_h * out_w) and channels [0, out_c / groups). Each output is computed as in the whole call.
+ * [0, out_h * out_w) and channels [0, out_c / groups). Each output is computed as in the whole call. bounded:
+ * eenn_requantize_bounded_ok_s8 of the whole layer.
  */
 static void eenn_conv_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
                          const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
@@ -287,7 +288,7 @@ static void eenn_conv_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_R
                          int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
                          int32_t input_offset, int32_t output_offset,
                          const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
-                         int32_t act_min, int32_t act_max, int32_t pixel_begin, int32_t pixel_end,
+                         int32_t act_min, int32_t act_max, int32_t bounded, int32_t pixel_begin, int32_t pixel_end,
                          int32_t channel_begin, int32_t channel_end)
 {
     const int32_t group_in = in_c / groups;
@@ -299,7 +300,7 @@ static void eenn_conv_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_R
         output_offset,
         act_min,
         act_max,
-        eenn_requantize_bounded_ok_s8(bias, output_shift, out_c, depth),
+        bounded,
         act_min == -128 && act_max == 127,
     };
     eenn_window_s8 g = {
@@ -369,12 +370,15 @@ void eenn_conv2d_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *EENN_
                           int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
                           int32_t input_offset, int32_t output_offset,
                           const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
-                          int32_t act_min, int32_t act_max, int32_t block_channels, int32_t unit_begin,
-                          int32_t unit_end)
+                          int32_t act_min, int32_t act_max, int32_t bounded, int32_t block_channels,
+                          int32_t unit_begin, int32_t unit_end)
 {
     const int32_t group_out = out_c / groups;
     const int32_t size = out_h * out_w;
     const int32_t blocks = (group_out + block_channels - 1) / block_channels; /* units of a pair of pixels */
+    if (bounded < 0) {
+        bounded = eenn_requantize_bounded_ok_s8(bias, output_shift, out_c, (in_c / groups) * kernel_h * kernel_w);
+    }
     int32_t u = unit_begin;
     if (u % blocks != 0) {
         /* The run starts inside pair u / blocks: its blocks from there (to the run's end, if that is sooner). */
@@ -385,7 +389,7 @@ void eenn_conv2d_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *EENN_
         const int32_t pixel_end = size - pixel < EENN_CONV_S8_UNIT_PIXELS ? size : pixel + EENN_CONV_S8_UNIT_PIXELS;
         eenn_conv_s8(input, weights, bias, output, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups, kernel_h,
                      kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w, input_offset, output_offset,
-                     output_multiplier, output_shift, act_min, act_max, pixel, pixel_end,
+                     output_multiplier, output_shift, act_min, act_max, bounded, pixel, pixel_end,
                      first * block_channels, channel_end);
         u += last - first;
     }
@@ -394,7 +398,7 @@ void eenn_conv2d_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *EENN_
         const int32_t pixel_end = unit_end / blocks * EENN_CONV_S8_UNIT_PIXELS;
         eenn_conv_s8(input, weights, bias, output, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups, kernel_h,
                      kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w, input_offset, output_offset,
-                     output_multiplier, output_shift, act_min, act_max, u / blocks * EENN_CONV_S8_UNIT_PIXELS,
+                     output_multiplier, output_shift, act_min, act_max, bounded, u / blocks * EENN_CONV_S8_UNIT_PIXELS,
                      pixel_end < size ? pixel_end : size, 0, group_out);
         u = unit_end / blocks * blocks;
     }
@@ -405,7 +409,7 @@ void eenn_conv2d_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *EENN_
         const int32_t pixel_end = size - pixel < EENN_CONV_S8_UNIT_PIXELS ? size : pixel + EENN_CONV_S8_UNIT_PIXELS;
         eenn_conv_s8(input, weights, bias, output, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups, kernel_h,
                      kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w, input_offset, output_offset,
-                     output_multiplier, output_shift, act_min, act_max, pixel, pixel_end, 0,
+                     output_multiplier, output_shift, act_min, act_max, bounded, pixel, pixel_end, 0,
                      channel_end < group_out ? channel_end : group_out);
     }
 }
@@ -422,5 +426,7 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
 {
     eenn_conv_s8(input, weights, bias, output, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups, kernel_h,
                  kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w, input_offset, output_offset,
-                 output_multiplier, output_shift, act_min, act_max, 0, out_h * out_w, 0, out_c / groups);
+                 output_multiplier, output_shift, act_min, act_max,
+                 eenn_requantize_bounded_ok_s8(bias, output_shift, out_c, (in_c / groups) * kernel_h * kernel_w), 0,
+                 out_h * out_w, 0, out_c / groups);
 }

@@ -170,8 +170,10 @@ void eenn_conv2d_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRI
  * output pixels 2q and 2q + 1 (pixel p = oy * out_w + ox; the last pair of an odd count is one pixel) of every
  * group and image, blocks = ceil(out_c / groups / block_channels): a run of units is some blocks of a pair, then
  * whole pairs, then some blocks of a last one. Each output exactly as the whole call computes it; the other
- * outputs are not written. block_channels: even, or out_c / groups (units are then pairs of pixels). Other
- * parameters as eenn_conv2d_s8, which is this call with every unit.
+ * outputs are not written. block_channels: even, or out_c / groups (units are then pairs of pixels). bounded:
+ * whether the layer passes eenn_requantize_bounded_ok_s8 (1 or 0, as the compiler found it), or -1 to test it
+ * here, which costs every tile a pass over every channel. Other parameters as eenn_conv2d_s8, which is this call
+ * with every unit.
  */
 void eenn_conv2d_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
                           const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
@@ -181,8 +183,8 @@ void eenn_conv2d_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *EENN_
                           int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
                           int32_t input_offset, int32_t output_offset,
                           const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
-                          int32_t act_min, int32_t act_max, int32_t block_channels, int32_t unit_begin,
-                          int32_t unit_end);
+                          int32_t act_min, int32_t act_max, int32_t bounded, int32_t block_channels,
+                          int32_t unit_begin, int32_t unit_end);
 
 /**
  * 1x1 convolution with stride 1, no padding, one group: a matrix product per image, the input zero point folded
@@ -209,8 +211,8 @@ void eenn_conv2d_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RE
  * q * blocks + k being the block k of output channels [k * block_channels, min((k + 1) * block_channels, out_c)) of
  * the pixels 2q and 2q + 1 (the last pair of an odd size is one pixel) of every image, blocks =
  * ceil(out_c / block_channels), as eenn_conv2d_s8_units. Each output exactly as the whole call computes it; the
- * other outputs are not written. block_channels: even, or out_c. Other parameters as eenn_conv2d_1x1_s8, which is
- * this call with every unit.
+ * other outputs are not written. block_channels: even, or out_c. bounded: as for eenn_conv2d_s8_units. Other
+ * parameters as eenn_conv2d_1x1_s8, which is this call with every unit.
  */
 void eenn_conv2d_1x1_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
                               const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
@@ -218,7 +220,7 @@ void eenn_conv2d_1x1_s8_units(const int8_t *EENN_RESTRICT input, const int8_t *E
                               int32_t input_offset, int32_t output_offset,
                               const int32_t *EENN_RESTRICT output_multiplier,
                               const int32_t *EENN_RESTRICT output_shift, int32_t act_min, int32_t act_max,
-                              int32_t block_channels, int32_t unit_begin, int32_t unit_end);
+                              int32_t bounded, int32_t block_channels, int32_t unit_begin, int32_t unit_end);
 
 /**
  * 2-D transposed convolution (ONNX ConvTranspose): output pixel (oy, ox) gathers input pixel (iy, ix) through

@@ -326,6 +326,9 @@ async function measureTasks(build: IntermittentBuild<IntermittentProject>, proje
   }
 }
 
+/** Headroom of the budget an E_BUDGET error suggests from a measured task (see overBudget). */
+const MEASURED_HEADROOM = 1.05;
+
 /** E_BUDGET for a task still over the limit after the last round: its pieces, what it took, the budget that works. */
 function overBudget(
   build: IntermittentBuild<IntermittentProject>,
@@ -337,7 +340,9 @@ function overBudget(
 ): EennError {
   const task = tasks.tasks[index]!;
   const needs = measured[index]! + resume(index);
-  const smallest = budgetFor(needs);
+  // Tasks of one step differ a little (a tile at the border of the image costs more than one inside it): what this
+  // task measured, with MEASURED_HEADROOM, is a budget that works for its neighbours too.
+  const smallest = budgetFor(Math.ceil(needs * MEASURED_HEADROOM));
   return new EennError({
     code: 'E_BUDGET',
     file: build.model,

@@ -9,5 +9,5 @@ export { planAccesses, type ByteRange, type StepAccess } from './accesses.js';
 export { taskHazard, outOfPlaceNeeded, keepUntilOfTasks } from './hazards.js';
 export { liveAtCut, liveSets, liveAfterPiece, liveBeforePiece, type LiveSet, type LiveSets } from './live.js';
 export { stepCostsFromTrace, pieceInstructions, bytesCost, taskWindowInstructions } from './costs.js';
-export { naiveTasks, splitTasks, taskLimit, budgetFor, taskWindowCost, MEAN_WINDOW_BUDGETS, MAX_OVERHEAD, type SplitOptions } from './split.js';
+export { naiveTasks, splitTasks, taskLimit, budgetFor, PREDICTION_HEADROOM, taskWindowCost, MEAN_WINDOW_BUDGETS, MAX_OVERHEAD, type SplitOptions } from './split.js';
 export { splitWithPlanner, splitUntilStable, INTERMITTENT_SCHEDULE, type PlanChoices, type PlannedTasks } from './stable.js';

@@ -78,6 +78,17 @@ export function taskLimit(budget: number): number {
   return Math.floor(budget * (1 - INTERMITTENT_MARGIN));
 }
 
+/**
+ * What a predicted piece may cost beyond its prediction once built: a tile's cost is predicted as its share of the
+ * step plus one call's overhead, but tiles at the border of an image cost more than those inside (their im2col
+ * columns are copied tap by tap; on the Fashion-MNIST CNN's second convolution a one-pair tile measured 20% over its
+ * share). The budget an E_BUDGET error suggests before anything is measured carries this headroom, so that it works.
+ */
+export const PREDICTION_HEADROOM = 1.25;
+
+/** The same headroom once the step's tiles were measured (StepFacts.tileCall): their spread around the mean. */
+export const MEASURED_TILE_HEADROOM = 1.05;
+
 /** The smallest budget whose taskLimit is at least `instructions`. */
 export function budgetFor(instructions: number): number {
   let budget = Math.ceil(instructions / (1 - INTERMITTENT_MARGIN));
@@ -330,7 +341,10 @@ function checkPiecesFit(plan: MemoryPlan, facts: readonly StepFacts[], overheads
     message:
       `step ${step} "${node.name}" (${node.op}) ${piece} needs ${need} instructions in one window, with the task's resume and commit; ` +
       `${budgetText} allows ${limit} per task`,
-    hint: `give --budget ${budgetFor(need)} or more`,
+    hint: granule
+      ? `give --budget ${budgetFor(Math.ceil(need * (facts[step]!.tileCall === undefined ? PREDICTION_HEADROOM : MEASURED_TILE_HEADROOM)))} or more ` +
+        `(a tile's needs are predicted from its step's measured cost, and a tile at the border of the image costs more than its share)`
+      : `give --budget ${budgetFor(need)} or more`,
   });
 }
 

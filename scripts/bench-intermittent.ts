@@ -53,7 +53,7 @@ const PAPERS = [
   {
     source: 'Zhang 2024, "Accelerate Intermittent Deep Inference" (arXiv 2407.14514)',
     figure:
-      'tasks scheduled into power cycles, SRAM under 256 KB; up to 5.6x faster and 4.4x more energy-efficient than iNAS / HW-NAS (as the issue quotes it)',
+      'tasks scheduled into power cycles, SRAM under 256 KB; up to 5.6x faster and 4.4x more energy-efficient than iNAS / HW-NAS (as reported for it; not in its arXiv abstract)',
   },
   {
     source: 'Gobieski et al., ASPLOS 2019 (SONIC & TAILS)',

@@ -13,7 +13,7 @@ const INT8 = ['examples/fmnist/fmnist_cnn.onnx', '--calib', 'examples/fmnist/cal
 // 150,000: the Fashion-MNIST CNN's second convolution costs about 98,000 instructions per output row, its finest tile.
 const BUDGET = ['--intermittent', '--budget', '150000'];
 
-/** SRAM of the issue's bar: at most 256 KiB on cortex-m4. */
+/** SRAM an intermittent build may take on cortex-m4: at most 256 KiB (the SRAM of the devices it is for). */
 const SRAM_BAR = 256 * 1024;
 
 let dir: string;

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { log, usageError, positiveOption } from './bench-cli.js';
 import { execa } from 'execa';
 import { compileModel, type CalibrationSource, type CompileResult } from '../src/compile.js';
 import { readLabels, readSamples } from '../src/data/index.js';
@@ -110,10 +111,6 @@ interface QemuConfirmation {
   predictedMeanInstructions: number;
 }
 
-function log(message: string): void {
-  process.stderr.write(message + '\n');
-}
-
 function parseOptions(): Options {
   const usage = 'usage: npm run bench:exits -- [--eval-count N] [--confirm N] [--only branchy|augment] [--json]';
   let values;
@@ -128,8 +125,7 @@ function parseOptions(): Options {
       },
     }));
   } catch (err) {
-    log(`error: ${(err as Error).message}\n${usage}`);
-    process.exit(2);
+    usageError((err as Error).message, usage);
   }
   if (values.help) {
     process.stdout.write(
@@ -140,20 +136,16 @@ function parseOptions(): Options {
     );
     process.exit(0);
   }
-  const positive = (name: string, v: string): number => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < 1) {
-      log(`error: --${name} must be a positive integer, got "${v}"\n${usage}`);
-      process.exit(2);
-    }
-    return n;
-  };
   if (values.only !== undefined && values.only !== 'branchy' && values.only !== 'augment') {
-    log(`error: --only must be branchy or augment, got "${values.only}"\n${usage}`);
-    process.exit(2);
+    usageError(`--only must be branchy or augment, got "${values.only}"`, usage);
   }
   const parts = new Set<'branchy' | 'augment'>(values.only ? [values.only] : ['branchy', 'augment']);
-  return { evalCount: positive('eval-count', values['eval-count']), confirm: positive('confirm', values.confirm), parts, json: values.json };
+  return {
+    evalCount: positiveOption('eval-count', values['eval-count'], usage),
+    confirm: positiveOption('confirm', values.confirm, usage),
+    parts,
+    json: values.json,
+  };
 }
 
 function mean(values: readonly number[]): number {

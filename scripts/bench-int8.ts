@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { log, usageError, positiveOption } from './bench-cli.js';
 import { encodeSamples } from '../src/io-codec.js';
 import { compileModel, quantizeModel, type CalibrationSource, type CompileResult } from '../src/compile.js';
 import { readLabels, readSamples } from '../src/data/index.js';
@@ -79,10 +80,6 @@ interface Options {
   json: boolean;
 }
 
-function log(message: string): void {
-  process.stderr.write(message + '\n');
-}
-
 function parseOptions(): Options {
   const usage = 'usage: npm run bench -- [--samples N] [--eval-count N] [--targets a,b] [--json]';
   let values;
@@ -98,8 +95,7 @@ function parseOptions(): Options {
       },
     }));
   } catch (err) {
-    log(`error: ${(err as Error).message}\n${usage}`);
-    process.exit(2);
+    usageError((err as Error).message, usage);
   }
   if (values.help) {
     process.stdout.write(
@@ -109,17 +105,9 @@ function parseOptions(): Options {
     );
     process.exit(0);
   }
-  const positive = (name: string, v: string): number => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < 1) {
-      log(`error: --${name} must be a positive integer, got "${v}"\n${usage}`);
-      process.exit(2);
-    }
-    return n;
-  };
   return {
-    samples: positive('samples', values.samples),
-    evalCount: positive('eval-count', values['eval-count']),
+    samples: positiveOption('samples', values.samples, usage),
+    evalCount: positiveOption('eval-count', values['eval-count'], usage),
     targets: values.targets
       .split(',')
       .map((t) => t.trim())

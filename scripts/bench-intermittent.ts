@@ -14,6 +14,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { log, usageError, positiveOption } from './bench-cli.js';
 import { compileModel, type CalibrationSource, type CompileResult } from '../src/compile.js';
 import { readSamples } from '../src/data/index.js';
 import { INTERMITTENT_MARGIN } from '../src/intermittent/index.js';
@@ -134,10 +135,6 @@ interface ModelFigures {
   adversarial: { schedules: number; wrong: number; hangs: number; errors: number; cutsInCommit: number; aimed: number };
 }
 
-function log(message: string): void {
-  process.stderr.write(message + '\n');
-}
-
 function parseOptions(): Options {
   const usage = 'usage: npm run bench:intermittent -- [--schedules N] [--rate-schedules N] [--budget N] [--only fmnist|resnet8] [--json]';
   let values;
@@ -153,8 +150,7 @@ function parseOptions(): Options {
       },
     }));
   } catch (err) {
-    log(`error: ${(err as Error).message}\n${usage}`);
-    process.exit(2);
+    usageError((err as Error).message, usage);
   }
   if (values.help) {
     process.stdout.write(
@@ -166,22 +162,13 @@ function parseOptions(): Options {
     );
     process.exit(0);
   }
-  const positive = (name: string, v: string): number => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < 1) {
-      log(`error: --${name} must be a positive integer, got "${v}"\n${usage}`);
-      process.exit(2);
-    }
-    return n;
-  };
   if (values.only !== undefined && !EXAMPLES.some((e) => e.name === values.only)) {
-    log(`error: --only must be fmnist or resnet8, got "${values.only}"\n${usage}`);
-    process.exit(2);
+    usageError(`--only must be fmnist or resnet8, got "${values.only}"`, usage);
   }
-  BUDGET = positive('budget', values.budget);
+  BUDGET = positiveOption('budget', values.budget, usage);
   return {
-    schedules: positive('schedules', values.schedules),
-    rateSchedules: positive('rate-schedules', values['rate-schedules']),
+    schedules: positiveOption('schedules', values.schedules, usage),
+    rateSchedules: positiveOption('rate-schedules', values['rate-schedules'], usage),
     only: values.only,
     json: values.json,
   };

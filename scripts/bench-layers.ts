@@ -8,6 +8,7 @@
 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { log, usageError } from './bench-cli.js';
 import { loadTarget, type Target } from '../src/target/target.js';
 import { seededRandom } from '../src/util/random.js';
 import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
@@ -33,10 +34,6 @@ interface Row {
   arenaBytes: number;
 }
 
-function log(message: string): void {
-  process.stderr.write(message + '\n');
-}
-
 function parseOptions(): { targets: string[]; seed: number; json: boolean } {
   const usage = 'usage: npm run bench:layers -- [--targets a,b] [--seed N] [--json]';
   let values;
@@ -54,8 +51,7 @@ function parseOptions(): { targets: string[]; seed: number; json: boolean } {
       },
     }));
   } catch (err) {
-    log(`error: ${(err as Error).message}\n${usage}`);
-    process.exit(2);
+    usageError((err as Error).message, usage);
   }
   if (values.help) {
     process.stdout.write(
@@ -66,8 +62,7 @@ function parseOptions(): { targets: string[]; seed: number; json: boolean } {
   }
   const seed = Number(values.seed);
   if (!Number.isSafeInteger(seed)) {
-    log(`error: --seed must be an integer, got "${values.seed}"\n${usage}`);
-    process.exit(2);
+    usageError(`--seed must be an integer, got "${values.seed}"`, usage);
   }
   return {
     targets: values.targets

@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { log, usageError } from './bench-cli.js';
 import { compileModel, type CompileResult } from '../src/compile.js';
 import { readNpy, readSamples } from '../src/data/index.js';
 import { EennError } from '../src/ir/diagnostics.js';
@@ -159,10 +160,6 @@ async function liftTargetLimits(targetName: string, workDir: string): Promise<Li
 
 const doesNotFit = (err: unknown): err is EennError => err instanceof EennError && err.code === 'E_TARGET' && /does not fit/.test(err.message);
 
-function log(message: string): void {
-  process.stderr.write(message + '\n');
-}
-
 function parseOptions(): BenchOptions {
   const usage = 'usage: npm run bench -- [--target T] [--samples N] [--json]';
   let values;
@@ -176,8 +173,7 @@ function parseOptions(): BenchOptions {
       },
     }));
   } catch (err) {
-    log(`error: ${(err as Error).message}\n${usage}`);
-    process.exit(2);
+    usageError((err as Error).message, usage);
   }
   if (values.help) {
     process.stdout.write(
@@ -188,8 +184,7 @@ function parseOptions(): BenchOptions {
   }
   const samples = Number(values.samples);
   if (!Number.isSafeInteger(samples) || samples < 1) {
-    log(`error: --samples must be a positive integer, got "${values.samples}"\n${usage}`);
-    process.exit(2);
+    usageError(`--samples must be a positive integer, got "${values.samples}"`, usage);
   }
   return { target: values.target, samples, json: values.json };
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eennc } from './cli-helpers.js';
 import type { BuildReport } from '../../src/report/build-report.js';
+import type { FailuresSummary } from '../../src/cli/power-failures.js';
 
 const INT8 = ['examples/fmnist/fmnist_cnn.onnx', '--calib', 'examples/fmnist/calib_u8.npy', '--calib-count', '50'];
 // 150,000: the Fashion-MNIST CNN's second convolution costs about 98,000 instructions per output row, its finest tile.
@@ -24,15 +25,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface FailuresJson {
-  schedules: number;
-  wrong: number;
-  hangs: number;
-  errors: number;
-  power_cycles: { mean: number; max: number };
-  reexecuted_instructions: { mean: number; max: number };
-  bit_exact: boolean;
-}
+/** The `failures` part of test --json, as src/cli/power-failures.ts declares it. */
+type FailuresJson = FailuresSummary;
 
 describe('intermittent builds on cortex-m4', () => {
   it('int8: test --failures passes bit for bit, and the kept project reports every task within the budget', async () => {

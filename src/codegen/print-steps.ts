@@ -7,7 +7,7 @@ import { nodeMacs } from '../ops/macs.js';
 import type { Step } from '../schedule/schedule.js';
 import { commentText, formatCount, formatFloat, formatInt, formatShape } from './c-format.js';
 import type { ConstantTable } from './constants.js';
-import type { KernelArg, KernelCall } from '../kernels/call.js';
+import type { ConstArray, KernelArg, KernelCall } from '../kernels/call.js';
 import type { LoweredGraphStep } from './lower-steps.js';
 import { rollCalls, type RolledArg } from './roll-loops.js';
 import type { IoUse, TensorStorage } from './storage.js';
@@ -134,14 +134,21 @@ function printedCall(fn: string, args: [string, string][]): PrintedCall {
   return { fn, args: args.map(([label, expr]) => ({ label: label.padEnd(width), expr })) };
 }
 
-/** The C expression of a kernel argument. */
-function argExpr(arg: KernelArg, printer: StepPrinter): string {
+/** Where a call's pointer arguments point, as C expressions: a tensor, a derived constant array, the step's scratch. */
+export interface ArgPlaces {
+  tensor(arg: Extract<KernelArg, { kind: 'tensor' }>): string;
+  constant(array: ConstArray): string;
+  scratch(): string;
+}
+
+/** The C expression of a kernel argument, its pointers placed by `places` (model.c's storage, or a test's arrays). */
+export function kernelArgExpr(arg: KernelArg, places: ArgPlaces): string {
   const plus = (base: string, offset: number | undefined): string => (offset ? `${base} + ${formatInt(offset)}` : base);
   switch (arg.kind) {
     case 'tensor':
-      return plus(printer.storage.tensor(arg.tensor), arg.offset);
+      return plus(places.tensor(arg), arg.offset);
     case 'const':
-      return arg.array.data.length === 0 ? 'NULL' : plus(printer.constants.derived(arg.array), arg.offset);
+      return arg.array.data.length === 0 ? 'NULL' : plus(places.constant(arg.array), arg.offset);
     case 'int':
       return formatInt(arg.value);
     case 'float':
@@ -151,8 +158,17 @@ function argExpr(arg: KernelArg, printer: StepPrinter): string {
     case 'null':
       return 'NULL';
     case 'scratch':
-      return plus(printer.storage.scratch(printer.stepIndex), arg.offset);
+      return plus(places.scratch(), arg.offset);
   }
+}
+
+/** The C expression of a kernel argument of step `printer.stepIndex` in model.c. */
+function argExpr(arg: KernelArg, printer: StepPrinter): string {
+  return kernelArgExpr(arg, {
+    tensor: (a) => printer.storage.tensor(a.tensor),
+    constant: (array) => printer.constants.derived(array),
+    scratch: () => printer.storage.scratch(printer.stepIndex),
+  });
 }
 
 /** The label and C expression of an argument of a rolled call, in terms of the loop variable. */

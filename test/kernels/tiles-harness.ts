@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { sizeOf } from '../../src/ir/graph.js';
 import { formatFloat } from '../../src/codegen/c-format.js';
 import { renderFirmware } from '../../src/codegen/firmware.js';
+import { kernelArgExpr } from '../../src/codegen/print-steps.js';
 import type { KernelArg, KernelCall } from '../../src/kernels/call.js';
 import { emulatorCommand, loadTarget } from '../../src/target/target.js';
 import { ticksToInstructions } from '../../src/toolchain/run.js';
@@ -55,33 +56,22 @@ function checkSource(t: TiledCall, k: number, rand: () => number): string[] {
     lines.push(`static ${scratchType} k${k}_scratch[${Math.max(16, t.scratchBytes)}] __attribute__((aligned(8)));`);
   }
 
-  const expr = (arg: KernelArg, buffer: number): string => {
-    const plus = (base: string, offset: number | undefined) => (offset ? `${base} + ${offset}` : base);
-    switch (arg.kind) {
-      case 'tensor': {
-        if (arg.name === 'output') return plus(`k${k}_out[${buffer}]`, arg.offset);
-        const tensor = t.graph.tensors.get(arg.tensor)!;
+  // The arguments as model.c prints them (kernelArgExpr), the pointers placed in this program's own arrays.
+  const expr = (arg: KernelArg, buffer: number): string =>
+    kernelArgExpr(arg, {
+      tensor: (a) => {
+        if (a.name === 'output') return `k${k}_out[${buffer}]`;
+        const tensor = t.graph.tensors.get(a.tensor)!;
         const ctype = CTYPES[tensor.dtype];
-        if (!ctype) throw new Error(`${t.label}: tensor ${arg.tensor} of ${tensor.dtype}`);
+        if (!ctype) throw new Error(`${t.label}: tensor ${a.tensor} of ${tensor.dtype}`);
         const values =
           (tensor.data as ArrayLike<number> | undefined) ??
           Array.from({ length: sizeOf(tensor.shape) }, () => (ctype === 'float' ? rand() * 2 - 1 : Math.floor(rand() * 256) - 128));
-        return plus(arrayOf(`t:${arg.tensor}`, ctype, values), arg.offset);
-      }
-      case 'const':
-        return plus(arrayOf(`c:${arg.array.name}`, arg.array.ctype, arg.array.data), arg.offset);
-      case 'int':
-        return String(arg.value);
-      case 'float':
-        return formatFloat(arg.value);
-      case 'macro':
-        return arg.value;
-      case 'null':
-        return 'NULL';
-      case 'scratch':
-        return plus(`k${k}_scratch`, arg.offset);
-    }
-  };
+        return arrayOf(`t:${a.tensor}`, ctype, values);
+      },
+      constant: (array) => arrayOf(`c:${array.name}`, array.ctype, array.data),
+      scratch: () => `k${k}_scratch`,
+    });
   const callText = (call: KernelCall, buffer: number) => `    ${call.fn}(${call.args.map((a) => expr(a, buffer)).join(', ')});`;
   const parts = partsOf(t);
   const body = [

@@ -8,7 +8,7 @@ import { attrInt } from '../ops/attrs.js';
 import { CONV_POOL_BLOCK } from './conv-block.js';
 import type { CallArgs } from './call-args.js';
 import { NOTHING_OPTIONAL, PIXELS_TILE, windowRowsTile, type CallCheck, type CallTiler, type KernelContract } from './contract.js';
-import { checkRange, intOf, recall, tiler } from './tiles.js';
+import { checkRange, depthwiseChannelTiler, intOf, recall, tiler } from './tiles.js';
 import { isConv1x1Node, isDepthwise, isDepthwiseConv } from './window.js';
 
 /** Pixels the in-place 1x1 kernel gathers per pass (its register block; EENN_CONV_1X1_IN_PLACE_F32_PIXELS). */
@@ -177,28 +177,9 @@ const CONV_1X1_F32_PIXELS: CallTiler = {
   },
 };
 
-/**
- * Channel tiles of the float depthwise kernels of one image, by pointer arithmetic: output channels [begin, end)
- * read whole input channels (granule: the multiplier).
- */
-const DEPTHWISE_F32_CHANNELS: CallTiler = tiler(
-  'channels',
-  (args) => (intOf(args, 'batches') === 1 ? intOf(args, 'in_c') * intOf(args, 'multiplier') : undefined),
-  (args) => intOf(args, 'multiplier'),
-  (args, begin, end) => {
-    const multiplier = intOf(args, 'multiplier');
-    // The 3x3 kernel takes no kernel size.
-    const taps = args.call.fn === 'eenn_depthwise_conv2d_3x3_f32' ? 9 : intOf(args, 'kernel_h') * intOf(args, 'kernel_w');
-    return {
-      advance: {
-        input: (begin / multiplier) * intOf(args, 'in_h') * intOf(args, 'in_w'),
-        weights: begin * taps,
-        bias: begin,
-        output: begin * intOf(args, 'out_h') * intOf(args, 'out_w'),
-      },
-      set: { in_c: (end - begin) / multiplier },
-    };
-  },
+/** Channel tiles of the float depthwise kernels: whole input channels (the 3x3 kernel takes no kernel size). */
+const DEPTHWISE_F32_CHANNELS: CallTiler = depthwiseChannelTiler((args) =>
+  args.call.fn === 'eenn_depthwise_conv2d_3x3_f32' ? 9 : intOf(args, 'kernel_h') * intOf(args, 'kernel_w'),
 );
 
 /** eenn_conv2d_f32: any groups, stride, dilation and padding. */

@@ -6,7 +6,7 @@ import { sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInts } from '../ops/attrs.js';
 import { windowRowsTile, type CallTiler, type KernelContract } from './contract.js';
-import { intOf, tiler } from './tiles.js';
+import { depthwiseChannelTiler, intOf } from './tiles.js';
 import { isDepthwiseConv } from './window.js';
 
 /** Output rows eenn_depthwise_conv2d_s8 computes per pass over its scratch (EENN_DEPTHWISE_S8_BAND). */
@@ -72,31 +72,10 @@ export function int8DepthwiseInPlaceScratch(graph: Graph, node: Node): number | 
   return int8DepthwiseScratchBytes(graph, node);
 }
 
-/**
- * Channel tiles of eenn_depthwise_conv2d_s8, by pointer arithmetic: output channels [begin, end) read input
- * channels [begin / multiplier, end / multiplier), so a tile is whole input channels (granule: the multiplier)
- * with its weights, bias, requantization and output planes. One image only: the kernel's image stride is
- * in_c planes.
- */
-const DEPTHWISE_S8_CHANNELS: CallTiler = tiler(
-  'channels',
-  (args) => (intOf(args, 'batches') === 1 ? intOf(args, 'in_c') * intOf(args, 'multiplier') : undefined),
-  (args) => intOf(args, 'multiplier'),
-  (args, begin, end) => {
-    const multiplier = intOf(args, 'multiplier');
-    const taps = intOf(args, 'kernel_h') * intOf(args, 'kernel_w');
-    return {
-      advance: {
-        input: (begin / multiplier) * intOf(args, 'in_h') * intOf(args, 'in_w'),
-        weights: begin * taps,
-        bias: begin,
-        output: begin * intOf(args, 'out_h') * intOf(args, 'out_w'),
-        output_multiplier: begin,
-        output_shift: begin,
-      },
-      set: { in_c: (end - begin) / multiplier },
-    };
-  },
+/** Channel tiles of eenn_depthwise_conv2d_s8: whole input channels, with their requantization. */
+const DEPTHWISE_S8_CHANNELS: CallTiler = depthwiseChannelTiler(
+  (args) => intOf(args, 'kernel_h') * intOf(args, 'kernel_w'),
+  ['output_multiplier', 'output_shift'],
 );
 
 export const DEPTHWISE_S8: KernelContract = {

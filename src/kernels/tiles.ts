@@ -110,3 +110,30 @@ export function recall(
   });
   return editCall({ ...call, fn, args }, { advance });
 }
+
+/**
+ * Channel tiles of a depthwise convolution of one image, by pointer arithmetic: output channels [begin, end) read
+ * input channels [begin / multiplier, end / multiplier), so a tile is whole input channels (granule: the
+ * multiplier) with their weights (`taps` each), bias, output planes and `perChannel` arrays (one value per output
+ * channel, e.g. the int8 requantization). One image only: the kernels' image stride is in_c planes.
+ */
+export function depthwiseChannelTiler(taps: (args: CallArgs) => number, perChannel: readonly string[] = []): CallTiler {
+  return tiler(
+    'channels',
+    (args) => (intOf(args, 'batches') === 1 ? intOf(args, 'in_c') * intOf(args, 'multiplier') : undefined),
+    (args) => intOf(args, 'multiplier'),
+    (args, begin, end) => {
+      const multiplier = intOf(args, 'multiplier');
+      return {
+        advance: {
+          input: (begin / multiplier) * intOf(args, 'in_h') * intOf(args, 'in_w'),
+          weights: begin * taps(args),
+          bias: begin,
+          output: begin * intOf(args, 'out_h') * intOf(args, 'out_w'),
+          ...Object.fromEntries(perChannel.map((name) => [name, begin])),
+        },
+        set: { in_c: (end - begin) / multiplier },
+      };
+    },
+  );
+}

@@ -44,4 +44,9 @@ export interface GraphExits {
   thresholds: number[];
   /** One decision per early exit, in order (the final exit needs none). */
   decisions: ExitDecision[];
+  /**
+   * Set on the node's part of a multi-device build (src/devices/): the last output is not a classifier but the
+   * tensor the node sends to the next device, so an eenn_run() that returns the last index has not answered.
+   */
+  continues?: boolean;
 }

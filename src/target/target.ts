@@ -86,6 +86,25 @@ export interface TargetEnergy {
   note?: string;
 }
 
+/** The core's clock, for latencies (multi-device cost model): one instruction per cycle is assumed. */
+export interface TargetClock {
+  hz: number;
+  note?: string;
+}
+
+/**
+ * A serial port the multi-device link can use (templates/c/runtime/eenn_link_uart_cmsdk.c): the CMSDK APB UART of
+ * Arm's MPS2/MPS3 boards, at `base`, clocked at `clockHz` (its baud divider is clockHz / baud). Under QEMU it is
+ * the machine's serial port `qemuSerial` (the n-th -serial option).
+ */
+export interface TargetUart {
+  kind: 'cmsdk-apb';
+  base: number;
+  clockHz: number;
+  qemuSerial: number;
+  note?: string;
+}
+
 export interface Target {
   name: string;
   description: string;
@@ -113,6 +132,10 @@ export interface Target {
   nvm?: TargetNvm;
   /** Energy per instruction, for --budget-uj; absent where unknown. */
   energy?: TargetEnergy;
+  /** Core clock, for the multi-device cost model's latencies; absent where unknown (latency refused, energy still possible). */
+  clock?: TargetClock;
+  /** The UART a multi-device link uses; absent where none is described (the link hooks are then the application's). */
+  uart?: TargetUart;
   /** The file the target was read from. */
   file: string;
 }

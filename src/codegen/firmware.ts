@@ -36,6 +36,11 @@ export interface FirmwareOptions {
    * run measures the instructions at each task's commit.
    */
   intermittent?: { nvm: NvmKind };
+  /**
+   * A measuring build of a model emitted with `traceSteps` (emit-model.ts): built with EENN_TRACE_STEPS, main.c
+   * records each step's cumulative ticks in stats.bin (src/measure-steps.ts). Not with `intermittent`.
+   */
+  traceSteps?: boolean;
 }
 
 /** The macro that has model.c report each task's commit to main.c (an intermittent build). */
@@ -44,6 +49,9 @@ const TRACE_TASKS_FLAG = '-DEENN_TRACE_TASKS';
 /** The macro that has model.c report each early exit's decision to main.c (model.h declares the hook). */
 const TRACE_EXITS_FLAG = '-DEENN_TRACE_EXITS';
 
+/** The macro that has model.c report the end of each step to main.c (a model emitted with traceSteps). */
+const TRACE_STEPS_FLAG = '-DEENN_TRACE_STEPS';
+
 /** Folder of the firmware runtime inside a generated project. */
 export const RUNTIME_DIR = 'runtime';
 
@@ -51,8 +59,10 @@ export const RUNTIME_DIR = 'runtime';
 const COMMON_RUNTIME = ['eenn_platform.h', 'eenn_exit_codes.h'];
 const CORTEX_M_RUNTIME = ['eenn_startup.c', 'eenn_platform_cortexm.c', 'eenn_cortexm.h', 'eenn_isa.h', 'eenn_semihosting.h'];
 const HOST_RUNTIME = ['eenn_platform_host.c'];
+/** The CRC-32 that intermittent records and link frames share. */
+const CRC32_RUNTIME = ['eenn_crc32.h', 'eenn_crc32.c'];
 /** Runtime files of an intermittent model: its progress record (model.c and model.h use them). */
-const INTERMITTENT_RUNTIME = ['eenn_intermittent.h', 'eenn_intermittent.c'];
+const INTERMITTENT_RUNTIME = ['eenn_intermittent.h', 'eenn_intermittent.c', ...CRC32_RUNTIME];
 const LINKER_SCRIPT = 'eenn_linker.ld';
 
 /** Each tensor's slot in main.c's buffers starts on this boundary. */
@@ -189,7 +199,11 @@ function makefileContext(target: Target, options: FirmwareOptions): Record<strin
     objcopy: target.compiler.objcopy ?? '',
     optimization: options.optimization ?? '-O2',
     cpuFlags: target.compiler.flags.join(' '),
-    cflags: [...((options.exits ?? 1) > 1 ? [TRACE_EXITS_FLAG] : []), ...(options.intermittent ? [TRACE_TASKS_FLAG] : [])],
+    cflags: [
+      ...((options.exits ?? 1) > 1 ? [TRACE_EXITS_FLAG] : []),
+      ...(options.intermittent ? [TRACE_TASKS_FLAG] : []),
+      ...(options.traceSteps ? [TRACE_STEPS_FLAG] : []),
+    ],
     ldflags: target.compiler.linkFlags,
     includeDirs,
     sources: unique(['main.c', ...modelSources, ...options.kernelSources, ...runtimeSources]),
@@ -228,6 +242,7 @@ function checkOptions(options: FirmwareOptions): void {
     usage(`model name "${options.modelName}" must be made of letters, digits, _, - and .`);
   }
   if (options.inputBytes.length === 0 || options.outputBytes.length === 0) usage('the model needs at least one input and one output');
+  if (options.traceSteps && options.intermittent) usage('an intermittent build traces its tasks, not its steps');
   if (options.exits !== undefined && (!Number.isSafeInteger(options.exits) || options.exits < 1))
     usage(`${options.exits} exits: a model has one or more`);
   for (const bytes of [...options.inputBytes, ...options.outputBytes]) {

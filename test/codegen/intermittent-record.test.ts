@@ -109,7 +109,7 @@ describe('the progress record of intermittent builds (host gcc)', () => {
     dir = mkdtempSync(join(tmpdir(), 'eenn-record-'));
     writeFileSync(join(dir, 'main.c'), MAIN);
     const runtime = join(TEMPLATES_DIR, 'runtime');
-    await execa('gcc', [...HOST_CFLAGS, `-I${runtime}`, 'main.c', join(runtime, 'eenn_intermittent.c'), '-o', 'record'], { cwd: dir });
+    await execa('gcc', [...HOST_CFLAGS, `-I${runtime}`, 'main.c', join(runtime, 'eenn_intermittent.c'), join(runtime, 'eenn_crc32.c'), '-o', 'record'], { cwd: dir });
     const run = await execa(join(dir, 'record'), [], { cwd: dir });
     for (const line of run.stdout.split('\n')) {
       const [name, value] = line.split(' ');

@@ -167,10 +167,10 @@ describe('an intermittent build resumes after a power failure right after any co
       mkdirSync(dirname(join(folder, path)), { recursive: true });
       writeFileSync(join(folder, path), text);
     }
-    for (const file of ['eenn_intermittent.h', 'eenn_intermittent.c']) copyFileSync(join(TEMPLATES_DIR, 'runtime', file), join(folder, file));
+    for (const file of ['eenn_intermittent.h', 'eenn_intermittent.c', 'eenn_crc32.h', 'eenn_crc32.c']) copyFileSync(join(TEMPLATES_DIR, 'runtime', file), join(folder, file));
     writeFileSync(join(folder, 'main.c'), MAIN);
     writeFileSync(join(folder, 'input.bin'), model.inputBytes);
-    const sources = ['main.c', 'model.c', 'eenn_intermittent.c', ...emitted.kernelSources];
+    const sources = ['main.c', 'model.c', 'eenn_intermittent.c', 'eenn_crc32.c', ...emitted.kernelSources];
     // The state in an ordinary section on the host; the hook of EENN_TRACE_TASKS is the test's power failure.
     const flags = [...HOST_CFLAGS, '-DEENN_TRACE_TASKS', '-DEENN_STATE_SECTION=', '-I.', '-Ikernels'];
     await execa('gcc', [...flags, ...sources, '-lm', '-o', 'resume'], { cwd: folder });

@@ -1,7 +1,7 @@
 /*
- * eenn_intermittent.c - the progress record of an intermittent build (eenn_intermittent.h): its checksum, the
- * choice of the newest valid slot at resume, and the commit. Generated model.c files call these; the record's
- * layout and the reasoning about failures are in the header.
+ * eenn_intermittent.c - the progress record of an intermittent build (eenn_intermittent.h): its checksum (the
+ * CRC-32 of eenn_crc32.c), the choice of the newest valid slot at resume, and the commit. Generated model.c files
+ * call these; the record's layout and the reasoning about failures are in the header.
  */
 #include "eenn_intermittent.h"
 
@@ -22,25 +22,6 @@ static inline void nvm_barrier(void)
 #else
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 #endif
-}
-
-/* CRC-32 four bits at a time: 16 table entries (64 bytes of flash) and two look-ups per byte, about a quarter of
-   the instructions of the bit-by-bit loop. Entry i is the CRC register after shifting nibble i through. */
-static const uint32_t crc32_nibble[16] = {
-    0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u, 0x4DB26158u, 0x5005713Cu,
-    0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu, 0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu
-};
-
-uint32_t eenn_crc32(const void *data, uint32_t bytes)
-{
-    const uint8_t *in = (const uint8_t *)data;
-    uint32_t crc = 0xFFFFFFFFu;
-    for (uint32_t i = 0; i < bytes; i++) {
-        crc ^= in[i];
-        crc = (crc >> 4) ^ crc32_nibble[crc & 0x0Fu];
-        crc = (crc >> 4) ^ crc32_nibble[crc & 0x0Fu];
-    }
-    return crc ^ 0xFFFFFFFFu;
 }
 
 /** The CRC of a slot's fields before the CRC, read once each (the slot may sit in memory-mapped NVM). */

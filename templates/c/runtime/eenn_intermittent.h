@@ -23,6 +23,8 @@
 
 #include <stdint.h>
 
+#include "eenn_crc32.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -48,9 +50,6 @@ typedef struct eenn_nvm_range {
     uint32_t offset;
     uint32_t bytes;
 } eenn_nvm_range_t;
-
-/** CRC-32 of `bytes` bytes at `data` (IEEE 802.3 polynomial, reflected, initial and final value 0xFFFFFFFF). */
-uint32_t eenn_crc32(const void *data, uint32_t bytes);
 
 /** 1 when `record` holds a whole record written by the model of `model_hash` (magic, CRC and hash match), else 0. */
 int32_t eenn_record_valid(const volatile eenn_record_t *record, uint32_t model_hash);

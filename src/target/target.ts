@@ -222,6 +222,8 @@ export function parseTarget(json: unknown, file: string): Target {
     'exit',
     'nvm',
     'energy',
+    'clock',
+    'uart',
   ]);
 
   const name = reader.word(root, 'name');
@@ -285,16 +287,30 @@ export function parseTarget(json: unknown, file: string): Target {
   if (root.emulator !== undefined) target.emulator = readEmulator(reader, root.emulator);
   if (root.nvm !== undefined) target.nvm = readNvm(reader, root.nvm);
   if (root.energy !== undefined) target.energy = readEnergy(reader, root.energy);
+  if (root.clock !== undefined) target.clock = readClock(reader, root.clock);
+  if (root.uart !== undefined) target.uart = readUart(reader, root.uart);
 
   checkConsistency(reader, target);
   return target;
 }
 
+/** A serial line of the emulated machine joined to a TCP server on 127.0.0.1 (a multi-device run's link). */
+export interface EmulatorLink {
+  /** Which -serial of the machine (TargetUart.qemuSerial); the ones before it are "null". */
+  serial: number;
+  /** The port QEMU connects to as a client. */
+  port: number;
+}
+
+/** The QEMU chardev id of the link's socket. */
+const LINK_CHARDEV = 'eennlink';
+
 /**
  * The emulator command line that runs `image` with semihosting and deterministic instruction counting:
  * program first, then its arguments. QEMU's working directory is where semihosting opens files.
+ * With `link`, that serial port is a socket to 127.0.0.1:port instead of no serial port at all.
  */
-export function emulatorCommand(target: Target, image: string): [program: string, ...args: string[]] {
+export function emulatorCommand(target: Target, image: string, link?: EmulatorLink): [program: string, ...args: string[]] {
   if (!target.emulator) {
     throw new EennError({
       code: 'E_RUN',
@@ -313,8 +329,7 @@ export function emulatorCommand(target: Target, image: string): [program: string
     '-nographic',
     '-monitor',
     'none',
-    '-serial',
-    'none',
+    ...(link ? linkSerialArgs(link) : ['-serial', 'none']),
     '-semihosting-config',
     'enable=on,target=native',
     '-icount',
@@ -323,6 +338,15 @@ export function emulatorCommand(target: Target, image: string): [program: string
     '-kernel',
     image,
   ];
+}
+
+/**
+ * -chardev for the link's socket (nodelay: each byte the UART writes leaves at once, as on a wire), then a -serial
+ * per port up to the link's: "null" before it.
+ */
+function linkSerialArgs(link: EmulatorLink): string[] {
+  const serials = Array.from({ length: link.serial + 1 }, (_, index) => ['-serial', index === link.serial ? `chardev:${LINK_CHARDEV}` : 'null']);
+  return ['-chardev', `socket,id=${LINK_CHARDEV},host=127.0.0.1,port=${link.port},nodelay=on`, ...serials.flat()];
 }
 
 /** Bytes of a size written as a number, "256K", "2M" or "0x40000". */
@@ -414,6 +438,31 @@ function readEnergy(reader: FieldReader, json: unknown): TargetEnergy {
   return { nanojoulesPerInstruction: value, ...(note ? { note } : {}) };
 }
 
+function readClock(reader: FieldReader, json: unknown): TargetClock {
+  const clock = reader.object(json, 'clock');
+  reader.noOtherKeys(clock, 'clock', ['hz', 'note']);
+  const hz = reader.positiveInteger(clock, 'hz', 'clock.');
+  if (hz > MAX_CLOCK_HZ) reader.fail('clock.hz', `is ${hz}: a core clock in Hz is at most ${MAX_CLOCK_HZ} (give Hz, not kHz or MHz scaled wrongly)`);
+  const note = clock.note === undefined ? undefined : reader.text(clock, 'note', 'clock.');
+  return { hz, ...(note ? { note } : {}) };
+}
+
+function readUart(reader: FieldReader, json: unknown): TargetUart {
+  const uart = reader.object(json, 'uart');
+  reader.noOtherKeys(uart, 'uart', ['kind', 'base', 'clockHz', 'qemuSerial', 'note']);
+  const kind = reader.oneOf(uart, 'kind', ['cmsdk-apb'] as const, 'uart.');
+  const base = reader.size(uart, 'base', 'uart.');
+  if (base % UART_BASE_ALIGNMENT !== 0 || base > MAX_ADDRESS) {
+    reader.fail('uart.base', `is 0x${base.toString(16)}: the UART's registers start at a word-aligned 32-bit address (e.g. "0x40004000")`);
+  }
+  const clockHz = reader.positiveInteger(uart, 'clockHz', 'uart.');
+  if (clockHz > MAX_CLOCK_HZ) reader.fail('uart.clockHz', `is ${clockHz}: the UART's peripheral clock in Hz is at most ${MAX_CLOCK_HZ}`);
+  const qemuSerial = reader.positiveInteger(uart, 'qemuSerial', 'uart.', 0);
+  if (qemuSerial >= QEMU_SERIAL_PORTS) reader.fail('uart.qemuSerial', `is ${qemuSerial}: QEMU has serial ports 0 to ${QEMU_SERIAL_PORTS - 1}`);
+  const note = uart.note === undefined ? undefined : reader.text(uart, 'note', 'uart.');
+  return { kind, base, clockHz, qemuSerial, ...(note ? { note } : {}) };
+}
+
 /** More emulator arguments: options from EMULATOR_OPTIONS, each followed by one plain value. */
 function readEmulatorArgs(reader: FieldReader, args: string[]): string[] {
   if (args.length % 2 !== 0) reader.fail('emulator.args', `must be pairs of an option (${EMULATOR_OPTIONS.join(', ')}) and its value`);
@@ -432,6 +481,15 @@ function readEmulatorArgs(reader: FieldReader, args: string[]): string[] {
   }
   return args;
 }
+
+/** Clocks above 10 GHz are a unit mistake, not a microcontroller. */
+const MAX_CLOCK_HZ = 10_000_000_000;
+/** Peripheral registers are 32-bit words: the UART's base is a multiple of 4. */
+const UART_BASE_ALIGNMENT = 4;
+/** The highest byte address of a 32-bit core. */
+const MAX_ADDRESS = 0xffffffff;
+/** QEMU's -serial options (MAX_SERIAL_PORTS in QEMU 7.2): a machine's serial ports 0 to 3. */
+const QEMU_SERIAL_PORTS = 4;
 
 /** The largest linker script a target may bring. */
 const MAX_LINKER_SCRIPT_BYTES = 1024 * 1024;
@@ -471,6 +529,7 @@ function checkConsistency(reader: FieldReader, target: Target): void {
   if (target.kind === 'host') {
     if (target.exit !== 'process') reader.fail('exit', 'must be "process" for a host target');
     if (target.emulator) reader.fail('emulator', 'a host target runs natively and has no emulator');
+    if (target.uart) reader.fail('uart', 'a host target has no UART: its link runs over a loopback socket (EENN_LINK_PORT)');
     return;
   }
   if (target.exit !== 'semihosting') reader.fail('exit', `must be "semihosting" for an ${target.kind} target`);

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { EennError } from '../ir/diagnostics.js';
-import { emulatorCommand, type Target } from '../target/target.js';
+import { emulatorCommand, type EmulatorLink, type Target } from '../target/target.js';
 import { explainFirmwareExit, FIRMWARE_EXIT } from './exit-codes.js';
 import { clampTimerMs, formatDuration } from '../util/timers.js';
 import { findProgram, requireProgram } from './tools.js';
@@ -64,10 +64,12 @@ export const FIRMWARE_FILES = { input: 'input.bin', output: 'output.bin', stats:
  */
 const STATS_RECORD_BYTES = 16;
 const STATS_EXIT_TICKS_BYTES = 8;
-const STATS_TRAILER_BYTES = 16;
-const STATS_MAGIC = 0x4e4e4545;
-const STATS_TICKS_MEASURED = 1;
-const STATS_STACK_MEASURED = 2;
+/** The trailer after the records (also of the multi-device firmware): magic, sample count, stack high-water, flags. */
+export const STATS_TRAILER_BYTES = 16;
+export const STATS_MAGIC = 0x4e4e4545;
+/** Trailer flags: the records' ticks were measured; the stack high-water was. */
+export const STATS_TICKS_MEASURED = 1;
+export const STATS_STACK_MEASURED = 2;
 const STATS_EXIT_TICKS = 4;
 const STATS_TASK_TICKS = 8;
 const RECORD_TASK_TICKS = 2;
@@ -149,9 +151,13 @@ export function ticksToInstructions(ticks: number, target: Target): number | nul
   return Math.round(nanoseconds / 2 ** target.emulator.icountShift);
 }
 
-function commandFor(target: Target, image: string): [program: string, ...args: string[]] {
+/**
+ * The command that runs `image` on `target` (the emulator found on PATH, or the host executable itself), with a
+ * serial port joined to a socket when `link` is given (emulatorCommand).
+ */
+export function commandFor(target: Target, image: string, link?: EmulatorLink): [program: string, ...args: string[]] {
   if (target.kind === 'host') return [image];
-  const command = emulatorCommand(target, image);
+  const command = emulatorCommand(target, image, link);
   command[0] = requireProgram(command[0], `run ${target.name} firmware`);
   return command;
 }
@@ -235,7 +241,7 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
 }
 
 /** The E_RUN error for a run that ended with a non-zero status or a signal. */
-async function failedRun(
+export async function failedRun(
   target: Target,
   image: string,
   exitCode: number | undefined,
@@ -283,7 +289,8 @@ async function faultLocation(target: Target, image: string, printed: string): Pr
   return place && !place.startsWith('??') ? `${fn} at ${place.replace(/^.*\//, '')}` : fn;
 }
 
-function lastLines(text: string, count = 8): string[] {
+/** The last non-empty lines of what a firmware printed, for an error's details. */
+export function lastLines(text: string, count = 8): string[] {
   return text
     .split('\n')
     .map((line) => line.trimEnd())

@@ -40,6 +40,13 @@ export interface EmitOptions {
    * from the last commit (src/codegen/intermittent.ts). Without it the output is the plain build's.
    */
   intermittent?: IntermittentEmit;
+  /**
+   * A measuring build (src/measure-steps.ts): right after each step, and after the exit decision that follows the
+   * step if any, eenn_run calls `<prefix>_trace_step(k)` under `#ifdef <PREFIX>_TRACE_STEPS` (model.h declares it and
+   * <PREFIX>_NUM_STEPS; the test firmware's main.c defines it). Not with `intermittent`. Without it model.c and
+   * model.h are the plain build's, byte for byte.
+   */
+  traceSteps?: boolean;
 }
 
 export interface EmittedModel {
@@ -64,6 +71,7 @@ export interface EmittedModel {
 /** Generate model.c, model.h and the kernel files for a planned float32 or int8 graph. */
 export function emitModel(graph: Graph, plan: MemoryPlan, options: EmitOptions): EmittedModel {
   const prefix = checkEmitOptions(options);
+  if (options.traceSteps && options.intermittent) throw new Error('internal: an intermittent build traces its tasks, not its steps');
   checkModelIo(graph, options.precision);
   const planProblems = validatePlan(plan, graph);
   if (planProblems.length > 0) throw new Error(`internal: the memory plan does not fit this graph: ${planProblems.slice(0, 3).join('; ')}`);
@@ -146,13 +154,26 @@ function modelContext(graph: Graph, plan: MemoryPlan, lowered: readonly LoweredG
   const PREFIX = prefix.toUpperCase();
   // Each early exit's decision follows its step: in eenn_run, or after the call of the section its step ends.
   const decisionsAfter = (step: number): PrintedExit[] => parts.exits.exits.filter((e) => e.step === step);
+  const traced = options.traceSteps ?? false;
+  // Where model.c.hbs prints the call of <prefix>_trace_step(traceIndex): after the step, or the section's call.
+  const stepTrace = (index: number, here: boolean) => ({ traced: traced && here, traceIndex: index });
   const sections = sectionsOf(
     parts.printed.steps,
     inputs,
     outputs,
     parts.exits.exits.map((e) => e.step),
-  ).map((section) => ({ ...section, steps: section.steps.map((step) => ({ ...step, decisions: [] })), decisions: decisionsAfter(section.last) }));
-  const steps = parts.printed.steps.map((step, i) => ({ ...step, decisions: sections.length > 0 ? [] : decisionsAfter(i) }));
+  ).map((section) => {
+    const decisions = decisionsAfter(section.last);
+    // A step's trace follows its decisions: in eenn_run after the section's call where the section ends in some.
+    const inRun = traced && decisions.length > 0;
+    const inSection = section.steps.map((step, i) => ({
+      ...step,
+      decisions: [],
+      ...stepTrace(section.first + i, !(inRun && section.first + i === section.last)),
+    }));
+    return { ...section, steps: inSection, decisions, ...stepTrace(section.last, inRun) };
+  });
+  const steps = parts.printed.steps.map((step, i) => ({ ...step, decisions: sections.length > 0 ? [] : decisionsAfter(i), ...stepTrace(i, true) }));
   const numExits = Math.max(1, parts.exits.docs.length);
   return {
     modelName: commentText(options.modelName),
@@ -187,5 +208,7 @@ function modelContext(graph: Graph, plan: MemoryPlan, lowered: readonly LoweredG
     sectionSteps: SECTION_STEPS,
     copies: parts.copies,
     contractChecks: contractChecks(graph, lowered),
+    traceSteps: traced,
+    numSteps: parts.printed.steps.length,
   };
 }

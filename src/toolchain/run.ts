@@ -45,6 +45,13 @@ export interface FirmwareRun {
    * where the sample did not get there or nothing counts them.
    */
   taskInstructions: (number | null)[][];
+  /**
+   * Per sample, per step of a measuring build (a model emitted with traceSteps, firmware with EENN_TRACE_STEPS;
+   * none otherwise): the instructions from the start of eenn_run() to right after that step, and after the exit
+   * decision that follows it if any, cumulative, the trace's own cost left out; null where the sample did not get
+   * there or nothing counts them.
+   */
+  stepInstructions: (number | null)[][];
   /** Raw SysTick ticks per sample (0 on the host). */
   ticks: number[];
   /** Deepest stack use over the whole run in bytes (high-water mark); null where not measured (host). */
@@ -60,7 +67,8 @@ export const FIRMWARE_FILES = { input: 'input.bin', output: 'output.bin', stats:
 
 /**
  * A stats.bin record: exit, flags, ticks; then the ticks of each early exit (STATS_EXIT_TICKS), then those of each
- * task of an intermittent build (STATS_TASK_TICKS; the record's flags hold their count from bit 8).
+ * task of an intermittent build (STATS_TASK_TICKS) or of each step of a measuring build (STATS_STEP_TICKS); the
+ * record's flags hold the count of tasks or steps from bit 8.
  */
 const STATS_RECORD_BYTES = 16;
 const STATS_EXIT_TICKS_BYTES = 8;
@@ -72,7 +80,9 @@ export const STATS_TICKS_MEASURED = 1;
 export const STATS_STACK_MEASURED = 2;
 const STATS_EXIT_TICKS = 4;
 const STATS_TASK_TICKS = 8;
+const STATS_STEP_TICKS = 16;
 const RECORD_TASK_TICKS = 2;
+const RECORD_STEP_TICKS = 4;
 const RECORD_COUNT_SHIFT = 8;
 /** options.bin, bit 0: eenn_trace_exit continues past every exit. */
 const OPTION_CONTINUE_PAST_EXITS = 1;
@@ -175,12 +185,14 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
     });
   });
   const stats = new DataView(statsFile.buffer, statsFile.byteOffset, statsFile.byteLength);
-  // Records of a firmware that measures its exits carry 8 bytes per early exit, and one that traces its tasks 8 per
-  // task (their count in the flags): the size says how many exits.
+  // Records of a firmware that measures its exits carry 8 bytes per early exit, and one that traces its tasks or
+  // steps 8 per task or step (their count in the flags): the size says how many exits.
   const recordBytes = (statsFile.byteLength - STATS_TRAILER_BYTES) / samples;
   const recordFlags = statsFile.byteLength >= STATS_RECORD_BYTES + STATS_TRAILER_BYTES ? stats.getUint32(4, true) : 0;
-  const tasks = recordFlags & RECORD_TASK_TICKS ? recordFlags >>> RECORD_COUNT_SHIFT : 0;
-  const earlyExits = (recordBytes - STATS_RECORD_BYTES) / STATS_EXIT_TICKS_BYTES - tasks;
+  const traced = recordFlags >>> RECORD_COUNT_SHIFT;
+  const tasks = recordFlags & RECORD_TASK_TICKS ? traced : 0;
+  const steps = recordFlags & RECORD_STEP_TICKS ? traced : 0;
+  const earlyExits = (recordBytes - STATS_RECORD_BYTES) / STATS_EXIT_TICKS_BYTES - tasks - steps;
   const trailer = samples * recordBytes;
   if (!Number.isInteger(earlyExits) || earlyExits < 0 || stats.getUint32(trailer, true) !== STATS_MAGIC) {
     throw new EennError({
@@ -197,7 +209,12 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
       hint: 'the firmware stopped early: run again, and report it with the model if it repeats',
     });
   const flags = stats.getUint32(trailer + 12, true);
-  if (earlyExits > 0 !== ((flags & STATS_EXIT_TICKS) !== 0) || tasks > 0 !== ((flags & STATS_TASK_TICKS) !== 0)) {
+  if (
+    earlyExits > 0 !== ((flags & STATS_EXIT_TICKS) !== 0) ||
+    tasks > 0 !== ((flags & STATS_TASK_TICKS) !== 0) ||
+    steps > 0 !== ((flags & STATS_STEP_TICKS) !== 0) ||
+    (tasks > 0 && steps > 0)
+  ) {
     throw new EennError({
       code: 'E_RUN',
       message: `stats.bin records of ${recordBytes} bytes do not match its flags (${flags})`,
@@ -219,6 +236,7 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
   const instructions: (number | null)[] = [];
   const exitInstructions: (number | null)[][] = [];
   const taskInstructions: (number | null)[][] = [];
+  const stepInstructions: (number | null)[][] = [];
   const measured = (flags & STATS_TICKS_MEASURED) !== 0;
   const u64 = (at: number): bigint => stats.getBigUint64(at, true);
   for (let sample = 0; sample < samples; sample++) {
@@ -235,9 +253,10 @@ async function readResults(workDir: string, target: Target, samples: number): Pr
       });
     exitInstructions.push(cumulative(earlyExits, 0));
     taskInstructions.push(cumulative(tasks, earlyExits));
+    stepInstructions.push(cumulative(steps, earlyExits + tasks));
   }
   const stackBytes = flags & STATS_STACK_MEASURED ? stats.getUint32(trailer + 8, true) : null;
-  return { outputs, exits, instructions, exitInstructions, taskInstructions, ticks, stackBytes };
+  return { outputs, exits, instructions, exitInstructions, taskInstructions, stepInstructions, ticks, stackBytes };
 }
 
 /** The E_RUN error for a run that ended with a non-zero status or a signal. */

@@ -25,6 +25,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   codegen: ['ir', 'ops', 'kernels', 'schedule', 'target', 'intermittent'],
   toolchain: ['ir', 'util', 'target'],
   report: ['ir'],
+  devices: ['ir', 'ops', 'schedule', 'target', 'util', 'exits', 'quantize', 'report'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -70,6 +70,9 @@ export interface SplitGraphs {
 
 /** Predicted figures of one device for one cut (per inference, averaged over the exit probabilities). */
 export interface DeviceCost {
+  /** The device's name (--devices) and its target's name, for the table and the messages. */
+  device: string;
+  target: string;
   /** Mean instructions per inference on this device (its steps, decisions and link framing), 0 when it does nothing. */
   instructions: number;
   /** Per exit of the whole graph (its index): instructions on this device for an input leaving there. */

@@ -139,8 +139,11 @@ function parseDevices(text: string): DeviceSpec[] {
   return specs.map(({ name, targetText }): DeviceSpec => ({ name, target: loadTarget(targetText) }));
 }
 
-/** Options of a --link spec after the rate: their names and what they set. */
+/** Options of a --link spec after the rate: their names and the LinkSpec field each sets. */
 const LINK_OPTIONS = { 'latency-us': 'messageLatencyUs', 'nj-per-byte': 'nanojoulesPerByte' } as const;
+
+/** A number that is not negative, as a link option's value. */
+const NON_NEGATIVE = /^(\d+(\.\d*)?|\.\d+)$/;
 
 /** `uart:115200[,latency-us=N][,nj-per-byte=N]` as a LinkSpec with the defaults filled in. */
 export function parseLink(text: string): LinkSpec {
@@ -162,13 +165,10 @@ export function parseLink(text: string): LinkSpec {
   for (const option of rest) {
     const eq = option.indexOf('=');
     const key = eq < 0 ? option : option.slice(0, eq);
-    const field = (LINK_OPTIONS as Record<string, keyof typeof link | undefined>)[key];
-    if (!field) throw bad(`unknown option "${key}" (the options are ${Object.keys(LINK_OPTIONS).join(', ')})`);
-    const value = eq < 0 ? NaN : Number(option.slice(eq + 1));
-    if (!/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(option.slice(eq + 1)) || !Number.isFinite(value)) {
-      throw bad(`${key} takes a number that is not negative, e.g. ${key}=500`);
-    }
-    (link as unknown as Record<string, number>)[field] = value;
+    const valueText = eq < 0 ? '' : option.slice(eq + 1).trim();
+    if (!Object.hasOwn(LINK_OPTIONS, key)) throw bad(`unknown option "${key}" (the options are ${Object.keys(LINK_OPTIONS).join(', ')})`);
+    if (!NON_NEGATIVE.test(valueText)) throw bad(`${key} takes a number that is not negative, e.g. ${key}=500`);
+    link[LINK_OPTIONS[key as keyof typeof LINK_OPTIONS]] = Number(valueText);
   }
   return link;
 }

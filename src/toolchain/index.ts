@@ -6,3 +6,4 @@ export { runFirmware, ticksToInstructions, FIRMWARE_FILES, type RunOptions, type
 export { runDoctor, formatDoctorReport, type DoctorReport, type ToolCheck } from './doctor.js';
 export { explainFirmwareExit, FIRMWARE_EXIT } from './exit-codes.js';
 export { findProgram, requireProgram, installCommand, packageFor, PACKAGES } from './tools.js';
+export { startRelay, type Relay, type RelayCounts, type RelayFaults, type RelayOptions } from './link-relay.js';

@@ -166,7 +166,7 @@ export function chooseCut(
   for (const e of evaluations) if (e.fits && (!best || objectiveValue(e, objective) < objectiveValue(best, objective))) best = e;
   if (best) return best;
   const first = evaluations[0];
-  const names = first ? `node ${first.node.device} (${first.node.target}) and gateway ${first.gateway.device} (${first.gateway.target})` : 'the devices';
+  const names = first ? `${first.node.device} (${first.node.target}) and ${first.gateway.device} (${first.gateway.target})` : 'the devices';
   const pair = smallestPair?.();
   throw new EennError({
     code: 'E_TARGET',

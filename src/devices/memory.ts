@@ -92,7 +92,7 @@ export interface TargetPair {
 /**
  * The pair of shipped targets (emulated or boards) with the least flash and RAM in all on which some cut of
  * `splits` fits both sides, or undefined when none does: what a model that fits no split on the given devices
- * would need.
+ * would need. Cuts where the gateway works come first; all on the node (any gateway) only when none of them fits.
  */
 export function smallestFittingPair(
   splits: readonly SplitGraphs[],
@@ -104,15 +104,21 @@ export function smallestFittingPair(
   const size = (t: Target) => t.limits.flashBytes! + t.limits.ramBytes!;
   const pairs = devices.flatMap((node) => devices.map((gateway) => ({ node, gateway })));
   pairs.sort((a, b) => size(a.node) + size(a.gateway) - (size(b.node) + size(b.gateway)));
-  const known = new Map<string, boolean>();
+  /** Whether each side of each cut fits, by target (two targets may share a file's name): estimated once. */
+  const known = new Map<Target, Map<string, boolean>>();
   const fits = (split: SplitGraphs, role: 'node' | 'gateway', target: Target): boolean => {
-    const key = `${role} ${split.cut.position} ${target.file}`;
-    let fit = known.get(key);
+    const ofTarget = known.get(target) ?? new Map<string, boolean>();
+    known.set(target, ofTarget);
+    const key = `${role} ${split.cut.position}`;
+    let fit = ofTarget.get(key);
     if (fit === undefined) {
       fit = fitOf(sideMemory(split, role, target, sizer, policy), target).fits;
-      known.set(key, fit);
+      ofTarget.set(key, fit);
     }
     return fit;
   };
-  return pairs.find((pair) => splits.some((split) => fits(split, 'node', pair.node) && fits(split, 'gateway', pair.gateway)));
+  const fitting = (among: readonly SplitGraphs[]) =>
+    pairs.find((pair) => among.some((split) => fits(split, 'node', pair.node) && fits(split, 'gateway', pair.gateway)));
+  // A pair that shares the work first; only then one whose node runs everything (its gateway idle).
+  return fitting(splits.filter((split) => split.gateway !== undefined)) ?? fitting(splits);
 }

@@ -18,6 +18,7 @@ export function devicesReport(options: DeviceOptions, evaluations: readonly CutE
     },
     devices: options.devices.map((d) => ({ name: d.name, target: d.target.name })),
     chosen: chosen.cut.position,
+    cut_given: options.cut ?? null,
     cuts: evaluations.map(
       (e): CutRow => ({
         position: e.cut.position,

@@ -6,6 +6,7 @@ import Handlebars from 'handlebars';
 import { fileURLToPath } from 'node:url';
 import { exitTableCells, expectedLines, type ExitExpectation, type ExitReport } from './exit-table.js';
 import { taskTableCells, type IntermittentReport } from './task-table.js';
+import { deviceTableCells, type DevicesReport } from './device-table.js';
 
 export interface MemoryReport {
   /** Flash of the firmware image (code + weights), from arm-none-eabi-size; estimate when not compiled. */
@@ -70,6 +71,8 @@ export interface BuildReport {
   exits_expected?: ExitExpectation | null;
   /** An intermittent build: its tasks, budget and NVM layout (src/report/task-table.ts). */
   intermittent?: IntermittentReport;
+  /** A multi-device build: every cut the cost model evaluated and the one built (src/report/device-table.ts). */
+  devices?: DevicesReport;
 }
 
 const templatePath = fileURLToPath(new URL('../../templates/report/report.html.hbs', import.meta.url));
@@ -99,6 +102,7 @@ export function renderReportHtml(report: BuildReport): string {
     exitCells: exitTable ? htmlCells(exitTableCells(exitTable)) : undefined,
     expectedLines: exitTable ? expectedLines(exitTable) : [],
     taskCells: report.intermittent ? htmlCells(taskTableCells(report.intermittent)) : undefined,
+    deviceCells: report.devices ? deviceCells(report.devices) : undefined,
     width,
     height,
     boxes,
@@ -114,4 +118,11 @@ export function renderReportHtml(report: BuildReport): string {
 /** The exit table's cells for the page: the name and the rule as text, the numbers right-aligned. */
 function htmlCells(table: { header: string[]; rows: string[][] }): { header: string[]; rows: { text: string; numeric: boolean }[][] } {
   return { header: table.header, rows: table.rows.map((row) => row.map((text, c) => ({ text, numeric: c >= 2 }))) };
+}
+
+/** The cut table's cells for the page: the mark, where and what it sends and whether it fits as text, the figures right-aligned. */
+function deviceCells(report: DevicesReport): { header: string[]; rows: { text: string; numeric: boolean }[][] } {
+  const table = deviceTableCells(report);
+  const text = new Set([0, 2, 3, table.header.length - 1]);
+  return { header: table.header, rows: table.rows.map((row) => row.map((cell, c) => ({ text: cell, numeric: !text.has(c) }))) };
 }

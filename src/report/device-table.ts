@@ -58,6 +58,8 @@ export interface DevicesReport {
   devices: DeviceEntry[];
   /** The position of the cut built. */
   chosen: number;
+  /** --cut as given, when it chose the cut; null when the cost model did. */
+  cut_given: string | null;
   cuts: CutRow[];
 }
 
@@ -121,7 +123,8 @@ export function deviceTableLines(report: DevicesReport): string[] {
       .trimEnd();
   const devices = report.devices.map((d) => `${d.name} ${d.target}`).join(', ');
   return [
-    `devices:  ${devices}; link ${report.link.text}; objective ${report.objective} (${CHOSEN_MARK}: the cut built)`,
+    `devices:  ${devices}; link ${report.link.text}; objective ${report.objective}; ${CHOSEN_MARK}: the cut built` +
+      (report.cut_given === null ? '' : ` (--cut ${report.cut_given})`),
     line(header),
     ...rows.map(line),
   ];

@@ -3,6 +3,7 @@
 // same output bits on 20 samples.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emitModel } from '../../src/codegen/emit-model.js';
 import { compileModel, type CompileResult } from '../../src/compile.js';
 import { readNpy } from '../../src/data/index.js';
 import { enumerateCuts } from '../../src/devices/cuts.js';
@@ -10,6 +11,7 @@ import { splitGraph } from '../../src/devices/split-graph.js';
 import { floatReferenceRun, int8ReferenceRun, type ReferenceRun } from '../../src/exit-reference.js';
 import { sizeOf, type Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
+import { planMemory } from '../../src/schedule/memory-plan.js';
 import { encodeInput } from '../../src/io-codec.js';
 import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
 
@@ -37,12 +39,25 @@ function bits(value: Value): number[] {
   return Array.from(new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.byteLength));
 }
 
-/** For every cut, node then gateway give the whole graph's exit and answer on every sample. */
+/**
+ * For every cut, both sides plan and emit as models of their own, and node then gateway give the whole graph's exit
+ * and answer on every sample; the number of times the node answered with an early exit.
+ */
 function checkEveryCut(result: CompileResult, reference: Reference): number {
   const graph = result.graph;
   const steps = result.plan.steps;
   const cuts = enumerateCuts(graph, steps);
   expect(cuts.length).toBeGreaterThan(2);
+  const precision = result.report.precision as 'int8' | 'float32';
+  for (const cut of cuts) {
+    const { node, gateway } = splitGraph(graph, steps, cut);
+    for (const side of [node, gateway]) if (side) expect(emitModel(side, planMemory(side), { modelName: 'side', precision }).weightBytes).toBeGreaterThan(0);
+    if (node && gateway) {
+      expect(node.outputs.at(-1)).toBe(cut.tensor);
+      expect(node.exits?.continues ?? false).toBe(cut.nodeExits.length > 0);
+      expect(gateway.inputs).toEqual([cut.tensor]);
+    }
+  }
   const input = graph.tensors.get(graph.inputs[0]!)!;
   const images = samples();
   expect(images).toHaveLength(20);

@@ -9,6 +9,7 @@ import { EennError } from '../ir/diagnostics.js';
 import { checkOptimization } from '../target/arguments.js';
 import { emulatorCommand, formatSize, type Target } from '../target/target.js';
 import type { NvmKind } from '../intermittent/index.js';
+import { DEFAULT_LINK_TIMEOUT_MS } from '../devices/frame.js';
 
 export interface FirmwareOptions {
   /** Name of the firmware image (`<modelName>.elf`): letters, digits, `_`, `-`, `.`. */
@@ -41,7 +42,47 @@ export interface FirmwareOptions {
    * records each step's cumulative ticks in stats.bin (src/measure-steps.ts). Not with `intermittent`.
    */
   traceSteps?: boolean;
+  /**
+   * One device of a multi-device build: the firmware is main_node.c.hbs or main_gateway.c.hbs around this side's
+   * model, with the link (runtime/eenn_link.c, the target's UART or the host's socket, eenn_link_config.h).
+   */
+  device?: DeviceFirmware;
 }
+
+/** What a device's firmware needs to know of its side of the cut and of the link. */
+export interface DeviceFirmware {
+  /** The node reads the input and sends the tensor at the cut; the gateway receives it and answers. */
+  role: 'node' | 'gateway';
+  /** EENN_LINK_MODEL_HASH: the same in both devices' projects (src/devices/frame.ts modelHash). */
+  modelHash: number;
+  /** The tensor at the cut, for comments: its name in the whole graph. */
+  cutTensor: string;
+  /** Its bytes: a tensor frame's payload. On the node it is the last output (or, without a model, the input). */
+  payloadBytes: number;
+  /** The node's early exits (outputs before the tensor at the cut): node exit index `nodeExits` means "sent". 0 on the gateway. */
+  nodeExits: number;
+  /**
+   * The node runs no part of the model (a cut before the first step): it sends each sample of input.bin as read.
+   * The project then has no model.c: give `modelSources: []`, no kernels, `inputBytes: [payloadBytes]`, `outputBytes: []`.
+   */
+  noModel?: boolean;
+  /** The link's line rate in bits per second (the UART's baud divider). */
+  baud: number;
+  /** The receiver's inter-byte timeout the Makefile passes (LINK_TIMEOUT_MS); DEFAULT_LINK_TIMEOUT_MS unless given. */
+  timeoutMs?: number;
+}
+
+/** The link's inter-byte timeout (eenn_link.h), from the Makefile's LINK_TIMEOUT_MS variable. */
+const LINK_TIMEOUT_FLAG = '-DEENN_LINK_TIMEOUT_MS=$(LINK_TIMEOUT_MS)u';
+
+/** The link's runtime: framing, and the transport's hooks for a CMSDK UART or the host's socket. */
+const LINK_RUNTIME = ['eenn_link.h', 'eenn_link.c'];
+const LINK_UART_RUNTIME = ['eenn_link_uart_cmsdk.c'];
+const LINK_HOST_RUNTIME = ['eenn_link_host.c'];
+/** The link's facts of one project (hash, payload, UART), rendered from firmware/eenn_link_config.h.hbs. */
+const LINK_CONFIG = 'eenn_link_config.h';
+/** The CMSDK UART samples each bit 16 times: its baud divider (clock / baud) is at least this (eenn_link_uart_cmsdk.c). */
+const UART_MIN_BAUD_DIVIDER = 16;
 
 /** The macro that has model.c report each task's commit to main.c (an intermittent build). */
 const TRACE_TASKS_FLAG = '-DEENN_TRACE_TASKS';
@@ -85,16 +126,67 @@ export function renderFirmware(target: Target, options: FirmwareOptions): Map<st
       message: `${target.name} cannot run an intermittent build: its firmware needs a Cortex-M core to reset`,
       hint: 'pick an emulator target with "nvm" in its target file (eennc targets lists them)',
     });
-  const main = options.intermittent ? 'firmware/main_intermittent.c.hbs' : 'firmware/main.c.hbs';
+  const main = options.device
+    ? `firmware/main_${options.device.role}.c.hbs`
+    : options.intermittent
+      ? 'firmware/main_intermittent.c.hbs'
+      : 'firmware/main.c.hbs';
   files.set('main.c', renderTemplate(main, mainContext(target, options)));
+  if (options.device) files.set(LINK_CONFIG, renderTemplate(`firmware/${LINK_CONFIG}.hbs`, linkConfigContext(target, options, options.device)));
 
-  for (const name of [...COMMON_RUNTIME, ...(embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME), ...(options.intermittent ? INTERMITTENT_RUNTIME : [])]) {
+  for (const name of [...COMMON_RUNTIME, ...runtimeFiles(target, options)]) {
     files.set(`${RUNTIME_DIR}/${name}`, readTemplate(`runtime/${name}`));
   }
   if (embedded) files.set(`${RUNTIME_DIR}/${LINKER_SCRIPT}`, linkerScript(target));
 
   files.set('Makefile', renderTemplate('firmware/Makefile.hbs', makefileContext(target, options)));
   return files;
+}
+
+/** The runtime files a project gets besides COMMON_RUNTIME: the platform's, an intermittent build's, the link's. */
+function runtimeFiles(target: Target, options: FirmwareOptions): string[] {
+  const embedded = target.kind !== 'host';
+  const link = options.device
+    ? [...LINK_RUNTIME, ...CRC32_RUNTIME, ...(embedded ? (target.uart ? LINK_UART_RUNTIME : []) : LINK_HOST_RUNTIME)]
+    : [];
+  return unique([...(embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME), ...(options.intermittent ? INTERMITTENT_RUNTIME : []), ...link]);
+}
+
+/** eenn_link_config.h's fields: the hash and payload both devices share, the line rate, the UART and the counter. */
+function linkConfigContext(target: Target, options: FirmwareOptions, device: DeviceFirmware): Record<string, unknown> {
+  const uart = target.kind !== 'host' ? target.uart : undefined;
+  if (uart && target.counter.source !== 'systick')
+    throw new EennError({
+      code: 'E_TARGET',
+      file: target.file,
+      message: `${target.name}'s link times out by its tick counter, and its "counter" is "none"`,
+      hint: 'give the target a "counter" (SysTick and its clock in Hz), or leave "uart" out and implement eenn_link_recv yourself',
+    });
+  if (uart && Math.floor(uart.clockHz / device.baud) < UART_MIN_BAUD_DIVIDER)
+    throw new EennError({
+      code: 'E_USAGE',
+      message: `a link at ${device.baud} baud is too fast for ${target.name}'s UART, clocked at ${uart.clockHz} Hz`,
+      hint: `give at most ${Math.floor(uart.clockHz / UART_MIN_BAUD_DIVIDER)} baud (the UART's clock / ${UART_MIN_BAUD_DIVIDER})`,
+    });
+  return {
+    role: device.role,
+    modelName: options.modelName,
+    targetName: target.name,
+    modelHashHex: hex32(device.modelHash),
+    cutTensor: commentText(device.cutTensor),
+    payloadBytes: device.payloadBytes,
+    baud: device.baud,
+    hasUart: uart !== undefined,
+    uartNote: commentText(uart?.note ?? ''),
+    uartBaseHex: uart ? hex32(uart.base) : '',
+    uartClockHz: uart?.clockHz ?? 0,
+    counterHz: target.counter.source === 'systick' ? target.counter.hz : 0,
+  };
+}
+
+/** "0x0000ABCD": a 32-bit value for C, eight hex digits. */
+function hex32(value: number): string {
+  return `0x${(value >>> 0).toString(16).padStart(8, '0').toUpperCase()}`;
 }
 
 /** The linker script: the target's own, or one generated from its memory map. */
@@ -155,7 +247,14 @@ function mainContext(target: Target, options: FirmwareOptions): Record<string, u
   const inputs = slots(options.inputBytes);
   const outputs = slots(options.outputBytes);
   const sum = (values: number[]): number => values.reduce((total, value) => total + value, 0);
+  const device = options.device;
+  const nodeExits = device?.nodeExits ?? 0;
   return {
+    hasModel: !device?.noModel,
+    nodeExits,
+    nodeExitsRange: nodeExits > 0 ? `0 .. ${nodeExits - 1}: an early exit answered here` : 'no early exit on this device',
+    payloadBytes: device?.payloadBytes ?? 0,
+    cutOutputBytes: options.outputBytes[options.outputBytes.length - 1] ?? 0,
     modelName: options.modelName,
     targetName: target.name,
     targetDescription: commentText(target.description),
@@ -178,7 +277,7 @@ function describeSizes(bytes: number[], noun: string): string {
 function makefileContext(target: Target, options: FirmwareOptions): Record<string, unknown> {
   const embedded = target.kind !== 'host';
   const modelSources = options.modelSources ?? ['model.c'];
-  const runtimeSources = [...(embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME), ...(options.intermittent ? INTERMITTENT_RUNTIME : [])]
+  const runtimeSources = runtimeFiles(target, options)
     .filter((name) => name.endsWith('.c'))
     .map((name) => `${RUNTIME_DIR}/${name}`);
   const kernelDirs = options.kernelSources.map((source) => posix.dirname(source)).filter((dir) => dir !== '.');
@@ -200,10 +299,13 @@ function makefileContext(target: Target, options: FirmwareOptions): Record<strin
     optimization: options.optimization ?? '-O2',
     cpuFlags: target.compiler.flags.join(' '),
     cflags: [
-      ...((options.exits ?? 1) > 1 ? [TRACE_EXITS_FLAG] : []),
+      ...((options.exits ?? 1) > 1 && !options.device ? [TRACE_EXITS_FLAG] : []),
       ...(options.intermittent ? [TRACE_TASKS_FLAG] : []),
       ...(options.traceSteps ? [TRACE_STEPS_FLAG] : []),
+      ...(options.device ? [LINK_TIMEOUT_FLAG] : []),
     ],
+    deviceRole: options.device?.role ?? '',
+    linkTimeoutMs: options.device?.timeoutMs ?? DEFAULT_LINK_TIMEOUT_MS,
     ldflags: target.compiler.linkFlags,
     includeDirs,
     sources: unique(['main.c', ...modelSources, ...options.kernelSources, ...runtimeSources]),
@@ -241,7 +343,9 @@ function checkOptions(options: FirmwareOptions): void {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(options.modelName)) {
     usage(`model name "${options.modelName}" must be made of letters, digits, _, - and .`);
   }
-  if (options.inputBytes.length === 0 || options.outputBytes.length === 0) usage('the model needs at least one input and one output');
+  if (options.inputBytes.length === 0 || (options.outputBytes.length === 0 && !options.device?.noModel))
+    usage('the model needs at least one input and one output');
+  if (options.device) checkDevice(options, options.device, usage);
   if (options.traceSteps && options.intermittent) usage('an intermittent build traces its tasks, not its steps');
   if (options.exits !== undefined && (!Number.isSafeInteger(options.exits) || options.exits < 1))
     usage(`${options.exits} exits: a model has one or more`);
@@ -254,6 +358,35 @@ function checkOptions(options: FirmwareOptions): void {
     }
   }
 }
+
+/** A device's side of the cut must agree with the model's inputs and outputs it is generated around. */
+function checkDevice(options: FirmwareOptions, device: DeviceFirmware, usage: (message: string) => never): void {
+  if (options.intermittent || options.traceSteps) usage(`the ${device.role} of a multi-device build is neither intermittent nor traced`);
+  if (!Number.isSafeInteger(device.modelHash) || device.modelHash < 0 || device.modelHash > MAX_UINT32)
+    usage(`model hash ${device.modelHash} is not a 32-bit unsigned integer`);
+  if (!Number.isSafeInteger(device.payloadBytes) || device.payloadBytes <= 0) usage(`payload of ${device.payloadBytes} bytes: the tensor at the cut has some`);
+  if (!Number.isSafeInteger(device.baud) || device.baud <= 0) usage(`${device.baud} baud is not a line rate`);
+  if (device.timeoutMs !== undefined && (!Number.isSafeInteger(device.timeoutMs) || device.timeoutMs <= 0))
+    usage(`link timeout ${device.timeoutMs} ms: give a positive number of milliseconds`);
+  const only = (bytes: number[]): boolean => bytes.length === 1 && bytes[0] === device.payloadBytes;
+  if (device.role === 'gateway') {
+    if (device.noModel || device.nodeExits !== 0) usage('the gateway has a model and no node exits');
+    if (!only(options.inputBytes)) usage(`the gateway's model takes one input, the ${device.payloadBytes} bytes at the cut`);
+    return;
+  }
+  if (!Number.isSafeInteger(device.nodeExits) || device.nodeExits < 0) usage(`${device.nodeExits} node exits`);
+  if (device.noModel) {
+    if (device.nodeExits !== 0 || options.outputBytes.length !== 0 || (options.modelSources ?? ['model.c']).length !== 0 || options.kernelSources.length !== 0)
+      usage('a node without a model has no outputs, exits, model sources or kernels');
+    if (!only(options.inputBytes)) usage(`a node without a model sends its one input as read: ${device.payloadBytes} bytes`);
+    return;
+  }
+  if (options.outputBytes.length !== device.nodeExits + 1 || options.outputBytes[device.nodeExits] !== device.payloadBytes)
+    usage(`the node's model has its ${device.nodeExits} early exits' outputs, then the ${device.payloadBytes} bytes at the cut`);
+}
+
+/** The largest 32-bit unsigned integer. */
+const MAX_UINT32 = 0xffffffff;
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];

@@ -13,11 +13,12 @@ import { renderFirmware } from '../src/codegen/firmware.js';
 import { compileModel, type CompileResult } from '../src/compile.js';
 import { readNpy } from '../src/data/index.js';
 import { EennError } from '../src/ir/diagnostics.js';
+import type { Graph } from '../src/ir/graph.js';
 import { encodeInput } from '../src/io-codec.js';
 import { measureStepInstructions, type StepInstructions } from '../src/measure-steps.js';
-import { planMemory, tensorBytes } from '../src/schedule/memory-plan.js';
+import { planMemory, tensorBytes, type MemoryPlan } from '../src/schedule/memory-plan.js';
 import { decisionSteps } from '../src/schedule/exits.js';
-import { loadTarget } from '../src/target/target.js';
+import { loadTarget, type Target } from '../src/target/target.js';
 import { buildFirmware, runFirmware, type FirmwareRun } from '../src/toolchain/index.js';
 import { longModel, WIDTH } from './measure-steps-models.js';
 
@@ -34,6 +35,8 @@ const TOLERANCE = 0.01;
  * add the call and the counter read, tens of instructions.
  */
 const RESIDUE_PER_STEP = 4;
+/** Test images of examples/fmnist_branchy run as they are: some take an early exit (test/examples/fmnist-branchy.test.ts). */
+const EXIT_SAMPLES = 16;
 /** Pixels of a Fashion-MNIST image. */
 const IMAGE_PIXELS = 28 * 28;
 /** Time limit of a test that compiles, builds twice and runs in QEMU. */
@@ -44,8 +47,8 @@ const EXAMPLES = {
   branchy: { model: 'examples/fmnist_branchy/fmnist_branchy.onnx', dir: 'examples/fmnist_branchy' },
 };
 
-/** The example compiled to int8 and linked (the plain build), and its first COUNT test images encoded. */
-async function compiled(example: keyof typeof EXAMPLES, target: string): Promise<{ result: CompileResult; samples: Uint8Array }> {
+/** The example compiled to int8 and linked (the plain build), and its first `count` test images encoded. */
+async function compiled(example: keyof typeof EXAMPLES, target: string, count = COUNT): Promise<{ result: CompileResult; samples: Uint8Array }> {
   const { model, dir } = EXAMPLES[example];
   const result = await compileModel({
     model,
@@ -56,13 +59,33 @@ async function compiled(example: keyof typeof EXAMPLES, target: string): Promise
   });
   const input = result.graph.tensors.get(result.graph.inputs[0]!)!;
   const images = readNpy(`${dir}/test_inputs.npy`).data as Float32Array;
-  const encoded = Array.from({ length: COUNT }, (_, s) => encodeInput(input, images.subarray(s * IMAGE_PIXELS, (s + 1) * IMAGE_PIXELS), s).bytes);
+  const encoded = Array.from({ length: count }, (_, s) => encodeInput(input, images.subarray(s * IMAGE_PIXELS, (s + 1) * IMAGE_PIXELS), s).bytes);
   return { result, samples: new Uint8Array(Buffer.concat(encoded)) };
 }
 
 function measure(result: CompileResult, samples: Uint8Array): Promise<StepInstructions> {
   const { graph, plan, target } = result;
   return measureStepInstructions({ graph, plan, target, precision: 'int8', modelName: 'measured', samples, count: COUNT });
+}
+
+/** The test firmware of `graph` with every step traced, built in `work`/`name`; the image's path. */
+async function buildTraced(graph: Graph, plan: MemoryPlan, target: Target, precision: 'int8' | 'float32', name: string): Promise<string> {
+  const emitted = emitModel(graph, plan, { modelName: name, precision, traceSteps: true });
+  const bytes = (names: string[]) => names.map((tensor) => tensorBytes(graph.tensors.get(tensor)!));
+  const firmware = renderFirmware(target, {
+    modelName: name,
+    kernelSources: emitted.kernelSources,
+    inputBytes: bytes(graph.inputs),
+    outputBytes: bytes(graph.outputs),
+    exits: emitted.exits,
+    traceSteps: true,
+  });
+  const dir = join(work, name);
+  for (const [path, text] of [...emitted.files, ...firmware]) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return (await buildFirmware(dir, target)).elfPath;
 }
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
@@ -132,6 +155,26 @@ describe('measureStepInstructions', () => {
     QEMU_TEST_MS,
   );
 
+  it(
+    'examples/fmnist_branchy int8 on cortex-m4, exits taken: the steps from the exit a sample takes on are not reached',
+    async () => {
+      const { result, samples } = await compiled('branchy', 'cortex-m4', EXIT_SAMPLES);
+      const { graph, plan, target } = result;
+      const image = await buildTraced(graph, plan, target, 'int8', 'branchy-exits');
+      const run = await runFirmware(image, target, samples, { samples: EXIT_SAMPLES });
+      const decided = decisionSteps(graph, plan.steps);
+      const early = run.exits.filter((exit) => exit < decided.length).length;
+      expect(early, `exits taken: ${run.exits.join(',')}`).toBeGreaterThan(0);
+      run.exits.forEach((exit, s) => {
+        // An exit taken returns before the trace of its step, which follows the decision.
+        const traced = exit < decided.length ? decided[exit]! : plan.steps.length;
+        const reached = run.stepInstructions[s]!.map((n) => n !== null);
+        expect(reached, `sample ${s}, exit ${exit}`).toEqual(plan.steps.map((_, k) => k < traced));
+      });
+    },
+    QEMU_TEST_MS,
+  );
+
   it('refuses a target without an emulator, and samples that are not whole inputs', async () => {
     const graph = longModel(4, 2);
     const plan = planMemory(graph);
@@ -161,23 +204,8 @@ describe('measureStepInstructions', () => {
       const graph = longModel(160, 40);
       const plan = planMemory(graph);
       const target = loadTarget('host');
-      const emitted = emitModel(graph, plan, { modelName: 'long', precision: 'float32', traceSteps: true });
-      const bytes = (names: string[]) => names.map((name) => tensorBytes(graph.tensors.get(name)!));
-      const firmware = renderFirmware(target, {
-        modelName: 'long',
-        kernelSources: emitted.kernelSources,
-        inputBytes: bytes(graph.inputs),
-        outputBytes: bytes(graph.outputs),
-        exits: emitted.exits,
-        traceSteps: true,
-      });
-      const dir = join(work, 'long-host');
-      for (const [path, text] of [...emitted.files, ...firmware]) {
-        mkdirSync(dirname(join(dir, path)), { recursive: true });
-        writeFileSync(join(dir, path), text);
-      }
-      const image = await buildFirmware(dir, target);
-      const run = await runFirmware(image.elfPath, target, new Uint8Array(2 * WIDTH * Float32Array.BYTES_PER_ELEMENT), {
+      const image = await buildTraced(graph, plan, target, 'float32', 'long-host');
+      const run = await runFirmware(image, target, new Uint8Array(2 * WIDTH * Float32Array.BYTES_PER_ELEMENT), {
         samples: 2,
         continuePastExits: true,
       });

@@ -49,7 +49,7 @@ export interface FirmwareRun {
    * Per sample, per step of a measuring build (a model emitted with traceSteps, firmware with EENN_TRACE_STEPS;
    * none otherwise): the instructions from the start of eenn_run() to right after that step, and after the exit
    * decision that follows it if any, cumulative, the trace's own cost left out; null where the sample did not get
-   * there or nothing counts them.
+   * there (the steps from the exit it took on, unless the run continues past exits) or nothing counts them.
    */
   stepInstructions: (number | null)[][];
   /** Raw SysTick ticks per sample (0 on the host). */

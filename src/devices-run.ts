@@ -80,6 +80,8 @@ export interface NodeRecord {
   /** Node exit index; the node's early exit count (j) means the sample was sent. */
   exit: number;
   ticksMeasured: boolean;
+  /** The node's link could not send the frame (EENN_LINK_E_IO). */
+  sendFailed: boolean;
   runTicks: number;
   seq: number;
   /** Frame bytes sent, 0 when the node answered. */
@@ -110,14 +112,17 @@ export interface DeviceStats<R> {
 /** Bytes of a node or gateway stats.bin record; the fields' offsets. */
 const DEVICE_RECORD_BYTES = 32;
 const RECORD = { exit: 0, flags: 4, runTicks: 8, seq: 16, frameBytes: 20, linkTicks: 24 } as const;
-/** Node record flags, bit 0: the ticks were measured. */
+/** Node record flags: bit 0, the ticks were measured; bit 1, the frame could not be sent. */
 const RECORD_TICKS_MEASURED = 1;
+const RECORD_SEND_FAILED = 2;
 /** The sequence number of a gateway record whose header was not read. */
 export const UNKNOWN_SEQ = 0xffff_ffff;
 /** The trailer's fields after the magic. */
 const TRAILER = { magic: 0, count: 4, stack: 8, flags: 12 } as const;
 /** linkError of a sample the node sent and the gateway has no record of. */
 const LOST = 'lost';
+/** linkError of a sample whose frame the node's link could not send. */
+const SEND_FAILED = 'io';
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
@@ -138,7 +143,9 @@ export async function runDevices(options: DevicesRunOptions): Promise<DevicesRun
   const timeoutMs = clampTimerMs(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const commands = { node: linkedCommand(node), gateway: linkedCommand(gateway) };
 
-  const relay = await startRelay({ faults: options.faults });
+  // Whole frames at a time: the gateway's inter-byte timeout must not see the pace of the node's emulator.
+  const frameBytes = options.payloadBytes + options.endFrame.length;
+  const relay = await startRelay({ faults: options.faults, frameBytes });
   const dirs: string[] = [];
   const running: Started[] = [];
   const limit = timeLimit(timeoutMs);
@@ -166,7 +173,7 @@ export async function runDevices(options: DevicesRunOptions): Promise<DevicesRun
     if (!ended(nodeResult)) throw await deviceFailure(node, nodeResult);
 
     // Every frame the node sent is through; pad and end the gateway's stream so that it finishes.
-    await Promise.race([relay.finish(options.endFrame, options.payloadBytes + options.endFrame.length), limit.expired]);
+    await Promise.race([relay.finish(options.endFrame, frameBytes), limit.expired]);
     const gatewayResult = await Promise.race([gatewayRun.done, limit.expired]);
     if (!gatewayResult) throw await timedOut(gateway, gatewayRun, timeoutMs, 'after the node had sent its last frame');
     if (!ended(gatewayResult)) throw await deviceFailure(gateway, gatewayResult);
@@ -220,7 +227,7 @@ export interface MergeInput {
 /**
  * Per sample, in the whole graph's terms: answered on the node (its exit < nodeExits), answered by the gateway (the
  * first good gateway record with the sample's sequence number; whole exit nodeExits + its exit), or a link error
- * (the error of a bad record with that sequence number, else 'lost'). Only the answering exit's output is copied
+ * ('io' when the node could not send it, else the error of a bad record with that sequence number, else 'lost'). Only the answering exit's output is copied
  * into the whole layout; the other outputs are zeros.
  */
 export function mergeDeviceRecords(input: MergeInput): DeviceSample[] {
@@ -284,7 +291,11 @@ export function mergeDeviceRecords(input: MergeInput): DeviceSample[] {
         instructions,
       };
     }
-    const linkError = gatewayRecord ? (linkStatusName(gatewayRecord.status) ?? `status ${gatewayRecord.status}`) : LOST;
+    const linkError = record.sendFailed
+      ? SEND_FAILED
+      : gatewayRecord
+        ? (linkStatusName(gatewayRecord.status) ?? `status ${gatewayRecord.status}`)
+        : LOST;
     return { device: null, exitIndex: -1, outputs: new Uint8Array(wholeBytes), bytesSent: record.frameBytes, instructions, linkError };
   });
 }
@@ -296,6 +307,7 @@ export function parseNodeStats(stats: Uint8Array, samples: number): DeviceStats<
     (row): NodeRecord => ({
       exit: row.getInt32(RECORD.exit, true),
       ticksMeasured: (row.getUint32(RECORD.flags, true) & RECORD_TICKS_MEASURED) !== 0,
+      sendFailed: (row.getUint32(RECORD.flags, true) & RECORD_SEND_FAILED) !== 0,
       runTicks: Number(row.getBigUint64(RECORD.runTicks, true)),
       seq: row.getUint32(RECORD.seq, true),
       frameBytes: row.getUint32(RECORD.frameBytes, true),

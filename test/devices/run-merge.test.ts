@@ -68,13 +68,14 @@ const FRAME = 24;
 
 function mergeInput(): MergeInput {
   // Sample 0 leaves at the node's exit; 1 is answered at the gateway's final exit; 2 at its first exit; 3's frame
-  // failed its CRC; 4's frame never arrived.
+  // failed its CRC; 4's frame never arrived; 5's could not be sent.
   const nodeRows: Row[] = [
     { exit: 0, flags: 1, runTicks: 1000, seq: 0, frameBytes: 0, linkTicks: 0 },
     { exit: 1, flags: 1, runTicks: 2000, seq: 1, frameBytes: FRAME, linkTicks: 300 },
     { exit: 1, flags: 1, runTicks: 2000, seq: 2, frameBytes: FRAME, linkTicks: 300 },
     { exit: 1, flags: 1, runTicks: 2000, seq: 3, frameBytes: FRAME, linkTicks: 300 },
     { exit: 1, flags: 1, runTicks: 2000, seq: 4, frameBytes: FRAME, linkTicks: 300 },
+    { exit: 1, flags: 3, runTicks: 2000, seq: 5, frameBytes: 0, linkTicks: 300 },
   ];
   const gatewayRows: Row[] = [
     { exit: 1, flags: LINK_STATUS.ok, runTicks: 500, seq: 1, frameBytes: FRAME, linkTicks: 40 },
@@ -104,7 +105,7 @@ describe('parseNodeStats / parseGatewayStats', () => {
   it('reads the records, the stack high-water mark and the flags', () => {
     const input = mergeInput();
     expect(input.nodeStats.stackBytes).toBe(900);
-    expect(input.nodeStats.records[1]).toEqual({ exit: 1, ticksMeasured: true, runTicks: 2000, seq: 1, frameBytes: FRAME, linkTicks: 300 });
+    expect(input.nodeStats.records[1]).toEqual({ exit: 1, ticksMeasured: true, sendFailed: false, runTicks: 2000, seq: 1, frameBytes: FRAME, linkTicks: 300 });
     expect(input.gatewayStats.records).toHaveLength(5);
     expect(input.gatewayStats.records[4]).toMatchObject({ exit: -1, status: LINK_STATUS.timeout, seq: UNKNOWN_SEQ });
     expect(input.gatewayStats.stackBytes).toBe(1500);
@@ -162,6 +163,8 @@ describe('mergeDeviceRecords', () => {
       linkError: 'crc',
     });
     expect(samples[4]).toMatchObject({ device: null, exitIndex: -1, linkError: 'lost', instructions: { gateway: null } });
+    // The node's link failed to send sample 5's frame.
+    expect(samples[5]).toMatchObject({ device: null, exitIndex: -1, linkError: 'io', bytesSent: 0 });
   });
 
   it('places every output by name without exits, and gives null instructions where nothing counts them', () => {

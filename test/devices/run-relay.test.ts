@@ -127,6 +127,26 @@ describe('startRelay', () => {
     expect(differing).toBe(relay.counts().corrupted);
   });
 
+  it('passes the node bytes on in whole frames when given their size, the rest when the node closes', async () => {
+    const relay = await relayWith({ frameBytes: 100 });
+    const gateway = await peer(relay.gatewayPort);
+    const node = await peer(relay.nodePort);
+    const sent = bytes(270);
+    for (let at = 0; at < 150; at += 10) node.socket.write(sent.subarray(at, at + 10));
+    await until(() => relay.counts().received === 150);
+    await until(() => gateway.received().length === 100);
+    // Half a frame is held back until the rest of it has come.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(gateway.received().length).toBe(100);
+    node.socket.write(sent.subarray(150));
+    await until(() => gateway.received().length === 200);
+    await hangUp(node.socket);
+    await relay.finish(END_FRAME, 0);
+    await until(() => gateway.received().length === 270 + END_FRAME.length);
+    expect(gateway.received().subarray(0, 270).equals(sent)).toBe(true);
+    await expect(startRelay({ frameBytes: 0 })).rejects.toThrow(/frame of 0 bytes/);
+  });
+
   it('finishes when the gateway has already gone, and when the node never connected', async () => {
     const relay = await relayWith();
     const gateway = await peer(relay.gatewayPort);

@@ -118,6 +118,7 @@ function nanojoules(target: Target): number {
   return target.energy?.nanojoulesPerInstruction ?? NaN;
 }
 
+/** A device's row figures for one cut: its mean and per-exit instructions, its memory and whether it fits. */
 function deviceCost(device: DeviceSpec, footprint: Footprint, instructions: number, byExit: number[]): DeviceCost {
   const fit = fitOf(footprint, device.target);
   return {

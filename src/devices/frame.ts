@@ -60,13 +60,16 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
   let c = ~crc >>> 0;
   for (const byte of bytes) {
     c ^= byte;
-    for (let bit = 0; bit < 8; bit++) c = c & 1 ? (c >>> 1) ^ CRC32_POLYNOMIAL : c >>> 1;
+    for (let bit = 0; bit < BITS_PER_BYTE; bit++) c = c & 1 ? (c >>> 1) ^ CRC32_POLYNOMIAL : c >>> 1;
   }
   return ~c >>> 0;
 }
 
 /** The reflected IEEE CRC-32 polynomial. */
 const CRC32_POLYNOMIAL = 0xedb88320;
+
+/** The CRC shifts the polynomial through each bit of a byte. */
+const BITS_PER_BYTE = 8;
 
 /** A whole frame's bytes (header, payload, CRC), as eenn_link_send_frame writes it: for the harness's end frame and tests. */
 export function encodeFrame(type: number, modelHash: number, sequence: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
@@ -94,6 +97,7 @@ class Fnv1a {
   private hash = FNV_OFFSET;
   private readonly text = new TextEncoder();
 
+  /** Each byte: xor into the hash, multiply by the prime. */
   bytes(data: Uint8Array): this {
     let h = this.hash;
     for (const byte of data) h = Math.imul(h ^ byte, FNV_PRIME) >>> 0;
@@ -106,15 +110,18 @@ class Fnv1a {
     return this.bytes(this.text.encode(value)).bytes(ZERO_BYTE);
   }
 
+  /** A number by its shortest decimal text (the same on every host). */
   number(value: number): this {
     return this.string(String(value));
   }
 
+  /** The hash so far, as an unsigned 32-bit number. */
   get value(): number {
     return this.hash >>> 0;
   }
 }
 
+/** The byte that ends each string fed to the hash. */
 const ZERO_BYTE = new Uint8Array([0]);
 
 /**
@@ -130,6 +137,7 @@ export function modelHash(graph: Graph, cut: Cut): number {
   return h.value;
 }
 
+/** Feeds a graph's nodes (with attributes), tensors (by name), inputs, outputs and exits to `h`. */
 function hashGraph(h: Fnv1a, graph: Graph): void {
   h.string('graph').number(graph.opset);
   for (const node of graph.nodes) {
@@ -160,6 +168,7 @@ function hashGraph(h: Fnv1a, graph: Graph): void {
   }
 }
 
+/** Feeds an attribute's value: a number, string, list, subgraph or constant tensor. */
 function hashAttr(h: Fnv1a, value: AttrValue): void {
   if (typeof value === 'number' || typeof value === 'string') h.string(typeof value).string(String(value));
   else if (Array.isArray(value)) {
@@ -169,6 +178,7 @@ function hashAttr(h: Fnv1a, value: AttrValue): void {
   else hashTensor(h, value);
 }
 
+/** Feeds a tensor's name, type, shape, quantization and contents. */
 function hashTensor(h: Fnv1a, t: Tensor): void {
   h.string(t.name).string(t.dtype).string(t.shape.join('x'));
   if (t.quant) {

@@ -41,6 +41,7 @@ function known(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
+/** One device's side of a row, as report.json spells it. */
 function side(cost: DeviceCost): CutSide {
   return {
     instructions: cost.instructions,

@@ -120,9 +120,8 @@ function htmlCells(table: { header: string[]; rows: string[][] }): { header: str
   return { header: table.header, rows: table.rows.map((row) => row.map((text, c) => ({ text, numeric: c >= 2 }))) };
 }
 
-/** The cut table's cells for the page: the mark, where and what it sends and whether it fits as text, the figures right-aligned. */
+/** The cut table's cells for the page, the figures right-aligned. */
 function deviceCells(report: DevicesReport): { header: string[]; rows: { text: string; numeric: boolean }[][] } {
   const table = deviceTableCells(report);
-  const text = new Set([0, 2, 3, table.header.length - 1]);
-  return { header: table.header, rows: table.rows.map((row) => row.map((cell, c) => ({ text: cell, numeric: !text.has(c) }))) };
+  return { header: table.header, rows: table.rows.map((row) => row.map((text, c) => ({ text, numeric: table.numeric[c]! }))) };
 }

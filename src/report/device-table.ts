@@ -72,10 +72,14 @@ const BYTES_DECIMALS = 1;
 /** The mark of the chosen row. */
 const CHOSEN_MARK = '*';
 
-/** The cut table's header and rows (report.html; the text lines use the same cells). */
-export function deviceTableCells(report: DevicesReport): { header: string[]; rows: string[][] } {
+/** Which of the table's columns hold numbers (right-aligned); the mark, where, sends and fits are text. */
+const NUMERIC_COLUMNS = [false, true, false, false, true, true, true, true, true, false];
+
+/** The cut table's header, rows and which columns are numbers (report.html; the text lines use the same cells). */
+export function deviceTableCells(report: DevicesReport): { header: string[]; rows: string[][]; numeric: boolean[] } {
   const [node = { name: 'node' }, gateway = { name: 'gateway' }] = report.devices;
   return {
+    numeric: NUMERIC_COLUMNS,
     header: ['', 'cut', 'where', 'sends', 'link bytes', 'latency ms', 'energy uJ', `${node.name} instructions`, `${gateway.name} instructions`, 'fits'],
     rows: report.cuts.map((row) => [
       row.position === report.chosen ? CHOSEN_MARK : '',
@@ -112,13 +116,11 @@ function fitText(row: CutRow, report: DevicesReport): string {
 
 /** The cut table as text lines for the command line: a title, the columns aligned, the chosen row marked. */
 export function deviceTableLines(report: DevicesReport): string[] {
-  const { header, rows } = deviceTableCells(report);
+  const { header, rows, numeric } = deviceTableCells(report);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
-  /** Text columns (mark, where, sends, fits) align left, numbers right. */
-  const left = new Set([0, 2, 3, header.length - 1]);
   const line = (cells: string[]) =>
     cells
-      .map((cell, c) => (left.has(c) ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
       .join('  ')
       .trimEnd();
   const devices = report.devices.map((d) => `${d.name} ${d.target}`).join(', ');

@@ -30,6 +30,7 @@ import type { IntermittentOptions, TaskPlan } from './intermittent/index.js';
 import { buildIntermittent } from './intermittent-build.js';
 import type { IntermittentSizes } from './codegen/intermittent.js';
 import { encodeInput } from './io-codec.js';
+import type { ProjectSizer } from './devices/index.js';
 import { exitsTaken, exitTableOf, measureExitInstructions, type ExitInstructions, type ImageInFolder } from './measure-exits.js';
 
 export type Precision = 'int8' | 'float32';
@@ -102,6 +103,18 @@ export interface CompileResult {
 
 /** Code and runtime the firmware needs besides the weights, for the fit check before linking. */
 const CODE_ALLOWANCE_BYTES = 16 * 1024;
+
+/**
+ * A project's size as this file's fit check estimates it, for the devices stage's estimate of each side of a cut
+ * (src/devices/memory.ts: sideMemory): the weights model.c holds, the test firmware's buffers, the code allowance.
+ */
+export function projectSizer(precision: Precision): ProjectSizer {
+  return {
+    weightBytes: (graph, plan) => emitModel(graph, plan, { modelName: 'model', precision }).weightBytes,
+    ioBufferBytes: firmwareBufferBytes,
+    codeBytes: CODE_ALLOWANCE_BYTES,
+  };
+}
 
 /** The model's name: its file name without extension, as a C-friendly identifier. */
 export function modelNameOf(path: string): string {

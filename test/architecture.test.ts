@@ -22,7 +22,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   kernels: ['ir', 'ops'],
   schedule: ['ir', 'ops', 'kernels', 'target'],
   intermittent: ['ir', 'ops', 'util', 'kernels', 'schedule', 'target'],
-  codegen: ['ir', 'ops', 'kernels', 'schedule', 'target', 'intermittent'],
+  codegen: ['ir', 'ops', 'kernels', 'schedule', 'target', 'intermittent', 'devices'],
   toolchain: ['ir', 'util', 'target'],
   report: ['ir'],
   devices: ['ir', 'ops', 'schedule', 'target', 'util', 'exits', 'quantize', 'report'],

@@ -2,9 +2,7 @@
 // (which side, by how much) and a model that fits no split (the smallest pair of targets that would).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emitModel } from '../../src/codegen/emit-model.js';
-import { firmwareBufferBytes } from '../../src/codegen/firmware.js';
-import { compileModel, type CompileResult } from '../../src/compile.js';
+import { compileModel, projectSizer, type CompileResult } from '../../src/compile.js';
 import { chooseCut, evaluateCuts } from '../../src/devices/cost-model.js';
 import { enumerateCuts, resolveCut } from '../../src/devices/cuts.js';
 import { sideMemory, smallestFittingPair, type ProjectSizer } from '../../src/devices/memory.js';
@@ -15,17 +13,12 @@ import { decisionSteps } from '../../src/schedule/exits.js';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
 
-/** compile.ts's allowance for code besides the weights. */
-const CODE_BYTES = 16 * 1024;
 
 /** Instructions of every step (the fit does not depend on them). */
 const STEP_INSTRUCTIONS = 1000;
 
-const sizer: ProjectSizer = {
-  weightBytes: (graph, plan) => emitModel(graph, plan, { modelName: 'side', precision: 'float32' }).weightBytes,
-  ioBufferBytes: firmwareBufferBytes,
-  codeBytes: CODE_BYTES,
-};
+/** The sizes compile.ts's fit check works from. */
+const sizer: ProjectSizer = projectSizer('float32');
 
 function errorOf(work: () => unknown): EennError {
   try {

@@ -3,9 +3,8 @@
 // and the smallest pair of targets on which some cut fits.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emitModel } from '../../src/codegen/emit-model.js';
 import { firmwareBufferBytes } from '../../src/codegen/firmware.js';
-import { compileModel, type CompileResult } from '../../src/compile.js';
+import { compileModel, projectSizer, type CompileResult } from '../../src/compile.js';
 import { enumerateCuts } from '../../src/devices/cuts.js';
 import { fitOf, LINK_CODE_BYTES, sideMemory, smallestFittingPair, type ProjectSizer } from '../../src/devices/memory.js';
 import { splitGraph } from '../../src/devices/split-graph.js';
@@ -13,15 +12,10 @@ import type { SplitGraphs } from '../../src/devices/types.js';
 import { loadTarget, type Target } from '../../src/target/target.js';
 import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
 
-/** compile.ts's allowance for code besides the weights. */
-const CODE_BYTES = 16 * 1024;
 
-/** The sizer compile.ts gives: the weights model.c holds, the test firmware's buffers. */
-const sizer: ProjectSizer = {
-  weightBytes: (graph, plan) => emitModel(graph, plan, { modelName: 'side', precision: 'float32' }).weightBytes,
-  ioBufferBytes: firmwareBufferBytes,
-  codeBytes: CODE_BYTES,
-};
+/** The sizes compile.ts's fit check works from. */
+const sizer: ProjectSizer = projectSizer('float32');
+const CODE_BYTES = sizer.codeBytes;
 
 const M4 = loadTarget('cortex-m4');
 

@@ -20,6 +20,8 @@ static struct {
     uint32_t next;
 } replay;
 
+uint64_t eenn_link_wait_ticks;
+
 /** Store `value` little-endian at `out`. */
 static void put_u32(uint8_t *out, uint32_t value)
 {
@@ -90,8 +92,11 @@ static void give_back_header(const uint8_t *header)
     replay.next = 0u;
 }
 
-/** Wait for the magic, byte by byte, as long as it takes; notes when its first byte arrived. */
-static int32_t hunt_magic(eenn_link_frame_t *frame)
+/**
+ * Wait for the magic, byte by byte, as long as it takes; notes when its first byte arrived, and the waiting so far
+ * in `waited` (to count only the frame's own).
+ */
+static int32_t hunt_magic(eenn_link_frame_t *frame, uint64_t *waited)
 {
     uint8_t byte = 0u;
     uint32_t seen_first = 0u;
@@ -106,22 +111,15 @@ static int32_t hunt_magic(eenn_link_frame_t *frame)
         seen_first = byte == EENN_LINK_MAGIC_0;
         if (seen_first) {
             frame->start_ticks = eenn_counter_read();
+            *waited = eenn_link_wait_ticks;
         }
     }
 }
 
-int32_t eenn_link_recv_frame(uint32_t model_hash, uint8_t *payload, uint32_t payload_bytes, eenn_link_frame_t *frame)
+/** The rest of a frame after its magic: header, checks, payload, CRC (eenn_link_recv_frame). */
+static int32_t recv_rest(uint32_t model_hash, uint8_t *payload, uint32_t payload_bytes, eenn_link_frame_t *frame)
 {
-    frame->type = 0u;
-    frame->sequence = EENN_LINK_SEQUENCE_UNKNOWN;
-    frame->length = 0u;
-    frame->bytes = 0u;
-    frame->start_ticks = 0u;
-
-    int32_t status = hunt_magic(frame);
-    if (status != EENN_LINK_OK) {
-        return status;
-    }
+    int32_t status;
     uint8_t header[EENN_LINK_HEADER_BYTES];
     header[0] = (uint8_t)EENN_LINK_MAGIC_0;
     header[1] = (uint8_t)EENN_LINK_MAGIC_1;
@@ -172,4 +170,23 @@ int32_t eenn_link_recv_frame(uint32_t model_hash, uint8_t *payload, uint32_t pay
     }
     /* The CRC holds, so the hash arrived as sent: the frame is another model's. */
     return hash == model_hash ? EENN_LINK_OK : EENN_LINK_E_MODEL;
+}
+
+int32_t eenn_link_recv_frame(uint32_t model_hash, uint8_t *payload, uint32_t payload_bytes, eenn_link_frame_t *frame)
+{
+    frame->type = 0u;
+    frame->sequence = EENN_LINK_SEQUENCE_UNKNOWN;
+    frame->length = 0u;
+    frame->bytes = 0u;
+    frame->start_ticks = 0u;
+    frame->wait_ticks = 0u;
+
+    uint64_t waited = 0u;
+    int32_t status = hunt_magic(frame, &waited);
+    if (status != EENN_LINK_OK) {
+        return status;
+    }
+    status = recv_rest(model_hash, payload, payload_bytes, frame);
+    frame->wait_ticks = eenn_link_wait_ticks - waited;
+    return status;
 }

@@ -80,6 +80,14 @@ int32_t eenn_link_send(const uint8_t *data, uint32_t length);
  */
 int32_t eenn_link_recv(uint8_t *data, uint32_t length, uint32_t timeout_ms);
 
+/**
+ * Counter ticks (eenn_platform.h) eenn_link_recv spent waiting for bytes that had not arrived yet, summed since
+ * start-up, the measuring itself included: a transport that can tell adds to it (eenn_link_uart_cmsdk.c), others
+ * leave it 0. eenn_link_recv_frame reports each frame's share, so that the work of receiving can be told from the
+ * wait for the sender (which depends on the line, or under emulation on the host's speed).
+ */
+extern uint64_t eenn_link_wait_ticks;
+
 /* ---------------------------------------------------------------- frames (eenn_link.c) */
 
 /** What eenn_link_recv_frame learnt of a frame, whether it was good or not. */
@@ -89,6 +97,7 @@ typedef struct eenn_link_frame {
     uint32_t length;         /* the header's payload length (0 when not read) */
     uint32_t bytes;          /* bytes taken from the link for this frame, from its magic on */
     uint64_t start_ticks;    /* eenn_counter_read() when the frame's first byte had arrived */
+    uint64_t wait_ticks;     /* of eenn_link_wait_ticks, the ticks spent waiting for this frame's later bytes */
 } eenn_link_frame_t;
 
 /**

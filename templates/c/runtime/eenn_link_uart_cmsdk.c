@@ -2,7 +2,8 @@
  * eenn_link_uart_cmsdk.c - the link's hooks (eenn_link.h) on the CMSDK APB UART of Arm's MPS2 and MPS3 boards
  * (and of many chips built from the Cortex-M System Design Kit), polled: no interrupt is used. The UART's address,
  * its clock and the line rate come from eenn_link_config.h; timeouts are measured with the platform's tick counter
- * (eenn_platform.h), which must be running (eenn_counter_start) before the first eenn_link_recv.
+ * (eenn_platform.h), which must be running (eenn_counter_start) before eenn_link_init. The ticks spent waiting for a
+ * byte go to eenn_link_wait_ticks.
  */
 #include <stdint.h>
 
@@ -34,8 +35,14 @@ typedef char eenn_link_baud_within_uart_range[(UART_BAUDDIV_VALUE >= UART_MIN_BA
 /* Milliseconds per second: the counter's ticks per millisecond are EENN_COUNTER_HZ / MS_PER_SECOND. */
 #define MS_PER_SECOND 1000u
 
+/* Ticks of one eenn_counter_read() call (two reads back to back), which a wait's measurement adds to the wait. */
+static uint64_t counter_read_ticks;
+
 void eenn_link_init(void)
 {
+    const uint64_t first = eenn_counter_read();
+    counter_read_ticks = eenn_counter_read() - first;
+
     UART_CTRL = 0u;
     UART_BAUDDIV = UART_BAUDDIV_VALUE;
     UART_STATE = UART_STATE_TX_OVERRUN | UART_STATE_RX_OVERRUN;
@@ -56,13 +63,20 @@ int32_t eenn_link_recv(uint8_t *data, uint32_t length, uint32_t timeout_ms)
 {
     const uint64_t timeout_ticks = (uint64_t)timeout_ms * (EENN_COUNTER_HZ / MS_PER_SECOND);
     for (uint32_t i = 0u; i < length; i++) {
-        const uint64_t start = eenn_counter_read();
         uint32_t state = UART_STATE;
-        while ((state & UART_STATE_RX_FULL) == 0u) {
-            if (timeout_ms != 0u && eenn_counter_read() - start >= timeout_ticks) {
-                return EENN_LINK_E_TIMEOUT;
+        if ((state & UART_STATE_RX_FULL) == 0u) {
+            /* Not there yet: wait, and count the wait (the counter's reads included) apart from the work. */
+            const uint64_t start = eenn_counter_read();
+            uint64_t now = start;
+            while ((state & UART_STATE_RX_FULL) == 0u) {
+                if (timeout_ms != 0u && now - start >= timeout_ticks) {
+                    eenn_link_wait_ticks += now - start + counter_read_ticks;
+                    return EENN_LINK_E_TIMEOUT;
+                }
+                state = UART_STATE;
+                now = eenn_counter_read();
             }
-            state = UART_STATE;
+            eenn_link_wait_ticks += now - start + counter_read_ticks;
         }
         if ((state & UART_STATE_RX_OVERRUN) != 0u) {
             /* A byte was lost: the frame's CRC or length will tell. */

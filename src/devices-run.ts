@@ -303,33 +303,29 @@ export function mergeDeviceRecords(input: MergeInput): DeviceSample[] {
 /** Parse a node's stats.bin: one record per sample, then the trailer. */
 export function parseNodeStats(stats: Uint8Array, samples: number): DeviceStats<NodeRecord> {
   const parsed = parseDeviceStats(stats, 'node', samples);
-  const records = parsed.rows.map(
-    (row): NodeRecord => ({
-      exit: row.getInt32(RECORD.exit, true),
-      ticksMeasured: (row.getUint32(RECORD.flags, true) & RECORD_TICKS_MEASURED) !== 0,
-      sendFailed: (row.getUint32(RECORD.flags, true) & RECORD_SEND_FAILED) !== 0,
-      runTicks: Number(row.getBigUint64(RECORD.runTicks, true)),
-      seq: row.getUint32(RECORD.seq, true),
-      frameBytes: row.getUint32(RECORD.frameBytes, true),
-      linkTicks: Number(row.getBigUint64(RECORD.linkTicks, true)),
-    }),
-  );
+  const records = parsed.rows.map((row): NodeRecord => ({
+    exit: row.getInt32(RECORD.exit, true),
+    ticksMeasured: (row.getUint32(RECORD.flags, true) & RECORD_TICKS_MEASURED) !== 0,
+    sendFailed: (row.getUint32(RECORD.flags, true) & RECORD_SEND_FAILED) !== 0,
+    runTicks: Number(row.getBigUint64(RECORD.runTicks, true)),
+    seq: row.getUint32(RECORD.seq, true),
+    frameBytes: row.getUint32(RECORD.frameBytes, true),
+    linkTicks: Number(row.getBigUint64(RECORD.linkTicks, true)),
+  }));
   return { records, stackBytes: parsed.stackBytes, ticksMeasured: parsed.ticksMeasured };
 }
 
 /** Parse a gateway's stats.bin: one record per frame it received (good or not), then the trailer. */
 export function parseGatewayStats(stats: Uint8Array): DeviceStats<GatewayRecord> {
   const parsed = parseDeviceStats(stats, 'gateway');
-  const records = parsed.rows.map(
-    (row): GatewayRecord => ({
-      exit: row.getInt32(RECORD.exit, true),
-      status: row.getUint32(RECORD.flags, true),
-      runTicks: Number(row.getBigUint64(RECORD.runTicks, true)),
-      seq: row.getUint32(RECORD.seq, true),
-      frameBytes: row.getUint32(RECORD.frameBytes, true),
-      linkTicks: Number(row.getBigUint64(RECORD.linkTicks, true)),
-    }),
-  );
+  const records = parsed.rows.map((row): GatewayRecord => ({
+    exit: row.getInt32(RECORD.exit, true),
+    status: row.getUint32(RECORD.flags, true),
+    runTicks: Number(row.getBigUint64(RECORD.runTicks, true)),
+    seq: row.getUint32(RECORD.seq, true),
+    frameBytes: row.getUint32(RECORD.frameBytes, true),
+    linkTicks: Number(row.getBigUint64(RECORD.linkTicks, true)),
+  }));
   return { records, stackBytes: parsed.stackBytes, ticksMeasured: parsed.ticksMeasured };
 }
 

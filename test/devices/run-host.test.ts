@@ -36,7 +36,10 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'eennc-devices-test-'));
   for (const side of ['node', 'gateway'] as const) {
     images[side] = join(scratch, `link-${side}`);
-    const sources = [join(FIXTURES, `link-${side}.c`), ...['eenn_link.c', 'eenn_link_host.c', 'eenn_crc32.c', 'eenn_platform_host.c'].map((f) => join(RUNTIME, f))];
+    const sources = [
+      join(FIXTURES, `link-${side}.c`),
+      ...['eenn_link.c', 'eenn_link_host.c', 'eenn_crc32.c', 'eenn_platform_host.c'].map((f) => join(RUNTIME, f)),
+    ];
     await execa('gcc', ['-std=c11', '-O1', '-Wall', '-Wextra', '-Werror', `-I${RUNTIME}`, `-I${FIXTURES}`, '-o', images[side], ...sources]);
   }
 }, 120_000);
@@ -60,8 +63,24 @@ function expected(sample: Uint8Array): { exitIndex: number; outputs: number[] } 
 
 function options(count: number, overrides: Partial<DevicesRunOptions> = {}): DevicesRunOptions {
   return {
-    node: { name: 'node', target: host, image: images.node, outputs: [{ name: 'e0', bytes: 2 }, { name: 'cut', bytes: CUT_BYTES }] },
-    gateway: { name: 'gateway', target: host, image: images.gateway, outputs: [{ name: 'e1', bytes: 2 }, { name: 'final', bytes: 3 }] },
+    node: {
+      name: 'node',
+      target: host,
+      image: images.node,
+      outputs: [
+        { name: 'e0', bytes: 2 },
+        { name: 'cut', bytes: CUT_BYTES },
+      ],
+    },
+    gateway: {
+      name: 'gateway',
+      target: host,
+      image: images.gateway,
+      outputs: [
+        { name: 'e1', bytes: 2 },
+        { name: 'final', bytes: 3 },
+      ],
+    },
     nodeExits: 1,
     payloadBytes: CUT_BYTES,
     outputs: WHOLE,
@@ -163,10 +182,19 @@ describe('runDevices on host processes', () => {
     // A gateway that fails while the node still runs (the node waits for nothing here: it sleeps) ends the run at once.
     const sleepy = await script('sleepy-node', 'exec sleep 60');
     const started = Date.now();
-    const gateway = await errorOf(runDevices(options(4, { node: { ...options(4).node, image: sleepy }, gateway: { ...options(4).gateway, image: failing } })));
+    const gateway = await errorOf(
+      runDevices(options(4, { node: { ...options(4).node, image: sleepy }, gateway: { ...options(4).gateway, image: failing } })),
+    );
     expect(gateway.message).toMatch(/^the gateway \(host\): .*exit status 42/);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(await leftovers()).toEqual([]);
+  });
+
+  it('refuses an emulator target without a UART for the link before starting anything', async () => {
+    const { uart: _uart, ...m4 } = loadTarget('cortex-m4');
+    const error = await errorOf(runDevices(options(4, { gateway: { ...options(4).gateway, target: m4, image: 'gateway.elf' } })));
+    expect(error.code).toBe('E_TARGET');
+    expect(error.message).toBe('gateway (cortex-m4) has no "uart" for the link');
   });
 
   it('rejects input that is not whole samples', async () => {

@@ -4,13 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { loadTarget } from '../../src/target/target.js';
-import {
-  mergeDeviceRecords,
-  parseGatewayStats,
-  parseNodeStats,
-  UNKNOWN_SEQ,
-  type MergeInput,
-} from '../../src/devices-run.js';
+import { mergeDeviceRecords, parseGatewayStats, parseNodeStats, UNKNOWN_SEQ, type MergeInput } from '../../src/devices-run.js';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { LINK_STATUS } from '../../src/devices/frame.js';
 
@@ -57,8 +51,22 @@ const filled = (length: number, value: number): number[] => Array.from({ length 
 
 // A whole graph with three exits (outputs e0, e1: 2 bytes each, final: 3 bytes); the node decides e0 (j = 1) and
 // sends "cut" (4 bytes); the gateway's outputs are e1 and final.
-const node = { name: 'node', target: m0plus, outputs: [{ name: 'e0', bytes: 2 }, { name: 'cut', bytes: 4 }] };
-const gateway = { name: 'gateway', target: m7, outputs: [{ name: 'e1', bytes: 2 }, { name: 'final', bytes: 3 }] };
+const node = {
+  name: 'node',
+  target: m0plus,
+  outputs: [
+    { name: 'e0', bytes: 2 },
+    { name: 'cut', bytes: 4 },
+  ],
+};
+const gateway = {
+  name: 'gateway',
+  target: m7,
+  outputs: [
+    { name: 'e1', bytes: 2 },
+    { name: 'final', bytes: 3 },
+  ],
+};
 const whole = [
   { name: 'e0', bytes: 2 },
   { name: 'e1', bytes: 2 },
@@ -105,7 +113,15 @@ describe('parseNodeStats / parseGatewayStats', () => {
   it('reads the records, the stack high-water mark and the flags', () => {
     const input = mergeInput();
     expect(input.nodeStats.stackBytes).toBe(900);
-    expect(input.nodeStats.records[1]).toEqual({ exit: 1, ticksMeasured: true, sendFailed: false, runTicks: 2000, seq: 1, frameBytes: FRAME, linkTicks: 300 });
+    expect(input.nodeStats.records[1]).toEqual({
+      exit: 1,
+      ticksMeasured: true,
+      sendFailed: false,
+      runTicks: 2000,
+      seq: 1,
+      frameBytes: FRAME,
+      linkTicks: 300,
+    });
     expect(input.gatewayStats.records).toHaveLength(5);
     expect(input.gatewayStats.records[4]).toMatchObject({ exit: -1, status: LINK_STATUS.timeout, seq: UNKNOWN_SEQ });
     expect(input.gatewayStats.stackBytes).toBe(1500);
@@ -173,9 +189,19 @@ describe('mergeDeviceRecords', () => {
     const gatewayRows: Row[] = [{ exit: 0, flags: LINK_STATUS.ok, runTicks: 0, seq: 0, frameBytes: 30, linkTicks: 0 }];
     const [sample] = mergeDeviceRecords({
       node: { name: 'sensor', target: host, outputs: [] },
-      gateway: { name: 'hub', target: host, outputs: [{ name: 'b', bytes: 1 }, { name: 'a', bytes: 2 }] },
+      gateway: {
+        name: 'hub',
+        target: host,
+        outputs: [
+          { name: 'b', bytes: 1 },
+          { name: 'a', bytes: 2 },
+        ],
+      },
       nodeExits: 0,
-      outputs: [{ name: 'a', bytes: 2 }, { name: 'b', bytes: 1 }],
+      outputs: [
+        { name: 'a', bytes: 2 },
+        { name: 'b', bytes: 1 },
+      ],
       samples: 1,
       nodeStats: parseNodeStats(statsBin(rows, 0, 0), 1),
       gatewayStats: parseGatewayStats(statsBin(gatewayRows, 0, 0)),
@@ -193,6 +219,8 @@ describe('mergeDeviceRecords', () => {
 
   it('rejects an output.bin that is not whole records', () => {
     const input = mergeInput();
-    expect(() => mergeDeviceRecords({ ...input, gatewayOutputs: input.gatewayOutputs.subarray(1) })).toThrow(/gateway: output.bin holds 24 bytes, not 5 records of 5/);
+    expect(() => mergeDeviceRecords({ ...input, gatewayOutputs: input.gatewayOutputs.subarray(1) })).toThrow(
+      /gateway: output.bin holds 24 bytes, not 5 records of 5/,
+    );
   });
 });

@@ -50,7 +50,8 @@ function samples(): Float32Array[] {
   const size = sizeOf(test.shape.slice(1));
   const out: Float32Array[] = [];
   for (let s = 0; s < test.shape[0]! && out.length < FAULTY_SAMPLES; s++) out.push((test.data as Float32Array).slice(s * size, (s + 1) * size));
-  for (let s = 0; out.length < FAULTY_SAMPLES; s++) out.push(Float32Array.from(calib.data.subarray(s * size, (s + 1) * size), (v) => Number(v) * PIXEL_SCALE));
+  for (let s = 0; out.length < FAULTY_SAMPLES; s++)
+    out.push(Float32Array.from(calib.data.subarray(s * size, (s + 1) * size), (v) => Number(v) * PIXEL_SCALE));
   return out;
 }
 
@@ -108,7 +109,14 @@ function answerBytes(outputs: Uint8Array, exit: number): number[] {
 beforeAll(async () => {
   dir = await makeTempDir('eennc-devices-qemu-');
   const calibration = { path: `${DIR}/calib_u8.npy`, scale: PIXEL_SCALE, count: 200, method: 'percentile' as const };
-  const compiled = await compileModel({ model: `${DIR}/${MODEL_NAME}.onnx`, target: node.name, precision: 'int8', outDir: join(dir, 'whole'), link: false, calibration });
+  const compiled = await compileModel({
+    model: `${DIR}/${MODEL_NAME}.onnx`,
+    target: node.name,
+    precision: 'int8',
+    outDir: join(dir, 'whole'),
+    link: false,
+    calibration,
+  });
   graph = compiled.graph;
   // The first cut after the first exit: the node answers exit 0, the gateway exits 1 and 2 (renumbered).
   cut = enumerateCuts(graph, compiled.plan.steps).find((c) => c.nodeExits.length === 1 && c.tensor !== undefined)!;
@@ -141,48 +149,58 @@ afterAll(async () => {
 });
 
 describe('runDevices: Fashion-MNIST exits on Cortex-M0+ and Cortex-M7 in two emulators', () => {
-  it('answers every sample as the single-device build, bit for bit, at the same exit', async () => {
-    const run = await runDevices(runOptions(CLEAN_SAMPLES));
-    expect(run.samples).toHaveLength(CLEAN_SAMPLES);
-    const devices = new Set<string | null>();
-    run.samples.forEach((sample, s) => {
-      const want = singleAnswer(s);
-      expect(sample.linkError, `sample ${s}`).toBeUndefined();
-      expect(sample.exitIndex, `sample ${s}`).toBe(want.exit);
-      expect(answerBytes(sample.outputs, sample.exitIndex), `sample ${s}`).toEqual(want.output);
-      expect(sample.device).toBe(want.exit < cut.nodeExits.length ? 'node' : 'gateway');
-      expect(sample.bytesSent).toBe(sample.device === 'node' ? 0 : frameBytes(cut.payloadBytes));
-      // Both devices count instructions under QEMU; the gateway none for a sample the node answered.
-      expect(sample.instructions.node).toBeGreaterThan(0);
-      if (sample.device === 'gateway') expect(sample.instructions.gateway).toBeGreaterThan(0);
-      else expect(sample.instructions.gateway).toBe(0);
-      devices.add(sample.device);
-    });
-    expect(devices).toEqual(new Set(['node', 'gateway']));
-    expect(run.relay.dropped + run.relay.corrupted).toBe(0);
-    expect(run.stackBytes.node).toBeGreaterThan(0);
-    expect(run.stackBytes.gateway).toBeGreaterThan(0);
-  }, RUN_TIMEOUT_MS + 60_000);
+  it(
+    'answers every sample as the single-device build, bit for bit, at the same exit',
+    async () => {
+      const run = await runDevices(runOptions(CLEAN_SAMPLES));
+      expect(run.samples).toHaveLength(CLEAN_SAMPLES);
+      const devices = new Set<string | null>();
+      run.samples.forEach((sample, s) => {
+        const want = singleAnswer(s);
+        expect(sample.linkError, `sample ${s}`).toBeUndefined();
+        expect(sample.exitIndex, `sample ${s}`).toBe(want.exit);
+        expect(answerBytes(sample.outputs, sample.exitIndex), `sample ${s}`).toEqual(want.output);
+        expect(sample.device).toBe(want.exit < cut.nodeExits.length ? 'node' : 'gateway');
+        expect(sample.bytesSent).toBe(sample.device === 'node' ? 0 : frameBytes(cut.payloadBytes));
+        // Both devices count instructions under QEMU; the gateway none for a sample the node answered.
+        expect(sample.instructions.node).toBeGreaterThan(0);
+        if (sample.device === 'gateway') expect(sample.instructions.gateway).toBeGreaterThan(0);
+        else expect(sample.instructions.gateway).toBe(0);
+        devices.add(sample.device);
+      });
+      expect(devices).toEqual(new Set(['node', 'gateway']));
+      expect(run.relay.dropped + run.relay.corrupted).toBe(0);
+      expect(run.stackBytes.node).toBeGreaterThan(0);
+      expect(run.stackBytes.gateway).toBeGreaterThan(0);
+    },
+    RUN_TIMEOUT_MS + 60_000,
+  );
 
-  it('gives a link error, never a wrong answer, for frames damaged on the line', async () => {
-    // One fault per frame on average (about two frames in three hit), half of them drops, half bit flips.
-    const perByte = 1 / frameBytes(cut.payloadBytes);
-    const run = await runDevices(runOptions(FAULTY_SAMPLES, { faults: { dropRate: perByte / 2, corruptRate: perByte / 2, seed: 5 } }));
-    let wrong = 0;
-    let errors = 0;
-    run.samples.forEach((sample, s) => {
-      if (sample.linkError) {
-        errors++;
-        expect(sample.device).toBeNull();
-        return;
-      }
-      const want = singleAnswer(s);
-      if (sample.exitIndex !== want.exit || answerBytes(sample.outputs, sample.exitIndex).join() !== want.output.join()) wrong++;
-    });
-    expect(wrong).toBe(0);
-    expect(run.relay.dropped + run.relay.corrupted).toBeGreaterThan(1);
-    // Several frames hit and caught; the samples the node answered itself are untouched.
-    expect(errors).toBeGreaterThan(1);
-    expect(run.samples.filter((sample) => sample.device === 'node')).toHaveLength(single.exits.filter((exit) => exit < cut.nodeExits.length).length);
-  }, RUN_TIMEOUT_MS + 60_000);
+  it(
+    'gives a link error, never a wrong answer, for frames damaged on the line',
+    async () => {
+      // One fault per frame on average (about two frames in three hit), half of them drops, half bit flips.
+      const perByte = 1 / frameBytes(cut.payloadBytes);
+      const run = await runDevices(runOptions(FAULTY_SAMPLES, { faults: { dropRate: perByte / 2, corruptRate: perByte / 2, seed: 5 } }));
+      let wrong = 0;
+      let errors = 0;
+      run.samples.forEach((sample, s) => {
+        if (sample.linkError) {
+          errors++;
+          expect(sample.device).toBeNull();
+          return;
+        }
+        const want = singleAnswer(s);
+        if (sample.exitIndex !== want.exit || answerBytes(sample.outputs, sample.exitIndex).join() !== want.output.join()) wrong++;
+      });
+      expect(wrong).toBe(0);
+      expect(run.relay.dropped + run.relay.corrupted).toBeGreaterThan(1);
+      // Several frames hit and caught; the samples the node answered itself are untouched.
+      expect(errors).toBeGreaterThan(1);
+      expect(run.samples.filter((sample) => sample.device === 'node')).toHaveLength(
+        single.exits.filter((exit) => exit < cut.nodeExits.length).length,
+      );
+    },
+    RUN_TIMEOUT_MS + 60_000,
+  );
 });

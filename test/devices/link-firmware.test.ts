@@ -1,8 +1,9 @@
 // The device firmware of a multi-device build (templates/c/firmware/main_node.c.hbs, main_gateway.c.hbs, with the
 // link's runtime) around a model project that compileModel wrote: it builds with -Wall -Wextra -Werror on every
 // target, and a node that sends each input as read (a cut before the first step) and a gateway that runs the whole
-// model give the single-device build's answers, on the host over a socket and in two QEMUs over their CMSDK UARTs,
-// also with bytes dropped and flipped on the way (every answer right or a link error, never a wrong one).
+// model give the single-device build's answers, on the host over a socket and in two QEMUs over their CMSDK UARTs
+// (each emulator target's UART0, and Cortex-M0+ to Cortex-M7), also with bytes dropped and flipped on the way
+// (every answer right or a link error, never a wrong one).
 
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -202,6 +203,25 @@ describe('device firmware around a compiled model', () => {
     }
     expect(failures).toEqual([]);
   }, 300_000);
+
+  it("every emulator target's uart is the machine's: a node and a gateway on it exchange frames and answer right", async () => {
+    const expected = await reference();
+    const sampleOutputBytes = expected.outputs.length / SAMPLES;
+    for (const name of listTargets()) {
+      const target = loadTarget(name);
+      if (!target.emulator) continue;
+      const nodeFolder = await deviceProject(target, 'bare');
+      const gatewayFolder = await deviceProject(target, 'gateway');
+      const node = { target, folder: nodeFolder, image: await make(nodeFolder) };
+      const gateway = { target, folder: gatewayFolder, image: await make(gatewayFolder) };
+      await runPair(node, gateway);
+      const records = gatewayRecords(gatewayFolder, sampleOutputBytes);
+      expect(records.map((r) => [r.status, r.sequence, r.exit]), name).toEqual(
+        Array.from({ length: SAMPLES }, (_, s) => [LINK_STATUS.ok, s, expected.exits[s]]),
+      );
+      expect(Buffer.concat(records.map((r) => r.outputs)).equals(expected.outputs), name).toBe(true);
+    }
+  }, 600_000);
 
   it('refuses a device whose model does not match its side of the cut', () => {
     const target = loadTarget('cortex-m0plus');

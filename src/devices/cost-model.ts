@@ -50,8 +50,18 @@ export function evaluateCuts(
     const perExit = inputs.exitSteps.map((exitStep, e) => exitCost(cut, e, exitStep, n, nodeSteps, gatewaySteps, node.target, gateway.target, link));
     const mean = (of: (cost: ExitCost) => number) => perExit.reduce((sum, cost, e) => sum + inputs.exitProbabilities[e]! * of(cost), 0);
     const sides = footprints(cut);
-    const nodeCost = deviceCost(node, sides.node, mean((c) => c.nodeInstructions), perExit.map((c) => c.nodeInstructions));
-    const gatewayCost = deviceCost(gateway, sides.gateway, mean((c) => c.gatewayInstructions), perExit.map((c) => c.gatewayInstructions));
+    const nodeCost = deviceCost(
+      node,
+      sides.node,
+      mean((c) => c.nodeInstructions),
+      perExit.map((c) => c.nodeInstructions),
+    );
+    const gatewayCost = deviceCost(
+      gateway,
+      sides.gateway,
+      mean((c) => c.gatewayInstructions),
+      perExit.map((c) => c.gatewayInstructions),
+    );
     return {
       cut,
       label: cutLabel(cut, inputs.stepNames),
@@ -104,7 +114,8 @@ function exitCost(
     gatewayInstructions,
     linkBytes: frame,
     seconds: nodeInstructions / clockHz(nodeTarget) + (sent ? lineSeconds + gatewayInstructions / clockHz(gatewayTarget) : 0),
-    nanojoules: nodeInstructions * nanojoules(nodeTarget) + (sent ? frame * link.nanojoulesPerByte + gatewayInstructions * nanojoules(gatewayTarget) : 0),
+    nanojoules:
+      nodeInstructions * nanojoules(nodeTarget) + (sent ? frame * link.nanojoulesPerByte + gatewayInstructions * nanojoules(gatewayTarget) : 0),
   };
 }
 
@@ -181,5 +192,7 @@ export function chooseCut(
 
 /** "node (cortex-m0plus) RAM 41,212 B of 32,768 B: 8,444 B over" for each side that does not fit. */
 function overSides(evaluation: CutEvaluation): string[] {
-  return [evaluation.node, evaluation.gateway].filter((side) => !side.fits).map((side) => `${side.device} (${side.target}) ${side.overBy ?? 'does not fit'}`);
+  return [evaluation.node, evaluation.gateway]
+    .filter((side) => !side.fits)
+    .map((side) => `${side.device} (${side.target}) ${side.overBy ?? 'does not fit'}`);
 }

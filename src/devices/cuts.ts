@@ -67,7 +67,7 @@ function checkExitHeads(graph: Graph, made: ReadonlyMap<string, number>, k: numb
   graph.exits?.decisions.forEach((decision, e) => {
     const onNode = e < nodeExits;
     for (const name of [decision.tensor, decision.output]) {
-      if ((made.get(name)! < k) !== onNode) {
+      if (made.get(name)! < k !== onNode) {
         throw new Error(`internal: the cut at ${k} parts early exit "${decision.output}" from "${name}"`);
       }
     }

@@ -135,7 +135,10 @@ const ZERO_BYTE = new Uint8Array([0]);
 export function modelHash(graph: Graph, cut: Cut): number {
   const h = new Fnv1a();
   hashGraph(h, graph);
-  h.string('cut').number(cut.position).string(cut.tensor ?? '').number(cut.payloadBytes);
+  h.string('cut')
+    .number(cut.position)
+    .string(cut.tensor ?? '')
+    .number(cut.payloadBytes);
   for (const exit of cut.nodeExits) h.number(exit);
   return h.value;
 }
@@ -158,7 +161,9 @@ function hashGraph(h: Fnv1a, graph: Graph): void {
   for (const name of graph.outputs) h.string(name);
   const exits = graph.exits;
   if (exits) {
-    h.string('exits').string(exits.policy).string(exits.continues ? 'continues' : '');
+    h.string('exits')
+      .string(exits.policy)
+      .string(exits.continues ? 'continues' : '');
     for (const name of exits.outputs) h.string(name);
     for (const t of exits.thresholds) h.number(t);
     for (const d of exits.decisions) {

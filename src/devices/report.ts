@@ -19,20 +19,18 @@ export function devicesReport(options: DeviceOptions, evaluations: readonly CutE
     devices: options.devices.map((d) => ({ name: d.name, target: d.target.name })),
     chosen: chosen.cut.position,
     cut_given: options.cut ?? null,
-    cuts: evaluations.map(
-      (e): CutRow => ({
-        position: e.cut.position,
-        label: e.label,
-        tensor: e.cut.tensor ?? null,
-        payload_bytes: e.cut.payloadBytes,
-        link_bytes: e.linkBytes,
-        latency_ms: known(e.latencyMs),
-        energy_uj: known(e.energyUj),
-        node: side(e.node),
-        gateway: side(e.gateway),
-        fits: e.fits,
-      }),
-    ),
+    cuts: evaluations.map((e): CutRow => ({
+      position: e.cut.position,
+      label: e.label,
+      tensor: e.cut.tensor ?? null,
+      payload_bytes: e.cut.payloadBytes,
+      link_bytes: e.linkBytes,
+      latency_ms: known(e.latencyMs),
+      energy_uj: known(e.energyUj),
+      node: side(e.node),
+      gateway: side(e.gateway),
+      fits: e.fits,
+    })),
   };
 }
 

@@ -25,7 +25,14 @@ export function splitGraph(graph: Graph, steps: readonly Step[], cut: Cut): Spli
   const exits = graph.exits;
   const j = cut.nodeExits.length;
   const nodeExitOutputs = exits ? exits.outputs.slice(0, j) : [];
-  const gateway = sideGraph(graph, `${graph.name}${GATEWAY_SUFFIX}`, gatewayNodes, [tensor], gatewayOutputs(graph, nodeExitOutputs), gatewayExits(exits, j));
+  const gateway = sideGraph(
+    graph,
+    `${graph.name}${GATEWAY_SUFFIX}`,
+    gatewayNodes,
+    [tensor],
+    gatewayOutputs(graph, nodeExitOutputs),
+    gatewayExits(exits, j),
+  );
   if (cut.position === 0) return { cut, gateway };
   const nodeInputs = graph.inputs.filter((name) => nodeNodes.some((node) => node.inputs.includes(name)));
   const nodeExits: GraphExits | undefined =

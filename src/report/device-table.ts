@@ -80,7 +80,18 @@ export function deviceTableCells(report: DevicesReport): { header: string[]; row
   const [node = { name: 'node' }, gateway = { name: 'gateway' }] = report.devices;
   return {
     numeric: NUMERIC_COLUMNS,
-    header: ['', 'cut', 'where', 'sends', 'link bytes', 'latency ms', 'energy uJ', `${node.name} instructions`, `${gateway.name} instructions`, 'fits'],
+    header: [
+      '',
+      'cut',
+      'where',
+      'sends',
+      'link bytes',
+      'latency ms',
+      'energy uJ',
+      `${node.name} instructions`,
+      `${gateway.name} instructions`,
+      'fits',
+    ],
     rows: report.cuts.map((row) => [
       row.position === report.chosen ? CHOSEN_MARK : '',
       String(row.position),

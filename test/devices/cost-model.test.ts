@@ -12,7 +12,13 @@ import { loadTarget, type Target } from '../../src/target/target.js';
 
 /** A target with the given clock, energy and memory. */
 function target(name: string, hz: number, nanojoules: number, ramBytes: number): Target {
-  return { ...loadTarget('cortex-m4'), name, clock: { hz }, energy: { nanojoulesPerInstruction: nanojoules }, limits: { flashBytes: 100_000, ramBytes } };
+  return {
+    ...loadTarget('cortex-m4'),
+    name,
+    clock: { hz },
+    energy: { nanojoulesPerInstruction: nanojoules },
+    limits: { flashBytes: 100_000, ramBytes },
+  };
 }
 
 const devices: DeviceSpec[] = [

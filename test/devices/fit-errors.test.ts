@@ -13,7 +13,6 @@ import { decisionSteps } from '../../src/schedule/exits.js';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
 
-
 /** Instructions of every step (the fit does not depend on them). */
 const STEP_INSTRUCTIONS = 1000;
 
@@ -36,7 +35,13 @@ describe('a float32 Fashion-MNIST exits model (412 KB of weights) on small devic
   let splits: SplitGraphs[];
   beforeAll(async () => {
     dir = await makeTempDir('eenn-fit-errors-');
-    whole = await compileModel({ model: 'examples/fmnist_branchy/fmnist_branchy.onnx', target: 'cortex-m4', precision: 'float32', outDir: `${dir}/p`, link: false });
+    whole = await compileModel({
+      model: 'examples/fmnist_branchy/fmnist_branchy.onnx',
+      target: 'cortex-m4',
+      precision: 'float32',
+      outDir: `${dir}/p`,
+      link: false,
+    });
     const steps = whole.plan.steps;
     splits = enumerateCuts(whole.graph, steps).map((cut) => splitGraph(whole.graph, steps, cut));
   }, 60_000);
@@ -68,9 +73,17 @@ describe('a float32 Fashion-MNIST exits model (412 KB of weights) on small devic
   }
 
   it('refuses a --cut that does not fit, naming the side and the bytes over', () => {
-    const options = resolveDeviceOptions({ devices: 'node=cortex-m0plus,gateway=cortex-m7', link: 'uart:115200', cut: String(whole.plan.steps.length) })!;
+    const options = resolveDeviceOptions({
+      devices: 'node=cortex-m0plus,gateway=cortex-m7',
+      link: 'uart:115200',
+      cut: String(whole.plan.steps.length),
+    })!;
     const evaluations = evaluate(options);
-    const forced = resolveCut(options.cut!, splits.map((s) => s.cut), whole.plan.steps.map((s) => s.nodes[0]!.name));
+    const forced = resolveCut(
+      options.cut!,
+      splits.map((s) => s.cut),
+      whole.plan.steps.map((s) => s.nodes[0]!.name),
+    );
     const err = errorOf(() => chooseCut(evaluations, options.objective, forced));
     expect(err.code).toBe('E_TARGET');
     const flash = whole.report.memory.flash_bytes;

@@ -29,9 +29,16 @@ function headerDefines(): Map<string, number> {
   for (const line of readFileSync(HEADER, 'utf8').split('\n')) {
     const m = /^\s*#\s*define\s+(EENN_LINK_\w+)\s+(.+?)\s*(\/\*.*)?$/.exec(line);
     if (!m) continue;
-    const terms = m[2]!.replace(/[()]/g, '').split('+').map((term) => term.trim());
+    const terms = m[2]!
+      .replace(/[()]/g, '')
+      .split('+')
+      .map((term) => term.trim());
     const values = terms.map((term) => (defines.has(term) ? defines.get(term)! : Number(term.replace(/u$/i, ''))));
-    if (values.every(Number.isFinite)) defines.set(m[1]!, values.reduce((a, b) => a + b, 0));
+    if (values.every(Number.isFinite))
+      defines.set(
+        m[1]!,
+        values.reduce((a, b) => a + b, 0),
+      );
   }
   return defines;
 }

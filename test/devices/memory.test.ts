@@ -12,7 +12,6 @@ import type { SplitGraphs } from '../../src/devices/types.js';
 import { loadTarget, type Target } from '../../src/target/target.js';
 import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
 
-
 /** The sizes compile.ts's fit check works from. */
 const sizer: ProjectSizer = projectSizer('float32');
 const CODE_BYTES = sizer.codeBytes;
@@ -30,7 +29,13 @@ describe('sideMemory on examples/fmnist_branchy (float32)', () => {
   let splits: SplitGraphs[];
   beforeAll(async () => {
     dir = await makeTempDir('eenn-side-memory-');
-    whole = await compileModel({ model: 'examples/fmnist_branchy/fmnist_branchy.onnx', target: 'cortex-m4', precision: 'float32', outDir: `${dir}/p`, link: false });
+    whole = await compileModel({
+      model: 'examples/fmnist_branchy/fmnist_branchy.onnx',
+      target: 'cortex-m4',
+      precision: 'float32',
+      outDir: `${dir}/p`,
+      link: false,
+    });
     const steps = whole.plan.steps;
     splits = enumerateCuts(whole.graph, steps).map((cut) => splitGraph(whole.graph, steps, cut));
   }, 60_000);
@@ -68,8 +73,13 @@ describe('sideMemory on examples/fmnist_branchy (float32)', () => {
   });
 
   it('says what is over and by how much', () => {
-    expect(fitOf({ flashBytes: 10, ramBytes: 41_212 }, sized('small', 100, 32_768))).toEqual({ fits: false, overBy: 'RAM 41,212 B of 32,768 B: 8,444 B over' });
-    expect(fitOf({ flashBytes: 101, ramBytes: 41_212 }, sized('small', 100, 32_768)).overBy).toBe('flash 101 B of 100 B: 1 B over; RAM 41,212 B of 32,768 B: 8,444 B over');
+    expect(fitOf({ flashBytes: 10, ramBytes: 41_212 }, sized('small', 100, 32_768))).toEqual({
+      fits: false,
+      overBy: 'RAM 41,212 B of 32,768 B: 8,444 B over',
+    });
+    expect(fitOf({ flashBytes: 101, ramBytes: 41_212 }, sized('small', 100, 32_768)).overBy).toBe(
+      'flash 101 B of 100 B: 1 B over; RAM 41,212 B of 32,768 B: 8,444 B over',
+    );
     expect(fitOf({ flashBytes: 100, ramBytes: 32_768 }, sized('small', 100, 32_768))).toEqual({ fits: true });
   });
 

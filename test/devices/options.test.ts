@@ -51,7 +51,7 @@ describe('resolveDeviceOptions', () => {
     expect(err.message).toContain('device name "node" given twice');
   });
 
-  it('refuses an unknown target with loadTarget\'s error', () => {
+  it("refuses an unknown target with loadTarget's error", () => {
     const err = errorOf(() => resolveDeviceOptions({ devices: 'node=cortex-m0plus,gateway=cortex-m99', link: 'uart:115200' }));
     expect(err.code).toBe('E_TARGET');
     expect(err.message).toContain('unknown target "cortex-m99"');
@@ -64,7 +64,9 @@ describe('resolveDeviceOptions', () => {
     expect(one.hint).toContain('--devices takes two devices: the node that reads the input, then the gateway');
     const three = errorOf(() => resolveDeviceOptions({ devices: `${DEVICES},c=cortex-m4`, link: 'uart:115200' }));
     expect(three.hint).toContain('--devices takes two devices');
-    expect(errorOf(() => resolveDeviceOptions({ devices: '1node=cortex-m0plus,gateway=cortex-m7', link: 'uart:115200' })).message).toContain('not a C identifier');
+    expect(errorOf(() => resolveDeviceOptions({ devices: '1node=cortex-m0plus,gateway=cortex-m7', link: 'uart:115200' })).message).toContain(
+      'not a C identifier',
+    );
     expect(errorOf(() => resolveDeviceOptions({ devices: 'cortex-m0plus,cortex-m7', link: 'uart:115200' })).message).toContain('name=target');
   });
 

@@ -30,7 +30,8 @@ function samples(): Float32Array[] {
   const size = sizeOf(test.shape.slice(1));
   const images: Float32Array[] = [];
   for (let s = 0; s < test.shape[0]!; s++) images.push((test.data as Float32Array).slice(s * size, (s + 1) * size));
-  for (let s = 0; s < CALIBRATION_SAMPLES; s++) images.push(Float32Array.from(calib.data.subarray(s * size, (s + 1) * size), (v) => Number(v) * PIXEL_SCALE));
+  for (let s = 0; s < CALIBRATION_SAMPLES; s++)
+    images.push(Float32Array.from(calib.data.subarray(s * size, (s + 1) * size), (v) => Number(v) * PIXEL_SCALE));
   return images;
 }
 
@@ -51,7 +52,8 @@ function checkEveryCut(result: CompileResult, reference: Reference): number {
   const precision = result.report.precision as 'int8' | 'float32';
   for (const cut of cuts) {
     const { node, gateway } = splitGraph(graph, steps, cut);
-    for (const side of [node, gateway]) if (side) expect(emitModel(side, planMemory(side), { modelName: 'side', precision }).weightBytes).toBeGreaterThan(0);
+    for (const side of [node, gateway])
+      if (side) expect(emitModel(side, planMemory(side), { modelName: 'side', precision }).weightBytes).toBeGreaterThan(0);
     if (node && gateway) {
       expect(node.outputs.at(-1)).toBe(cut.tensor);
       expect(node.exits?.continues ?? false).toBe(cut.nodeExits.length > 0);
@@ -105,14 +107,14 @@ describe('splitGraph on examples/fmnist_branchy', () => {
     await removeTempDir(dir);
   });
 
-  it('int8: node then gateway give the whole graph\'s exit and output bits at every cut', async () => {
+  it("int8: node then gateway give the whole graph's exit and output bits at every cut", async () => {
     const calibration = { path: `${DIR}/calib_u8.npy`, scale: PIXEL_SCALE, count: 200, method: 'percentile' as const };
     const result = await compileModel({ model: MODEL, target: 'cortex-m4', precision: 'int8', outDir: `${dir}/int8`, link: false, calibration });
     expect(result.graph.exits?.outputs.length).toBe(3);
     expect(checkEveryCut(result, int8ReferenceRun)).toBeGreaterThan(0);
   }, 120_000);
 
-  it('float32: node then gateway give the whole graph\'s exit and output bits at every cut', async () => {
+  it("float32: node then gateway give the whole graph's exit and output bits at every cut", async () => {
     const result = await compileModel({ model: MODEL, target: 'cortex-m4', precision: 'float32', outDir: `${dir}/float`, link: false });
     expect(checkEveryCut(result, floatReferenceRun)).toBeGreaterThan(0);
   }, 120_000);

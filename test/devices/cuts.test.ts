@@ -73,6 +73,17 @@ describe('enumerateCuts', () => {
     }
     // Some cut has the first exit on the node and the second on the gateway.
     expect(cuts.some((c) => c.nodeExits.length === 1 && c.tensor !== undefined)).toBe(true);
+    // The tensor the first exit's head reads crosses before the head and after it: --cut by that name asks which.
+    const names = steps.map((s) => s.nodes[0]!.name);
+    const repeated = cuts.find((c) => c.tensor !== undefined && cuts.filter((d) => d.tensor === c.tensor).length > 1)!;
+    const twice = cuts.filter((c) => c.tensor === repeated.tensor);
+    expect(twice.map((c) => c.nodeExits.length)).toEqual([0, 1]);
+    const err = errorOf(() => resolveCut(twice[0]!.tensor!, cuts, names));
+    expect(err.code).toBe('E_USAGE');
+    expect(err.message).toBe(`--cut ${twice[0]!.tensor}: tensor "${twice[0]!.tensor}" crosses at 2 cuts`);
+    expect(err.hint).toBe(
+      `give the position instead: ${twice.map((c) => `${c.position} (after ${names[c.position - 1]}, sends ${c.tensor})`).join('; ')}`,
+    );
   });
 });
 

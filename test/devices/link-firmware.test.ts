@@ -26,8 +26,12 @@ const SAMPLES = 6;
 const RUN_LIMIT_MS = 60_000;
 const STATS_RECORD_BYTES = 32;
 const STATS_TRAILER_BYTES = 16;
-/** Largest ratio between two measurements of the same work (a SysTick interrupt or two more or less). */
-const SAME_WORK_SPREAD = 1.02;
+/**
+ * Largest ratio between two measurements of receiving the same frame: a byte the UART driver had to wait for costs
+ * an instruction or so more than one already there (the wait loop's own branch), and how many bytes wait depends on
+ * the emulated line. Counted with the waits, the ratio was over 3.
+ */
+const SAME_WORK_SPREAD = 1.1;
 
 interface Project {
   folder: string;

@@ -82,7 +82,7 @@ int32_t eenn_link_recv(uint8_t *data, uint32_t length, uint32_t timeout_ms);
 
 /**
  * Counter ticks (eenn_platform.h) eenn_link_recv spent waiting for bytes that had not arrived yet, summed since
- * start-up, the measuring itself included: a transport that can tell adds to it (eenn_link_uart_cmsdk.c), others
+ * start-up: a transport that can tell adds to it (eenn_link_uart_cmsdk.c), others
  * leave it 0. eenn_link_recv_frame reports each frame's share, so that the work of receiving can be told from the
  * wait for the sender (which depends on the line, or under emulation on the host's speed).
  */

@@ -35,13 +35,8 @@ typedef char eenn_link_baud_within_uart_range[(UART_BAUDDIV_VALUE >= UART_MIN_BA
 /* Milliseconds per second: the counter's ticks per millisecond are EENN_COUNTER_HZ / MS_PER_SECOND. */
 #define MS_PER_SECOND 1000u
 
-/* Ticks of one eenn_counter_read() call (two reads back to back), which a wait's measurement adds to the wait. */
-static uint64_t counter_read_ticks;
-
 void eenn_link_init(void)
 {
-    const uint64_t first = eenn_counter_read();
-    counter_read_ticks = eenn_counter_read() - first;
 
     UART_CTRL = 0u;
     UART_BAUDDIV = UART_BAUDDIV_VALUE;
@@ -63,21 +58,23 @@ int32_t eenn_link_recv(uint8_t *data, uint32_t length, uint32_t timeout_ms)
 {
     const uint64_t timeout_ticks = (uint64_t)timeout_ms * (EENN_COUNTER_HZ / MS_PER_SECOND);
     for (uint32_t i = 0u; i < length; i++) {
+        /*
+         * Every byte takes the same path, so that the work outside the wait is the same whether the byte was
+         * there or not: one counter read before the first look, the wait counted from it to the read after
+         * the look that found the byte (0 when the first did).
+         */
+        const uint64_t start = eenn_counter_read();
+        uint64_t now = start;
         uint32_t state = UART_STATE;
-        if ((state & UART_STATE_RX_FULL) == 0u) {
-            /* Not there yet: wait, and count the wait (the counter's reads included) apart from the work. */
-            const uint64_t start = eenn_counter_read();
-            uint64_t now = start;
-            while ((state & UART_STATE_RX_FULL) == 0u) {
-                if (timeout_ms != 0u && now - start >= timeout_ticks) {
-                    eenn_link_wait_ticks += now - start + counter_read_ticks;
-                    return EENN_LINK_E_TIMEOUT;
-                }
-                state = UART_STATE;
-                now = eenn_counter_read();
+        while ((state & UART_STATE_RX_FULL) == 0u) {
+            if (timeout_ms != 0u && now - start >= timeout_ticks) {
+                eenn_link_wait_ticks += now - start;
+                return EENN_LINK_E_TIMEOUT;
             }
-            eenn_link_wait_ticks += now - start + counter_read_ticks;
+            state = UART_STATE;
+            now = eenn_counter_read();
         }
+        eenn_link_wait_ticks += now - start;
         if ((state & UART_STATE_RX_OVERRUN) != 0u) {
             /* A byte was lost: the frame's CRC or length will tell. */
             UART_STATE = UART_STATE_RX_OVERRUN;

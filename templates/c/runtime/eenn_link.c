@@ -8,7 +8,7 @@
 #include "eenn_platform.h"
 
 /* Header bytes after the magic: what a bad header gives back to the hunt. */
-#define HEADER_AFTER_MAGIC (EENN_LINK_HEADER_BYTES - 2u)
+#define HEADER_AFTER_MAGIC (EENN_LINK_HEADER_BYTES - EENN_LINK_MAGIC_BYTES)
 
 /*
  * Bytes taken from the link but not used yet: the header of a frame refused for its type, length or model is
@@ -86,7 +86,7 @@ static int32_t read_bytes(uint8_t *data, uint32_t length, uint32_t timeout_ms)
 static void give_back_header(const uint8_t *header)
 {
     for (uint32_t i = 0u; i < HEADER_AFTER_MAGIC; i++) {
-        replay.bytes[i] = header[2u + i];
+        replay.bytes[i] = header[EENN_LINK_MAGIC_BYTES + i];
     }
     replay.count = HEADER_AFTER_MAGIC;
     replay.next = 0u;
@@ -101,7 +101,7 @@ static int32_t hunt_magic(eenn_link_frame_t *frame, uint64_t *waited)
     uint8_t byte = 0u;
     uint32_t seen_first = 0u;
     for (;;) {
-        const int32_t status = read_bytes(&byte, 1u, 0u);
+        const int32_t status = read_bytes(&byte, 1u, EENN_LINK_WAIT_FOREVER);
         if (status != EENN_LINK_OK) {
             return status;
         }
@@ -123,8 +123,8 @@ static int32_t recv_rest(uint32_t model_hash, uint8_t *payload, uint32_t payload
     uint8_t header[EENN_LINK_HEADER_BYTES];
     header[0] = (uint8_t)EENN_LINK_MAGIC_0;
     header[1] = (uint8_t)EENN_LINK_MAGIC_1;
-    frame->bytes = 2u;
-    status = read_bytes(&header[2], HEADER_AFTER_MAGIC, EENN_LINK_TIMEOUT_MS);
+    frame->bytes = EENN_LINK_MAGIC_BYTES;
+    status = read_bytes(&header[EENN_LINK_MAGIC_BYTES], HEADER_AFTER_MAGIC, EENN_LINK_TIMEOUT_MS);
     if (status != EENN_LINK_OK) {
         return status;
     }

@@ -32,6 +32,7 @@ extern "C" {
 /* The two bytes every frame starts with ("ee" of eenn, "L" of link). */
 #define EENN_LINK_MAGIC_0 0xEEu
 #define EENN_LINK_MAGIC_1 0x4Cu
+#define EENN_LINK_MAGIC_BYTES 2u
 
 /* Frame types. */
 #define EENN_LINK_TYPE_TENSOR 1u /* the cut tensor of one sample */
@@ -61,6 +62,9 @@ extern "C" {
 /* A sequence number not known (the frame's header was not read). */
 #define EENN_LINK_SEQUENCE_UNKNOWN 0xFFFFFFFFu
 
+/* eenn_link_recv's timeout that waits as long as it takes. */
+#define EENN_LINK_WAIT_FOREVER 0u
+
 /* The inter-byte timeout inside a frame, in milliseconds; the Makefile passes its LINK_TIMEOUT_MS. */
 #ifndef EENN_LINK_TIMEOUT_MS
 #define EENN_LINK_TIMEOUT_MS 1000u
@@ -76,7 +80,7 @@ int32_t eenn_link_send(const uint8_t *data, uint32_t length);
 
 /**
  * Receive exactly `length` bytes into `data`, each within `timeout_ms` milliseconds of the one before (of the call
- * for the first); `timeout_ms` 0 waits forever. Returns EENN_LINK_OK, EENN_LINK_E_TIMEOUT or EENN_LINK_E_IO.
+ * for the first); `timeout_ms` EENN_LINK_WAIT_FOREVER (0) waits as long as it takes. Returns EENN_LINK_OK, EENN_LINK_E_TIMEOUT or EENN_LINK_E_IO.
  */
 int32_t eenn_link_recv(uint8_t *data, uint32_t length, uint32_t timeout_ms);
 

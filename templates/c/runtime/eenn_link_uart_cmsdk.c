@@ -67,7 +67,7 @@ int32_t eenn_link_recv(uint8_t *data, uint32_t length, uint32_t timeout_ms)
         uint64_t now = start;
         uint32_t state = UART_STATE;
         while ((state & UART_STATE_RX_FULL) == 0u) {
-            if (timeout_ms != 0u && now - start >= timeout_ticks) {
+            if (timeout_ms != EENN_LINK_WAIT_FOREVER && now - start >= timeout_ticks) {
                 eenn_link_wait_ticks += now - start;
                 return EENN_LINK_E_TIMEOUT;
             }

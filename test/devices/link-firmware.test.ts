@@ -260,6 +260,26 @@ describe('device firmware around a compiled model', () => {
     expect(nodeStats.readUInt32LE(20)).toBe(784 + FRAME_OVERHEAD_BYTES);
   }, 300_000);
 
+  it('host: without EENN_LINK_PORT both finish, the node recording each frame as not sent, the gateway no frame', async () => {
+    const host = loadTarget('host');
+    const nodeFolder = await deviceProject(host, 'bare');
+    const gatewayFolder = await deviceProject(host, 'gateway');
+    writeFileSync(join(nodeFolder, 'input.bin'), inputs);
+    const env = { EENN_LINK_PORT: '' };
+    const node = await execa(await make(nodeFolder), [], { cwd: nodeFolder, env, reject: false, timeout: RUN_LIMIT_MS });
+    const gateway = await execa(await make(gatewayFolder), [], { cwd: gatewayFolder, env, reject: false, timeout: RUN_LIMIT_MS });
+    expect([node.exitCode, gateway.exitCode]).toEqual([0, 0]);
+    expect(node.stderr).toMatch(/set EENN_LINK_PORT/);
+    const nodeStats = readFileSync(join(nodeFolder, 'stats.bin'));
+    const sendFailed = 2;
+    for (let s = 0; s < SAMPLES; s++) {
+      expect(nodeStats.readUInt32LE(s * STATS_RECORD_BYTES + 4) & sendFailed).toBe(sendFailed);
+      expect(nodeStats.readUInt32LE(s * STATS_RECORD_BYTES + 20)).toBe(0);
+    }
+    const sampleOutputBytes = (await project('host')).outputBytes.reduce((sum, bytes) => sum + bytes, 0);
+    expect(gatewayRecords(gatewayFolder, sampleOutputBytes)).toEqual([]);
+  }, 300_000);
+
   it('QEMU: node on cortex-m0plus, gateway on cortex-m7, over their UARTs: the same answers; with faults, right or an error', async () => {
     const expected = await reference();
     const m0 = loadTarget('cortex-m0plus');

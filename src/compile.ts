@@ -12,7 +12,7 @@ import { arenaBudgetBytes, arenaPlanOptions, DEFAULT_ARENA_POLICY, type ArenaPol
 import { planMemory, tensorBytes, type MemoryPlan } from './schedule/memory-plan.js';
 import { emitModel } from './codegen/emit-model.js';
 import { nodeMacs } from './ops/macs.js';
-import { firmwareBufferBytes, makefileOutputs, renderFirmware } from './codegen/firmware.js';
+import { firmwareBufferBytes, makefileOutputs, renderFirmware, type DeviceFirmware } from './codegen/firmware.js';
 import { loadTarget, type Target } from './target/target.js';
 import { checkOptimization } from './target/arguments.js';
 import { buildFirmware, findProgram, type FirmwareImage } from './toolchain/index.js';
@@ -30,7 +30,8 @@ import type { IntermittentOptions, TaskPlan } from './intermittent/index.js';
 import { buildIntermittent } from './intermittent-build.js';
 import type { IntermittentSizes } from './codegen/intermittent.js';
 import { encodeInput } from './io-codec.js';
-import type { ProjectSizer } from './devices/index.js';
+import { planDevices, type DevicesPlan } from './devices-build.js';
+import { devicesReport, type DeviceOptions, type ProjectSizer } from './devices/index.js';
 import { exitsTaken, exitTableOf, measureExitInstructions, type ExitInstructions, type ImageInFolder } from './measure-exits.js';
 
 export type Precision = 'int8' | 'float32';
@@ -70,6 +71,11 @@ export interface CompileOptions {
    * fit one power-on window, measured on the target's emulator (src/intermittent-build.ts). Default: a plain build.
    */
   intermittent?: IntermittentOptions;
+  /**
+   * A multi-device build (--devices, --link, --objective, --cut): the model is split at one cut of its schedule
+   * between a node and a gateway, one C project each (src/devices-build.ts). Default: one device, `target`.
+   */
+  devices?: DeviceOptions;
 }
 
 export interface CalibrationSource {
@@ -99,6 +105,32 @@ export interface CompileResult {
   outputBytes: number[];
   /** The output that answers when no early exit is taken: the final exit's (also with --no-exits), else the first. */
   finalOutput: string;
+  /** A multi-device build: the chosen split and each device's project (`outDir`/<device name>/). */
+  devices?: DevicesResult;
+}
+
+/** One device's part of a multi-device build. */
+export interface DeviceBuild {
+  name: string;
+  role: 'node' | 'gateway';
+  target: Target;
+  /** The part of the model it runs; undefined for a node that only sends the input (the cut at position 0). */
+  graph?: Graph;
+  /** Its C project: `outDir`/<name>. */
+  dir: string;
+  /** The linked image, when `link` was set. */
+  image?: FirmwareImage;
+  /** Its model's output names and bytes, in model.h's order (the records of its output.bin). */
+  outputNames: string[];
+  outputBytes: number[];
+  report: BuildReport;
+}
+
+/** What a multi-device build made. */
+export interface DevicesResult {
+  plan: DevicesPlan;
+  /** The node first; no gateway when everything runs on the node. */
+  sides: DeviceBuild[];
 }
 
 /** Code and runtime the firmware needs besides the weights, for the fit check before linking. */
@@ -138,6 +170,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
         })
       : imported.graph;
   const graph = exits ? inFile(options.model, () => attachExits(compiled, exits)) : compiled;
+  if (options.devices) return compileDevices(graph, floatGraph, options, options.devices, modelName, notes);
   const project = options.intermittent
     ? await intermittentProject(graph, target, options, options.intermittent, modelName, notes)
     : emitProject(graph, target, options, modelName, notes);
@@ -200,7 +233,15 @@ interface SplitPlan {
  * Plan the memory of `graph` (or take the plan and tasks of an intermittent build: `split`), emit the model and its
  * firmware, and check that it fits the target (before linking).
  */
-function emitProject(graph: Graph, target: Target, options: CompileOptions, modelName: string, notes: string[], split?: SplitPlan): Project {
+function emitProject(
+  graph: Graph,
+  target: Target,
+  options: CompileOptions,
+  modelName: string,
+  notes: string[],
+  split?: SplitPlan,
+  device?: DeviceFirmware,
+): Project {
   const policy = options.arena ?? DEFAULT_ARENA_POLICY;
   const plan = split?.plan ?? planMemory(graph, arenaPlanOptions(graph, target, policy));
   if (split) {
@@ -231,6 +272,7 @@ function emitProject(graph: Graph, target: Target, options: CompileOptions, mode
     optimization: options.optimization,
     exits: emitted.exits,
     ...(split ? { intermittent: { nvm: split.tasks.nvm } } : {}),
+    ...(device ? { device } : {}),
   });
 
   const report = buildReport(graph, plan, target, options.precision, modelName, notes, emitted.weightBytes);
@@ -240,6 +282,156 @@ function emitProject(graph: Graph, target: Target, options: CompileOptions, mode
   if (split) report.memory.ram_bytes = state.sramBytes + target.stackBytes;
   checkFit(report, target, options.model, ioBufferBytes, false);
   return { files: new Map([...emitted.files, ...firmware]), plan, report, inputBytes, outputBytes, ioBufferBytes, state };
+}
+
+/** Calibration samples the multi-device build measures each step's cost on (the costs barely depend on the data). */
+const DEVICE_MEASURED_SAMPLES = 4;
+
+/**
+ * A multi-device build: choose the cut (src/devices-build.ts), emit one project per device into `outDir`/<name>/
+ * (each builds alone with make), link each, and write the report with the cut table at the top of `outDir`.
+ */
+async function compileDevices(
+  graph: Graph,
+  floatGraph: Graph,
+  options: CompileOptions,
+  devices: DeviceOptions,
+  modelName: string,
+  notes: string[],
+): Promise<CompileResult> {
+  const [node, gateway] = devices.devices as [DeviceOptions['devices'][0], DeviceOptions['devices'][0]];
+  const single = graph.inputs.length === 1;
+  const samples = options.calibration && single ? readCalibrationSamples(graph, options.calibration) : [];
+  const measured = samples.slice(0, DEVICE_MEASURED_SAMPLES).map((sample) => encodeInput(graph.tensors.get(graph.inputs[0]!)!, sample).bytes);
+  const sampleBytes = measured.length > 0 ? concatBytes(measured) : measuringSample(graph, options);
+  const taken = graph.exits && samples.length > 0 ? exitsTaken(graph, samples).taken : [];
+  const policy = options.arena ?? DEFAULT_ARENA_POLICY;
+  const plan = await planDevices({
+    graph,
+    precision: options.precision,
+    devices,
+    model: options.model,
+    modelName,
+    optimization: options.optimization,
+    planFor: (part, target) => arenaPlanOptions(part, target, policy),
+    policy,
+    sizer: projectSizer(options.precision),
+    samples: { bytes: sampleBytes, count: Math.max(1, measured.length) },
+    taken,
+    onProgress: options.onProgress,
+    notes,
+  });
+  const { split, chosen } = plan;
+  const cutBytes = chosen.cut.payloadBytes;
+  const nodeExits = chosen.cut.nodeExits.length;
+  const parts: { device: DeviceOptions['devices'][0]; role: 'node' | 'gateway'; graph?: Graph; project: Project }[] = [];
+  const link = { modelHash: plan.hash, cutTensor: chosen.cut.tensor ?? '', payloadBytes: cutBytes, baud: devices.link.baud };
+  const nodeFirmware: DeviceFirmware = { role: 'node', ...link, nodeExits, ...(split.node ? {} : { noModel: true }) };
+  parts.push({
+    device: node,
+    role: 'node',
+    graph: split.node,
+    // All on the node: nothing to send, its project is the single-device one (main.c).
+    project: !split.node
+      ? forwardingProject(graph, node.target, options, modelName, nodeFirmware)
+      : split.gateway
+        ? emitProject(split.node, node.target, options, modelName, notes, undefined, nodeFirmware)
+        : emitProject(split.node, node.target, options, modelName, notes),
+  });
+  if (split.gateway) {
+    const gatewayFirmware: DeviceFirmware = { role: 'gateway', ...link, nodeExits: 0 };
+    parts.push({
+      device: gateway,
+      role: 'gateway',
+      graph: split.gateway,
+      project: emitProject(split.gateway, gateway.target, options, modelName, notes, undefined, gatewayFirmware),
+    });
+  }
+  const files = new Map<string, string | Uint8Array>();
+  for (const part of parts) for (const [path, content] of part.project.files) files.set(`${part.device.name}/${path}`, content);
+  const weightBytes = parts.reduce((sum, part) => sum + part.project.report.memory.weights_bytes, 0);
+  const report = buildReport(graph, plan.plan, node.target, options.precision, modelName, notes, weightBytes);
+  report.target = devices.devices.map((device) => `${device.name}=${device.target.name}`).join(',');
+  const sides: DeviceBuild[] = parts.map((part) => ({
+    name: part.device.name,
+    role: part.role,
+    target: part.device.target,
+    ...(part.graph ? { graph: part.graph } : {}),
+    dir: join(options.outDir, part.device.name),
+    outputNames: part.graph?.outputs ?? [],
+    outputBytes: part.project.outputBytes,
+    report: part.project.report,
+  }));
+  const finish = async (tempDir: string): Promise<void> => {
+    for (const [index, part] of parts.entries()) {
+      const side = sides[index]!;
+      const dir = join(tempDir, part.device.name);
+      if (options.link ?? true) {
+        const built = await buildFirmware(dir, part.device.target, { optimization: options.optimization });
+        const memory = part.project.report.memory;
+        memory.flash_bytes = built.flash_bytes;
+        memory.ram_bytes = built.ram_bytes + built.stack_reserved_bytes;
+        memory.stack_bytes = built.stack_reserved_bytes;
+        memory.measured = true;
+        checkFit(part.project.report, part.device.target, options.model, part.project.ioBufferBytes, true);
+        side.image = { ...built, elfPath: join(side.dir, basename(built.elfPath)) };
+      }
+      await writeFile(join(dir, 'report.json'), JSON.stringify(part.project.report, null, 2) + '\n');
+      await writeFile(join(dir, 'report.html'), renderReportHtml(part.project.report));
+    }
+    report.memory = { ...sides[0]!.report.memory };
+    report.devices = devicesReport(devices, plan.evaluations, chosen);
+    await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    await writeFile(join(tempDir, 'report.html'), renderReportHtml(report));
+  };
+  const keep = [options.model, ...(options.calibration ? [options.calibration.path] : [])];
+  const makeOutputs = parts.flatMap((part) => makefileOutputs(modelName).map((output) => `${part.device.name}/${output}`));
+  await writeDirAtomically(options.outDir, files, { force: options.force, keep, makeOutputs, finish }).catch((err: unknown) => {
+    throw err instanceof EennError ? err.withFile(options.model) : err;
+  });
+  const final = finalOutput(floatGraph, options.exits);
+  const inputBytes = graph.inputs.map((name) => tensorBytes(graph.tensors.get(name)!));
+  const outputBytes = graph.outputs.map((name) => tensorBytes(graph.tensors.get(name)!));
+  return {
+    graph,
+    floatGraph,
+    target: node.target,
+    plan: plan.plan,
+    report,
+    outDir: options.outDir,
+    inputBytes,
+    outputBytes,
+    finalOutput: final,
+    devices: { plan, sides },
+  };
+}
+
+/** The node's project where the cut is at the model input: no model, a firmware that frames and sends each input. */
+function forwardingProject(graph: Graph, target: Target, options: CompileOptions, modelName: string, device: DeviceFirmware): Project {
+  const inputBytes = graph.inputs.map((name) => tensorBytes(graph.tensors.get(name)!));
+  const files = renderFirmware(target, {
+    modelName,
+    kernelSources: [],
+    modelSources: [],
+    inputBytes,
+    outputBytes: [],
+    optimization: options.optimization,
+    device,
+  });
+  const plan = planMemory({ ...graph, nodes: [], outputs: [...graph.inputs] }, {});
+  const report = buildReport({ ...graph, nodes: [], outputs: [...graph.inputs] }, plan, target, options.precision, modelName, [], 0);
+  return { files: new Map(files), plan, report, inputBytes, outputBytes: [], ioBufferBytes: firmwareBufferBytes(inputBytes, []), state: NO_STATE };
+}
+
+/** Byte arrays one after the other. */
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    all.set(part, offset);
+    offset += part.length;
+  }
+  return all;
 }
 
 /** The state of a plain build: none. */

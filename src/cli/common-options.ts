@@ -8,6 +8,7 @@ import { DEFAULT_PERCENTILE } from '../quantize/calibrate.js';
 import type { CalibrationSource, CompileOptions } from '../compile.js';
 import { DEFAULT_TARGET_NAME, loadTarget } from '../target/target.js';
 import type { IntermittentOptions } from '../intermittent/index.js';
+import type { DeviceOptions } from '../devices/index.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { makeTempDir } from '../util/temp-dirs.js';
 import type { ArenaPolicy } from '../schedule/arena-budget.js';
@@ -16,6 +17,7 @@ import type { ExitOptions } from '../exits/index.js';
 import {
   collectInputShape,
   numberOption,
+  parseLinkFaultRate,
   parseArenaPolicy,
   parseCalibrationMethod,
   parseCount,
@@ -30,7 +32,7 @@ import {
   type Precision,
 } from './options.js';
 
-export interface SharedOptions extends CalibrationOptions, ExitCommandOptions, IntermittentCommandOptions {
+export interface SharedOptions extends CalibrationOptions, ExitCommandOptions, IntermittentCommandOptions, DeviceCommandOptions {
   target: string;
   precision: Precision;
   inputShape: string[];
@@ -129,6 +131,40 @@ export function withIntermittentOptions(command: Command, failures = false): Com
     .option('--seed <s>', `intermittent: seed of the failure schedules (default ${DEFAULT_FAILURE_SEED})`, numberOption(parseSeed, '--seed'));
 }
 
+/** The multi-device options as commander leaves them (build, run, test; --link-faults: test only). */
+export interface DeviceCommandOptions {
+  devices?: string;
+  /** --link's spec; build's --no-link shares the name (false), and commander may leave true where neither is given. */
+  link?: string | boolean;
+  objective?: string;
+  cut?: string;
+  linkFaults?: number;
+}
+
+/**
+ * Add --devices, --link, --objective and --cut (build, run, test); with `faults`, also --link-faults (test). They are
+ * checked against each other and the targets in compileOptionsFrom (src/devices/options.ts).
+ */
+export function withDeviceOptions(command: Command, faults = false): Command {
+  command
+    .option(
+      '--devices <list>',
+      'split the model across two devices, the node that reads the input then the gateway, e.g. node=cortex-m0plus,gateway=cortex-m7 (one C project each; --target is not used)',
+    )
+    .option('--link <spec>', 'devices: the link between them, uart:BAUD[,latency-us=N][,nj-per-byte=N] (e.g. uart:115200)')
+    .option('--objective <o>', 'devices: what the cut minimises, latency (default) or energy per inference')
+    .option(
+      '--cut <step>',
+      'devices: cut here instead of where the cost model says: a position of the cut table (0 = all on the gateway), or the name of the tensor or node the node part ends with',
+    );
+  if (!faults) return command;
+  return command.option(
+    '--link-faults <rate>',
+    'devices: drop or corrupt each byte on the link with this probability (seeded by --seed): every sample must then answer bit for bit or report a link error',
+    numberOption(parseLinkFaultRate, '--link-faults'),
+  );
+}
+
 /** Add --target, --precision, --input-shape, --opt, --arena, the early-exit options and --json to a command. */
 export function withSharedOptions(command: Command): Command {
   command
@@ -168,6 +204,14 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
     .map(([name]) => name);
   // --intermittent and its budget are checked against the target before any work (E_USAGE, E_TARGET).
   const intermittent = await intermittentFrom(options);
+  const devices = await devicesFrom(options);
+  if (devices && intermittent) {
+    throw new EennError({
+      code: 'E_USAGE',
+      message: '--devices and --intermittent cannot be combined: a multi-device build is not split into power-failure tasks',
+      hint: 'build the node alone with --intermittent, or the two devices without it',
+    });
+  }
   if (options.precision === 'float32' && int8Only.length > 0) {
     log(
       `note: ${int8Only.join(', ')} only ${int8Only.length === 1 ? 'applies' : 'apply'} to int8 builds; this float32 build does not use ${int8Only.length === 1 ? 'it' : 'them'}`,
@@ -187,7 +231,30 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
     force: options.force,
     exits: exitOptionsFrom(options),
     ...(intermittent ? { intermittent } : {}),
+    ...(devices ? { devices } : {}),
   };
+}
+
+/** DeviceOptions from the command line (undefined without --devices); the targets are read only when --devices names them. */
+async function devicesFrom(options: SharedOptions): Promise<DeviceOptions | undefined> {
+  const raw = {
+    devices: options.devices,
+    link: typeof options.link === 'string' ? options.link : undefined,
+    objective: options.objective,
+    cut: options.cut,
+  };
+  if (Object.values(raw).every((value) => value === undefined)) {
+    if (options.linkFaults !== undefined) {
+      throw new EennError({
+        code: 'E_USAGE',
+        message: '--link-faults applies only to multi-device builds, and --devices is not given',
+        hint: 'add --devices node=T1,gateway=T2 --link uart:BAUD, or leave out --link-faults',
+      });
+    }
+    return undefined;
+  }
+  const { resolveDeviceOptions } = await import('../devices/index.js');
+  return resolveDeviceOptions(raw);
 }
 
 /** IntermittentOptions from the command line (undefined without --intermittent); the target is read only when a flag asks. */

@@ -7,12 +7,13 @@ import type { CompileOptions, CompileResult } from '../compile.js';
 import { readSamples } from '../data/index.js';
 import { DATA_FILE_BYTES } from '../data/read-bytes.js';
 import { checkRegularFile } from '../util/read-file.js';
-import { compileOptionsFrom, log, type SampleOptions, type SharedOptions } from './common-options.js';
+import { compileOptionsFrom, DEFAULT_FAILURE_SEED, log, type SampleOptions, type SharedOptions } from './common-options.js';
 import { timeoutMs } from './options.js';
 import { decodeOutput, encodeSamples, type EncodedInput } from '../io-codec.js';
 import { answeringOutput, exitName, floatReferenceRun, type ReferenceRun } from '../exit-reference.js';
 import type { IntermittentReport } from '../report/task-table.js';
 import type { FirmwareRun } from '../toolchain/index.js';
+import type { DeviceAnswer, LinkFaults } from '../devices-execute.js';
 
 export interface SampleResult {
   /** Outputs as floats (int8 outputs dequantized). */
@@ -27,6 +28,8 @@ export interface SampleResult {
   answer: string;
   /** What this sample cost on the target (only the layers it ran); null where nothing counts them (host). */
   instructions: number | null;
+  /** A multi-device run: which device answered, what crossed the link, each device's instructions. */
+  device?: DeviceAnswer;
 }
 
 export interface Execution {
@@ -103,11 +106,13 @@ export interface ExecuteOptions extends SharedOptions, SampleOptions {
  */
 export async function buildAndExecute(model: string, options: ExecuteOptions, path: string | undefined, doing: string): Promise<Execution> {
   const compileOptions = await compileOptionsFrom(model, options, options.outDir);
-  log(`eennc: ${doing} (${compileOptions.precision})`);
-  return execute(compileOptions, { path, scale: options.scale, count: options.count }, timeoutMs(options.timeout));
+  const devices = compileOptions.devices?.devices.map((d) => `${d.name} (${d.target.name})`).join(' and ');
+  log(`eennc: ${devices ? doing.replace(` on ${options.target}`, '') + ` on ${devices}` : doing} (${compileOptions.precision})`);
+  const faults = options.linkFaults === undefined ? undefined : { rate: options.linkFaults, seed: options.seed ?? DEFAULT_FAILURE_SEED };
+  return execute(compileOptions, { path, scale: options.scale, count: options.count }, timeoutMs(options.timeout), faults);
 }
 
-export async function execute(options: CompileOptions, data: DataOptions, timeoutMs: number): Promise<Execution> {
+export async function execute(options: CompileOptions, data: DataOptions, timeoutMs: number, linkFaults?: LinkFaults): Promise<Execution> {
   // Loaded here, not at the top: `eennc --help` and `eennc targets` start without the compiler and the toolchain.
   const [{ compileModel }, { runFirmware }] = await Promise.all([import('../compile.js'), import('../toolchain/index.js')]);
   // An input file that cannot be read at all stops the command now, not after the firmware build.
@@ -117,10 +122,29 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
   const inputs = loadInputs(graph, data.path ?? options.model, { ...data, requireFinite: options.precision !== 'float32' });
   const inputTensor = graph.tensors.get(singleInput(graph, options.model).name)!;
   const { encoded, bytes } = encodeSamples(inputTensor, inputs);
+  if (compiled.devices) {
+    const { executeDevices } = await import('../devices-execute.js');
+    const run = await executeDevices(compiled, bytes, inputs.length, timeoutMs, linkFaults);
+    return { compiled, inputs, encoded, samples: decodeSamples(compiled, run.run, run.answers), stackBytes: run.run.stackBytes, run: run.run };
+  }
   // An intermittent build's firmware traces its tasks: FirmwareRun.taskInstructions, what failure schedules compare with.
   const run = await runFirmware(image!.elfPath, target, bytes, { samples: inputs.length, timeoutMs });
-  const samples = run.outputs.map((out, i): SampleResult => {
-    const exitIndex = graph.exits ? takenExit(graph, run.exits[i], image!.elfPath, i) : 0;
+  return { compiled, inputs, encoded, samples: decodeSamples(compiled, run), stackBytes: run.stackBytes, run };
+}
+
+/**
+ * Each sample's outputs as the firmware wrote them, decoded, with the exit that answered; `answers` (a multi-device
+ * run) adds which device answered, and a sample a link fault lost has no outputs.
+ */
+function decodeSamples(compiled: CompileResult, run: FirmwareRun, answers?: readonly DeviceAnswer[]): SampleResult[] {
+  const { graph } = compiled;
+  const image = compiled.image?.elfPath ?? compiled.outDir;
+  return run.outputs.map((out, i): SampleResult => {
+    const device = answers?.[i];
+    if (device && device.name === null) {
+      return { outputs: {}, raw: {}, exit: 'none', exitIndex: -1, answer: '', instructions: null, device };
+    }
+    const exitIndex = graph.exits ? takenExit(graph, run.exits[i], image, i) : 0;
     // With exits, only the taken exit's output was written: the other outputs' bytes mean nothing.
     const computed = graph.exits ? [answeringOutput(graph, exitIndex)] : graph.outputs;
     const outputs: Record<string, Float32Array> = {};
@@ -137,9 +161,8 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
     });
     const exit = exitName(graph, exitIndex);
     const answer = graph.exits ? answeringOutput(graph, exitIndex) : compiled.finalOutput;
-    return { outputs, raw, exit, exitIndex, answer, instructions: run.instructions[i] ?? null };
+    return { outputs, raw, exit, exitIndex, answer, instructions: run.instructions[i] ?? null, ...(device ? { device } : {}) };
   });
-  return { compiled, inputs, encoded, samples, stackBytes: run.stackBytes, run };
 }
 
 /** The exit index eenn_run() returned for sample `sample`, checked against the model's exits. */
@@ -179,12 +202,44 @@ export function executionJson(execution: Execution, extra: Record<string, unknow
     // A model with early exits: its exits in order (the last is the final classifier), as `exit` names them.
     ...(execution.compiled.graph.exits ? { exits: execution.compiled.graph.exits.outputs } : {}),
     ...(report.intermittent ? { intermittent: intermittentJson(report.intermittent) } : {}),
+    ...(execution.compiled.devices ? { devices: devicesJson(execution) } : {}),
     samples: execution.samples.map((s) => ({
       outputs: Object.fromEntries(Object.entries(s.outputs).map(([k, v]) => [k, Array.from(v)])),
-      exit: s.exit,
+      exit: s.device?.linkError ? null : s.exit,
       instructions: s.instructions,
+      ...(s.device
+        ? {
+            device: s.device.name,
+            bytes_sent: s.device.bytesSent,
+            device_instructions: s.device.instructions,
+            ...(s.device.linkError ? { link_error: s.device.linkError } : {}),
+          }
+        : {}),
     })),
     ...extra,
+  };
+}
+
+/** The `devices` part of run's and test's JSON: the devices, the cut built and what the cost model predicted for it. */
+function devicesJson(execution: Execution): Record<string, unknown> {
+  const { plan, sides } = execution.compiled.devices!;
+  const chosen = plan.chosen;
+  return {
+    devices: sides.map((side) => ({
+      name: side.name,
+      target: side.target.name,
+      memory: { flash_bytes: side.report.memory.flash_bytes, ram_bytes: side.report.memory.ram_bytes },
+    })),
+    cut: chosen.cut.position,
+    cut_label: chosen.label,
+    tensor: chosen.cut.tensor ?? null,
+    payload_bytes: chosen.cut.payloadBytes,
+    predicted: {
+      latency_ms: Number.isFinite(chosen.latencyMs) ? chosen.latencyMs : null,
+      energy_uj: Number.isFinite(chosen.energyUj) ? chosen.energyUj : null,
+      link_bytes: chosen.linkBytes,
+      instructions: Object.fromEntries([chosen.node, chosen.gateway].map((cost, k) => [sides[k]?.name ?? cost.device, cost.instructions])),
+    },
   };
 }
 

@@ -65,6 +65,13 @@ export function parseSeed(name: string, value: string): number {
   return n;
 }
 
+/** --link-faults: the probability that a byte on the link is dropped or corrupted, in [0, 1). */
+export function parseLinkFaultRate(name: string, value: string): number {
+  const n = parseReal(value);
+  if (!(n >= 0 && n < 1)) throw badValue(name, value, 'a probability per byte from 0 up to (not including) 1', '0.0005');
+  return n;
+}
+
 /** --timeout in seconds: positive, and no longer than a timer can wait (MAX_TIMEOUT_SECONDS, about 24.8 days). */
 export function parseTimeoutSeconds(value: string): number {
   const n = parseReal(value);

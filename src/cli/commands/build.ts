@@ -6,31 +6,48 @@ import { join } from 'node:path';
 import { loadTarget } from '../../target/target.js';
 import { formatExitTable } from '../../report/exit-table.js';
 import { intermittentSummary } from '../../report/task-table.js';
-import { compileOptionsFrom, FORCE_HELP, log, withIntermittentOptions, withSharedOptions, type SharedOptions } from '../common-options.js';
+import { deviceTableLines } from '../../report/device-table.js';
+import type { CompileResult } from '../../compile.js';
+import {
+  compileOptionsFrom,
+  FORCE_HELP,
+  log,
+  withDeviceOptions,
+  withIntermittentOptions,
+  withSharedOptions,
+  type SharedOptions,
+} from '../common-options.js';
 
 export function register(program: Command): void {
-  withIntermittentOptions(
-    withSharedOptions(
-      program
-        .command('build')
-        .description('compile an ONNX model into a C project and firmware image for a target')
-        .argument('<model>', 'the ONNX model (.onnx)')
-        .option('-o, --out-dir <dir>', 'output folder (default: build/<model>-<target>)')
-        .option('--force', FORCE_HELP)
-        .option('--no-link', 'only write the C project; do not compile it'),
+  withDeviceOptions(
+    withIntermittentOptions(
+      withSharedOptions(
+        program
+          .command('build')
+          .description('compile an ONNX model into a C project and firmware image for a target')
+          .argument('<model>', 'the ONNX model (.onnx)')
+          .option('-o, --out-dir <dir>', 'output folder (default: build/<model>-<target>)')
+          .option('--force', FORCE_HELP)
+          .option('--no-link', 'only write the C project; do not compile it'),
+      ),
     ),
-  ).action(async (model: string, options: SharedOptions & { link: boolean }) => {
+  ).action(async (model: string, options: SharedOptions) => {
     const { compileModel, modelNameOf } = await import('../../compile.js');
-    const outDir = options.outDir ?? defaultOutDir(modelNameOf(model), options.target);
+    const outDir = options.outDir ?? defaultOutDir(modelNameOf(model), options.devices === undefined ? loadTarget(options.target).name : 'devices');
     const compileOptions = await compileOptionsFrom(model, options, outDir);
-    log(`eennc: building ${model} for ${options.target} (${compileOptions.precision}) into ${outDir}`);
-    const result = await compileModel({ ...compileOptions, link: options.link, measureExits: true });
+    const where = compileOptions.devices ? compileOptions.devices.devices.map((d) => `${d.name} (${d.target.name})`).join(' and ') : options.target;
+    log(`eennc: building ${model} for ${where} (${compileOptions.precision}) into ${outDir}`);
+    const result = await compileModel({ ...compileOptions, link: options.link !== false, measureExits: true });
     const m = result.report.memory;
     if (options.json) {
       process.stdout.write(JSON.stringify({ ...result.report, out_dir: outDir, image: result.image?.elfPath ?? null }, null, 2) + '\n');
       return;
     }
     for (const note of result.report.notes) log(`note: ${note}`);
+    if (result.devices) {
+      process.stdout.write(devicesSummary(result, outDir).join('\n') + '\n');
+      return;
+    }
     process.stdout.write(
       [
         `project:  ${outDir}${result.image ? `  (image ${result.image.elfPath})` : ''}`,
@@ -47,7 +64,31 @@ export function register(program: Command): void {
   });
 }
 
-/** build/<model>-<target>, from the loaded target's own name (never the --target text, which may be a path). */
-function defaultOutDir(modelName: string, target: string): string {
-  return join('build', `${modelName}-${loadTarget(target).name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+/** build/<model>-<target>, from the loaded target's own name (never the --target text, which may be a path), or build/<model>-devices. */
+function defaultOutDir(modelName: string, where: string): string {
+  return join('build', `${modelName}-${where.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+}
+
+/** What a multi-device build prints: the cut table, the cut built, each device's project and memory. */
+function devicesSummary(result: CompileResult, outDir: string): string[] {
+  const { plan, sides } = result.devices!;
+  const chosen = plan.chosen;
+  const lines = [...deviceTableLines(result.report.devices!), ''];
+  const latency = Number.isFinite(chosen.latencyMs) ? `${chosen.latencyMs.toFixed(2)} ms` : 'latency unknown';
+  const energy = Number.isFinite(chosen.energyUj) ? `${chosen.energyUj.toFixed(1)} uJ` : 'energy unknown';
+  lines.push(
+    `cut:      ${chosen.label} (position ${chosen.cut.position}): predicted ${latency}, ${energy}, ${Math.round(chosen.linkBytes)} link bytes per inference`,
+  );
+  for (const side of sides) {
+    const m = side.report.memory;
+    const image = side.image ? `  (image ${side.image.elfPath})` : '';
+    const limits = side.report.limits;
+    lines.push(
+      `${side.name}:`.padEnd(10) +
+        `${side.dir}${image}; ${side.target.name}, flash ${m.flash_bytes} B${m.measured ? '' : ' (estimate)'} of ${limits.flash_bytes ?? 'unlimited'}, ` +
+        `RAM ${m.ram_bytes} B of ${limits.ram_bytes ?? 'unlimited'}`,
+    );
+  }
+  lines.push(`report:   ${outDir}/report.html`);
+  return lines;
 }

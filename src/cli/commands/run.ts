@@ -4,9 +4,10 @@
 import type { Command } from 'commander';
 import { writeNpy } from '../../data/index.js';
 import { sizeOf } from '../../ir/graph.js';
-import { FORCE_HELP, log, withSampleOptions, withIntermittentOptions, withSharedOptions } from '../common-options.js';
+import { FORCE_HELP, log, withSampleOptions, withIntermittentOptions, withSharedOptions, withDeviceOptions } from '../common-options.js';
 import { argmax } from '../../util/argmax.js';
-import { buildAndExecute, executionJson, type ExecuteOptions, type SampleResult } from '../execute.js';
+import { buildAndExecute, executionJson, type Execution, type ExecuteOptions, type SampleResult } from '../execute.js';
+import type { DeviceAnswer } from '../../devices-execute.js';
 import { parseTimeoutSeconds } from '../options.js';
 
 interface RunOptions extends ExecuteOptions {
@@ -14,19 +15,21 @@ interface RunOptions extends ExecuteOptions {
 }
 
 export function register(program: Command): void {
-  withIntermittentOptions(
-    withSharedOptions(
-      withSampleOptions(
-        program
-          .command('run')
-          .description('build a model, run inputs on the target in QEMU (or natively for host) and print the outputs')
-          .argument('<model>', 'the ONNX model (.onnx)')
-          .requiredOption('-i, --input <data>', 'input samples: .npy, raw float32 .bin, or IDX (.gz)')
-          .option('--output <file>', 'write the outputs as .npy (float32, [N, ...output])'),
-      )
-        .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
-        .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
-        .option('--force', FORCE_HELP),
+  withDeviceOptions(
+    withIntermittentOptions(
+      withSharedOptions(
+        withSampleOptions(
+          program
+            .command('run')
+            .description('build a model, run inputs on the target in QEMU (or natively for host) and print the outputs')
+            .argument('<model>', 'the ONNX model (.onnx)')
+            .requiredOption('-i, --input <data>', 'input samples: .npy, raw float32 .bin, or IDX (.gz)')
+            .option('--output <file>', 'write the outputs as .npy (float32, [N, ...output])'),
+        )
+          .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
+          .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
+          .option('--force', FORCE_HELP),
+      ),
     ),
   ).action(async (model: string, options: RunOptions) => {
     const execution = await buildAndExecute(model, options, options.input, `building ${model} for ${options.target}`);
@@ -37,7 +40,8 @@ export function register(program: Command): void {
       const shape = graph.tensors.get(name)!.shape;
       const per = sizeOf(shape);
       const all = new Float32Array(execution.samples.length * per);
-      execution.samples.forEach((s, i) => all.set(s.outputs[s.answer]!, i * per));
+      // A sample a fault on a multi-device link lost has no answer: its row is NaN.
+      execution.samples.forEach((s, i) => all.set(s.outputs[s.answer] ?? new Float32Array(per).fill(NaN), i * per));
       writeNpy(options.output, [execution.samples.length, ...shape.slice(shape[0] === 1 ? 1 : 0)], all);
       log(
         graph.exits
@@ -50,13 +54,21 @@ export function register(program: Command): void {
       return;
     }
     const lines = execution.samples.map((s, i) => {
+      if (s.device?.linkError) return `sample ${i}: no answer: a fault on the link (${s.device.linkError}) lost it`;
       const out = s.outputs[s.answer]!;
-      const count = s.instructions === null ? 'not counted on this target' : `${s.instructions} instructions`;
+      const count = s.device ? deviceCount(s.device) : s.instructions === null ? 'not counted on this target' : `${s.instructions} instructions`;
       const max = out[argmax(out)]!.toFixed(4);
-      if (graph.exits) return `sample ${i}: class ${argmax(out)} at exit ${s.exit} (max ${max}), ${count}`;
+      const on = s.device ? ` on the ${s.device.name}` : '';
+      if (graph.exits) return `sample ${i}: class ${argmax(out)} at exit ${s.exit}${on} (max ${max}), ${count}`;
+      if (s.device) return `sample ${i}: class ${argmax(out)} (${s.answer} max ${max})${on}, ${count}`;
       return `sample ${i}: class ${argmax(out)} (${s.answer} max ${max}), exit ${s.exit}, ${count}`;
     });
     if (graph.exits) lines.push(exitsSummary(graph.exits.outputs, execution.samples));
+    if (execution.compiled.devices) {
+      lines.push(...devicesLines(execution));
+      process.stdout.write(lines.join('\n') + '\n');
+      return;
+    }
     const m = execution.compiled.report.memory;
     const stack = execution.stackBytes === null ? '' : `, stack used ${execution.stackBytes} B`;
     const intermittent = execution.compiled.report.intermittent;
@@ -82,4 +94,30 @@ function exitsSummary(exits: readonly string[], samples: readonly SampleResult[]
       ? `; ${Math.round(counted.reduce((a, b) => a + b, 0) / counted.length)} instructions per sample on average`
       : '';
   return `exits taken: ${taken}${mean}`;
+}
+
+/** "1234 instructions (node 1000, gateway 234), 1588 bytes sent" for a sample of a multi-device run. */
+function deviceCount(device: DeviceAnswer): string {
+  const counts = Object.entries(device.instructions);
+  const sent = device.bytesSent > 0 ? `, ${device.bytesSent} bytes sent` : '';
+  if (counts.some(([, n]) => n === null)) return `instructions not counted on these targets${sent}`;
+  const total = counts.reduce((sum, [, n]) => sum + n!, 0);
+  return `${total} instructions (${counts.map(([name, n]) => `${name} ${n}`).join(', ')})${sent}`;
+}
+
+/** The summary of a multi-device run: where the samples were answered, the cut, each device's memory. */
+function devicesLines(execution: Execution): string[] {
+  const { plan, sides } = execution.compiled.devices!;
+  const answered = sides.map((side) => `${side.name} ${execution.samples.filter((s) => s.device?.name === side.name).length}`);
+  const lost = execution.samples.filter((s) => s.device?.linkError).length;
+  const sent = execution.samples.reduce((sum, s) => sum + (s.device?.bytesSent ?? 0), 0);
+  const lines = [
+    `answered on: ${answered.join(', ')}${lost > 0 ? `; lost on the link: ${lost}` : ''}; ${sent} bytes sent in all`,
+    `cut: ${plan.chosen.label} (position ${plan.chosen.cut.position}${plan.chosen.cut.tensor ? `, ${plan.chosen.cut.tensor}, ${plan.chosen.cut.payloadBytes} B` : ''})`,
+  ];
+  for (const side of sides) {
+    const m = side.report.memory;
+    lines.push(`${side.name} (${side.target.name}): flash ${m.flash_bytes} B, RAM ${m.ram_bytes} B (arena ${m.arena_bytes} B)`);
+  }
+  return lines;
 }

@@ -4,7 +4,14 @@
 
 import type { Command } from 'commander';
 import { EennError } from '../../ir/diagnostics.js';
-import { DEFAULT_FAILURE_SEED, FORCE_HELP, withSampleOptions, withIntermittentOptions, withSharedOptions } from '../common-options.js';
+import {
+  DEFAULT_FAILURE_SEED,
+  FORCE_HELP,
+  withSampleOptions,
+  withIntermittentOptions,
+  withSharedOptions,
+  withDeviceOptions,
+} from '../common-options.js';
 import { argmax } from '../../util/argmax.js';
 import { buildAndExecute, executionJson, floatReference, RANDOM_SAMPLES, type Execution, type ExecuteOptions } from '../execute.js';
 import { answeringOutput, decidedAtThreshold, exitName, int8ReferenceRun } from '../../exit-reference.js';
@@ -15,7 +22,15 @@ import type { Value } from '../../ops/types.js';
 
 /** One sample's verdict: float32 builds compare with the float reference, int8 builds with the int8 reference. */
 type Comparison = { sample: number; pass: boolean } & ExitComparison &
-  ({ max_abs_error: number; same_class: boolean } | { mismatches: number; max_abs_error_vs_float: number; same_class_as_float: boolean });
+  ({ max_abs_error: number; same_class: boolean } | { mismatches: number; max_abs_error_vs_float: number; same_class_as_float: boolean } | LinkFault);
+
+/**
+ * A multi-device sample that a fault on the link lost: no answer, and the error the gateway (or the harness, "lost")
+ * reported. It passes where the faults were injected (--link-faults): what must never happen is a wrong answer.
+ */
+interface LinkFault {
+  link_error: string;
+}
 
 /**
  * With exits: the exit the target took and the reference's (the int8 reference's for int8, the float reference's for
@@ -39,21 +54,24 @@ interface TestOptions extends ExecuteOptions {
 }
 
 export function register(program: Command): void {
-  withIntermittentOptions(
-    withSharedOptions(
-      withSampleOptions(
-        program
-          .command('test')
-          .description('golden test: run on the target and compare with the reference; exit status 1 on mismatch')
-          .argument('<model>', 'the ONNX model (.onnx)')
-          .option('-d, --data <data>', `input samples (.npy, .bin, IDX); default: ${RANDOM_SAMPLES} seeded random inputs in [0, 1)`),
-      )
-        .option('--rtol <x>', 'float32: relative tolerance', numberOption(parseNonNegative, '--rtol'), 1e-4)
-        .option('--atol <x>', 'float32: absolute tolerance', numberOption(parseNonNegative, '--atol'), 1e-5)
-        .option('-l, --labels <labels>', 'class labels of the samples: also report top-1 of the target and of the float reference')
-        .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
-        .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
-        .option('--force', FORCE_HELP),
+  withDeviceOptions(
+    withIntermittentOptions(
+      withSharedOptions(
+        withSampleOptions(
+          program
+            .command('test')
+            .description('golden test: run on the target and compare with the reference; exit status 1 on mismatch')
+            .argument('<model>', 'the ONNX model (.onnx)')
+            .option('-d, --data <data>', `input samples (.npy, .bin, IDX); default: ${RANDOM_SAMPLES} seeded random inputs in [0, 1)`),
+        )
+          .option('--rtol <x>', 'float32: relative tolerance', numberOption(parseNonNegative, '--rtol'), 1e-4)
+          .option('--atol <x>', 'float32: absolute tolerance', numberOption(parseNonNegative, '--atol'), 1e-5)
+          .option('-l, --labels <labels>', 'class labels of the samples: also report top-1 of the target and of the float reference')
+          .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
+          .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
+          .option('--force', FORCE_HELP),
+      ),
+      true,
     ),
     true,
   ).action(async (model: string, options: TestOptions) => {
@@ -68,7 +86,9 @@ export function register(program: Command): void {
     const execution = await buildAndExecute(model, options, options.data, `testing ${model} on ${options.target}`);
     const { graph, floatGraph } = execution.compiled;
     const int8 = precision === 'int8';
+    const faultsInjected = (options.linkFaults ?? 0) > 0;
     const comparisons = execution.samples.map((sample, i): Comparison => {
+      if (sample.device?.linkError) return { sample: i, pass: faultsInjected, link_error: sample.device.linkError };
       const expected = floatReference(floatGraph, execution.inputs[i]!);
       // Against the float reference: every output the target computed (with exits, the one that answered), beside
       // the float reference's same outputs.
@@ -134,14 +154,22 @@ export function register(program: Command): void {
     } else {
       for (const c of comparisons) {
         const n = execution.samples[c.sample]!.instructions;
+        if ('link_error' in c) {
+          process.stdout.write(`sample ${c.sample}: ${c.pass ? 'link fault detected' : 'FAIL'}  no answer: ${c.link_error} on the link\n`);
+          continue;
+        }
         const values =
           'mismatches' in c
             ? `${c.mismatches} values differ from the int8 reference; vs float: max |error| ${c.max_abs_error_vs_float.toExponential(2)}, ${c.same_class_as_float ? 'same' : 'different'} class`
             : `max |error| ${c.max_abs_error.toExponential(2)}`;
-        const detail = c.exit === undefined ? values : `${exitDetail(c)}; ${values}`;
+        const device = execution.samples[c.sample]!.device;
+        const on = device?.name ? ` on the ${device.name}${device.bytesSent > 0 ? ` (${device.bytesSent} bytes sent)` : ''}` : '';
+        const detail = c.exit === undefined ? `${values}${on}` : `${exitDetail(c)}${on}; ${values}`;
         process.stdout.write(`sample ${c.sample}: ${c.pass ? 'pass' : 'FAIL'}  ${detail}${n === null ? '' : `  ${n} instructions`}\n`);
       }
-      process.stdout.write(`${comparisons.length - failed.length} passed, ${failed.length} failed\n`);
+      const faults = comparisons.filter((c) => 'link_error' in c).length;
+      const detected = faultsInjected ? `, ${faults} lost to link faults (detected, none answered wrong)` : '';
+      process.stdout.write(`${comparisons.length - failed.length - (faultsInjected ? faults : 0)} passed${detected}, ${failed.length} failed\n`);
       if (accuracy) {
         process.stdout.write(
           `top-1 on ${accuracy.samples} labelled samples: ${precision} on ${options.target} ` +
@@ -160,14 +188,18 @@ export function register(program: Command): void {
         throw new EennError({
           code: 'E_MISMATCH',
           file: model,
-          message: int8
-            ? `${failed.length} of ${comparisons.length} samples differ from the int8 reference${exitMismatches(failed)}`
-            : `${failed.length} of ${comparisons.length} samples differ from the reference beyond rtol ${rtol}, atol ${atol}${exitMismatches(failed)}`,
-          hint: int8
-            ? 'the firmware and the int8 reference must agree bit for bit: this is a bug in eennc; report it with the model and run again with --json to see each sample'
-            : failed.some((c) => c.at_threshold)
-              ? 'a float32 decision at its threshold can fall either way on the target: build int8 (its integer decisions are exact), or move --exit-threshold away from these samples'
-              : 'the per-sample errors are above; float rounding on the target differs in the last bits, so loosen --rtol or --atol if the errors are that small',
+          message: failed.every((c) => 'link_error' in c)
+            ? `${failed.length} of ${comparisons.length} samples were lost on the link between the devices (${[...new Set(failed.map((c) => ('link_error' in c ? c.link_error : '')))].join(', ')}), with no faults injected`
+            : int8
+              ? `${failed.length} of ${comparisons.length} samples differ from the int8 reference${exitMismatches(failed)}`
+              : `${failed.length} of ${comparisons.length} samples differ from the reference beyond rtol ${rtol}, atol ${atol}${exitMismatches(failed)}`,
+          hint: failed.every((c) => 'link_error' in c)
+            ? 'a clean link loses nothing: run again with --json to see each sample, and report it with the model if it repeats'
+            : int8
+              ? 'the firmware and the int8 reference must agree bit for bit: this is a bug in eennc; report it with the model and run again with --json to see each sample'
+              : failed.some((c) => c.at_threshold)
+                ? 'a float32 decision at its threshold can fall either way on the target: build int8 (its integer decisions are exact), or move --exit-threshold away from these samples'
+                : 'the per-sample errors are above; float rounding on the target differs in the last bits, so loosen --rtol or --atol if the errors are that small',
         });
     }
   });
@@ -226,7 +258,9 @@ function top1(execution: Execution, labels: Int32Array): { samples: number; targ
   let target = 0;
   let float = 0;
   execution.samples.forEach((sample, i) => {
-    if (argmax(sample.outputs[sample.answer]!) === labels[i]) target++;
+    // A sample lost on a multi-device link has no answer: it counts as wrong.
+    const got = sample.outputs[sample.answer];
+    if (got && argmax(got) === labels[i]) target++;
     const reference = floatReference(floatGraph, execution.inputs[i]!);
     const answer = floatGraph.exits ? answeringOutput(floatGraph, reference.exit) : finalOutput;
     if (argmax(reference.outputs[answer]!.data as Float32Array) === labels[i]) float++;

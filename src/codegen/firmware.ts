@@ -146,9 +146,7 @@ export function renderFirmware(target: Target, options: FirmwareOptions): Map<st
 /** The runtime files a project gets besides COMMON_RUNTIME: the platform's, an intermittent build's, the link's. */
 function runtimeFiles(target: Target, options: FirmwareOptions): string[] {
   const embedded = target.kind !== 'host';
-  const link = options.device
-    ? [...LINK_RUNTIME, ...CRC32_RUNTIME, ...(embedded ? (target.uart ? LINK_UART_RUNTIME : []) : LINK_HOST_RUNTIME)]
-    : [];
+  const link = options.device ? [...LINK_RUNTIME, ...CRC32_RUNTIME, ...(embedded ? (target.uart ? LINK_UART_RUNTIME : []) : LINK_HOST_RUNTIME)] : [];
   return unique([...(embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME), ...(options.intermittent ? INTERMITTENT_RUNTIME : []), ...link]);
 }
 
@@ -364,7 +362,8 @@ function checkDevice(options: FirmwareOptions, device: DeviceFirmware, usage: (m
   if (options.intermittent || options.traceSteps) usage(`the ${device.role} of a multi-device build is neither intermittent nor traced`);
   if (!Number.isSafeInteger(device.modelHash) || device.modelHash < 0 || device.modelHash > MAX_UINT32)
     usage(`model hash ${device.modelHash} is not a 32-bit unsigned integer`);
-  if (!Number.isSafeInteger(device.payloadBytes) || device.payloadBytes <= 0) usage(`payload of ${device.payloadBytes} bytes: the tensor at the cut has some`);
+  if (!Number.isSafeInteger(device.payloadBytes) || device.payloadBytes <= 0)
+    usage(`payload of ${device.payloadBytes} bytes: the tensor at the cut has some`);
   if (!Number.isSafeInteger(device.baud) || device.baud <= 0) usage(`${device.baud} baud is not a line rate`);
   if (device.timeoutMs !== undefined && (!Number.isSafeInteger(device.timeoutMs) || device.timeoutMs <= 0))
     usage(`link timeout ${device.timeoutMs} ms: give a positive number of milliseconds`);
@@ -376,7 +375,12 @@ function checkDevice(options: FirmwareOptions, device: DeviceFirmware, usage: (m
   }
   if (!Number.isSafeInteger(device.nodeExits) || device.nodeExits < 0) usage(`${device.nodeExits} node exits`);
   if (device.noModel) {
-    if (device.nodeExits !== 0 || options.outputBytes.length !== 0 || (options.modelSources ?? ['model.c']).length !== 0 || options.kernelSources.length !== 0)
+    if (
+      device.nodeExits !== 0 ||
+      options.outputBytes.length !== 0 ||
+      (options.modelSources ?? ['model.c']).length !== 0 ||
+      options.kernelSources.length !== 0
+    )
       usage('a node without a model has no outputs, exits, model sources or kernels');
     if (!only(options.inputBytes)) usage(`a node without a model sends its one input as read: ${device.payloadBytes} bytes`);
     return;

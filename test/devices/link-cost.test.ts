@@ -138,20 +138,29 @@ describe('link framing costs on every emulator target', () => {
   });
 
   it('measures every emulator target', () => {
-    expect([...costs.keys()].sort()).toEqual(listTargets().filter((name) => loadTarget(name).emulator).sort());
+    expect([...costs.keys()].sort()).toEqual(
+      listTargets()
+        .filter((name) => loadTarget(name).emulator)
+        .sort(),
+    );
   });
 
   it('costs a fixed part plus a part per frame byte, to send and to receive', () => {
     const rows: string[] = [];
     for (const [name, cost] of costs) {
-      for (const [what, values] of [['send', cost.send], ['receive', cost.receive]] as const) {
+      for (const [what, values] of [
+        ['send', cost.send],
+        ['receive', cost.receive],
+      ] as const) {
         const bytes = PAYLOADS.map(frameBytes);
         const perByte = (values[2]! - values[0]!) / (bytes[2]! - bytes[0]!);
         const perByteSmall = (values[1]! - values[0]!) / (bytes[1]! - bytes[0]!);
         expect(Math.abs(perByteSmall - perByte) / perByte, `${name} ${what}`).toBeLessThan(LINEAR_TOLERANCE);
         const fixed = values[0]! - perByte * bytes[0]!;
         expect(fixed, `${name} ${what}`).toBeGreaterThan(0);
-        rows.push(`${name} ${what}: ${Math.round(fixed)} + ${perByte.toFixed(2)} per frame byte (${values.join(', ')} for frames of ${bytes.join(', ')} bytes)`);
+        rows.push(
+          `${name} ${what}: ${Math.round(fixed)} + ${perByte.toFixed(2)} per frame byte (${values.join(', ')} for frames of ${bytes.join(', ')} bytes)`,
+        );
       }
     }
     console.log(`link framing instructions in QEMU:\n${rows.join('\n')}`);

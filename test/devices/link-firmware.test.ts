@@ -61,7 +61,14 @@ describe('device firmware around a compiled model', () => {
     if (known) return known;
     const folder = join(dir, targetName);
     const calibration = { path: `${EXAMPLE}/calib_u8.npy`, scale: 1 / 255, count: 20, method: 'percentile' as const };
-    const result = await compileModel({ model: `${EXAMPLE}/${MODEL_NAME}.onnx`, target: targetName, precision: 'int8', outDir: folder, link: false, calibration });
+    const result = await compileModel({
+      model: `${EXAMPLE}/${MODEL_NAME}.onnx`,
+      target: targetName,
+      precision: 'int8',
+      outDir: folder,
+      link: false,
+      calibration,
+    });
     const made = { folder, inputBytes: result.inputBytes, outputBytes: result.outputBytes };
     projects.set(targetName, made);
     return made;
@@ -79,7 +86,11 @@ describe('device firmware around a compiled model', () => {
     if (!bare) {
       for (const name of ['model.c', 'model.h', 'kernels']) cpSync(join(model.folder, name), join(folder, name), { recursive: true });
     }
-    const kernels = bare ? [] : readdirSync(join(folder, 'kernels')).filter((name) => name.endsWith('.c')).map((name) => `kernels/${name}`);
+    const kernels = bare
+      ? []
+      : readdirSync(join(folder, 'kernels'))
+          .filter((name) => name.endsWith('.c'))
+          .map((name) => `kernels/${name}`);
     const link = { modelHash: HASH, baud: BAUD, ...(timeoutMs ? { timeoutMs } : {}) };
     const device: DeviceFirmware =
       role === 'gateway'
@@ -144,10 +155,15 @@ describe('device firmware around a compiled model', () => {
    * Run a node and a gateway joined by the relay (emulators with their UART on a socket, or host processes with
    * EENN_LINK_PORT); the node reads `inputs`. Returns the gateway's folder once both have exited.
    */
-  async function runPair(node: { target: Target; folder: string; image: string }, gateway: { target: Target; folder: string; image: string }, faults?: RelayFaults): Promise<number> {
+  async function runPair(
+    node: { target: Target; folder: string; image: string },
+    gateway: { target: Target; folder: string; image: string },
+    faults?: RelayFaults,
+  ): Promise<number> {
     const relay = await startRelay(faults ? { faults } : {});
     const start = (side: typeof node, port: number) => {
-      if (side.target.kind === 'host') return execa(side.image, [], { cwd: side.folder, env: { EENN_LINK_PORT: String(port) }, reject: false, timeout: RUN_LIMIT_MS });
+      if (side.target.kind === 'host')
+        return execa(side.image, [], { cwd: side.folder, env: { EENN_LINK_PORT: String(port) }, reject: false, timeout: RUN_LIMIT_MS });
       const [program, ...args] = emulatorCommand(side.target, side.image, { serial: side.target.uart!.qemuSerial, port });
       return execa(program, args, { cwd: side.folder, reject: false, timeout: RUN_LIMIT_MS });
     };
@@ -220,9 +236,10 @@ describe('device firmware around a compiled model', () => {
       const gateway = { target, folder: gatewayFolder, image: await make(gatewayFolder) };
       await runPair(node, gateway);
       const records = gatewayRecords(gatewayFolder, sampleOutputBytes);
-      expect(records.map((r) => [r.status, r.sequence, r.exit]), name).toEqual(
-        Array.from({ length: SAMPLES }, (_, s) => [LINK_STATUS.ok, s, expected.exits[s]]),
-      );
+      expect(
+        records.map((r) => [r.status, r.sequence, r.exit]),
+        name,
+      ).toEqual(Array.from({ length: SAMPLES }, (_, s) => [LINK_STATUS.ok, s, expected.exits[s]]));
       expect(Buffer.concat(records.map((r) => r.outputs)).equals(expected.outputs), name).toBe(true);
     }
   }, 600_000);
@@ -231,10 +248,18 @@ describe('device firmware around a compiled model', () => {
     const target = loadTarget('cortex-m0plus');
     const base = { modelName: MODEL_NAME, kernelSources: [], inputBytes: [784], outputBytes: [10, 10, 10] };
     const link = { modelHash: HASH, baud: BAUD, cutTensor: 'x' };
-    expect(() => renderFirmware(target, { ...base, device: { role: 'gateway', payloadBytes: 100, nodeExits: 0, ...link } })).toThrow(/gateway's model takes one input, the 100 bytes/);
-    expect(() => renderFirmware(target, { ...base, device: { role: 'node', payloadBytes: 10, nodeExits: 1, ...link } })).toThrow(/node's model has its 1 early exits' outputs/);
-    expect(() => renderFirmware(target, { ...base, device: { role: 'node', payloadBytes: 10, nodeExits: 2, ...link, baud: 2_000_000 } })).toThrow(/2000000 baud is too fast for cortex-m0plus's UART, clocked at 25000000 Hz/);
-    expect(() => renderFirmware(target, { ...base, device: { role: 'node', payloadBytes: 10, nodeExits: 2, ...link, modelHash: 2 ** 32 } })).toThrow(/not a 32-bit unsigned integer/);
+    expect(() => renderFirmware(target, { ...base, device: { role: 'gateway', payloadBytes: 100, nodeExits: 0, ...link } })).toThrow(
+      /gateway's model takes one input, the 100 bytes/,
+    );
+    expect(() => renderFirmware(target, { ...base, device: { role: 'node', payloadBytes: 10, nodeExits: 1, ...link } })).toThrow(
+      /node's model has its 1 early exits' outputs/,
+    );
+    expect(() => renderFirmware(target, { ...base, device: { role: 'node', payloadBytes: 10, nodeExits: 2, ...link, baud: 2_000_000 } })).toThrow(
+      /2000000 baud is too fast for cortex-m0plus's UART, clocked at 25000000 Hz/,
+    );
+    expect(() => renderFirmware(target, { ...base, device: { role: 'node', payloadBytes: 10, nodeExits: 2, ...link, modelHash: 2 ** 32 } })).toThrow(
+      /not a 32-bit unsigned integer/,
+    );
   });
 
   it('host: the gateway answers every sample the node sends as the single-device build does', async () => {
@@ -252,7 +277,9 @@ describe('device firmware around a compiled model', () => {
     );
     for (const record of records) {
       expect(record.exit).toBe(expected.exits[record.sequence]);
-      expect(record.outputs.equals(expected.outputs.subarray(record.sequence * sampleOutputBytes, (record.sequence + 1) * sampleOutputBytes))).toBe(true);
+      expect(record.outputs.equals(expected.outputs.subarray(record.sequence * sampleOutputBytes, (record.sequence + 1) * sampleOutputBytes))).toBe(
+        true,
+      );
     }
     // The node records every sample as sent, with the frame's bytes.
     const nodeStats = readFileSync(join(nodeFolder, 'stats.bin'));

@@ -80,7 +80,7 @@ describe('target clock and uart', () => {
     expect(targetError(json, '/targets/host.json').message).toMatch(/a host target has no UART/);
   });
 
-  it('a target file without clock or uart still loads (the link hooks are then the application\'s)', () => {
+  it("a target file without clock or uart still loads (the link hooks are then the application's)", () => {
     const json = rawTarget('cortex-m4');
     delete json.clock;
     delete json.uart;

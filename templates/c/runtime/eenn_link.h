@@ -36,28 +36,28 @@ extern "C" {
 
 /* Frame types. */
 #define EENN_LINK_TYPE_TENSOR 1u /* the cut tensor of one sample */
-#define EENN_LINK_TYPE_END    2u /* the node has no more samples; no payload */
+#define EENN_LINK_TYPE_END 2u    /* the node has no more samples; no payload */
 
 /* Sizes: the header before the payload, the CRC after it, and what a frame adds to its payload. */
-#define EENN_LINK_HEADER_BYTES   16u
-#define EENN_LINK_CRC_BYTES      4u
+#define EENN_LINK_HEADER_BYTES 16u
+#define EENN_LINK_CRC_BYTES 4u
 #define EENN_LINK_OVERHEAD_BYTES (EENN_LINK_HEADER_BYTES + EENN_LINK_CRC_BYTES)
 
 /* Offsets of the header's fields. */
-#define EENN_LINK_OFFSET_TYPE     2u
+#define EENN_LINK_OFFSET_TYPE 2u
 #define EENN_LINK_OFFSET_RESERVED 3u
-#define EENN_LINK_OFFSET_HASH     4u
+#define EENN_LINK_OFFSET_HASH 4u
 #define EENN_LINK_OFFSET_SEQUENCE 8u
-#define EENN_LINK_OFFSET_LENGTH   12u
+#define EENN_LINK_OFFSET_LENGTH 12u
 
 /* Status codes of every link function. */
-#define EENN_LINK_OK        0 /* done */
+#define EENN_LINK_OK 0        /* done */
 #define EENN_LINK_E_TIMEOUT 1 /* a frame stopped short: no byte for EENN_LINK_TIMEOUT_MS */
-#define EENN_LINK_E_CRC     2 /* the CRC does not match the header and payload: bytes were corrupted or lost */
-#define EENN_LINK_E_LENGTH  3 /* the payload length is not the one this model's frames have */
-#define EENN_LINK_E_MODEL   4 /* a whole frame of another model or cut (its model hash differs) */
-#define EENN_LINK_E_TYPE    5 /* an unknown frame type, or a reserved byte that is not 0 */
-#define EENN_LINK_E_IO      6 /* the transport failed (closed socket, hardware error) */
+#define EENN_LINK_E_CRC 2     /* the CRC does not match the header and payload: bytes were corrupted or lost */
+#define EENN_LINK_E_LENGTH 3  /* the payload length is not the one this model's frames have */
+#define EENN_LINK_E_MODEL 4   /* a whole frame of another model or cut (its model hash differs) */
+#define EENN_LINK_E_TYPE 5    /* an unknown frame type, or a reserved byte that is not 0 */
+#define EENN_LINK_E_IO 6      /* the transport failed (closed socket, hardware error) */
 
 /* A sequence number not known (the frame's header was not read). */
 #define EENN_LINK_SEQUENCE_UNKNOWN 0xFFFFFFFFu
@@ -96,12 +96,12 @@ extern uint64_t eenn_link_wait_ticks;
 
 /** What eenn_link_recv_frame learnt of a frame, whether it was good or not. */
 typedef struct eenn_link_frame {
-    uint32_t type;           /* EENN_LINK_TYPE_*, or 0 when the header was not read */
-    uint32_t sequence;       /* the header's sequence number, or EENN_LINK_SEQUENCE_UNKNOWN */
-    uint32_t length;         /* the header's payload length (0 when not read) */
-    uint32_t bytes;          /* bytes taken from the link for this frame, from its magic on */
-    uint64_t start_ticks;    /* eenn_counter_read() when the frame's first byte had arrived */
-    uint64_t wait_ticks;     /* of eenn_link_wait_ticks, the ticks spent waiting for this frame's later bytes */
+    uint32_t type;        /* EENN_LINK_TYPE_*, or 0 when the header was not read */
+    uint32_t sequence;    /* the header's sequence number, or EENN_LINK_SEQUENCE_UNKNOWN */
+    uint32_t length;      /* the header's payload length (0 when not read) */
+    uint32_t bytes;       /* bytes taken from the link for this frame, from its magic on */
+    uint64_t start_ticks; /* eenn_counter_read() when the frame's first byte had arrived */
+    uint64_t wait_ticks;  /* of eenn_link_wait_ticks, the ticks spent waiting for this frame's later bytes */
 } eenn_link_frame_t;
 
 /**

@@ -87,7 +87,10 @@ int32_t eenn_link_recv(uint8_t *data, uint32_t length, uint32_t timeout_ms)
             return EENN_LINK_E_IO;
         }
         struct pollfd wait = { .fd = link_socket, .events = POLLIN, .revents = 0 };
-        const int wait_ms = timeout_ms == EENN_LINK_WAIT_FOREVER ? POLL_FOREVER : timeout_ms > (uint32_t)INT_MAX ? INT_MAX : (int)timeout_ms;
+        int wait_ms = POLL_FOREVER;
+        if (timeout_ms != EENN_LINK_WAIT_FOREVER) {
+            wait_ms = timeout_ms > (uint32_t)INT_MAX ? INT_MAX : (int)timeout_ms;
+        }
         const int ready = poll(&wait, 1, wait_ms);
         if (ready < 0 && errno == EINTR) {
             continue;

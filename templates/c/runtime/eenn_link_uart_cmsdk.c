@@ -12,17 +12,17 @@
 #include "eenn_platform.h"
 
 /* Registers (Arm Cortex-M System Design Kit Technical Reference Manual, APB UART). */
-#define UART_DATA    (*(volatile uint32_t *)(EENN_LINK_UART_BASE + 0x000u)) /* byte received or to send */
-#define UART_STATE   (*(volatile uint32_t *)(EENN_LINK_UART_BASE + 0x004u)) /* buffer full and overrun flags */
-#define UART_CTRL    (*(volatile uint32_t *)(EENN_LINK_UART_BASE + 0x008u)) /* enables */
+#define UART_DATA (*(volatile uint32_t *)(EENN_LINK_UART_BASE + 0x000u))    /* byte received or to send */
+#define UART_STATE (*(volatile uint32_t *)(EENN_LINK_UART_BASE + 0x004u))   /* buffer full and overrun flags */
+#define UART_CTRL (*(volatile uint32_t *)(EENN_LINK_UART_BASE + 0x008u))    /* enables */
 #define UART_BAUDDIV (*(volatile uint32_t *)(EENN_LINK_UART_BASE + 0x010u)) /* APB clocks per bit */
 
-#define UART_STATE_TX_FULL    (1u << 0) /* the transmit buffer holds a byte not yet sent */
-#define UART_STATE_RX_FULL    (1u << 1) /* a received byte waits in DATA */
+#define UART_STATE_TX_FULL (1u << 0)    /* the transmit buffer holds a byte not yet sent */
+#define UART_STATE_RX_FULL (1u << 1)    /* a received byte waits in DATA */
 #define UART_STATE_TX_OVERRUN (1u << 2) /* written while full; write 1 to clear */
 #define UART_STATE_RX_OVERRUN (1u << 3) /* a byte arrived while one was waiting and was lost; write 1 to clear */
-#define UART_CTRL_TX_ENABLE   (1u << 0)
-#define UART_CTRL_RX_ENABLE   (1u << 1)
+#define UART_CTRL_TX_ENABLE (1u << 0)
+#define UART_CTRL_RX_ENABLE (1u << 1)
 
 /* The smallest baud divider the UART accepts: it samples each bit 16 times. */
 #define UART_MIN_BAUDDIV 16u

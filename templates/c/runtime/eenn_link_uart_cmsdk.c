@@ -37,7 +37,6 @@ typedef char eenn_link_baud_within_uart_range[(UART_BAUDDIV_VALUE >= UART_MIN_BA
 
 void eenn_link_init(void)
 {
-
     UART_CTRL = 0u;
     UART_BAUDDIV = UART_BAUDDIV_VALUE;
     UART_STATE = UART_STATE_TX_OVERRUN | UART_STATE_RX_OVERRUN;

@@ -128,7 +128,11 @@ export function withIntermittentOptions(command: Command, failures = false): Com
       'intermittent: also cut the power at pseudo-random instructions in N failure schedules (spread over the samples) and check every result against the continuous run, bit for bit',
       numberOption(parseCount, '--failures'),
     )
-    .option('--seed <s>', `intermittent: seed of the failure schedules (default ${DEFAULT_FAILURE_SEED})`, numberOption(parseSeed, '--seed'));
+    .option(
+      '--seed <s>',
+      `seed of the failure schedules (--failures) and of the link faults (--link-faults); default ${DEFAULT_FAILURE_SEED}`,
+      numberOption(parseSeed, '--seed'),
+    );
 }
 
 /** The multi-device options as commander leaves them (build, run, test; --link-faults: test only). */

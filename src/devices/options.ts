@@ -53,7 +53,8 @@ export function uartNanojoulesPerByte(baud: number, powerMw = DEFAULT_UART_POWER
  * The multi-device options, or undefined when --devices is not given (and no flag that needs it is). E_USAGE for
  * --link, --objective or --cut without --devices, a --devices list that is not two `name=target` pairs with unique
  * C-identifier names, a --link that does not parse, an unknown objective; E_TARGET for an unknown target
- * (loadTarget's error) or a target without the clock (latency) or energy figures the objective needs.
+ * (loadTarget's error), a target that is not emulated (host, board), or one without the clock (latency) or energy
+ * figures the objective needs.
  */
 export function resolveDeviceOptions(raw: RawDeviceOptions): DeviceOptions | undefined {
   const given = (value: string | undefined) => value !== undefined;
@@ -84,6 +85,7 @@ export function resolveDeviceOptions(raw: RawDeviceOptions): DeviceOptions | und
   }
   const link = parseLink(raw.link);
   const objective = parseObjective(raw.objective);
+  checkEmulated(devices);
   checkFigures(devices, objective);
   if (raw.cut !== undefined && raw.cut.trim() === '') {
     throw new EennError({
@@ -185,6 +187,23 @@ function parseObjective(text: string | undefined): Objective {
     });
   }
   return objective;
+}
+
+/**
+ * E_TARGET when a device's target is not emulated (the host, a board): the cost model works from each step's
+ * instructions counted in QEMU on each device's target, and the two devices are run joined by QEMU's serial line.
+ */
+function checkEmulated(devices: DeviceSpec[]): void {
+  const native = devices.find((d) => d.target.kind !== 'emulator');
+  if (!native) return;
+  const t = native.target;
+  const what = t.kind === 'host' ? 'runs natively on this computer' : 'is a board (flashed and run by you)';
+  throw new EennError({
+    code: 'E_TARGET',
+    file: t.file,
+    message: `--devices: device ${native.name}'s target ${t.name} ${what}; a multi-device build needs emulated targets, since it measures each step's instructions on both devices in QEMU to choose the cut and runs them joined by an emulated serial line`,
+    hint: `give each device an emulated target (\`eennc targets\` lists them), e.g. ${DEVICES_FORM}`,
+  });
 }
 
 /** E_TARGET when a device's target lacks the figure the objective needs: the clock (latency) or the energy (energy). */

@@ -1,9 +1,17 @@
 // --devices, --link, --objective and --cut: what they resolve to, and a clear error for every bad input (a name
-// given twice, an unknown target, a link that does not parse, flags without --devices, a target without a clock).
+// given twice, an unknown target, a link that does not parse, flags without --devices, a target
+// that is not emulated, a target without a clock or energy).
 
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MESSAGE_LATENCY_US, parseLink, resolveDeviceOptions, uartNanojoulesPerByte, UART_BITS_PER_BYTE } from '../../src/devices/options.js';
 import { EennError } from '../../src/ir/diagnostics.js';
+import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
+
+/** The repository, where the shipped target files are. */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const DEVICES = 'node=cortex-m0plus,gateway=cortex-m7';
 
@@ -103,10 +111,29 @@ describe('resolveDeviceOptions', () => {
     expect(errorOf(() => resolveDeviceOptions({ devices: DEVICES, link: 'uart:115200', cut: ' ' })).message).toBe('--cut is empty');
   });
 
-  it('refuses the latency objective on a target without a clock', () => {
-    const err = errorOf(() => resolveDeviceOptions({ devices: 'node=cortex-m0plus,gateway=host', link: 'uart:115200' }));
-    expect(err.code).toBe('E_TARGET');
-    expect(err.message).toContain("the clock of device gateway's target host");
-    expect(err.hint).toContain('"clock"');
+  it('refuses a target that is not emulated: the steps are measured in QEMU', () => {
+    for (const devices of ['node=cortex-m0plus,gateway=host', 'node=host,gateway=cortex-m7']) {
+      const err = errorOf(() => resolveDeviceOptions({ devices, link: 'uart:115200', objective: 'energy' }));
+      expect(err.code).toBe('E_TARGET');
+      expect(err.message).toMatch(/device (node|gateway)'s target host runs natively on this computer; a multi-device build needs emulated targets/);
+      expect(err.hint).toContain('eennc targets');
+    }
+  });
+
+  it('refuses the latency objective on a target without a clock, the energy objective on one without energy', async () => {
+    const dir = await makeTempDir('eenn-device-options-');
+    try {
+      const file = join(dir, 'm7-bare.json');
+      const { clock: _clock, energy: _energy, ...bare } = JSON.parse(readFileSync(join(ROOT, 'targets/cortex-m7.json'), 'utf8'));
+      writeFileSync(file, JSON.stringify({ ...bare, name: 'm7-bare' }));
+      const latency = errorOf(() => resolveDeviceOptions({ devices: `node=cortex-m0plus,gateway=${file}`, link: 'uart:115200' }));
+      expect(latency.code).toBe('E_TARGET');
+      expect(latency.message).toContain("the clock of device gateway's target m7-bare");
+      expect(latency.hint).toContain('"clock"');
+      const energy = errorOf(() => resolveDeviceOptions({ devices: `node=${file},gateway=cortex-m7`, link: 'uart:115200', objective: 'energy' }));
+      expect(energy.message).toContain("the energy of one instruction on device node's target m7-bare");
+    } finally {
+      await removeTempDir(dir);
+    }
   });
 });

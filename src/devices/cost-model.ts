@@ -5,7 +5,7 @@
 import { EennError } from '../ir/diagnostics.js';
 import type { Target } from '../target/target.js';
 import { cutLabel } from './cuts.js';
-import { frameBytes, LINK_COSTS } from './frame.js';
+import { frameBytes, linkCosts } from './frame.js';
 import { fitOf, type Footprint, type TargetPair } from './memory.js';
 import type { CostInputs, Cut, CutEvaluation, DeviceCost, DeviceSpec, LinkSpec, Objective } from './types.js';
 
@@ -106,17 +106,23 @@ function exitCost(
   const k = cut.position;
   const sent = k < n && e >= cut.nodeExits.length;
   const frame = sent ? frameBytes(cut.payloadBytes) : 0;
-  const nodeInstructions = stepsSum(nodeSteps, 0, Math.min(k - 1, exitStep)) + (sent ? LINK_COSTS.sendFixed + LINK_COSTS.sendPerByte * frame : 0);
-  const gatewayInstructions = sent ? LINK_COSTS.recvFixed + LINK_COSTS.recvPerByte * frame + stepsSum(gatewaySteps, k, exitStep) : 0;
-  const lineSeconds = link.messageLatencyUs / US_PER_S + (frame * link.bitsPerByte) / link.baud;
+  const send = linkCosts(nodeTarget);
+  const receive = linkCosts(gatewayTarget);
+  const nodeInstructions = stepsSum(nodeSteps, 0, Math.min(k - 1, exitStep)) + (sent ? send.sendFixed + send.sendPerByte * frame : 0);
+  const gatewayInstructions = sent ? receive.recvFixed + receive.recvPerByte * frame + stepsSum(gatewaySteps, k, exitStep) : 0;
   return {
     nodeInstructions,
     gatewayInstructions,
     linkBytes: frame,
-    seconds: nodeInstructions / clockHz(nodeTarget) + (sent ? lineSeconds + gatewayInstructions / clockHz(gatewayTarget) : 0),
+    seconds: nodeInstructions / clockHz(nodeTarget) + (sent ? lineSeconds(link, frame) + gatewayInstructions / clockHz(gatewayTarget) : 0),
     nanojoules:
       nodeInstructions * nanojoules(nodeTarget) + (sent ? frame * link.nanojoulesPerByte + gatewayInstructions * nanojoules(gatewayTarget) : 0),
   };
+}
+
+/** Seconds one frame of `frameBytes` takes on the link: the message's fixed latency and its bits at the line rate. */
+export function lineSeconds(link: LinkSpec, frameBytes: number): number {
+  return link.messageLatencyUs / US_PER_S + (frameBytes * link.bitsPerByte) / link.baud;
 }
 
 /** The target's clock (one instruction a cycle); NaN where unknown, so that latencies are unknown, not zero. */
@@ -171,7 +177,7 @@ export function chooseCut(
       hint:
         fitting.length > 0
           ? `give a cut that fits (${fitting.join(', ')}), or leave --cut out to let the cost model choose`
-          : 'no cut fits these devices: choose devices with more memory (eennc targets)',
+          : `no cut fits these devices: ${pairHint(evaluations, smallestPair)}`,
     });
   }
   let best: CutEvaluation | undefined;
@@ -179,15 +185,21 @@ export function chooseCut(
   if (best) return best;
   const first = evaluations[0];
   const names = first ? `${first.node.device} (${first.node.target}) and ${first.gateway.device} (${first.gateway.target})` : 'the devices';
-  const pair = smallestPair?.();
   throw new EennError({
     code: 'E_TARGET',
     message: `the model fits no split between ${names}`,
     details: evaluations.map((e) => `${e.cut.position} (${e.label}): ${overSides(e).join('; ')}`),
-    hint: pair
-      ? `the smallest pair of targets on which a split fits: --devices ${first?.node.device ?? 'node'}=${pair.node.name},${first?.gateway.device ?? 'gateway'}=${pair.gateway.name}`
-      : 'no pair of shipped targets fits any split: make the model smaller, or describe a larger board in a target file',
+    hint: pairHint(evaluations, smallestPair),
   });
+}
+
+/** What to do when no cut fits: the smallest pair of shipped targets on which one does, when there is one. */
+function pairHint(evaluations: readonly CutEvaluation[], smallestPair?: () => TargetPair | undefined): string {
+  const first = evaluations[0];
+  const pair = smallestPair?.();
+  return pair
+    ? `the smallest pair of targets on which a split fits: --devices ${first?.node.device ?? 'node'}=${pair.node.name},${first?.gateway.device ?? 'gateway'}=${pair.gateway.name}`
+    : 'no pair of shipped targets fits any split: make the model smaller, or describe a larger board in a target file';
 }
 
 /** "node (cortex-m0plus) RAM 41,212 B of 32,768 B: 8,444 B over" for each side that does not fit. */

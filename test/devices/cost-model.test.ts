@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { chooseCut, evaluateCuts } from '../../src/devices/cost-model.js';
-import { LINK_COSTS } from '../../src/devices/frame.js';
+import { linkCosts } from '../../src/devices/frame.js';
 import type { Footprint } from '../../src/devices/memory.js';
 import type { CostInputs, Cut, DeviceSpec, LinkSpec } from '../../src/devices/types.js';
 import { EennError } from '../../src/ir/diagnostics.js';
@@ -37,8 +37,9 @@ const cuts: Cut[] = [
   { position: 2, tensor: 't', payloadBytes: 30, nodeExits: [0] },
   { position: 4, payloadBytes: 0, nodeExits: [0] },
 ];
-const send = (frame: number) => LINK_COSTS.sendFixed + LINK_COSTS.sendPerByte * frame;
-const receive = (frame: number) => LINK_COSTS.recvFixed + LINK_COSTS.recvPerByte * frame;
+/** The node's framing cost to send and the gateway's to receive (both Armv7E-M here). */
+const send = (frame: number) => linkCosts(devices[0]!.target).sendFixed + linkCosts(devices[0]!.target).sendPerByte * frame;
+const receive = (frame: number) => linkCosts(devices[1]!.target).recvFixed + linkCosts(devices[1]!.target).recvPerByte * frame;
 /** Node 500 kHz, gateway 10 MHz, in milliseconds; the line: 1 ms a message and 10 bits a byte at 100,000 baud. */
 const nodeMs = (instructions: number) => instructions / 500;
 const gatewayMs = (instructions: number) => instructions / 10_000;
@@ -139,5 +140,9 @@ describe('chooseCut', () => {
     expect(err.details![0]).toContain('0 (all on gateway): node (slow) RAM 12,345 B');
     expect(err.hint).toBe('the smallest pair of targets on which a split fits: --devices node=cortex-m4,gateway=cortex-m7');
     expect(errorOf(() => chooseCut(evaluations, 'latency', undefined, () => undefined)).hint).toContain('no pair of shipped targets');
+    // A forced cut where none fits names the pair too.
+    expect(errorOf(() => chooseCut(evaluations, 'latency', cuts[0], () => pair)).hint).toBe(
+      'no cut fits these devices: the smallest pair of targets on which a split fits: --devices node=cortex-m4,gateway=cortex-m7',
+    );
   });
 });

@@ -200,7 +200,6 @@ function checkEmulated(devices: DeviceSpec[]): void {
   const what = t.kind === 'host' ? 'runs natively on this computer' : 'is a board (flashed and run by you)';
   throw new EennError({
     code: 'E_TARGET',
-    file: t.file,
     message: `--devices: device ${native.name}'s target ${t.name} ${what}; a multi-device build needs emulated targets, since it measures each step's instructions on both devices in QEMU to choose the cut and runs them joined by an emulated serial line`,
     hint: `give each device an emulated target (\`eennc targets\` lists them), e.g. ${DEVICES_FORM}`,
   });

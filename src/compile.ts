@@ -34,6 +34,7 @@ import { planDevices, type DevicesPlan } from './devices-build.js';
 import { devicesReport, type DeviceOptions, type ProjectSizer } from './devices/index.js';
 import { exitsTaken, exitTableOf, measureExitInstructions, type ExitInstructions, type ImageInFolder } from './measure-exits.js';
 
+import { addStepErrors, measureProfile, stepReports } from './profile-steps.js';
 export type Precision = 'int8' | 'float32';
 
 export interface CompileOptions {
@@ -78,8 +79,24 @@ export interface CompileOptions {
   devices?: DeviceOptions;
 }
 
+  /**
+   * Measure each step's instructions on the target's emulator once linked, into the report (build --profile, eennc
+   * profile): on the samples of `path` (the first `count`, times `scale`), else the first calibration sample, else
+   * an input of zeros. Default false.
+   */
+  profile?: boolean | ProfileInput;
+}
+
+/** The samples a profile runs (a data file as --input reads it). */
+export interface ProfileInput {
+  path: string;
+  count?: number;
+  scale?: number;
 export interface CalibrationSource {
   /** Data file (.npy, .bin, IDX). */
+/** Calibration samples over which the report measures each step's int8 error (the references keep every tensor). */
+const REPORT_SQNR_SAMPLES = 16;
+
   path: string;
   /** Use at most this many samples. */
   count?: number;
@@ -177,6 +194,12 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   const { plan, report, inputBytes, outputBytes } = project;
 
   let image: FirmwareImage | undefined;
+  if (options.precision === 'int8' && options.calibration && graph.inputs.length === 1 && report.steps) {
+    const count = Math.min(options.calibration.count ?? REPORT_SQNR_SAMPLES, REPORT_SQNR_SAMPLES);
+    const samples = readCalibrationSamples(graph, { ...options.calibration, count });
+    addStepErrors(floatGraph, graph, samples, report.steps, plan);
+    report.sqnr_samples = samples.length;
+  }
   let projectDir = '';
   const finish = async (tempDir: string): Promise<void> => {
     projectDir = tempDir;
@@ -191,6 +214,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
       image = { ...built, elfPath: join(options.outDir, basename(built.elfPath)) };
     }
     if (graph.exits) {
+      if (options.profile && report.steps) report.profile = await profileBuild(graph, plan, target, options, modelName, report.steps);
       // The instructions behind the exit table: this image run past every exit, and the same model with --no-exits.
       const measure =
         image && options.measureExits
@@ -489,6 +513,22 @@ function measuringSample(graph: Graph, options: CompileOptions): Uint8Array {
 
 /**
  * The same model with --no-exits (the compiled graph before the exits were attached), linked in a temporary folder
+/** Measure each step of the build on the target's emulator (CompileOptions.profile says on which samples). */
+async function profileBuild(
+  graph: Graph,
+  plan: MemoryPlan,
+  target: Target,
+  options: CompileOptions,
+  modelName: string,
+  steps: NonNullable<BuildReport['steps']>,
+) {
+  const input = typeof options.profile === 'object' ? options.profile : undefined;
+  const source = input ?? (options.calibration && { ...options.calibration, count: 1 });
+  const samples = source && graph.inputs.length === 1 ? readCalibrationSamples(graph, source) : [];
+  const { precision, optimization, onProgress } = options;
+  return measureProfile({ graph, plan, target, precision, modelName, samples, optimization, onProgress }, steps);
+}
+
  * for one measurement run; the caller removes the folder.
  */
 async function buildWithoutExits(compiled: Graph, target: Target, options: CompileOptions, modelName: string): Promise<ImageInFolder> {
@@ -534,8 +574,8 @@ async function reportExits(
   report.exits_expected = table.expected;
 }
 
-/** The calibration samples as floats (the shares of the exit table come from them). */
-function readCalibrationSamples(graph: Graph, source: CalibrationSource): Float32Array[] {
+/** The calibration samples as floats (the shares of the exit table and the steps' errors come from them), or a profile's. */
+function readCalibrationSamples(graph: Graph, source: Pick<CalibrationSource, 'path' | 'count' | 'scale'>): Float32Array[] {
   const shape = graph.tensors.get(graph.inputs[0]!)!.shape;
   const size = sizeOf(shape);
   const read = readSamples(source.path, shape, { count: source.count, scale: source.scale, requireFinite: true });
@@ -725,6 +765,7 @@ function checkFit(report: BuildReport, target: Target, file: string, ioBufferByt
     problems.push(`RAM: ${how} ${ram} bytes (${parts}), ${target.name} has ${target.limits.ramBytes}`);
   }
   if (problems.length > 0) {
+    steps: stepReports(graph, plan, precision),
     throw new EennError({
       code: 'E_TARGET',
       file,

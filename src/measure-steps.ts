@@ -124,7 +124,7 @@ export async function measureStepInstructions(options: StepMeasureOptions): Prom
 }
 
 /** E_TARGET unless `target` runs in an emulator that counts instructions (SysTick under -icount). */
-function checkMeasurable(target: Target): void {
+export function checkMeasurable(target: Target): void {
   if (!target.emulator || target.counter.source !== 'systick') {
     throw new EennError({
       code: 'E_TARGET',

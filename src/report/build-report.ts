@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { exitTableCells, expectedLines, type ExitExpectation, type ExitReport } from './exit-table.js';
 import { taskTableCells, type IntermittentReport } from './task-table.js';
 import { deviceTableCells, type DevicesReport } from './device-table.js';
+import { layerTableCells, type ProfileSummary, type StepReport } from './layer-table.js';
+import { arenaPicture } from './arena-picture.js';
 
 export interface MemoryReport {
   /** Flash of the firmware image (code + weights), from arm-none-eabi-size; estimate when not compiled. */
@@ -73,28 +75,25 @@ export interface BuildReport {
   intermittent?: IntermittentReport;
   /** A multi-device build: every cut the cost model evaluated and the one built (src/report/device-table.ts). */
   devices?: DevicesReport;
+  /** Each step of the schedule: kernel, MACs, weights, arena slice; instructions when profiled, SQNR with --calib. */
+  steps?: StepReport[];
+  /** A profiled build (build --profile): what was measured on the target (src/report/layer-table.ts). */
+  profile?: ProfileSummary;
+  /** Calibration samples over which the steps' SQNR was measured, where it was. */
+  sqnr_samples?: number;
 }
 
 const templatePath = fileURLToPath(new URL('../../templates/report/report.html.hbs', import.meta.url));
 let compiled: HandlebarsTemplateDelegate | undefined;
 
-const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f'];
-
-/** The report as an HTML page with a layer table and a drawing of the arena plan (time across, offset down). */
+/**
+ * The report as one self-contained HTML page (no script, no external resource): memory, the per-layer table, the
+ * arena over the schedule as an SVG picture (time across, offset down), the exit, task and device tables where
+ * there are some. Handlebars escapes every text from the model.
+ */
 export function renderReportHtml(report: BuildReport): string {
   compiled ??= Handlebars.compile(readFileSync(templatePath, 'utf8'));
-  const steps = Math.max(1, report.layers.length);
-  const arena = Math.max(1, report.memory.arena_bytes);
-  const width = 900;
-  const height = 260;
-  const boxes = report.arena.map((slot, i) => ({
-    x: ((slot.first / steps) * width).toFixed(1),
-    y: ((slot.offset / arena) * height).toFixed(1),
-    w: Math.max(2, ((slot.last - slot.first + 1) / steps) * width).toFixed(1),
-    h: Math.max(1, (slot.bytes / arena) * height).toFixed(1),
-    color: palette[i % palette.length],
-    label: `${slot.tensor}: ${slot.bytes} B at ${slot.offset}, steps ${slot.first}-${slot.last}`,
-  }));
+  const steps = report.steps?.length ?? report.layers.length;
   const pct = (used: number, limit: number | null) => (limit ? `${((100 * used) / limit).toFixed(1)}%` : 'n/a');
   const exitTable = report.exits ? { exits: report.exits, expected: report.exits_expected ?? null } : undefined;
   return compiled({
@@ -103,9 +102,9 @@ export function renderReportHtml(report: BuildReport): string {
     expectedLines: exitTable ? expectedLines(exitTable) : [],
     taskCells: report.intermittent ? htmlCells(taskTableCells(report.intermittent)) : undefined,
     deviceCells: report.devices ? deviceCells(report.devices) : undefined,
-    width,
-    height,
-    boxes,
+    // Built from escaped text only (arena-picture.ts), so the template may insert it as markup.
+    arenaSvg: arenaPicture(report.arena, steps, report.memory.arena_bytes),
+    layerCells: report.steps ? numericCells(layerTableCells(report.steps)) : undefined,
     int8: report.precision === 'int8',
     flashPct: pct(report.memory.flash_bytes, report.limits.flash_bytes),
     ramPct: pct(report.memory.ram_bytes, report.limits.ram_bytes),
@@ -122,6 +121,13 @@ function htmlCells(table: { header: string[]; rows: string[][] }): { header: str
 
 /** The cut table's cells for the page, the figures right-aligned. */
 function deviceCells(report: DevicesReport): { header: string[]; rows: { text: string; numeric: boolean }[][] } {
-  const table = deviceTableCells(report);
+  return numericCells(deviceTableCells(report));
+}
+
+/** A table that says which of its columns are numbers, as the page's cells (the numbers right-aligned). */
+function numericCells(table: { header: string[]; rows: string[][]; numeric: boolean[] }): {
+  header: string[];
+  rows: { text: string; numeric: boolean }[][];
+} {
   return { header: table.header, rows: table.rows.map((row) => row.map((text, c) => ({ text, numeric: table.numeric[c]! }))) };
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { register as registerBuild } from './build.js';
 import { register as registerRun } from './run.js';
 import { register as registerTest } from './test.js';
+import { register as registerProfile } from './profile.js';
 import { register as registerInspect } from './inspect.js';
 import { register as registerTargets } from './targets.js';
 import { register as registerDoctor } from './doctor.js';
@@ -15,6 +16,7 @@ export type RegisterCommand = (program: Command) => void;
 const modules: RegisterCommand[] = [
   registerBuild,
   registerRun,
+  registerProfile,
   registerTest,
   registerInspect,
   registerAccuracy,

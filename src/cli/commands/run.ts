@@ -9,9 +9,11 @@ import { argmax } from '../../util/argmax.js';
 import { buildAndExecute, executionJson, type Execution, type ExecuteOptions, type SampleResult } from '../execute.js';
 import type { DeviceAnswer } from '../../devices-execute.js';
 import { parseTimeoutSeconds } from '../options.js';
+import { checkProfiledTarget, profileExecution } from './profile.js';
 
 interface RunOptions extends ExecuteOptions {
   input: string;
+  profile?: boolean;
 }
 
 export function register(program: Command): void {
@@ -27,12 +29,15 @@ export function register(program: Command): void {
             .option('--output <file>', 'write the outputs as .npy (float32, [N, ...output])'),
         )
           .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
+          .option('--profile', "also measure each layer's instructions on the same inputs (eennc profile's table)")
           .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
           .option('--force', FORCE_HELP),
       ),
     ),
   ).action(async (model: string, options: RunOptions) => {
+    if (options.profile) await checkProfiledTarget(options.target, options.devices !== undefined);
     const execution = await buildAndExecute(model, options, options.input, `building ${model} for ${options.target}`);
+    const profile = options.profile ? await profileExecution(execution) : undefined;
     const { graph } = execution.compiled;
     if (options.output) {
       // With exits, each sample's row is the output of the exit it took (every exit has the same shape).
@@ -50,7 +55,7 @@ export function register(program: Command): void {
       );
     }
     if (options.json) {
-      process.stdout.write(JSON.stringify(executionJson(execution), null, 2) + '\n');
+      process.stdout.write(JSON.stringify(executionJson(execution, profile ? { profile: profile.json } : {}), null, 2) + '\n');
       return;
     }
     const lines = execution.samples.map((s, i) => {
@@ -81,6 +86,7 @@ export function register(program: Command): void {
           `run here without power failures; NVM ${intermittent.memory.nvm_bytes} B (${intermittent.memory.nvm_kind}), SRAM ${intermittent.memory.sram_bytes} B`,
       );
     }
+    if (profile) lines.push(...profile.lines);
     process.stdout.write(lines.join('\n') + '\n');
   });
 }

@@ -39,6 +39,7 @@ import { seededRandom } from './util/random.js';
 import { makeTempDir, removeTempDir } from './util/temp-dirs.js';
 import { writeFileAtomically } from './util/atomic-dir.js';
 import { argmax } from './util/argmax.js';
+import { countSteps, type ProgressListener } from './util/progress.js';
 
 export interface AugmentOptions {
   /** The plain classifier (.onnx). */
@@ -58,7 +59,8 @@ export interface AugmentOptions {
   seed: number;
   /** Measure each exit's instructions on the target's emulator (default true); MACs otherwise. */
   measure?: boolean;
-  onProgress?: (message: string) => void;
+  /** Lines of each phase, and the counted samples and heads of the long ones. */
+  onProgress?: ProgressListener;
 }
 
 /** The head of one early exit: the backbone tensor it reads and the grid it pools that to. */
@@ -146,7 +148,7 @@ export async function augmentModel(options: AugmentOptions): Promise<AugmentRepo
   // Sets of training samples: every sample (the heads kept), then all but fold f (the heads that judge fold f).
   const all = samples.map((_, i) => i);
   const sets = [all, ...Array.from({ length: folds }, (_, f) => all.filter((i) => foldOf[i] !== f))];
-  const models = await trainHeads(shapes, features, labels, sets, classifier.classes);
+  const models = await trainHeads(shapes, features, labels, sets, classifier.classes, countSteps(progress, 'augment: training', 'heads'));
   const heads: Head[] = shapes.map((shape, k) => ({ shape, model: models[0]![k]! }));
   // The fold heads as further outputs: one quantization and one reference run per sample judge every fold.
   const foldNames = Array.from({ length: folds }, (_, f) => exitNames(floatGraph, shapes.length, `_fold${f}`, names));
@@ -165,7 +167,16 @@ export async function augmentModel(options: AugmentOptions): Promise<AugmentRepo
         )
       : withAll;
   progress(`augment: running the ${options.precision} reference on ${samples.length} samples, each judged by the heads of its fold`);
-  const outcomes = heldBackOutcomes(evaluated, foldNames, foldOf, classifier.output, samples, labels, options.precision);
+  const outcomes = heldBackOutcomes(
+    evaluated,
+    foldNames,
+    foldOf,
+    classifier.output,
+    samples,
+    labels,
+    options.precision,
+    countSteps(progress, `augment: running the ${options.precision} reference`, 'samples'),
+  );
 
   const measured = await measuring;
   const costs = costModel(shapes, classifier.classes, measured);
@@ -320,19 +331,13 @@ function split(count: number, folds: number, seed: number): number[] {
 }
 
 /** Every sample's features at every head, from one float reference run per sample. */
-function extractFeatures(
-  graph: Graph,
-  shapes: readonly HeadShape[],
-  samples: readonly Float32Array[],
-  progress: (m: string) => void,
-): Float32Array[] {
+function extractFeatures(graph: Graph, shapes: readonly HeadShape[], samples: readonly Float32Array[], progress: ProgressListener): Float32Array[] {
   const input = graph.inputs[0]!;
   const shape = graph.tensors.get(input)!.shape;
   const features = shapes.map((s) => new Float32Array(samples.length * headDims(s)));
   const byTensor = new Map<string, number[]>();
   shapes.forEach((s, k) => byTensor.set(s.point.tensor, [...(byTensor.get(s.point.tensor) ?? []), k]));
-  const started = Date.now();
-  let last = started;
+  const counted = countSteps(progress, 'augment: extracting features', 'samples');
   samples.forEach((sample, i) => {
     runReference(
       graph,
@@ -343,11 +348,7 @@ function extractFeatures(
         },
       },
     );
-    const now = Date.now();
-    if (now - last >= 2000 || i + 1 === samples.length) {
-      last = now;
-      progress(`augment: extracting features: ${i + 1}/${samples.length} samples (${((now - started) / 1000).toFixed(1)} s)`);
-    }
+    counted(i + 1, samples.length);
   });
   return features;
 }
@@ -367,6 +368,7 @@ async function trainHeads(
   labels: Int32Array,
   sets: readonly (readonly number[])[],
   classes: number,
+  onTrained: (done: number, total: number) => void,
 ): Promise<SoftmaxModel[][]> {
   const jobs: TrainingJob[] = sets.flatMap((train) =>
     shapes.map((shape, k) => {
@@ -378,10 +380,12 @@ async function trainHeads(
   );
   const results = new Array<SoftmaxModel>(jobs.length);
   let next = 0;
+  let trained = 0;
   const lane = async (): Promise<void> => {
     while (next < jobs.length) {
       const k = next++;
       results[k] = await runTrainingWorker(jobs[k]!);
+      onTrained(++trained, jobs.length);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism(), jobs.length)) }, lane));
@@ -432,6 +436,7 @@ function heldBackOutcomes(
   samples: readonly Float32Array[],
   labels: Int32Array,
   precision: Precision,
+  onSample: (done: number, total: number) => void,
 ): HeldBack {
   const tensors = foldNames.map((names) => names.map((name) => exitDecision(graph, name, 'max-softmax', 1).tensor));
   const wanted = new Set(tensors.flat());
@@ -456,6 +461,7 @@ function heldBackOutcomes(
       correct[k]![i] = argmax(out[name]!.data as ArrayLike<number>) === labels[i] ? 1 : 0;
     });
     finalCorrect[i] = argmax(out[final]!.data as ArrayLike<number>) === labels[i] ? 1 : 0;
+    onSample(i + 1, samples.length);
   });
   return { scores, correct, finalCorrect };
 }

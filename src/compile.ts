@@ -35,6 +35,7 @@ import { devicesReport, type DeviceOptions, type ProjectSizer } from './devices/
 import { exitsTaken, exitTableOf, measureExitInstructions, type ExitInstructions, type ImageInFolder } from './measure-exits.js';
 
 import { addStepErrors, measureProfile, stepReports } from './profile-steps.js';
+import { countSteps, type ProgressListener } from './util/progress.js';
 export type Precision = 'int8' | 'float32';
 
 export interface CompileOptions {
@@ -58,8 +59,8 @@ export interface CompileOptions {
   io?: 'int8' | 'float32';
   /** How much arena the planner may spend on speed (src/schedule/arena-budget.ts); default 'tflm'. */
   arena?: ArenaPolicy;
-  /** Progress lines for long work (calibration); default: none. */
-  onProgress?: (message: string) => void;
+  /** Progress of long work: lines, and calibration's counted samples (src/util/progress.ts); default: none. */
+  onProgress?: ProgressListener;
   /** Early exits (--exits, --exit-threshold, --exit-policy, --no-exits); default: what the model states or shows. */
   exits?: ExitOptions;
   /**
@@ -664,18 +665,10 @@ export async function quantizeModel(
   const size = sizeOf(shape);
   const read = readSamples(source.path, shape, { count: source.count, scale: source.scale, requireFinite: true });
   const samples = Array.from({ length: read.count }, (_, i) => read.data.subarray(i * size, (i + 1) * size));
-  const started = Date.now();
-  let lastReport = started;
   const ranges = await calibrate(floatGraph, samples, {
     method: source.method,
     percentile: source.percentile,
-    onProgress: (done, total) => {
-      const now = Date.now();
-      if (options.onProgress && (now - lastReport >= 1000 || done === total)) {
-        lastReport = now;
-        options.onProgress(`calibrating: ${done}/${total} samples (${((now - started) / 1000).toFixed(1)} s)`);
-      }
-    },
+    onProgress: countSteps(options.onProgress, 'calibrating', 'samples'),
   });
   notes.push(
     `int8: calibrated ${read.count} samples from ${basename(source.path)} with ${source.method}${source.method === 'percentile' ? ` ${source.percentile ?? DEFAULT_PERCENTILE}` : ''}`,

@@ -11,6 +11,8 @@ import type { IntermittentOptions } from '../intermittent/index.js';
 import type { DeviceOptions } from '../devices/index.js';
 import { checkOutputDir } from '../util/output-dir.js';
 import { makeTempDir } from '../util/temp-dirs.js';
+import type { ProgressCount } from '../util/progress.js';
+import { stderrProgress } from '../util/progress-terminal.js';
 import type { ArenaPolicy } from '../schedule/arena-budget.js';
 import type { ExitPolicy } from '../ir/exits.js';
 import type { ExitOptions } from '../exits/index.js';
@@ -269,9 +271,12 @@ async function intermittentFrom(options: SharedOptions): Promise<IntermittentOpt
   return resolveIntermittentOptions(raw, loadTarget(options.target));
 }
 
-/** People-facing progress on stderr (never on stdout, which holds results). */
-export function log(message: string): void {
-  process.stderr.write(message + '\n');
+/**
+ * People-facing progress on stderr (never on stdout, which holds results): lines, and counts drawn as one bar on a
+ * terminal or as plain lines elsewhere (src/util/progress-terminal.ts). A ProgressListener.
+ */
+export function log(message: string, count?: ProgressCount): void {
+  stderrProgress().report(message, count);
 }
 
 /** The options of the commands that read input samples (run, test, accuracy). */

@@ -6,6 +6,7 @@ import { EennError } from '../ir/diagnostics.js';
 import type { Execution } from './execute.js';
 import { log } from './common-options.js';
 import type { ScheduleResult } from '../toolchain/power-failures.js';
+import { countSteps } from '../util/progress.js';
 
 /** The `failures` part of test's JSON. */
 export interface FailuresSummary {
@@ -63,9 +64,7 @@ export async function runFailureSchedules(execution: Execution, count: number, s
       budget: intermittent.budget,
       continuous: { outputs: run.outputs[sample]!, exit: run.exits[sample]!, instructions, taskInstructions },
       timeoutMs,
-      onProgress: (done, total) => {
-        if (done === total || done % 25 === 0) log(`eennc: sample ${sample}: ${done}/${total} failure schedules`);
-      },
+      onProgress: countSteps(log, `eennc: sample ${sample}`, 'failure schedules'),
     });
     const answering = answeringBytes(execution, sample);
     for (const schedule of outcome.schedules) {

@@ -3,6 +3,7 @@
 // one JSON document (ErrorDocument).
 
 import { EennError, INTERNAL_HINT, type ErrorDocument } from '../ir/diagnostics.js';
+import { stderrProgress } from '../util/progress-terminal.js';
 
 /** Exit status of a usage error (bad option or value), of any other EennError, and of an internal error. */
 const EXIT_USAGE = 2;
@@ -11,6 +12,7 @@ const EXIT_INTERNAL = 70;
 
 /** Print an error to stderr (and with `json`, its document to stdout) and return the process exit code. */
 export function reportError(err: unknown, debug: boolean, json = false): number {
+  stderrProgress().clear(); // a progress bar left by the failed work would run into the error's line
   if (err instanceof EennError) {
     process.stderr.write(err.format() + '\n');
     if (debug && err.stack) process.stderr.write(err.stack + '\n');

@@ -25,6 +25,7 @@ import {
 } from '../common-options.js';
 import { loadInputs } from '../execute.js';
 import { collectInputShape, numberOption, parseCount } from '../options.js';
+import { countSteps } from '../../util/progress.js';
 
 interface AccuracyOptions extends CalibrationOptions, SampleOptions, ExitCommandOptions {
   target?: string;
@@ -78,18 +79,10 @@ export function register(program: Command): void {
       requireFinite: true,
     });
     const labels = readLabels(options.labels);
-    const started = Date.now();
-    let last = started;
     const report = evaluateAccuracy(floatGraph, int8Graph, inputs, labels, {
       sqnrSamples: options.sqnrSamples,
       output: finalOutput(imported.graph, exitOptions),
-      onProgress: (done, total) => {
-        const now = Date.now();
-        if (now - last >= 2000 || done === total) {
-          last = now;
-          log(`evaluating: ${done}/${total} samples (${((now - started) / 1000).toFixed(1)} s)`);
-        }
-      },
+      onProgress: countSteps(log, 'evaluating', 'samples'),
     });
     const instructions = report.exits && options.target !== undefined ? await measureOnTarget(model, options) : undefined;
     const table = report.exits ? exitTableOfReport(int8Graph, report.exits, instructions) : undefined;

@@ -9,7 +9,7 @@ import { runDevices, type DeviceImage, type OutputSlot } from './devices-run.js'
 import { EennError } from './ir/diagnostics.js';
 import type { Graph } from './ir/graph.js';
 import { tensorBytes } from './schedule/memory-plan.js';
-import { runFirmware, type FirmwareRun } from './toolchain/index.js';
+import { runFirmware, type FirmwareRun, type RelayCounts } from './toolchain/index.js';
 
 /** One sample of a multi-device run, beside its answer. */
 export interface DeviceAnswer {
@@ -33,6 +33,8 @@ export interface LinkFaults {
 export interface DevicesExecution {
   run: FirmwareRun;
   answers: DeviceAnswer[];
+  /** What the link relay did with the node's bytes (faults injected among them); undefined when nothing crossed a link. */
+  relay?: RelayCounts;
 }
 
 /** Run `count` samples (`bytes`, as the single-device firmware reads them) through the devices of `compiled`. */
@@ -100,7 +102,7 @@ export async function executeDevices(
       .filter((text) => text !== '')
       .join('\n'),
   };
-  return { run, answers };
+  return { run, answers, relay: result.relay };
 }
 
 /** A model's outputs as its output.bin lays them out per sample. */

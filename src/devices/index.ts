@@ -6,7 +6,7 @@ export { resolveDeviceOptions, parseLink, uartNanojoulesPerByte, UART_BITS_PER_B
 export { enumerateCuts, resolveCut, cutLabel } from './cuts.js';
 export { splitGraph } from './split-graph.js';
 export { sideMemory, fitOf, smallestFittingPair, LINK_CODE_BYTES, type Footprint, type ProjectSizer, type TargetPair } from './memory.js';
-export { evaluateCuts, chooseCut, objectiveValue } from './cost-model.js';
+export { evaluateCuts, chooseCut, objectiveValue, lineSeconds } from './cost-model.js';
 export {
   FRAME_MAGIC,
   FRAME_HEADER_BYTES,

@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { importModel } from './frontend/index.js';
+import { joinPipeline, pipelineOutput, thenInputShapes, type PipelineFiles } from './frontend/pipeline.js';
 import { hasOwnQuantization, importQdq } from './quantize/import-qdq.js';
 import { sizeOf, type Graph } from './ir/graph.js';
 import { EennError, inFile } from './ir/diagnostics.js';
@@ -78,6 +79,11 @@ export interface CompileOptions {
    * between a node and a gateway, one C project each (src/devices-build.ts). Default: one device, `target`.
    */
   devices?: DeviceOptions;
+  /**
+   * A pipeline (--then B.onnx): this second model runs on the first one's output, joined into one graph before
+   * quantization (src/frontend/pipeline.ts), so that calibration flows through both and one arena serves both.
+   */
+  then?: string;
 }
 
   /**
@@ -177,7 +183,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   // --opt reaches the Makefile and the compiler: refused before any work when it is not plain flags.
   if (options.optimization !== undefined) checkOptimization(options.optimization);
   const modelName = modelNameOf(options.model);
-  const imported = importWithOwnQuantization(options.model, options.inputShapes);
+  const imported = importWithOwnQuantization(options.model, options.inputShapes, options.then);
   const { notes, overrides } = imported;
   const exits = inFile(options.model, () => resolveExits(imported.graph, options.exits ?? {}, notes));
   const floatGraph = exits ? attachExits(imported.graph, exits) : imported.graph;
@@ -226,7 +232,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
     await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     await writeFile(join(tempDir, 'report.html'), renderReportHtml(report));
   };
-  const keep = [options.model, ...(options.calibration ? [options.calibration.path] : [])];
+  const keep = [options.model, ...(options.then ? [options.then] : []), ...(options.calibration ? [options.calibration.path] : [])];
   const writeOptions = { force: options.force, keep, makeOutputs: makefileOutputs(modelName), finish };
   await writeDirAtomically(options.outDir, project.files, writeOptions).catch((err: unknown) => {
     throw err instanceof EennError ? outsideProject(err, projectDir, options, target).withFile(options.model) : err;
@@ -409,7 +415,7 @@ async function compileDevices(
     await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     await writeFile(join(tempDir, 'report.html'), renderReportHtml(report));
   };
-  const keep = [options.model, ...(options.calibration ? [options.calibration.path] : [])];
+  const keep = [options.model, ...(options.then ? [options.then] : []), ...(options.calibration ? [options.calibration.path] : [])];
   const makeOutputs = parts.flatMap((part) => makefileOutputs(modelName).map((output) => `${part.device.name}/${output}`));
   await writeDirAtomically(options.outDir, files, { force: options.force, keep, makeOutputs, finish }).catch((err: unknown) => {
     throw err instanceof EennError ? err.withFile(options.model) : err;
@@ -604,7 +610,9 @@ function outsideProject(err: EennError, projectDir: string, options: CompileOpti
 export function importWithOwnQuantization(
   model: string,
   inputShapes?: Record<string, number[]>,
+  then?: string,
 ): { graph: Graph; notes: string[]; overrides: QuantOverrides } {
+  if (then !== undefined) return { ...importPipeline({ first: model, then }, inputShapes), overrides: noOverrides() };
   let overrides = noOverrides();
   let own = false;
   const rewrite = (loaded: Graph): Graph => {
@@ -623,6 +631,31 @@ export function importWithOwnQuantization(
     );
   }
   return { graph: imported.graph, notes, overrides };
+}
+
+/**
+ * A pipeline's two models imported and joined into one graph (src/frontend/pipeline.ts). Each file is read as a
+ * single model is (its external data only from its own folder); a model stating its own quantization is refused,
+ * since the pipeline is calibrated as one.
+ */
+function importPipeline(files: PipelineFiles, inputShapes?: Record<string, number[]>): { graph: Graph; notes: string[] } {
+  const refuseOwn = (path: string) => (loaded: Graph): Graph => {
+    if (!hasOwnQuantization(loaded)) return loaded;
+    throw new EennError({
+      code: 'E_UNSUPPORTED',
+      file: path,
+      message: `${path} states its own quantization (QuantizeLinear/DequantizeLinear); a --then pipeline is calibrated as one model`,
+      hint: 'give both models of the pipeline in float32 and calibrate them together with --calib',
+    });
+  };
+  const first = importModel(files.first, { inputShapes, rewrite: refuseOwn(files.first) });
+  const output = pipelineOutput(first.graph, files);
+  const shapes = inFile(files.then, () => thenInputShapes(files.then, output));
+  const then = importModel(files.then, { inputShapes: shapes, rewrite: refuseOwn(files.then) });
+  const graph = joinPipeline(first.graph, then.graph, files);
+  const notes = [...first.notes, ...then.notes.map((note) => `${files.then}: ${note}`)];
+  notes.push(`pipeline: ${files.first} then ${files.then}, joined at "${output.name}" [${output.shape.join(',')}]`);
+  return { graph, notes };
 }
 
 /** Activation tensors of the float graph (inputs and node outputs) that need a scale. */

@@ -44,6 +44,8 @@ export interface SharedOptions extends CalibrationOptions, ExitCommandOptions, I
   outDir?: string;
   force?: boolean;
   json?: boolean;
+  /** --then B.onnx: a pipeline whose second model runs on this model's output. */
+  then?: string;
 }
 
 export interface CalibrationOptions {
@@ -175,7 +177,8 @@ export function withDeviceOptions(command: Command, faults = false): Command {
 export function withSharedOptions(command: Command): Command {
   command
     .option('-t, --target <name>', 'target name (see `eennc targets`) or path of a target file', DEFAULT_TARGET_NAME)
-    .option('--precision <p>', 'int8 or float32', parsePrecision, 'int8' as Precision);
+    .option('--precision <p>', 'int8 or float32', parsePrecision, 'int8' as Precision)
+    .option('--then <model>', THEN_HELP);
   return withExitOptions(withCalibrationOptions(command))
     .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions, e.g. input=1x1x28x28 (repeatable)', collectInputShape, [])
     .option('--opt <flag>', 'optimisation flag for the firmware build', '-O2')
@@ -188,6 +191,10 @@ export function withSharedOptions(command: Command): Command {
     .option('--json', 'print one JSON document on stdout');
 }
 
+/** Help of --then, an option of build, run, test and accuracy. */
+export const THEN_HELP =
+  "a pipeline: this second ONNX model runs on the model's output (its input shape must equal the model's output shape), compiled with it as one model";
+
 /** Help of --force, an option of every command that takes -o DIR (build, run, test). */
 export const FORCE_HELP = 'let -o replace a folder that is not an earlier eennc output (never a file, the current folder or one holding the model)';
 
@@ -197,7 +204,8 @@ export const FORCE_HELP = 'let -o replace a folder that is not an earlier eennc 
  */
 export async function compileOptionsFrom(model: string, options: SharedOptions, outDir?: string): Promise<CompileOptions> {
   if (outDir !== undefined) {
-    await checkOutputDir(outDir, { force: options.force, keep: [model, ...(options.calib === undefined ? [] : [options.calib])] });
+    const keep = [model, ...(options.then === undefined ? [] : [options.then]), ...(options.calib === undefined ? [] : [options.calib])];
+    await checkOutputDir(outDir, { force: options.force, keep });
   }
   const int8Only = (
     [
@@ -238,6 +246,7 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
     exits: exitOptionsFrom(options),
     ...(intermittent ? { intermittent } : {}),
     ...(devices ? { devices } : {}),
+    ...(options.then !== undefined ? { then: options.then } : {}),
   };
 }
 

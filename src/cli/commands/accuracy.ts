@@ -12,6 +12,7 @@ import { finalOutput } from '../../exit-reference.js';
 import { inFile } from '../../ir/diagnostics.js';
 import { parseInputShapes } from '../../frontend/input-shapes.js';
 import {
+  THEN_HELP,
   calibrationFrom,
   compileOptionsFrom,
   exitOptionsFrom,
@@ -34,6 +35,8 @@ interface AccuracyOptions extends CalibrationOptions, SampleOptions, ExitCommand
   sqnrSamples: number;
   inputShape: string[];
   json?: boolean;
+  /** --then B.onnx: evaluate the pipeline of the model then B. */
+  then?: string;
 }
 
 export function register(program: Command): void {
@@ -50,6 +53,7 @@ export function register(program: Command): void {
         .option('--sqnr-samples <n>', 'samples over which the per-layer SQNR is measured', numberOption(parseCount, '--sqnr-samples'), 100)
         .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions (repeatable)', collectInputShape, [])
         .option('--target <name>', 'early exits: also measure the instructions of each exit on this target (see `eennc targets`)')
+        .option('--then <model>', THEN_HELP)
         .option('--json', 'print one JSON document on stdout'),
     ),
   ).action(async (model: string, options: AccuracyOptions) => {
@@ -58,7 +62,7 @@ export function register(program: Command): void {
       import('../../evaluate.js'),
       import('../../exits/index.js'),
     ]);
-    const imported = importWithOwnQuantization(model, parseInputShapes(options.inputShape));
+    const imported = importWithOwnQuantization(model, parseInputShapes(options.inputShape), options.then);
     const { overrides, notes } = imported;
     const exitOptions = exitOptionsFrom(options);
     const exits = inFile(model, () => resolveExits(imported.graph, exitOptions, notes));

@@ -7,6 +7,7 @@ import type { CompileOptions, CompileResult } from '../compile.js';
 import { readSamples } from '../data/index.js';
 import { DATA_FILE_BYTES } from '../data/read-bytes.js';
 import { checkRegularFile } from '../util/read-file.js';
+import { checkRunnable, loadTarget } from '../target/target.js';
 import { compileOptionsFrom, DEFAULT_FAILURE_SEED, log, type SampleOptions, type SharedOptions } from './common-options.js';
 import { timeoutMs } from './options.js';
 import { decodeOutput, encodeSamples, type EncodedInput } from '../io-codec.js';
@@ -117,6 +118,8 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
   const [{ compileModel }, { runFirmware }] = await Promise.all([import('../compile.js'), import('../toolchain/index.js')]);
   // An input file that cannot be read at all stops the command now, not after the firmware build.
   if (data.path) checkRegularFile(data.path, 'data file', DATA_FILE_BYTES);
+  // A board QEMU cannot run stops here too, before the build it could not use.
+  if (!options.devices) checkRunnable(loadTarget(options.target));
   const compiled = await compileModel({ ...options, link: true });
   const { graph, target, image } = compiled;
   const inputs = loadInputs(graph, data.path ?? options.model, { ...data, requireFinite: options.precision !== 'float32' });

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { EennError } from '../ir/diagnostics.js';
 import { checkOptimization } from '../target/arguments.js';
-import { emulatorCommand, formatSize, type Target } from '../target/target.js';
+import { emulatorCommand, formatSize, type Target, type TargetConsole, type TargetStartup } from '../target/target.js';
 import type { NvmKind } from '../intermittent/index.js';
 import { DEFAULT_LINK_TIMEOUT_MS } from '../devices/frame.js';
 
@@ -100,6 +100,15 @@ export const RUNTIME_DIR = 'runtime';
 const COMMON_RUNTIME = ['eenn_platform.h', 'eenn_exit_codes.h'];
 const CORTEX_M_RUNTIME = ['eenn_startup.c', 'eenn_platform_cortexm.c', 'eenn_cortexm.h', 'eenn_isa.h', 'eenn_semihosting.h'];
 const HOST_RUNTIME = ['eenn_platform_host.c'];
+/**
+ * A board's runtime besides CORTEX_M_RUNTIME: the HardFault handler that answers semihosting when no debugger is
+ * attached, the chip's start-up (by TargetStartup kind) and the serial console (by TargetConsole kind), with the
+ * board's facts in BOARD_CONFIG.
+ */
+const BOARD_RUNTIME = ['eenn_semihosting_guard.c'];
+const STARTUP_RUNTIME: Record<TargetStartup['kind'], string> = { stm32f4: 'eenn_stm32f4.c' };
+const CONSOLE_RUNTIME: Record<TargetConsole['kind'], string> = { 'stm32-usart': 'eenn_console_stm32_usart.c' };
+const BOARD_CONFIG = 'eenn_board_config.h';
 /** The CRC-32 that intermittent records and link frames share. */
 const CRC32_RUNTIME = ['eenn_crc32.h', 'eenn_crc32.c'];
 /** Runtime files of an intermittent model: its progress record (model.c and model.h use them). */
@@ -133,6 +142,7 @@ export function renderFirmware(target: Target, options: FirmwareOptions): Map<st
       : 'firmware/main.c.hbs';
   files.set('main.c', renderTemplate(main, mainContext(target, options)));
   if (options.device) files.set(LINK_CONFIG, renderTemplate(`firmware/${LINK_CONFIG}.hbs`, linkConfigContext(target, options, options.device)));
+  if (target.startup || target.console) files.set(BOARD_CONFIG, renderTemplate(`firmware/${BOARD_CONFIG}.hbs`, boardConfigContext(target)));
 
   for (const name of [...COMMON_RUNTIME, ...runtimeFiles(target, options)]) {
     files.set(`${RUNTIME_DIR}/${name}`, readTemplate(`runtime/${name}`));
@@ -147,7 +157,24 @@ export function renderFirmware(target: Target, options: FirmwareOptions): Map<st
 function runtimeFiles(target: Target, options: FirmwareOptions): string[] {
   const embedded = target.kind !== 'host';
   const link = options.device ? [...LINK_RUNTIME, ...CRC32_RUNTIME, ...(embedded ? (target.uart ? LINK_UART_RUNTIME : []) : LINK_HOST_RUNTIME)] : [];
-  return unique([...(embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME), ...(options.intermittent ? INTERMITTENT_RUNTIME : []), ...link]);
+  const board =
+    target.kind === 'board'
+      ? [...BOARD_RUNTIME, ...(target.startup ? [STARTUP_RUNTIME[target.startup.kind]] : []), ...(target.console ? [CONSOLE_RUNTIME[target.console.kind]] : [])]
+      : [];
+  return unique([...(embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME), ...board, ...(options.intermittent ? INTERMITTENT_RUNTIME : []), ...link]);
+}
+
+/** eenn_board_config.h's fields: the board's console, where it has one. */
+function boardConfigContext(target: Target): Record<string, unknown> {
+  const console = target.console;
+  return {
+    targetName: target.name,
+    hasConsole: console !== undefined,
+    consoleNote: commentText(console?.note ?? `the console's ${console?.kind ?? ''} USART`),
+    consoleBaseHex: console ? hex32(console.base) : '',
+    consoleClockHz: console?.clockHz ?? 0,
+    consoleBaud: console?.baud ?? 0,
+  };
 }
 
 /** eenn_link_config.h's fields: the hash and payload both devices share, the line rate, the UART and the counter. */

@@ -105,6 +105,37 @@ export interface TargetUart {
   note?: string;
 }
 
+/**
+ * The chip's own start-up (runtime/eenn_<kind>.c): its clocks, set before main(), and the interrupt vectors after the
+ * 16 of the core. 'stm32f4': an STM32F405/407 at 168 MHz from its internal oscillator.
+ */
+export interface TargetStartup {
+  kind: 'stm32f4';
+  note?: string;
+}
+
+/**
+ * Where the firmware's text for people goes instead of semihosting: an STM32 USART at `base`, on the peripheral
+ * clock `clockHz` (its baud divider is clockHz / baud), the n-th -serial of QEMU (`qemuSerial`).
+ */
+export interface TargetConsole {
+  kind: 'stm32-usart';
+  base: number;
+  clockHz: number;
+  baud: number;
+  qemuSerial: number;
+  note?: string;
+}
+
+/**
+ * How a person writes the image into the chip (src/target/flash-command.ts prints the command; eennc never runs it):
+ * st-flash writes the .bin at `address`; OpenOCD programs the .hex through its interface/<interface>.cfg and
+ * target/<target>.cfg scripts.
+ */
+export type TargetFlash =
+  | { tool: 'st-flash'; address: number }
+  | { tool: 'openocd'; interface: string; transport?: 'swd' | 'jtag'; target: string };
+
 export interface Target {
   name: string;
   description: string;
@@ -136,6 +167,12 @@ export interface Target {
   clock?: TargetClock;
   /** The UART a multi-device link uses; absent where none is described (the link hooks are then the application's). */
   uart?: TargetUart;
+  /** A board's chip start-up (clocks, interrupt vectors); absent where the core's reset state is enough. */
+  startup?: TargetStartup;
+  /** A board's serial console; absent where text goes over semihosting. */
+  console?: TargetConsole;
+  /** How to write a board's image into its flash; absent where unknown (and for emulators and the host). */
+  flash?: TargetFlash;
   /** The file the target was read from. */
   file: string;
 }
@@ -224,6 +261,9 @@ export function parseTarget(json: unknown, file: string): Target {
     'energy',
     'clock',
     'uart',
+    'startup',
+    'console',
+    'flash',
   ]);
 
   const name = reader.word(root, 'name');
@@ -289,6 +329,9 @@ export function parseTarget(json: unknown, file: string): Target {
   if (root.energy !== undefined) target.energy = readEnergy(reader, root.energy);
   if (root.clock !== undefined) target.clock = readClock(reader, root.clock);
   if (root.uart !== undefined) target.uart = readUart(reader, root.uart);
+  if (root.startup !== undefined) target.startup = readStartup(reader, root.startup);
+  if (root.console !== undefined) target.console = readConsole(reader, root.console);
+  if (root.flash !== undefined) target.flash = readFlash(reader, root.flash);
 
   checkConsistency(reader, target);
   return target;
@@ -306,20 +349,30 @@ export interface EmulatorLink {
 const LINK_CHARDEV = 'eennlink';
 
 /**
+ * Throws E_RUN when `target`'s firmware cannot be run here: a board without an emulator. The host and the
+ * emulated targets (boards with one included) pass.
+ */
+export function checkRunnable(target: Target): void {
+  if (target.kind === 'host' || target.emulator) return;
+  throw new EennError({
+    code: 'E_RUN',
+    message: `target ${target.name} has no emulator: run and test need one`,
+    hint:
+      target.kind === 'board'
+        ? `build it (eennc build writes the .bin and .hex and prints the command that flashes them) and run it on the chip with a debug probe that implements semihosting, or pick an emulator target (eennc targets)`
+        : 'pick an emulator target (eennc targets lists them)',
+  });
+}
+
+/**
  * The emulator command line that runs `image` with semihosting and deterministic instruction counting:
  * program first, then its arguments. QEMU's working directory is where semihosting opens files.
- * With `link`, that serial port is a socket to 127.0.0.1:port instead of no serial port at all.
+ * A board's console is QEMU's standard output; with `link`, that serial port is a socket to 127.0.0.1:port.
  */
 export function emulatorCommand(target: Target, image: string, link?: EmulatorLink): [program: string, ...args: string[]] {
+  checkRunnable(target);
   if (!target.emulator) {
-    throw new EennError({
-      code: 'E_RUN',
-      message: `target ${target.name} has no emulator`,
-      hint:
-        target.kind === 'board'
-          ? 'flash the image with your debug probe and run it with semihosting enabled'
-          : 'pick an emulator target (eennc targets lists them)',
-    });
+    throw new EennError({ code: 'E_RUN', message: `target ${target.name} has no emulator`, hint: 'pick an emulator target (eennc targets lists them)' });
   }
   const { program, machine, icountShift, args } = target.emulator;
   return [
@@ -329,7 +382,7 @@ export function emulatorCommand(target: Target, image: string, link?: EmulatorLi
     '-nographic',
     '-monitor',
     'none',
-    ...(link ? linkSerialArgs(link) : ['-serial', 'none']),
+    ...serialArgs(target, link),
     '-semihosting-config',
     'enable=on,target=native',
     '-icount',
@@ -341,12 +394,20 @@ export function emulatorCommand(target: Target, image: string, link?: EmulatorLi
 }
 
 /**
- * -chardev for the link's socket (nodelay: each byte the UART writes leaves at once, as on a wire), then a -serial
- * per port up to the link's: "null" before it.
+ * The -serial options: none at all without a console or a link; otherwise one per port up to the highest used,
+ * the console's on standard output ("stdio"), the link's a -chardev socket (nodelay: each byte the UART writes
+ * leaves at once, as on a wire), the others "null".
  */
-function linkSerialArgs(link: EmulatorLink): string[] {
-  const serials = Array.from({ length: link.serial + 1 }, (_, index) => ['-serial', index === link.serial ? `chardev:${LINK_CHARDEV}` : 'null']);
-  return ['-chardev', `socket,id=${LINK_CHARDEV},host=127.0.0.1,port=${link.port},nodelay=on`, ...serials.flat()];
+function serialArgs(target: Target, link: EmulatorLink | undefined): string[] {
+  const console = target.console?.qemuSerial;
+  if (link === undefined && console === undefined) return ['-serial', 'none'];
+  const ports = Math.max(link?.serial ?? -1, console ?? -1) + 1;
+  const serials = Array.from({ length: ports }, (_, index) => [
+    '-serial',
+    index === link?.serial ? `chardev:${LINK_CHARDEV}` : index === console ? 'stdio' : 'null',
+  ]);
+  const chardev = link ? ['-chardev', `socket,id=${LINK_CHARDEV},host=127.0.0.1,port=${link.port},nodelay=on`] : [];
+  return [...chardev, ...serials.flat()];
 }
 
 /** Bytes of a size written as a number, "256K", "2M" or "0x40000". */
@@ -463,6 +524,51 @@ function readUart(reader: FieldReader, json: unknown): TargetUart {
   return { kind, base, clockHz, qemuSerial, ...(note ? { note } : {}) };
 }
 
+function readStartup(reader: FieldReader, json: unknown): TargetStartup {
+  const startup = reader.object(json, 'startup');
+  reader.noOtherKeys(startup, 'startup', ['kind', 'note']);
+  const kind = reader.oneOf(startup, 'kind', ['stm32f4'] as const, 'startup.');
+  const note = startup.note === undefined ? undefined : reader.text(startup, 'note', 'startup.');
+  return { kind, ...(note ? { note } : {}) };
+}
+
+function readConsole(reader: FieldReader, json: unknown): TargetConsole {
+  const console = reader.object(json, 'console');
+  reader.noOtherKeys(console, 'console', ['kind', 'base', 'clockHz', 'baud', 'qemuSerial', 'note']);
+  const kind = reader.oneOf(console, 'kind', ['stm32-usart'] as const, 'console.');
+  const base = reader.size(console, 'base', 'console.');
+  if (base % UART_BASE_ALIGNMENT !== 0 || base > MAX_ADDRESS) {
+    reader.fail('console.base', `is 0x${base.toString(16)}: the USART's registers start at a word-aligned 32-bit address (e.g. "0x40011000")`);
+  }
+  const clockHz = reader.positiveInteger(console, 'clockHz', 'console.');
+  if (clockHz > MAX_CLOCK_HZ) reader.fail('console.clockHz', `is ${clockHz}: the USART's peripheral clock in Hz is at most ${MAX_CLOCK_HZ}`);
+  const baud = reader.positiveInteger(console, 'baud', 'console.');
+  if (Math.floor(clockHz / baud) < STM32_USART_MIN_DIVIDER) {
+    reader.fail('console.baud', `is ${baud}: a USART clocked at ${clockHz} Hz sends at most ${Math.floor(clockHz / STM32_USART_MIN_DIVIDER)} baud`);
+  }
+  const qemuSerial = reader.positiveInteger(console, 'qemuSerial', 'console.', 0);
+  if (qemuSerial >= QEMU_SERIAL_PORTS) reader.fail('console.qemuSerial', `is ${qemuSerial}: QEMU has serial ports 0 to ${QEMU_SERIAL_PORTS - 1}`);
+  const note = console.note === undefined ? undefined : reader.text(console, 'note', 'console.');
+  return { kind, base, clockHz, baud, qemuSerial, ...(note ? { note } : {}) };
+}
+
+function readFlash(reader: FieldReader, json: unknown): TargetFlash {
+  const flash = reader.object(json, 'flash');
+  const tool = reader.oneOf(flash, 'tool', ['st-flash', 'openocd'] as const, 'flash.');
+  if (tool === 'st-flash') {
+    reader.noOtherKeys(flash, 'flash', ['tool', 'address']);
+    return { tool, address: reader.size(flash, 'address', 'flash.') };
+  }
+  reader.noOtherKeys(flash, 'flash', ['tool', 'interface', 'transport', 'target']);
+  const transport = flash.transport === undefined ? undefined : reader.oneOf(flash, 'transport', ['swd', 'jtag'] as const, 'flash.');
+  return {
+    tool,
+    interface: reader.word(flash, 'interface', 'flash.'),
+    ...(transport ? { transport } : {}),
+    target: reader.word(flash, 'target', 'flash.'),
+  };
+}
+
 /** More emulator arguments: options from EMULATOR_OPTIONS, each followed by one plain value. */
 function readEmulatorArgs(reader: FieldReader, args: string[]): string[] {
   if (args.length % 2 !== 0) reader.fail('emulator.args', `must be pairs of an option (${EMULATOR_OPTIONS.join(', ')}) and its value`);
@@ -488,6 +594,8 @@ const MAX_CLOCK_HZ = 10_000_000_000;
 const UART_BASE_ALIGNMENT = 4;
 /** The highest byte address of a 32-bit core. */
 const MAX_ADDRESS = 0xffffffff;
+/** An STM32 USART oversampling by 16 needs a baud divider (BRR) of at least 16 (RM0090, 30.3.4). */
+const STM32_USART_MIN_DIVIDER = 16;
 /** QEMU's -serial options (MAX_SERIAL_PORTS in QEMU 7.2): a machine's serial ports 0 to 3. */
 const QEMU_SERIAL_PORTS = 4;
 
@@ -530,6 +638,9 @@ function checkConsistency(reader: FieldReader, target: Target): void {
     if (target.exit !== 'process') reader.fail('exit', 'must be "process" for a host target');
     if (target.emulator) reader.fail('emulator', 'a host target runs natively and has no emulator');
     if (target.uart) reader.fail('uart', 'a host target has no UART: its link runs over a loopback socket (EENN_LINK_PORT)');
+    for (const field of ['startup', 'console', 'flash'] as const) {
+      if (target[field]) reader.fail(field, 'is for a board target (kind "board"), not the host');
+    }
     return;
   }
   if (target.exit !== 'semihosting') reader.fail('exit', `must be "semihosting" for an ${target.kind} target`);
@@ -537,7 +648,14 @@ function checkConsistency(reader: FieldReader, target: Target): void {
   if (!target.compiler.objcopy) reader.fail('compiler.objcopy', `is required for an ${target.kind} target`);
   if (target.stackBytes === 0 || target.stackBytes % 8 !== 0) reader.fail('stack', 'must be a positive multiple of 8 bytes');
   if (target.kind === 'emulator' && !target.emulator) reader.fail('emulator', 'is required for an emulator target');
-  if (target.kind === 'board' && target.emulator) reader.fail('emulator', 'a board target has no emulator (use kind "emulator")');
+  if (target.kind !== 'board') {
+    for (const field of ['startup', 'console', 'flash'] as const) {
+      if (target[field]) reader.fail(field, `is for a board target (kind "board"), not an ${target.kind} one`);
+    }
+  }
+  if (target.console && target.uart?.qemuSerial === target.console.qemuSerial) {
+    reader.fail('console.qemuSerial', `is ${target.console.qemuSerial}, the serial port of "uart" (the link's): give the console another one`);
+  }
   if (target.nvm?.kind === 'memory-mapped') {
     const { region, sizeBytes } = target.nvm;
     const found = target.memoryMap?.regions.find((r) => r.name === region);

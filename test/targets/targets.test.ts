@@ -14,7 +14,7 @@ const armTargets = targets.filter((target) => target.kind !== 'host');
 
 describe('shipped targets', () => {
   it('are the documented set, Cortex-M by core number, with cortex-m4 the default', () => {
-    expect(listTargets()).toEqual(['cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55', 'host']);
+    expect(listTargets()).toEqual(['cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55', 'host', 'netduinoplus2', 'nrf52840']);
     expect(loadTarget(DEFAULT_TARGET_NAME).name).toBe('cortex-m4');
   });
 

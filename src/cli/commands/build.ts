@@ -4,9 +4,13 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadTarget } from '../../target/target.js';
+import { flashCommand, flashImagesOf } from '../../target/flash-command.js';
 import { formatExitTable } from '../../report/exit-table.js';
 import { intermittentSummary } from '../../report/task-table.js';
 import { deviceTableLines } from '../../report/device-table.js';
+import { formatLayerTable } from '../../report/layer-table.js';
+import { checkProfiledTarget } from './profile.js';
+import { EennError } from '../../ir/diagnostics.js';
 import type { CompileResult } from '../../compile.js';
 import {
   compileOptionsFrom,
@@ -28,19 +32,28 @@ export function register(program: Command): void {
           .argument('<model>', 'the ONNX model (.onnx)')
           .option('-o, --out-dir <dir>', 'output folder (default: build/<model>-<target>)')
           .option('--force', FORCE_HELP)
-          .option('--no-link', 'only write the C project; do not compile it'),
+          .option('--no-link', 'only write the C project; do not compile it')
+          .option('--profile', "also measure each layer's instructions in the target's emulator, into the report (on the first --calib sample, else zeros)"),
       ),
     ),
-  ).action(async (model: string, options: SharedOptions) => {
+  ).action(async (model: string, options: SharedOptions & { profile?: boolean }) => {
+    if (options.profile && options.link === false) {
+      throw new EennError({ code: 'E_USAGE', message: '--profile runs the linked image, and --no-link builds none', hint: 'leave out --no-link or --profile' });
+    }
+    if (options.profile) await checkProfiledTarget(options.target, options.devices !== undefined);
     const { compileModel, modelNameOf } = await import('../../compile.js');
     const outDir = options.outDir ?? defaultOutDir(modelNameOf(model), options.devices === undefined ? loadTarget(options.target).name : 'devices');
     const compileOptions = await compileOptionsFrom(model, options, outDir);
     const where = compileOptions.devices ? compileOptions.devices.devices.map((d) => `${d.name} (${d.target.name})`).join(' and ') : options.target;
     log(`eennc: building ${model} for ${where} (${compileOptions.precision}) into ${outDir}`);
-    const result = await compileModel({ ...compileOptions, link: options.link !== false, measureExits: true });
+    const result = await compileModel({ ...compileOptions, link: options.link !== false, measureExits: true, profile: options.profile });
     const m = result.report.memory;
+    // A board's image is flashed by the user, with the command its target file describes (printed, never run).
+    const flash = result.image && !result.devices ? flashCommand(result.target, flashImagesOf(result.image.elfPath)) : undefined;
     if (options.json) {
-      process.stdout.write(JSON.stringify({ ...result.report, out_dir: outDir, image: result.image?.elfPath ?? null }, null, 2) + '\n');
+      process.stdout.write(
+        JSON.stringify({ ...result.report, out_dir: outDir, image: result.image?.elfPath ?? null, flash_command: flash ?? null }, null, 2) + '\n',
+      );
       return;
     }
     for (const note of result.report.notes) log(`note: ${note}`);
@@ -57,7 +70,9 @@ export function register(program: Command): void {
           ? `RAM:      ${m.ram_bytes} bytes (stack ${m.stack_bytes}; the arena of ${m.arena_bytes} is in NVM)`
           : `RAM:      ${m.ram_bytes} bytes (arena ${m.arena_bytes}, stack ${m.stack_bytes}; ${m.unplanned_activation_bytes} without reuse)`,
         ...(result.report.intermittent ? intermittentSummary(result.report.intermittent) : []),
+        ...(result.report.profile ? ['', ...formatLayerTable(result.report.steps ?? [], result.report.profile), ''] : []),
         `report:   ${outDir}/report.html`,
+        ...(flash ? [`to flash: ${flash}  (not run by eennc)`] : []),
         ...(result.report.exits ? formatExitTable({ exits: result.report.exits, expected: result.report.exits_expected ?? null }) : []),
       ].join('\n') + '\n',
     );

@@ -21,6 +21,14 @@ extern uint32_t __bss_end[];
 extern uint32_t __eenn_noinit_start[]; /* state an intermittent build keeps in SRAM (not zeroed at reset) */
 extern uint32_t __eenn_noinit_end[];
 
+/* Hooks eenn_startup.c defines weakly, so that a board's runtime (runtime/eenn_stm32f4.c, a serial console, the
+   semihosting guard) replaces them: the chip's start-up before .data is copied (clocks, flash wait states; the
+   default does nothing), where text for people goes (the default is the semihosting console), and the report of a
+   fault that ends the program (its stacked registers at `frame`). */
+void eenn_board_init(void);
+void eenn_console_write(const char *text);
+void eenn_fault_report(const uint32_t *frame) __attribute__((noreturn));
+
 /* Word written over the whole stack before main(); eenn_stack_used_bytes() looks for the first word changed. */
 #define EENN_STACK_PAINT 0xEE57AC4Bu
 

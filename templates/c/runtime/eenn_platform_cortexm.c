@@ -63,8 +63,8 @@ int32_t eenn_file_close(eenn_file_t file)
 
 void eenn_log(const char *text)
 {
-    eenn_semihosting_write0(text);
-    eenn_semihosting_write0("\n");
+    eenn_console_write(text);
+    eenn_console_write("\n");
 }
 
 /* ---------------------------------------------------------------- tick counter (SysTick) */

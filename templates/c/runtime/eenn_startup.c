@@ -31,8 +31,8 @@ void Default_Handler(void)
     text[sizeof text - 4] = (char)('0' + number / 100u);
     text[sizeof text - 3] = (char)('0' + (number / 10u) % 10u);
     text[sizeof text - 2] = (char)('0' + number % 10u);
-    eenn_semihosting_write0(text);
-    eenn_semihosting_write0("\n");
+    eenn_console_write(text);
+    eenn_console_write("\n");
     eenn_semihosting_exit(EENN_EXIT_UNEXPECTED_IRQ);
 }
 
@@ -45,7 +45,7 @@ void SVC_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void DebugMon_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void PendSV_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler")));
-void HardFault_Handler(void) __attribute__((naked, noreturn));
+void HardFault_Handler(void) __attribute__((weak, naked, noreturn));
 
 /* ---------------------------------------------------------------- vector table */
 
@@ -74,6 +74,15 @@ __attribute__((section(".vectors"), used)) static const eenn_vector_t eenn_vecto
 
 /* ---------------------------------------------------------------- reset */
 
+__attribute__((weak)) void eenn_board_init(void)
+{
+}
+
+__attribute__((weak)) void eenn_console_write(const char *text)
+{
+    eenn_semihosting_write0(text);
+}
+
 void Reset_Handler(void)
 {
 #if EENN_HAS_FPU || EENN_HAS_MVE
@@ -89,6 +98,7 @@ void Reset_Handler(void)
                      :
                      : "r"(__stack_limit));
 #endif
+    eenn_board_init();
 
     memcpy(__data_start, __data_load, (size_t)((uintptr_t)__data_end - (uintptr_t)__data_start));
     memset(__bss_start, 0, (size_t)((uintptr_t)__bss_end - (uintptr_t)__bss_start));
@@ -136,8 +146,7 @@ static char *put_hex(char *out, uint32_t value)
  * Report a fault and stop. `frame` is the stack pointer at the time of the fault (the hardware pushed
  * r0-r3, r12, lr, pc, xpsr there); it is only read when it lies inside the stack.
  */
-void eenn_fault_report(const uint32_t *frame) __attribute__((noreturn, used));
-void eenn_fault_report(const uint32_t *frame)
+__attribute__((used)) void eenn_fault_report(const uint32_t *frame)
 {
     char text[80];
     char *end = put_text(text, "eenn: hard fault");
@@ -149,7 +158,7 @@ void eenn_fault_report(const uint32_t *frame)
     end = put_hex(put_text(end, " cfsr=0x"), EENN_SCB_CFSR);
 #endif
     *put_text(end, "\n") = '\0';
-    eenn_semihosting_write0(text);
+    eenn_console_write(text);
     eenn_semihosting_exit(EENN_EXIT_HARD_FAULT);
 }
 

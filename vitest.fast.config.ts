@@ -28,7 +28,7 @@ export const SLOW_TESTS = [
   'test/scaling/long-graph.test.ts',
   'test/schedule/arena-budget.test.ts', 'test/schedule/int8-conv-fusion.test.ts',
   'test/schedule/int8-in-place.test.ts',
-  'test/targets/board-target.test.ts', 'test/targets/targets.test.ts', 'test/toolchain/doctor.test.ts',
+  'test/targets/board-netduinoplus2.test.ts', 'test/targets/board-nrf52840.test.ts', 'test/targets/board-target.test.ts', 'test/targets/targets.test.ts', 'test/toolchain/doctor.test.ts',
   'test/toolchain/build-run.test.ts', 'test/toolchain/command-injection.test.ts', 'test/toolchain/failures.test.ts',
   'test/toolchain/limits.test.ts', 'test/toolchain/power-failures.test.ts',
   'test/toolchain/power-failures-models.test.ts', 'test/toolchain/power-failures-exits.test.ts',

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages eennc needs (cross compiler, newlib, QEMU, host gcc and make, test data) and
-# clang-format (npm run format), only those missing: quick and quiet when everything is there. `eennc doctor` checks
-# the same things but clang-format. Then checks that Node.js is as recent as package.json's engines field asks.
+# Installs the Debian packages eennc needs (cross compiler, newlib, QEMU, host gcc and make, test data),
+# clang-format (npm run format) and chromium (the tests open report.html in it, headless), only those missing: quick
+# and quiet when everything is there. `eennc doctor` checks the same things but clang-format and chromium. Then checks
+# that Node.js is as recent as package.json's engines field asks.
 set -euo pipefail
 
-PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make libonnx-testdata dataset-fashion-mnist clang-format)
+PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make libonnx-testdata dataset-fashion-mnist clang-format chromium)
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "eennc setup: apt-get/dpkg not found: this script installs Debian packages." >&2

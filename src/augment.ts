@@ -148,7 +148,7 @@ export async function augmentModel(options: AugmentOptions): Promise<AugmentRepo
   // Sets of training samples: every sample (the heads kept), then all but fold f (the heads that judge fold f).
   const all = samples.map((_, i) => i);
   const sets = [all, ...Array.from({ length: folds }, (_, f) => all.filter((i) => foldOf[i] !== f))];
-  const models = await trainHeads(shapes, features, labels, sets, classifier.classes, countSteps(progress, 'augment: training', 'heads'));
+  const models = await trainHeads(shapes, features, labels, sets, classifier.classes, countSteps(progress, 'augment: training heads', 'heads'));
   const heads: Head[] = shapes.map((shape, k) => ({ shape, model: models[0]![k]! }));
   // The fold heads as further outputs: one quantization and one reference run per sample judge every fold.
   const foldNames = Array.from({ length: folds }, (_, f) => exitNames(floatGraph, shapes.length, `_fold${f}`, names));

@@ -13,6 +13,7 @@ import type { Graph } from './ir/graph.js';
 import { tensorBytes, type MemoryPlan } from './schedule/memory-plan.js';
 import type { Target } from './target/target.js';
 import { makeTempDir, removeTempDir } from './util/temp-dirs.js';
+import { countSteps, type ProgressListener } from './util/progress.js';
 
 /** A step of the schedule, as a profile names it. */
 export interface StepRecord {
@@ -38,7 +39,8 @@ export interface StepMeasureOptions {
   optimization?: string;
   /** Time limit of the run of all the samples; default MEASURE_BASE_MS plus MEASURE_PER_SAMPLE_MS a sample. */
   timeoutMs?: number;
-  onProgress?: (message: string) => void;
+  /** Lines of each phase, and the samples run counted (their line gives the time the run took). */
+  onProgress?: ProgressListener;
 }
 
 /** Instructions of each step, measured on the target past every early exit. */
@@ -99,11 +101,15 @@ export async function measureStepInstructions(options: StepMeasureOptions): Prom
     options.onProgress?.(`measuring the instructions of each of ${plan.steps.length} steps on ${target.name}: building`);
     const image = await buildFirmware(dir, target, { optimization: options.optimization });
     options.onProgress?.(`measuring the instructions of each step on ${target.name}: running ${count} sample${count === 1 ? '' : 's'}`);
+    // One emulator run for every sample: counted when it ends, the bar's clock running meanwhile.
+    const ran = countSteps(options.onProgress, `measuring the instructions of each step on ${target.name}`, 'samples');
+    ran(0, count);
     const run = await runFirmware(image.elfPath, target, options.samples, {
       samples: count,
       timeoutMs: options.timeoutMs ?? MEASURE_BASE_MS + MEASURE_PER_SAMPLE_MS * count,
       continuePastExits: graph.exits !== undefined,
     });
+    ran(count, count);
     const perSample = run.stepInstructions.map((cumulative, sample) => stepsOf(cumulative, run.instructions[sample], plan.steps.length, target));
     return {
       steps: plan.steps.map((step) => ({ index: step.index, node: step.nodes[0]!.name, op: step.nodes[0]!.op })),

@@ -58,13 +58,15 @@ export async function runFailureSchedules(execution: Execution, count: number, s
       });
     }
     log(`eennc: sample ${sample}: ${schedules} failure schedule${schedules === 1 ? '' : 's'}`);
+    const scheduled = countSteps(log, `eennc: sample ${sample}`, 'failure schedules');
+    scheduled(0, schedules); // the bar and its clock from the start: each schedule is a whole emulator run
     const outcome = await runPowerFailures(compiled.image.elfPath, compiled.target, execution.encoded[sample]!.bytes, {
       schedules,
       seed: sampleSeed(seed, sample),
       budget: intermittent.budget,
       continuous: { outputs: run.outputs[sample]!, exit: run.exits[sample]!, instructions, taskInstructions },
       timeoutMs,
-      onProgress: countSteps(log, `eennc: sample ${sample}`, 'failure schedules'),
+      onProgress: scheduled,
     });
     const answering = answeringBytes(execution, sample);
     for (const schedule of outcome.schedules) {

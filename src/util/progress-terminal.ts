@@ -56,12 +56,13 @@ export function progressStyle(stream: ProgressStream, env: ProgressEnvironment):
   return { bars, color: bars && (env.NO_COLOR === undefined || env.NO_COLOR === '') };
 }
 
-/** A counted task being shown: its latest count and line, and when its last plain line was printed. */
+/** A counted task being shown: its latest count and line, when that was heard, and when its last plain line was printed. */
 interface Task {
   /** The count first heard, from which the rate (and so the ETA) is measured: the start-up before it is left out. */
   first: ProgressCount;
   count: ProgressCount;
   message: string;
+  heardAt: number;
   printedAt: number;
 }
 
@@ -78,6 +79,8 @@ export class ProgressTerminal {
   /** The bar is on the screen, the cursor at its end. */
   private drawn = false;
   private drawnAt = -Infinity;
+  /** Redraws the bar while the work waits (an emulator run), so that its elapsed time keeps moving. */
+  private clock: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly stream: ProgressStream,
@@ -107,19 +110,22 @@ export class ProgressTerminal {
     this.erase();
     this.tasks.clear();
     this.shown = undefined;
+    this.runClock();
   }
 
   private count(message: string, count: ProgressCount): void {
     const now = this.now();
     const known = this.tasks.get(count.label);
     // A count that goes back is the same label counting again (a second calibration): a new task.
-    const task: Task = known && count.done >= known.count.done ? known : { first: count, count, message, printedAt: now };
+    const task: Task = known && count.done >= known.count.done ? known : { first: count, count, message, heardAt: now, printedAt: now };
     task.count = count;
     task.message = message;
+    task.heardAt = now;
     if (count.done >= count.total) {
       this.tasks.delete(count.label);
       if (this.shown === task) this.shown = [...this.tasks.values()].at(-1);
       this.line(message);
+      this.runClock();
       return;
     }
     this.tasks.delete(count.label); // re-inserted last: the bar shows the task updated last
@@ -131,15 +137,30 @@ export class ProgressTerminal {
       task.printedAt = now;
       this.stream.write(message + '\n');
     }
+    this.runClock();
   }
 
   /** Draw the bar of the task shown, where there are bars and a task. */
   private redraw(): void {
     if (!this.bars || this.shown === undefined) return;
     const columns = this.stream.columns !== undefined && this.stream.columns > 0 ? this.stream.columns : DEFAULT_COLUMNS;
-    this.stream.write('\r' + barLine(this.shown.count, columns, this.color, this.shown.first) + ERASE_TO_END);
+    const { count, first, heardAt } = this.shown;
+    const now = this.now();
+    this.stream.write('\r' + barLine(count, columns, this.color, first, count.elapsedMs + (now - heardAt)) + ERASE_TO_END);
     this.drawn = true;
-    this.drawnAt = this.now();
+    this.drawnAt = now;
+  }
+
+  /** The clock runs while a bar is shown, and stops with it; it never keeps the process alive. */
+  private runClock(): void {
+    const wanted = this.bars && this.shown !== undefined;
+    if (wanted && this.clock === undefined) {
+      this.clock = setInterval(() => this.redraw(), REDRAW_INTERVAL_MS);
+      this.clock.unref();
+    } else if (!wanted && this.clock !== undefined) {
+      clearInterval(this.clock);
+      this.clock = undefined;
+    }
   }
 
   private erase(): void {
@@ -152,13 +173,21 @@ export class ProgressTerminal {
 /**
  * The bar of a count in at most `columns - 1` characters (a line that fills the last column wraps on some terminals,
  * and \r then redraws only its second half): "calibrating [=======>      ] 142/1000 samples 1.0 s, ETA 6.1 s". The ETA
- * comes from the rate since `since` (an earlier count of the task), once that spans ETA_AFTER_MS.
+ * comes from the rate since `since` (an earlier count of the task), once that spans ETA_AFTER_MS. `elapsedMs`, the
+ * time shown, may run past the count's own (the clock ticking while no step ends); the ETA counts down with it.
  */
-export function barLine(count: ProgressCount, columns: number, color: boolean, since: ProgressCount = count): string {
-  const { label, done, total, unit, elapsedMs } = count;
-  const measured = elapsedMs - since.elapsedMs;
+export function barLine(
+  count: ProgressCount,
+  columns: number,
+  color: boolean,
+  since: ProgressCount = count,
+  elapsedMs: number = count.elapsedMs,
+): string {
+  const { label, done, total, unit } = count;
+  const measured = count.elapsedMs - since.elapsedMs;
   const rate = done > since.done && measured >= ETA_AFTER_MS ? (done - since.done) / measured : undefined;
-  const eta = rate !== undefined && done < total ? `, ETA ${duration((total - done) / rate)}` : '';
+  const left = rate === undefined ? 0 : Math.max(0, (total - done) / rate - (elapsedMs - count.elapsedMs));
+  const eta = rate !== undefined && done < total ? `, ETA ${duration(left)}` : '';
   const numbers = `${done}/${total} ${unit} ${duration(elapsedMs)}${eta}`;
   const room = columns - 1;
   const cells = Math.min(MAX_BAR_CELLS, room - label.length - numbers.length - ' [] '.length);

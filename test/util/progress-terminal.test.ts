@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { countSteps } from '../../src/util/progress.js';
 import {
   barLine,
@@ -62,6 +62,8 @@ describe('progressStyle', () => {
   });
 });
 
+afterEach(() => void vi.useRealTimers());
+
 describe('ProgressTerminal on a terminal', () => {
   it('redraws one bar line in place at most ten times a second and ends it with the final line', () => {
     const stream = new FakeStream(true, 100);
@@ -100,7 +102,7 @@ describe('ProgressTerminal on a terminal', () => {
     terminal.report('measuring the cost of each exit');
     const screen = stream.screen();
     expect(screen.slice(0, 2)).toEqual(['note: --calib-count has no effect', 'measuring the cost of each exit']);
-    expect(screen[2]).toMatch(/^calibrating \[=+> +\] 10\/40 samples 0\.5 s$/);
+    expect(screen[2]).toMatch(/^calibrating \[=+> +\] 10\/40 samples 0\.6 s$/); // drawn again at 0.6 s
     expect(screen).toHaveLength(3);
   });
 
@@ -114,6 +116,24 @@ describe('ProgressTerminal on a terminal', () => {
     step(2, 2);
     expect(plain.writes.join('')).not.toMatch(/\x1b\[[0-9;]*m/); // eslint-disable-line no-control-regex
     expect(plain.screen()).toEqual(['calibrating: 2/2 samples (0.0 s)', '']);
+  });
+
+  it('keeps the elapsed time (and the ETA) moving while no step ends, and stops its clock when the task ends', () => {
+    vi.useFakeTimers();
+    const stream = new FakeStream(true, 120);
+    const { terminal, clock } = terminalOn(stream, { NO_COLOR: '1' });
+    const schedules = countSteps(terminal.report, 'eennc: sample 0', 'failure schedules', () => clock.now);
+    schedules(0, 4);
+    clock.now = 2_000;
+    schedules(1, 4); // 2 s a schedule: 6 s left
+    clock.now = 5_000;
+    vi.advanceTimersByTime(3_000); // an emulator running: no count for 3 s
+    expect(stream.screen()).toEqual([`eennc: sample 0 [=======>${' '.repeat(22)}] 1/4 failure schedules 5.0 s, ETA 3.0 s`]);
+    expect(vi.getTimerCount()).toBe(1);
+    clock.now = 8_000;
+    schedules(4, 4);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(stream.screen()).toEqual(['eennc: sample 0: 4/4 failure schedules (8.0 s)', '']);
   });
 
   it('clear() takes a bar left by failed work off the line before an error is printed', () => {
@@ -173,6 +193,13 @@ describe('ProgressTerminal elsewhere (a pipe, a file, TERM=dumb)', () => {
       expect(lines.at(-1)).toBe('');
     });
   }
+
+  it('draws no clock where there is no bar', () => {
+    vi.useFakeTimers();
+    const { step } = terminalOn(new FakeStream(false));
+    step(1, 10);
+    expect(vi.getTimerCount()).toBe(0);
+  });
 
   it('a label counting again from the start (a second calibration) is a new task, its lines timed from its start', () => {
     const stream = new FakeStream(false);

@@ -449,8 +449,11 @@ function forwardingProject(graph: Graph, target: Target, options: CompileOptions
     optimization: options.optimization,
     device,
   });
-  const plan = planMemory({ ...graph, nodes: [], outputs: [...graph.inputs] }, {});
-  const report = buildReport({ ...graph, nodes: [], outputs: [...graph.inputs] }, plan, target, options.precision, modelName, [], 0);
+  // No steps: the input is the only output, and no exit is decided here (the gateway decides them all).
+  const { exits: _exits, ...whole } = graph;
+  const empty: Graph = { ...whole, nodes: [], outputs: [...graph.inputs] };
+  const plan = planMemory(empty, {});
+  const report = buildReport(empty, plan, target, options.precision, modelName, [], 0);
   return { files: new Map(files), plan, report, inputBytes, outputBytes: [], ioBufferBytes: firmwareBufferBytes(inputBytes, []), state: NO_STATE };
 }
 

@@ -142,12 +142,18 @@ export function withIntermittentOptions(command: Command, failures = false): Com
 /** The multi-device options as commander leaves them (build, run, test; --link-faults: test only). */
 export interface DeviceCommandOptions {
   devices?: string;
-  /** --link's spec; build's --no-link shares the name (false), and commander may leave true where neither is given. */
-  link?: string | boolean;
+  /** --link's spec (kept apart from build's --no-link by withDeviceOptions). */
+  linkSpec?: string;
+  /** build's --no-link: false when given, whether before or after --link SPEC. */
+  link?: boolean;
   objective?: string;
   cut?: string;
   linkFaults?: number;
 }
+
+/** The option values where withDeviceOptions keeps --link's spec, and whether build's --no-link was given. */
+const LINK_SPEC = 'linkSpec';
+const NO_LINK_GIVEN = 'noLinkGiven';
 
 /**
  * Add --devices, --link, --objective and --cut (build, run, test); with `faults`, also --link-faults (test). They are
@@ -160,6 +166,13 @@ export function withDeviceOptions(command: Command, faults = false): Command {
       'split the model across two devices, the node that reads the input then the gateway, e.g. node=cortex-m0plus,gateway=cortex-m7 (one C project each; --target is not used)',
     )
     .option('--link <spec>', 'devices: the link between them, uart:BAUD[,latency-us=N][,nj-per-byte=N] (e.g. uart:115200)')
+    // commander gives --link SPEC and build's --no-link one attribute, "link": the spec goes to linkSpec, and "link"
+    // stays false where --no-link was given (before or after --link), so that each flag keeps its meaning.
+    .on('option:link', (spec: string) => {
+      command.setOptionValue(LINK_SPEC, spec);
+      command.setOptionValue('link', command.getOptionValue(NO_LINK_GIVEN) === true ? false : undefined);
+    })
+    .on('option:no-link', () => command.setOptionValue(NO_LINK_GIVEN, true))
     .option('--objective <o>', 'devices: what the cut minimises, latency (default) or energy per inference')
     .option(
       '--cut <step>',
@@ -254,7 +267,7 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
 async function devicesFrom(options: SharedOptions): Promise<DeviceOptions | undefined> {
   const raw = {
     devices: options.devices,
-    link: typeof options.link === 'string' ? options.link : undefined,
+    link: options.linkSpec,
     objective: options.objective,
     cut: options.cut,
   };

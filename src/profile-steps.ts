@@ -23,9 +23,9 @@ export function stepReports(graph: Graph, plan: MemoryPlan, precision: 'int8' | 
     const id = plan.bufferOf.get(output);
     const buffer = id === undefined ? undefined : plan.buffers.find((b) => b.id === id);
     const inArena = buffer?.storage.kind === 'arena' ? buffer.storage.offset : null;
-    const constants = new Set(
-      step.nodes.flatMap((node) => node.inputs.filter((name) => name !== '' && graph.tensors.get(name)?.data !== undefined)),
-    );
+    // int64 constants (shapes, axes) are read at compile time and never reach model.c.
+    const isWeight = (name: string) => name !== '' && graph.tensors.get(name)?.data !== undefined && graph.tensors.get(name)?.dtype !== 'int64';
+    const constants = new Set(step.nodes.flatMap((node) => node.inputs.filter(isWeight)));
     return {
       index: step.index,
       name: step.nodes[0]!.name,

@@ -113,7 +113,19 @@ describe('eennc profile', () => {
     const noLink = await eennc('build', files.model, '--calib', files.data, '--profile', '--no-link', '-o', out);
     expect(noLink.exitCode).toBe(2);
     expect(noLink.stderr).toContain('--no-link');
-    const devices = await eennc('run', files.model, '--input', files.data, '--calib', files.data, '--profile', '--devices', 'node=cortex-m4,gateway=cortex-m7', '--link', 'uart:115200');
+    const devices = await eennc(
+      'run',
+      files.model,
+      '--input',
+      files.data,
+      '--calib',
+      files.data,
+      '--profile',
+      '--devices',
+      'node=cortex-m4,gateway=cortex-m7',
+      '--link',
+      'uart:115200',
+    );
     expect(devices.exitCode).toBe(2);
     expect(devices.stderr).toContain('--profile measures one device');
     expect(existsSync(out)).toBe(false);

@@ -49,7 +49,15 @@ interface Message {
 export async function visitPage(browser: string, url: string, expression: string): Promise<PageVisit> {
   const profile = await makeTempDir('eennc-chromium-');
   // The sandbox needs user namespaces, which a container running as root lacks; the page is a local file.
-  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank'];
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--remote-debugging-pipe',
+    `--user-data-dir=${profile}`,
+    'about:blank',
+  ];
   // Its own temporary files (shared memory, crash reports) go in the profile folder, removed with it.
   const env = { ...process.env, TMPDIR: profile, HOME: profile };
   const child = spawn(browser, args, { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
@@ -86,7 +94,9 @@ export async function visitPage(browser: string, url: string, expression: string
       toBrowser.write(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }) + '\0');
     });
   const event = (method: string): Promise<void> => new Promise((resolve) => waiters.push({ method, resolve }));
-  const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`chromium exited (${code}): ${stderr.slice(-2000)}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.on('exit', (code) => reject(new Error(`chromium exited (${code}): ${stderr.slice(-2000)}`))),
+  );
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`chromium did not load ${url} in ${PAGE_TIMEOUT_MS} ms`)), PAGE_TIMEOUT_MS);
@@ -117,7 +127,9 @@ export async function visitPage(browser: string, url: string, expression: string
 function record(visit: PageVisit, message: Message): void {
   const params = message.params ?? {};
   if (message.method === 'Runtime.consoleAPICalled' && ['error', 'warning', 'assert'].includes(params.type)) {
-    visit.problems.push(`${params.type}: ${(params.args ?? []).map((a: { value?: unknown; description?: string }) => a.value ?? a.description).join(' ')}`);
+    visit.problems.push(
+      `${params.type}: ${(params.args ?? []).map((a: { value?: unknown; description?: string }) => a.value ?? a.description).join(' ')}`,
+    );
   } else if (message.method === 'Log.entryAdded' && params.entry?.level === 'error') {
     visit.problems.push(`error: ${params.entry.text}`);
   } else if (message.method === 'Runtime.exceptionThrown') {

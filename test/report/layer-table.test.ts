@@ -43,9 +43,7 @@ describe('the per-layer table', () => {
     const lines = formatLayerTable(STEPS, { samples: 2, total_instructions: 43003 });
     expect(lines).toHaveLength(STEPS.length + 2);
     expect(lines[0]!.indexOf('MACs') + 'MACs'.length).toBe(lines[1]!.indexOf('10368') + '10368'.length);
-    expect(lines.at(-1)).toBe(
-      'total: 43003 instructions per inference (mean of 2 samples, every step run), 3.25 per MAC; the steps add up to 43003',
-    );
+    expect(lines.at(-1)).toBe('total: 43003 instructions per inference (mean of 2 samples, every step run), 3.25 per MAC; the steps add up to 43003');
   });
 });
 

@@ -10,7 +10,15 @@ import type { BuildReport } from '../../report/build-report.js';
 import { loadTarget } from '../../target/target.js';
 import { checkRegularFile } from '../../util/read-file.js';
 import { DATA_FILE_BYTES } from '../../data/read-bytes.js';
-import { compileOptionsFrom, FORCE_HELP, log, withSampleOptions, withSharedOptions, type SampleOptions, type SharedOptions } from '../common-options.js';
+import {
+  compileOptionsFrom,
+  FORCE_HELP,
+  log,
+  withSampleOptions,
+  withSharedOptions,
+  type SampleOptions,
+  type SharedOptions,
+} from '../common-options.js';
 import type { Execution } from '../execute.js';
 
 interface ProfileOptions extends SharedOptions, SampleOptions {

@@ -8,6 +8,7 @@ import {
   REDRAW_INTERVAL_MS,
   type ProgressEnvironment,
 } from '../../src/util/progress-terminal.js';
+import { screenOf } from './progress-screen.js';
 
 /** A stand-in for stderr: what was written, and on a terminal the screen it leaves (\r, erase to end, newlines). */
 class FakeStream {
@@ -22,25 +23,7 @@ class FakeStream {
   }
   /** The lines on the screen, colours left out, the cursor's line last (empty when the cursor is on a fresh line). */
   screen(): string[] {
-    const lines = [''];
-    let column = 0;
-    // eslint-disable-next-line no-control-regex
-    const tokens = this.writes.join('').match(/\x1b\[[0-9;]*[A-Za-z]|[\s\S]/g) ?? [];
-    for (const token of tokens) {
-      const row = lines.length - 1;
-      if (token === '\r') column = 0;
-      else if (token === '\n') {
-        lines.push('');
-        column = 0;
-      } else if (token === '\x1b[K') lines[row] = lines[row]!.slice(0, column);
-      else if (token.startsWith('\x1b['))
-        continue; // a colour
-      else {
-        lines[row] = lines[row]!.slice(0, column).padEnd(column) + token + lines[row]!.slice(column + 1);
-        column++;
-      }
-    }
-    return lines;
+    return screenOf(this.writes.join(''));
   }
 }
 
@@ -114,7 +97,7 @@ describe('ProgressTerminal on a terminal', () => {
     const { step } = terminalOn(plain, { NO_COLOR: 'yes' });
     step(1, 2);
     step(2, 2);
-    expect(plain.writes.join('')).not.toMatch(/\x1b\[[0-9;]*m/); // eslint-disable-line no-control-regex
+    expect(plain.writes.join('')).not.toMatch(/\x1b\[[0-9;]*m/);
     expect(plain.screen()).toEqual(['calibrating: 2/2 samples (0.0 s)', '']);
   });
 
@@ -166,7 +149,7 @@ describe('ProgressTerminal on a terminal', () => {
     const half = { label: 'calibrating', done: 5, total: 10, unit: 'samples', elapsedMs: 1_000 };
     expect(barLine(half, 50, false, { ...half, done: 0, elapsedMs: 0 })).toBe('calibrating 5/10 samples 1.0 s, ETA 1.0 s');
     const tiny = barLine({ label: 'augment: extracting features', done: 5, total: 10, unit: 'samples', elapsedMs: 1_000 }, 20, true);
-    expect(tiny.replace(/\x1b\[[0-9;]*m/g, '')).toHaveLength(19); // eslint-disable-line no-control-regex
+    expect(tiny.replace(/\x1b\[[0-9;]*m/g, '')).toHaveLength(19);
     expect(barLine({ label: 'x', done: 10, total: 10, unit: 'samples', elapsedMs: 0 }, 80, false)).toContain(`[${'='.repeat(30)}]`);
   });
 });
@@ -184,7 +167,7 @@ describe('ProgressTerminal elsewhere (a pipe, a file, TERM=dumb)', () => {
         step(done, 1000);
       }
       const lines = stream.writes.join('').split('\n');
-      expect(stream.writes.join('')).not.toMatch(/[\r\x1b]/); // eslint-disable-line no-control-regex
+      expect(stream.writes.join('')).not.toMatch(/[\r\x1b]/);
       expect(lines[0]).toBe('calibrating 1000 samples');
       // 7 s of counting: a line after each whole second but the last, then the final line.
       expect(lines.slice(1, -1)).toHaveLength(7000 / PLAIN_INTERVAL_MS);

@@ -33,12 +33,19 @@ export function register(program: Command): void {
           .option('-o, --out-dir <dir>', 'output folder (default: build/<model>-<target>)')
           .option('--force', FORCE_HELP)
           .option('--no-link', 'only write the C project; do not compile it')
-          .option('--profile', "also measure each layer's instructions in the target's emulator, into the report (on the first --calib sample, else zeros)"),
+          .option(
+            '--profile',
+            "also measure each layer's instructions in the target's emulator, into the report (on the first --calib sample, else zeros)",
+          ),
       ),
     ),
   ).action(async (model: string, options: SharedOptions & { profile?: boolean }) => {
     if (options.profile && options.link === false) {
-      throw new EennError({ code: 'E_USAGE', message: '--profile runs the linked image, and --no-link builds none', hint: 'leave out --no-link or --profile' });
+      throw new EennError({
+        code: 'E_USAGE',
+        message: '--profile runs the linked image, and --no-link builds none',
+        hint: 'leave out --no-link or --profile',
+      });
     }
     if (options.profile) await checkProfiledTarget(options.target, options.devices !== undefined);
     const { compileModel, modelNameOf } = await import('../../compile.js');

@@ -159,7 +159,11 @@ function runtimeFiles(target: Target, options: FirmwareOptions): string[] {
   const link = options.device ? [...LINK_RUNTIME, ...CRC32_RUNTIME, ...(embedded ? (target.uart ? LINK_UART_RUNTIME : []) : LINK_HOST_RUNTIME)] : [];
   const board =
     target.kind === 'board'
-      ? [...BOARD_RUNTIME, ...(target.startup ? [STARTUP_RUNTIME[target.startup.kind]] : []), ...(target.console ? [CONSOLE_RUNTIME[target.console.kind]] : [])]
+      ? [
+          ...BOARD_RUNTIME,
+          ...(target.startup ? [STARTUP_RUNTIME[target.startup.kind]] : []),
+          ...(target.console ? [CONSOLE_RUNTIME[target.console.kind]] : []),
+        ]
       : [];
   return unique([...(embedded ? CORTEX_M_RUNTIME : HOST_RUNTIME), ...board, ...(options.intermittent ? INTERMITTENT_RUNTIME : []), ...link]);
 }

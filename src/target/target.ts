@@ -132,9 +132,7 @@ export interface TargetConsole {
  * st-flash writes the .bin at `address`; OpenOCD programs the .hex through its interface/<interface>.cfg and
  * target/<target>.cfg scripts.
  */
-export type TargetFlash =
-  | { tool: 'st-flash'; address: number }
-  | { tool: 'openocd'; interface: string; transport?: 'swd' | 'jtag'; target: string };
+export type TargetFlash = { tool: 'st-flash'; address: number } | { tool: 'openocd'; interface: string; transport?: 'swd' | 'jtag'; target: string };
 
 export interface Target {
   name: string;
@@ -372,7 +370,11 @@ export function checkRunnable(target: Target): void {
 export function emulatorCommand(target: Target, image: string, link?: EmulatorLink): [program: string, ...args: string[]] {
   checkRunnable(target);
   if (!target.emulator) {
-    throw new EennError({ code: 'E_RUN', message: `target ${target.name} has no emulator`, hint: 'pick an emulator target (eennc targets lists them)' });
+    throw new EennError({
+      code: 'E_RUN',
+      message: `target ${target.name} has no emulator`,
+      hint: 'pick an emulator target (eennc targets lists them)',
+    });
   }
   const { program, machine, icountShift, args } = target.emulator;
   return [

@@ -17,7 +17,11 @@ const kernels = readdirSync(kernelDir)
   .filter((f) => f.endsWith('.c'))
   .sort();
 const int8Kernels = kernels.filter((f) => f.endsWith('_s8.c'));
-const armTargets = loadAllTargets().filter((t) => t.kind !== 'host' && t.compiler.cc === 'arm-none-eabi-gcc');
+// One target per set of compiler flags: a board on a core already listed (netduinoplus2 and nrf52840 are Cortex-M4F
+// with cortex-m4's flags) compiles the same code.
+const armTargets = loadAllTargets()
+  .filter((t) => t.kind !== 'host' && t.compiler.cc === 'arm-none-eabi-gcc')
+  .filter((t, i, all) => all.findIndex((other) => other.compiler.flags.join(' ') === t.compiler.flags.join(' ')) === i);
 const OPTIMIZATIONS = ['-O0', '-Os', '-O2'];
 
 /** The switches of eenn_kernels_s8.h: each `#ifndef EENN_X` / `#define EENN_X 1` / `#endif`, on by default. */

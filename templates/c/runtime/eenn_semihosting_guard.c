@@ -59,6 +59,7 @@ void eenn_semihosting_guard(uint32_t *frame)
 void HardFault_Handler(void) __attribute__((naked));
 void HardFault_Handler(void)
 {
+    /* clang-format off */
     __asm__ volatile(
         "mrs r0, msp\n\t"
         "ldr r1, =" EENN_VALUE_STRING(HFSR_ADDRESS) "\n\t"
@@ -75,6 +76,7 @@ void HardFault_Handler(void)
         "mov sp, r1\n\t"
         "bl eenn_fault_report\n\t"
         ".ltorg\n\t");
+    /* clang-format on */
 }
 
 #endif /* EENN_ARM_MAINLINE */

@@ -38,8 +38,8 @@ __attribute__((section(".vectors_irq"), used)) static void (*const eenn_stm32f4_
 
 #define RCC_CR_PLLON (1u << 24)
 #define RCC_CR_PLLRDY (1u << 25)
-#define RCC_CFGR_SW_PLL 2u             /* system clock switch: the PLL */
-#define RCC_CFGR_SWS_MASK (3u << 2)    /* system clock switch status */
+#define RCC_CFGR_SW_PLL 2u          /* system clock switch: the PLL */
+#define RCC_CFGR_SWS_MASK (3u << 2) /* system clock switch status */
 #define RCC_CFGR_SWS_PLL (2u << 2)
 #define RCC_CFGR_PPRE1_DIV4 (5u << 10) /* APB1 = AHB / 4: 42 MHz, its maximum */
 #define RCC_CFGR_PPRE2_DIV2 (4u << 13) /* APB2 = AHB / 2: 84 MHz, its maximum */

@@ -34,9 +34,9 @@ import { encodeInput } from './io-codec.js';
 import { planDevices, type DevicesPlan } from './devices-build.js';
 import { devicesReport, type DeviceOptions, type ProjectSizer } from './devices/index.js';
 import { exitsTaken, exitTableOf, measureExitInstructions, type ExitInstructions, type ImageInFolder } from './measure-exits.js';
-
 import { addStepErrors, measureProfile, stepReports } from './profile-steps.js';
 import { countSteps, type ProgressListener } from './util/progress.js';
+
 export type Precision = 'int8' | 'float32';
 
 export interface CompileOptions {
@@ -84,8 +84,6 @@ export interface CompileOptions {
    * quantization (src/frontend/pipeline.ts), so that calibration flows through both and one arena serves both.
    */
   then?: string;
-}
-
   /**
    * Measure each step's instructions on the target's emulator once linked, into the report (build --profile, eennc
    * profile): on the samples of `path` (the first `count`, times `scale`), else the first calibration sample, else
@@ -99,11 +97,13 @@ export interface ProfileInput {
   path: string;
   count?: number;
   scale?: number;
-export interface CalibrationSource {
-  /** Data file (.npy, .bin, IDX). */
+}
+
 /** Calibration samples over which the report measures each step's int8 error (the references keep every tensor). */
 const REPORT_SQNR_SAMPLES = 16;
 
+export interface CalibrationSource {
+  /** Data file (.npy, .bin, IDX). */
   path: string;
   /** Use at most this many samples. */
   count?: number;
@@ -199,14 +199,14 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
     ? await intermittentProject(graph, target, options, options.intermittent, modelName, notes)
     : emitProject(graph, target, options, modelName, notes);
   const { plan, report, inputBytes, outputBytes } = project;
-
-  let image: FirmwareImage | undefined;
   if (options.precision === 'int8' && options.calibration && graph.inputs.length === 1 && report.steps) {
     const count = Math.min(options.calibration.count ?? REPORT_SQNR_SAMPLES, REPORT_SQNR_SAMPLES);
     const samples = readCalibrationSamples(graph, { ...options.calibration, count });
     addStepErrors(floatGraph, graph, samples, report.steps, plan);
     report.sqnr_samples = samples.length;
   }
+
+  let image: FirmwareImage | undefined;
   let projectDir = '';
   const finish = async (tempDir: string): Promise<void> => {
     projectDir = tempDir;
@@ -219,9 +219,9 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
       if (report.intermittent) report.intermittent.memory.sram_bytes = report.memory.ram_bytes;
       checkFit(report, target, options.model, project.ioBufferBytes, true);
       image = { ...built, elfPath: join(options.outDir, basename(built.elfPath)) };
+      if (options.profile && report.steps) report.profile = await profileBuild(graph, plan, target, options, modelName, report.steps);
     }
     if (graph.exits) {
-      if (options.profile && report.steps) report.profile = await profileBuild(graph, plan, target, options, modelName, report.steps);
       // The instructions behind the exit table: this image run past every exit, and the same model with --no-exits.
       const measure =
         image && options.measureExits
@@ -521,8 +521,6 @@ function measuringSample(graph: Graph, options: CompileOptions): Uint8Array {
   return new Uint8Array(bytes.reduce((a, b) => a + b, 0));
 }
 
-/**
- * The same model with --no-exits (the compiled graph before the exits were attached), linked in a temporary folder
 /** Measure each step of the build on the target's emulator (CompileOptions.profile says on which samples). */
 async function profileBuild(
   graph: Graph,
@@ -539,6 +537,8 @@ async function profileBuild(
   return measureProfile({ graph, plan, target, precision, modelName, samples, optimization, onProgress }, steps);
 }
 
+/**
+ * The same model with --no-exits (the compiled graph before the exits were attached), linked in a temporary folder
  * for one measurement run; the caller removes the folder.
  */
 async function buildWithoutExits(compiled: Graph, target: Target, options: CompileOptions, modelName: string): Promise<ImageInFolder> {
@@ -773,6 +773,7 @@ function buildReport(
       })),
     io,
     notes,
+    steps: stepReports(graph, plan, precision),
   };
 }
 
@@ -794,7 +795,6 @@ function checkFit(report: BuildReport, target: Target, file: string, ioBufferByt
     problems.push(`RAM: ${how} ${ram} bytes (${parts}), ${target.name} has ${target.limits.ramBytes}`);
   }
   if (problems.length > 0) {
-    steps: stepReports(graph, plan, precision),
     throw new EennError({
       code: 'E_TARGET',
       file,

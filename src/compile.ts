@@ -575,7 +575,7 @@ async function reportExits(
   } else if (measure.elfPath && measure.withoutExits && emulator && graph.inputs.length === 1) {
     options.onProgress?.(`measuring the cost of each exit on ${target.name} (one sample run past every exit, and with --no-exits)`);
     const sample = samples[0] ?? new Float32Array(sizeOf(graph.tensors.get(graph.inputs[0]!)!.shape));
-    instructions = await measureExitInstructions(graph, target, measure.elfPath, sample, measure.withoutExits);
+    instructions = await measureExitInstructions(graph, target, measure.elfPath, sample, measure.withoutExits, options.onProgress);
   }
   const source = samples.length > 0 ? `int8 reference on ${samples.length} calibration samples` : undefined;
   const taken = samples.length > 0 ? exitsTaken(graph, samples).taken : undefined;

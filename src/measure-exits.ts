@@ -12,6 +12,7 @@ import { exitTable, type ExitTable } from './report/exit-table.js';
 import type { Target } from './target/target.js';
 import { removeTempDir } from './util/temp-dirs.js';
 import { argmax } from './util/argmax.js';
+import { countSteps, type ProgressListener } from './util/progress.js';
 
 /** Instructions measured on the target: cumulative at each exit (the last: no early exit taken), and with --no-exits. */
 export interface ExitInstructions {
@@ -27,11 +28,13 @@ export interface ImageInFolder {
 
 /** Time limit of one measurement run (one sample). */
 const MEASURE_TIMEOUT_MS = 120_000;
+/** The emulator runs of a measurement: past every exit, and with --no-exits. */
+const MEASURE_RUNS = 2;
 
 /**
  * Run `sample` once on the image of `graph` (with exits) past every exit, for the cumulative instructions at each
  * exit, and once on the model built with --no-exits (`withoutExits`). Undefined where the target counts no
- * instructions.
+ * instructions. The two runs are counted to `onProgress`.
  */
 export async function measureExitInstructions(
   graph: Graph,
@@ -39,14 +42,20 @@ export async function measureExitInstructions(
   elfPath: string,
   sample: Float32Array,
   withoutExits: () => Promise<ImageInFolder>,
+  onProgress?: ProgressListener,
 ): Promise<ExitInstructions | undefined> {
   // Loaded here: the exit table alone (accuracy without --target) needs no toolchain.
   const { runFirmware } = await import('./toolchain/index.js');
   const input = encodeInput(graph.tensors.get(graph.inputs[0]!)!, sample);
+  const ran = countSteps(onProgress, `measuring the cost of each exit on ${target.name}`, 'runs');
+  ran(0, MEASURE_RUNS);
   const run = await runFirmware(elfPath, target, input.bytes, { samples: 1, timeoutMs: MEASURE_TIMEOUT_MS, continuePastExits: true });
   const total = run.instructions[0];
   const early = run.exitInstructions[0] ?? [];
-  if (total === null || total === undefined) return undefined;
+  if (total === null || total === undefined) {
+    ran.stop();
+    return undefined;
+  }
   const earlyExits = (graph.exits?.outputs.length ?? 1) - 1;
   if (early.length !== earlyExits || early.some((n) => n === null)) {
     throw new EennError({
@@ -56,9 +65,11 @@ export async function measureExitInstructions(
       hint: 'the firmware did not trace every exit: this is a bug in eennc; report it with the model',
     });
   }
+  ran(1, MEASURE_RUNS);
   const image = await withoutExits();
   try {
     const plain = await runFirmware(image.elfPath, target, input.bytes, { samples: 1, timeoutMs: MEASURE_TIMEOUT_MS });
+    ran(MEASURE_RUNS, MEASURE_RUNS);
     return { exits: [...(early as number[]), total], noExits: plain.instructions[0] ?? total };
   } finally {
     await removeTempDir(image.dir);

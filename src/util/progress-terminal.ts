@@ -121,10 +121,13 @@ export class ProgressTerminal {
     task.count = count;
     task.message = message;
     task.heardAt = now;
-    if (count.done >= count.total) {
+    if (count.done >= count.total || count.stopped) {
       this.tasks.delete(count.label);
       if (this.shown === task) this.shown = [...this.tasks.values()].at(-1);
-      this.line(message);
+      if (count.stopped) {
+        this.erase();
+        this.redraw();
+      } else this.line(message);
       this.runClock();
       return;
     }

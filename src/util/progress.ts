@@ -12,6 +12,8 @@ export interface ProgressCount {
   unit: string;
   /** Milliseconds since the task began. */
   elapsedMs: number;
+  /** The task ended before its last step (it failed, or found nothing to do): its bar goes, and no line is printed. */
+  stopped?: boolean;
 }
 
 /**
@@ -26,20 +28,27 @@ export function formatCount(count: ProgressCount): string {
   return `${count.label}: ${count.done}/${count.total} ${count.unit} (${(count.elapsedMs / 1000).toFixed(1)} s)`;
 }
 
+/** Counts the steps of one task: call it with the steps done so far and the total after each step. */
+export interface StepCounter {
+  (done: number, total: number): void;
+  /** End the task before its last step (a path that returns or throws early), so that its bar does not stay. */
+  stop(): void;
+}
+
 /**
- * Report the steps of one task to `listener` (nothing happens without one). The task begins when this is called; call
- * the result with the steps done so far and the total after each step.
+ * Report the steps of one task to `listener` (nothing happens without one). The task begins when this is called; a
+ * task ends with its last step (done === total) or stop().
  */
-export function countSteps(
-  listener: ProgressListener | undefined,
-  label: string,
-  unit: string,
-  now: () => number = Date.now,
-): (done: number, total: number) => void {
+export function countSteps(listener: ProgressListener | undefined, label: string, unit: string, now: () => number = Date.now): StepCounter {
   const started = now();
-  return (done, total) => {
-    if (!listener) return;
-    const count: ProgressCount = { label, done, total, unit, elapsedMs: now() - started };
-    listener(formatCount(count), count);
+  let last: ProgressCount = { label, done: 0, total: 0, unit, elapsedMs: 0 };
+  const report = (count: ProgressCount): void => {
+    last = count;
+    listener?.(formatCount(count), count);
   };
+  const counter = (done: number, total: number): void => report({ label, done, total, unit, elapsedMs: now() - started });
+  const stop = (): void => {
+    if (last.done < last.total) report({ ...last, elapsedMs: now() - started, stopped: true });
+  };
+  return Object.assign(counter, { stop });
 }

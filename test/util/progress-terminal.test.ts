@@ -145,6 +145,22 @@ describe('ProgressTerminal on a terminal', () => {
     ]);
   });
 
+  it('a task stopped before its last step takes its bar away and prints nothing, showing the task under it again', () => {
+    vi.useFakeTimers();
+    const stream = new FakeStream(true, 120);
+    const { terminal, clock, step } = terminalOn(stream, { NO_COLOR: '1' });
+    step(5, 10);
+    clock.now = 200;
+    const ran = countSteps(terminal.report, 'measuring the cost of each exit on cortex-m4', 'runs', () => clock.now);
+    ran(0, 2);
+    expect(stream.screen()[0]).toMatch(/^measuring the cost of each exit on cortex-m4 /);
+    ran.stop();
+    expect(stream.screen()).toEqual([expect.stringMatching(/^calibrating \[=+> +\] 5\/10 samples/)]);
+    step.stop();
+    expect(stream.screen()).toEqual(['']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('drops the bar before the numbers on a narrow terminal and never fills the last column', () => {
     const half = { label: 'calibrating', done: 5, total: 10, unit: 'samples', elapsedMs: 1_000 };
     expect(barLine(half, 50, false, { ...half, done: 0, elapsedMs: 0 })).toBe('calibrating 5/10 samples 1.0 s, ETA 1.0 s');
@@ -176,6 +192,16 @@ describe('ProgressTerminal elsewhere (a pipe, a file, TERM=dumb)', () => {
       expect(lines.at(-1)).toBe('');
     });
   }
+
+  it('prints nothing for a stopped task', () => {
+    const stream = new FakeStream(false);
+    const { clock, step } = terminalOn(stream);
+    step(1, 10);
+    clock.now = 5_000;
+    step.stop();
+    step(2, 10); // a count after stop() is a new task: its first line comes a second later
+    expect(stream.writes).toEqual([]);
+  });
 
   it('draws no clock where there is no bar', () => {
     vi.useFakeTimers();

@@ -30,6 +30,41 @@ describe('countSteps', () => {
   });
 });
 
+describe('StepCounter.stop', () => {
+  it('ends a task cut short with a stopped count, and does nothing once the task has ended', () => {
+    let clock = 0;
+    const heard: (ProgressCount | undefined)[] = [];
+    const ran = countSteps(
+      (_, count) => heard.push(count),
+      'measuring the cost of each exit on cortex-m4',
+      'runs',
+      () => clock,
+    );
+    ran(0, 2);
+    clock = 1_500;
+    ran.stop();
+    expect(heard.at(-1)).toEqual({
+      label: 'measuring the cost of each exit on cortex-m4',
+      done: 0,
+      total: 2,
+      unit: 'runs',
+      elapsedMs: 1_500,
+      stopped: true,
+    });
+    const finished = countSteps(
+      (_, count) => heard.push(count),
+      'calibrating',
+      'samples',
+      () => clock,
+    );
+    finished(3, 3);
+    const before = heard.length;
+    finished.stop();
+    countSteps((_, count) => heard.push(count), 'evaluating', 'samples').stop(); // never counted
+    expect(heard).toHaveLength(before);
+  });
+});
+
 describe('formatCount', () => {
   it('keeps the wording scripts and tests read', () => {
     expect(formatCount({ label: 'augment: extracting features', done: 7, total: 20, unit: 'samples', elapsedMs: 2_345 })).toBe(

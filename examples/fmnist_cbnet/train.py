@@ -170,6 +170,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--classify-weight", type=float, default=CLASSIFY_WEIGHT)
     parser.add_argument("--out", default=HERE)
     args = parser.parse_args()
 
@@ -207,7 +208,7 @@ def main():
             x = train_t[idx].float() / 255.0
             y = train_labels[idx]
             converted = autoencoder(x)
-            loss = F.mse_loss(converted, easy[y]) + CLASSIFY_WEIGHT * F.cross_entropy(light(converted), y)
+            loss = F.mse_loss(converted, easy[y]) + args.classify_weight * F.cross_entropy(light(converted), y)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

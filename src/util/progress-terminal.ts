@@ -37,6 +37,7 @@ export const PLAIN_INTERVAL_MS = 1000;
 const DEFAULT_COLUMNS = 80;
 /** The ETA shows once the rate is measured over this long, so that it does not jump about at the start. */
 export const ETA_AFTER_MS = 500;
+/** Durations under a minute show in seconds with one decimal, longer ones as formatDuration gives them. */
 const MINUTE_MS = 60_000;
 /** Cells of the bar between its brackets, at most and at least (narrower terminals get no bar, just the numbers). */
 const MAX_BAR_CELLS = 30;
@@ -123,7 +124,8 @@ export class ProgressTerminal {
     task.heardAt = now;
     if (count.done >= count.total || count.stopped) {
       this.tasks.delete(count.label);
-      if (this.shown === task) this.shown = [...this.tasks.values()].at(-1);
+      // By label: a task of this label left unfinished before this one began is gone too.
+      if (this.shown?.count.label === count.label) this.shown = [...this.tasks.values()].at(-1);
       if (count.stopped) {
         this.erase();
         this.redraw();

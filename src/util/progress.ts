@@ -18,8 +18,9 @@ export interface ProgressCount {
 
 /**
  * Where long work reports. `message` is a whole line for people. With `count`, the line says that count (formatCount)
- * and the listener hears every step, the last with done === total: one that prints lines throttles them, as the CLI's
- * terminal does. A listener that takes only the message (`(message: string) => void`) fits too.
+ * and the listener hears every step, the last with done === total (or a count marked stopped): one that prints lines
+ * throttles them, as the CLI's terminal does. A listener that takes only the message (`(message: string) => void`)
+ * fits too.
  */
 export type ProgressListener = (message: string, count?: ProgressCount) => void;
 

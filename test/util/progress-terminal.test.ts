@@ -161,6 +161,15 @@ describe('ProgressTerminal on a terminal', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('a label counting again ends the bar of its unfinished task when it ends', () => {
+    const stream = new FakeStream(true, 120);
+    const { terminal, clock, step } = terminalOn(stream);
+    step(5, 10); // left unfinished
+    clock.now = 300;
+    countSteps(terminal.report, 'calibrating', 'samples', () => clock.now)(3, 3);
+    expect(stream.screen()).toEqual(['calibrating: 3/3 samples (0.0 s)', '']);
+  });
+
   it('drops the bar before the numbers on a narrow terminal and never fills the last column', () => {
     const half = { label: 'calibrating', done: 5, total: 10, unit: 'samples', elapsedMs: 1_000 };
     expect(barLine(half, 50, false, { ...half, done: 0, elapsedMs: 0 })).toBe('calibrating 5/10 samples 1.0 s, ETA 1.0 s');

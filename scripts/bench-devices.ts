@@ -338,8 +338,8 @@ async function measure(options: Options, workDir: string): Promise<Figures> {
     return counted === undefined ? 0 : (counted ?? NaN);
   };
 
-  log(`bench: ${Math.min(options.faultSamples, count)} test images with faults on the link (rate ${options.faultRate} a byte, seed ${options.seed})`);
   const faultCount = options.faultSamples;
+  log(`bench: ${faultCount} test images with faults on the link (rate ${options.faultRate} a byte, seed ${options.seed})`);
   const faultInputs = faultCount === count ? bytes : testImages(compiled, faultCount).bytes;
   const clean = faultCount === count ? execution : await executeDevices(compiled, faultInputs, faultCount, RUN_TIMEOUT_MS);
   const faultStarted = Date.now();

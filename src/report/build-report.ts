@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { exitTableCells, expectedLines, type ExitExpectation, type ExitReport } from './exit-table.js';
 import { taskTableCells, type IntermittentReport } from './task-table.js';
 import { deviceTableCells, type DevicesReport } from './device-table.js';
-import { layerTableCells, type ProfileSummary, type StepReport } from './layer-table.js';
+import { layerTableCells, samplesText, type ProfileSummary, type StepReport } from './layer-table.js';
 import { arenaPicture } from './arena-picture.js';
 
 export interface MemoryReport {
@@ -105,6 +105,9 @@ export function renderReportHtml(report: BuildReport): string {
     // Built from escaped text only (arena-picture.ts), so the template may insert it as markup.
     arenaSvg: arenaPicture(report.arena, steps, report.memory.arena_bytes),
     layerCells: report.steps ? numericCells(layerTableCells(report.steps)) : undefined,
+    profileText: report.profile
+      ? `${Math.round(report.profile.total_instructions).toLocaleString('en-US')} per inference (mean of ${samplesText(report.profile.samples)}, every step run)`
+      : undefined,
     int8: report.precision === 'int8',
     flashPct: pct(report.memory.flash_bytes, report.limits.flash_bytes),
     ramPct: pct(report.memory.ram_bytes, report.limits.ram_bytes),

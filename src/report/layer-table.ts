@@ -57,18 +57,18 @@ export function layerTableCells(steps: readonly StepReport[]): LayerTable {
     { title: 'op', numeric: false, cell: (s) => s.op },
     { title: 'kernel', numeric: false, cell: (s) => s.kernel || '-' },
     { title: 'output shape', numeric: false, cell: (s) => `[${s.output_shape.join(', ')}]` },
-    { title: 'MACs', numeric: true, cell: (s) => String(s.macs) },
+    { title: 'MACs', numeric: true, cell: (s) => grouped(s.macs) },
   ];
   if (profiled) {
     columns.push(
-      { title: 'instructions', numeric: true, cell: (s) => (s.instructions === undefined ? '-' : String(Math.round(s.instructions))) },
+      { title: 'instructions', numeric: true, cell: (s) => (s.instructions === undefined ? '-' : grouped(s.instructions)) },
       { title: 'instr/MAC', numeric: true, cell: (s) => perMac(s) },
     );
   }
   columns.push(
-    { title: 'weights B', numeric: true, cell: (s) => String(s.weight_bytes) },
-    { title: 'arena offset', numeric: true, cell: (s) => (s.arena_offset === null ? '-' : String(s.arena_offset)) },
-    { title: 'arena B', numeric: true, cell: (s) => (s.arena_offset === null ? '-' : String(s.arena_bytes)) },
+    { title: 'weights B', numeric: true, cell: (s) => grouped(s.weight_bytes) },
+    { title: 'arena offset', numeric: true, cell: (s) => (s.arena_offset === null ? '-' : grouped(s.arena_offset)) },
+    { title: 'arena B', numeric: true, cell: (s) => (s.arena_offset === null ? '-' : grouped(s.arena_bytes)) },
   );
   if (withSqnr) columns.push({ title: 'SQNR dB', numeric: true, cell: (s) => sqnrText(s.sqnr_db) });
   return {
@@ -93,10 +93,20 @@ export function formatLayerTable(steps: readonly StepReport[], profile?: Profile
     const macs = steps.reduce((n, s) => n + s.macs, 0);
     const per = macs > 0 ? `, ${(profile.total_instructions / macs).toFixed(PER_MAC_DIGITS)} per MAC` : '';
     lines.push(
-      `total: ${Math.round(profile.total_instructions)} instructions per inference (mean of ${profile.samples} sample${profile.samples === 1 ? '' : 's'}, every step run)${per}; the steps add up to ${Math.round(sum)}`,
+      `total: ${grouped(profile.total_instructions)} instructions per inference (mean of ${samplesText(profile.samples)}, every step run)${per}; the steps add up to ${grouped(sum)}`,
     );
   }
   return lines;
+}
+
+/** A count rounded and grouped in thousands (12,345), as the exit table writes them. */
+function grouped(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** "1 sample", "4 samples". */
+export function samplesText(count: number): string {
+  return `${count} sample${count === 1 ? '' : 's'}`;
 }
 
 /** Instructions per MAC of a profiled step; '-' where it has no MACs or was not measured. */

@@ -62,7 +62,7 @@ describe('eennc profile', () => {
     const counts = [...r.stdout.matchAll(/sample \d+: .*?(\d+) instructions/g)].map((m) => Number(m[1]));
     expect(counts).toHaveLength(2);
     expect(r.stdout).toMatch(/#\s+layer\s+op\s+kernel\s+output shape\s+MACs\s+instructions\s+instr\/MAC\s+weights B\s+arena offset\s+arena B/);
-    const total = Number(/total: (\d+) instructions per inference \(mean of 2 samples/.exec(r.stdout)![1]);
+    const total = Number(/total: ([\d,]+) instructions per inference \(mean of 2 samples/.exec(r.stdout)![1]!.replaceAll(',', ''));
     const mean = (counts[0]! + counts[1]!) / 2;
     expect(Math.abs(total - mean) / mean).toBeLessThan(TOLERANCE);
   }, 300_000);
@@ -71,7 +71,7 @@ describe('eennc profile', () => {
     const out = join(scratch, 'built');
     const r = await eennc('build', files.model, '--target', 'cortex-m4', '--calib', files.data, '--profile', '-o', out);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/total: \d+ instructions per inference \(mean of 1 sample, every step run\)/);
+    expect(r.stdout).toMatch(/total: [\d,]+ instructions per inference \(mean of 1 sample, every step run\)/);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
       steps: { instructions: number; sqnr_db: number | null }[];
       profile: { total_instructions: number };

@@ -73,7 +73,7 @@ describe.skipIf(!browser)('report.html in headless chromium', () => {
     expect(content.headers).toContain('SQNR dB');
     expect(content.rows).toHaveLength(STEPS.length);
     expect(content.rows[0]![1]).toBe(`${HOSTILE_NAME} (+ relu<b>0</b>)`);
-    expect(content.rows[0]![content.headers.indexOf('instructions')]).toBe('30000');
+    expect(content.rows[0]![content.headers.indexOf('instructions')]).toBe('30,000');
     expect(content.tableHeight).toBeGreaterThan(STEPS.length * 10);
     // The picture is laid out at its size, and each bar is drawn with an area, named by its tensor.
     expect(content.svg!.width).toBeGreaterThan(500);

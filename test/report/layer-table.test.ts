@@ -25,7 +25,7 @@ describe('the per-layer table', () => {
       'arena B',
       'SQNR dB',
     ]);
-    expect(table.rows[0]!.slice(2)).toEqual(['QConv', 'eenn_conv2d_s8', '[1, 8, 12, 12]', '10368', '30000', '2.89', '104', '0', '1152', '38.3']);
+    expect(table.rows[0]!.slice(2)).toEqual(['QConv', 'eenn_conv2d_s8', '[1, 8, 12, 12]', '10,368', '30,000', '2.89', '104', '0', '1,152', '38.3']);
     expect(table.rows[0]![1]).toBe(`${HOSTILE_NAME} (+ relu<b>0</b>)`);
     // No MACs: no instructions per MAC; a reshape calls no kernel; an output outside the arena; an exact tensor.
     expect(table.rows[2]!.slice(3, 8)).toEqual(['-', '[1, 288]', '0', '3', '-']);
@@ -42,8 +42,10 @@ describe('the per-layer table', () => {
   it('on a terminal: aligned columns and the total with the sum of the steps', () => {
     const lines = formatLayerTable(STEPS, { samples: 2, total_instructions: 43003 });
     expect(lines).toHaveLength(STEPS.length + 2);
-    expect(lines[0]!.indexOf('MACs') + 'MACs'.length).toBe(lines[1]!.indexOf('10368') + '10368'.length);
-    expect(lines.at(-1)).toBe('total: 43003 instructions per inference (mean of 2 samples, every step run), 3.25 per MAC; the steps add up to 43003');
+    expect(lines[0]!.indexOf('MACs') + 'MACs'.length).toBe(lines[1]!.indexOf('10,368') + '10,368'.length);
+    expect(lines.at(-1)).toBe(
+      'total: 43,003 instructions per inference (mean of 2 samples, every step run), 3.25 per MAC; the steps add up to 43,003',
+    );
   });
 });
 
@@ -82,7 +84,7 @@ describe('report.html', () => {
     expect(html).toContain('<table class="layers">');
     expect(html).toContain('<th>instructions</th><th>instr/MAC</th>');
     expect(html).toContain('<th>SQNR dB</th>');
-    expect(html).toContain('43003 per inference');
+    expect(html).toContain('43,003 per inference (mean of 2 samples, every step run)');
     expect(html).toContain('<svg xmlns="http://www.w3.org/2000/svg" class="arena"');
     expect(html.match(/<rect class="buffer"/g)).toHaveLength(2);
     expect(html).toContain('<h2>Early exits</h2>');

@@ -8,6 +8,7 @@ import Handlebars from 'handlebars';
 import { EennError } from '../ir/diagnostics.js';
 import { checkOptimization } from '../target/arguments.js';
 import { emulatorCommand, formatSize, type Target, type TargetConsole, type TargetStartup } from '../target/target.js';
+import { flashCommand } from '../target/flash-command.js';
 import type { NvmKind } from '../intermittent/index.js';
 import { DEFAULT_LINK_TIMEOUT_MS } from '../devices/frame.js';
 
@@ -341,6 +342,9 @@ function makefileContext(target: Target, options: FirmwareOptions): Record<strin
     linkerScript: `${RUNTIME_DIR}/${LINKER_SCRIPT}`,
     hasEmulator: target.emulator !== undefined,
     runCommand,
+    // make expands $(NAME) inside the quotes flashCommand may add: the shell sees the image's name.
+    flashCommand: flashCommand(target, { bin: '$(NAME).bin', hex: '$(NAME).hex' }) ?? '',
+    flashTool: target.flash?.tool ?? '',
   };
 }
 

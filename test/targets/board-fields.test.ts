@@ -57,6 +57,7 @@ describe('netduinoplus2: an STM32F405 board QEMU also runs', () => {
     expect(makefile).toContain('runtime/eenn_console_stm32_usart.c');
     expect(makefile).toContain('runtime/eenn_semihosting_guard.c');
     expect(makefile).toContain('qemu-system-arm -M netduinoplus2');
+    expect(makefile).toContain("flash: $(NAME).bin $(NAME).hex\n\tst-flash --reset write '$(NAME).bin' 0x08000000\n");
     const config = files.get('eenn_board_config.h')!;
     expect(config).toContain('#define EENN_CONSOLE_USART_BASE 0x40011000u');
     expect(config).toContain('#define EENN_CONSOLE_CLOCK_HZ 84000000u');
@@ -101,6 +102,7 @@ describe('nrf52840: a board QEMU cannot run', () => {
     expect(files.has('runtime/eenn_stm32f4.c')).toBe(false);
     expect(files.has('eenn_board_config.h')).toBe(false);
     expect(files.get('Makefile')).toContain('nrf52840 has no emulator');
+    expect(files.get('Makefile')).toContain("\topenocd -f interface/jlink.cfg -c 'transport select swd' -f target/nrf52.cfg -c 'program {$(NAME).hex} verify reset exit'\n");
   });
 
   it('prints OpenOCD programming the .hex through its J-Link over SWD', () => {
@@ -116,6 +118,7 @@ describe('the emulator targets and the host', () => {
     expect(emulatorCommand(m4, 'fw.elf')).toContain('none');
     expect(emulatorCommand(m4, 'fw.elf').join(' ')).toContain('-serial none');
     expect([...renderFirmware(m4, STUB_OPTIONS).keys()].some((name) => /stm32|guard|board/.test(name))).toBe(false);
+    expect(renderFirmware(m4, STUB_OPTIONS).get('Makefile')).not.toContain('flash:');
     expect(flashCommand(m4, flashImagesOf('fw.elf'))).toBeUndefined();
     expect(() => checkRunnable(loadTarget('host'))).not.toThrow();
   });

@@ -1,10 +1,11 @@
 /*
  * eenn_startup.c - reset and fault handling for the eennc firmware on any Cortex-M (Armv6-M, v7-M, v8-M).
  *
- * The vector table, Reset_Handler (copy .data, clear .bss, enable the FPU/MVE when the build uses them, set the
- * stack limit on Armv8-M Mainline, paint the stack, call main, exit with its status) and fault handlers that
- * report the faulting PC and end the program through semihosting, so a crash never hangs the emulator. No
- * newlib crt0: the firmware runs on these few lines and eenn_platform_cortexm.c.
+ * The vector table, Reset_Handler (enable the FPU/MVE when the build uses them, set the stack limit on Armv8-M
+ * Mainline, run the board's start-up, copy .data, clear .bss, paint the stack, call main, exit with its status) and
+ * fault handlers that report the faulting PC and end the program through semihosting, so a crash never hangs the
+ * emulator. No newlib crt0: the firmware runs on these few lines and eenn_platform_cortexm.c. A board's runtime
+ * replaces the weak eenn_board_init, eenn_console_write and HardFault_Handler defined here (eenn_cortexm.h).
  */
 #include <stdint.h>
 #include <string.h>

@@ -100,7 +100,7 @@ export interface ProfileInput {
 }
 
 /** Calibration samples over which the report measures each step's int8 error (the references keep every tensor). */
-const REPORT_SQNR_SAMPLES = 16;
+const REPORT_SQNR_SAMPLES = 8;
 
 export interface CalibrationSource {
   /** Data file (.npy, .bin, IDX). */

@@ -7,6 +7,7 @@ import type { CompileOptions, CompileResult } from '../compile.js';
 import { readSamples } from '../data/index.js';
 import { DATA_FILE_BYTES } from '../data/read-bytes.js';
 import { checkRegularFile } from '../util/read-file.js';
+import { countSteps } from '../util/progress.js';
 import { checkRunnable, loadTarget } from '../target/target.js';
 import { compileOptionsFrom, DEFAULT_FAILURE_SEED, log, type SampleOptions, type SharedOptions } from './common-options.js';
 import { timeoutMs } from './options.js';
@@ -131,7 +132,11 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
     return { compiled, inputs, encoded, samples: decodeSamples(compiled, run.run, run.answers), stackBytes: run.run.stackBytes, run: run.run };
   }
   // An intermittent build's firmware traces its tasks: FirmwareRun.taskInstructions, what failure schedules compare with.
+  // One run for every sample: counted when it ends, the bar's clock running meanwhile.
+  const ran = countSteps(options.onProgress, `running the firmware on ${target.name}`, 'samples');
+  ran(0, inputs.length);
   const run = await runFirmware(image!.elfPath, target, bytes, { samples: inputs.length, timeoutMs });
+  ran(inputs.length, inputs.length);
   return { compiled, inputs, encoded, samples: decodeSamples(compiled, run), stackBytes: run.stackBytes, run };
 }
 

@@ -78,11 +78,6 @@ export async function planDevices(context: DevicesBuildContext): Promise<Devices
   const stepInstructions: Record<string, number[]> = {};
   for (const device of devices.devices) {
     const own = plans.get(device.name)!;
-    if (own.steps.length !== plan.steps.length) {
-      throw new Error(
-        `internal: the schedule has ${own.steps.length} steps on ${device.target.name} and ${plan.steps.length} on ${node.target.name}`,
-      );
-    }
     const count = Math.max(1, Math.min(MEASURED_SAMPLES, context.samples.count));
     const perSample = context.samples.bytes.length / Math.max(1, context.samples.count);
     context.onProgress?.(`devices: measuring each of the ${plan.steps.length} steps on ${device.target.name} (${device.name}, ${count} samples)`);
@@ -97,7 +92,7 @@ export async function planDevices(context: DevicesBuildContext): Promise<Devices
       optimization: context.optimization,
       onProgress: context.onProgress,
     });
-    stepInstructions[device.name] = measured.perStep;
+    stepInstructions[device.name] = onSchedule(measured.perStep, own, plan, device.target);
   }
   const exitCount = graph.exits?.outputs.length ?? 1;
   const exitProbabilities = probabilities(context.taken, exitCount);
@@ -121,6 +116,27 @@ export async function planDevices(context: DevicesBuildContext): Promise<Devices
   const chosen = inFile(context.model, () => chooseCut(evaluations, devices.objective, forced, smallest));
   const split = sides.get(chosen.cut.position)!;
   return { split, chosen, evaluations, plan, stepNames, stepInstructions, exitProbabilities, hash: modelHash(graph, chosen.cut) };
+}
+
+/**
+ * A device's measured step costs on the node's schedule, whose positions the cuts count. The schedules can differ
+ * between targets (one fuses a residual Add into the convolution before it, the other does not): each step of the
+ * device's own schedule counts on the node's step that computes the last of its nodes, so that the costs before and
+ * after every cut add up as the device measured them.
+ */
+function onSchedule(perStep: readonly number[], own: MemoryPlan, plan: MemoryPlan, target: Target): number[] {
+  if (own === plan) return [...perStep];
+  const stepOf = new Map<string, number>();
+  plan.steps.forEach((step, k) => {
+    for (const n of step.nodes) stepOf.set(n.name, k);
+  });
+  const costs = plan.steps.map(() => 0);
+  own.steps.forEach((step, k) => {
+    const at = Math.max(...step.nodes.map((n) => stepOf.get(n.name) ?? -1));
+    if (at < 0) throw new Error(`internal: step ${step.nodes[0]!.name} of the schedule on ${target.name} is not in the node's schedule`);
+    costs[at]! += perStep[k]!;
+  });
+  return costs;
 }
 
 /** The share of samples leaving at each exit; without samples, every input goes on to the final exit. */

@@ -3,8 +3,9 @@
 // builds alone) and the cut table in report.json and report.html; run --json says per sample which device answered,
 // the bytes sent and each device's instructions, bit for bit the single-device build's answers; test passes at the
 // chosen cut, at --cut 0 (the node sends the input as read), at the last position (all on the node, no gateway) and
-// at a middle cut named by its tensor; --objective energy builds the cut of least energy; float32 works too; and
-// 200 samples over a faulty link (--link-faults) lose some samples to detected faults and answer none wrong.
+// at a middle cut named by its tensor; a model whose schedule differs between the two targets splits and answers;
+// --objective energy builds the cut of least energy; float32 works too; and 200 samples over a faulty link
+// (--link-faults) lose some samples to detected faults and answer none wrong.
 
 import { execa } from 'execa';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +31,8 @@ const INT8_STEPS = 16;
 const FIRST_EXIT_CUT = 5;
 /** The frame around a payload on the link: a 16-byte header and a 4-byte CRC (src/devices/frame.ts). */
 const FRAME_OVERHEAD = 20;
+/** The bar for the cost model's instructions per device against QEMU's count. */
+const PREDICTION_TOLERANCE = 0.1;
 /** Each command measures the steps on both targets in QEMU before it builds: give it time on a busy machine. */
 const COMMAND_MS = 400_000;
 
@@ -287,6 +290,34 @@ describe('eennc run and test --devices', () => {
       expect(doc.pass).toBe(true);
       expect(doc.samples).toHaveLength(TEST_SAMPLES);
       expect(doc.samples.every((s) => s.device === 'node' || s.device === 'gateway')).toBe(true);
+    },
+    COMMAND_MS,
+  );
+});
+
+describe('a schedule that differs between the targets', () => {
+  it(
+    'resnet8 (cortex-m0plus fuses a residual Add into its convolution, cortex-m7 does not): the cost model maps the steps, test passes at a middle cut',
+    async () => {
+      const inputs = 'examples/bench/resnet8_inputs.npy';
+      const result = await eennc(
+        'test',
+        'examples/bench/resnet8.onnx',
+        ...['--calib', inputs, '--data', inputs, '--count', '2'],
+        ...DEVICES,
+        ...['--cut', '1', '--json', '-o', join(scratch, 'resnet8')],
+      );
+      expectOk(result);
+      const doc = JSON.parse(result.stdout) as ExecutionJson & { devices: { predicted: { instructions: Record<string, number> } } };
+      expect(doc.pass).toBe(true);
+      for (const s of doc.samples) {
+        expect(s.device).toBe('gateway');
+        // Each device's instructions as the cost model predicted them, within the 10%.
+        for (const device of ['node', 'gateway']) {
+          const predicted = doc.devices.predicted.instructions[device]!;
+          expect(Math.abs(s.device_instructions![device]! - predicted) / predicted, device).toBeLessThan(PREDICTION_TOLERANCE);
+        }
+      }
     },
     COMMAND_MS,
   );

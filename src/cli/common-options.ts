@@ -239,7 +239,10 @@ export async function compileOptionsFrom(model: string, options: SharedOptions, 
       hint: 'build the node alone with --intermittent, or the two devices without it',
     });
   }
-  if (options.precision === 'float32' && int8Only.length > 0) {
+  if (options.precision === 'float32' && int8Only.length > 0 && devices) {
+    // A float32 multi-device build reads the calibration samples for its cost model's exit shares only.
+    log(`note: this float32 build uses ${int8Only.join(', ')} only to estimate the share of inputs leaving at each exit, for the cut`);
+  } else if (options.precision === 'float32' && int8Only.length > 0) {
     log(
       `note: ${int8Only.join(', ')} only ${int8Only.length === 1 ? 'applies' : 'apply'} to int8 builds; this float32 build does not use ${int8Only.length === 1 ? 'it' : 'them'}`,
     );

@@ -282,10 +282,23 @@ describe('eennc run and test --devices', () => {
   );
 
   it(
-    'float32 --devices: test passes',
+    'float32 --devices: test passes; the calibration images give the cost model its exit shares',
     async () => {
-      const result = await eennc('test', MODEL, '--precision', 'float32', ...DEVICES, '--data', TEST_INPUTS, '--json', '-o', join(scratch, 'float'));
+      const result = await eennc(
+        'test',
+        MODEL,
+        '--precision',
+        'float32',
+        ...CALIBRATION,
+        ...DEVICES,
+        '--data',
+        TEST_INPUTS,
+        '--json',
+        '-o',
+        join(scratch, 'float'),
+      );
       expectOk(result);
+      expect(result.stderr).toMatch(/this float32 build uses --calib\b.* only to estimate the share of inputs leaving at each exit/);
       const doc = JSON.parse(result.stdout) as ExecutionJson;
       expect(doc.pass).toBe(true);
       expect(doc.samples).toHaveLength(TEST_SAMPLES);

@@ -217,7 +217,9 @@ function report(rows: Row[], images: number): string {
     '',
     '| model | top-1 (int8) | MACs | instructions per inference | fewer than the baseline |',
     '| --- | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.name} | ${pct(r.top1)} | ${count(r.macs)} | ${count(r.instructions)} | ${(baseline.instructions / r.instructions).toFixed(2)}x |`),
+    ...rows.map(
+      (r) => `| ${r.name} | ${pct(r.top1)} | ${count(r.macs)} | ${count(r.instructions)} | ${(baseline.instructions / r.instructions).toFixed(2)}x |`,
+    ),
   ];
   for (const row of rows.filter((r) => r.exits)) {
     lines.push('', `${row.name}: each exit's share of the test images and the instructions to it`, '');

@@ -642,7 +642,19 @@ export function importWithOwnQuantization(
  * since the pipeline is calibrated as one.
  */
 function importPipeline(files: PipelineFiles, inputShapes?: Record<string, number[]>): { graph: Graph; notes: string[] } {
-  const refuseOwn = (path: string) => (loaded: Graph): Graph => {
+  const first = importModel(files.first, { inputShapes, rewrite: refuseOwnQuantization(files.first) });
+  const output = pipelineOutput(first.graph, files);
+  const shapes = inFile(files.then, () => thenInputShapes(files.then, output));
+  const then = importModel(files.then, { inputShapes: shapes, rewrite: refuseOwnQuantization(files.then) });
+  const graph = joinPipeline(first.graph, then.graph, files);
+  const notes = [...first.notes, ...then.notes.map((note) => `${files.then}: ${note}`)];
+  notes.push(`pipeline: ${files.first} then ${files.then}, joined at "${output.name}" [${output.shape.join(',')}]`);
+  return { graph, notes };
+}
+
+/** A rewrite for importModel that refuses a model of a pipeline stating its own quantization, naming its file. */
+function refuseOwnQuantization(path: string): (loaded: Graph) => Graph {
+  return (loaded) => {
     if (!hasOwnQuantization(loaded)) return loaded;
     throw new EennError({
       code: 'E_UNSUPPORTED',
@@ -651,14 +663,6 @@ function importPipeline(files: PipelineFiles, inputShapes?: Record<string, numbe
       hint: 'give both models of the pipeline in float32 and calibrate them together with --calib',
     });
   };
-  const first = importModel(files.first, { inputShapes, rewrite: refuseOwn(files.first) });
-  const output = pipelineOutput(first.graph, files);
-  const shapes = inFile(files.then, () => thenInputShapes(files.then, output));
-  const then = importModel(files.then, { inputShapes: shapes, rewrite: refuseOwn(files.then) });
-  const graph = joinPipeline(first.graph, then.graph, files);
-  const notes = [...first.notes, ...then.notes.map((note) => `${files.then}: ${note}`)];
-  notes.push(`pipeline: ${files.first} then ${files.then}, joined at "${output.name}" [${output.shape.join(',')}]`);
-  return { graph, notes };
 }
 
 /** Activation tensors of the float graph (inputs and node outputs) that need a scale. */

@@ -50,10 +50,14 @@ describe('eennc --then', () => {
       const r = await eennc('build', CAE, '--then', LIGHT, '--target', 'cortex-m4', ...CALIB, '--no-link', '-o', out, '--json');
       expect(r.exitCode).toBe(0);
       const report = JSON.parse(r.stdout) as { macs: number; notes: string[] };
-      const cae = JSON.parse((await eennc('build', CAE, '--target', 'cortex-m4', ...CALIB, '--no-link', '-o', join(dir, 'cae'), '--json')).stdout) as {
+      const cae = JSON.parse(
+        (await eennc('build', CAE, '--target', 'cortex-m4', ...CALIB, '--no-link', '-o', join(dir, 'cae'), '--json')).stdout,
+      ) as {
         macs: number;
       };
-      const light = JSON.parse((await eennc('build', LIGHT, '--target', 'cortex-m4', ...CALIB, '--no-link', '-o', join(dir, 'light'), '--json')).stdout) as {
+      const light = JSON.parse(
+        (await eennc('build', LIGHT, '--target', 'cortex-m4', ...CALIB, '--no-link', '-o', join(dir, 'light'), '--json')).stdout,
+      ) as {
         macs: number;
       };
       expect(report.macs).toBe(cae.macs + light.macs);

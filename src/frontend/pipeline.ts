@@ -43,7 +43,7 @@ export function pipelineOutput(first: Graph, files: PipelineFiles): Tensor {
       message:
         `--then ${files.then} feeds the output of ${files.first} into ${files.then}, but ${files.first} has ` +
         `${first.outputs.length} outputs (${first.outputs.map((n) => `"${n}"`).join(', ')})`,
-      hint: 'the first model of a pipeline must have exactly one output, the second model\'s input',
+      hint: "the first model of a pipeline must have exactly one output, the second model's input",
     });
   }
   return first.tensors.get(first.outputs[0]!)!;
@@ -109,7 +109,10 @@ function prefixOf(path: string): string {
 /** `first` then `then` with `then`'s input replaced by `link` (a tensor of `first`) and its other names prefixed. */
 function joinGraphs(first: Graph, then: Graph, link: string, prefix: string): Graph {
   const tensors = new Map<string, Tensor>(first.tensors);
-  const rename = new Map<string, string>([[then.inputs[0]!, link], ['', '']]);
+  const rename = new Map<string, string>([
+    [then.inputs[0]!, link],
+    ['', ''],
+  ]);
   // B's outputs keep their names where A has no tensor of that name (a classifier's `logits` stays `logits`).
   for (const name of then.outputs) if (!tensors.has(name) && !rename.has(name)) rename.set(name, name);
   for (const name of then.tensors.keys()) {

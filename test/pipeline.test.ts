@@ -5,11 +5,12 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { importWithOwnQuantization, quantizeModel } from '../src/compile.js';
 import { readNpy } from '../src/data/index.js';
 import { importModel, runReference } from '../src/frontend/index.js';
 import { encodeGraph } from '../src/frontend/save.js';
+import { encodeModel, OnnxDataType } from '../src/frontend/onnx-proto.js';
 import { EennError } from '../src/ir/diagnostics.js';
 import { sizeOf, type Graph } from '../src/ir/graph.js';
 import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
@@ -146,6 +147,56 @@ describe('--then: joining two graphs', () => {
     const err = errorOf(() => importWithOwnQuantization(writeModel('a7.onnx', firstSpec()), undefined, missing));
     expect(err.code).toBe('E_FILE');
     expect(err.file).toBe(missing);
+  });
+});
+
+/** B as a file in folder `sub` of the test's folder: y = x + w, w [4] stored in the external data file `location`. */
+function externalDataModel(location: string): string {
+  const sub = join(dir, 'sub');
+  mkdirSync(sub, { recursive: true });
+  const info = (name: string) => ({
+    name,
+    type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: 4 }] } } },
+  });
+  const w = {
+    name: 'w',
+    dims: [4],
+    dataType: OnnxDataType.FLOAT,
+    dataLocation: 1,
+    externalData: [
+      { key: 'location', value: location },
+      { key: 'offset', value: '0' },
+      { key: 'length', value: '16' },
+    ],
+  };
+  const graph = {
+    name: 'b',
+    input: [info('x')],
+    output: [info('y')],
+    initializer: [w],
+    node: [{ name: 'add', opType: 'Add', input: ['x', 'w'], output: ['y'] }],
+  };
+  const path = join(sub, `external-${location.replace(/\W/g, '_')}.onnx`);
+  writeFileSync(path, encodeModel({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }], graph }));
+  return path;
+}
+
+describe('--then: the second model is read as any model is', () => {
+  it("reads its external data from its own folder, and none from outside it (the first model's folder included)", () => {
+    const weights = new Uint8Array(Float32Array.of(1, 2, 3, 4).buffer);
+    writeFileSync(join(dir, 'sub-weights.bin'), weights); // beside the first model, outside the second's folder
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    writeFileSync(join(dir, 'sub', 'weights.bin'), weights);
+    const a = writeModel('a8.onnx', firstSpec());
+    const inside = importWithOwnQuantization(a, undefined, externalDataModel('weights.bin')).graph;
+    const add = inside.nodes.find((n) => n.op === 'Add')!;
+    expect(add.inputs[1]).toBe('external_weights_bin_w'); // prefixed with the file's name
+    expect(Array.from(inside.tensors.get(add.inputs[1]!)!.data!)).toEqual([1, 2, 3, 4]);
+    const outsideModel = externalDataModel('../sub-weights.bin');
+    const err = errorOf(() => importWithOwnQuantization(a, undefined, outsideModel));
+    expect(err.code).toBe('E_MODEL');
+    expect(err.message).toContain('leads out of the model');
+    expect(err.file).toBe(outsideModel);
   });
 });
 

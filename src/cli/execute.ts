@@ -109,7 +109,8 @@ export interface ExecuteOptions extends SharedOptions, SampleOptions {
 export async function buildAndExecute(model: string, options: ExecuteOptions, path: string | undefined, doing: string): Promise<Execution> {
   const compileOptions = await compileOptionsFrom(model, options, options.outDir);
   const devices = compileOptions.devices?.devices.map((d) => `${d.name} (${d.target.name})`).join(' and ');
-  log(`eennc: ${devices ? doing.replace(` on ${options.target}`, '') + ` on ${devices}` : doing} (${compileOptions.precision})`);
+  const what = options.then === undefined ? doing : doing.replace(model, `${model} then ${options.then}`);
+  log(`eennc: ${devices ? what.replace(` on ${options.target}`, '') + ` on ${devices}` : what} (${compileOptions.precision})`);
   const faults = options.linkFaults === undefined ? undefined : { rate: options.linkFaults, seed: options.seed ?? DEFAULT_FAILURE_SEED };
   return execute(compileOptions, { path, scale: options.scale, count: options.count }, timeoutMs(options.timeout), faults);
 }

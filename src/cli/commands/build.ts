@@ -52,7 +52,7 @@ export function register(program: Command): void {
     const outDir = options.outDir ?? defaultOutDir(modelNameOf(model), options.devices === undefined ? loadTarget(options.target).name : 'devices');
     const compileOptions = await compileOptionsFrom(model, options, outDir);
     const where = compileOptions.devices ? compileOptions.devices.devices.map((d) => `${d.name} (${d.target.name})`).join(' and ') : options.target;
-    log(`eennc: building ${model} for ${where} (${compileOptions.precision}) into ${outDir}`);
+    log(`eennc: building ${model}${options.then === undefined ? '' : ` then ${options.then}`} for ${where} (${compileOptions.precision}) into ${outDir}`);
     const result = await compileModel({ ...compileOptions, link: options.link !== false, measureExits: true, profile: options.profile });
     const m = result.report.memory;
     // A board's image is flashed by the user, with the command its target file describes (printed, never run).

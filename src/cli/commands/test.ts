@@ -172,7 +172,7 @@ export function register(program: Command): void {
       process.stdout.write(`${comparisons.length - failed.length - (faultsInjected ? faults : 0)} passed${detected}, ${failed.length} failed\n`);
       if (accuracy) {
         process.stdout.write(
-          `top-1 on ${accuracy.samples} labelled samples: ${precision} on ${options.target} ` +
+          `top-1 on ${accuracy.samples} labelled samples: ${precision} on ${execution.compiled.report.target} ` +
             `${(100 * accuracy.target_top1).toFixed(2)}%, float reference ${(100 * accuracy.float_top1).toFixed(2)}%\n`,
         );
       }

@@ -227,10 +227,24 @@ describe('eennc run and test --devices', () => {
   );
 
   it(
-    'test passes bit for bit at the chosen cut',
+    'test passes bit for bit at the chosen cut; with --labels its top-1 line names the devices',
     async () => {
       const doc = await testPasses(join(scratch, 'test'));
       expect(doc.samples.every((s) => s.link_error === undefined && s.exit !== null)).toBe(true);
+      const labelled = await eennc(
+        'test',
+        MODEL,
+        ...CALIBRATION,
+        ...DEVICES,
+        '--data',
+        TEST_INPUTS,
+        '--labels',
+        `${EXAMPLE}/test_labels.npy`,
+        '-o',
+        join(scratch, 'labels'),
+      );
+      expectOk(labelled);
+      expect(labelled.stdout).toMatch(/top-1 on 16 labelled samples: int8 on node=cortex-m0plus,gateway=cortex-m7 \d/);
     },
     COMMAND_MS,
   );
@@ -350,6 +364,11 @@ describe('--objective energy', () => {
       const fitting = devices.cuts.filter((c) => c.fits);
       const least = Math.min(...fitting.map((c) => c.energy_uj));
       expect(devices.cuts.find((c) => c.position === devices.chosen)!.energy_uj).toBe(least);
+      // --no-link before --link: the same.
+      const before = join(scratch, 'energy-before');
+      expectOk(await eennc('build', MODEL, '--no-link', ...CALIBRATION, ...DEVICES, '--objective', 'energy', '-o', before));
+      expect(existsSync(join(before, 'node', 'fmnist_branchy.elf'))).toBe(false);
+      expect(devicesReport(before).chosen).toBe(devices.chosen);
     },
     COMMAND_MS,
   );

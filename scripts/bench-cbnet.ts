@@ -15,22 +15,17 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { outputBytes, PIXEL_SCALE, runInputs, testInputs, TEST_LABELS } from './bench-fmnist.js';
 import { log, positiveOption, usageError } from './bench-cli.js';
-import { compileModel, type CompileResult } from '../src/compile.js';
-import { readLabels, readSamples } from '../src/data/index.js';
+import { compileModel } from '../src/compile.js';
+import { readLabels } from '../src/data/index.js';
 import { answeringOutput, int8ReferenceRun } from '../src/exit-reference.js';
 import { EennError } from '../src/ir/diagnostics.js';
-import { sizeOf } from '../src/ir/graph.js';
-import { encodeInput, type EncodedInput } from '../src/io-codec.js';
-import { runFirmware, type FirmwareRun } from '../src/toolchain/index.js';
+import type { FirmwareRun } from '../src/toolchain/index.js';
 import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
 import { argmax } from '../src/util/argmax.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const FMNIST = '/usr/share/datasets/fashion-mnist';
-const TEST_IMAGES = `${FMNIST}/t10k-images-idx3-ubyte.gz`;
-const TEST_LABELS = `${FMNIST}/t10k-labels-idx1-ubyte.gz`;
-const PIXEL_SCALE = 1 / 255;
 const TARGET = 'cortex-m4';
 /** Calibration images of every model: the first ones of its example's calibration file (CBNet ships 200). */
 const CALIB_COUNT = 200;
@@ -117,31 +112,6 @@ function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-/** The test images, encoded for the int8 input of `compiled`. */
-function testInputs(compiled: CompileResult, count: number): EncodedInput[] {
-  const input = compiled.graph.tensors.get(compiled.graph.inputs[0]!)!;
-  const size = sizeOf(input.shape);
-  const read = readSamples(TEST_IMAGES, input.shape, { scale: PIXEL_SCALE, count });
-  return Array.from({ length: read.count }, (_, i) => encodeInput(input, read.data.subarray(i * size, (i + 1) * size), i));
-}
-
-async function run(compiled: CompileResult, inputs: readonly EncodedInput[], continuePastExits = false): Promise<FirmwareRun> {
-  const bytes = new Uint8Array(inputs.reduce((n, e) => n + e.bytes.length, 0));
-  let offset = 0;
-  for (const e of inputs) {
-    bytes.set(e.bytes, offset);
-    offset += e.bytes.length;
-  }
-  return runFirmware(compiled.image!.elfPath, compiled.target, bytes, { samples: inputs.length, timeoutMs: 600_000, continuePastExits });
-}
-
-/** The firmware's bytes of output `name` in one sample's output record (every output in order). */
-function outputBytes(compiled: CompileResult, record: Uint8Array, name: string): Int8Array {
-  const index = compiled.graph.outputs.indexOf(name);
-  const offset = compiled.outputBytes.slice(0, index).reduce((a, b) => a + b, 0);
-  return new Int8Array(record.buffer, record.byteOffset + offset, compiled.outputBytes[index]!);
-}
-
 function measured(run: FirmwareRun): number[] {
   return run.instructions.filter((v): v is number => v !== null);
 }
@@ -159,7 +129,7 @@ async function measure(contender: Contender, labels: ArrayLike<number>, options:
     link: true,
   });
   const { graph } = compiled;
-  const inputs = testInputs(compiled, options.evalCount);
+  const inputs = testInputs(compiled.graph, options.evalCount);
   log(`bench: ${contender.name}: top-1 of the int8 reference on ${inputs.length} test images`);
   const exitCount = graph.exits?.outputs.length ?? 1;
   const leaving = new Array<number>(exitCount).fill(0);
@@ -175,7 +145,7 @@ async function measure(contender: Contender, labels: ArrayLike<number>, options:
 
   const sample = inputs.slice(0, options.qemu);
   log(`bench: ${contender.name}: ${sample.length} images in QEMU`);
-  const qemuRun = await run(compiled, sample);
+  const qemuRun = await runInputs(compiled, sample);
   let valuesDiffering = 0;
   qemuRun.outputs.forEach((record, i) => {
     const want = answers[i]!;
@@ -191,7 +161,7 @@ async function measure(contender: Contender, labels: ArrayLike<number>, options:
   if (!graph.exits) return { ...base, instructions: mean(measured(qemuRun)) };
 
   // The BranchyNet: the instructions to each exit from a run that continues past every exit (the final: all of it).
-  const past = await run(compiled, inputs.slice(0, MEASURE_SAMPLES), true);
+  const past = await runInputs(compiled, inputs.slice(0, MEASURE_SAMPLES), true);
   const costs = graph.exits.outputs.map((_, k) =>
     k === exitCount - 1 ? mean(measured(past)) : mean(past.exitInstructions.map((s) => s[k]).filter((v): v is number => typeof v === 'number')),
   );

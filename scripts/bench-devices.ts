@@ -38,7 +38,7 @@ const CALIBRATION: CalibrationSource = {
 /** The Fashion-MNIST test images (the first --samples of them are run); pixels scaled to [0, 1] as in training. */
 const TEST_IMAGES = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
 const PIXEL_SCALE = 1 / 255;
-/** The flags: the devices and the link. */
+/** The devices and the link of the bench's split: a Cortex-M0+ sensor node and a Cortex-M7 gateway over a 115,200-baud UART. */
 const DEVICES = 'node=cortex-m0plus,gateway=cortex-m7';
 const LINK = 'uart:115200';
 /** The bar on the cost model: each device's predicted instructions within this share of QEMU's counts. */

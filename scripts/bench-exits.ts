@@ -14,26 +14,20 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { outputBytes, PIXEL_SCALE, runInputs, testInputs, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS } from './bench-fmnist.js';
 import { log, usageError, positiveOption } from './bench-cli.js';
 import { execa } from 'execa';
 import { compileModel, type CalibrationSource, type CompileResult } from '../src/compile.js';
-import { readLabels, readSamples } from '../src/data/index.js';
+import { readLabels } from '../src/data/index.js';
 import { answeringOutput, exitName, int8ReferenceRun } from '../src/exit-reference.js';
 import { EennError } from '../src/ir/diagnostics.js';
-import { sizeOf, type Graph } from '../src/ir/graph.js';
-import { encodeInput, type EncodedInput } from '../src/io-codec.js';
+import type { EncodedInput } from '../src/io-codec.js';
 import { runInt8Reference } from '../src/quantize/int8-reference.js';
-import { runFirmware, type FirmwareRun } from '../src/toolchain/index.js';
+import type { FirmwareRun } from '../src/toolchain/index.js';
 import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
 import { argmax } from '../src/util/argmax.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const FMNIST = '/usr/share/datasets/fashion-mnist';
-const TEST_IMAGES = `${FMNIST}/t10k-images-idx3-ubyte.gz`;
-const TEST_LABELS = `${FMNIST}/t10k-labels-idx1-ubyte.gz`;
-const TRAIN_IMAGES = `${FMNIST}/train-images-idx3-ubyte.gz`;
-const TRAIN_LABELS = `${FMNIST}/train-labels-idx1-ubyte.gz`;
-const PIXEL_SCALE = 1 / 255;
 const TARGET = 'cortex-m4';
 
 /** The bars: mean instructions at least this much below --no-exits, top-1 at most this many points lower. */
@@ -152,31 +146,6 @@ function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-/** The test images, encoded for the int8 model input of `graph`. */
-function testInputs(graph: Graph, count: number): EncodedInput[] {
-  const input = graph.tensors.get(graph.inputs[0]!)!;
-  const size = sizeOf(input.shape);
-  const read = readSamples(TEST_IMAGES, input.shape, { scale: PIXEL_SCALE, count });
-  return Array.from({ length: read.count }, (_, i) => encodeInput(input, read.data.subarray(i * size, (i + 1) * size), i));
-}
-
-async function run(compiled: CompileResult, inputs: readonly EncodedInput[], continuePastExits = false): Promise<FirmwareRun> {
-  const bytes = new Uint8Array(inputs.reduce((n, e) => n + e.bytes.length, 0));
-  let offset = 0;
-  for (const e of inputs) {
-    bytes.set(e.bytes, offset);
-    offset += e.bytes.length;
-  }
-  return runFirmware(compiled.image!.elfPath, compiled.target, bytes, { samples: inputs.length, timeoutMs: 600_000, continuePastExits });
-}
-
-/** The firmware's bytes of output `name` in one sample's output record (every output in order). */
-function outputBytes(compiled: CompileResult, record: Uint8Array, name: string): Int8Array {
-  const index = compiled.graph.outputs.indexOf(name);
-  const offset = compiled.outputBytes.slice(0, index).reduce((a, b) => a + b, 0);
-  return new Int8Array(record.buffer, record.byteOffset + offset, compiled.outputBytes[index]!);
-}
-
 /**
  * Cumulative instructions to each exit, decision included: from a measurement run that continues past every exit
  * (FirmwareRun.exitInstructions; the final exit costs the whole run), else the mean cost of the confirmation
@@ -188,7 +157,7 @@ async function exitCosts(
   confirmation: FirmwareRun,
 ): Promise<{ costs: number[]; source: ModelFigures['costSource'] }> {
   const exits = compiled.graph.exits!.outputs.length;
-  const measured = await run(compiled, inputs.slice(0, MEASURE_SAMPLES), true);
+  const measured = await runInputs(compiled, inputs.slice(0, MEASURE_SAMPLES), true);
   const perExit = Array.from({ length: exits - 1 }, (_, k) => measured.exitInstructions.map((s) => s[k]));
   if (perExit.every((values) => values.length > 0 && values.every((v) => typeof v === 'number'))) {
     const final = measured.instructions.filter((v): v is number => v !== null);
@@ -271,7 +240,7 @@ async function measureModel(
 
   const confirmInputs = inputs.slice(0, options.confirm);
   log(`bench: ${name}: ${confirmInputs.length} images in QEMU through the exits`);
-  const confirmRun = await run(compiled, confirmInputs);
+  const confirmRun = await runInputs(compiled, confirmInputs);
   let otherExit = 0;
   let valuesDiffering = 0;
   confirmRun.outputs.forEach((record, i) => {
@@ -288,7 +257,7 @@ async function measureModel(
   const { costs, source } = await exitCosts(compiled, inputs, confirmRun);
   if (noExitsDiffering > 0)
     throw new Error(`${name}: the --no-exits build computes another final output than the build with exits on ${noExitsDiffering} images`);
-  const noExitsRun = await run(plain, inputs.slice(0, MEASURE_SAMPLES));
+  const noExitsRun = await runInputs(plain, inputs.slice(0, MEASURE_SAMPLES));
   const instructionsNoExits = mean(noExitsRun.instructions.filter((v): v is number => v !== null));
 
   const shares = leaving.map((row) => row.count / inputs.length);
@@ -305,7 +274,7 @@ async function measureModel(
       outDir: join(workDir, `${name}-original`),
       link: true,
     });
-    const originalRun = await run(built, inputs.slice(0, MEASURE_SAMPLES));
+    const originalRun = await runInputs(built, inputs.slice(0, MEASURE_SAMPLES));
     const instructions = mean(originalRun.instructions.filter((v): v is number => v !== null));
     original = { instructions, reduction: 1 - meanInstructions / instructions };
   }

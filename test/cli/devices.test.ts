@@ -31,7 +31,7 @@ const INT8_STEPS = 16;
 const FIRST_EXIT_CUT = 5;
 /** The frame around a payload on the link: a 16-byte header and a 4-byte CRC (src/devices/frame.ts). */
 const FRAME_OVERHEAD = 20;
-/** The bar for the cost model's instructions per device against QEMU's count. */
+/** How close the cost model's instructions per device must be to QEMU's count. */
 const PREDICTION_TOLERANCE = 0.1;
 /** Each command measures the steps on both targets in QEMU before it builds: give it time on a busy machine. */
 const COMMAND_MS = 400_000;
@@ -339,7 +339,7 @@ describe('a schedule that differs between the targets', () => {
       expect(doc.pass).toBe(true);
       for (const s of doc.samples) {
         expect(s.device).toBe('gateway');
-        // Each device's instructions as the cost model predicted them, within the 10%.
+        // Each device's instructions as the cost model predicted them, within PREDICTION_TOLERANCE.
         for (const device of ['node', 'gateway']) {
           const predicted = doc.devices.predicted.instructions[device]!;
           expect(Math.abs(s.device_instructions![device]! - predicted) / predicted, device).toBeLessThan(PREDICTION_TOLERANCE);

@@ -1,4 +1,4 @@
-// The bad inputs about memory on a real model and the shipped targets: a --cut that does not fit a side
+// Bad inputs about memory on a real model and the shipped targets: a --cut that does not fit a side
 // (which side, by how much) and a model that fits no split (the smallest pair of targets that would).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { log, usageError, positiveOption } from './bench-cli.js';
+import { PIXEL_SCALE, TEST_IMAGES } from './bench-fmnist.js';
 import { compileModel, type CalibrationSource, type CompileResult } from '../src/compile.js';
 import { readSamples } from '../src/data/index.js';
 import { executeDevices, type DevicesExecution } from '../src/devices-execute.js';
@@ -35,9 +36,6 @@ const CALIBRATION: CalibrationSource = {
   scale: 1 / 255,
   method: 'percentile',
 };
-/** The Fashion-MNIST test images (the first --samples of them are run); pixels scaled to [0, 1] as in training. */
-const TEST_IMAGES = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
-const PIXEL_SCALE = 1 / 255;
 /** The devices and the link of the bench's split: a Cortex-M0+ sensor node and a Cortex-M7 gateway over a 115,200-baud UART. */
 const DEVICES = 'node=cortex-m0plus,gateway=cortex-m7';
 const LINK = 'uart:115200';

@@ -144,8 +144,7 @@ export interface DeviceBuild {
   dir: string;
   /** The linked image, when `link` was set. */
   image?: FirmwareImage;
-  /** Its model's output names and bytes, in model.h's order (the records of its output.bin). */
-  outputNames: string[];
+  /** Its model's output bytes, in model.h's order (the records of its output.bin). */
   outputBytes: number[];
   report: BuildReport;
 }
@@ -211,14 +210,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   const finish = async (tempDir: string): Promise<void> => {
     projectDir = tempDir;
     if (options.link ?? true) {
-      const built = await buildFirmware(tempDir, target, { optimization: options.optimization });
-      report.memory.flash_bytes = built.flash_bytes;
-      report.memory.ram_bytes = built.ram_bytes + built.stack_reserved_bytes;
-      report.memory.stack_bytes = built.stack_reserved_bytes;
-      report.memory.measured = true;
-      if (report.intermittent) report.intermittent.memory.sram_bytes = report.memory.ram_bytes;
-      checkFit(report, target, options.model, project.ioBufferBytes, true);
-      image = { ...built, elfPath: join(options.outDir, basename(built.elfPath)) };
+      image = await linkProject(tempDir, options.outDir, project, target, options);
       if (options.profile && report.steps) report.profile = await profileBuild(graph, plan, target, options, modelName, report.steps);
     }
     if (graph.exits) {
@@ -389,7 +381,6 @@ async function compileDevices(
     target: part.device.target,
     ...(part.graph ? { graph: part.graph } : {}),
     dir: join(options.outDir, part.device.name),
-    outputNames: part.graph?.outputs ?? [],
     outputBytes: part.project.outputBytes,
     report: part.project.report,
   }));
@@ -397,16 +388,7 @@ async function compileDevices(
     for (const [index, part] of parts.entries()) {
       const side = sides[index]!;
       const dir = join(tempDir, part.device.name);
-      if (options.link ?? true) {
-        const built = await buildFirmware(dir, part.device.target, { optimization: options.optimization });
-        const memory = part.project.report.memory;
-        memory.flash_bytes = built.flash_bytes;
-        memory.ram_bytes = built.ram_bytes + built.stack_reserved_bytes;
-        memory.stack_bytes = built.stack_reserved_bytes;
-        memory.measured = true;
-        checkFit(part.project.report, part.device.target, options.model, part.project.ioBufferBytes, true);
-        side.image = { ...built, elfPath: join(side.dir, basename(built.elfPath)) };
-      }
+      if (options.link ?? true) side.image = await linkProject(dir, side.dir, part.project, part.device.target, options);
       await writeFile(join(dir, 'report.json'), JSON.stringify(part.project.report, null, 2) + '\n');
       await writeFile(join(dir, 'report.html'), renderReportHtml(part.project.report));
     }
@@ -435,6 +417,22 @@ async function compileDevices(
     finalOutput: final,
     devices: { plan, sides },
   };
+}
+
+/**
+ * Compile and link the project written in `dir` (its final place: `finalDir`), record the measured flash and RAM in
+ * its report and check that they fit `target`; the image's path is given in `finalDir`.
+ */
+async function linkProject(dir: string, finalDir: string, project: Project, target: Target, options: CompileOptions): Promise<FirmwareImage> {
+  const built = await buildFirmware(dir, target, { optimization: options.optimization });
+  const { report } = project;
+  report.memory.flash_bytes = built.flash_bytes;
+  report.memory.ram_bytes = built.ram_bytes + built.stack_reserved_bytes;
+  report.memory.stack_bytes = built.stack_reserved_bytes;
+  report.memory.measured = true;
+  if (report.intermittent) report.intermittent.memory.sram_bytes = report.memory.ram_bytes;
+  checkFit(report, target, options.model, project.ioBufferBytes, true);
+  return { ...built, elfPath: join(finalDir, basename(built.elfPath)) };
 }
 
 /** The node's project where the cut is at the model input: no model, a firmware that frames and sends each input. */

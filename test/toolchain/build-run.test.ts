@@ -38,16 +38,18 @@ afterAll(async () => {
 });
 
 describe.each(targets.map((target) => [target.name, target] as [string, Target]))('%s', (_name, target) => {
-  const emulated = target.kind === 'emulator';
+  // Emulator targets and boards QEMU runs count instructions; the host runs natively; a board without an emulator only builds.
+  const emulated = target.emulator !== undefined;
+  const embedded = target.kind !== 'host';
 
   it('builds an image whose flash and RAM are those of a small firmware', () => {
     const image = images.get(target.name)!;
-    expect(image.elfPath).toMatch(emulated ? /stub\.elf$/ : /stub$/);
+    expect(image.elfPath).toMatch(embedded ? /stub\.elf$/ : /stub$/);
     expect(image.flash_bytes).toBe(image.text_bytes + image.data_bytes);
     expect(image.ram_bytes).toBe(image.data_bytes + image.bss_bytes);
     // main's two 16-byte tensor buffers are in .bss at least.
     expect(image.bss_bytes).toBeGreaterThanOrEqual(32);
-    if (emulated) {
+    if (embedded) {
       expect(image.flash_bytes).toBeGreaterThan(1_000);
       expect(image.flash_bytes).toBeLessThan(8 * 1024);
       expect(image.ram_bytes).toBeLessThan(256);
@@ -55,7 +57,13 @@ describe.each(targets.map((target) => [target.name, target] as [string, Target])
     }
   });
 
-  it('runs every sample: outputs are input + 1, exits follow the first input', async () => {
+  it('runs every sample: outputs are input + 1, exits follow the first input (a board without an emulator is refused)', async () => {
+    if (embedded && !emulated) {
+      await expect(runFirmware(images.get(target.name)!.elfPath, target, stubInput(samples), { samples: samples.length })).rejects.toThrow(
+        /emulator/,
+      );
+      return;
+    }
     const run = await runFirmware(images.get(target.name)!.elfPath, target, stubInput(samples), { samples: samples.length, timeoutMs: 120_000 });
     expect(run.outputs).toHaveLength(samples.length);
     run.outputs.forEach((output, index) => {
@@ -73,7 +81,7 @@ describe.each(targets.map((target) => [target.name, target] as [string, Target])
   });
 });
 
-describe.each(targets.filter((target) => target.kind === 'emulator').map((target) => [target.name, target] as [string, Target]))(
+describe.each(targets.filter((target) => target.emulator !== undefined).map((target) => [target.name, target] as [string, Target]))(
   '%s instruction counting',
   (_name, target) => {
     it('is deterministic and within 1% of a known loop', async () => {

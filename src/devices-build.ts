@@ -75,6 +75,9 @@ export async function planDevices(context: DevicesBuildContext): Promise<Devices
   const plans = new Map(devices.devices.map((device) => [device.name, planMemory(graph, context.planFor(graph, device.target))]));
   const plan = plans.get(node.name)!;
   const stepNames = plan.steps.map((step) => step.nodes[0]!.name);
+  // The cuts and --cut first: a cut that does not exist is refused before the targets are measured.
+  const cuts = enumerateCuts(graph, plan.steps);
+  const forced = devices.cut === undefined ? undefined : inFile(context.model, () => resolveCut(devices.cut!, cuts, stepNames));
   const stepInstructions: Record<string, number[]> = {};
   for (const device of devices.devices) {
     const own = plans.get(device.name)!;
@@ -100,7 +103,6 @@ export async function planDevices(context: DevicesBuildContext): Promise<Devices
     context.notes.push('devices: no calibration samples, so the cost model assumes every input goes on to the final exit');
   }
   const exitSteps = [...decisionSteps(graph, plan.steps), plan.steps.length - 1];
-  const cuts = enumerateCuts(graph, plan.steps);
   const sides = new Map<number, SplitGraphs>(cuts.map((cut) => [cut.position, splitGraph(graph, plan.steps, cut)]));
   const memoryOf = (cut: Cut) => {
     const split = sides.get(cut.position)!;
@@ -111,7 +113,6 @@ export async function planDevices(context: DevicesBuildContext): Promise<Devices
   };
   const inputs = { stepNames, stepInstructions, exitProbabilities, exitSteps };
   const evaluations = evaluateCuts(cuts, memoryOf, inputs, devices.devices, devices.link);
-  const forced = devices.cut === undefined ? undefined : inFile(context.model, () => resolveCut(devices.cut!, cuts, stepNames));
   const smallest = () => smallestFittingPair([...sides.values()], context.sizer, context.policy);
   const chosen = inFile(context.model, () => chooseCut(evaluations, devices.objective, forced, smallest));
   const split = sides.get(chosen.cut.position)!;

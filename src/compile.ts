@@ -35,6 +35,7 @@ import { planDevices, type DevicesPlan } from './devices-build.js';
 import { devicesReport, type DeviceOptions, type ProjectSizer } from './devices/index.js';
 import { exitsTaken, exitTableOf, measureExitInstructions, type ExitInstructions, type ImageInFolder } from './measure-exits.js';
 import { addStepErrors, measureProfile, stepReports } from './profile-steps.js';
+import { lowSqnrWarnings } from './sqnr-warnings.js';
 import { countSteps, type ProgressListener } from './util/progress.js';
 
 export type Precision = 'int8' | 'float32';
@@ -203,6 +204,8 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
     const samples = readCalibrationSamples(graph, { ...options.calibration, count });
     addStepErrors(floatGraph, graph, samples, report.steps, plan);
     report.sqnr_samples = samples.length;
+    const warnings = lowSqnrWarnings(report.steps, plan, samples.length);
+    if (warnings.length > 0) report.warnings = warnings;
   }
 
   let image: FirmwareImage | undefined;

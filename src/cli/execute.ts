@@ -123,6 +123,7 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
   // A board QEMU cannot run stops here too, before the build it could not use.
   if (!options.devices) checkRunnable(loadTarget(options.target));
   const compiled = await compileModel({ ...options, link: true });
+  for (const warning of compiled.report.warnings ?? []) log(`warning: ${warning}`);
   const { graph, target, image } = compiled;
   const inputs = loadInputs(graph, data.path ?? options.model, { ...data, requireFinite: options.precision !== 'float32' });
   const inputTensor = graph.tensors.get(singleInput(graph, options.model).name)!;

@@ -81,6 +81,8 @@ export interface BuildReport {
   profile?: ProfileSummary;
   /** Calibration samples over which the steps' SQNR was measured, where it was. */
   sqnr_samples?: number;
+  /** Tensors whose int8 SQNR is below LOW_SQNR_DB (src/sqnr-warnings.ts), where some are; printed as warnings. */
+  warnings?: string[];
 }
 
 const templatePath = fileURLToPath(new URL('../../templates/report/report.html.hbs', import.meta.url));

@@ -55,6 +55,7 @@ export function register(program: Command): void {
     log(`eennc: building ${model}${options.then === undefined ? '' : ` then ${options.then}`} for ${where} (${compileOptions.precision}) into ${outDir}`);
     const result = await compileModel({ ...compileOptions, link: options.link !== false, measureExits: true, profile: options.profile });
     const m = result.report.memory;
+    for (const warning of result.report.warnings ?? []) log(`warning: ${warning}`);
     // A board's image is flashed by the user, with the command its target file describes (printed, never run).
     const flash = result.image && !result.devices ? flashCommand(result.target, flashImagesOf(result.image.elfPath)) : undefined;
     if (options.json) {

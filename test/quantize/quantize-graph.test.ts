@@ -7,10 +7,10 @@ import { inferGraphShapes } from '../../src/frontend/shapes.js';
 import { EennError } from '../../src/ir/diagnostics.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { INT8_DOMAIN, scaleZeroOf } from '../../src/ir/int8.js';
+import { SOFTMAX_OUTPUT } from '../../src/quantize/fixed-ranges.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import type { PerChannelWeights } from '../../src/quantize/quant-params.js';
-import { SOFTMAX_OUTPUT } from '../../src/quantize/rewrite/pool.js';
 import { buildGraph, randomFloats, type GraphSpec } from '../frontend/build-graph.js';
 
 function shaped(spec: GraphSpec): Graph {

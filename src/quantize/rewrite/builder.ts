@@ -5,6 +5,7 @@
 import { EennError, nodeError } from '../../ir/diagnostics.js';
 import type { Graph, Node, Tensor } from '../../ir/graph.js';
 import { perTensorQuant, type ScaleZero } from '../../ir/int8.js';
+import { fixedOutputQuant } from '../fixed-ranges.js';
 import type { QuantOverrides } from '../overrides.js';
 import { chooseQuantParams } from '../quant-params.js';
 import type { QuantizeOptions } from '../quantize-graph.js';
@@ -19,6 +20,8 @@ export class Int8GraphBuilder implements RewriteContext {
   /** Nodes folded into their producer (their output replaces the producer's). */
   private readonly folded = new Set<Node>();
   private readonly consumers = new Map<string, Node[]>();
+  /** Float tensor name -> the node of the float graph that computes it. */
+  private readonly producers = new Map<string, Node>();
   private readonly io: 'int8' | 'float32';
 
   constructor(
@@ -29,6 +32,7 @@ export class Int8GraphBuilder implements RewriteContext {
     this.io = options.io ?? 'int8';
     for (const node of graph.nodes) {
       for (const name of node.inputs) if (name !== '') this.consumers.set(name, [...(this.consumers.get(name) ?? []), node]);
+      for (const name of node.outputs) if (name !== '') this.producers.set(name, node);
     }
   }
 
@@ -47,6 +51,9 @@ export class Int8GraphBuilder implements RewriteContext {
   activationQuant(name: string): ScaleZero {
     const own = this.options.overrides?.activations.get(name);
     if (own) return own;
+    const producer = this.producers.get(name);
+    const fixed = producer && fixedOutputQuant(this.graph, producer);
+    if (fixed) return fixed;
     const range = this.options.ranges.get(name);
     if (!range) {
       throw new EennError({ code: 'E_DATA', message: `tensor "${name}" has no calibrated range`, hint: 'give calibration data with --calib' });

@@ -22,7 +22,7 @@ export interface RewriteContext {
   floatTensor(name: string): Tensor;
   /** `base`, or `base_1`, `base_2`... : a name in neither the float nor the int8 graph. */
   freshName(base: string): string;
-  /** Scale and zero point of a float activation: the model's own, or from its calibrated range. */
+  /** Scale and zero point of a float activation: the model's own, else a fixed one for its producer (fixed-ranges.ts), else from its calibrated range. */
   activationQuant(name: string): ScaleZero;
   /** Adds an int8 activation tensor with a per-tensor scale and zero point. */
   addActivation(name: string, shape: number[], q: ScaleZero): Tensor;

@@ -4,13 +4,11 @@
 
 import { nodeError } from '../../ir/diagnostics.js';
 import type { Node } from '../../ir/graph.js';
-import type { ScaleZero } from '../../ir/int8.js';
 import { attrInt, attrInts, normalizeAxis, numbersOf } from '../../ops/attrs.js';
 import { forwardWindow } from '../../ops/spatial.js';
+import { SOFTMAX_OUTPUT } from '../fixed-ranges.js';
 import { int8Node, type RewriteContext } from './context.js';
 
-/** Softmax output quantization (TFLite): scale 1/256, zero point -128. */
-export const SOFTMAX_OUTPUT: ScaleZero = { scale: 1 / 256, zeroPoint: -128 };
 /** Fixed-point precision of the QSoftmax exponential table: exp values in Q16. */
 const SOFTMAX_TABLE_BITS = 16;
 

@@ -5,6 +5,7 @@ import { parseInputShapes } from '../frontend/input-shapes.js';
 import { EennError } from '../ir/diagnostics.js';
 import { EXIT_POLICIES, type ExitPolicy } from '../ir/exits.js';
 import { DEFAULT_PERCENTILE } from '../quantize/calibrate.js';
+import { RAW_LABEL_DTYPES, type RawLabelDType } from '../data/labels.js';
 import type { ArenaPolicy } from '../schedule/arena-budget.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
 
@@ -103,6 +104,16 @@ export function parseCalibrationMethod(value: string): 'minmax' | 'percentile' |
   if (value === 'minmax' || value === 'percentile' || value === 'entropy') return value;
   throw badValue('--calib-method', value, 'minmax, percentile or entropy', 'entropy');
 }
+
+/** --labels-dtype: the type of a raw .bin labels file's labels. */
+export function parseLabelsDType(value: string): RawLabelDType {
+  const dtype = RAW_LABEL_DTYPES.find((t) => t === value);
+  if (dtype !== undefined) return dtype;
+  throw badValue('--labels-dtype', value, RAW_LABEL_DTYPES.join(' or '), 'uint8');
+}
+
+/** The help of --labels-dtype, in every command that reads labels. */
+export const LABELS_DTYPE_HELP = 'a raw .bin --labels file: uint8 (one byte per label) or int64 (little-endian, 8 bytes per label)';
 
 /** --io: the data type of the model's inputs and outputs in an int8 build. */
 export function parseIo(value: string): 'int8' | 'float32' {

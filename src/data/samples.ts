@@ -1,5 +1,6 @@
-// Input samples and labels for `run`, `test`, calibration and augmentation: .npy, raw float32 .bin, and IDX
-// (MNIST / Fashion-MNIST, .gz or not), turned into float32 samples of one model input's shape.
+// Input samples for `run`, `test`, calibration and augmentation: .npy, raw float32 .bin, and IDX (MNIST /
+// Fashion-MNIST, .gz or not), turned into float32 samples of one model input's shape; loadArray also serves the
+// labels reader (labels.ts).
 
 import { EennError } from '../ir/diagnostics.js';
 import { looksLikeIdx, parseIdx } from './idx.js';
@@ -29,7 +30,7 @@ export interface Samples {
 type Loaded = { shape: number[]; dtype: NpyDType; data: NpyData; kind: 'npy' | 'idx' | 'raw' };
 
 /** Detect the format from the content (npy magic, IDX magic) and the name (.bin/.raw: float32 values). */
-function loadArray(path: string): Loaded {
+export function loadArray(path: string): Loaded {
   const bytes = readDataBytes(path);
   if (bytes[0] === 0x93 && bytes[1] === 0x4e) return { ...parseNpy(bytes, path), kind: 'npy' };
   if (looksLikeIdx(bytes) && !/\.(bin|raw|f32)$/i.test(path)) return { ...parseIdx(bytes, path), dtype: 'uint8', kind: 'idx' };
@@ -143,26 +144,4 @@ export function nonFiniteError(file: string | undefined, sample: number, values:
       'an int8 model cannot compute with NaN or infinite inputs',
     hint: 'clean the data first (drop those samples, or replace the values, e.g. with numpy.nan_to_num), ' + 'or build with --precision float32',
   });
-}
-
-/** Class labels from .npy (integer array) or an IDX labels file (idx1). */
-export function readLabels(path: string): Int32Array {
-  const loaded = loadArray(path);
-  if (loaded.kind === 'raw' || loaded.dtype === 'float32' || loaded.dtype === 'float64') {
-    throw new EennError({
-      code: 'E_DATA',
-      file: path,
-      message: 'labels must be integers (.npy of int64/int32/uint8, or an IDX labels file)',
-      hint: 'save the class indices as integers, e.g. numpy.save(path, labels.astype(numpy.int64))',
-    });
-  }
-  if (withoutOnes(loaded.shape).length > 1) {
-    throw new EennError({
-      code: 'E_DATA',
-      file: path,
-      message: `labels must be a 1-D array, got shape [${loaded.shape.join(', ')}]`,
-      hint: 'save one class index per sample, e.g. numpy.save(path, labels.reshape(-1))',
-    });
-  }
-  return Int32Array.from(loaded.data as ArrayLike<number>);
 }

@@ -31,7 +31,11 @@ export function writeRuinedModel(dir: string, count = 16): { model: string; cali
     model,
   );
   const data = new Float32Array(count * WIDTH);
-  for (let i = 0; i < count; i++) data.set(randomFloats(WIDTH, 200 + i).map((v) => Math.abs(v)), i * WIDTH);
+  for (let i = 0; i < count; i++)
+    data.set(
+      randomFloats(WIDTH, 200 + i).map((v) => Math.abs(v)),
+      i * WIDTH,
+    );
   const calib = join(dir, 'calib.npy');
   writeNpy(calib, [count, WIDTH], data);
   return { model, calib };

@@ -3,7 +3,7 @@
 // early exits: top-1 taking them and with --no-exits, and the per-exit table (--target adds measured instructions).
 
 import type { Command } from 'commander';
-import { readLabels } from '../../data/index.js';
+import { readLabels, type RawLabelDType } from '../../data/index.js';
 import type { AccuracyReport, ExitAccuracy } from '../../evaluate.js';
 import type { Graph } from '../../ir/graph.js';
 import { formatExitTable, type ExitTable } from '../../report/exit-table.js';
@@ -25,13 +25,14 @@ import {
   type SampleOptions,
 } from '../common-options.js';
 import { loadInputs } from '../execute.js';
-import { collectInputShape, numberOption, parseCount } from '../options.js';
+import { LABELS_DTYPE_HELP, collectInputShape, numberOption, parseCount, parseLabelsDType } from '../options.js';
 import { countSteps } from '../../util/progress.js';
 
 interface AccuracyOptions extends CalibrationOptions, SampleOptions, ExitCommandOptions {
   target?: string;
   data: string;
   labels: string;
+  labelsDtype?: RawLabelDType;
   sqnrSamples: number;
   inputShape: string[];
   json?: boolean;
@@ -48,7 +49,8 @@ export function register(program: Command): void {
           .description('compare the int8 model with the float model: top-1 on a labelled set and per-layer SQNR')
           .argument('<model>', 'the ONNX model (.onnx)')
           .requiredOption('-d, --data <data>', 'labelled input samples (.npy, .bin, IDX)')
-          .requiredOption('-l, --labels <labels>', 'class labels of the samples (.npy of integers, IDX labels)'),
+          .requiredOption('-l, --labels <labels>', 'class labels of the samples (.npy of integers, IDX labels, raw .bin with --labels-dtype)')
+          .option('--labels-dtype <type>', LABELS_DTYPE_HELP, parseLabelsDType),
       )
         .option('--sqnr-samples <n>', 'samples over which the per-layer SQNR is measured', numberOption(parseCount, '--sqnr-samples'), 100)
         .option('--input-shape <name=AxB>', 'shape of an input with dynamic dimensions (repeatable)', collectInputShape, [])
@@ -62,6 +64,8 @@ export function register(program: Command): void {
       import('../../evaluate.js'),
       import('../../exits/index.js'),
     ]);
+    // A labels file that cannot be read stops the command before calibration.
+    const labels = readLabels(options.labels, { dtype: options.labelsDtype });
     const imported = importWithOwnQuantization(model, parseInputShapes(options.inputShape), options.then);
     const { overrides, notes } = imported;
     const exitOptions = exitOptionsFrom(options);
@@ -82,7 +86,6 @@ export function register(program: Command): void {
       count: options.count,
       requireFinite: true,
     });
-    const labels = readLabels(options.labels);
     const report = evaluateAccuracy(floatGraph, int8Graph, inputs, labels, {
       sqnrSamples: options.sqnrSamples,
       output: finalOutput(imported.graph, exitOptions),

@@ -15,8 +15,8 @@ import {
 import { argmax } from '../../util/argmax.js';
 import { buildAndExecute, executionJson, floatReference, RANDOM_SAMPLES, type Execution, type ExecuteOptions } from '../execute.js';
 import { answeringOutput, decidedAtThreshold, exitName, int8ReferenceRun } from '../../exit-reference.js';
-import { readLabels } from '../../data/index.js';
-import { numberOption, parseNonNegative, parseTimeoutSeconds, timeoutMs } from '../options.js';
+import { readLabels, type RawLabelDType } from '../../data/index.js';
+import { LABELS_DTYPE_HELP, numberOption, parseLabelsDType, parseNonNegative, parseTimeoutSeconds, timeoutMs } from '../options.js';
 import { failuresError, failuresLine, runFailureSchedules } from '../power-failures.js';
 import type { Value } from '../../ops/types.js';
 
@@ -51,6 +51,7 @@ interface TestOptions extends ExecuteOptions {
   rtol: number;
   atol: number;
   labels?: string;
+  labelsDtype?: RawLabelDType;
 }
 
 export function register(program: Command): void {
@@ -67,6 +68,7 @@ export function register(program: Command): void {
           .option('--rtol <x>', 'float32: relative tolerance', numberOption(parseNonNegative, '--rtol'), 1e-4)
           .option('--atol <x>', 'float32: absolute tolerance', numberOption(parseNonNegative, '--atol'), 1e-5)
           .option('-l, --labels <labels>', 'class labels of the samples: also report top-1 of the target and of the float reference')
+          .option('--labels-dtype <type>', LABELS_DTYPE_HELP, parseLabelsDType)
           .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
           .option('-o, --out-dir <dir>', 'keep the C project in this folder (default: a temporary folder)')
           .option('--force', FORCE_HELP),
@@ -130,7 +132,7 @@ export function register(program: Command): void {
       };
     });
     const failed = comparisons.filter((c) => !c.pass);
-    const accuracy = options.labels === undefined ? undefined : top1(execution, readLabels(options.labels));
+    const accuracy = options.labels === undefined ? undefined : top1(execution, readLabels(options.labels, { dtype: options.labelsDtype }));
     // --failures: the intermittent firmware's power cut in N schedules, every result checked against the continuous run.
     const failures =
       options.failures !== undefined && execution.compiled.report.intermittent

@@ -24,11 +24,20 @@ const FIXED_OUTPUTS: ReadonlyMap<string, ScaleZero> = new Map([
 ]);
 
 /**
+ * How much wider than the calibrated range a Clip's bounds may be and still be its output range: Relu6 calibrated to
+ * [0, 2] takes [0, 6] (values up to 6 can come, and the steps are 3x coarser), but a loose safety clamp such as
+ * Clip(-1e4, 1e4) around values within [-3, 3] keeps the calibrated range (inside the bounds), or its int8 steps would
+ * be thousands of times coarser than the data.
+ */
+export const MAX_CLIP_WIDENING = 8;
+
+/**
  * The int8 quantization the output of `producer` has whatever its input, or undefined when it depends on the data
  * (then it is calibrated). A Clip (Relu6 is Clip(0, 6)) with constant finite bounds lo <= hi takes the range
- * [lo, hi] itself; one with a bound computed at run time, or open on one side, is calibrated.
+ * [lo, hi] itself, unless it is more than MAX_CLIP_WIDENING times as wide as the `calibrated` range of its output
+ * (then that range, held within [lo, hi]); one with a bound computed at run time, or open on one side, is calibrated.
  */
-export function fixedOutputQuant(graph: Graph, producer: Node): ScaleZero | undefined {
+export function fixedOutputQuant(graph: Graph, producer: Node, calibrated?: { min: number; max: number }): ScaleZero | undefined {
   if (!isDefaultDomain(producer)) return undefined;
   const fixed = FIXED_OUTPUTS.get(producer.op);
   if (fixed) return fixed;
@@ -37,5 +46,8 @@ export function fixedOutputQuant(graph: Graph, producer: Node): ScaleZero | unde
   if (!bounds) return undefined;
   const [lo, hi] = bounds;
   if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) return undefined;
+  if (calibrated && hi - lo > MAX_CLIP_WIDENING * (calibrated.max - calibrated.min)) {
+    return chooseQuantParams({ min: Math.max(lo, calibrated.min), max: Math.min(hi, calibrated.max) }, producer.outputs[0]);
+  }
   return chooseQuantParams({ min: lo, max: hi }, producer.outputs[0]);
 }

@@ -7,7 +7,7 @@ import { inferGraphShapes } from '../../src/frontend/shapes.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { scaleZeroOf, type ScaleZero } from '../../src/ir/int8.js';
 import type { Range } from '../../src/quantize/calibrate.js';
-import { fixedOutputQuant, SOFTMAX_OUTPUT, SYMMETRIC_UNIT_OUTPUT, UNIT_INTERVAL_OUTPUT } from '../../src/quantize/fixed-ranges.js';
+import { fixedOutputQuant, MAX_CLIP_WIDENING, SOFTMAX_OUTPUT, SYMMETRIC_UNIT_OUTPUT, UNIT_INTERVAL_OUTPUT } from '../../src/quantize/fixed-ranges.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { chooseQuantParams, representableRange } from '../../src/quantize/quant-params.js';
@@ -65,6 +65,16 @@ describe('fixedOutputQuant', () => {
   it('gives a Clip with constant bounds the range [lo, hi] itself', () => {
     expect(fixedOutputQuant(graph, graph.nodes[1]!)).toEqual(chooseQuantParams({ min: 0, max: 6 }));
     expect(representableRange(fixedOutputQuant(graph, graph.nodes[1]!)!)).toEqual({ min: 0, max: expect.closeTo(6, 5) });
+  });
+
+  it('keeps the calibrated range (held within the bounds) of a Clip far wider than its data', () => {
+    const loose = gemmThen('Clip', {}, [-1e4, 1e4]);
+    expect(fixedOutputQuant(loose, loose.nodes[1]!, { min: -3, max: 3 })).toEqual(chooseQuantParams({ min: -3, max: 3 }));
+    const nonNegative = gemmThen('Clip', {}, [0, 1e4]);
+    expect(fixedOutputQuant(nonNegative, nonNegative.nodes[1]!, { min: -3, max: 3 })).toEqual(chooseQuantParams({ min: 0, max: 3 }));
+    // Relu6 over data up to 2: three times as wide, within MAX_CLIP_WIDENING, so [0, 6].
+    expect(fixedOutputQuant(graph, graph.nodes[1]!, { min: 0, max: 2 })).toEqual(chooseQuantParams({ min: 0, max: 6 }));
+    expect(6 / 2).toBeLessThanOrEqual(MAX_CLIP_WIDENING);
   });
 
   it('leaves data-dependent outputs to calibration', () => {

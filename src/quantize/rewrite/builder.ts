@@ -52,9 +52,9 @@ export class Int8GraphBuilder implements RewriteContext {
     const own = this.options.overrides?.activations.get(name);
     if (own) return own;
     const producer = this.producers.get(name);
-    const fixed = producer && fixedOutputQuant(this.graph, producer);
-    if (fixed) return fixed;
     const range = this.options.ranges.get(name);
+    const fixed = producer && fixedOutputQuant(this.graph, producer, range);
+    if (fixed) return fixed;
     if (!range) {
       throw new EennError({ code: 'E_DATA', message: `tensor "${name}" has no calibrated range`, hint: 'give calibration data with --calib' });
     }

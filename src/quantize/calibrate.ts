@@ -7,8 +7,9 @@
 //   percentile  a histogram of x (signed, onnxruntime's asymmetric mode); (100 - p) / 2 percent of the values
 //               are cut on each side, p = 99.99 by default. Suits activations with rare outliers.
 //   entropy     a 2048-bin histogram of |x| and the KL-divergence threshold search of TensorRT: the threshold T
-//               whose 128-level quantization loses the least information; the range is the observed one clipped
-//               to [-T, T].
+//               whose 128-level quantization loses the least information, widened where clipping at T would cost
+//               more than ENTROPY_GUARD_DB of squared error over the observed range (estimated from the same
+//               histogram); the range is the observed one clipped to [-T, T].
 //
 // Histograms keep a fixed bin count over [-R, R) (or [0, R) for |x|); when a batch reaches R, adjacent bins merge
 // in pairs and R doubles, so no data is kept and no batch needs to know the final range. R is always a power of
@@ -350,7 +351,8 @@ export class PercentileObserver extends HistogramObserver {
  * b[0..N): for each candidate i from `quantizedBins` to N, P = b[0..i) with the outliers b[i..N) added to
  * P[i-1]; Q = b[0..i) merged into `quantizedBins` groups, each group's count spread evenly over its nonempty
  * bins; the divergence is KL(P || Q) after normalizing both. T is the upper edge of bin i-1 for the i with
- * the least divergence (the last one on ties, as pytorch-quantization).
+ * the least divergence (the last one on ties, as pytorch-quantization); then widened by the error guard
+ * (guardedThresholdBins), since the divergence alone can clip far too much.
  */
 export class EntropyObserver extends HistogramObserver {
   constructor(
@@ -371,7 +373,8 @@ export class EntropyObserver extends HistogramObserver {
     const nonNegative = this.minMax.range().min >= 0;
     const counts = nonNegative ? Float64Array.from(h.counts, (c, i) => (i === 0 ? 0 : c)) : h.counts;
     const t = klThreshold(counts, nonNegative ? 2 * this.quantizedBins : this.quantizedBins);
-    return t === undefined ? h.limit : h.edge(t);
+    if (t === undefined) return h.limit;
+    return h.edge(guardedThresholdBins(h, this.minMax.range(), t));
   }
 
   range(): Range {
@@ -379,6 +382,50 @@ export class EntropyObserver extends HistogramObserver {
     const t = this.threshold();
     return { min: Math.max(observed.min, -t), max: Math.min(observed.max, t) };
   }
+}
+
+/**
+ * How much more squared error (in dB) than the observed range the KL threshold may cost before it is widened.
+ * The KL divergence ignores how far clipped values lie beyond the threshold, so it can clip data that matters:
+ * a spike (pixels of an image at exactly 1 above a gap; P and Q then both sit in one bin and agree perfectly) or
+ * a tail that holds much of the signal. Within this bound of minmax the KL choice stands, so cutting a long tail,
+ * which lowers the error, is kept.
+ */
+export const ENTROPY_GUARD_DB = 1;
+
+/** int8 steps across an asymmetric range (255 = 127 - (-128)). */
+const INT8_STEPS = 255;
+
+/**
+ * Expected squared error of quantizing the data in |x| histogram `h` to int8 over the observed range clipped to
+ * [-T, T]: each value below T costs the rounding noise of a uniform step (step^2 / 12), or its own square when
+ * that is smaller (values near 0, which is exact); each value above T costs its distance to T squared. Values
+ * stand at their bin's center.
+ */
+export function expectedClipError(h: Histogram, observed: Range, threshold: number): number {
+  const lo = Math.min(0, Math.max(observed.min, -threshold));
+  const hi = Math.max(0, Math.min(observed.max, threshold));
+  const step = (hi - lo) / INT8_STEPS;
+  const rounding = (step * step) / 12;
+  const width = h.binWidth;
+  let error = 0;
+  for (let j = 0; j < h.bins; j++) {
+    const count = h.counts[j]!;
+    if (count === 0) continue;
+    const center = (j + 0.5) * width;
+    error += count * (center <= threshold ? Math.min(rounding, center * center) : (center - threshold) ** 2);
+  }
+  return error;
+}
+
+/**
+ * The KL choice `klBins` (bins kept below the threshold) widened, when its expected error exceeds the observed
+ * range's by more than ENTROPY_GUARD_DB, to the fewest bins whose expected error is within that bound.
+ */
+function guardedThresholdBins(h: Histogram, observed: Range, klBins: number): number {
+  const bound = expectedClipError(h, observed, h.limit) * 10 ** (ENTROPY_GUARD_DB / 10);
+  for (let i = klBins; i < h.bins; i++) if (expectedClipError(h, observed, h.edge(i)) <= bound) return i;
+  return h.bins;
 }
 
 /**

@@ -166,9 +166,10 @@ describe('EntropyObserver', () => {
     feed(o, data, 20000);
     const r = o.range();
     expect(r.min).toBe(0);
-    // |N(0,1)| has 99% of its mass below 2.58: the clip keeps the bulk and drops the outliers.
+    // |N(0,1)| has 99% of its mass below 2.58: the clip keeps the bulk and cuts into the outliers (up to 31), no
+    // deeper than keeps the squared error within ENTROPY_GUARD_DB of the observed range's.
     expect(r.max).toBeGreaterThan(2);
-    expect(r.max).toBeLessThan(10);
+    expect(r.max).toBeLessThan(28);
   });
 
   it('picks a threshold between the bulk of a Gaussian and its outliers', () => {
@@ -177,8 +178,9 @@ describe('EntropyObserver', () => {
     const o = createObserver('act', { method: 'entropy' }) as EntropyObserver;
     feed(o, data, 25000);
     const t = o.threshold();
+    // Between the bulk and the outliers (35 to 41), as far in as the error guard lets it.
     expect(t).toBeGreaterThan(2.5);
-    expect(t).toBeLessThan(15);
+    expect(t).toBeLessThan(35);
     expect(o.range()).toEqual({ min: -t, max: t });
   });
 

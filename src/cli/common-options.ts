@@ -274,18 +274,9 @@ async function devicesFrom(options: SharedOptions): Promise<DeviceOptions | unde
     objective: options.objective,
     cut: options.cut,
   };
-  if (Object.values(raw).every((value) => value === undefined)) {
-    if (options.linkFaults !== undefined) {
-      throw new EennError({
-        code: 'E_USAGE',
-        message: '--link-faults applies only to multi-device builds, and --devices is not given',
-        hint: 'add --devices node=T1,gateway=T2 --link uart:BAUD, or leave out --link-faults',
-      });
-    }
-    return undefined;
-  }
+  if (Object.values(raw).every((value) => value === undefined) && options.linkFaults === undefined) return undefined;
   const { resolveDeviceOptions } = await import('../devices/index.js');
-  return resolveDeviceOptions(raw);
+  return resolveDeviceOptions({ ...raw, linkFaults: options.linkFaults });
 }
 
 /** IntermittentOptions from the command line (undefined without --intermittent); the target is read only when a flag asks. */

@@ -1,6 +1,7 @@
 // The multi-device flags as the command line gives them (--devices, --link, --objective, --cut), parsed and
 // checked against each other and the targets: the DeviceOptions the rest of the devices stage works from.
 
+import { refuseOutsideMode } from '../util/mode-flags.js';
 import { EennError } from '../ir/diagnostics.js';
 import { loadTarget, type Target } from '../target/target.js';
 import type { DeviceOptions, DeviceSpec, LinkSpec, Objective } from './types.js';
@@ -11,6 +12,8 @@ export interface RawDeviceOptions {
   link?: string;
   objective?: string;
   cut?: string;
+  /** test --link-faults: checked here only for being given without --devices. */
+  linkFaults?: number;
 }
 
 /** The form of --devices, for messages. */
@@ -59,21 +62,16 @@ export function uartNanojoulesPerByte(baud: number, powerMw = DEFAULT_UART_POWER
 export function resolveDeviceOptions(raw: RawDeviceOptions): DeviceOptions | undefined {
   const given = (value: string | undefined) => value !== undefined;
   if (!given(raw.devices)) {
-    const needing = (
+    refuseOutsideMode(
       [
         ['--link', raw.link],
         ['--objective', raw.objective],
         ['--cut', raw.cut],
-      ] as const
-    )
-      .filter(([, value]) => given(value))
-      .map(([flag]) => flag);
-    if (needing.length === 0) return undefined;
-    throw new EennError({
-      code: 'E_USAGE',
-      message: `${needing.join(' and ')} ${needing.length === 1 ? 'applies' : 'apply'} only to multi-device builds, and --devices is not given`,
-      hint: `add ${DEVICES_FORM} --link uart:115200, or leave out ${needing.join(' and ')}`,
-    });
+        ['--link-faults', raw.linkFaults],
+      ],
+      { builds: 'multi-device builds', flag: '--devices', example: `${DEVICES_FORM} --link uart:115200` },
+    );
+    return undefined;
   }
   const devices = parseDevices(raw.devices!);
   if (raw.link === undefined) {

@@ -1,6 +1,7 @@
 // The intermittent flags as the command line gives them (--intermittent, --budget, --budget-uj, --failures),
 // checked against each other and the target, and the budget of a power-on window resolved to instructions.
 
+import { refuseOutsideMode } from '../util/mode-flags.js';
 import { EennError } from '../ir/diagnostics.js';
 import { loadAllTargets, type Target } from '../target/target.js';
 import type { IntermittentOptions } from './types.js';
@@ -31,21 +32,15 @@ const ENERGY_EXAMPLE = '"energy": { "nanojoulesPerInstruction": 0.2 }';
 export function resolveIntermittentOptions(raw: RawIntermittentOptions, target: Target): IntermittentOptions | undefined {
   const given = (value: unknown) => value !== undefined && value !== false;
   if (!raw.intermittent) {
-    const needing = (
+    refuseOutsideMode(
       [
         ['--budget', raw.budget],
         ['--budget-uj', raw.budgetUj],
         ['--failures', raw.failures],
-      ] as const
-    )
-      .filter(([, value]) => given(value))
-      .map(([flag]) => flag);
-    if (needing.length === 0) return undefined;
-    throw new EennError({
-      code: 'E_USAGE',
-      message: `${needing.join(' and ')} ${needing.length === 1 ? 'applies' : 'apply'} only to intermittent builds, and --intermittent is not given`,
-      hint: `add --intermittent (e.g. --intermittent --budget 100000), or leave out ${needing.join(' and ')}`,
-    });
+      ],
+      { builds: 'intermittent builds', flag: '--intermittent', example: '--intermittent (e.g. --intermittent --budget 100000)' },
+    );
+    return undefined;
   }
   if (given(raw.budget) && given(raw.budgetUj)) {
     throw new EennError({

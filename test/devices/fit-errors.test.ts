@@ -1,17 +1,16 @@
 // Bad inputs about memory on a real model and the shipped targets: a --cut that does not fit a side
 // (which side, by how much) and a model that fits no split (the smallest pair of targets that would).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileModel, projectSizer, type CompileResult } from '../../src/compile.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { projectSizer, type CompileResult } from '../../src/compile.js';
+import { branchySplits } from './branchy-splits.js';
 import { chooseCut, evaluateCuts } from '../../src/devices/cost-model.js';
-import { enumerateCuts, resolveCut } from '../../src/devices/cuts.js';
+import { resolveCut } from '../../src/devices/cuts.js';
 import { sideMemory, smallestFittingPair, type ProjectSizer } from '../../src/devices/memory.js';
 import { resolveDeviceOptions } from '../../src/devices/options.js';
-import { splitGraph } from '../../src/devices/split-graph.js';
 import type { CostInputs, CutEvaluation, DeviceOptions, SplitGraphs } from '../../src/devices/types.js';
 import { decisionSteps } from '../../src/schedule/exits.js';
 import { EennError } from '../../src/ir/diagnostics.js';
-import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
 
 /** Instructions of every step (the fit does not depend on them). */
 const STEP_INSTRUCTIONS = 1000;
@@ -30,24 +29,11 @@ function errorOf(work: () => unknown): EennError {
 }
 
 describe('a float32 Fashion-MNIST exits model (412 KB of weights) on small devices', () => {
-  let dir = '';
   let whole: CompileResult;
   let splits: SplitGraphs[];
   beforeAll(async () => {
-    dir = await makeTempDir('eenn-fit-errors-');
-    whole = await compileModel({
-      model: 'examples/fmnist_branchy/fmnist_branchy.onnx',
-      target: 'cortex-m4',
-      precision: 'float32',
-      outDir: `${dir}/p`,
-      link: false,
-    });
-    const steps = whole.plan.steps;
-    splits = enumerateCuts(whole.graph, steps).map((cut) => splitGraph(whole.graph, steps, cut));
+    ({ whole, splits } = await branchySplits());
   }, 60_000);
-  afterAll(async () => {
-    await removeTempDir(dir);
-  });
 
   /** Every cut evaluated for `options`. */
   function evaluate(options: DeviceOptions): CutEvaluation[] {

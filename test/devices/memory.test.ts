@@ -2,15 +2,13 @@
 // check), a node without a model holds the input it sends and the link code, a gateway with nothing to do nothing;
 // and the smallest pair of targets on which some cut fits.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { firmwareBufferBytes } from '../../src/codegen/firmware.js';
-import { compileModel, projectSizer, type CompileResult } from '../../src/compile.js';
-import { enumerateCuts } from '../../src/devices/cuts.js';
+import { projectSizer, type CompileResult } from '../../src/compile.js';
+import { branchySplits } from './branchy-splits.js';
 import { fitOf, LINK_CODE_BYTES, sideMemory, smallestFittingPair, type ProjectSizer } from '../../src/devices/memory.js';
-import { splitGraph } from '../../src/devices/split-graph.js';
 import type { SplitGraphs } from '../../src/devices/types.js';
 import { loadTarget, type Target } from '../../src/target/target.js';
-import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
 
 /** The sizes compile.ts's fit check works from. */
 const sizer: ProjectSizer = projectSizer('float32');
@@ -24,24 +22,11 @@ function sized(name: string, flashBytes: number, ramBytes: number): Target {
 }
 
 describe('sideMemory on examples/fmnist_branchy (float32)', () => {
-  let dir = '';
   let whole: CompileResult;
   let splits: SplitGraphs[];
   beforeAll(async () => {
-    dir = await makeTempDir('eenn-side-memory-');
-    whole = await compileModel({
-      model: 'examples/fmnist_branchy/fmnist_branchy.onnx',
-      target: 'cortex-m4',
-      precision: 'float32',
-      outDir: `${dir}/p`,
-      link: false,
-    });
-    const steps = whole.plan.steps;
-    splits = enumerateCuts(whole.graph, steps).map((cut) => splitGraph(whole.graph, steps, cut));
+    ({ whole, splits } = await branchySplits());
   }, 60_000);
-  afterAll(async () => {
-    await removeTempDir(dir);
-  });
 
   it('all on the node: the single-device estimate; the gateway: nothing', () => {
     const last = splits.at(-1)!;

@@ -60,10 +60,8 @@ export interface DevicesPlan {
   evaluations: CutEvaluation[];
   /** The whole graph's schedule (on the node's target): the positions of the cuts count its steps. */
   plan: MemoryPlan;
-  stepNames: string[];
   /** Measured instructions of each step on each device (by name). */
   stepInstructions: Record<string, number[]>;
-  exitProbabilities: number[];
   hash: number;
 }
 
@@ -116,7 +114,7 @@ export async function planDevices(context: DevicesBuildContext): Promise<Devices
   const smallest = () => smallestFittingPair([...sides.values()], context.sizer, context.policy);
   const chosen = inFile(context.model, () => chooseCut(evaluations, devices.objective, forced, smallest));
   const split = sides.get(chosen.cut.position)!;
-  return { split, chosen, evaluations, plan, stepNames, stepInstructions, exitProbabilities, hash: modelHash(graph, chosen.cut) };
+  return { split, chosen, evaluations, plan, stepInstructions, hash: modelHash(graph, chosen.cut) };
 }
 
 /**

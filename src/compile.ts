@@ -19,10 +19,11 @@ import { checkOptimization } from './target/arguments.js';
 import { buildFirmware, findProgram, type FirmwareImage } from './toolchain/index.js';
 import { renderReportHtml, type BuildReport, type IoReport, type LayerReport } from './report/build-report.js';
 import { writeDirAtomically } from './util/atomic-dir.js';
-import { calibrate } from './calibration.js';
 import { readSamples } from './data/index.js';
 import { DEFAULT_PERCENTILE, type CalibrationMethod } from './quantize/calibrate.js';
 import { quantizeGraph } from './quantize/quantize-graph.js';
+import { resolveTechniques, type QuantTechniques } from './quantize/techniques.js';
+import { postTrainingQuantize } from './post-training.js';
 import { noOverrides, type QuantOverrides } from './quantize/overrides.js';
 import { attachExits, resolveExits, type ExitOptions } from './exits/index.js';
 import { makeTempDir } from './util/temp-dirs.js';
@@ -36,7 +37,7 @@ import { devicesReport, type DeviceOptions, type ProjectSizer } from './devices/
 import { exitsTaken, exitTableOf, measureExitInstructions, type ExitInstructions, type ImageInFolder } from './measure-exits.js';
 import { addStepErrors, measureProfile, stepReports } from './profile-steps.js';
 import { lowSqnrWarnings } from './sqnr-warnings.js';
-import { countSteps, type ProgressListener } from './util/progress.js';
+import type { ProgressListener } from './util/progress.js';
 
 export type Precision = 'int8' | 'float32';
 
@@ -113,6 +114,8 @@ export interface CalibrationSource {
   method: CalibrationMethod;
   /** percentile method: the share of values kept (default 99.99). */
   percentile?: number;
+  /** Post-training techniques (src/quantize/techniques.ts); the unset ones take DEFAULT_TECHNIQUES. */
+  techniques?: Partial<QuantTechniques>;
 }
 
 export interface CompileResult {
@@ -706,15 +709,20 @@ export async function quantizeModel(
   const size = sizeOf(shape);
   const read = readSamples(source.path, shape, { count: source.count, scale: source.scale, requireFinite: true });
   const samples = Array.from({ length: read.count }, (_, i) => read.data.subarray(i * size, (i + 1) * size));
-  const ranges = await calibrate(floatGraph, samples, {
+  const techniques = resolveTechniques(source.techniques);
+  const quantized = await postTrainingQuantize(floatGraph, samples, {
     method: source.method,
     percentile: source.percentile,
-    onProgress: countSteps(options.onProgress, 'calibrating', 'samples'),
+    techniques,
+    overrides,
+    io: options.io ?? 'int8',
+    onProgress: options.onProgress,
   });
   notes.push(
     `int8: calibrated ${read.count} samples from ${basename(source.path)} with ${source.method}${source.method === 'percentile' ? ` ${source.percentile ?? DEFAULT_PERCENTILE}` : ''}`,
+    ...quantized.notes,
   );
-  return quantizeGraph(floatGraph, { ranges, overrides, io: options.io ?? 'int8' });
+  return quantized.graph;
 }
 
 /** Multiply-accumulates of a node; an int8 node counts those of the float node it was made from (same name). */

@@ -5,6 +5,7 @@ import { EennError } from '../ir/diagnostics.js';
 import { join } from 'node:path';
 import { parseInputShapes } from '../frontend/input-shapes.js';
 import { DEFAULT_PERCENTILE } from '../quantize/calibrate.js';
+import type { Int16Layers } from '../quantize/techniques.js';
 import type { CalibrationSource, CompileOptions } from '../compile.js';
 import { DEFAULT_TARGET_NAME, loadTarget } from '../target/target.js';
 import type { IntermittentOptions } from '../intermittent/index.js';
@@ -22,6 +23,7 @@ import {
   parseLinkFaultRate,
   parseArenaPolicy,
   parseCalibrationMethod,
+  parseInt16Layers,
   parseCount,
   parseExitNames,
   parseExitPolicy,
@@ -55,6 +57,14 @@ export interface CalibrationOptions {
   calibMethod: 'minmax' | 'percentile' | 'entropy';
   percentile?: number;
   io: 'int8' | 'float32';
+  /** --equalize / --no-equalize (undefined: the default). */
+  equalize?: boolean;
+  /** --bias-correction / --no-bias-correction (undefined: the default). */
+  biasCorrection?: boolean;
+  /** --optimize-rounding. */
+  optimizeRounding?: boolean;
+  /** --int16-layers auto|none|NAMES. */
+  int16Layers?: Int16Layers;
 }
 
 /** The early-exit options as commander leaves them: --exits gives names, --no-exits sets `exits` to false. */
@@ -316,7 +326,13 @@ export function withCalibrationOptions(command: Command): Command {
     .option('--calib-scale <x>', 'int8: multiply every calibration value by this (uint8 pixels: 1/255)', numberOption(parsePositive, '--calib-scale'))
     .option('--calib-method <m>', 'int8: minmax, percentile or entropy', parseCalibrationMethod, 'percentile' as const)
     .option('--percentile <p>', 'int8: share of values the percentile method keeps', parsePercentile, DEFAULT_PERCENTILE)
-    .option('--io <type>', 'int8: data type of the model inputs and outputs, int8 or float32', parseIo, 'int8' as const);
+    .option('--io <type>', 'int8: data type of the model inputs and outputs, int8 or float32', parseIo, 'int8' as const)
+    .option('--equalize', 'int8: equalize the weight ranges of Conv -> ReLU -> Conv chains before calibration')
+    .option('--no-equalize', 'int8: leave the weights as the model has them')
+    .option('--bias-correction', 'int8: fold the mean output shift that weight rounding causes into each bias')
+    .option('--no-bias-correction', 'int8: keep each bias as the model has it')
+    .option('--optimize-rounding', 'int8: learn whether each weight rounds up or down (AdaRound; slower build)')
+    .option('--int16-layers <layers>', 'int16 activations for: auto (the layers that need them), none, or node names (a,b)', parseInt16Layers);
 }
 
 /** The calibration source from the options, or undefined without --calib. */
@@ -328,5 +344,11 @@ export function calibrationFrom(options: CalibrationOptions): CalibrationSource 
     scale: options.calibScale,
     method: options.calibMethod,
     percentile: options.percentile,
+    techniques: {
+      equalize: options.equalize,
+      biasCorrection: options.biasCorrection,
+      optimizeRounding: options.optimizeRounding,
+      int16Layers: options.int16Layers,
+    },
   };
 }

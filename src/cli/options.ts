@@ -5,6 +5,7 @@ import { parseInputShapes } from '../frontend/input-shapes.js';
 import { EennError } from '../ir/diagnostics.js';
 import { EXIT_POLICIES, type ExitPolicy } from '../ir/exits.js';
 import { DEFAULT_PERCENTILE } from '../quantize/calibrate.js';
+import type { Int16Layers } from '../quantize/techniques.js';
 import { RAW_LABEL_DTYPES, type RawLabelDType } from '../data/labels.js';
 import type { ArenaPolicy } from '../schedule/arena-budget.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
@@ -103,6 +104,14 @@ export function parsePrecision(value: string): Precision {
 export function parseCalibrationMethod(value: string): 'minmax' | 'percentile' | 'entropy' {
   if (value === 'minmax' || value === 'percentile' || value === 'entropy') return value;
   throw badValue('--calib-method', value, 'minmax, percentile or entropy', 'entropy');
+}
+
+/** --int16-layers: auto, none, or node names separated by commas. */
+export function parseInt16Layers(value: string): Int16Layers {
+  if (value === 'auto' || value === 'none') return { kind: value };
+  const names = value.split(',').map((n) => n.trim());
+  if (names.some((n) => n === '')) throw badValue('--int16-layers', value, 'auto, none, or node names separated by commas', 'auto');
+  return { kind: 'names', names };
 }
 
 /** --labels-dtype: the type of a raw .bin labels file's labels. */

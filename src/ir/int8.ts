@@ -46,6 +46,24 @@
 // QLut        input X int8 -> output int8 through attribute `table`: 256 int8 values, y = table[x + 128]. Every
 //             unary function (Sigmoid, Tanh, Relu, Clip, LeakyRelu, HardSwish, ...) and every change of scale
 //             (requantization before Concat) becomes one.
+// QRequantize  input X int8 or int16 -> output Y int8 or int16 (a change of scale or of width: where an int16
+//             tensor meets an operator without an int16 form, and back). Attributes `multiplier`, `shift` for
+//             sX / sY (quantizeMultiplier), act_min, act_max (the output type's limits).
+//               y = clamp(requantize(x - zpX, multiplier, shift) + zpY, act_min, act_max)
+//
+// int16 activations (--int16-layers; the CMSIS-NN s16 scheme): a tensor the quantize stage holds as int16 has
+// dtype 'int16', a per-tensor scale and zero point 0 (symmetric: scale = max|range| / 32767, q in
+// [-32767, 32767]). Only QConv (any group), QGemm, QRequantize and the passthrough operators MaxPool,
+// GlobalMaxPool, Reshape, Flatten, Squeeze, Unsqueeze, Identity and Dropout read or write int16; any other
+// reader of an int16 tensor reads it through a QRequantize to int8, and a model output is never int16.
+//   QConv / QGemm with X int16: W int8 as above; B int64 constant [M] (Float64Array, exact) with scale sX * sW[m];
+//             the accumulator is 64-bit and the requantization CMSIS-NN's arm_nn_requantize_s64:
+//               acc = B[m] + sum over in-bounds taps x * w                       (64-bit; padded taps add nothing)
+//               r   = multiplier[m] < 0x7FFF0000 ? (multiplier[m] + 2^15) >> 16 : 0x7FFF     (a Q15 multiplier)
+//               y   = clamp(((acc * r) >> (14 - shift[m])) + 1) >> 1) + zpY, act_min, act_max)
+//             (arithmetic shifts of 64-bit values; 14 - shift >= 0 since shift <= 14 is required of such a layer.)
+//   QConv / QGemm with X int8 and Y int16: the int8 arithmetic above with zpY = 0 and act_min/act_max within
+//             [-32768, 32767].
 // Quantize    input float32 -> int8 with the output's scale and zero point: quantizeF32S8 (fixedpoint.ts).
 // Dequantize  input int8 -> float32 with the input's scale and zero point: dequantizeS8F32.
 

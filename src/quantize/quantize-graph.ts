@@ -28,6 +28,8 @@ export interface QuantizeOptions {
   overrides?: QuantOverrides;
   /** 'int8': the model's inputs and outputs are int8 (default); 'float32': quantize and dequantize in the model. */
   io?: 'int8' | 'float32';
+  /** Float activation tensors held as int16 (symmetric, the CMSIS-NN s16 scheme; src/ir/int8.ts); default none. */
+  int16?: ReadonlySet<string>;
 }
 
 /** Operators with a rewrite of their own; the others become tables, int8 arithmetic or pass through. */

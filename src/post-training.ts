@@ -61,7 +61,7 @@ export async function postTrainingQuantize(
     notes.push(...rounded.notes);
   }
   if (techniques.biasCorrection) {
-    const corrected = correctBias(graph, samples, weights);
+    const corrected = correctBias(graph, samples, weights, ranges);
     graph = corrected.graph;
     notes.push(...corrected.notes);
   }

@@ -39,8 +39,8 @@ function fullyConnected(
 }
 
 /** The model's own int8 weights of a [K, N] matrix, transposed to the [N, K] rows of a fully connected layer. */
-function transposedOverride(ctx: RewriteContext, name: string, k: number, n: number): PerChannelWeights | undefined {
-  const own = ctx.overrides?.weights.get(name);
+function transposedOverride(weights: ReadonlyMap<string, PerChannelWeights> | undefined, name: string, k: number, n: number): PerChannelWeights | undefined {
+  const own = weights?.get(name);
   if (!own || own.q.length !== n * k) return undefined;
   if (own.scales.length !== 1 && (own.axis !== 1 || own.scales.length !== n)) return undefined;
   const q = new Int8Array(n * k);
@@ -49,20 +49,31 @@ function transposedOverride(ctx: RewriteContext, name: string, k: number, n: num
   return { q, scales, axis: 0 };
 }
 
-export function gemm(ctx: RewriteContext, node: Node): void {
-  if (attrInt(node, 'transA', 0) !== 0) throw nodeError('E_UNSUPPORTED', node, 'int8 Gemm needs transA = 0');
+/** The fully connected layer a Gemm is: weights alpha * op(B) as [N, K] rows, and the model's own int8 form of them (kept only when alpha is 1). */
+export function gemmWeights(
+  node: Node,
+  b: Float32Array,
+  bShape: readonly number[],
+  overrides: ReadonlyMap<string, PerChannelWeights> | undefined,
+): { w: Float32Array; n: number; k: number; own: PerChannelWeights | undefined } {
   const bName = node.inputs[1]!;
-  const bTensor = ctx.floatTensor(bName);
-  const b = constantFloats(ctx, node, bName, 'weight');
   const transB = attrInt(node, 'transB', 0) !== 0;
-  const attrs = attributesOf(node);
-  const alpha = attrs.float('alpha');
-  const beta = attrs.float('beta');
-  const [rows, cols] = bTensor.shape as [number, number];
+  const alpha = attributesOf(node).float('alpha');
+  const [rows, cols] = bShape as [number, number];
   const n = transB ? rows : cols;
   const k = transB ? cols : rows;
   const w = new Float32Array(n * k);
   for (let o = 0; o < n; o++) for (let i = 0; i < k; i++) w[o * k + i] = alpha * b[transB ? o * k + i : i * n + o]!;
+  const own = alpha !== 1 ? undefined : transB ? overrides?.get(bName) : transposedOverride(overrides, bName, k, n);
+  return { w, n, k, own };
+}
+
+export function gemm(ctx: RewriteContext, node: Node): void {
+  if (attrInt(node, 'transA', 0) !== 0) throw nodeError('E_UNSUPPORTED', node, 'int8 Gemm needs transA = 0');
+  const bName = node.inputs[1]!;
+  const b = constantFloats(ctx, node, bName, 'weight');
+  const { w, n, k, own } = gemmWeights(node, b, ctx.floatTensor(bName).shape, ctx.overrides?.weights);
+  const beta = attributesOf(node).float('beta');
   let bias: Float32Array | undefined;
   const cName = node.inputs[2];
   if (cName) {
@@ -72,7 +83,6 @@ export function gemm(ctx: RewriteContext, node: Node): void {
       throw nodeError('E_UNSUPPORTED', node, `int8 Gemm needs a bias of N = ${n} values (or one), not shape [${cShape.join(', ')}]`);
     bias = Float32Array.from({ length: n }, (_, o) => beta * c[c.length === 1 ? 0 : o]!);
   }
-  const own = alpha !== 1 ? undefined : transB ? ctx.overrides?.weights.get(bName) : transposedOverride(ctx, bName, k, n);
   fullyConnected(ctx, node, node.inputs[0]!, bName, w, n, k, bias, own);
 }
 
@@ -86,5 +96,5 @@ export function matMul(ctx: RewriteContext, node: Node): void {
   const [k, n] = bTensor.shape as [number, number];
   const w = new Float32Array(n * k);
   for (let o = 0; o < n; o++) for (let i = 0; i < k; i++) w[o * k + i] = b[i * n + o]!;
-  fullyConnected(ctx, node, node.inputs[0]!, bName, w, n, k, undefined, transposedOverride(ctx, bName, k, n));
+  fullyConnected(ctx, node, node.inputs[0]!, bName, w, n, k, undefined, transposedOverride(ctx.overrides?.weights, bName, k, n));
 }

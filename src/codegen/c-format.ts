@@ -88,13 +88,19 @@ export function formatInt(value: number): string {
   return value === -2147483648 ? '(-2147483647 - 1)' : String(value);
 }
 
+/** An int64 array element as C text (an exact integer of a Float64Array: |value| <= 2^53 - 1). */
+export function formatInt64(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new Error(`internal: ${value} is not an exact int64`);
+  return `INT64_C(${value})`;
+}
+
 /** Element kinds of the constant arrays model.c prints. */
-export type ArrayKind = 'float' | 'int32' | 'int8';
+export type ArrayKind = 'float' | 'int32' | 'int8' | 'int64';
 
 /** The body of a C array initializer: comma-separated values, `perLine` per line, indented by 4. */
 export function formatArrayBody(values: ArrayLike<number>, kind: ArrayKind, perLine = kind === 'float' ? 8 : kind === 'int32' ? 16 : 32): string {
   const lines: string[] = [];
-  const format = kind === 'float' ? formatFloat : formatInt;
+  const format = kind === 'float' ? formatFloat : kind === 'int64' ? formatInt64 : formatInt;
   let line: string[] = [];
   for (let i = 0; i < values.length; i++) {
     line.push(format(values[i]!));

@@ -7,8 +7,8 @@ import type { ConstArray, ConstCType } from '../kernels/call.js';
 
 /** C element type of a tensor's dtype where code generation handles it. */
 export const CTYPE_OF: Partial<Record<DType, ConstCType>> = { float32: 'float', int8: 'int8_t', int32: 'int32_t' };
-const ARRAY_KIND: Record<ConstCType, ArrayKind> = { float: 'float', int32_t: 'int32', int8_t: 'int8' };
-const CTYPE_BYTES: Record<ConstCType, number> = { float: 4, int32_t: 4, int8_t: 1 };
+const ARRAY_KIND: Record<ConstCType, ArrayKind> = { float: 'float', int32_t: 'int32', int8_t: 'int8', int64_t: 'int64' };
+const CTYPE_BYTES: Record<ConstCType, number> = { float: 4, int32_t: 4, int8_t: 1, int64_t: 8 };
 
 /** A constant array to print, from a graph tensor or derived by a lowering. */
 interface EmittedConstant {

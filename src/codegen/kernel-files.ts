@@ -21,9 +21,18 @@ const S8_INTERNAL_HEADERS = ['eenn_nn_support_s8.h', 'eenn_conv_support_s8.h'];
 /** The int8 kernels' switches of optional fast paths, written for each model (src/kernels/switches.ts). */
 const CONFIG_HEADER = 'eenn_config.h';
 
+/** Header of the kernels of int16 activations; it includes the int8 one. */
+const S16_HEADER = 'eenn_kernels_s16.h';
+
+/** The headers of a kernel source: int16 ones need the int8 header (which theirs includes) too. */
+function headersOf(source: string): string[] {
+  if (source.endsWith('_s16.c')) return [S16_HEADER, S8_HEADER];
+  return [source.endsWith('_s8.c') ? S8_HEADER : F32_HEADER];
+}
+
 /** The kernel headers model.c includes: those of the kernel sources used, else the precision's own. */
 export function kernelHeaders(sources: Iterable<string>, precision: 'float32' | 'int8'): string[] {
-  const headers = [...new Set([...sources].map((source) => (source.endsWith('_s8.c') ? S8_HEADER : F32_HEADER)))].sort();
+  const headers = [...new Set([...sources].flatMap(headersOf))].sort();
   return headers.length > 0 ? headers : [precision === 'int8' ? S8_HEADER : F32_HEADER];
 }
 

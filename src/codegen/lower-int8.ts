@@ -13,6 +13,7 @@ import { lowerDequantize, lowerQAdd, lowerQLut, lowerQMul, lowerQuantize } from 
 import { passthrough } from './lower/int8-movement.js';
 import { lowerQAveragePool, lowerQSoftmax } from './lower/int8-pool.js';
 import { lowerQResize } from './lower/int8-resize.js';
+import { lowerQRequantize } from './lower/int16.js';
 
 /** eenn.int8 operator -> lowering. */
 const DIALECT_LOWERINGS: ReadonlyMap<Int8Op, Lowering> = new Map<Int8Op, Lowering>([
@@ -42,6 +43,8 @@ const PASSTHROUGH_LOWERINGS: ReadonlyMap<string, Lowering> = new Map(
 export const INT8_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lowering>([
   ...[...DIALECT_LOWERINGS].map(([op, lowering]): [string, Lowering] => [`${INT8_DOMAIN}:${op}`, lowering]),
   ...[...PASSTHROUGH_LOWERINGS].map(([op, lowering]): [string, Lowering] => [`:${op}`, lowering]),
+  // The change of scale or width between int8 and int16 tensors (src/ir/int8.ts QRequantize).
+  [`${INT8_DOMAIN}:QRequantize`, lowerQRequantize],
 ]);
 
 /** The lowering of a node in a quantized graph, if it has one. */

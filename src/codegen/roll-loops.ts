@@ -97,7 +97,14 @@ function rollArg(passes: KernelCall[], j: number): RolledArg | undefined {
 
 function concat(parts: ArrayLike<number>[], ctype: ConstArray['ctype']): ConstArray['data'] {
   const length = parts.reduce((n, p) => n + p.length, 0);
-  const out = ctype === 'float' ? new Float32Array(length) : ctype === 'int32_t' ? new Int32Array(length) : new Int8Array(length);
+  const out =
+    ctype === 'float'
+      ? new Float32Array(length)
+      : ctype === 'int32_t'
+        ? new Int32Array(length)
+        : ctype === 'int64_t'
+          ? new Float64Array(length)
+          : new Int8Array(length);
   let at = 0;
   for (const p of parts) {
     out.set(p as ArrayLike<number>, at);

@@ -8,7 +8,7 @@ import { commentText, IdentifierPool } from './c-format.js';
 import type { ConstantTable } from './constants.js';
 
 /** Arena pointer macro of each activation element type (model.c.hbs defines them). */
-const ARENA_MACRO: Partial<Record<DType, string>> = { float32: 'EENN_ARENA_F32', int8: 'EENN_ARENA_S8' };
+const ARENA_MACRO: Partial<Record<DType, string>> = { float32: 'EENN_ARENA_F32', int8: 'EENN_ARENA_S8', int16: 'EENN_ARENA_S16' };
 
 /** The model inputs and outputs (by index) that a piece of code reads or writes. */
 export interface IoUse {

@@ -4,15 +4,15 @@
 
 import type { Tensor } from '../ir/graph.js';
 
-/** C element types of constant arrays. */
-export type ConstCType = 'float' | 'int32_t' | 'int8_t';
+/** C element types of constant arrays ('int64_t': the int16 layers' biases, exact integers in a Float64Array). */
+export type ConstCType = 'float' | 'int32_t' | 'int8_t' | 'int64_t';
 
 /** A constant array the lowering derives at compile time (packed weights, index tables, folded scales). */
 export interface ConstArray {
   /** Base for the C identifier: usually the source tensor's name plus a suffix (made unique by the emitter). */
   name: string;
   ctype: ConstCType;
-  data: Float32Array | Int32Array | Int8Array;
+  data: Float32Array | Int32Array | Int8Array | Float64Array;
   /** One line for the comment above the array: what it holds and in which layout. */
   note: string;
 }

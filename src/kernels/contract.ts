@@ -72,7 +72,7 @@ export interface KernelContract {
   /** The C kernels of the family. */
   kernels: readonly string[];
   /** The public header that declares them and states their sizes as macros. */
-  header: 'eenn_kernels_s8.h' | 'eenn_kernels_f32.h';
+  header: 'eenn_kernels_s8.h' | 'eenn_kernels_s16.h' | 'eenn_kernels_f32.h';
   /** The selection test: true when the family computes `node`. */
   computes(graph: Graph, node: Node): boolean;
   /** Bytes of working memory the family's kernel takes for `node` on its own (0 when none). */

@@ -11,6 +11,7 @@ import { attrInt } from '../ops/attrs.js';
 import type { CallArgs } from './call-args.js';
 import { PIXELS_TILE, windowRowsTile, type CallCheck, type CallTiler, type KernelContract, type KernelSwitch } from './contract.js';
 import { isInt8Depthwise } from './depthwise-s8.js';
+import { isInt16Layer } from './int16.js';
 import { boundedOk, outputStageChecks, outputStageSwitches } from './output-stage-s8.js';
 import { intOf, tiler } from './tiles.js';
 import { PAIR_CHUNK_S8, pairedLayoutChecks } from './weight-layout-s8.js';
@@ -27,8 +28,8 @@ export const CONV_S8_SWITCHES: readonly KernelSwitch[] = [
 
 const OUTPUT_STAGE = { exact: 'EENN_CONV_S8_EXACT', saturate: 'EENN_CONV_S8_SATURATE', clamp: 'EENN_CONV_S8_CLAMP' };
 
-/** True for an int8 QConv. */
-const isQConv = (node: Node) => node.domain === INT8_DOMAIN && node.op === 'QConv';
+/** True for an int8 QConv (not one with an int16 input or output: src/kernels/int16.ts). */
+const isQConv = (graph: Graph, node: Node) => node.domain === INT8_DOMAIN && node.op === 'QConv' && !isInt16Layer(graph, node);
 
 /**
  * EENN_CONV_S8_SCRATCH_BYTES(depth): two columns of `depth` int16 values (eight below 16 values: the tiles of
@@ -56,7 +57,7 @@ export function conv1x1InPlaceS8ScratchBytes(inC: number, outC: number): number 
 
 /** True when the int8 lowering computes `node` (a QConv) with eenn_conv2d_1x1_s8: one group, 1x1, stride 1, no padding. */
 export function isInt8Pointwise(graph: Graph, node: Node): boolean {
-  return isQConv(node) && isConv1x1Node(graph, node);
+  return isQConv(graph, node) && isConv1x1Node(graph, node);
 }
 
 /**
@@ -65,7 +66,7 @@ export function isInt8Pointwise(graph: Graph, node: Node): boolean {
  * other node, and for a convolution with an empty output.
  */
 export function int8ConvScratchBytes(graph: Graph, node: Node): number {
-  if (!isQConv(node) || isInt8Depthwise(graph, node)) return 0;
+  if (!isQConv(graph, node) || isInt8Depthwise(graph, node)) return 0;
   const x = graph.tensors.get(node.inputs[0] ?? '');
   const w = graph.tensors.get(node.inputs[1] ?? '');
   const y = graph.tensors.get(node.outputs[0] ?? '');
@@ -101,7 +102,7 @@ export function int8PointwiseInPlaceScratch(graph: Graph, node: Node): number | 
  * from the scratch or adds it to the residual.
  */
 export function isInt8BlockwiseConv(graph: Graph, conv: Node): boolean {
-  if (!isQConv(conv) || conv.outputs.length !== 1) return false;
+  if (!isQConv(graph, conv) || conv.outputs.length !== 1) return false;
   const x = graph.tensors.get(conv.inputs[0] ?? '');
   const w = graph.tensors.get(conv.inputs[1] ?? '');
   const y = graph.tensors.get(conv.outputs[0]!);
@@ -269,7 +270,7 @@ function columnConv(
 
 /** eenn_conv2d_s8: any groups, stride, dilation and padding. */
 export const CONV_S8 = columnConv('eenn_conv2d_s8', 'eenn_conv2d_s8_units', 'EENN_CONV_S8_SCRATCH_BYTES', convDepth, true, {
-  computes: (graph, node) => isQConv(node) && !isInt8Depthwise(graph, node) && !isInt8Pointwise(graph, node),
+  computes: (graph, node) => isQConv(graph, node) && !isInt8Depthwise(graph, node) && !isInt8Pointwise(graph, node),
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input or the scratch' },
   tiles: [
     windowRowsTile('every channel of the group'),

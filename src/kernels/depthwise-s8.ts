@@ -6,6 +6,7 @@ import { sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
 import { attrInts } from '../ops/attrs.js';
 import { windowRowsTile, type CallTiler, type KernelContract } from './contract.js';
+import { isInt16Layer } from './int16.js';
 import { depthwiseChannelTiler, intOf } from './tiles.js';
 import { isDepthwiseConv } from './window.js';
 
@@ -14,7 +15,7 @@ export const DEPTHWISE_S8_BAND = 8;
 
 /** True when `node` is a QConv the depthwise kernel computes (isDepthwiseConv: one input channel per group, 1-D or 2-D). */
 export function isInt8Depthwise(graph: Graph, node: Node): boolean {
-  return node.domain === INT8_DOMAIN && node.op === 'QConv' && isDepthwiseConv(graph, node);
+  return node.domain === INT8_DOMAIN && node.op === 'QConv' && isDepthwiseConv(graph, node) && !isInt16Layer(graph, node);
 }
 
 /** The last two entries of an axis attribute (1-D: [fill, value]), or fills when absent. */

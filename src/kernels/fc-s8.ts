@@ -4,6 +4,7 @@
 
 import { INT8_DOMAIN } from '../ir/int8.js';
 import type { CallTiler, KernelContract } from './contract.js';
+import { isInt16Layer } from './int16.js';
 import { outputStageChecks, outputStageSwitches } from './output-stage-s8.js';
 import { intOf, tiler } from './tiles.js';
 import { pairedLayoutChecks, pairedRowBytes } from './weight-layout-s8.js';
@@ -39,7 +40,7 @@ const FC_S8_FEATURES: CallTiler = tiler(
 export const FC_S8: KernelContract = {
   kernels: ['eenn_fc_s8'],
   header: 'eenn_kernels_s8.h',
-  computes: (_graph, node) => node.domain === INT8_DOMAIN && node.op === 'QGemm',
+  computes: (graph, node) => node.domain === INT8_DOMAIN && node.op === 'QGemm' && !isInt16Layer(graph, node),
   scratchBytes: () => 0,
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input' },
   tiles: [

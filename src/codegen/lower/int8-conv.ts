@@ -2,7 +2,8 @@
 // kernels eenn_conv2d_s8, eenn_conv2d_1x1_s8, eenn_conv_transpose2d_s8 and eenn_fc_s8 (one file each). Convolutions
 // and fully connected layers take their weights in the ONNX layout and a bias with the input zero point folded in
 // (bias - zero point * sum of each weight row), so their multiply loops are plain dot products; convolutions
-// gather im2col columns into the step's scratch (src/kernels/conv-s8.ts) when the step has one.
+// gather im2col columns into the step's scratch (src/kernels/conv-s8.ts) when the step has one. A layer with an
+// int16 input or output goes to the int16 kernels (int16.ts).
 
 import { sizeOf, type Tensor } from '../../ir/graph.js';
 import { attrInt } from '../../ops/attrs.js';
@@ -25,6 +26,8 @@ import {
   zeroPointOf,
 } from './int8-common.js';
 import { lowerQConvFused } from './int8-conv-fused.js';
+import { lowerInt16Conv, lowerInt16Gemm } from './int16.js';
+import { isInt16Layer } from '../../kernels/int16.js';
 import { foldInputZeroPoint, lowerQDepthwise } from './int8-depthwise.js';
 import { lowerQPointwiseInPlace } from './int8-in-place.js';
 import { conv1x1S8ScratchBytes, convS8ScratchBytes } from '../../kernels/conv-s8.js';
@@ -94,6 +97,7 @@ function planarInput(ctx: LowerContext, what: string) {
 }
 
 export function lowerQConv(ctx: LowerContext): LoweredStep {
+  if (isInt16Layer(ctx.graph, ctx.node)) return lowerInt16Conv(ctx);
   const x = planarInput(ctx, 'convolution');
   const w = input(ctx, 1, 'W');
   const data = constantInt8(ctx, w, 'W');
@@ -154,6 +158,7 @@ export function lowerQConvTranspose(ctx: LowerContext): LoweredStep {
 
 /** QGemm: X [rows..., K] times W [N, K] (a fully connected layer; leading axes of X are rows). */
 export function lowerQGemm(ctx: LowerContext): LoweredStep {
+  if (isInt16Layer(ctx.graph, ctx.node)) return lowerInt16Gemm(ctx);
   const x = int8Input(ctx, 0, 'X');
   const w = input(ctx, 1, 'W');
   const data = constantInt8(ctx, w, 'W');

@@ -192,6 +192,27 @@ static inline int8_t eenn_requantize_s8(int32_t accumulator, int32_t multiplier,
     return (int8_t)eenn_clamp_s32(value, act_min, act_max);
 }
 
+/** Right shift of eenn_requantize_s64 before its last rounding halving: 14 - shift (CMSIS-NN's reduced Q15 form). */
+#define EENN_REQUANTIZE_S64_SHIFT_BASE 14
+
+/**
+ * @brief  Requantize a 64-bit accumulator (the int16 layers): CMSIS-NN arm_nn_requantize_s64 with its Q15
+ *         multiplier, in 64-bit arithmetic throughout:
+ *           r = multiplier < 0x7FFF0000 ? (multiplier + 2^15) >> 16 : 0x7FFF
+ *           result = (((value * r) >> (14 - shift)) + 1) >> 1
+ * @param[in] value       int64 accumulator, |value| < 2^47 (so that value * r cannot overflow)
+ * @param[in] multiplier  Q31 multiplier, [0, 2^31 - 1]
+ * @param[in] shift       [-31, 14]
+ * @return the requantized value, not clamped
+ */
+static inline int64_t eenn_requantize_s64(int64_t value, int32_t multiplier, int32_t shift)
+{
+    const int32_t reduced = multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16 : 0x7FFF;
+    /* Arithmetic right shifts of negative values: implementation-defined in C99, arithmetic in gcc and on Arm. */
+    const int64_t scaled = (value * reduced) >> (EENN_REQUANTIZE_S64_SHIFT_BASE - shift);
+    return (scaled + 1) >> 1;
+}
+
 /** Quantization parameters of an int8 Add, as TFLite's PrepareAdd computes them (see src/quantize/multiplier.ts). */
 typedef struct
 {

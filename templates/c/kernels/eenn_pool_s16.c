@@ -1,0 +1,48 @@
+/*
+ * eenn_pool_s16.c - max pooling of int16 tensors (eenn_kernels_s16.h): eenn_max_pool2d_s8's and
+ * eenn_global_max_pool_s8's index rules on two-byte elements, a window taking its in-bounds taps only.
+ */
+#include "eenn_kernels_s16.h"
+
+/** The least int16 value: the maximum of no taps yet. */
+#define EENN_S16_MIN ((int32_t)-32768)
+
+void eenn_max_pool2d_s16(const int16_t *EENN_RESTRICT input, int16_t *EENN_RESTRICT output,
+                         int32_t channels, int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w,
+                         int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
+                         int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w)
+{
+    for (int32_t c = 0; c < channels; c++) {
+        const int16_t *plane = input + c * in_h * in_w;
+        for (int32_t oy = 0; oy < out_h; oy++) {
+            for (int32_t ox = 0; ox < out_w; ox++) {
+                int32_t best = EENN_S16_MIN;
+                for (int32_t ky = 0; ky < kernel_h; ky++) {
+                    const int32_t iy = oy * stride_h - pad_top + ky * dilation_h;
+                    if (iy < 0 || iy >= in_h) {
+                        continue;
+                    }
+                    for (int32_t kx = 0; kx < kernel_w; kx++) {
+                        const int32_t ix = ox * stride_w - pad_left + kx * dilation_w;
+                        if (ix >= 0 && ix < in_w && plane[iy * in_w + ix] > best) {
+                            best = plane[iy * in_w + ix];
+                        }
+                    }
+                }
+                *output++ = (int16_t)best;
+            }
+        }
+    }
+}
+
+void eenn_global_max_pool_s16(const int16_t *EENN_RESTRICT input, int16_t *EENN_RESTRICT output, int32_t channels, int32_t size)
+{
+    for (int32_t c = 0; c < channels; c++) {
+        int32_t best = EENN_S16_MIN;
+        for (int32_t i = 0; i < size; i++) {
+            best = input[i] > best ? input[i] : best;
+        }
+        output[c] = (int16_t)best;
+        input += size;
+    }
+}

@@ -156,7 +156,7 @@ function accumulateErrors(
   for (const [name, q] of Object.entries(int8Values)) {
     const f = floatValues[name];
     const t = int8Graph.tensors.get(name);
-    if (!f || !t || t.data || q.dtype !== 'int8' || f.data.length !== q.data.length) continue;
+    if (!f || !t || t.data || (q.dtype !== 'int8' && q.dtype !== 'int16') || f.data.length !== q.data.length) continue;
     accumulate(f.data, rawToFloat(t, q.data as ArrayLike<number>), name, signal, noise);
   }
 }

@@ -59,7 +59,7 @@ export function decodeOutput(tensor: Tensor, bytes: Uint8Array): DecodedOutput {
 
 /** The float meaning of an output value computed by a reference. */
 export function rawToFloat(tensor: Tensor, data: ArrayLike<number>): Float32Array {
-  if (tensor.dtype !== 'int8') return Float32Array.from(data);
+  if (tensor.dtype !== 'int8' && tensor.dtype !== 'int16') return Float32Array.from(data);
   const { scale, zeroPoint } = scaleZeroOf(tensor);
   return Float32Array.from(data, (q) => dequantizeS8F32(q, scale, zeroPoint));
 }

@@ -82,6 +82,7 @@ export const INT8_OPS = [
   'QSoftmax',
   'QLut',
   'QResize',
+  'QRequantize',
   'Quantize',
   'Dequantize',
 ] as const;
@@ -117,6 +118,18 @@ export const INT8_PASSTHROUGH_OPS: ReadonlySet<string> = new Set([
   'GlobalMaxPool',
 ]);
 // (Resize and Upsample pass through in mode "nearest"; linear and cubic ones become QResize.)
+
+/** The passthrough operators that also run on int16 tensors (int16 activations, above); their output keeps the input's type. */
+export const INT16_PASSTHROUGH_OPS: ReadonlySet<string> = new Set([
+  'MaxPool',
+  'GlobalMaxPool',
+  'Reshape',
+  'Flatten',
+  'Squeeze',
+  'Unsqueeze',
+  'Identity',
+  'Dropout',
+]);
 
 /** Scale and zero point of a per-tensor quantized tensor. */
 export interface ScaleZero {

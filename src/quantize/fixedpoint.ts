@@ -26,6 +26,9 @@ const TWO_POW_32 = 4294967296;
 const TWO_POW_31 = 2147483648;
 const TWO_POW_30 = 1073741824;
 
+/** Limits of an int16 activation (src/ir/int8.ts, "int16 activations"). */
+export const INT16_MIN = -32768;
+export const INT16_MAX = 32767;
 /** eenn_clamp_s8: saturate an int32 to [-128, 127]. */
 export function clampS8(value: number): number {
   return value < -128 ? -128 : value > 127 ? 127 : value;
@@ -195,4 +198,43 @@ export function quantizeF32S8(value: number, scale: number, zeroPoint: number): 
 /** eenn_dequantize_s8_f32: scale * (q - zeroPoint) as one float32 multiply. `scale` must be a float32 value. */
 export function dequantizeS8F32(q: number, scale: number, zeroPoint: number): number {
   return Math.fround(scale * (q - zeroPoint));
+}
+
+/** Largest Q31 multiplier that arm_nn_requantize_s64 still rounds to Q15 (CMSIS-NN REDUCE_MULTIPLIER). */
+const REDUCE_MULTIPLIER_LIMIT = 0x7fff0000;
+/** The Q15 multiplier REDUCE_MULTIPLIER gives from the limit up: the largest int16. */
+const Q15_MAX = 0x7fff;
+const TWO_POW_15 = 32768;
+const TWO_POW_16 = 65536;
+/** Products below this magnitude are exact as doubles (2^53). */
+const EXACT_DOUBLE = 9007199254740992;
+/** Largest `shift` of an int16-input layer: arm_nn_requantize_s64 shifts right by 14 - shift. */
+export const REQUANTIZE_S64_MAX_SHIFT = 14;
+
+/**
+ * eenn_reduce_multiplier (CMSIS-NN REDUCE_MULTIPLIER): a Q31 multiplier rounded to the Q15 multiplier of
+ * arm_nn_requantize_s64, (multiplier + 2^15) >> 16, or 0x7FFF from 0x7FFF0000 up (where the sum would leave Q15).
+ */
+export function reduceMultiplier(multiplier: number): number {
+  return multiplier < REDUCE_MULTIPLIER_LIMIT ? Math.floor((multiplier + TWO_POW_15) / TWO_POW_16) : Q15_MAX;
+}
+
+/**
+ * eenn_requantize_s64 (CMSIS-NN arm_nn_requantize_s64 with the Q15 multiplier of reduceMultiplier): the output
+ * stage of an int16-input layer, ((acc * reduced) >> (14 - shift)) + 1) >> 1 with arithmetic shifts of 64-bit
+ * values (src/ir/int8.ts), i.e. acc * reduced / 2^(15 - shift) rounded half toward +infinity. `acc` is an exact
+ * integer (a 64-bit accumulator held in a double, |acc| <= 2^53), `shift` in [-31, 14].
+ *
+ * Exactness: when |acc * reduced| < 2^53 the double product is exact and flooring its quotient by a power of two
+ * is exact, so floor(p / 2^(14 - shift)) is the arithmetic shift; otherwise the product is taken in BigInt.
+ */
+export function requantizeS64(acc: number, multiplier: number, shift: number): number {
+  const reduced = reduceMultiplier(multiplier);
+  const rightShift = REQUANTIZE_S64_MAX_SHIFT - shift;
+  const product = acc * reduced;
+  if (product < EXACT_DOUBLE && product > -EXACT_DOUBLE) {
+    return Math.floor((Math.floor(product / 2 ** rightShift) + 1) / 2);
+  }
+  const shifted = (BigInt(acc) * BigInt(reduced)) >> BigInt(rightShift);
+  return Number((shifted + 1n) >> 1n);
 }

@@ -12,6 +12,7 @@ import { prepareGemm } from './int8/gemm.js';
 import type { Int8Kernel, PrepareKernel } from './int8/kernel.js';
 import { preparePassthrough } from './int8/passthrough.js';
 import { prepareAveragePool, prepareSoftmax } from './int8/pool.js';
+import { prepareRequantize } from './int8/requantize.js';
 import { prepareResize } from './int8/resize.js';
 
 export type Int8ReferenceOptions = RunNodesOptions;
@@ -26,6 +27,7 @@ const KERNELS: Record<Int8Op, PrepareKernel> = {
   QSoftmax: prepareSoftmax,
   QLut: prepareLut,
   QResize: prepareResize,
+  QRequantize: prepareRequantize,
   Quantize: prepareQuantize,
   Dequantize: prepareDequantize,
 };

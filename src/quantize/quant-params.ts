@@ -9,7 +9,7 @@
 
 import { EennError } from '../ir/diagnostics.js';
 import type { Range } from './calibrate.js';
-import { clampS8, INT32_MAX, INT32_MIN } from './fixedpoint.js';
+import { clampS8, INT16_MAX, INT16_MIN, INT32_MAX, INT32_MIN } from './fixedpoint.js';
 
 export const INT8_MIN = -128;
 export const INT8_MAX = 127;
@@ -50,6 +50,16 @@ export function chooseQuantParams(range: Range, tensor = 'activation'): Activati
   if (!(scale >= FLOAT32_MIN_NORMAL)) return { scale: 1, zeroPoint: 0 };
   const zeroPoint = clampS8(roundHalfAwayFromZero(INT8_MIN - min / scale));
   return { scale, zeroPoint };
+}
+
+/**
+ * Scale of an int16 activation over `range` (the CMSIS-NN s16 scheme, src/ir/int8.ts): symmetric, zero point 0,
+ * scale = max(|min|, |max|) / 32767 rounded to float32, q in [-32767, 32767]. A zero-width range gets scale 1.
+ */
+export function chooseQuantParamsS16(range: Range, tensor = 'activation'): ActivationQuant {
+  chooseQuantParams(range, tensor); // the same refusal of an unusable range
+  const scale = Math.fround(Math.max(Math.abs(range.min), Math.abs(range.max)) / INT16_MAX);
+  return scale >= FLOAT32_MIN_NORMAL ? { scale, zeroPoint: 0 } : { scale: 1, zeroPoint: 0 };
 }
 
 /** The real range an int8 tensor can hold: [scale (-128 - zp), scale (127 - zp)]. */
@@ -146,6 +156,24 @@ export function quantizeBias(bias: Float32Array, inputScale: number, weightScale
   return out;
 }
 
+/** Largest integer a Float64Array holds exactly (2^53 - 1): an int64 bias beyond it saturates. */
+const INT64_EXACT_MAX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * int64 bias of an int16-input layer (Float64Array of exact integers), scale inputScale * weightScales[c], q =
+ * round(b / scale) ties away from zero, saturated to +-(2^53 - 1). NaN or infinity throws E_DATA.
+ */
+export function quantizeBiasS64(bias: Float32Array, inputScale: number, weightScales: ArrayLike<number>, tensor = 'bias'): Float64Array {
+  assertFinite(bias, tensor);
+  const out = new Float64Array(bias.length);
+  for (let c = 0; c < bias.length; c++) {
+    const scale = inputScale * weightScales[weightScales.length === 1 ? 0 : c]!;
+    const v = roundHalfAwayFromZero(bias[c]! / scale);
+    out[c] = v > INT64_EXACT_MAX ? INT64_EXACT_MAX : v < -INT64_EXACT_MAX ? -INT64_EXACT_MAX : v;
+  }
+  return out;
+}
+
 /** A fused activation folded into an int8 output stage. */
 export type FusedActivation = { kind: 'none' } | { kind: 'relu' } | { kind: 'relu6' } | { kind: 'clip'; min: number; max: number };
 
@@ -154,6 +182,15 @@ export type FusedActivation = { kind: 'none' } | { kind: 'relu' } | { kind: 'rel
  * a bound b maps to zeroPoint + round(b / scale), intersected with [-128, 127].
  */
 export function activationRangeS8(activation: FusedActivation, q: ActivationQuant): { actMin: number; actMax: number } {
+  return activationRange(activation, q, INT8_MIN, INT8_MAX);
+}
+
+/** The int16 clamp of a fused activation: as activationRangeS8, intersected with [-32768, 32767]. */
+export function activationRangeS16(activation: FusedActivation, q: ActivationQuant): { actMin: number; actMax: number } {
+  return activationRange(activation, q, INT16_MIN, INT16_MAX);
+}
+
+function activationRange(activation: FusedActivation, q: ActivationQuant, typeMin: number, typeMax: number): { actMin: number; actMax: number } {
   const quantize = (real: number): number => q.zeroPoint + roundHalfAwayFromZero(real / q.scale);
   let low = -Infinity;
   let high = Infinity;
@@ -172,7 +209,7 @@ export function activationRangeS8(activation: FusedActivation, q: ActivationQuan
       high = activation.max;
       break;
   }
-  const actMin = Number.isFinite(low) ? Math.max(INT8_MIN, Math.min(INT8_MAX, quantize(low))) : INT8_MIN;
-  const actMax = Number.isFinite(high) ? Math.min(INT8_MAX, Math.max(actMin, quantize(high))) : INT8_MAX;
+  const actMin = Number.isFinite(low) ? Math.max(typeMin, Math.min(typeMax, quantize(low))) : typeMin;
+  const actMax = Number.isFinite(high) ? Math.min(typeMax, Math.max(actMin, quantize(high))) : typeMax;
   return { actMin, actMax };
 }

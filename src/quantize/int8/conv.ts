@@ -3,8 +3,11 @@
 // multiplies them with each group's packed weights (packed-gemm.ts); groups of fewer than 4 output channels
 // (depthwise) accumulate directly, tap by tap over the output rows. QConvTranspose scatters each input value.
 
-import type { Graph, Node } from '../../ir/graph.js';
+import type { Graph, Node, Tensor } from '../../ir/graph.js';
+import { prepareConvS16 } from './wide.js';
 import {
+  activationArray,
+  activationValue,
   constantInts,
   dimsOf,
   int8Value,
@@ -130,11 +133,14 @@ interface ConvSetup {
   stage: OutputStage;
   zpX: number;
   outDims: number[];
+  /** The output tensor (int8, or int16: QConv with an int16 output). */
+  y: Tensor;
 }
 
 export function prepareConv(node: Node, graph: Graph): Int8Kernel {
   const x = tensorOfNode(graph, node, node.inputs[0]!);
   const y = tensorOfNode(graph, node, node.outputs[0]!);
+  if (x.dtype === 'int16') return prepareConvS16(node, graph);
   const g = window2d(node, x, y);
   const group = intOf(node, 'group');
   const [batch, inC] = dimsOf(x) as [number, number];
@@ -155,6 +161,7 @@ export function prepareConv(node: Node, graph: Graph): Int8Kernel {
     stage: outputStageOf(graph, node, outC),
     zpX: zeroPointOf(x),
     outDims: dimsOf(y),
+    y,
   };
   // Groups of 4 output channels or more multiply gathered patches; smaller ones (depthwise) accumulate directly.
   // Two closures, so that the JIT specializes each on its own.
@@ -162,7 +169,7 @@ export function prepareConv(node: Node, graph: Graph): Int8Kernel {
 }
 
 function packedConvKernel(setup: ConvSetup): Int8Kernel {
-  const { g, batch, inC, outC, group, gIn, gOut, depth, bias, stage, zpX, outDims } = setup;
+  const { g, batch, inC, outC, group, gIn, gOut, depth, bias, stage, zpX, outDims, y } = setup;
   const packed: PackedWeights[] = [];
   for (let grp = 0; grp < group; grp++) packed.push(packWeights(setup.weights, grp * gOut * depth, gOut, depth));
   const rowTaps = tapRanges(g.outH, g.sH, g.padTop, g.kH, g.dH, 0, g.inH);
@@ -175,7 +182,7 @@ function packedConvKernel(setup: ConvSetup): Int8Kernel {
   const acc = new Int32Array(gOut * bandRows * g.outW);
   return ([input]) => {
     const xs = input!.data as Int8Array;
-    const out = new Int8Array(batch * outC * outPlane);
+    const out = activationArray(y, batch * outC * outPlane);
     for (let b = 0; b < batch; b++) {
       shiftInput(xs, b * inSize, zpX, shifted);
       for (let oy0 = 0; oy0 < g.outH; oy0 += bandRows) {
@@ -191,12 +198,12 @@ function packedConvKernel(setup: ConvSetup): Int8Kernel {
         }
       }
     }
-    return [int8Value(outDims, out)];
+    return [activationValue(outDims, out)];
   };
 }
 
 function directConvKernel(setup: ConvSetup): Int8Kernel {
-  const { g, batch, inC, outC, gIn, gOut, depth, weights, bias, stage, zpX, outDims } = setup;
+  const { g, batch, inC, outC, gIn, gOut, depth, weights, bias, stage, zpX, outDims, y } = setup;
   const tapRows = outputRanges(g.outH, g.sH, g.padTop, g.kH, g.dH, g.inH);
   const tapColumns = outputRanges(g.outW, g.sW, g.padLeft, g.kW, g.dW, g.inW);
   const inSize = inC * g.inH * g.inW;
@@ -205,7 +212,7 @@ function directConvKernel(setup: ConvSetup): Int8Kernel {
   const acc = new Int32Array(outPlane);
   return ([input]) => {
     const xs = input!.data as Int8Array;
-    const out = new Int8Array(batch * outC * outPlane);
+    const out = activationArray(y, batch * outC * outPlane);
     for (let b = 0; b < batch; b++) {
       shiftInput(xs, b * inSize, zpX, shifted);
       for (let m = 0; m < outC; m++) {
@@ -214,7 +221,7 @@ function directConvKernel(setup: ConvSetup): Int8Kernel {
         requantizeChannel(stage, m, bias[m]!, acc, 0, outPlane, out, (b * outC + m) * outPlane, 1);
       }
     }
-    return [int8Value(outDims, out)];
+    return [activationValue(outDims, out)];
   };
 }
 

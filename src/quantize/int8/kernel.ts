@@ -96,7 +96,7 @@ export function requantizeChannel(
   acc: Int32Array,
   accAt: number,
   count: number,
-  out: Int8Array,
+  out: Int8Array | Int16Array,
   outAt: number,
   outStep: number,
 ): void {
@@ -173,4 +173,14 @@ export function shiftInput(xs: Int8Array, from: number, zeroPoint: number, shift
 /** int8 Value of a given shape. */
 export function int8Value(shape: readonly number[], data: Int8Array): Value {
   return { shape: [...shape], dtype: 'int8', data };
+}
+
+/** The elements of a new int8 or int16 activation (the type of tensor `t`). */
+export function activationArray(t: Tensor, length: number): Int8Array | Int16Array {
+  return t.dtype === 'int16' ? new Int16Array(length) : new Int8Array(length);
+}
+
+/** int8 or int16 Value of a given shape (the type follows the array). */
+export function activationValue(shape: readonly number[], data: Int8Array | Int16Array): Value {
+  return { shape: [...shape], dtype: data instanceof Int16Array ? 'int16' : 'int8', data };
 }

@@ -7,9 +7,10 @@ import type { Graph, Node, Tensor } from '../../ir/graph.js';
 import { perTensorQuant, type ScaleZero } from '../../ir/int8.js';
 import { fixedOutputQuant } from '../fixed-ranges.js';
 import type { QuantOverrides } from '../overrides.js';
-import { chooseQuantParams } from '../quant-params.js';
+import { chooseQuantParams, chooseQuantParamsS16, representableRange } from '../quant-params.js';
 import type { QuantizeOptions } from '../quantize-graph.js';
 import { int8Node, type Int8Activation, type RewriteContext } from './context.js';
+import { addRequantize } from './requantize.js';
 
 export class Int8GraphBuilder implements RewriteContext {
   readonly overrides: QuantOverrides | undefined;
@@ -23,6 +24,8 @@ export class Int8GraphBuilder implements RewriteContext {
   /** Float tensor name -> the node of the float graph that computes it. */
   private readonly producers = new Map<string, Node>();
   private readonly io: 'int8' | 'float32';
+  /** Float tensor name -> the int8 copy of its int16 tensor, for readers without an int16 form. */
+  private readonly narrowed = new Map<string, Int8Activation>();
 
   constructor(
     readonly graph: Graph,
@@ -48,6 +51,15 @@ export class Int8GraphBuilder implements RewriteContext {
     return name;
   }
 
+  activationQuantS16(name: string): ScaleZero {
+    const range = this.options.ranges.get(name) ?? representableRange(this.activationQuant(name));
+    return chooseQuantParamsS16(range, name);
+  }
+
+  holdsInt16(name: string): boolean {
+    return (this.options.int16?.has(name) ?? false) && !this.graph.outputs.includes(name);
+  }
+
   activationQuant(name: string): ScaleZero {
     const own = this.options.overrides?.activations.get(name);
     if (own) return own;
@@ -61,15 +73,26 @@ export class Int8GraphBuilder implements RewriteContext {
     return chooseQuantParams(range, name);
   }
 
-  addActivation(name: string, shape: number[], q: ScaleZero): Tensor {
-    const t: Tensor = { name, shape: [...shape], dtype: 'int8', quant: perTensorQuant(q.scale, q.zeroPoint) };
+  addActivation(name: string, shape: number[], q: ScaleZero, dtype: 'int8' | 'int16' = 'int8'): Tensor {
+    const t: Tensor = { name, shape: [...shape], dtype, quant: perTensorQuant(q.scale, q.zeroPoint) };
     this.tensors.set(name, t);
     return t;
   }
 
   activation(node: Node, name: string): Int8Activation {
+    const held = this.wideActivation(node, name);
+    if (held.tensor.dtype === 'int8') return held;
+    let narrow = this.narrowed.get(name);
+    if (!narrow) {
+      narrow = addRequantize(this, `${name}_requantize`, held, this.freshName(`${name}_int8`), this.activationQuant(name), 'int8');
+      this.narrowed.set(name, narrow);
+    }
+    return narrow;
+  }
+
+  wideActivation(node: Node, name: string): Int8Activation {
     const t = this.tensors.get(this.int8Name.get(name) ?? name);
-    if (!t || t.dtype !== 'int8' || !t.quant) {
+    if (!t || (t.dtype !== 'int8' && t.dtype !== 'int16') || !t.quant) {
       throw nodeError('E_UNSUPPORTED', node, `input "${name}" is not an int8 activation (${this.floatTensor(name).dtype})`);
     }
     return { tensor: t, q: { scale: t.quant.scale[0]!, zeroPoint: t.quant.zeroPoint[0]! } };
@@ -129,8 +152,9 @@ export class Int8GraphBuilder implements RewriteContext {
 
   private finishOutput(name: string): string {
     const int8 = this.int8Name.get(name) ?? name;
-    const t = this.tensors.get(int8);
-    if (!t) throw new Error(`internal: output "${name}" was not quantized`);
+    const held = this.tensors.get(int8);
+    if (!held) throw new Error(`internal: output "${name}" was not quantized`);
+    const t = held.dtype === 'int16' ? this.narrowOutput(name, held) : held;
     if (this.io === 'int8' || t.dtype !== 'int8') return int8;
     // --io float32: the int8 tensor takes a new name, the float32 output keeps the model's.
     const renamed = this.freshName(`${name}_int8`);
@@ -143,5 +167,19 @@ export class Int8GraphBuilder implements RewriteContext {
     this.tensors.set(name, { name, shape: [...t.shape], dtype: 'float32' });
     this.nodes.push(int8Node('Dequantize', `${name}_dequantize`, [renamed], [name], {}));
     return name;
+  }
+
+  /** A model output held as int16 (after an int16 passthrough): it takes a new name and a QRequantize writes the int8 output. */
+  private narrowOutput(name: string, held: Tensor): Tensor {
+    const wide = this.freshName(`${held.name}_int16`);
+    this.tensors.delete(held.name);
+    const renamed = { ...held, name: wide };
+    this.tensors.set(wide, renamed);
+    for (const node of this.nodes) {
+      node.inputs = node.inputs.map((n) => (n === held.name ? wide : n));
+      node.outputs = node.outputs.map((n) => (n === held.name ? wide : n));
+    }
+    const from = { tensor: renamed, q: { scale: renamed.quant!.scale[0]!, zeroPoint: 0 } };
+    return addRequantize(this, `${name}_requantize`, from, held.name, this.activationQuant(name), 'int8').tensor;
   }
 }

@@ -7,7 +7,7 @@ import { INT8_DOMAIN, perTensorQuant, type ScaleZero } from '../../ir/int8.js';
 import type { QuantOverrides } from '../overrides.js';
 import { assertFinite } from '../quant-params.js';
 
-/** An int8 activation of the graph being built, with its scale and zero point. */
+/** An int8 activation (or, where the reader asked for either width, int16) of the graph being built, with its scale and zero point. */
 export interface Int8Activation {
   tensor: Tensor;
   q: ScaleZero;
@@ -24,10 +24,19 @@ export interface RewriteContext {
   freshName(base: string): string;
   /** Scale and zero point of a float activation: the model's own, else a fixed one for its producer (fixed-ranges.ts), else from its calibrated range. */
   activationQuant(name: string): ScaleZero;
-  /** Adds an int8 activation tensor with a per-tensor scale and zero point. */
-  addActivation(name: string, shape: number[], q: ScaleZero): Tensor;
-  /** The int8 tensor that holds float activation `name` (E_UNSUPPORTED when there is none). */
+  /** Scale of float activation `name` as an int16 tensor: symmetric over its calibrated range (chooseQuantParamsS16). */
+  activationQuantS16(name: string): ScaleZero;
+  /** Adds an int8 (or int16) activation tensor with a per-tensor scale and zero point. */
+  addActivation(name: string, shape: number[], q: ScaleZero, dtype?: 'int8' | 'int16'): Tensor;
+  /**
+   * The int8 tensor that holds float activation `name` (E_UNSUPPORTED when there is none); an int16 one is read
+   * through a QRequantize to int8, added once per tensor.
+   */
   activation(node: Node, name: string): Int8Activation;
+  /** The int8 or int16 tensor that holds float activation `name`, for a reader with an int16 form. */
+  wideActivation(node: Node, name: string): Int8Activation;
+  /** Whether float activation `name` is to be held as int16 (QuantizeOptions.int16; never a model output). */
+  holdsInt16(name: string): boolean;
   /** Adds a constant under a fresh name based on `name`; returns the name it got. */
   addConstant(name: string, t: Tensor): string;
   /** A constant input passed through unchanged (shapes, indices, axes). */

@@ -1,5 +1,6 @@
 // Conv and ConvTranspose become QConv and QConvTranspose (src/ir/int8.ts; int8 reference in ../int8/conv.ts):
-// per-output-channel weights, an int32 bias, the window as attributes and a fused Relu or Clip as the clamp.
+// per-output-channel weights, an int32 bias, the window as attributes and a fused Relu or Clip as the clamp. A QConv
+// reads and writes int16 where the tensors are held so (int64 bias for an int16 input); QConvTranspose is int8 only.
 
 import { nodeError } from '../../ir/diagnostics.js';
 import type { Node } from '../../ir/graph.js';
@@ -20,7 +21,7 @@ function windowAttrs(g: WindowGeometry): Node['attrs'] {
 }
 
 export function conv(ctx: RewriteContext, node: Node): void {
-  const x = ctx.activation(node, node.inputs[0]!);
+  const x = ctx.wideActivation(node, node.inputs[0]!);
   const wName = node.inputs[1]!;
   const wTensor = ctx.floatTensor(wName);
   const spatial = x.tensor.shape.length - 2;
@@ -29,13 +30,13 @@ export function conv(ctx: RewriteContext, node: Node): void {
   const group = attrInt(node, 'group', 1);
   const geometry = forwardWindow(node, x.tensor.shape.slice(2), wTensor.shape.slice(2));
   const w = channelWeights(node, wName, wData, wTensor.shape, 0, ctx.overrides?.weights.get(wName));
-  const out = outputStage(ctx, node);
-  const bias = addBias(ctx, node, node.inputs[2] || undefined, wTensor.shape[0]!, x.q.scale, w);
+  const out = outputStage(ctx, node, true);
+  const bias = addBias(ctx, node, node.inputs[2] || undefined, wTensor.shape[0]!, x, w);
   ctx.addNode(
     int8Node('QConv', node.name, [x.tensor.name, addWeights(ctx, wName, wTensor.shape, w), bias], [out.name], {
       ...windowAttrs(geometry),
       group,
-      ...requantAttrs(x.q.scale, w, out.q.scale, node),
+      ...requantAttrs(x, w, out.q.scale, node),
       act_min: out.actMin,
       act_max: out.actMax,
     }),
@@ -55,13 +56,13 @@ export function convTranspose(ctx: RewriteContext, node: Node): void {
   const w = channelWeights(node, wName, wData, wTensor.shape, 1, ctx.overrides?.weights.get(wName));
   const out = outputStage(ctx, node);
   const outputPadding = (node.attrs['output_padding'] as number[] | undefined) ?? new Array<number>(spatial).fill(0);
-  const bias = addBias(ctx, node, node.inputs[2] || undefined, wTensor.shape[1]!, x.q.scale, w);
+  const bias = addBias(ctx, node, node.inputs[2] || undefined, wTensor.shape[1]!, x, w);
   ctx.addNode(
     int8Node('QConvTranspose', node.name, [x.tensor.name, addWeights(ctx, wName, wTensor.shape, w), bias], [out.name], {
       ...windowAttrs(geometry),
       group,
       output_padding: [...outputPadding],
-      ...requantAttrs(x.q.scale, w, out.q.scale, node),
+      ...requantAttrs(x, w, out.q.scale, node),
       act_min: out.actMin,
       act_max: out.actMax,
     }),

@@ -1,6 +1,6 @@
 // Gemm and MatMul with a constant 2-D weight become QGemm (src/ir/int8.ts; int8 reference in ../int8/gemm.ts): a
 // fully connected layer with [N, K] per-row weights (alpha folded in), an int32 bias (beta folded in) and a fused
-// Relu or Clip as the clamp.
+// Relu or Clip as the clamp; int16 in and out where the tensors are held so (int64 bias for an int16 input).
 
 import { nodeError } from '../../ir/diagnostics.js';
 import type { Node } from '../../ir/graph.js';
@@ -23,15 +23,15 @@ function fullyConnected(
   bias?: Float32Array,
   own?: PerChannelWeights,
 ): void {
-  const x = ctx.activation(node, xName);
+  const x = ctx.wideActivation(node, xName);
   if (x.tensor.shape[x.tensor.shape.length - 1] !== k)
     throw nodeError('E_UNSUPPORTED', node, `int8 fully connected needs the input's last axis to be K = ${k}`);
   const w = channelWeights(node, wName, wNK, [n, k], 0, own);
-  const out = outputStage(ctx, node);
-  const biasName = addBias(ctx, node, bias ? `${node.name}_bias` : undefined, n, x.q.scale, w, bias ?? new Float32Array(n));
+  const out = outputStage(ctx, node, true);
+  const biasName = addBias(ctx, node, bias ? `${node.name}_bias` : undefined, n, x, w, bias ?? new Float32Array(n));
   ctx.addNode(
     int8Node('QGemm', node.name, [x.tensor.name, addWeights(ctx, wName, [n, k], w), biasName], [out.name], {
-      ...requantAttrs(x.q.scale, w, out.q.scale, node),
+      ...requantAttrs(x, w, out.q.scale, node),
       act_min: out.actMin,
       act_max: out.actMax,
     }),

@@ -1,11 +1,11 @@
 // Operators that only move or select values (INT8_PASSTHROUGH_OPS of src/ir/int8.ts; int8 reference in
 // ../int8/passthrough.ts) stay as they are on int8 tensors with their input's scale and zero point. Concat
 // requantizes its inputs to its output's scale; Pad pads with the quantized pad value (real zero: the zero point).
-// A Resize that interpolates goes to resize.ts.
+// A Resize that interpolates goes to resize.ts. INT16_PASSTHROUGH_OPS keep an int16 input int16.
 
 import { nodeError } from '../../ir/diagnostics.js';
 import type { Node } from '../../ir/graph.js';
-import type { ScaleZero } from '../../ir/int8.js';
+import { INT16_PASSTHROUGH_OPS, type ScaleZero } from '../../ir/int8.js';
 import { attrFloat, attrString, numbersOf } from '../../ops/attrs.js';
 import { quantizeF32S8 } from '../fixedpoint.js';
 import { addInt8Constant, constantFloats, type RewriteContext } from './context.js';
@@ -20,9 +20,16 @@ export function passthrough(ctx: RewriteContext, node: Node): void {
     throw nodeError('E_UNSUPPORTED', node, 'int8 MaxPool does not produce Indices');
   let q: ScaleZero;
   let inputs: string[];
+  let dtype: 'int8' | 'int16' = 'int8';
   if (node.op === 'Concat') {
     q = ctx.activationQuant(node.outputs[0]!);
     inputs = node.inputs.map((n) => (ctx.floatTensor(n).data ? concatConstant(ctx, node, n, q) : requantizedTo(ctx, node, n, q)));
+  } else if (INT16_PASSTHROUGH_OPS.has(node.op) && activations.length === 1) {
+    // One activation input, which these operators read as int16 where it is held so.
+    const x = ctx.wideActivation(node, activations[0]!);
+    q = x.q;
+    dtype = x.tensor.dtype === 'int16' ? 'int16' : 'int8';
+    inputs = node.inputs.map((n) => (n === activations[0] ? x.tensor.name : ctx.keepConstant(n)));
   } else {
     q = ctx.activation(node, activations[0]!).q;
     inputs = node.inputs.map((n, index) => {
@@ -43,7 +50,7 @@ export function passthrough(ctx: RewriteContext, node: Node): void {
   }
   const outputs = node.outputs.map((o) => {
     if (o === '') return o;
-    ctx.addActivation(o, ctx.floatTensor(o).shape, q);
+    ctx.addActivation(o, ctx.floatTensor(o).shape, q, dtype);
     return o;
   });
   ctx.addNode({ ...node, inputs, outputs, attrs });

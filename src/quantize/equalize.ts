@@ -43,8 +43,6 @@ interface LayerPair {
   between: string[];
   /** Per channel i of the first layer's output: the offsets of its weights in the first layer's weights. */
   rows: Int32Array[];
-  /** Per channel i: the offset of its bias in the first layer's bias, or -1 when the layer has none. */
-  biasIndex: (channel: number) => number;
   /** Per channel i: the offsets of the second layer's weights that read channel i. */
   columns: Int32Array[];
 }
@@ -87,8 +85,7 @@ function balance(pairs: readonly LayerPair[], weights: Map<string, Float32Array>
         const s = Math.sqrt(r1 / r2); // sqrt(r1 r2) / r2: both ranges become sqrt(r1 r2)
         multiply(w1, row, 1 / s);
         multiply(w2, column, s);
-        const b = pair.biasIndex(i);
-        if (b1 && b >= 0) b1[b] = b1[b]! / s;
+        if (b1) b1[i] = b1[i]! / s; // one bias per output channel (hasChannelBias)
         largest = Math.max(largest, Math.abs(Math.log(s)));
       });
     }
@@ -158,8 +155,7 @@ function findPairs(graph: Graph): LayerPair[] {
   for (const first of graph.nodes) {
     const rows = layerRows(graph, first);
     if (!rows) continue;
-    const biasIndex = layerBiasIndex(graph, first, rows.length);
-    if (!biasIndex) continue;
+    if (!hasChannelBias(graph, first, rows.length)) continue;
     const between: string[] = [];
     let tensor = first.outputs[0]!;
     let spread = 1; // columns of the second layer per channel of the first (after a Flatten)
@@ -171,7 +167,7 @@ function findPairs(graph: Graph): LayerPair[] {
       between.push(tensor);
       if (LAYER_OPS.has(reader.op)) {
         const columns = layerColumns(graph, reader, rows.length, spread);
-        if (columns) pairs.push({ first, second: reader, between, rows, biasIndex, columns });
+        if (columns) pairs.push({ first, second: reader, between, rows, columns });
         break;
       }
       const out = reader.outputs.filter((o) => o !== '');
@@ -225,15 +221,14 @@ function layerRows(graph: Graph, node: Node): Int32Array[] | undefined {
 }
 
 /**
- * Where the bias of each output channel lies (-1: the layer has no bias); undefined when the bias is not one value
- * per channel (a Gemm's C broadcast from a scalar or given per row), which a channel scale cannot follow.
+ * Whether the layer's bias, if it has one, is one constant per output channel (bias[i] for channel i), which a
+ * channel scale can follow; a Gemm's C broadcast from a scalar or given per row cannot.
  */
-function layerBiasIndex(graph: Graph, node: Node, channels: number): ((channel: number) => number) | undefined {
+function hasChannelBias(graph: Graph, node: Node, channels: number): boolean {
   const name = node.inputs[2];
-  if (!name) return () => -1;
+  if (!name) return true;
   const bias = constantOf(graph, name);
-  if (!bias || sizeOf(bias.shape) !== channels || bias.shape.at(-1) !== channels) return undefined;
-  return (channel) => channel;
+  return bias !== undefined && sizeOf(bias.shape) === channels && bias.shape.at(-1) === channels;
 }
 
 /**

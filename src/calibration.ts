@@ -9,7 +9,17 @@ import { runReference } from './frontend/index.js';
 import { EennError } from './ir/diagnostics.js';
 import type { Graph } from './ir/graph.js';
 import type { Value } from './ops/types.js';
-import { createObserver, type ObserverOptions, type ObserverState, type Range, type RangeObserver } from './quantize/calibrate.js';
+import {
+  CALIBRATION_METHODS,
+  MethodsObserver,
+  createObserver,
+  type ObserverOptions,
+  type ObserverState,
+  type Range,
+  type RangeObserver,
+} from './quantize/calibrate.js';
+import { fixedOutputQuant } from './quantize/fixed-ranges.js';
+import { chooseMethod, type MethodChoice } from './quantize/method-choice.js';
 
 export interface CalibrationOptions extends ObserverOptions {
   /** Called after each sample with (done, total), for a progress line. */
@@ -38,15 +48,53 @@ export interface WorkerJob {
  * sample, of the single model input's shape).
  */
 export async function calibrate(graph: Graph, samples: readonly Float32Array[], options: CalibrationOptions): Promise<Map<string, Range>> {
-  checkCalibration(graph, samples);
-  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.floor(samples.length / MIN_SAMPLES_PER_WORKER)));
-  const observers =
-    workers === 1
-      ? observeSamples(graph, samples, options, (done) => options.onProgress?.(done, samples.length))
-      : await observeInWorkers(graph, samples, options, workers);
+  const observers = await observeAll(graph, samples, options);
   const ranges = new Map<string, Range>();
   for (const [name, observer] of observers) ranges.set(name, observer.range());
   return ranges;
+}
+
+/** Which calibration method suits each activation, from one pass that keeps what every method needs. */
+export interface MethodComparison {
+  /** The tensors whose range comes from calibration, in the order the float reference wrote them. */
+  choices: MethodChoice[];
+  /** Tensors whose range is the same whatever the method (a Sigmoid or Relu6 output, a scale the model states). */
+  fixed: string[];
+}
+
+/**
+ * Calibrate `graph` over `samples` once with every method (`options.method` being the one the build used) and say,
+ * for each activation, which method's range expects the least int8 error (src/quantize/method-choice.ts).
+ * `stated`: tensors whose scale the model states itself (they take no calibrated range).
+ */
+export async function compareCalibrationMethods(
+  graph: Graph,
+  samples: readonly Float32Array[],
+  options: CalibrationOptions,
+  stated: ReadonlySet<string> = new Set(),
+): Promise<MethodComparison> {
+  const observers = await observeAll(graph, samples, { ...options, compareMethods: true });
+  const producers = new Map(graph.nodes.flatMap((node) => node.outputs.map((output) => [output, node] as const)));
+  const comparison: MethodComparison = { choices: [], fixed: [] };
+  for (const [name, observer] of observers) {
+    if (!(observer instanceof MethodsObserver)) throw new Error(`internal: tensor "${name}" was observed for one method only`);
+    const choice = chooseMethod(observer, options.method);
+    const producer = producers.get(name);
+    const quants = producer && CALIBRATION_METHODS.map((method) => fixedOutputQuant(graph, producer, choice.ranges[method]));
+    const sameForAll = quants?.every((q) => q && q.scale === quants[0]!.scale && q.zeroPoint === quants[0]!.zeroPoint);
+    if (stated.has(name) || sameForAll) comparison.fixed.push(name);
+    else comparison.choices.push(choice);
+  }
+  return comparison;
+}
+
+/** Observe every float activation of `graph` over `samples`, in this thread or split over worker threads. */
+async function observeAll(graph: Graph, samples: readonly Float32Array[], options: CalibrationOptions): Promise<Map<string, RangeObserver>> {
+  checkCalibration(graph, samples);
+  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.floor(samples.length / MIN_SAMPLES_PER_WORKER)));
+  return workers === 1
+    ? observeSamples(graph, samples, options, (done) => options.onProgress?.(done, samples.length))
+    : await observeInWorkers(graph, samples, options, workers);
 }
 
 function checkCalibration(graph: Graph, samples: readonly Float32Array[]): void {
@@ -100,6 +148,7 @@ async function observeInWorkers(
     percentile: options.percentile,
     bins: options.bins,
     quantizedBins: options.quantizedBins,
+    compareMethods: options.compareMethods,
   };
   const chunk = Math.ceil(samples.length / count);
   const progress = new Array<number>(count).fill(0);

@@ -34,6 +34,11 @@ export interface ObserverOptions {
   bins?: number;
   /** entropy: the levels the reference distribution is quantized to; default 128 (int8, one side). */
   quantizedBins?: number;
+  /**
+   * Keep what all three methods need (MethodsObserver), so that their ranges can be compared after one pass; the
+   * range given is still `method`'s.
+   */
+  compareMethods?: boolean;
 }
 
 /** What an observer has seen, as plain data (a worker thread posts it back; the parent merges it). */
@@ -42,6 +47,8 @@ export interface ObserverState {
   max: number;
   count: number;
   histogram?: HistogramState;
+  /** MethodsObserver: its histogram of |x| (`histogram` is the signed one). */
+  magnitudeHistogram?: HistogramState;
 }
 
 export interface HistogramState {
@@ -68,6 +75,7 @@ export const DEFAULT_QUANTIZED_BINS = 128;
 
 /** An observer for `tensor` with the given method. */
 export function createObserver(tensor: string, options: ObserverOptions = { method: 'minmax' }): RangeObserver {
+  if (options.compareMethods) return new MethodsObserver(tensor, options);
   switch (options.method) {
     case 'minmax':
       return new MinMaxObserver(tensor);
@@ -314,34 +322,42 @@ export class PercentileObserver extends HistogramObserver {
   readonly percentile: number;
 
   constructor(tensor: string, percentile = DEFAULT_PERCENTILE, bins = DEFAULT_HISTOGRAM_BINS) {
-    if (!(percentile > 0 && percentile <= 100)) {
-      throw new EennError({
-        code: 'E_USAGE',
-        message: `percentile must be in (0, 100], got ${percentile}`,
-        hint: 'give a percentile above 0 and at most 100, e.g. 99.99',
-      });
-    }
+    checkPercentile(percentile);
     super(tensor, bins, true);
     this.percentile = percentile;
   }
 
   range(): Range {
-    const observed = this.minMax.range();
-    const h = this.histogram;
-    if (h.limit === 0) return observed;
-    const total = h.total;
-    const cut = ((100 - this.percentile) / 200) * total;
-    let cumulative = 0;
-    let left = 0;
-    while (left < h.bins - 1 && cumulative + h.counts[left]! < cut) cumulative += h.counts[left++]!;
-    cumulative = 0;
-    let right = 0;
-    while (right < h.bins - 1 && cumulative + h.counts[right]! < total - cut) cumulative += h.counts[right++]!;
-    return {
-      min: Math.max(observed.min, Math.min(h.edge(left), observed.max)),
-      max: Math.min(observed.max, Math.max(h.edge(right + 1), observed.min)),
-    };
+    return percentileRange(this.histogram, this.minMax.range(), this.percentile);
   }
+}
+
+/** Throws E_USAGE unless `percentile` is in (0, 100]. */
+function checkPercentile(percentile: number): void {
+  if (!(percentile > 0 && percentile <= 100)) {
+    throw new EennError({
+      code: 'E_USAGE',
+      message: `percentile must be in (0, 100], got ${percentile}`,
+      hint: 'give a percentile above 0 and at most 100, e.g. 99.99',
+    });
+  }
+}
+
+/** The percentile range (see PercentileObserver) of signed histogram `h` whose data spans `observed`. */
+export function percentileRange(h: Histogram, observed: Range, percentile: number): Range {
+  if (h.limit === 0) return observed;
+  const total = h.total;
+  const cut = ((100 - percentile) / 200) * total;
+  let cumulative = 0;
+  let left = 0;
+  while (left < h.bins - 1 && cumulative + h.counts[left]! < cut) cumulative += h.counts[left++]!;
+  cumulative = 0;
+  let right = 0;
+  while (right < h.bins - 1 && cumulative + h.counts[right]! < total - cut) cumulative += h.counts[right++]!;
+  return {
+    min: Math.max(observed.min, Math.min(h.edge(left), observed.max)),
+    max: Math.min(observed.max, Math.max(h.edge(right + 1), observed.min)),
+  };
 }
 
 /**
@@ -365,22 +381,91 @@ export class EntropyObserver extends HistogramObserver {
 
   /** The |x| threshold T chosen by the KL search; the largest |x| when there is too little resolution to search. */
   threshold(): number {
-    const h = this.histogram;
-    if (h.limit === 0) return 0;
-    // A tensor that is never negative (a ReLU output) gets all 255 asymmetric int8 steps over [0, T], not 128.
-    // Its first bin (the zeros that are most of a ReLU output) says nothing about where to clip, and would dominate
-    // the divergence: it is left out of the search.
-    const nonNegative = this.minMax.range().min >= 0;
-    const counts = nonNegative ? Float64Array.from(h.counts, (c, i) => (i === 0 ? 0 : c)) : h.counts;
-    const t = klThreshold(counts, nonNegative ? 2 * this.quantizedBins : this.quantizedBins);
-    if (t === undefined) return h.limit;
-    return h.edge(guardedThresholdBins(h, this.minMax.range(), t));
+    return entropyThreshold(this.histogram, this.minMax.range(), this.quantizedBins);
   }
 
   range(): Range {
+    return entropyRange(this.histogram, this.minMax.range(), this.quantizedBins);
+  }
+}
+
+/** The |x| threshold T of the entropy method (see EntropyObserver) over |x| histogram `h` of data spanning `observed`. */
+export function entropyThreshold(h: Histogram, observed: Range, quantizedBins: number): number {
+  if (h.limit === 0) return 0;
+  // A tensor that is never negative (a ReLU output) gets all 255 asymmetric int8 steps over [0, T], not 128.
+  // Its first bin (the zeros that are most of a ReLU output) says nothing about where to clip, and would dominate
+  // the divergence: it is left out of the search.
+  const nonNegative = observed.min >= 0;
+  const counts = nonNegative ? Float64Array.from(h.counts, (c, i) => (i === 0 ? 0 : c)) : h.counts;
+  const t = klThreshold(counts, nonNegative ? 2 * quantizedBins : quantizedBins);
+  if (t === undefined) return h.limit;
+  return h.edge(guardedThresholdBins(h, observed, t));
+}
+
+/** The entropy range: the `observed` range clipped to [-T, T], T from entropyThreshold. */
+export function entropyRange(h: Histogram, observed: Range, quantizedBins: number): Range {
+  const t = entropyThreshold(h, observed, quantizedBins);
+  return { min: Math.max(observed.min, -t), max: Math.min(observed.max, t) };
+}
+
+/** Every calibration method, in the order reports list them. */
+export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'entropy'];
+
+/**
+ * An observer that keeps what every method needs from one pass over the calibration data: the observed range, a
+ * signed histogram (percentile) and a histogram of |x| (entropy). It gives each method's range, exactly what that
+ * method's own observer would give, and `range()` gives the range of `options.method`.
+ */
+export class MethodsObserver implements RangeObserver {
+  private readonly minMax: MinMaxObserver;
+  /** The signed histogram (percentile's), over which the ranges' expected errors compare. */
+  readonly signed: Histogram;
+  private readonly magnitude: Histogram;
+
+  constructor(
+    readonly tensor: string,
+    private readonly options: ObserverOptions,
+  ) {
+    const bins = options.bins ?? DEFAULT_HISTOGRAM_BINS;
+    this.minMax = new MinMaxObserver(tensor);
+    this.signed = new Histogram(bins, true);
+    this.magnitude = new Histogram(bins, false);
+    checkPercentile(options.percentile ?? DEFAULT_PERCENTILE);
+  }
+
+  observe(batch: Float32Array): void {
+    this.minMax.observe(batch);
+    this.signed.add(batch);
+    this.magnitude.add(batch);
+  }
+
+  state(): ObserverState {
+    return { ...this.minMax.state(), histogram: this.signed.state(), magnitudeHistogram: this.magnitude.state() };
+  }
+
+  merge(state: ObserverState): void {
+    this.minMax.merge(state);
+    if (state.histogram) this.signed.merge(state.histogram);
+    if (state.magnitudeHistogram) this.magnitude.merge(state.magnitudeHistogram);
+  }
+
+  /** The observed range (minmax's); throws E_DATA when no batch was observed. */
+  observed(): Range {
+    return this.minMax.range();
+  }
+
+  /** The range each method gives. */
+  ranges(): Record<CalibrationMethod, Range> {
     const observed = this.minMax.range();
-    const t = this.threshold();
-    return { min: Math.max(observed.min, -t), max: Math.min(observed.max, t) };
+    return {
+      minmax: observed,
+      percentile: percentileRange(this.signed, observed, this.options.percentile ?? DEFAULT_PERCENTILE),
+      entropy: entropyRange(this.magnitude, observed, this.options.quantizedBins ?? DEFAULT_QUANTIZED_BINS),
+    };
+  }
+
+  range(): Range {
+    return this.ranges()[this.options.method];
   }
 }
 
@@ -413,9 +498,40 @@ export function expectedClipError(h: Histogram, observed: Range, threshold: numb
     const count = h.counts[j]!;
     if (count === 0) continue;
     const center = (j + 0.5) * width;
-    error += count * (center <= threshold ? Math.min(rounding, center * center) : (center - threshold) ** 2);
+    error += count * valueError(center, -threshold, threshold, rounding);
   }
   return error;
+}
+
+/**
+ * Expected squared error of quantizing the data in signed histogram `h` (data spanning `observed`) to int8 over
+ * `range`, by the same model as expectedClipError: values inside cost the rounding noise of a uniform step (or
+ * their own square near 0), values outside their distance to the range squared. Values stand at their bin's center,
+ * held within `observed` (the bins at the ends hold no value beyond it). Any range can be compared this way: an
+ * asymmetric percentile cut as well as a symmetric threshold.
+ */
+export function expectedRangeError(h: Histogram, observed: Range, range: Range): number {
+  if (!h.signed) throw new Error('internal: expectedRangeError needs a signed histogram');
+  const lo = Math.min(0, range.min);
+  const hi = Math.max(0, range.max);
+  const step = (hi - lo) / INT8_STEPS;
+  const rounding = (step * step) / 12;
+  const width = h.binWidth;
+  let error = 0;
+  for (let j = 0; j < h.bins; j++) {
+    const count = h.counts[j]!;
+    if (count === 0) continue;
+    const center = Math.min(observed.max, Math.max(observed.min, -h.limit + (j + 0.5) * width));
+    error += count * valueError(center, range.min, range.max, rounding);
+  }
+  return error;
+}
+
+/** Squared error of a value x quantized over [lo, hi] with rounding noise `rounding`: see expectedClipError. */
+function valueError(x: number, lo: number, hi: number, rounding: number): number {
+  if (x > hi) return (x - hi) ** 2;
+  if (x < lo) return (lo - x) ** 2;
+  return Math.min(rounding, x * x);
 }
 
 /**

@@ -27,8 +27,9 @@ export interface PostTrainingResult {
   /** The quantized graph (src/ir/int8.ts). */
   graph: Graph;
   /**
-   * The float graph it was quantized from: the imported one, or its equalized form (tensors whose values
-   * equalization changed are renamed, so a comparison by name never pairs different quantities).
+   * The float graph the int8 graph approximates: the imported one, or its equalized form (tensors whose values
+   * equalization changed are renamed, so a comparison by name never pairs different quantities); never the
+   * bias-corrected form, whose outputs are shifted on purpose.
    */
   floatGraph: Graph;
   /** What each technique did, one line each, for the build's notes. */
@@ -60,6 +61,8 @@ export async function postTrainingQuantize(
     for (const [name, w] of rounded.weights) weights.set(name, w);
     notes.push(...rounded.notes);
   }
+  // The float model the int8 graph stands for: bias correction changes what is quantized, not what it approximates.
+  const reference = graph;
   if (techniques.biasCorrection) {
     const corrected = correctBias(graph, samples, weights, ranges);
     graph = corrected.graph;
@@ -72,5 +75,5 @@ export async function postTrainingQuantize(
     int16 = selected.tensors;
     notes.push(...selected.notes);
   }
-  return { graph: quantizeGraph(graph, { ranges, overrides: quantOverrides, io, int16 }), floatGraph: graph, notes };
+  return { graph: quantizeGraph(graph, { ranges, overrides: quantOverrides, io, int16 }), floatGraph: reference, notes };
 }

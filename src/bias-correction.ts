@@ -52,6 +52,8 @@ export function correctBias(
   const plural = shifts.size === 1 ? 'layer' : 'layers';
   return {
     graph: withCorrectedBiases(graph, shifts),
-    notes: [`int8: bias correction on ${shifts.size} ${plural} (largest shift ${largest.steps.toFixed(NOTE_DECIMALS)} output steps, in ${largest.node})`],
+    notes: [
+      `int8: bias correction on ${shifts.size} ${plural} (largest shift ${largest.steps.toFixed(NOTE_DECIMALS)} output steps, in ${largest.node})`,
+    ],
   };
 }

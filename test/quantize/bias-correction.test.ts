@@ -9,13 +9,7 @@ import { inferGraphShapes } from '../../src/frontend/shapes.js';
 import type { AttrValue, Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { postTrainingQuantize } from '../../src/post-training.js';
-import {
-  BIAS_CORRECTION_SAMPLES,
-  biasCorrectionSamples,
-  correctableLayers,
-  expectedShift,
-  WindowMean,
-} from '../../src/quantize/bias-correction.js';
+import { BIAS_CORRECTION_SAMPLES, biasCorrectionSamples, correctableLayers, expectedShift, WindowMean } from '../../src/quantize/bias-correction.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { noOverrides } from '../../src/quantize/overrides.js';
 import { quantizeWeightsPerChannel, WEIGHT_MAX, type PerChannelWeights } from '../../src/quantize/quant-params.js';
@@ -39,7 +33,7 @@ function justBelowHalfStep(rows: number, taps: number, seed: number): Float32Arr
   return Float32Array.from({ length: rows * taps }, (_, i) => {
     if (i % taps === 0) return 1;
     const q = Math.round(ints[i]! * 100);
-    const fraction = 0.4 + 0.09 * ((i * 7) % 10) / 10; // 0.40 .. 0.49 of a step
+    const fraction = 0.4 + (0.09 * ((i * 7) % 10)) / 10; // 0.40 .. 0.49 of a step
     return (q + fraction) / WEIGHT_MAX;
   });
 }
@@ -133,7 +127,12 @@ describe('bias correction', () => {
 
   const convCases: { name: string; x: number[]; w: number[]; attrs: Record<string, AttrValue> }[] = [
     { name: '2-D, pads 1', x: [2, 3, 5, 5], w: [4, 3, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
-    { name: '2-D, stride 2, dilation 2, uneven pads', x: [1, 2, 7, 6], w: [3, 2, 3, 2], attrs: { pads: [2, 0, 1, 1], strides: [2, 2], dilations: [2, 2] } },
+    {
+      name: '2-D, stride 2, dilation 2, uneven pads',
+      x: [1, 2, 7, 6],
+      w: [3, 2, 3, 2],
+      attrs: { pads: [2, 0, 1, 1], strides: [2, 2], dilations: [2, 2] },
+    },
     { name: '2-D, group 2', x: [1, 4, 4, 4], w: [6, 2, 3, 3], attrs: { pads: [1, 1, 1, 1], group: 2 } },
     { name: 'depthwise, SAME_UPPER, stride 2', x: [1, 3, 6, 5], w: [3, 1, 3, 3], attrs: { group: 3, auto_pad: 'SAME_UPPER', strides: [2, 2] } },
     { name: '1-D, pads 2, stride 3', x: [1, 2, 11], w: [3, 2, 4], attrs: { pads: [2, 1], strides: [3] } },
@@ -161,12 +160,18 @@ describe('bias correction', () => {
         nodes: [['Conv', ['x', 'w'], ['y'], c.attrs, 'conv']],
         outputs: ['y'],
       });
-      const want = channelMeans(samples.map((data) => runReference(errorGraph, { x: { shape: c.x, dtype: 'float32', data } })['y']!), c.w[0]!);
+      const want = channelMeans(
+        samples.map((data) => runReference(errorGraph, { x: { shape: c.x, dtype: 'float32', data } })['y']!),
+        c.w[0]!,
+      );
       const scale = Math.max(...Array.from(want, Math.abs));
       shift.forEach((s, m) => expect(Math.abs(s - want[m]!)).toBeLessThan(1e-5 * scale));
 
       // The per-channel mean of the input alone (padding ignored) would be wrong by far more than that.
-      const perChannel = channelMeans(samples.map((data) => ({ shape: c.x, dtype: 'float32', data })), c.x[1]!);
+      const perChannel = channelMeans(
+        samples.map((data) => ({ shape: c.x, dtype: 'float32', data })),
+        c.x[1]!,
+      );
       const group = (c.attrs['group'] as number | undefined) ?? 1;
       const kernel = size(c.w.slice(2));
       const channelsPerGroup = c.x[1]! / group;

@@ -39,7 +39,12 @@ function fullyConnected(
 }
 
 /** The model's own int8 weights of a [K, N] matrix, transposed to the [N, K] rows of a fully connected layer. */
-function transposedOverride(weights: ReadonlyMap<string, PerChannelWeights> | undefined, name: string, k: number, n: number): PerChannelWeights | undefined {
+function transposedOverride(
+  weights: ReadonlyMap<string, PerChannelWeights> | undefined,
+  name: string,
+  k: number,
+  n: number,
+): PerChannelWeights | undefined {
   const own = weights?.get(name);
   if (!own || own.q.length !== n * k) return undefined;
   if (own.scales.length !== 1 && (own.axis !== 1 || own.scales.length !== n)) return undefined;

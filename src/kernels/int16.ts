@@ -1,9 +1,10 @@
 // Contracts of the kernels of int16 activations (templates/c/kernels/eenn_kernels_s16.h): the layers with an int16
-// input or output (QConv of any group, QGemm), QRequantize, and max pooling of int16 tensors. None takes a scratch,
-// none writes over its input, and their calls always run whole (no tiler).
+// input or output (QConv of any group, QGemm), QRequantize, and max pooling of int16 tensors. Only the convolutions
+// take a scratch (one window's column), none writes over its input, and their calls always run whole (no tiler).
 
-import { isDefaultDomain, type Graph, type Node } from '../ir/graph.js';
+import { isDefaultDomain, sizeOf, type Graph, type Node } from '../ir/graph.js';
 import { INT8_DOMAIN } from '../ir/int8.js';
+import { attrInt } from '../ops/attrs.js';
 import { NOTHING_OPTIONAL, PIXELS_TILE, windowRowsTile, type KernelContract } from './contract.js';
 
 /** True when an input or output activation of `node` (a constant aside) is int16. */
@@ -24,15 +25,41 @@ export function isInt16Layer(graph: Graph, node: Node): boolean {
 
 const SEPARATE = { overlap: 'separate', rule: 'the output never overlaps the input' } as const;
 
-/** eenn_conv2d_s16, eenn_conv2d_s16_s8, eenn_conv2d_s8_s16: one general loop nest, no scratch. */
+/** EENN_CONV_S16_SCRATCH_BYTES(depth): the int16 column of one output pixel's window. */
+export function convS16ScratchBytes(depth: number): number {
+  return 2 * depth;
+}
+
+/**
+ * The scratch of an int16 QConv (isInt16Layer): the column of (C_in / group) * kernel values of one output pixel;
+ * 0 for any other node and for an empty output.
+ */
+export function int16ConvScratchBytes(graph: Graph, node: Node): number {
+  if (node.op !== 'QConv' || !isInt16Layer(graph, node)) return 0;
+  const x = graph.tensors.get(node.inputs[0] ?? '');
+  const w = graph.tensors.get(node.inputs[1] ?? '');
+  const y = graph.tensors.get(node.outputs[0] ?? '');
+  if (!x || !w || !y || sizeOf(y.shape) === 0 || w.shape.length !== x.shape.length) return 0;
+  return convS16ScratchBytes((x.shape[1]! / attrInt(node, 'group', 1)) * sizeOf(w.shape.slice(2)));
+}
+
+/**
+ * eenn_conv2d_s16, eenn_conv2d_s16_s8, eenn_conv2d_s8_s16: one loop nest, the window of each output pixel gathered
+ * into the scratch (int16ConvScratchBytes) or, without one, read in place.
+ */
 export const CONV_S16: KernelContract = {
   kernels: ['eenn_conv2d_s16', 'eenn_conv2d_s16_s8', 'eenn_conv2d_s8_s16'],
   header: 'eenn_kernels_s16.h',
   computes: (graph, node) => node.op === 'QConv' && isInt16Layer(graph, node),
-  scratchBytes: () => 0,
-  aliasing: SEPARATE,
+  scratchBytes: int16ConvScratchBytes,
+  aliasing: { overlap: 'separate', rule: 'the output never overlaps the input or the scratch' },
   tiles: [windowRowsTile('every input channel of the group')],
-  ...NOTHING_OPTIONAL,
+  switches: [],
+  switchesOf: () => [],
+  checksOf(args, scratchBytes) {
+    const depth = ((args.int('in_c') ?? 0) / (args.int('groups') ?? 1)) * (args.int('kernel_h') ?? 1) * (args.int('kernel_w') ?? 1);
+    return scratchBytes === undefined ? [] : [{ expr: `EENN_CONV_S16_SCRATCH_BYTES(${depth}) <= ${scratchBytes}`, what: `scratch of ${args.call.fn}` }];
+  },
 };
 
 /** eenn_fc_s16, eenn_fc_s16_s8, eenn_fc_s8_s16: weights [out_features, in_features] as ONNX stores them. */

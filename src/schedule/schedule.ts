@@ -11,6 +11,7 @@ import { attrInt } from '../ops/attrs.js';
 import { blockPlanesBytes, CONV_POOL_BLOCK, fusedBlockBytes } from '../kernels/conv-block.js';
 import { isPoolFusableConv } from '../kernels/conv-f32.js';
 import { int8ConvScratchBytes, isInt8BlockwiseConv } from '../kernels/conv-s8.js';
+import { int16ConvScratchBytes } from '../kernels/int16.js';
 import { int8DepthwiseScratchBytes, isInt8Depthwise } from '../kernels/depthwise-s8.js';
 import { convPairScratchBytes, replayBands, rowWindowOf, type ConvPair, type PlannedConvPair } from './conv-pair.js';
 import { nodeSegments } from './exits.js';
@@ -341,8 +342,8 @@ export function buildSteps(graph: Graph, options: ScheduleOptions = {}): Step[] 
     if ((pool || residual) && conv?.dtype === 'int8') step.blockChannels = Math.min(block, conv.shape[1]!);
     // The int8 depthwise kernel always works through a ring of padded input rows.
     if (isInt8Depthwise(graph, node)) step.scratchBytes = int8DepthwiseScratchBytes(graph, node);
-    // The int8 convolution kernels gather im2col columns into a scratch; in a fused step, after the block planes.
-    const columns = options.int8DirectConvs?.has(node.name) && !step.blockChannels ? 0 : int8ConvScratchBytes(graph, node);
+    // The int8 and int16 convolution kernels gather im2col columns into a scratch; in a fused step, after the block planes.
+    const columns = options.int8DirectConvs?.has(node.name) && !step.blockChannels ? 0 : int8ConvScratchBytes(graph, node) || int16ConvScratchBytes(graph, node);
     if (columns > 0) {
       step.scratchBytes = (step.blockChannels ? fusedBlockBytes(conv!, step.blockChannels) : 0) + columns;
     }

@@ -1,5 +1,5 @@
 // The kernels of int16 activations (eenn_conv_s16.c, eenn_fc_s16.c, eenn_requantize_s16.c, eenn_pool_s16.c,
-// eenn_layout_s16.c) in one graph that reaches each of them: convolutions int8 -> int16, int16 -> int16 (depthwise,
+// eenn_layout_s16.c) in one graph that reaches each of them, the convolutions with and without their scratch: convolutions int8 -> int16, int16 -> int16 (depthwise,
 // grouped, strided, dilated, padded, 1-D) and int16 -> int8; fully connected layers of each pair of types;
 // requantization int8 -> int16 -> int16 -> int8; max pooling and moves of int16 tensors. Built for the host,
 // Armv6-M, Armv7E-M and Armv8.1-M, every output must equal the plain model of the specified arithmetic
@@ -8,6 +8,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Graph, Tensor } from '../../src/ir/graph.js';
+import { planMemory } from '../../src/schedule/memory-plan.js';
 import { loadTarget } from '../../src/target/target.js';
 import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
 import { Random } from '../quantize/random.js';
@@ -99,6 +100,17 @@ describe('int16 kernels against the plain model of the int16 arithmetic', () => 
       for (const fn of ['eenn_conv2d_s16(', 'eenn_conv2d_s16_s8(', 'eenn_conv2d_s8_s16(', 'eenn_fc_s16(', 'eenn_fc_s16_s8(', 'eenn_fc_s8_s16(']) expect(model).toContain(fn);
       for (const fn of ['eenn_requantize_s8_s16(', 'eenn_requantize_s16_s8(', 'eenn_requantize_s16(', 'eenn_max_pool2d_s16(', 'eenn_global_max_pool_s16(']) expect(model).toContain(fn);
       expect(model).toMatch(/static const int64_t \w+\[\d+\]/);
+      expect(model).not.toMatch(/\/\* scratch\s+\*\/ NULL/);
+      checkOutputs(run);
+    }, 180_000);
+  }
+
+  for (const targetName of ['host', 'cortex-m0plus']) {
+    it(`${targetName}: without the column scratch (NULL), every layer bit-exact`, async () => {
+      const plan = planMemory(graph);
+      for (const step of plan.steps) delete step.scratchBytes;
+      const run = await runInt8Model(graph, inputs, loadTarget(targetName), `${work}/${targetName}-direct`, plan);
+      expect(run.emitted.files.get('model.c')).toMatch(/\/\* scratch\s+\*\/ NULL/);
       checkOutputs(run);
     }, 180_000);
   }

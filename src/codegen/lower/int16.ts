@@ -7,7 +7,8 @@ import { sizeOf, type DType, type Tensor } from '../../ir/graph.js';
 import { intAttr, intsAttr } from '../../ir/int8.js';
 import { attrInt } from '../../ops/attrs.js';
 import { forwardWindow } from '../../ops/spatial.js';
-import { constArg, intArg, nullArg, tensorArg, type KernelArg, type KernelCall } from '../../kernels/call.js';
+import { constArg, intArg, nullArg, scratchArg, tensorArg, type KernelArg, type KernelCall } from '../../kernels/call.js';
+import { int16ConvScratchBytes } from '../../kernels/int16.js';
 import { to2d } from '../../kernels/window.js';
 import type { LoweredStep, LowerContext } from '../kernel-call.js';
 import { input, unsupported } from './common.js';
@@ -96,6 +97,12 @@ function layerTypes(ctx: LowerContext): { x: Tensor; w: Tensor; xType: 'int8' | 
   return { x, w, xType, yType };
 }
 
+/** The step's scratch when it holds one window's column (int16ConvScratchBytes), else NULL: the kernel reads in place. */
+function columnScratch(ctx: LowerContext): KernelArg {
+  const bytes = int16ConvScratchBytes(ctx.graph, ctx.node);
+  return bytes > 0 && (ctx.step.scratchBytes ?? 0) >= bytes ? scratchArg('scratch') : nullArg('scratch');
+}
+
 /** QConv with an int16 input or output (any group, 1-D or 2-D). */
 export function lowerInt16Conv(ctx: LowerContext): LoweredStep {
   const { x, w, xType, yType } = layerTypes(ctx);
@@ -118,6 +125,7 @@ export function lowerInt16Conv(ctx: LowerContext): LoweredStep {
               tensorArg('weights', w.name),
               biasArg(ctx, outC, wide),
               tensorArg('output', ctx.result.name),
+              columnScratch(ctx),
               ...convShapeArgs(x.shape[0]!, x.shape[1]!, outC, group, window),
               ...offsetArgs(x, ctx.result),
               ...requantization(ctx, outC, wide),

@@ -1,17 +1,12 @@
 /*
  * eenn_conv_s16.c - convolutions of the int16 activations (eenn_kernels_s16.h): int16 input to int16 or int8
  * output (int64 accumulator, eenn_requantize_s64), and int8 input to int16 output (int32 accumulator,
- * eenn_requantize). One general loop nest each: any groups, stride, dilation and padding; each output pixel first
- * finds its in-bounds taps, so that the multiply loops test no bounds (padded taps add nothing).
+ * eenn_requantize). One loop nest for both: any groups, stride, dilation and padding. Each output pixel first finds
+ * its in-bounds taps; with a scratch it gathers its window of a group's channels into an int16 column (0 for padded
+ * taps) once, then takes one plain dot product per output channel; without one (NULL) each output channel reads
+ * the window in place.
  */
 #include "eenn_kernels_s16.h"
-
-/** The output's element type: int16 or int8. */
-typedef enum
-{
-    EENN_OUT_S16,
-    EENN_OUT_S8
-} eenn_out_width;
 
 /* The taps [*first, *end) of a window axis whose tap k reads origin + k * dilation, that fall inside [0, size). */
 static inline void eenn_window_taps_s16(int32_t origin, int32_t size, int32_t kernel, int32_t dilation, int32_t *first,
@@ -44,61 +39,148 @@ static inline eenn_taps_s16 eenn_pixel_taps_s16(int32_t iy0, int32_t ix0, int32_
     return taps;
 }
 
-/* The sum of x * w over the in-bounds taps of one output of int16 input (without the bias). */
-static int64_t eenn_conv_taps_s16(const int16_t *group_input, const int8_t *row, int32_t group_in,
-                                  int32_t in_h, int32_t in_w, int32_t kernel_h, int32_t kernel_w,
-                                  int32_t iy0, int32_t ix0, int32_t dilation_h, int32_t dilation_w, eenn_taps_s16 t)
+/** Products of an int16 and an int8 value summed in int32 at most this many at a time: |x * w| <= 2^22, so the
+    partial sum stays within 2^30 before it joins the int64 accumulator. */
+#define EENN_S16_PARTIAL_TAPS 256
+
+/* sum x[i] * w[i] over `depth` values, exact in int64. */
+static int64_t eenn_dot_s16_s8(const int16_t *x, const int8_t *w, int32_t depth)
 {
     int64_t acc = 0;
-    for (int32_t c = 0; c < group_in; c++) {
-        const int16_t *channel = group_input + c * in_h * in_w;
+    while (depth > 0) {
+        const int32_t n = depth < EENN_S16_PARTIAL_TAPS ? depth : EENN_S16_PARTIAL_TAPS;
+        int32_t partial = 0;
+        int32_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            partial += x[i] * w[i] + x[i + 1] * w[i + 1] + x[i + 2] * w[i + 2] + x[i + 3] * w[i + 3];
+        }
+        for (; i < n; i++) {
+            partial += x[i] * w[i];
+        }
+        acc += partial;
+        x += n;
+        w += n;
+        depth -= n;
+    }
+    return acc;
+}
+
+/* The input of a convolution: int16 values, or int8 values plus input_offset (one of the two pointers is NULL). */
+typedef struct
+{
+    const int16_t *s16;
+    const int8_t *s8;
+    int32_t offset;
+} eenn_conv_input_s16;
+
+/* Value i of the input, widened (int8 values with the input offset added). */
+static inline int32_t eenn_input_value_s16(eenn_conv_input_s16 in, int32_t i)
+{
+    return in.s16 != NULL ? in.s16[i] : in.s8[i] + in.offset;
+}
+
+/* Gathers the window (taps t, at iy0, ix0) of channels [first, first + count) into `column` in weight-row order:
+   count * kernel_h * kernel_w values, 0 for each padded tap. */
+static void eenn_gather_column_s16(eenn_conv_input_s16 in, int16_t *column, int32_t first, int32_t count,
+                                   int32_t in_h, int32_t in_w, int32_t kernel_h, int32_t kernel_w,
+                                   int32_t iy0, int32_t ix0, int32_t dilation_h, int32_t dilation_w, eenn_taps_s16 t)
+{
+    for (int32_t c = 0; c < count; c++) {
+        const int32_t plane = (first + c) * in_h * in_w;
+        for (int32_t ky = 0; ky < kernel_h; ky++) {
+            const int32_t line = plane + (iy0 + ky * dilation_h) * in_w + ix0;
+            for (int32_t kx = 0; kx < kernel_w; kx++) {
+                const int inside = ky >= t.ky0 && ky < t.ky1 && kx >= t.kx0 && kx < t.kx1;
+                *column++ = (int16_t)(inside ? eenn_input_value_s16(in, line + kx * dilation_w) : 0);
+            }
+        }
+    }
+}
+
+/* The sum of x * w over the in-bounds taps of channels [first, first + count) of one window, read in place. */
+static int64_t eenn_window_dot_s16(eenn_conv_input_s16 in, const int8_t *row, int32_t first, int32_t count,
+                                   int32_t in_h, int32_t in_w, int32_t kernel_h, int32_t kernel_w,
+                                   int32_t iy0, int32_t ix0, int32_t dilation_h, int32_t dilation_w, eenn_taps_s16 t)
+{
+    int64_t acc = 0;
+    for (int32_t c = 0; c < count; c++) {
+        const int32_t plane = (first + c) * in_h * in_w;
         const int8_t *taps = row + c * kernel_h * kernel_w;
         for (int32_t ky = t.ky0; ky < t.ky1; ky++) {
-            const int16_t *x = channel + (iy0 + ky * dilation_h) * in_w + ix0 + t.kx0 * dilation_w;
-            const int8_t *w = taps + ky * kernel_w + t.kx0;
+            const int32_t line = plane + (iy0 + ky * dilation_h) * in_w + ix0;
             for (int32_t kx = t.kx0; kx < t.kx1; kx++) {
-                acc += (int32_t)*x * (int32_t)*w++;
-                x += dilation_w;
+                acc += eenn_input_value_s16(in, line + kx * dilation_w) * taps[ky * kernel_w + kx];
             }
         }
     }
     return acc;
 }
 
-/* eenn_conv2d_s16 and eenn_conv2d_s16_s8: `output` holds int16 or int8 values as `width` says. */
-static void eenn_conv2d_s16_any(const int16_t *input, const int8_t *weights, const int64_t *bias, void *output,
-                                eenn_out_width width, int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
+/* The output stage: how the accumulator of channel m becomes an int16 or int8 output. */
+typedef struct
+{
+    int16_t *s16;
+    int8_t *s8;
+    int wide_input; /* 1: eenn_requantize_s64 (int16 input); 0: eenn_requantize (int8 input) */
+    int32_t offset;
+    const int32_t *multiplier;
+    const int32_t *shift;
+    int32_t act_min, act_max;
+} eenn_conv_output_s16;
+
+/* Requantize, offset, clamp and store the accumulator of channel m at output element `at`. */
+static inline void eenn_store_s16(const eenn_conv_output_s16 *out, int64_t acc, int32_t m, int32_t at)
+{
+    int64_t y;
+    if (out->wide_input) {
+        y = eenn_requantize_s64(acc, out->multiplier[m], out->shift[m]) + out->offset;
+    } else {
+        y = eenn_requantize((int32_t)acc, out->multiplier[m], out->shift[m]) + out->offset;
+    }
+    y = y < out->act_min ? out->act_min : y > out->act_max ? out->act_max : y;
+    if (out->s16 != NULL) {
+        out->s16[at] = (int16_t)y;
+    } else {
+        out->s8[at] = (int8_t)y;
+    }
+}
+
+/* Every convolution of this file: bias int64 (int16 input) or int32 (int8 input), one of them NULL or both. */
+static void eenn_conv2d_any_s16(eenn_conv_input_s16 in, const int8_t *weights, const int64_t *bias64,
+                                const int32_t *bias32, const eenn_conv_output_s16 *out, void *scratch,
+                                int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
                                 int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
                                 int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
-                                int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w,
-                                int32_t output_offset, const int32_t *output_multiplier, const int32_t *output_shift,
-                                int32_t act_min, int32_t act_max)
+                                int32_t pad_top, int32_t pad_left, int32_t dilation_h, int32_t dilation_w)
 {
     const int32_t group_in = in_c / groups;
     const int32_t group_out = out_c / groups;
-    const int32_t in_plane = in_h * in_w;
+    const int32_t depth = group_in * kernel_h * kernel_w;
     const int32_t out_plane = out_h * out_w;
-    int16_t *out16 = (int16_t *)output;
-    int8_t *out8 = (int8_t *)output;
-    int32_t at = 0;
+    int16_t *column = (int16_t *)scratch;
     for (int32_t n = 0; n < batches; n++) {
-        const int16_t *image = input + n * in_c * in_plane;
-        for (int32_t m = 0; m < out_c; m++) {
-            const int16_t *group_input = image + (m / group_out) * group_in * in_plane;
-            const int8_t *row = weights + m * group_in * kernel_h * kernel_w;
-            const int64_t b = bias != NULL ? bias[m] : 0;
-            for (int32_t p = 0; p < out_plane; p++, at++) {
+        eenn_conv_input_s16 image = in;
+        if (in.s16 != NULL) {
+            image.s16 += n * in_c * in_h * in_w;
+        } else {
+            image.s8 += n * in_c * in_h * in_w;
+        }
+        for (int32_t g = 0; g < groups; g++) {
+            for (int32_t p = 0; p < out_plane; p++) {
                 const int32_t iy0 = (p / out_w) * stride_h - pad_top;
                 const int32_t ix0 = (p % out_w) * stride_w - pad_left;
                 const eenn_taps_s16 t = eenn_pixel_taps_s16(iy0, ix0, in_h, in_w, kernel_h, kernel_w, dilation_h, dilation_w);
-                const int64_t acc = b + eenn_conv_taps_s16(group_input, row, group_in, in_h, in_w, kernel_h, kernel_w,
-                                                           iy0, ix0, dilation_h, dilation_w, t);
-                int64_t y = eenn_requantize_s64(acc, output_multiplier[m], output_shift[m]) + output_offset;
-                y = y < act_min ? act_min : y > act_max ? act_max : y;
-                if (width == EENN_OUT_S16) {
-                    out16[at] = (int16_t)y;
-                } else {
-                    out8[at] = (int8_t)y;
+                if (column != NULL) {
+                    eenn_gather_column_s16(image, column, g * group_in, group_in, in_h, in_w, kernel_h, kernel_w, iy0, ix0,
+                                           dilation_h, dilation_w, t);
+                }
+                for (int32_t m = g * group_out; m < (g + 1) * group_out; m++) {
+                    const int8_t *row = weights + m * depth;
+                    int64_t acc = bias64 != NULL ? bias64[m] : bias32 != NULL ? bias32[m] : 0;
+                    acc += column != NULL ? eenn_dot_s16_s8(column, row, depth)
+                                          : eenn_window_dot_s16(image, row, g * group_in, group_in, in_h, in_w, kernel_h,
+                                                                kernel_w, iy0, ix0, dilation_h, dilation_w, t);
+                    eenn_store_s16(out, acc, m, (n * out_c + m) * out_plane + p);
                 }
             }
         }
@@ -106,7 +188,7 @@ static void eenn_conv2d_s16_any(const int16_t *input, const int8_t *weights, con
 }
 
 void eenn_conv2d_s16(const int16_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                     const int64_t *EENN_RESTRICT bias, int16_t *EENN_RESTRICT output,
+                     const int64_t *EENN_RESTRICT bias, int16_t *EENN_RESTRICT output, void *EENN_RESTRICT scratch,
                      int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
                      int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
                      int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
@@ -114,13 +196,14 @@ void eenn_conv2d_s16(const int16_t *EENN_RESTRICT input, const int8_t *EENN_REST
                      const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
                      int32_t act_min, int32_t act_max)
 {
-    eenn_conv2d_s16_any(input, weights, bias, output, EENN_OUT_S16, batches, in_c, in_h, in_w, out_c, out_h, out_w,
-                        groups, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w, 0,
-                        output_multiplier, output_shift, act_min, act_max);
+    const eenn_conv_input_s16 in = {input, NULL, 0};
+    const eenn_conv_output_s16 out = {output, NULL, 1, 0, output_multiplier, output_shift, act_min, act_max};
+    eenn_conv2d_any_s16(in, weights, bias, NULL, &out, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups,
+                        kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w);
 }
 
 void eenn_conv2d_s16_s8(const int16_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                        const int64_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
+                        const int64_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output, void *EENN_RESTRICT scratch,
                         int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
                         int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
                         int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
@@ -129,13 +212,14 @@ void eenn_conv2d_s16_s8(const int16_t *EENN_RESTRICT input, const int8_t *EENN_R
                         const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
                         int32_t act_min, int32_t act_max)
 {
-    eenn_conv2d_s16_any(input, weights, bias, output, EENN_OUT_S8, batches, in_c, in_h, in_w, out_c, out_h, out_w,
-                        groups, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w,
-                        output_offset, output_multiplier, output_shift, act_min, act_max);
+    const eenn_conv_input_s16 in = {input, NULL, 0};
+    const eenn_conv_output_s16 out = {NULL, output, 1, output_offset, output_multiplier, output_shift, act_min, act_max};
+    eenn_conv2d_any_s16(in, weights, bias, NULL, &out, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups,
+                        kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w);
 }
 
 void eenn_conv2d_s8_s16(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                        const int32_t *EENN_RESTRICT bias, int16_t *EENN_RESTRICT output,
+                        const int32_t *EENN_RESTRICT bias, int16_t *EENN_RESTRICT output, void *EENN_RESTRICT scratch,
                         int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
                         int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
                         int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
@@ -144,35 +228,8 @@ void eenn_conv2d_s8_s16(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RE
                         const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
                         int32_t act_min, int32_t act_max)
 {
-    const int32_t group_in = in_c / groups;
-    const int32_t group_out = out_c / groups;
-    const int32_t in_plane = in_h * in_w;
-    const int32_t out_plane = out_h * out_w;
-    for (int32_t n = 0; n < batches; n++) {
-        const int8_t *image = input + n * in_c * in_plane;
-        for (int32_t m = 0; m < out_c; m++) {
-            const int8_t *group_input = image + (m / group_out) * group_in * in_plane;
-            const int8_t *row = weights + m * group_in * kernel_h * kernel_w;
-            for (int32_t p = 0; p < out_plane; p++) {
-                const int32_t iy0 = (p / out_w) * stride_h - pad_top;
-                const int32_t ix0 = (p % out_w) * stride_w - pad_left;
-                const eenn_taps_s16 t = eenn_pixel_taps_s16(iy0, ix0, in_h, in_w, kernel_h, kernel_w, dilation_h, dilation_w);
-                int32_t acc = bias != NULL ? bias[m] : 0;
-                for (int32_t c = 0; c < group_in; c++) {
-                    const int8_t *channel = group_input + c * in_plane;
-                    const int8_t *taps = row + c * kernel_h * kernel_w;
-                    for (int32_t ky = t.ky0; ky < t.ky1; ky++) {
-                        const int8_t *x = channel + (iy0 + ky * dilation_h) * in_w + ix0 + t.kx0 * dilation_w;
-                        const int8_t *w = taps + ky * kernel_w + t.kx0;
-                        for (int32_t kx = t.kx0; kx < t.kx1; kx++) {
-                            acc += ((int32_t)*x + input_offset) * *w++;
-                            x += dilation_w;
-                        }
-                    }
-                }
-                const int32_t y = eenn_requantize(acc, output_multiplier[m], output_shift[m]);
-                output[(n * out_c + m) * out_plane + p] = (int16_t)eenn_clamp_s32(y, act_min, act_max);
-            }
-        }
-    }
+    const eenn_conv_input_s16 in = {NULL, input, input_offset};
+    const eenn_conv_output_s16 out = {output, NULL, 0, 0, output_multiplier, output_shift, act_min, act_max};
+    eenn_conv2d_any_s16(in, weights, NULL, bias, &out, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups,
+                        kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w);
 }

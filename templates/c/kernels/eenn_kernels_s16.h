@@ -10,9 +10,9 @@
  * the int8 arithmetic (int32 accumulator and bias, eenn_requantize) with output zero point 0 and an int16 clamp.
  * Each kernel's formula is the int8 dialect's (src/ir/int8.ts, "int16 activations").
  *
- * Paths: every kernel here has one general loop, exact on every core. A product of an int16 value and an int8
- * weight fits an int32 (|p| <= 2^22); it is added into the int64 accumulator (one SMLAL on Armv7-M and Armv8-M,
- * a multiply and a 64-bit add on Armv6-M). Padded taps add nothing.
+ * Paths: every kernel here has one general loop nest, exact on every core; a convolution given a scratch gathers
+ * each output pixel's window once and takes plain dot products. Products of an int16 value and an int8 weight
+ * (|p| <= 2^22) are summed in int32 256 at a time, then in the int64 accumulator. Padded taps add nothing.
  *
  * Parameters, besides those of eenn_kernels_s8.h:
  *   bias (int16 input)  int64 per output channel, or NULL
@@ -27,7 +27,10 @@
 /* ---------------------------------------------------------------------------------------------------------- */
 /* Convolution (eenn_conv_s16.c): any groups (depthwise too), stride, dilation and padding; 1-D as a height of 1.
    Input [batches, in_c, in_h, in_w], weights [out_c, in_c / groups, kernel_h, kernel_w] (ONNX, not packed),
-   output [batches, out_c, out_h, out_w]. The output never overlaps the input.                                 */
+   output [batches, out_c, out_h, out_w]. The output never overlaps the input or the scratch. scratch: the int16
+   column of one output pixel's window, EENN_CONV_S16_SCRATCH_BYTES(depth) for depth = in_c / groups * kernel_h *
+   kernel_w, 2-byte aligned; or NULL, and each output channel reads the window in place (slower).               */
+#define EENN_CONV_S16_SCRATCH_BYTES(depth) (2 * (depth))
 /* ---------------------------------------------------------------------------------------------------------- */
 
 /**
@@ -35,7 +38,7 @@
  * act_min, act_max).
  */
 void eenn_conv2d_s16(const int16_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                     const int64_t *EENN_RESTRICT bias, int16_t *EENN_RESTRICT output,
+                     const int64_t *EENN_RESTRICT bias, int16_t *EENN_RESTRICT output, void *EENN_RESTRICT scratch,
                      int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
                      int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
                      int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
@@ -45,7 +48,7 @@ void eenn_conv2d_s16(const int16_t *EENN_RESTRICT input, const int8_t *EENN_REST
 
 /** int16 input, int8 output: as eenn_conv2d_s16, plus output_offset (the int8 output's zero point) before the clamp. */
 void eenn_conv2d_s16_s8(const int16_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                        const int64_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
+                        const int64_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output, void *EENN_RESTRICT scratch,
                         int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
                         int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
                         int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,
@@ -59,7 +62,7 @@ void eenn_conv2d_s16_s8(const int16_t *EENN_RESTRICT input, const int8_t *EENN_R
  * shift[m]), act_min, act_max), int32 accumulator and bias (or NULL).
  */
 void eenn_conv2d_s8_s16(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
-                        const int32_t *EENN_RESTRICT bias, int16_t *EENN_RESTRICT output,
+                        const int32_t *EENN_RESTRICT bias, int16_t *EENN_RESTRICT output, void *EENN_RESTRICT scratch,
                         int32_t batches, int32_t in_c, int32_t in_h, int32_t in_w,
                         int32_t out_c, int32_t out_h, int32_t out_w, int32_t groups,
                         int32_t kernel_h, int32_t kernel_w, int32_t stride_h, int32_t stride_w,

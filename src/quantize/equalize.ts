@@ -51,7 +51,11 @@ interface LayerPair {
   columns: Int32Array[];
 }
 
-/** `graph` with its Conv -> ReLU -> Conv chains equalized; what was done, one line each. */
+/**
+ * `graph` with its Conv -> ReLU -> Conv chains equalized (the same function in float; new constants, and the
+ * activations between each pair renamed `<name>_equalized`), or `graph` itself where no pair qualifies; what was
+ * done, one line each. `graph` is not changed.
+ */
 export function equalizeGraph(graph: Graph): { graph: Graph; notes: string[] } {
   const pairs = findPairs(graph);
   if (pairs.length === 0) {

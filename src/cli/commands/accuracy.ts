@@ -1,6 +1,8 @@
 // `eennc accuracy MODEL.onnx --calib C --data D --labels L`: what int8 costs. Top-1 of the float reference and of
 // the int8 reference on a labelled set, and the error of every int8 tensor (SQNR in dB), worst layers first. With
 // early exits: top-1 taking them and with --no-exits, and the per-exit table (--target adds measured instructions).
+// With calibration data, each tensor's "best range": the calibration method (minmax, percentile, entropy) whose
+// range expects the least int8 error on that data, and the top-1 of the method best on the most tensors.
 
 import type { Command } from 'commander';
 import { readLabels, type RawLabelDType } from '../../data/index.js';
@@ -27,6 +29,10 @@ import {
 import { loadInputs } from '../execute.js';
 import { LABELS_DTYPE_HELP, collectInputShape, numberOption, parseCount, parseLabelsDType } from '../options.js';
 import { countSteps } from '../../util/progress.js';
+import type { MethodComparison } from '../../calibration.js';
+import type { CalibrationMethod, Range } from '../../quantize/calibrate.js';
+import { formatChoice, summarizeChoices, type MethodChoice, type MethodSummary } from '../../quantize/method-choice.js';
+import type { CalibrationSource } from '../../compile.js';
 
 interface AccuracyOptions extends CalibrationOptions, SampleOptions, ExitCommandOptions {
   target?: string;
@@ -91,16 +97,86 @@ export function register(program: Command): void {
       output: finalOutput(imported.graph, exitOptions),
       onProgress: countSteps(log, 'evaluating', 'samples'),
     });
+    const calibration = calibrationFrom(options);
+    const methods =
+      calibration && imported.graph.inputs.length === 1
+        ? await compareMethods(imported.graph, int8Graph, calibration, overrides.activations, async (winner) => {
+            log(`note: quantizing again with ${winner}, the method best on the most tensors, for its top-1`);
+            const other = await quantizeModel(imported.graph, {
+              model,
+              calibration: { ...calibration, method: winner },
+              io: options.io,
+              onProgress: log,
+              overrides,
+            });
+            const otherGraph = exits ? inFile(model, () => attachExits(other, exits)) : other;
+            return evaluateAccuracy(floatGraph, otherGraph, inputs, labels, { sqnrSamples: 0, output: finalOutput(imported.graph, exitOptions) })
+              .int8Top1;
+          })
+        : undefined;
     const instructions = report.exits && options.target !== undefined ? await measureOnTarget(model, options) : undefined;
     const table = report.exits ? exitTableOfReport(int8Graph, report.exits, instructions) : undefined;
     if (options.json) {
-      process.stdout.write(
-        JSON.stringify({ ...accuracyJson(report), ...(report.exits && table ? exitsJson(report.exits, table) : {}) }, null, 2) + '\n',
-      );
+      const document = {
+        ...accuracyJson(report, methods),
+        ...(methods ? { calibration_methods: methodsJson(methods) } : {}),
+        ...(report.exits && table ? exitsJson(report.exits, table) : {}),
+      };
+      process.stdout.write(JSON.stringify(document, null, 2) + '\n');
       return;
     }
-    process.stdout.write(formatAccuracy(report) + (report.exits && table ? formatExits(report.exits, table) : ''));
+    process.stdout.write(
+      formatAccuracy(report, methods) +
+        (methods ? formatMethodSummary(methods, report.int8Top1) : '') +
+        (report.exits && table ? formatExits(report.exits, table) : ''),
+    );
   });
+}
+
+/** What the calibration methods would make of the model: per tensor (by name), over all, and the winner's top-1. */
+interface MethodsReport {
+  comparison: MethodComparison;
+  byTensor: Map<string, MethodChoice>;
+  summary: MethodSummary;
+  /** The int8 top-1 with the method best on the most tensors, when that is not the one used. */
+  winnerTop1?: number;
+}
+
+/**
+ * Calibrate once more, keeping what every method needs, and compare the methods on each tensor that `int8Graph`
+ * quantizes (a float tensor that quantization folds away, such as a Conv output before its ReLU, is left out); when
+ * another method than the one used is best on the most of them, `winnerTop1` quantizes and evaluates the model with it.
+ */
+async function compareMethods(
+  graph: Graph,
+  int8Graph: Graph,
+  calibration: CalibrationSource,
+  stated: ReadonlyMap<string, unknown>,
+  winnerTop1: (winner: CalibrationMethod) => Promise<number>,
+): Promise<MethodsReport> {
+  const { compareCalibrationMethods } = await import('../../calibration.js');
+  const samples = loadInputs(graph, calibration.path, {
+    path: calibration.path,
+    scale: calibration.scale,
+    count: calibration.count,
+    requireFinite: true,
+  });
+  const comparison = await compareCalibrationMethods(
+    graph,
+    samples,
+    { method: calibration.method, percentile: calibration.percentile, onProgress: countSteps(log, 'comparing calibration methods', 'samples') },
+    new Set(stated.keys()),
+  );
+  const quantized = (name: string): boolean => {
+    const tensor = int8Graph.tensors.get(name);
+    return tensor !== undefined && tensor.data === undefined && (tensor.dtype === 'int8' || tensor.dtype === 'int16');
+  };
+  comparison.choices = comparison.choices.filter((choice) => quantized(choice.tensor));
+  comparison.fixed = comparison.fixed.filter(quantized);
+  const summary = summarizeChoices(comparison.choices, calibration.method);
+  const byTensor = new Map(comparison.choices.map((choice) => [choice.tensor, choice]));
+  if (summary.winner === calibration.method) return { comparison, byTensor, summary };
+  return { comparison, byTensor, summary, winnerTop1: await winnerTop1(summary.winner) };
 }
 
 /** The instructions of each exit on --target: the model compiled and linked, one sample run past every exit. */
@@ -129,8 +205,11 @@ function exitTableOfReport(int8Graph: Graph, exits: ExitAccuracy, instructions: 
   });
 }
 
-/** The JSON document of `eennc accuracy` (snake_case like the other reports). */
-function accuracyJson(report: AccuracyReport): Record<string, unknown> {
+/**
+ * The JSON document of `eennc accuracy` (snake_case like the other reports). With calibration data each layer has
+ * `best_range`: null where the range does not depend on the method (a fixed output range, a scale the model states).
+ */
+function accuracyJson(report: AccuracyReport, methods: MethodsReport | undefined): Record<string, unknown> {
   return {
     samples: report.samples,
     float_top1: report.floatTop1,
@@ -138,24 +217,87 @@ function accuracyJson(report: AccuracyReport): Record<string, unknown> {
     top1_drop_points: 100 * (report.floatTop1 - report.int8Top1),
     disagreements: report.disagreements,
     sqnr_samples: report.sqnrSamples,
-    layers: report.layers.map((l) => ({ tensor: l.tensor, node: l.node, op: l.op, sqnr_db: Number.isFinite(l.sqnrDb) ? l.sqnrDb : null })),
+    layers: report.layers.map((l) => ({
+      tensor: l.tensor,
+      node: l.node,
+      op: l.op,
+      sqnr_db: Number.isFinite(l.sqnrDb) ? l.sqnrDb : null,
+      ...(methods ? { best_range: choiceJson(methods.byTensor.get(l.tensor)) } : {}),
+    })),
   };
 }
 
-/** A table people read: accuracies, then every layer with its SQNR, the worst marked. */
-function formatAccuracy(report: AccuracyReport): string {
+/** One tensor's method choice: the best method, its gain over the used one, and every method's range and error. */
+function choiceJson(choice: MethodChoice | undefined): Record<string, unknown> | null {
+  if (!choice) return null;
+  const perMethod = <T>(f: (method: CalibrationMethod) => T) =>
+    Object.fromEntries(Object.keys(choice.ranges).map((m) => [m, f(m as CalibrationMethod)]));
+  return {
+    method: choice.best,
+    gain_db: Number.isFinite(choice.gainDb) ? choice.gainDb : null,
+    ranges: perMethod((m) => rangeJson(choice.ranges[m])),
+    expected_squared_error: perMethod((m) => choice.errors[m]),
+  };
+}
+
+function rangeJson(range: Range): [number, number] {
+  return [range.min, range.max];
+}
+
+/** The comparison over all tensors: wins per method, the winner and its top-1 (when not the method used). */
+function methodsJson(methods: MethodsReport): Record<string, unknown> {
+  const { summary } = methods;
+  return {
+    used: summary.used,
+    tensors: summary.tensors,
+    wins: summary.wins,
+    winner: summary.winner,
+    ...(methods.winnerTop1 !== undefined ? { winner_int8_top1: methods.winnerTop1 } : {}),
+    fixed_tensors: methods.comparison.fixed,
+  };
+}
+
+/** The comparison for people: which method is best on how many tensors, and the top-1 the winner would give. */
+function formatMethodSummary(methods: MethodsReport, usedTop1: number): string {
+  const { summary } = methods;
+  const wins = Object.entries(summary.wins)
+    .map(([method, n]) => `${method} on ${n}`)
+    .join(', ');
+  const line =
+    `best range over the ${summary.tensors} calibrated int8 tensors (least expected int8 error on the calibration data): ${wins}; ` +
+    (methods.winnerTop1 === undefined
+      ? `${summary.used}, the method used, is best on the most`
+      : `with ${summary.winner} (--calib-method ${summary.winner}) int8 top-1 would be ${(100 * methods.winnerTop1).toFixed(2)}% ` +
+        `(${summary.used}: ${(100 * usedTop1).toFixed(2)}%)`);
+  return line + '\n';
+}
+
+/**
+ * A table people read: accuracies, then every layer with its SQNR, the worst marked; with calibration data, each
+ * layer's best range ("= minmax" where the method used is best, "fixed" where no method changes it, "-" for a tensor
+ * the comparison did not see).
+ */
+function formatAccuracy(report: AccuracyReport, methods: MethodsReport | undefined): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const lines = [
     `top-1 on ${report.samples} samples: float32 ${pct(report.floatTop1)}, int8 ${pct(report.int8Top1)} ` +
       `(${(100 * (report.floatTop1 - report.int8Top1)).toFixed(2)} points lost; ${report.disagreements} samples classified differently)`,
-    `per-layer SQNR of the int8 tensors against float (over ${report.sqnrSamples} samples; higher is better):`,
+    `per-layer SQNR of the int8 tensors against float (over ${report.sqnrSamples} samples; higher is better)` +
+      (methods ? `, and the best range: the calibration method whose range expects the least int8 error, and by how much:` : ':'),
   ];
   const finite = report.layers.filter((l) => Number.isFinite(l.sqnrDb));
   const worst = finite.length > 0 ? Math.min(...finite.map((l) => l.sqnrDb)) : Infinity;
   const width = Math.max(4, ...report.layers.map((l) => l.node.length));
+  const best = (tensor: string): string => {
+    const choice = methods?.byTensor.get(tensor);
+    if (choice) return formatChoice(choice);
+    return methods?.comparison.fixed.includes(tensor) ? 'fixed' : '-';
+  };
+  const bestWidth = methods ? Math.max(...report.layers.map((l) => best(l.tensor).length)) : 0;
   for (const l of report.layers) {
     const db = Number.isFinite(l.sqnrDb) ? `${l.sqnrDb.toFixed(1).padStart(6)} dB` : '  exact  ';
-    lines.push(`  ${l.node.padEnd(width)}  ${l.op.padEnd(14)} ${db}${l.sqnrDb === worst ? '  <- lowest' : ''}`);
+    const column = methods ? `  ${best(l.tensor).padEnd(bestWidth)}` : '';
+    lines.push(`  ${l.node.padEnd(width)}  ${l.op.padEnd(14)} ${db}${column}${l.sqnrDb === worst ? '  <- lowest' : ''}`.trimEnd());
   }
   return lines.join('\n') + '\n';
 }

@@ -88,10 +88,30 @@ static void eenn_gather_column_s16(eenn_conv_input_s16 in, int16_t *column, int3
     for (int32_t c = 0; c < count; c++) {
         const int32_t plane = (first + c) * in_h * in_w;
         for (int32_t ky = 0; ky < kernel_h; ky++) {
+            if (ky < t.ky0 || ky >= t.ky1) {
+                for (int32_t kx = 0; kx < kernel_w; kx++) {
+                    *column++ = 0;
+                }
+                continue;
+            }
             const int32_t line = plane + (iy0 + ky * dilation_h) * in_w + ix0;
-            for (int32_t kx = 0; kx < kernel_w; kx++) {
-                const int inside = ky >= t.ky0 && ky < t.ky1 && kx >= t.kx0 && kx < t.kx1;
-                *column++ = (int16_t)(inside ? eenn_input_value_s16(in, line + kx * dilation_w) : 0);
+            int32_t kx = 0;
+            for (; kx < t.kx0; kx++) {
+                *column++ = 0;
+            }
+            if (in.s16 != NULL) {
+                const int16_t *x = in.s16 + line + kx * dilation_w;
+                for (; kx < t.kx1; kx++, x += dilation_w) {
+                    *column++ = *x;
+                }
+            } else {
+                const int8_t *x = in.s8 + line + kx * dilation_w;
+                for (; kx < t.kx1; kx++, x += dilation_w) {
+                    *column++ = (int16_t)(*x + in.offset);
+                }
+            }
+            for (; kx < kernel_w; kx++) {
+                *column++ = 0;
             }
         }
     }

@@ -10,11 +10,13 @@ import type { AttrValue, Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { postTrainingQuantize } from '../../src/post-training.js';
 import { BIAS_CORRECTION_SAMPLES, biasCorrectionSamples, correctableLayers, expectedShift, WindowMean } from '../../src/quantize/bias-correction.js';
+import { importQdq } from '../../src/quantize/import-qdq.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { noOverrides } from '../../src/quantize/overrides.js';
 import { quantizeWeightsPerChannel, WEIGHT_MAX, type PerChannelWeights } from '../../src/quantize/quant-params.js';
 import { resolveTechniques } from '../../src/quantize/techniques.js';
 import { buildGraph, randomFloats, type GraphSpec } from '../frontend/build-graph.js';
+import { calibrateCnn, cnnInputs, cnnWeights, ortQdqCnn } from './qdq-models.js';
 
 const shaped = (spec: GraphSpec): Graph => inferGraphShapes(buildGraph(spec)).graph;
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -242,6 +244,15 @@ describe('bias correction', () => {
     const result = correctBias(graph, positiveSamples([1, 4], 4, 1), new Map(), new Map());
     expect(result.graph).toBe(graph);
     expect(result.notes[0]).toMatch(/left every bias as it was/);
+  });
+
+  it('leaves the layers of a model that quantized its own weights (onnxruntime QDQ) as they are', () => {
+    const cnn = cnnWeights(7);
+    const { graph, overrides } = importQdq(ortQdqCnn(cnn, calibrateCnn(cnn, cnnInputs(8, 11)), 'int8').graph);
+    const shaped = inferGraphShapes(graph).graph;
+    expect(correctableLayers(shaped, overrides.weights).map((l) => l.node.op)).toEqual(['Conv', 'Gemm']);
+    const result = correctBias(shaped, cnnInputs(8, 21), overrides.weights, new Map());
+    expect(result.graph).toBe(shaped);
   });
 
   it(`measures at most ${BIAS_CORRECTION_SAMPLES} samples, spread over the set`, () => {

@@ -76,13 +76,13 @@ export function register(program: Command): void {
     const { overrides, notes } = imported;
     const exitOptions = exitOptionsFrom(options);
     const exits = inFile(model, () => resolveExits(imported.graph, exitOptions, notes));
-    const quantized = await quantizeModel(imported.graph, {
-      model,
-      calibration: calibrationFrom(options),
-      io: options.io,
-      onProgress: log,
-      overrides,
-    });
+    const quantizationNotes: string[] = [];
+    const quantized = await quantizeModel(
+      imported.graph,
+      { model, calibration: calibrationFrom(options), io: options.io, onProgress: log, overrides },
+      quantizationNotes,
+    );
+    for (const note of quantizationNotes) log(`note: ${note}`);
     const floatGraph = exits ? attachExits(imported.graph, exits) : imported.graph;
     const int8Graph = exits ? inFile(model, () => attachExits(quantized, exits)) : quantized;
     if (exits) for (const note of notes.filter((n) => /exit/.test(n))) log(`note: ${note}`);

@@ -1,0 +1,22 @@
+// One learned-rounding worker thread (src/optimize-rounding.ts): solves each layer it is sent and posts back the
+// rounding, until the main thread ends it.
+
+import { parentPort } from 'node:worker_threads';
+import { EennError } from './ir/diagnostics.js';
+import type { RoundingJob, RoundingWorkerMessage } from './optimize-rounding.js';
+import { learnRounding } from './quantize/adaround.js';
+
+const post = (message: RoundingWorkerMessage): void => parentPort!.postMessage(message);
+parentPort!.on('message', (job: RoundingJob) => {
+  try {
+    post({ kind: 'done', index: job.index, result: learnRounding(job.problem) });
+  } catch (err) {
+    post({
+      kind: 'error',
+      error:
+        err instanceof EennError
+          ? { code: err.code, message: err.message, hint: err.hint }
+          : { message: err instanceof Error ? err.message : String(err) },
+    });
+  }
+});

@@ -58,7 +58,9 @@ export const CONV_S16: KernelContract = {
   switchesOf: () => [],
   checksOf(args, scratchBytes) {
     const depth = ((args.int('in_c') ?? 0) / (args.int('groups') ?? 1)) * (args.int('kernel_h') ?? 1) * (args.int('kernel_w') ?? 1);
-    return scratchBytes === undefined ? [] : [{ expr: `EENN_CONV_S16_SCRATCH_BYTES(${depth}) <= ${scratchBytes}`, what: `scratch of ${args.call.fn}` }];
+    return scratchBytes === undefined
+      ? []
+      : [{ expr: `EENN_CONV_S16_SCRATCH_BYTES(${depth}) <= ${scratchBytes}`, what: `scratch of ${args.call.fn}` }];
   },
 };
 

@@ -343,7 +343,8 @@ export function buildSteps(graph: Graph, options: ScheduleOptions = {}): Step[] 
     // The int8 depthwise kernel always works through a ring of padded input rows.
     if (isInt8Depthwise(graph, node)) step.scratchBytes = int8DepthwiseScratchBytes(graph, node);
     // The int8 and int16 convolution kernels gather im2col columns into a scratch; in a fused step, after the block planes.
-    const columns = options.int8DirectConvs?.has(node.name) && !step.blockChannels ? 0 : int8ConvScratchBytes(graph, node) || int16ConvScratchBytes(graph, node);
+    const columns =
+      options.int8DirectConvs?.has(node.name) && !step.blockChannels ? 0 : int8ConvScratchBytes(graph, node) || int16ConvScratchBytes(graph, node);
     if (columns > 0) {
       step.scratchBytes = (step.blockChannels ? fusedBlockBytes(conv!, step.blockChannels) : 0) + columns;
     }

@@ -55,7 +55,9 @@ export class Int16GraphBuilder {
 
   /** An activation's quantization: int16 symmetric, int8 with a zero point in [-20, 20]. */
   private quant(width: Width): NonNullable<Tensor['quant']> {
-    return width === 'int16' ? perTensorQuant(Math.fround(0.0001 + 0.001 * this.random.float()), 0) : perTensorQuant(Math.fround(0.01 + 0.05 * this.random.float()), this.random.int(-20, 20));
+    return width === 'int16'
+      ? perTensorQuant(Math.fround(0.0001 + 0.001 * this.random.float()), 0)
+      : perTensorQuant(Math.fround(0.01 + 0.05 * this.random.float()), this.random.int(-20, 20));
   }
 
   /** An int8 model input with random values over the whole int8 range. */
@@ -99,7 +101,12 @@ export class Int16GraphBuilder {
     const span = wide ? 2 ** 24 : 5000;
     const values = Array.from({ length: channels }, () => this.random.int(-span, span));
     if (options.bigBias) values[0] = 2 ** 33 + 12345;
-    this.tensors.set(name, wide ? { name, shape: [channels], dtype: 'int64', data: Float64Array.from(values) } : { name, shape: [channels], dtype: 'int32', data: Int32Array.from(values) });
+    this.tensors.set(
+      name,
+      wide
+        ? { name, shape: [channels], dtype: 'int64', data: Float64Array.from(values) }
+        : { name, shape: [channels], dtype: 'int32', data: Int32Array.from(values) },
+    );
     return name;
   }
 
@@ -107,19 +114,36 @@ export class Int16GraphBuilder {
    * A QConv or QGemm from `x` to a new `width` tensor of `shape`: its multipliers fill the range from each
    * channel's largest accumulator (times a random headroom in [0.9, 1.3]: some channels saturate).
    */
-  private layer(op: 'QConv' | 'QGemm', x: string, w: string, shape: number[], width: Width, attrs: Record<string, AttrValue>, options: LayerOptions): string {
+  private layer(
+    op: 'QConv' | 'QGemm',
+    x: string,
+    w: string,
+    shape: number[],
+    width: Width,
+    attrs: Record<string, AttrValue>,
+    options: LayerOptions,
+  ): string {
     const wide = this.tensor(x).dtype === 'int16';
     const channels = this.tensor(w).shape[0]!;
     const b = this.bias(channels, wide, options);
     const out: Tensor = { name: this.fresh(op.toLowerCase()), shape, dtype: width, quant: this.quant(width) };
     const [lo, hi] = options.act ?? LIMITS[width];
-    const node: Node = { name: `${out.name}_node`, op, domain: INT8_DOMAIN, inputs: b ? [x, w, b] : [x, w], outputs: [out.name], attrs: { ...attrs, act_min: lo, act_max: hi } };
+    const node: Node = {
+      name: `${out.name}_node`,
+      op,
+      domain: INT8_DOMAIN,
+      inputs: b ? [x, w, b] : [x, w],
+      outputs: [out.name],
+      attrs: { ...attrs, act_min: lo, act_max: hi },
+    };
     this.tensors.set(out.name, out);
     const { acc, channel } = layerAccumulators(this.build(), node, this.env);
     const largest = new Float64Array(channels).fill(1);
     acc.forEach((a, i) => (largest[channel[i]!] = Math.max(largest[channel[i]!]!, Math.abs(a))));
     const limit = LIMITS[width][1];
-    const quantized = Array.from(largest, (m, c) => quantizeMultiplier(((options.bigBias && c === 0 ? 0.9995 : this.random.uniform(0.9, 1.3)) * limit) / m));
+    const quantized = Array.from(largest, (m, c) =>
+      quantizeMultiplier(((options.bigBias && c === 0 ? 0.9995 : this.random.uniform(0.9, 1.3)) * limit) / m),
+    );
     const multiplier = quantized.map((q) => q.multiplier);
     const shift = quantized.map((q) => q.shift);
     if (options.topMultiplier) multiplier[1] = TOP_MULTIPLIER;
@@ -129,7 +153,14 @@ export class Int16GraphBuilder {
   }
 
   /** QConv: kernel `kernel`, ONNX attributes (strides, pads, dilations, group) explicit, to a `width` output. */
-  conv(x: string, outC: number, kernel: number[], attrs: { strides?: number[]; pads?: number[]; dilations?: number[]; group?: number }, width: Width, options: LayerOptions = {}): string {
+  conv(
+    x: string,
+    outC: number,
+    kernel: number[],
+    attrs: { strides?: number[]; pads?: number[]; dilations?: number[]; group?: number },
+    width: Width,
+    options: LayerOptions = {},
+  ): string {
     const xs = this.tensor(x).shape;
     const group = attrs.group ?? 1;
     const full = {
@@ -161,7 +192,17 @@ export class Int16GraphBuilder {
     const q = quantizeMultiplier((this.random.uniform(0.9, 1.3) * LIMITS[width][1]) / largest);
     const out: Tensor = { name: this.fresh('rq'), shape: t.shape, dtype: width, quant: this.quant(width) };
     const [lo, hi] = LIMITS[width];
-    return this.add({ name: `${out.name}_node`, op: 'QRequantize', domain: INT8_DOMAIN, inputs: [x], outputs: [out.name], attrs: { multiplier: q.multiplier, shift: q.shift, act_min: lo, act_max: hi } }, out);
+    return this.add(
+      {
+        name: `${out.name}_node`,
+        op: 'QRequantize',
+        domain: INT8_DOMAIN,
+        inputs: [x],
+        outputs: [out.name],
+        attrs: { multiplier: q.multiplier, shift: q.shift, act_min: lo, act_max: hi },
+      },
+      out,
+    );
   }
 
   /** A default-domain operator that moves `x` to a tensor of `shape` with x's type and quantization. */
@@ -174,7 +215,14 @@ export class Int16GraphBuilder {
 
   /** The graph so far. */
   build(): Graph {
-    return { name: this.name, opset: 13, inputs: [...this.inputs], outputs: [...this.outputs], nodes: [...this.nodes], tensors: new Map(this.tensors) };
+    return {
+      name: this.name,
+      opset: 13,
+      inputs: [...this.inputs],
+      outputs: [...this.outputs],
+      nodes: [...this.nodes],
+      tensors: new Map(this.tensors),
+    };
   }
 
   /** The model inputs' values. */

@@ -33,7 +33,10 @@ function buildGraph(): Int16GraphBuilder {
 
   const wide = q.conv(a, 6, [3, 3], { pads: [1, 1, 1, 1] }, 'int16');
   const depthwise = q.conv(wide, 6, [3, 3], { strides: [2, 2], pads: [1, 0, 1, 1], group: 6 }, 'int16', { act: [0, 32767], bigBias: true });
-  const grouped = q.conv(depthwise, 4, [2, 2], { dilations: [2, 2], pads: [1, 1, 1, 1], group: 2 }, 'int16', { act: [-32767, 32767], topMultiplier: true });
+  const grouped = q.conv(depthwise, 4, [2, 2], { dilations: [2, 2], pads: [1, 1, 1, 1], group: 2 }, 'int16', {
+    act: [-32767, 32767],
+    topMultiplier: true,
+  });
   const pooled = q.pass('MaxPool', grouped, [1, 4, 5, 4], { kernel_shape: [2, 2], strides: [1, 1], pads: [0, 0, 1, 1] });
   out(q.conv(pooled, 5, [1, 1], {}, 'int8'), 'int8 -> int16 -> depthwise int16 -> grouped dilated int16 -> MaxPool -> 1x1 int16 -> int8');
   out(q.conv(wide, 3, [3, 3], { pads: [0, 1, 2, 1] }, 'int8', { noBias: true }), 'int16 -> int8 without a bias, asymmetric pads');
@@ -97,8 +100,16 @@ describe('int16 kernels against the plain model of the int16 arithmetic', () => 
     it(`${targetName}: every layer bit-exact`, async () => {
       const run = await runInt8Model(graph, inputs, loadTarget(targetName), `${work}/${targetName}`);
       const model = run.emitted.files.get('model.c')!;
-      for (const fn of ['eenn_conv2d_s16(', 'eenn_conv2d_s16_s8(', 'eenn_conv2d_s8_s16(', 'eenn_fc_s16(', 'eenn_fc_s16_s8(', 'eenn_fc_s8_s16(']) expect(model).toContain(fn);
-      for (const fn of ['eenn_requantize_s8_s16(', 'eenn_requantize_s16_s8(', 'eenn_requantize_s16(', 'eenn_max_pool2d_s16(', 'eenn_global_max_pool_s16(']) expect(model).toContain(fn);
+      for (const fn of ['eenn_conv2d_s16(', 'eenn_conv2d_s16_s8(', 'eenn_conv2d_s8_s16(', 'eenn_fc_s16(', 'eenn_fc_s16_s8(', 'eenn_fc_s8_s16('])
+        expect(model).toContain(fn);
+      for (const fn of [
+        'eenn_requantize_s8_s16(',
+        'eenn_requantize_s16_s8(',
+        'eenn_requantize_s16(',
+        'eenn_max_pool2d_s16(',
+        'eenn_global_max_pool_s16(',
+      ])
+        expect(model).toContain(fn);
       expect(model).toMatch(/static const int64_t \w+\[\d+\]/);
       expect(model).not.toMatch(/\/\* scratch\s+\*\/ NULL/);
       checkOutputs(run);

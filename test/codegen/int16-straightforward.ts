@@ -99,8 +99,7 @@ function int16Op(graph: Graph, node: Node, env: Map<string, Value>): Value {
   const y = typed(out, acc.length);
   acc.forEach((a, i) => {
     const c = channel[i]!;
-    const value =
-      x.dtype === 'int16' ? Number(requantizeS64Spec(BigInt(a), ms[c]!, ss[c]!)) + zp(out) : requantize(a, ms[c]!, ss[c]!) + zp(out);
+    const value = x.dtype === 'int16' ? Number(requantizeS64Spec(BigInt(a), ms[c]!, ss[c]!)) + zp(out) : requantize(a, ms[c]!, ss[c]!) + zp(out);
     y[i] = clamp(value, lo, hi);
   });
   return { shape: out.shape, dtype: out.dtype, data: y };
@@ -112,7 +111,9 @@ function passthrough(graph: Graph, node: Node, env: Map<string, Value>): Value[]
     if (n === '') return undefined;
     const t = graph.tensors.get(n)!;
     const v: Value = env.get(n) ?? { shape: t.shape, dtype: t.dtype, data: t.data! };
-    return v.dtype === 'int8' || v.dtype === 'int16' ? { shape: v.shape, dtype: 'float32' as const, data: Float32Array.from(v.data as ArrayLike<number>) } : v;
+    return v.dtype === 'int8' || v.dtype === 'int16'
+      ? { shape: v.shape, dtype: 'float32' as const, data: Float32Array.from(v.data as ArrayLike<number>) }
+      : v;
   });
   return lookupOp(node.op)!
     .evaluate(node, args, graph.opset)

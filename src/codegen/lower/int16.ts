@@ -4,7 +4,7 @@
 // Weights stay in the ONNX layout; a layer with an int16 input takes its int64 bias as an int64_t array.
 
 import { sizeOf, type DType, type Tensor } from '../../ir/graph.js';
-import { intAttr, intsAttr } from '../../ir/int8.js';
+import { INT16_PASSTHROUGH_OPS, intAttr, intsAttr } from '../../ir/int8.js';
 import { attrInt } from '../../ops/attrs.js';
 import { forwardWindow } from '../../ops/spatial.js';
 import { constArg, intArg, nullArg, scratchArg, tensorArg, type KernelArg, type KernelCall } from '../../kernels/call.js';
@@ -37,7 +37,8 @@ function requireActivation(ctx: LowerContext, t: Tensor, what: string): 'int8' |
   if (!q || q.scale.length !== 1 || q.zeroPoint.length !== 1) {
     unsupported(ctx, `${what} ("${t.name}") has no per-tensor scale and zero point`, 'quantize the model with eennc (--precision int8)');
   }
-  if (t.dtype === 'int16' && q.zeroPoint[0] !== 0) unsupported(ctx, `int16 ${what} ("${t.name}") has zero point ${q.zeroPoint[0]}; int16 tensors are symmetric`);
+  if (t.dtype === 'int16' && q.zeroPoint[0] !== 0)
+    unsupported(ctx, `int16 ${what} ("${t.name}") has zero point ${q.zeroPoint[0]}; int16 tensors are symmetric`);
   return t.dtype;
 }
 
@@ -208,22 +209,14 @@ const S16_VARIANTS: Record<string, { fn: string; source: string }> = {
   eenn_global_max_pool_f32: { fn: 'eenn_global_max_pool_s16', source: S16_SOURCES.pool },
 };
 
-/** The operators that move int16 tensors (the header of src/ir/int8.ts). */
-export const INT16_PASSTHROUGH_OPS: ReadonlySet<string> = new Set([
-  'MaxPool',
-  'GlobalMaxPool',
-  'Reshape',
-  'Flatten',
-  'Squeeze',
-  'Unsqueeze',
-  'Identity',
-  'Dropout',
-]);
-
 /** The calls of a float data-movement lowering of int16 tensors, on the int16 kernels (same arguments). */
 export function retypeCallsS16(ctx: LowerContext, calls: KernelCall[]): KernelCall[] {
   if (!INT16_PASSTHROUGH_OPS.has(ctx.node.op)) {
-    unsupported(ctx, `${ctx.node.op} does not run on int16 tensors (${[...INT16_PASSTHROUGH_OPS].join(', ')} do)`, 'requantize to int8 before it (QRequantize)');
+    unsupported(
+      ctx,
+      `${ctx.node.op} does not run on int16 tensors (${[...INT16_PASSTHROUGH_OPS].join(', ')} do)`,
+      'requantize to int8 before it (QRequantize)',
+    );
   }
   return calls.map((call) => {
     const variant = S16_VARIANTS[call.fn];

@@ -157,7 +157,8 @@ static inline void eenn_store_s16(const eenn_conv_output_s16 *out, int64_t acc, 
     } else {
         y = eenn_requantize((int32_t)acc, out->multiplier[m], out->shift[m]) + out->offset;
     }
-    y = y < out->act_min ? out->act_min : y > out->act_max ? out->act_max : y;
+    y = y < out->act_min ? out->act_min : y > out->act_max ? out->act_max
+                                                           : y;
     if (out->s16 != NULL) {
         out->s16[at] = (int16_t)y;
     } else {
@@ -196,7 +197,8 @@ static void eenn_conv2d_any_s16(eenn_conv_input_s16 in, const int8_t *weights, c
                 }
                 for (int32_t m = g * group_out; m < (g + 1) * group_out; m++) {
                     const int8_t *row = weights + m * depth;
-                    int64_t acc = bias64 != NULL ? bias64[m] : bias32 != NULL ? bias32[m] : 0;
+                    int64_t acc = bias64 != NULL ? bias64[m] : bias32 != NULL ? bias32[m]
+                                                                              : 0;
                     acc += column != NULL ? eenn_dot_s16_s8(column, row, depth)
                                           : eenn_window_dot_s16(image, row, g * group_in, group_in, in_h, in_w, kernel_h,
                                                                 kernel_w, iy0, ix0, dilation_h, dilation_w, t);
@@ -216,8 +218,8 @@ void eenn_conv2d_s16(const int16_t *EENN_RESTRICT input, const int8_t *EENN_REST
                      const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
                      int32_t act_min, int32_t act_max)
 {
-    const eenn_conv_input_s16 in = {input, NULL, 0};
-    const eenn_conv_output_s16 out = {output, NULL, 1, 0, output_multiplier, output_shift, act_min, act_max};
+    const eenn_conv_input_s16 in = { input, NULL, 0 };
+    const eenn_conv_output_s16 out = { output, NULL, 1, 0, output_multiplier, output_shift, act_min, act_max };
     eenn_conv2d_any_s16(in, weights, bias, NULL, &out, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups,
                         kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w);
 }
@@ -232,8 +234,8 @@ void eenn_conv2d_s16_s8(const int16_t *EENN_RESTRICT input, const int8_t *EENN_R
                         const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
                         int32_t act_min, int32_t act_max)
 {
-    const eenn_conv_input_s16 in = {input, NULL, 0};
-    const eenn_conv_output_s16 out = {NULL, output, 1, output_offset, output_multiplier, output_shift, act_min, act_max};
+    const eenn_conv_input_s16 in = { input, NULL, 0 };
+    const eenn_conv_output_s16 out = { NULL, output, 1, output_offset, output_multiplier, output_shift, act_min, act_max };
     eenn_conv2d_any_s16(in, weights, bias, NULL, &out, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups,
                         kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w);
 }
@@ -248,8 +250,8 @@ void eenn_conv2d_s8_s16(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RE
                         const int32_t *EENN_RESTRICT output_multiplier, const int32_t *EENN_RESTRICT output_shift,
                         int32_t act_min, int32_t act_max)
 {
-    const eenn_conv_input_s16 in = {NULL, input, input_offset};
-    const eenn_conv_output_s16 out = {output, NULL, 0, 0, output_multiplier, output_shift, act_min, act_max};
+    const eenn_conv_input_s16 in = { NULL, input, input_offset };
+    const eenn_conv_output_s16 out = { output, NULL, 0, 0, output_multiplier, output_shift, act_min, act_max };
     eenn_conv2d_any_s16(in, weights, NULL, bias, &out, scratch, batches, in_c, in_h, in_w, out_c, out_h, out_w, groups,
                         kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w);
 }

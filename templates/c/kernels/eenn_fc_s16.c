@@ -19,7 +19,8 @@ static void eenn_fc_s16_any(const int16_t *input, const int8_t *weights, const i
                 acc += (int32_t)x[k] * (int32_t)w[k];
             }
             int64_t y = eenn_requantize_s64(acc, output_multiplier[m], output_shift[m]) + output_offset;
-            y = y < act_min ? act_min : y > act_max ? act_max : y;
+            y = y < act_min ? act_min : y > act_max ? act_max
+                                                    : y;
             if (out16 != NULL) {
                 out16[r * out_features + m] = (int16_t)y;
             } else {

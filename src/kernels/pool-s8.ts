@@ -82,9 +82,9 @@ const POOL_TILES = [windowRowsTile('the plane'), { axis: 'channels', reads: 'the
 
 /**
  * Channel tiles of the pooling kernels (their `channels` are batches * C planes), by pointer arithmetic on the
- * input and output planes.
+ * input and output planes (eenn_max_pool2d_s16 takes the same arguments: src/kernels/int16.ts).
  */
-const POOL_S8_CHANNELS: CallTiler = tiler(
+export const POOL_S8_CHANNELS: CallTiler = tiler(
   'channels',
   (args) => intOf(args, 'channels'),
   () => 1,

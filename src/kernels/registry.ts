@@ -9,7 +9,7 @@ import { ELEMENTWISE_F32 } from './elementwise-f32.js';
 import { ELEMENTWISE_S8 } from './elementwise-s8.js';
 import { FC_F32 } from './fc-f32.js';
 import { FC_S8 } from './fc-s8.js';
-import { CONV_S16, FC_S16, MAX_POOL_S16, REQUANTIZE_S16 } from './int16.js';
+import { CONV_S16, FC_S16, GLOBAL_MAX_POOL_S16, MAX_POOL_S16, REQUANTIZE_S16 } from './int16.js';
 import { POOL_F32 } from './pool-f32.js';
 import { AVG_POOL_S8, MAX_POOL_S8 } from './pool-s8.js';
 
@@ -27,6 +27,7 @@ export const KERNEL_CONTRACTS: readonly KernelContract[] = [
   FC_S16,
   REQUANTIZE_S16,
   MAX_POOL_S16,
+  GLOBAL_MAX_POOL_S16,
   CONV_F32,
   CONV_1X1_F32,
   DEPTHWISE_F32,

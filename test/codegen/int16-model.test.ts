@@ -118,35 +118,50 @@ describe('the int8 reference on the hand-built int16 kernel graph', () => {
   });
 });
 
+/** eennc test on examples/fmnist with conv1 and fc1 held as int16, on Cortex-M3, with `extra` flags. */
+function fmnistInt16(out: string, count: number, ...extra: string[]) {
+  const fmnist = 'examples/fmnist';
+  return eennc(
+    'test',
+    `${fmnist}/fmnist_cnn.onnx`,
+    '--target',
+    'cortex-m3',
+    '--calib',
+    `${fmnist}/calib_u8.npy`,
+    '--calib-scale',
+    '0.00392156862745098',
+    '--calib-count',
+    '64',
+    '--data',
+    `${fmnist}/test_inputs.npy`,
+    '--scale',
+    '0.00392156862745098',
+    '--count',
+    String(count),
+    '--int16-layers',
+    '/conv1/Conv,/fc1/Gemm',
+    '-o',
+    join(work, out),
+    ...extra,
+  );
+}
+
 describe('eennc test --int16-layers', () => {
   it('runs examples/fmnist with int16 layers bit for bit on Cortex-M3 (Armv7-M without DSP)', async () => {
-    const fmnist = 'examples/fmnist';
-    const r = await eennc(
-      'test',
-      `${fmnist}/fmnist_cnn.onnx`,
-      '--target',
-      'cortex-m3',
-      '--calib',
-      `${fmnist}/calib_u8.npy`,
-      '--calib-scale',
-      '0.00392156862745098',
-      '--calib-count',
-      '64',
-      '--data',
-      `${fmnist}/test_inputs.npy`,
-      '--scale',
-      '0.00392156862745098',
-      '--count',
-      '2',
-      '--int16-layers',
-      '/conv1/Conv,/fc1/Gemm',
-      '-o',
-      join(work, 'fmnist'),
-    );
+    const r = await fmnistInt16('fmnist', 2);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).toMatch(/2 passed, 0 failed/);
     const model = readFileSync(join(work, 'fmnist', 'model.c'), 'utf8');
     expect(model).toContain('eenn_conv2d_s8_s16(');
     expect(model).toContain('eenn_fc_s16_s8(');
+  }, 300_000);
+
+  it('runs them in tasks of output channels with --intermittent, bit for bit', async () => {
+    const r = await fmnistInt16('fmnist-intermittent', 1, '--intermittent', '--budget', '1000000');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/1 passed, 0 failed/);
+    // conv2 reads the int16 output of conv1: more than one task computes it, each a block of its output channels.
+    const tasks = readFileSync(join(work, 'fmnist-intermittent', 'model.c'), 'utf8').match(/eenn_conv2d_s16_s8\(/g) ?? [];
+    expect(tasks.length).toBeGreaterThan(1);
   }, 300_000);
 });

@@ -2,7 +2,7 @@
 // QRequantize round trips between int8 and int16, the symmetric int16 scale and the int64 bias.
 
 import { describe, expect, it } from 'vitest';
-import type { Graph, Tensor } from '../../src/ir/graph.js';
+import type { Graph, Node, Tensor } from '../../src/ir/graph.js';
 import { INT8_DOMAIN, perTensorQuant } from '../../src/ir/int8.js';
 import { INT32_MAX, reduceMultiplier, requantizeS64 } from '../../src/quantize/fixedpoint.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
@@ -139,5 +139,127 @@ describe('QRequantize', () => {
     expect(seen[0]![0]).toBe(-32768);
     expect(seen[0]![255]).toBe(32767);
     expect(seen[0]![128 + 10]).toBe(10240);
+  });
+});
+
+/** A deterministic integer in [low, high]. */
+function intIn(next: () => number, low: number, high: number): number {
+  return low + (next() % (high - low + 1));
+}
+
+describe('QConv and QGemm with an int16 input', () => {
+  // x int16 [1, 4, 7, 6] -> QConv (group 2, stride 2x1, dilation 1x2, asymmetric pads) -> int16 or int8.
+  const next = lcg(99);
+  const [inC, inH, inW, outC, kH, kW] = [4, 7, 6, 6, 3, 2];
+  const [sH, sW, dH, dW, top, left, bottom, right] = [2, 1, 1, 2, 1, 0, 2, 1];
+  const outH = Math.floor((inH + top + bottom - dH * (kH - 1) - 1) / sH) + 1;
+  const outW = Math.floor((inW + left + right - dW * (kW - 1) - 1) / sW) + 1;
+  const group = 2;
+  const x = Int16Array.from({ length: inC * inH * inW }, () => intIn(next, -32768, 32767));
+  const w = Int8Array.from({ length: (outC * inC * kH * kW) / group }, () => intIn(next, -127, 127));
+  // Biases beyond the int32 range, and multipliers on both sides of REDUCE_MULTIPLIER's limit.
+  const bias = Float64Array.from({ length: outC }, (_, m) => (m % 2 ? -1 : 1) * (2 ** 33 + intIn(next, 0, 1 << 30)));
+  const multiplier = Array.from({ length: outC }, (_, m) => (m === 0 ? 0x7fffc000 : (next() >>> 1) | 0x40000000));
+  const shift = Array.from({ length: outC }, (_, m) => -(m % 5) - 10);
+
+  /** The graph, and the expected output from BigInt sums over the taps. */
+  function convCase(width: 'int8' | 'int16'): { graph: Graph; want: number[] } {
+    const zpY = width === 'int8' ? 5 : 0;
+    const [lo, hi] = width === 'int8' ? [-128, 127] : [-32768, 32767];
+    const want: number[] = [];
+    const gIn = inC / group;
+    for (let m = 0; m < outC; m++) {
+      const first = Math.floor(m / (outC / group)) * gIn;
+      for (let oy = 0; oy < outH; oy++) {
+        for (let ox = 0; ox < outW; ox++) {
+          let acc = BigInt(bias[m]!);
+          for (let c = 0; c < gIn; c++)
+            for (let ky = 0; ky < kH; ky++)
+              for (let kx = 0; kx < kW; kx++) {
+                const iy = oy * sH - top + ky * dH;
+                const ix = ox * sW - left + kx * dW;
+                if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) continue;
+                acc += BigInt(x[((first + c) * inH + iy) * inW + ix]! * w[((m * gIn + c) * kH + ky) * kW + kx]!);
+              }
+          const y = Number(requantizeS64BigInt(acc, multiplier[m]!, shift[m]!)) + zpY;
+          want.push(Math.min(hi, Math.max(lo, y)));
+        }
+      }
+    }
+    const node: Node = {
+      name: 'conv',
+      op: 'QConv',
+      domain: INT8_DOMAIN,
+      inputs: ['x', 'w', 'b'],
+      outputs: ['y'],
+      attrs: {
+        kernel_shape: [kH, kW],
+        strides: [sH, sW],
+        dilations: [dH, dW],
+        pads: [top, left, bottom, right],
+        group,
+        multiplier,
+        shift,
+        act_min: lo,
+        act_max: hi,
+      },
+    };
+    const tensors = new Map<string, Tensor>([
+      ['x', { name: 'x', shape: [1, inC, inH, inW], dtype: 'int16', quant: perTensorQuant(0.001, 0) }],
+      ['w', { name: 'w', shape: [outC, gIn, kH, kW], dtype: 'int8', data: w }],
+      ['b', { name: 'b', shape: [outC], dtype: 'int64', data: bias }],
+      ['y', { name: 'y', shape: [1, outC, outH, outW], dtype: width, quant: perTensorQuant(0.01, zpY) }],
+    ]);
+    return { graph: { name: 'conv', opset: 13, tensors, nodes: [node], inputs: ['x'], outputs: ['y'] }, want };
+  }
+
+  for (const width of ['int16', 'int8'] as const) {
+    it(`QConv computes 64-bit sums and arm_nn_requantize_s64 to ${width}, bit for bit`, () => {
+      const { graph, want } = convCase(width);
+      const got = runInt8Reference(graph, { x: { shape: [1, inC, inH, inW], dtype: 'int16', data: x } })['y']!;
+      expect(got.dtype).toBe(width);
+      expect(Array.from(got.data as ArrayLike<number>)).toEqual(want);
+      expect(want.some((v) => v === (width === 'int8' ? 127 : 32767))).toBe(true); // saturation is exercised
+    });
+  }
+
+  it('QGemm with an int16 input equals the BigInt sums', () => {
+    const [rows, k, n] = [3, 50, 4];
+    const xs = Int16Array.from({ length: rows * k }, () => intIn(next, -32768, 32767));
+    const ws = Int8Array.from({ length: n * k }, () => intIn(next, -127, 127));
+    const bs = Float64Array.of(2 ** 40, -(2 ** 35), 7, 0);
+    const mult = [0x40000000, 0x7fff0000, 0x5a5a5a5a, 0x7ffeffff];
+    const sh = [-12, -20, -8, -16];
+    const want: number[] = [];
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < n; j++) {
+        let acc = BigInt(bs[j]!);
+        for (let i = 0; i < k; i++) acc += BigInt(xs[r * k + i]! * ws[j * k + i]!);
+        want.push(Math.min(32767, Math.max(-32768, Number(requantizeS64BigInt(acc, mult[j]!, sh[j]!)))));
+      }
+    const graph: Graph = {
+      name: 'fc',
+      opset: 13,
+      tensors: new Map<string, Tensor>([
+        ['x', { name: 'x', shape: [rows, k], dtype: 'int16', quant: perTensorQuant(0.001, 0) }],
+        ['w', { name: 'w', shape: [n, k], dtype: 'int8', data: ws }],
+        ['b', { name: 'b', shape: [n], dtype: 'int64', data: bs }],
+        ['y', { name: 'y', shape: [rows, n], dtype: 'int16', quant: perTensorQuant(0.01, 0) }],
+      ]),
+      nodes: [
+        {
+          name: 'fc',
+          op: 'QGemm',
+          domain: INT8_DOMAIN,
+          inputs: ['x', 'w', 'b'],
+          outputs: ['y'],
+          attrs: { multiplier: mult, shift: sh, act_min: -32768, act_max: 32767 },
+        },
+      ],
+      inputs: ['x'],
+      outputs: ['y'],
+    };
+    const got = runInt8Reference(graph, { x: { shape: [rows, k], dtype: 'int16', data: xs } })['y']!;
+    expect(Array.from(got.data as Int16Array)).toEqual(want);
   });
 });

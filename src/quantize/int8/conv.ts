@@ -12,6 +12,7 @@ import {
   dimsOf,
   int8Value,
   intOf,
+  outputRanges,
   outputStageOf,
   requantizeChannel,
   shiftInput,
@@ -27,19 +28,6 @@ import { multiplyPacked, packWeights, type PackedWeights } from './packed-gemm.j
 
 /** Most patch values gathered at once: bounds the scratch memory of large convolutions. */
 const PATCH_BUDGET = 1 << 20;
-
-/** The output positions [first, end) along one axis whose tap `tap` reads inside the input, for each tap (pairs). */
-function outputRanges(outSize: number, stride: number, pad: number, kernel: number, dilation: number, size: number): Int32Array {
-  const ranges = new Int32Array(2 * kernel);
-  for (let k = 0; k < kernel; k++) {
-    const offset = k * dilation - pad;
-    const first = Math.min(outSize, Math.max(0, Math.ceil(-offset / stride)));
-    const end = Math.min(outSize, Math.floor((size - 1 - offset) / stride) + 1);
-    ranges[2 * k] = first;
-    ranges[2 * k + 1] = Math.max(first, end);
-  }
-  return ranges;
-}
 
 /**
  * Writes the patches of output rows [oy0, oy1) of one group into `patches`: one row of `depth` values per output

@@ -165,6 +165,19 @@ export function tapRanges(outSize: number, stride: number, pad: number, kernel: 
   return ranges;
 }
 
+/** The output positions [first, end) along one axis whose tap `tap` reads inside the input, for each tap (pairs). */
+export function outputRanges(outSize: number, stride: number, pad: number, kernel: number, dilation: number, size: number): Int32Array {
+  const ranges = new Int32Array(2 * kernel);
+  for (let k = 0; k < kernel; k++) {
+    const offset = k * dilation - pad;
+    const first = Math.min(outSize, Math.max(0, Math.ceil(-offset / stride)));
+    const end = Math.min(outSize, Math.floor((size - 1 - offset) / stride) + 1);
+    ranges[2 * k] = first;
+    ranges[2 * k + 1] = Math.max(first, end);
+  }
+  return ranges;
+}
+
 /** shifted[i] = xs[from + i] - zeroPoint over all of `shifted`: one sample's offset int8 values, as the accumulators take them. */
 export function shiftInput(xs: Int8Array, from: number, zeroPoint: number, shifted: Int32Array): void {
   for (let i = 0; i < shifted.length; i++) shifted[i] = xs[from + i]! - zeroPoint;

@@ -12,6 +12,7 @@ import {
   countOf,
   dimsOf,
   intOf,
+  outputRanges,
   outputStageOf,
   tensorOfNode,
   window2d,
@@ -40,7 +41,10 @@ function outputTensor(graph: Graph, node: Node): Tensor {
   return tensorOfNode(graph, node, node.outputs[0]!);
 }
 
-/** QConv with an int16 input (any group, 1-D or 2-D): acc = B[m] + sum over in-bounds taps x * w. */
+/**
+ * QConv with an int16 input (any group, 1-D or 2-D): acc = B[m] + sum over in-bounds taps x * w, one output plane
+ * at a time, tap by tap over the output rows and columns that tap reads in bounds (int8/conv.ts's direct kernel).
+ */
 export function prepareConvS16(node: Node, graph: Graph): Int8Kernel {
   const x = tensorOfNode(graph, node, node.inputs[0]!);
   const y = outputTensor(graph, node);
@@ -56,29 +60,37 @@ export function prepareConvS16(node: Node, graph: Graph): Int8Kernel {
   const stage = outputStageOf(graph, node, outC);
   const outDims = dimsOf(y);
   const depth = gIn * kH * kW;
+  const tapRows = outputRanges(outH, sH, padTop, kH, dH, inH);
+  const tapColumns = outputRanges(outW, sW, padLeft, kW, dW, inW);
+  const outPlane = outH * outW;
+  const acc = new Float64Array(outPlane);
   return ([input]) => {
     const xs = input!.data as Int16Array;
     const out = activationArray(y, countOf(outDims));
     for (let b = 0; b < batch; b++) {
       for (let m = 0; m < outC; m++) {
         const firstChannel = ((m / gOut) | 0) * gIn;
-        for (let oy = 0; oy < outH; oy++) {
-          for (let ox = 0; ox < outW; ox++) {
-            let acc = bias[m]!;
-            for (let c = 0; c < gIn; c++) {
-              const plane = (b * inC + firstChannel + c) * inH * inW;
-              for (let ky = 0; ky < kH; ky++) {
-                const iy = oy * sH - padTop + ky * dH;
-                if (iy < 0 || iy >= inH) continue;
-                for (let kx = 0; kx < kW; kx++) {
-                  const ix = ox * sW - padLeft + kx * dW;
-                  if (ix >= 0 && ix < inW) acc += xs[plane + iy * inW + ix]! * weights[m * depth + (c * kH + ky) * kW + kx]!;
-                }
+        acc.fill(bias[m]!);
+        for (let c = 0; c < gIn; c++) {
+          const plane = (b * inC + firstChannel + c) * inH * inW;
+          for (let ky = 0; ky < kH; ky++) {
+            const oy0 = tapRows[2 * ky]!;
+            const oy1 = tapRows[2 * ky + 1]!;
+            for (let kx = 0; kx < kW; kx++) {
+              const wv = weights[m * depth + (c * kH + ky) * kW + kx]!;
+              if (wv === 0) continue;
+              const ox0 = tapColumns[2 * kx]!;
+              const ox1 = tapColumns[2 * kx + 1]!;
+              for (let oy = oy0; oy < oy1; oy++) {
+                const src = plane + (oy * sH - padTop + ky * dH) * inW - padLeft + kx * dW;
+                const dst = oy * outW;
+                for (let ox = ox0, at = src + ox0 * sW; ox < ox1; ox++, at += sW) acc[dst + ox]! += xs[at]! * wv;
               }
             }
-            out[((b * outC + m) * outH + oy) * outW + ox] = outputS64(stage, m, acc);
           }
         }
+        const base = (b * outC + m) * outPlane;
+        for (let p = 0; p < outPlane; p++) out[base + p] = outputS64(stage, m, acc[p]!);
       }
     }
     return [activationValue(outDims, out)];

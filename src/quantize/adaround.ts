@@ -75,6 +75,10 @@ function stretchedSigmoid(v: number): number {
   return (ZETA - GAMMA) / (1 + Math.exp(-v)) + GAMMA;
 }
 
+/** Where the unclipped h(V) reaches 1 and 0: beyond them h is clipped and its gradient is zero. */
+const V_AT_ONE = Math.log((1 - GAMMA) / (ZETA - 1));
+const V_AT_ZERO = -Math.log(ZETA / -GAMMA);
+
 /** The V whose h(V) is `h` (0 < h < 1). */
 function inverseStretchedSigmoid(h: number): number {
   const p = (h - GAMMA) / (ZETA - GAMMA);
@@ -181,7 +185,12 @@ export function learnRounding(problem: RoundingProblem): RoundingResult {
   for (let t = 0; t < ITERATIONS; t++) {
     // h(V), dh/dV, and the rounding residual x - q~ in steps (a fixed weight's residual is its nearest rounding's).
     for (let i = 0; i < size; i++) {
-      if (learnable[i]) {
+      if (learnable[i] && (v[i]! >= V_AT_ONE || v[i]! <= V_AT_ZERO)) {
+        // h is clipped to 1 or 0 and its gradient is zero: no exponential needed.
+        h[i] = v[i]! > 0 ? 1 : 0;
+        slope[i] = 0;
+        residual[i] = exact[i]! - floor[i]! - h[i]!;
+      } else if (learnable[i]) {
         const raw = stretchedSigmoid(v[i]!);
         const hi = raw < 0 ? 0 : raw > 1 ? 1 : raw;
         h[i] = hi;

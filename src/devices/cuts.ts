@@ -14,7 +14,7 @@ const BEFORE_FIRST_STEP = -1;
 /**
  * Every cut of `graph`'s schedule `steps`, by position (0 .. steps.length). Position K is a cut when exactly one
  * tensor (not a constant) is made before step K (a model input counts as made before step 0) and needed from step K
- * on, and it is not a model output; position steps.length (everything on the node) always is. The early exits
+ * on, and it is not a model output nor int16; position steps.length (everything on the node) always is. The early exits
  * decided at a step before K are the node's, which must be the first ones in exit order; a model output made before
  * K that is not one of them rules the cut out (a plain model's outputs all come from one side).
  */
@@ -53,6 +53,8 @@ export function enumerateCuts(graph: Graph, steps: readonly Step[]): Cut[] {
     }
     if (crossing.length !== 1 || graph.outputs.includes(crossing[0]!)) continue;
     const tensor = crossing[0]!;
+    // An int16 activation (--int16-layers) is never a model output, so never a link's payload.
+    if (graph.tensors.get(tensor)?.dtype === 'int16') continue;
     checkExitHeads(graph, made, k, nodeExits.length);
     cuts.push({ position: k, tensor, payloadBytes: tensorBytes(graph.tensors.get(tensor)!), nodeExits });
   }

@@ -8,12 +8,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calibrate } from '../../src/calibration.js';
+import { enumerateCuts } from '../../src/devices/cuts.js';
 import { inferGraphShapes } from '../../src/frontend/shapes.js';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { runGraphSamples } from '../../src/run-graph.js';
+import { planMemory } from '../../src/schedule/memory-plan.js';
 import { loadTarget } from '../../src/target/target.js';
 import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
 import { eennc } from '../cli/cli-helpers.js';
@@ -98,6 +100,24 @@ describe('a model quantized with int16 layers', () => {
       });
     }, 180_000);
   }
+});
+
+describe('a two-device build of a model with int16 layers', () => {
+  it('cuts only where an int8 tensor crosses (an int16 one is never a link payload)', async () => {
+    const float = floatModel();
+    const samples = [randomFloats(300, 5)];
+    const graph = quantizeGraph(float, {
+      ranges: await calibrate(float, samples, { method: 'minmax', workers: 1 }),
+      io: 'float32',
+      int16: new Set(['r1', 'r2']),
+    });
+    const cuts = enumerateCuts(graph, planMemory(graph).steps).filter((c) => c.tensor !== undefined);
+    expect(cuts.length).toBeGreaterThan(2);
+    for (const cut of cuts) expect(graph.tensors.get(cut.tensor!)!.dtype, cut.tensor).not.toBe('int16');
+    // Without the rule the int16 outputs of conv1 and its MaxPool would be cuts too.
+    const int16Crossings = graph.nodes.filter((n) => graph.tensors.get(n.outputs[0]!)!.dtype === 'int16').length;
+    expect(int16Crossings).toBeGreaterThanOrEqual(2);
+  });
 });
 
 describe('the int8 reference on the hand-built int16 kernel graph', () => {

@@ -8,10 +8,11 @@ import { importWithOwnQuantization } from '../../src/compile.js';
 import { readSamples } from '../../src/data/index.js';
 import { evaluateAccuracy } from '../../src/evaluate.js';
 import { inferGraphShapes } from '../../src/frontend/shapes.js';
-import { selectInt16 } from '../../src/int16-selection.js';
+import { INT16_MAC_BUDGET, selectInt16 } from '../../src/int16-selection.js';
 import { EennError } from '../../src/ir/diagnostics.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { INT8_DOMAIN } from '../../src/ir/int8.js';
+import { nodeMacs } from '../../src/ops/macs.js';
 import { postTrainingQuantize } from '../../src/post-training.js';
 import type { Range } from '../../src/quantize/calibrate.js';
 import { noOverrides } from '../../src/quantize/overrides.js';
@@ -27,10 +28,11 @@ const HUGE = 400;
  * x -> conv1 (3x3, 4 channels: channel 0 HUGE times the others) -> Relu -> MaxPool -> conv2 (1x1, reads only
  * channels 1..3) -> y. In int8 the small channels of conv1's output round to a step or two of the huge one's
  * scale, so y is noise; held as int16 they keep their resolution. Beside it x -> wide (3x3, 32 channels) -> z, a
- * healthy int8 layer with most of the model's MACs (so that conv1 and conv2 fit the int16 budget). `sigmoid`: a
+ * healthy int8 layer with most of the model's MACs (so that conv1 and conv2 fit the int16 budget) when it has
+ * `wideChannels` 32. `sigmoid`: a
  * third output, Sigmoid of the pooled tensor (an operator without an int16 form).
  */
-function collapsingModel(sigmoid = false): Graph {
+function collapsingModel(sigmoid = false, wideChannels = 32): Graph {
   const w1 = randomFloats(4 * 2 * 9, 3);
   for (let i = 0; i < 18; i++) w1[i] = w1[i]! * HUGE;
   const w2 = randomFloats(2 * 4, 5);
@@ -43,7 +45,7 @@ function collapsingModel(sigmoid = false): Graph {
         w1: ['float32', [4, 2, 3, 3], w1],
         b1: ['float32', [4], [0.5, 0.1, 0.2, 0.1]],
         w2: ['float32', [2, 4, 1, 1], w2],
-        w3: ['float32', [32, 2, 3, 3], randomFloats(32 * 2 * 9, 7)],
+        w3: ['float32', [wideChannels, 2, 3, 3], randomFloats(wideChannels * 2 * 9, 7)],
       },
       nodes: [
         ['Conv', ['x', 'w1', 'b1'], ['c1'], { pads: [1, 1, 1, 1] }, 'conv1'],
@@ -186,6 +188,21 @@ describe('--int16-layers', () => {
     expect(auto.graph.tensors.get('y')!.dtype).toBe('int8');
     expect(auto.notes).toHaveLength(1);
     expect(auto.notes[0]).toMatch(/^int16: conv1 \(SQNR -?\d+\.\d dB in int8, \d+\.\d dB in int16, at "y"\)$/);
+  });
+
+  it('auto leaves the collapsed layer int8 when its int16 layers would take more than INT16_MAC_BUDGET of the MACs', async () => {
+    const graph = collapsingModel(false, 2);
+    const macs = (name: string) =>
+      nodeMacs(
+        graph,
+        graph.nodes.find((n) => n.name === name)!,
+      );
+    const total = graph.nodes.reduce((sum, n) => sum + nodeMacs(graph, n), 0);
+    expect((macs('conv1') + macs('conv2')) / total).toBeGreaterThan(INT16_MAC_BUDGET);
+    const auto = await quantizeWith(graph, samplesOf(graph, 16, 1), { kind: 'auto' });
+    expect([...auto.graph.tensors.values()].filter((t) => t.dtype === 'int16')).toEqual([]);
+    expect(auto.notes).toHaveLength(1);
+    expect(auto.notes[0]).toMatch(/^int16: not conv1 \(SQNR -?\d+\.\d dB in int8; over the int16 budget of MACs or flash\)$/);
   });
 
   it("NAMES holds the named layer's output int16, and only it", async () => {

@@ -7,6 +7,7 @@
  * the window in place.
  */
 #include "eenn_kernels_s16.h"
+#include "eenn_nn_support_s8.h"
 
 /* The taps [*first, *end) of a window axis whose tap k reads origin + k * dilation, that fall inside [0, size). */
 static inline void eenn_window_taps_s16(int32_t origin, int32_t size, int32_t kernel, int32_t dilation, int32_t *first,
@@ -39,11 +40,24 @@ static inline eenn_taps_s16 eenn_pixel_taps_s16(int32_t iy0, int32_t ix0, int32_
     return taps;
 }
 
-/** Products of an int16 and an int8 value summed in int32 at most this many at a time: |x * w| <= 2^22, so the
-    partial sum stays within 2^30 before it joins the int64 accumulator. */
+/** Products of an int16 and an int8 value summed in int32 at most this many at a time (a multiple of 4, the DSP
+    loop's step): |x * w| <= 2^22, so the partial sum stays within 2^30 before it joins the int64 accumulator. */
 #define EENN_S16_PARTIAL_TAPS 256
 
-/* sum x[i] * w[i] over `depth` values, exact in int64. */
+#if EENN_HAS_DSP
+/* The column order the DSP dot product reads: each whole group of four values x0 x1 x2 x3 as x0 x2 x1 x3, so that
+   one word holds the halves SXTB16 makes of four weights' bytes 0 and 2, the next those of bytes 1 and 3. */
+static void eenn_pair_column_s16(int16_t *column, int32_t depth)
+{
+    for (int32_t i = 0; i + 4 <= depth; i += 4) {
+        const int16_t x1 = column[i + 1];
+        column[i + 1] = column[i + 2];
+        column[i + 2] = x1;
+    }
+}
+#endif
+
+/* sum x[i] * w[i] over `depth` values of a column (in eenn_pair_column_s16's order on DSP), exact in int64. */
 static int64_t eenn_dot_s16_s8(const int16_t *x, const int8_t *w, int32_t depth)
 {
     int64_t acc = 0;
@@ -51,9 +65,17 @@ static int64_t eenn_dot_s16_s8(const int16_t *x, const int8_t *w, int32_t depth)
         const int32_t n = depth < EENN_S16_PARTIAL_TAPS ? depth : EENN_S16_PARTIAL_TAPS;
         int32_t partial = 0;
         int32_t i = 0;
+#if EENN_HAS_DSP
+        for (; i + 4 <= n; i += 4) {
+            const uint32_t weights = eenn_read_u32(w + i);
+            partial = __smlad((int32_t)eenn_read_u32(x + i), __sxtb16((int32_t)weights), partial);
+            partial = __smlad((int32_t)eenn_read_u32(x + i + 2), eenn_sxtb16_ror8_s8(weights), partial);
+        }
+#else
         for (; i + 4 <= n; i += 4) {
             partial += x[i] * w[i] + x[i + 1] * w[i + 1] + x[i + 2] * w[i + 2] + x[i + 3] * w[i + 3];
         }
+#endif
         for (; i < n; i++) {
             partial += x[i] * w[i];
         }
@@ -194,6 +216,9 @@ static void eenn_conv2d_any_s16(eenn_conv_input_s16 in, const int8_t *weights, c
                 if (column != NULL) {
                     eenn_gather_column_s16(image, column, g * group_in, group_in, in_h, in_w, kernel_h, kernel_w, iy0, ix0,
                                            dilation_h, dilation_w, t);
+#if EENN_HAS_DSP
+                    eenn_pair_column_s16(column, depth);
+#endif
                 }
                 for (int32_t m = g * group_out; m < (g + 1) * group_out; m++) {
                     const int8_t *row = weights + m * depth;

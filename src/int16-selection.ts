@@ -18,6 +18,7 @@ import { quantizeGraph } from './quantize/quantize-graph.js';
 import type { Int16Layers } from './quantize/techniques.js';
 import { LOW_SQNR_DB } from './sqnr-warnings.js';
 
+/** What selectInt16 quantizes with (as quantizeGraph will), and what the command line asked for. */
 export interface Int16Request {
   ranges: ReadonlyMap<string, Range>;
   overrides: QuantOverrides;
@@ -29,8 +30,8 @@ export interface Int16Request {
 export const INT16_SQNR_SAMPLES = 8;
 
 /**
- * Share of the model's MACs that `auto` may give int16 layers (the layers that read or write an int16 tensor):
- * their 64-bit accumulation runs about half as fast as int8's on a Cortex-M with DSP.
+ * Share of the model's MACs that `auto` may give int16 layers (the layers that read or write an int16 tensor),
+ * whose 64-bit accumulation and twice-as-wide activations cost more time and RAM than int8's.
  */
 export const INT16_MAC_BUDGET = 0.25;
 

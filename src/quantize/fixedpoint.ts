@@ -212,8 +212,9 @@ const EXACT_DOUBLE = 9007199254740992;
 export const REQUANTIZE_S64_MAX_SHIFT = 14;
 
 /**
- * eenn_reduce_multiplier (CMSIS-NN REDUCE_MULTIPLIER): a Q31 multiplier rounded to the Q15 multiplier of
- * arm_nn_requantize_s64, (multiplier + 2^15) >> 16, or 0x7FFF from 0x7FFF0000 up (where the sum would leave Q15).
+ * CMSIS-NN REDUCE_MULTIPLIER (the first line of eenn_requantize_s64): a Q31 multiplier rounded to the Q15
+ * multiplier of arm_nn_requantize_s64, (multiplier + 2^15) >> 16, or 0x7FFF from 0x7FFF0000 up (where the sum
+ * would leave Q15).
  */
 export function reduceMultiplier(multiplier: number): number {
   return multiplier < REDUCE_MULTIPLIER_LIMIT ? Math.floor((multiplier + TWO_POW_15) / TWO_POW_16) : Q15_MAX;

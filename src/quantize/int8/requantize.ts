@@ -5,6 +5,7 @@ import type { Graph, Node } from '../../ir/graph.js';
 import { clampS32, requantize } from '../fixedpoint.js';
 import { activationArray, activationValue, dimsOf, intOf, tensorOfNode, zeroPointOf, type Int8Kernel } from './kernel.js';
 
+/** The kernel of one QRequantize node. */
 export function prepareRequantize(node: Node, graph: Graph): Int8Kernel {
   const x = tensorOfNode(graph, node, node.inputs[0]!);
   const y = tensorOfNode(graph, node, node.outputs[0]!);

@@ -190,12 +190,13 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   const { notes, overrides } = imported;
   const exits = inFile(options.model, () => resolveExits(imported.graph, options.exits ?? {}, notes));
   const floatGraph = exits ? attachExits(imported.graph, exits) : imported.graph;
-  const compiled =
+  const quantized =
     options.precision === 'int8'
-      ? await quantizeModel(imported.graph, { ...options, overrides }, notes).catch((err: unknown) => {
+      ? await quantizeModelWithReference(imported.graph, { ...options, overrides }, notes).catch((err: unknown) => {
           throw err instanceof EennError ? err.withFile(options.model) : err;
         })
-      : imported.graph;
+      : { graph: imported.graph, floatGraph: imported.graph };
+  const compiled = quantized.graph;
   const graph = exits ? inFile(options.model, () => attachExits(compiled, exits)) : compiled;
   if (options.devices) return compileDevices(graph, floatGraph, options, options.devices, modelName, notes);
   const project = options.intermittent
@@ -205,7 +206,9 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   if (options.precision === 'int8' && options.calibration && graph.inputs.length === 1 && report.steps) {
     const count = Math.min(options.calibration.count ?? REPORT_SQNR_SAMPLES, REPORT_SQNR_SAMPLES);
     const samples = readCalibrationSamples(graph, { ...options.calibration, count });
-    addStepErrors(floatGraph, graph, samples, report.steps, plan);
+    // Each step's error against the float graph it was quantized from (equalized tensors carry their own names).
+    const reference = exits ? attachExits(quantized.floatGraph, exits) : quantized.floatGraph;
+    addStepErrors(reference, graph, samples, report.steps, plan);
     report.sqnr_samples = samples.length;
     const warnings = lowSqnrWarnings(report.steps, plan, samples.length);
     if (warnings.length > 0) report.warnings = warnings;
@@ -681,11 +684,23 @@ export async function quantizeModel(
   options: Pick<CompileOptions, 'calibration' | 'io' | 'onProgress' | 'model'> & { overrides?: QuantOverrides },
   notes: string[] = [],
 ): Promise<Graph> {
+  return (await quantizeModelWithReference(floatGraph, options, notes)).graph;
+}
+
+/**
+ * quantizeModel, also giving the float graph the int8 one stands for tensor by tensor: `floatGraph`, or its
+ * equalized form (src/post-training.ts), which per-layer errors compare with.
+ */
+export async function quantizeModelWithReference(
+  floatGraph: Graph,
+  options: Pick<CompileOptions, 'calibration' | 'io' | 'onProgress' | 'model'> & { overrides?: QuantOverrides },
+  notes: string[] = [],
+): Promise<{ graph: Graph; floatGraph: Graph }> {
   const overrides: QuantOverrides = options.overrides ?? noOverrides();
   const source = options.calibration;
   if (!source) {
     const missing = activationNames(floatGraph).filter((name) => !overrides.activations.has(name));
-    if (missing.length === 0) return quantizeGraph(floatGraph, { ranges: new Map(), overrides, io: options.io ?? 'int8' });
+    if (missing.length === 0) return { graph: quantizeGraph(floatGraph, { ranges: new Map(), overrides, io: options.io ?? 'int8' }), floatGraph };
     throw new EennError({
       code: 'E_USAGE',
       file: options.model,
@@ -722,7 +737,7 @@ export async function quantizeModel(
     `int8: calibrated ${read.count} samples from ${basename(source.path)} with ${source.method}${source.method === 'percentile' ? ` ${source.percentile ?? DEFAULT_PERCENTILE}` : ''}`,
     ...quantized.notes,
   );
-  return quantized.graph;
+  return { graph: quantized.graph, floatGraph: quantized.floatGraph };
 }
 
 /** Multiply-accumulates of a node; an int8 node counts those of the float node it was made from (same name). */

@@ -61,6 +61,11 @@ export interface AccuracyOptions {
   onProgress?: (done: number, total: number) => void;
   /** A model without exits (or with --no-exits): the output whose top-1 counts (default: the first). */
   output?: string;
+  /**
+   * The float graph the int8 one was quantized from, where it is not `floatGraph` itself (--equalize renames the
+   * tensors whose values it changes): per-layer errors compare with its tensors. Default: `floatGraph`.
+   */
+  layerReference?: Graph;
 }
 
 /**
@@ -99,7 +104,12 @@ export function evaluateAccuracy(
     record(outcomes.float, float.exit, floatClass === labels[i], argmax(float.outputs[final]!.data) === labels[i]);
     record(outcomes.int8, int8.exit, int8Class === labels[i], argmax(int8.outputs[final]!.data) === labels[i]);
     if (floatClass !== int8Class) disagreements++;
-    if (keep === 'all') accumulateErrors(int8Graph, float.outputs, int8.outputs, signal, noise);
+    if (keep === 'all') {
+      const reference = options.layerReference
+        ? floatReferenceRun(options.layerReference, { [floatInput]: { shape: [...int8Input.shape], dtype: 'float32', data: sample } }, 'all').outputs
+        : float.outputs;
+      accumulateErrors(int8Graph, reference, int8.outputs, signal, noise);
+    }
     for (const name of exitNames ?? []) {
       const q = rawToFloat(int8Graph.tensors.get(name)!, int8.outputs[name]!.data as ArrayLike<number>);
       accumulate(float.outputs[name]!.data, q, name, exitSignal, exitNoise);

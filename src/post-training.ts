@@ -45,7 +45,10 @@ export async function postTrainingQuantize(
   const { techniques, overrides, io } = options;
   const notes: string[] = [];
   let graph = floatGraph;
-  if (techniques.equalize) {
+  const statesOwn = overrides.activations.size > 0 || overrides.weights.size > 0;
+  if (techniques.equalize && statesOwn) {
+    notes.push('int8: --equalize left the model as it is: it states its own quantization, which equalizing would discard');
+  } else if (techniques.equalize) {
     const equalized = equalizeGraph(graph);
     graph = equalized.graph;
     notes.push(...equalized.notes);

@@ -65,7 +65,7 @@ export function register(program: Command): void {
         .option('--json', 'print one JSON document on stdout'),
     ),
   ).action(async (model: string, options: AccuracyOptions) => {
-    const [{ importWithOwnQuantization, quantizeModel }, { evaluateAccuracy }, { attachExits, resolveExits }] = await Promise.all([
+    const [{ importWithOwnQuantization, quantizeModel, quantizeModelWithReference }, { evaluateAccuracy }, { attachExits, resolveExits }] = await Promise.all([
       import('../../compile.js'),
       import('../../evaluate.js'),
       import('../../exits/index.js'),
@@ -77,7 +77,8 @@ export function register(program: Command): void {
     const exitOptions = exitOptionsFrom(options);
     const exits = inFile(model, () => resolveExits(imported.graph, exitOptions, notes));
     const quantizationNotes: string[] = [];
-    const quantized = await quantizeModel(
+    // `reference`: the float graph the int8 one was quantized from, tensor by tensor (equalized, with --equalize).
+    const { graph: quantized, floatGraph: reference } = await quantizeModelWithReference(
       imported.graph,
       { model, calibration: calibrationFrom(options), io: options.io, onProgress: log, overrides },
       quantizationNotes,
@@ -96,11 +97,12 @@ export function register(program: Command): void {
       sqnrSamples: options.sqnrSamples,
       output: finalOutput(imported.graph, exitOptions),
       onProgress: countSteps(log, 'evaluating', 'samples'),
+      ...(reference !== imported.graph ? { layerReference: exits ? attachExits(reference, exits) : reference } : {}),
     });
     const calibration = calibrationFrom(options);
     const methods =
       calibration && imported.graph.inputs.length === 1
-        ? await compareMethods(imported.graph, int8Graph, calibration, overrides.activations, async (winner) => {
+        ? await compareMethods(reference, int8Graph, calibration, overrides.activations, async (winner) => {
             log(`note: quantizing again with ${winner}, the method best on the most tensors, for its top-1`);
             const other = await quantizeModel(imported.graph, {
               model,

@@ -152,6 +152,42 @@ describe('the quantize stage with int16 tensors', () => {
     }
   });
 
+  it('passes int16 through Flatten to a fully connected layer with an int64 bias, and keeps the float answer', async () => {
+    const graph = inferGraphShapes(
+      buildGraph({
+        inputs: { x: ['float32', [1, 2, 4, 4]] },
+        constants: {
+          w: ['float32', [3, 2, 3, 3], randomFloats(54, 4)],
+          fc: ['float32', [5, 48], randomFloats(240, 8)],
+          fcb: ['float32', [5], [0.3, -0.2, 0.1, 0, 0.5]],
+        },
+        nodes: [
+          ['Conv', ['x', 'w'], ['c'], { pads: [1, 1, 1, 1] }, 'conv'],
+          ['Clip', ['c'], ['r'], { min: 0, max: 2 }, 'clip'],
+          ['Flatten', ['r'], ['f'], {}, 'flatten'],
+          ['Gemm', ['f', 'fc', 'fcb'], ['h'], { transB: 1 }, 'fc'],
+          ['Relu', ['h'], ['y'], {}, 'relu'],
+        ],
+        outputs: ['y'],
+        opset: 10,
+      }),
+    ).graph;
+    const samples = samplesOf(graph, 8, 3);
+    const q = quantizeGraph(graph, { ranges: await rangesOf(graph, samples), int16: new Set(['r']) });
+    expect(q.tensors.get('r')!.dtype).toBe('int16');
+    expect(q.tensors.get('f')!.dtype).toBe('int16');
+    const conv = q.nodes.find((n) => n.name === 'conv')!;
+    const scale = q.tensors.get('r')!.quant!.scale[0]!;
+    expect(conv.attrs['act_min']).toBe(0); // Clip(0, 2) clamps in int16
+    expect(conv.attrs['act_max']).toBe(Math.min(32767, Math.round(2 / scale)));
+    const fc = q.nodes.find((n) => n.name === 'fc')!;
+    expect(fc.op).toBe('QGemm');
+    expect(fc.inputs[0]).toBe('f');
+    expect(q.tensors.get(fc.inputs[2]!)!.dtype).toBe('int64');
+    expect(q.tensors.get('y')!.dtype).toBe('int8');
+    expect(sqnrOf(graph, q, samples, 'y')).toBeGreaterThan(30);
+  });
+
   it('refuses an int16 input whose layer needs a requantization shift above 14, naming the layer', async () => {
     const graph = collapsingModel();
     const samples = samplesOf(graph, 4, 1);

@@ -41,6 +41,8 @@ function buildGraph(): Int16GraphBuilder {
   out(q.conv(pooled, 5, [1, 1], {}, 'int8'), 'int8 -> int16 -> depthwise int16 -> grouped dilated int16 -> MaxPool -> 1x1 int16 -> int8');
   out(q.conv(wide, 3, [3, 3], { pads: [0, 1, 2, 1] }, 'int8', { noBias: true }), 'int16 -> int8 without a bias, asymmetric pads');
 
+  const halved = q.pass('MaxPool', wide, [1, 6, 4, 4], { kernel_shape: [2, 2], strides: [2, 2] });
+  out(q.requantize(halved, 'int8'), 'MaxPool 2x2 of stride 2 (its own loop) over an odd height, int16 -> int8');
   const global = q.pass('GlobalMaxPool', depthwise, [1, 6, 1, 1]);
   out(q.requantize(q.pass('Flatten', global, [1, 6], { axis: 1 }), 'int8'), 'GlobalMaxPool -> Flatten -> int16 -> int8');
   const rows = q.pass('Reshape', depthwise, [5, 24], {}, [shapeConstant('rows_shape', [5, 24])]);

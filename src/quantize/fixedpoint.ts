@@ -227,7 +227,9 @@ export function reduceMultiplier(multiplier: number): number {
  * integer (a 64-bit accumulator held in a double, |acc| <= 2^53), `shift` in [-31, 14].
  *
  * Exactness: when |acc * reduced| < 2^53 the double product is exact and flooring its quotient by a power of two
- * is exact, so floor(p / 2^(14 - shift)) is the arithmetic shift; otherwise the product is taken in BigInt.
+ * is exact, so floor(p / 2^(14 - shift)) is the arithmetic shift; otherwise the product is taken in BigInt. The
+ * result is exact up to 2^53 in magnitude; a larger one (which every caller clamps to int16 or int8) is rounded
+ * to a double.
  */
 export function requantizeS64(acc: number, multiplier: number, shift: number): number {
   const reduced = reduceMultiplier(multiplier);

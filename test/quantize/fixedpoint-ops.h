@@ -32,7 +32,8 @@ enum
     OP_MUL_S8 = 10,
     OP_ROUNDING_DIVIDE_S32 = 11,
     OP_QUANTIZE_F32_S8 = 12,
-    OP_DEQUANTIZE_S8_F32 = 13
+    OP_DEQUANTIZE_S8_F32 = 13,
+    OP_REQUANTIZE_S64 = 14
 };
 
 static inline float fixedpoint_float_of_bits(int32_t bits)
@@ -77,6 +78,13 @@ static inline int32_t fixedpoint_run_record(const int32_t *r)
         return eenn_quantize_f32_s8(fixedpoint_float_of_bits(r[1]), fixedpoint_float_of_bits(r[2]), r[3]);
     case OP_DEQUANTIZE_S8_F32:
         return fixedpoint_bits_of_float(eenn_dequantize_s8_f32((int8_t)r[1], fixedpoint_float_of_bits(r[2]), r[3]));
+    case OP_REQUANTIZE_S64:
+    {
+        /* The accumulator as two words (low, high); the result saturated to int32 (the kernels clamp it further). */
+        const int64_t value = (int64_t)(((uint64_t)(uint32_t)r[2] << 32) | (uint32_t)r[1]);
+        const int64_t result = eenn_requantize_s64(value, r[3], r[4]);
+        return result < INT32_MIN ? INT32_MIN : result > INT32_MAX ? INT32_MAX : (int32_t)result;
+    }
     default: return FIXEDPOINT_UNKNOWN_OP;
     }
 }

@@ -1,4 +1,4 @@
-// Test vectors for the differential tests of the int8 arithmetic: seeded random and edge-case arguments for every
+// Test vectors for the differential tests of the int8 (and int16 layers') arithmetic: seeded random and edge-case arguments for every
 // function of eenn_fixedpoint.h, each with the result src/quantize/fixedpoint.ts gives, packed as the records
 // fixedpoint-ops.h reads (16 int32: operation code, arguments).
 
@@ -17,6 +17,7 @@ import {
   mulS8,
   quantizeF32S8,
   requantize,
+  requantizeS64,
   requantizeS8,
   roundingDivideS32,
   type AddParamsS8,
@@ -26,6 +27,8 @@ import { addParams, mulParams } from '../../src/quantize/multiplier.js';
 import { Random } from './random.js';
 
 export const RECORD_WORDS = 16;
+/** 2^32: splits a 64-bit accumulator into the two words of a record. */
+const TWO_POW_32 = 4294967296;
 /** Operation codes, as in fixedpoint-ops.h. */
 export const OP = {
   clampS8: 0,
@@ -42,6 +45,7 @@ export const OP = {
   roundingDivideS32: 11,
   quantizeF32S8: 12,
   dequantizeS8F32: 13,
+  requantizeS64: 14,
 } as const;
 export type OpName = keyof typeof OP;
 
@@ -282,6 +286,19 @@ export function buildVectors(rng: Random): VectorSet {
     v.add('quantizeF32S8', [bitsOfFloat(value), bitsOfFloat(scale), zp], quantizeF32S8(value, scale, zp));
     const q = rng.int(-128, 127);
     v.add('dequantizeS8F32', [q, bitsOfFloat(scale), zp], bitsOfFloat(dequantizeS8F32(q, scale, zp)));
+  }
+
+  // The int16 layers' 64-bit requantization: accumulators of every magnitude up to the header's 2^47, as two
+  // words (low, high); the result compared saturated to int32 (the harness returns one int32; the kernels clamp it
+  // to int16 or int8 anyway, and beyond 2^53 requantizeS64 keeps only the sign and magnitude).
+  for (let i = 0; i < 20000; i++) {
+    const magnitude = Math.floor(rng.uniform(0, 1) * 2 ** rng.int(0, 47));
+    const acc = rng.bool() ? -magnitude : magnitude;
+    const high = Math.floor(acc / TWO_POW_32);
+    const multiplier = i % 10 === 0 ? rng.pick([0, 1, 32767, 32768, 2 ** 30, 0x7ffeffff, 0x7fff0000, INT32_MAX]) : rng.int(2 ** 30, INT32_MAX);
+    const shift = rng.int(-31, 14);
+    const result = requantizeS64(acc, multiplier, shift);
+    v.add('requantizeS64', [acc - high * TWO_POW_32, high, multiplier, shift], Math.max(INT32_MIN, Math.min(INT32_MAX, result)));
   }
   return v;
 }

@@ -126,7 +126,7 @@ describe('the quantize stage with int16 tensors', () => {
     }
   });
 
-  it('requantizes to int8 a model output that an int16 MaxPool writes, and runs it', async () => {
+  it('requantizes to int8 a model output that an int16 MaxPool writes and a Sigmoid reads, and runs it', async () => {
     const graph = inferGraphShapes(
       buildGraph({
         inputs: { x: ['float32', [1, 2, 4, 4]] },
@@ -135,19 +135,24 @@ describe('the quantize stage with int16 tensors', () => {
           ['Conv', ['x', 'w'], ['c'], { pads: [1, 1, 1, 1] }, 'conv'],
           ['Relu', ['c'], ['r'], {}, 'relu'],
           ['MaxPool', ['r'], ['p'], { kernel_shape: [2, 2], strides: [2, 2] }, 'pool'],
+          ['Sigmoid', ['p'], ['s'], {}, 'sigmoid'],
         ],
-        outputs: ['p'],
+        outputs: ['p', 's'],
       }),
     ).graph;
     const samples = samplesOf(graph, 4, 1);
     for (const io of ['int8', 'float32'] as const) {
       const q = quantizeGraph(graph, { ranges: await rangesOf(graph, samples), io, int16: new Set(['r']) });
       expect(q.tensors.get('r')!.dtype).toBe('int16');
-      expect(q.outputs).toEqual(['p']);
+      expect(q.outputs).toEqual(['p', 's']);
       expect(q.tensors.get('p')!.dtype).toBe(io);
-      const narrow = q.nodes.find((n) => n.op === 'QRequantize')!;
-      expect(q.tensors.get(narrow.inputs[0]!)!.dtype).toBe('int16');
-      expect(q.tensors.get(narrow.outputs[0]!)!.dtype).toBe('int8');
+      const narrow = q.nodes.filter((n) => n.op === 'QRequantize');
+      expect(narrow).toHaveLength(2); // one for the Sigmoid, one for the model output
+      for (const n of narrow) {
+        expect(q.tensors.get(n.inputs[0]!)!.dtype).toBe('int16');
+        expect(q.tensors.get(n.outputs[0]!)!.dtype).toBe('int8');
+      }
+      expect(new Set(q.nodes.map((n) => n.name)).size).toBe(q.nodes.length);
       expect(sqnrOf(graph, q, samples, io === 'int8' ? 'p' : 'r')).toBeGreaterThan(LOW_SQNR_DB);
     }
   });

@@ -180,6 +180,6 @@ export class Int8GraphBuilder implements RewriteContext {
       node.outputs = node.outputs.map((n) => (n === held.name ? wide : n));
     }
     const from = { tensor: renamed, q: { scale: renamed.quant!.scale[0]!, zeroPoint: 0 } };
-    return addRequantize(this, `${name}_requantize`, from, held.name, this.activationQuant(name), 'int8').tensor;
+    return addRequantize(this, `${name}_output_requantize`, from, held.name, this.activationQuant(name), 'int8').tensor;
   }
 }

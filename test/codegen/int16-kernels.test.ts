@@ -6,11 +6,14 @@
 // (int16-straightforward.ts) bit for bit, with saturated outputs, an int64 bias beyond 2^32 and a multiplier in
 // eenn_requantize_s64's top branch among them.
 
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Graph, Tensor } from '../../src/ir/graph.js';
 import { planMemory } from '../../src/schedule/memory-plan.js';
 import { loadTarget } from '../../src/target/target.js';
 import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
+import { runTilesOnCortexM4, runTilesOnHost } from '../kernels/tiles-harness.js';
+import { tiledCalls } from '../kernels/tiles-graphs.js';
 import { Random } from '../quantize/random.js';
 import { Int16GraphBuilder } from './int16-graphs.js';
 import { runInt8Model, type Int8Run } from './int8-run.js';
@@ -44,7 +47,10 @@ function buildGraph(): Int16GraphBuilder {
   const halved = q.pass('MaxPool', wide, [1, 6, 4, 4], { kernel_shape: [2, 2], strides: [2, 2] });
   out(q.requantize(halved, 'int8'), 'MaxPool 2x2 of stride 2 (its own loop) over an odd height, int16 -> int8');
   const global = q.pass('GlobalMaxPool', depthwise, [1, 6, 1, 1]);
-  out(q.requantize(q.pass('Flatten', global, [1, 6], { axis: 1 }), 'int8'), 'GlobalMaxPool -> Flatten -> int16 -> int8');
+  const flat = q.pass('Flatten', global, [1, 6], { axis: 1 });
+  out(q.requantize(flat, 'int8'), 'GlobalMaxPool -> Flatten -> int16 -> int8');
+  out(q.gemm(q.gemm(flat, 7, 'int16'), 9, 'int8'), 'one row: fully connected int16 -> int16 -> int8');
+  out(q.requantize(q.conv(wide, 4, [3, 3], { pads: [1, 1, 1, 1] }, 'int16'), 'int8'), 'one group, int16 -> int16 -> int8');
   const rows = q.pass('Reshape', depthwise, [5, 24], {}, [shapeConstant('rows_shape', [5, 24])]);
   const fc = q.gemm(rows, 7, 'int16', { bigBias: true, topMultiplier: true });
   out(q.gemm(fc, 9, 'int8'), 'Reshape to 5 rows -> fully connected int16 -> int16 -> int8');
@@ -117,6 +123,18 @@ describe('int16 kernels against the plain model of the int16 arithmetic', () => 
       checkOutputs(run);
     }, 180_000);
   }
+
+  it('splits into tiles (intermittent tasks) that give the whole call bit for bit, on the host and on Cortex-M4', async () => {
+    const calls = tiledCalls('int16', graph, 'int8');
+    expect(new Set(calls.map((c) => c.call.fn))).toEqual(
+      new Set(['eenn_conv2d_s8_s16', 'eenn_conv2d_s16', 'eenn_conv2d_s16_s8', 'eenn_max_pool2d_s16', 'eenn_fc_s16', 'eenn_fc_s16_s8']),
+    );
+    for (const dir of ['tiles-host', 'tiles-m4']) mkdirSync(`${work}/${dir}`);
+    for (const run of [await runTilesOnHost(`${work}/tiles-host`, calls), await runTilesOnCortexM4(`${work}/tiles-m4`, calls)]) {
+      expect(run.lines).toEqual(calls.map((c) => `ok ${c.label}`));
+      expect(run.exitCode).toBe(0);
+    }
+  }, 180_000);
 
   for (const targetName of ['host', 'cortex-m0plus']) {
     it(`${targetName}: without the column scratch (NULL), every layer bit-exact`, async () => {

@@ -25,7 +25,7 @@ const RUNTIME = join(ROOT, 'templates/c/runtime');
 /** Elements of guard after each output buffer: a tile that writes past the output shows there. */
 const GUARD = 64;
 
-const CTYPES: Record<string, string> = { int8: 'int8_t', float32: 'float', int32: 'int32_t' };
+const CTYPES: Record<string, string> = { int8: 'int8_t', int16: 'int16_t', float32: 'float', int32: 'int32_t' };
 
 function cValue(ctype: string, v: number): string {
   return ctype === 'float' ? formatFloat(v) : String(v);
@@ -100,6 +100,7 @@ export function programSource(calls: TiledCall[], platform: 'host' | 'cortex-m')
     '#include <stdint.h>',
     '#include <string.h>',
     '#include "eenn_kernels_s8.h"',
+    '#include "eenn_kernels_s16.h"',
     '#include "eenn_kernels_f32.h"',
     ...(platform === 'host'
       ? [

@@ -17,6 +17,7 @@ import {
 } from '../../src/kernels/conv-f32.js';
 import { conv1x1InPlaceS8ScratchBytes, conv1x1S8ScratchBytes, convS8ScratchBytes, POINTWISE_S8_IN_PLACE_PIXELS } from '../../src/kernels/conv-s8.js';
 import { DEPTHWISE_S8_BAND, depthwiseS8ScratchBytes } from '../../src/kernels/depthwise-s8.js';
+import { convS16ScratchBytes } from '../../src/kernels/int16.js';
 import { BOUNDED_DEPTH_S8 } from '../../src/kernels/output-stage-s8.js';
 import { PAIR_CHUNK_S8, pairedRowBytes } from '../../src/kernels/weight-layout-s8.js';
 import { HOST_CFLAGS } from '../codegen/host-run.js';
@@ -45,6 +46,7 @@ function sweep(): Case[] {
   for (const n of SIZES) {
     cases.push(
       { macro: 'EENN_CONV_S8_SCRATCH_BYTES', args: [n], expected: convS8ScratchBytes(n) },
+      { macro: 'EENN_CONV_S16_SCRATCH_BYTES', args: [n], expected: convS16ScratchBytes(n) },
       { macro: 'EENN_CONV_1X1_S8_SCRATCH_BYTES', args: [n], expected: conv1x1S8ScratchBytes(n) },
       { macro: 'EENN_PAIRED_ROW_S8', args: [n], expected: pairedRowBytes(n) },
       { macro: 'EENN_CONV_1X1_IN_PLACE_F32_SCRATCH_FLOATS', args: [n], expected: conv1x1InPlaceF32ScratchFloats(n) },
@@ -98,6 +100,7 @@ function program(cases: readonly Case[]): string {
   return [
     '#include <stdio.h>',
     '#include "eenn_kernels_s8.h"',
+    '#include "eenn_kernels_s16.h"',
     '#include "eenn_kernels_f32.h"',
     '',
     'int main(void)',
@@ -135,7 +138,9 @@ describe('the kernel contracts against the C headers', () => {
   });
 
   it('sweeps every scratch size the public headers state', () => {
-    const headers = ['eenn_kernels_s8.h', 'eenn_kernels_f32.h'].map((h) => readFileSync(join(TEMPLATES, 'kernels', h), 'utf8')).join('\n');
+    const headers = ['eenn_kernels_s8.h', 'eenn_kernels_s16.h', 'eenn_kernels_f32.h']
+      .map((h) => readFileSync(join(TEMPLATES, 'kernels', h), 'utf8'))
+      .join('\n');
     const stated = [...headers.matchAll(/#define (EENN_\w+_SCRATCH_(?:BYTES|FLOATS))\(/g)].map((m) => m[1]);
     expect(stated.length).toBeGreaterThanOrEqual(8);
     const swept = new Set(cases.map((c) => c.macro));

@@ -4,7 +4,8 @@
  * eenn_requantize). One loop nest for both: any groups, stride, dilation and padding. Each output pixel first finds
  * its in-bounds taps; with a scratch it gathers its window of a group's channels into an int16 column (0 for padded
  * taps) once, then takes one plain dot product per output channel; without one (NULL) each output channel reads
- * the window in place.
+ * the window in place. A depthwise layer of int16 input (one input channel per group) always reads in place,
+ * channel by channel.
  */
 #include "eenn_kernels_s16.h"
 #include "eenn_nn_support_s8.h"
@@ -188,6 +189,42 @@ static inline void eenn_store_s16(const eenn_conv_output_s16 *out, int64_t acc, 
     }
 }
 
+/* One input channel per group (depthwise, any channel multiplier) of int16 input: channel by channel, each output
+   summing its in-bounds taps in place (no column: a window of one channel is too short to pay for gathering). */
+static void eenn_depthwise_s16(const int16_t *input, const int8_t *weights, const int64_t *bias,
+                               const eenn_conv_output_s16 *out, int32_t batches, int32_t in_c, int32_t in_h,
+                               int32_t in_w, int32_t out_c, int32_t out_h, int32_t out_w, int32_t kernel_h,
+                               int32_t kernel_w, int32_t stride_h, int32_t stride_w, int32_t pad_top, int32_t pad_left,
+                               int32_t dilation_h, int32_t dilation_w)
+{
+    const int32_t multiplier = out_c / in_c;
+    int32_t at = 0;
+    for (int32_t n = 0; n < batches; n++) {
+        for (int32_t m = 0; m < out_c; m++) {
+            const int16_t *plane = input + (n * in_c + m / multiplier) * in_h * in_w;
+            const int8_t *taps = weights + m * kernel_h * kernel_w;
+            const int64_t b = bias != NULL ? bias[m] : 0;
+            for (int32_t oy = 0; oy < out_h; oy++) {
+                const int32_t iy0 = oy * stride_h - pad_top;
+                for (int32_t ox = 0; ox < out_w; ox++, at++) {
+                    const int32_t ix0 = ox * stride_w - pad_left;
+                    const eenn_taps_s16 t =
+                        eenn_pixel_taps_s16(iy0, ix0, in_h, in_w, kernel_h, kernel_w, dilation_h, dilation_w);
+                    int32_t acc = 0; /* at most kernel_h * kernel_w products of |p| <= 2^22 (checked by the caller) */
+                    for (int32_t ky = t.ky0; ky < t.ky1; ky++) {
+                        const int16_t *x = plane + (iy0 + ky * dilation_h) * in_w + ix0 + t.kx0 * dilation_w;
+                        const int8_t *w = taps + ky * kernel_w + t.kx0;
+                        for (int32_t kx = t.kx0; kx < t.kx1; kx++, x += dilation_w) {
+                            acc += *x * *w++;
+                        }
+                    }
+                    eenn_store_s16(out, b + acc, m, at);
+                }
+            }
+        }
+    }
+}
+
 /* Every convolution of this file: bias int64 (int16 input) or int32 (int8 input), one of them NULL or both. */
 static void eenn_conv2d_any_s16(eenn_conv_input_s16 in, const int8_t *weights, const int64_t *bias64,
                                 const int32_t *bias32, const eenn_conv_output_s16 *out, void *scratch,
@@ -201,6 +238,11 @@ static void eenn_conv2d_any_s16(eenn_conv_input_s16 in, const int8_t *weights, c
     const int32_t depth = group_in * kernel_h * kernel_w;
     const int32_t out_plane = out_h * out_w;
     int16_t *column = (int16_t *)scratch;
+    if (group_in == 1 && in.s16 != NULL && depth <= EENN_S16_PARTIAL_TAPS) {
+        eenn_depthwise_s16(in.s16, weights, bias64, out, batches, in_c, in_h, in_w, out_c, out_h, out_w, kernel_h, kernel_w,
+                           stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w);
+        return;
+    }
     for (int32_t n = 0; n < batches; n++) {
         eenn_conv_input_s16 image = in;
         if (in.s16 != NULL) {
@@ -208,26 +250,29 @@ static void eenn_conv2d_any_s16(eenn_conv_input_s16 in, const int8_t *weights, c
         } else {
             image.s8 += n * in_c * in_h * in_w;
         }
-        for (int32_t g = 0; g < groups; g++) {
-            for (int32_t p = 0; p < out_plane; p++) {
-                const int32_t iy0 = (p / out_w) * stride_h - pad_top;
-                const int32_t ix0 = (p % out_w) * stride_w - pad_left;
+        /* Pixel by pixel, each pixel's in-bounds taps found once for every group (64 groups of a depthwise layer). */
+        for (int32_t p = 0, oy = 0; oy < out_h; oy++) {
+            const int32_t iy0 = oy * stride_h - pad_top;
+            for (int32_t ox = 0; ox < out_w; ox++, p++) {
+                const int32_t ix0 = ox * stride_w - pad_left;
                 const eenn_taps_s16 t = eenn_pixel_taps_s16(iy0, ix0, in_h, in_w, kernel_h, kernel_w, dilation_h, dilation_w);
-                if (column != NULL) {
-                    eenn_gather_column_s16(image, column, g * group_in, group_in, in_h, in_w, kernel_h, kernel_w, iy0, ix0,
-                                           dilation_h, dilation_w, t);
+                for (int32_t g = 0; g < groups; g++) {
+                    if (column != NULL) {
+                        eenn_gather_column_s16(image, column, g * group_in, group_in, in_h, in_w, kernel_h, kernel_w, iy0,
+                                               ix0, dilation_h, dilation_w, t);
 #if EENN_HAS_DSP
-                    eenn_pair_column_s16(column, depth);
+                        eenn_pair_column_s16(column, depth);
 #endif
-                }
-                for (int32_t m = g * group_out; m < (g + 1) * group_out; m++) {
-                    const int8_t *row = weights + m * depth;
-                    int64_t acc = bias64 != NULL ? bias64[m] : bias32 != NULL ? bias32[m]
-                                                                              : 0;
-                    acc += column != NULL ? eenn_dot_s16_s8(column, row, depth)
-                                          : eenn_window_dot_s16(image, row, g * group_in, group_in, in_h, in_w, kernel_h,
-                                                                kernel_w, iy0, ix0, dilation_h, dilation_w, t);
-                    eenn_store_s16(out, acc, m, (n * out_c + m) * out_plane + p);
+                    }
+                    for (int32_t m = g * group_out; m < (g + 1) * group_out; m++) {
+                        const int8_t *row = weights + m * depth;
+                        int64_t acc = bias64 != NULL ? bias64[m] : bias32 != NULL ? bias32[m]
+                                                                                  : 0;
+                        acc += column != NULL ? eenn_dot_s16_s8(column, row, depth)
+                                              : eenn_window_dot_s16(image, row, g * group_in, group_in, in_h, in_w,
+                                                                    kernel_h, kernel_w, iy0, ix0, dilation_h, dilation_w, t);
+                        eenn_store_s16(out, acc, m, (n * out_c + m) * out_plane + p);
+                    }
                 }
             }
         }

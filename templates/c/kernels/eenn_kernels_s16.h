@@ -11,7 +11,8 @@
  * Each kernel's formula is the int8 dialect's (src/ir/int8.ts, "int16 activations").
  *
  * Paths: every kernel here has one general loop nest, exact on every core; a convolution given a scratch gathers
- * each output pixel's window once and takes plain dot products. Products of an int16 value and an int8 weight
+ * each output pixel's window once and takes plain dot products (two products per SMLAD on cores with the DSP
+ * extension), except a depthwise one of int16 input, which reads each channel's windows in place. Products of an int16 value and an int8 weight
  * (|p| <= 2^22) are summed in int32 256 at a time, then in the int64 accumulator. Padded taps add nothing.
  *
  * Parameters, besides those of eenn_kernels_s8.h:

@@ -26,7 +26,7 @@ export const SLOW_TESTS = [
   'test/ops/gelu.test.ts', 'test/ops/mish.test.ts', 'test/ops/softplus.test.ts',
   'test/quantize/fixedpoint-qemu.test.ts', 'test/quantize/fixedpoint.test.ts',
   'test/quantize/qdq-int8-pipeline.test.ts',
-  'test/scaling/long-graph.test.ts',
+  'test/scaling/long-graph.test.ts', 'test/scripts/accuracy/train-small-margin.test.ts',
   'test/schedule/arena-budget.test.ts', 'test/schedule/int8-conv-fusion.test.ts',
   'test/schedule/int8-in-place.test.ts',
   'test/targets/board-netduinoplus2.test.ts', 'test/targets/board-nrf52840.test.ts', 'test/targets/board-target.test.ts', 'test/targets/targets.test.ts', 'test/toolchain/doctor.test.ts',

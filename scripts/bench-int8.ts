@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { log, usageError, positiveOption } from './bench-cli.js';
+import { COMPILE_BAR_SECONDS, FMNIST_CALIBRATION, measureCompileTime } from './int8-compile-time.js';
 import { encodeSamples } from '../src/io-codec.js';
 import { compileModel, quantizeModel, type CalibrationSource, type CompileResult } from '../src/compile.js';
 import { readLabels, readSamples } from '../src/data/index.js';
@@ -34,9 +35,6 @@ const FMNIST_TEST_LABELS = '/usr/share/datasets/fashion-mnist/t10k-labels-idx1-u
 const ONNXRUNTIME_TOP1_LOSS_POINTS = 1.8;
 /** The accuracy bar: int8 top-1 within this many points of float32. */
 const ACCURACY_BAR_POINTS = 1;
-/** The compile-time bar for the fmnist build with 1,000 calibration images. */
-const COMPILE_BAR_SECONDS = 10;
-const FMNIST_CALIBRATION: CalibrationSource = { path: join(ROOT, 'examples/fmnist/calib_u8.npy'), scale: 1 / 255, count: 1000, method: 'percentile' };
 
 interface Example {
   name: string;
@@ -170,21 +168,7 @@ async function accuracySection(options: Options): Promise<AccuracyRow[]> {
   return rows;
 }
 
-// ---------------------------------------------------------------- 2. compile time
-
-async function compileTime(workDir: string): Promise<{ seconds: number; bar: 'PASS' | 'FAIL' }> {
-  const started = performance.now();
-  await compileModel({
-    model: join(ROOT, 'examples/fmnist/fmnist_cnn.onnx'),
-    target: 'cortex-m4',
-    precision: 'int8',
-    outDir: join(workDir, 'compile-time'),
-    calibration: FMNIST_CALIBRATION,
-    link: true,
-  });
-  const seconds = (performance.now() - started) / 1000;
-  return { seconds, bar: seconds < COMPILE_BAR_SECONDS ? 'PASS' : 'FAIL' };
-}
+// ---------------------------------------------------------------- 2. compile time: scripts/int8-compile-time.ts
 
 // ---------------------------------------------------------------- 3. bit-exactness, cost, memory
 
@@ -395,7 +379,7 @@ async function main(): Promise<number> {
   const workDir = await makeTempDir('eennc-bench-int8-');
   try {
     const accuracy = await accuracySection(options);
-    const compile = await compileTime(workDir);
+    const compile = await measureCompileTime(workDir);
     log(`bench: compile time ${compile.seconds.toFixed(2)} s`);
     const exact: ExactRow[] = [];
     for (const example of EXAMPLES.filter((e) => existsSync(join(ROOT, e.file)))) {

@@ -95,7 +95,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", required=True, help="directory to write the model and calibration images into")
     parser.add_argument("--data", default=DEFAULT_DATA, help="directory of the Fashion-MNIST IDX files")
-    parser.add_argument("--train-count", type=int, default=20000, help="training images used (the first N)")
+    parser.add_argument("--train-count", type=int, default=14000, help="training images used (the first N)")
     parser.add_argument("--calib-count", type=int, default=200, help="calibration images written (after the training ones)")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch", type=int, default=64)

@@ -7,6 +7,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { importModel } from './frontend/index.js';
 import { joinPipeline, pipelineOutput, thenInputShapes, type PipelineFiles } from './frontend/pipeline.js';
 import { hasOwnQuantization, importQdq } from './quantize/import-qdq.js';
+import { integerIo, integerIoError, type IntegerIo } from './quantize/qdq/integer-io.js';
 import { sizeOf, type Graph } from './ir/graph.js';
 import { EennError, inFile } from './ir/diagnostics.js';
 import { arenaBudgetBytes, arenaPlanOptions, DEFAULT_ARENA_POLICY, type ArenaPolicy } from './schedule/arena-budget.js';
@@ -188,6 +189,9 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   const modelName = modelNameOf(options.model);
   const imported = importWithOwnQuantization(options.model, options.inputShapes, options.then);
   const { notes, overrides } = imported;
+  // The QDQ import holds integer inputs and outputs as float32: an int8 build quantizes them again, a float32 one cannot.
+  const integerInputOrOutput = imported.integerIo[0];
+  if (options.precision === 'float32' && integerInputOrOutput) throw integerIoError(integerInputOrOutput).withFile(options.model);
   const exits = inFile(options.model, () => resolveExits(imported.graph, options.exits ?? {}, notes));
   const floatGraph = exits ? attachExits(imported.graph, exits) : imported.graph;
   const quantized =
@@ -615,21 +619,24 @@ function outsideProject(err: EennError, projectDir: string, options: CompileOpti
 
 /**
  * Import a model; one that carries its own quantization (QDQ pairs, QLinearConv...) becomes the float graph it
- * stands for, and the scales it states are returned as overrides for the quantize stage.
+ * stands for, and the scales it states are returned as overrides for the quantize stage; `integerIo` lists the model's
+ * int8/uint8 inputs and outputs that the float graph holds as float32 (a float32 build refuses them).
  */
 export function importWithOwnQuantization(
   model: string,
   inputShapes?: Record<string, number[]>,
   then?: string,
-): { graph: Graph; notes: string[]; overrides: QuantOverrides } {
-  if (then !== undefined) return { ...importPipeline({ first: model, then }, inputShapes), overrides: noOverrides() };
+): { graph: Graph; notes: string[]; overrides: QuantOverrides; integerIo: IntegerIo[] } {
+  if (then !== undefined) return { ...importPipeline({ first: model, then }, inputShapes), overrides: noOverrides(), integerIo: [] };
   let overrides = noOverrides();
   let own = false;
+  let changedIo: IntegerIo[] = [];
   const rewrite = (loaded: Graph): Graph => {
     if (!hasOwnQuantization(loaded)) return loaded;
     own = true;
     const imported = importQdq(loaded);
     overrides = imported.overrides;
+    changedIo = integerIo(loaded, imported.graph);
     return imported.graph;
   };
   const imported = importModel(model, { inputShapes, rewrite });
@@ -640,7 +647,7 @@ export function importWithOwnQuantization(
         `${overrides.weights.size} int8 weight tensors are taken from it`,
     );
   }
-  return { graph: imported.graph, notes, overrides };
+  return { graph: imported.graph, notes, overrides, integerIo: changedIo };
 }
 
 /**

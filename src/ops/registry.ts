@@ -10,6 +10,7 @@ import { ops as layout } from './layout.js';
 import { ops as normalization } from './normalization.js';
 import { ops as pad } from './pad.js';
 import { ops as pool } from './pool.js';
+import { ops as quantizeLinear } from './quantize-linear.js';
 import { ops as reduce } from './reduce.js';
 import { ops as resize } from './resize.js';
 import { ops as shapeOps } from './shape-ops.js';
@@ -24,6 +25,7 @@ const all: OpDef[] = [
   ...normalization,
   ...pad,
   ...pool,
+  ...quantizeLinear,
   ...reduce,
   ...resize,
   ...shapeOps,

@@ -207,7 +207,7 @@ export function withSharedOptions(command: Command): Command {
     .option('--opt <flag>', 'optimisation flag for the firmware build', '-O2')
     .option(
       '--arena <policy>',
-      'activation arena: tflm (the fastest code within the arena TensorFlow Lite Micro with CMSIS-NN would need), min (the smallest arena, some layers slower), ram (the fastest code that fits the target) or a size in bytes (64k)',
+      'activation arena: tflm (the fastest code within the arena TensorFlow Lite Micro with CMSIS-NN would need, plus max(256 B, 2%)), min (the smallest arena, some layers slower), ram (the fastest code that fits the target) or a size in bytes (64k)',
       parseArenaPolicy,
       'tflm' as ArenaPolicy,
     )

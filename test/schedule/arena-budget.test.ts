@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArenaPolicy } from '../../src/cli/options.js';
 import { EennError } from '../../src/ir/diagnostics.js';
-import { arenaBudgetBytes } from '../../src/schedule/arena-budget.js';
+import { arenaBudgetBytes, TFLM_SLACK_MIN_BYTES, tflmSlackBytes } from '../../src/schedule/arena-budget.js';
 import { cmsisNnScratchBytes, greedyBySizePlanBytes } from '../../src/schedule/greedy-plan.js';
 import { planMemory, validatePlan } from '../../src/schedule/memory-plan.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
@@ -80,7 +80,8 @@ describe('int8 convolutions without their scratch', () => {
   });
 
   it('gives the scratch back within the TFLite Micro + CMSIS-NN budget', () => {
-    expect(budget).toBe(greedyBySizePlanBytes(graph, { kernelScratch: true }));
+    const tflm = greedyBySizePlanBytes(graph, { kernelScratch: true });
+    expect(budget).toBe(tflm + tflmSlackBytes(tflm));
     expect(validatePlan(roomy, graph)).toEqual([]);
     expect(roomy.steps.find((s) => s.nodes[0] === conv)!.scratchBytes).toBeGreaterThan(0);
     expect(roomy.arenaBytes).toBeGreaterThan(smallest.arenaBytes);
@@ -111,6 +112,14 @@ describe('--arena policies', () => {
     expect(parseArenaPolicy('1M')).toBe(1024 * 1024);
     expect(parseArenaPolicy('5000')).toBe(5000);
     expect(() => parseArenaPolicy('lots')).toThrow(EennError);
+  });
+
+  it('gives tflm a slack of max(256 B, 2%) over the TFLite Micro + CMSIS-NN plan', () => {
+    expect(tflmSlackBytes(0)).toBe(TFLM_SLACK_MIN_BYTES);
+    expect(tflmSlackBytes(12_800)).toBe(256);
+    expect(tflmSlackBytes(50_000)).toBe(1000);
+    const tflm = greedyBySizePlanBytes(graph, { kernelScratch: true });
+    expect(arenaBudgetBytes(graph, loadTarget('cortex-m4'), 'tflm')).toBe(tflm + Math.max(256, Math.ceil(tflm * 0.02)));
   });
 
   it("caps every budget at the target's RAM less its stack", () => {

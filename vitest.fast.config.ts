@@ -25,7 +25,7 @@ export const SLOW_TESTS = [
   'test/kernels/model-checks.test.ts', 'test/measure-steps.test.ts', 'test/pipeline-qemu.test.ts', 'test/kernels/scratch-macros.test.ts', 'test/kernels/tiles-run.test.ts',
   'test/ops/gelu.test.ts', 'test/ops/mish.test.ts', 'test/ops/softplus.test.ts',
   'test/quantize/fixedpoint-qemu.test.ts', 'test/quantize/fixedpoint.test.ts',
-  'test/quantize/qdq-int8-pipeline.test.ts',
+  'test/quantize/qdq-int8-pipeline.test.ts', 'test/quantize/qdq-float32.test.ts',
   'test/scaling/long-graph.test.ts', 'test/scripts/accuracy/train-small-margin.test.ts',
   'test/schedule/arena-budget.test.ts', 'test/schedule/int8-conv-fusion.test.ts',
   'test/schedule/int8-in-place.test.ts',

@@ -8,6 +8,7 @@ import { importModel } from './frontend/index.js';
 import { joinPipeline, pipelineOutput, thenInputShapes, type PipelineFiles } from './frontend/pipeline.js';
 import { hasOwnQuantization, importQdq } from './quantize/import-qdq.js';
 import { integerIo, integerIoError, type IntegerIo } from './quantize/qdq/integer-io.js';
+import type { RewriteOptions } from './quantize/qdq/rewrite.js';
 import { sizeOf, type Graph } from './ir/graph.js';
 import { EennError, inFile } from './ir/diagnostics.js';
 import { arenaBudgetBytes, arenaPlanOptions, DEFAULT_ARENA_POLICY, type ArenaPolicy } from './schedule/arena-budget.js';
@@ -187,7 +188,7 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   // --opt reaches the Makefile and the compiler: refused before any work when it is not plain flags.
   if (options.optimization !== undefined) checkOptimization(options.optimization);
   const modelName = modelNameOf(options.model);
-  const imported = importWithOwnQuantization(options.model, options.inputShapes, options.then);
+  const imported = importWithOwnQuantization(options.model, options.inputShapes, options.then, { keepRounding: options.precision === 'float32' });
   const { notes, overrides } = imported;
   // The QDQ import holds integer inputs and outputs as float32: an int8 build quantizes them again, a float32 one cannot.
   const integerInputOrOutput = imported.integerIo[0];
@@ -620,12 +621,14 @@ function outsideProject(err: EennError, projectDir: string, options: CompileOpti
 /**
  * Import a model; one that carries its own quantization (QDQ pairs, QLinearConv...) becomes the float graph it
  * stands for, and the scales it states are returned as overrides for the quantize stage; `integerIo` lists the model's
- * int8/uint8 inputs and outputs that the float graph holds as float32 (a float32 build refuses them).
+ * int8/uint8 inputs and outputs that the float graph holds as float32 (a float32 build refuses them). `qdq.keepRounding`
+ * (a float32 build): the float graph rounds each quantized activation as the model does (src/quantize/qdq/rewrite.ts).
  */
 export function importWithOwnQuantization(
   model: string,
   inputShapes?: Record<string, number[]>,
   then?: string,
+  qdq: RewriteOptions = {},
 ): { graph: Graph; notes: string[]; overrides: QuantOverrides; integerIo: IntegerIo[] } {
   if (then !== undefined) return { ...importPipeline({ first: model, then }, inputShapes), overrides: noOverrides(), integerIo: [] };
   let overrides = noOverrides();
@@ -634,14 +637,18 @@ export function importWithOwnQuantization(
   const rewrite = (loaded: Graph): Graph => {
     if (!hasOwnQuantization(loaded)) return loaded;
     own = true;
-    const imported = importQdq(loaded);
+    const imported = importQdq(loaded, qdq);
     overrides = imported.overrides;
     changedIo = integerIo(loaded, imported.graph);
     return imported.graph;
   };
   const imported = importModel(model, { inputShapes, rewrite });
   const notes = [...imported.notes];
-  if (own) {
+  if (own && qdq.keepRounding) {
+    notes.push(
+      `the model states its own quantization: its ${overrides.activations.size} quantized activations are rounded to their scales in float32`,
+    );
+  } else if (own) {
     notes.push(
       `the model states its own quantization: ${overrides.activations.size} activation scales and ` +
         `${overrides.weights.size} int8 weight tensors are taken from it`,

@@ -17,7 +17,7 @@ import type { Graph } from '../ir/graph.js';
 import type { QuantOverrides } from './overrides.js';
 import { inferFloatShapes } from './qdq/infer-shapes.js';
 import { isDequantizeLinear, isQuantizeLinear, qOperatorSpec } from './qdq/qoperator.js';
-import { rewriteQdq } from './qdq/rewrite.js';
+import { rewriteQdq, type RewriteOptions } from './qdq/rewrite.js';
 
 /** True when the graph carries its own quantization (QuantizeLinear/DequantizeLinear pairs, QLinearConv, QLinearMatMul). */
 export function hasOwnQuantization(graph: Graph): boolean {
@@ -29,13 +29,14 @@ export function hasOwnQuantization(graph: Graph): boolean {
  * and the scales the model states: activations (scale, zero point of every tensor that a QuantizeLinear/DequantizeLinear
  * pair or a QLinear op quantizes, under the tensor's name in the returned float graph) and weights (the int8 values and
  * per-channel scales of every constant weight given as DequantizeLinear(int8 initializer)). The quantize stage then
- * uses these instead of calibration.
+ * uses these instead of calibration. With `keepRounding` (a float32 build), each quantized activation is rounded
+ * and saturated to its grid in float operators, so that the float graph computes what the model computes.
  *
  * `graph` is the model as loadModel reads it (intermediate shapes may be unknown); the result is shaped. Bad
  * numbers (a scale of zero on live values, negative or NaN) throw E_MODEL naming the node; 16-bit, float8 and
  * blocked quantization, per-channel activations and dynamic quantization throw E_UNSUPPORTED naming the node.
  */
-export function importQdq(graph: Graph): { graph: Graph; overrides: QuantOverrides } {
-  const rewritten = rewriteQdq(graph);
+export function importQdq(graph: Graph, options: RewriteOptions = {}): { graph: Graph; overrides: QuantOverrides } {
+  const rewritten = rewriteQdq(graph, options);
   return { graph: inferFloatShapes(rewritten.graph), overrides: rewritten.overrides };
 }

@@ -1,16 +1,24 @@
-// A float32 build of a model whose inputs or outputs are int8/uint8 (a QuantizeLinear writing a model output, a
-// DequantizeLinear reading a model input) is refused naming the node and the type: its inputs and outputs are
-// float32, and the QDQ import would otherwise return the float value for the integer one. An int8 build takes it.
+// float32 builds of models that state their own quantization compute what the model computes: each quantized
+// activation rounded (half to even) and saturated to its grid, compared with the model's own float reference
+// (QuantizeLinear / DequantizeLinear as ONNX defines them) and with onnxruntime. A model whose inputs or outputs are
+// int8/uint8 (a QuantizeLinear writing a model output, a DequantizeLinear reading a model input) is refused naming
+// the node and the type: a float32 build's inputs and outputs are float32. An int8 build takes it.
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
+import { importModel } from '../../src/frontend/index.js';
+import { runReference } from '../../src/frontend/reference.js';
 import { encodeGraph } from '../../src/frontend/save.js';
+import type { Graph } from '../../src/ir/graph.js';
+import { decodeOutput, encodeSamples } from '../../src/io-codec.js';
+import { runFirmware } from '../../src/toolchain/index.js';
 import { EennError } from '../../src/ir/diagnostics.js';
 import { scaleZeroOf } from '../../src/ir/int8.js';
 import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
-import { ModelBuilder } from './qdq-models.js';
+import { calibrateCnn, cnnInputs, cnnWeights, CNN_INPUT, ModelBuilder, ortQdqCnn, qOperatorCnn } from './qdq-models.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -81,5 +89,82 @@ describe('float32 builds of models with int8/uint8 inputs or outputs', () => {
     const y = compiled.graph.tensors.get('y')!;
     expect(y.dtype).toBe('int8');
     expect(scaleZeroOf(y)).toEqual({ scale: 2, zeroPoint: 0 });
+  });
+});
+
+/** Build `graph` for the host in float32, run `samples` and return each sample's outputs (the first output). */
+async function runFloat32(graph: Graph, name: string, samples: Float32Array[]): Promise<{ path: string; outputs: Float32Array[]; notes: string[] }> {
+  const path = join(dir, `${name}.onnx`);
+  writeFileSync(path, encodeGraph(graph));
+  const compiled = await compileModel({ model: path, target: 'host', precision: 'float32', outDir: join(dir, `${name}-out`) });
+  const input = compiled.graph.tensors.get(compiled.graph.inputs[0]!)!;
+  const output = compiled.graph.tensors.get(compiled.graph.outputs[0]!)!;
+  const { bytes } = encodeSamples(input, samples);
+  const run = await runFirmware(compiled.image!.elfPath, compiled.target, bytes, { samples: samples.length, timeoutMs: 60_000 });
+  return { path, outputs: run.outputs.map((o) => decodeOutput(output, o!).float as Float32Array), notes: compiled.report.notes };
+}
+
+/** The model as ONNX defines it (no QDQ import: QuantizeLinear and DequantizeLinear run as operators). */
+function modelReference(path: string, sample: Float32Array, shape: number[]): Float32Array {
+  const graph = importModel(path).graph;
+  const out = runReference(graph, { [graph.inputs[0]!]: { shape, dtype: 'float32', data: sample } });
+  return out[graph.outputs[0]!]!.data as Float32Array;
+}
+
+describe('float32 builds of quantized models compute what the model computes', () => {
+  it('x -> QuantizeLinear -> DequantizeLinear -> y: ties to even, saturation at both ends, bit for bit', async () => {
+    const b = new ModelBuilder();
+    b.input('x', [1, 8]);
+    b.qdq('x', { scale: 0.5, zeroPoint: 10, dtype: 'uint8' });
+    const last = b.nodes[b.nodes.length - 1]!;
+    last.outputs = ['y'];
+    b.tensors.delete('x_dequantized');
+    b.tensors.set('y', { name: 'y', shape: [1, 8], dtype: 'float32' });
+    b.outputs.push('y');
+    // x / 0.5: 0.5 and 1.5 tie (to 0 and 2), 2.5 -> 2, -2.5 -> -2; 1000 and -1000 saturate at 255 and 0.
+    const sample = Float32Array.of(0.25, 0.75, 1.25, -1.25, 0.3, 1000, -1000, 3.1);
+    const { path, outputs, notes } = await runFloat32(b.graph(), 'pair', [sample]);
+    expect(Array.from(outputs[0]!)).toEqual([0, 1, 1, -1, 0.5, 122.5, -5, 3]);
+    expect(Array.from(outputs[0]!)).toEqual(Array.from(modelReference(path, sample, [1, 8])));
+    expect(notes.join('\n')).toMatch(/rounded to their scales in float32/);
+  });
+
+  it('a QDQ network (uint8, per-channel int8 weights): the model reference and onnxruntime within one output step', async () => {
+    const weights = cnnWeights(21);
+    const model = ortQdqCnn(weights, calibrateCnn(weights, cnnInputs(16, 5)), 'uint8');
+    const samples = cnnInputs(5, 77);
+    const { path, outputs } = await runFloat32(model.graph, 'qdq-cnn', samples);
+    const step = model.params.y.scale;
+    const session = await ort.InferenceSession.create(path);
+    let worstReference = 0;
+    let worstOrt = 0;
+    for (let i = 0; i < samples.length; i++) {
+      const want = modelReference(path, samples[i]!, CNN_INPUT);
+      const ortWant = (await session.run({ x: new ort.Tensor('float32', samples[i]!, CNN_INPUT) })).y!.data as Float32Array;
+      for (let k = 0; k < want.length; k++) {
+        // Every output is on the output's grid: a whole number of steps from the zero point.
+        const steps = outputs[i]![k]! / step;
+        expect(Math.abs(steps - Math.round(steps)), `sample ${i} output ${k}`).toBeLessThan(1e-3);
+        worstReference = Math.max(worstReference, Math.abs(outputs[i]![k]! - want[k]!) / step);
+        worstOrt = Math.max(worstOrt, Math.abs(outputs[i]![k]! - ortWant[k]!) / step);
+      }
+    }
+    expect(worstReference).toBeLessThanOrEqual(1);
+    expect(worstOrt).toBeLessThanOrEqual(1);
+  });
+
+  it('a QOperator network (QLinearConv, QGemm): onnxruntime within one output step', async () => {
+    const weights = cnnWeights(22);
+    const model = qOperatorCnn(weights, calibrateCnn(weights, cnnInputs(16, 6)), 'int8');
+    const samples = cnnInputs(5, 78);
+    const { path, outputs } = await runFloat32(model.graph, 'qoperator-cnn', samples);
+    const step = model.params.y.scale;
+    const session = await ort.InferenceSession.create(path);
+    let worst = 0;
+    for (let i = 0; i < samples.length; i++) {
+      const want = (await session.run({ x: new ort.Tensor('float32', samples[i]!, CNN_INPUT) })).y!.data as Float32Array;
+      for (let k = 0; k < want.length; k++) worst = Math.max(worst, Math.abs(outputs[i]![k]! - want[k]!) / step);
+    }
+    expect(worst).toBeLessThanOrEqual(1);
   });
 });

@@ -19,6 +19,9 @@ import { readLabels, type RawLabelDType } from '../../data/index.js';
 import { LABELS_DTYPE_HELP, numberOption, parseLabelsDType, parseNonNegative, parseTimeoutSeconds, timeoutMs } from '../options.js';
 import { failuresError, failuresLine, runFailureSchedules } from '../power-failures.js';
 import type { Value } from '../../ops/types.js';
+import type { Graph } from '../../ir/graph.js';
+import { declaredOutputChanges } from '../../frontend/declared-outputs.js';
+import { loadModel } from '../../frontend/load.js';
 
 /** One sample's verdict: float32 builds compare with the float reference, int8 builds with the int8 reference. */
 type Comparison = { sample: number; pass: boolean } & ExitComparison &
@@ -88,6 +91,8 @@ export function register(program: Command): void {
     const execution = await buildAndExecute(model, options, options.data, `testing ${model} on ${options.target}`);
     const { graph, floatGraph } = execution.compiled;
     const int8 = precision === 'int8';
+    // The reference below is the built graph's float form: the build must first compute the outputs the model declares.
+    if (options.then === undefined) refuseChangedOutputs(model, floatGraph, !int8);
     const faultsInjected = (options.linkFaults ?? 0) > 0;
     const comparisons = execution.samples.map((sample, i): Comparison => {
       if (sample.device?.linkError) return { sample: i, pass: faultsInjected, link_error: sample.device.linkError };
@@ -204,6 +209,18 @@ export function register(program: Command): void {
                 : 'the per-sample errors are above; float rounding on the target differs in the last bits, so loosen --rtol or --atol if the errors are that small',
         });
     }
+  });
+}
+
+/** E_MISMATCH when the built graph's outputs differ in shape (or, `sameTypes`, type) from those `model` declares. */
+function refuseChangedOutputs(model: string, built: Graph, sameTypes: boolean): void {
+  const changes = declaredOutputChanges(loadModel(model), built, sameTypes);
+  if (changes.length === 0) return;
+  throw new EennError({
+    code: 'E_MISMATCH',
+    file: model,
+    message: `the build changes the model's outputs: ${changes.map((c) => `"${c.output}": ${c.change}`).join('; ')}`,
+    hint: 'this is a bug in eennc: report it with the model',
   });
 }
 

@@ -5,6 +5,11 @@
 // Every quantized activation (an int8/uint8 tensor of the model) has a float counterpart in the result that holds
 // its real value; every integer constant read through DequantizeLinear or a QLinear operator becomes a float
 // constant holding exactly what DequantizeLinear computes.
+//
+// For an int8 build the float counterpart is the value before quantization (the quantize stage rounds it with the
+// stated scale). For a float32 build (`keepRounding`) it is the value the model computes, DequantizeLinear of
+// QuantizeLinear, in float operators the float32 code path has: Div(scale) -> Round (half to even) ->
+// Clip(qmin - zp, qmax - zp) -> Mul(scale), which equals (saturate(round(x / scale) + zp) - zp) * scale exactly.
 
 import { nodeError } from '../../ir/diagnostics.js';
 import type { Graph, Node, Tensor, TensorData } from '../../ir/graph.js';
@@ -15,6 +20,7 @@ import type { PerChannelWeights } from '../quant-params.js';
 import {
   activationScaleZero,
   dequantizeConstant,
+  KIND_RANGE,
   kindOfDtype,
   QDQ_MODEL_HINT,
   quantizeConstant,
@@ -51,8 +57,17 @@ export interface RewriteResult {
   overrides: QuantOverrides;
 }
 
-export function rewriteQdq(graph: Graph): RewriteResult {
-  return new QdqRewriter(graph).run();
+/** How the float graph stands for a quantized activation. */
+export interface RewriteOptions {
+  /**
+   * True: with the rounding and saturation of its quantization (the model's own float result, for a float32 build);
+   * false (default): with its value before quantization, which the int8 quantize stage rounds with the stated scale.
+   */
+  keepRounding?: boolean;
+}
+
+export function rewriteQdq(graph: Graph, options: RewriteOptions = {}): RewriteResult {
+  return new QdqRewriter(graph, options.keepRounding ?? false).run();
 }
 
 class QdqRewriter {
@@ -75,10 +90,15 @@ class QdqRewriter {
   private readonly renamed = new Map<string, string>();
   /** Values of nodes whose inputs are all constant (PyTorch computes zero points with ConstantOfShape -> Cast). */
   private readonly folded = new Map<string, Constant>();
+  /** The float tensor holding a value rounded to a quantization grid, by value and grid (keepRounding). */
+  private readonly rounded = new Map<string, string>();
   /** Constants the quantization parameters may come from. */
   private readonly constants = (name: string): Tensor | undefined => this.folded.get(name) ?? this.graph.tensors.get(name);
 
-  constructor(private readonly graph: Graph) {
+  constructor(
+    private readonly graph: Graph,
+    private readonly keepRounding: boolean,
+  ) {
     for (const name of graph.inputs) this.tensors.set(name, graph.tensors.get(name)!);
   }
 
@@ -120,7 +140,7 @@ class QdqRewriter {
     }
     const stated = readStatedQuant(this.constants, node, { scale: 1, zeroPoint: 2, kind: 'uint8' });
     const q = activationScaleZero(node, stated, x);
-    const float = this.clampedAtZero(x, q);
+    const float = this.keepRounding ? this.roundedToGrid(node, x, q) : this.clampedAtZero(x, q);
     this.quantized.set(y, { float, q, kind: stated.kind });
     this.record(float, q);
   }
@@ -173,6 +193,15 @@ class QdqRewriter {
     }
     const stated = readStatedQuant(this.constants, node, { ...output, kind: 'uint8' });
     const q = activationScaleZero(node, stated, y);
+    if (this.keepRounding) {
+      // The float operator, then its output rounded to the stated grid under the model's name for it.
+      const raw = this.freshName(`${y}_float`);
+      this.emit({ name: node.name, op: spec.floatOp, domain: '', inputs, outputs: [raw], attrs });
+      this.roundedToGrid(node, raw, q, y);
+      this.quantized.set(y, { float: y, q, kind: stated.kind });
+      this.record(y, q);
+      return;
+    }
     const clamps = q.zeroPoint === -128 && CLAMPED_PRODUCERS.has(spec.floatOp);
     const raw = clamps ? this.freshName(`${y}_preact`) : y;
     this.emit({ name: node.name, op: spec.floatOp, domain: '', inputs, outputs: [raw], attrs });
@@ -387,6 +416,42 @@ class QdqRewriter {
     this.emit({ name: this.freshNodeName(`${producer.name}_relu`), op: 'Relu', domain: '', inputs: [x], outputs: [output], attrs: {} });
     this.relus.set(x, output);
     return output;
+  }
+
+  /**
+   * DequantizeLinear(QuantizeLinear(x)) with the int8 equivalent `q` of the stated quantization, in float32 operators:
+   * Div(x, scale) -> Round -> Clip(-128 - zp, 127 - zp) -> Mul(scale), written to `output` (or a fresh tensor).
+   * Each step is exact or rounds as ONNX does: x / scale once, ties to even, integers in range, (q - zp) * scale once.
+   */
+  private roundedToGrid(node: Node, x: string, q: ScaleZero, output?: string): string {
+    const key = [x, q.scale, q.zeroPoint].join('\u0000');
+    const done = output === undefined ? this.rounded.get(key) : undefined;
+    if (done) return done;
+    this.adopt(x);
+    const scale = this.scalarConstant(`${node.name}_scale`, q.scale);
+    // The int8 equivalent saturates to int8's range (uint8's, shifted by the zero point's 128).
+    const [lowest, highest] = KIND_RANGE.int8;
+    const low = this.scalarConstant(`${node.name}_low`, lowest - q.zeroPoint);
+    const high = this.scalarConstant(`${node.name}_high`, highest - q.zeroPoint);
+    const scaled = this.freshName(`${x}_scaled`);
+    const steps = this.freshName(`${x}_steps`);
+    const clamped = this.freshName(`${x}_saturated`);
+    const result = output ?? this.freshName(`${x}_rounded`);
+    const step = (op: string, inputs: string[], out: string) =>
+      this.emit({ name: this.freshNodeName(`${node.name}_${op.toLowerCase()}`), op, domain: '', inputs, outputs: [out], attrs: {} });
+    step('Div', [x, scale], scaled);
+    step('Round', [scaled], steps);
+    step('Clip', [steps, low, high], clamped);
+    step('Mul', [clamped, scale], result);
+    if (output === undefined) this.rounded.set(key, result);
+    return result;
+  }
+
+  /** A float32 scalar constant of the result, named after `base`. */
+  private scalarConstant(base: string, value: number): string {
+    const name = this.freshName(base);
+    this.tensors.set(name, { name, shape: [], dtype: 'float32', data: Float32Array.of(value) });
+    return name;
   }
 
   /** The model's graph output `name`, held under that name in the result. */

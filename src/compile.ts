@@ -7,7 +7,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { importModel } from './frontend/index.js';
 import { joinPipeline, pipelineOutput, thenInputShapes, type PipelineFiles } from './frontend/pipeline.js';
 import { hasOwnQuantization, importQdq } from './quantize/import-qdq.js';
-import { integerIo, integerIoError, type IntegerIo } from './quantize/qdq/integer-io.js';
+import { integerIoError, type IntegerIo } from './quantize/qdq/integer-io.js';
 import type { RewriteOptions } from './quantize/qdq/rewrite.js';
 import { sizeOf, type Graph } from './ir/graph.js';
 import { EennError, inFile } from './ir/diagnostics.js';
@@ -639,7 +639,7 @@ export function importWithOwnQuantization(
     own = true;
     const imported = importQdq(loaded, qdq);
     overrides = imported.overrides;
-    changedIo = integerIo(loaded, imported.graph);
+    changedIo = imported.integerIo;
     return imported.graph;
   };
   const imported = importModel(model, { inputShapes, rewrite });

@@ -16,6 +16,7 @@
 import type { Graph } from '../ir/graph.js';
 import type { QuantOverrides } from './overrides.js';
 import { inferFloatShapes } from './qdq/infer-shapes.js';
+import type { IntegerIo } from './qdq/integer-io.js';
 import { isDequantizeLinear, isQuantizeLinear, qOperatorSpec } from './qdq/qoperator.js';
 import { rewriteQdq, type RewriteOptions } from './qdq/rewrite.js';
 
@@ -31,12 +32,13 @@ export function hasOwnQuantization(graph: Graph): boolean {
  * per-channel scales of every constant weight given as DequantizeLinear(int8 initializer)). The quantize stage then
  * uses these instead of calibration. With `keepRounding` (a float32 build), each quantized activation is rounded
  * and saturated to its grid in float operators, so that the float graph computes what the model computes.
+ * `integerIo` lists the model's int8/uint8 inputs and outputs, held as float32 in the result (a float32 build refuses them).
  *
  * `graph` is the model as loadModel reads it (intermediate shapes may be unknown); the result is shaped. Bad
  * numbers (a scale of zero on live values, negative or NaN) throw E_MODEL naming the node; 16-bit, float8 and
  * blocked quantization, per-channel activations and dynamic quantization throw E_UNSUPPORTED naming the node.
  */
-export function importQdq(graph: Graph, options: RewriteOptions = {}): { graph: Graph; overrides: QuantOverrides } {
+export function importQdq(graph: Graph, options: RewriteOptions = {}): { graph: Graph; overrides: QuantOverrides; integerIo: IntegerIo[] } {
   const rewritten = rewriteQdq(graph, options);
-  return { graph: inferFloatShapes(rewritten.graph), overrides: rewritten.overrides };
+  return { graph: inferFloatShapes(rewritten.graph), overrides: rewritten.overrides, integerIo: rewritten.integerIo };
 }

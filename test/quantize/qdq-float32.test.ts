@@ -77,6 +77,20 @@ describe('float32 builds of models with int8/uint8 inputs or outputs', () => {
     expect(err.hint).toMatch(/--precision int8/);
   });
 
+  it('the QuantizeLinear output is refused by what writes it, whatever type the model declares for it', async () => {
+    const b = new ModelBuilder();
+    b.input('x', [1, 6]);
+    b.scale('s', 2);
+    b.zeroPoint('zp', 'int8', 0);
+    b.node('QuantizeLinear', ['x', 's', 'zp'], ['y'], {}, '', 'quantize_y');
+    b.outputs.push('y'); // declared float32, as a model without a type for it reads
+    const path = join(dir, 'quantize-output-untyped.onnx');
+    writeFileSync(path, encodeGraph(b.graph()));
+    const err = await refusal(path);
+    expect(err.node).toEqual({ name: 'quantize_y', op: 'QuantizeLinear' });
+    expect(err.message).toMatch(/model output "y" as int8/);
+  });
+
   it('a DequantizeLinear reading a model input: E_UNSUPPORTED naming the node, the input and uint8', async () => {
     const err = await refusal(dequantizeInput());
     expect(err.code).toBe('E_UNSUPPORTED');

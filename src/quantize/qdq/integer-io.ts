@@ -1,12 +1,13 @@
-// The model inputs and outputs whose type the QDQ import changes: an int8/uint8 input that a DequantizeLinear (or a
-// QLinear operator) reads, an int8/uint8 output that a QuantizeLinear (or a QLinear operator) writes. The import
-// holds their real values in float32, which an int8 build quantizes again with the scale the model states; a float32
-// build has float32 inputs and outputs only, and would silently take or return other numbers than the model's.
+// The model inputs and outputs whose type the QDQ import changes (src/quantize/qdq/rewrite.ts lists them): an
+// int8/uint8 input that a DequantizeLinear (or a QLinear operator) reads, an int8/uint8 output that a QuantizeLinear
+// (or a QLinear operator) writes. The import holds their real values in float32, which an int8 build quantizes again
+// with the scale the model states; a float32 build has float32 inputs and outputs only, and would silently take or
+// return other numbers than the model's: it refuses them with this module's error.
 
 import { nodeError, type EennError } from '../../ir/diagnostics.js';
-import type { Graph, Node } from '../../ir/graph.js';
+import type { Node } from '../../ir/graph.js';
 
-/** A model input or output the model declares as an integer type and the imported float graph holds as float32. */
+/** A model input or output of an integer type that the imported float graph holds as float32. */
 export interface IntegerIo {
   role: 'input' | 'output';
   tensor: string;
@@ -14,23 +15,6 @@ export interface IntegerIo {
   dtype: string;
   /** The node of the model that writes the output, or the first one that reads the input. */
   node: Node;
-}
-
-/** The inputs and outputs of `loaded` (the model as read) whose type differs in `imported` (the QDQ import's result). */
-export function integerIo(loaded: Graph, imported: Graph): IntegerIo[] {
-  const changed: IntegerIo[] = [];
-  const check = (role: IntegerIo['role'], names: readonly string[], importedNames: readonly string[]): void => {
-    names.forEach((name, i) => {
-      const declared = loaded.tensors.get(name)?.dtype;
-      const now = imported.tensors.get(importedNames[i] ?? '')?.dtype;
-      if (declared === undefined || now === undefined || declared === now) return;
-      const node = role === 'output' ? loaded.nodes.find((n) => n.outputs.includes(name)) : loaded.nodes.find((n) => n.inputs.includes(name));
-      if (node) changed.push({ role, tensor: name, dtype: declared, node });
-    });
-  };
-  check('input', loaded.inputs, imported.inputs);
-  check('output', loaded.outputs, imported.outputs);
-  return changed;
 }
 
 /**

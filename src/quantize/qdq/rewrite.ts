@@ -29,6 +29,7 @@ import {
   type QuantKind,
   type StatedQuant,
 } from './params.js';
+import type { IntegerIo } from './integer-io.js';
 import { isDequantizeLinear, isQuantizeLinear, qOperatorSpec, type QOperatorSpec, type QuantizedOperand } from './qoperator.js';
 
 /** A quantized activation of the model and the float tensor of the result that holds its real value. */
@@ -55,6 +56,8 @@ export interface RewriteResult {
   /** The float graph; node outputs have no shapes yet. */
   graph: Graph;
   overrides: QuantOverrides;
+  /** The model's int8/uint8 inputs and outputs, which the float graph holds as float32 (their real values). */
+  integerIo: IntegerIo[];
 }
 
 /** How the float graph stands for a quantized activation. */
@@ -90,6 +93,7 @@ class QdqRewriter {
   private readonly renamed = new Map<string, string>();
   /** Values of nodes whose inputs are all constant (PyTorch computes zero points with ConstantOfShape -> Cast). */
   private readonly folded = new Map<string, Constant>();
+  private readonly integerIo: IntegerIo[] = [];
   /** The float tensor holding a value rounded to a quantization grid, by value and grid (keepRounding). */
   private readonly rounded = new Map<string, string>();
   /** Constants the quantization parameters may come from. */
@@ -107,7 +111,7 @@ class QdqRewriter {
     const outputs = this.graph.outputs.map((name) => this.resolveOutput(name));
     const graph = this.assemble(outputs);
     const present = <T>(map: Map<string, T>) => new Map([...map].filter(([name]) => graph.tensors.has(name)));
-    return { graph, overrides: { activations: present(this.activations), weights: present(this.weights) } };
+    return { graph, overrides: { activations: present(this.activations), weights: present(this.weights) }, integerIo: this.integerIo };
   }
 
   private visit(node: Node): void {
@@ -398,6 +402,7 @@ class QdqRewriter {
     const stated = readStatedQuant(this.constants, node, { scale, zeroPoint, kind });
     checkSameKind(node, stated.kind, kind, name);
     const q = activationScaleZero(node, stated, name);
+    this.integerIo.push({ role: 'input', tensor: name, dtype: t.dtype, node });
     this.tensors.set(name, { ...t, dtype: 'float32' });
     const activation = { float: name, q, kind: stated.kind };
     this.quantized.set(name, activation);
@@ -456,6 +461,10 @@ class QdqRewriter {
 
   /** The model's graph output `name`, held under that name in the result. */
   private resolveOutput(name: string): string {
+    // An output that is itself a quantized tensor (not a DequantizeLinear of one) holds integers in the model.
+    const activation = this.quantized.get(name);
+    const writer = this.graph.nodes.find((n) => n.outputs.includes(name));
+    if (activation && writer) this.integerIo.push({ role: 'output', tensor: name, dtype: activation.kind, node: writer });
     let float = this.resolve(name);
     float = this.quantized.get(float)?.float ?? float;
     while (this.renamed.has(float)) float = this.renamed.get(float)!;

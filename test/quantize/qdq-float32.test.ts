@@ -19,6 +19,7 @@ import { EennError } from '../../src/ir/diagnostics.js';
 import { scaleZeroOf } from '../../src/ir/int8.js';
 import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
 import { calibrateCnn, cnnInputs, cnnWeights, CNN_INPUT, ModelBuilder, ortQdqCnn, qOperatorCnn } from './qdq-models.js';
+import { Random } from './random.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -141,6 +142,41 @@ describe('float32 builds of quantized models compute what the model computes', (
     expect(Array.from(outputs[0]!)).toEqual([0, 1, 1, -1, 0.5, 122.5, -5, 3]);
     expect(Array.from(outputs[0]!)).toEqual(Array.from(modelReference(path, sample, [1, 8])));
     expect(notes.join('\n')).toMatch(/rounded to their scales in float32/);
+  });
+
+  it('an int8 pair with a scale that is no power of two: values at and beside every tie, bit for bit with the model reference', async () => {
+    const scale = 0.00392156862745098; // 1/255 as onnxruntime states it
+    const zeroPoint = -3;
+    // (k + 0.5) * scale for every step k in range and beyond, and the float32 neighbours 1 and 2 ulps either side:
+    // there x / scale and x * (1 / scale) round to different integers for some k, and ties go to even.
+    const values: number[] = [];
+    const bits = new Float32Array(1);
+    const word = new Uint32Array(bits.buffer);
+    for (let k = -140; k < 140; k++) {
+      for (let ulps = -2; ulps <= 2; ulps++) {
+        bits[0] = (k + 0.5) * scale;
+        word[0] = word[0]! + ulps;
+        values.push(bits[0]);
+      }
+    }
+    const random = new Random(5);
+    while (values.length < 2048) values.push(random.uniform(-0.6, 0.6));
+    const size = values.length;
+    const b = new ModelBuilder();
+    b.input('x', [1, size]);
+    b.qdq('x', { scale, zeroPoint, dtype: 'int8' });
+    const last = b.nodes[b.nodes.length - 1]!;
+    last.outputs = ['y'];
+    b.tensors.delete('x_dequantized');
+    b.tensors.set('y', { name: 'y', shape: [1, size], dtype: 'float32' });
+    b.outputs.push('y');
+    const sample = Float32Array.from(values);
+    const { path, outputs } = await runFloat32(b.graph(), 'pair-int8', [sample]);
+    const want = modelReference(path, sample, [1, size]);
+    expect(Array.from(outputs[0]!)).toEqual(Array.from(want));
+    // Both ends saturate: -128 and 127 less the zero point, in steps.
+    expect(Math.min(...want)).toBe(Math.fround(Math.fround(-128 - zeroPoint) * Math.fround(scale)));
+    expect(Math.max(...want)).toBe(Math.fround(Math.fround(127 - zeroPoint) * Math.fround(scale)));
   });
 
   it('a QDQ network (uint8, per-channel int8 weights): the model reference and onnxruntime within one output step', async () => {

@@ -9,7 +9,7 @@
 
 import { nodeError } from '../ir/diagnostics.js';
 import { arrayFor, type DType, type Node, type Tensor } from '../ir/graph.js';
-import { KIND_RANGE, kindOfDtype, readStatedQuant, roundHalfToEven, type StatedQuant } from '../quantize/qdq/params.js';
+import { KIND_RANGE, kindOfDtype, readStatedQuant, roundHalfToEven, type StatedQuant } from './stated-quant.js';
 import { attrInt } from './attrs.js';
 import type { InputInfo, OpDef, OutputInfo, Value } from './types.js';
 

@@ -2,9 +2,10 @@
 // small-margin CNN trained here on purpose (scripts/accuracy/train_small_margin.py: narrow and briefly trained, like
 // a model a user trained elsewhere, so int8 flips more of its answers), the top-1 points each int8 build loses against
 // float32, and its output SQNR:
-//   - each calibration method (minmax, percentile (the default), entropy) with the default techniques;
-//   - the default build with each technique added (--equalize, --bias-correction, --optimize-rounding,
-//     --int16-layers auto), then all of them together ("n/a" where this build of eennc lacks a technique).
+//   - plain quantization (percentile, no technique), then each technique added to it alone (--equalize,
+//     --bias-correction, --optimize-rounding, --int16-layers auto; "n/a" where this build of eennc lacks one);
+//   - each calibration method (minmax, percentile (the default), entropy) with the default techniques, and the
+//     default build with learned rounding too.
 // Fashion-MNIST models: top-1 on the first --samples test images against their labels (src/evaluate.ts, as
 // `eennc accuracy` measures it). The benchmark models (random weights, no labels): agreement with float32's answers
 // on their bundled inputs. Bars, over the labelled models (four inputs of random weights make one flipped answer 25

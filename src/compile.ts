@@ -768,14 +768,15 @@ function buildReport(
     const inputs = node.inputs.map((name) => (name ? graph.tensors.get(name) : undefined));
     const outputs = node.outputs.map((name) => graph.tensors.get(name)!);
     const params = inputs.reduce((n, t) => n + (t?.data && t.dtype !== 'int64' ? sizeOf(t.shape) : 0), 0);
-    const quant = outputs[0]?.dtype === 'int8' ? outputs[0].quant : undefined;
+    const dtype = outputs[0]?.dtype;
+    const quant = dtype === 'int8' || dtype === 'int16' ? outputs[0]!.quant : undefined;
     return {
       node: node.name,
       op: node.op,
       output_shape: outputs[0]?.shape ?? [],
       macs: nodeMacs(graph, node),
       params,
-      ...(quant ? { output_scale: quant.scale[0]!, output_zero_point: quant.zeroPoint[0]! } : {}),
+      ...(quant ? { output_dtype: dtype as 'int8' | 'int16', output_scale: quant.scale[0]!, output_zero_point: quant.zeroPoint[0]! } : {}),
     };
   });
   const io: IoReport[] = (['input', 'output'] as const).flatMap((role) =>
@@ -824,6 +825,13 @@ function buildReport(
  * is the arena and the stack plus the test firmware's input and output buffers (`ioBufferBytes`, in main.c);
  * once measured, the image's static RAM holds them all.
  */
+/** Where layers hold int16 activations (twice the memory), how to keep them int8; else nothing. */
+function int16Hint(report: BuildReport): string {
+  const wide = report.layers.filter((l) => l.output_dtype === 'int16').map((l) => l.node);
+  if (wide.length === 0) return '';
+  return `; ${wide.join(', ')} hold${wide.length === 1 ? 's' : ''} int16 activations (--int16-layers): --int16-layers none keeps every activation int8`;
+}
+
 function checkFit(report: BuildReport, target: Target, file: string, ioBufferBytes: number, measured: boolean): void {
   const flash = report.memory.flash_bytes;
   const ram = measured ? report.memory.ram_bytes : report.memory.ram_bytes + ioBufferBytes;
@@ -845,7 +853,7 @@ function checkFit(report: BuildReport, target: Target, file: string, ioBufferByt
       // The planner already falls back to its smallest arena when the faster plans do not fit.
       hint:
         report.precision === 'int8'
-          ? 'choose a target with more memory (eennc targets), or make the model smaller'
+          ? `choose a target with more memory (eennc targets), or make the model smaller${int16Hint(report)}`
           : 'choose a target with more memory (eennc targets), or quantize with --precision int8',
     });
   }

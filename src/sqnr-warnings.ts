@@ -2,6 +2,7 @@
 // model below LOW_SQNR_DB (measured on calibration samples by src/profile-steps.ts addStepErrors) is named, with
 // what to do. Printed on stderr by build, run and test, and kept in report.json.
 
+import { INT16_MAC_BUDGET } from './int16-selection.js';
 import type { StepReport } from './report/layer-table.js';
 import type { MemoryPlan } from './schedule/memory-plan.js';
 
@@ -25,7 +26,9 @@ export function lowSqnrWarnings(steps: readonly StepReport[], plan: MemoryPlan, 
     warnings.push(
       `int8 ruins tensor "${last.outputs[0]}" (written by node "${last.name}"): its SQNR against the float model is ` +
         `${db.toFixed(1)} dB over ${samples} calibration sample${samples === 1 ? '' : 's'}, below ${LOW_SQNR_DB} dB; ` +
-        'build with --precision float32 if the outputs suffer (eennc accuracy measures the loss)',
+        `where it is a Conv or Gemm, --int16-layers ${JSON.stringify(last.name)} holds it in int16 (--int16-layers auto ` +
+        `keeps to a budget of ${Math.round(INT16_MAC_BUDGET * 100)}% of the MACs); else build with --precision float32 if the outputs suffer (eennc ` +
+        'accuracy measures the loss)',
     );
   }
   return warnings;

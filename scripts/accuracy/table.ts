@@ -1,5 +1,5 @@
 // What `npm run bench:accuracy` measures and how it prints it, apart from the measuring: the columns (calibration
-// methods, then techniques added to the default build), the cells, the bars and the markdown tables.
+// techniques each added to plain quantization, then the calibration methods with the default techniques), the cells, the bars and the markdown tables.
 
 import type { CalibrationMethod } from '../../src/quantize/calibrate.js';
 import type { QuantTechniques } from '../../src/quantize/techniques.js';
@@ -22,23 +22,29 @@ export interface Column {
   techniques: Partial<QuantTechniques>;
 }
 
-const ALL_TECHNIQUES: Partial<QuantTechniques> = {
-  equalize: true,
-  biasCorrection: true,
-  optimizeRounding: true,
-  int16Layers: { kind: 'auto' },
+/** No technique at all: plain post-training quantization, the baseline each technique is added to. */
+const NO_TECHNIQUE: QuantTechniques = {
+  equalize: false,
+  biasCorrection: false,
+  optimizeRounding: false,
+  int16Layers: { kind: 'none' },
 };
 
-/** The columns in print order: each calibration method with the default techniques, then each technique added to the default build. */
+/**
+ * The columns in print order: plain quantization (percentile, no technique) and each technique added to it alone,
+ * then each calibration method with the default techniques (src/quantize/techniques.ts DEFAULT_TECHNIQUES), then
+ * the default build with learned rounding too.
+ */
 export const COLUMNS: readonly Column[] = [
-  { key: 'minmax', heading: 'minmax', method: 'minmax', techniques: {} },
-  { key: 'percentile', heading: 'percentile (default)', method: 'percentile', techniques: {} },
-  { key: 'entropy', heading: 'entropy', method: 'entropy', techniques: {} },
-  { key: 'equalize', heading: '+equalize', method: DEFAULT_METHOD, techniques: { equalize: true } },
-  { key: 'bias_correction', heading: '+bias correction', method: DEFAULT_METHOD, techniques: { biasCorrection: true } },
-  { key: 'optimize_rounding', heading: '+optimize rounding', method: DEFAULT_METHOD, techniques: { optimizeRounding: true } },
-  { key: 'int16_auto', heading: '+int16 auto', method: DEFAULT_METHOD, techniques: { int16Layers: { kind: 'auto' } } },
-  { key: 'all', heading: 'all together', method: DEFAULT_METHOD, techniques: ALL_TECHNIQUES },
+  { key: 'plain', heading: 'no technique', method: DEFAULT_METHOD, techniques: NO_TECHNIQUE },
+  { key: 'equalize', heading: '+equalize', method: DEFAULT_METHOD, techniques: { ...NO_TECHNIQUE, equalize: true } },
+  { key: 'bias_correction', heading: '+bias correction', method: DEFAULT_METHOD, techniques: { ...NO_TECHNIQUE, biasCorrection: true } },
+  { key: 'optimize_rounding', heading: '+optimize rounding', method: DEFAULT_METHOD, techniques: { ...NO_TECHNIQUE, optimizeRounding: true } },
+  { key: 'int16_auto', heading: '+int16 auto', method: DEFAULT_METHOD, techniques: { ...NO_TECHNIQUE, int16Layers: { kind: 'auto' } } },
+  { key: 'minmax', heading: 'default, minmax', method: 'minmax', techniques: {} },
+  { key: 'percentile', heading: 'default (percentile)', method: 'percentile', techniques: {} },
+  { key: 'entropy', heading: 'default, entropy', method: 'entropy', techniques: {} },
+  { key: 'all', heading: 'default + optimize rounding', method: DEFAULT_METHOD, techniques: { optimizeRounding: true } },
 ];
 
 /** The column of the default build (the bar of DEFAULT_BAR_POINTS). */

@@ -30,7 +30,8 @@ export interface LayerReport {
   output_shape: number[];
   macs: number;
   params: number;
-  /** int8 builds: the output tensor's scale and zero point. */
+  /** int8 builds: the output tensor's type (int16 where --int16-layers holds it so), scale and zero point. */
+  output_dtype?: 'int8' | 'int16';
   output_scale?: number;
   output_zero_point?: number;
 }

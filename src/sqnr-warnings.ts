@@ -12,6 +12,9 @@ import type { MemoryPlan } from './schedule/memory-plan.js';
  */
 export const LOW_SQNR_DB = 20;
 
+/** The int8 operators whose output --int16-layers can hold as int16. */
+const WIDENABLE_OPS: ReadonlySet<string> = new Set(['QConv', 'QGemm']);
+
 /**
  * One warning per step of `plan` whose output SQNR in `steps` (filled by addStepErrors over `samples` calibration
  * samples) is below LOW_SQNR_DB, naming the tensor, the node that writes it and its SQNR; none where none is low.
@@ -26,9 +29,10 @@ export function lowSqnrWarnings(steps: readonly StepReport[], plan: MemoryPlan, 
     warnings.push(
       `int8 ruins tensor "${last.outputs[0]}" (written by node "${last.name}"): its SQNR against the float model is ` +
         `${db.toFixed(1)} dB over ${samples} calibration sample${samples === 1 ? '' : 's'}, below ${LOW_SQNR_DB} dB; ` +
-        `where it is a Conv or Gemm, --int16-layers ${JSON.stringify(last.name)} holds it in int16 (--int16-layers auto ` +
-        `keeps to a budget of ${Math.round(INT16_MAC_BUDGET * 100)}% of the MACs); else build with --precision float32 if the outputs suffer (eennc ` +
-        'accuracy measures the loss)',
+        (WIDENABLE_OPS.has(last.op)
+          ? `--int16-layers ${JSON.stringify(last.name)} holds it in int16 (--int16-layers auto keeps to a budget of ` +
+            `${Math.round(INT16_MAC_BUDGET * 100)}% of the MACs), or build with --precision float32`
+          : 'build with --precision float32 if the outputs suffer (eennc accuracy measures the loss)'),
     );
   }
   return warnings;

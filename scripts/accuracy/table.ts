@@ -2,7 +2,7 @@
 // techniques each added to plain quantization, then the calibration methods with the default techniques), the cells, the bars and the markdown tables.
 
 import type { CalibrationMethod } from '../../src/quantize/calibrate.js';
-import type { QuantTechniques } from '../../src/quantize/techniques.js';
+import { NO_TECHNIQUES, type QuantTechniques } from '../../src/quantize/techniques.js';
 
 /** The calibration method a build takes when the command line names none (--calib-method). */
 export const DEFAULT_METHOD: CalibrationMethod = 'percentile';
@@ -22,25 +22,17 @@ export interface Column {
   techniques: Partial<QuantTechniques>;
 }
 
-/** No technique at all: plain post-training quantization, the baseline each technique is added to. */
-const NO_TECHNIQUE: QuantTechniques = {
-  equalize: false,
-  biasCorrection: false,
-  optimizeRounding: false,
-  int16Layers: { kind: 'none' },
-};
-
 /**
  * The columns in print order: plain quantization (percentile, no technique) and each technique added to it alone,
  * then each calibration method with the default techniques (src/quantize/techniques.ts DEFAULT_TECHNIQUES), then
  * the default build with learned rounding too.
  */
 export const COLUMNS: readonly Column[] = [
-  { key: 'plain', heading: 'no technique', method: DEFAULT_METHOD, techniques: NO_TECHNIQUE },
-  { key: 'equalize', heading: '+equalize', method: DEFAULT_METHOD, techniques: { ...NO_TECHNIQUE, equalize: true } },
-  { key: 'bias_correction', heading: '+bias correction', method: DEFAULT_METHOD, techniques: { ...NO_TECHNIQUE, biasCorrection: true } },
-  { key: 'optimize_rounding', heading: '+optimize rounding', method: DEFAULT_METHOD, techniques: { ...NO_TECHNIQUE, optimizeRounding: true } },
-  { key: 'int16_auto', heading: '+int16 auto', method: DEFAULT_METHOD, techniques: { ...NO_TECHNIQUE, int16Layers: { kind: 'auto' } } },
+  { key: 'plain', heading: 'no technique', method: DEFAULT_METHOD, techniques: NO_TECHNIQUES },
+  { key: 'equalize', heading: '+equalize', method: DEFAULT_METHOD, techniques: { ...NO_TECHNIQUES, equalize: true } },
+  { key: 'bias_correction', heading: '+bias correction', method: DEFAULT_METHOD, techniques: { ...NO_TECHNIQUES, biasCorrection: true } },
+  { key: 'optimize_rounding', heading: '+optimize rounding', method: DEFAULT_METHOD, techniques: { ...NO_TECHNIQUES, optimizeRounding: true } },
+  { key: 'int16_auto', heading: '+int16 auto', method: DEFAULT_METHOD, techniques: { ...NO_TECHNIQUES, int16Layers: { kind: 'auto' } } },
   { key: 'minmax', heading: 'default, minmax', method: 'minmax', techniques: {} },
   { key: 'percentile', heading: 'default (percentile)', method: 'percentile', techniques: {} },
   { key: 'entropy', heading: 'default, entropy', method: 'entropy', techniques: {} },

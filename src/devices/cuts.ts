@@ -4,6 +4,7 @@
 import { EennError } from '../ir/diagnostics.js';
 import type { Graph } from '../ir/graph.js';
 import { decisionSteps } from '../schedule/exits.js';
+import { EQUALIZED_SUFFIX } from '../quantize/equalize.js';
 import { tensorBytes } from '../schedule/memory-plan.js';
 import type { Step } from '../schedule/schedule.js';
 import type { Cut } from './types.js';
@@ -104,7 +105,8 @@ export function resolveCut(text: string, cuts: readonly Cut[], stepNames: readon
     if (position > stepNames.length) return fail(`position ${position} is past the last step (the schedule has ${stepNames.length} steps)`);
     return fail(`position ${position} is not a cut: more than one tensor crosses there (a connection spans it)`);
   }
-  const byTensor = cuts.filter((c) => c.tensor === given);
+  // The model's own name of a tensor --equalize renamed (its values scaled per channel) names it too.
+  const byTensor = cuts.filter((c) => c.tensor === given || c.tensor === `${given}${EQUALIZED_SUFFIX}`);
   if (byTensor.length === 1) return byTensor[0]!;
   if (byTensor.length > 1) {
     return fail(

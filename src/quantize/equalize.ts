@@ -37,7 +37,7 @@ const CONVERGED_LOG_SCALE = 1e-3;
 const NOTE_PAIRS_NAMED = 6;
 
 /** The suffix of a tensor whose values equalization changed (weights, biases and the activations between). */
-const EQUALIZED_SUFFIX = '_equalized';
+export const EQUALIZED_SUFFIX = '_equalized';
 
 /** Two layers equalized together, and where the weights of each channel lie in their flat weight arrays. */
 interface LayerPair {

@@ -35,6 +35,14 @@ export const DEFAULT_TECHNIQUES: Readonly<QuantTechniques> = {
   int16Layers: { kind: 'auto' },
 };
 
+/** No technique at all: plain post-training quantization (what each technique is measured against). */
+export const NO_TECHNIQUES: Readonly<QuantTechniques> = {
+  equalize: false,
+  biasCorrection: false,
+  optimizeRounding: false,
+  int16Layers: { kind: 'none' },
+};
+
 /** `given` filled in with the defaults. */
 export function resolveTechniques(given: Partial<QuantTechniques> | undefined): QuantTechniques {
   return { ...DEFAULT_TECHNIQUES, ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)) };

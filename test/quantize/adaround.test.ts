@@ -12,7 +12,7 @@ import { postTrainingQuantize } from '../../src/post-training.js';
 import { learnRounding, outputError, type RoundingProblem } from '../../src/quantize/adaround.js';
 import { noOverrides } from '../../src/quantize/overrides.js';
 import { quantizeWeightsPerChannel, WEIGHT_MAX, type PerChannelWeights } from '../../src/quantize/quant-params.js';
-import { resolveTechniques } from '../../src/quantize/techniques.js';
+import { NO_TECHNIQUES } from '../../src/quantize/techniques.js';
 import { buildGraph, randomFloats, type GraphSpec } from '../frontend/build-graph.js';
 
 const shaped = (spec: GraphSpec): Graph => inferGraphShapes(buildGraph(spec)).graph;
@@ -190,7 +190,7 @@ describe('optimizeRounding', () => {
   it('runs in the post-training pipeline, whose int8 graph takes the learned weights', async () => {
     const { weights } = await optimizeRounding(graph, calibration, new Map(), { keep: new Map(), workers: 1 });
     const options = { method: 'minmax' as const, overrides: noOverrides(), io: 'float32' as const };
-    const result = await postTrainingQuantize(graph, calibration, { ...options, techniques: resolveTechniques({ optimizeRounding: true }) });
+    const result = await postTrainingQuantize(graph, calibration, { ...options, techniques: { ...NO_TECHNIQUES, optimizeRounding: true } });
     expect(result.notes.some((n) => n.startsWith('int8: learned rounding of 4 layers'))).toBe(true);
     const int8Weights = (name: string): Int8Array => result.graph.tensors.get(`${name}_int8`)!.data as Int8Array;
     expect(int8Weights('w1')).toEqual(weights.get('w1')!.q);

@@ -14,7 +14,7 @@ import { importQdq } from '../../src/quantize/import-qdq.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { noOverrides } from '../../src/quantize/overrides.js';
 import { quantizeWeightsPerChannel, WEIGHT_MAX, type PerChannelWeights } from '../../src/quantize/quant-params.js';
-import { resolveTechniques } from '../../src/quantize/techniques.js';
+import { NO_TECHNIQUES } from '../../src/quantize/techniques.js';
 import { buildGraph, randomFloats, type GraphSpec } from '../frontend/build-graph.js';
 import { calibrateCnn, cnnInputs, cnnWeights, ortQdqCnn } from './qdq-models.js';
 
@@ -42,7 +42,7 @@ function justBelowHalfStep(rows: number, taps: number, seed: number): Float32Arr
 
 /** Mean over output channels of |mean over samples and positions of (int8 output - float output)| (channel axis 1). */
 async function meanOutputError(graph: Graph, calibration: Float32Array[], test: Float32Array[], biasCorrection: boolean): Promise<number> {
-  const techniques = resolveTechniques({ biasCorrection });
+  const techniques = { ...NO_TECHNIQUES, biasCorrection };
   const { graph: int8 } = await postTrainingQuantize(graph, calibration, { method: 'minmax', techniques, overrides: noOverrides(), io: 'float32' });
   const x = graph.inputs[0]!;
   const y = graph.outputs[0]!;
@@ -227,7 +227,7 @@ describe('bias correction', () => {
     expect(corrected.notes).toEqual([expect.stringMatching(/^int8: bias correction on 1 layer \(largest shift \d+\.\d\d output steps, in conv\)$/)]);
 
     // The pipeline quantizes the corrected graph but measures against the model.
-    const techniques = resolveTechniques({ biasCorrection: true });
+    const techniques = { ...NO_TECHNIQUES, biasCorrection: true };
     const result = await postTrainingQuantize(graph, samples, { method: 'minmax', techniques, overrides: noOverrides(), io: 'int8' });
     expect(result.floatGraph).toBe(graph);
     expect(result.notes).toContain(corrected.notes[0]);

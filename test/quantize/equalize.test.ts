@@ -10,7 +10,7 @@ import { postTrainingQuantize } from '../../src/post-training.js';
 import { equalizeGraph } from '../../src/quantize/equalize.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { noOverrides } from '../../src/quantize/overrides.js';
-import { resolveTechniques } from '../../src/quantize/techniques.js';
+import { NO_TECHNIQUES } from '../../src/quantize/techniques.js';
 import { buildGraph, randomFloats, type GraphSpec } from '../frontend/build-graph.js';
 
 function shaped(spec: GraphSpec): Graph {
@@ -237,7 +237,7 @@ describe('--equalize in post-training quantization', () => {
     const quantizeWith = (equalize: boolean) =>
       postTrainingQuantize(graph, samples, {
         method: 'minmax',
-        techniques: resolveTechniques({ equalize }),
+        techniques: { ...NO_TECHNIQUES, equalize },
         overrides: noOverrides(),
         io: 'int8',
       });

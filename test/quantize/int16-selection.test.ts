@@ -17,7 +17,7 @@ import { postTrainingQuantize } from '../../src/post-training.js';
 import type { Range } from '../../src/quantize/calibrate.js';
 import { noOverrides } from '../../src/quantize/overrides.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { resolveTechniques, type Int16Layers } from '../../src/quantize/techniques.js';
+import { NO_TECHNIQUES, type Int16Layers } from '../../src/quantize/techniques.js';
 import { LOW_SQNR_DB } from '../../src/sqnr-warnings.js';
 import { buildGraph, randomFloats } from '../frontend/build-graph.js';
 
@@ -80,7 +80,7 @@ function sqnrOf(float: Graph, int8: Graph, samples: Float32Array[], name: string
 async function quantizeWith(graph: Graph, samples: Float32Array[], int16Layers: Int16Layers) {
   return postTrainingQuantize(graph, samples, {
     method: 'minmax',
-    techniques: resolveTechniques({ int16Layers }),
+    techniques: { ...NO_TECHNIQUES, int16Layers },
     overrides: noOverrides(),
     io: 'int8',
   });

@@ -21,7 +21,6 @@ import { failuresError, failuresLine, runFailureSchedules } from '../power-failu
 import type { Value } from '../../ops/types.js';
 import type { Graph } from '../../ir/graph.js';
 import { declaredOutputChanges } from '../../frontend/declared-outputs.js';
-import { loadModel } from '../../frontend/load.js';
 
 /** One sample's verdict: float32 builds compare with the float reference, int8 builds with the int8 reference. */
 type Comparison = { sample: number; pass: boolean } & ExitComparison &
@@ -92,7 +91,7 @@ export function register(program: Command): void {
     const { graph, floatGraph } = execution.compiled;
     const int8 = precision === 'int8';
     // The reference below is the built graph's float form: the build must first compute the outputs the model declares.
-    if (options.then === undefined) refuseChangedOutputs(model, floatGraph, !int8);
+    if (options.then === undefined) await refuseChangedOutputs(model, floatGraph, !int8);
     const faultsInjected = (options.linkFaults ?? 0) > 0;
     const comparisons = execution.samples.map((sample, i): Comparison => {
       if (sample.device?.linkError) return { sample: i, pass: faultsInjected, link_error: sample.device.linkError };
@@ -213,7 +212,9 @@ export function register(program: Command): void {
 }
 
 /** E_MISMATCH when the built graph's outputs differ in shape (or, `sameTypes`, type) from those `model` declares. */
-function refuseChangedOutputs(model: string, built: Graph, sameTypes: boolean): void {
+async function refuseChangedOutputs(model: string, built: Graph, sameTypes: boolean): Promise<void> {
+  // Loaded here, not at startup: `eennc --help` loads none of the compiler.
+  const { loadModel } = await import('../../frontend/load.js');
   const changes = declaredOutputChanges(loadModel(model), built, sameTypes);
   if (changes.length === 0) return;
   throw new EennError({

@@ -1,4 +1,4 @@
-// `eennc accuracy --bias-correction` on the Fashion-MNIST example: the build says what the correction did, and the
+// `eennc accuracy` on the Fashion-MNIST example with bias correction (the default) and with --no-bias-correction: the build says what the correction did, and the
 // int8 tensors of its layers come closer to the float ones than without it.
 
 import { join } from 'node:path';
@@ -43,9 +43,9 @@ function layerSqnr(layers: { op: string; sqnr_db: number }[]): number {
   return weighted.reduce((a, l) => a + l.sqnr_db, 0) / weighted.length;
 }
 
-describe('eennc accuracy --bias-correction', () => {
+describe('eennc accuracy with bias correction (the default) and --no-bias-correction', () => {
   it('notes the correction of the four layers and raises their SQNR', async () => {
-    const [plain, corrected] = await Promise.all([accuracy(), accuracy('--bias-correction')]);
+    const [plain, corrected] = await Promise.all([accuracy('--no-bias-correction'), accuracy()]);
     expect(plain.stderr).not.toMatch(/bias correction/);
     expect(corrected.stderr).toMatch(/note: int8: bias correction on 4 layers \(largest shift \d+\.\d\d output steps, in \/\w+\/\w+\)/);
     expect(layerSqnr(corrected.layers)).toBeGreaterThan(layerSqnr(plain.layers));

@@ -34,16 +34,20 @@ async function accuracy(...more: string[]): Promise<{ float_top1: number; int8_t
   return JSON.parse(r.stdout);
 }
 
-describe('eennc accuracy --equalize', () => {
-  it('equalizes fmnist without losing accuracy, and compares only the tensors it left unchanged', async () => {
-    const plain = await accuracy();
-    const equalized = await accuracy('--equalize');
+describe('eennc accuracy --equalize (the default) and --no-equalize', () => {
+  it('equalizes fmnist without losing accuracy, and compares every layer with the equalized float graph', async () => {
+    const plain = await accuracy('--no-equalize');
+    const equalized = await accuracy();
     expect(equalized.float_top1).toBe(plain.float_top1);
     expect(equalized.int8_top1).toBeGreaterThanOrEqual(plain.int8_top1);
-    // Every activation between the three layer pairs (conv1 -> conv2 -> fc1 -> fc2) changed: only the output is left.
+    // Every activation between the three layer pairs (conv1 -> conv2 -> fc1 -> fc2) changed and was renamed; each is
+    // compared with its equalized float tensor, so every layer keeps its row.
     expect(plain.layers.map((l) => l.tensor)).toContain('/MaxPool_output_0');
-    expect(equalized.layers.map((l) => l.tensor)).toEqual(['logits']);
+    expect(equalized.layers.map((l) => l.tensor)).toContain('/MaxPool_output_0_equalized');
+    expect(equalized.layers).toHaveLength(plain.layers.length);
     const logits = (layers: LayerJson[]) => layers.find((l) => l.tensor === 'logits')!.sqnr_db!;
     expect(logits(equalized.layers)).toBeGreaterThan(logits(plain.layers) - 1);
+    // A layer compared with the wrong float tensor (the model's, not the equalized one) would measure near 0 dB.
+    for (const layer of equalized.layers) expect(layer.sqnr_db!).toBeGreaterThan(25);
   });
 });

@@ -48,9 +48,11 @@ describe('progress of eennc on a terminal', () => {
     // Drawn in place, the label coloured (NO_COLOR unset), the line erased to its end.
     expect(r.terminal).toMatch(/\r\x1b\[1;36mcalibrating\x1b\[0m \[[=> ]+\] \d+\/100 samples \d+\.\d s.*\x1b\[K/);
     expect(r.terminal).toMatch(/\r\x1b\[1;36mevaluating\x1b\[0m \[[=> ]+\] \d+\/100 samples/);
-    expect(screenOf(r.terminal).filter((line) => line !== '')).toEqual([
+    // The bars leave their final lines, with the quantization's notes between them.
+    expect(screenOf(r.terminal).filter((line) => line !== '' && !line.startsWith('note: '))).toEqual([
       expect.stringMatching(/^calibrating: 100\/100 samples \(\d+\.\d s\)$/),
       expect.stringMatching(/^evaluating: 100\/100 samples \(\d+\.\d s\)$/),
+      expect.stringMatching(/^comparing calibration methods: 100\/100 samples \(\d+\.\d s\)$/),
     ]);
   });
 
@@ -60,8 +62,8 @@ describe('progress of eennc on a terminal', () => {
     expect(r.document.samples).toBe(SAMPLES);
     const text = r.terminal.replace(/\r\n/g, '\n'); // the terminal's own line ends
     expect(text).not.toMatch(/[\r\x1b]/);
-    const lines = text.split('\n').filter((line) => line !== '');
-    expect(lines.every((line) => /^(calibrating|evaluating): \d+\/100 samples \(\d+\.\d s\)$/.test(line))).toBe(true);
-    expect(lines.at(-1)).toMatch(/^evaluating: 100\/100 samples/);
+    const lines = text.split('\n').filter((line) => line !== '' && !line.startsWith('note: '));
+    expect(lines.every((line) => /^(calibrating|evaluating|comparing calibration methods): \d+\/100 samples \(\d+\.\d s\)$/.test(line))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^comparing calibration methods: 100\/100 samples/);
   });
 });

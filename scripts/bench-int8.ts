@@ -25,9 +25,17 @@ import { sizeOf } from '../src/ir/graph.js';
 import { runInt8Reference } from '../src/quantize/int8-reference.js';
 import { greedyBySizePlanBytes } from '../src/schedule/greedy-plan.js';
 import { tflmSlackBytes } from '../src/schedule/arena-budget.js';
-import { listTargets } from '../src/target/target.js';
+import { listTargets, loadTarget } from '../src/target/target.js';
 import { runFirmware } from '../src/toolchain/index.js';
 import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
+
+/** The targets the bench can run: emulated ones and the host (a board without an emulator, e.g. nrf52840, builds only). */
+function runnableTargets(): string[] {
+  return listTargets().filter((name) => {
+    const target = loadTarget(name);
+    return target.kind !== 'board' || target.emulator !== undefined;
+  });
+}
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FMNIST_TEST_IMAGES = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
@@ -87,7 +95,7 @@ function parseOptions(): Options {
       options: {
         samples: { type: 'string', default: '2' },
         'eval-count': { type: 'string', default: '10000' },
-        targets: { type: 'string', default: listTargets().join(',') },
+        targets: { type: 'string', default: runnableTargets().join(',') },
         target: { type: 'string' }, // the float32 bench's option; the int8 bench runs every target
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },

@@ -53,6 +53,9 @@ export function selectInt16(graph: Graph, samples: readonly Float32Array[], requ
     quantizeGraph(graph, { ranges: request.ranges, overrides: request.overrides, io: request.io, int16 });
   const int8 = quantize(new Set());
   const candidates = candidateLayers(graph, int8);
+  if (request.request.kind === 'auto' && candidates.length === 0) {
+    return { tensors: new Set(), notes: ['int16: auto: the model has no Conv or Gemm layer whose output int16 could hold; all stay int8'] };
+  }
   const measured = samples.slice(0, INT16_SQNR_SAMPLES);
   const sqnrOf = (g: Graph): Map<string, number> => {
     const layers = evaluateAccuracy(graph, g, measured, new Int32Array(measured.length), { sqnrSamples: measured.length }).layers;

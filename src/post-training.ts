@@ -73,7 +73,11 @@ export async function postTrainingQuantize(
   }
   const quantOverrides: QuantOverrides = { activations: overrides.activations, weights };
   let int16: ReadonlySet<string> = new Set();
-  if (techniques.int16Layers.kind !== 'none') {
+  if (techniques.int16Layers.kind === 'auto' && statesOwn) {
+    notes.push(
+      'int16: auto left every activation as the model quantized it (it states its own quantization); name layers in --int16-layers to widen them',
+    );
+  } else if (techniques.int16Layers.kind !== 'none') {
     const selected = selectInt16(graph, samples, { ranges, overrides: quantOverrides, io, request: techniques.int16Layers });
     int16 = selected.tensors;
     notes.push(...selected.notes);

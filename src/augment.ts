@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { lstat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { startWorker } from './util/worker-threads.js';
 import { compileModel, importWithOwnQuantization, quantizeModel, type CalibrationSource, type Precision } from './compile.js';
 import { readLabels, readSamples } from './data/index.js';
 import { attachExits, decideFloat, decideInt8, exitDecision, exitMacs, exitMetadata } from './exits/index.js';
@@ -392,16 +392,9 @@ async function trainHeads(
   return sets.map((_, s) => results.slice(s * shapes.length, (s + 1) * shapes.length));
 }
 
-/** Compiled (dist/), the worker is the module itself; from the sources it starts through tsx (util/worker-bootstrap.mjs). */
-function startTrainingWorker(job: TrainingJob): Worker {
-  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./augment-worker.js', import.meta.url), { workerData: { job } });
-  const entry = new URL('./augment-worker.ts', import.meta.url).href;
-  return new Worker(new URL('./util/worker-bootstrap.mjs', import.meta.url), { workerData: { entry, job } });
-}
-
 function runTrainingWorker(job: TrainingJob): Promise<SoftmaxModel> {
   return new Promise((resolvePromise, reject) => {
-    const worker = startTrainingWorker(job);
+    const worker = startWorker(new URL('./augment-worker', import.meta.url), job);
     let settled = false;
     const settle = (fn: () => void): void => {
       if (settled) return;

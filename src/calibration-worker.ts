@@ -3,7 +3,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { observeSamples, type WorkerJob, type WorkerMessage } from './calibration.js';
-import { EennError } from './ir/diagnostics.js';
+import { workerErrorInfo } from './util/worker-threads.js';
 
 const job = (workerData as { job: WorkerJob }).job;
 const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
@@ -13,9 +13,6 @@ try {
 } catch (err) {
   post({
     kind: 'error',
-    error:
-      err instanceof EennError
-        ? { code: err.code, message: err.message, hint: err.hint }
-        : { message: err instanceof Error ? err.message : String(err) },
+    error: workerErrorInfo(err),
   });
 }

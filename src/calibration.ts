@@ -4,7 +4,7 @@
 // do not depend on how many threads ran.
 
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { errorFromWorker, startWorker, type WorkerErrorInfo } from './util/worker-threads.js';
 import { runReference } from './frontend/index.js';
 import { EennError } from './ir/diagnostics.js';
 import type { Graph } from './ir/graph.js';
@@ -33,9 +33,7 @@ const MIN_SAMPLES_PER_WORKER = 48;
 
 /** Message a calibration worker posts: progress after each sample, then its observers' states. */
 export type WorkerMessage =
-  | { kind: 'progress'; done: number }
-  | { kind: 'done'; states: [string, ObserverState][] }
-  | { kind: 'error'; error: { code?: string; message: string; hint?: string } };
+  { kind: 'progress'; done: number } | { kind: 'done'; states: [string, ObserverState][] } | { kind: 'error'; error: WorkerErrorInfo };
 
 export interface WorkerJob {
   graph: Graph;
@@ -178,19 +176,9 @@ async function observeInWorkers(
   return observers;
 }
 
-/**
- * Compiled (dist/), the worker is the worker module itself; run from the TypeScript sources (tsx, vitest), the
- * thread first registers tsx's loader through util/worker-bootstrap.mjs, which dist/ does not ship.
- */
-function startWorker(job: WorkerJob): Worker {
-  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./calibration-worker.js', import.meta.url), { workerData: { job } });
-  const entry = new URL('./calibration-worker.ts', import.meta.url).href;
-  return new Worker(new URL('./util/worker-bootstrap.mjs', import.meta.url), { workerData: { entry, job } });
-}
-
 function runWorker(job: WorkerJob, onProgress: (done: number) => void): Promise<[string, ObserverState][]> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker(job);
+    const worker = startWorker(new URL('./calibration-worker', import.meta.url), job);
     let settled = false;
     worker.on('message', (message: WorkerMessage) => {
       if (message.kind === 'progress') onProgress(message.done);
@@ -201,7 +189,7 @@ function runWorker(job: WorkerJob, onProgress: (done: number) => void): Promise<
       } else {
         settled = true;
         const e = message.error;
-        reject(e.code ? new EennError({ code: e.code as EennError['code'], message: e.message, hint: e.hint }) : new Error(e.message));
+        reject(errorFromWorker(e));
         void worker.terminate();
       }
     });

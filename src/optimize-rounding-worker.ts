@@ -2,7 +2,7 @@
 // rounding, until the main thread ends it.
 
 import { parentPort } from 'node:worker_threads';
-import { EennError } from './ir/diagnostics.js';
+import { workerErrorInfo } from './util/worker-threads.js';
 import type { RoundingJob, RoundingWorkerMessage } from './optimize-rounding.js';
 import { learnRounding } from './quantize/adaround.js';
 
@@ -13,10 +13,7 @@ parentPort!.on('message', (job: RoundingJob) => {
   } catch (err) {
     post({
       kind: 'error',
-      error:
-        err instanceof EennError
-          ? { code: err.code, message: err.message, hint: err.hint }
-          : { message: err instanceof Error ? err.message : String(err) },
+      error: workerErrorInfo(err),
     });
   }
 });

@@ -6,7 +6,8 @@
 // the weights do not depend on how many threads ran.
 
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { errorFromWorker, startWorker, type WorkerErrorInfo } from './util/worker-threads.js';
 import { runReference } from './frontend/index.js';
 import { EennError, nodeError } from './ir/diagnostics.js';
 import type { Graph, Node } from './ir/graph.js';
@@ -37,8 +38,7 @@ export const MAX_ROWS_PER_LAYER = 2048;
 const SAMPLING_SEED = 0xada;
 
 /** A message from a rounding worker: one layer's result, or why it failed. */
-export type RoundingWorkerMessage =
-  { kind: 'done'; index: number; result: RoundingResult } | { kind: 'error'; error: { code?: string; message: string; hint?: string } };
+export type RoundingWorkerMessage = { kind: 'done'; index: number; result: RoundingResult } | { kind: 'error'; error: WorkerErrorInfo };
 
 /** A message to a rounding worker: one layer to solve. */
 export interface RoundingJob {
@@ -278,7 +278,7 @@ async function solveInWorkers(problems: RoundingProblem[], count: number, onLaye
   try {
     await Promise.all(
       Array.from({ length: count }, () => {
-        const worker = startWorker();
+        const worker = startWorker(new URL('./optimize-rounding-worker', import.meta.url), undefined);
         workers.push(worker);
         return new Promise<void>((resolve, reject) => {
           const send = (): void => {
@@ -293,8 +293,7 @@ async function solveInWorkers(problems: RoundingProblem[], count: number, onLaye
               onLayer(++done);
               send();
             } else {
-              const e = message.error;
-              reject(e.code ? new EennError({ code: e.code as EennError['code'], message: e.message, hint: e.hint }) : new Error(e.message));
+              reject(errorFromWorker(message.error));
             }
           });
           worker.on('error', reject);
@@ -307,14 +306,4 @@ async function solveInWorkers(problems: RoundingProblem[], count: number, onLaye
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
   return results;
-}
-
-/**
- * Compiled (dist/), the worker is the worker module itself; run from the TypeScript sources (tsx, vitest), the
- * thread first registers tsx's loader through util/worker-bootstrap.mjs, which dist/ does not ship.
- */
-function startWorker(): Worker {
-  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./optimize-rounding-worker.js', import.meta.url), { workerData: {} });
-  const entry = new URL('./optimize-rounding-worker.ts', import.meta.url).href;
-  return new Worker(new URL('./util/worker-bootstrap.mjs', import.meta.url), { workerData: { entry, job: {} } });
 }

@@ -8,32 +8,7 @@ import { nodeError } from '../../ir/diagnostics.js';
 import type { Node } from '../../ir/graph.js';
 import type { ScaleZero } from '../../ir/int8.js';
 import type { PerChannelWeights } from '../quant-params.js';
-import {
-  constantInput,
-  KIND_RANGE,
-  kindOfDtype,
-  QDQ_MODEL_HINT,
-  readStatedQuant,
-  roundHalfToEven,
-  type ConstantLookup,
-  type QuantKind,
-  type StatedQuant,
-  type StatedQuantRequest,
-  UNSUPPORTED_HINT,
-} from '../../ops/stated-quant.js';
-
-export {
-  constantInput,
-  KIND_RANGE,
-  kindOfDtype,
-  QDQ_MODEL_HINT,
-  readStatedQuant,
-  roundHalfToEven,
-  type ConstantLookup,
-  type QuantKind,
-  type StatedQuant,
-  type StatedQuantRequest,
-};
+import { KIND_RANGE, QDQ_MODEL_HINT, roundHalfToEven, UNSUPPORTED_HINT, type StatedQuant } from '../../ops/stated-quant.js';
 
 /**
  * The int8 scale and zero point of a per-tensor activation: uint8 (onnxruntime QUInt8, PyTorch quint8) becomes

@@ -17,18 +17,8 @@ import { INT8_PASSTHROUGH_OPS, type ScaleZero } from '../../ir/int8.js';
 import { lookupOp } from '../../ops/registry.js';
 import type { QuantOverrides } from '../overrides.js';
 import type { PerChannelWeights } from '../quant-params.js';
-import {
-  activationScaleZero,
-  dequantizeConstant,
-  KIND_RANGE,
-  kindOfDtype,
-  QDQ_MODEL_HINT,
-  quantizeConstant,
-  readStatedQuant,
-  weightOverride,
-  type QuantKind,
-  type StatedQuant,
-} from './params.js';
+import { KIND_RANGE, kindOfDtype, QDQ_MODEL_HINT, readStatedQuant, type QuantKind, type StatedQuant } from '../../ops/stated-quant.js';
+import { activationScaleZero, dequantizeConstant, quantizeConstant, weightOverride } from './params.js';
 import type { IntegerIo } from './integer-io.js';
 import { isDequantizeLinear, isQuantizeLinear, qOperatorSpec, type QOperatorSpec, type QuantizedOperand } from './qoperator.js';
 

@@ -490,17 +490,7 @@ const INT8_STEPS = 255;
 export function expectedClipError(h: Histogram, observed: Range, threshold: number): number {
   const lo = Math.min(0, Math.max(observed.min, -threshold));
   const hi = Math.max(0, Math.min(observed.max, threshold));
-  const step = (hi - lo) / INT8_STEPS;
-  const rounding = (step * step) / 12;
-  const width = h.binWidth;
-  let error = 0;
-  for (let j = 0; j < h.bins; j++) {
-    const count = h.counts[j]!;
-    if (count === 0) continue;
-    const center = (j + 0.5) * width;
-    error += count * valueError(center, -threshold, threshold, rounding);
-  }
-  return error;
+  return histogramError(h, (j) => (j + 0.5) * h.binWidth, { min: -threshold, max: threshold }, (hi - lo) / INT8_STEPS);
 }
 
 /**
@@ -512,17 +502,18 @@ export function expectedClipError(h: Histogram, observed: Range, threshold: numb
  */
 export function expectedRangeError(h: Histogram, observed: Range, range: Range): number {
   if (!h.signed) throw new Error('internal: expectedRangeError needs a signed histogram');
-  const lo = Math.min(0, range.min);
-  const hi = Math.max(0, range.max);
-  const step = (hi - lo) / INT8_STEPS;
+  const step = (Math.max(0, range.max) - Math.min(0, range.min)) / INT8_STEPS;
+  const center = (j: number): number => Math.min(observed.max, Math.max(observed.min, -h.limit + (j + 0.5) * h.binWidth));
+  return histogramError(h, center, range, step);
+}
+
+/** The summed valueError of every value in `h` (standing at `center` of its bin) over `bounds`, with int8 step `step`. */
+function histogramError(h: Histogram, center: (bin: number) => number, bounds: Range, step: number): number {
   const rounding = (step * step) / 12;
-  const width = h.binWidth;
   let error = 0;
   for (let j = 0; j < h.bins; j++) {
     const count = h.counts[j]!;
-    if (count === 0) continue;
-    const center = Math.min(observed.max, Math.max(observed.min, -h.limit + (j + 0.5) * width));
-    error += count * valueError(center, range.min, range.max, rounding);
+    if (count !== 0) error += count * valueError(center(j), bounds.min, bounds.max, rounding);
   }
   return error;
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createObserver, EntropyObserver, expectedClipError, type Range } from '../../src/quantize/calibrate.js';
 import { chooseQuantParams, INT8_MAX, INT8_MIN } from '../../src/quantize/quant-params.js';
 import { Random } from './random.js';
+import { rangeSqnr } from './range-sqnr.js';
 
 /** Values per synthetic activation. */
 const SAMPLES = 200000;
@@ -27,19 +28,6 @@ function chiSquare(rng: Random, degrees: number): number {
   let sum = 0;
   for (let i = 0; i < degrees; i++) sum += rng.normal() ** 2;
   return sum;
-}
-
-/** SQNR (dB) of `data` quantized to int8 over `range` as an activation is (clamped, asymmetric). */
-function sqnr(data: Float32Array, range: Range): number {
-  const q = chooseQuantParams(range);
-  let signal = 0;
-  let noise = 0;
-  for (const x of data) {
-    const k = Math.min(INT8_MAX, Math.max(INT8_MIN, Math.round(x / q.scale) + q.zeroPoint));
-    signal += x * x;
-    noise += (x - (k - q.zeroPoint) * q.scale) ** 2;
-  }
-  return 10 * Math.log10(signal / noise);
 }
 
 function calibrated(method: 'minmax' | 'entropy', data: Float32Array): Range {
@@ -79,8 +67,8 @@ describe('entropy calibration against minmax', () => {
   for (const [name, make] of Object.entries(shapes)) {
     it(`${name}: SQNR within ${MAX_LOSS_DB} dB of minmax`, () => {
       const data = make();
-      const minmax = sqnr(data, calibrated('minmax', data));
-      const entropy = sqnr(data, calibrated('entropy', data));
+      const minmax = rangeSqnr(data, calibrated('minmax', data));
+      const entropy = rangeSqnr(data, calibrated('entropy', data));
       expect(entropy).toBeGreaterThan(minmax - MAX_LOSS_DB);
     });
   }
@@ -93,7 +81,7 @@ describe('entropy calibration against minmax', () => {
       const minmax = calibrated('minmax', data);
       const entropy = calibrated('entropy', data);
       expect(entropy.max - entropy.min).toBeLessThan(0.8 * (minmax.max - minmax.min));
-      expect(sqnr(data, entropy)).toBeGreaterThan(sqnr(data, minmax));
+      expect(rangeSqnr(data, entropy)).toBeGreaterThan(rangeSqnr(data, minmax));
     }
   });
 
@@ -102,7 +90,7 @@ describe('entropy calibration against minmax', () => {
     const minmax = calibrated('minmax', data);
     const entropy = calibrated('entropy', data);
     expect(entropy.max - entropy.min).toBeLessThan(minmax.max - minmax.min);
-    expect(sqnr(data, entropy)).toBeGreaterThan(sqnr(data, minmax) - 1);
+    expect(rangeSqnr(data, entropy)).toBeGreaterThan(rangeSqnr(data, minmax) - 1);
   });
 
   it('keeps an image whose pixels saturate at 1 above a gap to zero at its full range, not at the gap', () => {

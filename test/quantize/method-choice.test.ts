@@ -11,12 +11,11 @@ import {
   MinMaxObserver,
   PercentileObserver,
   type CalibrationMethod,
-  type Range,
 } from '../../src/quantize/calibrate.js';
 import { chooseMethod, formatChoice, METHOD_TIE_DB, summarizeChoices, type MethodChoice } from '../../src/quantize/method-choice.js';
-import { chooseQuantParams, INT8_MAX, INT8_MIN } from '../../src/quantize/quant-params.js';
 import { buildGraph } from '../frontend/build-graph.js';
 import { Random } from './random.js';
+import { rangeSqnr } from './range-sqnr.js';
 
 /** Values per synthetic activation: clipping pays in squared error only over many values (the rounding noise of
  * every value against the clipping error of the few in the tail). */
@@ -27,19 +26,6 @@ const BATCH = 200_000;
 const OUTLIER = 40;
 /** Values where no tail is to be cut (and where only ranges are compared). */
 const FEW_SAMPLES = 200_000;
-
-/** SQNR (dB) of `data` quantized to int8 over `range` as an activation is (clamped, asymmetric). */
-function sqnr(data: Float32Array, range: Range): number {
-  const q = chooseQuantParams(range);
-  let signal = 0;
-  let noise = 0;
-  for (const x of data) {
-    const k = Math.min(INT8_MAX, Math.max(INT8_MIN, Math.round(x / q.scale) + q.zeroPoint));
-    signal += x * x;
-    noise += (x - (k - q.zeroPoint) * q.scale) ** 2;
-  }
-  return 10 * Math.log10(signal / noise);
-}
 
 function observe(data: Float32Array): MethodsObserver {
   const observer = createObserver('t', { method: 'minmax', compareMethods: true });
@@ -79,7 +65,7 @@ describe('method choice', () => {
     const choice = chooseMethod(observer, 'minmax');
     expect(choice.best).toBe('percentile');
     expect(choice.gainDb).toBeGreaterThan(1);
-    expect(sqnr(data, choice.ranges.percentile)).toBeGreaterThan(sqnr(data, choice.ranges.minmax) + 1);
+    expect(rangeSqnr(data, choice.ranges.percentile)).toBeGreaterThan(rangeSqnr(data, choice.ranges.minmax) + 1);
     expect(formatChoice(choice)).toMatch(/^percentile \(\+\d+\.\d dB\)$/);
     // Used the best method already: it is named with "=".
     const again = chooseMethod(observer, 'percentile');
@@ -92,7 +78,7 @@ describe('method choice', () => {
     const choice = chooseMethod(observe(data), 'minmax');
     expect(choice.best).toBe('entropy');
     expect(choice.gainDb).toBeGreaterThanOrEqual(METHOD_TIE_DB);
-    expect(sqnr(data, choice.ranges.entropy)).toBeGreaterThan(sqnr(data, choice.ranges.minmax) + METHOD_TIE_DB);
+    expect(rangeSqnr(data, choice.ranges.entropy)).toBeGreaterThan(rangeSqnr(data, choice.ranges.minmax) + METHOD_TIE_DB);
   });
 
   it('a bounded uniform: minmax, and no method is named better than minmax', () => {
@@ -114,7 +100,7 @@ describe('method choice', () => {
     const choice = chooseMethod(observer, 'percentile');
     expect(choice.best).toBe('minmax');
     expect(choice.gainDb).toBeGreaterThan(3);
-    expect(sqnr(data, choice.ranges.minmax)).toBeGreaterThan(sqnr(data, choice.ranges.percentile) + 3);
+    expect(rangeSqnr(data, choice.ranges.minmax)).toBeGreaterThan(rangeSqnr(data, choice.ranges.percentile) + 3);
   });
 
   it('gives each method the range its own observer gives', () => {

@@ -69,13 +69,23 @@ const SCALAR_LOAD = /^ldr(b|h|sb|sh|ex|exb|exh|t|bt|ht|sbt|sht)?(\.[nw])?$/;
 const SCALAR_STORE = /^str(b|h|ex|exb|exh|t|bt|ht)?(\.[nw])?$/;
 const BRANCH = /^(b|bl|blx|bx|cbz|cbnz|tbb|tbh)(eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)?(\.[nw])?$/;
 const LOOP = /^(dls|dlstp|wls|wlstp|le|letp|lctp)(\.\d+)?$/;
-const VECTOR_MEMORY = /^v(ldr|str|ld2|ld4|st2|st4)[bhwd]?\d*(\.\w+)*$/;
+// A predicated MVE instruction carries the VPT block's t or e: vldrbt.u8.
+const VECTOR_MEMORY = /^v(ldr|str|ld2|ld4|st2|st4)[bhwd]?\d*[te]?(\.\w+)*$/;
+// The condition an IT block gives an instruction: ldrbne, addge.w.
+const CONDITION_SUFFIX = /(eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)(\.[nw])?$/;
 const VECTOR_MULTIPLY = /^v(ml|rml|mul|qdmul|qrdmul|qdml|qrdml|fma|fms)/;
 const VECTOR_PREDICATE = /^(vpst|vpt|vpnot|vctp|vpsel)/;
 
 /** The class of one instruction (objdump's lower-case mnemonic and operands). */
 export function classify(mnemonic: string, operands: string): InstructionClass {
-  const m = mnemonic;
+  const kind = classifyMnemonic(mnemonic, operands);
+  if (kind !== 'alu') return kind;
+  // Inside an IT block objdump appends the condition (ldrbne): the class is that of the plain instruction.
+  const plain = mnemonic.replace(CONDITION_SUFFIX, '$2');
+  return plain === mnemonic ? kind : classifyMnemonic(plain, operands);
+}
+
+function classifyMnemonic(m: string, operands: string): InstructionClass {
   if (LOOP.test(m)) return 'loop';
   if (/^it[te]*$/.test(m)) return 'it';
   if (BRANCH.test(m)) return 'branch';

@@ -18,8 +18,12 @@ import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
 import { LAYER_MODELS, writeLayerModel } from './layers/layer-models.js';
 import { runLayer } from './layers/run-layer.js';
 import { CYCLE_NOTE, formatTable, judge, type LayerRow } from './layers/layer-table.js';
+import { PEERS } from './layers/peers.js';
 
 const DEFAULT_TARGETS = ['cortex-m4', 'cortex-m55', 'cortex-m0plus'];
+
+/** Share by which the traced instructions may differ from -icount's count before the bench warns. */
+const TRACE_TOLERANCE = 0.01;
 
 /** Section titles of the Markdown output. */
 const CORE_TITLES: Record<string, string> = {
@@ -93,7 +97,8 @@ async function main(): Promise<void> {
   try {
     const models = join(work, 'models');
     mkdirSync(models);
-    const files = layers.map((layer, index) => writeLayerModel(layer, models, options.seed * 1000 + index * 10));
+    // Each row's seed follows from its place in LAYER_MODELS, so that --only measures the same model.
+    const files = layers.map((layer) => writeLayerModel(layer, models, options.seed * 1000 + LAYER_MODELS.indexOf(layer) * 10));
     for (const target of targets) {
       for (const [index, layer] of layers.entries()) {
         log(`bench-layers: ${target.name}: ${layer.name}`);
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
             instructions: run.instructions,
             perMac,
             cycles: run.cycles?.cycles ?? null,
+            ...(run.cycles ? { cycleClasses: run.cycles.classes } : {}),
             ...judge(layer.name, target.name, layer.macs, perMac),
             bitExact: run.mismatches === 0,
             plainInt8: run.plainInt8,
@@ -114,6 +120,12 @@ async function main(): Promise<void> {
             weightBytes: run.weightBytes,
             arenaBytes: run.arenaBytes,
           };
+          // The trace must cover what -icount counted (the counter's own reads aside), or the estimate costs other code.
+          if (run.cycles && Math.abs(run.cycles.instructions - run.instructions) > TRACE_TOLERANCE * run.instructions) {
+            log(
+              `bench-layers: ${target.name}: ${layer.name}: the trace holds ${run.cycles.instructions} instructions, -icount counted ${run.instructions}`,
+            );
+          }
           if (!row.bitExact) log(`bench-layers: ${target.name}: ${layer.name}: ${run.mismatches} values differ from the int8 reference`);
           if (!row.plainInt8)
             log(`bench-layers: ${target.name}: ${layer.name}: the default build is not a plain int8 one (${run.kernels.join(', ')})`);
@@ -129,7 +141,8 @@ async function main(): Promise<void> {
     await removeTempDir(work);
   }
   if (options.json) {
-    process.stdout.write(JSON.stringify({ seed: options.seed, layers: rows }, null, 2) + '\n');
+    const layers = rows.map((r) => ({ ...r, peers: PEERS[r.layer] ?? {} }));
+    process.stdout.write(JSON.stringify({ seed: options.seed, layers }, null, 2) + '\n');
   } else {
     for (const target of targets) {
       const title = CORE_TITLES[target.name] ?? target.name;

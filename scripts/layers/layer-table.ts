@@ -2,7 +2,7 @@
 // that target's peers and bar (scripts/layers/peers.ts), the cycle estimate where the core has a cycle model.
 // The README's speed tables are this printer's output (`npm run bench:layers -- --markdown`).
 
-import { CYCLE_ESTIMATE_NOTE } from '../../src/target/cycle-model.js';
+import { CYCLE_ESTIMATE_NOTE, type CycleEstimate } from '../../src/target/cycle-model.js';
 import { barFor, PEERS, peerColumns } from './peers.js';
 
 /** One measured row. */
@@ -14,6 +14,8 @@ export interface LayerRow {
   perMac: number;
   /** The cycle estimate of one inference (src/target/cycle-model.ts); null where the core has no cycle model. */
   cycles: number | null;
+  /** Where the estimated cycles go, by instruction class (the JSON output only). */
+  cycleClasses?: CycleEstimate['classes'];
   /** The bar, instructions per MAC; null where none is known. */
   bar: number | null;
   /** PASS, FAIL, or "-" without a bar. */

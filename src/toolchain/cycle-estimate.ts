@@ -13,8 +13,8 @@ import { runFirmware } from './run.js';
 const INFERENCE_FUNCTION = 'eenn_run';
 
 /**
- * The cycle estimate of the first sample of `inputBytes` (one sample's bytes at least) through `elf`, or undefined
- * where the target's core has no cycle model or no emulator.
+ * The cycle estimate of one inference of `elf` on the sample `inputBytes` (every model input of one sample, as
+ * runFirmware takes them), or undefined where the target's core has no cycle model or no emulator.
  */
 export async function estimateInferenceCycles(
   elf: string,

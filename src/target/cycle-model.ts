@@ -11,10 +11,13 @@
 //   - a division takes 7 cycles (the middle of the TRM's 2 to 12, which depends on the operands' values);
 //   - an instruction an IT or VPT block skips costs as if it ran (the TRM: about 1 cycle); IT folding is not
 //     modelled (an IT costs 1 cycle);
-//   - no stall for a register that a load or a multiply has not yet written (the kernels schedule for it).
-// Cortex-M4: data processing, multiplies and multiply-accumulates (MUL, SMLAD, SMLAL) 1 cycle; LDR/STR 2 cycles,
-// 1 when it follows another single load or store (address and data phases pipeline); LDRD/STRD 1 + 2; LDM/STM,
-// PUSH/POP 1 + N registers (+ P when it loads the pc); floating point 1 (VMLA/VFMA 3, VDIV/VSQRT 14).
+//   - no stall for a register that a load or a multiply has not yet written (the kernels schedule for it), beyond
+//     the Cortex-M4's address dependency below.
+// Cortex-M4: data processing, multiplies and multiply-accumulates (MUL, SMLAD, SMLAL) 1 cycle; LDR 2 cycles, 1
+// when it follows another single load (address and data phases pipeline); STR 1 (the write buffer takes the data
+// while the next instruction runs); a load or store whose address register the instruction before it wrote, 1
+// more (no forwarding path to the address generation); LDRD/STRD 1 + 2; LDM/STM, PUSH/POP 1 + N registers (+ P
+// when it loads the pc); floating point 1 (VMLA/VFMA 3, VDIV/VSQRT 14).
 // Cortex-M55 (dual-beat MVE, 64-bit memory interface): scalar data processing and multiplies 1 cycle; LDR/STR 1;
 // LDRD/STRD 2, LDM/STM 1 + N/2; an MVE instruction is 4 beats, 2 per cycle: 2 cycles, 1 when it follows an MVE
 // instruction of another unit (load/store, multiply, other vector arithmetic) whose beats it overlaps; VCTP/VPST
@@ -139,7 +142,6 @@ export interface CycleModel {
   start(): (executed: ExecutedInstruction, kind: InstructionClass) => number;
 }
 
-const isSingleMemory = (kind: InstructionClass | undefined) => kind === 'load' || kind === 'store';
 /** Whether an instruction loads the pc (a return by POP or LDR). */
 const loadsPc = (instruction: Instruction) => /\bpc\b/.test(instruction.operands.split(',')[0]!) || /\{[^}]*\bpc\b/.test(instruction.operands);
 
@@ -148,17 +150,22 @@ export const CORTEX_M4_CYCLES: CycleModel = {
   core: 'cortex-m4',
   start() {
     let previous: InstructionClass | undefined;
+    /** The register the instruction before wrote, when it was data processing or a multiply. */
+    let written: string | undefined;
+    const addressStall = (instruction: Instruction) => (written !== undefined && addressRegister(instruction) === written ? 1 : 0);
     return ({ instruction, redirected }, kind) => {
       const refill = redirected ? BRANCH_REFILL_CYCLES : 0;
       let cycles: number;
       switch (kind) {
         case 'load':
+          cycles = (previous === 'load' ? 1 : 2) + addressStall(instruction) + (loadsPc(instruction) ? refill : 0);
+          break;
         case 'store':
-          cycles = (isSingleMemory(previous) ? 1 : 2) + (loadsPc(instruction) && kind === 'load' ? refill : 0);
+          cycles = 1 + addressStall(instruction);
           break;
         case 'load-double':
         case 'store-double':
-          cycles = 3;
+          cycles = 3 + addressStall(instruction);
           break;
         case 'load-multiple':
         case 'store-multiple':
@@ -188,10 +195,22 @@ export const CORTEX_M4_CYCLES: CycleModel = {
           cycles = 1 + refill;
       }
       previous = kind;
+      written = kind === 'alu' || kind === 'multiply' ? destinationRegister(instruction) : undefined;
       return cycles;
     };
   },
 };
+
+/** The base register of a load or store's address: `[r3, #4]` -> r3. */
+function addressRegister(instruction: Instruction): string | undefined {
+  return /\[(\w+)/.exec(instruction.operands)?.[1];
+}
+
+/** The register a data-processing instruction writes: its first operand (`adds r3, r1, r2` -> r3), none for a compare. */
+function destinationRegister(instruction: Instruction): string | undefined {
+  if (/^(cmp|cmn|tst|teq|it|nop)/.test(instruction.mnemonic)) return undefined;
+  return /^(\w+)/.exec(instruction.operands)?.[1];
+}
 
 /** The MVE unit an instruction's beats occupy: beats of different units overlap. */
 function vectorUnit(kind: InstructionClass): 'memory' | 'multiply' | 'arithmetic' | undefined {

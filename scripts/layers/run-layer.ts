@@ -1,5 +1,5 @@
 // Builds one benchmark model (scripts/layers/layer-models.ts) the way a user does, through the command line of
-// `eennc run MODEL.onnx --target T --calib CALIB.npy --input INPUT.npy --json` (default flags: calibration, the
+// `eennc run MODEL.onnx --target T --calib CALIB.npy --input INPUT.npy` (default flags: calibration, the
 // default post-training techniques, `--arena tflm`), runs it in QEMU, checks its output against the int8
 // reference bit for bit and estimates its cycles: the measurement behind each row of scripts/bench-layers.ts.
 
@@ -61,7 +61,7 @@ export async function runLayer(files: LayerFiles, target: Target, dir: string): 
     files.calib,
     '--input',
     files.input,
-    '--json',
+    // Not --json: it changes no build, and would put an error's JSON document on the bench's stdout.
     '--out-dir',
     dir,
   ]);

@@ -163,6 +163,80 @@ EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels,
 }
 #endif
 
+#if !defined(EENN_CONV_S8_DSP) && !defined(EENN_CONV_S8_MVE) && EENN_ARMV6M
+/*
+ * eenn_requantize_output_s8 of a bounded layer on Armv6-M (no 32 x 32 -> 64-bit multiply): the high multiply of
+ * eenn_high_mult_round_s32 with a = 2 acc split in 16-bit halves (ah signed, al unsigned) and the multiplier in
+ * bh (< 2^15) and bl (< 2^16): round(a * b / 2^32) = ah bh + floor((P + Q) / 2^16), P = ah bl (|P| < 2^31),
+ * Q = al bh + (al bl >> 16) + 2^15 (< 2^32 unsigned), summed as (P >> 16) + ((P & 0xFFFF) + Q) >> 16 so that
+ * nothing overflows; then the rounding shift, the zero point and the clamp.
+ */
+static inline int8_t eenn_requantize_armv6m(int32_t acc, int32_t multiplier, int32_t shift, int32_t zp,
+                                            int32_t act_min, int32_t act_max)
+{
+    const int32_t a = acc * 2;
+    const int32_t ah = a >> 16;
+    const uint32_t al = (uint32_t)a & 0xFFFFu;
+    const int32_t bh = multiplier >> 16;
+    const uint32_t bl = (uint32_t)multiplier & 0xFFFFu;
+    const int32_t p = ah * (int32_t)bl;
+    const uint32_t q = al * (uint32_t)bh + ((al * bl) >> 16) + 0x8000u;
+    const int32_t v = ah * bh + (p >> 16) + (int32_t)((((uint32_t)p & 0xFFFFu) + q) >> 16);
+    const int32_t exponent = -shift;
+    const int32_t r = ((v + (v >> 31)) + (1 << (exponent - 1))) >> exponent;
+    return (int8_t)eenn_clamp_s32(r + zp, act_min, act_max);
+}
+
+/*
+ * The portable multiply of a bounded layer on Armv6-M: the column x times four rows at a time (two pairs of the
+ * layout: eenn_dot_pairs_1x4_s8 over the whole chunks of 16 values, eenn_dot_1x4_s8 over the shorter last one),
+ * each output requantized by eenn_requantize_armv6m; the last 1 to 3 channels through eenn_dot_paired_1x4_s8.
+ */
+static void eenn_multiply_column_armv6m(const int8_t *x, const int8_t *EENN_RESTRICT w, int32_t depth,
+                                        int32_t channels, const int32_t *EENN_RESTRICT bias,
+                                        const int32_t *EENN_RESTRICT multiplier, const int32_t *EENN_RESTRICT shift,
+                                        const eenn_output_stage_s8 *o, int8_t *EENN_RESTRICT out, int32_t out_stride)
+{
+    const int32_t row = EENN_PAIRED_ROW_S8(depth);
+    const int32_t whole = depth / EENN_PAIR_CHUNK_S8; /* whole chunks of 16 values */
+    const int32_t tail = depth - whole * EENN_PAIR_CHUNK_S8;   /* values of the last, shorter chunk */
+    const int32_t partner = row - whole * EENN_PAIR_CHUNK_S8;  /* its length in the layout (padded below 16) */
+    const int32_t zp = o->output_offset, act_min = o->act_min, act_max = o->act_max;
+    int32_t m = 0;
+    for (; m + 4 <= channels; m += 4, w += 4 * row, out += 4 * out_stride) {
+        int32_t acc[4] = { 0, 0, 0, 0 };
+        if (bias != NULL) {
+            acc[0] = bias[m];
+            acc[1] = bias[m + 1];
+            acc[2] = bias[m + 2];
+            acc[3] = bias[m + 3];
+        }
+        if (whole > 0) {
+            eenn_dot_pairs_1x4_s8(x, w, w + 2 * row, whole, acc);
+        }
+        if (tail > 0) {
+            const int8_t *p0 = w + 2 * EENN_PAIR_CHUNK_S8 * whole, *p1 = p0 + 2 * row;
+            eenn_dot_1x4_s8(x + EENN_PAIR_CHUNK_S8 * whole, p0, p0 + partner, p1, p1 + partner, tail, acc);
+        }
+        out[0] = eenn_requantize_armv6m(acc[0], multiplier[m], shift[m], zp, act_min, act_max);
+        out[out_stride] = eenn_requantize_armv6m(acc[1], multiplier[m + 1], shift[m + 1], zp, act_min, act_max);
+        out[2 * out_stride] = eenn_requantize_armv6m(acc[2], multiplier[m + 2], shift[m + 2], zp, act_min, act_max);
+        out[3 * out_stride] = eenn_requantize_armv6m(acc[3], multiplier[m + 3], shift[m + 3], zp, act_min, act_max);
+    }
+    if (m < channels) {
+        const int32_t last = channels - 1;
+        int32_t acc[4];
+        for (int32_t j = 0; j < 4; j++) {
+            acc[j] = bias != NULL ? bias[m + j < last ? m + j : last] : 0;
+        }
+        eenn_dot_paired_1x4_s8(x, w - m * row, channels, depth, m, acc);
+        for (int32_t j = 0; m + j < channels; j++) {
+            out[j * out_stride] = eenn_requantize_armv6m(acc[j], multiplier[m + j], shift[m + j], zp, act_min, act_max);
+        }
+    }
+}
+#endif
+
 /*
  * The outputs of `pixels` (1 or 2; EENN_CONV_S8_PIXELS at most) gathered columns for every output channel of a
  * group (`channels` rows packed in pairs): channel m of pixel i goes to out[m * out_stride + i].
@@ -194,6 +268,12 @@ void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_g
 #else
     /* Four output channels of one pixel. */
     (void)pixels;
+#if EENN_ARMV6M
+    if (o->bounded) {
+        eenn_multiply_column_armv6m(scratch, weights, depth, channels, bias, multiplier, shift, o, out, out_stride);
+        return;
+    }
+#endif
     for (int32_t m = 0; m < channels; m += 4) {
         const int32_t last = channels - 1;
         int32_t acc[4];

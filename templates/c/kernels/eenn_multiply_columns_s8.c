@@ -187,6 +187,62 @@ static inline int8_t eenn_requantize_armv6m(int32_t acc, int32_t multiplier, int
     return (int8_t)eenn_clamp_s32(r + zp, act_min, act_max);
 }
 
+/* One step of eenn_dot_chunks_1x4_armv6m: value i of the column times value i of the four rows, then i + 1. */
+#define EENN_DOT_CHUNK_STEP_ARMV6M    \
+    "ldrsb %[v], [%[x], %[i]]\n\t"  \
+    "ldrsb %[p], [%[w0], %[i]]\n\t" \
+    "muls %[p], %[v]\n\t"           \
+    "add %[a0], %[p]\n\t"           \
+    "ldrsb %[p], [%[w1], %[i]]\n\t" \
+    "muls %[p], %[v]\n\t"           \
+    "add %[a1], %[p]\n\t"           \
+    "ldrsb %[p], [%[w2], %[i]]\n\t" \
+    "muls %[p], %[v]\n\t"           \
+    "add %[a2], %[p]\n\t"           \
+    "ldrsb %[p], [%[w3], %[i]]\n\t" \
+    "muls %[p], %[v]\n\t"           \
+    "add %[a3], %[p]\n\t"           \
+    "adds %[i], #1\n\t"
+
+/*
+ * acc[j] += x . row(j) over `chunks` (>= 1) whole chunks of 16 values of two pairs of rows packed in pairs, the
+ * first pair at p0 and the second at p1: one index for the five streams, running over the weights' chunks of 32
+ * bytes (from -32 chunks up to 0) and skipping the partner's half after each chunk, while the column's pointer
+ * steps back 16 so that the same index walks it 16 values a chunk. Eight steps unrolled (the index's low 4 bits
+ * say when a chunk ends): 14 instructions per 4 multiply-accumulates and 3 per chunk (the loops of
+ * eenn_dot_pairs_1x4_s8 take 15 and 10). Builds optimized for speed only (8 low and 4 high registers).
+ */
+static inline void eenn_dot_chunks_1x4_armv6m(const int8_t *x, const int8_t *p0, const int8_t *p1, int32_t chunks,
+                                              int32_t acc[4])
+{
+#if defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
+    const int32_t span = 2 * EENN_PAIR_CHUNK_S8 * chunks; /* bytes of each pair's chunks */
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t index = -span, value, product;
+    const int8_t *xs = x + span;
+    __asm__(EENN_ASM_SYNTAX_UNIFIED
+            "1:\n\t" EENN_DOT_CHUNK_STEP_ARMV6M EENN_DOT_CHUNK_STEP_ARMV6M EENN_DOT_CHUNK_STEP_ARMV6M
+                EENN_DOT_CHUNK_STEP_ARMV6M EENN_DOT_CHUNK_STEP_ARMV6M EENN_DOT_CHUNK_STEP_ARMV6M
+                    EENN_DOT_CHUNK_STEP_ARMV6M EENN_DOT_CHUNK_STEP_ARMV6M
+            "lsls %[p], %[i], #28\n\t"
+            "bne 1b\n\t"
+            "subs %[x], #16\n\t"
+            "adds %[i], #16\n\t"
+            "bne 1b"
+            : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [i] "+l"(index), [v] "=&l"(value),
+              [p] "=&l"(product), [x] "+l"(xs)
+            : [w0] "l"(p0 + span), [w1] "l"(p0 + span + EENN_PAIR_CHUNK_S8), [w2] "l"(p1 + span),
+              [w3] "l"(p1 + span + EENN_PAIR_CHUNK_S8)
+            : "cc", "memory");
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+#else
+    eenn_dot_pairs_1x4_s8(x, p0, p1, chunks, acc);
+#endif
+}
+
 /*
  * The portable multiply of a bounded layer on Armv6-M: the column x times four rows at a time (two pairs of the
  * layout: eenn_dot_pairs_1x4_s8 over the whole chunks of 16 values, eenn_dot_1x4_s8 over the shorter last one),
@@ -212,7 +268,7 @@ static void eenn_multiply_column_armv6m(const int8_t *x, const int8_t *EENN_REST
             acc[3] = bias[m + 3];
         }
         if (whole > 0) {
-            eenn_dot_pairs_1x4_s8(x, w, w + 2 * row, whole, acc);
+            eenn_dot_chunks_1x4_armv6m(x, w, w + 2 * row, whole, acc);
         }
         if (tail > 0) {
             const int8_t *p0 = w + 2 * EENN_PAIR_CHUNK_S8 * whole, *p1 = p0 + 2 * row;

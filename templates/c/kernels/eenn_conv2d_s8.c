@@ -12,6 +12,10 @@
  * eenn_conv2d_s8_units computes a run of (pair of output pixels, block of output channels) units only (a tile of
  * an intermittent build: some pixels, or some channels of a pair when a pair of every channel is too much work),
  * each output exactly as the whole call computes it.
+ *
+ * Without unaligned word access (Armv6-M) the columns are gathered byte by byte: a 3x3 window inside the input
+ * from three row pointers (27 instructions per input channel), a window over the border filled with the zero
+ * point a word at a time, then its taps inside the input copied over it.
  */
 #include "eenn_conv_support_s8.h"
 

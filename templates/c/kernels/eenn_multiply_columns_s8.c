@@ -8,7 +8,12 @@
  *             step, 2 LDRD, 2 LDR, 4 SXTB16 and 8 SMLAD per 16 multiply-accumulates (the scheme of CMSIS-NN's
  *             arm_nn_mat_mult_kernel_s8_s16).
  *   MVE       two int8 columns, two output channels of two pixels, one VMLADAVA per 16 values.
- *   portable  one int8 column, four output channels (eenn_dot_paired_1x4_s8: an assembly loop on Armv6-M).
+ *   portable  one int8 column, four output channels (eenn_dot_paired_1x4_s8). On Armv6-M, for layers that take
+ *             the bounded requantization: an assembly loop with one index over the four rows' whole chunks
+ *             (eenn_dot_chunks_1x4_armv6m, 14 instructions per 4 multiply-accumulates and 3 per chunk), and the
+ *             requantization of eenn_requantize_armv6m inlined per output (about 40 instructions): on Cortex-M0+
+ *             4.3 instructions per MAC with the gathering for a 3x3 convolution of 16 input channels, 6.1 for a
+ *             1x1 of 32.
  * Shared by eenn_conv2d_s8.c and eenn_conv2d_1x1_s8.c, in a file of its own so that a model using both links one
  * copy.
  */

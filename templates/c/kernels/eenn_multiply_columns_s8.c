@@ -248,10 +248,57 @@ static inline void eenn_dot_chunks_1x4_armv6m(const int8_t *x, const int8_t *p0,
 #endif
 }
 
+/* One step of eenn_dot_chunks_1x2_armv6m: value i of the column times value i of the pair's two rows. */
+#define EENN_DOT_PAIR_STEP_ARMV6M     \
+    "ldrsb %[v], [%[x], %[i]]\n\t"  \
+    "ldrsb %[p], [%[w0], %[i]]\n\t" \
+    "muls %[p], %[v]\n\t"           \
+    "add %[a0], %[p]\n\t"           \
+    "ldrsb %[p], [%[w1], %[i]]\n\t" \
+    "muls %[p], %[v]\n\t"           \
+    "add %[a1], %[p]\n\t"           \
+    "adds %[i], #1\n\t"
+
+/* As eenn_dot_chunks_1x4_armv6m for one pair of rows at p0 (acc[0], acc[1]): 8 instructions per 2 values. */
+static inline void eenn_dot_chunks_1x2_armv6m(const int8_t *x, const int8_t *p0, int32_t chunks, int32_t acc[2])
+{
+#if defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
+    const int32_t span = 2 * EENN_PAIR_CHUNK_S8 * chunks;
+    int32_t a0 = acc[0], a1 = acc[1];
+    int32_t index = -span, value, product;
+    const int8_t *xs = x + span;
+    __asm__(EENN_ASM_SYNTAX_UNIFIED
+            "1:\n\t" EENN_DOT_PAIR_STEP_ARMV6M EENN_DOT_PAIR_STEP_ARMV6M EENN_DOT_PAIR_STEP_ARMV6M
+                EENN_DOT_PAIR_STEP_ARMV6M EENN_DOT_PAIR_STEP_ARMV6M EENN_DOT_PAIR_STEP_ARMV6M
+                    EENN_DOT_PAIR_STEP_ARMV6M EENN_DOT_PAIR_STEP_ARMV6M
+            "lsls %[p], %[i], #28\n\t"
+            "bne 1b\n\t"
+            "subs %[x], #16\n\t"
+            "adds %[i], #16\n\t"
+            "bne 1b"
+            : [a0] "+h"(a0), [a1] "+h"(a1), [i] "+l"(index), [v] "=&l"(value), [p] "=&l"(product), [x] "+l"(xs)
+            : [w0] "l"(p0 + span), [w1] "l"(p0 + span + EENN_PAIR_CHUNK_S8)
+            : "cc", "memory");
+    acc[0] = a0;
+    acc[1] = a1;
+#else
+    uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1];
+    for (int32_t c = 0; c < chunks; c++, x += EENN_PAIR_CHUNK_S8, p0 += 2 * EENN_PAIR_CHUNK_S8) {
+        for (int32_t k = 0; k < EENN_PAIR_CHUNK_S8; k++) {
+            a0 += (uint32_t)(x[k] * p0[k]);
+            a1 += (uint32_t)(x[k] * p0[EENN_PAIR_CHUNK_S8 + k]);
+        }
+    }
+    acc[0] = (int32_t)a0;
+    acc[1] = (int32_t)a1;
+#endif
+}
+
 /*
  * The portable multiply of a bounded layer on Armv6-M: the column x times four rows at a time (two pairs of the
  * layout: eenn_dot_pairs_1x4_s8 over the whole chunks of 16 values, eenn_dot_1x4_s8 over the shorter last one),
- * each output requantized by eenn_requantize_armv6m; the last 1 to 3 channels through eenn_dot_paired_1x4_s8.
+ * each output requantized by eenn_requantize_armv6m; then a last pair (eenn_dot_chunks_1x2_armv6m) and a lone last
+ * channel (a plain loop).
  */
 static void eenn_multiply_column_armv6m(const int8_t *x, const int8_t *EENN_RESTRICT w, int32_t depth,
                                         int32_t channels, const int32_t *EENN_RESTRICT bias,
@@ -284,16 +331,33 @@ static void eenn_multiply_column_armv6m(const int8_t *x, const int8_t *EENN_REST
         out[2 * out_stride] = eenn_requantize_armv6m(acc[2], multiplier[m + 2], shift[m + 2], zp, act_min, act_max);
         out[3 * out_stride] = eenn_requantize_armv6m(acc[3], multiplier[m + 3], shift[m + 3], zp, act_min, act_max);
     }
+    if (m + 2 <= channels) {
+        /* A last pair. */
+        int32_t acc[4] = { 0, 0, 0, 0 };
+        if (bias != NULL) {
+            acc[0] = bias[m];
+            acc[1] = bias[m + 1];
+        }
+        if (whole > 0) {
+            eenn_dot_chunks_1x2_armv6m(x, w, whole, acc);
+        }
+        if (tail > 0) {
+            const int8_t *p0 = w + 2 * EENN_PAIR_CHUNK_S8 * whole;
+            eenn_dot_1x4_s8(x + EENN_PAIR_CHUNK_S8 * whole, p0, p0 + partner, p0, p0 + partner, tail, acc);
+        }
+        out[0] = eenn_requantize_armv6m(acc[0], multiplier[m], shift[m], zp, act_min, act_max);
+        out[out_stride] = eenn_requantize_armv6m(acc[1], multiplier[m + 1], shift[m + 1], zp, act_min, act_max);
+        m += 2;
+        w += 2 * row;
+        out += 2 * out_stride;
+    }
     if (m < channels) {
-        const int32_t last = channels - 1;
-        int32_t acc[4];
-        for (int32_t j = 0; j < 4; j++) {
-            acc[j] = bias != NULL ? bias[m + j < last ? m + j : last] : 0;
+        /* A lone last channel: its plain row. */
+        uint32_t acc = bias != NULL ? (uint32_t)bias[m] : 0u;
+        for (int32_t k = 0; k < depth; k++) {
+            acc += (uint32_t)(x[k] * w[k]);
         }
-        eenn_dot_paired_1x4_s8(x, w - m * row, channels, depth, m, acc);
-        for (int32_t j = 0; m + j < channels; j++) {
-            out[j * out_stride] = eenn_requantize_armv6m(acc[j], multiplier[m + j], shift[m + j], zp, act_min, act_max);
-        }
+        out[0] = eenn_requantize_armv6m((int32_t)acc, multiplier[m], shift[m], zp, act_min, act_max);
     }
 }
 #endif

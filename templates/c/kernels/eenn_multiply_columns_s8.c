@@ -11,7 +11,7 @@
  *   portable  one int8 column, four output channels (eenn_dot_paired_1x4_s8). On Armv6-M, for layers that take
  *             the bounded requantization: an assembly loop with one index over the four rows' whole chunks
  *             (eenn_dot_chunks_1x4_armv6m, 14 instructions per 4 multiply-accumulates and 3 per chunk), and the
- *             requantization of eenn_requantize_armv6m inlined per output (about 40 instructions): on Cortex-M0+
+ *             requantization of eenn_requantize_armv6m_s8 inlined per output (about 45 instructions): on Cortex-M0+
  *             4.3 instructions per MAC with the gathering for a 3x3 convolution of 16 input channels, 6.1 for a
  *             1x1 of 32.
  * Shared by eenn_conv2d_s8.c and eenn_conv2d_1x1_s8.c, in a file of its own so that a model using both links one
@@ -169,29 +169,6 @@ EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels,
 #endif
 
 #if !defined(EENN_CONV_S8_DSP) && !defined(EENN_CONV_S8_MVE) && EENN_ARMV6M
-/*
- * eenn_requantize_output_s8 of a bounded layer on Armv6-M (no 32 x 32 -> 64-bit multiply): the high multiply of
- * eenn_high_mult_round_s32 with a = 2 acc split in 16-bit halves (ah signed, al unsigned) and the multiplier in
- * bh (< 2^15) and bl (< 2^16): round(a * b / 2^32) = ah bh + floor((P + Q) / 2^16), P = ah bl (|P| < 2^31),
- * Q = al bh + (al bl >> 16) + 2^15 (< 2^32 unsigned), summed as (P >> 16) + ((P & 0xFFFF) + Q) >> 16 so that
- * nothing overflows; then the rounding shift, the zero point and the clamp.
- */
-static inline int8_t eenn_requantize_armv6m(int32_t acc, int32_t multiplier, int32_t shift, int32_t zp,
-                                            int32_t act_min, int32_t act_max)
-{
-    const int32_t a = acc * 2;
-    const int32_t ah = a >> 16;
-    const uint32_t al = (uint32_t)a & 0xFFFFu;
-    const int32_t bh = multiplier >> 16;
-    const uint32_t bl = (uint32_t)multiplier & 0xFFFFu;
-    const int32_t p = ah * (int32_t)bl;
-    const uint32_t q = al * (uint32_t)bh + ((al * bl) >> 16) + 0x8000u;
-    const int32_t v = ah * bh + (p >> 16) + (int32_t)((((uint32_t)p & 0xFFFFu) + q) >> 16);
-    const int32_t exponent = -shift;
-    const int32_t r = ((v + (v >> 31)) + (1 << (exponent - 1))) >> exponent;
-    return (int8_t)eenn_clamp_s32(r + zp, act_min, act_max);
-}
-
 /* One step of eenn_dot_chunks_1x4_armv6m: value i of the column times value i of the four rows, then i + 1. */
 #define EENN_DOT_CHUNK_STEP_ARMV6M    \
     "ldrsb %[v], [%[x], %[i]]\n\t"  \
@@ -297,8 +274,8 @@ static inline void eenn_dot_chunks_1x2_armv6m(const int8_t *x, const int8_t *p0,
 /*
  * The portable multiply of a bounded layer on Armv6-M: the column x times four rows at a time (two pairs of the
  * layout: eenn_dot_pairs_1x4_s8 over the whole chunks of 16 values, eenn_dot_1x4_s8 over the shorter last one),
- * each output requantized by eenn_requantize_armv6m; then a last pair (eenn_dot_chunks_1x2_armv6m) and a lone last
- * channel (a plain loop).
+ * each output requantized by eenn_requantize_armv6m_s8; then a last pair (eenn_dot_chunks_1x2_armv6m) and a lone
+ * last channel (a plain loop).
  */
 static void eenn_multiply_column_armv6m(const int8_t *x, const int8_t *EENN_RESTRICT w, int32_t depth,
                                         int32_t channels, const int32_t *EENN_RESTRICT bias,
@@ -326,10 +303,10 @@ static void eenn_multiply_column_armv6m(const int8_t *x, const int8_t *EENN_REST
             const int8_t *p0 = w + 2 * EENN_PAIR_CHUNK_S8 * whole, *p1 = p0 + 2 * row;
             eenn_dot_1x4_s8(x + EENN_PAIR_CHUNK_S8 * whole, p0, p0 + partner, p1, p1 + partner, tail, acc);
         }
-        out[0] = eenn_requantize_armv6m(acc[0], multiplier[m], shift[m], zp, act_min, act_max);
-        out[out_stride] = eenn_requantize_armv6m(acc[1], multiplier[m + 1], shift[m + 1], zp, act_min, act_max);
-        out[2 * out_stride] = eenn_requantize_armv6m(acc[2], multiplier[m + 2], shift[m + 2], zp, act_min, act_max);
-        out[3 * out_stride] = eenn_requantize_armv6m(acc[3], multiplier[m + 3], shift[m + 3], zp, act_min, act_max);
+        out[0] = eenn_requantize_armv6m_s8(acc[0], multiplier[m], shift[m], zp, act_min, act_max);
+        out[out_stride] = eenn_requantize_armv6m_s8(acc[1], multiplier[m + 1], shift[m + 1], zp, act_min, act_max);
+        out[2 * out_stride] = eenn_requantize_armv6m_s8(acc[2], multiplier[m + 2], shift[m + 2], zp, act_min, act_max);
+        out[3 * out_stride] = eenn_requantize_armv6m_s8(acc[3], multiplier[m + 3], shift[m + 3], zp, act_min, act_max);
     }
     if (m + 2 <= channels) {
         /* A last pair. */
@@ -345,8 +322,8 @@ static void eenn_multiply_column_armv6m(const int8_t *x, const int8_t *EENN_REST
             const int8_t *p0 = w + 2 * EENN_PAIR_CHUNK_S8 * whole;
             eenn_dot_1x4_s8(x + EENN_PAIR_CHUNK_S8 * whole, p0, p0 + partner, p0, p0 + partner, tail, acc);
         }
-        out[0] = eenn_requantize_armv6m(acc[0], multiplier[m], shift[m], zp, act_min, act_max);
-        out[out_stride] = eenn_requantize_armv6m(acc[1], multiplier[m + 1], shift[m + 1], zp, act_min, act_max);
+        out[0] = eenn_requantize_armv6m_s8(acc[0], multiplier[m], shift[m], zp, act_min, act_max);
+        out[out_stride] = eenn_requantize_armv6m_s8(acc[1], multiplier[m + 1], shift[m + 1], zp, act_min, act_max);
         m += 2;
         w += 2 * row;
         out += 2 * out_stride;
@@ -357,7 +334,7 @@ static void eenn_multiply_column_armv6m(const int8_t *x, const int8_t *EENN_REST
         for (int32_t k = 0; k < depth; k++) {
             acc += (uint32_t)(x[k] * w[k]);
         }
-        out[0] = eenn_requantize_armv6m((int32_t)acc, multiplier[m], shift[m], zp, act_min, act_max);
+        out[0] = eenn_requantize_armv6m_s8((int32_t)acc, multiplier[m], shift[m], zp, act_min, act_max);
     }
 }
 #endif

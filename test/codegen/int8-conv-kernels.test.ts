@@ -56,7 +56,10 @@ function buildGraph(rand: () => number): Graph {
   out(q.conv(e, 6, [1, 1], {}, [1, 6, 4, 4], { act: [-30, 60] }), '1x1, 5 input channels (rows padded to 8), clamp');
   out(q.conv(v, 4, [5], { pads: [2, 2] }, [2, 4, 16]), '1-D, depth 15 (rows padded to 16)');
   out(q.conv(s, 3, [2], { strides: [3] }, [1, 3, 7]), '1-D, depth 2');
-  out(q.conv(a, 10, [3, 3], { dilations: [1, 2], pads: [0, 2, 1, 0] }, [1, 10, 8, 8]), 'dilated along rows over the border, depth 144: two groups of 4 channels and a last pair');
+  out(
+    q.conv(a, 10, [3, 3], { dilations: [1, 2], pads: [0, 2, 1, 0] }, [1, 10, 8, 8]),
+    'dilated along rows over the border, depth 144: two groups of 4 channels and a last pair',
+  );
   out(q.conv(e, 4, [2, 2], { pads: [2, 2, 2, 2] }, [1, 4, 7, 7]), 'windows with no tap inside the input (pads of the kernel size)');
   const exact = q.conv(a, 4, [3, 3], {}, [1, 4, 7, 8]);
   out(exact, 'a bias beyond 2^29 in one channel: the exact output stage for the layer');

@@ -206,10 +206,10 @@ static inline void eenn_column_done_s8(int8_t *scratch, int32_t depth, int32_t p
 
 #if EENN_ARMV6M
 /*
- * eenn_requantize_output_s8 of a bounded layer on Armv6-M (no 32 x 32 -> 64-bit multiply; the portable path of
- * eenn_multiply_columns_s8): the high multiply of
- * eenn_high_mult_round_s32 with a = 2 acc split in 16-bit halves (ah signed, al unsigned) and the multiplier in
- * bh (< 2^15) and bl (< 2^16): round(a * b / 2^32) = ah bh + floor((P + Q) / 2^16), P = ah bl (|P| < 2^31),
+ * eenn_requantize_output_s8 of a bounded layer on Armv6-M (no 32 x 32 -> 64-bit multiply), for the portable path
+ * of eenn_multiply_columns_s8: the high multiply of eenn_high_mult_round_s32 with a = 2 acc split in 16-bit halves
+ * (ah signed, al unsigned) and the multiplier in bh (< 2^15) and bl (< 2^16):
+ * round(a * b / 2^32) = ah bh + floor((P + Q) / 2^16), P = ah bl (|P| < 2^31),
  * Q = al bh + (al bl >> 16) + 2^15 (< 2^32 unsigned), summed as (P >> 16) + ((P & 0xFFFF) + Q) >> 16 so that
  * nothing overflows; then the rounding shift, the zero point and the clamp.
  */
@@ -220,35 +220,35 @@ static inline int8_t eenn_requantize_armv6m_s8(int32_t acc, int32_t multiplier, 
     /* The same steps in 29 instructions (the compiler's take about 40: it runs out of low registers). */
     int32_t r = acc, m = multiplier, s = shift, ah, t, p;
     __asm__(EENN_ASM_SYNTAX_UNIFIED
-            "lsls %[r], %[r], #1\n\t"     /* a = 2 acc */
-            "asrs %[ah], %[r], #16\n\t"   /* ah */
-            "uxth %[r], %[r]\n\t"         /* al */
-            "uxth %[t], %[m]\n\t"         /* bl */
-            "asrs %[m], %[m], #16\n\t"    /* bh */
+            "lsls %[r], %[r], #1\n\t"   /* a = 2 acc */
+            "asrs %[ah], %[r], #16\n\t" /* ah */
+            "uxth %[r], %[r]\n\t"       /* al */
+            "uxth %[t], %[m]\n\t"       /* bl */
+            "asrs %[m], %[m], #16\n\t"  /* bh */
             "movs %[p], %[t]\n\t"
-            "muls %[p], %[ah]\n\t"        /* P = ah bl */
-            "muls %[t], %[r]\n\t"         /* al bl */
+            "muls %[p], %[ah]\n\t" /* P = ah bl */
+            "muls %[t], %[r]\n\t"  /* al bl */
             "lsrs %[t], %[t], #16\n\t"
-            "muls %[r], %[m]\n\t"         /* al bh */
+            "muls %[r], %[m]\n\t" /* al bh */
             "adds %[r], %[r], %[t]\n\t"
             "movs %[t], #1\n\t"
             "lsls %[t], %[t], #15\n\t"
-            "adds %[r], %[r], %[t]\n\t"   /* Q */
+            "adds %[r], %[r], %[t]\n\t" /* Q */
             "uxth %[t], %[p]\n\t"
-            "adds %[r], %[r], %[t]\n\t"   /* (P & 0xFFFF) + Q */
+            "adds %[r], %[r], %[t]\n\t" /* (P & 0xFFFF) + Q */
             "lsrs %[r], %[r], #16\n\t"
             "asrs %[p], %[p], #16\n\t"
             "adds %[r], %[r], %[p]\n\t"
-            "muls %[ah], %[m]\n\t"        /* ah bh */
-            "adds %[r], %[r], %[ah]\n\t"  /* v */
+            "muls %[ah], %[m]\n\t"       /* ah bh */
+            "adds %[r], %[r], %[ah]\n\t" /* v */
             "asrs %[t], %[r], #31\n\t"
-            "adds %[r], %[r], %[t]\n\t"   /* v + (v >> 31) */
-            "mvns %[t], %[s]\n\t"         /* exponent - 1 */
+            "adds %[r], %[r], %[t]\n\t" /* v + (v >> 31) */
+            "mvns %[t], %[s]\n\t"       /* exponent - 1 */
             "movs %[p], #1\n\t"
             "lsls %[p], %[t]\n\t"
-            "adds %[r], %[r], %[p]\n\t"   /* + 2^(exponent - 1) */
+            "adds %[r], %[r], %[p]\n\t" /* + 2^(exponent - 1) */
             "rsbs %[s], %[s], #0\n\t"
-            "asrs %[r], %[s]"             /* >> exponent */
+            "asrs %[r], %[s]" /* >> exponent */
             : [r] "+l"(r), [m] "+l"(m), [s] "+l"(s), [ah] "=&l"(ah), [t] "=&l"(t), [p] "=&l"(p)
             :
             : "cc");

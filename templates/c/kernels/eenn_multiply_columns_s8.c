@@ -12,8 +12,8 @@
  *             the bounded requantization: an assembly loop with one index over the four rows' whole chunks
  *             (eenn_dot_chunks_1x4_armv6m, 14 instructions per 4 multiply-accumulates and 3 per chunk), and the
  *             requantization of eenn_requantize_armv6m_s8 inlined per output (about 45 instructions): on Cortex-M0+
- *             4.3 instructions per MAC with the gathering for a 3x3 convolution of 16 input channels, 6.1 for a
- *             1x1 of 32.
+ *             4.24 instructions per MAC with the gathering for a 3x3 convolution of 16 input channels, 5.8 for a
+ *             1x1 of 32 (the requantization weighs more on short rows).
  * Shared by eenn_conv2d_s8.c and eenn_conv2d_1x1_s8.c, in a file of its own so that a model using both links one
  * copy.
  */
@@ -170,7 +170,7 @@ EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels,
 
 #if !defined(EENN_CONV_S8_DSP) && !defined(EENN_CONV_S8_MVE) && EENN_ARMV6M
 /* One step of eenn_dot_chunks_1x4_armv6m: value i of the column times value i of the four rows, then i + 1. */
-#define EENN_DOT_CHUNK_STEP_ARMV6M    \
+#define EENN_DOT_CHUNK_STEP_ARMV6M  \
     "ldrsb %[v], [%[x], %[i]]\n\t"  \
     "ldrsb %[p], [%[w0], %[i]]\n\t" \
     "muls %[p], %[v]\n\t"           \
@@ -226,7 +226,7 @@ static inline void eenn_dot_chunks_1x4_armv6m(const int8_t *x, const int8_t *p0,
 }
 
 /* One step of eenn_dot_chunks_1x2_armv6m: value i of the column times value i of the pair's two rows. */
-#define EENN_DOT_PAIR_STEP_ARMV6M     \
+#define EENN_DOT_PAIR_STEP_ARMV6M   \
     "ldrsb %[v], [%[x], %[i]]\n\t"  \
     "ldrsb %[p], [%[w0], %[i]]\n\t" \
     "muls %[p], %[v]\n\t"           \
@@ -273,7 +273,7 @@ static inline void eenn_dot_chunks_1x2_armv6m(const int8_t *x, const int8_t *p0,
 
 /*
  * The portable multiply of a bounded layer on Armv6-M: the column x times four rows at a time (two pairs of the
- * layout: eenn_dot_pairs_1x4_s8 over the whole chunks of 16 values, eenn_dot_1x4_s8 over the shorter last one),
+ * layout: eenn_dot_chunks_1x4_armv6m over the whole chunks of 16 values, eenn_dot_1x4_s8 over the shorter last one),
  * each output requantized by eenn_requantize_armv6m_s8; then a last pair (eenn_dot_chunks_1x2_armv6m) and a lone
  * last channel (a plain loop).
  */
@@ -283,9 +283,9 @@ static void eenn_multiply_column_armv6m(const int8_t *x, const int8_t *EENN_REST
                                         const eenn_output_stage_s8 *o, int8_t *EENN_RESTRICT out, int32_t out_stride)
 {
     const int32_t row = EENN_PAIRED_ROW_S8(depth);
-    const int32_t whole = depth / EENN_PAIR_CHUNK_S8; /* whole chunks of 16 values */
-    const int32_t tail = depth - whole * EENN_PAIR_CHUNK_S8;   /* values of the last, shorter chunk */
-    const int32_t partner = row - whole * EENN_PAIR_CHUNK_S8;  /* its length in the layout (padded below 16) */
+    const int32_t whole = depth / EENN_PAIR_CHUNK_S8;         /* whole chunks of 16 values */
+    const int32_t tail = depth - whole * EENN_PAIR_CHUNK_S8;  /* values of the last, shorter chunk */
+    const int32_t partner = row - whole * EENN_PAIR_CHUNK_S8; /* its length in the layout (padded below 16) */
     const int32_t zp = o->output_offset, act_min = o->act_min, act_max = o->act_max;
     int32_t m = 0;
     for (; m + 4 <= channels; m += 4, w += 4 * row, out += 4 * out_stride) {

@@ -1,9 +1,9 @@
 // The int8 convolution and fully connected kernels (eenn_conv2d_s8.c, eenn_conv2d_1x1_s8.c, eenn_fc_s8.c) on every
 // code path: one graph of layers whose shapes reach each loop of the paired weight layout (whole chunks of 16
 // values, short last chunks, rows under 16 values padded, lone last channels and pixels, the first-layer tiles, the
-// 1x1 gather, the exact output stage where the bounded one does not apply), built for the host, Armv6-M, Armv7E-M
-// with DSP and Armv8.1-M with MVE, and once without the im2col scratch. Every output must equal the int8 reference
-// bit for bit.
+// 1x1 gather, the exact output stage where the bounded one does not apply), built for the host, Armv6-M, Armv7-M
+// without DSP, Armv7E-M with DSP and Armv8.1-M with MVE, and once without the im2col scratch. Every output must
+// equal the int8 reference bit for bit.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

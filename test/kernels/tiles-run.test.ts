@@ -84,4 +84,10 @@ describe('kernel tiles in C', () => {
     const tilers = overheads.filter((o) => !o.call.includes('without scratch') && !blocked(o.call));
     expect(tilers.filter((o) => o.perTile > TILE_OVERHEAD_BOUND)).toEqual([]);
   }, 120_000);
+
+  it('gives the whole call bit for bit on Cortex-M55 (Helium paths: passes of 4 pixels)', async () => {
+    const run = await runTilesOnCortexM4(tempDir(), calls, 'cortex-m55');
+    expect(run.lines).toEqual(calls.map((c) => `ok ${c.label}`));
+    expect(run.exitCode).toBe(0);
+  }, 120_000);
 });

@@ -2,7 +2,9 @@
  * eenn_conv2d_1x1_s8.c - int8 1x1 convolution with stride 1, no padding, one group (NCHW): a matrix product per
  * image. The values of one or two pixels are gathered into columns in the scratch and multiplied with the weight
  * rows by eenn_multiply_columns_s8, as eenn_conv2d_s8 multiplies its columns; on DSP, with 16 input channels or
- * more, two adjacent pixels are gathered and expanded to int16 pairs in one pass (one halfword load per channel).
+ * more, two adjacent pixels are gathered and expanded to int16 pairs in one pass (one halfword load per channel);
+ * with Helium (MVE) and 16 input channels or more, 4 adjacent pixels (one word load per channel, the columns
+ * byte-interleaved) are multiplied by eenn_multiply_columns_x4_s8.
  * Without a scratch (NULL) the input is read in place, one output of one channel at a time.
  * eenn_conv2d_1x1_s8_units computes a run of (pair of pixels, block of output channels) units only (a tile of an
  * intermittent build), each output exactly as the whole call computes it.
@@ -99,6 +101,29 @@ static void eenn_conv_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EE
                     eenn_conv_store_s8(out + m * size + p, 1, (int32_t)acc, 0, output_multiplier[m], output_shift[m],
                                        o.bounded, 0, &o);
                 }
+            }
+            continue;
+        }
+#endif
+#if defined(EENN_CONV_S8_MVE)
+        if (in_c >= EENN_PAIR_CHUNK_S8) {
+            /* Helium: 4 adjacent pixels per pass, one word of each channel: their columns byte-interleaved. */
+            for (int32_t p = pixel_begin; p < pixel_end; p += EENN_CONV_S8_MVE_PIXELS) {
+                const int32_t pixels = pixel_end - p < EENN_CONV_S8_MVE_PIXELS ? pixel_end - p : EENN_CONV_S8_MVE_PIXELS;
+                const int8_t *x = in + p;
+                if (pixels == EENN_CONV_S8_MVE_PIXELS) {
+                    for (int32_t c = 0; c < in_c; c++, x += size) {
+                        eenn_write_u32(scratch + 4 * c, eenn_read_u32(x));
+                    }
+                } else {
+                    /* The last pixels of the image: the lanes past them repeat the last. */
+                    for (int32_t c = 0; c < in_c; c++, x += size) {
+                        for (int32_t j = 0; j < EENN_CONV_S8_MVE_PIXELS; j++) {
+                            scratch[4 * c + j] = x[j < pixels ? j : pixels - 1];
+                        }
+                    }
+                }
+                eenn_multiply_columns_x4_s8(scratch, pixels, &columns, out + p);
             }
             continue;
         }

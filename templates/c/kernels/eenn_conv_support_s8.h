@@ -223,4 +223,20 @@ typedef struct
  */
 void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_group_s8 *g, int8_t *EENN_RESTRICT out);
 
+#if defined(EENN_CONV_S8_MVE)
+/*
+ * Output pixels per pass of the Helium path for 16 values or more per output: their im2col columns are gathered
+ * byte-interleaved (value k of pixel j at 4 k + j, what VLD4 de-interleaves into 4 vectors), 4 * depth bytes:
+ * within EENN_CONV_S8_SCRATCH_BYTES and EENN_CONV_1X1_S8_SCRATCH_BYTES.
+ */
+#define EENN_CONV_S8_MVE_PIXELS 4
+
+/*
+ * The outputs of `pixels` (1 to EENN_CONV_S8_MVE_PIXELS) byte-interleaved columns of g->depth >= 16 values for
+ * every output channel of group `g`: channel m of pixel j goes to out[m * g->out_stride + j].
+ */
+void eenn_multiply_columns_x4_s8(const int8_t *columns, int32_t pixels, const eenn_conv_group_s8 *g,
+                                 int8_t *EENN_RESTRICT out);
+#endif
+
 #endif /* EENN_CONV_SUPPORT_S8_H */

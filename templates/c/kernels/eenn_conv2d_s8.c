@@ -149,7 +149,7 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_x4_mve(const eenn_window_s8 *g, in
     const uint8_t pad = (uint8_t)g->pad_value;
     const uint8_t *base = (const uint8_t *)g->input;
     const uint32x4_t pad_offset = vdupq_n_u32((uint32_t)((uintptr_t)&pad - (uintptr_t)base));
-    const int32_t plane = g->in_h * g->in_w;
+    const int32_t plane = g->in_h * g->in_w, channels = g->channels;
     const int32_t row_bytes = 4 * g->kernel_h * g->kernel_w; /* one channel of the 4 columns */
     int8_t *tap = columns;
     for (int32_t ky = 0; ky < g->kernel_h; ky++) {
@@ -162,7 +162,7 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_x4_mve(const eenn_window_s8 *g, in
             uint32x4_t offset = vpselq_u32(vreinterpretq_u32_s32(vaddq_s32(row_offset, ix)), pad_offset, inside);
             const uint32x4_t step = vpselq_u32(vdupq_n_u32((uint32_t)plane), vdupq_n_u32(0u), inside);
             uint8_t *to = (uint8_t *)tap;
-            for (int32_t c = 0; c < g->channels; c++, to += row_bytes) {
+            for (int32_t c = channels; c > 0; c--, to += row_bytes) {
                 vstrbq_u32(to, vldrbq_gather_offset_u32(base, offset));
                 offset = vaddq_u32(offset, step);
             }

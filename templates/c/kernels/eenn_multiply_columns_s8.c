@@ -12,7 +12,7 @@
  *             16 values (128 multiply-accumulates in 16 instructions with the loop), the last depth % 16 values by
  *             predicated gathers; each channel's 4 outputs requantized in one int32x4 vector (VQRDMULH and a
  *             rounding shift fixed up for ties away from zero, the same bits as eenn_requantize_s8) and stored
- *             with one VSTRB. About 0.24 instructions per MAC on a 3x3 layer of 144 values, 0.41 on a 1x1 of
+ *             with one VSTRB. About 0.22 instructions per MAC on a 3x3 layer of 144 values, 0.41 on a 1x1 of
  *             32 (with the gathering). Fewer than 16 values: two int8 columns, two output channels of two
  *             pixels, one VMLADAVA per 16 values.
  *   portable  one int8 column, four output channels (eenn_dot_paired_1x4_s8: an assembly loop on Armv6-M).

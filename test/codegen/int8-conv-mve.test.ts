@@ -4,8 +4,9 @@
 // it: depths with each remainder of 16 (the predicated last values), a lone last channel, passes of 1 to 3 pixels
 // at the end of an image, passes across two output rows, stride, dilation, asymmetric padding, groups that are not
 // depthwise, two images, kernels wider than 4 taps, rows wider than 256 values, no bias, a fused Relu and the
-// exact output stage (a bias beyond 2^29, positive shifts). Built for Cortex-M55 (and the host, the same graph
-// through the portable C) and run against the int8 reference bit for bit.
+// exact output stage (a bias beyond 2^29, positive shifts); and the 1x1 layers without a scratch, read in place.
+// Built for Cortex-M55 (and the host, the same graph through the portable C) and run against the int8 reference
+// bit for bit.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
+import { planMemory } from '../../src/schedule/memory-plan.js';
 import { loadTarget } from '../../src/target/target.js';
 import { seededRandom } from '../schedule/graph-builder.js';
 import { Int8GraphBuilder, randomInputs } from './int8-builder.js';
@@ -52,7 +54,9 @@ function buildGraph(rand: () => number): Graph {
   out(q.conv(f, 3, [4, 4], { pads: [1, 2, 2, 1] }, [1, 3, 8, 11], { bias: false }), 'depth 16 exactly, no bias');
   out(q.conv(f, 1, [5, 4], { pads: [2, 2, 2, 1] }, [1, 1, 8, 11]), 'depth 20, one output channel');
   out(q.conv(l, 5, [3], { pads: [1, 1] }, [1, 5, 300]), '1-D, rows of 300 values, depth 24');
-  out(q.conv(g, 6, [1, 1], {}, [1, 6, 5, 5]), '1x1, 17 input channels (1 after the chunk), 25 pixels');
+  // Through a Transpose, so that the convolution's output is an arena tensor.
+  const pointwise = q.conv(g, 6, [1, 1], {}, [1, 6, 5, 5]);
+  out(q.pass('Transpose', [pointwise], { perm: [0, 1, 3, 2] })[0]!, '1x1, 17 input channels (1 after the chunk), 25 pixels');
   out(q.conv(h, 5, [1, 1], {}, [1, 5, 3, 1], { act: [-40, 50] }), '1x1, 33 input channels, 3 pixels, a clamp');
   out(q.conv(k, 3, [1, 1], {}, [1, 3, 1, 2]), '1x1, 48 input channels, 2 pixels');
   out(q.conv(a, 32, [1, 1], {}, [1, 32, 7, 9], { bias: false }), '1x1, 16 input channels (whole chunk only), 63 pixels, no bias');
@@ -108,4 +112,12 @@ describe('the Helium convolution path against the int8 reference', () => {
       checkOutputs(run);
     }, 120_000);
   }
+
+  it('cortex-m55 without the im2col scratch (NULL: 1x1 layers read in place, 8 channels a gather), every layer bit-exact', async () => {
+    const plan = planMemory(graph);
+    for (const step of plan.steps) delete step.scratchBytes;
+    const run = await runInt8Model(graph, inputs, loadTarget('cortex-m55'), join(work, 'cortex-m55-direct'), plan);
+    expect(run.emitted.files.get('model.c')).toMatch(/\/\* scratch\s+\*\/ NULL/);
+    checkOutputs(run);
+  }, 120_000);
 });

@@ -1,7 +1,8 @@
 /*
  * eenn_conv_support_s8.h - what the im2col convolutions (eenn_conv2d_s8, eenn_conv2d_1x1_s8 and the 1x1 kernel
  * in place) share: which multiply path the build takes, the layout of the gathered columns in the scratch, the
- * expansion of a column to int16 pairs on DSP, and the output stage of one channel. The columns are multiplied
+ * expansion of a column to int16 pairs on DSP, the output stage of one channel, and on Helium (MVE) the
+ * byte-interleaved columns of 4 pixels and the output stage of 4 pixels of a channel in one vector. The columns are multiplied
  * with the weight rows by eenn_multiply_columns_s8 (eenn_multiply_columns_s8.c). Internal to the kernels, not
  * part of their API.
  */

@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { runInt8Reference } from '../../src/quantize/int8-reference.js';
-import { planMemory } from '../../src/schedule/memory-plan.js';
+import { isOptionalInPlace, planMemory } from '../../src/schedule/memory-plan.js';
 import { loadTarget } from '../../src/target/target.js';
 import { seededRandom } from '../schedule/graph-builder.js';
 import { Int8GraphBuilder, randomInputs } from './int8-builder.js';
@@ -119,5 +119,28 @@ describe('the Helium convolution path against the int8 reference', () => {
     const run = await runInt8Model(graph, inputs, loadTarget('cortex-m55'), join(work, 'cortex-m55-direct'), plan);
     expect(run.emitted.files.get('model.c')).toMatch(/\/\* scratch\s+\*\/ NULL/);
     checkOutputs(run);
+  }, 120_000);
+});
+
+describe('the Helium 1x1 path written over its input (eenn_conv2d_1x1_in_place_s8)', () => {
+  // 20 and 17 input channels: a whole chunk and a rest, 13 pixels (passes of 4 within the 8 gathered, a last of 1).
+  const q = new Int8GraphBuilder('int8_conv_mve_in_place', seededRandom(56));
+  const b = q.lut(q.input('z', [1, 20, 13, 1]), Math.tanh);
+  const same = q.conv(b, 20, [1, 1], {}, [1, 20, 13, 1], { act: 'relu' });
+  const fewer = q.conv(same, 17, [1, 1], {}, [1, 17, 13, 1]);
+  const lastConv = q.conv(fewer, 5, [1, 1], {}, [1, 5, 13, 1]);
+  q.output(q.lut(lastConv, (r) => r / 2));
+  const inPlaceGraph = q.build();
+  const inPlaceInputs = randomInputs(inPlaceGraph, seededRandom(57));
+  const inPlaceExpected = runInt8Reference(inPlaceGraph, inPlaceInputs);
+
+  it('cortex-m55: every step bit-exact', async () => {
+    const optional = new Set(inPlaceGraph.nodes.filter((n) => isOptionalInPlace(inPlaceGraph, n)).map((n) => n.name));
+    const plan = planMemory(inPlaceGraph, { optionalInPlace: optional });
+    const run = await runInt8Model(inPlaceGraph, inPlaceInputs, loadTarget('cortex-m55'), join(work, 'in-place'), plan);
+    expect(run.emitted.files.get('model.c')).toContain('eenn_conv2d_1x1_in_place_s8(');
+    inPlaceGraph.outputs.forEach((name, i) => {
+      expect(Array.from(run.outputs[i]!), name).toEqual(Array.from(inPlaceExpected[name]!.data as ArrayLike<number>));
+    });
   }, 120_000);
 });

@@ -42,7 +42,10 @@ function buildGraph(rand: () => number): Graph {
   const l = q.input('l', [1, 8, 300]);
   const s = q.input('s', [1, 16, 4, 4], { scale: 0.05, zeroPoint: 3 });
 
-  out(q.conv(a, 7, [3, 3], { pads: [1, 1, 1, 1] }, [1, 7, 7, 9], { act: 'relu' }), 'depth 144, 7 channels (a lone last one), passes across rows, a last pass of 3 pixels, Relu');
+  out(
+    q.conv(a, 7, [3, 3], { pads: [1, 1, 1, 1] }, [1, 7, 7, 9], { act: 'relu' }),
+    'depth 144, 7 channels (a lone last one), passes across rows, a last pass of 3 pixels, Relu',
+  );
   out(q.conv(a, 4, [3, 3], { strides: [2, 2], pads: [0, 1, 2, 0] }, [1, 4, 4, 4]), 'stride 2, asymmetric pads');
   out(q.conv(a, 3, [3, 2], { dilations: [2, 3], pads: [2, 1, 1, 2] }, [1, 3, 6, 9]), 'dilation 2 x 3: depth 96');
   out(q.conv(b, 5, [3, 3], { pads: [1, 1, 1, 1] }, [1, 5, 6, 5]), 'depth 18: 1 whole chunk and 2 values, 30 pixels (a last pass of 2)');

@@ -173,8 +173,13 @@ export async function runTilesOnHost(dir: string, calls: TiledCall[]): Promise<T
   return { lines: run.stdout.split('\n').filter((l) => l !== ''), exitCode: run.exitCode ?? -1 };
 }
 
-/** Builds the program as Cortex-M4 firmware (or `targetName`'s: the test firmware's runtime) and runs it in QEMU. */
-export async function runTilesOnCortexM4(dir: string, calls: TiledCall[], targetName = 'cortex-m4'): Promise<TilesRun> {
+/** Builds the program as Cortex-M4 firmware (the test firmware's runtime) and runs it in QEMU. */
+export async function runTilesOnCortexM4(dir: string, calls: TiledCall[]): Promise<TilesRun> {
+  return runTilesOnCortexM(dir, calls, 'cortex-m4');
+}
+
+/** As runTilesOnCortexM4, on the Cortex-M target `targetName` (cortex-m0plus: the Armv6-M paths). */
+export async function runTilesOnCortexM(dir: string, calls: TiledCall[], targetName: string): Promise<TilesRun> {
   const target = loadTarget(targetName);
   const kernelSources = sourcesOf(calls).map((s) => `kernels/${s}`);
   const files = renderFirmware(target, { modelName: 'tiles', kernelSources, inputBytes: [1], outputBytes: [1], modelSources: [] });

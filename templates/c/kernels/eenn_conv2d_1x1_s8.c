@@ -11,6 +11,9 @@
  * on 128 -> 64 channels, against 7.3 one output at a time).
  * eenn_conv2d_1x1_s8_units computes a run of (pair of pixels, block of output channels) units only (a tile of an
  * intermittent build), each output exactly as the whole call computes it.
+ *
+ * The portable path (neither DSP nor MVE) gathers one pixel at a time, four channels a step (3 instructions per
+ * value on Armv6-M), for eenn_multiply_columns_s8's one-column multiply.
  */
 #include "eenn_conv_support_s8.h"
 
@@ -62,22 +65,24 @@ static void eenn_gather_pair_1x1_dsp(const int8_t *x, int32_t size, int32_t in_c
 
 /* 8 channels of the 4 pixels of eenn_dot_1x1_direct_mve's loop: the rows' 8 weights at w + wa and w + wb (int16
    lanes: q0, q1), each pixel's 8 values gathered into q2, then x moved on by 8 channels. */
-#define EENN_CONV_1X1_S8_HALF(wa, wb)                  \
-    "vldrb.s16 q0, [%[w], #" wa "]\n\t"               \
-    "vldrb.s16 q1, [%[w], #" wb "]\n\t"               \
-    "vldrb.s16 q2, [%[x], %q[o0]]\n\t"                \
-    "vmladava.s16 %[a0], q2, q0\n\t"                  \
-    "vmladava.s16 %[b0], q2, q1\n\t"                  \
-    "vldrb.s16 q2, [%[x], %q[o1]]\n\t"                \
-    "vmladava.s16 %[a1], q2, q0\n\t"                  \
-    "vmladava.s16 %[b1], q2, q1\n\t"                  \
-    "vldrb.s16 q2, [%[x], %q[o2]]\n\t"                \
-    "vmladava.s16 %[a2], q2, q0\n\t"                  \
-    "vmladava.s16 %[b2], q2, q1\n\t"                  \
-    "vldrb.s16 q2, [%[x], %q[o3]]\n\t"                \
-    "vmladava.s16 %[a3], q2, q0\n\t"                  \
-    "vmladava.s16 %[b3], q2, q1\n\t"                  \
+/* clang-format off */
+#define EENN_CONV_1X1_S8_HALF(wa, wb)        \
+    "vldrb.s16 q0, [%[w], #" wa "]\n\t"      \
+    "vldrb.s16 q1, [%[w], #" wb "]\n\t"      \
+    "vldrb.s16 q2, [%[x], %q[o0]]\n\t"       \
+    "vmladava.s16 %[a0], q2, q0\n\t"         \
+    "vmladava.s16 %[b0], q2, q1\n\t"         \
+    "vldrb.s16 q2, [%[x], %q[o1]]\n\t"       \
+    "vmladava.s16 %[a1], q2, q0\n\t"         \
+    "vmladava.s16 %[b1], q2, q1\n\t"         \
+    "vldrb.s16 q2, [%[x], %q[o2]]\n\t"       \
+    "vmladava.s16 %[a2], q2, q0\n\t"         \
+    "vmladava.s16 %[b2], q2, q1\n\t"         \
+    "vldrb.s16 q2, [%[x], %q[o3]]\n\t"       \
+    "vmladava.s16 %[a3], q2, q0\n\t"         \
+    "vmladava.s16 %[b3], q2, q1\n\t"         \
     "add %[x], %[step]\n\t"
+/* clang-format on */
 
 /*
  * The sums (lanes: the 4 pixels of a pass) of a pair of rows at w (paired layout; `paired` 0: one plain row, its
@@ -100,6 +105,7 @@ EENN_CONV_S8_INLINE void eenn_dot_1x1_direct_mve(const int8_t *x, int32_t size, 
            8 vector registers; the optimizer's own allocation spills). */
         int32_t chunks = in_c / EENN_PAIR_CHUNK_S8;
         c = chunks * EENN_PAIR_CHUNK_S8;
+        /* clang-format off */
         __asm__("1:\n\t"
                 EENN_CONV_1X1_S8_HALF("0", "16")
                 EENN_CONV_1X1_S8_HALF("8", "24")
@@ -110,6 +116,7 @@ EENN_CONV_S8_INLINE void eenn_dot_1x1_direct_mve(const int8_t *x, int32_t size, 
                   [b2] "+Te"(b2), [b3] "+Te"(b3), [x] "+r"(x), [w] "+r"(w), [n] "+r"(chunks)
                 : [step] "r"(step), [o0] "w"(o0), [o1] "w"(o1), [o2] "w"(o2), [o3] "w"(o3)
                 : "q0", "q1", "q2", "cc", "memory");
+        /* clang-format on */
     }
 #endif
     for (; c + EENN_PAIR_CHUNK_S8 <= in_c; c += EENN_PAIR_CHUNK_S8, w += (paired ? 2 : 1) * EENN_PAIR_CHUNK_S8) {
@@ -294,6 +301,28 @@ static void eenn_conv_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EE
                                          (uint8_t *)eenn_column_s8(scratch, in_c, 1));
                 eenn_multiply_columns_s8(scratch, 2, &columns, out + p);
                 p += 2;
+                continue;
+            }
+#endif
+#if !defined(EENN_CONV_S8_DSP) && !defined(EENN_CONV_S8_MVE)
+            {
+                /* One pixel (the portable multiply takes one column): four channels a step, three of them read
+                   at a register offset from the first. */
+                const uint8_t *x = (const uint8_t *)in + p;
+                uint8_t *col = (uint8_t *)scratch;
+                const int32_t size2 = 2 * size, size3 = 3 * size, size4 = 4 * size;
+                int32_t c = 0;
+                for (; c + 4 <= in_c; c += 4, x += size4) {
+                    col[c] = x[0];
+                    col[c + 1] = x[size];
+                    col[c + 2] = x[size2];
+                    col[c + 3] = x[size3];
+                }
+                for (; c < in_c; c++, x += size) {
+                    col[c] = *x;
+                }
+                eenn_multiply_columns_s8(scratch, 1, &columns, out + p);
+                p++;
                 continue;
             }
 #endif

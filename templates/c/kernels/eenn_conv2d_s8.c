@@ -198,8 +198,8 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
 /*
  * The im2col columns of the output pixels [pixel, pixel + pixels) (row-major, 1 to EENN_CONV_S8_MVE_PIXELS; the
  * lanes past them repeat the last), byte-interleaved at `columns`: value k of a weight row (channel, kernel row,
- * kernel column) of pixel j at columns[4 k + j]. Any stride, dilation and padding, the pixels on one output row
- * or two: per tap, a vector of the 4 pixels' offsets from the group's input (a tap in the padding points at
+ * kernel column) of pixel j at columns[4 k + j]. Any stride, dilation and padding, the pixels on any output rows:
+ * per tap, a vector of the 4 pixels' offsets from the group's input (a tap in the padding points at
  * the zero point, `pad`, and stays there), then for each channel one VLDRB gather of the 4 bytes and one
  * narrowing store, the offsets moved on by a plane.
  */

@@ -154,6 +154,43 @@ static EENN_DW_PLAIN_LOOPS void eenn_dw_copy(int8_t *dst, const int8_t *src, int
     }
 }
 
+/*
+ * Padded rows [r, end) of the scratch (rows row_bytes apart, input columns from `lead` on): padded row r holds
+ * input row iy = r - row_offset of the plane, or `pad` where iy is outside [0, in_h). One call a band: the
+ * row loop and its word copies stay in registers.
+ */
+static EENN_DW_PLAIN_LOOPS void eenn_dw_load_rows(int8_t *scratch, int32_t row_bytes, int32_t lead, int32_t count,
+                                                  const int8_t *plane, int32_t in_w, int32_t in_h, int32_t r,
+                                                  int32_t end, int32_t row_offset, int8_t pad)
+{
+    int8_t *dst = scratch + r * row_bytes + lead;
+    for (; r < end; r++) {
+        const int32_t iy = r - row_offset;
+        if (iy < 0 || iy >= in_h) {
+            eenn_dw_fill(dst, count, pad);
+        } else {
+            const int8_t *src = plane + iy * in_w;
+            int8_t *to = dst;
+            int32_t n = count;
+#if EENN_HAS_UNALIGNED
+            const int8_t *const words_end = src + (n & ~3);
+            while (src != words_end) {
+                uint32_t word;
+                memcpy(&word, src, 4);
+                memcpy(to, &word, 4);
+                src += 4;
+                to += 4;
+            }
+            n &= 3;
+#endif
+            for (; n > 0; n--) {
+                *to++ = *src++;
+            }
+        }
+        dst += row_bytes;
+    }
+}
+
 /* ------------------------------------------------------------------------------------------------ */
 /* Band routines: `rows` output rows of one channel from the padded rows at `window`                 */
 /* ------------------------------------------------------------------------------------------------ */
@@ -394,71 +431,81 @@ static inline int32_t eenn_dw_pack_low(int32_t a, int32_t b)
     return result;
 }
 
-/* Two int8 weights as the halfwords of one word (a first, b second). */
+/* Two int8 weights, doubled, as the halfwords of one word (2 a first, 2 b second). */
 static inline int32_t eenn_dw_pair(int8_t a, int8_t b)
 {
-    return (int32_t)((uint32_t)(uint16_t)(int16_t)a | ((uint32_t)(uint16_t)(int16_t)b << 16));
+    return (int32_t)((uint32_t)(uint16_t)(int16_t)(2 * a) | ((uint32_t)(uint16_t)(int16_t)(2 * b) << 16));
 }
 
-/* The 9 weights of a 3x3 channel as SMLAD operands. */
+/*
+ * The 9 weights of a 3x3 channel as SMLAD operands, doubled (|2 w| <= 254 fits a halfword), and the doubled
+ * bias: the sums are 2 acc, the operand eenn_dw_requantize_fast_s32 takes (2 acc fits: |acc| < 2^30).
+ */
 typedef struct
 {
-    int32_t w02_0, w02_1, w02_2; /* (w0, w2), (w3, w5), (w6, w8) */
-    int32_t w1_01;               /* (w1, w4) */
-    int32_t w1_2;                /* w7 */
+    int32_t w02_0, w02_1, w02_2; /* 2 (w0, w2), 2 (w3, w5), 2 (w6, w8) */
+    int32_t w1_01;               /* 2 (w1, w4) */
+    int32_t w1_2;                /* 2 w7 */
+    int32_t bias2;               /* 2 bias */
 } eenn_dw_dsp3x3_s8;
 
 /* Output pixels summed before they are requantized (the sums live on the stack). */
 #define EENN_DW_CHUNK 64
 
 /*
- * Sums without the bias of `rows` output rows of 3x3 windows, `width` pixels each, into acc (row after row),
+ * 2 acc (bias included) of `rows` output rows of 3x3 windows, `width` pixels each, into acc (row after row),
  * stride 1: output pixels in pairs from one 4-byte load per kernel row,
  * x = (x0, x1, x2, x3): even = (x0, x2), odd = (x1, x3);
  *   acc[2i]     = SMLAD(even, (w0, w2)) + x1 * w1 + ...      acc[2i + 1] = SMLAD(odd, (w0, w2)) + x2 * w1 + ...
- * An odd width sums one pixel more, from the spare columns of the rows, which the next row (or acc's spare
- * entry) takes.
+ * In assembly: the 5 weight words, the bias, the row pointer and the row step fill the registers the compiler
+ * would otherwise spill; 25 instructions a pair (3 LDR, 6 SXTB16, 12 SMLAD/SMLAxy, STRD and the loop). An odd
+ * width sums one pixel more, from the spare columns of the rows, which the next row (or acc's spare entry)
+ * takes.
  */
-static inline void eenn_dw_sum_3x3_pairs(const int8_t *window, int32_t tap_step, int32_t out_step, int32_t rows,
-                                         const eenn_dw_dsp3x3_s8 *k, int32_t *acc, int32_t width)
+static EENN_DW_NOINLINE void eenn_dw_sum_3x3_pairs(const int8_t *window, int32_t tap_step, int32_t out_step,
+                                                   int32_t rows, const eenn_dw_dsp3x3_s8 *k, int32_t *acc,
+                                                   int32_t width)
 {
+    /* A function of its own, the weights in locals: the assembly takes 14 registers. */
     const int32_t w02_0 = k->w02_0, w02_1 = k->w02_1, w02_2 = k->w02_2, w1_01 = k->w1_01, w1_2 = k->w1_2;
+    const int32_t bias2 = k->bias2;
     const int32_t pairs = (width + 1) >> 1;
     for (int32_t row = 0; row < rows; row++) {
-        const int8_t *r0 = window;
-        const int8_t *r1 = r0 + tap_step;
-        const int8_t *r2 = r1 + tap_step;
+        const int8_t *p = window;
         int32_t *sum = acc + row * width;
         int32_t *const end = sum + 2 * pairs;
-        while (sum != end) {
-            int32_t word = eenn_dw_load_x4(r0);
-            int32_t even = __sxtb16(word);
-            int32_t odd = eenn_dw_odd_bytes(word);
-            int32_t a = __smuad(even, w02_0);
-            int32_t b = __smuad(odd, w02_0);
-            a = __smlabb(odd, w1_01, a);
-            b = __smlatb(even, w1_01, b);
-            word = eenn_dw_load_x4(r1);
-            even = __sxtb16(word);
-            odd = eenn_dw_odd_bytes(word);
-            a = __smlad(even, w02_1, a);
-            b = __smlad(odd, w02_1, b);
-            a = __smlabt(odd, w1_01, a);
-            b = __smlatt(even, w1_01, b);
-            word = eenn_dw_load_x4(r2);
-            even = __sxtb16(word);
-            odd = eenn_dw_odd_bytes(word);
-            a = __smlad(even, w02_2, a);
-            b = __smlad(odd, w02_2, b);
-            a = __smlabb(odd, w1_2, a);
-            b = __smlatb(even, w1_2, b);
-            sum[0] = a;
-            sum[1] = b;
-            sum += 2;
-            r0 += 2;
-            r1 += 2;
-            r2 += 2;
-        }
+        int32_t word, even, a, b;
+        __asm__ volatile(
+            "1:\n\t"
+            "ldr      %[word], [%[p]]\n\t"
+            "sxtb16   %[even], %[word]\n\t"
+            "sxtb16   %[word], %[word], ror #8\n\t"
+            "smlad    %[a], %[even], %[w02_0], %[bias2]\n\t"
+            "smlad    %[b], %[word], %[w02_0], %[bias2]\n\t"
+            "smlabb   %[a], %[word], %[w1_01], %[a]\n\t"
+            "smlatb   %[b], %[even], %[w1_01], %[b]\n\t"
+            "ldr      %[word], [%[p], %[tap_step]]\n\t"
+            "sxtb16   %[even], %[word]\n\t"
+            "sxtb16   %[word], %[word], ror #8\n\t"
+            "smlad    %[a], %[even], %[w02_1], %[a]\n\t"
+            "smlad    %[b], %[word], %[w02_1], %[b]\n\t"
+            "smlabt   %[a], %[word], %[w1_01], %[a]\n\t"
+            "smlatt   %[b], %[even], %[w1_01], %[b]\n\t"
+            "ldr      %[word], [%[p], %[tap_step], lsl #1]\n\t"
+            "sxtb16   %[even], %[word]\n\t"
+            "sxtb16   %[word], %[word], ror #8\n\t"
+            "smlad    %[a], %[even], %[w02_2], %[a]\n\t"
+            "smlad    %[b], %[word], %[w02_2], %[b]\n\t"
+            "smlabb   %[a], %[word], %[w1_2], %[a]\n\t"
+            "smlatb   %[b], %[even], %[w1_2], %[b]\n\t"
+            "adds     %[p], %[p], #2\n\t"
+            "strd     %[a], %[b], [%[sum]], #8\n\t"
+            "cmp      %[sum], %[end]\n\t"
+            "bne      1b\n\t"
+            : [p] "+r"(p), [sum] "+r"(sum), [word] "=&r"(word), [even] "=&r"(even), [a] "=&r"(a), [b] "=&r"(b)
+            : [tap_step] "r"(tap_step), [end] "r"(end), [w02_0] "r"(w02_0), [w02_1] "r"(w02_1), [w02_2] "r"(w02_2),
+              [w1_01] "r"(w1_01), [w1_2] "r"(w1_2), [bias2] "r"(bias2)
+            : "cc", "memory");
         window += out_step;
     }
 }
@@ -468,13 +515,14 @@ static inline void eenn_dw_sum_3x3_strided(const int8_t *window, int32_t tap_ste
                                            const eenn_dw_dsp3x3_s8 *k, int32_t stride_w, int32_t *acc, int32_t width)
 {
     const int32_t w02_0 = k->w02_0, w02_1 = k->w02_1, w02_2 = k->w02_2, w1_01 = k->w1_01, w1_2 = k->w1_2;
+    const int32_t bias2 = k->bias2;
     for (int32_t row = 0; row < rows; row++) {
         const int8_t *r0 = window;
         const int8_t *r1 = r0 + tap_step;
         const int8_t *r2 = r1 + tap_step;
         for (int32_t i = 0; i < width; i++) {
             int32_t word = eenn_dw_load_x4(r0);
-            int32_t a = __smuad(__sxtb16(word), w02_0);
+            int32_t a = __smlad(__sxtb16(word), w02_0, bias2);
             a = __smlabb(eenn_dw_odd_bytes(word), w1_01, a);
             word = eenn_dw_load_x4(r1);
             a = __smlad(__sxtb16(word), w02_1, a);
@@ -503,67 +551,115 @@ static EENN_DW_NOINLINE void eenn_dw_sum_3x3(const int8_t *window, int32_t tap_s
     }
 }
 
-/* Halfword lanes of a fast channel's two requantized pixels, saturated to int8 (SSAT) and packed (PKHBT). */
-static inline int32_t eenn_dw_requantize_pair(int32_t a2, int32_t b2, int32_t multiplier, int32_t round_offset,
-                                              int32_t right_shift)
+/* (acc2 * m + (round_offset << 32) + 2^31) >> 32: SMMLAR. */
+static inline int32_t eenn_dw_smmlar(int32_t acc2, int32_t multiplier, int32_t round_offset)
 {
-    const int32_t ra = eenn_high_mult_round_s32(a2, multiplier);
-    const int32_t rb = eenn_high_mult_round_s32(b2, multiplier);
-    const int32_t va = __ssat((ra + round_offset + (ra >> 31)) >> right_shift, 8);
-    const int32_t vb = __ssat((rb + round_offset + (rb >> 31)) >> right_shift, 8);
-    return eenn_dw_pack_low(va, vb);
-}
-
-/* max(v, low) per halfword: SSUB16 sets the GE flags that SEL reads. */
-static inline int32_t eenn_dw_max_pair(int32_t v, int32_t low2)
-{
-    (void)__ssub16(v, low2);
-    return (int32_t)__sel((uint32_t)v, (uint32_t)low2);
-}
-
-/* min(v, high) per halfword. */
-static inline int32_t eenn_dw_min_pair(int32_t v, int32_t high2)
-{
-    (void)__ssub16(high2, v);
-    return (int32_t)__sel((uint32_t)v, (uint32_t)high2);
+    int32_t result;
+    __asm__("smmlar %0, %1, %2, %3"
+            : "=r"(result)
+            : "r"(acc2), "r"(multiplier), "r"(round_offset));
+    return result;
 }
 
 /*
- * The output stage of a fast channel over `count` sums: eenn_dw_requantize_fast of bias + acc[i], four pixels
- * at a time: pixels (0, 2) and (1, 3) as halfword pairs, saturated to int8, clamped (the bounds SSAT leaves:
- * clamp_low when act_min > -128, clamp_high when act_max < 127), then interleaved into one word.
+ * eenn_dw_requantize_fast_s32 of a sum 2 acc, saturated to int8, in 4 instructions (SMMLAR, ADD, ASR, SSAT):
+ * round_offset goes into the high multiply, and with multiplier >= 0 the sign of acc stands for the sign of
+ * the product (a product of 0 rounds the same either way: 2^(right_shift - 1) - 1 >> right_shift is 0).
+ */
+static inline int32_t eenn_dw_requantize_dsp(int32_t acc2, int32_t multiplier, int32_t round_offset,
+                                             int32_t right_shift)
+{
+    return __ssat((eenn_dw_smmlar(acc2, multiplier, round_offset) + (acc2 >> 31)) >> right_shift, 8);
+}
+
+/*
+ * The output stage of a fast channel over `count` sums 2 acc: eenn_dw_requantize_dsp, clamped (the bounds
+ * SSAT leaves: clamp_low when act_min > -128, clamp_high when act_max < 127), four pixels a pass.
  */
 static EENN_DW_SPECIALIZED void eenn_dw_output_fast_clamped(const int32_t *acc, int8_t *out, int32_t count,
                                                             const eenn_dw_channel_s8 *ch, int clamp_low, int clamp_high)
 {
-    const int32_t bias2 = 2 * ch->bias;
     const int32_t multiplier = ch->multiplier;
     const int32_t round_offset = ch->round_offset;
     const int32_t right_shift = ch->right_shift;
-    const int32_t low2 = eenn_dw_pack_low(ch->act_min, ch->act_min);
-    const int32_t high2 = eenn_dw_pack_low(ch->act_max, ch->act_max);
-    const int32_t *const end = acc + (count & ~3);
-    while (acc != end) {
-        /* 2 acc fits (|acc| < 2^30): the doubling of eenn_doubling_high_mult_no_sat goes before SMMULR. */
-        int32_t even = eenn_dw_requantize_pair(2 * acc[0] + bias2, 2 * acc[2] + bias2, multiplier, round_offset,
-                                               right_shift);
-        int32_t odd = eenn_dw_requantize_pair(2 * acc[1] + bias2, 2 * acc[3] + bias2, multiplier, round_offset,
-                                              right_shift);
+    const int32_t act_min = ch->act_min;
+    const int32_t act_max = ch->act_max;
+    int8_t *const end = out + count;
+    int8_t *const end4 = out + (count & ~3);
+    while (out != end4) {
+        int32_t v0 = eenn_dw_requantize_dsp(acc[0], multiplier, round_offset, right_shift);
+        int32_t v1 = eenn_dw_requantize_dsp(acc[1], multiplier, round_offset, right_shift);
+        int32_t v2 = eenn_dw_requantize_dsp(acc[2], multiplier, round_offset, right_shift);
+        int32_t v3 = eenn_dw_requantize_dsp(acc[3], multiplier, round_offset, right_shift);
         if (clamp_low) {
-            even = eenn_dw_max_pair(even, low2);
-            odd = eenn_dw_max_pair(odd, low2);
+            v0 = v0 < act_min ? act_min : v0;
+            v1 = v1 < act_min ? act_min : v1;
+            v2 = v2 < act_min ? act_min : v2;
+            v3 = v3 < act_min ? act_min : v3;
         }
         if (clamp_high) {
-            even = eenn_dw_min_pair(even, high2);
-            odd = eenn_dw_min_pair(odd, high2);
+            v0 = v0 > act_max ? act_max : v0;
+            v1 = v1 > act_max ? act_max : v1;
+            v2 = v2 > act_max ? act_max : v2;
+            v3 = v3 > act_max ? act_max : v3;
         }
-        const uint32_t word = ((uint32_t)even & 0x00FF00FFu) | (((uint32_t)odd & 0x00FF00FFu) << 8);
-        memcpy(out, &word, 4);
+        out[0] = (int8_t)v0;
+        out[1] = (int8_t)v1;
+        out[2] = (int8_t)v2;
+        out[3] = (int8_t)v3;
         acc += 4;
         out += 4;
     }
+    while (out != end) {
+        int32_t v = eenn_dw_requantize_dsp(*acc++, multiplier, round_offset, right_shift);
+        if (clamp_low) {
+            v = v < act_min ? act_min : v;
+        }
+        if (clamp_high) {
+            v = v > act_max ? act_max : v;
+        }
+        *out++ = (int8_t)v;
+    }
+}
+
+/* One pixel of eenn_dw_output_saturated: sum `a` (a register operand name) requantized and stored at out + at. */
+#define EENN_DW_DSP_REQUANTIZE(a, at)                                  \
+    "smmlar   %[t], %[" #a "], %[multiplier], %[round_offset]\n\t" \
+    "add      %[t], %[t], %[" #a "], asr #31\n\t"                  \
+    "asr      %[t], %[t], %[right_shift]\n\t"                      \
+    "ssat     %[t], #8, %[t]\n\t"                                  \
+    "strb     %[t], [%[out], #" #at "]\n\t"
+
+/*
+ * eenn_dw_output_fast_clamped without clamps (the activation range is the whole int8 range, which SSAT
+ * gives), four pixels a pass in assembly: 2 LDRD, 4 x (SMMLAR, ADD, ASR, SSAT, STRB) and the loop, 6
+ * instructions a pixel.
+ */
+static void eenn_dw_output_saturated(const int32_t *acc, int8_t *out, int32_t count, const eenn_dw_channel_s8 *ch)
+{
+    const int32_t multiplier = ch->multiplier;
+    const int32_t round_offset = ch->round_offset;
+    const int32_t right_shift = ch->right_shift;
+    int8_t *const end4 = out + (count & ~3);
+    if (out != end4) {
+        int32_t a0, a1, a2, a3, t;
+        __asm__ volatile(
+            "1:\n\t"
+            "ldrd     %[a2], %[a3], [%[acc], #8]\n\t"
+            "ldrd     %[a0], %[a1], [%[acc]], #16\n\t"
+            EENN_DW_DSP_REQUANTIZE(a0, 0) EENN_DW_DSP_REQUANTIZE(a1, 1) EENN_DW_DSP_REQUANTIZE(a2, 2)
+            EENN_DW_DSP_REQUANTIZE(a3, 3)
+            "adds     %[out], %[out], #4\n\t"
+            "cmp      %[out], %[end4]\n\t"
+            "bne      1b\n\t"
+            : [acc] "+r"(acc), [out] "+r"(out), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),
+              [t] "=&r"(t)
+            : [end4] "r"(end4), [multiplier] "r"(multiplier), [round_offset] "r"(round_offset),
+              [right_shift] "r"(right_shift)
+            : "cc", "memory");
+    }
     for (int32_t i = 0; i < (count & 3); i++) {
-        out[i] = eenn_dw_requantize_fast(ch->bias + acc[i], ch);
+        out[i] = (int8_t)eenn_dw_requantize_dsp(acc[i], multiplier, round_offset, right_shift);
     }
 }
 
@@ -576,7 +672,7 @@ static EENN_DW_NOINLINE void eenn_dw_output_fast(const int32_t *acc, int8_t *out
     } else if (ch->act_min > -128) {
         eenn_dw_output_fast_clamped(acc, out, count, ch, 1, 0); /* a fused Relu */
     } else {
-        eenn_dw_output_fast_clamped(acc, out, count, ch, 0, 0);
+        eenn_dw_output_saturated(acc, out, count, ch);
     }
 }
 
@@ -713,13 +809,14 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
             eenn_dw_channel_setup(&ch, w, taps, bias != NULL ? bias[oc] : 0, output_multiplier[oc], output_shift[oc],
                                   output_offset, act_min, act_max);
 #if defined(EENN_DW_DSP)
-            eenn_dw_dsp3x3_s8 packed = { 0, 0, 0, 0, 0 };
-            if (is_3x3) {
+            eenn_dw_dsp3x3_s8 packed = { 0, 0, 0, 0, 0, 0 };
+            if (is_3x3 && ch.fast) {
                 packed.w02_0 = eenn_dw_pair(w[0], w[2]);
                 packed.w02_1 = eenn_dw_pair(w[3], w[5]);
                 packed.w02_2 = eenn_dw_pair(w[6], w[8]);
                 packed.w1_01 = eenn_dw_pair(w[1], w[4]);
-                packed.w1_2 = w[7];
+                packed.w1_2 = 2 * w[7];
+                packed.bias2 = 2 * ch.bias;
             }
 #endif
             /* The scratch holds padded rows [held, held + held_rows) (padded row p is input row p - pad_top). */
@@ -735,15 +832,8 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
                 if (kept > 0 && first > held) {
                     eenn_dw_copy(scratch, scratch + (first - held) * g.row_bytes, kept * g.row_bytes);
                 }
-                for (int32_t r = kept; r < needed; r++) {
-                    const int32_t iy = first + r - pad_top;
-                    int8_t *dst = scratch + r * g.row_bytes + lead;
-                    if (iy < 0 || iy >= in_h) {
-                        eenn_dw_fill(dst, count, pad);
-                    } else {
-                        eenn_dw_copy(dst, plane + iy * in_w, count);
-                    }
-                }
+                eenn_dw_load_rows(scratch, g.row_bytes, lead, count, plane, in_w, in_h, kept, needed, pad_top - first,
+                                  pad);
                 held = first;
                 held_rows = needed;
                 int8_t *out_rows = out + oy * out_w;

@@ -64,6 +64,10 @@ typedef struct
     int32_t output_offset; /* zero point of the output */
     int32_t act_min;
     int32_t act_max;
+#if EENN_ARMV6M
+    int32_t small;            /* 1 when fast and |acc| < 2^19: eenn_dw_high_mult_small is exact */
+    int32_t m_high, m_mid, m_low; /* multiplier = m_high 2^20 + m_mid 2^10 + m_low (small channels) */
+#endif
 } eenn_dw_channel_s8;
 
 /* Where a band routine finds the window of each output pixel in the scratch rows. */
@@ -710,6 +714,28 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_dsp(const int8_t *window, const ee
 
 #else
 
+#if EENN_ARMV6M
+/*
+ * eenn_high_mult_round_s32(2 acc, m) = (acc m + 2^30) >> 31 for |acc| < 2^19 without a long multiply: with
+ * m = m_high 2^20 + m_mid 2^10 + m_low (m_high < 2^11, m_mid and m_low < 2^10) each partial product fits int32
+ * (|acc m_high| < 2^30), and the floors nest: floor(X / 2^31) = floor(floor(floor(X / 2^10) / 2^10) / 2^11),
+ * the 2^30 becoming 2^10 at the last step. 3 MULS instead of the 4 and the carries of a 32 x 32 high multiply.
+ */
+static inline int32_t eenn_dw_high_mult_small(int32_t acc, int32_t m_high, int32_t m_mid, int32_t m_low)
+{
+    const int32_t low = (acc * m_low) >> 10;
+    const int32_t mid = (acc * m_mid + low) >> 10;
+    return (acc * m_high + mid + (1 << 10)) >> 11;
+}
+
+/* eenn_dw_requantize_fast of a small channel (see eenn_dw_high_mult_small). */
+static inline int8_t eenn_dw_requantize_small(int32_t acc, const eenn_dw_channel_s8 *ch)
+{
+    const int32_t r = eenn_dw_high_mult_small(acc, ch->m_high, ch->m_mid, ch->m_low);
+    return (int8_t)eenn_clamp_s32((r + ch->round_offset + (r >> 31)) >> ch->right_shift, ch->act_min, ch->act_max);
+}
+#endif
+
 /* 3x3 windows (dilation_w 1) of a fast channel: the 9 taps unrolled. */
 static EENN_DW_NOINLINE void eenn_dw_band_3x3(const int8_t *window, const eenn_dw_geometry_s8 *g,
                                               const int8_t *EENN_RESTRICT w, int8_t *out, int32_t out_w, int32_t rows,
@@ -726,7 +752,11 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3(const int8_t *window, const eenn_d
             acc += r0[0] * w0 + r0[1] * w1 + r0[2] * w2;
             acc += r1[0] * w3 + r1[1] * w4 + r1[2] * w5;
             acc += r2[0] * w6 + r2[1] * w7 + r2[2] * w8;
+#if EENN_ARMV6M
+            out[ox] = ch->small ? eenn_dw_requantize_small(acc, ch) : eenn_dw_requantize_fast(acc, ch);
+#else
             out[ox] = eenn_dw_requantize_fast(acc, ch);
+#endif
             r0 += stride_w;
             r1 += stride_w;
             r2 += stride_w;
@@ -764,6 +794,12 @@ static void eenn_dw_channel_setup(eenn_dw_channel_s8 *ch, const int8_t *EENN_RES
     ch->output_offset = output_offset;
     ch->act_min = act_min;
     ch->act_max = act_max;
+#if EENN_ARMV6M
+    ch->small = ch->fast && bound < ((uint64_t)1 << 19);
+    ch->m_high = (int32_t)((uint32_t)multiplier >> 20);
+    ch->m_mid = (int32_t)(((uint32_t)multiplier >> 10) & 0x3FFu);
+    ch->m_low = (int32_t)((uint32_t)multiplier & 0x3FFu);
+#endif
 }
 
 void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT weights,

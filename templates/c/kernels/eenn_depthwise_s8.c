@@ -168,29 +168,40 @@ static EENN_DW_PLAIN_LOOPS void eenn_dw_load_rows(int8_t *scratch, int32_t row_b
                                                   int32_t end, int32_t row_offset, int8_t pad)
 {
     int8_t *dst = scratch + r * row_bytes + lead;
-    for (; r < end; r++) {
-        const int32_t iy = r - row_offset;
-        if (iy < 0 || iy >= in_h) {
-            eenn_dw_fill(dst, count, pad);
-        } else {
-            const int8_t *src = plane + iy * in_w;
-            int8_t *to = dst;
-            int32_t n = count;
+    /* Rows above the input, rows of the input, rows below it. */
+    for (; r < end && r < row_offset; r++) {
+        eenn_dw_fill(dst, count, pad);
+        dst += row_bytes;
+    }
+    const int32_t input_end = in_h + row_offset < end ? in_h + row_offset : end;
+    const int8_t *src = plane + (r - row_offset) * in_w;
+    const int32_t words = count & ~3;
+    for (; r < input_end; r++) {
 #if EENN_HAS_UNALIGNED
-            const int8_t *const words_end = src + (n & ~3);
-            while (src != words_end) {
-                uint32_t word;
-                memcpy(&word, src, 4);
-                memcpy(to, &word, 4);
-                src += 4;
-                to += 4;
-            }
-            n &= 3;
-#endif
-            for (; n > 0; n--) {
-                *to++ = *src++;
-            }
+        const int8_t *from = src;
+        int8_t *to = dst;
+        int8_t *const words_end = dst + words;
+        while (to != words_end) {
+            uint32_t word;
+            memcpy(&word, from, 4);
+            memcpy(to, &word, 4);
+            from += 4;
+            to += 4;
         }
+        for (int32_t i = words; i < count; i++) {
+            dst[i] = src[i];
+        }
+#else
+        (void)words;
+        for (int32_t i = 0; i < count; i++) {
+            dst[i] = src[i];
+        }
+#endif
+        src += in_w;
+        dst += row_bytes;
+    }
+    for (; r < end; r++) {
+        eenn_dw_fill(dst, count, pad);
         dst += row_bytes;
     }
 }
@@ -458,64 +469,9 @@ typedef struct
 
 /*
  * 2 acc (bias included) of `rows` output rows of 3x3 windows, `width` pixels each, into acc (row after row),
- * stride 1: output pixels in pairs from one 4-byte load per kernel row,
- * x = (x0, x1, x2, x3): even = (x0, x2), odd = (x1, x3);
- *   acc[2i]     = SMLAD(even, (w0, w2)) + x1 * w1 + ...      acc[2i + 1] = SMLAD(odd, (w0, w2)) + x2 * w1 + ...
- * In assembly: the 5 weight words, the bias, the row pointer and the row step fill the registers the compiler
- * would otherwise spill; 25 instructions a pair (3 LDR, 6 SXTB16, 12 SMLAD/SMLAxy, STRD and the loop). An odd
- * width sums one pixel more, from the spare columns of the rows, which the next row (or acc's spare entry)
- * takes.
+ * any stride: one output pixel per 3 loads (eenn_dw_band_3x3_fused explains the pairs of weights).
  */
-static EENN_DW_NOINLINE void eenn_dw_sum_3x3_pairs(const int8_t *window, int32_t tap_step, int32_t out_step,
-                                                   int32_t rows, const eenn_dw_dsp3x3_s8 *k, int32_t *acc,
-                                                   int32_t width)
-{
-    /* A function of its own, the weights in locals: the assembly takes 14 registers. */
-    const int32_t w02_0 = k->w02_0, w02_1 = k->w02_1, w02_2 = k->w02_2, w1_01 = k->w1_01, w1_2 = k->w1_2;
-    const int32_t bias2 = k->bias2;
-    const int32_t pairs = (width + 1) >> 1;
-    for (int32_t row = 0; row < rows; row++) {
-        const int8_t *p = window;
-        int32_t *sum = acc + row * width;
-        int32_t *const end = sum + 2 * pairs;
-        int32_t word, even, a, b;
-        __asm__ volatile(
-            "1:\n\t"
-            "ldr      %[word], [%[p]]\n\t"
-            "sxtb16   %[even], %[word]\n\t"
-            "sxtb16   %[word], %[word], ror #8\n\t"
-            "smlad    %[a], %[even], %[w02_0], %[bias2]\n\t"
-            "smlad    %[b], %[word], %[w02_0], %[bias2]\n\t"
-            "smlabb   %[a], %[word], %[w1_01], %[a]\n\t"
-            "smlatb   %[b], %[even], %[w1_01], %[b]\n\t"
-            "ldr      %[word], [%[p], %[tap_step]]\n\t"
-            "sxtb16   %[even], %[word]\n\t"
-            "sxtb16   %[word], %[word], ror #8\n\t"
-            "smlad    %[a], %[even], %[w02_1], %[a]\n\t"
-            "smlad    %[b], %[word], %[w02_1], %[b]\n\t"
-            "smlabt   %[a], %[word], %[w1_01], %[a]\n\t"
-            "smlatt   %[b], %[even], %[w1_01], %[b]\n\t"
-            "ldr      %[word], [%[p], %[tap_step], lsl #1]\n\t"
-            "sxtb16   %[even], %[word]\n\t"
-            "sxtb16   %[word], %[word], ror #8\n\t"
-            "smlad    %[a], %[even], %[w02_2], %[a]\n\t"
-            "smlad    %[b], %[word], %[w02_2], %[b]\n\t"
-            "smlabb   %[a], %[word], %[w1_2], %[a]\n\t"
-            "smlatb   %[b], %[even], %[w1_2], %[b]\n\t"
-            "adds     %[p], %[p], #2\n\t"
-            "strd     %[a], %[b], [%[sum]], #8\n\t"
-            "cmp      %[sum], %[end]\n\t"
-            "bne      1b\n\t"
-            : [p] "+r"(p), [sum] "+r"(sum), [word] "=&r"(word), [even] "=&r"(even), [a] "=&r"(a), [b] "=&r"(b)
-            : [tap_step] "r"(tap_step), [end] "r"(end), [w02_0] "r"(w02_0), [w02_1] "r"(w02_1), [w02_2] "r"(w02_2),
-              [w1_01] "r"(w1_01), [w1_2] "r"(w1_2), [bias2] "r"(bias2)
-            : "cc", "memory");
-        window += out_step;
-    }
-}
-
-/* As eenn_dw_sum_3x3_pairs for any stride: one output pixel per 3 loads. */
-static inline void eenn_dw_sum_3x3_strided(const int8_t *window, int32_t tap_step, int32_t out_step, int32_t rows,
+static EENN_DW_NOINLINE void eenn_dw_sum_3x3_strided(const int8_t *window, int32_t tap_step, int32_t out_step, int32_t rows,
                                            const eenn_dw_dsp3x3_s8 *k, int32_t stride_w, int32_t *acc, int32_t width)
 {
     const int32_t w02_0 = k->w02_0, w02_1 = k->w02_1, w02_2 = k->w02_2, w1_01 = k->w1_01, w1_2 = k->w1_2;
@@ -543,17 +499,6 @@ static inline void eenn_dw_sum_3x3_strided(const int8_t *window, int32_t tap_ste
     }
 }
 
-/* Sums of `rows` rows of 3x3 windows, `width` pixels each. */
-static EENN_DW_NOINLINE void eenn_dw_sum_3x3(const int8_t *window, int32_t tap_step, int32_t out_step, int32_t rows,
-                                             const eenn_dw_dsp3x3_s8 *k, int32_t stride_w, int32_t *acc,
-                                             int32_t width)
-{
-    if (stride_w == 1) {
-        eenn_dw_sum_3x3_pairs(window, tap_step, out_step, rows, k, acc, width);
-    } else {
-        eenn_dw_sum_3x3_strided(window, tap_step, out_step, rows, k, stride_w, acc, width);
-    }
-}
 
 /* (acc2 * m + (round_offset << 32) + 2^31) >> 32: SMMLAR. */
 static inline int32_t eenn_dw_smmlar(int32_t acc2, int32_t multiplier, int32_t round_offset)
@@ -680,6 +625,166 @@ static EENN_DW_NOINLINE void eenn_dw_output_fast(const int32_t *acc, int8_t *out
     }
 }
 
+/* What the fused loop of eenn_dw_band_3x3_fused reads from memory (its registers hold the weights). */
+typedef struct
+{
+    int32_t multiplier;   /* of the channel */
+    int32_t round_offset; /* of the channel */
+    int32_t right_shift;  /* of the channel */
+    int32_t row_advance;  /* from the end of one row's windows to the start of the next's */
+    int32_t width;        /* output pixels of a row the loop computes (even) */
+    int32_t rows;         /* rows left */
+    int32_t low2, high2;  /* act_min and act_max in both halfwords */
+} eenn_dw_fused_s8;
+
+/* The sums 2 acc of output pixels a and b (x, x + 1) from the 3 rows at p (p advances 2): 21 instructions. */
+#define EENN_DW_DSP_PAIR_SUMS                                \
+    "ldr      %[word], [%[p], %[tap_step], lsl #1]\n\t"      \
+    "sxtb16   %[even], %[word]\n\t"                          \
+    "sxtb16   %[word], %[word], ror #8\n\t"                  \
+    "smlad    %[a], %[even], %[w02_2], %[bias2]\n\t"         \
+    "smlad    %[b], %[word], %[w02_2], %[bias2]\n\t"         \
+    "smlabb   %[a], %[word], %[w1_2], %[a]\n\t"              \
+    "smlatb   %[b], %[even], %[w1_2], %[b]\n\t"              \
+    "ldr      %[word], [%[p], %[tap_step]]\n\t"              \
+    "sxtb16   %[even], %[word]\n\t"                          \
+    "sxtb16   %[word], %[word], ror #8\n\t"                  \
+    "smlad    %[a], %[even], %[w02_1], %[a]\n\t"             \
+    "smlad    %[b], %[word], %[w02_1], %[b]\n\t"             \
+    "smlabt   %[a], %[word], %[w1_01], %[a]\n\t"             \
+    "smlatt   %[b], %[even], %[w1_01], %[b]\n\t"             \
+    "ldr      %[word], [%[p]], #2\n\t"                       \
+    "sxtb16   %[even], %[word]\n\t"                          \
+    "sxtb16   %[word], %[word], ror #8\n\t"                  \
+    "smlad    %[a], %[even], %[w02_0], %[a]\n\t"             \
+    "smlad    %[b], %[word], %[w02_0], %[b]\n\t"             \
+    "smlabb   %[a], %[word], %[w1_01], %[a]\n\t"             \
+    "smlatb   %[b], %[even], %[w1_01], %[b]\n\t"
+
+/*
+ * eenn_dw_requantize_dsp of a and b, saturated to int8 (11 instructions): the rounding offset, plus the sign of
+ * the sum, goes into SMMLAR's accumulator.
+ */
+#define EENN_DW_DSP_PAIR_REQUANTIZE                          \
+    "ldrd     %[word], %[even], %[multiplier]\n\t"           \
+    "add      %[even], %[even], %[a], asr #31\n\t"           \
+    "smmlar   %[a], %[a], %[word], %[even]\n\t"              \
+    "ldr      %[even], %[round_offset]\n\t"                  \
+    "add      %[even], %[even], %[b], asr #31\n\t"           \
+    "smmlar   %[b], %[b], %[word], %[even]\n\t"              \
+    "ldr      %[word], %[right_shift]\n\t"                   \
+    "asr      %[a], %[a], %[word]\n\t"                       \
+    "asr      %[b], %[b], %[word]\n\t"                       \
+    "ssat     %[a], #8, %[a]\n\t"                            \
+    "ssat     %[b], #8, %[b]\n\t"
+
+/* Store a and b (int8 in registers) as 2 bytes. */
+#define EENN_DW_DSP_PAIR_STORE                               \
+    "bfi      %[a], %[b], #8, #8\n\t"                        \
+    "strh     %[a], [%[o]], #2\n\t"
+
+/* Clamp a and b to [act_min, act_max] as halfwords (SSUB16 sets the GE flags SEL reads), then store them. */
+#define EENN_DW_DSP_PAIR_CLAMP_STORE                         \
+    "pkhbt    %[a], %[a], %[b], lsl #16\n\t"                 \
+    "ldrd     %[word], %[even], %[low2]\n\t"                 \
+    "ssub16   %[b], %[a], %[word]\n\t"                       \
+    "sel      %[a], %[a], %[word]\n\t"                       \
+    "ssub16   %[b], %[even], %[a]\n\t"                       \
+    "sel      %[a], %[a], %[even]\n\t"                       \
+    "and      %[a], %[a], #0x00FF00FF\n\t"                   \
+    "orr      %[a], %[a], %[a], lsr #8\n\t"                  \
+    "strh     %[a], [%[o]], #2\n\t"
+
+/* The pair loop over c->rows rows of c->width pixels (`store`: one of the two above). */
+#define EENN_DW_DSP_FUSED_LOOP(store)                        \
+    "1:\n\t" EENN_DW_DSP_PAIR_SUMS EENN_DW_DSP_PAIR_REQUANTIZE store \
+    "cmp      %[o], %[end]\n\t"                              \
+    "bne      1b\n\t"                                        \
+    "ldr      %[word], %[row_advance]\n\t"                   \
+    "add      %[p], %[p], %[word]\n\t"                       \
+    "ldr      %[word], %[width]\n\t"                         \
+    "add      %[end], %[end], %[word]\n\t"                   \
+    "ldr      %[word], %[rows]\n\t"                          \
+    "subs     %[word], %[word], #1\n\t"                      \
+    "str      %[word], %[rows]\n\t"                          \
+    "bne      1b\n\t"
+
+#define EENN_DW_DSP_FUSED_OPERANDS                                                                                  \
+    : [p] "+r"(p), [o] "+r"(o), [end] "+r"(end), [word] "=&r"(word), [even] "=&r"(even), [a] "=&r"(a),          \
+      [b] "=&r"(b), [rows] "+m"(c->rows)                                                                        \
+    : [tap_step] "r"(tap_step), [w02_0] "r"(w02_0), [w02_1] "r"(w02_1), [w02_2] "r"(w02_2), [w1_01] "r"(w1_01), \
+      [w1_2] "r"(w1_2), [bias2] "r"(bias2), [multiplier] "m"(c->multiplier), [round_offset] "m"(c->round_offset), \
+      [right_shift] "m"(c->right_shift), [row_advance] "m"(c->row_advance), [width] "m"(c->width),            \
+      [low2] "m"(c->low2)                                                                                     \
+    : "cc", "memory"
+
+/*
+ * c->rows rows of c->width (even, >= 2) output pixels of 3x3 windows at stride 1 from the rows at p, written
+ * from o on (rows back to back), in one loop of assembly: the 5 weight words, the bias and the row step live
+ * in registers, the output stage's constants in memory (c, on the stack: sp-relative loads).
+ */
+static EENN_DW_NOINLINE void eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k,
+                                                int8_t *o, const eenn_dw_fused_s8 *constants, int clamp)
+{
+    /* A copy on this function's stack: the loop addresses it from sp, every other register being taken. */
+    eenn_dw_fused_s8 copy = *constants;
+    eenn_dw_fused_s8 *const c = &copy;
+    const int32_t w02_0 = k->w02_0, w02_1 = k->w02_1, w02_2 = k->w02_2, w1_01 = k->w1_01, w1_2 = k->w1_2;
+    const int32_t bias2 = k->bias2;
+    int8_t *end = o + c->width;
+    int32_t word, even, a, b;
+    if (clamp) {
+        __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR_CLAMP_STORE) EENN_DW_DSP_FUSED_OPERANDS);
+    } else {
+        __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR_STORE) EENN_DW_DSP_FUSED_OPERANDS);
+    }
+}
+
+/*
+ * 3x3 windows at stride 1 (dilation_w 1) of a fast channel, each output pixel summed and requantized in one
+ * pass (no sums in memory). Output pixels go in pairs from one 4-byte load per kernel row,
+ * x = (x0, x1, x2, x3): even = (x0, x2), odd = (x1, x3) (SXTB16, SXTB16 ROR 8);
+ *   a = SMLAD(even, (w0, w2)) + x1 * w1 + ...      b = SMLAD(odd, (w0, w2)) + x2 * w1 + ...
+ * 18 instructions a pixel (21 for the sums of a pair, 11 for its requantization, 2 to store it, 2 for the
+ * loop), 9 more a pair with a clamp narrower than int8. An odd width leaves the last pixel of each row to C.
+ */
+static EENN_DW_NOINLINE void eenn_dw_band_3x3_fused(const int8_t *window, const eenn_dw_geometry_s8 *g,
+                                                    const eenn_dw_dsp3x3_s8 *k, const int8_t *w, int8_t *out,
+                                                    int32_t out_w, int32_t rows, const eenn_dw_channel_s8 *ch)
+{
+    const int32_t even_w = out_w & ~1;
+    const int clamp = ch->act_min > -128 || ch->act_max < 127;
+    eenn_dw_fused_s8 c;
+    c.multiplier = ch->multiplier;
+    c.round_offset = ch->round_offset;
+    c.right_shift = ch->right_shift;
+    c.row_advance = g->out_step - even_w;
+    c.width = even_w;
+    c.low2 = eenn_dw_pack_low(ch->act_min, ch->act_min);
+    c.high2 = eenn_dw_pack_low(ch->act_max, ch->act_max);
+    if (out_w == even_w) {
+        c.rows = rows;
+        eenn_dw_fused_rows(window, g->tap_step, k, out, &c, clamp);
+        return;
+    }
+    for (int32_t row = 0; row < rows; row++) {
+        if (even_w > 0) {
+            c.rows = 1;
+            eenn_dw_fused_rows(window, g->tap_step, k, out, &c, clamp);
+        }
+        const int8_t *r0 = window + even_w;
+        const int8_t *r1 = r0 + g->tap_step;
+        const int8_t *r2 = r1 + g->tap_step;
+        int32_t acc = ch->bias;
+        acc += r0[0] * w[0] + r0[1] * w[1] + r0[2] * w[2];
+        acc += r1[0] * w[3] + r1[1] * w[4] + r1[2] * w[5];
+        acc += r2[0] * w[6] + r2[1] * w[7] + r2[2] * w[8];
+        out[even_w] = eenn_dw_requantize_fast(acc, ch);
+        window += g->out_step;
+        out += out_w;
+    }
+}
+
 /*
  * 3x3 windows (dilation_w 1) of a fast channel. The sums of whole output rows (as many as EENN_DW_CHUNK pixels
  * hold; the rows of a plane are contiguous in the output) are requantized in one pass; rows wider than that go
@@ -695,7 +800,7 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_dsp(const int8_t *window, const ee
         const int32_t per_pass = EENN_DW_CHUNK / out_w;
         for (int32_t row = 0; row < rows; row += per_pass) {
             const int32_t n = rows - row < per_pass ? rows - row : per_pass;
-            eenn_dw_sum_3x3(window, g->tap_step, g->out_step, n, k, stride_w, acc, out_w);
+            eenn_dw_sum_3x3_strided(window, g->tap_step, g->out_step, n, k, stride_w, acc, out_w);
             window += n * g->out_step;
             eenn_dw_output_fast(acc, out + row * out_w, n * out_w, ch);
         }
@@ -704,7 +809,7 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_dsp(const int8_t *window, const ee
     for (int32_t row = 0; row < rows; row++) {
         for (int32_t ox = 0; ox < out_w; ox += EENN_DW_CHUNK) {
             const int32_t count = out_w - ox < EENN_DW_CHUNK ? out_w - ox : EENN_DW_CHUNK;
-            eenn_dw_sum_3x3(window + ox * stride_w, g->tap_step, g->out_step, 1, k, stride_w, acc, count);
+            eenn_dw_sum_3x3_strided(window + ox * stride_w, g->tap_step, g->out_step, 1, k, stride_w, acc, count);
             eenn_dw_output_fast(acc, out + ox, count, ch);
         }
         window += g->out_step;
@@ -882,7 +987,11 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
 #else
                 if (is_3x3 && ch.fast) {
 #if defined(EENN_DW_DSP)
-                    eenn_dw_band_3x3_dsp(scratch, &g, &packed, out_rows, out_w, rows, &ch);
+                    if (stride_w == 1) {
+                        eenn_dw_band_3x3_fused(scratch, &g, &packed, w, out_rows, out_w, rows, &ch);
+                    } else {
+                        eenn_dw_band_3x3_dsp(scratch, &g, &packed, out_rows, out_w, rows, &ch);
+                    }
 #else
                     eenn_dw_band_3x3(scratch, &g, w, out_rows, out_w, rows, &ch);
 #endif

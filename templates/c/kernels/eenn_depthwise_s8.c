@@ -695,9 +695,12 @@ typedef struct
     "orr      %[a], %[a], %[a], lsr #8\n\t"                  \
     "strh     %[a], [%[o]], #2\n\t"
 
-/* The pair loop over c->rows rows of c->width pixels (`store`: one of the two above). */
-#define EENN_DW_DSP_FUSED_LOOP(store)                        \
-    "1:\n\t" EENN_DW_DSP_PAIR_SUMS EENN_DW_DSP_PAIR_REQUANTIZE store \
+/* One pair: sums, requantization, `store` (one of the two above). */
+#define EENN_DW_DSP_PAIR(store) EENN_DW_DSP_PAIR_SUMS EENN_DW_DSP_PAIR_REQUANTIZE store
+
+/* The loop over c->rows rows of c->width pixels, `pairs` (one or two EENN_DW_DSP_PAIR) a pass. */
+#define EENN_DW_DSP_FUSED_LOOP(pairs)                        \
+    "1:\n\t" pairs                                            \
     "cmp      %[o], %[end]\n\t"                              \
     "bne      1b\n\t"                                        \
     "ldr      %[word], %[row_advance]\n\t"                   \
@@ -733,10 +736,22 @@ static EENN_DW_NOINLINE void eenn_dw_fused_rows(const int8_t *p, int32_t tap_ste
     const int32_t bias2 = k->bias2;
     int8_t *end = o + c->width;
     int32_t word, even, a, b;
-    if (clamp) {
-        __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR_CLAMP_STORE) EENN_DW_DSP_FUSED_OPERANDS);
+    /* Rows of a multiple of 4 pixels go two pairs a pass (one loop test fewer a pair). */
+    if (c->width % 4 != 0) {
+        if (clamp) {
+            __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE))
+                                 EENN_DW_DSP_FUSED_OPERANDS);
+        } else {
+            __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)) EENN_DW_DSP_FUSED_OPERANDS);
+        }
+    } else if (clamp) {
+        __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE)
+                                                    EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE))
+                             EENN_DW_DSP_FUSED_OPERANDS);
     } else {
-        __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR_STORE) EENN_DW_DSP_FUSED_OPERANDS);
+        __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
+                                                    EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE))
+                             EENN_DW_DSP_FUSED_OPERANDS);
     }
 }
 
@@ -883,12 +898,22 @@ static void eenn_dw_channel_setup(eenn_dw_channel_s8 *ch, const int8_t *EENN_RES
                                   int32_t multiplier, int32_t shift, int32_t output_offset, int32_t act_min,
                                   int32_t act_max)
 {
-    /* |acc| <= |bias| + 128 * sum |w|: every value summed (padding included) is an int8. */
-    uint32_t weight_sum = 0u;
-    for (int32_t t = 0; t < taps; t++) {
-        weight_sum += (uint32_t)(w[t] < 0 ? -w[t] : w[t]);
+    /* |acc| <= |bias| + 128 * sum |w|: every value summed (padding included) is an int8. The sum of the
+       weights is needed only where |w| <= 128 does not already bound acc tightly enough. */
+    const uint64_t abs_bias = bias < 0 ? (uint64_t)(-(int64_t)bias) : (uint64_t)bias;
+    uint64_t bound = abs_bias + 128u * 128u * (uint64_t)taps;
+#if EENN_ARMV6M
+    const uint64_t enough = (uint64_t)1 << 19;
+#else
+    const uint64_t enough = (uint64_t)1 << 30;
+#endif
+    if (bound >= enough) {
+        uint32_t weight_sum = 0u;
+        for (int32_t t = 0; t < taps; t++) {
+            weight_sum += (uint32_t)(w[t] < 0 ? -w[t] : w[t]);
+        }
+        bound = abs_bias + 128u * (uint64_t)weight_sum;
     }
-    const uint64_t bound = (bias < 0 ? (uint64_t)(-(int64_t)bias) : (uint64_t)bias) + 128u * (uint64_t)weight_sum;
     ch->bias = bias;
     ch->multiplier = multiplier;
     ch->shift = shift;

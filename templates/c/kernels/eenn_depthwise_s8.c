@@ -177,7 +177,49 @@ static EENN_DW_PLAIN_LOOPS void eenn_dw_load_rows(int8_t *scratch, int32_t row_b
     const int8_t *src = plane + (r - row_offset) * in_w;
     const int32_t words = count & ~3;
     for (; r < input_end; r++) {
-#if EENN_HAS_UNALIGNED
+#if EENN_HAS_DSP || EENN_HAS_MVE
+        /* 16 bytes a pass (4 LDR, 4 STR: Armv7E-M and Armv8.1-M load and store unaligned words), then words,
+           then bytes. */
+        const int8_t *from = src;
+        int8_t *to = dst;
+        int32_t left = count;
+        uint32_t w0, w1, w2, w3;
+        (void)words;
+        __asm__ volatile("subs     %[left], %[left], #16\n\t"
+                         "blt      2f\n"
+                         "1:\n\t"
+                         "ldr      %[w0], [%[from]], #4\n\t"
+                         "ldr      %[w1], [%[from]], #4\n\t"
+                         "ldr      %[w2], [%[from]], #4\n\t"
+                         "ldr      %[w3], [%[from]], #4\n\t"
+                         "str      %[w0], [%[to]], #4\n\t"
+                         "str      %[w1], [%[to]], #4\n\t"
+                         "str      %[w2], [%[to]], #4\n\t"
+                         "str      %[w3], [%[to]], #4\n\t"
+                         "subs     %[left], %[left], #16\n\t"
+                         "bge      1b\n"
+                         "2:\n\t"
+                         "adds     %[left], %[left], #12\n\t"
+                         "blt      4f\n"
+                         "3:\n\t"
+                         "ldr      %[w0], [%[from]], #4\n\t"
+                         "str      %[w0], [%[to]], #4\n\t"
+                         "subs     %[left], %[left], #4\n\t"
+                         "bge      3b\n"
+                         "4:\n\t"
+                         "adds     %[left], %[left], #4\n\t"
+                         "beq      6f\n"
+                         "5:\n\t"
+                         "ldrb     %[w0], [%[from]], #1\n\t"
+                         "strb     %[w0], [%[to]], #1\n\t"
+                         "subs     %[left], %[left], #1\n\t"
+                         "bne      5b\n"
+                         "6:\n\t"
+                         : [from] "+r"(from), [to] "+r"(to), [left] "+r"(left), [w0] "=&r"(w0), [w1] "=&r"(w1),
+                           [w2] "=&r"(w2), [w3] "=&r"(w3)
+                         :
+                         : "cc", "memory");
+#elif EENN_HAS_UNALIGNED
         const int8_t *from = src;
         int8_t *to = dst;
         int8_t *const words_end = dst + words;
@@ -633,9 +675,24 @@ typedef struct
     int32_t right_shift;  /* of the channel */
     int32_t row_advance;  /* from the end of one row's windows to the start of the next's */
     int32_t width;        /* output pixels of a row the loop computes (even) */
-    int32_t rows;         /* rows left */
+    int32_t rows;         /* rows of the call */
     int32_t low2, high2;  /* act_min and act_max in both halfwords */
+    int32_t clamp;        /* 1 when [act_min, act_max] is narrower than int8 */
 } eenn_dw_fused_s8;
+
+/* The constants of eenn_dw_fused_rows for a fast channel (rows: set per call). */
+static void eenn_dw_fused_setup(eenn_dw_fused_s8 *c, const eenn_dw_channel_s8 *ch, int32_t out_step, int32_t out_w)
+{
+    c->multiplier = ch->multiplier;
+    c->round_offset = ch->round_offset;
+    c->right_shift = ch->right_shift;
+    c->row_advance = out_step - (out_w & ~1);
+    c->width = out_w & ~1;
+    c->rows = 0;
+    c->low2 = eenn_dw_pack_low(ch->act_min, ch->act_min);
+    c->high2 = eenn_dw_pack_low(ch->act_max, ch->act_max);
+    c->clamp = ch->act_min > -128 || ch->act_max < 127;
+}
 
 /* The sums 2 acc of output pixels a and b (x, x + 1) from the 3 rows at p (p advances 2): 21 instructions. */
 #define EENN_DW_DSP_PAIR_SUMS                                \
@@ -703,22 +760,20 @@ typedef struct
     "1:\n\t" pairs                                            \
     "cmp      %[o], %[end]\n\t"                              \
     "bne      1b\n\t"                                        \
-    "ldr      %[word], %[row_advance]\n\t"                   \
+    "ldrd     %[word], %[even], %[row_advance]\n\t"          \
     "add      %[p], %[p], %[word]\n\t"                       \
-    "ldr      %[word], %[width]\n\t"                         \
-    "add      %[end], %[end], %[word]\n\t"                   \
-    "ldr      %[word], %[rows]\n\t"                          \
-    "subs     %[word], %[word], #1\n\t"                      \
-    "str      %[word], %[rows]\n\t"                          \
+    "add      %[end], %[end], %[even]\n\t"                   \
+    "ldr      %[word], %[last]\n\t"                          \
+    "cmp      %[o], %[word]\n\t"                             \
     "bne      1b\n\t"
 
 #define EENN_DW_DSP_FUSED_OPERANDS                                                                                  \
     : [p] "+r"(p), [o] "+r"(o), [end] "+r"(end), [word] "=&r"(word), [even] "=&r"(even), [a] "=&r"(a),          \
-      [b] "=&r"(b), [rows] "+m"(c->rows)                                                                        \
+      [b] "=&r"(b)                                                                                             \
     : [tap_step] "r"(tap_step), [w02_0] "r"(w02_0), [w02_1] "r"(w02_1), [w02_2] "r"(w02_2), [w1_01] "r"(w1_01), \
       [w1_2] "r"(w1_2), [bias2] "r"(bias2), [multiplier] "m"(c->multiplier), [round_offset] "m"(c->round_offset), \
       [right_shift] "m"(c->right_shift), [row_advance] "m"(c->row_advance), [width] "m"(c->width),            \
-      [low2] "m"(c->low2)                                                                                     \
+      [low2] "m"(c->low2), [last] "m"(last)                                                                    \
     : "cc", "memory"
 
 /*
@@ -727,14 +782,16 @@ typedef struct
  * in registers, the output stage's constants in memory (c, on the stack: sp-relative loads).
  */
 static EENN_DW_NOINLINE void eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k,
-                                                int8_t *o, const eenn_dw_fused_s8 *constants, int clamp)
+                                                int8_t *o, const eenn_dw_fused_s8 *constants)
 {
+    const int32_t clamp = constants->clamp;
     /* A copy on this function's stack: the loop addresses it from sp, every other register being taken. */
     eenn_dw_fused_s8 copy = *constants;
     eenn_dw_fused_s8 *const c = &copy;
     const int32_t w02_0 = k->w02_0, w02_1 = k->w02_1, w02_2 = k->w02_2, w1_01 = k->w1_01, w1_2 = k->w1_2;
     const int32_t bias2 = k->bias2;
     int8_t *end = o + c->width;
+    int8_t *const last = o + c->rows * c->width; /* in memory: read once a row */
     int32_t word, even, a, b;
     /* Rows of a multiple of 4 pixels go two pairs a pass (one loop test fewer a pair). */
     if (c->width % 4 != 0) {
@@ -764,28 +821,15 @@ static EENN_DW_NOINLINE void eenn_dw_fused_rows(const int8_t *p, int32_t tap_ste
  * loop), 9 more a pair with a clamp narrower than int8. An odd width leaves the last pixel of each row to C.
  */
 static EENN_DW_NOINLINE void eenn_dw_band_3x3_fused(const int8_t *window, const eenn_dw_geometry_s8 *g,
-                                                    const eenn_dw_dsp3x3_s8 *k, const int8_t *w, int8_t *out,
-                                                    int32_t out_w, int32_t rows, const eenn_dw_channel_s8 *ch)
+                                                    const eenn_dw_dsp3x3_s8 *k, eenn_dw_fused_s8 *c,
+                                                    const int8_t *w, int8_t *out, int32_t out_w, int32_t rows,
+                                                    const eenn_dw_channel_s8 *ch)
 {
     const int32_t even_w = out_w & ~1;
-    const int clamp = ch->act_min > -128 || ch->act_max < 127;
-    eenn_dw_fused_s8 c;
-    c.multiplier = ch->multiplier;
-    c.round_offset = ch->round_offset;
-    c.right_shift = ch->right_shift;
-    c.row_advance = g->out_step - even_w;
-    c.width = even_w;
-    c.low2 = eenn_dw_pack_low(ch->act_min, ch->act_min);
-    c.high2 = eenn_dw_pack_low(ch->act_max, ch->act_max);
-    if (out_w == even_w) {
-        c.rows = rows;
-        eenn_dw_fused_rows(window, g->tap_step, k, out, &c, clamp);
-        return;
-    }
     for (int32_t row = 0; row < rows; row++) {
         if (even_w > 0) {
-            c.rows = 1;
-            eenn_dw_fused_rows(window, g->tap_step, k, out, &c, clamp);
+            c->rows = 1;
+            eenn_dw_fused_rows(window, g->tap_step, k, out, c);
         }
         const int8_t *r0 = window + even_w;
         const int8_t *r1 = r0 + g->tap_step;
@@ -976,6 +1020,7 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
                                   output_offset, act_min, act_max);
 #if defined(EENN_DW_DSP)
             eenn_dw_dsp3x3_s8 packed = { 0, 0, 0, 0, 0, 0 };
+            eenn_dw_fused_s8 fused = { 0, 0, 0, 0, 0, 0, 0, 0, 0 };
             if (is_3x3 && ch.fast) {
                 packed.w02_0 = eenn_dw_pair(w[0], w[2]);
                 packed.w02_1 = eenn_dw_pair(w[3], w[5]);
@@ -983,6 +1028,7 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
                 packed.w1_01 = eenn_dw_pair(w[1], w[4]);
                 packed.w1_2 = 2 * w[7];
                 packed.bias2 = 2 * ch.bias;
+                eenn_dw_fused_setup(&fused, &ch, g.out_step, out_w);
             }
 #endif
             /* The scratch holds padded rows [held, held + held_rows) (padded row p is input row p - pad_top). */
@@ -1012,8 +1058,11 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
 #else
                 if (is_3x3 && ch.fast) {
 #if defined(EENN_DW_DSP)
-                    if (stride_w == 1) {
-                        eenn_dw_band_3x3_fused(scratch, &g, &packed, w, out_rows, out_w, rows, &ch);
+                    if (stride_w == 1 && (out_w & 1) == 0) {
+                        fused.rows = rows;
+                        eenn_dw_fused_rows(scratch, g.tap_step, &packed, out_rows, &fused);
+                    } else if (stride_w == 1) {
+                        eenn_dw_band_3x3_fused(scratch, &g, &packed, &fused, w, out_rows, out_w, rows, &ch);
                     } else {
                         eenn_dw_band_3x3_dsp(scratch, &g, &packed, out_rows, out_w, rows, &ch);
                     }

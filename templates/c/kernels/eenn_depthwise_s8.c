@@ -135,27 +135,64 @@ static EENN_DW_PLAIN_LOOPS void eenn_dw_fill(int8_t *dst, int32_t n, int8_t valu
 }
 
 /*
- * dst[0, n) = src[0, n), copied forward 8 bytes at a time: dst may overlap src when dst <= src - 8 (rows moving
- * down in the scratch; a row is at least 8 bytes), each 8 bytes being read before they are written.
+ * dst[0, n) = src[0, n), copied forward: dst may overlap src when dst < src (rows moving down in the scratch),
+ * each block being read before it is written. Armv7E-M and Armv8.1-M load and store unaligned words: 16 bytes a
+ * pass in assembly (4 LDR, 4 STR; the compiler's loops take more), then words, then bytes.
  */
-static EENN_DW_PLAIN_LOOPS void eenn_dw_copy(int8_t *dst, const int8_t *src, int32_t n)
+static inline EENN_DW_PLAIN_LOOPS void eenn_dw_copy(int8_t *dst, const int8_t *src, int32_t n)
 {
+#if EENN_HAS_DSP || EENN_HAS_MVE
+    uint32_t w0, w1, w2, w3;
+    __asm__ volatile("subs     %[n], %[n], #16\n\t"
+                     "blt      2f\n"
+                     "1:\n\t"
+                     "ldr      %[w0], [%[src]], #4\n\t"
+                     "ldr      %[w1], [%[src]], #4\n\t"
+                     "ldr      %[w2], [%[src]], #4\n\t"
+                     "ldr      %[w3], [%[src]], #4\n\t"
+                     "str      %[w0], [%[dst]], #4\n\t"
+                     "str      %[w1], [%[dst]], #4\n\t"
+                     "str      %[w2], [%[dst]], #4\n\t"
+                     "str      %[w3], [%[dst]], #4\n\t"
+                     "subs     %[n], %[n], #16\n\t"
+                     "bge      1b\n"
+                     "2:\n\t"
+                     "adds     %[n], %[n], #12\n\t"
+                     "blt      4f\n"
+                     "3:\n\t"
+                     "ldr      %[w0], [%[src]], #4\n\t"
+                     "str      %[w0], [%[dst]], #4\n\t"
+                     "subs     %[n], %[n], #4\n\t"
+                     "bge      3b\n"
+                     "4:\n\t"
+                     "adds     %[n], %[n], #4\n\t"
+                     "beq      6f\n"
+                     "5:\n\t"
+                     "ldrb     %[w0], [%[src]], #1\n\t"
+                     "strb     %[w0], [%[dst]], #1\n\t"
+                     "subs     %[n], %[n], #1\n\t"
+                     "bne      5b\n"
+                     "6:\n\t"
+                     : [src] "+r"(src), [dst] "+r"(dst), [n] "+r"(n), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2),
+                       [w3] "=&r"(w3)
+                     :
+                     : "cc", "memory");
+#else
 #if EENN_HAS_UNALIGNED
-    const int8_t *const end = src + (n & ~7);
+    const int8_t *const end = src + (n & ~3);
     while (src != end) {
-        uint32_t low, high;
-        memcpy(&low, src, 4);
-        memcpy(&high, src + 4, 4);
-        memcpy(dst, &low, 4);
-        memcpy(dst + 4, &high, 4);
-        src += 8;
-        dst += 8;
+        uint32_t word;
+        memcpy(&word, src, 4);
+        memcpy(dst, &word, 4);
+        src += 4;
+        dst += 4;
     }
-    n &= 7;
+    n &= 3;
 #endif
     for (; n > 0; n--) {
         *dst++ = *src++;
     }
+#endif
 }
 
 /*
@@ -175,70 +212,8 @@ static EENN_DW_PLAIN_LOOPS void eenn_dw_load_rows(int8_t *scratch, int32_t row_b
     }
     const int32_t input_end = in_h + row_offset < end ? in_h + row_offset : end;
     const int8_t *src = plane + (r - row_offset) * in_w;
-    const int32_t words = count & ~3;
     for (; r < input_end; r++) {
-#if EENN_HAS_DSP || EENN_HAS_MVE
-        /* 16 bytes a pass (4 LDR, 4 STR: Armv7E-M and Armv8.1-M load and store unaligned words), then words,
-           then bytes. */
-        const int8_t *from = src;
-        int8_t *to = dst;
-        int32_t left = count;
-        uint32_t w0, w1, w2, w3;
-        (void)words;
-        __asm__ volatile("subs     %[left], %[left], #16\n\t"
-                         "blt      2f\n"
-                         "1:\n\t"
-                         "ldr      %[w0], [%[from]], #4\n\t"
-                         "ldr      %[w1], [%[from]], #4\n\t"
-                         "ldr      %[w2], [%[from]], #4\n\t"
-                         "ldr      %[w3], [%[from]], #4\n\t"
-                         "str      %[w0], [%[to]], #4\n\t"
-                         "str      %[w1], [%[to]], #4\n\t"
-                         "str      %[w2], [%[to]], #4\n\t"
-                         "str      %[w3], [%[to]], #4\n\t"
-                         "subs     %[left], %[left], #16\n\t"
-                         "bge      1b\n"
-                         "2:\n\t"
-                         "adds     %[left], %[left], #12\n\t"
-                         "blt      4f\n"
-                         "3:\n\t"
-                         "ldr      %[w0], [%[from]], #4\n\t"
-                         "str      %[w0], [%[to]], #4\n\t"
-                         "subs     %[left], %[left], #4\n\t"
-                         "bge      3b\n"
-                         "4:\n\t"
-                         "adds     %[left], %[left], #4\n\t"
-                         "beq      6f\n"
-                         "5:\n\t"
-                         "ldrb     %[w0], [%[from]], #1\n\t"
-                         "strb     %[w0], [%[to]], #1\n\t"
-                         "subs     %[left], %[left], #1\n\t"
-                         "bne      5b\n"
-                         "6:\n\t"
-                         : [from] "+r"(from), [to] "+r"(to), [left] "+r"(left), [w0] "=&r"(w0), [w1] "=&r"(w1),
-                           [w2] "=&r"(w2), [w3] "=&r"(w3)
-                         :
-                         : "cc", "memory");
-#elif EENN_HAS_UNALIGNED
-        const int8_t *from = src;
-        int8_t *to = dst;
-        int8_t *const words_end = dst + words;
-        while (to != words_end) {
-            uint32_t word;
-            memcpy(&word, from, 4);
-            memcpy(to, &word, 4);
-            from += 4;
-            to += 4;
-        }
-        for (int32_t i = words; i < count; i++) {
-            dst[i] = src[i];
-        }
-#else
-        (void)words;
-        for (int32_t i = 0; i < count; i++) {
-            dst[i] = src[i];
-        }
-#endif
+        eenn_dw_copy(dst, src, count);
         src += in_w;
         dst += row_bytes;
     }
@@ -793,8 +768,14 @@ static EENN_DW_NOINLINE void eenn_dw_fused_rows(const int8_t *p, int32_t tap_ste
     int8_t *end = o + c->width;
     int8_t *const last = o + c->rows * c->width; /* in memory: read once a row */
     int32_t word, even, a, b;
-    /* Rows of a multiple of 4 pixels go two pairs a pass (one loop test fewer a pair). */
-    if (c->width % 4 != 0) {
+    /* Rows of a multiple of 8 pixels go four pairs a pass, of 4 pixels two (one loop test a pass). */
+    if (c->width % 8 == 0 && !clamp) {
+        __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
+                                                    EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
+                                                        EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
+                                                            EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE))
+                             EENN_DW_DSP_FUSED_OPERANDS);
+    } else if (c->width % 4 != 0) {
         if (clamp) {
             __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE))
                                  EENN_DW_DSP_FUSED_OPERANDS);

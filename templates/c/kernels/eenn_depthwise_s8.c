@@ -10,17 +10,26 @@
  * zero_point * w, which cancels its share of the folded term, as the int8 dialect says (a padded tap adds
  * nothing). No tap is ever tested for the border.
  *
- * Band routines, by target:
- *   MVE                4 output pixels per vector (int32 lanes), any window; exact requantization in vectors
- *                      (VQRDMULH and a rounding shift fixed up for ties away from zero, as CMSIS-NN's MVE path).
- *   DSP                3x3 (dilation_w 1): each 4-byte load of a padded row gives two pairs of 16-bit inputs
- *                      (SXTB16); stride 1 sums 2 output pixels per load and row with 4 SMLAD/SMLAxy; the sums of
- *                      EENN_DW_CHUNK pixels are then requantized four at a time, clamped as halfwords (SSUB16/SEL).
- *   portable           the 9 taps of a 3x3 window unrolled, and a plain loop for any other window.
- * Requantization: where a channel's accumulators provably stay inside (-2^30, 2^30) and its shift is in
- * [-22, -1] (nearly always), the DSP and portable routines use one rounding high multiply (SMMULR) and one
- * shift with the output offset folded in: the same bits as eenn_requantize_s8 (see eenn_dw_requantize_fast).
- * Other channels go through eenn_requantize_s8.
+ * Band routines, by target (instructions per MAC on the 3x3 16x16x32 pad-1 reference layer, whole kernel):
+ *   MVE                3x3, stride_w 1, fast channel (below) with a multiplier >= 0: assembly, 16 output pixels
+ *                      a pass in 4 int32 vectors, each weight a VMLA scalar, the rest of a row in a
+ *                      tail-predicated low-overhead loop; the output stage in 4 vector operations (1.38).
+ *                      Any other window or channel: 4 output pixels per vector, gathers for strides, exact
+ *                      requantization in vectors (VQRDMULH and a rounding shift fixed up for ties away from zero,
+ *                      as CMSIS-NN's MVE path).
+ *   DSP                3x3 (dilation_w 1), fast channel: each 4-byte load of a padded row gives two pairs of 16-bit
+ *                      inputs (SXTB16) and the weights are SMLAD pairs, doubled so the sums are the 2 acc the
+ *                      requantization takes. Stride 1: one assembly loop sums and requantizes 2 output pixels per
+ *                      load and row (SMMLAR with the rounding offset, SSAT), 2, 4 or 8 pixels a pass by the row
+ *                      width, 17.3 instructions a pixel (2.39); any other stride sums EENN_DW_CHUNK pixels, then
+ *                      requantizes them. Other windows: the portable loop.
+ *   portable           the 9 taps of a 3x3 window unrolled (Armv6-M: the high multiply in 3 MULS where a channel's
+ *                      accumulators stay below 2^19, 11.1), and a plain loop for any other window.
+ * Requantization: where a channel's accumulators provably stay inside (-2^30, 2^30), its shift is in [-22, -1]
+ * and its multiplier >= 0 (nearly always: a "fast" channel), the routines use one rounding high multiply and
+ * one shift with the output offset folded in: the same bits as eenn_requantize_s8 (see
+ * eenn_dw_requantize_fast). Other channels go through eenn_requantize_s8.
+ * Row copies: Armv7E-M and Armv8.1-M copy 16 bytes a pass (unaligned words), others words or bytes.
  *
  * Output may be the input (in place) when multiplier == 1, stride 1 and out_h == in_h, out_w == in_w: output
  * rows are written only after every input row up to them has been copied into the scratch.
@@ -329,7 +338,7 @@ static EENN_DW_NOINLINE void eenn_dw_band_mve(const int8_t *window, const eenn_d
  * of acc (and a result of 0 rounds the same either way), so eenn_dw_requantize_fast_s32 is
  *   VRSHL(VQRDMLAH(acc >> 31, acc, m), -right_shift) + output_offset
  * (VQRDMLAH adds (2 acc m + 2^31) >> 32, VRSHL adds 2^(right_shift - 1) before shifting; nothing saturates:
- * |acc| < 2^30). 8.4 instructions per output pixel in full passes (0.94 per MAC).
+ * |acc| < 2^30). 7.6 instructions per output pixel in full passes (0.84 per MAC).
  */
 static EENN_DW_NOINLINE void eenn_dw_band_3x3_mve(const int8_t *window, const eenn_dw_geometry_s8 *g,
                                                   const int8_t *EENN_RESTRICT w, int8_t *out, int32_t out_w,
@@ -798,8 +807,9 @@ static EENN_DW_NOINLINE void eenn_dw_fused_rows(const int8_t *p, int32_t tap_ste
  * pass (no sums in memory). Output pixels go in pairs from one 4-byte load per kernel row,
  * x = (x0, x1, x2, x3): even = (x0, x2), odd = (x1, x3) (SXTB16, SXTB16 ROR 8);
  *   a = SMLAD(even, (w0, w2)) + x1 * w1 + ...      b = SMLAD(odd, (w0, w2)) + x2 * w1 + ...
- * 18 instructions a pixel (21 for the sums of a pair, 11 for its requantization, 2 to store it, 2 for the
- * loop), 9 more a pair with a clamp narrower than int8. An odd width leaves the last pixel of each row to C.
+ * 17 instructions a pixel and the loop test (21 for the sums of a pair, 11 for its requantization, 2 to store
+ * it; 2, 4 or 8 pixels a pass), 7 more a pair with a clamp narrower than int8. An odd width leaves the last
+ * pixel of each row to C. The rows of a band go in one call (eenn_dw_fused_rows) when the width is even.
  */
 static EENN_DW_NOINLINE void eenn_dw_band_3x3_fused(const int8_t *window, const eenn_dw_geometry_s8 *g,
                                                     const eenn_dw_dsp3x3_s8 *k, eenn_dw_fused_s8 *c,

@@ -54,6 +54,13 @@
 #define EENN_DW_NOINLINE
 #define EENN_DW_SPECIALIZED inline
 #endif
+/* A function whose assembly takes nearly every register: kept out of interprocedural optimisation (what gcc
+   learns about its arguments from its one caller left the register allocator no way to place the operands). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define EENN_DW_NOCLONE __attribute__((noipa))
+#else
+#define EENN_DW_NOCLONE
+#endif
 /* The row copies stay inline word loops: gcc would otherwise call memset/memmove, byte loops in newlib-nano. */
 #if defined(__GNUC__) && !defined(__clang__)
 #define EENN_DW_PLAIN_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
@@ -74,7 +81,7 @@ typedef struct
     int32_t act_min;
     int32_t act_max;
 #if EENN_ARMV6M
-    int32_t small;            /* 1 when fast and |acc| < 2^19: eenn_dw_high_mult_small is exact */
+    int32_t small;                /* 1 when fast and |acc| < 2^19: eenn_dw_high_mult_small is exact */
     int32_t m_high, m_mid, m_low; /* multiplier = m_high 2^20 + m_mid 2^10 + m_low (small channels) */
 #endif
 } eenn_dw_channel_s8;
@@ -152,6 +159,7 @@ static inline EENN_DW_PLAIN_LOOPS void eenn_dw_copy(int8_t *dst, const int8_t *s
 {
 #if EENN_HAS_DSP || EENN_HAS_MVE
     uint32_t w0, w1, w2, w3;
+    /* clang-format off */
     __asm__ volatile("subs     %[n], %[n], #16\n\t"
                      "blt      2f\n"
                      "1:\n\t"
@@ -186,6 +194,7 @@ static inline EENN_DW_PLAIN_LOOPS void eenn_dw_copy(int8_t *dst, const int8_t *s
                        [w3] "=&r"(w3)
                      :
                      : "cc", "memory");
+    /* clang-format on */
 #else
 #if EENN_HAS_UNALIGNED
     const int8_t *const end = src + (n & ~3);
@@ -294,40 +303,97 @@ static EENN_DW_NOINLINE void eenn_dw_band_mve(const int8_t *window, const eenn_d
 #define EENN_DW_MVE_PASS 16
 
 /* The output stage of a fast channel (multiplier >= 0) of the accumulator q`n` into q4 (see eenn_dw_band_3x3_mve). */
-#define EENN_DW_MVE_REQUANTIZE(n)                \
-    "vshr.s32     q4, q" #n ", #31\n\t"          \
+#define EENN_DW_MVE_REQUANTIZE(n)                 \
+    "vshr.s32     q4, q" #n ", #31\n\t"           \
     "vqrdmlah.s32 q4, q" #n ", %[multiplier]\n\t" \
-    "vrshl.s32    q4, %[neg_shift]\n\t"          \
-    "vadd.i32     q4, q4, %[output_offset]\n\t"  \
-    "vmax.s32     q4, q4, %q[lo]\n\t"            \
+    "vrshl.s32    q4, %[neg_shift]\n\t"           \
+    "vadd.i32     q4, q4, %[output_offset]\n\t"   \
+    "vmax.s32     q4, q4, %q[lo]\n\t"             \
     "vmin.s32     q4, q4, %q[hi]\n\t"
 
 /* One tap of a full pass: weight `t` (of 9) times the 4 vectors at row + kx, into q0-q3. */
-#define EENN_DW_MVE_TAP16(row, t, kx)                  \
-    "ldrsb.w      %[weight], [%[w], #" #t "]\n\t"     \
-    "vldrb.s32    q4, [%[" #row "], #" #kx "]\n\t"    \
-    "vmla.s32     q0, q4, %[weight]\n\t"              \
-    "vldrb.s32    q4, [%[" #row "], #" #kx " + 4]\n\t" \
-    "vmla.s32     q1, q4, %[weight]\n\t"              \
-    "vldrb.s32    q4, [%[" #row "], #" #kx " + 8]\n\t" \
-    "vmla.s32     q2, q4, %[weight]\n\t"              \
+#define EENN_DW_MVE_TAP16(row, t, kx)                   \
+    "ldrsb.w      %[weight], [%[w], #" #t "]\n\t"       \
+    "vldrb.s32    q4, [%[" #row "], #" #kx "]\n\t"      \
+    "vmla.s32     q0, q4, %[weight]\n\t"                \
+    "vldrb.s32    q4, [%[" #row "], #" #kx " + 4]\n\t"  \
+    "vmla.s32     q1, q4, %[weight]\n\t"                \
+    "vldrb.s32    q4, [%[" #row "], #" #kx " + 8]\n\t"  \
+    "vmla.s32     q2, q4, %[weight]\n\t"                \
     "vldrb.s32    q4, [%[" #row "], #" #kx " + 12]\n\t" \
     "vmla.s32     q3, q4, %[weight]\n\t"
 
 /* EENN_DW_MVE_REQUANTIZE with the shift and the output offset in vectors (fewer general registers). */
-#define EENN_DW_MVE_REQUANTIZE_Q(n)                \
-    "vshr.s32     q4, q" #n ", #31\n\t"            \
-    "vqrdmlah.s32 q4, q" #n ", %[multiplier]\n\t"   \
-    "vrshl.s32    q4, q4, %q[neg_shift]\n\t"        \
-    "vadd.i32     q4, q4, %q[output_offset]\n\t"    \
-    "vmax.s32     q4, q4, %q[lo]\n\t"              \
+#define EENN_DW_MVE_REQUANTIZE_Q(n)               \
+    "vshr.s32     q4, q" #n ", #31\n\t"           \
+    "vqrdmlah.s32 q4, q" #n ", %[multiplier]\n\t" \
+    "vrshl.s32    q4, q4, %q[neg_shift]\n\t"      \
+    "vadd.i32     q4, q4, %q[output_offset]\n\t"  \
+    "vmax.s32     q4, q4, %q[lo]\n\t"             \
     "vmin.s32     q4, q4, %q[hi]\n\t"
 
 /* One tap of the tail loop: weight `t` times the vector at row + kx, into q0. */
 #define EENN_DW_MVE_TAP4(row, t, kx)               \
-    "ldrsb.w      %[weight], [%[w], #" #t "]\n\t" \
+    "ldrsb.w      %[weight], [%[w], #" #t "]\n\t"  \
     "vldrb.s32    q4, [%[" #row "], #" #kx "]\n\t" \
     "vmla.s32     q0, q4, %[weight]\n\t"
+
+/* One tap of the strided loop: weight `t` times the gathered vector at row + lanes * stride_w + kx, into q0. */
+#define EENN_DW_MVE_TAP_GATHER(row, t, kx)                   \
+    "ldrsb.w      %[weight], [%[w], #" #t "]\n\t"            \
+    "vldrb.s32    q4, [%[" #row "], %q[offsets" #kx "]]\n\t" \
+    "vmla.s32     q0, q4, %[weight]\n\t"
+
+/*
+ * 3x3 windows at stride_w > 1 (dilation_w 1) of a fast channel with a multiplier >= 0: as the tail loop of
+ * eenn_dw_band_3x3_mve, 4 output pixels a vector, each tap one gather (VLDRB.S32 with the offsets
+ * lane * stride_w + kx) and one VMLA (9.5 instructions a pixel).
+ */
+EENN_DW_NOINLINE EENN_DW_NOCLONE static void
+eenn_dw_band_3x3_strided_mve(const int8_t *window, const eenn_dw_geometry_s8 *g, const int8_t *EENN_RESTRICT w,
+                             int8_t *out, int32_t out_w, int32_t rows, const eenn_dw_channel_s8 *ch)
+{
+    const int32_t bias = ch->bias;
+    const int32x4_t lo = vdupq_n_s32(ch->act_min);
+    const int32x4_t hi = vdupq_n_s32(ch->act_max);
+    const int32_t multiplier = ch->multiplier;
+    const int32_t neg_shift = -ch->right_shift;
+    const int32_t output_offset = ch->output_offset;
+    const int32_t tap_step = g->tap_step;
+    const int32_t vector_step = 4 * g->stride_w;
+    const uint32x4_t offsets0 = vmulq_n_u32(vidupq_n_u32(0u, 1), (uint32_t)g->stride_w);
+    const uint32x4_t offsets1 = vaddq_n_u32(offsets0, 1u);
+    const uint32x4_t offsets2 = vaddq_n_u32(offsets0, 2u);
+    for (int32_t row = 0; row < rows; row++) {
+        const int8_t *r0 = window;
+        const int8_t *r1; /* kernel rows 1 and 2 of the window at r0 */
+        int8_t *o = out;
+        int32_t weight;
+        int32_t left = out_w;
+        /* clang-format off */
+        __asm__ volatile(
+            "dlstp.32     lr, %[left]\n"
+            "1:\n\t"
+            "vdup.32      q0, %[bias]\n\t"
+            EENN_DW_MVE_TAP_GATHER(r0, 0, 0) EENN_DW_MVE_TAP_GATHER(r0, 1, 1) EENN_DW_MVE_TAP_GATHER(r0, 2, 2)
+            "add          %[r1], %[r0], %[tap_step]\n\t"
+            EENN_DW_MVE_TAP_GATHER(r1, 3, 0) EENN_DW_MVE_TAP_GATHER(r1, 4, 1) EENN_DW_MVE_TAP_GATHER(r1, 5, 2)
+            "add          %[r1], %[r1], %[tap_step]\n\t"
+            EENN_DW_MVE_TAP_GATHER(r1, 6, 0) EENN_DW_MVE_TAP_GATHER(r1, 7, 1) EENN_DW_MVE_TAP_GATHER(r1, 8, 2)
+            EENN_DW_MVE_REQUANTIZE(0)
+            "vstrb.32     q4, [%[o]], #4\n\t"
+            "add          %[r0], %[r0], %[vector_step]\n\t"
+            "letp         lr, 1b\n\t"
+            : [r0] "+l"(r0), [o] "+l"(o), [r1] "=&l"(r1), [weight] "=&r"(weight), [left] "+r"(left)
+            : [w] "r"(w), [tap_step] "r"(tap_step), [vector_step] "r"(vector_step), [multiplier] "r"(multiplier),
+              [neg_shift] "r"(neg_shift), [output_offset] "r"(output_offset), [bias] "r"(bias), [lo] "w"(lo),
+              [hi] "w"(hi), [offsets0] "w"(offsets0), [offsets1] "w"(offsets1), [offsets2] "w"(offsets2)
+            : "q0", "q4", "lr", "memory");
+        /* clang-format on */
+        window += g->out_step;
+        out += out_w;
+    }
+}
 
 /*
  * 3x3 windows, stride_w 1, dilation_w 1, of a fast channel with a multiplier >= 0, in assembly (the compiler
@@ -340,9 +406,9 @@ static EENN_DW_NOINLINE void eenn_dw_band_mve(const int8_t *window, const eenn_d
  * (VQRDMLAH adds (2 acc m + 2^31) >> 32, VRSHL adds 2^(right_shift - 1) before shifting; nothing saturates:
  * |acc| < 2^30). 7.6 instructions per output pixel in full passes (0.84 per MAC).
  */
-static EENN_DW_NOINLINE void eenn_dw_band_3x3_mve(const int8_t *window, const eenn_dw_geometry_s8 *g,
-                                                  const int8_t *EENN_RESTRICT w, int8_t *out, int32_t out_w,
-                                                  int32_t rows, const eenn_dw_channel_s8 *ch)
+EENN_DW_NOINLINE EENN_DW_NOCLONE static void
+eenn_dw_band_3x3_mve(const int8_t *window, const eenn_dw_geometry_s8 *g, const int8_t *EENN_RESTRICT w, int8_t *out,
+                     int32_t out_w, int32_t rows, const eenn_dw_channel_s8 *ch)
 {
     const int32x4_t bias = vdupq_n_s32(ch->bias);
     const int32x4_t lo = vdupq_n_s32(ch->act_min);
@@ -361,6 +427,7 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_mve(const int8_t *window, const ee
         for (int32_t pass = 0; pass < passes; pass++) {
             const int8_t *r1, *r2;
             int32_t weight;
+            /* clang-format off */
             __asm__ volatile(
                 "add          %[r1], %[r0], %[tap_step]\n\t"
                 "add          %[r2], %[r1], %[tap_step]\n\t"
@@ -385,11 +452,13 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_mve(const int8_t *window, const ee
                 : [w] "r"(w), [tap_step] "r"(tap_step), [multiplier] "r"(multiplier), [neg_shift] "r"(neg_shift),
                   [output_offset] "r"(output_offset), [bias] "w"(bias), [lo] "w"(lo), [hi] "w"(hi)
                 : "q0", "q1", "q2", "q3", "q4", "memory");
+            /* clang-format on */
         }
         if (rest > 0) {
             const int8_t *r1, *r2;
             int32_t weight;
             int32_t left = rest;
+            /* clang-format off */
             __asm__ volatile(
                 "add          %[r1], %[r0], %[tap_step]\n\t"
                 "add          %[r2], %[r1], %[tap_step]\n\t"
@@ -410,6 +479,7 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_mve(const int8_t *window, const ee
                 : [w] "r"(w), [tap_step] "r"(tap_step), [multiplier] "r"(multiplier), [neg_shift] "w"(neg_shift_q),
                   [output_offset] "w"(output_offset_q), [bias] "w"(bias), [lo] "w"(lo), [hi] "w"(hi)
                 : "q0", "q4", "lr", "memory");
+            /* clang-format on */
         }
         window += g->out_step;
         out += out_w;
@@ -497,8 +567,9 @@ typedef struct
  * 2 acc (bias included) of `rows` output rows of 3x3 windows, `width` pixels each, into acc (row after row),
  * any stride: one output pixel per 3 loads (eenn_dw_band_3x3_fused explains the pairs of weights).
  */
-static EENN_DW_NOINLINE void eenn_dw_sum_3x3_strided(const int8_t *window, int32_t tap_step, int32_t out_step, int32_t rows,
-                                           const eenn_dw_dsp3x3_s8 *k, int32_t stride_w, int32_t *acc, int32_t width)
+static EENN_DW_NOINLINE void eenn_dw_sum_3x3_strided(const int8_t *window, int32_t tap_step, int32_t out_step,
+                                                     int32_t rows, const eenn_dw_dsp3x3_s8 *k, int32_t stride_w,
+                                                     int32_t *acc, int32_t width)
 {
     const int32_t w02_0 = k->w02_0, w02_1 = k->w02_1, w02_2 = k->w02_2, w1_01 = k->w1_01, w1_2 = k->w1_2;
     const int32_t bias2 = k->bias2;
@@ -524,7 +595,6 @@ static EENN_DW_NOINLINE void eenn_dw_sum_3x3_strided(const int8_t *window, int32
         window += out_step;
     }
 }
-
 
 /* (acc2 * m + (round_offset << 32) + 2^31) >> 32: SMMLAR. */
 static inline int32_t eenn_dw_smmlar(int32_t acc2, int32_t multiplier, int32_t round_offset)
@@ -598,7 +668,7 @@ static EENN_DW_SPECIALIZED void eenn_dw_output_fast_clamped(const int32_t *acc, 
 }
 
 /* One pixel of eenn_dw_output_saturated: sum `a` (a register operand name) requantized and stored at out + at. */
-#define EENN_DW_DSP_REQUANTIZE(a, at)                                  \
+#define EENN_DW_DSP_REQUANTIZE(a, at)                              \
     "smmlar   %[t], %[" #a "], %[multiplier], %[round_offset]\n\t" \
     "add      %[t], %[t], %[" #a "], asr #31\n\t"                  \
     "asr      %[t], %[t], %[right_shift]\n\t"                      \
@@ -618,6 +688,7 @@ static void eenn_dw_output_saturated(const int32_t *acc, int8_t *out, int32_t co
     int8_t *const end4 = out + (count & ~3);
     if (out != end4) {
         int32_t a0, a1, a2, a3, t;
+        /* clang-format off */
         __asm__ volatile(
             "1:\n\t"
             "ldrd     %[a2], %[a3], [%[acc], #8]\n\t"
@@ -632,6 +703,7 @@ static void eenn_dw_output_saturated(const int32_t *acc, int8_t *out, int32_t co
             : [end4] "r"(end4), [multiplier] "r"(multiplier), [round_offset] "r"(round_offset),
               [right_shift] "r"(right_shift)
             : "cc", "memory");
+        /* clang-format on */
     }
     for (int32_t i = 0; i < (count & 3); i++) {
         out[i] = (int8_t)eenn_dw_requantize_dsp(acc[i], multiplier, round_offset, right_shift);
@@ -679,79 +751,79 @@ static void eenn_dw_fused_setup(eenn_dw_fused_s8 *c, const eenn_dw_channel_s8 *c
 }
 
 /* The sums 2 acc of output pixels a and b (x, x + 1) from the 3 rows at p (p advances 2): 21 instructions. */
-#define EENN_DW_DSP_PAIR_SUMS                                \
-    "ldr      %[word], [%[p], %[tap_step], lsl #1]\n\t"      \
-    "sxtb16   %[even], %[word]\n\t"                          \
-    "sxtb16   %[word], %[word], ror #8\n\t"                  \
-    "smlad    %[a], %[even], %[w02_2], %[bias2]\n\t"         \
-    "smlad    %[b], %[word], %[w02_2], %[bias2]\n\t"         \
-    "smlabb   %[a], %[word], %[w1_2], %[a]\n\t"              \
-    "smlatb   %[b], %[even], %[w1_2], %[b]\n\t"              \
-    "ldr      %[word], [%[p], %[tap_step]]\n\t"              \
-    "sxtb16   %[even], %[word]\n\t"                          \
-    "sxtb16   %[word], %[word], ror #8\n\t"                  \
-    "smlad    %[a], %[even], %[w02_1], %[a]\n\t"             \
-    "smlad    %[b], %[word], %[w02_1], %[b]\n\t"             \
-    "smlabt   %[a], %[word], %[w1_01], %[a]\n\t"             \
-    "smlatt   %[b], %[even], %[w1_01], %[b]\n\t"             \
-    "ldr      %[word], [%[p]], #2\n\t"                       \
-    "sxtb16   %[even], %[word]\n\t"                          \
-    "sxtb16   %[word], %[word], ror #8\n\t"                  \
-    "smlad    %[a], %[even], %[w02_0], %[a]\n\t"             \
-    "smlad    %[b], %[word], %[w02_0], %[b]\n\t"             \
-    "smlabb   %[a], %[word], %[w1_01], %[a]\n\t"             \
+#define EENN_DW_DSP_PAIR_SUMS                           \
+    "ldr      %[word], [%[p], %[tap_step], lsl #1]\n\t" \
+    "sxtb16   %[even], %[word]\n\t"                     \
+    "sxtb16   %[word], %[word], ror #8\n\t"             \
+    "smlad    %[a], %[even], %[w02_2], %[bias2]\n\t"    \
+    "smlad    %[b], %[word], %[w02_2], %[bias2]\n\t"    \
+    "smlabb   %[a], %[word], %[w1_2], %[a]\n\t"         \
+    "smlatb   %[b], %[even], %[w1_2], %[b]\n\t"         \
+    "ldr      %[word], [%[p], %[tap_step]]\n\t"         \
+    "sxtb16   %[even], %[word]\n\t"                     \
+    "sxtb16   %[word], %[word], ror #8\n\t"             \
+    "smlad    %[a], %[even], %[w02_1], %[a]\n\t"        \
+    "smlad    %[b], %[word], %[w02_1], %[b]\n\t"        \
+    "smlabt   %[a], %[word], %[w1_01], %[a]\n\t"        \
+    "smlatt   %[b], %[even], %[w1_01], %[b]\n\t"        \
+    "ldr      %[word], [%[p]], #2\n\t"                  \
+    "sxtb16   %[even], %[word]\n\t"                     \
+    "sxtb16   %[word], %[word], ror #8\n\t"             \
+    "smlad    %[a], %[even], %[w02_0], %[a]\n\t"        \
+    "smlad    %[b], %[word], %[w02_0], %[b]\n\t"        \
+    "smlabb   %[a], %[word], %[w1_01], %[a]\n\t"        \
     "smlatb   %[b], %[even], %[w1_01], %[b]\n\t"
 
 /*
  * eenn_dw_requantize_dsp of a and b, saturated to int8 (11 instructions): the rounding offset, plus the sign of
  * the sum, goes into SMMLAR's accumulator.
  */
-#define EENN_DW_DSP_PAIR_REQUANTIZE                          \
-    "ldrd     %[word], %[even], %[multiplier]\n\t"           \
-    "add      %[even], %[even], %[a], asr #31\n\t"           \
-    "smmlar   %[a], %[a], %[word], %[even]\n\t"              \
-    "ldr      %[even], %[round_offset]\n\t"                  \
-    "add      %[even], %[even], %[b], asr #31\n\t"           \
-    "smmlar   %[b], %[b], %[word], %[even]\n\t"              \
-    "ldr      %[word], %[right_shift]\n\t"                   \
-    "asr      %[a], %[a], %[word]\n\t"                       \
-    "asr      %[b], %[b], %[word]\n\t"                       \
-    "ssat     %[a], #8, %[a]\n\t"                            \
+#define EENN_DW_DSP_PAIR_REQUANTIZE                \
+    "ldrd     %[word], %[even], %[multiplier]\n\t" \
+    "add      %[even], %[even], %[a], asr #31\n\t" \
+    "smmlar   %[a], %[a], %[word], %[even]\n\t"    \
+    "ldr      %[even], %[round_offset]\n\t"        \
+    "add      %[even], %[even], %[b], asr #31\n\t" \
+    "smmlar   %[b], %[b], %[word], %[even]\n\t"    \
+    "ldr      %[word], %[right_shift]\n\t"         \
+    "asr      %[a], %[a], %[word]\n\t"             \
+    "asr      %[b], %[b], %[word]\n\t"             \
+    "ssat     %[a], #8, %[a]\n\t"                  \
     "ssat     %[b], #8, %[b]\n\t"
 
 /* Store a and b (int8 in registers) as 2 bytes. */
-#define EENN_DW_DSP_PAIR_STORE                               \
-    "bfi      %[a], %[b], #8, #8\n\t"                        \
+#define EENN_DW_DSP_PAIR_STORE        \
+    "bfi      %[a], %[b], #8, #8\n\t" \
     "strh     %[a], [%[o]], #2\n\t"
 
 /* Clamp a and b to [act_min, act_max] as halfwords (SSUB16 sets the GE flags SEL reads), then store them. */
-#define EENN_DW_DSP_PAIR_CLAMP_STORE                         \
-    "pkhbt    %[a], %[a], %[b], lsl #16\n\t"                 \
-    "ldrd     %[word], %[even], %[low2]\n\t"                 \
-    "ssub16   %[b], %[a], %[word]\n\t"                       \
-    "sel      %[a], %[a], %[word]\n\t"                       \
-    "ssub16   %[b], %[even], %[a]\n\t"                       \
-    "sel      %[a], %[a], %[even]\n\t"                       \
-    "and      %[a], %[a], #0x00FF00FF\n\t"                   \
-    "orr      %[a], %[a], %[a], lsr #8\n\t"                  \
+#define EENN_DW_DSP_PAIR_CLAMP_STORE         \
+    "pkhbt    %[a], %[a], %[b], lsl #16\n\t" \
+    "ldrd     %[word], %[even], %[low2]\n\t" \
+    "ssub16   %[b], %[a], %[word]\n\t"       \
+    "sel      %[a], %[a], %[word]\n\t"       \
+    "ssub16   %[b], %[even], %[a]\n\t"       \
+    "sel      %[a], %[a], %[even]\n\t"       \
+    "and      %[a], %[a], #0x00FF00FF\n\t"   \
+    "orr      %[a], %[a], %[a], lsr #8\n\t"  \
     "strh     %[a], [%[o]], #2\n\t"
 
 /* One pair: sums, requantization, `store` (one of the two above). */
 #define EENN_DW_DSP_PAIR(store) EENN_DW_DSP_PAIR_SUMS EENN_DW_DSP_PAIR_REQUANTIZE store
 
 /* The loop over c->rows rows of c->width pixels, `pairs` (one or two EENN_DW_DSP_PAIR) a pass. */
-#define EENN_DW_DSP_FUSED_LOOP(pairs)                        \
-    "1:\n\t" pairs                                            \
-    "cmp      %[o], %[end]\n\t"                              \
-    "bne      1b\n\t"                                        \
-    "ldrd     %[word], %[even], %[row_advance]\n\t"          \
-    "add      %[p], %[p], %[word]\n\t"                       \
-    "add      %[end], %[end], %[even]\n\t"                   \
-    "ldr      %[word], %[last]\n\t"                          \
-    "cmp      %[o], %[word]\n\t"                             \
+#define EENN_DW_DSP_FUSED_LOOP(pairs)               \
+    "1:\n\t" pairs                                  \
+    "cmp      %[o], %[end]\n\t"                     \
+    "bne      1b\n\t"                               \
+    "ldrd     %[word], %[even], %[row_advance]\n\t" \
+    "add      %[p], %[p], %[word]\n\t"              \
+    "add      %[end], %[end], %[even]\n\t"          \
+    "ldr      %[word], %[last]\n\t"                 \
+    "cmp      %[o], %[word]\n\t"                    \
     "bne      1b\n\t"
 
-#define EENN_DW_DSP_FUSED_OPERANDS                                                                                  \
+#define EENN_DW_DSP_FUSED_OPERANDS                                                                                \
     : [p] "+r"(p), [o] "+r"(o), [end] "+r"(end), [word] "=&r"(word), [even] "=&r"(even), [a] "=&r"(a),          \
       [b] "=&r"(b)                                                                                             \
     : [tap_step] "r"(tap_step), [w02_0] "r"(w02_0), [w02_1] "r"(w02_1), [w02_2] "r"(w02_2), [w1_01] "r"(w1_01), \
@@ -765,8 +837,9 @@ static void eenn_dw_fused_setup(eenn_dw_fused_s8 *c, const eenn_dw_channel_s8 *c
  * from o on (rows back to back), in one loop of assembly: the 5 weight words, the bias and the row step live
  * in registers, the output stage's constants in memory (c, on the stack: sp-relative loads).
  */
-static EENN_DW_NOINLINE void eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k,
-                                                int8_t *o, const eenn_dw_fused_s8 *constants)
+EENN_DW_NOINLINE EENN_DW_NOCLONE static void
+eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k, int8_t *o,
+                   const eenn_dw_fused_s8 *constants)
 {
     const int32_t clamp = constants->clamp;
     /* A copy on this function's stack: the loop addresses it from sp, every other register being taken. */
@@ -779,26 +852,37 @@ static EENN_DW_NOINLINE void eenn_dw_fused_rows(const int8_t *p, int32_t tap_ste
     int32_t word, even, a, b;
     /* Rows of a multiple of 8 pixels go four pairs a pass, of 4 pixels two (one loop test a pass). */
     if (c->width % 8 == 0 && !clamp) {
+        /* clang-format off */
         __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
                                                     EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
                                                         EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
                                                             EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE))
                              EENN_DW_DSP_FUSED_OPERANDS);
+        /* clang-format on */
     } else if (c->width % 4 != 0) {
         if (clamp) {
+            /* clang-format off */
             __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE))
                                  EENN_DW_DSP_FUSED_OPERANDS);
+            /* clang-format on */
         } else {
-            __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)) EENN_DW_DSP_FUSED_OPERANDS);
+            /* clang-format off */
+            __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE))
+                                 EENN_DW_DSP_FUSED_OPERANDS);
+            /* clang-format on */
         }
     } else if (clamp) {
+        /* clang-format off */
         __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE)
                                                     EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE))
                              EENN_DW_DSP_FUSED_OPERANDS);
+        /* clang-format on */
     } else {
+        /* clang-format off */
         __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
                                                     EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE))
                              EENN_DW_DSP_FUSED_OPERANDS);
+        /* clang-format on */
     }
 }
 
@@ -1043,6 +1127,8 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
 #if defined(EENN_DW_MVE)
                 if (is_3x3 && stride_w == 1 && ch.fast) {
                     eenn_dw_band_3x3_mve(scratch, &g, w, out_rows, out_w, rows, &ch);
+                } else if (is_3x3 && ch.fast) {
+                    eenn_dw_band_3x3_strided_mve(scratch, &g, w, out_rows, out_w, rows, &ch);
                 } else {
                     eenn_dw_band_mve(scratch, &g, w, out_rows, out_w, rows, &ch);
                 }

@@ -13,10 +13,11 @@
  * Band routines, by target (instructions per MAC on the 3x3 16x16x32 pad-1 reference layer, whole kernel):
  *   MVE                3x3, stride_w 1, fast channel (below) with a multiplier >= 0: assembly, 16 output pixels
  *                      a pass in 4 int32 vectors, each weight a VMLA scalar, the rest of a row in a
- *                      tail-predicated low-overhead loop; the output stage in 4 vector operations (1.38).
- *                      Any other window or channel: 4 output pixels per vector, gathers for strides, exact
- *                      requantization in vectors (VQRDMULH and a rounding shift fixed up for ties away from zero,
- *                      as CMSIS-NN's MVE path).
+ *                      tail-predicated low-overhead loop; the output stage in 4 vector operations (1.37).
+ *                      3x3 at stride_w > 1, fast channel: the same loop with one gather (VLDRB.S32 at lane
+ *                      offsets) a tap. Any other window or channel: 4 output pixels per vector, gathers for
+ *                      strides, exact requantization in vectors (VQRDMULH and a rounding shift fixed up for ties
+ *                      away from zero, as CMSIS-NN's MVE path).
  *   DSP                3x3 (dilation_w 1), fast channel: each 4-byte load of a padded row gives two pairs of 16-bit
  *                      inputs (SXTB16) and the weights are SMLAD pairs, doubled so the sums are the 2 acc the
  *                      requantization takes. Stride 1: one assembly loop sums and requantizes 2 output pixels per

@@ -89,6 +89,9 @@ function buildGraph(): Built {
   const mid = dw(sixteen, 3, [3, 3], { pads: [1, 1, 1, 1] }, [1, 3, 5, 16]);
   setBias(q, mid, { 0: 600_000, 1: -700_000 });
   out(mid, 'channels with accumulators beyond 2^19 (fast, not small on Armv6-M)');
+  out(dw(sixteen, 3, [3, 3], { dilations: [2, 1], pads: [2, 1, 2, 1] }, [1, 3, 5, 16]), '3x3 dilated down the rows only');
+  out(dw(sixteen, 3, [3, 3], { strides: [2, 1], pads: [1, 1, 1, 1] }, [1, 3, 3, 16], { act: 'relu' }), '3x3 stride (2, 1)');
+  out(dw(sixteen, 3, [3, 3], { strides: [1, 3], pads: [1, 1, 1, 1] }, [1, 3, 5, 6]), '3x3 stride (1, 3)');
   return { graph: q.build(), checks, inPlaceOutput: inPlace };
 }
 

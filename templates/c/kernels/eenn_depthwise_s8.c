@@ -824,6 +824,23 @@ static void eenn_dw_fused_setup(eenn_dw_fused_s8 *c, const eenn_dw_channel_s8 *c
     "cmp      %[o], %[word]\n\t"                    \
     "bne      1b\n\t"
 
+/*
+ * EENN_DW_DSP_FUSED_LOOP for rows of an odd width W computed as W + 1 pixels: each row's extra pixel lands on the
+ * first pixel of the next row, which that row then writes (o steps back one byte a row).
+ */
+#define EENN_DW_DSP_FUSED_LOOP_OVERLAP(pairs)       \
+    "1:\n\t" pairs                                  \
+    "cmp      %[o], %[end]\n\t"                     \
+    "bne      1b\n\t"                               \
+    "subs     %[o], %[o], #1\n\t"                   \
+    "ldrd     %[word], %[even], %[row_advance]\n\t" \
+    "add      %[p], %[p], %[word]\n\t"              \
+    "add      %[end], %[end], %[even]\n\t"          \
+    "subs     %[end], %[end], #1\n\t"               \
+    "ldr      %[word], %[last]\n\t"                 \
+    "cmp      %[o], %[word]\n\t"                    \
+    "bne      1b\n\t"
+
 #define EENN_DW_DSP_FUSED_OPERANDS                                                                                \
     : [p] "+r"(p), [o] "+r"(o), [end] "+r"(end), [word] "=&r"(word), [even] "=&r"(even), [a] "=&r"(a),          \
       [b] "=&r"(b)                                                                                             \
@@ -840,7 +857,7 @@ static void eenn_dw_fused_setup(eenn_dw_fused_s8 *c, const eenn_dw_channel_s8 *c
  */
 EENN_DW_NOINLINE EENN_DW_NOCLONE static void
 eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k, int8_t *o,
-                   const eenn_dw_fused_s8 *constants)
+                   const eenn_dw_fused_s8 *constants, int32_t overlap)
 {
     const int32_t clamp = constants->clamp;
     /* A copy on this function's stack: the loop addresses it from sp, every other register being taken. */
@@ -849,10 +866,22 @@ eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k
     const int32_t w02_0 = k->w02_0, w02_1 = k->w02_1, w02_2 = k->w02_2, w1_01 = k->w1_01, w1_2 = k->w1_2;
     const int32_t bias2 = k->bias2;
     int8_t *end = o + c->width;
-    int8_t *const last = o + c->rows * c->width; /* in memory: read once a row */
+    int8_t *const last = o + c->rows * (c->width - overlap); /* in memory: read once a row */
     int32_t word, even, a, b;
     /* Rows of a multiple of 8 pixels go four pairs a pass, of 4 pixels two (one loop test a pass). */
-    if (c->width % 8 == 0 && !clamp) {
+    if (overlap) {
+        if (clamp) {
+            /* clang-format off */
+            __asm__ volatile(EENN_DW_DSP_FUSED_LOOP_OVERLAP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE))
+                                 EENN_DW_DSP_FUSED_OPERANDS);
+            /* clang-format on */
+        } else {
+            /* clang-format off */
+            __asm__ volatile(EENN_DW_DSP_FUSED_LOOP_OVERLAP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE))
+                                 EENN_DW_DSP_FUSED_OPERANDS);
+            /* clang-format on */
+        }
+    } else if (c->width % 8 == 0 && !clamp) {
         /* clang-format off */
         __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
                                                     EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
@@ -901,23 +930,31 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_fused(const int8_t *window, const 
                                                     const int8_t *w, int8_t *out, int32_t out_w, int32_t rows,
                                                     const eenn_dw_channel_s8 *ch)
 {
-    const int32_t even_w = out_w & ~1;
-    for (int32_t row = 0; row < rows; row++) {
-        if (even_w > 0) {
-            c->rows = 1;
-            eenn_dw_fused_rows(window, g->tap_step, k, out, c);
-        }
-        const int8_t *r0 = window + even_w;
-        const int8_t *r1 = r0 + g->tap_step;
-        const int8_t *r2 = r1 + g->tap_step;
-        int32_t acc = ch->bias;
-        acc += r0[0] * w[0] + r0[1] * w[1] + r0[2] * w[2];
-        acc += r1[0] * w[3] + r1[1] * w[4] + r1[2] * w[5];
-        acc += r2[0] * w[6] + r2[1] * w[7] + r2[2] * w[8];
-        out[even_w] = eenn_dw_requantize_fast(acc, ch);
-        window += g->out_step;
-        out += out_w;
+    /* All rows but the last as out_w + 1 pixels, each row's extra pixel overwritten by the next row. */
+    if (rows > 1) {
+        c->width = out_w + 1;
+        c->row_advance = g->out_step - (out_w + 1);
+        c->rows = rows - 1;
+        eenn_dw_fused_rows(window, g->tap_step, k, out, c, 1);
+        window += (rows - 1) * g->out_step;
+        out += (rows - 1) * out_w;
     }
+    /* The last row (its extra pixel would land past the band): out_w - 1 pixels in pairs, the last one in C. */
+    const int32_t even_w = out_w - 1;
+    if (even_w > 0) {
+        c->width = even_w;
+        c->row_advance = g->out_step - even_w;
+        c->rows = 1;
+        eenn_dw_fused_rows(window, g->tap_step, k, out, c, 0);
+    }
+    const int8_t *r0 = window + even_w;
+    const int8_t *r1 = r0 + g->tap_step;
+    const int8_t *r2 = r1 + g->tap_step;
+    int32_t acc = ch->bias;
+    acc += r0[0] * w[0] + r0[1] * w[1] + r0[2] * w[2];
+    acc += r1[0] * w[3] + r1[1] * w[4] + r1[2] * w[5];
+    acc += r2[0] * w[6] + r2[1] * w[7] + r2[2] * w[8];
+    out[even_w] = eenn_dw_requantize_fast(acc, ch);
 }
 
 /*
@@ -1138,7 +1175,7 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
 #if defined(EENN_DW_DSP)
                     if (stride_w == 1 && (out_w & 1) == 0) {
                         fused.rows = rows;
-                        eenn_dw_fused_rows(scratch, g.tap_step, &packed, out_rows, &fused);
+                        eenn_dw_fused_rows(scratch, g.tap_step, &packed, out_rows, &fused, 0);
                     } else if (stride_w == 1) {
                         eenn_dw_band_3x3_fused(scratch, &g, &packed, &fused, w, out_rows, out_w, rows, &ch);
                     } else {

@@ -922,8 +922,10 @@ eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k
  * x = (x0, x1, x2, x3): even = (x0, x2), odd = (x1, x3) (SXTB16, SXTB16 ROR 8);
  *   a = SMLAD(even, (w0, w2)) + x1 * w1 + ...      b = SMLAD(odd, (w0, w2)) + x2 * w1 + ...
  * 17 instructions a pixel and the loop test (21 for the sums of a pair, 11 for its requantization, 2 to store
- * it; 2, 4 or 8 pixels a pass), 7 more a pair with a clamp narrower than int8. An odd width leaves the last
- * pixel of each row to C. The rows of a band go in one call (eenn_dw_fused_rows) when the width is even.
+ * it; 2, 4 or 8 pixels a pass), 7 more a pair with a clamp narrower than int8. The rows of a band go in one
+ * call of eenn_dw_fused_rows when the width is even (the caller makes it); this function takes odd widths: the
+ * rows but the last as width + 1 pixels (each extra pixel lands on the next row's first, written after it), the
+ * last row's final pixel in C (its extra one would land past the band).
  */
 static EENN_DW_NOINLINE void eenn_dw_band_3x3_fused(const int8_t *window, const eenn_dw_geometry_s8 *g,
                                                     const eenn_dw_dsp3x3_s8 *k, eenn_dw_fused_s8 *c,

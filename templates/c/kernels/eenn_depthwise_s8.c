@@ -62,6 +62,13 @@
 #else
 #define EENN_DW_NOCLONE
 #endif
+/* The assembly loops that take nearly every register build only where gcc optimizes (at -O0 it keeps r7 for the
+   frame pointer); unoptimized builds run the C routines beside them. */
+#if defined(__OPTIMIZE__)
+#define EENN_DW_ASM 1
+#else
+#define EENN_DW_ASM 0
+#endif
 /* The row copies stay inline word loops: gcc would otherwise call memset/memmove, byte loops in newlib-nano. */
 #if defined(__GNUC__) && !defined(__clang__)
 #define EENN_DW_PLAIN_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
@@ -300,6 +307,7 @@ static EENN_DW_NOINLINE void eenn_dw_band_mve(const int8_t *window, const eenn_d
     }
 }
 
+#if EENN_DW_ASM
 /* Pixels of one full pass of eenn_dw_band_3x3_mve: 4 vectors of 4 int32 lanes. */
 #define EENN_DW_MVE_PASS 16
 
@@ -486,6 +494,7 @@ eenn_dw_band_3x3_mve(const int8_t *window, const eenn_dw_geometry_s8 *g, const i
         out += out_w;
     }
 }
+#endif /* EENN_DW_ASM */
 
 #else
 
@@ -724,6 +733,7 @@ static EENN_DW_NOINLINE void eenn_dw_output_fast(const int32_t *acc, int8_t *out
     }
 }
 
+#if EENN_DW_ASM
 /* What the fused loop of eenn_dw_band_3x3_fused reads from memory (its registers hold the weights). */
 typedef struct
 {
@@ -958,6 +968,7 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_fused(const int8_t *window, const 
     acc += r2[0] * w[6] + r2[1] * w[7] + r2[2] * w[8];
     out[even_w] = eenn_dw_requantize_fast(acc, ch);
 }
+#endif /* EENN_DW_ASM */
 
 /*
  * 3x3 windows (dilation_w 1) of a fast channel. The sums of whole output rows (as many as EENN_DW_CHUNK pixels
@@ -1123,6 +1134,7 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
     const int32_t lead = pad_left < g.row_bytes ? pad_left : g.row_bytes;
     const int32_t count = g.row_bytes - lead < in_w ? g.row_bytes - lead : in_w;
     const int32_t is_3x3 = EENN_DEPTHWISE_S8_3X3 && kernel_h == 3 && kernel_w == 3 && dilation_w == 1;
+    (void)is_3x3; /* Helium without EENN_DW_ASM runs the general band routine only */
     eenn_dw_fill(scratch, band_rows * g.row_bytes, pad);
 
     for (int32_t n = 0; n < batches; n++) {
@@ -1135,7 +1147,9 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
                                   output_offset, act_min, act_max);
 #if defined(EENN_DW_DSP)
             eenn_dw_dsp3x3_s8 packed = { 0, 0, 0, 0, 0, 0 };
+#if EENN_DW_ASM
             eenn_dw_fused_s8 fused = { 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+#endif
             if (is_3x3 && ch.fast) {
                 packed.w02_0 = eenn_dw_pair(w[0], w[2]);
                 packed.w02_1 = eenn_dw_pair(w[3], w[5]);
@@ -1143,7 +1157,9 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
                 packed.w1_01 = eenn_dw_pair(w[1], w[4]);
                 packed.w1_2 = 2 * w[7];
                 packed.bias2 = 2 * ch.bias;
+#if EENN_DW_ASM
                 eenn_dw_fused_setup(&fused, &ch, g.out_step, out_w);
+#endif
             }
 #endif
             /* The scratch holds padded rows [held, held + held_rows) (padded row p is input row p - pad_top). */
@@ -1165,22 +1181,28 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
                 held_rows = needed;
                 int8_t *out_rows = out + oy * out_w;
 #if defined(EENN_DW_MVE)
+#if EENN_DW_ASM
                 if (is_3x3 && stride_w == 1 && ch.fast) {
                     eenn_dw_band_3x3_mve(scratch, &g, w, out_rows, out_w, rows, &ch);
                 } else if (is_3x3 && ch.fast) {
                     eenn_dw_band_3x3_strided_mve(scratch, &g, w, out_rows, out_w, rows, &ch);
-                } else {
+                } else
+#endif
+                {
                     eenn_dw_band_mve(scratch, &g, w, out_rows, out_w, rows, &ch);
                 }
 #else
                 if (is_3x3 && ch.fast) {
 #if defined(EENN_DW_DSP)
+#if EENN_DW_ASM
                     if (stride_w == 1 && (out_w & 1) == 0) {
                         fused.rows = rows;
                         eenn_dw_fused_rows(scratch, g.tap_step, &packed, out_rows, &fused, 0);
                     } else if (stride_w == 1) {
                         eenn_dw_band_3x3_fused(scratch, &g, &packed, &fused, w, out_rows, out_w, rows, &ch);
-                    } else {
+                    } else
+#endif
+                    {
                         eenn_dw_band_3x3_dsp(scratch, &g, &packed, out_rows, out_w, rows, &ch);
                     }
 #else

@@ -46,14 +46,11 @@
 #define EENN_DW_DSP 1
 #endif
 
-/* Band routines keep their own registers: inlined into the channel loop, their inner loops would spill. Loops
-   with constant flags are copied into each caller, one copy per flag value. */
+/* Band routines keep their own registers: inlined into the channel loop, their inner loops would spill. */
 #if defined(__GNUC__)
 #define EENN_DW_NOINLINE __attribute__((noinline))
-#define EENN_DW_SPECIALIZED __attribute__((always_inline)) inline
 #else
 #define EENN_DW_NOINLINE
-#define EENN_DW_SPECIALIZED inline
 #endif
 /* A function whose assembly takes nearly every register: kept out of interprocedural optimisation (what gcc
    learns about its arguments from its one caller left the register allocator no way to place the operands). */
@@ -627,56 +624,6 @@ static inline int32_t eenn_dw_requantize_dsp(int32_t acc2, int32_t multiplier, i
     return __ssat((eenn_dw_smmlar(acc2, multiplier, round_offset) + (acc2 >> 31)) >> right_shift, 8);
 }
 
-/*
- * The output stage of a fast channel over `count` sums 2 acc: eenn_dw_requantize_dsp, clamped (the bounds
- * SSAT leaves: clamp_low when act_min > -128, clamp_high when act_max < 127), four pixels a pass.
- */
-static EENN_DW_SPECIALIZED void eenn_dw_output_fast_clamped(const int32_t *acc, int8_t *out, int32_t count,
-                                                            const eenn_dw_channel_s8 *ch, int clamp_low, int clamp_high)
-{
-    const int32_t multiplier = ch->multiplier;
-    const int32_t round_offset = ch->round_offset;
-    const int32_t right_shift = ch->right_shift;
-    const int32_t act_min = ch->act_min;
-    const int32_t act_max = ch->act_max;
-    int8_t *const end = out + count;
-    int8_t *const end4 = out + (count & ~3);
-    while (out != end4) {
-        int32_t v0 = eenn_dw_requantize_dsp(acc[0], multiplier, round_offset, right_shift);
-        int32_t v1 = eenn_dw_requantize_dsp(acc[1], multiplier, round_offset, right_shift);
-        int32_t v2 = eenn_dw_requantize_dsp(acc[2], multiplier, round_offset, right_shift);
-        int32_t v3 = eenn_dw_requantize_dsp(acc[3], multiplier, round_offset, right_shift);
-        if (clamp_low) {
-            v0 = v0 < act_min ? act_min : v0;
-            v1 = v1 < act_min ? act_min : v1;
-            v2 = v2 < act_min ? act_min : v2;
-            v3 = v3 < act_min ? act_min : v3;
-        }
-        if (clamp_high) {
-            v0 = v0 > act_max ? act_max : v0;
-            v1 = v1 > act_max ? act_max : v1;
-            v2 = v2 > act_max ? act_max : v2;
-            v3 = v3 > act_max ? act_max : v3;
-        }
-        out[0] = (int8_t)v0;
-        out[1] = (int8_t)v1;
-        out[2] = (int8_t)v2;
-        out[3] = (int8_t)v3;
-        acc += 4;
-        out += 4;
-    }
-    while (out != end) {
-        int32_t v = eenn_dw_requantize_dsp(*acc++, multiplier, round_offset, right_shift);
-        if (clamp_low) {
-            v = v < act_min ? act_min : v;
-        }
-        if (clamp_high) {
-            v = v > act_max ? act_max : v;
-        }
-        *out++ = (int8_t)v;
-    }
-}
-
 /* One pixel of eenn_dw_output_saturated: sum `a` (a register operand name) requantized and stored at out + at. */
 #define EENN_DW_DSP_REQUANTIZE(a, at)                              \
     "smmlar   %[t], %[" #a "], %[multiplier], %[round_offset]\n\t" \
@@ -686,7 +633,7 @@ static EENN_DW_SPECIALIZED void eenn_dw_output_fast_clamped(const int32_t *acc, 
     "strb     %[t], [%[out], #" #at "]\n\t"
 
 /*
- * eenn_dw_output_fast_clamped without clamps (the activation range is the whole int8 range, which SSAT
+ * eenn_dw_output_fast without clamps (the activation range is the whole int8 range, which SSAT
  * gives), four pixels a pass in assembly: 2 LDRD, 4 x (SMMLAR, ADD, ASR, SSAT, STRB) and the loop, 6
  * instructions a pixel.
  */
@@ -720,16 +667,22 @@ static void eenn_dw_output_saturated(const int32_t *acc, int8_t *out, int32_t co
     }
 }
 
-/* eenn_dw_output_fast_clamped with only the clamps the activation range needs. */
+/*
+ * The output stage of a fast channel over `count` sums 2 acc: eenn_dw_requantize_dsp, then the clamp where the
+ * activation range is narrower than int8.
+ */
 static EENN_DW_NOINLINE void eenn_dw_output_fast(const int32_t *acc, int8_t *out, int32_t count,
                                                  const eenn_dw_channel_s8 *ch)
 {
-    if (ch->act_max < 127) {
-        eenn_dw_output_fast_clamped(acc, out, count, ch, 1, 1);
-    } else if (ch->act_min > -128) {
-        eenn_dw_output_fast_clamped(acc, out, count, ch, 1, 0); /* a fused Relu */
-    } else {
+    const int32_t act_min = ch->act_min;
+    const int32_t act_max = ch->act_max;
+    if (act_min == -128 && act_max == 127) {
         eenn_dw_output_saturated(acc, out, count, ch);
+        return;
+    }
+    for (int32_t i = 0; i < count; i++) {
+        const int32_t v = eenn_dw_requantize_dsp(acc[i], ch->multiplier, ch->round_offset, ch->right_shift);
+        out[i] = (int8_t)eenn_clamp_s32(v, act_min, act_max);
     }
 }
 
@@ -741,10 +694,11 @@ typedef struct
     int32_t round_offset; /* of the channel */
     int32_t right_shift;  /* of the channel */
     int32_t row_advance;  /* from the end of one row's windows to the start of the next's */
-    int32_t width;        /* output pixels of a row the loop computes (even) */
+    int32_t width;        /* output pixels of a row (the loop computes width + overlap, an even count) */
     int32_t rows;         /* rows of the call */
     int32_t low2, high2;  /* act_min and act_max in both halfwords */
     int32_t clamp;        /* 1 when [act_min, act_max] is narrower than int8 */
+    int32_t overlap;      /* 1 when each row computes one pixel more, the next row's first */
 } eenn_dw_fused_s8;
 
 /* The constants of eenn_dw_fused_rows for a fast channel (rows: set per call). */
@@ -759,6 +713,7 @@ static void eenn_dw_fused_setup(eenn_dw_fused_s8 *c, const eenn_dw_channel_s8 *c
     c->low2 = eenn_dw_pack_low(ch->act_min, ch->act_min);
     c->high2 = eenn_dw_pack_low(ch->act_max, ch->act_max);
     c->clamp = ch->act_min > -128 || ch->act_max < 127;
+    c->overlap = 0;
 }
 
 /* The sums 2 acc of output pixels a and b (x, x + 1) from the 3 rows at p (p advances 2): 21 instructions. */
@@ -835,18 +790,19 @@ static void eenn_dw_fused_setup(eenn_dw_fused_s8 *c, const eenn_dw_channel_s8 *c
     "bne      1b\n\t"
 
 /*
- * EENN_DW_DSP_FUSED_LOOP for rows of an odd width W computed as W + 1 pixels: each row's extra pixel lands on the
- * first pixel of the next row, which that row then writes (o steps back one byte a row).
+ * EENN_DW_DSP_FUSED_LOOP with a row step for rows of an odd width W computed as W + 1 pixels (c->overlap 1): each
+ * row's extra pixel lands on the first pixel of the next row, which that row then writes (o steps back
+ * c->overlap bytes a row).
  */
 #define EENN_DW_DSP_FUSED_LOOP_OVERLAP(pairs)       \
     "1:\n\t" pairs                                  \
     "cmp      %[o], %[end]\n\t"                     \
     "bne      1b\n\t"                               \
-    "subs     %[o], %[o], #1\n\t"                   \
+    "ldr      %[word], %[overlap]\n\t"              \
+    "subs     %[o], %[o], %[word]\n\t"              \
     "ldrd     %[word], %[even], %[row_advance]\n\t" \
     "add      %[p], %[p], %[word]\n\t"              \
     "add      %[end], %[end], %[even]\n\t"          \
-    "subs     %[end], %[end], #1\n\t"               \
     "ldr      %[word], %[last]\n\t"                 \
     "cmp      %[o], %[word]\n\t"                    \
     "bne      1b\n\t"
@@ -857,7 +813,7 @@ static void eenn_dw_fused_setup(eenn_dw_fused_s8 *c, const eenn_dw_channel_s8 *c
     : [tap_step] "r"(tap_step), [w02_0] "r"(w02_0), [w02_1] "r"(w02_1), [w02_2] "r"(w02_2), [w1_01] "r"(w1_01), \
       [w1_2] "r"(w1_2), [bias2] "r"(bias2), [multiplier] "m"(c->multiplier), [round_offset] "m"(c->round_offset), \
       [right_shift] "m"(c->right_shift), [row_advance] "m"(c->row_advance), [width] "m"(c->width),            \
-      [low2] "m"(c->low2), [last] "m"(last)                                                                    \
+      [low2] "m"(c->low2), [last] "m"(last), [overlap] "m"(c->overlap)                                                                    \
     : "cc", "memory"
 
 /*
@@ -867,7 +823,7 @@ static void eenn_dw_fused_setup(eenn_dw_fused_s8 *c, const eenn_dw_channel_s8 *c
  */
 EENN_DW_NOINLINE EENN_DW_NOCLONE static void
 eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k, int8_t *o,
-                   const eenn_dw_fused_s8 *constants, int32_t overlap)
+                   const eenn_dw_fused_s8 *constants)
 {
     const int32_t clamp = constants->clamp;
     /* A copy on this function's stack: the loop addresses it from sp, every other register being taken. */
@@ -875,11 +831,12 @@ eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k
     eenn_dw_fused_s8 *const c = &copy;
     const int32_t w02_0 = k->w02_0, w02_1 = k->w02_1, w02_2 = k->w02_2, w1_01 = k->w1_01, w1_2 = k->w1_2;
     const int32_t bias2 = k->bias2;
-    int8_t *end = o + c->width;
-    int8_t *const last = o + c->rows * (c->width - overlap); /* in memory: read once a row */
+    int8_t *end = o + c->width + c->overlap;
+    int8_t *const last = o + c->rows * c->width; /* in memory: read once a row */
     int32_t word, even, a, b;
-    /* Rows of a multiple of 8 pixels go four pairs a pass, of 4 pixels two (one loop test a pass). */
-    if (overlap) {
+    /* One loop test a pass: four pairs a pass on rows of a multiple of 8 pixels, two on clamped rows of a multiple
+       of 4, else one (fewer copies of the loop in flash). */
+    if (c->overlap || c->width % 4 != 0 || (!clamp && c->width % 8 != 0)) {
         if (clamp) {
             /* clang-format off */
             __asm__ volatile(EENN_DW_DSP_FUSED_LOOP_OVERLAP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE))
@@ -899,28 +856,10 @@ eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k
                                                             EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE))
                              EENN_DW_DSP_FUSED_OPERANDS);
         /* clang-format on */
-    } else if (c->width % 4 != 0) {
-        if (clamp) {
-            /* clang-format off */
-            __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE))
-                                 EENN_DW_DSP_FUSED_OPERANDS);
-            /* clang-format on */
-        } else {
-            /* clang-format off */
-            __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE))
-                                 EENN_DW_DSP_FUSED_OPERANDS);
-            /* clang-format on */
-        }
-    } else if (clamp) {
+    } else {
         /* clang-format off */
         __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE)
                                                     EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE))
-                             EENN_DW_DSP_FUSED_OPERANDS);
-        /* clang-format on */
-    } else {
-        /* clang-format off */
-        __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
-                                                    EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE))
                              EENN_DW_DSP_FUSED_OPERANDS);
         /* clang-format on */
     }
@@ -944,10 +883,11 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_fused(const int8_t *window, const 
 {
     /* All rows but the last as out_w + 1 pixels, each row's extra pixel overwritten by the next row. */
     if (rows > 1) {
-        c->width = out_w + 1;
+        c->width = out_w;
+        c->overlap = 1;
         c->row_advance = g->out_step - (out_w + 1);
         c->rows = rows - 1;
-        eenn_dw_fused_rows(window, g->tap_step, k, out, c, 1);
+        eenn_dw_fused_rows(window, g->tap_step, k, out, c);
         window += (rows - 1) * g->out_step;
         out += (rows - 1) * out_w;
     }
@@ -955,9 +895,10 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_fused(const int8_t *window, const 
     const int32_t even_w = out_w - 1;
     if (even_w > 0) {
         c->width = even_w;
+        c->overlap = 0;
         c->row_advance = g->out_step - even_w;
         c->rows = 1;
-        eenn_dw_fused_rows(window, g->tap_step, k, out, c, 0);
+        eenn_dw_fused_rows(window, g->tap_step, k, out, c);
     }
     const int8_t *r0 = window + even_w;
     const int8_t *r1 = r0 + g->tap_step;
@@ -1148,7 +1089,7 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
 #if defined(EENN_DW_DSP)
             eenn_dw_dsp3x3_s8 packed = { 0, 0, 0, 0, 0, 0 };
 #if EENN_DW_ASM
-            eenn_dw_fused_s8 fused = { 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+            eenn_dw_fused_s8 fused = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 #endif
             if (is_3x3 && ch.fast) {
                 packed.w02_0 = eenn_dw_pair(w[0], w[2]);
@@ -1197,7 +1138,7 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
 #if EENN_DW_ASM
                     if (stride_w == 1 && (out_w & 1) == 0) {
                         fused.rows = rows;
-                        eenn_dw_fused_rows(scratch, g.tap_step, &packed, out_rows, &fused, 0);
+                        eenn_dw_fused_rows(scratch, g.tap_step, &packed, out_rows, &fused);
                     } else if (stride_w == 1) {
                         eenn_dw_band_3x3_fused(scratch, &g, &packed, &fused, w, out_rows, out_w, rows, &ch);
                     } else

@@ -14,8 +14,8 @@
  *   MVE (Cortex-M55/M85)    16 input values per vector; the 4 (2) rows of a group de-interleaved by VLD4 (VLD2),
  *                           one VMLADAVA per row: 4 rows ~0.16 instructions per MAC, 2 rows ~0.19, 1 row ~0.25;
  *                           the last chunk predicated (VCTP), the weights read by a predicated gather
- *   Armv6-M (Cortex-M0+)    4 rows: an assembly loop, one LDRSB of the input and per row LDRSB, MULS and an ADD
- *                           into a high register: ~3.7 instructions per MAC; 2 rows and 1 row in C
+ *   Armv6-M (Cortex-M0+)    assembly loops, one LDRSB of the input and per row LDRSB, MULS and an ADD into a
+ *                           high register: 4 rows ~3.6 instructions per MAC, 2 rows ~4.3, 1 row ~5.5
  *   portable                the same order in plain C (any core, and builds not optimized)
  * Output stage: eenn_requantize_output_s8.
  */
@@ -209,46 +209,93 @@ static void eenn_fc_dot_mve(const int8_t *x, const int8_t *w, int32_t group, int
 #endif
 
 #if defined(EENN_FC_S8_ARMV6M)
-/* Input value t of a step, times weight t of each of the 4 rows (offsets 0, 4, 8, 12 from w), added to a0..a3,
-   then w + 1 (operands named as in eenn_fc_dot4_armv6m). The input is at w + dx. */
-#define EENN_FC_S8_VALUE_ARMV6M(advance) \
-    "ldrsb %[v], [%[w], %[dx]]\n\t"      \
-    "ldrsb %[p], [%[w], %[o0]]\n\t"      \
-    "muls %[p], %[v]\n\t"                \
-    "add %[a0], %[p]\n\t"                \
-    "ldrsb %[p], [%[w], %[o4]]\n\t"      \
-    "muls %[p], %[v]\n\t"                \
-    "add %[a1], %[p]\n\t"                \
-    "ldrsb %[p], [%[w], %[o8]]\n\t"      \
-    "muls %[p], %[v]\n\t"                \
-    "add %[a2], %[p]\n\t"                \
-    "ldrsb %[p], [%[w], %[o12]]\n\t"     \
-    "muls %[p], %[v]\n\t"                \
-    "add %[a3], %[p]\n\t"                \
-    "adds %[w], #" advance "\n\t"
+/* Armv6-M loads a signed byte only from a base plus a register, so one base pointer b walks the weights (1 per value,
+   the rest of a step's words after its last value) and every row and the input are registers of offsets from it:
+   row j at b + oj, the input at b + dx. The base starts where it makes dx count down to 0 at the end of the row
+   (dx = the bytes the weights advance beyond the input per step, times the steps left), so that one SUBS per step
+   moves the input and ends the loop. */
+#define EENN_FC_S8_ROW_ARMV6M(acc, offset) \
+    "ldrsb %[p], [%[b], %[" offset "]]\n\t" \
+    "muls %[p], %[v]\n\t"                  \
+    "add %[" acc "], %[p]\n\t"
 
-/* acc[j] += x . row j over `steps` (>= 1) words of 4 rows interleaved word by word at w. One pointer walks the
-   weights (1 per value, 13 more per step); the input is addressed from it by the difference dx, 12 less per step
-   (the input advances 4 bytes a step, the weights 16): 59 instructions per 16 multiply-accumulates. */
+/* One input value of a step of 4 rows, then b + advance. */
+#define EENN_FC_S8_VALUE4_ARMV6M(advance)                                                       \
+    "ldrsb %[v], [%[b], %[dx]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "o0") EENN_FC_S8_ROW_ARMV6M("a1", "o1") \
+        EENN_FC_S8_ROW_ARMV6M("a2", "o2") EENN_FC_S8_ROW_ARMV6M("a3", "o3") "adds %[b], #" advance "\n\t"
+
+/* One input value of a step of 2 rows, then b + advance. */
+#define EENN_FC_S8_VALUE2_ARMV6M(advance)                                                       \
+    "ldrsb %[v], [%[b], %[dx]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "o0") EENN_FC_S8_ROW_ARMV6M("a1", "o1") \
+        "adds %[b], #" advance "\n\t"
+
+/* One step of 4 rows: 4 input values, then dx - 12. */
+#define EENN_FC_S8_STEP4_ARMV6M                                                                          \
+    EENN_FC_S8_VALUE4_ARMV6M("1") EENN_FC_S8_VALUE4_ARMV6M("1") EENN_FC_S8_VALUE4_ARMV6M("1")            \
+        EENN_FC_S8_VALUE4_ARMV6M("13") "subs %[dx], #12\n\t"
+
+/* acc[j] += x . row j over `steps` (>= 1) words of 4 rows interleaved word by word at w: two steps (32
+   multiply-accumulates: LDRSB of the input, per row LDRSB, MULS and an ADD into a high register) in 115
+   instructions, an odd count entering at the second (bit 2 of dx = 12 * steps). */
 static void eenn_fc_dot4_armv6m(const int8_t *x, const int8_t *w, int32_t steps, int32_t acc[4])
 {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    const int8_t *end = w + 4 * EENN_FC_S8_STEP * steps;
-    int32_t dx = (int32_t)(x - w), value, product;
+    int32_t dx = 12 * steps, value, product;
+    const int8_t *b = x - dx;
+    const int32_t o0 = (int32_t)(w - b);
     __asm__(EENN_ASM_SYNTAX_UNIFIED
-            "1:\n\t" EENN_FC_S8_VALUE_ARMV6M("1") EENN_FC_S8_VALUE_ARMV6M("1") EENN_FC_S8_VALUE_ARMV6M("1")
-                EENN_FC_S8_VALUE_ARMV6M("13")
-            "subs %[dx], #12\n\t"
-            "cmp %[w], %[end]\n\t"
+            "lsls %[v], %[dx], #29\n\t" /* bit 2 of dx = 12 * steps: steps is odd */
+            "bmi 2f\n\t"
+            "1:\n\t" EENN_FC_S8_STEP4_ARMV6M
+            "2:\n\t" EENN_FC_S8_STEP4_ARMV6M
             "bne 1b"
-            : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [w] "+l"(w), [dx] "+l"(dx),
+            : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [b] "+l"(b), [dx] "+l"(dx),
               [v] "=&l"(value), [p] "=&l"(product)
-            : [o0] "l"(0), [o4] "l"(4), [o8] "l"(8), [o12] "l"(12), [end] "h"(end)
+            : [o0] "l"(o0), [o1] "l"(o0 + 4), [o2] "l"(o0 + 8), [o3] "l"(o0 + 12)
             : "cc", "memory");
     acc[0] = a0;
     acc[1] = a1;
     acc[2] = a2;
     acc[3] = a3;
+}
+
+/* acc[j] += x . row j over `steps` (>= 1) words of 2 rows interleaved word by word at w: 34 instructions per 8
+   multiply-accumulates. */
+static void eenn_fc_dot2_armv6m(const int8_t *x, const int8_t *w, int32_t steps, int32_t acc[4])
+{
+    int32_t a0 = acc[0], a1 = acc[1];
+    int32_t dx = 4 * steps, value, product;
+    const int8_t *b = x - dx;
+    const int32_t o0 = (int32_t)(w - b);
+    __asm__(EENN_ASM_SYNTAX_UNIFIED
+            "1:\n\t" EENN_FC_S8_VALUE2_ARMV6M("1") EENN_FC_S8_VALUE2_ARMV6M("1") EENN_FC_S8_VALUE2_ARMV6M("1")
+                EENN_FC_S8_VALUE2_ARMV6M("5")
+            "subs %[dx], #4\n\t"
+            "bne 1b"
+            : [a0] "+h"(a0), [a1] "+h"(a1), [b] "+l"(b), [dx] "+l"(dx), [v] "=&l"(value), [p] "=&l"(product)
+            : [o0] "l"(o0), [o1] "l"(o0 + 4)
+            : "cc", "memory");
+    acc[0] = a0;
+    acc[1] = a1;
+}
+
+/* acc[0] += x . row over `steps` (>= 1) words of one plain row at w: the input and the row advance together, one
+   index counting up to 0 (22 instructions per 4 multiply-accumulates). */
+static void eenn_fc_dot1_armv6m(const int8_t *x, const int8_t *w, int32_t steps, int32_t acc[4])
+{
+    int32_t a0 = acc[0];
+    int32_t index = -EENN_FC_S8_STEP * steps, value, product;
+    __asm__(EENN_ASM_SYNTAX_UNIFIED
+            "1:\n\t"
+            "ldrsb %[v], [%[x], %[i]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "i") "adds %[i], #1\n\t"
+            "ldrsb %[v], [%[x], %[i]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "i") "adds %[i], #1\n\t"
+            "ldrsb %[v], [%[x], %[i]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "i") "adds %[i], #1\n\t"
+            "ldrsb %[v], [%[x], %[i]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "i") "adds %[i], #1\n\t"
+            "bne 1b"
+            : [a0] "+h"(a0), [i] "+l"(index), [v] "=&l"(value), [p] "=&l"(product)
+            : [x] "l"(x - index), [b] "l"(w - index)
+            : "cc", "memory");
+    acc[0] = a0;
 }
 #endif
 
@@ -271,11 +318,20 @@ static void eenn_fc_dot_group_s8(const int8_t *x, const int8_t *w, int32_t group
             eenn_fc_dot_small_dsp(x, w, group, steps, acc);
         }
         from = EENN_FC_S8_STEP * steps;
+        if (from == depth) {
+            return;
+        }
     }
 #elif defined(EENN_FC_S8_ARMV6M)
     const int32_t steps = depth / EENN_FC_S8_STEP;
-    if (group == 4 && steps > 0) {
-        eenn_fc_dot4_armv6m(x, w, steps, acc);
+    if (steps > 0) {
+        if (group == 4) {
+            eenn_fc_dot4_armv6m(x, w, steps, acc);
+        } else if (group == 2) {
+            eenn_fc_dot2_armv6m(x, w, steps, acc);
+        } else {
+            eenn_fc_dot1_armv6m(x, w, steps, acc);
+        }
         from = EENN_FC_S8_STEP * steps;
     }
 #endif
@@ -347,10 +403,14 @@ void eenn_fc_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT w
                 continue;
             }
 #endif
-            for (int32_t j = 0; j < EENN_FC_GROUP_S8; j++) {
-                out[n + j] = eenn_fc_output_s8(acc[j], n + j, saturate, bounded, output_offset, output_multiplier,
-                                               output_shift, act_min, act_max);
-            }
+            out[n] = eenn_requantize_output_s8(acc[0], output_multiplier[n], output_shift[n], bounded, output_offset,
+                                               act_min, act_max);
+            out[n + 1] = eenn_requantize_output_s8(acc[1], output_multiplier[n + 1], output_shift[n + 1], bounded,
+                                                   output_offset, act_min, act_max);
+            out[n + 2] = eenn_requantize_output_s8(acc[2], output_multiplier[n + 2], output_shift[n + 2], bounded,
+                                                   output_offset, act_min, act_max);
+            out[n + 3] = eenn_requantize_output_s8(acc[3], output_multiplier[n + 3], output_shift[n + 3], bounded,
+                                                   output_offset, act_min, act_max);
         }
         /* The last out_features % 4: a group of 2, then one of 1. */
         for (int32_t n = whole; n < out_features;) {

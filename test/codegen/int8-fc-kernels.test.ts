@@ -1,8 +1,8 @@
 // The int8 fully connected kernel (eenn_fc_s8.c) on every code path: one graph of QGemm layers whose shapes reach
 // each loop of its grouped weight layout (groups of 4 rows, a last group of 2 and of 1, whole steps of 4 input
 // values and the last 1 to 3, MVE's whole chunks of 16 and its predicated last chunk, rows of several inputs at odd
-// offsets, no bias, the exact output stage), built for the host, Armv6-M, Armv7E-M with DSP and Armv8.1-M with
-// MVE. Every output must equal the int8 reference bit for bit.
+// offsets, no bias, the exact output stage), built for the host, Armv6-M, Armv7-M (the portable loops), Armv7E-M
+// with DSP and Armv8.1-M with MVE. Every output must equal the int8 reference bit for bit.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,7 +107,7 @@ describe('int8 fully connected kernel against the int8 reference', () => {
     }
   });
 
-  for (const targetName of ['host', 'cortex-m0plus', 'cortex-m4', 'cortex-m55']) {
+  for (const targetName of ['host', 'cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m55']) {
     it(`${targetName}: every layer bit-exact`, async () => {
       const run = await runInt8Model(graph, inputs, loadTarget(targetName), join(work, targetName));
       expect(run.emitted.files.get('model.c')).toContain('eenn_fc_s8(');

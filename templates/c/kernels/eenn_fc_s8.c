@@ -16,7 +16,8 @@
  *                           the last chunk predicated (VCTP), the weights read by a predicated gather
  *   Armv6-M (Cortex-M0+)    assembly loops, one LDRSB of the input and per row LDRSB, MULS and an ADD into a
  *                           high register: 4 rows ~3.6 instructions per MAC, 2 rows ~4.3, 1 row ~5.5
- *   portable                the same order in plain C (any core, and builds not optimized)
+ *   portable                the same steps in plain C, a group of 4 rows in registers (Cortex-M3: ~2.3
+ *                           instructions per MAC; any core, and builds not optimized)
  * Output stage: eenn_requantize_output_s8.
  */
 #include <stdint.h>
@@ -51,6 +52,66 @@ static void eenn_fc_dot_c_s8(const int8_t *x, const int8_t *w, int32_t group, in
         }
     }
 }
+
+#if !defined(EENN_FC_S8_MVE) && !defined(EENN_FC_S8_DSP) && !defined(EENN_FC_S8_ARMV6M)
+/* Input value t of a step against value t of the words of rows 0 and 1 (named as in eenn_fc_dot_steps_c_s8). */
+#define EENN_FC_S8_VALUE2_C(t)                                  \
+    do {                                                        \
+        const int32_t v_ = x[t];                                \
+        a0 += (uint32_t)(v_ * w[t]);                            \
+        a1 += (uint32_t)(v_ * w[EENN_FC_S8_STEP + (t)]);        \
+    } while (0)
+
+/* The same for the 4 rows of a group of 4. */
+#define EENN_FC_S8_VALUE4_C(t)                                  \
+    do {                                                        \
+        EENN_FC_S8_VALUE2_C(t);                                 \
+        a2 += (uint32_t)(x[t] * w[2 * EENN_FC_S8_STEP + (t)]);  \
+        a3 += (uint32_t)(x[t] * w[3 * EENN_FC_S8_STEP + (t)]);  \
+    } while (0)
+
+/*
+ * acc[j] += x . row j over `steps` whole words of the `group` (4, 2 or 1) rows at w, in plain C: one step (4 input
+ * values against a word of each row) at a time, written out, the accumulators in registers.
+ */
+static void eenn_fc_dot_steps_c_s8(const int8_t *x, const int8_t *w, int32_t group, int32_t steps, int32_t acc[4])
+{
+    uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2], a3 = (uint32_t)acc[3];
+    if (group == 4) {
+        for (int32_t s = steps; s > 0; s--) {
+            EENN_FC_S8_VALUE4_C(0);
+            EENN_FC_S8_VALUE4_C(1);
+            EENN_FC_S8_VALUE4_C(2);
+            EENN_FC_S8_VALUE4_C(3);
+            x += EENN_FC_S8_STEP;
+            w += 4 * EENN_FC_S8_STEP;
+        }
+        acc[2] = (int32_t)a2;
+        acc[3] = (int32_t)a3;
+    } else if (group == 2) {
+        for (int32_t s = steps; s > 0; s--) {
+            EENN_FC_S8_VALUE2_C(0);
+            EENN_FC_S8_VALUE2_C(1);
+            EENN_FC_S8_VALUE2_C(2);
+            EENN_FC_S8_VALUE2_C(3);
+            x += EENN_FC_S8_STEP;
+            w += 2 * EENN_FC_S8_STEP;
+        }
+    } else {
+        /* One plain row: two accumulators over the odd and even values. */
+        a1 = 0;
+        for (int32_t k = 0; k < EENN_FC_S8_STEP * steps; k += 2) {
+            a0 += (uint32_t)(x[k] * w[k]);
+            a1 += (uint32_t)(x[k + 1] * w[k + 1]);
+        }
+        a0 += a1;
+    }
+    acc[0] = (int32_t)a0;
+    if (group >= 2) {
+        acc[1] = (int32_t)a1;
+    }
+}
+#endif
 
 #if defined(EENN_FC_S8_DSP)
 /* One row of a step: the word of weights `w` (destroyed), two SXTB16 and two SMLAD into `acc`, `t` a free
@@ -334,6 +395,10 @@ static void eenn_fc_dot_group_s8(const int8_t *x, const int8_t *w, int32_t group
         }
         from = EENN_FC_S8_STEP * steps;
     }
+#else
+    const int32_t steps = depth / EENN_FC_S8_STEP;
+    eenn_fc_dot_steps_c_s8(x, w, group, steps, acc);
+    from = EENN_FC_S8_STEP * steps;
 #endif
     (void)aligned;
     eenn_fc_dot_c_s8(x, w, group, from, depth, acc);

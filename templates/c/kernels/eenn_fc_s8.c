@@ -18,10 +18,12 @@
  *                           high register: 4 rows ~3.6 instructions per MAC, 2 rows ~4.3, 1 row ~5.5
  *   portable                the same steps in plain C, a group of 4 rows in registers (Cortex-M3: ~2.3
  *                           instructions per MAC; any core, and builds not optimized)
- * Output stage: eenn_requantize_output_s8.
+ * Output stage: eenn_requantize_output_s8 (bounded layers: SSAT where the clamp is the whole int8 range with DSP,
+ * eenn_requantize_armv6m_s8 on Armv6-M).
  */
 #include <stdint.h>
 
+#include "eenn_conv_support_s8.h" /* eenn_requantize_armv6m_s8 */
 #include "eenn_nn_support_s8.h"
 
 /* The dot product path: Helium where present, else the DSP extension, else Armv6-M assembly, else portable C. */
@@ -427,6 +429,11 @@ static inline int8_t eenn_fc_output_s8(int32_t acc, int32_t n, int32_t saturate,
 #else
     (void)saturate;
 #endif
+#if defined(EENN_FC_S8_ARMV6M)
+    if (bounded) {
+        return eenn_requantize_armv6m_s8(acc, output_multiplier[n], output_shift[n], output_offset, act_min, act_max);
+    }
+#endif
     return eenn_requantize_output_s8(acc, output_multiplier[n], output_shift[n], bounded, output_offset, act_min,
                                      act_max);
 }
@@ -465,6 +472,20 @@ void eenn_fc_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT w
                 out[n + 1] = eenn_fc_saturate_s8(acc[1], output_multiplier[n + 1], output_shift[n + 1], output_offset);
                 out[n + 2] = eenn_fc_saturate_s8(acc[2], output_multiplier[n + 2], output_shift[n + 2], output_offset);
                 out[n + 3] = eenn_fc_saturate_s8(acc[3], output_multiplier[n + 3], output_shift[n + 3], output_offset);
+                continue;
+            }
+#endif
+#if defined(EENN_FC_S8_ARMV6M)
+            if (bounded) {
+                /* The bounded output stage in Armv6-M assembly, written out for the 4 features. */
+                out[n] = eenn_requantize_armv6m_s8(acc[0], output_multiplier[n], output_shift[n], output_offset, act_min,
+                                                   act_max);
+                out[n + 1] = eenn_requantize_armv6m_s8(acc[1], output_multiplier[n + 1], output_shift[n + 1],
+                                                       output_offset, act_min, act_max);
+                out[n + 2] = eenn_requantize_armv6m_s8(acc[2], output_multiplier[n + 2], output_shift[n + 2],
+                                                       output_offset, act_min, act_max);
+                out[n + 3] = eenn_requantize_armv6m_s8(acc[3], output_multiplier[n + 3], output_shift[n + 3],
+                                                       output_offset, act_min, act_max);
                 continue;
             }
 #endif

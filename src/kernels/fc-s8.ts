@@ -24,7 +24,7 @@ export function fcRowBytes(inFeatures: number): number {
 /** The sizes of the groups of `outFeatures` rows, in order: groups of 4, then one of 2 and one of 1 for the rest. */
 export function fcGroups(outFeatures: number): number[] {
   const groups: number[] = [];
-  for (let n = 0; n < outFeatures; ) {
+  for (let n = 0; n < outFeatures;) {
     const left = outFeatures - n;
     const group = left >= FC_S8_GROUP ? FC_S8_GROUP : left >= 2 ? 2 : 1;
     groups.push(group);

@@ -94,8 +94,7 @@ describe('the grouped weight layout of eenn_fc_s8 (packFcWeights)', () => {
     const packed = packFcWeights(rows(7, inFeatures), 7, inFeatures);
     expect(packed.length).toBe(7 * 8);
     const word = (m: number, k: number) => [0, 1, 2, 3].map((t) => (k + t < inFeatures ? value(m, k + t) : 0));
-    const group = (first: number, size: number) =>
-      [0, 4].flatMap((k) => Array.from({ length: size }, (_, j) => word(first + j, k)).flat());
+    const group = (first: number, size: number) => [0, 4].flatMap((k) => Array.from({ length: size }, (_, j) => word(first + j, k)).flat());
     expect(Array.from(packed)).toEqual([...group(0, 4), ...group(4, 2), ...group(6, 1)]);
   });
 });

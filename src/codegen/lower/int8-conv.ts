@@ -178,10 +178,7 @@ export function lowerQGemm(ctx: LowerContext): LoweredStep {
         source: S8_SOURCES.fc,
         args: [
           tensorArg('input', x.name),
-          constArg(
-            'weights',
-            int8Array(`${w.name}_packed`, packFcWeights(data, n, k), `"${w.name}" [${n}, ${k}] int8: ${fcWeightsNote(n, k)}`),
-          ),
+          constArg('weights', int8Array(`${w.name}_packed`, packFcWeights(data, n, k), `"${w.name}" [${n}, ${k}] int8: ${fcWeightsNote(n, k)}`)),
           foldedBias(ctx, w, data, n, zeroPointOf(x)),
           tensorArg('output', ctx.result.name),
           intArg('rows', rows),

@@ -57,19 +57,19 @@ static void eenn_fc_dot_c_s8(const int8_t *x, const int8_t *w, int32_t group, in
 
 #if !defined(EENN_FC_S8_MVE) && !defined(EENN_FC_S8_DSP) && !defined(EENN_FC_S8_ARMV6M)
 /* Input value t of a step against value t of the words of rows 0 and 1 (named as in eenn_fc_dot_steps_c_s8). */
-#define EENN_FC_S8_VALUE2_C(t)                                  \
-    do {                                                        \
-        const int32_t v_ = x[t];                                \
-        a0 += (uint32_t)(v_ * w[t]);                            \
-        a1 += (uint32_t)(v_ * w[EENN_FC_S8_STEP + (t)]);        \
+#define EENN_FC_S8_VALUE2_C(t)                           \
+    do {                                                 \
+        const int32_t v_ = x[t];                         \
+        a0 += (uint32_t)(v_ * w[t]);                     \
+        a1 += (uint32_t)(v_ * w[EENN_FC_S8_STEP + (t)]); \
     } while (0)
 
 /* The same for the 4 rows of a group of 4. */
-#define EENN_FC_S8_VALUE4_C(t)                                  \
-    do {                                                        \
-        EENN_FC_S8_VALUE2_C(t);                                 \
-        a2 += (uint32_t)(x[t] * w[2 * EENN_FC_S8_STEP + (t)]);  \
-        a3 += (uint32_t)(x[t] * w[3 * EENN_FC_S8_STEP + (t)]);  \
+#define EENN_FC_S8_VALUE4_C(t)                                 \
+    do {                                                       \
+        EENN_FC_S8_VALUE2_C(t);                                \
+        a2 += (uint32_t)(x[t] * w[2 * EENN_FC_S8_STEP + (t)]); \
+        a3 += (uint32_t)(x[t] * w[3 * EENN_FC_S8_STEP + (t)]); \
     } while (0)
 
 /*
@@ -118,18 +118,18 @@ static void eenn_fc_dot_steps_c_s8(const int8_t *x, const int8_t *w, int32_t gro
 #if defined(EENN_FC_S8_DSP)
 /* One row of a step: the word of weights `w` (destroyed), two SXTB16 and two SMLAD into `acc`, `t` a free
    register (named as in eenn_fc_dot4_dsp). */
-#define EENN_FC_S8_ROW_DSP(acc, w, t)                   \
-    "sxtb16 %[" t "], %[" w "]\n\t"                     \
+#define EENN_FC_S8_ROW_DSP(acc, w, t)                    \
+    "sxtb16 %[" t "], %[" w "]\n\t"                      \
     "smlad %[" acc "], %[x02], %[" t "], %[" acc "]\n\t" \
-    "sxtb16 %[" w "], %[" w "], ror #8\n\t"             \
+    "sxtb16 %[" w "], %[" w "], ror #8\n\t"              \
     "smlad %[" acc "], %[x13], %[" w "], %[" acc "]\n\t"
 
 /* One step of 4 rows: 4 input values (bytes 0 2 and 1 3 sign-extended to int16 pairs), the 4 words of weights by
    one LDM, and each row through the register its predecessor freed. */
-#define EENN_FC_S8_STEP4_DSP                                            \
-    "ldr %[x13], [%[x]], #4\n\t"                                        \
-    "ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                       \
-    "sxtb16 %[x02], %[x13]\n\t"                                         \
+#define EENN_FC_S8_STEP4_DSP                                                \
+    "ldr %[x13], [%[x]], #4\n\t"                                            \
+    "ldm %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                           \
+    "sxtb16 %[x02], %[x13]\n\t"                                             \
     "sxtb16 %[x13], %[x13], ror #8\n\t" EENN_FC_S8_ROW_DSP("a0", "w0", "t") \
         EENN_FC_S8_ROW_DSP("a1", "w1", "w0") EENN_FC_S8_ROW_DSP("a2", "w2", "w1") EENN_FC_S8_ROW_DSP("a3", "w3", "w2")
 
@@ -277,24 +277,24 @@ static void eenn_fc_dot_mve(const int8_t *x, const int8_t *w, int32_t group, int
    row j at b + oj, the input at b + dx. The base starts where it makes dx count down to 0 at the end of the row
    (dx = the bytes the weights advance beyond the input per step, times the steps left), so that one SUBS per step
    moves the input and ends the loop. */
-#define EENN_FC_S8_ROW_ARMV6M(acc, offset) \
+#define EENN_FC_S8_ROW_ARMV6M(acc, offset)  \
     "ldrsb %[p], [%[b], %[" offset "]]\n\t" \
-    "muls %[p], %[v]\n\t"                  \
+    "muls %[p], %[v]\n\t"                   \
     "add %[" acc "], %[p]\n\t"
 
 /* One input value of a step of 4 rows, then b + advance. */
-#define EENN_FC_S8_VALUE4_ARMV6M(advance)                                                       \
+#define EENN_FC_S8_VALUE4_ARMV6M(advance)                                                               \
     "ldrsb %[v], [%[b], %[dx]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "o0") EENN_FC_S8_ROW_ARMV6M("a1", "o1") \
         EENN_FC_S8_ROW_ARMV6M("a2", "o2") EENN_FC_S8_ROW_ARMV6M("a3", "o3") "adds %[b], #" advance "\n\t"
 
 /* One input value of a step of 2 rows, then b + advance. */
-#define EENN_FC_S8_VALUE2_ARMV6M(advance)                                                       \
-    "ldrsb %[v], [%[b], %[dx]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "o0") EENN_FC_S8_ROW_ARMV6M("a1", "o1") \
-        "adds %[b], #" advance "\n\t"
+#define EENN_FC_S8_VALUE2_ARMV6M(advance) \
+    "ldrsb %[v], [%[b], %[dx]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "o0") EENN_FC_S8_ROW_ARMV6M("a1", "o1") "adds %[b], #" advance "\n\t"
 
 /* One step of 4 rows: 4 input values, then dx - 12. */
-#define EENN_FC_S8_STEP4_ARMV6M                                                                          \
-    EENN_FC_S8_VALUE4_ARMV6M("1") EENN_FC_S8_VALUE4_ARMV6M("1") EENN_FC_S8_VALUE4_ARMV6M("1")            \
+#define EENN_FC_S8_STEP4_ARMV6M                                 \
+    EENN_FC_S8_VALUE4_ARMV6M("1")                               \
+    EENN_FC_S8_VALUE4_ARMV6M("1") EENN_FC_S8_VALUE4_ARMV6M("1") \
         EENN_FC_S8_VALUE4_ARMV6M("13") "subs %[dx], #12\n\t"
 
 /* acc[j] += x . row j over `steps` (>= 1) words of 4 rows interleaved word by word at w: two steps (32
@@ -332,9 +332,8 @@ static void eenn_fc_dot2_armv6m(const int8_t *x, const int8_t *w, int32_t steps,
     const int32_t o0 = (int32_t)(w - b);
     __asm__(EENN_ASM_SYNTAX_UNIFIED
             "1:\n\t" EENN_FC_S8_VALUE2_ARMV6M("1") EENN_FC_S8_VALUE2_ARMV6M("1") EENN_FC_S8_VALUE2_ARMV6M("1")
-                EENN_FC_S8_VALUE2_ARMV6M("5")
-            "subs %[dx], #4\n\t"
-            "bne 1b"
+                EENN_FC_S8_VALUE2_ARMV6M("5") "subs %[dx], #4\n\t"
+                                              "bne 1b"
             : [a0] "+h"(a0), [a1] "+h"(a1), [b] "+l"(b), [dx] "+l"(dx), [v] "=&l"(value), [p] "=&l"(product)
             : [o0] "l"(o0), [o1] "l"(o0 + 4)
             : "cc", "memory");
@@ -351,10 +350,10 @@ static void eenn_fc_dot1_armv6m(const int8_t *x, const int8_t *w, int32_t steps,
     __asm__(EENN_ASM_SYNTAX_UNIFIED
             "1:\n\t"
             "ldrsb %[v], [%[x], %[i]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "i") "adds %[i], #1\n\t"
-            "ldrsb %[v], [%[x], %[i]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "i") "adds %[i], #1\n\t"
-            "ldrsb %[v], [%[x], %[i]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "i") "adds %[i], #1\n\t"
-            "ldrsb %[v], [%[x], %[i]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "i") "adds %[i], #1\n\t"
-            "bne 1b"
+                                                                            "ldrsb %[v], [%[x], %[i]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "i") "adds %[i], #1\n\t"
+                                                                                                                                            "ldrsb %[v], [%[x], %[i]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "i") "adds %[i], #1\n\t"
+                                                                                                                                                                                                            "ldrsb %[v], [%[x], %[i]]\n\t" EENN_FC_S8_ROW_ARMV6M("a0", "i") "adds %[i], #1\n\t"
+                                                                                                                                                                                                                                                                            "bne 1b"
             : [a0] "+h"(a0), [i] "+l"(index), [v] "=&l"(value), [p] "=&l"(product)
             : [x] "l"(x - index), [b] "l"(w - index)
             : "cc", "memory");

@@ -111,6 +111,34 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
         }
         return;
     }
+#if EENN_HAS_UNALIGNED
+    if (dw == 1 && kw <= 4 && g->in_w >= 4) {
+        /* A window over the border, rows of at most 4 values: each row of the window one word, its taps inside the
+           input [first, stop) loaded with one word inside the input row (at `at`), shifted into place, the padded
+           taps set to the zero point; rows outside the input all zero point. */
+        const int32_t first = ix0 > 0 ? ix0 : 0;
+        const int32_t stop = ix0 + kw < g->in_w ? ix0 + kw : g->in_w;
+        const int32_t inside = stop - first; /* taps of a row inside the input (none: all padding) */
+        const int32_t at = first < g->in_w - 4 ? first : g->in_w - 4;
+        const int32_t drop = 8 * (first - at);  /* bits of the loaded word before the first tap inside */
+        const int32_t lead = 8 * (first - ix0); /* bits of padding before it in the window's row */
+        const uint32_t pads = 0x01010101u * (uint8_t)g->pad_value;
+        const uint32_t keep = inside <= 0 ? 0u : (inside >= 4 ? 0xFFFFFFFFu : (1u << (8 * inside)) - 1u) << lead;
+        const uint32_t fill = pads & ~keep;
+        for (int32_t c = 0; c < g->channels; c++) {
+            const int8_t *x = g->input + c * plane;
+            for (int32_t ky = 0, iy = iy0; ky < kh; ky++, iy += g->dilation_h) {
+                uint32_t v = pads;
+                if (keep != 0u && (uint32_t)iy < (uint32_t)g->in_h) {
+                    v = (((eenn_read_u32(x + iy * g->in_w + at) >> drop) << lead) & keep) | fill;
+                }
+                eenn_write_u32(col, v);
+                col += kw;
+            }
+        }
+        return;
+    }
+#endif
     /* A window over the border: tap by tap (one loop with a test, which compilers leave as it is). */
     for (int32_t c = 0; c < g->channels; c++) {
         const int8_t *x = g->input + c * plane;

@@ -15,56 +15,61 @@
 #include "eenn_conv_support_s8.h"
 
 #if defined(EENN_CONV_S8_DSP)
-/* One group of 4 values of the 2 x 2 block: columns a, b (expanded), weights at w and w + partner. */
-#define EENN_CONV_S8_GROUP(g)                  \
-    "ldrd %[x0], %[x1], [%[a], #" #g "*8]\n\t" \
-    "ldrd %[y0], %[y1], [%[b], #" #g "*8]\n\t" \
-    "ldr %[wv], [%[w], #" #g "*4]\n\t"         \
-    "sxtb16 %[t], %[wv]\n\t"                   \
-    "smlad %[s00], %[x0], %[t], %[s00]\n\t"    \
-    "smlad %[s10], %[y0], %[t], %[s10]\n\t"    \
-    "sxtb16 %[t], %[wv], ror #8\n\t"           \
-    "smlad %[s00], %[x1], %[t], %[s00]\n\t"    \
-    "smlad %[s10], %[y1], %[t], %[s10]\n\t"    \
-    "ldr %[wv], [%[w], #16+" #g "*4]\n\t"      \
-    "sxtb16 %[t], %[wv]\n\t"                   \
-    "smlad %[s01], %[x0], %[t], %[s01]\n\t"    \
-    "smlad %[s11], %[y0], %[t], %[s11]\n\t"    \
-    "sxtb16 %[t], %[wv], ror #8\n\t"           \
-    "smlad %[s01], %[x1], %[t], %[s01]\n\t"    \
+/*
+ * One group of 4 values of the 2 x 2 block: the expanded values of columns a and b at `at_a`, `at_b`, the weights
+ * of the pair's two rows at `at_w0`, `at_w1` (addressing modes of the loop below).
+ */
+#define EENN_CONV_S8_GROUP(at_a, at_b, at_w0, at_w1) \
+    "ldrd %[x0], %[x1], " at_a "\n\t"                \
+    "ldrd %[y0], %[y1], " at_b "\n\t"                \
+    "ldr %[wv], " at_w0 "\n\t"                       \
+    "sxtb16 %[t], %[wv]\n\t"                         \
+    "smlad %[s00], %[x0], %[t], %[s00]\n\t"          \
+    "smlad %[s10], %[y0], %[t], %[s10]\n\t"          \
+    "sxtb16 %[t], %[wv], ror #8\n\t"                 \
+    "smlad %[s00], %[x1], %[t], %[s00]\n\t"          \
+    "smlad %[s10], %[y1], %[t], %[s10]\n\t"          \
+    "ldr %[wv], " at_w1 "\n\t"                       \
+    "sxtb16 %[t], %[wv]\n\t"                         \
+    "smlad %[s01], %[x0], %[t], %[s01]\n\t"          \
+    "smlad %[s11], %[y0], %[t], %[s11]\n\t"          \
+    "sxtb16 %[t], %[wv], ror #8\n\t"                 \
+    "smlad %[s01], %[x1], %[t], %[s01]\n\t"          \
     "smlad %[s11], %[y1], %[t], %[s11]\n\t"
+
+/* Group g = 1..3 of a chunk, after group 0 moved the pointers past the chunk (32 bytes of each). */
+#define EENN_CONV_S8_GROUP_AFTER(g)                                                                          \
+    EENN_CONV_S8_GROUP("[%[a], #" #g "*8-32]", "[%[b], #" #g "*8-32]", "[%[w], #" #g "*4-32]", \
+                       "[%[w], #16+" #g "*4-32]")
 
 /*
  * s[0..3] (pixel a of channel m, pixel a of m + 1, pixel b of m, pixel b of m + 1) += the expanded columns a and b
- * times the rows of a pair of channels (paired) or twice the plain row of a lone channel.
+ * times the rows of a pair of channels (paired) or twice the plain row of a lone channel (EENN_PAIRED_ROW_S8 `row`
+ * values: `chunks` whole chunks of 16 then `tail` values when paired, or `tail` = row values when not). `end`:
+ * a + 32 * chunks (the caller's, the same for every pair).
  */
-EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, const int8_t *w, int32_t depth,
-                                          int32_t paired, int32_t s[4])
+EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, const int8_t *w, int32_t chunks,
+                                          int32_t tail, int32_t paired, const uint8_t *const *end, int32_t s[4])
 {
     int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
-    if (paired) {
-        const int32_t chunks = EENN_PAIRED_ROW_S8(depth) >> 4; /* whole chunks of 16 values */
+    if (paired && chunks > 0) {
 #if defined(__OPTIMIZE__)
-        if (chunks > 0) {
-            /* Whole chunks of 16 values: 64 multiply-accumulates in 70 instructions (13 registers: the loop
-               needs an optimized build). */
-            const uint8_t *end = a + 32 * chunks;
-            uint32_t x0, x1, y0, y1, wv, t;
-            __asm__(
-                EENN_ASM_SYNTAX_UNIFIED
-                "1:\n\t" EENN_CONV_S8_GROUP(0) EENN_CONV_S8_GROUP(1) EENN_CONV_S8_GROUP(2) EENN_CONV_S8_GROUP(3) "add %[a], %[a], #32\n\t"
-                                                                                                                 "add %[b], %[b], #32\n\t"
-                                                                                                                 "add %[w], %[w], #32\n\t"
-                                                                                                                 "ldr %[t], %[end]\n\t"
-                                                                                                                 "cmp %[a], %[t]\n\t"
-                                                                                                                 "bne 1b"
+        /* Whole chunks of 16 values: 64 multiply-accumulates in 67 instructions, the pointers moved by the
+           post-indexed loads of the first group (13 registers: the loop needs an optimized build). */
+        uint32_t x0, x1, y0, y1, wv, t;
+        __asm__(EENN_ASM_SYNTAX_UNIFIED
+                "1:\n\t" EENN_CONV_S8_GROUP("[%[a]], #32", "[%[b]], #32", "[%[w]], #32", "[%[w], #-16]")
+                    EENN_CONV_S8_GROUP_AFTER(1) EENN_CONV_S8_GROUP_AFTER(2) EENN_CONV_S8_GROUP_AFTER(3)
+                "ldr %[t], %[end]\n\t"
+                "cmp %[a], %[t]\n\t"
+                "bne 1b"
                 : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [a] "+r"(a), [b] "+r"(b),
                   [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wv] "=&r"(wv),
                   [t] "=&r"(t)
-                : [end] "m"(end)
+                : [end] "m"(*end)
                 : "cc", "memory");
-        }
 #else
+        (void)end;
         for (int32_t c = 0; c < chunks; c++, w += 16) {
             for (int32_t g = 0; g < 4; g++, a += 8, b += 8, w += 4) {
                 const uint32_t a02 = eenn_read_u32(a), a13 = eenn_read_u32(a + 4);
@@ -78,8 +83,6 @@ EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, co
         }
 #endif
     }
-    const int32_t row = EENN_PAIRED_ROW_S8(depth);
-    const int32_t tail = paired ? row & (EENN_PAIR_CHUNK_S8 - 1) : row; /* values after the whole chunks */
     if (tail != 0) {
         /* The groups left (eenn_expand_column_s8), a short last one overlapping the one before; the second row
            is `partner` bytes on (the length of the pair's last chunk). */
@@ -96,6 +99,44 @@ EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, co
     s[1] = s01;
     s[2] = s10;
     s[3] = s11;
+}
+
+/* The bias of the lone channels of a layer without one: two zeros, which the pairs' pointer does not move past. */
+static const int32_t eenn_no_bias_dsp[2] = { 0, 0 };
+
+/*
+ * eenn_multiply_columns_s8 for two output channels (a lone last channel computed twice) of two pixels (a lone
+ * pixel likewise), with the caller's flags as constants: the pairs of channels walk their weights, bias and
+ * requantization by pointer, then a lone last channel. `tail`: the values of a paired row after its whole chunks
+ * (0: the loop without the code of the tail).
+ */
+EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels, const int8_t *EENN_RESTRICT w,
+                                                int32_t depth, int32_t channels, const int32_t *EENN_RESTRICT bias,
+                                                const int32_t *EENN_RESTRICT multiplier,
+                                                const int32_t *EENN_RESTRICT shift, const eenn_output_stage_s8 *o,
+                                                int32_t bounded, int32_t full_range, int32_t tail,
+                                                int8_t *EENN_RESTRICT out, int32_t out_stride)
+{
+    const uint8_t *col_a = (const uint8_t *)scratch;
+    const uint8_t *col_b = pixels > 1 ? col_a + eenn_column_stride_s8(depth) : col_a;
+    const int32_t row = EENN_PAIRED_ROW_S8(depth);
+    const int32_t chunks = row >> 4;
+    const uint8_t *const end = col_a + 32 * chunks; /* past the whole chunks */
+    const int32_t bias_step = bias != NULL ? 2 : 0;
+    const int32_t *b = bias != NULL ? bias : eenn_no_bias_dsp;
+    int8_t *const last = out + (channels & ~1) * out_stride;
+    for (; out != last; out += 2 * out_stride, w += 2 * row, multiplier += 2, shift += 2, b += bias_step) {
+        int32_t s[4] = { b[0], b[1], b[0], b[1] };
+        eenn_dot_2x2_dsp(col_a, col_b, w, chunks, tail, 1, &end, s);
+        eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[0], shift[0], bounded, full_range, o);
+        eenn_conv_store_s8(out + out_stride, pixels, s[1], s[3], multiplier[1], shift[1], bounded, full_range, o);
+    }
+    if ((channels & 1) != 0) {
+        /* A lone last channel: its plain row. */
+        int32_t s[4] = { b[0], b[0], b[0], b[0] };
+        eenn_dot_2x2_dsp(col_a, col_b, w, 0, row, 0, &end, s);
+        eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[0], shift[0], bounded, full_range, o);
+    }
 }
 #endif
 
@@ -127,7 +168,7 @@ EENN_CONV_S8_INLINE void eenn_dot_2x2_mve(const int8_t *a, const int8_t *b, cons
 }
 #endif
 
-#if defined(EENN_CONV_S8_DSP) || defined(EENN_CONV_S8_MVE)
+#if defined(EENN_CONV_S8_MVE)
 /*
  * eenn_multiply_columns_s8 for two output channels (a lone last channel computed twice) of two pixels (a lone
  * pixel likewise), with the caller's flags as constants.
@@ -147,11 +188,7 @@ EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels,
         s[1] = bias != NULL && paired ? bias[m + 1] : s[0];
         s[2] = s[0];
         s[3] = s[1];
-#if defined(EENN_CONV_S8_DSP)
-        eenn_dot_2x2_dsp((const uint8_t *)scratch, (const uint8_t *)col_b, w, depth, paired, s);
-#else
         eenn_dot_2x2_mve(scratch, col_b, w, depth, paired, s);
-#endif
         eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[m], shift[m], bounded, full_range, o);
         if (paired) {
             eenn_conv_store_s8(out + out_stride, pixels, s[1], s[3], multiplier[m + 1], shift[m + 1], bounded,
@@ -176,7 +213,36 @@ void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_g
     const int32_t *EENN_RESTRICT shift = g->shift;
     const int32_t depth = g->depth, channels = g->channels, out_stride = g->out_stride;
     const eenn_output_stage_s8 *o = g->o;
-#if defined(EENN_CONV_S8_DSP) || defined(EENN_CONV_S8_MVE)
+#if defined(EENN_CONV_S8_DSP)
+    /* The values of a paired row after its whole chunks: none (depth a multiple of 16) takes a loop without them. */
+    const int32_t tail = EENN_PAIRED_ROW_S8(depth) & (EENN_PAIR_CHUNK_S8 - 1);
+#if EENN_CONV_S8_SATURATE
+    if (pixels == 2 && o->bounded && o->full_range) {
+        if (tail == 0) {
+            eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 1, 0, out,
+                                   out_stride);
+        } else {
+            eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 1, tail, out,
+                                   out_stride);
+        }
+        return;
+    }
+#endif
+#if EENN_CONV_S8_CLAMP
+    if (pixels == 2 && o->bounded) {
+        if (tail == 0) {
+            eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 0, 0, out,
+                                   out_stride);
+        } else {
+            eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 0, tail, out,
+                                   out_stride);
+        }
+        return;
+    }
+#endif
+    eenn_multiply_pairs_s8(scratch, pixels, weights, depth, channels, bias, multiplier, shift, o, o->bounded, 0, tail,
+                           out, out_stride);
+#elif defined(EENN_CONV_S8_MVE)
 #if EENN_CONV_S8_SATURATE
     if (pixels == 2 && o->bounded && o->full_range) {
         eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 1, out, out_stride);

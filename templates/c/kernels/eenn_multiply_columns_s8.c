@@ -48,11 +48,12 @@
  * values: `chunks` whole chunks of 16 then `tail` values when paired, or `tail` = row values when not). `end`:
  * a + 32 * chunks (the caller's, the same for every pair).
  */
-EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, const int8_t *w, int32_t chunks,
+EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, const int8_t **pw, int32_t chunks,
                                           int32_t tail, int32_t paired, const uint8_t *const *end, int32_t s[4])
 {
+    const int8_t *w = *pw;
     int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
-    if (paired && chunks > 0) {
+    if (paired && (tail == 0 || chunks > 0)) { /* a paired row without a tail has a whole chunk at least */
 #if defined(__OPTIMIZE__)
         /* Whole chunks of 16 values: 64 multiply-accumulates in 67 instructions, the pointers moved by the
            post-indexed loads of the first group (13 registers: the loop needs an optimized build). */
@@ -95,10 +96,40 @@ EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, co
             eenn_groups_2x2_dsp(&a, &b, &w, partner, 1, &s00, &s01, &s10, &s11);
         }
     }
+    *pw = w;
     s[0] = s00;
     s[1] = s01;
     s[2] = s10;
     s[3] = s11;
+}
+
+/*
+ * The outputs of one channel for one or two pixels through the bounded requantization (the layer passed
+ * eenn_requantize_bounded_ok_s8), the same bits as eenn_requantize_bounded_s8 plus the zero point with fewer
+ * instructions: with v = SMMULR(2 acc, multiplier), u = v + (v < 0 ? -1 : 0) and e = -shift >= 1,
+ * (u + 2^(e-1)) >> e = ((u >> (e-1)) + 1) >> 1, so that the output is ((u >> ~shift) + 2 zp + 1) >> 1 (~shift =
+ * e - 1; adding 2 zp before the halving adds zp after it), the last shift folded into the SSAT of a full int8
+ * range (`odd_zp`: 2 zp + 1).
+ */
+EENN_CONV_S8_INLINE void eenn_store_bounded_dsp(int8_t *out, int32_t pixels, int32_t acc0, int32_t acc1,
+                                                int32_t multiplier, int32_t shift, int32_t odd_zp, int32_t full_range,
+                                                const eenn_output_stage_s8 *o)
+{
+    const int32_t v0 = eenn_high_mult_round_s32(acc0 * 2, multiplier);
+    const int32_t v1 = eenn_high_mult_round_s32(acc1 * 2, multiplier);
+    const int32_t t0 = ((v0 + (v0 >> 31)) >> ~shift) + odd_zp;
+    const int32_t t1 = ((v1 + (v1 >> 31)) >> ~shift) + odd_zp;
+    if (full_range) {
+        out[0] = (int8_t)__ssat(t0 >> 1, 8);
+        if (pixels > 1) {
+            out[1] = (int8_t)__ssat(t1 >> 1, 8);
+        }
+    } else {
+        out[0] = (int8_t)eenn_clamp_s32(t0 >> 1, o->act_min, o->act_max);
+        if (pixels > 1) {
+            out[1] = (int8_t)eenn_clamp_s32(t1 >> 1, o->act_min, o->act_max);
+        }
+    }
 }
 
 /* The bias of the lone channels of a layer without one: two zeros, which the pairs' pointer does not move past. */
@@ -110,7 +141,7 @@ static const int32_t eenn_no_bias_dsp[2] = { 0, 0 };
  * requantization by pointer, then a lone last channel. `tail`: the values of a paired row after its whole chunks
  * (0: the loop without the code of the tail).
  */
-EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels, const int8_t *EENN_RESTRICT w,
+EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels, const int8_t *w,      
                                                 int32_t depth, int32_t channels, const int32_t *EENN_RESTRICT bias,
                                                 const int32_t *EENN_RESTRICT multiplier,
                                                 const int32_t *EENN_RESTRICT shift, const eenn_output_stage_s8 *o,
@@ -125,16 +156,27 @@ EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels,
     const int32_t bias_step = bias != NULL ? 2 : 0;
     const int32_t *b = bias != NULL ? bias : eenn_no_bias_dsp;
     int8_t *const last = out + (channels & ~1) * out_stride;
-    for (; out != last; out += 2 * out_stride, w += 2 * row, multiplier += 2, shift += 2, b += bias_step) {
+    const int32_t odd_zp = 2 * o->output_offset + 1;
+    for (; out != last; out += 2 * out_stride, multiplier += 2, shift += 2, b += bias_step) {
         int32_t s[4] = { b[0], b[1], b[0], b[1] };
-        eenn_dot_2x2_dsp(col_a, col_b, w, chunks, tail, 1, &end, s);
-        eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[0], shift[0], bounded, full_range, o);
-        eenn_conv_store_s8(out + out_stride, pixels, s[1], s[3], multiplier[1], shift[1], bounded, full_range, o);
+        const int8_t *pair = w;
+        eenn_dot_2x2_dsp(col_a, col_b, &w, chunks, tail, 1, &end, s);
+        if (tail != 0) {
+            w = pair + 2 * row; /* without a tail the loop has moved w there */
+        }
+        if (bounded) {
+            eenn_store_bounded_dsp(out, pixels, s[0], s[2], multiplier[0], shift[0], odd_zp, full_range, o);
+            eenn_store_bounded_dsp(out + out_stride, pixels, s[1], s[3], multiplier[1], shift[1], odd_zp, full_range,
+                                   o);
+        } else {
+            eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[0], shift[0], 0, 0, o);
+            eenn_conv_store_s8(out + out_stride, pixels, s[1], s[3], multiplier[1], shift[1], 0, 0, o);
+        }
     }
     if ((channels & 1) != 0) {
         /* A lone last channel: its plain row. */
         int32_t s[4] = { b[0], b[0], b[0], b[0] };
-        eenn_dot_2x2_dsp(col_a, col_b, w, 0, row, 0, &end, s);
+        eenn_dot_2x2_dsp(col_a, col_b, &w, 0, row, 0, &end, s);
         eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[0], shift[0], bounded, full_range, o);
     }
 }

@@ -132,38 +132,210 @@ EENN_CONV_S8_INLINE void eenn_store_bounded_dsp(int8_t *out, int32_t pixels, int
     }
 }
 
+#if defined(__OPTIMIZE__)
+/* Where eenn_pairs_2x2_dsp keeps what its loop reads once a pair of channels (memory operands of the asm). */
+typedef struct
+{
+    const uint8_t *col_a, *col_b, *end; /* the columns, and col_a past their whole chunks */
+    const int32_t *bias;
+    const int32_t *requantization[2]; /* the multipliers and shifts of the next pair */
+    int8_t *out;                      /* the outputs of the next pair's first channel */
+    int8_t *last;                     /* past the last pair's */
+    int32_t out_stride;               /* elements from one output channel to the next */
+    int32_t odd_zp;                   /* 2 * zero point + 1 (eenn_store_bounded_dsp) */
+    uint32_t clamp[2];                /* act_min and act_max, in each of 4 bytes */
+    int32_t tail; /* values of a paired row after its whole chunks: bytes to the second row's (col_a ends at col_b) */
+} eenn_pairs_state_dsp;
+
+/* The requantization of one accumulator s by the multiplier m and ~shift n (eenn_store_bounded_dsp), to int8. */
+#define EENN_CONV_S8_REQUANTIZE(s, m, n)     \
+    "lsl %[" s "], %[" s "], #1\n\t"         \
+    "smmulr %[" s "], %[" s "], %[" m "]\n\t" \
+    "add %[" s "], %[" s "], %[" s "], asr #31\n\t" \
+    "asr %[" s "], %[" s "], %[" n "]\n\t"   \
+    "add %[" s "], %[" s "], %[wv]\n\t"      \
+    "ssat %[" s "], #8, %[" s "], asr #1\n\t"
+
+/*
+ * Every pair of channels of two pixels with a bias, a paired row of one whole chunk of 16 values or more and the
+ * bounded output stage, in one loop: the bias, the chunks (EENN_CONV_S8_GROUP, 67 instructions per 64
+ * multiply-accumulates), with `has_tail` the groups of 4 values after them (21 instructions per 16), then the four
+ * outputs requantized as eenn_store_bounded_dsp computes them and clamped (`full_range`: SSAT alone; else the four
+ * bytes packed in a word and clamped together by SSUB8 and SEL). Per pair of channels 52 instructions besides the
+ * products (60 with a narrower clamp). *pw: moved past the pairs' weights.
+ */
+EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8_t **pw, int32_t has_tail,
+                                            int32_t full_range)
+{
+    const int8_t *w = *pw;
+    const uint8_t *a, *b;
+    int32_t s00, s01, s10, s11;
+    uint32_t x0, x1, y0, y1, wv, t;
+#define EENN_CONV_S8_PAIRS_HEAD                                                                                 \
+    EENN_ASM_SYNTAX_UNIFIED                                                                                     \
+    "1:\n\t"                                                                                                    \
+    "ldr %[t], %[bias]\n\t"                                                                                     \
+    "ldrd %[s00], %[s01], [%[t]], #8\n\t"                                                                       \
+    "str %[t], %[bias]\n\t"                                                                                     \
+    "mov %[s10], %[s00]\n\t"                                                                                    \
+    "mov %[s11], %[s01]\n\t"                                                                                    \
+    "ldr %[a], %[col_a]\n\t"                                                                                    \
+    "ldr %[b], %[col_b]\n\t"                                                                                    \
+    "2:\n\t" EENN_CONV_S8_GROUP("[%[a]], #32", "[%[b]], #32", "[%[w]], #32", "[%[w], #-16]")                   \
+        EENN_CONV_S8_GROUP_AFTER(1) EENN_CONV_S8_GROUP_AFTER(2) EENN_CONV_S8_GROUP_AFTER(3)                     \
+    "ldr %[t], %[end]\n\t"                                                                                      \
+    "cmp %[a], %[t]\n\t"                                                                                        \
+    "bne 2b\n\t"
+#define EENN_CONV_S8_PAIRS_GROUPS                                                                               \
+    "3:\n\t"                                                                                                    \
+    "ldrd %[x0], %[x1], [%[a]], #8\n\t"                                                                         \
+    "ldrd %[y0], %[y1], [%[b]], #8\n\t"                                                                         \
+    "ldr %[wv], [%[w]]\n\t"                                                                                     \
+    "sxtb16 %[t], %[wv]\n\t"                                                                                    \
+    "smlad %[s00], %[x0], %[t], %[s00]\n\t"                                                                     \
+    "smlad %[s10], %[y0], %[t], %[s10]\n\t"                                                                     \
+    "sxtb16 %[t], %[wv], ror #8\n\t"                                                                            \
+    "smlad %[s00], %[x1], %[t], %[s00]\n\t"                                                                     \
+    "smlad %[s10], %[y1], %[t], %[s10]\n\t"                                                                     \
+    "ldr %[t], %[tail]\n\t"                                                                                     \
+    "ldr %[wv], [%[w], %[t]]\n\t"                                                                               \
+    "sxtb16 %[t], %[wv]\n\t"                                                                                    \
+    "smlad %[s01], %[x0], %[t], %[s01]\n\t"                                                                     \
+    "smlad %[s11], %[y0], %[t], %[s11]\n\t"                                                                     \
+    "sxtb16 %[t], %[wv], ror #8\n\t"                                                                            \
+    "smlad %[s01], %[x1], %[t], %[s01]\n\t"                                                                     \
+    "smlad %[s11], %[y1], %[t], %[s11]\n\t"                                                                     \
+    "add %[w], %[w], #4\n\t"                                                                                    \
+    "ldr %[t], %[col_b]\n\t"                                                                                    \
+    "cmp %[a], %[t]\n\t"                                                                                        \
+    "bne 3b\n\t"                                                                                                \
+    "ldr %[t], %[tail]\n\t"                                                                                     \
+    "add %[w], %[w], %[t]\n\t"
+#define EENN_CONV_S8_PAIRS_STAGE                                                                                \
+    "ldrd %[a], %[b], %[requantization]\n\t"                                                                    \
+    "ldrd %[x0], %[x1], [%[a]], #8\n\t"                                                                         \
+    "ldrd %[y0], %[y1], [%[b]], #8\n\t"                                                                         \
+    "strd %[a], %[b], %[requantization]\n\t"                                                                                    \
+    "mvn %[y0], %[y0]\n\t"                                                                                      \
+    "mvn %[y1], %[y1]\n\t"                                                                                      \
+    "ldr %[wv], %[odd_zp]\n\t" EENN_CONV_S8_REQUANTIZE("s00", "x0", "y0") EENN_CONV_S8_REQUANTIZE("s10", "x0", "y0") \
+        EENN_CONV_S8_REQUANTIZE("s01", "x1", "y1") EENN_CONV_S8_REQUANTIZE("s11", "x1", "y1")                 \
+    "ldr %[t], %[out]\n\t"                                                                                      \
+    "ldr %[a], %[stride]\n\t"
+#define EENN_CONV_S8_PAIRS_NEXT         \
+    "add %[t], %[t], %[a], lsl #1\n\t"  \
+    "str %[t], %[out]\n\t"              \
+    "ldr %[a], %[last]\n\t"             \
+    "cmp %[t], %[a]\n\t"                \
+    "bne 1b"
+#define EENN_CONV_S8_PAIRS_OPERANDS                                                                             \
+    : [s00] "=&r"(s00), [s01] "=&r"(s01), [s10] "=&r"(s10), [s11] "=&r"(s11), [a] "=&r"(a), [b] "=&r"(b),       \
+      [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wv] "=&r"(wv), [t] "=&r"(t), \
+      [bias] "+m"(st->bias), [requantization] "+m"(st->requantization), [out] "+m"(st->out)                     \
+    : [col_a] "m"(st->col_a), [col_b] "m"(st->col_b), [end] "m"(st->end), [stride] "m"(st->out_stride),          \
+      [odd_zp] "m"(st->odd_zp), [last] "m"(st->last), [clamp] "m"(st->clamp), [tail] "m"(st->tail)              \
+    : "cc", "memory"
+/* The stores of the four outputs: one byte each (the whole int8 range), or clamped together. */
+#define EENN_CONV_S8_PAIRS_SATURATE         \
+    "strb %[s00], [%[t]]\n\t"              \
+    "strb %[s10], [%[t], #1]\n\t"          \
+    "add %[b], %[t], %[a]\n\t"             \
+    "strb %[s01], [%[b]]\n\t"              \
+    "strb %[s11], [%[b], #1]\n\t"
+#define EENN_CONV_S8_PAIRS_CLAMP                  \
+    "and %[s00], %[s00], #255\n\t"               \
+    "orr %[s00], %[s00], %[s10], lsl #8\n\t"     \
+    "and %[s01], %[s01], #255\n\t"               \
+    "orr %[s01], %[s01], %[s11], lsl #8\n\t"     \
+    "pkhbt %[s00], %[s00], %[s01], lsl #16\n\t"  \
+    "ldrd %[y0], %[y1], %[clamp]\n\t"            \
+    "ssub8 %[x0], %[s00], %[y0]\n\t"             \
+    "sel %[s00], %[s00], %[y0]\n\t"              \
+    "ssub8 %[x0], %[y1], %[s00]\n\t"             \
+    "sel %[s00], %[s00], %[y1]\n\t"              \
+    "strh %[s00], [%[t]]\n\t"                    \
+    "lsr %[s00], %[s00], #16\n\t"                \
+    "strh %[s00], [%[t], %[a]]\n\t"
+    if (full_range && !has_tail) {
+        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_SATURATE
+                             EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
+    } else if (full_range) {
+        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_STAGE
+                             EENN_CONV_S8_PAIRS_SATURATE EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
+    } else if (!has_tail) {
+        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_CLAMP
+                             EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
+    } else {
+        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_STAGE
+                             EENN_CONV_S8_PAIRS_CLAMP EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
+    }
+#undef EENN_CONV_S8_PAIRS_SATURATE
+#undef EENN_CONV_S8_PAIRS_CLAMP
+#undef EENN_CONV_S8_PAIRS_GROUPS
+#undef EENN_CONV_S8_PAIRS_STAGE
+#undef EENN_CONV_S8_PAIRS_HEAD
+#undef EENN_CONV_S8_PAIRS_NEXT
+#undef EENN_CONV_S8_PAIRS_OPERANDS
+    *pw = w;
+}
+#endif
+
 /* The bias of the lone channels of a layer without one: two zeros, which the pairs' pointer does not move past. */
 static const int32_t eenn_no_bias_dsp[2] = { 0, 0 };
 
 /*
  * eenn_multiply_columns_s8 for two output channels (a lone last channel computed twice) of two pixels (a lone
  * pixel likewise), with the caller's flags as constants: the pairs of channels walk their weights, bias and
- * requantization by pointer, then a lone last channel. `tail`: the values of a paired row after its whole chunks
- * (0: the loop without the code of the tail).
+ * requantization by pointer, then a lone last channel. `fast` (pixels == 2, bounded): the pairs of a layer with a
+ * bias and rows of whole chunks then whole groups of 4 values (eenn_expand_column_s8) go to eenn_pairs_2x2_dsp.
  */
-EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels, const int8_t *w,      
-                                                int32_t depth, int32_t channels, const int32_t *EENN_RESTRICT bias,
+EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels, const int8_t *w, int32_t depth,
+                                                int32_t channels, const int32_t *EENN_RESTRICT bias,
                                                 const int32_t *EENN_RESTRICT multiplier,
                                                 const int32_t *EENN_RESTRICT shift, const eenn_output_stage_s8 *o,
-                                                int32_t bounded, int32_t full_range, int32_t tail,
+                                                int32_t bounded, int32_t full_range, int32_t fast,
                                                 int8_t *EENN_RESTRICT out, int32_t out_stride)
 {
     const uint8_t *col_a = (const uint8_t *)scratch;
     const uint8_t *col_b = pixels > 1 ? col_a + eenn_column_stride_s8(depth) : col_a;
     const int32_t row = EENN_PAIRED_ROW_S8(depth);
     const int32_t chunks = row >> 4;
-    const uint8_t *const end = col_a + 32 * chunks; /* past the whole chunks */
+    const int32_t tail = row & (EENN_PAIR_CHUNK_S8 - 1); /* values of a paired row after its whole chunks */
+    const uint8_t *const end = col_a + 32 * chunks;      /* past the whole chunks */
     const int32_t bias_step = bias != NULL ? 2 : 0;
     const int32_t *b = bias != NULL ? bias : eenn_no_bias_dsp;
     int8_t *const last = out + (channels & ~1) * out_stride;
     const int32_t odd_zp = 2 * o->output_offset + 1;
+#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED
+    if (fast && chunks > 0 && (tail & 3) == 0 && bias != NULL && out != last) {
+        /* The usual case: the whole loop in one asm block. */
+        eenn_pairs_state_dsp st = {
+            col_a,         col_b,
+            end,           bias,
+            { multiplier, shift },
+            out,           last,
+            out_stride,    odd_zp,
+            { 0x01010101u * (uint8_t)o->act_min, 0x01010101u * (uint8_t)o->act_max },
+            tail,
+        };
+        if (tail == 0) {
+            eenn_pairs_2x2_dsp(&st, &w, 0, full_range);
+        } else {
+            eenn_pairs_2x2_dsp(&st, &w, 1, full_range);
+        }
+        b = st.bias;
+        multiplier = st.requantization[0];
+        shift = st.requantization[1];
+        out = last;
+    }
+#else
+    (void)fast;
+#endif
     for (; out != last; out += 2 * out_stride, multiplier += 2, shift += 2, b += bias_step) {
         int32_t s[4] = { b[0], b[1], b[0], b[1] };
         const int8_t *pair = w;
         eenn_dot_2x2_dsp(col_a, col_b, &w, chunks, tail, 1, &end, s);
-        if (tail != 0) {
-            w = pair + 2 * row; /* without a tail the loop has moved w there */
-        }
+        w = pair + 2 * row;
         if (bounded) {
             eenn_store_bounded_dsp(out, pixels, s[0], s[2], multiplier[0], shift[0], odd_zp, full_range, o);
             eenn_store_bounded_dsp(out + out_stride, pixels, s[1], s[3], multiplier[1], shift[1], odd_zp, full_range,
@@ -256,33 +428,21 @@ void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_g
     const int32_t depth = g->depth, channels = g->channels, out_stride = g->out_stride;
     const eenn_output_stage_s8 *o = g->o;
 #if defined(EENN_CONV_S8_DSP)
-    /* The values of a paired row after its whole chunks: none (depth a multiple of 16) takes a loop without them. */
-    const int32_t tail = EENN_PAIRED_ROW_S8(depth) & (EENN_PAIR_CHUNK_S8 - 1);
 #if EENN_CONV_S8_SATURATE
     if (pixels == 2 && o->bounded && o->full_range) {
-        if (tail == 0) {
-            eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 1, 0, out,
-                                   out_stride);
-        } else {
-            eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 1, tail, out,
-                                   out_stride);
-        }
+        eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 1, 1, out,
+                               out_stride);
         return;
     }
 #endif
 #if EENN_CONV_S8_CLAMP
     if (pixels == 2 && o->bounded) {
-        if (tail == 0) {
-            eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 0, 0, out,
-                                   out_stride);
-        } else {
-            eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 0, tail, out,
-                                   out_stride);
-        }
+        eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 0, 1, out,
+                               out_stride);
         return;
     }
 #endif
-    eenn_multiply_pairs_s8(scratch, pixels, weights, depth, channels, bias, multiplier, shift, o, o->bounded, 0, tail,
+    eenn_multiply_pairs_s8(scratch, pixels, weights, depth, channels, bias, multiplier, shift, o, o->bounded, 0, 0,
                            out, out_stride);
 #elif defined(EENN_CONV_S8_MVE)
 #if EENN_CONV_S8_SATURATE

@@ -4,7 +4,9 @@
  *
  * Each output pixel's values (its im2col column: the window in the order of a weight row, padded taps holding
  * the input zero point) are gathered into the scratch, two pixels at a time on DSP and MVE, and multiplied with
- * every weight row of the group by eenn_multiply_columns_s8. Layers of fewer than 16 values per output (first
+ * every weight row of the group by eenn_multiply_columns_s8 (on Cortex-M4: ~1.3 instructions per multiply-accumulate
+ * for a 3x3 layer of 16 channels, the gathering ~0.1 of it; windows inside the input copied a word per row, those
+ * over the border of rows of up to 4 values a word per row too). Layers of fewer than 16 values per output (first
  * layers) on DSP gather tiles of EENN_CONV_S8_TILE pixels and requantize each pair of channels over the tile.
  * Without a scratch (NULL) the input is read in place, a run of output pixels of one channel at a time (the
  * memory planner's choice when the scratch would set the arena's peak, `--arena min`). Output stage:

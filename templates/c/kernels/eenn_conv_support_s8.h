@@ -115,20 +115,20 @@ EENN_CONV_S8_INLINE void eenn_expand_column_s8(uint8_t *col, int32_t depth)
         uint8_t *to = col + 2 * k;
         uint32_t lo, hi, a, b, c, d;
         __asm__ volatile(EENN_ASM_SYNTAX_UNIFIED
-                "1:\n\t"
-                "ldrd %[lo], %[hi], [%[from], #-8]!\n\t"
-                "sxtb16 %[a], %[hi]\n\t"
-                "sxtb16 %[b], %[hi], ror #8\n\t"
-                "sxtb16 %[c], %[lo]\n\t"
-                "sxtb16 %[d], %[lo], ror #8\n\t"
-                "strd %[a], %[b], [%[to], #-8]\n\t"
-                "strd %[c], %[d], [%[to], #-16]!\n\t"
-                "cmp %[from], %[col]\n\t"
-                "bne 1b"
-                : [from] "+r"(from), [to] "+r"(to), [lo] "=&r"(lo), [hi] "=&r"(hi), [a] "=&r"(a), [b] "=&r"(b),
-                  [c] "=&r"(c), [d] "=&r"(d)
-                : [col] "r"(col)
-                : "cc", "memory");
+                         "1:\n\t"
+                         "ldrd %[lo], %[hi], [%[from], #-8]!\n\t"
+                         "sxtb16 %[a], %[hi]\n\t"
+                         "sxtb16 %[b], %[hi], ror #8\n\t"
+                         "sxtb16 %[c], %[lo]\n\t"
+                         "sxtb16 %[d], %[lo], ror #8\n\t"
+                         "strd %[a], %[b], [%[to], #-8]\n\t"
+                         "strd %[c], %[d], [%[to], #-16]!\n\t"
+                         "cmp %[from], %[col]\n\t"
+                         "bne 1b"
+                         : [from] "+r"(from), [to] "+r"(to), [lo] "=&r"(lo), [hi] "=&r"(hi), [a] "=&r"(a), [b] "=&r"(b),
+                           [c] "=&r"(c), [d] "=&r"(d)
+                         : [col] "r"(col)
+                         : "cc", "memory");
     }
 }
 

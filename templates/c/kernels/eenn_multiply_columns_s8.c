@@ -6,7 +6,11 @@
  *   DSP       the columns expanded to int16 pairs by SXTB16 (each group of 4 values x0 x1 x2 x3 stored as
  *             x0 x2 x1 x3), weights expanded the same way on the fly: two output channels of two pixels per
  *             step, 2 LDRD, 2 LDR, 4 SXTB16 and 8 SMLAD per 16 multiply-accumulates (the scheme of CMSIS-NN's
- *             arm_nn_mat_mult_kernel_s8_s16).
+ *             arm_nn_mat_mult_kernel_s8_s16), 67 instructions per chunk of 64 (1.05 a multiply-accumulate).
+ *             Two pixels of a layer with a bias, depth a multiple of 4 (16 or more) and the bounded output
+ *             stage take one asm loop over the pairs of channels (eenn_pairs_2x2_dsp: ~52 instructions a pair
+ *             besides the products, 60 with a clamp narrower than int8); other layers, a lone pixel or channel
+ *             the same products in C around the chunk loop.
  *   MVE       two int8 columns, two output channels of two pixels, one VMLADAVA per 16 values.
  *   portable  one int8 column, four output channels (eenn_dot_paired_1x4_s8: an assembly loop on Armv6-M).
  * Shared by eenn_conv2d_s8.c and eenn_conv2d_1x1_s8.c, in a file of its own so that a model using both links one
@@ -38,9 +42,22 @@
     "smlad %[s11], %[y1], %[t], %[s11]\n\t"
 
 /* Group g = 1..3 of a chunk, after group 0 moved the pointers past the chunk (32 bytes of each). */
-#define EENN_CONV_S8_GROUP_AFTER(g)                                                                          \
+#define EENN_CONV_S8_GROUP_AFTER(g)                                                            \
     EENN_CONV_S8_GROUP("[%[a], #" #g "*8-32]", "[%[b], #" #g "*8-32]", "[%[w], #" #g "*4-32]", \
                        "[%[w], #16+" #g "*4-32]")
+
+/* A chunk of 16 values of the 2 x 2 block, the pointers moved past it. */
+#define EENN_CONV_S8_CHUNK                                                          \
+    EENN_CONV_S8_GROUP("[%[a]], #32", "[%[b]], #32", "[%[w]], #32", "[%[w], #-16]") \
+    EENN_CONV_S8_GROUP_AFTER(1)                                                     \
+    EENN_CONV_S8_GROUP_AFTER(2)                                                     \
+    EENN_CONV_S8_GROUP_AFTER(3)
+
+/* Back to `label` until column a reaches %[end]. */
+#define EENN_CONV_S8_CHUNK_NEXT(label) \
+    "ldr %[t], %[end]\n\t"             \
+    "cmp %[a], %[t]\n\t"               \
+    "bne " label "\n\t"
 
 /*
  * s[0..3] (pixel a of channel m, pixel a of m + 1, pixel b of m, pixel b of m + 1) += the expanded columns a and b
@@ -58,12 +75,7 @@ EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, co
         /* Whole chunks of 16 values: 64 multiply-accumulates in 67 instructions, the pointers moved by the
            post-indexed loads of the first group (13 registers: the loop needs an optimized build). */
         uint32_t x0, x1, y0, y1, wv, t;
-        __asm__(EENN_ASM_SYNTAX_UNIFIED
-                "1:\n\t" EENN_CONV_S8_GROUP("[%[a]], #32", "[%[b]], #32", "[%[w]], #32", "[%[w], #-16]")
-                    EENN_CONV_S8_GROUP_AFTER(1) EENN_CONV_S8_GROUP_AFTER(2) EENN_CONV_S8_GROUP_AFTER(3)
-                "ldr %[t], %[end]\n\t"
-                "cmp %[a], %[t]\n\t"
-                "bne 1b"
+        __asm__(EENN_ASM_SYNTAX_UNIFIED "1:\n\t" EENN_CONV_S8_CHUNK EENN_CONV_S8_CHUNK_NEXT("1b")
                 : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [a] "+r"(a), [b] "+r"(b),
                   [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wv] "=&r"(wv),
                   [t] "=&r"(t)
@@ -144,16 +156,16 @@ typedef struct
     int32_t out_stride;               /* elements from one output channel to the next */
     int32_t odd_zp;                   /* 2 * zero point + 1 (eenn_store_bounded_dsp) */
     uint32_t clamp[2];                /* act_min and act_max, in each of 4 bytes */
-    int32_t tail; /* values of a paired row after its whole chunks: bytes to the second row's (col_a ends at col_b) */
+    int32_t tail;                     /* values of a row after its whole chunks (col_a then ends at col_b) */
 } eenn_pairs_state_dsp;
 
 /* The requantization of one accumulator s by the multiplier m and ~shift n (eenn_store_bounded_dsp), to int8. */
-#define EENN_CONV_S8_REQUANTIZE(s, m, n)     \
-    "lsl %[" s "], %[" s "], #1\n\t"         \
-    "smmulr %[" s "], %[" s "], %[" m "]\n\t" \
+#define EENN_CONV_S8_REQUANTIZE(s, m, n)            \
+    "lsl %[" s "], %[" s "], #1\n\t"                \
+    "smmulr %[" s "], %[" s "], %[" m "]\n\t"       \
     "add %[" s "], %[" s "], %[" s "], asr #31\n\t" \
-    "asr %[" s "], %[" s "], %[" n "]\n\t"   \
-    "add %[" s "], %[" s "], %[wv]\n\t"      \
+    "asr %[" s "], %[" s "], %[" n "]\n\t"          \
+    "add %[" s "], %[" s "], %[wv]\n\t"             \
     "ssat %[" s "], #8, %[" s "], asr #1\n\t"
 
 /*
@@ -171,64 +183,59 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
     const uint8_t *a, *b;
     int32_t s00, s01, s10, s11;
     uint32_t x0, x1, y0, y1, wv, t;
-#define EENN_CONV_S8_PAIRS_HEAD                                                                                 \
-    EENN_ASM_SYNTAX_UNIFIED                                                                                     \
-    "1:\n\t"                                                                                                    \
-    "ldr %[t], %[bias]\n\t"                                                                                     \
-    "ldrd %[s00], %[s01], [%[t]], #8\n\t"                                                                       \
-    "str %[t], %[bias]\n\t"                                                                                     \
-    "mov %[s10], %[s00]\n\t"                                                                                    \
-    "mov %[s11], %[s01]\n\t"                                                                                    \
-    "ldr %[a], %[col_a]\n\t"                                                                                    \
-    "ldr %[b], %[col_b]\n\t"                                                                                    \
-    "2:\n\t" EENN_CONV_S8_GROUP("[%[a]], #32", "[%[b]], #32", "[%[w]], #32", "[%[w], #-16]")                   \
-        EENN_CONV_S8_GROUP_AFTER(1) EENN_CONV_S8_GROUP_AFTER(2) EENN_CONV_S8_GROUP_AFTER(3)                     \
-    "ldr %[t], %[end]\n\t"                                                                                      \
-    "cmp %[a], %[t]\n\t"                                                                                        \
-    "bne 2b\n\t"
-#define EENN_CONV_S8_PAIRS_GROUPS                                                                               \
-    "3:\n\t"                                                                                                    \
-    "ldrd %[x0], %[x1], [%[a]], #8\n\t"                                                                         \
-    "ldrd %[y0], %[y1], [%[b]], #8\n\t"                                                                         \
-    "ldr %[wv], [%[w]]\n\t"                                                                                     \
-    "sxtb16 %[t], %[wv]\n\t"                                                                                    \
-    "smlad %[s00], %[x0], %[t], %[s00]\n\t"                                                                     \
-    "smlad %[s10], %[y0], %[t], %[s10]\n\t"                                                                     \
-    "sxtb16 %[t], %[wv], ror #8\n\t"                                                                            \
-    "smlad %[s00], %[x1], %[t], %[s00]\n\t"                                                                     \
-    "smlad %[s10], %[y1], %[t], %[s10]\n\t"                                                                     \
-    "ldr %[t], %[tail]\n\t"                                                                                     \
-    "ldr %[wv], [%[w], %[t]]\n\t"                                                                               \
-    "sxtb16 %[t], %[wv]\n\t"                                                                                    \
-    "smlad %[s01], %[x0], %[t], %[s01]\n\t"                                                                     \
-    "smlad %[s11], %[y0], %[t], %[s11]\n\t"                                                                     \
-    "sxtb16 %[t], %[wv], ror #8\n\t"                                                                            \
-    "smlad %[s01], %[x1], %[t], %[s01]\n\t"                                                                     \
-    "smlad %[s11], %[y1], %[t], %[s11]\n\t"                                                                     \
-    "add %[w], %[w], #4\n\t"                                                                                    \
-    "ldr %[t], %[col_b]\n\t"                                                                                    \
-    "cmp %[a], %[t]\n\t"                                                                                        \
-    "bne 3b\n\t"                                                                                                \
-    "ldr %[t], %[tail]\n\t"                                                                                     \
+#define EENN_CONV_S8_PAIRS_HEAD           \
+    EENN_ASM_SYNTAX_UNIFIED               \
+    "1:\n\t"                              \
+    "ldr %[t], %[bias]\n\t"               \
+    "ldrd %[s00], %[s01], [%[t]], #8\n\t" \
+    "str %[t], %[bias]\n\t"               \
+    "mov %[s10], %[s00]\n\t"              \
+    "mov %[s11], %[s01]\n\t"              \
+    "ldr %[a], %[col_a]\n\t"              \
+    "ldr %[b], %[col_b]\n\t"              \
+    "2:\n\t" EENN_CONV_S8_CHUNK EENN_CONV_S8_CHUNK_NEXT("2b")
+#define EENN_CONV_S8_PAIRS_GROUPS           \
+    "3:\n\t"                                \
+    "ldrd %[x0], %[x1], [%[a]], #8\n\t"     \
+    "ldrd %[y0], %[y1], [%[b]], #8\n\t"     \
+    "ldr %[wv], [%[w]]\n\t"                 \
+    "sxtb16 %[t], %[wv]\n\t"                \
+    "smlad %[s00], %[x0], %[t], %[s00]\n\t" \
+    "smlad %[s10], %[y0], %[t], %[s10]\n\t" \
+    "sxtb16 %[t], %[wv], ror #8\n\t"        \
+    "smlad %[s00], %[x1], %[t], %[s00]\n\t" \
+    "smlad %[s10], %[y1], %[t], %[s10]\n\t" \
+    "ldr %[t], %[tail]\n\t"                 \
+    "ldr %[wv], [%[w], %[t]]\n\t"           \
+    "sxtb16 %[t], %[wv]\n\t"                \
+    "smlad %[s01], %[x0], %[t], %[s01]\n\t" \
+    "smlad %[s11], %[y0], %[t], %[s11]\n\t" \
+    "sxtb16 %[t], %[wv], ror #8\n\t"        \
+    "smlad %[s01], %[x1], %[t], %[s01]\n\t" \
+    "smlad %[s11], %[y1], %[t], %[s11]\n\t" \
+    "add %[w], %[w], #4\n\t"                \
+    "ldr %[t], %[col_b]\n\t"                \
+    "cmp %[a], %[t]\n\t"                    \
+    "bne 3b\n\t"                            \
+    "ldr %[t], %[tail]\n\t"                 \
     "add %[w], %[w], %[t]\n\t"
-#define EENN_CONV_S8_PAIRS_STAGE                                                                                \
-    "ldrd %[a], %[b], %[requantization]\n\t"                                                                    \
-    "ldrd %[x0], %[x1], [%[a]], #8\n\t"                                                                         \
-    "ldrd %[y0], %[y1], [%[b]], #8\n\t"                                                                         \
-    "strd %[a], %[b], %[requantization]\n\t"                                                                                    \
-    "mvn %[y0], %[y0]\n\t"                                                                                      \
-    "mvn %[y1], %[y1]\n\t"                                                                                      \
+#define EENN_CONV_S8_PAIRS_STAGE                                                                                     \
+    "ldrd %[a], %[b], %[requantization]\n\t"                                                                         \
+    "ldrd %[x0], %[x1], [%[a]], #8\n\t"                                                                              \
+    "ldrd %[y0], %[y1], [%[b]], #8\n\t"                                                                              \
+    "strd %[a], %[b], %[requantization]\n\t"                                                                         \
+    "mvn %[y0], %[y0]\n\t"                                                                                           \
+    "mvn %[y1], %[y1]\n\t"                                                                                           \
     "ldr %[wv], %[odd_zp]\n\t" EENN_CONV_S8_REQUANTIZE("s00", "x0", "y0") EENN_CONV_S8_REQUANTIZE("s10", "x0", "y0") \
-        EENN_CONV_S8_REQUANTIZE("s01", "x1", "y1") EENN_CONV_S8_REQUANTIZE("s11", "x1", "y1")                 \
-    "ldr %[t], %[out]\n\t"                                                                                      \
-    "ldr %[a], %[stride]\n\t"
-#define EENN_CONV_S8_PAIRS_NEXT         \
-    "add %[t], %[t], %[a], lsl #1\n\t"  \
-    "str %[t], %[out]\n\t"              \
-    "ldr %[a], %[last]\n\t"             \
-    "cmp %[t], %[a]\n\t"                \
+        EENN_CONV_S8_REQUANTIZE("s01", "x1", "y1") EENN_CONV_S8_REQUANTIZE("s11", "x1", "y1") "ldr %[t], %[out]\n\t" \
+                                                                                              "ldr %[a], %[stride]\n\t"
+#define EENN_CONV_S8_PAIRS_NEXT        \
+    "add %[t], %[t], %[a], lsl #1\n\t" \
+    "str %[t], %[out]\n\t"             \
+    "ldr %[a], %[last]\n\t"            \
+    "cmp %[t], %[a]\n\t"               \
     "bne 1b"
-#define EENN_CONV_S8_PAIRS_OPERANDS                                                                             \
+#define EENN_CONV_S8_PAIRS_OPERANDS                                                                              \
     : [s00] "=&r"(s00), [s01] "=&r"(s01), [s10] "=&r"(s10), [s11] "=&r"(s11), [a] "=&r"(a), [b] "=&r"(b),       \
       [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wv] "=&r"(wv), [t] "=&r"(t), \
       [bias] "+m"(st->bias), [requantization] "+m"(st->requantization), [out] "+m"(st->out)                     \
@@ -236,25 +243,25 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
       [odd_zp] "m"(st->odd_zp), [last] "m"(st->last), [clamp] "m"(st->clamp), [tail] "m"(st->tail)              \
     : "cc", "memory"
 /* The stores of the four outputs: one byte each (the whole int8 range), or clamped together. */
-#define EENN_CONV_S8_PAIRS_SATURATE         \
-    "strb %[s00], [%[t]]\n\t"              \
-    "strb %[s10], [%[t], #1]\n\t"          \
-    "add %[b], %[t], %[a]\n\t"             \
-    "strb %[s01], [%[b]]\n\t"              \
+#define EENN_CONV_S8_PAIRS_SATURATE \
+    "strb %[s00], [%[t]]\n\t"       \
+    "strb %[s10], [%[t], #1]\n\t"   \
+    "add %[b], %[t], %[a]\n\t"      \
+    "strb %[s01], [%[b]]\n\t"       \
     "strb %[s11], [%[b], #1]\n\t"
-#define EENN_CONV_S8_PAIRS_CLAMP                  \
-    "and %[s00], %[s00], #255\n\t"               \
-    "orr %[s00], %[s00], %[s10], lsl #8\n\t"     \
-    "and %[s01], %[s01], #255\n\t"               \
-    "orr %[s01], %[s01], %[s11], lsl #8\n\t"     \
-    "pkhbt %[s00], %[s00], %[s01], lsl #16\n\t"  \
-    "ldrd %[y0], %[y1], %[clamp]\n\t"            \
-    "ssub8 %[x0], %[s00], %[y0]\n\t"             \
-    "sel %[s00], %[s00], %[y0]\n\t"              \
-    "ssub8 %[x0], %[y1], %[s00]\n\t"             \
-    "sel %[s00], %[s00], %[y1]\n\t"              \
-    "strh %[s00], [%[t]]\n\t"                    \
-    "lsr %[s00], %[s00], #16\n\t"                \
+#define EENN_CONV_S8_PAIRS_CLAMP                \
+    "and %[s00], %[s00], #255\n\t"              \
+    "orr %[s00], %[s00], %[s10], lsl #8\n\t"    \
+    "and %[s01], %[s01], #255\n\t"              \
+    "orr %[s01], %[s01], %[s11], lsl #8\n\t"    \
+    "pkhbt %[s00], %[s00], %[s01], lsl #16\n\t" \
+    "ldrd %[y0], %[y1], %[clamp]\n\t"           \
+    "ssub8 %[x0], %[s00], %[y0]\n\t"            \
+    "sel %[s00], %[s00], %[y0]\n\t"             \
+    "ssub8 %[x0], %[y1], %[s00]\n\t"            \
+    "sel %[s00], %[s00], %[y1]\n\t"             \
+    "strh %[s00], [%[t]]\n\t"                   \
+    "lsr %[s00], %[s00], #16\n\t"               \
     "strh %[s00], [%[t], %[a]]\n\t"
     if (full_range && !has_tail) {
         __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_SATURATE
@@ -310,11 +317,15 @@ EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels,
     if (fast && chunks > 0 && (tail & 3) == 0 && bias != NULL && out != last) {
         /* The usual case: the whole loop in one asm block. */
         eenn_pairs_state_dsp st = {
-            col_a,         col_b,
-            end,           bias,
+            col_a,
+            col_b,
+            end,
+            bias,
             { multiplier, shift },
-            out,           last,
-            out_stride,    odd_zp,
+            out,
+            last,
+            out_stride,
+            odd_zp,
             { 0x01010101u * (uint8_t)o->act_min, 0x01010101u * (uint8_t)o->act_max },
             tail,
         };

@@ -127,15 +127,40 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
         const uint32_t pads = 0x01010101u * (uint8_t)g->pad_value;
         const uint32_t keep = inside <= 0 ? 0u : (inside >= 4 ? 0xFFFFFFFFu : (1u << (8 * inside)) - 1u) << lead;
         const uint32_t fill = pads & ~keep;
-        for (int32_t c = 0; c < g->channels; c++) {
-            const int8_t *x = g->input + c * plane;
-            for (int32_t ky = 0, iy = iy0; ky < kh; ky++, iy += g->dilation_h) {
-                uint32_t v = pads;
-                if (keep != 0u && (uint32_t)iy < (uint32_t)g->in_h) {
-                    v = (((eenn_read_u32(x + iy * g->in_w + at) >> drop) << lead) & keep) | fill;
-                }
-                eenn_write_u32(col, v);
-                col += kw;
+        /* The rows of the window inside the input: [top, bottom) (none when its taps are all padding). */
+        int32_t top = iy0 < 0 ? -iy0 : 0, bottom = g->in_h - iy0 < kh ? g->in_h - iy0 : kh;
+        if (g->dilation_h != 1) {
+            for (top = 0; top < kh && iy0 + top * g->dilation_h < 0; top++) {
+            }
+            for (bottom = kh; bottom > top && iy0 + (bottom - 1) * g->dilation_h >= g->in_h; bottom--) {
+            }
+        }
+        if (keep == 0u || bottom < top) {
+            top = bottom = kh < top ? kh : top; /* every row padding */
+        }
+        const int8_t *x = g->input + (top < bottom ? (iy0 + top * g->dilation_h) * g->in_w + at : 0);
+        if (kh == 3 && top == 0 && bottom == 3) {
+            /* 3 rows inside (the left and right borders of 3x3 windows): each channel straight through. */
+            for (int32_t c = 0; c < g->channels; c++, x += plane, col += 3 * kw) {
+                const uint32_t r0 = eenn_read_u32(x), r1 = eenn_read_u32(x + row_step);
+                const uint32_t r2 = eenn_read_u32(x + 2 * row_step);
+                eenn_write_u32(col, (((r0 >> drop) << lead) & keep) | fill);
+                eenn_write_u32(col + kw, (((r1 >> drop) << lead) & keep) | fill);
+                eenn_write_u32(col + 2 * kw, (((r2 >> drop) << lead) & keep) | fill);
+            }
+            return;
+        }
+        for (int32_t c = 0; c < g->channels; c++, x += plane) {
+            int32_t ky = 0;
+            for (; ky < top; ky++, col += kw) {
+                eenn_write_u32(col, pads);
+            }
+            const int8_t *row = x;
+            for (; ky < bottom; ky++, col += kw, row += row_step) {
+                eenn_write_u32(col, (((eenn_read_u32(row) >> drop) << lead) & keep) | fill);
+            }
+            for (; ky < kh; ky++, col += kw) {
+                eenn_write_u32(col, pads);
             }
         }
         return;
@@ -154,6 +179,40 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
         }
     }
 }
+
+#if defined(EENN_CONV_S8_DSP) && EENN_HAS_UNALIGNED
+/*
+ * The im2col columns of the output pixels (oy, ox) and (oy, ox + 1) into col_a and col_b, as eenn_im2col_s8 gathers
+ * them: for 3x3 windows of stride 1 (along x) and dilation 1 both inside the input, one load per row of the
+ * window gives both pixels' (the second's is the word shifted by a byte); else each column on its own.
+ */
+static EENN_CONV_S8_NOINLINE void eenn_im2col_pair_s8(const eenn_window_s8 *g, int32_t oy, int32_t ox,
+                                                      int8_t *EENN_RESTRICT col_a, int8_t *EENN_RESTRICT col_b)
+{
+    const int32_t iy0 = oy * g->stride_h - g->pad_top;
+    const int32_t ix0 = ox - g->pad_left;
+    if (g->kernel_h == 3 && g->kernel_w == 3 && g->dilation_w == 1 && g->stride_w == 1 && iy0 >= 0 && ix0 >= 0 &&
+        iy0 + 2 * g->dilation_h < g->in_h && ix0 + 3 < g->in_w) {
+        const int32_t plane = g->in_h * g->in_w;
+        const int32_t row_step = g->dilation_h * g->in_w;
+        const int8_t *x = g->input + iy0 * g->in_w + ix0;
+        const int8_t *const end = x + g->channels * plane;
+        for (; x != end; x += plane, col_a += 9, col_b += 9) {
+            const uint32_t r0 = eenn_read_u32(x), r1 = eenn_read_u32(x + row_step);
+            const uint32_t r2 = eenn_read_u32(x + 2 * row_step);
+            eenn_write_u32(col_a, r0);
+            eenn_write_u32(col_a + 3, r1);
+            eenn_write_u32(col_a + 6, r2);
+            eenn_write_u32(col_b, r0 >> 8);
+            eenn_write_u32(col_b + 3, r1 >> 8);
+            eenn_write_u32(col_b + 6, r2 >> 8);
+        }
+        return;
+    }
+    eenn_im2col_s8(g, oy, ox, col_a);
+    eenn_im2col_s8(g, oy, ox + 1, col_b);
+}
+#endif
 
 #if EENN_CONV_S8_DIRECT
 /*
@@ -377,6 +436,22 @@ static void eenn_conv_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_R
 #endif
             for (int32_t p = pixel_begin; p < pixel_end;) {
                 const int32_t pixels = pixel_end - p < EENN_CONV_S8_PIXELS ? pixel_end - p : EENN_CONV_S8_PIXELS;
+#if defined(EENN_CONV_S8_DSP) && EENN_HAS_UNALIGNED
+                if (pixels == 2 && ox + 1 < out_w) {
+                    /* Two pixels of one output row: gathered together (eenn_im2col_pair_s8). */
+                    eenn_im2col_pair_s8(&g, oy, ox, eenn_column_s8(scratch, depth, 0), eenn_column_s8(scratch, depth, 1));
+                    eenn_column_done_s8(scratch, depth, 0);
+                    eenn_column_done_s8(scratch, depth, 1);
+                    ox += 2;
+                    if (ox == out_w) {
+                        ox = 0;
+                        oy++;
+                    }
+                    eenn_multiply_columns_s8(scratch, 2, &columns, out + p);
+                    p += 2;
+                    continue;
+                }
+#endif
                 for (int32_t i = 0; i < pixels; i++) {
                     eenn_im2col_s8(&g, oy, ox, eenn_column_s8(scratch, depth, i));
                     eenn_column_done_s8(scratch, depth, i);

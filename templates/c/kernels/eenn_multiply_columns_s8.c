@@ -7,8 +7,8 @@
  *             x0 x2 x1 x3), weights expanded the same way on the fly: two output channels of two pixels per
  *             step, 2 LDRD, 2 LDR, 4 SXTB16 and 8 SMLAD per 16 multiply-accumulates (the scheme of CMSIS-NN's
  *             arm_nn_mat_mult_kernel_s8_s16), 67 instructions per chunk of 64 (1.05 a multiply-accumulate).
- *             Two pixels of a layer with a bias, depth a multiple of 4 (16 or more) and the bounded output
- *             stage take one asm loop over the pairs of channels (eenn_pairs_2x2_dsp: ~52 instructions a pair
+ *             Two pixels of a layer with a bias, depth 16 or more (a last chunk of 4 values or more, if any) and
+ *             the bounded output stage take one asm loop over the pairs of channels (eenn_pairs_2x2_dsp: ~52 instructions a pair
  *             besides the products, 60 with a clamp narrower than int8); other layers, a lone pixel or channel
  *             the same products in C around the chunk loop.
  *   MVE       two int8 columns, two output channels of two pixels, one VMLADAVA per 16 values.
@@ -157,6 +157,8 @@ typedef struct
     int32_t odd_zp;                   /* 2 * zero point + 1 (eenn_store_bounded_dsp) */
     uint32_t clamp[2];                /* act_min and act_max, in each of 4 bytes */
     int32_t tail;                     /* values of a row after its whole chunks (col_a then ends at col_b) */
+    const uint8_t *groups_end;        /* col_a past its whole groups of 4 values */
+    int32_t back;                     /* 4 - tail % 4: bytes from a short last group's weights back to the group's */
 } eenn_pairs_state_dsp;
 
 /* The requantization of one accumulator s by the multiplier m and ~shift n (eenn_store_bounded_dsp), to int8. */
@@ -171,10 +173,11 @@ typedef struct
 /*
  * Every pair of channels of two pixels with a bias, a paired row of one whole chunk of 16 values or more and the
  * bounded output stage, in one loop: the bias, the chunks (EENN_CONV_S8_GROUP, 67 instructions per 64
- * multiply-accumulates), with `has_tail` the groups of 4 values after them (21 instructions per 16), then the four
- * outputs requantized as eenn_store_bounded_dsp computes them and clamped (`full_range`: SSAT alone; else the four
- * bytes packed in a word and clamped together by SSUB8 and SEL). Per pair of channels 52 instructions besides the
- * products (60 with a narrower clamp). *pw: moved past the pairs' weights.
+ * multiply-accumulates), with `has_tail` the groups of 4 values after them (21 instructions per 16; 2: the last
+ * group short, eenn_expand_column_s8), then the four outputs requantized as eenn_store_bounded_dsp computes them
+ * and clamped (`full_range`: SSAT alone; else the four bytes packed in a word and clamped together by SSUB8 and
+ * SEL). Per pair of channels 52 instructions besides the products (60 with a narrower clamp). *pw: moved past the
+ * pairs' weights.
  */
 EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8_t **pw, int32_t has_tail,
                                             int32_t full_range)
@@ -214,10 +217,21 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
     "smlad %[s01], %[x1], %[t], %[s01]\n\t" \
     "smlad %[s11], %[y1], %[t], %[s11]\n\t" \
     "add %[w], %[w], #4\n\t"                \
-    "ldr %[t], %[col_b]\n\t"                \
+    "ldr %[t], %[groups_end]\n\t"           \
     "cmp %[a], %[t]\n\t"                    \
-    "bne 3b\n\t"                            \
-    "ldr %[t], %[tail]\n\t"                 \
+    "blo 3b\n\t"
+/* After the whole groups, a short last group (once: column a then ends at col_b), its weights `back` bytes back. */
+#define EENN_CONV_S8_PAIRS_SHORT \
+    "ldr %[t], %[col_b]\n\t"     \
+    "cmp %[a], %[t]\n\t"         \
+    "beq 4f\n\t"                 \
+    "ldr %[t], %[back]\n\t"      \
+    "sub %[w], %[w], %[t]\n\t"   \
+    "b 3b\n\t"                   \
+    "4:\n\t"
+/* Past the second row's groups. */
+#define EENN_CONV_S8_PAIRS_SKIP \
+    "ldr %[t], %[tail]\n\t"     \
     "add %[w], %[w], %[t]\n\t"
 #define EENN_CONV_S8_PAIRS_STAGE                                                                                     \
     "ldrd %[a], %[b], %[requantization]\n\t"                                                                         \
@@ -240,7 +254,8 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
       [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wv] "=&r"(wv), [t] "=&r"(t), \
       [bias] "+m"(st->bias), [requantization] "+m"(st->requantization), [out] "+m"(st->out)                     \
     : [col_a] "m"(st->col_a), [col_b] "m"(st->col_b), [end] "m"(st->end), [stride] "m"(st->out_stride),          \
-      [odd_zp] "m"(st->odd_zp), [last] "m"(st->last), [clamp] "m"(st->clamp), [tail] "m"(st->tail)              \
+      [odd_zp] "m"(st->odd_zp), [last] "m"(st->last), [clamp] "m"(st->clamp), [tail] "m"(st->tail),         \
+      [groups_end] "m"(st->groups_end), [back] "m"(st->back)              \
     : "cc", "memory"
 /* The stores of the four outputs: one byte each (the whole int8 range), or clamped together. */
 #define EENN_CONV_S8_PAIRS_SATURATE \
@@ -263,22 +278,34 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
     "strh %[s00], [%[t]]\n\t"                   \
     "lsr %[s00], %[s00], #16\n\t"               \
     "strh %[s00], [%[t], %[a]]\n\t"
-    if (full_range && !has_tail) {
+    if (full_range && has_tail == 0) {
         __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_SATURATE
                              EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
+    } else if (full_range && has_tail == 1) {
+        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SKIP
+                             EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_SATURATE EENN_CONV_S8_PAIRS_NEXT
+                                 EENN_CONV_S8_PAIRS_OPERANDS);
     } else if (full_range) {
-        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_STAGE
-                             EENN_CONV_S8_PAIRS_SATURATE EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
-    } else if (!has_tail) {
+        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SHORT
+                             EENN_CONV_S8_PAIRS_SKIP EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_SATURATE
+                                 EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
+    } else if (has_tail == 0) {
         __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_CLAMP
                              EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
+    } else if (has_tail == 1) {
+        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SKIP
+                             EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_CLAMP EENN_CONV_S8_PAIRS_NEXT
+                                 EENN_CONV_S8_PAIRS_OPERANDS);
     } else {
-        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_STAGE
-                             EENN_CONV_S8_PAIRS_CLAMP EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
+        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SHORT
+                             EENN_CONV_S8_PAIRS_SKIP EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_CLAMP
+                                 EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
     }
 #undef EENN_CONV_S8_PAIRS_SATURATE
 #undef EENN_CONV_S8_PAIRS_CLAMP
 #undef EENN_CONV_S8_PAIRS_GROUPS
+#undef EENN_CONV_S8_PAIRS_SHORT
+#undef EENN_CONV_S8_PAIRS_SKIP
 #undef EENN_CONV_S8_PAIRS_STAGE
 #undef EENN_CONV_S8_PAIRS_HEAD
 #undef EENN_CONV_S8_PAIRS_NEXT
@@ -314,7 +341,7 @@ EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels,
     int8_t *const last = out + (channels & ~1) * out_stride;
     const int32_t odd_zp = 2 * o->output_offset + 1;
 #if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED
-    if (fast && chunks > 0 && (tail & 3) == 0 && bias != NULL && out != last) {
+    if (fast && chunks > 0 && (tail == 0 || tail >= 4) && bias != NULL && out != last) {
         /* The usual case: the whole loop in one asm block. */
         eenn_pairs_state_dsp st = {
             col_a,
@@ -328,11 +355,15 @@ EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels,
             odd_zp,
             { 0x01010101u * (uint8_t)o->act_min, 0x01010101u * (uint8_t)o->act_max },
             tail,
+            col_b - ((tail & 3) != 0 ? 8 : 0),
+            4 - (tail & 3),
         };
         if (tail == 0) {
             eenn_pairs_2x2_dsp(&st, &w, 0, full_range);
-        } else {
+        } else if ((tail & 3) == 0) {
             eenn_pairs_2x2_dsp(&st, &w, 1, full_range);
+        } else {
+            eenn_pairs_2x2_dsp(&st, &w, 2, full_range);
         }
         b = st.bias;
         multiplier = st.requantization[0];

@@ -7,8 +7,8 @@
  *             x0 x2 x1 x3), weights expanded the same way on the fly: two output channels of two pixels per
  *             step, 2 LDRD, 2 LDR, 4 SXTB16 and 8 SMLAD per 16 multiply-accumulates (the scheme of CMSIS-NN's
  *             arm_nn_mat_mult_kernel_s8_s16), 67 instructions per chunk of 64 (1.05 a multiply-accumulate).
- *             Two pixels of a layer with a bias, depth 16 or more (a last chunk of 4 values or more, if any) and
- *             the bounded output stage take one asm loop over the pairs of channels (eenn_pairs_2x2_dsp: ~52 instructions a pair
+ *             Two pixels of a layer with a bias, rows of whole chunks of 16 values then none or 4 or more
+ *             and the bounded output stage take one asm loop over the pairs of channels (eenn_pairs_2x2_dsp: ~52 instructions a pair
  *             besides the products, 60 with a clamp narrower than int8); other layers, a lone pixel or channel
  *             the same products in C around the chunk loop.
  *   MVE       two int8 columns, two output channels of two pixels, one VMLADAVA per 16 values.
@@ -195,8 +195,9 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
     "mov %[s10], %[s00]\n\t"              \
     "mov %[s11], %[s01]\n\t"              \
     "ldr %[a], %[col_a]\n\t"              \
-    "ldr %[b], %[col_b]\n\t"              \
-    "2:\n\t" EENN_CONV_S8_CHUNK EENN_CONV_S8_CHUNK_NEXT("2b")
+    "ldr %[b], %[col_b]\n\t"
+/* The whole chunks. */
+#define EENN_CONV_S8_PAIRS_CHUNKS "2:\n\t" EENN_CONV_S8_CHUNK EENN_CONV_S8_CHUNK_NEXT("2b")
 #define EENN_CONV_S8_PAIRS_GROUPS           \
     "3:\n\t"                                \
     "ldrd %[x0], %[x1], [%[a]], #8\n\t"     \
@@ -278,29 +279,48 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
     "strh %[s00], [%[t]]\n\t"                   \
     "lsr %[s00], %[s00], #16\n\t"               \
     "strh %[s00], [%[t], %[a]]\n\t"
-    if (full_range && has_tail == 0) {
-        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_SATURATE
-                             EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
-    } else if (full_range && has_tail == 1) {
-        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SKIP
-                             EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_SATURATE EENN_CONV_S8_PAIRS_NEXT
-                                 EENN_CONV_S8_PAIRS_OPERANDS);
-    } else if (full_range) {
-        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SHORT
-                             EENN_CONV_S8_PAIRS_SKIP EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_SATURATE
-                                 EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
-    } else if (has_tail == 0) {
-        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_CLAMP
-                             EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
-    } else if (has_tail == 1) {
-        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SKIP
-                             EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_CLAMP EENN_CONV_S8_PAIRS_NEXT
-                                 EENN_CONV_S8_PAIRS_OPERANDS);
+    /* The products of a pair: whole chunks, then (has_tail) whole groups of 4 values; 2: whole chunks if any, whole
+       groups, a short one if any. */
+#define EENN_CONV_S8_PAIRS_PRODUCTS_0 EENN_CONV_S8_PAIRS_CHUNKS
+#define EENN_CONV_S8_PAIRS_PRODUCTS_1 EENN_CONV_S8_PAIRS_CHUNKS EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SKIP
+#define EENN_CONV_S8_PAIRS_PRODUCTS_2                                                                  \
+    "ldr %[t], %[end]\n\t"                                                                             \
+    "cmp %[a], %[t]\n\t"                                                                               \
+    "beq 5f\n\t" EENN_CONV_S8_PAIRS_CHUNKS "5:\n\t" EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SHORT \
+        EENN_CONV_S8_PAIRS_SKIP
+#define EENN_CONV_S8_PAIRS_LOOP(products, store)                                                             \
+    __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD products EENN_CONV_S8_PAIRS_STAGE store EENN_CONV_S8_PAIRS_NEXT \
+                         EENN_CONV_S8_PAIRS_OPERANDS)
+    if (full_range) {
+        switch (has_tail) {
+        case 0:
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_0, EENN_CONV_S8_PAIRS_SATURATE);
+            break;
+        case 1:
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_1, EENN_CONV_S8_PAIRS_SATURATE);
+            break;
+        default:
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_2, EENN_CONV_S8_PAIRS_SATURATE);
+            break;
+        }
     } else {
-        __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SHORT
-                             EENN_CONV_S8_PAIRS_SKIP EENN_CONV_S8_PAIRS_STAGE EENN_CONV_S8_PAIRS_CLAMP
-                                 EENN_CONV_S8_PAIRS_NEXT EENN_CONV_S8_PAIRS_OPERANDS);
+        switch (has_tail) {
+        case 0:
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_0, EENN_CONV_S8_PAIRS_CLAMP);
+            break;
+        case 1:
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_1, EENN_CONV_S8_PAIRS_CLAMP);
+            break;
+        default:
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_2, EENN_CONV_S8_PAIRS_CLAMP);
+            break;
+        }
     }
+#undef EENN_CONV_S8_PAIRS_LOOP
+#undef EENN_CONV_S8_PAIRS_PRODUCTS_0
+#undef EENN_CONV_S8_PAIRS_PRODUCTS_1
+#undef EENN_CONV_S8_PAIRS_PRODUCTS_2
+#undef EENN_CONV_S8_PAIRS_CHUNKS
 #undef EENN_CONV_S8_PAIRS_SATURATE
 #undef EENN_CONV_S8_PAIRS_CLAMP
 #undef EENN_CONV_S8_PAIRS_GROUPS
@@ -314,84 +334,97 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
 }
 #endif
 
+#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED
+/*
+ * The pairs of channels of two pixels through eenn_pairs_2x2_dsp when the layer allows it (a bias, the bounded output
+ * stage, rows of whole chunks then none or 4 values or more); returns the channels left to the caller (the lone last
+ * one), or all of them. `full_range`: a constant.
+ */
+EENN_CONV_S8_INLINE int32_t eenn_multiply_fast_dsp(int8_t *scratch, const eenn_conv_group_s8 *g, int32_t full_range,
+                                                   int8_t *EENN_RESTRICT out)
+{
+    const int32_t row = EENN_PAIRED_ROW_S8(g->depth);
+    const int32_t chunks = row >> 4;
+    const int32_t tail = row & (EENN_PAIR_CHUNK_S8 - 1); /* values of a paired row after its whole chunks */
+    if (g->bias == NULL || (tail != 0 && tail < 4) || g->channels < 2) {
+        return 0;
+    }
+    const uint8_t *col_a = (const uint8_t *)scratch;
+    const uint8_t *col_b = col_a + eenn_column_stride_s8(g->depth);
+    const eenn_output_stage_s8 *o = g->o;
+    eenn_pairs_state_dsp st = {
+        col_a,
+        col_b,
+        col_a + 32 * chunks,
+        g->bias,
+        { g->multiplier, g->shift },
+        out,
+        out + (g->channels & ~1) * g->out_stride,
+        g->out_stride,
+        2 * o->output_offset + 1,
+        { 0x01010101u * (uint8_t)o->act_min, 0x01010101u * (uint8_t)o->act_max },
+        tail,
+        col_b - ((tail & 3) != 0 ? 8 : 0),
+        4 - (tail & 3),
+    };
+    const int8_t *w = g->weights;
+    if (tail == 0) {
+        eenn_pairs_2x2_dsp(&st, &w, 0, full_range);
+    } else if (chunks > 0 && (tail & 3) == 0) {
+        eenn_pairs_2x2_dsp(&st, &w, 1, full_range);
+    } else {
+        eenn_pairs_2x2_dsp(&st, &w, 2, full_range);
+    }
+    return g->channels & ~1;
+}
+#endif
+
 /* The bias of the lone channels of a layer without one: two zeros, which the pairs' pointer does not move past. */
 static const int32_t eenn_no_bias_dsp[2] = { 0, 0 };
 
 /*
  * eenn_multiply_columns_s8 for two output channels (a lone last channel computed twice) of two pixels (a lone
- * pixel likewise), with the caller's flags as constants: the pairs of channels walk their weights, bias and
- * requantization by pointer, then a lone last channel. `fast` (pixels == 2, bounded): the pairs of a layer with a
- * bias and rows of whole chunks then whole groups of 4 values (eenn_expand_column_s8) go to eenn_pairs_2x2_dsp.
+ * pixel likewise), from channel `first` of the group on: the pairs of channels walk their weights, bias and
+ * requantization by pointer, then a lone last channel.
  */
-EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels, const int8_t *w, int32_t depth,
-                                                int32_t channels, const int32_t *EENN_RESTRICT bias,
-                                                const int32_t *EENN_RESTRICT multiplier,
-                                                const int32_t *EENN_RESTRICT shift, const eenn_output_stage_s8 *o,
-                                                int32_t bounded, int32_t full_range, int32_t fast,
-                                                int8_t *EENN_RESTRICT out, int32_t out_stride)
+static void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels, const eenn_conv_group_s8 *g, int32_t first,
+                                   int8_t *EENN_RESTRICT out)
 {
+    const int32_t depth = g->depth, out_stride = g->out_stride;
+    const int32_t row = EENN_PAIRED_ROW_S8(depth);
+    const int8_t *w = g->weights + first * row;
+    const int32_t *EENN_RESTRICT multiplier = g->multiplier + first;
+    const int32_t *EENN_RESTRICT shift = g->shift + first;
+    const eenn_output_stage_s8 *o = g->o;
+    const int32_t bounded = o->bounded;
     const uint8_t *col_a = (const uint8_t *)scratch;
     const uint8_t *col_b = pixels > 1 ? col_a + eenn_column_stride_s8(depth) : col_a;
-    const int32_t row = EENN_PAIRED_ROW_S8(depth);
     const int32_t chunks = row >> 4;
     const int32_t tail = row & (EENN_PAIR_CHUNK_S8 - 1); /* values of a paired row after its whole chunks */
     const uint8_t *const end = col_a + 32 * chunks;      /* past the whole chunks */
-    const int32_t bias_step = bias != NULL ? 2 : 0;
-    const int32_t *b = bias != NULL ? bias : eenn_no_bias_dsp;
-    int8_t *const last = out + (channels & ~1) * out_stride;
+    const int32_t bias_step = g->bias != NULL ? 2 : 0;
+    const int32_t *b = g->bias != NULL ? g->bias + first : eenn_no_bias_dsp;
+    out += first * out_stride;
+    int8_t *const last = out + ((g->channels - first) & ~1) * out_stride;
     const int32_t odd_zp = 2 * o->output_offset + 1;
-#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED
-    if (fast && chunks > 0 && (tail == 0 || tail >= 4) && bias != NULL && out != last) {
-        /* The usual case: the whole loop in one asm block. */
-        eenn_pairs_state_dsp st = {
-            col_a,
-            col_b,
-            end,
-            bias,
-            { multiplier, shift },
-            out,
-            last,
-            out_stride,
-            odd_zp,
-            { 0x01010101u * (uint8_t)o->act_min, 0x01010101u * (uint8_t)o->act_max },
-            tail,
-            col_b - ((tail & 3) != 0 ? 8 : 0),
-            4 - (tail & 3),
-        };
-        if (tail == 0) {
-            eenn_pairs_2x2_dsp(&st, &w, 0, full_range);
-        } else if ((tail & 3) == 0) {
-            eenn_pairs_2x2_dsp(&st, &w, 1, full_range);
-        } else {
-            eenn_pairs_2x2_dsp(&st, &w, 2, full_range);
-        }
-        b = st.bias;
-        multiplier = st.requantization[0];
-        shift = st.requantization[1];
-        out = last;
-    }
-#else
-    (void)fast;
-#endif
     for (; out != last; out += 2 * out_stride, multiplier += 2, shift += 2, b += bias_step) {
         int32_t s[4] = { b[0], b[1], b[0], b[1] };
         const int8_t *pair = w;
         eenn_dot_2x2_dsp(col_a, col_b, &w, chunks, tail, 1, &end, s);
         w = pair + 2 * row;
         if (bounded) {
-            eenn_store_bounded_dsp(out, pixels, s[0], s[2], multiplier[0], shift[0], odd_zp, full_range, o);
-            eenn_store_bounded_dsp(out + out_stride, pixels, s[1], s[3], multiplier[1], shift[1], odd_zp, full_range,
-                                   o);
+            eenn_store_bounded_dsp(out, pixels, s[0], s[2], multiplier[0], shift[0], odd_zp, 0, o);
+            eenn_store_bounded_dsp(out + out_stride, pixels, s[1], s[3], multiplier[1], shift[1], odd_zp, 0, o);
         } else {
             eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[0], shift[0], 0, 0, o);
             eenn_conv_store_s8(out + out_stride, pixels, s[1], s[3], multiplier[1], shift[1], 0, 0, o);
         }
     }
-    if ((channels & 1) != 0) {
+    if (((g->channels - first) & 1) != 0) {
         /* A lone last channel: its plain row. */
         int32_t s[4] = { b[0], b[0], b[0], b[0] };
         eenn_dot_2x2_dsp(col_a, col_b, &w, 0, row, 0, &end, s);
-        eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[0], shift[0], bounded, full_range, o);
+        eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[0], shift[0], bounded, 0, o);
     }
 }
 #endif
@@ -470,22 +503,22 @@ void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_g
     const int32_t depth = g->depth, channels = g->channels, out_stride = g->out_stride;
     const eenn_output_stage_s8 *o = g->o;
 #if defined(EENN_CONV_S8_DSP)
-#if EENN_CONV_S8_SATURATE
+    /* The pairs of channels of two pixels in the asm loop where the layer allows it, the rest in C. */
+    int32_t first = 0;
+#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && EENN_CONV_S8_SATURATE
     if (pixels == 2 && o->bounded && o->full_range) {
-        eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 1, 1, out,
-                               out_stride);
-        return;
+        first = eenn_multiply_fast_dsp(scratch, g, 1, out);
     }
 #endif
-#if EENN_CONV_S8_CLAMP
-    if (pixels == 2 && o->bounded) {
-        eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 0, 1, out,
-                               out_stride);
-        return;
+#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && EENN_CONV_S8_CLAMP
+    if (first == 0 && pixels == 2 && o->bounded) {
+        first = eenn_multiply_fast_dsp(scratch, g, 0, out);
     }
 #endif
-    eenn_multiply_pairs_s8(scratch, pixels, weights, depth, channels, bias, multiplier, shift, o, o->bounded, 0, 0,
-                           out, out_stride);
+    if (first < channels) {
+        eenn_multiply_pairs_s8(scratch, pixels, g, first, out);
+    }
+    (void)weights, (void)bias, (void)multiplier, (void)shift, (void)depth, (void)out_stride, (void)o;
 #elif defined(EENN_CONV_S8_MVE)
 #if EENN_CONV_S8_SATURATE
     if (pixels == 2 && o->bounded && o->full_range) {

@@ -437,23 +437,18 @@ static void eenn_conv_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_R
             for (int32_t p = pixel_begin; p < pixel_end;) {
                 const int32_t pixels = pixel_end - p < EENN_CONV_S8_PIXELS ? pixel_end - p : EENN_CONV_S8_PIXELS;
 #if defined(EENN_CONV_S8_DSP) && EENN_HAS_UNALIGNED
-                if (pixels == 2 && ox + 1 < out_w) {
-                    /* Two pixels of one output row: gathered together (eenn_im2col_pair_s8). */
+                /* Two pixels of one output row: gathered together (eenn_im2col_pair_s8). */
+                const int32_t together = pixels == 2 && ox + 1 < out_w;
+                if (together) {
                     eenn_im2col_pair_s8(&g, oy, ox, eenn_column_s8(scratch, depth, 0), eenn_column_s8(scratch, depth, 1));
-                    eenn_column_done_s8(scratch, depth, 0);
-                    eenn_column_done_s8(scratch, depth, 1);
-                    ox += 2;
-                    if (ox == out_w) {
-                        ox = 0;
-                        oy++;
-                    }
-                    eenn_multiply_columns_s8(scratch, 2, &columns, out + p);
-                    p += 2;
-                    continue;
                 }
+#else
+                const int32_t together = 0;
 #endif
                 for (int32_t i = 0; i < pixels; i++) {
-                    eenn_im2col_s8(&g, oy, ox, eenn_column_s8(scratch, depth, i));
+                    if (!together) {
+                        eenn_im2col_s8(&g, oy, ox, eenn_column_s8(scratch, depth, i));
+                    }
                     eenn_column_done_s8(scratch, depth, i);
                     if (++ox == out_w) {
                         ox = 0;

@@ -173,8 +173,8 @@ typedef struct
 /*
  * Every pair of channels of two pixels with a bias, a paired row of one whole chunk of 16 values or more and the
  * bounded output stage, in one loop: the bias, the chunks (EENN_CONV_S8_GROUP, 67 instructions per 64
- * multiply-accumulates), with `has_tail` the groups of 4 values after them (21 instructions per 16; 2: the last
- * group short, eenn_expand_column_s8), then the four outputs requantized as eenn_store_bounded_dsp computes them
+ * multiply-accumulates), with `has_tail` the groups of 4 values after them (21 instructions per 16, the last one
+ * short where the row is not whole groups: eenn_expand_column_s8), then the four outputs requantized as eenn_store_bounded_dsp computes them
  * and clamped (`full_range`: SSAT alone; else the four bytes packed in a word and clamped together by SSUB8 and
  * SEL). Per pair of channels 52 instructions besides the products (60 with a narrower clamp). *pw: moved past the
  * pairs' weights.
@@ -279,11 +279,9 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
     "strh %[s00], [%[t]]\n\t"                   \
     "lsr %[s00], %[s00], #16\n\t"               \
     "strh %[s00], [%[t], %[a]]\n\t"
-    /* The products of a pair: whole chunks, then (has_tail) whole groups of 4 values; 2: whole chunks if any, whole
-       groups, a short one if any. */
+    /* The products of a pair: whole chunks; has_tail: whole chunks if any, whole groups, a short one if any. */
 #define EENN_CONV_S8_PAIRS_PRODUCTS_0 EENN_CONV_S8_PAIRS_CHUNKS
-#define EENN_CONV_S8_PAIRS_PRODUCTS_1 EENN_CONV_S8_PAIRS_CHUNKS EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SKIP
-#define EENN_CONV_S8_PAIRS_PRODUCTS_2                                                                  \
+#define EENN_CONV_S8_PAIRS_PRODUCTS_1                                                                  \
     "ldr %[t], %[end]\n\t"                                                                             \
     "cmp %[a], %[t]\n\t"                                                                               \
     "beq 5f\n\t" EENN_CONV_S8_PAIRS_CHUNKS "5:\n\t" EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SHORT \
@@ -296,11 +294,8 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
         case 0:
             EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_0, EENN_CONV_S8_PAIRS_SATURATE);
             break;
-        case 1:
-            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_1, EENN_CONV_S8_PAIRS_SATURATE);
-            break;
         default:
-            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_2, EENN_CONV_S8_PAIRS_SATURATE);
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_1, EENN_CONV_S8_PAIRS_SATURATE);
             break;
         }
     } else {
@@ -308,18 +303,14 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
         case 0:
             EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_0, EENN_CONV_S8_PAIRS_CLAMP);
             break;
-        case 1:
-            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_1, EENN_CONV_S8_PAIRS_CLAMP);
-            break;
         default:
-            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_2, EENN_CONV_S8_PAIRS_CLAMP);
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_1, EENN_CONV_S8_PAIRS_CLAMP);
             break;
         }
     }
 #undef EENN_CONV_S8_PAIRS_LOOP
 #undef EENN_CONV_S8_PAIRS_PRODUCTS_0
 #undef EENN_CONV_S8_PAIRS_PRODUCTS_1
-#undef EENN_CONV_S8_PAIRS_PRODUCTS_2
 #undef EENN_CONV_S8_PAIRS_CHUNKS
 #undef EENN_CONV_S8_PAIRS_SATURATE
 #undef EENN_CONV_S8_PAIRS_CLAMP
@@ -370,10 +361,8 @@ EENN_CONV_S8_INLINE int32_t eenn_multiply_fast_dsp(int8_t *scratch, const eenn_c
     const int8_t *w = g->weights;
     if (tail == 0) {
         eenn_pairs_2x2_dsp(&st, &w, 0, full_range);
-    } else if (chunks > 0 && (tail & 3) == 0) {
-        eenn_pairs_2x2_dsp(&st, &w, 1, full_range);
     } else {
-        eenn_pairs_2x2_dsp(&st, &w, 2, full_range);
+        eenn_pairs_2x2_dsp(&st, &w, 1, full_range);
     }
     return g->channels & ~1;
 }
@@ -405,26 +394,33 @@ static void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels, const eenn_c
     const int32_t bias_step = g->bias != NULL ? 2 : 0;
     const int32_t *b = g->bias != NULL ? g->bias + first : eenn_no_bias_dsp;
     out += first * out_stride;
-    int8_t *const last = out + ((g->channels - first) & ~1) * out_stride;
+    const int8_t *const last = out + (g->channels - first) * out_stride;
     const int32_t odd_zp = 2 * o->output_offset + 1;
-    for (; out != last; out += 2 * out_stride, multiplier += 2, shift += 2, b += bias_step) {
-        int32_t s[4] = { b[0], b[1], b[0], b[1] };
+    while (out != last) {
+        /* A pair of channels, or a lone last channel (its plain row, computed twice). */
+        const int32_t paired = out + out_stride != last;
+        int32_t s[4] = { b[0], b[paired], b[0], b[paired] };
         const int8_t *pair = w;
-        eenn_dot_2x2_dsp(col_a, col_b, &w, chunks, tail, 1, &end, s);
+        eenn_dot_2x2_dsp(col_a, col_b, &w, chunks, paired ? tail : row, paired, &end, s);
         w = pair + 2 * row;
         if (bounded) {
             eenn_store_bounded_dsp(out, pixels, s[0], s[2], multiplier[0], shift[0], odd_zp, 0, o);
-            eenn_store_bounded_dsp(out + out_stride, pixels, s[1], s[3], multiplier[1], shift[1], odd_zp, 0, o);
         } else {
             eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[0], shift[0], 0, 0, o);
-            eenn_conv_store_s8(out + out_stride, pixels, s[1], s[3], multiplier[1], shift[1], 0, 0, o);
         }
-    }
-    if (((g->channels - first) & 1) != 0) {
-        /* A lone last channel: its plain row. */
-        int32_t s[4] = { b[0], b[0], b[0], b[0] };
-        eenn_dot_2x2_dsp(col_a, col_b, &w, 0, row, 0, &end, s);
-        eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[0], shift[0], bounded, 0, o);
+        out += out_stride;
+        if (!paired) {
+            break;
+        }
+        if (bounded) {
+            eenn_store_bounded_dsp(out, pixels, s[1], s[3], multiplier[1], shift[1], odd_zp, 0, o);
+        } else {
+            eenn_conv_store_s8(out, pixels, s[1], s[3], multiplier[1], shift[1], 0, 0, o);
+        }
+        out += out_stride;
+        multiplier += 2;
+        shift += 2;
+        b += bias_step;
     }
 }
 #endif

@@ -21,7 +21,7 @@ import { isConv1x1Node } from './window.js';
 export const CONV_S8_SWITCHES: readonly KernelSwitch[] = [
   { macro: 'EENN_CONV_S8_SATURATE', note: 'convolutions whose clamp is the whole int8 range' },
   { macro: 'EENN_CONV_S8_CLAMP', note: 'convolutions with a narrower clamp (a fused Relu)' },
-  { macro: 'EENN_CONV_S8_FEW_VALUES', note: 'convolutions of fewer than 16 values per output (first layers), on DSP' },
+  { macro: 'EENN_CONV_S8_FEW_VALUES', note: 'convolutions of fewer than 16 values per output (first layers)' },
   { macro: 'EENN_CONV_S8_EXACT', note: 'convolutions that need the exact output stage (not a speed path: required when 1)', required: true },
   { macro: 'EENN_CONV_S8_DIRECT', note: 'convolutions without a scratch, reading the input in place (required when 1)', required: true },
 ];

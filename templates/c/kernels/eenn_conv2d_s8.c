@@ -767,6 +767,29 @@ static void eenn_conv_run_3x3_s8(const eenn_conv_run_s8 *r, const eenn_conv_grou
 }
 #endif
 
+/* Values per output up to which the runs (one multiply-accumulate per tap) beat the im2col columns in portable C
+   and on Helium (measured: 2 channels of 2x2 and 1x3 windows faster, 3 channels of 2x2 slower). */
+#define EENN_CONV_S8_RUN_DEPTH 9
+
+/*
+ * 1 when the runs compute a layer of `depth` (< 16) values per output: dilation_w 1, and on DSP 3x3 windows of one
+ * input channel of a bounded layer (the columns' SMLAD tiles are faster for the others), elsewhere up to
+ * EENN_CONV_S8_RUN_DEPTH values.
+ */
+static inline int32_t eenn_conv_runs_take_s8(const eenn_window_s8 *g, int32_t depth, int32_t bounded)
+{
+    if (g->dilation_w != 1) {
+        return 0;
+    }
+#if defined(EENN_CONV_S8_DSP)
+    (void)depth;
+    return bounded && g->channels * g->kernel_h == 3 && g->kernel_w == 3;
+#else
+    (void)bounded;
+    return depth <= EENN_CONV_S8_RUN_DEPTH;
+#endif
+}
+
 /*
  * The run of output pixels from p (row-major) to the end of its output row, `end` or as many as the scratch
  * (EENN_CONV_S8_SCRATCH_BYTES(depth) bytes) holds the input rows of (`most`), its rows copied into the scratch.
@@ -786,8 +809,14 @@ static void eenn_conv_next_run_s8(const eenn_window_s8 *g, int32_t out_w, int32_
  * The outputs of pixels [first, end) (row-major) of the channels of group `c` through runs of pixels of one output
  * row, the input rows of each run in the scratch.
  */
-static void eenn_conv_runs_s8(const eenn_window_s8 *g, int32_t out_w, int32_t first, int32_t end,
-                              const eenn_conv_group_s8 *c, int8_t *EENN_RESTRICT out, int8_t *scratch)
+#if defined(EENN_CONV_S8_DSP)
+/* Out of line on DSP: inlined into eenn_conv_s8 it takes registers from the loops of the tiles there. */
+#define EENN_CONV_S8_RUNS_LINKAGE static EENN_CONV_S8_NOINLINE
+#else
+#define EENN_CONV_S8_RUNS_LINKAGE static
+#endif
+EENN_CONV_S8_RUNS_LINKAGE void eenn_conv_runs_s8(const eenn_window_s8 *g, int32_t out_w, int32_t first, int32_t end,
+                                                 const eenn_conv_group_s8 *c, int8_t *EENN_RESTRICT out, int8_t *scratch)
 {
     eenn_conv_run_s8 r;
     r.rows = scratch;
@@ -799,8 +828,9 @@ static void eenn_conv_runs_s8(const eenn_window_s8 *g, int32_t out_w, int32_t fi
     const int32_t most = (r.pitch - EENN_CONV_S8_RUN_SLACK - r.kernel_w) / r.stride + 1; /* pixels of a run */
     const int32_t window3x3 = r.nrows == 3 && r.kernel_w == 3;
 #if defined(EENN_CONV_S8_DSP)
-    if (c->o->bounded && window3x3) {
-        /* The channels' constants prepared a block at a time, the runs of the block's channels. */
+    if (window3x3) {
+        /* Bounded (eenn_conv_runs_take_s8). The channels' constants prepared a block at a time, the runs of the
+           block's channels. */
         eenn_run_channel_dsp_s8 ch[EENN_CONV_S8_RUN_BLOCK];
         for (int32_t m = 0; m < c->channels; m += EENN_CONV_S8_RUN_BLOCK) {
             const int32_t n = c->channels - m < EENN_CONV_S8_RUN_BLOCK ? c->channels - m : EENN_CONV_S8_RUN_BLOCK;
@@ -891,7 +921,7 @@ static void eenn_conv_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_R
             int32_t oy = pixel_begin / out_w, ox = pixel_begin % out_w;
             const eenn_conv_group_s8 columns = { w, b, mult, shift, depth, channels, size, &o };
 #if EENN_CONV_S8_FEW_VALUES
-            if (scratch != NULL && depth < EENN_PAIR_CHUNK_S8 && dilation_w == 1) {
+            if (scratch != NULL && depth < EENN_PAIR_CHUNK_S8 && eenn_conv_runs_take_s8(&g, depth, bounded)) {
                 eenn_conv_runs_s8(&g, out_w, pixel_begin, pixel_end, &columns, out, scratch);
                 continue;
             }

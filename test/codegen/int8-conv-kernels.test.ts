@@ -54,7 +54,7 @@ function buildGraph(rand: () => number): Graph {
     'first layer with a narrower clamp: its tiles through the column multiply, a lone last channel',
   );
   out(q.conv(b, 3, [5, 5], { pads: [2, 2, 2, 2] }, [1, 3, 11, 13]), 'depth 25: a short last chunk ending in a partial group');
-  out(q.conv(b, 7, [3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }, [1, 7, 6, 7]), 'first layer, stride 2, odd channels');
+  out(q.conv(b, 7, [3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }, [1, 7, 6, 7], { act: 'relu' }), 'first layer, stride 2, odd channels, Relu');
   const deepShift = q.conv(b, 3, [3, 3], {}, [1, 3, 9, 11]);
   out(deepShift, 'first layer without padding, odd width, one channel shifting right by 25');
   out(q.conv(b, 4, [3, 3], { pads: [2, 0, 1, 2] }, [1, 4, 12, 13]), 'first layer, pads 2 and 0, asymmetric');

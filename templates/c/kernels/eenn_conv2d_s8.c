@@ -435,6 +435,7 @@ static void eenn_conv_run_channels_dsp(const eenn_conv_group_s8 *g, int32_t firs
     }
 }
 
+/* clang-format off */
 /* The multiplies and the requantization up to the clamp of a pair of outputs of the DSP 3x3 loop (see below). */
 #define EENN_CONV_RUN_3X3_DSP_PAIR                                                                                    \
     "ldr %[s0], [%[st]]\n\t"                                                                                          \
@@ -471,13 +472,81 @@ static void eenn_conv_run_channels_dsp(const eenn_conv_group_s8 *g, int32_t firs
     "asr %[s0], %[b]\n\t"                                                                                             \
     "asr %[s1], %[b]\n\t"
 
+/* The multiplies and the requantization up to the clamp of one output of the DSP 3x3 loop, stride 2: (x0, x2) and
+   x1 of each row. */
+#define EENN_CONV_RUN_3X3_DSP_ONE                                                                                     \
+    "ldr %[s0], [%[st]]\n\t"                                                                                          \
+    "ldr %[a], [%[x]]\n\t"                                                                                            \
+    "sxtb16 %[b], %[a], ror #8\n\t"                                                                                   \
+    "sxtb16 %[a], %[a]\n\t"                                                                                           \
+    "smlad %[s0], %[a], %[k02_0], %[s0]\n\t"                                                                          \
+    "smlabb %[s0], %[b], %[k1_01], %[s0]\n\t"                                                                         \
+    "ldr %[a], [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) "]\n\t"                                          \
+    "sxtb16 %[b], %[a], ror #8\n\t"                                                                                   \
+    "sxtb16 %[a], %[a]\n\t"                                                                                           \
+    "smlad %[s0], %[a], %[k02_1], %[s0]\n\t"                                                                          \
+    "smlabt %[s0], %[b], %[k1_01], %[s0]\n\t"                                                                         \
+    "ldr %[a], [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " * 2]\n\t"                                      \
+    "adds %[x], #2\n\t"                                                                                               \
+    "sxtb16 %[b], %[a], ror #8\n\t"                                                                                   \
+    "sxtb16 %[a], %[a]\n\t"                                                                                           \
+    "smlad %[s0], %[a], %[k02_2], %[s0]\n\t"                                                                          \
+    "smlabb %[s0], %[b], %[k1_2], %[s0]\n\t"                                                                          \
+    "ldrd %[a], %[b], [%[st], #4]\n\t"                                                                                \
+    "smmulr %[s0], %[s0], %[a]\n\t"                                                                                   \
+    "ldr %[a], [%[st], #12]\n\t"                                                                                      \
+    "add %[s0], %[s0], %[s0], asr #31\n\t"                                                                            \
+    "add %[s0], %[a]\n\t"                                                                                             \
+    "asr %[s0], %[b]\n\t"
+/* clang-format on */
+
+/* Outputs [y, end) of one channel of the DSP 3x3 loop one at a time, stride 2 (see eenn_conv_run_3x3_dsp), x at
+   the first one's window; apart from the loop of pairs, whose registers it would take. */
+static EENN_CONV_S8_NOINLINE void eenn_conv_run_3x3_one_dsp(const int8_t *x, int8_t *y, int8_t *const end,
+                                                            const eenn_run_channel_dsp_s8 *ch, int32_t full_range)
+{
+    const int32_t *st = &ch->bias2;
+    int32_t s0, a, b;
+    /* volatile: the outputs are its stores, not its registers. */
+    if (full_range) {
+        __asm__ volatile(EENN_ASM_SYNTAX_UNIFIED
+                         "1:\n\t" EENN_CONV_RUN_3X3_DSP_ONE
+                         "ssat %[s0], #8, %[s0]\n\t"
+                         "strb %[s0], [%[y]], #1\n\t"
+                         "cmp %[y], %[end]\n\t"
+                         "bne 1b"
+                         : [s0] "=&r"(s0), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x), [y] "+r"(y)
+                         : [k02_0] "r"(ch->k02_0), [k02_1] "r"(ch->k02_1), [k02_2] "r"(ch->k02_2),
+                           [k1_01] "r"(ch->k1_01), [k1_2] "r"(ch->k1_2), [st] "r"(st), [end] "r"(end)
+                         : "cc", "memory");
+    } else {
+        __asm__ volatile(EENN_ASM_SYNTAX_UNIFIED
+                         "1:\n\t" EENN_CONV_RUN_3X3_DSP_ONE
+                         "ldrd %[a], %[b], [%[st], #16]\n\t"
+                         "cmp %[s0], %[a]\n\t"
+                         "it lt\n\t"
+                         "movlt %[s0], %[a]\n\t"
+                         "cmp %[s0], %[b]\n\t"
+                         "it gt\n\t"
+                         "movgt %[s0], %[b]\n\t"
+                         "strb %[s0], [%[y]], #1\n\t"
+                         "cmp %[y], %[end]\n\t"
+                         "bne 1b"
+                         : [s0] "=&r"(s0), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x), [y] "+r"(y)
+                         : [k02_0] "r"(ch->k02_0), [k02_1] "r"(ch->k02_1), [k02_2] "r"(ch->k02_2),
+                           [k1_01] "r"(ch->k1_01), [k1_2] "r"(ch->k1_2), [st] "r"(st), [end] "r"(end)
+                         : "cc", "memory");
+    }
+}
+
 /*
  * 3 rows of 3 values (a 3x3 window of one input channel) on DSP, bounded layers, the `n` channels of `ch` along the
  * run (channel j to out + j * out_stride). With stride 1 two neighbouring outputs share one word per row: x0..x3
- * expanded to (x0, x2) and (x1, x3) give k0 x0 + k2 x2 and k0 x1 + k2 x3 with SMLAD and the middle taps with
- * SMLAxy: 3 loads, 6 expansions and 12 multiplies for 18 multiply-accumulates, then ~6 instructions an output.
- * The zero point is added before the shift (exact: floor((X + zp 2^e) / 2^e) = floor(X / 2^e) + zp, and |X| <
- * 2^30 + 2^21, |zp 2^e| <= 2^29 for an exponent up to 22). Rows of EENN_CONV_S8_RUN_PITCH_3X3 bytes.
+ * expanded to (x0, x2) and (x1, x3) give k0 x0 + k2 x2 and k0 x1 + k2 x3 with SMLAD and the middle taps with SMLAxy:
+ * 3 loads, 6 expansions and 12 multiplies for 18 multiply-accumulates, then ~6 instructions an output; stride 2 one
+ * output at a time (~27 instructions), larger strides in C. The zero point is added before the shift (exact:
+ * floor((X + zp 2^e) / 2^e) = floor(X / 2^e) + zp, and |X| < 2^30 + 2^21, |zp 2^e| <= 2^29 for an exponent up to
+ * 22). Rows of EENN_CONV_S8_RUN_PITCH_3X3 bytes.
  */
 static EENN_CONV_S8_NOINLINE void eenn_conv_run_3x3_dsp(const eenn_conv_run_s8 *r, const eenn_run_channel_dsp_s8 *ch,
                                                         int32_t n, const eenn_output_stage_s8 *o,
@@ -488,90 +557,75 @@ static EENN_CONV_S8_NOINLINE void eenn_conv_run_3x3_dsp(const eenn_conv_run_s8 *
     for (int32_t j = 0; j < n; j++, ch++, out += out_stride) {
         int32_t i = 0;
 #if defined(__OPTIMIZE__)
-        if (stride == 1 && ch->exponent <= 22 && count >= 2) {
+        if (ch->exponent <= 22) {
             const int32_t *st = &ch->bias2;
             const int8_t *x = r0;
             int8_t *y = out;
-            int8_t *const end = out + (count & ~1);
             int32_t s0, s1, a, b;
             /* volatile: the outputs are its stores, not its registers. */
-            if (o->full_range) {
-                __asm__ volatile(EENN_ASM_SYNTAX_UNIFIED
-                                 "1:\n\t" EENN_CONV_RUN_3X3_DSP_PAIR
-                                 "ssat %[s0], #8, %[s0]\n\t"
-                                 "ssat %[s1], #8, %[s1]\n\t"
-                                 "strb %[s1], [%[y], #1]\n\t"
-                                 "strb %[s0], [%[y]], #2\n\t"
-                                 "cmp %[y], %[end]\n\t"
-                                 "bne 1b"
-                                 : [s0] "=&r"(s0), [s1] "=&r"(s1), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x), [y] "+r"(y)
-                                 : [k02_0] "r"(ch->k02_0), [k02_1] "r"(ch->k02_1), [k02_2] "r"(ch->k02_2),
-                                   [k1_01] "r"(ch->k1_01), [k1_2] "r"(ch->k1_2), [st] "r"(st), [end] "r"(end)
-                                 : "cc", "memory");
-            } else {
-                __asm__ volatile(EENN_ASM_SYNTAX_UNIFIED
-                                 "1:\n\t" EENN_CONV_RUN_3X3_DSP_PAIR
-                                 "ldrd %[a], %[b], [%[st], #16]\n\t"
-                                 "cmp %[s0], %[a]\n\t"
-                                 "it lt\n\t"
-                                 "movlt %[s0], %[a]\n\t"
-                                 "cmp %[s1], %[a]\n\t"
-                                 "it lt\n\t"
-                                 "movlt %[s1], %[a]\n\t"
-                                 "cmp %[s0], %[b]\n\t"
-                                 "it gt\n\t"
-                                 "movgt %[s0], %[b]\n\t"
-                                 "cmp %[s1], %[b]\n\t"
-                                 "it gt\n\t"
-                                 "movgt %[s1], %[b]\n\t"
-                                 "strb %[s1], [%[y], #1]\n\t"
-                                 "strb %[s0], [%[y]], #2\n\t"
-                                 "cmp %[y], %[end]\n\t"
-                                 "bne 1b"
-                                 : [s0] "=&r"(s0), [s1] "=&r"(s1), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x), [y] "+r"(y)
-                                 : [k02_0] "r"(ch->k02_0), [k02_1] "r"(ch->k02_1), [k02_2] "r"(ch->k02_2),
-                                   [k1_01] "r"(ch->k1_01), [k1_2] "r"(ch->k1_2), [st] "r"(st), [end] "r"(end)
-                                 : "cc", "memory");
+            if (stride == 1 && count >= 2) {
+                int8_t *const end = out + (count & ~1);
+                if (o->full_range) {
+                    __asm__ volatile(EENN_ASM_SYNTAX_UNIFIED
+                                     "1:\n\t" EENN_CONV_RUN_3X3_DSP_PAIR
+                                     "ssat %[s0], #8, %[s0]\n\t"
+                                     "ssat %[s1], #8, %[s1]\n\t"
+                                     "strb %[s1], [%[y], #1]\n\t"
+                                     "strb %[s0], [%[y]], #2\n\t"
+                                     "cmp %[y], %[end]\n\t"
+                                     "bne 1b"
+                                     : [s0] "=&r"(s0), [s1] "=&r"(s1), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x),
+                                       [y] "+r"(y)
+                                     : [k02_0] "r"(ch->k02_0), [k02_1] "r"(ch->k02_1), [k02_2] "r"(ch->k02_2),
+                                       [k1_01] "r"(ch->k1_01), [k1_2] "r"(ch->k1_2), [st] "r"(st), [end] "r"(end)
+                                     : "cc", "memory");
+                } else {
+                    __asm__ volatile(EENN_ASM_SYNTAX_UNIFIED
+                                     "1:\n\t" EENN_CONV_RUN_3X3_DSP_PAIR
+                                     "ldrd %[a], %[b], [%[st], #16]\n\t"
+                                     "cmp %[s0], %[a]\n\t"
+                                     "it lt\n\t"
+                                     "movlt %[s0], %[a]\n\t"
+                                     "cmp %[s1], %[a]\n\t"
+                                     "it lt\n\t"
+                                     "movlt %[s1], %[a]\n\t"
+                                     "cmp %[s0], %[b]\n\t"
+                                     "it gt\n\t"
+                                     "movgt %[s0], %[b]\n\t"
+                                     "cmp %[s1], %[b]\n\t"
+                                     "it gt\n\t"
+                                     "movgt %[s1], %[b]\n\t"
+                                     "strb %[s1], [%[y], #1]\n\t"
+                                     "strb %[s0], [%[y]], #2\n\t"
+                                     "cmp %[y], %[end]\n\t"
+                                     "bne 1b"
+                                     : [s0] "=&r"(s0), [s1] "=&r"(s1), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x),
+                                       [y] "+r"(y)
+                                     : [k02_0] "r"(ch->k02_0), [k02_1] "r"(ch->k02_1), [k02_2] "r"(ch->k02_2),
+                                       [k1_01] "r"(ch->k1_01), [k1_2] "r"(ch->k1_2), [st] "r"(st), [end] "r"(end)
+                                     : "cc", "memory");
+                }
             }
-            i = count & ~1;
-            if (i == count) {
+            i = (int32_t)(y - out);
+            if (i < count && stride <= 2) {
+                /* Every output of a run of stride 2, or the last of an odd run of stride 1. */
+                eenn_conv_run_3x3_one_dsp(r0 + i * stride, out + i, out + count, ch, o->full_range);
                 continue;
             }
         }
 #endif
+        /* Unoptimized builds, a right shift beyond 22 bits (the zero point not folded into the rounding), strides
+           beyond 2. */
         const int32_t multiplier = ch->multiplier, exponent = ch->exponent, half = 1 << (exponent - 1);
-        const int32_t k02_0 = ch->k02_0, k02_1 = ch->k02_1, k02_2 = ch->k02_2, k1_01 = ch->k1_01, k1_2 = ch->k1_2;
-        if (stride == 1) {
-            for (; i + 1 < count; i += 2) {
-                const uint32_t a = eenn_read_u32(r0 + i), b = eenn_read_u32(r1 + i), c = eenn_read_u32(r2 + i);
-                const int32_t a02 = __sxtb16((int32_t)a), a13 = eenn_sxtb16_ror8_s8(a);
-                const int32_t b02 = __sxtb16((int32_t)b), b13 = eenn_sxtb16_ror8_s8(b);
-                const int32_t c02 = __sxtb16((int32_t)c), c13 = eenn_sxtb16_ror8_s8(c);
-                int32_t s0 = __smlad(a02, k02_0, ch->bias2), s1 = __smlad(a13, k02_0, ch->bias2);
-                s0 = __smlabb(a13, k1_01, s0);
-                s1 = __smlatb(a02, k1_01, s1);
-                s0 = __smlad(b02, k02_1, s0);
-                s1 = __smlad(b13, k02_1, s1);
-                s0 = __smlabt(b13, k1_01, s0);
-                s1 = __smlatt(b02, k1_01, s1);
-                s0 = __smlad(c02, k02_2, s0);
-                s1 = __smlad(c13, k02_2, s1);
-                s0 = __smlabb(c13, k1_2, s0);
-                s1 = __smlatb(c02, k1_2, s1);
-                out[i] = eenn_conv_run_output_s8(s0, multiplier, exponent, half, o);
-                out[i + 1] = eenn_conv_run_output_s8(s1, multiplier, exponent, half, o);
-            }
-        }
         for (; i < count; i++) {
-            /* One output: (x0, x2) and x1 of each row. */
             const uint32_t a = eenn_read_u32(r0 + i * stride), b = eenn_read_u32(r1 + i * stride);
             const uint32_t c = eenn_read_u32(r2 + i * stride);
-            int32_t s0 = __smlad(__sxtb16((int32_t)a), k02_0, ch->bias2);
-            s0 = __smlabb(eenn_sxtb16_ror8_s8(a), k1_01, s0);
-            s0 = __smlad(__sxtb16((int32_t)b), k02_1, s0);
-            s0 = __smlabt(eenn_sxtb16_ror8_s8(b), k1_01, s0);
-            s0 = __smlad(__sxtb16((int32_t)c), k02_2, s0);
-            s0 = __smlabb(eenn_sxtb16_ror8_s8(c), k1_2, s0);
+            int32_t s0 = __smlad(__sxtb16((int32_t)a), ch->k02_0, ch->bias2);
+            s0 = __smlabb(eenn_sxtb16_ror8_s8(a), ch->k1_01, s0);
+            s0 = __smlad(__sxtb16((int32_t)b), ch->k02_1, s0);
+            s0 = __smlabt(eenn_sxtb16_ror8_s8(b), ch->k1_01, s0);
+            s0 = __smlad(__sxtb16((int32_t)c), ch->k02_2, s0);
+            s0 = __smlabb(eenn_sxtb16_ror8_s8(c), ch->k1_2, s0);
             out[i] = eenn_conv_run_output_s8(s0, multiplier, exponent, half, o);
         }
     }
@@ -681,63 +735,64 @@ static EENN_CONV_S8_NOINLINE void eenn_conv_run_3x3_mve(const eenn_conv_run_s8 *
         const int32_t k0 = w[0], k1 = w[1], k2 = w[2], k3 = w[3], k4 = w[4], k5 = w[5], k6 = w[6], k7 = w[7];
         const int32_t k8 = w[8];
         const int32_t bias = g->bias != NULL ? g->bias[m] : 0;
-            const eenn_run_stage_mve_s8 stage = {
-                bias, g->multiplier[m], g->shift[m], o->output_offset, o->act_min, o->act_max, count,
-                r->rows + pitch, out,
-            };
-            const void *x = &stage; /* the stage, then the input pointer (one register for both) */
-            int8_t *y;
-            /* volatile: the outputs are its stores. */
-            __asm__ volatile(
-                "ldr %[y], [%[x], #32]\n\t"
-                "ldr lr, [%[x]]\n\t"
-                "vdup.32 q4, lr\n\t"
-                "ldr lr, [%[x], #4]\n\t"
-                "vdup.32 q5, lr\n\t"
-                "ldr lr, [%[x], #8]\n\t"
-                "vdup.32 q6, lr\n\t"
-                "ldr lr, [%[x], #12]\n\t"
-                "vdup.32 q7, lr\n\t"
-                "ldr lr, [%[x], #16]\n\t"
-                "vdup.32 q2, lr\n\t"
-                "ldr lr, [%[x], #20]\n\t"
-                "vdup.32 q3, lr\n\t"
-                "ldr lr, [%[x], #24]\n\t"
-                "ldr %[x], [%[x], #28]\n\t"
-                "dlstp.32 lr, lr\n\t"
-                "1:\n\t"
-                "vmov q0, q4\n\t"
-                "vldrb.s32 q1, [%[x], #-" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) "]\n\t"
-                "vmla.s32 q0, q1, %[k0]\n\t"
-                "vldrb.s32 q1, [%[x], #-" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " + 1]\n\t"
-                "vmla.s32 q0, q1, %[k1]\n\t"
-                "vldrb.s32 q1, [%[x], #-" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " + 2]\n\t"
-                "vmla.s32 q0, q1, %[k2]\n\t"
-                "vldrb.s32 q1, [%[x], #1]\n\t"
-                "vmla.s32 q0, q1, %[k4]\n\t"
-                "vldrb.s32 q1, [%[x], #2]\n\t"
-                "vmla.s32 q0, q1, %[k5]\n\t"
-                "vldrb.s32 q1, [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) "]\n\t"
-                "vmla.s32 q0, q1, %[k6]\n\t"
-                "vldrb.s32 q1, [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " + 1]\n\t"
-                "vmla.s32 q0, q1, %[k7]\n\t"
-                "vldrb.s32 q1, [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " + 2]\n\t"
-                "vmla.s32 q0, q1, %[k8]\n\t"
-                "vldrb.s32 q1, [%[x]], #4\n\t"
-                "vmla.s32 q0, q1, %[k3]\n\t"
-                "vqrdmulh.s32 q0, q0, q5\n\t"
-                "vshr.s32 q1, q0, #31\n\t"
-                "vadd.i32 q0, q0, q1\n\t"
-                "vrshl.s32 q0, q0, q6\n\t"
-                "vadd.i32 q0, q0, q7\n\t"
-                "vmax.s32 q0, q0, q2\n\t"
-                "vmin.s32 q0, q0, q3\n\t"
-                "vstrb.32 q0, [%[y]], #4\n\t"
-                "letp lr, 1b"
-                : [x] "+l"(x), [y] "=&l"(y)
-                : [k0] "r"(k0), [k1] "r"(k1), [k2] "r"(k2), [k3] "r"(k3), [k4] "r"(k4), [k5] "r"(k5), [k6] "r"(k6),
-                  [k7] "r"(k7), [k8] "r"(k8)
-                : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "lr", "memory");
+        const eenn_run_stage_mve_s8 stage = {
+            bias, g->multiplier[m], g->shift[m], o->output_offset, o->act_min, o->act_max, count, r->rows + pitch, out
+        };
+        const void *x = &stage; /* the stage, then the input pointer (one register for both) */
+        int8_t *y;
+        /* volatile: the outputs are its stores. */
+        /* clang-format off */
+        __asm__ volatile(
+            "ldr %[y], [%[x], #32]\n\t"
+            "ldr lr, [%[x]]\n\t"
+            "vdup.32 q4, lr\n\t"
+            "ldr lr, [%[x], #4]\n\t"
+            "vdup.32 q5, lr\n\t"
+            "ldr lr, [%[x], #8]\n\t"
+            "vdup.32 q6, lr\n\t"
+            "ldr lr, [%[x], #12]\n\t"
+            "vdup.32 q7, lr\n\t"
+            "ldr lr, [%[x], #16]\n\t"
+            "vdup.32 q2, lr\n\t"
+            "ldr lr, [%[x], #20]\n\t"
+            "vdup.32 q3, lr\n\t"
+            "ldr lr, [%[x], #24]\n\t"
+            "ldr %[x], [%[x], #28]\n\t"
+            "dlstp.32 lr, lr\n\t"
+            "1:\n\t"
+            "vmov q0, q4\n\t"
+            "vldrb.s32 q1, [%[x], #-" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) "]\n\t"
+            "vmla.s32 q0, q1, %[k0]\n\t"
+            "vldrb.s32 q1, [%[x], #-" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " + 1]\n\t"
+            "vmla.s32 q0, q1, %[k1]\n\t"
+            "vldrb.s32 q1, [%[x], #-" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " + 2]\n\t"
+            "vmla.s32 q0, q1, %[k2]\n\t"
+            "vldrb.s32 q1, [%[x], #1]\n\t"
+            "vmla.s32 q0, q1, %[k4]\n\t"
+            "vldrb.s32 q1, [%[x], #2]\n\t"
+            "vmla.s32 q0, q1, %[k5]\n\t"
+            "vldrb.s32 q1, [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) "]\n\t"
+            "vmla.s32 q0, q1, %[k6]\n\t"
+            "vldrb.s32 q1, [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " + 1]\n\t"
+            "vmla.s32 q0, q1, %[k7]\n\t"
+            "vldrb.s32 q1, [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " + 2]\n\t"
+            "vmla.s32 q0, q1, %[k8]\n\t"
+            "vldrb.s32 q1, [%[x]], #4\n\t"
+            "vmla.s32 q0, q1, %[k3]\n\t"
+            "vqrdmulh.s32 q0, q0, q5\n\t"
+            "vshr.s32 q1, q0, #31\n\t"
+            "vadd.i32 q0, q0, q1\n\t"
+            "vrshl.s32 q0, q0, q6\n\t"
+            "vadd.i32 q0, q0, q7\n\t"
+            "vmax.s32 q0, q0, q2\n\t"
+            "vmin.s32 q0, q0, q3\n\t"
+            "vstrb.32 q0, [%[y]], #4\n\t"
+            "letp lr, 1b"
+            : [x] "+l"(x), [y] "=&l"(y)
+            : [k0] "r"(k0), [k1] "r"(k1), [k2] "r"(k2), [k3] "r"(k3), [k4] "r"(k4), [k5] "r"(k5), [k6] "r"(k6),
+              [k7] "r"(k7), [k8] "r"(k8)
+            : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "lr", "memory");
+        /* clang-format on */
     }
 #else
     eenn_conv_run_3x3_gather_mve(r, g, out);
@@ -815,8 +870,9 @@ static void eenn_conv_next_run_s8(const eenn_window_s8 *g, int32_t out_w, int32_
 #else
 #define EENN_CONV_S8_RUNS_LINKAGE static
 #endif
-EENN_CONV_S8_RUNS_LINKAGE void eenn_conv_runs_s8(const eenn_window_s8 *g, int32_t out_w, int32_t first, int32_t end,
-                                                 const eenn_conv_group_s8 *c, int8_t *EENN_RESTRICT out, int8_t *scratch)
+EENN_CONV_S8_RUNS_LINKAGE void eenn_conv_runs_s8(const eenn_window_s8 *g, int32_t out_w, int32_t first,
+                                                 int32_t end, const eenn_conv_group_s8 *c, int8_t *EENN_RESTRICT out,
+                                                 int8_t *scratch)
 {
     eenn_conv_run_s8 r;
     r.rows = scratch;

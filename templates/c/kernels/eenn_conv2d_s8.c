@@ -500,6 +500,7 @@ static void eenn_conv_run_channels_dsp(const eenn_conv_group_s8 *g, int32_t firs
     "asr %[s0], %[b]\n\t"
 /* clang-format on */
 
+#if defined(__OPTIMIZE__)
 /* Outputs [y, end) of one channel of the DSP 3x3 loop one at a time, stride 2 (see eenn_conv_run_3x3_dsp), x at
    the first one's window; apart from the loop of pairs, whose registers it would take. */
 static EENN_CONV_S8_NOINLINE void eenn_conv_run_3x3_one_dsp(const int8_t *x, int8_t *y, int8_t *const end,
@@ -538,6 +539,7 @@ static EENN_CONV_S8_NOINLINE void eenn_conv_run_3x3_one_dsp(const int8_t *x, int
                          : "cc", "memory");
     }
 }
+#endif
 
 /*
  * 3 rows of 3 values (a 3x3 window of one input channel) on DSP, bounded layers, the `n` channels of `ch` along the
@@ -722,10 +724,10 @@ typedef struct
 static EENN_CONV_S8_NOINLINE void eenn_conv_run_3x3_mve(const eenn_conv_run_s8 *r, const eenn_conv_group_s8 *g,
                                                         int8_t *EENN_RESTRICT out)
 {
+#if defined(__OPTIMIZE__)
     const eenn_output_stage_s8 *o = g->o;
     const int32_t row = EENN_PAIRED_ROW_S8(g->depth);
     const int32_t count = r->count, pitch = EENN_CONV_S8_RUN_PITCH_3X3;
-#if defined(__OPTIMIZE__)
     if (r->stride != 1) {
         eenn_conv_run_3x3_gather_mve(r, g, out);
         return;

@@ -658,17 +658,19 @@ static void eenn_conv_run_mve(const eenn_conv_run_s8 *r, const eenn_conv_group_s
     for (int32_t m = 0; m < g->channels; m++, out += g->out_stride) {
         const int8_t *w = g->weights + m * row;
         for (int32_t i = 0; i < r->count; i += 4) {
+            /* Lanes past the run read the first pixel's values: every read stays in its row. */
+            const mve_pred16_t p = vctp32q((uint32_t)(r->count - i));
+            const uint32x4_t lanes = vpselq_u32(offsets, vdupq_n_u32(0u), p);
             int32x4_t acc = vdupq_n_s32(g->bias != NULL ? g->bias[m] : 0);
             const int8_t *x = r->rows + i * r->stride;
             for (int32_t t = 0, kx = 0; t < taps; t++) {
-                acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(x + kx, offsets), w[t]);
+                acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(x + kx, lanes), w[t]);
                 if (++kx == r->kernel_w) {
                     kx = 0;
                     x += r->pitch;
                 }
             }
-            vstrbq_p_s32(out + i, eenn_conv_run_output_mve(acc, g->multiplier[m], g->shift[m], g->o),
-                         vctp32q((uint32_t)(r->count - i)));
+            vstrbq_p_s32(out + i, eenn_conv_run_output_mve(acc, g->multiplier[m], g->shift[m], g->o), p);
         }
     }
 }
@@ -689,18 +691,20 @@ static EENN_CONV_S8_NOINLINE void eenn_conv_run_3x3_gather_mve(const eenn_conv_r
         const int32_t bias = g->bias != NULL ? g->bias[m] : 0;
         const uint32x4_t offsets = vmulq_n_u32(vidupq_n_u32(0u, 1), (uint32_t)r->stride);
         for (int32_t i = 0; i < count; i += 4) {
+            /* Lanes past the run read the first pixel's values: every read stays in its row. */
+            const mve_pred16_t p = vctp32q((uint32_t)(count - i));
+            const uint32x4_t lanes = vpselq_u32(offsets, vdupq_n_u32(0u), p);
             const int8_t *a = r->rows + i * r->stride, *c = a + 2 * pitch;
-            int32x4_t acc = vmlaq_n_s32(vdupq_n_s32(bias), vldrbq_gather_offset_s32(a, offsets), k0);
-            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + 1, offsets), k1);
-            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + 2, offsets), k2);
-            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + pitch, offsets), k3);
-            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + pitch + 1, offsets), k4);
-            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + pitch + 2, offsets), k5);
-            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(c, offsets), k6);
-            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(c + 1, offsets), k7);
-            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(c + 2, offsets), k8);
-            vstrbq_p_s32(out + i, eenn_conv_run_output_mve(acc, g->multiplier[m], g->shift[m], g->o),
-                         vctp32q((uint32_t)(count - i)));
+            int32x4_t acc = vmlaq_n_s32(vdupq_n_s32(bias), vldrbq_gather_offset_s32(a, lanes), k0);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + 1, lanes), k1);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + 2, lanes), k2);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + pitch, lanes), k3);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + pitch + 1, lanes), k4);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + pitch + 2, lanes), k5);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(c, lanes), k6);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(c + 1, lanes), k7);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(c + 2, lanes), k8);
+            vstrbq_p_s32(out + i, eenn_conv_run_output_mve(acc, g->multiplier[m], g->shift[m], g->o), p);
         }
     }
 }

@@ -2,8 +2,9 @@
 // code path: one graph of layers whose shapes reach each loop of the paired weight layout (whole chunks of 16
 // values, short last chunks, rows under 16 values padded, lone last channels and pixels, the first-layer runs: 1 to
 // 3 input channels, 3x3 and other windows, stride 2, padding 0 to 2, rows of several runs), the 1x1 gather, the
-// exact output stage where the bounded one does not apply), built for the host, Armv6-M, Armv7E-M with DSP and
-// Armv8.1-M with MVE, and once without the im2col scratch. Every output must equal the int8 reference bit for bit.
+// exact output stage where the bounded one does not apply), built for the host, Armv6-M, Armv7-M without DSP,
+// Armv7E-M with DSP and Armv8.1-M with MVE, and once without the im2col scratch. Every output must equal the int8
+// reference bit for bit.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,11 @@ function buildGraph(rand: () => number): Graph {
   out(q.conv(e, 6, [1, 1], {}, [1, 6, 4, 4], { act: [-30, 60] }), '1x1, 5 input channels (rows padded to 8), clamp');
   out(q.conv(v, 4, [5], { pads: [2, 2] }, [2, 4, 16]), '1-D, depth 15 (rows padded to 16)');
   out(q.conv(s, 3, [2], { strides: [3] }, [1, 3, 7]), '1-D, depth 2');
+  out(
+    q.conv(a, 10, [3, 3], { dilations: [1, 2], pads: [0, 2, 1, 0] }, [1, 10, 8, 8]),
+    'dilated along rows over the border, depth 144: two groups of 4 channels and a last pair',
+  );
+  out(q.conv(e, 4, [2, 2], { pads: [2, 2, 2, 2] }, [1, 4, 7, 7]), 'windows with no tap inside the input (pads of the kernel size)');
   const exact = q.conv(a, 4, [3, 3], {}, [1, 4, 7, 8]);
   out(exact, 'a bias beyond 2^29 in one channel: the exact output stage for the layer');
   const exactFirst = q.conv(b, 3, [3, 3], { pads: [1, 1, 1, 1] }, [1, 3, 11, 13]);
@@ -143,7 +149,7 @@ describe('int8 convolution and fully connected kernels against the int8 referenc
     for (const name of graph.outputs) expect(new Set(expected[name]!.data).size, covers.get(name)).toBeGreaterThan(4);
   });
 
-  for (const targetName of ['host', 'cortex-m0plus', 'cortex-m4', 'cortex-m55']) {
+  for (const targetName of ['host', 'cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m55']) {
     it(`${targetName}: every layer bit-exact`, async () => {
       const run = await runInt8Model(graph, inputs, loadTarget(targetName), join(work, targetName));
       const model = run.emitted.files.get('model.c')!;
@@ -155,7 +161,7 @@ describe('int8 convolution and fully connected kernels against the int8 referenc
     }, 120_000);
   }
 
-  for (const targetName of ['host', 'cortex-m4']) {
+  for (const targetName of ['host', 'cortex-m0plus', 'cortex-m4']) {
     it(`${targetName}: without the im2col scratch (NULL), every layer bit-exact`, async () => {
       const plan = planMemory(graph);
       for (const step of plan.steps) delete step.scratchBytes;

@@ -175,7 +175,12 @@ export async function runTilesOnHost(dir: string, calls: TiledCall[]): Promise<T
 
 /** Builds the program as Cortex-M4 firmware (the test firmware's runtime) and runs it in QEMU. */
 export async function runTilesOnCortexM4(dir: string, calls: TiledCall[]): Promise<TilesRun> {
-  const target = loadTarget('cortex-m4');
+  return runTilesOnCortexM(dir, calls, 'cortex-m4');
+}
+
+/** As runTilesOnCortexM4, on the Cortex-M target `targetName` (cortex-m0plus: the Armv6-M paths). */
+export async function runTilesOnCortexM(dir: string, calls: TiledCall[], targetName: string): Promise<TilesRun> {
+  const target = loadTarget(targetName);
   const kernelSources = sourcesOf(calls).map((s) => `kernels/${s}`);
   const files = renderFirmware(target, { modelName: 'tiles', kernelSources, inputBytes: [1], outputBytes: [1], modelSources: [] });
   files.set('main.c', programSource(calls, 'cortex-m'));

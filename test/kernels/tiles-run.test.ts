@@ -1,14 +1,14 @@
 // The kernel tiles in C (src/kernels/*: CallTiler): every call of the tile graphs that a tiler cuts, run whole and
 // as its uneven tiles (one-granule tiles, a short last tile; forward and in reverse order) into separate buffers,
-// on the host (gcc: the portable paths) and on Cortex-M4 in QEMU (the DSP paths: first-layer runs of 8 pixels,
-// pairs of pixels); the tiles must give the whole call's output bytes, write nothing past the output, and cost
-// little more than the whole call.
+// on the host (gcc: the portable paths), on Cortex-M4 in QEMU (the DSP paths: first-layer runs of 8 pixels,
+// pairs of pixels) and on Cortex-M0+ (the Armv6-M paths); the tiles must give the whole call's output bytes, write
+// nothing past the output, and (on Cortex-M4) cost little more than the whole call.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runTilesOnCortexM4, runTilesOnHost } from './tiles-harness.js';
+import { runTilesOnCortexM, runTilesOnCortexM4, runTilesOnHost } from './tiles-harness.js';
 import { floatTileGraph, int8TileGraph, tiledCalls } from './tiles-graphs.js';
 
 /** Instructions a tile may cost beyond its share of the whole call (measured: 8 to 1,240 on these tiny tiles). */
@@ -83,5 +83,11 @@ describe('kernel tiles in C', () => {
     });
     const tilers = overheads.filter((o) => !o.call.includes('without scratch') && !blocked(o.call));
     expect(tilers.filter((o) => o.perTile > TILE_OVERHEAD_BOUND)).toEqual([]);
+  }, 120_000);
+
+  it('gives the whole call bit for bit on Cortex-M0+ (Armv6-M paths)', async () => {
+    const run = await runTilesOnCortexM(tempDir(), calls, 'cortex-m0plus');
+    expect(run.lines).toEqual(calls.map((c) => `ok ${c.label}`));
+    expect(run.exitCode).toBe(0);
   }, 120_000);
 });

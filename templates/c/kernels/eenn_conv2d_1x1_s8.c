@@ -6,6 +6,9 @@
  * Without a scratch (NULL) the input is read in place, one output of one channel at a time.
  * eenn_conv2d_1x1_s8_units computes a run of (pair of pixels, block of output channels) units only (a tile of an
  * intermittent build), each output exactly as the whole call computes it.
+ *
+ * The portable path (neither DSP nor MVE) gathers one pixel at a time, four channels a step (3 instructions per
+ * value on Armv6-M), for eenn_multiply_columns_s8's one-column multiply.
  */
 #include "eenn_conv_support_s8.h"
 
@@ -111,6 +114,28 @@ static void eenn_conv_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EE
                                          (uint8_t *)eenn_column_s8(scratch, in_c, 1));
                 eenn_multiply_columns_s8(scratch, 2, &columns, out + p);
                 p += 2;
+                continue;
+            }
+#endif
+#if !defined(EENN_CONV_S8_DSP) && !defined(EENN_CONV_S8_MVE)
+            {
+                /* One pixel (the portable multiply takes one column): four channels a step, three of them read
+                   at a register offset from the first. */
+                const uint8_t *x = (const uint8_t *)in + p;
+                uint8_t *col = (uint8_t *)scratch;
+                const int32_t size2 = 2 * size, size3 = 3 * size, size4 = 4 * size;
+                int32_t c = 0;
+                for (; c + 4 <= in_c; c += 4, x += size4) {
+                    col[c] = x[0];
+                    col[c + 1] = x[size];
+                    col[c + 2] = x[size2];
+                    col[c + 3] = x[size3];
+                }
+                for (; c < in_c; c++, x += size) {
+                    col[c] = *x;
+                }
+                eenn_multiply_columns_s8(scratch, 1, &columns, out + p);
+                p++;
                 continue;
             }
 #endif

@@ -15,6 +15,10 @@
  * (eenn_requantize_bounded_ok_s8), else eenn_requantize_s8. eenn_conv2d_s8_units computes a run of (pair of output
  * pixels, block of output channels) units only (a tile of an intermittent build: some pixels, or some channels of a
  * pair when a pair of every channel is too much work), each output exactly as the whole call computes it.
+ *
+ * Without unaligned word access (Armv6-M) the columns are gathered byte by byte: a 3x3 window inside the input
+ * from three row pointers (27 instructions per input channel), a window over the border filled with the zero
+ * point a word at a time, then its taps inside the input copied over it.
  */
 #include "eenn_conv_support_s8.h"
 
@@ -95,6 +99,24 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
             }
             return;
         }
+#else
+        if (dw == 1 && kw == 3 && kh == 3) {
+            /* 3x3 windows without unaligned word access: nine byte copies per channel from three row pointers. */
+            const uint8_t *r0 = (const uint8_t *)x, *r1 = r0 + row_step, *r2 = r1 + row_step;
+            uint8_t *to = (uint8_t *)col;
+            for (int32_t c = 0; c < g->channels; c++, r0 += plane, r1 += plane, r2 += plane, to += 9) {
+                to[0] = r0[0];
+                to[1] = r0[1];
+                to[2] = r0[2];
+                to[3] = r1[0];
+                to[4] = r1[1];
+                to[5] = r1[2];
+                to[6] = r2[0];
+                to[7] = r2[1];
+                to[8] = r2[2];
+            }
+            return;
+        }
 #endif
         if (dw == 1) {
             for (int32_t c = 0; c < g->channels; c++, x += plane) {
@@ -115,6 +137,49 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
         }
         return;
     }
+#if !EENN_HAS_UNALIGNED
+    {
+        /* A window over the border without unaligned word access: the column filled with the zero point a word at
+           a time (the column is 4-byte aligned, up to 3 bytes written past it), then the taps inside the input
+           copied, rows [ky_lo, ky_hi) and taps [lo, hi) of each row, found once. */
+        const uint32_t pad = (uint32_t)(uint8_t)g->pad_value * 0x01010101u;
+        const int32_t depth = g->channels * kh * kw;
+        uint32_t *fill = (uint32_t *)(void *)col;
+        for (int32_t i = 0; i < depth; i += 4) {
+            *fill++ = pad;
+        }
+        int32_t lo = 0, hi = kw, ky_lo = 0, ky_hi = kh;
+        while (lo < kw && ix0 + lo * dw < 0) {
+            lo++;
+        }
+        while (hi > lo && ix0 + (hi - 1) * dw >= g->in_w) {
+            hi--;
+        }
+        while (ky_lo < kh && iy0 + ky_lo * g->dilation_h < 0) {
+            ky_lo++;
+        }
+        while (ky_hi > ky_lo && iy0 + (ky_hi - 1) * g->dilation_h >= g->in_h) {
+            ky_hi--;
+        }
+        if (lo == hi || ky_lo == ky_hi) {
+            return;
+        }
+        const uint8_t *x = (const uint8_t *)g->input + (iy0 + ky_lo * g->dilation_h) * g->in_w + ix0 + lo * dw;
+        uint8_t *to = (uint8_t *)col + ky_lo * kw + lo;
+        const int32_t taps = hi - lo;
+        for (int32_t c = 0; c < g->channels; c++, x += plane, to += kh * kw) {
+            const uint8_t *row = x;
+            uint8_t *dst = to;
+            for (int32_t ky = ky_lo; ky < ky_hi; ky++, row += row_step, dst += kw) {
+                const uint8_t *from = row;
+                for (int32_t t = 0; t < taps; t++, from += dw) {
+                    dst[t] = *from;
+                }
+            }
+        }
+        return;
+    }
+#endif
     /* A window over the border: tap by tap (one loop with a test, which compilers leave as it is). */
     for (int32_t c = 0; c < g->channels; c++) {
         const int8_t *x = g->input + c * plane;
@@ -828,14 +893,15 @@ static void eenn_conv_run_3x3_s8(const eenn_conv_run_s8 *r, const eenn_conv_grou
 }
 #endif
 
-/* Values per output up to which the runs (one multiply-accumulate per tap) beat the im2col columns in portable C
-   and on Helium (measured: 2 channels of 2x2 and 1x3 windows faster, 3 channels of 2x2 slower). */
+/* Values per output up to which the runs (one multiply-accumulate per tap) beat the im2col columns on Helium
+   (measured: 2 channels of 2x2 and 1x3 windows faster, 3 channels of 2x2 slower). */
 #define EENN_CONV_S8_RUN_DEPTH 9
 
 /*
  * 1 when the runs compute a layer of `depth` (< 16) values per output: dilation_w 1, and on DSP 3x3 windows of one
- * input channel of a bounded layer (the columns' SMLAD tiles are faster for the others), elsewhere up to
- * EENN_CONV_S8_RUN_DEPTH values.
+ * input channel of a bounded layer (the columns' SMLAD tiles are faster for the others), on Helium up to
+ * EENN_CONV_S8_RUN_DEPTH values, in portable C 3x3 windows of one input channel (the columns are faster for the
+ * others).
  */
 static inline int32_t eenn_conv_runs_take_s8(const eenn_window_s8 *g, int32_t depth, int32_t bounded)
 {
@@ -845,9 +911,13 @@ static inline int32_t eenn_conv_runs_take_s8(const eenn_window_s8 *g, int32_t de
 #if defined(EENN_CONV_S8_DSP)
     (void)depth;
     return bounded && g->channels * g->kernel_h == 3 && g->kernel_w == 3;
-#else
+#elif defined(EENN_CONV_S8_MVE)
     (void)bounded;
     return depth <= EENN_CONV_S8_RUN_DEPTH;
+#else
+    (void)depth;
+    (void)bounded;
+    return g->channels * g->kernel_h == 3 && g->kernel_w == 3;
 #endif
 }
 

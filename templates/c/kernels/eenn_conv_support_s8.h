@@ -204,6 +204,70 @@ static inline void eenn_column_done_s8(int8_t *scratch, int32_t depth, int32_t p
 #endif
 }
 
+#if EENN_ARMV6M
+/*
+ * eenn_requantize_output_s8 of a bounded layer on Armv6-M (no 32 x 32 -> 64-bit multiply), for the portable path
+ * of eenn_multiply_columns_s8: the high multiply of eenn_high_mult_round_s32 with a = 2 acc split in 16-bit halves
+ * (ah signed, al unsigned) and the multiplier in bh (< 2^15) and bl (< 2^16):
+ * round(a * b / 2^32) = ah bh + floor((P + Q) / 2^16), P = ah bl (|P| < 2^31),
+ * Q = al bh + (al bl >> 16) + 2^15 (< 2^32 unsigned), summed as (P >> 16) + ((P & 0xFFFF) + Q) >> 16 so that
+ * nothing overflows; then the rounding shift, the zero point and the clamp.
+ */
+static inline int8_t eenn_requantize_armv6m_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t zp,
+                                               int32_t act_min, int32_t act_max)
+{
+#if defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
+    /* The same steps in 29 instructions (the compiler's take about 40: it runs out of low registers). */
+    int32_t r = acc, m = multiplier, s = shift, ah, t, p;
+    __asm__(EENN_ASM_SYNTAX_UNIFIED
+            "lsls %[r], %[r], #1\n\t"   /* a = 2 acc */
+            "asrs %[ah], %[r], #16\n\t" /* ah */
+            "uxth %[r], %[r]\n\t"       /* al */
+            "uxth %[t], %[m]\n\t"       /* bl */
+            "asrs %[m], %[m], #16\n\t"  /* bh */
+            "movs %[p], %[t]\n\t"
+            "muls %[p], %[ah]\n\t" /* P = ah bl */
+            "muls %[t], %[r]\n\t"  /* al bl */
+            "lsrs %[t], %[t], #16\n\t"
+            "muls %[r], %[m]\n\t" /* al bh */
+            "adds %[r], %[r], %[t]\n\t"
+            "movs %[t], #1\n\t"
+            "lsls %[t], %[t], #15\n\t"
+            "adds %[r], %[r], %[t]\n\t" /* Q */
+            "uxth %[t], %[p]\n\t"
+            "adds %[r], %[r], %[t]\n\t" /* (P & 0xFFFF) + Q */
+            "lsrs %[r], %[r], #16\n\t"
+            "asrs %[p], %[p], #16\n\t"
+            "adds %[r], %[r], %[p]\n\t"
+            "muls %[ah], %[m]\n\t"       /* ah bh */
+            "adds %[r], %[r], %[ah]\n\t" /* v */
+            "asrs %[t], %[r], #31\n\t"
+            "adds %[r], %[r], %[t]\n\t" /* v + (v >> 31) */
+            "mvns %[t], %[s]\n\t"       /* exponent - 1 */
+            "movs %[p], #1\n\t"
+            "lsls %[p], %[t]\n\t"
+            "adds %[r], %[r], %[p]\n\t" /* + 2^(exponent - 1) */
+            "rsbs %[s], %[s], #0\n\t"
+            "asrs %[r], %[s]" /* >> exponent */
+            : [r] "+l"(r), [m] "+l"(m), [s] "+l"(s), [ah] "=&l"(ah), [t] "=&l"(t), [p] "=&l"(p)
+            :
+            : "cc");
+#else
+    const int32_t a = acc * 2;
+    const int32_t ah = a >> 16;
+    const uint32_t al = (uint32_t)a & 0xFFFFu;
+    const int32_t bh = multiplier >> 16;
+    const uint32_t bl = (uint32_t)multiplier & 0xFFFFu;
+    const int32_t p = ah * (int32_t)bl;
+    const uint32_t q = al * (uint32_t)bh + ((al * bl) >> 16) + 0x8000u;
+    const int32_t v = ah * bh + (p >> 16) + (int32_t)((((uint32_t)p & 0xFFFFu) + q) >> 16);
+    const int32_t exponent = -shift;
+    const int32_t r = ((v + (v >> 31)) + (1 << (exponent - 1))) >> exponent;
+#endif
+    return (int8_t)eenn_clamp_s32(r + zp, act_min, act_max);
+}
+#endif
+
 /* One group of a convolution as eenn_multiply_columns_s8 computes it: its weight rows, their requantization, where
    their outputs go and the layer's output stage (set once per group, so that a call passes one pointer). */
 typedef struct

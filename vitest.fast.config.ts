@@ -13,7 +13,7 @@ export const SLOW_TESTS = [
   'test/codegen/conv-pair.test.ts', 'test/codegen/cortex-m4.test.ts', 'test/codegen/exits.test.ts',
   'test/codegen/fmnist.test.ts', 'test/codegen/intermittent-record.test.ts', 'test/codegen/intermittent-qemu.test.ts',
   'test/codegen/intermittent-resume.test.ts', 'test/codegen/intermittent-exits-qemu.test.ts', 'test/codegen/intermittent-targets.test.ts',
-  'test/codegen/int8-conv-kernels.test.ts', 'test/codegen/int8-conv-requantize.test.ts', 'test/codegen/int16-kernels.test.ts', 'test/codegen/int16-model.test.ts',
+  'test/codegen/int8-conv-kernels.test.ts', 'test/codegen/int8-conv-mve.test.ts', 'test/codegen/int8-conv-requantize.test.ts', 'test/codegen/int16-kernels.test.ts', 'test/codegen/int16-model.test.ts',
   'test/codegen/int8-cortex-m4.test.ts', 'test/codegen/int8-depthwise-kernels.test.ts',
   'test/codegen/int8-examples.test.ts', 'test/codegen/int8-ops.test.ts', 'test/codegen/int8-resize.test.ts',
   'test/codegen/kernel-flags.test.ts', 'test/codegen/onnx-backend.test.ts', 'test/codegen/operators.test.ts',

@@ -211,9 +211,9 @@ const CONV_S8_UNITS: CallTiler = tiler(
 /**
  * Tiles of eenn_conv2d_1x1_s8 as those of eenn_conv2d_s8 (its image is a matrix of `size` pixels; unit
  * q * blocks + k: the block k of output channels of the pair of pixels q, blocks of convS8BlockChannels(out_c,
- * in_c)): eenn_conv2d_1x1_s8_units computes a run of them in every image. Pairs, the pairs the DSP and Helium paths
- * gather, so that every tile runs the whole call's code path; blocks for a wide layer (256 -> 256: 131k
- * multiply-accumulates a pair).
+ * in_c)): eenn_conv2d_1x1_s8_units computes a run of them in every image. Pairs, the pairs the DSP path gathers
+ * (Helium gathers 4 pixels a pass: two units, a lone pair of a tile in a pass of its own), so that every tile runs
+ * the whole call's code path; blocks for a wide layer (256 -> 256: 131k multiply-accumulates a pair).
  */
 const CONV_1X1_S8_UNITS: CallTiler = tiler(
   'rows',

@@ -90,4 +90,10 @@ describe('kernel tiles in C', () => {
     expect(run.lines).toEqual(calls.map((c) => `ok ${c.label}`));
     expect(run.exitCode).toBe(0);
   }, 120_000);
+
+  it('gives the whole call bit for bit on Cortex-M55 (Helium paths: passes of 4 pixels)', async () => {
+    const run = await runTilesOnCortexM(tempDir(), calls, 'cortex-m55');
+    expect(run.lines).toEqual(calls.map((c) => `ok ${c.label}`));
+    expect(run.exitCode).toBe(0);
+  }, 120_000);
 });

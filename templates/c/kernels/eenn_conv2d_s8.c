@@ -4,17 +4,21 @@
  *
  * Each output pixel's values (its im2col column: the window in the order of a weight row, padded taps holding the
  * input zero point) are gathered into the scratch, two pixels at a time on DSP and MVE, and multiplied with every
- * weight row of the group by eenn_multiply_columns_s8. Layers of fewer than 16 values per output (first layers) with
- * dilation_w 1 go along runs of an output row instead, every core: the input rows of a run copied into the scratch
- * with their padding, then each channel along the run with its weights in registers (3x3 windows of one input
- * channel, 28x28x1 -> 8: ~2.6 instructions per MAC on Cortex-M4 (SMLAD pairs), ~1.3 on M55 (Helium, 4 pixels per
- * vector), ~12 on M0+; other windows in portable C); with dilation_w > 1 on DSP they gather tiles of
- * EENN_CONV_S8_TILE pixels and requantize each pair of channels over the tile. Without a scratch (NULL) the input is
- * read in place, a run of output pixels of one channel at a time (the memory planner's choice when the scratch would
- * set the arena's peak, `--arena min`). Output stage: eenn_requantize_bounded_s8 when the layer allows it
- * (eenn_requantize_bounded_ok_s8), else eenn_requantize_s8. eenn_conv2d_s8_units computes a run of (pair of output
- * pixels, block of output channels) units only (a tile of an intermittent build: some pixels, or some channels of a
- * pair when a pair of every channel is too much work), each output exactly as the whole call computes it.
+ * weight row of the group by eenn_multiply_columns_s8. With Helium (MVE) and 16 values or more per output, 4 pixels
+ * at a time, their columns byte-interleaved by VLDRB gathers, multiplied by eenn_multiply_columns_x4_s8: 4 pixels on
+ * one output row with kernels up to 4 wide on rows up to 256 values gather a kernel row of a channel in one 16-byte
+ * gather (eenn_im2col_row_x4_mve), others a tap of a channel in one 4-byte gather (eenn_im2col_x4_mve). About 0.22
+ * instructions per MAC on a 3x3 layer of 16 -> 32 channels. Layers of fewer than 16 values per output (first layers)
+ * with dilation_w 1 go along runs of an output row instead (eenn_conv_runs_take_s8 says which): the input rows of a
+ * run copied into the scratch with their padding, then each channel along the run with its weights in registers (3x3
+ * windows of one input channel, 28x28x1 -> 8: ~2.5 instructions per MAC on Cortex-M4 (SMLAD pairs), ~1.3 on M55
+ * (Helium, 4 pixels per vector), ~12 on M0+); the others on DSP gather tiles of EENN_CONV_S8_TILE pixels and
+ * requantize each pair of channels over the tile. Without a scratch (NULL) the input is read in place, a run of
+ * output pixels of one channel at a time (the memory planner's choice when the scratch would set the arena's peak,
+ * `--arena min`). Output stage: eenn_requantize_bounded_s8 when the layer allows it (eenn_requantize_bounded_ok_s8),
+ * else eenn_requantize_s8. eenn_conv2d_s8_units computes a run of (pair of output pixels, block of output channels)
+ * units only (a tile of an intermittent build: some pixels, or some channels of a pair when a pair of every channel
+ * is too much work), each output exactly as the whole call computes it.
  *
  * Without unaligned word access (Armv6-M) the columns are gathered byte by byte: a 3x3 window inside the input
  * from three row pointers (27 instructions per input channel), a window over the border filled with the zero
@@ -193,6 +197,110 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
         }
     }
 }
+
+#if defined(EENN_CONV_S8_MVE)
+/*
+ * The im2col columns of the output pixels [pixel, pixel + pixels) (row-major, 1 to EENN_CONV_S8_MVE_PIXELS; the
+ * lanes past them repeat the last), byte-interleaved at `columns`: value k of a weight row (channel, kernel row,
+ * kernel column) of pixel j at columns[4 k + j]. Any stride, dilation and padding, the pixels on any output rows:
+ * per tap, a vector of the 4 pixels' offsets from the group's input (a tap in the padding points at
+ * the zero point, `pad`, and stays there), then for each channel one VLDRB gather of the 4 bytes and one
+ * narrowing store, the offsets moved on by a plane.
+ */
+static EENN_CONV_S8_NOINLINE void eenn_im2col_x4_mve(const eenn_window_s8 *g, int32_t out_w, int32_t pixel,
+                                                     int32_t pixels, int8_t *EENN_RESTRICT columns)
+{
+    int32_t top[EENN_CONV_S8_MVE_PIXELS], left[EENN_CONV_S8_MVE_PIXELS];
+    for (int32_t j = 0; j < EENN_CONV_S8_MVE_PIXELS; j++) {
+        const int32_t q = pixel + (j < pixels ? j : pixels - 1);
+        top[j] = q / out_w * g->stride_h - g->pad_top;
+        left[j] = q % out_w * g->stride_w - g->pad_left;
+    }
+    const int32x4_t iy0 = vldrwq_s32(top), ix0 = vldrwq_s32(left);
+    const uint8_t pad = (uint8_t)g->pad_value;
+    const uint8_t *base = (const uint8_t *)g->input;
+    const uint32x4_t pad_offset = vdupq_n_u32((uint32_t)((uintptr_t)&pad - (uintptr_t)base));
+    const int32_t plane = g->in_h * g->in_w, channels = g->channels;
+    const int32_t row_bytes = 4 * g->kernel_h * g->kernel_w; /* one channel of the 4 columns */
+    int8_t *tap = columns;
+    for (int32_t ky = 0; ky < g->kernel_h; ky++) {
+        const int32x4_t iy = vaddq_n_s32(iy0, ky * g->dilation_h);
+        const mve_pred16_t row_inside = vcmpgeq_n_s32(iy, 0) & vcmpltq_n_s32(iy, g->in_h);
+        const int32x4_t row_offset = vmulq_n_s32(iy, g->in_w);
+        for (int32_t kx = 0; kx < g->kernel_w; kx++, tap += 4) {
+            const int32x4_t ix = vaddq_n_s32(ix0, kx * g->dilation_w);
+            const mve_pred16_t inside = row_inside & vcmpgeq_n_s32(ix, 0) & vcmpltq_n_s32(ix, g->in_w);
+            uint32x4_t offset = vpselq_u32(vreinterpretq_u32_s32(vaddq_s32(row_offset, ix)), pad_offset, inside);
+            const uint32x4_t step = vpselq_u32(vdupq_n_u32((uint32_t)plane), vdupq_n_u32(0u), inside);
+            uint8_t *to = (uint8_t *)tap;
+            for (int32_t c = channels; c > 0; c--, to += row_bytes) {
+                vstrbq_u32(to, vldrbq_gather_offset_u32(base, offset));
+                offset = vaddq_u32(offset, step);
+            }
+        }
+    }
+}
+#endif
+
+#if defined(EENN_CONV_S8_MVE)
+/* Widest kernel row eenn_im2col_row_x4_mve gathers: the 4 pixels' taps of a kernel row in one 16-byte vector. */
+#define EENN_CONV_S8_MVE_ROW_TAPS 4
+/* Widest input row it reads: byte offsets from the start of an input row. */
+#define EENN_CONV_S8_MVE_ROW_WIDTH 256
+
+/*
+ * eenn_im2col_x4_mve for 4 pixels on one output row (oy; columns ox to ox + pixels - 1, the lanes past them
+ * repeating the last), kernel_w <= EENN_CONV_S8_MVE_ROW_TAPS and in_w <= EENN_CONV_S8_MVE_ROW_WIDTH: per channel and
+ * kernel row, one VLDRB gather of the 4 pixels' kernel_w taps (byte lane 4 kx + j: offset of tap kx of pixel j
+ * from the start of the input row) and one predicated store of its 4 * kernel_w bytes, the taps in the padding
+ * replaced by the zero point (VAND, VORR); a kernel row in the padding is the zero point throughout. Kernel row
+ * by kernel row, each a loop over the channels.
+ */
+static EENN_CONV_S8_NOINLINE void eenn_im2col_row_x4_mve(const eenn_window_s8 *g, int32_t oy, int32_t ox,
+                                                         int32_t pixels, int8_t *EENN_RESTRICT columns)
+{
+    const int32_t kh = g->kernel_h, kw = g->kernel_w;
+    uint8_t lanes[16] = { 0 };
+    uint32_t padded = 0; /* predicate bits of the byte lanes in the padding */
+    for (int32_t kx = 0; kx < kw; kx++) {
+        for (int32_t j = 0; j < EENN_CONV_S8_MVE_PIXELS; j++) {
+            const int32_t ix = (ox + (j < pixels ? j : pixels - 1)) * g->stride_w - g->pad_left + kx * g->dilation_w;
+            const int32_t lane = 4 * kx + j;
+            if (ix >= 0 && ix < g->in_w) {
+                lanes[lane] = (uint8_t)ix;
+            } else {
+                padded |= 1u << lane;
+            }
+        }
+    }
+    const uint8x16_t offset = vldrbq_u8(lanes);
+    const uint8x16_t pad = vdupq_n_u8((uint8_t)g->pad_value);
+    /* The taps in the padding: pad there, 0 elsewhere; those inside: all ones there. */
+    const uint8x16_t pad_part = vpselq_u8(pad, vdupq_n_u8(0u), (mve_pred16_t)padded);
+    const uint8x16_t keep = vpselq_u8(vdupq_n_u8(0u), vdupq_n_u8(0xFFu), (mve_pred16_t)padded);
+    const int32_t plane = g->in_h * g->in_w, row_bytes = 4 * kw, channel_bytes = row_bytes * kh;
+    const mve_pred16_t within = vctp8q((uint32_t)row_bytes); /* the stores write one kernel row each */
+    const int32_t iy0 = oy * g->stride_h - g->pad_top;
+    for (int32_t ky = 0; ky < kh; ky++) {
+        const int32_t iy = iy0 + ky * g->dilation_h;
+        uint8_t *to = (uint8_t *)columns + ky * row_bytes;
+        const uint8_t *row = (const uint8_t *)g->input + iy * g->in_w;
+        if (iy < 0 || iy >= g->in_h) {
+            for (int32_t c = g->channels; c > 0; c--, to += channel_bytes) {
+                vstrbq_p_u8(to, pad, within);
+            }
+        } else if (padded != 0) {
+            for (int32_t c = g->channels; c > 0; c--, to += channel_bytes, row += plane) {
+                vstrbq_p_u8(to, vorrq_u8(vandq_u8(vldrbq_gather_offset_u8(row, offset), keep), pad_part), within);
+            }
+        } else {
+            for (int32_t c = g->channels; c > 0; c--, to += channel_bytes, row += plane) {
+                vstrbq_p_u8(to, vldrbq_gather_offset_u8(row, offset), within);
+            }
+        }
+    }
+}
+#endif
 
 #if EENN_CONV_S8_DIRECT
 /*
@@ -1071,6 +1179,27 @@ static void eenn_conv_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_R
 #if EENN_CONV_S8_DIRECT
             if (scratch == NULL) {
                 eenn_conv_direct_s8(&g, pixel_begin, pixel_end, out_w, w, channels, b, mult, shift, &o, out, size);
+                continue;
+            }
+#endif
+#if defined(EENN_CONV_S8_MVE)
+            if (depth >= EENN_PAIR_CHUNK_S8) {
+                /* Helium: 4 pixels per pass, their columns byte-interleaved. */
+                for (int32_t p = pixel_begin; p < pixel_end; p += EENN_CONV_S8_MVE_PIXELS) {
+                    const int32_t pixels = pixel_end - p < EENN_CONV_S8_MVE_PIXELS ? pixel_end - p : EENN_CONV_S8_MVE_PIXELS;
+                    if (kernel_w <= EENN_CONV_S8_MVE_ROW_TAPS && in_w <= EENN_CONV_S8_MVE_ROW_WIDTH &&
+                        ox + pixels <= out_w) {
+                        eenn_im2col_row_x4_mve(&g, oy, ox, pixels, scratch);
+                    } else {
+                        eenn_im2col_x4_mve(&g, out_w, p, pixels, scratch);
+                    }
+                    ox += pixels;
+                    if (ox >= out_w) {
+                        oy += ox / out_w;
+                        ox %= out_w;
+                    }
+                    eenn_multiply_columns_x4_s8(scratch, pixels, &columns, out + p);
+                }
                 continue;
             }
 #endif

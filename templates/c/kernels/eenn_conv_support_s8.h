@@ -1,9 +1,10 @@
 /*
  * eenn_conv_support_s8.h - what the im2col convolutions (eenn_conv2d_s8, eenn_conv2d_1x1_s8 and the 1x1 kernel
  * in place) share: which multiply path the build takes, the layout of the gathered columns in the scratch, the
- * expansion of a column to int16 pairs on DSP, and the output stage of one channel. The columns are multiplied
- * with the weight rows by eenn_multiply_columns_s8 (eenn_multiply_columns_s8.c). Internal to the kernels, not
- * part of their API.
+ * expansion of a column to int16 pairs on DSP, the output stage of one channel, and on Helium (MVE) the
+ * byte-interleaved columns of 4 pixels and the output stage of 4 pixels of a channel in one vector. The columns
+ * are multiplied with the weight rows by eenn_multiply_columns_s8 (eenn_multiply_columns_s8.c). Internal to the
+ * kernels, not part of their API.
  */
 #ifndef EENN_CONV_SUPPORT_S8_H
 #define EENN_CONV_SUPPORT_S8_H
@@ -286,5 +287,59 @@ typedef struct
  * group `g`: channel m of pixel i goes to out[m * g->out_stride + i].
  */
 void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_group_s8 *g, int8_t *EENN_RESTRICT out);
+
+#if defined(EENN_CONV_S8_MVE)
+/*
+ * Output pixels per pass of the Helium path for 16 values or more per output: their im2col columns are gathered
+ * byte-interleaved (value k of pixel j at 4 k + j, what VLD4 de-interleaves into 4 vectors), 4 * depth bytes:
+ * within EENN_CONV_S8_SCRATCH_BYTES and EENN_CONV_1X1_S8_SCRATCH_BYTES.
+ */
+#define EENN_CONV_S8_MVE_PIXELS 4
+
+/* The int32x4 vector (a, b, c, d): two VMOVs of a pair of registers into two lanes each. */
+EENN_CONV_S8_INLINE int32x4_t eenn_lanes_x4_mve(int32_t a, int32_t b, int32_t c, int32_t d)
+{
+    int32x4_t v;
+    __asm__("vmov %q0[2], %q0[0], %1, %3\n\t"
+            "vmov %q0[3], %q0[1], %2, %4"
+            : "=&w"(v)
+            : "r"(a), "r"(b), "r"(c), "r"(d));
+    return v;
+}
+
+/*
+ * The outputs of one channel for the 4 pixels of a pass (acc: their sums without the bias, a lane each), the
+ * first lanes of `store` written to out[0..3]: eenn_requantize_s8 in vectors, the doubling
+ * high multiply by VQRDMULH (the same bits for a multiplier in [0, 2^31)), the rounding division by VRSHL after
+ * adding -1 to negative values (ties away from zero), the offset and the clamp. `bounded` (the layer passed
+ * eenn_requantize_bounded_ok_s8: shift <= -1) drops the left shift and the test of a zero right shift.
+ */
+EENN_CONV_S8_INLINE void eenn_conv_store_x4_mve(int8_t *out, int32x4_t acc, int32_t bias, int32_t multiplier,
+                                                int32_t shift, int32_t bounded, int32_t offset, int32x4_t lo,
+                                                int32x4_t hi, mve_pred16_t store)
+{
+    acc = vaddq_n_s32(acc, bias);
+    if (bounded) {
+        acc = vqrdmulhq_n_s32(acc, multiplier);
+        acc = vrshlq_n_s32(vaddq_s32(acc, vshrq_n_s32(acc, 31)), shift);
+    } else {
+        const int32_t left = shift > 0 ? shift : 0;
+        const int32_t right = shift > 0 ? 0 : -shift;
+        acc = vqrdmulhq_n_s32(vshlq_r_s32(acc, left), multiplier);
+        /* -1 for negative values only when the shift rounds (-right has its sign bit set when right > 0). */
+        const int32x4_t fixup = vshrq_n_s32(vandq_s32(acc, vdupq_n_s32(-right)), 31);
+        acc = vrshlq_n_s32(vqaddq_s32(acc, fixup), -right);
+    }
+    acc = vminq_s32(vmaxq_s32(vaddq_n_s32(acc, offset), lo), hi);
+    vstrbq_p_s32(out, acc, store);
+}
+
+/*
+ * The outputs of `pixels` (1 to EENN_CONV_S8_MVE_PIXELS) byte-interleaved columns of g->depth >= 16 values for
+ * every output channel of group `g`: channel m of pixel j goes to out[m * g->out_stride + j].
+ */
+void eenn_multiply_columns_x4_s8(const int8_t *columns, int32_t pixels, const eenn_conv_group_s8 *g,
+                                 int8_t *EENN_RESTRICT out);
+#endif
 
 #endif /* EENN_CONV_SUPPORT_S8_H */

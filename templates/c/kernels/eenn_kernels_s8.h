@@ -121,11 +121,13 @@ extern "C" {
 /**
  * Bytes of working memory eenn_conv2d_s8 takes for `depth` = (in_c / groups) * kernel_h * kernel_w values per
  * output pixel: the im2col columns of two output pixels (of eight below 16 values, the tiles of first layers),
- * two bytes per value, each column rounded up to a multiple of 4 values.
+ * two bytes per value, each column rounded up to a multiple of 4 values (with Helium and 16 values or more: the
+ * columns of four pixels, one byte per value, in the same bytes).
  */
 #define EENN_CONV_S8_SCRATCH_BYTES(depth) (((depth) < 16 ? 16 : 4) * (((depth) + 3) / 4 * 4))
 
-/** Bytes of working memory eenn_conv2d_1x1_s8 takes: the columns of two pixels, as EENN_CONV_S8_SCRATCH_BYTES. */
+/** Bytes of working memory eenn_conv2d_1x1_s8 takes: the columns of two pixels (four with Helium), as
+    EENN_CONV_S8_SCRATCH_BYTES. */
 #define EENN_CONV_1X1_S8_SCRATCH_BYTES(in_c) (4 * (((in_c) + 3) / 4 * 4))
 
 /**

@@ -1,7 +1,9 @@
-// The int8 depthwise kernel (eenn_depthwise_s8.c) on every path it has: DSP pairs (3x3 stride 1, even and odd
-// widths, rows wider than one chunk, several bands), the strided 3x3 path, the general window (dilation, 5x5
+// The int8 depthwise kernel (eenn_depthwise_s8.c) on every path it has: the fused DSP loop (3x3 stride 1, widths
+// a multiple of 8, of 4, of 2, odd, 1, rows wider than one chunk, several bands, with and without clamps), the
+// MVE 3x3 passes (16 pixels and a tail-predicated rest), the strided 3x3 path, the general window (dilation, 5x5
 // with a channel multiplier, 1x3 / 3x1, 1-D, two images), channels whose accumulators are too large for the fast
-// requantization, multipliers above 1, every activation clamp, and a layer run in place. One generated project
+// requantization or for the Armv6-M short high multiply, multipliers above 1, every activation clamp, and a
+// layer run in place. One generated project
 // per target (host portable C, Cortex-M0+ without long multiply, Cortex-M4 DSP, Cortex-M55 MVE), each output
 // bit-exact with the int8 reference.
 
@@ -76,6 +78,20 @@ function buildGraph(): Built {
   const t = q.lut(x, (r) => r / 2);
   const inPlace = dw(t, 6, [3, 3], { pads: [1, 1, 1, 1] }, [1, 6, 11, 10], { act: 'relu' });
   out(inPlace, '3x3 in place over its input');
+  const sixteen = q.input('sixteen', [1, 3, 5, 16]);
+  const twelve = q.input('twelve', [1, 2, 4, 12]);
+  const one = q.input('one', [1, 2, 4, 1]);
+  out(dw(sixteen, 3, [3, 3], { pads: [1, 1, 1, 1] }, [1, 3, 5, 16]), '3x3, width a multiple of 8 (and of 16)');
+  out(dw(sixteen, 3, [3, 3], { pads: [1, 1, 1, 1] }, [1, 3, 5, 16], { act: [-30, 100] }), '3x3, width a multiple of 8, both clamps');
+  out(dw(twelve, 2, [3, 3], { pads: [1, 1, 1, 1] }, [1, 2, 4, 12], { act: 'relu' }), '3x3, width a multiple of 4, fused Relu');
+  out(dw(twelve, 2, [3, 3], { pads: [1, 1, 1, 1] }, [1, 2, 4, 12]), '3x3, width a multiple of 4');
+  out(dw(one, 2, [3, 3], { pads: [1, 1, 1, 1] }, [1, 2, 4, 1]), '3x3, width 1');
+  const mid = dw(sixteen, 3, [3, 3], { pads: [1, 1, 1, 1] }, [1, 3, 5, 16]);
+  setBias(q, mid, { 0: 600_000, 1: -700_000 });
+  out(mid, 'channels with accumulators beyond 2^19 (fast, not small on Armv6-M)');
+  out(dw(sixteen, 3, [3, 3], { dilations: [2, 1], pads: [2, 1, 2, 1] }, [1, 3, 5, 16]), '3x3 dilated down the rows only');
+  out(dw(sixteen, 3, [3, 3], { strides: [2, 1], pads: [1, 1, 1, 1] }, [1, 3, 3, 16], { act: 'relu' }), '3x3 stride (2, 1)');
+  out(dw(sixteen, 3, [3, 3], { strides: [1, 3], pads: [1, 1, 1, 1] }, [1, 3, 5, 6]), '3x3 stride (1, 3)');
   return { graph: q.build(), checks, inPlaceOutput: inPlace };
 }
 

@@ -40,8 +40,12 @@ function buildGraph(rand: () => number): Graph {
   const f = q.input('f', [1, 7]);
   const z = q.input('z', [1, 6, 6, 6], { scale: 0.05, zeroPoint: 0 });
   const wide = q.input('wide', [1, 1, 4, 75]);
-  const h = q.input('h', [1, 2, 9, 8]);
+  const two = q.input('two', [1, 2, 9, 8]);
   const g = q.input('g', [1, 6, 5, 7]);
+  const h = q.input('h', [1, 8, 7, 9]);
+  const p = q.input('p', [1, 32, 5, 7]);
+  const n = q.input('n', [1, 8, 5, 3]);
+  const t = q.input('t', [1, 2, 6, 7]);
 
   out(q.conv(a, 32, [3, 3], { pads: [1, 1, 1, 1] }, [1, 32, 9, 10], { act: 'relu' }), 'depth 144: whole chunks only, clamp to a Relu');
   out(q.conv(a, 5, [3, 3], { strides: [2, 2], pads: [1, 0, 0, 1] }, [1, 5, 4, 5]), 'odd channels and pixels, strided, asymmetric pads');
@@ -63,14 +67,28 @@ function buildGraph(rand: () => number): Graph {
   out(q.conv(b, 3, [3, 3], { dilations: [1, 2], pads: [1, 2, 1, 2] }, [1, 3, 11, 13]), 'first layer dilated in width');
   out(q.conv(wide, 11, [3, 3], { pads: [1, 1, 1, 1] }, [1, 11, 4, 75]), 'first layer, rows of 75 pixels: several runs a row, 11 channels');
   out(q.conv(wide, 2, [3, 3], { strides: [1, 2], pads: [0, 1, 0, 1] }, [1, 2, 2, 38]), 'first layer, stride 2 across rows of 38');
-  out(q.conv(h, 5, [2, 2], { pads: [1, 1, 0, 0] }, [1, 5, 9, 8]), '2 input channels, 2x2 (depth 8)');
-  out(q.conv(h, 4, [3, 1], { strides: [2, 1], pads: [1, 0, 1, 0] }, [1, 4, 5, 8]), '2 input channels, 3x1, stride 2 (depth 6)');
+  out(q.conv(two, 5, [2, 2], { pads: [1, 1, 0, 0] }, [1, 5, 9, 8]), '2 input channels, 2x2 (depth 8)');
+  out(q.conv(two, 4, [3, 1], { strides: [2, 1], pads: [1, 0, 1, 0] }, [1, 4, 5, 8]), '2 input channels, 3x1, stride 2 (depth 6)');
   out(q.conv(c, 5, [2, 2], { strides: [2, 2], pads: [0, 0, 1, 1] }, [2, 5, 4, 3]), '3 input channels, 2x2, stride 2, two images');
   out(q.conv(c, 3, [1, 1], { strides: [2, 2], pads: [1, 1, 1, 1] }, [2, 3, 5, 4]), '3 input channels, 1x1 padded, stride 2');
   out(q.conv(g, 6, [1, 3], { pads: [0, 1, 0, 1], group: 3 }, [1, 6, 5, 7]), 'three groups of depth 6');
   out(q.conv(c, 7, [3, 3], { pads: [1, 1, 1, 1] }, [2, 7, 7, 6]), 'depth 27, two images');
   out(q.conv(d, 9, [1, 1], {}, [1, 9, 5, 5]), '1x1, 20 input channels (pixel pairs gathered together), odd plane');
   out(q.conv(e, 6, [1, 1], {}, [1, 6, 4, 4], { act: [-30, 60] }), '1x1, 5 input channels (rows padded to 8), clamp');
+  out(q.conv(h, 7, [3, 3], { pads: [1, 1, 1, 1] }, [1, 7, 7, 9], { act: 'relu' }), 'depth 72: whole chunks then 2 groups, a lone channel, Relu');
+  out(
+    q.conv(h, 6, [3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }, [1, 6, 4, 5], { act: [-30, 60] }),
+    'depth 72, strided, a narrower clamp (4 outputs clamped together)',
+  );
+  out(q.conv(a, 9, [3, 3], { pads: [1, 1, 1, 1] }, [1, 9, 9, 10], { act: [-30, 60] }), 'depth 144, a narrower clamp, a lone channel');
+  out(q.conv(h, 8, [3, 3], { pads: [0, 1, 1, 0], group: 2 }, [1, 8, 6, 8]), 'two groups of depth 36: a chunk then a group each');
+  out(q.conv(h, 4, [2, 4], { pads: [1, 2, 0, 1] }, [1, 4, 7, 9]), 'rows of 4 taps over the border, asymmetric pads');
+  out(q.conv(h, 4, [3, 3], { dilations: [2, 2], pads: [2, 2, 2, 2] }, [1, 4, 7, 9]), 'dilated 3x3 over the border');
+  out(q.conv(n, 4, [3, 3], { pads: [1, 1, 1, 1] }, [1, 4, 5, 3]), 'rows of 3 values (narrower than a word)');
+  out(q.conv(c, 6, [3, 3], { pads: [1, 1, 1, 1] }, [2, 6, 7, 6], { act: 'relu' }), 'depth 27: a chunk, 2 groups and a short one, Relu');
+  out(q.conv(t, 4, [3, 3], { pads: [1, 1, 1, 1] }, [1, 4, 6, 7]), 'depth 18: a chunk then 2 values');
+  out(q.conv(p, 5, [1, 1], {}, [1, 5, 5, 7], { act: [-30, 60] }), '1x1, 32 input channels, a narrower clamp, a lone pixel and channel');
+  out(q.conv(p, 6, [1, 1], {}, [1, 6, 5, 7], { bias: false }), '1x1, 32 input channels, no bias');
   out(q.conv(v, 4, [5], { pads: [2, 2] }, [2, 4, 16]), '1-D, depth 15 (rows padded to 16)');
   out(q.conv(s, 3, [2], { strides: [3] }, [1, 3, 7]), '1-D, depth 2');
   out(

@@ -126,13 +126,13 @@ describe('int8 tiles', () => {
     });
   });
 
-  it('cuts eenn_fc_s8 in blocks of 4 output features (pairs of paired weight rows)', () => {
+  it('cuts eenn_fc_s8 in blocks of 4 output features (whole groups of its weight layout)', () => {
     const t = callOf(int8Calls, 'qgemm_9'); // 40 -> 11
     expect(shapeOf(t)).toEqual([11, 4]);
     expect(changed(t.call, part(t, 4, 11))).toEqual({ weights: 4 * 40, bias: 4, output: 4, output_multiplier: 4, output_shift: 4, out_features: 7 });
   });
 
-  it('pads short weight rows as the paired layout does', () => {
+  it('pads weight rows to a multiple of 4 values as the grouped layout does', () => {
     const q = new Int8GraphBuilder('short', seededRandom(3));
     q.output(q.gemm(q.input('x', [1, 10]), 6));
     const [t] = tiledCalls('short', q.build(), 'int8');

@@ -32,6 +32,7 @@ import { foldInputZeroPoint, lowerQDepthwise } from './int8-depthwise.js';
 import { lowerQPointwiseInPlace } from './int8-in-place.js';
 import { conv1x1S8ScratchBytes, convS8ScratchBytes } from '../../kernels/conv-s8.js';
 import { isInt8Depthwise } from '../../kernels/depthwise-s8.js';
+import { fcWeightsNote, packFcWeights } from '../../kernels/fc-s8.js';
 import { packPairs, PAIR_CHUNK_S8, pairedRowBytes } from '../../kernels/weight-layout-s8.js';
 import { isConv1x1, to2d } from '../../kernels/window.js';
 
@@ -177,7 +178,7 @@ export function lowerQGemm(ctx: LowerContext): LoweredStep {
         source: S8_SOURCES.fc,
         args: [
           tensorArg('input', x.name),
-          weightRows(w, data, 1, k),
+          constArg('weights', int8Array(`${w.name}_packed`, packFcWeights(data, n, k), `"${w.name}" [${n}, ${k}] int8: ${fcWeightsNote(n, k)}`)),
           foldedBias(ctx, w, data, n, zeroPointOf(x)),
           tensorArg('output', ctx.result.name),
           intArg('rows', rows),

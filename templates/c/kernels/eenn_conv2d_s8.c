@@ -4,21 +4,24 @@
  *
  * Each output pixel's values (its im2col column: the window in the order of a weight row, padded taps holding the
  * input zero point) are gathered into the scratch, two pixels at a time on DSP and MVE, and multiplied with every
- * weight row of the group by eenn_multiply_columns_s8. With Helium (MVE) and 16 values or more per output, 4 pixels
- * at a time, their columns byte-interleaved by VLDRB gathers, multiplied by eenn_multiply_columns_x4_s8: 4 pixels on
- * one output row with kernels up to 4 wide on rows up to 256 values gather a kernel row of a channel in one 16-byte
- * gather (eenn_im2col_row_x4_mve), others a tap of a channel in one 4-byte gather (eenn_im2col_x4_mve). About 0.22
- * instructions per MAC on a 3x3 layer of 16 -> 32 channels. Layers of fewer than 16 values per output (first layers)
- * with dilation_w 1 go along runs of an output row instead (eenn_conv_runs_take_s8 says which): the input rows of a
- * run copied into the scratch with their padding, then each channel along the run with its weights in registers (3x3
- * windows of one input channel, 28x28x1 -> 8: ~2.5 instructions per MAC on Cortex-M4 (SMLAD pairs), ~1.3 on M55
- * (Helium, 4 pixels per vector), ~12 on M0+); the others on DSP gather tiles of EENN_CONV_S8_TILE pixels and
- * requantize each pair of channels over the tile. Without a scratch (NULL) the input is read in place, a run of
- * output pixels of one channel at a time (the memory planner's choice when the scratch would set the arena's peak,
- * `--arena min`). Output stage: eenn_requantize_bounded_s8 when the layer allows it (eenn_requantize_bounded_ok_s8),
- * else eenn_requantize_s8. eenn_conv2d_s8_units computes a run of (pair of output pixels, block of output channels)
- * units only (a tile of an intermittent build: some pixels, or some channels of a pair when a pair of every channel
- * is too much work), each output exactly as the whole call computes it.
+ * weight row of the group by eenn_multiply_columns_s8 (on Cortex-M4: ~1.3 instructions per multiply-accumulate for a
+ * 3x3 layer of 16 channels, the gathering ~0.1 of it; windows inside the input copied a word per row, two pixels of
+ * an output row together, those over the border of rows of up to 4 values a word per row too). With Helium (MVE) and
+ * 16 values or more per output, 4 pixels at a time, their columns byte-interleaved by VLDRB gathers, multiplied by
+ * eenn_multiply_columns_x4_s8: 4 pixels on one output row with kernels up to 4 wide on rows up to 256 values gather
+ * a kernel row of a channel in one 16-byte gather (eenn_im2col_row_x4_mve), others a tap of a channel in one 4-byte
+ * gather (eenn_im2col_x4_mve). About 0.22 instructions per MAC on a 3x3 layer of 16 -> 32 channels. Layers of fewer
+ * than 16 values per output (first layers) with dilation_w 1 go along runs of an output row instead
+ * (eenn_conv_runs_take_s8 says which): the input rows of a run copied into the scratch with their padding, then each
+ * channel along the run with its weights in registers (3x3 windows of one input channel, 28x28x1 -> 8: ~2.5
+ * instructions per MAC on Cortex-M4 (SMLAD pairs), ~1.3 on M55 (Helium, 4 pixels per vector), ~12 on M0+); the
+ * others on DSP gather tiles of EENN_CONV_S8_TILE pixels and requantize each pair of channels over the tile. Without
+ * a scratch (NULL) the input is read in place, a run of output pixels of one channel at a time (the memory planner's
+ * choice when the scratch would set the arena's peak, `--arena min`). Output stage: eenn_requantize_bounded_s8 when
+ * the layer allows it (eenn_requantize_bounded_ok_s8), else eenn_requantize_s8. eenn_conv2d_s8_units computes a run
+ * of (pair of output pixels, block of output channels) units only (a tile of an intermittent build: some pixels, or
+ * some channels of a pair when a pair of every channel is too much work), each output exactly as the whole call
+ * computes it.
  *
  * Without unaligned word access (Armv6-M) the columns are gathered byte by byte: a 3x3 window inside the input
  * from three row pointers (27 instructions per input channel), a window over the border filled with the zero
@@ -141,6 +144,59 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
         }
         return;
     }
+#if EENN_HAS_UNALIGNED
+    if (dw == 1 && kw <= 4 && g->in_w >= 4) {
+        /* A window over the border, rows of at most 4 values: each row of the window one word, its taps inside the
+           input [first, stop) loaded with one word inside the input row (at `at`), shifted into place, the padded
+           taps set to the zero point; rows outside the input all zero point. */
+        const int32_t first = ix0 > 0 ? ix0 : 0;
+        const int32_t stop = ix0 + kw < g->in_w ? ix0 + kw : g->in_w;
+        const int32_t inside = stop - first; /* taps of a row inside the input (none: all padding) */
+        const int32_t at = first < g->in_w - 4 ? first : g->in_w - 4;
+        const int32_t drop = 8 * (first - at);  /* bits of the loaded word before the first tap inside */
+        const int32_t lead = 8 * (first - ix0); /* bits of padding before it in the window's row */
+        const uint32_t pads = 0x01010101u * (uint8_t)g->pad_value;
+        const uint32_t keep = inside <= 0 ? 0u : (inside >= 4 ? 0xFFFFFFFFu : (1u << (8 * inside)) - 1u) << lead;
+        const uint32_t fill = pads & ~keep;
+        /* The rows of the window inside the input: [top, bottom) (none when its taps are all padding). */
+        int32_t top = iy0 < 0 ? -iy0 : 0, bottom = g->in_h - iy0 < kh ? g->in_h - iy0 : kh;
+        if (g->dilation_h != 1) {
+            for (top = 0; top < kh && iy0 + top * g->dilation_h < 0; top++) {
+            }
+            for (bottom = kh; bottom > top && iy0 + (bottom - 1) * g->dilation_h >= g->in_h; bottom--) {
+            }
+        }
+        if (keep == 0u || bottom < top) {
+            top = bottom = kh < top ? kh : top; /* every row padding */
+        }
+        const int8_t *x = g->input + (top < bottom ? (iy0 + top * g->dilation_h) * g->in_w + at : 0);
+        if (kh == 3 && top == 0 && bottom == 3) {
+            /* 3 rows inside (the left and right borders of 3x3 windows): each channel straight through. */
+            for (int32_t c = 0; c < g->channels; c++, x += plane, col += 3 * kw) {
+                const uint32_t r0 = eenn_read_u32(x), r1 = eenn_read_u32(x + row_step);
+                const uint32_t r2 = eenn_read_u32(x + 2 * row_step);
+                eenn_write_u32(col, (((r0 >> drop) << lead) & keep) | fill);
+                eenn_write_u32(col + kw, (((r1 >> drop) << lead) & keep) | fill);
+                eenn_write_u32(col + 2 * kw, (((r2 >> drop) << lead) & keep) | fill);
+            }
+            return;
+        }
+        for (int32_t c = 0; c < g->channels; c++, x += plane) {
+            int32_t ky = 0;
+            for (; ky < top; ky++, col += kw) {
+                eenn_write_u32(col, pads);
+            }
+            const int8_t *row = x;
+            for (; ky < bottom; ky++, col += kw, row += row_step) {
+                eenn_write_u32(col, (((eenn_read_u32(row) >> drop) << lead) & keep) | fill);
+            }
+            for (; ky < kh; ky++, col += kw) {
+                eenn_write_u32(col, pads);
+            }
+        }
+        return;
+    }
+#endif
 #if !EENN_HAS_UNALIGNED
     {
         /* A window over the border without unaligned word access: the column filled with the zero point a word at
@@ -197,6 +253,40 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
         }
     }
 }
+
+#if defined(EENN_CONV_S8_DSP) && EENN_HAS_UNALIGNED
+/*
+ * The im2col columns of the output pixels (oy, ox) and (oy, ox + 1) into col_a and col_b, as eenn_im2col_s8 gathers
+ * them: for 3x3 windows of stride 1 (along x) and dilation 1 both inside the input, one load per row of the
+ * window gives both pixels' (the second's is the word shifted by a byte); else each column on its own.
+ */
+static EENN_CONV_S8_NOINLINE void eenn_im2col_pair_s8(const eenn_window_s8 *g, int32_t oy, int32_t ox,
+                                                      int8_t *EENN_RESTRICT col_a, int8_t *EENN_RESTRICT col_b)
+{
+    const int32_t iy0 = oy * g->stride_h - g->pad_top;
+    const int32_t ix0 = ox - g->pad_left;
+    if (g->kernel_h == 3 && g->kernel_w == 3 && g->dilation_w == 1 && g->stride_w == 1 && iy0 >= 0 && ix0 >= 0 &&
+        iy0 + 2 * g->dilation_h < g->in_h && ix0 + 3 < g->in_w) {
+        const int32_t plane = g->in_h * g->in_w;
+        const int32_t row_step = g->dilation_h * g->in_w;
+        const int8_t *x = g->input + iy0 * g->in_w + ix0;
+        const int8_t *const end = x + g->channels * plane;
+        for (; x != end; x += plane, col_a += 9, col_b += 9) {
+            const uint32_t r0 = eenn_read_u32(x), r1 = eenn_read_u32(x + row_step);
+            const uint32_t r2 = eenn_read_u32(x + 2 * row_step);
+            eenn_write_u32(col_a, r0);
+            eenn_write_u32(col_a + 3, r1);
+            eenn_write_u32(col_a + 6, r2);
+            eenn_write_u32(col_b, r0 >> 8);
+            eenn_write_u32(col_b + 3, r1 >> 8);
+            eenn_write_u32(col_b + 6, r2 >> 8);
+        }
+        return;
+    }
+    eenn_im2col_s8(g, oy, ox, col_a);
+    eenn_im2col_s8(g, oy, ox + 1, col_b);
+}
+#endif
 
 #if defined(EENN_CONV_S8_MVE)
 /*
@@ -1205,8 +1295,19 @@ static void eenn_conv_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_R
 #endif
             for (int32_t p = pixel_begin; p < pixel_end;) {
                 const int32_t pixels = pixel_end - p < EENN_CONV_S8_PIXELS ? pixel_end - p : EENN_CONV_S8_PIXELS;
+#if defined(EENN_CONV_S8_DSP) && EENN_HAS_UNALIGNED
+                /* Two pixels of one output row: gathered together (eenn_im2col_pair_s8). */
+                const int32_t together = pixels == 2 && ox + 1 < out_w;
+                if (together) {
+                    eenn_im2col_pair_s8(&g, oy, ox, eenn_column_s8(scratch, depth, 0), eenn_column_s8(scratch, depth, 1));
+                }
+#else
+                const int32_t together = 0;
+#endif
                 for (int32_t i = 0; i < pixels; i++) {
-                    eenn_im2col_s8(&g, oy, ox, eenn_column_s8(scratch, depth, i));
+                    if (!together) {
+                        eenn_im2col_s8(&g, oy, ox, eenn_column_s8(scratch, depth, i));
+                    }
                     eenn_column_done_s8(scratch, depth, i);
                     if (++ox == out_w) {
                         ox = 0;

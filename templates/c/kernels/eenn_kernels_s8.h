@@ -96,7 +96,7 @@ extern "C" {
 /* ------------------------------------------------------------------------------------------------ */
 
 /*
- * Weight rows packed in pairs (eenn_conv2d_s8, eenn_conv2d_1x1_s8, eenn_fc_s8): the rows [channels, depth] of a
+ * Weight rows packed in pairs (eenn_conv2d_s8, eenn_conv2d_1x1_s8): the rows [channels, depth] of a
  * layer (of one group for a grouped convolution) are stored in pairs of output channels (m, m + 1), each pair
  * 16 values at a time: [m: k .. k+15][m+1: k .. k+15] for every whole 16 values, then [m: rest][m+1: rest]. An
  * odd last channel keeps its plain row. Rows shorter than 16 values are padded with zeros to a multiple of 4
@@ -327,6 +327,20 @@ void eenn_conv2d_1x1_in_place_s8(int8_t *data, int8_t *EENN_RESTRICT scratch, co
 /* Fully connected (eenn_fc_s8.c)                                                                     */
 /* ------------------------------------------------------------------------------------------------ */
 
+/*
+ * Weight rows of eenn_fc_s8, grouped: the output features go in groups of EENN_FC_GROUP_S8 (4), then one group
+ * of 2 and one of 1 for the last out_features % 4, and the rows of a group are interleaved word by word: for each
+ * 4 input values k .. k+3, one word of each row of the group in turn. Rows are padded with zeros to a multiple of
+ * 4 values (EENN_FC_ROW_BYTES_S8), so feature n's group starts at n * EENN_FC_ROW_BYTES_S8(in_features) for every
+ * n that is a multiple of 4 (and every group boundary).
+ */
+
+/** Output features per whole group of the fully connected weight layout. */
+#define EENN_FC_GROUP_S8 4
+
+/** Bytes of one weight row of eenn_fc_s8: in_features rounded up to a multiple of 4. */
+#define EENN_FC_ROW_BYTES_S8(in_features) (((in_features) + 3) / 4 * 4)
+
 /**
  * Fully connected layer (CMSIS-NN arm_fully_connected_s8 with per-channel requantization), the input zero point
  * folded into the bias by the compiler:
@@ -336,11 +350,12 @@ void eenn_conv2d_1x1_in_place_s8(int8_t *data, int8_t *EENN_RESTRICT scratch, co
  *                        act_min, act_max)
  *
  * which is QGemm's B[n] + sum_k (input[r][k] - zero point) * W[n][k] when bias[n] = B[n] - zero point * (sum of
- * W[n]) (int32, wrapping). Four output features at a time: __SMLAD on int16 pairs (DSP extension), VMLADAVA
- * on 16 bytes (Helium, MVE), or portable C.
+ * W[n]) (int32, wrapping). One group of output features (4, 2 or 1) at a time: __SMLAD on int16 pairs (DSP
+ * extension), VMLADAVA on 16 bytes (Helium, MVE), an assembly loop on Armv6-M, or portable C.
  *
  * input     [rows, in_features]
- * weights   W [out_features, in_features], rows packed in pairs (see above), symmetric per feature, [-127, 127]
+ * weights   W [out_features, in_features] in the grouped layout above (aligned to 4 bytes for the fast paths),
+ *           symmetric per feature, [-127, 127]
  * bias      [out_features] int32: the folded bias above, or NULL when it is 0 for every feature
  * output    [rows, out_features]
  * output_multiplier, output_shift  [out_features]

@@ -6,7 +6,12 @@
  *   DSP       the columns expanded to int16 pairs by SXTB16 (each group of 4 values x0 x1 x2 x3 stored as
  *             x0 x2 x1 x3), weights expanded the same way on the fly: two output channels of two pixels per
  *             step, 2 LDRD, 2 LDR, 4 SXTB16 and 8 SMLAD per 16 multiply-accumulates (the scheme of CMSIS-NN's
- *             arm_nn_mat_mult_kernel_s8_s16).
+ *             arm_nn_mat_mult_kernel_s8_s16), 67 instructions per chunk of 64 (1.05 a multiply-accumulate).
+ *             Two pixels of a layer with a bias, rows of whole chunks of 16 values then none or 4 or more
+ *             and the bounded output stage take one asm loop over the pairs of channels (eenn_pairs_2x2_dsp:
+ *             ~52 instructions a pair besides the products, 60 with a clamp narrower than int8); other layers, a
+ *             lone pixel or channel the same products in C around the chunk loop. On Cortex-M4: 1.26
+ *             instructions per MAC with the gathering on a 3x3 layer of 16 -> 32 channels, 1.57 on a 1x1 of 32.
  *   MVE       16 values or more per output (eenn_multiply_columns_x4_s8): the columns of 4 pixels gathered
  *             byte-interleaved, two output channels of the 4 pixels per pass: 4 VLD4, 2 VLDRB and 8 VMLADAVA per
  *             16 values (128 multiply-accumulates in 16 instructions with the loop), the last depth % 16 values by
@@ -27,56 +32,70 @@
 #include "eenn_conv_support_s8.h"
 
 #if defined(EENN_CONV_S8_DSP)
-/* One group of 4 values of the 2 x 2 block: columns a, b (expanded), weights at w and w + partner. */
-#define EENN_CONV_S8_GROUP(g)                  \
-    "ldrd %[x0], %[x1], [%[a], #" #g "*8]\n\t" \
-    "ldrd %[y0], %[y1], [%[b], #" #g "*8]\n\t" \
-    "ldr %[wv], [%[w], #" #g "*4]\n\t"         \
-    "sxtb16 %[t], %[wv]\n\t"                   \
-    "smlad %[s00], %[x0], %[t], %[s00]\n\t"    \
-    "smlad %[s10], %[y0], %[t], %[s10]\n\t"    \
-    "sxtb16 %[t], %[wv], ror #8\n\t"           \
-    "smlad %[s00], %[x1], %[t], %[s00]\n\t"    \
-    "smlad %[s10], %[y1], %[t], %[s10]\n\t"    \
-    "ldr %[wv], [%[w], #16+" #g "*4]\n\t"      \
-    "sxtb16 %[t], %[wv]\n\t"                   \
-    "smlad %[s01], %[x0], %[t], %[s01]\n\t"    \
-    "smlad %[s11], %[y0], %[t], %[s11]\n\t"    \
-    "sxtb16 %[t], %[wv], ror #8\n\t"           \
-    "smlad %[s01], %[x1], %[t], %[s01]\n\t"    \
+/*
+ * One group of 4 values of the 2 x 2 block: the expanded values of columns a and b at `at_a`, `at_b`, the weights
+ * of the pair's two rows at `at_w0`, `at_w1` (addressing modes of the loop below).
+ */
+#define EENN_CONV_S8_GROUP(at_a, at_b, at_w0, at_w1) \
+    "ldrd %[x0], %[x1], " at_a "\n\t"                \
+    "ldrd %[y0], %[y1], " at_b "\n\t"                \
+    "ldr %[wv], " at_w0 "\n\t"                       \
+    "sxtb16 %[t], %[wv]\n\t"                         \
+    "smlad %[s00], %[x0], %[t], %[s00]\n\t"          \
+    "smlad %[s10], %[y0], %[t], %[s10]\n\t"          \
+    "sxtb16 %[t], %[wv], ror #8\n\t"                 \
+    "smlad %[s00], %[x1], %[t], %[s00]\n\t"          \
+    "smlad %[s10], %[y1], %[t], %[s10]\n\t"          \
+    "ldr %[wv], " at_w1 "\n\t"                       \
+    "sxtb16 %[t], %[wv]\n\t"                         \
+    "smlad %[s01], %[x0], %[t], %[s01]\n\t"          \
+    "smlad %[s11], %[y0], %[t], %[s11]\n\t"          \
+    "sxtb16 %[t], %[wv], ror #8\n\t"                 \
+    "smlad %[s01], %[x1], %[t], %[s01]\n\t"          \
     "smlad %[s11], %[y1], %[t], %[s11]\n\t"
+
+/* Group g = 1..3 of a chunk, after group 0 moved the pointers past the chunk (32 bytes of each). */
+#define EENN_CONV_S8_GROUP_AFTER(g)                                                            \
+    EENN_CONV_S8_GROUP("[%[a], #" #g "*8-32]", "[%[b], #" #g "*8-32]", "[%[w], #" #g "*4-32]", \
+                       "[%[w], #16+" #g "*4-32]")
+
+/* A chunk of 16 values of the 2 x 2 block, the pointers moved past it. */
+#define EENN_CONV_S8_CHUNK                                                          \
+    EENN_CONV_S8_GROUP("[%[a]], #32", "[%[b]], #32", "[%[w]], #32", "[%[w], #-16]") \
+    EENN_CONV_S8_GROUP_AFTER(1)                                                     \
+    EENN_CONV_S8_GROUP_AFTER(2)                                                     \
+    EENN_CONV_S8_GROUP_AFTER(3)
+
+/* Back to `label` until column a reaches %[end]. */
+#define EENN_CONV_S8_CHUNK_NEXT(label) \
+    "ldr %[t], %[end]\n\t"             \
+    "cmp %[a], %[t]\n\t"               \
+    "bne " label "\n\t"
 
 /*
  * s[0..3] (pixel a of channel m, pixel a of m + 1, pixel b of m, pixel b of m + 1) += the expanded columns a and b
- * times the rows of a pair of channels (paired) or twice the plain row of a lone channel.
+ * times the rows of a pair of channels (paired) or twice the plain row of a lone channel (EENN_PAIRED_ROW_S8 `row`
+ * values: `chunks` whole chunks of 16 then `tail` values when paired, or `tail` = row values when not). `end`:
+ * a + 32 * chunks (the caller's, the same for every pair).
  */
-EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, const int8_t *w, int32_t depth,
-                                          int32_t paired, int32_t s[4])
+EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, const int8_t **pw, int32_t chunks,
+                                          int32_t tail, int32_t paired, const uint8_t *const *end, int32_t s[4])
 {
+    const int8_t *w = *pw;
     int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
-    if (paired) {
-        const int32_t chunks = EENN_PAIRED_ROW_S8(depth) >> 4; /* whole chunks of 16 values */
+    if (paired && (tail == 0 || chunks > 0)) { /* a paired row without a tail has a whole chunk at least */
 #if defined(__OPTIMIZE__)
-        if (chunks > 0) {
-            /* Whole chunks of 16 values: 64 multiply-accumulates in 70 instructions (13 registers: the loop
-               needs an optimized build). */
-            const uint8_t *end = a + 32 * chunks;
-            uint32_t x0, x1, y0, y1, wv, t;
-            __asm__(
-                EENN_ASM_SYNTAX_UNIFIED
-                "1:\n\t" EENN_CONV_S8_GROUP(0) EENN_CONV_S8_GROUP(1) EENN_CONV_S8_GROUP(2) EENN_CONV_S8_GROUP(3) "add %[a], %[a], #32\n\t"
-                                                                                                                 "add %[b], %[b], #32\n\t"
-                                                                                                                 "add %[w], %[w], #32\n\t"
-                                                                                                                 "ldr %[t], %[end]\n\t"
-                                                                                                                 "cmp %[a], %[t]\n\t"
-                                                                                                                 "bne 1b"
+        /* Whole chunks of 16 values: 64 multiply-accumulates in 67 instructions, the pointers moved by the
+           post-indexed loads of the first group (13 registers: the loop needs an optimized build). */
+        uint32_t x0, x1, y0, y1, wv, t;
+        __asm__(EENN_ASM_SYNTAX_UNIFIED "1:\n\t" EENN_CONV_S8_CHUNK EENN_CONV_S8_CHUNK_NEXT("1b")
                 : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [a] "+r"(a), [b] "+r"(b),
                   [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wv] "=&r"(wv),
                   [t] "=&r"(t)
-                : [end] "m"(end)
+                : [end] "m"(*end)
                 : "cc", "memory");
-        }
 #else
+        (void)end;
         for (int32_t c = 0; c < chunks; c++, w += 16) {
             for (int32_t g = 0; g < 4; g++, a += 8, b += 8, w += 4) {
                 const uint32_t a02 = eenn_read_u32(a), a13 = eenn_read_u32(a + 4);
@@ -90,8 +109,6 @@ EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, co
         }
 #endif
     }
-    const int32_t row = EENN_PAIRED_ROW_S8(depth);
-    const int32_t tail = paired ? row & (EENN_PAIR_CHUNK_S8 - 1) : row; /* values after the whole chunks */
     if (tail != 0) {
         /* The groups left (eenn_expand_column_s8), a short last one overlapping the one before; the second row
            is `partner` bytes on (the length of the pair's last chunk). */
@@ -104,10 +121,320 @@ EENN_CONV_S8_INLINE void eenn_dot_2x2_dsp(const uint8_t *a, const uint8_t *b, co
             eenn_groups_2x2_dsp(&a, &b, &w, partner, 1, &s00, &s01, &s10, &s11);
         }
     }
+    *pw = w;
     s[0] = s00;
     s[1] = s01;
     s[2] = s10;
     s[3] = s11;
+}
+
+/*
+ * The outputs of one channel for one or two pixels through the bounded requantization (the layer passed
+ * eenn_requantize_bounded_ok_s8), the same bits as eenn_requantize_bounded_s8 plus the zero point with fewer
+ * instructions: with v = SMMULR(2 acc, multiplier), u = v + (v < 0 ? -1 : 0) and e = -shift >= 1,
+ * (u + 2^(e-1)) >> e = ((u >> (e-1)) + 1) >> 1, so that the output is ((u >> ~shift) + 2 zp + 1) >> 1 (~shift =
+ * e - 1; adding 2 zp before the halving adds zp after it), the last shift folded into the SSAT of a full int8
+ * range (`odd_zp`: 2 zp + 1).
+ */
+EENN_CONV_S8_INLINE void eenn_store_bounded_dsp(int8_t *out, int32_t pixels, int32_t acc0, int32_t acc1,
+                                                int32_t multiplier, int32_t shift, int32_t odd_zp, int32_t full_range,
+                                                const eenn_output_stage_s8 *o)
+{
+    const int32_t v0 = eenn_high_mult_round_s32(acc0 * 2, multiplier);
+    const int32_t v1 = eenn_high_mult_round_s32(acc1 * 2, multiplier);
+    const int32_t t0 = ((v0 + (v0 >> 31)) >> ~shift) + odd_zp;
+    const int32_t t1 = ((v1 + (v1 >> 31)) >> ~shift) + odd_zp;
+    if (full_range) {
+        out[0] = (int8_t)__ssat(t0 >> 1, 8);
+        if (pixels > 1) {
+            out[1] = (int8_t)__ssat(t1 >> 1, 8);
+        }
+    } else {
+        out[0] = (int8_t)eenn_clamp_s32(t0 >> 1, o->act_min, o->act_max);
+        if (pixels > 1) {
+            out[1] = (int8_t)eenn_clamp_s32(t1 >> 1, o->act_min, o->act_max);
+        }
+    }
+}
+
+#if defined(__OPTIMIZE__)
+/* Where eenn_pairs_2x2_dsp keeps what its loop reads once a pair of channels (memory operands of the asm). */
+typedef struct
+{
+    const uint8_t *col_a, *col_b, *end; /* the columns, and col_a past their whole chunks */
+    const int32_t *bias;
+    const int32_t *requantization[2]; /* the multipliers and shifts of the next pair */
+    int8_t *out;                      /* the outputs of the next pair's first channel */
+    int8_t *last;                     /* past the last pair's */
+    int32_t out_stride;               /* elements from one output channel to the next */
+    int32_t odd_zp;                   /* 2 * zero point + 1 (eenn_store_bounded_dsp) */
+    uint32_t clamp[2];                /* act_min and act_max, in each of 4 bytes */
+    int32_t tail;                     /* values of a row after its whole chunks (col_a then ends at col_b) */
+    const uint8_t *groups_end;        /* col_a past its whole groups of 4 values */
+    int32_t back;                     /* 4 - tail % 4: bytes from a short last group's weights back to the group's */
+} eenn_pairs_state_dsp;
+
+/* The requantization of one accumulator s by the multiplier m and ~shift n (eenn_store_bounded_dsp), to int8. */
+#define EENN_CONV_S8_REQUANTIZE(s, m, n)            \
+    "lsl %[" s "], %[" s "], #1\n\t"                \
+    "smmulr %[" s "], %[" s "], %[" m "]\n\t"       \
+    "add %[" s "], %[" s "], %[" s "], asr #31\n\t" \
+    "asr %[" s "], %[" s "], %[" n "]\n\t"          \
+    "add %[" s "], %[" s "], %[wv]\n\t"             \
+    "ssat %[" s "], #8, %[" s "], asr #1\n\t"
+
+/*
+ * Every pair of channels of two pixels with a bias, a paired row of one whole chunk of 16 values or more and the
+ * bounded output stage, in one loop: the bias, the chunks (EENN_CONV_S8_GROUP, 67 instructions per 64
+ * multiply-accumulates), with `has_tail` the groups of 4 values after them (21 instructions per 16, the last one
+ * short where the row is not whole groups: eenn_expand_column_s8), then the four outputs requantized as eenn_store_bounded_dsp computes them
+ * and clamped (`full_range`: SSAT alone; else the four bytes packed in a word and clamped together by SSUB8 and
+ * SEL). Per pair of channels 52 instructions besides the products (60 with a narrower clamp). *pw: moved past the
+ * pairs' weights.
+ */
+EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8_t **pw, int32_t has_tail,
+                                            int32_t full_range)
+{
+    const int8_t *w = *pw;
+    const uint8_t *a, *b;
+    int32_t s00, s01, s10, s11;
+    uint32_t x0, x1, y0, y1, wv, t;
+#define EENN_CONV_S8_PAIRS_HEAD           \
+    EENN_ASM_SYNTAX_UNIFIED               \
+    "1:\n\t"                              \
+    "ldr %[t], %[bias]\n\t"               \
+    "ldrd %[s00], %[s01], [%[t]], #8\n\t" \
+    "str %[t], %[bias]\n\t"               \
+    "mov %[s10], %[s00]\n\t"              \
+    "mov %[s11], %[s01]\n\t"              \
+    "ldr %[a], %[col_a]\n\t"              \
+    "ldr %[b], %[col_b]\n\t"
+/* The whole chunks. */
+#define EENN_CONV_S8_PAIRS_CHUNKS "2:\n\t" EENN_CONV_S8_CHUNK EENN_CONV_S8_CHUNK_NEXT("2b")
+#define EENN_CONV_S8_PAIRS_GROUPS           \
+    "3:\n\t"                                \
+    "ldrd %[x0], %[x1], [%[a]], #8\n\t"     \
+    "ldrd %[y0], %[y1], [%[b]], #8\n\t"     \
+    "ldr %[wv], [%[w]]\n\t"                 \
+    "sxtb16 %[t], %[wv]\n\t"                \
+    "smlad %[s00], %[x0], %[t], %[s00]\n\t" \
+    "smlad %[s10], %[y0], %[t], %[s10]\n\t" \
+    "sxtb16 %[t], %[wv], ror #8\n\t"        \
+    "smlad %[s00], %[x1], %[t], %[s00]\n\t" \
+    "smlad %[s10], %[y1], %[t], %[s10]\n\t" \
+    "ldr %[t], %[tail]\n\t"                 \
+    "ldr %[wv], [%[w], %[t]]\n\t"           \
+    "sxtb16 %[t], %[wv]\n\t"                \
+    "smlad %[s01], %[x0], %[t], %[s01]\n\t" \
+    "smlad %[s11], %[y0], %[t], %[s11]\n\t" \
+    "sxtb16 %[t], %[wv], ror #8\n\t"        \
+    "smlad %[s01], %[x1], %[t], %[s01]\n\t" \
+    "smlad %[s11], %[y1], %[t], %[s11]\n\t" \
+    "add %[w], %[w], #4\n\t"                \
+    "ldr %[t], %[groups_end]\n\t"           \
+    "cmp %[a], %[t]\n\t"                    \
+    "blo 3b\n\t"
+/* After the whole groups, a short last group (once: column a then ends at col_b), its weights `back` bytes back. */
+#define EENN_CONV_S8_PAIRS_SHORT \
+    "ldr %[t], %[col_b]\n\t"     \
+    "cmp %[a], %[t]\n\t"         \
+    "beq 4f\n\t"                 \
+    "ldr %[t], %[back]\n\t"      \
+    "sub %[w], %[w], %[t]\n\t"   \
+    "b 3b\n\t"                   \
+    "4:\n\t"
+/* Past the second row's groups. */
+#define EENN_CONV_S8_PAIRS_SKIP \
+    "ldr %[t], %[tail]\n\t"     \
+    "add %[w], %[w], %[t]\n\t"
+#define EENN_CONV_S8_PAIRS_STAGE                                                                                     \
+    "ldrd %[a], %[b], %[requantization]\n\t"                                                                         \
+    "ldrd %[x0], %[x1], [%[a]], #8\n\t"                                                                              \
+    "ldrd %[y0], %[y1], [%[b]], #8\n\t"                                                                              \
+    "strd %[a], %[b], %[requantization]\n\t"                                                                         \
+    "mvn %[y0], %[y0]\n\t"                                                                                           \
+    "mvn %[y1], %[y1]\n\t"                                                                                           \
+    "ldr %[wv], %[odd_zp]\n\t" EENN_CONV_S8_REQUANTIZE("s00", "x0", "y0") EENN_CONV_S8_REQUANTIZE("s10", "x0", "y0") \
+        EENN_CONV_S8_REQUANTIZE("s01", "x1", "y1") EENN_CONV_S8_REQUANTIZE("s11", "x1", "y1") "ldr %[t], %[out]\n\t" \
+                                                                                              "ldr %[a], %[stride]\n\t"
+#define EENN_CONV_S8_PAIRS_NEXT        \
+    "add %[t], %[t], %[a], lsl #1\n\t" \
+    "str %[t], %[out]\n\t"             \
+    "ldr %[a], %[last]\n\t"            \
+    "cmp %[t], %[a]\n\t"               \
+    "bne 1b"
+#define EENN_CONV_S8_PAIRS_OPERANDS                                                                              \
+    : [s00] "=&r"(s00), [s01] "=&r"(s01), [s10] "=&r"(s10), [s11] "=&r"(s11), [a] "=&r"(a), [b] "=&r"(b),       \
+      [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wv] "=&r"(wv), [t] "=&r"(t), \
+      [bias] "+m"(st->bias), [requantization] "+m"(st->requantization), [out] "+m"(st->out)                     \
+    : [col_a] "m"(st->col_a), [col_b] "m"(st->col_b), [end] "m"(st->end), [stride] "m"(st->out_stride),          \
+      [odd_zp] "m"(st->odd_zp), [last] "m"(st->last), [clamp] "m"(st->clamp), [tail] "m"(st->tail),         \
+      [groups_end] "m"(st->groups_end), [back] "m"(st->back)              \
+    : "cc", "memory"
+/* The stores of the four outputs: one byte each (the whole int8 range), or clamped together. */
+#define EENN_CONV_S8_PAIRS_SATURATE \
+    "strb %[s00], [%[t]]\n\t"       \
+    "strb %[s10], [%[t], #1]\n\t"   \
+    "add %[b], %[t], %[a]\n\t"      \
+    "strb %[s01], [%[b]]\n\t"       \
+    "strb %[s11], [%[b], #1]\n\t"
+#define EENN_CONV_S8_PAIRS_CLAMP                \
+    "and %[s00], %[s00], #255\n\t"              \
+    "orr %[s00], %[s00], %[s10], lsl #8\n\t"    \
+    "and %[s01], %[s01], #255\n\t"              \
+    "orr %[s01], %[s01], %[s11], lsl #8\n\t"    \
+    "pkhbt %[s00], %[s00], %[s01], lsl #16\n\t" \
+    "ldrd %[y0], %[y1], %[clamp]\n\t"           \
+    "ssub8 %[x0], %[s00], %[y0]\n\t"            \
+    "sel %[s00], %[s00], %[y0]\n\t"             \
+    "ssub8 %[x0], %[y1], %[s00]\n\t"            \
+    "sel %[s00], %[s00], %[y1]\n\t"             \
+    "strh %[s00], [%[t]]\n\t"                   \
+    "lsr %[s00], %[s00], #16\n\t"               \
+    "strh %[s00], [%[t], %[a]]\n\t"
+    /* The products of a pair: whole chunks; has_tail: whole chunks if any, whole groups, a short one if any. */
+#define EENN_CONV_S8_PAIRS_PRODUCTS_0 EENN_CONV_S8_PAIRS_CHUNKS
+#define EENN_CONV_S8_PAIRS_PRODUCTS_1                                                                  \
+    "ldr %[t], %[end]\n\t"                                                                             \
+    "cmp %[a], %[t]\n\t"                                                                               \
+    "beq 5f\n\t" EENN_CONV_S8_PAIRS_CHUNKS "5:\n\t" EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SHORT \
+        EENN_CONV_S8_PAIRS_SKIP
+#define EENN_CONV_S8_PAIRS_LOOP(products, store)                                                             \
+    __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD products EENN_CONV_S8_PAIRS_STAGE store EENN_CONV_S8_PAIRS_NEXT \
+                         EENN_CONV_S8_PAIRS_OPERANDS)
+    if (full_range) {
+        switch (has_tail) {
+        case 0:
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_0, EENN_CONV_S8_PAIRS_SATURATE);
+            break;
+        default:
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_1, EENN_CONV_S8_PAIRS_SATURATE);
+            break;
+        }
+    } else {
+        switch (has_tail) {
+        case 0:
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_0, EENN_CONV_S8_PAIRS_CLAMP);
+            break;
+        default:
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_1, EENN_CONV_S8_PAIRS_CLAMP);
+            break;
+        }
+    }
+#undef EENN_CONV_S8_PAIRS_LOOP
+#undef EENN_CONV_S8_PAIRS_PRODUCTS_0
+#undef EENN_CONV_S8_PAIRS_PRODUCTS_1
+#undef EENN_CONV_S8_PAIRS_CHUNKS
+#undef EENN_CONV_S8_PAIRS_SATURATE
+#undef EENN_CONV_S8_PAIRS_CLAMP
+#undef EENN_CONV_S8_PAIRS_GROUPS
+#undef EENN_CONV_S8_PAIRS_SHORT
+#undef EENN_CONV_S8_PAIRS_SKIP
+#undef EENN_CONV_S8_PAIRS_STAGE
+#undef EENN_CONV_S8_PAIRS_HEAD
+#undef EENN_CONV_S8_PAIRS_NEXT
+#undef EENN_CONV_S8_PAIRS_OPERANDS
+    *pw = w;
+}
+#endif
+
+#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED
+/*
+ * The pairs of channels of two pixels through eenn_pairs_2x2_dsp when the layer allows it (a bias, the bounded output
+ * stage, rows of whole chunks then none or 4 values or more); returns the channels left to the caller (the lone last
+ * one), or all of them. `full_range`: a constant.
+ */
+EENN_CONV_S8_INLINE int32_t eenn_multiply_fast_dsp(int8_t *scratch, const eenn_conv_group_s8 *g, int32_t full_range,
+                                                   int8_t *EENN_RESTRICT out)
+{
+    const int32_t row = EENN_PAIRED_ROW_S8(g->depth);
+    const int32_t chunks = row >> 4;
+    const int32_t tail = row & (EENN_PAIR_CHUNK_S8 - 1); /* values of a paired row after its whole chunks */
+    if (g->bias == NULL || (tail != 0 && tail < 4) || g->channels < 2) {
+        return 0;
+    }
+    const uint8_t *col_a = (const uint8_t *)scratch;
+    const uint8_t *col_b = col_a + eenn_column_stride_s8(g->depth);
+    const eenn_output_stage_s8 *o = g->o;
+    eenn_pairs_state_dsp st = {
+        col_a,
+        col_b,
+        col_a + 32 * chunks,
+        g->bias,
+        { g->multiplier, g->shift },
+        out,
+        out + (g->channels & ~1) * g->out_stride,
+        g->out_stride,
+        2 * o->output_offset + 1,
+        { 0x01010101u * (uint8_t)o->act_min, 0x01010101u * (uint8_t)o->act_max },
+        tail,
+        col_b - ((tail & 3) != 0 ? 8 : 0),
+        4 - (tail & 3),
+    };
+    const int8_t *w = g->weights;
+    if (tail == 0) {
+        eenn_pairs_2x2_dsp(&st, &w, 0, full_range);
+    } else {
+        eenn_pairs_2x2_dsp(&st, &w, 1, full_range);
+    }
+    return g->channels & ~1;
+}
+#endif
+
+/* The bias of the lone channels of a layer without one: two zeros, which the pairs' pointer does not move past. */
+static const int32_t eenn_no_bias_dsp[2] = { 0, 0 };
+
+/*
+ * eenn_multiply_columns_s8 for two output channels (a lone last channel computed twice) of two pixels (a lone
+ * pixel likewise), from channel `first` of the group on: the pairs of channels walk their weights, bias and
+ * requantization by pointer, then a lone last channel.
+ */
+static void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels, const eenn_conv_group_s8 *g, int32_t first,
+                                   int8_t *EENN_RESTRICT out)
+{
+    const int32_t depth = g->depth, out_stride = g->out_stride;
+    const int32_t row = EENN_PAIRED_ROW_S8(depth);
+    const int8_t *w = g->weights + first * row;
+    const int32_t *EENN_RESTRICT multiplier = g->multiplier + first;
+    const int32_t *EENN_RESTRICT shift = g->shift + first;
+    const eenn_output_stage_s8 *o = g->o;
+    const int32_t bounded = o->bounded;
+    const uint8_t *col_a = (const uint8_t *)scratch;
+    const uint8_t *col_b = pixels > 1 ? col_a + eenn_column_stride_s8(depth) : col_a;
+    const int32_t chunks = row >> 4;
+    const int32_t tail = row & (EENN_PAIR_CHUNK_S8 - 1); /* values of a paired row after its whole chunks */
+    const uint8_t *const end = col_a + 32 * chunks;      /* past the whole chunks */
+    const int32_t bias_step = g->bias != NULL ? 2 : 0;
+    const int32_t *b = g->bias != NULL ? g->bias + first : eenn_no_bias_dsp;
+    out += first * out_stride;
+    const int8_t *const last = out + (g->channels - first) * out_stride;
+    const int32_t odd_zp = 2 * o->output_offset + 1;
+    while (out != last) {
+        /* A pair of channels, or a lone last channel (its plain row, computed twice). */
+        const int32_t paired = out + out_stride != last;
+        int32_t s[4] = { b[0], b[paired], b[0], b[paired] };
+        const int8_t *pair = w;
+        eenn_dot_2x2_dsp(col_a, col_b, &w, chunks, paired ? tail : row, paired, &end, s);
+        w = pair + 2 * row;
+        if (bounded) {
+            eenn_store_bounded_dsp(out, pixels, s[0], s[2], multiplier[0], shift[0], odd_zp, 0, o);
+        } else {
+            eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[0], shift[0], 0, 0, o);
+        }
+        out += out_stride;
+        if (!paired) {
+            break;
+        }
+        if (bounded) {
+            eenn_store_bounded_dsp(out, pixels, s[1], s[3], multiplier[1], shift[1], odd_zp, 0, o);
+        } else {
+            eenn_conv_store_s8(out, pixels, s[1], s[3], multiplier[1], shift[1], 0, 0, o);
+        }
+        out += out_stride;
+        multiplier += 2;
+        shift += 2;
+        b += bias_step;
+    }
 }
 #endif
 
@@ -285,7 +612,7 @@ void eenn_multiply_columns_x4_s8(const int8_t *columns, int32_t pixels, const ee
 }
 #endif
 
-#if defined(EENN_CONV_S8_DSP) || defined(EENN_CONV_S8_MVE)
+#if defined(EENN_CONV_S8_MVE)
 /*
  * eenn_multiply_columns_s8 for two output channels (a lone last channel computed twice) of two pixels (a lone
  * pixel likewise), with the caller's flags as constants.
@@ -305,11 +632,7 @@ EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels,
         s[1] = bias != NULL && paired ? bias[m + 1] : s[0];
         s[2] = s[0];
         s[3] = s[1];
-#if defined(EENN_CONV_S8_DSP)
-        eenn_dot_2x2_dsp((const uint8_t *)scratch, (const uint8_t *)col_b, w, depth, paired, s);
-#else
         eenn_dot_2x2_mve(scratch, col_b, w, depth, paired, s);
-#endif
         eenn_conv_store_s8(out, pixels, s[0], s[2], multiplier[m], shift[m], bounded, full_range, o);
         if (paired) {
             eenn_conv_store_s8(out + out_stride, pixels, s[1], s[3], multiplier[m + 1], shift[m + 1], bounded,
@@ -505,7 +828,24 @@ void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_g
     const int32_t *EENN_RESTRICT shift = g->shift;
     const int32_t depth = g->depth, channels = g->channels, out_stride = g->out_stride;
     const eenn_output_stage_s8 *o = g->o;
-#if defined(EENN_CONV_S8_DSP) || defined(EENN_CONV_S8_MVE)
+#if defined(EENN_CONV_S8_DSP)
+    /* The pairs of channels of two pixels in the asm loop where the layer allows it, the rest in C. */
+    int32_t first = 0;
+#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && EENN_CONV_S8_SATURATE
+    if (pixels == 2 && o->bounded && o->full_range) {
+        first = eenn_multiply_fast_dsp(scratch, g, 1, out);
+    }
+#endif
+#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && EENN_CONV_S8_CLAMP
+    if (first == 0 && pixels == 2 && o->bounded) {
+        first = eenn_multiply_fast_dsp(scratch, g, 0, out);
+    }
+#endif
+    if (first < channels) {
+        eenn_multiply_pairs_s8(scratch, pixels, g, first, out);
+    }
+    (void)weights, (void)bias, (void)multiplier, (void)shift, (void)depth, (void)out_stride, (void)o;
+#elif defined(EENN_CONV_S8_MVE)
 #if EENN_CONV_S8_SATURATE
     if (pixels == 2 && o->bounded && o->full_range) {
         eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 1, out, out_stride);

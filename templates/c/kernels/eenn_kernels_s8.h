@@ -48,7 +48,8 @@
 #ifndef EENN_CONV_S8_CLAMP
 #define EENN_CONV_S8_CLAMP 1
 #endif
-/* Convolutions of fewer than 16 values per output (first layers) on DSP: tiles of 8 pixels. */
+/* Convolutions of fewer than 16 values per output (first layers): runs along an output row, the input rows copied
+   once per run (on DSP with dilation_w > 1: tiles of 8 pixels). */
 #ifndef EENN_CONV_S8_FEW_VALUES
 #define EENN_CONV_S8_FEW_VALUES 1
 #endif

@@ -9,9 +9,12 @@
  *             arm_nn_mat_mult_kernel_s8_s16), 67 instructions per chunk of 64 (1.05 a multiply-accumulate).
  *             Two pixels of a layer with a bias, rows of whole chunks of 16 values then none or 4 or more
  *             and the bounded output stage take one asm loop over the pairs of channels (eenn_pairs_2x2_dsp:
- *             ~52 instructions a pair besides the products, 60 with a clamp narrower than int8); other layers, a
- *             lone pixel or channel the same products in C around the chunk loop. On Cortex-M4: 1.26
- *             instructions per MAC with the gathering on a 3x3 layer of 16 -> 32 channels, 1.57 on a 1x1 of 32.
+ *             ~51 instructions a pair besides the products, 59 with a clamp narrower than int8), where the rows
+ *             start on whole words (an even row, the usual case) with the first row's weights 8 at a time by
+ *             one LDRD: 65 instructions per chunk of 64 (1.02 a multiply-accumulate; 14 registers); other rows
+ *             by the LDR loop above when EENN_CONV_S8_UNALIGNED_ROWS. Other layers, a lone pixel or channel the
+ *             same products in C around the chunk loop. On Cortex-M4: 1.23 instructions per MAC with the
+ *             gathering on a 3x3 layer of 16 -> 32 channels, 1.54 on a 1x1 of 32.
  *   MVE       16 values or more per output (eenn_multiply_columns_x4_s8): the columns of 4 pixels gathered
  *             byte-interleaved, two output channels of the 4 pixels per pass: 4 VLD4, 2 VLDRB and 8 VMLADAVA per
  *             16 values (128 multiply-accumulates in 16 instructions with the loop), the last depth % 16 values by
@@ -213,7 +216,7 @@ typedef struct
  * per 64 multiply-accumulates with the loop, the weights word aligned; else EENN_CONV_S8_CHUNK, 67), with `has_tail` the groups of 4 values after them (21 instructions per 16, the last one
  * short where the row is not whole groups: eenn_expand_column_s8), then the four outputs requantized as eenn_store_bounded_dsp computes them
  * and clamped (`full_range`: SSAT alone; else the four bytes packed in a word and clamped together by SSUB8 and
- * SEL). Per pair of channels 52 instructions besides the products (60 with a narrower clamp). *pw: moved past the
+ * SEL). Per pair of channels 51 instructions besides the products (59 with a narrower clamp). *pw: moved past the
  * pairs' weights.
  */
 EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8_t **pw, int32_t words,
@@ -408,15 +411,12 @@ EENN_CONV_S8_INLINE int32_t eenn_multiply_fast_dsp(int8_t *scratch, const eenn_c
         return g->channels & ~1;
     }
 #if EENN_CONV_S8_UNALIGNED_ROWS
-    if (tail == 0) {
-        eenn_pairs_2x2_dsp(&st, &w, 0, 0, full_range);
-    } else {
+    if (tail != 0) { /* a depth not a multiple of 4 leaves a tail */
         eenn_pairs_2x2_dsp(&st, &w, 0, 1, full_range);
+        return g->channels & ~1;
     }
-    return g->channels & ~1;
-#else
-    return 0;
 #endif
+    return 0;
 }
 #endif
 

@@ -90,8 +90,15 @@ export const DEPTHWISE_S8: KernelContract = {
   },
   tiles: [windowRowsTile('the channel'), { axis: 'channels', reads: 'input channel m / multiplier of each output channel m' }],
   tiler: DEPTHWISE_S8_CHANNELS,
-  switches: [{ macro: 'EENN_DEPTHWISE_S8_3X3', note: 'depthwise 3x3 convolutions' }],
-  switchesOf: (args) => (args.int('kernel_h') === 3 && args.int('kernel_w') === 3 && args.int('dilation_w') === 1 ? ['EENN_DEPTHWISE_S8_3X3'] : []),
+  switches: [
+    { macro: 'EENN_DEPTHWISE_S8_3X3', note: 'depthwise 3x3 convolutions' },
+    { macro: 'EENN_DEPTHWISE_S8_3X3_STRIDED', note: 'depthwise 3x3 convolutions at stride_w > 1' },
+  ],
+  switchesOf: (args) => {
+    if (args.int('kernel_h') !== 3 || args.int('kernel_w') !== 3 || args.int('dilation_w') !== 1) return [];
+    const strideW = args.int('stride_w');
+    return strideW === 1 ? ['EENN_DEPTHWISE_S8_3X3'] : ['EENN_DEPTHWISE_S8_3X3', 'EENN_DEPTHWISE_S8_3X3_STRIDED'];
+  },
   checksOf(args, scratchBytes) {
     const geometry = ['out_h', 'out_w', 'kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'dilation_h', 'dilation_w'].map((n) => args.int(n) ?? 0);
     return [

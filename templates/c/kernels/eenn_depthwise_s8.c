@@ -66,6 +66,11 @@
 #else
 #define EENN_DW_ASM 0
 #endif
+/* The DSP routines of 3x3 windows at stride_w > 1 (EENN_DEPTHWISE_S8_3X3_STRIDED; in builds not optimized they
+   take stride 1 too). Switched off, such layers take eenn_dw_band_general. */
+#if defined(EENN_DW_DSP) && (EENN_DEPTHWISE_S8_3X3_STRIDED || !EENN_DW_ASM)
+#define EENN_DW_DSP_STRIDED 1
+#endif
 /* The row copies stay inline word loops: gcc would otherwise call memset/memmove, byte loops in newlib-nano. */
 #if defined(__GNUC__) && !defined(__clang__)
 #define EENN_DW_PLAIN_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
@@ -344,6 +349,7 @@ static EENN_DW_NOINLINE void eenn_dw_band_mve(const int8_t *window, const eenn_d
     "vldrb.s32    q4, [%[" #row "], #" #kx "]\n\t" \
     "vmla.s32     q0, q4, %[weight]\n\t"
 
+#if EENN_DEPTHWISE_S8_3X3_STRIDED
 /* One tap of the strided loop: weight `t` times the gathered vector at row + lanes * stride_w + kx, into q0. */
 #define EENN_DW_MVE_TAP_GATHER(row, t, kx)                   \
     "ldrsb.w      %[weight], [%[w], #" #t "]\n\t"            \
@@ -400,6 +406,7 @@ eenn_dw_band_3x3_strided_mve(const int8_t *window, const eenn_dw_geometry_s8 *g,
         out += out_w;
     }
 }
+#endif /* EENN_DEPTHWISE_S8_3X3_STRIDED */
 
 /*
  * 3x3 windows, stride_w 1, dilation_w 1, of a fast channel with a multiplier >= 0, in assembly (the compiler
@@ -567,6 +574,7 @@ typedef struct
     int32_t bias2;               /* 2 bias */
 } eenn_dw_dsp3x3_s8;
 
+#if defined(EENN_DW_DSP_STRIDED)
 /* Output pixels summed before they are requantized (the sums live on the stack). */
 #define EENN_DW_CHUNK 64
 
@@ -685,6 +693,7 @@ static EENN_DW_NOINLINE void eenn_dw_output_fast(const int32_t *acc, int8_t *out
         out[i] = (int8_t)eenn_clamp_s32(v, act_min, act_max);
     }
 }
+#endif /* EENN_DW_DSP_STRIDED */
 
 #if EENN_DW_ASM
 /* What the fused loop of eenn_dw_band_3x3_fused reads from memory (its registers hold the weights). */
@@ -911,6 +920,7 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_fused(const int8_t *window, const 
 }
 #endif /* EENN_DW_ASM */
 
+#if defined(EENN_DW_DSP_STRIDED)
 /*
  * 3x3 windows (dilation_w 1) of a fast channel. The sums of whole output rows (as many as EENN_DW_CHUNK pixels
  * hold; the rows of a plane are contiguous in the output) are requantized in one pass; rows wider than that go
@@ -942,6 +952,7 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_dsp(const int8_t *window, const ee
         out += out_w;
     }
 }
+#endif /* EENN_DW_DSP_STRIDED */
 
 #else
 
@@ -1125,9 +1136,13 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
 #if EENN_DW_ASM
                 if (is_3x3 && stride_w == 1 && ch.fast) {
                     eenn_dw_band_3x3_mve(scratch, &g, w, out_rows, out_w, rows, &ch);
-                } else if (is_3x3 && ch.fast) {
+                }
+#if EENN_DEPTHWISE_S8_3X3_STRIDED
+                else if (is_3x3 && ch.fast) {
                     eenn_dw_band_3x3_strided_mve(scratch, &g, w, out_rows, out_w, rows, &ch);
-                } else
+                }
+#endif
+                else
 #endif
                 {
                     eenn_dw_band_mve(scratch, &g, w, out_rows, out_w, rows, &ch);
@@ -1144,7 +1159,11 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
                     } else
 #endif
                     {
+#if defined(EENN_DW_DSP_STRIDED)
                         eenn_dw_band_3x3_dsp(scratch, &g, &packed, out_rows, out_w, rows, &ch);
+#else
+                        eenn_dw_band_general(scratch, &g, w, out_rows, out_w, rows, &ch);
+#endif
                     }
 #else
                     eenn_dw_band_3x3(scratch, &g, w, out_rows, out_w, rows, &ch);

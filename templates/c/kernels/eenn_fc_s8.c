@@ -171,6 +171,7 @@ static void eenn_fc_dot4_dsp(const int8_t *x, const int8_t *w, int32_t steps, in
     acc[3] = a3;
 }
 
+#if EENN_FC_S8_TAIL_ROWS
 /* One row of a step in C: the weights word v against the input pairs x02, x13. */
 static inline int32_t eenn_fc_row_dsp(int32_t acc, int32_t x02, int32_t x13, uint32_t v)
 {
@@ -212,6 +213,7 @@ static void eenn_fc_dot_small_dsp(const int8_t *x, const int8_t *w, int32_t grou
     acc[0] = a0;
     acc[1] = a1;
 }
+#endif /* EENN_FC_S8_TAIL_ROWS */
 #endif
 
 #if defined(EENN_FC_S8_MVE)
@@ -232,7 +234,9 @@ static void eenn_fc_dot_mve(const int8_t *x, const int8_t *w, int32_t group, int
             x += 16;
             w += 64;
         }
-    } else if (group == 2) {
+    }
+#if EENN_FC_S8_TAIL_ROWS
+    else if (group == 2) {
         for (int32_t c = chunks; c > 0; c--) {
             const int8x16_t v = vldrbq_s8(x);
             const int32x4x2_t q = vld2q_s32((const int32_t *)(const void *)w);
@@ -248,6 +252,7 @@ static void eenn_fc_dot_mve(const int8_t *x, const int8_t *w, int32_t group, int
             w += 16;
         }
     }
+#endif
     if (rest > 0) {
         /* The last words of each row (zeros past the end of the row) by a gather at a stride of `group` words;
            the input lanes past the end read as zero. */
@@ -367,19 +372,24 @@ static void eenn_fc_dot_group_s8(const int8_t *x, const int8_t *w, int32_t group
 {
     int32_t from = 0; /* the values the fast path leaves to eenn_fc_dot_c_s8 start here */
 #if defined(EENN_FC_S8_MVE)
-    if (aligned) {
+    /* The last 2 and 1 rows with EENN_FC_S8_TAIL_ROWS at 0: the plain C below. */
+    if (aligned && (EENN_FC_S8_TAIL_ROWS || group == EENN_FC_GROUP_S8)) {
         eenn_fc_dot_mve(x, w, group, depth, acc);
         return;
     }
 #elif defined(EENN_FC_S8_DSP)
     const int32_t steps = depth / EENN_FC_S8_STEP;
     if (aligned && steps > 0) {
-        if (group == 4) {
+        if (group == EENN_FC_GROUP_S8) {
             eenn_fc_dot4_dsp(x, w, steps, acc);
-        } else {
-            eenn_fc_dot_small_dsp(x, w, group, steps, acc);
+            from = EENN_FC_S8_STEP * steps;
         }
-        from = EENN_FC_S8_STEP * steps;
+#if EENN_FC_S8_TAIL_ROWS
+        else {
+            eenn_fc_dot_small_dsp(x, w, group, steps, acc);
+            from = EENN_FC_S8_STEP * steps;
+        }
+#endif
         if (from == depth) {
             return;
         }
@@ -437,6 +447,22 @@ static inline int8_t eenn_fc_output_s8(int32_t acc, int32_t n, int32_t saturate,
                                      act_max);
 }
 
+/* The outputs of features n .. n + count - 1 from acc[0 .. count - 1] through eenn_fc_output_s8: the last rows of
+   a layer, and the groups of 4 of a layer whose clamp is narrower than int8 where EENN_FC_S8_CLAMP is 0. One
+   copy of the output stages, out of line. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void eenn_fc_store_s8(const int32_t acc[4], int32_t count, int8_t *out, int32_t n, int32_t saturate,
+                             int32_t bounded, int32_t output_offset, const int32_t *output_multiplier,
+                             const int32_t *output_shift, int32_t act_min, int32_t act_max)
+{
+    for (int32_t j = 0; j < count; j++) {
+        out[n + j] = eenn_fc_output_s8(acc[j], n + j, saturate, bounded, output_offset, output_multiplier, output_shift,
+                                       act_min, act_max);
+    }
+}
+
 void eenn_fc_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
                 const int32_t *EENN_RESTRICT bias, int8_t *EENN_RESTRICT output,
                 int32_t rows, int32_t in_features, int32_t out_features, int32_t output_offset,
@@ -488,6 +514,12 @@ void eenn_fc_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT w
                 continue;
             }
 #endif
+#if (defined(EENN_FC_S8_DSP) || defined(EENN_FC_S8_MVE)) && !EENN_FC_S8_CLAMP && !EENN_FC_S8_EXACT
+            /* A narrower clamp with EENN_FC_S8_CLAMP at 0: the 4 features out of line. */
+            eenn_fc_store_s8(acc, EENN_FC_GROUP_S8, out, n, saturate, bounded, output_offset, output_multiplier,
+                             output_shift, act_min, act_max);
+            continue;
+#endif
             out[n] = eenn_requantize_output_s8(acc[0], output_multiplier[n], output_shift[n], bounded, output_offset,
                                                act_min, act_max);
             out[n + 1] = eenn_requantize_output_s8(acc[1], output_multiplier[n + 1], output_shift[n + 1], bounded,
@@ -504,10 +536,8 @@ void eenn_fc_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT w
                 acc[j] = bias != NULL ? bias[n + j] : 0;
             }
             eenn_fc_dot_group_s8(x, w, group, in_features, aligned, acc);
-            for (int32_t j = 0; j < group; j++) {
-                out[n + j] = eenn_fc_output_s8(acc[j], n + j, saturate, bounded, output_offset, output_multiplier,
-                                               output_shift, act_min, act_max);
-            }
+            eenn_fc_store_s8(acc, group, out, n, saturate, bounded, output_offset, output_multiplier, output_shift,
+                             act_min, act_max);
             w += group * row_bytes;
             n += group;
         }

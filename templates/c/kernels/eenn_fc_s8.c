@@ -535,7 +535,11 @@ void eenn_fc_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT w
             for (int32_t j = 0; j < group; j++) {
                 acc[j] = bias != NULL ? bias[n + j] : 0;
             }
+#if EENN_FC_S8_TAIL_ROWS
             eenn_fc_dot_group_s8(x, w, group, in_features, aligned, acc);
+#else
+            eenn_fc_dot_c_s8(x, w, group, 0, in_features, acc);
+#endif
             eenn_fc_store_s8(acc, group, out, n, saturate, bounded, output_offset, output_multiplier, output_shift,
                              act_min, act_max);
             w += group * row_bytes;

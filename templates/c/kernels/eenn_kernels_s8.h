@@ -48,7 +48,8 @@
 #ifndef EENN_CONV_S8_CLAMP
 #define EENN_CONV_S8_CLAMP 1
 #endif
-/* Convolutions of fewer than 16 values per output (first layers) on DSP: tiles of 8 pixels. */
+/* Convolutions of fewer than 16 values per output (first layers): on DSP tiles of 8 pixels, on MVE the two-pixel
+   loops with the output stage as a constant. */
 #ifndef EENN_CONV_S8_FEW_VALUES
 #define EENN_CONV_S8_FEW_VALUES 1
 #endif

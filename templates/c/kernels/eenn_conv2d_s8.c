@@ -29,6 +29,13 @@
 /* Pixels gathered at once by the path for fewer than 16 values per output (EENN_CONV_S8_SCRATCH_BYTES). */
 #define EENN_CONV_S8_TILE 8
 
+/* eenn_im2col_s8 moves a word at a time where unaligned words load: everywhere but on MVE without
+   EENN_CONV_S8_FEW_VALUES, where it serves no fast path (layers of 16 values or more gather by eenn_im2col_x4_mve)
+   and its plain loops do. */
+#if EENN_HAS_UNALIGNED && (!defined(EENN_CONV_S8_MVE) || EENN_CONV_S8_FEW_VALUES)
+#define EENN_IM2COL_S8_WORDS 1
+#endif
+
 /* The window geometry of one group of a convolution. */
 typedef struct
 {
@@ -81,7 +88,7 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
     if (iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * g->dilation_h < g->in_h && ix0 + (kw - 1) * dw < g->in_w) {
         /* The whole window inside the input. */
         const int8_t *x = g->input + iy0 * g->in_w + ix0;
-#if EENN_HAS_UNALIGNED
+#if defined(EENN_IM2COL_S8_WORDS)
         if (dw == 1 && kw == 3 && kh == 3) {
             /* 3x3 windows: three words per channel, each row's 4th byte overwritten by the next row. */
             for (int32_t c = 0; c < g->channels; c++, x += plane, col += 9) {
@@ -102,7 +109,7 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
             }
             return;
         }
-#else
+#elif !EENN_HAS_UNALIGNED
         if (dw == 1 && kw == 3 && kh == 3) {
             /* 3x3 windows without unaligned word access: nine byte copies per channel from three row pointers. */
             const uint8_t *r0 = (const uint8_t *)x, *r1 = r0 + row_step, *r2 = r1 + row_step;
@@ -140,7 +147,7 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
         }
         return;
     }
-#if EENN_HAS_UNALIGNED
+#if defined(EENN_IM2COL_S8_WORDS)
     if (dw == 1 && kw <= 4 && g->in_w >= 4) {
         /* A window over the border, rows of at most 4 values: each row of the window one word, its taps inside the
            input [first, stop) loaded with one word inside the input row (at `at`), shifted into place, the padded

@@ -845,19 +845,24 @@ eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k
     int32_t word, even, a, b;
     /* One loop test a pass: four pairs a pass on rows of a multiple of 8 pixels, two on clamped rows of a multiple
        of 4, else one (fewer copies of the loop in flash). */
-    if (c->overlap || c->width % 4 != 0 || (!clamp && c->width % 8 != 0)) {
+    if (!EENN_DEPTHWISE_S8_3X3_WIDE || c->overlap || c->width % 4 != 0 || (!clamp && c->width % 8 != 0)) {
+#if EENN_DEPTHWISE_S8_3X3_CLAMP
         if (clamp) {
             /* clang-format off */
             __asm__ volatile(EENN_DW_DSP_FUSED_LOOP_OVERLAP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE))
                                  EENN_DW_DSP_FUSED_OPERANDS);
             /* clang-format on */
-        } else {
+        } else
+#endif
+        {
             /* clang-format off */
             __asm__ volatile(EENN_DW_DSP_FUSED_LOOP_OVERLAP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE))
                                  EENN_DW_DSP_FUSED_OPERANDS);
             /* clang-format on */
         }
-    } else if (c->width % 8 == 0 && !clamp) {
+    }
+#if EENN_DEPTHWISE_S8_3X3_WIDE
+    else if (c->width % 8 == 0 && !clamp) {
         /* clang-format off */
         __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
                                                     EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
@@ -872,6 +877,7 @@ eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k
                              EENN_DW_DSP_FUSED_OPERANDS);
         /* clang-format on */
     }
+#endif
 }
 
 /*
@@ -1151,7 +1157,14 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
                 if (is_3x3 && ch.fast) {
 #if defined(EENN_DW_DSP)
 #if EENN_DW_ASM
-                    if (stride_w == 1 && (out_w & 1) == 0) {
+                    /* A clamp narrower than int8 at stride 1 without EENN_DEPTHWISE_S8_3X3_CLAMP: the loops below. */
+                    if (stride_w == 1 && !EENN_DEPTHWISE_S8_3X3_CLAMP && fused.clamp) {
+#if defined(EENN_DW_DSP_STRIDED)
+                        eenn_dw_band_3x3_dsp(scratch, &g, &packed, out_rows, out_w, rows, &ch);
+#else
+                        eenn_dw_band_general(scratch, &g, w, out_rows, out_w, rows, &ch);
+#endif
+                    } else if (stride_w == 1 && (out_w & 1) == 0) {
                         fused.rows = rows;
                         eenn_dw_fused_rows(scratch, g.tap_step, &packed, out_rows, &fused);
                     } else if (stride_w == 1) {

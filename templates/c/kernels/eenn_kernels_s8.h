@@ -53,6 +53,10 @@
 #ifndef EENN_CONV_S8_FEW_VALUES
 #define EENN_CONV_S8_FEW_VALUES 1
 #endif
+/* Convolutions of 3x3 windows: their own gathering of the im2col columns (without it, the loops of any window). */
+#ifndef EENN_CONV_S8_3X3
+#define EENN_CONV_S8_3X3 1
+#endif
 /* Convolutions: the exact output stage (eenn_requantize_s8) for layers that fail eenn_requantize_bounded_ok_s8.
    A correctness switch, not a speed path: with 0, a layer that fails that test computes wrong outputs, so model.c
    carries _Static_assert(EENN_CONV_S8_EXACT, ...) for every layer that needs it and a wrong setting fails to
@@ -86,6 +90,16 @@
 /* Depthwise 3x3 (dilation 1 across) with the fast requantization. */
 #ifndef EENN_DEPTHWISE_S8_3X3
 #define EENN_DEPTHWISE_S8_3X3 1
+#endif
+/* Depthwise 3x3 at stride 1 on DSP: rows of a multiple of 8 output pixels (4 with a narrower clamp) in the loop
+   of 8 (4) pixels a pass (without it, the loop of 2). */
+#ifndef EENN_DEPTHWISE_S8_3X3_WIDE
+#define EENN_DEPTHWISE_S8_3X3_WIDE 1
+#endif
+/* Depthwise 3x3 at stride 1 on DSP with a clamp narrower than int8 (a fused Relu) in the fused loops (without
+   it, such channels sum, then requantize). */
+#ifndef EENN_DEPTHWISE_S8_3X3_CLAMP
+#define EENN_DEPTHWISE_S8_3X3_CLAMP 1
 #endif
 /* Depthwise 3x3 at stride_w > 1: its own loops on DSP and MVE (without them, the general band routine). */
 #ifndef EENN_DEPTHWISE_S8_3X3_STRIDED

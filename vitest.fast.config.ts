@@ -7,6 +7,7 @@ import base from './vitest.config.js';
 // src/toolchain/), compiles C (test/codegen/host-run.ts) or starts a program; test/fast-tests.test.ts checks that.
 export const SLOW_TESTS = [
   'test/cli/augment.test.ts', 'test/cli/errors.test.ts', 'test/cli/exits.test.ts', 'test/cli/intermittent-errors.test.ts', 'test/cli/intermittent-exits.test.ts', 'test/cli/intermittent-float.test.ts', 'test/cli/intermittent.test.ts', 'test/cli/output-dir.test.ts', 'test/cli/run-every-target.test.ts', 'test/cli/accuracy-methods.test.ts',
+  'test/scripts/layers/run-layer.test.ts',
   'test/cli/startup.test.ts', 'test/cli/test-command.test.ts', 'test/cli/devices.test.ts', 'test/cli/devices-errors.test.ts', 'test/cli/bias-correction.test.ts', 'test/cli/equalize.test.ts',
   'test/cli/profile.test.ts', 'test/cli/arena-tflm.test.ts', 'test/cli/sqnr-warning.test.ts', 'test/cli/optimize-rounding.test.ts', 'test/data/labels-cli.test.ts', 'test/report/browser.test.ts', 'test/util/progress-tty.test.ts',
   'test/codegen/arm-compile.test.ts', 'test/codegen/backend-qemu.test.ts', 'test/codegen/c-format.test.ts',

@@ -3,7 +3,8 @@
 //      examples, beside onnxruntime's static quantizer (which loses 1.8 points on a small Fashion-MNIST CNN);
 //   2. compile time: the fmnist build with calibration on 1,000 images (bar: under 10 s);
 //   3. bit-exactness: every example built for every target, run in QEMU, compared with the int8 reference bit for
-//      bit; instructions (per inference, per MAC), flash beside the weights (bar: code within 16 KiB), the arena
+//      bit; instructions (per inference, per MAC), on Cortex-M4 and Cortex-M55 the estimated cycles of one inference
+//      (src/target/cycle-model.ts over QEMU's trace), flash beside the weights (bar: code within 16 KiB), the arena
 //      beside a TensorFlow Lite Micro-style greedy plan of the same tensors (with and without the scratch buffers
 //      CMSIS-NN requests), the float32 build and the smallest-arena build (`--arena min`) beside on cortex-m4.
 // Usage: npm run bench -- [--samples N] [--eval-count N] [--targets a,b] [--json]
@@ -27,6 +28,8 @@ import { greedyBySizePlanBytes } from '../src/schedule/greedy-plan.js';
 import { tflmSlackBytes } from '../src/schedule/arena-budget.js';
 import { listTargets, loadTarget } from '../src/target/target.js';
 import { runFirmware } from '../src/toolchain/index.js';
+import { estimateInferenceCycles } from '../src/toolchain/cycle-estimate.js';
+import { CYCLE_ESTIMATE_NOTE } from '../src/target/cycle-model.js';
 import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
 
 /** The targets the bench can run: emulated ones and the host (a board without an emulator, e.g. nrf52840, builds only). */
@@ -191,6 +194,8 @@ interface ExactRow {
   mismatches?: number;
   instructionsPerInference?: number | null;
   instructionsPerMac?: number | null;
+  /** Cortex-M4 and Cortex-M55: the estimated cycles of the first sample's inference (src/target/cycle-model.ts). */
+  cyclesPerInference?: number | null;
   /** Flash beyond the weights (code, tables, runtime); the bar on cortex-m4 is 16 KiB. */
   codeBytes?: number;
   /** The arena a TensorFlow Lite Micro-style greedy plan of the same tensors needs. */
@@ -249,12 +254,14 @@ async function exactRow(example: Example, target: string, options: Options, work
     });
     const memory = compiled.report.memory;
     const perInference = averageOf(run.instructions);
+    const cycles = await estimateInferenceCycles(compiled.image!.elfPath, compiled.target, encoded[0]!.bytes);
     Object.assign(row, {
       status: 'ok',
       samples: count,
       mismatches,
       instructionsPerInference: perInference,
       instructionsPerMac: perInference === null || compiled.report.macs === 0 ? null : perInference / compiled.report.macs,
+      cyclesPerInference: cycles?.cycles ?? null,
       codeBytes: memory.flash_bytes - memory.weights_bytes,
       greedyArenaBytes: greedyBySizePlanBytes(compiled.graph),
       greedyScratchArenaBytes: greedyBySizePlanBytes(compiled.graph, { kernelScratch: true }),
@@ -351,18 +358,19 @@ function printTables(accuracy: AccuracyRow[], compile: { seconds: number; bar: s
     'for the im2col scratch of NCHW 1x1 and first-layer convolutions; bar: no larger (the bytes over the TFLM plan are shown). Stack measured by painting.',
     '',
   );
+  out.push(`Estimated cycles (Cortex-M4 and Cortex-M55): ${CYCLE_ESTIMATE_NOTE}`, '');
   out.push(
-    '| model | target | status | values differing | instructions/inference | per MAC | flash | weights | code (bar on cortex-m4: 16 KiB) | arena | TFLM arena (tensors + CMSIS-NN scratch) | stack | float32 instr. / flash / arena |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| model | target | status | values differing | instructions/inference | per MAC | est. cycles | flash | weights | code (bar on cortex-m4: 16 KiB) | arena | TFLM arena (tensors + CMSIS-NN scratch) | stack | float32 instr. / flash / arena |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   );
   for (const r of exact) {
     const f = r.float32;
     const float = !f ? '' : 'status' in f ? f.status : `${f.instructionsPerInference ?? '-'} / ${f.flashBytes} / ${f.arenaBytes}`;
     out.push(
       r.status !== 'ok'
-        ? `| ${r.model} | ${r.target} | ${r.status} | | | | | | | | | | ${float} |`
+        ? `| ${r.model} | ${r.target} | ${r.status} | | | | | | | | | | | ${float} |`
         : `| ${r.model} | ${r.target} | ${r.mismatches === 0 ? 'bit-exact' : 'MISMATCH'} | ${r.mismatches} | ${r.instructionsPerInference ?? '-'} | ` +
-            `${r.instructionsPerMac?.toFixed(2) ?? '-'} | ${r.flashBytes} | ${r.weightsBytes} | ${r.codeBytes}${r.target === 'cortex-m4' ? (r.codeBytes! <= 16 * 1024 ? ' PASS' : ' FAIL') : ''} | ` +
+            `${r.instructionsPerMac?.toFixed(2) ?? '-'} | ${r.cyclesPerInference ?? '-'} | ${r.flashBytes} | ${r.weightsBytes} | ${r.codeBytes}${r.target === 'cortex-m4' ? (r.codeBytes! <= 16 * 1024 ? ' PASS' : ' FAIL') : ''} | ` +
             `${r.arenaBytes} | ${r.greedyScratchArenaBytes} ${tflmBar(r.arenaBytes!, r.greedyScratchArenaBytes!)} | ${r.stackBytes ?? '-'} | ${float} |`,
     );
   }

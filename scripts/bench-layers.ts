@@ -1,48 +1,58 @@
-// Benchmark of the int8 layer kernels (`npm run bench:layers`; `npm run bench` runs it after the model benches):
-// each layer of scripts/layers/layer-graphs.ts is a one-node quantized graph compiled through emitModel into
-// the test firmware, run in QEMU and compared with the int8 reference bit for bit. One table per target gives
-// instructions per multiply-accumulate (QEMU -icount, one inference) beside CMSIS-NN's figures and the bars.
-// Usage: npm run bench:layers -- [--targets a,b] [--seed N] [--json]
-//   A report, not a test: it exits 0 whatever the comparison says, and 1 only when a build, a run or the
-//   bit-exactness check fails.
+// Benchmark of the int8 layer kernels as users build them (`npm run bench:layers`; `npm run bench` runs it after
+// the model benches): each row of scripts/layers/layer-models.ts is a float ONNX model (one layer, or a small CNN)
+// with seeded random weights, built through `eennc run MODEL.onnx --target T --calib CALIB.npy --json` with the
+// default flags (scripts/layers/run-layer.ts), run in QEMU and compared with the int8 reference bit for bit. One
+// table per target gives instructions per multiply-accumulate (QEMU -icount, one inference) and, on Cortex-M4 and
+// Cortex-M55, the cycle estimate of src/target/cycle-model.ts, beside that target's peers and bar
+// (scripts/layers/peers.ts), and the kernels each build calls (a default build must be a plain int8 one).
+// Usage: npm run bench:layers -- [--targets a,b] [--seed N] [--json | --markdown]
+//   A report, not a test: it exits 0 whatever the comparison with the bars says, and 1 only when a build, a run,
+//   the bit-exactness check or the plain-int8 check fails.
 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mkdirSync } from 'node:fs';
 import { log, usageError } from './bench-cli.js';
-import { loadTarget, type Target } from '../src/target/target.js';
-import { seededRandom } from '../src/util/random.js';
+import { loadTarget } from '../src/target/target.js';
 import { makeTempDir, removeTempDir } from '../src/util/temp-dirs.js';
-import { LAYER_CASES, randomInput, type LayerCase } from './layers/layer-graphs.js';
-import { runLayer, type LayerRun } from './layers/run-layer.js';
+import { LAYER_MODELS, writeLayerModel } from './layers/layer-models.js';
+import { runLayer } from './layers/run-layer.js';
+import { CYCLE_NOTE, formatTable, judge, type LayerRow } from './layers/layer-table.js';
+import { PEERS } from './layers/peers.js';
 
-const DEFAULT_TARGETS = ['cortex-m4', 'cortex-m0plus', 'cortex-m7'];
+const DEFAULT_TARGETS = ['cortex-m4', 'cortex-m55', 'cortex-m0plus'];
 
-interface Row {
-  layer: string;
-  target: string;
-  macs: number;
-  instructions: number;
-  perMac: number;
-  /** CMSIS-NN's instructions per MAC on the comparable core (M0+ for cortex-m0plus, M4 for the others). */
-  cmsis: number;
-  /** The bar on Cortex-M4; elsewhere, CMSIS-NN's figure (ours must be below it). */
-  bar: number;
-  meetsBar: boolean;
-  bitExact: boolean;
-  kernels: string[];
-  weightBytes: number;
-  arenaBytes: number;
+/** Share by which the traced instructions may differ from -icount's count before the bench warns. */
+const TRACE_TOLERANCE = 0.01;
+
+/** Section titles of the Markdown output. */
+const CORE_TITLES: Record<string, string> = {
+  'cortex-m4': 'Cortex-M4',
+  'cortex-m55': 'Cortex-M55',
+  'cortex-m0plus': 'Cortex-M0+',
+  'cortex-m7': 'Cortex-M7',
+  'cortex-m33': 'Cortex-M33',
+};
+
+interface Options {
+  targets: string[];
+  seed: number;
+  json: boolean;
+  markdown: boolean;
+  only?: string;
 }
 
-function parseOptions(): { targets: string[]; seed: number; json: boolean } {
-  const usage = 'usage: npm run bench:layers -- [--targets a,b] [--seed N] [--json]';
+function parseOptions(): Options {
+  const usage = 'usage: npm run bench:layers -- [--targets a,b] [--seed N] [--only TEXT] [--json | --markdown]';
   let values;
   try {
     ({ values } = parseArgs({
       options: {
         targets: { type: 'string', default: DEFAULT_TARGETS.join(',') },
         seed: { type: 'string', default: '1' },
+        only: { type: 'string' },
         json: { type: 'boolean', default: false },
+        markdown: { type: 'boolean', default: false },
         // The options of the benches `npm run bench` runs before this one (npm passes its arguments to the last).
         samples: { type: 'string' },
         'eval-count': { type: 'string' },
@@ -56,14 +66,15 @@ function parseOptions(): { targets: string[]; seed: number; json: boolean } {
   if (values.help) {
     process.stdout.write(
       `${usage}\n  --targets a,b  targets to measure (default ${DEFAULT_TARGETS.join(',')})\n` +
-        '  --seed N       seed of the random weights and inputs (default 1)\n  --json         print one JSON document on stdout\n',
+        '  --seed N       seed of the random weights and inputs (default 1)\n' +
+        '  --only TEXT    only the rows whose label contains TEXT\n' +
+        "  --json         print one JSON document on stdout\n  --markdown     print the tables with a heading per target (the README's)\n",
     );
     process.exit(0);
   }
   const seed = Number(values.seed);
-  if (!Number.isSafeInteger(seed)) {
-    usageError(`--seed must be an integer, got "${values.seed}"`, usage);
-  }
+  if (!Number.isSafeInteger(seed)) usageError(`--seed must be an integer, got "${values.seed}"`, usage);
+  if (values.json && values.markdown) usageError('give --json or --markdown, not both', usage);
   return {
     targets: values.targets
       .split(',')
@@ -71,88 +82,54 @@ function parseOptions(): { targets: string[]; seed: number; json: boolean } {
       .filter(Boolean),
     seed,
     json: values.json,
+    markdown: values.markdown,
+    ...(values.only ? { only: values.only } : {}),
   };
-}
-
-/** CMSIS-NN's figure and the bar of `layer` on `target`. */
-function comparison(layer: LayerCase, target: Target): { cmsis: number; bar: number } {
-  if (!target.features.dsp && !target.features.mve) return { cmsis: layer.cmsisM0plus, bar: layer.cmsisM0plus };
-  return { cmsis: layer.cmsisM4, bar: target.name === 'cortex-m4' ? layer.barM4 : layer.cmsisM4 };
-}
-
-function toRow(layer: LayerCase, target: Target, run: LayerRun): Row {
-  const { cmsis, bar } = comparison(layer, target);
-  const perMac = run.instructions / layer.macs;
-  return {
-    layer: layer.name,
-    target: target.name,
-    macs: layer.macs,
-    instructions: run.instructions,
-    perMac,
-    cmsis,
-    bar,
-    meetsBar: target.name === 'cortex-m4' ? perMac <= bar : perMac < bar,
-    bitExact: run.mismatches === 0,
-    kernels: run.kernels,
-    weightBytes: run.weightBytes,
-    arenaBytes: run.arenaBytes,
-  };
-}
-
-function printTable(target: string, rows: Row[]): void {
-  const m0 = rows[0] && rows[0].cmsis === LAYER_CASES.find((l) => l.name === rows[0]!.layer)?.cmsisM0plus;
-  const barTitle = target === 'cortex-m4' ? 'bar' : 'must beat';
-  const header = [
-    'layer',
-    'MACs',
-    'instructions',
-    'ours /MAC',
-    `CMSIS-NN ${m0 ? 'M0+' : 'M4'} /MAC`,
-    barTitle,
-    'verdict',
-    'bit-exact',
-    'weights B',
-    'kernel',
-  ];
-  const lines = rows.map((r) => [
-    r.layer,
-    String(r.macs),
-    String(r.instructions),
-    r.perMac.toFixed(2),
-    r.cmsis.toFixed(2),
-    `${target === 'cortex-m4' ? '<=' : '<'} ${r.bar.toFixed(2)}`,
-    r.meetsBar ? 'PASS' : 'FAIL',
-    r.bitExact ? 'yes' : 'NO',
-    String(r.weightBytes),
-    r.kernels.join(', '),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  process.stdout.write(`\nint8 layers on ${target} (instructions per MAC, QEMU -icount, one inference)\n`);
-  process.stdout.write(
-    `${format(header)}\n|${widths.map((w, i) => (i === 0 || i === widths.length - 1 ? ` ${'-'.repeat(w)} |` : ` ${'-'.repeat(w - 1)}: |`)).join('')}\n`,
-  );
-  for (const l of lines) process.stdout.write(`${format(l)}\n`);
 }
 
 async function main(): Promise<void> {
   const options = parseOptions();
   const targets = options.targets.map((name) => loadTarget(name));
+  const layers = LAYER_MODELS.filter((l) => !options.only || l.name.includes(options.only));
   const work = await makeTempDir('eennc-bench-layers-');
-  const rows: Row[] = [];
+  const rows: LayerRow[] = [];
   let failed = false;
   try {
+    const models = join(work, 'models');
+    mkdirSync(models);
+    // Each row's seed follows from its place in LAYER_MODELS, so that --only measures the same model.
+    const files = layers.map((layer) => writeLayerModel(layer, models, options.seed * 1000 + LAYER_MODELS.indexOf(layer) * 10));
     for (const target of targets) {
-      for (const [index, layer] of LAYER_CASES.entries()) {
-        const rand = seededRandom(options.seed * 1000 + index);
-        const graph = layer.build(rand);
-        const inputs = randomInput(graph, rand);
+      for (const [index, layer] of layers.entries()) {
         log(`bench-layers: ${target.name}: ${layer.name}`);
         try {
-          const run = await runLayer(graph, inputs, target, join(work, `${target.name}-${index}`));
-          const row = toRow(layer, target, run);
-          if (!row.bitExact) failed = true;
+          const run = await runLayer(files[index]!, target, join(work, `${target.name}-${layer.file}`));
+          const perMac = run.instructions / layer.macs;
+          const row: LayerRow = {
+            layer: layer.name,
+            target: target.name,
+            macs: layer.macs,
+            instructions: run.instructions,
+            perMac,
+            cycles: run.cycles?.cycles ?? null,
+            ...(run.cycles ? { cycleClasses: run.cycles.classes } : {}),
+            ...judge(layer.name, target.name, layer.macs, perMac),
+            bitExact: run.mismatches === 0,
+            plainInt8: run.plainInt8,
+            kernels: run.kernels,
+            weightBytes: run.weightBytes,
+            arenaBytes: run.arenaBytes,
+          };
+          // The trace must cover what -icount counted (the counter's own reads aside), or the estimate costs other code.
+          if (run.cycles && Math.abs(run.cycles.instructions - run.instructions) > TRACE_TOLERANCE * run.instructions) {
+            log(
+              `bench-layers: ${target.name}: ${layer.name}: the trace holds ${run.cycles.instructions} instructions, -icount counted ${run.instructions}`,
+            );
+          }
+          if (!row.bitExact) log(`bench-layers: ${target.name}: ${layer.name}: ${run.mismatches} values differ from the int8 reference`);
+          if (!row.plainInt8)
+            log(`bench-layers: ${target.name}: ${layer.name}: the default build is not a plain int8 one (${run.kernels.join(', ')})`);
+          if (!row.bitExact || !row.plainInt8) failed = true;
           rows.push(row);
         } catch (err) {
           failed = true;
@@ -164,13 +141,24 @@ async function main(): Promise<void> {
     await removeTempDir(work);
   }
   if (options.json) {
-    process.stdout.write(JSON.stringify({ seed: options.seed, layers: rows }, null, 2) + '\n');
+    const layers = rows.map((r) => ({ ...r, peers: PEERS[r.layer] ?? {} }));
+    process.stdout.write(JSON.stringify({ seed: options.seed, layers }, null, 2) + '\n');
   } else {
-    for (const target of targets)
-      printTable(
-        target.name,
-        rows.filter((r) => r.target === target.name),
+    for (const target of targets) {
+      const title = CORE_TITLES[target.name] ?? target.name;
+      const heading = options.markdown
+        ? `#### ${title}\n\n`
+        : `\nint8 layers on ${target.name} (instructions per MAC, QEMU -icount, one inference)\n`;
+      process.stdout.write(
+        heading +
+          formatTable(
+            target.name,
+            rows.filter((r) => r.target === target.name),
+          ) +
+          (options.markdown ? '\n' : ''),
       );
+    }
+    if (rows.some((r) => r.cycles !== null)) process.stdout.write(`${options.markdown ? '' : '\n'}${CYCLE_NOTE}\n`);
   }
   process.exitCode = failed ? 1 : 0;
 }

@@ -135,7 +135,10 @@ function convDepth(args: CallArgs): number {
 /** Output pixels of a unit of eenn_conv2d_s8_units (EENN_CONV_S8_UNIT_PIXELS): the pairs the multiply loops take. */
 const CONV_S8_UNIT_PIXELS = 2;
 
-/** Units (pairs of pixels) of a tile of the DSP path for fewer than 16 values per output: EENN_CONV_S8_TILE = 8. */
+/**
+ * Units (pairs of pixels) of a tile of a layer of fewer than 16 values per output: 8 pixels, each tile a run of its
+ * own (its input rows copied, each channel set up once) or EENN_CONV_S8_TILE on DSP with dilation_w > 1.
+ */
 const CONV_S8_FEW_VALUES_UNITS = 4;
 
 /**
@@ -180,13 +183,13 @@ function convBlocks(args: CallArgs): { groupOut: number; block: number } {
  * (r + 1) * out_w)), in pairs of pixels (the multiply loops take two: a lone pixel costs 1.9x its share), a pair
  * cut in blocks of output channels when a pair of every channel is too much for a unit (unit q * blocks + k: block
  * k of pair q): eenn_conv2d_s8_units computes a run of units of every group and image, each output as the whole
- * call computes it, on every path (DSP tiles of first layers, im2col columns, the direct path without a scratch).
+ * call computes it, on every path (the runs of first layers, im2col columns, the direct path without a scratch).
  * Pixels rather than channels: a channel tile gathers every im2col column again (here only a tile that starts or
  * ends inside a pair gathers that pair's columns again); but a pair of every channel of a deep layer can be more
- * than a window (ResNet-8's 8x8x64 3x3 convolution: 98k instructions a pair on Cortex-M4). The granule keeps the
- * 8-pixel tiles of first layers (fewer than 16 values, EENN_CONV_S8_TILE). Without a scratch, a tile that cuts a
- * row pays each weight's setup once more for that row's run (tiles of 2 to 6 pixels cost 1.7x the whole call);
- * the units do not depend on the scratch, which a plan may give the call or not.
+ * than a window (ResNet-8's 8x8x64 3x3 convolution: 98k instructions a pair on Cortex-M4). First layers (fewer
+ * than 16 values) take tiles of 8 pixels (CONV_S8_FEW_VALUES_UNITS). Without a scratch, a tile that cuts a row pays
+ * each weight's setup once more for that row's run (tiles of 2 to 6 pixels cost 1.7x the whole call); the units do
+ * not depend on the scratch, which a plan may give the call or not.
  */
 const CONV_S8_UNITS: CallTiler = tiler(
   'rows',

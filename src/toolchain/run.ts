@@ -24,6 +24,8 @@ export interface RunOptions {
    * the way (options.bin): each sample's exitInstructions then gives every exit's cumulative cost.
    */
   continuePastExits?: boolean;
+  /** More emulator options, placed before the image (e.g. QEMU's debug log: src/target/qemu-trace.ts). */
+  emulatorArgs?: string[];
 }
 
 export interface FirmwareRun {
@@ -106,6 +108,7 @@ export async function runFirmware(imagePath: string, target: Target, inputBytes:
   }
   const image = resolve(imagePath);
   const command = commandFor(target, image);
+  if (options.emulatorArgs && target.emulator) command.splice(command.length - 2, 0, ...options.emulatorArgs);
   const timeoutMs = clampTimerMs(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 
   const workDir = await makeTempDir('eennc-run-');

@@ -1,5 +1,5 @@
 // Float ONNX models of single layers, as a user exports them, with random calibration inputs: the layers of the
-// int8 layer benchmark (scripts/layers/layer-graphs.ts) in the form `eennc run LAYER.onnx --calib ...` reads.
+// int8 layer benchmark (scripts/layers/layer-models.ts) in the form `eennc run LAYER.onnx --calib ...` reads.
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,9 +1,10 @@
 // The int8 convolution and fully connected kernels (eenn_conv2d_s8.c, eenn_conv2d_1x1_s8.c, eenn_fc_s8.c) on every
 // code path: one graph of layers whose shapes reach each loop of the paired weight layout (whole chunks of 16
-// values, short last chunks, rows under 16 values padded, lone last channels and pixels, the first-layer tiles, the
-// 1x1 gather, the exact output stage where the bounded one does not apply), built for the host, Armv6-M, Armv7-M
-// without DSP, Armv7E-M with DSP and Armv8.1-M with MVE, and once without the im2col scratch. Every output must
-// equal the int8 reference bit for bit.
+// values, short last chunks, rows under 16 values padded, lone last channels and pixels, the first-layer runs: 1 to
+// 3 input channels, 3x3 and other windows, stride 2, padding 0 to 2, rows of several runs), the 1x1 gather, the
+// exact output stage where the bounded one does not apply), built for the host, Armv6-M, Armv7-M without DSP,
+// Armv7E-M with DSP and Armv8.1-M with MVE, and once without the im2col scratch. Every output must equal the int8
+// reference bit for bit.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +39,9 @@ function buildGraph(rand: () => number): Graph {
   const r = q.input('r', [3, 37]);
   const f = q.input('f', [1, 7]);
   const z = q.input('z', [1, 6, 6, 6], { scale: 0.05, zeroPoint: 0 });
+  const wide = q.input('wide', [1, 1, 4, 75]);
+  const two = q.input('two', [1, 2, 9, 8]);
+  const g = q.input('g', [1, 6, 5, 7]);
   const h = q.input('h', [1, 8, 7, 9]);
   const p = q.input('p', [1, 32, 5, 7]);
   const n = q.input('n', [1, 8, 5, 3]);
@@ -55,6 +59,19 @@ function buildGraph(rand: () => number): Graph {
     'first layer with a narrower clamp: its tiles through the column multiply, a lone last channel',
   );
   out(q.conv(b, 3, [5, 5], { pads: [2, 2, 2, 2] }, [1, 3, 11, 13]), 'depth 25: a short last chunk ending in a partial group');
+  out(q.conv(b, 7, [3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }, [1, 7, 6, 7], { act: 'relu' }), 'first layer, stride 2, odd channels, Relu');
+  const deepShift = q.conv(b, 3, [3, 3], {}, [1, 3, 9, 11]);
+  out(deepShift, 'first layer without padding, odd width, one channel shifting right by 25');
+  out(q.conv(b, 4, [3, 3], { pads: [2, 0, 1, 2] }, [1, 4, 12, 13]), 'first layer, pads 2 and 0, asymmetric');
+  out(q.conv(b, 3, [3, 3], { dilations: [2, 1], pads: [2, 1, 2, 1] }, [1, 3, 11, 13]), 'first layer dilated in height');
+  out(q.conv(b, 3, [3, 3], { dilations: [1, 2], pads: [1, 2, 1, 2] }, [1, 3, 11, 13]), 'first layer dilated in width');
+  out(q.conv(wide, 11, [3, 3], { pads: [1, 1, 1, 1] }, [1, 11, 4, 75]), 'first layer, rows of 75 pixels: several runs a row, 11 channels');
+  out(q.conv(wide, 2, [3, 3], { strides: [1, 2], pads: [0, 1, 0, 1] }, [1, 2, 2, 38]), 'first layer, stride 2 across rows of 38');
+  out(q.conv(two, 5, [2, 2], { pads: [1, 1, 0, 0] }, [1, 5, 9, 8]), '2 input channels, 2x2 (depth 8)');
+  out(q.conv(two, 4, [3, 1], { strides: [2, 1], pads: [1, 0, 1, 0] }, [1, 4, 5, 8]), '2 input channels, 3x1, stride 2 (depth 6)');
+  out(q.conv(c, 5, [2, 2], { strides: [2, 2], pads: [0, 0, 1, 1] }, [2, 5, 4, 3]), '3 input channels, 2x2, stride 2, two images');
+  out(q.conv(c, 3, [1, 1], { strides: [2, 2], pads: [1, 1, 1, 1] }, [2, 3, 5, 4]), '3 input channels, 1x1 padded, stride 2');
+  out(q.conv(g, 6, [1, 3], { pads: [0, 1, 0, 1], group: 3 }, [1, 6, 5, 7]), 'three groups of depth 6');
   out(q.conv(c, 7, [3, 3], { pads: [1, 1, 1, 1] }, [2, 7, 7, 6]), 'depth 27, two images');
   out(q.conv(d, 9, [1, 1], {}, [1, 9, 5, 5]), '1x1, 20 input channels (pixel pairs gathered together), odd plane');
   out(q.conv(e, 6, [1, 1], {}, [1, 6, 4, 4], { act: [-30, 60] }), '1x1, 5 input channels (rows padded to 8), clamp');
@@ -81,6 +98,8 @@ function buildGraph(rand: () => number): Graph {
   out(q.conv(e, 4, [2, 2], { pads: [2, 2, 2, 2] }, [1, 4, 7, 7]), 'windows with no tap inside the input (pads of the kernel size)');
   const exact = q.conv(a, 4, [3, 3], {}, [1, 4, 7, 8]);
   out(exact, 'a bias beyond 2^29 in one channel: the exact output stage for the layer');
+  const exactFirst = q.conv(b, 3, [3, 3], { pads: [1, 1, 1, 1] }, [1, 3, 11, 13]);
+  out(exactFirst, 'first layer with a bias beyond 2^29: the exact output stage');
   // Through a Transpose, so that the convolution's output is an arena tensor.
   const unbiased = q.conv(z, 4, [3, 3], { pads: [1, 1, 1, 1] }, [1, 4, 6, 6], { bias: false });
   out(q.pass('Transpose', [unbiased], { perm: [0, 1, 3, 2] })[0]!, 'zero point 0, no bias: NULL bias');
@@ -88,8 +107,13 @@ function buildGraph(rand: () => number): Graph {
   out(q.gemm(f, 5), 'fully connected: 7 inputs (rows padded to 8), 5 features');
   out(q.gemm(q.pass('Flatten', [d])[0]!, 9), 'fully connected: 500 inputs, 9 features');
   const graph = q.build();
-  const node = graph.nodes.find((n) => n.outputs[0] === exact)!;
-  (graph.tensors.get(node.inputs[2]!)!.data as Int32Array)[0] = 600_000_000;
+  // A right shift beyond 22 bits: the zero point is not folded into the rounding (eenn_conv_run_3x3_dsp).
+  const shifted = graph.nodes.find((n) => n.outputs[0] === deepShift)!;
+  (shifted.attrs.shift as number[])[0] = -25;
+  for (const big of [exact, exactFirst]) {
+    const node = graph.nodes.find((n) => n.outputs[0] === big)!;
+    (graph.tensors.get(node.inputs[2]!)!.data as Int32Array)[0] = 600_000_000;
+  }
   return graph;
 }
 

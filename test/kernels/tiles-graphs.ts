@@ -97,7 +97,7 @@ export function int8TileGraph(): Graph {
       },
     ),
   );
-  // a first layer: one channel, 9 values per output (the DSP tiles of 8 pixels)
+  // a first layer: one channel, 9 values per output (tiles of 8 pixels, each a run of the first-layer path)
   const image = q.input('image', [1, 1, 11, 10]);
   outputs.push(q.conv(image, 8, [3, 3], { pads: [1, 1, 1, 1] }, [1, 8, 11, 10]));
   // two images

@@ -1,6 +1,6 @@
 // The kernel tiles in C (src/kernels/*: CallTiler): every call of the tile graphs that a tiler cuts, run whole and
 // as its uneven tiles (one-granule tiles, a short last tile; forward and in reverse order) into separate buffers,
-// on the host (gcc: the portable paths), on Cortex-M4 in QEMU (the DSP paths: first-layer tiles of 8 pixels,
+// on the host (gcc: the portable paths), on Cortex-M4 in QEMU (the DSP paths: first-layer runs of 8 pixels,
 // pairs of pixels) and on Cortex-M0+ (the Armv6-M paths); the tiles must give the whole call's output bytes, write
 // nothing past the output, and (on Cortex-M4) cost little more than the whole call.
 

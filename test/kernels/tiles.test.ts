@@ -83,7 +83,7 @@ describe('int8 tiles', () => {
     // Two images, two groups: pixels of every image and group.
     expect(shapeOf(callOf(int8Calls, 'qconv_3'))).toEqual([4, 1]);
     expect(shapeOf(callOf(int8Calls, 'qconv_1'))).toEqual([8, 1]); // 5x3 pixels
-    // A first layer (9 values per output): the 8-pixel tiles of its DSP path, with a scratch or without.
+    // A first layer (9 values per output): tiles of 8 pixels, with a scratch or without.
     expect(shapeOf(callOf(int8Calls, 'qconv_2'))).toEqual([55, 4]);
     const direct = tiledCalls('direct', int8TileGraph(), 'int8', { noScratch: true }).find((c) => c.label.includes('without scratch [qconv_2]'))!;
     expect(shapeOf(direct)).toEqual([55, 4]);

@@ -2,23 +2,26 @@
  * eenn_conv2d_s8.c - int8 2-D convolution (NCHW), any groups, stride, dilation and padding (1-D as a 2-D of one
  * row).
  *
- * Each output pixel's values (its im2col column: the window in the order of a weight row, padded taps holding
- * the input zero point) are gathered into the scratch, two pixels at a time on DSP and MVE, and multiplied with
- * every weight row of the group by eenn_multiply_columns_s8 (on Cortex-M4: ~1.3 instructions per multiply-accumulate
- * for a 3x3 layer of 16 channels, the gathering ~0.1 of it; windows inside the input copied a word per row, two
- * pixels of an output row together, those over the border of rows of up to 4 values a word per row too). With
- * Helium (MVE) and 16 values or more per output, 4 pixels at a time, their columns byte-interleaved by VLDRB
- * gathers, multiplied by eenn_multiply_columns_x4_s8: 4 pixels on one output row with kernels up to 4 wide on rows
- * up to 256 values gather a kernel row of a channel in one 16-byte gather (eenn_im2col_row_x4_mve), others a tap of
- * a channel in one 4-byte gather (eenn_im2col_x4_mve). About 0.22 instructions per MAC on a 3x3 layer of 16 -> 32
- * channels. Layers of fewer than 16 values per output (first layers) on DSP gather tiles of EENN_CONV_S8_TILE
- * pixels and requantize each pair of channels over the tile.
- * Without a scratch (NULL) the input is read in place, a run of output pixels of one channel at a time (the
- * memory planner's choice when the scratch would set the arena's peak, `--arena min`). Output stage:
- * eenn_requantize_bounded_s8 when the layer allows it (eenn_requantize_bounded_ok_s8), else eenn_requantize_s8.
- * eenn_conv2d_s8_units computes a run of (pair of output pixels, block of output channels) units only (a tile of
- * an intermittent build: some pixels, or some channels of a pair when a pair of every channel is too much work),
- * each output exactly as the whole call computes it.
+ * Each output pixel's values (its im2col column: the window in the order of a weight row, padded taps holding the
+ * input zero point) are gathered into the scratch, two pixels at a time on DSP and MVE, and multiplied with every
+ * weight row of the group by eenn_multiply_columns_s8 (on Cortex-M4: ~1.3 instructions per multiply-accumulate for a
+ * 3x3 layer of 16 channels, the gathering ~0.1 of it; windows inside the input copied a word per row, two pixels of
+ * an output row together, those over the border of rows of up to 4 values a word per row too). With Helium (MVE) and
+ * 16 values or more per output, 4 pixels at a time, their columns byte-interleaved by VLDRB gathers, multiplied by
+ * eenn_multiply_columns_x4_s8: 4 pixels on one output row with kernels up to 4 wide on rows up to 256 values gather
+ * a kernel row of a channel in one 16-byte gather (eenn_im2col_row_x4_mve), others a tap of a channel in one 4-byte
+ * gather (eenn_im2col_x4_mve). About 0.22 instructions per MAC on a 3x3 layer of 16 -> 32 channels. Layers of fewer
+ * than 16 values per output (first layers) with dilation_w 1 go along runs of an output row instead
+ * (eenn_conv_runs_take_s8 says which): the input rows of a run copied into the scratch with their padding, then each
+ * channel along the run with its weights in registers (3x3 windows of one input channel, 28x28x1 -> 8: ~2.5
+ * instructions per MAC on Cortex-M4 (SMLAD pairs), ~1.3 on M55 (Helium, 4 pixels per vector), ~12 on M0+); the
+ * others on DSP gather tiles of EENN_CONV_S8_TILE pixels and requantize each pair of channels over the tile. Without
+ * a scratch (NULL) the input is read in place, a run of output pixels of one channel at a time (the memory planner's
+ * choice when the scratch would set the arena's peak, `--arena min`). Output stage: eenn_requantize_bounded_s8 when
+ * the layer allows it (eenn_requantize_bounded_ok_s8), else eenn_requantize_s8. eenn_conv2d_s8_units computes a run
+ * of (pair of output pixels, block of output channels) units only (a tile of an intermittent build: some pixels, or
+ * some channels of a pair when a pair of every channel is too much work), each output exactly as the whole call
+ * computes it.
  *
  * Without unaligned word access (Armv6-M) the columns are gathered byte by byte: a 3x3 window inside the input
  * from three row pointers (27 instructions per input channel), a window over the border filled with the zero
@@ -26,7 +29,8 @@
  */
 #include "eenn_conv_support_s8.h"
 
-/* Pixels gathered at once by the path for fewer than 16 values per output (EENN_CONV_S8_SCRATCH_BYTES). */
+/* Pixels gathered at once by the DSP path for fewer than 16 values per output with dilation_w > 1
+   (EENN_CONV_S8_SCRATCH_BYTES). */
 #define EENN_CONV_S8_TILE 8
 
 /* eenn_im2col_s8 moves a word at a time where unaligned words load: everywhere but on MVE without
@@ -548,6 +552,660 @@ static void eenn_conv_tile_small_dsp(const eenn_window_s8 *g, int32_t out_w, int
 }
 #endif
 
+#if EENN_CONV_S8_FEW_VALUES
+/*
+ * Layers of fewer than 16 values per output (first layers) with dilation_w 1, on every core: runs of the pixels of
+ * one output row. The input rows a run reads (in_c * kernel_h rows of (count - 1) * stride_w + kernel_w values,
+ * the padding written as the zero point) are copied into the scratch once per run; then each output channel goes
+ * along the run with its few weights in registers, reading every tap without a test, and requantizes each output
+ * with the bounded form where the layer allows it (else eenn_conv_store_s8). Fast loops for 3x3 windows of one
+ * input channel on DSP and Helium (any window on Helium), portable C for the rest.
+ */
+
+/* The slack after the values of each row of a run: the word reads of the DSP loop go up to 3 bytes past. */
+#define EENN_CONV_S8_RUN_SLACK 4
+
+/* Bytes from one row of a run to the next for 3x3 windows of one input channel: the scratch of 9 values holds
+   three rows of this pitch, which the DSP and Helium loops take as an immediate offset. */
+#define EENN_CONV_S8_RUN_PITCH_3X3 64
+_Static_assert(EENN_CONV_S8_SCRATCH_BYTES(9) / 3 == EENN_CONV_S8_RUN_PITCH_3X3, "pitch of the rows of a 3x3 run");
+/* The text of a macro's value, for the offsets of the assembly loops. */
+#define EENN_STRINGIFY_(x) #x
+#define EENN_STRINGIFY(x) EENN_STRINGIFY_(x)
+
+/* A run: `count` output pixels of one output row, whose input rows are in the scratch. */
+typedef struct
+{
+    const int8_t *rows; /* row r = c * kernel_h + ky (input channel c, kernel row ky) at rows + r * pitch */
+    int32_t pitch, nrows, kernel_w, stride, count;
+} eenn_conv_run_s8;
+
+/* n bytes of value v from `to` (n >= 0); with unaligned word access whole words, up to 3 bytes past to + n. */
+static inline void eenn_fill_s8(int8_t *to, int8_t v, int32_t n)
+{
+#if EENN_HAS_UNALIGNED
+    const uint32_t word = (uint32_t)(uint8_t)v * 0x01010101u;
+    for (int32_t i = 0; i < n; i += 4) {
+        eenn_write_u32(to + i, eenn_opaque_u32(word));
+    }
+#else
+    for (int32_t i = 0; i < n; i++) {
+        to[i] = (int8_t)eenn_opaque_u32((uint32_t)(uint8_t)v);
+    }
+#endif
+}
+
+/*
+ * The input rows of the run of `width` = (count - 1) * stride_w + kernel_w values from output pixel (oy, ox), the
+ * padding as the zero point. Each row is written left padding, values, right padding, each part in words that may
+ * spill up to 3 bytes into the next part (written after it) or into the row's slack.
+ */
+static void eenn_conv_run_rows_s8(const eenn_window_s8 *g, int32_t oy, int32_t ox, int32_t width, int8_t *rows,
+                                  int32_t pitch)
+{
+    const int32_t ix0 = ox * g->stride_w - g->pad_left;
+    /* Values [lo, hi) of each row lie inside the input. */
+    int32_t lo = ix0 < 0 ? -ix0 : 0;
+    int32_t hi = g->in_w - ix0 < width ? g->in_w - ix0 : width;
+    if (lo > width) {
+        lo = width;
+    }
+    if (hi < lo) {
+        hi = lo;
+    }
+    const int32_t plane = g->in_h * g->in_w;
+    const int8_t *x = g->input + ix0 + lo;
+    for (int32_t c = 0; c < g->channels; c++, x += plane) {
+        int32_t iy = oy * g->stride_h - g->pad_top;
+        for (int32_t ky = 0; ky < g->kernel_h; ky++, rows += pitch, iy += g->dilation_h) {
+            if (iy < 0 || iy >= g->in_h) {
+                eenn_fill_s8(rows, g->pad_value, width);
+                continue;
+            }
+            eenn_fill_s8(rows, g->pad_value, lo);
+            eenn_copy_run_s8(rows + lo, x + iy * g->in_w, hi - lo);
+            eenn_fill_s8(rows + hi, g->pad_value, width - hi);
+        }
+    }
+}
+
+/* The outputs of every channel of `c` along the run, any window, portable C: acc = bias + weights . window. */
+static void eenn_conv_run_any_s8(const eenn_conv_run_s8 *r, const eenn_conv_group_s8 *c, int8_t *EENN_RESTRICT out)
+{
+    const int32_t row = EENN_PAIRED_ROW_S8(c->depth);
+    for (int32_t m = 0; m < c->channels; m++, out += c->out_stride) {
+        const int8_t *w = c->weights + m * row;
+        const int32_t bias = c->bias != NULL ? c->bias[m] : 0;
+        for (int32_t i = 0; i < r->count; i++) {
+            uint32_t acc = (uint32_t)bias; /* int32, added modulo 2^32 */
+            const int8_t *x = r->rows + i * r->stride;
+            const int8_t *k = w;
+            for (int32_t y = 0; y < r->nrows; y++, x += r->pitch) {
+                for (int32_t kx = 0; kx < r->kernel_w; kx++) {
+                    acc += (uint32_t)(*k++ * x[kx]);
+                }
+            }
+            eenn_conv_store_s8(out + i, 1, (int32_t)acc, 0, c->multiplier[m], c->shift[m], c->o->bounded,
+                               c->o->full_range, c->o);
+        }
+    }
+}
+
+#if defined(EENN_CONV_S8_DSP)
+/* The int8 output of 2 * acc (the sum doubled, as the weights below are) through the bounded requantization. */
+EENN_CONV_S8_INLINE int8_t eenn_conv_run_output_s8(int32_t acc2, int32_t multiplier, int32_t exponent, int32_t half,
+                                                   const eenn_output_stage_s8 *o)
+{
+    const int32_t v = eenn_high_mult_round_s32(acc2, multiplier);
+    const int32_t y = ((v + half + (v >> 31)) >> exponent) + o->output_offset;
+    return (int8_t)(o->full_range ? __ssat(y, 8) : eenn_clamp_s32(y, o->act_min, o->act_max));
+}
+
+/* Output channels whose constants the DSP 3x3 path prepares at once (on the stack) for the runs of an image. */
+#define EENN_CONV_S8_RUN_BLOCK 8
+
+/* One output channel of the DSP 3x3 loop: its weights as doubled int16 pairs and what the loop reads from memory
+   at every pair of outputs (the stage; its registers hold the rest). */
+typedef struct
+{
+    int32_t k02_0, k02_1, k02_2, k1_01, k1_2; /* (k0, k2) of each kernel row, (k1 of row 0, k1 of row 1), (k1, 0) */
+    int32_t bias2;                            /* 2 * bias (the stage starts here) */
+    int32_t multiplier;                       /* of eenn_high_mult_round_s32 */
+    int32_t exponent;                         /* -shift */
+    int32_t offset;                           /* 2^(exponent - 1) + (output_offset << exponent), exponent <= 22 */
+    int32_t act_min, act_max;                 /* the clamp (when it is not the whole int8 range) */
+} eenn_run_channel_dsp_s8;
+
+/*
+ * The constants of channels [first, first + n) of `g`: words at weights 0, 3 and 6 of each row (padded with zeros
+ * to 12) give (k0, k2) of each kernel row by SXTB16 and (k1, k3) (k4, k6) (k7, 0) rotated by 8; all doubled
+ * (|2 k| <= 254 in each int16 half), so that the sum comes out doubled as eenn_high_mult_round_s32 takes it.
+ */
+static void eenn_conv_run_channels_dsp(const eenn_conv_group_s8 *g, int32_t first, int32_t n,
+                                       eenn_run_channel_dsp_s8 *ch)
+{
+    const int32_t row = EENN_PAIRED_ROW_S8(g->depth);
+    for (int32_t j = 0; j < n; j++) {
+        const int32_t m = first + j;
+        const int8_t *w = g->weights + m * row;
+        const uint32_t w0 = eenn_read_u32(w), w3 = eenn_read_u32(w + 3), w6 = eenn_read_u32(w + 6);
+        const int32_t k02_0 = __sxtb16((int32_t)w0), k02_1 = __sxtb16((int32_t)w3), k02_2 = __sxtb16((int32_t)w6);
+        const int32_t k1_01 = (int32_t)(((uint32_t)eenn_sxtb16_ror8_s8(w0) & 0xFFFFu) |
+                                        ((uint32_t)eenn_sxtb16_ror8_s8(w3) << 16));
+        const int32_t k1_2 = eenn_sxtb16_ror8_s8(w6);
+        const int32_t exponent = -g->shift[m];
+        ch[j].k02_0 = __sadd16(k02_0, k02_0);
+        ch[j].k02_1 = __sadd16(k02_1, k02_1);
+        ch[j].k02_2 = __sadd16(k02_2, k02_2);
+        ch[j].k1_01 = __sadd16(k1_01, k1_01);
+        ch[j].k1_2 = __sadd16(k1_2, k1_2);
+        ch[j].bias2 = 2 * (g->bias != NULL ? g->bias[m] : 0); /* |bias| < 2^29 for a bounded layer */
+        ch[j].multiplier = g->multiplier[m];
+        ch[j].exponent = exponent;
+        ch[j].offset =
+            exponent <= 22 ? (1 << (exponent - 1)) + (int32_t)((uint32_t)g->o->output_offset << exponent) : 0;
+        ch[j].act_min = g->o->act_min;
+        ch[j].act_max = g->o->act_max;
+    }
+}
+
+/* clang-format off */
+/* The multiplies and the requantization up to the clamp of a pair of outputs of the DSP 3x3 loop (see below). */
+#define EENN_CONV_RUN_3X3_DSP_PAIR                                                                                    \
+    "ldr %[s0], [%[st]]\n\t"                                                                                          \
+    "ldr %[a], [%[x]]\n\t"                                                                                            \
+    "sxtb16 %[b], %[a], ror #8\n\t"                                                                                   \
+    "sxtb16 %[a], %[a]\n\t"                                                                                           \
+    "smlad %[s1], %[b], %[k02_0], %[s0]\n\t"                                                                          \
+    "smlad %[s0], %[a], %[k02_0], %[s0]\n\t"                                                                          \
+    "smlabb %[s0], %[b], %[k1_01], %[s0]\n\t"                                                                         \
+    "smlatb %[s1], %[a], %[k1_01], %[s1]\n\t"                                                                         \
+    "ldr %[a], [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) "]\n\t"                                          \
+    "sxtb16 %[b], %[a], ror #8\n\t"                                                                                   \
+    "sxtb16 %[a], %[a]\n\t"                                                                                           \
+    "smlad %[s0], %[a], %[k02_1], %[s0]\n\t"                                                                          \
+    "smlad %[s1], %[b], %[k02_1], %[s1]\n\t"                                                                          \
+    "smlabt %[s0], %[b], %[k1_01], %[s0]\n\t"                                                                         \
+    "smlatt %[s1], %[a], %[k1_01], %[s1]\n\t"                                                                         \
+    "ldr %[a], [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " * 2]\n\t"                                      \
+    "adds %[x], #2\n\t"                                                                                               \
+    "sxtb16 %[b], %[a], ror #8\n\t"                                                                                   \
+    "sxtb16 %[a], %[a]\n\t"                                                                                           \
+    "smlad %[s0], %[a], %[k02_2], %[s0]\n\t"                                                                          \
+    "smlad %[s1], %[b], %[k02_2], %[s1]\n\t"                                                                          \
+    "smlabb %[s0], %[b], %[k1_2], %[s0]\n\t"                                                                          \
+    "smlatb %[s1], %[a], %[k1_2], %[s1]\n\t"                                                                          \
+    "ldrd %[a], %[b], [%[st], #4]\n\t"                                                                                \
+    "smmulr %[s0], %[s0], %[a]\n\t"                                                                                   \
+    "smmulr %[s1], %[s1], %[a]\n\t"                                                                                   \
+    "ldr %[a], [%[st], #12]\n\t"                                                                                      \
+    "add %[s0], %[s0], %[s0], asr #31\n\t"                                                                            \
+    "add %[s1], %[s1], %[s1], asr #31\n\t"                                                                            \
+    "add %[s0], %[a]\n\t"                                                                                             \
+    "add %[s1], %[a]\n\t"                                                                                             \
+    "asr %[s0], %[b]\n\t"                                                                                             \
+    "asr %[s1], %[b]\n\t"
+
+/* The multiplies and the requantization up to the clamp of one output of the DSP 3x3 loop, stride 2: (x0, x2) and
+   x1 of each row. */
+#define EENN_CONV_RUN_3X3_DSP_ONE                                                                                     \
+    "ldr %[s0], [%[st]]\n\t"                                                                                          \
+    "ldr %[a], [%[x]]\n\t"                                                                                            \
+    "sxtb16 %[b], %[a], ror #8\n\t"                                                                                   \
+    "sxtb16 %[a], %[a]\n\t"                                                                                           \
+    "smlad %[s0], %[a], %[k02_0], %[s0]\n\t"                                                                          \
+    "smlabb %[s0], %[b], %[k1_01], %[s0]\n\t"                                                                         \
+    "ldr %[a], [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) "]\n\t"                                          \
+    "sxtb16 %[b], %[a], ror #8\n\t"                                                                                   \
+    "sxtb16 %[a], %[a]\n\t"                                                                                           \
+    "smlad %[s0], %[a], %[k02_1], %[s0]\n\t"                                                                          \
+    "smlabt %[s0], %[b], %[k1_01], %[s0]\n\t"                                                                         \
+    "ldr %[a], [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " * 2]\n\t"                                      \
+    "adds %[x], #2\n\t"                                                                                               \
+    "sxtb16 %[b], %[a], ror #8\n\t"                                                                                   \
+    "sxtb16 %[a], %[a]\n\t"                                                                                           \
+    "smlad %[s0], %[a], %[k02_2], %[s0]\n\t"                                                                          \
+    "smlabb %[s0], %[b], %[k1_2], %[s0]\n\t"                                                                          \
+    "ldrd %[a], %[b], [%[st], #4]\n\t"                                                                                \
+    "smmulr %[s0], %[s0], %[a]\n\t"                                                                                   \
+    "ldr %[a], [%[st], #12]\n\t"                                                                                      \
+    "add %[s0], %[s0], %[s0], asr #31\n\t"                                                                            \
+    "add %[s0], %[a]\n\t"                                                                                             \
+    "asr %[s0], %[b]\n\t"
+/* clang-format on */
+
+#if defined(__OPTIMIZE__)
+/* Outputs [y, end) of one channel of the DSP 3x3 loop one at a time, stride 2 (see eenn_conv_run_3x3_dsp), x at
+   the first one's window; apart from the loop of pairs, whose registers it would take. */
+static EENN_CONV_S8_NOINLINE void eenn_conv_run_3x3_one_dsp(const int8_t *x, int8_t *y, int8_t *const end,
+                                                            const eenn_run_channel_dsp_s8 *ch, int32_t full_range)
+{
+    const int32_t *st = &ch->bias2;
+    int32_t s0, a, b;
+    /* volatile: the outputs are its stores, not its registers. */
+    if (full_range) {
+        __asm__ volatile(EENN_ASM_SYNTAX_UNIFIED
+                         "1:\n\t" EENN_CONV_RUN_3X3_DSP_ONE
+                         "ssat %[s0], #8, %[s0]\n\t"
+                         "strb %[s0], [%[y]], #1\n\t"
+                         "cmp %[y], %[end]\n\t"
+                         "bne 1b"
+                         : [s0] "=&r"(s0), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x), [y] "+r"(y)
+                         : [k02_0] "r"(ch->k02_0), [k02_1] "r"(ch->k02_1), [k02_2] "r"(ch->k02_2),
+                           [k1_01] "r"(ch->k1_01), [k1_2] "r"(ch->k1_2), [st] "r"(st), [end] "r"(end)
+                         : "cc", "memory");
+    } else {
+        __asm__ volatile(EENN_ASM_SYNTAX_UNIFIED
+                         "1:\n\t" EENN_CONV_RUN_3X3_DSP_ONE
+                         "ldrd %[a], %[b], [%[st], #16]\n\t"
+                         "cmp %[s0], %[a]\n\t"
+                         "it lt\n\t"
+                         "movlt %[s0], %[a]\n\t"
+                         "cmp %[s0], %[b]\n\t"
+                         "it gt\n\t"
+                         "movgt %[s0], %[b]\n\t"
+                         "strb %[s0], [%[y]], #1\n\t"
+                         "cmp %[y], %[end]\n\t"
+                         "bne 1b"
+                         : [s0] "=&r"(s0), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x), [y] "+r"(y)
+                         : [k02_0] "r"(ch->k02_0), [k02_1] "r"(ch->k02_1), [k02_2] "r"(ch->k02_2),
+                           [k1_01] "r"(ch->k1_01), [k1_2] "r"(ch->k1_2), [st] "r"(st), [end] "r"(end)
+                         : "cc", "memory");
+    }
+}
+#endif
+
+/*
+ * 3 rows of 3 values (a 3x3 window of one input channel) on DSP, bounded layers, the `n` channels of `ch` along the
+ * run (channel j to out + j * out_stride). With stride 1 two neighbouring outputs share one word per row: x0..x3
+ * expanded to (x0, x2) and (x1, x3) give k0 x0 + k2 x2 and k0 x1 + k2 x3 with SMLAD and the middle taps with SMLAxy:
+ * 3 loads, 6 expansions and 12 multiplies for 18 multiply-accumulates, then ~6 instructions an output; stride 2 one
+ * output at a time (~27 instructions), larger strides in C. The zero point is added before the shift (exact:
+ * floor((X + zp 2^e) / 2^e) = floor(X / 2^e) + zp, and |X| < 2^30 + 2^21, |zp 2^e| <= 2^29 for an exponent up to
+ * 22). Rows of EENN_CONV_S8_RUN_PITCH_3X3 bytes.
+ */
+static EENN_CONV_S8_NOINLINE void eenn_conv_run_3x3_dsp(const eenn_conv_run_s8 *r, const eenn_run_channel_dsp_s8 *ch,
+                                                        int32_t n, const eenn_output_stage_s8 *o,
+                                                        int8_t *EENN_RESTRICT out, int32_t out_stride)
+{
+    const int32_t count = r->count, stride = r->stride;
+    const int8_t *r0 = r->rows, *r1 = r0 + EENN_CONV_S8_RUN_PITCH_3X3, *r2 = r1 + EENN_CONV_S8_RUN_PITCH_3X3;
+    for (int32_t j = 0; j < n; j++, ch++, out += out_stride) {
+        int32_t i = 0;
+#if defined(__OPTIMIZE__)
+        if (ch->exponent <= 22) {
+            const int32_t *st = &ch->bias2;
+            const int8_t *x = r0;
+            int8_t *y = out;
+            int32_t s0, s1, a, b;
+            /* volatile: the outputs are its stores, not its registers. */
+            if (stride == 1 && count >= 2) {
+                int8_t *const end = out + (count & ~1);
+                if (o->full_range) {
+                    __asm__ volatile(EENN_ASM_SYNTAX_UNIFIED
+                                     "1:\n\t" EENN_CONV_RUN_3X3_DSP_PAIR
+                                     "ssat %[s0], #8, %[s0]\n\t"
+                                     "ssat %[s1], #8, %[s1]\n\t"
+                                     "strb %[s1], [%[y], #1]\n\t"
+                                     "strb %[s0], [%[y]], #2\n\t"
+                                     "cmp %[y], %[end]\n\t"
+                                     "bne 1b"
+                                     : [s0] "=&r"(s0), [s1] "=&r"(s1), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x),
+                                       [y] "+r"(y)
+                                     : [k02_0] "r"(ch->k02_0), [k02_1] "r"(ch->k02_1), [k02_2] "r"(ch->k02_2),
+                                       [k1_01] "r"(ch->k1_01), [k1_2] "r"(ch->k1_2), [st] "r"(st), [end] "r"(end)
+                                     : "cc", "memory");
+                } else {
+                    __asm__ volatile(EENN_ASM_SYNTAX_UNIFIED
+                                     "1:\n\t" EENN_CONV_RUN_3X3_DSP_PAIR
+                                     "ldrd %[a], %[b], [%[st], #16]\n\t"
+                                     "cmp %[s0], %[a]\n\t"
+                                     "it lt\n\t"
+                                     "movlt %[s0], %[a]\n\t"
+                                     "cmp %[s1], %[a]\n\t"
+                                     "it lt\n\t"
+                                     "movlt %[s1], %[a]\n\t"
+                                     "cmp %[s0], %[b]\n\t"
+                                     "it gt\n\t"
+                                     "movgt %[s0], %[b]\n\t"
+                                     "cmp %[s1], %[b]\n\t"
+                                     "it gt\n\t"
+                                     "movgt %[s1], %[b]\n\t"
+                                     "strb %[s1], [%[y], #1]\n\t"
+                                     "strb %[s0], [%[y]], #2\n\t"
+                                     "cmp %[y], %[end]\n\t"
+                                     "bne 1b"
+                                     : [s0] "=&r"(s0), [s1] "=&r"(s1), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x),
+                                       [y] "+r"(y)
+                                     : [k02_0] "r"(ch->k02_0), [k02_1] "r"(ch->k02_1), [k02_2] "r"(ch->k02_2),
+                                       [k1_01] "r"(ch->k1_01), [k1_2] "r"(ch->k1_2), [st] "r"(st), [end] "r"(end)
+                                     : "cc", "memory");
+                }
+            }
+            i = (int32_t)(y - out);
+            if (i < count && stride <= 2) {
+                /* Every output of a run of stride 2, or the last of an odd run of stride 1. */
+                eenn_conv_run_3x3_one_dsp(r0 + i * stride, out + i, out + count, ch, o->full_range);
+                continue;
+            }
+        }
+#endif
+        /* Unoptimized builds, a right shift beyond 22 bits (the zero point not folded into the rounding), strides
+           beyond 2. */
+        const int32_t multiplier = ch->multiplier, exponent = ch->exponent, half = 1 << (exponent - 1);
+        for (; i < count; i++) {
+            const uint32_t a = eenn_read_u32(r0 + i * stride), b = eenn_read_u32(r1 + i * stride);
+            const uint32_t c = eenn_read_u32(r2 + i * stride);
+            int32_t s0 = __smlad(__sxtb16((int32_t)a), ch->k02_0, ch->bias2);
+            s0 = __smlabb(eenn_sxtb16_ror8_s8(a), ch->k1_01, s0);
+            s0 = __smlad(__sxtb16((int32_t)b), ch->k02_1, s0);
+            s0 = __smlabt(eenn_sxtb16_ror8_s8(b), ch->k1_01, s0);
+            s0 = __smlad(__sxtb16((int32_t)c), ch->k02_2, s0);
+            s0 = __smlabb(eenn_sxtb16_ror8_s8(c), ch->k1_2, s0);
+            out[i] = eenn_conv_run_output_s8(s0, multiplier, exponent, half, o);
+        }
+    }
+}
+#endif
+
+#if defined(EENN_CONV_S8_MVE)
+/* The bounded requantization of four sums in vectors: VQRDMULH (2 acc m + 2^31) >> 32, -1 added to the negative
+   values, then the rounding shift right VRSHL (ties away from zero, as eenn_requantize_bounded_s8). */
+EENN_CONV_S8_INLINE int32x4_t eenn_conv_run_output_mve(int32x4_t acc, int32_t multiplier, int32_t shift,
+                                                       const eenn_output_stage_s8 *o)
+{
+    int32x4_t v = vqrdmulhq_n_s32(acc, multiplier);
+    v = vaddq_s32(v, vshrq_n_s32(v, 31));
+    v = vaddq_n_s32(vrshlq_n_s32(v, shift), o->output_offset);
+    return vmaxq_s32(vminq_s32(v, vdupq_n_s32(o->act_max)), vdupq_n_s32(o->act_min));
+}
+
+/*
+ * Any window on Helium, bounded layers: four outputs per int32x4 (pixels next to each other in an NCHW row), each
+ * tap one VLDRB.S32 (a gather for stride_w > 1) and one VMLA by the weight, the tail predicated.
+ */
+static void eenn_conv_run_mve(const eenn_conv_run_s8 *r, const eenn_conv_group_s8 *g, int8_t *EENN_RESTRICT out)
+{
+    const int32_t row = EENN_PAIRED_ROW_S8(g->depth);
+    const int32_t taps = r->nrows * r->kernel_w;
+    const uint32x4_t offsets = vmulq_n_u32(vidupq_n_u32(0u, 1), (uint32_t)r->stride);
+    for (int32_t m = 0; m < g->channels; m++, out += g->out_stride) {
+        const int8_t *w = g->weights + m * row;
+        for (int32_t i = 0; i < r->count; i += 4) {
+            /* Lanes past the run read the first pixel's values: every read stays in its row. */
+            const mve_pred16_t p = vctp32q((uint32_t)(r->count - i));
+            const uint32x4_t lanes = vpselq_u32(offsets, vdupq_n_u32(0u), p);
+            int32x4_t acc = vdupq_n_s32(g->bias != NULL ? g->bias[m] : 0);
+            const int8_t *x = r->rows + i * r->stride;
+            for (int32_t t = 0, kx = 0; t < taps; t++) {
+                acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(x + kx, lanes), w[t]);
+                if (++kx == r->kernel_w) {
+                    kx = 0;
+                    x += r->pitch;
+                }
+            }
+            vstrbq_p_s32(out + i, eenn_conv_run_output_mve(acc, g->multiplier[m], g->shift[m], g->o), p);
+        }
+    }
+}
+
+/*
+ * 3 rows of 3 values on Helium with any stride: the weights in registers, each tap a gather of 4 pixels (VLDRB.S32
+ * by a vector of offsets) and a VMLA. Apart from the loop of eenn_conv_run_3x3_mve, whose registers it would take.
+ */
+static EENN_CONV_S8_NOINLINE void eenn_conv_run_3x3_gather_mve(const eenn_conv_run_s8 *r, const eenn_conv_group_s8 *g,
+                                                               int8_t *EENN_RESTRICT out)
+{
+    const int32_t row = EENN_PAIRED_ROW_S8(g->depth);
+    const int32_t count = r->count, pitch = EENN_CONV_S8_RUN_PITCH_3X3;
+    for (int32_t m = 0; m < g->channels; m++, out += g->out_stride) {
+        const int8_t *w = g->weights + m * row;
+        const int32_t k0 = w[0], k1 = w[1], k2 = w[2], k3 = w[3], k4 = w[4], k5 = w[5], k6 = w[6], k7 = w[7];
+        const int32_t k8 = w[8];
+        const int32_t bias = g->bias != NULL ? g->bias[m] : 0;
+        const uint32x4_t offsets = vmulq_n_u32(vidupq_n_u32(0u, 1), (uint32_t)r->stride);
+        for (int32_t i = 0; i < count; i += 4) {
+            /* Lanes past the run read the first pixel's values: every read stays in its row. */
+            const mve_pred16_t p = vctp32q((uint32_t)(count - i));
+            const uint32x4_t lanes = vpselq_u32(offsets, vdupq_n_u32(0u), p);
+            const int8_t *a = r->rows + i * r->stride, *c = a + 2 * pitch;
+            int32x4_t acc = vmlaq_n_s32(vdupq_n_s32(bias), vldrbq_gather_offset_s32(a, lanes), k0);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + 1, lanes), k1);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + 2, lanes), k2);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + pitch, lanes), k3);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + pitch + 1, lanes), k4);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(a + pitch + 2, lanes), k5);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(c, lanes), k6);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(c + 1, lanes), k7);
+            acc = vmlaq_n_s32(acc, vldrbq_gather_offset_s32(c + 2, lanes), k8);
+            vstrbq_p_s32(out + i, eenn_conv_run_output_mve(acc, g->multiplier[m], g->shift[m], g->o), p);
+        }
+    }
+}
+
+/* The output stage of the Helium 3x3 loop, moved into vector registers, and the outputs of the run. */
+typedef struct
+{
+    int32_t bias, multiplier, shift, output_offset, act_min, act_max;
+    int32_t count;
+    const int8_t *input; /* the middle row of the run */
+    int8_t *output;
+} eenn_run_stage_mve_s8;
+
+/*
+ * 3 rows of 3 values (a 3x3 window of one input channel) on Helium, bounded layers: the 9 weights in general
+ * registers, the output stage in q2-q7, stride 1 in a tail-predicated low-overhead loop (DLSTP / LETP) of ~29
+ * instructions for four outputs, the row pointer at the middle row so that every tap is an immediate offset of it;
+ * stride 2 by gathers. Lanes past the run read the slack of the rows and are not stored. Rows of
+ * EENN_CONV_S8_RUN_PITCH_3X3 bytes.
+ */
+static EENN_CONV_S8_NOINLINE void eenn_conv_run_3x3_mve(const eenn_conv_run_s8 *r, const eenn_conv_group_s8 *g,
+                                                        int8_t *EENN_RESTRICT out)
+{
+#if defined(__OPTIMIZE__)
+    const eenn_output_stage_s8 *o = g->o;
+    const int32_t row = EENN_PAIRED_ROW_S8(g->depth);
+    const int32_t count = r->count, pitch = EENN_CONV_S8_RUN_PITCH_3X3;
+    if (r->stride != 1) {
+        eenn_conv_run_3x3_gather_mve(r, g, out);
+        return;
+    }
+    for (int32_t m = 0; m < g->channels; m++, out += g->out_stride) {
+        const int8_t *w = g->weights + m * row;
+        const int32_t k0 = w[0], k1 = w[1], k2 = w[2], k3 = w[3], k4 = w[4], k5 = w[5], k6 = w[6], k7 = w[7];
+        const int32_t k8 = w[8];
+        const int32_t bias = g->bias != NULL ? g->bias[m] : 0;
+        const eenn_run_stage_mve_s8 stage = {
+            bias, g->multiplier[m], g->shift[m], o->output_offset, o->act_min, o->act_max, count, r->rows + pitch, out
+        };
+        const void *x = &stage; /* the stage, then the input pointer (one register for both) */
+        int8_t *y;
+        /* volatile: the outputs are its stores. */
+        /* clang-format off */
+        __asm__ volatile(
+            "ldr %[y], [%[x], #32]\n\t"
+            "ldr lr, [%[x]]\n\t"
+            "vdup.32 q4, lr\n\t"
+            "ldr lr, [%[x], #4]\n\t"
+            "vdup.32 q5, lr\n\t"
+            "ldr lr, [%[x], #8]\n\t"
+            "vdup.32 q6, lr\n\t"
+            "ldr lr, [%[x], #12]\n\t"
+            "vdup.32 q7, lr\n\t"
+            "ldr lr, [%[x], #16]\n\t"
+            "vdup.32 q2, lr\n\t"
+            "ldr lr, [%[x], #20]\n\t"
+            "vdup.32 q3, lr\n\t"
+            "ldr lr, [%[x], #24]\n\t"
+            "ldr %[x], [%[x], #28]\n\t"
+            "dlstp.32 lr, lr\n\t"
+            "1:\n\t"
+            "vmov q0, q4\n\t"
+            "vldrb.s32 q1, [%[x], #-" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) "]\n\t"
+            "vmla.s32 q0, q1, %[k0]\n\t"
+            "vldrb.s32 q1, [%[x], #-" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " + 1]\n\t"
+            "vmla.s32 q0, q1, %[k1]\n\t"
+            "vldrb.s32 q1, [%[x], #-" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " + 2]\n\t"
+            "vmla.s32 q0, q1, %[k2]\n\t"
+            "vldrb.s32 q1, [%[x], #1]\n\t"
+            "vmla.s32 q0, q1, %[k4]\n\t"
+            "vldrb.s32 q1, [%[x], #2]\n\t"
+            "vmla.s32 q0, q1, %[k5]\n\t"
+            "vldrb.s32 q1, [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) "]\n\t"
+            "vmla.s32 q0, q1, %[k6]\n\t"
+            "vldrb.s32 q1, [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " + 1]\n\t"
+            "vmla.s32 q0, q1, %[k7]\n\t"
+            "vldrb.s32 q1, [%[x], #" EENN_STRINGIFY(EENN_CONV_S8_RUN_PITCH_3X3) " + 2]\n\t"
+            "vmla.s32 q0, q1, %[k8]\n\t"
+            "vldrb.s32 q1, [%[x]], #4\n\t"
+            "vmla.s32 q0, q1, %[k3]\n\t"
+            "vqrdmulh.s32 q0, q0, q5\n\t"
+            "vshr.s32 q1, q0, #31\n\t"
+            "vadd.i32 q0, q0, q1\n\t"
+            "vrshl.s32 q0, q0, q6\n\t"
+            "vadd.i32 q0, q0, q7\n\t"
+            "vmax.s32 q0, q0, q2\n\t"
+            "vmin.s32 q0, q0, q3\n\t"
+            "vstrb.32 q0, [%[y]], #4\n\t"
+            "letp lr, 1b"
+            : [x] "+l"(x), [y] "=&l"(y)
+            : [k0] "r"(k0), [k1] "r"(k1), [k2] "r"(k2), [k3] "r"(k3), [k4] "r"(k4), [k5] "r"(k5), [k6] "r"(k6),
+              [k7] "r"(k7), [k8] "r"(k8)
+            : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "lr", "memory");
+        /* clang-format on */
+    }
+#else
+    eenn_conv_run_3x3_gather_mve(r, g, out);
+#endif
+}
+#endif
+
+#if !defined(EENN_CONV_S8_DSP) && !defined(EENN_CONV_S8_MVE)
+/* 3 rows of 3 values (a 3x3 window of one input channel) in portable C: the 9 weights in locals. */
+static void eenn_conv_run_3x3_s8(const eenn_conv_run_s8 *r, const eenn_conv_group_s8 *g, int8_t *EENN_RESTRICT out)
+{
+    const int32_t row = EENN_PAIRED_ROW_S8(g->depth);
+    for (int32_t m = 0; m < g->channels; m++, out += g->out_stride) {
+        const int8_t *w = g->weights + m * row;
+        const int32_t k0 = w[0], k1 = w[1], k2 = w[2], k3 = w[3], k4 = w[4], k5 = w[5], k6 = w[6], k7 = w[7];
+        const int32_t k8 = w[8];
+        const uint32_t bias = g->bias != NULL ? (uint32_t)g->bias[m] : 0u;
+        for (int32_t i = 0; i < r->count; i++) {
+            const int8_t *a = r->rows + i * r->stride, *b = a + r->pitch, *c = b + r->pitch;
+            uint32_t acc = bias + (uint32_t)(k0 * a[0] + k1 * a[1] + k2 * a[2]); /* int32, modulo 2^32 */
+            acc += (uint32_t)(k3 * b[0] + k4 * b[1] + k5 * b[2]);
+            acc += (uint32_t)(k6 * c[0] + k7 * c[1] + k8 * c[2]);
+            eenn_conv_store_s8(out + i, 1, (int32_t)acc, 0, g->multiplier[m], g->shift[m], g->o->bounded,
+                               g->o->full_range, g->o);
+        }
+    }
+}
+#endif
+
+/* Values per output up to which the runs (one multiply-accumulate per tap) beat the im2col columns on Helium
+   (measured: 2 channels of 2x2 and 1x3 windows faster, 3 channels of 2x2 slower). */
+#define EENN_CONV_S8_RUN_DEPTH 9
+
+/*
+ * 1 when the runs compute a layer of `depth` (< 16) values per output: dilation_w 1, and on DSP 3x3 windows of one
+ * input channel of a bounded layer (the columns' SMLAD tiles are faster for the others), on Helium up to
+ * EENN_CONV_S8_RUN_DEPTH values, in portable C 3x3 windows of one input channel (the columns are faster for the
+ * others).
+ */
+static inline int32_t eenn_conv_runs_take_s8(const eenn_window_s8 *g, int32_t depth, int32_t bounded)
+{
+    if (g->dilation_w != 1) {
+        return 0;
+    }
+#if defined(EENN_CONV_S8_DSP)
+    (void)depth;
+    return bounded && g->channels * g->kernel_h == 3 && g->kernel_w == 3;
+#elif defined(EENN_CONV_S8_MVE)
+    (void)bounded;
+    return depth <= EENN_CONV_S8_RUN_DEPTH;
+#else
+    (void)depth;
+    (void)bounded;
+    return g->channels * g->kernel_h == 3 && g->kernel_w == 3;
+#endif
+}
+
+/*
+ * The run of output pixels from p (row-major) to the end of its output row, `end` or as many as the scratch
+ * (EENN_CONV_S8_SCRATCH_BYTES(depth) bytes) holds the input rows of (`most`), its rows copied into the scratch.
+ */
+static void eenn_conv_next_run_s8(const eenn_window_s8 *g, int32_t out_w, int32_t p, int32_t end, int32_t most,
+                                  eenn_conv_run_s8 *r)
+{
+    const int32_t oy = p / out_w, ox = p - oy * out_w;
+    r->count = out_w - ox < end - p ? out_w - ox : end - p;
+    if (r->count > most) {
+        r->count = most;
+    }
+    eenn_conv_run_rows_s8(g, oy, ox, (r->count - 1) * r->stride + r->kernel_w, (int8_t *)r->rows, r->pitch);
+}
+
+/*
+ * The outputs of pixels [first, end) (row-major) of the channels of group `c` through runs of pixels of one output
+ * row, the input rows of each run in the scratch.
+ */
+#if defined(EENN_CONV_S8_DSP)
+/* Out of line on DSP: inlined into eenn_conv_s8 it takes registers from the loops of the tiles there. */
+#define EENN_CONV_S8_RUNS_LINKAGE static EENN_CONV_S8_NOINLINE
+#else
+#define EENN_CONV_S8_RUNS_LINKAGE static
+#endif
+EENN_CONV_S8_RUNS_LINKAGE void eenn_conv_runs_s8(const eenn_window_s8 *g, int32_t out_w, int32_t first,
+                                                 int32_t end, const eenn_conv_group_s8 *c, int8_t *EENN_RESTRICT out,
+                                                 int8_t *scratch)
+{
+    eenn_conv_run_s8 r;
+    r.rows = scratch;
+    r.nrows = g->channels * g->kernel_h;
+    r.kernel_w = g->kernel_w;
+    r.stride = g->stride_w;
+    r.pitch = (EENN_CONV_S8_SCRATCH_BYTES(c->depth) / r.nrows) & ~3;
+    r.count = 0;
+    const int32_t most = (r.pitch - EENN_CONV_S8_RUN_SLACK - r.kernel_w) / r.stride + 1; /* pixels of a run */
+    const int32_t window3x3 = r.nrows == 3 && r.kernel_w == 3;
+#if defined(EENN_CONV_S8_DSP)
+    if (window3x3) {
+        /* Bounded (eenn_conv_runs_take_s8). The channels' constants prepared a block at a time, the runs of the
+           block's channels. */
+        eenn_run_channel_dsp_s8 ch[EENN_CONV_S8_RUN_BLOCK];
+        for (int32_t m = 0; m < c->channels; m += EENN_CONV_S8_RUN_BLOCK) {
+            const int32_t n = c->channels - m < EENN_CONV_S8_RUN_BLOCK ? c->channels - m : EENN_CONV_S8_RUN_BLOCK;
+            eenn_conv_run_channels_dsp(c, m, n, ch);
+            for (int32_t p = first; p < end; p += r.count) {
+                eenn_conv_next_run_s8(g, out_w, p, end, most, &r);
+                eenn_conv_run_3x3_dsp(&r, ch, n, c->o, out + m * c->out_stride + p, c->out_stride);
+            }
+        }
+        return;
+    }
+#endif
+    for (int32_t p = first; p < end; p += r.count) {
+        eenn_conv_next_run_s8(g, out_w, p, end, most, &r);
+#if defined(EENN_CONV_S8_MVE)
+        if (c->o->bounded) {
+            if (window3x3) {
+                eenn_conv_run_3x3_mve(&r, c, out + p);
+            } else {
+                eenn_conv_run_mve(&r, c, out + p);
+            }
+            continue;
+        }
+#elif !defined(EENN_CONV_S8_DSP)
+        if (window3x3) {
+            eenn_conv_run_3x3_s8(&r, c, out + p);
+            continue;
+        }
+#endif
+        eenn_conv_run_any_s8(&r, c, out + p);
+    }
+}
+#endif
+
 /*
  * The outputs of pixels [pixel_begin, pixel_end) (row-major in a plane) of output channels [channel_begin,
  * channel_end) of each group (their indices within the group), in every image: the whole call with pixels
@@ -603,6 +1261,12 @@ static void eenn_conv_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_R
             g.input = input + (n * in_c + grp * group_in) * in_h * in_w;
             int32_t oy = pixel_begin / out_w, ox = pixel_begin % out_w;
             const eenn_conv_group_s8 columns = { w, b, mult, shift, depth, channels, size, &o };
+#if EENN_CONV_S8_FEW_VALUES
+            if (scratch != NULL && depth < EENN_PAIR_CHUNK_S8 && eenn_conv_runs_take_s8(&g, depth, bounded)) {
+                eenn_conv_runs_s8(&g, out_w, pixel_begin, pixel_end, &columns, out, scratch);
+                continue;
+            }
+#endif
 #if defined(EENN_CONV_S8_DSP) && EENN_CONV_S8_FEW_VALUES
             if (scratch != NULL && depth < EENN_PAIR_CHUNK_S8) {
                 for (int32_t p = pixel_begin; p < pixel_end; p += EENN_CONV_S8_TILE) {

@@ -48,8 +48,9 @@
 #ifndef EENN_CONV_S8_CLAMP
 #define EENN_CONV_S8_CLAMP 1
 #endif
-/* Convolutions of fewer than 16 values per output (first layers): on DSP tiles of 8 pixels, on MVE the two-pixel
-   loops with the output stage as a constant. */
+/* Convolutions of fewer than 16 values per output (first layers): runs along an output row, the input rows copied
+   once per run (on DSP with dilation_w > 1: tiles of 8 pixels); on MVE the two-pixel loops of eenn_multiply_columns_s8
+   with the output stage as a constant, and eenn_im2col_s8's word loops. */
 #ifndef EENN_CONV_S8_FEW_VALUES
 #define EENN_CONV_S8_FEW_VALUES 1
 #endif

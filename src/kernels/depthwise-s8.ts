@@ -94,7 +94,7 @@ export const DEPTHWISE_S8: KernelContract = {
     { macro: 'EENN_DEPTHWISE_S8_3X3', note: 'depthwise 3x3 convolutions' },
     { macro: 'EENN_DEPTHWISE_S8_3X3_WIDE', note: 'depthwise 3x3 convolutions at stride 1 of rows of a multiple of 8 pixels (4 with a clamp)' },
     { macro: 'EENN_DEPTHWISE_S8_3X3_CLAMP', note: 'depthwise 3x3 convolutions at stride 1 with a narrower clamp (a fused Relu)' },
-    { macro: 'EENN_DEPTHWISE_S8_3X3_STRIDED', note: 'depthwise 3x3 convolutions at stride_w > 1' },
+    { macro: 'EENN_DEPTHWISE_S8_3X3_STRIDED', note: 'depthwise 3x3 convolutions at stride_w > 1, on DSP' },
   ],
   switchesOf: (args) => {
     if (args.int('kernel_h') !== 3 || args.int('kernel_w') !== 3 || args.int('dilation_w') !== 1) return [];

@@ -8,7 +8,7 @@ import { isInt16Layer } from './int16.js';
 import { outputStageChecks, outputStageSwitches } from './output-stage-s8.js';
 import { intOf, tiler } from './tiles.js';
 
-const OUTPUT_STAGE = { exact: 'EENN_FC_S8_EXACT', saturate: 'EENN_FC_S8_SATURATE', clamp: 'EENN_FC_S8_CLAMP' };
+const OUTPUT_STAGE = { exact: 'EENN_FC_S8_EXACT', saturate: 'EENN_FC_S8_SATURATE' };
 
 /** Output features per whole group of the weight layout (EENN_FC_GROUP_S8): the kernel computes a group at a time. */
 export const FC_S8_GROUP = 4;
@@ -92,7 +92,6 @@ export const FC_S8: KernelContract = {
   switches: [
     { macro: 'EENN_FC_S8_EXACT', note: 'fully connected layers that need the exact output stage (required when 1)', required: true },
     { macro: 'EENN_FC_S8_SATURATE', note: 'fully connected layers whose clamp is the whole int8 range' },
-    { macro: 'EENN_FC_S8_CLAMP', note: 'fully connected layers with a narrower clamp (a fused Relu)' },
     { macro: 'EENN_FC_S8_TAIL_ROWS', note: 'fully connected layers whose out_features is not a multiple of 4' },
   ],
   switchesOf: (args) => {

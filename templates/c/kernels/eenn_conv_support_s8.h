@@ -343,7 +343,7 @@ EENN_CONV_S8_INLINE void eenn_conv_store_x4_mve(int8_t *out, int32x4_t acc, int3
                                                 int32x4_t hi, mve_pred16_t store)
 {
     acc = vaddq_n_s32(acc, bias);
-    if (!EENN_CONV_S8_EXACT || bounded) { /* every layer is bounded where EENN_CONV_S8_EXACT is 0 */
+    if (bounded) {
         acc = vqrdmulhq_n_s32(acc, multiplier);
         acc = vrshlq_n_s32(vaddq_s32(acc, vshrq_n_s32(acc, 31)), shift);
     } else {

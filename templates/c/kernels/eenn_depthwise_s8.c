@@ -349,7 +349,6 @@ static EENN_DW_NOINLINE void eenn_dw_band_mve(const int8_t *window, const eenn_d
     "vldrb.s32    q4, [%[" #row "], #" #kx "]\n\t" \
     "vmla.s32     q0, q4, %[weight]\n\t"
 
-#if EENN_DEPTHWISE_S8_3X3_STRIDED
 /* One tap of the strided loop: weight `t` times the gathered vector at row + lanes * stride_w + kx, into q0. */
 #define EENN_DW_MVE_TAP_GATHER(row, t, kx)                   \
     "ldrsb.w      %[weight], [%[w], #" #t "]\n\t"            \
@@ -406,7 +405,6 @@ eenn_dw_band_3x3_strided_mve(const int8_t *window, const eenn_dw_geometry_s8 *g,
         out += out_w;
     }
 }
-#endif /* EENN_DEPTHWISE_S8_3X3_STRIDED */
 
 /*
  * 3x3 windows, stride_w 1, dilation_w 1, of a fast channel with a multiplier >= 0, in assembly (the compiler
@@ -1142,13 +1140,9 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
 #if EENN_DW_ASM
                 if (is_3x3 && stride_w == 1 && ch.fast) {
                     eenn_dw_band_3x3_mve(scratch, &g, w, out_rows, out_w, rows, &ch);
-                }
-#if EENN_DEPTHWISE_S8_3X3_STRIDED
-                else if (is_3x3 && ch.fast) {
+                } else if (is_3x3 && ch.fast) {
                     eenn_dw_band_3x3_strided_mve(scratch, &g, w, out_rows, out_w, rows, &ch);
-                }
-#endif
-                else
+                } else
 #endif
                 {
                     eenn_dw_band_mve(scratch, &g, w, out_rows, out_w, rows, &ch);

@@ -379,17 +379,17 @@ static void eenn_fc_dot_group_s8(const int8_t *x, const int8_t *w, int32_t group
     }
 #elif defined(EENN_FC_S8_DSP)
     const int32_t steps = depth / EENN_FC_S8_STEP;
-    if (aligned && steps > 0) {
+    /* The last 2 and 1 rows with EENN_FC_S8_TAIL_ROWS at 0: the plain C below. */
+    if (aligned && steps > 0 && (EENN_FC_S8_TAIL_ROWS || group == EENN_FC_GROUP_S8)) {
         if (group == EENN_FC_GROUP_S8) {
             eenn_fc_dot4_dsp(x, w, steps, acc);
-            from = EENN_FC_S8_STEP * steps;
         }
 #if EENN_FC_S8_TAIL_ROWS
         else {
             eenn_fc_dot_small_dsp(x, w, group, steps, acc);
-            from = EENN_FC_S8_STEP * steps;
         }
 #endif
+        from = EENN_FC_S8_STEP * steps;
         if (from == depth) {
             return;
         }
@@ -448,8 +448,7 @@ static inline int8_t eenn_fc_output_s8(int32_t acc, int32_t n, int32_t saturate,
 }
 
 /* The outputs of features n .. n + count - 1 from acc[0 .. count - 1] through eenn_fc_output_s8: the last rows of
-   a layer, and the groups of 4 of a layer whose clamp is narrower than int8 where EENN_FC_S8_CLAMP is 0. One
-   copy of the output stages, out of line. */
+   a layer, out of line (one copy of the output stages beside the written-out ones of the groups of 4). */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
@@ -513,12 +512,6 @@ void eenn_fc_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT w
                                                        output_offset, act_min, act_max);
                 continue;
             }
-#endif
-#if (defined(EENN_FC_S8_DSP) || defined(EENN_FC_S8_MVE)) && !EENN_FC_S8_CLAMP && !EENN_FC_S8_EXACT
-            /* A narrower clamp with EENN_FC_S8_CLAMP at 0: the 4 features out of line. */
-            eenn_fc_store_s8(acc, EENN_FC_GROUP_S8, out, n, saturate, bounded, output_offset, output_multiplier,
-                             output_shift, act_min, act_max);
-            continue;
 #endif
             out[n] = eenn_requantize_output_s8(acc[0], output_multiplier[n], output_shift[n], bounded, output_offset,
                                                act_min, act_max);

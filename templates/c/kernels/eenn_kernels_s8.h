@@ -79,10 +79,6 @@
 #ifndef EENN_FC_S8_SATURATE
 #define EENN_FC_S8_SATURATE 1
 #endif
-/* Fully connected: the requantization of a group of 4 rows written out with a narrower clamp (a fused Relu). */
-#ifndef EENN_FC_S8_CLAMP
-#define EENN_FC_S8_CLAMP 1
-#endif
 /* Fully connected layers whose out_features is not a multiple of 4: the fast loops of the last 2 and 1 rows
    (without them, those rows take the plain C loop). */
 #ifndef EENN_FC_S8_TAIL_ROWS
@@ -102,7 +98,7 @@
 #ifndef EENN_DEPTHWISE_S8_3X3_CLAMP
 #define EENN_DEPTHWISE_S8_3X3_CLAMP 1
 #endif
-/* Depthwise 3x3 at stride_w > 1: its own loops on DSP and MVE (without them, the general band routine). */
+/* Depthwise 3x3 at stride_w > 1 on DSP: its own loops (without them, the general band routine). */
 #ifndef EENN_DEPTHWISE_S8_3X3_STRIDED
 #define EENN_DEPTHWISE_S8_3X3_STRIDED 1
 #endif

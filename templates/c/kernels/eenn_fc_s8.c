@@ -448,11 +448,12 @@ static inline int8_t eenn_fc_output_s8(int32_t acc, int32_t n, int32_t saturate,
 }
 
 /* The outputs of features n .. n + count - 1 from acc[0 .. count - 1] through eenn_fc_output_s8: the last rows of
-   a layer, out of line (one copy of the output stages beside the written-out ones of the groups of 4). */
-#if defined(__GNUC__)
+   a layer; out of line where no layer has such rows (EENN_FC_S8_TAIL_ROWS at 0: one copy of the output stages
+   beside the written-out ones of the groups of 4). */
+#if defined(__GNUC__) && !EENN_FC_S8_TAIL_ROWS
 __attribute__((noinline))
 #endif
-static void eenn_fc_store_s8(const int32_t acc[4], int32_t count, int8_t *out, int32_t n, int32_t saturate,
+static inline void eenn_fc_store_s8(const int32_t acc[4], int32_t count, int8_t *out, int32_t n, int32_t saturate,
                              int32_t bounded, int32_t output_offset, const int32_t *output_multiplier,
                              const int32_t *output_shift, int32_t act_min, int32_t act_max)
 {

@@ -1,6 +1,6 @@
 // Benchmark of multi-device builds (`npm run bench:devices`, also run by `npm run bench`): the Fashion-MNIST exits
 // example (examples/fmnist_branchy) in int8, split between a cortex-m0plus node and a cortex-m7 gateway joined by a
-// 115,200-baud UART (--devices node=cortex-m0plus,gateway=cortex-m7 --link uart:115200):
+// 230,400-baud UART (--devices node=cortex-m0plus,gateway=cortex-m7 --link uart:230400):
 //   1. the cut table (every cut: predicted latency, energy, link bytes, each device's instructions, fit) and the cut
 //      chosen; its mean predicted latency against all on the node and all on the gateway (bar: below both);
 //   2. test images run through both emulators joined by the link (200 unless --samples): every answer against the
@@ -36,9 +36,9 @@ const CALIBRATION: CalibrationSource = {
   scale: 1 / 255,
   method: 'percentile',
 };
-/** The devices and the link of the bench's split: a Cortex-M0+ sensor node and a Cortex-M7 gateway over a 115,200-baud UART. */
+/** The devices and the link of the bench's split: a Cortex-M0+ sensor node and a Cortex-M7 gateway over a 230,400-baud UART. */
 const DEVICES = 'node=cortex-m0plus,gateway=cortex-m7';
-const LINK = 'uart:115200';
+const LINK = 'uart:230400';
 /** The bar on the cost model: each device's predicted instructions within this share of QEMU's counts. */
 const PREDICTION_BAR = 0.1;
 /**

@@ -23,6 +23,7 @@ export const CONV_S8_SWITCHES: readonly KernelSwitch[] = [
   { macro: 'EENN_CONV_S8_CLAMP', note: 'convolutions with a narrower clamp (a fused Relu)' },
   { macro: 'EENN_CONV_S8_FEW_VALUES', note: 'convolutions of fewer than 16 values per output (first layers)' },
   { macro: 'EENN_CONV_S8_3X3', note: 'convolutions of 3x3 windows' },
+  { macro: 'EENN_CONV_S8_UNALIGNED_ROWS', note: 'convolutions on DSP of 16 values or more, the depth not a multiple of 4' },
   { macro: 'EENN_CONV_S8_EXACT', note: 'convolutions that need the exact output stage (not a speed path: required when 1)', required: true },
   { macro: 'EENN_CONV_S8_DIRECT', note: 'convolutions without a scratch, reading the input in place (required when 1)', required: true },
 ];
@@ -256,10 +257,11 @@ function columnConv(
     switchesOf(args) {
       const depth = depthOf(args);
       const few = !args.isNull('scratch') && depth < PAIR_CHUNK_S8 ? ['EENN_CONV_S8_FEW_VALUES'] : [];
+      const unaligned = depth >= PAIR_CHUNK_S8 && depth % 4 !== 0 ? ['EENN_CONV_S8_UNALIGNED_ROWS'] : [];
       const kernelH = args.int('kernel_h');
       const kernelW = args.int('kernel_w');
       const is3x3 = kernel === 'eenn_conv2d_s8' && (kernelH === undefined || kernelW === undefined || (kernelH === 3 && kernelW === 3));
-      return [...few, ...(is3x3 ? ['EENN_CONV_S8_3X3'] : []), ...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE)];
+      return [...few, ...unaligned, ...(is3x3 ? ['EENN_CONV_S8_3X3'] : []), ...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE)];
     },
     checksOf(args, scratchBytes) {
       const depth = depthOf(args);

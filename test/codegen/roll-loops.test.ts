@@ -107,4 +107,14 @@ describe('int8KernelSwitches', () => {
     expect(int8KernelSwitches(graph, [conv({ inC: 1 })]).has('EENN_CONV_S8_DIRECT')).toBe(false);
     expect(int8KernelSwitches(graph, [conv({ inC: 2 })]).has('EENN_CONV_S8_FEW_VALUES')).toBe(false);
   });
+
+  it('switches on the loop for weight rows off whole words for 16 values or more, the depth not a multiple of 4', () => {
+    // 3x3 windows: 27 and 18 values per output start every other row off a word, 36 and 72 do not.
+    expect(int8KernelSwitches(graph, [conv({ inC: 3 })]).has('EENN_CONV_S8_UNALIGNED_ROWS')).toBe(true);
+    expect(int8KernelSwitches(graph, [conv({ inC: 2 })]).has('EENN_CONV_S8_UNALIGNED_ROWS')).toBe(true);
+    expect(int8KernelSwitches(graph, [conv({ inC: 4 })]).has('EENN_CONV_S8_UNALIGNED_ROWS')).toBe(false);
+    expect(int8KernelSwitches(graph, [conv({})]).has('EENN_CONV_S8_UNALIGNED_ROWS')).toBe(false);
+    // Fewer than 16 values: rows padded to whole words.
+    expect(int8KernelSwitches(graph, [conv({ inC: 1 })]).has('EENN_CONV_S8_UNALIGNED_ROWS')).toBe(false);
+  });
 });

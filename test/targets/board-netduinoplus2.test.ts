@@ -26,6 +26,8 @@ const INT8_TEST = [
 const VECTOR_WORDS = 16 + 82;
 /** How long a firmware that parks its core must keep running after its last text. */
 const PARKED_MS = 2_000;
+/** How far the board's instruction count may be from cortex-m4's for the same model (a few instructions in a million). */
+const COUNT_TOLERANCE = 1e-5;
 
 let scratch = '';
 beforeAll(async () => {
@@ -71,8 +73,13 @@ describe('netduinoplus2', () => {
     expect(board.pass).toBe(true);
     expect(board.comparisons.map((c) => c.mismatches)).toEqual([0, 0]);
     expect(board.samples[0]!.instructions).toBeGreaterThan(100_000);
-    // Same core, same code: SysTick at 168 MHz under -icount shift=3 counts what SysTick at 25 MHz under shift=6 does.
-    expect(board.samples.map((s) => s.instructions)).toEqual(m4.samples.map((s) => s.instructions));
+    // Same core, same kernels: SysTick at 168 MHz under -icount shift=3 counts what SysTick at 25 MHz under shift=6
+    // does. The two firmwares place their buffers at different addresses, and a copy's alignment prologue may take
+    // an instruction more or less: equal within COUNT_TOLERANCE.
+    for (const [i, s] of board.samples.entries()) {
+      const [boardCount, m4Count] = [s.instructions ?? Number.NaN, m4.samples[i]!.instructions ?? Number.NaN];
+      expect(Math.abs(boardCount - m4Count), `sample ${i}`).toBeLessThanOrEqual(m4Count * COUNT_TOLERANCE);
+    }
   }, 600_000);
 
   it('prints over USART1, and without semihosting (no debugger) still prints and parks the core', async () => {

@@ -58,6 +58,11 @@
 #ifndef EENN_CONV_S8_3X3
 #define EENN_CONV_S8_3X3 1
 #endif
+/* Convolutions on DSP of 16 values per output or more whose weight rows do not start on whole words (a depth not
+   a multiple of 4): the two-pixel loop with one weight load per group (else those layers multiply in C). */
+#ifndef EENN_CONV_S8_UNALIGNED_ROWS
+#define EENN_CONV_S8_UNALIGNED_ROWS 1
+#endif
 /* Convolutions: the exact output stage (eenn_requantize_s8) for layers that fail eenn_requantize_bounded_ok_s8.
    A correctness switch, not a speed path: with 0, a layer that fails that test computes wrong outputs, so model.c
    carries _Static_assert(EENN_CONV_S8_EXACT, ...) for every layer that needs it and a wrong setting fails to

@@ -9,9 +9,12 @@
  *             arm_nn_mat_mult_kernel_s8_s16), 67 instructions per chunk of 64 (1.05 a multiply-accumulate).
  *             Two pixels of a layer with a bias, rows of whole chunks of 16 values then none or 4 or more
  *             and the bounded output stage take one asm loop over the pairs of channels (eenn_pairs_2x2_dsp:
- *             ~52 instructions a pair besides the products, 60 with a clamp narrower than int8); other layers, a
- *             lone pixel or channel the same products in C around the chunk loop. On Cortex-M4: 1.26
- *             instructions per MAC with the gathering on a 3x3 layer of 16 -> 32 channels, 1.57 on a 1x1 of 32.
+ *             ~51 instructions a pair besides the products, 59 with a clamp narrower than int8), where the rows
+ *             start on whole words (an even row, the usual case) with the first row's weights 8 at a time by
+ *             one LDRD: 65 instructions per chunk of 64 (1.02 a multiply-accumulate; 14 registers); other rows
+ *             by the LDR loop above when EENN_CONV_S8_UNALIGNED_ROWS. Other layers, a lone pixel or channel the
+ *             same products in C around the chunk loop. On Cortex-M4: 1.23 instructions per MAC with the
+ *             gathering on a 3x3 layer of 16 -> 32 channels, 1.54 on a 1x1 of 32.
  *   MVE       16 values or more per output (eenn_multiply_columns_x4_s8): the columns of 4 pixels gathered
  *             byte-interleaved, two output channels of the 4 pixels per pass: 4 VLD4, 2 VLDRB and 8 VMLADAVA per
  *             16 values (128 multiply-accumulates in 16 instructions with the loop), the last depth % 16 values by
@@ -37,21 +40,28 @@
  * of the pair's two rows at `at_w0`, `at_w1` (addressing modes of the loop below).
  */
 #define EENN_CONV_S8_GROUP(at_a, at_b, at_w0, at_w1) \
-    "ldrd %[x0], %[x1], " at_a "\n\t"                \
-    "ldrd %[y0], %[y1], " at_b "\n\t"                \
     "ldr %[wv], " at_w0 "\n\t"                       \
-    "sxtb16 %[t], %[wv]\n\t"                         \
-    "smlad %[s00], %[x0], %[t], %[s00]\n\t"          \
-    "smlad %[s10], %[y0], %[t], %[s10]\n\t"          \
-    "sxtb16 %[t], %[wv], ror #8\n\t"                 \
-    "smlad %[s00], %[x1], %[t], %[s00]\n\t"          \
-    "smlad %[s10], %[y1], %[t], %[s10]\n\t"          \
-    "ldr %[wv], " at_w1 "\n\t"                       \
-    "sxtb16 %[t], %[wv]\n\t"                         \
-    "smlad %[s01], %[x0], %[t], %[s01]\n\t"          \
-    "smlad %[s11], %[y0], %[t], %[s11]\n\t"          \
-    "sxtb16 %[t], %[wv], ror #8\n\t"                 \
-    "smlad %[s01], %[x1], %[t], %[s01]\n\t"          \
+    EENN_CONV_S8_GROUP_LOADED(at_a, at_b, "wv", at_w1)
+
+/*
+ * As EENN_CONV_S8_GROUP with the first row's 4 weights already in register `first`, which then takes the second
+ * row's.
+ */
+#define EENN_CONV_S8_GROUP_LOADED(at_a, at_b, first, at_w1) \
+    "ldrd %[x0], %[x1], " at_a "\n\t"                      \
+    "ldrd %[y0], %[y1], " at_b "\n\t"                      \
+    "sxtb16 %[t], %[" first "]\n\t"                        \
+    "smlad %[s00], %[x0], %[t], %[s00]\n\t"                \
+    "smlad %[s10], %[y0], %[t], %[s10]\n\t"                \
+    "sxtb16 %[t], %[" first "], ror #8\n\t"                \
+    "smlad %[s00], %[x1], %[t], %[s00]\n\t"                \
+    "smlad %[s10], %[y1], %[t], %[s10]\n\t"                \
+    "ldr %[" first "], " at_w1 "\n\t"                      \
+    "sxtb16 %[t], %[" first "]\n\t"                        \
+    "smlad %[s01], %[x0], %[t], %[s01]\n\t"                \
+    "smlad %[s11], %[y0], %[t], %[s11]\n\t"                \
+    "sxtb16 %[t], %[" first "], ror #8\n\t"                \
+    "smlad %[s01], %[x1], %[t], %[s01]\n\t"                \
     "smlad %[s11], %[y1], %[t], %[s11]\n\t"
 
 /* Group g = 1..3 of a chunk, after group 0 moved the pointers past the chunk (32 bytes of each). */
@@ -59,12 +69,29 @@
     EENN_CONV_S8_GROUP("[%[a], #" #g "*8-32]", "[%[b], #" #g "*8-32]", "[%[w], #" #g "*4-32]", \
                        "[%[w], #16+" #g "*4-32]")
 
-/* A chunk of 16 values of the 2 x 2 block, the pointers moved past it. */
+/* A chunk of 16 values of the 2 x 2 block, the pointers moved past it: 64 instructions per 64 products. */
 #define EENN_CONV_S8_CHUNK                                                          \
     EENN_CONV_S8_GROUP("[%[a]], #32", "[%[b]], #32", "[%[w]], #32", "[%[w], #-16]") \
     EENN_CONV_S8_GROUP_AFTER(1)                                                     \
     EENN_CONV_S8_GROUP_AFTER(2)                                                     \
     EENN_CONV_S8_GROUP_AFTER(3)
+
+/* Group g = 1..3 of a chunk as EENN_CONV_S8_GROUP_AFTER, the first row's weights in register `first`. */
+#define EENN_CONV_S8_GROUP_LOADED_AFTER(g, first) \
+    EENN_CONV_S8_GROUP_LOADED("[%[a], #" #g "*8-32]", "[%[b], #" #g "*8-32]", first, "[%[w], #16+" #g "*4-32]")
+
+/*
+ * EENN_CONV_S8_CHUNK with the first row's weights loaded 8 at a time (one LDRD into wv and q for two groups; the
+ * second row's one LDR a group): 62 instructions per 64 products, 14 registers. The weights must be word aligned
+ * (LDRD faults otherwise): a pair's rows start at a multiple of 4 bytes.
+ */
+#define EENN_CONV_S8_CHUNK_WORDS                                                    \
+    "ldrd %[wv], %[q], [%[w]], #32\n\t"                                             \
+    EENN_CONV_S8_GROUP_LOADED("[%[a]], #32", "[%[b]], #32", "wv", "[%[w], #-16]")   \
+    EENN_CONV_S8_GROUP_LOADED_AFTER(1, "q")                                         \
+    "ldrd %[wv], %[q], [%[w], #8-32]\n\t"                                           \
+    EENN_CONV_S8_GROUP_LOADED_AFTER(2, "wv")                                        \
+    EENN_CONV_S8_GROUP_LOADED_AFTER(3, "q")
 
 /* Back to `label` until column a reaches %[end]. */
 #define EENN_CONV_S8_CHUNK_NEXT(label) \
@@ -169,9 +196,9 @@ typedef struct
     int32_t out_stride;               /* elements from one output channel to the next */
     int32_t odd_zp;                   /* 2 * zero point + 1 (eenn_store_bounded_dsp) */
     uint32_t clamp[2];                /* act_min and act_max, in each of 4 bytes */
-    int32_t tail;                     /* values of a row after its whole chunks (col_a then ends at col_b) */
+    int32_t tail[2];                  /* values of a row after its whole chunks (col_a then ends at col_b), and
+                                         4 - that % 4: bytes from a short last group's weights back to the group's */
     const uint8_t *groups_end;        /* col_a past its whole groups of 4 values */
-    int32_t back;                     /* 4 - tail % 4: bytes from a short last group's weights back to the group's */
 } eenn_pairs_state_dsp;
 
 /* The requantization of one accumulator s by the multiplier m and ~shift n (eenn_store_bounded_dsp), to int8. */
@@ -185,32 +212,31 @@ typedef struct
 
 /*
  * Every pair of channels of two pixels with a bias, a paired row of one whole chunk of 16 values or more and the
- * bounded output stage, in one loop: the bias, the chunks (EENN_CONV_S8_GROUP, 67 instructions per 64
- * multiply-accumulates), with `has_tail` the groups of 4 values after them (21 instructions per 16, the last one
+ * bounded output stage, in one loop: the bias, the chunks (`words`: EENN_CONV_S8_CHUNK_WORDS, 65 instructions
+ * per 64 multiply-accumulates with the loop, the weights word aligned; else EENN_CONV_S8_CHUNK, 67), with `has_tail` the groups of 4 values after them (21 instructions per 16, the last one
  * short where the row is not whole groups: eenn_expand_column_s8), then the four outputs requantized as eenn_store_bounded_dsp computes them
  * and clamped (`full_range`: SSAT alone; else the four bytes packed in a word and clamped together by SSUB8 and
- * SEL). Per pair of channels 52 instructions besides the products (60 with a narrower clamp). *pw: moved past the
+ * SEL). Per pair of channels 51 instructions besides the products (59 with a narrower clamp). *pw: moved past the
  * pairs' weights.
  */
-EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8_t **pw, int32_t has_tail,
-                                            int32_t full_range)
+EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8_t **pw, int32_t words,
+                                            int32_t has_tail, int32_t full_range)
 {
     const int8_t *w = *pw;
     const uint8_t *a, *b;
     int32_t s00, s01, s10, s11;
-    uint32_t x0, x1, y0, y1, wv, t;
+    uint32_t x0, x1, y0, y1, wv, q, t;
 #define EENN_CONV_S8_PAIRS_HEAD           \
     EENN_ASM_SYNTAX_UNIFIED               \
     "1:\n\t"                              \
     "ldr %[t], %[bias]\n\t"               \
+    "ldrd %[s10], %[s11], [%[t]]\n\t"     \
     "ldrd %[s00], %[s01], [%[t]], #8\n\t" \
     "str %[t], %[bias]\n\t"               \
-    "mov %[s10], %[s00]\n\t"              \
-    "mov %[s11], %[s01]\n\t"              \
     "ldr %[a], %[col_a]\n\t"              \
     "ldr %[b], %[col_b]\n\t"
 /* The whole chunks. */
-#define EENN_CONV_S8_PAIRS_CHUNKS "2:\n\t" EENN_CONV_S8_CHUNK EENN_CONV_S8_CHUNK_NEXT("2b")
+#define EENN_CONV_S8_PAIRS_CHUNKS(chunk) "2:\n\t" chunk EENN_CONV_S8_CHUNK_NEXT("2b")
 #define EENN_CONV_S8_PAIRS_GROUPS           \
     "3:\n\t"                                \
     "ldrd %[x0], %[x1], [%[a]], #8\n\t"     \
@@ -239,7 +265,7 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
     "ldr %[t], %[col_b]\n\t"     \
     "cmp %[a], %[t]\n\t"         \
     "beq 4f\n\t"                 \
-    "ldr %[t], %[back]\n\t"      \
+    "ldrd %[x0], %[t], %[tail]\n\t" \
     "sub %[w], %[w], %[t]\n\t"   \
     "b 3b\n\t"                   \
     "4:\n\t"
@@ -265,11 +291,12 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
     "bne 1b"
 #define EENN_CONV_S8_PAIRS_OPERANDS                                                                              \
     : [s00] "=&r"(s00), [s01] "=&r"(s01), [s10] "=&r"(s10), [s11] "=&r"(s11), [a] "=&r"(a), [b] "=&r"(b),       \
-      [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wv] "=&r"(wv), [t] "=&r"(t), \
+      [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wv] "=&r"(wv), [q] "=&r"(q), \
+      [t] "=&r"(t), \
       [bias] "+m"(st->bias), [requantization] "+m"(st->requantization), [out] "+m"(st->out)                     \
     : [col_a] "m"(st->col_a), [col_b] "m"(st->col_b), [end] "m"(st->end), [stride] "m"(st->out_stride),          \
       [odd_zp] "m"(st->odd_zp), [last] "m"(st->last), [clamp] "m"(st->clamp), [tail] "m"(st->tail),         \
-      [groups_end] "m"(st->groups_end), [back] "m"(st->back)              \
+      [groups_end] "m"(st->groups_end)              \
     : "cc", "memory"
 /* The stores of the four outputs: one byte each (the whole int8 range), or clamped together. */
 #define EENN_CONV_S8_PAIRS_SATURATE \
@@ -293,34 +320,36 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
     "lsr %[s00], %[s00], #16\n\t"               \
     "strh %[s00], [%[t], %[a]]\n\t"
     /* The products of a pair: whole chunks; has_tail: whole chunks if any, whole groups, a short one if any. */
-#define EENN_CONV_S8_PAIRS_PRODUCTS_0 EENN_CONV_S8_PAIRS_CHUNKS
-#define EENN_CONV_S8_PAIRS_PRODUCTS_1                                                                  \
-    "ldr %[t], %[end]\n\t"                                                                             \
-    "cmp %[a], %[t]\n\t"                                                                               \
-    "beq 5f\n\t" EENN_CONV_S8_PAIRS_CHUNKS "5:\n\t" EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SHORT \
+#define EENN_CONV_S8_PAIRS_PRODUCTS_0(chunk) EENN_CONV_S8_PAIRS_CHUNKS(chunk)
+#define EENN_CONV_S8_PAIRS_PRODUCTS_1(chunk)                                                                  \
+    "ldr %[t], %[end]\n\t"                                                                                    \
+    "cmp %[a], %[t]\n\t"                                                                                      \
+    "beq 5f\n\t" EENN_CONV_S8_PAIRS_CHUNKS(chunk) "5:\n\t" EENN_CONV_S8_PAIRS_GROUPS EENN_CONV_S8_PAIRS_SHORT \
         EENN_CONV_S8_PAIRS_SKIP
 #define EENN_CONV_S8_PAIRS_LOOP(products, store)                                                             \
     __asm__ volatile(EENN_CONV_S8_PAIRS_HEAD products EENN_CONV_S8_PAIRS_STAGE store EENN_CONV_S8_PAIRS_NEXT \
                          EENN_CONV_S8_PAIRS_OPERANDS)
-    if (full_range) {
-        switch (has_tail) {
-        case 0:
-            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_0, EENN_CONV_S8_PAIRS_SATURATE);
-            break;
-        default:
-            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_1, EENN_CONV_S8_PAIRS_SATURATE);
-            break;
-        }
-    } else {
-        switch (has_tail) {
-        case 0:
-            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_0, EENN_CONV_S8_PAIRS_CLAMP);
-            break;
-        default:
-            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_1, EENN_CONV_S8_PAIRS_CLAMP);
-            break;
-        }
+#define EENN_CONV_S8_PAIRS_LOOPS(chunk)                                                                   \
+    if (full_range) {                                                                                     \
+        if (has_tail) {                                                                                   \
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_1(chunk), EENN_CONV_S8_PAIRS_SATURATE);   \
+        } else {                                                                                          \
+            EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_0(chunk), EENN_CONV_S8_PAIRS_SATURATE);   \
+        }                                                                                                 \
+    } else if (has_tail) {                                                                                \
+        EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_1(chunk), EENN_CONV_S8_PAIRS_CLAMP);          \
+    } else {                                                                                              \
+        EENN_CONV_S8_PAIRS_LOOP(EENN_CONV_S8_PAIRS_PRODUCTS_0(chunk), EENN_CONV_S8_PAIRS_CLAMP);          \
     }
+    if (words) {
+        EENN_CONV_S8_PAIRS_LOOPS(EENN_CONV_S8_CHUNK_WORDS)
+    }
+#if EENN_CONV_S8_UNALIGNED_ROWS
+    else {
+        EENN_CONV_S8_PAIRS_LOOPS(EENN_CONV_S8_CHUNK)
+    }
+#endif
+#undef EENN_CONV_S8_PAIRS_LOOPS
 #undef EENN_CONV_S8_PAIRS_LOOP
 #undef EENN_CONV_S8_PAIRS_PRODUCTS_0
 #undef EENN_CONV_S8_PAIRS_PRODUCTS_1
@@ -367,17 +396,27 @@ EENN_CONV_S8_INLINE int32_t eenn_multiply_fast_dsp(int8_t *scratch, const eenn_c
         g->out_stride,
         2 * o->output_offset + 1,
         { 0x01010101u * (uint8_t)o->act_min, 0x01010101u * (uint8_t)o->act_max },
-        tail,
+        { tail, 4 - (tail & 3) },
         col_b - ((tail & 3) != 0 ? 8 : 0),
-        4 - (tail & 3),
     };
     const int8_t *w = g->weights;
-    if (tail == 0) {
-        eenn_pairs_2x2_dsp(&st, &w, 0, full_range);
-    } else {
-        eenn_pairs_2x2_dsp(&st, &w, 1, full_range);
+    /* Word-aligned rows (an even row from a word-aligned start) take the LDRD chunks; others the LDR ones, which
+       models without such layers leave out (EENN_CONV_S8_UNALIGNED_ROWS: then the products in C). */
+    if (((uintptr_t)w & 3) == 0 && (row & 1) == 0) {
+        if (tail == 0) {
+            eenn_pairs_2x2_dsp(&st, &w, 1, 0, full_range);
+        } else {
+            eenn_pairs_2x2_dsp(&st, &w, 1, 1, full_range);
+        }
+        return g->channels & ~1;
     }
-    return g->channels & ~1;
+#if EENN_CONV_S8_UNALIGNED_ROWS
+    if (tail != 0) { /* a depth not a multiple of 4 leaves a tail */
+        eenn_pairs_2x2_dsp(&st, &w, 0, 1, full_range);
+        return g->channels & ~1;
+    }
+#endif
+    return 0;
 }
 #endif
 

@@ -451,9 +451,11 @@ static inline int8_t eenn_fc_output_s8(int32_t acc, int32_t n, int32_t saturate,
    a layer; out of line where no layer has such rows (EENN_FC_S8_TAIL_ROWS at 0: one copy of the output stages
    beside the written-out ones of the groups of 4). */
 #if defined(__GNUC__) && !EENN_FC_S8_TAIL_ROWS
-__attribute__((noinline))
+#define EENN_FC_S8_STORE static __attribute__((noinline))
+#else
+#define EENN_FC_S8_STORE static inline
 #endif
-static inline void eenn_fc_store_s8(const int32_t acc[4], int32_t count, int8_t *out, int32_t n, int32_t saturate,
+EENN_FC_S8_STORE void eenn_fc_store_s8(const int32_t acc[4], int32_t count, int8_t *out, int32_t n, int32_t saturate,
                              int32_t bounded, int32_t output_offset, const int32_t *output_multiplier,
                              const int32_t *output_shift, int32_t act_min, int32_t act_max)
 {

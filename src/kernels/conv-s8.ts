@@ -22,6 +22,7 @@ export const CONV_S8_SWITCHES: readonly KernelSwitch[] = [
   { macro: 'EENN_CONV_S8_SATURATE', note: 'convolutions whose clamp is the whole int8 range' },
   { macro: 'EENN_CONV_S8_CLAMP', note: 'convolutions with a narrower clamp (a fused Relu)' },
   { macro: 'EENN_CONV_S8_FEW_VALUES', note: 'convolutions of fewer than 16 values per output (first layers)' },
+  { macro: 'EENN_CONV_S8_3X3', note: 'convolutions of 3x3 windows' },
   { macro: 'EENN_CONV_S8_UNALIGNED_ROWS', note: 'convolutions on DSP of 16 values or more, the depth not a multiple of 4' },
   { macro: 'EENN_CONV_S8_EXACT', note: 'convolutions that need the exact output stage (not a speed path: required when 1)', required: true },
   { macro: 'EENN_CONV_S8_DIRECT', note: 'convolutions without a scratch, reading the input in place (required when 1)', required: true },
@@ -238,15 +239,13 @@ const CONV_1X1_S8_UNITS: CallTiler = tiler(
 /**
  * The contract of a convolution kernel that gathers the im2col columns of `depthOf(args)` values per output pixel
  * into its scratch (`scratchMacro` of the header), or reads its input in place without one (EENN_CONV_S8_DIRECT),
- * with weight rows in the paired layout; `fewValues`: it has the tiles of layers of fewer than 16 values;
- * `tileKernel`: the entry point of its tiles.
+ * with weight rows in the paired layout; `tileKernel`: the entry point of its tiles.
  */
 function columnConv(
   kernel: string,
   tileKernel: string,
   scratchMacro: string,
   depthOf: (args: CallArgs) => number,
-  fewValues: boolean,
   rest: Pick<KernelContract, 'computes' | 'aliasing' | 'tiles' | 'tiler'>,
 ): KernelContract {
   return {
@@ -257,9 +256,12 @@ function columnConv(
     ...rest,
     switchesOf(args) {
       const depth = depthOf(args);
-      const few = fewValues && !args.isNull('scratch') && depth < PAIR_CHUNK_S8 ? ['EENN_CONV_S8_FEW_VALUES'] : [];
+      const few = !args.isNull('scratch') && depth < PAIR_CHUNK_S8 ? ['EENN_CONV_S8_FEW_VALUES'] : [];
       const unaligned = depth >= PAIR_CHUNK_S8 && depth % 4 !== 0 ? ['EENN_CONV_S8_UNALIGNED_ROWS'] : [];
-      return [...few, ...unaligned, ...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE)];
+      const kernelH = args.int('kernel_h');
+      const kernelW = args.int('kernel_w');
+      const is3x3 = kernel === 'eenn_conv2d_s8' && (kernelH === undefined || kernelW === undefined || (kernelH === 3 && kernelW === 3));
+      return [...few, ...unaligned, ...(is3x3 ? ['EENN_CONV_S8_3X3'] : []), ...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE)];
     },
     checksOf(args, scratchBytes) {
       const depth = depthOf(args);
@@ -274,7 +276,7 @@ function columnConv(
 }
 
 /** eenn_conv2d_s8: any groups, stride, dilation and padding. */
-export const CONV_S8 = columnConv('eenn_conv2d_s8', 'eenn_conv2d_s8_units', 'EENN_CONV_S8_SCRATCH_BYTES', convDepth, true, {
+export const CONV_S8 = columnConv('eenn_conv2d_s8', 'eenn_conv2d_s8_units', 'EENN_CONV_S8_SCRATCH_BYTES', convDepth, {
   computes: (graph, node) => isQConv(graph, node) && !isInt8Depthwise(graph, node) && !isInt8Pointwise(graph, node),
   aliasing: { overlap: 'separate', rule: 'the output never overlaps the input or the scratch' },
   tiles: [
@@ -290,7 +292,6 @@ export const CONV_1X1_S8 = columnConv(
   'eenn_conv2d_1x1_s8_units',
   'EENN_CONV_1X1_S8_SCRATCH_BYTES',
   (args) => args.int('in_c') ?? 0,
-  false,
   {
     computes: isInt8Pointwise,
     aliasing: { overlap: 'separate', rule: 'the output never overlaps the input (eenn_conv2d_1x1_in_place_s8 does)' },

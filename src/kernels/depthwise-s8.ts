@@ -90,8 +90,27 @@ export const DEPTHWISE_S8: KernelContract = {
   },
   tiles: [windowRowsTile('the channel'), { axis: 'channels', reads: 'input channel m / multiplier of each output channel m' }],
   tiler: DEPTHWISE_S8_CHANNELS,
-  switches: [{ macro: 'EENN_DEPTHWISE_S8_3X3', note: 'depthwise 3x3 convolutions' }],
-  switchesOf: (args) => (args.int('kernel_h') === 3 && args.int('kernel_w') === 3 && args.int('dilation_w') === 1 ? ['EENN_DEPTHWISE_S8_3X3'] : []),
+  switches: [
+    { macro: 'EENN_DEPTHWISE_S8_3X3', note: 'depthwise 3x3 convolutions' },
+    { macro: 'EENN_DEPTHWISE_S8_3X3_WIDE', note: 'depthwise 3x3 convolutions at stride 1 of rows of a multiple of 8 pixels (4 with a clamp)' },
+    { macro: 'EENN_DEPTHWISE_S8_3X3_CLAMP', note: 'depthwise 3x3 convolutions at stride 1 with a narrower clamp (a fused Relu)' },
+    { macro: 'EENN_DEPTHWISE_S8_3X3_STRIDED', note: 'depthwise 3x3 convolutions at stride_w > 1, on DSP' },
+  ],
+  switchesOf: (args) => {
+    if (args.int('kernel_h') !== 3 || args.int('kernel_w') !== 3 || args.int('dilation_w') !== 1) return [];
+    const strideW = args.int('stride_w');
+    if (strideW !== 1) return ['EENN_DEPTHWISE_S8_3X3', ...(strideW === undefined ? ['EENN_DEPTHWISE_S8_3X3_WIDE', 'EENN_DEPTHWISE_S8_3X3_CLAMP'] : []), 'EENN_DEPTHWISE_S8_3X3_STRIDED'];
+    // The wide fused loops take rows of out_w pixels (even) or out_w - 1 (odd: the last row; the others go as out_w + 1
+    // pixels in the overlapping loop).
+    const outW = args.int('out_w');
+    const actMin = args.int('act_min');
+    const actMax = args.int('act_max');
+    const clamp = actMin === undefined || actMax === undefined || actMin > -128 || actMax < 127;
+    const fullRange = actMin === -128 && actMax === 127;
+    const widths = outW === undefined ? [] : outW % 2 === 0 ? [outW] : [outW - 1];
+    const wide = outW === undefined || widths.some((w) => w > 0 && (w % 8 === 0 || (!fullRange && w % 4 === 0)));
+    return ['EENN_DEPTHWISE_S8_3X3', ...(wide ? ['EENN_DEPTHWISE_S8_3X3_WIDE'] : []), ...(clamp ? ['EENN_DEPTHWISE_S8_3X3_CLAMP'] : [])];
+  },
   checksOf(args, scratchBytes) {
     const geometry = ['out_h', 'out_w', 'kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'dilation_h', 'dilation_w'].map((n) => args.int(n) ?? 0);
     return [

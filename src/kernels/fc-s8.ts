@@ -92,8 +92,13 @@ export const FC_S8: KernelContract = {
   switches: [
     { macro: 'EENN_FC_S8_EXACT', note: 'fully connected layers that need the exact output stage (required when 1)', required: true },
     { macro: 'EENN_FC_S8_SATURATE', note: 'fully connected layers whose clamp is the whole int8 range' },
+    { macro: 'EENN_FC_S8_TAIL_ROWS', note: 'fully connected layers whose out_features is not a multiple of 4' },
   ],
-  switchesOf: (args) => outputStageSwitches(args, args.int('out_features') ?? 0, args.int('in_features') ?? 0, OUTPUT_STAGE),
+  switchesOf: (args) => {
+    const outFeatures = args.int('out_features');
+    const tailRows = outFeatures === undefined || outFeatures % FC_S8_GROUP !== 0 ? ['EENN_FC_S8_TAIL_ROWS'] : [];
+    return [...outputStageSwitches(args, outFeatures ?? 0, args.int('in_features') ?? 0, OUTPUT_STAGE), ...tailRows];
+  },
   checksOf: (args) => [
     { expr: `EENN_FC_GROUP_S8 == ${FC_S8_GROUP}`, what: 'fully connected weights in groups of 4 rows, interleaved word by word' },
     {

@@ -33,6 +33,13 @@
    (EENN_CONV_S8_SCRATCH_BYTES). */
 #define EENN_CONV_S8_TILE 8
 
+/* eenn_im2col_s8 moves a word at a time where unaligned words load: everywhere but on MVE without
+   EENN_CONV_S8_FEW_VALUES, where it serves no fast path (layers of 16 values or more gather by eenn_im2col_x4_mve)
+   and its plain loops do. */
+#if EENN_HAS_UNALIGNED && (!defined(EENN_CONV_S8_MVE) || EENN_CONV_S8_FEW_VALUES)
+#define EENN_IM2COL_S8_WORDS 1
+#endif
+
 /* The window geometry of one group of a convolution. */
 typedef struct
 {
@@ -85,7 +92,8 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
     if (iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * g->dilation_h < g->in_h && ix0 + (kw - 1) * dw < g->in_w) {
         /* The whole window inside the input. */
         const int8_t *x = g->input + iy0 * g->in_w + ix0;
-#if EENN_HAS_UNALIGNED
+#if defined(EENN_IM2COL_S8_WORDS)
+#if EENN_CONV_S8_3X3
         if (dw == 1 && kw == 3 && kh == 3) {
             /* 3x3 windows: three words per channel, each row's 4th byte overwritten by the next row. */
             for (int32_t c = 0; c < g->channels; c++, x += plane, col += 9) {
@@ -95,6 +103,7 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
             }
             return;
         }
+#endif
         if (dw == 1 && kw <= 4) {
             /* Rows of at most 4 contiguous values (3x3 kernels): one word each, up to 3 bytes written past. */
             for (int32_t c = 0; c < g->channels; c++, x += plane) {
@@ -106,7 +115,7 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
             }
             return;
         }
-#else
+#elif !EENN_HAS_UNALIGNED
         if (dw == 1 && kw == 3 && kh == 3) {
             /* 3x3 windows without unaligned word access: nine byte copies per channel from three row pointers. */
             const uint8_t *r0 = (const uint8_t *)x, *r1 = r0 + row_step, *r2 = r1 + row_step;
@@ -144,7 +153,7 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
         }
         return;
     }
-#if EENN_HAS_UNALIGNED
+#if defined(EENN_IM2COL_S8_WORDS)
     if (dw == 1 && kw <= 4 && g->in_w >= 4) {
         /* A window over the border, rows of at most 4 values: each row of the window one word, its taps inside the
            input [first, stop) loaded with one word inside the input row (at `at`), shifted into place, the padded
@@ -170,6 +179,7 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
             top = bottom = kh < top ? kh : top; /* every row padding */
         }
         const int8_t *x = g->input + (top < bottom ? (iy0 + top * g->dilation_h) * g->in_w + at : 0);
+#if EENN_CONV_S8_3X3
         if (kh == 3 && top == 0 && bottom == 3) {
             /* 3 rows inside (the left and right borders of 3x3 windows): each channel straight through. */
             for (int32_t c = 0; c < g->channels; c++, x += plane, col += 3 * kw) {
@@ -181,6 +191,7 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
             }
             return;
         }
+#endif
         for (int32_t c = 0; c < g->channels; c++, x += plane) {
             int32_t ky = 0;
             for (; ky < top; ky++, col += kw) {
@@ -254,7 +265,7 @@ static EENN_CONV_S8_NOINLINE void eenn_im2col_s8(const eenn_window_s8 *g, int32_
     }
 }
 
-#if defined(EENN_CONV_S8_DSP) && EENN_HAS_UNALIGNED
+#if defined(EENN_CONV_S8_DSP) && EENN_HAS_UNALIGNED && EENN_CONV_S8_3X3
 /*
  * The im2col columns of the output pixels (oy, ox) and (oy, ox + 1) into col_a and col_b, as eenn_im2col_s8 gathers
  * them: for 3x3 windows of stride 1 (along x) and dilation 1 both inside the input, one load per row of the
@@ -1295,7 +1306,7 @@ static void eenn_conv_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_R
 #endif
             for (int32_t p = pixel_begin; p < pixel_end;) {
                 const int32_t pixels = pixel_end - p < EENN_CONV_S8_PIXELS ? pixel_end - p : EENN_CONV_S8_PIXELS;
-#if defined(EENN_CONV_S8_DSP) && EENN_HAS_UNALIGNED
+#if defined(EENN_CONV_S8_DSP) && EENN_HAS_UNALIGNED && EENN_CONV_S8_3X3
                 /* Two pixels of one output row: gathered together (eenn_im2col_pair_s8). */
                 const int32_t together = pixels == 2 && ox + 1 < out_w;
                 if (together) {

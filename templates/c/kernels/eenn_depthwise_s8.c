@@ -66,6 +66,11 @@
 #else
 #define EENN_DW_ASM 0
 #endif
+/* The DSP routines of 3x3 windows at stride_w > 1 (EENN_DEPTHWISE_S8_3X3_STRIDED; in builds not optimized they
+   take stride 1 too). Switched off, such layers take eenn_dw_band_general. */
+#if defined(EENN_DW_DSP) && (EENN_DEPTHWISE_S8_3X3_STRIDED || !EENN_DW_ASM)
+#define EENN_DW_DSP_STRIDED 1
+#endif
 /* The row copies stay inline word loops: gcc would otherwise call memset/memmove, byte loops in newlib-nano. */
 #if defined(__GNUC__) && !defined(__clang__)
 #define EENN_DW_PLAIN_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
@@ -567,6 +572,7 @@ typedef struct
     int32_t bias2;               /* 2 bias */
 } eenn_dw_dsp3x3_s8;
 
+#if defined(EENN_DW_DSP_STRIDED)
 /* Output pixels summed before they are requantized (the sums live on the stack). */
 #define EENN_DW_CHUNK 64
 
@@ -685,6 +691,7 @@ static EENN_DW_NOINLINE void eenn_dw_output_fast(const int32_t *acc, int8_t *out
         out[i] = (int8_t)eenn_clamp_s32(v, act_min, act_max);
     }
 }
+#endif /* EENN_DW_DSP_STRIDED */
 
 #if EENN_DW_ASM
 /* What the fused loop of eenn_dw_band_3x3_fused reads from memory (its registers hold the weights). */
@@ -836,19 +843,24 @@ eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k
     int32_t word, even, a, b;
     /* One loop test a pass: four pairs a pass on rows of a multiple of 8 pixels, two on clamped rows of a multiple
        of 4, else one (fewer copies of the loop in flash). */
-    if (c->overlap || c->width % 4 != 0 || (!clamp && c->width % 8 != 0)) {
+    if (!EENN_DEPTHWISE_S8_3X3_WIDE || c->overlap || c->width % 4 != 0 || (!clamp && c->width % 8 != 0)) {
+#if EENN_DEPTHWISE_S8_3X3_CLAMP
         if (clamp) {
             /* clang-format off */
             __asm__ volatile(EENN_DW_DSP_FUSED_LOOP_OVERLAP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_CLAMP_STORE))
                                  EENN_DW_DSP_FUSED_OPERANDS);
             /* clang-format on */
-        } else {
+        } else
+#endif
+        {
             /* clang-format off */
             __asm__ volatile(EENN_DW_DSP_FUSED_LOOP_OVERLAP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE))
                                  EENN_DW_DSP_FUSED_OPERANDS);
             /* clang-format on */
         }
-    } else if (c->width % 8 == 0 && !clamp) {
+    }
+#if EENN_DEPTHWISE_S8_3X3_WIDE
+    else if (c->width % 8 == 0 && !clamp) {
         /* clang-format off */
         __asm__ volatile(EENN_DW_DSP_FUSED_LOOP(EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
                                                     EENN_DW_DSP_PAIR(EENN_DW_DSP_PAIR_STORE)
@@ -863,6 +875,7 @@ eenn_dw_fused_rows(const int8_t *p, int32_t tap_step, const eenn_dw_dsp3x3_s8 *k
                              EENN_DW_DSP_FUSED_OPERANDS);
         /* clang-format on */
     }
+#endif
 }
 
 /*
@@ -911,6 +924,7 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_fused(const int8_t *window, const 
 }
 #endif /* EENN_DW_ASM */
 
+#if defined(EENN_DW_DSP_STRIDED)
 /*
  * 3x3 windows (dilation_w 1) of a fast channel. The sums of whole output rows (as many as EENN_DW_CHUNK pixels
  * hold; the rows of a plane are contiguous in the output) are requantized in one pass; rows wider than that go
@@ -942,6 +956,7 @@ static EENN_DW_NOINLINE void eenn_dw_band_3x3_dsp(const int8_t *window, const ee
         out += out_w;
     }
 }
+#endif /* EENN_DW_DSP_STRIDED */
 
 #else
 
@@ -1136,7 +1151,14 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
                 if (is_3x3 && ch.fast) {
 #if defined(EENN_DW_DSP)
 #if EENN_DW_ASM
-                    if (stride_w == 1 && (out_w & 1) == 0) {
+                    /* A clamp narrower than int8 at stride 1 without EENN_DEPTHWISE_S8_3X3_CLAMP: the loops below. */
+                    if (stride_w == 1 && !EENN_DEPTHWISE_S8_3X3_CLAMP && fused.clamp) {
+#if defined(EENN_DW_DSP_STRIDED)
+                        eenn_dw_band_3x3_dsp(scratch, &g, &packed, out_rows, out_w, rows, &ch);
+#else
+                        eenn_dw_band_general(scratch, &g, w, out_rows, out_w, rows, &ch);
+#endif
+                    } else if (stride_w == 1 && (out_w & 1) == 0) {
                         fused.rows = rows;
                         eenn_dw_fused_rows(scratch, g.tap_step, &packed, out_rows, &fused);
                     } else if (stride_w == 1) {
@@ -1144,7 +1166,11 @@ void eenn_depthwise_conv2d_s8(const int8_t *input, const int8_t *EENN_RESTRICT w
                     } else
 #endif
                     {
+#if defined(EENN_DW_DSP_STRIDED)
                         eenn_dw_band_3x3_dsp(scratch, &g, &packed, out_rows, out_w, rows, &ch);
+#else
+                        eenn_dw_band_general(scratch, &g, w, out_rows, out_w, rows, &ch);
+#endif
                     }
 #else
                     eenn_dw_band_3x3(scratch, &g, w, out_rows, out_w, rows, &ch);

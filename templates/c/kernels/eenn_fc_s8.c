@@ -171,6 +171,7 @@ static void eenn_fc_dot4_dsp(const int8_t *x, const int8_t *w, int32_t steps, in
     acc[3] = a3;
 }
 
+#if EENN_FC_S8_TAIL_ROWS
 /* One row of a step in C: the weights word v against the input pairs x02, x13. */
 static inline int32_t eenn_fc_row_dsp(int32_t acc, int32_t x02, int32_t x13, uint32_t v)
 {
@@ -212,6 +213,7 @@ static void eenn_fc_dot_small_dsp(const int8_t *x, const int8_t *w, int32_t grou
     acc[0] = a0;
     acc[1] = a1;
 }
+#endif /* EENN_FC_S8_TAIL_ROWS */
 #endif
 
 #if defined(EENN_FC_S8_MVE)
@@ -232,7 +234,9 @@ static void eenn_fc_dot_mve(const int8_t *x, const int8_t *w, int32_t group, int
             x += 16;
             w += 64;
         }
-    } else if (group == 2) {
+    }
+#if EENN_FC_S8_TAIL_ROWS
+    else if (group == 2) {
         for (int32_t c = chunks; c > 0; c--) {
             const int8x16_t v = vldrbq_s8(x);
             const int32x4x2_t q = vld2q_s32((const int32_t *)(const void *)w);
@@ -248,6 +252,7 @@ static void eenn_fc_dot_mve(const int8_t *x, const int8_t *w, int32_t group, int
             w += 16;
         }
     }
+#endif
     if (rest > 0) {
         /* The last words of each row (zeros past the end of the row) by a gather at a stride of `group` words;
            the input lanes past the end read as zero. */
@@ -367,18 +372,23 @@ static void eenn_fc_dot_group_s8(const int8_t *x, const int8_t *w, int32_t group
 {
     int32_t from = 0; /* the values the fast path leaves to eenn_fc_dot_c_s8 start here */
 #if defined(EENN_FC_S8_MVE)
-    if (aligned) {
+    /* The last 2 and 1 rows with EENN_FC_S8_TAIL_ROWS at 0: the plain C below. */
+    if (aligned && (EENN_FC_S8_TAIL_ROWS || group == EENN_FC_GROUP_S8)) {
         eenn_fc_dot_mve(x, w, group, depth, acc);
         return;
     }
 #elif defined(EENN_FC_S8_DSP)
     const int32_t steps = depth / EENN_FC_S8_STEP;
-    if (aligned && steps > 0) {
-        if (group == 4) {
+    /* The last 2 and 1 rows with EENN_FC_S8_TAIL_ROWS at 0: the plain C below. */
+    if (aligned && steps > 0 && (EENN_FC_S8_TAIL_ROWS || group == EENN_FC_GROUP_S8)) {
+        if (group == EENN_FC_GROUP_S8) {
             eenn_fc_dot4_dsp(x, w, steps, acc);
-        } else {
+        }
+#if EENN_FC_S8_TAIL_ROWS
+        else {
             eenn_fc_dot_small_dsp(x, w, group, steps, acc);
         }
+#endif
         from = EENN_FC_S8_STEP * steps;
         if (from == depth) {
             return;
@@ -435,6 +445,24 @@ static inline int8_t eenn_fc_output_s8(int32_t acc, int32_t n, int32_t saturate,
 #endif
     return eenn_requantize_output_s8(acc, output_multiplier[n], output_shift[n], bounded, output_offset, act_min,
                                      act_max);
+}
+
+/* The outputs of features n .. n + count - 1 from acc[0 .. count - 1] through eenn_fc_output_s8: the last rows of
+   a layer; out of line where no layer has such rows (EENN_FC_S8_TAIL_ROWS at 0: one copy of the output stages
+   beside the written-out ones of the groups of 4). */
+#if defined(__GNUC__) && !EENN_FC_S8_TAIL_ROWS
+#define EENN_FC_S8_STORE static __attribute__((noinline))
+#else
+#define EENN_FC_S8_STORE static inline
+#endif
+EENN_FC_S8_STORE void eenn_fc_store_s8(const int32_t acc[4], int32_t count, int8_t *out, int32_t n, int32_t saturate,
+                             int32_t bounded, int32_t output_offset, const int32_t *output_multiplier,
+                             const int32_t *output_shift, int32_t act_min, int32_t act_max)
+{
+    for (int32_t j = 0; j < count; j++) {
+        out[n + j] = eenn_fc_output_s8(acc[j], n + j, saturate, bounded, output_offset, output_multiplier, output_shift,
+                                       act_min, act_max);
+    }
 }
 
 void eenn_fc_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT weights,
@@ -503,11 +531,13 @@ void eenn_fc_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_RESTRICT w
             for (int32_t j = 0; j < group; j++) {
                 acc[j] = bias != NULL ? bias[n + j] : 0;
             }
+#if EENN_FC_S8_TAIL_ROWS
             eenn_fc_dot_group_s8(x, w, group, in_features, aligned, acc);
-            for (int32_t j = 0; j < group; j++) {
-                out[n + j] = eenn_fc_output_s8(acc[j], n + j, saturate, bounded, output_offset, output_multiplier,
-                                               output_shift, act_min, act_max);
-            }
+#else
+            eenn_fc_dot_c_s8(x, w, group, 0, in_features, acc);
+#endif
+            eenn_fc_store_s8(acc, group, out, n, saturate, bounded, output_offset, output_multiplier, output_shift,
+                             act_min, act_max);
             w += group * row_bytes;
             n += group;
         }

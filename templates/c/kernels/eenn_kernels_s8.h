@@ -49,9 +49,14 @@
 #define EENN_CONV_S8_CLAMP 1
 #endif
 /* Convolutions of fewer than 16 values per output (first layers): runs along an output row, the input rows copied
-   once per run (on DSP with dilation_w > 1: tiles of 8 pixels). */
+   once per run (on DSP with dilation_w > 1: tiles of 8 pixels); on MVE the two-pixel loops of eenn_multiply_columns_s8
+   with the output stage as a constant, and eenn_im2col_s8's word loops. */
 #ifndef EENN_CONV_S8_FEW_VALUES
 #define EENN_CONV_S8_FEW_VALUES 1
+#endif
+/* Convolutions of 3x3 windows: their own gathering of the im2col columns (without it, the loops of any window). */
+#ifndef EENN_CONV_S8_3X3
+#define EENN_CONV_S8_3X3 1
 #endif
 /* Convolutions on DSP of 16 values per output or more whose weight rows do not start on whole words (a depth not
    a multiple of 4): the two-pixel loop with one weight load per group (else those layers multiply in C). */
@@ -79,9 +84,28 @@
 #ifndef EENN_FC_S8_SATURATE
 #define EENN_FC_S8_SATURATE 1
 #endif
+/* Fully connected layers whose out_features is not a multiple of 4: the fast loops of the last 2 and 1 rows
+   (without them, those rows take the plain C loop). */
+#ifndef EENN_FC_S8_TAIL_ROWS
+#define EENN_FC_S8_TAIL_ROWS 1
+#endif
 /* Depthwise 3x3 (dilation 1 across) with the fast requantization. */
 #ifndef EENN_DEPTHWISE_S8_3X3
 #define EENN_DEPTHWISE_S8_3X3 1
+#endif
+/* Depthwise 3x3 at stride 1 on DSP: rows of a multiple of 8 output pixels (4 with a narrower clamp) in the loop
+   of 8 (4) pixels a pass (without it, the loop of 2). */
+#ifndef EENN_DEPTHWISE_S8_3X3_WIDE
+#define EENN_DEPTHWISE_S8_3X3_WIDE 1
+#endif
+/* Depthwise 3x3 at stride 1 on DSP with a clamp narrower than int8 (a fused Relu) in the fused loops (without
+   it, such channels sum, then requantize). */
+#ifndef EENN_DEPTHWISE_S8_3X3_CLAMP
+#define EENN_DEPTHWISE_S8_3X3_CLAMP 1
+#endif
+/* Depthwise 3x3 at stride_w > 1 on DSP: its own loops (without them, the general band routine). */
+#ifndef EENN_DEPTHWISE_S8_3X3_STRIDED
+#define EENN_DEPTHWISE_S8_3X3_STRIDED 1
 #endif
 
 #ifdef __cplusplus

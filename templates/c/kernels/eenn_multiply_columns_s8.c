@@ -437,7 +437,7 @@ static void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels, const eenn_c
     const int32_t *EENN_RESTRICT multiplier = g->multiplier + first;
     const int32_t *EENN_RESTRICT shift = g->shift + first;
     const eenn_output_stage_s8 *o = g->o;
-    const int32_t bounded = o->bounded;
+    const int32_t bounded = !EENN_CONV_S8_EXACT || o->bounded; /* every layer, where EENN_CONV_S8_EXACT is 0 */
     const uint8_t *col_a = (const uint8_t *)scratch;
     const uint8_t *col_b = pixels > 1 ? col_a + eenn_column_stride_s8(depth) : col_a;
     const int32_t chunks = row >> 4;
@@ -885,13 +885,15 @@ void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_g
     }
     (void)weights, (void)bias, (void)multiplier, (void)shift, (void)depth, (void)out_stride, (void)o;
 #elif defined(EENN_CONV_S8_MVE)
-#if EENN_CONV_S8_SATURATE
+    /* Only layers of fewer than 16 values per output come here (EENN_CONV_S8_FEW_VALUES): the others take
+       eenn_multiply_columns_x4_s8. */
+#if EENN_CONV_S8_SATURATE && EENN_CONV_S8_FEW_VALUES
     if (pixels == 2 && o->bounded && o->full_range) {
         eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 1, out, out_stride);
         return;
     }
 #endif
-#if EENN_CONV_S8_CLAMP
+#if EENN_CONV_S8_CLAMP && EENN_CONV_S8_FEW_VALUES
     if (pixels == 2 && o->bounded) {
         eenn_multiply_pairs_s8(scratch, 2, weights, depth, channels, bias, multiplier, shift, o, 1, 0, out, out_stride);
         return;

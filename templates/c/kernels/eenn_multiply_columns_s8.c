@@ -684,23 +684,6 @@ EENN_CONV_S8_INLINE void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels,
 #endif
 
 #if !defined(EENN_CONV_S8_DSP) && !defined(EENN_CONV_S8_MVE) && EENN_ARMV6M
-/* One step of eenn_dot_chunks_1x4_armv6m: value i of the column times value i of the four rows, then i + 1. */
-#define EENN_DOT_CHUNK_STEP_ARMV6M  \
-    "ldrsb %[v], [%[x], %[i]]\n\t"  \
-    "ldrsb %[p], [%[w0], %[i]]\n\t" \
-    "muls %[p], %[v]\n\t"           \
-    "add %[a0], %[p]\n\t"           \
-    "ldrsb %[p], [%[w1], %[i]]\n\t" \
-    "muls %[p], %[v]\n\t"           \
-    "add %[a1], %[p]\n\t"           \
-    "ldrsb %[p], [%[w2], %[i]]\n\t" \
-    "muls %[p], %[v]\n\t"           \
-    "add %[a2], %[p]\n\t"           \
-    "ldrsb %[p], [%[w3], %[i]]\n\t" \
-    "muls %[p], %[v]\n\t"           \
-    "add %[a3], %[p]\n\t"           \
-    "adds %[i], #1\n\t"
-
 /*
  * acc[j] += x . row(j) over `chunks` (>= 1) whole chunks of 16 values of two pairs of rows packed in pairs, the
  * first pair at p0 and the second at p1: one index for the five streams, running over the weights' chunks of 32
@@ -718,9 +701,9 @@ static inline void eenn_dot_chunks_1x4_armv6m(const int8_t *x, const int8_t *p0,
     int32_t index = -span, value, product;
     const int8_t *xs = x + span;
     __asm__(EENN_ASM_SYNTAX_UNIFIED
-            "1:\n\t" EENN_DOT_CHUNK_STEP_ARMV6M EENN_DOT_CHUNK_STEP_ARMV6M EENN_DOT_CHUNK_STEP_ARMV6M
-                EENN_DOT_CHUNK_STEP_ARMV6M EENN_DOT_CHUNK_STEP_ARMV6M EENN_DOT_CHUNK_STEP_ARMV6M
-                    EENN_DOT_CHUNK_STEP_ARMV6M EENN_DOT_CHUNK_STEP_ARMV6M
+            "1:\n\t" EENN_DOT_1X4_STEP_ARMV6M EENN_DOT_1X4_STEP_ARMV6M EENN_DOT_1X4_STEP_ARMV6M
+                EENN_DOT_1X4_STEP_ARMV6M EENN_DOT_1X4_STEP_ARMV6M EENN_DOT_1X4_STEP_ARMV6M
+                    EENN_DOT_1X4_STEP_ARMV6M EENN_DOT_1X4_STEP_ARMV6M
             "lsls %[p], %[i], #28\n\t"
             "bne 1b\n\t"
             "subs %[x], #16\n\t"

@@ -16,6 +16,7 @@ import { runTilesOnCortexM4, runTilesOnHost } from '../kernels/tiles-harness.js'
 import { tiledCalls } from '../kernels/tiles-graphs.js';
 import { Random } from '../quantize/random.js';
 import { Int16GraphBuilder } from './int16-graphs.js';
+import { expectBitExact } from './bit-exact.js';
 import { runInt8Model, type Int8Run } from './int8-run.js';
 
 /** Reshape's shape input. */
@@ -77,19 +78,12 @@ beforeAll(async () => {
 afterAll(() => removeTempDir(work));
 
 function checkOutputs(run: Int8Run): void {
-  graph.outputs.forEach((name, i) => {
-    const want = builder.env.get(name)!.data as ArrayLike<number>;
-    const got = run.outputs[i]!;
-    let mismatches = 0;
-    let first = -1;
-    for (let k = 0; k < want.length; k++) {
-      if (got[k] !== want[k]) {
-        mismatches++;
-        if (first < 0) first = k;
-      }
-    }
-    expect(mismatches, `${covers.get(name)} ("${name}"): ${mismatches} of ${want.length} differ, first at ${first}`).toBe(0);
-  });
+  expectBitExact(
+    graph.outputs,
+    run.outputs,
+    (name) => builder.env.get(name)!.data,
+    (name) => covers.get(name),
+  );
 }
 
 describe('int16 kernels against the plain model of the int16 arithmetic', () => {

@@ -15,6 +15,7 @@ import { runInt8Reference } from '../../src/quantize/int8-reference.js';
 import { loadTarget } from '../../src/target/target.js';
 import { seededRandom } from '../schedule/graph-builder.js';
 import { Int8GraphBuilder, randomInputs } from './int8-builder.js';
+import { expectBitExact } from './bit-exact.js';
 import { runInt8Model, type Int8Run } from './int8-run.js';
 
 /** Model output -> what it covers. */
@@ -60,19 +61,12 @@ const work = mkdtempSync(join(tmpdir(), 'eenn-int8-fc-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function checkOutputs(run: Int8Run): void {
-  graph.outputs.forEach((name, i) => {
-    const want = expected[name]!.data;
-    const got = run.outputs[i]!;
-    let mismatches = 0;
-    let first = -1;
-    for (let k = 0; k < want.length; k++) {
-      if (got[k] !== want[k]) {
-        mismatches++;
-        if (first < 0) first = k;
-      }
-    }
-    expect(mismatches, `${covers.get(name)} ("${name}"): ${mismatches} of ${want.length} differ, first at ${first}`).toBe(0);
-  });
+  expectBitExact(
+    graph.outputs,
+    run.outputs,
+    (name) => expected[name]!.data,
+    (name) => covers.get(name),
+  );
 }
 
 describe('the grouped weight layout of eenn_fc_s8 (packFcWeights)', () => {

@@ -95,6 +95,22 @@ function numbered(dir: string, prefix: string): string[] {
   return files.sort((a, b) => parseInt(a.slice(prefix.length), 10) - parseInt(b.slice(prefix.length), 10)).map((f) => join(dir, f));
 }
 
+/** A data set of a case: its inputs and expected outputs, in file order. */
+export interface DataSet {
+  name: string;
+  inputs: (Value & { name: string })[];
+  expected: (Value & { name: string })[];
+}
+
+/** Every data set of a case (throws E_UNSUPPORTED for an element type outside the IR). */
+export function readDataSets(dir: string): DataSet[] {
+  return dataSets(dir).map((set) => ({
+    name: set.split('/').pop()!,
+    inputs: numbered(set, 'input_').map(readTensorFile),
+    expected: numbered(set, 'output_').map(readTensorFile),
+  }));
+}
+
 /** Element types outside the IR (float16, string, uint16...) are a limitation, reported as a skip. */
 function isElementTypeLimit(err: unknown): err is EennError {
   return err instanceof EennError && err.code === 'E_UNSUPPORTED' && /element type/.test(err.message);

@@ -576,6 +576,26 @@ void eenn_reduce_log_sum_f32(EENN_REDUCE_PARAMS_F32);
 void eenn_reduce_log_sum_exp_f32(EENN_REDUCE_PARAMS_F32);
 
 /* ------------------------------------------------------------------------------------------------ */
+/* Normalizations (eenn_normalization_f32.c)                                                          */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * LayerNormalization of `rows` contiguous rows of `row_size` values: y = (x - mean) / sqrt(var + epsilon) *
+ * scale[i % scale_size] + bias[i % bias_size] (bias may be NULL), with each row's mean and variance. `mean` and
+ * `inv_std_dev` (one value per row: the mean and 1 / sqrt(var + epsilon)) may be NULL. May run in place.
+ */
+void eenn_layer_norm_f32(const float *input, float *output, int32_t rows, int32_t row_size, const float *scale,
+                         int32_t scale_size, const float *bias, int32_t bias_size, float epsilon, float *mean,
+                         float *inv_std_dev);
+
+/**
+ * InstanceNormalization of [batch, channels, plane_size]: each (n, c) plane normalized with its own mean and
+ * variance, then times scale[c] plus bias[c]. May run in place.
+ */
+void eenn_instance_norm_f32(const float *input, float *output, int32_t batch, int32_t channels, int32_t plane_size,
+                            const float *scale, const float *bias, float epsilon);
+
+/* ------------------------------------------------------------------------------------------------ */
 /* Data movement (eenn_layout_f32.c)                                                                  */
 /* ------------------------------------------------------------------------------------------------ */
 

@@ -16,7 +16,7 @@ import { lowerBatchNorm, lowerBinary, lowerClip, lowerUnary, lowerVariadic, UNAR
 import { lowerAlias, lowerCast, lowerConcatNode, lowerMovement, lowerPad, lowerResize } from './lower/layout.js';
 import { lowerGemm, lowerMatMul } from './lower/matmul.js';
 import { lowerGlobalPool, lowerPool } from './lower/pool.js';
-import { lowerInstanceNorm, lowerLayerNorm } from './lower/normalization.js';
+import { lowerInstanceNorm, lowerLayerNorm, lowerLrn, lowerMvn } from './lower/normalization.js';
 import { lowerReduce, lowerSoftmax, REDUCE_OPS } from './lower/reduce.js';
 
 /** Operator -> lowering. */
@@ -33,6 +33,8 @@ export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ['BatchNormalization', lowerBatchNorm],
   ['LayerNormalization', lowerLayerNorm],
   ['InstanceNormalization', lowerInstanceNorm],
+  ['MeanVarianceNormalization', lowerMvn],
+  ['LRN', lowerLrn],
   ['MaxPool', lowerPool],
   ['AveragePool', lowerPool],
   ['GlobalAveragePool', lowerGlobalPool],

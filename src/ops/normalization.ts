@@ -1,12 +1,14 @@
 // Normalizations: shape rules and float references.
 // BatchNormalization in inference mode, layout [N, C, spatial...]: Y = (X - mean) / sqrt(var + epsilon) * scale + B,
 // with the running statistics given as inputs. LayerNormalization and InstanceNormalization compute the mean
-// and variance of each normalized row of X itself.
+// and variance of each normalized row of X itself, MeanVarianceNormalization over any axes; LRN normalizes across
+// a window of channels.
 
 import { nodeError } from '../ir/diagnostics.js';
 import type { Node } from '../ir/graph.js';
 import { sizeOf } from '../ir/graph.js';
-import { attrInt, declaredFloat, normalizeAxis } from './attrs.js';
+import { attrInt, attrInts, declaredFloat, normalizeAxis } from './attrs.js';
+import { broadcastOffsets } from './broadcast.js';
 import { float32Data, requireOperand } from './float-operands.js';
 import { checkType } from './operands.js';
 import type { InputInfo, OpDef, OutputInfo, Value } from './types.js';
@@ -273,4 +275,99 @@ const instanceNormalization: OpDef = {
   macs: (_node, inputs) => 2 * sizeOf(inputs[0]?.shape ?? []),
 };
 
-export const ops: OpDef[] = [batchNormalization, layerNormalization, instanceNormalization];
+// ---------------------------------------------------------------- MeanVarianceNormalization, LRN
+
+/** The axes MeanVarianceNormalization normalizes over (default [0, 2, 3]), sorted and non-negative. */
+export function mvnAxes(node: Node, rank: number): number[] {
+  const axes = attrInts(node, 'axes') ?? [0, 2, 3];
+  const normalized = [...new Set(axes.map((a) => normalizeAxis(node, a, rank)))];
+  if (normalized.length !== axes.length) throw nodeError('E_SHAPE', node, `axes [${axes.join(', ')}] repeat an axis`);
+  return normalized.sort((a, b) => a - b);
+}
+
+/** Added to the standard deviation by MeanVarianceNormalization (the Epsilon of its ONNX function). */
+export const MVN_EPSILON = 1e-9;
+
+/**
+ * MeanVarianceNormalization: Y = (X - mean) / (sqrt(variance) + 1e-9) over the axes `axes`, as the operator's ONNX
+ * function computes it (the epsilon added to the standard deviation, not to the variance).
+ */
+const meanVarianceNormalization: OpDef = {
+  op: 'MeanVarianceNormalization',
+  opsets: [9, 22],
+  inferShapes(node, inputs) {
+    const x = requireOperand(node, inputs, 0, 'X');
+    checkType(node, x.dtype, ['float32']);
+    mvnAxes(node, x.shape.length);
+    return [{ shape: [...x.shape], dtype: x.dtype }];
+  },
+  evaluate(node, inputs) {
+    const xValue = requireOperand(node, inputs, 0, 'X');
+    const x = float32Data(node, xValue, 'X');
+    const axes = new Set(mvnAxes(node, xValue.shape.length));
+    const kept = xValue.shape.map((d, i) => (axes.has(i) ? 1 : d));
+    const slots = broadcastOffsets(kept, xValue.shape);
+    const groups = sizeOf(kept);
+    const count = x.length / Math.max(1, groups);
+    const mean = new Float64Array(groups);
+    for (let i = 0; i < x.length; i++) mean[slots[i]!] = mean[slots[i]!]! + x[i]!;
+    for (let g = 0; g < groups; g++) mean[g] = mean[g]! / count;
+    const squares = new Float64Array(groups);
+    for (let i = 0; i < x.length; i++) squares[slots[i]!] = squares[slots[i]!]! + (x[i]! - mean[slots[i]!]!) ** 2;
+    const y = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) {
+      const g = slots[i]!;
+      y[i] = (x[i]! - mean[g]!) / (Math.sqrt(squares[g]! / count) + MVN_EPSILON);
+    }
+    return [{ shape: [...xValue.shape], dtype: 'float32', data: y }];
+  },
+  macs: (_node, inputs) => 2 * sizeOf(inputs[0]?.shape ?? []),
+};
+
+/** The channel window of LRN: `size` channels, floor((size - 1) / 2) before the centre and the rest after it. */
+export function lrnWindow(node: Node): { size: number; before: number; after: number } {
+  const size = attrInt(node, 'size');
+  if (size === undefined || size < 1) throw nodeError('E_GRAPH', node, 'attribute "size" (a positive window of channels) is required');
+  const before = Math.floor((size - 1) / 2);
+  return { size, before, after: size - 1 - before };
+}
+
+/** LRN across channels of X [N, C, ...]: y = x / (bias + alpha / size * sum of x^2 over the window)^beta. */
+const lrn: OpDef = {
+  op: 'LRN',
+  opsets: [1, 22],
+  attributes: { alpha: 0.0001, beta: 0.75, bias: 1 },
+  inferShapes(node, inputs) {
+    const x = requireOperand(node, inputs, 0, 'X');
+    checkType(node, x.dtype, ['float32']);
+    if (x.shape.length < 2) throw nodeError('E_SHAPE', node, `input X has shape [${x.shape.join(', ')}], expected rank >= 2 ([N, C, ...])`);
+    lrnWindow(node);
+    return [{ shape: [...x.shape], dtype: x.dtype }];
+  },
+  evaluate(node, inputs) {
+    const xValue = requireOperand(node, inputs, 0, 'X');
+    const x = float32Data(node, xValue, 'X');
+    const { size, before, after } = lrnWindow(node);
+    const alpha = declaredFloat(lrn, node, 'alpha');
+    const beta = declaredFloat(lrn, node, 'beta');
+    const bias = declaredFloat(lrn, node, 'bias');
+    const channels = xValue.shape[1]!;
+    const inner = sizeOf(xValue.shape.slice(2));
+    const batch = xValue.shape[0]!;
+    const y = new Float32Array(x.length);
+    for (let n = 0; n < batch; n++) {
+      for (let c = 0; c < channels; c++) {
+        for (let i = 0; i < inner; i++) {
+          let sum = 0;
+          for (let k = Math.max(0, c - before); k <= Math.min(channels - 1, c + after); k++) sum += x[(n * channels + k) * inner + i]! ** 2;
+          const at = (n * channels + c) * inner + i;
+          y[at] = x[at]! / Math.pow(bias + (alpha / size) * sum, beta);
+        }
+      }
+    }
+    return [{ shape: [...xValue.shape], dtype: 'float32', data: y }];
+  },
+  macs: (node, inputs) => lrnWindow(node).size * sizeOf(inputs[0]?.shape ?? []),
+};
+
+export const ops: OpDef[] = [batchNormalization, layerNormalization, instanceNormalization, meanVarianceNormalization, lrn];

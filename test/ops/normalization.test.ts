@@ -133,3 +133,21 @@ describe('InstanceNormalization', () => {
     expect(list(y!)).toEqual([-1, 1, -2, 4]);
   });
 });
+
+describe('MeanVarianceNormalization and LRN', () => {
+  const def = (op: string): OpDef => ops.find((d) => d.op === op)!;
+  const nodeFor = (op: string, attrs: Record<string, AttrValue>): Node => ({ name: op, op, domain: '', inputs: ['x'], outputs: ['y'], attrs });
+
+  it('MeanVarianceNormalization divides by the standard deviation plus 1e-9, over the given axes', () => {
+    // axes [1] of [1, 2, 2]: columns [1, 3] and [2, 6] -> mean 2 and 4, deviations 1 and 2.
+    const [y] = def('MeanVarianceNormalization').evaluate(nodeFor('MeanVarianceNormalization', { axes: [1] }), [value([1, 2, 2], [1, 2, 3, 6])], 13);
+    const one = 1 / (1 + 1e-9);
+    expect(Array.from(y!.data)).toEqual(Array.from(Float32Array.of(-one, -2 / (2 + 1e-9), one, 2 / (2 + 1e-9))));
+  });
+
+  it('LRN sums squares over a window of channels clipped at the edges', () => {
+    // size 2: channel c sums channels c - 0 .. c + 1. x = [1, 2, 3] over C = 3, bias 1, alpha 2 (alpha / size = 1), beta 1.
+    const [y] = def('LRN').evaluate(nodeFor('LRN', { size: 2, alpha: 2, beta: 1, bias: 1 }), [value([1, 3], [1, 2, 3])], 13);
+    expect(Array.from(y!.data)).toEqual(Array.from(Float32Array.of(1 / (1 + 1 + 4), 2 / (1 + 4 + 9), 3 / (1 + 9))));
+  });
+});

@@ -1,12 +1,14 @@
-// Lowers LayerNormalization (rows of the normalized axes, with the optional Mean and InvStdDev outputs) and
-// InstanceNormalization (one row per (n, c) plane) to eenn_normalization_f32.c.
+// Lowers LayerNormalization (rows of the normalized axes, with the optional Mean and InvStdDev outputs),
+// InstanceNormalization (one row per (n, c) plane), MeanVarianceNormalization (any axes, in the strided layout of
+// the reductions) and LRN to eenn_normalization_f32.c.
 
 import { sizeOf } from '../../ir/graph.js';
 import { attributesOf } from '../../ops/facts.js';
-import { instanceNormLayout, layerNormLayout } from '../../ops/normalization.js';
+import { instanceNormLayout, layerNormLayout, lrnWindow, mvnAxes, MVN_EPSILON } from '../../ops/normalization.js';
 import { floatArg, intArg, nullArg, optionalTensorArg, tensorArg } from '../../kernels/call.js';
 import { type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { SOURCES, input } from './common.js';
+import { reduceRunArgs } from './reduce.js';
 
 export function lowerLayerNorm(ctx: LowerContext): LoweredStep {
   const x = input(ctx, 0, 'X');
@@ -72,6 +74,54 @@ export function lowerInstanceNorm(ctx: LowerContext): LoweredStep {
                 tensorArg('scale', scale.name),
                 tensorArg('bias', bias.name),
                 floatArg('epsilon', epsilon),
+              ],
+            },
+          ],
+  };
+}
+
+export function lowerMvn(ctx: LowerContext): LoweredStep {
+  const x = input(ctx, 0, 'X');
+  const axes = mvnAxes(ctx.node, x.shape.length);
+  return {
+    detail: `axes [${axes.join(', ')}]`,
+    calls:
+      sizeOf(x.shape) === 0
+        ? []
+        : [
+            {
+              fn: 'eenn_mvn_f32',
+              source: SOURCES.normalization,
+              args: [tensorArg('input', x.name), tensorArg('output', ctx.result.name), ...reduceRunArgs(ctx, x.shape, new Set(axes)), floatArg('epsilon', MVN_EPSILON)],
+            },
+          ],
+  };
+}
+
+export function lowerLrn(ctx: LowerContext): LoweredStep {
+  const x = input(ctx, 0, 'X');
+  const { size, before, after } = lrnWindow(ctx.node);
+  const attrs = attributesOf(ctx.node);
+  return {
+    detail: `size ${size}`,
+    calls:
+      sizeOf(x.shape) === 0
+        ? []
+        : [
+            {
+              fn: 'eenn_lrn_f32',
+              source: SOURCES.normalization,
+              args: [
+                tensorArg('input', x.name),
+                tensorArg('output', ctx.result.name),
+                intArg('batch', x.shape[0]!),
+                intArg('channels', x.shape[1]!),
+                intArg('inner', sizeOf(x.shape.slice(2))),
+                intArg('before', before),
+                intArg('after', after),
+                floatArg('alpha_over_size', attrs.float('alpha') / size),
+                floatArg('beta', attrs.float('beta')),
+                floatArg('bias', attrs.float('bias')),
               ],
             },
           ],

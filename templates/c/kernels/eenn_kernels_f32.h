@@ -595,6 +595,22 @@ void eenn_layer_norm_f32(const float *input, float *output, int32_t rows, int32_
 void eenn_instance_norm_f32(const float *input, float *output, int32_t batch, int32_t channels, int32_t plane_size,
                             const float *scale, const float *bias, float epsilon);
 
+/**
+ * MeanVarianceNormalization over any set of axes, in the layout of the reductions (EENN_REDUCE_PARAMS_F32): each
+ * group of elements j0*k_s0 + j1*k_s1 + j2*k_s2 + i0*r_s0 + i1*r_s1 + i2*r_s2 (i in [r0, r1, r2]) becomes
+ * (x - mean) / (sqrt(variance) + epsilon), written at the same offsets of the output. May run in place.
+ */
+void eenn_mvn_f32(const float *input, float *output, int32_t k0, int32_t k1, int32_t k2, int32_t k_s0, int32_t k_s1,
+                  int32_t k_s2, int32_t r0, int32_t r1, int32_t r2, int32_t r_s0, int32_t r_s1, int32_t r_s2,
+                  float epsilon);
+
+/**
+ * LRN across channels of [batch, channels, inner]: y = x / (bias + alpha_over_size * sum of x^2 over the channels
+ * [c - before, c + after] inside [0, channels))^beta.
+ */
+void eenn_lrn_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output, int32_t batch, int32_t channels,
+                  int32_t inner, int32_t before, int32_t after, float alpha_over_size, float beta, float bias);
+
 /* ------------------------------------------------------------------------------------------------ */
 /* Data movement (eenn_layout_f32.c)                                                                  */
 /* ------------------------------------------------------------------------------------------------ */

@@ -91,6 +91,28 @@ export function reductionsModel(): Graph {
   return graph;
 }
 
+/** InstanceNormalization -> LRN -> MeanVarianceNormalization -> LayerNormalization over two axes, in float32. */
+export function normalizationsModel(): Graph {
+  const graph = buildGraph({
+    opset: 17,
+    inputs: { x: ['float32', [1, 4, 3, 5]] },
+    constants: {
+      s: ['float32', [4], Float32Array.of(1, -0.5, 2, 0.75)],
+      b: ['float32', [4], Float32Array.of(0, 0.25, -1, 0.5)],
+      ln_scale: ['float32', [5], randomFloats(5, 12)],
+    },
+    nodes: [
+      ['InstanceNormalization', ['x', 's', 'b'], ['inst'], { epsilon: 1e-3 }, 'instance'],
+      ['LRN', ['inst'], ['lrn'], { size: 3, alpha: 0.01, beta: 0.75, bias: 1 }, 'lrn'],
+      ['MeanVarianceNormalization', ['lrn'], ['mvn'], {}, 'mvn'],
+      ['LayerNormalization', ['mvn', 'ln_scale'], ['y'], { axis: -2 }, 'layer_norm'],
+    ],
+    outputs: ['y'],
+  });
+  graph.name = 'normalizations';
+  return graph;
+}
+
 /** Write `graph` as DIR/NAME.onnx and `count` random samples of its input as DIR/NAME_data.npy. */
 export function writeModel(graph: Graph, dir: string, count: number, seed = 11): { model: string; data: string } {
   const model = join(dir, `${graph.name}.onnx`);

@@ -2,7 +2,7 @@
 // LayerNorm over the features -> mean over the time steps -> classifier, and a ReduceMax) written with
 // LayerNormalization (opset 17) and in the decomposed form exported before opset 17, and a model of ReduceMean,
 // ReduceMax, ReduceMin and ReduceSum over the last axis, a middle axis, several axes and every axis. Built in
-// float32 (against the float reference) and in int8, run in QEMU on cortex-m4, cortex-m55 and cortex-m0plus: the
+// float32 (against the float reference; the other normalizations too) and in int8, run in QEMU on cortex-m4, cortex-m55 and cortex-m0plus: the
 // outputs must equal the int8 reference bit for bit, and the int8 LayerNorm must stay close to the float one.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/data/index.js';
 import { buildGraph, randomFloats } from '../frontend/build-graph.js';
 import { eennc } from '../cli/cli-helpers.js';
-import { decomposedLayerNormModel, layerNormModel, reductionsModel, writeModel } from './layer-norm-models.js';
+import { decomposedLayerNormModel, layerNormModel, normalizationsModel, reductionsModel, writeModel } from './layer-norm-models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'eennc-layer-norm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,6 +48,14 @@ describe('float32', () => {
       for (const c of json.comparisons) expect(c.max_abs_error).toBeLessThan(1e-4);
     });
   }
+});
+
+describe('float32 normalizations on Cortex-M', () => {
+  it('InstanceNormalization, LRN, MeanVarianceNormalization and LayerNormalization match the float reference on cortex-m4', async () => {
+    const json = await test(writeModel(normalizationsModel(), dir, 3), 'cortex-m4', 'float32');
+    expect(json.pass).toBe(true);
+    for (const c of json.comparisons) expect(c.max_abs_error).toBeLessThan(1e-4);
+  });
 });
 
 describe('int8 on Cortex-M, bit-exact with the int8 reference', () => {

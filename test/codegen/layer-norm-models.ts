@@ -113,15 +113,48 @@ export function normalizationsModel(): Graph {
   return graph;
 }
 
+/**
+ * LayerNormalization straight on the input x [1, 4, 40]: over the last axis (Scale with zeros and negative entries)
+ * and over the last two (a row of 160 with the 40 Scale values repeated, no B). Its data (edgeSamples) holds rows
+ * the kernel must get exactly right: constant (only epsilon), saturated, alternating extremes.
+ */
+export function layerNormEdgesModel(): Graph {
+  const scale = Float32Array.from(randomFloats(40, 21), (v, i) => (i % 9 === 0 ? 0 : 2 * v));
+  const graph = buildGraph({
+    opset: 17,
+    inputs: { x: ['float32', [1, 4, 40]] },
+    constants: { s: ['float32', [40], scale], b: ['float32', [40], randomFloats(40, 22)] },
+    nodes: [
+      ['LayerNormalization', ['x', 's', 'b'], ['rows'], { axis: -1, epsilon: 1e-3 }, 'rows'],
+      ['LayerNormalization', ['x', 's'], ['planes'], { axis: 1, epsilon: 1e-5 }, 'planes'],
+    ],
+    outputs: ['rows', 'planes'],
+  });
+  graph.name = 'layer_norm_edges';
+  return graph;
+}
+
+/** `count` samples of [4, 40] for layerNormEdgesModel: random rows, then constant, saturated and alternating ones. */
+export function edgeSamples(count: number): Float32Array {
+  const data = Float32Array.from(randomFloats(count * 160, 23), (v) => 3 * v);
+  for (let n = 0; n < count; n++) {
+    const row = (r: number) => data.subarray(n * 160 + r * 40, n * 160 + r * 40 + 40);
+    if (n % 2 === 1) row(0).fill(0.7 * n); // constant
+    row(1).forEach((_, i, a) => (a[i] = i % 2 ? 3 : -3)); // alternating extremes
+    if (n % 3 === 0) row(2).fill(n % 2 ? 5 : -5); // saturated
+  }
+  return data;
+}
+
 /** Write `graph` as DIR/NAME.onnx and `count` random samples of its input as DIR/NAME_data.npy. */
-export function writeModel(graph: Graph, dir: string, count: number, seed = 11): { model: string; data: string } {
+export function writeModel(graph: Graph, dir: string, count: number, seed = 11, samples?: Float32Array): { model: string; data: string } {
   const model = join(dir, `${graph.name}.onnx`);
   writeFileSync(model, encodeGraph(graph));
   const shape = graph.tensors.get(graph.inputs[0]!)!.shape;
   const size = shape.reduce((a, b) => a * b, 1);
   const data = join(dir, `${graph.name}_data.npy`);
   // [N, ...input] (a batch of 1 without its 1).
-  const samples = shape[0] === 1 ? [count, ...shape.slice(1)] : [count, ...shape];
-  writeNpy(data, samples, Float32Array.from(randomFloats(count * size, seed), (v) => 2 * v));
+  const shapeOf = shape[0] === 1 ? [count, ...shape.slice(1)] : [count, ...shape];
+  writeNpy(data, shapeOf, samples ?? Float32Array.from(randomFloats(count * size, seed), (v) => 2 * v));
   return { model, data };
 }

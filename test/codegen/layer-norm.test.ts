@@ -12,7 +12,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/data/index.js';
 import { buildGraph, randomFloats } from '../frontend/build-graph.js';
 import { eennc } from '../cli/cli-helpers.js';
-import { decomposedLayerNormModel, layerNormModel, normalizationsModel, reductionsModel, writeModel } from './layer-norm-models.js';
+import {
+  decomposedLayerNormModel,
+  edgeSamples,
+  layerNormEdgesModel,
+  layerNormModel,
+  normalizationsModel,
+  reductionsModel,
+  writeModel,
+} from './layer-norm-models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'eennc-layer-norm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,6 +30,7 @@ const models = {
   layerNorm: writeModel(layerNormModel(), dir, SAMPLES),
   decomposed: writeModel(decomposedLayerNormModel(), dir, SAMPLES),
   reductions: writeModel(reductionsModel(), dir, SAMPLES),
+  edges: writeModel(layerNormEdgesModel(), dir, SAMPLES, 0, edgeSamples(SAMPLES)),
 };
 
 interface TestJson {
@@ -32,7 +41,7 @@ interface TestJson {
 }
 
 async function test(model: { model: string; data: string }, target: string, precision: 'int8' | 'float32'): Promise<TestJson> {
-  const args = ['test', model.model, '--target', target, '--precision', precision, '--data', model.data, '--count', '3', '--json'];
+  const args = ['test', model.model, '--target', target, '--precision', precision, '--data', model.data, '--count', '4', '--json'];
   if (precision === 'int8') args.push('--calib', model.data);
   const r = await eennc(...args);
   expect(r.stderr).not.toContain('error');
@@ -41,7 +50,8 @@ async function test(model: { model: string; data: string }, target: string, prec
 }
 
 describe('float32', () => {
-  for (const [name, model] of Object.entries(models)) {
+  // (The reductions run through C in the ONNX backend cases.)
+  for (const [name, model] of Object.entries({ layerNorm: models.layerNorm, decomposed: models.decomposed })) {
     it(`${name}: the generated C matches the float reference`, async () => {
       const json = await test(model, 'host', 'float32');
       expect(json.pass).toBe(true);
@@ -60,12 +70,13 @@ describe('float32 normalizations on Cortex-M', () => {
 
 describe('int8 on Cortex-M, bit-exact with the int8 reference', () => {
   for (const target of ['cortex-m4', 'cortex-m55', 'cortex-m0plus']) {
-    for (const [name, model] of Object.entries(models)) {
+    // (The decomposed LayerNorm builds into the same QLayerNorm as LayerNormalization: test/quantize/int8-reduce.test.ts.)
+    for (const [name, model] of Object.entries({ layerNorm: models.layerNorm, reductions: models.reductions, edges: models.edges })) {
       it(`${target}: ${name}`, async () => {
         const json = await test(model, target, 'int8');
         expect(json.precision).toBe('int8');
         expect(json.pass).toBe(true);
-        expect(json.comparisons.map((c) => c.mismatches)).toEqual([0, 0, 0]);
+        expect(json.comparisons.map((c) => c.mismatches)).toEqual([0, 0, 0, 0]);
         for (const s of json.samples) expect(s.instructions).toBeGreaterThan(1000);
       });
     }

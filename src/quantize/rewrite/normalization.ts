@@ -15,6 +15,8 @@ import { constantFloats, int8Node, type RewriteContext } from './context.js';
 /** Largest row QLayerNorm normalizes: row_size * sum d^2 and the centered values stay inside their integer widths. */
 const MAX_LAYER_NORM_ROW = 65536;
 const INT32_MAX = 2147483647;
+/** Bound of QLayerNorm's bias (|requantized z| < 2^29, so scaled + bias + zero point stays inside int32). */
+const BIAS_LIMIT = 2 ** 30;
 
 /** The axes a Reduce* node folds (sorted, non-negative), read from its attribute or its constant input. */
 function reducedAxes(ctx: RewriteContext, node: Node, rank: number): number[] {
@@ -39,6 +41,10 @@ export function reduce(ctx: RewriteContext, node: Node): void {
   const q = ctx.activationQuant(out);
   const ratio = (x.q.scale / q.scale) / (node.op === 'ReduceMean' ? count : 1);
   const { multiplier, shift } = quantizeMultiplier(ratio, `node "${node.name}" (${node.op}) output scale`);
+  // A multiplier above 1 shifts the sum left first: the largest sum must not wrap.
+  if (shift > 0 && count * 255 * 2 ** shift >= 2 ** 31) {
+    throw nodeError('E_UNSUPPORTED', node, `int8 ${node.op}: the output scale ${q.scale} is too fine for sums of ${count} values at scale ${x.q.scale}`);
+  }
   ctx.addActivation(out, ctx.floatTensor(out).shape, q);
   ctx.addNode(
     int8Node('QReduce', node.name, [x.tensor.name], [out], {
@@ -91,7 +97,8 @@ function addLayerNorm(ctx: RewriteContext, parts: LayerNormParts): void {
     multiplier.push(gamma < 0 ? -m.multiplier : m.multiplier);
     shift.push(m.shift);
     const b = Math.round((shiftB?.[i] ?? 0) / q.scale);
-    bias.push(Math.max(-INT32_MAX, Math.min(INT32_MAX, b)));
+    // Beyond 2^30 the output saturates anyway; the bound keeps scaled + bias + zero point inside int32.
+    bias.push(Math.max(-BIAS_LIMIT, Math.min(BIAS_LIMIT, b)));
   }
   ctx.addActivation(parts.output, ctx.floatTensor(parts.output).shape, q);
   ctx.addNode(

@@ -16,6 +16,7 @@ import { lowerBatchNorm, lowerBinary, lowerClip, lowerUnary, lowerVariadic, UNAR
 import { lowerAlias, lowerCast, lowerConcatNode, lowerMovement, lowerPad, lowerResize } from './lower/layout.js';
 import { lowerGemm, lowerMatMul } from './lower/matmul.js';
 import { lowerGlobalPool, lowerPool } from './lower/pool.js';
+import { lowerInstanceNorm, lowerLayerNorm, lowerLrn, lowerMvn } from './lower/normalization.js';
 import { lowerReduce, lowerSoftmax, REDUCE_OPS } from './lower/reduce.js';
 
 /** Operator -> lowering. */
@@ -30,6 +31,10 @@ export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ...UNARY_OPS.map((op): [string, Lowering] => [op, lowerUnary]),
   ['Clip', lowerClip],
   ['BatchNormalization', lowerBatchNorm],
+  ['LayerNormalization', lowerLayerNorm],
+  ['InstanceNormalization', lowerInstanceNorm],
+  ['MeanVarianceNormalization', lowerMvn],
+  ['LRN', lowerLrn],
   ['MaxPool', lowerPool],
   ['AveragePool', lowerPool],
   ['GlobalAveragePool', lowerGlobalPool],

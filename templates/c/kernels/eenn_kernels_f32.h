@@ -576,6 +576,42 @@ void eenn_reduce_log_sum_f32(EENN_REDUCE_PARAMS_F32);
 void eenn_reduce_log_sum_exp_f32(EENN_REDUCE_PARAMS_F32);
 
 /* ------------------------------------------------------------------------------------------------ */
+/* Normalizations (eenn_normalization_f32.c)                                                          */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * LayerNormalization of `rows` contiguous rows of `row_size` values: y = (x - mean) / sqrt(var + epsilon) *
+ * scale[i % scale_size] + bias[i % bias_size] (bias may be NULL), with each row's mean and variance. `mean` and
+ * `inv_std_dev` (one value per row: the mean and 1 / sqrt(var + epsilon)) may be NULL. May run in place.
+ */
+void eenn_layer_norm_f32(const float *input, float *output, int32_t rows, int32_t row_size, const float *scale,
+                         int32_t scale_size, const float *bias, int32_t bias_size, float epsilon, float *mean,
+                         float *inv_std_dev);
+
+/**
+ * InstanceNormalization of [batch, channels, plane_size]: each (n, c) plane normalized with its own mean and
+ * variance, then times scale[c] plus bias[c]. May run in place.
+ */
+void eenn_instance_norm_f32(const float *input, float *output, int32_t batch, int32_t channels, int32_t plane_size,
+                            const float *scale, const float *bias, float epsilon);
+
+/**
+ * MeanVarianceNormalization over any set of axes, in the layout of the reductions (EENN_REDUCE_PARAMS_F32): each
+ * group of elements j0*k_s0 + j1*k_s1 + j2*k_s2 + i0*r_s0 + i1*r_s1 + i2*r_s2 (i in [r0, r1, r2]) becomes
+ * (x - mean) / (sqrt(variance) + epsilon), written at the same offsets of the output. May run in place.
+ */
+void eenn_mvn_f32(const float *input, float *output, int32_t k0, int32_t k1, int32_t k2, int32_t k_s0, int32_t k_s1,
+                  int32_t k_s2, int32_t r0, int32_t r1, int32_t r2, int32_t r_s0, int32_t r_s1, int32_t r_s2,
+                  float epsilon);
+
+/**
+ * LRN across channels of [batch, channels, inner]: y = x / (bias + alpha_over_size * sum of x^2 over the channels
+ * [c - before, c + after] inside [0, channels))^beta.
+ */
+void eenn_lrn_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output, int32_t batch, int32_t channels,
+                  int32_t inner, int32_t before, int32_t after, float alpha_over_size, float beta, float bias);
+
+/* ------------------------------------------------------------------------------------------------ */
 /* Data movement (eenn_layout_f32.c)                                                                  */
 /* ------------------------------------------------------------------------------------------------ */
 

@@ -17,6 +17,7 @@ import { lowerAlias, lowerCast, lowerConcatNode, lowerMovement, lowerPad, lowerR
 import { lowerGemm, lowerMatMul } from './lower/matmul.js';
 import { lowerGlobalPool, lowerPool } from './lower/pool.js';
 import { lowerReduce, lowerSoftmax, REDUCE_OPS } from './lower/reduce.js';
+import { lowerRecurrent } from './lower/recurrent.js';
 
 /** Operator -> lowering. */
 export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lowering>([
@@ -38,6 +39,7 @@ export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ['LogSoftmax', lowerSoftmax],
   ['Hardmax', lowerSoftmax],
   ...REDUCE_OPS.map((op): [string, Lowering] => [op, lowerReduce]),
+  ...['LSTM', 'GRU', 'RNN'].map((op): [string, Lowering] => [op, lowerRecurrent]),
   ...['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'].map((op): [string, Lowering] => [op, lowerAlias]),
   ['Cast', lowerCast],
   ['CastLike', lowerCast],

@@ -1,0 +1,104 @@
+// Lowers LSTM, GRU and RNN: one call of the family's kernel (eenn_recurrent_f32.c) per direction, every operand
+// read from memory (W, R and B may be constants or graph inputs alike), X, Y and the states walked through strides
+// so that both layouts and both directions of a bidirectional layer need no copy.
+
+import { sizeOf, type Tensor } from '../../ir/graph.js';
+import {
+  planRecurrent,
+  RECURRENT_INPUT,
+  recurrentStrides,
+  type RecurrentActivation,
+  type RecurrentActivationName,
+  type RecurrentOp,
+} from '../../ops/recurrent.js';
+import { floatArg, intArg, macroArg, nullArg, scratchArg, tensorArg, type KernelArg, type KernelCall } from '../../kernels/call.js';
+import { RECURRENT_F32_KERNELS } from '../../kernels/recurrent-f32.js';
+import type { LoweredStep, LowerContext } from '../kernel-call.js';
+import { unsupported } from './common.js';
+
+const SOURCE = 'eenn_recurrent_f32.c';
+
+/** The eenn_recurrent_activation_t of each activation (eenn_kernels_f32.h). */
+const ACTIVATION_MACRO: Readonly<Record<RecurrentActivationName, string>> = {
+  Sigmoid: 'EENN_RECURRENT_SIGMOID',
+  Tanh: 'EENN_RECURRENT_TANH',
+  Relu: 'EENN_RECURRENT_RELU',
+  LeakyRelu: 'EENN_RECURRENT_LEAKY_RELU',
+  ThresholdedRelu: 'EENN_RECURRENT_THRESHOLDED_RELU',
+  HardSigmoid: 'EENN_RECURRENT_HARD_SIGMOID',
+  Elu: 'EENN_RECURRENT_ELU',
+  Softsign: 'EENN_RECURRENT_SOFTSIGN',
+  Softplus: 'EENN_RECURRENT_SOFTPLUS',
+  Affine: 'EENN_RECURRENT_AFFINE',
+  ScaledTanh: 'EENN_RECURRENT_SCALED_TANH',
+};
+
+/** The kind, alpha and beta arguments of the activation `name` ("f", "g", "h"). */
+function activationArgs(name: string, a: RecurrentActivation): KernelArg[] {
+  return [macroArg(`${name}_kind`, ACTIVATION_MACRO[a.name]), floatArg(`${name}_alpha`, a.alpha), floatArg(`${name}_beta`, a.beta)];
+}
+
+export function lowerRecurrent(ctx: LowerContext): LoweredStep {
+  const op = ctx.node.op as RecurrentOp;
+  const plan = planRecurrent(ctx.node, ctx.inputs);
+  const { gates, hidden, inputSize } = plan;
+  const input = (index: number): Tensor | undefined => ctx.inputs[index];
+  // Optional outputs by position (an omitted one has the empty name).
+  const output = (index: number): Tensor | undefined => {
+    const name = ctx.node.outputs[index];
+    return name ? ctx.graph.tensors.get(name) : undefined;
+  };
+  const [y, yH, yC] = [output(0), output(1), op === 'LSTM' ? output(2) : undefined];
+  const lens = input(RECURRENT_INPUT.sequenceLens);
+  if (lens && lens.dtype !== 'int32') unsupported(ctx, `sequence_lens is ${lens.dtype}; the kernel reads int32`);
+  if (sizeOf(plan.yShape) === 0 || hidden === 0) return { calls: [] };
+
+  /** A pointer argument to `t` moved `offset` elements in, or NULL without the tensor. */
+  const pointer = (name: string, t: Tensor | undefined, offset: number): KernelArg => (t ? tensorArg(name, t.name, offset) : nullArg(name));
+  const kernel = RECURRENT_F32_KERNELS[op];
+  const calls: KernelCall[] = [];
+  for (let d = 0; d < plan.directions; d++) {
+    const s = recurrentStrides(plan, d);
+    const state = (name: string, index: number): KernelArg => pointer(name, input(index), s.stateDirection);
+    const [f, g, h] = plan.activations[d]!;
+    calls.push({
+      fn: kernel.fn,
+      source: SOURCE,
+      args: [
+        tensorArg('input', input(RECURRENT_INPUT.x)!.name),
+        tensorArg('weights', input(RECURRENT_INPUT.w)!.name, d * gates * hidden * inputSize),
+        tensorArg('recurrence', input(RECURRENT_INPUT.r)!.name, d * gates * hidden * hidden),
+        pointer('bias', input(RECURRENT_INPUT.bias), d * 2 * gates * hidden),
+        ...(op === 'LSTM' ? [pointer('peephole', input(RECURRENT_INPUT.peephole), d * 3 * hidden)] : []),
+        pointer('sequence_lens', lens, 0),
+        state('initial_h', RECURRENT_INPUT.initialH),
+        ...(op === 'LSTM' ? [state('initial_c', RECURRENT_INPUT.initialC)] : []),
+        pointer('output', y, s.yDirection),
+        pointer('output_h', yH, s.stateDirection),
+        ...(op === 'LSTM' ? [pointer('output_c', yC, s.stateDirection)] : []),
+        scratchArg('scratch'),
+        intArg('seq_length', plan.seqLength),
+        intArg('batch', plan.batch),
+        intArg('input_size', inputSize),
+        intArg('hidden_size', hidden),
+        intArg('input_stride_t', s.xTime),
+        intArg('input_stride_b', s.xBatch),
+        intArg('output_stride_t', s.yTime),
+        intArg('output_stride_b', s.yBatch),
+        intArg('state_stride_b', s.stateBatch),
+        intArg('reverse', plan.reverse || d === 1 ? 1 : 0),
+        floatArg('clip', plan.clip),
+        ...(op === 'LSTM' ? [intArg('input_forget', plan.inputForget ? 1 : 0)] : []),
+        ...(op === 'GRU' ? [intArg('linear_before_reset', plan.linearBeforeReset ? 1 : 0)] : []),
+        ...activationArgs('f', f!),
+        ...(g ? activationArgs('g', g) : []),
+        ...(h ? activationArgs('h', h) : []),
+      ],
+    });
+  }
+  const direction = plan.directions === 2 ? 'bidirectional' : plan.reverse ? 'reverse' : 'forward';
+  return {
+    detail: `${direction}, ${plan.seqLength} steps x batch ${plan.batch}, input ${inputSize} -> hidden ${hidden}, layout ${plan.layout}`,
+    calls,
+  };
+}

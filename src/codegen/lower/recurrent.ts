@@ -11,7 +11,7 @@ import {
   type RecurrentActivationName,
   type RecurrentOp,
 } from '../../ops/recurrent.js';
-import { floatArg, intArg, macroArg, nullArg, scratchArg, tensorArg, type KernelArg, type KernelCall } from '../../kernels/call.js';
+import { constArg, floatArg, intArg, macroArg, nullArg, scratchArg, tensorArg, type KernelArg, type KernelCall } from '../../kernels/call.js';
 import { RECURRENT_F32_KERNELS } from '../../kernels/recurrent-f32.js';
 import type { LoweredStep, LowerContext } from '../kernel-call.js';
 import { unsupported } from './common.js';
@@ -43,10 +43,12 @@ export function lowerRecurrent(ctx: LowerContext): LoweredStep {
   const plan = planRecurrent(ctx.node, ctx.inputs);
   const { gates, hidden, inputSize } = plan;
   const input = (index: number): Tensor | undefined => ctx.inputs[index];
-  // Optional outputs by position (an omitted one has the empty name).
+  // Optional outputs by position (an omitted one has the empty name); one that nothing reads is not written
+  // (an exported LSTM often computes Y that only its Y_h is taken from).
+  const read = (name: string): boolean => ctx.graph.outputs.includes(name) || ctx.graph.nodes.some((n) => n.inputs.includes(name));
   const output = (index: number): Tensor | undefined => {
     const name = ctx.node.outputs[index];
-    return name ? ctx.graph.tensors.get(name) : undefined;
+    return name && read(name) ? ctx.graph.tensors.get(name) : undefined;
   };
   const [y, yH, yC] = [output(0), output(1), op === 'LSTM' ? output(2) : undefined];
   const lens = input(RECURRENT_INPUT.sequenceLens);
@@ -55,6 +57,10 @@ export function lowerRecurrent(ctx: LowerContext): LoweredStep {
 
   /** A pointer argument to `t` moved `offset` elements in, or NULL without the tensor. */
   const pointer = (name: string, t: Tensor | undefined, offset: number): KernelArg => (t ? tensorArg(name, t.name, offset) : nullArg(name));
+  // The float path prints constants as float arrays: constant lengths go to the kernel as an int32 array of their own.
+  const sequenceLens: KernelArg = lens?.data
+    ? constArg('sequence_lens', { name: `${lens.name}_int32`, ctype: 'int32_t', data: Int32Array.from(lens.data as ArrayLike<number>), note: `"${lens.name}" as int32` })
+    : pointer('sequence_lens', lens, 0);
   const kernel = RECURRENT_F32_KERNELS[op];
   const calls: KernelCall[] = [];
   for (let d = 0; d < plan.directions; d++) {
@@ -70,7 +76,7 @@ export function lowerRecurrent(ctx: LowerContext): LoweredStep {
         tensorArg('recurrence', input(RECURRENT_INPUT.r)!.name, d * gates * hidden * hidden),
         pointer('bias', input(RECURRENT_INPUT.bias), d * 2 * gates * hidden),
         ...(op === 'LSTM' ? [pointer('peephole', input(RECURRENT_INPUT.peephole), d * 3 * hidden)] : []),
-        pointer('sequence_lens', lens, 0),
+        sequenceLens,
         state('initial_h', RECURRENT_INPUT.initialH),
         ...(op === 'LSTM' ? [state('initial_c', RECURRENT_INPUT.initialC)] : []),
         pointer('output', y, s.yDirection),

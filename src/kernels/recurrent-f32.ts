@@ -1,6 +1,6 @@
 // Contract of the float recurrent kernels (eenn_recurrent_f32.c: eenn_lstm_f32, eenn_gru_f32, eenn_rnn_f32): one
 // direction of an LSTM, GRU or RNN layer per call, its gates' pre-activations and its state in a scratch of a few
-// rows of hidden_size floats, outputs apart from the inputs, and no tiles (each time step reads the one before).
+// rows of hidden_size floats, outputs apart from the inputs; batch entries run apart, time steps one after the other.
 
 import { isDefaultDomain, type Graph, type Node } from '../ir/graph.js';
 import { NOTHING_OPTIONAL, type KernelContract } from './contract.js';
@@ -12,7 +12,7 @@ export const RECURRENT_F32_KERNELS = {
   RNN: { fn: 'eenn_rnn_f32', scratchRows: 2, macro: 'EENN_RNN_F32_SCRATCH_FLOATS' },
 } as const;
 
-type RecurrentOpName = keyof typeof RECURRENT_F32_KERNELS;
+export type RecurrentOpName = keyof typeof RECURRENT_F32_KERNELS;
 
 function isRecurrentOp(op: string): op is RecurrentOpName {
   return Object.hasOwn(RECURRENT_F32_KERNELS, op);
@@ -29,10 +29,15 @@ function hiddenSizeOf(graph: Graph, node: Node): number {
   return typeof attr === 'number' ? attr : (graph.tensors.get(node.inputs[2] ?? '')?.shape[2] ?? 0);
 }
 
+/** Floats of the scratch of the kernel of `op` (EENN_<OP>_F32_SCRATCH_FLOATS): its gates and its state. */
+export function recurrentF32ScratchFloats(op: RecurrentOpName, hiddenSize: number): number {
+  return RECURRENT_F32_KERNELS[op].scratchRows * hiddenSize;
+}
+
 /** Bytes of the scratch of a float recurrent node's kernel (0 for any other node). */
 export function recurrentF32ScratchBytes(graph: Graph, node: Node): number {
   if (!isFloatRecurrent(graph, node) || !isRecurrentOp(node.op)) return 0;
-  return RECURRENT_F32_KERNELS[node.op].scratchRows * hiddenSizeOf(graph, node) * 4;
+  return recurrentF32ScratchFloats(node.op, hiddenSizeOf(graph, node)) * 4;
 }
 
 export const RECURRENT_F32: KernelContract = {
@@ -41,7 +46,8 @@ export const RECURRENT_F32: KernelContract = {
   computes: isFloatRecurrent,
   scratchBytes: recurrentF32ScratchBytes,
   aliasing: { overlap: 'separate', rule: 'the outputs never overlap the inputs' },
-  tiles: [],
+  // Each batch entry runs on its own; a tile of entries reads their inputs and initial state only (not cut today).
+  tiles: [{ axis: 'rows', reads: 'the same batch entries of X and of the initial state, every time step' }],
   ...NOTHING_OPTIONAL,
   checksOf(args, scratchBytes) {
     const kernel = Object.values(RECURRENT_F32_KERNELS).find((k) => k.fn === args.call.fn);

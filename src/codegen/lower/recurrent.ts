@@ -2,7 +2,7 @@
 // read from memory (W, R and B may be constants or graph inputs alike), X, Y and the states walked through strides
 // so that both layouts and both directions of a bidirectional layer need no copy.
 
-import { sizeOf, type Tensor } from '../../ir/graph.js';
+import type { Tensor } from '../../ir/graph.js';
 import {
   planRecurrent,
   RECURRENT_INPUT,
@@ -53,7 +53,8 @@ export function lowerRecurrent(ctx: LowerContext): LoweredStep {
   const [y, yH, yC] = [output(0), output(1), op === 'LSTM' ? output(2) : undefined];
   const lens = input(RECURRENT_INPUT.sequenceLens);
   if (lens && lens.dtype !== 'int32') unsupported(ctx, `sequence_lens is ${lens.dtype}; the kernel reads int32`);
-  if (sizeOf(plan.yShape) === 0 || hidden === 0) return { calls: [] };
+  // An empty sequence still writes Y_h (and Y_c): the initial state.
+  if (plan.batch === 0 || hidden === 0) return { calls: [] };
 
   /** A pointer argument to `t` moved `offset` elements in, or NULL without the tensor. */
   const pointer = (name: string, t: Tensor | undefined, offset: number): KernelArg => (t ? tensorArg(name, t.name, offset) : nullArg(name));

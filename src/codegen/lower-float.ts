@@ -17,7 +17,7 @@ import { lowerAlias, lowerCast, lowerConcatNode, lowerMovement, lowerPad, lowerR
 import { lowerGemm, lowerMatMul } from './lower/matmul.js';
 import { lowerGlobalPool, lowerPool } from './lower/pool.js';
 import { lowerReduce, lowerSoftmax, REDUCE_OPS } from './lower/reduce.js';
-import { lowerRecurrent } from './lower/recurrent.js';
+import { lowerRecurrent, readsInt32Operand } from './lower/recurrent.js';
 
 /** Operator -> lowering. */
 export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lowering>([
@@ -65,7 +65,8 @@ const FLOAT_TABLE: LoweringTable = {
   precision: 'float32',
   loweringOf: (node) => (isDefaultDomain(node) ? FLOAT_LOWERINGS.get(node.op) : undefined),
   checkStep(step, inputs, outputs) {
-    for (const t of [...inputs, ...outputs]) {
+    const node = step.nodes[0]!;
+    for (const t of [...inputs.filter((_, i) => !readsInt32Operand(node, i)), ...outputs]) {
       if (t && !t.data && t.dtype !== 'float32') {
         throw nodeError(
           'E_UNSUPPORTED',

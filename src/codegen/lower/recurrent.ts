@@ -38,6 +38,11 @@ function activationArgs(name: string, a: RecurrentActivation): KernelArg[] {
   return [macroArg(`${name}_kind`, ACTIVATION_MACRO[a.name]), floatArg(`${name}_alpha`, a.alpha), floatArg(`${name}_beta`, a.beta)];
 }
 
+/** True for the operand the recurrent kernels read as int32 (sequence_lens), which the float32 path passes as it is. */
+export function readsInt32Operand(node: { op: string }, index: number): boolean {
+  return (node.op === 'LSTM' || node.op === 'GRU' || node.op === 'RNN') && index === RECURRENT_INPUT.sequenceLens;
+}
+
 export function lowerRecurrent(ctx: LowerContext): LoweredStep {
   const op = ctx.node.op as RecurrentOp;
   const plan = planRecurrent(ctx.node, ctx.inputs);

@@ -332,12 +332,13 @@ function evaluateRecurrent(node: Node, inputs: (Value | undefined)[]): Value[] {
     const rD = d * g * nH * nH;
     const bD = d * 2 * g * nH;
     const pD = d * 3 * nH;
-    /** Gate row j's bias (Wb + Rb) and W x, plus R v for the rows [from, to) (v: the state, or r * state). */
+    /** Gate row j's Wb + Rb + W x_t. */
     const inputSum = (j: number, xBase: number): number => {
       let acc = bias ? bias[bD + j]! + bias[bD + g * nH + j]! : 0;
       for (let k = 0; k < nIn; k++) acc += w[wD + j * nIn + k]! * x[xBase + k]!;
       return acc;
     };
+    /** Gate row j's R h, or R (scale * h) (the GRU's reset gate applied before R_h). */
     const recurrentSum = (j: number, scale?: Float32Array): number => {
       let acc = 0;
       for (let k = 0; k < nH; k++) acc += r[rD + j * nH + k]! * (scale ? Math.fround(scale[k]! * h[k]!) : h[k]!);

@@ -377,7 +377,8 @@ typedef enum {
  * weights        W of the direction [gates * hidden_size, input_size], gate rows in ONNX order
  * recurrence     R of the direction [gates * hidden_size, hidden_size]
  * bias           B of the direction [2 * gates * hidden_size] (Wb then Rb), or NULL (zeros)
- * sequence_lens  [batch], each in [0, seq_length], or NULL (every entry seq_length long)
+ * sequence_lens  [batch], each in [0, seq_length] (a value outside is held to it), or NULL (every entry
+ *                seq_length long)
  * initial_h      element [b][j] at initial_h[b * state_stride_b + j], or NULL (zeros)
  * output         Y: h after time step t at output[t * output_stride_t + b * output_stride_b + j], zero past
  *                the entry's length; or NULL

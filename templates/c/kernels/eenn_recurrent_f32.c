@@ -87,10 +87,17 @@ static void eenn_recurrent_gates(const float *EENN_RESTRICT x, const float *EENN
     }
 }
 
-/* The length of batch entry b's sequence, and the time step of the step-th update (from the end when reversed). */
+/*
+ * The length of batch entry b's sequence, and the time step of the step-th update (from the end when reversed).
+ * A length outside [0, seq_length] (bad data at run time) is held to that range so that no access leaves X or Y.
+ */
 static int32_t eenn_recurrent_length(const int32_t *sequence_lens, int32_t b, int32_t seq_length)
 {
-    return sequence_lens != NULL ? sequence_lens[b] : seq_length;
+    if (sequence_lens == NULL) {
+        return seq_length;
+    }
+    const int32_t length = sequence_lens[b];
+    return length < 0 ? 0 : (length > seq_length ? seq_length : length);
 }
 
 static int32_t eenn_recurrent_time(int32_t step, int32_t length, int32_t reverse)

@@ -20,6 +20,7 @@ import type { Value } from '../../src/ops/types.js';
 import { loadTarget } from '../../src/target/target.js';
 import { runFirmware } from '../../src/toolchain/index.js';
 import { RECURRENT_CASES } from '../ops/recurrent-models.js';
+import { GraphBuilder, seededRandom } from '../schedule/graph-builder.js';
 import { compareOutputs, runOnHost, type HostResult } from './host-run.js';
 
 const RTOL = 1e-5;
@@ -172,6 +173,50 @@ describe('streaming keyword spotter: LSTM state in and out (examples/streaming-k
     const run = await runFirmware(compiled.image!.elfPath, loadTarget('host'), bytes, { samples: 3, timeoutMs: 60_000 });
     expect(Array.from(run.outputs[2]!)).toEqual(Array.from(run.outputs[0]!));
     expect(Array.from(run.outputs[1]!)).not.toEqual(Array.from(run.outputs[0]!));
+  }, 120_000);
+});
+
+describe('streaming GRU: state in and out (host)', () => {
+  it('three chunks, each fed the Y_h the previous call returned, equal the reference on the whole sequence', async () => {
+    // X [4, 1, 3] chunks and h [1, 1, 5] in; Y_h out (the next call's h) and Y for the frames of this chunk.
+    const rand = seededRandom(77);
+    const floats = (n: number, scale = 0.6) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
+    const [hidden, input, chunk] = [5, 3, 4];
+    const w = floats(3 * hidden * input);
+    const r = floats(3 * hidden * hidden);
+    const bias = floats(6 * hidden, 0.3);
+    const gruGraph = (seq: number): Graph => {
+      const b = new GraphBuilder(`gru_stream_${seq}`, 14);
+      b.input('x', [seq, 1, input]);
+      b.input('h', [1, 1, hidden]);
+      const [y, yH] = b.node('GRU', ['x', b.constant('W', [1, 3 * hidden, input], w), b.constant('R', [1, 3 * hidden, hidden], r), b.constant('B', [1, 6 * hidden], bias), '', 'h'], { hidden_size: hidden, linear_before_reset: 1 }, 2);
+      return b.output(y!).output(yH!).build();
+    };
+    const graph = gruGraph(chunk);
+    const model = join(work, 'gru_stream.onnx');
+    writeFileSync(model, encodeGraph(graph));
+    const compiled = await compileModel({ model, target: 'host', precision: 'float32', outDir: join(work, 'gru-stream'), link: true, force: true });
+    const frames = floats(3 * chunk * input, 1);
+    let h = new Float32Array(hidden);
+    const ys: Float32Array[] = [];
+    for (let k = 0; k < 3; k++) {
+      const all = new Float32Array(chunk * input + hidden);
+      all.set(frames.subarray(k * chunk * input, (k + 1) * chunk * input));
+      all.set(h, chunk * input);
+      const run = await runFirmware(compiled.image!.elfPath, loadTarget('host'), new Uint8Array(all.buffer), { samples: 1, timeoutMs: 60_000 });
+      const out = new Float32Array(Uint8Array.from(run.outputs[0]!).buffer);
+      ys.push(out.slice(0, chunk * hidden));
+      h = out.slice(chunk * hidden);
+    }
+    const whole = runReference(gruGraph(3 * chunk), {
+      x: { shape: [3 * chunk, 1, input], dtype: 'float32', data: frames },
+      h: { shape: [1, 1, hidden], dtype: 'float32', data: new Float32Array(hidden) },
+    });
+    const [yName, yHName] = gruGraph(3 * chunk).outputs;
+    const y = new Float32Array(3 * chunk * hidden);
+    ys.forEach((part, k) => y.set(part, k * chunk * hidden));
+    expectClose(y, whole[yName!]!.data as ArrayLike<number>, 'Y of the three chunks');
+    expectClose(h, whole[yHName!]!.data as ArrayLike<number>, 'the last Y_h');
   }, 120_000);
 });
 

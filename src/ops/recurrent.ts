@@ -19,17 +19,7 @@ export type RecurrentOp = 'LSTM' | 'GRU' | 'RNN';
 
 /** The activation functions ONNX allows for the gates, by their spec names. */
 export type RecurrentActivationName =
-  | 'Sigmoid'
-  | 'Tanh'
-  | 'Relu'
-  | 'LeakyRelu'
-  | 'ThresholdedRelu'
-  | 'HardSigmoid'
-  | 'Elu'
-  | 'Softsign'
-  | 'Softplus'
-  | 'Affine'
-  | 'ScaledTanh';
+  'Sigmoid' | 'Tanh' | 'Relu' | 'LeakyRelu' | 'ThresholdedRelu' | 'HardSigmoid' | 'Elu' | 'Softsign' | 'Softplus' | 'Affine' | 'ScaledTanh';
 
 /**
  * Which of alpha and beta each activation takes, with the defaults of its own ONNX operator (onnxruntime's, for the
@@ -115,7 +105,8 @@ function activationsOf(node: Node, op: RecurrentOp, directions: number): Recurre
   let names: string[];
   if (given === undefined) names = Array.from({ length: directions }, () => [...DEFAULT_ACTIVATIONS[op]]).flat();
   else {
-    if (!Array.isArray(given) || given.some((v) => typeof v !== 'string')) throw nodeError('E_GRAPH', node, 'attribute "activations" must be a list of strings');
+    if (!Array.isArray(given) || given.some((v) => typeof v !== 'string'))
+      throw nodeError('E_GRAPH', node, 'attribute "activations" must be a list of strings');
     names = given as string[];
     // One direction's list for both directions, as onnxruntime accepts it.
     if (names.length === perDirection && directions === 2) names = [...names, ...names];

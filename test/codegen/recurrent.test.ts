@@ -71,8 +71,12 @@ function exampleStream(): { chunks: Float32Array[][]; expected: Float32Array[][]
   const data = Float32Array.from(stream.data as ArrayLike<number>);
   const probs = Float32Array.from(expected.data as ArrayLike<number>);
   return {
-    chunks: Array.from({ length: clips }, (_, c) => Array.from({ length: perClip }, (_, k) => data.slice((c * perClip + k) * chunkSize, (c * perClip + k + 1) * chunkSize))),
-    expected: Array.from({ length: clips }, (_, c) => Array.from({ length: perClip }, (_, k) => probs.slice((c * perClip + k) * classes, (c * perClip + k + 1) * classes))),
+    chunks: Array.from({ length: clips }, (_, c) =>
+      Array.from({ length: perClip }, (_, k) => data.slice((c * perClip + k) * chunkSize, (c * perClip + k + 1) * chunkSize)),
+    ),
+    expected: Array.from({ length: clips }, (_, c) =>
+      Array.from({ length: perClip }, (_, k) => probs.slice((c * perClip + k) * classes, (c * perClip + k + 1) * classes)),
+    ),
   };
 }
 
@@ -190,7 +194,19 @@ describe('streaming GRU: state in and out (host)', () => {
       const b = new GraphBuilder(`gru_stream_${seq}`, 14);
       b.input('x', [seq, 1, input]);
       b.input('h', [1, 1, hidden]);
-      const [y, yH] = b.node('GRU', ['x', b.constant('W', [1, 3 * hidden, input], w), b.constant('R', [1, 3 * hidden, hidden], r), b.constant('B', [1, 6 * hidden], bias), '', 'h'], { hidden_size: hidden, linear_before_reset: 1 }, 2);
+      const [y, yH] = b.node(
+        'GRU',
+        [
+          'x',
+          b.constant('W', [1, 3 * hidden, input], w),
+          b.constant('R', [1, 3 * hidden, hidden], r),
+          b.constant('B', [1, 6 * hidden], bias),
+          '',
+          'h',
+        ],
+        { hidden_size: hidden, linear_before_reset: 1 },
+        2,
+      );
       return b.output(y!).output(yH!).build();
     };
     const graph = gruGraph(chunk);
@@ -232,7 +248,11 @@ describe('recurrent layers that are refused', () => {
       const shape = graph.tensors.get(graph.inputs[0]!)!.shape;
       const path = join(work, `${graph.name}_calib.npy`);
       const size = shape.reduce((a, b) => a * b, 1);
-      writeNpy(path, [4, ...shape], Float32Array.from({ length: 4 * size }, (_, i) => Math.sin(i)));
+      writeNpy(
+        path,
+        [4, ...shape],
+        Float32Array.from({ length: 4 * size }, (_, i) => Math.sin(i)),
+      );
       calibration = { path, method: 'minmax' as const };
     }
     try {

@@ -61,7 +61,14 @@ describe('recurrent reference, by hand', () => {
 
   it('GRU: the reset gate scales h before R_h, or R_h h with linear_before_reset', () => {
     // Rows z, r, h; W = [0, 0, 1], R = [0, 0, 2], Rb_h = 0.5, h0 = 1, x = 1: z = r = 0.5.
-    const inputs = [f32([1, 1, 1], [1]), f32([1, 3, 1], [0, 0, 1]), f32([1, 3, 1], [0, 0, 2]), f32([1, 6], [0, 0, 0, 0, 0, 0.5]), undefined, f32([1, 1, 1], [1])];
+    const inputs = [
+      f32([1, 1, 1], [1]),
+      f32([1, 3, 1], [0, 0, 1]),
+      f32([1, 3, 1], [0, 0, 2]),
+      f32([1, 6], [0, 0, 0, 0, 0, 0.5]),
+      undefined,
+      f32([1, 1, 1], [1]),
+    ];
     const [, plain] = evaluate(node('GRU', ['X', 'W', 'R', 'B', '', 'initial_h'], ['', 'Y_h'], { hidden_size: 1 }), inputs);
     const [, linear] = evaluate(node('GRU', ['X', 'W', 'R', 'B', '', 'initial_h'], ['', 'Y_h'], { hidden_size: 1, linear_before_reset: 1 }), inputs);
     expect(plain!.data[0]).toBeCloseTo(0.5 * Math.tanh(1 + 2 * 0.5 + 0.5) + 0.5, 6);
@@ -164,13 +171,15 @@ describe('recurrent nodes that are wrong', () => {
   });
 
   it('W of the wrong shape is E_SHAPE', () => {
-    expect(codeOf(() => shapes(node('GRU', ['X', 'W', 'R'], ['Y'], { hidden_size: 2 }), [x, w, r]))).toMatch(/^E_SHAPE: W has shape \[1, 8, 3\], expected \[1, 6, 3\]/);
+    expect(codeOf(() => shapes(node('GRU', ['X', 'W', 'R'], ['Y'], { hidden_size: 2 }), [x, w, r]))).toMatch(
+      /^E_SHAPE: W has shape \[1, 8, 3\], expected \[1, 6, 3\]/,
+    );
   });
 
   it('an unknown activation is E_UNSUPPORTED naming it', () => {
-    expect(codeOf(() => shapes(node('LSTM', ['X', 'W', 'R'], ['Y'], { hidden_size: 2, activations: ['Sigmoid', 'Gelu', 'Tanh'] }), [x, w, r]))).toMatch(
-      /^E_UNSUPPORTED: activation "Gelu"/,
-    );
+    expect(
+      codeOf(() => shapes(node('LSTM', ['X', 'W', 'R'], ['Y'], { hidden_size: 2, activations: ['Sigmoid', 'Gelu', 'Tanh'] }), [x, w, r])),
+    ).toMatch(/^E_UNSUPPORTED: activation "Gelu"/);
   });
 
   it('a wrong number of activations, or a bad direction, is E_GRAPH', () => {
@@ -181,6 +190,8 @@ describe('recurrent nodes that are wrong', () => {
   it('a sequence_lens value past the sequence is E_DATA', () => {
     const n = node('RNN', ['X', 'W', 'R', '', 'lens'], ['Y'], { hidden_size: 1 });
     const lens: Value = { shape: [1], dtype: 'int32', data: Int32Array.from([3]) };
-    expect(codeOf(() => evaluate(n, [f32([2, 1, 1], [1, 1]), f32([1, 1, 1], [1]), f32([1, 1, 1], [1]), undefined, lens]))).toMatch(/^E_DATA: sequence_lens\[0\] is 3/);
+    expect(codeOf(() => evaluate(n, [f32([2, 1, 1], [1, 1]), f32([1, 1, 1], [1]), f32([1, 1, 1], [1]), undefined, lens]))).toMatch(
+      /^E_DATA: sequence_lens\[0\] is 3/,
+    );
   });
 });

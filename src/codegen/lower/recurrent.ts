@@ -65,7 +65,12 @@ export function lowerRecurrent(ctx: LowerContext): LoweredStep {
   const pointer = (name: string, t: Tensor | undefined, offset: number): KernelArg => (t ? tensorArg(name, t.name, offset) : nullArg(name));
   // The float path prints constants as float arrays: constant lengths go to the kernel as an int32 array of their own.
   const sequenceLens: KernelArg = lens?.data
-    ? constArg('sequence_lens', { name: `${lens.name}_int32`, ctype: 'int32_t', data: Int32Array.from(lens.data as ArrayLike<number>), note: `"${lens.name}" as int32` })
+    ? constArg('sequence_lens', {
+        name: `${lens.name}_int32`,
+        ctype: 'int32_t',
+        data: Int32Array.from(lens.data as ArrayLike<number>),
+        note: `"${lens.name}" as int32`,
+      })
     : pointer('sequence_lens', lens, 0);
   const kernel = RECURRENT_F32_KERNELS[op];
   const calls: KernelCall[] = [];

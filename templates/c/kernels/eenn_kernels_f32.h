@@ -351,17 +351,17 @@ void eenn_matmul_f32(const float *EENN_RESTRICT a, const float *EENN_RESTRICT b,
 
 /** The activation functions of the recurrent gates (ONNX `activations`), each with its alpha and beta. */
 typedef enum {
-    EENN_RECURRENT_SIGMOID = 0,      /* 1 / (1 + exp(-x)) */
-    EENN_RECURRENT_TANH = 1,         /* tanh(x) */
-    EENN_RECURRENT_RELU = 2,         /* max(x, 0) */
-    EENN_RECURRENT_LEAKY_RELU = 3,   /* x < 0 ? alpha * x : x */
+    EENN_RECURRENT_SIGMOID = 0,          /* 1 / (1 + exp(-x)) */
+    EENN_RECURRENT_TANH = 1,             /* tanh(x) */
+    EENN_RECURRENT_RELU = 2,             /* max(x, 0) */
+    EENN_RECURRENT_LEAKY_RELU = 3,       /* x < 0 ? alpha * x : x */
     EENN_RECURRENT_THRESHOLDED_RELU = 4, /* x > alpha ? x : 0 */
-    EENN_RECURRENT_HARD_SIGMOID = 5, /* clamp(alpha * x + beta, 0, 1) */
-    EENN_RECURRENT_ELU = 6,          /* x < 0 ? alpha * (exp(x) - 1) : x */
-    EENN_RECURRENT_SOFTSIGN = 7,     /* x / (1 + |x|) */
-    EENN_RECURRENT_SOFTPLUS = 8,     /* log(1 + exp(x)) */
-    EENN_RECURRENT_AFFINE = 9,       /* alpha * x + beta */
-    EENN_RECURRENT_SCALED_TANH = 10  /* alpha * tanh(beta * x) */
+    EENN_RECURRENT_HARD_SIGMOID = 5,     /* clamp(alpha * x + beta, 0, 1) */
+    EENN_RECURRENT_ELU = 6,              /* x < 0 ? alpha * (exp(x) - 1) : x */
+    EENN_RECURRENT_SOFTSIGN = 7,         /* x / (1 + |x|) */
+    EENN_RECURRENT_SOFTPLUS = 8,         /* log(1 + exp(x)) */
+    EENN_RECURRENT_AFFINE = 9,           /* alpha * x + beta */
+    EENN_RECURRENT_SCALED_TANH = 10      /* alpha * tanh(beta * x) */
 } eenn_recurrent_activation_t;
 
 /** Floats of scratch the recurrent kernels take: the gates' pre-activations and the state. */

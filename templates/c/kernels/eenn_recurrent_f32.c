@@ -136,13 +136,13 @@ void eenn_lstm_f32(const float *input, const float *weights, const float *recurr
                    int32_t f_kind, float f_alpha, float f_beta, int32_t g_kind, float g_alpha, float g_beta,
                    int32_t h_kind, float h_alpha, float h_beta)
 {
-    const eenn_recurrent_activation_f32 f = {f_kind, f_alpha, f_beta};
-    const eenn_recurrent_activation_f32 g = {g_kind, g_alpha, g_beta};
-    const eenn_recurrent_activation_f32 h_fn = {h_kind, h_alpha, h_beta};
+    const eenn_recurrent_activation_f32 f = { f_kind, f_alpha, f_beta };
+    const eenn_recurrent_activation_f32 g = { g_kind, g_alpha, g_beta };
+    const eenn_recurrent_activation_f32 h_fn = { h_kind, h_alpha, h_beta };
     const int32_t hidden = hidden_size;
-    float *gates = scratch;                /* [4 * hidden]: i, o, f, c */
-    float *h = scratch + 4 * hidden;       /* [hidden] */
-    float *c = scratch + 5 * hidden;       /* [hidden] */
+    float *gates = scratch;          /* [4 * hidden]: i, o, f, c */
+    float *h = scratch + 4 * hidden; /* [hidden] */
+    float *c = scratch + 5 * hidden; /* [hidden] */
     for (int32_t b = 0; b < batch; b++) {
         eenn_recurrent_load_state(h, initial_h != NULL ? initial_h + b * state_stride_b : NULL, hidden);
         eenn_recurrent_load_state(c, initial_c != NULL ? initial_c + b * state_stride_b : NULL, hidden);
@@ -157,8 +157,8 @@ void eenn_lstm_f32(const float *input, const float *weights, const float *recurr
                 const float p_f = peephole != NULL ? peephole[2 * hidden + j] * c[j] : 0.0f;
                 const float i_gate = eenn_recurrent_activate(&f, eenn_clamp_f32(gates[j] + p_i, -clip, clip));
                 const float f_gate = input_forget
-                    ? 1.0f - i_gate
-                    : eenn_recurrent_activate(&f, eenn_clamp_f32(gates[2 * hidden + j] + p_f, -clip, clip));
+                                         ? 1.0f - i_gate
+                                         : eenn_recurrent_activate(&f, eenn_clamp_f32(gates[2 * hidden + j] + p_f, -clip, clip));
                 const float c_gate = eenn_recurrent_activate(&g, eenn_clamp_f32(gates[3 * hidden + j], -clip, clip));
                 c[j] = f_gate * c[j] + i_gate * c_gate;
                 const float p_o = peephole != NULL ? peephole[hidden + j] * c[j] : 0.0f;
@@ -184,11 +184,11 @@ void eenn_gru_f32(const float *input, const float *weights, const float *recurre
                   int32_t output_stride_b, int32_t state_stride_b, int32_t reverse, float clip, int32_t linear_before_reset,
                   int32_t f_kind, float f_alpha, float f_beta, int32_t g_kind, float g_alpha, float g_beta)
 {
-    const eenn_recurrent_activation_f32 f = {f_kind, f_alpha, f_beta};
-    const eenn_recurrent_activation_f32 g = {g_kind, g_alpha, g_beta};
+    const eenn_recurrent_activation_f32 f = { f_kind, f_alpha, f_beta };
+    const eenn_recurrent_activation_f32 g = { g_kind, g_alpha, g_beta };
     const int32_t hidden = hidden_size;
-    float *gates = scratch;                /* [3 * hidden]: z, r, then the candidate state */
-    float *h = scratch + 3 * hidden;       /* [hidden] */
+    float *gates = scratch;          /* [3 * hidden]: z, r, then the candidate state */
+    float *h = scratch + 3 * hidden; /* [hidden] */
     const float *reset = gates + hidden;
     /* The candidate's rows of W, R and B (Wb_h, then Rb_h 3 * hidden elements later). */
     const float *w_h = weights + (size_t)(2 * hidden) * (size_t)input_size;
@@ -242,10 +242,10 @@ void eenn_rnn_f32(const float *input, const float *weights, const float *recurre
                   int32_t output_stride_b, int32_t state_stride_b, int32_t reverse, float clip,
                   int32_t f_kind, float f_alpha, float f_beta)
 {
-    const eenn_recurrent_activation_f32 f = {f_kind, f_alpha, f_beta};
+    const eenn_recurrent_activation_f32 f = { f_kind, f_alpha, f_beta };
     const int32_t hidden = hidden_size;
-    float *gates = scratch;          /* [hidden] */
-    float *h = scratch + hidden;     /* [hidden] */
+    float *gates = scratch;      /* [hidden] */
+    float *h = scratch + hidden; /* [hidden] */
     for (int32_t b = 0; b < batch; b++) {
         eenn_recurrent_load_state(h, initial_h != NULL ? initial_h + b * state_stride_b : NULL, hidden);
         const int32_t length = eenn_recurrent_length(sequence_lens, b, seq_length);

@@ -18,6 +18,7 @@ import { lowerGemm, lowerMatMul } from './lower/matmul.js';
 import { lowerGlobalPool, lowerPool } from './lower/pool.js';
 import { lowerInstanceNorm, lowerLayerNorm, lowerLrn, lowerMvn } from './lower/normalization.js';
 import { lowerReduce, lowerSoftmax, REDUCE_OPS } from './lower/reduce.js';
+import { lowerRecurrent, readsInt32Operand } from './lower/recurrent.js';
 
 /** Operator -> lowering. */
 export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lowering>([
@@ -43,6 +44,7 @@ export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ['LogSoftmax', lowerSoftmax],
   ['Hardmax', lowerSoftmax],
   ...REDUCE_OPS.map((op): [string, Lowering] => [op, lowerReduce]),
+  ...['LSTM', 'GRU', 'RNN'].map((op): [string, Lowering] => [op, lowerRecurrent]),
   ...['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'].map((op): [string, Lowering] => [op, lowerAlias]),
   ['Cast', lowerCast],
   ['CastLike', lowerCast],
@@ -68,7 +70,8 @@ const FLOAT_TABLE: LoweringTable = {
   precision: 'float32',
   loweringOf: (node) => (isDefaultDomain(node) ? FLOAT_LOWERINGS.get(node.op) : undefined),
   checkStep(step, inputs, outputs) {
-    for (const t of [...inputs, ...outputs]) {
+    const node = step.nodes[0]!;
+    for (const t of [...inputs.filter((_, i) => !readsInt32Operand(node, i)), ...outputs]) {
       if (t && !t.data && t.dtype !== 'float32') {
         throw nodeError(
           'E_UNSUPPORTED',

@@ -136,15 +136,19 @@ export async function buildAndExecute(
 
 export async function execute(options: CompileOptions, data: DataOptions, timeoutMs: number, linkFaults?: LinkFaults): Promise<Execution> {
   // Loaded here, not at the top: `eennc --help` and `eennc targets` start without the compiler and the toolchain.
-  const [{ compileModel }, { runFirmware }] = await Promise.all([import('../compile.js'), import('../toolchain/index.js')]);
+  const [{ compileModel, importWithOwnQuantization }, { runFirmware }] = await Promise.all([import('../compile.js'), import('../toolchain/index.js')]);
   // An input file that cannot be read at all stops the command now, not after the firmware build.
   for (const arg of data.paths ?? []) checkRegularFile(parseInputFile(arg).path, 'data file', DATA_FILE_BYTES);
   // A board QEMU cannot run stops here too, before the build it could not use.
   if (!options.devices) checkRunnable(loadTarget(options.target));
+  // The samples are read before the build too: a file that does not fit the model's inputs stops the command now.
+  const requireFinite = options.precision !== 'float32';
+  const imported = importWithOwnQuantization(options.model, options.inputShapes, options.then, { keepRounding: !requireFinite }).graph;
+  let inputs = loadInputs(imported, { ...data, requireFinite });
   const compiled = await compileModel({ ...options, link: true });
   for (const warning of compiled.report.warnings ?? []) log(`warning: ${warning}`);
   const { graph, target, image } = compiled;
-  const inputs = loadInputs(compiled.floatGraph, { ...data, requireFinite: options.precision !== 'float32' });
+  if (!sameInputs(imported, compiled.floatGraph)) inputs = loadInputs(compiled.floatGraph, { ...data, requireFinite });
   const { encoded, bytes } = encodeModelSamples(graph, inputs);
   if (compiled.devices) {
     if (graph.inputs.length !== 1) {
@@ -166,6 +170,12 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
   const run = await runFirmware(image!.elfPath, target, bytes, { samples: inputs.length, timeoutMs });
   ran(inputs.length, inputs.length);
   return { compiled, inputs, encoded, samples: decodeSamples(compiled, run), stackBytes: run.stackBytes, run };
+}
+
+/** Whether two float graphs take the same inputs (names, element types and shapes, in order). */
+function sameInputs(a: Graph, b: Graph): boolean {
+  const described = (g: Graph) => describeInputs(inputsOf(g));
+  return described(a) === described(b);
 }
 
 /**

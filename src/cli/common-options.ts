@@ -318,7 +318,7 @@ export interface SampleOptions {
 /** Add --scale and --count, how the commands that read input samples (run, test, accuracy) take them. */
 export function withSampleOptions(command: Command): Command {
   return command
-    .option('--scale <x>', 'multiply every input value by this (uint8 pixels: 1/255)', numberOption(parsePositive, '--scale'))
+    .option('--scale <x>', 'multiply every value of a float input by this (uint8 pixels: 1/255)', numberOption(parsePositive, '--scale'))
     .option('--count <n>', 'use only the first N samples', numberOption(parseCount, '--count'));
 }
 

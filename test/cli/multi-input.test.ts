@@ -57,19 +57,23 @@ function expected(s: number): number[] {
 const argmax = (v: number[]) => v.indexOf(Math.max(...v));
 writeNpy(LABELS, [SAMPLES], Int32Array.from({ length: SAMPLES }, (_, s) => argmax(expected(s))));
 
-/** An embedding lookup: int64 token ids in, float rows out. */
+/** An embedding lookup: int64 token ids in; each id's float row and the int64 index of its largest value out. */
 const EMBED = join(dir, 'embed.onnx');
-writeFileSync(
-  EMBED,
-  encodeGraph(
-    buildGraph({
-      inputs: { ids: ['int64', [1, 3]] },
-      constants: { table: ['float32', [6, 4], randomFloats(24, 5)] },
-      nodes: [['Gather', ['table', 'ids'], ['rows'], { axis: 0 }]],
-      outputs: ['rows'],
-    }),
-  ),
-);
+const TABLE = randomFloats(6 * 4, 5);
+const embedGraph = buildGraph({
+  inputs: { ids: ['int64', [1, 3]] },
+  constants: { table: ['float32', [6, 4], TABLE] },
+  nodes: [
+    ['Gather', ['table', 'ids'], ['rows'], { axis: 0 }],
+    ['ArgMax', ['rows'], ['best'], { axis: 2, keepdims: 0 }],
+  ],
+  outputs: ['rows', 'best'],
+});
+embedGraph.tensors.set('best', { name: 'best', dtype: 'int64', shape: [1, 3] });
+writeFileSync(EMBED, encodeGraph(embedGraph));
+const IDS = join(dir, 'ids.npy');
+const ID_VALUES = [0, 5, 2, 4, 4, 1];
+writeNpy(IDS, [2, 3], Float64Array.from(ID_VALUES), 'int64');
 const HALF_IDS = join(dir, 'half_ids.npy');
 writeNpy(HALF_IDS, [1, 3], Float32Array.of(0, 2.5, 1));
 
@@ -132,6 +136,33 @@ describe('eennc run, test and accuracy with a model of two inputs', () => {
     const json = JSON.parse(r.stdout) as { samples: number; float_top1: number; int8_top1: number };
     expect(json.samples).toBe(SAMPLES);
     expect(json.float_top1).toBe(1);
+  });
+});
+
+describe('eennc run and test with int64 ids in and an int64 output', () => {
+  it('run on host: rows as float32, the argmax as int64, in --json and in --output DIR/', async () => {
+    const out = join(dir, 'embed-out') + '/';
+    const r = await eennc('run', EMBED, '--target', 'host', '--precision', 'float32', '--input', `ids=${IDS}`, '--output', out, '--json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as RunJson;
+    const rowOf = (id: number) => Array.from(TABLE.subarray(id * 4, id * 4 + 4));
+    json.samples.forEach((sample, s) => {
+      const ids = ID_VALUES.slice(s * 3, s * 3 + 3);
+      expect(sample.output_dtypes).toEqual({ rows: 'float32', best: 'int64' });
+      expect(sample.outputs['rows']).toEqual(ids.flatMap(rowOf));
+      expect(sample.outputs['best']).toEqual(ids.map((id) => rowOf(id).indexOf(Math.max(...rowOf(id)))));
+    });
+    const best = readNpy(join(out, 'best.npy'));
+    expect(best.dtype).toBe('int64');
+    expect(best.shape).toEqual([2, 3]);
+    expect(Array.from(best.data)).toEqual(json.samples.flatMap((s) => s.outputs['best']!));
+    expect(readNpy(join(out, 'rows.npy')).shape).toEqual([2, 3, 4]);
+  });
+
+  it('test on host: every output equals the reference (the int64 one exactly)', async () => {
+    const r = await eennc('test', EMBED, '--target', 'host', '--precision', 'float32', '--data', IDS);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('2 passed, 0 failed');
   });
 });
 

@@ -243,7 +243,11 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
     await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     await writeFile(join(tempDir, 'report.html'), renderReportHtml(report));
   };
-  const keep = [options.model, ...(options.then ? [options.then] : []), ...(options.calibration ? (options.calibration.files ?? [options.calibration.path]).map((arg) => parseInputFile(arg).path) : [])];
+  const keep = [
+    options.model,
+    ...(options.then ? [options.then] : []),
+    ...(options.calibration ? (options.calibration.files ?? [options.calibration.path]).map((arg) => parseInputFile(arg).path) : []),
+  ];
   const writeOptions = { force: options.force, keep, makeOutputs: makefileOutputs(modelName), finish };
   await writeDirAtomically(options.outDir, project.files, writeOptions).catch((err: unknown) => {
     throw err instanceof EennError ? outsideProject(err, projectDir, options, target).withFile(options.model) : err;
@@ -416,7 +420,11 @@ async function compileDevices(
     await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     await writeFile(join(tempDir, 'report.html'), renderReportHtml(report));
   };
-  const keep = [options.model, ...(options.then ? [options.then] : []), ...(options.calibration ? (options.calibration.files ?? [options.calibration.path]).map((arg) => parseInputFile(arg).path) : [])];
+  const keep = [
+    options.model,
+    ...(options.then ? [options.then] : []),
+    ...(options.calibration ? (options.calibration.files ?? [options.calibration.path]).map((arg) => parseInputFile(arg).path) : []),
+  ];
   const makeOutputs = parts.flatMap((part) => makefileOutputs(modelName).map((output) => `${part.device.name}/${output}`));
   await writeDirAtomically(options.outDir, files, { force: options.force, keep, makeOutputs, finish }).catch((err: unknown) => {
     throw err instanceof EennError ? err.withFile(options.model) : err;

@@ -121,7 +121,9 @@ export function decodeOutput(tensor: Tensor, bytes: Uint8Array): DecodedOutput {
     raw.set(new (raw.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => TensorData)(copy.buffer, 0, count));
   }
   const float = raw instanceof Float32Array ? raw : rawToFloat(tensor, raw);
-  const value: Value = isQuantized(tensor) ? { shape: [...tensor.shape], dtype: 'float32', data: float } : { shape: [...tensor.shape], dtype: tensor.dtype, data: raw };
+  const value: Value = isQuantized(tensor)
+    ? { shape: [...tensor.shape], dtype: 'float32', data: float }
+    : { shape: [...tensor.shape], dtype: tensor.dtype, data: raw };
   return { raw, value, float };
 }
 

@@ -136,7 +136,10 @@ export async function buildAndExecute(
 
 export async function execute(options: CompileOptions, data: DataOptions, timeoutMs: number, linkFaults?: LinkFaults): Promise<Execution> {
   // Loaded here, not at the top: `eennc --help` and `eennc targets` start without the compiler and the toolchain.
-  const [{ compileModel, importWithOwnQuantization }, { runFirmware }] = await Promise.all([import('../compile.js'), import('../toolchain/index.js')]);
+  const [{ compileModel, importWithOwnQuantization }, { runFirmware }] = await Promise.all([
+    import('../compile.js'),
+    import('../toolchain/index.js'),
+  ]);
   // An input file that cannot be read at all stops the command now, not after the firmware build.
   for (const arg of data.paths ?? []) checkRegularFile(parseInputFile(arg).path, 'data file', DATA_FILE_BYTES);
   // A board QEMU cannot run stops here too, before the build it could not use.

@@ -5,19 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { EennError } from '../ir/diagnostics.js';
 import { readDataBytes } from './read-bytes.js';
 
-export type NpyDType =
-  | 'float16'
-  | 'float32'
-  | 'float64'
-  | 'int64'
-  | 'int32'
-  | 'int16'
-  | 'int8'
-  | 'uint64'
-  | 'uint32'
-  | 'uint16'
-  | 'uint8'
-  | 'bool';
+export type NpyDType = 'float16' | 'float32' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint64' | 'uint32' | 'uint16' | 'uint8' | 'bool';
 export type NpyData = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array;
 
 export interface NpyArray {
@@ -55,8 +43,7 @@ export function readNpy(path: string): NpyArray {
   return parseNpy(readDataBytes(path), path);
 }
 
-const SAVE_HINT =
-  'save the array with numpy.save (C order, little-endian float16, float32, float64, int8 to int64, uint8 to uint64 or bool)';
+const SAVE_HINT = 'save the array with numpy.save (C order, little-endian float16, float32, float64, int8 to int64, uint8 to uint64 or bool)';
 
 export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   const fail = (message: string, hint = SAVE_HINT) => new EennError({ code: 'E_DATA', file, message, hint });

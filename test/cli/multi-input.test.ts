@@ -55,7 +55,11 @@ function expected(s: number): number[] {
   });
 }
 const argmax = (v: number[]) => v.indexOf(Math.max(...v));
-writeNpy(LABELS, [SAMPLES], Int32Array.from({ length: SAMPLES }, (_, s) => argmax(expected(s))));
+writeNpy(
+  LABELS,
+  [SAMPLES],
+  Int32Array.from({ length: SAMPLES }, (_, s) => argmax(expected(s))),
+);
 
 /** An embedding lookup: int64 token ids in; each id's float row and the int64 index of its largest value out. */
 const EMBED = join(dir, 'embed.onnx');
@@ -166,6 +170,66 @@ describe('eennc run and test with int64 ids in and an int64 output', () => {
   });
 });
 
+describe('eennc run with float64, bool and uint8 inputs', () => {
+  const TYPED = join(dir, 'typed.onnx');
+  const typed = buildGraph({
+    inputs: { d: ['float64', [1, 3]], m: ['bool', [1, 3]], u: ['uint8', [1, 3]] },
+    nodes: [
+      ['Cast', ['u'], ['uf'], { to: 11 }],
+      ['Add', ['d', 'uf'], ['s']],
+      ['Not', ['m'], ['n']],
+    ],
+    outputs: ['s', 'n'],
+  });
+  for (const [name, dtype] of [
+    ['uf', 'float64'],
+    ['s', 'float64'],
+    ['n', 'bool'],
+  ] as const)
+    typed.tensors.set(name, { name, dtype, shape: [1, 3] });
+  writeFileSync(TYPED, encodeGraph(typed));
+  const D = join(dir, 'd.npy');
+  const M = join(dir, 'm.npy');
+  const U = join(dir, 'u.npy');
+  writeNpy(D, [2, 3], Float64Array.of(0.1, 0.2, 0.3, 1e-300, 2, 3));
+  writeNpy(M, [2, 3], Uint8Array.of(1, 0, 1, 0, 0, 1), 'bool');
+  writeNpy(U, [2, 3], Uint8Array.of(255, 0, 7, 1, 2, 3));
+
+  it('feeds each input in its own type and writes each output in its own (float64 as <f8, bool as |b1)', async () => {
+    const out = join(dir, 'typed-out') + '/';
+    const r = await eennc(
+      'run',
+      TYPED,
+      '--target',
+      'host',
+      '--precision',
+      'float32',
+      '--input',
+      `u=${U}`,
+      '--input',
+      `d=${D}`,
+      '--input',
+      `m=${M}`,
+      '--output',
+      out,
+      '--json',
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as RunJson;
+    expect(json.samples.map((s) => s.output_dtypes)).toEqual([
+      { s: 'float64', n: 'bool' },
+      { s: 'float64', n: 'bool' },
+    ]);
+    // float64 arithmetic: 0.1 + 255 and 1e-300 + 1 as doubles, not rounded through float32.
+    expect(json.samples.map((s) => s.outputs['s'])).toEqual([
+      [0.1 + 255, 0.2, 0.3 + 7],
+      [1e-300 + 1, 4, 6],
+    ]);
+    expect(readNpy(join(out, 's.npy'))).toEqual({ shape: [2, 3], dtype: 'float64', data: Float64Array.of(0.1 + 255, 0.2, 0.3 + 7, 1, 4, 6) });
+    expect(readNpy(join(out, 'n.npy'))).toEqual({ shape: [2, 3], dtype: 'bool', data: Uint8Array.of(0, 1, 0, 1, 1, 0) });
+  });
+});
+
 describe('files that do not fit the inputs', () => {
   const run = (...args: string[]) => eennc('run', MODEL, '--target', 'host', '--precision', 'float32', ...args);
 
@@ -206,4 +270,3 @@ describe('files that do not fit the inputs', () => {
     expect(random.stderr).toContain('--data ids=ids.npy');
   });
 });
-

@@ -147,6 +147,14 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
   // The samples are read before the build too: a file that does not fit the model's inputs stops the command now.
   const requireFinite = options.precision !== 'float32';
   const imported = importWithOwnQuantization(options.model, options.inputShapes, options.then, { keepRounding: !requireFinite }).graph;
+  if (options.devices && imported.inputs.length !== 1) {
+    throw new EennError({
+      code: 'E_USAGE',
+      file: options.model,
+      message: `--devices runs models of one input, the node device reading it; this model has ${imported.inputs.length} (${describeInputs(inputsOf(imported))})`,
+      hint: 'run the model on one target (leave out --devices), or build the two devices with `eennc build --devices` and feed the inputs from your own firmware',
+    });
+  }
   let inputs = loadInputs(imported, { ...data, requireFinite });
   const compiled = await compileModel({ ...options, link: true });
   for (const warning of compiled.report.warnings ?? []) log(`warning: ${warning}`);
@@ -154,14 +162,6 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
   if (!sameInputs(imported, compiled.floatGraph)) inputs = loadInputs(compiled.floatGraph, { ...data, requireFinite });
   const { encoded, bytes } = encodeModelSamples(graph, inputs);
   if (compiled.devices) {
-    if (graph.inputs.length !== 1) {
-      throw new EennError({
-        code: 'E_USAGE',
-        file: options.model,
-        message: `--devices runs models of one input, the node device reading it; this model has ${graph.inputs.length} (${describeInputs(inputsOf(graph))})`,
-        hint: 'run the model on one target (leave out --devices), or build the two devices with `eennc build --devices` and feed the inputs from your own firmware',
-      });
-    }
     const { executeDevices } = await import('../devices-execute.js');
     const run = await executeDevices(compiled, bytes, inputs.length, timeoutMs, linkFaults);
     return { compiled, inputs, encoded, samples: decodeSamples(compiled, run.run, run.answers), stackBytes: run.run.stackBytes, run: run.run };

@@ -247,6 +247,12 @@ describe('files that do not fit the inputs', () => {
     expect(many.stderr).toContain('3 files for --input, but the model has 2 inputs');
   });
 
+  it('--devices (the node reads the one input) refuses a model of two inputs before the build', async () => {
+    const r = await eennc('run', MODEL, '--devices', 'node=cortex-m0plus,gateway=cortex-m7', '--link', 'uart:115200', '--input', A, '--input', B);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('--devices runs models of one input');
+  });
+
   it('int8 calibrates every input: a --calib file missing for one is E_USAGE', async () => {
     const r = await eennc('run', MODEL, '--target', 'host', '--calib', A, '--input', A, '--input', B);
     expect(r.exitCode).toBe(2);

@@ -116,8 +116,9 @@ export interface ExecuteOptions extends SharedOptions, SampleOptions {
 }
 
 /**
- * Builds `model` as the command line asks and runs the samples of `path` on the target (seeded random ones where
- * `path` is undefined); `doing` names the work in the progress line ("testing m.onnx on cortex-m4").
+ * Builds `model` as the command line asks and runs the samples of the data files `paths` (one per model input, as
+ * option `flag` gave them) on the target, seeded random ones where there are none; `doing` names the work in the
+ * progress line ("testing m.onnx on cortex-m4").
  */
 export async function buildAndExecute(
   model: string,

@@ -23,6 +23,7 @@ export const SLOW_TESTS = [
   'test/data/untrusted-data.test.ts', 'test/devices/split-graph.test.ts', 'test/devices/memory.test.ts', 'test/devices/fit-errors.test.ts',
   'test/devices/link-frame.test.ts', 'test/devices/link-firmware.test.ts', 'test/devices/link-cost.test.ts', 'test/devices/run-host.test.ts', 'test/devices/run-qemu.test.ts',
   'test/exits/decision.test.ts', 'test/exits/policies-qemu.test.ts',
+  'test/cli/multi-input.test.ts',
   'test/frontend/inspect.test.ts', 'test/frontend/untrusted-model.test.ts',
   'test/fuzz/fuzz.test.ts', 'test/fuzz/verdict.test.ts',
   'test/kernels/model-checks.test.ts', 'test/measure-steps.test.ts', 'test/pipeline-qemu.test.ts', 'test/kernels/scratch-macros.test.ts', 'test/kernels/tiles-run.test.ts',

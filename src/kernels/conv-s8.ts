@@ -23,6 +23,7 @@ export const CONV_S8_SWITCHES: readonly KernelSwitch[] = [
   { macro: 'EENN_CONV_S8_CLAMP', note: 'convolutions with a narrower clamp (a fused Relu)' },
   { macro: 'EENN_CONV_S8_FEW_VALUES', note: 'convolutions of fewer than 16 values per output (first layers)' },
   { macro: 'EENN_CONV_S8_3X3', note: 'convolutions of 3x3 windows' },
+  { macro: 'EENN_CONV_S8_THREE_PIXELS', note: 'convolutions on DSP of 16 to 288 values per output, a multiple of 4, with a bias: three pixels per pass' },
   { macro: 'EENN_CONV_S8_UNALIGNED_ROWS', note: 'convolutions on DSP of 16 values or more, the depth not a multiple of 4' },
   { macro: 'EENN_CONV_S8_EXACT', note: 'convolutions that need the exact output stage (not a speed path: required when 1)', required: true },
   { macro: 'EENN_CONV_S8_DIRECT', note: 'convolutions without a scratch, reading the input in place (required when 1)', required: true },
@@ -39,6 +40,17 @@ const isQConv = (graph: Graph, node: Node) => node.domain === INT8_DOMAIN && nod
  */
 export function convS8ScratchBytes(depth: number): number {
   return (depth < PAIR_CHUNK_S8 ? 16 : 4) * Math.ceil(depth / 4) * 4;
+}
+
+/** Most values per output of the three-pixel path on DSP (EENN_CONV_S8_X3_MOST: its stack buffer holds 6 bytes per value). */
+export const CONV_S8_THREE_PIXELS_MOST = 288;
+
+/**
+ * True when eenn_conv2d_s8 on DSP multiplies three pixels per pass for `depth` values per output (with a bias and
+ * the bounded output stage, which the kernel checks): 16 to CONV_S8_THREE_PIXELS_MOST, a multiple of 4.
+ */
+export function takesThreePixels(depth: number): boolean {
+  return depth >= PAIR_CHUNK_S8 && depth <= CONV_S8_THREE_PIXELS_MOST && depth % 4 === 0;
 }
 
 /** EENN_CONV_1X1_S8_SCRATCH_BYTES(inC): two columns of `inC` int16 values, each rounded up to 4 values. */
@@ -261,7 +273,8 @@ function columnConv(
       const kernelH = args.int('kernel_h');
       const kernelW = args.int('kernel_w');
       const is3x3 = kernel === 'eenn_conv2d_s8' && (kernelH === undefined || kernelW === undefined || (kernelH === 3 && kernelW === 3));
-      return [...few, ...unaligned, ...(is3x3 ? ['EENN_CONV_S8_3X3'] : []), ...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE)];
+      const threePixels = kernel === 'eenn_conv2d_s8' && !args.isNull('scratch') && !args.isNull('bias') && takesThreePixels(depth) ? ['EENN_CONV_S8_THREE_PIXELS'] : [];
+      return [...few, ...unaligned, ...(is3x3 ? ['EENN_CONV_S8_3X3'] : []), ...threePixels, ...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE)];
     },
     checksOf(args, scratchBytes) {
       const depth = depthOf(args);

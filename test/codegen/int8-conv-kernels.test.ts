@@ -83,6 +83,11 @@ function buildGraph(rand: () => number): Graph {
   );
   out(q.conv(a, 9, [3, 3], { pads: [1, 1, 1, 1] }, [1, 9, 9, 10], { act: [-30, 60] }), 'depth 144, a narrower clamp, a lone channel');
   out(q.conv(h, 8, [3, 3], { pads: [0, 1, 1, 0], group: 2 }, [1, 8, 6, 8]), 'two groups of depth 36: a chunk then a group each');
+  out(q.conv(p, 6, [3, 3], { pads: [1, 1, 1, 1] }, [1, 6, 5, 7]), 'depth 288: the most of three pixels per pass on DSP, two pixels left');
+  out(q.conv(d, 7, [4, 4], { pads: [2, 1, 1, 2] }, [1, 7, 5, 5], { act: 'relu' }), 'depth 320: beyond three pixels per pass on DSP, Relu');
+  out(q.conv(d, 5, [3, 3], { pads: [1, 1, 1, 1] }, [1, 5, 5, 5], { act: [-30, 60] }), 'depth 180: 11 chunks then a group, a narrower clamp, a lone channel');
+  out(q.conv(n, 4, [1, 2], {}, [1, 4, 5, 2]), 'depth 16: one chunk, rows of 2 pixels (three-pixel passes across rows)');
+  out(q.conv(e, 3, [2, 2], {}, [1, 3, 3, 3], { act: 'relu' }), 'depth 20: a chunk and a group, a lone channel, Relu');
   out(q.conv(h, 4, [2, 4], { pads: [1, 2, 0, 1] }, [1, 4, 7, 9]), 'rows of 4 taps over the border, asymmetric pads');
   out(q.conv(h, 4, [3, 3], { dilations: [2, 2], pads: [2, 2, 2, 2] }, [1, 4, 7, 9]), 'dilated 3x3 over the border');
   out(q.conv(n, 4, [3, 3], { pads: [1, 1, 1, 1] }, [1, 4, 5, 3]), 'rows of 3 values (narrower than a word)');

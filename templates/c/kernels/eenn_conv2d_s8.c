@@ -1206,6 +1206,76 @@ EENN_CONV_S8_RUNS_LINKAGE void eenn_conv_runs_s8(const eenn_window_s8 *g, int32_
 }
 #endif
 
+#if defined(EENN_CONV_S8_X3)
+/* True when a group's pixels take eenn_conv_x3_dsp (what eenn_multiply_columns_x3_dsp computes). */
+static inline int32_t eenn_conv_x3_takes_dsp(int32_t depth, const int32_t *bias, int32_t bounded)
+{
+    return bias != NULL && bounded && depth >= EENN_PAIR_CHUNK_S8 && depth <= EENN_CONV_S8_X3_MOST && (depth & 3) == 0;
+}
+
+/*
+ * The int8 columns of three pixels at `from` (`pitch` bytes apart, `depth` a multiple of 4) expanded to int16 as
+ * eenn_expand_column_s8 expands one, interleaved into `to` a group of 4 values at a time (group g of pixel i at
+ * to[6 g + 2 i]): one pointer walks the three columns in the multiply loop.
+ */
+static EENN_CONV_S8_NOINLINE void eenn_interleave_x3_dsp(const uint8_t *from, int32_t pitch, int32_t depth,
+                                                         uint32_t *EENN_RESTRICT to)
+{
+    for (const uint8_t *const end = from + depth; from != end; from += 4, to += 6) {
+        const uint32_t x = eenn_read_u32(from), y = eenn_read_u32(from + pitch), z = eenn_read_u32(from + 2 * pitch);
+        to[0] = (uint32_t)__sxtb16((int32_t)x);
+        to[1] = (uint32_t)eenn_sxtb16_ror8_s8(x);
+        to[2] = (uint32_t)__sxtb16((int32_t)y);
+        to[3] = (uint32_t)eenn_sxtb16_ror8_s8(y);
+        to[4] = (uint32_t)__sxtb16((int32_t)z);
+        to[5] = (uint32_t)eenn_sxtb16_ror8_s8(z);
+    }
+}
+
+/*
+ * Pixels [p, pixel_end) of group `c` three at a time (while three are left): their int8 columns gathered into the
+ * scratch EENN_CONV_S8_X3_PITCH(depth) bytes apart (two of one output row together), interleaved into a buffer on
+ * the stack and multiplied by eenn_multiply_columns_x3_dsp. Returns the first pixel left, with (*oy, *ox) moved
+ * to it.
+ */
+static EENN_CONV_S8_NOINLINE int32_t eenn_conv_x3_dsp(const eenn_window_s8 *g, int32_t out_w, int32_t p,
+                                                      int32_t pixel_end, int32_t *oy, int32_t *ox, int8_t *scratch,
+                                                      const eenn_conv_group_s8 *c, int8_t *EENN_RESTRICT out)
+{
+    uint32_t columns[EENN_CONV_S8_X3_MOST * 3 / 2];
+    const int32_t pitch = EENN_CONV_S8_X3_PITCH(c->depth);
+    int32_t y = *oy, x = *ox;
+    for (; pixel_end - p >= 3; p += 3) {
+        int8_t *col = scratch;
+        for (int32_t i = 0; i < 3;) {
+#if EENN_CONV_S8_3X3
+            if (i < 2 && x + 1 < out_w) {
+                eenn_im2col_pair_s8(g, y, x, col, col + pitch);
+                i += 2;
+                col += 2 * pitch;
+                x += 2;
+            } else
+#endif
+            {
+                eenn_im2col_s8(g, y, x, col);
+                i++;
+                col += pitch;
+                x++;
+            }
+            if (x == out_w) {
+                x = 0;
+                y++;
+            }
+        }
+        eenn_interleave_x3_dsp((const uint8_t *)scratch, pitch, c->depth, columns);
+        eenn_multiply_columns_x3_dsp((const uint8_t *)columns, c, out + p);
+    }
+    *oy = y;
+    *ox = x;
+    return p;
+}
+#endif
+
 /*
  * The outputs of pixels [pixel_begin, pixel_end) (row-major in a plane) of output channels [channel_begin,
  * channel_end) of each group (their indices within the group), in every image: the whole call with pixels
@@ -1304,7 +1374,14 @@ static void eenn_conv_s8(const int8_t *EENN_RESTRICT input, const int8_t *EENN_R
                 continue;
             }
 #endif
-            for (int32_t p = pixel_begin; p < pixel_end;) {
+            int32_t p = pixel_begin;
+#if defined(EENN_CONV_S8_X3)
+            if (eenn_conv_x3_takes_dsp(depth, b, bounded)) {
+                /* Three pixels at a time, then the one or two left as below. */
+                p = eenn_conv_x3_dsp(&g, out_w, p, pixel_end, &oy, &ox, scratch, &columns, out);
+            }
+#endif
+            while (p < pixel_end) {
                 const int32_t pixels = pixel_end - p < EENN_CONV_S8_PIXELS ? pixel_end - p : EENN_CONV_S8_PIXELS;
 #if defined(EENN_CONV_S8_DSP) && EENN_HAS_UNALIGNED && EENN_CONV_S8_3X3
                 /* Two pixels of one output row: gathered together (eenn_im2col_pair_s8). */

@@ -58,6 +58,11 @@
 #ifndef EENN_CONV_S8_3X3
 #define EENN_CONV_S8_3X3 1
 #endif
+/* Convolutions on DSP of 16 to 288 values per output, a multiple of 4, with a bias and the bounded output stage:
+   three pixels per pass, their expanded columns interleaved in a buffer on the stack (else two pixels per pass). */
+#ifndef EENN_CONV_S8_THREE_PIXELS
+#define EENN_CONV_S8_THREE_PIXELS 1
+#endif
 /* Convolutions on DSP of 16 values per output or more whose weight rows do not start on whole words (a depth not
    a multiple of 4): the two-pixel loop with one weight load per group (else those layers multiply in C). */
 #ifndef EENN_CONV_S8_UNALIGNED_ROWS

@@ -24,6 +24,7 @@ export const CONV_S8_SWITCHES: readonly KernelSwitch[] = [
   { macro: 'EENN_CONV_S8_FEW_VALUES', note: 'convolutions of fewer than 16 values per output (first layers)' },
   { macro: 'EENN_CONV_S8_3X3', note: 'convolutions of 3x3 windows' },
   { macro: 'EENN_CONV_S8_THREE_PIXELS', note: 'convolutions on DSP of 16 to 288 values per output, a multiple of 4, with a bias: three pixels per pass' },
+  { macro: 'EENN_CONV_S8_TWO_PIXELS', note: 'convolutions on DSP of 16 values or more, a multiple of 4, with a bias, that multiply two pixels per pass' },
   { macro: 'EENN_CONV_S8_UNALIGNED_ROWS', note: 'convolutions on DSP of 16 values or more, the depth not a multiple of 4' },
   { macro: 'EENN_CONV_S8_EXACT', note: 'convolutions that need the exact output stage (not a speed path: required when 1)', required: true },
   { macro: 'EENN_CONV_S8_DIRECT', note: 'convolutions without a scratch, reading the input in place (required when 1)', required: true },
@@ -138,6 +139,20 @@ function directChecks(args: CallArgs): CallCheck[] {
 /** The check that a call's scratch holds what the header's macro says the kernel takes. */
 function scratchCheck(macro: string, fn: string, scratchBytes: number | undefined): CallCheck[] {
   return scratchBytes === undefined ? [] : [{ expr: `${macro} <= ${scratchBytes}`, what: `scratch of ${fn}` }];
+}
+
+/**
+ * The multiply loops of a call on DSP for rows of whole words (`depth` a multiple of 4, 16 or more, with a bias):
+ * eenn_conv2d_s8 three pixels per pass (EENN_CONV_S8_THREE_PIXELS, up to CONV_S8_THREE_PIXELS_MOST values), the
+ * one or two pixels left by the C loops; the others, and the tiles of eenn_conv2d_s8_units (pairs of pixels), the
+ * two-pixel loop (EENN_CONV_S8_TWO_PIXELS). A model whose every such layer takes three pixels links no two-pixel
+ * loop.
+ */
+function pixelsPerPass(kernel: string, args: CallArgs, depth: number): string[] {
+  if (args.isNull('scratch') || args.isNull('bias') || depth < PAIR_CHUNK_S8 || depth % 4 !== 0) return [];
+  const three = kernel === 'eenn_conv2d_s8' && takesThreePixels(depth);
+  const tiles = args.call.fn !== kernel;
+  return [...(three ? ['EENN_CONV_S8_THREE_PIXELS'] : []), ...(!three || tiles ? ['EENN_CONV_S8_TWO_PIXELS'] : [])];
 }
 
 /** Values one output of an eenn_conv2d_s8 call sums. */
@@ -273,8 +288,7 @@ function columnConv(
       const kernelH = args.int('kernel_h');
       const kernelW = args.int('kernel_w');
       const is3x3 = kernel === 'eenn_conv2d_s8' && (kernelH === undefined || kernelW === undefined || (kernelH === 3 && kernelW === 3));
-      const threePixels = kernel === 'eenn_conv2d_s8' && !args.isNull('scratch') && !args.isNull('bias') && takesThreePixels(depth) ? ['EENN_CONV_S8_THREE_PIXELS'] : [];
-      return [...few, ...unaligned, ...(is3x3 ? ['EENN_CONV_S8_3X3'] : []), ...threePixels, ...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE)];
+      return [...few, ...unaligned, ...(is3x3 ? ['EENN_CONV_S8_3X3'] : []), ...pixelsPerPass(kernel, args, depth), ...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE)];
     },
     checksOf(args, scratchBytes) {
       const depth = depthOf(args);
@@ -325,7 +339,10 @@ export const CONV_1X1_IN_PLACE_S8: KernelContract = {
   },
   tiles: [PIXELS_TILE],
   switches: CONV_S8_SWITCHES,
-  switchesOf: (args) => outputStageSwitches(args, args.int('out_c') ?? 0, args.int('in_c') ?? 0, OUTPUT_STAGE),
+  switchesOf: (args) => [
+    ...(args.isNull('bias') || (args.int('in_c') ?? 0) < PAIR_CHUNK_S8 || (args.int('in_c') ?? 0) % 4 !== 0 ? [] : ['EENN_CONV_S8_TWO_PIXELS']),
+    ...outputStageSwitches(args, args.int('out_c') ?? 0, args.int('in_c') ?? 0, OUTPUT_STAGE),
+  ],
   checksOf(args, scratchBytes) {
     const [inC, outC] = [args.int('in_c') ?? 0, args.int('out_c') ?? 0];
     return [

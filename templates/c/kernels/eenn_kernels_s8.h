@@ -63,6 +63,12 @@
 #ifndef EENN_CONV_S8_THREE_PIXELS
 #define EENN_CONV_S8_THREE_PIXELS 1
 #endif
+/* Convolutions on DSP of 16 values per output or more, a multiple of 4, with a bias, that multiply two pixels per
+   pass (1x1 convolutions, deeper layers, the tiles of intermittent builds): the two-pixel loop over the pairs of
+   channels (else the pairs in C around the chunk loop). */
+#ifndef EENN_CONV_S8_TWO_PIXELS
+#define EENN_CONV_S8_TWO_PIXELS 1
+#endif
 /* Convolutions on DSP of 16 values per output or more whose weight rows do not start on whole words (a depth not
    a multiple of 4): the two-pixel loop with one weight load per group (else those layers multiply in C). */
 #ifndef EENN_CONV_S8_UNALIGNED_ROWS

@@ -367,7 +367,7 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
 }
 #endif
 
-#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED
+#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && (EENN_CONV_S8_TWO_PIXELS || EENN_CONV_S8_UNALIGNED_ROWS)
 /*
  * The pairs of channels of two pixels through eenn_pairs_2x2_dsp when the layer allows it (a bias, the bounded output
  * stage, rows of whole chunks then none or 4 values or more); returns the channels left to the caller (the lone last
@@ -402,6 +402,7 @@ EENN_CONV_S8_INLINE int32_t eenn_multiply_fast_dsp(int8_t *scratch, const eenn_c
     const int8_t *w = g->weights;
     /* Word-aligned rows (an even row from a word-aligned start) take the LDRD chunks; others the LDR ones, which
        models without such layers leave out (EENN_CONV_S8_UNALIGNED_ROWS: then the products in C). */
+#if EENN_CONV_S8_TWO_PIXELS
     if (((uintptr_t)w & 3) == 0 && (row & 1) == 0) {
         if (tail == 0) {
             eenn_pairs_2x2_dsp(&st, &w, 1, 0, full_range);
@@ -410,6 +411,7 @@ EENN_CONV_S8_INLINE int32_t eenn_multiply_fast_dsp(int8_t *scratch, const eenn_c
         }
         return g->channels & ~1;
     }
+#endif
 #if EENN_CONV_S8_UNALIGNED_ROWS
     if (tail != 0) { /* a depth not a multiple of 4 leaves a tail */
         eenn_pairs_2x2_dsp(&st, &w, 0, 1, full_range);
@@ -536,13 +538,12 @@ typedef struct
 /*
  * Every pair of channels of three pixels (a bias, rows of 16 values or more, a multiple of 4, the bounded output
  * stage) in one loop: the bias, the whole chunks of 16 values (87 instructions per 96 multiply-accumulates with the
- * loop), with `has_tail` the groups of 4 values after them (24 instructions per 24), then the six outputs
+ * loop), the groups of 4 values after them if any (24 instructions per 24), then the six outputs
  * requantized as eenn_store_bounded_dsp computes them and stored (`full_range`: SSAT alone; else each channel's
  * three bytes packed in a word and clamped together by SSUB8 and SEL): about 70 instructions a pair besides the
  * products (83 with a narrower clamp). 14 registers. *pw: moved past the pairs' weights.
  */
-EENN_CONV_S8_INLINE void eenn_triples_x3_dsp(eenn_triples_state_dsp *st, const int8_t **pw, int32_t has_tail,
-                                             int32_t full_range)
+EENN_CONV_S8_INLINE void eenn_triples_x3_dsp(eenn_triples_state_dsp *st, const int8_t **pw, int32_t full_range)
 {
     const int8_t *w = *pw;
     const uint8_t *a;
@@ -563,8 +564,11 @@ EENN_CONV_S8_INLINE void eenn_triples_x3_dsp(eenn_triples_state_dsp *st, const i
     "ldr %[x0], %[end]\n\t"                  \
     "cmp %[a], %[x0]\n\t"                    \
     "bne 2b\n\t"
-/* The whole groups after the chunks: the second row `tail` bytes after the first's. */
+/* The whole groups after the chunks, if any: the second row `tail` bytes after the first's. */
 #define EENN_CONV_S8_X3_GROUPS                                                                    \
+    "ldr %[x0], %[groups_end]\n\t"                                                                \
+    "cmp %[a], %[x0]\n\t"                                                                         \
+    "beq 4f\n\t"                                                                                  \
     "3:\n\t" EENN_CONV_S8_X3_GROUP("ldr %[x0], %[tail]\n\t"                                       \
                                    "ldr %[q1], [%[w], %[x0]]\n\t"                                 \
                                    "ldr %[p1], [%[w]], #4\n\t")                                   \
@@ -572,7 +576,8 @@ EENN_CONV_S8_INLINE void eenn_triples_x3_dsp(eenn_triples_state_dsp *st, const i
     "cmp %[a], %[x0]\n\t"                                                                         \
     "bne 3b\n\t"                                                                                  \
     "ldr %[x0], %[tail]\n\t"                                                                      \
-    "add %[w], %[w], %[x0]\n\t"
+    "add %[w], %[w], %[x0]\n\t"                                                                   \
+    "4:\n\t"
 #define EENN_CONV_S8_X3_STAGE                                                                          \
     "ldrd %[a], %[x0], %[requantization]\n\t"                                                          \
     "ldrd %[p0], %[p1], [%[a]], #8\n\t"                                                                \
@@ -633,24 +638,17 @@ EENN_CONV_S8_INLINE void eenn_triples_x3_dsp(eenn_triples_state_dsp *st, const i
     : [columns] "m"(st->columns), [end] "m"(st->end), [groups_end] "m"(st->groups_end), [tail] "m"(st->tail),    \
       [stride] "m"(st->out_stride), [odd_zp] "m"(st->odd_zp), [last] "m"(st->last), [clamp] "m"(st->clamp)       \
     : "cc", "memory"
-#define EENN_CONV_S8_X3_LOOP(groups, store) \
-    __asm__ volatile(EENN_CONV_S8_X3_HEAD groups EENN_CONV_S8_X3_STAGE store EENN_CONV_S8_X3_NEXT EENN_CONV_S8_X3_OPERANDS)
+#define EENN_CONV_S8_X3_LOOP(store)                                                                           \
+    __asm__ volatile(EENN_CONV_S8_X3_HEAD EENN_CONV_S8_X3_GROUPS EENN_CONV_S8_X3_STAGE store EENN_CONV_S8_X3_NEXT \
+                         EENN_CONV_S8_X3_OPERANDS)
 #if EENN_CONV_S8_SATURATE
     if (full_range) {
-        if (has_tail) {
-            EENN_CONV_S8_X3_LOOP(EENN_CONV_S8_X3_GROUPS, EENN_CONV_S8_X3_SATURATE);
-        } else {
-            EENN_CONV_S8_X3_LOOP("", EENN_CONV_S8_X3_SATURATE);
-        }
+        EENN_CONV_S8_X3_LOOP(EENN_CONV_S8_X3_SATURATE);
     }
 #endif
 #if EENN_CONV_S8_CLAMP
     if (!full_range) {
-        if (has_tail) {
-            EENN_CONV_S8_X3_LOOP(EENN_CONV_S8_X3_GROUPS, EENN_CONV_S8_X3_CLAMP);
-        } else {
-            EENN_CONV_S8_X3_LOOP("", EENN_CONV_S8_X3_CLAMP);
-        }
+        EENN_CONV_S8_X3_LOOP(EENN_CONV_S8_X3_CLAMP);
     }
 #endif
 #undef EENN_CONV_S8_X3_LOOP
@@ -693,27 +691,22 @@ void eenn_multiply_columns_x3_dsp(const uint8_t *columns, const eenn_conv_group_
             { 0x01010101u * (uint8_t)o->act_min, 0x01010101u * (uint8_t)o->act_max },
             tail,
         };
-        if (tail == 0) {
-            eenn_triples_x3_dsp(&st, &w, 0, o->full_range);
-        } else {
-            eenn_triples_x3_dsp(&st, &w, 1, o->full_range);
-        }
+        eenn_triples_x3_dsp(&st, &w, o->full_range);
     }
     if (g->channels & 1) {
-        /* A lone last channel: its plain row. */
+        /* A lone last channel: its plain row, one pixel at a time. */
         const int32_t m = g->channels - 1;
-        int32_t s0 = g->bias[m], s1 = s0, s2 = s0;
-        const uint8_t *x = columns;
-        for (int32_t k = 0; k < depth; k += 4, w += 4, x += 24) {
-            const uint32_t wv = eenn_read_u32(w);
-            const int32_t even = __sxtb16((int32_t)wv), odd = eenn_sxtb16_ror8_s8(wv);
-            s0 = __smlad((int32_t)eenn_read_u32(x + 4), odd, __smlad((int32_t)eenn_read_u32(x), even, s0));
-            s1 = __smlad((int32_t)eenn_read_u32(x + 12), odd, __smlad((int32_t)eenn_read_u32(x + 8), even, s1));
-            s2 = __smlad((int32_t)eenn_read_u32(x + 20), odd, __smlad((int32_t)eenn_read_u32(x + 16), even, s2));
+        for (int32_t i = 0; i < 3; i++) {
+            int32_t acc = g->bias[m];
+            const uint8_t *x = columns + 8 * i;
+            for (int32_t k = 0; k < depth; k += 4, x += 24) {
+                const uint32_t wv = eenn_read_u32(w + k);
+                acc = __smlad((int32_t)eenn_read_u32(x + 4), eenn_sxtb16_ror8_s8(wv),
+                              __smlad((int32_t)eenn_read_u32(x), __sxtb16((int32_t)wv), acc));
+            }
+            eenn_store_bounded_dsp(out + m * g->out_stride + i, 1, acc, acc, g->multiplier[m], g->shift[m], odd_zp, 0,
+                                   o);
         }
-        int8_t *y = out + m * g->out_stride;
-        eenn_store_bounded_dsp(y, 2, s0, s1, g->multiplier[m], g->shift[m], odd_zp, 0, o);
-        eenn_store_bounded_dsp(y + 2, 1, s2, s2, g->multiplier[m], g->shift[m], odd_zp, 0, o);
     }
 }
 #endif
@@ -1094,12 +1087,12 @@ void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_g
 #if defined(EENN_CONV_S8_DSP)
     /* The pairs of channels of two pixels in the asm loop where the layer allows it, the rest in C. */
     int32_t first = 0;
-#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && EENN_CONV_S8_SATURATE
+#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && EENN_CONV_S8_SATURATE && (EENN_CONV_S8_TWO_PIXELS || EENN_CONV_S8_UNALIGNED_ROWS)
     if (pixels == 2 && o->bounded && o->full_range) {
         first = eenn_multiply_fast_dsp(scratch, g, 1, out);
     }
 #endif
-#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && EENN_CONV_S8_CLAMP
+#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && EENN_CONV_S8_CLAMP && (EENN_CONV_S8_TWO_PIXELS || EENN_CONV_S8_UNALIGNED_ROWS)
     if (first == 0 && pixels == 2 && o->bounded) {
         first = eenn_multiply_fast_dsp(scratch, g, 0, out);
     }

@@ -4,9 +4,13 @@
  *
  * Each output pixel's values (its im2col column: the window in the order of a weight row, padded taps holding the
  * input zero point) are gathered into the scratch, two pixels at a time on DSP and MVE, and multiplied with every
- * weight row of the group by eenn_multiply_columns_s8 (on Cortex-M4: ~1.3 instructions per multiply-accumulate for a
- * 3x3 layer of 16 channels, the gathering ~0.1 of it; windows inside the input copied a word per row, two pixels of
- * an output row together, those over the border of rows of up to 4 values a word per row too). With Helium (MVE) and
+ * weight row of the group by eenn_multiply_columns_s8 (windows inside the input copied a word per row, two pixels of
+ * an output row together, those over the border of rows of up to 4 values a word per row too). On DSP, layers of
+ * 16 to 288 values per output, a multiple of 4, with a bias and the bounded output stage go three pixels at a time
+ * (eenn_conv_x3_dsp, EENN_CONV_S8_THREE_PIXELS): their int8 columns gathered into the scratch, expanded and
+ * interleaved into a buffer on the stack (1,728 B) and multiplied by eenn_multiply_columns_x3_dsp (on Cortex-M4:
+ * 1.09 instructions per multiply-accumulate for a 3x3 layer of 16 -> 32 channels, the gathering ~0.09 of it; 1.23
+ * two pixels at a time). With Helium (MVE) and
  * 16 values or more per output, 4 pixels at a time, their columns byte-interleaved by VLDRB gathers, multiplied by
  * eenn_multiply_columns_x4_s8: 4 pixels on one output row with kernels up to 4 wide on rows up to 256 values gather
  * a kernel row of a channel in one 16-byte gather (eenn_im2col_row_x4_mve), others a tap of a channel in one 4-byte

@@ -1,6 +1,6 @@
 /*
- * eenn_multiply_columns_s8.c - the matrix product of the im2col convolutions: the gathered columns of one or two
- * output pixels times every weight row of a group (packed in pairs, eenn_kernels_s8.h), each output requantized
+ * eenn_multiply_columns_s8.c - the matrix product of the im2col convolutions: the gathered columns of one, two or
+ * three output pixels times every weight row of a group (packed in pairs, eenn_kernels_s8.h), each output requantized
  * (eenn_conv_store_s8). The compiler folded the input zero point into the bias, so the loops are plain dot
  * products of raw int8 values:
  *   DSP       the columns expanded to int16 pairs by SXTB16 (each group of 4 values x0 x1 x2 x3 stored as
@@ -11,10 +11,17 @@
  *             and the bounded output stage take one asm loop over the pairs of channels (eenn_pairs_2x2_dsp:
  *             ~51 instructions a pair besides the products, 59 with a clamp narrower than int8), where the rows
  *             start on whole words (an even row, the usual case) with the first row's weights 8 at a time by
- *             one LDRD: 65 instructions per chunk of 64 (1.02 a multiply-accumulate; 14 registers); other rows
- *             by the LDR loop above when EENN_CONV_S8_UNALIGNED_ROWS. Other layers, a lone pixel or channel the
- *             same products in C around the chunk loop. On Cortex-M4: 1.23 instructions per MAC with the
- *             gathering on a 3x3 layer of 16 -> 32 channels, 1.54 on a 1x1 of 32.
+ *             one LDRD: 65 instructions per chunk of 64 (1.02 a multiply-accumulate; 14 registers;
+ *             EENN_CONV_S8_TWO_PIXELS); other rows by the LDR loop above when EENN_CONV_S8_UNALIGNED_ROWS. Other
+ *             layers, a lone pixel or channel the same products in C around the chunk loop. On Cortex-M4: 1.54
+ *             instructions per MAC with the gathering on a 1x1 layer of 32 (1.23 on a 3x3 of 16 -> 32).
+ *             Three pixels (eenn_multiply_columns_x3_dsp, EENN_CONV_S8_THREE_PIXELS: eenn_conv2d_s8 layers of 16
+ *             to 288 values per output, a multiple of 4, with a bias and the bounded output stage): their
+ *             expanded columns interleaved a group of 4 values at a time, so that one pointer walks them, two
+ *             output channels of the three pixels per step, 2 LDR, 4 SXTB16, 3 LDRD and 12 SMLAD per 24
+ *             multiply-accumulates: 87 instructions per chunk of 96 with the loop (0.91 a multiply-accumulate;
+ *             14 registers), ~70 a pair of channels for the six outputs. On Cortex-M4: 1.09 instructions per MAC
+ *             with the gathering on a 3x3 layer of 16 -> 32 channels.
  *   MVE       16 values or more per output (eenn_multiply_columns_x4_s8): the columns of 4 pixels gathered
  *             byte-interleaved, two output channels of the 4 pixels per pass: 4 VLD4, 2 VLDRB and 8 VMLADAVA per
  *             16 values (128 multiply-accumulates in 16 instructions with the loop), the last depth % 16 values by

@@ -23,7 +23,7 @@ export const CONV_S8_SWITCHES: readonly KernelSwitch[] = [
   { macro: 'EENN_CONV_S8_CLAMP', note: 'convolutions with a narrower clamp (a fused Relu)' },
   { macro: 'EENN_CONV_S8_FEW_VALUES', note: 'convolutions of fewer than 16 values per output (first layers)' },
   { macro: 'EENN_CONV_S8_3X3', note: 'convolutions of 3x3 windows' },
-  { macro: 'EENN_CONV_S8_THREE_PIXELS', note: 'convolutions on DSP of 16 to 288 values per output, a multiple of 4, with a bias: three pixels per pass' },
+  { macro: 'EENN_CONV_S8_THREE_PIXELS', note: 'convolutions on DSP of 16 to 288 values per output, a multiple of 4, with a bias: three pixels per pass (a model links this or EENN_CONV_S8_TWO_PIXELS)' },
   { macro: 'EENN_CONV_S8_TWO_PIXELS', note: 'convolutions on DSP of 16 values or more, a multiple of 4, with a bias, that multiply two pixels per pass' },
   { macro: 'EENN_CONV_S8_UNALIGNED_ROWS', note: 'convolutions on DSP of 16 values or more, the depth not a multiple of 4' },
   { macro: 'EENN_CONV_S8_EXACT', note: 'convolutions that need the exact output stage (not a speed path: required when 1)', required: true },
@@ -143,14 +143,14 @@ function scratchCheck(macro: string, fn: string, scratchBytes: number | undefine
 
 /**
  * The multiply loops of a call on DSP for rows of whole words (`depth` a multiple of 4, 16 or more, with a bias):
- * eenn_conv2d_s8 three pixels per pass (EENN_CONV_S8_THREE_PIXELS, up to CONV_S8_THREE_PIXELS_MOST values), the
+ * three pixels per pass (EENN_CONV_S8_THREE_PIXELS, up to CONV_S8_THREE_PIXELS_MOST values), the
  * one or two pixels left by the C loops; the others, and the tiles of eenn_conv2d_s8_units (pairs of pixels), the
  * two-pixel loop (EENN_CONV_S8_TWO_PIXELS). A model whose every such layer takes three pixels links no two-pixel
  * loop.
  */
 function pixelsPerPass(kernel: string, args: CallArgs, depth: number): string[] {
   if (args.isNull('scratch') || args.isNull('bias') || depth < PAIR_CHUNK_S8 || depth % 4 !== 0) return [];
-  const three = kernel === 'eenn_conv2d_s8' && takesThreePixels(depth);
+  const three = takesThreePixels(depth);
   const tiles = args.call.fn !== kernel;
   return [...(three ? ['EENN_CONV_S8_THREE_PIXELS'] : []), ...(!three || tiles ? ['EENN_CONV_S8_TWO_PIXELS'] : [])];
 }

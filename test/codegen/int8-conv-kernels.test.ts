@@ -121,9 +121,10 @@ function buildGraph(rand: () => number): Graph {
 }
 
 /**
- * Convolutions whose rows are whole words (16 values or more, a multiple of 4, with a bias) and nothing else that
- * multiplies two pixels per pass, so that on DSP every one takes three pixels per pass (EENN_CONV_S8_THREE_PIXELS):
- * whole chunks, groups after them, lone channels, one or two pixels left, each output stage.
+ * Convolutions (and 1x1 ones) whose rows are whole words (16 values or more, a multiple of 4, with a bias) and
+ * nothing else that multiplies two pixels per pass, so that on DSP every one takes three pixels per pass
+ * (EENN_CONV_S8_THREE_PIXELS): whole chunks, groups after them, lone channels, one or two pixels left, each output
+ * stage.
  */
 function buildThreePixelGraph(rand: () => number): Graph {
   const q = new Int8GraphBuilder('int8_conv_three_pixels', rand);
@@ -148,6 +149,11 @@ function buildThreePixelGraph(rand: () => number): Graph {
   out(q.conv(d, 4, [3, 3], { pads: [2, 0, 0, 2], dilations: [2, 1] }, [1, 4, 3, 5]), 'depth 180, dilated, windows over the top border');
   out(q.conv(n, 4, [1, 2], {}, [1, 4, 5, 2]), 'depth 16: one chunk, rows of 2 pixels (three-pixel passes across rows)');
   out(q.conv(e, 3, [2, 2], {}, [1, 3, 3, 3], { act: 'relu' }), 'depth 20: a chunk and a group, a lone channel, Relu');
+  const pair = q.input('pair', [2, 16, 3, 4]);
+  out(q.conv(a, 6, [1, 1], {}, [1, 6, 9, 10], { act: 'relu' }), '1x1, 16 input channels, 90 pixels (the last three end the plane), Relu');
+  out(q.conv(d, 9, [1, 1], {}, [1, 9, 5, 5]), '1x1, 20 input channels, a lone pixel and channel');
+  out(q.conv(p, 5, [1, 1], {}, [1, 5, 5, 7], { act: [-30, 60] }), '1x1, 32 input channels, a narrower clamp, two pixels left');
+  out(q.conv(pair, 4, [1, 1], {}, [2, 4, 3, 4]), '1x1, two images of 12 pixels');
   return q.build();
 }
 

@@ -1231,12 +1231,6 @@ EENN_CONV_S8_RUNS_LINKAGE void eenn_conv_runs_s8(const eenn_window_s8 *g, int32_
 #endif
 
 #if defined(EENN_CONV_S8_X3)
-/* True when a group's pixels take eenn_conv_x3_dsp (what eenn_multiply_columns_x3_dsp computes). */
-static inline int32_t eenn_conv_x3_takes_dsp(int32_t depth, const int32_t *bias, int32_t bounded)
-{
-    return bias != NULL && bounded && depth >= EENN_PAIR_CHUNK_S8 && depth <= EENN_CONV_S8_X3_MOST && (depth & 3) == 0;
-}
-
 /*
  * The int8 columns of three pixels at `from` (`pitch` bytes apart, word aligned, `depth` a multiple of 4) expanded
  * to int16 as eenn_expand_column_s8 expands one, interleaved into `to` a group of 4 values at a time (group g of

@@ -325,6 +325,12 @@ void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_g
 /* Bytes from one int8 column to the next: a word more than the column, for the words a gathering writes past it. */
 #define EENN_CONV_S8_X3_PITCH(depth) ((((depth) + 3) & ~3) + 4)
 void eenn_multiply_columns_x3_dsp(const uint8_t *columns, const eenn_conv_group_s8 *g, int8_t *EENN_RESTRICT out);
+
+/* True when a group's pixels go three at a time (what eenn_multiply_columns_x3_dsp computes). */
+static inline int32_t eenn_conv_x3_takes_dsp(int32_t depth, const int32_t *bias, int32_t bounded)
+{
+    return bias != NULL && bounded && depth >= EENN_PAIR_CHUNK_S8 && depth <= EENN_CONV_S8_X3_MOST && (depth & 3) == 0;
+}
 #endif
 
 #if defined(EENN_CONV_S8_MVE)

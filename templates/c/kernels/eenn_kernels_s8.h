@@ -58,8 +58,9 @@
 #ifndef EENN_CONV_S8_3X3
 #define EENN_CONV_S8_3X3 1
 #endif
-/* Convolutions on DSP of 16 to 288 values per output, a multiple of 4, with a bias and the bounded output stage:
-   three pixels per pass, their expanded columns interleaved in a buffer on the stack (else two pixels per pass). */
+/* Convolutions (and 1x1 ones) on DSP of 16 to 288 values per output, a multiple of 4, with a bias and the bounded
+   output stage: three pixels per pass, their expanded columns interleaved in a buffer on the stack of 1,728 B (else
+   two pixels per pass). The compiler turns it on only in a model that needs no EENN_CONV_S8_TWO_PIXELS. */
 #ifndef EENN_CONV_S8_THREE_PIXELS
 #define EENN_CONV_S8_THREE_PIXELS 1
 #endif

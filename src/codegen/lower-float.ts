@@ -14,6 +14,7 @@ import { lowerConv, lowerConvTranspose } from './lower/conv.js';
 import { lowerConvPair } from './lower/conv-pair.js';
 import { lowerBatchNorm, lowerBinary, lowerClip, lowerUnary, lowerVariadic, UNARY_OPS } from './lower/elementwise.js';
 import { lowerAlias, lowerCast, lowerConcatNode, lowerMovement, lowerPad, lowerResize } from './lower/layout.js';
+import { lowerGatherNd, lowerLoss, lowerOneHot, lowerScatterElements, lowerScatterNd, lowerTopK } from './lower/indexing.js';
 import { lowerGemm, lowerMatMul } from './lower/matmul.js';
 import { lowerGlobalPool, lowerPool } from './lower/pool.js';
 import { lowerReduce, lowerSoftmax, REDUCE_OPS } from './lower/reduce.js';
@@ -38,6 +39,14 @@ export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ['LogSoftmax', lowerSoftmax],
   ['Hardmax', lowerSoftmax],
   ...REDUCE_OPS.map((op): [string, Lowering] => [op, lowerReduce]),
+  ['NegativeLogLikelihoodLoss', lowerLoss],
+  ['SoftmaxCrossEntropyLoss', lowerLoss],
+  ['GatherND', lowerGatherNd],
+  ['ScatterND', lowerScatterNd],
+  ['ScatterElements', lowerScatterElements],
+  ['Scatter', lowerScatterElements],
+  ['OneHot', lowerOneHot],
+  ['TopK', lowerTopK],
   ...['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'].map((op): [string, Lowering] => [op, lowerAlias]),
   ['Cast', lowerCast],
   ['CastLike', lowerCast],

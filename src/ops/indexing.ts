@@ -42,12 +42,18 @@ export function gatherNdLayout(node: Node, data: Operand, indices: Operand): Gat
   const r = data.shape.length;
   const q = indices.shape.length;
   if (q < 1 || r < 1) throw nodeError('E_SHAPE', node, 'data and indices must have at least one axis each');
-  if (b < 0 || b >= Math.min(q, r)) throw nodeError('E_SHAPE', node, `batch_dims ${b} must be smaller than the ranks of data (${r}) and indices (${q})`);
+  if (b < 0 || b >= Math.min(q, r))
+    throw nodeError('E_SHAPE', node, `batch_dims ${b} must be smaller than the ranks of data (${r}) and indices (${q})`);
   if (data.shape.slice(0, b).join() !== indices.shape.slice(0, b).join()) {
-    throw nodeError('E_SHAPE', node, `the first ${b} axes of data ${formatShape(data.shape)} and indices ${formatShape(indices.shape)} must match (batch_dims)`);
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `the first ${b} axes of data ${formatShape(data.shape)} and indices ${formatShape(indices.shape)} must match (batch_dims)`,
+    );
   }
   const m = indices.shape[q - 1]!;
-  if (m < 1 || m > r - b) throw nodeError('E_SHAPE', node, `indices.shape[-1] = ${m} must be in [1, ${r - b}] for data of rank ${r} with batch_dims ${b}`);
+  if (m < 1 || m > r - b)
+    throw nodeError('E_SHAPE', node, `indices.shape[-1] = ${m} must be in [1, ${r - b}] for data of rank ${r} with batch_dims ${b}`);
   return { batchDims: b, depth: m, shape: [...indices.shape.slice(0, q - 1), ...data.shape.slice(b + m)] };
 }
 
@@ -118,7 +124,11 @@ export function scatterElementsAxis(node: Node, data: Operand, indices: Operand,
     throw nodeError('E_SHAPE', node, `indices ${formatShape(indices.shape)} and updates ${formatShape(updates.shape)} must have one shape`);
   }
   if (indices.shape.length !== data.shape.length || indices.shape.some((d, i) => i !== axis && d > data.shape[i]!)) {
-    throw nodeError('E_SHAPE', node, `indices ${formatShape(indices.shape)} must have the rank of data ${formatShape(data.shape)} and fit in it off the axis`);
+    throw nodeError(
+      'E_SHAPE',
+      node,
+      `indices ${formatShape(indices.shape)} must have the rank of data ${formatShape(data.shape)} and fit in it off the axis`,
+    );
   }
   return axis;
 }
@@ -224,7 +234,8 @@ const oneHot: OpDef = {
     const values = requireInput(node, inputs, 2);
     checkType(node, indices.dtype, NUMERIC_TYPES, 'indices');
     checkType(node, values.dtype, ALL_TYPES, 'values');
-    if (sizeOf(values.shape) !== 2) throw nodeError('E_SHAPE', node, `values must hold two elements [off, on], got shape ${formatShape(values.shape)}`);
+    if (sizeOf(values.shape) !== 2)
+      throw nodeError('E_SHAPE', node, `values must hold two elements [off, on], got shape ${formatShape(values.shape)}`);
     return [{ shape: oneHotLayout(node, indices, requireInput(node, inputs, 1)).shape, dtype: values.dtype }];
   },
   evaluate(node, inputs) {

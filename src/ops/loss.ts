@@ -75,7 +75,13 @@ export function lossLayout(node: Node, inputs: readonly (InputInfo | Value | und
  * The loss of log-probabilities `logProb` [N, C, D] (already negated-ready: loss = -weight * logProb[target]),
  * reduced as the layout says, into a value of `dtype`.
  */
-function negativeLogLikelihood(layout: LossLayout, logProb: ArrayLike<number>, target: ArrayLike<number>, weight: ArrayLike<number> | undefined, out: Value): void {
+function negativeLogLikelihood(
+  layout: LossLayout,
+  logProb: ArrayLike<number>,
+  target: ArrayLike<number>,
+  weight: ArrayLike<number> | undefined,
+  out: Value,
+): void {
   const { batch, classes, inner, reduction, ignoreIndex } = layout;
   let sum = 0;
   let weightSum = 0;

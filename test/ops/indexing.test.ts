@@ -18,7 +18,12 @@ const i64 = (shape: number[], values: number[]) => value('int64', shape, values)
 function run(op: string, inputs: Value[], attrs: Record<string, AttrValue> = {}, opset = 18, constant: number[] = []): Value[] {
   const def = ops.find((d) => d.op === op)!;
   const node: Node = { name: 'n', op, domain: '', inputs: inputs.map((_, i) => `in${i}`), outputs: ['y', 'i'], attrs };
-  const infos: InputInfo[] = inputs.map((v, i) => ({ name: `in${i}`, shape: v.shape, dtype: v.dtype, ...(constant.includes(i) ? { data: v.data } : {}) }));
+  const infos: InputInfo[] = inputs.map((v, i) => ({
+    name: `in${i}`,
+    shape: v.shape,
+    dtype: v.dtype,
+    ...(constant.includes(i) ? { data: v.data } : {}),
+  }));
   const shapes = def.inferShapes(node, infos, opset);
   const values = def.evaluate(node, inputs, opset);
   expect(values.map((v) => [v.shape, v.dtype])).toEqual(shapes.map((s) => [s.shape, s.dtype]));
@@ -101,7 +106,9 @@ describe('ScatterND', () => {
   });
 
   it('refuses updates of the wrong shape', () => {
-    expect(errorOf(() => run('ScatterND', [f32([2, 2], [1, 2, 3, 4]), i64([1, 1], [0]), f32([2], [1, 1])])).message).toContain('must have shape [1,2]');
+    expect(errorOf(() => run('ScatterND', [f32([2, 2], [1, 2, 3, 4]), i64([1, 1], [0]), f32([2], [1, 1])])).message).toContain(
+      'must have shape [1,2]',
+    );
   });
 });
 

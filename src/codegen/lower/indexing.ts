@@ -7,7 +7,15 @@
 
 import { bytesPerElement, sizeOf, stridesOf, type Tensor } from '../../ir/graph.js';
 import { attrInt, normalizeAxis } from '../../ops/attrs.js';
-import { gatherNdLayout, oneHotLayout, scatterElementsAxis, scatterNdDepth, scatterReduction, topKLayout, type ScatterReduction } from '../../ops/indexing.js';
+import {
+  gatherNdLayout,
+  oneHotLayout,
+  scatterElementsAxis,
+  scatterNdDepth,
+  scatterReduction,
+  topKLayout,
+  type ScatterReduction,
+} from '../../ops/indexing.js';
 import { hasLogProb, lossLayout } from '../../ops/loss.js';
 import { constArg, intArg, macroArg, nullArg, optionalTensorArg, tensorArg, type KernelArg } from '../../kernels/call.js';
 import { type LoweredStep, type LowerContext } from '../kernel-call.js';

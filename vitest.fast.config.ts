@@ -23,7 +23,7 @@ export const SLOW_TESTS = [
   'test/exits/decision.test.ts', 'test/exits/policies-qemu.test.ts',
   'test/frontend/inspect.test.ts', 'test/frontend/untrusted-model.test.ts',
   'test/fuzz/fuzz.test.ts', 'test/fuzz/verdict.test.ts',
-  'test/codegen/indexing-kernels.test.ts',
+  'test/codegen/indexing-kernels.test.ts', 'test/conformance/indexing-c.test.ts',
   'test/kernels/model-checks.test.ts', 'test/measure-steps.test.ts', 'test/pipeline-qemu.test.ts', 'test/kernels/scratch-macros.test.ts', 'test/kernels/tiles-run.test.ts',
   'test/ops/gelu.test.ts', 'test/ops/mish.test.ts', 'test/ops/softplus.test.ts',
   'test/quantize/fixedpoint-qemu.test.ts', 'test/quantize/fixedpoint.test.ts',

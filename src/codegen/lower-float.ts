@@ -14,7 +14,7 @@ import { lowerConv, lowerConvTranspose } from './lower/conv.js';
 import { lowerConvPair } from './lower/conv-pair.js';
 import { lowerBatchNorm, lowerBinary, lowerClip, lowerUnary, lowerVariadic, UNARY_OPS } from './lower/elementwise.js';
 import { lowerAlias, lowerCast, lowerConcatNode, lowerMovement, lowerPad, lowerResize } from './lower/layout.js';
-import { lowerGatherNd, lowerLoss, lowerOneHot, lowerScatterElements, lowerScatterNd, lowerTopK } from './lower/indexing.js';
+import { INDEX_OPS, lowerGatherNd, lowerLoss, lowerOneHot, lowerScatterElements, lowerScatterNd, lowerTopK } from './lower/indexing.js';
 import { lowerGemm, lowerMatMul } from './lower/matmul.js';
 import { lowerGlobalPool, lowerPool } from './lower/pool.js';
 import { lowerReduce, lowerSoftmax, REDUCE_OPS } from './lower/reduce.js';
@@ -77,6 +77,8 @@ function loweringOf(node: Node): Lowering | undefined {
   const float = FLOAT_LOWERINGS.get(node.op);
   const typed = TYPED_LOWERINGS.get(node.op);
   if (!float && !typed) return undefined;
+  // The loss and indexing operators read their integer indices themselves and refuse other element types.
+  if (float && INDEX_OPS.has(node.op)) return float;
   return (ctx) => {
     const other = [...ctx.inputs, ...ctx.outputs].find((t) => t && !t.data && t.dtype !== 'float32');
     if (!other && float) return float(ctx);

@@ -21,6 +21,21 @@ import { constArg, intArg, macroArg, nullArg, optionalTensorArg, tensorArg, type
 import { type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { SOURCES, input, unsupported } from './common.js';
 
+/**
+ * The operators lowered here: each reads its integer index or target tensors itself (indexArg) and refuses data of
+ * another element type than its kernel computes on, so the float32 table hands them every step as it is.
+ */
+export const INDEX_OPS: ReadonlySet<string> = new Set([
+  'NegativeLogLikelihoodLoss',
+  'SoftmaxCrossEntropyLoss',
+  'GatherND',
+  'ScatterND',
+  'ScatterElements',
+  'Scatter',
+  'OneHot',
+  'TopK',
+]);
+
 /** The int64 indices the kernels read: a derived array for a constant tensor, the tensor itself at run time. */
 function indexArg(ctx: LowerContext, name: string, t: Tensor): KernelArg {
   if (t.data) {
@@ -98,7 +113,8 @@ export function lowerGatherNd(ctx: LowerContext): LoweredStep {
         fn: 'eenn_gather_nd',
         source: SOURCES.indexing,
         args: [
-          tensorArg('data', data.name),
+          // Any element type: a constant is read in its own C type.
+          { kind: 'tensor', name: 'data', tensor: data.name, stored: true },
           indexArg(ctx, 'indices', indices),
           tensorArg('output', ctx.result.name),
           intArg('batches', sizeOf(data.shape.slice(0, batchDims))),

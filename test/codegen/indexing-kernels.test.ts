@@ -161,6 +161,27 @@ add(
   },
   { opset: 18 },
 );
+// Indices shorter than data on the other axes too.
+add(
+  'scatter_elements_small_indices',
+  'eenn_scatter_elements_f32',
+  [3, 4, 2],
+  'ScatterElements',
+  ['x', [[2, 2, 1], [3, -1, 0, 2], 'int64'], updates([2, 2, 1])],
+  {
+    axis: 1,
+  },
+);
+add(
+  'scatter_elements_small_indices_axis0_mul',
+  'eenn_scatter_elements_f32',
+  [3, 4],
+  'ScatterElements',
+  ['x', [[2, 3], [2, 0, 2, 2, 1, 0], 'int64'], updates([2, 3])],
+  {
+    reduction: 'mul',
+  },
+);
 add('scatter_deprecated', 'eenn_scatter_elements_f32', [3, 3], 'Scatter', ['x', [[1, 3], [2, 0, 1], 'int64'], updates([1, 3])], {}, { opset: 10 });
 
 // ---------------------------------------------------------------- OneHot

@@ -171,7 +171,7 @@ export function lowerScatterNd(ctx: LowerContext): LoweredStep {
   };
 }
 
-/** ScatterElements and Scatter: indices and updates must match data on every axis but the scattered one. */
+/** ScatterElements and Scatter. */
 export function lowerScatterElements(ctx: LowerContext): LoweredStep {
   const data = input(ctx, 0, 'data');
   const indices = input(ctx, 1, 'indices');
@@ -179,9 +179,6 @@ export function lowerScatterElements(ctx: LowerContext): LoweredStep {
   requireFloat(ctx, data, 'data');
   const axis = scatterElementsAxis(ctx.node, data, indices, updates);
   const reduction = scatterReduction(ctx.node);
-  if (indices.shape.some((d, i) => i !== axis && d !== data.shape[i])) {
-    unsupported(ctx, `indices ${JSON.stringify(indices.shape)} smaller than data ${JSON.stringify(data.shape)} off axis ${axis} are not supported`);
-  }
   if (sizeOf(data.shape) === 0) return { calls: [] };
   return {
     detail: `axis ${axis}, reduction ${reduction}`,
@@ -195,9 +192,11 @@ export function lowerScatterElements(ctx: LowerContext): LoweredStep {
           tensorArg('updates', updates.name),
           tensorArg('output', ctx.result.name),
           intArg('size', sizeOf(data.shape)),
-          intArg('outer', sizeOf(data.shape.slice(0, axis))),
-          intArg('count', indices.shape[axis]!),
-          intArg('inner', sizeOf(data.shape.slice(axis + 1))),
+          intArg('count', sizeOf(indices.shape)),
+          intArg('rank', indices.shape.length),
+          int32Table('index_dims', indices.name, indices.shape, 'shape of the indices'),
+          int32Table('data_strides', data.name, stridesOf(data.shape), 'strides of data, in elements'),
+          intArg('axis', axis),
           intArg('axis_size', data.shape[axis]!),
           macroArg('reduction', SCATTER_REDUCTIONS[reduction]),
         ],

@@ -87,23 +87,25 @@ void eenn_scatter_nd_f32(const float *data, const int64_t *EENN_RESTRICT indices
 }
 
 void eenn_scatter_elements_f32(const float *data, const int64_t *EENN_RESTRICT indices,
-                               const float *EENN_RESTRICT updates, float *output, int32_t size, int32_t outer,
-                               int32_t count, int32_t inner, int32_t axis_size, int32_t reduction)
+                               const float *EENN_RESTRICT updates, float *output, int32_t size, int32_t count,
+                               int32_t rank, const int32_t *EENN_RESTRICT index_dims,
+                               const int32_t *EENN_RESTRICT data_strides, int32_t axis, int32_t axis_size,
+                               int32_t reduction)
 {
     if (output != data) {
         memcpy(output, data, (size_t)size * sizeof(float));
     }
     /* In index order: with EENN_SCATTER_NONE the last of repeated indices wins. */
-    for (int32_t o = 0; o < outer; o++) {
-        float *y = output + o * axis_size * inner;
-        for (int32_t j = 0; j < count; j++) {
-            const int64_t *index = indices + (o * count + j) * inner;
-            const float *u = updates + (o * count + j) * inner;
-            for (int32_t i = 0; i < inner; i++) {
-                float *at = y + eenn_axis_index(index[i], axis_size) * inner + i;
-                *at = eenn_scatter_combine(*at, u[i], reduction);
-            }
+    for (int32_t i = 0; i < count; i++) {
+        /* The coordinates of element i of indices, the one on the axis replaced by the index it holds. */
+        int32_t rest = i;
+        int32_t offset = 0;
+        for (int32_t d = rank - 1; d >= 0; d--) {
+            const int32_t coordinate = d == axis ? eenn_axis_index(indices[i], axis_size) : rest % index_dims[d];
+            rest /= index_dims[d];
+            offset += coordinate * data_strides[d];
         }
+        output[offset] = eenn_scatter_combine(output[offset], updates[i], reduction);
     }
 }
 

@@ -605,13 +605,16 @@ void eenn_scatter_nd_f32(const float *data, const int64_t *EENN_RESTRICT indices
                          const int32_t *EENN_RESTRICT strides, int32_t slice, int32_t reduction);
 
 /**
- * ScatterElements along one axis: output = data [outer, axis_size, inner] (`size` elements; may be the same
- * buffer), then output[o][indices[o][j][i]][i] combined with updates[o][j][i] by `reduction` (EENN_SCATTER_*) for
- * indices and updates [outer, count, inner], in order.
+ * ScatterElements along axis `axis`: output = data (`size` elements; may be the same buffer), then for each of the
+ * `count` elements of indices and updates (shape index_dims[rank], each axis no longer than data's) the output
+ * element at the same coordinates, the one on the axis replaced by the index (of an axis of axis_size), combined
+ * with the update by `reduction` (EENN_SCATTER_*), in order. data_strides: data's strides in elements.
  */
 void eenn_scatter_elements_f32(const float *data, const int64_t *EENN_RESTRICT indices,
-                               const float *EENN_RESTRICT updates, float *output, int32_t size, int32_t outer,
-                               int32_t count, int32_t inner, int32_t axis_size, int32_t reduction);
+                               const float *EENN_RESTRICT updates, float *output, int32_t size, int32_t count,
+                               int32_t rank, const int32_t *EENN_RESTRICT index_dims,
+                               const int32_t *EENN_RESTRICT data_strides, int32_t axis, int32_t axis_size,
+                               int32_t reduction);
 
 /**
  * OneHot: indices [outer, inner] -> output [outer, depth, inner], values[1] (on) where the class is the index

@@ -13,13 +13,14 @@ import { sizeSuffix, TYPED_LAYOUT_SOURCE } from '../data-movement.js';
 import { broadcastStrides, collapse, contiguousStrides, piecesOf } from '../strided.js';
 import { binaryCalls } from './elementwise.js';
 import { input, unsupported } from './common.js';
-import { lowerAlias, lowerConcatNode, lowerMovement } from './layout.js';
+import { lowerTypedAlias as lowerAlias, lowerTypedConcat, lowerTypedMove } from './layout.js';
 
 /** Kernel source files of the typed kernels. */
 const TYPED_SOURCES = {
   cast: 'eenn_cast_typed.c',
   elementwise: 'eenn_elementwise_typed.c',
   reduce: 'eenn_reduce_typed.c',
+  quantize: 'eenn_quantize_typed.c',
 } as const;
 
 /** The suffix of the typed kernels of each element type (eenn_kernels_typed.h). */
@@ -196,10 +197,10 @@ function lowerWhere(ctx: LowerContext): LoweredStep {
   };
 }
 
-/** Gather: on constant indices through the reference (lowerMovement); on runtime int64 / int32 indices a gather kernel. */
+/** Gather: on constant indices through the reference (lowerTypedMove); on runtime int64 / int32 indices a gather kernel. */
 function lowerTypedGather(ctx: LowerContext): LoweredStep {
   const indices = input(ctx, 1, 'indices');
-  if (indices.data) return lowerMovement(ctx);
+  if (indices.data) return lowerTypedMove(ctx);
   const data = input(ctx, 0, 'data');
   const out = ctx.outputs[0]!;
   if (indices.dtype !== 'int64' && indices.dtype !== 'int32') unsupported(ctx, `Gather indices of type ${indices.dtype} are not supported`);
@@ -227,13 +228,13 @@ function lowerTypedGather(ctx: LowerContext): LoweredStep {
   };
 }
 
-/** Movement operators of any element type: through the reference on constant indices (lowerMovement). */
+/** Movement operators of any element type: through the reference on constant indices (lowerTypedMove). */
 function lowerTypedMovement(ctx: LowerContext): LoweredStep {
   for (let i = 1; i < ctx.inputs.length; i++) {
     const t = ctx.inputs[i];
     if (t && !t.data) unsupported(ctx, `input ${i} ("${t.name}") of ${ctx.node.op} must be a constant to compile it`);
   }
-  return lowerMovement(ctx);
+  return lowerTypedMove(ctx);
 }
 
 /** ArgMax / ArgMin along one axis, int64 indices out. */
@@ -263,10 +264,60 @@ function lowerArg(ctx: LowerContext): LoweredStep {
   };
 }
 
+/**
+ * QuantizeLinear (float32 -> int8 / uint8) and DequantizeLinear (int8 / uint8 / int32 -> float32), per tensor or
+ * per axis, with the scale and zero point constants or computed at run time (eenn_quantize_typed.c).
+ */
+function lowerQuantizeLinear(ctx: LowerContext): LoweredStep {
+  const quantize = ctx.node.op === 'QuantizeLinear';
+  const x = input(ctx, 0, 'x');
+  const scale = input(ctx, 1, 'scale');
+  const zeroPoint = ctx.inputs[2];
+  const out = ctx.outputs[0]!;
+  const integer = quantize ? out : x;
+  const types: readonly DType[] = quantize ? ['int8', 'uint8'] : ['int8', 'uint8', 'int32'];
+  const suffix = requireType(ctx, integer, types);
+  if ((quantize ? x : out).dtype !== 'float32') unsupported(ctx, `${ctx.node.op} of ${x.dtype} to ${out.dtype} is not supported (float32 only)`);
+  if (scale.dtype !== 'float32') unsupported(ctx, `the scale is ${scale.dtype}; only float32 scales are supported`);
+  if (scale.shape.length > 1) unsupported(ctx, `the scale has rank ${scale.shape.length} (blocked quantization is not supported)`);
+  if (typeof ctx.node.attrs.block_size === 'number' && ctx.node.attrs.block_size > 0) unsupported(ctx, 'blocked quantization is not supported');
+  if (zeroPoint && zeroPoint.dtype !== integer.dtype) unsupported(ctx, `the zero point is ${zeroPoint.dtype}, the quantized tensor ${integer.dtype}`);
+  const channels = sizeOf(scale.shape);
+  let outer = 1;
+  let inner = sizeOf(x.shape);
+  let detail = 'per tensor';
+  if (channels !== 1) {
+    const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis', 1), x.shape.length);
+    if (x.shape[axis] !== channels) unsupported(ctx, `the input has ${x.shape[axis]} channels along axis ${axis} but ${channels} scales`);
+    outer = sizeOf(x.shape.slice(0, axis));
+    inner = sizeOf(x.shape.slice(axis + 1));
+    detail = `per axis ${axis}`;
+  }
+  if (sizeOf(x.shape) === 0) return { calls: [] };
+  return {
+    detail,
+    calls: [
+      {
+        fn: quantize ? `eenn_quantize_linear_f32_${suffix}` : `eenn_dequantize_linear_${suffix}_f32`,
+        source: TYPED_SOURCES.quantize,
+        args: [
+          tensorArg('input', x.name),
+          tensorArg('scale', scale.name),
+          zeroPoint && sizeOf(zeroPoint.shape) > 0 ? tensorArg('zero_point', zeroPoint.name) : { kind: 'null', name: 'zero_point' },
+          tensorArg('output', out.name),
+          intArg('outer', outer),
+          intArg('channels', channels),
+          intArg('inner', inner),
+        ],
+      },
+    ],
+  };
+}
+
 /** The lowering of each operator on tensors that are not all float32 (lower-float.ts picks it for such steps). */
 export const TYPED_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lowering>([
   ...['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'].map((op): [string, Lowering] => [op, lowerAlias]),
-  ['Concat', lowerConcatNode],
+  ['Concat', lowerTypedConcat],
   ['Cast', lowerTypedCast],
   ['CastLike', lowerTypedCast],
   ['Gather', lowerTypedGather],
@@ -281,6 +332,8 @@ export const TYPED_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ['Clip', lowerTypedClip],
   ['ArgMax', lowerArg],
   ['ArgMin', lowerArg],
+  ['QuantizeLinear', lowerQuantizeLinear],
+  ['DequantizeLinear', lowerQuantizeLinear],
 ]);
 
 /** Marks the tensor arguments of typed kernel calls as read in their own C type (constants included). */

@@ -223,6 +223,24 @@ EENN_DECLARE_ARG(s16, int16_t)
 EENN_DECLARE_ARG(s8, int8_t)
 EENN_DECLARE_ARG(u8, uint8_t)
 
+/* ------------------------------------------------------------------------------------------------ */
+/* QuantizeLinear / DequantizeLinear (eenn_quantize_typed.c, which states the arithmetic)            */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* input and output [outer, channels, inner]; scale and zero_point (NULL: 0) one value per channel. */
+#define EENN_DECLARE_QUANTIZE(S, T)                                                                              \
+    void eenn_quantize_linear_f32_##S(const float *input, const float *scale, const T *zero_point, T *output,   \
+                                      int32_t outer, int32_t channels, int32_t inner);
+#define EENN_DECLARE_DEQUANTIZE(S, T)                                                                            \
+    void eenn_dequantize_linear_##S##_f32(const T *input, const float *scale, const T *zero_point, float *output, \
+                                          int32_t outer, int32_t channels, int32_t inner);
+
+EENN_DECLARE_QUANTIZE(s8, int8_t)
+EENN_DECLARE_QUANTIZE(u8, uint8_t)
+EENN_DECLARE_DEQUANTIZE(s8, int8_t)
+EENN_DECLARE_DEQUANTIZE(u8, uint8_t)
+EENN_DECLARE_DEQUANTIZE(s32, int32_t)
+
 #ifdef __cplusplus
 }
 #endif

@@ -45,6 +45,8 @@ const RESERVED = new Set([
   'NULL',
   'INFINITY',
   'NAN',
+  // Functions of <math.h> and <string.h> that model.c and the kernels include.
+  ...['acos', 'asin', 'atan', 'atan2', 'ceil', 'cos', 'cosh', 'erf', 'exp', 'fabs', 'floor', 'fmod', 'log', 'log10', 'log2', 'modf', 'pow', 'round', 'sin', 'sinh', 'sqrt', 'tan', 'tanh', 'trunc', 'rint', 'nearbyint', 'fmin', 'fmax', 'expm1', 'log1p', 'abs', 'memcpy', 'memmove', 'memset', 'memcmp'].flatMap((f) => [f, `${f}f`]),
 ]);
 
 /**

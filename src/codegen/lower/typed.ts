@@ -228,6 +228,42 @@ function lowerTypedGather(ctx: LowerContext): LoweredStep {
   };
 }
 
+/** GatherElements on runtime int64 / int32 indices (on constant ones through the reference), rank <= 4. */
+function lowerTypedGatherElements(ctx: LowerContext): LoweredStep {
+  const indices = input(ctx, 1, 'indices');
+  if (indices.data) return lowerTypedMove(ctx);
+  const data = input(ctx, 0, 'data');
+  const out = ctx.outputs[0]!;
+  if (indices.dtype !== 'int64' && indices.dtype !== 'int32') unsupported(ctx, `GatherElements indices of type ${indices.dtype} are not supported`);
+  const rank = data.shape.length;
+  if (rank > 4) unsupported(ctx, `GatherElements of a rank-${rank} tensor on runtime indices is not supported (at most 4 axes)`);
+  const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis', 0), rank);
+  if (sizeOf(out.shape) === 0) return { calls: [] };
+  const axisSize = data.shape[axis]!;
+  if (axisSize === 0) unsupported(ctx, 'GatherElements from an empty axis');
+  const pad = 4 - rank;
+  const dims = [...new Array<number>(pad).fill(1), ...indices.shape];
+  const strides = [...new Array<number>(pad).fill(0), ...contiguousStrides(data.shape)];
+  return {
+    detail: `axis ${axis}, indices at run time (clamped into [0, ${axisSize}))`,
+    calls: [
+      {
+        fn: `eenn_gather_elements_${sizeSuffix(data.dtype)}_${TYPE_SUFFIX[indices.dtype]}`,
+        source: TYPED_LAYOUT_SOURCE,
+        args: [
+          tensorArg('data', data.name),
+          tensorArg('indices', indices.name),
+          tensorArg('output', out.name),
+          ...dims.map((d, k) => intArg(`d${k}`, d)),
+          ...strides.map((st, k) => intArg(`s${k}`, st)),
+          intArg('axis', axis + pad),
+          intArg('axis_size', axisSize),
+        ],
+      },
+    ],
+  };
+}
+
 /** Movement operators of any element type: through the reference on constant indices (lowerTypedMove). */
 function lowerTypedMovement(ctx: LowerContext): LoweredStep {
   for (let i = 1; i < ctx.inputs.length; i++) {
@@ -321,7 +357,8 @@ export const TYPED_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ['Cast', lowerTypedCast],
   ['CastLike', lowerTypedCast],
   ['Gather', lowerTypedGather],
-  ...['Transpose', 'Slice', 'GatherElements', 'Split', 'Tile', 'Expand', 'DepthToSpace', 'SpaceToDepth'].map((op): [string, Lowering] => [
+  ['GatherElements', lowerTypedGatherElements],
+  ...['Transpose', 'Slice', 'Split', 'Tile', 'Expand', 'DepthToSpace', 'SpaceToDepth'].map((op): [string, Lowering] => [
     op,
     lowerTypedMovement,
   ]),

@@ -35,6 +35,10 @@ extern "C" {
  *                             data[o][indices[j]][i] for o < outer, j < count, i < inner. A negative index
  *                             counts from the end (+ axis_size); an index still outside [0, axis_size) after
  *                             that is clamped to the nearest end, so no read leaves the data.
+ *   eenn_gather_elements_X_s64 / _s32
+ *                             GatherElements with indices computed at run time: indices and output
+ *                             [d0, d1, d2, d3]; output[i] = data at i with coordinate `axis` replaced by
+ *                             indices[i] (wrapped and clamped as Gather's); s0..s3: data's strides.
  *   eenn_where_X              Where: output = condition ? x : y, the three broadcast to the output
  *                             [d0, d1, d2, d3] by their strides (0 repeats). */
 #define EENN_DECLARE_MOVES(X)                                                                                   \
@@ -51,6 +55,14 @@ extern "C" {
     void eenn_gather_##X##_s32(const void *EENN_RESTRICT data, const int32_t *EENN_RESTRICT indices,            \
                                void *EENN_RESTRICT output, int32_t outer, int32_t axis_size, int32_t inner,     \
                                int32_t count);                                                                  \
+    void eenn_gather_elements_##X##_s64(const void *EENN_RESTRICT data, const int64_t *EENN_RESTRICT indices,   \
+                                        void *EENN_RESTRICT output, int32_t d0, int32_t d1, int32_t d2,         \
+                                        int32_t d3, int32_t s0, int32_t s1, int32_t s2, int32_t s3,             \
+                                        int32_t axis, int32_t axis_size);                                       \
+    void eenn_gather_elements_##X##_s32(const void *EENN_RESTRICT data, const int32_t *EENN_RESTRICT indices,   \
+                                        void *EENN_RESTRICT output, int32_t d0, int32_t d1, int32_t d2,         \
+                                        int32_t d3, int32_t s0, int32_t s1, int32_t s2, int32_t s3,             \
+                                        int32_t axis, int32_t axis_size);                                       \
     void eenn_where_##X(const uint8_t *condition, const void *x, const void *y, void *output, int32_t d0,       \
                         int32_t d1, int32_t d2, int32_t d3, int32_t c_s0, int32_t c_s1, int32_t c_s2,           \
                         int32_t c_s3, int32_t x_s0, int32_t x_s1, int32_t x_s2, int32_t x_s3, int32_t y_s0,     \

@@ -107,7 +107,7 @@ export function formatInt64(value: number): string {
 }
 
 /** Element kinds of the constant arrays model.c prints. */
-export type ArrayKind = 'float' | 'int32' | 'int8' | 'int64' | 'double' | 'int16' | 'uint8';
+export type ArrayKind = 'float' | 'int32' | 'int8' | 'int64' | 'double' | 'int16' | 'uint8' | 'uint16';
 
 /** The body of a C array initializer: comma-separated values, `perLine` per line, indented by 4. */
 export function formatArrayBody(values: ArrayLike<number>, kind: ArrayKind, perLine = kind === 'float' || kind === 'double' ? 8 : kind === 'int32' ? 16 : 32): string {

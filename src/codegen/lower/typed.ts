@@ -32,10 +32,11 @@ export const TYPE_SUFFIX: Record<DType, string> = {
   int16: 's16',
   int8: 's8',
   uint8: 'u8',
+  uint16: 'u16',
   bool: 'b8',
 };
 
-const INTEGER: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'uint8'];
+const INTEGER: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'uint8', 'uint16'];
 const SIGNED: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'float64'];
 const ARITHMETIC: readonly DType[] = [...INTEGER, 'float64'];
 const ORDERED: readonly DType[] = ['float32', ...ARITHMETIC];
@@ -106,7 +107,7 @@ function lowerTypedVariadic(ctx: LowerContext): LoweredStep {
 const UNARY: Record<string, { name: string; types: readonly DType[] }> = {
   Neg: { name: 'neg', types: SIGNED },
   Abs: { name: 'abs', types: SIGNED },
-  Sign: { name: 'sign', types: [...SIGNED, 'uint8'] },
+  Sign: { name: 'sign', types: [...SIGNED, 'uint8', 'uint16'] },
   Not: { name: 'not', types: ['bool'] },
   BitwiseNot: { name: 'bitwise_not', types: INTEGER },
   IsNaN: { name: 'isnan', types: ['float32', 'float64'] },
@@ -122,8 +123,8 @@ function unaryCall(ctx: LowerContext, x: Tensor, fn: string, source: string, ext
 function lowerTypedUnary(ctx: LowerContext): LoweredStep {
   const x = input(ctx, 0, 'X');
   const kernel = UNARY[ctx.node.op]!;
-  // Abs of uint8 is the identity.
-  if (ctx.node.op === 'Abs' && x.dtype === 'uint8') return lowerAlias(ctx);
+  // Abs of an unsigned type is the identity.
+  if (ctx.node.op === 'Abs' && (x.dtype === 'uint8' || x.dtype === 'uint16')) return lowerAlias(ctx);
   const suffix = requireType(ctx, x, kernel.types);
   const extra =
     ctx.node.op === 'IsInf'
@@ -159,6 +160,7 @@ const INTEGER_RANGE: Partial<Record<DType, { lo: number; hi: number; limits: [st
   int16: { lo: -32768, hi: 32767, limits: ['INT16_MIN', 'INT16_MAX'] },
   int8: { lo: -128, hi: 127, limits: ['INT8_MIN', 'INT8_MAX'] },
   uint8: { lo: 0, hi: 255, limits: ['0', 'UINT8_MAX'] },
+  uint16: { lo: 0, hi: 65535, limits: ['0', 'UINT16_MAX'] },
 };
 
 function lowerTypedCast(ctx: LowerContext): LoweredStep {

@@ -12,6 +12,7 @@ import type { Lowering, LoweredStep, LowerContext } from '../kernel-call.js';
 import { sizeSuffix, TYPED_LAYOUT_SOURCE } from '../data-movement.js';
 import { broadcastStrides, collapse, contiguousStrides, piecesOf } from '../strided.js';
 import { binaryCalls } from './elementwise.js';
+import { reduceWith, REDUCE_KERNELS, REDUCE_OPS } from './reduce.js';
 import { input, unsupported } from './common.js';
 import { lowerTypedAlias as lowerAlias, lowerTypedConcat, lowerTypedMove } from './layout.js';
 
@@ -352,6 +353,15 @@ function lowerQuantizeLinear(ctx: LowerContext): LoweredStep {
   };
 }
 
+/** Reductions in the element type: every Reduce* of float64; ReduceSum, Max, Min, Prod of integers (wrapping). */
+function lowerTypedReduce(ctx: LowerContext): LoweredStep {
+  const x = input(ctx, 0, 'data');
+  const integerOps = ['ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd'];
+  const suffix = requireType(ctx, x, integerOps.includes(ctx.node.op) ? ARITHMETIC : ['float64']);
+  if (ctx.outputs[0]!.dtype !== x.dtype) unsupported(ctx, `${ctx.node.op} from ${x.dtype} to ${ctx.outputs[0]!.dtype} is not supported`);
+  return reduceWith(ctx, REDUCE_KERNELS[ctx.node.op]!.replace(/_f32$/, `_${suffix}`), TYPED_SOURCES.reduce, x.dtype);
+}
+
 /** The lowering of each operator on tensors that are not all float32 (lower-float.ts picks it for such steps). */
 export const TYPED_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lowering>([
   ...['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'].map((op): [string, Lowering] => [op, lowerAlias]),
@@ -371,6 +381,7 @@ export const TYPED_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ['Clip', lowerTypedClip],
   ['ArgMax', lowerArg],
   ['ArgMin', lowerArg],
+  ...REDUCE_OPS.map((op): [string, Lowering] => [op, lowerTypedReduce]),
   ['QuantizeLinear', lowerQuantizeLinear],
   ['DequantizeLinear', lowerQuantizeLinear],
 ]);

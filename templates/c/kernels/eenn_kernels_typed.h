@@ -261,6 +261,32 @@ EENN_DECLARE_DEQUANTIZE(s8, int8_t)
 EENN_DECLARE_DEQUANTIZE(u8, uint8_t)
 EENN_DECLARE_DEQUANTIZE(s32, int32_t)
 
+/* Reduce* as the float32 ones (EENN_REDUCE_PARAMS_F32: up to three kept runs k, three reduced runs r, strided):
+ * eenn_reduce_{sum,prod,max,min}_T of integers (s64, s32, s16, s8, u8, u16; sums and products wrap), and every
+ * eenn_reduce_*_f64 (sum, mean, max, min, prod, l1, l2, sum_square, log_sum, log_sum_exp) in double. */
+#define EENN_TYPED_REDUCE_PARAMS(T)                                                                      \
+    const T *input, T *output, int32_t k0, int32_t k1, int32_t k2, int32_t k_s0, int32_t k_s1,          \
+        int32_t k_s2, int32_t r0, int32_t r1, int32_t r2, int32_t r_s0, int32_t r_s1, int32_t r_s2
+#define EENN_DECLARE_INTEGER_REDUCES(S, T)                     \
+    void eenn_reduce_sum_##S(EENN_TYPED_REDUCE_PARAMS(T));    \
+    void eenn_reduce_prod_##S(EENN_TYPED_REDUCE_PARAMS(T));   \
+    void eenn_reduce_max_##S(EENN_TYPED_REDUCE_PARAMS(T));    \
+    void eenn_reduce_min_##S(EENN_TYPED_REDUCE_PARAMS(T));
+
+EENN_DECLARE_INTEGER_REDUCES(s64, int64_t)
+EENN_DECLARE_INTEGER_REDUCES(s32, int32_t)
+EENN_DECLARE_INTEGER_REDUCES(s16, int16_t)
+EENN_DECLARE_INTEGER_REDUCES(s8, int8_t)
+EENN_DECLARE_INTEGER_REDUCES(u8, uint8_t)
+EENN_DECLARE_INTEGER_REDUCES(u16, uint16_t)
+EENN_DECLARE_INTEGER_REDUCES(f64, double)
+void eenn_reduce_mean_f64(EENN_TYPED_REDUCE_PARAMS(double));
+void eenn_reduce_l1_f64(EENN_TYPED_REDUCE_PARAMS(double));
+void eenn_reduce_l2_f64(EENN_TYPED_REDUCE_PARAMS(double));
+void eenn_reduce_sum_square_f64(EENN_TYPED_REDUCE_PARAMS(double));
+void eenn_reduce_log_sum_f64(EENN_TYPED_REDUCE_PARAMS(double));
+void eenn_reduce_log_sum_exp_f64(EENN_TYPED_REDUCE_PARAMS(double));
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,10 @@ function aliasOf(ctx: LowerContext, dtype: DType): LoweredStep {
   const x = input(ctx, 0, 'input');
   const out = ctx.outputs[0]!;
   if (ctx.node.op === 'Dropout' && ctx.node.outputs[1]) unsupported(ctx, 'Dropout with a mask output is not supported');
+  const training = ctx.node.op === 'Dropout' ? ctx.inputs[2] : undefined;
+  if (training && (!training.data || Number(training.data[0]) !== 0)) {
+    unsupported(ctx, 'training-mode Dropout (training_mode true or computed at run time) is not supported; only inference is');
+  }
   if (ctx.sameStorage(x.name, out.name)) return { detail: `shares the bytes of "${x.name}"`, calls: [] };
   return { calls: stridedCopyCalls(x.name, 0, out.name, 0, { dims: [sizeOf(out.shape)], strides: [[1], [1]] }, dtype) };
 }

@@ -12,6 +12,7 @@ import type { Lowering, LoweredStep, LowerContext } from '../kernel-call.js';
 import { sizeSuffix, TYPED_LAYOUT_SOURCE } from '../data-movement.js';
 import { broadcastStrides, collapse, contiguousStrides, piecesOf } from '../strided.js';
 import { binaryCalls } from './elementwise.js';
+import { reduceWith, REDUCE_KERNELS, REDUCE_OPS } from './reduce.js';
 import { input, unsupported } from './common.js';
 import { lowerTypedAlias as lowerAlias, lowerTypedConcat, lowerTypedMove } from './layout.js';
 
@@ -32,10 +33,11 @@ export const TYPE_SUFFIX: Record<DType, string> = {
   int16: 's16',
   int8: 's8',
   uint8: 'u8',
+  uint16: 'u16',
   bool: 'b8',
 };
 
-const INTEGER: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'uint8'];
+const INTEGER: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'uint8', 'uint16'];
 const SIGNED: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'float64'];
 const ARITHMETIC: readonly DType[] = [...INTEGER, 'float64'];
 const ORDERED: readonly DType[] = ['float32', ...ARITHMETIC];
@@ -87,6 +89,16 @@ function lowerTypedBinary(ctx: LowerContext): LoweredStep {
   return { calls: binaryCalls(`eenn_${kernel.name(ctx)}_${suffix}`, a, b, out, 0, 0, TYPED_SOURCES.elementwise) };
 }
 
+/** Pow of a base and an exponent of float32, float64, int64 or int32 (any pair), the output of the base's type. */
+function lowerTypedPow(ctx: LowerContext): LoweredStep {
+  const a = input(ctx, 0, 'X');
+  const b = input(ctx, 1, 'Y');
+  const types: readonly DType[] = ['float32', 'float64', 'int64', 'int32'];
+  const base = requireType(ctx, a, types);
+  const exponent = requireType(ctx, b, types);
+  return { calls: binaryCalls(`eenn_pow_${base}_${exponent}`, a, b, ctx.outputs[0]!, 0, 0, TYPED_SOURCES.elementwise) };
+}
+
 /** Sum / Max / Min of integer or float64 tensors: a chain of binary calls accumulating in the output. */
 function lowerTypedVariadic(ctx: LowerContext): LoweredStep {
   const out = ctx.outputs[0]!;
@@ -106,7 +118,7 @@ function lowerTypedVariadic(ctx: LowerContext): LoweredStep {
 const UNARY: Record<string, { name: string; types: readonly DType[] }> = {
   Neg: { name: 'neg', types: SIGNED },
   Abs: { name: 'abs', types: SIGNED },
-  Sign: { name: 'sign', types: [...SIGNED, 'uint8'] },
+  Sign: { name: 'sign', types: [...SIGNED, 'uint8', 'uint16'] },
   Not: { name: 'not', types: ['bool'] },
   BitwiseNot: { name: 'bitwise_not', types: INTEGER },
   IsNaN: { name: 'isnan', types: ['float32', 'float64'] },
@@ -122,8 +134,8 @@ function unaryCall(ctx: LowerContext, x: Tensor, fn: string, source: string, ext
 function lowerTypedUnary(ctx: LowerContext): LoweredStep {
   const x = input(ctx, 0, 'X');
   const kernel = UNARY[ctx.node.op]!;
-  // Abs of uint8 is the identity.
-  if (ctx.node.op === 'Abs' && x.dtype === 'uint8') return lowerAlias(ctx);
+  // Abs of an unsigned type is the identity.
+  if (ctx.node.op === 'Abs' && (x.dtype === 'uint8' || x.dtype === 'uint16')) return lowerAlias(ctx);
   const suffix = requireType(ctx, x, kernel.types);
   const extra =
     ctx.node.op === 'IsInf'
@@ -159,6 +171,7 @@ const INTEGER_RANGE: Partial<Record<DType, { lo: number; hi: number; limits: [st
   int16: { lo: -32768, hi: 32767, limits: ['INT16_MIN', 'INT16_MAX'] },
   int8: { lo: -128, hi: 127, limits: ['INT8_MIN', 'INT8_MAX'] },
   uint8: { lo: 0, hi: 255, limits: ['0', 'UINT8_MAX'] },
+  uint16: { lo: 0, hi: 65535, limits: ['0', 'UINT16_MAX'] },
 };
 
 function lowerTypedCast(ctx: LowerContext): LoweredStep {
@@ -222,6 +235,42 @@ function lowerTypedGather(ctx: LowerContext): LoweredStep {
           intArg('axis_size', axisSize),
           intArg('inner', sizeOf(data.shape.slice(axis + 1))),
           intArg('count', sizeOf(indices.shape)),
+        ],
+      },
+    ],
+  };
+}
+
+/** GatherElements on runtime int64 / int32 indices (on constant ones through the reference), rank <= 4. */
+function lowerTypedGatherElements(ctx: LowerContext): LoweredStep {
+  const indices = input(ctx, 1, 'indices');
+  if (indices.data) return lowerTypedMove(ctx);
+  const data = input(ctx, 0, 'data');
+  const out = ctx.outputs[0]!;
+  if (indices.dtype !== 'int64' && indices.dtype !== 'int32') unsupported(ctx, `GatherElements indices of type ${indices.dtype} are not supported`);
+  const rank = data.shape.length;
+  if (rank > 4) unsupported(ctx, `GatherElements of a rank-${rank} tensor on runtime indices is not supported (at most 4 axes)`);
+  const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis', 0), rank);
+  if (sizeOf(out.shape) === 0) return { calls: [] };
+  const axisSize = data.shape[axis]!;
+  if (axisSize === 0) unsupported(ctx, 'GatherElements from an empty axis');
+  const pad = 4 - rank;
+  const dims = [...new Array<number>(pad).fill(1), ...indices.shape];
+  const strides = [...new Array<number>(pad).fill(0), ...contiguousStrides(data.shape)];
+  return {
+    detail: `axis ${axis}, indices at run time (clamped into [0, ${axisSize}))`,
+    calls: [
+      {
+        fn: `eenn_gather_elements_${sizeSuffix(data.dtype)}_${TYPE_SUFFIX[indices.dtype]}`,
+        source: TYPED_LAYOUT_SOURCE,
+        args: [
+          tensorArg('data', data.name),
+          tensorArg('indices', indices.name),
+          tensorArg('output', out.name),
+          ...dims.map((d, k) => intArg(`d${k}`, d)),
+          ...strides.map((st, k) => intArg(`s${k}`, st)),
+          intArg('axis', axis + pad),
+          intArg('axis_size', axisSize),
         ],
       },
     ],
@@ -314,6 +363,15 @@ function lowerQuantizeLinear(ctx: LowerContext): LoweredStep {
   };
 }
 
+/** Reductions in the element type: every Reduce* of float64; ReduceSum, Max, Min, Prod of integers (wrapping). */
+function lowerTypedReduce(ctx: LowerContext): LoweredStep {
+  const x = input(ctx, 0, 'data');
+  const integerOps = ['ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd'];
+  const suffix = requireType(ctx, x, integerOps.includes(ctx.node.op) ? ARITHMETIC : ['float64']);
+  if (ctx.outputs[0]!.dtype !== x.dtype) unsupported(ctx, `${ctx.node.op} from ${x.dtype} to ${ctx.outputs[0]!.dtype} is not supported`);
+  return reduceWith(ctx, REDUCE_KERNELS[ctx.node.op]!.replace(/_f32$/, `_${suffix}`), TYPED_SOURCES.reduce, x.dtype);
+}
+
 /** The lowering of each operator on tensors that are not all float32 (lower-float.ts picks it for such steps). */
 export const TYPED_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lowering>([
   ...['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'].map((op): [string, Lowering] => [op, lowerAlias]),
@@ -321,17 +379,20 @@ export const TYPED_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ['Cast', lowerTypedCast],
   ['CastLike', lowerTypedCast],
   ['Gather', lowerTypedGather],
-  ...['Transpose', 'Slice', 'GatherElements', 'Split', 'Tile', 'Expand', 'DepthToSpace', 'SpaceToDepth'].map((op): [string, Lowering] => [
+  ['GatherElements', lowerTypedGatherElements],
+  ...['Transpose', 'Slice', 'Split', 'Tile', 'Expand', 'DepthToSpace', 'SpaceToDepth'].map((op): [string, Lowering] => [
     op,
     lowerTypedMovement,
   ]),
   ['Where', lowerWhere],
   ...Object.keys(BINARY).map((op): [string, Lowering] => [op, lowerTypedBinary]),
+  ['Pow', lowerTypedPow],
   ...['Sum', 'Max', 'Min', 'Mean'].map((op): [string, Lowering] => [op, lowerTypedVariadic]),
   ...Object.keys(UNARY).map((op): [string, Lowering] => [op, lowerTypedUnary]),
   ['Clip', lowerTypedClip],
   ['ArgMax', lowerArg],
   ['ArgMin', lowerArg],
+  ...REDUCE_OPS.map((op): [string, Lowering] => [op, lowerTypedReduce]),
   ['QuantizeLinear', lowerQuantizeLinear],
   ['DequantizeLinear', lowerQuantizeLinear],
 ]);

@@ -14,6 +14,7 @@ import { lowerConv, lowerConvTranspose } from './lower/conv.js';
 import { lowerConvPair } from './lower/conv-pair.js';
 import { lowerBatchNorm, lowerBinary, lowerClip, lowerUnary, lowerVariadic, UNARY_OPS } from './lower/elementwise.js';
 import { lowerAlias, lowerCast, lowerConcatNode, lowerMovement, lowerPad, lowerResize } from './lower/layout.js';
+import { INDEX_OPS, lowerGatherNd, lowerLoss, lowerOneHot, lowerScatterElements, lowerScatterNd, lowerTopK } from './lower/indexing.js';
 import { lowerGemm, lowerMatMul } from './lower/matmul.js';
 import { lowerGlobalPool, lowerPool } from './lower/pool.js';
 import { lowerInstanceNorm, lowerLayerNorm, lowerLrn, lowerMvn } from './lower/normalization.js';
@@ -46,6 +47,14 @@ export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ['Hardmax', lowerSoftmax],
   ...REDUCE_OPS.map((op): [string, Lowering] => [op, lowerReduce]),
   ...['LSTM', 'GRU', 'RNN'].map((op): [string, Lowering] => [op, lowerRecurrent]),
+  ['NegativeLogLikelihoodLoss', lowerLoss],
+  ['SoftmaxCrossEntropyLoss', lowerLoss],
+  ['GatherND', lowerGatherNd],
+  ['ScatterND', lowerScatterNd],
+  ['ScatterElements', lowerScatterElements],
+  ['Scatter', lowerScatterElements],
+  ['OneHot', lowerOneHot],
+  ['TopK', lowerTopK],
   ...['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'].map((op): [string, Lowering] => [op, lowerAlias]),
   ['Cast', lowerCast],
   ['CastLike', lowerCast],
@@ -75,6 +84,8 @@ function loweringOf(node: Node): Lowering | undefined {
   const float = FLOAT_LOWERINGS.get(node.op);
   const typed = TYPED_LOWERINGS.get(node.op);
   if (!float && !typed) return undefined;
+  // The loss and indexing operators read their integer indices themselves and refuse other element types.
+  if (float && INDEX_OPS.has(node.op)) return float;
   return (ctx) => {
     // Recurrent layers read their int32 sequence_lens themselves (readsInt32Operand).
     const runtime = [...ctx.inputs.filter((_, i) => !readsInt32Operand(node, i)), ...ctx.outputs];

@@ -6,7 +6,9 @@ import { ops as activation } from './activation.js';
 import { ops as conv } from './conv.js';
 import { ops as elementwise } from './elementwise.js';
 import { ops as gemm } from './gemm.js';
+import { ops as indexing } from './indexing.js';
 import { ops as layout } from './layout.js';
+import { ops as loss } from './loss.js';
 import { ops as normalization } from './normalization.js';
 import { ops as pad } from './pad.js';
 import { ops as pool } from './pool.js';
@@ -22,7 +24,9 @@ const all: OpDef[] = [
   ...conv,
   ...elementwise,
   ...gemm,
+  ...indexing,
   ...layout,
+  ...loss,
   ...normalization,
   ...pad,
   ...pool,

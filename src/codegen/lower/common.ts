@@ -15,6 +15,8 @@ export const SOURCES = {
   softmax: 'eenn_softmax_f32.c',
   reduce: 'eenn_reduce_f32.c',
   normalization: 'eenn_normalization_f32.c',
+  loss: 'eenn_loss_f32.c',
+  indexing: 'eenn_indexing_f32.c',
   layout: 'eenn_layout_f32.c',
   convPool: 'eenn_conv_pool_f32.c',
   convInPlace: 'eenn_conv_in_place_f32.c',

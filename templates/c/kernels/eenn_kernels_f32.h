@@ -622,6 +622,97 @@ void eenn_log_softmax_f32(const float *input, float *output, int32_t outer, int3
 void eenn_hardmax_f32(const float *input, float *output, int32_t outer, int32_t axis_size, int32_t inner);
 
 /* ------------------------------------------------------------------------------------------------ */
+/* Losses (eenn_loss_f32.c)                                                                           */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* The reduction of a loss (ONNX attribute "reduction"). */
+#define EENN_LOSS_NONE 0
+#define EENN_LOSS_SUM 1
+#define EENN_LOSS_MEAN 2
+
+/**
+ * NegativeLogLikelihoodLoss: input [batch, classes, inner] (log-probabilities), target [batch, inner] int64,
+ * weight [classes] or NULL. loss[n][d] = -weight[t] * input[n][t][d] with t = target[n][d], 0 where
+ * has_ignore_index and t == ignore_index, NaN where t is outside [0, classes). EENN_LOSS_NONE writes loss
+ * [batch, inner]; EENN_LOSS_SUM its sum; EENN_LOSS_MEAN the sum over the sum of the weights of the targets.
+ */
+void eenn_nll_loss_f32(const float *EENN_RESTRICT input, const int64_t *EENN_RESTRICT target,
+                       const float *EENN_RESTRICT weight, float *EENN_RESTRICT loss, int32_t batch,
+                       int32_t classes, int32_t inner, int32_t reduction, int32_t has_ignore_index,
+                       int64_t ignore_index);
+
+/**
+ * SoftmaxCrossEntropyLoss: eenn_nll_loss_f32 of the LogSoftmax of the scores along the classes, which it
+ * writes to log_prob [batch, classes, inner] unless log_prob is NULL.
+ */
+void eenn_softmax_cross_entropy_loss_f32(const float *EENN_RESTRICT input, const int64_t *EENN_RESTRICT target,
+                                         const float *EENN_RESTRICT weight, float *EENN_RESTRICT loss,
+                                         float *EENN_RESTRICT log_prob, int32_t batch, int32_t classes,
+                                         int32_t inner, int32_t reduction, int32_t has_ignore_index,
+                                         int64_t ignore_index);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Indexing with run-time indices (eenn_indexing_f32.c)                                              */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* How a scattered update combines with the element it lands on (ONNX attribute "reduction"). */
+#define EENN_SCATTER_NONE 0
+#define EENN_SCATTER_ADD 1
+#define EENN_SCATTER_MUL 2
+#define EENN_SCATTER_MAX 3
+#define EENN_SCATTER_MIN 4
+
+/*
+ * Every index is int64; a negative one counts from the end of its axis, and one outside [-dim, dim) is clamped
+ * to the first or last element, so no index value makes a kernel read or write outside its buffers.
+ */
+
+/**
+ * GatherND on elements of element_bytes bytes: for each of `batches` batches (batch_stride elements of data
+ * apart) and each of its `tuples` index tuples of `depth` indices (axes of sizes dims[] and strides strides[]),
+ * copies the slice of `slice` elements the tuple addresses to the output, in order.
+ */
+void eenn_gather_nd(const void *EENN_RESTRICT data, const int64_t *EENN_RESTRICT indices, void *EENN_RESTRICT output,
+                    int32_t batches, int32_t batch_stride, int32_t tuples, int32_t depth,
+                    const int32_t *EENN_RESTRICT dims, const int32_t *EENN_RESTRICT strides, int32_t slice,
+                    int32_t element_bytes);
+
+/**
+ * ScatterND: output = data (`size` elements; may be the same buffer), then for each of `tuples` index tuples
+ * (as eenn_gather_nd's) the slice of `slice` elements it addresses combined with the next `slice` updates by
+ * `reduction` (EENN_SCATTER_*), in order.
+ */
+void eenn_scatter_nd_f32(const float *data, const int64_t *EENN_RESTRICT indices, const float *EENN_RESTRICT updates,
+                         float *output, int32_t size, int32_t tuples, int32_t depth, const int32_t *EENN_RESTRICT dims,
+                         const int32_t *EENN_RESTRICT strides, int32_t slice, int32_t reduction);
+
+/**
+ * ScatterElements along axis `axis`: output = data (`size` elements; may be the same buffer), then for each of the
+ * `count` elements of indices and updates (shape index_dims[rank], each axis no longer than data's) the output
+ * element at the same coordinates, the one on the axis replaced by the index (of an axis of axis_size), combined
+ * with the update by `reduction` (EENN_SCATTER_*), in order. data_strides: data's strides in elements.
+ */
+void eenn_scatter_elements_f32(const float *data, const int64_t *EENN_RESTRICT indices,
+                               const float *EENN_RESTRICT updates, float *output, int32_t size, int32_t count,
+                               int32_t rank, const int32_t *EENN_RESTRICT index_dims,
+                               const int32_t *EENN_RESTRICT data_strides, int32_t axis, int32_t axis_size,
+                               int32_t reduction);
+
+/**
+ * OneHot: indices [outer, inner] -> output [outer, depth, inner], values[1] (on) where the class is the index
+ * (negative: index + depth), values[0] (off) elsewhere, and everywhere for an index outside [-depth, depth).
+ */
+void eenn_one_hot_f32(const int64_t *EENN_RESTRICT indices, const float *EENN_RESTRICT values,
+                      float *EENN_RESTRICT output, int32_t outer, int32_t depth, int32_t inner);
+
+/**
+ * TopK along one axis of input [outer, axis_size, inner]: values and int64 indices [outer, k, inner] of the k
+ * largest (largest != 0) or smallest elements, sorted, NaN above every number, equal values by lower index first.
+ */
+void eenn_top_k_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT values, int64_t *EENN_RESTRICT indices,
+                    int32_t outer, int32_t axis_size, int32_t inner, int32_t k, int32_t largest);
+
+/* ------------------------------------------------------------------------------------------------ */
 /* Reductions (eenn_reduce_f32.c)                                                                     */
 /* ------------------------------------------------------------------------------------------------ */
 

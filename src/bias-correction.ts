@@ -8,6 +8,7 @@ import type { Value } from './ops/types.js';
 import { biasCorrectionSamples, correctableLayers, expectedShift, WindowMean, withCorrectedBiases } from './quantize/bias-correction.js';
 import type { Range } from './quantize/calibrate.js';
 import { chooseQuantParams, type PerChannelWeights } from './quantize/quant-params.js';
+import { feedsOf, type InputSample } from './data/model-inputs.js';
 
 /** Decimals of the largest shift in the note (in output steps: tenths of a step are what matters). */
 const NOTE_DECIMALS = 2;
@@ -20,7 +21,7 @@ const NOTE_DECIMALS = 2;
  */
 export function correctBias(
   graph: Graph,
-  samples: readonly Float32Array[],
+  samples: readonly InputSample[],
   weights: ReadonlyMap<string, PerChannelWeights>,
   ranges: ReadonlyMap<string, Range>,
 ): { graph: Graph; notes: string[] } {
@@ -29,13 +30,11 @@ export function correctBias(
   const means = layers.map((layer) => new WindowMean(layer));
   const readers = new Map<string, WindowMean[]>();
   layers.forEach((layer, i) => readers.set(layer.input, [...(readers.get(layer.input) ?? []), means[i]!]));
-  const input = graph.inputs[0]!;
-  const shape = graph.tensors.get(input)!.shape;
   const onTensor = (name: string, value: Value): void => {
     for (const mean of readers.get(name) ?? []) mean.add(value.data as Float32Array);
   };
   for (const sample of biasCorrectionSamples(samples)) {
-    runReference(graph, { [input]: { shape, dtype: 'float32', data: sample } }, { onTensor });
+    runReference(graph, feedsOf(graph, sample), { onTensor });
   }
 
   const shifts = new Map<string, Float64Array>();

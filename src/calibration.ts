@@ -20,6 +20,7 @@ import {
 } from './quantize/calibrate.js';
 import { fixedOutputQuant } from './quantize/fixed-ranges.js';
 import { chooseMethod, type MethodChoice } from './quantize/method-choice.js';
+import { feedsOf, type InputSample } from './data/model-inputs.js';
 
 export interface CalibrationOptions extends ObserverOptions {
   /** Called after each sample with (done, total), for a progress line. */
@@ -37,7 +38,7 @@ export type WorkerMessage =
 
 export interface WorkerJob {
   graph: Graph;
-  samples: Float32Array[];
+  samples: InputSample[];
   options: ObserverOptions;
 }
 
@@ -45,7 +46,7 @@ export interface WorkerJob {
  * The real range of every float activation of `graph` (its inputs included) over `samples` (one Float32Array per
  * sample, of the single model input's shape).
  */
-export async function calibrate(graph: Graph, samples: readonly Float32Array[], options: CalibrationOptions): Promise<Map<string, Range>> {
+export async function calibrate(graph: Graph, samples: readonly InputSample[], options: CalibrationOptions): Promise<Map<string, Range>> {
   const observers = await observeAll(graph, samples, options);
   const ranges = new Map<string, Range>();
   for (const [name, observer] of observers) ranges.set(name, observer.range());
@@ -67,7 +68,7 @@ export interface MethodComparison {
  */
 export async function compareCalibrationMethods(
   graph: Graph,
-  samples: readonly Float32Array[],
+  samples: readonly InputSample[],
   options: CalibrationOptions,
   stated: ReadonlySet<string> = new Set(),
 ): Promise<MethodComparison> {
@@ -87,7 +88,7 @@ export async function compareCalibrationMethods(
 }
 
 /** Observe every float activation of `graph` over `samples`, in this thread or split over worker threads. */
-async function observeAll(graph: Graph, samples: readonly Float32Array[], options: CalibrationOptions): Promise<Map<string, RangeObserver>> {
+async function observeAll(graph: Graph, samples: readonly InputSample[], options: CalibrationOptions): Promise<Map<string, RangeObserver>> {
   checkCalibration(graph, samples);
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.floor(samples.length / MIN_SAMPLES_PER_WORKER)));
   return workers === 1
@@ -95,28 +96,22 @@ async function observeAll(graph: Graph, samples: readonly Float32Array[], option
     : await observeInWorkers(graph, samples, options, workers);
 }
 
-function checkCalibration(graph: Graph, samples: readonly Float32Array[]): void {
+function checkCalibration(graph: Graph, samples: readonly InputSample[]): void {
   if (samples.length === 0) {
     throw new EennError({ code: 'E_DATA', message: 'the calibration set is empty', hint: 'give calibration samples with --calib' });
   }
-  if (graph.inputs.length !== 1) {
-    throw new EennError({
-      code: 'E_DATA',
-      message: `the model has ${graph.inputs.length} inputs; calibration files feed models with exactly one input`,
-      hint: 'calibrate through the C API instead: build with --precision float32, or quantize the model beforehand (QDQ, e.g. onnxruntime quantize_static) so eennc keeps its scales',
-    });
+  if (graph.inputs.length !== 1 && samples.some((s) => s instanceof Float32Array)) {
+    throw new Error(`internal: calibration samples of one Float32Array for the ${graph.inputs.length} inputs of ${graph.name}`);
   }
 }
 
 /** Run the float reference on each sample and observe every float activation (in this thread). */
 export function observeSamples(
   graph: Graph,
-  samples: readonly Float32Array[],
+  samples: readonly InputSample[],
   options: ObserverOptions,
   onSample?: (done: number) => void,
 ): Map<string, RangeObserver> {
-  const input = graph.inputs[0]!;
-  const shape = graph.tensors.get(input)!.shape;
   const observers = new Map<string, RangeObserver>();
   const observe = (name: string, value: Value): void => {
     if (value.dtype !== 'float32' || graph.tensors.get(name)?.data) return;
@@ -128,7 +123,7 @@ export function observeSamples(
     observer.observe(value.data as Float32Array);
   };
   samples.forEach((sample, i) => {
-    runReference(graph, { [input]: { shape, dtype: 'float32', data: sample } }, { onTensor: observe });
+    runReference(graph, feedsOf(graph, sample), { onTensor: observe });
     onSample?.(i + 1);
   });
   return observers;
@@ -137,7 +132,7 @@ export function observeSamples(
 /** Split the samples over `count` worker threads and merge what they observed, in sample order. */
 async function observeInWorkers(
   graph: Graph,
-  samples: readonly Float32Array[],
+  samples: readonly InputSample[],
   options: CalibrationOptions,
   count: number,
 ): Promise<Map<string, RangeObserver>> {

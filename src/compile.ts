@@ -21,7 +21,7 @@ import { checkOptimization } from './target/arguments.js';
 import { buildFirmware, findProgram, type FirmwareImage } from './toolchain/index.js';
 import { renderReportHtml, type BuildReport, type IoReport, type LayerReport } from './report/build-report.js';
 import { writeDirAtomically } from './util/atomic-dir.js';
-import { readSamples } from './data/index.js';
+import { inputsOf, parseInputFile, readModelInputs, readSamples, type InputSample } from './data/index.js';
 import { DEFAULT_PERCENTILE, type CalibrationMethod } from './quantize/calibrate.js';
 import { quantizeGraph } from './quantize/quantize-graph.js';
 import { resolveTechniques, type QuantTechniques } from './quantize/techniques.js';
@@ -107,8 +107,13 @@ export interface ProfileInput {
 const REPORT_SQNR_SAMPLES = 8;
 
 export interface CalibrationSource {
-  /** Data file (.npy, .bin, IDX). */
+  /** Data file (.npy, .bin, IDX); with `files`, the first one's path. */
   path: string;
+  /**
+   * The data files as --calib gave them: `name=file` or `file`, one per model input (in the model's input order where
+   * unnamed); absent: `path` feeds the model's one input.
+   */
+  files?: string[];
   /** Use at most this many samples. */
   count?: number;
   /** Multiply every value by this (uint8 pixels: 1/255). */
@@ -238,7 +243,11 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
     await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     await writeFile(join(tempDir, 'report.html'), renderReportHtml(report));
   };
-  const keep = [options.model, ...(options.then ? [options.then] : []), ...(options.calibration ? [options.calibration.path] : [])];
+  const keep = [
+    options.model,
+    ...(options.then ? [options.then] : []),
+    ...(options.calibration ? (options.calibration.files ?? [options.calibration.path]).map((arg) => parseInputFile(arg).path) : []),
+  ];
   const writeOptions = { force: options.force, keep, makeOutputs: makefileOutputs(modelName), finish };
   await writeDirAtomically(options.outDir, project.files, writeOptions).catch((err: unknown) => {
     throw err instanceof EennError ? outsideProject(err, projectDir, options, target).withFile(options.model) : err;
@@ -411,7 +420,11 @@ async function compileDevices(
     await writeFile(join(tempDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     await writeFile(join(tempDir, 'report.html'), renderReportHtml(report));
   };
-  const keep = [options.model, ...(options.then ? [options.then] : []), ...(options.calibration ? [options.calibration.path] : [])];
+  const keep = [
+    options.model,
+    ...(options.then ? [options.then] : []),
+    ...(options.calibration ? (options.calibration.files ?? [options.calibration.path]).map((arg) => parseInputFile(arg).path) : []),
+  ];
   const makeOutputs = parts.flatMap((part) => makefileOutputs(modelName).map((output) => `${part.device.name}/${output}`));
   await writeDirAtomically(options.outDir, files, { force: options.force, keep, makeOutputs, finish }).catch((err: unknown) => {
     throw err instanceof EennError ? err.withFile(options.model) : err;
@@ -725,19 +738,7 @@ export async function quantizeModelWithReference(
       hint: 'give representative inputs with --calib DATA (e.g. a few hundred training samples), or build with --precision float32',
     });
   }
-  const input = floatGraph.inputs.length === 1 ? floatGraph.inputs[0]! : undefined;
-  if (input === undefined) {
-    throw new EennError({
-      code: 'E_DATA',
-      file: source.path,
-      message: `the model has ${floatGraph.inputs.length} inputs; calibration files feed models with exactly one input`,
-      hint: 'calibrate through the C API instead: build with --precision float32, or quantize the model beforehand (QDQ, e.g. onnxruntime quantize_static) so eennc keeps its scales',
-    });
-  }
-  const shape = floatGraph.tensors.get(input)!.shape;
-  const size = sizeOf(shape);
-  const read = readSamples(source.path, shape, { count: source.count, scale: source.scale, requireFinite: true });
-  const samples = Array.from({ length: read.count }, (_, i) => read.data.subarray(i * size, (i + 1) * size));
+  const samples = calibrationInputs(floatGraph, source);
   const techniques = resolveTechniques(source.techniques);
   const quantized = await postTrainingQuantize(floatGraph, samples, {
     method: source.method,
@@ -748,10 +749,32 @@ export async function quantizeModelWithReference(
     onProgress: options.onProgress,
   });
   notes.push(
-    `int8: calibrated ${read.count} samples from ${basename(source.path)} with ${source.method}${source.method === 'percentile' ? ` ${source.percentile ?? DEFAULT_PERCENTILE}` : ''}`,
+    `int8: calibrated ${samples.length} samples from ${calibrationFileNames(source)} with ${source.method}${source.method === 'percentile' ? ` ${source.percentile ?? DEFAULT_PERCENTILE}` : ''}`,
     ...quantized.notes,
   );
   return { graph: quantized.graph, floatGraph: quantized.floatGraph };
+}
+
+/**
+ * The calibration samples of `graph` (a float graph): one file of float32 samples for a model of one float32 input,
+ * else a file per model input (CalibrationSource.files), each input's values in its element type.
+ */
+function calibrationInputs(graph: Graph, source: CalibrationSource): InputSample[] {
+  const files = source.files ?? [source.path];
+  const single = graph.inputs.length === 1 && graph.tensors.get(graph.inputs[0]!)!.dtype === 'float32';
+  if (single && files.length === 1 && parseInputFile(files[0]!).name === undefined) {
+    const shape = graph.tensors.get(graph.inputs[0]!)!.shape;
+    const size = sizeOf(shape);
+    const read = readSamples(source.path, shape, { count: source.count, scale: source.scale, requireFinite: true });
+    return Array.from({ length: read.count }, (_, i) => read.data.subarray(i * size, (i + 1) * size));
+  }
+  return readModelInputs(files, inputsOf(graph), { flag: '--calib', count: source.count, scale: source.scale, requireFinite: true });
+}
+
+/** The calibration files, for the build's notes: "calib.npy", or "x.npy and h.npy". */
+function calibrationFileNames(source: CalibrationSource): string {
+  const names = (source.files ?? [source.path]).map((arg) => basename(parseInputFile(arg).path));
+  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
 
 /** Multiply-accumulates of a node; an int8 node counts those of the float node it was made from (same name). */

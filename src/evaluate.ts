@@ -7,8 +7,9 @@ import { answeringOutput, floatReferenceRun, int8ReferenceRun } from './exit-ref
 import { EennError } from './ir/diagnostics.js';
 import type { Graph } from './ir/graph.js';
 import type { Value } from './ops/types.js';
-import { encodeInput, rawToFloat } from './io-codec.js';
+import { encodeFeeds, rawToFloat } from './io-codec.js';
 import { argmax } from './util/argmax.js';
+import { feedsOf, type InputSample } from './data/model-inputs.js';
 
 export interface LayerError {
   /** The int8 tensor (same name as the float tensor it approximates). */
@@ -75,16 +76,13 @@ export interface AccuracyOptions {
 export function evaluateAccuracy(
   floatGraph: Graph,
   int8Graph: Graph,
-  samples: readonly Float32Array[],
+  samples: readonly InputSample[],
   labels: Int32Array,
   options: AccuracyOptions = {},
 ): AccuracyReport {
   if (labels.length < samples.length) {
     throw new EennError({ code: 'E_DATA', message: `${samples.length} samples but only ${labels.length} labels`, hint: 'give one label per sample' });
   }
-  const floatInput = floatGraph.inputs[0]!;
-  const int8InputName = int8Graph.inputs[0]!;
-  const int8Input = int8Graph.tensors.get(int8InputName)!;
   const exitNames = int8Graph.exits?.outputs;
   const final = exitNames ? exitNames.at(-1)! : (options.output ?? int8Graph.outputs[0]!);
   const sqnrSamples = Math.min(options.sqnrSamples ?? 100, samples.length);
@@ -97,8 +95,8 @@ export function evaluateAccuracy(
 
   samples.forEach((sample, i) => {
     const keep = i < sqnrSamples ? 'all' : 'outputs';
-    const float = floatReferenceRun(floatGraph, { [floatInput]: { shape: [...int8Input.shape], dtype: 'float32', data: sample } }, keep);
-    const int8 = int8ReferenceRun(int8Graph, { [int8InputName]: encodeInput(int8Input, sample).value }, keep);
+    const float = floatReferenceRun(floatGraph, feedsOf(floatGraph, sample), keep);
+    const int8 = int8ReferenceRun(int8Graph, encodeFeeds(int8Graph, sample, i), keep);
     const floatClass = argmax(float.outputs[exitNames ? answeringOutput(floatGraph, float.exit) : final]!.data);
     const int8Class = argmax(int8.outputs[exitNames ? answeringOutput(int8Graph, int8.exit) : final]!.data);
     record(outcomes.float, float.exit, floatClass === labels[i], argmax(float.outputs[final]!.data) === labels[i]);
@@ -106,7 +104,7 @@ export function evaluateAccuracy(
     if (floatClass !== int8Class) disagreements++;
     if (keep === 'all') {
       const reference = options.layerReference
-        ? floatReferenceRun(options.layerReference, { [floatInput]: { shape: [...int8Input.shape], dtype: 'float32', data: sample } }, 'all').outputs
+        ? floatReferenceRun(options.layerReference, feedsOf(options.layerReference, sample), 'all').outputs
         : float.outputs;
       accumulateErrors(int8Graph, reference, int8.outputs, signal, noise);
     }

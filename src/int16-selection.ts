@@ -17,6 +17,7 @@ import type { QuantOverrides } from './quantize/overrides.js';
 import { quantizeGraph } from './quantize/quantize-graph.js';
 import type { Int16Layers } from './quantize/techniques.js';
 import { LOW_SQNR_DB } from './sqnr-warnings.js';
+import type { InputSample } from './data/model-inputs.js';
 
 /** What selectInt16 quantizes with (as quantizeGraph will), and what the command line asked for. */
 export interface Int16Request {
@@ -48,7 +49,7 @@ export const MIN_INT16_GAIN_DB = 3;
 const INT16_PRODUCERS: ReadonlySet<string> = new Set(['QConv', 'QGemm']);
 
 /** The float tensors to hold as int16, and one note per choice. */
-export function selectInt16(graph: Graph, samples: readonly Float32Array[], request: Int16Request): { tensors: Set<string>; notes: string[] } {
+export function selectInt16(graph: Graph, samples: readonly InputSample[], request: Int16Request): { tensors: Set<string>; notes: string[] } {
   const quantize = (int16: ReadonlySet<string>): Graph =>
     quantizeGraph(graph, { ranges: request.ranges, overrides: request.overrides, io: request.io, int16 });
   const int8 = quantize(new Set());

@@ -19,6 +19,7 @@ import type { Range } from './quantize/calibrate.js';
 import { quantizeWeightsPerChannel, type PerChannelWeights } from './quantize/quant-params.js';
 import { countSteps, type ProgressListener } from './util/progress.js';
 import { seededRandom } from './util/random.js';
+import { feedsOf, type InputSample } from './data/model-inputs.js';
 
 export interface RoundingOptions {
   onProgress?: ProgressListener;
@@ -68,7 +69,7 @@ export interface RoundingLayer {
 /** The int8 weights of every Conv and Gemm, rounded to minimise each layer's output error on `samples`. */
 export async function optimizeRounding(
   graph: Graph,
-  samples: readonly Float32Array[],
+  samples: readonly InputSample[],
   ranges: ReadonlyMap<string, Range>,
   options: RoundingOptions,
 ): Promise<{ weights: Map<string, PerChannelWeights>; notes: string[] }> {
@@ -109,7 +110,7 @@ export async function optimizeRounding(
  * Every Conv (1-D or 2-D), Gemm and MatMul of `graph` with constant float weights, neither in `keep` nor shared,
  * with its input rows sampled from the float reference's runs of `samples`.
  */
-export function roundingLayers(graph: Graph, samples: readonly Float32Array[], keep: ReadonlyMap<string, PerChannelWeights>): RoundingLayer[] {
+export function roundingLayers(graph: Graph, samples: readonly InputSample[], keep: ReadonlyMap<string, PerChannelWeights>): RoundingLayer[] {
   const layers = findLayers(graph, keep);
   if (layers.length > 0) sampleInputs(graph, samples, layers);
   return layers;
@@ -212,7 +213,7 @@ function perChannel(node: Node, name: string, weights: Float32Array, shape: numb
  * Choose each layer's rows (at most MAX_ROWS_PER_LAYER, uniformly over all samples' rows, by Floyd's algorithm with
  * a fixed seed) and copy them from the float reference's run of each sample.
  */
-function sampleInputs(graph: Graph, samples: readonly Float32Array[], layers: RoundingLayer[]): void {
+function sampleInputs(graph: Graph, samples: readonly InputSample[], layers: RoundingLayer[]): void {
   const byInput = new Map<string, RoundingLayer[]>();
   for (const layer of layers) {
     const total = samples.length * layer.rowsPerSample;
@@ -228,13 +229,11 @@ function sampleInputs(graph: Graph, samples: readonly Float32Array[], layers: Ro
     layer.problem = { ...layer.problem, inputs: new Float32Array(count * groups * fanIn), rows: count };
     byInput.set(layer.input, [...(byInput.get(layer.input) ?? []), layer]);
   }
-  const input = graph.inputs[0]!;
-  const shape = graph.tensors.get(input)!.shape;
   samples.forEach((sample, s) => {
     const onTensor = (name: string, value: Value): void => {
       for (const layer of byInput.get(name) ?? []) copyRows(layer, s, value.data as Float32Array);
     };
-    runReference(graph, { [input]: { shape, dtype: 'float32', data: sample } }, { onTensor });
+    runReference(graph, feedsOf(graph, sample), { onTensor });
   });
 }
 

@@ -13,6 +13,7 @@ import type { QuantOverrides } from './quantize/overrides.js';
 import { quantizeGraph } from './quantize/quantize-graph.js';
 import type { QuantTechniques } from './quantize/techniques.js';
 import { countSteps, type ProgressListener } from './util/progress.js';
+import type { InputSample } from './data/model-inputs.js';
 
 export interface PostTrainingOptions {
   method: CalibrationMethod;
@@ -39,7 +40,7 @@ export interface PostTrainingResult {
 /** Quantize `floatGraph` with calibration `samples` (of its single input) and the chosen techniques. */
 export async function postTrainingQuantize(
   floatGraph: Graph,
-  samples: readonly Float32Array[],
+  samples: readonly InputSample[],
   options: PostTrainingOptions,
 ): Promise<PostTrainingResult> {
   const { techniques, overrides, io } = options;

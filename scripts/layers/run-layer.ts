@@ -11,7 +11,6 @@ import { register as registerRun } from '../../src/cli/commands/run.js';
 import { buildAndExecute, type Execution, type ExecuteOptions } from '../../src/cli/execute.js';
 import { countMismatches } from '../../src/cli/commands/test.js';
 import { int8ReferenceRun } from '../../src/exit-reference.js';
-import { encodeSamples } from '../../src/io-codec.js';
 import type { CycleEstimate } from '../../src/target/cycle-model.js';
 import type { Target } from '../../src/target/target.js';
 import { estimateInferenceCycles } from '../../src/toolchain/cycle-estimate.js';
@@ -43,7 +42,7 @@ async function runCommand(args: string[]): Promise<Execution> {
     registerRun(program);
     program.commands
       .find((c) => c.name() === 'run')!
-      .action(async (model: string, options: ExecuteOptions & { input: string }) => {
+      .action(async (model: string, options: ExecuteOptions & { input: string[] }) => {
         execution = await buildAndExecute(model, options, options.input, `building ${model} for ${options.target}`);
       });
   });
@@ -68,13 +67,12 @@ export async function runLayer(files: LayerFiles, target: Target, dir: string): 
   const { compiled, samples } = execution;
   const { graph } = compiled;
   const sample = samples[0]!;
-  const reference = int8ReferenceRun(graph, { [graph.inputs[0]!]: execution.encoded[0]!.value });
+  const reference = int8ReferenceRun(graph, execution.encoded[0]!.values);
   const mismatches = countMismatches(graph.outputs, sample.raw, reference.outputs);
   const modelC = readFileSync(join(compiled.outDir, 'model.c'), 'utf8');
   const kernels = [...new Set([...modelC.matchAll(/\b(eenn_\w+?_(?:s8|s16|f32))\(/g)].map((m) => m[1]!))];
   const plainInt8 = kernels.every((k) => k.endsWith('_s8')) && [...graph.tensors.values()].every((t) => t.dtype !== 'int16' && t.dtype !== 'float32');
-  const inputTensor = graph.tensors.get(graph.inputs[0]!)!;
-  const cycles = await estimateInferenceCycles(compiled.image!.elfPath, target, encodeSamples(inputTensor, [execution.inputs[0]!]).bytes);
+  const cycles = await estimateInferenceCycles(compiled.image!.elfPath, target, execution.encoded[0]!.bytes);
   const m = compiled.report.memory;
   return {
     instructions: sample.instructions ?? Number.NaN,

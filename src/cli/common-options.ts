@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { EennError } from '../ir/diagnostics.js';
 import { join } from 'node:path';
 import { parseInputShapes } from '../frontend/input-shapes.js';
+import { parseInputFile } from '../data/model-inputs.js';
 import { DEFAULT_PERCENTILE } from '../quantize/calibrate.js';
 import type { Int16Layers } from '../quantize/techniques.js';
 import type { CalibrationSource, CompileOptions } from '../compile.js';
@@ -18,6 +19,7 @@ import type { ArenaPolicy } from '../schedule/arena-budget.js';
 import type { ExitPolicy } from '../ir/exits.js';
 import type { ExitOptions } from '../exits/index.js';
 import {
+  collectFiles,
   collectInputShape,
   numberOption,
   parseLinkFaultRate,
@@ -51,7 +53,8 @@ export interface SharedOptions extends CalibrationOptions, ExitCommandOptions, I
 }
 
 export interface CalibrationOptions {
-  calib?: string;
+  /** --calib: one file, or one per model input (`name=file`, or in the model's input order). */
+  calib?: string[];
   calibCount?: number;
   calibScale?: number;
   calibMethod: 'minmax' | 'percentile' | 'entropy';
@@ -227,7 +230,8 @@ export const FORCE_HELP = 'let -o replace a folder that is not an earlier eennc 
  */
 export async function compileOptionsFrom(model: string, options: SharedOptions, outDir?: string): Promise<CompileOptions> {
   if (outDir !== undefined) {
-    const keep = [model, ...(options.then === undefined ? [] : [options.then]), ...(options.calib === undefined ? [] : [options.calib])];
+    const calib = (options.calib ?? []).map((arg) => parseInputFile(arg).path);
+    const keep = [model, ...(options.then === undefined ? [] : [options.then]), ...calib];
     await checkOutputDir(outDir, { force: options.force, keep });
   }
   const int8Only = (
@@ -314,14 +318,18 @@ export interface SampleOptions {
 /** Add --scale and --count, how the commands that read input samples (run, test, accuracy) take them. */
 export function withSampleOptions(command: Command): Command {
   return command
-    .option('--scale <x>', 'multiply every input value by this (uint8 pixels: 1/255)', numberOption(parsePositive, '--scale'))
+    .option('--scale <x>', 'multiply every value of a float input by this (uint8 pixels: 1/255)', numberOption(parsePositive, '--scale'))
     .option('--count <n>', 'use only the first N samples', numberOption(parseCount, '--count'));
 }
 
 /** Add the int8 options: --calib, --calib-count, --calib-scale, --calib-method, --percentile, --io. */
 export function withCalibrationOptions(command: Command): Command {
   return command
-    .option('--calib <data>', 'int8: calibration inputs (.npy, .bin, IDX .gz) to choose activation scales')
+    .option(
+      '--calib <data>',
+      'int8: calibration inputs (.npy, .bin, IDX .gz) to choose activation scales; a model of several inputs takes one per input, name=file or in its input order (repeatable)',
+      collectFiles,
+    )
     .option('--calib-count <n>', 'int8: use only the first N calibration samples', numberOption(parseCount, '--calib-count'))
     .option('--calib-scale <x>', 'int8: multiply every calibration value by this (uint8 pixels: 1/255)', numberOption(parsePositive, '--calib-scale'))
     .option('--calib-method <m>', 'int8: minmax, percentile or entropy', parseCalibrationMethod, 'percentile' as const)
@@ -339,7 +347,8 @@ export function withCalibrationOptions(command: Command): Command {
 export function calibrationFrom(options: CalibrationOptions): CalibrationSource | undefined {
   if (options.calib === undefined) return undefined;
   return {
-    path: options.calib,
+    path: parseInputFile(options.calib[0]!).path,
+    files: options.calib,
     count: options.calibCount,
     scale: options.calibScale,
     method: options.calibMethod,

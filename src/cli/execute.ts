@@ -2,26 +2,29 @@
 // compute the reference for the same samples.
 
 import { EennError } from '../ir/diagnostics.js';
-import { sizeOf, type Graph } from '../ir/graph.js';
+import { sizeOf, type Graph, type TensorData } from '../ir/graph.js';
 import type { CompileOptions, CompileResult } from '../compile.js';
-import { readSamples } from '../data/index.js';
+import { describeInputs, feedsOf, inputsOf, parseInputFile, readModelInputs, type InputSample } from '../data/index.js';
+import type { Value } from '../ops/types.js';
 import { DATA_FILE_BYTES } from '../data/read-bytes.js';
 import { checkRegularFile } from '../util/read-file.js';
 import { countSteps } from '../util/progress.js';
 import { checkRunnable, loadTarget } from '../target/target.js';
 import { compileOptionsFrom, DEFAULT_FAILURE_SEED, log, type SampleOptions, type SharedOptions } from './common-options.js';
 import { timeoutMs } from './options.js';
-import { decodeOutput, encodeSamples, type EncodedInput } from '../io-codec.js';
+import { decodeOutput, encodeModelSamples, type EncodedSample } from '../io-codec.js';
 import { answeringOutput, exitName, floatReferenceRun, type ReferenceRun } from '../exit-reference.js';
 import type { IntermittentReport } from '../report/task-table.js';
 import type { FirmwareRun } from '../toolchain/index.js';
 import type { DeviceAnswer, LinkFaults } from '../devices-execute.js';
 
 export interface SampleResult {
-  /** Outputs as floats (int8 outputs dequantized). */
+  /** Outputs as floats (int8 outputs dequantized, integer outputs as numbers). */
   outputs: Record<string, Float32Array>;
+  /** Outputs in the model's element types (int8 outputs dequantized to float32; int64, bool... as they are). */
+  values: Record<string, Value>;
   /** Outputs as the firmware wrote them (int8 values for int8 outputs), for bit-exact comparison. */
-  raw: Record<string, Int8Array | Float32Array>;
+  raw: Record<string, TensorData>;
   /** The exit that answered: its output's name, or "final" for a model without exits. */
   exit: string;
   /** Its index into graph.exits.outputs (0 without exits). */
@@ -36,10 +39,10 @@ export interface SampleResult {
 
 export interface Execution {
   compiled: CompileResult;
-  /** Input samples as floats. */
-  inputs: Float32Array[];
-  /** The same samples as the firmware read them (quantized for an int8 input). */
-  encoded: EncodedInput[];
+  /** Input samples: a value per model input, in the float graph's element types (floats for an input the build quantizes). */
+  inputs: Record<string, Value>[];
+  /** The same samples as the firmware read them (quantized for an int8 input): their bytes and each input's value. */
+  encoded: EncodedSample[];
   samples: SampleResult[];
   stackBytes: number | null;
   /** The firmware's run: raw outputs and exits, and for an intermittent build each task's cumulative instructions. */
@@ -47,35 +50,35 @@ export interface Execution {
 }
 
 export interface DataOptions {
-  path?: string;
+  /** The data files: one per model input, `name=file` or in the model's input order; none: seeded random samples. */
+  paths?: readonly string[];
+  /** The option that gave them (--input, --data, --calib), for messages. */
+  flag?: string;
   scale?: number;
   count?: number;
   /** NaN or infinite input values are an error (int8 builds); otherwise they are only warned about. */
   requireFinite?: boolean;
 }
 
-/** The model's only input (data files hold one tensor per sample). */
-function singleInput(graph: Graph, file: string): { name: string; shape: number[] } {
-  if (graph.inputs.length !== 1) {
-    throw new EennError({
-      code: 'E_DATA',
-      file,
-      message: `the model has ${graph.inputs.length} inputs; data files feed models with exactly one input`,
-      hint: 'run and test feed models with one input; build the model with `eennc build` and call eenn_run() with every input from your own firmware',
-    });
-  }
-  const name = graph.inputs[0]!;
-  return { name, shape: graph.tensors.get(name)!.shape };
-}
-
 /** How many seeded random samples in [0, 1) stand in for a data file (`eennc test` without --data). */
 export const RANDOM_SAMPLES = 4;
 
-/** Samples from a file, or seeded pseudo-random ones. */
-export function loadInputs(graph: Graph, modelFile: string, data: DataOptions): Float32Array[] {
-  const { shape } = singleInput(graph, modelFile);
-  const size = sizeOf(shape);
-  if (!data.path) {
+/**
+ * Samples for every input of `graph` (the float graph: each input's values in its element type) from the files of
+ * `data.paths`, or seeded pseudo-random ones in [0, 1) for a model of float inputs.
+ */
+export function loadInputs(graph: Graph, data: DataOptions): Record<string, Value>[] {
+  const inputs = inputsOf(graph);
+  const flag = data.flag ?? '--input';
+  if (!data.paths || data.paths.length === 0) {
+    const integral = inputs.filter((i) => i.dtype !== 'float32' && i.dtype !== 'float64');
+    if (integral.length > 0) {
+      throw new EennError({
+        code: 'E_USAGE',
+        message: `without ${flag}, eennc makes up random float samples, and the model's input${integral.length === 1 ? '' : 's'} ${describeInputs(integral)} take${integral.length === 1 ? 's' : ''} no floats`,
+        hint: `give the samples of every input: ${inputs.map((i) => `${flag} ${i.name}=${i.name}.npy`).join(' ')}`,
+      });
+    }
     const count = data.count ?? RANDOM_SAMPLES;
     let state = 0x2545f491;
     const random = () => {
@@ -84,16 +87,26 @@ export function loadInputs(graph: Graph, modelFile: string, data: DataOptions): 
       state ^= state << 5;
       return (state >>> 0) / 4294967296;
     };
-    return Array.from({ length: count }, () => Float32Array.from({ length: size }, random));
-  }
-  const samples = readSamples(data.path, shape, { scale: data.scale, count: data.count, requireFinite: data.requireFinite });
-  if (samples.nonFinite) {
-    const { samples: n, first } = samples.nonFinite;
-    log(
-      `warning: ${data.path}: ${n} sample${n === 1 ? '' : 's'} hold NaN or infinite values (the first: sample ${first}, counting from 0); their outputs mean nothing`,
+    return Array.from({ length: count }, () =>
+      Object.fromEntries(
+        inputs.map((i) => {
+          const size = sizeOf(i.shape);
+          const values = i.dtype === 'float64' ? Float64Array.from({ length: size }, random) : Float32Array.from({ length: size }, random);
+          return [i.name, { shape: [...i.shape], dtype: i.dtype, data: values }];
+        }),
+      ),
     );
   }
-  return Array.from({ length: samples.count }, (_, i) => samples.data.slice(i * size, (i + 1) * size));
+  return readModelInputs(data.paths, inputs, {
+    flag,
+    scale: data.scale,
+    count: data.count,
+    requireFinite: data.requireFinite,
+    onNonFinite: (path, n, first) =>
+      log(
+        `warning: ${path}: ${n} sample${n === 1 ? '' : 's'} hold NaN or infinite values (the first: sample ${first}, counting from 0); their outputs mean nothing`,
+      ),
+  });
 }
 
 /** What run and test read from their command line. */
@@ -103,31 +116,52 @@ export interface ExecuteOptions extends SharedOptions, SampleOptions {
 }
 
 /**
- * Builds `model` as the command line asks and runs the samples of `path` on the target (seeded random ones where
- * `path` is undefined); `doing` names the work in the progress line ("testing m.onnx on cortex-m4").
+ * Builds `model` as the command line asks and runs the samples of the data files `paths` (one per model input, as
+ * option `flag` gave them) on the target, seeded random ones where there are none; `doing` names the work in the
+ * progress line ("testing m.onnx on cortex-m4").
  */
-export async function buildAndExecute(model: string, options: ExecuteOptions, path: string | undefined, doing: string): Promise<Execution> {
+export async function buildAndExecute(
+  model: string,
+  options: ExecuteOptions,
+  paths: readonly string[] | undefined,
+  doing: string,
+  flag = '--input',
+): Promise<Execution> {
   const compileOptions = await compileOptionsFrom(model, options, options.outDir);
   const devices = compileOptions.devices?.devices.map((d) => `${d.name} (${d.target.name})`).join(' and ');
   const what = options.then === undefined ? doing : doing.replace(model, `${model} then ${options.then}`);
   log(`eennc: ${devices ? what.replace(` on ${options.target}`, '') + ` on ${devices}` : what} (${compileOptions.precision})`);
   const faults = options.linkFaults === undefined ? undefined : { rate: options.linkFaults, seed: options.seed ?? DEFAULT_FAILURE_SEED };
-  return execute(compileOptions, { path, scale: options.scale, count: options.count }, timeoutMs(options.timeout), faults);
+  return execute(compileOptions, { paths, flag, scale: options.scale, count: options.count }, timeoutMs(options.timeout), faults);
 }
 
 export async function execute(options: CompileOptions, data: DataOptions, timeoutMs: number, linkFaults?: LinkFaults): Promise<Execution> {
   // Loaded here, not at the top: `eennc --help` and `eennc targets` start without the compiler and the toolchain.
-  const [{ compileModel }, { runFirmware }] = await Promise.all([import('../compile.js'), import('../toolchain/index.js')]);
+  const [{ compileModel, importWithOwnQuantization }, { runFirmware }] = await Promise.all([
+    import('../compile.js'),
+    import('../toolchain/index.js'),
+  ]);
   // An input file that cannot be read at all stops the command now, not after the firmware build.
-  if (data.path) checkRegularFile(data.path, 'data file', DATA_FILE_BYTES);
+  for (const arg of data.paths ?? []) checkRegularFile(parseInputFile(arg).path, 'data file', DATA_FILE_BYTES);
   // A board QEMU cannot run stops here too, before the build it could not use.
   if (!options.devices) checkRunnable(loadTarget(options.target));
+  // The samples are read before the build too: a file that does not fit the model's inputs stops the command now.
+  const requireFinite = options.precision !== 'float32';
+  const imported = importWithOwnQuantization(options.model, options.inputShapes, options.then, { keepRounding: !requireFinite }).graph;
+  if (options.devices && imported.inputs.length !== 1) {
+    throw new EennError({
+      code: 'E_USAGE',
+      file: options.model,
+      message: `--devices runs models of one input, the node device reading it; this model has ${imported.inputs.length} (${describeInputs(inputsOf(imported))})`,
+      hint: 'run the model on one target (leave out --devices), or build the two devices with `eennc build --devices` and feed the inputs from your own firmware',
+    });
+  }
+  let inputs = loadInputs(imported, { ...data, requireFinite });
   const compiled = await compileModel({ ...options, link: true });
   for (const warning of compiled.report.warnings ?? []) log(`warning: ${warning}`);
   const { graph, target, image } = compiled;
-  const inputs = loadInputs(graph, data.path ?? options.model, { ...data, requireFinite: options.precision !== 'float32' });
-  const inputTensor = graph.tensors.get(singleInput(graph, options.model).name)!;
-  const { encoded, bytes } = encodeSamples(inputTensor, inputs);
+  if (!sameInputs(imported, compiled.floatGraph)) inputs = loadInputs(compiled.floatGraph, { ...data, requireFinite });
+  const { encoded, bytes } = encodeModelSamples(graph, inputs);
   if (compiled.devices) {
     const { executeDevices } = await import('../devices-execute.js');
     const run = await executeDevices(compiled, bytes, inputs.length, timeoutMs, linkFaults);
@@ -142,6 +176,12 @@ export async function execute(options: CompileOptions, data: DataOptions, timeou
   return { compiled, inputs, encoded, samples: decodeSamples(compiled, run), stackBytes: run.stackBytes, run };
 }
 
+/** Whether two float graphs take the same inputs (names, element types and shapes, in order). */
+function sameInputs(a: Graph, b: Graph): boolean {
+  const described = (g: Graph) => describeInputs(inputsOf(g));
+  return described(a) === described(b);
+}
+
 /**
  * Each sample's outputs as the firmware wrote them, decoded, with the exit that answered; `answers` (a multi-device
  * run) adds which device answered, and a sample a link fault lost has no outputs.
@@ -152,26 +192,28 @@ function decodeSamples(compiled: CompileResult, run: FirmwareRun, answers?: read
   return run.outputs.map((out, i): SampleResult => {
     const device = answers?.[i];
     if (device && device.name === null) {
-      return { outputs: {}, raw: {}, exit: 'none', exitIndex: -1, answer: '', instructions: null, device };
+      return { outputs: {}, values: {}, raw: {}, exit: 'none', exitIndex: -1, answer: '', instructions: null, device };
     }
     const exitIndex = graph.exits ? takenExit(graph, run.exits[i], image, i) : 0;
     // With exits, only the taken exit's output was written: the other outputs' bytes mean nothing.
     const computed = graph.exits ? [answeringOutput(graph, exitIndex)] : graph.outputs;
     const outputs: Record<string, Float32Array> = {};
-    const raw: Record<string, Int8Array | Float32Array> = {};
+    const values: Record<string, Value> = {};
+    const raw: Record<string, TensorData> = {};
     let offset = 0;
     graph.outputs.forEach((name, k) => {
       const n = compiled.outputBytes[k]!;
       if (computed.includes(name)) {
         const decoded = decodeOutput(graph.tensors.get(name)!, out.slice(offset, offset + n));
         outputs[name] = decoded.float;
+        values[name] = decoded.value;
         raw[name] = decoded.raw;
       }
       offset += n;
     });
     const exit = exitName(graph, exitIndex);
     const answer = graph.exits ? answeringOutput(graph, exitIndex) : compiled.finalOutput;
-    return { outputs, raw, exit, exitIndex, answer, instructions: run.instructions[i] ?? null, ...(device ? { device } : {}) };
+    return { outputs, values, raw, exit, exitIndex, answer, instructions: run.instructions[i] ?? null, ...(device ? { device } : {}) };
   });
 }
 
@@ -188,9 +230,8 @@ function takenExit(graph: Graph, index: number | undefined, image: string, sampl
 }
 
 /** The float reference on one sample (every output) and the exit it takes. */
-export function floatReference(graph: Graph, input: Float32Array): ReferenceRun {
-  const { name, shape } = singleInput(graph, '');
-  return floatReferenceRun(graph, { [name]: { shape, dtype: 'float32', data: input } });
+export function floatReference(graph: Graph, sample: InputSample): ReferenceRun {
+  return floatReferenceRun(graph, feedsOf(graph, sample));
 }
 
 /** The JSON document of run and test (DESIGN.md): model, target, precision, memory, samples. */
@@ -214,7 +255,8 @@ export function executionJson(execution: Execution, extra: Record<string, unknow
     ...(report.intermittent ? { intermittent: intermittentJson(report.intermittent) } : {}),
     ...(execution.compiled.devices ? { devices: devicesJson(execution) } : {}),
     samples: execution.samples.map((s) => ({
-      outputs: Object.fromEntries(Object.entries(s.outputs).map(([k, v]) => [k, Array.from(v)])),
+      outputs: Object.fromEntries(Object.entries(s.values).map(([k, v]) => [k, Array.from(v.data)])),
+      output_dtypes: Object.fromEntries(Object.entries(s.values).map(([k, v]) => [k, v.dtype])),
       exit: s.device?.linkError ? null : s.exit,
       instructions: s.instructions,
       ...(s.device

@@ -173,6 +173,11 @@ export function parseExitPolicy(value: string): ExitPolicy {
   throw badValue('--exit-policy', value, EXIT_POLICIES.join(', ').replace(/, ([^,]*)$/, ' or $1'), 'margin');
 }
 
+/** Collector of a repeatable data-file option (--input, --data, --calib): `file` or `name=file`, in the order given. */
+export function collectFiles(value: string, previous?: string[]): string[] {
+  return [...(previous ?? []), value];
+}
+
 /** Collector of the repeatable --input-shape: each one checked as it is given (form, dimensions, no name twice). */
 export function collectInputShape(value: string, previous: string[] = []): string[] {
   const all = [...previous, value];

@@ -3,6 +3,7 @@
 // labels reader (labels.ts).
 
 import { EennError } from '../ir/diagnostics.js';
+import { arrayFor, sizeOf, type DType, type TensorData } from '../ir/graph.js';
 import { looksLikeIdx, parseIdx } from './idx.js';
 import { parseNpy, type NpyData, type NpyDType } from './npy.js';
 import { readDataBytes } from './read-bytes.js';
@@ -17,6 +18,8 @@ export interface SampleOptions {
    * them. Without it, such samples are counted in `nonFinite`.
    */
   requireFinite?: boolean;
+  /** The model input the file feeds, named in messages (a model of several inputs). */
+  inputName?: string;
 }
 
 export interface Samples {
@@ -65,43 +68,7 @@ const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.
 export function readSamples(path: string, inputShape: readonly number[], options: SampleOptions = {}): Samples {
   const loaded = loadArray(path);
   const size = inputShape.reduce((a, b) => a * b, 1);
-  const total = loaded.data.length;
-  const expected = `[${inputShape.join(', ')}] (${size} values per sample)`;
-  let count: number;
-  if (loaded.kind === 'raw') {
-    if (total % size !== 0) {
-      throw new EennError({
-        code: 'E_DATA',
-        file: path,
-        message:
-          `the file holds ${total} float32 values, not a whole number of inputs of shape ${expected}: ` + `expected a multiple of ${size * 4} bytes`,
-        hint: 'the file must hold whole samples of the model input; give it as .npy with shape [N, ...input] to have it checked',
-      });
-    }
-    count = total / size;
-  } else if (sameDims(loaded.shape, inputShape) || sameDims(withoutOnes(loaded.shape), withoutOnes(inputShape))) {
-    count = 1;
-  } else if (loaded.shape.length >= 1 && sameDims(withoutOnes(loaded.shape.slice(1)), withoutOnes(inputShape))) {
-    count = loaded.shape[0]!;
-  } else {
-    throw new EennError({
-      code: 'E_DATA',
-      file: path,
-      message: `data of shape [${loaded.shape.join(', ')}] does not fit the model input ${expected}`,
-      hint: `save the samples as [N, ${inputShape.join(', ')}] or [N, ${inputShape.slice(1).join(', ')}]`,
-    });
-  }
-  if (options.count !== undefined) {
-    if (!Number.isSafeInteger(options.count) || options.count < 1) {
-      throw new EennError({
-        code: 'E_USAGE',
-        file: path,
-        message: `the number of samples to read must be a whole number of at least 1, not ${options.count}`,
-        hint: 'give a count such as 100',
-      });
-    }
-    count = Math.min(count, options.count);
-  }
+  const count = samplesIn(loaded, path, inputShape, options);
   const scale = options.scale ?? 1;
   const data = new Float32Array(count * size);
   const source = loaded.data;
@@ -116,8 +83,125 @@ export function readSamples(path: string, inputShape: readonly number[], options
   return samples;
 }
 
+/** A model input that a data file feeds: its name (for messages), shape and element type. */
+export interface InputOf {
+  name: string;
+  shape: readonly number[];
+  dtype: DType;
+}
+
+/** Samples of one model input in its own element type (TypedSamples.data holds count × size values). */
+export interface TypedSamples {
+  count: number;
+  data: TensorData;
+  nonFinite?: { samples: number; first: number };
+}
+
+/**
+ * Samples for model input `input` in its own element type. A float32 input reads as readSamples does (any numeric
+ * file, times --scale). Any other input takes the file's values only where they are exact in its type: an integer
+ * input takes integer values in its range (from an integer file, or a float file whose every value is whole), a bool
+ * input 0 and 1, a float64 input any number; anything else is an E_DATA error naming the file, the input and the value.
+ */
+export function readTypedSamples(path: string, input: InputOf, options: SampleOptions = {}): TypedSamples {
+  if (input.dtype === 'float32') return readSamples(path, input.shape, { ...options, inputName: input.name });
+  const loaded = loadArray(path);
+  const count = samplesIn(loaded, path, input.shape, { ...options, inputName: input.name });
+  const size = sizeOf(input.shape);
+  const data = arrayFor(input.dtype, count * size);
+  const source = loaded.data;
+  const scale = options.scale ?? 1;
+  if (input.dtype === 'float64') {
+    for (let i = 0; i < data.length; i++) data[i] = source[i]! * scale;
+    const nonFinite = findNonFinite(data, size);
+    if (nonFinite.length === 0) return { count, data };
+    const first = nonFinite[0]!;
+    if (options.requireFinite) {
+      throw nonFiniteError(path, first, Float32Array.from(data.subarray(first * size, (first + 1) * size)), nonFinite.length - 1);
+    }
+    return { count, data, nonFinite: { samples: nonFinite.length, first } };
+  }
+  const [low, high] = INTEGER_RANGE[input.dtype];
+  for (let i = 0; i < data.length; i++) {
+    const v = source[i]!;
+    if (Number.isInteger(v) && v >= low && v <= high) {
+      data[i] = v;
+      continue;
+    }
+    const sample = Math.floor(i / size);
+    const why = Number.isInteger(v) ? `outside the range of ${input.dtype} (${low} to ${high})` : `not a whole number`;
+    throw new EennError({
+      code: 'E_DATA',
+      file: path,
+      message:
+        `model input "${input.name}" is ${input.dtype}, but sample ${sample} (counting from 0) of this ${loaded.dtype} data holds ${v} ` +
+        `at value ${i - sample * size}, ${why}; eennc converts data only where the value stays exact`,
+      hint:
+        input.dtype === 'bool'
+          ? 'give the input 0/1 or bool values (numpy: array.astype(bool))'
+          : `give the input whole numbers in its range, e.g. saved as ${input.dtype} (numpy: array.astype(np.${input.dtype}))`,
+    });
+  }
+  return { count, data };
+}
+
+/** The values an integer (or bool) input takes exactly. */
+const INTEGER_RANGE: Record<Exclude<DType, 'float32' | 'float64'>, [number, number]> = {
+  int64: [-(2 ** 53), 2 ** 53],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int16: [-32768, 32767],
+  int8: [-128, 127],
+  uint8: [0, 255],
+  bool: [0, 1],
+};
+
+/** How many samples of `inputShape` a loaded file holds (at most options.count); E_DATA where it holds no whole number. */
+function samplesIn(loaded: Loaded, path: string, inputShape: readonly number[], options: SampleOptions): number {
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  const total = loaded.data.length;
+  const input = options.inputName === undefined ? 'the model input' : `model input "${options.inputName}"`;
+  const expected = `[${inputShape.join(', ')}] (${size} values per sample)`;
+  let count: number;
+  if (loaded.kind === 'raw') {
+    if (total % size !== 0) {
+      throw new EennError({
+        code: 'E_DATA',
+        file: path,
+        message:
+          `the file holds ${total} float32 values, not a whole number of samples of ${input} of shape ${expected}: ` +
+          `expected a multiple of ${size * 4} bytes`,
+        hint: 'the file must hold whole samples of the model input; give it as .npy with shape [N, ...input] to have it checked',
+      });
+    }
+    count = total / size;
+  } else if (sameDims(loaded.shape, inputShape) || sameDims(withoutOnes(loaded.shape), withoutOnes(inputShape))) {
+    count = 1;
+  } else if (loaded.shape.length >= 1 && sameDims(withoutOnes(loaded.shape.slice(1)), withoutOnes(inputShape))) {
+    count = loaded.shape[0]!;
+  } else {
+    throw new EennError({
+      code: 'E_DATA',
+      file: path,
+      message: `data of shape [${loaded.shape.join(', ')}] does not fit ${input} ${expected}`,
+      hint: `save the samples as [N, ${inputShape.join(', ')}] or [N, ${inputShape.slice(1).join(', ')}]`,
+    });
+  }
+  if (options.count !== undefined) {
+    if (!Number.isSafeInteger(options.count) || options.count < 1) {
+      throw new EennError({
+        code: 'E_USAGE',
+        file: path,
+        message: `the number of samples to read must be a whole number of at least 1, not ${options.count}`,
+        hint: 'give a count such as 100',
+      });
+    }
+    count = Math.min(count, options.count);
+  }
+  return count;
+}
+
 /** Indexes of the samples (of `size` values each) that hold a NaN or an infinite value. */
-function findNonFinite(data: Float32Array, size: number): number[] {
+function findNonFinite(data: ArrayLike<number>, size: number): number[] {
   const found: number[] = [];
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i]!)) {

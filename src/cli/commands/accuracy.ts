@@ -27,7 +27,7 @@ import {
   type SampleOptions,
 } from '../common-options.js';
 import { loadInputs } from '../execute.js';
-import { LABELS_DTYPE_HELP, collectInputShape, numberOption, parseCount, parseLabelsDType } from '../options.js';
+import { LABELS_DTYPE_HELP, collectFiles, collectInputShape, numberOption, parseCount, parseLabelsDType } from '../options.js';
 import { countSteps } from '../../util/progress.js';
 import type { MethodComparison } from '../../calibration.js';
 import type { CalibrationMethod, Range } from '../../quantize/calibrate.js';
@@ -36,7 +36,7 @@ import type { CalibrationSource } from '../../compile.js';
 
 interface AccuracyOptions extends CalibrationOptions, SampleOptions, ExitCommandOptions {
   target?: string;
-  data: string;
+  data: string[];
   labels: string;
   labelsDtype?: RawLabelDType;
   sqnrSamples: number;
@@ -54,7 +54,11 @@ export function register(program: Command): void {
           .command('accuracy')
           .description('compare the int8 model with the float model: top-1 on a labelled set and per-layer SQNR')
           .argument('<model>', 'the ONNX model (.onnx)')
-          .requiredOption('-d, --data <data>', 'labelled input samples (.npy, .bin, IDX)')
+          .requiredOption(
+            '-d, --data <data>',
+            'labelled input samples (.npy, .bin, IDX); a model of several inputs takes one per input, name=file or in its input order (repeatable)',
+            collectFiles,
+          )
           .requiredOption('-l, --labels <labels>', 'class labels of the samples (.npy of integers, IDX labels, raw .bin with --labels-dtype)')
           .option('--labels-dtype <type>', LABELS_DTYPE_HELP, parseLabelsDType),
       )
@@ -87,8 +91,9 @@ export function register(program: Command): void {
     const floatGraph = exits ? attachExits(imported.graph, exits) : imported.graph;
     const int8Graph = exits ? inFile(model, () => attachExits(quantized, exits)) : quantized;
     if (exits) for (const note of notes.filter((n) => /exit/.test(n))) log(`note: ${note}`);
-    const inputs = loadInputs(floatGraph, options.data, {
-      path: options.data,
+    const inputs = loadInputs(floatGraph, {
+      paths: options.data,
+      flag: '--data',
       scale: options.scale,
       count: options.count,
       requireFinite: true,
@@ -101,7 +106,7 @@ export function register(program: Command): void {
     });
     const calibration = calibrationFrom(options);
     const methods =
-      calibration && imported.graph.inputs.length === 1
+      calibration
         ? await compareMethods(reference, int8Graph, calibration, overrides.activations, async (winner) => {
             log(`note: quantizing again with ${winner}, the method best on the most tensors, for its top-1`);
             const other = await quantizeModel(imported.graph, {
@@ -157,8 +162,9 @@ async function compareMethods(
   winnerTop1: (winner: CalibrationMethod) => Promise<number>,
 ): Promise<MethodsReport> {
   const { compareCalibrationMethods } = await import('../../calibration.js');
-  const samples = loadInputs(graph, calibration.path, {
-    path: calibration.path,
+  const samples = loadInputs(graph, {
+    paths: calibration.files ?? [calibration.path],
+    flag: '--calib',
     scale: calibration.scale,
     count: calibration.count,
     requireFinite: true,

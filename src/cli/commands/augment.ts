@@ -87,6 +87,13 @@ export function register(program: Command): void {
           hint: 'give a few hundred to a thousand training inputs with --calib and their class indices with --labels',
         });
       }
+      if (options.calib.length > 1) {
+        throw new EennError({
+          code: 'E_USAGE',
+          message: `augment trains exits of a classifier of one input, and --calib gives ${options.calib.length} files`,
+          hint: 'give one --calib file: the labelled training inputs of the model',
+        });
+      }
       const { augmentModel, augmentJson } = await import('../../augment.js');
       const calibration = calibrationFrom(options)!;
       const report = await augmentModel({

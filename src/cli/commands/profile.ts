@@ -76,6 +76,15 @@ export async function checkProfiledTarget(name: string, devices = false): Promis
 export async function profileExecution(execution: Execution): Promise<{ lines: string[]; json: Record<string, unknown> }> {
   const { compiled } = execution;
   if (compiled.devices) throw devicesRefused();
+  const { graph } = compiled;
+  const input = graph.inputs.length === 1 ? graph.tensors.get(graph.inputs[0]!)! : undefined;
+  if (!input || (input.dtype !== 'float32' && input.dtype !== 'int8')) {
+    throw new EennError({
+      code: 'E_USAGE',
+      message: `--profile measures models of one float input; this one's inputs are ${graph.inputs.map((n) => `"${n}" (${graph.tensors.get(n)!.dtype})`).join(', ')}`,
+      hint: 'leave out --profile; `eennc build` reports each step with its MACs',
+    });
+  }
   const { measureProfile } = await import('../../profile-steps.js');
   const { report } = compiled;
   const steps = report.steps ?? [];
@@ -86,7 +95,7 @@ export async function profileExecution(execution: Execution): Promise<{ lines: s
       target: compiled.target,
       precision: report.precision === 'float32' ? 'float32' : 'int8',
       modelName: report.model,
-      samples: execution.inputs,
+      samples: execution.inputs.map((sample) => sample[input.name]!.data as Float32Array),
       onProgress: log,
     },
     steps,

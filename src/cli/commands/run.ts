@@ -1,18 +1,24 @@
 // `eennc run MODEL.onnx --target T --input DATA [--output FILE]`: build, run every input on the target (QEMU or
-// host), print the predicted class and instruction count per sample, and write the outputs.
+// host), print the predicted class and instruction count per sample, and write the outputs. A model of several
+// inputs takes one --input per input (`--input name=file`, or in the model's input order); `--output DIR/` writes
+// every output, each in its own element type.
 
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeNpy } from '../../data/index.js';
-import { sizeOf } from '../../ir/graph.js';
+import { EennError } from '../../ir/diagnostics.js';
+import { arrayFor, sizeOf, type DType } from '../../ir/graph.js';
 import { FORCE_HELP, log, withSampleOptions, withIntermittentOptions, withSharedOptions, withDeviceOptions } from '../common-options.js';
 import { argmax } from '../../util/argmax.js';
 import { buildAndExecute, executionJson, type Execution, type ExecuteOptions, type SampleResult } from '../execute.js';
 import type { DeviceAnswer } from '../../devices-execute.js';
-import { parseTimeoutSeconds } from '../options.js';
+import { collectFiles, parseTimeoutSeconds } from '../options.js';
 import { checkProfiledTarget, profileExecution } from './profile.js';
 
 interface RunOptions extends ExecuteOptions {
-  input: string;
+  input: string[];
+  output?: string;
   profile?: boolean;
 }
 
@@ -25,8 +31,15 @@ export function register(program: Command): void {
             .command('run')
             .description('build a model, run inputs on the target in QEMU (or natively for host) and print the outputs')
             .argument('<model>', 'the ONNX model (.onnx)')
-            .requiredOption('-i, --input <data>', 'input samples: .npy, raw float32 .bin, or IDX (.gz)')
-            .option('--output <file>', 'write the outputs as .npy (float32, [N, ...output])'),
+            .requiredOption(
+              '-i, --input <data>',
+              'input samples: .npy (any numeric dtype or bool), raw float32 .bin, or IDX (.gz); a model of several inputs takes one per input, name=file or in its input order (repeatable)',
+              collectFiles,
+            )
+            .option(
+              '--output <file>',
+              "write the outputs as .npy, [N, ...output] in each output's element type: FILE holds the answering output (the final one, or each sample's exit); DIR/ (a folder, ending in /) one NAME.npy per output",
+            ),
         )
           .option('--timeout <seconds>', 'time limit of the emulator run', parseTimeoutSeconds, 300)
           .option('--profile', "also measure each layer's instructions on the same inputs (eennc profile's table)")
@@ -39,21 +52,7 @@ export function register(program: Command): void {
     const execution = await buildAndExecute(model, options, options.input, `building ${model} for ${options.target}`);
     const profile = options.profile ? await profileExecution(execution) : undefined;
     const { graph } = execution.compiled;
-    if (options.output) {
-      // With exits, each sample's row is the output of the exit it took (every exit has the same shape).
-      const name = graph.exits ? graph.exits.outputs[0]! : execution.compiled.finalOutput;
-      const shape = graph.tensors.get(name)!.shape;
-      const per = sizeOf(shape);
-      const all = new Float32Array(execution.samples.length * per);
-      // A sample a fault on a multi-device link lost has no answer: its row is NaN.
-      execution.samples.forEach((s, i) => all.set(s.outputs[s.answer] ?? new Float32Array(per).fill(NaN), i * per));
-      writeNpy(options.output, [execution.samples.length, ...shape.slice(shape[0] === 1 ? 1 : 0)], all);
-      log(
-        graph.exits
-          ? `eennc: wrote ${options.output}: for each sample, the output of the exit it took (${graph.exits.outputs.join(', ')})`
-          : `eennc: wrote ${options.output} (${name})`,
-      );
-    }
+    if (options.output) writeOutputs(execution, options.output);
     if (options.json) {
       process.stdout.write(JSON.stringify(executionJson(execution, profile ? { profile: profile.json } : {}), null, 2) + '\n');
       return;
@@ -89,6 +88,76 @@ export function register(program: Command): void {
     if (profile) lines.push(...profile.lines);
     process.stdout.write(lines.join('\n') + '\n');
   });
+}
+
+/**
+ * --output: `target` a file (the answering output: the final one, or with exits the output of the exit each sample
+ * took) or a folder (`DIR/`, or one that exists: every output as DIR/NAME.npy), in each output's element type.
+ */
+function writeOutputs(execution: Execution, target: string): void {
+  const { graph } = execution.compiled;
+  if (!isFolder(target)) {
+    // With exits, each sample's row is the output of the exit it took (every exit has the same shape and type).
+    const name = graph.exits ? graph.exits.outputs[0]! : execution.compiled.finalOutput;
+    writeOutput(execution, name, target, (s) => s.answer);
+    const others = graph.exits ? [] : graph.outputs.filter((o) => o !== name);
+    log(
+      graph.exits
+        ? `eennc: wrote ${target}: for each sample, the output of the exit it took (${graph.exits.outputs.join(', ')})`
+        : `eennc: wrote ${target} (${name})` +
+            (others.length > 0 ? `; the model's other outputs (${others.join(', ')}) go to a folder: --output DIR/` : ''),
+    );
+    return;
+  }
+  try {
+    mkdirSync(target, { recursive: true });
+  } catch (err) {
+    throw new EennError({
+      code: 'E_FILE',
+      file: target,
+      message: `cannot make the output folder: ${(err as Error).message}`,
+      hint: 'give a folder that can be written, or an --output file',
+    });
+  }
+  const written = graph.outputs.map((name) => {
+    const path = join(target, `${fileNameOf(name)}.npy`);
+    writeOutput(execution, name, path, () => name);
+    return path;
+  });
+  const exits = graph.exits ? ' (an exit not taken: its rows are NaN)' : '';
+  log(`eennc: wrote ${written.join(', ')}${exits}`);
+}
+
+/** Whether --output names a folder: it ends with a path separator, or is an existing folder. */
+function isFolder(path: string): boolean {
+  if (/[/\\]$/.test(path)) return true;
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** An output's name as a file name: characters other than letters, digits, ".", "_" and "-" become "_". */
+function fileNameOf(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_') || 'output';
+}
+
+/**
+ * One .npy of [N, ...shape] (a leading batch dimension of 1 dropped) in the output's element type: sample i's row is
+ * its value of the output `which(sample)` names. A sample without it (lost on a multi-device link, an exit it did
+ * not take) gets NaN, or 0 in an integer output.
+ */
+function writeOutput(execution: Execution, name: string, path: string, which: (s: SampleResult) => string): void {
+  const tensor = execution.compiled.graph.tensors.get(name)!;
+  const shape = tensor.shape;
+  const per = sizeOf(shape);
+  const written = execution.samples.map((s) => s.values[which(s)]);
+  const dtype: DType = written.find((v) => v !== undefined)?.dtype ?? (tensor.quant ? 'float32' : tensor.dtype);
+  const all = arrayFor(dtype, execution.samples.length * per);
+  const missing = dtype === 'float32' || dtype === 'float64' ? NaN : 0;
+  written.forEach((v, i) => (v ? all.set(v.data, i * per) : all.fill(missing, i * per, (i + 1) * per)));
+  writeNpy(path, [execution.samples.length, ...shape.slice(shape[0] === 1 ? 1 : 0)], all, dtype === 'int64' || dtype === 'bool' ? dtype : undefined);
 }
 
 /** How many samples left at each exit, and what a sample cost on average where counted. */

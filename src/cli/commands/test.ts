@@ -16,7 +16,7 @@ import { argmax } from '../../util/argmax.js';
 import { buildAndExecute, executionJson, floatReference, RANDOM_SAMPLES, type Execution, type ExecuteOptions } from '../execute.js';
 import { answeringOutput, decidedAtThreshold, exitName, int8ReferenceRun } from '../../exit-reference.js';
 import { readLabels, type RawLabelDType } from '../../data/index.js';
-import { LABELS_DTYPE_HELP, numberOption, parseLabelsDType, parseNonNegative, parseTimeoutSeconds, timeoutMs } from '../options.js';
+import { LABELS_DTYPE_HELP, collectFiles, numberOption, parseLabelsDType, parseNonNegative, parseTimeoutSeconds, timeoutMs } from '../options.js';
 import { failuresError, failuresLine, runFailureSchedules } from '../power-failures.js';
 import type { Value } from '../../ops/types.js';
 import type { Graph } from '../../ir/graph.js';
@@ -49,7 +49,7 @@ interface ExitComparison {
 const MAX_RANDOM_SAMPLES = 10_000;
 
 interface TestOptions extends ExecuteOptions {
-  data?: string;
+  data?: string[];
   rtol: number;
   atol: number;
   labels?: string;
@@ -65,7 +65,11 @@ export function register(program: Command): void {
             .command('test')
             .description('golden test: run on the target and compare with the reference; exit status 1 on mismatch')
             .argument('<model>', 'the ONNX model (.onnx)')
-            .option('-d, --data <data>', `input samples (.npy, .bin, IDX); default: ${RANDOM_SAMPLES} seeded random inputs in [0, 1)`),
+            .option(
+              '-d, --data <data>',
+              `input samples (.npy of any numeric dtype or bool, .bin, IDX); a model of several inputs takes one per input, name=file or in its input order (repeatable); default: ${RANDOM_SAMPLES} seeded random inputs in [0, 1)`,
+              collectFiles,
+            ),
         )
           .option('--rtol <x>', 'float32: relative tolerance', numberOption(parseNonNegative, '--rtol'), 1e-4)
           .option('--atol <x>', 'float32: absolute tolerance', numberOption(parseNonNegative, '--atol'), 1e-5)
@@ -87,7 +91,7 @@ export function register(program: Command): void {
       });
     }
     const { rtol, atol, precision } = options;
-    const execution = await buildAndExecute(model, options, options.data, `testing ${model} on ${options.target}`);
+    const execution = await buildAndExecute(model, options, options.data, `testing ${model} on ${options.target}`, '--data');
     const { graph, floatGraph } = execution.compiled;
     const int8 = precision === 'int8';
     // The reference below is the built graph's float form: the build must first compute the outputs the model declares.
@@ -103,12 +107,15 @@ export function register(program: Command): void {
       let worst = 0; // float32: largest |got - want| / (atol + rtol |want|), <= 1 passes
       let sameClass = true;
       for (const name of computed) {
-        const got = sample.outputs[name]!;
-        const want = expected.outputs[name]!.data as Float32Array;
+        // Each output in its own element type: an integer or bool output must equal the reference's exactly.
+        const got = sample.values[name]!.data;
+        const reference = expected.outputs[name]!;
+        const want = reference.data;
+        const exact = reference.dtype !== 'float32' && reference.dtype !== 'float64';
         for (let k = 0; k < want.length; k++) {
           const diff = Math.abs(got[k]! - want[k]!);
           maxAbs = Math.max(maxAbs, diff);
-          worst = Math.max(worst, diff === 0 ? 0 : Number.isNaN(diff) ? Infinity : diff / (atol + rtol * Math.abs(want[k]!)));
+          worst = Math.max(worst, diff === 0 ? 0 : exact || Number.isNaN(diff) ? Infinity : diff / (atol + rtol * Math.abs(want[k]!)));
         }
         if (argmax(got) !== argmax(want)) sameClass = false;
       }
@@ -121,7 +128,7 @@ export function register(program: Command): void {
         return { sample: i, pass: sameExit && worst <= 1, ...exits, ...referenceExit, ...atThreshold, max_abs_error: maxAbs, same_class: sameClass };
       }
       // int8: the firmware must take the int8 reference's exit, and its output must equal the reference's bit for bit.
-      const reference = int8ReferenceRun(graph, { [graph.inputs[0]!]: execution.encoded[i]!.value });
+      const reference = int8ReferenceRun(graph, execution.encoded[i]!.values);
       const sameExit = reference.exit === sample.exitIndex;
       const mismatches = sameExit ? countMismatches(computed, sample.raw, reference.outputs) : sample.outputs[sample.answer]!.length;
       const referenceExit = graph.exits ? { reference_exit: exitName(graph, reference.exit) } : {};

@@ -58,6 +58,18 @@
 #ifndef EENN_CONV_S8_3X3
 #define EENN_CONV_S8_3X3 1
 #endif
+/* Convolutions (and 1x1 ones) on DSP of 16 to 288 values per output, a multiple of 4, with a bias and the bounded
+   output stage: three pixels per pass, their expanded columns interleaved in a buffer on the stack of 1,728 B (else
+   two pixels per pass). The compiler turns it on only in a model that needs no EENN_CONV_S8_TWO_PIXELS. */
+#ifndef EENN_CONV_S8_THREE_PIXELS
+#define EENN_CONV_S8_THREE_PIXELS 1
+#endif
+/* Convolutions on DSP of 16 values per output or more, a multiple of 4, with a bias, that multiply two pixels per
+   pass (1x1 convolutions, deeper layers, the tiles of intermittent builds): the two-pixel loop over the pairs of
+   channels (else the pairs in C around the chunk loop). */
+#ifndef EENN_CONV_S8_TWO_PIXELS
+#define EENN_CONV_S8_TWO_PIXELS 1
+#endif
 /* Convolutions on DSP of 16 values per output or more whose weight rows do not start on whole words (a depth not
    a multiple of 4): the two-pixel loop with one weight load per group (else those layers multiply in C). */
 #ifndef EENN_CONV_S8_UNALIGNED_ROWS

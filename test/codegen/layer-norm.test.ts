@@ -83,6 +83,15 @@ describe('int8 on Cortex-M, bit-exact with the int8 reference', () => {
   }
 });
 
+describe('examples/fmnist_layernorm', () => {
+  it('builds both LayerNorms of the PyTorch export into int8 kernels, bit-exact on cortex-m4', async () => {
+    const example = 'examples/fmnist_layernorm';
+    const json = await test({ model: `${example}/fmnist_layernorm.onnx`, data: `${example}/test_inputs.npy` }, 'cortex-m4', 'int8');
+    expect(json.pass).toBe(true);
+    expect(json.comparisons.map((c) => c.mismatches)).toEqual([0, 0, 0, 0]);
+  });
+});
+
 describe('int8 LayerNorm accuracy', () => {
   it('keeps the LayerNorm output close to float (per-layer SQNR) in both forms, fused into one kernel', async () => {
     const labels = join(dir, 'labels.npy');

@@ -24,6 +24,13 @@ void eenn_clip_f32(const float *input, float *output, int32_t size, float min, f
     EENN_UNARY_LOOP(eenn_clamp_f32(x, min, max))
 }
 
+void eenn_clip_bounds_f32(const float *input, float *output, int32_t size, const float *min, const float *max)
+{
+    const float lo = min != NULL ? *min : -INFINITY;
+    const float hi = max != NULL ? *max : INFINITY;
+    EENN_UNARY_LOOP(eenn_clamp_f32(x, lo, hi))
+}
+
 void eenn_leaky_relu_f32(const float *input, float *output, int32_t size, float alpha)
 {
     EENN_UNARY_LOOP(x < 0.0f ? alpha * x : x)

@@ -345,6 +345,14 @@ void eenn_matmul_f32(const float *EENN_RESTRICT a, const float *EENN_RESTRICT b,
                      int32_t b_batch_stride, int32_t b_stride_k, int32_t b_stride_n,
                      float act_min, float act_max);
 
+/**
+ * Gemm's C term added to a product already in output, with the output clamp:
+ * output[i][j] = clamp(output[i][j] + beta * c[i * c_stride_m + j * c_stride_n], act_min, act_max).
+ * output    [m, n], contiguous; c broadcast to it (a stride of 0 repeats it along that axis)
+ */
+void eenn_gemm_add_c_f32(const float *EENN_RESTRICT c, float *EENN_RESTRICT output, int32_t m, int32_t n,
+                         int32_t c_stride_m, int32_t c_stride_n, float beta, float act_min, float act_max);
+
 /* ------------------------------------------------------------------------------------------------ */
 /* Element-wise binary operators with broadcasting (eenn_elementwise_f32.c)                           */
 /* ------------------------------------------------------------------------------------------------ */
@@ -387,6 +395,16 @@ void eenn_mod_f32(EENN_BINARY_PARAMS_F32);
 void eenn_channel_affine_f32(const float *input, float *output, int32_t outer, int32_t channels, int32_t inner,
                              const float *EENN_RESTRICT scale, const float *EENN_RESTRICT shift);
 
+/**
+ * Inference BatchNormalization with parameters computed at run time (no folding possible):
+ * output[o][c][i] = (input[o][c][i] - mean[c]) / sqrt(var[c] + epsilon) * scale[c] + bias[c],
+ * the ONNX formula in its order of operations.
+ * input, output [outer, channels, inner]; scale, bias, mean, var [channels]; may run in place.
+ */
+void eenn_batch_norm_f32(const float *input, float *output, int32_t outer, int32_t channels, int32_t inner,
+                         const float *EENN_RESTRICT scale, const float *EENN_RESTRICT bias,
+                         const float *EENN_RESTRICT mean, const float *EENN_RESTRICT var, float epsilon);
+
 /* ------------------------------------------------------------------------------------------------ */
 /* Element-wise unary operators and activations (eenn_activation_f32.c)                               */
 /* ------------------------------------------------------------------------------------------------ */
@@ -399,6 +417,11 @@ void eenn_channel_affine_f32(const float *input, float *output, int32_t outer, i
 void eenn_relu_f32(const float *input, float *output, int32_t size);
 /** min(max(x, min), max) */
 void eenn_clip_f32(const float *input, float *output, int32_t size, float min, float max);
+/**
+ * Clip with bounds computed at run time: max(x, *min) then min(., *max), each bound a one-value tensor
+ * read once per call; NULL for an absent bound (unbounded). When *min > *max every output is *max (ONNX Clip).
+ */
+void eenn_clip_bounds_f32(const float *input, float *output, int32_t size, const float *min, const float *max);
 /** x < 0 ? alpha * x : x */
 void eenn_leaky_relu_f32(const float *input, float *output, int32_t size, float alpha);
 /** x > alpha ? x : 0 */

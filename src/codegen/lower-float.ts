@@ -17,6 +17,7 @@ import { lowerAlias, lowerCast, lowerConcatNode, lowerMovement, lowerPad, lowerR
 import { lowerGemm, lowerMatMul } from './lower/matmul.js';
 import { lowerGlobalPool, lowerPool } from './lower/pool.js';
 import { lowerReduce, lowerSoftmax, REDUCE_OPS } from './lower/reduce.js';
+import { lowerCumSum, lowerTrilu } from './lower/trilu-cumsum.js';
 
 /** Operator -> lowering. */
 export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lowering>([
@@ -30,6 +31,8 @@ export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ...UNARY_OPS.map((op): [string, Lowering] => [op, lowerUnary]),
   ['Clip', lowerClip],
   ['BatchNormalization', lowerBatchNorm],
+  ['Trilu', lowerTrilu],
+  ['CumSum', lowerCumSum],
   ['MaxPool', lowerPool],
   ['AveragePool', lowerPool],
   ['GlobalAveragePool', lowerGlobalPool],

@@ -4,6 +4,7 @@ import { normalDomain } from '../ir/graph.js';
 import type { OpDef } from './types.js';
 import { ops as activation } from './activation.js';
 import { ops as conv } from './conv.js';
+import { ops as cumsum } from './cumsum.js';
 import { ops as elementwise } from './elementwise.js';
 import { ops as gemm } from './gemm.js';
 import { ops as layout } from './layout.js';
@@ -15,10 +16,12 @@ import { ops as reduce } from './reduce.js';
 import { ops as resize } from './resize.js';
 import { ops as shapeOps } from './shape-ops.js';
 import { ops as softmax } from './softmax.js';
+import { ops as trilu } from './trilu.js';
 
 const all: OpDef[] = [
   ...activation,
   ...conv,
+  ...cumsum,
   ...elementwise,
   ...gemm,
   ...layout,
@@ -30,6 +33,7 @@ const all: OpDef[] = [
   ...resize,
   ...shapeOps,
   ...softmax,
+  ...trilu,
 ];
 
 const byKey = new Map<string, OpDef>();

@@ -41,6 +41,11 @@ void eenn_thresholded_relu_f32(const float *input, float *output, int32_t size, 
     EENN_UNARY_LOOP(x > alpha ? x : 0.0f)
 }
 
+void eenn_shrink_f32(const float *input, float *output, int32_t size, float lambd, float bias)
+{
+    EENN_UNARY_LOOP(x < -lambd ? x + bias : (x > lambd ? x - bias : 0.0f))
+}
+
 void eenn_sigmoid_f32(const float *input, float *output, int32_t size)
 {
     EENN_UNARY_LOOP(1.0f / (1.0f + expf(-x)))

@@ -426,6 +426,8 @@ void eenn_clip_bounds_f32(const float *input, float *output, int32_t size, const
 void eenn_leaky_relu_f32(const float *input, float *output, int32_t size, float alpha);
 /** x > alpha ? x : 0 */
 void eenn_thresholded_relu_f32(const float *input, float *output, int32_t size, float alpha);
+/** Shrink: x < -lambd ? x + bias : (x > lambd ? x - bias : 0) */
+void eenn_shrink_f32(const float *input, float *output, int32_t size, float lambd, float bias);
 /** 1 / (1 + exp(-x)) */
 void eenn_sigmoid_f32(const float *input, float *output, int32_t size);
 /** tanh(x) */
@@ -671,6 +673,26 @@ void eenn_resize_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT outp
 void eenn_resize_nearest_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output,
                              int32_t channels, int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w,
                              const int32_t *EENN_RESTRICT y_index, const int32_t *EENN_RESTRICT x_index);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Triangles and running sums (eenn_trilu_f32.c, eenn_cumsum_f32.c)                                  */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * Trilu: keeps the upper (upper != 0: column - row >= k) or lower (column - row <= k) triangle of each
+ * [rows, cols] matrix and writes 0 elsewhere. input, output [batches, rows, cols]; may run in place.
+ */
+void eenn_trilu_f32(const float *input, float *output, int32_t batches, int32_t rows, int32_t cols, int32_t k,
+                    int32_t upper);
+
+/**
+ * CumSum: running sums along the middle axis of [outer, length, inner]: output[o][j][i] is the float32 sum of
+ * input[o][0..j][i] (of input[o][j..length-1][i] when reverse != 0), without input[o][j][i] itself when
+ * exclusive != 0; added in that order, one rounding per addition. input, output [outer, length, inner];
+ * may run in place.
+ */
+void eenn_cumsum_f32(const float *input, float *output, int32_t outer, int32_t length, int32_t inner,
+                     int32_t exclusive, int32_t reverse);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Early exits (eenn_exit_f32.c): after an exit head, 1 when the model stops there, 0 when it goes on */

@@ -1,0 +1,78 @@
+// Lowers Trilu and CumSum to their float32 kernels (eenn_trilu_f32.c, eenn_cumsum_f32.c). Their int64 operands
+// (Trilu's k, CumSum's axis) are read at compile time: a k or an axis computed at run time is refused.
+
+import { sizeOf } from '../../ir/graph.js';
+import { attrInt } from '../../ops/attrs.js';
+import { cumSumAxis, cumSumSpace } from '../../ops/cumsum.js';
+import { triluDiagonal, triluMatrices } from '../../ops/trilu.js';
+import { intArg, tensorArg } from '../../kernels/call.js';
+import type { LoweredStep, LowerContext } from '../kernel-call.js';
+import { input, SOURCES, unsupported } from './common.js';
+
+export function lowerTrilu(ctx: LowerContext): LoweredStep {
+  const x = input(ctx, 0, 'input');
+  const { batches, rows, cols } = triluMatrices(ctx.node, x.shape);
+  const diagonal = triluDiagonal(ctx.node, ctx.inputs[1]);
+  if (diagonal === undefined) {
+    unsupported(ctx, `k ("${ctx.inputs[1]!.name}") is computed at run time; the float32 kernel takes a constant diagonal`, 'make k a constant');
+  }
+  // A diagonal outside [-rows, cols] keeps or clears every element as the nearest of those ends does: the kernel's
+  // int32_t k gets that end, whatever int64 value the model holds.
+  const k = Math.max(-rows - 1, Math.min(cols + 1, diagonal));
+  const upper = attrInt(ctx.node, 'upper', 1) !== 0;
+  return {
+    detail: `${upper ? 'upper' : 'lower'} triangle, diagonal ${diagonal}`,
+    calls:
+      sizeOf(x.shape) === 0
+        ? []
+        : [
+            {
+              fn: 'eenn_trilu_f32',
+              source: SOURCES.trilu,
+              args: [
+                tensorArg('input', x.name),
+                tensorArg('output', ctx.result.name),
+                intArg('batches', batches),
+                intArg('rows', rows),
+                intArg('cols', cols),
+                intArg('k', k),
+                intArg('upper', upper ? 1 : 0),
+              ],
+            },
+          ],
+  };
+}
+
+export function lowerCumSum(ctx: LowerContext): LoweredStep {
+  const x = input(ctx, 0, 'x');
+  const axisInput = input(ctx, 1, 'axis');
+  const axis = cumSumAxis(ctx.node, axisInput, x.shape.length);
+  if (axis === undefined) {
+    unsupported(ctx, `axis ("${axisInput.name}") is computed at run time; the float32 kernel takes a constant axis`, 'make axis a constant');
+  }
+  const { outer, length, inner } = cumSumSpace(x.shape, axis);
+  const exclusive = attrInt(ctx.node, 'exclusive', 0) !== 0;
+  const reverse = attrInt(ctx.node, 'reverse', 0) !== 0;
+  const flags = [exclusive ? 'exclusive' : '', reverse ? 'reverse' : ''].filter((f) => f !== '');
+  return {
+    detail: [`axis ${axis}`, ...flags].join(', '),
+    calls:
+      sizeOf(x.shape) === 0
+        ? []
+        : [
+            {
+              fn: 'eenn_cumsum_f32',
+              source: SOURCES.cumsum,
+              args: [
+                tensorArg('input', x.name),
+                tensorArg('output', ctx.result.name),
+                intArg('outer', outer),
+                intArg('length', length),
+                intArg('inner', inner),
+                intArg('exclusive', exclusive ? 1 : 0),
+                intArg('reverse', reverse ? 1 : 0),
+              ],
+            },
+          ],
+  };
+}

@@ -3,6 +3,7 @@
 import { normalDomain } from '../ir/graph.js';
 import type { OpDef } from './types.js';
 import { ops as activation } from './activation.js';
+import { ops as control } from './control.js';
 import { ops as conv } from './conv.js';
 import { ops as cumsum } from './cumsum.js';
 import { ops as elementwise } from './elementwise.js';
@@ -20,6 +21,7 @@ import { ops as trilu } from './trilu.js';
 
 const all: OpDef[] = [
   ...activation,
+  ...control,
   ...conv,
   ...cumsum,
   ...elementwise,

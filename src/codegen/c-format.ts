@@ -80,6 +80,16 @@ function literal(text: string): string {
   return `${t}f`;
 }
 
+/** A float64 value as a C double literal that reads back bit for bit (the shortest decimal that round-trips). */
+export function formatDouble(value: number): string {
+  if (Number.isNaN(value)) return 'NAN';
+  if (value === Infinity) return 'INFINITY';
+  if (value === -Infinity) return '-INFINITY';
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const text = String(value);
+  return /[.e]/.test(text) ? text : `${text}.0`;
+}
+
 /** An int32 argument as C text. */
 export function formatInt(value: number): string {
   if (!Number.isInteger(value) || value < -2147483648 || value > 2147483647) {
@@ -95,12 +105,12 @@ export function formatInt64(value: number): string {
 }
 
 /** Element kinds of the constant arrays model.c prints. */
-export type ArrayKind = 'float' | 'int32' | 'int8' | 'int64';
+export type ArrayKind = 'float' | 'int32' | 'int8' | 'int64' | 'double' | 'int16' | 'uint8';
 
 /** The body of a C array initializer: comma-separated values, `perLine` per line, indented by 4. */
-export function formatArrayBody(values: ArrayLike<number>, kind: ArrayKind, perLine = kind === 'float' ? 8 : kind === 'int32' ? 16 : 32): string {
+export function formatArrayBody(values: ArrayLike<number>, kind: ArrayKind, perLine = kind === 'float' || kind === 'double' ? 8 : kind === 'int32' ? 16 : 32): string {
   const lines: string[] = [];
-  const format = kind === 'float' ? formatFloat : kind === 'int64' ? formatInt64 : formatInt;
+  const format = kind === 'float' ? formatFloat : kind === 'double' ? formatDouble : kind === 'int64' ? formatInt64 : formatInt;
   let line: string[] = [];
   for (let i = 0; i < values.length; i++) {
     line.push(format(values[i]!));

@@ -5,10 +5,27 @@ import type { DType, Tensor } from '../ir/graph.js';
 import { commentText, formatArrayBody, formatShape, type ArrayKind, type IdentifierPool } from './c-format.js';
 import type { ConstArray, ConstCType } from '../kernels/call.js';
 
-/** C element type of a tensor's dtype where code generation handles it. */
-export const CTYPE_OF: Partial<Record<DType, ConstCType>> = { float32: 'float', int8: 'int8_t', int32: 'int32_t' };
-const ARRAY_KIND: Record<ConstCType, ArrayKind> = { float: 'float', int32_t: 'int32', int8_t: 'int8', int64_t: 'int64' };
-const CTYPE_BYTES: Record<ConstCType, number> = { float: 4, int32_t: 4, int8_t: 1, int64_t: 8 };
+/** C element type of each dtype: bool as uint8_t holding 0 or 1, float64 as double. */
+export const CTYPE_OF: Record<DType, ConstCType> = {
+  float32: 'float',
+  float64: 'double',
+  int64: 'int64_t',
+  int32: 'int32_t',
+  int16: 'int16_t',
+  int8: 'int8_t',
+  uint8: 'uint8_t',
+  bool: 'uint8_t',
+};
+const ARRAY_KIND: Record<ConstCType, ArrayKind> = {
+  float: 'float',
+  double: 'double',
+  int32_t: 'int32',
+  int16_t: 'int16',
+  int8_t: 'int8',
+  uint8_t: 'uint8',
+  int64_t: 'int64',
+};
+const CTYPE_BYTES: Record<ConstCType, number> = { float: 4, double: 8, int32_t: 4, int16_t: 2, int8_t: 1, uint8_t: 1, int64_t: 8 };
 
 /** A constant array to print, from a graph tensor or derived by a lowering. */
 interface EmittedConstant {
@@ -31,6 +48,8 @@ export interface PrintedConstant {
 export class ConstantTable {
   private readonly list: EmittedConstant[] = [];
   private readonly byTensor = new Map<string, string>();
+  /** Constant tensors printed in their own C type for the typed kernels (see `tensor`), by name. */
+  private readonly byStoredTensor = new Map<string, string>();
   private readonly byArray = new Map<ConstArray, string>();
   private readonly byName = new Map<string, { array: ConstArray; ident: string }[]>();
 
@@ -40,18 +59,33 @@ export class ConstantTable {
     private readonly typed: boolean,
   ) {}
 
-  /** The identifier of a constant tensor's array. */
-  tensor(t: Tensor): string {
+  /**
+   * The identifier of a constant tensor's array. `stored`: the kernel reads the tensor in its own C type (CTYPE_OF:
+   * the typed kernels of a float32 build), not as float.
+   */
+  tensor(t: Tensor, stored = false): string {
+    if (stored && t.dtype !== 'float32' && !(this.typed && (t.dtype === 'int8' || t.dtype === 'int32'))) return this.storedTensor(t);
     let ident = this.byTensor.get(t.name);
     if (!ident) {
       ident = this.ids.take(t.name);
       this.byTensor.set(t.name, ident);
       // The float kernels read every constant as float (an int32 Pow exponent, an int64 table); the int8 ones
       // take int8 weights and int32 biases as they are.
-      const ctype = this.typed && (t.dtype === 'int8' || t.dtype === 'int32') ? CTYPE_OF[t.dtype]! : 'float';
+      const ctype = this.typed && (t.dtype === 'int8' || t.dtype === 'int32') ? CTYPE_OF[t.dtype] : 'float';
       const data =
         ctype === 'float' && !(t.data instanceof Float32Array) ? Float32Array.from(t.data as ArrayLike<number>) : (t.data as ArrayLike<number>);
       this.list.push({ ident, ctype, data, note: `"${commentText(t.name)}" ${formatShape(t.shape)} ${ctype === 'float' ? 'float32' : t.dtype}` });
+    }
+    return ident;
+  }
+
+  /** The identifier of a constant tensor's array in its own C type. */
+  private storedTensor(t: Tensor): string {
+    let ident = this.byStoredTensor.get(t.name);
+    if (!ident) {
+      ident = this.ids.take(t.name);
+      this.byStoredTensor.set(t.name, ident);
+      this.list.push({ ident, ctype: CTYPE_OF[t.dtype], data: t.data as ArrayLike<number>, note: `"${commentText(t.name)}" ${formatShape(t.shape)} ${t.dtype}` });
     }
     return ident;
   }

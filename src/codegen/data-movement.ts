@@ -7,7 +7,7 @@
 // rows through a constant offset table otherwise. The C therefore moves exactly what the reference moves.
 
 import { nodeError } from '../ir/diagnostics.js';
-import { sizeOf, type Tensor } from '../ir/graph.js';
+import { bytesPerElement, sizeOf, type DType, type Tensor } from '../ir/graph.js';
 import { lookupOp } from '../ops/registry.js';
 import type { Value } from '../ops/types.js';
 import { constArg, intArg, tensorArg, type KernelCall } from '../kernels/call.js';
@@ -15,6 +15,24 @@ import { type LowerContext } from './kernel-call.js';
 import { collapse, contiguousStrides, piecesOf, type StridedSpace } from './strided.js';
 
 const LAYOUT_SOURCE = 'eenn_layout_f32.c';
+/** The copies of elements of any other type, by element size (eenn_layout_typed.c). */
+export const TYPED_LAYOUT_SOURCE = 'eenn_layout_typed.c';
+
+/** The suffix of the typed kernels that move elements of `dtype` by their size: x8, x16, x32 or x64. */
+export function sizeSuffix(dtype: DType): string {
+  return `x${8 * bytesPerElement(dtype)}`;
+}
+
+/** The kernel function of a copy `fn` (copy, strided_copy, gather_rows) of elements of `dtype`, and its source. */
+function moveKernel(name: string, dtype: DType): { fn: string; source: string } {
+  return dtype === 'float32' ? { fn: `eenn_${name}_f32`, source: LAYOUT_SOURCE } : { fn: `eenn_${name}_${sizeSuffix(dtype)}`, source: TYPED_LAYOUT_SOURCE };
+}
+
+/** The plain copy `fn(source, dest, size)` of elements of `dtype` (not int8 of an int8 build), and its source file. */
+export function copyKernel(dtype: DType): [string, string] {
+  const { fn, source } = moveKernel('copy', dtype);
+  return [fn, source];
+}
 /** Probe values are exact float32 integers up to 2^24. */
 const MAX_PROBE_ELEMENTS = 1 << 24;
 
@@ -70,23 +88,28 @@ function affineStrides(map: Int32Array, shape: readonly number[]): number[] | un
   return strides;
 }
 
-/** Strided-copy calls for a space whose operands are [input, output]. */
-export function stridedCopyCalls(input: string, inputOffset: number, output: string, outputOffset: number, space: StridedSpace): KernelCall[] {
+/** Strided-copy calls for a space whose operands are [input, output], elements of `dtype`. */
+export function stridedCopyCalls(
+  input: string,
+  inputOffset: number,
+  output: string,
+  outputOffset: number,
+  space: StridedSpace,
+  dtype: DType = 'float32',
+): KernelCall[] {
   const collapsed = collapse(space);
   if (collapsed.dims.includes(0)) return [];
   // A contiguous run is a plain copy.
   if (collapsed.dims.length === 1 && collapsed.strides[0]![0] === 1 && collapsed.strides[1]![0] === 1) {
     return [
       {
-        fn: 'eenn_copy_f32',
-        source: LAYOUT_SOURCE,
+        ...moveKernel('copy', dtype),
         args: [tensorArg('input', input, inputOffset), tensorArg('output', output, outputOffset), intArg('size', collapsed.dims[0]!)],
       },
     ];
   }
   return piecesOf(collapsed).map((piece) => ({
-    fn: 'eenn_strided_copy_f32',
-    source: LAYOUT_SOURCE,
+    ...moveKernel('strided_copy', dtype),
     args: [
       tensorArg('input', input, inputOffset + piece.offsets[0]!),
       tensorArg('output', output, outputOffset + piece.offsets[1]!),
@@ -103,7 +126,7 @@ export function lowerSourceMap(map: Int32Array, input: Tensor, output: Tensor): 
   if (map.length === 0) return [];
   const strides = affineStrides(map, shape);
   if (strides) {
-    return stridedCopyCalls(input.name, map[0]!, output.name, 0, { dims: [...shape], strides: [strides, contiguousStrides(shape)] });
+    return stridedCopyCalls(input.name, map[0]!, output.name, 0, { dims: [...shape], strides: [strides, contiguousStrides(shape)] }, input.dtype);
   }
   // Not affine: the longest inner run with one step in every row, and a table of row starts.
   for (let k = 0; k <= shape.length; k++) {
@@ -125,8 +148,7 @@ export function lowerSourceMap(map: Int32Array, input: Tensor, output: Tensor): 
     for (let r = 0; r < rows; r++) offsets[r] = map[r * inner]!;
     return [
       {
-        fn: 'eenn_gather_rows_f32',
-        source: LAYOUT_SOURCE,
+        ...moveKernel('gather_rows', input.dtype),
         args: [
           tensorArg('input', input.name),
           tensorArg('output', output.name),
@@ -165,10 +187,17 @@ export function lowerConcat(ctx: LowerContext, axis: number): KernelCall[] {
   for (const part of ctx.inputs) {
     if (!part) continue;
     calls.push(
-      ...stridedCopyCalls(part.name, 0, out.name, at * outStrides[axis]!, {
-        dims: [...part.shape],
-        strides: [contiguousStrides(part.shape), outStrides],
-      }),
+      ...stridedCopyCalls(
+        part.name,
+        0,
+        out.name,
+        at * outStrides[axis]!,
+        {
+          dims: [...part.shape],
+          strides: [contiguousStrides(part.shape), outStrides],
+        },
+        out.dtype,
+      ),
     );
     at += part.shape[axis]!;
   }

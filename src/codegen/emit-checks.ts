@@ -24,8 +24,9 @@ export function checkEmitOptions(options: { precision: string; symbolPrefix?: st
 }
 
 /**
- * The model has inputs and outputs, of a type its code path passes through eenn_run(): float32 for the float32
- * path; int8 with one scale and zero point (documented in model.h), or float32, for the int8 path.
+ * The model has inputs and outputs, of a type its code path passes through eenn_run(): any element type for the
+ * float32 path (model.h names its C type); int8 with one scale and zero point (documented in model.h), or float32,
+ * for the int8 path.
  */
 export function checkModelIo(graph: Graph, precision: 'float32' | 'int8'): void {
   if (graph.inputs.length === 0 || graph.outputs.length === 0) {
@@ -38,13 +39,6 @@ export function checkModelIo(graph: Graph, precision: 'float32' | 'int8'): void 
   for (const name of [...graph.inputs, ...graph.outputs]) {
     const t = graph.tensors.get(name)!;
     const what = `model ${graph.inputs.includes(name) ? 'input' : 'output'} "${name}"`;
-    if (precision === 'float32' && t.dtype !== 'float32') {
-      throw new EennError({
-        code: 'E_UNSUPPORTED',
-        message: `${what} is ${t.dtype}; the float32 code path takes float32 inputs and outputs`,
-        hint: 'export the model with float32 inputs and outputs (a cast inside the model is fine)',
-      });
-    }
     if (precision === 'int8') {
       if (t.dtype !== 'int8' && t.dtype !== 'float32') {
         throw new EennError({

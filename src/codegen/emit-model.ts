@@ -203,6 +203,8 @@ function modelContext(graph: Graph, plan: MemoryPlan, lowered: readonly LoweredG
     constants: parts.constants.arrays,
     hasArena,
     offsets,
+    // The other element types' views of the arena (int64, bool...), each as long as the float one.
+    arenaViews: parts.storage.arenaViews().map((v) => ({ ...v, length: Math.ceil((Math.max(1, Math.ceil(plan.arenaBytes / 4)) * 4) / v.bytes) })),
     steps,
     sections,
     sectionSteps: SECTION_STEPS,

@@ -24,9 +24,13 @@ const CONFIG_HEADER = 'eenn_config.h';
 /** Header of the kernels of int16 activations; it includes the int8 one. */
 const S16_HEADER = 'eenn_kernels_s16.h';
 
+/** Header of the kernels of tensors of any element type in float32 builds; it includes the float32 one. */
+const TYPED_HEADER = 'eenn_kernels_typed.h';
+
 /** The headers of a kernel source: int16 ones need the int8 header (which theirs includes) too. */
 function headersOf(source: string): string[] {
   if (source.endsWith('_s16.c')) return [S16_HEADER, S8_HEADER];
+  if (source.endsWith('_typed.c')) return [TYPED_HEADER, F32_HEADER];
   return [source.endsWith('_s8.c') ? S8_HEADER : F32_HEADER];
 }
 

@@ -3,7 +3,7 @@
 // leave after folding has an entry, and anything else is reported at once as E_UNSUPPORTED.
 
 import { nodeError } from '../ir/diagnostics.js';
-import { isDefaultDomain, type Graph } from '../ir/graph.js';
+import { isDefaultDomain, type Graph, type Node } from '../ir/graph.js';
 import { clampRange } from '../ops/activation.js';
 import type { MemoryPlan } from '../schedule/memory-plan.js';
 import type { Step } from '../schedule/schedule.js';
@@ -18,6 +18,7 @@ import { lowerGemm, lowerMatMul } from './lower/matmul.js';
 import { lowerGlobalPool, lowerPool } from './lower/pool.js';
 import { lowerReduce, lowerSoftmax, REDUCE_OPS } from './lower/reduce.js';
 import { lowerCumSum, lowerTrilu } from './lower/trilu-cumsum.js';
+import { storedArgs, TYPED_LOWERINGS } from './lower/typed.js';
 
 /** Operator -> lowering. */
 export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lowering>([
@@ -61,21 +62,36 @@ export function activationOf(graph: Graph, step: Step): ActivationRange {
   return act ? { min, max, node: act } : { min, max };
 }
 
+/**
+ * The lowering of a node: the float one (FLOAT_LOWERINGS) when every runtime tensor of the step is float32, else
+ * the typed one (lower/typed.ts: integer, bool and float64 tensors), or E_UNSUPPORTED naming the tensor.
+ */
+function loweringOf(node: Node): Lowering | undefined {
+  if (!isDefaultDomain(node)) return undefined;
+  const float = FLOAT_LOWERINGS.get(node.op);
+  const typed = TYPED_LOWERINGS.get(node.op);
+  if (!float && !typed) return undefined;
+  return (ctx) => {
+    const other = [...ctx.inputs, ...ctx.outputs].find((t) => t && !t.data && t.dtype !== 'float32');
+    if (!other && float) return float(ctx);
+    if (!typed) {
+      throw nodeError(
+        'E_UNSUPPORTED',
+        node,
+        `tensor "${other!.name}" is ${other!.dtype}; the float32 code path computes ${node.op} on float32 tensors only`,
+        'export the model with float32 tensors here, or build with --precision int8 if the model carries its own quantization',
+      );
+    }
+    return storedArgs(typed(ctx));
+  };
+}
+
 /** The float32 lowering table, for lowerSteps. */
 const FLOAT_TABLE: LoweringTable = {
   precision: 'float32',
-  loweringOf: (node) => (isDefaultDomain(node) ? FLOAT_LOWERINGS.get(node.op) : undefined),
-  checkStep(step, inputs, outputs) {
-    for (const t of [...inputs, ...outputs]) {
-      if (t && !t.data && t.dtype !== 'float32') {
-        throw nodeError(
-          'E_UNSUPPORTED',
-          step.nodes[0]!,
-          `tensor "${t.name}" is ${t.dtype}; the float32 code path handles float32 activations only`,
-          'export the model with float32 tensors, or build with --precision int8 if the model carries its own quantization',
-        );
-      }
-    }
+  loweringOf,
+  checkStep() {
+    // Each lowering checks the element types it takes (loweringOf).
   },
   activationOf,
   // A fused activation (Relu, Clip) writes the step's result.

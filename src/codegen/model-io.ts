@@ -7,6 +7,7 @@ import { tensorBytes } from '../schedule/memory-plan.js';
 import { commentText, formatFloat, formatInt, formatShape, stringLiteral } from './c-format.js';
 import { CTYPE_OF } from './constants.js';
 import type { TensorStorage } from './storage.js';
+import { copyKernel } from './data-movement.js';
 
 /** A model input or output as the templates describe it; `used`: eenn_run reads or writes it. */
 export interface ModelIo {
@@ -49,7 +50,7 @@ export function modelIo(graph: Graph, names: string[], used: Set<number>): Model
       name: commentText(name),
       nameLiteral: stringLiteral(name),
       dtype: t.dtype,
-      ctype: CTYPE_OF[t.dtype]!,
+      ctype: CTYPE_OF[t.dtype],
       shape: formatShape(t.shape),
       shapeList: t.shape.length ? t.shape.join(', ') : '1',
       rank: t.shape.length,
@@ -88,7 +89,7 @@ export function outputCopies(graph: Graph, plan: MemoryPlan, storage: TensorStor
     const size = sizeOf(t.shape);
     if (size === 0) return [];
     const dest = storage.output(index);
-    const [fn, source] = t.dtype === 'int8' ? ['eenn_copy_s8', 'eenn_layout_s8.c'] : ['eenn_copy_f32', 'eenn_layout_f32.c'];
+    const [fn, source] = t.dtype === 'int8' ? ['eenn_copy_s8', 'eenn_layout_s8.c'] : copyKernel(t.dtype);
     sources.add(source);
     return [{ fn, source: storage.tensor(name), dest, index, size: formatInt(size), name: commentText(name) }];
   });

@@ -165,7 +165,7 @@ export function kernelArgExpr(arg: KernelArg, places: ArgPlaces): string {
 /** The C expression of a kernel argument of step `printer.stepIndex` in model.c. */
 function argExpr(arg: KernelArg, printer: StepPrinter): string {
   return kernelArgExpr(arg, {
-    tensor: (a) => printer.storage.tensor(a.tensor),
+    tensor: (a) => printer.storage.tensor(a.tensor, a.stored === true),
     constant: (array) => printer.constants.derived(array),
     scratch: () => printer.storage.scratch(printer.stepIndex),
   });

@@ -7,8 +7,34 @@ import type { MemoryPlan, PlannedBuffer } from '../schedule/memory-plan.js';
 import { commentText, IdentifierPool } from './c-format.js';
 import type { ConstantTable } from './constants.js';
 
-/** Arena pointer macro of each activation element type (model.c.hbs defines them). */
-const ARENA_MACRO: Partial<Record<DType, string>> = { float32: 'EENN_ARENA_F32', int8: 'EENN_ARENA_S8', int16: 'EENN_ARENA_S16' };
+/** Arena pointer macro of each activation element type (model.c.hbs defines them; bool as uint8_t). */
+export const ARENA_MACRO: Record<DType, string> = {
+  float32: 'EENN_ARENA_F32',
+  int8: 'EENN_ARENA_S8',
+  int16: 'EENN_ARENA_S16',
+  float64: 'EENN_ARENA_F64',
+  int64: 'EENN_ARENA_S64',
+  int32: 'EENN_ARENA_S32',
+  uint8: 'EENN_ARENA_U8',
+  bool: 'EENN_ARENA_U8',
+};
+
+/** The arena pointer macros besides F32, S16 and S8 that model.c.hbs defines when a tensor of the arena needs one. */
+export interface ArenaView {
+  macro: string;
+  ctype: string;
+  /** The union member of the plain build's arena. */
+  member: string;
+  /** Bytes per element. */
+  bytes: number;
+}
+const EXTRA_VIEWS: Partial<Record<DType, ArenaView>> = {
+  float64: { macro: 'EENN_ARENA_F64', ctype: 'double', member: 'f64', bytes: 8 },
+  int64: { macro: 'EENN_ARENA_S64', ctype: 'int64_t', member: 's64', bytes: 8 },
+  int32: { macro: 'EENN_ARENA_S32', ctype: 'int32_t', member: 's32', bytes: 4 },
+  uint8: { macro: 'EENN_ARENA_U8', ctype: 'uint8_t', member: 'u8', bytes: 1 },
+  bool: { macro: 'EENN_ARENA_U8', ctype: 'uint8_t', member: 'u8', bytes: 1 },
+};
 
 /** The model inputs and outputs (by index) that a piece of code reads or writes. */
 export interface IoUse {
@@ -38,6 +64,8 @@ export class TensorStorage {
   private readonly arenaBuffers: PlannedBuffer[];
   /** One offset macro per arena buffer, named after its first tensor. */
   private readonly offsetMacro = new Map<number, string>();
+  /** The arena pointer macros besides F32, S16 and S8 that the code uses, by macro. */
+  private readonly views = new Map<string, ArenaView>();
   /** The arena pointer macro of the precision's scratch buffers. */
   private readonly scratchMacro: string;
 
@@ -54,7 +82,7 @@ export class TensorStorage {
       .sort((a, b) => arenaOffset(a) - arenaOffset(b) || a.firstStep - b.firstStep);
     const macroIds = new IdentifierPool();
     for (const b of this.arenaBuffers) this.offsetMacro.set(b.id, `EENN_OFFSET_${macroIds.take(b.tensors[0]!).toUpperCase()}`);
-    this.scratchMacro = ARENA_MACRO[precision === 'int8' ? 'int8' : 'float32']!;
+    this.scratchMacro = ARENA_MACRO[precision === 'int8' ? 'int8' : 'float32'];
   }
 
   /** Start noting the inputs and outputs of another piece of code; returns the set it fills. */
@@ -63,13 +91,16 @@ export class TensorStorage {
     return this.current;
   }
 
-  /** The C expression of the storage of a tensor. */
-  tensor(name: string): string {
+  /**
+   * The C expression of the storage of a tensor. `stored`: a constant is read in its own C type (the typed kernels),
+   * not as float (ConstantTable.tensor).
+   */
+  tensor(name: string, stored = false): string {
     const t = this.graph.tensors.get(name);
     if (!t) throw new Error(`internal: unknown tensor "${name}"`);
     const id = this.plan.bufferOf.get(name);
     if (id === undefined) {
-      if (t.data) return this.constants.tensor(t);
+      if (t.data) return this.constants.tensor(t, stored);
       throw new Error(`internal: tensor "${name}" has no storage in the plan`);
     }
     const buffer: PlannedBuffer = this.plan.buffers[id]!;
@@ -78,7 +109,8 @@ export class TensorStorage {
       case 'arena': {
         if (buffer.bytes === 0) return 'NULL';
         const arenaMacro = ARENA_MACRO[t.dtype];
-        if (!arenaMacro) throw new Error(`internal: ${t.dtype} tensor "${name}" in the arena`);
+        const view = EXTRA_VIEWS[t.dtype];
+        if (view) this.views.set(view.macro, view);
         return `${arenaMacro}(${this.offsetMacro.get(buffer.id)!})`;
       }
       case 'input':
@@ -87,7 +119,7 @@ export class TensorStorage {
       case 'output':
         return this.output(s.index);
       case 'constant':
-        return this.constants.tensor(this.graph.tensors.get(s.tensor)!);
+        return this.constants.tensor(this.graph.tensors.get(s.tensor)!, stored);
       case 'fused':
         throw new Error(`internal: tensor "${name}" lives only inside a fused kernel`);
     }
@@ -115,6 +147,11 @@ export class TensorStorage {
   private useInput(index: number): void {
     this.used.inputs.add(index);
     this.current.inputs.add(index);
+  }
+
+  /** The arena pointer macros besides F32, S16 and S8 that the code uses (model.c.hbs defines them). */
+  arenaViews(): ArenaView[] {
+    return [...this.views.values()].sort((a, b) => a.macro.localeCompare(b.macro));
   }
 
   /** The offset macros of the arena, in the order of their offsets. */

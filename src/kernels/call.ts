@@ -4,8 +4,11 @@
 
 import type { Tensor } from '../ir/graph.js';
 
-/** C element types of constant arrays ('int64_t': the int16 layers' biases, exact integers in a Float64Array). */
-export type ConstCType = 'float' | 'int32_t' | 'int8_t' | 'int64_t';
+/**
+ * C element types of constant arrays ('int64_t': the int16 layers' biases, exact integers in a Float64Array; the
+ * others: constants of that element type read by the typed kernels of float32 builds, bool as uint8_t 0/1).
+ */
+export type ConstCType = 'float' | 'int32_t' | 'int8_t' | 'int64_t' | 'double' | 'int16_t' | 'uint8_t';
 
 /** A constant array the lowering derives at compile time (packed weights, index tables, folded scales). */
 export interface ConstArray {
@@ -19,8 +22,11 @@ export interface ConstArray {
 
 /** One argument of a kernel call; `name` is the kernel's parameter name, shown in the generated comment. */
 export type KernelArg =
-  /** A pointer to a graph tensor (activation, model input/output or weight), `offset` elements in. */
-  | { kind: 'tensor'; name: string; tensor: string; offset?: number }
+  /**
+   * A pointer to a graph tensor (activation, model input/output or weight), `offset` elements in. `stored`: a
+   * constant is read in its own C type (int64_t, uint8_t...: the typed kernels), else as float by the float kernels.
+   */
+  | { kind: 'tensor'; name: string; tensor: string; offset?: number; stored?: boolean }
   /** A derived constant array, `offset` elements in. */
   | { kind: 'const'; name: string; array: ConstArray; offset?: number }
   | { kind: 'int'; name: string; value: number }

@@ -37,7 +37,7 @@ export const BINARY_KERNELS: Record<string, string> = {
 };
 
 /** Calls of a binary kernel: output (contiguous, shape out.shape) = a OP b, both broadcast to it. */
-export function binaryCalls(fn: string, a: Operand, b: Operand, out: Operand, aOffset = 0, bOffset = 0): KernelCall[] {
+export function binaryCalls(fn: string, a: Operand, b: Operand, out: Operand, aOffset = 0, bOffset = 0, source: string = SOURCES.elementwise): KernelCall[] {
   const space = collapse({
     dims: [...out.shape],
     strides: [broadcastStrides(a.shape, out.shape), broadcastStrides(b.shape, out.shape), contiguousStrides(out.shape)],
@@ -45,7 +45,7 @@ export function binaryCalls(fn: string, a: Operand, b: Operand, out: Operand, aO
   if (space.dims.includes(0)) return [];
   return piecesOf(space).map((piece) => ({
     fn,
-    source: SOURCES.elementwise,
+    source,
     args: [
       operandArg('a', a, aOffset + piece.offsets[0]!),
       operandArg('b', b, bOffset + piece.offsets[1]!),

@@ -16,7 +16,7 @@ export function lowerAlias(ctx: LowerContext): LoweredStep {
   const out = ctx.outputs[0]!;
   if (ctx.node.op === 'Dropout' && ctx.node.outputs[1]) unsupported(ctx, 'Dropout with a mask output is not supported');
   if (ctx.sameStorage(x.name, out.name)) return { detail: `shares the bytes of "${x.name}"`, calls: [] };
-  return { calls: stridedCopyCalls(x.name, 0, out.name, 0, { dims: [sizeOf(out.shape)], strides: [[1], [1]] }) };
+  return { calls: stridedCopyCalls(x.name, 0, out.name, 0, { dims: [sizeOf(out.shape)], strides: [[1], [1]] }, out.dtype) };
 }
 
 export function lowerCast(ctx: LowerContext): LoweredStep {

@@ -91,7 +91,9 @@ export function outputCopies(graph: Graph, plan: MemoryPlan, storage: TensorStor
     const dest = storage.output(index);
     const [fn, source] = t.dtype === 'int8' ? ['eenn_copy_s8', 'eenn_layout_s8.c'] : copyKernel(t.dtype);
     sources.add(source);
-    return [{ fn, source: storage.tensor(name), dest, index, size: formatInt(size), name: commentText(name) }];
+    // A constant of another type than float32 is copied from its array of its own C type (the typed copies).
+    const stored = t.dtype !== 'float32' && t.dtype !== 'int8';
+    return [{ fn, source: storage.tensor(name, stored), dest, index, size: formatInt(size), name: commentText(name) }];
   });
   return { copies, sources };
 }

@@ -1,11 +1,13 @@
-// Lowers Trilu and CumSum to their float32 kernels (eenn_trilu_f32.c, eenn_cumsum_f32.c). Their int64 operands
-// (Trilu's k, CumSum's axis) are read at compile time: a k or an axis computed at run time is refused.
+// Lowers Trilu and CumSum to their float32 kernels (eenn_trilu_f32.c, eenn_cumsum_f32.c), which take Trilu's k and
+// CumSum's axis as constants; and Trilu of other element types, or with k computed at run time, to the kernels by
+// element size (eenn_trilu_typed.c), which read k from memory. A CumSum axis computed at run time is refused.
 
 import { sizeOf } from '../../ir/graph.js';
 import { attrInt } from '../../ops/attrs.js';
 import { cumSumAxis, cumSumSpace } from '../../ops/cumsum.js';
 import { triluDiagonal, triluMatrices } from '../../ops/trilu.js';
-import { intArg, tensorArg } from '../../kernels/call.js';
+import { intArg, optionalTensorArg, tensorArg } from '../../kernels/call.js';
+import { sizeSuffix } from '../data-movement.js';
 import type { LoweredStep, LowerContext } from '../kernel-call.js';
 import { input, SOURCES, unsupported } from './common.js';
 
@@ -36,6 +38,36 @@ export function lowerTrilu(ctx: LowerContext): LoweredStep {
                 intArg('rows', rows),
                 intArg('cols', cols),
                 intArg('k', k),
+                intArg('upper', upper ? 1 : 0),
+              ],
+            },
+          ],
+  };
+}
+
+/** Trilu of any element type, k constant or computed at run time: the kernel of its element size reads k itself. */
+export function lowerTypedTrilu(ctx: LowerContext): LoweredStep {
+  const x = input(ctx, 0, 'input');
+  const { batches, rows, cols } = triluMatrices(ctx.node, x.shape);
+  const k = ctx.inputs[1];
+  triluDiagonal(ctx.node, k);
+  const upper = attrInt(ctx.node, 'upper', 1) !== 0;
+  return {
+    detail: `${upper ? 'upper' : 'lower'} triangle, diagonal ${k ? (k.data ? String(Number(k.data[0])) : `"${k.name}" read at run time`) : 0}`,
+    calls:
+      sizeOf(x.shape) === 0
+        ? []
+        : [
+            {
+              fn: `eenn_trilu_${sizeSuffix(x.dtype)}`,
+              source: SOURCES.triluTyped,
+              args: [
+                tensorArg('input', x.name),
+                tensorArg('output', ctx.result.name),
+                intArg('batches', batches),
+                intArg('rows', rows),
+                intArg('cols', cols),
+                optionalTensorArg('k', k),
                 intArg('upper', upper ? 1 : 0),
               ],
             },

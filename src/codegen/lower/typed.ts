@@ -14,6 +14,7 @@ import { broadcastStrides, collapse, contiguousStrides, piecesOf } from '../stri
 import { binaryCalls } from './elementwise.js';
 import { input, unsupported } from './common.js';
 import { lowerAlias, lowerConcatNode, lowerMovement } from './layout.js';
+import { lowerTypedTrilu } from './trilu-cumsum.js';
 
 /** Kernel source files of the typed kernels. */
 const TYPED_SOURCES = {
@@ -281,6 +282,7 @@ export const TYPED_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ['Clip', lowerTypedClip],
   ['ArgMax', lowerArg],
   ['ArgMin', lowerArg],
+  ['Trilu', lowerTypedTrilu],
 ]);
 
 /** Marks the tensor arguments of typed kernel calls as read in their own C type (constants included). */

@@ -62,6 +62,22 @@ EENN_DECLARE_MOVES(x32)
 EENN_DECLARE_MOVES(x64)
 
 /* ------------------------------------------------------------------------------------------------ */
+/* Trilu by element size (eenn_trilu_typed.c)                                                        */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* eenn_trilu_X: as eenn_trilu_f32 on elements of size X (zero bits elsewhere: 0 of every type), with the
+ * diagonal read from memory: *k, an int64_t that the model may compute at run time; NULL for diagonal 0.
+ * input, output [batches, rows, cols]; may run in place. */
+#define EENN_DECLARE_TRILU(X)                                                                                   \
+    void eenn_trilu_##X(const void *input, void *output, int32_t batches, int32_t rows, int32_t cols,           \
+                        const int64_t *k, int32_t upper);
+
+EENN_DECLARE_TRILU(x8)
+EENN_DECLARE_TRILU(x16)
+EENN_DECLARE_TRILU(x32)
+EENN_DECLARE_TRILU(x64)
+
+/* ------------------------------------------------------------------------------------------------ */
 /* Cast between element types (eenn_cast_typed.c)                                                    */
 /* ------------------------------------------------------------------------------------------------ */
 

@@ -1,21 +1,19 @@
 // Trilu, CumSum and EyeLike: the float reference against hand-computed values and onnxruntime, the float32 C
-// (host gcc -Wall -Wextra -Werror) against the reference, and the refusals of an operand computed at run time.
+// (host gcc -Wall -Wextra -Werror) against the reference, and the typed kernels: other element types, k and the
+// axis computed at run time.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emitModel } from '../../src/codegen/emit-model.js';
 import { foldConstants } from '../../src/frontend/fold.js';
 import { encodeGraph } from '../../src/frontend/save.js';
 import { runReference } from '../../src/frontend/reference.js';
-import { EennError } from '../../src/ir/diagnostics.js';
 import type { AttrValue, Graph, Node } from '../../src/ir/graph.js';
 import { lookupOp } from '../../src/ops/registry.js';
 import type { Value } from '../../src/ops/types.js';
 import { runGraph } from '../../src/run-graph.js';
-import { planMemory } from '../../src/schedule/memory-plan.js';
 import { loadTarget } from '../../src/target/target.js';
 import { compareOutputs, randomValue, runOnHost, type HostResult } from '../codegen/host-run.js';
 import { GraphBuilder, seededRandom } from '../schedule/graph-builder.js';
@@ -165,25 +163,29 @@ describe('Trilu of other element types, and with k computed at run time (host)',
   }
 });
 
-describe('operands computed at run time are refused with the reason', () => {
-  function refusal(op: string, second: string, secondShape: number[]): EennError {
-    const b = new GraphBuilder(`${op}_runtime`, 14);
-    const x = b.input('x', [3, 3]);
-    const y = b.input(second, secondShape, 'int64');
-    b.output(b.op(op, [x, y]));
-    const graph = b.build();
-    try {
-      emitModel(graph, planMemory(graph), { modelName: 'm', precision: 'float32' });
-    } catch (e) {
-      if (e instanceof EennError) return e;
-      throw e;
-    }
-    throw new Error('expected an error');
-  }
+describe('CumSum of other element types, and with the axis computed at run time (host)', () => {
+  const work = mkdtempSync(join(tmpdir(), 'eenn-cumsum-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('a CumSum axis given at run time', () => {
-    const error = refusal('CumSum', 'axis', []);
-    expect(error.code).toBe('E_UNSUPPORTED');
-    expect([error.message, ...(error.details ?? [])].join('\n')).toMatch(/"axis"/);
-  });
+  for (const [dtype, axisValue, attrs] of [
+    ['float32', -2, { reverse: 1 }],
+    ['float64', 0, { exclusive: 1 }],
+    ['int32', 2, { exclusive: 1, reverse: 1 }],
+  ] as const) {
+    it(`${dtype} along axis ${axisValue} given as an int32 model input, ${JSON.stringify(attrs)}`, async () => {
+      const b = new GraphBuilder(`cumsum_${dtype}`, 14);
+      const x = b.input('x', [3, 4, 2], dtype);
+      const axis = b.input('axis', [], 'int32');
+      b.output(b.op('CumSum', [x, axis], attrs));
+      const graph = b.build();
+      const values = Array.from({ length: 24 }, (_, i) => (dtype === 'int32' ? i * 7 - 50 : (rand() * 2 - 1) * 4));
+      const data = dtype === 'float32' ? Float32Array.from(values) : dtype === 'float64' ? Float64Array.from(values) : Int32Array.from(values);
+      const inputs: Record<string, Value> = { x: { shape: [3, 4, 2], dtype, data }, axis: { shape: [], dtype: 'int32', data: Int32Array.of(axisValue) } };
+      const run = await runGraph(graph, inputs, loadTarget('host'), join(work, graph.name), { precision: 'float32', jobs: 1 });
+      expect(run.emitted.files.get('model.c')).toContain(`eenn_cumsum_${dtype === 'float32' ? 'f32' : dtype === 'float64' ? 'f64' : 's32'}_s32(`);
+      const bytes = run.outputs[0]!;
+      const view = dtype === 'float32' ? bytes : dtype === 'float64' ? new Float64Array(bytes.buffer, bytes.byteOffset, 24) : new Int32Array(bytes.buffer, bytes.byteOffset, 24);
+      expect(Array.from(view as ArrayLike<number>)).toEqual(Array.from(runReference(graph, inputs)[graph.outputs[0]!]!.data as ArrayLike<number>));
+    }, 60_000);
+  }
 });

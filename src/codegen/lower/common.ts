@@ -20,6 +20,7 @@ export const SOURCES = {
   trilu: 'eenn_trilu_f32.c',
   triluTyped: 'eenn_trilu_typed.c',
   cumsum: 'eenn_cumsum_f32.c',
+  cumsumTyped: 'eenn_cumsum_typed.c',
 } as const;
 
 /**

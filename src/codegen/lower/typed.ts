@@ -14,7 +14,7 @@ import { broadcastStrides, collapse, contiguousStrides, piecesOf } from '../stri
 import { binaryCalls } from './elementwise.js';
 import { input, unsupported } from './common.js';
 import { lowerAlias, lowerConcatNode, lowerMovement } from './layout.js';
-import { lowerTypedTrilu } from './trilu-cumsum.js';
+import { lowerTypedCumSum, lowerTypedTrilu } from './trilu-cumsum.js';
 
 /** Kernel source files of the typed kernels. */
 const TYPED_SOURCES = {
@@ -283,6 +283,7 @@ export const TYPED_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ['ArgMax', lowerArg],
   ['ArgMin', lowerArg],
   ['Trilu', lowerTypedTrilu],
+  ['CumSum', lowerTypedCumSum],
 ]);
 
 /** Marks the tensor arguments of typed kernel calls as read in their own C type (constants included). */

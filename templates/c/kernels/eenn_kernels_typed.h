@@ -78,6 +78,28 @@ EENN_DECLARE_TRILU(x32)
 EENN_DECLARE_TRILU(x64)
 
 /* ------------------------------------------------------------------------------------------------ */
+/* CumSum along an axis read at run time (eenn_cumsum_typed.c)                                        */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* eenn_cumsum_T_A: as eenn_cumsum_f32 on elements of type T (f32, f64, s64, s32) of a tensor of `rank`
+ * dimensions `dims`, along the axis *axis (A: an int64_t (s64) or int32_t (s32) scalar the model may compute at
+ * run time; negative counts from the end; one still outside [0, rank) is clamped to the nearest axis, so no read
+ * leaves the tensor). Float sums are rounded once per addition in axis order; integer sums wrap around in two's
+ * complement. input, output: the tensor, contiguous; may run in place. */
+#define EENN_DECLARE_CUMSUM(T, CT, A, AT)                                                                      \
+    void eenn_cumsum_##T##_##A(const CT *input, CT *output, const int32_t *EENN_RESTRICT dims, int32_t rank,  \
+                               const AT *EENN_RESTRICT axis, int32_t exclusive, int32_t reverse);
+
+EENN_DECLARE_CUMSUM(f32, float, s64, int64_t)
+EENN_DECLARE_CUMSUM(f32, float, s32, int32_t)
+EENN_DECLARE_CUMSUM(f64, double, s64, int64_t)
+EENN_DECLARE_CUMSUM(f64, double, s32, int32_t)
+EENN_DECLARE_CUMSUM(s64, int64_t, s64, int64_t)
+EENN_DECLARE_CUMSUM(s64, int64_t, s32, int32_t)
+EENN_DECLARE_CUMSUM(s32, int32_t, s64, int64_t)
+EENN_DECLARE_CUMSUM(s32, int32_t, s32, int32_t)
+
+/* ------------------------------------------------------------------------------------------------ */
 /* Cast between element types (eenn_cast_typed.c)                                                    */
 /* ------------------------------------------------------------------------------------------------ */
 

@@ -5,6 +5,9 @@
 //       every case through the generated C on the host (float32 build, every input fed at run time), then one
 //       table: passes through C, passes in the reference only, refusals by reason, wrong answers and crashes.
 //       Exits 1 when any case is wrong or crashes.
+//       --min-pass SUITE=N (repeatable): also exit 1 when fewer than N cases of SUITE pass through C (CI's floor).
+//       --qemu N [--qemu-target T]: also run N of the cases that passed on the host (spread over the suite) on the
+//       emulated target T (default cortex-m4) in QEMU, with the same comparison.
 
 import { availableParallelism } from 'node:os';
 import { writeFileSync } from 'node:fs';
@@ -16,7 +19,8 @@ const valueOf = (flag: string): string | undefined => {
   const at = args.indexOf(flag);
   return at >= 0 ? args[at + 1] : undefined;
 };
-const flagValues = new Set([valueOf('--jobs'), valueOf('--json')]);
+const valuesOf = (flag: string): string[] => args.flatMap((a, i) => (a === flag && args[i + 1] !== undefined ? [args[i + 1]!] : []));
+const flagValues = new Set([valueOf('--jobs'), valueOf('--json'), valueOf('--qemu'), valueOf('--qemu-target'), ...valuesOf('--min-pass')]);
 const filter = args.find((a) => !a.startsWith('--') && !flagValues.has(a));
 
 if (args.includes('--c')) await throughC();
@@ -119,9 +123,31 @@ async function throughC(): Promise<void> {
   }
   const bad = rows.filter((r) => r.outcome.status === 'wrong' || r.outcome.status === 'crash');
   for (const r of bad) console.log(`${r.outcome.status.toUpperCase()}  ${r.c.suite}/${r.c.name}: ${JSON.stringify(r.outcome).slice(0, 600)}`);
+  const failures: string[] = [];
+  for (const floor of valuesOf('--min-pass')) {
+    const [suite, n] = floor.split('=');
+    const passes = rows.filter((r) => r.c.suite === suite && r.outcome.status === 'pass').length;
+    if (!suite || !Number.isInteger(Number(n))) failures.push(`--min-pass ${floor}: expected SUITE=N`);
+    else if (passes < Number(n)) failures.push(`${suite}: ${passes} cases pass through C, fewer than the floor of ${n}`);
+  }
+  const qemuCount = Number(valueOf('--qemu') ?? 0);
+  if (qemuCount > 0) {
+    const target = valueOf('--qemu-target') ?? 'cortex-m4';
+    const passed = rows.filter((r) => r.outcome.status === 'pass');
+    const step = Math.max(1, Math.floor(passed.length / qemuCount));
+    const sample = passed.filter((_, i) => i % step === 0).slice(0, qemuCount);
+    let ok = 0;
+    for (const r of sample) {
+      const outcome = await runCaseThroughC(r.c, target);
+      if (outcome.status === 'pass') ok++;
+      else failures.push(`${r.c.suite}/${r.c.name} on ${target}: ${JSON.stringify(outcome).slice(0, 400)}`);
+    }
+    console.log(`\n${ok} of ${sample.length} host passes also pass in QEMU on ${target}`);
+  }
+  for (const f of failures) console.log(`FAIL  ${f}`);
   const json = valueOf('--json');
   if (json) writeFileSync(json, JSON.stringify(rows.map((r) => ({ suite: r.c.suite, name: r.c.name, reference: r.reference, ...r.outcome })), null, 1));
-  if (bad.length > 0) process.exitCode = 1;
+  if (bad.length > 0 || failures.length > 0) process.exitCode = 1;
 }
 
 function safeReference(c: ConformanceCase): boolean {

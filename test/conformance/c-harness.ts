@@ -58,8 +58,10 @@ function firstLine(err: EennError): string {
   return `${err.message.split('\n')[0]!}${node}`;
 }
 
-/** Build and run one case through the generated C on the host. */
-export async function runCaseThroughC(c: ConformanceCase): Promise<COutcome> {
+/**
+ * Build and run one case through the generated C: on the host by default, or on an emulated `target` (QEMU).
+ */
+export async function runCaseThroughC(c: ConformanceCase, targetName = 'host'): Promise<COutcome> {
   const model = join(c.dir, 'model.onnx');
   let sets: ReturnType<typeof readDataSets>;
   let graph: Graph;
@@ -86,14 +88,14 @@ export async function runCaseThroughC(c: ConformanceCase): Promise<COutcome> {
     return await withTempDir('eennc-conformance-', async (dir) => {
       const compiled = await compileModel({
         model,
-        target: 'host',
+        target: targetName,
         precision: 'float32',
         outDir: join(dir, 'project'),
         inputShapes,
         link: true,
         optimization: '-O1',
       });
-      const target = loadTarget('host');
+      const target = loadTarget(targetName);
       let worst = 0;
       for (const set of sets) {
         const inputs = byName(set.inputs);

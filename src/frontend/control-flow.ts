@@ -123,7 +123,12 @@ export function resolveIfs(graph: Graph, options: ShapeOptions = {}): Graph {
         inlineBranch(branches[1], `${node.name}/else`, tensors, nodeNames),
       ];
       added.push(...then.nodes, ...otherwise.nodes);
-      const computed: Graph = { ...current, tensors, nodes: [...current.nodes.slice(0, at), ...added], outputs: [...then.outputs, ...otherwise.outputs] };
+      const computed: Graph = {
+        ...current,
+        tensors,
+        nodes: [...current.nodes.slice(0, at), ...added],
+        outputs: [...then.outputs, ...otherwise.outputs],
+      };
       checkBranches(node, computed, then.outputs, otherwise.outputs, options);
       // The condition as a scalar, so that it broadcasts to outputs of any rank (a [1] one would add an axis to scalars).
       const scalarShape = freshName(tensors, `${node.name}_scalar_shape`);

@@ -41,9 +41,7 @@ function add(
   const names = Object.entries(shapes).map(([n, shape]) => b.input(n, shape));
   const outs = body(b, names);
   for (const o of Array.isArray(outs) ? outs : [outs]) b.output(o);
-  const inputs = Object.fromEntries(
-    Object.entries(shapes).map(([n, shape]) => [n, randomValue(shape, rand, ...(ranges[n] ?? [-1, 1]))] as const),
-  );
+  const inputs = Object.fromEntries(Object.entries(shapes).map(([n, shape]) => [n, randomValue(shape, rand, ...(ranges[n] ?? [-1, 1]))] as const));
   cases.push({ name, graph: b.build(), inputs, expectCalls });
 }
 
@@ -97,12 +95,10 @@ add('conv_depthwise_weights_input', { x: [1, 3, 6, 6], w: [3, 1, 3, 3] }, (b, [x
 ]);
 
 // ---------------------------------------------------------------- Gemm
-add(
-  'gemm_runtime_b_c_beta',
-  { a: [3, 5], bm: [5, 4], c: [3, 4] },
-  (b, [a, bm, c]) => b.op('Gemm', [a!, bm!, c!], { beta: 0.5 }),
-  ['eenn_matmul_f32', 'eenn_gemm_add_c_f32'],
-);
+add('gemm_runtime_b_c_beta', { a: [3, 5], bm: [5, 4], c: [3, 4] }, (b, [a, bm, c]) => b.op('Gemm', [a!, bm!, c!], { beta: 0.5 }), [
+  'eenn_matmul_f32',
+  'eenn_gemm_add_c_f32',
+]);
 add(
   'gemm_all_attributes_runtime',
   { a: [4, 3], bm: [5, 4], c: [1, 5] },

@@ -35,7 +35,8 @@ const negate = branch({ nodes: [['Neg', ['x'], ['out']]] }, { out: ['float32', X
 async function onnxruntime(graph: Graph, inputs: Record<string, Value>): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(encodeGraph(graph));
   const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, v] of Object.entries(inputs)) feeds[name] = new ort.Tensor(v.dtype === 'bool' ? 'bool' : 'float32', v.data as Float32Array, v.shape);
+  for (const [name, v] of Object.entries(inputs))
+    feeds[name] = new ort.Tensor(v.dtype === 'bool' ? 'bool' : 'float32', v.data as Float32Array, v.shape);
   return (await session.run(feeds))['y']!.data as Float32Array;
 }
 
@@ -104,7 +105,13 @@ describe('If with a condition known at run time computes both branches and selec
   // then: Relu(x) + 1, else: Neg(x) + 1, both naming their tensors alike; the condition: sum(x) > 0.
   const plusOne = (op: string) =>
     branch(
-      { constants: { k: ['float32', [], [1]] }, nodes: [[op, ['x'], ['t']], ['Add', ['t', 'k'], ['out']]] },
+      {
+        constants: { k: ['float32', [], [1]] },
+        nodes: [
+          [op, ['x'], ['t']],
+          ['Add', ['t', 'k'], ['out']],
+        ],
+      },
       { out: ['float32', X] },
     );
   const graph = model(

@@ -20,10 +20,18 @@ import { GraphBuilder, seededRandom } from '../schedule/graph-builder.js';
 
 const rand = seededRandom(31);
 
-const node = (op: string, inputs: string[], attrs: Record<string, AttrValue> = {}): Node => ({ name: op, op, domain: '', inputs, outputs: ['y'], attrs });
+const node = (op: string, inputs: string[], attrs: Record<string, AttrValue> = {}): Node => ({
+  name: op,
+  op,
+  domain: '',
+  inputs,
+  outputs: ['y'],
+  attrs,
+});
 const f32 = (shape: number[], values: number[]): Value => ({ shape, dtype: 'float32', data: Float32Array.from(values) });
 const i64 = (value: number): Value => ({ shape: [], dtype: 'int64', data: Float64Array.of(value) });
-const evaluate = (n: Node, inputs: (Value | undefined)[], opset = 14): number[] => Array.from(lookupOp(n.op)!.evaluate(n, inputs, opset)[0]!.data as ArrayLike<number>);
+const evaluate = (n: Node, inputs: (Value | undefined)[], opset = 14): number[] =>
+  Array.from(lookupOp(n.op)!.evaluate(n, inputs, opset)[0]!.data as ArrayLike<number>);
 
 const M = f32([3, 4], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
 
@@ -67,7 +75,14 @@ interface Case {
   kernel: string;
 }
 
-function single(name: string, op: string, shape: number[], extra: (b: GraphBuilder) => string[], attrs: Record<string, AttrValue>, kernel: string): Case {
+function single(
+  name: string,
+  op: string,
+  shape: number[],
+  extra: (b: GraphBuilder) => string[],
+  attrs: Record<string, AttrValue>,
+  kernel: string,
+): Case {
   const b = new GraphBuilder(name, 14);
   const x = b.input('x', shape);
   b.output(b.op(op, [x, ...extra(b)], attrs));
@@ -180,11 +195,19 @@ describe('CumSum of other element types, and with the axis computed at run time 
       const graph = b.build();
       const values = Array.from({ length: 24 }, (_, i) => (dtype === 'int32' ? i * 7 - 50 : (rand() * 2 - 1) * 4));
       const data = dtype === 'float32' ? Float32Array.from(values) : dtype === 'float64' ? Float64Array.from(values) : Int32Array.from(values);
-      const inputs: Record<string, Value> = { x: { shape: [3, 4, 2], dtype, data }, axis: { shape: [], dtype: 'int32', data: Int32Array.of(axisValue) } };
+      const inputs: Record<string, Value> = {
+        x: { shape: [3, 4, 2], dtype, data },
+        axis: { shape: [], dtype: 'int32', data: Int32Array.of(axisValue) },
+      };
       const run = await runGraph(graph, inputs, loadTarget('host'), join(work, graph.name), { precision: 'float32', jobs: 1 });
       expect(run.emitted.files.get('model.c')).toContain(`eenn_cumsum_${dtype === 'float32' ? 'f32' : dtype === 'float64' ? 'f64' : 's32'}_s32(`);
       const bytes = run.outputs[0]!;
-      const view = dtype === 'float32' ? bytes : dtype === 'float64' ? new Float64Array(bytes.buffer, bytes.byteOffset, 24) : new Int32Array(bytes.buffer, bytes.byteOffset, 24);
+      const view =
+        dtype === 'float32'
+          ? bytes
+          : dtype === 'float64'
+            ? new Float64Array(bytes.buffer, bytes.byteOffset, 24)
+            : new Int32Array(bytes.buffer, bytes.byteOffset, 24);
       expect(Array.from(view as ArrayLike<number>)).toEqual(Array.from(runReference(graph, inputs)[graph.outputs[0]!]!.data as ArrayLike<number>));
     }, 60_000);
   }

@@ -165,9 +165,11 @@ export function lowerClip(ctx: LowerContext): LoweredStep {
     [min, 'min'],
     [max, 'max'],
   ] as const) {
-    if (bound && sizeOf(bound.shape) !== 1) unsupported(ctx, `Clip bound ${what} ("${bound.name}") must hold one value, it has shape [${bound.shape.join(', ')}]`);
+    if (bound && sizeOf(bound.shape) !== 1)
+      unsupported(ctx, `Clip bound ${what} ("${bound.name}") must hold one value, it has shape [${bound.shape.join(', ')}]`);
   }
-  const describe = (bound: Tensor | undefined, fallback: string) => (bound ? (bound.data ? String(Number(bound.data[0])) : `"${bound.name}"`) : fallback);
+  const describe = (bound: Tensor | undefined, fallback: string) =>
+    bound ? (bound.data ? String(Number(bound.data[0])) : `"${bound.name}"`) : fallback;
   return {
     detail: `[${describe(min, '-inf')}, ${describe(max, 'inf')}], read at run time`,
     calls: elementwiseCalls(ctx, x, 'eenn_clip_bounds_f32', SOURCES.activation, [optionalTensorArg('min', min), optionalTensorArg('max', max)]),

@@ -136,7 +136,12 @@ export function lowerTypedCumSum(ctx: LowerContext): LoweredStep {
               args: [
                 tensorArg('input', x.name),
                 tensorArg('output', ctx.result.name),
-                constArg('dims', { name: `${ctx.node.name}_dims`, ctype: 'int32_t', data: Int32Array.from(x.shape), note: `the dimensions of "${x.name}"` }),
+                constArg('dims', {
+                  name: `${ctx.node.name}_dims`,
+                  ctype: 'int32_t',
+                  data: Int32Array.from(x.shape),
+                  note: `the dimensions of "${x.name}"`,
+                }),
                 intArg('rank', x.shape.length),
                 tensorArg('axis', axis.name),
                 intArg('exclusive', exclusive ? 1 : 0),

@@ -180,8 +180,9 @@ function resolveInputShape(tensor: Tensor, given: Record<string, number[]> | und
     }
     return { ...tensor, shape: [...override] };
   }
-  if (tensor.shape.every((d) => d > 0)) return tensor;
-  const dynamic = tensor.shape.flatMap((d, i) => (d > 0 ? [] : [i]));
+  // Unknown dimensions are -1 (load.ts); a 0 was given (--input-shape, a data set) and is static: an empty tensor.
+  if (tensor.shape.every((d) => d >= 0)) return tensor;
+  const dynamic = tensor.shape.flatMap((d, i) => (d >= 0 ? [] : [i]));
   if (dynamic.length === 1 && dynamic[0] === 0) {
     notes.push(`input "${tensor.name}": dynamic batch dimension set to 1 (override with ${flag([1, ...tensor.shape.slice(1)])})`);
     return { ...tensor, shape: [1, ...tensor.shape.slice(1)] };

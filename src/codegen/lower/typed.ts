@@ -90,6 +90,16 @@ function lowerTypedBinary(ctx: LowerContext): LoweredStep {
   return { calls: binaryCalls(`eenn_${kernel.name(ctx)}_${suffix}`, a, b, out, 0, 0, TYPED_SOURCES.elementwise) };
 }
 
+/** Pow of a base and an exponent of float32, float64, int64 or int32 (any pair), the output of the base's type. */
+function lowerTypedPow(ctx: LowerContext): LoweredStep {
+  const a = input(ctx, 0, 'X');
+  const b = input(ctx, 1, 'Y');
+  const types: readonly DType[] = ['float32', 'float64', 'int64', 'int32'];
+  const base = requireType(ctx, a, types);
+  const exponent = requireType(ctx, b, types);
+  return { calls: binaryCalls(`eenn_pow_${base}_${exponent}`, a, b, ctx.outputs[0]!, 0, 0, TYPED_SOURCES.elementwise) };
+}
+
 /** Sum / Max / Min of integer or float64 tensors: a chain of binary calls accumulating in the output. */
 function lowerTypedVariadic(ctx: LowerContext): LoweredStep {
   const out = ctx.outputs[0]!;
@@ -377,6 +387,7 @@ export const TYPED_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ]),
   ['Where', lowerWhere],
   ...Object.keys(BINARY).map((op): [string, Lowering] => [op, lowerTypedBinary]),
+  ['Pow', lowerTypedPow],
   ...['Sum', 'Max', 'Min', 'Mean'].map((op): [string, Lowering] => [op, lowerTypedVariadic]),
   ...Object.keys(UNARY).map((op): [string, Lowering] => [op, lowerTypedUnary]),
   ['Clip', lowerTypedClip],

@@ -274,3 +274,41 @@ void eenn_not_b8(const uint8_t *input, uint8_t *output, int32_t size)
 
 EENN_DEFINE_FLOAT_CLASS(f32, float, INFINITY)
 EENN_DEFINE_FLOAT_CLASS(f64, double, INFINITY)
+
+/* Pow of a base and an exponent of different types (ONNX Pow: the result has the base's type): computed in double
+ * and converted once; an integer result is truncated toward zero (saturating as eenn_cast_typed.c), as the C
+ * conversion of pow(). */
+#define EENN_TYPED_BINARY_MIXED(NAME, TA, TB, TO, OP)                                        \
+    void NAME(const TA *a, const TB *b, TO *output, int32_t d0, int32_t d1, int32_t d2,      \
+              int32_t d3, int32_t a_s0, int32_t a_s1, int32_t a_s2, int32_t a_s3,            \
+              int32_t b_s0, int32_t b_s1, int32_t b_s2, int32_t b_s3)                        \
+    {                                                                                        \
+        for (int32_t i0 = 0; i0 < d0; i0++) {                                                \
+            for (int32_t i1 = 0; i1 < d1; i1++) {                                            \
+                for (int32_t i2 = 0; i2 < d2; i2++) {                                        \
+                    const TA *pa = a + i0 * a_s0 + i1 * a_s1 + i2 * a_s2;                    \
+                    const TB *pb = b + i0 * b_s0 + i1 * b_s1 + i2 * b_s2;                    \
+                    for (int32_t i3 = 0; i3 < d3; i3++) {                                    \
+                        const double p = pow((double)pa[i3 * a_s3], (double)pb[i3 * b_s3]); \
+                        output[i3] = OP(p, TO);                                              \
+                    }                                                                        \
+                    output += d3;                                                            \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+#define EENN_POW_TO_FLOAT(p, TO) ((TO)(p))
+#define EENN_POW_TO_S64(p, TO) (p != p ? 0 : p <= (double)INT64_MIN ? INT64_MIN : p >= (double)INT64_MAX ? INT64_MAX : (TO)p)
+#define EENN_POW_TO_S32(p, TO) (p != p ? 0 : p <= (double)INT32_MIN ? INT32_MIN : p >= (double)INT32_MAX ? INT32_MAX : (TO)p)
+
+#define EENN_DEFINE_POW_BASE(S, T, CONVERT)                                                  \
+    EENN_TYPED_BINARY_MIXED(eenn_pow_##S##_f32, T, float, T, CONVERT)                        \
+    EENN_TYPED_BINARY_MIXED(eenn_pow_##S##_f64, T, double, T, CONVERT)                       \
+    EENN_TYPED_BINARY_MIXED(eenn_pow_##S##_s64, T, int64_t, T, CONVERT)                      \
+    EENN_TYPED_BINARY_MIXED(eenn_pow_##S##_s32, T, int32_t, T, CONVERT)
+
+EENN_DEFINE_POW_BASE(f32, float, EENN_POW_TO_FLOAT)
+EENN_DEFINE_POW_BASE(f64, double, EENN_POW_TO_FLOAT)
+EENN_DEFINE_POW_BASE(s64, int64_t, EENN_POW_TO_S64)
+EENN_DEFINE_POW_BASE(s32, int32_t, EENN_POW_TO_S32)

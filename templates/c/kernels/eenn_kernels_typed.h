@@ -195,6 +195,23 @@ EENN_DECLARE_INTEGER(s8, int8_t)
 EENN_DECLARE_INTEGER(u8, uint8_t)
 EENN_DECLARE_INTEGER(u16, uint16_t)
 
+/* Pow: eenn_pow_B_E(a, b, output, ...) = a ** b of a base B (f32, f64, s64, s32) and an exponent E (f32, f64, s64,
+ * s32), the output of the base's type: computed in double, then rounded (floats) or truncated (integers). */
+#define EENN_DECLARE_POW(S, T, ES, ET)                                                                     \
+    void eenn_pow_##S##_##ES(const T *a, const ET *b, T *output, int32_t d0, int32_t d1, int32_t d2,    \
+                             int32_t d3, int32_t a_s0, int32_t a_s1, int32_t a_s2, int32_t a_s3,         \
+                             int32_t b_s0, int32_t b_s1, int32_t b_s2, int32_t b_s3);
+#define EENN_DECLARE_POW_BASE(S, T)            \
+    EENN_DECLARE_POW(S, T, f32, float)         \
+    EENN_DECLARE_POW(S, T, f64, double)        \
+    EENN_DECLARE_POW(S, T, s64, int64_t)       \
+    EENN_DECLARE_POW(S, T, s32, int32_t)
+
+EENN_DECLARE_POW_BASE(f32, float)
+EENN_DECLARE_POW_BASE(f64, double)
+EENN_DECLARE_POW_BASE(s64, int64_t)
+EENN_DECLARE_POW_BASE(s32, int32_t)
+
 /** BitShift of uint8: a << b or a >> b; a shift by 8 or more gives 0. */
 void eenn_shift_left_u8(EENN_TYPED_BINARY_PARAMS(uint8_t, uint8_t));
 void eenn_shift_right_u8(EENN_TYPED_BINARY_PARAMS(uint8_t, uint8_t));

@@ -19,6 +19,7 @@ export const SLOW_TESTS = [
   'test/codegen/int8-examples.test.ts', 'test/codegen/int8-ops.test.ts', 'test/codegen/int8-resize.test.ts',
   'test/codegen/layer-norm.test.ts',
   'test/codegen/kernel-flags.test.ts', 'test/codegen/kernel-switches.test.ts', 'test/codegen/onnx-backend.test.ts', 'test/codegen/operators.test.ts',
+  'test/codegen/runtime-operands.test.ts', 'test/codegen/if.test.ts', 'test/ops/shrink.test.ts', 'test/ops/trilu-cumsum.test.ts',
   'test/codegen/recurrent.test.ts',
   'test/data/untrusted-data.test.ts', 'test/devices/split-graph.test.ts', 'test/devices/memory.test.ts', 'test/devices/fit-errors.test.ts',
   'test/devices/link-frame.test.ts', 'test/devices/link-firmware.test.ts', 'test/devices/link-cost.test.ts', 'test/devices/run-host.test.ts', 'test/devices/run-qemu.test.ts',

@@ -6,6 +6,7 @@ import { EennError } from '../ir/diagnostics.js';
 import { sizeOf, type Graph, type Tensor, type TensorData } from '../ir/graph.js';
 import type { InputInfo, Value } from '../ops/types.js';
 import { checkedTensorBytes, checkTotal } from '../ir/limits.js';
+import { isIf, resolveIfs } from './control-flow.js';
 import { valueOfShapeOnly } from './shape-only.js';
 import { OPSET_RANGE, SHAPE_ONLY_OPS, supportOf } from './support.js';
 
@@ -49,6 +50,8 @@ export function withGivenInputShapes(graph: Graph, given: Record<string, number[
 }
 
 export function inferGraphShapes(graph: Graph, options: ShapeOptions = {}): ShapeResult {
+  // If nodes join the graph first, as the branch their condition takes or both and a selection (control-flow.ts).
+  if (graph.nodes.some(isIf)) graph = resolveIfs(graph, options);
   const notes: string[] = [];
   if (graph.opset < OPSET_RANGE[0] || graph.opset > OPSET_RANGE[1]) {
     notes.push(
@@ -177,8 +180,9 @@ function resolveInputShape(tensor: Tensor, given: Record<string, number[]> | und
     }
     return { ...tensor, shape: [...override] };
   }
-  if (tensor.shape.every((d) => d > 0)) return tensor;
-  const dynamic = tensor.shape.flatMap((d, i) => (d > 0 ? [] : [i]));
+  // Unknown dimensions are -1 (load.ts); a 0 was given (--input-shape, a data set) and is static: an empty tensor.
+  if (tensor.shape.every((d) => d >= 0)) return tensor;
+  const dynamic = tensor.shape.flatMap((d, i) => (d >= 0 ? [] : [i]));
   if (dynamic.length === 1 && dynamic[0] === 0) {
     notes.push(`input "${tensor.name}": dynamic batch dimension set to 1 (override with ${flag([1, ...tensor.shape.slice(1)])})`);
     return { ...tensor, shape: [1, ...tensor.shape.slice(1)] };

@@ -24,4 +24,4 @@ export function supportOf(node: Pick<Node, 'op' | 'domain'>, opset: number): Sup
 }
 
 /** Ops whose outputs depend only on their input's shape, so they fold once shapes are static. */
-export const SHAPE_ONLY_OPS: ReadonlySet<string> = new Set(['Shape', 'Size']);
+export const SHAPE_ONLY_OPS: ReadonlySet<string> = new Set(['Shape', 'Size', 'EyeLike']);

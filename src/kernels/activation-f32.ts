@@ -13,6 +13,7 @@ const UNARY_F32_KERNELS = [
   ...['celu', 'softplus', 'softsign', 'mish', 'gelu', 'gelu_tanh', 'exp', 'log', 'sqrt', 'neg', 'abs', 'reciprocal'],
   ...['floor', 'ceil', 'round', 'erf', 'sign', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh'],
   ...['acosh', 'atanh'],
+  ...['shrink'],
 ].map((name) => `eenn_${name}_f32`);
 
 /** True for a float node lowered to one unary kernel: its definition names one (OpDef.unaryKernel), or Clip. */

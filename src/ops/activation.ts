@@ -1,5 +1,5 @@
 // Activations: Relu, LeakyRelu, PRelu, Clip, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, Selu, Celu,
-// Softplus, Softsign, ThresholdedRelu, Mish, Gelu. Shape and type pass through; the float reference is per element.
+// Softplus, Softsign, ThresholdedRelu, Mish, Gelu, Shrink. Shape and type pass through; the float reference is per element.
 // Each definition states its facts (kernel, in place, int8 form, attribute defaults); MACs: one per output element.
 
 import { nodeError } from '../ir/diagnostics.js';
@@ -205,6 +205,17 @@ export const ops: OpDef[] = [
     },
   }),
   unaryOp('Mish', [18, LATEST], { kernel: { fn: 'eenn_mish_f32' }, int8: 'lut', make: () => (x) => x * Math.tanh(softplus(x)) }),
+  unaryOp('Shrink', [9, LATEST], {
+    types: NUMERIC_TYPES,
+    attributes: { lambd: 0.5, bias: 0 },
+    kernel: { fn: 'eenn_shrink_f32', params: ['lambd', 'bias'] },
+    int8: 'lut',
+    make: (_node, attrs) => {
+      const lambd = attrs.float('lambd');
+      const bias = attrs.float('bias');
+      return (x) => (x < -lambd ? x + bias : x > lambd ? x - bias : 0);
+    },
+  }),
   unaryOp('ThresholdedRelu', [10, LATEST], {
     attributes: { alpha: 1 },
     kernel: { fn: 'eenn_thresholded_relu_f32', params: ['alpha'] },

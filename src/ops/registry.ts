@@ -3,7 +3,9 @@
 import { normalDomain } from '../ir/graph.js';
 import type { OpDef } from './types.js';
 import { ops as activation } from './activation.js';
+import { ops as control } from './control.js';
 import { ops as conv } from './conv.js';
+import { ops as cumsum } from './cumsum.js';
 import { ops as elementwise } from './elementwise.js';
 import { ops as gemm } from './gemm.js';
 import { ops as indexing } from './indexing.js';
@@ -18,10 +20,13 @@ import { ops as reduce } from './reduce.js';
 import { ops as resize } from './resize.js';
 import { ops as shapeOps } from './shape-ops.js';
 import { ops as softmax } from './softmax.js';
+import { ops as trilu } from './trilu.js';
 
 const all: OpDef[] = [
   ...activation,
+  ...control,
   ...conv,
+  ...cumsum,
   ...elementwise,
   ...gemm,
   ...indexing,
@@ -36,6 +41,7 @@ const all: OpDef[] = [
   ...resize,
   ...shapeOps,
   ...softmax,
+  ...trilu,
 ];
 
 const byKey = new Map<string, OpDef>();

@@ -217,6 +217,7 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
     };
   }
 
+  if (!w.data) return runtimeWeightsConv(ctx, window, group);
   const filterSize = (inC / group) * window.kH * window.kW;
   const packed = packOutputBlocks(constantFloats(ctx, w, 'W'), outC, group, filterSize);
   const weights = constArg('weights', {
@@ -278,6 +279,58 @@ export function lowerConv(ctx: LowerContext): LoweredStep {
         fn: 'eenn_conv2d_f32',
         source: SOURCES.conv,
         args: [...operands, ...convShapeArgs(batches, inC, outC, group, window), ...activationArgs(ctx.activation)],
+      },
+    ],
+  };
+}
+
+/**
+ * A 1-D or 2-D Conv whose weights are computed at run time (a graph input, or the output of another node): they
+ * cannot be packed at compile time, so the plain-loop kernel that reads the ONNX layout computes it, as a 3-D
+ * convolution of depth 1 (the same weights memory: [out_c, in_c/groups, 1, kernel_h, kernel_w]).
+ */
+function runtimeWeightsConv(ctx: LowerContext, window: Window2d, group: number): LoweredStep {
+  const x = input(ctx, 0, 'X');
+  const w = input(ctx, 1, 'W');
+  if (ctx.step.inPlace) throw new Error(`internal: Conv "${ctx.node.name}" with run-time weights was planned in place`);
+  // The window as 3-D numbers: depth (and for 1-D, height) of size 1, stride 1, no padding.
+  const g = forwardWindow(ctx.node, x.shape.slice(2), w.shape.slice(2));
+  const lift = (values: number[], fill: number) => [...new Array<number>(3 - values.length).fill(fill), ...values];
+  const volume: WindowGeometry = {
+    inputSize: lift(g.inputSize, 1),
+    outputSize: lift(g.outputSize, 1),
+    kernel: lift(g.kernel, 1),
+    strides: lift(g.strides, 1),
+    dilations: lift(g.dilations, 1),
+    padsBegin: lift(g.padsBegin, 0),
+    padsEnd: lift(g.padsEnd, 0),
+  };
+  const [inD, inH, inW] = volume.inputSize as [number, number, number];
+  const [outD, outH, outW] = volume.outputSize as [number, number, number];
+  return {
+    detail: describeWindow(window, `${group > 1 ? `${group} groups, ` : ''}weights read at run time`),
+    calls: [
+      {
+        fn: 'eenn_conv3d_f32',
+        source: SOURCES.conv,
+        args: [
+          tensorArg('input', x.name),
+          tensorArg('weights', w.name),
+          optionalTensorArg('bias', ctx.inputs[2]),
+          tensorArg('output', ctx.result.name),
+          intArg('batches', x.shape[0]!),
+          intArg('in_c', x.shape[1]!),
+          intArg('in_d', inD),
+          intArg('in_h', inH),
+          intArg('in_w', inW),
+          intArg('out_c', w.shape[0]!),
+          intArg('out_d', outD),
+          intArg('out_h', outH),
+          intArg('out_w', outW),
+          intArg('groups', group),
+          ...volumeWindowArgs(volume, false),
+          ...activationArgs(ctx.activation),
+        ],
       },
     ],
   };

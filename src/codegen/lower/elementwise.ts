@@ -6,7 +6,7 @@ import { graphClipBounds } from '../../ops/activation.js';
 import { attrInt, declaredAttributes } from '../../ops/attrs.js';
 import { attributesOf } from '../../ops/facts.js';
 import { lookupOp, supportedOps } from '../../ops/registry.js';
-import { constArg, floatArg, intArg, tensorArg, type ConstArray, type KernelArg, type KernelCall } from '../../kernels/call.js';
+import { constArg, floatArg, intArg, optionalTensorArg, tensorArg, type ConstArray, type KernelArg, type KernelCall } from '../../kernels/call.js';
 import { type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { stridedCopyCalls } from '../data-movement.js';
 import { broadcastStrides, collapse, contiguousStrides, piecesOf } from '../strided.js';
@@ -150,14 +150,29 @@ export function lowerUnary(ctx: LowerContext): LoweredStep {
 
 export function lowerClip(ctx: LowerContext): LoweredStep {
   const x = input(ctx, 0, 'X');
-  for (const i of [1, 2]) {
-    const t = ctx.inputs[i];
-    if (t && (!t.data || t.data.length !== 1)) unsupported(ctx, `Clip bound ${i === 1 ? 'min' : 'max'} must be a constant scalar`);
+  const constant = graphClipBounds(ctx.graph, ctx.node);
+  if (constant) {
+    const [min, max] = constant;
+    return {
+      detail: `[${min}, ${max}]`,
+      calls: elementwiseCalls(ctx, x, 'eenn_clip_f32', SOURCES.activation, [floatArg('min', min), floatArg('max', max)]),
+    };
   }
-  const [min, max] = graphClipBounds(ctx.graph, ctx.node) ?? unsupported(ctx, 'Clip bounds must be constant scalars');
+  // A bound computed at run time (opset 11+: inputs 1 and 2): the kernel reads both bounds from memory, a
+  // constant one from its array; an absent one is NULL (unbounded).
+  const [min, max] = [1, 2].map((i) => ctx.inputs[i]);
+  for (const [bound, what] of [
+    [min, 'min'],
+    [max, 'max'],
+  ] as const) {
+    if (bound && sizeOf(bound.shape) !== 1)
+      unsupported(ctx, `Clip bound ${what} ("${bound.name}") must hold one value, it has shape [${bound.shape.join(', ')}]`);
+  }
+  const describe = (bound: Tensor | undefined, fallback: string) =>
+    bound ? (bound.data ? String(Number(bound.data[0])) : `"${bound.name}"`) : fallback;
   return {
-    detail: `[${min}, ${max}]`,
-    calls: elementwiseCalls(ctx, x, 'eenn_clip_f32', SOURCES.activation, [floatArg('min', min), floatArg('max', max)]),
+    detail: `[${describe(min, '-inf')}, ${describe(max, 'inf')}], read at run time`,
+    calls: elementwiseCalls(ctx, x, 'eenn_clip_bounds_f32', SOURCES.activation, [optionalTensorArg('min', min), optionalTensorArg('max', max)]),
   };
 }
 
@@ -168,9 +183,35 @@ export function lowerBatchNorm(ctx: LowerContext): LoweredStep {
     unsupported(ctx, 'training-mode BatchNormalization is not supported');
   }
   const channels = x.shape[1] ?? 1;
-  const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => constantFloats(ctx, input(ctx, i, 'parameter'), 'BatchNormalization parameter'));
-  if (gamma!.length !== channels) unsupported(ctx, 'per-position (spatial=0) BatchNormalization is not supported');
+  const parameters = [1, 2, 3, 4].map((i) => input(ctx, i, ['scale', 'B', 'mean', 'var'][i - 1]!));
+  if (parameters.some((p) => sizeOf(p.shape) !== channels)) unsupported(ctx, 'per-position (spatial=0) BatchNormalization is not supported');
   const epsilon = attributesOf(ctx.node).float('epsilon');
+  const shape = [intArg('outer', x.shape[0] ?? 1), intArg('channels', channels), intArg('inner', sizeOf(x.shape.slice(2)))];
+  if (sizeOf(x.shape) === 0) return { detail: `epsilon ${epsilon}`, calls: [] };
+  if (parameters.some((p) => !p.data)) {
+    // A parameter computed at run time: the kernel applies the formula itself, nothing folds.
+    const [scale, bias, mean, variance] = parameters;
+    return {
+      detail: `epsilon ${epsilon}, parameters read at run time`,
+      calls: [
+        {
+          fn: 'eenn_batch_norm_f32',
+          source: SOURCES.elementwise,
+          args: [
+            tensorArg('input', x.name),
+            tensorArg('output', ctx.result.name),
+            ...shape,
+            tensorArg('scale', scale!.name),
+            tensorArg('bias', bias!.name),
+            tensorArg('mean', mean!.name),
+            tensorArg('var', variance!.name),
+            floatArg('epsilon', epsilon),
+          ],
+        },
+      ],
+    };
+  }
+  const [gamma, beta, mean, variance] = parameters.map((p) => constantFloats(ctx, p, 'BatchNormalization parameter'));
   const scale = new Float32Array(channels);
   const shift = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
@@ -181,23 +222,18 @@ export function lowerBatchNorm(ctx: LowerContext): LoweredStep {
   const base = ctx.node.inputs[1] || ctx.node.name;
   return {
     detail: `epsilon ${epsilon}`,
-    calls:
-      sizeOf(x.shape) === 0
-        ? []
-        : [
-            {
-              fn: 'eenn_channel_affine_f32',
-              source: SOURCES.elementwise,
-              args: [
-                tensorArg('input', x.name),
-                tensorArg('output', ctx.result.name),
-                intArg('outer', x.shape[0] ?? 1),
-                intArg('channels', channels),
-                intArg('inner', sizeOf(x.shape.slice(2))),
-                constArg('scale', { name: `${base}_bn_scale`, ctype: 'float', data: scale, note: 'gamma / sqrt(var + epsilon) per channel' }),
-                constArg('shift', { name: `${base}_bn_shift`, ctype: 'float', data: shift, note: 'beta - mean * scale per channel' }),
-              ],
-            },
-          ],
+    calls: [
+      {
+        fn: 'eenn_channel_affine_f32',
+        source: SOURCES.elementwise,
+        args: [
+          tensorArg('input', x.name),
+          tensorArg('output', ctx.result.name),
+          ...shape,
+          constArg('scale', { name: `${base}_bn_scale`, ctype: 'float', data: scale, note: 'gamma / sqrt(var + epsilon) per channel' }),
+          constArg('shift', { name: `${base}_bn_shift`, ctype: 'float', data: shift, note: 'beta - mean * scale per channel' }),
+        ],
+      },
+    ],
   };
 }

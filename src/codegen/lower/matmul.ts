@@ -4,11 +4,11 @@
 import { sizeOf } from '../../ir/graph.js';
 import { attrInt } from '../../ops/attrs.js';
 import { attributesOf } from '../../ops/facts.js';
-import { constArg, intArg, nullArg, tensorArg, type KernelArg, type KernelCall } from '../../kernels/call.js';
+import { constArg, floatArg, intArg, nullArg, tensorArg, type KernelArg, type KernelCall } from '../../kernels/call.js';
 import { activationArgs, type ActivationRange, type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { outputMajor, packOutputBlocks } from '../pack-weights.js';
 import { broadcastStrides, collapse, contiguousStrides } from '../strided.js';
-import { SOURCES, input, unsupported } from './common.js';
+import { SOURCES, input } from './common.js';
 import { binaryCalls, clampCalls, scalarOperand, type Operand } from './elementwise.js';
 
 const NO_ACTIVATION: ActivationRange = { min: -Infinity, max: Infinity };
@@ -99,6 +99,7 @@ export function lowerGemm(ctx: LowerContext): LoweredStep {
   // C folds into the kernel's bias when it is a constant that repeats over rows ([n], [1, n] or a scalar).
   let bias: KernelArg = nullArg('bias');
   let addC: Operand | undefined;
+  let scaledC: Operand | undefined;
   if (c && beta !== 0) {
     const rows = c.shape.length === 2 ? c.shape[0]! : 1;
     const cols = c.shape.length >= 1 ? c.shape[c.shape.length - 1]! : 1;
@@ -113,12 +114,14 @@ export function lowerGemm(ctx: LowerContext): LoweredStep {
       const data = Float32Array.from(c.data as ArrayLike<number>, (v) => Math.fround(beta * v));
       addC = { name: `${c.name}_scaled`, shape: c.shape, array: { name: `${c.name}_scaled`, ctype: 'float', data, note: `beta * "${c.name}"` } };
       if (beta === 1) addC = c;
-    } else {
-      if (beta !== 1) unsupported(ctx, 'Gemm with a runtime C and beta != 1 is not supported');
+    } else if (beta === 1) {
       addC = c;
+    } else {
+      // A run-time C scaled by beta: added after the product by a kernel that scales it on the way.
+      scaledC = c;
     }
   }
-  const fusedAct = addC ? NO_ACTIVATION : ctx.activation;
+  const fusedAct = addC || scaledC ? NO_ACTIVATION : ctx.activation;
   const calls: KernelCall[] = [];
   if (b.data && !transA) {
     const w = outputMajor(Float32Array.from(b.data as ArrayLike<number>), k, n, transB, alpha);
@@ -160,12 +163,29 @@ export function lowerGemm(ctx: LowerContext): LoweredStep {
               : undefined;
         if (biasOperand) calls.push(...binaryCalls('eenn_add_f32', out, biasOperand, out));
       }
-      if (!addC) calls.push(...clampCalls(ctx, out));
+      if (!addC && !scaledC) calls.push(...clampCalls(ctx, out));
     }
   }
   if (addC) {
     calls.push(...binaryCalls('eenn_add_f32', out, addC, out));
     calls.push(...clampCalls(ctx, out));
+  }
+  if (scaledC && m * n > 0) {
+    const [strideM, strideN] = broadcastStrides(scaledC.shape, [m, n]);
+    calls.push({
+      fn: 'eenn_gemm_add_c_f32',
+      source: SOURCES.fc,
+      args: [
+        tensorArg('c', scaledC.name),
+        tensorArg('output', out.name),
+        intArg('m', m),
+        intArg('n', n),
+        intArg('c_stride_m', strideM!),
+        intArg('c_stride_n', strideN!),
+        floatArg('beta', beta),
+        ...activationArgs(ctx.activation),
+      ],
+    });
   }
   return {
     detail: `${transA ? 'A^T' : 'A'} x ${transB ? 'B^T' : 'B'}${alpha !== 1 ? `, alpha ${alpha}` : ''}${beta !== 1 ? `, beta ${beta}` : ''}`,

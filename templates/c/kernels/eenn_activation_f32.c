@@ -24,6 +24,13 @@ void eenn_clip_f32(const float *input, float *output, int32_t size, float min, f
     EENN_UNARY_LOOP(eenn_clamp_f32(x, min, max))
 }
 
+void eenn_clip_bounds_f32(const float *input, float *output, int32_t size, const float *min, const float *max)
+{
+    const float lo = min != NULL ? *min : -INFINITY;
+    const float hi = max != NULL ? *max : INFINITY;
+    EENN_UNARY_LOOP(eenn_clamp_f32(x, lo, hi))
+}
+
 void eenn_leaky_relu_f32(const float *input, float *output, int32_t size, float alpha)
 {
     EENN_UNARY_LOOP(x < 0.0f ? alpha * x : x)
@@ -32,6 +39,11 @@ void eenn_leaky_relu_f32(const float *input, float *output, int32_t size, float 
 void eenn_thresholded_relu_f32(const float *input, float *output, int32_t size, float alpha)
 {
     EENN_UNARY_LOOP(x > alpha ? x : 0.0f)
+}
+
+void eenn_shrink_f32(const float *input, float *output, int32_t size, float lambd, float bias)
+{
+    EENN_UNARY_LOOP(x < -lambd ? x + bias : (x > lambd ? x - bias : 0.0f))
 }
 
 void eenn_sigmoid_f32(const float *input, float *output, int32_t size)

@@ -118,3 +118,22 @@ void eenn_channel_affine_f32(const float *input, float *output, int32_t outer, i
         }
     }
 }
+
+void eenn_batch_norm_f32(const float *input, float *output, int32_t outer, int32_t channels, int32_t inner,
+                         const float *EENN_RESTRICT scale, const float *EENN_RESTRICT bias,
+                         const float *EENN_RESTRICT mean, const float *EENN_RESTRICT var, float epsilon)
+{
+    for (int32_t o = 0; o < outer; o++) {
+        for (int32_t c = 0; c < channels; c++) {
+            const float m = mean[c];
+            const float deviation = sqrtf(var[c] + epsilon);
+            const float s = scale[c];
+            const float b = bias[c];
+            for (int32_t i = 0; i < inner; i++) {
+                output[i] = (input[i] - m) / deviation * s + b;
+            }
+            input += inner;
+            output += inner;
+        }
+    }
+}

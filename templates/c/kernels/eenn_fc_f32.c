@@ -117,3 +117,14 @@ void eenn_matmul_f32(const float *EENN_RESTRICT a, const float *EENN_RESTRICT b,
         }
     }
 }
+
+void eenn_gemm_add_c_f32(const float *EENN_RESTRICT c, float *EENN_RESTRICT output, int32_t m, int32_t n,
+                         int32_t c_stride_m, int32_t c_stride_n, float beta, float act_min, float act_max)
+{
+    for (int32_t i = 0; i < m; i++) {
+        for (int32_t j = 0; j < n; j++) {
+            const float v = output[i * n + j] + beta * c[i * c_stride_m + j * c_stride_n];
+            output[i * n + j] = eenn_clamp_f32(v, act_min, act_max);
+        }
+    }
+}

@@ -345,6 +345,14 @@ void eenn_matmul_f32(const float *EENN_RESTRICT a, const float *EENN_RESTRICT b,
                      int32_t b_batch_stride, int32_t b_stride_k, int32_t b_stride_n,
                      float act_min, float act_max);
 
+/**
+ * Gemm's C term added to a product already in output, with the output clamp:
+ * output[i][j] = clamp(output[i][j] + beta * c[i * c_stride_m + j * c_stride_n], act_min, act_max).
+ * output    [m, n], contiguous; c broadcast to it (a stride of 0 repeats it along that axis)
+ */
+void eenn_gemm_add_c_f32(const float *EENN_RESTRICT c, float *EENN_RESTRICT output, int32_t m, int32_t n,
+                         int32_t c_stride_m, int32_t c_stride_n, float beta, float act_min, float act_max);
+
 /* ------------------------------------------------------------------------------------------------ */
 /* Recurrent layers: LSTM, GRU, RNN (eenn_recurrent_f32.c)                                            */
 /* ------------------------------------------------------------------------------------------------ */
@@ -469,6 +477,16 @@ void eenn_mod_f32(EENN_BINARY_PARAMS_F32);
 void eenn_channel_affine_f32(const float *input, float *output, int32_t outer, int32_t channels, int32_t inner,
                              const float *EENN_RESTRICT scale, const float *EENN_RESTRICT shift);
 
+/**
+ * Inference BatchNormalization with parameters computed at run time (no folding possible):
+ * output[o][c][i] = (input[o][c][i] - mean[c]) / sqrt(var[c] + epsilon) * scale[c] + bias[c],
+ * the ONNX formula in its order of operations.
+ * input, output [outer, channels, inner]; scale, bias, mean, var [channels]; may run in place.
+ */
+void eenn_batch_norm_f32(const float *input, float *output, int32_t outer, int32_t channels, int32_t inner,
+                         const float *EENN_RESTRICT scale, const float *EENN_RESTRICT bias,
+                         const float *EENN_RESTRICT mean, const float *EENN_RESTRICT var, float epsilon);
+
 /* ------------------------------------------------------------------------------------------------ */
 /* Element-wise unary operators and activations (eenn_activation_f32.c)                               */
 /* ------------------------------------------------------------------------------------------------ */
@@ -481,10 +499,17 @@ void eenn_channel_affine_f32(const float *input, float *output, int32_t outer, i
 void eenn_relu_f32(const float *input, float *output, int32_t size);
 /** min(max(x, min), max) */
 void eenn_clip_f32(const float *input, float *output, int32_t size, float min, float max);
+/**
+ * Clip with bounds computed at run time: max(x, *min) then min(., *max), each bound a one-value tensor
+ * read once per call; NULL for an absent bound (unbounded). When *min > *max every output is *max (ONNX Clip).
+ */
+void eenn_clip_bounds_f32(const float *input, float *output, int32_t size, const float *min, const float *max);
 /** x < 0 ? alpha * x : x */
 void eenn_leaky_relu_f32(const float *input, float *output, int32_t size, float alpha);
 /** x > alpha ? x : 0 */
 void eenn_thresholded_relu_f32(const float *input, float *output, int32_t size, float alpha);
+/** Shrink: x < -lambd ? x + bias : (x > lambd ? x - bias : 0) */
+void eenn_shrink_f32(const float *input, float *output, int32_t size, float lambd, float bias);
 /** 1 / (1 + exp(-x)) */
 void eenn_sigmoid_f32(const float *input, float *output, int32_t size);
 /** tanh(x) */
@@ -857,6 +882,26 @@ void eenn_resize_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT outp
 void eenn_resize_nearest_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output,
                              int32_t channels, int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w,
                              const int32_t *EENN_RESTRICT y_index, const int32_t *EENN_RESTRICT x_index);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Triangles and running sums (eenn_trilu_f32.c, eenn_cumsum_f32.c)                                  */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * Trilu: keeps the upper (upper != 0: column - row >= k) or lower (column - row <= k) triangle of each
+ * [rows, cols] matrix and writes 0 elsewhere. input, output [batches, rows, cols]; may run in place.
+ */
+void eenn_trilu_f32(const float *input, float *output, int32_t batches, int32_t rows, int32_t cols, int32_t k,
+                    int32_t upper);
+
+/**
+ * CumSum: running sums along the middle axis of [outer, length, inner]: output[o][j][i] is the float32 sum of
+ * input[o][0..j][i] (of input[o][j..length-1][i] when reverse != 0), without input[o][j][i] itself when
+ * exclusive != 0; added in that order, one rounding per addition. input, output [outer, length, inner];
+ * may run in place.
+ */
+void eenn_cumsum_f32(const float *input, float *output, int32_t outer, int32_t length, int32_t inner,
+                     int32_t exclusive, int32_t reverse);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Early exits (eenn_exit_f32.c): after an exit head, 1 when the model stops there, 0 when it goes on */

@@ -74,6 +74,44 @@ EENN_DECLARE_MOVES(x32)
 EENN_DECLARE_MOVES(x64)
 
 /* ------------------------------------------------------------------------------------------------ */
+/* Trilu by element size (eenn_trilu_typed.c)                                                        */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* eenn_trilu_X: as eenn_trilu_f32 on elements of size X (zero bits elsewhere: 0 of every type), with the
+ * diagonal read from memory: *k, an int64_t that the model may compute at run time; NULL for diagonal 0.
+ * input, output [batches, rows, cols]; may run in place. */
+#define EENN_DECLARE_TRILU(X)                                                                                   \
+    void eenn_trilu_##X(const void *input, void *output, int32_t batches, int32_t rows, int32_t cols,           \
+                        const int64_t *k, int32_t upper);
+
+EENN_DECLARE_TRILU(x8)
+EENN_DECLARE_TRILU(x16)
+EENN_DECLARE_TRILU(x32)
+EENN_DECLARE_TRILU(x64)
+
+/* ------------------------------------------------------------------------------------------------ */
+/* CumSum along an axis read at run time (eenn_cumsum_typed.c)                                        */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* eenn_cumsum_T_A: as eenn_cumsum_f32 on elements of type T (f32, f64, s64, s32) of a tensor of `rank`
+ * dimensions `dims`, along the axis *axis (A: an int64_t (s64) or int32_t (s32) scalar the model may compute at
+ * run time; negative counts from the end; one still outside [0, rank) is clamped to the nearest axis, so no read
+ * leaves the tensor). Float sums are rounded once per addition in axis order; integer sums wrap around in two's
+ * complement. input, output: the tensor, contiguous; may run in place. */
+#define EENN_DECLARE_CUMSUM(T, CT, A, AT)                                                                      \
+    void eenn_cumsum_##T##_##A(const CT *input, CT *output, const int32_t *EENN_RESTRICT dims, int32_t rank,  \
+                               const AT *EENN_RESTRICT axis, int32_t exclusive, int32_t reverse);
+
+EENN_DECLARE_CUMSUM(f32, float, s64, int64_t)
+EENN_DECLARE_CUMSUM(f32, float, s32, int32_t)
+EENN_DECLARE_CUMSUM(f64, double, s64, int64_t)
+EENN_DECLARE_CUMSUM(f64, double, s32, int32_t)
+EENN_DECLARE_CUMSUM(s64, int64_t, s64, int64_t)
+EENN_DECLARE_CUMSUM(s64, int64_t, s32, int32_t)
+EENN_DECLARE_CUMSUM(s32, int32_t, s64, int64_t)
+EENN_DECLARE_CUMSUM(s32, int32_t, s32, int32_t)
+
+/* ------------------------------------------------------------------------------------------------ */
 /* Cast between element types (eenn_cast_typed.c)                                                    */
 /* ------------------------------------------------------------------------------------------------ */
 

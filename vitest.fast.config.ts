@@ -10,7 +10,7 @@ export const SLOW_TESTS = [
   'test/scripts/layers/run-layer.test.ts',
   'test/cli/startup.test.ts', 'test/cli/test-command.test.ts', 'test/cli/devices.test.ts', 'test/cli/devices-errors.test.ts', 'test/cli/bias-correction.test.ts', 'test/cli/equalize.test.ts',
   'test/cli/profile.test.ts', 'test/cli/arena-tflm.test.ts', 'test/cli/sqnr-warning.test.ts', 'test/cli/optimize-rounding.test.ts', 'test/data/labels-cli.test.ts', 'test/report/browser.test.ts', 'test/util/progress-tty.test.ts',
-  'test/codegen/arm-compile.test.ts', 'test/codegen/backend-qemu.test.ts', 'test/codegen/c-format.test.ts',
+  'test/codegen/arm-compile.test.ts', 'test/codegen/backend-qemu.test.ts', 'test/codegen/c-format.test.ts', 'test/codegen/typed-io.test.ts',
   'test/codegen/conv-pair.test.ts', 'test/codegen/cortex-m4.test.ts', 'test/codegen/exits.test.ts',
   'test/codegen/fmnist.test.ts', 'test/codegen/intermittent-record.test.ts', 'test/codegen/intermittent-qemu.test.ts',
   'test/codegen/intermittent-resume.test.ts', 'test/codegen/intermittent-exits-qemu.test.ts', 'test/codegen/intermittent-targets.test.ts',

@@ -193,7 +193,10 @@ export async function compileModel(options: CompileOptions): Promise<CompileResu
   // --opt reaches the Makefile and the compiler: refused before any work when it is not plain flags.
   if (options.optimization !== undefined) checkOptimization(options.optimization);
   const modelName = modelNameOf(options.model);
-  const imported = importWithOwnQuantization(options.model, options.inputShapes, options.then, { keepRounding: options.precision === 'float32' });
+  const imported =
+    options.precision === 'float32'
+      ? importForFloat32(options.model, options.inputShapes, options.then)
+      : importWithOwnQuantization(options.model, options.inputShapes, options.then);
   const { notes, overrides } = imported;
   // The QDQ import holds integer inputs and outputs as float32: an int8 build quantizes them again, a float32 one cannot.
   const integerInputOrOutput = imported.integerIo[0];
@@ -668,6 +671,28 @@ export function importWithOwnQuantization(
     );
   }
   return { graph: imported.graph, notes, overrides, integerIo: changedIo };
+}
+
+/**
+ * The import of a float32 build: a model stating its own quantization becomes the float graph that rounds as it
+ * does (importWithOwnQuantization), except where that graph cannot stand for it: integer inputs or outputs, or
+ * scales computed at run time. Such a model is compiled as it is, its QuantizeLinear and DequantizeLinear computed
+ * by the typed kernels as ONNX defines them (src/codegen/lower/typed.ts).
+ */
+function importForFloat32(
+  model: string,
+  inputShapes?: Record<string, number[]>,
+  then?: string,
+): { graph: Graph; notes: string[]; overrides: QuantOverrides; integerIo: IntegerIo[] } {
+  const plain = () => ({ ...importModel(model, { inputShapes }), overrides: noOverrides(), integerIo: [] });
+  try {
+    const imported = importWithOwnQuantization(model, inputShapes, then, { keepRounding: true });
+    return imported.integerIo.length > 0 && then === undefined ? plain() : imported;
+  } catch (err) {
+    const dynamic = err instanceof EennError && err.code === 'E_UNSUPPORTED' && /computed at run time/.test(err.message);
+    if (dynamic && then === undefined) return plain();
+    throw err;
+  }
 }
 
 /**

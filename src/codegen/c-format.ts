@@ -45,6 +45,8 @@ const RESERVED = new Set([
   'NULL',
   'INFINITY',
   'NAN',
+  // Functions of <math.h> and <string.h> that model.c and the kernels include.
+  ...['acos', 'asin', 'atan', 'atan2', 'ceil', 'cos', 'cosh', 'erf', 'exp', 'fabs', 'floor', 'fmod', 'log', 'log10', 'log2', 'modf', 'pow', 'round', 'sin', 'sinh', 'sqrt', 'tan', 'tanh', 'trunc', 'rint', 'nearbyint', 'fmin', 'fmax', 'expm1', 'log1p', 'abs', 'memcpy', 'memmove', 'memset', 'memcmp'].flatMap((f) => [f, `${f}f`]),
 ]);
 
 /**
@@ -105,7 +107,7 @@ export function formatInt64(value: number): string {
 }
 
 /** Element kinds of the constant arrays model.c prints. */
-export type ArrayKind = 'float' | 'int32' | 'int8' | 'int64' | 'double' | 'int16' | 'uint8';
+export type ArrayKind = 'float' | 'int32' | 'int8' | 'int64' | 'double' | 'int16' | 'uint8' | 'uint16';
 
 /** The body of a C array initializer: comma-separated values, `perLine` per line, indented by 4. */
 export function formatArrayBody(values: ArrayLike<number>, kind: ArrayKind, perLine = kind === 'float' || kind === 'double' ? 8 : kind === 'int32' ? 16 : 32): string {

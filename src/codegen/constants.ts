@@ -14,6 +14,7 @@ export const CTYPE_OF: Record<DType, ConstCType> = {
   int16: 'int16_t',
   int8: 'int8_t',
   uint8: 'uint8_t',
+  uint16: 'uint16_t',
   bool: 'uint8_t',
 };
 const ARRAY_KIND: Record<ConstCType, ArrayKind> = {
@@ -23,9 +24,10 @@ const ARRAY_KIND: Record<ConstCType, ArrayKind> = {
   int16_t: 'int16',
   int8_t: 'int8',
   uint8_t: 'uint8',
+  uint16_t: 'uint16',
   int64_t: 'int64',
 };
-const CTYPE_BYTES: Record<ConstCType, number> = { float: 4, double: 8, int32_t: 4, int16_t: 2, int8_t: 1, uint8_t: 1, int64_t: 8 };
+const CTYPE_BYTES: Record<ConstCType, number> = { float: 4, double: 8, int32_t: 4, int16_t: 2, int8_t: 1, uint8_t: 1, uint16_t: 2, int64_t: 8 };
 
 /** A constant array to print, from a graph tensor or derived by a lowering. */
 interface EmittedConstant {

@@ -120,13 +120,16 @@ export function stridedCopyCalls(
   }));
 }
 
-/** Kernel calls that fill `output` (shape `shape`) with input elements as `map` says. */
-export function lowerSourceMap(map: Int32Array, input: Tensor, output: Tensor): KernelCall[] {
+/**
+ * Kernel calls that fill `output` (shape `shape`) with input elements as `map` says; `dtype`: the element type the
+ * kernels move (float32: the float kernels, which the int8 lowering retypes; others: the typed ones by size).
+ */
+export function lowerSourceMap(map: Int32Array, input: Tensor, output: Tensor, dtype: DType = 'float32'): KernelCall[] {
   const shape = output.shape;
   if (map.length === 0) return [];
   const strides = affineStrides(map, shape);
   if (strides) {
-    return stridedCopyCalls(input.name, map[0]!, output.name, 0, { dims: [...shape], strides: [strides, contiguousStrides(shape)] }, input.dtype);
+    return stridedCopyCalls(input.name, map[0]!, output.name, 0, { dims: [...shape], strides: [strides, contiguousStrides(shape)] }, dtype);
   }
   // Not affine: the longest inner run with one step in every row, and a table of row starts.
   for (let k = 0; k <= shape.length; k++) {
@@ -148,7 +151,7 @@ export function lowerSourceMap(map: Int32Array, input: Tensor, output: Tensor): 
     for (let r = 0; r < rows; r++) offsets[r] = map[r * inner]!;
     return [
       {
-        ...moveKernel('gather_rows', input.dtype),
+        ...moveKernel('gather_rows', dtype),
         args: [
           tensorArg('input', input.name),
           tensorArg('output', output.name),
@@ -168,18 +171,18 @@ export function lowerSourceMap(map: Int32Array, input: Tensor, output: Tensor): 
   throw new Error('internal: no row decomposition'); // k = rank always succeeds
 }
 
-/** Lower a pure data-movement node through its reference (see the module comment). */
-export function lowerByProbe(ctx: LowerContext): KernelCall[] {
+/** Lower a pure data-movement node through its reference (see the module comment), moving elements of `dtype`. */
+export function lowerByProbe(ctx: LowerContext, dtype: DType = 'float32'): KernelCall[] {
   const input = ctx.inputs[0]!;
   const maps = sourceMaps(ctx, 0);
   return maps.flatMap((map, i) => {
     const out = ctx.outputs[i];
-    return out && ctx.node.outputs[i] !== '' ? lowerSourceMap(map, input, out) : [];
+    return out && ctx.node.outputs[i] !== '' ? lowerSourceMap(map, input, out, dtype) : [];
   });
 }
 
-/** Concat: one strided copy per input into its slice of the output. */
-export function lowerConcat(ctx: LowerContext, axis: number): KernelCall[] {
+/** Concat: one strided copy per input into its slice of the output, elements of `dtype`. */
+export function lowerConcat(ctx: LowerContext, axis: number, dtype: DType = 'float32'): KernelCall[] {
   const out = ctx.outputs[0]!;
   const outStrides = contiguousStrides(out.shape);
   const calls: KernelCall[] = [];
@@ -196,7 +199,7 @@ export function lowerConcat(ctx: LowerContext, axis: number): KernelCall[] {
           dims: [...part.shape],
           strides: [contiguousStrides(part.shape), outStrides],
         },
-        out.dtype,
+        dtype,
       ),
     );
     at += part.shape[axis]!;

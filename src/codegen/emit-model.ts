@@ -186,6 +186,7 @@ function modelContext(graph: Graph, plan: MemoryPlan, lowered: readonly LoweredG
     inputs,
     outputs,
     anyQuantizedIo: [...inputs, ...outputs].some((t) => t.quantized),
+    typedIo: [...inputs, ...outputs].some((t) => t.dtype !== 'float32' && t.dtype !== 'int8'),
     numExits,
     finalExit: numExits - 1,
     exitDocs: parts.exits.docs,

@@ -91,7 +91,8 @@ export function outputCopies(graph: Graph, plan: MemoryPlan, storage: TensorStor
     const dest = storage.output(index);
     const [fn, source] = t.dtype === 'int8' ? ['eenn_copy_s8', 'eenn_layout_s8.c'] : copyKernel(t.dtype);
     sources.add(source);
-    return [{ fn, source: storage.tensor(name), dest, index, size: formatInt(size), name: commentText(name) }];
+    // A constant output (a folded Shape, an int64 table) is copied from an array of its own C type.
+    return [{ fn, source: storage.tensor(name, t.dtype !== 'float32'), dest, index, size: formatInt(size), name: commentText(name) }];
   });
   return { copies, sources };
 }

@@ -16,6 +16,7 @@ export const ARENA_MACRO: Record<DType, string> = {
   int64: 'EENN_ARENA_S64',
   int32: 'EENN_ARENA_S32',
   uint8: 'EENN_ARENA_U8',
+  uint16: 'EENN_ARENA_U16',
   bool: 'EENN_ARENA_U8',
 };
 
@@ -33,6 +34,7 @@ const EXTRA_VIEWS: Partial<Record<DType, ArenaView>> = {
   int64: { macro: 'EENN_ARENA_S64', ctype: 'int64_t', member: 's64', bytes: 8 },
   int32: { macro: 'EENN_ARENA_S32', ctype: 'int32_t', member: 's32', bytes: 4 },
   uint8: { macro: 'EENN_ARENA_U8', ctype: 'uint8_t', member: 'u8', bytes: 1 },
+  uint16: { macro: 'EENN_ARENA_U16', ctype: 'uint16_t', member: 'u16', bytes: 2 },
   bool: { macro: 'EENN_ARENA_U8', ctype: 'uint8_t', member: 'u8', bytes: 1 },
 };
 

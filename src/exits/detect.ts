@@ -17,7 +17,8 @@ export function findExits(graph: Graph): FoundExits | undefined {
   const candidates = graph.outputs
     .filter((name) => {
       const t = graph.tensors.get(name);
-      return t !== undefined && isClassifierShape(t.shape);
+      // Class scores are float32 or int8; an index, mask or count output (int64, bool...) is no classifier.
+      return t !== undefined && (t.dtype === 'float32' || t.dtype === 'int8') && isClassifierShape(t.shape);
     })
     .map((name) => ({ name, needs: ancestorNodes(graph, name) }));
   if (candidates.length < 2) return undefined;

@@ -72,6 +72,7 @@ const dtypeByOnnx = new Map<number, DType>([
   [OnnxDataType.INT16, 'int16'],
   [OnnxDataType.INT8, 'int8'],
   [OnnxDataType.UINT8, 'uint8'],
+  [OnnxDataType.UINT16, 'uint16'],
   [OnnxDataType.BOOL, 'bool'],
 ]);
 const onnxByDtype = new Map<DType, number>([...dtypeByOnnx].map(([k, v]) => [v, k]));
@@ -200,6 +201,8 @@ function fromRawBytes(raw: Uint8Array, dtype: DType, count: number, name: string
       return new Int8Array(buffer);
     case 'uint8':
       return aligned;
+    case 'uint16':
+      return new Uint16Array(buffer);
     case 'bool': {
       for (let i = 0; i < aligned.length; i++) aligned[i] = aligned[i] ? 1 : 0;
       return aligned;

@@ -4,10 +4,10 @@
 import type { GraphExits } from './exits.js';
 
 /** Element types the compiler knows. int64 values are held in Float64Array (exact to 2^53). */
-export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool' | 'uint16';
 
 /** The typed array that holds a tensor's elements, by dtype (see `arrayFor`). */
-export type TensorData = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+export type TensorData = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array;
 
 /** int8 quantization of a tensor: real = scale * (q - zeroPoint); per-channel when `axis` is set. */
 export interface QuantParams {
@@ -90,6 +90,7 @@ export function bytesPerElement(dtype: DType): number {
     case 'int32':
       return 4;
     case 'int16':
+    case 'uint16':
       return 2;
     case 'int8':
     case 'uint8':
@@ -110,6 +111,8 @@ export function arrayFor(dtype: DType, length: number): TensorData {
       return new Int32Array(length);
     case 'int16':
       return new Int16Array(length);
+    case 'uint16':
+      return new Uint16Array(length);
     case 'int8':
       return new Int8Array(length);
     case 'uint8':

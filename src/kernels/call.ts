@@ -8,7 +8,7 @@ import type { Tensor } from '../ir/graph.js';
  * C element types of constant arrays ('int64_t': the int16 layers' biases, exact integers in a Float64Array; the
  * others: constants of that element type read by the typed kernels of float32 builds, bool as uint8_t 0/1).
  */
-export type ConstCType = 'float' | 'int32_t' | 'int8_t' | 'int64_t' | 'double' | 'int16_t' | 'uint8_t';
+export type ConstCType = 'float' | 'int32_t' | 'int8_t' | 'int64_t' | 'double' | 'int16_t' | 'uint8_t' | 'uint16_t';
 
 /** A constant array the lowering derives at compile time (packed weights, index tables, folded scales). */
 export interface ConstArray {

@@ -8,7 +8,7 @@ import { numbersOf } from './attrs.js';
 import type { InputInfo, Value } from './types.js';
 
 export const FLOAT_TYPES: readonly DType[] = ['float32', 'float64'];
-export const INTEGER_TYPES: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'uint8'];
+export const INTEGER_TYPES: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'uint8', 'uint16'];
 export const NUMERIC_TYPES: readonly DType[] = [...FLOAT_TYPES, ...INTEGER_TYPES];
 export const ALL_TYPES: readonly DType[] = [...NUMERIC_TYPES, 'bool'];
 

@@ -113,12 +113,16 @@ describe('emitModel', () => {
     expect(e.hint).toContain('--precision');
   });
 
-  it('rejects non-float32 model inputs with E_UNSUPPORTED', () => {
+  it('takes int32 model inputs and outputs in a float32 build: model.h names int32_t, the typed kernel computes', () => {
     const b = new GraphBuilder('ints');
     b.output(b.op('Neg', [b.input('x', [3], 'int32')], {}, [3]));
     const graph = b.build();
     graph.tensors.get(graph.outputs[0]!)!.dtype = 'int32';
-    expect(() => emitModel(graph, planMemory(graph), { modelName: 'ints', precision: 'float32' })).toThrow(/float32/);
+    const emitted = emitModel(graph, planMemory(graph), { modelName: 'ints', precision: 'float32' });
+    expect(emitted.files.get('model.h')).toMatch(/EENN_INPUT_0_TYPE +int32_t/);
+    expect(emitted.files.get('model.h')).toMatch(/EENN_OUTPUT_0_TYPE +int32_t/);
+    expect(emitted.files.get('model.c')).toContain('eenn_neg_s32(');
+    expect(emitted.kernelSources).toContain('kernels/eenn_elementwise_typed.c');
   });
 
   it('refuses a precision or a symbol prefix it cannot print, and a model without inputs, with E_USAGE or E_UNSUPPORTED', () => {

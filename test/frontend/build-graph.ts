@@ -46,6 +46,8 @@ export function typedArray(dtype: DType, values: ArrayLike<number>): TensorData 
       return Int32Array.from(values);
     case 'int16':
       return Int16Array.from(values);
+    case 'uint16':
+      return Uint16Array.from(values);
     case 'int8':
       return Int8Array.from(values);
     case 'uint8':

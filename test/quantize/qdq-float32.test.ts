@@ -1,8 +1,8 @@
 // float32 builds of models that state their own quantization compute what the model computes: each quantized
 // activation rounded (half to even) and saturated to its grid, compared with the model's own float reference
 // (QuantizeLinear / DequantizeLinear as ONNX defines them) and with onnxruntime. A model whose inputs or outputs are
-// int8/uint8 (a QuantizeLinear writing a model output, a DequantizeLinear reading a model input) is refused naming
-// the node and the type: a float32 build's inputs and outputs are float32. An int8 build takes it.
+// int8/uint8 (a QuantizeLinear writing a model output, a DequantizeLinear reading a model input) keeps them: the
+// float32 build computes those nodes as ONNX defines them, with integer inputs and outputs. An int8 build takes it.
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,6 @@ import { encodeGraph } from '../../src/frontend/save.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { decodeOutput, encodeSamples } from '../../src/io-codec.js';
 import { runFirmware } from '../../src/toolchain/index.js';
-import { EennError } from '../../src/ir/diagnostics.js';
 import { scaleZeroOf } from '../../src/ir/int8.js';
 import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
 import { calibrateCnn, cnnInputs, cnnWeights, CNN_INPUT, ModelBuilder, ortQdqCnn, qOperatorCnn } from './qdq-models.js';
@@ -57,28 +56,22 @@ function dequantizeInput(): string {
   return path;
 }
 
-async function refusal(model: string): Promise<EennError> {
-  try {
-    await compileModel({ model, target: 'host', precision: 'float32', link: false, outDir: join(dir, 'never-written') });
-  } catch (e) {
-    if (e instanceof EennError) return e;
-    throw e;
-  }
-  throw new Error('expected the float32 build to be refused');
-}
-
 describe('float32 builds of models with int8/uint8 inputs or outputs', () => {
-  it('a QuantizeLinear writing a model output: E_UNSUPPORTED naming the node, the output and uint8', async () => {
-    const path = quantizeOutput();
-    const err = await refusal(path);
-    expect(err.code).toBe('E_UNSUPPORTED');
-    expect(err.node).toEqual({ name: 'quantize_y', op: 'QuantizeLinear' });
-    expect(err.file).toBe(path);
-    expect(err.message).toMatch(/model output "y" as uint8/);
-    expect(err.hint).toMatch(/--precision int8/);
+  /** Build `model` for the host in float32, run one sample of raw input bytes and return the raw output bytes. */
+  async function runRaw(model: string, name: string, input: Uint8Array): Promise<{ graph: Graph; output: Uint8Array }> {
+    const compiled = await compileModel({ model, target: 'host', precision: 'float32', outDir: join(dir, name) });
+    const run = await runFirmware(compiled.image!.elfPath, compiled.target, input, { samples: 1, timeoutMs: 60_000 });
+    return { graph: compiled.graph, output: run.outputs[0]! };
+  }
+
+  it('a QuantizeLinear writing a model output: a uint8 output computed as ONNX defines it', async () => {
+    const x = Float32Array.of(0, 2, 3, -5, 1000, -1000); // 3 / 2 = 1.5 rounds to even 2, -5 / 2 = -2.5 to -2
+    const { graph, output } = await runRaw(quantizeOutput(), 'quantize-output', new Uint8Array(x.buffer));
+    expect(graph.tensors.get('y')!.dtype).toBe('uint8');
+    expect([...output]).toEqual([128, 129, 130, 126, 255, 0]);
   });
 
-  it('the QuantizeLinear output is refused by what writes it, whatever type the model declares for it', async () => {
+  it('a QuantizeLinear to int8 whose output the model declares float32 writes int8 all the same', async () => {
     const b = new ModelBuilder();
     b.input('x', [1, 6]);
     b.scale('s', 2);
@@ -87,16 +80,16 @@ describe('float32 builds of models with int8/uint8 inputs or outputs', () => {
     b.outputs.push('y'); // declared float32, as a model without a type for it reads
     const path = join(dir, 'quantize-output-untyped.onnx');
     writeFileSync(path, encodeGraph(b.graph()));
-    const err = await refusal(path);
-    expect(err.node).toEqual({ name: 'quantize_y', op: 'QuantizeLinear' });
-    expect(err.message).toMatch(/model output "y" as int8/);
+    const x = Float32Array.of(0, 2, -2, 255, -300, 7);
+    const { graph, output } = await runRaw(path, 'quantize-output-untyped', new Uint8Array(x.buffer));
+    expect(graph.tensors.get('y')!.dtype).toBe('int8');
+    expect([...new Int8Array(output.buffer, output.byteOffset, output.length)]).toEqual([0, 1, -1, 127, -128, 4]);
   });
 
-  it('a DequantizeLinear reading a model input: E_UNSUPPORTED naming the node, the input and uint8', async () => {
-    const err = await refusal(dequantizeInput());
-    expect(err.code).toBe('E_UNSUPPORTED');
-    expect(err.node).toEqual({ name: 'dequantize_x', op: 'DequantizeLinear' });
-    expect(err.message).toMatch(/model input "x" of type uint8/);
+  it('a DequantizeLinear reading a model input: a uint8 input, (x - 128) * 2 out', async () => {
+    const { graph, output } = await runRaw(dequantizeInput(), 'dequantize-input', Uint8Array.of(0, 128, 129, 255));
+    expect(graph.tensors.get('x')!.dtype).toBe('uint8');
+    expect([...new Float32Array(output.slice().buffer)]).toEqual([-256, 0, 2, 254]);
   });
 
   it('an int8 build of the same model takes it: the output is int8 with the stated scale', async () => {

@@ -1,7 +1,7 @@
 // Lowers layout operators: aliases (Reshape, Flatten, ...) that need no code unless storage differs, Cast to the
 // same type, Concat, Pad, Resize / Upsample, and the data-movement operators lowered through their reference.
 
-import { sizeOf } from '../../ir/graph.js';
+import { sizeOf, type DType } from '../../ir/graph.js';
 import { attrFloat, attrInt, attrInts, attrString, intsFromAttrOrInput, normalizeAxis, numbersOf } from '../../ops/attrs.js';
 import { constArg, floatArg, intArg, macroArg, tensorArg } from '../../kernels/call.js';
 import { type LoweredStep, type LowerContext } from '../kernel-call.js';
@@ -12,11 +12,24 @@ import { SOURCES, input, unsupported } from './common.js';
 
 /** Reshape-like operators: nothing to do when the plan shares the bytes, a copy otherwise. */
 export function lowerAlias(ctx: LowerContext): LoweredStep {
+  return aliasOf(ctx, 'float32');
+}
+
+/** lowerAlias on tensors of any element type (the typed kernels move them by size). */
+export function lowerTypedAlias(ctx: LowerContext): LoweredStep {
+  return aliasOf(ctx, ctx.outputs[0]!.dtype);
+}
+
+function aliasOf(ctx: LowerContext, dtype: DType): LoweredStep {
   const x = input(ctx, 0, 'input');
   const out = ctx.outputs[0]!;
   if (ctx.node.op === 'Dropout' && ctx.node.outputs[1]) unsupported(ctx, 'Dropout with a mask output is not supported');
+  const training = ctx.node.op === 'Dropout' ? ctx.inputs[2] : undefined;
+  if (training && (!training.data || Number(training.data[0]) !== 0)) {
+    unsupported(ctx, 'training-mode Dropout (training_mode true or computed at run time) is not supported; only inference is');
+  }
   if (ctx.sameStorage(x.name, out.name)) return { detail: `shares the bytes of "${x.name}"`, calls: [] };
-  return { calls: stridedCopyCalls(x.name, 0, out.name, 0, { dims: [sizeOf(out.shape)], strides: [[1], [1]] }, out.dtype) };
+  return { calls: stridedCopyCalls(x.name, 0, out.name, 0, { dims: [sizeOf(out.shape)], strides: [[1], [1]] }, dtype) };
 }
 
 export function lowerCast(ctx: LowerContext): LoweredStep {
@@ -26,13 +39,27 @@ export function lowerCast(ctx: LowerContext): LoweredStep {
 }
 
 export function lowerConcatNode(ctx: LowerContext): LoweredStep {
+  return concatOf(ctx, 'float32');
+}
+
+/** lowerConcatNode on tensors of any element type. */
+export function lowerTypedConcat(ctx: LowerContext): LoweredStep {
+  return concatOf(ctx, ctx.outputs[0]!.dtype);
+}
+
+function concatOf(ctx: LowerContext, dtype: DType): LoweredStep {
   const rank = ctx.outputs[0]!.shape.length;
   const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis', 1), rank);
-  return { detail: `axis ${axis}`, calls: lowerConcat(ctx, axis) };
+  return { detail: `axis ${axis}`, calls: lowerConcat(ctx, axis, dtype) };
 }
 
 export function lowerMovement(ctx: LowerContext): LoweredStep {
   return { calls: lowerByProbe(ctx) };
+}
+
+/** lowerMovement on tensors of any element type. */
+export function lowerTypedMove(ctx: LowerContext): LoweredStep {
+  return { calls: lowerByProbe(ctx, ctx.inputs[0]?.dtype ?? 'float32') };
 }
 
 const PAD_MODES: Record<string, string> = {

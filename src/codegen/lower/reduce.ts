@@ -1,6 +1,6 @@
 // Lowers Softmax / LogSoftmax / Hardmax (both opset conventions) and the Reduce* operators over any axes.
 
-import { sizeOf } from '../../ir/graph.js';
+import { sizeOf, type DType } from '../../ir/graph.js';
 import { attrInt, intsFromAttrOrInput, normalizeAxis } from '../../ops/attrs.js';
 import { intArg, tensorArg } from '../../kernels/call.js';
 import { type LoweredStep, type LowerContext } from '../kernel-call.js';
@@ -38,7 +38,7 @@ export function lowerSoftmax(ctx: LowerContext): LoweredStep {
   };
 }
 
-const REDUCE_KERNELS: Record<string, string> = {
+export const REDUCE_KERNELS: Record<string, string> = {
   ReduceSum: 'eenn_reduce_sum_f32',
   ReduceMean: 'eenn_reduce_mean_f32',
   ReduceMax: 'eenn_reduce_max_f32',
@@ -61,13 +61,25 @@ interface Run {
 }
 
 export function lowerReduce(ctx: LowerContext): LoweredStep {
+  return reduceWith(ctx, REDUCE_KERNELS[ctx.node.op]!, SOURCES.reduce, 'float32');
+}
+
+/** A Reduce* node on the kernel `fn` of `source`, moving elements of `dtype` where it only copies (no axes). */
+export function reduceWith(ctx: LowerContext, fn: string, source: string, dtype: DType): LoweredStep {
   const x = input(ctx, 0, 'data');
   const rank = x.shape.length;
   const axes = intsFromAttrOrInput(ctx.node, 'axes', ctx.inputs, 1) ?? [];
   if (axes.length === 0 && attrInt(ctx.node, 'noop_with_empty_axes', 0) === 1) {
     const calls = ctx.sameStorage(x.name, ctx.result.name)
       ? []
-      : stridedCopyCalls(x.name, 0, ctx.result.name, 0, { dims: [...x.shape], strides: [contiguousStrides(x.shape), contiguousStrides(x.shape)] });
+      : stridedCopyCalls(
+          x.name,
+          0,
+          ctx.result.name,
+          0,
+          { dims: [...x.shape], strides: [contiguousStrides(x.shape), contiguousStrides(x.shape)] },
+          dtype,
+        );
     return { detail: 'no axes: identity', calls };
   }
   const reduced = new Set(axes.length === 0 ? x.shape.map((_, i) => i) : axes.map((a) => normalizeAxis(ctx.node, a, rank)));
@@ -97,8 +109,8 @@ export function lowerReduce(ctx: LowerContext): LoweredStep {
     detail: `axes [${[...reduced].sort((p, q) => p - q).join(', ')}], keepdims ${attrInt(ctx.node, 'keepdims', 1)}`,
     calls: [
       {
-        fn: REDUCE_KERNELS[ctx.node.op]!,
-        source: SOURCES.reduce,
+        fn,
+        source,
         args: [
           tensorArg('input', x.name),
           tensorArg('output', ctx.result.name),

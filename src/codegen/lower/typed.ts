@@ -12,14 +12,16 @@ import type { Lowering, LoweredStep, LowerContext } from '../kernel-call.js';
 import { sizeSuffix, TYPED_LAYOUT_SOURCE } from '../data-movement.js';
 import { broadcastStrides, collapse, contiguousStrides, piecesOf } from '../strided.js';
 import { binaryCalls } from './elementwise.js';
+import { reduceWith, REDUCE_KERNELS, REDUCE_OPS } from './reduce.js';
 import { input, unsupported } from './common.js';
-import { lowerAlias, lowerConcatNode, lowerMovement } from './layout.js';
+import { lowerTypedAlias as lowerAlias, lowerTypedConcat, lowerTypedMove } from './layout.js';
 
 /** Kernel source files of the typed kernels. */
 const TYPED_SOURCES = {
   cast: 'eenn_cast_typed.c',
   elementwise: 'eenn_elementwise_typed.c',
   reduce: 'eenn_reduce_typed.c',
+  quantize: 'eenn_quantize_typed.c',
 } as const;
 
 /** The suffix of the typed kernels of each element type (eenn_kernels_typed.h). */
@@ -31,10 +33,11 @@ export const TYPE_SUFFIX: Record<DType, string> = {
   int16: 's16',
   int8: 's8',
   uint8: 'u8',
+  uint16: 'u16',
   bool: 'b8',
 };
 
-const INTEGER: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'uint8'];
+const INTEGER: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'uint8', 'uint16'];
 const SIGNED: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'float64'];
 const ARITHMETIC: readonly DType[] = [...INTEGER, 'float64'];
 const ORDERED: readonly DType[] = ['float32', ...ARITHMETIC];
@@ -86,6 +89,16 @@ function lowerTypedBinary(ctx: LowerContext): LoweredStep {
   return { calls: binaryCalls(`eenn_${kernel.name(ctx)}_${suffix}`, a, b, out, 0, 0, TYPED_SOURCES.elementwise) };
 }
 
+/** Pow of a base and an exponent of float32, float64, int64 or int32 (any pair), the output of the base's type. */
+function lowerTypedPow(ctx: LowerContext): LoweredStep {
+  const a = input(ctx, 0, 'X');
+  const b = input(ctx, 1, 'Y');
+  const types: readonly DType[] = ['float32', 'float64', 'int64', 'int32'];
+  const base = requireType(ctx, a, types);
+  const exponent = requireType(ctx, b, types);
+  return { calls: binaryCalls(`eenn_pow_${base}_${exponent}`, a, b, ctx.outputs[0]!, 0, 0, TYPED_SOURCES.elementwise) };
+}
+
 /** Sum / Max / Min of integer or float64 tensors: a chain of binary calls accumulating in the output. */
 function lowerTypedVariadic(ctx: LowerContext): LoweredStep {
   const out = ctx.outputs[0]!;
@@ -105,7 +118,7 @@ function lowerTypedVariadic(ctx: LowerContext): LoweredStep {
 const UNARY: Record<string, { name: string; types: readonly DType[] }> = {
   Neg: { name: 'neg', types: SIGNED },
   Abs: { name: 'abs', types: SIGNED },
-  Sign: { name: 'sign', types: [...SIGNED, 'uint8'] },
+  Sign: { name: 'sign', types: [...SIGNED, 'uint8', 'uint16'] },
   Not: { name: 'not', types: ['bool'] },
   BitwiseNot: { name: 'bitwise_not', types: INTEGER },
   IsNaN: { name: 'isnan', types: ['float32', 'float64'] },
@@ -121,8 +134,8 @@ function unaryCall(ctx: LowerContext, x: Tensor, fn: string, source: string, ext
 function lowerTypedUnary(ctx: LowerContext): LoweredStep {
   const x = input(ctx, 0, 'X');
   const kernel = UNARY[ctx.node.op]!;
-  // Abs of uint8 is the identity.
-  if (ctx.node.op === 'Abs' && x.dtype === 'uint8') return lowerAlias(ctx);
+  // Abs of an unsigned type is the identity.
+  if (ctx.node.op === 'Abs' && (x.dtype === 'uint8' || x.dtype === 'uint16')) return lowerAlias(ctx);
   const suffix = requireType(ctx, x, kernel.types);
   const extra =
     ctx.node.op === 'IsInf'
@@ -158,6 +171,7 @@ const INTEGER_RANGE: Partial<Record<DType, { lo: number; hi: number; limits: [st
   int16: { lo: -32768, hi: 32767, limits: ['INT16_MIN', 'INT16_MAX'] },
   int8: { lo: -128, hi: 127, limits: ['INT8_MIN', 'INT8_MAX'] },
   uint8: { lo: 0, hi: 255, limits: ['0', 'UINT8_MAX'] },
+  uint16: { lo: 0, hi: 65535, limits: ['0', 'UINT16_MAX'] },
 };
 
 function lowerTypedCast(ctx: LowerContext): LoweredStep {
@@ -196,10 +210,10 @@ function lowerWhere(ctx: LowerContext): LoweredStep {
   };
 }
 
-/** Gather: on constant indices through the reference (lowerMovement); on runtime int64 / int32 indices a gather kernel. */
+/** Gather: on constant indices through the reference (lowerTypedMove); on runtime int64 / int32 indices a gather kernel. */
 function lowerTypedGather(ctx: LowerContext): LoweredStep {
   const indices = input(ctx, 1, 'indices');
-  if (indices.data) return lowerMovement(ctx);
+  if (indices.data) return lowerTypedMove(ctx);
   const data = input(ctx, 0, 'data');
   const out = ctx.outputs[0]!;
   if (indices.dtype !== 'int64' && indices.dtype !== 'int32') unsupported(ctx, `Gather indices of type ${indices.dtype} are not supported`);
@@ -227,13 +241,49 @@ function lowerTypedGather(ctx: LowerContext): LoweredStep {
   };
 }
 
-/** Movement operators of any element type: through the reference on constant indices (lowerMovement). */
+/** GatherElements on runtime int64 / int32 indices (on constant ones through the reference), rank <= 4. */
+function lowerTypedGatherElements(ctx: LowerContext): LoweredStep {
+  const indices = input(ctx, 1, 'indices');
+  if (indices.data) return lowerTypedMove(ctx);
+  const data = input(ctx, 0, 'data');
+  const out = ctx.outputs[0]!;
+  if (indices.dtype !== 'int64' && indices.dtype !== 'int32') unsupported(ctx, `GatherElements indices of type ${indices.dtype} are not supported`);
+  const rank = data.shape.length;
+  if (rank > 4) unsupported(ctx, `GatherElements of a rank-${rank} tensor on runtime indices is not supported (at most 4 axes)`);
+  const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis', 0), rank);
+  if (sizeOf(out.shape) === 0) return { calls: [] };
+  const axisSize = data.shape[axis]!;
+  if (axisSize === 0) unsupported(ctx, 'GatherElements from an empty axis');
+  const pad = 4 - rank;
+  const dims = [...new Array<number>(pad).fill(1), ...indices.shape];
+  const strides = [...new Array<number>(pad).fill(0), ...contiguousStrides(data.shape)];
+  return {
+    detail: `axis ${axis}, indices at run time (clamped into [0, ${axisSize}))`,
+    calls: [
+      {
+        fn: `eenn_gather_elements_${sizeSuffix(data.dtype)}_${TYPE_SUFFIX[indices.dtype]}`,
+        source: TYPED_LAYOUT_SOURCE,
+        args: [
+          tensorArg('data', data.name),
+          tensorArg('indices', indices.name),
+          tensorArg('output', out.name),
+          ...dims.map((d, k) => intArg(`d${k}`, d)),
+          ...strides.map((st, k) => intArg(`s${k}`, st)),
+          intArg('axis', axis + pad),
+          intArg('axis_size', axisSize),
+        ],
+      },
+    ],
+  };
+}
+
+/** Movement operators of any element type: through the reference on constant indices (lowerTypedMove). */
 function lowerTypedMovement(ctx: LowerContext): LoweredStep {
   for (let i = 1; i < ctx.inputs.length; i++) {
     const t = ctx.inputs[i];
     if (t && !t.data) unsupported(ctx, `input ${i} ("${t.name}") of ${ctx.node.op} must be a constant to compile it`);
   }
-  return lowerMovement(ctx);
+  return lowerTypedMove(ctx);
 }
 
 /** ArgMax / ArgMin along one axis, int64 indices out. */
@@ -263,24 +313,88 @@ function lowerArg(ctx: LowerContext): LoweredStep {
   };
 }
 
+/**
+ * QuantizeLinear (float32 -> int8 / uint8) and DequantizeLinear (int8 / uint8 / int32 -> float32), per tensor or
+ * per axis, with the scale and zero point constants or computed at run time (eenn_quantize_typed.c).
+ */
+function lowerQuantizeLinear(ctx: LowerContext): LoweredStep {
+  const quantize = ctx.node.op === 'QuantizeLinear';
+  const x = input(ctx, 0, 'x');
+  const scale = input(ctx, 1, 'scale');
+  const zeroPoint = ctx.inputs[2];
+  const out = ctx.outputs[0]!;
+  const integer = quantize ? out : x;
+  const types: readonly DType[] = quantize ? ['int8', 'uint8'] : ['int8', 'uint8', 'int32'];
+  const suffix = requireType(ctx, integer, types);
+  if ((quantize ? x : out).dtype !== 'float32') unsupported(ctx, `${ctx.node.op} of ${x.dtype} to ${out.dtype} is not supported (float32 only)`);
+  if (scale.dtype !== 'float32') unsupported(ctx, `the scale is ${scale.dtype}; only float32 scales are supported`);
+  if (scale.shape.length > 1) unsupported(ctx, `the scale has rank ${scale.shape.length} (blocked quantization is not supported)`);
+  if (typeof ctx.node.attrs.block_size === 'number' && ctx.node.attrs.block_size > 0) unsupported(ctx, 'blocked quantization is not supported');
+  if (zeroPoint && zeroPoint.dtype !== integer.dtype) unsupported(ctx, `the zero point is ${zeroPoint.dtype}, the quantized tensor ${integer.dtype}`);
+  const channels = sizeOf(scale.shape);
+  let outer = 1;
+  let inner = sizeOf(x.shape);
+  let detail = 'per tensor';
+  if (channels !== 1) {
+    const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis', 1), x.shape.length);
+    if (x.shape[axis] !== channels) unsupported(ctx, `the input has ${x.shape[axis]} channels along axis ${axis} but ${channels} scales`);
+    outer = sizeOf(x.shape.slice(0, axis));
+    inner = sizeOf(x.shape.slice(axis + 1));
+    detail = `per axis ${axis}`;
+  }
+  if (sizeOf(x.shape) === 0) return { calls: [] };
+  return {
+    detail,
+    calls: [
+      {
+        fn: quantize ? `eenn_quantize_linear_f32_${suffix}` : `eenn_dequantize_linear_${suffix}_f32`,
+        source: TYPED_SOURCES.quantize,
+        args: [
+          tensorArg('input', x.name),
+          tensorArg('scale', scale.name),
+          zeroPoint && sizeOf(zeroPoint.shape) > 0 ? tensorArg('zero_point', zeroPoint.name) : { kind: 'null', name: 'zero_point' },
+          tensorArg('output', out.name),
+          intArg('outer', outer),
+          intArg('channels', channels),
+          intArg('inner', inner),
+        ],
+      },
+    ],
+  };
+}
+
+/** Reductions in the element type: every Reduce* of float64; ReduceSum, Max, Min, Prod of integers (wrapping). */
+function lowerTypedReduce(ctx: LowerContext): LoweredStep {
+  const x = input(ctx, 0, 'data');
+  const integerOps = ['ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd'];
+  const suffix = requireType(ctx, x, integerOps.includes(ctx.node.op) ? ARITHMETIC : ['float64']);
+  if (ctx.outputs[0]!.dtype !== x.dtype) unsupported(ctx, `${ctx.node.op} from ${x.dtype} to ${ctx.outputs[0]!.dtype} is not supported`);
+  return reduceWith(ctx, REDUCE_KERNELS[ctx.node.op]!.replace(/_f32$/, `_${suffix}`), TYPED_SOURCES.reduce, x.dtype);
+}
+
 /** The lowering of each operator on tensors that are not all float32 (lower-float.ts picks it for such steps). */
 export const TYPED_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lowering>([
   ...['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'].map((op): [string, Lowering] => [op, lowerAlias]),
-  ['Concat', lowerConcatNode],
+  ['Concat', lowerTypedConcat],
   ['Cast', lowerTypedCast],
   ['CastLike', lowerTypedCast],
   ['Gather', lowerTypedGather],
-  ...['Transpose', 'Slice', 'GatherElements', 'Split', 'Tile', 'Expand', 'DepthToSpace', 'SpaceToDepth'].map((op): [string, Lowering] => [
+  ['GatherElements', lowerTypedGatherElements],
+  ...['Transpose', 'Slice', 'Split', 'Tile', 'Expand', 'DepthToSpace', 'SpaceToDepth'].map((op): [string, Lowering] => [
     op,
     lowerTypedMovement,
   ]),
   ['Where', lowerWhere],
   ...Object.keys(BINARY).map((op): [string, Lowering] => [op, lowerTypedBinary]),
+  ['Pow', lowerTypedPow],
   ...['Sum', 'Max', 'Min', 'Mean'].map((op): [string, Lowering] => [op, lowerTypedVariadic]),
   ...Object.keys(UNARY).map((op): [string, Lowering] => [op, lowerTypedUnary]),
   ['Clip', lowerTypedClip],
   ['ArgMax', lowerArg],
   ['ArgMin', lowerArg],
+  ...REDUCE_OPS.map((op): [string, Lowering] => [op, lowerTypedReduce]),
+  ['QuantizeLinear', lowerQuantizeLinear],
+  ['DequantizeLinear', lowerQuantizeLinear],
 ]);
 
 /** Marks the tensor arguments of typed kernel calls as read in their own C type (constants included). */

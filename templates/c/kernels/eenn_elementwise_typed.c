@@ -30,13 +30,14 @@
         }                                                                                    \
     }
 
-/* The unsigned type integer arithmetic wraps in: the operands' width, at least 32 bits (so that uint8 and
- * int16 products are not promoted to a signed int that could overflow). */
+/* The unsigned type integer arithmetic wraps in: the operands' width, at least 32 bits (so that uint8, uint16
+ * and int16 products are not promoted to a signed int that could overflow). */
 #define EENN_WIDE_s64 uint64_t
 #define EENN_WIDE_s32 uint32_t
 #define EENN_WIDE_s16 uint32_t
 #define EENN_WIDE_s8 uint32_t
 #define EENN_WIDE_u8 uint32_t
+#define EENN_WIDE_u16 uint32_t
 
 /* One element of each operator; T is the element type. */
 #define EENN_OP_MAX_INT(x, y, T) ((x) > (y) ? (x) : (y))
@@ -64,7 +65,7 @@
 #define EENN_OP_DIV_F(x, y, T) ((x) / (y))
 #define EENN_OP_FMOD_F(x, y, T) fmod((x), (y))
 
-/* Integer kernels of type suffix S (s64, s32, s16, s8, u8) and C type T. */
+/* Integer kernels of type suffix S (s64, s32, s16, s8, u8, u16) and C type T. */
 #define EENN_DEFINE_INTEGER_OPS(S, T)                                                                         \
     static inline T eenn_div_one_##S(T x, T y)                                                                \
     {                                                                                                         \
@@ -118,6 +119,7 @@
 #define EENN_MINUS_ONE_s16(y) ((y) == -1)
 #define EENN_MINUS_ONE_s8(y) ((y) == -1)
 #define EENN_MINUS_ONE_u8(y) 0
+#define EENN_MINUS_ONE_u16(y) 0
 
 /* Wrapping arithmetic in the wide unsigned type of each integer type. */
 #define EENN_OP_ADD_s64(x, y, T) (T)((EENN_WIDE_s64)(x) + (EENN_WIDE_s64)(y))
@@ -125,37 +127,44 @@
 #define EENN_OP_ADD_s16(x, y, T) (T)((EENN_WIDE_s16)(x) + (EENN_WIDE_s16)(y))
 #define EENN_OP_ADD_s8(x, y, T) (T)((EENN_WIDE_s8)(x) + (EENN_WIDE_s8)(y))
 #define EENN_OP_ADD_u8(x, y, T) (T)((EENN_WIDE_u8)(x) + (EENN_WIDE_u8)(y))
+#define EENN_OP_ADD_u16(x, y, T) (T)((EENN_WIDE_u16)(x) + (EENN_WIDE_u16)(y))
 #define EENN_OP_SUB_s64(x, y, T) (T)((EENN_WIDE_s64)(x) - (EENN_WIDE_s64)(y))
 #define EENN_OP_SUB_s32(x, y, T) (T)((EENN_WIDE_s32)(x) - (EENN_WIDE_s32)(y))
 #define EENN_OP_SUB_s16(x, y, T) (T)((EENN_WIDE_s16)(x) - (EENN_WIDE_s16)(y))
 #define EENN_OP_SUB_s8(x, y, T) (T)((EENN_WIDE_s8)(x) - (EENN_WIDE_s8)(y))
 #define EENN_OP_SUB_u8(x, y, T) (T)((EENN_WIDE_u8)(x) - (EENN_WIDE_u8)(y))
+#define EENN_OP_SUB_u16(x, y, T) (T)((EENN_WIDE_u16)(x) - (EENN_WIDE_u16)(y))
 #define EENN_OP_MUL_s64(x, y, T) (T)((EENN_WIDE_s64)(x) * (EENN_WIDE_s64)(y))
 #define EENN_OP_MUL_s32(x, y, T) (T)((EENN_WIDE_s32)(x) * (EENN_WIDE_s32)(y))
 #define EENN_OP_MUL_s16(x, y, T) (T)((EENN_WIDE_s16)(x) * (EENN_WIDE_s16)(y))
 #define EENN_OP_MUL_s8(x, y, T) (T)((EENN_WIDE_s8)(x) * (EENN_WIDE_s8)(y))
 #define EENN_OP_MUL_u8(x, y, T) (T)((EENN_WIDE_u8)(x) * (EENN_WIDE_u8)(y))
+#define EENN_OP_MUL_u16(x, y, T) (T)((EENN_WIDE_u16)(x) * (EENN_WIDE_u16)(y))
 #define EENN_OP_DIV_s64(x, y, T) eenn_div_one_s64((x), (y))
 #define EENN_OP_DIV_s32(x, y, T) eenn_div_one_s32((x), (y))
 #define EENN_OP_DIV_s16(x, y, T) eenn_div_one_s16((x), (y))
 #define EENN_OP_DIV_s8(x, y, T) eenn_div_one_s8((x), (y))
 #define EENN_OP_DIV_u8(x, y, T) eenn_div_one_u8((x), (y))
+#define EENN_OP_DIV_u16(x, y, T) eenn_div_one_u16((x), (y))
 #define EENN_OP_FMOD_s64(x, y, T) eenn_fmod_one_s64((x), (y))
 #define EENN_OP_FMOD_s32(x, y, T) eenn_fmod_one_s32((x), (y))
 #define EENN_OP_FMOD_s16(x, y, T) eenn_fmod_one_s16((x), (y))
 #define EENN_OP_FMOD_s8(x, y, T) eenn_fmod_one_s8((x), (y))
 #define EENN_OP_FMOD_u8(x, y, T) eenn_fmod_one_u8((x), (y))
+#define EENN_OP_FMOD_u16(x, y, T) eenn_fmod_one_u16((x), (y))
 #define EENN_OP_MOD_s64(x, y, T) eenn_mod_one_s64((x), (y))
 #define EENN_OP_MOD_s32(x, y, T) eenn_mod_one_s32((x), (y))
 #define EENN_OP_MOD_s16(x, y, T) eenn_mod_one_s16((x), (y))
 #define EENN_OP_MOD_s8(x, y, T) eenn_mod_one_s8((x), (y))
 #define EENN_OP_MOD_u8(x, y, T) eenn_mod_one_u8((x), (y))
+#define EENN_OP_MOD_u16(x, y, T) eenn_mod_one_u16((x), (y))
 
 EENN_DEFINE_INTEGER_OPS(s64, int64_t)
 EENN_DEFINE_INTEGER_OPS(s32, int32_t)
 EENN_DEFINE_INTEGER_OPS(s16, int16_t)
 EENN_DEFINE_INTEGER_OPS(s8, int8_t)
 EENN_DEFINE_INTEGER_OPS(u8, uint8_t)
+EENN_DEFINE_INTEGER_OPS(u16, uint16_t)
 
 EENN_TYPED_BINARY(eenn_add_f64, double, double, EENN_OP_ADD_F)
 EENN_TYPED_BINARY(eenn_sub_f64, double, double, EENN_OP_SUB_F)
@@ -183,6 +192,7 @@ EENN_DEFINE_COMPARE(s32, int32_t)
 EENN_DEFINE_COMPARE(s16, int16_t)
 EENN_DEFINE_COMPARE(s8, int8_t)
 EENN_DEFINE_COMPARE(u8, uint8_t)
+EENN_DEFINE_COMPARE(u16, uint16_t)
 EENN_DEFINE_COMPARE(b8, uint8_t)
 
 EENN_TYPED_BINARY(eenn_and_b8, uint8_t, uint8_t, EENN_OP_AND)
@@ -231,6 +241,13 @@ void eenn_sign_u8(const uint8_t *input, uint8_t *output, int32_t size)
     }
 }
 
+void eenn_sign_u16(const uint16_t *input, uint16_t *output, int32_t size)
+{
+    for (int32_t i = 0; i < size; i++) {
+        output[i] = (uint16_t)(input[i] != 0);
+    }
+}
+
 void eenn_not_b8(const uint8_t *input, uint8_t *output, int32_t size)
 {
     for (int32_t i = 0; i < size; i++) {
@@ -257,3 +274,41 @@ void eenn_not_b8(const uint8_t *input, uint8_t *output, int32_t size)
 
 EENN_DEFINE_FLOAT_CLASS(f32, float, INFINITY)
 EENN_DEFINE_FLOAT_CLASS(f64, double, INFINITY)
+
+/* Pow of a base and an exponent of different types (ONNX Pow: the result has the base's type): computed in double
+ * and converted once; an integer result is truncated toward zero (saturating as eenn_cast_typed.c), as the C
+ * conversion of pow(). */
+#define EENN_TYPED_BINARY_MIXED(NAME, TA, TB, TO, OP)                                        \
+    void NAME(const TA *a, const TB *b, TO *output, int32_t d0, int32_t d1, int32_t d2,      \
+              int32_t d3, int32_t a_s0, int32_t a_s1, int32_t a_s2, int32_t a_s3,            \
+              int32_t b_s0, int32_t b_s1, int32_t b_s2, int32_t b_s3)                        \
+    {                                                                                        \
+        for (int32_t i0 = 0; i0 < d0; i0++) {                                                \
+            for (int32_t i1 = 0; i1 < d1; i1++) {                                            \
+                for (int32_t i2 = 0; i2 < d2; i2++) {                                        \
+                    const TA *pa = a + i0 * a_s0 + i1 * a_s1 + i2 * a_s2;                    \
+                    const TB *pb = b + i0 * b_s0 + i1 * b_s1 + i2 * b_s2;                    \
+                    for (int32_t i3 = 0; i3 < d3; i3++) {                                    \
+                        const double p = pow((double)pa[i3 * a_s3], (double)pb[i3 * b_s3]); \
+                        output[i3] = OP(p, TO);                                              \
+                    }                                                                        \
+                    output += d3;                                                            \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+#define EENN_POW_TO_FLOAT(p, TO) ((TO)(p))
+#define EENN_POW_TO_S64(p, TO) (p != p ? 0 : p <= (double)INT64_MIN ? INT64_MIN : p >= (double)INT64_MAX ? INT64_MAX : (TO)p)
+#define EENN_POW_TO_S32(p, TO) (p != p ? 0 : p <= (double)INT32_MIN ? INT32_MIN : p >= (double)INT32_MAX ? INT32_MAX : (TO)p)
+
+#define EENN_DEFINE_POW_BASE(S, T, CONVERT)                                                  \
+    EENN_TYPED_BINARY_MIXED(eenn_pow_##S##_f32, T, float, T, CONVERT)                        \
+    EENN_TYPED_BINARY_MIXED(eenn_pow_##S##_f64, T, double, T, CONVERT)                       \
+    EENN_TYPED_BINARY_MIXED(eenn_pow_##S##_s64, T, int64_t, T, CONVERT)                      \
+    EENN_TYPED_BINARY_MIXED(eenn_pow_##S##_s32, T, int32_t, T, CONVERT)
+
+EENN_DEFINE_POW_BASE(f32, float, EENN_POW_TO_FLOAT)
+EENN_DEFINE_POW_BASE(f64, double, EENN_POW_TO_FLOAT)
+EENN_DEFINE_POW_BASE(s64, int64_t, EENN_POW_TO_S64)
+EENN_DEFINE_POW_BASE(s32, int32_t, EENN_POW_TO_S32)

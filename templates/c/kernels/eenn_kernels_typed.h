@@ -3,7 +3,7 @@
  * float64 inputs, outputs and intermediates (indices, masks, counters, casts).
  *
  * Element types and the suffix of their kernels:
- *   f32 float   f64 double   s64 int64_t   s32 int32_t   s16 int16_t   s8 int8_t   u8 uint8_t
+ *   f32 float   f64 double   s64 int64_t   s32 int32_t   s16 int16_t   s8 int8_t   u8 uint8_t   u16 uint16_t
  *   b8  bool, one uint8_t holding 0 or 1 (every kernel writes 0 or 1; any nonzero byte reads as true)
  * Kernels that only move elements take them by size, whatever their type: x8, x16, x32, x64 (1, 2, 4 or 8
  * bytes; bool is x8, float64 and int64 are x64).
@@ -35,6 +35,10 @@ extern "C" {
  *                             data[o][indices[j]][i] for o < outer, j < count, i < inner. A negative index
  *                             counts from the end (+ axis_size); an index still outside [0, axis_size) after
  *                             that is clamped to the nearest end, so no read leaves the data.
+ *   eenn_gather_elements_X_s64 / _s32
+ *                             GatherElements with indices computed at run time: indices and output
+ *                             [d0, d1, d2, d3]; output[i] = data at i with coordinate `axis` replaced by
+ *                             indices[i] (wrapped and clamped as Gather's); s0..s3: data's strides.
  *   eenn_where_X              Where: output = condition ? x : y, the three broadcast to the output
  *                             [d0, d1, d2, d3] by their strides (0 repeats). */
 #define EENN_DECLARE_MOVES(X)                                                                                   \
@@ -51,6 +55,14 @@ extern "C" {
     void eenn_gather_##X##_s32(const void *EENN_RESTRICT data, const int32_t *EENN_RESTRICT indices,            \
                                void *EENN_RESTRICT output, int32_t outer, int32_t axis_size, int32_t inner,     \
                                int32_t count);                                                                  \
+    void eenn_gather_elements_##X##_s64(const void *EENN_RESTRICT data, const int64_t *EENN_RESTRICT indices,   \
+                                        void *EENN_RESTRICT output, int32_t d0, int32_t d1, int32_t d2,         \
+                                        int32_t d3, int32_t s0, int32_t s1, int32_t s2, int32_t s3,             \
+                                        int32_t axis, int32_t axis_size);                                       \
+    void eenn_gather_elements_##X##_s32(const void *EENN_RESTRICT data, const int32_t *EENN_RESTRICT indices,   \
+                                        void *EENN_RESTRICT output, int32_t d0, int32_t d1, int32_t d2,         \
+                                        int32_t d3, int32_t s0, int32_t s1, int32_t s2, int32_t s3,             \
+                                        int32_t axis, int32_t axis_size);                                       \
     void eenn_where_##X(const uint8_t *condition, const void *x, const void *y, void *output, int32_t d0,       \
                         int32_t d1, int32_t d2, int32_t d3, int32_t c_s0, int32_t c_s1, int32_t c_s2,           \
                         int32_t c_s3, int32_t x_s0, int32_t x_s1, int32_t x_s2, int32_t x_s3, int32_t y_s0,     \
@@ -71,7 +83,7 @@ EENN_DECLARE_MOVES(x64)
  *                       limits (ONNX leaves both undefined; this is the one defined answer the kernel gives)
  *   integer to integer: the low bits, two's complement (int64 300 to int8 is 44), as numpy
  *   to float / double:  the nearest value (round to nearest even)
- * Every pair of distinct types among f32, f64, s64, s32, s16, s8, u8, b8. The output may be the input (in
+ * Every pair of distinct types among f32, f64, s64, s32, s16, s8, u8, u16, b8. The output may be the input (in
  * place) when both have the same size. */
 #define EENN_DECLARE_CAST(FROM, TI, TO_SUFFIX, TO) void eenn_cast_##FROM##_##TO_SUFFIX(const TI *input, TO *output, int32_t size);
 #define EENN_DECLARE_CASTS_FROM(FROM, TI)               \
@@ -82,6 +94,7 @@ EENN_DECLARE_MOVES(x64)
     EENN_DECLARE_CAST(FROM, TI, s16, int16_t)           \
     EENN_DECLARE_CAST(FROM, TI, s8, int8_t)             \
     EENN_DECLARE_CAST(FROM, TI, u8, uint8_t)            \
+    EENN_DECLARE_CAST(FROM, TI, u16, uint16_t)          \
     EENN_DECLARE_CAST(FROM, TI, b8, uint8_t)
 
 EENN_DECLARE_CASTS_FROM(f32, float)
@@ -91,6 +104,7 @@ EENN_DECLARE_CASTS_FROM(s32, int32_t)
 EENN_DECLARE_CASTS_FROM(s16, int16_t)
 EENN_DECLARE_CASTS_FROM(s8, int8_t)
 EENN_DECLARE_CASTS_FROM(u8, uint8_t)
+EENN_DECLARE_CASTS_FROM(u16, uint16_t)
 EENN_DECLARE_CASTS_FROM(b8, uint8_t)
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -104,14 +118,14 @@ EENN_DECLARE_CASTS_FROM(b8, uint8_t)
     const TI *a, const TI *b, TO *output, int32_t d0, int32_t d1, int32_t d2, int32_t d3, int32_t a_s0, \
         int32_t a_s1, int32_t a_s2, int32_t a_s3, int32_t b_s0, int32_t b_s1, int32_t b_s2, int32_t b_s3
 
-/* Arithmetic (T: s64, s32, s16, s8, u8, f64):
+/* Arithmetic (T: s64, s32, s16, s8, u8, u16, f64):
  *   eenn_add_T, eenn_sub_T, eenn_mul_T   a + b, a - b, a * b (integers wrap around)
  *   eenn_div_T                           a / b; integers truncate toward zero, x / 0 is 0 (numpy's answer) and
  *                                        MIN / -1 wraps to MIN
  *   eenn_max_T, eenn_min_T               the larger / smaller (f64: NaN propagates)
  *   eenn_fmod_T                          Mod fmod=1: the remainder of the truncated division (sign of a; C %,
  *                                        fmod for f64)
- * Integers only (s64, s32, s16, s8, u8):
+ * Integers only (s64, s32, s16, s8, u8, u16):
  *   eenn_mod_T                           Mod fmod=0: the remainder with the sign of b (Python's %)
  *   eenn_bitwise_and_T, _or_T, _xor_T    a & b, a | b, a ^ b
  * For both mods, x mod 0 is 0. */
@@ -134,18 +148,37 @@ EENN_DECLARE_ARITHMETIC(s32, int32_t)
 EENN_DECLARE_ARITHMETIC(s16, int16_t)
 EENN_DECLARE_ARITHMETIC(s8, int8_t)
 EENN_DECLARE_ARITHMETIC(u8, uint8_t)
+EENN_DECLARE_ARITHMETIC(u16, uint16_t)
 EENN_DECLARE_ARITHMETIC(f64, double)
 EENN_DECLARE_INTEGER(s64, int64_t)
 EENN_DECLARE_INTEGER(s32, int32_t)
 EENN_DECLARE_INTEGER(s16, int16_t)
 EENN_DECLARE_INTEGER(s8, int8_t)
 EENN_DECLARE_INTEGER(u8, uint8_t)
+EENN_DECLARE_INTEGER(u16, uint16_t)
+
+/* Pow: eenn_pow_B_E(a, b, output, ...) = a ** b of a base B (f32, f64, s64, s32) and an exponent E (f32, f64, s64,
+ * s32), the output of the base's type: computed in double, then rounded (floats) or truncated (integers). */
+#define EENN_DECLARE_POW(S, T, ES, ET)                                                                     \
+    void eenn_pow_##S##_##ES(const T *a, const ET *b, T *output, int32_t d0, int32_t d1, int32_t d2,    \
+                             int32_t d3, int32_t a_s0, int32_t a_s1, int32_t a_s2, int32_t a_s3,         \
+                             int32_t b_s0, int32_t b_s1, int32_t b_s2, int32_t b_s3);
+#define EENN_DECLARE_POW_BASE(S, T)            \
+    EENN_DECLARE_POW(S, T, f32, float)         \
+    EENN_DECLARE_POW(S, T, f64, double)        \
+    EENN_DECLARE_POW(S, T, s64, int64_t)       \
+    EENN_DECLARE_POW(S, T, s32, int32_t)
+
+EENN_DECLARE_POW_BASE(f32, float)
+EENN_DECLARE_POW_BASE(f64, double)
+EENN_DECLARE_POW_BASE(s64, int64_t)
+EENN_DECLARE_POW_BASE(s32, int32_t)
 
 /** BitShift of uint8: a << b or a >> b; a shift by 8 or more gives 0. */
 void eenn_shift_left_u8(EENN_TYPED_BINARY_PARAMS(uint8_t, uint8_t));
 void eenn_shift_right_u8(EENN_TYPED_BINARY_PARAMS(uint8_t, uint8_t));
 
-/* Comparisons, bool output (T: f32, f64, s64, s32, s16, s8, u8, b8): eenn_equal_T, eenn_less_T,
+/* Comparisons, bool output (T: f32, f64, s64, s32, s16, s8, u8, u16, b8): eenn_equal_T, eenn_less_T,
  * eenn_greater_T, eenn_less_equal_T, eenn_greater_equal_T write 1 where a == b (a < b, ...) holds, else 0
  * (any comparison with NaN is false). */
 #define EENN_DECLARE_COMPARE(T, TYPE)                                     \
@@ -162,6 +195,7 @@ EENN_DECLARE_COMPARE(s32, int32_t)
 EENN_DECLARE_COMPARE(s16, int16_t)
 EENN_DECLARE_COMPARE(s8, int8_t)
 EENN_DECLARE_COMPARE(u8, uint8_t)
+EENN_DECLARE_COMPARE(u16, uint16_t)
 EENN_DECLARE_COMPARE(b8, uint8_t)
 
 /** Logical And, Or, Xor of bool tensors. */
@@ -171,7 +205,7 @@ void eenn_xor_b8(EENN_TYPED_BINARY_PARAMS(uint8_t, uint8_t));
 
 /* Unary kernels fn(input, output, size), in place allowed:
  *   eenn_neg_T, eenn_abs_T, eenn_sign_T (s64, s32, s16, s8, f64; abs of MIN wraps to MIN as numpy's)
- *   eenn_sign_u8 (0 or 1), eenn_bitwise_not_T (integers), eenn_not_b8
+ *   eenn_sign_u8, eenn_sign_u16 (0 or 1), eenn_bitwise_not_T (integers), eenn_not_b8
  *   eenn_clip_T(input, output, size, min, max): min(max(x, min), max) (integers)
  *   eenn_isnan_T, eenn_isinf_T (f32, f64, bool output; isinf counts -INFINITY where detect_negative is nonzero,
  *   +INFINITY where detect_positive is) */
@@ -197,9 +231,11 @@ EENN_DECLARE_INTEGER_UNARY(s32, int32_t)
 EENN_DECLARE_INTEGER_UNARY(s16, int16_t)
 EENN_DECLARE_INTEGER_UNARY(s8, int8_t)
 EENN_DECLARE_INTEGER_UNARY(u8, uint8_t)
+EENN_DECLARE_INTEGER_UNARY(u16, uint16_t)
 EENN_DECLARE_FLOAT_CLASS(f32, float)
 EENN_DECLARE_FLOAT_CLASS(f64, double)
 void eenn_sign_u8(const uint8_t *input, uint8_t *output, int32_t size);
+void eenn_sign_u16(const uint16_t *input, uint16_t *output, int32_t size);
 void eenn_not_b8(const uint8_t *input, uint8_t *output, int32_t size);
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -208,7 +244,7 @@ void eenn_not_b8(const uint8_t *input, uint8_t *output, int32_t size);
 
 /* eenn_argmax_T / eenn_argmin_T(input [outer, axis_size, inner], output [outer, inner] int64, ...): the index
  * along the axis of the largest (smallest) element; of equal ones the first, or the last where select_last is
- * nonzero. T: f32, f64, s64, s32, s16, s8, u8. */
+ * nonzero. T: f32, f64, s64, s32, s16, s8, u8, u16. */
 #define EENN_DECLARE_ARG(T, TYPE)                                                                        \
     void eenn_argmax_##T(const TYPE *input, int64_t *output, int32_t outer, int32_t axis_size, int32_t inner, \
                          int32_t select_last);                                                          \
@@ -222,6 +258,51 @@ EENN_DECLARE_ARG(s32, int32_t)
 EENN_DECLARE_ARG(s16, int16_t)
 EENN_DECLARE_ARG(s8, int8_t)
 EENN_DECLARE_ARG(u8, uint8_t)
+EENN_DECLARE_ARG(u16, uint16_t)
+
+/* ------------------------------------------------------------------------------------------------ */
+/* QuantizeLinear / DequantizeLinear (eenn_quantize_typed.c, which states the arithmetic)            */
+/* ------------------------------------------------------------------------------------------------ */
+
+/* input and output [outer, channels, inner]; scale and zero_point (NULL: 0) one value per channel. */
+#define EENN_DECLARE_QUANTIZE(S, T)                                                                              \
+    void eenn_quantize_linear_f32_##S(const float *input, const float *scale, const T *zero_point, T *output,   \
+                                      int32_t outer, int32_t channels, int32_t inner);
+#define EENN_DECLARE_DEQUANTIZE(S, T)                                                                            \
+    void eenn_dequantize_linear_##S##_f32(const T *input, const float *scale, const T *zero_point, float *output, \
+                                          int32_t outer, int32_t channels, int32_t inner);
+
+EENN_DECLARE_QUANTIZE(s8, int8_t)
+EENN_DECLARE_QUANTIZE(u8, uint8_t)
+EENN_DECLARE_DEQUANTIZE(s8, int8_t)
+EENN_DECLARE_DEQUANTIZE(u8, uint8_t)
+EENN_DECLARE_DEQUANTIZE(s32, int32_t)
+
+/* Reduce* as the float32 ones (EENN_REDUCE_PARAMS_F32: up to three kept runs k, three reduced runs r, strided):
+ * eenn_reduce_{sum,prod,max,min}_T of integers (s64, s32, s16, s8, u8, u16; sums and products wrap), and every
+ * eenn_reduce_*_f64 (sum, mean, max, min, prod, l1, l2, sum_square, log_sum, log_sum_exp) in double. */
+#define EENN_TYPED_REDUCE_PARAMS(T)                                                                      \
+    const T *input, T *output, int32_t k0, int32_t k1, int32_t k2, int32_t k_s0, int32_t k_s1,          \
+        int32_t k_s2, int32_t r0, int32_t r1, int32_t r2, int32_t r_s0, int32_t r_s1, int32_t r_s2
+#define EENN_DECLARE_INTEGER_REDUCES(S, T)                     \
+    void eenn_reduce_sum_##S(EENN_TYPED_REDUCE_PARAMS(T));    \
+    void eenn_reduce_prod_##S(EENN_TYPED_REDUCE_PARAMS(T));   \
+    void eenn_reduce_max_##S(EENN_TYPED_REDUCE_PARAMS(T));    \
+    void eenn_reduce_min_##S(EENN_TYPED_REDUCE_PARAMS(T));
+
+EENN_DECLARE_INTEGER_REDUCES(s64, int64_t)
+EENN_DECLARE_INTEGER_REDUCES(s32, int32_t)
+EENN_DECLARE_INTEGER_REDUCES(s16, int16_t)
+EENN_DECLARE_INTEGER_REDUCES(s8, int8_t)
+EENN_DECLARE_INTEGER_REDUCES(u8, uint8_t)
+EENN_DECLARE_INTEGER_REDUCES(u16, uint16_t)
+EENN_DECLARE_INTEGER_REDUCES(f64, double)
+void eenn_reduce_mean_f64(EENN_TYPED_REDUCE_PARAMS(double));
+void eenn_reduce_l1_f64(EENN_TYPED_REDUCE_PARAMS(double));
+void eenn_reduce_l2_f64(EENN_TYPED_REDUCE_PARAMS(double));
+void eenn_reduce_sum_square_f64(EENN_TYPED_REDUCE_PARAMS(double));
+void eenn_reduce_log_sum_f64(EENN_TYPED_REDUCE_PARAMS(double));
+void eenn_reduce_log_sum_exp_f64(EENN_TYPED_REDUCE_PARAMS(double));
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /*
  * eenn_layout_typed.c - data movement of tensors of any element type, by element size (x8, x16, x32, x64):
  * copy, strided copy (Transpose, Slice, Concat, Split, Expand...), row gather (Gather on constant indices),
- * Gather on indices computed at run time, and Where.
+ * Gather and GatherElements on indices computed at run time, and Where.
  *
  * An element is moved with a memcpy of its constant size, which the compiler turns into one load and one
  * store of that width; the kernels never look at the bits, so one function serves every type of a size.
@@ -32,6 +32,33 @@
                 memcpy(dst, EENN_AT(src, (size_t)o * (size_t)axis_size * (size_t)inner + (size_t)k * (size_t)inner, SIZE), \
                        row_bytes);                                                                           \
                 dst += row_bytes;                                                                            \
+            }                                                                                                \
+        }                                                                                                    \
+    }
+
+#define EENN_DEFINE_GATHER_ELEMENTS(X, SIZE, IT, INDEX_TYPE)                                                  \
+    void eenn_gather_elements_##X##_##IT(const void *EENN_RESTRICT data, const INDEX_TYPE *EENN_RESTRICT indices, \
+                                         void *EENN_RESTRICT output, int32_t d0, int32_t d1, int32_t d2,        \
+                                         int32_t d3, int32_t s0, int32_t s1, int32_t s2, int32_t s3,            \
+                                         int32_t axis, int32_t axis_size)                                       \
+    {                                                                                                        \
+        const uint8_t *src = (const uint8_t *)data;                                                          \
+        uint8_t *dst = (uint8_t *)output;                                                                    \
+        const int32_t strides[4] = { s0, s1, s2, s3 };                                                       \
+        const int32_t axis_stride = strides[axis];                                                           \
+        for (int32_t i0 = 0; i0 < d0; i0++) {                                                                \
+            for (int32_t i1 = 0; i1 < d1; i1++) {                                                            \
+                for (int32_t i2 = 0; i2 < d2; i2++) {                                                        \
+                    for (int32_t i3 = 0; i3 < d3; i3++) {                                                    \
+                        const int32_t at[4] = { i0, i1, i2, i3 };                                            \
+                        const INDEX_TYPE raw = *indices++;                                                   \
+                        const int32_t k = (int32_t)EENN_GATHER_INDEX(raw, (INDEX_TYPE)axis_size);            \
+                        const int32_t offset = i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3 +                       \
+                                               (k - at[axis]) * axis_stride;                                 \
+                        memcpy(dst, EENN_AT(src, offset, SIZE), SIZE);                                       \
+                        dst += SIZE;                                                                         \
+                    }                                                                                        \
+                }                                                                                            \
             }                                                                                                \
         }                                                                                                    \
     }
@@ -86,6 +113,8 @@
                                                                                                              \
     EENN_DEFINE_GATHER(X, SIZE, s64, int64_t)                                                                \
     EENN_DEFINE_GATHER(X, SIZE, s32, int32_t)                                                                \
+    EENN_DEFINE_GATHER_ELEMENTS(X, SIZE, s64, int64_t)                                                       \
+    EENN_DEFINE_GATHER_ELEMENTS(X, SIZE, s32, int32_t)                                                       \
                                                                                                              \
     void eenn_where_##X(const uint8_t *condition, const void *x, const void *y, void *output, int32_t d0,    \
                         int32_t d1, int32_t d2, int32_t d3, int32_t c_s0, int32_t c_s1, int32_t c_s2,        \

@@ -16,7 +16,9 @@ import { lowerBatchNorm, lowerBinary, lowerClip, lowerUnary, lowerVariadic, UNAR
 import { lowerAlias, lowerCast, lowerConcatNode, lowerMovement, lowerPad, lowerResize } from './lower/layout.js';
 import { lowerGemm, lowerMatMul } from './lower/matmul.js';
 import { lowerGlobalPool, lowerPool } from './lower/pool.js';
+import { lowerInstanceNorm, lowerLayerNorm, lowerLrn, lowerMvn } from './lower/normalization.js';
 import { lowerReduce, lowerSoftmax, REDUCE_OPS } from './lower/reduce.js';
+import { lowerRecurrent, readsInt32Operand } from './lower/recurrent.js';
 import { storedArgs, TYPED_LOWERINGS } from './lower/typed.js';
 
 /** Operator -> lowering. */
@@ -31,6 +33,10 @@ export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ...UNARY_OPS.map((op): [string, Lowering] => [op, lowerUnary]),
   ['Clip', lowerClip],
   ['BatchNormalization', lowerBatchNorm],
+  ['LayerNormalization', lowerLayerNorm],
+  ['InstanceNormalization', lowerInstanceNorm],
+  ['MeanVarianceNormalization', lowerMvn],
+  ['LRN', lowerLrn],
   ['MaxPool', lowerPool],
   ['AveragePool', lowerPool],
   ['GlobalAveragePool', lowerGlobalPool],
@@ -39,6 +45,7 @@ export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ['LogSoftmax', lowerSoftmax],
   ['Hardmax', lowerSoftmax],
   ...REDUCE_OPS.map((op): [string, Lowering] => [op, lowerReduce]),
+  ...['LSTM', 'GRU', 'RNN'].map((op): [string, Lowering] => [op, lowerRecurrent]),
   ...['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'].map((op): [string, Lowering] => [op, lowerAlias]),
   ['Cast', lowerCast],
   ['CastLike', lowerCast],
@@ -69,7 +76,9 @@ function loweringOf(node: Node): Lowering | undefined {
   const typed = TYPED_LOWERINGS.get(node.op);
   if (!float && !typed) return undefined;
   return (ctx) => {
-    const other = [...ctx.inputs, ...ctx.outputs].find((t) => t && !t.data && t.dtype !== 'float32');
+    // Recurrent layers read their int32 sequence_lens themselves (readsInt32Operand).
+    const runtime = [...ctx.inputs.filter((_, i) => !readsInt32Operand(node, i)), ...ctx.outputs];
+    const other = runtime.find((t) => t && !t.data && t.dtype !== 'float32');
     if (!other && float) return float(ctx);
     if (!typed) {
       throw nodeError(

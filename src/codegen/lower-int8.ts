@@ -12,6 +12,7 @@ import { lowerQConv, lowerQConvTranspose, lowerQGemm } from './lower/int8-conv.j
 import { lowerDequantize, lowerQAdd, lowerQLut, lowerQMul, lowerQuantize } from './lower/int8-elementwise.js';
 import { passthrough } from './lower/int8-movement.js';
 import { lowerQAveragePool, lowerQSoftmax } from './lower/int8-pool.js';
+import { lowerQLayerNorm, lowerQReduce } from './lower/int8-reduce.js';
 import { lowerQResize } from './lower/int8-resize.js';
 import { lowerQRequantize } from './lower/int16.js';
 
@@ -26,6 +27,8 @@ const DIALECT_LOWERINGS: ReadonlyMap<Int8Op, Lowering> = new Map<Int8Op, Lowerin
   ['QSoftmax', lowerQSoftmax],
   ['QLut', lowerQLut],
   ['QResize', lowerQResize],
+  ['QReduce', lowerQReduce],
+  ['QLayerNorm', lowerQLayerNorm],
   ['Quantize', lowerQuantize],
   ['Dequantize', lowerDequantize],
 ]);

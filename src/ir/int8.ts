@@ -43,6 +43,22 @@
 //             output's summing to 1024); `output_multiplier`, `output_shift` for sX / (sY 2^20).
 //               acc = sum_i sum_j weight_h[oy T + i] weight_w[ox T + j] (x[index_h[oy T + i]][index_w[ox T + j]] - zpX)
 //               y   = clamp(requantize(acc, output_multiplier, output_shift) + zpY)
+// QReduce    input X int8, ReduceSum or ReduceMean over the axes `axes` (any set, non-negative, sorted) of X, with
+//             `keepdims` (0 or 1). Attributes `multiplier`, `shift` for sX / sY (a sum) or sX / (sY * count) (a mean,
+//             count = the elements folded into one output), act_min, act_max.
+//               acc = sum over the reduced elements of (x - zpX)                   (int32)
+//               y   = clamp(requantize(acc, multiplier, shift) + zpY, act_min, act_max)
+//             (ReduceMax and ReduceMin select values: they pass through, below.)
+// QLayerNorm  input X int8; LayerNormalization over rows of `row_size` contiguous values (the axes `axis`.. of X),
+//             Scale and B folded into per-element attributes, i = position in the row modulo their count P:
+//             `multiplier` [P] (sign: that of Scale[i]) and `shift` [P] for |Scale[i]| / (sY 2^20), `bias` [P] =
+//             round(B[i] / sY); `epsilon_q` = round(row_size^2 epsilon / sX^2) (int32); act_min, act_max.
+//               d_i = x_i - zpX;  S = sum d_i;  W = row_size * sum d_i^2 - S^2          (int64, = row_size^2 var)
+//               D = W + epsilon_q; k = the even shift with D << k in [2^60, 2^62); R = isqrt(D << k) (floor)
+//               inv = floor((2^61 - 1) / R);  c_i = row_size * d_i - S
+//               z_i = (c_i * inv + 2^(40 - k/2)) >> (41 - k/2)  (int64; z = (x - mean) / sqrt(var + eps) in Q20;
+//                     0 when D = 0)
+//               y_i = clamp(requantize(sign_i z_i, |multiplier_i|, shift_i) + bias_i + zpY, act_min, act_max)
 // QLut        input X int8 -> output int8 through attribute `table`: 256 int8 values, y = table[x + 128]. Every
 //             unary function (Sigmoid, Tanh, Relu, Clip, LeakyRelu, HardSwish, ...) and every change of scale
 //             (requantization before Concat) becomes one.
@@ -83,9 +99,14 @@ export const INT8_OPS = [
   'QLut',
   'QResize',
   'QRequantize',
+  'QReduce',
+  'QLayerNorm',
   'Quantize',
   'Dequantize',
 ] as const;
+
+/** Fraction bits of QLayerNorm's normalized values z (Q20). */
+export const LAYER_NORM_FRACTION_BITS = 20;
 
 /** Fraction bits of QResize's sampling weights (Q10: 1024 is 1). */
 export const RESIZE_WEIGHT_BITS = 10;
@@ -116,6 +137,8 @@ export const INT8_PASSTHROUGH_OPS: ReadonlySet<string> = new Set([
   'Upsample',
   'MaxPool',
   'GlobalMaxPool',
+  'ReduceMax',
+  'ReduceMin',
 ]);
 // (Resize and Upsample pass through in mode "nearest"; linear and cubic ones become QResize.)
 

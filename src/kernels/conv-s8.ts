@@ -23,6 +23,8 @@ export const CONV_S8_SWITCHES: readonly KernelSwitch[] = [
   { macro: 'EENN_CONV_S8_CLAMP', note: 'convolutions with a narrower clamp (a fused Relu)' },
   { macro: 'EENN_CONV_S8_FEW_VALUES', note: 'convolutions of fewer than 16 values per output (first layers)' },
   { macro: 'EENN_CONV_S8_3X3', note: 'convolutions of 3x3 windows' },
+  { macro: 'EENN_CONV_S8_THREE_PIXELS', note: 'convolutions on DSP of 16 to 288 values per output, a multiple of 4, with a bias: three pixels per pass (a model links this or EENN_CONV_S8_TWO_PIXELS)' },
+  { macro: 'EENN_CONV_S8_TWO_PIXELS', note: 'convolutions on DSP of 16 values or more, a multiple of 4, with a bias, that multiply two pixels per pass' },
   { macro: 'EENN_CONV_S8_UNALIGNED_ROWS', note: 'convolutions on DSP of 16 values or more, the depth not a multiple of 4' },
   { macro: 'EENN_CONV_S8_EXACT', note: 'convolutions that need the exact output stage (not a speed path: required when 1)', required: true },
   { macro: 'EENN_CONV_S8_DIRECT', note: 'convolutions without a scratch, reading the input in place (required when 1)', required: true },
@@ -39,6 +41,17 @@ const isQConv = (graph: Graph, node: Node) => node.domain === INT8_DOMAIN && nod
  */
 export function convS8ScratchBytes(depth: number): number {
   return (depth < PAIR_CHUNK_S8 ? 16 : 4) * Math.ceil(depth / 4) * 4;
+}
+
+/** Most values per output of the three-pixel path on DSP (EENN_CONV_S8_X3_MOST: its stack buffer holds 6 bytes per value). */
+export const CONV_S8_THREE_PIXELS_MOST = 288;
+
+/**
+ * True when eenn_conv2d_s8 on DSP multiplies three pixels per pass for `depth` values per output (with a bias and
+ * the bounded output stage, which the kernel checks): 16 to CONV_S8_THREE_PIXELS_MOST, a multiple of 4.
+ */
+export function takesThreePixels(depth: number): boolean {
+  return depth >= PAIR_CHUNK_S8 && depth <= CONV_S8_THREE_PIXELS_MOST && depth % 4 === 0;
 }
 
 /** EENN_CONV_1X1_S8_SCRATCH_BYTES(inC): two columns of `inC` int16 values, each rounded up to 4 values. */
@@ -126,6 +139,20 @@ function directChecks(args: CallArgs): CallCheck[] {
 /** The check that a call's scratch holds what the header's macro says the kernel takes. */
 function scratchCheck(macro: string, fn: string, scratchBytes: number | undefined): CallCheck[] {
   return scratchBytes === undefined ? [] : [{ expr: `${macro} <= ${scratchBytes}`, what: `scratch of ${fn}` }];
+}
+
+/**
+ * The multiply loops of a call on DSP for rows of whole words (`depth` a multiple of 4, 16 or more, with a bias):
+ * three pixels per pass (EENN_CONV_S8_THREE_PIXELS, up to CONV_S8_THREE_PIXELS_MOST values), the
+ * one or two pixels left by the C loops; the others, and the tiles of eenn_conv2d_s8_units (pairs of pixels), the
+ * two-pixel loop (EENN_CONV_S8_TWO_PIXELS). A model whose every such layer takes three pixels links no two-pixel
+ * loop.
+ */
+function pixelsPerPass(kernel: string, args: CallArgs, depth: number): string[] {
+  if (args.isNull('scratch') || args.isNull('bias') || depth < PAIR_CHUNK_S8 || depth % 4 !== 0) return [];
+  const three = takesThreePixels(depth);
+  const tiles = args.call.fn !== kernel;
+  return [...(three ? ['EENN_CONV_S8_THREE_PIXELS'] : []), ...(!three || tiles ? ['EENN_CONV_S8_TWO_PIXELS'] : [])];
 }
 
 /** Values one output of an eenn_conv2d_s8 call sums. */
@@ -261,7 +288,7 @@ function columnConv(
       const kernelH = args.int('kernel_h');
       const kernelW = args.int('kernel_w');
       const is3x3 = kernel === 'eenn_conv2d_s8' && (kernelH === undefined || kernelW === undefined || (kernelH === 3 && kernelW === 3));
-      return [...few, ...unaligned, ...(is3x3 ? ['EENN_CONV_S8_3X3'] : []), ...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE)];
+      return [...few, ...unaligned, ...(is3x3 ? ['EENN_CONV_S8_3X3'] : []), ...pixelsPerPass(kernel, args, depth), ...directSwitch(args), ...outputStageSwitches(args, args.int('out_c') ?? 0, depth, OUTPUT_STAGE)];
     },
     checksOf(args, scratchBytes) {
       const depth = depthOf(args);
@@ -312,7 +339,10 @@ export const CONV_1X1_IN_PLACE_S8: KernelContract = {
   },
   tiles: [PIXELS_TILE],
   switches: CONV_S8_SWITCHES,
-  switchesOf: (args) => outputStageSwitches(args, args.int('out_c') ?? 0, args.int('in_c') ?? 0, OUTPUT_STAGE),
+  switchesOf: (args) => [
+    ...(args.isNull('bias') || (args.int('in_c') ?? 0) < PAIR_CHUNK_S8 || (args.int('in_c') ?? 0) % 4 !== 0 ? [] : ['EENN_CONV_S8_TWO_PIXELS']),
+    ...outputStageSwitches(args, args.int('out_c') ?? 0, args.int('in_c') ?? 0, OUTPUT_STAGE),
+  ],
   checksOf(args, scratchBytes) {
     const [inC, outC] = [args.int('in_c') ?? 0, args.int('out_c') ?? 0];
     return [

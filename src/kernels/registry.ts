@@ -12,6 +12,7 @@ import { FC_S8 } from './fc-s8.js';
 import { CONV_S16, FC_S16, GLOBAL_MAX_POOL_S16, MAX_POOL_S16, REQUANTIZE_S16 } from './int16.js';
 import { POOL_F32 } from './pool-f32.js';
 import { AVG_POOL_S8, MAX_POOL_S8 } from './pool-s8.js';
+import { RECURRENT_F32 } from './recurrent-f32.js';
 
 /** The contracts, int8 first in the order eenn_config.h lists their switches, then int16 and float32. */
 export const KERNEL_CONTRACTS: readonly KernelContract[] = [
@@ -39,6 +40,7 @@ export const KERNEL_CONTRACTS: readonly KernelContract[] = [
   POOL_F32,
   ELEMENTWISE_F32,
   ACTIVATION_F32,
+  RECURRENT_F32,
 ];
 
 const BY_KERNEL = new Map(KERNEL_CONTRACTS.flatMap((c) => c.kernels.map((fn) => [fn, c] as const)));

@@ -11,6 +11,7 @@ import { ops as normalization } from './normalization.js';
 import { ops as pad } from './pad.js';
 import { ops as pool } from './pool.js';
 import { ops as quantizeLinear } from './quantize-linear.js';
+import { ops as recurrent } from './recurrent.js';
 import { ops as reduce } from './reduce.js';
 import { ops as resize } from './resize.js';
 import { ops as shapeOps } from './shape-ops.js';
@@ -26,6 +27,7 @@ const all: OpDef[] = [
   ...pad,
   ...pool,
   ...quantizeLinear,
+  ...recurrent,
   ...reduce,
   ...resize,
   ...shapeOps,

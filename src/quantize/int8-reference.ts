@@ -12,6 +12,7 @@ import { prepareGemm } from './int8/gemm.js';
 import type { Int8Kernel, PrepareKernel } from './int8/kernel.js';
 import { preparePassthrough } from './int8/passthrough.js';
 import { prepareAveragePool, prepareSoftmax } from './int8/pool.js';
+import { prepareLayerNorm, prepareReduce } from './int8/reduce.js';
 import { prepareRequantize } from './int8/requantize.js';
 import { prepareResize } from './int8/resize.js';
 
@@ -28,6 +29,8 @@ const KERNELS: Record<Int8Op, PrepareKernel> = {
   QLut: prepareLut,
   QResize: prepareResize,
   QRequantize: prepareRequantize,
+  QReduce: prepareReduce,
+  QLayerNorm: prepareLayerNorm,
   Quantize: prepareQuantize,
   Dequantize: prepareDequantize,
 };

@@ -19,6 +19,7 @@ import { conv, convTranspose } from './rewrite/conv.js';
 import { binary, lut } from './rewrite/elementwise.js';
 import { gemm, matMul } from './rewrite/gemm.js';
 import { passthrough } from './rewrite/passthrough.js';
+import { layerNorm, reduce } from './rewrite/normalization.js';
 import { averagePool, reduceMean, softmax } from './rewrite/pool.js';
 
 export interface QuantizeOptions {
@@ -41,6 +42,8 @@ const REWRITES: ReadonlyMap<string, Rewrite> = new Map([
   ['AveragePool', averagePool],
   ['GlobalAveragePool', averagePool],
   ['ReduceMean', reduceMean],
+  ['ReduceSum', reduce],
+  ['LayerNormalization', layerNorm],
   ['Softmax', softmax],
 ]);
 

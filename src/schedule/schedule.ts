@@ -13,6 +13,7 @@ import { isPoolFusableConv } from '../kernels/conv-f32.js';
 import { int8ConvScratchBytes, isInt8BlockwiseConv } from '../kernels/conv-s8.js';
 import { int16ConvScratchBytes } from '../kernels/int16.js';
 import { int8DepthwiseScratchBytes, isInt8Depthwise } from '../kernels/depthwise-s8.js';
+import { recurrentF32ScratchBytes } from '../kernels/recurrent-f32.js';
 import { convPairScratchBytes, replayBands, rowWindowOf, type ConvPair, type PlannedConvPair } from './conv-pair.js';
 import { nodeSegments } from './exits.js';
 
@@ -342,6 +343,9 @@ export function buildSteps(graph: Graph, options: ScheduleOptions = {}): Step[] 
     if ((pool || residual) && conv?.dtype === 'int8') step.blockChannels = Math.min(block, conv.shape[1]!);
     // The int8 depthwise kernel always works through a ring of padded input rows.
     if (isInt8Depthwise(graph, node)) step.scratchBytes = int8DepthwiseScratchBytes(graph, node);
+    // The recurrent kernels keep their gates and state in a scratch.
+    const recurrent = recurrentF32ScratchBytes(graph, node);
+    if (recurrent > 0) step.scratchBytes = recurrent;
     // The int8 and int16 convolution kernels gather im2col columns into a scratch; in a fused step, after the block planes.
     const columns =
       options.int8DirectConvs?.has(node.name) && !step.blockChannels ? 0 : int8ConvScratchBytes(graph, node) || int16ConvScratchBytes(graph, node);

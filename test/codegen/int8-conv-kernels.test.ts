@@ -6,7 +6,8 @@
 // Armv7E-M with DSP and Armv8.1-M with MVE, and once without the im2col scratch. Every output must equal the int8
 // reference bit for bit.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -83,6 +84,7 @@ function buildGraph(rand: () => number): Graph {
   );
   out(q.conv(a, 9, [3, 3], { pads: [1, 1, 1, 1] }, [1, 9, 9, 10], { act: [-30, 60] }), 'depth 144, a narrower clamp, a lone channel');
   out(q.conv(h, 8, [3, 3], { pads: [0, 1, 1, 0], group: 2 }, [1, 8, 6, 8]), 'two groups of depth 36: a chunk then a group each');
+  out(q.conv(d, 7, [4, 4], { pads: [2, 1, 1, 2] }, [1, 7, 5, 5], { act: 'relu' }), 'depth 320: beyond three pixels per pass on DSP, Relu');
   out(q.conv(h, 4, [2, 4], { pads: [1, 2, 0, 1] }, [1, 4, 7, 9]), 'rows of 4 taps over the border, asymmetric pads');
   out(q.conv(h, 4, [3, 3], { dilations: [2, 2], pads: [2, 2, 2, 2] }, [1, 4, 7, 9]), 'dilated 3x3 over the border');
   out(q.conv(n, 4, [3, 3], { pads: [1, 1, 1, 1] }, [1, 4, 5, 3]), 'rows of 3 values (narrower than a word)');
@@ -118,10 +120,50 @@ function buildGraph(rand: () => number): Graph {
   return graph;
 }
 
+/**
+ * Convolutions (and 1x1 ones) whose rows are whole words (16 values or more, a multiple of 4, with a bias) and
+ * nothing else that multiplies two pixels per pass, so that on DSP every one takes three pixels per pass
+ * (EENN_CONV_S8_THREE_PIXELS): whole chunks, groups after them, lone channels, one or two pixels left, each output
+ * stage.
+ */
+function buildThreePixelGraph(rand: () => number): Graph {
+  const q = new Int8GraphBuilder('int8_conv_three_pixels', rand);
+  const out = (name: string, what: string) => {
+    q.output(name);
+    covers.set(name, what);
+  };
+  const a = q.input('a', [1, 16, 9, 10]);
+  const d = q.input('d', [1, 20, 5, 5]);
+  const e = q.input('e', [1, 5, 4, 4]);
+  const h = q.input('h', [1, 8, 7, 9]);
+  const p = q.input('p', [1, 32, 5, 7]);
+  const n = q.input('n', [1, 8, 5, 3]);
+  out(q.conv(a, 32, [3, 3], { pads: [1, 1, 1, 1] }, [1, 32, 9, 10], { act: 'relu' }), 'depth 144: whole chunks only, Relu, 90 pixels');
+  out(q.conv(a, 5, [3, 3], { strides: [2, 2], pads: [1, 0, 0, 1] }, [1, 5, 4, 5]), 'depth 144, odd channels, strided, asymmetric pads');
+  out(q.conv(a, 6, [2, 3], { dilations: [2, 1], pads: [1, 1, 0, 1], group: 2 }, [1, 6, 8, 10]), 'two groups of depth 48, dilated');
+  out(q.conv(h, 7, [3, 3], { pads: [1, 1, 1, 1] }, [1, 7, 7, 9], { act: 'relu' }), 'depth 72: whole chunks then 2 groups, a lone channel, Relu');
+  out(q.conv(h, 6, [3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }, [1, 6, 4, 5], { act: [-30, 60] }), 'depth 72, strided, a narrower clamp');
+  out(q.conv(h, 8, [3, 3], { pads: [0, 1, 1, 0], group: 2 }, [1, 8, 6, 8]), 'two groups of depth 36: a chunk then a group each');
+  out(q.conv(p, 6, [3, 3], { pads: [1, 1, 1, 1] }, [1, 6, 5, 7]), 'depth 288: the most of three pixels per pass, two pixels left');
+  out(q.conv(d, 5, [3, 3], { pads: [1, 1, 1, 1] }, [1, 5, 5, 5], { act: [-30, 60] }), 'depth 180: 11 chunks then a group, a narrower clamp, a lone channel');
+  out(q.conv(d, 4, [3, 3], { pads: [2, 0, 0, 2], dilations: [2, 1] }, [1, 4, 3, 5]), 'depth 180, dilated, windows over the top border');
+  out(q.conv(n, 4, [1, 2], {}, [1, 4, 5, 2]), 'depth 16: one chunk, rows of 2 pixels (three-pixel passes across rows)');
+  out(q.conv(e, 3, [2, 2], {}, [1, 3, 3, 3], { act: 'relu' }), 'depth 20: a chunk and a group, a lone channel, Relu');
+  const pair = q.input('pair', [2, 16, 3, 4]);
+  out(q.conv(a, 6, [1, 1], {}, [1, 6, 9, 10], { act: 'relu' }), '1x1, 16 input channels, 90 pixels (the last three end the plane), Relu');
+  out(q.conv(d, 9, [1, 1], {}, [1, 9, 5, 5]), '1x1, 20 input channels, a lone pixel and channel');
+  out(q.conv(p, 5, [1, 1], {}, [1, 5, 5, 7], { act: [-30, 60] }), '1x1, 32 input channels, a narrower clamp, two pixels left');
+  out(q.conv(pair, 4, [1, 1], {}, [2, 4, 3, 4]), '1x1, two images of 12 pixels');
+  return q.build();
+}
+
 const rand = seededRandom(21);
 const graph = buildGraph(rand);
 const inputs: Record<string, Value> = randomInputs(graph, rand);
 const expected = runInt8Reference(graph, inputs);
+const threePixelGraph = buildThreePixelGraph(rand);
+const threePixelInputs: Record<string, Value> = randomInputs(threePixelGraph, rand);
+const threePixelExpected = runInt8Reference(threePixelGraph, threePixelInputs);
 const work = mkdtempSync(join(tmpdir(), 'eenn-int8-conv-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -159,6 +201,7 @@ describe('the paired weight layout (packPairs)', () => {
 describe('int8 convolution and fully connected kernels against the int8 reference', () => {
   it('covers varied outputs (not saturated, not constant)', () => {
     for (const name of graph.outputs) expect(new Set(expected[name]!.data).size, covers.get(name)).toBeGreaterThan(4);
+    for (const name of threePixelGraph.outputs) expect(new Set(threePixelExpected[name]!.data).size, covers.get(name)).toBeGreaterThan(4);
   });
 
   for (const targetName of ['host', 'cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m55']) {
@@ -170,6 +213,22 @@ describe('int8 convolution and fully connected kernels against the int8 referenc
       expect(model).toContain('eenn_fc_s8(');
       expect(model).not.toMatch(/\/\* scratch\s+\*\/ NULL/);
       checkOutputs(run);
+    }, 120_000);
+  }
+
+  for (const targetName of ['host', 'cortex-m4']) {
+    it(`${targetName}: layers of three pixels per pass on DSP, every one bit-exact`, async () => {
+      const run = await runInt8Model(threePixelGraph, threePixelInputs, loadTarget(targetName), join(work, `${targetName}-three`));
+      if (targetName === 'cortex-m4') {
+        expect(readFileSync(join(work, `${targetName}-three`, 'kernels/eenn_config.h'), 'utf8')).toMatch(/#define EENN_CONV_S8_THREE_PIXELS 1 /);
+        expect(execFileSync('arm-none-eabi-nm', [run.image.elfPath], { encoding: 'utf8' })).toContain(' eenn_multiply_columns_x3_dsp');
+      }
+      expectBitExact(
+        threePixelGraph.outputs,
+        run.outputs,
+        (name) => threePixelExpected[name]!.data,
+        (name) => covers.get(name),
+      );
     }, 120_000);
   }
 

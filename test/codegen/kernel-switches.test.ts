@@ -38,7 +38,7 @@ function buildGraph() {
 
 /** The functions of the image's optional paths, by target. */
 const PATHS: Record<string, string[]> = {
-  'cortex-m4': ['eenn_dw_band_3x3_dsp', 'eenn_dw_sum_3x3_strided', 'eenn_im2col_pair_s8'],
+  'cortex-m4': ['eenn_dw_band_3x3_dsp', 'eenn_dw_sum_3x3_strided', 'eenn_im2col_pair_s8', 'eenn_multiply_columns_x3_dsp'],
   'cortex-m55': [],
 };
 
@@ -60,7 +60,7 @@ describe('int8 kernel switches', () => {
       const config = join(dir, 'kernels/eenn_config.h');
       const speed = INT8_KERNEL_SWITCHES.filter((s) => !s.required).map((s) => s.macro);
       const on = readFileSync(config, 'utf8');
-      for (const macro of ['EENN_DEPTHWISE_S8_3X3_WIDE', 'EENN_DEPTHWISE_S8_3X3_CLAMP', 'EENN_DEPTHWISE_S8_3X3_STRIDED', 'EENN_CONV_S8_3X3', 'EENN_CONV_S8_FEW_VALUES', 'EENN_FC_S8_TAIL_ROWS']) {
+      for (const macro of ['EENN_DEPTHWISE_S8_3X3_WIDE', 'EENN_DEPTHWISE_S8_3X3_CLAMP', 'EENN_DEPTHWISE_S8_3X3_STRIDED', 'EENN_CONV_S8_3X3', 'EENN_CONV_S8_THREE_PIXELS', 'EENN_CONV_S8_FEW_VALUES', 'EENN_FC_S8_TAIL_ROWS']) {
         expect(on, macro).toMatch(new RegExp(`#define ${macro} 1 `));
       }
       const symbols = (elf: string) => execFileSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' });

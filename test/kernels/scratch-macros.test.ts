@@ -18,6 +18,7 @@ import {
 import { conv1x1InPlaceS8ScratchBytes, conv1x1S8ScratchBytes, convS8ScratchBytes, POINTWISE_S8_IN_PLACE_PIXELS } from '../../src/kernels/conv-s8.js';
 import { DEPTHWISE_S8_BAND, depthwiseS8ScratchBytes } from '../../src/kernels/depthwise-s8.js';
 import { convS16ScratchBytes } from '../../src/kernels/int16.js';
+import { RECURRENT_F32_KERNELS, recurrentF32ScratchFloats, type RecurrentOpName } from '../../src/kernels/recurrent-f32.js';
 import { BOUNDED_DEPTH_S8 } from '../../src/kernels/output-stage-s8.js';
 import { PAIR_CHUNK_S8, pairedRowBytes } from '../../src/kernels/weight-layout-s8.js';
 import { HOST_CFLAGS } from '../codegen/host-run.js';
@@ -51,6 +52,9 @@ function sweep(): Case[] {
       { macro: 'EENN_PAIRED_ROW_S8', args: [n], expected: pairedRowBytes(n) },
       { macro: 'EENN_CONV_1X1_IN_PLACE_F32_SCRATCH_FLOATS', args: [n], expected: conv1x1InPlaceF32ScratchFloats(n) },
     );
+    for (const op of Object.keys(RECURRENT_F32_KERNELS) as RecurrentOpName[]) {
+      cases.push({ macro: RECURRENT_F32_KERNELS[op].macro, args: [n], expected: recurrentF32ScratchFloats(op, n) });
+    }
     for (const m of [1, 3, 16, 17, 64]) {
       cases.push(
         { macro: 'EENN_CONV_1X1_IN_PLACE_S8_SCRATCH_BYTES', args: [n, m], expected: conv1x1InPlaceS8ScratchBytes(n, m) },

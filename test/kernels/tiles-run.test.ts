@@ -77,9 +77,14 @@ describe('kernel tiles in C', () => {
     // A tile that starts or ends inside a pair of pixels cut in blocks of channels gathers that pair's columns
     // again: the deep and wide layers' tiles of 1 to 3 units cost at most 20% more than the whole call, measured
     // 17% on a 3x3 image, whose every column is gathered over the border tap by tap; 11% on ResNet-8's 8x8 one.)
+    // The wide 1x1 layer's whole call multiplies its 3 pixels in one three-pixel pass (EENN_CONV_S8_THREE_PIXELS),
+    // its tiles a pair and a lone pixel: 1.54x, what the whole call cost before it took three pixels.
     const blocked = (label: string) => /s8 \[qconv_(4|18|19)\]$/.test(label);
+    const threePixels = (label: string) => /s8 \[qconv_18\]$/.test(label);
     calls.forEach((c, i) => {
-      if (blocked(c.label)) expect(run.instructions![i]!.tiles, c.label).toBeLessThan(1.2 * run.instructions![i]!.whole);
+      if (blocked(c.label)) {
+        expect(run.instructions![i]!.tiles, c.label).toBeLessThan((threePixels(c.label) ? 1.6 : 1.2) * run.instructions![i]!.whole);
+      }
     });
     const tilers = overheads.filter((o) => !o.call.includes('without scratch') && !blocked(o.call));
     expect(tilers.filter((o) => o.perTile > TILE_OVERHEAD_BOUND)).toEqual([]);

@@ -75,3 +75,79 @@ describe('BatchNormalization', () => {
     expect(err.message).toContain('expected [3]');
   });
 });
+
+describe('LayerNormalization', () => {
+  const layerNorm: OpDef = ops.find((d) => d.op === 'LayerNormalization')!;
+  const node = (attrs: Record<string, AttrValue>, inputs = ['x', 's', 'b'], outputs = ['y', 'mean', 'inv']): Node => ({
+    name: 'ln',
+    op: 'LayerNormalization',
+    domain: '',
+    inputs,
+    outputs,
+    attrs,
+  });
+
+  it('normalizes each row of the trailing axes, then applies Scale and B element by element', () => {
+    // Row [1, 3]: mean 2, variance 1 -> [-1, 1] (epsilon 0); row [2, 2]: variance 0 -> 0 / sqrt(eps) = 0.
+    const x = value([2, 2], [1, 3, 2, 2]);
+    const inputs = [x, value([2], [2, -1]), value([2], [0.5, 0])];
+    const n = node({ epsilon: 0.25 });
+    const [y, mean, inv] = layerNorm.evaluate(n, inputs, 17);
+    const s = 1 / Math.sqrt(1.25);
+    expect(Array.from(y!.data)).toEqual(Array.from(Float32Array.of(-2 * s + 0.5, -s, 0.5, 0)));
+    expect(mean!.shape).toEqual([2, 1]);
+    expect(list(mean!)).toEqual([2, 2]);
+    expect(Array.from(inv!.data)).toEqual(Array.from(Float32Array.of(s, 2)));
+    expect(layerNorm.inferShapes(n, infosOf(inputs), 17).map((o) => o.shape)).toEqual([[2, 2], [2, 1], [2, 1]]);
+  });
+
+  it('normalizes from any axis (negative too), with a Scale that covers only the last axis and no B', () => {
+    // axis 0 of [2, 2]: one row of 4 values, mean 2.5, variance 1.25.
+    const x = value([2, 2], [1, 2, 3, 4]);
+    const [y] = layerNorm.evaluate(node({ axis: -2, epsilon: 0 }, ['x', 's'], ['y']), [x, value([2], [1, 10])], 17);
+    const s = 1 / Math.sqrt(1.25);
+    expect(Array.from(y!.data)).toEqual(Array.from(Float32Array.of(-1.5 * s, -0.5 * 10 * s, 0.5 * s, 1.5 * 10 * s)));
+  });
+
+  it('refuses a Scale that does not broadcast onto the row, and stash_type other than float32', () => {
+    const x = value([2, 3], [1, 2, 3, 4, 5, 6]);
+    expect(() => layerNorm.inferShapes(node({}), infosOf([x, value([2], [1, 1])]), 17)).toThrow(/Scale has shape \[2\]/);
+    const stash = (() => {
+      try {
+        layerNorm.inferShapes(node({ stash_type: 16 }), infosOf([x, value([3], [1, 1, 1])]), 17);
+      } catch (err) {
+        return err as EennError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(stash.code).toBe('E_UNSUPPORTED');
+  });
+});
+
+describe('InstanceNormalization', () => {
+  it('normalizes each (n, c) plane and applies scale[c] and B[c]', () => {
+    const instanceNorm: OpDef = ops.find((d) => d.op === 'InstanceNormalization')!;
+    const n: Node = { name: 'in', op: 'InstanceNormalization', domain: '', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: { epsilon: 0 } };
+    // Channel 0 plane [1, 3] -> [-1, 1]; channel 1 plane [0, 4] -> [-1, 1], times 3 plus 1.
+    const [y] = instanceNorm.evaluate(n, [value([1, 2, 2], [1, 3, 0, 4]), value([2], [1, 3]), value([2], [0, 1])], 6);
+    expect(list(y!)).toEqual([-1, 1, -2, 4]);
+  });
+});
+
+describe('MeanVarianceNormalization and LRN', () => {
+  const def = (op: string): OpDef => ops.find((d) => d.op === op)!;
+  const nodeFor = (op: string, attrs: Record<string, AttrValue>): Node => ({ name: op, op, domain: '', inputs: ['x'], outputs: ['y'], attrs });
+
+  it('MeanVarianceNormalization divides by the standard deviation plus 1e-9, over the given axes', () => {
+    // axes [1] of [1, 2, 2]: columns [1, 3] and [2, 6] -> mean 2 and 4, deviations 1 and 2.
+    const [y] = def('MeanVarianceNormalization').evaluate(nodeFor('MeanVarianceNormalization', { axes: [1] }), [value([1, 2, 2], [1, 2, 3, 6])], 13);
+    const one = 1 / (1 + 1e-9);
+    expect(Array.from(y!.data)).toEqual(Array.from(Float32Array.of(-one, -2 / (2 + 1e-9), one, 2 / (2 + 1e-9))));
+  });
+
+  it('LRN sums squares over a window of channels clipped at the edges', () => {
+    // size 2: channel c sums channels c - 0 .. c + 1. x = [1, 2, 3] over C = 3, bias 1, alpha 2 (alpha / size = 1), beta 1.
+    const [y] = def('LRN').evaluate(nodeFor('LRN', { size: 2, alpha: 2, beta: 1, bias: 1 }), [value([1, 3], [1, 2, 3])], 13);
+    expect(Array.from(y!.data)).toEqual(Array.from(Float32Array.of(1 / (1 + 1 + 4), 2 / (1 + 4 + 9), 3 / (1 + 9))));
+  });
+});

@@ -14,6 +14,7 @@ export const SOURCES = {
   pool: 'eenn_pool_f32.c',
   softmax: 'eenn_softmax_f32.c',
   reduce: 'eenn_reduce_f32.c',
+  normalization: 'eenn_normalization_f32.c',
   layout: 'eenn_layout_f32.c',
   convPool: 'eenn_conv_pool_f32.c',
   convInPlace: 'eenn_conv_in_place_f32.c',

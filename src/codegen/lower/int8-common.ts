@@ -21,6 +21,8 @@ export const S8_SOURCES = {
   pool: 'eenn_pool_s8.c',
   softmax: 'eenn_softmax_s8.c',
   layout: 'eenn_layout_s8.c',
+  reduce: 'eenn_reduce_s8.c',
+  layerNorm: 'eenn_layer_norm_s8.c',
 } as const;
 
 /** A required int8 activation or constant input with per-tensor quantization. */
@@ -114,6 +116,8 @@ const S8_VARIANTS: Record<string, { fn: string; source: string }> = {
   eenn_resize_nearest_f32: { fn: 'eenn_resize_nearest_s8', source: S8_SOURCES.layout },
   eenn_max_pool2d_f32: { fn: 'eenn_max_pool2d_s8', source: S8_SOURCES.pool },
   eenn_global_max_pool_f32: { fn: 'eenn_global_max_pool_s8', source: S8_SOURCES.pool },
+  eenn_reduce_max_f32: { fn: 'eenn_reduce_max_s8', source: S8_SOURCES.reduce },
+  eenn_reduce_min_f32: { fn: 'eenn_reduce_min_s8', source: S8_SOURCES.reduce },
 };
 
 /** Why a float kernel has no int8 variant, for the E_UNSUPPORTED message. */

@@ -2,7 +2,7 @@
 
 import { sizeOf, type DType } from '../../ir/graph.js';
 import { attrInt, intsFromAttrOrInput, normalizeAxis } from '../../ops/attrs.js';
-import { intArg, tensorArg } from '../../kernels/call.js';
+import { intArg, tensorArg, type KernelArg } from '../../kernels/call.js';
 import { type LoweredStep, type LowerContext } from '../kernel-call.js';
 import { stridedCopyCalls } from '../data-movement.js';
 import { contiguousStrides } from '../strided.js';
@@ -83,9 +83,28 @@ export function reduceWith(ctx: LowerContext, fn: string, source: string, dtype:
     return { detail: 'no axes: identity', calls };
   }
   const reduced = new Set(axes.length === 0 ? x.shape.map((_, i) => i) : axes.map((a) => normalizeAxis(ctx.node, a, rank)));
-  const strides = contiguousStrides(x.shape);
+  if (sizeOf(ctx.outputs[0]!.shape) === 0) return { calls: [] };
+  return {
+    detail: `axes [${[...reduced].sort((p, q) => p - q).join(', ')}], keepdims ${attrInt(ctx.node, 'keepdims', 1)}`,
+    calls: [
+      {
+        fn,
+        source,
+        args: [tensorArg('input', x.name), tensorArg('output', ctx.result.name), ...reduceRunArgs(ctx, x.shape, reduced)],
+      },
+    ],
+  };
+}
+
+/**
+ * The k0..k2, k_s0..k_s2, r0..r2, r_s0..r_s2 arguments of the reduction kernels (eenn_kernels_f32.h,
+ * eenn_kernels_s8.h) for folding the axes `reduced` of `shape`: adjacent kept and reduced axes merged into
+ * up to three runs of each.
+ */
+export function reduceRunArgs(ctx: LowerContext, shape: readonly number[], reduced: ReadonlySet<number>): KernelArg[] {
+  const strides = contiguousStrides(shape);
   const runs: Run[] = [];
-  x.shape.forEach((size, axis) => {
+  shape.forEach((size, axis) => {
     if (size === 1) return;
     const isReduced = reduced.has(axis);
     const last = runs[runs.length - 1];
@@ -102,24 +121,11 @@ export function reduceWith(ctx: LowerContext, fn: string, source: string, dtype:
   const pad = (list: Run[]) => [...list, ...new Array<Run>(3 - list.length).fill({ reduced: false, size: 1, stride: 0 })];
   const k = pad(kept);
   const r = pad(folded);
-  const emptyInput = x.shape.some((d) => d === 0);
-  if (sizeOf(ctx.outputs[0]!.shape) === 0) return { calls: [] };
-  if (emptyInput) r[0] = { reduced: true, size: 0, stride: 0 };
-  return {
-    detail: `axes [${[...reduced].sort((p, q) => p - q).join(', ')}], keepdims ${attrInt(ctx.node, 'keepdims', 1)}`,
-    calls: [
-      {
-        fn,
-        source,
-        args: [
-          tensorArg('input', x.name),
-          tensorArg('output', ctx.result.name),
-          ...k.map((run, i) => intArg(`k${i}`, run.size)),
-          ...k.map((run, i) => intArg(`k_s${i}`, run.stride)),
-          ...r.map((run, i) => intArg(`r${i}`, run.size)),
-          ...r.map((run, i) => intArg(`r_s${i}`, run.stride)),
-        ],
-      },
-    ],
-  };
+  if (shape.some((d) => d === 0)) r[0] = { reduced: true, size: 0, stride: 0 };
+  return [
+    ...k.map((run, i) => intArg(`k${i}`, run.size)),
+    ...k.map((run, i) => intArg(`k_s${i}`, run.stride)),
+    ...r.map((run, i) => intArg(`r${i}`, run.size)),
+    ...r.map((run, i) => intArg(`r_s${i}`, run.stride)),
+  ];
 }

@@ -8,6 +8,7 @@ import { attrInt, attrInts, normalizeAxis, numbersOf } from '../../ops/attrs.js'
 import { forwardWindow } from '../../ops/spatial.js';
 import { SOFTMAX_OUTPUT } from '../fixed-ranges.js';
 import { int8Node, type RewriteContext } from './context.js';
+import { fuseLayerNorm, reduce } from './normalization.js';
 
 /** Fixed-point precision of the QSoftmax exponential table: exp values in Q16. */
 const SOFTMAX_TABLE_BITS = 16;
@@ -44,9 +45,10 @@ export function averagePool(ctx: RewriteContext, node: Node): void {
 /**
  * ReduceMean over every spatial axis (2 to the last) of an [N, C, ...] activation, the global average pooling
  * PyTorch writes as x.mean((2, 3)): a QAveragePool over the whole plane, then with keepdims = 0 a Flatten to
- * [N, C]. Other axes are refused.
+ * [N, C]. A ReduceMean that starts a decomposed LayerNorm becomes QLayerNorm; other axes become QReduce.
  */
 export function reduceMean(ctx: RewriteContext, node: Node): void {
+  if (fuseLayerNorm(ctx, node)) return;
   const x = ctx.activation(node, node.inputs[0]!);
   const shape = x.tensor.shape;
   const rank = shape.length;
@@ -56,9 +58,7 @@ export function reduceMean(ctx: RewriteContext, node: Node): void {
     ...new Set((given ?? (attrInt(node, 'noop_with_empty_axes', 0) ? [] : shape.map((_, i) => i))).map((a) => normalizeAxis(node, a, rank))),
   ].sort((a, b) => a - b);
   const spatialAxes = shape.slice(2).map((_, i) => i + 2);
-  if (rank < 3 || (node.inputs[1] && !axesInput?.data) || axes.join() !== spatialAxes.join()) {
-    throw nodeError('E_UNSUPPORTED', node, 'int8 ReduceMean needs the axes 2.. of an [N, C, ...] tensor (a global average pool)');
-  }
+  if (rank < 3 || (node.inputs[1] && !axesInput?.data) || axes.join() !== spatialAxes.join()) return reduce(ctx, node);
   const spatial = shape.slice(2);
   const keep = attrInt(node, 'keepdims', 1) !== 0;
   const out = node.outputs[0]!;

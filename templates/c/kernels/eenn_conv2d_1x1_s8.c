@@ -2,8 +2,11 @@
  * eenn_conv2d_1x1_s8.c - int8 1x1 convolution with stride 1, no padding, one group (NCHW): a matrix product per
  * image. The values of one or two pixels are gathered into columns in the scratch and multiplied with the weight
  * rows by eenn_multiply_columns_s8, as eenn_conv2d_s8 multiplies its columns; on DSP two adjacent pixels are
- * gathered and expanded to int16 pairs in one pass (one halfword load per channel): 1.57 instructions per
- * multiply-accumulate on Cortex-M4 for 32 -> 32 channels; with Helium (MVE) and 16 input channels or more, 4
+ * gathered and expanded to int16 pairs in one pass (one halfword load per channel): 1.54 instructions per
+ * multiply-accumulate on Cortex-M4 for 32 -> 32 channels; three (eenn_conv_1x1_x3_dsp, EENN_CONV_S8_THREE_PIXELS:
+ * 16 to 288 input channels, a multiple of 4, with a bias and the bounded output stage) in one pass of a word load
+ * per channel into a buffer on the stack, multiplied by eenn_multiply_columns_x3_dsp: 1.43 for 32 -> 32 channels;
+ * with Helium (MVE) and 16 input channels or more, 4
  * adjacent pixels (one word load per channel, the columns byte-interleaved) are multiplied by
  * eenn_multiply_columns_x4_s8.
  * Without a scratch (NULL) the input is read in place, one output of one channel at a time; with Helium (16 input
@@ -217,6 +220,60 @@ static EENN_CONV_S8_NOINLINE void eenn_conv_1x1_direct_mve(const int8_t *in, int
 }
 #endif
 
+#if defined(EENN_CONV_S8_X3)
+/*
+ * The expanded columns of the three adjacent pixels `x` (first channel), x + 1 and x + 2 of a 1x1 convolution
+ * (`in_c` a multiple of 4), channels `size` apart, interleaved as eenn_multiply_columns_x3_dsp takes them (group g of
+ * pixel i at to[6 g + 2 i]): per 4 channels one word of each (the three pixels and the next byte, `words`: the
+ * pixels are not the last of the plane) or a halfword and a byte, (c0, c2) and (c1, c3) packed and expanded by
+ * SXTB16.
+ */
+EENN_CONV_S8_INLINE void eenn_gather_x3_1x1_dsp(const int8_t *x, int32_t size, int32_t in_c, uint32_t *EENN_RESTRICT to,
+                                                int32_t words)
+{
+    for (const uint32_t *const end = to + 6 * (in_c >> 2); to != end; to += 6, x += 4 * size) {
+        uint32_t w[4];
+        for (int32_t i = 0; i < 4; i++) {
+            if (words) {
+                w[i] = eenn_read_u32(x + i * size);
+            } else {
+                uint16_t h;
+                memcpy(&h, x + i * size, 2);
+                w[i] = (uint32_t)h | (uint32_t)(uint8_t)x[i * size + 2] << 16;
+            }
+        }
+        /* The low halves (pixels 0 and 1) and the high halves (pixel 2) of channels 0 and 2, 1 and 3 (PKHBT, PKHTB). */
+        const uint32_t lo02 = (w[0] & 0xFFFFu) | w[2] << 16, lo13 = (w[1] & 0xFFFFu) | w[3] << 16;
+        const uint32_t hi02 = (w[2] & 0xFFFF0000u) | w[0] >> 16, hi13 = (w[3] & 0xFFFF0000u) | w[1] >> 16;
+        to[0] = (uint32_t)__sxtb16((int32_t)lo02);
+        to[1] = (uint32_t)__sxtb16((int32_t)lo13);
+        to[2] = (uint32_t)eenn_sxtb16_ror8_s8(lo02);
+        to[3] = (uint32_t)eenn_sxtb16_ror8_s8(lo13);
+        to[4] = (uint32_t)__sxtb16((int32_t)hi02);
+        to[5] = (uint32_t)__sxtb16((int32_t)hi13);
+    }
+}
+
+/*
+ * Pixels [p, pixel_end) of one image three at a time (while three are left), gathered by eenn_gather_x3_1x1_dsp
+ * into a buffer on the stack and multiplied by eenn_multiply_columns_x3_dsp; returns the first pixel left.
+ */
+static EENN_CONV_S8_NOINLINE int32_t eenn_conv_1x1_x3_dsp(const int8_t *in, int32_t size, int32_t p, int32_t pixel_end,
+                                                          const eenn_conv_group_s8 *c, int8_t *EENN_RESTRICT out)
+{
+    uint32_t columns[EENN_CONV_S8_X3_MOST * 3 / 2];
+    for (; pixel_end - p >= 3; p += 3) {
+        if (p + 4 <= size) {
+            eenn_gather_x3_1x1_dsp(in + p, size, c->depth, columns, 1);
+        } else {
+            eenn_gather_x3_1x1_dsp(in + p, size, c->depth, columns, 0);
+        }
+        eenn_multiply_columns_x3_dsp((const uint8_t *)columns, c, out + p);
+    }
+    return p;
+}
+#endif
+
 /*
  * The outputs of pixels [pixel_begin, pixel_end) of output channels [channel_begin, channel_end), in every image:
  * the whole call with every pixel and channel. Each output is computed as in the whole call. bounded:
@@ -298,7 +355,14 @@ static void eenn_conv_1x1_s8(const int8_t *EENN_RESTRICT input, const int8_t *EE
             continue;
         }
 #endif
-        for (int32_t p = pixel_begin; p < pixel_end;) {
+        int32_t p = pixel_begin;
+#if defined(EENN_CONV_S8_X3)
+        if (eenn_conv_x3_takes_dsp(in_c, first_bias, bounded)) {
+            /* Three pixels at a time, then the one or two left as below. */
+            p = eenn_conv_1x1_x3_dsp(in, size, p, pixel_end, &columns, out);
+        }
+#endif
+        while (p < pixel_end) {
             const int32_t pixels = pixel_end - p < EENN_CONV_S8_PIXELS ? pixel_end - p : EENN_CONV_S8_PIXELS;
 #if defined(EENN_CONV_S8_DSP)
             if (pixels == 2) {

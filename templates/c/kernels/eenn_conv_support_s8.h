@@ -312,6 +312,27 @@ typedef struct
  */
 void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_group_s8 *g, int8_t *EENN_RESTRICT out);
 
+#if defined(EENN_CONV_S8_DSP) && EENN_HAS_UNALIGNED && defined(__OPTIMIZE__) && EENN_CONV_S8_THREE_PIXELS
+/*
+ * Three output pixels at a time on DSP (EENN_CONV_S8_THREE_PIXELS): their int8 columns gathered into the scratch
+ * EENN_CONV_S8_X3_PITCH(depth) bytes apart (3 of them within EENN_CONV_S8_SCRATCH_BYTES), then expanded to int16
+ * and interleaved a group of 4 values at a time (group g of pixel i at 24 g + 8 i) into a buffer on the stack of
+ * up to EENN_CONV_S8_X3_MOST values per column (6 bytes per value: 1,728 B), multiplied by
+ * eenn_multiply_columns_x3_dsp.
+ */
+#define EENN_CONV_S8_X3 1
+#define EENN_CONV_S8_X3_MOST 288
+/* Bytes from one int8 column to the next: a word more than the column, for the words a gathering writes past it. */
+#define EENN_CONV_S8_X3_PITCH(depth) ((((depth) + 3) & ~3) + 4)
+void eenn_multiply_columns_x3_dsp(const uint8_t *columns, const eenn_conv_group_s8 *g, int8_t *EENN_RESTRICT out);
+
+/* True when a group's pixels go three at a time (what eenn_multiply_columns_x3_dsp computes). */
+static inline int32_t eenn_conv_x3_takes_dsp(int32_t depth, const int32_t *bias, int32_t bounded)
+{
+    return bias != NULL && bounded && depth >= EENN_PAIR_CHUNK_S8 && depth <= EENN_CONV_S8_X3_MOST && (depth & 3) == 0;
+}
+#endif
+
 #if defined(EENN_CONV_S8_MVE)
 /*
  * Output pixels per pass of the Helium path for 16 values or more per output: their im2col columns are gathered

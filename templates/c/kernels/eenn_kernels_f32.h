@@ -346,6 +346,88 @@ void eenn_matmul_f32(const float *EENN_RESTRICT a, const float *EENN_RESTRICT b,
                      float act_min, float act_max);
 
 /* ------------------------------------------------------------------------------------------------ */
+/* Recurrent layers: LSTM, GRU, RNN (eenn_recurrent_f32.c)                                            */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** The activation functions of the recurrent gates (ONNX `activations`), each with its alpha and beta. */
+typedef enum {
+    EENN_RECURRENT_SIGMOID = 0,          /* 1 / (1 + exp(-x)) */
+    EENN_RECURRENT_TANH = 1,             /* tanh(x) */
+    EENN_RECURRENT_RELU = 2,             /* max(x, 0) */
+    EENN_RECURRENT_LEAKY_RELU = 3,       /* x < 0 ? alpha * x : x */
+    EENN_RECURRENT_THRESHOLDED_RELU = 4, /* x > alpha ? x : 0 */
+    EENN_RECURRENT_HARD_SIGMOID = 5,     /* clamp(alpha * x + beta, 0, 1) */
+    EENN_RECURRENT_ELU = 6,              /* x < 0 ? alpha * (exp(x) - 1) : x */
+    EENN_RECURRENT_SOFTSIGN = 7,         /* x / (1 + |x|) */
+    EENN_RECURRENT_SOFTPLUS = 8,         /* log(1 + exp(x)) */
+    EENN_RECURRENT_AFFINE = 9,           /* alpha * x + beta */
+    EENN_RECURRENT_SCALED_TANH = 10      /* alpha * tanh(beta * x) */
+} eenn_recurrent_activation_t;
+
+/** Floats of scratch the recurrent kernels take: the gates' pre-activations and the state. */
+#define EENN_LSTM_F32_SCRATCH_FLOATS(hidden_size) (6 * (hidden_size))
+#define EENN_GRU_F32_SCRATCH_FLOATS(hidden_size) (4 * (hidden_size))
+#define EENN_RNN_F32_SCRATCH_FLOATS(hidden_size) (2 * (hidden_size))
+
+/*
+ * The parameters the three kernels share, for one direction of the layer (a bidirectional layer is two calls, the
+ * second with reverse = 1 and every pointer moved to its direction's part):
+ *
+ * input          X: element [t][b][k] at input[t * input_stride_t + b * input_stride_b + k]
+ * weights        W of the direction [gates * hidden_size, input_size], gate rows in ONNX order
+ * recurrence     R of the direction [gates * hidden_size, hidden_size]
+ * bias           B of the direction [2 * gates * hidden_size] (Wb then Rb), or NULL (zeros)
+ * sequence_lens  [batch], each in [0, seq_length] (a value outside is held to it), or NULL (every entry
+ *                seq_length long)
+ * initial_h      element [b][j] at initial_h[b * state_stride_b + j], or NULL (zeros)
+ * output         Y: h after time step t at output[t * output_stride_t + b * output_stride_b + j], zero past
+ *                the entry's length; or NULL
+ * output_h       Y_h: the state after the last step (element [b][j] as initial_h), or NULL
+ * scratch        EENN_<LSTM|GRU|RNN>_F32_SCRATCH_FLOATS(hidden_size) floats, overlapping nothing else
+ * reverse        0: time steps 0 .. length - 1; 1: length - 1 .. 0
+ * clip           gate pre-activations are clamped to [-clip, clip] (INFINITY: no clip)
+ * *_kind         an eenn_recurrent_activation_t, with its alpha and beta (ignored by the functions without)
+ *
+ * The outputs never overlap the inputs. Nothing is kept between calls.
+ */
+
+/**
+ * LSTM (gates i, o, f, c): i = f(Wi x + Ri h + Pi c + b), f = f(Wf x + Rf h + Pf c + b) (1 - i with
+ * input_forget), c' = g(Wc x + Rc h + b), c = f c + i c', o = f(Wo x + Ro h + Po c + b), h = o h(c).
+ *
+ * peephole   P of the direction [3 * hidden_size] (i, o, f), or NULL
+ * initial_c / output_c   the cell state, laid out as initial_h / output_h, or NULL
+ */
+void eenn_lstm_f32(const float *input, const float *weights, const float *recurrence, const float *bias,
+                   const float *peephole, const int32_t *sequence_lens, const float *initial_h,
+                   const float *initial_c, float *output, float *output_h, float *output_c,
+                   float *EENN_RESTRICT scratch, int32_t seq_length, int32_t batch, int32_t input_size,
+                   int32_t hidden_size, int32_t input_stride_t, int32_t input_stride_b, int32_t output_stride_t,
+                   int32_t output_stride_b, int32_t state_stride_b, int32_t reverse, float clip, int32_t input_forget,
+                   int32_t f_kind, float f_alpha, float f_beta, int32_t g_kind, float g_alpha, float g_beta,
+                   int32_t h_kind, float h_alpha, float h_beta);
+
+/**
+ * GRU (gates z, r, h): z = f(Wz x + Rz h + b), r = f(Wr x + Rr h + b), h' = g(Wh x + Rh (r h) + b) (with
+ * linear_before_reset: g(Wh x + Wbh + r (Rh h + Rbh))), h = (1 - z) h' + z h.
+ */
+void eenn_gru_f32(const float *input, const float *weights, const float *recurrence, const float *bias,
+                  const int32_t *sequence_lens, const float *initial_h, float *output, float *output_h,
+                  float *EENN_RESTRICT scratch, int32_t seq_length, int32_t batch, int32_t input_size,
+                  int32_t hidden_size, int32_t input_stride_t, int32_t input_stride_b, int32_t output_stride_t,
+                  int32_t output_stride_b, int32_t state_stride_b, int32_t reverse, float clip,
+                  int32_t linear_before_reset, int32_t f_kind, float f_alpha, float f_beta, int32_t g_kind,
+                  float g_alpha, float g_beta);
+
+/** RNN: h = f(W x + R h + b). */
+void eenn_rnn_f32(const float *input, const float *weights, const float *recurrence, const float *bias,
+                  const int32_t *sequence_lens, const float *initial_h, float *output, float *output_h,
+                  float *EENN_RESTRICT scratch, int32_t seq_length, int32_t batch, int32_t input_size,
+                  int32_t hidden_size, int32_t input_stride_t, int32_t input_stride_b, int32_t output_stride_t,
+                  int32_t output_stride_b, int32_t state_stride_b, int32_t reverse, float clip,
+                  int32_t f_kind, float f_alpha, float f_beta);
+
+/* ------------------------------------------------------------------------------------------------ */
 /* Element-wise binary operators with broadcasting (eenn_elementwise_f32.c)                           */
 /* ------------------------------------------------------------------------------------------------ */
 
@@ -574,6 +656,42 @@ void eenn_reduce_sum_square_f32(EENN_REDUCE_PARAMS_F32);
 void eenn_reduce_log_sum_f32(EENN_REDUCE_PARAMS_F32);
 /** log(sum(exp(x))), computed as max + log(sum(exp(x - max))) */
 void eenn_reduce_log_sum_exp_f32(EENN_REDUCE_PARAMS_F32);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Normalizations (eenn_normalization_f32.c)                                                          */
+/* ------------------------------------------------------------------------------------------------ */
+
+/**
+ * LayerNormalization of `rows` contiguous rows of `row_size` values: y = (x - mean) / sqrt(var + epsilon) *
+ * scale[i % scale_size] + bias[i % bias_size] (bias may be NULL), with each row's mean and variance. `mean` and
+ * `inv_std_dev` (one value per row: the mean and 1 / sqrt(var + epsilon)) may be NULL. May run in place.
+ */
+void eenn_layer_norm_f32(const float *input, float *output, int32_t rows, int32_t row_size, const float *scale,
+                         int32_t scale_size, const float *bias, int32_t bias_size, float epsilon, float *mean,
+                         float *inv_std_dev);
+
+/**
+ * InstanceNormalization of [batch, channels, plane_size]: each (n, c) plane normalized with its own mean and
+ * variance, then times scale[c] plus bias[c]. May run in place.
+ */
+void eenn_instance_norm_f32(const float *input, float *output, int32_t batch, int32_t channels, int32_t plane_size,
+                            const float *scale, const float *bias, float epsilon);
+
+/**
+ * MeanVarianceNormalization over any set of axes, in the layout of the reductions (EENN_REDUCE_PARAMS_F32): each
+ * group of elements j0*k_s0 + j1*k_s1 + j2*k_s2 + i0*r_s0 + i1*r_s1 + i2*r_s2 (i in [r0, r1, r2]) becomes
+ * (x - mean) / (sqrt(variance) + epsilon), written at the same offsets of the output. May run in place.
+ */
+void eenn_mvn_f32(const float *input, float *output, int32_t k0, int32_t k1, int32_t k2, int32_t k_s0, int32_t k_s1,
+                  int32_t k_s2, int32_t r0, int32_t r1, int32_t r2, int32_t r_s0, int32_t r_s1, int32_t r_s2,
+                  float epsilon);
+
+/**
+ * LRN across channels of [batch, channels, inner]: y = x / (bias + alpha_over_size * sum of x^2 over the channels
+ * [c - before, c + after] inside [0, channels))^beta.
+ */
+void eenn_lrn_f32(const float *EENN_RESTRICT input, float *EENN_RESTRICT output, int32_t batch, int32_t channels,
+                  int32_t inner, int32_t before, int32_t after, float alpha_over_size, float beta, float bias);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Data movement (eenn_layout_f32.c)                                                                  */

@@ -58,6 +58,18 @@
 #ifndef EENN_CONV_S8_3X3
 #define EENN_CONV_S8_3X3 1
 #endif
+/* Convolutions (and 1x1 ones) on DSP of 16 to 288 values per output, a multiple of 4, with a bias and the bounded
+   output stage: three pixels per pass, their expanded columns interleaved in a buffer on the stack of 1,728 B (else
+   two pixels per pass). The compiler turns it on only in a model that needs no EENN_CONV_S8_TWO_PIXELS. */
+#ifndef EENN_CONV_S8_THREE_PIXELS
+#define EENN_CONV_S8_THREE_PIXELS 1
+#endif
+/* Convolutions on DSP of 16 values per output or more, a multiple of 4, with a bias, that multiply two pixels per
+   pass (1x1 convolutions, deeper layers, the tiles of intermittent builds): the two-pixel loop over the pairs of
+   channels (else the pairs in C around the chunk loop). */
+#ifndef EENN_CONV_S8_TWO_PIXELS
+#define EENN_CONV_S8_TWO_PIXELS 1
+#endif
 /* Convolutions on DSP of 16 values per output or more whose weight rows do not start on whole words (a depth not
    a multiple of 4): the two-pixel loop with one weight load per group (else those layers multiply in C). */
 #ifndef EENN_CONV_S8_UNALIGNED_ROWS
@@ -519,6 +531,46 @@ void eenn_avg_pool2d_s8(const int8_t *input, int8_t *output,
  */
 void eenn_softmax_s8(const int8_t *input, int8_t *output, int32_t rows, int32_t row_size,
                      const int32_t *EENN_RESTRICT table);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Reductions (eenn_reduce_s8.c) and LayerNormalization (eenn_layer_norm_s8.c)                        */
+/* ------------------------------------------------------------------------------------------------ */
+
+/*
+ * The layout of the float32 reductions (eenn_kernels_f32.h): the output [k0, k1, k2] is contiguous;
+ * output[j0][j1][j2] reduces the input elements at j0*k_s0 + j1*k_s1 + j2*k_s2 + i0*r_s0 + i1*r_s1 + i2*r_s2
+ * over i in [r0, r1, r2] (r0*r1*r2 >= 1).
+ */
+#define EENN_REDUCE_PARAMS_S8                                                                       \
+    const int8_t *EENN_RESTRICT input, int8_t *EENN_RESTRICT output, int32_t k0, int32_t k1,        \
+        int32_t k2, int32_t k_s0, int32_t k_s1, int32_t k_s2, int32_t r0, int32_t r1, int32_t r2,   \
+        int32_t r_s0, int32_t r_s1, int32_t r_s2
+
+/**
+ * ReduceSum / ReduceMean: acc = sum of (x + input_offset) (int32, count * 255 < 2^31);
+ * y = clamp(requantize(acc, multiplier, shift) + output_offset, act_min, act_max), the multiplier standing for
+ * s_in / s_out (a sum) or s_in / (s_out * count) (a mean).
+ */
+void eenn_reduce_sum_s8(EENN_REDUCE_PARAMS_S8, int32_t input_offset, int32_t multiplier, int32_t shift,
+                        int32_t output_offset, int32_t act_min, int32_t act_max);
+/** ReduceMax: the largest raw value (output and input share one scale and zero point). */
+void eenn_reduce_max_s8(EENN_REDUCE_PARAMS_S8);
+/** ReduceMin: the smallest raw value (output and input share one scale and zero point). */
+void eenn_reduce_min_s8(EENN_REDUCE_PARAMS_S8);
+
+/**
+ * LayerNormalization of `rows` contiguous rows of `row_size` values (at most 65536), integer only:
+ *   d = x + input_offset;  S = sum d;  D = row_size * sum d^2 - S^2 + epsilon_q           (int64)
+ *   z = (row_size * d - S) / sqrt(D) in Q20 (exact integer square root, one division per row)
+ *   y = clamp(requantize(sign * z, |multiplier[p]|, shift[p]) + bias[p] + output_offset, act_min, act_max)
+ * with p = (position in the row) mod params and sign that of multiplier[p] (the sign of Scale). epsilon_q =
+ * round(row_size^2 epsilon / s_in^2); multiplier, shift for |Scale| / (s_out 2^20), shift in [-31, 0]; bias =
+ * round(B / s_out). src/ir/int8.ts (QLayerNorm) states the rounding of each step. May run in place.
+ */
+void eenn_layer_norm_s8(const int8_t *input, int8_t *output, int32_t rows, int32_t row_size, int32_t input_offset,
+                        int32_t epsilon_q, const int32_t *EENN_RESTRICT multiplier, const int32_t *EENN_RESTRICT shift,
+                        const int32_t *EENN_RESTRICT bias, int32_t params, int32_t output_offset, int32_t act_min,
+                        int32_t act_max);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Data movement (eenn_layout_s8.c): the float32 kernels' index rules on one-byte elements            */

@@ -1,6 +1,6 @@
 /*
- * eenn_multiply_columns_s8.c - the matrix product of the im2col convolutions: the gathered columns of one or two
- * output pixels times every weight row of a group (packed in pairs, eenn_kernels_s8.h), each output requantized
+ * eenn_multiply_columns_s8.c - the matrix product of the im2col convolutions: the gathered columns of one, two or
+ * three output pixels times every weight row of a group (packed in pairs, eenn_kernels_s8.h), each output requantized
  * (eenn_conv_store_s8). The compiler folded the input zero point into the bias, so the loops are plain dot
  * products of raw int8 values:
  *   DSP       the columns expanded to int16 pairs by SXTB16 (each group of 4 values x0 x1 x2 x3 stored as
@@ -11,10 +11,17 @@
  *             and the bounded output stage take one asm loop over the pairs of channels (eenn_pairs_2x2_dsp:
  *             ~51 instructions a pair besides the products, 59 with a clamp narrower than int8), where the rows
  *             start on whole words (an even row, the usual case) with the first row's weights 8 at a time by
- *             one LDRD: 65 instructions per chunk of 64 (1.02 a multiply-accumulate; 14 registers); other rows
- *             by the LDR loop above when EENN_CONV_S8_UNALIGNED_ROWS. Other layers, a lone pixel or channel the
- *             same products in C around the chunk loop. On Cortex-M4: 1.23 instructions per MAC with the
- *             gathering on a 3x3 layer of 16 -> 32 channels, 1.54 on a 1x1 of 32.
+ *             one LDRD: 65 instructions per chunk of 64 (1.02 a multiply-accumulate; 14 registers;
+ *             EENN_CONV_S8_TWO_PIXELS); other rows by the LDR loop above when EENN_CONV_S8_UNALIGNED_ROWS. Other
+ *             layers, a lone pixel or channel the same products in C around the chunk loop. On Cortex-M4: 1.54
+ *             instructions per MAC with the gathering on a 1x1 layer of 32 (1.23 on a 3x3 of 16 -> 32).
+ *             Three pixels (eenn_multiply_columns_x3_dsp, EENN_CONV_S8_THREE_PIXELS: eenn_conv2d_s8 layers of 16
+ *             to 288 values per output, a multiple of 4, with a bias and the bounded output stage): their
+ *             expanded columns interleaved a group of 4 values at a time, so that one pointer walks them, two
+ *             output channels of the three pixels per step, 2 LDR, 4 SXTB16, 3 LDRD and 12 SMLAD per 24
+ *             multiply-accumulates: 87 instructions per chunk of 96 with the loop (0.91 a multiply-accumulate;
+ *             14 registers), ~70 a pair of channels for the six outputs. On Cortex-M4: 1.09 instructions per MAC
+ *             with the gathering on a 3x3 layer of 16 -> 32 channels.
  *   MVE       16 values or more per output (eenn_multiply_columns_x4_s8): the columns of 4 pixels gathered
  *             byte-interleaved, two output channels of the 4 pixels per pass: 4 VLD4, 2 VLDRB and 8 VMLADAVA per
  *             16 values (128 multiply-accumulates in 16 instructions with the loop), the last depth % 16 values by
@@ -367,7 +374,7 @@ EENN_CONV_S8_INLINE void eenn_pairs_2x2_dsp(eenn_pairs_state_dsp *st, const int8
 }
 #endif
 
-#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED
+#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && (EENN_CONV_S8_TWO_PIXELS || EENN_CONV_S8_UNALIGNED_ROWS)
 /*
  * The pairs of channels of two pixels through eenn_pairs_2x2_dsp when the layer allows it (a bias, the bounded output
  * stage, rows of whole chunks then none or 4 values or more); returns the channels left to the caller (the lone last
@@ -402,6 +409,7 @@ EENN_CONV_S8_INLINE int32_t eenn_multiply_fast_dsp(int8_t *scratch, const eenn_c
     const int8_t *w = g->weights;
     /* Word-aligned rows (an even row from a word-aligned start) take the LDRD chunks; others the LDR ones, which
        models without such layers leave out (EENN_CONV_S8_UNALIGNED_ROWS: then the products in C). */
+#if EENN_CONV_S8_TWO_PIXELS
     if (((uintptr_t)w & 3) == 0 && (row & 1) == 0) {
         if (tail == 0) {
             eenn_pairs_2x2_dsp(&st, &w, 1, 0, full_range);
@@ -410,6 +418,7 @@ EENN_CONV_S8_INLINE int32_t eenn_multiply_fast_dsp(int8_t *scratch, const eenn_c
         }
         return g->channels & ~1;
     }
+#endif
 #if EENN_CONV_S8_UNALIGNED_ROWS
     if (tail != 0) { /* a depth not a multiple of 4 leaves a tail */
         eenn_pairs_2x2_dsp(&st, &w, 0, 1, full_range);
@@ -473,6 +482,238 @@ static void eenn_multiply_pairs_s8(int8_t *scratch, int32_t pixels, const eenn_c
         multiplier += 2;
         shift += 2;
         b += bias_step;
+    }
+}
+#endif
+
+#if defined(EENN_CONV_S8_X3)
+/* Where eenn_triples_x3_dsp keeps what its loop reads once a pair of channels (memory operands of the asm). */
+typedef struct
+{
+    const uint8_t *columns;           /* the three interleaved columns */
+    const uint8_t *end;               /* past their whole chunks */
+    const uint8_t *groups_end;        /* past their whole groups of 4 values */
+    const int32_t *bias;              /* the next pair's */
+    const int32_t *requantization[2]; /* the multipliers and shifts of the next pair */
+    int8_t *out;                      /* the outputs of the next pair's first channel */
+    int8_t *last;                     /* past the last pair's */
+    int32_t out_stride;               /* elements from one output channel to the next */
+    int32_t odd_zp;                   /* 2 * zero point + 1 (eenn_store_bounded_dsp) */
+    uint32_t clamp[2];                /* act_min and act_max, in each of 4 bytes */
+    int32_t tail;                     /* values of a row after its whole chunks (a multiple of 4) */
+} eenn_triples_state_dsp;
+
+/*
+ * One group of 4 values of the 3 x 2 block: the weights of the pair's rows loaded by `load` into p1 and q1 and
+ * expanded (p0 p1: channel m, q0 q1: channel m + 1), then each pixel's expanded values (x0 x2, x1 x3) from the
+ * interleaved columns, one LDRD a pixel: 21 instructions per 24 multiply-accumulates.
+ */
+#define EENN_CONV_S8_X3_PIXEL(s0, s1)                 \
+    "ldrd %[x0], %[x1], [%[a]], #8\n\t"               \
+    "smlad %[" s0 "], %[x0], %[p0], %[" s0 "]\n\t"     \
+    "smlad %[" s0 "], %[x1], %[p1], %[" s0 "]\n\t"     \
+    "smlad %[" s1 "], %[x0], %[q0], %[" s1 "]\n\t"     \
+    "smlad %[" s1 "], %[x1], %[q1], %[" s1 "]\n\t"
+#define EENN_CONV_S8_X3_GROUP(load)   \
+    load                              \
+    "sxtb16 %[p0], %[p1]\n\t"         \
+    "sxtb16 %[p1], %[p1], ror #8\n\t" \
+    "sxtb16 %[q0], %[q1]\n\t"         \
+    "sxtb16 %[q1], %[q1], ror #8\n\t" \
+    EENN_CONV_S8_X3_PIXEL("s00", "s01") EENN_CONV_S8_X3_PIXEL("s10", "s11") EENN_CONV_S8_X3_PIXEL("s20", "s21")
+/* The loads of group g = 1..3 of a chunk, after group 0 moved the weights' pointer past the chunk. */
+#define EENN_CONV_S8_X3_LOAD_AFTER(g) \
+    "ldr %[p1], [%[w], #" #g "*4-32]\n\t" \
+    "ldr %[q1], [%[w], #16+" #g "*4-32]\n\t"
+/* A chunk of 16 values of the 3 x 2 block, the pointers moved past it: 84 instructions per 96 products. */
+#define EENN_CONV_S8_X3_CHUNK                                                          \
+    EENN_CONV_S8_X3_GROUP("ldr %[p1], [%[w]], #32\n\t"                                 \
+                          "ldr %[q1], [%[w], #-16]\n\t")                               \
+    EENN_CONV_S8_X3_GROUP(EENN_CONV_S8_X3_LOAD_AFTER(1))                               \
+    EENN_CONV_S8_X3_GROUP(EENN_CONV_S8_X3_LOAD_AFTER(2))                               \
+    EENN_CONV_S8_X3_GROUP(EENN_CONV_S8_X3_LOAD_AFTER(3))
+/* The requantization of accumulator s by the multiplier m and ~shift n, to int8 (EENN_CONV_S8_REQUANTIZE, the
+   zero point term in x1). */
+#define EENN_CONV_S8_X3_REQUANTIZE(s, m, n)          \
+    "lsl %[" s "], %[" s "], #1\n\t"                \
+    "smmulr %[" s "], %[" s "], %[" m "]\n\t"       \
+    "add %[" s "], %[" s "], %[" s "], asr #31\n\t" \
+    "asr %[" s "], %[" s "], %[" n "]\n\t"          \
+    "add %[" s "], %[" s "], %[x1]\n\t"             \
+    "ssat %[" s "], #8, %[" s "], asr #1\n\t"
+
+/*
+ * Every pair of channels of three pixels (a bias, rows of 16 values or more, a multiple of 4, the bounded output
+ * stage) in one loop: the bias, the whole chunks of 16 values (87 instructions per 96 multiply-accumulates with the
+ * loop), the groups of 4 values after them if any (24 instructions per 24), then the six outputs
+ * requantized as eenn_store_bounded_dsp computes them and stored (`full_range`: SSAT alone; else each channel's
+ * three bytes packed in a word and clamped together by SSUB8 and SEL): about 70 instructions a pair besides the
+ * products (83 with a narrower clamp). 14 registers. *pw: moved past the pairs' weights.
+ */
+EENN_CONV_S8_INLINE void eenn_triples_x3_dsp(eenn_triples_state_dsp *st, const int8_t **pw, int32_t full_range)
+{
+    const int8_t *w = *pw;
+    const uint8_t *a;
+    int32_t s00, s01, s10, s11, s20, s21;
+    uint32_t x0, x1, p0, p1, q0, q1;
+#define EENN_CONV_S8_X3_HEAD                 \
+    EENN_ASM_SYNTAX_UNIFIED                  \
+    "1:\n\t"                                 \
+    "ldr %[a], %[bias]\n\t"                  \
+    "ldrd %[s00], %[s01], [%[a]], #8\n\t"    \
+    "str %[a], %[bias]\n\t"                  \
+    "mov %[s10], %[s00]\n\t"                 \
+    "mov %[s11], %[s01]\n\t"                 \
+    "mov %[s20], %[s00]\n\t"                 \
+    "mov %[s21], %[s01]\n\t"                 \
+    "ldr %[a], %[columns]\n\t"               \
+    "2:\n\t" EENN_CONV_S8_X3_CHUNK           \
+    "ldr %[x0], %[end]\n\t"                  \
+    "cmp %[a], %[x0]\n\t"                    \
+    "bne 2b\n\t"
+/* The whole groups after the chunks, if any: the second row `tail` bytes after the first's. */
+#define EENN_CONV_S8_X3_GROUPS                                                                    \
+    "ldr %[x0], %[groups_end]\n\t"                                                                \
+    "cmp %[a], %[x0]\n\t"                                                                         \
+    "beq 4f\n\t"                                                                                  \
+    "3:\n\t" EENN_CONV_S8_X3_GROUP("ldr %[x0], %[tail]\n\t"                                       \
+                                   "ldr %[q1], [%[w], %[x0]]\n\t"                                 \
+                                   "ldr %[p1], [%[w]], #4\n\t")                                   \
+    "ldr %[x0], %[groups_end]\n\t"                                                                \
+    "cmp %[a], %[x0]\n\t"                                                                         \
+    "bne 3b\n\t"                                                                                  \
+    "ldr %[x0], %[tail]\n\t"                                                                      \
+    "add %[w], %[w], %[x0]\n\t"                                                                   \
+    "4:\n\t"
+#define EENN_CONV_S8_X3_STAGE                                                                          \
+    "ldrd %[a], %[x0], %[requantization]\n\t"                                                          \
+    "ldrd %[p0], %[p1], [%[a]], #8\n\t"                                                                \
+    "ldrd %[q0], %[q1], [%[x0]], #8\n\t"                                                               \
+    "strd %[a], %[x0], %[requantization]\n\t"                                                          \
+    "mvn %[q0], %[q0]\n\t"                                                                             \
+    "mvn %[q1], %[q1]\n\t"                                                                             \
+    "ldr %[x1], %[odd_zp]\n\t" EENN_CONV_S8_X3_REQUANTIZE("s00", "p0", "q0")                           \
+        EENN_CONV_S8_X3_REQUANTIZE("s10", "p0", "q0") EENN_CONV_S8_X3_REQUANTIZE("s20", "p0", "q0")    \
+            EENN_CONV_S8_X3_REQUANTIZE("s01", "p1", "q1") EENN_CONV_S8_X3_REQUANTIZE("s11", "p1", "q1") \
+                EENN_CONV_S8_X3_REQUANTIZE("s21", "p1", "q1")
+/* The stores of the six outputs: one byte each (the whole int8 range)... */
+#define EENN_CONV_S8_X3_SATURATE          \
+    "ldr %[a], %[out]\n\t"                \
+    "ldr %[x0], %[stride]\n\t"            \
+    "strb %[s00], [%[a]]\n\t"             \
+    "strb %[s10], [%[a], #1]\n\t"         \
+    "strb %[s20], [%[a], #2]\n\t"         \
+    "add %[x1], %[a], %[x0]\n\t"          \
+    "strb %[s01], [%[x1]]\n\t"            \
+    "strb %[s11], [%[x1], #1]\n\t"        \
+    "strb %[s21], [%[x1], #2]\n\t"
+/* ... or each channel's three in a word, clamped together, stored by a halfword and a byte. */
+#define EENN_CONV_S8_X3_CLAMP                 \
+    "bfi %[s00], %[s10], #8, #8\n\t"          \
+    "bfi %[s00], %[s20], #16, #8\n\t"         \
+    "bfi %[s01], %[s11], #8, #8\n\t"          \
+    "bfi %[s01], %[s21], #16, #8\n\t"         \
+    "ldrd %[p0], %[p1], %[clamp]\n\t"         \
+    "ssub8 %[q0], %[s00], %[p0]\n\t"          \
+    "sel %[s00], %[s00], %[p0]\n\t"           \
+    "ssub8 %[q0], %[p1], %[s00]\n\t"          \
+    "sel %[s00], %[s00], %[p1]\n\t"           \
+    "ssub8 %[q0], %[s01], %[p0]\n\t"          \
+    "sel %[s01], %[s01], %[p0]\n\t"           \
+    "ssub8 %[q0], %[p1], %[s01]\n\t"          \
+    "sel %[s01], %[s01], %[p1]\n\t"           \
+    "ldr %[a], %[out]\n\t"                    \
+    "ldr %[x0], %[stride]\n\t"                \
+    "strh %[s00], [%[a]]\n\t"                 \
+    "lsr %[s00], %[s00], #16\n\t"             \
+    "strb %[s00], [%[a], #2]\n\t"             \
+    "add %[x1], %[a], %[x0]\n\t"              \
+    "strh %[s01], [%[x1]]\n\t"                \
+    "lsr %[s01], %[s01], #16\n\t"             \
+    "strb %[s01], [%[x1], #2]\n\t"
+#define EENN_CONV_S8_X3_NEXT           \
+    "add %[a], %[a], %[x0], lsl #1\n\t" \
+    "str %[a], %[out]\n\t"             \
+    "ldr %[x0], %[last]\n\t"           \
+    "cmp %[a], %[x0]\n\t"              \
+    "bne 1b"
+#define EENN_CONV_S8_X3_OPERANDS                                                                                  \
+    : [s00] "=&r"(s00), [s01] "=&r"(s01), [s10] "=&r"(s10), [s11] "=&r"(s11), [s20] "=&r"(s20),                 \
+      [s21] "=&r"(s21), [a] "=&r"(a), [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [p0] "=&r"(p0),              \
+      [p1] "=&r"(p1), [q0] "=&r"(q0), [q1] "=&r"(q1), [bias] "+m"(st->bias),                                    \
+      [requantization] "+m"(st->requantization), [out] "+m"(st->out)                                            \
+    : [columns] "m"(st->columns), [end] "m"(st->end), [groups_end] "m"(st->groups_end), [tail] "m"(st->tail),    \
+      [stride] "m"(st->out_stride), [odd_zp] "m"(st->odd_zp), [last] "m"(st->last), [clamp] "m"(st->clamp)       \
+    : "cc", "memory"
+#define EENN_CONV_S8_X3_LOOP(store)                                                                           \
+    __asm__ volatile(EENN_CONV_S8_X3_HEAD EENN_CONV_S8_X3_GROUPS EENN_CONV_S8_X3_STAGE store EENN_CONV_S8_X3_NEXT \
+                         EENN_CONV_S8_X3_OPERANDS)
+#if EENN_CONV_S8_SATURATE
+    if (full_range) {
+        EENN_CONV_S8_X3_LOOP(EENN_CONV_S8_X3_SATURATE);
+    }
+#endif
+#if EENN_CONV_S8_CLAMP
+    if (!full_range) {
+        EENN_CONV_S8_X3_LOOP(EENN_CONV_S8_X3_CLAMP);
+    }
+#endif
+#undef EENN_CONV_S8_X3_LOOP
+#undef EENN_CONV_S8_X3_OPERANDS
+#undef EENN_CONV_S8_X3_NEXT
+#undef EENN_CONV_S8_X3_CLAMP
+#undef EENN_CONV_S8_X3_SATURATE
+#undef EENN_CONV_S8_X3_STAGE
+#undef EENN_CONV_S8_X3_GROUPS
+#undef EENN_CONV_S8_X3_HEAD
+    *pw = w;
+}
+
+/*
+ * The outputs of three pixels whose expanded columns are interleaved at `columns` (eenn_interleave_x3_dsp: group g
+ * of pixel i at 24 g + 8 i), for every output channel of group `g`: channel m of pixel i goes to
+ * out[m * g->out_stride + i]. Only for what eenn_conv_x3_takes_dsp accepts (a bias, the bounded output stage, a
+ * depth of 16 values or more and a multiple of 4). The pairs of channels in eenn_triples_x3_dsp, a lone last
+ * channel in C.
+ */
+void eenn_multiply_columns_x3_dsp(const uint8_t *columns, const eenn_conv_group_s8 *g, int8_t *EENN_RESTRICT out)
+{
+    const int32_t depth = g->depth;
+    const int32_t tail = depth & (EENN_PAIR_CHUNK_S8 - 1);
+    const eenn_output_stage_s8 *o = g->o;
+    const int32_t odd_zp = 2 * o->output_offset + 1;
+    const int8_t *w = g->weights;
+    const int32_t pairs = g->channels >> 1;
+    if (pairs > 0) {
+        eenn_triples_state_dsp st = {
+            columns,
+            columns + 3 * 2 * (depth - tail),
+            columns + 3 * 2 * depth,
+            g->bias,
+            { g->multiplier, g->shift },
+            out,
+            out + 2 * pairs * g->out_stride,
+            g->out_stride,
+            odd_zp,
+            { 0x01010101u * (uint8_t)o->act_min, 0x01010101u * (uint8_t)o->act_max },
+            tail,
+        };
+        eenn_triples_x3_dsp(&st, &w, o->full_range);
+    }
+    if (g->channels & 1) {
+        /* A lone last channel: its plain row, one pixel at a time. */
+        const int32_t m = g->channels - 1;
+        for (int32_t i = 0; i < 3; i++) {
+            int32_t acc = g->bias[m];
+            const uint8_t *x = columns + 8 * i;
+            for (int32_t k = 0; k < depth; k += 4, x += 24) {
+                const uint32_t wv = eenn_read_u32(w + k);
+                acc = __smlad((int32_t)eenn_read_u32(x + 4), eenn_sxtb16_ror8_s8(wv),
+                              __smlad((int32_t)eenn_read_u32(x), __sxtb16((int32_t)wv), acc));
+            }
+            eenn_store_bounded_dsp(out + m * g->out_stride + i, 1, acc, acc, g->multiplier[m], g->shift[m], odd_zp, 0,
+                                   o);
+        }
     }
 }
 #endif
@@ -853,12 +1094,12 @@ void eenn_multiply_columns_s8(int8_t *scratch, int32_t pixels, const eenn_conv_g
 #if defined(EENN_CONV_S8_DSP)
     /* The pairs of channels of two pixels in the asm loop where the layer allows it, the rest in C. */
     int32_t first = 0;
-#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && EENN_CONV_S8_SATURATE
+#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && EENN_CONV_S8_SATURATE && (EENN_CONV_S8_TWO_PIXELS || EENN_CONV_S8_UNALIGNED_ROWS)
     if (pixels == 2 && o->bounded && o->full_range) {
         first = eenn_multiply_fast_dsp(scratch, g, 1, out);
     }
 #endif
-#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && EENN_CONV_S8_CLAMP
+#if defined(__OPTIMIZE__) && EENN_HAS_UNALIGNED && EENN_CONV_S8_CLAMP && (EENN_CONV_S8_TWO_PIXELS || EENN_CONV_S8_UNALIGNED_ROWS)
     if (first == 0 && pixels == 2 && o->bounded) {
         first = eenn_multiply_fast_dsp(scratch, g, 0, out);
     }

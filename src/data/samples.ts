@@ -151,6 +151,7 @@ const INTEGER_RANGE: Record<Exclude<DType, 'float32' | 'float64'>, [number, numb
   int32: [-(2 ** 31), 2 ** 31 - 1],
   int16: [-32768, 32767],
   int8: [-128, 127],
+  uint16: [0, 65535],
   uint8: [0, 255],
   uint16: [0, 65535],
   bool: [0, 1],

@@ -5,8 +5,7 @@
 
 import { existsSync } from 'node:fs';
 import { EennError } from '../ir/diagnostics.js';
-import { sizeOf, type Graph } from '../ir/graph.js';
-import type { Value } from '../ops/types.js';
+import { sizeOf, type Graph, type Value } from '../ir/graph.js';
 import { readTypedSamples, type InputOf, type SampleOptions } from './samples.js';
 
 /**

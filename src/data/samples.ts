@@ -153,7 +153,6 @@ const INTEGER_RANGE: Record<Exclude<DType, 'float32' | 'float64'>, [number, numb
   int8: [-128, 127],
   uint16: [0, 65535],
   uint8: [0, 255],
-  uint16: [0, 65535],
   bool: [0, 1],
 };
 

@@ -16,6 +16,13 @@ export interface QuantParams {
   axis?: number;
 }
 
+/** A runtime value: a shape, an element type and the elements (the references' tensors, a data file's sample). */
+export interface Value {
+  shape: number[];
+  dtype: DType;
+  data: TensorData;
+}
+
 /** A value in the graph: a model input, a weight (with `data`) or an intermediate activation. */
 export interface Tensor {
   name: string;

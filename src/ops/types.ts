@@ -1,14 +1,10 @@
 // What the pipeline needs to know about one ONNX operator: the contract every file in src/ops implements.
 // Depends on the IR only. The registry (registry.ts) maps op names to these definitions.
 
-import type { DType, Graph, Node, Tensor, TensorData } from '../ir/graph.js';
+import type { DType, Graph, Node, Tensor, Value } from '../ir/graph.js';
 
-/** A concrete tensor value flowing through a reference interpreter. */
-export interface Value {
-  shape: number[];
-  dtype: DType;
-  data: TensorData;
-}
+/** A concrete tensor value flowing through a reference interpreter (src/ir/graph.ts). */
+export type { Value };
 
 /** What shape inference knows about an input: its shape and dtype, and its contents when constant. */
 export type InputInfo = Pick<Tensor, 'name' | 'shape' | 'dtype' | 'data'>;

@@ -259,7 +259,9 @@ export function tensorToProto(name: string, shape: readonly number[], dtype: DTy
   if (dtype === 'int64') {
     const words = new Int32Array(data.length * 2);
     for (let i = 0; i < data.length; i++) {
-      const v = data[i]!;
+      // INT64_MAX (an exporter's "to the end" Slice bound) reads as 2^63 in a Float64Array: saturate to the largest
+      // double below 2^63, never wrap to INT64_MIN.
+      const v = Math.min(Math.max(data[i]!, -(2 ** 63)), 2 ** 63 - 2 ** 10);
       const high = Math.floor(v / 4294967296);
       words[2 * i] = v - high * 4294967296;
       words[2 * i + 1] = high;

@@ -34,6 +34,14 @@ describe('tensorFromProto', () => {
     }
   });
 
+  it("writes INT64_MAX and INT64_MIN (exporters' open Slice bounds, 2^63 in a Float64Array) without wrapping", () => {
+    const t = roundTrip(tensorToProto('ends', [3], 'int64', new Float64Array([2 ** 63, -(2 ** 63), 2 ** 64])));
+    const values = Array.from(t.data as ArrayLike<number>);
+    expect(values[0]).toBeGreaterThan(2 ** 62);
+    expect(values[1]).toBe(-(2 ** 63));
+    expect(values[2]).toBeGreaterThan(2 ** 62);
+  });
+
   it('reads the typed fields float_data, int32_data, int64_data and double_data', () => {
     expect(Array.from(roundTrip({ dims: [2], dataType: OnnxDataType.FLOAT, floatData: [0.5, -1] }).data)).toEqual([0.5, -1]);
     const int8 = roundTrip({ dims: [3], dataType: OnnxDataType.INT8, int32Data: [-5, 0, 100] });

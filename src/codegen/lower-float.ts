@@ -20,7 +20,7 @@ import { lowerGlobalPool, lowerPool } from './lower/pool.js';
 import { lowerInstanceNorm, lowerLayerNorm, lowerLrn, lowerMvn } from './lower/normalization.js';
 import { lowerReduce, lowerSoftmax, REDUCE_OPS } from './lower/reduce.js';
 import { lowerRecurrent, readsInt32Operand } from './lower/recurrent.js';
-import { lowerCumSum, lowerTrilu } from './lower/trilu-cumsum.js';
+import { lowerCumSum } from './lower/trilu-cumsum.js';
 import { storedArgs, TYPED_LOWERINGS } from './lower/typed.js';
 
 /** Operator -> lowering. */
@@ -35,7 +35,6 @@ export const FLOAT_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ...UNARY_OPS.map((op): [string, Lowering] => [op, lowerUnary]),
   ['Clip', lowerClip],
   ['BatchNormalization', lowerBatchNorm],
-  ['Trilu', lowerTrilu],
   ['CumSum', lowerCumSum],
   ['LayerNormalization', lowerLayerNorm],
   ['InstanceNormalization', lowerInstanceNorm],

@@ -92,11 +92,11 @@ function single(
 const k = (value: number) => (b: GraphBuilder) => [b.constant('k', [], [value], 'int64')];
 const axis = (value: number) => (b: GraphBuilder) => [b.constant('axis', [], [value], 'int64')];
 const cases: Case[] = [
-  single('triu_default', 'Trilu', [4, 5], () => [], {}, 'eenn_trilu_f32'),
-  single('tril_batched_negative_k', 'Trilu', [2, 3, 4, 4], k(-1), { upper: 0 }, 'eenn_trilu_f32'),
-  single('triu_k_beyond_columns', 'Trilu', [3, 5], k(7), {}, 'eenn_trilu_f32'),
-  single('tril_k_below_rows', 'Trilu', [5, 2], k(-9), { upper: 0 }, 'eenn_trilu_f32'),
-  single('triu_wide_positive_k', 'Trilu', [3, 8], k(2), {}, 'eenn_trilu_f32'),
+  single('triu_default', 'Trilu', [4, 5], () => [], {}, 'eenn_trilu_x32'),
+  single('tril_batched_negative_k', 'Trilu', [2, 3, 4, 4], k(-1), { upper: 0 }, 'eenn_trilu_x32'),
+  single('triu_k_beyond_columns', 'Trilu', [3, 5], k(7), {}, 'eenn_trilu_x32'),
+  single('tril_k_below_rows', 'Trilu', [5, 2], k(-9), { upper: 0 }, 'eenn_trilu_x32'),
+  single('triu_wide_positive_k', 'Trilu', [3, 8], k(2), {}, 'eenn_trilu_x32'),
   single('cumsum_last_axis', 'CumSum', [3, 7], axis(1), {}, 'eenn_cumsum_f32'),
   single('cumsum_middle_axis_exclusive', 'CumSum', [2, 5, 3], axis(-2), { exclusive: 1 }, 'eenn_cumsum_f32'),
   single('cumsum_first_axis_reverse', 'CumSum', [6, 2, 2], axis(0), { reverse: 1 }, 'eenn_cumsum_f32'),

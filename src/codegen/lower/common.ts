@@ -20,7 +20,6 @@ export const SOURCES = {
   layout: 'eenn_layout_f32.c',
   convPool: 'eenn_conv_pool_f32.c',
   convInPlace: 'eenn_conv_in_place_f32.c',
-  trilu: 'eenn_trilu_f32.c',
   triluTyped: 'eenn_trilu_typed.c',
   cumsum: 'eenn_cumsum_f32.c',
   cumsumTyped: 'eenn_cumsum_typed.c',

@@ -1,6 +1,6 @@
-// Lowers Trilu and CumSum to their float32 kernels (eenn_trilu_f32.c, eenn_cumsum_f32.c), which take Trilu's k and
-// CumSum's axis as constants; and those of other element types, or with k or the axis computed at run time, to the
-// typed kernels (eenn_trilu_typed.c by element size, eenn_cumsum_typed.c), which read k or the axis from memory.
+// Lowers Trilu to the kernel of its element size (eenn_trilu_typed.c: it only keeps or zeroes elements, so float32 is
+// its 32-bit case), which reads k from memory; and CumSum to its float32 kernel (eenn_cumsum_f32.c, a constant axis)
+// or, for other element types or an axis computed at run time, to eenn_cumsum_typed.c.
 
 import { sizeOf, type DType } from '../../ir/graph.js';
 import { attrInt } from '../../ops/attrs.js';
@@ -11,42 +11,9 @@ import { sizeSuffix } from '../data-movement.js';
 import type { LoweredStep, LowerContext } from '../kernel-call.js';
 import { input, SOURCES, unsupported } from './common.js';
 
+/** Trilu of any element type (float32 included), k constant or computed at run time: the kernel of its element size
+ * reads k itself. */
 export function lowerTrilu(ctx: LowerContext): LoweredStep {
-  const x = input(ctx, 0, 'input');
-  const { batches, rows, cols } = triluMatrices(ctx.node, x.shape);
-  const diagonal = triluDiagonal(ctx.node, ctx.inputs[1]);
-  if (diagonal === undefined) {
-    unsupported(ctx, `k ("${ctx.inputs[1]!.name}") is computed at run time; the float32 kernel takes a constant diagonal`, 'make k a constant');
-  }
-  // A diagonal outside [-rows, cols] keeps or clears every element as the nearest of those ends does: the kernel's
-  // int32_t k gets that end, whatever int64 value the model holds.
-  const k = Math.max(-rows - 1, Math.min(cols + 1, diagonal));
-  const upper = attrInt(ctx.node, 'upper', 1) !== 0;
-  return {
-    detail: `${upper ? 'upper' : 'lower'} triangle, diagonal ${diagonal}`,
-    calls:
-      sizeOf(x.shape) === 0
-        ? []
-        : [
-            {
-              fn: 'eenn_trilu_f32',
-              source: SOURCES.trilu,
-              args: [
-                tensorArg('input', x.name),
-                tensorArg('output', ctx.result.name),
-                intArg('batches', batches),
-                intArg('rows', rows),
-                intArg('cols', cols),
-                intArg('k', k),
-                intArg('upper', upper ? 1 : 0),
-              ],
-            },
-          ],
-  };
-}
-
-/** Trilu of any element type, k constant or computed at run time: the kernel of its element size reads k itself. */
-export function lowerTypedTrilu(ctx: LowerContext): LoweredStep {
   const x = input(ctx, 0, 'input');
   const { batches, rows, cols } = triluMatrices(ctx.node, x.shape);
   const k = ctx.inputs[1];

@@ -15,7 +15,7 @@ import { binaryCalls } from './elementwise.js';
 import { reduceWith, REDUCE_KERNELS, REDUCE_OPS } from './reduce.js';
 import { input, unsupported } from './common.js';
 import { lowerTypedAlias as lowerAlias, lowerTypedConcat, lowerTypedMove } from './layout.js';
-import { lowerTypedCumSum, lowerTypedTrilu } from './trilu-cumsum.js';
+import { lowerTrilu, lowerTypedCumSum } from './trilu-cumsum.js';
 
 /** Kernel source files of the typed kernels. */
 const TYPED_SOURCES = {
@@ -396,7 +396,7 @@ export const TYPED_LOWERINGS: ReadonlyMap<string, Lowering> = new Map<string, Lo
   ...REDUCE_OPS.map((op): [string, Lowering] => [op, lowerTypedReduce]),
   ['QuantizeLinear', lowerQuantizeLinear],
   ['DequantizeLinear', lowerQuantizeLinear],
-  ['Trilu', lowerTypedTrilu],
+  ['Trilu', lowerTrilu],
   ['CumSum', lowerTypedCumSum],
 ]);
 

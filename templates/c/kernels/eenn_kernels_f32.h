@@ -884,15 +884,8 @@ void eenn_resize_nearest_f32(const float *EENN_RESTRICT input, float *EENN_RESTR
                              const int32_t *EENN_RESTRICT y_index, const int32_t *EENN_RESTRICT x_index);
 
 /* ------------------------------------------------------------------------------------------------ */
-/* Triangles and running sums (eenn_trilu_f32.c, eenn_cumsum_f32.c)                                  */
+/* Running sums (eenn_cumsum_f32.c; Trilu of every type: eenn_kernels_typed.h)                      */
 /* ------------------------------------------------------------------------------------------------ */
-
-/**
- * Trilu: keeps the upper (upper != 0: column - row >= k) or lower (column - row <= k) triangle of each
- * [rows, cols] matrix and writes 0 elsewhere. input, output [batches, rows, cols]; may run in place.
- */
-void eenn_trilu_f32(const float *input, float *output, int32_t batches, int32_t rows, int32_t cols, int32_t k,
-                    int32_t upper);
 
 /**
  * CumSum: running sums along the middle axis of [outer, length, inner]: output[o][j][i] is the float32 sum of

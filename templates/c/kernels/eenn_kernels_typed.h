@@ -77,8 +77,9 @@ EENN_DECLARE_MOVES(x64)
 /* Trilu by element size (eenn_trilu_typed.c)                                                        */
 /* ------------------------------------------------------------------------------------------------ */
 
-/* eenn_trilu_X: as eenn_trilu_f32 on elements of size X (zero bits elsewhere: 0 of every type), with the
- * diagonal read from memory: *k, an int64_t that the model may compute at run time; NULL for diagonal 0.
+/* eenn_trilu_X: keeps the upper (upper != 0: column - row >= k) or lower (column - row <= k) triangle of each
+ * [rows, cols] matrix of elements of size X (float32 is x32) and writes zero bits elsewhere (0 of every type); the
+ * diagonal is read from memory: *k, an int64_t that the model may compute at run time; NULL for diagonal 0.
  * input, output [batches, rows, cols]; may run in place. */
 #define EENN_DECLARE_TRILU(X)                                                                                   \
     void eenn_trilu_##X(const void *input, void *output, int32_t batches, int32_t rows, int32_t cols,           \

@@ -2,7 +2,7 @@
  * eenn_trilu_typed.c - Trilu on elements of any type, by element size (x8, x16, x32, x64), with the diagonal k
  * read from memory (an int64_t scalar the model may compute at run time).
  *
- * Row r keeps the columns on the kept side of diagonal k (column - row = k), as eenn_trilu_f32 does, and writes
+ * Row r keeps the columns on the kept side of diagonal k (column - row = k), and writes
  * zero bits elsewhere (0 of every integer and float type, false of bool). Each element is read before it is
  * written, so the kernels may run in place.
  */

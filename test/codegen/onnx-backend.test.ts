@@ -32,6 +32,11 @@ for (const c of listCases().filter((k) => unsupportedOperators(k).length === 0))
       prepareCase(c, (graph) => {
         try {
           if (graph.inputs.length === 0) throw new EennError({ code: 'E_UNSUPPORTED', message: 'nothing left to compute at run time' });
+          // This runner feeds and reads float32 buffers; other element types go through scripts/conformance.ts --c.
+          const typed = [...graph.inputs, ...graph.outputs].find((name) => graph.tensors.get(name)!.dtype !== 'float32');
+          if (typed !== undefined) {
+            throw new EennError({ code: 'E_UNSUPPORTED', message: `model input or output of another type than float32 ("${typed}")` });
+          }
           emitModel(graph, planMemory(graph), { modelName: c.name, precision: 'float32' });
         } catch (err) {
           firstReason ??= reasonOf(err);

@@ -87,14 +87,14 @@ describe('inferGraphShapes', () => {
       nodes: [
         ['NonZero', ['x'], ['a'], {}, 'nz'],
         ['Relu', ['x'], ['b'], {}, 'ok'],
-        ['TopK', ['b'], ['c'], {}, 'top'],
+        ['Unique', ['b'], ['c'], {}, 'top'],
         ['Neg', ['c'], ['d']],
       ],
       outputs: ['a', 'd'],
     });
     const e = shapeError(() => inferGraphShapes(graph));
     expect(e.code).toBe('E_UNSUPPORTED');
-    expect(e.details).toEqual([expect.stringContaining('"nz" (NonZero)'), expect.stringContaining('"top" (TopK)')]);
+    expect(e.details).toEqual([expect.stringContaining('"nz" (NonZero)'), expect.stringContaining('"top" (Unique)')]);
 
     const tolerant = inferGraphShapes(graph, { collectUnsupported: true });
     expect(tolerant.unsupported.map((u) => u.name)).toEqual(['nz', 'top']);

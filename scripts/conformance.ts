@@ -146,7 +146,15 @@ async function throughC(): Promise<void> {
   }
   for (const f of failures) console.log(`FAIL  ${f}`);
   const json = valueOf('--json');
-  if (json) writeFileSync(json, JSON.stringify(rows.map((r) => ({ suite: r.c.suite, name: r.c.name, reference: r.reference, ...r.outcome })), null, 1));
+  if (json)
+    writeFileSync(
+      json,
+      JSON.stringify(
+        rows.map((r) => ({ suite: r.c.suite, name: r.c.name, reference: r.reference, ...r.outcome })),
+        null,
+        1,
+      ),
+    );
   if (bad.length > 0 || failures.length > 0) process.exitCode = 1;
 }
 

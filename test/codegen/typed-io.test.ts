@@ -14,7 +14,7 @@ import type { DType, Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { runFirmware } from '../../src/toolchain/index.js';
 import { makeTempDir, removeTempDir } from '../../src/util/temp-dirs.js';
-import { bytesValue, valueBytes } from '../conformance/c-harness.js';
+import { decodeOutput, encodeInput } from '../../src/io-codec.js';
 import { buildGraph, typedArray, type GraphSpec } from '../frontend/build-graph.js';
 
 let dir = '';
@@ -39,7 +39,7 @@ async function run(name: string, graph: Graph, inputs: Record<string, Value>, ta
   const model = join(dir, `${name}.onnx`);
   writeFileSync(model, encodeGraph(graph));
   const compiled = await compileModel({ model, target, precision: 'float32', outDir: join(dir, name) });
-  const bytes = Buffer.concat(compiled.graph.inputs.map((i) => valueBytes(inputs[i]!, compiled.graph.tensors.get(i)!.dtype)));
+  const bytes = Buffer.concat(compiled.graph.inputs.map((i) => encodeInput(compiled.graph.tensors.get(i)!, inputs[i]!).bytes));
   const result = await runFirmware(compiled.image!.elfPath, compiled.target, new Uint8Array(bytes), { samples: 1, timeoutMs: 60_000 });
   const raw = result.outputs[0]!;
   const outputs: Record<string, number[]> = {};
@@ -47,7 +47,7 @@ async function run(name: string, graph: Graph, inputs: Record<string, Value>, ta
   compiled.graph.outputs.forEach((o, k) => {
     const t = compiled.graph.tensors.get(o)!;
     const n = compiled.outputBytes[k]!;
-    outputs[o] = [...bytesValue(raw.slice(at, at + n), t.dtype, t.shape).data];
+    outputs[o] = [...decodeOutput(t, raw.slice(at, at + n)).raw];
     at += n;
   });
   return outputs;
@@ -188,7 +188,9 @@ describe('float32 builds with tensors of other element types (host)', () => {
     );
     const model = join(dir, 'refused.onnx');
     writeFileSync(model, encodeGraph(graph));
-    const err = await compileModel({ model, target: 'host', precision: 'float32', outDir: join(dir, 'refused'), link: false }).catch((e: unknown) => e);
+    const err = await compileModel({ model, target: 'host', precision: 'float32', outDir: join(dir, 'refused'), link: false }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(EennError);
     expect((err as EennError).code).toBe('E_UNSUPPORTED');
   });

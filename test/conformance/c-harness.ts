@@ -5,9 +5,10 @@
 
 import { join } from 'node:path';
 import { EennError } from '../../src/ir/diagnostics.js';
-import { arrayFor, bytesPerElement, type DType, type Graph } from '../../src/ir/graph.js';
+import type { Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { loadModel } from '../../src/frontend/load.js';
+import { decodeOutput, encodeInput } from '../../src/io-codec.js';
 import { loadTarget } from '../../src/target/target.js';
 import { runFirmware } from '../../src/toolchain/index.js';
 import { withTempDir } from '../../src/util/temp-dirs.js';
@@ -23,35 +24,6 @@ export type COutcome =
   | { status: 'crash'; message: string }
   /** The test data itself holds an element type the IR has no place for (float16, string...). */
   | { status: 'skip'; reason: string };
-
-/** The raw little-endian bytes of a value as the firmware reads it (int64 as int64_t, bool as one byte). */
-export function valueBytes(value: Value, dtype: DType): Uint8Array {
-  const n = value.data.length;
-  if (dtype === 'int64') {
-    const out = new BigInt64Array(n);
-    for (let i = 0; i < n; i++) out[i] = BigInt(Math.trunc(value.data[i]!));
-    return new Uint8Array(out.buffer);
-  }
-  const out = arrayFor(dtype, n);
-  for (let i = 0; i < n; i++) out[i] = value.data[i]!;
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-}
-
-/** A value from the firmware's raw bytes of a tensor of `dtype` and `shape`. */
-export function bytesValue(bytes: Uint8Array, dtype: DType, shape: number[]): Value {
-  const copy = new Uint8Array(bytes); // aligned
-  const n = copy.length / bytesPerElement(dtype);
-  let data: Value['data'];
-  if (dtype === 'int64') {
-    const raw = new BigInt64Array(copy.buffer, 0, n);
-    data = Float64Array.from(raw, (v) => Number(v));
-  } else {
-    const out = arrayFor(dtype, n);
-    out.set(new (out.constructor as new (b: ArrayBuffer, o: number, n: number) => typeof out)(copy.buffer, 0, n));
-    data = out;
-  }
-  return { shape, dtype, data };
-}
 
 function firstLine(err: EennError): string {
   const node = err.node ? ` (${err.node.op} "${err.node.name}")` : '';
@@ -107,7 +79,7 @@ export async function runCaseThroughC(c: ConformanceCase, targetName = 'host'): 
           if (value.shape.join() !== tensor.shape.join()) {
             return { status: 'refused', code: 'E_SHAPE', reason: `data sets with different input shapes ("${name}")` };
           }
-          parts.push(valueBytes(value, tensor.dtype));
+          parts.push(encodeInput(tensor, value).bytes);
         }
         const total = parts.reduce((n, p) => n + p.length, 0);
         const bytes = new Uint8Array(Math.max(total, 1));
@@ -124,7 +96,7 @@ export async function runCaseThroughC(c: ConformanceCase, targetName = 'host'): 
           if (name === undefined) return { status: 'crash', message: `the compiled model has no output ${k}` };
           const tensor = compiled.graph.tensors.get(name)!;
           const n = compiled.outputBytes[k]!;
-          const actual = bytesValue(out.slice(at, at + n), tensor.dtype, tensor.shape);
+          const actual = { shape: tensor.shape, dtype: tensor.dtype, data: decodeOutput(tensor, out.slice(at, at + n)).raw };
           at += n;
           const check = compareValues(actual, set.expected[k]!, toleranceFor(c.name));
           worst = Math.max(worst, check.maxError);
